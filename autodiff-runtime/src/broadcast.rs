@@ -1,0 +1,64 @@
+//! Broadcasting and its reverse: the common shape of two operands, and summing a gradient back to an
+//! operand's shape. Every rule that broadcasts goes through here.
+
+use crate::real::Real;
+use ndarray::{Array, ArrayView, Axis, Dimension};
+
+/// The shape that `a` and `b` broadcast to (NumPy's rule: align on the right; each pair of lengths is
+/// equal or one of them is 1), as the dimension type `Out`.
+///
+/// # Panics
+/// If the shapes are not compatible, naming both.
+#[track_caller]
+pub fn broadcast_shape<Out: Dimension>(a: &[usize], b: &[usize]) -> Out {
+    let ndim = a.len().max(b.len());
+    let mut out = Out::zeros(ndim);
+    let dims = out.slice_mut();
+    for k in 0..ndim {
+        let la = if k + a.len() >= ndim { a[k + a.len() - ndim] } else { 1 };
+        let lb = if k + b.len() >= ndim { b[k + b.len() - ndim] } else { 1 };
+        dims[k] = if la == lb || lb == 1 {
+            la
+        } else if la == 1 {
+            lb
+        } else {
+            panic!("shapes {a:?} and {b:?} cannot be broadcast together");
+        };
+    }
+    out
+}
+
+/// `view` broadcast to the shape `to`.
+#[inline]
+#[track_caller]
+pub fn broadcast_to<'a, F, D: Dimension, E: Dimension>(
+    view: &'a ArrayView<'a, F, D>,
+    to: &E,
+) -> ArrayView<'a, F, E> {
+    view.broadcast(to.clone())
+        .unwrap_or_else(|| panic!("cannot broadcast shape {:?} to {:?}", view.shape(), to.slice()))
+}
+
+/// Sums the gradient `g` of a broadcast result back to the operand shape `target`: leading axes that the
+/// operand lacks are summed away, and axes where the operand has length 1 are summed keeping the axis.
+/// Where the shapes already agree this is a move, with no copy.
+#[track_caller]
+pub fn sum_to<F: Real, G: Dimension, T: Dimension>(g: Array<F, G>, target: &T) -> Array<F, T> {
+    if g.shape() == target.slice() {
+        return g
+            .into_dimensionality::<T>()
+            .expect("same shape, same number of axes");
+    }
+    let mut g = g.into_dyn();
+    while g.ndim() > target.ndim() {
+        g = g.sum_axis(Axis(0));
+    }
+    for (k, &len) in target.slice().iter().enumerate() {
+        if len == 1 && g.shape()[k] != 1 {
+            g = g.sum_axis(Axis(k)).insert_axis(Axis(k));
+        }
+    }
+    assert_eq!(g.shape(), target.slice(), "gradient cannot be summed to the operand's shape");
+    g.into_dimensionality::<T>()
+        .expect("same shape, same number of axes")
+}

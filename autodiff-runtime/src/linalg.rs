@@ -1,0 +1,144 @@
+//! Linear algebra: `dot` of vectors and matrices, and transposition, with their reverse rules.
+//!
+//! `C = A·B` has `Ā = G·Bᵀ` and `B̄ = Aᵀ·G`; the vector cases are the same with outer products.
+
+use crate::operand::ArrayArg;
+use crate::real::Real;
+use ndarray::{Array, Array1, Array2, ArrayView, Dimension, Ix1, Ix2};
+
+/// The pairs of dimensions that `dot` accepts, and what each one gives.
+pub trait DotDims<Rhs: Dimension>: Dimension {
+    /// `F` for vector·vector, `Array1<F>` for matrix·vector and vector·matrix, `Array2<F>` for matrices.
+    type Product<F: Real>;
+    /// `a.dot(&b)`.
+    fn dot<F: Real>(a: ArrayView<'_, F, Self>, b: ArrayView<'_, F, Rhs>) -> Self::Product<F>;
+    /// The gradient of `a`.
+    fn dot_vjp0<F: Real>(a: ArrayView<'_, F, Self>, b: ArrayView<'_, F, Rhs>, g: Self::Product<F>) -> Array<F, Self>;
+    /// The gradient of `b`.
+    fn dot_vjp1<F: Real>(a: ArrayView<'_, F, Self>, b: ArrayView<'_, F, Rhs>, g: Self::Product<F>) -> Array<F, Rhs>;
+}
+
+impl DotDims<Ix1> for Ix1 {
+    type Product<F: Real> = F;
+    #[inline]
+    fn dot<F: Real>(a: ArrayView<'_, F, Ix1>, b: ArrayView<'_, F, Ix1>) -> F {
+        a.dot(&b)
+    }
+    #[inline]
+    fn dot_vjp0<F: Real>(_a: ArrayView<'_, F, Ix1>, b: ArrayView<'_, F, Ix1>, g: F) -> Array1<F> {
+        b.mapv(|v| v * g)
+    }
+    #[inline]
+    fn dot_vjp1<F: Real>(a: ArrayView<'_, F, Ix1>, _b: ArrayView<'_, F, Ix1>, g: F) -> Array1<F> {
+        a.mapv(|v| v * g)
+    }
+}
+
+impl DotDims<Ix1> for Ix2 {
+    type Product<F: Real> = Array1<F>;
+    #[inline]
+    fn dot<F: Real>(a: ArrayView<'_, F, Ix2>, b: ArrayView<'_, F, Ix1>) -> Array1<F> {
+        a.dot(&b)
+    }
+    #[inline]
+    fn dot_vjp0<F: Real>(_a: ArrayView<'_, F, Ix2>, b: ArrayView<'_, F, Ix1>, g: Array1<F>) -> Array2<F> {
+        outer(&g.view(), &b)
+    }
+    #[inline]
+    fn dot_vjp1<F: Real>(a: ArrayView<'_, F, Ix2>, _b: ArrayView<'_, F, Ix1>, g: Array1<F>) -> Array1<F> {
+        a.t().dot(&g)
+    }
+}
+
+impl DotDims<Ix2> for Ix1 {
+    type Product<F: Real> = Array1<F>;
+    #[inline]
+    fn dot<F: Real>(a: ArrayView<'_, F, Ix1>, b: ArrayView<'_, F, Ix2>) -> Array1<F> {
+        a.dot(&b)
+    }
+    #[inline]
+    fn dot_vjp0<F: Real>(_a: ArrayView<'_, F, Ix1>, b: ArrayView<'_, F, Ix2>, g: Array1<F>) -> Array1<F> {
+        b.dot(&g)
+    }
+    #[inline]
+    fn dot_vjp1<F: Real>(a: ArrayView<'_, F, Ix1>, _b: ArrayView<'_, F, Ix2>, g: Array1<F>) -> Array2<F> {
+        outer(&a, &g.view())
+    }
+}
+
+impl DotDims<Ix2> for Ix2 {
+    type Product<F: Real> = Array2<F>;
+    #[inline]
+    fn dot<F: Real>(a: ArrayView<'_, F, Ix2>, b: ArrayView<'_, F, Ix2>) -> Array2<F> {
+        a.dot(&b)
+    }
+    #[inline]
+    fn dot_vjp0<F: Real>(_a: ArrayView<'_, F, Ix2>, b: ArrayView<'_, F, Ix2>, g: Array2<F>) -> Array2<F> {
+        g.dot(&b.t())
+    }
+    #[inline]
+    fn dot_vjp1<F: Real>(a: ArrayView<'_, F, Ix2>, _b: ArrayView<'_, F, Ix2>, g: Array2<F>) -> Array2<F> {
+        a.t().dot(&g)
+    }
+}
+
+/// The outer product `u vᵀ`.
+fn outer<F: Real>(u: &ArrayView<'_, F, Ix1>, v: &ArrayView<'_, F, Ix1>) -> Array2<F> {
+    let (m, n) = (u.len(), v.len());
+    Array2::from_shape_fn((m, n), |(i, j)| u[i] * v[j])
+}
+
+/// `a.dot(&b)` for vectors and matrices.
+#[inline]
+#[track_caller]
+pub fn dot<A, B>(a: &A, b: &B) -> <A::Dim as DotDims<B::Dim>>::Product<A::Elem>
+where
+    A: ArrayArg + ?Sized,
+    B: ArrayArg<Elem = A::Elem> + ?Sized,
+    A::Dim: DotDims<B::Dim>,
+{
+    <A::Dim as DotDims<B::Dim>>::dot(a.view(), b.view())
+}
+
+/// Reverse rule of [`dot`] for `a`.
+#[inline]
+#[track_caller]
+pub fn dot_vjp0<A, B>(a: &A, b: &B, g: <A::Dim as DotDims<B::Dim>>::Product<A::Elem>) -> Array<A::Elem, A::Dim>
+where
+    A: ArrayArg + ?Sized,
+    B: ArrayArg<Elem = A::Elem> + ?Sized,
+    A::Dim: DotDims<B::Dim>,
+{
+    <A::Dim as DotDims<B::Dim>>::dot_vjp0(a.view(), b.view(), g)
+}
+
+/// Reverse rule of [`dot`] for `b`.
+#[inline]
+#[track_caller]
+pub fn dot_vjp1<A, B>(a: &A, b: &B, g: <A::Dim as DotDims<B::Dim>>::Product<A::Elem>) -> Array<A::Elem, B::Dim>
+where
+    A: ArrayArg + ?Sized,
+    B: ArrayArg<Elem = A::Elem> + ?Sized,
+    A::Dim: DotDims<B::Dim>,
+{
+    <A::Dim as DotDims<B::Dim>>::dot_vjp1(a.view(), b.view(), g)
+}
+
+/// `x.t()` / `x.reversed_axes()`, as an owned array (so that it can outlive the borrow it came from).
+#[inline]
+pub fn t<X: ArrayArg + ?Sized>(x: &X) -> Array<X::Elem, X::Dim> {
+    x.view().reversed_axes().to_owned()
+}
+
+/// Reverse rule of [`t`]: the gradient transposed back.
+#[inline]
+pub fn t_vjp<X: ArrayArg + ?Sized>(x: &X, g: Array<X::Elem, X::Dim>) -> Array<X::Elem, X::Dim> {
+    let _ = x;
+    let t = g.reversed_axes();
+    if t.is_standard_layout() {
+        t
+    } else {
+        t.as_standard_layout().into_owned()
+    }
+}
+
