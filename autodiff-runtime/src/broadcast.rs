@@ -15,8 +15,16 @@ pub fn broadcast_shape<Out: Dimension>(a: &[usize], b: &[usize]) -> Out {
     let mut out = Out::zeros(ndim);
     let dims = out.slice_mut();
     for k in 0..ndim {
-        let la = if k + a.len() >= ndim { a[k + a.len() - ndim] } else { 1 };
-        let lb = if k + b.len() >= ndim { b[k + b.len() - ndim] } else { 1 };
+        let la = if k + a.len() >= ndim {
+            a[k + a.len() - ndim]
+        } else {
+            1
+        };
+        let lb = if k + b.len() >= ndim {
+            b[k + b.len() - ndim]
+        } else {
+            1
+        };
         dims[k] = if la == lb || lb == 1 {
             la
         } else if la == 1 {
@@ -35,8 +43,13 @@ pub fn broadcast_to<'a, F, D: Dimension, E: Dimension>(
     view: &'a ArrayView<'a, F, D>,
     to: &E,
 ) -> ArrayView<'a, F, E> {
-    view.broadcast(to.clone())
-        .unwrap_or_else(|| panic!("cannot broadcast shape {:?} to {:?}", view.shape(), to.slice()))
+    view.broadcast(to.clone()).unwrap_or_else(|| {
+        panic!(
+            "cannot broadcast shape {:?} to {:?}",
+            view.shape(),
+            to.slice()
+        )
+    })
 }
 
 /// Sums the gradient `g` of a broadcast result back to the operand shape `target`: leading axes that the
@@ -58,7 +71,11 @@ pub fn sum_to<F: Real, G: Dimension, T: Dimension>(g: Array<F, G>, target: &T) -
             g = g.sum_axis(Axis(k)).insert_axis(Axis(k));
         }
     }
-    assert_eq!(g.shape(), target.slice(), "gradient cannot be summed to the operand's shape");
+    assert_eq!(
+        g.shape(),
+        target.slice(),
+        "gradient cannot be summed to the operand's shape"
+    );
     g.into_dimensionality::<T>()
         .expect("same shape, same number of axes")
 }

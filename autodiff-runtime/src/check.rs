@@ -22,9 +22,17 @@ impl Tolerance {
     pub fn for_type<F: Real>() -> Self {
         let eps = F::epsilon().as_f64();
         if eps < 1e-10 {
-            Tolerance { step: 6e-6, rtol: 1e-6, atol: 1e-8 }
+            Tolerance {
+                step: 6e-6,
+                rtol: 1e-6,
+                atol: 1e-8,
+            }
         } else {
-            Tolerance { step: 1e-2, rtol: 2e-2, atol: 2e-3 }
+            Tolerance {
+                step: 1e-2,
+                rtol: 2e-2,
+                atol: 2e-3,
+            }
         }
     }
 }
@@ -98,7 +106,11 @@ where
 {
     let analytic = grad(x);
     let total = x.num_components();
-    assert_eq!(analytic.num_components(), total, "the gradient has another number of components than x");
+    assert_eq!(
+        analytic.num_components(),
+        total,
+        "the gradient has another number of components than x"
+    );
     let mut worst: Option<(f64, GradCheckError)> = None;
     let mut failed = 0;
     for i in 0..total {
@@ -115,9 +127,22 @@ where
         let allowed = tol.atol + tol.rtol * a.abs().max(numeric.abs());
         if !(err <= allowed) {
             failed += 1;
-            let excess = if err.is_nan() { f64::INFINITY } else { err / allowed };
+            let excess = if err.is_nan() {
+                f64::INFINITY
+            } else {
+                err / allowed
+            };
             if worst.as_ref().is_none_or(|(e, _)| excess > *e) {
-                worst = Some((excess, GradCheckError { index: i, analytic: a, numeric, failed: 0, total }));
+                worst = Some((
+                    excess,
+                    GradCheckError {
+                        index: i,
+                        analytic: a,
+                        numeric,
+                        failed: 0,
+                        total,
+                    },
+                ));
             }
         }
     }

@@ -1,8 +1,10 @@
 //! Helpers that generated code calls besides the rules: seeds, zeros, copies and accumulation.
 
-use crate::operand::ScalarArg;
+use crate::operand::{ArrayArg, ScalarArg};
 use crate::real::Real;
 use crate::tangent::{Differentiable, Tangent};
+use crate::unary::Elementwise;
+use ndarray::{Array, Zip};
 
 /// The seed of a scalar output: one.
 #[inline]
@@ -28,3 +30,49 @@ pub fn dup<T: Clone>(t: &T) -> T {
 pub fn acc<T: Tangent>(acc: &mut T, contribution: T) {
     acc.add_assign(contribution);
 }
+
+/// One, of the output type `F` (the seed of `f_grad`).
+#[inline]
+pub fn one<F: Real>() -> F {
+    F::one()
+}
+
+/// `x.mapv(f)` for a closure of the subset, as an owned array.
+#[inline]
+pub fn mapv<X: ArrayArg + ?Sized>(x: &X, f: impl Fn(X::Elem) -> X::Elem) -> Array<X::Elem, X::Dim> {
+    x.view().mapv(f)
+}
+
+/// Reverse rule of [`mapv`]: `df(x[i], g[i])` is the closure's derivative at `x[i]` times `g[i]`.
+#[inline]
+#[track_caller]
+pub fn mapv_vjp<X: ArrayArg + ?Sized>(
+    x: &X,
+    mut g: Array<X::Elem, X::Dim>,
+    df: impl Fn(X::Elem, X::Elem) -> X::Elem,
+) -> Array<X::Elem, X::Dim> {
+    Zip::from(&mut g)
+        .and(&x.view())
+        .for_each(|g, &x| *g = df(x, *g));
+    g
+}
+
+/// `stop_gradient(x)`: a copy of the value, through which no derivative flows.
+#[inline]
+pub fn stop_gradient<X: Elementwise + ?Sized>(x: &X) -> X::Output {
+    x.map1(|v| v)
+}
+
+/// Implemented by the scalar types a plain `#[differentiable]` function may return.
+#[diagnostic::on_unimplemented(
+    message = "a gradient is only defined for scalar-output functions, and `{Self}` is not `f32` or `f64`",
+    label = "this output is not a scalar",
+    note = "reduce the output to an `f32` or `f64` (for example with `.sum()`), or mark the function `#[differentiable(vjp)]` to get only its pullback"
+)]
+pub trait ScalarOutput: Real {}
+impl ScalarOutput for f32 {}
+impl ScalarOutput for f64 {}
+
+/// Compile-time check that `F` is a scalar output.
+#[inline]
+pub fn assert_scalar_output<F: ScalarOutput>() {}

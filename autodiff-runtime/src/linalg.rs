@@ -13,9 +13,17 @@ pub trait DotDims<Rhs: Dimension>: Dimension {
     /// `a.dot(&b)`.
     fn dot<F: Real>(a: ArrayView<'_, F, Self>, b: ArrayView<'_, F, Rhs>) -> Self::Product<F>;
     /// The gradient of `a`.
-    fn dot_vjp0<F: Real>(a: ArrayView<'_, F, Self>, b: ArrayView<'_, F, Rhs>, g: Self::Product<F>) -> Array<F, Self>;
+    fn dot_vjp0<F: Real>(
+        a: ArrayView<'_, F, Self>,
+        b: ArrayView<'_, F, Rhs>,
+        g: Self::Product<F>,
+    ) -> Array<F, Self>;
     /// The gradient of `b`.
-    fn dot_vjp1<F: Real>(a: ArrayView<'_, F, Self>, b: ArrayView<'_, F, Rhs>, g: Self::Product<F>) -> Array<F, Rhs>;
+    fn dot_vjp1<F: Real>(
+        a: ArrayView<'_, F, Self>,
+        b: ArrayView<'_, F, Rhs>,
+        g: Self::Product<F>,
+    ) -> Array<F, Rhs>;
 }
 
 impl DotDims<Ix1> for Ix1 {
@@ -41,11 +49,19 @@ impl DotDims<Ix1> for Ix2 {
         a.dot(&b)
     }
     #[inline]
-    fn dot_vjp0<F: Real>(_a: ArrayView<'_, F, Ix2>, b: ArrayView<'_, F, Ix1>, g: Array1<F>) -> Array2<F> {
+    fn dot_vjp0<F: Real>(
+        _a: ArrayView<'_, F, Ix2>,
+        b: ArrayView<'_, F, Ix1>,
+        g: Array1<F>,
+    ) -> Array2<F> {
         outer(&g.view(), &b)
     }
     #[inline]
-    fn dot_vjp1<F: Real>(a: ArrayView<'_, F, Ix2>, _b: ArrayView<'_, F, Ix1>, g: Array1<F>) -> Array1<F> {
+    fn dot_vjp1<F: Real>(
+        a: ArrayView<'_, F, Ix2>,
+        _b: ArrayView<'_, F, Ix1>,
+        g: Array1<F>,
+    ) -> Array1<F> {
         a.t().dot(&g)
     }
 }
@@ -57,11 +73,19 @@ impl DotDims<Ix2> for Ix1 {
         a.dot(&b)
     }
     #[inline]
-    fn dot_vjp0<F: Real>(_a: ArrayView<'_, F, Ix1>, b: ArrayView<'_, F, Ix2>, g: Array1<F>) -> Array1<F> {
+    fn dot_vjp0<F: Real>(
+        _a: ArrayView<'_, F, Ix1>,
+        b: ArrayView<'_, F, Ix2>,
+        g: Array1<F>,
+    ) -> Array1<F> {
         b.dot(&g)
     }
     #[inline]
-    fn dot_vjp1<F: Real>(a: ArrayView<'_, F, Ix1>, _b: ArrayView<'_, F, Ix2>, g: Array1<F>) -> Array2<F> {
+    fn dot_vjp1<F: Real>(
+        a: ArrayView<'_, F, Ix1>,
+        _b: ArrayView<'_, F, Ix2>,
+        g: Array1<F>,
+    ) -> Array2<F> {
         outer(&a, &g.view())
     }
 }
@@ -73,11 +97,19 @@ impl DotDims<Ix2> for Ix2 {
         a.dot(&b)
     }
     #[inline]
-    fn dot_vjp0<F: Real>(_a: ArrayView<'_, F, Ix2>, b: ArrayView<'_, F, Ix2>, g: Array2<F>) -> Array2<F> {
+    fn dot_vjp0<F: Real>(
+        _a: ArrayView<'_, F, Ix2>,
+        b: ArrayView<'_, F, Ix2>,
+        g: Array2<F>,
+    ) -> Array2<F> {
         g.dot(&b.t())
     }
     #[inline]
-    fn dot_vjp1<F: Real>(a: ArrayView<'_, F, Ix2>, _b: ArrayView<'_, F, Ix2>, g: Array2<F>) -> Array2<F> {
+    fn dot_vjp1<F: Real>(
+        a: ArrayView<'_, F, Ix2>,
+        _b: ArrayView<'_, F, Ix2>,
+        g: Array2<F>,
+    ) -> Array2<F> {
         a.t().dot(&g)
     }
 }
@@ -103,7 +135,11 @@ where
 /// Reverse rule of [`dot`] for `a`.
 #[inline]
 #[track_caller]
-pub fn dot_vjp0<A, B>(a: &A, b: &B, g: <A::Dim as DotDims<B::Dim>>::Product<A::Elem>) -> Array<A::Elem, A::Dim>
+pub fn dot_vjp0<A, B>(
+    a: &A,
+    b: &B,
+    g: <A::Dim as DotDims<B::Dim>>::Product<A::Elem>,
+) -> Array<A::Elem, A::Dim>
 where
     A: ArrayArg + ?Sized,
     B: ArrayArg<Elem = A::Elem> + ?Sized,
@@ -115,7 +151,11 @@ where
 /// Reverse rule of [`dot`] for `b`.
 #[inline]
 #[track_caller]
-pub fn dot_vjp1<A, B>(a: &A, b: &B, g: <A::Dim as DotDims<B::Dim>>::Product<A::Elem>) -> Array<A::Elem, B::Dim>
+pub fn dot_vjp1<A, B>(
+    a: &A,
+    b: &B,
+    g: <A::Dim as DotDims<B::Dim>>::Product<A::Elem>,
+) -> Array<A::Elem, B::Dim>
 where
     A: ArrayArg + ?Sized,
     B: ArrayArg<Elem = A::Elem> + ?Sized,
@@ -141,4 +181,3 @@ pub fn t_vjp<X: ArrayArg + ?Sized>(x: &X, g: Array<X::Elem, X::Dim>) -> Array<X:
         t.as_standard_layout().into_owned()
     }
 }
-

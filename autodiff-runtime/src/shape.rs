@@ -35,7 +35,10 @@ pub fn to_owned<X: ArrayArg + ?Sized>(x: &X) -> Array<X::Elem, X::Dim> {
 
 /// Reverse rule of [`to_owned`]: the identity.
 #[inline]
-pub fn to_owned_vjp<X: ArrayArg + ?Sized>(x: &X, g: Array<X::Elem, X::Dim>) -> Array<X::Elem, X::Dim> {
+pub fn to_owned_vjp<X: ArrayArg + ?Sized>(
+    x: &X,
+    g: Array<X::Elem, X::Dim>,
+) -> Array<X::Elem, X::Dim> {
     let _ = x;
     g
 }

@@ -132,7 +132,10 @@ impl<F: Real, D: Dimension> Tangent for Array<F, D> {
         self.len()
     }
     fn component(&self, i: usize) -> f64 {
-        self.iter().nth(i).expect("component index in range").as_f64()
+        self.iter()
+            .nth(i)
+            .expect("component index in range")
+            .as_f64()
     }
     fn set_component(&mut self, i: usize, value: f64) {
         *self.iter_mut().nth(i).expect("component index in range") = F::cast_from(value);

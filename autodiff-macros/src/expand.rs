@@ -1,0 +1,362 @@
+//! The whole expansion as an ordinary function: attribute and item in, tokens out. On any error the
+//! original function is emitted with stubs of every generated item beside the errors, so that a user sees
+//! the errors and not a cascade of missing names.
+
+use crate::emit::{Emitter, Seed};
+use crate::errors::Errors;
+use crate::ir::{Function, VarId, VarKind};
+use crate::model::{self, Model};
+use crate::naming::Namer;
+use crate::types::{self, NameElided};
+use crate::{fallback, lower, options};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{ItemFn, Lifetime};
+
+/// What a generated item returns.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// The gradient(s); with `has_aux`, `(gradient, aux)`.
+    Grad,
+    /// `(value, gradient)`; with `has_aux`, `((value, aux), gradient)`.
+    ValueAndGrad,
+    /// `(value, pullback)`; with `has_aux`, `(value, pullback, aux)`.
+    Vjp,
+}
+
+/// One generated item's signature.
+pub struct Item {
+    /// What it returns.
+    pub kind: Kind,
+    /// Its name.
+    pub name: Ident,
+    /// The parameters it differentiates, in the order of its result.
+    pub wrt: Vec<usize>,
+    /// Whether the gradients come back as a tuple.
+    pub tuple: bool,
+    /// Its doc comment.
+    pub doc: String,
+}
+
+/// Expands `#[differentiable(attr)] item`.
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let errors = Errors::default();
+    let options = options::parse(attr, &errors);
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            let span = item
+                .clone()
+                .into_iter()
+                .next()
+                .map_or(Span::call_site(), |t| t.span());
+            errors.at_span(span, "#[differentiable] applies to a function (`fn`); put it on a free function of scalars and arrays");
+            let compile_errors = errors.to_compile_errors();
+            return quote!(#compile_errors #item);
+        }
+    };
+    let model = model::build(func, options, &errors);
+    let mut namer = Namer::avoiding(model.func.to_token_stream());
+    let lowered = lower::lower(&model, &mut namer, &errors);
+    match lowered {
+        Some((function, const_reads)) if errors.is_empty() => {
+            let generated = generate(&model, &function, &const_reads, &mut namer, &errors);
+            if errors.is_empty() {
+                let original = original(&model);
+                return quote!(#original #generated);
+            }
+            fallback::emit(&model, &errors)
+        }
+        _ => fallback::emit(&model, &errors),
+    }
+}
+
+/// The user's function, unchanged but for `#[allow(dead_code)]`: it is often only called through the
+/// generated items.
+pub fn original(model: &Model) -> TokenStream {
+    let func = &model.func;
+    quote!(#[allow(dead_code)] #func)
+}
+
+/// The items to generate, by the API's rules.
+pub fn items(model: &Model) -> Vec<Item> {
+    let name = model.name();
+    let mut items = Vec::new();
+    if model.options.vjp_only {
+        items.push(Item {
+            kind: Kind::Vjp,
+            name: format_ident!("{}_vjp", name),
+            wrt: model.differentiable(),
+            tuple: true,
+            doc: format!("The value of [`{name}`] and its pullback: `pullback(seed)` returns one tangent per differentiable parameter, in parameter order."),
+        });
+        return items;
+    }
+    let selected_names: Vec<String> = model
+        .selected
+        .iter()
+        .map(|i| format!("`{}`", model.params[*i].ident))
+        .collect();
+    let selected_names = selected_names.join(", ");
+    items.push(Item {
+        kind: Kind::Grad,
+        name: format_ident!("{}_grad", name),
+        wrt: model.selected.clone(),
+        tuple: model.tuple,
+        doc: format!("The gradient of [`{name}`] with respect to {selected_names}."),
+    });
+    items.push(Item {
+        kind: Kind::ValueAndGrad,
+        name: format_ident!("{}_value_and_grad", name),
+        wrt: model.selected.clone(),
+        tuple: model.tuple,
+        doc: format!("The value of [`{name}`] and its gradient with respect to {selected_names}."),
+    });
+    for i in model.differentiable() {
+        items.push(Item {
+            kind: Kind::Grad,
+            name: format_ident!("{}_grad_{}", name, i),
+            wrt: vec![i],
+            tuple: false,
+            doc: format!(
+                "The gradient of [`{name}`] with respect to `{}` alone.",
+                model.params[i].ident
+            ),
+        });
+    }
+    if model.tuple && model.selected.len() > 1 {
+        let suffix: Vec<String> = model.selected.iter().map(|i| i.to_string()).collect();
+        let item_name = format_ident!("{}_grad_{}", name, suffix.join("_"));
+        if !items.iter().any(|it| it.name == item_name) {
+            items.push(Item {
+                kind: Kind::Grad,
+                name: item_name,
+                wrt: model.selected.clone(),
+                tuple: true,
+                doc: format!("The gradients of [`{name}`] with respect to {selected_names} (the same as `{name}_grad`)."),
+            });
+        }
+    }
+    items.push(Item {
+        kind: Kind::Vjp,
+        name: format_ident!("{}_vjp", name),
+        wrt: model.differentiable(),
+        tuple: true,
+        doc: format!("The value of [`{name}`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order."),
+    });
+    items
+}
+
+/// The pieces of a generated item's signature shared by real items and stubs.
+pub struct Signature {
+    /// Attributes, visibility, `fn name<generics>(params) -> ret where ..`, without the body.
+    pub head: TokenStream,
+}
+
+/// The signature of `item`.
+pub fn signature(model: &Model, item: &Item, ad: &Ident) -> Signature {
+    let func = &model.func;
+    let vis = &func.vis;
+    let name = &item.name;
+    let doc = &item.doc;
+    let private = quote!(::autodiff::__private);
+    let lifetime = Lifetime::new("'__ad", Span::call_site());
+    let vjp = item.kind == Kind::Vjp;
+    let mut generics = func.sig.generics.clone();
+    let params: Vec<TokenStream> = model
+        .params
+        .iter()
+        .map(|p| {
+            let ident = &p.ident;
+            let mut ty = p.ty.clone();
+            if vjp {
+                NameElided(&lifetime).visit_type_mut(&mut ty);
+            }
+            quote!(#ident: #ty)
+        })
+        .collect();
+    let tangents: Vec<TokenStream> = item
+        .wrt
+        .iter()
+        .map(|i| types::tangent_type(&model.params[*i].ty, &private))
+        .collect();
+    let grads = if item.tuple {
+        quote!((#(#tangents,)*))
+    } else {
+        quote!(#(#tangents)*)
+    };
+    let value_ty = match &model.output {
+        Some(o) => o.value.to_token_stream(),
+        None => match &func.sig.output {
+            syn::ReturnType::Type(_, t) => t.to_token_stream(),
+            syn::ReturnType::Default => quote!(()),
+        },
+    };
+    let aux_ty = model.output.as_ref().and_then(|o| o.aux.as_ref());
+    let ret = match item.kind {
+        Kind::Grad => match aux_ty {
+            Some(aux) => quote!((#grads, #aux)),
+            None => grads,
+        },
+        Kind::ValueAndGrad => match aux_ty {
+            Some(aux) => quote!(((#value_ty, #aux), #grads)),
+            None => quote!((#value_ty, #grads)),
+        },
+        Kind::Vjp => {
+            generics.params.insert(0, syn::parse_quote!('__ad));
+            let captured: Vec<TokenStream> = generics
+                .params
+                .iter()
+                .map(|g| match g {
+                    syn::GenericParam::Lifetime(l) => l.lifetime.to_token_stream(),
+                    syn::GenericParam::Type(t) => t.ident.to_token_stream(),
+                    syn::GenericParam::Const(c) => c.ident.to_token_stream(),
+                })
+                .collect();
+            let seed_ty = match &model.output {
+                Some(o) => types::tangent_type(&o.value, &private),
+                None => value_ty.clone(),
+            };
+            let value_ty = match &model.output {
+                Some(o) => {
+                    let mut t = o.value.clone();
+                    NameElided(&lifetime).visit_type_mut(&mut t);
+                    t.to_token_stream()
+                }
+                None => value_ty,
+            };
+            let pullback = quote!(impl ::core::ops::FnOnce(#seed_ty) -> (#(#tangents,)*) + use<#(#captured),*>);
+            match aux_ty {
+                Some(aux) => quote!((#value_ty, #pullback, #aux)),
+                None => quote!((#value_ty, #pullback)),
+            }
+        }
+    };
+    let _ = ad;
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    let _ = impl_generics;
+    let params_generics = &generics.params;
+    let generics_tokens = if params_generics.is_empty() {
+        quote!()
+    } else {
+        quote!(<#params_generics>)
+    };
+    let head = quote! {
+        #[doc = #doc]
+        #[allow(dead_code, unused_variables, unused_mut, clippy::all)]
+        #vis fn #name #generics_tokens (#(#params),*) -> #ret #where_clause
+    };
+    Signature { head }
+}
+
+/// Every generated item with its body.
+fn generate(
+    model: &Model,
+    f: &Function,
+    const_reads: &[VarId],
+    namer: &mut Namer,
+    errors: &Errors,
+) -> TokenStream {
+    let ad = namer.fresh("__ad", Span::call_site());
+    let output = model.output.as_ref().expect("no errors, so an output");
+    let param_var = |i: usize| -> VarId {
+        VarId(
+            f.vars
+                .iter()
+                .position(|v| v.kind == VarKind::Param(i))
+                .expect("a differentiable parameter has a variable"),
+        )
+    };
+    let mut out = TokenStream::new();
+    for item in items(model) {
+        let Signature { head } = signature(model, &item, &ad);
+        let independents: Vec<VarId> = item.wrt.iter().map(|&i| param_var(i)).collect();
+        let mut emitter = Emitter::new(f, const_reads, namer, ad.clone(), errors);
+        let value_ty = &output.value;
+        let mut keep: Vec<VarId> = Vec::new();
+        if item.kind != Kind::Grad {
+            keep.extend(f.ret.var());
+        }
+        keep.extend(f.aux.as_ref().and_then(|a| a.var()));
+        let body = match item.kind {
+            Kind::Grad | Kind::ValueAndGrad => {
+                let sweep = emitter.sweep(
+                    &f.body,
+                    &f.ret,
+                    &independents,
+                    Seed::One(value_ty.to_token_stream()),
+                    &keep,
+                );
+                let (forward, reverse) = (&sweep.forward, &sweep.reverse);
+                let adjoints = &sweep.adjoints;
+                let grads = if item.tuple {
+                    quote!((#(#adjoints,)*))
+                } else {
+                    quote!(#(#adjoints)*)
+                };
+                let check = (!model.options.vjp_only).then(
+                    || quote_spanned!(value_ty.span()=> #ad::assert_scalar_output::<#value_ty>();),
+                );
+                let aux = f.aux.as_ref().map(|a| emitter.value(a, false));
+                let result = match (item.kind, aux) {
+                    (Kind::Grad, None) => grads,
+                    (Kind::Grad, Some(aux)) => quote!((#grads, #aux)),
+                    (_, None) => {
+                        let value = emitter.value(&f.ret, false);
+                        quote!((#value, #grads))
+                    }
+                    (_, Some(aux)) => {
+                        let value = emitter.value(&f.ret, false);
+                        quote!(((#value, #aux), #grads))
+                    }
+                };
+                quote!({
+                    use ::autodiff::__private as #ad;
+                    #check
+                    #forward
+                    #reverse
+                    #result
+                })
+            }
+            Kind::Vjp => {
+                emitter.owned_values = true;
+                let seed = emitter.namer.fresh("seed", Span::call_site());
+                let sweep = emitter.sweep(
+                    &f.body,
+                    &f.ret,
+                    &independents,
+                    Seed::Named(seed.clone()),
+                    &keep,
+                );
+                let (forward, reverse) = (&sweep.forward, &sweep.reverse);
+                let adjoints = &sweep.adjoints;
+                let value_name = emitter.namer.fresh("value", Span::call_site());
+                let value = emitter.value(&f.ret, sweep.reads_output);
+                let seed_ty = types::tangent_type(value_ty, &quote!(#ad));
+                let aux = f.aux.as_ref().map(|a| {
+                    let aux_name = emitter.namer.fresh("aux", Span::call_site());
+                    let v = emitter.value(a, true);
+                    (aux_name, v)
+                });
+                let (aux_let, aux_ret) = match &aux {
+                    Some((name, v)) => (quote!(let #name = #v;), quote!(, #name)),
+                    None => (quote!(), quote!()),
+                };
+                quote!({
+                    use ::autodiff::__private as #ad;
+                    #forward
+                    let #value_name = #value;
+                    #aux_let
+                    (#value_name, move |#seed: #seed_ty| {
+                        #reverse
+                        (#(#adjoints,)*)
+                    } #aux_ret)
+                })
+            }
+        };
+        out.extend(quote!(#head #body));
+    }
+    out
+}

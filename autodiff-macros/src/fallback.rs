@@ -1,0 +1,35 @@
+//! What is emitted beside errors: the user's function and stubs with the generated items' signatures, so
+//! that callers of `f_grad` see the real error and not "cannot find function `f_grad`".
+
+use crate::errors::Errors;
+use crate::expand::{self, Kind, Signature};
+use crate::model::Model;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+
+/// The errors, the original function, and a stub of every item.
+pub fn emit(model: &Model, errors: &Errors) -> TokenStream {
+    let compile_errors = errors.to_compile_errors();
+    let original = expand::original(model);
+    let ad = proc_macro2::Ident::new("__ad", Span::call_site());
+    let stubs = expand::items(model).into_iter().map(|item| {
+        let Signature { head } = expand::signature(model, &item, &ad);
+        let body = match item.kind {
+            Kind::Vjp => {
+                let aux = model
+                    .output
+                    .as_ref()
+                    .and_then(|o| o.aux.as_ref())
+                    .map(|_| quote!(, ::core::unimplemented!()));
+                quote!({ (::core::unimplemented!(), move |_| ::core::unimplemented!() #aux) })
+            }
+            _ => quote!({ ::core::unimplemented!() }),
+        };
+        quote!(#[allow(unreachable_code)] #head #body)
+    });
+    quote! {
+        #compile_errors
+        #original
+        #(#stubs)*
+    }
+}

@@ -1,0 +1,860 @@
+//! Lowering: the function body, as syn parsed it, to the IR of [`crate::ir`].
+//!
+//! Every expression becomes a chain of instructions, one primitive each, or a constant expression kept as
+//! written. Whatever is outside the supported subset is recorded as an error at its own span and lowering
+//! goes on, so that one compile reports every problem.
+
+use crate::errors::Errors;
+use crate::ir::{Block, Closure, Function, Instr, Op, Operand, Stmt, Var, VarId, VarKind};
+use crate::model::Model;
+use crate::naming::Namer;
+use crate::prims::{self, Prim};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{quote, ToTokens};
+use std::collections::HashMap;
+use syn::spanned::Spanned;
+use syn::{Expr, Pat};
+
+/// What a source name is bound to at a point of the body.
+#[derive(Clone)]
+enum Binding {
+    /// A value that may carry a derivative.
+    Var(VarId),
+    /// A constant, emitted under this name.
+    Const(proc_macro2::Ident),
+}
+
+struct Lowerer<'a> {
+    vars: Vec<Var>,
+    namer: &'a mut Namer,
+    errors: &'a Errors,
+    scopes: Vec<HashMap<String, Binding>>,
+    block: Block,
+    has_aux: bool,
+    /// Variables that constant expressions read by name (kept alive in every sweep).
+    const_reads: Vec<VarId>,
+    /// Depth of `mapv` closures being lowered, with the first variable created inside each.
+    closures: Vec<usize>,
+}
+
+/// Lowers the body of `model.func`. Returns `None` where errors were recorded.
+pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Function, Vec<VarId>)> {
+    let mut lw = Lowerer {
+        vars: Vec::new(),
+        namer,
+        errors,
+        scopes: vec![HashMap::new()],
+        block: Block::default(),
+        has_aux: model.options.has_aux,
+        const_reads: Vec::new(),
+        closures: Vec::new(),
+    };
+    for (i, p) in model.params.iter().enumerate() {
+        let name = lw.namer.keep(&p.ident);
+        let binding = if p.differentiable {
+            lw.vars.push(Var {
+                name,
+                kind: VarKind::Param(i),
+            });
+            Binding::Var(VarId(lw.vars.len() - 1))
+        } else {
+            Binding::Const(name)
+        };
+        lw.bind(&p.ident.to_string(), binding);
+    }
+    let stmts = &model.func.block.stmts;
+    let mut result: Option<(Operand, Option<Operand>)> = None;
+    for (k, stmt) in stmts.iter().enumerate() {
+        let last = k + 1 == stmts.len();
+        match stmt {
+            syn::Stmt::Expr(e, None) if last => result = lw.lower_result(e),
+            syn::Stmt::Expr(Expr::Return(r), _) if last => match &r.expr {
+                Some(e) => result = lw.lower_result(e),
+                None => errors.at(r, "`return` needs the function's value"),
+            },
+            _ => lw.lower_stmt(stmt),
+        }
+    }
+    if result.is_none() && errors.is_empty() {
+        errors.at(
+            &model.func.block,
+            "the body must end with the function's value (a final expression or `return e;`)",
+        );
+    }
+    let (ret, aux) = result?;
+    if !errors.is_empty() {
+        return None;
+    }
+    let const_reads = lw.const_reads;
+    Some((
+        Function {
+            vars: lw.vars,
+            body: lw.block,
+            ret,
+            aux,
+        },
+        const_reads,
+    ))
+}
+
+impl Lowerer<'_> {
+    fn bind(&mut self, name: &str, binding: Binding) {
+        self.scopes
+            .last_mut()
+            .expect("a scope")
+            .insert(name.to_string(), binding);
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Binding> {
+        self.scopes.iter().rev().find_map(|s| s.get(name))
+    }
+
+    fn new_var(&mut self, base: &str, kind: VarKind, span: Span) -> VarId {
+        let name = match kind {
+            VarKind::Temp => self.namer.numbered(base),
+            _ => self.namer.fresh(base, span),
+        };
+        self.vars.push(Var { name, kind });
+        VarId(self.vars.len() - 1)
+    }
+
+    fn push(
+        &mut self,
+        prim: &'static Prim,
+        args: Vec<Operand>,
+        extras: Vec<TokenStream>,
+        span: Span,
+    ) -> Operand {
+        let dst = self.new_var("t", VarKind::Temp, span);
+        self.block.stmts.push(Stmt::Instr(Instr {
+            dst,
+            op: Op::Prim(prim),
+            args,
+            extras,
+            ascription: None,
+            span,
+        }));
+        Operand::Var(dst)
+    }
+
+    /// The function's value: with `has_aux`, a pair `(value, aux)`.
+    fn lower_result(&mut self, e: &Expr) -> Option<(Operand, Option<Operand>)> {
+        if !self.has_aux {
+            return Some((self.lower_expr(e)?, None));
+        }
+        match strip_parens(e) {
+            Expr::Tuple(t) if t.elems.len() == 2 => {
+                let value = self.lower_expr(&t.elems[0]);
+                let aux = self.lower_expr(&t.elems[1]);
+                Some((value?, Some(aux?)))
+            }
+            other => {
+                self.errors.at(other, "with `has_aux`, end the function with a pair `(value, aux)` written out, like `(loss, predictions)`");
+                None
+            }
+        }
+    }
+
+    fn lower_stmt(&mut self, stmt: &syn::Stmt) {
+        match stmt {
+            syn::Stmt::Local(local) => self.lower_let(local),
+            syn::Stmt::Expr(e, _) => self.lower_effect(e),
+            syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac, m.to_token_stream()),
+            syn::Stmt::Item(item) => self.errors.at(item, "items inside a #[differentiable] function are not supported; move this item out of the function"),
+        }
+    }
+
+    fn lower_let(&mut self, local: &syn::Local) {
+        let (ident, mutability, ty) = match &local.pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => (p.ident.clone(), p.mutability, None),
+            Pat::Type(t) => match &*t.pat {
+                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => (p.ident.clone(), p.mutability, Some((*t.ty).clone())),
+                other => return self.errors.at(other, "only `let name = ..` and `let name: Type = ..` are supported; destructuring is not"),
+            },
+            other => return self.errors.at(other, "only `let name = ..` and `let name: Type = ..` are supported; destructuring is not"),
+        };
+        let Some(init) = &local.init else {
+            return self.errors.at(local, "declare the variable with its value (`let x = ..;`); a later assignment is not supported");
+        };
+        if let Some((_, diverge)) = &init.diverge {
+            return self.errors.at(diverge, "`let .. else` is not supported");
+        }
+        let before = self.vars.len();
+        let Some(value) = self.lower_expr(&init.expr) else {
+            return;
+        };
+        self.bind_value(&ident, mutability.is_some(), ty, value, before);
+    }
+
+    /// Binds a source name to a value: a fresh temporary takes the name, an existing variable is aliased,
+    /// a constant becomes a `let` of its own.
+    fn bind_value(
+        &mut self,
+        ident: &syn::Ident,
+        mutable: bool,
+        ty: Option<syn::Type>,
+        value: Operand,
+        before: usize,
+    ) {
+        match value {
+            Operand::Var(v) if v.0 >= before && self.vars[v.0].kind == VarKind::Temp => {
+                let name = self.namer.fresh(&ident.to_string(), ident.span());
+                self.vars[v.0] = Var {
+                    name,
+                    kind: VarKind::Local,
+                };
+                if let Some(Stmt::Instr(instr)) = self.block.stmts.last_mut() {
+                    if instr.dst == v {
+                        instr.ascription = ty;
+                    }
+                }
+                self.bind(&ident.to_string(), Binding::Var(v));
+            }
+            Operand::Var(v) => self.bind(&ident.to_string(), Binding::Var(v)),
+            Operand::Const(tokens) => {
+                let name = self.namer.fresh(&ident.to_string(), ident.span());
+                let mutability = mutable.then(|| quote!(mut));
+                let ty = ty.map(|t| quote!(: #t));
+                self.block.stmts.push(Stmt::Verbatim {
+                    tokens: quote!(let #mutability #name #ty = #tokens;),
+                    reads: Vec::new(),
+                });
+                self.bind(&ident.to_string(), Binding::Const(name));
+            }
+        }
+    }
+
+    /// An expression statement: an assignment, or an expression whose value is dropped.
+    fn lower_effect(&mut self, e: &Expr) {
+        match e {
+            Expr::Assign(a) => self.lower_assign(&a.left, None, &a.right, e),
+            Expr::Binary(b) if is_compound(&b.op) => {
+                self.lower_assign(&b.left, Some(&b.op), &b.right, e)
+            }
+            Expr::Macro(m) => self.lower_macro_stmt(&m.mac, e.to_token_stream()),
+            Expr::Return(r) => self.errors.at(
+                r,
+                "an early `return` is not supported yet: end the function with its value",
+            ),
+            other => {
+                let _ = self.lower_expr(other);
+            }
+        }
+    }
+
+    fn lower_assign(&mut self, left: &Expr, op: Option<&syn::BinOp>, right: &Expr, whole: &Expr) {
+        let Expr::Path(p) = strip_parens(left) else {
+            return self.errors.at(left, "only assignments to a local variable (`x = ..`, `x += ..`) are supported here; element writes `y[i] = ..` are not yet");
+        };
+        let Some(ident) = p.path.get_ident().cloned() else {
+            return self
+                .errors
+                .at(left, "only assignments to a local variable are supported");
+        };
+        let Some(current) = self.lookup(&ident.to_string()).cloned() else {
+            return self.errors.at(
+                left,
+                format!("`{ident}` is not a local variable of this function"),
+            );
+        };
+        let before = self.vars.len();
+        let value = match op {
+            None => self.lower_expr(right),
+            Some(op) => {
+                let prim = prims::binary_operator(op);
+                let lhs = match &current {
+                    Binding::Var(v) => Operand::Var(*v),
+                    Binding::Const(name) => Operand::Const(quote!(#name)),
+                };
+                let rhs = self.lower_expr(right);
+                match (prim, rhs) {
+                    (_, None) => None,
+                    (_, Some(Operand::Const(_))) if matches!(lhs, Operand::Const(_)) => {
+                        let tokens = self.rewrite_expr(whole);
+                        self.block.stmts.push(Stmt::Verbatim {
+                            tokens: quote!(#tokens;),
+                            reads: Vec::new(),
+                        });
+                        return;
+                    }
+                    (None, _) => {
+                        self.errors.at(op, "this compound assignment is not supported on differentiable values; use `+=`, `-=`, `*=` or `/=`");
+                        None
+                    }
+                    (Some(prim), Some(rhs)) => {
+                        Some(self.push(prim, vec![lhs, rhs], Vec::new(), whole.span()))
+                    }
+                }
+            }
+        };
+        let Some(value) = value else { return };
+        match (&current, value) {
+            (Binding::Const(name), Operand::Const(tokens)) => {
+                self.block.stmts.push(Stmt::Verbatim {
+                    tokens: quote!(#name = #tokens;),
+                    reads: Vec::new(),
+                });
+            }
+            (_, value) => self.bind_value(&ident, true, None, value, before),
+        }
+    }
+
+    fn lower_macro_stmt(&mut self, mac: &syn::Macro, tokens: TokenStream) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if matches!(
+            name.as_str(),
+            "assert"
+                | "assert_eq"
+                | "assert_ne"
+                | "debug_assert"
+                | "debug_assert_eq"
+                | "debug_assert_ne"
+        ) {
+            let (tokens, reads) = self.rewrite_tokens(tokens);
+            self.const_reads.extend(reads.iter().copied());
+            self.block.stmts.push(Stmt::Verbatim {
+                tokens: quote!(#tokens;),
+                reads,
+            });
+        } else {
+            self.errors.at(mac, format!("macro `{name}!` is not supported in a #[differentiable] function (only `s!`, `vec!`, `array!` over constants and the `assert!` family)"));
+        }
+    }
+
+    fn lower_block(&mut self, block: &syn::Block) -> Option<Operand> {
+        self.scopes.push(HashMap::new());
+        let mut result = None;
+        for (k, stmt) in block.stmts.iter().enumerate() {
+            match stmt {
+                syn::Stmt::Expr(e, None) if k + 1 == block.stmts.len() => {
+                    result = self.lower_expr(e)
+                }
+                _ => self.lower_stmt(stmt),
+            }
+        }
+        self.scopes.pop();
+        if result.is_none() {
+            self.errors.at(block, "this block must end with a value");
+        }
+        result
+    }
+
+    /// Lowers an expression to an operand; `None` after recording an error.
+    fn lower_expr(&mut self, e: &Expr) -> Option<Operand> {
+        match e {
+            Expr::Lit(_) => Some(Operand::Const(e.to_token_stream())),
+            Expr::Paren(p) => self.lower_expr(&p.expr),
+            Expr::Group(g) => self.lower_expr(&g.expr),
+            Expr::Path(p) => Some(self.lower_path(p)),
+            Expr::Reference(r) => {
+                if let Some(m) = &r.mutability {
+                    self.errors
+                        .at(m, "`&mut` is not supported in a #[differentiable] function");
+                    return None;
+                }
+                self.lower_expr(&r.expr)
+            }
+            Expr::Unary(u) => match u.op {
+                syn::UnOp::Deref(_) => self.lower_expr(&u.expr),
+                syn::UnOp::Neg(_) => {
+                    let x = self.lower_expr(&u.expr)?;
+                    Some(match x {
+                        Operand::Const(_) => self.constant(e),
+                        x => self.push(prims::neg(), vec![x], Vec::new(), e.span()),
+                    })
+                }
+                _ => self.constant_only(e, &[&u.expr]),
+            },
+            Expr::Binary(b) => self.lower_binary(b, e),
+            Expr::MethodCall(m) => self.lower_method(m, e),
+            Expr::Call(c) => self.lower_call(c, e),
+            Expr::Cast(c) => {
+                let inner = self.lower_expr(&c.expr)?;
+                match inner {
+                    Operand::Const(_) => Some(self.constant(e)),
+                    Operand::Var(_) => {
+                        self.errors.at(e, "a cast of a differentiable value is not supported: casts are constants; write float literals of the function's type instead");
+                        None
+                    }
+                }
+            }
+            Expr::Block(b) if b.label.is_none() => self.lower_block(&b.block),
+            Expr::Macro(m) => self.lower_macro_expr(&m.mac, e),
+            Expr::Field(f) => self.constant_only(e, &[&f.base]),
+            Expr::Index(i) => self.constant_only(e, &[&i.expr, &i.index]),
+            Expr::Tuple(t) if t.elems.is_empty() => Some(Operand::Const(quote!(()))),
+            other => {
+                self.errors.at(other, unsupported(other));
+                None
+            }
+        }
+    }
+
+    fn lower_path(&mut self, p: &syn::ExprPath) -> Operand {
+        if let Some(ident) = p.path.get_ident() {
+            match self.lookup(&ident.to_string()) {
+                Some(Binding::Var(v)) => return Operand::Var(*v),
+                Some(Binding::Const(name)) => {
+                    let name = name.clone();
+                    return Operand::Const(quote!(#name));
+                }
+                None => {}
+            }
+        }
+        // A constant item, an enum variant, a path like `std::f64::consts::PI`.
+        Operand::Const(p.to_token_stream())
+    }
+
+    fn lower_binary(&mut self, b: &syn::ExprBinary, whole: &Expr) -> Option<Operand> {
+        let lhs = self.lower_expr(&b.left);
+        let rhs = self.lower_expr(&b.right);
+        let (lhs, rhs) = (lhs?, rhs?);
+        if is_compound(&b.op) {
+            self.errors.at(
+                whole,
+                "a compound assignment is a statement here; write it on its own line",
+            );
+            return None;
+        }
+        let constant = matches!(lhs, Operand::Const(_)) && matches!(rhs, Operand::Const(_));
+        if constant || is_comparison(&b.op) {
+            // A comparison is a constant (a bool) even over differentiable values.
+            return Some(self.constant(whole));
+        }
+        match prims::binary_operator(&b.op) {
+            Some(prim) => Some(self.push(prim, vec![lhs, rhs], Vec::new(), whole.span())),
+            None => {
+                self.errors.at(&b.op, "this operator is not differentiable here; the supported arithmetic is `+ - * /`");
+                None
+            }
+        }
+    }
+
+    fn lower_method(&mut self, m: &syn::ExprMethodCall, whole: &Expr) -> Option<Operand> {
+        let name = m.method.to_string();
+        if prims::is_constant_method(&name) {
+            return Some(self.constant(whole));
+        }
+        if matches!(name.as_str(), "unwrap" | "expect") {
+            if let Expr::MethodCall(inner) = strip_parens(&m.receiver) {
+                if prims::method(&inner.method.to_string()).is_some_and(|p| p.unwraps) {
+                    return self.lower_prim_call(
+                        prims::method(&inner.method.to_string())?,
+                        &inner.receiver,
+                        inner.args.iter().collect(),
+                        whole,
+                    );
+                }
+            }
+        }
+        if name == "mapv" {
+            return self.lower_mapv(m, whole);
+        }
+        if let Some(prim) = prims::method(&name) {
+            if prim.unwraps {
+                self.errors.at(&m.method, format!("`{name}` returns an `Option`: write `.{name}(..).unwrap()` (or `.expect(..)`)"));
+                return None;
+            }
+            return self.lower_prim_call(prim, &m.receiver, m.args.iter().collect(), whole);
+        }
+        let mut parts: Vec<&Expr> = vec![&m.receiver];
+        parts.extend(m.args.iter());
+        let before = self.errors_len();
+        let all_constant = parts
+            .iter()
+            .all(|p| matches!(self.lower_expr(p), Some(Operand::Const(_))));
+        if all_constant {
+            return Some(self.constant(whole));
+        }
+        if self.errors_len() == before {
+            self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset ({}), nor a helper over constants", prims::known_methods()));
+        }
+        None
+    }
+
+    fn errors_len(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// `prim(receiver, args..)`: the first `arity - 1` arguments are operands, the rest extras.
+    fn lower_prim_call(
+        &mut self,
+        prim: &'static Prim,
+        receiver: &Expr,
+        args: Vec<&Expr>,
+        whole: &Expr,
+    ) -> Option<Operand> {
+        if args.len() + 1 != prim.arity + prim.extras {
+            let expected = prim.arity + prim.extras - 1;
+            self.errors.at(
+                whole,
+                format!(
+                    "`{}` takes {expected} argument{} here",
+                    prim.name,
+                    if expected == 1 { "" } else { "s" }
+                ),
+            );
+            return None;
+        }
+        let mut operands = vec![self.lower_expr(receiver)];
+        for a in &args[..prim.arity - 1] {
+            operands.push(self.lower_expr(a));
+        }
+        let operands: Vec<Operand> = operands.into_iter().collect::<Option<_>>()?;
+        if operands.iter().all(|o| matches!(o, Operand::Const(_))) {
+            return Some(self.constant(whole));
+        }
+        let mut extras = Vec::new();
+        for a in &args[prim.arity - 1..] {
+            let (tokens, reads) = self.rewrite_tokens(strip_parens(a).to_token_stream());
+            if let Some(v) = reads.first() {
+                let name = &self.vars[v.0].name;
+                self.errors.at(a, format!("this argument of `{}` must be a constant, but it reads `{name}`, a differentiable value", prim.name));
+                return None;
+            }
+            extras.push(tokens);
+        }
+        Some(self.push(prim, operands, extras, whole.span()))
+    }
+
+    fn lower_call(&mut self, c: &syn::ExprCall, whole: &Expr) -> Option<Operand> {
+        let Expr::Path(path) = strip_parens(&c.func) else {
+            self.errors
+                .at(&c.func, "only calls of functions by path are supported");
+            return None;
+        };
+        let segments: Vec<String> = path
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let last = segments.last().cloned().unwrap_or_default();
+        if last == "stop_gradient" && c.args.len() == 1 {
+            let x = self.lower_expr(&c.args[0])?;
+            return Some(match x {
+                Operand::Const(_) => self.constant(whole),
+                x => self.push(&prims::STOP, vec![x], Vec::new(), whole.span()),
+            });
+        }
+        let float_path = segments.len() == 2 && matches!(segments[0].as_str(), "f32" | "f64");
+        if float_path {
+            if let Some(prim) = prims::method(&last).filter(|p| !p.unwraps) {
+                if let Some((receiver, rest)) = c.args.iter().collect::<Vec<_>>().split_first() {
+                    return self.lower_prim_call(prim, receiver, rest.to_vec(), whole);
+                }
+            }
+        }
+        let before = self.errors_len();
+        let all_constant = c
+            .args
+            .iter()
+            .all(|a| matches!(self.lower_expr(a), Some(Operand::Const(_))));
+        if all_constant {
+            return Some(self.constant(whole));
+        }
+        if self.errors_len() == before {
+            let name = path.path.to_token_stream().to_string().replace(' ', "");
+            self.errors.at(
+                &c.func,
+                format!("cannot differentiate through `{name}`: it has no derivative rule. Put #[differentiable] on `{last}`, or write a `{last}_vjp` function that returns the value and its pullback"),
+            );
+        }
+        None
+    }
+
+    fn lower_macro_expr(&mut self, mac: &syn::Macro, whole: &Expr) -> Option<Operand> {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if !matches!(name.as_str(), "vec" | "array" | "s") {
+            self.errors.at(mac, format!("macro `{name}!` is not supported in a #[differentiable] function (only `s!`, `vec!` and `array!` over constants)"));
+            return None;
+        }
+        let (tokens, reads) = self.rewrite_tokens(whole.to_token_stream());
+        if let Some(v) = reads.first() {
+            let var = &self.vars[v.0].name;
+            self.errors.at(mac, format!("`{name}!` over the differentiable value `{var}` is not supported; build arrays with array arithmetic instead"));
+            return None;
+        }
+        Some(Operand::Const(tokens))
+    }
+
+    fn lower_mapv(&mut self, m: &syn::ExprMethodCall, whole: &Expr) -> Option<Operand> {
+        if m.args.len() != 1 {
+            self.errors.at(whole, "`mapv` takes one function");
+            return None;
+        }
+        let receiver = self.lower_expr(&m.receiver)?;
+        if matches!(receiver, Operand::Const(_)) {
+            return Some(self.constant(whole));
+        }
+        match strip_parens(&m.args[0]) {
+            Expr::Path(p) => {
+                let last = p
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
+                match prims::method(&last)
+                    .filter(|p| p.arity == 1 && p.extras == 0 && p.reads_output)
+                {
+                    Some(prim) => Some(self.push(prim, vec![receiver], Vec::new(), whole.span())),
+                    None => {
+                        self.errors.at(p, "`mapv` of this function is not differentiable: pass a closure `|v| ..` or an elementwise function like `f64::tanh`");
+                        None
+                    }
+                }
+            }
+            Expr::Closure(c) => self.lower_closure(c, receiver, whole),
+            other => {
+                self.errors.at(
+                    other,
+                    "`mapv` takes a closure `|v| ..` or a function path like `f64::exp`",
+                );
+                None
+            }
+        }
+    }
+
+    fn lower_closure(
+        &mut self,
+        c: &syn::ExprClosure,
+        receiver: Operand,
+        whole: &Expr,
+    ) -> Option<Operand> {
+        if c.inputs.len() != 1 {
+            self.errors
+                .at(&c.inputs, "a `mapv` closure takes one parameter");
+            return None;
+        }
+        let (ident, param_ty) = match &c.inputs[0] {
+            Pat::Ident(p) => (p.ident.clone(), None),
+            Pat::Type(t) => match &*t.pat {
+                Pat::Ident(p) => (p.ident.clone(), Some((*t.ty).clone())),
+                other => {
+                    self.errors
+                        .at(other, "the closure's parameter must be a name");
+                    return None;
+                }
+            },
+            other => {
+                self.errors
+                    .at(other, "the closure's parameter must be a name");
+                return None;
+            }
+        };
+        let param = self.new_var(&ident.to_string(), VarKind::ClosureParam, ident.span());
+        let outer = std::mem::take(&mut self.block);
+        self.scopes.push(HashMap::new());
+        self.bind(&ident.to_string(), Binding::Var(param));
+        self.closures.push(param.0);
+        let ret = self.lower_expr(&c.body);
+        self.closures.pop();
+        self.scopes.pop();
+        let body = std::mem::replace(&mut self.block, outer);
+        let ret = ret?;
+        let mut captures = Vec::new();
+        collect_reads(&body, &ret, &mut |v| {
+            if v.0 < param.0 && !captures.contains(&v) {
+                captures.push(v);
+            }
+        });
+        let mut args = vec![receiver];
+        args.extend(captures.iter().map(|v| Operand::Var(*v)));
+        let dst = self.new_var("t", VarKind::Temp, whole.span());
+        self.block.stmts.push(Stmt::Instr(Instr {
+            dst,
+            op: Op::Mapv(Box::new(Closure {
+                param,
+                param_ty,
+                body,
+                ret,
+            })),
+            args,
+            extras: Vec::new(),
+            ascription: None,
+            span: whole.span(),
+        }));
+        Some(Operand::Var(dst))
+    }
+
+    /// An expression that must be a constant: its parts are checked, then it is kept as written.
+    fn constant_only(&mut self, e: &Expr, parts: &[&Expr]) -> Option<Operand> {
+        let mut ok = true;
+        for p in parts {
+            match self.lower_expr(p) {
+                Some(Operand::Const(_)) => {}
+                Some(Operand::Var(_)) => {
+                    ok = false;
+                    self.errors.at(
+                        e,
+                        format!(
+                            "{} of a differentiable value is not supported yet",
+                            describe(e)
+                        ),
+                    );
+                    break;
+                }
+                None => ok = false,
+            }
+        }
+        ok.then(|| self.constant(e))
+    }
+
+    /// `e` kept as written, its names mapped to their current versions.
+    fn constant(&mut self, e: &Expr) -> Operand {
+        Operand::Const(self.rewrite_expr(e))
+    }
+
+    fn rewrite_expr(&mut self, e: &Expr) -> TokenStream {
+        let (tokens, reads) = self.rewrite_tokens(e.to_token_stream());
+        self.const_reads.extend(reads);
+        tokens
+    }
+
+    /// Renames every identifier of `tokens` that is a local binding to its emitted name; also returns
+    /// the variables so read. Field names after `.` and path segments after `::` are left alone.
+    fn rewrite_tokens(&self, tokens: TokenStream) -> (TokenStream, Vec<VarId>) {
+        let mut reads = Vec::new();
+        let out = self.rename(tokens, &mut reads);
+        (out, reads)
+    }
+
+    fn rename(&self, tokens: TokenStream, reads: &mut Vec<VarId>) -> TokenStream {
+        let mut out = Vec::new();
+        let mut prev_punct: Option<char> = None;
+        let mut prev_prev: Option<char> = None;
+        for tt in tokens {
+            let next = match tt {
+                TokenTree::Ident(ref ident) => {
+                    let after_dot = prev_punct == Some('.');
+                    let after_path = prev_punct == Some(':') && prev_prev == Some(':');
+                    match self.lookup(&ident.to_string()) {
+                        Some(b) if !after_dot && !after_path => match b {
+                            Binding::Var(v) => {
+                                reads.push(*v);
+                                let mut name = self.vars[v.0].name.clone();
+                                name.set_span(ident.span());
+                                TokenTree::Ident(name)
+                            }
+                            Binding::Const(name) => {
+                                let mut name = name.clone();
+                                name.set_span(ident.span());
+                                TokenTree::Ident(name)
+                            }
+                        },
+                        _ => tt,
+                    }
+                }
+                TokenTree::Group(g) => {
+                    let mut group =
+                        proc_macro2::Group::new(g.delimiter(), self.rename(g.stream(), reads));
+                    group.set_span(g.span());
+                    TokenTree::Group(group)
+                }
+                other => other,
+            };
+            prev_prev = prev_punct;
+            prev_punct = match &next {
+                TokenTree::Punct(p) => Some(p.as_char()),
+                _ => None,
+            };
+            out.push(next);
+        }
+        out.into_iter().collect()
+    }
+}
+
+/// Calls `f` on every variable that a block and its result read.
+pub fn collect_reads(block: &Block, ret: &Operand, f: &mut impl FnMut(VarId)) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Instr(i) => {
+                i.args.iter().filter_map(Operand::var).for_each(&mut *f);
+                if let Op::Mapv(c) = &i.op {
+                    collect_reads(&c.body, &c.ret, f);
+                }
+            }
+            Stmt::Verbatim { reads, .. } => reads.iter().copied().for_each(&mut *f),
+        }
+    }
+    if let Some(v) = ret.var() {
+        f(v);
+    }
+}
+
+fn strip_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip_parens(&p.expr),
+        Expr::Group(g) => strip_parens(&g.expr),
+        other => other,
+    }
+}
+
+fn is_compound(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+fn is_comparison(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        Eq(_) | Lt(_) | Le(_) | Ne(_) | Ge(_) | Gt(_) | And(_) | Or(_)
+    )
+}
+
+fn describe(e: &Expr) -> &'static str {
+    match e {
+        Expr::Field(_) => "field access",
+        Expr::Index(_) => "element access",
+        Expr::Unary(_) => "this operator",
+        _ => "this expression",
+    }
+}
+
+/// The error message for a construct outside the subset.
+fn unsupported(e: &Expr) -> String {
+    let what = match e {
+        Expr::If(_) => "`if` is not supported yet in a #[differentiable] function",
+        Expr::ForLoop(_) => "`for` loops are not supported yet in a #[differentiable] function",
+        Expr::While(_) => "`while` loops are not supported yet in a #[differentiable] function",
+        Expr::Loop(_) => "`loop` is not supported yet in a #[differentiable] function",
+        Expr::Match(_) => "`match` is not supported in a #[differentiable] function; use `if`/`else`",
+        Expr::Closure(_) => "closures are only supported as the argument of `mapv`",
+        Expr::Try(_) => "the `?` operator is not supported in a #[differentiable] function: a differentiable function returns its value directly",
+        Expr::Await(_) | Expr::Async(_) => "`async`/`.await` is not supported in a #[differentiable] function",
+        Expr::Unsafe(_) => "`unsafe` blocks are not supported in a #[differentiable] function",
+        Expr::Tuple(_) => "tuples are not supported here (return a pair with `#[differentiable(has_aux)]`)",
+        Expr::Return(_) => "an early `return` is not supported yet: end the function with its value",
+        Expr::Break(_) | Expr::Continue(_) => "`break`/`continue` are not supported outside loops",
+        Expr::Struct(_) => "struct literals are not supported in a #[differentiable] function",
+        Expr::Array(_) | Expr::Repeat(_) => "array literals are not supported here; use `ndarray` arrays",
+        Expr::Range(_) => "a range is only allowed as a constant",
+        Expr::Let(_) => "`let` expressions are not supported",
+        _ => "this expression is not supported in a #[differentiable] function",
+    };
+    what.to_string()
+}

@@ -1,0 +1,294 @@
+//! The model of a `#[differentiable]` function: its parameters (which are differentiable), its output,
+//! and which parameters `f_grad` differentiates. Checks of the signature live here, one function each.
+
+use crate::errors::Errors;
+use crate::options::{Options, Selection};
+use crate::types;
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type};
+
+/// A parameter of the function.
+pub struct Param {
+    /// Its name.
+    pub ident: Ident,
+    /// Its type, as written.
+    pub ty: Type,
+    /// Whether it can have a gradient (not an integer, `bool`, `char` or string).
+    pub differentiable: bool,
+}
+
+/// The function's output, as `f_grad` sees it.
+pub struct Output {
+    /// The return type (for `has_aux`, the first element of the tuple).
+    pub value: Type,
+    /// With `has_aux`: the auxiliary type.
+    pub aux: Option<Type>,
+}
+
+/// A checked function signature.
+pub struct Model {
+    /// The function as the user wrote it.
+    pub func: ItemFn,
+    /// Its parameters, in order.
+    pub params: Vec<Param>,
+    /// Its output; `None` where the signature had an error (stubs are still emitted).
+    pub output: Option<Output>,
+    /// The indices of the parameters `f_grad` differentiates, in the order asked.
+    pub selected: Vec<usize>,
+    /// Whether the selection was a tuple (`f_grad` returns a tuple).
+    pub tuple: bool,
+    /// The attribute's options.
+    pub options: Options,
+}
+
+impl Model {
+    /// The differentiable parameters' indices, in parameter order.
+    pub fn differentiable(&self) -> Vec<usize> {
+        (0..self.params.len())
+            .filter(|&i| self.params[i].differentiable)
+            .collect()
+    }
+
+    /// The function's name.
+    pub fn name(&self) -> &Ident {
+        &self.func.sig.ident
+    }
+}
+
+/// Builds the model, recording every problem of the signature in `errors`.
+pub fn build(func: ItemFn, options: Options, errors: &Errors) -> Model {
+    let params = params(&func, errors);
+    let output = output(&func, &options, errors);
+    let (selected, tuple) = if options.vjp_only {
+        (Vec::new(), false)
+    } else {
+        selection(&func, &params, &options.selection, errors)
+    };
+    check_signature(&func, errors);
+    Model {
+        func,
+        params,
+        output,
+        selected,
+        tuple,
+        options,
+    }
+}
+
+fn params(func: &ItemFn, errors: &Errors) -> Vec<Param> {
+    let mut params = Vec::new();
+    for input in &func.sig.inputs {
+        match input {
+            FnArg::Receiver(r) => errors.at(
+                r,
+                "`self` parameters are not supported yet: write a free function that takes the value as a parameter",
+            ),
+            FnArg::Typed(t) => match &*t.pat {
+                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => params.push(Param {
+                    ident: p.ident.clone(),
+                    ty: (*t.ty).clone(),
+                    differentiable: !types::is_constant_type(&t.ty),
+                }),
+                other => {
+                    errors.at(other, "a parameter of a #[differentiable] function must be a plain name, like `x: f64`; destructure it in the body instead");
+                    params.push(Param {
+                        ident: Ident::new("__autodiff_unnamed", other.span()),
+                        ty: (*t.ty).clone(),
+                        differentiable: false,
+                    });
+                }
+            },
+        }
+    }
+    params
+}
+
+fn output(func: &ItemFn, options: &Options, errors: &Errors) -> Option<Output> {
+    let name = &func.sig.ident;
+    let ty = match &func.sig.output {
+        ReturnType::Default => {
+            if !options.vjp_only {
+                errors.at(
+                    &func.sig,
+                    format!("#[differentiable] function `{name}` returns nothing: a gradient is only defined for scalar-output functions; return an `f32` or `f64`"),
+                );
+            }
+            return None;
+        }
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
+    if options.vjp_only {
+        return Some(Output {
+            value: ty,
+            aux: None,
+        });
+    }
+    if options.has_aux {
+        match &ty {
+            Type::Tuple(t) if t.elems.len() == 2 => {
+                let value = t.elems[0].clone();
+                check_scalar(name, &value, errors).then(|| Output {
+                    value,
+                    aux: Some(t.elems[1].clone()),
+                })
+            }
+            _ => {
+                errors.at(
+                    &ty,
+                    format!("#[differentiable(has_aux)] function `{name}` must return a pair `(value, aux)` whose first element is an `f32` or `f64`, like `-> (f64, Array1<f64>)`"),
+                );
+                None
+            }
+        }
+    } else {
+        check_scalar(name, &ty, errors).then(|| Output {
+            value: ty,
+            aux: None,
+        })
+    }
+}
+
+/// A plain function must return a scalar; the forms that never are get an error here, an alias is
+/// checked by the compiler through the runtime's `ScalarOutput` trait.
+fn check_scalar(name: &Ident, ty: &Type, errors: &Errors) -> bool {
+    let Some(kind) = types::non_scalar_kind(ty) else {
+        return true;
+    };
+    let ty_text = quote::quote!(#ty)
+        .to_string()
+        .replace(" < ", "<")
+        .replace(" >", ">")
+        .replace("< ", "<")
+        .replace(" ,", ",");
+    let hint = if kind == "a tuple" {
+        " (to return extra values beside the loss, use `#[differentiable(has_aux)]`)"
+    } else {
+        ""
+    };
+    errors.at(
+        ty,
+        format!(
+            "#[differentiable] function `{name}` returns `{ty_text}`, {kind}: a gradient is only defined for scalar-output functions{hint}. Reduce the output to an `f32` or `f64` (for example with `.sum()`), or mark the function `#[differentiable(vjp)]` to get only its pullback `{name}_vjp`, for use inside other differentiable functions"
+        ),
+    );
+    false
+}
+
+fn selection(
+    func: &ItemFn,
+    params: &[Param],
+    selection: &Selection,
+    errors: &Errors,
+) -> (Vec<usize>, bool) {
+    let name = &func.sig.ident;
+    let check_index = |lit: &syn::LitInt| -> Option<usize> {
+        let Ok(i) = lit.base10_parse::<usize>() else {
+            errors.at(
+                lit,
+                "`argnums` takes parameter indices: non-negative integers",
+            );
+            return None;
+        };
+        match params.get(i) {
+            None => {
+                errors.at(
+                    lit,
+                    format!(
+                        "`argnums` index {i} is out of range: `{name}` has {} parameter{}",
+                        params.len(),
+                        if params.len() == 1 { "" } else { "s" }
+                    ),
+                );
+                None
+            }
+            Some(p) if !p.differentiable => {
+                let ty = &p.ty;
+                errors.at(lit, format!("`argnums` index {i} names parameter `{}: {}`, which is a constant (integers, `bool`, `char` and strings have no gradient); select a float or array parameter", p.ident, quote::quote!(#ty)));
+                None
+            }
+            Some(_) => Some(i),
+        }
+    };
+    let check_name = |ident: &Ident| -> Option<usize> {
+        match params.iter().position(|p| p.ident == *ident) {
+            None => {
+                let names: Vec<String> = params.iter().map(|p| format!("`{}`", p.ident)).collect();
+                errors.at(ident, format!("`wrt` names `{ident}`, which is not a parameter of `{name}`; its parameters are {}", names.join(", ")));
+                None
+            }
+            Some(i) if !params[i].differentiable => {
+                errors.at(ident, format!("`wrt` names `{ident}`, which is a constant (integers, `bool`, `char` and strings have no gradient)"));
+                None
+            }
+            Some(i) => Some(i),
+        }
+    };
+    let check_distinct = |picked: &[usize], spans: Vec<proc_macro2::Span>| {
+        for (k, i) in picked.iter().enumerate() {
+            if picked[..k].contains(i) {
+                errors.at_span(spans[k], format!("parameter {i} is selected twice"));
+            }
+        }
+    };
+    match selection {
+        Selection::Default => match params.first() {
+            None => {
+                errors.at(
+                    &func.sig,
+                    format!(
+                        "#[differentiable] function `{name}` has no parameter to differentiate"
+                    ),
+                );
+                (Vec::new(), false)
+            }
+            Some(p) if !p.differentiable => {
+                errors.at(&p.ty, format!("`{name}` is differentiated with respect to its first parameter by default, and `{}` is a constant; choose a float or array parameter with `argnums = i` or `wrt = name`", p.ident));
+                (Vec::new(), false)
+            }
+            Some(_) => (vec![0], false),
+        },
+        Selection::Index(lit) => (check_index(lit).into_iter().collect(), false),
+        Selection::Name(ident) => (check_name(ident).into_iter().collect(), false),
+        Selection::Indices(lits, span) => {
+            if lits.is_empty() {
+                errors.at_span(
+                    *span,
+                    "`argnums = ()` selects nothing; name at least one parameter index",
+                );
+            }
+            let picked: Vec<usize> = lits.iter().filter_map(check_index).collect();
+            check_distinct(&picked, lits.iter().map(|l| l.span()).collect());
+            (picked, true)
+        }
+        Selection::Names(idents, span) => {
+            if idents.is_empty() {
+                errors.at_span(
+                    *span,
+                    "`wrt = ()` selects nothing; name at least one parameter",
+                );
+            }
+            let picked: Vec<usize> = idents.iter().filter_map(check_name).collect();
+            check_distinct(&picked, idents.iter().map(|l| l.span()).collect());
+            (picked, true)
+        }
+    }
+}
+
+fn check_signature(func: &ItemFn, errors: &Errors) {
+    let sig = &func.sig;
+    if let Some(a) = &sig.asyncness {
+        errors.at(
+            a,
+            "`async fn` cannot be differentiated; make it a plain `fn`",
+        );
+    }
+    if let Some(u) = &sig.unsafety {
+        errors.at(
+            u,
+            "`unsafe fn` cannot be differentiated; make it a safe `fn`",
+        );
+    }
+    if let Some(v) = &sig.variadic {
+        errors.at(v, "variadic functions cannot be differentiated");
+    }
+}

@@ -1,0 +1,83 @@
+//! The one source of generated names: every name is checked against all identifiers the user wrote and
+//! all names generated so far, so that no generated name can clash with a user's (`x_bar`, `t0`, `seed`).
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use std::collections::HashSet;
+
+/// Hands out fresh identifiers.
+#[derive(Default)]
+pub struct Namer {
+    used: HashSet<String>,
+}
+
+impl Namer {
+    /// A namer that avoids every identifier in `tokens`.
+    pub fn avoiding(tokens: TokenStream) -> Self {
+        let mut namer = Namer::default();
+        namer.reserve_all(tokens);
+        namer
+    }
+
+    fn reserve_all(&mut self, tokens: TokenStream) {
+        for tt in tokens {
+            match tt {
+                TokenTree::Ident(i) => {
+                    self.used.insert(i.to_string());
+                }
+                TokenTree::Group(g) => self.reserve_all(g.stream()),
+                _ => {}
+            }
+        }
+    }
+
+    /// `base` if no one uses it yet, else `base_1`, `base_2`, ...; the result is reserved.
+    pub fn fresh(&mut self, base: &str, span: Span) -> Ident {
+        let mut name = base.to_string();
+        let mut k = 1;
+        while self.used.contains(&name) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        self.used.insert(name.clone());
+        Ident::new(&name, span)
+    }
+
+    /// The first of `{prefix}0`, `{prefix}1`, ... that no one uses; reserved.
+    pub fn numbered(&mut self, prefix: &str) -> Ident {
+        let mut k = 0;
+        loop {
+            let name = format!("{prefix}{k}");
+            if !self.used.contains(&name) {
+                self.used.insert(name.clone());
+                return Ident::new(&name, Span::call_site());
+            }
+            k += 1;
+        }
+    }
+
+    /// Reserves a name the user chose and that must be kept (a parameter's).
+    pub fn keep(&mut self, ident: &Ident) -> Ident {
+        self.used.insert(ident.to_string());
+        ident.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn never_reuses_a_user_name() {
+        let mut namer = Namer::avoiding(quote!(
+            fn f(x_bar: f64, t0: f64) {
+                let seed = 1;
+            }
+        ));
+        assert_eq!(namer.fresh("x_bar", Span::call_site()), "x_bar_1");
+        assert_eq!(namer.numbered("t"), "t1");
+        assert_eq!(namer.fresh("seed", Span::call_site()), "seed_1");
+        assert_eq!(namer.fresh("y_bar", Span::call_site()), "y_bar");
+        assert_eq!(namer.fresh("y_bar", Span::call_site()), "y_bar_1");
+    }
+}

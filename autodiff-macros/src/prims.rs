@@ -1,0 +1,183 @@
+//! The one table from syntax (operators, method names, `f64::name` paths) to primitives: each row names
+//! the runtime function `name` with its reverse rules `name_vjp` (one operand) or `name_vjpK`, how many
+//! differentiable operands and constant extras it takes, and whether its rule reads its output.
+//!
+//! Adding a primitive is one row here and one rule in `autodiff-runtime`.
+
+/// A primitive operation.
+pub struct Prim {
+    /// The runtime function's name; its rules are `{name}_vjp` or `{name}_vjp{k}`.
+    pub name: &'static str,
+    /// Differentiable operands (a method's receiver is the first).
+    pub arity: usize,
+    /// Constant arguments after the operands.
+    pub extras: usize,
+    /// Whether the reverse rule takes the output `&y` (before the gradient).
+    pub reads_output: bool,
+    /// Whether derivatives flow through it (`stop_gradient` does not).
+    pub differentiable: bool,
+    /// Whether the method returns an `Option` that the source unwraps (`mean`, `mean_axis`).
+    pub unwraps: bool,
+}
+
+const fn row(name: &'static str, arity: usize, extras: usize, reads_output: bool) -> Prim {
+    Prim {
+        name,
+        arity,
+        extras,
+        reads_output,
+        differentiable: true,
+        unwraps: false,
+    }
+}
+
+const fn unwrapping(name: &'static str, extras: usize) -> Prim {
+    Prim {
+        name,
+        arity: 1,
+        extras,
+        reads_output: false,
+        differentiable: true,
+        unwraps: true,
+    }
+}
+
+macro_rules! unary {
+    ($($name:literal),*) => { [$(row($name, 1, 0, true)),*] };
+}
+
+static UNARY: [Prim; 28] = unary!(
+    "exp",
+    "exp2",
+    "exp_m1",
+    "ln",
+    "ln_1p",
+    "log2",
+    "log10",
+    "sqrt",
+    "cbrt",
+    "recip",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "abs",
+    "signum",
+    "to_degrees",
+    "to_radians",
+    "pow2",
+    "neg"
+);
+
+static OTHERS: [Prim; 20] = [
+    row("add", 2, 0, false),
+    row("sub", 2, 0, false),
+    row("mul", 2, 0, false),
+    row("div", 2, 0, false),
+    row("powf", 2, 0, false),
+    row("atan2", 2, 0, false),
+    row("max", 2, 0, false),
+    row("min", 2, 0, false),
+    row("hypot", 2, 0, false),
+    row("powi", 1, 1, true),
+    row("clamp", 3, 0, true),
+    row("mul_add", 3, 0, false),
+    row("sum", 1, 0, false),
+    row("product", 1, 0, false),
+    unwrapping("mean", 0),
+    row("sum_axis", 1, 1, false),
+    unwrapping("mean_axis", 1),
+    row("dot", 2, 0, false),
+    row("t", 1, 0, false),
+    row("slice", 1, 1, false),
+];
+
+static COPY: Prim = row("to_owned", 1, 0, false);
+
+/// `stop_gradient(e)`: the value, with no derivative.
+pub static STOP: Prim = Prim {
+    name: "stop_gradient",
+    arity: 1,
+    extras: 0,
+    reads_output: false,
+    differentiable: false,
+    unwraps: false,
+};
+
+/// The primitive a method name denotes (the same names serve `f64::name(x, ..)`).
+pub fn method(name: &str) -> Option<&'static Prim> {
+    let name = match name {
+        "reversed_axes" => "t",
+        "clone" | "to_owned" | "view" | "into_owned" => return Some(&COPY),
+        other => other,
+    };
+    UNARY
+        .iter()
+        .chain(OTHERS.iter())
+        .find(|p| p.name == name && p.name != "neg")
+}
+
+/// The primitive of a binary operator (`+ - * /` and their compound assignments).
+pub fn binary_operator(op: &syn::BinOp) -> Option<&'static Prim> {
+    use syn::BinOp::*;
+    let name = match op {
+        Add(_) | AddAssign(_) => "add",
+        Sub(_) | SubAssign(_) => "sub",
+        Mul(_) | MulAssign(_) => "mul",
+        Div(_) | DivAssign(_) => "div",
+        _ => return None,
+    };
+    OTHERS.iter().find(|p| p.name == name)
+}
+
+/// The primitive of unary minus.
+pub fn neg() -> &'static Prim {
+    UNARY
+        .iter()
+        .find(|p| p.name == "neg")
+        .expect("neg is in the table")
+}
+
+/// Methods whose result is a constant whatever the receiver (shapes and lengths).
+pub fn is_constant_method(name: &str) -> bool {
+    matches!(
+        name,
+        "len"
+            | "nrows"
+            | "ncols"
+            | "shape"
+            | "dim"
+            | "raw_dim"
+            | "ndim"
+            | "is_empty"
+            | "len_of"
+            | "strides"
+            | "is_nan"
+            | "is_finite"
+            | "is_infinite"
+            | "is_sign_positive"
+            | "is_sign_negative"
+            | "partial_cmp"
+            | "total_cmp"
+    )
+}
+
+/// The names the table knows, for error messages.
+pub fn known_methods() -> String {
+    let mut names: Vec<&str> = UNARY
+        .iter()
+        .chain(OTHERS.iter())
+        .filter(|p| !matches!(p.name, "neg" | "add" | "sub" | "mul" | "div"))
+        .map(|p| p.name)
+        .collect();
+    names.extend(["mapv", "to_owned", "clone", "view", "reversed_axes"]);
+    names.join(", ")
+}
