@@ -197,11 +197,11 @@ impl<'a> Emitter<'a> {
             .collect();
 
         // Forward sweep: what the output, the reverse sweep and constant statements read.
+        let reads_output = ret.var().is_some_and(|v| reads.contains(&v));
         let mut needed: Vec<bool> = vec![false; self.f.vars.len()];
         for v in reads.iter().chain(self.const_reads).chain(keep) {
             needed[v.0] = true;
         }
-        let reads_output = ret.var().is_some_and(|v| needed[v.0]);
         for stmt in block.stmts.iter().rev() {
             match stmt {
                 Stmt::Instr(i) if needed[i.dst.0] => {

@@ -26,5 +26,25 @@ use proc_macro::TokenStream;
 /// `f_grad_<i>`, `f_vjp`, ...), as described in the `autodiff` crate's documentation.
 #[proc_macro_attribute]
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(attr.into(), item.into()).into()
+    let output = expand::expand(attr.into(), item.into());
+    if let Some(dir) = std::env::var_os("AUTODIFF_DUMP") {
+        dump(std::path::Path::new(&dir), &output);
+    }
+    output.into()
+}
+
+/// Writes the expansion to `dir/<function>.rs` (one line; format it with `rustfmt`), for reading what
+/// the macro generated. Failures to write are ignored: a dump must never break a build.
+fn dump(dir: &std::path::Path, output: &proc_macro2::TokenStream) {
+    let name = syn::parse2::<syn::File>(output.clone())
+        .ok()
+        .and_then(|file| {
+            file.items.iter().find_map(|item| match item {
+                syn::Item::Fn(f) => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+        })
+        .unwrap_or_else(|| "expansion".to_string());
+    let _ = std::fs::create_dir_all(dir);
+    let _ = std::fs::write(dir.join(format!("{name}.rs")), output.to_string());
 }

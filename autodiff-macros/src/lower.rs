@@ -112,7 +112,7 @@ impl Lowerer<'_> {
     fn new_var(&mut self, base: &str, kind: VarKind, span: Span) -> VarId {
         let name = match kind {
             VarKind::Temp => self.namer.numbered(base),
-            _ => self.namer.fresh(base, span),
+            _ => self.namer.user(base, span),
         };
         self.vars.push(Var { name, kind });
         VarId(self.vars.len() - 1)
@@ -198,7 +198,7 @@ impl Lowerer<'_> {
     ) {
         match value {
             Operand::Var(v) if v.0 >= before && self.vars[v.0].kind == VarKind::Temp => {
-                let name = self.namer.fresh(&ident.to_string(), ident.span());
+                let name = self.namer.user(&ident.to_string(), ident.span());
                 self.vars[v.0] = Var {
                     name,
                     kind: VarKind::Local,
@@ -212,7 +212,7 @@ impl Lowerer<'_> {
             }
             Operand::Var(v) => self.bind(&ident.to_string(), Binding::Var(v)),
             Operand::Const(tokens) => {
-                let name = self.namer.fresh(&ident.to_string(), ident.span());
+                let name = self.namer.user(&ident.to_string(), ident.span());
                 let mutability = mutable.then(|| quote!(mut));
                 let ty = ty.map(|t| quote!(: #t));
                 self.block.stmts.push(Stmt::Verbatim {
@@ -737,7 +737,8 @@ impl Lowerer<'_> {
         for tt in tokens {
             let next = match tt {
                 TokenTree::Ident(ref ident) => {
-                    let after_dot = prev_punct == Some('.');
+                    // `x.field` and `x.method()` (but not the range `..n`).
+                    let after_dot = prev_punct == Some('.') && prev_prev != Some('.');
                     let after_path = prev_punct == Some(':') && prev_prev == Some(':');
                     match self.lookup(&ident.to_string()) {
                         Some(b) if !after_dot && !after_path => match b {

@@ -7,7 +7,10 @@ use std::collections::HashSet;
 /// Hands out fresh identifiers.
 #[derive(Default)]
 pub struct Namer {
+    /// Every identifier the user wrote, and every name handed out.
     used: HashSet<String>,
+    /// The names handed out to variables the user named.
+    taken: HashSet<String>,
 }
 
 impl Namer {
@@ -42,6 +45,19 @@ impl Namer {
         Ident::new(&name, span)
     }
 
+    /// A name for a variable the user named `base`: `base` itself the first time, `base_1`, ... for
+    /// later bindings that shadow it (each SSA version has its own name).
+    pub fn user(&mut self, base: &str, span: Span) -> Ident {
+        if !self.taken.contains(base) {
+            self.taken.insert(base.to_string());
+            self.used.insert(base.to_string());
+            return Ident::new(base, span);
+        }
+        let ident = self.fresh(base, span);
+        self.taken.insert(ident.to_string());
+        ident
+    }
+
     /// The first of `{prefix}0`, `{prefix}1`, ... that no one uses; reserved.
     pub fn numbered(&mut self, prefix: &str) -> Ident {
         let mut k = 0;
@@ -58,6 +74,7 @@ impl Namer {
     /// Reserves a name the user chose and that must be kept (a parameter's).
     pub fn keep(&mut self, ident: &Ident) -> Ident {
         self.used.insert(ident.to_string());
+        self.taken.insert(ident.to_string());
         ident.clone()
     }
 }
@@ -79,5 +96,7 @@ mod tests {
         assert_eq!(namer.fresh("seed", Span::call_site()), "seed_1");
         assert_eq!(namer.fresh("y_bar", Span::call_site()), "y_bar");
         assert_eq!(namer.fresh("y_bar", Span::call_site()), "y_bar_1");
+        assert_eq!(namer.user("seed", Span::call_site()), "seed");
+        assert_eq!(namer.user("seed", Span::call_site()), "seed_2");
     }
 }
