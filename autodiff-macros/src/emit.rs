@@ -245,12 +245,12 @@ impl<'a> Emitter<'a> {
         let name = self.adjoint(target);
         let left = pending.get_mut(&target).expect("counted");
         *left -= 1;
-        if declared.contains_key(&target) {
-            out.extend(quote!(#ad::acc(&mut #name, #value);));
-        } else {
+        if let std::collections::hash_map::Entry::Vacant(entry) = declared.entry(target) {
+            entry.insert(true);
             let mutability = (*left > 0).then(|| quote!(mut));
             out.extend(quote!(let #mutability #name = #value;));
-            declared.insert(target, true);
+        } else {
+            out.extend(quote!(#ad::acc(&mut #name, #value);));
         }
     }
 
@@ -328,7 +328,7 @@ impl<'a> Emitter<'a> {
                 if k != 0 {
                     let name = self.name(i.args[k].var().expect("a capture is a variable"));
                     self.errors.at_span(
-                        i.span,
+                        c.capture_spans[k - 1],
                         format!("this `mapv` closure reads `{name}`, which depends on the differentiated parameters; only the closure's own parameter may carry a derivative. Write this step as array arithmetic instead (for example `(&x - {name}).mapv(..)`)"),
                     );
                     return None;

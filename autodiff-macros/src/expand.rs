@@ -182,7 +182,7 @@ pub fn signature(model: &Model, item: &Item, ad: &Ident) -> Signature {
         .iter()
         .map(|i| types::tangent_type(&model.params[*i].ty, &private))
         .collect();
-    let grads = if item.tuple {
+    let grads = if item.tuple || tangents.is_empty() {
         quote!((#(#tangents,)*))
     } else {
         quote!(#(#tangents)*)

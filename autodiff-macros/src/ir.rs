@@ -67,6 +67,8 @@ pub struct Closure {
     pub body: Block,
     /// Its result.
     pub ret: Operand,
+    /// Where the body first reads each variable of the enclosing function (the `args` after `x`).
+    pub capture_spans: Vec<Span>,
 }
 
 /// `dst = op(args.., extras..)`.
@@ -86,6 +88,7 @@ pub struct Instr {
 }
 
 /// A statement.
+#[allow(clippy::large_enum_variant)]
 pub enum Stmt {
     /// A primitive.
     Instr(Instr),

@@ -22,6 +22,8 @@ enum Binding {
     Var(VarId),
     /// A constant, emitted under this name.
     Const(proc_macro2::Ident),
+    /// A name whose definition had an error: uses are not reported again.
+    Poisoned,
 }
 
 struct Lowerer<'a> {
@@ -35,6 +37,10 @@ struct Lowerer<'a> {
     const_reads: Vec<VarId>,
     /// Depth of `mapv` closures being lowered, with the first variable created inside each.
     closures: Vec<usize>,
+    /// Where a closure first reads each variable of its enclosing function.
+    capture_spans: HashMap<VarId, Span>,
+    /// Results of `stop_gradient`: constants whatever their methods.
+    frozen: Vec<VarId>,
 }
 
 /// Lowers the body of `model.func`. Returns `None` where errors were recorded.
@@ -48,6 +54,8 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         has_aux: model.options.has_aux,
         const_reads: Vec::new(),
         closures: Vec::new(),
+        capture_spans: HashMap::new(),
+        frozen: Vec::new(),
     };
     for (i, p) in model.params.iter().enumerate() {
         let name = lw.namer.keep(&p.ident);
@@ -67,6 +75,10 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
     for (k, stmt) in stmts.iter().enumerate() {
         let last = k + 1 == stmts.len();
         match stmt {
+            // Where the signature has an error, the result is not lowered: its problems follow from
+            // that error and would only repeat it.
+            syn::Stmt::Expr(_, None) | syn::Stmt::Expr(Expr::Return(_), _)
+                if last && model.output.is_none() => {}
             syn::Stmt::Expr(e, None) if last => result = lw.lower_result(e),
             syn::Stmt::Expr(Expr::Return(r), _) if last => match &r.expr {
                 Some(e) => result = lw.lower_result(e),
@@ -181,7 +193,7 @@ impl Lowerer<'_> {
         }
         let before = self.vars.len();
         let Some(value) = self.lower_expr(&init.expr) else {
-            return;
+            return self.bind(&ident.to_string(), Binding::Poisoned);
         };
         self.bind_value(&ident, mutability.is_some(), ty, value, before);
     }
@@ -257,6 +269,9 @@ impl Lowerer<'_> {
                 format!("`{ident}` is not a local variable of this function"),
             );
         };
+        if matches!(current, Binding::Poisoned) {
+            return;
+        }
         let before = self.vars.len();
         let value = match op {
             None => self.lower_expr(right),
@@ -265,6 +280,7 @@ impl Lowerer<'_> {
                 let lhs = match &current {
                     Binding::Var(v) => Operand::Var(*v),
                     Binding::Const(name) => Operand::Const(quote!(#name)),
+                    Binding::Poisoned => return,
                 };
                 let rhs = self.lower_expr(right);
                 match (prim, rhs) {
@@ -350,11 +366,11 @@ impl Lowerer<'_> {
             Expr::Lit(_) => Some(Operand::Const(e.to_token_stream())),
             Expr::Paren(p) => self.lower_expr(&p.expr),
             Expr::Group(g) => self.lower_expr(&g.expr),
-            Expr::Path(p) => Some(self.lower_path(p)),
+            Expr::Path(p) => self.lower_path(p),
             Expr::Reference(r) => {
-                if let Some(m) = &r.mutability {
+                if r.mutability.is_some() {
                     self.errors
-                        .at(m, "`&mut` is not supported in a #[differentiable] function");
+                        .at(r, "`&mut` is not supported in a #[differentiable] function: it must not mutate its inputs; take a shared reference `&x` instead");
                     return None;
                 }
                 self.lower_expr(&r.expr)
@@ -395,19 +411,26 @@ impl Lowerer<'_> {
         }
     }
 
-    fn lower_path(&mut self, p: &syn::ExprPath) -> Operand {
+    fn lower_path(&mut self, p: &syn::ExprPath) -> Option<Operand> {
         if let Some(ident) = p.path.get_ident() {
             match self.lookup(&ident.to_string()) {
-                Some(Binding::Var(v)) => return Operand::Var(*v),
+                Some(Binding::Var(v)) => {
+                    let v = *v;
+                    if self.closures.last().is_some_and(|&first| v.0 < first) {
+                        self.capture_spans.entry(v).or_insert(ident.span());
+                    }
+                    return Some(Operand::Var(v));
+                }
                 Some(Binding::Const(name)) => {
                     let name = name.clone();
-                    return Operand::Const(quote!(#name));
+                    return Some(Operand::Const(quote!(#name)));
                 }
+                Some(Binding::Poisoned) => return None,
                 None => {}
             }
         }
         // A constant item, an enum variant, a path like `std::f64::consts::PI`.
-        Operand::Const(p.to_token_stream())
+        Some(Operand::Const(p.to_token_stream()))
     }
 
     fn lower_binary(&mut self, b: &syn::ExprBinary, whole: &Expr) -> Option<Operand> {
@@ -429,7 +452,7 @@ impl Lowerer<'_> {
         match prims::binary_operator(&b.op) {
             Some(prim) => Some(self.push(prim, vec![lhs, rhs], Vec::new(), whole.span())),
             None => {
-                self.errors.at(&b.op, "this operator is not differentiable here; the supported arithmetic is `+ - * /`");
+                self.errors.at(b.op, "this operator is not differentiable here; the supported arithmetic is `+ - * /`");
                 None
             }
         }
@@ -462,17 +485,27 @@ impl Lowerer<'_> {
             }
             return self.lower_prim_call(prim, &m.receiver, m.args.iter().collect(), whole);
         }
-        let mut parts: Vec<&Expr> = vec![&m.receiver];
-        parts.extend(m.args.iter());
         let before = self.errors_len();
-        let all_constant = parts
+        let receiver = self.lower_expr(&m.receiver);
+        let args_constant = m
+            .args
             .iter()
             .all(|p| matches!(self.lower_expr(p), Some(Operand::Const(_))));
-        if all_constant {
-            return Some(self.constant(whole));
+        match receiver {
+            Some(Operand::Const(_)) if args_constant => return Some(self.constant(whole)),
+            // A method of a `stop_gradient` value is a constant over that value.
+            Some(Operand::Var(v)) if args_constant && self.frozen.contains(&v) => {
+                self.const_reads.push(v);
+                let name = self.vars[v.0].name.clone();
+                let method = &m.method;
+                let turbofish = &m.turbofish;
+                let args: Vec<TokenStream> = m.args.iter().map(|a| self.rewrite_expr(a)).collect();
+                return Some(Operand::Const(quote!(#name.#method #turbofish(#(#args),*))));
+            }
+            _ => {}
         }
         if self.errors_len() == before {
-            self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset ({}), nor a helper over constants", prims::known_methods()));
+            self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset, nor a helper over constants. Wrap a value in `stop_gradient(..)` to use it as a constant; the supported methods are: {}", prims::known_methods()));
         }
         None
     }
@@ -528,6 +561,11 @@ impl Lowerer<'_> {
                 .at(&c.func, "only calls of functions by path are supported");
             return None;
         };
+        if let Some(ident) = path.path.get_ident() {
+            if matches!(self.lookup(&ident.to_string()), Some(Binding::Poisoned)) {
+                return None;
+            }
+        }
         let segments: Vec<String> = path
             .path
             .segments
@@ -539,7 +577,11 @@ impl Lowerer<'_> {
             let x = self.lower_expr(&c.args[0])?;
             return Some(match x {
                 Operand::Const(_) => self.constant(whole),
-                x => self.push(&prims::STOP, vec![x], Vec::new(), whole.span()),
+                x => {
+                    let frozen = self.push(&prims::STOP, vec![x], Vec::new(), whole.span());
+                    self.frozen.extend(frozen.var());
+                    frozen
+                }
             });
         }
         let float_path = segments.len() == 2 && matches!(segments[0].as_str(), "f32" | "f64");
@@ -562,7 +604,11 @@ impl Lowerer<'_> {
             let name = path.path.to_token_stream().to_string().replace(' ', "");
             self.errors.at(
                 &c.func,
-                format!("cannot differentiate through `{name}`: it has no derivative rule. Put #[differentiable] on `{last}`, or write a `{last}_vjp` function that returns the value and its pullback"),
+                if float_path {
+                    format!("`{name}` is not differentiable: it is not one of the supported scalar functions. Wrap its argument in `stop_gradient(..)` to use it as a constant")
+                } else {
+                    format!("cannot differentiate through `{name}`: calls to other functions are not supported yet (only the scalar functions, `stop_gradient` and helpers over constants). Inline the body of `{last}` here")
+                },
             );
         }
         None
@@ -610,7 +656,10 @@ impl Lowerer<'_> {
                 {
                     Some(prim) => Some(self.push(prim, vec![receiver], Vec::new(), whole.span())),
                     None => {
-                        self.errors.at(p, "`mapv` of this function is not differentiable: pass a closure `|v| ..` or an elementwise function like `f64::tanh`");
+                        {
+                            let text = p.to_token_stream().to_string().replace(' ', "");
+                            self.errors.at(p, format!("`mapv({text})` is not differentiable: pass a closure `|v| ..` or an elementwise function like `f64::tanh`"));
+                        }
                         None
                     }
                 }
@@ -658,8 +707,10 @@ impl Lowerer<'_> {
         self.scopes.push(HashMap::new());
         self.bind(&ident.to_string(), Binding::Var(param));
         self.closures.push(param.0);
+        let outer_spans = std::mem::take(&mut self.capture_spans);
         let ret = self.lower_expr(&c.body);
         self.closures.pop();
+        let spans = std::mem::replace(&mut self.capture_spans, outer_spans);
         self.scopes.pop();
         let body = std::mem::replace(&mut self.block, outer);
         let ret = ret?;
@@ -679,6 +730,10 @@ impl Lowerer<'_> {
                 param_ty,
                 body,
                 ret,
+                capture_spans: captures
+                    .iter()
+                    .map(|v| spans.get(v).copied().unwrap_or(whole.span()))
+                    .collect(),
             })),
             args,
             extras: Vec::new(),
@@ -742,6 +797,7 @@ impl Lowerer<'_> {
                     let after_path = prev_punct == Some(':') && prev_prev == Some(':');
                     match self.lookup(&ident.to_string()) {
                         Some(b) if !after_dot && !after_path => match b {
+                            Binding::Poisoned => tt,
                             Binding::Var(v) => {
                                 reads.push(*v);
                                 let mut name = self.vars[v.0].name.clone();

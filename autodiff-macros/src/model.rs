@@ -84,6 +84,15 @@ fn params(func: &ItemFn, errors: &Errors) -> Vec<Param> {
                 "`self` parameters are not supported yet: write a free function that takes the value as a parameter",
             ),
             FnArg::Typed(t) => match &*t.pat {
+                _ if matches!(&*t.ty, Type::Reference(r) if r.mutability.is_some()) => {
+                    errors.at(&t.ty, "a #[differentiable] function cannot take `&mut` parameters: it must be pure. Take the value by reference (`&T`) and return what you computed");
+                    // Kept as differentiable so that the selection reports nothing more about it.
+                    let ident = match &*t.pat {
+                        Pat::Ident(p) => p.ident.clone(),
+                        _ => Ident::new("__autodiff_unnamed", t.span()),
+                    };
+                    params.push(Param { ident, ty: (*t.ty).clone(), differentiable: true });
+                }
                 Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => params.push(Param {
                     ident: p.ident.clone(),
                     ty: (*t.ty).clone(),

@@ -46,7 +46,7 @@ macro_rules! unary {
     ($($name:literal),*) => { [$(row($name, 1, 0, true)),*] };
 }
 
-static UNARY: [Prim; 28] = unary!(
+static UNARY: [Prim; 33] = unary!(
     "exp",
     "exp2",
     "exp_m1",
@@ -74,6 +74,11 @@ static UNARY: [Prim; 28] = unary!(
     "to_degrees",
     "to_radians",
     "pow2",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "fract",
     "neg"
 );
 
@@ -170,14 +175,27 @@ pub fn is_constant_method(name: &str) -> bool {
     )
 }
 
-/// The names the table knows, for error messages.
+/// The method names the table knows, for error messages.
 pub fn known_methods() -> String {
     let mut names: Vec<&str> = UNARY
         .iter()
         .chain(OTHERS.iter())
-        .filter(|p| !matches!(p.name, "neg" | "add" | "sub" | "mul" | "div"))
+        .filter(|p| {
+            !matches!(
+                p.name,
+                "neg" | "add" | "sub" | "mul" | "div" | "mean" | "mean_axis"
+            )
+        })
         .map(|p| p.name)
         .collect();
-    names.extend(["mapv", "to_owned", "clone", "view", "reversed_axes"]);
-    names.join(", ")
+    names.extend([
+        "mean().unwrap",
+        "mean_axis(..).unwrap",
+        "reversed_axes",
+        "mapv",
+        "to_owned",
+        "clone",
+        "view",
+    ]);
+    names.join(" ")
 }

@@ -79,16 +79,14 @@ pub fn tangent_type(ty: &Type, private: &TokenStream) -> TokenStream {
         Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last().expect("a path has a segment");
             let name = last.ident.to_string();
-            if name == "f32"
+            let owned = name == "f32"
                 || name == "f64"
                 || name == "Vec"
                 || name.starts_with("Array")
                     && !name.starts_with("ArrayView")
-                    && name != "ArrayBase"
-            {
-                if !has_lifetime(inner) {
-                    return quote!(#inner);
-                }
+                    && name != "ArrayBase";
+            if owned && !has_lifetime(inner) {
+                return quote!(#inner);
             }
             if let Some(rest) = name.strip_prefix("ArrayView") {
                 if !rest.starts_with("Mut") {

@@ -153,6 +153,16 @@ unary_rules! {
     to_degrees, to_degrees_vjp: |x| x.to_degrees(); |g, x, y| g.to_degrees();
     /// `x.to_radians()`.
     to_radians, to_radians_vjp: |x| x.to_radians(); |g, x, y| g.to_radians();
+    /// `x.floor()`; derivative 0, as in JAX.
+    floor, floor_vjp: |x| x.floor(); |g, x, y| zero();
+    /// `x.ceil()`; derivative 0, as in JAX.
+    ceil, ceil_vjp: |x| x.ceil(); |g, x, y| zero();
+    /// `x.round()`; derivative 0, as in JAX.
+    round, round_vjp: |x| x.round(); |g, x, y| zero();
+    /// `x.trunc()`; derivative 0, as in JAX.
+    trunc, trunc_vjp: |x| x.trunc(); |g, x, y| zero();
+    /// `x.fract()` (`x - x.trunc()`): derivative 1.
+    fract, fract_vjp: |x| x.fract(); |g, x, y| g;
     /// `x.pow2()` (ndarray's square).
     pow2, pow2_vjp: |x| x * x; |g, x, y| g * (x + x);
 }

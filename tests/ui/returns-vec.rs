@@ -1,0 +1,8 @@
+use autodiff::prelude::*;
+
+#[differentiable]
+fn square(x: f64) -> Vec<f64> {
+    vec![x * x]
+}
+
+fn main() {}
