@@ -2,18 +2,29 @@
 //!
 //! A sweep is generated per item (`f_grad`, `f_grad_0`, `f_vjp`, ...), each with its own activity, so that
 //! every item computes only the adjoints it returns. The forward sweep is the user's computation, one
-//! primitive per `let`, keeping only the values that the output or the reverse sweep reads. The reverse
-//! sweep visits instructions backwards and calls each rule of the runtime; an adjoint is created by its
-//! first contribution (moved in) and later ones are added in place; an adjoint read twice is copied for
-//! every read but the last.
+//! primitive per `let`. The reverse sweep visits statements backwards and calls each rule of the runtime.
+//!
+//! Adjoints: an adjoint whose contributions all come from the block that defines its variable is created
+//! by its first contribution (moved in) and later ones are added in place; an adjoint read twice is copied
+//! for every read but the last. Any other adjoint (a loop's carried value, an array read element by
+//! element, a value used inside a branch or a loop) starts as a zero at the start of the reverse of its
+//! block and is accumulated into.
+//!
+//! Regions: a branch's reverse recomputes the taken arm and then reverses it. A loop saves, per
+//! iteration, the carried values its body reads (not an accumulator that is only added into) and its
+//! integer counters; its reverse pops them, recomputes the body (so the body's own values are never
+//! stored) and reverses it. A loop of the function's top level saves during the forward sweep; a loop
+//! nested in a region saves during its own reverse, by running itself forward once more first.
 
 use crate::activity::{self, Activity};
 use crate::errors::Errors;
-use crate::ir::{Block, Function, Instr, Op, Operand, Stmt, VarId};
+use crate::ir::{
+    Block, ElemWrite, Function, Instr, Loop, LoopKind, Op, Operand, Stmt, VarId, VarKind,
+};
 use crate::naming::Namer;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Where a sweep's seed comes from.
 pub enum Seed {
@@ -35,6 +46,34 @@ pub struct Sweep {
     pub reads_output: bool,
 }
 
+/// How to emit a block forward.
+#[derive(Clone, Default)]
+struct Fwd {
+    /// Loops directly in this block save their iterations (the function's top level).
+    record: bool,
+    /// Storage not to write back (the loop being reversed: its storage is restored from its stack).
+    skip_writeback: HashSet<VarId>,
+    /// Arrays not to write into (they were written by the forward sweep already).
+    skip_elem: HashSet<VarId>,
+    /// Emit only the statements whose values are needed (the function's top level).
+    prune: bool,
+}
+
+/// The analyses of one sweep.
+struct Plan {
+    activity: Activity,
+    /// Adjoints that start as zeros at the start of their block's reverse.
+    zeroed: HashSet<VarId>,
+    /// Contributions still to come, for adjoints that are moved in.
+    pending: HashMap<VarId, usize>,
+    /// Adjoints already declared.
+    declared: HashSet<VarId>,
+    /// Variables the reverse sweep reads.
+    reads: Vec<VarId>,
+    /// Variables the forward sweep must compute.
+    needed: Vec<bool>,
+}
+
 /// Emits sweeps of one function.
 pub struct Emitter<'a> {
     /// The function.
@@ -50,6 +89,7 @@ pub struct Emitter<'a> {
     /// Whether forward values must not borrow each other (they are moved into a pullback closure).
     pub owned_values: bool,
     adjoint_names: HashMap<VarId, Ident>,
+    loop_names: HashMap<(usize, &'static str), Ident>,
 }
 
 impl<'a> Emitter<'a> {
@@ -69,6 +109,7 @@ impl<'a> Emitter<'a> {
             errors,
             owned_values: false,
             adjoint_names: HashMap::new(),
+            loop_names: HashMap::new(),
         }
     }
 
@@ -86,6 +127,16 @@ impl<'a> Emitter<'a> {
         name
     }
 
+    /// A name of loop `id`'s stack or trip count.
+    fn loop_name(&mut self, id: usize, what: &'static str) -> Ident {
+        if let Some(name) = self.loop_names.get(&(id, what)) {
+            return name.clone();
+        }
+        let name = self.namer.numbered(what);
+        self.loop_names.insert((id, what), name.clone());
+        name
+    }
+
     /// `&x` for a variable, `&(expr)` for a constant.
     fn operand(&self, o: &Operand) -> TokenStream {
         match o {
@@ -97,14 +148,19 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// The value of an operand, by move where possible.
+    /// The value of an operand: a move of a computed value, a copy of a parameter or storage (or where
+    /// `copy` asks), a constant as written.
     pub fn value(&self, o: &Operand, copy: bool) -> TokenStream {
         let ad = &self.ad;
         match o {
             Operand::Var(v) => {
                 let name = self.name(*v);
-                if copy || matches!(self.f.vars[v.0].kind, crate::ir::VarKind::Param(_)) {
-                    quote!(#ad::stop_gradient(&#name))
+                let borrowed = matches!(
+                    self.f.vars[v.0].kind,
+                    VarKind::Param(_) | VarKind::ClosureParam | VarKind::Storage
+                );
+                if copy || borrowed {
+                    quote!(#ad::owned(&#name))
                 } else {
                     quote!(#name)
                 }
@@ -113,8 +169,19 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// The value of the auxiliary result.
+    pub fn aux_value(&self, aux: &crate::ir::Aux, copy: bool) -> TokenStream {
+        match aux {
+            crate::ir::Aux::Value(o) => self.value(o, copy),
+            crate::ir::Aux::Tuple(parts) => {
+                let parts = parts.iter().map(|p| self.aux_value(p, copy));
+                quote!((#(#parts,)*))
+            }
+        }
+    }
+
     /// The sweeps of `block` with `independents` differentiated, `ret` the output and `seed` its
-    /// gradient. With `keep_output` the forward sweep computes the output even if no rule reads it.
+    /// gradient; the forward sweep also computes the variables in `keep`.
     pub fn sweep(
         &mut self,
         block: &Block,
@@ -124,69 +191,31 @@ impl<'a> Emitter<'a> {
         keep: &[VarId],
     ) -> Sweep {
         let activity = activity::analyse(self.f.vars.len(), block, ret, independents);
+        let mut plan = Plan {
+            activity,
+            zeroed: HashSet::new(),
+            pending: HashMap::new(),
+            declared: HashSet::new(),
+            reads: Vec::new(),
+            needed: vec![false; self.f.vars.len()],
+        };
+        self.plan_adjoints(block, ret, independents, &mut plan);
         let ad = self.ad.clone();
 
-        // Count the contributions each adjoint will receive.
-        let mut pending: HashMap<VarId, usize> = HashMap::new();
-        let ret_active = activity.operand(ret);
-        if let Some(v) = ret.var().filter(|_| ret_active) {
-            *pending.entry(v).or_default() += 1;
-        }
-        for stmt in &block.stmts {
-            if let Stmt::Instr(i) = stmt {
-                if activity.is_active(i.dst) {
-                    for v in i
-                        .args
-                        .iter()
-                        .filter(|a| activity.operand(a))
-                        .filter_map(Operand::var)
-                    {
-                        *pending.entry(v).or_default() += 1;
-                    }
-                }
-            }
-        }
-
         // Reverse sweep.
-        let mut reverse = TokenStream::new();
-        let mut declared: HashMap<VarId, bool> = HashMap::new();
-        let mut reads: Vec<VarId> = Vec::new();
-        if let Some(out) = ret.var().filter(|_| ret_active) {
+        let mut reverse = self.zero_declarations(block.id, &plan);
+        if let Some(out) = ret.var().filter(|v| plan.activity.is_active(*v)) {
             let seed_value = match &seed {
                 Seed::One(ty) => quote!(#ad::one::<#ty>()),
                 Seed::Named(name) => quote!(#name),
             };
-            self.contribute(out, seed_value, &mut pending, &mut declared, &mut reverse);
+            reverse.extend(self.contribute(out, seed_value, &mut plan));
         }
-        for stmt in block.stmts.iter().rev() {
-            let Stmt::Instr(instr) = stmt else { continue };
-            if !activity.is_active(instr.dst) {
-                continue;
-            }
-            let targets: Vec<(usize, VarId)> = instr
-                .args
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| activity.operand(a))
-                .filter_map(|(k, a)| a.var().map(|v| (k, v)))
-                .collect();
-            let g = self.adjoint(instr.dst);
-            for (n, (k, target)) in targets.iter().enumerate() {
-                let seed = if n + 1 == targets.len() {
-                    quote!(#g)
-                } else {
-                    quote!(#ad::dup(&#g))
-                };
-                let Some(call) = self.rule(instr, *k, seed, &activity, &mut reads) else {
-                    continue;
-                };
-                self.contribute(*target, call, &mut pending, &mut declared, &mut reverse);
-            }
-        }
+        reverse.extend(self.reverse_stmts(block, &mut plan));
         let adjoints = independents
             .iter()
             .map(|v| {
-                if declared.contains_key(v) {
+                if plan.declared.contains(v) || plan.zeroed.contains(v) {
                     let name = self.adjoint(*v);
                     quote!(#name)
                 } else {
@@ -197,33 +226,22 @@ impl<'a> Emitter<'a> {
             .collect();
 
         // Forward sweep: what the output, the reverse sweep and constant statements read.
-        let reads_output = ret.var().is_some_and(|v| reads.contains(&v));
-        let mut needed: Vec<bool> = vec![false; self.f.vars.len()];
-        for v in reads.iter().chain(self.const_reads).chain(keep) {
+        let reads_output = ret.var().is_some_and(|v| plan.reads.contains(&v));
+        let mut needed = std::mem::take(&mut plan.needed);
+        for v in plan.reads.iter().chain(self.const_reads).chain(keep) {
             needed[v.0] = true;
         }
-        for stmt in block.stmts.iter().rev() {
-            match stmt {
-                Stmt::Instr(i) if needed[i.dst.0] => {
-                    for v in i.args.iter().filter_map(Operand::var) {
-                        needed[v.0] = true;
-                    }
-                    if let Op::Mapv(c) = &i.op {
-                        crate::lower::collect_reads(&c.body, &c.ret, &mut |v| needed[v.0] = true);
-                    }
-                }
-                Stmt::Verbatim { reads, .. } => reads.iter().for_each(|v| needed[v.0] = true),
-                _ => {}
-            }
+        for v in &plan.zeroed {
+            needed[v.0] = true;
         }
-        let mut forward = TokenStream::new();
-        for stmt in &block.stmts {
-            match stmt {
-                Stmt::Instr(i) if needed[i.dst.0] => forward.extend(self.forward(i)),
-                Stmt::Instr(_) => {}
-                Stmt::Verbatim { tokens, .. } => forward.extend(tokens.clone()),
-            }
-        }
+        mark_needed(block, &mut needed);
+        plan.needed = needed;
+        let top = Fwd {
+            record: true,
+            prune: true,
+            ..Fwd::default()
+        };
+        let forward = self.forward_block(block, &top, &plan);
         Sweep {
             forward,
             reverse,
@@ -232,29 +250,330 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// Adds one contribution to `target`'s adjoint.
-    fn contribute(
+    /// Decides, for every adjoint, whether it is moved in or starts as a zero, and counts contributions.
+    fn plan_adjoints(
         &mut self,
-        target: VarId,
-        value: TokenStream,
-        pending: &mut HashMap<VarId, usize>,
-        declared: &mut HashMap<VarId, bool>,
-        out: &mut TokenStream,
+        block: &Block,
+        ret: &Operand,
+        independents: &[VarId],
+        plan: &mut Plan,
     ) {
-        let ad = self.ad.clone();
-        let name = self.adjoint(target);
-        let left = pending.get_mut(&target).expect("counted");
-        *left -= 1;
-        if let std::collections::hash_map::Entry::Vacant(entry) = declared.entry(target) {
-            entry.insert(true);
-            let mutability = (*left > 0).then(|| quote!(mut));
-            out.extend(quote!(let #mutability #name = #value;));
-        } else {
-            out.extend(quote!(#ad::acc(&mut #name, #value);));
+        let mut events: Vec<(VarId, usize, bool)> = Vec::new();
+        if let Some(v) = ret.var() {
+            events.push((v, block.id, false));
+        }
+        contributions(block, &plan.activity, &mut events);
+        let _ = independents;
+        for &(v, at, in_place) in &events {
+            let var = &self.f.vars[v.0];
+            if in_place || at != var.block || var.kind == VarKind::Storage {
+                plan.zeroed.insert(v);
+            }
+        }
+        for (v, var) in self.f.vars.iter().enumerate() {
+            if var.kind == VarKind::Storage && plan.activity.is_active(VarId(v)) {
+                plan.zeroed.insert(VarId(v));
+            }
+        }
+        for &(v, _, _) in &events {
+            if !plan.zeroed.contains(&v) {
+                *plan.pending.entry(v).or_default() += 1;
+            }
         }
     }
 
-    fn forward(&mut self, i: &Instr) -> TokenStream {
+    /// `let mut v_bar = zero_tangent(&v);` for the zeroed adjoints of variables that `block` defines.
+    fn zero_declarations(&mut self, block: usize, plan: &Plan) -> TokenStream {
+        let ad = self.ad.clone();
+        let mut vars: Vec<VarId> = plan
+            .zeroed
+            .iter()
+            .copied()
+            .filter(|v| self.f.vars[v.0].block == block && plan.activity.is_active(*v))
+            .collect();
+        vars.sort();
+        let mut out = TokenStream::new();
+        for v in vars {
+            let bar = self.adjoint(v);
+            let name = self.name(v).clone();
+            out.extend(quote!(let mut #bar = #ad::zero_tangent(&#name);));
+        }
+        out
+    }
+
+    /// Adds one contribution to `target`'s adjoint.
+    fn contribute(&mut self, target: VarId, value: TokenStream, plan: &mut Plan) -> TokenStream {
+        let ad = self.ad.clone();
+        let name = self.adjoint(target);
+        if plan.zeroed.contains(&target) {
+            return quote!(#ad::acc(&mut #name, #value););
+        }
+        let left = plan.pending.get_mut(&target).expect("counted");
+        *left -= 1;
+        if plan.declared.insert(target) {
+            let mutability = (*left > 0).then(|| quote!(mut));
+            quote!(let #mutability #name = #value;)
+        } else {
+            quote!(#ad::acc(&mut #name, #value);)
+        }
+    }
+
+    fn reverse_stmts(&mut self, block: &Block, plan: &mut Plan) -> TokenStream {
+        let ad = self.ad.clone();
+        let mut out = TokenStream::new();
+        for stmt in block.stmts.iter().rev() {
+            match stmt {
+                Stmt::Instr(instr) => out.extend(self.reverse_instr(instr, plan)),
+                Stmt::Verbatim { .. } => {}
+                Stmt::Init { storage, value } => {
+                    if let Some(v) = value.var().filter(|v| {
+                        plan.activity.is_active(*storage) && plan.activity.is_active(*v)
+                    }) {
+                        let bar = self.adjoint(*storage);
+                        out.extend(self.contribute(v, quote!(#bar), plan));
+                    }
+                }
+                Stmt::WriteBack { storage, value } => {
+                    if let Some(v) = value.var().filter(|v| {
+                        plan.activity.is_active(*storage) && plan.activity.is_active(*v)
+                    }) {
+                        let bar = self.adjoint(*storage);
+                        out.extend(self.contribute(v, quote!(#ad::take(&mut #bar)), plan));
+                    }
+                }
+                Stmt::SetElem {
+                    storage,
+                    kind,
+                    index,
+                    value,
+                } => {
+                    if !plan.activity.is_active(*storage) {
+                        continue;
+                    }
+                    let bar = self.adjoint(*storage);
+                    let active = value.var().filter(|v| plan.activity.is_active(*v));
+                    let rule = match kind {
+                        ElemWrite::Set => quote!(#ad::set_vjp(&mut #bar, #index)),
+                        ElemWrite::Add => quote!(#ad::add_at_vjp(&mut #bar, #index)),
+                        ElemWrite::Sub => quote!(#ad::sub_at_vjp(&mut #bar, #index)),
+                    };
+                    match active {
+                        Some(v) => out.extend(self.contribute(v, rule, plan)),
+                        None if *kind == ElemWrite::Set => out.extend(quote!(let _ = #rule;)),
+                        None => {}
+                    }
+                }
+                Stmt::If(i) => {
+                    let flag = &i.flag;
+                    let mut arms = Vec::new();
+                    for (arm, then) in [(&i.then_, true), (&i.else_, false)] {
+                        let recompute = self.forward_block(arm, &Fwd::default(), plan);
+                        let mut body = self.zero_declarations(arm.id, plan);
+                        for j in &i.joins {
+                            let value = if then { &j.then_value } else { &j.else_value };
+                            if let Some(v) = value.var().filter(|v| {
+                                plan.activity.is_active(j.var) && plan.activity.is_active(*v)
+                            }) {
+                                let bar = self.adjoint(j.var);
+                                body.extend(self.contribute(v, quote!(#bar), plan));
+                            }
+                        }
+                        body.extend(self.reverse_stmts(arm, plan));
+                        arms.push(quote!({ #recompute #body }));
+                    }
+                    let (then_arm, else_arm) = (&arms[0], &arms[1]);
+                    out.extend(quote!(if #flag #then_arm else #else_arm));
+                }
+                Stmt::Loop(l) => out.extend(self.reverse_loop(l, block.id == 0, plan)),
+            }
+        }
+        out
+    }
+
+    fn reverse_instr(&mut self, instr: &Instr, plan: &mut Plan) -> TokenStream {
+        let ad = self.ad.clone();
+        let mut out = TokenStream::new();
+        if !plan.activity.is_active(instr.dst) {
+            return out;
+        }
+        let targets: Vec<(usize, VarId)> = instr
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| plan.activity.operand(a))
+            .filter_map(|(k, a)| a.var().map(|v| (k, v)))
+            .collect();
+        let g = self.adjoint(instr.dst);
+        for (n, (k, target)) in targets.iter().enumerate() {
+            let seed = if n + 1 == targets.len() {
+                quote!(#g)
+            } else {
+                quote!(#ad::dup(&#g))
+            };
+            if matches!(&instr.op, Op::Prim(p) if p.name == "index") {
+                // A read's gradient goes into the container's gradient in place.
+                let x = self.operand(&instr.args[0]);
+                let index = &instr.extras[0];
+                let bar = self.adjoint(*target);
+                plan.reads.push(*target);
+                out.extend(
+                    quote_spanned!(instr.span=> #ad::index_acc(#x, &mut #bar, #index, #seed);),
+                );
+                continue;
+            }
+            let Some(call) = self.rule(instr, *k, seed, plan) else {
+                continue;
+            };
+            out.extend(self.contribute(*target, call, plan));
+        }
+        out
+    }
+
+    /// The call of the rule that gives operand `k`'s contribution from the adjoint `seed` of `i.dst`.
+    fn rule(
+        &mut self,
+        i: &Instr,
+        k: usize,
+        seed: TokenStream,
+        plan: &mut Plan,
+    ) -> Option<TokenStream> {
+        let ad = self.ad.clone();
+        plan.reads.extend(i.args.iter().filter_map(Operand::var));
+        match &i.op {
+            Op::Prim(p) => {
+                let name = if p.arity == 1 {
+                    format_ident!("{}_vjp", p.name, span = i.span)
+                } else {
+                    format_ident!("{}_vjp{}", p.name, k, span = i.span)
+                };
+                let args = i.args.iter().map(|a| self.operand(a));
+                let extras = &i.extras;
+                let output = p.reads_output.then(|| {
+                    plan.reads.push(i.dst);
+                    let y = self.name(i.dst);
+                    quote!(&#y,)
+                });
+                Some(quote_spanned!(i.span=> #ad::#name(#(#args,)* #(#extras,)* #output #seed)))
+            }
+            Op::Mapv(c) => {
+                if k != 0 {
+                    let name = self.name(i.args[k].var().expect("a capture is a variable"));
+                    self.errors.at_span(
+                        c.capture_spans[k - 1],
+                        format!("this `mapv` closure reads `{name}`, which depends on the differentiated parameters; only the closure's own parameter may carry a derivative. Write this step as array arithmetic instead (for example `(&x - {name}).mapv(..)`)"),
+                    );
+                    return None;
+                }
+                let x = self.operand(&i.args[0]);
+                let param = self.name(c.param).clone();
+                let ty = c.param_ty.as_ref().map(|t| quote!(: #t));
+                let g = self
+                    .namer
+                    .fresh(&format!("{param}_out_bar"), Span::call_site());
+                let sweep = self.sweep(&c.body, &c.ret, &[c.param], Seed::Named(g.clone()), &[]);
+                let (forward, reverse, adjoint) =
+                    (sweep.forward, sweep.reverse, &sweep.adjoints[0]);
+                Some(
+                    quote_spanned!(i.span=> #ad::mapv_vjp(#x, #seed, |#param #ty, #g| { #forward #reverse #adjoint })),
+                )
+            }
+        }
+    }
+
+    /// The forward statements of `block`.
+    fn forward_block(&mut self, block: &Block, mode: &Fwd, plan: &Plan) -> TokenStream {
+        let ad = self.ad.clone();
+        let nested = Fwd {
+            record: false,
+            prune: false,
+            ..mode.clone()
+        };
+        let mut out = TokenStream::new();
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Instr(i) => {
+                    if !mode.prune || plan.needed[i.dst.0] {
+                        out.extend(self.forward_instr(i));
+                    }
+                }
+                Stmt::Verbatim { tokens, .. } => out.extend(tokens.clone()),
+                Stmt::Init { storage, value } => {
+                    let name = self.name(*storage).clone();
+                    let value = self.value(value, true);
+                    out.extend(quote!(let mut #name = #value;));
+                }
+                Stmt::WriteBack { storage, value } => {
+                    if !mode.skip_writeback.contains(storage) {
+                        let name = self.name(*storage).clone();
+                        let local = value.var().is_some_and(|v| {
+                            self.f.vars[v.0].block == block.id
+                                && self.f.vars[v.0].kind != VarKind::Storage
+                        });
+                        let value = self.value(value, !local);
+                        out.extend(quote!(#name = #value;));
+                    }
+                }
+                Stmt::SetElem {
+                    storage,
+                    kind,
+                    index,
+                    value,
+                } => {
+                    if !mode.skip_elem.contains(storage) {
+                        let name = self.name(*storage).clone();
+                        let value = self.operand(value);
+                        let write = match kind {
+                            ElemWrite::Set => quote!(set),
+                            ElemWrite::Add => quote!(add_at),
+                            ElemWrite::Sub => quote!(sub_at),
+                        };
+                        out.extend(quote!(#ad::#write(&mut #name, #index, #value);));
+                    }
+                }
+                Stmt::If(i) => {
+                    let flag = &i.flag;
+                    let decls = i.joins.iter().map(|j| self.name(j.var).clone());
+                    let decls = quote!(#(let #decls;)*);
+                    let mut arms = Vec::new();
+                    for (arm, then) in [(&i.then_, true), (&i.else_, false)] {
+                        let mut body = self.forward_block(arm, &nested, plan);
+                        for j in &i.joins {
+                            let value = if then { &j.then_value } else { &j.else_value };
+                            let local = value.var().is_some_and(|v| {
+                                self.f.vars[v.0].block == arm.id
+                                    && self.f.vars[v.0].kind != VarKind::Storage
+                            });
+                            let value = self.value(value, !local);
+                            let name = self.name(j.var);
+                            body.extend(quote!(#name = #value;));
+                        }
+                        arms.push(quote!({ #body }));
+                    }
+                    let (then_arm, else_arm) = (&arms[0], &arms[1]);
+                    out.extend(quote!(#decls if #flag #then_arm else #else_arm));
+                }
+                Stmt::Loop(l) => {
+                    for c in &l.carried_consts {
+                        let entry = self.loop_name(l.id, "entry");
+                        let _ = entry;
+                        let saved = self.const_entry(l.id, c);
+                        out.extend(quote!(let #saved = #c;));
+                    }
+                    out.extend(self.forward_loop(l, mode.record, &nested, plan));
+                }
+            }
+        }
+        out
+    }
+
+    /// The name holding counter `c`'s value before loop `id`.
+    fn const_entry(&mut self, id: usize, c: &Ident) -> Ident {
+        let key = format!("{c}_before_loop");
+        let leaked: &'static str = Box::leak(key.into_boxed_str());
+        self.loop_name(id, leaked)
+    }
+
+    fn forward_instr(&mut self, i: &Instr) -> TokenStream {
         let ad = self.ad.clone();
         let dst = self.name(i.dst).clone();
         let ascription = i
@@ -273,79 +592,241 @@ impl<'a> Emitter<'a> {
                 let x = self.operand(&i.args[0]);
                 let param = self.name(c.param).clone();
                 let ty = c.param_ty.as_ref().map(|t| quote!(: #t));
-                let inner = self.inner_forward(&c.body, &c.ret);
-                quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner }))
+                let mut inner = TokenStream::new();
+                let empty = Plan {
+                    activity: activity::analyse(self.f.vars.len(), &c.body, &c.ret, &[]),
+                    zeroed: HashSet::new(),
+                    pending: HashMap::new(),
+                    declared: HashSet::new(),
+                    reads: Vec::new(),
+                    needed: vec![true; self.f.vars.len()],
+                };
+                inner.extend(self.forward_block(&c.body, &Fwd::default(), &empty));
+                let value = self.value(&c.ret, false);
+                quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner #value }))
             }
         };
         quote!(let #dst #ascription = #value;)
     }
 
-    /// A closure body's forward computation, ending in its value.
-    fn inner_forward(&mut self, body: &Block, ret: &Operand) -> TokenStream {
-        let mut out = TokenStream::new();
-        for stmt in &body.stmts {
-            match stmt {
-                Stmt::Instr(i) => out.extend(self.forward(i)),
-                Stmt::Verbatim { tokens, .. } => out.extend(tokens.clone()),
-            }
+    /// The checkpoint of one iteration: the carried values the body reads, and the counters.
+    fn checkpoint(&self, l: &Loop) -> Vec<(TokenStream, TokenStream)> {
+        let ad = &self.ad;
+        let mut parts = Vec::new();
+        for c in l.carried.iter().filter(|c| c.saved) {
+            let name = self.name(c.storage);
+            parts.push((quote!(#ad::owned(&#name)), quote!(#name)));
         }
-        let value = self.value(ret, false);
-        quote!(#out #value)
+        for c in &l.carried_consts {
+            parts.push((quote!(::core::clone::Clone::clone(&#c)), quote!(#c)));
+        }
+        parts
     }
 
-    /// The call of the rule that gives operand `k`'s contribution from the adjoint `seed` of `i.dst`.
-    fn rule(
+    fn needs_count(l: &Loop) -> bool {
+        l.brk.is_some() || !matches!(l.kind, LoopKind::Range { .. })
+    }
+
+    /// A loop run forward; with `record`, it saves each iteration's checkpoint and counts iterations.
+    fn forward_loop(
         &mut self,
-        i: &Instr,
-        k: usize,
-        seed: TokenStream,
-        outer: &Activity,
-        reads: &mut Vec<VarId>,
-    ) -> Option<TokenStream> {
+        l: &Loop,
+        record: bool,
+        body_mode: &Fwd,
+        plan: &Plan,
+    ) -> TokenStream {
         let ad = self.ad.clone();
-        for a in &i.args {
-            if let Some(v) = a.var() {
-                reads.push(v);
-            }
+        let checkpoint = self.checkpoint(l);
+        let stack = self.loop_name(l.id, "stack");
+        let count = self.loop_name(l.id, "trips");
+        let mut before = TokenStream::new();
+        let mut each = TokenStream::new();
+        if record && !checkpoint.is_empty() {
+            let values = checkpoint.iter().map(|(v, _)| v);
+            before.extend(match &l.kind {
+                LoopKind::Range { iter, .. } => quote!(let mut #stack = #ad::stack(&(#iter));),
+                _ => quote!(let mut #stack = ::std::vec::Vec::new();),
+            });
+            each.extend(quote!(#stack.push((#(#values,)*));));
         }
-        match &i.op {
-            Op::Prim(p) => {
-                let name = if p.arity == 1 {
-                    format_ident!("{}_vjp", p.name, span = i.span)
-                } else {
-                    format_ident!("{}_vjp{}", p.name, k, span = i.span)
-                };
-                let args = i.args.iter().map(|a| self.operand(a));
-                let extras = &i.extras;
-                let output = p.reads_output.then(|| {
-                    reads.push(i.dst);
-                    let y = self.name(i.dst);
-                    quote!(&#y,)
-                });
-                Some(quote_spanned!(i.span=> #ad::#name(#(#args,)* #(#extras,)* #output #seed)))
+        if record && Self::needs_count(l) {
+            before.extend(quote!(let mut #count: usize = 0;));
+            each.extend(quote!(#count += 1;));
+        }
+        let body = self.forward_block(&l.body, body_mode, plan);
+        let exit = l.brk.as_ref().map(|b| quote!(if #b { break; }));
+        let head = match &l.kind {
+            LoopKind::Range { index, iter } => quote!(for #index in #iter),
+            LoopKind::While { cond } => quote!(while #cond),
+            LoopKind::Infinite => quote!(loop),
+        };
+        quote!(#before #head { #each #body #exit })
+    }
+
+    /// A loop reversed: pop each iteration's checkpoint, recompute the body, reverse it.
+    fn reverse_loop(&mut self, l: &Loop, top_level: bool, plan: &mut Plan) -> TokenStream {
+        let ad = self.ad.clone();
+        let active = l.carried.iter().any(|c| plan.activity.is_active(c.storage))
+            || l.writes.iter().any(|w| plan.activity.is_active(*w))
+            || block_has_active(&l.body, &plan.activity);
+        if !active {
+            return TokenStream::new();
+        }
+        let mut out = TokenStream::new();
+        if !top_level {
+            // Run the loop forward again from its start, saving what its reverse needs.
+            for c in &l.carried {
+                let name = self.name(c.storage).clone();
+                let value = self.value(&c.init, true);
+                out.extend(quote!(#name = #value;));
             }
-            Op::Mapv(c) => {
-                if k != 0 {
-                    let name = self.name(i.args[k].var().expect("a capture is a variable"));
-                    self.errors.at_span(
-                        c.capture_spans[k - 1],
-                        format!("this `mapv` closure reads `{name}`, which depends on the differentiated parameters; only the closure's own parameter may carry a derivative. Write this step as array arithmetic instead (for example `(&x - {name}).mapv(..)`)"),
-                    );
-                    return None;
+            for c in &l.carried_consts {
+                let saved = self.const_entry(l.id, c);
+                out.extend(quote!(#c = ::core::clone::Clone::clone(&#saved);));
+            }
+            let mut mode = Fwd::default();
+            mode.skip_elem.extend(
+                all_writes(&l.body)
+                    .into_iter()
+                    .chain(l.writes.iter().copied()),
+            );
+            out.extend(self.forward_loop(l, true, &mode, plan));
+        }
+        let checkpoint = self.checkpoint(l);
+        let stack = self.loop_name(l.id, "stack");
+        let count = self.loop_name(l.id, "trips");
+        let restore = if checkpoint.is_empty() {
+            TokenStream::new()
+        } else {
+            let names: Vec<Ident> = (0..checkpoint.len())
+                .map(|k| format_ident!("__saved{}", k))
+                .collect();
+            let targets = checkpoint.iter().map(|(_, t)| t);
+            quote!(let (#(#names,)*) = #ad::pop(&mut #stack); #(#targets = #names;)*)
+        };
+        let mut mode = Fwd::default();
+        mode.skip_writeback
+            .extend(l.carried.iter().map(|c| c.storage));
+        mode.skip_elem.extend(l.writes.iter().copied());
+        mode.skip_elem.extend(all_writes(&l.body));
+        let recompute = self.forward_block(&l.body, &mode, plan);
+        let zeros = self.zero_declarations(l.body.id, plan);
+        let reverse = self.reverse_stmts(&l.body, plan);
+        let head = match &l.kind {
+            LoopKind::Range { index, iter } if l.brk.is_some() => {
+                quote!(for #index in (#iter).take(#count).rev())
+            }
+            LoopKind::Range { index, iter } => quote!(for #index in (#iter).rev()),
+            _ => quote!(for _ in 0..#count),
+        };
+        out.extend(quote!(#head { #restore #recompute #zeros #reverse }));
+        out
+    }
+}
+
+/// Every array written element by element anywhere in `block`.
+fn all_writes(block: &Block) -> Vec<VarId> {
+    let mut out = Vec::new();
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::SetElem { storage, .. } => out.push(*storage),
+            Stmt::If(i) => {
+                out.extend(all_writes(&i.then_));
+                out.extend(all_writes(&i.else_));
+            }
+            Stmt::Loop(l) => out.extend(all_writes(&l.body)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether any variable defined in `block` is active.
+fn block_has_active(block: &Block, activity: &Activity) -> bool {
+    block.stmts.iter().any(|stmt| match stmt {
+        Stmt::Instr(i) => activity.is_active(i.dst),
+        Stmt::Init { storage, .. }
+        | Stmt::WriteBack { storage, .. }
+        | Stmt::SetElem { storage, .. } => activity.is_active(*storage),
+        Stmt::If(i) => {
+            i.joins.iter().any(|j| activity.is_active(j.var))
+                || block_has_active(&i.then_, activity)
+                || block_has_active(&i.else_, activity)
+        }
+        Stmt::Loop(l) => block_has_active(&l.body, activity),
+        Stmt::Verbatim { .. } => false,
+    })
+}
+
+/// Every contribution to an adjoint: `(variable, block where it is made, made in place?)`.
+fn contributions(block: &Block, activity: &Activity, events: &mut Vec<(VarId, usize, bool)>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Instr(i) if activity.is_active(i.dst) => {
+                let in_place = matches!(&i.op, Op::Prim(p) if p.name == "index");
+                for (k, a) in i.args.iter().enumerate() {
+                    if matches!(i.op, Op::Mapv(_)) && k > 0 {
+                        continue;
+                    }
+                    if let Some(v) = a.var().filter(|v| activity.is_active(*v)) {
+                        events.push((v, block.id, in_place));
+                    }
                 }
-                let _ = outer;
-                let x = self.operand(&i.args[0]);
-                let param = self.name(c.param).clone();
-                let ty = c.param_ty.as_ref().map(|t| quote!(: #t));
-                let g = self
-                    .namer
-                    .fresh(&format!("{param}_out_bar"), Span::call_site());
-                let sweep = self.sweep(&c.body, &c.ret, &[c.param], Seed::Named(g.clone()), &[]);
-                let (forward, reverse, adjoint) =
-                    (sweep.forward, sweep.reverse, &sweep.adjoints[0]);
-                Some(
-                    quote_spanned!(i.span=> #ad::mapv_vjp(#x, #seed, |#param #ty, #g| { #forward #reverse #adjoint })),
-                )
+            }
+            Stmt::Instr(_) | Stmt::Verbatim { .. } => {}
+            Stmt::Init { storage, value }
+            | Stmt::WriteBack { storage, value }
+            | Stmt::SetElem { storage, value, .. } => {
+                if let Some(v) = value
+                    .var()
+                    .filter(|v| activity.is_active(*storage) && activity.is_active(*v))
+                {
+                    events.push((v, block.id, false));
+                }
+            }
+            Stmt::If(i) => {
+                for j in &i.joins {
+                    if !activity.is_active(j.var) {
+                        continue;
+                    }
+                    if let Some(v) = j.then_value.var().filter(|v| activity.is_active(*v)) {
+                        events.push((v, i.then_.id, false));
+                    }
+                    if let Some(v) = j.else_value.var().filter(|v| activity.is_active(*v)) {
+                        events.push((v, i.else_.id, false));
+                    }
+                }
+                contributions(&i.then_, activity, events);
+                contributions(&i.else_, activity, events);
+            }
+            Stmt::Loop(l) => contributions(&l.body, activity, events),
+        }
+    }
+}
+
+/// Marks what the top level's regions and needed instructions read, transitively.
+fn mark_needed(block: &Block, needed: &mut [bool]) {
+    let unit = Operand::Const(TokenStream::new());
+    for stmt in &block.stmts {
+        if !matches!(stmt, Stmt::Instr(_)) {
+            let single = Block {
+                id: block.id,
+                stmts: Vec::new(),
+            };
+            let _ = single;
+            crate::lower::collect_stmt_reads(stmt, &mut |v| needed[v.0] = true);
+        }
+    }
+    let _ = unit;
+    for stmt in block.stmts.iter().rev() {
+        if let Stmt::Instr(i) = stmt {
+            if needed[i.dst.0] {
+                for v in i.args.iter().filter_map(Operand::var) {
+                    needed[v.0] = true;
+                }
+                if let Op::Mapv(c) = &i.op {
+                    crate::lower::collect_reads(&c.body, &c.ret, &mut |v| needed[v.0] = true);
+                }
             }
         }
     }

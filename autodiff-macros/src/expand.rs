@@ -279,7 +279,7 @@ fn generate(
         if item.kind != Kind::Grad {
             keep.extend(f.ret.var());
         }
-        keep.extend(f.aux.as_ref().and_then(|a| a.var()));
+        keep.extend(f.aux.iter().flat_map(|a| a.vars()));
         let body = match item.kind {
             Kind::Grad | Kind::ValueAndGrad => {
                 let sweep = emitter.sweep(
@@ -299,7 +299,7 @@ fn generate(
                 let check = (!model.options.vjp_only).then(
                     || quote_spanned!(value_ty.span()=> #ad::assert_scalar_output::<#value_ty>();),
                 );
-                let aux = f.aux.as_ref().map(|a| emitter.value(a, false));
+                let aux = f.aux.as_ref().map(|a| emitter.aux_value(a, false));
                 let result = match (item.kind, aux) {
                     (Kind::Grad, None) => grads,
                     (Kind::Grad, Some(aux)) => quote!((#grads, #aux)),
@@ -337,7 +337,7 @@ fn generate(
                 let seed_ty = types::tangent_type(value_ty, &quote!(#ad));
                 let aux = f.aux.as_ref().map(|a| {
                     let aux_name = emitter.namer.fresh("aux", Span::call_site());
-                    let v = emitter.value(a, true);
+                    let v = emitter.aux_value(a, true);
                     (aux_name, v)
                 });
                 let (aux_let, aux_ret) = match &aux {

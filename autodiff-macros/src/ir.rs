@@ -1,16 +1,19 @@
 //! The IR: a function body in three-address form, one primitive per named value.
 //!
-//! Allowed forms:
+//! Allowed forms (each a [`Stmt`]):
 //! - `Instr`: `dst = op(args.., extras..)`, where each arg is a variable or a constant expression and the
 //!   extras are constant arguments that are not differentiated (an axis, an integer power, a slice).
 //!   `dst` is assigned once (SSA): a reassignment in the source makes a new variable.
 //! - `Verbatim`: a statement over constants only (`let n = x.len();`, `assert!(..)`), emitted as written
 //!   with names mapped to their current versions.
 //! - A `mapv` closure is an `Instr` whose op holds its own body, over a scalar parameter.
+//! - `If`: a branch on a constant flag; values assigned in an arm and used after it are `Join`s.
+//! - `Loop`: a loop whose body is SSA; a value carried across iterations lives in a `Storage` variable
+//!   (`Init` before the loop, copied out at the start of the body, `WriteBack` at its end). Arrays
+//!   written element by element (`SetElem`) are storage too, written in place.
 //!
-//! User names are kept on the variables they name (`d`, `loss`); temporaries are numbered. Control flow
-//! (branches, loops) becomes structured statements here, beside `Instr`, so that later transforms (forward
-//! mode) read the same IR.
+//! User names are kept on the variables they name (`d`, `loss`); temporaries are numbered. The IR does not
+//! depend on the reverse transform, so that later transforms (forward mode) read the same IR.
 
 use crate::prims::Prim;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -30,14 +33,18 @@ pub enum VarKind {
     Temp,
     /// The scalar parameter of a `mapv` closure.
     ClosureParam,
+    /// Mutable storage: a loop's carried value, or an array written element by element.
+    Storage,
 }
 
-/// A variable: one SSA value.
+/// A variable: one SSA value, or the storage of a carried value.
 pub struct Var {
     /// The name it is emitted with (unique in the function).
     pub name: Ident,
     /// What it is.
     pub kind: VarKind,
+    /// The block that defines it.
+    pub block: usize,
 }
 
 /// An argument of an instruction.
@@ -99,11 +106,129 @@ pub enum Stmt {
         /// Variables it reads by name (they must be computed before it).
         reads: Vec<VarId>,
     },
+    /// `let mut storage = value;`: the mutable storage of a loop's carried value or of an array written
+    /// element by element.
+    Init {
+        /// The storage variable.
+        storage: VarId,
+        /// Its first value.
+        value: Operand,
+    },
+    /// At the end of a loop body: `storage = value` (the carried value for the next iteration).
+    WriteBack {
+        /// The loop's storage.
+        storage: VarId,
+        /// The body's last version of the value.
+        value: Operand,
+    },
+    /// `storage[index] = value` (or `+=`, `-=`), in place.
+    SetElem {
+        /// The array written.
+        storage: VarId,
+        /// Which write.
+        kind: ElemWrite,
+        /// The index, a constant expression.
+        index: TokenStream,
+        /// The value written.
+        value: Operand,
+    },
+    /// `if flag { then } else { otherwise }`, with the values that both arms define.
+    If(Box<If>),
+    /// A loop.
+    Loop(Box<Loop>),
+}
+
+/// The kind of an element write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ElemWrite {
+    /// `y[i] = e`.
+    Set,
+    /// `y[i] += e`.
+    Add,
+    /// `y[i] -= e`.
+    Sub,
+}
+
+/// A branch. The condition is evaluated once into the constant `flag`, which the reverse sweep reads.
+pub struct If {
+    /// The name of the condition's value.
+    pub flag: Ident,
+    /// The arm taken when `flag` is true.
+    pub then_: Block,
+    /// The other arm (possibly empty).
+    pub else_: Block,
+    /// Variables defined by the branch: the value each arm gives them.
+    pub joins: Vec<Join>,
+}
+
+/// A value that a branch defines: `var` is `then_value` or `else_value`.
+pub struct Join {
+    /// The variable after the branch.
+    pub var: VarId,
+    /// Its value at the end of the `then` arm.
+    pub then_value: Operand,
+    /// Its value at the end of the `else` arm.
+    pub else_value: Operand,
+}
+
+/// How a loop iterates.
+pub enum LoopKind {
+    /// `for index in iter` over constants (a range, a reversed or stepped range): the reverse sweep
+    /// replays `iter` backwards.
+    Range {
+        /// The loop variable (a constant).
+        index: Ident,
+        /// The iterator expression.
+        iter: TokenStream,
+    },
+    /// `while cond`.
+    While {
+        /// The condition.
+        cond: TokenStream,
+    },
+    /// `loop`.
+    Infinite,
+}
+
+/// A value carried from one iteration to the next.
+pub struct Carry {
+    /// The storage that holds it between iterations (defined by an `Init` before the loop).
+    pub storage: VarId,
+    /// The value it starts from (the `Init`'s).
+    pub init: Operand,
+    /// Its copy at the start of the body, which the body reads.
+    pub entry: VarId,
+    /// Whether the body reads it other than by accumulating into it (`s += e`): then each iteration's
+    /// starting value is saved for the reverse sweep.
+    pub saved: bool,
+}
+
+/// A loop: each iteration runs `body`, which starts by copying each carried value out of its storage and
+/// ends by writing it back.
+pub struct Loop {
+    /// How it iterates.
+    pub kind: LoopKind,
+    /// The body.
+    pub body: Block,
+    /// The values carried across iterations.
+    pub carried: Vec<Carry>,
+    /// Constants that the body changes (integer counters): saved per iteration.
+    pub carried_consts: Vec<Ident>,
+    /// Arrays of the enclosing code that the body writes element by element.
+    pub writes: Vec<VarId>,
+    /// The flag a `break` sets, if the body breaks.
+    pub brk: Option<Ident>,
+    /// The flag a `continue` sets, if the body continues.
+    pub cont: Option<Ident>,
+    /// A unique number, for the names of the loop's stacks.
+    pub id: usize,
 }
 
 /// A sequence of statements.
 #[derive(Default)]
 pub struct Block {
+    /// A number unique in the function (variables record the block that defines them).
+    pub id: usize,
     /// The statements, in order.
     pub stmts: Vec<Stmt>,
 }
@@ -117,7 +242,25 @@ pub struct Function {
     /// The (scalar, or with `vjp` any) result.
     pub ret: Operand,
     /// With `has_aux`: the auxiliary result, not differentiated.
-    pub aux: Option<Operand>,
+    pub aux: Option<Aux>,
+}
+
+/// The auxiliary result of a `has_aux` function: a value, or a tuple of them.
+pub enum Aux {
+    /// One value.
+    Value(Operand),
+    /// `(a, b, ..)`.
+    Tuple(Vec<Aux>),
+}
+
+impl Aux {
+    /// The variables it reads.
+    pub fn vars(&self) -> Vec<VarId> {
+        match self {
+            Aux::Value(o) => o.var().into_iter().collect(),
+            Aux::Tuple(parts) => parts.iter().flat_map(Aux::vars).collect(),
+        }
+    }
 }
 
 impl Operand {

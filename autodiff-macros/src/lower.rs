@@ -4,8 +4,10 @@
 //! written. Whatever is outside the supported subset is recorded as an error at its own span and lowering
 //! goes on, so that one compile reports every problem.
 
+mod flow;
+
 use crate::errors::Errors;
-use crate::ir::{Block, Closure, Function, Instr, Op, Operand, Stmt, Var, VarId, VarKind};
+use crate::ir::{Aux, Block, Closure, Function, Instr, Op, Operand, Stmt, Var, VarId, VarKind};
 use crate::model::Model;
 use crate::naming::Namer;
 use crate::prims::{self, Prim};
@@ -16,7 +18,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
 /// What a source name is bound to at a point of the body.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 enum Binding {
     /// A value that may carry a derivative.
     Var(VarId),
@@ -41,6 +43,14 @@ struct Lowerer<'a> {
     capture_spans: HashMap<VarId, Span>,
     /// Results of `stop_gradient`: constants whatever their methods.
     frozen: Vec<VarId>,
+    /// The block that declares each constant local (by emitted name).
+    const_blocks: HashMap<String, usize>,
+    /// The loops being lowered, innermost last.
+    loops: Vec<flow::LoopCtx>,
+    /// The next block number.
+    next_block: usize,
+    /// The next loop number.
+    next_loop: usize,
 }
 
 /// Lowers the body of `model.func`. Returns `None` where errors were recorded.
@@ -56,12 +66,17 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         closures: Vec::new(),
         capture_spans: HashMap::new(),
         frozen: Vec::new(),
+        const_blocks: HashMap::new(),
+        loops: Vec::new(),
+        next_block: 1,
+        next_loop: 0,
     };
     for (i, p) in model.params.iter().enumerate() {
         let name = lw.namer.keep(&p.ident);
         let binding = if p.differentiable {
             lw.vars.push(Var {
                 name,
+                block: 0,
                 kind: VarKind::Param(i),
             });
             Binding::Var(VarId(lw.vars.len() - 1))
@@ -70,23 +85,19 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         };
         lw.bind(&p.ident.to_string(), binding);
     }
-    let stmts = &model.func.block.stmts;
-    let mut result: Option<(Operand, Option<Operand>)> = None;
-    for (k, stmt) in stmts.iter().enumerate() {
-        let last = k + 1 == stmts.len();
-        match stmt {
-            // Where the signature has an error, the result is not lowered: its problems follow from
-            // that error and would only repeat it.
-            syn::Stmt::Expr(_, None) | syn::Stmt::Expr(Expr::Return(_), _)
-                if last && model.output.is_none() => {}
-            syn::Stmt::Expr(e, None) if last => result = lw.lower_result(e),
-            syn::Stmt::Expr(Expr::Return(r), _) if last => match &r.expr {
-                Some(e) => result = lw.lower_result(e),
-                None => errors.at(r, "`return` needs the function's value"),
-            },
-            _ => lw.lower_stmt(stmt),
+    let stmts: Vec<syn::Stmt> = model.func.block.stmts.clone();
+    // Where the signature has an error, the result is not lowered: its problems follow from that
+    // error and would only repeat it.
+    let result = if model.output.is_none() {
+        for stmt in &stmts {
+            if !matches!(stmt, syn::Stmt::Expr(_, None)) {
+                lw.lower_stmt(stmt);
+            }
         }
-    }
+        None
+    } else {
+        lw.lower_body(&stmts)
+    };
     if result.is_none() && errors.is_empty() {
         errors.at(
             &model.func.block,
@@ -126,8 +137,41 @@ impl Lowerer<'_> {
             VarKind::Temp => self.namer.numbered(base),
             _ => self.namer.user(base, span),
         };
-        self.vars.push(Var { name, kind });
+        self.vars.push(Var {
+            name,
+            kind,
+            block: self.block.id,
+        });
         VarId(self.vars.len() - 1)
+    }
+
+    /// Lowers the function's statements, the last of which gives its value. A statement
+    /// `if c { ..; return a; }` makes the rest of the body its `else` arm.
+    fn lower_body(&mut self, stmts: &[syn::Stmt]) -> Option<(Operand, Option<Aux>)> {
+        for (k, stmt) in stmts.iter().enumerate() {
+            let last = k + 1 == stmts.len();
+            if let Some((cond, then_branch)) = flow::guard_return(stmt) {
+                if self.has_aux {
+                    self.errors.at(stmt, "an early `return` is not supported with `has_aux`; compute the pair once and return it at the end");
+                    return None;
+                }
+                let rest = flow::rest_block(&stmts[k + 1..], stmt);
+                let value = self.lower_if_parts(cond, &then_branch, Some(&rest), true, stmt);
+                return value.map(|v| (v, None));
+            }
+            match stmt {
+                syn::Stmt::Expr(e, None) if last => return self.lower_result(e),
+                syn::Stmt::Expr(Expr::Return(r), _) if last => match &r.expr {
+                    Some(e) => return self.lower_result(e),
+                    None => {
+                        self.errors.at(r, "`return` needs the function's value");
+                        return None;
+                    }
+                },
+                _ => self.lower_stmt(stmt),
+            }
+        }
+        None
     }
 
     fn push(
@@ -150,20 +194,31 @@ impl Lowerer<'_> {
     }
 
     /// The function's value: with `has_aux`, a pair `(value, aux)`.
-    fn lower_result(&mut self, e: &Expr) -> Option<(Operand, Option<Operand>)> {
+    fn lower_result(&mut self, e: &Expr) -> Option<(Operand, Option<Aux>)> {
         if !self.has_aux {
             return Some((self.lower_expr(e)?, None));
         }
         match strip_parens(e) {
             Expr::Tuple(t) if t.elems.len() == 2 => {
                 let value = self.lower_expr(&t.elems[0]);
-                let aux = self.lower_expr(&t.elems[1]);
+                let aux = self.lower_aux(&t.elems[1]);
                 Some((value?, Some(aux?)))
             }
             other => {
                 self.errors.at(other, "with `has_aux`, end the function with a pair `(value, aux)` written out, like `(loss, predictions)`");
                 None
             }
+        }
+    }
+
+    /// The auxiliary value: any expression of the subset, or a tuple of them.
+    fn lower_aux(&mut self, e: &Expr) -> Option<Aux> {
+        match strip_parens(e) {
+            Expr::Tuple(t) => {
+                let parts: Vec<Option<Aux>> = t.elems.iter().map(|e| self.lower_aux(e)).collect();
+                Some(Aux::Tuple(parts.into_iter().collect::<Option<_>>()?))
+            }
+            other => Some(Aux::Value(self.lower_expr(other)?)),
         }
     }
 
@@ -211,10 +266,8 @@ impl Lowerer<'_> {
         match value {
             Operand::Var(v) if v.0 >= before && self.vars[v.0].kind == VarKind::Temp => {
                 let name = self.namer.user(&ident.to_string(), ident.span());
-                self.vars[v.0] = Var {
-                    name,
-                    kind: VarKind::Local,
-                };
+                self.vars[v.0].name = name;
+                self.vars[v.0].kind = VarKind::Local;
                 if let Some(Stmt::Instr(instr)) = self.block.stmts.last_mut() {
                     if instr.dst == v {
                         instr.ascription = ty;
@@ -231,6 +284,7 @@ impl Lowerer<'_> {
                     tokens: quote!(let #mutability #name #ty = #tokens;),
                     reads: Vec::new(),
                 });
+                self.const_blocks.insert(name.to_string(), self.block.id);
                 self.bind(&ident.to_string(), Binding::Const(name));
             }
         }
@@ -239,6 +293,20 @@ impl Lowerer<'_> {
     /// An expression statement: an assignment, or an expression whose value is dropped.
     fn lower_effect(&mut self, e: &Expr) {
         match e {
+            Expr::If(i) => {
+                let _ = self.lower_if(i, false);
+            }
+            Expr::ForLoop(f) => self.lower_for(f),
+            Expr::While(w) => self.lower_while(w),
+            Expr::Loop(l) => self.lower_infinite(l),
+            Expr::Break(b) => self.lower_break(b),
+            Expr::Continue(c) => self.lower_continue(c),
+            Expr::Assign(a) if matches!(strip_parens(&a.left), Expr::Index(_)) => {
+                self.lower_element_write(&a.left, None, &a.right)
+            }
+            Expr::Binary(b) if is_compound(&b.op) && matches!(strip_parens(&b.left), Expr::Index(_)) => {
+                self.lower_element_write(&b.left, Some(&b.op), &b.right)
+            }
             Expr::Assign(a) => self.lower_assign(&a.left, None, &a.right, e),
             Expr::Binary(b) if is_compound(&b.op) => {
                 self.lower_assign(&b.left, Some(&b.op), &b.right, e)
@@ -246,7 +314,7 @@ impl Lowerer<'_> {
             Expr::Macro(m) => self.lower_macro_stmt(&m.mac, e.to_token_stream()),
             Expr::Return(r) => self.errors.at(
                 r,
-                "an early `return` is not supported yet: end the function with its value",
+                "`return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value",
             ),
             other => {
                 let _ = self.lower_expr(other);
@@ -271,6 +339,17 @@ impl Lowerer<'_> {
         };
         if matches!(current, Binding::Poisoned) {
             return;
+        }
+        if let (Some(ctx), Some(depth)) = (
+            self.loops.last(),
+            self.scopes
+                .iter()
+                .rposition(|s| s.contains_key(&ident.to_string())),
+        ) {
+            let carried = ctx.carried_contains(&ident.to_string());
+            if depth < ctx.scope_depth() && !carried && matches!(current, Binding::Var(_)) {
+                return self.errors.at(left, format!("`{ident}` is assigned inside this loop but could not be analysed as a value the loop carries; assign it with `{ident} = ..` or `{ident} += ..` directly in the loop"));
+            }
         }
         let before = self.vars.len();
         let value = match op {
@@ -343,6 +422,7 @@ impl Lowerer<'_> {
     }
 
     fn lower_block(&mut self, block: &syn::Block) -> Option<Operand> {
+        let outer = self.visible_names();
         self.scopes.push(HashMap::new());
         let mut result = None;
         for (k, stmt) in block.stmts.iter().enumerate() {
@@ -353,7 +433,18 @@ impl Lowerer<'_> {
                 _ => self.lower_stmt(stmt),
             }
         }
+        // Assignments inside the block to names of the enclosing code stay in effect after it.
+        let changed: Vec<(String, Binding)> = outer
+            .iter()
+            .filter_map(|(name, before)| {
+                let now = self.lookup(name)?.clone();
+                (now != *before).then(|| (name.clone(), now))
+            })
+            .collect();
         self.scopes.pop();
+        for (name, binding) in changed {
+            self.bind(&name, binding);
+        }
         if result.is_none() {
             self.errors.at(block, "this block must end with a value");
         }
@@ -400,9 +491,10 @@ impl Lowerer<'_> {
                 }
             }
             Expr::Block(b) if b.label.is_none() => self.lower_block(&b.block),
+            Expr::If(i) => self.lower_if(i, true),
+            Expr::Index(i) => self.lower_index(i, e),
             Expr::Macro(m) => self.lower_macro_expr(&m.mac, e),
             Expr::Field(f) => self.constant_only(e, &[&f.base]),
-            Expr::Index(i) => self.constant_only(e, &[&i.expr, &i.index]),
             Expr::Tuple(t) if t.elems.is_empty() => Some(Operand::Const(quote!(()))),
             other => {
                 self.errors.at(other, unsupported(other));
@@ -418,6 +510,10 @@ impl Lowerer<'_> {
                     let v = *v;
                     if self.closures.last().is_some_and(|&first| v.0 < first) {
                         self.capture_spans.entry(v).or_insert(ident.span());
+                    }
+                    self.note_read(&ident.to_string());
+                    if self.vars[v.0].kind == VarKind::Storage {
+                        return self.read_storage(v, ident);
                     }
                     return Some(Operand::Var(v));
                 }
@@ -702,8 +798,8 @@ impl Lowerer<'_> {
                 return None;
             }
         };
+        let outer = self.new_block();
         let param = self.new_var(&ident.to_string(), VarKind::ClosureParam, ident.span());
-        let outer = std::mem::take(&mut self.block);
         self.scopes.push(HashMap::new());
         self.bind(&ident.to_string(), Binding::Var(param));
         self.closures.push(param.0);
@@ -799,6 +895,7 @@ impl Lowerer<'_> {
                         Some(b) if !after_dot && !after_path => match b {
                             Binding::Poisoned => tt,
                             Binding::Var(v) => {
+                                self.note_read_shared(&ident.to_string());
                                 reads.push(*v);
                                 let mut name = self.vars[v.0].name.clone();
                                 name.set_span(ident.span());
@@ -835,6 +932,16 @@ impl Lowerer<'_> {
 /// Calls `f` on every variable that a block and its result read.
 pub fn collect_reads(block: &Block, ret: &Operand, f: &mut impl FnMut(VarId)) {
     for stmt in &block.stmts {
+        collect_stmt_reads(stmt, f);
+    }
+    if let Some(v) = ret.var() {
+        f(v);
+    }
+}
+
+/// Calls `f` on every variable that a statement reads (for a region: anything inside it reads).
+pub fn collect_stmt_reads(stmt: &Stmt, f: &mut impl FnMut(VarId)) {
+    {
         match stmt {
             Stmt::Instr(i) => {
                 i.args.iter().filter_map(Operand::var).for_each(&mut *f);
@@ -843,10 +950,33 @@ pub fn collect_reads(block: &Block, ret: &Operand, f: &mut impl FnMut(VarId)) {
                 }
             }
             Stmt::Verbatim { reads, .. } => reads.iter().copied().for_each(&mut *f),
+            Stmt::Init { value, .. } => value.var().into_iter().for_each(&mut *f),
+            Stmt::WriteBack { storage, value } | Stmt::SetElem { storage, value, .. } => {
+                f(*storage);
+                value.var().into_iter().for_each(&mut *f);
+            }
+            Stmt::If(i) => {
+                let unit = Operand::Const(TokenStream::new());
+                collect_reads(&i.then_, &unit, f);
+                collect_reads(&i.else_, &unit, f);
+                for j in &i.joins {
+                    j.then_value
+                        .var()
+                        .into_iter()
+                        .chain(j.else_value.var())
+                        .for_each(&mut *f);
+                }
+            }
+            Stmt::Loop(l) => {
+                let unit = Operand::Const(TokenStream::new());
+                collect_reads(&l.body, &unit, f);
+                for c in &l.carried {
+                    f(c.storage);
+                    c.init.var().into_iter().for_each(&mut *f);
+                }
+                l.writes.iter().copied().for_each(&mut *f);
+            }
         }
-    }
-    if let Some(v) = ret.var() {
-        f(v);
     }
 }
 
@@ -895,10 +1025,7 @@ fn describe(e: &Expr) -> &'static str {
 /// The error message for a construct outside the subset.
 fn unsupported(e: &Expr) -> String {
     let what = match e {
-        Expr::If(_) => "`if` is not supported yet in a #[differentiable] function",
-        Expr::ForLoop(_) => "`for` loops are not supported yet in a #[differentiable] function",
-        Expr::While(_) => "`while` loops are not supported yet in a #[differentiable] function",
-        Expr::Loop(_) => "`loop` is not supported yet in a #[differentiable] function",
+        Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => "a loop is a statement, not a value: write it on its own and use the variables it assigns",
         Expr::Match(_) => "`match` is not supported in a #[differentiable] function; use `if`/`else`",
         Expr::Closure(_) => "closures are only supported as the argument of `mapv`",
         Expr::Try(_) => "the `?` operator is not supported in a #[differentiable] function: a differentiable function returns its value directly",

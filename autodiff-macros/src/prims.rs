@@ -107,6 +107,20 @@ static OTHERS: [Prim; 20] = [
 
 static COPY: Prim = row("to_owned", 1, 0, false);
 
+static OWNED: Prim = row("owned", 1, 0, false);
+
+static INDEX: Prim = row("index", 1, 1, false);
+
+/// An owned copy (a carried value moving in or out of its storage): the identity.
+pub fn owned() -> &'static Prim {
+    &OWNED
+}
+
+/// `x[i]`: its reverse rule adds into the container's gradient in place.
+pub fn index() -> &'static Prim {
+    &INDEX
+}
+
 /// `stop_gradient(e)`: the value, with no derivative.
 pub static STOP: Prim = Prim {
     name: "stop_gradient",

@@ -76,3 +76,37 @@ impl ScalarOutput for f64 {}
 /// Compile-time check that `F` is a scalar output.
 #[inline]
 pub fn assert_scalar_output<F: ScalarOutput>() {}
+
+/// An owned copy of a value (a loop's carried value, a branch's result): `F` for scalars, an owned
+/// array for arrays of any storage.
+#[inline]
+pub fn owned<X: Elementwise + ?Sized>(x: &X) -> X::Output {
+    x.map1(|v| v)
+}
+
+/// Reverse rule of [`owned`]: the identity.
+#[inline]
+pub fn owned_vjp<X: Elementwise + ?Sized>(_x: &X, g: X::Output) -> X::Output {
+    g
+}
+
+/// The adjoint in `acc`, leaving a zero of the same shape in its place.
+#[inline]
+pub fn take<T: Tangent>(acc: &mut T) -> T {
+    let zero = acc.zeros_like();
+    std::mem::replace(acc, zero)
+}
+
+/// A stack of the values that a loop's reverse sweep restores, one entry per iteration.
+pub fn stack<T, I: Iterator>(iteration: &I) -> Vec<T> {
+    Vec::with_capacity(iteration.size_hint().0)
+}
+
+/// The last entry of a stack filled by the forward sweep.
+#[inline]
+#[track_caller]
+pub fn pop<T>(stack: &mut Vec<T>) -> T {
+    stack
+        .pop()
+        .expect("the reverse sweep pops what the forward sweep pushed")
+}

@@ -10,6 +10,7 @@
 pub mod binary;
 pub mod broadcast;
 pub mod check;
+pub mod element;
 pub mod glue;
 pub mod linalg;
 pub mod operand;
@@ -27,6 +28,7 @@ pub use tangent::{Differentiable, Tangent};
 #[doc(hidden)]
 pub mod rules {
     pub use crate::binary::*;
+    pub use crate::element::*;
     pub use crate::glue::*;
     pub use crate::linalg::*;
     pub use crate::reduce::*;

@@ -1,0 +1,941 @@
+//! Lowering of control flow: branches with the values they join, loops with the values they carry,
+//! `break`/`continue` as flags that guard the rest of the body, element reads and writes.
+
+use super::{strip_parens, Binding, Lowerer};
+use crate::ir::{Block, Carry, ElemWrite, If, Join, Loop, LoopKind, Operand, Stmt, VarId, VarKind};
+use crate::prims;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, ToTokens};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::Expr;
+
+/// What the lowering knows of a loop while lowering its body.
+pub(super) struct LoopCtx {
+    /// Names whose values the loop carries.
+    carried: Vec<String>,
+    /// Carried names that the body reads other than by `+=`/`-=` into them.
+    reads: RefCell<HashSet<String>>,
+    /// Arrays the body writes element by element.
+    writes: Vec<VarId>,
+    /// The `break` flag.
+    brk: Option<Ident>,
+    /// The `continue` flag.
+    cont: Option<Ident>,
+    /// The number of scopes outside the body: bindings found there belong to the enclosing code.
+    scope_depth: usize,
+}
+
+/// `if c { ..; return v; }` (with or without an `else` that also returns): the condition and the arm
+/// with its `return` turned into the arm's value.
+pub(super) fn guard_return(stmt: &syn::Stmt) -> Option<(&Expr, syn::Block)> {
+    let syn::Stmt::Expr(Expr::If(i), _) = stmt else {
+        return None;
+    };
+    if i.else_branch.is_some() {
+        return None;
+    }
+    let last = i.then_branch.stmts.last()?;
+    let value = match last {
+        syn::Stmt::Expr(Expr::Return(r), _) => r.expr.clone()?,
+        _ => return None,
+    };
+    let mut block = i.then_branch.clone();
+    block.stmts.pop();
+    block.stmts.push(syn::Stmt::Expr(*value, None));
+    Some((&i.cond, block))
+}
+
+/// The statements after a guard, as a block.
+pub(super) fn rest_block(stmts: &[syn::Stmt], guard: &syn::Stmt) -> Expr {
+    let block = syn::Block {
+        brace_token: syn::token::Brace(guard.span()),
+        stmts: stmts.to_vec(),
+    };
+    Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block,
+    })
+}
+
+/// Whether a statement may `break` or `continue` the loop it is in (not a nested one).
+fn may_exit(stmt: &syn::Stmt) -> bool {
+    struct Finder(bool);
+    impl<'a> Visit<'a> for Finder {
+        fn visit_expr_break(&mut self, _: &'a syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'a syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_for_loop(&mut self, _: &'a syn::ExprForLoop) {}
+        fn visit_expr_while(&mut self, _: &'a syn::ExprWhile) {}
+        fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    }
+    let mut finder = Finder(false);
+    finder.visit_stmt(stmt);
+    finder.0
+}
+
+/// What a loop body assigns: `(name, right-hand side, element write?)`, and the names it declares.
+fn scan_assignments(body: &syn::Block) -> (Vec<(String, Expr, bool)>, HashSet<String>, bool, bool) {
+    #[derive(Default)]
+    struct Scan {
+        assigned: Vec<(String, Expr, bool)>,
+        declared: HashSet<String>,
+        brk: bool,
+        cont: bool,
+        depth: usize,
+    }
+    fn target(e: &Expr) -> Option<(String, bool)> {
+        match strip_parens(e) {
+            Expr::Path(p) => p.path.get_ident().map(|i| (i.to_string(), false)),
+            Expr::Index(i) => match strip_parens(&i.expr) {
+                Expr::Path(p) => p.path.get_ident().map(|i| (i.to_string(), true)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    impl<'a> Visit<'a> for Scan {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let Some((name, elem)) = target(&a.left) {
+                self.assigned.push((name, (*a.right).clone(), elem));
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            if super::is_compound(&b.op) {
+                if let Some((name, elem)) = target(&b.left) {
+                    self.assigned.push((name, (*b.right).clone(), elem));
+                }
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            let mut names = Vec::new();
+            collect_pat(&l.pat, &mut names);
+            self.declared.extend(names);
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+            if self.depth == 0 {
+                self.brk = true;
+            }
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_continue(&mut self, c: &'a syn::ExprContinue) {
+            if self.depth == 0 {
+                self.cont = true;
+            }
+            syn::visit::visit_expr_continue(self, c);
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_for_loop(self, f);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, w);
+            self.depth -= 1;
+        }
+        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    }
+    fn collect_pat(p: &syn::Pat, out: &mut Vec<String>) {
+        match p {
+            syn::Pat::Ident(i) => out.push(i.ident.to_string()),
+            syn::Pat::Type(t) => collect_pat(&t.pat, out),
+            _ => {}
+        }
+    }
+    let mut scan = Scan::default();
+    scan.visit_block(body);
+    (scan.assigned, scan.declared, scan.brk, scan.cont)
+}
+
+/// The identifiers an expression mentions.
+fn mentions(e: &Expr) -> Vec<String> {
+    fn walk(tokens: TokenStream, out: &mut Vec<String>) {
+        for tt in tokens {
+            match tt {
+                proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(e.to_token_stream(), &mut out);
+    out
+}
+
+impl LoopCtx {
+    /// Whether the loop carries `name`.
+    pub(super) fn carried_contains(&self, name: &str) -> bool {
+        self.carried.iter().any(|c| c == name)
+    }
+
+    /// The number of scopes outside the body.
+    pub(super) fn scope_depth(&self) -> usize {
+        self.scope_depth
+    }
+}
+
+impl Lowerer<'_> {
+    /// Every name visible here with its binding.
+    pub(super) fn visible_names(&self) -> HashMap<String, Binding> {
+        let mut names = HashMap::new();
+        for scope in &self.scopes {
+            for (name, binding) in scope {
+                names.insert(name.clone(), binding.clone());
+            }
+        }
+        names
+    }
+
+    /// Index of the scope that binds `name`.
+    fn scope_of(&self, name: &str) -> Option<usize> {
+        self.scopes.iter().rposition(|s| s.contains_key(name))
+    }
+
+    /// Records that the body of every enclosing loop that carries `name` reads its value.
+    pub(super) fn note_read(&self, name: &str) {
+        for ctx in &self.loops {
+            if ctx.carried.iter().any(|c| c == name) {
+                ctx.reads.borrow_mut().insert(name.to_string());
+            }
+        }
+    }
+
+    /// [`Self::note_read`] from a context that only borrows the lowerer.
+    pub(super) fn note_read_shared(&self, name: &str) {
+        self.note_read(name);
+    }
+
+    /// A read of storage by name: an array written element by element is read through a copy, so that
+    /// later writes do not change what the reverse sweep sees; inside a loop that writes it, reading it
+    /// is not supported.
+    pub(super) fn read_storage(&mut self, v: VarId, ident: &Ident) -> Option<Operand> {
+        if self.loops.iter().any(|l| l.writes.contains(&v)) {
+            self.errors.at(ident, format!("`{ident}` is read inside a loop that writes its elements; this is not supported yet. Read it after the loop, or build the values in a separate array"));
+            return None;
+        }
+        Some(self.push(
+            prims::owned(),
+            vec![Operand::Var(v)],
+            Vec::new(),
+            ident.span(),
+        ))
+    }
+
+    pub(super) fn new_block(&mut self) -> Block {
+        let id = self.next_block;
+        self.next_block += 1;
+        std::mem::replace(
+            &mut self.block,
+            Block {
+                id,
+                stmts: Vec::new(),
+            },
+        )
+    }
+
+    /// Lowers an arm in its own block and scope; returns the block, its value and the final bindings of
+    /// the names visible before it.
+    fn lower_arm(
+        &mut self,
+        outer: &HashMap<String, Binding>,
+        body: impl FnOnce(&mut Self) -> Option<Operand>,
+    ) -> (Block, Option<Operand>, HashMap<String, Binding>) {
+        let enclosing = self.new_block();
+        self.scopes.push(HashMap::new());
+        let value = body(self);
+        let finals = outer
+            .keys()
+            .filter_map(|name| Some((name.clone(), self.lookup(name)?.clone())))
+            .collect();
+        self.scopes.pop();
+        let block = std::mem::replace(&mut self.block, enclosing);
+        (block, value, finals)
+    }
+
+    /// Statements of a block whose `break`/`continue` guard the statements after them; with `value`,
+    /// the final expression is the block's value.
+    fn lower_stmts(&mut self, stmts: &[syn::Stmt], value: bool) -> Option<Operand> {
+        for (k, stmt) in stmts.iter().enumerate() {
+            let last = k + 1 == stmts.len();
+            match stmt {
+                syn::Stmt::Expr(e, None) if last && value => return self.lower_expr(e),
+                syn::Stmt::Expr(Expr::Break(b), _) => {
+                    self.lower_break(b);
+                    return None;
+                }
+                syn::Stmt::Expr(Expr::Continue(c), _) => {
+                    self.lower_continue(c);
+                    return None;
+                }
+                _ => self.lower_stmt(stmt),
+            }
+            if !last && !self.loops.is_empty() && may_exit(stmt) {
+                let ctx = self.loops.last().expect("in a loop");
+                let flags: Vec<&Ident> = ctx.brk.iter().chain(ctx.cont.iter()).collect();
+                let cond: Expr = syn::parse_quote!(!(false #(|| #flags)*));
+                let rest = rest_block(&stmts[k + 1..], stmt);
+                let Expr::Block(rest) = rest else {
+                    unreachable!("rest_block makes a block")
+                };
+                return self.lower_if_parts(&cond, &rest.block, None, value, stmt);
+            }
+        }
+        if value {
+            if let Some(last) = stmts.last() {
+                self.errors.at(last, "this block must end with a value");
+            }
+        }
+        None
+    }
+
+    pub(super) fn lower_if(&mut self, i: &syn::ExprIf, value: bool) -> Option<Operand> {
+        let else_ = i.else_branch.as_ref().map(|(_, e)| &**e);
+        self.lower_if_parts(&i.cond, &i.then_branch, else_, value, i)
+    }
+
+    /// `if cond { then } else { else_ }`: the condition becomes a constant flag; names assigned in an arm
+    /// are joined after the branch.
+    pub(super) fn lower_if_parts(
+        &mut self,
+        cond: &Expr,
+        then_branch: &syn::Block,
+        else_: Option<&Expr>,
+        value: bool,
+        whole: &dyn ToTokens,
+    ) -> Option<Operand> {
+        if let Expr::Let(l) = strip_parens(cond) {
+            self.errors.at(l, "`if let` is not supported in a #[differentiable] function; test the condition with a comparison");
+            return None;
+        }
+        let cond = match self.lower_expr(cond)? {
+            Operand::Const(tokens) => tokens,
+            Operand::Var(_) => {
+                self.errors.at(
+                    cond,
+                    "the condition of an `if` must be a `bool`, such as a comparison `x > 0.0`",
+                );
+                return None;
+            }
+        };
+        if value && else_.is_none() {
+            self.errors
+                .at(whole, "an `if` that gives a value needs an `else`");
+            return None;
+        }
+        let flag = self.namer.numbered("branch");
+        self.block.stmts.push(Stmt::Verbatim {
+            tokens: quote!(let #flag: bool = #cond;),
+            reads: Vec::new(),
+        });
+        self.const_blocks.insert(flag.to_string(), self.block.id);
+        let outer = self.visible_names();
+        let (then_, then_value, then_names) =
+            self.lower_arm(&outer, |lw| lw.lower_stmts(&then_branch.stmts, value));
+        let (else_, else_value, else_names) = match else_ {
+            None => (
+                Block {
+                    id: usize::MAX,
+                    stmts: Vec::new(),
+                },
+                None,
+                outer.clone(),
+            ),
+            Some(e) => self.lower_arm(&outer, |lw| match e {
+                Expr::Block(b) => lw.lower_stmts(&b.block.stmts, value),
+                Expr::If(i) => lw.lower_if(i, value),
+                other => lw.lower_expr(other),
+            }),
+        };
+        let else_ = if else_.id == usize::MAX {
+            Block {
+                id: self.fresh_block_id(),
+                stmts: Vec::new(),
+            }
+        } else {
+            else_
+        };
+        let as_operand = |b: &Binding| match b {
+            Binding::Var(v) => Some(Operand::Var(*v)),
+            Binding::Const(name) => Some(Operand::Const(quote!(#name))),
+            Binding::Poisoned => None,
+        };
+        let mut joins = Vec::new();
+        let mut names: Vec<&String> = outer.keys().collect();
+        names.sort();
+        let mut rebound = Vec::new();
+        for name in names {
+            let before = &outer[name];
+            let (Some(t), Some(e)) = (then_names.get(name), else_names.get(name)) else {
+                continue;
+            };
+            if t == before && e == before {
+                continue;
+            }
+            let (Some(then_value), Some(else_value)) = (as_operand(t), as_operand(e)) else {
+                continue;
+            };
+            let var = self.new_var(name, VarKind::Local, Span::call_site());
+            joins.push(Join {
+                var,
+                then_value,
+                else_value,
+            });
+            rebound.push((name.clone(), var));
+        }
+        let result = if value {
+            let (then_value, else_value) = (then_value?, else_value?);
+            let var = self.new_var("t", VarKind::Temp, Span::call_site());
+            joins.push(Join {
+                var,
+                then_value,
+                else_value,
+            });
+            Some(Operand::Var(var))
+        } else {
+            None
+        };
+        self.block.stmts.push(Stmt::If(Box::new(If {
+            flag,
+            then_,
+            else_,
+            joins,
+        })));
+        for (name, var) in rebound {
+            self.bind(&name, Binding::Var(var));
+        }
+        if value {
+            result
+        } else {
+            Some(Operand::Const(quote!(())))
+        }
+    }
+
+    fn fresh_block_id(&mut self) -> usize {
+        self.next_block += 1;
+        self.next_block - 1
+    }
+
+    pub(super) fn lower_for(&mut self, f: &syn::ExprForLoop) {
+        if let Some(label) = &f.label {
+            return self.errors.at(
+                label,
+                "loop labels are not supported in a #[differentiable] function",
+            );
+        }
+        let pattern = match &*f.pat {
+            syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Some(p.ident.clone()),
+            syn::Pat::Wild(_) => None,
+            other => {
+                return self
+                    .errors
+                    .at(other, "the loop variable must be a name (`for i in 0..n`)")
+            }
+        };
+        // `for v in x.iter()` over a differentiable `x`: an index loop that reads `x[i]`.
+        if let Expr::MethodCall(m) = strip_parens(&f.expr) {
+            if m.method == "iter" && m.args.is_empty() {
+                if let Some(Operand::Var(x)) = self.lower_expr(&m.receiver) {
+                    let index = self.namer.numbered("i");
+                    let x_name = self.vars[x.0].name.clone();
+                    let iter = quote!(0..::autodiff::__private::count(&#x_name));
+                    self.const_reads.push(x);
+                    return self.lower_loop(
+                        LoopKind::Range {
+                            index: index.clone(),
+                            iter,
+                        },
+                        &f.body,
+                        Some((x, index, pattern)),
+                        None,
+                    );
+                }
+            }
+        }
+        let iter = match self.lower_expr(&f.expr) {
+            Some(Operand::Const(tokens)) => tokens,
+            Some(Operand::Var(_)) => {
+                return self.errors.at(&f.expr, "a `for` loop runs over a range of constants (`a..b`, `(a..b).rev()`, `(a..b).step_by(k)`) or over `x.iter()`");
+            }
+            None => return,
+        };
+        let index = match &pattern {
+            Some(p) => self.namer.user(&p.to_string(), p.span()),
+            None => self.namer.numbered("i"),
+        };
+        self.lower_loop(
+            LoopKind::Range {
+                index: index.clone(),
+                iter,
+            },
+            &f.body,
+            None,
+            pattern.map(|p| (p, index)),
+        );
+    }
+
+    pub(super) fn lower_while(&mut self, w: &syn::ExprWhile) {
+        if let Some(label) = &w.label {
+            return self.errors.at(
+                label,
+                "loop labels are not supported in a #[differentiable] function",
+            );
+        }
+        let (assigned, declared, brk, cont) = scan_assignments(&w.body);
+        let carried = self.carried_names(&assigned, &declared);
+        // The condition is evaluated at the head of each iteration, over the carried storage.
+        let _ = (brk, cont);
+        let setup = self.enter_loop(&carried, &assigned, &declared, &w.body);
+        let Some(setup) = setup else { return };
+        let cond = match self.lower_expr(&w.cond) {
+            Some(Operand::Const(tokens)) => tokens,
+            Some(Operand::Var(_)) => {
+                self.errors.at(
+                    &w.cond,
+                    "the condition of a `while` must be a `bool`, such as a comparison",
+                );
+                return;
+            }
+            None => return,
+        };
+        self.finish_loop(setup, LoopKind::While { cond }, &w.body, None, None);
+    }
+
+    pub(super) fn lower_infinite(&mut self, l: &syn::ExprLoop) {
+        if let Some(label) = &l.label {
+            return self.errors.at(
+                label,
+                "loop labels are not supported in a #[differentiable] function",
+            );
+        }
+        let (assigned, declared, brk, _) = scan_assignments(&l.body);
+        if !brk {
+            return self.errors.at(l, "a `loop` without `break` never ends");
+        }
+        let carried = self.carried_names(&assigned, &declared);
+        let Some(setup) = self.enter_loop(&carried, &assigned, &declared, &l.body) else {
+            return;
+        };
+        self.finish_loop(setup, LoopKind::Infinite, &l.body, None, None);
+    }
+
+    fn lower_loop(
+        &mut self,
+        kind: LoopKind,
+        body: &syn::Block,
+        element: Option<(VarId, Ident, Option<Ident>)>,
+        index: Option<(Ident, Ident)>,
+    ) {
+        let (assigned, declared, _, _) = scan_assignments(body);
+        let carried = self.carried_names(&assigned, &declared);
+        let Some(setup) = self.enter_loop(&carried, &assigned, &declared, body) else {
+            return;
+        };
+        self.finish_loop(setup, kind, body, element, index);
+    }
+
+    /// The names a loop body assigns that belong to the enclosing code and carry values: those bound
+    /// to variables, and constants that receive a differentiable value (`s += x[i]` on `let mut s = 0.0`).
+    fn carried_names(
+        &self,
+        assigned: &[(String, Expr, bool)],
+        declared: &HashSet<String>,
+    ) -> Vec<String> {
+        let mut carried: Vec<String> = Vec::new();
+        loop {
+            let before = carried.len();
+            for (name, rhs, elem) in assigned {
+                if *elem || declared.contains(name) || carried.contains(name) {
+                    continue;
+                }
+                let is_carried = match self.lookup(name) {
+                    Some(Binding::Var(_)) => true,
+                    Some(Binding::Const(_)) => {
+                        mentions(rhs).iter().any(|m| {
+                            carried.contains(m) || matches!(self.lookup(m), Some(Binding::Var(_)))
+                        }) || assigned.iter().any(|(n, r, e)| {
+                            !e && n == name && mentions(r).iter().any(|m| declared.contains(m))
+                        })
+                    }
+                    _ => false,
+                };
+                if is_carried {
+                    carried.push(name.clone());
+                }
+            }
+            if carried.len() == before {
+                break;
+            }
+        }
+        carried
+    }
+
+    /// Before a loop: storage for every carried value and for every array the body writes.
+    fn enter_loop(
+        &mut self,
+        carried: &[String],
+        assigned: &[(String, Expr, bool)],
+        declared: &HashSet<String>,
+        body: &syn::Block,
+    ) -> Option<LoopSetup> {
+        let mut storages = Vec::new();
+        for name in carried {
+            let value = match self.lookup(name)? {
+                Binding::Var(v) => Operand::Var(*v),
+                Binding::Const(c) => Operand::Const(quote!(#c)),
+                Binding::Poisoned => return None,
+            };
+            let storage = self.new_var(
+                &format!("{name}_carried"),
+                VarKind::Storage,
+                Span::call_site(),
+            );
+            self.block.stmts.push(Stmt::Init {
+                storage,
+                value: value.clone(),
+            });
+            self.bind(name, Binding::Var(storage));
+            storages.push((name.clone(), storage, value));
+        }
+        let mut writes = Vec::new();
+        let mut consts = Vec::new();
+        for (name, _, elem) in assigned {
+            if declared.contains(name) {
+                continue;
+            }
+            if *elem {
+                if carried.contains(name) {
+                    self.errors.at(body, format!("`{name}` is both assigned and written element by element in this loop; this is not supported yet"));
+                    return None;
+                }
+                let ident = Ident::new(name, Span::call_site());
+                if let Some(storage) = self.ensure_storage(&ident) {
+                    if !writes.contains(&storage) {
+                        writes.push(storage);
+                    }
+                }
+            } else if !carried.contains(name) {
+                if let Some(Binding::Const(c)) = self.lookup(name) {
+                    if !consts.contains(c) {
+                        consts.push(c.clone());
+                    }
+                }
+            }
+        }
+        let (_, _, brk, cont) = scan_assignments(body);
+        let brk = brk.then(|| self.namer.numbered("broke"));
+        let cont = cont.then(|| self.namer.numbered("continued"));
+        Some(LoopSetup {
+            storages,
+            writes,
+            consts,
+            brk,
+            cont,
+        })
+    }
+
+    /// Lowers the body and pushes the loop; after it, each carried name is bound to a copy of its storage.
+    fn finish_loop(
+        &mut self,
+        setup: LoopSetup,
+        kind: LoopKind,
+        body: &syn::Block,
+        element: Option<(VarId, Ident, Option<Ident>)>,
+        index: Option<(Ident, Ident)>,
+    ) {
+        let LoopSetup {
+            storages,
+            writes,
+            consts,
+            brk,
+            cont,
+        } = setup;
+        let id = self.next_loop;
+        self.next_loop += 1;
+        let enclosing = self.new_block();
+        self.scopes.push(HashMap::new());
+        self.loops.push(LoopCtx {
+            carried: storages.iter().map(|(n, _, _)| n.clone()).collect(),
+            reads: RefCell::new(HashSet::new()),
+            writes: writes.clone(),
+            brk: brk.clone(),
+            cont: cont.clone(),
+            scope_depth: self.scopes.len() - 1,
+        });
+        for flag in brk.iter().chain(cont.iter()) {
+            self.block.stmts.push(Stmt::Verbatim {
+                tokens: quote!(let mut #flag = false;),
+                reads: Vec::new(),
+            });
+        }
+        if let Some((pattern, emitted)) = index {
+            self.const_blocks.insert(emitted.to_string(), self.block.id);
+            self.bind(&pattern.to_string(), Binding::Const(emitted));
+        }
+        if let Some((x, index, pattern)) = element {
+            let v = self.push(
+                prims::index(),
+                vec![Operand::Var(x)],
+                vec![quote!(#index)],
+                Span::call_site(),
+            );
+            if let (Some(p), Operand::Var(var)) = (pattern, &v) {
+                let name = self.namer.user(&p.to_string(), p.span());
+                self.vars[var.0].name = name;
+                self.vars[var.0].kind = VarKind::Local;
+                self.bind(&p.to_string(), Binding::Var(*var));
+            }
+        }
+        let mut carries = Vec::new();
+        for (name, storage, _) in &storages {
+            let entry = self.push(
+                prims::owned(),
+                vec![Operand::Var(*storage)],
+                Vec::new(),
+                Span::call_site(),
+            );
+            let entry = entry.var().expect("an instruction defines a variable");
+            let emitted = self.namer.user(name, Span::call_site());
+            self.vars[entry.0].name = emitted;
+            self.vars[entry.0].kind = VarKind::Local;
+            self.bind(name, Binding::Var(entry));
+            carries.push((name.clone(), *storage, entry));
+        }
+        let inits: HashMap<VarId, Operand> =
+            storages.iter().map(|(_, s, v)| (*s, v.clone())).collect();
+        self.lower_stmts(&body.stmts, false);
+        let ctx = self.loops.pop().expect("pushed above");
+        let read = ctx.reads.into_inner();
+        let mut carried = Vec::new();
+        for (name, storage, entry) in carries {
+            let value = match self.lookup(&name) {
+                Some(Binding::Var(v)) => Operand::Var(*v),
+                Some(Binding::Const(c)) => Operand::Const(quote!(#c)),
+                _ => Operand::Var(entry),
+            };
+            self.block.stmts.push(Stmt::WriteBack { storage, value });
+            carried.push(Carry {
+                storage,
+                init: inits[&storage].clone(),
+                entry,
+                saved: read.contains(&name),
+            });
+        }
+        self.scopes.pop();
+        let body = std::mem::replace(&mut self.block, enclosing);
+        self.block.stmts.push(Stmt::Loop(Box::new(Loop {
+            kind,
+            body,
+            carried,
+            carried_consts: consts,
+            writes,
+            brk,
+            cont,
+            id,
+        })));
+        for (name, storage, _) in storages {
+            let after = self.push(
+                prims::owned(),
+                vec![Operand::Var(storage)],
+                Vec::new(),
+                Span::call_site(),
+            );
+            let after = after.var().expect("an instruction defines a variable");
+            let emitted = self.namer.user(&name, Span::call_site());
+            self.vars[after.0].name = emitted;
+            self.vars[after.0].kind = VarKind::Local;
+            self.bind(&name, Binding::Var(after));
+        }
+    }
+
+    pub(super) fn lower_break(&mut self, b: &syn::ExprBreak) {
+        if b.label.is_some() || b.expr.is_some() {
+            return self.errors.at(
+                b,
+                "`break` with a label or a value is not supported; use a plain `break`",
+            );
+        }
+        match self.loops.last().and_then(|l| l.brk.clone()) {
+            Some(flag) => self.block.stmts.push(Stmt::Verbatim {
+                tokens: quote!(#flag = true;),
+                reads: Vec::new(),
+            }),
+            None => self.errors.at(b, "`break` outside a loop"),
+        }
+    }
+
+    pub(super) fn lower_continue(&mut self, c: &syn::ExprContinue) {
+        if c.label.is_some() {
+            return self
+                .errors
+                .at(c, "`continue` with a label is not supported");
+        }
+        match self.loops.last().and_then(|l| l.cont.clone()) {
+            Some(flag) => self.block.stmts.push(Stmt::Verbatim {
+                tokens: quote!(#flag = true;),
+                reads: Vec::new(),
+            }),
+            None => self.errors.at(c, "`continue` outside a loop"),
+        }
+    }
+
+    /// `x[i]`: a read of one element (the index is a constant).
+    pub(super) fn lower_index(&mut self, i: &syn::ExprIndex, whole: &Expr) -> Option<Operand> {
+        let base = match strip_parens(&i.expr) {
+            Expr::Path(p) if p.path.get_ident().is_some() => {
+                let ident = p.path.get_ident().expect("checked");
+                match self.lookup(&ident.to_string()).cloned() {
+                    Some(Binding::Var(v)) => {
+                        if self.loops.iter().any(|l| l.writes.contains(&v)) {
+                            self.errors.at(whole, format!("`{ident}` is read inside a loop that writes its elements; this is not supported yet. Read it after the loop, or build the values in a separate array"));
+                            return None;
+                        }
+                        self.note_read(&ident.to_string());
+                        Operand::Var(v)
+                    }
+                    Some(Binding::Poisoned) => return None,
+                    _ => return Some(self.constant(whole)),
+                }
+            }
+            other => self.lower_expr(other)?,
+        };
+        if matches!(base, Operand::Const(_)) {
+            return Some(self.constant(whole));
+        }
+        let (index, reads) = self.rewrite_tokens(strip_parens(&i.index).to_token_stream());
+        if let Some(v) = reads.first() {
+            let name = &self.vars[v.0].name;
+            self.errors.at(&i.index, format!("an index must be a constant, but this one reads `{name}`, a differentiable value"));
+            return None;
+        }
+        Some(self.push(prims::index(), vec![base], vec![index], whole.span()))
+    }
+
+    /// The storage of a local array that is written element by element, made on its first write.
+    fn ensure_storage(&mut self, ident: &Ident) -> Option<VarId> {
+        match self.lookup(&ident.to_string()).cloned() {
+            Some(Binding::Var(v)) => match self.vars[v.0].kind {
+                VarKind::Storage => Some(v),
+                VarKind::Param(_) | VarKind::ClosureParam => {
+                    self.errors.at(ident, format!("`{ident}` is a parameter: a #[differentiable] function does not write into its inputs. Copy it first: `let mut {ident} = {ident}.to_owned();`"));
+                    None
+                }
+                _ => {
+                    let storage = self.new_var(&ident.to_string(), VarKind::Storage, ident.span());
+                    self.block.stmts.push(Stmt::Init {
+                        storage,
+                        value: Operand::Var(v),
+                    });
+                    self.bind(&ident.to_string(), Binding::Var(storage));
+                    Some(storage)
+                }
+            },
+            Some(Binding::Const(name)) => {
+                // The constant's own `let mut` is the storage: it becomes a variable in place.
+                let block = self
+                    .const_blocks
+                    .get(&name.to_string())
+                    .copied()
+                    .unwrap_or(0);
+                self.vars.push(crate::ir::Var {
+                    name,
+                    kind: VarKind::Storage,
+                    block,
+                });
+                let storage = VarId(self.vars.len() - 1);
+                self.bind(&ident.to_string(), Binding::Var(storage));
+                Some(storage)
+            }
+            Some(Binding::Poisoned) => None,
+            None => {
+                self.errors.at(
+                    ident,
+                    format!("`{ident}` is not a local variable of this function"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `y[i] = e`, `y[i] += e`, `y[i] -= e` into a local array.
+    pub(super) fn lower_element_write(
+        &mut self,
+        left: &Expr,
+        op: Option<&syn::BinOp>,
+        right: &Expr,
+    ) {
+        let Expr::Index(target) = strip_parens(left) else {
+            return;
+        };
+        let Expr::Path(p) = strip_parens(&target.expr) else {
+            return self.errors.at(
+                &target.expr,
+                "element writes go into a local array named by a variable (`y[i] = ..`)",
+            );
+        };
+        let Some(ident) = p.path.get_ident().cloned() else {
+            return self.errors.at(
+                p,
+                "element writes go into a local array named by a variable",
+            );
+        };
+        if let (Some(depth), Some(ctx)) = (self.scope_of(&ident.to_string()), self.loops.last()) {
+            let storage_known = matches!(self.lookup(&ident.to_string()), Some(Binding::Var(v)) if ctx.writes.contains(v));
+            if depth < ctx.scope_depth && !storage_known {
+                return self.errors.at(
+                    &ident,
+                    format!("`{ident}` could not be analysed as an array this loop writes"),
+                );
+            }
+        }
+        let kind = match op {
+            None => ElemWrite::Set,
+            Some(syn::BinOp::AddAssign(_)) => ElemWrite::Add,
+            Some(syn::BinOp::SubAssign(_)) => ElemWrite::Sub,
+            Some(other) => {
+                return self.errors.at(other, "only `=`, `+=` and `-=` can write an element; write `y[i] = y[i] * e` as two steps with a local");
+            }
+        };
+        let value = self.lower_expr(right);
+        let (index, reads) = self.rewrite_tokens(strip_parens(&target.index).to_token_stream());
+        if let Some(v) = reads.first() {
+            let name = &self.vars[v.0].name;
+            return self.errors.at(&target.index, format!("an index must be a constant, but this one reads `{name}`, a differentiable value"));
+        }
+        let Some(storage) = self.ensure_storage(&ident) else {
+            return;
+        };
+        let Some(value) = value else { return };
+        self.block.stmts.push(Stmt::SetElem {
+            storage,
+            kind,
+            index,
+            value,
+        });
+    }
+}
+
+/// What a loop needs from its set-up.
+struct LoopSetup {
+    storages: Vec<(String, VarId, Operand)>,
+    writes: Vec<VarId>,
+    consts: Vec<Ident>,
+    brk: Option<Ident>,
+    cont: Option<Ident>,
+}

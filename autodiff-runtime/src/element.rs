@@ -1,0 +1,233 @@
+//! Element access: reads `x[i]`, `x[[i, j]]` of arrays, `Vec`s, slices and fixed arrays, and writes
+//! `y[i] = e`, `y[i] += e`, `y[i] -= e` into local arrays, with their reverse rules. A read's gradient is
+//! added in place into the one gradient buffer of the container, so a loop of reads costs no copies.
+
+use crate::real::Real;
+use crate::tangent::Tangent;
+use ndarray::{Array, ArrayBase, Data, DataMut, Dimension, NdIndex};
+
+/// A container whose elements can be read by an index of type `I`.
+pub trait Elements<I> {
+    /// The element type.
+    type Elem: Real;
+    /// The gradient type of the whole container.
+    type Tangent: Tangent;
+    /// Element `i`.
+    fn get(&self, i: I) -> Self::Elem;
+    /// Adds `g` to element `i` of a gradient of the container.
+    fn add_into(tangent: &mut Self::Tangent, i: I, g: Self::Elem);
+    /// The number of elements (`for v in x.iter()` runs over this many).
+    fn count(&self) -> usize;
+}
+
+impl<A: Real, S: Data<Elem = A>, D: Dimension, I: NdIndex<D>> Elements<I> for ArrayBase<S, D> {
+    type Elem = A;
+    type Tangent = Array<A, D>;
+    #[inline]
+    #[track_caller]
+    fn get(&self, i: I) -> A {
+        self[i]
+    }
+    #[inline]
+    #[track_caller]
+    fn add_into(tangent: &mut Array<A, D>, i: I, g: A) {
+        tangent[i] += g;
+    }
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+macro_rules! sequence_elements {
+    ($($T:ty => $Tan:ty),* $(,)?) => {$(
+        impl<F: Real, const N: usize> Elements<usize> for $T {
+            type Elem = F;
+            type Tangent = $Tan;
+            #[inline]
+            #[track_caller]
+            fn get(&self, i: usize) -> F {
+                self[i]
+            }
+            #[inline]
+            #[track_caller]
+            fn add_into(tangent: &mut $Tan, i: usize, g: F) {
+                tangent[i] += g;
+            }
+            #[inline]
+            fn count(&self) -> usize {
+                self.len()
+            }
+        }
+    )*};
+}
+sequence_elements!([F; N] => [F; N]);
+
+impl<F: Real> Elements<usize> for Vec<F> {
+    type Elem = F;
+    type Tangent = Vec<F>;
+    #[inline]
+    #[track_caller]
+    fn get(&self, i: usize) -> F {
+        self[i]
+    }
+    #[inline]
+    #[track_caller]
+    fn add_into(tangent: &mut Vec<F>, i: usize, g: F) {
+        tangent[i] += g;
+    }
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<F: Real> Elements<usize> for [F] {
+    type Elem = F;
+    type Tangent = Vec<F>;
+    #[inline]
+    #[track_caller]
+    fn get(&self, i: usize) -> F {
+        self[i]
+    }
+    #[inline]
+    #[track_caller]
+    fn add_into(tangent: &mut Vec<F>, i: usize, g: F) {
+        tangent[i] += g;
+    }
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<I, T: Elements<I> + ?Sized> Elements<I> for &T {
+    type Elem = T::Elem;
+    type Tangent = T::Tangent;
+    #[inline]
+    #[track_caller]
+    fn get(&self, i: I) -> T::Elem {
+        (**self).get(i)
+    }
+    #[inline]
+    #[track_caller]
+    fn add_into(tangent: &mut T::Tangent, i: I, g: T::Elem) {
+        T::add_into(tangent, i, g)
+    }
+    #[inline]
+    fn count(&self) -> usize {
+        (**self).count()
+    }
+}
+
+/// `x[i]`.
+#[inline]
+#[track_caller]
+pub fn index<I, X: Elements<I> + ?Sized>(x: &X, i: I) -> X::Elem {
+    x.get(i)
+}
+
+/// Reverse rule of [`index`]: adds `g` into element `i` of `x`'s gradient, in place.
+#[inline]
+#[track_caller]
+pub fn index_acc<I, X: Elements<I> + ?Sized>(_x: &X, tangent: &mut X::Tangent, i: I, g: X::Elem) {
+    X::add_into(tangent, i, g)
+}
+
+/// The number of elements of `x` (the trip count of `for v in x.iter()`).
+#[inline]
+pub fn count<X: Elements<usize> + ?Sized>(x: &X) -> usize {
+    x.count()
+}
+
+/// A container whose elements can be written by an index of type `I` (a local array).
+pub trait ElementsMut<I> {
+    /// The element type.
+    type Elem: Real;
+    /// Element `i`, mutably.
+    fn at(&mut self, i: I) -> &mut Self::Elem;
+}
+
+impl<A: Real, S: DataMut<Elem = A>, D: Dimension, I: NdIndex<D>> ElementsMut<I>
+    for ArrayBase<S, D>
+{
+    type Elem = A;
+    #[inline]
+    #[track_caller]
+    fn at(&mut self, i: I) -> &mut A {
+        &mut self[i]
+    }
+}
+
+impl<F: Real> ElementsMut<usize> for Vec<F> {
+    type Elem = F;
+    #[inline]
+    #[track_caller]
+    fn at(&mut self, i: usize) -> &mut F {
+        &mut self[i]
+    }
+}
+
+impl<F: Real, const N: usize> ElementsMut<usize> for [F; N] {
+    type Elem = F;
+    #[inline]
+    #[track_caller]
+    fn at(&mut self, i: usize) -> &mut F {
+        &mut self[i]
+    }
+}
+
+/// `y[i] = value`.
+#[inline]
+#[track_caller]
+pub fn set<I, Y: ElementsMut<I> + ?Sized, V: crate::operand::ScalarArg<Y::Elem>>(
+    y: &mut Y,
+    i: I,
+    value: &V,
+) {
+    *y.at(i) = value.get();
+}
+
+/// `y[i] += value`.
+#[inline]
+#[track_caller]
+pub fn add_at<I, Y: ElementsMut<I> + ?Sized, V: crate::operand::ScalarArg<Y::Elem>>(
+    y: &mut Y,
+    i: I,
+    value: &V,
+) {
+    *y.at(i) += value.get();
+}
+
+/// `y[i] -= value`.
+#[inline]
+#[track_caller]
+pub fn sub_at<I, Y: ElementsMut<I> + ?Sized, V: crate::operand::ScalarArg<Y::Elem>>(
+    y: &mut Y,
+    i: I,
+    value: &V,
+) {
+    *y.at(i) -= value.get();
+}
+
+/// Reverse rule of [`set`]: the written value's gradient is the element's, which is then zero (the
+/// overwritten value received nothing).
+#[inline]
+#[track_caller]
+pub fn set_vjp<I, T: ElementsMut<I> + ?Sized>(tangent: &mut T, i: I) -> T::Elem {
+    std::mem::replace(tangent.at(i), <T::Elem as num_traits::Zero>::zero())
+}
+
+/// Reverse rule of [`add_at`]: the element's gradient.
+#[inline]
+#[track_caller]
+pub fn add_at_vjp<I, T: ElementsMut<I> + ?Sized>(tangent: &mut T, i: I) -> T::Elem {
+    *tangent.at(i)
+}
+
+/// Reverse rule of [`sub_at`]: minus the element's gradient.
+#[inline]
+#[track_caller]
+pub fn sub_at_vjp<I, T: ElementsMut<I> + ?Sized>(tangent: &mut T, i: I) -> T::Elem {
+    -*tangent.at(i)
+}
