@@ -196,8 +196,6 @@ pub struct Carry {
     pub storage: VarId,
     /// The value it starts from (the `Init`'s).
     pub init: Operand,
-    /// Its copy at the start of the body, which the body reads.
-    pub entry: VarId,
     /// Whether the body reads it other than by accumulating into it (`s += e`): then each iteration's
     /// starting value is saved for the reverse sweep.
     pub saved: bool,
@@ -218,8 +216,6 @@ pub struct Loop {
     pub writes: Vec<VarId>,
     /// The flag a `break` sets, if the body breaks.
     pub brk: Option<Ident>,
-    /// The flag a `continue` sets, if the body continues.
-    pub cont: Option<Ident>,
     /// A unique number, for the names of the loop's stacks.
     pub id: usize,
 }

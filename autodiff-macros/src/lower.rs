@@ -45,6 +45,8 @@ struct Lowerer<'a> {
     frozen: Vec<VarId>,
     /// The block that declares each constant local (by emitted name).
     const_blocks: HashMap<String, usize>,
+    /// Constant locals declared `mut` (counters), by emitted name.
+    mutable_consts: std::collections::HashSet<String>,
     /// The loops being lowered, innermost last.
     loops: Vec<flow::LoopCtx>,
     /// The next block number.
@@ -67,6 +69,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         capture_spans: HashMap::new(),
         frozen: Vec::new(),
         const_blocks: HashMap::new(),
+        mutable_consts: std::collections::HashSet::new(),
         loops: Vec::new(),
         next_block: 1,
         next_loop: 0,
@@ -285,6 +288,9 @@ impl Lowerer<'_> {
                     reads: Vec::new(),
                 });
                 self.const_blocks.insert(name.to_string(), self.block.id);
+                if mutable {
+                    self.mutable_consts.insert(name.to_string());
+                }
                 self.bind(&ident.to_string(), Binding::Const(name));
             }
         }
@@ -496,6 +502,14 @@ impl Lowerer<'_> {
             Expr::Macro(m) => self.lower_macro_expr(&m.mac, e),
             Expr::Field(f) => self.constant_only(e, &[&f.base]),
             Expr::Tuple(t) if t.elems.is_empty() => Some(Operand::Const(quote!(()))),
+            Expr::Tuple(t) => {
+                let parts: Vec<&Expr> = t.elems.iter().collect();
+                self.constant_only(e, &parts)
+            }
+            Expr::Range(r) => {
+                let parts: Vec<&Expr> = r.start.iter().chain(r.end.iter()).map(|b| &**b).collect();
+                self.constant_only(e, &parts)
+            }
             other => {
                 self.errors.at(other, unsupported(other));
                 None
@@ -646,7 +660,7 @@ impl Lowerer<'_> {
                 self.errors.at(a, format!("this argument of `{}` must be a constant, but it reads `{name}`, a differentiable value", prim.name));
                 return None;
             }
-            extras.push(tokens);
+            extras.push(self.freeze(tokens));
         }
         Some(self.push(prim, operands, extras, whole.span()))
     }
@@ -867,6 +881,28 @@ impl Lowerer<'_> {
         Operand::Const(self.rewrite_expr(e))
     }
 
+    /// A constant argument that the reverse sweep reads: if it names a counter that may change later
+    /// (`i += 1`), its value here is kept in a local of its own.
+    fn freeze(&mut self, tokens: TokenStream) -> TokenStream {
+        fn mentions(tokens: &TokenStream, names: &std::collections::HashSet<String>) -> bool {
+            tokens.clone().into_iter().any(|tt| match tt {
+                TokenTree::Ident(i) => names.contains(&i.to_string()),
+                TokenTree::Group(g) => mentions(&g.stream(), names),
+                _ => false,
+            })
+        }
+        if !mentions(&tokens, &self.mutable_consts) {
+            return tokens;
+        }
+        let name = self.namer.numbered("at");
+        self.const_blocks.insert(name.to_string(), self.block.id);
+        self.block.stmts.push(Stmt::Verbatim {
+            tokens: quote!(let #name = #tokens;),
+            reads: Vec::new(),
+        });
+        quote!(#name)
+    }
+
     fn rewrite_expr(&mut self, e: &Expr) -> TokenStream {
         let (tokens, reads) = self.rewrite_tokens(e.to_token_stream());
         self.const_reads.extend(reads);
@@ -1036,7 +1072,6 @@ fn unsupported(e: &Expr) -> String {
         Expr::Break(_) | Expr::Continue(_) => "`break`/`continue` are not supported outside loops",
         Expr::Struct(_) => "struct literals are not supported in a #[differentiable] function",
         Expr::Array(_) | Expr::Repeat(_) => "array literals are not supported here; use `ndarray` arrays",
-        Expr::Range(_) => "a range is only allowed as a constant",
         Expr::Let(_) => "`let` expressions are not supported",
         _ => "this expression is not supported in a #[differentiable] function",
     };

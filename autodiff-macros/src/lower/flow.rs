@@ -81,7 +81,8 @@ fn may_exit(stmt: &syn::Stmt) -> bool {
     finder.0
 }
 
-/// What a loop body assigns: `(name, right-hand side, element write?)`, and the names it declares.
+/// What a loop body assigns: `(name, right-hand side, element write?)` (a `let` counts as an
+/// assignment of its initializer), the names it declares, and whether it breaks or continues.
 fn scan_assignments(body: &syn::Block) -> (Vec<(String, Expr, bool)>, HashSet<String>, bool, bool) {
     #[derive(Default)]
     struct Scan {
@@ -119,6 +120,10 @@ fn scan_assignments(body: &syn::Block) -> (Vec<(String, Expr, bool)>, HashSet<St
         fn visit_local(&mut self, l: &'a syn::Local) {
             let mut names = Vec::new();
             collect_pat(&l.pat, &mut names);
+            if let (Some(init), [name]) = (&l.init, names.as_slice()) {
+                self.assigned
+                    .push((name.clone(), (*init.expr).clone(), false));
+            }
             self.declared.extend(names);
             syn::visit::visit_local(self, l);
         }
@@ -163,12 +168,25 @@ fn scan_assignments(body: &syn::Block) -> (Vec<(String, Expr, bool)>, HashSet<St
     (scan.assigned, scan.declared, scan.brk, scan.cont)
 }
 
-/// The identifiers an expression mentions.
+/// The identifiers an expression mentions; a float literal counts as the name `"<float>"`.
 fn mentions(e: &Expr) -> Vec<String> {
     fn walk(tokens: TokenStream, out: &mut Vec<String>) {
         for tt in tokens {
             match tt {
                 proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                proc_macro2::TokenTree::Literal(l) => {
+                    let text = l.to_string();
+                    let float = !text.starts_with("0x")
+                        && (text.contains('.')
+                            || text.ends_with("f32")
+                            || text.ends_with("f64")
+                            || text.contains('e'))
+                        && !text.starts_with('"')
+                        && !text.starts_with('\'');
+                    if float {
+                        out.push("<float>".to_string());
+                    }
+                }
                 proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
                 _ => {}
             }
@@ -439,7 +457,11 @@ impl Lowerer<'_> {
                 "loop labels are not supported in a #[differentiable] function",
             );
         }
-        let pattern = match &*f.pat {
+        let pat = match &*f.pat {
+            syn::Pat::Reference(r) if r.mutability.is_none() => &*r.pat,
+            other => other,
+        };
+        let pattern = match pat {
             syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Some(p.ident.clone()),
             syn::Pat::Wild(_) => None,
             other => {
@@ -498,7 +520,7 @@ impl Lowerer<'_> {
             );
         }
         let (assigned, declared, brk, cont) = scan_assignments(&w.body);
-        let carried = self.carried_names(&assigned, &declared);
+        let carried = self.carried_names(&assigned, &declared, &[]);
         // The condition is evaluated at the head of each iteration, over the carried storage.
         let _ = (brk, cont);
         let setup = self.enter_loop(&carried, &assigned, &declared, &w.body);
@@ -528,7 +550,7 @@ impl Lowerer<'_> {
         if !brk {
             return self.errors.at(l, "a `loop` without `break` never ends");
         }
-        let carried = self.carried_names(&assigned, &declared);
+        let carried = self.carried_names(&assigned, &declared, &[]);
         let Some(setup) = self.enter_loop(&carried, &assigned, &declared, &l.body) else {
             return;
         };
@@ -543,7 +565,11 @@ impl Lowerer<'_> {
         index: Option<(Ident, Ident)>,
     ) {
         let (assigned, declared, _, _) = scan_assignments(body);
-        let carried = self.carried_names(&assigned, &declared);
+        let seeds: Vec<String> = element
+            .iter()
+            .filter_map(|(_, _, p)| p.as_ref().map(|p| p.to_string()))
+            .collect();
+        let carried = self.carried_names(&assigned, &declared, &seeds);
         let Some(setup) = self.enter_loop(&carried, &assigned, &declared, body) else {
             return;
         };
@@ -551,36 +577,44 @@ impl Lowerer<'_> {
     }
 
     /// The names a loop body assigns that belong to the enclosing code and carry values: those bound
-    /// to variables, and constants that receive a differentiable value (`s += x[i]` on `let mut s = 0.0`).
+    /// to variables, and constants that receive a float value (`s += x[i]` on `let mut s = 0.0`). A name
+    /// is a float if it is bound to a variable, is one of `seeds` (an element loop's variable), or is
+    /// assigned an expression that mentions a float or a float literal; integer counters stay constants.
     fn carried_names(
         &self,
         assigned: &[(String, Expr, bool)],
         declared: &HashSet<String>,
+        seeds: &[String],
     ) -> Vec<String> {
-        let mut carried: Vec<String> = Vec::new();
+        let mut float: HashSet<String> = seeds.iter().cloned().collect();
+        float.insert("<float>".to_string());
         loop {
-            let before = carried.len();
+            let before = float.len();
             for (name, rhs, elem) in assigned {
-                if *elem || declared.contains(name) || carried.contains(name) {
+                if *elem || float.contains(name) {
                     continue;
                 }
-                let is_carried = match self.lookup(name) {
-                    Some(Binding::Var(_)) => true,
-                    Some(Binding::Const(_)) => {
-                        mentions(rhs).iter().any(|m| {
-                            carried.contains(m) || matches!(self.lookup(m), Some(Binding::Var(_)))
-                        }) || assigned.iter().any(|(n, r, e)| {
-                            !e && n == name && mentions(r).iter().any(|m| declared.contains(m))
-                        })
-                    }
-                    _ => false,
-                };
-                if is_carried {
-                    carried.push(name.clone());
+                let bound_var =
+                    !declared.contains(name) && matches!(self.lookup(name), Some(Binding::Var(_)));
+                let mentions_float = mentions(rhs).iter().any(|m| {
+                    float.contains(m)
+                        || (!declared.contains(m)
+                            && matches!(self.lookup(m), Some(Binding::Var(_))))
+                });
+                if bound_var || mentions_float {
+                    float.insert(name.clone());
                 }
             }
-            if carried.len() == before {
+            if float.len() == before {
                 break;
+            }
+        }
+        let mut carried: Vec<String> = Vec::new();
+        for (name, _, elem) in assigned {
+            let outer = !declared.contains(name)
+                && matches!(self.lookup(name), Some(Binding::Var(_) | Binding::Const(_)));
+            if !elem && outer && float.contains(name) && !carried.contains(name) {
+                carried.push(name.clone());
             }
         }
         carried
@@ -733,7 +767,6 @@ impl Lowerer<'_> {
             carried.push(Carry {
                 storage,
                 init: inits[&storage].clone(),
-                entry,
                 saved: read.contains(&name),
             });
         }
@@ -746,9 +779,9 @@ impl Lowerer<'_> {
             carried_consts: consts,
             writes,
             brk,
-            cont,
             id,
         })));
+        let _ = cont;
         for (name, storage, _) in storages {
             let after = self.push(
                 prims::owned(),
@@ -824,6 +857,7 @@ impl Lowerer<'_> {
             self.errors.at(&i.index, format!("an index must be a constant, but this one reads `{name}`, a differentiable value"));
             return None;
         }
+        let index = self.freeze(index);
         Some(self.push(prims::index(), vec![base], vec![index], whole.span()))
     }
 
@@ -918,6 +952,7 @@ impl Lowerer<'_> {
             let name = &self.vars[v.0].name;
             return self.errors.at(&target.index, format!("an index must be a constant, but this one reads `{name}`, a differentiable value"));
         }
+        let index = self.freeze(index);
         let Some(storage) = self.ensure_storage(&ident) else {
             return;
         };

@@ -1,0 +1,194 @@
+//! Branches and loops: values against closed forms and finite differences.
+use autodiff::ndarray::{array, Array1, Array2};
+use autodiff::prelude::*;
+
+#[differentiable]
+fn piecewise(x: f64) -> f64 {
+    if x > 0.0 {
+        x * x
+    } else {
+        -x
+    }
+}
+
+#[differentiable]
+fn branch_stmt(x: f64, y: f64) -> f64 {
+    let mut z = x * y;
+    if x > y {
+        z = z + x.sin();
+    } else if x < 0.0 {
+        z = z * 2.0;
+    }
+    z * y
+}
+
+#[differentiable]
+fn horner(x: f64, c: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..c.len() {
+        s = s * x + c[i];
+    }
+    s
+}
+
+#[differentiable]
+fn rosenbrock(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2);
+    }
+    s
+}
+
+#[differentiable]
+fn recurrence(x: &Array1<f64>) -> f64 {
+    let mut h = 0.0;
+    for i in 0..x.len() {
+        h = (0.9 * h + x[i]).sin();
+    }
+    h
+}
+
+#[differentiable]
+fn while_sum(x: &[f64]) -> f64 {
+    let mut i = 0;
+    let mut s = 0.0;
+    while i < x.len() {
+        s += x[i] * x[i];
+        i += 1;
+    }
+    s
+}
+
+#[differentiable]
+fn breaks(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for &v in x.iter() {
+        if v < 0.0 {
+            continue;
+        }
+        s += v * v;
+        if s > 10.0 {
+            break;
+        }
+    }
+    s
+}
+
+#[differentiable]
+fn matrix(x: &Array1<f64>) -> f64 {
+    let n = x.len();
+    let mut m = Array2::zeros((n, n));
+    for i in 0..n {
+        for j in 0..n {
+            m[[i, j]] = x[i] * x[j] + (i + j) as f64;
+        }
+    }
+    m.sum()
+}
+
+#[differentiable]
+fn guard(x: f64) -> f64 {
+    if x < 0.0 {
+        return 0.0;
+    }
+    x.sqrt() * x
+}
+
+fn fd(f: impl Fn(f64) -> f64, x: f64) -> f64 {
+    let h = 1e-6 * x.abs().max(1.0);
+    (f(x + h) - f(x - h)) / (2.0 * h)
+}
+
+#[test]
+fn piecewise_takes_each_branch() {
+    assert_eq!(piecewise_grad(1.5), 3.0);
+    assert_eq!(piecewise_grad(-2.0), -1.0);
+}
+
+#[test]
+fn branch_statement_joins() {
+    for (x, y) in [(2.0, 1.0), (-1.0, 0.5), (0.5, 1.0)] {
+        let (gx, gy) = (branch_stmt_grad_0(x, y), branch_stmt_grad_1(x, y));
+        assert!(
+            (gx - fd(|x| branch_stmt(x, y), x)).abs() < 1e-6,
+            "{x} {y} {gx}"
+        );
+        assert!(
+            (gy - fd(|y| branch_stmt(x, y), y)).abs() < 1e-6,
+            "{x} {y} {gy}"
+        );
+    }
+}
+
+#[test]
+fn horner_matches_the_closed_form() {
+    let c = array![1.0, 2.0, 3.0, 4.0, 5.0];
+    let x = 0.9;
+    assert!((horner(x, &c) - 13.1441).abs() < 1e-12);
+    let d = 4.0 * x.powi(3) + 6.0 * x * x + 6.0 * x + 4.0;
+    assert!((horner_grad(x, &c) - d).abs() < 1e-12);
+    let gc = horner_grad_1(x, &c);
+    for k in 0..5 {
+        assert!((gc[k] - x.powi(4 - k as i32)).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn rosenbrock_matches_the_closed_form() {
+    let x = Array1::from_shape_fn(7, |i| (0.37 * i as f64 + 0.1).sin() * 1.5);
+    let g = rosenbrock_grad(&x);
+    let n = x.len();
+    for i in 0..n {
+        let mut d = 0.0;
+        if i + 1 < n {
+            d += -400.0 * x[i] * (x[i + 1] - x[i] * x[i]) - 2.0 * (1.0 - x[i]);
+        }
+        if i > 0 {
+            d += 200.0 * (x[i] - x[i - 1] * x[i - 1]);
+        }
+        assert!(
+            (g[i] - d).abs() < 1e-9 * d.abs().max(1.0),
+            "{i}: {} {}",
+            g[i],
+            d
+        );
+    }
+}
+
+#[test]
+fn recurrence_against_finite_differences() {
+    let x = Array1::from_shape_fn(20, |i| (0.3 * i as f64).cos());
+    check_grad(recurrence, recurrence_grad, &x).unwrap();
+}
+
+#[test]
+fn while_over_a_slice() {
+    let x = vec![1.0, -2.0, 3.0];
+    assert_eq!(while_sum_grad(&x), vec![2.0, -4.0, 6.0]);
+}
+
+#[test]
+fn break_and_continue_change_what_contributes() {
+    let x = array![1.0, -5.0, 2.0, 3.0, 4.0];
+    // 1 + 4 = 5, then 5 + 9 = 14 > 10: break after index 3; index 1 skipped.
+    assert_eq!(breaks(&x), 14.0);
+    assert_eq!(breaks_grad(&x), array![2.0, 0.0, 4.0, 6.0, 0.0]);
+}
+
+#[test]
+fn nested_loops_write_a_local_matrix() {
+    let x = array![0.5, -1.0, 2.0];
+    let g = matrix_grad(&x);
+    let s = x.sum();
+    for i in 0..3 {
+        assert!((g[i] - 2.0 * s).abs() < 1e-12);
+    }
+    check_grad(matrix, matrix_grad, &x).unwrap();
+}
+
+#[test]
+fn early_return() {
+    assert_eq!(guard_grad(-1.0), 0.0);
+    assert!((guard_grad(4.0) - 1.5 * 2.0).abs() < 1e-12);
+}
