@@ -72,6 +72,8 @@ struct Plan {
     reads: Vec<VarId>,
     /// Variables the forward sweep must compute.
     needed: Vec<bool>,
+    /// Loops of the top level that the forward sweep leaves out (nothing reads what they compute).
+    skip_loops: HashSet<usize>,
 }
 
 /// Emits sweeps of one function.
@@ -198,6 +200,7 @@ impl<'a> Emitter<'a> {
             declared: HashSet::new(),
             reads: Vec::new(),
             needed: vec![false; self.f.vars.len()],
+            skip_loops: HashSet::new(),
         };
         self.plan_adjoints(block, ret, independents, &mut plan);
         let ad = self.ad.clone();
@@ -231,10 +234,17 @@ impl<'a> Emitter<'a> {
         for v in plan.reads.iter().chain(self.const_reads).chain(keep) {
             needed[v.0] = true;
         }
+        // A zeroed adjoint needs its variable declared; a loop's storage needs only its `Init` for
+        // that, not the loop itself.
+        let mut declared_only = HashSet::new();
         for v in &plan.zeroed {
-            needed[v.0] = true;
+            if self.f.vars[v.0].kind == VarKind::Storage {
+                declared_only.insert(*v);
+            } else {
+                needed[v.0] = true;
+            }
         }
-        mark_needed(block, &mut needed);
+        plan.skip_loops = self.mark_needed(block, &mut needed, &declared_only, &plan.activity);
         plan.needed = needed;
         let top = Fwd {
             record: true,
@@ -497,6 +507,8 @@ impl<'a> Emitter<'a> {
                     }
                 }
                 Stmt::Verbatim { tokens, .. } => out.extend(tokens.clone()),
+                Stmt::Init { storage, .. } if mode.prune && !plan.needed[storage.0] => {}
+                Stmt::Loop(l) if mode.prune && plan.skip_loops.contains(&l.id) => {}
                 Stmt::Init { storage, value } => {
                     let name = self.name(*storage).clone();
                     let value = self.value(value, true);
@@ -600,6 +612,7 @@ impl<'a> Emitter<'a> {
                     declared: HashSet::new(),
                     reads: Vec::new(),
                     needed: vec![true; self.f.vars.len()],
+                    skip_loops: HashSet::new(),
                 };
                 inner.extend(self.forward_block(&c.body, &Fwd::default(), &empty));
                 let value = self.value(&c.ret, false);
@@ -804,30 +817,68 @@ fn contributions(block: &Block, activity: &Activity, events: &mut Vec<(VarId, us
     }
 }
 
-/// Marks what the top level's regions and needed instructions read, transitively.
-fn mark_needed(block: &Block, needed: &mut [bool]) {
-    let unit = Operand::Const(TokenStream::new());
-    for stmt in &block.stmts {
-        if !matches!(stmt, Stmt::Instr(_)) {
-            let single = Block {
-                id: block.id,
-                stmts: Vec::new(),
-            };
-            let _ = single;
-            crate::lower::collect_stmt_reads(stmt, &mut |v| needed[v.0] = true);
-        }
-    }
-    let _ = unit;
-    for stmt in block.stmts.iter().rev() {
-        if let Stmt::Instr(i) = stmt {
-            if needed[i.dst.0] {
-                for v in i.args.iter().filter_map(Operand::var) {
-                    needed[v.0] = true;
+impl Emitter<'_> {
+    /// Marks what the top level's needed statements read, transitively (backwards), and returns the
+    /// loops the forward sweep can leave out: those whose results nothing reads and whose reverse needs
+    /// no saved iterations (an index loop that only accumulates, like a sum of terms).
+    fn mark_needed(
+        &self,
+        block: &Block,
+        needed: &mut [bool],
+        declared_only: &HashSet<VarId>,
+        activity: &Activity,
+    ) -> HashSet<usize> {
+        let mut skip = HashSet::new();
+        for stmt in block.stmts.iter().rev() {
+            match stmt {
+                Stmt::Instr(i) => {
+                    if needed[i.dst.0] {
+                        for v in i.args.iter().filter_map(Operand::var) {
+                            needed[v.0] = true;
+                        }
+                        if let Op::Mapv(c) = &i.op {
+                            crate::lower::collect_reads(&c.body, &c.ret, &mut |v| {
+                                needed[v.0] = true
+                            });
+                        }
+                    }
                 }
-                if let Op::Mapv(c) = &i.op {
-                    crate::lower::collect_reads(&c.body, &c.ret, &mut |v| needed[v.0] = true);
+                Stmt::Init { storage, value } => {
+                    if needed[storage.0] || declared_only.contains(storage) {
+                        needed[storage.0] = true;
+                        if let Some(v) = value.var() {
+                            needed[v.0] = true;
+                        }
+                    }
                 }
+                Stmt::Loop(l) => {
+                    let results = l
+                        .carried
+                        .iter()
+                        .map(|c| c.storage)
+                        .chain(l.writes.iter().copied());
+                    let results_needed = results.into_iter().any(|v| needed[v.0]);
+                    let reversed = l.carried.iter().any(|c| activity.is_active(c.storage))
+                        || l.writes.iter().any(|w| activity.is_active(*w))
+                        || block_has_active(&l.body, activity);
+                    let records = !self.checkpoint(l).is_empty() || Self::needs_count(l);
+                    if results_needed || (reversed && records) || !l.writes.is_empty() {
+                        crate::lower::collect_stmt_reads(stmt, &mut |v| needed[v.0] = true);
+                    } else {
+                        skip.insert(l.id);
+                        if reversed {
+                            // The reverse recomputes the body: what it reads must exist.
+                            crate::lower::collect_stmt_reads(stmt, &mut |v| {
+                                if !l.carried.iter().any(|c| c.storage == v) {
+                                    needed[v.0] = true;
+                                }
+                            });
+                        }
+                    }
+                }
+                other => crate::lower::collect_stmt_reads(other, &mut |v| needed[v.0] = true),
             }
         }
+        skip
     }
 }

@@ -83,7 +83,7 @@ fn may_exit(stmt: &syn::Stmt) -> bool {
 
 /// What a loop body assigns: `(name, right-hand side, element write?)` (a `let` counts as an
 /// assignment of its initializer), the names it declares, and whether it breaks or continues.
-fn scan_assignments(body: &syn::Block) -> (Vec<(String, Expr, bool)>, HashSet<String>, bool, bool) {
+fn scan_assignments(body: &syn::Block) -> BodyScan {
     #[derive(Default)]
     struct Scan {
         assigned: Vec<(String, Expr, bool)>,
@@ -165,7 +165,24 @@ fn scan_assignments(body: &syn::Block) -> (Vec<(String, Expr, bool)>, HashSet<St
     }
     let mut scan = Scan::default();
     scan.visit_block(body);
-    (scan.assigned, scan.declared, scan.brk, scan.cont)
+    BodyScan {
+        assigned: scan.assigned,
+        declared: scan.declared,
+        brk: scan.brk,
+        cont: scan.cont,
+    }
+}
+
+/// What [`scan_assignments`] finds in a loop body.
+struct BodyScan {
+    /// `(name, right-hand side, element write?)` of every assignment and `let`.
+    assigned: Vec<(String, Expr, bool)>,
+    /// The names the body declares.
+    declared: HashSet<String>,
+    /// Whether it breaks the loop.
+    brk: bool,
+    /// Whether it continues the loop.
+    cont: bool,
 }
 
 /// The identifiers an expression mentions; a float literal counts as the name `"<float>"`.
@@ -519,7 +536,12 @@ impl Lowerer<'_> {
                 "loop labels are not supported in a #[differentiable] function",
             );
         }
-        let (assigned, declared, brk, cont) = scan_assignments(&w.body);
+        let BodyScan {
+            assigned,
+            declared,
+            brk,
+            cont,
+        } = scan_assignments(&w.body);
         let carried = self.carried_names(&assigned, &declared, &[]);
         // The condition is evaluated at the head of each iteration, over the carried storage.
         let _ = (brk, cont);
@@ -546,7 +568,12 @@ impl Lowerer<'_> {
                 "loop labels are not supported in a #[differentiable] function",
             );
         }
-        let (assigned, declared, brk, _) = scan_assignments(&l.body);
+        let BodyScan {
+            assigned,
+            declared,
+            brk,
+            cont: _,
+        } = scan_assignments(&l.body);
         if !brk {
             return self.errors.at(l, "a `loop` without `break` never ends");
         }
@@ -564,7 +591,12 @@ impl Lowerer<'_> {
         element: Option<(VarId, Ident, Option<Ident>)>,
         index: Option<(Ident, Ident)>,
     ) {
-        let (assigned, declared, _, _) = scan_assignments(body);
+        let BodyScan {
+            assigned,
+            declared,
+            brk: _,
+            cont: _,
+        } = scan_assignments(body);
         let seeds: Vec<String> = element
             .iter()
             .filter_map(|(_, _, p)| p.as_ref().map(|p| p.to_string()))
@@ -672,7 +704,12 @@ impl Lowerer<'_> {
                 }
             }
         }
-        let (_, _, brk, cont) = scan_assignments(body);
+        let BodyScan {
+            assigned: _,
+            declared: _,
+            brk,
+            cont,
+        } = scan_assignments(body);
         let brk = brk.then(|| self.namer.numbered("broke"));
         let cont = cont.then(|| self.namer.numbered("continued"));
         Some(LoopSetup {
