@@ -15,9 +15,9 @@ fn piecewise(x: f64) -> f64 {
 fn branch_stmt(x: f64, y: f64) -> f64 {
     let mut z = x * y;
     if x > y {
-        z = z + x.sin();
+        z += x.sin();
     } else if x < 0.0 {
-        z = z * 2.0;
+        z *= 2.0;
     }
     z * y
 }
