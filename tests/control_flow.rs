@@ -192,3 +192,29 @@ fn early_return() {
     assert_eq!(guard_grad(-1.0), 0.0);
     assert!((guard_grad(4.0) - 1.5 * 2.0).abs() < 1e-12);
 }
+
+#[differentiable(argnums = (0, 1))]
+fn compound_product(x: &Array1<f64>, y: f64) -> f64 {
+    let mut z = 1.0;
+    for i in 0..x.len() {
+        z *= y + x[i];
+        z /= 1.5;
+    }
+    z
+}
+
+#[test]
+fn compound_products_save_what_they_read() {
+    let x = array![0.5, -0.25, 1.0];
+    let y = 0.75;
+    let (gx, gy) = compound_product_grad(&x, y);
+    let f = |x: &Array1<f64>, y: f64| x.iter().map(|v| (y + v) / 1.5).product::<f64>();
+    assert!((compound_product(&x, y) - f(&x, y)).abs() < 1e-12);
+    for i in 0..3 {
+        let others: f64 = (0..3).filter(|&k| k != i).map(|k| (y + x[k]) / 1.5).product();
+        assert!((gx[i] - others / 1.5).abs() < 1e-12);
+    }
+    let h = 1e-6;
+    let fd = (f(&x, y + h) - f(&x, y - h)) / (2.0 * h);
+    assert!((gy - fd).abs() < 1e-8);
+}

@@ -362,6 +362,10 @@ impl Lowerer<'_> {
             None => self.lower_expr(right),
             Some(op) => {
                 let prim = prims::binary_operator(op);
+                // `s += e` and `s -= e` only accumulate into `s`; any other operator reads its value.
+                if !matches!(op, syn::BinOp::AddAssign(_) | syn::BinOp::SubAssign(_)) {
+                    self.note_read(&ident.to_string());
+                }
                 let lhs = match &current {
                     Binding::Var(v) => Operand::Var(*v),
                     Binding::Const(name) => Operand::Const(quote!(#name)),
