@@ -348,7 +348,16 @@ impl<'a> Emitter<'a> {
                         plan.activity.is_active(*storage) && plan.activity.is_active(*v)
                     }) {
                         let bar = self.adjoint(*storage);
-                        out.extend(self.contribute(v, quote!(#ad::take(&mut #bar)), plan));
+                        // When the body's copy of the carried value is active, its reverse assigns
+                        // the storage's adjoint anew: the adjoint can be moved out here.
+                        let refilled =
+                            entry_of(block, *storage).is_some_and(|e| plan.activity.is_active(e));
+                        let seed = if refilled {
+                            quote!(#bar)
+                        } else {
+                            quote!(#ad::take(&mut #bar))
+                        };
+                        out.extend(self.contribute(v, seed, plan));
                     }
                 }
                 Stmt::SetElem {
@@ -434,6 +443,14 @@ impl<'a> Emitter<'a> {
             let Some(call) = self.rule(instr, *k, seed, plan) else {
                 continue;
             };
+            let entry = matches!(&instr.op, Op::Prim(p) if p.name == "carry");
+            if entry {
+                // The body's copy of a carried value: the only contribution to the storage's adjoint
+                // within an iteration, which the write-back moved out.
+                let bar = self.adjoint(*target);
+                out.extend(quote!(#bar = #call;));
+                continue;
+            }
             out.extend(self.contribute(*target, call, plan));
         }
         out
@@ -735,6 +752,19 @@ impl<'a> Emitter<'a> {
         out.extend(quote!(#head { #restore #recompute #zeros #reverse }));
         out
     }
+}
+
+/// The body's copy of `storage` (the first instruction of a loop body that reads it).
+fn entry_of(body: &Block, storage: VarId) -> Option<VarId> {
+    body.stmts.iter().find_map(|stmt| match stmt {
+        Stmt::Instr(i)
+            if matches!(&i.op, Op::Prim(p) if p.name == "carry")
+                && i.args[0].var() == Some(storage) =>
+        {
+            Some(i.dst)
+        }
+        _ => None,
+    })
 }
 
 /// Every array written element by element anywhere in `block`.

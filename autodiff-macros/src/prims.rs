@@ -111,6 +111,14 @@ static OWNED: Prim = row("owned", 1, 0, false);
 
 static INDEX: Prim = row("index", 1, 1, false);
 
+static CARRY: Prim = row("carry", 1, 0, false);
+
+/// The copy of a carried value at the start of a loop body (an owned copy whose adjoint is the only
+/// contribution to its storage's within an iteration).
+pub fn carry() -> &'static Prim {
+    &CARRY
+}
+
 /// An owned copy (a carried value moving in or out of its storage): the identity.
 pub fn owned() -> &'static Prim {
     &OWNED

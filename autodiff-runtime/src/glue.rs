@@ -90,6 +90,18 @@ pub fn owned_vjp<X: Elementwise + ?Sized>(_x: &X, g: X::Output) -> X::Output {
     g
 }
 
+/// The copy of a carried value at the start of a loop body: [`owned`].
+#[inline]
+pub fn carry<X: Elementwise + ?Sized>(x: &X) -> X::Output {
+    x.map1(|v| v)
+}
+
+/// Reverse rule of [`carry`]: the identity.
+#[inline]
+pub fn carry_vjp<X: Elementwise + ?Sized>(_x: &X, g: X::Output) -> X::Output {
+    g
+}
+
 /// The adjoint in `acc`, leaving a zero of the same shape in its place.
 #[inline]
 pub fn take<T: Tangent>(acc: &mut T) -> T {

@@ -91,6 +91,10 @@ macro_rules! scalar_tangent {
             fn axpy(&mut self, alpha: f64, x: &Self) {
                 *self += <$f as Real>::cast_from(alpha) * *x;
             }
+            #[inline]
+            fn zeros_like(&self) -> Self {
+                0.0
+            }
         }
     )*};
 }
@@ -143,6 +147,9 @@ impl<F: Real, D: Dimension> Tangent for Array<F, D> {
     fn axpy(&mut self, alpha: f64, x: &Self) {
         let alpha = F::cast_from(alpha);
         Zip::from(self).and(x).for_each(|a, &b| *a += alpha * b);
+    }
+    fn zeros_like(&self) -> Self {
+        Array::zeros(self.raw_dim())
     }
 }
 

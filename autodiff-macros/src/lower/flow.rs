@@ -776,7 +776,7 @@ impl Lowerer<'_> {
         let mut carries = Vec::new();
         for (name, storage, _) in &storages {
             let entry = self.push(
-                prims::owned(),
+                prims::carry(),
                 vec![Operand::Var(*storage)],
                 Vec::new(),
                 Span::call_site(),
