@@ -211,10 +211,49 @@ fn compound_products_save_what_they_read() {
     let f = |x: &Array1<f64>, y: f64| x.iter().map(|v| (y + v) / 1.5).product::<f64>();
     assert!((compound_product(&x, y) - f(&x, y)).abs() < 1e-12);
     for i in 0..3 {
-        let others: f64 = (0..3).filter(|&k| k != i).map(|k| (y + x[k]) / 1.5).product();
+        let others: f64 = (0..3)
+            .filter(|&k| k != i)
+            .map(|k| (y + x[k]) / 1.5)
+            .product();
         assert!((gx[i] - others / 1.5).abs() < 1e-12);
     }
     let h = 1e-6;
     let fd = (f(&x, y + h) - f(&x, y - h)) / (2.0 * h);
     assert!((gy - fd).abs() < 1e-8);
+}
+
+#[differentiable]
+fn cross_entropy(logits: &Array2<f64>, labels: &[usize]) -> f64 {
+    let mut total = 0.0;
+    for i in 0..labels.len() {
+        let mut m = logits[[i, 0]];
+        for j in 1..logits.ncols() {
+            m = m.max(logits[[i, j]]);
+        }
+        let mut z = 0.0;
+        for j in 0..logits.ncols() {
+            z += (logits[[i, j]] - m).exp();
+        }
+        total += z.ln() + m - logits[[i, labels[i]]];
+    }
+    total / labels.len() as f64
+}
+
+#[test]
+fn integer_labels_are_constants_and_nested_loops_carry_per_row_values() {
+    let logits = Array2::from_shape_fn((4, 3), |(i, j)| (0.7 * (i * 3 + j) as f64).sin() * 2.0);
+    let labels = vec![2usize, 0, 1, 1];
+    let f = |x: &Array2<f64>| cross_entropy(x, &labels);
+    let g = |x: &Array2<f64>| cross_entropy_grad(x, &labels);
+    check_grad(f, g, &logits).unwrap();
+    // Closed form: (softmax - onehot) / n.
+    let grad = g(&logits);
+    for i in 0..4 {
+        let row = logits.row(i);
+        let z: f64 = row.iter().map(|v| v.exp()).sum();
+        for j in 0..3 {
+            let expected = (row[j].exp() / z - f64::from(u8::from(labels[i] == j))) / 4.0;
+            assert!((grad[[i, j]] - expected).abs() < 1e-12);
+        }
+    }
 }

@@ -31,11 +31,35 @@ pub fn strip_refs(ty: &Type) -> &Type {
     }
 }
 
-/// Whether a parameter of this type is a constant (an integer, `bool`, `char`, `str`/`String` or a
-/// reference to one): it gets no gradient.
+/// Whether a parameter of this type is a constant (an integer, `bool`, `char`, `str`/`String`, a
+/// reference to one, or a collection of them: `&[usize]`, `Vec<i32>`, `Array1<usize>`): it gets no
+/// gradient.
 pub fn is_constant_type(ty: &Type) -> bool {
-    matches!(last_segment(ty), Some(name) if CONSTANT_TYPES.contains(&name.as_str())
-        && matches!(strip_refs(ty), Type::Path(p) if p.path.segments.len() == 1))
+    match strip_refs(ty) {
+        Type::Slice(s) => is_constant_type(&s.elem),
+        Type::Array(a) => is_constant_type(&a.elem),
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last().expect("a path has a segment");
+            let name = last.ident.to_string();
+            if p.path.segments.len() == 1 && CONSTANT_TYPES.contains(&name.as_str()) {
+                return true;
+            }
+            let collection =
+                name == "Vec" || name.starts_with("Array") || name.starts_with("ArcArray");
+            match &last.arguments {
+                PathArguments::AngleBracketed(a) if collection => a
+                    .args
+                    .iter()
+                    .find_map(|g| match g {
+                        GenericArgument::Type(t) => Some(is_constant_type(t)),
+                        _ => None,
+                    })
+                    .unwrap_or(false),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 /// Why a return type is certainly not a scalar, if it is one of the forms that never are.
@@ -221,5 +245,9 @@ mod tests {
         assert!(is_constant_type(&parse_quote!(&str)));
         assert!(!is_constant_type(&parse_quote!(f64)));
         assert!(!is_constant_type(&parse_quote!(&Array1<f64>)));
+        assert!(is_constant_type(&parse_quote!(&[usize])));
+        assert!(is_constant_type(&parse_quote!(Vec<i32>)));
+        assert!(is_constant_type(&parse_quote!(&Array1<usize>)));
+        assert!(!is_constant_type(&parse_quote!(&[f32; 3])));
     }
 }
