@@ -1,7 +1,7 @@
 //! A corpus of small functions with branches and loops, each checked against central finite differences
 //! (`check_grad`) and, where it is short, a closed form; the value of `f_value_and_grad` is checked against
-//! `f` itself. Cases that compile but give a wrong gradient are `#[ignore = "BUG: .."]`; cases that do not
-//! compile are in the comment block at the end, with the compiler's error.
+//! `f` itself. Forms outside what is built (`return` inside a loop or in an arm of an `if` expression)
+//! are in the comment block at the end, with the compiler's error.
 #![allow(unused_assignments, unused_mut, clippy::all)]
 
 use autodiff::ndarray::{array, Array1, Array2};
@@ -440,7 +440,6 @@ fn loop_break(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: an integer mutated in the body (`i += 1`) is re-run when the reverse sweep recomputes a branch arm or inner loop, so the reverse reads it advanced (index out of bounds)"]
 fn loop_with_break() {
     let x = vect(4, 0.2);
     close_arr(&loop_break_grad(&x), &(&x * &x * 3.0));
@@ -489,7 +488,6 @@ fn loop_break_continue(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: the reverse recomputes a guard `!(broke || continued)` after the break flag was set later in the same iteration; the breaking iteration's contribution is dropped"]
 fn loop_with_break_and_continue() {
     for x in [
         array![1.0, 1.0, 5.0, 1.0, 2.0, 0.5, 0.7],
@@ -993,7 +991,6 @@ fn shadow_in_loop(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: `let s = ..` later in the body makes the loop not carry the outer `s` it assigns; value and gradient use s = 0"]
 fn carried_value_shadowed_later_in_the_body() {
     let x = vect(4, 0.3);
     ok(check_grad(shadow_in_loop, shadow_in_loop_grad, &x));
@@ -1041,14 +1038,14 @@ fn counter_in_branch(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: an integer mutated in the body (`i += 1`) is re-run when the reverse sweep recomputes a branch arm or inner loop, so the reverse reads it advanced (index out of bounds)"]
 fn while_counter_advanced_in_branches() {
     let x = array![1.0, 5.0, -1.0, 2.0, 7.0, -0.5];
     // i = 0 (+): s = 1, i = 2 (-): s = -0.5, i = 3 (+): s = 3.5, i = 5 (-): s = 1.25.
     assert_eq!(counter_in_branch(&x), 1.25);
     close_arr(
         &counter_in_branch_grad(&x),
-        &array![0.25, 0.0, 0.25, 2.0, 0.0, 1.0],
+        // d/dx0 = 2 x0 halved twice; d/dx2 = 1 halved once; d/dx3 = 2 x3 halved once.
+        &array![0.5, 0.0, 0.5, 2.0, 0.0, 1.0],
     );
     assert_eq!(counter_in_branch_value_and_grad(&x).0, 1.25);
 }
@@ -1411,7 +1408,6 @@ fn untouched(x: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: a loop that updates only an integer (`k += i`) is dropped from every generated function: k stays 0, value and gradient wrong"]
 fn loops_that_never_touch_the_parameter() {
     let mut c = 1.0;
     for i in 0..4 {
@@ -1535,7 +1531,6 @@ fn int_in_top_arm(x: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: the reverse of a top-level branch re-runs `k += 1` in the arm, so the arm's reverse uses k = 3 (gradient 10, want 8)"]
 fn integer_updated_in_a_top_level_arm() {
     // x > 0: f = 2 x^2.
     assert_eq!(int_in_top_arm_grad(2.0), 8.0);
@@ -1562,7 +1557,6 @@ fn two_guards_then_break(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: the reverse recomputes a guard `!(broke || continued)` after the break flag was set later in the same iteration; the breaking iteration's contribution is dropped"]
 fn break_after_two_continues() {
     let x = array![1.0, -1.0, 7.0, 1.5, 2.0];
     // s = 1, skip, skip, 3.25 > 3: break.
@@ -1584,7 +1578,6 @@ fn self_add_const(x: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: `c = c + c` with `let mut c = 1.0` is not seen as a float update; the loop is dropped, value and gradient use c = 1"]
 fn constant_carried_by_a_self_referential_update() {
     assert_eq!(self_add_const(1.0), 8.0);
     assert_eq!(self_add_const_value_and_grad(1.0), (8.0, 8.0));
@@ -1600,7 +1593,6 @@ fn self_mul_assign(x: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: `c *= c` with `let mut c = 2.0` is not seen as a float update; the loop is dropped, value and gradient use c = 2"]
 fn constant_carried_by_a_compound_self_update() {
     assert_eq!(self_mul_assign(1.0), 16.0);
     assert_eq!(self_mul_assign_value_and_grad(1.0), (16.0, 16.0));
@@ -1616,7 +1608,6 @@ fn int_only_while(x: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: a loop that updates only an integer is dropped from every generated function: n stays 0, value and gradient 0"]
 fn while_loop_over_integers_only() {
     assert_eq!(int_only_while(1.0), 8.0);
     assert_eq!(int_only_while_value_and_grad(1.0), (8.0, 8.0));
@@ -1657,7 +1648,6 @@ fn shadow_in_nested_block(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: `let s = ..` in a nested block of the body makes the loop not carry the outer `s` it assigns; value and gradient wrong"]
 fn carried_value_shadowed_in_an_arm() {
     let x = array![0.5, 0.3, -2.0, 1.0];
     ok(check_grad(
@@ -1789,7 +1779,6 @@ fn nested_loop_breaks(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: an integer mutated in the body (`i += 1`) is re-run when the reverse sweep recomputes a branch arm or inner loop, so the reverse reads it advanced (index out of bounds)"]
 fn nested_loops_with_breaks_at_both_levels() {
     let x = vect(4, 0.3);
     // s = sum over pairs j < i of x_i x_j: d/dx_k = sum(x) - x_k.
@@ -1838,7 +1827,6 @@ fn continue_in_for_in_while(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: an integer mutated in the body (`i += 1`) is re-run when the reverse sweep recomputes a branch arm or inner loop, so the reverse reads it advanced (the inner loop's reverse reads `i` after `i += 1`)"]
 fn continue_in_a_for_inside_a_while() {
     let x = vect(4, 0.8);
     ok(check_grad(
@@ -2013,7 +2001,6 @@ fn k_after_branch(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: an integer mutated in the body (`i += 1`) is re-run when the reverse sweep recomputes a branch arm or inner loop, so the reverse reads it advanced (the arm's reverse reads `k` after `k += 1`)"]
 fn integer_updated_after_a_branch_that_reads_it() {
     let x = array![0.5, -1.0, 2.0];
     close_arr(&k_after_branch_grad(&x), &array![1.0, 0.0, 3.0]);
@@ -2123,52 +2110,6 @@ fn has_aux_float_computed_in_a_loop() {
 // Cases that do not compile (kept out of the build; each with the compiler's error)
 // =============================================================================================
 //
-// 1. BUG: only the first `if c { return v; }` guard of a function is accepted; the second and third
-//    guard are rejected although they are at the top level, outside any loop (the error's own wording
-//    says this form is supported).
-//
-// #[differentiable]
-// fn guards(x: f64) -> f64 {
-//     if x < -1.0 {
-//         return -1.0;
-//     }
-//     if x > 2.0 {
-//         return x * x;
-//     }
-//     let y = x.sin();
-//     if y > 0.5 {
-//         return y * x;
-//     }
-//     y.powi(3)
-// }
-//
-// error: `return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value
-//     |
-//     |         return x * x;
-//     |         ^^^^^^^^^^^^
-// error: `return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value
-//     |
-//     |         return y * x;
-//     |         ^^^^^^^^^^^^
-//
-// 2. BUG: `for v in m.iter()` over an `Array2` parameter passes the macro and fails inside the generated
-//    code (a rustc trait error at the attribute, not a spanned error of the macro).
-//
-// #[differentiable]
-// fn iter_array2(m: &Array2<f64>) -> f64 {
-//     let mut s = 0.0;
-//     for v in m.iter() {
-//         s = s * 0.5 + v.sin();
-//     }
-//     s
-// }
-//
-// error[E0277]: the trait bound `usize: NdIndex<Dim<[usize; 2]>>` is not satisfied
-//     |
-//     | #[differentiable]
-//     | ^^^^^^^^^^^^^^^^^ the trait `NdIndex<Dim<[usize; 2]>>` is not implemented for `usize`
-//     = note: required for `ArrayBase<OwnedRepr<f64>, Dim<[usize; 2]>, f64>` to implement `autodiff::__private::Elements<usize>`
-//
 // 3. Not supported (SUBSET.md says "`return e` anywhere"): `return` inside a loop.
 //
 // #[differentiable]
@@ -2207,21 +2148,53 @@ fn has_aux_float_computed_in_a_loop() {
 //     |         return x * x;
 //     |         ^^^^^^^^^^^^^
 //
-// 5. Not supported: guards written as an `else if` chain.
-//
-// #[differentiable]
-// fn guard_with_else(x: f64) -> f64 {
-//     if x > 1.0 {
-//         return x.ln();
-//     } else if x < -1.0 {
-//         return -x;
-//     }
-//     x * x
-// }
-//
-// error: `return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value
-//     |         return x.ln();
-//     |         ^^^^^^^^^^^^^
-// error: `return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value
-//     |         return -x;
-//     |         ^^^^^^^^^
+
+#[differentiable]
+fn iter_array2(m: &Array2<f64>) -> f64 {
+    let mut s = 0.0;
+    for v in m.iter() {
+        s = s * 0.5 + v.sin();
+    }
+    s
+}
+
+#[test]
+fn iterating_a_matrix_in_row_major_order() {
+    let m = Array2::from_shape_fn((2, 3), |(i, j)| 0.3 * (i * 3 + j) as f64 - 0.4);
+    check_grad(iter_array2, iter_array2_grad, &m).unwrap();
+    // A transposed view iterates in its own logical order.
+    let t = m.t().to_owned();
+    check_grad(iter_array2, iter_array2_grad, &t).unwrap();
+}
+
+#[differentiable]
+fn guard_with_else(x: f64) -> f64 {
+    if x > 1.0 {
+        return x.ln();
+    } else if x < -1.0 {
+        return -x;
+    }
+    x * x
+}
+
+#[differentiable]
+fn two_guards(x: f64) -> f64 {
+    if x > 2.0 {
+        return x * 3.0;
+    }
+    let y = x * x;
+    if y > 1.0 {
+        return y.sqrt();
+    }
+    y * x
+}
+
+#[test]
+fn guard_chains_and_repeated_guards() {
+    assert!((guard_with_else_grad(2.0) - 0.5).abs() < 1e-12);
+    assert_eq!(guard_with_else_grad(-2.0), -1.0);
+    assert_eq!(guard_with_else_grad(0.5), 1.0);
+    assert_eq!(two_guards_grad(3.0), 3.0);
+    assert!((two_guards_grad(-1.5) - -1.0).abs() < 1e-12);
+    assert!((two_guards_grad(0.5) - 0.75).abs() < 1e-12);
+}

@@ -385,8 +385,14 @@ impl<'a> Emitter<'a> {
                 Stmt::If(i) => {
                     let flag = &i.flag;
                     let mut arms = Vec::new();
+                    let restore: TokenStream = i
+                        .restore
+                        .iter()
+                        .map(|(c, saved)| quote!(#c = ::core::clone::Clone::clone(&#saved);))
+                        .collect();
                     for (arm, then) in [(&i.then_, true), (&i.else_, false)] {
                         let recompute = self.forward_block(arm, &Fwd::default(), plan);
+                        let recompute = quote!(#restore #recompute);
                         let mut body = self.zero_declarations(arm.id, plan);
                         for j in &i.joins {
                             let value = if then { &j.then_value } else { &j.else_value };
@@ -429,16 +435,19 @@ impl<'a> Emitter<'a> {
             } else {
                 quote!(#ad::dup(&#g))
             };
-            if matches!(&instr.op, Op::Prim(p) if p.name == "index") {
-                // A read's gradient goes into the container's gradient in place.
-                let x = self.operand(&instr.args[0]);
-                let index = &instr.extras[0];
-                let bar = self.adjoint(*target);
-                plan.reads.push(*target);
-                out.extend(
-                    quote_spanned!(instr.span=> #ad::index_acc(#x, &mut #bar, #index, #seed);),
-                );
-                continue;
+            if let Op::Prim(p) = &instr.op {
+                if p.name == "index" || p.name == "element" {
+                    // A read's gradient goes into the container's gradient in place.
+                    let x = self.operand(&instr.args[0]);
+                    let index = &instr.extras[0];
+                    let bar = self.adjoint(*target);
+                    let rule = format_ident!("{}_acc", p.name);
+                    plan.reads.push(*target);
+                    out.extend(
+                        quote_spanned!(instr.span=> #ad::#rule(#x, &mut #bar, #index, #seed);),
+                    );
+                    continue;
+                }
             }
             let Some(call) = self.rule(instr, *k, seed, plan) else {
                 continue;
@@ -806,7 +815,8 @@ fn contributions(block: &Block, activity: &Activity, events: &mut Vec<(VarId, us
     for stmt in &block.stmts {
         match stmt {
             Stmt::Instr(i) if activity.is_active(i.dst) => {
-                let in_place = matches!(&i.op, Op::Prim(p) if p.name == "index");
+                let in_place =
+                    matches!(&i.op, Op::Prim(p) if p.name == "index" || p.name == "element");
                 for (k, a) in i.args.iter().enumerate() {
                     if matches!(i.op, Op::Mapv(_)) && k > 0 {
                         continue;
@@ -892,7 +902,8 @@ impl Emitter<'_> {
                         || l.writes.iter().any(|w| activity.is_active(*w))
                         || block_has_active(&l.body, activity);
                     let records = !self.checkpoint(l).is_empty() || Self::needs_count(l);
-                    if results_needed || (reversed && records) || !l.writes.is_empty() {
+                    let counters = !l.carried_consts.is_empty();
+                    if results_needed || (reversed && records) || !l.writes.is_empty() || counters {
                         crate::lower::collect_stmt_reads(stmt, &mut |v| needed[v.0] = true);
                     } else {
                         skip.insert(l.id);

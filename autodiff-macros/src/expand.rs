@@ -299,23 +299,35 @@ fn generate(
                 let check = (!model.options.vjp_only).then(
                     || quote_spanned!(value_ty.span()=> #ad::assert_scalar_output::<#value_ty>();),
                 );
-                let aux = f.aux.as_ref().map(|a| emitter.aux_value(a, false));
-                let result = match (item.kind, aux) {
-                    (Kind::Grad, None) => grads,
-                    (Kind::Grad, Some(aux)) => quote!((#grads, #aux)),
-                    (_, None) => {
-                        let value = emitter.value(&f.ret, false);
-                        quote!((#value, #grads))
-                    }
-                    (_, Some(aux)) => {
-                        let value = emitter.value(&f.ret, false);
-                        quote!(((#value, #aux), #grads))
-                    }
+                // The value and the aux are taken before the reverse sweep, which may change the
+                // constants they read (counters restored per iteration).
+                let value_name = emitter.namer.fresh("value", Span::call_site());
+                let aux_name = emitter.namer.fresh("aux", Span::call_site());
+                let mut taken = TokenStream::new();
+                if item.kind == Kind::ValueAndGrad {
+                    let value = emitter.value(&f.ret, false);
+                    let value = if matches!(f.ret, crate::ir::Operand::Const(_)) {
+                        value
+                    } else {
+                        emitter.value(&f.ret, true)
+                    };
+                    taken.extend(quote!(let #value_name = #value;));
+                }
+                if let Some(a) = &f.aux {
+                    let aux = emitter.aux_value(a, true);
+                    taken.extend(quote!(let #aux_name = #aux;));
+                }
+                let result = match (item.kind, f.aux.is_some()) {
+                    (Kind::Grad, false) => grads,
+                    (Kind::Grad, true) => quote!((#grads, #aux_name)),
+                    (_, false) => quote!((#value_name, #grads)),
+                    (_, true) => quote!(((#value_name, #aux_name), #grads)),
                 };
                 quote!({
                     use ::autodiff::__private as #ad;
                     #check
                     #forward
+                    #taken
                     #reverse
                     #result
                 })

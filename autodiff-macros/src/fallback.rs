@@ -13,7 +13,8 @@ pub fn emit(model: &Model, errors: &Errors) -> TokenStream {
     // The body is replaced, so that rustc does not report again what the macro reported.
     let mut func = model.func.clone();
     *func.block = syn::parse_quote!({ ::core::unimplemented!() });
-    let original = quote!(#[allow(dead_code, unused_variables, unreachable_code)] #func);
+    let original =
+        quote!(#[allow(dead_code, unused_variables, unused_mut, unreachable_code)] #func);
     let ad = proc_macro2::Ident::new("__ad", Span::call_site());
     let stubs = expand::items(model).into_iter().map(|item| {
         let Signature { head } = expand::signature(model, &item, &ad);

@@ -159,6 +159,9 @@ pub struct If {
     pub else_: Block,
     /// Variables defined by the branch: the value each arm gives them.
     pub joins: Vec<Join>,
+    /// Constants an arm changes (counters, `break` flags), each with the name of its value before the
+    /// branch: the reverse sweep restores them before it recomputes an arm.
+    pub restore: Vec<(Ident, Ident)>,
 }
 
 /// A value that a branch defines: `var` is `then_value` or `else_value`.

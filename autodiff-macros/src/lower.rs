@@ -47,8 +47,12 @@ struct Lowerer<'a> {
     const_blocks: HashMap<String, usize>,
     /// Constant locals declared `mut` (counters), by emitted name.
     mutable_consts: std::collections::HashSet<String>,
+    /// Names bound by `let mut name = <variable>`: writing their elements writes a copy.
+    mut_aliases: std::collections::HashSet<String>,
     /// The loops being lowered, innermost last.
     loops: Vec<flow::LoopCtx>,
+    /// For each branch being lowered: its scope depth and the outer constants its arms change.
+    mutations: Vec<(usize, Vec<proc_macro2::Ident>)>,
     /// The next block number.
     next_block: usize,
     /// The next loop number.
@@ -70,7 +74,9 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         frozen: Vec::new(),
         const_blocks: HashMap::new(),
         mutable_consts: std::collections::HashSet::new(),
+        mut_aliases: std::collections::HashSet::new(),
         loops: Vec::new(),
+        mutations: Vec::new(),
         next_block: 1,
         next_loop: 0,
     };
@@ -131,6 +137,25 @@ impl Lowerer<'_> {
             .insert(name.to_string(), binding);
     }
 
+    /// Rebinds a name where it is declared (an assignment, as opposed to a `let`).
+    fn rebind(&mut self, name: &str, binding: Binding) {
+        match self.scopes.iter().rposition(|s| s.contains_key(name)) {
+            Some(k) => {
+                self.scopes[k].insert(name.to_string(), binding);
+            }
+            None => self.bind(name, binding),
+        }
+    }
+
+    /// `let` declares in the innermost scope; an assignment rebinds where the name was declared.
+    fn put(&mut self, declare: bool, name: &str, binding: Binding) {
+        if declare {
+            self.bind(name, binding)
+        } else {
+            self.rebind(name, binding)
+        }
+    }
+
     fn lookup(&self, name: &str) -> Option<&Binding> {
         self.scopes.iter().rev().find_map(|s| s.get(name))
     }
@@ -151,16 +176,14 @@ impl Lowerer<'_> {
     /// Lowers the function's statements, the last of which gives its value. A statement
     /// `if c { ..; return a; }` makes the rest of the body its `else` arm.
     fn lower_body(&mut self, stmts: &[syn::Stmt]) -> Option<(Operand, Option<Aux>)> {
+        if !self.has_aux {
+            return self.lower_stmts(stmts, true).map(|v| (v, None));
+        }
         for (k, stmt) in stmts.iter().enumerate() {
             let last = k + 1 == stmts.len();
-            if let Some((cond, then_branch)) = flow::guard_return(stmt) {
-                if self.has_aux {
-                    self.errors.at(stmt, "an early `return` is not supported with `has_aux`; compute the pair once and return it at the end");
-                    return None;
-                }
-                let rest = flow::rest_block(&stmts[k + 1..], stmt);
-                let value = self.lower_if_parts(cond, &then_branch, Some(&rest), true, stmt);
-                return value.map(|v| (v, None));
+            if !last && flow::guard_chain(stmt, &[]).is_some() {
+                self.errors.at(stmt, "an early `return` is not supported with `has_aux`; compute the pair once and return it at the end");
+                return None;
             }
             match stmt {
                 syn::Stmt::Expr(e, None) if last => return self.lower_result(e),
@@ -184,6 +207,14 @@ impl Lowerer<'_> {
         extras: Vec<TokenStream>,
         span: Span,
     ) -> Operand {
+        // A constant operand that names a counter is read again by the reverse rule: keep its value.
+        let args = args
+            .into_iter()
+            .map(|a| match a {
+                Operand::Const(tokens) => Operand::Const(self.freeze(tokens)),
+                var => var,
+            })
+            .collect();
         let dst = self.new_var("t", VarKind::Temp, span);
         self.block.stmts.push(Stmt::Instr(Instr {
             dst,
@@ -253,7 +284,7 @@ impl Lowerer<'_> {
         let Some(value) = self.lower_expr(&init.expr) else {
             return self.bind(&ident.to_string(), Binding::Poisoned);
         };
-        self.bind_value(&ident, mutability.is_some(), ty, value, before);
+        self.bind_value(&ident, true, mutability.is_some(), ty, value, before);
     }
 
     /// Binds a source name to a value: a fresh temporary takes the name, an existing variable is aliased,
@@ -261,6 +292,7 @@ impl Lowerer<'_> {
     fn bind_value(
         &mut self,
         ident: &syn::Ident,
+        declare: bool,
         mutable: bool,
         ty: Option<syn::Type>,
         value: Operand,
@@ -276,9 +308,14 @@ impl Lowerer<'_> {
                         instr.ascription = ty;
                     }
                 }
-                self.bind(&ident.to_string(), Binding::Var(v));
+                self.put(declare, &ident.to_string(), Binding::Var(v));
             }
-            Operand::Var(v) => self.bind(&ident.to_string(), Binding::Var(v)),
+            Operand::Var(v) => {
+                if declare && mutable {
+                    self.mut_aliases.insert(ident.to_string());
+                }
+                self.put(declare, &ident.to_string(), Binding::Var(v))
+            }
             Operand::Const(tokens) => {
                 let name = self.namer.user(&ident.to_string(), ident.span());
                 let mutability = mutable.then(|| quote!(mut));
@@ -291,7 +328,7 @@ impl Lowerer<'_> {
                 if mutable {
                     self.mutable_consts.insert(name.to_string());
                 }
-                self.bind(&ident.to_string(), Binding::Const(name));
+                self.put(declare, &ident.to_string(), Binding::Const(name));
             }
         }
     }
@@ -376,6 +413,10 @@ impl Lowerer<'_> {
                     (_, None) => None,
                     (_, Some(Operand::Const(_))) if matches!(lhs, Operand::Const(_)) => {
                         let tokens = self.rewrite_expr(whole);
+                        if let Binding::Const(name) = &current {
+                            let name = name.clone();
+                            self.note_mutation(&ident.to_string(), &name);
+                        }
                         self.block.stmts.push(Stmt::Verbatim {
                             tokens: quote!(#tokens;),
                             reads: Vec::new(),
@@ -395,12 +436,14 @@ impl Lowerer<'_> {
         let Some(value) = value else { return };
         match (&current, value) {
             (Binding::Const(name), Operand::Const(tokens)) => {
+                let name = name.clone();
+                self.note_mutation(&ident.to_string(), &name);
                 self.block.stmts.push(Stmt::Verbatim {
                     tokens: quote!(#name = #tokens;),
                     reads: Vec::new(),
                 });
             }
-            (_, value) => self.bind_value(&ident, true, None, value, before),
+            (_, value) => self.bind_value(&ident, false, true, None, value, before),
         }
     }
 
@@ -443,18 +486,9 @@ impl Lowerer<'_> {
                 _ => self.lower_stmt(stmt),
             }
         }
-        // Assignments inside the block to names of the enclosing code stay in effect after it.
-        let changed: Vec<(String, Binding)> = outer
-            .iter()
-            .filter_map(|(name, before)| {
-                let now = self.lookup(name)?.clone();
-                (now != *before).then(|| (name.clone(), now))
-            })
-            .collect();
+        // Assignments inside the block rebind names where they are declared, so they stay in effect.
+        let _ = outer;
         self.scopes.pop();
-        for (name, binding) in changed {
-            self.bind(&name, binding);
-        }
         if result.is_none() {
             self.errors.at(block, "this block must end with a value");
         }

@@ -111,6 +111,13 @@ static OWNED: Prim = row("owned", 1, 0, false);
 
 static INDEX: Prim = row("index", 1, 1, false);
 
+static ELEMENT: Prim = row("element", 1, 1, false);
+
+/// `x.iter()`'s `i`-th element: its reverse rule adds into the container's gradient in place.
+pub fn element() -> &'static Prim {
+    &ELEMENT
+}
+
 static CARRY: Prim = row("carry", 1, 0, false);
 
 /// The copy of a carried value at the start of a loop body (an owned copy whose adjoint is the only

@@ -136,8 +136,8 @@ pub fn index_acc<I, X: Elements<I> + ?Sized>(_x: &X, tangent: &mut X::Tangent, i
 
 /// The number of elements of `x` (the trip count of `for v in x.iter()`).
 #[inline]
-pub fn count<X: Elements<usize> + ?Sized>(x: &X) -> usize {
-    x.count()
+pub fn count<X: Flat + ?Sized>(x: &X) -> usize {
+    x.flat_len()
 }
 
 /// A container whose elements can be written by an index of type `I` (a local array).
@@ -230,4 +230,133 @@ pub fn add_at_vjp<I, T: ElementsMut<I> + ?Sized>(tangent: &mut T, i: I) -> T::El
 #[track_caller]
 pub fn sub_at_vjp<I, T: ElementsMut<I> + ?Sized>(tangent: &mut T, i: I) -> T::Elem {
     -*tangent.at(i)
+}
+
+/// Elements by their position in iteration order (row-major), for `for v in x.iter()` over a container of
+/// any dimension.
+pub trait Flat {
+    /// The element type.
+    type Elem: Real;
+    /// The gradient type of the whole container.
+    type Tangent: Tangent;
+    /// The `i`-th element in iteration order.
+    fn flat(&self, i: usize) -> Self::Elem;
+    /// Adds `g` to the `i`-th element (in iteration order) of a gradient of the container.
+    fn add_into_flat(tangent: &mut Self::Tangent, i: usize, g: Self::Elem);
+    /// The number of elements.
+    fn flat_len(&self) -> usize;
+}
+
+/// The row-major multi-index of position `i` in `shape`, written into `index`.
+fn unravel(mut i: usize, shape: &[usize], index: &mut [usize]) {
+    for k in (0..shape.len()).rev() {
+        index[k] = i % shape[k];
+        i /= shape[k];
+    }
+}
+
+impl<A: Real, S: Data<Elem = A>, D: Dimension> Flat for ArrayBase<S, D> {
+    type Elem = A;
+    type Tangent = Array<A, D>;
+    #[inline]
+    #[track_caller]
+    fn flat(&self, i: usize) -> A {
+        if let Some(slice) = self.as_slice() {
+            return slice[i];
+        }
+        let mut index = D::zeros(self.ndim());
+        unravel(i, self.shape(), index.slice_mut());
+        self[index]
+    }
+    #[inline]
+    #[track_caller]
+    fn add_into_flat(tangent: &mut Array<A, D>, i: usize, g: A) {
+        if let Some(slice) = tangent.as_slice_mut() {
+            slice[i] += g;
+            return;
+        }
+        let mut index = D::zeros(tangent.ndim());
+        unravel(i, tangent.shape(), index.slice_mut());
+        tangent[index] += g;
+    }
+    #[inline]
+    fn flat_len(&self) -> usize {
+        self.len()
+    }
+}
+
+macro_rules! flat_sequence {
+    ($($T:ty => $Tan:ty),* $(,)?) => {$(
+        impl<F: Real> Flat for $T {
+            type Elem = F;
+            type Tangent = $Tan;
+            #[inline]
+            #[track_caller]
+            fn flat(&self, i: usize) -> F {
+                self[i]
+            }
+            #[inline]
+            #[track_caller]
+            fn add_into_flat(tangent: &mut $Tan, i: usize, g: F) {
+                tangent[i] += g;
+            }
+            #[inline]
+            fn flat_len(&self) -> usize {
+                self.len()
+            }
+        }
+    )*};
+}
+flat_sequence!(Vec<F> => Vec<F>, [F] => Vec<F>);
+
+impl<F: Real, const N: usize> Flat for [F; N] {
+    type Elem = F;
+    type Tangent = [F; N];
+    #[inline]
+    #[track_caller]
+    fn flat(&self, i: usize) -> F {
+        self[i]
+    }
+    #[inline]
+    #[track_caller]
+    fn add_into_flat(tangent: &mut [F; N], i: usize, g: F) {
+        tangent[i] += g;
+    }
+    #[inline]
+    fn flat_len(&self) -> usize {
+        N
+    }
+}
+
+impl<T: Flat + ?Sized> Flat for &T {
+    type Elem = T::Elem;
+    type Tangent = T::Tangent;
+    #[inline]
+    #[track_caller]
+    fn flat(&self, i: usize) -> T::Elem {
+        (**self).flat(i)
+    }
+    #[inline]
+    #[track_caller]
+    fn add_into_flat(tangent: &mut T::Tangent, i: usize, g: T::Elem) {
+        T::add_into_flat(tangent, i, g)
+    }
+    #[inline]
+    fn flat_len(&self) -> usize {
+        (**self).flat_len()
+    }
+}
+
+/// The `i`-th element of `x` in iteration order (`for v in x.iter()`).
+#[inline]
+#[track_caller]
+pub fn element<X: Flat + ?Sized>(x: &X, i: usize) -> X::Elem {
+    x.flat(i)
+}
+
+/// Reverse rule of [`element`]: adds `g` into the `i`-th element of `x`'s gradient, in place.
+#[inline]
+#[track_caller]
+pub fn element_acc<X: Flat + ?Sized>(_x: &X, tangent: &mut X::Tangent, i: usize, g: X::Elem) {
+    X::add_into_flat(tangent, i, g)
 }

@@ -9,6 +9,7 @@
 
 pub mod binary;
 pub mod broadcast;
+pub mod call;
 pub mod check;
 pub mod element;
 pub mod glue;
@@ -28,6 +29,7 @@ pub use tangent::{Differentiable, Tangent};
 #[doc(hidden)]
 pub mod rules {
     pub use crate::binary::*;
+    pub use crate::call::*;
     pub use crate::element::*;
     pub use crate::glue::*;
     pub use crate::linalg::*;

@@ -28,24 +28,39 @@ pub(super) struct LoopCtx {
     scope_depth: usize,
 }
 
-/// `if c { ..; return v; }` (with or without an `else` that also returns): the condition and the arm
-/// with its `return` turned into the arm's value.
-pub(super) fn guard_return(stmt: &syn::Stmt) -> Option<(&Expr, syn::Block)> {
+/// `if c { ..; return v; }`, or a chain `if c { return a; } else if d { return b; }` with no final
+/// `else`, followed by `rest`: the chain with `rest` as its final `else`, whose arms end in `return`.
+pub(super) fn guard_chain(stmt: &syn::Stmt, rest: &[syn::Stmt]) -> Option<syn::ExprIf> {
+    fn returns(b: &syn::Block) -> bool {
+        matches!(b.stmts.last(), Some(syn::Stmt::Expr(Expr::Return(r), _)) if r.expr.is_some())
+    }
+    fn open_chain(i: &syn::ExprIf) -> bool {
+        returns(&i.then_branch)
+            && match i.else_branch.as_ref().map(|(_, e)| &**e) {
+                None => true,
+                Some(Expr::If(inner)) => open_chain(inner),
+                Some(_) => false,
+            }
+    }
+    fn attach(i: &mut syn::ExprIf, rest: Expr) {
+        match &mut i.else_branch {
+            None => i.else_branch = Some((Default::default(), Box::new(rest))),
+            Some((_, e)) => {
+                if let Expr::If(inner) = &mut **e {
+                    attach(inner, rest);
+                }
+            }
+        }
+    }
     let syn::Stmt::Expr(Expr::If(i), _) = stmt else {
         return None;
     };
-    if i.else_branch.is_some() {
+    if !open_chain(i) {
         return None;
     }
-    let last = i.then_branch.stmts.last()?;
-    let value = match last {
-        syn::Stmt::Expr(Expr::Return(r), _) => r.expr.clone()?,
-        _ => return None,
-    };
-    let mut block = i.then_branch.clone();
-    block.stmts.pop();
-    block.stmts.push(syn::Stmt::Expr(*value, None));
-    Some((&i.cond, block))
+    let mut chain = i.clone();
+    attach(&mut chain, rest_block(rest, stmt));
+    Some(chain)
 }
 
 /// The statements after a guard, as a block.
@@ -59,6 +74,80 @@ pub(super) fn rest_block(stmts: &[syn::Stmt], guard: &syn::Stmt) -> Expr {
         label: None,
         block,
     })
+}
+
+/// The ids of `block` and the blocks inside it, and every identifier its statements' tokens mention.
+fn block_idents(block: &Block, ids: &mut HashSet<usize>, names: &mut HashSet<String>) {
+    fn tokens(t: &TokenStream, names: &mut HashSet<String>) {
+        for tt in t.clone() {
+            match tt {
+                proc_macro2::TokenTree::Ident(i) => {
+                    names.insert(i.to_string());
+                }
+                proc_macro2::TokenTree::Group(g) => tokens(&g.stream(), names),
+                _ => {}
+            }
+        }
+    }
+    fn operand(o: &Operand, names: &mut HashSet<String>) {
+        if let Operand::Const(t) = o {
+            tokens(t, names);
+        }
+    }
+    ids.insert(block.id);
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Instr(i) => {
+                i.args.iter().for_each(|a| operand(a, names));
+                i.extras.iter().for_each(|e| tokens(e, names));
+                if let crate::ir::Op::Mapv(c) = &i.op {
+                    block_idents(&c.body, ids, names);
+                    operand(&c.ret, names);
+                }
+            }
+            Stmt::Verbatim { tokens: t, .. } => tokens(t, names),
+            Stmt::Init { value, .. } | Stmt::WriteBack { value, .. } => operand(value, names),
+            Stmt::SetElem { index, value, .. } => {
+                tokens(index, names);
+                operand(value, names);
+            }
+            Stmt::If(i) => {
+                names.insert(i.flag.to_string());
+                for (c, _) in &i.restore {
+                    names.insert(c.to_string());
+                }
+                block_idents(&i.then_, ids, names);
+                block_idents(&i.else_, ids, names);
+                for j in &i.joins {
+                    operand(&j.then_value, names);
+                    operand(&j.else_value, names);
+                }
+            }
+            Stmt::Loop(l) => {
+                match &l.kind {
+                    LoopKind::Range { iter, .. } => tokens(iter, names),
+                    LoopKind::While { cond } => tokens(cond, names),
+                    LoopKind::Infinite => {}
+                }
+                for c in &l.carried_consts {
+                    names.insert(c.to_string());
+                }
+                block_idents(&l.body, ids, names);
+            }
+        }
+    }
+}
+
+/// Whether every path through an `if` ends in `return` (then it gives the function's value).
+fn ends_in_return(i: &syn::ExprIf) -> bool {
+    let block_returns =
+        |b: &syn::Block| matches!(b.stmts.last(), Some(syn::Stmt::Expr(Expr::Return(_), _)));
+    block_returns(&i.then_branch)
+        && match i.else_branch.as_ref().map(|(_, e)| &**e) {
+            Some(Expr::Block(b)) => block_returns(&b.block),
+            Some(Expr::If(inner)) => ends_in_return(inner),
+            _ => false,
+        }
 }
 
 /// Whether a statement may `break` or `continue` the loop it is in (not a nested one).
@@ -81,51 +170,72 @@ fn may_exit(stmt: &syn::Stmt) -> bool {
     finder.0
 }
 
-/// What a loop body assigns: `(name, right-hand side, element write?)` (a `let` counts as an
-/// assignment of its initializer), the names it declares, and whether it breaks or continues.
+/// What a loop body assigns: `(name, right-hand side, element write?, local?)` (a `let` counts as an
+/// assignment of its initializer; `local` says the name then refers to a variable declared in the body),
+/// the names it declares, and whether it breaks or continues.
 fn scan_assignments(body: &syn::Block) -> BodyScan {
     #[derive(Default)]
     struct Scan {
-        assigned: Vec<(String, Expr, bool)>,
+        assigned: Vec<(Ident, Expr, bool, bool)>,
         declared: HashSet<String>,
+        scopes: Vec<HashSet<String>>,
         brk: bool,
         cont: bool,
         depth: usize,
     }
-    fn target(e: &Expr) -> Option<(String, bool)> {
+    impl Scan {
+        fn local(&self, name: &str) -> bool {
+            self.scopes.iter().any(|s| s.contains(name))
+        }
+        fn declare(&mut self, names: Vec<String>) {
+            if let Some(scope) = self.scopes.last_mut() {
+                scope.extend(names.iter().cloned());
+            }
+            self.declared.extend(names);
+        }
+    }
+    fn target(e: &Expr) -> Option<(Ident, bool)> {
         match strip_parens(e) {
-            Expr::Path(p) => p.path.get_ident().map(|i| (i.to_string(), false)),
+            Expr::Path(p) => p.path.get_ident().map(|i| (i.clone(), false)),
             Expr::Index(i) => match strip_parens(&i.expr) {
-                Expr::Path(p) => p.path.get_ident().map(|i| (i.to_string(), true)),
+                Expr::Path(p) => p.path.get_ident().map(|i| (i.clone(), true)),
                 _ => None,
             },
             _ => None,
         }
     }
     impl<'a> Visit<'a> for Scan {
+        fn visit_block(&mut self, b: &'a syn::Block) {
+            self.scopes.push(HashSet::new());
+            syn::visit::visit_block(self, b);
+            self.scopes.pop();
+        }
         fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
             if let Some((name, elem)) = target(&a.left) {
-                self.assigned.push((name, (*a.right).clone(), elem));
+                let local = self.local(&name.to_string());
+                self.assigned.push((name, (*a.right).clone(), elem, local));
             }
             syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
             if super::is_compound(&b.op) {
                 if let Some((name, elem)) = target(&b.left) {
-                    self.assigned.push((name, (*b.right).clone(), elem));
+                    let local = self.local(&name.to_string());
+                    self.assigned.push((name, (*b.right).clone(), elem, local));
                 }
             }
             syn::visit::visit_expr_binary(self, b);
         }
         fn visit_local(&mut self, l: &'a syn::Local) {
+            syn::visit::visit_local(self, l);
             let mut names = Vec::new();
             collect_pat(&l.pat, &mut names);
             if let (Some(init), [name]) = (&l.init, names.as_slice()) {
+                let ident = Ident::new(name, Span::call_site());
                 self.assigned
-                    .push((name.clone(), (*init.expr).clone(), false));
+                    .push((ident, (*init.expr).clone(), false, true));
             }
-            self.declared.extend(names);
-            syn::visit::visit_local(self, l);
+            self.declare(names);
         }
         fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
             if self.depth == 0 {
@@ -140,8 +250,14 @@ fn scan_assignments(body: &syn::Block) -> BodyScan {
             syn::visit::visit_expr_continue(self, c);
         }
         fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
             self.depth += 1;
-            syn::visit::visit_expr_for_loop(self, f);
+            self.scopes.push(HashSet::new());
+            let mut names = Vec::new();
+            collect_pat(&f.pat, &mut names);
+            self.declare(names);
+            self.visit_block(&f.body);
+            self.scopes.pop();
             self.depth -= 1;
         }
         fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
@@ -160,6 +276,7 @@ fn scan_assignments(body: &syn::Block) -> BodyScan {
         match p {
             syn::Pat::Ident(i) => out.push(i.ident.to_string()),
             syn::Pat::Type(t) => collect_pat(&t.pat, out),
+            syn::Pat::Reference(r) => collect_pat(&r.pat, out),
             _ => {}
         }
     }
@@ -175,8 +292,8 @@ fn scan_assignments(body: &syn::Block) -> BodyScan {
 
 /// What [`scan_assignments`] finds in a loop body.
 struct BodyScan {
-    /// `(name, right-hand side, element write?)` of every assignment and `let`.
-    assigned: Vec<(String, Expr, bool)>,
+    /// `(name, right-hand side, element write?, local?)` of every assignment and `let`.
+    assigned: Vec<(Ident, Expr, bool, bool)>,
     /// The names the body declares.
     declared: HashSet<String>,
     /// Whether it breaks the loop.
@@ -295,20 +412,60 @@ impl Lowerer<'_> {
         let enclosing = self.new_block();
         self.scopes.push(HashMap::new());
         let value = body(self);
+        // The arm's own declarations go with its scope; what remains are its assignments to the names
+        // of the enclosing code, which are undone for the other arm.
+        self.scopes.pop();
         let finals = outer
             .keys()
             .filter_map(|name| Some((name.clone(), self.lookup(name)?.clone())))
             .collect();
-        self.scopes.pop();
+        for (name, before) in outer {
+            if self.lookup(name) != Some(before) {
+                self.rebind(name, before.clone());
+            }
+        }
         let block = std::mem::replace(&mut self.block, enclosing);
         (block, value, finals)
     }
 
+    /// Records that a constant declared outside the regions being lowered changes in them.
+    pub(super) fn note_mutation(&mut self, name: &str, emitted: &Ident) {
+        let Some(depth) = self.scope_of(name) else {
+            return;
+        };
+        for (scope_depth, changed) in &mut self.mutations {
+            if depth < *scope_depth && !changed.contains(emitted) {
+                changed.push(emitted.clone());
+            }
+        }
+    }
+
     /// Statements of a block whose `break`/`continue` guard the statements after them; with `value`,
-    /// the final expression is the block's value.
-    fn lower_stmts(&mut self, stmts: &[syn::Stmt], value: bool) -> Option<Operand> {
+    /// the final expression is the block's value. Outside loops, `if c { ..; return v; }` makes the
+    /// statements after it the `else` arm, and a final `return v;` is the value.
+    pub(super) fn lower_stmts(&mut self, stmts: &[syn::Stmt], value: bool) -> Option<Operand> {
         for (k, stmt) in stmts.iter().enumerate() {
             let last = k + 1 == stmts.len();
+            if value && self.loops.is_empty() && !last {
+                if let Some(chain) = guard_chain(stmt, &stmts[k + 1..]) {
+                    return self.lower_if(&chain, true);
+                }
+            }
+            if value && self.loops.is_empty() {
+                match stmt {
+                    syn::Stmt::Expr(Expr::Return(r), _) if last => {
+                        let Some(e) = &r.expr else {
+                            self.errors.at(r, "`return` needs the function's value");
+                            return None;
+                        };
+                        return self.lower_expr(e);
+                    }
+                    syn::Stmt::Expr(Expr::If(i), _) if last && ends_in_return(i) => {
+                        return self.lower_if(i, true)
+                    }
+                    _ => {}
+                }
+            }
             match stmt {
                 syn::Stmt::Expr(e, None) if last && value => return self.lower_expr(e),
                 syn::Stmt::Expr(Expr::Break(b), _) => {
@@ -381,6 +538,7 @@ impl Lowerer<'_> {
         });
         self.const_blocks.insert(flag.to_string(), self.block.id);
         let outer = self.visible_names();
+        self.mutations.push((self.scopes.len(), Vec::new()));
         let (then_, then_value, then_names) =
             self.lower_arm(&outer, |lw| lw.lower_stmts(&then_branch.stmts, value));
         let (else_, else_value, else_names) = match else_ {
@@ -398,6 +556,21 @@ impl Lowerer<'_> {
                 other => lw.lower_expr(other),
             }),
         };
+        let (_, mut changed) = self.mutations.pop().expect("pushed above");
+        for c in self.counters_read(&[&then_, &else_]) {
+            if !changed.contains(&c) {
+                changed.push(c);
+            }
+        }
+        let mut restore = Vec::new();
+        for c in changed {
+            let saved = self.namer.numbered("before_branch");
+            self.block.stmts.push(Stmt::Verbatim {
+                tokens: quote!(let #saved = ::core::clone::Clone::clone(&#c);),
+                reads: Vec::new(),
+            });
+            restore.push((c, saved));
+        }
         let else_ = if else_.id == usize::MAX {
             Block {
                 id: self.fresh_block_id(),
@@ -448,18 +621,37 @@ impl Lowerer<'_> {
         };
         self.block.stmts.push(Stmt::If(Box::new(If {
             flag,
+            restore,
             then_,
             else_,
             joins,
         })));
         for (name, var) in rebound {
-            self.bind(&name, Binding::Var(var));
+            self.rebind(&name, Binding::Var(var));
         }
         if value {
             result
         } else {
             Some(Operand::Const(quote!(())))
         }
+    }
+
+    /// The counters (constants declared `mut` outside these blocks) that the blocks read or change:
+    /// a recomputation of the blocks in the reverse sweep must start from their values here.
+    fn counters_read(&self, blocks: &[&Block]) -> Vec<Ident> {
+        let mut inner = HashSet::new();
+        let mut names = HashSet::new();
+        for b in blocks {
+            block_idents(b, &mut inner, &mut names);
+        }
+        let mut counters: Vec<Ident> = names
+            .into_iter()
+            .filter(|n| self.mutable_consts.contains(n))
+            .filter(|n| self.const_blocks.get(n).is_none_or(|b| !inner.contains(b)))
+            .map(|n| Ident::new(&n, Span::call_site()))
+            .collect();
+        counters.sort_by_key(|c| c.to_string());
+        counters
     }
 
     fn fresh_block_id(&mut self) -> usize {
@@ -614,7 +806,7 @@ impl Lowerer<'_> {
     /// assigned an expression that mentions a float or a float literal; integer counters stay constants.
     fn carried_names(
         &self,
-        assigned: &[(String, Expr, bool)],
+        assigned: &[(Ident, Expr, bool, bool)],
         declared: &HashSet<String>,
         seeds: &[String],
     ) -> Vec<String> {
@@ -622,12 +814,12 @@ impl Lowerer<'_> {
         float.insert("<float>".to_string());
         loop {
             let before = float.len();
-            for (name, rhs, elem) in assigned {
+            for (ident, rhs, elem, local) in assigned {
+                let name = &ident.to_string();
                 if *elem || float.contains(name) {
                     continue;
                 }
-                let bound_var =
-                    !declared.contains(name) && matches!(self.lookup(name), Some(Binding::Var(_)));
+                let bound_var = !local && matches!(self.lookup(name), Some(Binding::Var(_)));
                 let mentions_float = mentions(rhs).iter().any(|m| {
                     float.contains(m)
                         || (!declared.contains(m)
@@ -642,9 +834,10 @@ impl Lowerer<'_> {
             }
         }
         let mut carried: Vec<String> = Vec::new();
-        for (name, _, elem) in assigned {
-            let outer = !declared.contains(name)
-                && matches!(self.lookup(name), Some(Binding::Var(_) | Binding::Const(_)));
+        for (ident, _, elem, local) in assigned {
+            let name = &ident.to_string();
+            let outer =
+                !local && matches!(self.lookup(name), Some(Binding::Var(_) | Binding::Const(_)));
             if !elem && outer && float.contains(name) && !carried.contains(name) {
                 carried.push(name.clone());
             }
@@ -656,7 +849,7 @@ impl Lowerer<'_> {
     fn enter_loop(
         &mut self,
         carried: &[String],
-        assigned: &[(String, Expr, bool)],
+        assigned: &[(Ident, Expr, bool, bool)],
         declared: &HashSet<String>,
         body: &syn::Block,
     ) -> Option<LoopSetup> {
@@ -676,22 +869,23 @@ impl Lowerer<'_> {
                 storage,
                 value: value.clone(),
             });
-            self.bind(name, Binding::Var(storage));
+            self.rebind(name, Binding::Var(storage));
             storages.push((name.clone(), storage, value));
         }
         let mut writes = Vec::new();
         let mut consts = Vec::new();
-        for (name, _, elem) in assigned {
-            if declared.contains(name) {
+        let _ = declared;
+        for (ident, _, elem, local) in assigned {
+            let name = &ident.to_string();
+            if *local {
                 continue;
             }
             if *elem {
                 if carried.contains(name) {
-                    self.errors.at(body, format!("`{name}` is both assigned and written element by element in this loop; this is not supported yet"));
+                    self.errors.at(ident, format!("`{name}` is both assigned and written element by element in this loop; this is not supported yet"));
                     return None;
                 }
-                let ident = Ident::new(name, Span::call_site());
-                if let Some(storage) = self.ensure_storage(&ident) {
+                if let Some(storage) = self.ensure_storage(ident) {
                     if !writes.contains(&storage) {
                         writes.push(storage);
                     }
@@ -754,6 +948,9 @@ impl Lowerer<'_> {
                 tokens: quote!(let mut #flag = false;),
                 reads: Vec::new(),
             });
+            self.bind(&flag.to_string(), Binding::Const(flag.clone()));
+            self.mutable_consts.insert(flag.to_string());
+            self.const_blocks.insert(flag.to_string(), self.block.id);
         }
         if let Some((pattern, emitted)) = index {
             self.const_blocks.insert(emitted.to_string(), self.block.id);
@@ -761,7 +958,7 @@ impl Lowerer<'_> {
         }
         if let Some((x, index, pattern)) = element {
             let v = self.push(
-                prims::index(),
+                prims::element(),
                 vec![Operand::Var(x)],
                 vec![quote!(#index)],
                 Span::call_site(),
@@ -790,12 +987,16 @@ impl Lowerer<'_> {
         }
         let inits: HashMap<VarId, Operand> =
             storages.iter().map(|(_, s, v)| (*s, v.clone())).collect();
+        // The body's own declarations live in a scope inside the one of the carried values, so that a
+        // `let` that shadows a carried name leaves the carried value as it was last assigned.
+        self.scopes.push(HashMap::new());
         self.lower_stmts(&body.stmts, false);
+        self.scopes.pop();
         let ctx = self.loops.pop().expect("pushed above");
         let read = ctx.reads.into_inner();
         let mut carried = Vec::new();
         for (name, storage, entry) in carries {
-            let value = match self.lookup(&name) {
+            let value = match self.scopes.last().and_then(|s| s.get(&name)) {
                 Some(Binding::Var(v)) => Operand::Var(*v),
                 Some(Binding::Const(c)) => Operand::Const(quote!(#c)),
                 _ => Operand::Var(entry),
@@ -809,6 +1010,14 @@ impl Lowerer<'_> {
         }
         self.scopes.pop();
         let body = std::mem::replace(&mut self.block, enclosing);
+        // Counters the body reads are saved with each iteration too: the reverse sweep recomputes the
+        // body after the code that follows may have changed them.
+        let mut consts = consts;
+        for c in self.counters_read(&[&body]) {
+            if !consts.contains(&c) {
+                consts.push(c);
+            }
+        }
         self.block.stmts.push(Stmt::Loop(Box::new(Loop {
             kind,
             body,
@@ -830,7 +1039,7 @@ impl Lowerer<'_> {
             let emitted = self.namer.user(&name, Span::call_site());
             self.vars[after.0].name = emitted;
             self.vars[after.0].kind = VarKind::Local;
-            self.bind(&name, Binding::Var(after));
+            self.rebind(&name, Binding::Var(after));
         }
     }
 
@@ -842,10 +1051,13 @@ impl Lowerer<'_> {
             );
         }
         match self.loops.last().and_then(|l| l.brk.clone()) {
-            Some(flag) => self.block.stmts.push(Stmt::Verbatim {
-                tokens: quote!(#flag = true;),
-                reads: Vec::new(),
-            }),
+            Some(flag) => {
+                self.note_mutation(&flag.to_string(), &flag);
+                self.block.stmts.push(Stmt::Verbatim {
+                    tokens: quote!(#flag = true;),
+                    reads: Vec::new(),
+                })
+            }
             None => self.errors.at(b, "`break` outside a loop"),
         }
     }
@@ -857,10 +1069,13 @@ impl Lowerer<'_> {
                 .at(c, "`continue` with a label is not supported");
         }
         match self.loops.last().and_then(|l| l.cont.clone()) {
-            Some(flag) => self.block.stmts.push(Stmt::Verbatim {
-                tokens: quote!(#flag = true;),
-                reads: Vec::new(),
-            }),
+            Some(flag) => {
+                self.note_mutation(&flag.to_string(), &flag);
+                self.block.stmts.push(Stmt::Verbatim {
+                    tokens: quote!(#flag = true;),
+                    reads: Vec::new(),
+                })
+            }
             None => self.errors.at(c, "`continue` outside a loop"),
         }
     }
@@ -903,7 +1118,9 @@ impl Lowerer<'_> {
         match self.lookup(&ident.to_string()).cloned() {
             Some(Binding::Var(v)) => match self.vars[v.0].kind {
                 VarKind::Storage => Some(v),
-                VarKind::Param(_) | VarKind::ClosureParam => {
+                VarKind::Param(_) | VarKind::ClosureParam
+                    if !self.mut_aliases.contains(&ident.to_string()) =>
+                {
                     self.errors.at(ident, format!("`{ident}` is a parameter: a #[differentiable] function does not write into its inputs. Copy it first: `let mut {ident} = {ident}.to_owned();`"));
                     None
                 }
@@ -913,7 +1130,7 @@ impl Lowerer<'_> {
                         storage,
                         value: Operand::Var(v),
                     });
-                    self.bind(&ident.to_string(), Binding::Var(storage));
+                    self.rebind(&ident.to_string(), Binding::Var(storage));
                     Some(storage)
                 }
             },
@@ -930,7 +1147,7 @@ impl Lowerer<'_> {
                     block,
                 });
                 let storage = VarId(self.vars.len() - 1);
-                self.bind(&ident.to_string(), Binding::Var(storage));
+                self.rebind(&ident.to_string(), Binding::Var(storage));
                 Some(storage)
             }
             Some(Binding::Poisoned) => None,
@@ -966,6 +1183,15 @@ impl Lowerer<'_> {
                 "element writes go into a local array named by a variable",
             );
         };
+        if let Some(Binding::Var(v)) = self.lookup(&ident.to_string()) {
+            if matches!(
+                self.vars[v.0].kind,
+                VarKind::Param(_) | VarKind::ClosureParam
+            ) && !self.mut_aliases.contains(&ident.to_string())
+            {
+                return self.errors.at(&ident, format!("`{ident}` is a parameter: a #[differentiable] function does not write into its inputs. Copy it first: `let mut {ident} = {ident}.to_owned();`"));
+            }
+        }
         if let (Some(depth), Some(ctx)) = (self.scope_of(&ident.to_string()), self.loops.last()) {
             let storage_known = matches!(self.lookup(&ident.to_string()), Some(Binding::Var(v)) if ctx.writes.contains(v));
             if depth < ctx.scope_depth && !storage_known {
