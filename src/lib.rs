@@ -32,6 +32,13 @@ pub mod prelude {
     pub use crate::{check_grad, differentiable, stop_gradient, Differentiable, Tangent};
 }
 
+/// Model pieces with derivative rules (`sigmoid`, `relu`, `softplus`, `logsumexp`, `softmax`,
+/// `log_softmax`), numerically stable. Call them by path (`nn::softmax(&z, Axis(1))`) or import them with
+/// `use autodiff::nn::*;` (each `f` is differentiated through `f_vjp`, which must be in scope too).
+pub mod nn {
+    pub use autodiff_runtime::nn::*;
+}
+
 /// `x` itself, with a derivative of zero inside a `#[differentiable]` function (JAX's `stop_gradient`).
 #[inline]
 pub fn stop_gradient<T>(x: T) -> T {

@@ -429,6 +429,27 @@ impl<'a> Emitter<'a> {
             .filter_map(|(k, a)| a.var().map(|v| (k, v)))
             .collect();
         let g = self.adjoint(instr.dst);
+        if let Op::Call(_) = &instr.op {
+            // One pullback call gives every argument's tangent; `spread` lines them up with the
+            // arguments (constant arguments get `()`).
+            plan.reads.push(instr.dst);
+            let (pullback, kinds) = self.call_names(instr.dst);
+            let names: Vec<Ident> = (0..instr.args.len())
+                .map(|_| self.namer.numbered("tangent"))
+                .collect();
+            let pattern = names
+                .iter()
+                .rev()
+                .fold(quote!(()), |rest, n| quote!((#n, #rest)));
+            out.extend(
+                quote_spanned!(instr.span=> let #pattern = #ad::spread(#pullback(#g), #kinds);),
+            );
+            for (k, target) in &targets {
+                let name = &names[*k];
+                out.extend(self.contribute(*target, quote!(#name), plan));
+            }
+            return out;
+        }
         for (n, (k, target)) in targets.iter().enumerate() {
             let seed = if n + 1 == targets.len() {
                 quote!(#g)
@@ -513,6 +534,7 @@ impl<'a> Emitter<'a> {
                     quote_spanned!(i.span=> #ad::mapv_vjp(#x, #seed, |#param #ty, #g| { #forward #reverse #adjoint })),
                 )
             }
+            Op::Call(_) => None,
         }
     }
 
@@ -529,7 +551,7 @@ impl<'a> Emitter<'a> {
             match stmt {
                 Stmt::Instr(i) => {
                     if !mode.prune || plan.needed[i.dst.0] {
-                        out.extend(self.forward_instr(i));
+                        out.extend(self.forward_instr(i, plan));
                     }
                 }
                 Stmt::Verbatim { tokens, .. } => out.extend(tokens.clone()),
@@ -611,7 +633,7 @@ impl<'a> Emitter<'a> {
         self.loop_name(id, leaked)
     }
 
-    fn forward_instr(&mut self, i: &Instr) -> TokenStream {
+    fn forward_instr(&mut self, i: &Instr, plan: &Plan) -> TokenStream {
         let ad = self.ad.clone();
         let dst = self.name(i.dst).clone();
         let ascription = i
@@ -644,8 +666,71 @@ impl<'a> Emitter<'a> {
                 let value = self.value(&c.ret, false);
                 quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner #value }))
             }
+            Op::Call(call) => {
+                let args: Vec<TokenStream> = i
+                    .args
+                    .iter()
+                    .zip(&call.by_ref)
+                    .enumerate()
+                    .map(|(k, (a, by_ref))| match (a, by_ref) {
+                        (Operand::Var(v), _) if call.method && k == 0 => {
+                            let name = self.name(*v);
+                            quote!(#name)
+                        }
+                        (a, true) => self.operand(a),
+                        (Operand::Var(v), false) => {
+                            let name = self.name(*v);
+                            quote!(::core::clone::Clone::clone(&#name))
+                        }
+                        (Operand::Const(tokens), false) => quote!((#tokens)),
+                    })
+                    .collect();
+                if !plan.activity.is_active(i.dst) {
+                    let path = &call.path;
+                    let value = if call.method {
+                        let (receiver, rest) = args.split_first().expect("a method has a receiver");
+                        quote_spanned!(i.span=> #receiver.#path(#(#rest),*))
+                    } else {
+                        quote_spanned!(i.span=> #path(#(#args),*))
+                    };
+                    return quote!(let #dst #ascription = #value;);
+                }
+                let (pullback, kinds) = self.call_names(i.dst);
+                let locals: Vec<Ident> = (0..args.len())
+                    .map(|_| self.namer.numbered("arg"))
+                    .collect();
+                let kinds_value = locals
+                    .iter()
+                    .rev()
+                    .fold(quote!(()), |rest, a| quote!((#ad::arg_kind(&#a), #rest)));
+                let vjp = &call.vjp;
+                let invoke = if call.method {
+                    let (receiver, rest) = locals.split_first().expect("a method has a receiver");
+                    quote_spanned!(i.span=> #receiver.#vjp(#(#rest),*))
+                } else {
+                    quote_spanned!(i.span=> #vjp(#(#locals),*))
+                };
+                return quote! {
+                    let (#dst, #pullback, #kinds) = {
+                        #(let #locals = #args;)*
+                        let kinds = #kinds_value;
+                        let (value, pullback) = #invoke;
+                        (value, pullback, kinds)
+                    };
+                };
+            }
         };
         quote!(let #dst #ascription = #value;)
+    }
+
+    /// The names of a call's pullback and of its arguments' kinds.
+    fn call_names(&mut self, dst: VarId) -> (Ident, Ident) {
+        let base = self.f.vars[dst.0].name.to_string();
+        let key: &'static str = Box::leak(format!("{base}_pullback").into_boxed_str());
+        let pullback = self.loop_name(usize::MAX - dst.0, key);
+        let key: &'static str = Box::leak(format!("{base}_kinds").into_boxed_str());
+        let kinds = self.loop_name(usize::MAX - dst.0, key);
+        (pullback, kinds)
     }
 
     /// The checkpoint of one iteration: the carried values the body reads, and the counters.

@@ -62,6 +62,21 @@ pub enum Op {
     Prim(&'static Prim),
     /// `x.mapv(|v| body)`: args are `[x, variables of the enclosing function that the body reads..]`.
     Mapv(Box<Closure>),
+    /// A call of another function `g(args..)` (or method `recv.g(args..)`), differentiated through
+    /// `g_vjp`.
+    Call(Box<CallSite>),
+}
+
+/// How a call is written.
+pub struct CallSite {
+    /// The function's path (`g`, `layers::dense`), or the method's name.
+    pub path: TokenStream,
+    /// The same path with `_vjp` appended to its last segment.
+    pub vjp: TokenStream,
+    /// Whether it is a method call: then `args[0]` is the receiver.
+    pub method: bool,
+    /// For each argument, whether the source passed it by reference (`&x`).
+    pub by_ref: Vec<bool>,
 }
 
 /// The closure of a `mapv`.

@@ -7,12 +7,14 @@
 mod flow;
 
 use crate::errors::Errors;
-use crate::ir::{Aux, Block, Closure, Function, Instr, Op, Operand, Stmt, Var, VarId, VarKind};
+use crate::ir::{
+    Aux, Block, CallSite, Closure, Function, Instr, Op, Operand, Stmt, Var, VarId, VarKind,
+};
 use crate::model::Model;
 use crate::naming::Namer;
 use crate::prims::{self, Prim};
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{quote, ToTokens};
+use quote::{format_ident, quote, ToTokens};
 use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
@@ -43,6 +45,8 @@ struct Lowerer<'a> {
     capture_spans: HashMap<VarId, Span>,
     /// Results of `stop_gradient`: constants whatever their methods.
     frozen: Vec<VarId>,
+    /// Parameters whose type is a struct: their methods are calls through `_vjp`.
+    structs: Vec<VarId>,
     /// The block that declares each constant local (by emitted name).
     const_blocks: HashMap<String, usize>,
     /// Constant locals declared `mut` (counters), by emitted name.
@@ -72,6 +76,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         closures: Vec::new(),
         capture_spans: HashMap::new(),
         frozen: Vec::new(),
+        structs: Vec::new(),
         const_blocks: HashMap::new(),
         mutable_consts: std::collections::HashSet::new(),
         mut_aliases: std::collections::HashSet::new(),
@@ -650,12 +655,70 @@ impl Lowerer<'_> {
                 let args: Vec<TokenStream> = m.args.iter().map(|a| self.rewrite_expr(a)).collect();
                 return Some(Operand::Const(quote!(#name.#method #turbofish(#(#args),*))));
             }
+            // A method of a parameter struct (or of `self`): differentiated through its `_vjp`.
+            Some(Operand::Var(v)) if self.structs.contains(&v) => {
+                let mut args = vec![(false, Operand::Var(v))];
+                for a in &m.args {
+                    args.push(self.call_argument(a)?);
+                }
+                let method = &m.method;
+                let vjp = format_ident!("{}_vjp", method, span = method.span());
+                return Some(self.push_call(
+                    quote!(#method),
+                    quote!(#vjp),
+                    true,
+                    args,
+                    whole.span(),
+                ));
+            }
             _ => {}
         }
         if self.errors_len() == before {
             self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset, nor a helper over constants. Wrap a value in `stop_gradient(..)` to use it as a constant; the supported methods are: {}", prims::known_methods()));
         }
         None
+    }
+
+    /// An argument of a call: whether it was passed by reference, and its value.
+    fn call_argument(&mut self, a: &Expr) -> Option<(bool, Operand)> {
+        match strip_parens(a) {
+            Expr::Reference(r) if r.mutability.is_none() => Some((true, self.lower_expr(&r.expr)?)),
+            other => Some((false, self.lower_expr(other)?)),
+        }
+    }
+
+    /// `dst = path(args..)` through `path_vjp`.
+    fn push_call(
+        &mut self,
+        path: TokenStream,
+        vjp: TokenStream,
+        method: bool,
+        args: Vec<(bool, Operand)>,
+        span: Span,
+    ) -> Operand {
+        let (by_ref, args): (Vec<bool>, Vec<Operand>) = args.into_iter().unzip();
+        let args = args
+            .into_iter()
+            .map(|a| match a {
+                Operand::Const(tokens) => Operand::Const(self.freeze(tokens)),
+                var => var,
+            })
+            .collect();
+        let dst = self.new_var("t", VarKind::Temp, span);
+        self.block.stmts.push(Stmt::Instr(Instr {
+            dst,
+            op: Op::Call(Box::new(CallSite {
+                path,
+                vjp,
+                method,
+                by_ref,
+            })),
+            args,
+            extras: Vec::new(),
+            ascription: None,
+            span,
+        }));
+        Operand::Var(dst)
     }
 
     fn errors_len(&self) -> usize {
@@ -748,18 +811,29 @@ impl Lowerer<'_> {
         if all_constant {
             return Some(self.constant(whole));
         }
-        if self.errors_len() == before {
-            let name = path.path.to_token_stream().to_string().replace(' ', "");
-            self.errors.at(
-                &c.func,
-                if float_path {
-                    format!("`{name}` is not differentiable: it is not one of the supported scalar functions. Wrap its argument in `stop_gradient(..)` to use it as a constant")
-                } else {
-                    format!("cannot differentiate through `{name}`: calls to other functions are not supported yet (only the scalar functions, `stop_gradient` and helpers over constants). Inline the body of `{last}` here")
-                },
-            );
+        if self.errors_len() != before {
+            return None;
         }
-        None
+        if float_path {
+            let name = path.path.to_token_stream().to_string().replace(' ', "");
+            self.errors.at(&c.func, format!("`{name}` is not differentiable: it is not one of the supported scalar functions. Wrap its argument in `stop_gradient(..)` to use it as a constant"));
+            return None;
+        }
+        // Any other function: differentiated through `name_vjp`, generated by #[differentiable] on it
+        // or written by hand (a custom rule).
+        let mut args = Vec::new();
+        for a in &c.args {
+            args.push(self.call_argument(a)?);
+        }
+        let mut vjp = path.path.clone();
+        let last_segment = vjp.segments.last_mut().expect("a path has a segment");
+        last_segment.ident = format_ident!(
+            "{}_vjp",
+            last_segment.ident,
+            span = last_segment.ident.span()
+        );
+        let func = &path.path;
+        Some(self.push_call(quote!(#func), quote!(#vjp), false, args, whole.span()))
     }
 
     fn lower_macro_expr(&mut self, mac: &syn::Macro, whole: &Expr) -> Option<Operand> {

@@ -14,6 +14,7 @@ pub mod check;
 pub mod element;
 pub mod glue;
 pub mod linalg;
+pub mod nn;
 pub mod operand;
 pub mod real;
 pub mod reduce;

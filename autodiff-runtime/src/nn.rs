@@ -1,0 +1,230 @@
+//! Model pieces with their own derivative rules: `sigmoid`, `relu`, `softplus` (elementwise, scalars and
+//! arrays) and `logsumexp`, `softmax`, `log_softmax` over an axis, all shifted by the maximum so that
+//! large inputs do not overflow. Each `f` has an `f_vjp` with the calling convention of generated
+//! pullbacks, so a `#[differentiable]` function calls them like any other differentiable function.
+
+use crate::operand::ArrayArg;
+use crate::real::Real;
+use crate::unary::Elementwise;
+use ndarray::{Array, Axis, Dimension, RemoveAxis, Zip};
+use num_traits::{Float, One, Zero};
+
+fn sigmoid_scalar<F: Real>(x: F) -> F {
+    if x >= F::zero() {
+        F::one() / (F::one() + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (F::one() + e)
+    }
+}
+
+/// The logistic function `1 / (1 + e^-x)`, elementwise.
+pub fn sigmoid<X: Elementwise>(x: X) -> X::Output {
+    x.map1(sigmoid_scalar)
+}
+
+/// [`sigmoid`] and its pullback: `g * y * (1 - y)`.
+#[allow(clippy::type_complexity)]
+pub fn sigmoid_vjp<X: Elementwise>(x: X) -> (X::Output, impl FnOnce(X::Output) -> (X::Output,)) {
+    let y = x.map1(sigmoid_scalar);
+    let value = y.clone();
+    (value, move |g| {
+        (x.back1(&y, g, |g, _, y| g * y * (X::Elem::one() - y)),)
+    })
+}
+
+/// `max(x, 0)`, elementwise.
+pub fn relu<X: Elementwise>(x: X) -> X::Output {
+    x.map1(|v| {
+        if v > X::Elem::zero() {
+            v
+        } else {
+            X::Elem::zero()
+        }
+    })
+}
+
+/// [`relu`] and its pullback: `g` where `x > 0`, else 0 (at 0 as well, as JAX's `relu`).
+#[allow(clippy::type_complexity)]
+pub fn relu_vjp<X: Elementwise>(x: X) -> (X::Output, impl FnOnce(X::Output) -> (X::Output,)) {
+    let y = x.map1(|v| {
+        if v > X::Elem::zero() {
+            v
+        } else {
+            X::Elem::zero()
+        }
+    });
+    let value = y.clone();
+    (value, move |g| {
+        (x.back1(&y, g, |g, x, _| {
+            if x > X::Elem::zero() {
+                g
+            } else {
+                X::Elem::zero()
+            }
+        }),)
+    })
+}
+
+fn softplus_scalar<F: Real>(x: F) -> F {
+    x.max(F::zero()) + (-x.abs()).exp().ln_1p()
+}
+
+/// `ln(1 + e^x)`, elementwise, computed without overflow.
+pub fn softplus<X: Elementwise>(x: X) -> X::Output {
+    x.map1(softplus_scalar)
+}
+
+/// [`softplus`] and its pullback: `g * sigmoid(x)`.
+#[allow(clippy::type_complexity)]
+pub fn softplus_vjp<X: Elementwise>(x: X) -> (X::Output, impl FnOnce(X::Output) -> (X::Output,)) {
+    let y = x.map1(softplus_scalar);
+    let value = y.clone();
+    (value, move |g| {
+        (x.back1(&y, g, |g, x, _| g * sigmoid_scalar(x)),)
+    })
+}
+
+/// The maximum of each lane along `axis`, with the axis kept (length 1), for broadcasting.
+fn lane_max<F: Real, D: Dimension + RemoveAxis>(
+    x: &ndarray::ArrayView<'_, F, D>,
+    axis: Axis,
+) -> Array<F, D> {
+    x.map_axis(axis, |lane| lane.fold(F::neg_infinity(), |m, &v| m.max(v)))
+        .insert_axis(axis)
+        .into_dimensionality::<D>()
+        .expect("one axis inserted back")
+}
+
+/// `x` minus its maximum along `axis`, with `-inf` lanes left at 0 shift.
+fn shifted<F: Real, D: Dimension + RemoveAxis>(
+    x: &ndarray::ArrayView<'_, F, D>,
+    axis: Axis,
+) -> Array<F, D> {
+    let m = lane_max(x, axis).mapv(|m| if m.is_finite() { m } else { F::zero() });
+    let mut out = x.to_owned();
+    Zip::from(&mut out)
+        .and_broadcast(&m)
+        .for_each(|v, &m| *v -= m);
+    out
+}
+
+/// `softmax` along `axis`: `exp(x - max) / sum(exp(x - max))`.
+pub fn softmax<X: ArrayArg>(x: X, axis: Axis) -> Array<X::Elem, X::Dim>
+where
+    X::Dim: RemoveAxis,
+{
+    let mut e = shifted(&x.view(), axis).mapv(|v| v.exp());
+    let s = e.sum_axis(axis).insert_axis(axis);
+    Zip::from(&mut e)
+        .and_broadcast(&s)
+        .for_each(|v, &s| *v /= s);
+    e
+}
+
+/// [`softmax`] and its pullback: `y * (g - sum(g * y, axis))`.
+#[allow(clippy::type_complexity)]
+pub fn softmax_vjp<X: ArrayArg>(
+    x: X,
+    axis: Axis,
+) -> (
+    Array<X::Elem, X::Dim>,
+    impl FnOnce(Array<X::Elem, X::Dim>) -> (Array<X::Elem, X::Dim>,),
+)
+where
+    X::Dim: RemoveAxis,
+{
+    let y = softmax(&x, axis);
+    let value = y.clone();
+    (value, move |g: Array<X::Elem, X::Dim>| {
+        let dot = (&g * &y).sum_axis(axis).insert_axis(axis);
+        let mut out = g;
+        Zip::from(&mut out)
+            .and(&y)
+            .and_broadcast(&dot)
+            .for_each(|g, &y, &d| *g = y * (*g - d));
+        (out,)
+    })
+}
+
+/// `ln(sum(exp(x)))` along `axis`, shifted by the maximum.
+pub fn logsumexp<X: ArrayArg>(x: X, axis: Axis) -> Array<X::Elem, <X::Dim as Dimension>::Smaller>
+where
+    X::Dim: RemoveAxis,
+{
+    let view = x.view();
+    let m = lane_max(&view, axis).mapv(|m| if m.is_finite() { m } else { X::Elem::zero() });
+    let sums = shifted(&view, axis).mapv(|v| v.exp()).sum_axis(axis);
+    let m = m.index_axis_move(axis, 0);
+    Zip::from(&sums).and(&m).map_collect(|&s, &m| s.ln() + m)
+}
+
+/// [`logsumexp`] and its pullback: `g` broadcast along `axis`, times `softmax(x)`.
+#[allow(clippy::type_complexity)]
+pub fn logsumexp_vjp<X: ArrayArg>(
+    x: X,
+    axis: Axis,
+) -> (
+    Array<X::Elem, <X::Dim as Dimension>::Smaller>,
+    impl FnOnce(Array<X::Elem, <X::Dim as Dimension>::Smaller>) -> (Array<X::Elem, X::Dim>,),
+)
+where
+    X::Dim: RemoveAxis,
+{
+    let value = logsumexp(&x, axis);
+    let p = softmax(&x, axis);
+    (
+        value,
+        move |g: Array<X::Elem, <X::Dim as Dimension>::Smaller>| {
+            let g = g.insert_axis(axis);
+            let mut out = p;
+            Zip::from(&mut out)
+                .and_broadcast(&g)
+                .for_each(|p, &g| *p *= g);
+            (out,)
+        },
+    )
+}
+
+/// `log_softmax` along `axis`: `x - logsumexp(x)`.
+pub fn log_softmax<X: ArrayArg>(x: X, axis: Axis) -> Array<X::Elem, X::Dim>
+where
+    X::Dim: RemoveAxis,
+{
+    let s = shifted(&x.view(), axis);
+    let lse = s
+        .mapv(|v| v.exp())
+        .sum_axis(axis)
+        .mapv(|v| v.ln())
+        .insert_axis(axis);
+    let mut out = s;
+    Zip::from(&mut out)
+        .and_broadcast(&lse)
+        .for_each(|v, &l| *v -= l);
+    out
+}
+
+/// [`log_softmax`] and its pullback: `g - softmax(x) * sum(g, axis)`.
+#[allow(clippy::type_complexity)]
+pub fn log_softmax_vjp<X: ArrayArg>(
+    x: X,
+    axis: Axis,
+) -> (
+    Array<X::Elem, X::Dim>,
+    impl FnOnce(Array<X::Elem, X::Dim>) -> (Array<X::Elem, X::Dim>,),
+)
+where
+    X::Dim: RemoveAxis,
+{
+    let y = log_softmax(&x, axis);
+    let value = y.clone();
+    (value, move |g: Array<X::Elem, X::Dim>| {
+        let total = g.sum_axis(axis).insert_axis(axis);
+        let mut out = g;
+        Zip::from(&mut out)
+            .and(&y)
+            .and_broadcast(&total)
+            .for_each(|g, &y, &t| *g -= y.exp() * t);
+        (out,)
+    })
+}
