@@ -20,7 +20,7 @@
 //! The public contract (every generated item and its type) is in the repository's `README.md`.
 #![deny(missing_docs)]
 
-pub use autodiff_macros::differentiable;
+pub use autodiff_macros::{differentiable, Differentiable};
 pub use autodiff_runtime::{
     check_grad, check_grad_with, Differentiable, GradCheckError, Real, Tangent, Tolerance,
 };

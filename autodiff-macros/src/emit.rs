@@ -442,7 +442,11 @@ impl<'a> Emitter<'a> {
                 .rev()
                 .fold(quote!(()), |rest, n| quote!((#n, #rest)));
             out.extend(
-                quote_spanned!(instr.span=> let #pattern = #ad::spread(#pullback(#g), #kinds);),
+                // Spanned at the call, so that a rule with a wrong signature is reported there.
+                {
+                    let pullback = Ident::new(&pullback.to_string(), instr.span);
+                    quote_spanned!(instr.span=> let #pattern = ::autodiff::__private::spread(#pullback(#g), #kinds);)
+                },
             );
             for (k, target) in &targets {
                 let name = &names[*k];
@@ -457,6 +461,12 @@ impl<'a> Emitter<'a> {
                 quote!(#ad::dup(&#g))
             };
             if let Op::Prim(p) = &instr.op {
+                if p.name == "field" {
+                    let path = &instr.extras[0];
+                    let bar = self.adjoint(*target);
+                    out.extend(quote_spanned!(instr.span=> #ad::acc(&mut #bar.#path, #seed);));
+                    continue;
+                }
                 if p.name == "index" || p.name == "element" {
                     // A read's gradient goes into the container's gradient in place.
                     let x = self.operand(&instr.args[0]);
@@ -642,6 +652,15 @@ impl<'a> Emitter<'a> {
             .filter(|t| !(self.owned_values && quote!(#t).to_string().contains("View")));
         let ascription = ascription.map(|t| quote!(: #t));
         let value = match &i.op {
+            Op::Prim(p) if p.name == "field" => {
+                let base = self.operand(&i.args[0]);
+                let path = &i.extras[0];
+                if self.owned_values {
+                    quote_spanned!(i.span=> ::core::clone::Clone::clone(&(#base).#path))
+                } else {
+                    quote_spanned!(i.span=> &(#base).#path)
+                }
+            }
             Op::Prim(p) => {
                 let name = format_ident!("{}", p.name, span = i.span);
                 let args = i.args.iter().map(|a| self.operand(a));
@@ -901,7 +920,7 @@ fn contributions(block: &Block, activity: &Activity, events: &mut Vec<(VarId, us
         match stmt {
             Stmt::Instr(i) if activity.is_active(i.dst) => {
                 let in_place =
-                    matches!(&i.op, Op::Prim(p) if p.name == "index" || p.name == "element");
+                    matches!(&i.op, Op::Prim(p) if matches!(p.name, "index" | "element" | "field"));
                 for (k, a) in i.args.iter().enumerate() {
                     if matches!(i.op, Op::Mapv(_)) && k > 0 {
                         continue;

@@ -227,7 +227,15 @@ pub fn signature(model: &Model, item: &Item, ad: &Ident) -> Signature {
                 }
                 None => value_ty,
             };
-            let pullback = quote!(impl ::core::ops::FnOnce(#seed_ty) -> (#(#tangents,)*) + use<#(#captured),*>);
+            // A method's impl block may have generics the attribute cannot see: it names only the
+            // lifetime and lets the edition capture the rest.
+            let method = model.params.first().is_some_and(|p| p.ident == "self");
+            let bound = if method {
+                quote!(+ '__ad)
+            } else {
+                quote!(+ use<#(#captured),*>)
+            };
+            let pullback = quote!(impl ::core::ops::FnOnce(#seed_ty) -> (#(#tangents,)*) #bound);
             match aux_ty {
                 Some(aux) => quote!((#value_ty, #pullback, #aux)),
                 None => quote!((#value_ty, #pullback)),

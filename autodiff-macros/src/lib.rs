@@ -4,10 +4,12 @@
 //! [`options`] (the attribute), [`model`] (the function's signature), [`lower`] (body to IR, [`ir`]),
 //! [`activity`] (which values carry derivatives), [`emit`] (forward and reverse sweeps as tokens), with
 //! [`prims`] the one table from syntax to runtime rules, [`naming`] the one source of generated names,
-//! [`types`] the syntactic tangent types and [`fallback`] the stubs emitted beside an error.
+//! [`types`] the syntactic tangent types and [`fallback`] the stubs emitted beside an error;
+//! [`derive`] is `#[derive(Differentiable)]`.
 #![deny(missing_docs)]
 
 mod activity;
+mod derive;
 mod emit;
 mod errors;
 mod expand;
@@ -21,6 +23,13 @@ mod prims;
 mod types;
 
 use proc_macro::TokenStream;
+
+/// Makes a struct with named fields of floats, arrays, `Vec`s and other derived structs a
+/// differentiable value whose tangent is the struct itself; integer and `bool` fields are constants.
+#[proc_macro_derive(Differentiable)]
+pub fn derive_differentiable(item: TokenStream) -> TokenStream {
+    derive::expand(item.into()).into()
+}
 
 /// Generates the gradient functions of a scalar-output function (`f_grad`, `f_value_and_grad`,
 /// `f_grad_<i>`, `f_vjp`, ...), as described in the `autodiff` crate's documentation.

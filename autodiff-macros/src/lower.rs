@@ -93,6 +93,9 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
                 block: 0,
                 kind: VarKind::Param(i),
             });
+            if crate::types::is_struct_like(&p.ty) {
+                lw.structs.push(VarId(lw.vars.len() - 1));
+            }
             Binding::Var(VarId(lw.vars.len() - 1))
         } else {
             Binding::Const(name)
@@ -543,7 +546,7 @@ impl Lowerer<'_> {
             Expr::If(i) => self.lower_if(i, true),
             Expr::Index(i) => self.lower_index(i, e),
             Expr::Macro(m) => self.lower_macro_expr(&m.mac, e),
-            Expr::Field(f) => self.constant_only(e, &[&f.base]),
+            Expr::Field(f) => self.lower_field(f, e),
             Expr::Tuple(t) if t.elems.is_empty() => Some(Operand::Const(quote!(()))),
             Expr::Tuple(t) => {
                 let parts: Vec<&Expr> = t.elems.iter().collect();
@@ -677,6 +680,29 @@ impl Lowerer<'_> {
             self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset, nor a helper over constants. Wrap a value in `stop_gradient(..)` to use it as a constant; the supported methods are: {}", prims::known_methods()));
         }
         None
+    }
+
+    /// `p.w` (or `p.layer.w`, `t.0`): a read of a field of a differentiable struct, whose gradient is
+    /// added into the struct's gradient in place.
+    fn lower_field(&mut self, f: &syn::ExprField, whole: &Expr) -> Option<Operand> {
+        let mut members = vec![f.member.clone()];
+        let mut base = &*f.base;
+        while let Expr::Field(inner) = strip_parens(base) {
+            members.push(inner.member.clone());
+            base = &inner.base;
+        }
+        members.reverse();
+        match self.lower_expr(base)? {
+            Operand::Const(_) => Some(self.constant(whole)),
+            var => {
+                let path = quote!(#(#members).*);
+                let field = self.push(prims::field(), vec![var], vec![path], whole.span());
+                if let Operand::Var(v) = &field {
+                    self.structs.push(*v);
+                }
+                Some(field)
+            }
+        }
     }
 
     /// An argument of a call: whether it was passed by reference, and its value.

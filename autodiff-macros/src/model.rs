@@ -79,10 +79,21 @@ fn params(func: &ItemFn, errors: &Errors) -> Vec<Param> {
     let mut params = Vec::new();
     for input in &func.sig.inputs {
         match input {
-            FnArg::Receiver(r) => errors.at(
-                r,
-                "`self` parameters are not supported yet: write a free function that takes the value as a parameter",
-            ),
+            FnArg::Receiver(r) => {
+                if r.mutability.is_some() && r.reference.is_some() {
+                    errors.at(r, "a #[differentiable] method cannot take `&mut self`: it must be pure; take `&self` and return what you computed");
+                }
+                let ty: Type = if r.reference.is_some() {
+                    syn::parse_quote!(&Self)
+                } else {
+                    syn::parse_quote!(Self)
+                };
+                params.push(Param {
+                    ident: Ident::new("self", r.self_token.span),
+                    ty,
+                    differentiable: true,
+                });
+            }
             FnArg::Typed(t) => match &*t.pat {
                 _ if matches!(&*t.ty, Type::Reference(r) if r.mutability.is_some()) => {
                     errors.at(&t.ty, "a #[differentiable] function cannot take `&mut` parameters: it must be pure. Take the value by reference (`&T`) and return what you computed");
@@ -91,7 +102,11 @@ fn params(func: &ItemFn, errors: &Errors) -> Vec<Param> {
                         Pat::Ident(p) => p.ident.clone(),
                         _ => Ident::new("__autodiff_unnamed", t.span()),
                     };
-                    params.push(Param { ident, ty: (*t.ty).clone(), differentiable: true });
+                    params.push(Param {
+                        ident,
+                        ty: (*t.ty).clone(),
+                        differentiable: true,
+                    });
                 }
                 Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => params.push(Param {
                     ident: p.ident.clone(),

@@ -118,6 +118,13 @@ pub fn element() -> &'static Prim {
     &ELEMENT
 }
 
+static FIELD: Prim = row("field", 1, 1, false);
+
+/// `p.w`: its reverse rule adds into the struct's gradient in place.
+pub fn field() -> &'static Prim {
+    &FIELD
+}
+
 static CARRY: Prim = row("carry", 1, 0, false);
 
 /// The copy of a carried value at the start of a loop body (an owned copy whose adjoint is the only

@@ -62,6 +62,27 @@ pub fn is_constant_type(ty: &Type) -> bool {
     }
 }
 
+/// Whether a parameter type is (a reference to) a struct: not a float, an array, a `Vec` or a constant.
+/// Its fields are read with `p.w`, and its methods are differentiated through their `_vjp`.
+pub fn is_struct_like(ty: &Type) -> bool {
+    match strip_refs(ty) {
+        Type::Path(p) if p.qself.is_none() => {
+            let name = p
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            let numeric = matches!(name.as_str(), "f32" | "f64" | "Vec")
+                || name.starts_with("Array")
+                || name.starts_with("ArcArray")
+                || name.starts_with("CowArray");
+            !numeric && !is_constant_type(ty)
+        }
+        _ => false,
+    }
+}
+
 /// Why a return type is certainly not a scalar, if it is one of the forms that never are.
 pub fn non_scalar_kind(ty: &Type) -> Option<&'static str> {
     match ty {
