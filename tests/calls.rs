@@ -119,3 +119,30 @@ fn nn_is_stable_for_large_inputs() {
     let x32 = array![[100.0f32, 0.0]];
     assert!(nn::softmax(&x32, Axis(1)).iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn pullbacks_of_functions_with_calls_match_their_gradients() {
+    let w = Array2::from_shape_fn((2, 3), |(i, j)| 0.2 * i as f64 - 0.1 * j as f64 + 0.05);
+    let b = array![0.1, -0.2];
+    let x = array![0.5, -1.0, 2.0];
+    let (value, pullback) = model_vjp(&w, &b, &x);
+    let (gw, gb, gx) = pullback(2.0);
+    let ((v2, (gw2, gb2)), _) = (model_value_and_grad(&w, &b, &x), ());
+    assert_eq!(value, v2);
+    assert!((gw - &gw2 * 2.0).iter().all(|d| d.abs() < 1e-12));
+    assert!((gb - &gb2 * 2.0).iter().all(|d| d.abs() < 1e-12));
+    check_grad(
+        |x: &Array1<f64>| model(&w, &b, x),
+        |x: &Array1<f64>| model_vjp(&w, &b, x).1(1.0).2,
+        &x,
+    )
+    .unwrap();
+    assert_eq!(gx.len(), 3);
+    let logits = Array2::from_shape_fn((2, 3), |(i, j)| (i + 2 * j) as f64 * 0.3);
+    let onehot = Array2::from_shape_fn((2, 3), |(i, j)| f64::from(u8::from(i == j)));
+    let (_, pb) = classifier_vjp(&logits, &onehot);
+    let (gl, _) = pb(1.0);
+    assert!((gl - classifier_grad(&logits, &onehot))
+        .iter()
+        .all(|d| d.abs() < 1e-12));
+}

@@ -429,11 +429,29 @@ impl<'a> Emitter<'a> {
             .filter_map(|(k, a)| a.var().map(|v| (k, v)))
             .collect();
         let g = self.adjoint(instr.dst);
-        if let Op::Call(_) = &instr.op {
+        if let Op::Call(call) = &instr.op {
             // One pullback call gives every argument's tangent; `spread` lines them up with the
             // arguments (constant arguments get `()`).
             plan.reads.push(instr.dst);
-            let (pullback, kinds) = self.call_names(instr.dst);
+            plan.reads
+                .extend(instr.args.iter().filter_map(Operand::var));
+            let (pullback, kinds) = if self.owned_values {
+                let pullback = self.namer.numbered("pullback");
+                let kinds = self.namer.numbered("kinds");
+                let args = self.call_args(instr, call);
+                let (locals, kinds_value, invoke) = self.call_vjp(instr, call, args);
+                out.extend(quote! {
+                    let (#pullback, #kinds) = {
+                        #locals
+                        let kinds = #kinds_value;
+                        let (_, pullback) = #invoke;
+                        (pullback, kinds)
+                    };
+                });
+                (pullback, kinds)
+            } else {
+                self.call_names(instr.dst)
+            };
             let names: Vec<Ident> = (0..instr.args.len())
                 .map(|_| self.namer.numbered("tangent"))
                 .collect();
@@ -686,25 +704,10 @@ impl<'a> Emitter<'a> {
                 quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner #value }))
             }
             Op::Call(call) => {
-                let args: Vec<TokenStream> = i
-                    .args
-                    .iter()
-                    .zip(&call.by_ref)
-                    .enumerate()
-                    .map(|(k, (a, by_ref))| match (a, by_ref) {
-                        (Operand::Var(v), _) if call.method && k == 0 => {
-                            let name = self.name(*v);
-                            quote!(#name)
-                        }
-                        (a, true) => self.operand(a),
-                        (Operand::Var(v), false) => {
-                            let name = self.name(*v);
-                            quote!(::core::clone::Clone::clone(&#name))
-                        }
-                        (Operand::Const(tokens), false) => quote!((#tokens)),
-                    })
-                    .collect();
-                if !plan.activity.is_active(i.dst) {
+                let args = self.call_args(i, call);
+                // A pullback kept across the forward sweep would borrow the sweep's locals, which a
+                // pullback closure (`f_vjp`) owns: there the reverse sweep calls `g_vjp` again.
+                if !plan.activity.is_active(i.dst) || self.owned_values {
                     let path = &call.path;
                     let value = if call.method {
                         let (receiver, rest) = args.split_first().expect("a method has a receiver");
@@ -715,23 +718,10 @@ impl<'a> Emitter<'a> {
                     return quote!(let #dst #ascription = #value;);
                 }
                 let (pullback, kinds) = self.call_names(i.dst);
-                let locals: Vec<Ident> = (0..args.len())
-                    .map(|_| self.namer.numbered("arg"))
-                    .collect();
-                let kinds_value = locals
-                    .iter()
-                    .rev()
-                    .fold(quote!(()), |rest, a| quote!((#ad::arg_kind(&#a), #rest)));
-                let vjp = &call.vjp;
-                let invoke = if call.method {
-                    let (receiver, rest) = locals.split_first().expect("a method has a receiver");
-                    quote_spanned!(i.span=> #receiver.#vjp(#(#rest),*))
-                } else {
-                    quote_spanned!(i.span=> #vjp(#(#locals),*))
-                };
+                let (locals, kinds_value, invoke) = self.call_vjp(i, call, args);
                 return quote! {
                     let (#dst, #pullback, #kinds) = {
-                        #(let #locals = #args;)*
+                        #locals
                         let kinds = #kinds_value;
                         let (value, pullback) = #invoke;
                         (value, pullback, kinds)
@@ -740,6 +730,53 @@ impl<'a> Emitter<'a> {
             }
         };
         quote!(let #dst #ascription = #value;)
+    }
+
+    /// The arguments of a call as passed: by reference where the source passed a reference, else a
+    /// copy (the forward sweep never moves a value the reverse sweep may read).
+    fn call_args(&self, i: &Instr, call: &crate::ir::CallSite) -> Vec<TokenStream> {
+        i.args
+            .iter()
+            .zip(&call.by_ref)
+            .enumerate()
+            .map(|(k, (a, by_ref))| match (a, by_ref) {
+                (Operand::Var(v), _) if call.method && k == 0 => {
+                    let name = self.name(*v);
+                    quote!(#name)
+                }
+                (a, true) => self.operand(a),
+                (Operand::Var(v), false) => {
+                    let name = self.name(*v);
+                    quote!(::core::clone::Clone::clone(&#name))
+                }
+                (Operand::Const(tokens), false) => quote!((#tokens)),
+            })
+            .collect()
+    }
+
+    /// The arguments bound to locals, their kinds, and the call of `g_vjp` on them.
+    fn call_vjp(
+        &mut self,
+        i: &Instr,
+        call: &crate::ir::CallSite,
+        args: Vec<TokenStream>,
+    ) -> (TokenStream, TokenStream, TokenStream) {
+        let ad = self.ad.clone();
+        let locals: Vec<Ident> = (0..args.len())
+            .map(|_| self.namer.numbered("arg"))
+            .collect();
+        let kinds = locals
+            .iter()
+            .rev()
+            .fold(quote!(()), |rest, a| quote!((#ad::arg_kind(&#a), #rest)));
+        let vjp = &call.vjp;
+        let invoke = if call.method {
+            let (receiver, rest) = locals.split_first().expect("a method has a receiver");
+            quote_spanned!(i.span=> #receiver.#vjp(#(#rest),*))
+        } else {
+            quote_spanned!(i.span=> #vjp(#(#locals),*))
+        };
+        (quote!(#(let #locals = #args;)*), kinds, invoke)
     }
 
     /// The names of a call's pullback and of its arguments' kinds.
