@@ -215,6 +215,17 @@ impl Lowerer<'_> {
         extras: Vec<TokenStream>,
         span: Span,
     ) -> Operand {
+        self.push_op(Op::Prim(prim), args, extras, span)
+    }
+
+    /// `dst = op(args.., extras..)` with a new temporary `dst`.
+    fn push_op(
+        &mut self,
+        op: Op,
+        args: Vec<Operand>,
+        extras: Vec<TokenStream>,
+        span: Span,
+    ) -> Operand {
         // A constant operand that names a counter is read again by the reverse rule: keep its value.
         let args = args
             .into_iter()
@@ -226,7 +237,7 @@ impl Lowerer<'_> {
         let dst = self.new_var("t", VarKind::Temp, span);
         self.block.stmts.push(Stmt::Instr(Instr {
             dst,
-            op: Op::Prim(prim),
+            op,
             args,
             extras,
             ascription: None,
@@ -723,28 +734,13 @@ impl Lowerer<'_> {
         span: Span,
     ) -> Operand {
         let (by_ref, args): (Vec<bool>, Vec<Operand>) = args.into_iter().unzip();
-        let args = args
-            .into_iter()
-            .map(|a| match a {
-                Operand::Const(tokens) => Operand::Const(self.freeze(tokens)),
-                var => var,
-            })
-            .collect();
-        let dst = self.new_var("t", VarKind::Temp, span);
-        self.block.stmts.push(Stmt::Instr(Instr {
-            dst,
-            op: Op::Call(Box::new(CallSite {
-                path,
-                vjp,
-                method,
-                by_ref,
-            })),
-            args,
-            extras: Vec::new(),
-            ascription: None,
-            span,
-        }));
-        Operand::Var(dst)
+        let site = CallSite {
+            path,
+            vjp,
+            method,
+            by_ref,
+        };
+        self.push_op(Op::Call(Box::new(site)), args, Vec::new(), span)
     }
 
     fn errors_len(&self) -> usize {

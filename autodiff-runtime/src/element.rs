@@ -39,67 +39,7 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension, I: NdIndex<D>> Elements<I> for Ar
     }
 }
 
-macro_rules! sequence_elements {
-    ($($T:ty => $Tan:ty),* $(,)?) => {$(
-        impl<F: Real, const N: usize> Elements<usize> for $T {
-            type Elem = F;
-            type Tangent = $Tan;
-            #[inline]
-            #[track_caller]
-            fn get(&self, i: usize) -> F {
-                self[i]
-            }
-            #[inline]
-            #[track_caller]
-            fn add_into(tangent: &mut $Tan, i: usize, g: F) {
-                tangent[i] += g;
-            }
-            #[inline]
-            fn count(&self) -> usize {
-                self.len()
-            }
-        }
-    )*};
-}
-sequence_elements!([F; N] => [F; N]);
-
-impl<F: Real> Elements<usize> for Vec<F> {
-    type Elem = F;
-    type Tangent = Vec<F>;
-    #[inline]
-    #[track_caller]
-    fn get(&self, i: usize) -> F {
-        self[i]
-    }
-    #[inline]
-    #[track_caller]
-    fn add_into(tangent: &mut Vec<F>, i: usize, g: F) {
-        tangent[i] += g;
-    }
-    #[inline]
-    fn count(&self) -> usize {
-        self.len()
-    }
-}
-
-impl<F: Real> Elements<usize> for [F] {
-    type Elem = F;
-    type Tangent = Vec<F>;
-    #[inline]
-    #[track_caller]
-    fn get(&self, i: usize) -> F {
-        self[i]
-    }
-    #[inline]
-    #[track_caller]
-    fn add_into(tangent: &mut Vec<F>, i: usize, g: F) {
-        tangent[i] += g;
-    }
-    #[inline]
-    fn count(&self) -> usize {
-        self.len()
-    }
-}
+// `Vec`, slices and fixed arrays implement `Elements<usize>` with [`Flat`], below.
 
 impl<I, T: Elements<I> + ?Sized> Elements<I> for &T {
     type Elem = T::Elem;
@@ -285,9 +225,10 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> Flat for ArrayBase<S, D> {
     }
 }
 
-macro_rules! flat_sequence {
-    ($($T:ty => $Tan:ty),* $(,)?) => {$(
-        impl<F: Real> Flat for $T {
+/// `Vec`, slices and fixed arrays: one index, in both [`Elements`] and [`Flat`].
+macro_rules! sequence {
+    ($([$($gen:tt)*] $T:ty => $Tan:ty),* $(,)?) => {$(
+        impl<$($gen)*> Flat for $T {
             type Elem = F;
             type Tangent = $Tan;
             #[inline]
@@ -305,28 +246,32 @@ macro_rules! flat_sequence {
                 self.len()
             }
         }
+
+        impl<$($gen)*> Elements<usize> for $T {
+            type Elem = F;
+            type Tangent = $Tan;
+            #[inline]
+            #[track_caller]
+            fn get(&self, i: usize) -> F {
+                self.flat(i)
+            }
+            #[inline]
+            #[track_caller]
+            fn add_into(tangent: &mut $Tan, i: usize, g: F) {
+                <Self as Flat>::add_into_flat(tangent, i, g)
+            }
+            #[inline]
+            fn count(&self) -> usize {
+                self.flat_len()
+            }
+        }
     )*};
 }
-flat_sequence!(Vec<F> => Vec<F>, [F] => Vec<F>);
-
-impl<F: Real, const N: usize> Flat for [F; N] {
-    type Elem = F;
-    type Tangent = [F; N];
-    #[inline]
-    #[track_caller]
-    fn flat(&self, i: usize) -> F {
-        self[i]
-    }
-    #[inline]
-    #[track_caller]
-    fn add_into_flat(tangent: &mut [F; N], i: usize, g: F) {
-        tangent[i] += g;
-    }
-    #[inline]
-    fn flat_len(&self) -> usize {
-        N
-    }
-}
+sequence!(
+    [F: Real] Vec<F> => Vec<F>,
+    [F: Real] [F] => Vec<F>,
+    [F: Real, const N: usize] [F; N] => [F; N],
+);
 
 impl<T: Flat + ?Sized> Flat for &T {
     type Elem = T::Elem;
