@@ -146,3 +146,42 @@ fn pullbacks_of_functions_with_calls_match_their_gradients() {
         .iter()
         .all(|d| d.abs() < 1e-12));
 }
+
+#[differentiable]
+fn helper_c(x: f64) -> f64 {
+    x.sin() * x
+}
+
+#[differentiable]
+fn helper_b(x: f64, y: f64) -> f64 {
+    helper_c(x * y) + y.exp()
+}
+
+#[differentiable]
+fn helper_a(x: f64, k: usize) -> f64 {
+    if k % 2 == 0 {
+        helper_b(x, 0.5) * k as f64
+    } else {
+        helper_c(x) - helper_b(0.25, x)
+    }
+}
+
+#[differentiable]
+fn three_deep_in_a_loop(x: &Array1<f64>) -> f64 {
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        total += helper_a(x[i], i) * x[(i + 1) % x.len()];
+    }
+    total
+}
+
+#[test]
+fn three_nested_helper_calls_inside_a_loop_and_branches() {
+    let x = array![0.3, -0.8, 1.1, 0.5];
+    check_grad(three_deep_in_a_loop, three_deep_in_a_loop_grad, &x).unwrap();
+    let (value, pullback) = three_deep_in_a_loop_vjp(&x);
+    assert_eq!(value, three_deep_in_a_loop(&x));
+    assert!((pullback(1.0).0 - three_deep_in_a_loop_grad(&x))
+        .iter()
+        .all(|d| d.abs() < 1e-12));
+}

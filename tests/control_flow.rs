@@ -257,3 +257,20 @@ fn integer_labels_are_constants_and_nested_loops_carry_per_row_values() {
         }
     }
 }
+
+#[differentiable]
+fn sized_by_a_parameter(x: &Array1<f64>) -> f64 {
+    let mut y = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        y[i] = x[(i + 1) % x.len()] * 2.0;
+    }
+    y[0] * y[1] + y[2]
+}
+
+#[test]
+fn arrays_sized_by_a_parameter_and_indices_over_lengths() {
+    let x = array![0.5, -1.5, 2.0];
+    // y = 2 [x1, x2, x0]; f = 4 x1 x2 + 2 x0.
+    assert_eq!(sized_by_a_parameter(&x), 4.0 * -1.5 * 2.0 + 1.0);
+    assert_eq!(sized_by_a_parameter_grad(&x), array![2.0, 8.0, -6.0]);
+}

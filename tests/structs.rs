@@ -109,3 +109,24 @@ fn optimizer_operations() {
     assert_eq!(z.steps, 7);
     assert_eq!(g.num_components(), 6 + 3 + 3 + 1);
 }
+
+struct Units;
+
+impl Units {
+    #[differentiable]
+    fn cube(x: f64) -> f64 {
+        x * x * x
+    }
+
+    #[differentiable]
+    fn cube_plus(x: f64) -> f64 {
+        Self::cube(x) + Units::cube(2.0 * x)
+    }
+}
+
+#[test]
+fn associated_functions_and_calls_to_them() {
+    assert_eq!(Units::cube_grad(2.0), 12.0);
+    // d/dx (x^3 + 8 x^3) = 27 x^2
+    assert!((Units::cube_plus_grad(0.5) - 27.0 * 0.25).abs() < 1e-12);
+}

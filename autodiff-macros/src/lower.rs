@@ -778,11 +778,8 @@ impl Lowerer<'_> {
         let mut extras = Vec::new();
         for a in &args[prim.arity - 1..] {
             let (tokens, reads) = self.rewrite_tokens(strip_parens(a).to_token_stream());
-            if let Some(v) = reads.first() {
-                let name = &self.vars[v.0].name;
-                self.errors.at(a, format!("this argument of `{}` must be a constant, but it reads `{name}`, a differentiable value", prim.name));
-                return None;
-            }
+            // Names in a constant argument are read for their shapes (`x.len()`): keep them computed.
+            self.const_reads.extend(reads);
             extras.push(self.freeze(tokens));
         }
         Some(self.push(prim, operands, extras, whole.span()))
@@ -870,11 +867,13 @@ impl Lowerer<'_> {
             return None;
         }
         let (tokens, reads) = self.rewrite_tokens(whole.to_token_stream());
-        if let Some(v) = reads.first() {
+        // `vec![0.0; x.len()]` reads `x` for a shape; `array![x, y]` would make its values constants.
+        if let Some(v) = value_read(&tokens, &reads, &self.vars) {
             let var = &self.vars[v.0].name;
             self.errors.at(mac, format!("`{name}!` over the differentiable value `{var}` is not supported; build arrays with array arithmetic instead"));
             return None;
         }
+        self.const_reads.extend(reads);
         Some(Operand::Const(tokens))
     }
 
@@ -1097,6 +1096,45 @@ impl Lowerer<'_> {
         }
         out.into_iter().collect()
     }
+}
+
+/// The first of `reads` that `tokens` use as a value rather than through a constant method (`x.len()`).
+fn value_read(tokens: &TokenStream, reads: &[VarId], vars: &[Var]) -> Option<VarId> {
+    fn walk(tokens: &TokenStream, names: &[(String, VarId)]) -> Option<VarId> {
+        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        for (k, tt) in trees.iter().enumerate() {
+            match tt {
+                TokenTree::Ident(i) => {
+                    let Some((_, v)) = names.iter().find(|(n, _)| *i == n.as_str()) else {
+                        continue;
+                    };
+                    let method = match (trees.get(k + 1), trees.get(k + 2)) {
+                        (Some(TokenTree::Punct(p)), Some(TokenTree::Ident(m)))
+                            if p.as_char() == '.' =>
+                        {
+                            prims::is_constant_method(&m.to_string())
+                        }
+                        _ => false,
+                    };
+                    if !method {
+                        return Some(*v);
+                    }
+                }
+                TokenTree::Group(g) => {
+                    if let Some(v) = walk(&g.stream(), names) {
+                        return Some(v);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+    let names: Vec<(String, VarId)> = reads
+        .iter()
+        .map(|v| (vars[v.0].name.to_string(), *v))
+        .collect();
+    walk(tokens, &names)
 }
 
 /// Calls `f` on every variable that a block and its result read.

@@ -1104,11 +1104,8 @@ impl Lowerer<'_> {
             return Some(self.constant(whole));
         }
         let (index, reads) = self.rewrite_tokens(strip_parens(&i.index).to_token_stream());
-        if let Some(v) = reads.first() {
-            let name = &self.vars[v.0].name;
-            self.errors.at(&i.index, format!("an index must be a constant, but this one reads `{name}`, a differentiable value"));
-            return None;
-        }
+        // Names in a constant argument are read for their shapes (`x.len()`): keep them computed.
+        self.const_reads.extend(reads);
         let index = self.freeze(index);
         Some(self.push(prims::index(), vec![base], vec![index], whole.span()))
     }
@@ -1211,10 +1208,8 @@ impl Lowerer<'_> {
         };
         let value = self.lower_expr(right);
         let (index, reads) = self.rewrite_tokens(strip_parens(&target.index).to_token_stream());
-        if let Some(v) = reads.first() {
-            let name = &self.vars[v.0].name;
-            return self.errors.at(&target.index, format!("an index must be a constant, but this one reads `{name}`, a differentiable value"));
-        }
+        // Names in a constant argument are read for their shapes (`x.len()`): keep them computed.
+        self.const_reads.extend(reads);
         let index = self.freeze(index);
         let Some(storage) = self.ensure_storage(&ident) else {
             return;
