@@ -1705,3 +1705,26 @@ fn f32_mlp() {
 // 1413 |     (l * l, (l, z))
 //      |             ^^^^^^
 // (the same error, on `(l, z)`, with the tuple first bound by `let aux = (l, z); (l * l, aux)`)
+
+#[differentiable(argnums = (0, 1))]
+fn centered_square(x: &Array1<f64>, mu: f64) -> f64 {
+    let s = x.sum() * 0.1;
+    x.mapv(|v| (v - mu).powi(2) * s).sum()
+}
+
+#[test]
+fn mapv_closures_that_capture_differentiated_values() {
+    let x = array![0.5, -1.0, 2.0];
+    let mu = 0.3;
+    let (gx, gmu) = centered_square_grad(&x, mu);
+    check_grad(
+        |x: &Array1<f64>| centered_square(x, mu),
+        |x: &Array1<f64>| centered_square_grad(x, mu).0,
+        &x,
+    )
+    .unwrap();
+    let h = 1e-6;
+    let fd = (centered_square(&x, mu + h) - centered_square(&x, mu - h)) / (2.0 * h);
+    assert!((gmu - fd).abs() < 1e-7, "{gmu} vs {fd}");
+    assert_eq!(gx.len(), 3);
+}

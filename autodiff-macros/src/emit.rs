@@ -17,7 +17,6 @@
 //! nested in a region saves during its own reverse, by running itself forward once more first.
 
 use crate::activity::{self, Activity};
-use crate::errors::Errors;
 use crate::ir::{
     Block, ElemWrite, Function, Instr, Loop, LoopKind, Op, Operand, Stmt, VarId, VarKind,
 };
@@ -86,8 +85,6 @@ pub struct Emitter<'a> {
     pub namer: &'a mut Namer,
     /// The runtime path, `__ad`.
     pub ad: Ident,
-    /// Errors found while emitting.
-    pub errors: &'a Errors,
     /// Whether forward values must not borrow each other (they are moved into a pullback closure).
     pub owned_values: bool,
     adjoint_names: HashMap<VarId, Ident>,
@@ -96,19 +93,12 @@ pub struct Emitter<'a> {
 
 impl<'a> Emitter<'a> {
     /// An emitter for `f`.
-    pub fn new(
-        f: &'a Function,
-        const_reads: &'a [VarId],
-        namer: &'a mut Namer,
-        ad: Ident,
-        errors: &'a Errors,
-    ) -> Self {
+    pub fn new(f: &'a Function, const_reads: &'a [VarId], namer: &'a mut Namer, ad: Ident) -> Self {
         Emitter {
             f,
             const_reads,
             namer,
             ad,
-            errors,
             owned_values: false,
             adjoint_names: HashMap::new(),
             loop_names: HashMap::new(),
@@ -429,6 +419,14 @@ impl<'a> Emitter<'a> {
             .filter_map(|(k, a)| a.var().map(|v| (k, v)))
             .collect();
         let g = self.adjoint(instr.dst);
+        if let Op::Mapv(_) = &instr.op {
+            let call = self.rule(instr, 0, quote!(#g), plan).expect("a mapv rule");
+            match instr.args[0].var().filter(|v| plan.activity.is_active(*v)) {
+                Some(x) => out.extend(self.contribute(x, call, plan)),
+                None => out.extend(quote!(let _ = #call;)),
+            }
+            return out;
+        }
         if let Op::Call(call) = &instr.op {
             // One pullback call gives every argument's tangent; `spread` lines them up with the
             // arguments (constant arguments get `()`).
@@ -541,21 +539,23 @@ impl<'a> Emitter<'a> {
                 Some(quote_spanned!(i.span=> #ad::#name(#(#args,)* #(#extras,)* #output #seed)))
             }
             Op::Mapv(c) => {
-                if k != 0 {
-                    let name = self.name(i.args[k].var().expect("a capture is a variable"));
-                    self.errors.at_span(
-                        c.capture_spans[k - 1],
-                        format!("this `mapv` closure reads `{name}`, which depends on the differentiated parameters; only the closure's own parameter may carry a derivative. Write this step as array arithmetic instead (for example `(&x - {name}).mapv(..)`)"),
-                    );
-                    return None;
-                }
+                let _ = k;
                 let x = self.operand(&i.args[0]);
                 let param = self.name(c.param).clone();
                 let ty = c.param_ty.as_ref().map(|t| quote!(: #t));
                 let g = self
                     .namer
                     .fresh(&format!("{param}_out_bar"), Span::call_site());
-                let sweep = self.sweep(&c.body, &c.ret, &[c.param], Seed::Named(g.clone()), &[]);
+                // Captured values that carry derivatives are independents of the closure too: its
+                // reverse adds into their adjoints (declared as zeros outside) element by element.
+                let mut independents = vec![c.param];
+                independents.extend(
+                    i.args[1..]
+                        .iter()
+                        .filter(|a| plan.activity.operand(a))
+                        .filter_map(Operand::var),
+                );
+                let sweep = self.sweep(&c.body, &c.ret, &independents, Seed::Named(g.clone()), &[]);
                 let (forward, reverse, adjoint) =
                     (sweep.forward, sweep.reverse, &sweep.adjoints[0]);
                 Some(
@@ -959,11 +959,13 @@ fn contributions(block: &Block, activity: &Activity, events: &mut Vec<(VarId, us
                 let in_place =
                     matches!(&i.op, Op::Prim(p) if matches!(p.name, "index" | "element" | "field"));
                 for (k, a) in i.args.iter().enumerate() {
-                    if matches!(i.op, Op::Mapv(_)) && k > 0 {
-                        continue;
-                    }
                     if let Some(v) = a.var().filter(|v| activity.is_active(*v)) {
-                        events.push((v, block.id, in_place));
+                        // A `mapv` closure adds into its captures' adjoints from inside the closure.
+                        let at = match &i.op {
+                            Op::Mapv(c) if k > 0 => c.body.id,
+                            _ => block.id,
+                        };
+                        events.push((v, at, in_place));
                     }
                 }
             }

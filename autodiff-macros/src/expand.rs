@@ -62,12 +62,9 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let lowered = lower::lower(&model, &mut namer, &errors);
     match lowered {
         Some((function, const_reads)) if errors.is_empty() => {
-            let generated = generate(&model, &function, &const_reads, &mut namer, &errors);
-            if errors.is_empty() {
-                let original = original(&model);
-                return quote!(#original #generated);
-            }
-            fallback::emit(&model, &errors)
+            let generated = generate(&model, &function, &const_reads, &mut namer);
+            let original = original(&model);
+            quote!(#original #generated)
         }
         _ => fallback::emit(&model, &errors),
     }
@@ -260,13 +257,7 @@ pub fn signature(model: &Model, item: &Item, ad: &Ident) -> Signature {
 }
 
 /// Every generated item with its body.
-fn generate(
-    model: &Model,
-    f: &Function,
-    const_reads: &[VarId],
-    namer: &mut Namer,
-    errors: &Errors,
-) -> TokenStream {
+fn generate(model: &Model, f: &Function, const_reads: &[VarId], namer: &mut Namer) -> TokenStream {
     let ad = namer.fresh("__ad", Span::call_site());
     let output = model.output.as_ref().expect("no errors, so an output");
     let param_var = |i: usize| -> VarId {
@@ -281,7 +272,7 @@ fn generate(
     for item in items(model) {
         let Signature { head } = signature(model, &item, &ad);
         let independents: Vec<VarId> = item.wrt.iter().map(|&i| param_var(i)).collect();
-        let mut emitter = Emitter::new(f, const_reads, namer, ad.clone(), errors);
+        let mut emitter = Emitter::new(f, const_reads, namer, ad.clone());
         let value_ty = &output.value;
         let mut keep: Vec<VarId> = Vec::new();
         if item.kind != Kind::Grad {

@@ -89,8 +89,6 @@ pub struct Closure {
     pub body: Block,
     /// Its result.
     pub ret: Operand,
-    /// Where the body first reads each variable of the enclosing function (the `args` after `x`).
-    pub capture_spans: Vec<Span>,
 }
 
 /// `dst = op(args.., extras..)`.

@@ -39,10 +39,6 @@ struct Lowerer<'a> {
     has_aux: bool,
     /// Variables that constant expressions read by name (kept alive in every sweep).
     const_reads: Vec<VarId>,
-    /// Depth of `mapv` closures being lowered, with the first variable created inside each.
-    closures: Vec<usize>,
-    /// Where a closure first reads each variable of its enclosing function.
-    capture_spans: HashMap<VarId, Span>,
     /// Results of `stop_gradient`: constants whatever their methods.
     frozen: Vec<VarId>,
     /// Parameters whose type is a struct: their methods are calls through `_vjp`.
@@ -73,8 +69,6 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         block: Block::default(),
         has_aux: model.options.has_aux,
         const_reads: Vec::new(),
-        closures: Vec::new(),
-        capture_spans: HashMap::new(),
         frozen: Vec::new(),
         structs: Vec::new(),
         const_blocks: HashMap::new(),
@@ -579,9 +573,6 @@ impl Lowerer<'_> {
             match self.lookup(&ident.to_string()) {
                 Some(Binding::Var(v)) => {
                     let v = *v;
-                    if self.closures.last().is_some_and(|&first| v.0 < first) {
-                        self.capture_spans.entry(v).or_insert(ident.span());
-                    }
                     self.note_read(&ident.to_string());
                     if self.vars[v.0].kind == VarKind::Storage {
                         return self.read_storage(v, ident);
@@ -949,11 +940,7 @@ impl Lowerer<'_> {
         let param = self.new_var(&ident.to_string(), VarKind::ClosureParam, ident.span());
         self.scopes.push(HashMap::new());
         self.bind(&ident.to_string(), Binding::Var(param));
-        self.closures.push(param.0);
-        let outer_spans = std::mem::take(&mut self.capture_spans);
         let ret = self.lower_expr(&c.body);
-        self.closures.pop();
-        let spans = std::mem::replace(&mut self.capture_spans, outer_spans);
         self.scopes.pop();
         let body = std::mem::replace(&mut self.block, outer);
         let ret = ret?;
@@ -973,10 +960,6 @@ impl Lowerer<'_> {
                 param_ty,
                 body,
                 ret,
-                capture_spans: captures
-                    .iter()
-                    .map(|v| spans.get(v).copied().unwrap_or(whole.span()))
-                    .collect(),
             })),
             args,
             extras: Vec::new(),

@@ -49,7 +49,7 @@ pub fn mapv<X: ArrayArg + ?Sized>(x: &X, f: impl Fn(X::Elem) -> X::Elem) -> Arra
 pub fn mapv_vjp<X: ArrayArg + ?Sized>(
     x: &X,
     mut g: Array<X::Elem, X::Dim>,
-    df: impl Fn(X::Elem, X::Elem) -> X::Elem,
+    mut df: impl FnMut(X::Elem, X::Elem) -> X::Elem,
 ) -> Array<X::Elem, X::Dim> {
     Zip::from(&mut g)
         .and(&x.view())
