@@ -274,3 +274,51 @@ fn arrays_sized_by_a_parameter_and_indices_over_lengths() {
     assert_eq!(sized_by_a_parameter(&x), 4.0 * -1.5 * 2.0 + 1.0);
     assert_eq!(sized_by_a_parameter_grad(&x), array![2.0, 8.0, -6.0]);
 }
+
+#[differentiable]
+fn first_negative_scaled(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        if x[i] < 0.0 {
+            return s * x[i];
+        }
+        s += x[i] * x[i];
+    }
+    s
+}
+
+#[differentiable]
+fn search(m: &Array2<f64>, t: f64) -> f64 {
+    let mut acc = 0.0;
+    for i in 0..m.nrows() {
+        let mut j = 0;
+        while j < m.ncols() {
+            acc += m[[i, j]] * t;
+            if acc > 3.0 {
+                return acc.sqrt();
+            }
+            j += 1;
+        }
+    }
+    acc * 2.0
+}
+
+#[test]
+fn return_inside_loops() {
+    // Returns at index 2: s = x0^2 + x1^2, value s * x2.
+    let x = array![1.0, 2.0, -0.5, 4.0];
+    assert_eq!(first_negative_scaled(&x), 5.0 * -0.5);
+    assert_eq!(first_negative_scaled_grad(&x), array![-1.0, -2.0, 5.0, 0.0]);
+    // No negative entry: the loop ends and the function returns s.
+    let y = array![1.0, 2.0];
+    assert_eq!(first_negative_scaled_grad(&y), array![2.0, 4.0]);
+    let m = Array2::from_shape_fn((3, 3), |(i, j)| 0.2 + 0.1 * (i + j) as f64);
+    // t = 1 would put a partial sum exactly on the threshold, where the function jumps.
+    for t in [0.5, 0.9, 2.0] {
+        let f = |m: &Array2<f64>| search(m, t);
+        check_grad(f, |m: &Array2<f64>| search_grad(m, t).clone(), &m).unwrap();
+        let h = 1e-6;
+        let fd = (search(&m, t + h) - search(&m, t - h)) / (2.0 * h);
+        assert!((search_grad_1(&m, t) - fd).abs() < 1e-6, "t = {t}");
+    }
+}

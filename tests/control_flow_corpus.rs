@@ -1,7 +1,7 @@
 //! A corpus of small functions with branches and loops, each checked against central finite differences
 //! (`check_grad`) and, where it is short, a closed form; the value of `f_value_and_grad` is checked against
-//! `f` itself. Forms outside what is built (`return` inside a loop or in an arm of an `if` expression)
-//! are in the comment block at the end, with the compiler's error.
+//! `f` itself. A form outside what is built (`return` in an arm of an `if` expression) is in the comment
+//! block at the end, with the compiler's error.
 #![allow(unused_assignments, unused_mut, clippy::all)]
 
 use autodiff::ndarray::{array, Array1, Array2};
@@ -2109,24 +2109,6 @@ fn has_aux_float_computed_in_a_loop() {
 // =============================================================================================
 // Cases that do not compile (kept out of the build; each with the compiler's error)
 // =============================================================================================
-//
-// 3. Not supported (SUBSET.md says "`return e` anywhere"): `return` inside a loop.
-//
-// #[differentiable]
-// fn return_in_loop(x: &Array1<f64>) -> f64 {
-//     let mut s = 0.0;
-//     for i in 0..x.len() {
-//         if x[i] < 0.0 {
-//             return s * 2.0;
-//         }
-//         s += x[i] * x[i];
-//     }
-//     s
-// }
-//
-// error: `return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value
-//     |             return s * 2.0;
-//     |             ^^^^^^^^^^^^^^
 //
 // 4. Not supported: `return` in the `else` arm of an `if` expression (two errors, the second a
 //    cascade of the first).

@@ -5,11 +5,12 @@
 //! [`activity`] (which values carry derivatives), [`emit`] (forward and reverse sweeps as tokens), with
 //! [`prims`] the one table from syntax to runtime rules, [`naming`] the one source of generated names,
 //! [`types`] the syntactic tangent types and [`fallback`] the stubs emitted beside an error;
-//! [`derive`] is `#[derive(Differentiable)]`.
+//! [`derive`] is `#[derive(Differentiable)]`; [`desugar`] rewrites `return` inside loops first.
 #![deny(missing_docs)]
 
 mod activity;
 mod derive;
+mod desugar;
 mod emit;
 mod errors;
 mod expand;

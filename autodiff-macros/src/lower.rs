@@ -96,7 +96,12 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         };
         lw.bind(&p.ident.to_string(), binding);
     }
-    let stmts: Vec<syn::Stmt> = model.func.block.stmts.clone();
+    let stmts: Vec<syn::Stmt> = match &model.output {
+        Some(output) if !model.options.has_aux => {
+            crate::desugar::returns(&model.func.block, &output.value).stmts
+        }
+        _ => model.func.block.stmts.clone(),
+    };
     // Where the signature has an error, the result is not lowered: its problems follow from that
     // error and would only repeat it.
     let result = if model.output.is_none() {
@@ -357,6 +362,11 @@ impl Lowerer<'_> {
             Expr::Loop(l) => self.lower_infinite(l),
             Expr::Break(b) => self.lower_break(b),
             Expr::Continue(c) => self.lower_continue(c),
+            Expr::Block(b) if b.label.is_none() => {
+                self.scopes.push(HashMap::new());
+                self.lower_stmts(&b.block.stmts, false);
+                self.scopes.pop();
+            }
             Expr::Assign(a) if matches!(strip_parens(&a.left), Expr::Index(_)) => {
                 self.lower_element_write(&a.left, None, &a.right)
             }

@@ -1,0 +1,153 @@
+//! Desugaring before lowering: a `return` inside a loop becomes an assignment of the result, a flag and a
+//! `break` out of every enclosing loop; the statements after such a loop run only if nothing returned.
+//! The rest of the compiler then sees only loops with `break` and a final value.
+
+use quote::format_ident;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{parse_quote, Block, Expr, Stmt};
+
+const RETURNED: &str = "__autodiff_returned";
+const RESULT: &str = "__autodiff_result";
+
+/// Whether a `return` appears inside a loop of this block (closures aside).
+fn returns_in_loop(block: &Block) -> bool {
+    struct Finder {
+        depth: usize,
+        found: bool,
+    }
+    impl<'a> Visit<'a> for Finder {
+        fn visit_expr_return(&mut self, r: &'a syn::ExprReturn) {
+            if self.depth > 0 {
+                self.found = true;
+            }
+            syn::visit::visit_expr_return(self, r);
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_for_loop(self, f);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, w);
+            self.depth -= 1;
+        }
+        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    }
+    let mut finder = Finder {
+        depth: 0,
+        found: false,
+    };
+    finder.visit_block(block);
+    finder.found
+}
+
+fn stmt_returns_in_loop(stmt: &Stmt) -> bool {
+    returns_in_loop(&Block {
+        brace_token: Default::default(),
+        stmts: vec![stmt.clone()],
+    })
+}
+
+/// Rewrites `return e` inside loops; returns the body unchanged when there is none.
+pub fn returns(body: &Block, output: &syn::Type) -> Block {
+    if !returns_in_loop(body) {
+        return body.clone();
+    }
+    let returned = format_ident!("{}", RETURNED);
+    let result = format_ident!("{}", RESULT);
+    let mut stmts: Vec<Stmt> = vec![
+        parse_quote!(let mut #returned = false;),
+        parse_quote!(let mut #result: #output = 0.0;),
+    ];
+    stmts.extend(rewrite_block_stmts(&body.stmts, true));
+    Block {
+        brace_token: body.brace_token,
+        stmts,
+    }
+}
+
+/// The statements of a block at the function's level: after a loop that may return, the rest becomes
+/// `if returned { result } else { rest }`.
+fn rewrite_block_stmts(stmts: &[Stmt], top: bool) -> Vec<Stmt> {
+    let returned = format_ident!("{}", RETURNED);
+    let result = format_ident!("{}", RESULT);
+    let mut out = Vec::new();
+    for (k, stmt) in stmts.iter().enumerate() {
+        if !stmt_returns_in_loop(stmt) {
+            out.push(stmt.clone());
+            continue;
+        }
+        let mut stmt = stmt.clone();
+        ReturnsInLoops { depth: 0 }.visit_stmt_mut(&mut stmt);
+        out.push(stmt);
+        let rest = &stmts[k + 1..];
+        if top {
+            let rest: Vec<Stmt> = rewrite_block_stmts(rest, true);
+            out.push(Stmt::Expr(
+                parse_quote!(if #returned { #result } else { #(#rest)* }),
+                None,
+            ));
+        } else {
+            out.extend(rest.iter().cloned());
+        }
+        break;
+    }
+    out
+}
+
+/// Replaces `return e` in loops by `{ result = e; returned = true; break; }`, and after each inner loop
+/// that may return, breaks the enclosing loop too.
+struct ReturnsInLoops {
+    depth: usize,
+}
+
+impl ReturnsInLoops {
+    fn loop_body(&mut self, body: &mut Block) {
+        self.depth += 1;
+        let returned = format_ident!("{}", RETURNED);
+        let mut stmts = Vec::new();
+        for stmt in std::mem::take(&mut body.stmts) {
+            let inner_loop = matches!(
+                &stmt,
+                Stmt::Expr(Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_), _)
+            ) && stmt_returns_in_loop(&stmt);
+            let mut stmt = stmt;
+            self.visit_stmt_mut(&mut stmt);
+            stmts.push(stmt);
+            if inner_loop {
+                stmts.push(parse_quote!(if #returned { break; }));
+            }
+        }
+        body.stmts = stmts;
+        self.depth -= 1;
+    }
+}
+
+impl VisitMut for ReturnsInLoops {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Return(r) if self.depth > 0 => {
+                let returned = format_ident!("{}", RETURNED);
+                let result = format_ident!("{}", RESULT);
+                let value = r
+                    .expr
+                    .take()
+                    .map(|v| *v)
+                    .unwrap_or_else(|| parse_quote!(()));
+                *e = parse_quote!({ #result = #value; #returned = true; break; });
+            }
+            Expr::ForLoop(f) => self.loop_body(&mut f.body),
+            Expr::While(w) => self.loop_body(&mut w.body),
+            Expr::Loop(l) => self.loop_body(&mut l.body),
+            Expr::Closure(_) => {}
+            _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+}
