@@ -49,6 +49,15 @@ fn accumulate(x: f64) -> f64 {
     s
 }
 
+#[differentiable]
+fn recurrence(x: f64) -> f64 {
+    let mut s = 0.0;
+    for k in 0..10 {
+        s = (s * x + k as f64).tanh();
+    }
+    s
+}
+
 #[test]
 fn scalar_gradients_with_branches_allocate_nothing() {
     // The counter is global: run the measured calls in one test so that no other test allocates
@@ -66,6 +75,12 @@ fn scalar_gradients_with_branches_allocate_nothing() {
             "{gx} vs {fd_x}"
         );
     }
+    // A carried value that rules read: forward mode (one scalar input) stores nothing either.
+    let (g, n) = allocations_during(|| recurrence_grad(0.4));
+    assert_eq!(n, 0, "forward mode allocates nothing");
+    let h = 1e-6;
+    let fd = (recurrence(0.4 + h) - recurrence(0.4 - h)) / (2.0 * h);
+    assert!((g - fd).abs() < 1e-7);
     let (g, n) = allocations_during(|| accumulate_grad(0.3));
     assert_eq!(n, 0, "a loop that only accumulates saves nothing");
     let closed: f64 = (1..20).map(|k| (0.3 * k as f64).cos()).sum();

@@ -322,3 +322,43 @@ fn return_inside_loops() {
         assert!((search_grad_1(&m, t) - fd).abs() < 1e-6, "t = {t}");
     }
 }
+
+#[differentiable]
+fn scalar_program(x: f64, y: f64) -> f64 {
+    let mut s = 0.0;
+    let mut p = 1.0;
+    for k in 1..8 {
+        let t = (x * k as f64).sin() + y;
+        if t > 0.5 {
+            s += t * p;
+        } else {
+            p = p * t + 0.1;
+        }
+        if s > 4.0 {
+            break;
+        }
+    }
+    let w = if x > 0.0 { s.sqrt() } else { -s };
+    w * p + y.powi(3)
+}
+
+#[test]
+fn forward_mode_agrees_with_reverse_mode() {
+    // `_grad_0` and `_grad_1` have one scalar independent and only scalars in between: they run in
+    // forward mode. The pullback always runs in reverse mode.
+    for (x, y) in [(0.3, 0.2), (-0.7, 1.1), (1.3, -0.4), (2.0, 0.9)] {
+        let (_, pullback) = scalar_program_vjp(x, y);
+        let (gx, gy) = pullback(1.0);
+        assert!((scalar_program_grad_0(x, y) - gx).abs() < 1e-12, "{x} {y}");
+        assert!((scalar_program_grad_1(x, y) - gy).abs() < 1e-12, "{x} {y}");
+        let (v, g) = scalar_program_value_and_grad(x, y);
+        assert_eq!(v, scalar_program(x, y));
+        assert!((g - gx).abs() < 1e-12);
+        let h = 1e-6;
+        let fd = (scalar_program(x + h, y) - scalar_program(x - h, y)) / (2.0 * h);
+        assert!((gx - fd).abs() < 1e-6 * fd.abs().max(1.0), "{gx} vs {fd}");
+    }
+    let c = array![1.0, 2.0, 3.0, 4.0, 5.0];
+    let (_, pullback) = horner_vjp(0.9, &c);
+    assert!((horner_grad(0.9, &c) - pullback(1.0).0).abs() < 1e-12);
+}

@@ -56,6 +56,8 @@ struct Fwd {
     skip_elem: HashSet<VarId>,
     /// Emit only the statements whose values are needed (the function's top level).
     prune: bool,
+    /// Forward mode: beside each active value `v`, its tangent `v_dot` (see [`Emitter::tangent_sweep`]).
+    tangents: bool,
 }
 
 /// The analyses of one sweep.
@@ -524,19 +526,10 @@ impl<'a> Emitter<'a> {
         plan.reads.extend(i.args.iter().filter_map(Operand::var));
         match &i.op {
             Op::Prim(p) => {
-                let name = if p.arity == 1 {
-                    format_ident!("{}_vjp", p.name, span = i.span)
-                } else {
-                    format_ident!("{}_vjp{}", p.name, k, span = i.span)
-                };
-                let args = i.args.iter().map(|a| self.operand(a));
-                let extras = &i.extras;
-                let output = p.reads_output.then(|| {
+                if p.reads_output {
                     plan.reads.push(i.dst);
-                    let y = self.name(i.dst);
-                    quote!(&#y,)
-                });
-                Some(quote_spanned!(i.span=> #ad::#name(#(#args,)* #(#extras,)* #output #seed)))
+                }
+                Some(self.prim_rule(i, p, k, seed))
             }
             Op::Mapv(c) => {
                 let _ = k;
@@ -566,6 +559,29 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// `op_vjpK(args.., extras.., [&y,] seed)`: the rule of a primitive for operand `k`.
+    fn prim_rule(
+        &self,
+        i: &Instr,
+        p: &crate::prims::Prim,
+        k: usize,
+        seed: TokenStream,
+    ) -> TokenStream {
+        let ad = &self.ad;
+        let name = if p.arity == 1 {
+            format_ident!("{}_vjp", p.name, span = i.span)
+        } else {
+            format_ident!("{}_vjp{}", p.name, k, span = i.span)
+        };
+        let args = i.args.iter().map(|a| self.operand(a));
+        let extras = &i.extras;
+        let output = p.reads_output.then(|| {
+            let y = self.name(i.dst);
+            quote!(&#y,)
+        });
+        quote_spanned!(i.span=> #ad::#name(#(#args,)* #(#extras,)* #output #seed))
+    }
+
     /// The forward statements of `block`.
     fn forward_block(&mut self, block: &Block, mode: &Fwd, plan: &Plan) -> TokenStream {
         let ad = self.ad.clone();
@@ -580,6 +596,9 @@ impl<'a> Emitter<'a> {
                 Stmt::Instr(i) => {
                     if !mode.prune || plan.needed[i.dst.0] {
                         out.extend(self.forward_instr(i, plan));
+                        if mode.tangents && plan.activity.is_active(i.dst) {
+                            out.extend(self.tangent_instr(i, plan));
+                        }
                     }
                 }
                 Stmt::Verbatim { tokens, .. } => out.extend(tokens.clone()),
@@ -587,6 +606,15 @@ impl<'a> Emitter<'a> {
                 Stmt::Loop(l) if mode.prune && plan.skip_loops.contains(&l.id) => {}
                 Stmt::Init { storage, value } => {
                     let name = self.name(*storage).clone();
+                    if mode.tangents && plan.activity.is_active(*storage) {
+                        let dot = self.tangent_of(value, plan);
+                        let storage_dot = self.dot(*storage);
+                        let zero = quote!(#ad::zero_tangent(&#name));
+                        let dot = dot.unwrap_or(zero);
+                        let value = self.value(value, true);
+                        out.extend(quote!(let mut #name = #value; let mut #storage_dot = #dot;));
+                        continue;
+                    }
                     let value = self.value(value, true);
                     out.extend(quote!(let mut #name = #value;));
                 }
@@ -597,6 +625,12 @@ impl<'a> Emitter<'a> {
                             self.f.vars[v.0].block == block.id
                                 && self.f.vars[v.0].kind != VarKind::Storage
                         });
+                        if mode.tangents && plan.activity.is_active(*storage) {
+                            let dot = self.tangent_of(value, plan);
+                            let storage_dot = self.dot(*storage);
+                            let dot = dot.unwrap_or(quote!(#ad::zero_tangent(&#name)));
+                            out.extend(quote!(#storage_dot = #dot;));
+                        }
                         let value = self.value(value, !local);
                         out.extend(quote!(#name = #value;));
                     }
@@ -620,13 +654,30 @@ impl<'a> Emitter<'a> {
                 }
                 Stmt::If(i) => {
                     let flag = &i.flag;
-                    let decls = i.joins.iter().map(|j| self.name(j.var).clone());
-                    let decls = quote!(#(let #decls;)*);
+                    let mut names: Vec<Ident> =
+                        i.joins.iter().map(|j| self.name(j.var).clone()).collect();
+                    if mode.tangents {
+                        for j in i.joins.iter().filter(|j| plan.activity.is_active(j.var)) {
+                            names.push(self.dot(j.var));
+                        }
+                    }
+                    let decls = quote!(#(let #names;)*);
                     let mut arms = Vec::new();
                     for (arm, then) in [(&i.then_, true), (&i.else_, false)] {
                         let mut body = self.forward_block(arm, &nested, plan);
                         for j in &i.joins {
                             let value = if then { &j.then_value } else { &j.else_value };
+                            if mode.tangents && plan.activity.is_active(j.var) {
+                                let dot = self.dot(j.var);
+                                let name = self.name(j.var).clone();
+                                let value_dot = self.tangent_of(value, plan);
+                                let value_dot = value_dot.unwrap_or_else(|| {
+                                    let v = self.value(value, true);
+                                    quote!(#ad::zero_tangent(&#v))
+                                });
+                                let _ = name;
+                                body.extend(quote!(#dot = #value_dot;));
+                            }
                             let local = value.var().is_some_and(|v| {
                                 self.f.vars[v.0].block == arm.id
                                     && self.f.vars[v.0].kind != VarKind::Storage
@@ -652,6 +703,86 @@ impl<'a> Emitter<'a> {
             }
         }
         out
+    }
+
+    /// The tangent variable of `v` in forward mode.
+    fn dot(&mut self, v: VarId) -> Ident {
+        let key: &'static str =
+            Box::leak(format!("{}_dot", self.f.vars[v.0].name).into_boxed_str());
+        self.loop_name(usize::MAX / 2 - v.0, key)
+    }
+
+    /// The tangent of an operand in forward mode, if it has one (an active variable).
+    fn tangent_of(&mut self, o: &Operand, plan: &Plan) -> Option<TokenStream> {
+        let v = o.var().filter(|v| plan.activity.is_active(*v))?;
+        let dot = self.dot(v);
+        Some(quote!(#dot))
+    }
+
+    /// `dst_dot = sum over active operands k of (d dst / d arg_k) * arg_k_dot`. For scalars a reverse
+    /// rule with seed `s` is the partial derivative times `s`, so the reverse rules serve forward mode.
+    fn tangent_instr(&mut self, i: &Instr, plan: &Plan) -> TokenStream {
+        let ad = self.ad.clone();
+        let Op::Prim(p) = &i.op else {
+            return TokenStream::new();
+        };
+        let mut terms = Vec::new();
+        for (k, a) in i.args.iter().enumerate() {
+            if let Some(v) = a.var().filter(|v| plan.activity.is_active(*v)) {
+                let seed = self.dot(v);
+                terms.push(self.prim_rule(i, p, k, quote!(#seed)));
+            }
+        }
+        let dot = self.dot(i.dst);
+        let dst = self.name(i.dst).clone();
+        let sum = terms
+            .into_iter()
+            .reduce(|acc, t| quote!(#acc + #t))
+            .unwrap_or(quote!(#ad::zero_tangent(&#dst)));
+        quote!(let #dot = #sum;)
+    }
+
+    /// Forward mode for one scalar independent, when every active value is a scalar: the forward sweep
+    /// with tangents, and the output's tangent (the derivative). No values are stored, no reverse sweep
+    /// is run: a Horner loop costs what its hand-written derivative recurrence does.
+    pub fn tangent_sweep(
+        &mut self,
+        block: &Block,
+        ret: &Operand,
+        independent: VarId,
+        scalars: &[VarId],
+        keep: &[VarId],
+    ) -> Option<(TokenStream, TokenStream)> {
+        let activity = activity::analyse(self.f.vars.len(), block, ret, &[independent]);
+        if !crate::scalars::all_active_scalar(self.f, block, &activity, scalars) {
+            return None;
+        }
+        let plan = Plan {
+            activity,
+            zeroed: HashSet::new(),
+            pending: HashMap::new(),
+            declared: HashSet::new(),
+            reads: Vec::new(),
+            needed: vec![true; self.f.vars.len()],
+            skip_loops: HashSet::new(),
+        };
+        let _ = keep;
+        let ad = self.ad.clone();
+        let x = self.name(independent).clone();
+        let x_dot = self.dot(independent);
+        let mode = Fwd {
+            tangents: true,
+            ..Fwd::default()
+        };
+        let forward = self.forward_block(block, &mode, &plan);
+        let output = match ret.var().filter(|v| plan.activity.is_active(*v)) {
+            Some(v) => {
+                let dot = self.dot(v);
+                quote!(#dot)
+            }
+            None => quote!(#ad::zero_tangent(&#x)),
+        };
+        Some((quote!(let #x_dot = #ad::seed(&#x); #forward), output))
     }
 
     /// The name holding counter `c`'s value before loop `id`.

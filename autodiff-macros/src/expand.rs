@@ -268,6 +268,13 @@ fn generate(model: &Model, f: &Function, const_reads: &[VarId], namer: &mut Name
                 .expect("a differentiable parameter has a variable"),
         )
     };
+    let scalar_params: Vec<VarId> = model
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.differentiable && matches!(types::strip_refs(&p.ty), syn::Type::Path(t) if t.path.is_ident("f64") || t.path.is_ident("f32")))
+        .map(|(i, _)| param_var(i))
+        .collect();
     let mut out = TokenStream::new();
     for item in items(model) {
         let Signature { head } = signature(model, &item, &ad);
@@ -281,13 +288,29 @@ fn generate(model: &Model, f: &Function, const_reads: &[VarId], namer: &mut Name
         keep.extend(f.aux.iter().flat_map(|a| a.vars()));
         let body = match item.kind {
             Kind::Grad | Kind::ValueAndGrad => {
-                let sweep = emitter.sweep(
-                    &f.body,
-                    &f.ret,
-                    &independents,
-                    Seed::One(value_ty.to_token_stream()),
-                    &keep,
-                );
+                // One scalar independent and only scalars in between: forward mode, which stores
+                // nothing and has no reverse sweep. Otherwise reverse mode.
+                let tangent = match independents.as_slice() {
+                    [x] if scalar_params.contains(x) => {
+                        emitter.tangent_sweep(&f.body, &f.ret, *x, &scalar_params, &keep)
+                    }
+                    _ => None,
+                };
+                let sweep = match tangent {
+                    Some((forward, derivative)) => crate::emit::Sweep {
+                        forward,
+                        reverse: TokenStream::new(),
+                        adjoints: vec![derivative],
+                        reads_output: false,
+                    },
+                    None => emitter.sweep(
+                        &f.body,
+                        &f.ret,
+                        &independents,
+                        Seed::One(value_ty.to_token_stream()),
+                        &keep,
+                    ),
+                };
                 let (forward, reverse) = (&sweep.forward, &sweep.reverse);
                 let adjoints = &sweep.adjoints;
                 let grads = if item.tuple {

@@ -255,6 +255,8 @@ pub struct Function {
     pub ret: Operand,
     /// With `has_aux`: the auxiliary result, not differentiated.
     pub aux: Option<Aux>,
+    /// Constant locals bound to a scalar literal (`let mut s = 0.0;`), by emitted name.
+    pub scalar_consts: std::collections::HashSet<String>,
 }
 
 /// The auxiliary result of a `has_aux` function: a value, or a tuple of them.

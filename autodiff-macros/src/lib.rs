@@ -21,6 +21,7 @@ mod model;
 mod naming;
 mod options;
 mod prims;
+mod scalars;
 mod types;
 
 use proc_macro::TokenStream;

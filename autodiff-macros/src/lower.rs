@@ -47,6 +47,8 @@ struct Lowerer<'a> {
     const_blocks: HashMap<String, usize>,
     /// Constant locals declared `mut` (counters), by emitted name.
     mutable_consts: std::collections::HashSet<String>,
+    /// Constant locals bound to a scalar literal, by emitted name.
+    scalar_consts: std::collections::HashSet<String>,
     /// Names bound by `let mut name = <variable>`: writing their elements writes a copy.
     mut_aliases: std::collections::HashSet<String>,
     /// The loops being lowered, innermost last.
@@ -74,6 +76,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         const_blocks: HashMap::new(),
         mutable_consts: std::collections::HashSet::new(),
         mut_aliases: std::collections::HashSet::new(),
+        scalar_consts: std::collections::HashSet::new(),
         loops: Vec::new(),
         mutations: Vec::new(),
         next_block: 1,
@@ -131,6 +134,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
             body: lw.block,
             ret,
             aux,
+            scalar_consts: lw.scalar_consts,
         },
         const_reads,
     ))
@@ -343,6 +347,13 @@ impl Lowerer<'_> {
                     reads: Vec::new(),
                 });
                 self.const_blocks.insert(name.to_string(), self.block.id);
+                if let Ok(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Float(_),
+                    ..
+                })) = syn::parse2::<Expr>(tokens.clone())
+                {
+                    self.scalar_consts.insert(name.to_string());
+                }
                 if mutable {
                     self.mutable_consts.insert(name.to_string());
                 }
