@@ -362,3 +362,40 @@ fn forward_mode_agrees_with_reverse_mode() {
     let (_, pullback) = horner_vjp(0.9, &c);
     assert!((horner_grad(0.9, &c) - pullback(1.0).0).abs() < 1e-12);
 }
+
+#[differentiable]
+fn let_with_a_returning_arm(x: f64) -> f64 {
+    let y = if x > 0.0 {
+        x.sqrt()
+    } else {
+        return x * x;
+    };
+    y * 3.0
+}
+
+#[differentiable]
+fn returning_let_in_a_loop(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let v = if x[i] >= 0.0 {
+            x[i] * 2.0
+        } else {
+            return s * x[i];
+        };
+        s += v * v;
+    }
+    s
+}
+
+#[test]
+fn return_from_an_arm_of_a_let() {
+    assert!((let_with_a_returning_arm_grad(4.0) - 0.75).abs() < 1e-12);
+    assert_eq!(let_with_a_returning_arm_grad(-2.0), -4.0);
+    let x = array![1.0, 0.5, -2.0, 3.0];
+    // s = 4 + 1 = 5 at index 2, value 5 * -2.
+    assert_eq!(returning_let_in_a_loop(&x), -10.0);
+    assert_eq!(
+        returning_let_in_a_loop_grad(&x),
+        array![-16.0, -8.0, 5.0, 0.0]
+    );
+}

@@ -1,6 +1,7 @@
-//! Desugaring before lowering: a `return` inside a loop becomes an assignment of the result, a flag and a
-//! `break` out of every enclosing loop; the statements after such a loop run only if nothing returned.
-//! The rest of the compiler then sees only loops with `break` and a final value.
+//! Desugaring before lowering: `let y = if c { a } else { ..; return b; };` becomes the guard
+//! `if !c { ..; return b; } let y = { a };`; a `return` inside a loop becomes an assignment of the result,
+//! a flag and a `break` out of every enclosing loop, and the statements after such a loop run only if
+//! nothing returned. The rest of the compiler then sees only guards, loops with `break` and a final value.
 
 use quote::format_ident;
 use syn::visit::Visit;
@@ -55,10 +56,67 @@ fn stmt_returns_in_loop(stmt: &Stmt) -> bool {
     })
 }
 
-/// Rewrites `return e` inside loops; returns the body unchanged when there is none.
+/// Rewrites `let` of an `if` with a returning arm into a guard, everywhere in `block`.
+struct ReturningLets;
+
+fn ends_in_return(b: &Block) -> bool {
+    matches!(b.stmts.last(), Some(Stmt::Expr(Expr::Return(_), _)))
+}
+
+impl VisitMut for ReturningLets {
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        let mut stmts = Vec::new();
+        for stmt in std::mem::take(&mut block.stmts) {
+            let split = match &stmt {
+                Stmt::Local(local) => match local
+                    .init
+                    .as_ref()
+                    .map(|i| (&*i.expr, i.diverge.is_none()))
+                {
+                    Some((Expr::If(i), true)) => match i.else_branch.as_ref().map(|(_, e)| &**e) {
+                        Some(Expr::Block(other))
+                            if ends_in_return(&i.then_branch) != ends_in_return(&other.block) =>
+                        {
+                            let cond = &i.cond;
+                            let (guard, cond, value): (&Block, Expr, &Block) =
+                                if ends_in_return(&i.then_branch) {
+                                    (&i.then_branch, parse_quote!(#cond), &other.block)
+                                } else {
+                                    (&other.block, parse_quote!(!(#cond)), &i.then_branch)
+                                };
+                            let pat = &local.pat;
+                            Some((
+                                parse_quote!(if #cond #guard),
+                                parse_quote!(let #pat = #value;),
+                            ))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            };
+            match split {
+                Some((guard, rest)) => {
+                    stmts.push(Stmt::Expr(guard, None));
+                    stmts.push(rest);
+                }
+                None => stmts.push(stmt),
+            }
+        }
+        block.stmts = stmts;
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+}
+
+/// Rewrites returning `let`s and `return e` inside loops; returns the body unchanged when there is none.
 pub fn returns(body: &Block, output: &syn::Type) -> Block {
-    if !returns_in_loop(body) {
-        return body.clone();
+    let mut body = body.clone();
+    ReturningLets.visit_block_mut(&mut body);
+    if !returns_in_loop(&body) {
+        return body;
     }
     let returned = format_ident!("{}", RETURNED);
     let result = format_ident!("{}", RESULT);
