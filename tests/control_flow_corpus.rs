@@ -1,7 +1,6 @@
 //! A corpus of small functions with branches and loops, each checked against central finite differences
 //! (`check_grad`) and, where it is short, a closed form; the value of `f_value_and_grad` is checked against
-//! `f` itself. A form outside what is built (`return` in an arm of an `if` expression) is in the comment
-//! block at the end, with the compiler's error.
+//! `f` itself.
 #![allow(unused_assignments, unused_mut, clippy::all)]
 
 use autodiff::ndarray::{array, Array1, Array2};
@@ -2105,31 +2104,6 @@ fn has_aux_float_computed_in_a_loop() {
     close_arr(&g, &(x.exp() / x.exp().sum()));
     assert_eq!(aux_max_value_and_grad(&x).0, aux_max(&x));
 }
-
-// =============================================================================================
-// Cases that do not compile (kept out of the build; each with the compiler's error)
-// =============================================================================================
-//
-// 4. Not supported: `return` in the `else` arm of an `if` expression (two errors, the second a
-//    cascade of the first).
-//
-// #[differentiable]
-// fn return_in_else(x: f64) -> f64 {
-//     let y = if x > 0.0 {
-//         x.sqrt()
-//     } else {
-//         return x * x;
-//     };
-//     y * 3.0
-// }
-//
-// error: `return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value
-//     |         return x * x;
-//     |         ^^^^^^^^^^^^
-// error: this block must end with a value
-//     |         return x * x;
-//     |         ^^^^^^^^^^^^^
-//
 
 #[differentiable]
 fn iter_array2(m: &Array2<f64>) -> f64 {
