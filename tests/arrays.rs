@@ -2,6 +2,7 @@
 //! slices, views as parameters, `has_aux`, `#[differentiable(vjp)]` with array outputs, `stop_gradient`,
 //! shadowing and compound assignment, user names that could clash with generated ones, and two model
 //! losses. Closed forms where they are short, `check_grad` (central differences) everywhere.
+#![deny(warnings)]
 mod common;
 
 use autodiff::ndarray::{array, s, Array1, Array2, Array3, ArrayView1, ArrayView2, Axis};

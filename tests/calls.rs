@@ -1,4 +1,6 @@
 //! Calls between differentiable functions, custom rules (hand-written `_vjp`), and `autodiff::nn`.
+#![deny(warnings)]
+
 use autodiff::ndarray::{array, Array1, Array2, Axis};
 use autodiff::nn;
 use autodiff::prelude::*;

@@ -1,4 +1,6 @@
 //! Branches and loops: values against closed forms and finite differences.
+#![deny(warnings)]
+
 use autodiff::ndarray::{array, Array1, Array2};
 use autodiff::prelude::*;
 

@@ -1,5 +1,7 @@
 //! Parameter structs (`#[derive(Differentiable)]`), field reads, methods with `&self`, and the tangent
 //! operations an optimizer needs.
+#![deny(warnings)]
+
 use autodiff::ndarray::{array, Array1, Array2};
 use autodiff::prelude::*;
 
