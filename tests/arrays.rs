@@ -1729,3 +1729,30 @@ fn mapv_closures_that_capture_differentiated_values() {
     assert!((gmu - fd).abs() < 1e-7, "{gmu} vs {fd}");
     assert_eq!(gx.len(), 3);
 }
+
+#[differentiable]
+fn shape_ops(x: &Array2<f64>, s: f64) -> f64 {
+    let col = x.view().insert_axis(Axis(2));
+    let row = x.index_axis(Axis(0), 1);
+    let wide = row.broadcast((3, 4)).unwrap();
+    let flat = x.to_shape(12).unwrap();
+    let filled = Array1::from_elem(4, s);
+    (col.sum_axis(Axis(2)) * x).sum()
+        + (&wide * 0.5).sum()
+        + (&flat * 2.0).powi(2).sum()
+        + (filled * &row).sum()
+}
+
+#[test]
+fn shape_operations() {
+    let x = Array2::from_shape_fn((3, 4), |(i, j)| 0.1 * (i * 4 + j) as f64 - 0.5);
+    let s = 0.7;
+    check_grad(
+        |x: &Array2<f64>| shape_ops(x, s),
+        |x: &Array2<f64>| shape_ops_grad_0(x, s),
+        &x,
+    )
+    .unwrap();
+    // d/ds = sum(row)
+    assert!((shape_ops_grad_1(&x, s) - x.row(1).sum()).abs() < 1e-12);
+}

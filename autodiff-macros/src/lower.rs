@@ -826,6 +826,21 @@ impl Lowerer<'_> {
                 }
             });
         }
+        // `Array::from_elem(shape, x)`: an array filled with a (possibly differentiable) scalar.
+        if last == "from_elem" && c.args.len() == 2 {
+            let value = self.lower_expr(&c.args[1])?;
+            if let Operand::Var(_) = value {
+                let (shape, reads) = self.rewrite_tokens(c.args[0].to_token_stream());
+                self.const_reads.extend(reads);
+                let shape = self.freeze(shape);
+                return Some(self.push(
+                    prims::method("from_elem")?,
+                    vec![value],
+                    vec![shape],
+                    whole.span(),
+                ));
+            }
+        }
         let float_path = segments.len() == 2 && matches!(segments[0].as_str(), "f32" | "f64");
         if float_path {
             if let Some(prim) = prims::method(&last).filter(|p| !p.unwraps) {

@@ -31,6 +31,10 @@ const fn row(name: &'static str, arity: usize, extras: usize, reads_output: bool
     }
 }
 
+const fn unwrapping_row(name: &'static str, extras: usize) -> Prim {
+    unwrapping(name, extras)
+}
+
 const fn unwrapping(name: &'static str, extras: usize) -> Prim {
     Prim {
         name,
@@ -82,7 +86,7 @@ static UNARY: [Prim; 33] = unary!(
     "neg"
 );
 
-static OTHERS: [Prim; 20] = [
+static OTHERS: [Prim; 25] = [
     row("add", 2, 0, false),
     row("sub", 2, 0, false),
     row("mul", 2, 0, false),
@@ -103,6 +107,11 @@ static OTHERS: [Prim; 20] = [
     row("dot", 2, 0, false),
     row("t", 1, 0, false),
     row("slice", 1, 1, false),
+    row("insert_axis", 1, 1, false),
+    row("from_elem", 1, 1, false),
+    row("index_axis", 1, 2, false),
+    unwrapping_row("broadcast", 1),
+    unwrapping_row("reshape", 1),
 ];
 
 static COPY: Prim = row("to_owned", 1, 0, false);
@@ -157,6 +166,7 @@ pub static STOP: Prim = Prim {
 pub fn method(name: &str) -> Option<&'static Prim> {
     let name = match name {
         "reversed_axes" => "t",
+        "to_shape" | "into_shape_with_order" | "into_shape_clone" => "reshape",
         "clone" | "to_owned" | "view" | "into_owned" => return Some(&COPY),
         other => other,
     };
@@ -213,20 +223,30 @@ pub fn is_constant_method(name: &str) -> bool {
 
 /// The method names the table knows, for error messages.
 pub fn known_methods() -> String {
+    let internal = [
+        "neg",
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "mean",
+        "mean_axis",
+        "broadcast",
+        "reshape",
+        "from_elem",
+    ];
     let mut names: Vec<&str> = UNARY
         .iter()
         .chain(OTHERS.iter())
-        .filter(|p| {
-            !matches!(
-                p.name,
-                "neg" | "add" | "sub" | "mul" | "div" | "mean" | "mean_axis"
-            )
-        })
+        .filter(|p| !internal.contains(&p.name))
         .map(|p| p.name)
         .collect();
     names.extend([
         "mean().unwrap",
         "mean_axis(..).unwrap",
+        "broadcast(..).unwrap",
+        "to_shape(..).unwrap",
+        "into_shape_with_order(..).unwrap",
         "reversed_axes",
         "mapv",
         "to_owned",

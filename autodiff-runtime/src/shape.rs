@@ -1,7 +1,9 @@
 //! Shape operations (`slice`, `to_owned`, `view`, `clone`) and their reverse rules.
 
 use crate::operand::ArrayArg;
-use ndarray::{Array, SliceArg};
+use crate::operand::ScalarArg;
+use crate::real::Real;
+use ndarray::{Array, Axis, Dimension, IntoDimension, RemoveAxis, ShapeBuilder, SliceArg};
 
 /// `x.slice(info)`, as an owned array.
 #[inline]
@@ -41,4 +43,139 @@ pub fn to_owned_vjp<X: ArrayArg + ?Sized>(
 ) -> Array<X::Elem, X::Dim> {
     let _ = x;
     g
+}
+
+/// `x.insert_axis(axis)`: a new axis of length 1.
+#[inline]
+#[track_caller]
+pub fn insert_axis<X: ArrayArg + ?Sized>(
+    x: &X,
+    axis: Axis,
+) -> Array<X::Elem, <X::Dim as Dimension>::Larger> {
+    x.view().insert_axis(axis).to_owned()
+}
+
+/// Reverse rule of [`insert_axis`]: the axis removed again.
+#[inline]
+#[track_caller]
+pub fn insert_axis_vjp<X: ArrayArg + ?Sized>(
+    x: &X,
+    axis: Axis,
+    g: Array<X::Elem, <X::Dim as Dimension>::Larger>,
+) -> Array<X::Elem, X::Dim> {
+    let _ = x;
+    g.index_axis_move(axis, 0)
+        .into_dimensionality::<X::Dim>()
+        .expect("one axis fewer")
+}
+
+/// `x.index_axis(axis, i)`: the subarray at index `i` along `axis`.
+#[inline]
+#[track_caller]
+pub fn index_axis<X>(x: &X, axis: Axis, i: usize) -> Array<X::Elem, <X::Dim as Dimension>::Smaller>
+where
+    X: ArrayArg + ?Sized,
+    X::Dim: RemoveAxis,
+{
+    x.view().index_axis_move(axis, i).to_owned()
+}
+
+/// Reverse rule of [`index_axis`]: zeros with `g` at index `i` along `axis`.
+#[inline]
+#[track_caller]
+pub fn index_axis_vjp<X>(
+    x: &X,
+    axis: Axis,
+    i: usize,
+    g: Array<X::Elem, <X::Dim as Dimension>::Smaller>,
+) -> Array<X::Elem, X::Dim>
+where
+    X: ArrayArg + ?Sized,
+    X::Dim: RemoveAxis,
+{
+    let mut out = Array::zeros(x.view().raw_dim());
+    out.index_axis_mut(axis, i).assign(&g);
+    out
+}
+
+/// `x.broadcast(shape).unwrap()`: `x` repeated to `shape`, as an owned array.
+///
+/// # Panics
+/// If `x` cannot be broadcast to `shape`.
+#[inline]
+#[track_caller]
+pub fn broadcast<X: ArrayArg + ?Sized, E: IntoDimension>(
+    x: &X,
+    shape: E,
+) -> Array<X::Elem, E::Dim> {
+    let view = x.view();
+    let shape = shape.into_dimension();
+    let out = view.broadcast(shape.clone()).unwrap_or_else(|| {
+        panic!(
+            "cannot broadcast shape {:?} to {:?}",
+            view.shape(),
+            shape.slice()
+        )
+    });
+    out.to_owned()
+}
+
+/// Reverse rule of [`broadcast`]: the gradient summed back to `x`'s shape.
+#[inline]
+#[track_caller]
+pub fn broadcast_vjp<X: ArrayArg + ?Sized, E: IntoDimension>(
+    x: &X,
+    shape: E,
+    g: Array<X::Elem, E::Dim>,
+) -> Array<X::Elem, X::Dim> {
+    let _ = shape;
+    crate::broadcast::sum_to(g, &x.view().raw_dim())
+}
+
+/// `x.to_shape(shape).unwrap()` / `x.into_shape_with_order(shape).unwrap()`: the elements in row-major
+/// order, in a new shape.
+///
+/// # Panics
+/// If the number of elements differs.
+#[inline]
+#[track_caller]
+pub fn reshape<X: ArrayArg + ?Sized, E: IntoDimension>(x: &X, shape: E) -> Array<X::Elem, E::Dim> {
+    x.view()
+        .to_shape(shape)
+        .expect("the new shape has as many elements")
+        .into_owned()
+}
+
+/// Reverse rule of [`reshape`]: the gradient in `x`'s shape.
+#[inline]
+#[track_caller]
+pub fn reshape_vjp<X: ArrayArg + ?Sized, E: IntoDimension>(
+    x: &X,
+    shape: E,
+    g: Array<X::Elem, E::Dim>,
+) -> Array<X::Elem, X::Dim> {
+    let _ = shape;
+    g.to_shape(x.view().raw_dim())
+        .expect("the same number of elements")
+        .into_owned()
+}
+
+/// `Array::from_elem(shape, x)` with a differentiable scalar `x`.
+#[inline]
+pub fn from_elem<F: Real, X: ScalarArg<F> + ?Sized, Sh: ShapeBuilder>(
+    x: &X,
+    shape: Sh,
+) -> Array<F, Sh::Dim> {
+    Array::from_elem(shape, x.get())
+}
+
+/// Reverse rule of [`from_elem`]: the sum of the gradient.
+#[inline]
+pub fn from_elem_vjp<F: Real, X: ScalarArg<F> + ?Sized, Sh: ShapeBuilder, D: Dimension>(
+    _x: &X,
+    shape: Sh,
+    g: Array<F, D>,
+) -> F {
+    let _ = shape;
+    g.sum()
 }
