@@ -1740,7 +1740,7 @@ fn shape_ops(x: &Array2<f64>, s: f64) -> f64 {
     (col.sum_axis(Axis(2)) * x).sum()
         + (&wide * 0.5).sum()
         + (&flat * 2.0).powi(2).sum()
-        + (filled * &row).sum()
+        + (filled * row).sum()
 }
 
 #[test]

@@ -700,7 +700,7 @@ impl Lowerer<'_> {
             _ => {}
         }
         if self.errors_len() == before {
-            self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset, nor a helper over constants. Wrap a value in `stop_gradient(..)` to use it as a constant; the supported methods are: {}", prims::known_methods()));
+            self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset (see \"Supported subset\" in autodiff's README), nor a helper over constants.{} Wrap a value in `stop_gradient(..)` to use it as a constant", prims::closest_method(&name).map(|m| format!(" Did you mean `{m}`?")).unwrap_or_default()));
         }
         None
     }

@@ -221,6 +221,18 @@ pub fn is_constant_method(name: &str) -> bool {
     )
 }
 
+/// The method of the table nearest to `name`, if it is near enough to be a typo.
+pub fn closest_method(name: &str) -> Option<String> {
+    let known = known_methods();
+    known
+        .split(' ')
+        .map(|k| k.split('(').next().unwrap_or(k).trim_end_matches('.'))
+        .map(|k| (crate::options::edit_distance(name, k), k))
+        .filter(|(d, k)| *d <= (k.len() / 3).clamp(1, 2))
+        .min()
+        .map(|(_, k)| k.to_string())
+}
+
 /// The method names the table knows, for error messages.
 pub fn known_methods() -> String {
     let internal = [
