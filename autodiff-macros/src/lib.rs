@@ -14,6 +14,8 @@ mod desugar;
 mod emit;
 mod errors;
 mod expand;
+#[cfg(test)]
+mod fuzz_tests;
 mod fallback;
 mod ir;
 mod lower;
