@@ -89,6 +89,9 @@ pub struct Emitter<'a> {
     pub ad: Ident,
     /// Whether forward values must not borrow each other (they are moved into a pullback closure).
     pub owned_values: bool,
+    /// The scalar output type, for a carried value that starts from a float literal: its type is then
+    /// fixed where it is declared instead of being inferred through the runtime's traits.
+    pub scalar_type: Option<TokenStream>,
     adjoint_names: HashMap<VarId, Ident>,
     loop_names: HashMap<(usize, &'static str), Ident>,
 }
@@ -102,6 +105,7 @@ impl<'a> Emitter<'a> {
             namer,
             ad,
             owned_values: false,
+            scalar_type: None,
             adjoint_names: HashMap::new(),
             loop_names: HashMap::new(),
         }
@@ -606,17 +610,21 @@ impl<'a> Emitter<'a> {
                 Stmt::Loop(l) if mode.prune && plan.skip_loops.contains(&l.id) => {}
                 Stmt::Init { storage, value } => {
                     let name = self.name(*storage).clone();
-                    if mode.tangents && plan.activity.is_active(*storage) {
-                        let dot = self.tangent_of(value, plan);
+                    let literal = matches!(value, Operand::Const(t) if crate::scalars::scalar_const(t, self.f));
+                    let ty = self
+                        .scalar_type
+                        .as_ref()
+                        .filter(|_| literal)
+                        .map(|t| quote!(: #t));
+                    let dot = (mode.tangents && plan.activity.is_active(*storage)).then(|| {
                         let storage_dot = self.dot(*storage);
-                        let zero = quote!(#ad::zero_tangent(&#name));
-                        let dot = dot.unwrap_or(zero);
-                        let value = self.value(value, true);
-                        out.extend(quote!(let mut #name = #value; let mut #storage_dot = #dot;));
-                        continue;
-                    }
+                        let dot = self
+                            .tangent_of(value, plan)
+                            .unwrap_or(quote!(#ad::zero_tangent(&#name)));
+                        quote!(let mut #storage_dot = #dot;)
+                    });
                     let value = self.value(value, true);
-                    out.extend(quote!(let mut #name = #value;));
+                    out.extend(quote!(let mut #name #ty = #value; #dot));
                 }
                 Stmt::WriteBack { storage, value } => {
                     if !mode.skip_writeback.contains(storage) {

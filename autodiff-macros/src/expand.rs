@@ -280,6 +280,9 @@ fn generate(model: &Model, f: &Function, const_reads: &[VarId], namer: &mut Name
         let Signature { head } = signature(model, &item, &ad);
         let independents: Vec<VarId> = item.wrt.iter().map(|&i| param_var(i)).collect();
         let mut emitter = Emitter::new(f, const_reads, namer, ad.clone());
+        if !model.options.vjp_only {
+            emitter.scalar_type = Some(output.value.to_token_stream());
+        }
         let value_ty = &output.value;
         let mut keep: Vec<VarId> = Vec::new();
         if item.kind != Kind::Grad {

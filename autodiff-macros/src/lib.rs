@@ -14,9 +14,9 @@ mod desugar;
 mod emit;
 mod errors;
 mod expand;
+mod fallback;
 #[cfg(test)]
 mod fuzz_tests;
-mod fallback;
 mod ir;
 mod lower;
 mod model;

@@ -116,8 +116,6 @@ static OTHERS: [Prim; 25] = [
 
 static COPY: Prim = row("to_owned", 1, 0, false);
 
-static OWNED: Prim = row("owned", 1, 0, false);
-
 static INDEX: Prim = row("index", 1, 1, false);
 
 static ELEMENT: Prim = row("element", 1, 1, false);
@@ -136,15 +134,17 @@ pub fn field() -> &'static Prim {
 
 static CARRY: Prim = row("carry", 1, 0, false);
 
+static SNAPSHOT: Prim = row("snapshot", 1, 0, false);
+
+/// A copy of a storage's value (after a loop, or a whole read of an array written element by element).
+pub fn snapshot() -> &'static Prim {
+    &SNAPSHOT
+}
+
 /// The copy of a carried value at the start of a loop body (an owned copy whose adjoint is the only
 /// contribution to its storage's within an iteration).
 pub fn carry() -> &'static Prim {
     &CARRY
-}
-
-/// An owned copy (a carried value moving in or out of its storage): the identity.
-pub fn owned() -> &'static Prim {
-    &OWNED
 }
 
 /// `x[i]`: its reverse rule adds into the container's gradient in place.

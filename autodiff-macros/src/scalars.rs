@@ -20,6 +20,7 @@ const SCALAR_PRIMS: &[&str] = &[
     "clamp",
     "mul_add",
     "carry",
+    "snapshot",
     "owned",
     "to_owned",
     "stop_gradient",
@@ -60,7 +61,7 @@ const SCALAR_PRIMS: &[&str] = &[
 
 /// Whether a constant operand is certainly a scalar: a literal, a cast to a float, a negation or
 /// parenthesis of one, or a constant local that was bound to one.
-fn scalar_const(tokens: &proc_macro2::TokenStream, f: &Function) -> bool {
+pub fn scalar_const(tokens: &proc_macro2::TokenStream, f: &Function) -> bool {
     fn expr(e: &syn::Expr, f: &Function) -> bool {
         match e {
             syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Float(_) | syn::Lit::Int(_)),

@@ -84,21 +84,29 @@ pub fn owned<X: Elementwise + ?Sized>(x: &X) -> X::Output {
     x.map1(|v| v)
 }
 
-/// Reverse rule of [`owned`]: the identity.
+/// The copy of a carried value (a storage that holds an owned value) at the start of a loop body, and after
+/// the loop. A plain clone: no trait on the element type, so a literal's type (`let mut s = 0.0;`) is
+/// inferred from the code that uses it, `f32` or `f64`.
 #[inline]
-pub fn owned_vjp<X: Elementwise + ?Sized>(_x: &X, g: X::Output) -> X::Output {
-    g
-}
-
-/// The copy of a carried value at the start of a loop body: [`owned`].
-#[inline]
-pub fn carry<X: Elementwise + ?Sized>(x: &X) -> X::Output {
-    x.map1(|v| v)
+pub fn carry<T: Clone>(x: &T) -> T {
+    x.clone()
 }
 
 /// Reverse rule of [`carry`]: the identity.
 #[inline]
-pub fn carry_vjp<X: Elementwise + ?Sized>(_x: &X, g: X::Output) -> X::Output {
+pub fn carry_vjp<T, G>(_x: &T, g: G) -> G {
+    g
+}
+
+/// A copy of a storage's value after a loop, or of an array written element by element: [`carry`].
+#[inline]
+pub fn snapshot<T: Clone>(x: &T) -> T {
+    x.clone()
+}
+
+/// Reverse rule of [`snapshot`]: the identity.
+#[inline]
+pub fn snapshot_vjp<T, G>(_x: &T, g: G) -> G {
     g
 }
 

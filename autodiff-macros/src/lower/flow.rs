@@ -383,7 +383,7 @@ impl Lowerer<'_> {
             return None;
         }
         Some(self.push(
-            prims::owned(),
+            prims::snapshot(),
             vec![Operand::Var(v)],
             Vec::new(),
             ident.span(),
@@ -1030,7 +1030,7 @@ impl Lowerer<'_> {
         let _ = cont;
         for (name, storage, _) in storages {
             let after = self.push(
-                prims::owned(),
+                prims::snapshot(),
                 vec![Operand::Var(storage)],
                 Vec::new(),
                 Span::call_site(),
