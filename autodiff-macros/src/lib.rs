@@ -46,8 +46,8 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     output.into()
 }
 
-/// Writes the expansion to `dir/<function>.rs` (one line; format it with `rustfmt`), for reading what
-/// the macro generated. Failures to write are ignored: a dump must never break a build.
+/// Writes the expansion to `dir/<function>.rs`, formatted with `rustfmt` when it is installed, for
+/// reading what the macro generated. Failures are ignored: a dump must never break a build.
 fn dump(dir: &std::path::Path, output: &proc_macro2::TokenStream) {
     let name = syn::parse2::<syn::File>(output.clone())
         .ok()
@@ -59,5 +59,14 @@ fn dump(dir: &std::path::Path, output: &proc_macro2::TokenStream) {
         })
         .unwrap_or_else(|| "expansion".to_string());
     let _ = std::fs::create_dir_all(dir);
-    let _ = std::fs::write(dir.join(format!("{name}.rs")), output.to_string());
+    let path = dir.join(format!("{name}.rs"));
+    if std::fs::write(&path, output.to_string()).is_ok() {
+        // Pretty-printed where rustfmt is installed (it is with any rustup toolchain).
+        let _ = std::process::Command::new("rustfmt")
+            .args(["--edition", "2021"])
+            .arg(&path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
 }
