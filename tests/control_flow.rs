@@ -401,3 +401,54 @@ fn return_from_an_arm_of_a_let() {
         array![-16.0, -8.0, 5.0, 0.0]
     );
 }
+
+#[differentiable]
+fn trajectory(x: &Array1<f64>, a: f64) -> f64 {
+    let n = x.len();
+    let mut y = Array1::zeros(n);
+    y[0] = x[0];
+    for t in 1..n {
+        y[t] = y[t - 1] * a + x[t].sin();
+    }
+    let mut total = 0.0;
+    for t in 0..n {
+        total += y[t] * y[t];
+    }
+    total
+}
+
+#[differentiable]
+fn scaled_in_place(x: &Array1<f64>) -> f64 {
+    let mut y = x.to_owned();
+    for k in 0..3 {
+        for i in 0..y.len() {
+            y[i] *= x[(i + k) % x.len()];
+            if y[i] > 1.0 {
+                y[i] /= 2.0;
+            }
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..y.len() {
+        s += y[i];
+    }
+    s
+}
+
+#[test]
+fn arrays_read_in_the_loops_that_write_them() {
+    let x = array![0.5, -0.3, 0.8, 1.2, -0.7];
+    for a in [0.9, -0.4] {
+        let f = |x: &Array1<f64>| trajectory(x, a);
+        check_grad(f, |x: &Array1<f64>| trajectory_grad_0(x, a), &x).unwrap();
+        let h = 1e-6;
+        let fd = (trajectory(&x, a + h) - trajectory(&x, a - h)) / (2.0 * h);
+        assert!((trajectory_grad_1(&x, a) - fd).abs() < 1e-6);
+    }
+    let x = array![0.9, 1.5, -0.4, 2.0];
+    check_grad(scaled_in_place, scaled_in_place_grad, &x).unwrap();
+    let (_, pullback) = scaled_in_place_vjp(&x);
+    assert!((pullback(1.0).0 - scaled_in_place_grad(&x))
+        .iter()
+        .all(|d| d.abs() < 1e-12));
+}

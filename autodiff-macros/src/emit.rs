@@ -247,7 +247,13 @@ impl<'a> Emitter<'a> {
             prune: true,
             ..Fwd::default()
         };
+        let logs = if block.id == 0 {
+            self.log_declarations()
+        } else {
+            TokenStream::new()
+        };
         let forward = self.forward_block(block, &top, &plan);
+        let forward = quote!(#logs #forward);
         Sweep {
             forward,
             reverse,
@@ -362,6 +368,13 @@ impl<'a> Emitter<'a> {
                     index,
                     value,
                 } => {
+                    // Undo the write first: what the reverse sweep recomputes before it must see the
+                    // element as it was.
+                    if self.is_logged(*storage) {
+                        let y = self.name(*storage).clone();
+                        let log = self.log_name(*storage);
+                        out.extend(quote!(#ad::undo(&mut #y, &mut #log);));
+                    }
                     if !plan.activity.is_active(*storage) {
                         continue;
                     }
@@ -386,9 +399,11 @@ impl<'a> Emitter<'a> {
                         .iter()
                         .map(|(c, saved)| quote!(#c = ::core::clone::Clone::clone(&#saved);))
                         .collect();
+                    let marks = self.log_marks(&[&i.then_, &i.else_], &i.flag.to_string());
+                    let undo = self.undo_to_marks(&marks);
                     for (arm, then) in [(&i.then_, true), (&i.else_, false)] {
                         let recompute = self.forward_block(arm, &Fwd::default(), plan);
-                        let recompute = quote!(#restore #recompute);
+                        let recompute = quote!(#restore #undo #recompute);
                         let mut body = self.zero_declarations(arm.id, plan);
                         for j in &i.joins {
                             let value = if then { &j.then_value } else { &j.else_value };
@@ -649,7 +664,17 @@ impl<'a> Emitter<'a> {
                     index,
                     value,
                 } => {
-                    if !mode.skip_elem.contains(storage) {
+                    if self.is_logged(*storage) {
+                        let name = self.name(*storage).clone();
+                        let log = self.log_name(*storage);
+                        let value = self.operand(value);
+                        let write = match kind {
+                            ElemWrite::Set => quote!(set_logged),
+                            ElemWrite::Add => quote!(add_at_logged),
+                            ElemWrite::Sub => quote!(sub_at_logged),
+                        };
+                        out.extend(quote!(#ad::#write(&mut #name, &mut #log, #index, #value);));
+                    } else if !mode.skip_elem.contains(storage) {
                         let name = self.name(*storage).clone();
                         let value = self.operand(value);
                         let write = match kind {
@@ -669,6 +694,8 @@ impl<'a> Emitter<'a> {
                             names.push(self.dot(j.var));
                         }
                     }
+                    let marks = self.log_marks(&[&i.then_, &i.else_], &i.flag.to_string());
+                    out.extend(self.mark_logs(&marks));
                     let decls = quote!(#(let #names;)*);
                     let mut arms = Vec::new();
                     for (arm, then) in [(&i.then_, true), (&i.else_, false)] {
@@ -700,6 +727,8 @@ impl<'a> Emitter<'a> {
                     out.extend(quote!(#decls if #flag #then_arm else #else_arm));
                 }
                 Stmt::Loop(l) => {
+                    let marks = self.log_marks(&[&l.body], &format!("loop{}", l.id));
+                    out.extend(self.mark_logs(&marks));
                     for c in &l.carried_consts {
                         let entry = self.loop_name(l.id, "entry");
                         let _ = entry;
@@ -711,6 +740,71 @@ impl<'a> Emitter<'a> {
             }
         }
         out
+    }
+
+    /// The undo log of a logged array.
+    fn log_name(&mut self, v: VarId) -> Ident {
+        let key: &'static str =
+            Box::leak(format!("{}_log", self.f.vars[v.0].name).into_boxed_str());
+        self.loop_name(usize::MAX / 4 - v.0, key)
+    }
+
+    fn is_logged(&self, v: VarId) -> bool {
+        self.f.logged.contains(&v)
+    }
+
+    /// `let mut y_log = undo_log();` for every logged array (at the top of a generated function).
+    fn log_declarations(&mut self) -> TokenStream {
+        let ad = self.ad.clone();
+        let mut out = TokenStream::new();
+        for v in self.f.logged.clone() {
+            let log = self.log_name(v);
+            out.extend(quote!(let mut #log = #ad::undo_log();));
+        }
+        out
+    }
+
+    /// The logged arrays written anywhere in `blocks`, each with the name of its log's length before
+    /// them (`key` tells the region apart).
+    fn log_marks(&mut self, blocks: &[&Block], key: &str) -> Vec<(VarId, Ident, Ident)> {
+        let mut written: Vec<VarId> = blocks
+            .iter()
+            .flat_map(|b| all_writes(b))
+            .filter(|v| self.is_logged(*v))
+            .collect();
+        written.sort();
+        written.dedup();
+        written
+            .into_iter()
+            .map(|v| {
+                let log = self.log_name(v);
+                let name: &'static str =
+                    Box::leak(format!("{}_log_at_{key}", self.f.vars[v.0].name).into_boxed_str());
+                let mark = self.loop_name(usize::MAX / 8 - v.0, name);
+                (v, log, mark)
+            })
+            .collect()
+    }
+
+    /// `let y_log_at = log_len(&y_log);` before a region that writes logged arrays.
+    fn mark_logs(&mut self, marks: &[(VarId, Ident, Ident)]) -> TokenStream {
+        let ad = self.ad.clone();
+        marks
+            .iter()
+            .map(|(_, log, mark)| quote!(let #mark = #ad::log_len(&#log);))
+            .collect()
+    }
+
+    /// Undoes logged writes back to the marks.
+    fn undo_to_marks(&mut self, marks: &[(VarId, Ident, Ident)]) -> TokenStream {
+        let ad = self.ad.clone();
+        marks
+            .iter()
+            .map(|(v, log, mark)| {
+                let y = self.name(*v).clone();
+                quote!(#ad::undo_to(&mut #y, &mut #log, #mark);)
+            })
+            .collect()
     }
 
     /// The tangent variable of `v` in forward mode.
@@ -782,7 +876,9 @@ impl<'a> Emitter<'a> {
             tangents: true,
             ..Fwd::default()
         };
+        let logs = self.log_declarations();
         let forward = self.forward_block(block, &mode, &plan);
+        let forward = quote!(#logs #forward);
         let output = match ret.var().filter(|v| plan.activity.is_active(*v)) {
             Some(v) => {
                 let dot = self.dot(v);
@@ -929,17 +1025,37 @@ impl<'a> Emitter<'a> {
     }
 
     /// The checkpoint of one iteration: the carried values the body reads, and the counters.
-    fn checkpoint(&self, l: &Loop) -> Vec<(TokenStream, TokenStream)> {
-        let ad = &self.ad;
+    fn checkpoint(&mut self, l: &Loop) -> Vec<(TokenStream, Restore)> {
+        let ad = self.ad.clone();
         let mut parts = Vec::new();
         for c in l.carried.iter().filter(|c| c.saved) {
             let name = self.name(c.storage);
-            parts.push((quote!(#ad::owned(&#name)), quote!(#name)));
+            parts.push((quote!(#ad::owned(&#name)), Restore::Assign(quote!(#name))));
         }
         for c in &l.carried_consts {
-            parts.push((quote!(::core::clone::Clone::clone(&#c)), quote!(#c)));
+            parts.push((
+                quote!(::core::clone::Clone::clone(&#c)),
+                Restore::Assign(quote!(#c)),
+            ));
+        }
+        for (y, log) in self.checkpoint_logs(l) {
+            parts.push((quote!(#ad::log_len(&#log)), Restore::Undo(y, log)));
         }
         parts
+    }
+
+    /// The logged arrays a loop writes, each with its log (their lengths go into the checkpoint).
+    fn checkpoint_logs(&mut self, l: &Loop) -> Vec<(Ident, Ident)> {
+        let mut written: Vec<VarId> = all_writes(&l.body)
+            .into_iter()
+            .filter(|v| self.is_logged(*v))
+            .collect();
+        written.sort();
+        written.dedup();
+        written
+            .into_iter()
+            .map(|v| (self.name(v).clone(), self.log_name(v)))
+            .collect()
     }
 
     fn needs_count(l: &Loop) -> bool {
@@ -988,11 +1104,14 @@ impl<'a> Emitter<'a> {
         let active = l.carried.iter().any(|c| plan.activity.is_active(c.storage))
             || l.writes.iter().any(|w| plan.activity.is_active(*w))
             || block_has_active(&l.body, &plan.activity);
+        let marks = self.log_marks(&[&l.body], &format!("loop{}", l.id));
         if !active {
-            return TokenStream::new();
+            // Nothing to differentiate, but its logged writes are undone like everyone's.
+            return self.undo_to_marks(&marks);
         }
         let mut out = TokenStream::new();
         if !top_level {
+            out.extend(self.undo_to_marks(&marks));
             // Run the loop forward again from its start, saving what its reverse needs.
             for c in &l.carried {
                 let name = self.name(c.storage).clone();
@@ -1020,8 +1139,14 @@ impl<'a> Emitter<'a> {
             let names: Vec<Ident> = (0..checkpoint.len())
                 .map(|k| format_ident!("__saved{}", k))
                 .collect();
-            let targets = checkpoint.iter().map(|(_, t)| t);
-            quote!(let (#(#names,)*) = #ad::pop(&mut #stack); #(#targets = #names;)*)
+            let restores = checkpoint
+                .iter()
+                .zip(&names)
+                .map(|((_, r), saved)| match r {
+                    Restore::Assign(target) => quote!(#target = #saved;),
+                    Restore::Undo(y, log) => quote!(#ad::undo_to(&mut #y, &mut #log, #saved);),
+                });
+            quote!(let (#(#names,)*) = #ad::pop(&mut #stack); #(#restores)*)
         };
         let mut mode = Fwd::default();
         mode.skip_writeback
@@ -1054,6 +1179,14 @@ fn entry_of(body: &Block, storage: VarId) -> Option<VarId> {
         }
         _ => None,
     })
+}
+
+/// How a checkpoint entry is restored.
+enum Restore {
+    /// `target = saved`.
+    Assign(TokenStream),
+    /// Undo the array's logged writes back to the saved length.
+    Undo(Ident, Ident),
 }
 
 /// Every array written element by element anywhere in `block`.
@@ -1183,7 +1316,12 @@ impl Emitter<'_> {
                     let reversed = l.carried.iter().any(|c| activity.is_active(c.storage))
                         || l.writes.iter().any(|w| activity.is_active(*w))
                         || block_has_active(&l.body, activity);
-                    let records = !self.checkpoint(l).is_empty() || Self::needs_count(l);
+                    let records = l.carried.iter().any(|c| c.saved)
+                        || !l.carried_consts.is_empty()
+                        || all_writes(&l.body)
+                            .iter()
+                            .any(|v| self.f.logged.contains(v))
+                        || Self::needs_count(l);
                     let counters = !l.carried_consts.is_empty();
                     if results_needed || (reversed && records) || !l.writes.is_empty() || counters {
                         crate::lower::collect_stmt_reads(stmt, &mut |v| needed[v.0] = true);

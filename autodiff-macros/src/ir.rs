@@ -257,6 +257,9 @@ pub struct Function {
     pub aux: Option<Aux>,
     /// Constant locals bound to a scalar literal (`let mut s = 0.0;`), by emitted name.
     pub scalar_consts: std::collections::HashSet<String>,
+    /// Arrays that a loop both writes and reads: their writes are logged, so that the reverse sweep can
+    /// undo them and recomputed reads see the values of their iteration.
+    pub logged: Vec<VarId>,
 }
 
 /// The auxiliary result of a `has_aux` function: a value, or a tuple of them.

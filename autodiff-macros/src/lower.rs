@@ -49,6 +49,8 @@ struct Lowerer<'a> {
     mutable_consts: std::collections::HashSet<String>,
     /// Constant locals bound to a scalar literal, by emitted name.
     scalar_consts: std::collections::HashSet<String>,
+    /// Arrays read inside a loop that writes them (their writes are logged).
+    logged: Vec<VarId>,
     /// Names bound by `let mut name = <variable>`: writing their elements writes a copy.
     mut_aliases: std::collections::HashSet<String>,
     /// The loops being lowered, innermost last.
@@ -77,6 +79,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         mutable_consts: std::collections::HashSet::new(),
         mut_aliases: std::collections::HashSet::new(),
         scalar_consts: std::collections::HashSet::new(),
+        logged: Vec::new(),
         loops: Vec::new(),
         mutations: Vec::new(),
         next_block: 1,
@@ -135,6 +138,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
             ret,
             aux,
             scalar_consts: lw.scalar_consts,
+            logged: lw.logged,
         },
         const_reads,
     ))

@@ -305,3 +305,92 @@ pub fn element<X: Flat + ?Sized>(x: &X, i: usize) -> X::Elem {
 pub fn element_acc<X: Flat + ?Sized>(_x: &X, tangent: &mut X::Tangent, i: usize, g: X::Elem) {
     X::add_into_flat(tangent, i, g)
 }
+
+/// The log of an array's overwritten elements, `(index, old value)`, for an array that a loop both writes
+/// and reads: the reverse sweep undoes writes from it, so that recomputed reads see the values they saw.
+pub type UndoLog<I, F> = Vec<(I, F)>;
+
+/// A new, empty log.
+#[inline]
+pub fn undo_log<I, F>() -> UndoLog<I, F> {
+    Vec::new()
+}
+
+/// The log's length (a mark to undo back to).
+#[inline]
+pub fn log_len<I, F>(log: &UndoLog<I, F>) -> usize {
+    log.len()
+}
+
+/// `y[i] = value`, logging the old element.
+#[inline]
+#[track_caller]
+pub fn set_logged<I: Clone, Y: ElementsMut<I> + ?Sized, V: crate::operand::ScalarArg<Y::Elem>>(
+    y: &mut Y,
+    log: &mut UndoLog<I, Y::Elem>,
+    i: I,
+    value: &V,
+) {
+    let slot = y.at(i.clone());
+    log.push((i, *slot));
+    *slot = value.get();
+}
+
+/// `y[i] += value`, logging the old element.
+#[inline]
+#[track_caller]
+pub fn add_at_logged<
+    I: Clone,
+    Y: ElementsMut<I> + ?Sized,
+    V: crate::operand::ScalarArg<Y::Elem>,
+>(
+    y: &mut Y,
+    log: &mut UndoLog<I, Y::Elem>,
+    i: I,
+    value: &V,
+) {
+    let slot = y.at(i.clone());
+    log.push((i, *slot));
+    *slot += value.get();
+}
+
+/// `y[i] -= value`, logging the old element.
+#[inline]
+#[track_caller]
+pub fn sub_at_logged<
+    I: Clone,
+    Y: ElementsMut<I> + ?Sized,
+    V: crate::operand::ScalarArg<Y::Elem>,
+>(
+    y: &mut Y,
+    log: &mut UndoLog<I, Y::Elem>,
+    i: I,
+    value: &V,
+) {
+    let slot = y.at(i.clone());
+    log.push((i, *slot));
+    *slot -= value.get();
+}
+
+/// Undoes the last logged write.
+#[inline]
+#[track_caller]
+pub fn undo<I, Y: ElementsMut<I> + ?Sized>(y: &mut Y, log: &mut UndoLog<I, Y::Elem>) {
+    let (i, old) = log
+        .pop()
+        .expect("the reverse sweep undoes what the forward sweep logged");
+    *y.at(i) = old;
+}
+
+/// Undoes logged writes until the log is `len` long.
+#[inline]
+#[track_caller]
+pub fn undo_to<I, Y: ElementsMut<I> + ?Sized>(
+    y: &mut Y,
+    log: &mut UndoLog<I, Y::Elem>,
+    len: usize,
+) {
+    while log.len() > len {
+        undo(y, log);
+    }
+}

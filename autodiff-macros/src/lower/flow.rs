@@ -379,7 +379,7 @@ impl Lowerer<'_> {
     /// is not supported.
     pub(super) fn read_storage(&mut self, v: VarId, ident: &Ident) -> Option<Operand> {
         if self.loops.iter().any(|l| l.writes.contains(&v)) {
-            self.errors.at(ident, format!("`{ident}` is read inside a loop that writes its elements; this is not supported yet. Read it after the loop, or build the values in a separate array"));
+            self.errors.at(ident, format!("`{ident}` is read as a whole inside a loop that writes its elements; this is not supported. Read its elements (`{ident}[i]`) in the loop, or the whole array after it"));
             return None;
         }
         Some(self.push(
@@ -1087,9 +1087,10 @@ impl Lowerer<'_> {
                 let ident = p.path.get_ident().expect("checked");
                 match self.lookup(&ident.to_string()).cloned() {
                     Some(Binding::Var(v)) => {
-                        if self.loops.iter().any(|l| l.writes.contains(&v)) {
-                            self.errors.at(whole, format!("`{ident}` is read inside a loop that writes its elements; this is not supported yet. Read it after the loop, or build the values in a separate array"));
-                            return None;
+                        if self.loops.iter().any(|l| l.writes.contains(&v))
+                            && !self.logged.contains(&v)
+                        {
+                            self.logged.push(v);
                         }
                         self.note_read(&ident.to_string());
                         Operand::Var(v)
@@ -1199,11 +1200,13 @@ impl Lowerer<'_> {
             }
         }
         let kind = match op {
-            None => ElemWrite::Set,
+            None | Some(syn::BinOp::MulAssign(_)) | Some(syn::BinOp::DivAssign(_)) => {
+                ElemWrite::Set
+            }
             Some(syn::BinOp::AddAssign(_)) => ElemWrite::Add,
             Some(syn::BinOp::SubAssign(_)) => ElemWrite::Sub,
             Some(other) => {
-                return self.errors.at(other, "only `=`, `+=` and `-=` can write an element; write `y[i] = y[i] * e` as two steps with a local");
+                return self.errors.at(other, "this compound assignment cannot write an element; use `=`, `+=`, `-=`, `*=` or `/=`");
             }
         };
         let value = self.lower_expr(right);
@@ -1215,6 +1218,26 @@ impl Lowerer<'_> {
             return;
         };
         let Some(value) = value else { return };
+        // `y[i] *= e` and `y[i] /= e` read the element: `y[i] = y[i] * e`.
+        let value = match op {
+            Some(syn::BinOp::MulAssign(_)) | Some(syn::BinOp::DivAssign(_)) => {
+                if self.loops.iter().any(|l| l.writes.contains(&storage))
+                    && !self.logged.contains(&storage)
+                {
+                    self.logged.push(storage);
+                }
+                let old = self.push(
+                    prims::index(),
+                    vec![Operand::Var(storage)],
+                    vec![index.clone()],
+                    target.span(),
+                );
+                let prim = prims::binary_operator(op.expect("a compound operator"))
+                    .expect("* and / are in the table");
+                self.push(prim, vec![old, value], Vec::new(), target.span())
+            }
+            _ => value,
+        };
         self.block.stmts.push(Stmt::SetElem {
             storage,
             kind,
