@@ -5,7 +5,9 @@
 #![deny(warnings)]
 mod common;
 
-use autodiff::ndarray::{array, s, Array1, Array2, Array3, ArrayView1, ArrayView2, Axis};
+use autodiff::ndarray::{
+    array, concatenate, s, stack, Array1, Array2, Array3, ArrayView1, ArrayView2, Axis,
+};
 use autodiff::prelude::*;
 use autodiff::GradCheckError;
 use common::{assert_abs, assert_array_close, assert_rel};
@@ -1755,4 +1757,29 @@ fn shape_operations() {
     .unwrap();
     // d/ds = sum(row)
     assert!((shape_ops_grad_1(&x, s) - x.row(1).sum()).abs() < 1e-12);
+}
+
+#[differentiable(argnums = (0, 1))]
+fn joined(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+    let c = concatenate![Axis(0), *a, *b, *a];
+    let s = stack![Axis(1), *a, *b];
+    (c.mapv(f64::sin) * 2.0).sum() + s.powi(2).sum_axis(Axis(1)).sum()
+}
+
+#[test]
+fn concatenate_and_stack() {
+    let a = Array2::from_shape_fn((2, 3), |(i, j)| 0.3 * i as f64 - 0.2 * j as f64);
+    let b = Array2::from_shape_fn((2, 3), |(i, j)| 0.1 * (i + j) as f64 + 0.05);
+    check_grad(
+        |a: &Array2<f64>| joined(a, &b),
+        |a: &Array2<f64>| joined_grad(a, &b).0,
+        &a,
+    )
+    .unwrap();
+    check_grad(
+        |b: &Array2<f64>| joined(&a, b),
+        |b: &Array2<f64>| joined_grad(&a, b).1,
+        &b,
+    )
+    .unwrap();
 }

@@ -24,7 +24,7 @@ impl Activity {
 fn flows(op: &Op) -> bool {
     match op {
         Op::Prim(p) => p.differentiable,
-        Op::Mapv(_) | Op::Call(_) => true,
+        Op::Mapv(_) | Op::Call(_) | Op::Join { .. } => true,
     }
 }
 

@@ -440,6 +440,35 @@ impl<'a> Emitter<'a> {
             .filter_map(|(k, a)| a.var().map(|v| (k, v)))
             .collect();
         let g = self.adjoint(instr.dst);
+        if let Op::Join { stack } = &instr.op {
+            let rule = if *stack {
+                format_ident!("stack_vjp")
+            } else {
+                format_ident!("concatenate_vjp")
+            };
+            let axis = &instr.extras[0];
+            let parts: Vec<TokenStream> = instr
+                .args
+                .iter()
+                .map(|a| {
+                    let a = self.operand(a);
+                    quote!(#ad::view_of(#a))
+                })
+                .collect();
+            plan.reads
+                .extend(instr.args.iter().filter_map(Operand::var));
+            for (n, (k, target)) in targets.iter().enumerate() {
+                let seed = if n + 1 == targets.len() {
+                    quote!(#g)
+                } else {
+                    quote!(#ad::dup(&#g))
+                };
+                let call =
+                    quote_spanned!(instr.span=> #ad::#rule(#axis, &[#(#parts),*], #k, #seed));
+                out.extend(self.contribute(*target, call, plan));
+            }
+            return out;
+        }
         if let Op::Mapv(_) = &instr.op {
             let call = self.rule(instr, 0, quote!(#g), plan).expect("a mapv rule");
             match instr.args[0].var().filter(|v| plan.activity.is_active(*v)) {
@@ -574,7 +603,7 @@ impl<'a> Emitter<'a> {
                     quote_spanned!(i.span=> #ad::mapv_vjp(#x, #seed, |#param #ty, #g| { #forward #reverse #adjoint })),
                 )
             }
-            Op::Call(_) => None,
+            Op::Call(_) | Op::Join { .. } => None,
         }
     }
 
@@ -938,6 +967,19 @@ impl<'a> Emitter<'a> {
                 let value = self.value(&c.ret, false);
                 quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner #value }))
             }
+            Op::Join { stack } => {
+                let function = if *stack {
+                    format_ident!("stack")
+                } else {
+                    format_ident!("concatenate")
+                };
+                let axis = &i.extras[0];
+                let parts = i.args.iter().map(|a| {
+                    let a = self.operand(a);
+                    quote!(#ad::view_of(#a))
+                });
+                quote_spanned!(i.span=> #ad::#function(#axis, &[#(#parts),*]))
+            }
             Op::Call(call) => {
                 let args = self.call_args(i, call);
                 // A pullback kept across the forward sweep would borrow the sweep's locals, which a
@@ -1079,7 +1121,9 @@ impl<'a> Emitter<'a> {
         if record && !checkpoint.is_empty() {
             let values = checkpoint.iter().map(|(v, _)| v);
             before.extend(match &l.kind {
-                LoopKind::Range { iter, .. } => quote!(let mut #stack = #ad::stack(&(#iter));),
+                LoopKind::Range { iter, .. } => {
+                    quote!(let mut #stack = #ad::checkpoint_stack(&(#iter));)
+                }
                 _ => quote!(let mut #stack = ::std::vec::Vec::new();),
             });
             each.extend(quote!(#stack.push((#(#values,)*));));

@@ -65,6 +65,11 @@ pub enum Op {
     /// A call of another function `g(args..)` (or method `recv.g(args..)`), differentiated through
     /// `g_vjp`.
     Call(Box<CallSite>),
+    /// `concatenate![axis, args..]` (or `stack![..]` when `stack`): the axis is `extras[0]`.
+    Join {
+        /// `stack!` rather than `concatenate!`.
+        stack: bool,
+    },
 }
 
 /// How a call is written.

@@ -508,7 +508,7 @@ impl Lowerer<'_> {
                 reads,
             });
         } else {
-            self.errors.at(mac, format!("macro `{name}!` is not supported in a #[differentiable] function (only `s!`, `vec!`, `array!` over constants and the `assert!` family)"));
+            self.errors.at(mac, format!("macro `{name}!` is not supported in a #[differentiable] function (only `s!`, `vec!`, `array!` over constants, `concatenate!`/`stack!`, and the `assert!` family)"));
         }
     }
 
@@ -732,6 +732,32 @@ impl Lowerer<'_> {
         }
     }
 
+    /// `concatenate![Axis(k), a, b, ..]` / `stack![Axis(k), a, b, ..]` of arrays.
+    fn lower_join(&mut self, mac: &syn::Macro, stack: bool, whole: &Expr) -> Option<Operand> {
+        let parts = match mac
+            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        {
+            Ok(parts) => parts,
+            Err(e) => {
+                self.errors.push(e);
+                return None;
+            }
+        };
+        let mut parts = parts.into_iter();
+        let Some(axis) = parts.next() else {
+            self.errors.at(mac, "`concatenate!`/`stack!` take an axis and the arrays: `concatenate![Axis(0), a, b]`");
+            return None;
+        };
+        let arrays: Vec<Operand> = parts.map(|p| self.lower_expr(&p)).collect::<Option<_>>()?;
+        if arrays.iter().all(|a| matches!(a, Operand::Const(_))) {
+            return Some(self.constant(whole));
+        }
+        let (axis, reads) = self.rewrite_tokens(axis.to_token_stream());
+        self.const_reads.extend(reads);
+        let axis = self.freeze(axis);
+        Some(self.push_op(Op::Join { stack }, arrays, vec![axis], whole.span()))
+    }
+
     /// An argument of a call: whether it was passed by reference, and its value.
     fn call_argument(&mut self, a: &Expr) -> Option<(bool, Operand)> {
         match strip_parens(a) {
@@ -893,8 +919,11 @@ impl Lowerer<'_> {
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
+        if matches!(name.as_str(), "concatenate" | "stack") {
+            return self.lower_join(mac, name == "stack", whole);
+        }
         if !matches!(name.as_str(), "vec" | "array" | "s") {
-            self.errors.at(mac, format!("macro `{name}!` is not supported in a #[differentiable] function (only `s!`, `vec!` and `array!` over constants)"));
+            self.errors.at(mac, format!("macro `{name}!` is not supported in a #[differentiable] function (only `s!`, `vec!` and `array!` over constants, and `concatenate!`/`stack!`)"));
             return None;
         }
         let (tokens, reads) = self.rewrite_tokens(whole.to_token_stream());

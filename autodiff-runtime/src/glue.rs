@@ -118,7 +118,7 @@ pub fn take<T: Tangent>(acc: &mut T) -> T {
 }
 
 /// A stack of the values that a loop's reverse sweep restores, one entry per iteration.
-pub fn stack<T, I: Iterator>(iteration: &I) -> Vec<T> {
+pub fn checkpoint_stack<T, I: Iterator>(iteration: &I) -> Vec<T> {
     Vec::with_capacity(iteration.size_hint().0)
 }
 

@@ -3,7 +3,9 @@
 use crate::operand::ArrayArg;
 use crate::operand::ScalarArg;
 use crate::real::Real;
-use ndarray::{Array, Axis, Dimension, IntoDimension, RemoveAxis, ShapeBuilder, SliceArg};
+use ndarray::{
+    Array, ArrayView, Axis, Dimension, IntoDimension, RemoveAxis, ShapeBuilder, SliceArg,
+};
 
 /// `x.slice(info)`, as an owned array.
 #[inline]
@@ -178,4 +180,72 @@ pub fn from_elem_vjp<F: Real, X: ScalarArg<F> + ?Sized, Sh: ShapeBuilder, D: Dim
 ) -> F {
     let _ = shape;
     g.sum()
+}
+
+/// A view of an array operand (for the parts of [`concatenate`] and [`stack`]).
+#[inline]
+pub fn view_of<X: ArrayArg + ?Sized>(x: &X) -> ArrayView<'_, X::Elem, X::Dim> {
+    x.view()
+}
+
+/// `concatenate![axis, a, b, ..]`.
+///
+/// # Panics
+/// If the parts' shapes differ off `axis`.
+#[inline]
+#[track_caller]
+pub fn concatenate<F: Real, D: RemoveAxis>(
+    axis: Axis,
+    parts: &[ArrayView<'_, F, D>],
+) -> Array<F, D> {
+    ndarray::concatenate(axis, parts).expect("parts of the same shape off the axis")
+}
+
+/// Reverse rule of [`concatenate`] for part `k`: its slice of the gradient.
+#[inline]
+#[track_caller]
+pub fn concatenate_vjp<F: Real, D: RemoveAxis>(
+    axis: Axis,
+    parts: &[ArrayView<'_, F, D>],
+    k: usize,
+    g: Array<F, D>,
+) -> Array<F, D> {
+    let start: usize = parts[..k].iter().map(|p| p.len_of(axis)).sum();
+    let len = parts[k].len_of(axis);
+    g.slice_axis(axis, ndarray::Slice::from(start..start + len))
+        .to_owned()
+}
+
+/// `stack![axis, a, b, ..]`.
+///
+/// # Panics
+/// If the parts' shapes differ.
+#[inline]
+#[track_caller]
+pub fn stack<F: Real, D: Dimension>(
+    axis: Axis,
+    parts: &[ArrayView<'_, F, D>],
+) -> Array<F, D::Larger>
+where
+    D::Larger: RemoveAxis,
+{
+    ndarray::stack(axis, parts).expect("parts of the same shape")
+}
+
+/// Reverse rule of [`stack`] for part `k`: its index of the gradient along `axis`.
+#[inline]
+#[track_caller]
+pub fn stack_vjp<F: Real, D: Dimension>(
+    axis: Axis,
+    parts: &[ArrayView<'_, F, D>],
+    k: usize,
+    g: Array<F, D::Larger>,
+) -> Array<F, D>
+where
+    D::Larger: RemoveAxis,
+{
+    let _ = parts;
+    g.index_axis_move(axis, k)
+        .into_dimensionality::<D>()
+        .expect("one axis fewer")
 }
