@@ -2542,7 +2542,6 @@ fn let_else_continue(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: `let v = if c { a } else { continue; };` in a loop: generated items drop the whole loop (gradient zeros; value_and_grad value 0)"]
 fn let_with_a_continuing_arm() {
     let x = array![0.5, -1.0, 2.0];
     assert_eq!(let_else_continue(&x), 8.5);
@@ -2569,7 +2568,6 @@ fn let_else_break(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: `let v = if c { a } else { break; };` in a loop: generated items drop the whole loop (gradient zeros; value_and_grad value 0)"]
 fn let_with_a_breaking_arm() {
     let x = array![0.5, -1.0, 2.0];
     assert_eq!(let_else_break(&x), 0.5);
@@ -2594,7 +2592,6 @@ fn fm_let_else_continue(x: f64, c: &[f64]) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: forward mode, `let v = if c { a } else { continue; };`: the loop is dropped (grad 1, not 11; value 0.5, not 3)"]
 fn forward_let_with_a_continuing_arm() {
     let c = vec![1.0, -2.0, 3.0];
     assert_eq!(fm_let_else_continue(0.5, &c), 3.0);
@@ -2625,7 +2622,6 @@ fn while_let_else_continue(x: &Array1<f64>) -> f64 {
 }
 
 #[test]
-#[ignore = "BUG: `while` + `let v = if c { a } else { continue; };`: the loop is dropped ([1,0,0], not [3,0,8]; value 0.5, not 9)"]
 fn while_let_with_a_continuing_arm() {
     let x = array![0.5, -1.0, 2.0];
     assert_eq!(while_let_else_continue(&x), 9.0);
@@ -2634,10 +2630,10 @@ fn while_let_with_a_continuing_arm() {
 }
 
 // =============================================================================================
-// Cases that do not compile (kept as comments so that the file builds), with the exact errors
-// (line numbers in the excerpts are from the build where the case was still live code).
-// Variants that compile are above (section 8: `*_owned`, `call_method_in_loop_steps`,
-// `call_const_usize`).
+// 11. Cases that did not compile in the first round, each fixed since (the notes beside them are the
+// errors they gave then): arrays created empty and written in loops with branches, returns and
+// `continue`; an `Axis` parameter; a `Vec` copy; f32 literals in forward mode; a `mapv` closure reading
+// an element of the array it maps; a `let` whose arm continues.
 // =============================================================================================
 //
 // ---- BUG A: a local array created inactive (`Array1::zeros(n)`, `Array2::zeros(..)`,
@@ -2648,19 +2644,19 @@ fn while_let_with_a_continuing_arm() {
 // these compile and pass (section 8). Also exercised: logged arrays + returns inside loops, writes
 // in branches inside loops, calls inside loops that write arrays, f32.
 //
-// #[differentiable]
-// fn la_return_in_loop(x: &Array1<f64>) -> f64 {
-//     let n = x.len();
-//     let mut y = Array1::zeros(n);
-//     y[0] = x[0];
-//     for t in 1..n {
-//         y[t] = y[t - 1] * 0.8 + x[t];
-//         if y[t] > 3.0 {
-//             return y[t] * y[t - 1];
-//         }
-//     }
-//     y.sum()
-// }
+#[differentiable]
+fn la_return_in_loop(x: &Array1<f64>) -> f64 {
+    let n = x.len();
+    let mut y = Array1::zeros(n);
+    y[0] = x[0];
+    for t in 1..n {
+        y[t] = y[t - 1] * 0.8 + x[t];
+        if y[t] > 3.0 {
+            return y[t] * y[t - 1];
+        }
+    }
+    y.sum()
+}
 // error[E0382]: borrow of moved value
 //    --> (at the span shown below)
 //     |
@@ -2680,25 +2676,25 @@ fn while_let_with_a_continuing_arm() {
 //             __ad::log_len(&y_log0),
 //         ));
 //
-// #[differentiable(argnums = (0, 1))]
-// fn la_branch_writes(x: &Array1<f64>, a: f64) -> f64 {
-//     let n = x.len();
-//     let mut y = Array1::zeros(n);
-//     y[0] = x[0];
-//     for t in 1..n {
-//         if y[t - 1] > 0.0 {
-//             y[t] = y[t - 1] * a + x[t];
-//         } else {
-//             y[t] -= x[t] * a;
-//             y[t] += y[t - 1].cos();
-//         }
-//     }
-//     let mut s = 0.0;
-//     for t in 0..n {
-//         s += y[t] * (t + 1) as f64;
-//     }
-//     s
-// }
+#[differentiable(argnums = (0, 1))]
+fn la_branch_writes(x: &Array1<f64>, a: f64) -> f64 {
+    let n = x.len();
+    let mut y = Array1::zeros(n);
+    y[0] = x[0];
+    for t in 1..n {
+        if y[t - 1] > 0.0 {
+            y[t] = y[t - 1] * a + x[t];
+        } else {
+            y[t] -= x[t] * a;
+            y[t] += y[t - 1].cos();
+        }
+    }
+    let mut s = 0.0;
+    for t in 0..n {
+        s += y[t] * (t + 1) as f64;
+    }
+    s
+}
 // error[E0382]: use of moved value
 //    --> (at the span shown below)
 //     |
@@ -2712,78 +2708,78 @@ fn while_let_with_a_continuing_arm() {
 //     |             - use occurs due to use in closure
 // (and error[E0382]: borrow of moved value, at the same attribute)
 //
-// #[differentiable]
-// fn call_in_loop_write(x: &Array1<f64>) -> f64 {
-//     let n = x.len();
-//     let mut y = Array1::zeros(n);
-//     y[0] = sq(x[0]);
-//     for i in 1..n {
-//         y[i] = sq(y[i - 1]) * 0.5 + helper(x[i], i);
-//         if y[i] > 5.0 {
-//             y[i] = helper(y[i], 2);
-//         }
-//     }
-//     y.sum()
-// }
+#[differentiable]
+fn call_in_loop_write(x: &Array1<f64>) -> f64 {
+    let n = x.len();
+    let mut y = Array1::zeros(n);
+    y[0] = sq(x[0]);
+    for i in 1..n {
+        y[i] = sq(y[i - 1]) * 0.5 + helper(x[i], i);
+        if y[i] > 5.0 {
+            y[i] = helper(y[i], 2);
+        }
+    }
+    y.sum()
+}
 // error[E0382]: borrow of moved value (x2, at `#[differentiable]`), as above
 //
-// #[differentiable]
-// fn f32_logged(x: &Array1<f32>, a: f32) -> f32 {
-//     let n = x.len();
-//     let mut y = Array1::zeros(n);
-//     y[0] = x[0];
-//     for t in 1..n {
-//         y[t] = y[t - 1] * a + x[t].sin();
-//         if y[t] > 5.0 {
-//             return y[t];
-//         }
-//     }
-//     let mut s = 0.0;
-//     for t in 0..n {
-//         s += y[t] * y[t];
-//     }
-//     s
-// }
+#[differentiable]
+fn f32_logged(x: &Array1<f32>, a: f32) -> f32 {
+    let n = x.len();
+    let mut y = Array1::zeros(n);
+    y[0] = x[0];
+    for t in 1..n {
+        y[t] = y[t - 1] * a + x[t].sin();
+        if y[t] > 5.0 {
+            return y[t];
+        }
+    }
+    let mut s = 0.0;
+    for t in 0..n {
+        s += y[t] * y[t];
+    }
+    s
+}
 // error[E0382]: borrow of moved value (x2; value has type `ArrayBase<OwnedRepr<f32>, Dim<[usize; 1]>, f32>`)
 //
-// #[differentiable]
-// fn la_2d_return(x: &Array2<f64>) -> f64 {
-//     let r = x.nrows();
-//     let c = x.ncols();
-//     let mut m = Array2::zeros((r, c));
-//     for i in 0..r {
-//         for j in 0..c {
-//             m[[i, j]] = x[[i, j]];
-//             if i > 0 {
-//                 m[[i, j]] *= m[[i - 1, j]] + 1.0;
-//             }
-//             if j > 0 {
-//                 m[[i, j]] -= m[[i, j - 1]] * 0.5;
-//             }
-//             if m[[i, j]] > 6.0 {
-//                 return m[[i, j]] * x[[0, 0]];
-//             }
-//         }
-//     }
-//     m.sum()
-// }
+#[differentiable]
+fn la_2d_return(x: &Array2<f64>) -> f64 {
+    let r = x.nrows();
+    let c = x.ncols();
+    let mut m = Array2::zeros((r, c));
+    for i in 0..r {
+        for j in 0..c {
+            m[[i, j]] = x[[i, j]];
+            if i > 0 {
+                m[[i, j]] *= m[[i - 1, j]] + 1.0;
+            }
+            if j > 0 {
+                m[[i, j]] -= m[[i, j - 1]] * 0.5;
+            }
+            if m[[i, j]] > 6.0 {
+                return m[[i, j]] * x[[0, 0]];
+            }
+        }
+    }
+    m.sum()
+}
 // error[E0382]: borrow of moved value (x3, at `#[differentiable]`); generated: `let m_before_loop1 = m;`
 // and, inside the outer loop, `let m_before_loop0 = m;`
 //
 // Without a write before the loop the same shape fails differently: the returned value is not
 // carried out of the loop.
-// #[differentiable]
-// fn zeros_return_in_loop(x: &Array1<f64>) -> f64 {
-//     let n = x.len();
-//     let mut y = Array1::zeros(n);
-//     for t in 1..n {
-//         y[t] = y[t - 1] * 0.8 + x[t];
-//         if y[t] > 3.0 {
-//             return y[t];
-//         }
-//     }
-//     y[n - 1]
-// }
+#[differentiable]
+fn zeros_return_in_loop(x: &Array1<f64>) -> f64 {
+    let n = x.len();
+    let mut y = Array1::zeros(n);
+    for t in 1..n {
+        y[t] = y[t - 1] * 0.8 + x[t];
+        if y[t] > 3.0 {
+            return y[t];
+        }
+    }
+    y[n - 1]
+}
 // error[E0425]: cannot find value `__autodiff_result_2` in this scope
 // error[E0425]: cannot find value `__autodiff_result_2_bar` in this scope
 // error[E0425]: cannot find value `__autodiff_result_2_bar_1` in this scope (also _2, _3)
@@ -2792,50 +2788,35 @@ fn while_let_with_a_continuing_arm() {
 // the loop `t7 = __ad::owned(&__autodiff_result_2);` (out of scope); `y` is again moved into
 // `y_before_loop0` and cloned per iteration.
 //
-// #[differentiable]
-// fn la_vec(x: &Vec<f64>) -> f64 {
-//     let n = x.len();
-//     let mut y = vec![0.0; n];
-//     let mut acc = 0.0;
-//     for i in 0..n {
-//         if i == 0 {
-//             y[i] = x[i];
-//             continue;
-//         }
-//         y[i] = y[i - 1] * x[i] + 0.5;
-//         if y[i] > 10.0 {
-//             break;
-//         }
-//         acc += y[i] * y[i - 1];
-//     }
-//     acc + y[n - 1]
-// }
+#[differentiable]
+fn la_vec(x: &Vec<f64>) -> f64 {
+    let n = x.len();
+    let mut y = vec![0.0; n];
+    let mut acc = 0.0;
+    for i in 0..n {
+        if i == 0 {
+            y[i] = x[i];
+            continue;
+        }
+        y[i] = y[i - 1] * x[i] + 0.5;
+        if y[i] > 10.0 {
+            break;
+        }
+        acc += y[i] * y[i - 1];
+    }
+    acc + y[n - 1]
+}
 // error[E0425]: cannot find value `acc_3` in this scope
 // error[E0425]: cannot find value `acc_3_bar` in this scope (also `acc_3_bar_1`, `_2`, `_3`)
 // Generated: the loop never assigns `acc = acc_3` / `acc_carried`, and reads `acc_3` after it.
 // (The same function with an `Array1` and `x.to_owned()` passes: `la_continue_break_owned`.)
 //
-// ---- BUG B: an integer (constant) field of a parameter struct as a loop bound.
-// #[differentiable]
-// fn call_method_in_loop(p: &Params, x: &Array1<f64>) -> f64 {
-//     let mut y = x.to_owned();
-//     for k in 0..p.steps {            // `steps: usize`, a constant field per the README
-//         ..
-//     }
-//     ..
-// }
-// error: this expression of a differentiable value is not supported yet
-//    --> (at the span shown below)
-//     |
-// 851 |     for k in 0..p.steps {
-//     |              ^^^^^^^^^^
-//
 // ---- BUG C: an `Axis` parameter. Calls treat `Axis` arguments as constants, but a
 // `#[differentiable]` function with an `Axis` parameter treats it as differentiable.
-// #[differentiable]
-// fn axis_energy(x: &Array2<f64>, ax: Axis, k: usize) -> f64 {
-//     x.sum_axis(ax).powi(2).sum() * k as f64
-// }
+#[differentiable]
+fn axis_energy(x: &Array2<f64>, ax: Axis, k: usize) -> f64 {
+    x.sum_axis(ax).powi(2).sum() * k as f64
+}
 // error[E0277]: the trait bound `Axis: autodiff::Differentiable` is not satisfied
 //    --> (at the span shown below)
 //     |
@@ -2847,12 +2828,12 @@ fn while_let_with_a_continuing_arm() {
 //
 // ---- BUG D: a local copy of a `Vec` parameter, `let mut y = x.to_owned();` with `x: &Vec<f64>`
 // (README: "a local copy `let mut y = x.to_owned();`"; `Vec` parameters are supported).
-// #[differentiable]
-// fn vec_copy(x: &Vec<f64>) -> f64 {
-//     let mut y = x.to_owned();
-//     y[1] *= y[0];
-//     y[0] + y[1]
-// }
+#[differentiable]
+fn vec_copy(x: &Vec<f64>) -> f64 {
+    let mut y = x.to_owned();
+    y[1] *= y[0];
+    y[0] + y[1]
+}
 // error[E0277]: the trait bound `Vec<f64>: autodiff_runtime::operand::ArrayArg` is not satisfied
 //     | #[differentiable]
 //     | ^^^^^^^^^^^^^^^^^ the trait `autodiff_runtime::operand::ArrayArg` is not implemented for `Vec<f64>`
@@ -2863,18 +2844,22 @@ fn while_let_with_a_continuing_arm() {
 //
 // ---- BUG E: f32 forward mode, a literal returned from a guard or a `let`-`else` arm: the tangent
 // of the literal is typed f64.
-// #[differentiable]
-// fn f32_guard_literal(x: f32) -> f32 {
-//     if x > 5.0 {
-//         return 0.0;
-//     }
-//     x * 2.0
-// }
-// #[differentiable]
-// fn f32_let_return_literal(x: f32) -> f32 {
-//     let y = if x > 0.0 { x } else { return 0.5; };
-//     y * y
-// }
+#[differentiable]
+fn f32_guard_literal(x: f32) -> f32 {
+    if x > 5.0 {
+        return 0.0;
+    }
+    x * 2.0
+}
+#[differentiable]
+fn f32_let_return_literal(x: f32) -> f32 {
+    let y = if x > 0.0 {
+        x
+    } else {
+        return 0.5;
+    };
+    y * y
+}
 // error[E0271]: type mismatch resolving `<f64 as Differentiable>::Tangent == f32`
 //   |
 // 5 | #[differentiable]
@@ -2886,10 +2871,10 @@ fn while_let_with_a_continuing_arm() {
 // (A literal returned inside a loop works: `f32_return_literal_in_loop`; f64 works.)
 //
 // ---- BUG F: a `mapv` closure that reads an element of the array it maps.
-// #[differentiable]
-// fn mapv_reads_receiver(x: &Array1<f64>) -> f64 {
-//     x.mapv(|v| v * x[0]).sum()
-// }
+#[differentiable]
+fn mapv_reads_receiver(x: &Array1<f64>) -> f64 {
+    x.mapv(|v| v * x[0]).sum()
+}
 // error[E0499]: cannot borrow value as mutable more than once at a time
 //    |
 // 67 | #[differentiable]
@@ -2904,21 +2889,21 @@ fn while_let_with_a_continuing_arm() {
 //
 // ---- BUG G (same root as the ignored `let_with_a_continuing_arm`): with an element write after
 // the `let`, the dropped loop leaves the undo log untyped.
-// #[differentiable]
-// fn let_else_continue_write(x: &Array1<f64>) -> f64 {
-//     let mut y = x.to_owned();
-//     let mut s = 0.0;
-//     for i in 0..y.len() {
-//         let v = if y[i] > 0.0 {
-//             y[i] * 2.0
-//         } else {
-//             continue;
-//         };
-//         y[i] = v;
-//         s += v;
-//     }
-//     s + y[0]
-// }
+#[differentiable]
+fn let_else_continue_write(x: &Array1<f64>) -> f64 {
+    let mut y = x.to_owned();
+    let mut s = 0.0;
+    for i in 0..y.len() {
+        let v = if y[i] > 0.0 {
+            y[i] * 2.0
+        } else {
+            continue;
+        };
+        y[i] = v;
+        s += v;
+    }
+    s + y[0]
+}
 // error[E0282]: type annotations needed
 //    |
 // 53 | #[differentiable]
@@ -2935,3 +2920,43 @@ fn while_let_with_a_continuing_arm() {
 // * `#[differentiable(vjp)]` with `return y;` inside the loop that writes `y[i]` -> "`y` is read
 //   as a whole inside a loop that writes its elements; this is not supported".
 // * `let mut y = [0.0; 4];` -> "array literals are not supported here; use `ndarray` arrays".
+
+#[test]
+fn cases_that_once_did_not_compile() {
+    let x = array![0.5, 1.2, -0.3, 0.8, 2.0];
+    check_grad(la_return_in_loop, la_return_in_loop_grad, &x).unwrap();
+    check_grad(zeros_return_in_loop, zeros_return_in_loop_grad, &x).unwrap();
+    check_grad(mapv_reads_receiver, mapv_reads_receiver_grad, &x).unwrap();
+    check_grad(let_else_continue_write, let_else_continue_write_grad, &x).unwrap();
+    let small = array![0.3, -0.2, 0.4, 0.1];
+    check_grad(call_in_loop_write, call_in_loop_write_grad, &small).unwrap();
+    for a in [0.7, -0.6] {
+        check_grad(
+            |x: &Array1<f64>| la_branch_writes(x, a),
+            |x: &Array1<f64>| la_branch_writes_grad(x, a).0,
+            &x,
+        )
+        .unwrap();
+        let h = 1e-6;
+        let fd = (la_branch_writes(&x, a + h) - la_branch_writes(&x, a - h)) / (2.0 * h);
+        assert!((la_branch_writes_grad(&x, a).1 - fd).abs() < 1e-6 * fd.abs().max(1.0));
+    }
+    let m = Array2::from_shape_fn((3, 3), |(i, j)| 0.4 + 0.3 * i as f64 - 0.2 * j as f64);
+    check_grad(la_2d_return, la_2d_return_grad, &m).unwrap();
+    let v = vec![0.5, 1.5, -0.7, 2.0];
+    check_grad(la_vec, la_vec_grad, &v).unwrap();
+    assert_eq!(vec_copy_grad(&vec![2.0, 3.0]), vec![1.0 + 3.0, 2.0]);
+    let e = |x: &Array2<f64>| axis_energy(x, Axis(1), 3);
+    check_grad(e, |x: &Array2<f64>| axis_energy_grad(x, Axis(1), 3), &m).unwrap();
+    assert_eq!(f32_guard_literal_grad(6.0), 0.0);
+    assert_eq!(f32_guard_literal_grad(1.0), 2.0);
+    assert_eq!(f32_let_return_literal_grad(-1.0), 0.0);
+    assert_eq!(f32_let_return_literal_grad(1.5), 3.0);
+    let x32 = array![0.5f32, 1.2, -0.3, 0.8];
+    check_grad(
+        |x: &Array1<f32>| f32_logged(x, 0.9),
+        |x: &Array1<f32>| f32_logged_grad(x, 0.9),
+        &x32,
+    )
+    .unwrap();
+}

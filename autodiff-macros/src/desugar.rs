@@ -1,5 +1,5 @@
-//! Desugaring before lowering: `let y = if c { a } else { ..; return b; };` becomes the guard
-//! `if !c { ..; return b; } let y = { a };`; a `return` inside a loop becomes an assignment of the result,
+//! Desugaring before lowering: `let y = if c { a } else { ..; return b; };` (or `continue`, `break`)
+//! becomes the guard `if !c { ..; return b; } let y = { a };`; a `return` inside a loop becomes an assignment of the result,
 //! a flag and a `break` out of every enclosing loop, and the statements after such a loop run only if
 //! nothing returned. The rest of the compiler then sees only guards, loops with `break` and a final value.
 
@@ -59,8 +59,15 @@ fn stmt_returns_in_loop(stmt: &Stmt) -> bool {
 /// Rewrites `let` of an `if` with a returning arm into a guard, everywhere in `block`.
 struct ReturningLets;
 
+/// Whether a block ends by leaving: `return`, `continue` or `break` (then it gives no value).
 fn ends_in_return(b: &Block) -> bool {
-    matches!(b.stmts.last(), Some(Stmt::Expr(Expr::Return(_), _)))
+    matches!(
+        b.stmts.last(),
+        Some(Stmt::Expr(
+            Expr::Return(_) | Expr::Continue(_) | Expr::Break(_),
+            _
+        ))
+    )
 }
 
 impl VisitMut for ReturningLets {

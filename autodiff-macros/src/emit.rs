@@ -158,7 +158,7 @@ impl<'a> Emitter<'a> {
                     VarKind::Param(_) | VarKind::ClosureParam | VarKind::Storage
                 );
                 if copy || borrowed {
-                    quote!(#ad::owned(&#name))
+                    quote!(#ad::to_owned(&#name))
                 } else {
                     quote!(#name)
                 }
@@ -318,7 +318,9 @@ impl<'a> Emitter<'a> {
         let ad = self.ad.clone();
         let name = self.adjoint(target);
         if plan.zeroed.contains(&target) {
-            return quote!(#ad::acc(&mut #name, #value););
+            // The contribution is computed before the adjoint is borrowed: it may read the same
+            // adjoint inside a closure (a `mapv` reading an element of the array it maps).
+            return quote!({ let contribution = #value; #ad::acc(&mut #name, contribution); });
         }
         let left = plan.pending.get_mut(&target).expect("counted");
         *left -= 1;
@@ -326,7 +328,7 @@ impl<'a> Emitter<'a> {
             let mutability = (*left > 0).then(|| quote!(mut));
             quote!(let #mutability #name = #value;)
         } else {
-            quote!(#ad::acc(&mut #name, #value);)
+            quote!({ let contribution = #value; #ad::acc(&mut #name, contribution); })
         }
     }
 
@@ -731,24 +733,24 @@ impl<'a> Emitter<'a> {
                         let mut body = self.forward_block(arm, &nested, plan);
                         for j in &i.joins {
                             let value = if then { &j.then_value } else { &j.else_value };
-                            if mode.tangents && plan.activity.is_active(j.var) {
-                                let dot = self.dot(j.var);
-                                let name = self.name(j.var).clone();
-                                let value_dot = self.tangent_of(value, plan);
-                                let value_dot = value_dot.unwrap_or_else(|| {
-                                    let v = self.value(value, true);
-                                    quote!(#ad::zero_tangent(&#v))
+                            let tangent =
+                                (mode.tangents && plan.activity.is_active(j.var)).then(|| {
+                                    // A constant's zero tangent is taken from the joined variable, whose
+                                    // type is known once assigned (a literal's alone is not).
+                                    let dot = self.dot(j.var);
+                                    let name = self.name(j.var).clone();
+                                    let value_dot = self.tangent_of(value, plan);
+                                    let value_dot = value_dot
+                                        .unwrap_or_else(|| quote!(#ad::zero_tangent(&#name)));
+                                    quote!(#dot = #value_dot;)
                                 });
-                                let _ = name;
-                                body.extend(quote!(#dot = #value_dot;));
-                            }
                             let local = value.var().is_some_and(|v| {
                                 self.f.vars[v.0].block == arm.id
                                     && self.f.vars[v.0].kind != VarKind::Storage
                             });
                             let value = self.value(value, !local);
                             let name = self.name(j.var);
-                            body.extend(quote!(#name = #value;));
+                            body.extend(quote!(#name = #value; #tangent));
                         }
                         arms.push(quote!({ #body }));
                     }

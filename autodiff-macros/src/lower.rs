@@ -43,6 +43,9 @@ struct Lowerer<'a> {
     frozen: Vec<VarId>,
     /// Parameters whose type is a struct: their methods are calls through `_vjp`.
     structs: Vec<VarId>,
+    /// Values read from a struct's field: in a constant context (`0..p.steps`, `p.n as f64`) they are
+    /// read as written.
+    fields: Vec<VarId>,
     /// The block that declares each constant local (by emitted name).
     const_blocks: HashMap<String, usize>,
     /// Constant locals declared `mut` (counters), by emitted name.
@@ -75,6 +78,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         const_reads: Vec::new(),
         frozen: Vec::new(),
         structs: Vec::new(),
+        fields: Vec::new(),
         const_blocks: HashMap::new(),
         mutable_consts: std::collections::HashSet::new(),
         mut_aliases: std::collections::HashSet::new(),
@@ -307,7 +311,14 @@ impl Lowerer<'_> {
             return self.errors.at(diverge, "`let .. else` is not supported");
         }
         let before = self.vars.len();
+        let errors_before = self.errors_len();
         let Some(value) = self.lower_expr(&init.expr) else {
+            if self.errors_len() == errors_before {
+                self.errors.at(
+                    &init.expr,
+                    "this value could not be differentiated; please report it with the function",
+                );
+            }
             return self.bind(&ident.to_string(), Binding::Poisoned);
         };
         self.bind_value(&ident, true, mutability.is_some(), ty, value, before);
@@ -566,6 +577,7 @@ impl Lowerer<'_> {
                 let inner = self.lower_expr(&c.expr)?;
                 match inner {
                     Operand::Const(_) => Some(self.constant(e)),
+                    Operand::Var(v) if self.fields.contains(&v) => Some(self.constant(e)),
                     Operand::Var(_) => {
                         self.errors.at(e, "a cast of a differentiable value is not supported: casts are constants; write float literals of the function's type instead");
                         None
@@ -726,6 +738,7 @@ impl Lowerer<'_> {
                 let field = self.push(prims::field(), vec![var], vec![path], whole.span());
                 if let Operand::Var(v) = &field {
                     self.structs.push(*v);
+                    self.fields.push(*v);
                 }
                 Some(field)
             }
@@ -1044,6 +1057,7 @@ impl Lowerer<'_> {
         for p in parts {
             match self.lower_expr(p) {
                 Some(Operand::Const(_)) => {}
+                Some(Operand::Var(v)) if self.fields.contains(&v) => {}
                 Some(Operand::Var(_)) => {
                     ok = false;
                     self.errors.at(

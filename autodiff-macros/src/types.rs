@@ -10,7 +10,7 @@ use syn::{GenericArgument, Lifetime, PathArguments, Type};
 
 const CONSTANT_TYPES: &[&str] = &[
     "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128", "bool",
-    "char", "str", "String",
+    "char", "str", "String", "Axis",
 ];
 
 /// The last path segment's name of a (dereferenced) type, if it is a path.

@@ -31,19 +31,76 @@ where
     out
 }
 
-/// `x.to_owned()`, `x.view()` and `x.clone()`: an owned copy.
+/// Values with an owned copy: arrays of any storage (to `Array`), `Vec`s and slices (to `Vec`), fixed
+/// arrays, scalars, and references to these.
+pub trait OwnedCopy {
+    /// The owned type.
+    type Owned;
+    /// The copy.
+    fn owned_copy(&self) -> Self::Owned;
+}
+
+impl<S: ndarray::Data, D: Dimension> OwnedCopy for ndarray::ArrayBase<S, D>
+where
+    S::Elem: Clone,
+{
+    type Owned = Array<S::Elem, D>;
+    fn owned_copy(&self) -> Self::Owned {
+        self.to_owned()
+    }
+}
+
+impl<F: Clone> OwnedCopy for Vec<F> {
+    type Owned = Vec<F>;
+    fn owned_copy(&self) -> Vec<F> {
+        self.clone()
+    }
+}
+
+impl<F: Clone> OwnedCopy for [F] {
+    type Owned = Vec<F>;
+    fn owned_copy(&self) -> Vec<F> {
+        self.to_vec()
+    }
+}
+
+impl<F: Copy, const N: usize> OwnedCopy for [F; N] {
+    type Owned = [F; N];
+    fn owned_copy(&self) -> [F; N] {
+        *self
+    }
+}
+
+impl OwnedCopy for f32 {
+    type Owned = f32;
+    fn owned_copy(&self) -> f32 {
+        *self
+    }
+}
+
+impl OwnedCopy for f64 {
+    type Owned = f64;
+    fn owned_copy(&self) -> f64 {
+        *self
+    }
+}
+
+impl<T: OwnedCopy + ?Sized> OwnedCopy for &T {
+    type Owned = T::Owned;
+    fn owned_copy(&self) -> T::Owned {
+        (**self).owned_copy()
+    }
+}
+
+/// `x.to_owned()`, `x.view()`, `x.clone()`: an owned copy.
 #[inline]
-pub fn to_owned<X: ArrayArg + ?Sized>(x: &X) -> Array<X::Elem, X::Dim> {
-    x.view().to_owned()
+pub fn to_owned<X: OwnedCopy + ?Sized>(x: &X) -> X::Owned {
+    x.owned_copy()
 }
 
 /// Reverse rule of [`to_owned`]: the identity.
 #[inline]
-pub fn to_owned_vjp<X: ArrayArg + ?Sized>(
-    x: &X,
-    g: Array<X::Elem, X::Dim>,
-) -> Array<X::Elem, X::Dim> {
-    let _ = x;
+pub fn to_owned_vjp<X: ?Sized, G>(_x: &X, g: G) -> G {
     g
 }
 

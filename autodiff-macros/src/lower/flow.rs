@@ -516,6 +516,7 @@ impl Lowerer<'_> {
             self.errors.at(l, "`if let` is not supported in a #[differentiable] function; test the condition with a comparison");
             return None;
         }
+        let errors_before = self.errors_len();
         let cond = match self.lower_expr(cond)? {
             Operand::Const(tokens) => tokens,
             Operand::Var(_) => {
@@ -608,7 +609,12 @@ impl Lowerer<'_> {
             rebound.push((name.clone(), var));
         }
         let result = if value {
-            let (then_value, else_value) = (then_value?, else_value?);
+            let (Some(then_value), Some(else_value)) = (then_value, else_value) else {
+                if self.errors_len() == errors_before {
+                    self.errors.at(whole, "each arm of this `if` must give a value (or leave with `return`, `continue` or `break` as its last statement)");
+                }
+                return None;
+            };
             let var = self.new_var("t", VarKind::Temp, Span::call_site());
             joins.push(Join {
                 var,
@@ -812,6 +818,12 @@ impl Lowerer<'_> {
     ) -> Vec<String> {
         let mut float: HashSet<String> = seeds.iter().cloned().collect();
         float.insert("<float>".to_string());
+        // Arrays written element by element hold floats.
+        for (ident, _, elem, _) in assigned {
+            if *elem {
+                float.insert(ident.to_string());
+            }
+        }
         loop {
             let before = float.len();
             for (ident, rhs, elem, local) in assigned {
@@ -1133,7 +1145,9 @@ impl Lowerer<'_> {
                 }
             },
             Some(Binding::Const(name)) => {
-                // The constant's own `let mut` is the storage: it becomes a variable in place.
+                // The constant's own `let mut` is the storage: it becomes a variable in place (and is
+                // no longer a counter to save).
+                self.mutable_consts.remove(&name.to_string());
                 let block = self
                     .const_blocks
                     .get(&name.to_string())
