@@ -221,6 +221,31 @@ pub fn is_constant_method(name: &str) -> bool {
     )
 }
 
+/// Whether a primitive of scalar operands gives a scalar (elementwise functions, `+ - * /`, copies),
+/// unlike reductions and array operations.
+pub fn preserves_scalars(p: &Prim) -> bool {
+    let elementwise = UNARY.iter().any(|u| u.name == p.name);
+    let others = [
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "powf",
+        "atan2",
+        "max",
+        "min",
+        "hypot",
+        "powi",
+        "clamp",
+        "mul_add",
+        "carry",
+        "snapshot",
+        "to_owned",
+        "stop_gradient",
+    ];
+    elementwise || others.contains(&p.name)
+}
+
 /// The method of the table nearest to `name`, if it is near enough to be a typo.
 pub fn closest_method(name: &str) -> Option<String> {
     let known = known_methods();

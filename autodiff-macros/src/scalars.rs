@@ -6,59 +6,6 @@ use crate::activity::Activity;
 use crate::ir::{Block, Function, Op, Operand, Stmt, VarId, VarKind};
 use std::collections::HashSet;
 
-const SCALAR_PRIMS: &[&str] = &[
-    "add",
-    "sub",
-    "mul",
-    "div",
-    "powf",
-    "atan2",
-    "max",
-    "min",
-    "hypot",
-    "powi",
-    "clamp",
-    "mul_add",
-    "carry",
-    "snapshot",
-    "owned",
-    "to_owned",
-    "stop_gradient",
-    "neg",
-    "exp",
-    "exp2",
-    "exp_m1",
-    "ln",
-    "ln_1p",
-    "log2",
-    "log10",
-    "sqrt",
-    "cbrt",
-    "recip",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "acos",
-    "atan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "asinh",
-    "acosh",
-    "atanh",
-    "abs",
-    "signum",
-    "to_degrees",
-    "to_radians",
-    "pow2",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-    "fract",
-];
-
 /// Whether a constant operand is certainly a scalar: a literal, a cast to a float, a negation or
 /// parenthesis of one, or a constant local that was bound to one.
 pub fn scalar_const(tokens: &proc_macro2::TokenStream, f: &Function) -> bool {
@@ -111,7 +58,7 @@ fn pass(
             Stmt::Instr(i) => {
                 let is_scalar = match &i.op {
                     Op::Prim(p) if p.name == "index" || p.name == "element" => true,
-                    Op::Prim(p) if SCALAR_PRIMS.contains(&p.name) => {
+                    Op::Prim(p) if crate::prims::preserves_scalars(p) => {
                         i.args.iter().all(|a| operand_scalar(a, f, scalar))
                     }
                     _ => false,

@@ -322,54 +322,31 @@ pub fn log_len<I, F>(log: &UndoLog<I, F>) -> usize {
     log.len()
 }
 
-/// `y[i] = value`, logging the old element.
-#[inline]
-#[track_caller]
-pub fn set_logged<I: Clone, Y: ElementsMut<I> + ?Sized, V: crate::operand::ScalarArg<Y::Elem>>(
-    y: &mut Y,
-    log: &mut UndoLog<I, Y::Elem>,
-    i: I,
-    value: &V,
-) {
-    let slot = y.at(i.clone());
-    log.push((i, *slot));
-    *slot = value.get();
+macro_rules! logged_writes {
+    ($($(#[$doc:meta])* $name:ident: $op:tt;)*) => {$(
+        $(#[$doc])*
+        #[inline]
+        #[track_caller]
+        pub fn $name<I: Clone, Y: ElementsMut<I> + ?Sized, V: crate::operand::ScalarArg<Y::Elem>>(
+            y: &mut Y,
+            log: &mut UndoLog<I, Y::Elem>,
+            i: I,
+            value: &V,
+        ) {
+            let slot = y.at(i.clone());
+            log.push((i, *slot));
+            *slot $op value.get();
+        }
+    )*};
 }
 
-/// `y[i] += value`, logging the old element.
-#[inline]
-#[track_caller]
-pub fn add_at_logged<
-    I: Clone,
-    Y: ElementsMut<I> + ?Sized,
-    V: crate::operand::ScalarArg<Y::Elem>,
->(
-    y: &mut Y,
-    log: &mut UndoLog<I, Y::Elem>,
-    i: I,
-    value: &V,
-) {
-    let slot = y.at(i.clone());
-    log.push((i, *slot));
-    *slot += value.get();
-}
-
-/// `y[i] -= value`, logging the old element.
-#[inline]
-#[track_caller]
-pub fn sub_at_logged<
-    I: Clone,
-    Y: ElementsMut<I> + ?Sized,
-    V: crate::operand::ScalarArg<Y::Elem>,
->(
-    y: &mut Y,
-    log: &mut UndoLog<I, Y::Elem>,
-    i: I,
-    value: &V,
-) {
-    let slot = y.at(i.clone());
-    log.push((i, *slot));
-    *slot -= value.get();
+logged_writes! {
+    /// `y[i] = value`, logging the old element.
+    set_logged: =;
+    /// `y[i] += value`, logging the old element.
+    add_at_logged: +=;
+    /// `y[i] -= value`, logging the old element.
+    sub_at_logged: -=;
 }
 
 /// Undoes the last logged write.
