@@ -8,6 +8,10 @@ use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Block, Expr, Stmt};
 
+mod tuples;
+
+pub use tuples::split as split_tuples;
+
 const RETURNED: &str = "__autodiff_returned";
 const RESULT: &str = "__autodiff_result";
 

@@ -106,11 +106,13 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         };
         lw.bind(&p.ident.to_string(), binding);
     }
+    let mut body = model.func.block.clone();
+    crate::desugar::split_tuples(&mut body);
     let stmts: Vec<syn::Stmt> = match &model.output {
         Some(output) if !model.options.has_aux => {
-            crate::desugar::returns(&model.func.block, &output.value).stmts
+            crate::desugar::returns(&body, &output.value).stmts
         }
-        _ => model.func.block.stmts.clone(),
+        _ => body.stmts,
     };
     // Where the signature has an error, the result is not lowered: its problems follow from that
     // error and would only repeat it.
@@ -300,9 +302,9 @@ impl Lowerer<'_> {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => (p.ident.clone(), p.mutability, None),
             Pat::Type(t) => match &*t.pat {
                 Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => (p.ident.clone(), p.mutability, Some((*t.ty).clone())),
-                other => return self.errors.at(other, "only `let name = ..` and `let name: Type = ..` are supported; destructuring is not"),
+                other => return self.errors.at(other, "destructuring is supported only for a tuple written out (`let (a, b) = (x, y);`); bind the value to one name instead"),
             },
-            other => return self.errors.at(other, "only `let name = ..` and `let name: Type = ..` are supported; destructuring is not"),
+            other => return self.errors.at(other, "destructuring is supported only for a tuple written out (`let (a, b) = (x, y);`); bind the value to one name instead"),
         };
         let Some(init) = &local.init else {
             return self.errors.at(local, "declare the variable with its value (`let x = ..;`); a later assignment is not supported");
@@ -313,7 +315,9 @@ impl Lowerer<'_> {
         let before = self.vars.len();
         let errors_before = self.errors_len();
         let Some(value) = self.lower_expr(&init.expr) else {
-            if self.errors_len() == errors_before {
+            if self.errors_len() == errors_before
+                && !self.mentions_poisoned(quote::ToTokens::to_token_stream(&*init.expr))
+            {
                 self.errors.at(
                     &init.expr,
                     "this value could not be differentiated; please report it with the function",
@@ -1051,6 +1055,17 @@ impl Lowerer<'_> {
         Some(Operand::Var(dst))
     }
 
+    /// Whether these tokens name a variable whose definition already failed (its error is reported).
+    fn mentions_poisoned(&self, tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => {
+                matches!(self.lookup(&i.to_string()), Some(Binding::Poisoned))
+            }
+            proc_macro2::TokenTree::Group(g) => self.mentions_poisoned(g.stream()),
+            _ => false,
+        })
+    }
+
     /// An expression that must be a constant: its parts are checked, then it is kept as written.
     fn constant_only(&mut self, e: &Expr, parts: &[&Expr]) -> Option<Operand> {
         let mut ok = true;
@@ -1060,13 +1075,11 @@ impl Lowerer<'_> {
                 Some(Operand::Var(v)) if self.fields.contains(&v) => {}
                 Some(Operand::Var(_)) => {
                     ok = false;
-                    self.errors.at(
-                        e,
-                        format!(
-                            "{} of a differentiable value is not supported yet",
-                            describe(e)
-                        ),
-                    );
+                    let message = match e {
+                        Expr::Tuple(_) => "a tuple of differentiable values can only be bound to a local and read through its fields (`let t = (a, b); t.0`), or destructured at once (`let (a, b) = (x, y);`); use separate variables otherwise".to_string(),
+                        _ => format!("{} of a differentiable value is not supported yet", describe(e)),
+                    };
+                    self.errors.at(e, message);
                     break;
                 }
                 None => ok = false,
