@@ -72,6 +72,17 @@ fn corpus() -> Vec<(TokenStream, TokenStream)> {
                 }
             ),
         ),
+        (
+            quote!(argnums = (0, 1)),
+            quote!(
+                fn t(x: f64, y: f64) -> f64 {
+                    let (a, _, b): (f64, f64, f64) = (y, x, x * y);
+                    let mut p = (a.sin(), b);
+                    p.1 += p.0;
+                    p.0 * p.1
+                }
+            ),
+        ),
     ]
 }
 

@@ -17,6 +17,9 @@ struct Splitter {
     next: usize,
 }
 
+/// A split tuple's name and the variables of its fields, to rename `t.i` in the statements after it.
+type Renaming = (Ident, Vec<Ident>);
+
 /// One element of a destructuring pattern: a name (perhaps `mut`) or `_`.
 type Binder = Option<(Ident, Option<syn::token::Mut>)>;
 
@@ -172,11 +175,7 @@ impl Splitter {
     }
 
     /// The statements that replace `stmts[at]`, and a renaming for the rest of the block if any.
-    fn rewrite(
-        &mut self,
-        stmts: &[Stmt],
-        at: usize,
-    ) -> Option<(Vec<Stmt>, Option<(Ident, Vec<Ident>)>)> {
+    fn rewrite(&mut self, stmts: &[Stmt], at: usize) -> Option<(Vec<Stmt>, Option<Renaming>)> {
         let (pat, elems) = tuple_let(&stmts[at])?;
         if let Some((binders, tys)) = destructuring(pat) {
             if binders.len() != elems.len() || tys.as_ref().is_some_and(|t| t.len() != elems.len())
