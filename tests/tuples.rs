@@ -110,3 +110,25 @@ fn tuples_of_arrays_with_field_assignment() {
         assert_close(gx[i], w[i], "d/dx");
     }
 }
+
+/// A mutable tuple carried through a loop: a running sum and a running product of the elements.
+#[differentiable]
+fn carried(x: &[f64]) -> f64 {
+    let mut acc = (0.0, 1.0);
+    for i in 0..x.len() {
+        acc.0 += x[i];
+        acc.1 *= x[i];
+    }
+    acc.0 * acc.1
+}
+
+#[test]
+fn mutable_tuple_carried_through_a_loop() {
+    let x = [0.5, -1.5, 2.0, 0.75];
+    let g = carried_grad(&x);
+    let (s, p): (f64, f64) = (x.iter().sum(), x.iter().product());
+    for i in 0..x.len() {
+        // d(s p)/dx_i = p + s p / x_i
+        assert_close(g[i], p + s * p / x[i], "d/dx_i");
+    }
+}
