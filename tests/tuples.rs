@@ -113,6 +113,7 @@ fn tuples_of_arrays_with_field_assignment() {
 
 /// A mutable tuple carried through a loop: a running sum and a running product of the elements.
 #[differentiable]
+#[allow(clippy::needless_range_loop)] // the subset indexes; it does not zip iterators
 fn carried(x: &[f64]) -> f64 {
     let mut acc = (0.0, 1.0);
     for i in 0..x.len() {
