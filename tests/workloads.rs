@@ -1,6 +1,6 @@
-//! The six JAX benchmark workloads (W1-W6 of `shared/data/jax-workloads.py`) rebuilt in Rust from their
+//! The six JAX benchmark workloads (W1-W6 of `tests/data/jax/jax-workloads.py`) rebuilt in Rust from their
 //! closed-form inputs, differentiated with `#[differentiable]`, and compared with JAX's values and
-//! gradients in `shared/data/jax-reference.json`.
+//! gradients in `tests/data/jax/jax-reference.json`.
 mod common;
 
 use autodiff::ndarray::{s, Array1, Array2, Axis};

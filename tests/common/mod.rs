@@ -5,13 +5,13 @@ use autodiff::ndarray::{Array, Array1, Array2, Dimension};
 use serde_json::Value;
 use std::sync::OnceLock;
 
-/// `shared/data/jax-reference.json`, read once (it lives beside the repository, in `../shared`).
+/// `tests/data/jax/jax-reference.json` (a copy of `shared/data/`), read once.
 pub fn reference() -> &'static Value {
     static REF: OnceLock<Value> = OnceLock::new();
     REF.get_or_init(|| {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/data/jax-reference.json"
+            "/tests/data/jax/jax-reference.json"
         );
         let text = std::fs::read_to_string(path)
             .unwrap_or_else(|e| panic!("cannot read the JAX reference data at {path}: {e}"));
