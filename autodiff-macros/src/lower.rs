@@ -1057,12 +1057,8 @@ impl Lowerer<'_> {
 
     /// Whether these tokens name a variable whose definition already failed (its error is reported).
     fn mentions_poisoned(&self, tokens: proc_macro2::TokenStream) -> bool {
-        tokens.into_iter().any(|t| match t {
-            proc_macro2::TokenTree::Ident(i) => {
-                matches!(self.lookup(&i.to_string()), Some(Binding::Poisoned))
-            }
-            proc_macro2::TokenTree::Group(g) => self.mentions_poisoned(g.stream()),
-            _ => false,
+        crate::naming::any_ident(tokens, &mut |i| {
+            matches!(self.lookup(&i.to_string()), Some(Binding::Poisoned))
         })
     }
 
@@ -1096,14 +1092,8 @@ impl Lowerer<'_> {
     /// A constant argument that the reverse sweep reads: if it names a counter that may change later
     /// (`i += 1`), its value here is kept in a local of its own.
     fn freeze(&mut self, tokens: TokenStream) -> TokenStream {
-        fn mentions(tokens: &TokenStream, names: &std::collections::HashSet<String>) -> bool {
-            tokens.clone().into_iter().any(|tt| match tt {
-                TokenTree::Ident(i) => names.contains(&i.to_string()),
-                TokenTree::Group(g) => mentions(&g.stream(), names),
-                _ => false,
-            })
-        }
-        if !mentions(&tokens, &self.mutable_consts) {
+        let counters = &self.mutable_consts;
+        if !crate::naming::any_ident(tokens.clone(), &mut |i| counters.contains(&i.to_string())) {
             return tokens;
         }
         let name = self.namer.numbered("at");

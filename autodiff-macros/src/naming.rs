@@ -4,6 +4,15 @@
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use std::collections::HashSet;
 
+/// Whether `pred` holds for some identifier in `tokens`, at any depth of groups (it stops at the first).
+pub fn any_ident(tokens: TokenStream, pred: &mut impl FnMut(&Ident) -> bool) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => pred(&i),
+        TokenTree::Group(g) => any_ident(g.stream(), pred),
+        _ => false,
+    })
+}
+
 /// Hands out fresh identifiers.
 #[derive(Default)]
 pub struct Namer {
@@ -22,15 +31,10 @@ impl Namer {
     }
 
     fn reserve_all(&mut self, tokens: TokenStream) {
-        for tt in tokens {
-            match tt {
-                TokenTree::Ident(i) => {
-                    self.used.insert(i.to_string());
-                }
-                TokenTree::Group(g) => self.reserve_all(g.stream()),
-                _ => {}
-            }
-        }
+        any_ident(tokens, &mut |i| {
+            self.used.insert(i.to_string());
+            false
+        });
     }
 
     /// `base` if no one uses it yet, else `base_1`, `base_2`, ...; the result is reserved.

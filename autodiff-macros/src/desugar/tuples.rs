@@ -133,11 +133,7 @@ fn is_name(e: &Expr, name: &Ident) -> bool {
 }
 
 fn mentions(tokens: proc_macro2::TokenStream, name: &Ident) -> bool {
-    tokens.into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => i == *name,
-        proc_macro2::TokenTree::Group(g) => mentions(g.stream(), name),
-        _ => false,
-    })
+    crate::naming::any_ident(tokens, &mut |i| i == name)
 }
 
 /// Replaces `t.i` by the variable of field `i`.
@@ -163,8 +159,9 @@ impl VisitMut for Rename<'_> {
 /// first, as the tuple would be, before any name is rebound).
 fn refers_to_any(exprs: &[Expr], names: &[&Ident]) -> bool {
     exprs.iter().any(|e| {
-        let tokens = quote::ToTokens::to_token_stream(e);
-        names.iter().any(|n| mentions(tokens.clone(), n))
+        crate::naming::any_ident(quote::ToTokens::to_token_stream(e), &mut |i| {
+            names.contains(&i)
+        })
     })
 }
 

@@ -79,15 +79,10 @@ pub(super) fn rest_block(stmts: &[syn::Stmt], guard: &syn::Stmt) -> Expr {
 /// The ids of `block` and the blocks inside it, and every identifier its statements' tokens mention.
 fn block_idents(block: &Block, ids: &mut HashSet<usize>, names: &mut HashSet<String>) {
     fn tokens(t: &TokenStream, names: &mut HashSet<String>) {
-        for tt in t.clone() {
-            match tt {
-                proc_macro2::TokenTree::Ident(i) => {
-                    names.insert(i.to_string());
-                }
-                proc_macro2::TokenTree::Group(g) => tokens(&g.stream(), names),
-                _ => {}
-            }
-        }
+        crate::naming::any_ident(t.clone(), &mut |i| {
+            names.insert(i.to_string());
+            false
+        });
     }
     fn operand(o: &Operand, names: &mut HashSet<String>) {
         if let Operand::Const(t) = o {
