@@ -660,12 +660,20 @@ impl Lowerer<'_> {
         self.next_block - 1
     }
 
-    pub(super) fn lower_for(&mut self, f: &syn::ExprForLoop) {
-        if let Some(label) = &f.label {
-            return self.errors.at(
+    /// Reports a loop label (not in the subset); true when there is one.
+    fn rejects_label(&mut self, label: &Option<syn::Label>) -> bool {
+        if let Some(label) = label {
+            self.errors.at(
                 label,
-                "loop labels are not supported in a #[differentiable] function",
+                "loop labels are not supported in a #[differentiable] function; leave nested loops with a flag checked after the inner loop (`if done { break; }`)",
             );
+        }
+        label.is_some()
+    }
+
+    pub(super) fn lower_for(&mut self, f: &syn::ExprForLoop) {
+        if self.rejects_label(&f.label) {
+            return;
         }
         let pat = match &*f.pat {
             syn::Pat::Reference(r) if r.mutability.is_none() => &*r.pat,
@@ -723,11 +731,8 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn lower_while(&mut self, w: &syn::ExprWhile) {
-        if let Some(label) = &w.label {
-            return self.errors.at(
-                label,
-                "loop labels are not supported in a #[differentiable] function",
-            );
+        if self.rejects_label(&w.label) {
+            return;
         }
         let BodyScan {
             assigned,
@@ -755,11 +760,8 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn lower_infinite(&mut self, l: &syn::ExprLoop) {
-        if let Some(label) = &l.label {
-            return self.errors.at(
-                label,
-                "loop labels are not supported in a #[differentiable] function",
-            );
+        if self.rejects_label(&l.label) {
+            return;
         }
         let BodyScan {
             assigned,
