@@ -501,12 +501,7 @@ impl Lowerer<'_> {
     }
 
     fn lower_macro_stmt(&mut self, mac: &syn::Macro, tokens: TokenStream) {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let name = last_segment(&mac.path);
         if matches!(
             name.as_str(),
             "assert"
@@ -930,12 +925,7 @@ impl Lowerer<'_> {
     }
 
     fn lower_macro_expr(&mut self, mac: &syn::Macro, whole: &Expr) -> Option<Operand> {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let name = last_segment(&mac.path);
         if matches!(name.as_str(), "concatenate" | "stack") {
             return self.lower_join(mac, name == "stack", whole);
         }
@@ -965,12 +955,7 @@ impl Lowerer<'_> {
         }
         match strip_parens(&m.args[0]) {
             Expr::Path(p) => {
-                let last = p
-                    .path
-                    .segments
-                    .last()
-                    .map(|s| s.ident.to_string())
-                    .unwrap_or_default();
+                let last = last_segment(&p.path);
                 match prims::method(&last)
                     .filter(|p| p.arity == 1 && p.extras == 0 && p.reads_output)
                 {
@@ -1317,4 +1302,12 @@ fn unsupported(e: &Expr) -> String {
         _ => "this expression is not supported in a #[differentiable] function",
     };
     what.to_string()
+}
+
+/// The last segment of a path: `tanh` for `f64::tanh`, `assert` for `std::assert!`.
+fn last_segment(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
 }
