@@ -54,10 +54,12 @@ macro_rules! scalar_scalar {
                 f(self.get(), rhs.get())
             }
             #[inline]
+            #[track_caller]
             fn back_lhs(&self, rhs: &$R, g: $F, f: impl Fn($F, $F, $F) -> $F) -> $F {
                 f(g, self.get(), rhs.get())
             }
             #[inline]
+            #[track_caller]
             fn back_rhs(&self, rhs: &$R, g: $F, f: impl Fn($F, $F, $F) -> $F) -> $F {
                 f(g, self.get(), rhs.get())
             }
@@ -78,6 +80,7 @@ macro_rules! scalar_array {
                 rhs.view().mapv(|b| f(a, b))
             }
             #[inline]
+            #[track_caller]
             fn back_lhs(&self, rhs: &$R, g: Array<$F, D>, f: impl Fn($F, $F, $F) -> $F) -> $F {
                 let a = self.get();
                 let mut acc: $F = 0.0;
@@ -85,6 +88,7 @@ macro_rules! scalar_array {
                 acc
             }
             #[inline]
+            #[track_caller]
             fn back_rhs(&self, rhs: &$R, mut g: Array<$F, D>, f: impl Fn($F, $F, $F) -> $F) -> Array<$F, D> {
                 let a = self.get();
                 Zip::from(&mut g).and(&rhs.view()).for_each(|g, &b| *g = f(*g, a, b));
@@ -103,12 +107,14 @@ macro_rules! scalar_array {
                 self.view().mapv(|a| f(a, b))
             }
             #[inline]
+            #[track_caller]
             fn back_lhs(&self, rhs: &$L, mut g: Array<$F, D>, f: impl Fn($F, $F, $F) -> $F) -> Array<$F, D> {
                 let b = rhs.get();
                 Zip::from(&mut g).and(&self.view()).for_each(|g, &a| *g = f(*g, a, b));
                 g
             }
             #[inline]
+            #[track_caller]
             fn back_rhs(&self, rhs: &$L, g: Array<$F, D>, f: impl Fn($F, $F, $F) -> $F) -> $F {
                 let b = rhs.get();
                 let mut acc: $F = 0.0;

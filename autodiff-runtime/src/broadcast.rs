@@ -43,13 +43,16 @@ pub fn broadcast_to<'a, F, D: Dimension, E: Dimension>(
     view: &'a ArrayView<'a, F, D>,
     to: &E,
 ) -> ArrayView<'a, F, E> {
-    view.broadcast(to.clone()).unwrap_or_else(|| {
-        panic!(
+    // A `match`, not `unwrap_or_else`: a closure would break the `#[track_caller]` chain, and the panic
+    // would name this line instead of the user's expression.
+    match view.broadcast(to.clone()) {
+        Some(out) => out,
+        None => panic!(
             "cannot broadcast shape {:?} to {:?}",
             view.shape(),
             to.slice()
-        )
-    })
+        ),
+    }
 }
 
 /// Sums the gradient `g` of a broadcast result back to the operand shape `target`: leading axes that the

@@ -4,7 +4,7 @@
 
 use crate::real::Real;
 use crate::tangent::Tangent;
-use ndarray::{Array, ArrayBase, Data, DataMut, Dimension, NdIndex};
+use ndarray::{Array, ArrayBase, ArrayRef, Data, DataMut, Dimension, NdIndex};
 
 /// A container whose elements can be read by an index of type `I`.
 pub trait Elements<I> {
@@ -20,18 +20,37 @@ pub trait Elements<I> {
     fn count(&self) -> usize;
 }
 
-impl<A: Real, S: Data<Elem = A>, D: Dimension, I: NdIndex<D>> Elements<I> for ArrayBase<S, D> {
+/// The panic of an element access out of bounds, at the caller's location.
+#[cold]
+#[track_caller]
+fn out_of_bounds<I: std::fmt::Debug>(i: &I, shape: &[usize]) -> ! {
+    panic!("index {i:?} is out of bounds for an array of shape {shape:?}")
+}
+
+impl<A: Real, S: Data<Elem = A>, D: Dimension, I: NdIndex<D> + Clone> Elements<I>
+    for ArrayBase<S, D>
+{
     type Elem = A;
     type Tangent = Array<A, D>;
     #[inline]
     #[track_caller]
     fn get(&self, i: I) -> A {
-        self[i]
+        // `ArrayBase::get` and a panic here, rather than `self[i]`: `ndarray`'s indexing panics at a
+        // line of its own in a release build, and this panic takes the user's line (`#[track_caller]`).
+        let array: &ArrayRef<A, D> = self;
+        match array.get(i.clone()) {
+            Some(&v) => v,
+            None => out_of_bounds(&i, self.shape()),
+        }
     }
     #[inline]
     #[track_caller]
     fn add_into(tangent: &mut Array<A, D>, i: I, g: A) {
-        tangent[i] += g;
+        let shape = tangent.raw_dim();
+        match tangent.get_mut(i.clone()) {
+            Some(v) => *v += g,
+            None => out_of_bounds(&i, shape.slice()),
+        }
     }
     #[inline]
     fn count(&self) -> usize {
@@ -88,14 +107,18 @@ pub trait ElementsMut<I> {
     fn at(&mut self, i: I) -> &mut Self::Elem;
 }
 
-impl<A: Real, S: DataMut<Elem = A>, D: Dimension, I: NdIndex<D>> ElementsMut<I>
+impl<A: Real, S: DataMut<Elem = A>, D: Dimension, I: NdIndex<D> + Clone> ElementsMut<I>
     for ArrayBase<S, D>
 {
     type Elem = A;
     #[inline]
     #[track_caller]
     fn at(&mut self, i: I) -> &mut A {
-        &mut self[i]
+        let shape = self.raw_dim();
+        match self.get_mut(i.clone()) {
+            Some(v) => v,
+            None => out_of_bounds(&i, shape.slice()),
+        }
     }
 }
 

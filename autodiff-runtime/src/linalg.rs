@@ -29,14 +29,17 @@ pub trait DotDims<Rhs: Dimension>: Dimension {
 impl DotDims<Ix1> for Ix1 {
     type Product<F: Real> = F;
     #[inline]
+    #[track_caller]
     fn dot<F: Real>(a: ArrayView<'_, F, Ix1>, b: ArrayView<'_, F, Ix1>) -> F {
         a.dot(&b)
     }
     #[inline]
+    #[track_caller]
     fn dot_vjp0<F: Real>(_a: ArrayView<'_, F, Ix1>, b: ArrayView<'_, F, Ix1>, g: F) -> Array1<F> {
         b.mapv(|v| v * g)
     }
     #[inline]
+    #[track_caller]
     fn dot_vjp1<F: Real>(a: ArrayView<'_, F, Ix1>, _b: ArrayView<'_, F, Ix1>, g: F) -> Array1<F> {
         a.mapv(|v| v * g)
     }
@@ -45,23 +48,28 @@ impl DotDims<Ix1> for Ix1 {
 impl DotDims<Ix1> for Ix2 {
     type Product<F: Real> = Array1<F>;
     #[inline]
+    #[track_caller]
     fn dot<F: Real>(a: ArrayView<'_, F, Ix2>, b: ArrayView<'_, F, Ix1>) -> Array1<F> {
         a.dot(&b)
     }
     #[inline]
+    #[track_caller]
     fn dot_vjp0<F: Real>(
-        _a: ArrayView<'_, F, Ix2>,
+        a: ArrayView<'_, F, Ix2>,
         b: ArrayView<'_, F, Ix1>,
         g: Array1<F>,
     ) -> Array2<F> {
+        check_product_seed(&a, &b, g.shape());
         outer(&g.view(), &b)
     }
     #[inline]
+    #[track_caller]
     fn dot_vjp1<F: Real>(
         a: ArrayView<'_, F, Ix2>,
-        _b: ArrayView<'_, F, Ix1>,
+        b: ArrayView<'_, F, Ix1>,
         g: Array1<F>,
     ) -> Array1<F> {
+        check_product_seed(&a, &b, g.shape());
         a.t().dot(&g)
     }
 }
@@ -69,23 +77,28 @@ impl DotDims<Ix1> for Ix2 {
 impl DotDims<Ix2> for Ix1 {
     type Product<F: Real> = Array1<F>;
     #[inline]
+    #[track_caller]
     fn dot<F: Real>(a: ArrayView<'_, F, Ix1>, b: ArrayView<'_, F, Ix2>) -> Array1<F> {
         a.dot(&b)
     }
     #[inline]
+    #[track_caller]
     fn dot_vjp0<F: Real>(
-        _a: ArrayView<'_, F, Ix1>,
+        a: ArrayView<'_, F, Ix1>,
         b: ArrayView<'_, F, Ix2>,
         g: Array1<F>,
     ) -> Array1<F> {
+        check_product_seed(&a, &b, g.shape());
         b.dot(&g)
     }
     #[inline]
+    #[track_caller]
     fn dot_vjp1<F: Real>(
         a: ArrayView<'_, F, Ix1>,
-        _b: ArrayView<'_, F, Ix2>,
+        b: ArrayView<'_, F, Ix2>,
         g: Array1<F>,
     ) -> Array2<F> {
+        check_product_seed(&a, &b, g.shape());
         outer(&a, &g.view())
     }
 }
@@ -93,25 +106,55 @@ impl DotDims<Ix2> for Ix1 {
 impl DotDims<Ix2> for Ix2 {
     type Product<F: Real> = Array2<F>;
     #[inline]
+    #[track_caller]
     fn dot<F: Real>(a: ArrayView<'_, F, Ix2>, b: ArrayView<'_, F, Ix2>) -> Array2<F> {
         a.dot(&b)
     }
     #[inline]
+    #[track_caller]
     fn dot_vjp0<F: Real>(
-        _a: ArrayView<'_, F, Ix2>,
+        a: ArrayView<'_, F, Ix2>,
         b: ArrayView<'_, F, Ix2>,
         g: Array2<F>,
     ) -> Array2<F> {
+        check_product_seed(&a, &b, g.shape());
         g.dot(&b.t())
     }
     #[inline]
+    #[track_caller]
     fn dot_vjp1<F: Real>(
         a: ArrayView<'_, F, Ix2>,
-        _b: ArrayView<'_, F, Ix2>,
+        b: ArrayView<'_, F, Ix2>,
         g: Array2<F>,
     ) -> Array2<F> {
+        check_product_seed(&a, &b, g.shape());
         a.t().dot(&g)
     }
+}
+
+/// Panics, at the caller's location, unless `a` and `b` are aligned for `a.dot(&b)`: the last axis of
+/// `a` as long as the first axis of `b` (`ndarray` would panic at a line of its own).
+#[inline]
+#[track_caller]
+fn check_aligned(a: &[usize], b: &[usize]) {
+    if a.last() != b.first() {
+        panic!("dot: shapes {a:?} and {b:?} are not aligned");
+    }
+}
+
+/// Panics, at the caller's location, unless `g` has the shape of `a.dot(&b)` (a pullback called with a
+/// seed of the wrong shape).
+#[inline]
+#[track_caller]
+fn check_product_seed<F, D1: Dimension, D2: Dimension>(
+    a: &ArrayView<'_, F, D1>,
+    b: &ArrayView<'_, F, D2>,
+    g: &[usize],
+) {
+    check_aligned(a.shape(), b.shape());
+    let (ra, rb) = (a.shape(), b.shape());
+    let product: Vec<usize> = ra[..ra.len() - 1].iter().chain(&rb[1..]).copied().collect();
+    crate::shape::check_seed(&product, g);
 }
 
 /// The outer product `u vᵀ`.
@@ -129,7 +172,9 @@ where
     B: ArrayArg<Elem = A::Elem> + ?Sized,
     A::Dim: DotDims<B::Dim>,
 {
-    <A::Dim as DotDims<B::Dim>>::dot(a.view(), b.view())
+    let (a, b) = (a.view(), b.view());
+    check_aligned(a.shape(), b.shape());
+    <A::Dim as DotDims<B::Dim>>::dot(a, b)
 }
 
 /// Reverse rule of [`dot`] for `a`.
@@ -145,7 +190,9 @@ where
     B: ArrayArg<Elem = A::Elem> + ?Sized,
     A::Dim: DotDims<B::Dim>,
 {
-    <A::Dim as DotDims<B::Dim>>::dot_vjp0(a.view(), b.view(), g)
+    let (a, b) = (a.view(), b.view());
+    check_aligned(a.shape(), b.shape());
+    <A::Dim as DotDims<B::Dim>>::dot_vjp0(a, b, g)
 }
 
 /// Reverse rule of [`dot`] for `b`.
@@ -161,7 +208,9 @@ where
     B: ArrayArg<Elem = A::Elem> + ?Sized,
     A::Dim: DotDims<B::Dim>,
 {
-    <A::Dim as DotDims<B::Dim>>::dot_vjp1(a.view(), b.view(), g)
+    let (a, b) = (a.view(), b.view());
+    check_aligned(a.shape(), b.shape());
+    <A::Dim as DotDims<B::Dim>>::dot_vjp1(a, b, g)
 }
 
 /// `x.t()` / `x.reversed_axes()`, as an owned array (so that it can outlive the borrow it came from).

@@ -24,7 +24,10 @@ pub fn sum_vjp<X: ArrayArg + ?Sized>(x: &X, g: X::Elem) -> Array<X::Elem, X::Dim
 #[inline]
 #[track_caller]
 pub fn mean<X: ArrayArg + ?Sized>(x: &X) -> X::Elem {
-    x.view().mean().expect("mean of an empty array")
+    match x.view().mean() {
+        Some(mean) => mean,
+        None => panic!("mean of an empty array"),
+    }
 }
 
 /// Reverse rule of [`mean`]: every element receives `g / n`.
@@ -69,7 +72,9 @@ where
     X: ArrayArg + ?Sized,
     X::Dim: RemoveAxis,
 {
-    x.view().sum_axis(axis)
+    let view = x.view();
+    crate::shape::check_axis(axis, view.ndim());
+    view.sum_axis(axis)
 }
 
 /// Reverse rule of [`sum_axis`]: `g` broadcast back along `axis`.
@@ -85,6 +90,10 @@ where
     X::Dim: RemoveAxis,
 {
     let view = x.view();
+    crate::shape::check_axis(axis, view.ndim());
+    let mut reduced = view.shape().to_vec();
+    reduced.remove(axis.index());
+    crate::shape::check_seed(&reduced, g.shape());
     let expanded = g
         .insert_axis(axis)
         .into_dimensionality::<X::Dim>()
@@ -106,7 +115,16 @@ where
     X: ArrayArg + ?Sized,
     X::Dim: RemoveAxis,
 {
-    x.view().mean_axis(axis).expect("mean over an empty axis")
+    let view = x.view();
+    crate::shape::check_axis(axis, view.ndim());
+    match view.mean_axis(axis) {
+        Some(mean) => mean,
+        None => panic!(
+            "mean over an empty axis: axis {} of shape {:?}",
+            axis.index(),
+            view.shape()
+        ),
+    }
 }
 
 /// Reverse rule of [`mean_axis`]: `g / n` broadcast back along `axis`.
@@ -121,6 +139,7 @@ where
     X: ArrayArg + ?Sized,
     X::Dim: RemoveAxis,
 {
+    crate::shape::check_axis(axis, x.view().ndim());
     let n = <X::Elem as Real>::cast_from(x.view().len_of(axis) as f64);
     let mut out = sum_axis_vjp(x, axis, g);
     out.mapv_inplace(|v| v / n);

@@ -5,7 +5,85 @@ use crate::operand::ScalarArg;
 use crate::real::Real;
 use ndarray::{
     Array, ArrayView, Axis, Dimension, IntoDimension, RemoveAxis, ShapeBuilder, SliceArg,
+    SliceInfoElem,
 };
+
+/// Panics, at the caller's location, unless `axis` is one of `ndim` axes (`ndarray` would panic inside
+/// itself, at a line of its own).
+#[inline]
+#[track_caller]
+pub(crate) fn check_axis(axis: Axis, ndim: usize) {
+    if axis.index() >= ndim {
+        panic!(
+            "axis {} is out of bounds for an array of {ndim} axes",
+            axis.index()
+        );
+    }
+}
+
+/// Panics, at the caller's location, unless `i` is an index along `axis` of `shape`.
+#[inline]
+#[track_caller]
+pub(crate) fn check_axis_index(shape: &[usize], axis: Axis, i: usize) {
+    check_axis(axis, shape.len());
+    let len = shape[axis.index()];
+    if i >= len {
+        panic!(
+            "index {i} is out of bounds for axis {} of length {len} (shape {shape:?})",
+            axis.index()
+        );
+    }
+}
+
+/// Panics, at the caller's location, where `ndarray`'s `slice` would: a slice of the wrong number of
+/// axes, a start or end past the end of its axis, a zero step, an index out of bounds.
+#[track_caller]
+pub(crate) fn check_slice(shape: &[usize], info: &[SliceInfoElem]) {
+    let in_ndim = info
+        .iter()
+        .filter(|e| !matches!(e, SliceInfoElem::NewAxis))
+        .count();
+    if in_ndim != shape.len() {
+        panic!(
+            "s![..] with {in_ndim} axes cannot slice an array of shape {shape:?} ({} axes)",
+            shape.len()
+        );
+    }
+    let mut axis = 0;
+    for elem in info {
+        match *elem {
+            SliceInfoElem::Slice { start, end, step } => {
+                let len = shape[axis];
+                let within = |i: isize| i.unsigned_abs() <= len;
+                if !within(start) {
+                    panic!("slice start {start} is past the end of axis {axis} of length {len}");
+                }
+                if let Some(end) = end {
+                    if !within(end) {
+                        panic!("slice end {end} is past the end of axis {axis} of length {len}");
+                    }
+                }
+                if step == 0 {
+                    panic!("slice step must not be zero");
+                }
+                axis += 1;
+            }
+            SliceInfoElem::Index(i) => {
+                let len = shape[axis];
+                let ok = if i < 0 {
+                    i.unsigned_abs() <= len
+                } else {
+                    i.unsigned_abs() < len
+                };
+                if !ok {
+                    panic!("index {i} is out of bounds for axis {axis} of length {len}");
+                }
+                axis += 1;
+            }
+            SliceInfoElem::NewAxis => {}
+        }
+    }
+}
 
 /// `x.slice(info)`, as an owned array.
 #[inline]
@@ -15,7 +93,9 @@ where
     X: ArrayArg + ?Sized,
     I: SliceArg<X::Dim>,
 {
-    x.view().slice_move(info).to_owned()
+    let view = x.view();
+    check_slice(view.shape(), info.as_ref());
+    view.slice_move(info).to_owned()
 }
 
 /// Reverse rule of [`slice`]: zeros of `x`'s shape with `g` written into the sliced region.
@@ -27,7 +107,10 @@ where
     I: SliceArg<X::Dim>,
 {
     let mut out = Array::zeros(x.view().raw_dim());
-    out.slice_mut(info).assign(&g);
+    check_slice(out.shape(), info.as_ref());
+    let mut region = out.slice_mut(info);
+    check_seed(region.shape(), g.shape());
+    region.assign(&g);
     out
 }
 
@@ -111,7 +194,9 @@ pub fn insert_axis<X: ArrayArg + ?Sized>(
     x: &X,
     axis: Axis,
 ) -> Array<X::Elem, <X::Dim as Dimension>::Larger> {
-    x.view().insert_axis(axis).to_owned()
+    let view = x.view();
+    check_axis(axis, view.ndim() + 1);
+    view.insert_axis(axis).to_owned()
 }
 
 /// Reverse rule of [`insert_axis`]: the axis removed again.
@@ -123,6 +208,7 @@ pub fn insert_axis_vjp<X: ArrayArg + ?Sized>(
     g: Array<X::Elem, <X::Dim as Dimension>::Larger>,
 ) -> Array<X::Elem, X::Dim> {
     let _ = x;
+    check_axis_index(g.shape(), axis, 0);
     g.index_axis_move(axis, 0)
         .into_dimensionality::<X::Dim>()
         .expect("one axis fewer")
@@ -136,7 +222,9 @@ where
     X: ArrayArg + ?Sized,
     X::Dim: RemoveAxis,
 {
-    x.view().index_axis_move(axis, i).to_owned()
+    let view = x.view();
+    check_axis_index(view.shape(), axis, i);
+    view.index_axis_move(axis, i).to_owned()
 }
 
 /// Reverse rule of [`index_axis`]: zeros with `g` at index `i` along `axis`.
@@ -153,7 +241,10 @@ where
     X::Dim: RemoveAxis,
 {
     let mut out = Array::zeros(x.view().raw_dim());
-    out.index_axis_mut(axis, i).assign(&g);
+    check_axis_index(out.shape(), axis, i);
+    let mut region = out.index_axis_mut(axis, i);
+    check_seed(region.shape(), g.shape());
+    region.assign(&g);
     out
 }
 
@@ -169,14 +260,14 @@ pub fn broadcast<X: ArrayArg + ?Sized, E: IntoDimension>(
 ) -> Array<X::Elem, E::Dim> {
     let view = x.view();
     let shape = shape.into_dimension();
-    let out = view.broadcast(shape.clone()).unwrap_or_else(|| {
-        panic!(
+    match view.broadcast(shape.clone()) {
+        Some(out) => out.to_owned(),
+        None => panic!(
             "cannot broadcast shape {:?} to {:?}",
             view.shape(),
             shape.slice()
-        )
-    });
-    out.to_owned()
+        ),
+    }
 }
 
 /// Reverse rule of [`broadcast`]: the gradient summed back to `x`'s shape.
@@ -269,6 +360,10 @@ pub fn concatenate_vjp<F: Real, D: RemoveAxis>(
 ) -> Array<F, D> {
     let start: usize = parts[..k].iter().map(|p| p.len_of(axis)).sum();
     let len = parts[k].len_of(axis);
+    let mut whole = parts[k].shape().to_vec();
+    whole[axis.index()] =
+        start + len + parts[k + 1..].iter().map(|p| p.len_of(axis)).sum::<usize>();
+    check_seed(&whole, g.shape());
     g.slice_axis(axis, ndarray::Slice::from(start..start + len))
         .to_owned()
 }
@@ -302,7 +397,18 @@ where
     D::Larger: RemoveAxis,
 {
     let _ = parts;
+    check_axis_index(g.shape(), axis, k);
     g.index_axis_move(axis, k)
         .into_dimensionality::<D>()
         .expect("one axis fewer")
+}
+
+/// Panics, at the caller's location, unless a reverse rule's seed `g` has the shape of the value it is
+/// the gradient of (a pullback called with a seed of the wrong shape).
+#[inline]
+#[track_caller]
+pub(crate) fn check_seed(value: &[usize], g: &[usize]) {
+    if value != g {
+        panic!("a gradient of shape {g:?} was passed back for a value of shape {value:?}");
+    }
 }

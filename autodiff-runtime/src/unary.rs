@@ -70,6 +70,7 @@ macro_rules! array_elementwise {
             #[inline]
             #[track_caller]
             fn back1(&self, y: &Array<A, D>, mut g: Array<A, D>, f: impl Fn(A, A, A) -> A) -> Array<A, D> {
+                crate::shape::check_seed(ArrayArg::view(self).shape(), g.shape());
                 Zip::from(&mut g).and(&ArrayArg::view(self)).and(y).for_each(|g, &x, &y| *g = f(*g, x, y));
                 g
             }
@@ -91,6 +92,7 @@ macro_rules! unary_rules {
 
         #[doc = concat!("Reverse rule of [`", stringify!($name), "`]: `y` is its output, `g` the output's gradient.")]
         #[inline]
+        #[track_caller]
         #[allow(unused_variables)]
         pub fn $vjp<X: Elementwise + ?Sized>(x: &X, y: &X::Output, g: X::Output) -> X::Output {
             x.back1(y, g, |$g, $xb, $y| $back)
@@ -175,6 +177,7 @@ pub fn powi<X: Elementwise + ?Sized>(x: &X, n: i32) -> X::Output {
 
 /// Reverse rule of [`powi`]: `n * x^(n-1)`, and 0 for `n == 0` (as JAX's `integer_pow`).
 #[inline]
+#[track_caller]
 pub fn powi_vjp<X: Elementwise + ?Sized>(x: &X, n: i32, y: &X::Output, g: X::Output) -> X::Output {
     let _ = y;
     x.back1(y, g, |g, x, _| {
@@ -220,6 +223,7 @@ pub fn clamp<X: Elementwise + ?Sized, L: ScalarArg<X::Elem>, H: ScalarArg<X::Ele
 
 /// Reverse rule of [`clamp`] for `x`: as JAX's `clip`, a tie with a bound passes half the gradient.
 #[inline]
+#[track_caller]
 pub fn clamp_vjp0<X: Elementwise + ?Sized, L: ScalarArg<X::Elem>, H: ScalarArg<X::Elem>>(
     x: &X,
     lo: &L,
@@ -233,6 +237,7 @@ pub fn clamp_vjp0<X: Elementwise + ?Sized, L: ScalarArg<X::Elem>, H: ScalarArg<X
 
 /// Reverse rule of [`clamp`] for the lower bound.
 #[inline]
+#[track_caller]
 pub fn clamp_vjp1<X: Elementwise + ?Sized, L: ScalarArg<X::Elem>, H: ScalarArg<X::Elem>>(
     x: &X,
     lo: &L,
@@ -246,6 +251,7 @@ pub fn clamp_vjp1<X: Elementwise + ?Sized, L: ScalarArg<X::Elem>, H: ScalarArg<X
 
 /// Reverse rule of [`clamp`] for the upper bound.
 #[inline]
+#[track_caller]
 pub fn clamp_vjp2<X: Elementwise + ?Sized, L: ScalarArg<X::Elem>, H: ScalarArg<X::Elem>>(
     x: &X,
     lo: &L,
@@ -259,6 +265,7 @@ pub fn clamp_vjp2<X: Elementwise + ?Sized, L: ScalarArg<X::Elem>, H: ScalarArg<X
 
 /// `sum_i f(g[i], x[i])`: the gradient of a scalar that every element of `x` used.
 #[inline]
+#[track_caller]
 fn sum_back<X: Elementwise + ?Sized>(
     x: &X,
     y: &X::Output,
