@@ -5,7 +5,7 @@
 //! this file's own text, and [`panic_site`] runs a closure with a panic hook that records
 //! `PanicHookInfo::location()`. Every case is checked through `f_grad`, `f_value_and_grad` and `f_vjp`
 //! (the forward sweep runs inside `f_vjp` itself); the reverse-sweep cases call the pullback.
-#![allow(clippy::needless_range_loop)]
+#![allow(clippy::needless_range_loop, clippy::ptr_arg)]
 
 use autodiff::ndarray::{array, concatenate, s, stack, Array1, Array2, Axis};
 use autodiff::prelude::*;

@@ -145,8 +145,8 @@ unary_rules! {
     asinh, asinh_vjp: |x| x.asinh(); |g, x, y| g / (x * x + one()).sqrt();
     /// `x.acosh()`.
     acosh, acosh_vjp: |x| x.acosh(); |g, x, y| g / ((x - one()) * (x + one())).sqrt();
-    /// `x.atanh()`.
-    atanh, atanh_vjp: |x| x.atanh(); |g, x, y| g / (<X::Elem>::one() - x * x);
+    /// `x.atanh()`; `(1 - x)(1 + x)` rather than `1 - x * x`, which cancels near ±1 (as JAX).
+    atanh, atanh_vjp: |x| x.atanh(); |g, x, y| g / ((<X::Elem>::one() - x) * (<X::Elem>::one() + x));
     /// `x.abs()`; at 0 the derivative is +1, as in JAX.
     abs, abs_vjp: |x| x.abs(); |g, x, y| if x >= zero() { g } else { -g };
     /// `x.signum()`; derivative 0.
@@ -218,7 +218,8 @@ pub fn clamp<X: Elementwise + ?Sized, L: ScalarArg<X::Elem>, H: ScalarArg<X::Ele
 ) -> X::Output {
     let (lo, hi) = (lo.get(), hi.get());
     assert!(lo <= hi, "clamp: min must be less than or equal to max");
-    x.map1(|v| v.max(lo).min(hi))
+    // As `f64::clamp`: a NaN stays NaN (`v.max(lo)` would give `lo`).
+    x.map1(|v| if v.is_nan() { v } else { v.max(lo).min(hi) })
 }
 
 /// Reverse rule of [`clamp`] for `x`: as JAX's `clip`, a tie with a bound passes half the gradient.
