@@ -15,52 +15,21 @@ pub use tuples::split as split_tuples;
 const RETURNED: &str = "__autodiff_returned";
 const RESULT: &str = "__autodiff_result";
 
-/// Whether a `return` appears inside a loop of this block (closures aside).
-fn returns_in_loop(block: &Block) -> bool {
-    struct Finder {
-        depth: usize,
-        found: bool,
-    }
+/// Whether a `return` appears in this statement (closures aside).
+fn contains_return(stmt: &Stmt) -> bool {
+    struct Finder(bool);
     impl<'a> Visit<'a> for Finder {
-        fn visit_expr_return(&mut self, r: &'a syn::ExprReturn) {
-            if self.depth > 0 {
-                self.found = true;
-            }
-            syn::visit::visit_expr_return(self, r);
-        }
-        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
-            self.depth += 1;
-            syn::visit::visit_expr_for_loop(self, f);
-            self.depth -= 1;
-        }
-        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
-            self.depth += 1;
-            syn::visit::visit_expr_while(self, w);
-            self.depth -= 1;
-        }
-        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
-            self.depth += 1;
-            syn::visit::visit_expr_loop(self, l);
-            self.depth -= 1;
+        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+            self.0 = true;
         }
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
     }
-    let mut finder = Finder {
-        depth: 0,
-        found: false,
-    };
-    finder.visit_block(block);
-    finder.found
+    let mut finder = Finder(false);
+    finder.visit_stmt(stmt);
+    finder.0
 }
 
-fn stmt_returns_in_loop(stmt: &Stmt) -> bool {
-    returns_in_loop(&Block {
-        brace_token: Default::default(),
-        stmts: vec![stmt.clone()],
-    })
-}
-
-/// Rewrites `let` of an `if` with a returning arm into a guard, everywhere in `block`.
+/// Rewrites `let` of an `if` chain with returning arms into guards, everywhere in `block`.
 struct ReturningLets;
 
 /// Whether a block ends by leaving: `return`, `continue` or `break` (then it gives no value).
@@ -74,45 +43,72 @@ fn ends_in_return(b: &Block) -> bool {
     )
 }
 
+/// The arms of an `if` chain, each with its condition (`None` for the final `else`); `None` when the
+/// chain has no final `else` or an `else` that is not a block.
+fn chain_arms(i: &syn::ExprIf) -> Option<Vec<(Option<Expr>, Block)>> {
+    let mut arms = vec![(Some((*i.cond).clone()), i.then_branch.clone())];
+    match i.else_branch.as_ref().map(|(_, e)| &**e) {
+        Some(Expr::Block(b)) => arms.push((None, b.block.clone())),
+        Some(Expr::If(inner)) => arms.extend(chain_arms(inner)?),
+        _ => return None,
+    }
+    Some(arms)
+}
+
+/// `let p = if c1 { a } else if c2 { ..; return r; } else { b };` becomes the guard
+/// `if !(c1) && (c2) { ..; return r; }` followed by `let p = if c1 { a } else { b };`: one guard per
+/// arm that leaves, in order, and the chain of the arms that give a value (the last of them becomes the
+/// `else` when the final `else` left: the guards have ruled out every other case).
+fn split_returning_let(local: &syn::Local) -> Option<Vec<Stmt>> {
+    let init = local.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let Expr::If(i) = &*init.expr else {
+        return None;
+    };
+    let arms = chain_arms(i)?;
+    let leaving = arms.iter().filter(|(_, b)| ends_in_return(b)).count();
+    if leaving == 0 || leaving == arms.len() {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut earlier: Vec<Expr> = Vec::new();
+    let mut kept: Vec<(Option<Expr>, Block)> = Vec::new();
+    for (cond, block) in arms {
+        if ends_in_return(&block) {
+            let mut parts: Vec<Expr> = earlier.iter().map(|c| parse_quote!(!(#c))).collect();
+            parts.extend(cond.iter().map(|c| parse_quote!((#c))));
+            let guard: Expr = match parts.split_first() {
+                Some((first, rest)) => parse_quote!(#first #(&& #rest)*),
+                None => parse_quote!(true),
+            };
+            out.push(Stmt::Expr(parse_quote!(if #guard #block), None));
+        } else {
+            kept.push((cond.clone(), block));
+        }
+        earlier.extend(cond);
+    }
+    let (_, last) = kept.pop().expect("an arm gives a value");
+    let chain =
+        kept.into_iter()
+            .rev()
+            .fold(Expr::Block(parse_quote!(#last)), |rest, (cond, block)| {
+                let cond = cond.expect("only the final arm has no condition");
+                parse_quote!(if #cond #block else { #rest })
+            });
+    let pat = &local.pat;
+    out.push(parse_quote!(let #pat = #chain;));
+    Some(out)
+}
+
 impl VisitMut for ReturningLets {
     fn visit_block_mut(&mut self, block: &mut Block) {
         let mut stmts = Vec::new();
         for stmt in std::mem::take(&mut block.stmts) {
-            let split = match &stmt {
-                Stmt::Local(local) => match local
-                    .init
-                    .as_ref()
-                    .map(|i| (&*i.expr, i.diverge.is_none()))
-                {
-                    Some((Expr::If(i), true)) => match i.else_branch.as_ref().map(|(_, e)| &**e) {
-                        Some(Expr::Block(other))
-                            if ends_in_return(&i.then_branch) != ends_in_return(&other.block) =>
-                        {
-                            let cond = &i.cond;
-                            let (guard, cond, value): (&Block, Expr, &Block) =
-                                if ends_in_return(&i.then_branch) {
-                                    (&i.then_branch, parse_quote!(#cond), &other.block)
-                                } else {
-                                    (&other.block, parse_quote!(!(#cond)), &i.then_branch)
-                                };
-                            let pat = &local.pat;
-                            Some((
-                                parse_quote!(if #cond #guard),
-                                parse_quote!(let #pat = #value;),
-                            ))
-                        }
-                        _ => None,
-                    },
-                    _ => None,
+            match &stmt {
+                Stmt::Local(local) => match split_returning_let(local) {
+                    Some(split) => stmts.extend(split),
+                    None => stmts.push(stmt),
                 },
-                _ => None,
-            };
-            match split {
-                Some((guard, rest)) => {
-                    stmts.push(Stmt::Expr(guard, None));
-                    stmts.push(rest);
-                }
-                None => stmts.push(stmt),
+                _ => stmts.push(stmt),
             }
         }
         block.stmts = stmts;
@@ -122,62 +118,154 @@ impl VisitMut for ReturningLets {
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
 }
 
-/// Rewrites returning `let`s and `return e` inside loops; returns the body unchanged when there is none.
+/// Rewrites returning `let`s and every `return` outside the function's tail; returns the body unchanged
+/// when there is none.
+///
+/// The tail is where the lowering takes `return v` as the function's value: the last statement, the
+/// arms of a final `if`, and a guard chain `if c { ..; return v; } [else if ..]` with the statements
+/// after it. A `return` anywhere else (in a loop, in an `if` nested in a statement) becomes
+/// `{ result = v; returned = true; }` (and a `break` out of every loop), and what follows it runs only
+/// if nothing returned.
 pub fn returns(body: &Block, output: &syn::Type) -> Block {
     let mut body = body.clone();
     ReturningLets.visit_block_mut(&mut body);
-    if !returns_in_loop(&body) {
-        return body;
+    let mut flags = false;
+    let stmts = tail_stmts(std::mem::take(&mut body.stmts), &mut flags);
+    if !flags {
+        return Block { stmts, ..body };
     }
     let returned = format_ident!("{}", RETURNED);
     let result = format_ident!("{}", RESULT);
-    let mut stmts: Vec<Stmt> = vec![
+    let mut all: Vec<Stmt> = vec![
         parse_quote!(let mut #returned = false;),
         parse_quote!(let mut #result: #output = 0.0;),
     ];
-    stmts.extend(rewrite_block_stmts(&body.stmts, true));
+    all.extend(stmts);
     Block {
         brace_token: body.brace_token,
-        stmts,
+        stmts: all,
     }
 }
 
-/// The statements of a block at the function's level: after a loop that may return, the rest becomes
-/// `if returned { result } else { rest }`.
-fn rewrite_block_stmts(stmts: &[Stmt], top: bool) -> Vec<Stmt> {
+/// Whether a statement is a guard chain: `if c { ..; return v; }`, possibly `else if d { ..; return w; }`,
+/// with no final `else`.
+fn is_guard_chain(stmt: &Stmt) -> bool {
+    fn open(i: &syn::ExprIf) -> bool {
+        matches!(i.then_branch.stmts.last(), Some(Stmt::Expr(Expr::Return(r), _)) if r.expr.is_some())
+            && match i.else_branch.as_ref().map(|(_, e)| &**e) {
+                None => true,
+                Some(Expr::If(inner)) => open(inner),
+                Some(_) => false,
+            }
+    }
+    matches!(stmt, Stmt::Expr(Expr::If(i), _) if open(i))
+}
+
+/// The arm blocks of an `if` chain, mutably.
+fn arm_blocks(i: &mut syn::ExprIf) -> Vec<&mut Block> {
+    let mut out = vec![&mut i.then_branch];
+    match i.else_branch.as_mut().map(|(_, e)| &mut **e) {
+        Some(Expr::Block(b)) => out.push(&mut b.block),
+        Some(Expr::If(inner)) => out.extend(arm_blocks(inner)),
+        _ => {}
+    }
+    out
+}
+
+/// The statements of a tail block, with the returns outside the tail rewritten (`flags` is set when
+/// that needs the `returned`/`result` variables).
+fn tail_stmts(stmts: Vec<Stmt>, flags: &mut bool) -> Vec<Stmt> {
+    let mut out = Vec::new();
+    let n = stmts.len();
+    let mut iter = stmts.into_iter().enumerate();
+    while let Some((k, mut stmt)) = iter.next() {
+        if !contains_return(&stmt) {
+            out.push(stmt);
+            continue;
+        }
+        let last = k + 1 == n;
+        let tail_if = match &stmt {
+            Stmt::Expr(Expr::If(_), _) => last || is_guard_chain(&stmt),
+            _ => false,
+        };
+        if tail_if {
+            if let Stmt::Expr(Expr::If(i), _) = &mut stmt {
+                for arm in arm_blocks(i) {
+                    arm.stmts = tail_stmts(std::mem::take(&mut arm.stmts), flags);
+                }
+            }
+            out.push(stmt);
+            continue;
+        }
+        if last && matches!(stmt, Stmt::Expr(Expr::Return(_), _)) {
+            out.push(stmt);
+            continue;
+        }
+        // From here on, the rest runs only if nothing returned.
+        *flags = true;
+        let mut rest = vec![stmt];
+        rest.extend(iter.map(|(_, s)| s));
+        out.extend(rewrite_block_stmts(rest, true));
+        break;
+    }
+    out
+}
+
+/// Whether the last statement of a block gives its value (an expression that is not a branch or a loop).
+fn gives_value(stmts: &[Stmt]) -> bool {
+    matches!(
+        stmts.last(),
+        Some(Stmt::Expr(e, None))
+            if !matches!(e, Expr::If(_) | Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_))
+    )
+}
+
+/// The statements of a block with their returns rewritten: after the first statement that may return,
+/// the rest becomes `if returned { result } else { rest }` in the function's tail (`tail`), and
+/// `if !returned { rest }` elsewhere. Where that rest gives the block's value, the `return` is left as
+/// written, for the lowering to report.
+fn rewrite_block_stmts(stmts: Vec<Stmt>, tail: bool) -> Vec<Stmt> {
     let returned = format_ident!("{}", RETURNED);
     let result = format_ident!("{}", RESULT);
     let mut out = Vec::new();
-    for (k, stmt) in stmts.iter().enumerate() {
-        if !stmt_returns_in_loop(stmt) {
-            out.push(stmt.clone());
+    let mut iter = stmts.into_iter();
+    while let Some(mut stmt) = iter.next() {
+        if !contains_return(&stmt) {
+            out.push(stmt);
             continue;
         }
-        let mut stmt = stmt.clone();
-        ReturnsInLoops { depth: 0 }.visit_stmt_mut(&mut stmt);
+        let rest: Vec<Stmt> = iter.collect();
+        if !tail && gives_value(&rest) {
+            out.push(stmt);
+            out.extend(rest);
+            break;
+        }
+        ReturnsAnywhere { depth: 0 }.visit_stmt_mut(&mut stmt);
         out.push(stmt);
-        let rest = &stmts[k + 1..];
-        if top {
-            let rest: Vec<Stmt> = rewrite_block_stmts(rest, true);
+        if tail {
+            let mut flags = false;
+            let rest = tail_stmts(rest, &mut flags);
             out.push(Stmt::Expr(
                 parse_quote!(if #returned { #result } else { #(#rest)* }),
                 None,
             ));
-        } else {
-            out.extend(rest.iter().cloned());
+        } else if !rest.is_empty() {
+            let rest = rewrite_block_stmts(rest, false);
+            out.push(Stmt::Expr(parse_quote!(if !#returned { #(#rest)* }), None));
         }
         break;
     }
     out
 }
 
-/// Replaces `return e` in loops by `{ result = e; returned = true; break; }`, and after each inner loop
-/// that may return, breaks the enclosing loop too.
-struct ReturnsInLoops {
+/// Replaces `return e` by `{ result = e; returned = true; }`, with a `break` inside loops; after each
+/// inner loop that may return, breaks the enclosing loop too; outside loops, the statements after one
+/// that may return are guarded by `!returned`.
+struct ReturnsAnywhere {
     depth: usize,
 }
 
-impl ReturnsInLoops {
+impl ReturnsAnywhere {
     fn loop_body(&mut self, body: &mut Block) {
         self.depth += 1;
         let returned = format_ident!("{}", RETURNED);
@@ -186,7 +274,7 @@ impl ReturnsInLoops {
             let inner_loop = matches!(
                 &stmt,
                 Stmt::Expr(Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_), _)
-            ) && stmt_returns_in_loop(&stmt);
+            ) && contains_return(&stmt);
             let mut stmt = stmt;
             self.visit_stmt_mut(&mut stmt);
             stmts.push(stmt);
@@ -199,10 +287,10 @@ impl ReturnsInLoops {
     }
 }
 
-impl VisitMut for ReturnsInLoops {
+impl VisitMut for ReturnsAnywhere {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         match e {
-            Expr::Return(r) if self.depth > 0 => {
+            Expr::Return(r) => {
                 let returned = format_ident!("{}", RETURNED);
                 let result = format_ident!("{}", RESULT);
                 let value = r
@@ -210,13 +298,25 @@ impl VisitMut for ReturnsInLoops {
                     .take()
                     .map(|v| *v)
                     .unwrap_or_else(|| parse_quote!(()));
-                *e = parse_quote!({ #result = #value; #returned = true; break; });
+                *e = if self.depth > 0 {
+                    parse_quote!({ #result = #value; #returned = true; break; })
+                } else {
+                    parse_quote!({ #result = #value; #returned = true; })
+                };
             }
             Expr::ForLoop(f) => self.loop_body(&mut f.body),
             Expr::While(w) => self.loop_body(&mut w.body),
             Expr::Loop(l) => self.loop_body(&mut l.body),
             Expr::Closure(_) => {}
             _ => syn::visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        if self.depth == 0 {
+            block.stmts = rewrite_block_stmts(std::mem::take(&mut block.stmts), false);
+        } else {
+            syn::visit_mut::visit_block_mut(self, block);
         }
     }
 }

@@ -348,9 +348,17 @@ impl<'a> Emitter<'a> {
                     }
                 }
                 Stmt::WriteBack { storage, value } => {
-                    if let Some(v) = value.var().filter(|v| {
-                        plan.activity.is_active(*storage) && plan.activity.is_active(*v)
-                    }) {
+                    if !plan.activity.is_active(*storage) {
+                        continue;
+                    }
+                    let Some(v) = value.var().filter(|v| plan.activity.is_active(*v)) else {
+                        // Overwritten by a value without a derivative here: what the storage held
+                        // before this write contributes nothing through it.
+                        let bar = self.adjoint(*storage);
+                        out.extend(quote!(let _ = #ad::take(&mut #bar);));
+                        continue;
+                    };
+                    {
                         let bar = self.adjoint(*storage);
                         // When the body's copy of the carried value is active, its reverse assigns
                         // the storage's adjoint anew: the adjoint can be moved out here.
@@ -780,6 +788,17 @@ impl<'a> Emitter<'a> {
         self.loop_name(usize::MAX / 4 - v.0, key)
     }
 
+    /// The logged arrays that `region` writes and that are declared outside it: a region's reverse
+    /// undoes their writes before it runs again (arrays declared inside are made anew by the rerun).
+    fn outer_logged_writes(&self, region: &Block) -> Vec<VarId> {
+        let mut inside = HashSet::new();
+        block_ids(region, &mut inside);
+        all_writes(region)
+            .into_iter()
+            .filter(|v| self.is_logged(*v) && !inside.contains(&self.f.vars[v.0].block))
+            .collect()
+    }
+
     fn is_logged(&self, v: VarId) -> bool {
         self.f.logged.contains(&v)
     }
@@ -800,8 +819,7 @@ impl<'a> Emitter<'a> {
     fn log_marks(&mut self, blocks: &[&Block], key: &str) -> Vec<(VarId, Ident, Ident)> {
         let mut written: Vec<VarId> = blocks
             .iter()
-            .flat_map(|b| all_writes(b))
-            .filter(|v| self.is_logged(*v))
+            .flat_map(|b| self.outer_logged_writes(b))
             .collect();
         written.sort();
         written.dedup();
@@ -1090,10 +1108,7 @@ impl<'a> Emitter<'a> {
 
     /// The logged arrays a loop writes, each with its log (their lengths go into the checkpoint).
     fn checkpoint_logs(&mut self, l: &Loop) -> Vec<(Ident, Ident)> {
-        let mut written: Vec<VarId> = all_writes(&l.body)
-            .into_iter()
-            .filter(|v| self.is_logged(*v))
-            .collect();
+        let mut written = self.outer_logged_writes(&l.body);
         written.sort();
         written.dedup();
         written
@@ -1250,6 +1265,24 @@ fn all_writes(block: &Block) -> Vec<VarId> {
         }
     }
     out
+}
+
+/// The ids of `block` and of every block nested in it.
+fn block_ids(block: &Block, ids: &mut HashSet<usize>) {
+    ids.insert(block.id);
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::If(i) => {
+                block_ids(&i.then_, ids);
+                block_ids(&i.else_, ids);
+            }
+            Stmt::Loop(l) => block_ids(&l.body, ids),
+            Stmt::Instr(Instr {
+                op: Op::Mapv(c), ..
+            }) => block_ids(&c.body, ids),
+            _ => {}
+        }
+    }
 }
 
 /// Whether any variable defined in `block` is active.

@@ -14,7 +14,7 @@ use crate::model::Model;
 use crate::naming::Namer;
 use crate::prims::{self, Prim};
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{format_ident, quote, ToTokens};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
@@ -64,6 +64,11 @@ struct Lowerer<'a> {
     next_block: usize,
     /// The next loop number.
     next_loop: usize,
+    /// Whether the statements being lowered are the function's tail, where `return v` gives its value
+    /// (see [`Lowerer::lower_stmts`]).
+    tail: bool,
+    /// Whether a `while` condition is being lowered (its comparisons are kept as written).
+    in_while_condition: bool,
 }
 
 /// Lowers the body of `model.func`. Returns `None` where errors were recorded.
@@ -88,6 +93,8 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         mutations: Vec::new(),
         next_block: 1,
         next_loop: 0,
+        tail: false,
+        in_while_condition: false,
     };
     for (i, p) in model.params.iter().enumerate() {
         let name = lw.namer.keep(&p.ident);
@@ -198,6 +205,7 @@ impl Lowerer<'_> {
     /// `if c { ..; return a; }` makes the rest of the body its `else` arm.
     fn lower_body(&mut self, stmts: &[syn::Stmt]) -> Option<(Operand, Option<Aux>)> {
         if !self.has_aux {
+            self.tail = true;
             return self.lower_stmts(stmts, true).map(|v| (v, None));
         }
         for (k, stmt) in stmts.iter().enumerate() {
@@ -496,6 +504,14 @@ impl Lowerer<'_> {
                     reads: Vec::new(),
                 });
             }
+            (Binding::Var(old), Operand::Const(tokens)) => {
+                // The constant's type is the variable's, as in the source (`t = Array1::zeros(2)`).
+                self.const_reads.push(*old);
+                let old = &self.vars[old.0].name;
+                let value =
+                    Operand::Const(quote!(::autodiff::__private::same_type(&#old, #tokens)));
+                self.bind_value(&ident, false, true, None, value, before)
+            }
             (_, value) => self.bind_value(&ident, false, true, None, value, before),
         }
     }
@@ -639,9 +655,27 @@ impl Lowerer<'_> {
             return None;
         }
         let constant = matches!(lhs, Operand::Const(_)) && matches!(rhs, Operand::Const(_));
-        if constant || is_comparison(&b.op) {
-            // A comparison is a constant (a bool) even over differentiable values.
+        if constant {
             return Some(self.constant(whole));
+        }
+        if is_comparison(&b.op) && self.in_while_condition {
+            // Evaluated at the head of every iteration: kept as written, over the carried storage.
+            return Some(self.constant(whole));
+        }
+        if is_comparison(&b.op) {
+            // A comparison is a constant (a bool) even over differentiable values, which are compared
+            // by value whatever form they are held in (`*v` of an element read is the element).
+            let mut side = |o: Operand| match o {
+                Operand::Const(tokens) => quote!((#tokens)),
+                Operand::Var(v) => {
+                    self.const_reads.push(v);
+                    let name = &self.vars[v.0].name;
+                    quote!(::autodiff::__private::cmp_value(&#name))
+                }
+            };
+            let (l, r) = (side(lhs), side(rhs));
+            let op = &b.op;
+            return Some(Operand::Const(quote_spanned!(whole.span()=> #l #op #r)));
         }
         match prims::binary_operator(&b.op) {
             Some(prim) => Some(self.push(prim, vec![lhs, rhs], Vec::new(), whole.span())),
@@ -950,7 +984,7 @@ impl Lowerer<'_> {
             return None;
         }
         let receiver = self.lower_expr(&m.receiver)?;
-        if matches!(receiver, Operand::Const(_)) {
+        if matches!(receiver, Operand::Const(_)) && !self.closure_captures_values(&m.args[0]) {
             return Some(self.constant(whole));
         }
         match strip_parens(&m.args[0]) {
@@ -978,6 +1012,26 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+
+    /// Whether `f` is a closure whose body names a differentiable value of the function (then a `mapv`
+    /// of a constant array still carries that value's derivative).
+    fn closure_captures_values(&self, f: &Expr) -> bool {
+        let Expr::Closure(c) = strip_parens(f) else {
+            return false;
+        };
+        let params: Vec<String> = c
+            .inputs
+            .iter()
+            .map(|p| p.to_token_stream().to_string())
+            .collect();
+        crate::naming::any_ident(c.body.to_token_stream(), &mut |i| {
+            let name = i.to_string();
+            !params
+                .iter()
+                .any(|p| p.split_whitespace().next() == Some(name.as_str()))
+                && matches!(self.lookup(&name), Some(Binding::Var(_)))
+        })
     }
 
     fn lower_closure(
@@ -1074,20 +1128,30 @@ impl Lowerer<'_> {
         Operand::Const(self.rewrite_expr(e))
     }
 
-    /// A constant argument that the reverse sweep reads: if it names a counter that may change later
-    /// (`i += 1`), its value here is kept in a local of its own.
+    /// A constant argument that the reverse sweep reads: each counter it names that may change later
+    /// (`i += 1`) is read from a copy of its value here. The expression itself stays where it is used,
+    /// so that a view of a temporary (`&Array1::from_elem(2, c).slice(..)`) lives as long as its use.
     fn freeze(&mut self, tokens: TokenStream) -> TokenStream {
-        let counters = &self.mutable_consts;
-        if !crate::naming::any_ident(tokens.clone(), &mut |i| counters.contains(&i.to_string())) {
-            return tokens;
-        }
-        let name = self.namer.numbered("at");
-        self.const_blocks.insert(name.to_string(), self.block.id);
-        self.block.stmts.push(Stmt::Verbatim {
-            tokens: quote!(let #name = #tokens;),
-            reads: Vec::new(),
+        let mut frozen: Vec<(proc_macro2::Ident, proc_macro2::Ident)> = Vec::new();
+        let tokens = crate::naming::replace_idents(tokens, &mut |i| {
+            if !self.mutable_consts.contains(&i.to_string()) {
+                return None;
+            }
+            if let Some((_, copy)) = frozen.iter().find(|(c, _)| c == i) {
+                return Some(copy.clone());
+            }
+            let copy = self.namer.numbered("at");
+            frozen.push((i.clone(), copy.clone()));
+            Some(copy)
         });
-        quote!(#name)
+        for (counter, copy) in frozen {
+            self.const_blocks.insert(copy.to_string(), self.block.id);
+            self.block.stmts.push(Stmt::Verbatim {
+                tokens: quote!(let #copy = ::core::clone::Clone::clone(&#counter);),
+                reads: Vec::new(),
+            });
+        }
+        tokens
     }
 
     fn rewrite_expr(&mut self, e: &Expr) -> TokenStream {

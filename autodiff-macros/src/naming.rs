@@ -13,6 +13,44 @@ pub fn any_ident(tokens: TokenStream, pred: &mut impl FnMut(&Ident) -> bool) -> 
     })
 }
 
+/// `tokens` with every identifier that `replace` maps replaced, at any depth of groups, except field
+/// and method names (after `.`) and path segments (after `::`).
+pub fn replace_idents(
+    tokens: TokenStream,
+    replace: &mut impl FnMut(&Ident) -> Option<Ident>,
+) -> TokenStream {
+    let mut prev: [Option<char>; 2] = [None, None];
+    let mut out = Vec::new();
+    for tt in tokens {
+        let next = match tt {
+            TokenTree::Ident(ref i) => {
+                let after_dot = prev[1] == Some('.') && prev[0] != Some('.');
+                let after_path = prev[1] == Some(':') && prev[0] == Some(':');
+                match replace(i) {
+                    Some(new) if !after_dot && !after_path => TokenTree::Ident(new),
+                    _ => tt,
+                }
+            }
+            TokenTree::Group(g) => {
+                let mut group =
+                    proc_macro2::Group::new(g.delimiter(), replace_idents(g.stream(), replace));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            other => other,
+        };
+        prev = [
+            prev[1],
+            match &next {
+                TokenTree::Punct(p) => Some(p.as_char()),
+                _ => None,
+            },
+        ];
+        out.push(next);
+    }
+    out.into_iter().collect()
+}
+
 /// Hands out fresh identifiers.
 #[derive(Default)]
 pub struct Namer {

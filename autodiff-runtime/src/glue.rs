@@ -130,3 +130,10 @@ pub fn pop<T>(stack: &mut Vec<T>) -> T {
         .pop()
         .expect("the reverse sweep pops what the forward sweep pushed")
 }
+
+/// `value`, whose type is that of `like`: a constant assigned to a variable that held a differentiable
+/// value (`t = Array1::zeros(2)`) takes the type the variable had, as rustc infers it in the source.
+#[inline]
+pub fn same_type<T>(_like: &T, value: T) -> T {
+    value
+}

@@ -11,6 +11,7 @@ pub mod binary;
 pub mod broadcast;
 pub mod call;
 pub mod check;
+pub mod compare;
 pub mod element;
 pub mod glue;
 pub mod linalg;
@@ -31,6 +32,7 @@ pub use tangent::{Differentiable, Tangent};
 pub mod rules {
     pub use crate::binary::*;
     pub use crate::call::*;
+    pub use crate::compare::*;
     pub use crate::element::*;
     pub use crate::glue::*;
     pub use crate::linalg::*;

@@ -438,25 +438,39 @@ impl Lowerer<'_> {
     /// Statements of a block whose `break`/`continue` guard the statements after them; with `value`,
     /// the final expression is the block's value. Outside loops, `if c { ..; return v; }` makes the
     /// statements after it the `else` arm, and a final `return v;` is the value.
+    ///
+    /// A `return` is a value only in the function's tail: its last statement, the arms of a final `if`,
+    /// and the guards of a tail with the statements after them. Everywhere else the desugaring has
+    /// rewritten it; one left there is an error, never a value of the wrong expression.
     pub(super) fn lower_stmts(&mut self, stmts: &[syn::Stmt], value: bool) -> Option<Operand> {
+        let tail = std::mem::replace(&mut self.tail, false);
+        let result = self.lower_stmts_in(stmts, value, tail);
+        self.tail = tail;
+        result
+    }
+
+    fn lower_stmts_in(&mut self, stmts: &[syn::Stmt], value: bool, tail: bool) -> Option<Operand> {
+        let tail = tail && value && self.loops.is_empty();
         for (k, stmt) in stmts.iter().enumerate() {
             let last = k + 1 == stmts.len();
-            if value && self.loops.is_empty() && !last {
+            if tail && !last {
                 if let Some(chain) = guard_chain(stmt, &stmts[k + 1..]) {
+                    self.tail = true;
                     return self.lower_if(&chain, true);
                 }
             }
-            if value && self.loops.is_empty() {
+            if tail && last {
                 match stmt {
-                    syn::Stmt::Expr(Expr::Return(r), _) if last => {
+                    syn::Stmt::Expr(Expr::Return(r), _) => {
                         let Some(e) = &r.expr else {
                             self.errors.at(r, "`return` needs the function's value");
                             return None;
                         };
                         return self.lower_expr(e);
                     }
-                    syn::Stmt::Expr(Expr::If(i), _) if last && ends_in_return(i) => {
-                        return self.lower_if(i, true)
+                    syn::Stmt::Expr(Expr::If(i), semi) if semi.is_none() || ends_in_return(i) => {
+                        self.tail = true;
+                        return self.lower_if(i, true);
                     }
                     _ => {}
                 }
@@ -745,7 +759,10 @@ impl Lowerer<'_> {
         let _ = (brk, cont);
         let setup = self.enter_loop(&carried, &assigned, &declared, &w.body);
         let Some(setup) = setup else { return };
-        let cond = match self.lower_expr(&w.cond) {
+        self.in_while_condition = true;
+        let cond = self.lower_expr(&w.cond);
+        self.in_while_condition = false;
+        let cond = match cond {
             Some(Operand::Const(tokens)) => tokens,
             Some(Operand::Var(_)) => {
                 self.errors.at(

