@@ -23,6 +23,10 @@ fn contains_return(stmt: &Stmt) -> bool {
             self.0 = true;
         }
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_local_init(&mut self, init: &'a syn::LocalInit) {
+            // A `let .. else` is an error of its own; its `else` is not rewritten.
+            self.visit_expr(&init.expr);
+        }
     }
     let mut finder = Finder(false);
     finder.visit_stmt(stmt);

@@ -306,6 +306,22 @@ impl Lowerer<'_> {
     }
 
     fn lower_let(&mut self, local: &syn::Local) {
+        let pat = match &local.pat {
+            Pat::Type(t) => &*t.pat,
+            other => other,
+        };
+        if let Some((_, diverge)) = local.init.as_ref().and_then(|i| i.diverge.as_ref()) {
+            self.errors.at(diverge, "`let .. else` is not supported; bind the value with a plain `let`, and leave early before it with `if c { return v; }`");
+            for name in pattern_names(pat) {
+                self.bind(&name, Binding::Poisoned);
+            }
+            return;
+        }
+        if let (Pat::Wild(_), Some(init)) = (pat, &local.init) {
+            // `let _ = e;` evaluates `e` and drops it.
+            let _ = self.lower_expr(&init.expr);
+            return;
+        }
         let (ident, mutability, ty) = match &local.pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => (p.ident.clone(), p.mutability, None),
             Pat::Type(t) => match &*t.pat {
@@ -315,11 +331,10 @@ impl Lowerer<'_> {
             other => return self.errors.at(other, "destructuring is supported only for a tuple written out (`let (a, b) = (x, y);`); bind the value to one name instead"),
         };
         let Some(init) = &local.init else {
-            return self.errors.at(local, "declare the variable with its value (`let x = ..;`); a later assignment is not supported");
+            self.errors.at(local, format!("late initialization is not supported yet: give `{ident}` its value where it is declared, as in `let {ident} = if c {{ .. }} else {{ .. }};`"));
+            // Its assignments and uses are not reported again.
+            return self.bind(&ident.to_string(), Binding::Poisoned);
         };
-        if let Some((_, diverge)) = &init.diverge {
-            return self.errors.at(diverge, "`let .. else` is not supported");
-        }
         let before = self.vars.len();
         let errors_before = self.errors_len();
         let Some(value) = self.lower_expr(&init.expr) else {
@@ -1214,6 +1229,20 @@ impl Lowerer<'_> {
         }
         out.into_iter().collect()
     }
+}
+
+/// The names a pattern binds.
+fn pattern_names(pat: &Pat) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'a> syn::visit::Visit<'a> for Names {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.0.push(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut names = Names(Vec::new());
+    syn::visit::Visit::visit_pat(&mut names, pat);
+    names.0
 }
 
 /// The first of `reads` that `tokens` use as a value rather than through a constant method (`x.len()`).

@@ -108,11 +108,23 @@ fn params(func: &ItemFn, errors: &Errors) -> Vec<Param> {
                         differentiable: true,
                     });
                 }
-                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => params.push(Param {
-                    ident: p.ident.clone(),
-                    ty: (*t.ty).clone(),
-                    differentiable: !types::is_constant_type(&t.ty),
-                }),
+                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                    let differentiable = !types::is_constant_type(&t.ty);
+                    if let (true, Type::Tuple(tuple)) = (differentiable, types::strip_refs(&t.ty)) {
+                        let split: Vec<String> = tuple
+                            .elems
+                            .iter()
+                            .enumerate()
+                            .map(|(k, e)| format!("{}_{k}: {}", p.ident, quote::quote!(#e)))
+                            .collect();
+                        errors.at(&t.ty, format!("tuple parameters are not supported yet: pass the elements as parameters of their own (`{}`), or group them in a struct with #[derive(Differentiable)]", split.join(", ")));
+                    }
+                    params.push(Param {
+                        ident: p.ident.clone(),
+                        ty: (*t.ty).clone(),
+                        differentiable,
+                    })
+                }
                 other => {
                     errors.at(other, "a parameter of a #[differentiable] function must be a plain name, like `x: f64`; destructure it in the body instead");
                     params.push(Param {

@@ -38,14 +38,17 @@ pub fn is_constant_type(ty: &Type) -> bool {
     match strip_refs(ty) {
         Type::Slice(s) => is_constant_type(&s.elem),
         Type::Array(a) => is_constant_type(&a.elem),
+        Type::Tuple(t) => t.elems.iter().all(is_constant_type),
         Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last().expect("a path has a segment");
             let name = last.ident.to_string();
             if p.path.segments.len() == 1 && CONSTANT_TYPES.contains(&name.as_str()) {
                 return true;
             }
-            let collection =
-                name == "Vec" || name.starts_with("Array") || name.starts_with("ArcArray");
+            let collection = name == "Vec"
+                || name == "Option"
+                || name.starts_with("Array")
+                || name.starts_with("ArcArray");
             match &last.arguments {
                 PathArguments::AngleBracketed(a) if collection => a
                     .args
@@ -121,6 +124,10 @@ pub fn tangent_type(ty: &Type, private: &TokenStream) -> TokenStream {
             return quote_spanned!(span=> ::std::vec::Vec<#elem>);
         }
         Type::Array(_) => return quote!(#inner),
+        Type::Tuple(t) => {
+            let parts = t.elems.iter().map(|e| tangent_type(e, private));
+            return quote_spanned!(span=> (#(#parts,)*));
+        }
         Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last().expect("a path has a segment");
             let name = last.ident.to_string();
