@@ -1,0 +1,6 @@
+use autodiff::prelude::*;
+
+#[derive(Clone, Differentiable)]
+struct Empty;
+
+fn main() {}

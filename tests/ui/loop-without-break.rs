@@ -1,0 +1,13 @@
+use autodiff::prelude::*;
+
+#[differentiable]
+fn f(x: f64) -> f64 {
+    let mut s = x;
+    loop {
+        s *= 0.5;
+    }
+    #[allow(unreachable_code)]
+    s
+}
+
+fn main() {}
