@@ -1,0 +1,244 @@
+//! Builds and runs a batch of programs in a scratch crate under `target/`, and reports each program's
+//! outcome; compile errors are attributed to programs by line, or by bisection when they cannot be.
+
+use crate::ast::Program;
+use crate::harness::{header, program_module};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What happened to one program.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Res {
+    /// every check passed
+    Ok {
+        /// gradient components compared with finite differences
+        checked: usize,
+        /// components skipped at kinks
+        skipped: usize,
+        /// the value was out of range: nothing compared
+        out_of_range: bool,
+    },
+    /// some checks failed: their kinds, and one line per failure
+    Fail(Vec<String>, Vec<String>),
+    /// the program panicked
+    Panic(String),
+    /// the expansion (or the program) does not compile: the first error
+    Compile(String),
+}
+
+impl Res {
+    /// A short signature of how a program fails (`None` when it passes).
+    pub fn signature(&self) -> Option<String> {
+        match self {
+            Res::Ok { .. } => None,
+            Res::Fail(kinds, _) => Some(format!("wrong:{}", kinds[0])),
+            Res::Panic(_) => Some("panic".into()),
+            Res::Compile(msg) => {
+                // the error code, or the macro's message up to its first backtick
+                let m = msg.split("error").nth(1).unwrap_or(msg);
+                let m = m.split('`').next().unwrap_or(m);
+                Some(format!("compile:{}", m.trim()))
+            }
+        }
+    }
+}
+
+/// The repository root (the workspace of `autodiff`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => repo_root().join("target"),
+    }
+}
+
+const SUPPORT: &str = include_str!("../support/check.rs");
+
+fn write_crate(dir: &Path, programs: &[&Program]) -> Vec<(usize, usize)> {
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let root = repo_root();
+    let manifest = format!(
+        "[package]\nname = \"difftest-scratch\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\nautodiff = {{ path = {:?} }}\nnum-dual = {{ version = \"0.15\", default-features = false }}\n\n\
+         [workspace]\n",
+        root.display().to_string()
+    );
+    write_if_changed(&dir.join("Cargo.toml"), &manifest);
+    if !dir.join("Cargo.lock").exists() {
+        let _ = std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"));
+    }
+    write_if_changed(&src.join("check.rs"), SUPPORT);
+    let mut text = header(
+        "//! Scratch crate of the differential tester (generated).\n",
+        "check.rs",
+    );
+    let mut ranges = Vec::new();
+    for p in programs {
+        let start = text.lines().count() + 1;
+        text.push_str(&program_module(p, "", None, false));
+        ranges.push((start, text.lines().count()));
+    }
+    text.push_str("\nfn main() {\n    std::panic::set_hook(Box::new(|_| {}));\n");
+    text.push_str("    let checks: Vec<(&str, fn() -> Report)> = vec![\n");
+    for p in programs {
+        text.push_str(&format!("        (\"{0}\", {0}::check),\n", p.name));
+    }
+    text.push_str(
+        r#"    ];
+    for (name, check) in checks {
+        match std::panic::catch_unwind(check) {
+            Ok(r) if r.failures.is_empty() => {
+                println!("RESULT {name} ok {} {} {}", r.checked, r.skipped, r.out_of_range)
+            }
+            Ok(r) => {
+                println!("RESULT {name} fail {}", r.kinds.join(","));
+                for f in &r.failures {
+                    println!("FAILURE {name} {f}");
+                }
+            }
+            Err(e) => {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                println!("RESULT {name} panic {}", msg.replace('\n', " "));
+            }
+        }
+    }
+}
+"#,
+    );
+    write_if_changed(&src.join("main.rs"), &text);
+    ranges
+}
+
+fn write_if_changed(path: &Path, text: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// Builds and runs `programs` in the scratch crate `dir`; one result per program, in order.
+pub fn run_batch(programs: &[Program], dir: &Path) -> Vec<Res> {
+    let mut results: Vec<Option<Res>> = vec![None; programs.len()];
+    let mut pending: Vec<Vec<usize>> = vec![(0..programs.len()).collect()];
+    while let Some(active) = pending.pop() {
+        if active.is_empty() {
+            continue;
+        }
+        let ps: Vec<&Program> = active.iter().map(|&i| &programs[i]).collect();
+        let ranges = write_crate(dir, &ps);
+        let out = Command::new(env!("CARGO"))
+            .args(["build", "-q", "--message-format=short", "--manifest-path"])
+            .arg(dir.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", target_dir())
+            .output()
+            .expect("cargo runs");
+        if out.status.success() {
+            let exe = target_dir().join("debug").join("difftest-scratch");
+            let run = Command::new(exe).output().expect("the scratch binary runs");
+            let stdout = String::from_utf8_lossy(&run.stdout);
+            for &i in &active {
+                results[i] = Some(parse_result(&stdout, &programs[i].name));
+            }
+            continue;
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let mut attributed = vec![false; active.len()];
+        let mut any = false;
+        for line in stderr.lines() {
+            let Some(rest) = line.strip_prefix("src/main.rs:") else {
+                continue;
+            };
+            if !line.contains("error") {
+                continue;
+            }
+            let Some(n) = rest.split(':').next().and_then(|n| n.parse::<usize>().ok()) else {
+                continue;
+            };
+            for (k, (a, b)) in ranges.iter().enumerate() {
+                if n >= *a && n <= *b {
+                    any = true;
+                    if !attributed[k] {
+                        attributed[k] = true;
+                        let msg = line
+                            .splitn(4, ':')
+                            .nth(3)
+                            .unwrap_or(line)
+                            .trim()
+                            .to_string();
+                        results[active[k]] = Some(Res::Compile(msg));
+                    }
+                }
+            }
+        }
+        if any {
+            pending.push(
+                active
+                    .iter()
+                    .zip(&attributed)
+                    .filter(|(_, a)| !**a)
+                    .map(|(i, _)| *i)
+                    .collect(),
+            );
+        } else if active.len() == 1 {
+            let first = stderr
+                .lines()
+                .find(|l| l.contains("error"))
+                .unwrap_or("unknown error")
+                .to_string();
+            results[active[0]] = Some(Res::Compile(first));
+        } else {
+            let (a, b) = active.split_at(active.len() / 2);
+            pending.push(a.to_vec());
+            pending.push(b.to_vec());
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or(Res::Panic("no result".into())))
+        .collect()
+}
+
+fn parse_result(stdout: &str, name: &str) -> Res {
+    let head = format!("RESULT {name} ");
+    let Some(line) = stdout.lines().find(|l| l.starts_with(&head)) else {
+        return Res::Panic("the scratch binary printed no result (crashed?)".into());
+    };
+    let rest = &line[head.len()..];
+    let mut w = rest.splitn(2, ' ');
+    match w.next() {
+        Some("ok") => {
+            let v: Vec<&str> = w.next().unwrap_or("").split(' ').collect();
+            Res::Ok {
+                checked: v[0].parse().unwrap_or(0),
+                skipped: v.get(1).and_then(|s| s.parse().ok()).unwrap_or(0),
+                out_of_range: v.get(2) == Some(&"true"),
+            }
+        }
+        Some("fail") => {
+            let kinds = w
+                .next()
+                .unwrap_or("")
+                .split(',')
+                .map(String::from)
+                .collect();
+            let fhead = format!("FAILURE {name} ");
+            let lines = stdout
+                .lines()
+                .filter_map(|l| l.strip_prefix(&fhead))
+                .map(String::from)
+                .collect();
+            Res::Fail(kinds, lines)
+        }
+        _ => Res::Panic(w.next().unwrap_or("").to_string()),
+    }
+}

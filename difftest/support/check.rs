@@ -1,0 +1,313 @@
+//! Support code of the generated differential tests: the helper functions that programs call, their
+//! dual-number twins, and the checks (value, finite differences, pullback, selections, dual numbers).
+#![allow(dead_code)]
+
+use autodiff::ndarray::Array1;
+use autodiff::prelude::*;
+pub use num_dual::{Dual32, Dual64, DualNum};
+
+/// A helper with a scalar result, called by generated programs.
+#[differentiable]
+pub fn helper_sq(a: f64) -> f64 {
+    a * a + a.sin()
+}
+
+/// A helper of two scalars.
+#[differentiable(argnums = (0, 1))]
+pub fn helper_mix(a: f64, b: f64) -> f64 {
+    (a * b).tanh() + b
+}
+
+/// A helper with an array result (only its pullback is generated).
+#[differentiable(vjp)]
+pub fn helper_arr(x: &Array1<f64>, a: f64) -> Array1<f64> {
+    x.mapv(|v| (v * a).tanh()) + x * 0.5
+}
+
+/// `helper_sq` in f32.
+#[differentiable]
+pub fn helper_sq_f32(a: f32) -> f32 {
+    a * a + a.sin()
+}
+
+/// `helper_mix` in f32.
+#[differentiable(argnums = (0, 1))]
+pub fn helper_mix_f32(a: f32, b: f32) -> f32 {
+    (a * b).tanh() + b
+}
+
+/// `helper_arr` in f32.
+#[differentiable(vjp)]
+pub fn helper_arr_f32(x: &Array1<f32>, a: f32) -> Array1<f32> {
+    x.mapv(|v| (v * a).tanh()) + x * 0.5
+}
+
+macro_rules! dual_helpers {
+    ($m:ident, $d:ty, $f:ty) => {
+        /// Dual-number twins of the helpers and of the functions with JAX's conventions at kinks.
+        pub mod $m {
+            use super::*;
+            pub fn abs(x: $d) -> $d {
+                if x.re >= 0.0 {
+                    x
+                } else {
+                    -x
+                }
+            }
+            pub fn max(a: $d, b: $d) -> $d {
+                if a.re > b.re {
+                    a
+                } else if a.re < b.re {
+                    b
+                } else {
+                    (a + b) * <$d>::from(0.5)
+                }
+            }
+            pub fn min(a: $d, b: $d) -> $d {
+                if a.re < b.re {
+                    a
+                } else if a.re > b.re {
+                    b
+                } else {
+                    (a + b) * <$d>::from(0.5)
+                }
+            }
+            pub fn sigmoid(x: $d) -> $d {
+                <$d>::from(1.0) / (<$d>::from(1.0) + (-x).exp())
+            }
+            pub fn softplus(x: $d) -> $d {
+                let m = if x.re > 0.0 { x } else { <$d>::from(0.0) };
+                m + (-abs(x)).exp().ln_1p()
+            }
+            pub fn helper_sq(a: $d) -> $d {
+                a * a + a.sin()
+            }
+            pub fn helper_mix(a: $d, b: $d) -> $d {
+                (a * b).tanh() + b
+            }
+            /// The unused primitive type, named so that the macro's argument is used.
+            pub type Prim = $f;
+        }
+    };
+}
+dual_helpers!(d64, Dual64, f64);
+dual_helpers!(d32, Dual32, f32);
+
+/// Tolerances of one float type.
+pub trait Float: Copy + Into<f64> + std::fmt::Debug {
+    /// Converts (rounding) from f64.
+    fn of(x: f64) -> Self;
+    /// Relative finite-difference step.
+    const H: f64;
+    /// Tolerance of the gradient against finite differences (relative to 1 + |fd|).
+    const FD_TOL: f64;
+    /// FD(h) and FD(2h) differ by more than this (relative): a kink or a jump, skipped.
+    const KINK: f64;
+    /// Rounding of one evaluation, relative to 1 + |f|.
+    const ROUND: f64;
+    /// Tolerance between two gradients of the macro (reverse and forward mode may round differently).
+    const SAME: f64;
+    /// Tolerance between the macro's value and `f`'s.
+    const VALUE: f64;
+    /// Tolerance against dual numbers.
+    const DUAL: f64;
+}
+
+impl Float for f64 {
+    fn of(x: f64) -> f64 {
+        x
+    }
+    const H: f64 = 1e-6;
+    const FD_TOL: f64 = 1e-5;
+    const KINK: f64 = 1e-6;
+    const ROUND: f64 = 1e-13;
+    const SAME: f64 = 1e-12;
+    const VALUE: f64 = 1e-12;
+    const DUAL: f64 = 1e-9;
+}
+
+impl Float for f32 {
+    fn of(x: f64) -> f32 {
+        x as f32
+    }
+    const H: f64 = 1e-2;
+    const FD_TOL: f64 = 1e-2;
+    const KINK: f64 = 1e-2;
+    const ROUND: f64 = 1e-6;
+    const SAME: f64 = 1e-5;
+    const VALUE: f64 = 1e-6;
+    const DUAL: f64 = 1e-3;
+}
+
+/// A gradient: a float or an array of floats.
+pub trait Values {
+    /// Its components.
+    fn values(&self) -> Vec<f64>;
+}
+
+impl<F: Float> Values for F {
+    fn values(&self) -> Vec<f64> {
+        vec![(*self).into()]
+    }
+}
+
+impl<F: Float> Values for Array1<F> {
+    fn values(&self) -> Vec<f64> {
+        self.iter().map(|v| (*v).into()).collect()
+    }
+}
+
+/// The result of checking one program.
+#[derive(Debug)]
+pub struct Report {
+    /// the program
+    pub name: String,
+    /// every failed check, one line each
+    pub failures: Vec<String>,
+    /// the kinds of the failed checks (`value`, `fd`, `vjp`, `select`, `dual`)
+    pub kinds: Vec<&'static str>,
+    /// gradient components compared with finite differences
+    pub checked: usize,
+    /// components skipped at a kink or jump
+    pub skipped: usize,
+    /// the value was not finite or too large: nothing was compared
+    pub out_of_range: bool,
+}
+
+fn fd<F: Float>(f: &dyn Fn(F) -> F, x: F, h: f64) -> f64 {
+    let xd: f64 = x.into();
+    let (p, m) = (F::of(xd + h), F::of(xd - h));
+    let (pd, md): (f64, f64) = (p.into(), m.into());
+    let (fp, fm): (f64, f64) = (f(p).into(), f(m).into());
+    (fp - fm) / (pd - md)
+}
+
+impl Report {
+    /// An empty report of program `name`.
+    pub fn new(name: &str) -> Report {
+        Report {
+            name: name.to_string(),
+            failures: vec![],
+            kinds: vec![],
+            checked: 0,
+            skipped: 0,
+            out_of_range: false,
+        }
+    }
+
+    fn fail(&mut self, kind: &'static str, msg: String) {
+        self.failures.push(format!("{kind}: {msg}"));
+        if !self.kinds.contains(&kind) {
+            self.kinds.push(kind);
+        }
+    }
+
+    /// False (and recorded) when `f`'s value is not finite or beyond 1e6: then nothing is compared.
+    pub fn in_range<F: Float>(&mut self, v: F) -> bool {
+        let v: f64 = v.into();
+        self.out_of_range = !(v.is_finite() && v.abs() < 1e6);
+        !self.out_of_range
+    }
+
+    /// The macro's value against `f`'s.
+    pub fn value<F: Float>(&mut self, what: &str, got: F, want: F) {
+        let (g, w): (f64, f64) = (got.into(), want.into());
+        if !((g - w).abs() <= F::VALUE * w.abs().max(1.0)) {
+            self.fail("value", format!("{what}: got {g:e}, f gives {w:e}"));
+        }
+    }
+
+    /// Two gradients of the macro that must agree.
+    pub fn same<F: Float, G: Values>(&mut self, what: &str, got: &G, want: &G) {
+        let (g, w) = (got.values(), want.values());
+        for (k, (a, b)) in g.iter().zip(w.iter()).enumerate() {
+            if !((a - b).abs() <= F::SAME * a.abs().max(b.abs()).max(1.0)) {
+                self.fail("vjp", format!("{what}[{k}]: got {a:e}, want {b:e}"));
+            }
+        }
+    }
+
+    /// One gradient component against central differences of `f` at `x`.
+    pub fn fd_one<F: Float>(&mut self, what: &str, g: F, f: &dyn Fn(F) -> F, x: F, fx: F) {
+        let (xd, fxd, g): (f64, f64, f64) = (x.into(), fx.into(), g.into());
+        let h = F::H * xd.abs().max(1.0);
+        let (d1, d2) = (fd(f, x, h), fd(f, x, 2.0 * h));
+        let round = F::ROUND * (1.0 + fxd.abs()) / h;
+        if !(d1.is_finite() && d2.is_finite())
+            || (d1 - d2).abs() > F::KINK * (1.0 + d1.abs()) + round
+        {
+            self.skipped += 1;
+            return;
+        }
+        self.checked += 1;
+        if !((g - d1).abs() <= F::FD_TOL * (1.0 + d1.abs()) + round) {
+            self.fail(
+                "fd",
+                format!("d/d{what}: got {g:e}, finite differences {d1:e} (at 2h {d2:e})"),
+            );
+        }
+    }
+
+    /// A scalar parameter's gradient against central differences.
+    pub fn fd_scalar<F: Float>(&mut self, what: &str, g: F, f: impl Fn(F) -> F, x: F, fx: F) {
+        self.fd_one(what, g, &f, x, fx);
+    }
+
+    /// An array parameter's gradient against central differences, component by component.
+    pub fn fd_array<F: Float>(
+        &mut self,
+        what: &str,
+        g: &Array1<F>,
+        f: impl Fn(&Array1<F>) -> F,
+        x: &Array1<F>,
+        fx: F,
+    ) {
+        if g.len() != x.len() {
+            self.fail(
+                "fd",
+                format!(
+                    "d/d{what}: gradient has length {}, parameter {}",
+                    g.len(),
+                    x.len()
+                ),
+            );
+            return;
+        }
+        for k in 0..x.len() {
+            let fk = |t: F| {
+                let mut y = x.clone();
+                y[k] = t;
+                f(&y)
+            };
+            self.fd_one(&format!("{what}[{k}]"), g[k], &fk, x[k], fx);
+        }
+    }
+
+    /// A gradient component against forward mode with dual numbers.
+    pub fn dual<F: Float>(&mut self, what: &str, g: F, eps: F) {
+        let (g, e): (f64, f64) = (g.into(), eps.into());
+        if !e.is_finite() {
+            // num-dual overflows first in some functions (tanh of a large f32): nothing to compare
+            self.skipped += 1;
+            return;
+        }
+        if !((g - e).abs() <= F::DUAL * (1.0 + e.abs())) {
+            self.fail(
+                "dual",
+                format!("d/d{what}: got {g:e}, dual numbers give {e:e}"),
+            );
+        }
+    }
+
+    /// Panics listing every failure.
+    pub fn finish(self) {
+        if !self.failures.is_empty() {
+            panic!("{} failed:\n  {}", self.name, self.failures.join("\n  "));
+        }
+        assert!(
+            self.out_of_range || self.checked + self.skipped > 0,
+            "{}: nothing was checked",
+            self.name
+        );
+    }
+}
