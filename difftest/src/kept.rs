@@ -92,3 +92,28 @@ pub fn render_kept(seed: u64) -> String {
     }
     out
 }
+
+/// `text` formatted by `rustfmt` (edition 2021), as `cargo fmt` leaves the checked-in files.
+pub fn rustfmt(text: &str) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2021", "--emit", "stdout"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("rustfmt runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = text.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("rustfmt finishes");
+    writer.join().unwrap().expect("rustfmt reads");
+    assert!(out.status.success(), "rustfmt failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The formatted text of a kept seed's test file, as checked in.
+pub fn kept_file(seed: u64) -> String {
+    rustfmt(&render_kept(seed))
+}

@@ -33,7 +33,7 @@ fn main() {
         Some("write-kept") => {
             for &seed in kept::KEPT_SEEDS {
                 let path = crate_dir().join(kept::kept_path(seed));
-                std::fs::write(&path, kept::render_kept(seed)).unwrap();
+                std::fs::write(&path, kept::kept_file(seed)).unwrap();
                 println!("wrote {}", path.display());
             }
         }

@@ -20,10 +20,17 @@ use support::*;
 mod p1_0 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_0(xs0: &Array1<f64>) -> f64 {
-        let a1 = ((&((xs0[0] - xs0)) + (xs0.slice(s![0..3]).sum() / (1.9_f64.powi(2) + 1.0_f64)))).sum();
+        let a1 =
+            (&(xs0[0] - xs0) + (xs0.slice(s![0..3]).sum() / (1.9_f64.powi(2) + 1.0_f64))).sum();
         let a2 = -1.1_f64;
         let mut a3 = helper_mix(a1, a1.tanh());
         let mut k4 = 0usize;
@@ -37,7 +44,7 @@ mod p1_0 {
             let mut y6 = xs0.to_owned();
         }
         a3 = a1;
-        a3 -= ((nn::softplus(a2) / ((a1.tanh()).powi(2) + 1.0))).cos();
+        a3 -= (nn::softplus(a2) / ((a1.tanh()).powi(2) + 1.0)).cos();
         let mut y7 = xs0.to_owned();
         y7 = xs0.to_owned();
         (((0.3 * a1) * a2) + a3) + y7.sum()
@@ -74,7 +81,13 @@ mod p1_0 {
 mod p1_1 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_1(x0: f64, x1: f64, x2: f64) -> f64 {
         let a1 = (x1.tanh() * (x0 + x2)) * ((x2 * x1) + helper_sq(x0));
@@ -90,17 +103,17 @@ mod p1_1 {
                 let a4 = -1.7_f64;
             } else {
                 let a5: f64 = x2;
-                return ((-a1)).max(x2);
+                return (-a1).max(x2);
             }
         } else if (helper_sq(x2)).abs() > -1.2 {
             if x0 + 0.4 < -1.9 {
                 return 1.9;
             }
             let a6 = (a1.powi(2) + 1.0).ln();
-            let a7 = helper_mix(x1, (x1.powi(2) + 1.0).ln() / (((x1 * 0.1)).powi(2) + 1.0));
+            let a7 = helper_mix(x1, (x1.powi(2) + 1.0).ln() / ((x1 * 0.1).powi(2) + 1.0));
             let mut a8 = x0 - helper_sq(a1 + x0);
             let a9 = a1;
-        } else if -((x0 * x1)) < x2 {
+        } else if -(x0 * x1) < x2 {
             let mut k10 = 0usize;
             while k10 < 1 {
                 k10 += 1;
@@ -108,7 +121,7 @@ mod p1_1 {
                     let a11: f64 = x1.sin();
                     break;
                 } else if k10 % 2 == 0 {
-                    let mut a14 = if (((k10 as f64) * 1.2_f64)).abs() < -1.0 {
+                    let mut a14 = if ((k10 as f64) * 1.2_f64).abs() < -1.0 {
                         (x0 + x1) + 1.8
                     } else if -0.3 < x2 * (k10 as f64) {
                         let a12 = x0;
@@ -125,12 +138,18 @@ mod p1_1 {
                 }
             }
         } else {
-            let a16 = ((x1.max(x0) - x0)).sin();
+            let a16 = (x1.max(x0) - x0).sin();
         }
         ((x2 * x0) + x1) * x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_1_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         let a1 = (x1.tanh() * (x0 + x2)) * ((x2 * x1) + d64::helper_sq(x0));
         for i2 in 0..3 {
@@ -140,7 +159,8 @@ mod p1_1 {
             let a3: Dual64 = d64::helper_sq(x2.sin()) + a1;
             continue;
         }
-        if ((d64::helper_mix(x2, x1) * d64::sigmoid(Dual64::from(-0.4)))).re > (Dual64::from(1.4)).re {
+        if (d64::helper_mix(x2, x1) * d64::sigmoid(Dual64::from(-0.4))).re > (Dual64::from(1.4)).re
+        {
             if (d64::helper_mix(Dual64::from(-0.6), x1)).re > (Dual64::from(0.0)).re {
                 let a4 = Dual64::from(-1.7);
             } else {
@@ -148,27 +168,35 @@ mod p1_1 {
                 return d64::max(-a1, x2);
             }
         } else if (d64::abs(d64::helper_sq(x2))).re > (Dual64::from(-1.2)).re {
-            if ((x0 + Dual64::from(0.4))).re < (Dual64::from(-1.9)).re {
+            if (x0 + Dual64::from(0.4)).re < (Dual64::from(-1.9)).re {
                 return Dual64::from(1.9);
             }
             let a6 = (a1.powi(2) + Dual64::from(1.0)).ln();
-            let a7 = d64::helper_mix(x1, (x1.powi(2) + Dual64::from(1.0)).ln() / (((x1 * Dual64::from(0.1))).powi(2) + Dual64::from(1.0)));
+            let a7 = d64::helper_mix(
+                x1,
+                (x1.powi(2) + Dual64::from(1.0)).ln()
+                    / ((x1 * Dual64::from(0.1)).powi(2) + Dual64::from(1.0)),
+            );
             let mut a8 = x0 - d64::helper_sq(a1 + x0);
             let a9 = a1;
-        } else if ((-((x0 * x1)))).re < x2.re {
+        } else if (-(x0 * x1)).re < x2.re {
             let mut k10 = 0usize;
             while k10 < 1 {
                 k10 += 1;
-                if ((Dual64::from(k10 as f64).cos() + (x1 + Dual64::from(-1.8)))).re > ((Dual64::from(1.6) * x0)).re {
+                if (Dual64::from(k10 as f64).cos() + (x1 + Dual64::from(-1.8))).re
+                    > (Dual64::from(1.6) * x0).re
+                {
                     let a11: Dual64 = x1.sin();
                     break;
                 } else if k10 % 2 == 0 {
-                    let mut a14 = if (d64::abs((Dual64::from(k10 as f64) * Dual64::from(1.2)))).re < (Dual64::from(-1.0)).re {
+                    let mut a14 = if (d64::abs((Dual64::from(k10 as f64) * Dual64::from(1.2)))).re
+                        < (Dual64::from(-1.0)).re
+                    {
                         (x0 + x1) + Dual64::from(1.8)
-                    } else if (Dual64::from(-0.3)).re < ((x2 * Dual64::from(k10 as f64))).re {
+                    } else if (Dual64::from(-0.3)).re < (x2 * Dual64::from(k10 as f64)).re {
                         let a12 = x0;
                         (x0 / (x1.powi(2) + Dual64::from(1.0))) + (Dual64::from(1.1)).cos()
-                    } else if ((x2 - (Dual64::from(k10 as f64) + x2))).re > (Dual64::from(1.8)).re {
+                    } else if (x2 - (Dual64::from(k10 as f64) + x2)).re > (Dual64::from(1.8)).re {
                         let a13 = d64::softplus(Dual64::from(k10 as f64) * x0);
                         (x2.powi(2) + Dual64::from(1.0)).ln() * Dual64::from(1.1)
                     } else {
@@ -180,7 +208,7 @@ mod p1_1 {
                 }
             }
         } else {
-            let a16 = ((d64::max(x1, x0) - x0)).sin();
+            let a16 = (d64::max(x1, x0) - x0).sin();
         }
         ((x2 * x0) + x1) * x2
     }
@@ -211,9 +239,36 @@ mod p1_1 {
         let sel = p1_1_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p1_1_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p1_1_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p1_1_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_1_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_1_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p1_1_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -227,34 +282,46 @@ mod p1_1 {
 mod p1_2 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_2(x0: f64, x1: f64) -> f64 {
         for i1 in (0..5).rev() {
             let a2: f64 = (nn::sigmoid(x1) * (x0 + 0.5)) - (x1 - (x1 * x0));
             for i3 in 2..4 {
                 let mut a4: f64 = a2;
-                a4 -= ((x0.tanh() * x0.powi(3))).atan();
+                a4 -= (x0.tanh() * x0.powi(3)).atan();
             }
             return (0.8 * x0) / (x1.powi(2) + 1.0);
         }
         let a5 = 0.9_f64;
-        let a6 = ((a5 + x1)).sin();
+        let a6 = (a5 + x1).sin();
         (((a6.tanh() * a6) * x0) + x1) + a5
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_2_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         for i1 in (0..5).rev() {
             let a2: Dual64 = (d64::sigmoid(x1) * (x0 + Dual64::from(0.5))) - (x1 - (x1 * x0));
             for i3 in 2..4 {
                 let mut a4: Dual64 = a2;
-                a4 -= ((x0.tanh() * x0.powi(3))).atan();
+                a4 -= (x0.tanh() * x0.powi(3)).atan();
             }
             return (Dual64::from(0.8) * x0) / (x1.powi(2) + Dual64::from(1.0));
         }
         let a5 = Dual64::from(0.9);
-        let a6 = ((a5 + x1)).sin();
+        let a6 = (a5 + x1).sin();
         (((a6.tanh() * a6) * x0) + x1) + a5
     }
 
@@ -285,8 +352,16 @@ mod p1_2 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_2_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p1_2_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_2_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_2_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -300,7 +375,13 @@ mod p1_2 {
 mod p1_3 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_3(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         for i1 in (0..6).rev() {
@@ -314,12 +395,13 @@ mod p1_3 {
                 if i1 % 2 == 0 {
                     let a6 = xs1[0];
                 } else if helper_mix(xs1[i1].min(xs1.slice(s![1..4]).sum()), x0 * x0) > -0.8 {
-                    let mut a7 = (-((-1.2_f64).abs())) - (-(((i1 as f64).powi(2) + 0.5_f64).sqrt()));
+                    let mut a7 =
+                        (-((-1.2_f64).abs())) - (-(((i1 as f64).powi(2) + 0.5_f64).sqrt()));
                 }
             }
             return helper_mix(xs1[(i1 + 1) % 6] - x0, x0);
         }
-        let mut x2 = (x2 * -1.7) + (((-0.1_f64)).powi(2) + 1.0_f64).ln();
+        let mut x2 = (x2 * -1.7) + ((-0.1_f64).powi(2) + 1.0_f64).ln();
         let a8 = xs1.sum().tanh();
         let mut a9: f64 = ((-xs1[3]) * helper_sq(x2)) * ((x2 + x2) - xs1[3]);
         let mut y10 = xs1.to_owned();
@@ -365,11 +447,19 @@ mod p1_3 {
 mod p1_4 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_4(xs0: &Array1<f64>) -> f64 {
         for i1 in 1..3 {
-            let a3 = ((xs0.mapv(|v2| (v2.powi(2) + 1.0).ln())).powi(2)).mean().unwrap();
+            let a3 = ((xs0.mapv(|v2| (v2.powi(2) + 1.0).ln())).powi(2))
+                .mean()
+                .unwrap();
             if nn::softplus(xs0[(i1 + 1) % 3].abs()) > -1.5 {
                 let a3 = (a3 * -0.6) + (a3.cos() / (xs0.dot(xs0).powi(2) + 1.0));
             } else {
@@ -382,12 +472,14 @@ mod p1_4 {
                 break;
             }
             k4 += 1;
-            if (xs0.mapv(|v5| ((v5 + v5)).min(v5 - v5))).sum() > 0.3 {
-                let a6: f64 = (((helper_mix(k4 as f64, xs0[1]) / (0.2_f64.powi(2) + 1.0_f64))).powi(2) + 0.5).sqrt();
+            if (xs0.mapv(|v5| (v5 + v5).min(v5 - v5))).sum() > 0.3 {
+                let a6: f64 =
+                    ((helper_mix(k4 as f64, xs0[1]) / (0.2_f64.powi(2) + 1.0_f64)).powi(2) + 0.5)
+                        .sqrt();
                 continue;
             } else {
                 if -0.8 > (k4 as f64) * -1.4_f64 {
-                    let a7 = (((helper_sq(xs0[1]) + -1.7)).powi(2) + 0.5).sqrt();
+                    let a7 = ((helper_sq(xs0[1]) + -1.7).powi(2) + 0.5).sqrt();
                 } else {
                     let a9: f64 = if k4 % 2 == 0 {
                         ((k4 as f64) + -0.1_f64) + xs0[2]
@@ -411,16 +503,18 @@ mod p1_4 {
             }
             k10 += 1;
             let a11 = -0.4_f64;
-            let mut a12 = (helper_mix(k10 as f64, xs0.slice(s![1..2]).sum()) + nn::sigmoid(a11)) - ((-0.5 * a11)).powi(3);
-            let mut a13 = (((xs0 - (k10 as f64))).tanh()).dot(&((&((xs0 - xs0)) * &(helper_arr(xs0, k10 as f64)))));
+            let mut a12 = (helper_mix(k10 as f64, xs0.slice(s![1..2]).sum()) + nn::sigmoid(a11))
+                - (-0.5 * a11).powi(3);
+            let mut a13 =
+                ((xs0 - (k10 as f64)).tanh()).dot(&(&(xs0 - xs0) * &(helper_arr(xs0, k10 as f64))));
             if (xs0.mapv(f64::tanh)).sum() > xs0.dot(xs0) {
-                a12 += ((xs0.sum() * a11.tanh())).max(((xs0 - xs0[0])).sum());
+                a12 += (xs0.sum() * a11.tanh()).max((xs0 - xs0[0]).sum());
             } else {
                 let a13 = (a13 * -1.3) + (k10 as f64);
             }
             break;
         }
-        ((xs0[2] * -1.1)).max(-1.7 * xs0.slice(s![1..3]).sum())
+        (xs0[2] * -1.1).max(-1.7 * xs0.slice(s![1..3]).sum())
     }
 
     pub fn check() -> Report {
@@ -454,7 +548,13 @@ mod p1_4 {
 mod p1_5 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_5(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         for &e1 in xs1.iter() {
@@ -464,7 +564,7 @@ mod p1_5 {
                     break;
                 }
                 k2 += 1;
-                let a3 = ((&((x0 - xs1)) + 1.5_f64.min(k2 as f64))).dot(&((xs2 - xs2.sum())));
+                let a3 = (&(x0 - xs1) + 1.5_f64.min(k2 as f64)).dot(&(xs2 - xs2.sum()));
                 let mut y4 = xs2.to_owned();
             }
             break;
@@ -483,7 +583,7 @@ mod p1_5 {
             continue;
         }
         let x0 = (x0 * -0.2) + xs1[0].min(x0 * x0);
-        let y11 = ((&((xs1 * xs1)) + &(Array1::from_elem(4, x0)))).mapv(|v10| ((-1.5 + x0)).tanh());
+        let y11 = (&(xs1 * xs1) + &(Array1::from_elem(4, x0))).mapv(|v10| (-1.5 + x0).tanh());
         let a12 = helper_sq(x0 * (xs2.slice(s![0..2]).sum().powi(2) + 0.5).sqrt());
         if a12 > helper_mix(a12, xs2[2]) {
             if 1.1 < -1.3 {
@@ -493,7 +593,7 @@ mod p1_5 {
                 return -xs2[3];
             }
         }
-        let a13 = ((xs1.sum() * xs2.sum())).powi(3);
+        let a13 = (xs1.sum() * xs2.sum()).powi(3);
         let a12 = (a12 * -1.2) + x0;
         let mut a14 = helper_mix(helper_sq((-0.5_f64).atan()), a12);
         a14 *= x0.tanh();
@@ -539,7 +639,13 @@ mod p1_5 {
 mod p1_6 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_6(xs0: &Array1<f64>) -> f64 {
         for i1 in 0..4 {
@@ -549,14 +655,14 @@ mod p1_6 {
         }
         let a4 = -xs0[1];
         if (xs0[0] - xs0[3]) / ((-0.5_f64).powi(2) + 1.0_f64) > 0.1 + a4 {
-            let mut a5 = (a4 * xs0.sum()) - (((a4 - xs0[1])).powi(2) + 1.0).powf(0.3);
+            let mut a5 = (a4 * xs0.sum()) - ((a4 - xs0[1]).powi(2) + 1.0).powf(0.3);
             let mut y6 = xs0.to_owned();
             let a7 = xs0[0];
             if helper_sq(-0.5 + a7) < 1.4 {
                 y6 *= &(xs0.tanh());
                 let y8 = xs0.to_owned();
             } else if (y6[1].min(a5)).sin() > a4.tanh() {
-                y6[2] = (-((0.3 + a4))) - (a4 * (a5 * 0.0));
+                y6[2] = (-(0.3 + a4)) - (a4 * (a5 * 0.0));
                 let mut a9: f64 = (xs0[2].tanh()).exp() * y6[0].powi(3);
             } else {
                 let mut a5 = (a5 * -1.7) + -0.6;
@@ -565,7 +671,7 @@ mod p1_6 {
             return xs0.sum() / (y6[2].powi(2) + 1.0);
         } else if -(helper_mix(xs0[0], 0.0)) > 0.3 {
             let mut y10: Array1<f64> = (xs0[1] * a4) - xs0;
-            y10 = &((&((-xs0)) + &((xs0 - xs0)))) * xs0;
+            y10 = &(&(-xs0) + &(xs0 - xs0)) * xs0;
         } else {
             let mut a11 = if (a4 - xs0[2]) / (xs0[0].powi(2) + 1.0) < -0.3 {
                 xs0.slice(s![2..3]).sum().tanh() * (xs0[0] - a4)
@@ -614,7 +720,13 @@ mod p1_6 {
 mod p1_7 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_7(x0: f64) -> f64 {
         let a1 = ((x0.powi(2) + 1.0).ln()).min(x0 - x0) - x0;
@@ -623,7 +735,7 @@ mod p1_7 {
                 let a3: f64 = 1.7_f64;
             } else if helper_sq(x0.cos()) > -0.7 {
                 let mut a4 = helper_sq(i2 as f64);
-                return ((a1 * a4)).sin();
+                return (a1 * a4).sin();
             } else {
                 let a6 = if i2 < 3 {
                     x0 - helper_sq(x0)
@@ -636,15 +748,15 @@ mod p1_7 {
         }
         for i7 in 0..4 {
             if x0 < -0.6 {
-                let a9 = if -((x0 * x0)) < 1.3 {
-                    let a8 = -((a1 + x0));
+                let a9 = if -(x0 * x0) < 1.3 {
+                    let a8 = -(a1 + x0);
                     x0.tanh()
                 } else {
                     x0.cos() + -0.5
                 };
             }
             let mut a10 = if i7 % 2 == 0 {
-                (((x0 + x0)).powi(2) + 0.5).sqrt()
+                ((x0 + x0).powi(2) + 0.5).sqrt()
             } else if a1 / (((a1.powi(2) + 1.0).powf(1.5)).powi(2) + 1.0) > 1.3 {
                 (-1.2_f64).max((x0.powi(2) + 1.0).ln())
             } else {
@@ -681,15 +793,21 @@ mod p1_7 {
         ((((a1.tanh()).exp() * (a13 + x0)) + x0) + a1) + a13
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_7_dual(x0: Dual64) -> Dual64 {
         let a1 = d64::min((x0.powi(2) + Dual64::from(1.0)).ln(), x0 - x0) - x0;
         for i2 in 0..4 {
-            if (((-x0) * x0)).re > (Dual64::from(0.8)).re {
+            if ((-x0) * x0).re > (Dual64::from(0.8)).re {
                 let a3: Dual64 = Dual64::from(1.7);
             } else if (d64::helper_sq(x0.cos())).re > (Dual64::from(-0.7)).re {
                 let mut a4 = d64::helper_sq(Dual64::from(i2 as f64));
-                return ((a1 * a4)).sin();
+                return (a1 * a4).sin();
             } else {
                 let a6 = if i2 < 3 {
                     x0 - d64::helper_sq(x0)
@@ -702,16 +820,19 @@ mod p1_7 {
         }
         for i7 in 0..4 {
             if x0.re < (Dual64::from(-0.6)).re {
-                let a9 = if ((-((x0 * x0)))).re < (Dual64::from(1.3)).re {
-                    let a8 = -((a1 + x0));
+                let a9 = if (-(x0 * x0)).re < (Dual64::from(1.3)).re {
+                    let a8 = -(a1 + x0);
                     x0.tanh()
                 } else {
                     x0.cos() + Dual64::from(-0.5)
                 };
             }
             let mut a10 = if i7 % 2 == 0 {
-                (((x0 + x0)).powi(2) + Dual64::from(0.5)).sqrt()
-            } else if ((a1 / (((a1.powi(2) + Dual64::from(1.0)).powf(1.5)).powi(2) + Dual64::from(1.0)))).re > (Dual64::from(1.3)).re {
+                ((x0 + x0).powi(2) + Dual64::from(0.5)).sqrt()
+            } else if (a1
+                / (((a1.powi(2) + Dual64::from(1.0)).powf(1.5)).powi(2) + Dual64::from(1.0)))
+            .re > (Dual64::from(1.3)).re
+            {
                 d64::max(Dual64::from(-1.2), (x0.powi(2) + Dual64::from(1.0)).ln())
             } else {
                 d64::helper_sq(x0 - a1)
@@ -725,23 +846,24 @@ mod p1_7 {
         }
         let a13 = if a1.re > (Dual64::from(-0.9)).re {
             (x0 - x0) * d64::max(x0, a1)
-        } else if ((a1 + (Dual64::from(-1.4) * a1))).re > (Dual64::from(0.3)).re {
+        } else if (a1 + (Dual64::from(-1.4) * a1)).re > (Dual64::from(0.3)).re {
             a1
-        } else if (((a1 * x0) * Dual64::from(-1.8))).re < (Dual64::from(-0.4)).re {
+        } else if ((a1 * x0) * Dual64::from(-1.8)).re < (Dual64::from(-0.4)).re {
             return d64::helper_sq(d64::max(a1, x0));
         } else {
             x0
         };
         for i14 in 3..4 {
-            if ((a13.tanh() - Dual64::from(-1.1))).re > (Dual64::from(0.0)).re {
+            if (a13.tanh() - Dual64::from(-1.1)).re > (Dual64::from(0.0)).re {
                 let a15 = ((d64::max(Dual64::from(1.8), a1)).tanh()).sin();
             } else {
-                let mut a17 = if (((x0 + Dual64::from(i14 as f64)) + x0)).re > Dual64::from(i14 as f64).re {
-                    let a16 = (a1 + a13) - d64::min(Dual64::from(1.8), Dual64::from(0.2));
-                    Dual64::from(1.8)
-                } else {
-                    d64::helper_sq(d64::max(Dual64::from(0.8), a13))
-                };
+                let mut a17 =
+                    if ((x0 + Dual64::from(i14 as f64)) + x0).re > Dual64::from(i14 as f64).re {
+                        let a16 = (a1 + a13) - d64::min(Dual64::from(1.8), Dual64::from(0.2));
+                        Dual64::from(1.8)
+                    } else {
+                        d64::helper_sq(d64::max(Dual64::from(0.8), a13))
+                    };
             }
         }
         ((((a1.tanh()).exp() * (a13 + x0)) + x0) + a1) + a13
@@ -779,22 +901,29 @@ mod p1_7 {
 mod p1_8 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_8(xs0: &Array1<f64>, x1: f64) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(3);
         let a2 = ((x1 + x1) * y1[1]) - (y1.dot(&y1) + (y1[0].powi(2) + 1.0).powf(1.5));
-        y1 = &(((&y1 / &((xs0.powi(2) + 1.0)))).tanh()) - (y1[2] * a2);
+        y1 = &((&y1 / &(xs0.powi(2) + 1.0)).tanh()) - (y1[2] * a2);
         for &e3 in xs0.iter() {
             for i4 in 0..3 {
-                y1[i4] = (xs0[2] - y1[i4]) * (xs0.slice(s![0..2;2]).sum().atan() + (-xs0.slice(s![1..3]).sum()));
+                y1[i4] = (xs0[2] - y1[i4])
+                    * (xs0.slice(s![0..2;2]).sum().atan() + (-xs0.slice(s![1..3]).sum()));
                 if (helper_sq(-1.4_f64)).sin() < helper_mix(y1[i4], e3) {
                     let mut y5 = xs0.to_owned();
                 }
             }
             break;
         }
-        return ((((&y1 * xs0)).sum() + x1) + a2) + y1.sum();
+        return (((&y1 * xs0).sum() + x1) + a2) + y1.sum();
     }
 
     pub fn check() -> Report {
@@ -832,33 +961,39 @@ mod p1_8 {
 mod p1_9 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_9(xs0: &Array1<f32>) -> f32 {
         if ((0.2_f32.max(xs0[0])).powi(2) + 1.0).powf(0.3) > xs0[0] {
             let a1 = if xs0[1] > xs0.mean().unwrap() {
-                return xs0.sum() / (((xs0[2] * xs0[1])).powi(2) + 1.0);
+                return xs0.sum() / ((xs0[2] * xs0[1]).powi(2) + 1.0);
             } else {
-                ((xs0[2] * -1.3)).powi(3)
+                (xs0[2] * -1.3).powi(3)
             };
             if (xs0[1] * a1) + xs0.sum() > 0.0 {
-                return ((xs0.slice(s![1..2]).sum() * xs0)).sum();
+                return (xs0.slice(s![1..2]).sum() * xs0).sum();
             }
             if -1.5 > a1.sin() {
                 return a1 - (a1 + 0.3);
             }
             return a1;
         } else if xs0.dot(xs0) < xs0.dot(xs0) {
-            let y2: Array1<f32> = &((&((xs0 + xs0)) + &(xs0.sin()))) - &((&((xs0 * xs0)) + xs0));
+            let y2: Array1<f32> = &(&(xs0 + xs0) + &(xs0.sin())) - &(&(xs0 * xs0) + xs0);
             if (-1.4 + y2[2]) * 2.0_f32.sin() > -0.7 {
                 let mut a3 = ((-1.0_f32).cos()).sin() + (nn::sigmoid(1.6_f32) + xs0[2]);
                 a3 = y2.sum();
-            } else if (((y2[1] / (y2[2].powi(2) + 1.0))).powi(2) + 1.0).ln() > -1.7_f32 - 0.0_f32 {
-                let mut y4 = -&((&((xs0 - xs0)) * &((xs0[0] - &y2))));
+            } else if ((y2[1] / (y2[2].powi(2) + 1.0)).powi(2) + 1.0).ln() > -1.7_f32 - 0.0_f32 {
+                let mut y4 = -&(&(xs0 - xs0) * &(xs0[0] - &y2));
                 let a5 = nn::sigmoid(xs0.slice(s![1..2]).sum().max(helper_mix_f32(-1.1, y4[2])));
             }
             let mut y6 = xs0.to_owned();
-            let a7 = (((-1.1 * (xs0.slice(s![0..1]).sum() * y2[2]))).powi(2) + 1.0).powf(1.5);
+            let a7 = ((-1.1 * (xs0.slice(s![0..1]).sum() * y2[2])).powi(2) + 1.0).powf(1.5);
         } else {
             if (xs0.sin()).mean().unwrap() > -0.9 {
                 let mut k8 = 0usize;
@@ -869,7 +1004,7 @@ mod p1_9 {
                     k8 += 1;
                     let a9 = xs0[2];
                     if (-xs0[0]) + a9 < helper_mix_f32(xs0[2], xs0[0]) {
-                        let y10 = nn::softplus(&((&((xs0 + xs0)) / (1.6_f32.powi(2) + 1.0_f32))));
+                        let y10 = nn::softplus(&(&(xs0 + xs0) / (1.6_f32.powi(2) + 1.0_f32)));
                     } else if xs0[1] < nn::softplus(2.0_f32) {
                         let a11 = if k8 % 2 == 0 {
                             a9
@@ -881,14 +1016,14 @@ mod p1_9 {
                     return a9;
                 }
             } else if (-1.3 / (xs0[2].powi(2) + 1.0)) - (xs0[0] * xs0[0]) > xs0[0].cos() {
-                let a12 = ((1.1 + xs0)).mean().unwrap().powi(3);
+                let a12 = (1.1 + xs0).mean().unwrap().powi(3);
             } else {
                 let mut a13: f32 = xs0.slice(s![0..3]).sum() * nn::softplus(xs0.sum());
             }
             let mut a14 = xs0.sum();
             return xs0[0] * xs0[0];
         }
-        ((xs0.slice(s![1..2]).sum() + xs0[2])).powi(2)
+        (xs0.slice(s![1..2]).sum() + xs0[2]).powi(2)
     }
 
     pub fn check() -> Report {
@@ -924,10 +1059,16 @@ mod p1_9 {
 mod p1_10 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_10(xs0: &Array1<f64>) -> f64 {
-        let mut a1 = (xs0.sin()).dot(&((xs0 * xs0))).tanh();
+        let mut a1 = (xs0.sin()).dot(&(xs0 * xs0)).tanh();
         let mut y2: Array1<f64> = Array1::zeros(6);
         let a3: f64 = 0.5_f64;
         let a3 = (a3 * 1.3) + a1;
@@ -940,30 +1081,30 @@ mod p1_10 {
         y2[3] = y2[3] + y2[4];
         let a5 = a3;
         let a6 = a1;
-        a1 += -0.3 - ((-0.5 + a6)).tanh();
+        a1 += -0.3 - (-0.5 + a6).tanh();
         let mut k7 = 0usize;
         while k7 < 4 {
             k7 += 1;
             if k7 % 2 == 0 {
-                y2 *= &(((xs0 + xs0)).tanh());
+                y2 *= &((xs0 + xs0).tanh());
             } else {
-                let a8: f64 = (((&y2 * xs0)).sin()).dot(&((&(nn::sigmoid(&y2)) * (a1 * a1))));
+                let a8: f64 = ((&y2 * xs0).sin()).dot(&(&(nn::sigmoid(&y2)) * (a1 * a1)));
             }
             continue;
         }
         y2 = &y2 * (nn::sigmoid(-1.4_f64) - (y2[2] + 0.2));
         if a4 > -1.1 {
-            if ((a5 * &y2)).dot(&y2) > 1.9 {
+            if (a5 * &y2).dot(&y2) > 1.9 {
                 let mut a9 = ((-0.3_f64).min(y2[2])).tanh() + ((a6 - a4) * a4);
             } else if xs0.sum() > a3 * a3 {
                 a1 = y2[4];
             } else {
-                let mut y11: Array1<f64> = (((a3 * xs0)).mapv(|v10| (a1 - a1) + a4)).powi(2);
+                let mut y11: Array1<f64> = ((a3 * xs0).mapv(|v10| (a1 - a1) + a4)).powi(2);
             }
         } else {
             let a3 = (a3 * -1.2) + (-a3);
         }
-        (((((&y2 - &y2)).sum() * a1) + a3) + a4) + y2.sum()
+        ((((&y2 - &y2).sum() * a1) + a3) + a4) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -997,7 +1138,13 @@ mod p1_10 {
 mod p1_11 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_11(x0: f64, x1: f64) -> f64 {
         if (x1 * 1.3) + -1.6 > 0.5 {
@@ -1017,21 +1164,21 @@ mod p1_11 {
                     a1 * (-1.5_f64).min(a1)
                 };
                 let a8 = if x1 > a1.min(a1) {
-                    return ((-1.8_f64)).sin();
+                    return (-1.8_f64).sin();
                 } else {
                     (((x1.powi(2) + 1.0).ln()).powi(2) + 0.5).sqrt()
                 };
             }
         } else if x1 > 0.2 {
             let a11 = if (-1.5_f64).cos() * x0 > x0 {
-                let a9 = ((1.1_f64 - 0.1_f64)).tanh();
+                let a9 = (1.1_f64 - 0.1_f64).tanh();
                 x0
             } else {
                 let a10 = (x1.tanh()).min(x1.powi(2));
-                ((x0 + x0)).abs()
+                (x0 + x0).abs()
             };
             if (a11.abs()).max(a11) > a11 + x0 {
-                return ((a11 + 0.7)).powi(2);
+                return (a11 + 0.7).powi(2);
             }
             let a12 = ((helper_mix(x0 / (x0.powi(2) + 1.0), a11.sin())).powi(2) + 1.0).ln();
         }
@@ -1046,15 +1193,24 @@ mod p1_11 {
         ((((-0.5_f64).tanh() * (x0 + x1)) + x0) + x1) * a13
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_11_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        if (((x1 * Dual64::from(1.3)) + Dual64::from(-1.6))).re > (Dual64::from(0.5)).re {
+        if ((x1 * Dual64::from(1.3)) + Dual64::from(-1.6)).re > (Dual64::from(0.5)).re {
             let a1 = x1;
             for i2 in (0..4).step_by(2) {
                 let mut a3 = a1;
                 a3 = ((d64::helper_sq(Dual64::from(-0.4))).tanh()).exp() + d64::sigmoid(x0.tanh());
                 let mut a4 = ((a3.powi(2) + Dual64::from(0.5)).sqrt()).cos();
-                a3 -= d64::abs(d64::max(d64::max(Dual64::from(1.2), Dual64::from(-0.7)), d64::helper_sq(Dual64::from(i2 as f64))));
+                a3 -= d64::abs(d64::max(
+                    d64::max(Dual64::from(1.2), Dual64::from(-0.7)),
+                    d64::helper_sq(Dual64::from(i2 as f64)),
+                ));
                 return x0;
             }
             for i5 in 0..4 {
@@ -1065,27 +1221,30 @@ mod p1_11 {
                     a1 * d64::min(Dual64::from(-1.5), a1)
                 };
                 let a8 = if x1.re > (d64::min(a1, a1)).re {
-                    return ((-(Dual64::from(1.8)))).sin();
+                    return (-(Dual64::from(1.8))).sin();
                 } else {
                     (((x1.powi(2) + Dual64::from(1.0)).ln()).powi(2) + Dual64::from(0.5)).sqrt()
                 };
             }
         } else if x1.re > (Dual64::from(0.2)).re {
-            let a11 = if (((Dual64::from(-1.5)).cos() * x0)).re > x0.re {
-                let a9 = ((Dual64::from(1.1) - Dual64::from(0.1))).tanh();
+            let a11 = if ((Dual64::from(-1.5)).cos() * x0).re > x0.re {
+                let a9 = (Dual64::from(1.1) - Dual64::from(0.1)).tanh();
                 x0
             } else {
                 let a10 = d64::min(x1.tanh(), x1.powi(2));
                 d64::abs((x0 + x0))
             };
-            if (d64::max(d64::abs(a11), a11)).re > ((a11 + x0)).re {
-                return ((a11 + Dual64::from(0.7))).powi(2);
+            if (d64::max(d64::abs(a11), a11)).re > (a11 + x0).re {
+                return (a11 + Dual64::from(0.7)).powi(2);
             }
-            let a12 = ((d64::helper_mix(x0 / (x0.powi(2) + Dual64::from(1.0)), a11.sin())).powi(2) + Dual64::from(1.0)).ln();
+            let a12 = ((d64::helper_mix(x0 / (x0.powi(2) + Dual64::from(1.0)), a11.sin())).powi(2)
+                + Dual64::from(1.0))
+            .ln();
         }
         let a13 = x0;
         let mut a14: Dual64 = x1;
-        let mut a14 = (a14 * Dual64::from(1.3)) + ((x1 + x1) * (Dual64::from(2.0) * Dual64::from(0.4)));
+        let mut a14 =
+            (a14 * Dual64::from(1.3)) + ((x1 + x1) * (Dual64::from(2.0) * Dual64::from(0.4)));
         a14 += d64::sigmoid((a13.powi(2) + Dual64::from(0.5)).sqrt());
         a14 += a14;
         let a15 = d64::helper_mix(a14, x1);
@@ -1121,8 +1280,16 @@ mod p1_11 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_11_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p1_11_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_11_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_11_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -1136,18 +1303,25 @@ mod p1_11 {
 mod p1_12 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_12(x0: f32, x1: f32) -> f32 {
         for i1 in 0..6 {
             for i2 in (2..6).rev() {
                 let x1 = (x1 * 0.2) + 1.7;
                 if (1.4_f32.powi(2) + 1.0_f32).powf(0.5) - x0 > 1.5 {
-                    let mut a3 = (-0.7 * (x0.powi(2) + 1.0).powf(0.3)) * (nn::softplus(x1) + (x0 - x0));
+                    let mut a3 =
+                        (-0.7 * (x0.powi(2) + 1.0).powf(0.3)) * (nn::softplus(x1) + (x0 - x0));
                     break;
                 } else if i2 < 4 {
-                    let a4 = if ((x1 + (i1 as f32))).powi(2) < 0.8 {
-                        return (((i2 as f32) + 0.9_f32)).abs();
+                    let a4 = if (x1 + (i1 as f32)).powi(2) < 0.8 {
+                        return ((i2 as f32) + 0.9_f32).abs();
                     } else {
                         (x1 + x1) - x1
                     };
@@ -1159,12 +1333,12 @@ mod p1_12 {
         if (x0.powi(2) + 1.0).powf(0.5) * x1.tanh() < x1 * 1.8 {
             return 1.0_f32.tanh() * (-x0);
         }
-        if ((-0.2_f32 * -1.7_f32)).abs() > 1.8 {
+        if (-0.2_f32 * -1.7_f32).abs() > 1.8 {
             if x0.cos() + (x0 - x0) < -x1 {
                 return x1;
             }
         }
-        let a6: f32 = ((x0 - x0)).powi(3) + ((x0 - x1) / ((x1.powi(3)).powi(2) + 1.0));
+        let a6: f32 = (x0 - x0).powi(3) + ((x0 - x1) / ((x1.powi(3)).powi(2) + 1.0));
         let mut k7 = 0usize;
         while k7 < 2 {
             k7 += 1;
@@ -1183,16 +1357,26 @@ mod p1_12 {
         ((((x0.powi(2) + 0.5).sqrt()).max((-1.7_f32).abs()) * x0) + x1) + a6
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_12_dual(x0: Dual32, x1: Dual32) -> Dual32 {
         for i1 in 0..6 {
             for i2 in (2..6).rev() {
                 let x1 = (x1 * Dual32::from(0.2)) + Dual32::from(1.7);
-                if ((((Dual32::from(1.4)).powi(2) + Dual32::from(1.0)).powf(0.5) - x0)).re > (Dual32::from(1.5)).re {
-                    let mut a3 = (Dual32::from(-0.7) * (x0.powi(2) + Dual32::from(1.0)).powf(0.3)) * (d32::softplus(x1) + (x0 - x0));
+                if (((Dual32::from(1.4)).powi(2) + Dual32::from(1.0)).powf(0.5) - x0).re
+                    > (Dual32::from(1.5)).re
+                {
+                    let mut a3 = (Dual32::from(-0.7) * (x0.powi(2) + Dual32::from(1.0)).powf(0.3))
+                        * (d32::softplus(x1) + (x0 - x0));
                     break;
                 } else if i2 < 4 {
-                    let a4 = if (((x1 + Dual32::from(i1 as f32))).powi(2)).re < (Dual32::from(0.8)).re {
+                    let a4 = if ((x1 + Dual32::from(i1 as f32)).powi(2)).re < (Dual32::from(0.8)).re
+                    {
                         return d32::abs((Dual32::from(i2 as f32) + Dual32::from(0.9)));
                     } else {
                         (x1 + x1) - x1
@@ -1202,15 +1386,17 @@ mod p1_12 {
                 }
             }
         }
-        if (((x0.powi(2) + Dual32::from(1.0)).powf(0.5) * x1.tanh())).re < ((x1 * Dual32::from(1.8))).re {
+        if ((x0.powi(2) + Dual32::from(1.0)).powf(0.5) * x1.tanh()).re < (x1 * Dual32::from(1.8)).re
+        {
             return (Dual32::from(1.0)).tanh() * (-x0);
         }
         if (d32::abs((Dual32::from(-0.2) * Dual32::from(-1.7)))).re > (Dual32::from(1.8)).re {
-            if ((x0.cos() + (x0 - x0))).re < ((-x1)).re {
+            if (x0.cos() + (x0 - x0)).re < (-x1).re {
                 return x1;
             }
         }
-        let a6: Dual32 = ((x0 - x0)).powi(3) + ((x0 - x1) / ((x1.powi(3)).powi(2) + Dual32::from(1.0)));
+        let a6: Dual32 =
+            (x0 - x0).powi(3) + ((x0 - x1) / ((x1.powi(3)).powi(2) + Dual32::from(1.0)));
         let mut k7 = 0usize;
         while k7 < 2 {
             k7 += 1;
@@ -1224,9 +1410,16 @@ mod p1_12 {
             return (Dual32::from(-0.6)).powi(3);
         }
         let a12 = Dual32::from(-1.1);
-        let a13 = ((((d32::helper_sq(x1)).powi(2) + Dual32::from(1.0)).powf(1.5)).powi(2) + Dual32::from(1.0)).ln();
+        let a13 = ((((d32::helper_sq(x1)).powi(2) + Dual32::from(1.0)).powf(1.5)).powi(2)
+            + Dual32::from(1.0))
+        .ln();
         let mut a14 = Dual32::from(1.1);
-        ((d32::max((x0.powi(2) + Dual32::from(0.5)).sqrt(), d32::abs(Dual32::from(-1.7))) * x0) + x1) + a6
+        ((d32::max(
+            (x0.powi(2) + Dual32::from(0.5)).sqrt(),
+            d32::abs(Dual32::from(-1.7)),
+        ) * x0)
+            + x1)
+            + a6
     }
 
     pub fn check() -> Report {
@@ -1256,8 +1449,16 @@ mod p1_12 {
         r.same::<f32, _>("grad.1", &sel.1, &g1);
         r.same::<f32, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f32, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_12_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p1_12_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_12_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_12_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -1271,10 +1472,17 @@ mod p1_12 {
 mod p1_13 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_13(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
-        let mut a1 = ((((nn::softplus(1.5_f64)).powi(2) + 1.0_f64).powf(0.3)).powi(2) + 1.0_f64).ln();
+        let mut a1 =
+            ((((nn::softplus(1.5_f64)).powi(2) + 1.0_f64).powf(0.3)).powi(2) + 1.0_f64).ln();
         let mut k2 = 0usize;
         while k2 < 4 {
             k2 += 1;
@@ -1287,12 +1495,15 @@ mod p1_13 {
                     } else if xs0[5] < -0.5 {
                         a1 *= (((a1.max(a1)).powi(2) + 1.0).powf(1.5)).tanh();
                     } else if i3 % 2 == 0 {
-                        let mut a5 = (nn::softplus(a4) * (-1.9_f64).cos()) - helper_mix(xs1.slice(s![0..1]).sum(), i3 as f64);
+                        let mut a5 = (nn::softplus(a4) * (-1.9_f64).cos())
+                            - helper_mix(xs1.slice(s![0..1]).sum(), i3 as f64);
                         return helper_mix(xs1[(i3 + 1) % 6] - a4, helper_sq(i3 as f64));
                     } else {
                         let mut y6: Array1<f64> = Array1::zeros(6);
                     }
-                } else if xs1.dot(&(Array1::from_elem(6, xs0[6 - 1 - i3]))) < 1.8 / (a1.powi(2) + 1.0) {
+                } else if xs1.dot(&(Array1::from_elem(6, xs0[6 - 1 - i3])))
+                    < 1.8 / (a1.powi(2) + 1.0)
+                {
                     let mut a7 = -1.4_f64;
                 }
             }
@@ -1335,21 +1546,28 @@ mod p1_13 {
 mod p1_14 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_14(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let a1: f64 = ((xs1 + &((xs1 * xs1)))).dot(&((-&((xs1 / (x0.powi(2) + 1.0))))));
+        let a1: f64 = (xs1 + &(xs1 * xs1)).dot(&(-&(xs1 / (x0.powi(2) + 1.0))));
         if (x0 * x0) * a1.min(0.7) < 1.7 {
-            let a2 = xs1.sum().min(x0 * a1) / ((helper_sq(a1 * xs1.slice(s![0..1]).sum())).powi(2) + 1.0);
+            let a2 = xs1.sum().min(x0 * a1)
+                / ((helper_sq(a1 * xs1.slice(s![0..1]).sum())).powi(2) + 1.0);
         } else {
-            let mut y4: Array1<f64> = ((&(Array1::from_elem(6, xs1[4])) * xs1)).mapv(|v3| a1);
+            let mut y4: Array1<f64> = (&(Array1::from_elem(6, xs1[4])) * xs1).mapv(|v3| a1);
         }
         if x0 / (((a1.powi(2) + 1.0).powf(0.3)).powi(2) + 1.0) < xs1.mean().unwrap() {
             let mut k5 = 0usize;
             while k5 < 5 {
                 k5 += 1;
-                let a6: f64 = (((x0 * a1)).cos()).powi(2);
-                let mut y8 = xs1 * &(((xs1 * xs1)).mapv(|v7| x0.abs()));
+                let a6: f64 = ((x0 * a1).cos()).powi(2);
+                let mut y8 = xs1 * &((xs1 * xs1).mapv(|v7| x0.abs()));
                 return y8.mean().unwrap();
             }
         } else {
@@ -1406,7 +1624,13 @@ mod p1_14 {
 mod p1_15 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_15(xs0: &Array1<f64>) -> f64 {
         for e1 in xs0.iter() {
@@ -1418,8 +1642,8 @@ mod p1_15 {
                     }
                     k3 += 1;
                     let a4 = (((((*e1).tanh()).exp()).atan()).powi(2) + 1.0).powf(0.3);
-                    let mut a5 = (((0.9 * a4)).sin()).powi(3);
-                    let mut a6 = ((&(nn::softplus(xs0)) - xs0)).sum();
+                    let mut a5 = ((0.9 * a4).sin()).powi(3);
+                    let mut a6 = (&(nn::softplus(xs0)) - xs0).sum();
                     break;
                 }
             }
@@ -1430,14 +1654,14 @@ mod p1_15 {
             y8 = &y8 + ((-y8[1]) + (i7 as f64));
         }
         let a9 = nn::softplus(xs0.slice(s![2..3]).sum() + (-xs0[1]));
-        let a10 = ((xs0 * &((a9 * xs0)))).dot(xs0);
+        let a10 = (xs0 * &(a9 * xs0)).dot(xs0);
         for i11 in 1..4 {
             let y12 = xs0.tanh();
-            let a13 = ((helper_sq(a9) - helper_sq(y12[i11]))).max(y12.dot(&((&y12 + &y12))));
+            let a13 = (helper_sq(a9) - helper_sq(y12[i11])).max(y12.dot(&(&y12 + &y12)));
             let a14: f64 = 0.1_f64;
             let mut a15 = (y12.dot(&y12) + a14.sin()) / (a10.powi(2) + 1.0);
         }
-        ((((a10 + xs0[1])).powi(2) + 1.0).ln() + a9) * a10
+        (((a10 + xs0[1]).powi(2) + 1.0).ln() + a9) * a10
     }
 
     pub fn check() -> Report {
@@ -1471,40 +1695,48 @@ mod p1_15 {
 mod p1_16 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p1_16(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
-        let a1: f64 = 0.6 + (-((-0.4 / (xs1[3].powi(2) + 1.0))));
-        if (xs0.mapv(|v2| 0.7_f64.sin() / (((-a1)).powi(2) + 1.0))).sum() > a1.min(xs0.slice(s![0..4]).sum()) {
+        let a1: f64 = 0.6 + (-(-0.4 / (xs1[3].powi(2) + 1.0)));
+        if (xs0.mapv(|v2| 0.7_f64.sin() / ((-a1).powi(2) + 1.0))).sum()
+            > a1.min(xs0.slice(s![0..4]).sum())
+        {
             return xs0.slice(s![1..4;2]).sum();
         }
         let a3 = 1.0_f64;
         for i4 in 0..2 {
             let mut a5 = a3;
-            let a3 = (a3 * 1.7) + ((a1 * a1)).tanh();
+            let a3 = (a3 * 1.7) + (a1 * a1).tanh();
             break;
         }
-        let mut a6 = ((&((-xs1)) * &(xs1.mapv(f64::tanh)))).mean().unwrap();
-        a6 *= (((a3 / (a6.powi(2) + 1.0)) + (xs1[2] - xs1[2]))).tanh();
+        let mut a6 = (&(-xs1) * &(xs1.mapv(f64::tanh))).mean().unwrap();
+        a6 *= ((a3 / (a6.powi(2) + 1.0)) + (xs1[2] - xs1[2])).tanh();
         let mut a7 = a3;
         let a3 = (a3 * 0.4) + (1.3_f64 * 1.8_f64);
         let a8: f64 = if a7 + helper_mix(a7, a7) > 0.6 {
             nn::softplus(xs1[3]) - helper_mix(a7, xs1[2])
         } else if -(xs0[3].tanh()) > 0.3 {
             a6 = a6.min(xs0[1]) * (1.4 + xs0[1]);
-            ((xs0 + a7)).dot(&((xs0 * xs0)))
+            (xs0 + a7).dot(&(xs0 * xs0))
         } else if xs1[2].powi(3) > xs0.slice(s![0..4;2]).sum() {
-            a7 += (((a6 - a1)).powi(2) + 0.5).sqrt();
-            return (((a7 * -1.4)).powi(2) + 1.0).ln();
+            a7 += ((a6 - a1).powi(2) + 0.5).sqrt();
+            return ((a7 * -1.4).powi(2) + 1.0).ln();
         } else {
             (a7.powi(2) + 1.0).powf(0.5) + (xs0[2] + a6)
         };
-        a7 *= ((-(a1.atan()))).tanh();
-        let mut a9: f64 = (1.4 + (a7 - a1)) - (-((xs1[1] * xs0[1])));
+        a7 *= (-(a1.atan())).tanh();
+        let mut a9: f64 = (1.4 + (a7 - a1)) - (-(xs1[1] * xs0[1]));
         if (nn::sigmoid(xs0[3])).cos() < xs0[3] - a7 {
             let a10 = helper_mix(a7, a6.min(1.9));
         } else {
-            a9 += ((helper_mix(a6, xs1[1]) - (a8 - xs0[0]))).tanh();
+            a9 += (helper_mix(a6, xs1[1]) - (a8 - xs0[0])).tanh();
         }
         return (((-a7) + a1) + a6) * a7;
     }
@@ -1549,14 +1781,20 @@ mod p1_16 {
 mod p1_17 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_17(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
         while k1 < 1 {
             k1 += 1;
             let a2 = xs2.sum();
-            let a3 = ((x0.min(xs2[0]) + (-x0))).cos();
+            let a3 = (x0.min(xs2[0]) + (-x0)).cos();
         }
         let mut x0 = (x0 * -1.8) + xs2[2];
         let a4 = xs2.sum();
@@ -1564,9 +1802,9 @@ mod p1_17 {
             let x1 = (x1 * 1.7) + xs2[2].powi(3);
             let a5: f64 = helper_sq((nn::sigmoid(x0)).sin());
         }
-        if ((xs2.slice(s![0..1]).sum() * xs2)).dot(xs2) < 1.9 {
+        if (xs2.slice(s![0..1]).sum() * xs2).dot(xs2) < 1.9 {
             x0 += xs2.slice(s![0..3]).sum();
-        } else if (xs2.mapv(|v6| (-v6) - a4.sin())).dot(&((xs2 * xs2))) < -2.0 {
+        } else if (xs2.mapv(|v6| (-v6) - a4.sin())).dot(&(xs2 * xs2)) < -2.0 {
             if 2.0 > xs2.slice(s![1..2]).sum() + xs2[1] {
                 let mut y7 = xs2.to_owned();
                 return helper_sq(y7[0].cos());
@@ -1625,7 +1863,13 @@ mod p1_17 {
 mod p1_18 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p1_18(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         if (-1.0 - x2) + xs1.sum() < x0.powi(2) {
@@ -1641,7 +1885,7 @@ mod p1_18 {
                     let a6 = x2.cos();
                     (y3.mapv(f64::tanh)).mean().unwrap()
                 };
-                a7 -= xs1.dot(&(((xs1 + &y3)).mapv(f64::tanh)));
+                a7 -= xs1.dot(&((xs1 + &y3).mapv(f64::tanh)));
             }
             let a8 = 0.2_f64;
         }
@@ -1651,16 +1895,17 @@ mod p1_18 {
             }
         }
         for i9 in 0..6 {
-            let y10 = &((xs1 * &(xs1.sin()))) + &((&((xs1 / (x2.powi(2) + 1.0))) / ((x2.min(1.2)).powi(2) + 1.0)));
-            let a11 = ((&y10 + &((xs1 + &y10)))).mean().unwrap();
+            let y10 = &(xs1 * &(xs1.sin()))
+                + &(&(xs1 / (x2.powi(2) + 1.0)) / ((x2.min(1.2)).powi(2) + 1.0));
+            let a11 = (&y10 + &(xs1 + &y10)).mean().unwrap();
         }
         let mut y12 = xs1.to_owned();
-        y12 = &(Array1::from_elem(6, x2.min(y12[3]))) * &((&((xs1 * y12[4])) + &((xs1[2] * xs1))));
+        y12 = &(Array1::from_elem(6, x2.min(y12[3]))) * &(&(xs1 * y12[4]) + &(xs1[2] * xs1));
         for i13 in (0..6).step_by(2) {
             y12 -= x2 + x2.tanh();
             let mut a14 = ((nn::sigmoid(x0)).sin()).sin();
         }
-        ((((xs1[3] * &y12)).dot(&y12) + x0) + x2) + y12.sum()
+        (((xs1[3] * &y12).dot(&y12) + x0) + x2) + y12.sum()
     }
 
     pub fn check() -> Report {
@@ -1710,7 +1955,13 @@ mod p1_18 {
 mod p1_19 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_19(x0: f32, xs1: &Array1<f32>, x2: f32) -> f32 {
         let mut k1 = 0usize;
@@ -1737,7 +1988,7 @@ mod p1_19 {
             let a10 = 0.5_f32;
         }
         if (helper_mix_f32(a6, x2)).max(xs1[2]) < x0 {
-            let a11 = ((xs1.dot(xs1) + (a6 - a6))).powi(2);
+            let a11 = (xs1.dot(xs1) + (a6 - a6)).powi(2);
             let a14 = if (x2 * a6) / (xs1.mean().unwrap().powi(2) + 1.0) < xs1.mean().unwrap() {
                 let a12 = ((x0.max(xs1[0])).tanh()).exp();
                 x0 * -1.9
@@ -1747,11 +1998,11 @@ mod p1_19 {
             } else {
                 a6
             };
-            let a15 = helper_mix_f32(xs1[4], ((xs1 - xs1)).dot(&(Array1::from_elem(6, xs1[0]))));
+            let a15 = helper_mix_f32(xs1[4], (xs1 - xs1).dot(&(Array1::from_elem(6, xs1[0]))));
             let a16: f32 = helper_sq_f32(a6) - xs1[4];
         } else {
             let y17 = xs1.tanh();
-            let y18 = (x2 * x0) - &((((&y17 + a6)).tanh()).exp());
+            let y18 = (x2 * x0) - &(((&y17 + a6).tanh()).exp());
         }
         let a19 = 1.8_f32;
         let y20 = xs1.to_owned();
@@ -1797,11 +2048,18 @@ mod p1_19 {
 mod p1_20 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_20(x0: f64, x1: f64, x2: f64) -> f64 {
         if ((x0.powi(2) + 1.0).ln()).tanh() < nn::sigmoid(x0) {
-            let a1 = (x0.min(x1) / (((x1 + x2)).powi(2) + 1.0)) + ((x2.powi(2) + 1.0).ln() + 0.4_f64.min(-1.9_f64));
+            let a1 = (x0.min(x1) / ((x1 + x2).powi(2) + 1.0))
+                + ((x2.powi(2) + 1.0).ln() + 0.4_f64.min(-1.9_f64));
             let mut x0 = (x0 * -2.0) + ((2.0 + x2) - x1.sin());
             let mut a2 = (x1 + (x0 + a1)) + ((a1 - a1) + a1);
             let mut k3 = 0usize;
@@ -1811,7 +2069,8 @@ mod p1_20 {
                 }
                 k3 += 1;
                 x0 *= (helper_sq((-0.1_f64).min(a2))).tanh();
-                a2 -= ((0.9 + x1) - helper_sq(-0.7_f64)) - ((x2 + x1) - ((k3 as f64) / (a1.powi(2) + 1.0)));
+                a2 -= ((0.9 + x1) - helper_sq(-0.7_f64))
+                    - ((x2 + x1) - ((k3 as f64) / (a1.powi(2) + 1.0)));
                 break;
             }
         } else if x0 > 1.9 {
@@ -1837,10 +2096,18 @@ mod p1_20 {
         ((helper_sq(x2) + x0) + x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_20_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         if (((x0.powi(2) + Dual64::from(1.0)).ln()).tanh()).re < (d64::sigmoid(x0)).re {
-            let a1 = (d64::min(x0, x1) / (((x1 + x2)).powi(2) + Dual64::from(1.0))) + ((x2.powi(2) + Dual64::from(1.0)).ln() + d64::min(Dual64::from(0.4), Dual64::from(-1.9)));
+            let a1 = (d64::min(x0, x1) / ((x1 + x2).powi(2) + Dual64::from(1.0)))
+                + ((x2.powi(2) + Dual64::from(1.0)).ln()
+                    + d64::min(Dual64::from(0.4), Dual64::from(-1.9)));
             let mut x0 = (x0 * Dual64::from(-2.0)) + ((Dual64::from(2.0) + x2) - x1.sin());
             let mut a2 = (x1 + (x0 + a1)) + ((a1 - a1) + a1);
             let mut k3 = 0usize;
@@ -1850,7 +2117,8 @@ mod p1_20 {
                 }
                 k3 += 1;
                 x0 *= (d64::helper_sq(d64::min(Dual64::from(-0.1), a2))).tanh();
-                a2 -= ((Dual64::from(0.9) + x1) - d64::helper_sq(Dual64::from(-0.7))) - ((x2 + x1) - (Dual64::from(k3 as f64) / (a1.powi(2) + Dual64::from(1.0))));
+                a2 -= ((Dual64::from(0.9) + x1) - d64::helper_sq(Dual64::from(-0.7)))
+                    - ((x2 + x1) - (Dual64::from(k3 as f64) / (a1.powi(2) + Dual64::from(1.0))));
                 break;
             }
         } else if x0.re > (Dual64::from(1.9)).re {
@@ -1862,7 +2130,7 @@ mod p1_20 {
                 break;
             }
             k5 += 1;
-            let mut a6 = if ((Dual64::from(-2.0) - Dual64::from(1.2))).re < (d64::abs(x1)).re {
+            let mut a6 = if (Dual64::from(-2.0) - Dual64::from(1.2)).re < (d64::abs(x1)).re {
                 d64::helper_sq(d64::helper_sq(x0))
             } else {
                 ((x0.cos()).tanh()).exp()
@@ -1870,7 +2138,7 @@ mod p1_20 {
             let a7 = x2;
         }
         let a8 = d64::helper_sq(x2 - x2) + ((x2.powi(2) + Dual64::from(1.0)).ln()).powi(3);
-        if (((x0.powi(2) + Dual64::from(1.0)).powf(1.5) - x2.sin())).re < (Dual64::from(1.7)).re {
+        if ((x0.powi(2) + Dual64::from(1.0)).powf(1.5) - x2.sin()).re < (Dual64::from(1.7)).re {
             let mut a9 = Dual64::from(2.0);
         }
         ((d64::helper_sq(x2) + x0) + x1) + x2
@@ -1907,9 +2175,36 @@ mod p1_20 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_20_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p1_20_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p1_20_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_20_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_20_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p1_20_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -1923,27 +2218,33 @@ mod p1_20 {
 mod p1_21 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_21(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a1 = xs1[1];
         let mut a2 = helper_sq(0.1_f64 + 1.7_f64) + (xs1[1] * a1.sin());
         if helper_sq(x0 + a1) > -1.5 {
-            let a3 = if ((xs1 - a1)).dot(&(xs1.powi(2))) < a1.min(-0.3) {
-                ((a2 + xs1[0])).powi(2)
+            let a3 = if (xs1 - a1).dot(&(xs1.powi(2))) < a1.min(-0.3) {
+                (a2 + xs1[0]).powi(2)
             } else {
                 xs1[0] * a2
             };
             for i4 in 0..3 {
                 a2 -= helper_mix(xs1.dot(xs1), xs1.sum()) + ((a2 + x0) * (x0 + xs1[i4]));
-                a2 *= ((nn::softplus(xs1[(i4 + 1) % 3]) + a3)).tanh();
-                let mut a5 = ((-((i4 as f64).cos()))).min(xs1.sum());
+                a2 *= (nn::softplus(xs1[(i4 + 1) % 3]) + a3).tanh();
+                let mut a5 = (-((i4 as f64).cos())).min(xs1.sum());
             }
         } else if xs1.dot(xs1) > a1.tanh() {
             a2 += a2;
-            a2 += ((x0 - a2)).sin() - xs1.sum().cos();
+            a2 += (x0 - a2).sin() - xs1.sum().cos();
             let mut a6: f64 = (xs1[1].powi(2) + 1.0).ln();
-            let a8: f64 = xs1.dot(xs1).sin() + (xs1.mapv(|v7| ((a1 - v7)).tanh())).sum();
+            let a8: f64 = xs1.dot(xs1).sin() + (xs1.mapv(|v7| (a1 - v7).tanh())).sum();
             let a9 = xs1.slice(s![0..1;2]).sum();
         }
         let mut k10 = 0usize;
@@ -1953,13 +2254,14 @@ mod p1_21 {
             let mut y12: Array1<f64> = Array1::zeros(3);
         }
         let mut a15 = if (a2.max(xs1[2])).min(0.2_f64.max(xs1[1])) > a2.sin() {
-            let a13 = ((xs1 * xs1)).dot(&(xs1.tanh()));
+            let a13 = (xs1 * xs1).dot(&(xs1.tanh()));
             (x0 * xs1[1]) * a2
         } else {
             let a14 = (xs1.sum().powi(2) + 1.0).ln();
             (x0.abs()).max(1.1 * xs1[2])
         };
-        let mut a16 = (xs1.sum() + nn::sigmoid(-0.7_f64)) / ((xs1.mapv(f64::tanh)).sum().powi(2) + 1.0);
+        let mut a16 =
+            (xs1.sum() + nn::sigmoid(-0.7_f64)) / ((xs1.mapv(f64::tanh)).sum().powi(2) + 1.0);
         ((a1 + x0) + a1) + a2
     }
 
@@ -2003,12 +2305,21 @@ mod p1_21 {
 mod p1_22 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_22(x0: f64, x1: f64, x2: f64) -> f64 {
-        if x2 / (((1.7_f64 - 0.7_f64)).powi(2) + 1.0_f64) < -1.0 {
+        if x2 / ((1.7_f64 - 0.7_f64).powi(2) + 1.0_f64) < -1.0 {
             for i1 in 2..4 {
-                let a2 = helper_mix((0.6_f64 * -1.0_f64) * ((i1 as f64) * x1), x2 / (((x0 - 1.0)).powi(2) + 1.0));
+                let a2 = helper_mix(
+                    (0.6_f64 * -1.0_f64) * ((i1 as f64) * x1),
+                    x2 / ((x0 - 1.0).powi(2) + 1.0),
+                );
                 let mut x1 = (x1 * -1.9) + ((x0 * -0.1) * (x0 * x2));
                 x1 = x2 * ((x1 - -0.1) + ((i1 as f64) - x0));
             }
@@ -2019,14 +2330,25 @@ mod p1_22 {
             }
             let mut a5: f64 = x1 + helper_mix(x2 - x0, -x1);
         }
-        return ((((x0 + x2)).cos() * x0) + x1) + x2;
+        return (((x0 + x2).cos() * x0) + x1) + x2;
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_22_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if ((x2 / (((Dual64::from(1.7) - Dual64::from(0.7))).powi(2) + Dual64::from(1.0)))).re < (Dual64::from(-1.0)).re {
+        if (x2 / ((Dual64::from(1.7) - Dual64::from(0.7)).powi(2) + Dual64::from(1.0))).re
+            < (Dual64::from(-1.0)).re
+        {
             for i1 in 2..4 {
-                let a2 = d64::helper_mix((Dual64::from(0.6) * Dual64::from(-1.0)) * (Dual64::from(i1 as f64) * x1), x2 / (((x0 - Dual64::from(1.0))).powi(2) + Dual64::from(1.0)));
+                let a2 = d64::helper_mix(
+                    (Dual64::from(0.6) * Dual64::from(-1.0)) * (Dual64::from(i1 as f64) * x1),
+                    x2 / ((x0 - Dual64::from(1.0)).powi(2) + Dual64::from(1.0)),
+                );
                 let mut x1 = (x1 * Dual64::from(-1.9)) + ((x0 * Dual64::from(-0.1)) * (x0 * x2));
                 x1 = x2 * ((x1 - Dual64::from(-0.1)) + (Dual64::from(i1 as f64) - x0));
             }
@@ -2037,7 +2359,7 @@ mod p1_22 {
             }
             let mut a5: Dual64 = x1 + d64::helper_mix(x2 - x0, -x1);
         }
-        return ((((x0 + x2)).cos() * x0) + x1) + x2;
+        return (((x0 + x2).cos() * x0) + x1) + x2;
     }
 
     pub fn check() -> Report {
@@ -2066,9 +2388,36 @@ mod p1_22 {
         let sel = p1_22_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p1_22_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p1_22_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p1_22_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_22_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_22_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p1_22_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -2082,35 +2431,42 @@ mod p1_22 {
 mod p1_23 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p1_23(x0: f64, x1: f64) -> f64 {
         if x0 < x0 * x0 {
-            if ((x0 + x1)).abs() > x0.tanh() {
+            if (x0 + x1).abs() > x0.tanh() {
                 let mut a1 = nn::softplus(x1 - x0) - ((-x0) - x0);
                 return (x1 / (x1.powi(2) + 1.0)) - (1.6_f64.powi(2) + 1.0_f64).ln();
             } else if (x1.min(x1)).tanh() < x1 + x0 {
                 if nn::sigmoid(-0.9_f64 - -0.7_f64) > 1.4 {
-                    return ((x1 - x1)).atan();
+                    return (x1 - x1).atan();
                 }
             }
             if x1 < (x0.powi(2) + 0.5).sqrt() {
                 return (-1.7 * x0) + x0;
             }
-            let mut a2: f64 = (((-0.3_f64 + 0.2_f64) + -0.8_f64)).min(x0.atan() * (0.5_f64 - 2.0_f64));
+            let mut a2: f64 =
+                ((-0.3_f64 + 0.2_f64) + -0.8_f64).min(x0.atan() * (0.5_f64 - 2.0_f64));
             a2 *= ((helper_sq(x0)).sin()).tanh();
         } else if helper_sq(x0) * x0 > -1.7 {
             let a3: f64 = x1;
             let mut a4 = if (-0.6_f64 * -0.3_f64) + nn::softplus(x0) > 0.6 {
                 return a3.powi(3) - x1.atan();
             } else if (-2.0 - a3) + a3 > -0.6 {
-                ((a3 - 1.8)).max(x0)
+                (a3 - 1.8).max(x0)
             } else {
                 return (x0 + x1) * ((-1.2_f64).powi(2) + 1.0_f64).ln();
             };
-            a4 = ((-1.3 * (a3 * x1))).sin();
+            a4 = (-1.3 * (a3 * x1)).sin();
         } else if (-x1) + (x1.powi(2) + 1.0).ln() < -1.2 {
-            let mut a5 = x1.max(1.0_f64.min(2.0_f64)) - (((0.7 + x1)).powi(2) + 1.0).powf(1.5);
+            let mut a5 = x1.max(1.0_f64.min(2.0_f64)) - ((0.7 + x1).powi(2) + 1.0).powf(1.5);
             let mut k6 = 0usize;
             loop {
                 if k6 >= 2 {
@@ -2134,34 +2490,49 @@ mod p1_23 {
         (x1 * x0) + x1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_23_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        if x0.re < ((x0 * x0)).re {
+        if x0.re < (x0 * x0).re {
             if (d64::abs((x0 + x1))).re > (x0.tanh()).re {
                 let mut a1 = d64::softplus(x1 - x0) - ((-x0) - x0);
-                return (x1 / (x1.powi(2) + Dual64::from(1.0))) - ((Dual64::from(1.6)).powi(2) + Dual64::from(1.0)).ln();
-            } else if ((d64::min(x1, x1)).tanh()).re < ((x1 + x0)).re {
-                if (d64::sigmoid(Dual64::from(-0.9) - Dual64::from(-0.7))).re > (Dual64::from(1.4)).re {
-                    return ((x1 - x1)).atan();
+                return (x1 / (x1.powi(2) + Dual64::from(1.0)))
+                    - ((Dual64::from(1.6)).powi(2) + Dual64::from(1.0)).ln();
+            } else if ((d64::min(x1, x1)).tanh()).re < (x1 + x0).re {
+                if (d64::sigmoid(Dual64::from(-0.9) - Dual64::from(-0.7))).re
+                    > (Dual64::from(1.4)).re
+                {
+                    return (x1 - x1).atan();
                 }
             }
             if x1.re < ((x0.powi(2) + Dual64::from(0.5)).sqrt()).re {
                 return (Dual64::from(-1.7) * x0) + x0;
             }
-            let mut a2: Dual64 = d64::min((Dual64::from(-0.3) + Dual64::from(0.2)) + Dual64::from(-0.8), x0.atan() * (Dual64::from(0.5) - Dual64::from(2.0)));
+            let mut a2: Dual64 = d64::min(
+                (Dual64::from(-0.3) + Dual64::from(0.2)) + Dual64::from(-0.8),
+                x0.atan() * (Dual64::from(0.5) - Dual64::from(2.0)),
+            );
             a2 *= ((d64::helper_sq(x0)).sin()).tanh();
-        } else if ((d64::helper_sq(x0) * x0)).re > (Dual64::from(-1.7)).re {
+        } else if (d64::helper_sq(x0) * x0).re > (Dual64::from(-1.7)).re {
             let a3: Dual64 = x1;
-            let mut a4 = if (((Dual64::from(-0.6) * Dual64::from(-0.3)) + d64::softplus(x0))).re > (Dual64::from(0.6)).re {
+            let mut a4 = if ((Dual64::from(-0.6) * Dual64::from(-0.3)) + d64::softplus(x0)).re
+                > (Dual64::from(0.6)).re
+            {
                 return a3.powi(3) - x1.atan();
-            } else if (((Dual64::from(-2.0) - a3) + a3)).re > (Dual64::from(-0.6)).re {
+            } else if ((Dual64::from(-2.0) - a3) + a3).re > (Dual64::from(-0.6)).re {
                 d64::max(a3 - Dual64::from(1.8), x0)
             } else {
                 return (x0 + x1) * ((Dual64::from(-1.2)).powi(2) + Dual64::from(1.0)).ln();
             };
-            a4 = ((Dual64::from(-1.3) * (a3 * x1))).sin();
-        } else if (((-x1) + (x1.powi(2) + Dual64::from(1.0)).ln())).re < (Dual64::from(-1.2)).re {
-            let mut a5 = d64::max(x1, d64::min(Dual64::from(1.0), Dual64::from(2.0))) - (((Dual64::from(0.7) + x1)).powi(2) + Dual64::from(1.0)).powf(1.5);
+            a4 = (Dual64::from(-1.3) * (a3 * x1)).sin();
+        } else if ((-x1) + (x1.powi(2) + Dual64::from(1.0)).ln()).re < (Dual64::from(-1.2)).re {
+            let mut a5 = d64::max(x1, d64::min(Dual64::from(1.0), Dual64::from(2.0)))
+                - ((Dual64::from(0.7) + x1).powi(2) + Dual64::from(1.0)).powf(1.5);
             let mut k6 = 0usize;
             loop {
                 if k6 >= 2 {
@@ -2171,7 +2542,9 @@ mod p1_23 {
                 a5 = x1;
                 let a7 = ((a5.tanh()).powi(2) + Dual64::from(1.0)).ln() + x1;
             }
-            let a9: Dual64 = if (d64::helper_mix(Dual64::from(-1.0), x1 - Dual64::from(1.1))).re > (Dual64::from(-1.1)).re {
+            let a9: Dual64 = if (d64::helper_mix(Dual64::from(-1.0), x1 - Dual64::from(1.1))).re
+                > (Dual64::from(-1.1)).re
+            {
                 x1
             } else {
                 let a8 = x1;
@@ -2180,7 +2553,10 @@ mod p1_23 {
         } else {
             let mut a10: Dual64 = (d64::softplus(x1) * (x0 * x0)) * d64::min(x1, x0);
             a10 = (d64::helper_sq(a10 * a10)).cos();
-            let mut a11 = d64::max(Dual64::from(-1.7), (Dual64::from(-1.1) / ((Dual64::from(0.5)).powi(2) + Dual64::from(1.0))) * x0);
+            let mut a11 = d64::max(
+                Dual64::from(-1.7),
+                (Dual64::from(-1.1) / ((Dual64::from(0.5)).powi(2) + Dual64::from(1.0))) * x0,
+            );
         }
         (x1 * x0) + x1
     }
@@ -2212,8 +2588,16 @@ mod p1_23 {
         r.same::<f64, _>("grad.1", &sel.1, &g0);
         r.same::<f64, _>("grad_1_0.1", &sel2.1, &g0);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g0);
-        r.dual("x0", g0, p1_23_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p1_23_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_23_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_23_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -2227,7 +2611,13 @@ mod p1_23 {
 mod p1_24 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_24(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         for &e1 in xs1.iter() {
@@ -2238,7 +2628,7 @@ mod p1_24 {
         let mut a3 = ((xs1.slice(s![4..5;2]).sum() * x2) + xs1.sum()) * (-x0);
         let mut y4 = xs1.to_owned();
         if xs1[4] * a3 < 0.4 {
-            if y4.dot(&((xs1 - &y4))) < helper_mix(x2, 1.8) {
+            if y4.dot(&(xs1 - &y4)) < helper_mix(x2, 1.8) {
                 return helper_mix(a3, a3) * xs1.sum();
             }
         }
@@ -2289,14 +2679,20 @@ mod p1_24 {
 mod p1_25 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_25(x0: f64, xs1: &Array1<f64>) -> f64 {
         let y1 = xs1.to_owned();
         let a2 = (y1.sum().powi(2) + 1.0).ln();
-        let a3 = ((((y1[3] * a2) * a2)).tanh()).exp();
+        let a3 = (((y1[3] * a2) * a2).tanh()).exp();
         if x0 - a3.cos() > y1[3] * a2 {
-            let y6 = ((&(y1.mapv(|v4| (a3.powi(2) + 0.5).sqrt())) * (x0 * y1[1]))).mapv(|v5| x0);
+            let y6 = (&(y1.mapv(|v4| (a3.powi(2) + 0.5).sqrt())) * (x0 * y1[1])).mapv(|v5| x0);
             let mut y7: Array1<f64> = Array1::zeros(5);
         }
         let mut k8 = 0usize;
@@ -2346,7 +2742,13 @@ mod p1_25 {
 mod p1_26 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_26(x0: f64, x1: f64, x2: f64) -> f64 {
         let a1: f64 = (-1.8_f64).cos();
@@ -2354,25 +2756,32 @@ mod p1_26 {
         let mut a2 = (a1.powi(3)).min(a1 * x0) - ((1.6_f64.powi(2) + 0.5_f64).sqrt() + (x0 * a1));
         if helper_mix(x2 + a1, 0.7) < -1.3 {
             if x1.tanh() - (x2 - a1) > -0.6 {
-                let a3: f64 = (((x2 + x2) - (x1 - a2))).tanh();
+                let a3: f64 = ((x2 + x2) - (x1 - a2)).tanh();
             }
             let x1 = (x1 * 1.2) + x1;
         }
         let mut a4 = 0.5_f64;
-        let mut a5 = nn::softplus(a4 * a2) * ((1.8 - x2)).min(a1);
+        let mut a5 = nn::softplus(a4 * a2) * (1.8 - x2).min(a1);
         a2 -= x0;
         a2 = (((a1.min(a4)).powi(2) + 1.0).powf(0.3)).tanh();
         ((((-1.4_f64).sin() - x2.cos()) * x0) + x2) * a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_26_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         let a1: Dual64 = (Dual64::from(-1.8)).cos();
         let x1 = (x1 * Dual64::from(-0.3)) + d64::max(d64::softplus(x1), x0.tanh());
-        let mut a2 = d64::min(a1.powi(3), a1 * x0) - (((Dual64::from(1.6)).powi(2) + Dual64::from(0.5)).sqrt() + (x0 * a1));
+        let mut a2 = d64::min(a1.powi(3), a1 * x0)
+            - (((Dual64::from(1.6)).powi(2) + Dual64::from(0.5)).sqrt() + (x0 * a1));
         if (d64::helper_mix(x2 + a1, Dual64::from(0.7))).re < (Dual64::from(-1.3)).re {
-            if ((x1.tanh() - (x2 - a1))).re > (Dual64::from(-0.6)).re {
-                let a3: Dual64 = (((x2 + x2) - (x1 - a2))).tanh();
+            if (x1.tanh() - (x2 - a1)).re > (Dual64::from(-0.6)).re {
+                let a3: Dual64 = ((x2 + x2) - (x1 - a2)).tanh();
             }
             let x1 = (x1 * Dual64::from(1.2)) + x1;
         }
@@ -2414,9 +2823,36 @@ mod p1_26 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_26_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p1_26_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p1_26_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_26_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_26_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p1_26_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -2432,7 +2868,13 @@ mod p1_26 {
 mod p1_27 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_27(xs0: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(5);
@@ -2444,23 +2886,25 @@ mod p1_27 {
             } else {
                 2.0_f64.cos() * helper_sq(-1.6_f64)
             };
-            y1[1] = ((&y1 * &((a3 * &y2)))).dot(xs0);
+            y1[1] = (&y1 * &(a3 * &y2)).dot(xs0);
         } else {
             let mut a4: f64 = if helper_mix(helper_sq(y1[0]), y1[0]) < y1.sum() {
-                ((xs0 + &y2)).sum()
+                (xs0 + &y2).sum()
             } else {
-                ((xs0 * xs0[0])).sum()
+                (xs0 * xs0[0]).sum()
             };
-            y1 = ((&(helper_arr(&y2, a4)) + &((xs0 + a4)))).powi(2);
+            y1 = (&(helper_arr(&y2, a4)) + &(xs0 + a4)).powi(2);
             let a5: f64 = 0.7_f64;
         }
         for e6 in y1.iter() {
-            y1 = &((&((&y1 - *e6)) - &(helper_arr(&y2, xs0.slice(s![0..3]).sum())))) * &(((y2[3] / ((*e6).powi(2) + 1.0)) * &(Array1::from_elem(5, y1[0]))));
+            y1 = &(&(&y1 - *e6) - &(helper_arr(&y2, xs0.slice(s![0..3]).sum())))
+                * &((y2[3] / ((*e6).powi(2) + 1.0)) * &(Array1::from_elem(5, y1[0])));
             let mut a7 = *e6 - ((-0.8 + y2[2]) + (*e6 * *e6));
         }
-        y1[1] = y1[1] + ((&((&y1 + y1[1])) / &((y1.powi(2) + 1.0)))).dot(&((&(xs0.tanh()) * (xs0[1] - -1.6))));
+        y1[1] =
+            y1[1] + (&(&y1 + y1[1]) / &(y1.powi(2) + 1.0)).dot(&(&(xs0.tanh()) * (xs0[1] - -1.6)));
         y1[4] = y1[2];
-        y2.dot(&((xs0.slice(s![1..4]).sum() + xs0))) + y1.sum()
+        y2.dot(&(xs0.slice(s![1..4]).sum() + xs0)) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -2494,13 +2938,19 @@ mod p1_27 {
 mod p1_28 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_28(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let a1 = x2;
-        let mut a2 = xs1.dot(&((&(nn::sigmoid(xs1)) * &(helper_arr(xs1, xs1[0])))));
+        let mut a2 = xs1.dot(&(&(nn::sigmoid(xs1)) * &(helper_arr(xs1, xs1[0]))));
         let a4 = nn::softplus((xs1.mapv(|v3| 1.0_f64.max((-1.8_f64).min(x2)))).sum());
-        a2 = ((xs1[0] + a1)).powi(3) - x2;
+        a2 = (xs1[0] + a1).powi(3) - x2;
         if x2 < xs1[2] / (a1.powi(2) + 1.0) {
             let mut k5 = 0usize;
             loop {
@@ -2508,7 +2958,7 @@ mod p1_28 {
                     break;
                 }
                 k5 += 1;
-                let a6 = ((-&((xs1 * xs1)))).sum();
+                let a6 = (-&(xs1 * xs1)).sum();
                 let a7 = xs1[3];
             }
             let mut y8 = xs1.to_owned();
@@ -2516,10 +2966,10 @@ mod p1_28 {
             let mut a9 = 1.1_f64;
         }
         let a10 = x0;
-        a2 *= (((xs1.slice(s![0..1;2]).sum() - a10)).max(-x2)).tanh();
+        a2 *= ((xs1.slice(s![0..1;2]).sum() - a10).max(-x2)).tanh();
         a2 = xs1[3];
         a2 += xs1[2];
-        let mut a12 = ((&(xs1.mapv(|v11| a1)) * &((x0 * xs1)))).sum();
+        let mut a12 = (&(xs1.mapv(|v11| a1)) * &(x0 * xs1)).sum();
         let x2 = (x2 * -1.2) + ((a12 * xs1.slice(s![0..3]).sum()) * xs1.sum());
         if x0.max(xs1.slice(s![0..3;2]).sum()) - xs1.sum() < 0.7 + a1 {
             if xs1.sum() * (-a12) < xs1[0] + x0 {
@@ -2570,7 +3020,13 @@ mod p1_28 {
 mod p1_29 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_29(xs0: &Array1<f64>) -> f64 {
         let mut y1 = xs0.to_owned();
@@ -2583,7 +3039,7 @@ mod p1_29 {
             let mut y4 = Array1::from_elem(5, xs0.slice(s![0..1]).sum());
         }
         y1[3] = y1[3] - ((y1.mapv(|v5| ((v5.powi(2)).powi(2) + 1.0).ln())).sum() - (1.4 + y1[4]));
-        (((1.5 * xs0[0])).powi(2) + 0.5).sqrt() + y1.sum()
+        ((1.5 * xs0[0]).powi(2) + 0.5).sqrt() + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -2617,7 +3073,13 @@ mod p1_29 {
 mod p1_30 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_30(xs0: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
@@ -2631,7 +3093,7 @@ mod p1_30 {
             if a2 > 0.4 {
                 let mut a4 = a2 * (xs0.dot(xs0) * (k1 as f64));
             } else {
-                let mut a5 = ((-xs0[3])).tanh();
+                let mut a5 = (-xs0[3]).tanh();
                 return a5;
             }
         }
@@ -2644,16 +3106,16 @@ mod p1_30 {
             a6 = ((helper_mix(xs0[1], a6)).min(xs0[2] + 0.0)).abs();
             return -0.6;
         }
-        let mut a7 = xs0.dot(&((xs0 * xs0))) - (a6.sin() + helper_sq(xs0[1]));
+        let mut a7 = xs0.dot(&(xs0 * xs0)) - (a6.sin() + helper_sq(xs0[1]));
         let mut y8 = xs0.to_owned();
         if a6 + a7.min(xs0.slice(s![4..5]).sum()) < -2.0 {
             let a9 = a7;
         }
         let a10 = -2.0_f64;
-        a6 *= ((helper_sq(0.6_f64) * a7)).tanh();
+        a6 *= (helper_sq(0.6_f64) * a7).tanh();
         if y8[5].tanh() + (a6 * xs0[5]) > 1.0 {
-            let a12 = ((xs0 + &((&y8 * &y8)))).dot(&(((xs0 - &y8)).mapv(|v11| a10.cos() + (-1.8 + a7))));
-            y8 = &((&((&y8 * xs0)) * &((a6 - xs0)))) * &(xs0.mapv(|v13| (a7.min(a10)).sin()));
+            let a12 = (xs0 + &(&y8 * &y8)).dot(&((xs0 - &y8).mapv(|v11| a10.cos() + (-1.8 + a7))));
+            y8 = &(&(&y8 * xs0) * &(a6 - xs0)) * &(xs0.mapv(|v13| (a7.min(a10)).sin()));
         }
         let mut y14: Array1<f64> = Array1::zeros(6);
         let a15: f64 = (0.9_f64.powi(2) + 1.0_f64).powf(0.5);
@@ -2696,12 +3158,18 @@ mod p1_30 {
 mod p1_31 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_31(x0: f64) -> f64 {
         if x0 < helper_mix(x0, x0) {
             let a1 = -1.1_f64;
-            let a1 = (a1 * 1.6) + (((x0 + x0)).tanh()).exp();
+            let a1 = (a1 * 1.6) + ((x0 + x0).tanh()).exp();
         }
         let a2 = 0.5_f64;
         let mut a3 = (1.1_f64.min(x0) * (a2 * x0)) - (x0.powi(2) - nn::sigmoid(1.3_f64));
@@ -2709,30 +3177,40 @@ mod p1_31 {
             for i5 in 0..i4 {
                 for i6 in 0..4 {
                     a3 += -0.3_f64;
-                    let mut a7 = a3.tanh() * (((a2 - a3)).powi(2) + 1.0).ln();
+                    let mut a7 = a3.tanh() * ((a2 - a3).powi(2) + 1.0).ln();
                 }
             }
-            a3 += helper_mix(a2, (((-1.5 + x0)).powi(2) + 1.0).ln());
+            a3 += helper_mix(a2, ((-1.5 + x0).powi(2) + 1.0).ln());
         }
         ((((a2 * x0) - (a2 + a2)) * x0) + a2) + a3
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_31_dual(x0: Dual64) -> Dual64 {
         if x0.re < (d64::helper_mix(x0, x0)).re {
             let a1 = Dual64::from(-1.1);
-            let a1 = (a1 * Dual64::from(1.6)) + (((x0 + x0)).tanh()).exp();
+            let a1 = (a1 * Dual64::from(1.6)) + ((x0 + x0).tanh()).exp();
         }
         let a2 = Dual64::from(0.5);
-        let mut a3 = (d64::min(Dual64::from(1.1), x0) * (a2 * x0)) - (x0.powi(2) - d64::sigmoid(Dual64::from(1.3)));
+        let mut a3 = (d64::min(Dual64::from(1.1), x0) * (a2 * x0))
+            - (x0.powi(2) - d64::sigmoid(Dual64::from(1.3)));
         for i4 in (0..4).rev() {
             for i5 in 0..i4 {
                 for i6 in 0..4 {
                     a3 += Dual64::from(-0.3);
-                    let mut a7 = a3.tanh() * (((a2 - a3)).powi(2) + Dual64::from(1.0)).ln();
+                    let mut a7 = a3.tanh() * ((a2 - a3).powi(2) + Dual64::from(1.0)).ln();
                 }
             }
-            a3 += d64::helper_mix(a2, (((Dual64::from(-1.5) + x0)).powi(2) + Dual64::from(1.0)).ln());
+            a3 += d64::helper_mix(
+                a2,
+                ((Dual64::from(-1.5) + x0).powi(2) + Dual64::from(1.0)).ln(),
+            );
         }
         ((((a2 * x0) - (a2 + a2)) * x0) + a2) + a3
     }
@@ -2769,36 +3247,42 @@ mod p1_31 {
 mod p1_32 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_32(xs0: &Array1<f64>) -> f64 {
         let mut a1: f64 = (-1.2 + (xs0.slice(s![0..3;2]).sum() + xs0[0])) * xs0.sum();
-        a1 -= ((xs0 + &((xs0 - xs0)))).sum();
+        a1 -= (xs0 + &(xs0 - xs0)).sum();
         let mut a2: f64 = xs0[3] * (xs0.dot(xs0) / (xs0.sum().powi(2) + 1.0));
         a1 = ((a1.powi(2) + 0.5).sqrt()).tanh();
-        a1 = (((xs0[2] + 1.8) * xs0[2].max(a1))).abs();
+        a1 = ((xs0[2] + 1.8) * xs0[2].max(a1)).abs();
         for i3 in (0..2).rev() {
             for &e4 in xs0.iter() {
                 a2 = xs0.mean().unwrap();
                 let mut a5 = xs0[i3];
-                a2 = ((xs0.slice(s![2..3]).sum() * xs0)).sum() * (e4.sin() - e4);
+                a2 = (xs0.slice(s![2..3]).sum() * xs0).sum() * (e4.sin() - e4);
                 let a6: f64 = e4;
             }
             if a1 < 0.6 {
-                a1 *= (((0.6 + a2)).max(helper_mix(a2, a2))).tanh();
+                a1 *= ((0.6 + a2).max(helper_mix(a2, a2))).tanh();
                 return helper_mix(a1 * xs0[4 - 1 - i3], helper_sq(a2));
             } else {
                 let mut y7: Array1<f64> = Array1::zeros(4);
             }
         }
-        a2 *= ((a1.min(a2) - helper_sq(xs0[3]))).tanh();
+        a2 *= (a1.min(a2) - helper_sq(xs0[3])).tanh();
         let mut a1 = (a1 * 0.9) + helper_sq(-0.8 - xs0[1]);
         for &e8 in xs0.iter() {
-            a1 *= (((e8 + e8) * xs0.sum())).tanh();
+            a1 *= ((e8 + e8) * xs0.sum()).tanh();
             let a9: f64 = a2;
-            return xs0.dot(&((xs0 + xs0[2])));
+            return xs0.dot(&(xs0 + xs0[2]));
         }
-        let mut a10 = -((0.4 + xs0)).sum();
+        let mut a10 = -(0.4 + xs0).sum();
         let mut a11 = xs0[2];
         (((Array1::from_elem(4, a10)).sum() * a2) + a1) + a10
     }
@@ -2834,26 +3318,32 @@ mod p1_32 {
 mod p1_33 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p1_33(x0: f32, x1: f32, x2: f32) -> f32 {
         let mut a1 = -0.6_f32;
         a1 *= ((x1.powi(2) + 1.0).powf(1.5)).tanh();
         let a2 = x0;
-        let a3: f32 = if ((-1.2 - x2)).max(x1.tanh()) > a1 {
+        let a3: f32 = if (-1.2 - x2).max(x1.tanh()) > a1 {
             helper_mix_f32(x1.max(a2), x1.sin())
         } else {
             return 1.5_f32.min(x2.tanh());
         };
         let mut a2 = (a2 * 1.4) + ((x1.powi(2) + 1.0).ln() + nn::softplus(x0));
         if x2.powi(3) < 0.9 {
-            let a4 = -1.1 / (((x2 + (x2 * 1.6))).powi(2) + 1.0);
+            let a4 = -1.1 / ((x2 + (x2 * 1.6)).powi(2) + 1.0);
             return helper_mix_f32(x0.powi(3), a3 / (a2.powi(2) + 1.0));
         }
         let a5 = -2.0_f32;
         let mut a3 = (a3 * 0.8) + (0.3 * x0);
         for i6 in 0..6 {
-            a3 *= ((x0 + nn::sigmoid(a5))).tanh();
+            a3 *= (x0 + nn::sigmoid(a5)).tanh();
             a2 -= -0.1_f32;
             let mut a7 = (i6 as f32) * ((-0.8 / (x0.powi(2) + 1.0)) * 1.3);
         }
@@ -2870,11 +3360,17 @@ mod p1_33 {
                 a2 = nn::softplus(helper_sq_f32(a10)) * -0.5;
             }
         }
-        a2 -= ((x1 + a1)).sin() + (-((x2 - x2)));
+        a2 -= (x1 + a1).sin() + (-(x2 - x2));
         ((x0 * x0) + x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_33_dual(x0: Dual32, x1: Dual32, x2: Dual32) -> Dual32 {
         let mut a1 = Dual32::from(-0.6);
         a1 *= ((x1.powi(2) + Dual32::from(1.0)).powf(1.5)).tanh();
@@ -2884,22 +3380,30 @@ mod p1_33 {
         } else {
             return d32::min(Dual32::from(1.5), x2.tanh());
         };
-        let mut a2 = (a2 * Dual32::from(1.4)) + ((x1.powi(2) + Dual32::from(1.0)).ln() + d32::softplus(x0));
+        let mut a2 =
+            (a2 * Dual32::from(1.4)) + ((x1.powi(2) + Dual32::from(1.0)).ln() + d32::softplus(x0));
         if (x2.powi(3)).re < (Dual32::from(0.9)).re {
-            let a4 = Dual32::from(-1.1) / (((x2 + (x2 * Dual32::from(1.6)))).powi(2) + Dual32::from(1.0));
+            let a4 =
+                Dual32::from(-1.1) / ((x2 + (x2 * Dual32::from(1.6))).powi(2) + Dual32::from(1.0));
             return d32::helper_mix(x0.powi(3), a3 / (a2.powi(2) + Dual32::from(1.0)));
         }
         let a5 = Dual32::from(-2.0);
         let mut a3 = (a3 * Dual32::from(0.8)) + (Dual32::from(0.3) * x0);
         for i6 in 0..6 {
-            a3 *= ((x0 + d32::sigmoid(a5))).tanh();
+            a3 *= (x0 + d32::sigmoid(a5)).tanh();
             a2 -= Dual32::from(-0.1);
-            let mut a7 = Dual32::from(i6 as f32) * ((Dual32::from(-0.8) / (x0.powi(2) + Dual32::from(1.0))) * Dual32::from(1.3));
+            let mut a7 = Dual32::from(i6 as f32)
+                * ((Dual32::from(-0.8) / (x0.powi(2) + Dual32::from(1.0))) * Dual32::from(1.3));
         }
-        if (d32::helper_mix(a2 + Dual32::from(-1.7), ((Dual32::from(1.6)).powi(2) + Dual32::from(1.0)).powf(0.5))).re < (d32::helper_sq(x1)).re {
+        if (d32::helper_mix(
+            a2 + Dual32::from(-1.7),
+            ((Dual32::from(1.6)).powi(2) + Dual32::from(1.0)).powf(0.5),
+        ))
+        .re < (d32::helper_sq(x1)).re
+        {
             a2 -= ((x1 + x1) - (x1 + x1)) * (x0 * d32::helper_sq(x0));
             let mut a8 = Dual32::from(-0.1);
-        } else if ((x2 + d32::helper_mix(x2, x0))).re > (d32::min(x2, x0)).re {
+        } else if (x2 + d32::helper_mix(x2, x0)).re > (d32::min(x2, x0)).re {
             a3 = d32::min(a1, (-(Dual32::from(0.9))) * (Dual32::from(-0.9)).sin());
         } else {
             let mut k9 = 0usize;
@@ -2909,7 +3413,7 @@ mod p1_33 {
                 a2 = d32::softplus(d32::helper_sq(a10)) * Dual32::from(-0.5);
             }
         }
-        a2 -= ((x1 + a1)).sin() + (-((x2 - x2)));
+        a2 -= (x1 + a1).sin() + (-(x2 - x2));
         ((x0 * x0) + x1) + x2
     }
 
@@ -2947,9 +3451,36 @@ mod p1_33 {
         r.same::<f32, _>("grad.2", &sel.2, &g2);
         r.same::<f32, _>("grad_0_1_2.2", &sel2.2, &g2);
         r.same::<f32, _>("value_and_grad.1.2", &vg_grad.2, &g2);
-        r.dual("x0", g0, p1_33_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p1_33_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p1_33_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 0.0), Dual32::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_33_dual(
+                Dual32::new(x0, 1.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_33_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 1.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p1_33_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -2963,7 +3494,13 @@ mod p1_33 {
 mod p1_34 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_34(xs0: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
@@ -2975,7 +3512,7 @@ mod p1_34 {
             continue;
         }
         let mut a4: f64 = if xs0[0] * (xs0[2] - xs0[0]) < -1.5 {
-            ((xs0 / (xs0[0].powi(2) + 1.0))).sum()
+            (xs0 / (xs0[0].powi(2) + 1.0)).sum()
         } else {
             return xs0.sum().powi(3);
         };
@@ -3014,17 +3551,23 @@ mod p1_34 {
 mod p1_35 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_35(x0: f64) -> f64 {
         let a1: f64 = if ((1.8_f64.powi(2) + 1.0_f64).ln()).sin() > 2.0 {
-            ((x0 - x0)).sin()
+            (x0 - x0).sin()
         } else {
             return nn::softplus(x0 - x0);
         };
         if helper_mix(a1 * a1, a1.sin()) > helper_mix(a1, x0) {
             if (-1.5_f64).sin() < x0.max(a1) {
-                let mut a2 = (-((-0.2 + x0))) + ((x0 * 0.5)).tanh();
+                let mut a2 = (-(-0.2 + x0)) + (x0 * 0.5).tanh();
             }
             let a4 = if -0.3 > a1 - -1.9 {
                 (helper_sq(a1)).max(a1.min(-1.8))
@@ -3035,8 +3578,8 @@ mod p1_35 {
                 return helper_mix(x0, a1) * (a3 + 1.1);
             };
             let mut a5 = a4.max((x0 + x0) + x0);
-        } else if ((x0 + x0)).max(x0 - a1) < x0.powi(2) {
-            let mut a6 = ((((x0 + x0) + a1.cos())).tanh()).exp();
+        } else if (x0 + x0).max(x0 - a1) < x0.powi(2) {
+            let mut a6 = (((x0 + x0) + a1.cos()).tanh()).exp();
         } else if (a1.max(a1)).sin() > x0 - x0 {
             let a7 = helper_mix(a1.sin(), (-0.3_f64).abs() * (x0 / (x0.powi(2) + 1.0)));
             let mut a8: f64 = if a1.min((-2.0_f64).cos()) < x0 + a7 {
@@ -3044,23 +3587,31 @@ mod p1_35 {
             } else {
                 (((-0.8_f64).powi(2) + 1.0_f64).ln()).min(1.2_f64 + -1.7_f64)
             };
-            let mut a9 = ((a1 / (((a1 * 0.5)).powi(2) + 1.0))).tanh();
+            let mut a9 = (a1 / ((a1 * 0.5).powi(2) + 1.0)).tanh();
         }
         (1.8 + x0) + a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_35_dual(x0: Dual64) -> Dual64 {
-        let a1: Dual64 = if ((((Dual64::from(1.8)).powi(2) + Dual64::from(1.0)).ln()).sin()).re > (Dual64::from(2.0)).re {
-            ((x0 - x0)).sin()
+        let a1: Dual64 = if ((((Dual64::from(1.8)).powi(2) + Dual64::from(1.0)).ln()).sin()).re
+            > (Dual64::from(2.0)).re
+        {
+            (x0 - x0).sin()
         } else {
             return d64::softplus(x0 - x0);
         };
         if (d64::helper_mix(a1 * a1, a1.sin())).re > (d64::helper_mix(a1, x0)).re {
             if ((Dual64::from(-1.5)).sin()).re < (d64::max(x0, a1)).re {
-                let mut a2 = (-((Dual64::from(-0.2) + x0))) + ((x0 * Dual64::from(0.5))).tanh();
+                let mut a2 = (-(Dual64::from(-0.2) + x0)) + (x0 * Dual64::from(0.5)).tanh();
             }
-            let a4 = if (Dual64::from(-0.3)).re > ((a1 - Dual64::from(-1.9))).re {
+            let a4 = if (Dual64::from(-0.3)).re > (a1 - Dual64::from(-1.9)).re {
                 d64::max(d64::helper_sq(a1), d64::min(a1, Dual64::from(-1.8)))
             } else if a1.re < (Dual64::from(1.1)).re {
                 x0
@@ -3070,15 +3621,21 @@ mod p1_35 {
             };
             let mut a5 = d64::max(a4, (x0 + x0) + x0);
         } else if (d64::max(x0 + x0, x0 - a1)).re < (x0.powi(2)).re {
-            let mut a6 = ((((x0 + x0) + a1.cos())).tanh()).exp();
-        } else if ((d64::max(a1, a1)).sin()).re > ((x0 - x0)).re {
-            let a7 = d64::helper_mix(a1.sin(), d64::abs(Dual64::from(-0.3)) * (x0 / (x0.powi(2) + Dual64::from(1.0))));
-            let mut a8: Dual64 = if (d64::min(a1, (Dual64::from(-2.0)).cos())).re < ((x0 + a7)).re {
+            let mut a6 = (((x0 + x0) + a1.cos()).tanh()).exp();
+        } else if ((d64::max(a1, a1)).sin()).re > (x0 - x0).re {
+            let a7 = d64::helper_mix(
+                a1.sin(),
+                d64::abs(Dual64::from(-0.3)) * (x0 / (x0.powi(2) + Dual64::from(1.0))),
+            );
+            let mut a8: Dual64 = if (d64::min(a1, (Dual64::from(-2.0)).cos())).re < (x0 + a7).re {
                 d64::max(Dual64::from(-0.3), a1)
             } else {
-                d64::min(((Dual64::from(-0.8)).powi(2) + Dual64::from(1.0)).ln(), Dual64::from(1.2) + Dual64::from(-1.7))
+                d64::min(
+                    ((Dual64::from(-0.8)).powi(2) + Dual64::from(1.0)).ln(),
+                    Dual64::from(1.2) + Dual64::from(-1.7),
+                )
             };
-            let mut a9 = ((a1 / (((a1 * Dual64::from(0.5))).powi(2) + Dual64::from(1.0)))).tanh();
+            let mut a9 = (a1 / ((a1 * Dual64::from(0.5)).powi(2) + Dual64::from(1.0))).tanh();
         }
         (Dual64::from(1.8) + x0) + a1
     }
@@ -3115,7 +3672,13 @@ mod p1_35 {
 mod p1_36 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_36(x0: f64) -> f64 {
         let mut a1 = x0.tanh();
@@ -3123,14 +3686,14 @@ mod p1_36 {
         let mut a3 = -0.4_f64;
         let mut a4 = -1.8_f64;
         let a5 = -1.7_f64;
-        a1 *= (((a1 + a1) + (-a2))).tanh();
+        a1 *= ((a1 + a1) + (-a2)).tanh();
         for i6 in 2..3 {
             let a7 = helper_sq(a2 + a1) + x0.sin();
             a4 += a1;
             let a8 = x0;
             a1 = a2 + a2;
         }
-        a1 = (((-0.4 + a2)).max((1.8_f64.powi(2) + 1.0_f64).powf(1.5))).min(a1);
+        a1 = ((-0.4 + a2).max((1.8_f64.powi(2) + 1.0_f64).powf(1.5))).min(a1);
         if (x0 + x0) - x0.cos() > x0 - a1 {
             let mut a9 = a3 * (a1 + (-0.2_f64));
         } else if a5 > a3 * a2 {
@@ -3147,28 +3710,43 @@ mod p1_36 {
         ((0.5 + x0) + a1) * a2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_36_dual(x0: Dual64) -> Dual64 {
         let mut a1 = x0.tanh();
         let a2 = Dual64::from(-1.2);
         let mut a3 = Dual64::from(-0.4);
         let mut a4 = Dual64::from(-1.8);
         let a5 = Dual64::from(-1.7);
-        a1 *= (((a1 + a1) + (-a2))).tanh();
+        a1 *= ((a1 + a1) + (-a2)).tanh();
         for i6 in 2..3 {
             let a7 = d64::helper_sq(a2 + a1) + x0.sin();
             a4 += a1;
             let a8 = x0;
             a1 = a2 + a2;
         }
-        a1 = d64::min(d64::max(Dual64::from(-0.4) + a2, ((Dual64::from(1.8)).powi(2) + Dual64::from(1.0)).powf(1.5)), a1);
-        if (((x0 + x0) - x0.cos())).re > ((x0 - a1)).re {
+        a1 = d64::min(
+            d64::max(
+                Dual64::from(-0.4) + a2,
+                ((Dual64::from(1.8)).powi(2) + Dual64::from(1.0)).powf(1.5),
+            ),
+            a1,
+        );
+        if ((x0 + x0) - x0.cos()).re > (x0 - a1).re {
             let mut a9 = a3 * (a1 + (-(Dual64::from(0.2))));
-        } else if a5.re > ((a3 * a2)).re {
+        } else if a5.re > (a3 * a2).re {
             a3 += (d64::helper_sq(a1)).atan() + d64::helper_mix(d64::max(x0, x0), d64::max(a1, a1));
             let a10 = x0;
         } else {
-            let mut a11 = d64::max(Dual64::from(0.0), (a1.powi(2) + Dual64::from(1.0)).ln() / ((a4.tanh()).powi(2) + Dual64::from(1.0)));
+            let mut a11 = d64::max(
+                Dual64::from(0.0),
+                (a1.powi(2) + Dual64::from(1.0)).ln() / ((a4.tanh()).powi(2) + Dual64::from(1.0)),
+            );
             let a12 = a4;
             if a2.re < (Dual64::from(-1.3)).re {
                 a11 = a4 * ((a3 + x0) + (Dual64::from(-1.3) - a2));
@@ -3210,16 +3788,22 @@ mod p1_36 {
 mod p1_37 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_37(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1 = (xs1.sum() + xs1.mean().unwrap()) - (x0.tanh() - x0);
         for i2 in (2..5).step_by(2) {
-            let y3: Array1<f64> = ((xs1.dot(xs1) - xs1)).mapv(f64::tanh);
+            let y3: Array1<f64> = (xs1.dot(xs1) - xs1).mapv(f64::tanh);
             let mut x0 = (x0 * 1.7) + helper_mix(0.5, xs1[i2].powi(3));
             for e4 in y3.iter() {
-                let mut a5 = (((((x0 - xs1[i2])).powi(2) + 1.0).ln()).powi(2) + 0.5).sqrt();
-                let mut a6 = a1 - ((xs1[i2] + (i2 as f64))).cos();
+                let mut a5 = ((((x0 - xs1[i2]).powi(2) + 1.0).ln()).powi(2) + 0.5).sqrt();
+                let mut a6 = a1 - (xs1[i2] + (i2 as f64)).cos();
                 x0 = ((helper_sq(a1)).min((xs1.slice(s![1..5]).sum().powi(2) + 1.0).ln())).tanh();
             }
         }
@@ -3265,7 +3849,13 @@ mod p1_37 {
 mod p1_38 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_38(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         if x1.powi(3) > 0.5 {
@@ -3287,7 +3877,7 @@ mod p1_38 {
                 }
             }
         }
-        let y7 = &((&(xs2.mapv(|v6| (x1.tanh()).sin())) + x1.powi(2))) - x0.min(x1);
+        let y7 = &(&(xs2.mapv(|v6| (x1.tanh()).sin())) + x1.powi(2)) - x0.min(x1);
         let mut k8 = 0usize;
         loop {
             if k8 >= 1 {
@@ -3303,7 +3893,8 @@ mod p1_38 {
         let a13 = y7[1];
         let mut y14 = xs2.to_owned();
         let a15 = 1.4_f64;
-        let mut a18 = (((xs2 - &y7)).mapv(|v16| 0.7)).dot(&(((xs2 * -1.6)).mapv(|v17| (0.9 * x1) * (-0.7_f64 - -0.7_f64))));
+        let mut a18 = ((xs2 - &y7).mapv(|v16| 0.7))
+            .dot(&((xs2 * -1.6).mapv(|v17| (0.9 * x1) * (-0.7_f64 - -0.7_f64))));
         y14[0] = 2.0 + (y14[1] * xs2.sum());
         (((((x0 - -0.4) + a11.min(x1)) + x0) * x1) + a11) + y7.sum()
     }
@@ -3347,7 +3938,13 @@ mod p1_38 {
 mod p1_39 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_39(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in (0..3).rev() {
@@ -3356,19 +3953,19 @@ mod p1_39 {
                 a2 = helper_sq(x0) / ((-1.0_f64).powi(2) + 1.0_f64);
                 xs1.sum() / ((helper_sq(i1 as f64)).powi(2) + 1.0_f64)
             } else if (a2 * xs1[i1]) - (xs1[2] / (a2.powi(2) + 1.0)) > xs1.dot(xs1) {
-                -((x0 * x0))
+                -(x0 * x0)
             } else {
                 (a2.max(a2)).min((-1.3_f64).atan())
             };
             let a4 = helper_sq(a3);
         }
         let mut y5 = xs1.to_owned();
-        let mut a6 = (-0.1_f64).atan() - ((&y5 - xs1[1])).sum();
-        y5[0] = y5[0] - (((1.4 - a6) / (((y5[2] - xs1[2])).powi(2) + 1.0))).sin();
+        let mut a6 = (-0.1_f64).atan() - (&y5 - xs1[1]).sum();
+        y5[0] = y5[0] - ((1.4 - a6) / ((y5[2] - xs1[2]).powi(2) + 1.0)).sin();
         let mut a7 = y5.dot(&y5).tanh() * (y5[1] - x0);
         let mut a8 = ((a6 * y5[0]) * (a6.powi(2) + 0.5).sqrt()) * nn::softplus(xs1[2]);
         if (y5[2] / (a7.powi(2) + 1.0)) - (a7 + -0.2) < -1.7 {
-            let a9 = y5[1] - (-((xs1[0] + a6)));
+            let a9 = y5[1] - (-(xs1[0] + a6));
             return a6;
         }
         if a8 * xs1.sum() > 0.2 {
@@ -3418,7 +4015,13 @@ mod p1_39 {
 mod p1_40 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_40(x0: f64, x1: f64) -> f64 {
         if (-1.4 / (x1.powi(2) + 1.0)) + (x1 * 0.7) > -2.0 {
@@ -3429,7 +4032,7 @@ mod p1_40 {
                         return x0;
                     }
                     return 1.0;
-                } else if ((a1 - x1)).tanh() < x1 + a1 {
+                } else if (a1 - x1).tanh() < x1 + a1 {
                     let mut a2 = x1;
                 } else if (x1 + a1) - x0.max(0.7) < -x0 {
                     let mut a3 = x0.max((x1 * a1) - a1.min(x1));
@@ -3437,36 +4040,44 @@ mod p1_40 {
             }
         } else if x0 < 1.5 {
             if nn::sigmoid(x1) + x1 < -0.1 * x1 {
-                return ((x1 + x0)).tanh();
+                return (x1 + x0).tanh();
             }
         }
         let x1 = (x1 * 2.0) + ((-1.5_f64) * x0);
-        (((x0 + x1)).sin() + x0) * x1
+        ((x0 + x1).sin() + x0) * x1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_40_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        if (((Dual64::from(-1.4) / (x1.powi(2) + Dual64::from(1.0))) + (x1 * Dual64::from(0.7)))).re > (Dual64::from(-2.0)).re {
+        if ((Dual64::from(-1.4) / (x1.powi(2) + Dual64::from(1.0))) + (x1 * Dual64::from(0.7))).re
+            > (Dual64::from(-2.0)).re
+        {
             let a1 = x0;
-            if (((x0 - x0) * x0)).re > a1.re {
-                if (((Dual64::from(0.9) - a1) * x0.cos())).re < ((x1 + x0)).re {
+            if ((x0 - x0) * x0).re > a1.re {
+                if ((Dual64::from(0.9) - a1) * x0.cos()).re < (x1 + x0).re {
                     if (d64::softplus(a1 + a1)).re > (Dual64::from(0.1)).re {
                         return x0;
                     }
                     return Dual64::from(1.0);
-                } else if (((a1 - x1)).tanh()).re < ((x1 + a1)).re {
+                } else if ((a1 - x1).tanh()).re < (x1 + a1).re {
                     let mut a2 = x1;
-                } else if (((x1 + a1) - d64::max(x0, Dual64::from(0.7)))).re < ((-x0)).re {
+                } else if ((x1 + a1) - d64::max(x0, Dual64::from(0.7))).re < (-x0).re {
                     let mut a3 = d64::max(x0, (x1 * a1) - d64::min(a1, x1));
                 }
             }
         } else if x0.re < (Dual64::from(1.5)).re {
-            if ((d64::sigmoid(x1) + x1)).re < ((Dual64::from(-0.1) * x1)).re {
-                return ((x1 + x0)).tanh();
+            if (d64::sigmoid(x1) + x1).re < (Dual64::from(-0.1) * x1).re {
+                return (x1 + x0).tanh();
             }
         }
         let x1 = (x1 * Dual64::from(2.0)) + ((-(Dual64::from(1.5))) * x0);
-        (((x0 + x1)).sin() + x0) * x1
+        ((x0 + x1).sin() + x0) * x1
     }
 
     pub fn check() -> Report {
@@ -3496,8 +4107,16 @@ mod p1_40 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_40_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p1_40_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_40_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_40_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -3511,13 +4130,19 @@ mod p1_40 {
 mod p1_41 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_41(xs0: &Array1<f32>) -> f32 {
         let mut a1 = (xs0.tanh()).sum();
-        if (((-2.0_f32 + 1.7_f32)).powi(2) + 1.0_f32).ln() > a1 {
+        if ((-2.0_f32 + 1.7_f32).powi(2) + 1.0_f32).ln() > a1 {
             for &e2 in xs0.iter() {
-                let a3: f32 = (((a1 - a1)).tanh()).max(a1);
+                let a3: f32 = ((a1 - a1).tanh()).max(a1);
                 a1 *= a3.tanh();
             }
         } else {
@@ -3559,12 +4184,18 @@ mod p1_41 {
 mod p1_42 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_42(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a1 = 0.0_f64;
         a1 += a1;
-        if (((x0 + a1)).powi(2) + 1.0).ln() < -xs2[3] {
+        if ((x0 + a1).powi(2) + 1.0).ln() < -xs2[3] {
             if (1.0_f64.cos()).sin() > xs2.sum() {
                 let a3 = if 0.7 > x1 - -1.9 {
                     a1 += xs2[2] * (-0.9 * x0);
@@ -3574,31 +4205,33 @@ mod p1_42 {
                     a2
                 };
             } else if ((-1.6_f64).powi(2) + 1.0_f64).ln() > x1 - a1 {
-                a1 -= (((xs2 + xs2)).mapv(|v4| (x1 - a1) + (x0 * x0))).mean().unwrap();
+                a1 -= ((xs2 + xs2).mapv(|v4| (x1 - a1) + (x0 * x0)))
+                    .mean()
+                    .unwrap();
                 let mut a5 = 1.9_f64;
                 return nn::softplus(x1) + 0.4_f64.min(a1);
             } else if xs2.dot(xs2) / (xs2.dot(xs2).powi(2) + 1.0) < xs2[5].tanh() {
-                let a6: f64 = ((xs2[5].cos() + &(xs2.sin()))).dot(xs2);
+                let a6: f64 = (xs2[5].cos() + &(xs2.sin())).dot(xs2);
             } else {
-                a1 = ((xs2 + xs2)).dot(&((xs2 * xs2))).max(xs2.dot(xs2) - xs2.sum());
+                a1 = (xs2 + xs2).dot(&(xs2 * xs2)).max(xs2.dot(xs2) - xs2.sum());
             }
         }
         let a7 = helper_mix(-xs2[4], a1);
         let mut y8 = xs2.to_owned();
         y8 = &y8 + &(y8.mapv(|v9| x0));
-        let mut a10: f64 = (xs2.slice(s![3..6]).sum().min(xs2[1])).sin() + ((-x0)).max(x1 - y8[3]);
+        let mut a10: f64 = (xs2.slice(s![3..6]).sum().min(xs2[1])).sin() + (-x0).max(x1 - y8[3]);
         let mut y11 = xs2.to_owned();
         y11 += &((xs2.tanh()).exp());
         for i12 in 0..4 {
-            let y13 = ((xs2 * -0.8)).sin();
+            let y13 = (xs2 * -0.8).sin();
             a1 += -1.6_f64;
             y11[(i12 + 1) % 6] = -0.6;
             if (xs2.dot(&y13).powi(2) + 1.0).ln() > -1.6 {
-                a10 += (((a1 * xs2)).mapv(|v14| -(x0.atan()))).mean().unwrap();
+                a10 += ((a1 * xs2).mapv(|v14| -(x0.atan()))).mean().unwrap();
             }
-            let a15 = (((x1 - a1) + &((&y13 + x1)))).sum();
+            let a15 = ((x1 - a1) + &(&y13 + x1)).sum();
         }
-        ((((((x0 + a1)).powi(2) + 1.0).powf(0.5) + x0) + x1) * a1) + y8.sum()
+        (((((x0 + a1).powi(2) + 1.0).powf(0.5) + x0) + x1) * a1) + y8.sum()
     }
 
     pub fn check() -> Report {
@@ -3640,11 +4273,17 @@ mod p1_42 {
 mod p1_43 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_43(xs0: &Array1<f32>) -> f32 {
         if xs0.slice(s![2..4]).sum() < 1.4 {
-            let mut a1 = (xs0[0] - (xs0[1] - xs0[2])) + ((xs0[1] * xs0[2])).atan();
+            let mut a1 = (xs0[0] - (xs0[1] - xs0[2])) + (xs0[1] * xs0[2]).atan();
             a1 = helper_mix_f32(a1, xs0.mean().unwrap());
         } else {
             let a2 = xs0[1].cos();
@@ -3686,7 +4325,13 @@ mod p1_43 {
 mod p1_44 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_44(x0: f32, x1: f32) -> f32 {
         let mut k1 = 0usize;
@@ -3696,19 +4341,19 @@ mod p1_44 {
             }
             k1 += 1;
             for i2 in (5..6).step_by(2) {
-                let mut a3: f32 = if ((((i2 as f32) - x1)).powi(2) + 1.0).ln() < 0.9 {
+                let mut a3: f32 = if (((i2 as f32) - x1).powi(2) + 1.0).ln() < 0.9 {
                     (x0.powi(2) + 1.0).powf(0.3) - (x0 * x1)
                 } else {
                     return (x0 - x0) - (x1 * (k1 as f32));
                 };
-                a3 = ((helper_sq_f32(k1 as f32) + x1)).atan();
+                a3 = (helper_sq_f32(k1 as f32) + x1).atan();
             }
             let a4 = (x1.tanh()).sin();
             let a4 = (a4 * 1.5) + (a4.tanh()).exp();
         }
         let x1 = (x1 * -1.4) + ((x1 + x0) + (-0.2 * x1));
         let mut a6 = if 0.6 + x1 > -0.5_f32 - 2.0_f32 {
-            ((x0 - 1.3)).max(x0)
+            (x0 - 1.3).max(x0)
         } else if helper_mix_f32((x1.powi(2) + 1.0).powf(0.3), x1 / (x0.powi(2) + 1.0)) < 0.2 {
             x0
         } else if x0 > -1.4 {
@@ -3721,14 +4366,15 @@ mod p1_44 {
             let mut a8 = a6;
             if (0.4 - a8) - (x0 + x1) < 0.7 {
                 let mut a9 = a6 + (a6 + (i7 as f32).tanh());
-            } else if ((-0.1 + a6)).sin() > a8 {
-                let a10 = ((x1 - a6) * (x0 + x0)) * ((-0.6_f32 / ((-0.9_f32).powi(2) + 1.0_f32)) * (-1.5 + a6));
+            } else if (-0.1 + a6).sin() > a8 {
+                let a10 = ((x1 - a6) * (x0 + x0))
+                    * ((-0.6_f32 / ((-0.9_f32).powi(2) + 1.0_f32)) * (-1.5 + a6));
             } else {
                 a6 = x0.min(x0) * ((-0.1_f32).tanh()).atan();
                 continue;
             }
         }
-        let mut a11 = ((x1 * 1.2)).cos() * (helper_sq_f32(x0)).sin();
+        let mut a11 = (x1 * 1.2).cos() * (helper_sq_f32(x0)).sin();
         for i12 in 0..6 {
             a6 = (((x0.powi(2) + 1.0).powf(0.3)).min(i12 as f32)).cos();
             let a11 = (a11 * 0.7) + a6;
@@ -3742,10 +4388,16 @@ mod p1_44 {
             let a13 = a6.tanh();
         }
         let mut a14 = 0.5_f32;
-        ((((a11 - a6)).min(nn::softplus(a6)) + x0) + x1) + a6
+        (((a11 - a6).min(nn::softplus(a6)) + x0) + x1) + a6
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_44_dual(x0: Dual32, x1: Dual32) -> Dual32 {
         let mut k1 = 0usize;
         loop {
@@ -3754,20 +4406,28 @@ mod p1_44 {
             }
             k1 += 1;
             for i2 in (5..6).step_by(2) {
-                let mut a3: Dual32 = if ((((Dual32::from(i2 as f32) - x1)).powi(2) + Dual32::from(1.0)).ln()).re < (Dual32::from(0.9)).re {
-                    (x0.powi(2) + Dual32::from(1.0)).powf(0.3) - (x0 * x1)
-                } else {
-                    return (x0 - x0) - (x1 * Dual32::from(k1 as f32));
-                };
-                a3 = ((d32::helper_sq(Dual32::from(k1 as f32)) + x1)).atan();
+                let mut a3: Dual32 =
+                    if (((Dual32::from(i2 as f32) - x1).powi(2) + Dual32::from(1.0)).ln()).re
+                        < (Dual32::from(0.9)).re
+                    {
+                        (x0.powi(2) + Dual32::from(1.0)).powf(0.3) - (x0 * x1)
+                    } else {
+                        return (x0 - x0) - (x1 * Dual32::from(k1 as f32));
+                    };
+                a3 = (d32::helper_sq(Dual32::from(k1 as f32)) + x1).atan();
             }
             let a4 = (x1.tanh()).sin();
             let a4 = (a4 * Dual32::from(1.5)) + (a4.tanh()).exp();
         }
         let x1 = (x1 * Dual32::from(-1.4)) + ((x1 + x0) + (Dual32::from(-0.2) * x1));
-        let mut a6 = if ((Dual32::from(0.6) + x1)).re > ((Dual32::from(-0.5) - Dual32::from(2.0))).re {
+        let mut a6 = if (Dual32::from(0.6) + x1).re > (Dual32::from(-0.5) - Dual32::from(2.0)).re {
             d32::max(x0 - Dual32::from(1.3), x0)
-        } else if (d32::helper_mix((x1.powi(2) + Dual32::from(1.0)).powf(0.3), x1 / (x0.powi(2) + Dual32::from(1.0)))).re < (Dual32::from(0.2)).re {
+        } else if (d32::helper_mix(
+            (x1.powi(2) + Dual32::from(1.0)).powf(0.3),
+            x1 / (x0.powi(2) + Dual32::from(1.0)),
+        ))
+        .re < (Dual32::from(0.2)).re
+        {
             x0
         } else if x0.re > (Dual32::from(-1.4)).re {
             let a5 = Dual32::from(1.0);
@@ -3777,18 +4437,24 @@ mod p1_44 {
         };
         for i7 in (0..1).rev() {
             let mut a8 = a6;
-            if (((Dual32::from(0.4) - a8) - (x0 + x1))).re < (Dual32::from(0.7)).re {
+            if ((Dual32::from(0.4) - a8) - (x0 + x1)).re < (Dual32::from(0.7)).re {
                 let mut a9 = a6 + (a6 + Dual32::from(i7 as f32).tanh());
-            } else if (((Dual32::from(-0.1) + a6)).sin()).re > a8.re {
-                let a10 = ((x1 - a6) * (x0 + x0)) * ((Dual32::from(-0.6) / ((Dual32::from(-0.9)).powi(2) + Dual32::from(1.0))) * (Dual32::from(-1.5) + a6));
+            } else if ((Dual32::from(-0.1) + a6).sin()).re > a8.re {
+                let a10 = ((x1 - a6) * (x0 + x0))
+                    * ((Dual32::from(-0.6) / ((Dual32::from(-0.9)).powi(2) + Dual32::from(1.0)))
+                        * (Dual32::from(-1.5) + a6));
             } else {
                 a6 = d32::min(x0, x0) * ((Dual32::from(-0.1)).tanh()).atan();
                 continue;
             }
         }
-        let mut a11 = ((x1 * Dual32::from(1.2))).cos() * (d32::helper_sq(x0)).sin();
+        let mut a11 = (x1 * Dual32::from(1.2)).cos() * (d32::helper_sq(x0)).sin();
         for i12 in 0..6 {
-            a6 = (d32::min((x0.powi(2) + Dual32::from(1.0)).powf(0.3), Dual32::from(i12 as f32))).cos();
+            a6 = (d32::min(
+                (x0.powi(2) + Dual32::from(1.0)).powf(0.3),
+                Dual32::from(i12 as f32),
+            ))
+            .cos();
             let a11 = (a11 * Dual32::from(0.7)) + a6;
         }
         if x0.re > (Dual32::from(0.3)).re {
@@ -3825,8 +4491,16 @@ mod p1_44 {
         let sel = p1_44_grad(x0, x1);
         r.same::<f32, _>("grad", &sel, &g0);
         r.same::<f32, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p1_44_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p1_44_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_44_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_44_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -3840,7 +4514,13 @@ mod p1_44 {
 mod p1_45 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_45(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         for &e1 in xs1.iter() {
@@ -3853,7 +4533,7 @@ mod p1_45 {
             let mut y4 = xs1.to_owned();
         }
         let mut a5 = xs1[2].max((x0.tanh()).exp()) * -1.2;
-        let mut a6 = ((xs2 + xs1)).sum() + (xs2.sin()).mean().unwrap();
+        let mut a6 = (xs2 + xs1).sum() + (xs2.sin()).mean().unwrap();
         let mut a7: f64 = x0;
         ((x0 + x0) + a5) * a6
     }
@@ -3899,17 +4579,23 @@ mod p1_45 {
 mod p1_46 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_46(x0: f64) -> f64 {
         if (-x0) - nn::softplus(x0) > 1.4 {
             for i1 in 0..6 {
                 let x0 = (x0 * 0.0) + ((x0 * x0) + x0);
                 let mut a4 = if i1 < 4 {
-                    let a2 = ((x0 + x0)).powi(3);
+                    let a2 = (x0 + x0).powi(3);
                     return a2;
                 } else if ((-0.3_f64).powi(2) + 1.0_f64).powf(0.5) * ((i1 as f64) * x0) < x0 {
-                    ((1.2_f64 * -1.0_f64)).max(nn::softplus(x0))
+                    (1.2_f64 * -1.0_f64).max(nn::softplus(x0))
                 } else {
                     let a3 = i1 as f64;
                     return x0;
@@ -3917,28 +4603,31 @@ mod p1_46 {
             }
             let a5 = -0.6_f64;
             let a6 = a5;
-            let mut a7 = helper_mix((a5 / ((-2.0_f64).powi(2) + 1.0_f64)) / (a5.powi(2) + 1.0), ((-0.7_f64).powi(2) + 1.0_f64).ln() * (1.0_f64 - 1.1_f64));
+            let mut a7 = helper_mix(
+                (a5 / ((-2.0_f64).powi(2) + 1.0_f64)) / (a5.powi(2) + 1.0),
+                ((-0.7_f64).powi(2) + 1.0_f64).ln() * (1.0_f64 - 1.1_f64),
+            );
             return (x0 - -0.4) + nn::softplus(a5);
         }
-        let a8: f64 = -((((-1.3_f64 * 1.4_f64)).powi(2) + 1.0_f64).ln());
-        let a9 = 0.2 + ((a8 * -1.6)).powi(2);
-        let x0 = (x0 * -1.6) + ((a9 * a9)).cos();
+        let a8: f64 = -(((-1.3_f64 * 1.4_f64).powi(2) + 1.0_f64).ln());
+        let a9 = 0.2 + (a8 * -1.6).powi(2);
+        let x0 = (x0 * -1.6) + (a9 * a9).cos();
         let mut k10 = 0usize;
         while k10 < 1 {
             k10 += 1;
             if k10 % 2 == 0 {
-                let a11 = a8.tanh() / (((a8 * (x0 + a8))).powi(2) + 1.0);
+                let a11 = a8.tanh() / ((a8 * (x0 + a8)).powi(2) + 1.0);
                 break;
             } else {
                 let a12 = a9;
             }
         }
         let mut a15 = if a8 > -1.0 {
-            let a13 = (((a8 + 0.4)).powi(2) + 0.5).sqrt();
+            let a13 = ((a8 + 0.4).powi(2) + 0.5).sqrt();
             (0.0 + a9) * (a13 * 0.7)
         } else {
             let a14 = (a8.powi(2) + 1.0).ln() * 0.3;
-            return (((a8 + a8)).tanh()).exp();
+            return ((a8 + a8).tanh()).exp();
         };
         if a9 + a9 > a8 + a8 {
             let mut a16 = if a8 + a15 < -0.4 {
@@ -3953,22 +4642,32 @@ mod p1_46 {
             a15 = ((a9 - a9) + 0.4_f64.tanh()) - (a9.sin() / ((a18.tanh()).powi(2) + 1.0));
         }
         if x0 > -1.0 + a9 {
-            a15 = ((a8 * a8) / (((x0 * 1.1)).powi(2) + 1.0)) + (helper_sq(a9) * (-0.9 + x0));
+            a15 = ((a8 * a8) / ((x0 * 1.1).powi(2) + 1.0)) + (helper_sq(a9) * (-0.9 + x0));
         } else if x0 + x0 > (a8.powi(2) + 1.0).powf(0.5) {
             a15 -= a15;
         }
         ((helper_sq(helper_sq(x0)) + a8) * a9) * x0
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_46_dual(x0: Dual64) -> Dual64 {
-        if (((-x0) - d64::softplus(x0))).re > (Dual64::from(1.4)).re {
+        if ((-x0) - d64::softplus(x0)).re > (Dual64::from(1.4)).re {
             for i1 in 0..6 {
                 let x0 = (x0 * Dual64::from(0.0)) + ((x0 * x0) + x0);
                 let mut a4 = if i1 < 4 {
-                    let a2 = ((x0 + x0)).powi(3);
+                    let a2 = (x0 + x0).powi(3);
                     return a2;
-                } else if ((((Dual64::from(-0.3)).powi(2) + Dual64::from(1.0)).powf(0.5) * (Dual64::from(i1 as f64) * x0))).re < x0.re {
+                } else if (((Dual64::from(-0.3)).powi(2) + Dual64::from(1.0)).powf(0.5)
+                    * (Dual64::from(i1 as f64) * x0))
+                    .re
+                    < x0.re
+                {
                     d64::max(Dual64::from(1.2) * Dual64::from(-1.0), d64::softplus(x0))
                 } else {
                     let a3 = Dual64::from(i1 as f64);
@@ -3977,31 +4676,37 @@ mod p1_46 {
             }
             let a5 = Dual64::from(-0.6);
             let a6 = a5;
-            let mut a7 = d64::helper_mix((a5 / ((Dual64::from(-2.0)).powi(2) + Dual64::from(1.0))) / (a5.powi(2) + Dual64::from(1.0)), ((Dual64::from(-0.7)).powi(2) + Dual64::from(1.0)).ln() * (Dual64::from(1.0) - Dual64::from(1.1)));
+            let mut a7 = d64::helper_mix(
+                (a5 / ((Dual64::from(-2.0)).powi(2) + Dual64::from(1.0)))
+                    / (a5.powi(2) + Dual64::from(1.0)),
+                ((Dual64::from(-0.7)).powi(2) + Dual64::from(1.0)).ln()
+                    * (Dual64::from(1.0) - Dual64::from(1.1)),
+            );
             return (x0 - Dual64::from(-0.4)) + d64::softplus(a5);
         }
-        let a8: Dual64 = -((((Dual64::from(-1.3) * Dual64::from(1.4))).powi(2) + Dual64::from(1.0)).ln());
-        let a9 = Dual64::from(0.2) + ((a8 * Dual64::from(-1.6))).powi(2);
-        let x0 = (x0 * Dual64::from(-1.6)) + ((a9 * a9)).cos();
+        let a8: Dual64 =
+            -(((Dual64::from(-1.3) * Dual64::from(1.4)).powi(2) + Dual64::from(1.0)).ln());
+        let a9 = Dual64::from(0.2) + (a8 * Dual64::from(-1.6)).powi(2);
+        let x0 = (x0 * Dual64::from(-1.6)) + (a9 * a9).cos();
         let mut k10 = 0usize;
         while k10 < 1 {
             k10 += 1;
             if k10 % 2 == 0 {
-                let a11 = a8.tanh() / (((a8 * (x0 + a8))).powi(2) + Dual64::from(1.0));
+                let a11 = a8.tanh() / ((a8 * (x0 + a8)).powi(2) + Dual64::from(1.0));
                 break;
             } else {
                 let a12 = a9;
             }
         }
         let mut a15 = if a8.re > (Dual64::from(-1.0)).re {
-            let a13 = (((a8 + Dual64::from(0.4))).powi(2) + Dual64::from(0.5)).sqrt();
+            let a13 = ((a8 + Dual64::from(0.4)).powi(2) + Dual64::from(0.5)).sqrt();
             (Dual64::from(0.0) + a9) * (a13 * Dual64::from(0.7))
         } else {
             let a14 = (a8.powi(2) + Dual64::from(1.0)).ln() * Dual64::from(0.3);
-            return (((a8 + a8)).tanh()).exp();
+            return ((a8 + a8).tanh()).exp();
         };
-        if ((a9 + a9)).re > ((a8 + a8)).re {
-            let mut a16 = if ((a8 + a15)).re < (Dual64::from(-0.4)).re {
+        if (a9 + a9).re > (a8 + a8).re {
+            let mut a16 = if (a8 + a15).re < (Dual64::from(-0.4)).re {
                 return x0;
             } else {
                 -(x0.powi(3))
@@ -4009,12 +4714,15 @@ mod p1_46 {
             a15 = d64::min(d64::min(a8, a16 * a8), d64::sigmoid(a8 * x0));
         } else {
             let mut a17 = (x0 - (x0 * x0)) * d64::helper_sq(d64::helper_sq(Dual64::from(0.9)));
-            let a18 = d64::helper_mix(Dual64::from(1.2), d64::max(a8, Dual64::from(1.1))) * ((Dual64::from(-1.1)).sin() * d64::softplus(Dual64::from(1.7)));
-            a15 = ((a9 - a9) + (Dual64::from(0.4)).tanh()) - (a9.sin() / ((a18.tanh()).powi(2) + Dual64::from(1.0)));
+            let a18 = d64::helper_mix(Dual64::from(1.2), d64::max(a8, Dual64::from(1.1)))
+                * ((Dual64::from(-1.1)).sin() * d64::softplus(Dual64::from(1.7)));
+            a15 = ((a9 - a9) + (Dual64::from(0.4)).tanh())
+                - (a9.sin() / ((a18.tanh()).powi(2) + Dual64::from(1.0)));
         }
-        if x0.re > ((Dual64::from(-1.0) + a9)).re {
-            a15 = ((a8 * a8) / (((x0 * Dual64::from(1.1))).powi(2) + Dual64::from(1.0))) + (d64::helper_sq(a9) * (Dual64::from(-0.9) + x0));
-        } else if ((x0 + x0)).re > ((a8.powi(2) + Dual64::from(1.0)).powf(0.5)).re {
+        if x0.re > (Dual64::from(-1.0) + a9).re {
+            a15 = ((a8 * a8) / ((x0 * Dual64::from(1.1)).powi(2) + Dual64::from(1.0)))
+                + (d64::helper_sq(a9) * (Dual64::from(-0.9) + x0));
+        } else if (x0 + x0).re > ((a8.powi(2) + Dual64::from(1.0)).powf(0.5)).re {
             a15 -= a15;
         }
         ((d64::helper_sq(d64::helper_sq(x0)) + a8) * a9) * x0
@@ -4052,7 +4760,13 @@ mod p1_46 {
 mod p1_47 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_47(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y2 = xs1.mapv(|v1| v1.max(x0));
@@ -4120,7 +4834,13 @@ mod p1_47 {
 mod p1_48 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_48(x0: f64) -> f64 {
         for i1 in 0..5 {
@@ -4131,7 +4851,7 @@ mod p1_48 {
         a4 -= helper_mix(((1.5_f64.powi(2) + 0.5_f64).sqrt()).tanh(), a4.cos() + a4);
         a4 = (x0.powi(2) + 1.0).ln() + ((x0 * a4) + a4);
         if x0 > a4.abs() {
-            let mut a6: f64 = if (((x0 + x0)).powi(2) + 0.5).sqrt() > -0.4 {
+            let mut a6: f64 = if ((x0 + x0).powi(2) + 0.5).sqrt() > -0.4 {
                 x0
             } else {
                 let a5 = a4;
@@ -4150,10 +4870,10 @@ mod p1_48 {
             k9 += 1;
             for i10 in (0..5).rev() {
                 let mut a12 = if (a4 * 0.4) - (x0 + a4) < 1.0 {
-                    let a11 = (((-a4)).powi(2) + 1.0).powf(1.5);
+                    let a11 = ((-a4).powi(2) + 1.0).powf(1.5);
                     (a4 + a11) * (a4 + a4)
                 } else if -x0 < nn::sigmoid(k9 as f64) {
-                    (k9 as f64).min(-1.5_f64) / (((x0 + a4)).powi(2) + 1.0)
+                    (k9 as f64).min(-1.5_f64) / ((x0 + a4).powi(2) + 1.0)
                 } else {
                     helper_sq(x0.cos())
                 };
@@ -4162,18 +4882,18 @@ mod p1_48 {
                 } else if k9 < 3 {
                     a12
                 } else {
-                    ((-x0)).cos()
+                    (-x0).cos()
                 };
                 a13 += x0;
                 let mut a14 = if -(a12.atan()) < a13 {
-                    ((a13 - x0)).cos()
+                    (a13 - x0).cos()
                 } else {
                     a12
                 };
             }
         }
         if helper_mix(x0 + -0.4, a4) < x0.min(a4) {
-            let a15 = (((-a4)).atan()).tanh();
+            let a15 = ((-a4).atan()).tanh();
         } else if -(-0.6_f64) < 0.7 {
             let a16: f64 = a4;
         } else {
@@ -4182,24 +4902,35 @@ mod p1_48 {
         ((-0.1_f64 - (-0.6_f64 - 0.3_f64)) + x0) * a4
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_48_dual(x0: Dual64) -> Dual64 {
         for i1 in 0..5 {
             let mut a2 = d64::helper_sq(-(d64::sigmoid(Dual64::from(i1 as f64))));
             let a3 = d64::sigmoid(x0 + d64::helper_mix(a2, Dual64::from(i1 as f64)));
         }
-        let mut a4 = ((x0 - Dual64::from(0.4)) - (Dual64::from(-1.9) + x0)) + (x0 + d64::helper_mix(x0, x0));
-        a4 -= d64::helper_mix((((Dual64::from(1.5)).powi(2) + Dual64::from(0.5)).sqrt()).tanh(), a4.cos() + a4);
+        let mut a4 =
+            ((x0 - Dual64::from(0.4)) - (Dual64::from(-1.9) + x0)) + (x0 + d64::helper_mix(x0, x0));
+        a4 -= d64::helper_mix(
+            (((Dual64::from(1.5)).powi(2) + Dual64::from(0.5)).sqrt()).tanh(),
+            a4.cos() + a4,
+        );
         a4 = (x0.powi(2) + Dual64::from(1.0)).ln() + ((x0 * a4) + a4);
         if x0.re > (d64::abs(a4)).re {
-            let mut a6: Dual64 = if ((((x0 + x0)).powi(2) + Dual64::from(0.5)).sqrt()).re > (Dual64::from(-0.4)).re {
-                x0
-            } else {
-                let a5 = a4;
-                Dual64::from(-1.8) - (a4 * a5)
-            };
+            let mut a6: Dual64 =
+                if (((x0 + x0).powi(2) + Dual64::from(0.5)).sqrt()).re > (Dual64::from(-0.4)).re {
+                    x0
+                } else {
+                    let a5 = a4;
+                    Dual64::from(-1.8) - (a4 * a5)
+                };
             let mut a7: Dual64 = (d64::sigmoid(Dual64::from(-0.9))).powi(2);
-            let a8 = if a4.re > ((-(Dual64::from(-0.7)))).re {
+            let a8 = if a4.re > (-(Dual64::from(-0.7))).re {
                 a7
             } else {
                 x0.cos() * x0.atan()
@@ -4210,11 +4941,13 @@ mod p1_48 {
         while k9 < 2 {
             k9 += 1;
             for i10 in (0..5).rev() {
-                let mut a12 = if (((a4 * Dual64::from(0.4)) - (x0 + a4))).re < (Dual64::from(1.0)).re {
-                    let a11 = (((-a4)).powi(2) + Dual64::from(1.0)).powf(1.5);
+                let mut a12 = if ((a4 * Dual64::from(0.4)) - (x0 + a4)).re < (Dual64::from(1.0)).re
+                {
+                    let a11 = ((-a4).powi(2) + Dual64::from(1.0)).powf(1.5);
                     (a4 + a11) * (a4 + a4)
-                } else if ((-x0)).re < (d64::sigmoid(Dual64::from(k9 as f64))).re {
-                    d64::min(Dual64::from(k9 as f64), Dual64::from(-1.5)) / (((x0 + a4)).powi(2) + Dual64::from(1.0))
+                } else if (-x0).re < (d64::sigmoid(Dual64::from(k9 as f64))).re {
+                    d64::min(Dual64::from(k9 as f64), Dual64::from(-1.5))
+                        / ((x0 + a4).powi(2) + Dual64::from(1.0))
                 } else {
                     d64::helper_sq(x0.cos())
                 };
@@ -4223,19 +4956,19 @@ mod p1_48 {
                 } else if k9 < 3 {
                     a12
                 } else {
-                    ((-x0)).cos()
+                    (-x0).cos()
                 };
                 a13 += x0;
-                let mut a14 = if ((-(a12.atan()))).re < a13.re {
-                    ((a13 - x0)).cos()
+                let mut a14 = if (-(a12.atan())).re < a13.re {
+                    (a13 - x0).cos()
                 } else {
                     a12
                 };
             }
         }
         if (d64::helper_mix(x0 + Dual64::from(-0.4), a4)).re < (d64::min(x0, a4)).re {
-            let a15 = (((-a4)).atan()).tanh();
-        } else if ((-(Dual64::from(-0.6)))).re < (Dual64::from(0.7)).re {
+            let a15 = ((-a4).atan()).tanh();
+        } else if (-(Dual64::from(-0.6))).re < (Dual64::from(0.7)).re {
             let a16: Dual64 = a4;
         } else {
             a4 += d64::helper_mix((a4 * Dual64::from(0.8)) + x0.tanh(), x0.tanh() - a4);
@@ -4275,13 +5008,19 @@ mod p1_48 {
 mod p1_49 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_49(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
         while k1 < 1 {
             k1 += 1;
-            let mut a3 = if ((xs2[0] - xs2)).dot(&(xs2.powi(2))) < xs2.mean().unwrap() {
+            let mut a3 = if (xs2[0] - xs2).dot(&(xs2.powi(2))) < xs2.mean().unwrap() {
                 return (-xs2[2]) + xs2[0];
             } else if x0 > 0.0 {
                 let a2 = (x1 + x0) + (x0 + xs2.slice(s![0..3;2]).sum());
@@ -4289,26 +5028,27 @@ mod p1_49 {
             } else {
                 return xs2.sum();
             };
-            let a4 = ((-0.8_f64 * 1.9_f64)).powi(3) * a3.powi(2);
+            let a4 = (-0.8_f64 * 1.9_f64).powi(3) * a3.powi(2);
             let y5 = xs2.to_owned();
         }
         let mut y6: Array1<f64> = Array1::zeros(5);
         y6[3] += ((x0.tanh()).powi(2) + 1.0).ln();
         y6[0] += (-x0) - x1;
-        y6 = ((&y6 * &(y6.tanh()))).mapv(|v7| x1 * x1.max(v7));
+        y6 = (&y6 * &(y6.tanh())).mapv(|v7| x1 * x1.max(v7));
         y6 = &y6 + &y6;
         y6 = &y6 - ((x1 + x0) * y6.sum());
         for i8 in 0..5 {
             if i8 < 5 {
-                if ((&y6 - &y6)).dot(xs2) < x0 - y6[i8] {
-                    y6 = (((xs2 * xs2[i8])).mapv(|v9| (x0 / (x1.powi(2) + 1.0)) + (x0 * x0))).mapv(|v10| v10.sin() + (x1 + x0));
+                if (&y6 - &y6).dot(xs2) < x0 - y6[i8] {
+                    y6 = ((xs2 * xs2[i8]).mapv(|v9| (x0 / (x1.powi(2) + 1.0)) + (x0 * x0)))
+                        .mapv(|v10| v10.sin() + (x1 + x0));
                 } else if i8 % 2 == 0 {
                     let a11: f64 = ((x1 * 1.1) - x1.powi(3)) + y6[i8];
                 } else {
                     y6 += (-1.4 + x1) - (xs2[i8] - x0);
                 }
                 break;
-            } else if (((i8 as f64) * x0)).max(y6[(i8 + 1) % 5]) > x1 - 1.1 {
+            } else if ((i8 as f64) * x0).max(y6[(i8 + 1) % 5]) > x1 - 1.1 {
                 y6 = (nn::softplus(&(Array1::from_elem(5, x0)))).powi(2);
                 break;
             } else {
@@ -4359,7 +5099,13 @@ mod p1_49 {
 mod p1_50 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_50(xs0: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
@@ -4372,14 +5118,14 @@ mod p1_50 {
         let mut a5: f64 = 1.0_f64;
         for e6 in xs0.iter() {
             let mut a7 = if (*e6).abs() > 0.4 {
-                a5 = (((a5 / ((*e6).powi(2) + 1.0))).powi(2) + 1.0).ln();
+                a5 = ((a5 / ((*e6).powi(2) + 1.0)).powi(2) + 1.0).ln();
                 return a4.sin() - (a5 + a5);
             } else if a4 > 1.7 {
                 return *e6;
             } else {
                 a5
             };
-            a4 -= -1.5 * ((-xs0)).dot(&((-xs0)));
+            a4 -= -1.5 * (-xs0).dot(&(-xs0));
         }
         (a5 * a4) * a5
     }
@@ -4415,18 +5161,24 @@ mod p1_50 {
 mod p1_51 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p1_51(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
         for i2 in (0..6).rev() {
             let a3: f64 = -(1.9_f64.abs());
-            y1[1] -= (((a3 * xs1)).tanh()).dot(&((xs1 + xs0.sum())));
-            let a4 = ((a3.sin() + (i2 as f64))).powi(2);
+            y1[1] -= ((a3 * xs1).tanh()).dot(&(xs1 + xs0.sum()));
+            let a4 = (a3.sin() + (i2 as f64)).powi(2);
         }
         if (-xs0[5]) * y1.dot(xs1) > 0.1 {
             y1[0] = y1[0] + ((y1.powi(2)).mean().unwrap() * ((1.4 + xs0[4]) - y1.dot(xs0)));
-            y1 = &y1 + &((&(y1.powi(2)) / &(((xs0.mapv(|v5| -0.3 * v5)).powi(2) + 1.0))));
+            y1 = &y1 + &(&(y1.powi(2)) / &((xs0.mapv(|v5| -0.3 * v5)).powi(2) + 1.0));
             y1[5] = y1[5] + (y1.sum().powi(2) + 1.0).ln();
         } else {
             for &e6 in xs1.iter() {
@@ -4441,13 +5193,13 @@ mod p1_51 {
                 }
             }
         }
-        y1[5] = y1[2] + ((&y1 - xs1)).sum();
+        y1[5] = y1[2] + (&y1 - xs1).sum();
         y1 = xs0.to_owned();
         let a10 = xs1.sum() * xs1[0].min(xs1.dot(&y1));
         y1 += xs1.sum() - a10.min(-0.6);
         let mut a11 = (xs1[3].powi(2) + 1.0).powf(1.5);
         let mut a12 = (a11 + helper_sq(xs0[1])) - (xs1[5].powi(2) + 1.0).powf(0.5);
-        y1[2] = y1[2] + ((&(xs0.tanh()) + &((&y1 + xs1)))).dot(&(nn::softplus(&y1)));
+        y1[2] = y1[2] + (&(xs0.tanh()) + &(&y1 + xs1)).dot(&(nn::softplus(&y1)));
         if xs0.dot(xs1) + (1.4 + xs0[1]) > 1.3 {
             return xs1.sum();
         }
@@ -4494,12 +5246,19 @@ mod p1_51 {
 mod p1_52 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_52(xs0: &Array1<f64>) -> f64 {
         for i1 in (0..6).rev() {
             if helper_mix(xs0[0] + xs0.slice(s![4..6;2]).sum(), xs0[0] - -1.7) < xs0.sum() {
-                let mut a2: f64 = xs0[(i1 + 1) % 6] * (xs0.sum() / ((nn::softplus(xs0[0])).powi(2) + 1.0));
+                let mut a2: f64 =
+                    xs0[(i1 + 1) % 6] * (xs0.sum() / ((nn::softplus(xs0[0])).powi(2) + 1.0));
                 let mut y3 = xs0.to_owned();
             } else {
                 let mut y4 = xs0.to_owned();
@@ -4510,11 +5269,11 @@ mod p1_52 {
         let mut a6 = if xs0[3].tanh() * -0.1 < xs0[2].cos() {
             return (1.7_f64.sin()).max(helper_mix(xs0[2], xs0[4]));
         } else {
-            xs0.dot(xs0) / (((xs0[1] - 1.5)).powi(2) + 1.0)
+            xs0.dot(xs0) / ((xs0[1] - 1.5).powi(2) + 1.0)
         };
         let mut y7: Array1<f64> = Array1::zeros(6);
         let mut a6 = (a6 * 1.7) + xs0.sum();
-        y7 -= &(((xs0 - &((-xs0)))).mapv(|v8| (-1.0 - v8) * 1.6));
+        y7 -= &((xs0 - &(-xs0)).mapv(|v8| (-1.0 - v8) * 1.6));
         ((Array1::from_elem(6, xs0.slice(s![0..6]).sum())).sum() + a6) + y7.sum()
     }
 
@@ -4549,7 +5308,13 @@ mod p1_52 {
 mod p1_53 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_53(xs0: &Array1<f64>) -> f64 {
         if xs0.dot(xs0) - -0.2 < 0.0 {
@@ -4572,7 +5337,7 @@ mod p1_53 {
                 xs0[5]
             };
         }
-        let a5 = ((xs0 + &(helper_arr(xs0, 1.3)))).sum();
+        let a5 = (xs0 + &(helper_arr(xs0, 1.3))).sum();
         helper_mix(xs0[3] * a5, 1.4) * a5
     }
 
@@ -4607,23 +5372,30 @@ mod p1_53 {
 mod p1_54 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_54(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut x1 = (x1 * 1.5) + ((x2 * x0)).min(x2.cos());
+        let mut x1 = (x1 * 1.5) + (x2 * x0).min(x2.cos());
         for i1 in 0..3 {
-            let a2 = (((-1.6 * x2)).max(x0 + x0)).powi(2);
+            let a2 = ((-1.6 * x2).max(x0 + x0)).powi(2);
             let mut a3 = -(x1.max(x0 * x2));
-            return -((-x0));
+            return -(-x0);
         }
         x1 += helper_sq(x1.tanh() + (0.3_f64 / (1.8_f64.powi(2) + 1.0_f64)));
         if x0.min(x2) - x0 < x2 {
             return -1.5 * (x1 - x2);
         }
-        let a4: f64 = ((((x1 * x1) - x0.tanh())).powi(2) + 0.5).sqrt();
+        let a4: f64 = (((x1 * x1) - x0.tanh()).powi(2) + 0.5).sqrt();
         let mut a5 = helper_sq(x0);
-        a5 *= (((a5 + -0.5) * -0.8)).tanh();
-        let mut a6 = ((x2.powi(2) + 1.0).powf(0.3) - helper_mix(1.4_f64, -0.8_f64)) * helper_sq(x0 + -1.3);
+        a5 *= ((a5 + -0.5) * -0.8).tanh();
+        let mut a6 =
+            ((x2.powi(2) + 1.0).powf(0.3) - helper_mix(1.4_f64, -0.8_f64)) * helper_sq(x0 + -1.3);
         let mut a7 = x0;
         for i8 in 0..6 {
             a5 -= x2 * ((x1 - x0) + (-x0));
@@ -4633,22 +5405,32 @@ mod p1_54 {
         (((x1 * x1.powi(2)) + x0) + x2) * x1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_54_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         let mut x1 = (x1 * Dual64::from(1.5)) + d64::min(x2 * x0, x2.cos());
         for i1 in 0..3 {
             let a2 = (d64::max(Dual64::from(-1.6) * x2, x0 + x0)).powi(2);
             let mut a3 = -(d64::max(x1, x0 * x2));
-            return -((-x0));
+            return -(-x0);
         }
-        x1 += d64::helper_sq(x1.tanh() + (Dual64::from(0.3) / ((Dual64::from(1.8)).powi(2) + Dual64::from(1.0))));
-        if ((d64::min(x0, x2) - x0)).re < x2.re {
+        x1 += d64::helper_sq(
+            x1.tanh() + (Dual64::from(0.3) / ((Dual64::from(1.8)).powi(2) + Dual64::from(1.0))),
+        );
+        if (d64::min(x0, x2) - x0).re < x2.re {
             return Dual64::from(-1.5) * (x1 - x2);
         }
-        let a4: Dual64 = ((((x1 * x1) - x0.tanh())).powi(2) + Dual64::from(0.5)).sqrt();
+        let a4: Dual64 = (((x1 * x1) - x0.tanh()).powi(2) + Dual64::from(0.5)).sqrt();
         let mut a5 = d64::helper_sq(x0);
-        a5 *= (((a5 + Dual64::from(-0.5)) * Dual64::from(-0.8))).tanh();
-        let mut a6 = ((x2.powi(2) + Dual64::from(1.0)).powf(0.3) - d64::helper_mix(Dual64::from(1.4), Dual64::from(-0.8))) * d64::helper_sq(x0 + Dual64::from(-1.3));
+        a5 *= ((a5 + Dual64::from(-0.5)) * Dual64::from(-0.8)).tanh();
+        let mut a6 = ((x2.powi(2) + Dual64::from(1.0)).powf(0.3)
+            - d64::helper_mix(Dual64::from(1.4), Dual64::from(-0.8)))
+            * d64::helper_sq(x0 + Dual64::from(-1.3));
         let mut a7 = x0;
         for i8 in 0..6 {
             a5 -= x2 * ((x1 - x0) + (-x0));
@@ -4684,9 +5466,36 @@ mod p1_54 {
         let sel = p1_54_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p1_54_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p1_54_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p1_54_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_54_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_54_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p1_54_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -4700,12 +5509,18 @@ mod p1_54 {
 mod p1_55 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_55(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a1 = (((x0.atan()).powi(2) + 1.0).ln()).sin();
-        if ((x0 + a1)).min(-0.6) > 1.3 {
-            if ((xs2[2] * a1)).sin() < x1 {
+        if (x0 + a1).min(-0.6) > 1.3 {
+            if (xs2[2] * a1).sin() < x1 {
                 let mut a4: f64 = if xs2[3].abs() - (xs2[2] - xs2.slice(s![2..3;2]).sum()) < -1.0 {
                     let a2 = x1;
                     return (xs2.tanh()).dot(&(xs2.powi(2)));
@@ -4717,8 +5532,8 @@ mod p1_55 {
                 };
                 let mut y5 = xs2.to_owned();
             } else if xs2.dot(xs2) - xs2[0].sin() > 1.2 {
-                if ((xs2 + xs2)).sum() > 0.9 {
-                    a1 *= ((-((x1 + xs2[1])))).tanh();
+                if (xs2 + xs2).sum() > 0.9 {
+                    a1 *= (-(x1 + xs2[1])).tanh();
                 }
                 let mut y6 = xs2.powi(2);
             } else if a1.tanh() + (x1 - x0) > 1.7 {
@@ -4728,15 +5543,15 @@ mod p1_55 {
             }
         } else {
             let a9: f64 = xs2[0];
-            let mut y10 = &((&((xs2 * xs2)) - &(nn::sigmoid(xs2)))) - xs2;
+            let mut y10 = &(&(xs2 * xs2) - &(nn::sigmoid(xs2))) - xs2;
             let mut a11 = 1.4_f64;
             let mut a12 = if nn::softplus(x0 * a9) > x1.max(0.2) {
-                (y10.tanh()).dot(&((-&y10)))
+                (y10.tanh()).dot(&(-&y10))
             } else if (xs2.sum().powi(2) + 1.0).ln() < 1.6 {
                 return xs2[0].tanh() + (-0.6 - xs2[3]);
             } else {
                 a1 = (a1.tanh()).exp() + (-y10[0]);
-                ((x0 - xs2)).sum()
+                (x0 - xs2).sum()
             };
             for i13 in (0..3).step_by(2) {
                 let a14: f64 = (((y10[2].powi(2) + 0.5).sqrt()).powi(2) + 0.5).sqrt();
@@ -4787,7 +5602,13 @@ mod p1_55 {
 mod p1_56 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_56(x0: f64, x1: f64) -> f64 {
         for i1 in (2..6).rev() {
@@ -4801,16 +5622,16 @@ mod p1_56 {
             a3 += x0;
         }
         for i4 in 0..6 {
-            let mut a5 = nn::sigmoid(((x1 + x0)).powi(2));
+            let mut a5 = nn::sigmoid((x1 + x0).powi(2));
             let mut a6 = -0.9_f64;
-            a5 = x1.sin() + (((x1 * a5)).powi(2) + 1.0).ln();
-            a5 *= ((x1 + 1.9)).tanh();
+            a5 = x1.sin() + ((x1 * a5).powi(2) + 1.0).ln();
+            a5 *= (x1 + 1.9).tanh();
             let x1 = (x1 * -0.6) + -1.8;
         }
         let x1 = (x1 * -0.6) + ((1.2_f64.powi(2) + 1.0_f64).powf(0.5) / (x1.powi(2) + 1.0));
         let a7 = x0 + ((x0.powi(2) + 1.0).ln() * x1.atan());
         let mut a8: f64 = x1;
-        a8 = (((x0 * -1.5)).powi(2) + 0.5).sqrt() * ((-1.5_f64).abs() - a7.max(0.7));
+        a8 = ((x0 * -1.5).powi(2) + 0.5).sqrt() * ((-1.5_f64).abs() - a7.max(0.7));
         let mut a9 = if 0.7_f64.cos() + a7 > 0.6 {
             a8 += (a8 / (x0.powi(2) + 1.0)) * -1.5;
             nn::softplus(a8)
@@ -4826,7 +5647,13 @@ mod p1_56 {
         ((helper_mix(x0 * x0, helper_sq(-1.5_f64)) * x0) + x1) + a7
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_56_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         for i1 in (2..6).rev() {
             let mut a3 = if x1.re > (Dual64::from(0.5)).re {
@@ -4839,17 +5666,20 @@ mod p1_56 {
             a3 += x0;
         }
         for i4 in 0..6 {
-            let mut a5 = d64::sigmoid(((x1 + x0)).powi(2));
+            let mut a5 = d64::sigmoid((x1 + x0).powi(2));
             let mut a6 = Dual64::from(-0.9);
-            a5 = x1.sin() + (((x1 * a5)).powi(2) + Dual64::from(1.0)).ln();
-            a5 *= ((x1 + Dual64::from(1.9))).tanh();
+            a5 = x1.sin() + ((x1 * a5).powi(2) + Dual64::from(1.0)).ln();
+            a5 *= (x1 + Dual64::from(1.9)).tanh();
             let x1 = (x1 * Dual64::from(-0.6)) + Dual64::from(-1.8);
         }
-        let x1 = (x1 * Dual64::from(-0.6)) + (((Dual64::from(1.2)).powi(2) + Dual64::from(1.0)).powf(0.5) / (x1.powi(2) + Dual64::from(1.0)));
+        let x1 = (x1 * Dual64::from(-0.6))
+            + (((Dual64::from(1.2)).powi(2) + Dual64::from(1.0)).powf(0.5)
+                / (x1.powi(2) + Dual64::from(1.0)));
         let a7 = x0 + ((x0.powi(2) + Dual64::from(1.0)).ln() * x1.atan());
         let mut a8: Dual64 = x1;
-        a8 = (((x0 * Dual64::from(-1.5))).powi(2) + Dual64::from(0.5)).sqrt() * (d64::abs(Dual64::from(-1.5)) - d64::max(a7, Dual64::from(0.7)));
-        let mut a9 = if (((Dual64::from(0.7)).cos() + a7)).re > (Dual64::from(0.6)).re {
+        a8 = ((x0 * Dual64::from(-1.5)).powi(2) + Dual64::from(0.5)).sqrt()
+            * (d64::abs(Dual64::from(-1.5)) - d64::max(a7, Dual64::from(0.7)));
+        let mut a9 = if ((Dual64::from(0.7)).cos() + a7).re > (Dual64::from(0.6)).re {
             a8 += (a8 / (x0.powi(2) + Dual64::from(1.0))) * Dual64::from(-1.5);
             d64::softplus(a8)
         } else {
@@ -4886,8 +5716,16 @@ mod p1_56 {
         let sel = p1_56_grad(x0, x1);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p1_56_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p1_56_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_56_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_56_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -4901,7 +5739,13 @@ mod p1_56 {
 mod p1_57 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_57(x0: f64, x1: f64) -> f64 {
         let a1 = x1.powi(2) * 1.9;
@@ -4909,7 +5753,7 @@ mod p1_57 {
             if a1.abs() * (1.1_f64 - -1.6_f64) < x1 + x0 {
                 let mut a3: f64 = if nn::sigmoid(0.3_f64 * 0.6_f64) > 1.8 {
                     (-0.8_f64).min(x0) * helper_mix(x0, 0.1)
-                } else if ((a1 - x0)).min(x0) < -1.7 {
+                } else if (a1 - x0).min(x0) < -1.7 {
                     return nn::softplus(x0) * (1.7 * x0);
                 } else if x1 > a1.min(1.4) {
                     x1
@@ -4917,7 +5761,7 @@ mod p1_57 {
                     let a2 = x0;
                     return a1 + -0.3;
                 };
-                a3 -= (((-a1) / (((a1 - x0)).powi(2) + 1.0))).abs();
+                a3 -= ((-a1) / ((a1 - x0).powi(2) + 1.0)).abs();
                 let mut a4 = -0.4_f64;
             } else if (x1 * a1) - x1.max(a1) < 1.5_f64 + -0.6_f64 {
                 let mut a7 = if 0.7_f64.min(x0 + x0) > -1.4 {
@@ -4934,18 +5778,18 @@ mod p1_57 {
                 if (a1 / ((-1.3_f64).powi(2) + 1.0_f64)) / ((x0.tanh()).powi(2) + 1.0) < 0.6 {
                     return x0.min(a1);
                 }
-            } else if -((0.9 * a1)) < x0.max(x0) {
+            } else if -(0.9 * a1) < x0.max(x0) {
                 if -0.2 * a1 < a1 + a1 {
                     return ((1.5_f64.powi(2)).powi(2) + 0.5_f64).sqrt();
                 }
             } else {
-                let a9: f64 = -((-((1.9_f64.powi(2) + 0.5_f64).sqrt())));
+                let a9: f64 = -(-((1.9_f64.powi(2) + 0.5_f64).sqrt()));
             }
         }
         if x0 + (1.4 + x0) < 1.5 {
-            let mut a10 = ((x1 - (a1 - x0))).sin();
+            let mut a10 = (x1 - (a1 - x0)).sin();
             let a11 = x1;
-            let a12: f64 = nn::sigmoid(-0.1_f64) / ((((x1 - -1.4)).tanh()).powi(2) + 1.0);
+            let a12: f64 = nn::sigmoid(-0.1_f64) / (((x1 - -1.4).tanh()).powi(2) + 1.0);
         }
         let mut k13 = 0usize;
         while k13 < 5 {
@@ -4960,16 +5804,24 @@ mod p1_57 {
             };
             let a15 = (a15 * -1.0) + nn::sigmoid(0.1_f64 * 2.0_f64);
         }
-        let a16: f64 = ((x1.tanh() - x0.sin())).tanh();
+        let a16: f64 = (x1.tanh() - x0.sin()).tanh();
         ((x0 + x0) * x1) + a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_57_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         let a1 = x1.powi(2) * Dual64::from(1.9);
-        if x1.re < ((-a1)).re {
-            if ((d64::abs(a1) * (Dual64::from(1.1) - Dual64::from(-1.6)))).re < ((x1 + x0)).re {
-                let mut a3: Dual64 = if (d64::sigmoid(Dual64::from(0.3) * Dual64::from(0.6))).re > (Dual64::from(1.8)).re {
+        if x1.re < (-a1).re {
+            if (d64::abs(a1) * (Dual64::from(1.1) - Dual64::from(-1.6))).re < (x1 + x0).re {
+                let mut a3: Dual64 = if (d64::sigmoid(Dual64::from(0.3) * Dual64::from(0.6))).re
+                    > (Dual64::from(1.8)).re
+                {
                     d64::min(Dual64::from(-0.8), x0) * d64::helper_mix(x0, Dual64::from(0.1))
                 } else if (d64::min(a1 - x0, x0)).re < (Dual64::from(-1.7)).re {
                     return d64::softplus(x0) * (Dual64::from(1.7) * x0);
@@ -4979,10 +5831,13 @@ mod p1_57 {
                     let a2 = x0;
                     return a1 + Dual64::from(-0.3);
                 };
-                a3 -= d64::abs(((-a1) / (((a1 - x0)).powi(2) + Dual64::from(1.0))));
+                a3 -= d64::abs(((-a1) / ((a1 - x0).powi(2) + Dual64::from(1.0))));
                 let mut a4 = Dual64::from(-0.4);
-            } else if (((x1 * a1) - d64::max(x1, a1))).re < ((Dual64::from(1.5) + Dual64::from(-0.6))).re {
-                let mut a7 = if (d64::min(Dual64::from(0.7), x0 + x0)).re > (Dual64::from(-1.4)).re {
+            } else if ((x1 * a1) - d64::max(x1, a1)).re
+                < (Dual64::from(1.5) + Dual64::from(-0.6)).re
+            {
+                let mut a7 = if (d64::min(Dual64::from(0.7), x0 + x0)).re > (Dual64::from(-1.4)).re
+                {
                     let a5 = a1.sin() * (x1.powi(2) + Dual64::from(1.0)).powf(1.5);
                     d64::helper_mix(a1 * a1, (x0.powi(2) + Dual64::from(1.0)).ln())
                 } else {
@@ -4990,29 +5845,35 @@ mod p1_57 {
                     ((d64::helper_sq(x0)).powi(2) + Dual64::from(1.0)).ln()
                 };
                 let mut a8 = Dual64::from(-0.6);
-                if (((a1 * Dual64::from(0.8)) + a7)).re < (Dual64::from(1.5)).re {
+                if ((a1 * Dual64::from(0.8)) + a7).re < (Dual64::from(1.5)).re {
                     return a8.cos() + ((Dual64::from(1.5)).powi(2) + Dual64::from(0.5)).sqrt();
                 }
-                if (((a1 / ((Dual64::from(-1.3)).powi(2) + Dual64::from(1.0))) / ((x0.tanh()).powi(2) + Dual64::from(1.0)))).re < (Dual64::from(0.6)).re {
+                if ((a1 / ((Dual64::from(-1.3)).powi(2) + Dual64::from(1.0)))
+                    / ((x0.tanh()).powi(2) + Dual64::from(1.0)))
+                .re < (Dual64::from(0.6)).re
+                {
                     return d64::min(x0, a1);
                 }
-            } else if ((-((Dual64::from(0.9) * a1)))).re < (d64::max(x0, x0)).re {
-                if ((Dual64::from(-0.2) * a1)).re < ((a1 + a1)).re {
+            } else if (-(Dual64::from(0.9) * a1)).re < (d64::max(x0, x0)).re {
+                if (Dual64::from(-0.2) * a1).re < (a1 + a1).re {
                     return (((Dual64::from(1.5)).powi(2)).powi(2) + Dual64::from(0.5)).sqrt();
                 }
             } else {
-                let a9: Dual64 = -((-(((Dual64::from(1.9)).powi(2) + Dual64::from(0.5)).sqrt())));
+                let a9: Dual64 = -(-(((Dual64::from(1.9)).powi(2) + Dual64::from(0.5)).sqrt()));
             }
         }
-        if ((x0 + (Dual64::from(1.4) + x0))).re < (Dual64::from(1.5)).re {
-            let mut a10 = ((x1 - (a1 - x0))).sin();
+        if (x0 + (Dual64::from(1.4) + x0)).re < (Dual64::from(1.5)).re {
+            let mut a10 = (x1 - (a1 - x0)).sin();
             let a11 = x1;
-            let a12: Dual64 = d64::sigmoid(-(Dual64::from(0.1))) / ((((x1 - Dual64::from(-1.4))).tanh()).powi(2) + Dual64::from(1.0));
+            let a12: Dual64 = d64::sigmoid(-(Dual64::from(0.1)))
+                / (((x1 - Dual64::from(-1.4)).tanh()).powi(2) + Dual64::from(1.0));
         }
         let mut k13 = 0usize;
         while k13 < 5 {
             k13 += 1;
-            let a15 = if (((x0 - a1) + (Dual64::from(-0.2) * x1))).re > ((Dual64::from(1.0) + Dual64::from(k13 as f64))).re {
+            let a15 = if ((x0 - a1) + (Dual64::from(-0.2) * x1)).re
+                > (Dual64::from(1.0) + Dual64::from(k13 as f64)).re
+            {
                 let a14 = (d64::helper_mix(Dual64::from(1.3), x1)).sin();
                 d64::helper_sq(a1)
             } else if x0.re > (Dual64::from(0.0)).re {
@@ -5020,9 +5881,10 @@ mod p1_57 {
             } else {
                 Dual64::from(2.0)
             };
-            let a15 = (a15 * Dual64::from(-1.0)) + d64::sigmoid(Dual64::from(0.1) * Dual64::from(2.0));
+            let a15 =
+                (a15 * Dual64::from(-1.0)) + d64::sigmoid(Dual64::from(0.1) * Dual64::from(2.0));
         }
-        let a16: Dual64 = ((x1.tanh() - x0.sin())).tanh();
+        let a16: Dual64 = (x1.tanh() - x0.sin()).tanh();
         ((x0 + x0) * x1) + a1
     }
 
@@ -5053,8 +5915,16 @@ mod p1_57 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_57_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p1_57_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_57_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_57_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -5068,34 +5938,40 @@ mod p1_57 {
 mod p1_58 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_58(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if ((x0 / (x0.powi(2) + 1.0))).cos() > (-1.0_f64).min(xs1[0]) {
+        if (x0 / (x0.powi(2) + 1.0)).cos() > (-1.0_f64).min(xs1[0]) {
             for &e1 in xs1.iter() {
                 let mut y2: Array1<f64> = Array1::zeros(4);
-                let mut x0 = (x0 * 1.3) + (((y2[2] + x0)).tanh()).exp();
+                let mut x0 = (x0 * 1.3) + ((y2[2] + x0).tanh()).exp();
             }
         } else if (x0 + x0) - x0.min(x0) < -1.1 {
-            let mut a3: f64 = nn::softplus(xs1.dot(&((xs1 - xs1))));
+            let mut a3: f64 = nn::softplus(xs1.dot(&(xs1 - xs1)));
             a3 = xs1[1];
             let mut y4 = xs1.to_owned();
             for i5 in (0..4).rev() {
-                let y7 = (((&y4 * &(y4.mapv(|v6| (-1.8 + v6) + 0.9_f64.tanh())))).tanh()).exp();
+                let y7 = ((&y4 * &(y4.mapv(|v6| (-1.8 + v6) + 0.9_f64.tanh()))).tanh()).exp();
                 let mut a8: f64 = 1.7_f64;
                 let mut a9 = y7.mean().unwrap() * xs1.slice(s![0..2]).sum();
             }
             let mut x0 = (x0 * -0.2) + nn::softplus(x0 + xs1.slice(s![0..3;2]).sum());
         } else {
-            let a10 = ((xs1 - xs1)).sum() * ((x0 * x0) - (xs1[3] * x0));
-            let mut a11 = ((&((xs1 * xs1)) / (x0.powi(2) + 1.0))).sum();
+            let a10 = (xs1 - xs1).sum() * ((x0 * x0) - (xs1[3] * x0));
+            let mut a11 = (&(xs1 * xs1) / (x0.powi(2) + 1.0)).sum();
             if (helper_arr(xs1, xs1[1])).sum() > 1.5 {
                 a11 += 1.0_f64;
-            } else if a10 / (((xs1[0] * x0)).powi(2) + 1.0) < 0.4 {
-                let a12 = ((((a10 + x0)).sin()).powi(2) + 1.0).ln();
+            } else if a10 / ((xs1[0] * x0).powi(2) + 1.0) < 0.4 {
+                let a12 = (((a10 + x0).sin()).powi(2) + 1.0).ln();
             }
             let mut y13 = xs1.to_owned();
-            y13[3] = -((a11 + xs1)).sum();
+            y13[3] = -(a11 + xs1).sum();
         }
         helper_sq(xs1[1] - x0) + x0
     }
@@ -5140,25 +6016,32 @@ mod p1_58 {
 mod p1_59 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_59(x0: f64) -> f64 {
         if nn::sigmoid(x0) > x0 * x0 {
-            let a1 = (((x0.max(0.4) + x0)).powi(2) + 1.0).ln();
-            let mut a2: f64 = (helper_sq(a1) / ((1.2_f64.sin()).powi(2) + 1.0_f64)) + ((a1 * a1)).tanh();
+            let a1 = ((x0.max(0.4) + x0).powi(2) + 1.0).ln();
+            let mut a2: f64 =
+                (helper_sq(a1) / ((1.2_f64.sin()).powi(2) + 1.0_f64)) + (a1 * a1).tanh();
             if -1.0 > a2 * x0 {
-                let mut a3 = (((a1 * x0)).powi(2) + 1.0).ln() + helper_sq(0.7_f64);
+                let mut a3 = ((a1 * x0).powi(2) + 1.0).ln() + helper_sq(0.7_f64);
             }
-            a2 = ((((-x0)).sin()).tanh()).exp();
+            a2 = (((-x0).sin()).tanh()).exp();
             let a4 = x0;
             a2 -= (((x0.powi(2) + 1.0).powf(1.5)).cos()).tanh();
             a2 -= ((-1.6_f64).tanh()).atan() - nn::softplus((a2.tanh()).exp());
         } else if -0.2 > x0 + -1.4 {
             if (x0.powi(2) + 1.0).powf(1.5) + (x0.powi(2) + 0.5).sqrt() < x0.min(x0) {
                 let a5 = 1.3_f64.cos();
-                let a6 = x0 + ((-x0)).sin();
+                let a6 = x0 + (-x0).sin();
             } else {
-                let a7: f64 = ((x0.min(x0) - (-0.1_f64 - 1.9_f64))).tanh();
+                let a7: f64 = (x0.min(x0) - (-0.1_f64 - 1.9_f64)).tanh();
             }
             let mut k8 = 0usize;
             loop {
@@ -5166,7 +6049,7 @@ mod p1_59 {
                     break;
                 }
                 k8 += 1;
-                let mut a9 = ((nn::sigmoid(0.8_f64) * ((k8 as f64) * 0.9_f64))).tanh();
+                let mut a9 = (nn::sigmoid(0.8_f64) * ((k8 as f64) * 0.9_f64)).tanh();
                 let x0 = (x0 * 1.7) + a9;
                 break;
             }
@@ -5176,24 +6059,37 @@ mod p1_59 {
         (a10 * x0) + a10
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_59_dual(x0: Dual64) -> Dual64 {
-        if (d64::sigmoid(x0)).re > ((x0 * x0)).re {
-            let a1 = (((d64::max(x0, Dual64::from(0.4)) + x0)).powi(2) + Dual64::from(1.0)).ln();
-            let mut a2: Dual64 = (d64::helper_sq(a1) / (((Dual64::from(1.2)).sin()).powi(2) + Dual64::from(1.0))) + ((a1 * a1)).tanh();
-            if (Dual64::from(-1.0)).re > ((a2 * x0)).re {
-                let mut a3 = (((a1 * x0)).powi(2) + Dual64::from(1.0)).ln() + d64::helper_sq(Dual64::from(0.7));
+        if (d64::sigmoid(x0)).re > (x0 * x0).re {
+            let a1 = ((d64::max(x0, Dual64::from(0.4)) + x0).powi(2) + Dual64::from(1.0)).ln();
+            let mut a2: Dual64 = (d64::helper_sq(a1)
+                / (((Dual64::from(1.2)).sin()).powi(2) + Dual64::from(1.0)))
+                + (a1 * a1).tanh();
+            if (Dual64::from(-1.0)).re > (a2 * x0).re {
+                let mut a3 = ((a1 * x0).powi(2) + Dual64::from(1.0)).ln()
+                    + d64::helper_sq(Dual64::from(0.7));
             }
-            a2 = ((((-x0)).sin()).tanh()).exp();
+            a2 = (((-x0).sin()).tanh()).exp();
             let a4 = x0;
             a2 -= (((x0.powi(2) + Dual64::from(1.0)).powf(1.5)).cos()).tanh();
             a2 -= ((Dual64::from(-1.6)).tanh()).atan() - d64::softplus((a2.tanh()).exp());
-        } else if (Dual64::from(-0.2)).re > ((x0 + Dual64::from(-1.4))).re {
-            if (((x0.powi(2) + Dual64::from(1.0)).powf(1.5) + (x0.powi(2) + Dual64::from(0.5)).sqrt())).re < (d64::min(x0, x0)).re {
+        } else if (Dual64::from(-0.2)).re > (x0 + Dual64::from(-1.4)).re {
+            if ((x0.powi(2) + Dual64::from(1.0)).powf(1.5)
+                + (x0.powi(2) + Dual64::from(0.5)).sqrt())
+            .re < (d64::min(x0, x0)).re
+            {
                 let a5 = (Dual64::from(1.3)).cos();
-                let a6 = x0 + ((-x0)).sin();
+                let a6 = x0 + (-x0).sin();
             } else {
-                let a7: Dual64 = ((d64::min(x0, x0) - (Dual64::from(-0.1) - Dual64::from(1.9)))).tanh();
+                let a7: Dual64 =
+                    (d64::min(x0, x0) - (Dual64::from(-0.1) - Dual64::from(1.9))).tanh();
             }
             let mut k8 = 0usize;
             loop {
@@ -5201,7 +6097,9 @@ mod p1_59 {
                     break;
                 }
                 k8 += 1;
-                let mut a9 = ((d64::sigmoid(Dual64::from(0.8)) * (Dual64::from(k8 as f64) * Dual64::from(0.9)))).tanh();
+                let mut a9 = (d64::sigmoid(Dual64::from(0.8))
+                    * (Dual64::from(k8 as f64) * Dual64::from(0.9)))
+                .tanh();
                 let x0 = (x0 * Dual64::from(1.7)) + a9;
                 break;
             }
@@ -5243,13 +6141,19 @@ mod p1_59 {
 mod p1_60 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_60(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
         while k1 < 3 {
             k1 += 1;
-            let a2 = ((xs1 - &((1.2 + xs1)))).sum();
+            let a2 = (xs1 - &(1.2 + xs1)).sum();
             let mut y3 = xs1.to_owned();
         }
         let a4 = (nn::softplus(xs1.sum())).cos();
@@ -5297,26 +6201,32 @@ mod p1_60 {
 mod p1_61 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_61(x0: f32) -> f32 {
         let mut x0 = (x0 * -2.0) + ((-0.8 * x0) - (-0.4 + x0));
-        x0 += ((x0.max(x0) - x0.sin())).tanh();
+        x0 += (x0.max(x0) - x0.sin()).tanh();
         if (x0 + x0) + (x0 * x0) > 0.0 {
             if helper_sq_f32(x0) + helper_mix_f32(x0, 0.4) > -1.1 {
                 let a1 = x0 / ((x0.cos()).powi(2) + 1.0);
             } else if (0.2_f32.cos()).abs() > (x0.powi(2) + 1.0).ln() {
-                x0 *= (((x0.powi(2) + 0.5).sqrt() + x0)).tanh();
+                x0 *= ((x0.powi(2) + 0.5).sqrt() + x0).tanh();
                 return x0.sin() * (x0 - x0);
             } else if x0 - (-0.4 - x0) > -0.4 {
                 let mut a2 = -1.5_f32;
             } else {
-                x0 += x0 / ((((1.9_f32 + -0.6_f32)).min(-1.7_f32)).powi(2) + 1.0_f32);
+                x0 += x0 / (((1.9_f32 + -0.6_f32).min(-1.7_f32)).powi(2) + 1.0_f32);
             }
         } else {
             let x0 = (x0 * -2.0) + (x0 + (x0 + x0));
             for i3 in 0..4 {
-                let a4 = -((((i3 as f32) + x0) + (x0 + x0)));
+                let a4 = -(((i3 as f32) + x0) + (x0 + x0));
                 let mut a5: f32 = if nn::sigmoid(-1.4_f32 / (0.3_f32.powi(2) + 1.0_f32)) > 1.2 {
                     return i3 as f32;
                 } else {
@@ -5324,7 +6234,7 @@ mod p1_61 {
                 };
             }
         }
-        x0 -= ((-0.4_f32).atan()).min(x0) + (((x0 / (x0.powi(2) + 1.0))).powi(2) + 0.5).sqrt();
+        x0 -= ((-0.4_f32).atan()).min(x0) + ((x0 / (x0.powi(2) + 1.0)).powi(2) + 0.5).sqrt();
         let mut a6 = (x0.powi(3)).powi(2);
         x0 -= a6;
         a6 *= a6.tanh();
@@ -5332,33 +6242,52 @@ mod p1_61 {
         (((-1.2_f32).max(-1.3_f32)).max(a6.sin()) * x0) + a6
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_61_dual(x0: Dual32) -> Dual32 {
-        let mut x0 = (x0 * Dual32::from(-2.0)) + ((Dual32::from(-0.8) * x0) - (Dual32::from(-0.4) + x0));
-        x0 += ((d32::max(x0, x0) - x0.sin())).tanh();
-        if (((x0 + x0) + (x0 * x0))).re > (Dual32::from(0.0)).re {
-            if ((d32::helper_sq(x0) + d32::helper_mix(x0, Dual32::from(0.4)))).re > (Dual32::from(-1.1)).re {
+        let mut x0 =
+            (x0 * Dual32::from(-2.0)) + ((Dual32::from(-0.8) * x0) - (Dual32::from(-0.4) + x0));
+        x0 += (d32::max(x0, x0) - x0.sin()).tanh();
+        if ((x0 + x0) + (x0 * x0)).re > (Dual32::from(0.0)).re {
+            if (d32::helper_sq(x0) + d32::helper_mix(x0, Dual32::from(0.4))).re
+                > (Dual32::from(-1.1)).re
+            {
                 let a1 = x0 / ((x0.cos()).powi(2) + Dual32::from(1.0));
-            } else if (d32::abs((Dual32::from(0.2)).cos())).re > ((x0.powi(2) + Dual32::from(1.0)).ln()).re {
-                x0 *= (((x0.powi(2) + Dual32::from(0.5)).sqrt() + x0)).tanh();
+            } else if (d32::abs((Dual32::from(0.2)).cos())).re
+                > ((x0.powi(2) + Dual32::from(1.0)).ln()).re
+            {
+                x0 *= ((x0.powi(2) + Dual32::from(0.5)).sqrt() + x0).tanh();
                 return x0.sin() * (x0 - x0);
-            } else if ((x0 - (Dual32::from(-0.4) - x0))).re > (Dual32::from(-0.4)).re {
+            } else if (x0 - (Dual32::from(-0.4) - x0)).re > (Dual32::from(-0.4)).re {
                 let mut a2 = Dual32::from(-1.5);
             } else {
-                x0 += x0 / ((d32::min(Dual32::from(1.9) + Dual32::from(-0.6), Dual32::from(-1.7))).powi(2) + Dual32::from(1.0));
+                x0 += x0
+                    / ((d32::min(Dual32::from(1.9) + Dual32::from(-0.6), Dual32::from(-1.7)))
+                        .powi(2)
+                        + Dual32::from(1.0));
             }
         } else {
             let x0 = (x0 * Dual32::from(-2.0)) + (x0 + (x0 + x0));
             for i3 in 0..4 {
-                let a4 = -(((Dual32::from(i3 as f32) + x0) + (x0 + x0)));
-                let mut a5: Dual32 = if (d32::sigmoid(Dual32::from(-1.4) / ((Dual32::from(0.3)).powi(2) + Dual32::from(1.0)))).re > (Dual32::from(1.2)).re {
+                let a4 = -((Dual32::from(i3 as f32) + x0) + (x0 + x0));
+                let mut a5: Dual32 = if (d32::sigmoid(
+                    Dual32::from(-1.4) / ((Dual32::from(0.3)).powi(2) + Dual32::from(1.0)),
+                ))
+                .re > (Dual32::from(1.2)).re
+                {
                     return Dual32::from(i3 as f32);
                 } else {
                     a4
                 };
             }
         }
-        x0 -= d32::min((Dual32::from(-0.4)).atan(), x0) + (((x0 / (x0.powi(2) + Dual32::from(1.0)))).powi(2) + Dual32::from(0.5)).sqrt();
+        x0 -= d32::min((Dual32::from(-0.4)).atan(), x0)
+            + ((x0 / (x0.powi(2) + Dual32::from(1.0))).powi(2) + Dual32::from(0.5)).sqrt();
         let mut a6 = (x0.powi(3)).powi(2);
         x0 -= a6;
         a6 *= a6.tanh();
@@ -5398,7 +6327,13 @@ mod p1_61 {
 mod p1_62 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_62(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut y1 = xs1.to_owned();
@@ -5413,9 +6348,9 @@ mod p1_62 {
         for e3 in xs1.iter() {
             let mut y4: Array1<f64> = Array1::zeros(3);
             if y4.sum() * nn::softplus(y4[2]) < xs1[2] + xs1.slice(s![0..2]).sum() {
-                y4 = &y4 - &((&((1.3_f64.tanh() * &((&y4 * xs1)))) + &((y4.sum() * &((-&y4))))));
-            } else if ((x0 + -2.0)).powi(3) > x0.tanh() {
-                y4 = ((&(helper_arr(xs1, *e3)) + &(helper_arr(xs1, x0)))).sin();
+                y4 = &y4 - &(&(1.3_f64.tanh() * &(&y4 * xs1)) + &(y4.sum() * &(-&y4)));
+            } else if (x0 + -2.0).powi(3) > x0.tanh() {
+                y4 = (&(helper_arr(xs1, *e3)) + &(helper_arr(xs1, x0))).sin();
             } else {
                 if x2 < xs1.mean().unwrap() {
                     let a5 = (((helper_mix(x2, y1[0])).powi(2) + 1.0).ln()).cos();
@@ -5465,13 +6400,19 @@ mod p1_62 {
 mod p1_63 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p1_63(x0: f64, x1: f64, x2: f64) -> f64 {
         if ((x0.tanh()).powi(2) + 1.0).ln() < -0.9 {
             let mut a1 = 1.2 * ((x1 - x1) * x1);
             let a2 = x0;
-            a1 += nn::sigmoid(((x0 * a1)).min((0.8_f64.powi(2) + 1.0_f64).ln()));
+            a1 += nn::sigmoid((x0 * a1).min((0.8_f64.powi(2) + 1.0_f64).ln()));
         } else {
             let a3 = if helper_sq(x0) > -0.1 {
                 x0.cos()
@@ -5480,7 +6421,7 @@ mod p1_63 {
             };
             if 1.2 > -1.2 {
                 let mut a4: f64 = -2.0_f64;
-                if ((0.0 - x2)).sin() < -0.7 {
+                if (0.0 - x2).sin() < -0.7 {
                     return x1 - (x0.powi(2) + 1.0).ln();
                 }
             } else {
@@ -5495,27 +6436,37 @@ mod p1_63 {
             }
             for i9 in (3..4).rev() {
                 for i10 in 1..4 {
-                    let mut a11 = ((-x1) / (((x2 * (i9 as f64))).powi(2) + 1.0)) - x2;
-                    a11 += (((-x1)).powi(2) + 0.5).sqrt() * ((((i7 as f64) + 0.5_f64)).powi(2) + 1.0_f64).powf(1.5);
+                    let mut a11 = ((-x1) / ((x2 * (i9 as f64)).powi(2) + 1.0)) - x2;
+                    a11 += ((-x1).powi(2) + 0.5).sqrt()
+                        * (((i7 as f64) + 0.5_f64).powi(2) + 1.0_f64).powf(1.5);
                 }
             }
         }
-        let a13: f64 = if ((-2.0_f64 * 1.4_f64)).cos() < -1.2 {
+        let a13: f64 = if (-2.0_f64 * 1.4_f64).cos() < -1.2 {
             let a12 = nn::softplus(helper_sq(x1));
             return (-1.2_f64).sin();
         } else {
             1.8_f64.min(-0.3_f64) * x0
         };
         let a14 = (helper_sq(1.8_f64) * (-0.7_f64)) - x0;
-        ((((x0 - 1.2)).min(a14.tanh()) + x0) + x1) * x2
+        (((x0 - 1.2).min(a14.tanh()) + x0) + x1) * x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_63_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         if (((x0.tanh()).powi(2) + Dual64::from(1.0)).ln()).re < (Dual64::from(-0.9)).re {
             let mut a1 = Dual64::from(1.2) * ((x1 - x1) * x1);
             let a2 = x0;
-            a1 += d64::sigmoid(d64::min(x0 * a1, ((Dual64::from(0.8)).powi(2) + Dual64::from(1.0)).ln()));
+            a1 += d64::sigmoid(d64::min(
+                x0 * a1,
+                ((Dual64::from(0.8)).powi(2) + Dual64::from(1.0)).ln(),
+            ));
         } else {
             let a3 = if (d64::helper_sq(x0)).re > (Dual64::from(-0.1)).re {
                 x0.cos()
@@ -5524,14 +6475,17 @@ mod p1_63 {
             };
             if (Dual64::from(1.2)).re > (Dual64::from(-1.2)).re {
                 let mut a4: Dual64 = Dual64::from(-2.0);
-                if (((Dual64::from(0.0) - x2)).sin()).re < (Dual64::from(-0.7)).re {
+                if ((Dual64::from(0.0) - x2).sin()).re < (Dual64::from(-0.7)).re {
                     return x1 - (x0.powi(2) + Dual64::from(1.0)).ln();
                 }
             } else {
                 let a5 = Dual64::from(-0.5);
-                let mut a6 = d64::softplus((Dual64::from(0.4) * x1) - (x2.powi(2) + Dual64::from(0.5)).sqrt());
+                let mut a6 = d64::softplus(
+                    (Dual64::from(0.4) * x1) - (x2.powi(2) + Dual64::from(0.5)).sqrt(),
+                );
             }
-            let a3 = (a3 * Dual64::from(-1.1)) + ((x2 / (a3.powi(2) + Dual64::from(1.0))) - (x1 + Dual64::from(1.5)));
+            let a3 = (a3 * Dual64::from(-1.1))
+                + ((x2 / (a3.powi(2) + Dual64::from(1.0))) - (x1 + Dual64::from(1.5)));
         }
         for i7 in (0..1).rev() {
             if i7 % 2 == 0 {
@@ -5539,17 +6493,22 @@ mod p1_63 {
             }
             for i9 in (3..4).rev() {
                 for i10 in 1..4 {
-                    let mut a11 = ((-x1) / (((x2 * Dual64::from(i9 as f64))).powi(2) + Dual64::from(1.0))) - x2;
-                    a11 += (((-x1)).powi(2) + Dual64::from(0.5)).sqrt() * (((Dual64::from(i7 as f64) + Dual64::from(0.5))).powi(2) + Dual64::from(1.0)).powf(1.5);
+                    let mut a11 =
+                        ((-x1) / ((x2 * Dual64::from(i9 as f64)).powi(2) + Dual64::from(1.0))) - x2;
+                    a11 += ((-x1).powi(2) + Dual64::from(0.5)).sqrt()
+                        * ((Dual64::from(i7 as f64) + Dual64::from(0.5)).powi(2)
+                            + Dual64::from(1.0))
+                        .powf(1.5);
                 }
             }
         }
-        let a13: Dual64 = if (((Dual64::from(-2.0) * Dual64::from(1.4))).cos()).re < (Dual64::from(-1.2)).re {
-            let a12 = d64::softplus(d64::helper_sq(x1));
-            return (Dual64::from(-1.2)).sin();
-        } else {
-            d64::min(Dual64::from(1.8), Dual64::from(-0.3)) * x0
-        };
+        let a13: Dual64 =
+            if ((Dual64::from(-2.0) * Dual64::from(1.4)).cos()).re < (Dual64::from(-1.2)).re {
+                let a12 = d64::softplus(d64::helper_sq(x1));
+                return (Dual64::from(-1.2)).sin();
+            } else {
+                d64::min(Dual64::from(1.8), Dual64::from(-0.3)) * x0
+            };
         let a14 = (d64::helper_sq(Dual64::from(1.8)) * (-(Dual64::from(0.7)))) - x0;
         ((d64::min(x0 - Dual64::from(1.2), a14.tanh()) + x0) + x1) * x2
     }
@@ -5588,9 +6547,36 @@ mod p1_63 {
         r.same::<f64, _>("grad.2", &sel.2, &g2);
         r.same::<f64, _>("grad_0_1_2.2", &sel2.2, &g2);
         r.same::<f64, _>("value_and_grad.1.2", &vg_grad.2, &g2);
-        r.dual("x0", g0, p1_63_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p1_63_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p1_63_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_63_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_63_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p1_63_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -5604,7 +6590,13 @@ mod p1_63 {
 mod p1_64 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_64(xs0: &Array1<f64>, x1: f64, x2: f64) -> f64 {
         let a2 = if x1.min(xs0.sum()) < 0.9 {
@@ -5618,7 +6610,7 @@ mod p1_64 {
         while k4 < 1 {
             k4 += 1;
             let mut y5: Array1<f64> = Array1::zeros(3);
-            let a6 = ((((x1 - a3) + (x2 * -0.4))).powi(2) + 0.5).sqrt();
+            let a6 = (((x1 - a3) + (x2 * -0.4)).powi(2) + 0.5).sqrt();
         }
         ((-1.9 + x1) * x2) * a2
     }
@@ -5662,14 +6654,20 @@ mod p1_64 {
 mod p1_65 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_65(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(5);
-        y1 *= &(((xs0 / (xs2[4].powi(2) + 1.0))).tanh());
-        y1 = &((-&(Array1::from_elem(5, xs2[4])))) - (xs1[3] + xs0[3]);
+        y1 *= &((xs0 / (xs2[4].powi(2) + 1.0)).tanh());
+        y1 = &(-&(Array1::from_elem(5, xs2[4]))) - (xs1[3] + xs0[3]);
         let mut a2 = xs0.sum();
-        let a3: f64 = (0.2_f64.atan()).tanh() + ((&y1 * xs2)).sum();
+        let a3: f64 = (0.2_f64.atan()).tanh() + (&y1 * xs2).sum();
         if xs0.sum() > -0.1 {
             let mut a4 = (((-1.9_f64).min(xs1[3] + a2)).powi(2) + 1.0).ln();
             return a4;
@@ -5727,7 +6725,13 @@ mod p1_65 {
 mod p1_66 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_66(xs0: &Array1<f64>) -> f64 {
         if -1.6 > 0.3 {
@@ -5740,37 +6744,42 @@ mod p1_66 {
                 }
                 k3 += 1;
                 a2 -= a1;
-                let mut a4: f64 = (Array1::from_elem(5, a1)).sum() * (a1 + (xs0.slice(s![1..2;2]).sum() * a2));
+                let mut a4: f64 =
+                    (Array1::from_elem(5, a1)).sum() * (a1 + (xs0.slice(s![1..2;2]).sum() * a2));
                 a4 *= xs0[4].tanh();
             }
-        } else if ((xs0 - xs0)).sum() > xs0.dot(xs0) {
+        } else if (xs0 - xs0).sum() > xs0.dot(xs0) {
             let mut y6: Array1<f64> = (xs0.mapv(|v5| (v5 + v5) * (v5 + v5))).mapv(f64::tanh);
         } else {
-            let a7 = ((xs0 * xs0)).sum() - (xs0[4] + xs0.dot(xs0));
-            let a8 = (-xs0.sum()) - (-((a7 / (a7.powi(2) + 1.0))));
+            let a7 = (xs0 * xs0).sum() - (xs0[4] + xs0.dot(xs0));
+            let a8 = (-xs0.sum()) - (-(a7 / (a7.powi(2) + 1.0)));
             let mut a9: f64 = ((xs0[0].cos()).powi(2) + 0.5).sqrt();
             let mut y10: Array1<f64> = Array1::zeros(5);
-            if ((y10[0] / (a8.powi(2) + 1.0))).cos() > nn::softplus(a8) {
+            if (y10[0] / (a8.powi(2) + 1.0)).cos() > nn::softplus(a8) {
                 let a11 = xs0.sum();
             } else if (a8 * y10[4]) + a9 < (-1.9_f64).max(y10[3]) {
-                let mut a12 = helper_mix(((&y10 - xs0[1])).dot(&y10), (a9 - a8) / (((xs0[0] * a7)).powi(2) + 1.0));
+                let mut a12 = helper_mix(
+                    (&y10 - xs0[1]).dot(&y10),
+                    (a9 - a8) / ((xs0[0] * a7).powi(2) + 1.0),
+                );
             }
             let mut a9 = (a9 * 0.2) + a8;
         }
-        let mut a14 = if (Array1::from_elem(5, xs0[2])).dot(&((xs0 + xs0[3]))) > nn::softplus(xs0[2]) {
+        let mut a14 = if (Array1::from_elem(5, xs0[2])).dot(&(xs0 + xs0[3])) > nn::softplus(xs0[2])
+        {
             xs0[3] + helper_mix(xs0[1], xs0[4])
         } else {
-            let a13 = (((xs0[2] + xs0[3])).powi(2) + 1.0).powf(0.3);
+            let a13 = ((xs0[2] + xs0[3]).powi(2) + 1.0).powf(0.3);
             return a13;
         };
         if (xs0.mapv(|v15| v15.min(a14))).sum() < a14 {
             let a16: f64 = (-a14) * nn::sigmoid(xs0.sum());
         } else {
-            if ((-a14)).tanh() < -1.6 {
+            if (-a14).tanh() < -1.6 {
                 return xs0.sum() * xs0.mean().unwrap();
             }
         }
-        let mut a17 = ((&((xs0 * a14)) - &(Array1::from_elem(5, a14)))).sum();
+        let mut a17 = (&(xs0 * a14) - &(Array1::from_elem(5, a14))).sum();
         let a14 = (a14 * -2.0) + a14.sin();
         ((helper_sq(a17) - (a14 * xs0[1])) + a17) + a14
     }
@@ -5806,15 +6815,21 @@ mod p1_66 {
 mod p1_67 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_67(xs0: &Array1<f32>) -> f32 {
         let a1 = xs0[3];
-        let mut a3 = (xs0.mapv(|v2| ((a1 - a1)).powi(2))).sum();
-        a3 = ((xs0 - &(xs0.mapv(|v4| (((a3 + -2.0)).powi(2) + 1.0).ln())))).sum();
+        let mut a3 = (xs0.mapv(|v2| (a1 - a1).powi(2))).sum();
+        a3 = (xs0 - &(xs0.mapv(|v4| ((a3 + -2.0).powi(2) + 1.0).ln()))).sum();
         let mut a5 = a3;
         let a6: f32 = -1.7_f32;
-        (((xs0.mapv(|v7| ((a5 - a1)).sin())).sum() + a1) * a3) * a5
+        (((xs0.mapv(|v7| (a5 - a1).sin())).sum() + a1) * a3) * a5
     }
 
     pub fn check() -> Report {
@@ -5848,10 +6863,16 @@ mod p1_67 {
 mod p1_68 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_68(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        if ((xs2 * xs2)).dot(&((xs2 * xs2))) < x0 {
+        if (xs2 * xs2).dot(&(xs2 * xs2)) < x0 {
             if xs2[1] < nn::sigmoid(x1) {
                 let mut a1: f64 = 1.5_f64;
                 let x0 = (x0 * 0.5) + ((xs2.slice(s![2..3;2]).sum() + x0) * helper_sq(1.7_f64));
@@ -5864,29 +6885,33 @@ mod p1_68 {
                 }
                 k3 += 1;
                 let mut y4 = xs2.to_owned();
-                y4 = Array1::from_elem(5, ((xs2 + xs2)).dot(&(y4.mapv(f64::tanh))));
+                y4 = Array1::from_elem(5, (xs2 + xs2).dot(&(y4.mapv(f64::tanh))));
             }
         } else if (Array1::from_elem(5, x1)).mean().unwrap() > -1.1 * x1 {
-            let y6: Array1<f64> = helper_arr(&((&((xs2 * x0)) * &(xs2.mapv(|v5| 1.9_f64.tanh() + (-2.0_f64).sin())))), xs2[3]);
+            let y6: Array1<f64> = helper_arr(
+                &(&(xs2 * x0) * &(xs2.mapv(|v5| 1.9_f64.tanh() + (-2.0_f64).sin()))),
+                xs2[3],
+            );
             for &e7 in xs2.iter() {
                 let mut a8 = 0.9_f64;
                 a8 -= (xs2.mapv(|v9| -1.0)).sum() + 0.2_f64.min(e7 - e7);
                 a8 += a8;
             }
         } else if xs2.sum() < -1.7 {
-            let mut a10 = ((xs2 - &((xs2.tanh()).exp()))).sum();
-            a10 -= -((xs2 - xs2)).sum();
+            let mut a10 = (xs2 - &((xs2.tanh()).exp())).sum();
+            a10 -= -(xs2 - xs2).sum();
             a10 += x0;
-            a10 *= (((xs2[0].tanh()).exp() * x1)).tanh();
+            a10 *= ((xs2[0].tanh()).exp() * x1).tanh();
             let mut a11 = a10;
-            a11 += (a11.powi(3)).min(helper_mix(x1, xs2[1])) - (xs2.mapv(|v12| 1.6 - 1.0_f64.max(x0))).sum();
+            a11 += (a11.powi(3)).min(helper_mix(x1, xs2[1]))
+                - (xs2.mapv(|v12| 1.6 - 1.0_f64.max(x0))).sum();
             return ((xs2[2].max(x0)).powi(2) + 0.5).sqrt();
         }
         let a13: f64 = x1;
         if xs2.sum() * xs2[1] < 0.5 {
             return xs2[2] * x0;
         }
-        ((((-1.7 * xs2[0])).tanh() + x0) + x1) + a13
+        (((-1.7 * xs2[0]).tanh() + x0) + x1) + a13
     }
 
     pub fn check() -> Report {
@@ -5936,12 +6961,18 @@ mod p1_68 {
 mod p1_69 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_69(x0: f64, x1: f64, x2: f64) -> f64 {
         for i1 in (3..5).rev() {
             let a2 = ((x2.abs()).powi(2) + 1.0).powf(0.3) * ((-x2) - (-1.8_f64 + 0.7_f64));
-            let mut a3 = ((x1 * x1) * (x2 * (i1 as f64))) + (-(((i1 as f64) + (i1 as f64))));
+            let mut a3 = ((x1 * x1) * (x2 * (i1 as f64))) + (-((i1 as f64) + (i1 as f64)));
         }
         if (x1.powi(2) + 1.0).ln() > -1.6 {
             let mut a4 = x2;
@@ -5955,22 +6986,31 @@ mod p1_69 {
                 if (k6 as f64) < 0.6_f64.max(0.6_f64) {
                     let a7 = x2.max(x0.tanh() + (x2 + x2));
                 } else {
-                    let a8 = ((-1.7 + x0) * 1.4_f64.tanh()) + helper_mix(1.8_f64 / ((k6 as f64).powi(2) + 1.0_f64), x0 - (k6 as f64));
+                    let a8 = ((-1.7 + x0) * 1.4_f64.tanh())
+                        + helper_mix(1.8_f64 / ((k6 as f64).powi(2) + 1.0_f64), x0 - (k6 as f64));
                 }
             } else if (1.9_f64.cos()).tanh() < x2.min(x2) {
                 a5 = x0;
             } else {
-                a5 -= ((((x0 - (k6 as f64)) + nn::sigmoid(x1))).powi(2) + 1.0).powf(0.5);
+                a5 -= (((x0 - (k6 as f64)) + nn::sigmoid(x1)).powi(2) + 1.0).powf(0.5);
             }
         }
         ((((x2 - x1) - 0.9_f64.powi(3)) * x0) * x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_69_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         for i1 in (3..5).rev() {
-            let a2 = ((d64::abs(x2)).powi(2) + Dual64::from(1.0)).powf(0.3) * ((-x2) - (Dual64::from(-1.8) + Dual64::from(0.7)));
-            let mut a3 = ((x1 * x1) * (x2 * Dual64::from(i1 as f64))) + (-((Dual64::from(i1 as f64) + Dual64::from(i1 as f64))));
+            let a2 = ((d64::abs(x2)).powi(2) + Dual64::from(1.0)).powf(0.3)
+                * ((-x2) - (Dual64::from(-1.8) + Dual64::from(0.7)));
+            let mut a3 = ((x1 * x1) * (x2 * Dual64::from(i1 as f64)))
+                + (-(Dual64::from(i1 as f64) + Dual64::from(i1 as f64)));
         }
         if ((x1.powi(2) + Dual64::from(1.0)).ln()).re > (Dual64::from(-1.6)).re {
             let mut a4 = x2;
@@ -5981,15 +7021,23 @@ mod p1_69 {
         while k6 < 4 {
             k6 += 1;
             if k6 % 2 == 0 {
-                if Dual64::from(k6 as f64).re < (d64::max(Dual64::from(0.6), Dual64::from(0.6))).re {
+                if Dual64::from(k6 as f64).re < (d64::max(Dual64::from(0.6), Dual64::from(0.6))).re
+                {
                     let a7 = d64::max(x2, x0.tanh() + (x2 + x2));
                 } else {
-                    let a8 = ((Dual64::from(-1.7) + x0) * (Dual64::from(1.4)).tanh()) + d64::helper_mix(Dual64::from(1.8) / (Dual64::from(k6 as f64).powi(2) + Dual64::from(1.0)), x0 - Dual64::from(k6 as f64));
+                    let a8 = ((Dual64::from(-1.7) + x0) * (Dual64::from(1.4)).tanh())
+                        + d64::helper_mix(
+                            Dual64::from(1.8)
+                                / (Dual64::from(k6 as f64).powi(2) + Dual64::from(1.0)),
+                            x0 - Dual64::from(k6 as f64),
+                        );
                 }
             } else if (((Dual64::from(1.9)).cos()).tanh()).re < (d64::min(x2, x2)).re {
                 a5 = x0;
             } else {
-                a5 -= ((((x0 - Dual64::from(k6 as f64)) + d64::sigmoid(x1))).powi(2) + Dual64::from(1.0)).powf(0.5);
+                a5 -= (((x0 - Dual64::from(k6 as f64)) + d64::sigmoid(x1)).powi(2)
+                    + Dual64::from(1.0))
+                .powf(0.5);
             }
         }
         ((((x2 - x1) - (Dual64::from(0.9)).powi(3)) * x0) * x1) + x2
@@ -6026,9 +7074,36 @@ mod p1_69 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_69_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p1_69_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p1_69_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_69_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_69_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p1_69_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -6042,11 +7117,17 @@ mod p1_69 {
 mod p1_70 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_70(xs0: &Array1<f32>) -> f32 {
-        if ((xs0 * xs0[4])).sum() < xs0[2].min(xs0.slice(s![4..6]).sum()) {
-            let a1 = ((((xs0[5] * xs0[1])).tanh()).powi(2) + 1.0).ln();
+        if (xs0 * xs0[4]).sum() < xs0[2].min(xs0.slice(s![4..6]).sum()) {
+            let a1 = (((xs0[5] * xs0[1]).tanh()).powi(2) + 1.0).ln();
         }
         let mut k2 = 0usize;
         while k2 < 2 {
@@ -6065,7 +7146,8 @@ mod p1_70 {
 
     pub fn check() -> Report {
         let mut r = Report::new("p1_70");
-        let xs0: Array1<f32> = array![-0.445f32, 0.681f32, 0.429f32, -0.373f32, 0.392f32, -0.626f32];
+        let xs0: Array1<f32> =
+            array![-0.445f32, 0.681f32, 0.429f32, -0.373f32, 0.392f32, -0.626f32];
         let v = p1_70(&xs0);
         if !r.in_range(v) {
             return r;
@@ -6094,10 +7176,16 @@ mod p1_70 {
 mod p1_71 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_71(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
-        let y1 = &((xs2 + xs2)) * &(Array1::from_elem(5, xs2.slice(s![0..5]).sum() - 0.1));
+        let y1 = &(xs2 + xs2) * &(Array1::from_elem(5, xs2.slice(s![0..5]).sum() - 0.1));
         if x0 > 1.5 {
             return x0 + x1;
         }
@@ -6106,7 +7194,7 @@ mod p1_71 {
             for i3 in 3..5 {
                 a2 = i3 as f32;
                 for i4 in (0..5).rev() {
-                    let mut a5: f32 = if (((i4 as f32) + xs2[(i4 + 1) % 5])).cos() > 0.7 {
+                    let mut a5: f32 = if ((i4 as f32) + xs2[(i4 + 1) % 5]).cos() > 0.7 {
                         y1[i3].tanh()
                     } else if -(x0.atan()) > -0.9 {
                         return nn::sigmoid(a2);
@@ -6117,9 +7205,9 @@ mod p1_71 {
                     return (a2 * a2) * (a2 * (i4 as f32));
                 }
             }
-            a2 += ((&((xs2 * xs2[0])) * x1)).sum();
+            a2 += (&(xs2 * xs2[0]) * x1).sum();
         }
-        a2 = ((&y1 + &y1)).dot(&(xs2.tanh())).cos();
+        a2 = (&y1 + &y1).dot(&(xs2.tanh())).cos();
         for i6 in 2..5 {
             let mut a2 = (a2 * -0.3) + (xs2[i6] * -0.4);
             let a9 = if i6 % 2 == 0 {
@@ -6127,20 +7215,21 @@ mod p1_71 {
             } else if i6 % 2 == 0 {
                 a2 += xs2[(i6 + 1) % 5];
                 (-y1[5 - 1 - i6]) - (x1.powi(2) + 0.5).sqrt()
-            } else if xs2.dot(&((&y1 * xs2))) < 0.7 {
+            } else if xs2.dot(&(&y1 * xs2)) < 0.7 {
                 let a7 = (y1.sin()).dot(xs2);
                 nn::sigmoid(x1)
             } else {
                 let a8 = y1.dot(&y1) - xs2.slice(s![2..4]).sum().tanh();
-                ((&y1 / &((y1.powi(2) + 1.0)))).sum()
+                (&y1 / &(y1.powi(2) + 1.0)).sum()
             };
             a2 -= xs2.slice(s![3..4]).sum();
             continue;
         }
-        a2 *= ((&y1 - xs2)).sum().tanh();
+        a2 *= (&y1 - xs2).sum().tanh();
         a2 *= xs2[2].tanh();
-        let a10 = -((((xs2[1] * a2)).powi(2) + 1.0).ln());
-        (((helper_mix_f32(helper_sq_f32(a2), (x0.powi(2) + 1.0).powf(0.3)) * x0) + x1) + a2) + y1.sum()
+        let a10 = -(((xs2[1] * a2).powi(2) + 1.0).ln());
+        (((helper_mix_f32(helper_sq_f32(a2), (x0.powi(2) + 1.0).powf(0.3)) * x0) + x1) + a2)
+            + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -6187,11 +7276,18 @@ mod p1_71 {
 mod p1_72 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_72(x0: f64, x1: f64, x2: f64) -> f64 {
         if x0.abs() + x0 < helper_sq(x0) {
-            let mut a1 = (nn::softplus(1.7_f64) / ((nn::sigmoid(x0)).powi(2) + 1.0)) / ((((x1 + x0)).tanh()).powi(2) + 1.0);
+            let mut a1 = (nn::softplus(1.7_f64) / ((nn::sigmoid(x0)).powi(2) + 1.0))
+                / (((x1 + x0).tanh()).powi(2) + 1.0);
         } else if nn::softplus(x1.tanh()) < x1 * 1.7 {
             if x1.powi(2) - x2.sin() > -0.4 {
                 if x0 < 0.1 - x2 {
@@ -6202,11 +7298,12 @@ mod p1_72 {
             if x1 < 1.7 {
                 let mut a2 = 0.0_f64;
             } else {
-                let a3: f64 = nn::softplus(x2 - x2) / ((((-1.3_f64 - 1.6_f64)).sin()).powi(2) + 1.0_f64);
+                let a3: f64 =
+                    nn::softplus(x2 - x2) / (((-1.3_f64 - 1.6_f64).sin()).powi(2) + 1.0_f64);
                 return x2;
             }
         }
-        let a4 = (((-(-1.7_f64))).tanh()).exp() + (x1.min(x2) + helper_sq(x2));
+        let a4 = ((-(-1.7_f64)).tanh()).exp() + (x1.min(x2) + helper_sq(x2));
         if x1.tanh() + x2 < 1.4 {
             return x1;
         }
@@ -6216,13 +7313,21 @@ mod p1_72 {
         ((x0 * x0) + x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_72_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if ((d64::abs(x0) + x0)).re < (d64::helper_sq(x0)).re {
-            let mut a1 = (d64::softplus(Dual64::from(1.7)) / ((d64::sigmoid(x0)).powi(2) + Dual64::from(1.0))) / ((((x1 + x0)).tanh()).powi(2) + Dual64::from(1.0));
-        } else if (d64::softplus(x1.tanh())).re < ((x1 * Dual64::from(1.7))).re {
-            if ((x1.powi(2) - x2.sin())).re > (Dual64::from(-0.4)).re {
-                if x0.re < ((Dual64::from(0.1) - x2)).re {
+        if (d64::abs(x0) + x0).re < (d64::helper_sq(x0)).re {
+            let mut a1 = (d64::softplus(Dual64::from(1.7))
+                / ((d64::sigmoid(x0)).powi(2) + Dual64::from(1.0)))
+                / (((x1 + x0).tanh()).powi(2) + Dual64::from(1.0));
+        } else if (d64::softplus(x1.tanh())).re < (x1 * Dual64::from(1.7)).re {
+            if (x1.powi(2) - x2.sin()).re > (Dual64::from(-0.4)).re {
+                if x0.re < (Dual64::from(0.1) - x2).re {
                     return d64::sigmoid(Dual64::from(-0.1));
                 }
                 return (x2 - x2) + (Dual64::from(0.3) * x2);
@@ -6230,17 +7335,22 @@ mod p1_72 {
             if x1.re < (Dual64::from(1.7)).re {
                 let mut a2 = Dual64::from(0.0);
             } else {
-                let a3: Dual64 = d64::softplus(x2 - x2) / ((((Dual64::from(-1.3) - Dual64::from(1.6))).sin()).powi(2) + Dual64::from(1.0));
+                let a3: Dual64 = d64::softplus(x2 - x2)
+                    / (((Dual64::from(-1.3) - Dual64::from(1.6)).sin()).powi(2)
+                        + Dual64::from(1.0));
                 return x2;
             }
         }
-        let a4 = (((-(Dual64::from(-1.7)))).tanh()).exp() + (d64::min(x1, x2) + d64::helper_sq(x2));
-        if ((x1.tanh() + x2)).re < (Dual64::from(1.4)).re {
+        let a4 = ((-(Dual64::from(-1.7))).tanh()).exp() + (d64::min(x1, x2) + d64::helper_sq(x2));
+        if (x1.tanh() + x2).re < (Dual64::from(1.4)).re {
             return x1;
         }
         let mut a5: Dual64 = x0;
         a5 -= x0 / ((Dual64::from(-1.5)).powi(2) + Dual64::from(1.0));
-        let a6 = d64::min((((Dual64::from(0.2)).atan()).tanh()).exp(), (x0.tanh()).exp());
+        let a6 = d64::min(
+            (((Dual64::from(0.2)).atan()).tanh()).exp(),
+            (x0.tanh()).exp(),
+        );
         ((x0 * x0) + x1) + x2
     }
 
@@ -6275,9 +7385,36 @@ mod p1_72 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_72_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p1_72_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p1_72_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_72_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_72_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p1_72_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -6291,16 +7428,22 @@ mod p1_72 {
 mod p1_73 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_73(x0: f32, xs1: &Array1<f32>) -> f32 {
         let a1 = (xs1.sum().powi(2) + 1.0).powf(0.5) + xs1[1];
-        let mut a2 = ((&((xs1[0] - xs1)) * xs1)).sum();
+        let mut a2 = (&(xs1[0] - xs1) * xs1).sum();
         a2 += a1;
         for i3 in 2..6 {
             let mut y4: Array1<f32> = Array1::zeros(6);
             let mut a5: f32 = a2;
-            let mut a6 = ((((a1 / (a1.powi(2) + 1.0)) - helper_sq_f32(i3 as f32))).tanh()).exp();
+            let mut a6 = (((a1 / (a1.powi(2) + 1.0)) - helper_sq_f32(i3 as f32)).tanh()).exp();
         }
         let a7 = a1;
         ((((a2 - x0) * a2.sin()) * x0) + a1) * a2
@@ -6346,7 +7489,13 @@ mod p1_73 {
 mod p1_74 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_74(x0: f64) -> f64 {
         let mut a1 = 0.7_f64;
@@ -6355,52 +7504,68 @@ mod p1_74 {
             k2 += 1;
             if x0.tanh() > -1.8 {
                 let a3: f64 = if a1.max(a1) < (k2 as f64) * x0 {
-                    return ((a1 * x0)).atan();
+                    return (a1 * x0).atan();
                 } else {
                     a1
                 };
             } else {
-                a1 *= ((-(((-1.8_f64).powi(2) + 1.0_f64).powf(0.5)))).tanh();
+                a1 *= (-(((-1.8_f64).powi(2) + 1.0_f64).powf(0.5))).tanh();
                 let a4 = if ((nn::sigmoid(x0)).powi(2) + 1.0).powf(0.5) > -1.0 {
-                    a1 = (1.8 - x0) / (((a1 / (0.7_f64.powi(2) + 1.0_f64))).powi(2) + 1.0);
+                    a1 = (1.8 - x0) / ((a1 / (0.7_f64.powi(2) + 1.0_f64)).powi(2) + 1.0);
                     nn::sigmoid(0.9 / (a1.powi(2) + 1.0))
                 } else {
                     x0
                 };
                 continue;
             }
-            a1 = helper_mix(a1 / (((a1 * (k2 as f64))).powi(2) + 1.0), helper_mix(x0, a1.cos()));
+            a1 = helper_mix(
+                a1 / ((a1 * (k2 as f64)).powi(2) + 1.0),
+                helper_mix(x0, a1.cos()),
+            );
         }
         let mut a5: f64 = (helper_mix(2.0, x0.cos())).sin();
-        ((((-0.3 / (a5.powi(2) + 1.0))).cos() + x0) * a1) * a5
+        (((-0.3 / (a5.powi(2) + 1.0)).cos() + x0) * a1) * a5
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_74_dual(x0: Dual64) -> Dual64 {
         let mut a1 = Dual64::from(0.7);
         let mut k2 = 0usize;
         while k2 < 2 {
             k2 += 1;
             if (x0.tanh()).re > (Dual64::from(-1.8)).re {
-                let a3: Dual64 = if (d64::max(a1, a1)).re < ((Dual64::from(k2 as f64) * x0)).re {
-                    return ((a1 * x0)).atan();
+                let a3: Dual64 = if (d64::max(a1, a1)).re < (Dual64::from(k2 as f64) * x0).re {
+                    return (a1 * x0).atan();
                 } else {
                     a1
                 };
             } else {
-                a1 *= ((-(((Dual64::from(-1.8)).powi(2) + Dual64::from(1.0)).powf(0.5)))).tanh();
-                let a4 = if (((d64::sigmoid(x0)).powi(2) + Dual64::from(1.0)).powf(0.5)).re > (Dual64::from(-1.0)).re {
-                    a1 = (Dual64::from(1.8) - x0) / (((a1 / ((Dual64::from(0.7)).powi(2) + Dual64::from(1.0)))).powi(2) + Dual64::from(1.0));
+                a1 *= (-(((Dual64::from(-1.8)).powi(2) + Dual64::from(1.0)).powf(0.5))).tanh();
+                let a4 = if (((d64::sigmoid(x0)).powi(2) + Dual64::from(1.0)).powf(0.5)).re
+                    > (Dual64::from(-1.0)).re
+                {
+                    a1 = (Dual64::from(1.8) - x0)
+                        / ((a1 / ((Dual64::from(0.7)).powi(2) + Dual64::from(1.0))).powi(2)
+                            + Dual64::from(1.0));
                     d64::sigmoid(Dual64::from(0.9) / (a1.powi(2) + Dual64::from(1.0)))
                 } else {
                     x0
                 };
                 continue;
             }
-            a1 = d64::helper_mix(a1 / (((a1 * Dual64::from(k2 as f64))).powi(2) + Dual64::from(1.0)), d64::helper_mix(x0, a1.cos()));
+            a1 = d64::helper_mix(
+                a1 / ((a1 * Dual64::from(k2 as f64)).powi(2) + Dual64::from(1.0)),
+                d64::helper_mix(x0, a1.cos()),
+            );
         }
         let mut a5: Dual64 = (d64::helper_mix(Dual64::from(2.0), x0.cos())).sin();
-        ((((Dual64::from(-0.3) / (a5.powi(2) + Dual64::from(1.0)))).cos() + x0) * a1) * a5
+        (((Dual64::from(-0.3) / (a5.powi(2) + Dual64::from(1.0))).cos() + x0) * a1) * a5
     }
 
     pub fn check() -> Report {
@@ -6435,7 +7600,13 @@ mod p1_74 {
 mod p1_75 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_75(xs0: &Array1<f64>, x1: f64) -> f64 {
         let a1 = x1;
@@ -6446,7 +7617,7 @@ mod p1_75 {
             let mut a3 = -0.4_f64;
             if (xs0.tanh()).mean().unwrap() < 1.2 {
                 let mut y4 = xs0.to_owned();
-            } else if ((x1 - xs0)).sum() < 1.2 {
+            } else if (x1 - xs0).sum() < 1.2 {
                 let mut a5 = xs0[2];
                 continue;
             }
@@ -6455,13 +7626,13 @@ mod p1_75 {
         let a6: f64 = -1.0_f64;
         for i7 in (0..4).rev() {
             let a8 = 0.1_f64;
-            let mut a10 = (xs0.mapv(|v9| ((1.6 * a1)).max(x1))).mean().unwrap();
+            let mut a10 = (xs0.mapv(|v9| (1.6 * a1).max(x1))).mean().unwrap();
         }
         let a11 = (xs0[0].powi(2) + 0.5).sqrt();
         let mut a11 = (a11 * -1.1) + (xs0[1].max(x1) + xs0.sum());
         for i12 in 0..4 {
             let mut a13 = x1;
-            a11 += ((&((xs0 - xs0)) + xs0)).dot(&((xs0.dot(xs0) * xs0)));
+            a11 += (&(xs0 - xs0) + xs0).dot(&(xs0.dot(xs0) * xs0));
         }
         ((xs0[0] * x1) * a1) + a6
     }
@@ -6508,23 +7679,25 @@ mod p1_75 {
 mod p1_76 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_76(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         for i1 in 0..3 {
             for i2 in 0..i1 {
                 for i3 in 1..4 {
-                    let a4 = if i3 % 2 == 0 {
-                        x0
-                    } else {
-                        xs2.sum()
-                    };
+                    let a4 = if i3 % 2 == 0 { x0 } else { xs2.sum() };
                     let a5 = (helper_mix(x0, (xs1[i2].powi(2) + 1.0).ln())).powi(2);
                 }
             }
         }
         let mut y6: Array1<f64> = Array1::zeros(4);
-        let y7 = (((&y6 * &((xs2 - xs2)))).tanh()).exp();
+        let y7 = ((&y6 * &(xs2 - xs2)).tanh()).exp();
         if x0 < y6[0] * x0 {
             return x0 + xs2.slice(s![0..3]).sum();
         }
@@ -6533,7 +7706,7 @@ mod p1_76 {
         if xs1[1] < y6[1] {
             y6[2] = y6[2] - y6[2];
             let a8 = -1.0_f64;
-        } else if ((-1.6 + &y6)).mean().unwrap() > 0.1 {
+        } else if (-1.6 + &y6).mean().unwrap() > 0.1 {
             y6 -= xs1;
             let mut a9 = helper_mix(xs2.mean().unwrap().tanh(), 0.0);
         }
@@ -6579,11 +7752,17 @@ mod p1_76 {
 mod p1_77 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p1_77(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         for &e1 in xs1.iter() {
-            let a2 = (((x2 - xs1)).sin()).dot(xs1);
+            let a2 = ((x2 - xs1).sin()).dot(xs1);
             let a3 = (-1.3_f64).max(helper_sq(e1) * xs1[3]);
             return helper_sq(e1.abs());
         }
@@ -6597,13 +7776,13 @@ mod p1_77 {
                 let a8 = (x0.tanh() / (x0.powi(2) + 1.0)) + ((x0 * x0) + -1.7);
                 break;
             } else {
-                let a9 = ((&((-&y5)) * &((&y5 - &y5)))).sum();
+                let a9 = (&(-&y5) * &(&y5 - &y5)).sum();
             }
         }
         if (x0.min(x2)).atan() > x0 {
             return (-1.7_f64).atan();
         }
-        let mut a11: f64 = ((&(xs1.mapv(|v10| (v10 - x0) - x0.max(x2))) * &((xs1 * xs1)))).sum();
+        let mut a11: f64 = (&(xs1.mapv(|v10| (v10 - x0) - x0.max(x2))) * &(xs1 * xs1)).sum();
         let a12: f64 = -0.6_f64;
         a11 *= (-2.0_f64).tanh();
         if xs1[1] > xs1.sum() {
@@ -6612,7 +7791,7 @@ mod p1_77 {
             a11 = (helper_mix(xs1.sum(), xs1[3] + a12)).cos();
         }
         let mut x2 = (x2 * -1.6) + xs1.dot(&(xs1.mapv(|v13| -((-0.9_f64).powi(3)))));
-        ((((xs1 + xs1[3])).sum() + x0) + a11) * a12
+        (((xs1 + xs1[3]).sum() + x0) + a11) * a12
     }
 
     pub fn check() -> Report {
@@ -6662,12 +7841,18 @@ mod p1_77 {
 mod p1_78 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_78(xs0: &Array1<f64>) -> f64 {
         let mut a1 = (xs0[1].powi(2) + 1.0).ln();
         let a4 = if xs0.dot(xs0).atan() > xs0[1] {
-            ((xs0[0] + xs0)).dot(xs0)
+            (xs0[0] + xs0).dot(xs0)
         } else if xs0[3].max(a1) + (a1 + a1) < 0.9 {
             let a2 = (xs0[0] / (xs0[1].powi(2) + 1.0)) + (a1 + -1.4);
             xs0[1] - xs0.sum()
@@ -6675,7 +7860,7 @@ mod p1_78 {
             let a3 = a1 + xs0.sum();
             -1.7_f64
         };
-        if ((xs0[2] + xs0)).sum() > -0.8 {
+        if (xs0[2] + xs0).sum() > -0.8 {
             let mut y5: Array1<f64> = Array1::zeros(5);
             y5 += xs0;
             return (xs0[0].max(a4)).max(xs0.slice(s![0..4;2]).sum());
@@ -6685,10 +7870,14 @@ mod p1_78 {
         } else {
             (a4 * a1) - xs0.mean().unwrap()
         };
-        a1 += helper_mix(xs0[2].cos() / (xs0.mean().unwrap().powi(2) + 1.0), helper_mix(xs0.mean().unwrap(), nn::softplus(xs0[4])));
+        a1 += helper_mix(
+            xs0[2].cos() / (xs0.mean().unwrap().powi(2) + 1.0),
+            helper_mix(xs0.mean().unwrap(), nn::softplus(xs0[4])),
+        );
         a1 *= a6.tanh();
         let mut a7 = (a1 + (xs0[2].powi(2) + 0.5).sqrt()) - (a4 * (xs0[1] * a6));
-        let mut a8 = ((a1 / (a4.powi(2) + 1.0)) + (xs0[4] * a6)) + nn::softplus(xs0.slice(s![0..4]).sum().tanh());
+        let mut a8 = ((a1 / (a4.powi(2) + 1.0)) + (xs0[4] * a6))
+            + nn::softplus(xs0.slice(s![0..4]).sum().tanh());
         let mut a9: f64 = a6;
         ((((a6 + a1) / (xs0.sum().powi(2) + 1.0)) * a1) * a4) * a6
     }
@@ -6724,7 +7913,13 @@ mod p1_78 {
 mod p1_79 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_79(x0: f32, x1: f32) -> f32 {
         if x1 * helper_mix_f32(x1, x0) > 0.8_f32.cos() {
@@ -6761,22 +7956,28 @@ mod p1_79 {
         let a5 = (((1.0_f32.powi(2) + 1.0_f32).powf(1.5)).cos()).min(x1);
         let a6: f32 = 0.9_f32;
         let mut a7 = a6;
-        a7 *= (((a5 - x0)).tanh()).tanh();
+        a7 *= ((a5 - x0).tanh()).tanh();
         let a8 = if (x1 * x1) + x1 < x0 {
             a5
         } else {
             return a7;
         };
-        let a9: f32 = (((a8 + x1) + a8.powi(3))).sin();
+        let a9: f32 = ((a8 + x1) + a8.powi(3)).sin();
         let a10 = a5;
         a7 = nn::softplus(-0.5 / (x0.powi(2) + 1.0)) * x0;
         a7 = a5;
         ((helper_mix_f32(a9 + x1, 0.1 * a5) + x0) * x1) + a5
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_79_dual(x0: Dual32, x1: Dual32) -> Dual32 {
-        if ((x1 * d32::helper_mix(x1, x0))).re > ((Dual32::from(0.8)).cos()).re {
+        if (x1 * d32::helper_mix(x1, x0)).re > ((Dual32::from(0.8)).cos()).re {
             if x0.re < (Dual32::from(1.6)).re {
                 let x0 = (x0 * Dual32::from(0.8)) + d32::softplus(x0);
             } else {
@@ -6784,7 +7985,7 @@ mod p1_79 {
                 return a1;
             }
         }
-        if (((x1 + x1) + d32::helper_mix(x1, x1))).re < (Dual32::from(1.0)).re {
+        if ((x1 + x1) + d32::helper_mix(x1, x1)).re < (Dual32::from(1.0)).re {
             let a3 = if (d32::helper_sq(-x1)).re > x0.re {
                 (d32::min(Dual32::from(-1.3), Dual32::from(1.7))).powi(3)
             } else {
@@ -6792,7 +7993,7 @@ mod p1_79 {
                 x1 + (Dual32::from(-0.8) + a2)
             };
             if (d32::helper_mix(x0, a3)).re < (Dual32::from(2.0)).re {
-                if ((-a3)).re > (Dual32::from(-2.0)).re {
+                if (-a3).re > (Dual32::from(-2.0)).re {
                     return x1;
                 }
             } else {
@@ -6803,20 +8004,25 @@ mod p1_79 {
             } else {
                 (Dual32::from(1.5) + x1) + (a3 / ((Dual32::from(1.9)).powi(2) + Dual32::from(1.0)))
             };
-            if ((x1 + ((Dual32::from(0.9)).powi(2) + Dual32::from(0.5)).sqrt())).re < (Dual32::from(0.5)).re {
+            if (x1 + ((Dual32::from(0.9)).powi(2) + Dual32::from(0.5)).sqrt()).re
+                < (Dual32::from(0.5)).re
+            {
                 return (Dual32::from(0.3) / (a4.powi(2) + Dual32::from(1.0))) + a3;
             }
         }
-        let a5 = d32::min((((Dual32::from(1.0)).powi(2) + Dual32::from(1.0)).powf(1.5)).cos(), x1);
+        let a5 = d32::min(
+            (((Dual32::from(1.0)).powi(2) + Dual32::from(1.0)).powf(1.5)).cos(),
+            x1,
+        );
         let a6: Dual32 = Dual32::from(0.9);
         let mut a7 = a6;
-        a7 *= (((a5 - x0)).tanh()).tanh();
-        let a8 = if (((x1 * x1) + x1)).re < x0.re {
+        a7 *= ((a5 - x0).tanh()).tanh();
+        let a8 = if ((x1 * x1) + x1).re < x0.re {
             a5
         } else {
             return a7;
         };
-        let a9: Dual32 = (((a8 + x1) + a8.powi(3))).sin();
+        let a9: Dual32 = ((a8 + x1) + a8.powi(3)).sin();
         let a10 = a5;
         a7 = d32::softplus(Dual32::from(-0.5) / (x0.powi(2) + Dual32::from(1.0))) * x0;
         a7 = a5;
@@ -6850,8 +8056,16 @@ mod p1_79 {
         r.same::<f32, _>("grad.1", &sel.1, &g1);
         r.same::<f32, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f32, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_79_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p1_79_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_79_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_79_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -6865,23 +8079,30 @@ mod p1_79 {
 mod p1_80 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_80(xs0: &Array1<f64>) -> f64 {
         if (Array1::from_elem(5, xs0[3])).dot(xs0) < xs0[3].cos() {
-            let mut a1 = ((&((xs0 / &((xs0.powi(2) + 1.0)))) * xs0.sum())).sum();
+            let mut a1 = (&(xs0 / &(xs0.powi(2) + 1.0)) * xs0.sum()).sum();
         }
         for i2 in (4..5).rev() {
             let mut y3 = xs0.to_owned();
             if xs0.dot(&y3).sin() < nn::sigmoid(i2 as f64) {
                 y3 = Array1::from_elem(5, xs0.slice(s![0..4]).sum());
                 return xs0.dot(xs0).sin();
-            } else if ((xs0 + -0.6)).sum() < (i2 as f64) + xs0.slice(s![3..4]).sum() {
+            } else if (xs0 + -0.6).sum() < (i2 as f64) + xs0.slice(s![3..4]).sum() {
                 let mut a5 = ((y3.mapv(|v4| v4.min(1.4) * v4)).powi(2)).mean().unwrap();
             } else {
-                let a6: f64 = ((i2 as f64).sin() - nn::sigmoid(i2 as f64)) * (y3[0].powi(2)).max(xs0.mean().unwrap());
+                let a6: f64 = ((i2 as f64).sin() - nn::sigmoid(i2 as f64))
+                    * (y3[0].powi(2)).max(xs0.mean().unwrap());
             }
-            return -((xs0[(i2 + 1) % 5] * xs0.slice(s![0..1;2]).sum()));
+            return -(xs0[(i2 + 1) % 5] * xs0.slice(s![0..1;2]).sum());
         }
         for i7 in 3..5 {
             let a8 = (i7 as f64) - xs0[5 - 1 - i7];
@@ -6923,22 +8144,29 @@ mod p1_80 {
 mod p1_81 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_81(x0: f64, x1: f64, x2: f64) -> f64 {
         for i1 in 0..5 {
             for i2 in 0..4 {
                 let a3 = nn::sigmoid((i1 as f64) * x1) + -0.9;
                 let mut a4 = 1.5_f64;
-                a4 -= (helper_sq(2.0_f64)).min(x0.sin() * ((i2 as f64) / ((-0.1_f64).powi(2) + 1.0_f64)));
+                a4 -= (helper_sq(2.0_f64))
+                    .min(x0.sin() * ((i2 as f64) / ((-0.1_f64).powi(2) + 1.0_f64)));
                 let a5: f64 = helper_sq(x1.powi(2)) * x2;
             }
         }
         for i6 in 4..5 {
             for i7 in (0..5).step_by(2) {
-                let mut a8 = ((x0 * x2)).atan() / (((-x1)).powi(2) + 1.0);
+                let mut a8 = (x0 * x2).atan() / ((-x1).powi(2) + 1.0);
                 a8 *= ((x0.powi(3)).cos()).tanh();
-                let a9 = ((nn::softplus(x1) + (x2 + x0))).max(((-0.4_f64).powi(2)).min(x2));
+                let a9 = (nn::softplus(x1) + (x2 + x0)).max(((-0.4_f64).powi(2)).min(x2));
                 a8 += ((x0 * x0) * a8) - (x2 + (x0 - x0));
             }
         }
@@ -6952,7 +8180,7 @@ mod p1_81 {
         } else if a10 < x2.powi(3) {
             (-x2) / (x1.powi(2) + 1.0)
         } else if helper_sq(0.3 / (x0.powi(2) + 1.0)) < helper_sq(x2) {
-            (((-x0)).tanh()).exp()
+            ((-x0).tanh()).exp()
         } else {
             (-x2) * x2.sin()
         };
@@ -6960,40 +8188,58 @@ mod p1_81 {
         ((((x2.powi(2) + 0.5).sqrt() + ((-1.3_f64).tanh()).exp()) * x0) * x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_81_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         for i1 in 0..5 {
             for i2 in 0..4 {
                 let a3 = d64::sigmoid(Dual64::from(i1 as f64) * x1) + Dual64::from(-0.9);
                 let mut a4 = Dual64::from(1.5);
-                a4 -= d64::min(d64::helper_sq(Dual64::from(2.0)), x0.sin() * (Dual64::from(i2 as f64) / ((Dual64::from(-0.1)).powi(2) + Dual64::from(1.0))));
+                a4 -= d64::min(
+                    d64::helper_sq(Dual64::from(2.0)),
+                    x0.sin()
+                        * (Dual64::from(i2 as f64)
+                            / ((Dual64::from(-0.1)).powi(2) + Dual64::from(1.0))),
+                );
                 let a5: Dual64 = d64::helper_sq(x1.powi(2)) * x2;
             }
         }
         for i6 in 4..5 {
             for i7 in (0..5).step_by(2) {
-                let mut a8 = ((x0 * x2)).atan() / (((-x1)).powi(2) + Dual64::from(1.0));
+                let mut a8 = (x0 * x2).atan() / ((-x1).powi(2) + Dual64::from(1.0));
                 a8 *= ((x0.powi(3)).cos()).tanh();
-                let a9 = d64::max(d64::softplus(x1) + (x2 + x0), d64::min((Dual64::from(-0.4)).powi(2), x2));
+                let a9 = d64::max(
+                    d64::softplus(x1) + (x2 + x0),
+                    d64::min((Dual64::from(-0.4)).powi(2), x2),
+                );
                 a8 += ((x0 * x0) * a8) - (x2 + (x0 - x0));
             }
         }
-        let mut a10: Dual64 = if (((-x1) * (x0 * Dual64::from(-0.7)))).re > (Dual64::from(1.1)).re {
+        let mut a10: Dual64 = if ((-x1) * (x0 * Dual64::from(-0.7))).re > (Dual64::from(1.1)).re {
             return x0;
         } else {
             -x0
         };
-        let a11 = if x2.re < ((x0 * x2)).re {
+        let a11 = if x2.re < (x0 * x2).re {
             Dual64::from(0.2) * (x1 + Dual64::from(0.2))
         } else if a10.re < (x2.powi(3)).re {
             (-x2) / (x1.powi(2) + Dual64::from(1.0))
-        } else if (d64::helper_sq(Dual64::from(0.3) / (x0.powi(2) + Dual64::from(1.0)))).re < (d64::helper_sq(x2)).re {
-            (((-x0)).tanh()).exp()
+        } else if (d64::helper_sq(Dual64::from(0.3) / (x0.powi(2) + Dual64::from(1.0)))).re
+            < (d64::helper_sq(x2)).re
+        {
+            ((-x0).tanh()).exp()
         } else {
             (-x2) * x2.sin()
         };
         a10 = x1;
-        ((((x2.powi(2) + Dual64::from(0.5)).sqrt() + ((Dual64::from(-1.3)).tanh()).exp()) * x0) * x1) + x2
+        ((((x2.powi(2) + Dual64::from(0.5)).sqrt() + ((Dual64::from(-1.3)).tanh()).exp()) * x0)
+            * x1)
+            + x2
     }
 
     pub fn check() -> Report {
@@ -7022,9 +8268,36 @@ mod p1_81 {
         let sel = p1_81_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p1_81_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p1_81_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p1_81_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_81_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_81_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p1_81_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -7038,14 +8311,20 @@ mod p1_81 {
 mod p1_82 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_82(x0: f32, x1: f32, x2: f32) -> f32 {
         let mut a1 = x0 + (x2 * (x0 - x0));
         let mut x0 = (x0 * 1.1) + (x0 * x1.powi(3));
         let mut a2 = helper_sq_f32(x2);
         let a3 = -(((x1.powi(2) + 1.0).ln()).tanh());
-        let a4 = (((x1 - x2) * 0.8_f32.cos())).tanh();
+        let a4 = ((x1 - x2) * 0.8_f32.cos()).tanh();
         let mut k5 = 0usize;
         while k5 < 1 {
             k5 += 1;
@@ -7053,11 +8332,11 @@ mod p1_82 {
             if k5 % 2 == 0 {
                 a1 -= a2.max(0.9);
             }
-            let a6 = helper_mix_f32(a1, ((a1 / (x2.powi(2) + 1.0))).powi(3));
+            let a6 = helper_mix_f32(a1, (a1 / (x2.powi(2) + 1.0)).powi(3));
         }
         let a7 = x2;
         let a8: f32 = x0;
-        if (((a1 + a3)).powi(2) + 0.5).sqrt() < 1.0 {
+        if ((a1 + a3).powi(2) + 0.5).sqrt() < 1.0 {
             x0 = x2;
             x0 += (-1.9 + (x2 * x2)) - ((x1 + -0.5) + 0.0);
             let a10 = if helper_sq_f32(0.8 - x1) > x1 - x2 {
@@ -7082,13 +8361,19 @@ mod p1_82 {
         ((a7 * x1) + x2) * a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_82_dual(x0: Dual32, x1: Dual32, x2: Dual32) -> Dual32 {
         let mut a1 = x0 + (x2 * (x0 - x0));
         let mut x0 = (x0 * Dual32::from(1.1)) + (x0 * x1.powi(3));
         let mut a2 = d32::helper_sq(x2);
         let a3 = -(((x1.powi(2) + Dual32::from(1.0)).ln()).tanh());
-        let a4 = (((x1 - x2) * (Dual32::from(0.8)).cos())).tanh();
+        let a4 = ((x1 - x2) * (Dual32::from(0.8)).cos()).tanh();
         let mut k5 = 0usize;
         while k5 < 1 {
             k5 += 1;
@@ -7096,26 +8381,32 @@ mod p1_82 {
             if k5 % 2 == 0 {
                 a1 -= d32::max(a2, Dual32::from(0.9));
             }
-            let a6 = d32::helper_mix(a1, ((a1 / (x2.powi(2) + Dual32::from(1.0)))).powi(3));
+            let a6 = d32::helper_mix(a1, (a1 / (x2.powi(2) + Dual32::from(1.0))).powi(3));
         }
         let a7 = x2;
         let a8: Dual32 = x0;
-        if ((((a1 + a3)).powi(2) + Dual32::from(0.5)).sqrt()).re < (Dual32::from(1.0)).re {
+        if (((a1 + a3).powi(2) + Dual32::from(0.5)).sqrt()).re < (Dual32::from(1.0)).re {
             x0 = x2;
-            x0 += (Dual32::from(-1.9) + (x2 * x2)) - ((x1 + Dual32::from(-0.5)) + Dual32::from(0.0));
-            let a10 = if (d32::helper_sq(Dual32::from(0.8) - x1)).re > ((x1 - x2)).re {
+            x0 +=
+                (Dual32::from(-1.9) + (x2 * x2)) - ((x1 + Dual32::from(-0.5)) + Dual32::from(0.0));
+            let a10 = if (d32::helper_sq(Dual32::from(0.8) - x1)).re > (x1 - x2).re {
                 a2 - d32::max(x1, Dual32::from(0.7))
             } else {
                 let a9 = Dual32::from(0.3);
                 return (x1.powi(2) + Dual32::from(1.0)).ln();
             };
-        } else if ((x2 / (a1.powi(2) + Dual32::from(1.0)))).re < (Dual32::from(0.3)).re {
-            let mut a11 = if (((x1 * Dual32::from(-0.3)) * ((Dual32::from(-0.8)).powi(2) + Dual32::from(1.0)).ln())).re < x1.re {
+        } else if (x2 / (a1.powi(2) + Dual32::from(1.0))).re < (Dual32::from(0.3)).re {
+            let mut a11 = if ((x1 * Dual32::from(-0.3))
+                * ((Dual32::from(-0.8)).powi(2) + Dual32::from(1.0)).ln())
+            .re < x1.re
+            {
                 (x1 + x2) - d32::softplus(x2)
             } else {
                 return (x1 * x2) * (a1.tanh()).exp();
             };
-            if (d32::min((Dual32::from(1.9)).tanh(), Dual32::from(-0.7))).re > ((Dual32::from(0.6)).cos()).re {
+            if (d32::min((Dual32::from(1.9)).tanh(), Dual32::from(-0.7))).re
+                > ((Dual32::from(0.6)).cos()).re
+            {
                 a11 = ((-a1) * (a1 * x1)) * d32::helper_mix(a11 - Dual32::from(-1.5), x1.sin());
             }
             x0 -= x0;
@@ -7151,9 +8442,36 @@ mod p1_82 {
         let sel = p1_82_grad(x0, x1, x2);
         r.same::<f32, _>("grad", &sel, &g0);
         r.same::<f32, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p1_82_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p1_82_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p1_82_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 0.0), Dual32::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_82_dual(
+                Dual32::new(x0, 1.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_82_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 1.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p1_82_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -7167,34 +8485,40 @@ mod p1_82 {
 mod p1_83 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_83(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         if xs2[1] > 0.1 {
             let mut y1 = xs2.to_owned();
             let a2 = 0.1_f64;
-            y1 = ((x1 + &y1)).mapv(|v3| ((-x1)).tanh());
-            y1 = ((-&((&y1 - &y1)))).mapv(|v4| -((x0 - a2)));
-        } else if ((x1 + xs2)).sum() > 0.0 {
+            y1 = (x1 + &y1).mapv(|v3| (-x1).tanh());
+            y1 = (-&(&y1 - &y1)).mapv(|v4| -(x0 - a2));
+        } else if (x1 + xs2).sum() > 0.0 {
             let a5 = if -1.9 - xs2.sum() < x0 * x1 {
-                ((x0 * xs2)).sum()
+                (x0 * xs2).sum()
             } else {
                 (helper_mix(x1, xs2.slice(s![1..4]).sum())).tanh()
             };
             if x1.min(x1) * (x0 - xs2[0]) < nn::softplus(x1) {
-                return ((-xs2[0])).tanh();
+                return (-xs2[0]).tanh();
             }
         }
-        if ((xs2 - xs2)).sum() < 1.2 {
+        if (xs2 - xs2).sum() < 1.2 {
             let x1 = (x1 * -0.3) + (-xs2[1]);
-            let mut a6: f64 = ((xs2[2] * x1.max(x0))).max(-1.5);
+            let mut a6: f64 = (xs2[2] * x1.max(x0)).max(-1.5);
             return helper_sq(xs2[1]) + a6;
         }
-        let mut a7: f64 = ((&((xs2 * xs2)) - (x0 - 1.9))).sum();
+        let mut a7: f64 = (&(xs2 * xs2) - (x0 - 1.9)).sum();
         if xs2[2].cos() * x1.powi(2) < a7 {
             let mut a8 = -1.6_f64;
             if 0.3 * (x0 / (x0.powi(2) + 1.0)) < xs2.dot(xs2) {
-                a7 = -((xs2.sum() + xs2.dot(xs2)));
+                a7 = -(xs2.sum() + xs2.dot(xs2));
             } else {
                 let y9: Array1<f64> = xs2.to_owned();
             }
@@ -7252,7 +8576,13 @@ mod p1_83 {
 mod p1_84 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_84(xs0: &Array1<f32>) -> f32 {
         let a1: f32 = -1.7_f32;
@@ -7262,7 +8592,7 @@ mod p1_84 {
         for e4 in xs0.iter() {
             let a5: f32 = (xs0.slice(s![2..6]).sum().abs() - (a1 * a1)) - a2;
             if a3 * (a5.powi(2) + 1.0).powf(1.5) < -1.0 {
-                let mut a6: f32 = xs0.dot(&((&(xs0.sin()) + (a1 - a1))));
+                let mut a6: f32 = xs0.dot(&(&(xs0.sin()) + (a1 - a1)));
             }
         }
         ((-0.6 + a1) * a2) + a3
@@ -7270,7 +8600,8 @@ mod p1_84 {
 
     pub fn check() -> Report {
         let mut r = Report::new("p1_84");
-        let xs0: Array1<f32> = array![1.183f32, -1.022f32, -1.199f32, 0.653f32, 0.857f32, -1.471f32];
+        let xs0: Array1<f32> =
+            array![1.183f32, -1.022f32, -1.199f32, 0.653f32, 0.857f32, -1.471f32];
         let v = p1_84(&xs0);
         if !r.in_range(v) {
             return r;
@@ -7299,7 +8630,13 @@ mod p1_84 {
 mod p1_85 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p1_85(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut k1 = 0usize;
@@ -7310,15 +8647,15 @@ mod p1_85 {
         }
         for i4 in 0..1 {
             let a5: f64 = xs1[3 - 1 - i4];
-            let a6 = (i4 as f64) + ((xs1.slice(s![0..3]).sum() * xs1)).sum();
+            let a6 = (i4 as f64) + (xs1.slice(s![0..3]).sum() * xs1).sum();
             for e7 in xs1.iter() {
                 let y8 = xs1.to_owned();
-                let a9 = ((&((x0 * xs1)) * &(nn::sigmoid(&y8)))).dot(xs1);
+                let a9 = (&(x0 * xs1) * &(nn::sigmoid(&y8))).dot(xs1);
                 let mut y10 = xs1.to_owned();
             }
         }
         let a11 = helper_sq(x0);
-        let a12 = ((x2 + 0.9)).sin() - (xs1.tanh()).sum();
+        let a12 = (x2 + 0.9).sin() - (xs1.tanh()).sum();
         if (0.9 * xs1[2]) - x2.sin() > 0.5 {
             let mut y13 = xs1.to_owned();
         } else {
@@ -7374,7 +8711,13 @@ mod p1_85 {
 mod p1_86 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_86(xs0: &Array1<f32>) -> f32 {
         for i1 in 0..2 {
@@ -7384,9 +8727,9 @@ mod p1_86 {
                 let a2 = xs0.mean().unwrap() + xs0[(i1 + 1) % 3];
                 a2
             } else {
-                -((-0.5 - xs0[3 - 1 - i1]))
+                -(-0.5 - xs0[3 - 1 - i1])
             };
-            let mut y4 = &((&((xs0 - xs0)) - 1.8)) * &((xs0 - &((xs0 / &((xs0.powi(2) + 1.0))))));
+            let mut y4 = &(&(xs0 - xs0) - 1.8) * &(xs0 - &(xs0 / &(xs0.powi(2) + 1.0)));
             let mut k5 = 0usize;
             loop {
                 if k5 >= 3 {
@@ -7401,9 +8744,9 @@ mod p1_86 {
         }
         if xs0.slice(s![1..3;2]).sum() / ((xs0[1].powi(2)).powi(2) + 1.0) > xs0[2] {
             let a7 = xs0[1];
-            let a8 = ((&((xs0 * a7)) + xs0)).sum();
+            let a8 = (&(xs0 * a7) + xs0).sum();
         } else if 1.4 > -0.1 {
-            let a10 = if ((xs0.slice(s![0..3]).sum() + xs0.slice(s![1..2;2]).sum())).tanh() > 1.3 {
+            let a10 = if (xs0.slice(s![0..3]).sum() + xs0.slice(s![1..2;2]).sum()).tanh() > 1.3 {
                 let a9 = (-0.3 * xs0[0]) + 1.5;
                 a9 + (xs0[1] + a9)
             } else {
@@ -7414,7 +8757,7 @@ mod p1_86 {
             a11 -= 0.9_f32;
         } else if (-0.3_f32).sin() * -0.6_f32 < -1.3 * xs0[2] {
             if xs0[2] + xs0.slice(s![1..2]).sum() < 1.7 {
-                let a12 = (((xs0.dot(xs0) * (-(-1.9_f32)))).powi(2) + 1.0).ln();
+                let a12 = ((xs0.dot(xs0) * (-(-1.9_f32))).powi(2) + 1.0).ln();
                 return xs0[0];
             }
             let a13 = xs0[1];
@@ -7455,7 +8798,13 @@ mod p1_86 {
 mod p1_87 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_87(xs0: &Array1<f64>) -> f64 {
         let a1: f64 = xs0.sum() * ((xs0[0] * xs0[2]) - (xs0[2] * xs0[2]));
@@ -7464,12 +8813,13 @@ mod p1_87 {
             let mut y3 = xs0.to_owned();
             let a4 = (xs0[1].powi(2) + 0.5).sqrt();
             let mut y5 = xs0.to_owned();
-            y3 = &((helper_arr(&y5, a2)).mapv(|v6| 1.6_f64.cos() + a1.max(-1.4))) - &(((xs0 - &y3)).mapv(|v7| a1));
-            let a8 = a1 * (((-1.7 + a4)).powi(2) + 1.0).ln();
+            y3 = &((helper_arr(&y5, a2)).mapv(|v6| 1.6_f64.cos() + a1.max(-1.4)))
+                - &((xs0 - &y3).mapv(|v7| a1));
+            let a8 = a1 * ((-1.7 + a4).powi(2) + 1.0).ln();
             if xs0[2].powi(2) + (a4 + 0.3) > -xs0[0] {
-                return a4 / (((a4 * a4)).powi(2) + 1.0);
+                return a4 / ((a4 * a4).powi(2) + 1.0);
             }
-            return ((&y5 / (y5[0].powi(2) + 1.0))).dot(&((&y3 + &y3)));
+            return (&y5 / (y5[0].powi(2) + 1.0)).dot(&(&y3 + &y3));
         }
         if a2 * xs0[2] > xs0.dot(xs0) {
             let a9 = (a2.powi(2) + 1.0).powf(1.5);
@@ -7477,7 +8827,8 @@ mod p1_87 {
         }
         let a10 = xs0[2];
         for i11 in (0..3).step_by(2) {
-            let mut y13 = &(Array1::from_elem(3, 0.0 + xs0[(i11 + 1) % 3])) - &((nn::softplus(a10) + &(xs0.mapv(|v12| 0.5 + a1))));
+            let mut y13 = &(Array1::from_elem(3, 0.0 + xs0[(i11 + 1) % 3]))
+                - &(nn::softplus(a10) + &(xs0.mapv(|v12| 0.5 + a1)));
             let mut a16: f64 = if ((a1.tanh()).exp()).max(-xs0[3 - 1 - i11]) > 1.4 {
                 (y13[3 - 1 - i11] - y13[i11]) + 1.5_f64.cos()
             } else if a2 > (i11 as f64) + a10 {
@@ -7522,15 +8873,21 @@ mod p1_87 {
 mod p1_88 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_88(xs0: &Array1<f64>) -> f64 {
         let a1 = -1.0_f64;
         if xs0[1] > helper_sq(a1) {
             let mut a2 = a1;
         } else if a1 < a1 * xs0.slice(s![0..2;2]).sum() {
-            let mut a3 = ((xs0 + helper_sq(a1))).sum();
-            a3 *= (((a3 + xs0[1]) * xs0.sum())).tanh();
+            let mut a3 = (xs0 + helper_sq(a1)).sum();
+            a3 *= ((a3 + xs0[1]) * xs0.sum()).tanh();
         }
         let mut y4 = xs0.to_owned();
         (((helper_sq(0.9_f64)).powi(2) + 0.5_f64).sqrt() * a1) + y4.sum()
@@ -7567,7 +8924,13 @@ mod p1_88 {
 mod p1_89 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_89(x0: f64, x1: f64) -> f64 {
         if x1 - 1.7 < x1 + x0 {
@@ -7587,14 +8950,20 @@ mod p1_89 {
         } else {
             let mut a7 = (x1 + (x1 + x1)) * x1.abs();
         }
-        let mut a8 = helper_sq((((-1.3_f64 - 0.2_f64)).powi(2) + 1.0_f64).ln());
+        let mut a8 = helper_sq(((-1.3_f64 - 0.2_f64).powi(2) + 1.0_f64).ln());
         let a9 = 1.2_f64;
         (((a8.min(x0) + (a8 - x1)) + x0) + x1) + a8
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_89_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        if ((x1 - Dual64::from(1.7))).re < ((x1 + x0)).re {
+        if (x1 - Dual64::from(1.7)).re < (x1 + x0).re {
             return d64::helper_sq((Dual64::from(0.0)).sin());
         }
         for i1 in 0..6 {
@@ -7606,12 +8975,14 @@ mod p1_89 {
             let a6 = (a5 + (Dual64::from(i1 as f64) + a5)) + (Dual64::from(0.0) + x0.tanh());
             return d64::min(a5, Dual64::from(i1 as f64)) - d64::softplus(x0);
         }
-        if ((d64::helper_mix(x1, Dual64::from(-0.1)) + d64::abs(x0))).re < (d64::helper_sq(x1)).re {
+        if (d64::helper_mix(x1, Dual64::from(-0.1)) + d64::abs(x0)).re < (d64::helper_sq(x1)).re {
             let x1 = (x1 * Dual64::from(0.5)) + Dual64::from(1.9);
         } else {
             let mut a7 = (x1 + (x1 + x1)) * d64::abs(x1);
         }
-        let mut a8 = d64::helper_sq((((Dual64::from(-1.3) - Dual64::from(0.2))).powi(2) + Dual64::from(1.0)).ln());
+        let mut a8 = d64::helper_sq(
+            ((Dual64::from(-1.3) - Dual64::from(0.2)).powi(2) + Dual64::from(1.0)).ln(),
+        );
         let a9 = Dual64::from(1.2);
         (((d64::min(a8, x0) + (a8 - x1)) + x0) + x1) + a8
     }
@@ -7643,8 +9014,16 @@ mod p1_89 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_89_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p1_89_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_89_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_89_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -7658,14 +9037,20 @@ mod p1_89 {
 mod p1_90 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_90(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1 = xs1.sum();
         let mut a2 = a1.sin() - ((xs1[0] + x0) * a1);
         for i3 in 1..3 {
             for i4 in 0..3 {
-                let mut a5 = ((xs1 + helper_sq(a2))).dot(&(nn::softplus(&((xs1 * a1)))));
+                let mut a5 = (xs1 + helper_sq(a2)).dot(&(nn::softplus(&(xs1 * a1))));
                 let a6 = -0.4_f64;
                 continue;
             }
@@ -7678,12 +9063,15 @@ mod p1_90 {
             }
             k8 += 1;
             a1 = a2;
-            a2 += xs1.slice(s![0..1]).sum().min(nn::sigmoid(a1) * (a2 / (x0.powi(2) + 1.0)));
+            a2 += xs1
+                .slice(s![0..1])
+                .sum()
+                .min(nn::sigmoid(a1) * (a2 / (x0.powi(2) + 1.0)));
         }
         for i9 in (2..3).rev() {
             let a10 = 1.0_f64;
             a2 *= (i9 as f64).tanh();
-            a1 = (((xs1 - xs1)).dot(&((xs1.tanh()).exp())).powi(2) + 1.0).ln();
+            a1 = ((xs1 - xs1).dot(&((xs1.tanh()).exp())).powi(2) + 1.0).ln();
             let mut k11 = 0usize;
             loop {
                 if k11 >= 3 {
@@ -7697,7 +9085,7 @@ mod p1_90 {
                 return nn::softplus(x0 * xs1[i9]);
             }
         }
-        let a13 = ((a1 * xs1[1])).max(xs1[0]) / (((xs1[1].tanh()).exp()).powi(2) + 1.0);
+        let a13 = (a1 * xs1[1]).max(xs1[0]) / (((xs1[1].tanh()).exp()).powi(2) + 1.0);
         let mut y14: Array1<f64> = Array1::zeros(3);
         (((helper_mix(x0 - xs1.slice(s![1..2]).sum(), a1.sin()) + x0) + a1) + a2) + y14.sum()
     }
@@ -7737,7 +9125,13 @@ mod p1_90 {
 mod p1_91 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p1_91(x0: f64, x1: f64) -> f64 {
         for i1 in 0..6 {
@@ -7766,7 +9160,7 @@ mod p1_91 {
                 k10 += 1;
                 for i11 in 0..1 {
                     let mut a12 = if helper_sq(a9.sin()) < x1 {
-                        helper_mix(a9, 1.8) / (((x1 + -0.6)).powi(2) + 1.0)
+                        helper_mix(a9, 1.8) / ((x1 + -0.6).powi(2) + 1.0)
                     } else {
                         0.2_f64.tanh()
                     };
@@ -7783,7 +9177,7 @@ mod p1_91 {
             a15 = x1 / (x0.powi(2) + 1.0);
         } else {
             if helper_sq(x0 - x0) > x0 - x1 {
-                let a16 = ((x1 * x0)).tanh() * helper_sq(1.2_f64.sin());
+                let a16 = (x1 * x0).tanh() * helper_sq(1.2_f64.sin());
             } else if x0 > x1.max(x1) {
                 if -0.7 + x0.sin() < 0.1_f64.cos() {
                     let a17 = x0;
@@ -7792,10 +9186,16 @@ mod p1_91 {
                 }
             }
         }
-        (((x0 / ((-1.3_f64).powi(2) + 1.0_f64)) / (((0.8 + x0)).powi(2) + 1.0)) + x0) + x1
+        (((x0 / ((-1.3_f64).powi(2) + 1.0_f64)) / ((0.8 + x0).powi(2) + 1.0)) + x0) + x1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_91_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         for i1 in 0..6 {
             if x1.re > (Dual64::from(-1.9)).re {
@@ -7823,7 +9223,8 @@ mod p1_91 {
                 k10 += 1;
                 for i11 in 0..1 {
                     let mut a12 = if (d64::helper_sq(a9.sin())).re < x1.re {
-                        d64::helper_mix(a9, Dual64::from(1.8)) / (((x1 + Dual64::from(-0.6))).powi(2) + Dual64::from(1.0))
+                        d64::helper_mix(a9, Dual64::from(1.8))
+                            / ((x1 + Dual64::from(-0.6)).powi(2) + Dual64::from(1.0))
                     } else {
                         (Dual64::from(0.2)).tanh()
                     };
@@ -7835,21 +9236,24 @@ mod p1_91 {
         if (d64::helper_mix(x0, Dual64::from(0.9) * x0)).re > (Dual64::from(0.0)).re {
             let mut a13 = Dual64::from(-1.0);
             let a14 = Dual64::from(-1.7);
-        } else if ((d64::min(Dual64::from(0.4), x1) + (x0 * Dual64::from(0.5)))).re > (x1.cos()).re {
+        } else if (d64::min(Dual64::from(0.4), x1) + (x0 * Dual64::from(0.5))).re > (x1.cos()).re {
             let mut a15: Dual64 = Dual64::from(1.5);
             a15 = x1 / (x0.powi(2) + Dual64::from(1.0));
         } else {
-            if (d64::helper_sq(x0 - x0)).re > ((x0 - x1)).re {
-                let a16 = ((x1 * x0)).tanh() * d64::helper_sq((Dual64::from(1.2)).sin());
+            if (d64::helper_sq(x0 - x0)).re > (x0 - x1).re {
+                let a16 = (x1 * x0).tanh() * d64::helper_sq((Dual64::from(1.2)).sin());
             } else if x0.re > (d64::max(x1, x1)).re {
-                if ((Dual64::from(-0.7) + x0.sin())).re < ((Dual64::from(0.1)).cos()).re {
+                if (Dual64::from(-0.7) + x0.sin()).re < ((Dual64::from(0.1)).cos()).re {
                     let a17 = x0;
                 } else if x0.re < (Dual64::from(0.1)).re {
                     let mut a18 = x0.tanh();
                 }
             }
         }
-        (((x0 / ((Dual64::from(-1.3)).powi(2) + Dual64::from(1.0))) / (((Dual64::from(0.8) + x0)).powi(2) + Dual64::from(1.0))) + x0) + x1
+        (((x0 / ((Dual64::from(-1.3)).powi(2) + Dual64::from(1.0)))
+            / ((Dual64::from(0.8) + x0).powi(2) + Dual64::from(1.0)))
+            + x0)
+            + x1
     }
 
     pub fn check() -> Report {
@@ -7879,8 +9283,16 @@ mod p1_91 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p1_91_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p1_91_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p1_91_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p1_91_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -7894,16 +9306,22 @@ mod p1_91 {
 mod p1_92 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_92(xs0: &Array1<f64>) -> f64 {
         for &e1 in xs0.iter() {
             let a2 = if helper_sq(1.6_f64) - -1.7_f64 > xs0[2].min(-1.6) {
-                ((xs0 + xs0)).sum()
+                (xs0 + xs0).sum()
             } else if e1 < 0.7 {
                 -0.7_f64
-            } else if ((e1 + e1)).max(e1 + xs0[3]) < -0.1 {
-                ((xs0 * xs0)).sum()
+            } else if (e1 + e1).max(e1 + xs0[3]) < -0.1 {
+                (xs0 * xs0).sum()
             } else {
                 e1.cos() * (e1 * e1)
             };
@@ -7919,13 +9337,13 @@ mod p1_92 {
             }
             k7 += 1;
             let a8 = if a6 > helper_mix(xs0[3], y5[3]) {
-                -((y5[1] + (k7 as f64)))
+                -(y5[1] + (k7 as f64))
             } else {
                 xs0.slice(s![1..4]).sum()
             };
             let a9: f64 = a8;
         }
-        (((1.1 + xs0)).sum() * a6) + y5.sum()
+        ((1.1 + xs0).sum() * a6) + y5.sum()
     }
 
     pub fn check() -> Report {
@@ -7959,19 +9377,25 @@ mod p1_92 {
 mod p1_93 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_93(xs0: &Array1<f64>, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut a2: f64 = if (xs0.slice(s![2..4]).sum().powi(3)).tanh() > xs1.sum() {
             return (xs0[3].powi(2) + 1.0).powf(0.5);
         } else {
             let a1 = xs1[2];
-            ((xs0[2] - xs0)).sum()
+            (xs0[2] - xs0).sum()
         };
-        let mut y4 = &((xs1 + xs0)) * &((xs0.mapv(|v3| (a2 * a2) - (a2.powi(2) + 0.5).sqrt())).sin());
+        let mut y4 = &(xs1 + xs0) * &((xs0.mapv(|v3| (a2 * a2) - (a2.powi(2) + 0.5).sqrt())).sin());
         for &e5 in xs0.iter() {
             y4 = xs1.to_owned();
-            let a6: f64 = (-((xs0[3] * x2))) + ((a2.powi(2) + 1.0).powf(0.3)).cos();
+            let a6: f64 = (-(xs0[3] * x2)) + ((a2.powi(2) + 1.0).powf(0.3)).cos();
         }
         (((-(helper_mix(xs0[3], xs1[3]))) * x2) + a2) + y4.sum()
     }
@@ -8015,18 +9439,26 @@ mod p1_93 {
 mod p1_94 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_94(xs0: &Array1<f64>, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a1 = -1.3_f64;
         let y2 = a1 + xs0;
         for e3 in xs0.iter() {
             a1 += *e3 + ((((*e3).powi(2) + 1.0).ln()).powi(2) + 1.0).ln();
-            let a6: f64 = ((&(xs0.mapv(|v4| (x1 * a1) + *e3)) * &(xs2.mapv(|v5| ((a1 * x1)).min((*e3).powi(3)))))).dot(&((&((xs2 / (xs0[3].powi(2) + 1.0))) * &((&y2 + a1)))));
+            let a6: f64 = (&(xs0.mapv(|v4| (x1 * a1) + *e3))
+                * &(xs2.mapv(|v5| (a1 * x1).min((*e3).powi(3)))))
+                .dot(&(&(xs2 / (xs0[3].powi(2) + 1.0)) * &(&y2 + a1)));
             a1 += ((y2[3].powi(2) + 1.0).ln() + ((*e3).powi(2) + 0.5).sqrt()) + a1;
-            a1 = (((y2[1] - xs0.slice(s![2..6]).sum())).sin()).min(-0.5);
+            a1 = ((y2[1] - xs0.slice(s![2..6]).sum()).sin()).min(-0.5);
         }
-        ((y2.dot(&((&y2 + &y2))) + x1) + a1) + y2.sum()
+        ((y2.dot(&(&y2 + &y2)) + x1) + a1) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -8076,28 +9508,34 @@ mod p1_94 {
 mod p1_95 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_95(x0: f32) -> f32 {
-        let mut a1 = ((x0 * 1.8)).powi(2) * (((x0 + x0)).powi(2) + 1.0).ln();
+        let mut a1 = (x0 * 1.8).powi(2) * ((x0 + x0).powi(2) + 1.0).ln();
         let mut a2 = -1.9_f32;
         if 0.4 < -a2 {
             let mut k3 = 0usize;
             while k3 < 2 {
                 k3 += 1;
                 a2 -= nn::softplus(nn::sigmoid(k3 as f32)) + (-0.1 * x0.max(k3 as f32));
-                a2 *= ((x0.min(a1) - (-x0))).tanh();
+                a2 *= (x0.min(a1) - (-x0)).tanh();
             }
             let mut a4 = a1 * ((a2 - a1) * (a2 + a1));
         }
         if (helper_sq_f32(x0)).atan() < a1 {
             let a5 = -0.8_f32;
-            a1 += ((((a1 + a1) - helper_sq_f32(x0))).powi(2) + 1.0).ln();
-            a1 *= ((helper_sq_f32(a2) + a2.tanh())).tanh();
+            a1 += (((a1 + a1) - helper_sq_f32(x0)).powi(2) + 1.0).ln();
+            a1 *= (helper_sq_f32(a2) + a2.tanh()).tanh();
         }
         let a6 = -((a2.max(a1)).cos());
         let mut a7: f32 = if (a1 - a2) - (1.0_f32 + 0.8_f32) > -1.4 {
-            a1 = (((a2 * a1)).powi(2) + 1.0).ln();
+            a1 = ((a2 * a1).powi(2) + 1.0).ln();
             x0
         } else {
             a6
@@ -8110,32 +9548,41 @@ mod p1_95 {
         ((a1 * x0) + a1) * a2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p1_95_dual(x0: Dual32) -> Dual32 {
-        let mut a1 = ((x0 * Dual32::from(1.8))).powi(2) * (((x0 + x0)).powi(2) + Dual32::from(1.0)).ln();
+        let mut a1 =
+            (x0 * Dual32::from(1.8)).powi(2) * ((x0 + x0).powi(2) + Dual32::from(1.0)).ln();
         let mut a2 = Dual32::from(-1.9);
-        if (Dual32::from(0.4)).re < ((-a2)).re {
+        if (Dual32::from(0.4)).re < (-a2).re {
             let mut k3 = 0usize;
             while k3 < 2 {
                 k3 += 1;
-                a2 -= d32::softplus(d32::sigmoid(Dual32::from(k3 as f32))) + (Dual32::from(-0.1) * d32::max(x0, Dual32::from(k3 as f32)));
-                a2 *= ((d32::min(x0, a1) - (-x0))).tanh();
+                a2 -= d32::softplus(d32::sigmoid(Dual32::from(k3 as f32)))
+                    + (Dual32::from(-0.1) * d32::max(x0, Dual32::from(k3 as f32)));
+                a2 *= (d32::min(x0, a1) - (-x0)).tanh();
             }
             let mut a4 = a1 * ((a2 - a1) * (a2 + a1));
         }
         if ((d32::helper_sq(x0)).atan()).re < a1.re {
             let a5 = Dual32::from(-0.8);
-            a1 += ((((a1 + a1) - d32::helper_sq(x0))).powi(2) + Dual32::from(1.0)).ln();
-            a1 *= ((d32::helper_sq(a2) + a2.tanh())).tanh();
+            a1 += (((a1 + a1) - d32::helper_sq(x0)).powi(2) + Dual32::from(1.0)).ln();
+            a1 *= (d32::helper_sq(a2) + a2.tanh()).tanh();
         }
         let a6 = -((d32::max(a2, a1)).cos());
-        let mut a7: Dual32 = if (((a1 - a2) - (Dual32::from(1.0) + Dual32::from(0.8)))).re > (Dual32::from(-1.4)).re {
-            a1 = (((a2 * a1)).powi(2) + Dual32::from(1.0)).ln();
-            x0
-        } else {
-            a6
-        };
-        if ((d32::softplus(a6) * a2)).re < (Dual32::from(-0.7)).re {
+        let mut a7: Dual32 =
+            if ((a1 - a2) - (Dual32::from(1.0) + Dual32::from(0.8))).re > (Dual32::from(-1.4)).re {
+                a1 = ((a2 * a1).powi(2) + Dual32::from(1.0)).ln();
+                x0
+            } else {
+                a6
+            };
+        if (d32::softplus(a6) * a2).re < (Dual32::from(-0.7)).re {
             return a1;
         }
         a1 *= (d32::helper_sq(a2.powi(3))).tanh();
@@ -8175,11 +9622,17 @@ mod p1_95 {
 mod p1_96 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p1_96(xs0: &Array1<f64>) -> f64 {
         for &e1 in xs0.iter() {
-            let a2 = (e1.powi(2) + 1.0).ln() * ((xs0[0] * e1)).max(xs0[1]);
+            let a2 = (e1.powi(2) + 1.0).ln() * (xs0[0] * e1).max(xs0[1]);
             let a3 = a2.tanh();
         }
         if ((xs0[3].sin()).tanh()).exp() > xs0[0] {
@@ -8191,18 +9644,24 @@ mod p1_96 {
             let y5 = xs0.to_owned();
             let mut y6 = xs0.to_owned();
         }
-        let mut a7 = helper_mix(xs0[1] / (xs0[4].powi(2) + 1.0), xs0.slice(s![2..5]).sum() + 0.5) - helper_mix(xs0[2].tanh(), xs0.slice(s![3..5]).sum() + xs0[4]);
+        let mut a7 = helper_mix(
+            xs0[1] / (xs0[4].powi(2) + 1.0),
+            xs0.slice(s![2..5]).sum() + 0.5,
+        ) - helper_mix(xs0[2].tanh(), xs0.slice(s![3..5]).sum() + xs0[4]);
         let mut a8 = a7;
         let mut k9 = 0usize;
         while k9 < 5 {
             k9 += 1;
             a8 *= xs0[1].tanh();
             a8 += a7;
-            a8 += ((((-a7) - (a7 + xs0[2]))).powi(2) + 1.0).powf(0.5);
+            a8 += (((-a7) - (a7 + xs0[2])).powi(2) + 1.0).powf(0.5);
             continue;
         }
         a8 = -0.8_f64;
-        if (xs0.powi(2)).dot(&(xs0.mapv(|v10| (a7.min(v10)).min((0.0_f64.powi(2) + 1.0_f64).powf(0.5))))) < 0.4 {
+        if (xs0.powi(2))
+            .dot(&(xs0.mapv(|v10| (a7.min(v10)).min((0.0_f64.powi(2) + 1.0_f64).powf(0.5)))))
+            < 0.4
+        {
             let mut y11 = xs0.to_owned();
         } else if xs0[0] * helper_sq(xs0.slice(s![1..5]).sum()) < 0.9 {
             let mut a12 = helper_mix(a7, (a7.powi(2) + 1.0).ln() - a8.min(xs0[4]));
@@ -8241,7 +9700,13 @@ mod p1_96 {
 mod p1_97 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_97(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
         for i1 in 4..5 {
@@ -8250,7 +9715,10 @@ mod p1_97 {
         }
         let mut a3 = nn::softplus((xs2[2] + xs2[3]) * helper_sq_f32(x0));
         let a4 = x0;
-        let y6 = helper_arr_f32(&((&(helper_arr_f32(xs2, x0)) + &(xs2.mapv(|v5| ((-a3)).max(((-1.3_f32).tanh()).exp()))))), xs2.mean().unwrap());
+        let y6 = helper_arr_f32(
+            &(&(helper_arr_f32(xs2, x0)) + &(xs2.mapv(|v5| (-a3).max(((-1.3_f32).tanh()).exp())))),
+            xs2.mean().unwrap(),
+        );
         (((helper_sq_f32(x0 + a3) + x0) * x1) + a3) + y6.sum()
     }
 
@@ -8301,22 +9769,28 @@ mod p1_97 {
 mod p1_98 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p1_98(xs0: &Array1<f64>, x1: f64) -> f64 {
-        if (1.0 - xs0.slice(s![2..3;2]).sum()) / (((x1 - xs0[4])).powi(2) + 1.0) > xs0.sum() {
+        if (1.0 - xs0.slice(s![2..3;2]).sum()) / ((x1 - xs0[4]).powi(2) + 1.0) > xs0.sum() {
             for i1 in (0..6).step_by(2) {
                 let mut a2 = 1.1_f64;
                 let mut y3: Array1<f64> = Array1::zeros(6);
             }
         } else if xs0.mean().unwrap() + (-x1) > xs0.sum() {
             if x1 * x1.powi(2) < xs0[2] * xs0[0] {
-                let mut y4 = xs0 / &((xs0.powi(2) + 1.0));
-                return ((x1 + x1)).sin();
+                let mut y4 = xs0 / &(xs0.powi(2) + 1.0);
+                return (x1 + x1).sin();
             } else if xs0.sum() > 1.6 {
                 let a5 = ((helper_sq(xs0[1] * xs0[5])).powi(2) + 1.0).powf(1.5);
             } else if -xs0.sum() < -0.7 {
-                let mut x1 = (x1 * 1.3) + ((xs0 + xs0)).dot(&((xs0 - xs0)));
+                let mut x1 = (x1 * 1.3) + (xs0 + xs0).dot(&(xs0 - xs0));
             }
         } else {
             let mut k6 = 0usize;
@@ -8373,7 +9847,13 @@ mod p1_98 {
 mod p1_99 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_99(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         for i1 in 0..3 {

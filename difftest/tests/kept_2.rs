@@ -20,7 +20,13 @@ use support::*;
 mod p2_0 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_0(x0: f32, xs1: &Array1<f32>) -> f32 {
         let a1 = -0.6_f32;
@@ -28,16 +34,20 @@ mod p2_0 {
         let mut a2 = (a2 * -0.5) + (x0.tanh() * (-1.0_f32).max(a2));
         let mut y3 = xs1.to_owned();
         a2 += x0 - x0.powi(3);
-        y3 = ((&(y3.mapv(|v4| ((a2 - a2)).min(-1.4))) * a1)).mapv(|v5| (a2 + a2) + (2.0 + a1));
+        y3 = (&(y3.mapv(|v4| (a2 - a2).min(-1.4))) * a1).mapv(|v5| (a2 + a2) + (2.0 + a1));
         a2 -= nn::softplus(helper_mix_f32(nn::softplus(x0), y3[4] * y3[2]));
-        y3[2] = ((xs1.mapv(|v6| (0.1_f32.tanh()).sin())).powi(2)).dot(&(Array1::from_elem(6, -1.6_f32)));
-        y3[4] = nn::softplus(((xs1 + 1.8)).sum());
+        y3[2] = ((xs1.mapv(|v6| (0.1_f32.tanh()).sin())).powi(2))
+            .dot(&(Array1::from_elem(6, -1.6_f32)));
+        y3[4] = nn::softplus((xs1 + 1.8).sum());
         y3 += xs1[5];
         for i7 in 4..6 {
             y3[(i7 + 1) % 6] *= (xs1.mapv(|v8| (a2 + a1) * a2)).sum().tanh();
-            a2 -= (xs1.mean().unwrap() * xs1.sum()) + ((2.0_f32.powi(2) + 1.0_f32).ln() / (((a1 + xs1[6 - 1 - i7])).powi(2) + 1.0));
-            y3[1] = ((a2 * y3[i7])).tanh() * (xs1.mapv(|v9| (-1.8_f32).min(-1.8_f32 + 0.4_f32))).sum();
-            a2 -= (xs1.slice(s![4..5;2]).sum().min(a1) - 0.6_f32.min(i7 as f32)) - ((-xs1[i7]) - ((-0.4_f32).powi(2) + 0.5_f32).sqrt());
+            a2 -= (xs1.mean().unwrap() * xs1.sum())
+                + ((2.0_f32.powi(2) + 1.0_f32).ln() / ((a1 + xs1[6 - 1 - i7]).powi(2) + 1.0));
+            y3[1] =
+                (a2 * y3[i7]).tanh() * (xs1.mapv(|v9| (-1.8_f32).min(-1.8_f32 + 0.4_f32))).sum();
+            a2 -= (xs1.slice(s![4..5;2]).sum().min(a1) - 0.6_f32.min(i7 as f32))
+                - ((-xs1[i7]) - ((-0.4_f32).powi(2) + 0.5_f32).sqrt());
             break;
         }
         let mut k10 = 0usize;
@@ -46,13 +56,15 @@ mod p2_0 {
                 break;
             }
             k10 += 1;
-            y3 = &y3 - &((&(xs1.mapv(|v11| 0.1 + (a1 - a2))) + &(((k10 as f32).sin() - &((&y3 / &((xs1.powi(2) + 1.0))))))));
+            y3 = &y3
+                - &(&(xs1.mapv(|v11| 0.1 + (a1 - a2)))
+                    + &((k10 as f32).sin() - &(&y3 / &(xs1.powi(2) + 1.0))));
             let mut a12 = if k10 < 2 {
-                ((-x0)).powi(2)
-            } else if ((-xs1)).sum() < -1.7 - a1 {
-                ((y3[1] + xs1[1])).cos()
+                (-x0).powi(2)
+            } else if (-xs1).sum() < -1.7 - a1 {
+                (y3[1] + xs1[1]).cos()
             } else {
-                ((xs1 / &((xs1.powi(2) + 1.0)))).sum()
+                (xs1 / &(xs1.powi(2) + 1.0)).sum()
             };
             let mut y13 = y3.clone();
         }
@@ -94,25 +106,32 @@ mod p2_0 {
 mod p2_1 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_1(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut a2 = if (0.7 * x2) + xs1[2] < 1.6 {
             let a1 = (x0.sin()).atan();
             (a1 / (x0.powi(2) + 1.0)) * a1.cos()
-        } else if ((x2 + xs1.slice(s![0..4]).sum())).sin() > -2.0 {
+        } else if (x2 + xs1.slice(s![0..4]).sum()).sin() > -2.0 {
             x2.sin() - xs1.dot(xs1)
         } else {
             x2
         };
-        a2 = ((&((xs1 * xs1)) - &((-1.7 + xs1)))).dot(&(((x2 * xs1)).mapv(|v3| x2 * (a2.powi(2) + 1.0).powf(0.3))));
+        a2 = (&(xs1 * xs1) - &(-1.7 + xs1))
+            .dot(&((x2 * xs1).mapv(|v3| x2 * (a2.powi(2) + 1.0).powf(0.3))));
         if helper_mix(xs1[3], x0 / (x2.powi(2) + 1.0)) > -0.5 {
             let y4 = xs1[4] + xs1;
-            let mut y6 = &((&(xs1.mapv(|v5| -1.4)) + &((&y4 + xs1[4])))) + (x0 * x0);
+            let mut y6 = &(&(xs1.mapv(|v5| -1.4)) + &(&y4 + xs1[4])) + (x0 * x0);
         } else if x0.atan() < -0.3 {
-            let mut a7 = (((xs1 + a2)).mean().unwrap().powi(2) + 0.5).sqrt();
+            let mut a7 = ((xs1 + a2).mean().unwrap().powi(2) + 0.5).sqrt();
         }
-        let a8 = ((a2.powi(2) + xs1.mean().unwrap())).abs();
+        let a8 = (a2.powi(2) + xs1.mean().unwrap()).abs();
         a2 += (x2.min(x2)).abs() * (x2 - (x2 - 1.7));
         (((xs1[1].tanh() - xs1.sum()) * x0) + x2) + a2
     }
@@ -156,14 +175,20 @@ mod p2_1 {
 mod p2_2 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p2_2(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
         let a2 = if 0.6 > -1.4 {
             xs0[2]
-        } else if ((xs0[0] * xs1[2])).powi(3) < 2.0 {
-            let a1 = ((-xs0[1])).cos();
-            ((xs1 - xs0)).sum()
+        } else if (xs0[0] * xs1[2]).powi(3) < 2.0 {
+            let a1 = (-xs0[1]).cos();
+            (xs1 - xs0).sum()
         } else {
             ((xs0[0].cos()).powi(2) + 1.0).ln()
         };
@@ -172,9 +197,9 @@ mod p2_2 {
             let a4 = (xs1.sum().tanh()).exp();
             for &e5 in xs1.iter() {
                 let mut a7 = (((xs0.tanh()).exp()).mapv(|v6| 0.9_f64.min(e5))).sum();
-                a7 += a4 * ((-xs0)).mean().unwrap();
+                a7 += a4 * (-xs0).mean().unwrap();
                 let mut a8 = if helper_sq(xs0[i3]) * e5 > nn::sigmoid(a4) {
-                    ((xs0[(i3 + 1) % 3] - a2)).min(a2)
+                    (xs0[(i3 + 1) % 3] - a2).min(a2)
                 } else {
                     return (a4.sin()).min(e5);
                 };
@@ -230,45 +255,62 @@ mod p2_2 {
 mod p2_3 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_3(x0: f64, x1: f64, x2: f64) -> f64 {
         if (x1 + x1) * (x1 + x0) > x1.cos() {
-            let mut a1 = helper_mix((x1.tanh()).exp(), -((-1.4_f64 + 0.2_f64)));
+            let mut a1 = helper_mix((x1.tanh()).exp(), -(-1.4_f64 + 0.2_f64));
         } else if x2.sin() - 0.5_f64.sin() > 1.0 {
-            let mut a2 = if ((x2 * 1.6)).sin() < x2 + x2 {
+            let mut a2 = if (x2 * 1.6).sin() < x2 + x2 {
                 ((helper_sq(-1.7_f64)).powi(2) + 1.0_f64).powf(1.5)
             } else {
                 return (x1 / (x2.powi(2) + 1.0)) - (x2 / ((-0.8_f64).powi(2) + 1.0_f64));
             };
         } else {
-            if x0 / (((x1 + x0)).powi(2) + 1.0) > 1.0 {
-                let a3 = ((x2.tanh() / (((-1.9_f64).min(x0)).powi(2) + 1.0))).max((-x2) * (x0 + x0));
+            if x0 / ((x1 + x0).powi(2) + 1.0) > 1.0 {
+                let a3 = (x2.tanh() / (((-1.9_f64).min(x0)).powi(2) + 1.0)).max((-x2) * (x0 + x0));
             }
             return x2;
         }
         let mut a4: f64 = x0;
-        (((-((x2 / (1.1_f64.powi(2) + 1.0_f64)))) + x0) + x1) * x2
+        (((-(x2 / (1.1_f64.powi(2) + 1.0_f64))) + x0) + x1) * x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_3_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if (((x1 + x1) * (x1 + x0))).re > (x1.cos()).re {
-            let mut a1 = d64::helper_mix((x1.tanh()).exp(), -((Dual64::from(-1.4) + Dual64::from(0.2))));
-        } else if ((x2.sin() - (Dual64::from(0.5)).sin())).re > (Dual64::from(1.0)).re {
-            let mut a2 = if (((x2 * Dual64::from(1.6))).sin()).re < ((x2 + x2)).re {
+        if ((x1 + x1) * (x1 + x0)).re > (x1.cos()).re {
+            let mut a1 =
+                d64::helper_mix((x1.tanh()).exp(), -(Dual64::from(-1.4) + Dual64::from(0.2)));
+        } else if (x2.sin() - (Dual64::from(0.5)).sin()).re > (Dual64::from(1.0)).re {
+            let mut a2 = if ((x2 * Dual64::from(1.6)).sin()).re < (x2 + x2).re {
                 ((d64::helper_sq(Dual64::from(-1.7))).powi(2) + Dual64::from(1.0)).powf(1.5)
             } else {
-                return (x1 / (x2.powi(2) + Dual64::from(1.0))) - (x2 / ((Dual64::from(-0.8)).powi(2) + Dual64::from(1.0)));
+                return (x1 / (x2.powi(2) + Dual64::from(1.0)))
+                    - (x2 / ((Dual64::from(-0.8)).powi(2) + Dual64::from(1.0)));
             };
         } else {
-            if ((x0 / (((x1 + x0)).powi(2) + Dual64::from(1.0)))).re > (Dual64::from(1.0)).re {
-                let a3 = d64::max(x2.tanh() / ((d64::min(Dual64::from(-1.9), x0)).powi(2) + Dual64::from(1.0)), (-x2) * (x0 + x0));
+            if (x0 / ((x1 + x0).powi(2) + Dual64::from(1.0))).re > (Dual64::from(1.0)).re {
+                let a3 = d64::max(
+                    x2.tanh() / ((d64::min(Dual64::from(-1.9), x0)).powi(2) + Dual64::from(1.0)),
+                    (-x2) * (x0 + x0),
+                );
             }
             return x2;
         }
         let mut a4: Dual64 = x0;
-        (((-((x2 / ((Dual64::from(1.1)).powi(2) + Dual64::from(1.0))))) + x0) + x1) * x2
+        (((-(x2 / ((Dual64::from(1.1)).powi(2) + Dual64::from(1.0)))) + x0) + x1) * x2
     }
 
     pub fn check() -> Report {
@@ -302,9 +344,36 @@ mod p2_3 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p2_3_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p2_3_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p2_3_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_3_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_3_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p2_3_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -318,10 +387,16 @@ mod p2_3 {
 mod p2_4 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_4(x0: f32) -> f32 {
-        let mut a1: f32 = (((nn::softplus(-0.7_f32) + x0)).tanh()).exp();
+        let mut a1: f32 = ((nn::softplus(-0.7_f32) + x0).tanh()).exp();
         let mut a2 = (x0.min(a1)).min(helper_sq_f32(x0)) + a1;
         let mut k3 = 0usize;
         loop {
@@ -329,9 +404,9 @@ mod p2_4 {
                 break;
             }
             k3 += 1;
-            let mut a4 = ((a2 * (a1.powi(2) + 0.5).sqrt())).atan();
+            let mut a4 = (a2 * (a1.powi(2) + 0.5).sqrt()).atan();
             let mut a5 = a1;
-            a5 += (((a2 * a1)).min(a1.max(a2))).min(((-0.3_f32).powi(2) + 1.0_f32).ln());
+            a5 += ((a2 * a1).min(a1.max(a2))).min(((-0.3_f32).powi(2) + 1.0_f32).ln());
             break;
         }
         for i6 in 0..1 {
@@ -344,10 +419,10 @@ mod p2_4 {
         }
         for i8 in (1..4).rev() {
             if (1.6 - a2) + (-0.9_f32).min(i8 as f32) < a1 + a1 {
-                let a9 = (((a1 + a1)).cos()).max(a2.tanh() + ((i8 as f32).tanh()).exp());
+                let a9 = ((a1 + a1).cos()).max(a2.tanh() + ((i8 as f32).tanh()).exp());
                 return (x0.powi(2) + 0.5).sqrt() + ((-0.4_f32).powi(2) + 1.0_f32).ln();
             } else if (a1 / ((i8 as f32).powi(2) + 1.0_f32)) - (1.4_f32 - (i8 as f32)) < 1.7 {
-                a2 -= ((a1 + a2)).sin() + ((-1.6 * a1)).abs();
+                a2 -= (a1 + a2).sin() + (-1.6 * a1).abs();
             } else {
                 a1 = x0 - (i8 as f32);
                 break;
@@ -362,9 +437,15 @@ mod p2_4 {
         (((a1.max(x0)).max(x0 - a2) + x0) * a1) + a2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_4_dual(x0: Dual32) -> Dual32 {
-        let mut a1: Dual32 = (((d32::softplus(Dual32::from(-0.7)) + x0)).tanh()).exp();
+        let mut a1: Dual32 = ((d32::softplus(Dual32::from(-0.7)) + x0).tanh()).exp();
         let mut a2 = d32::min(d32::min(x0, a1), d32::helper_sq(x0)) + a1;
         let mut k3 = 0usize;
         loop {
@@ -372,32 +453,47 @@ mod p2_4 {
                 break;
             }
             k3 += 1;
-            let mut a4 = ((a2 * (a1.powi(2) + Dual32::from(0.5)).sqrt())).atan();
+            let mut a4 = (a2 * (a1.powi(2) + Dual32::from(0.5)).sqrt()).atan();
             let mut a5 = a1;
-            a5 += d32::min(d32::min(a2 * a1, d32::max(a1, a2)), ((Dual32::from(-0.3)).powi(2) + Dual32::from(1.0)).ln());
+            a5 += d32::min(
+                d32::min(a2 * a1, d32::max(a1, a2)),
+                ((Dual32::from(-0.3)).powi(2) + Dual32::from(1.0)).ln(),
+            );
             break;
         }
         for i6 in 0..1 {
             a1 -= a1;
-            let mut a7: Dual32 = if (((Dual32::from(i6 as f32) + Dual32::from(-0.9)) * (Dual32::from(1.5) * Dual32::from(-0.5)))).re > a2.re {
+            let mut a7: Dual32 = if ((Dual32::from(i6 as f32) + Dual32::from(-0.9))
+                * (Dual32::from(1.5) * Dual32::from(-0.5)))
+            .re > a2.re
+            {
                 d32::max(a1, x0) * d32::abs(a1)
             } else {
                 d32::max(a1, Dual32::from(-1.6))
             };
         }
         for i8 in (1..4).rev() {
-            if (((Dual32::from(1.6) - a2) + d32::min(Dual32::from(-0.9), Dual32::from(i8 as f32)))).re < ((a1 + a1)).re {
-                let a9 = d32::max(((a1 + a1)).cos(), a2.tanh() + (Dual32::from(i8 as f32).tanh()).exp());
-                return (x0.powi(2) + Dual32::from(0.5)).sqrt() + ((Dual32::from(-0.4)).powi(2) + Dual32::from(1.0)).ln();
-            } else if (((a1 / (Dual32::from(i8 as f32).powi(2) + Dual32::from(1.0))) - (Dual32::from(1.4) - Dual32::from(i8 as f32)))).re < (Dual32::from(1.7)).re {
-                a2 -= ((a1 + a2)).sin() + d32::abs((Dual32::from(-1.6) * a1));
+            if ((Dual32::from(1.6) - a2) + d32::min(Dual32::from(-0.9), Dual32::from(i8 as f32))).re
+                < (a1 + a1).re
+            {
+                let a9 = d32::max(
+                    (a1 + a1).cos(),
+                    a2.tanh() + (Dual32::from(i8 as f32).tanh()).exp(),
+                );
+                return (x0.powi(2) + Dual32::from(0.5)).sqrt()
+                    + ((Dual32::from(-0.4)).powi(2) + Dual32::from(1.0)).ln();
+            } else if ((a1 / (Dual32::from(i8 as f32).powi(2) + Dual32::from(1.0)))
+                - (Dual32::from(1.4) - Dual32::from(i8 as f32)))
+            .re < (Dual32::from(1.7)).re
+            {
+                a2 -= (a1 + a2).sin() + d32::abs((Dual32::from(-1.6) * a1));
             } else {
                 a1 = x0 - Dual32::from(i8 as f32);
                 break;
             }
             return d32::max(Dual32::from(i8 as f32), x0 * a2);
         }
-        if ((a1.sin()).tanh()).re > ((a1 - Dual32::from(-0.8))).re {
+        if ((a1.sin()).tanh()).re > (a1 - Dual32::from(-0.8)).re {
             if x0.re > (Dual32::from(-1.5)).re {
                 return (d32::min(Dual32::from(0.3), x0)).cos();
             }
@@ -437,17 +533,23 @@ mod p2_4 {
 mod p2_5 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_5(x0: f32, x1: f32) -> f32 {
         if x1 < x0 {
             let x0 = (x0 * 0.8) + x1;
-            let mut a1 = helper_sq_f32(x1) * ((x1 + -0.5)).sin();
+            let mut a1 = helper_sq_f32(x1) * (x1 + -0.5).sin();
         } else if nn::softplus(0.1_f32.powi(3)) < 1.9 {
-            let mut a2: f32 = (((x0 - x0)).powi(2) + 1.0).powf(0.3);
+            let mut a2: f32 = ((x0 - x0).powi(2) + 1.0).powf(0.3);
             let x0 = (x0 * 1.5) + x1;
         }
-        if ((x1 * x1)).max(x1 * x1) > 1.0 {
+        if (x1 * x1).max(x1 * x1) > 1.0 {
             let a3 = if (x0.powi(2) + 1.0).ln() > x0 {
                 x0.min(x1.tanh())
             } else {
@@ -459,13 +561,19 @@ mod p2_5 {
         ((((a4 - x0) + (x0 + x1)) * x0) + x1) + a4
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_5_dual(x0: Dual32, x1: Dual32) -> Dual32 {
         if x1.re < x0.re {
             let x0 = (x0 * Dual32::from(0.8)) + x1;
-            let mut a1 = d32::helper_sq(x1) * ((x1 + Dual32::from(-0.5))).sin();
+            let mut a1 = d32::helper_sq(x1) * (x1 + Dual32::from(-0.5)).sin();
         } else if (d32::softplus((Dual32::from(0.1)).powi(3))).re < (Dual32::from(1.9)).re {
-            let mut a2: Dual32 = (((x0 - x0)).powi(2) + Dual32::from(1.0)).powf(0.3);
+            let mut a2: Dual32 = ((x0 - x0).powi(2) + Dual32::from(1.0)).powf(0.3);
             let x0 = (x0 * Dual32::from(1.5)) + x1;
         }
         if (d32::max(x1 * x1, x1 * x1)).re > (Dual32::from(1.0)).re {
@@ -474,7 +582,8 @@ mod p2_5 {
             } else {
                 x1
             };
-            return ((Dual32::from(-2.0)).powi(2) + Dual32::from(1.0)).powf(0.3) * (Dual32::from(-0.2) + x1);
+            return ((Dual32::from(-2.0)).powi(2) + Dual32::from(1.0)).powf(0.3)
+                * (Dual32::from(-0.2) + x1);
         }
         let mut a4: Dual32 = x0;
         ((((a4 - x0) + (x0 + x1)) * x0) + x1) + a4
@@ -502,8 +611,16 @@ mod p2_5 {
         let sel = p2_5_grad(x0, x1);
         r.same::<f32, _>("grad", &sel, &g0);
         r.same::<f32, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p2_5_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p2_5_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_5_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_5_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -517,7 +634,13 @@ mod p2_5 {
 mod p2_6 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_6(x0: f32) -> f32 {
         let mut a3 = if x0 + x0.min(x0) > -0.7 {
@@ -531,49 +654,58 @@ mod p2_6 {
             let a2 = x0;
             (a2 * x0) + a2
         };
-        a3 *= (((-0.2_f32 * 0.1_f32)).cos()).tanh();
+        a3 *= ((-0.2_f32 * 0.1_f32).cos()).tanh();
         let a4 = (x0.powi(2) + 0.5).sqrt();
-        a3 = ((1.0_f32.tanh() - (x0 * x0))).tanh();
+        a3 = (1.0_f32.tanh() - (x0 * x0)).tanh();
         let mut a5: f32 = (helper_sq_f32(a3)).abs();
         if a4.sin() < 0.7 {
-            let mut a6 = ((x0 * a4)).abs() - ((1.1 - a3) * x0);
+            let mut a6 = (x0 * a4).abs() - ((1.1 - a3) * x0);
         } else if a5.abs() + a4 > a4 + a4 {
             let a7 = 0.1_f32;
             return (a4.max(a4)).min(1.1_f32 - -1.8_f32);
         } else {
-            a3 *= (((1.7 + a4) * -0.1)).tanh();
+            a3 *= ((1.7 + a4) * -0.1).tanh();
         }
         let a8 = helper_mix_f32(a4 - 0.8, a3 * a3) + (helper_sq_f32(x0)).min(a3 * 0.8);
-        (((-((x0 * 1.8))) * x0) + a3) * a4
+        (((-(x0 * 1.8)) * x0) + a3) * a4
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_6_dual(x0: Dual32) -> Dual32 {
-        let mut a3 = if ((x0 + d32::min(x0, x0))).re > (Dual32::from(-0.7)).re {
+        let mut a3 = if (x0 + d32::min(x0, x0)).re > (Dual32::from(-0.7)).re {
             d32::softplus(d32::sigmoid(x0))
-        } else if (((x0 + x0) + x0)).re > x0.re {
+        } else if ((x0 + x0) + x0).re > x0.re {
             let a1 = x0;
             x0.atan() + (-a1)
-        } else if ((d32::softplus(x0) * x0)).re > (((Dual32::from(-0.3)).powi(2) + Dual32::from(0.5)).sqrt()).re {
+        } else if (d32::softplus(x0) * x0).re
+            > (((Dual32::from(-0.3)).powi(2) + Dual32::from(0.5)).sqrt()).re
+        {
             return Dual32::from(1.1);
         } else {
             let a2 = x0;
             (a2 * x0) + a2
         };
-        a3 *= (((Dual32::from(-0.2) * Dual32::from(0.1))).cos()).tanh();
+        a3 *= ((Dual32::from(-0.2) * Dual32::from(0.1)).cos()).tanh();
         let a4 = (x0.powi(2) + Dual32::from(0.5)).sqrt();
-        a3 = (((Dual32::from(1.0)).tanh() - (x0 * x0))).tanh();
+        a3 = ((Dual32::from(1.0)).tanh() - (x0 * x0)).tanh();
         let mut a5: Dual32 = d32::abs(d32::helper_sq(a3));
         if (a4.sin()).re < (Dual32::from(0.7)).re {
             let mut a6 = d32::abs((x0 * a4)) - ((Dual32::from(1.1) - a3) * x0);
-        } else if ((d32::abs(a5) + a4)).re > ((a4 + a4)).re {
+        } else if (d32::abs(a5) + a4).re > (a4 + a4).re {
             let a7 = Dual32::from(0.1);
             return d32::min(d32::max(a4, a4), Dual32::from(1.1) - Dual32::from(-1.8));
         } else {
-            a3 *= (((Dual32::from(1.7) + a4) * Dual32::from(-0.1))).tanh();
+            a3 *= ((Dual32::from(1.7) + a4) * Dual32::from(-0.1)).tanh();
         }
-        let a8 = d32::helper_mix(a4 - Dual32::from(0.8), a3 * a3) + d32::min(d32::helper_sq(x0), a3 * Dual32::from(0.8));
-        (((-((x0 * Dual32::from(1.8)))) * x0) + a3) * a4
+        let a8 = d32::helper_mix(a4 - Dual32::from(0.8), a3 * a3)
+            + d32::min(d32::helper_sq(x0), a3 * Dual32::from(0.8));
+        (((-(x0 * Dual32::from(1.8))) * x0) + a3) * a4
     }
 
     pub fn check() -> Report {
@@ -608,7 +740,13 @@ mod p2_6 {
 mod p2_7 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_7(xs0: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
@@ -629,20 +767,22 @@ mod p2_7 {
                     } else if k1 < 1 {
                         xs0.sum() + (k2 as f64).tanh()
                     } else {
-                        ((xs0 + xs0)).sum()
+                        (xs0 + xs0).sum()
                     };
-                    let mut a5 = ((a4 * (1.5 - e3))).min(nn::sigmoid(0.3_f64) / ((e3.abs()).powi(2) + 1.0));
+                    let mut a5 =
+                        (a4 * (1.5 - e3)).min(nn::sigmoid(0.3_f64) / ((e3.abs()).powi(2) + 1.0));
                     continue;
                 }
             }
             return xs0.slice(s![2..5]).sum().min(-1.6);
         }
         let mut a6 = 0.2 - (1.9_f64.cos() + (0.2 + xs0[0]));
-        if ((xs0 * xs0[3])).sum() > nn::sigmoid(a6) {
+        if (xs0 * xs0[3]).sum() > nn::sigmoid(a6) {
             let a7 = 0.7_f64.abs();
             a6 -= (1.1_f64.powi(2) + 1.0_f64).ln();
-        } else if (((a6 / (a6.powi(2) + 1.0))).powi(2) + 1.0).ln() > a6 / (xs0[4].powi(2) + 1.0) {
-            let mut y10 = &((&(xs0.powi(2)) * &(xs0.powi(2)))) - &((xs0.mapv(|v8| v8 * v8.cos())).mapv(|v9| (v9 - a6) * (v9 * v9)));
+        } else if ((a6 / (a6.powi(2) + 1.0)).powi(2) + 1.0).ln() > a6 / (xs0[4].powi(2) + 1.0) {
+            let mut y10 = &(&(xs0.powi(2)) * &(xs0.powi(2)))
+                - &((xs0.mapv(|v8| v8 * v8.cos())).mapv(|v9| (v9 - a6) * (v9 * v9)));
         } else {
             let a11 = xs0[3].max(helper_mix(a6, xs0.dot(xs0)));
         }
@@ -680,16 +820,22 @@ mod p2_7 {
 mod p2_8 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_8(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1 = (x0.min(xs1[2])).sin() * (x0 * nn::softplus(xs1[5]));
         let mut a2 = -1.1_f64;
         let y3: Array1<f64> = xs1.to_owned();
-        a1 += ((&((xs1 * xs1)) + &y3)).dot(&y3);
+        a1 += (&(xs1 * xs1) + &y3).dot(&y3);
         for e4 in y3.iter() {
             let a5 = xs1[2];
-            let a6: f64 = (((y3.sum() + *e4)).tanh()).exp();
+            let a6: f64 = ((y3.sum() + *e4).tanh()).exp();
         }
         a2 += x0;
         let mut a7 = helper_sq(a1 * -1.5) * (xs1[0].sin()).abs();
@@ -701,8 +847,8 @@ mod p2_8 {
         };
         a7 += helper_sq((-2.0_f64).sin() + (a1 - a2));
         let mut y10 = xs1.to_owned();
-        a7 += ((a2 - xs1.slice(s![2..5]).sum())).min((x0.powi(2)).abs());
-        a9 -= (((nn::sigmoid(1.5_f64) + (x0 - xs1[0]))).powi(2) + 1.0).powf(0.3);
+        a7 += (a2 - xs1.slice(s![2..5]).sum()).min((x0.powi(2)).abs());
+        a9 -= ((nn::sigmoid(1.5_f64) + (x0 - xs1[0])).powi(2) + 1.0).powf(0.3);
         let mut a11: f64 = xs1[1].max(a2);
         ((((nn::sigmoid(x0)).cos() + x0) + a1) + a2) + y3.sum()
     }
@@ -742,7 +888,13 @@ mod p2_8 {
 mod p2_9 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_9(x0: f64) -> f64 {
         let a1 = x0;
@@ -763,27 +915,29 @@ mod p2_9 {
                     }
                     break;
                 }
-                return (((k3 as f64) + x0)).min(a1.max(a1));
+                return ((k3 as f64) + x0).min(a1.max(a1));
             }
         }
         let mut a6: f64 = x0;
         let a7 = (a1.sin() + x0.powi(3)) + (-(a6.max(a1)));
         let mut a9 = if helper_sq(x0) / (x0.powi(2) + 1.0) < -1.3 {
             (a1 * 1.9) - (a6 * a6)
-        } else if (a1.powi(2) + 1.0).powf(0.5) / (((0.1 - x0)).powi(2) + 1.0) < a1 / (2.0_f64.powi(2) + 1.0_f64) {
+        } else if (a1.powi(2) + 1.0).powf(0.5) / ((0.1 - x0).powi(2) + 1.0)
+            < a1 / (2.0_f64.powi(2) + 1.0_f64)
+        {
             a6 = helper_sq(-0.1_f64) + a1.min(a6);
             x0.abs() + -0.4
         } else if a1 > -2.0 {
-            let a8 = ((a6 * a7)).powi(2);
+            let a8 = (a6 * a7).powi(2);
             helper_sq(helper_sq(a6))
         } else {
             a7.tanh() + 1.7
         };
         if x0 - (-0.2_f64 + -0.5_f64) < -1.0 * a1 {
             let mut a6 = (a6 * 1.5) + (x0 + (a1 * -1.5));
-            let mut a10 = ((a1 - a7)).max(-a7) * helper_sq(nn::softplus(a1));
+            let mut a10 = (a1 - a7).max(-a7) * helper_sq(nn::softplus(a1));
         } else if (0.6_f64.powi(2) + 1.0_f64).powf(0.5) < -1.2 {
-            let x0 = (x0 * 1.4) + ((a1 - a9)).powi(2);
+            let x0 = (x0 * 1.4) + (a1 - a9).powi(2);
             let mut a11: f64 = a1;
         } else {
             let mut a12: f64 = helper_mix(-1.7, x0);
@@ -791,7 +945,13 @@ mod p2_9 {
         ((a6 + x0) + a1) + a6
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_9_dual(x0: Dual64) -> Dual64 {
         let a1 = x0;
         for i2 in 5..6 {
@@ -805,7 +965,7 @@ mod p2_9 {
                 while k4 < 1 {
                     k4 += 1;
                     let a1 = (a1 * Dual64::from(-1.0)) + (x0.powi(2)).sin();
-                    if ((a1 + d64::sigmoid(Dual64::from(k3 as f64)))).re < (Dual64::from(1.4)).re {
+                    if (a1 + d64::sigmoid(Dual64::from(k3 as f64))).re < (Dual64::from(1.4)).re {
                         let a5 = d64::min(x0.powi(2), x0) + (x0 + (Dual64::from(k4 as f64) - x0));
                         return a1 * a5.powi(3);
                     }
@@ -816,22 +976,29 @@ mod p2_9 {
         }
         let mut a6: Dual64 = x0;
         let a7 = (a1.sin() + x0.powi(3)) + (-(d64::max(a6, a1)));
-        let mut a9 = if ((d64::helper_sq(x0) / (x0.powi(2) + Dual64::from(1.0)))).re < (Dual64::from(-1.3)).re {
+        let mut a9 = if (d64::helper_sq(x0) / (x0.powi(2) + Dual64::from(1.0))).re
+            < (Dual64::from(-1.3)).re
+        {
             (a1 * Dual64::from(1.9)) - (a6 * a6)
-        } else if (((a1.powi(2) + Dual64::from(1.0)).powf(0.5) / (((Dual64::from(0.1) - x0)).powi(2) + Dual64::from(1.0)))).re < ((a1 / ((Dual64::from(2.0)).powi(2) + Dual64::from(1.0)))).re {
+        } else if ((a1.powi(2) + Dual64::from(1.0)).powf(0.5)
+            / ((Dual64::from(0.1) - x0).powi(2) + Dual64::from(1.0)))
+        .re < (a1 / ((Dual64::from(2.0)).powi(2) + Dual64::from(1.0))).re
+        {
             a6 = d64::helper_sq(Dual64::from(-0.1)) + d64::min(a1, a6);
             d64::abs(x0) + Dual64::from(-0.4)
         } else if a1.re > (Dual64::from(-2.0)).re {
-            let a8 = ((a6 * a7)).powi(2);
+            let a8 = (a6 * a7).powi(2);
             d64::helper_sq(d64::helper_sq(a6))
         } else {
             a7.tanh() + Dual64::from(1.7)
         };
-        if ((x0 - (Dual64::from(-0.2) + Dual64::from(-0.5)))).re < ((Dual64::from(-1.0) * a1)).re {
+        if (x0 - (Dual64::from(-0.2) + Dual64::from(-0.5))).re < (Dual64::from(-1.0) * a1).re {
             let mut a6 = (a6 * Dual64::from(1.5)) + (x0 + (a1 * Dual64::from(-1.5)));
             let mut a10 = d64::max(a1 - a7, -a7) * d64::helper_sq(d64::softplus(a1));
-        } else if (((Dual64::from(0.6)).powi(2) + Dual64::from(1.0)).powf(0.5)).re < (Dual64::from(-1.2)).re {
-            let x0 = (x0 * Dual64::from(1.4)) + ((a1 - a9)).powi(2);
+        } else if (((Dual64::from(0.6)).powi(2) + Dual64::from(1.0)).powf(0.5)).re
+            < (Dual64::from(-1.2)).re
+        {
+            let x0 = (x0 * Dual64::from(1.4)) + (a1 - a9).powi(2);
             let mut a11: Dual64 = a1;
         } else {
             let mut a12: Dual64 = d64::helper_mix(Dual64::from(-1.7), x0);
@@ -871,13 +1038,19 @@ mod p2_9 {
 mod p2_10 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_10(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
         y1 = &y1 * y1.dot(&(xs1.mapv(f64::tanh)));
-        y1[0] = ((&((xs1.tanh()).exp()) + xs1)).mean().unwrap();
-        let mut a2 = xs1.sum() + (-((x0 + x0)));
+        y1[0] = (&((xs1.tanh()).exp()) + xs1).mean().unwrap();
+        let mut a2 = xs1.sum() + (-(x0 + x0));
         a2 = helper_sq(a2 + xs1[4]) - xs1[3];
         let mut k3 = 0usize;
         loop {
@@ -885,13 +1058,13 @@ mod p2_10 {
                 break;
             }
             k3 += 1;
-            y1[2] = y1[2] - helper_mix(((((k3 as f64) - y1[3])).powi(2) + 1.0).ln(), x0);
+            y1[2] = y1[2] - helper_mix((((k3 as f64) - y1[3]).powi(2) + 1.0).ln(), x0);
             let mut a4 = x0;
             let a4 = (a4 * 1.8) + xs1.slice(s![2..3]).sum();
             break;
         }
         let a5: f64 = helper_sq(y1[2]);
-        let y7 = (((xs1 / &((y1.powi(2) + 1.0)))).powi(2)).mapv(|v6| (-0.1_f64).max(a5) + a5.sin());
+        let y7 = ((xs1 / &(y1.powi(2) + 1.0)).powi(2)).mapv(|v6| (-0.1_f64).max(a5) + a5.sin());
         let mut a8 = -0.8_f64;
         (((a8 * x0) * a2) + a5) + y1.sum()
     }
@@ -931,27 +1104,34 @@ mod p2_10 {
 mod p2_11 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_11(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a1: f64 = x1.powi(2);
         a1 += 1.1 / (x0.powi(2) + 1.0);
         let a2 = xs2[0];
-        a1 *= (((xs2[3] * x0) + a1)).tanh();
+        a1 *= ((xs2[3] * x0) + a1).tanh();
         a1 = 1.5_f64;
         a1 = xs2.mean().unwrap();
         for i3 in 0..6 {
             for e4 in xs2.iter() {
-                let mut a5 = ((xs2[1] - xs2)).sum() * xs2.dot(&((xs2 * xs2)));
-                a5 *= ((xs2[i3] + (x0 + xs2[i3]))).tanh();
-                a5 = xs2.dot(&((&((xs2 - xs2)) - xs2)));
-                let a6 = (0.3_f64.sin() + ((i3 as f64) - xs2[i3])) * ((-1.5_f64).tanh() - (*e4).max(-0.4));
+                let mut a5 = (xs2[1] - xs2).sum() * xs2.dot(&(xs2 * xs2));
+                a5 *= (xs2[i3] + (x0 + xs2[i3])).tanh();
+                a5 = xs2.dot(&(&(xs2 - xs2) - xs2));
+                let a6 = (0.3_f64.sin() + ((i3 as f64) - xs2[i3]))
+                    * ((-1.5_f64).tanh() - (*e4).max(-0.4));
             }
             a1 += nn::sigmoid(xs2.sum().min(-0.1));
         }
         let mut y7: Array1<f64> = -0.1 * &((xs2.sin()).sin());
         let mut y8: Array1<f64> = Array1::zeros(6);
-        let a9 = (((xs2 + &y8)).powi(2)).dot(&y8);
+        let a9 = ((xs2 + &y8).powi(2)).dot(&y8);
         ((((x0.tanh()).exp() + x0) + x1) + a1) + y7.sum()
     }
 
@@ -999,10 +1179,16 @@ mod p2_11 {
 mod p2_12 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_12(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut x1 = (x1 * -1.5) + (-((x1 + x1)));
+        let mut x1 = (x1 * -1.5) + (-(x1 + x1));
         let mut y1: Array1<f64> = Array1::zeros(6);
         y1[1] = xs2.sum();
         for i2 in 0..6 {
@@ -1052,7 +1238,13 @@ mod p2_12 {
 mod p2_13 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_13(x0: f32, xs1: &Array1<f32>) -> f32 {
         let a4 = if xs1[4] < 1.2 {
@@ -1060,9 +1252,9 @@ mod p2_13 {
             (xs1.powi(2)).sum()
         } else if xs1[3] < xs1.dot(xs1) {
             let a2 = xs1[3];
-            ((xs1.slice(s![1..3]).sum() + xs1[4])).powi(2)
+            (xs1.slice(s![1..3]).sum() + xs1[4]).powi(2)
         } else {
-            let a3 = ((xs1 - xs1)).mean().unwrap();
+            let a3 = (xs1 - xs1).mean().unwrap();
             a3
         };
         let mut a5 = ((helper_sq_f32(1.1_f32)).cos()).sin();
@@ -1071,24 +1263,26 @@ mod p2_13 {
             while k7 < 2 {
                 k7 += 1;
                 let mut y8 = xs1.to_owned();
-                let mut y10: Array1<f32> = (Array1::from_elem(6, y8[4])).mapv(|v9| (0.9_f32 + 0.1_f32) + a4);
-                let x0 = (x0 * 0.7) + ((&y10 / &((y10.powi(2) + 1.0)))).sum();
+                let mut y10: Array1<f32> =
+                    (Array1::from_elem(6, y8[4])).mapv(|v9| (0.9_f32 + 0.1_f32) + a4);
+                let x0 = (x0 * 0.7) + (&y10 / &(y10.powi(2) + 1.0)).sum();
             }
         }
-        if ((-1.3 * a4)).max((a4.tanh()).exp()) > -1.8 {
-            let mut a11 = xs1.dot(&((&(xs1.tanh()) + &((xs1[2] * xs1)))));
+        if (-1.3 * a4).max((a4.tanh()).exp()) > -1.8 {
+            let mut a11 = xs1.dot(&(&(xs1.tanh()) + &(xs1[2] * xs1)));
             if xs1[4] > x0 + a5 {
-                let mut a12 = ((-0.7_f32).max(-0.8_f32) + xs1[5]) - ((x0 - a5) - (x0.powi(2) + 1.0).powf(0.3));
+                let mut a12 = ((-0.7_f32).max(-0.8_f32) + xs1[5])
+                    - ((x0 - a5) - (x0.powi(2) + 1.0).powf(0.3));
                 return (x0 / (1.5_f32.powi(2) + 1.0_f32)) + (x0 * 1.5);
             }
         } else if xs1.sum() - xs1.sum() > -1.5 {
-            let mut a13 = x0 + ((xs1 + xs1)).dot(xs1);
+            let mut a13 = x0 + (xs1 + xs1).dot(xs1);
         } else {
             if helper_mix_f32(-0.8 + a4, (x0.powi(2) + 0.5).sqrt()) < xs1[1] {
                 let mut a14 = xs1[2].max(a4.min(-1.5)) + ((a5 / (a5.powi(2) + 1.0)) * x0);
                 return (1.2 - xs1.slice(s![1..5]).sum()) + xs1[0].tanh();
             }
-            a5 -= -(((-x0) - xs1.dot(xs1)));
+            a5 -= -((-x0) - xs1.dot(xs1));
         }
         ((xs1[5] + x0) + a4) + a5
     }
@@ -1128,14 +1322,21 @@ mod p2_13 {
 mod p2_14 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_14(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(6);
         for i2 in (0..6).step_by(2) {
             for e3 in xs0.iter() {
-                let mut a4: f64 = ((xs0.dot(xs1) - xs1.sum())).max(helper_sq(*e3) * xs1[(i2 + 1) % 6].sin());
-                a4 *= (((1.8 + a4) - xs1.dot(xs0))).tanh();
+                let mut a4: f64 =
+                    (xs0.dot(xs1) - xs1.sum()).max(helper_sq(*e3) * xs1[(i2 + 1) % 6].sin());
+                a4 *= ((1.8 + a4) - xs1.dot(xs0)).tanh();
                 let a5: f64 = helper_sq(helper_sq(xs1.dot(xs0)));
                 let a6 = xs1.slice(s![2..5]).sum();
                 if a5 > 1.1 {
@@ -1183,7 +1384,13 @@ mod p2_14 {
 mod p2_15 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_15(x0: f32, x1: f32) -> f32 {
         let a1: f32 = x0;
@@ -1206,7 +1413,13 @@ mod p2_15 {
         ((((x0 + x0) - x0) + x0) + x1) + a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_15_dual(x0: Dual32, x1: Dual32) -> Dual32 {
         let a1: Dual32 = x0;
         let a2 = x1;
@@ -1250,8 +1463,16 @@ mod p2_15 {
         let sel = p2_15_grad(x0, x1);
         r.same::<f32, _>("grad", &sel, &g0);
         r.same::<f32, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p2_15_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p2_15_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_15_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_15_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -1265,7 +1486,13 @@ mod p2_15 {
 mod p2_16 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_16(x0: f32, x1: f32) -> f32 {
         for i1 in (2..3).rev() {
@@ -1288,18 +1515,24 @@ mod p2_16 {
             a5 -= ((x0 * a5) * x0.sin()) - (x1 + (-0.6_f32).powi(2));
             let a6 = ((-0.4 * x0) - x0) + (x1.powi(3)).abs();
         } else {
-            let a7: f32 = (((-a5) - x1)).max(((x1 + a5)).sin());
+            let a7: f32 = ((-a5) - x1).max((x1 + a5).sin());
             a5 += a7;
         }
         for i8 in (0..1).rev() {
-            let a9 = (((-1.2_f32).max(x1) + a5)).powi(3);
+            let a9 = ((-1.2_f32).max(x1) + a5).powi(3);
             let a10 = 0.5_f32;
             break;
         }
-        return ((((x0 / (x1.powi(2) + 1.0))).max(helper_sq_f32(a5)) + x0) + x1) + a5;
+        return (((x0 / (x1.powi(2) + 1.0)).max(helper_sq_f32(a5)) + x0) + x1) + a5;
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_16_dual(x0: Dual32, x1: Dual32) -> Dual32 {
         for i1 in (2..3).rev() {
             let mut k2 = 0usize;
@@ -1308,28 +1541,30 @@ mod p2_16 {
                     break;
                 }
                 k2 += 1;
-                let a3 = if (((x1 + x0) * x1.sin())).re < (x0.powi(3)).re {
+                let a3 = if ((x1 + x0) * x1.sin()).re < (x0.powi(3)).re {
                     d32::softplus(x1 + x1)
                 } else {
                     (x1 * x1) * x0.powi(3)
                 };
-                let a4 = (x1.tanh() * (x0 * Dual32::from(k2 as f32))) * d32::min(d32::softplus(Dual32::from(-0.5)), x0);
+                let a4 = (x1.tanh() * (x0 * Dual32::from(k2 as f32)))
+                    * d32::min(d32::softplus(Dual32::from(-0.5)), x0);
             }
         }
         let mut a5 = Dual32::from(-1.2);
-        if (((Dual32::from(1.4) + x0) + x0)).re > ((a5 - x0)).re {
+        if ((Dual32::from(1.4) + x0) + x0).re > (a5 - x0).re {
             a5 -= ((x0 * a5) * x0.sin()) - (x1 + (Dual32::from(-0.6)).powi(2));
             let a6 = ((Dual32::from(-0.4) * x0) - x0) + d32::abs(x1.powi(3));
         } else {
-            let a7: Dual32 = d32::max((-a5) - x1, ((x1 + a5)).sin());
+            let a7: Dual32 = d32::max((-a5) - x1, (x1 + a5).sin());
             a5 += a7;
         }
         for i8 in (0..1).rev() {
-            let a9 = ((d32::max(Dual32::from(-1.2), x1) + a5)).powi(3);
+            let a9 = (d32::max(Dual32::from(-1.2), x1) + a5).powi(3);
             let a10 = Dual32::from(0.5);
             break;
         }
-        return ((d32::max(x0 / (x1.powi(2) + Dual32::from(1.0)), d32::helper_sq(a5)) + x0) + x1) + a5;
+        return ((d32::max(x0 / (x1.powi(2) + Dual32::from(1.0)), d32::helper_sq(a5)) + x0) + x1)
+            + a5;
     }
 
     pub fn check() -> Report {
@@ -1354,8 +1589,16 @@ mod p2_16 {
         let sel = p2_16_grad(x0, x1);
         r.same::<f32, _>("grad", &sel, &g0);
         r.same::<f32, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p2_16_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p2_16_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_16_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_16_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -1369,10 +1612,16 @@ mod p2_16 {
 mod p2_17 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_17(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut a2 = if ((xs2 * xs2[1])).sum() < 1.7 {
+        let mut a2 = if (xs2 * xs2[1]).sum() < 1.7 {
             x1.powi(2) * x0
         } else if x0 - (x0 + x1) < 1.9 {
             (((x0.powi(2) + 1.0).powf(0.5)).tanh()).exp()
@@ -1391,15 +1640,15 @@ mod p2_17 {
             }
         }
         let mut a8 = if x1 > -2.0 {
-            let a7 = -((x1 / (a2.powi(2) + 1.0)));
+            let a7 = -(x1 / (a2.powi(2) + 1.0));
             (helper_arr(xs2, xs2.slice(s![0..1]).sum())).sum()
         } else if (xs2[3] / (a2.powi(2) + 1.0)) + xs2[3] > -1.1 + xs2[0] {
-            return ((xs2 * xs2)).sum();
+            return (xs2 * xs2).sum();
         } else {
             (xs2[1] - x1) + xs2.sum()
         };
-        let a9 = ((((x1 + x1)).powi(2) + 1.0).ln()).powi(2);
-        let mut a10 = if ((xs2[0] + x1)).abs() > 0.4 {
+        let a9 = (((x1 + x1).powi(2) + 1.0).ln()).powi(2);
+        let mut a10 = if (xs2[0] + x1).abs() > 0.4 {
             a2
         } else {
             return xs2.sum() * 0.3_f64.cos();
@@ -1407,9 +1656,9 @@ mod p2_17 {
         a8 += x0 * 0.9;
         a2 = (xs2.mapv(|v11| x1)).sum().cos();
         let mut a12 = x0 + ((a2 + xs2[2]) - xs2.dot(xs2));
-        a10 = helper_sq(a2 * a12) * ((xs2 + xs2[0])).sum();
+        a10 = helper_sq(a2 * a12) * (xs2 + xs2[0]).sum();
         let mut a13 = a9;
-        let mut a14: f64 = (((xs2 * xs2)).tanh()).dot(xs2);
+        let mut a14: f64 = ((xs2 * xs2).tanh()).dot(xs2);
         let a15 = (-1.0_f64).min(xs2[0].cos() * xs2[0].max(0.5));
         let a16 = -0.1_f64;
         ((((x0 + a3) + a2) * x0) + x1) + a2
@@ -1454,7 +1703,13 @@ mod p2_17 {
 mod p2_18 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_18(x0: f32, xs1: &Array1<f32>) -> f32 {
         if (x0 * x0) + x0 > 0.3 {
@@ -1464,7 +1719,7 @@ mod p2_18 {
             if a3 > xs1.slice(s![0..2]).sum() {
                 return nn::sigmoid(a1.sin());
             }
-            if ((xs1[2] - -0.3)).atan() > 1.8 {
+            if (xs1[2] - -0.3).atan() > 1.8 {
                 let mut a4 = x0;
                 return ((xs1[1].sin()).tanh()).exp();
             }
@@ -1475,12 +1730,12 @@ mod p2_18 {
             }
         }
         if xs1.dot(xs1) - xs1[3] < 2.0 {
-            let mut a7 = (((x0 * x0) + helper_mix_f32(0.1, x0))).sin();
+            let mut a7 = ((x0 * x0) + helper_mix_f32(0.1, x0)).sin();
         } else if xs1[2].max(1.3) + x0.max(x0) > xs1[2] * x0 {
-            if (x0 * x0) / (((x0 - x0)).powi(2) + 1.0) > 1.7 {
+            if (x0 * x0) / ((x0 - x0).powi(2) + 1.0) > 1.7 {
                 return xs1[0];
             }
-            if (xs1[1] / (x0.powi(2) + 1.0)) / (((x0 / (x0.powi(2) + 1.0))).powi(2) + 1.0) < 1.4 {
+            if (xs1[1] / (x0.powi(2) + 1.0)) / ((x0 / (x0.powi(2) + 1.0)).powi(2) + 1.0) < 1.4 {
                 let mut y8: Array1<f32> = Array1::zeros(4);
                 return y8[3];
             }
@@ -1493,7 +1748,7 @@ mod p2_18 {
         y12 = &y12 + &y12;
         let y13: Array1<f32> = xs1.to_owned();
         y12 = (nn::softplus(&((y13.tanh()).exp()))).mapv(|v14| x0 * (v14 / (x0.powi(2) + 1.0)));
-        return (((-0.2_f32 - 0.8_f32)).powi(3) + x0) + y12.sum();
+        return ((-0.2_f32 - 0.8_f32).powi(3) + x0) + y12.sum();
     }
 
     pub fn check() -> Report {
@@ -1536,28 +1791,37 @@ mod p2_18 {
 mod p2_19 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_19(x0: f64, xs1: &Array1<f64>) -> f64 {
         if helper_mix(x0, x0) + (x0.powi(2) + 1.0).powf(1.5) < (x0.powi(2) + 1.0).powf(0.3) {
             let mut y1 = xs1.to_owned();
-            y1[4] = y1[4] + (helper_mix(x0, (x0.powi(2) + 1.0).ln()) + helper_mix(xs1[4] + x0, y1[1]));
-            y1 *= &(((-&((xs1 + x0)))).tanh());
+            y1[4] =
+                y1[4] + (helper_mix(x0, (x0.powi(2) + 1.0).ln()) + helper_mix(xs1[4] + x0, y1[1]));
+            y1 *= &((-&(xs1 + x0)).tanh());
             y1 = &(xs1.mapv(|v2| 1.0_f64.tanh() * v2)) * &(Array1::from_elem(6, x0 - y1[4]));
         } else {
             let mut y3: Array1<f64> = Array1::zeros(6);
             for i4 in (0..6).rev() {
-                y3 = &y3 + &(((&((&y3 * xs1)) - &(((i4 as f64) + xs1)))).mapv(|v5| (0.9_f64 - 1.1_f64) - 0.3_f64));
-                y3 = xs1 - &((x0.min(0.8) + &((&y3 * x0))));
-                let a6: f64 = ((((-0.6_f64 - -0.6_f64)).cos()).powi(2) + 1.0_f64).powf(1.5);
+                y3 = &y3
+                    + &((&(&y3 * xs1) - &((i4 as f64) + xs1))
+                        .mapv(|v5| (0.9_f64 - 1.1_f64) - 0.3_f64));
+                y3 = xs1 - &(x0.min(0.8) + &(&y3 * x0));
+                let a6: f64 = (((-0.6_f64 - -0.6_f64).cos()).powi(2) + 1.0_f64).powf(1.5);
             }
             y3[4] += x0;
-            if ((x0 + x0)).cos() > -1.6 {
+            if (x0 + x0).cos() > -1.6 {
                 let mut y7: Array1<f64> = Array1::zeros(6);
             } else {
                 y3 = Array1::zeros(6);
             }
-            y3[2] = y3.dot(&(((xs1 - &y3)).mapv(|v8| x0.atan() + (x0 * x0))));
+            y3[2] = y3.dot(&((xs1 - &y3).mapv(|v8| x0.atan() + (x0 * x0))));
         }
         let mut x0 = (x0 * -1.5) + ((xs1[0] + x0) + (xs1.slice(s![3..5;2]).sum().tanh()).exp());
         x0 += ((xs1[2] * xs1[2]) - (x0 + x0)) * xs1[4];
@@ -1566,7 +1830,7 @@ mod p2_19 {
         if xs1.sum() * a9 < 1.2 {
             return a10.cos() - (-0.9_f64).abs();
         }
-        a9 = (-a10) - ((a9 * a10)).cos();
+        a9 = (-a10) - (a9 * a10).cos();
         (((((-1.2_f64).tanh()).exp()).powi(2) * x0) + a9) + a10
     }
 
@@ -1605,7 +1869,13 @@ mod p2_19 {
 mod p2_20 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_20(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut k1 = 0usize;
@@ -1616,7 +1886,7 @@ mod p2_20 {
             k1 += 1;
             if k1 < 5 {
                 let a2 = if (x1.powi(2) + 1.0).powf(1.5) > x2 + x2 {
-                    return (((x1 * x2)).powi(2) + 1.0).powf(0.3);
+                    return ((x1 * x2).powi(2) + 1.0).powf(0.3);
                 } else if (-x2) * (x2 * x0) < 1.3 + x0 {
                     return x2 + x1;
                 } else if k1 % 2 == 0 {
@@ -1633,7 +1903,13 @@ mod p2_20 {
         (((x1 * 1.9_f64.tanh()) * x0) * x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_20_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         let mut k1 = 0usize;
         loop {
@@ -1642,9 +1918,9 @@ mod p2_20 {
             }
             k1 += 1;
             if k1 < 5 {
-                let a2 = if ((x1.powi(2) + Dual64::from(1.0)).powf(1.5)).re > ((x2 + x2)).re {
-                    return (((x1 * x2)).powi(2) + Dual64::from(1.0)).powf(0.3);
-                } else if (((-x2) * (x2 * x0))).re < ((Dual64::from(1.3) + x0)).re {
+                let a2 = if ((x1.powi(2) + Dual64::from(1.0)).powf(1.5)).re > (x2 + x2).re {
+                    return ((x1 * x2).powi(2) + Dual64::from(1.0)).powf(0.3);
+                } else if ((-x2) * (x2 * x0)).re < (Dual64::from(1.3) + x0).re {
                     return x2 + x1;
                 } else if k1 % 2 == 0 {
                     (x1 * x2) * (Dual64::from(2.0) * Dual64::from(k1 as f64))
@@ -1654,7 +1930,10 @@ mod p2_20 {
             }
             continue;
         }
-        let mut a3 = d64::helper_mix(d64::min(x0, Dual64::from(1.3) - Dual64::from(0.6)), d64::min(Dual64::from(2.0), x0) + x2);
+        let mut a3 = d64::helper_mix(
+            d64::min(x0, Dual64::from(1.3) - Dual64::from(0.6)),
+            d64::min(Dual64::from(2.0), x0) + x2,
+        );
         a3 -= x2;
         a3 *= x0.tanh();
         (((x1 * (Dual64::from(1.9)).tanh()) * x0) * x1) + x2
@@ -1686,9 +1965,36 @@ mod p2_20 {
         let sel = p2_20_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p2_20_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p2_20_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p2_20_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_20_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_20_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p2_20_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -1702,7 +2008,13 @@ mod p2_20 {
 mod p2_21 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_21(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in (0..5).step_by(2) {
@@ -1711,14 +2023,15 @@ mod p2_21 {
                 if -(a2.min(xs1[5 - 1 - i1])) < -1.6 {
                     let mut y3 = xs1.to_owned();
                 } else if i1 < 4 {
-                    let a2 = (a2 * -1.2) + ((a2 - xs1)).sum();
+                    let a2 = (a2 * -1.2) + (a2 - xs1).sum();
                     break;
                 } else {
                     let a4 = -0.1_f64;
                     break;
                 }
             } else {
-                let mut y6: Array1<f64> = &(((xs1 + xs1)).mapv(|v5| a2)) + &((&(xs1.sin()) / &((xs1.powi(2) + 1.0))));
+                let mut y6: Array1<f64> =
+                    &((xs1 + xs1).mapv(|v5| a2)) + &(&(xs1.sin()) / &(xs1.powi(2) + 1.0));
                 return x0.tanh();
             }
             continue;
@@ -1761,7 +2074,13 @@ mod p2_21 {
 mod p2_22 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_22(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
         let a1 = (helper_sq_f32(x1)).sin() * -1.2;
@@ -1785,9 +2104,9 @@ mod p2_22 {
             x1
         };
         if 0.8_f32.tanh() - (xs2.slice(s![0..3;2]).sum() * a1) > 1.7 {
-            a8 = ((xs2 + &((xs2 + xs2)))).sum();
-            let mut a13 = helper_sq_f32(((xs2 + xs2)).sum());
-        } else if ((x1 + a1)).tanh() < 0.1 {
+            a8 = (xs2 + &(xs2 + xs2)).sum();
+            let mut a13 = helper_sq_f32((xs2 + xs2).sum());
+        } else if (x1 + a1).tanh() < 0.1 {
             a9 += -1.6_f32;
         } else {
             a8 += -0.2_f32;
@@ -1836,34 +2155,40 @@ mod p2_22 {
 mod p2_23 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_23(x0: f32, xs1: &Array1<f32>, x2: f32) -> f32 {
         let mut x2 = (x2 * 1.3) + (helper_sq_f32(1.6_f32) / ((helper_sq_f32(x0)).powi(2) + 1.0));
         if xs1.slice(s![3..5]).sum() < xs1[1] {
-            if -((-0.5 * xs1[2])) < xs1[2].tanh() {
-                x2 *= (((xs1[1] / (x0.powi(2) + 1.0))).sin()).tanh();
+            if -(-0.5 * xs1[2]) < xs1[2].tanh() {
+                x2 *= ((xs1[1] / (x0.powi(2) + 1.0)).sin()).tanh();
                 return xs1[1];
             } else if xs1[4] < (x0.tanh()).exp() {
                 let a2 = ((helper_arr_f32(xs1, x2)).mapv(|v1| 1.9)).sum();
             } else if (x0.tanh()).tanh() < -1.6 {
-                x2 += x0 * ((x2 + x2)).atan();
+                x2 += x0 * (x2 + x2).atan();
             } else {
                 let a3 = x2;
             }
             return x2 - (-0.9_f32 - -0.2_f32);
         } else if 1.9_f32.tanh() < x0 {
-            let x2 = (x2 * -1.8) + ((x0 + x2)).atan();
+            let x2 = (x2 * -1.8) + (x0 + x2).atan();
             let mut y4 = xs1.to_owned();
             let mut y5: Array1<f32> = Array1::zeros(5);
         }
-        if ((xs1 + xs1)).sum() < xs1.slice(s![2..5]).sum() + x2 {
+        if (xs1 + xs1).sum() < xs1.slice(s![2..5]).sum() + x2 {
             let mut y6 = xs1.to_owned();
         } else if (xs1.sum().powi(2) + 1.0).ln() > 1.1 {
             let a7: f32 = x2;
         } else {
             x2 *= x2.tanh();
-            x2 = xs1.dot(&((xs1 - &((xs1 / &((xs1.powi(2) + 1.0)))))));
+            x2 = xs1.dot(&(xs1 - &(xs1 / &(xs1.powi(2) + 1.0))));
         }
         (x2.min(xs1[0] * 1.3) * x0) * x2
     }
@@ -1915,26 +2240,32 @@ mod p2_23 {
 mod p2_24 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_24(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if ((-1.6_f64 / (0.6_f64.powi(2) + 1.0_f64))).cos() < 0.8 {
+        if (-1.6_f64 / (0.6_f64.powi(2) + 1.0_f64)).cos() < 0.8 {
             if (0.9 * x0) + x0 < 0.4 {
                 let mut y1: Array1<f64> = Array1::zeros(6);
             }
-            let mut a3 = if -((-x0)) < 2.0 {
+            let mut a3 = if -(-x0) < 2.0 {
                 let a2 = nn::sigmoid(xs1.slice(s![0..1;2]).sum() + x0);
                 xs1.sum() - xs1[2]
             } else if x0 - (x0 + x0) > 0.8 {
                 x0.powi(3)
             } else {
-                ((xs1 / (xs1[5].powi(2) + 1.0))).sum()
+                (xs1 / (xs1[5].powi(2) + 1.0)).sum()
             };
             return (xs1.mapv(|v4| (-0.1_f64 * -0.9_f64) - (0.4 + v4))).sum();
         }
         for e5 in xs1.iter() {
             let x0 = (x0 * 0.5) + xs1.sum();
-            let mut y7 = (nn::softplus(&((xs1 - xs1)))).mapv(|v6| (((v6 * *e5)).tanh()).exp());
+            let mut y7 = (nn::softplus(&(xs1 - xs1))).mapv(|v6| ((v6 * *e5).tanh()).exp());
         }
         let mut x0 = (x0 * -0.1) + x0;
         (nn::softplus(xs1[1])).atan() + x0
@@ -1975,22 +2306,30 @@ mod p2_24 {
 mod p2_25 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_25(x0: f32, x1: f32, x2: f32) -> f32 {
-        let mut a1 = if -((x1 - -0.2)) < x1 + x2 {
+        let mut a1 = if -(x1 - -0.2) < x1 + x2 {
             helper_sq_f32(0.4_f32) * x2.min(-1.0)
         } else {
             x0.sin()
         };
-        a1 = helper_sq_f32(x0) / (((x0 - (-1.8 / (x1.powi(2) + 1.0)))).powi(2) + 1.0);
+        a1 = helper_sq_f32(x0) / ((x0 - (-1.8 / (x1.powi(2) + 1.0))).powi(2) + 1.0);
         a1 += (x2.min(-0.9) + (-0.5_f32)) * x2;
         let x2 = (x2 * -1.9) + (x2.min(a1) * (-1.2_f32).tanh());
         for i2 in 0..4 {
             for i3 in (0..i2).rev() {
                 if helper_mix_f32(x2.max(-0.6), x1) < 1.7 {
                     a1 *= (x2.tanh()).tanh();
-                } else if ((i2 as f32) * 1.6_f32) / ((((i2 as f32) + 0.0_f32)).powi(2) + 1.0_f32) < -0.3 {
+                } else if ((i2 as f32) * 1.6_f32) / (((i2 as f32) + 0.0_f32).powi(2) + 1.0_f32)
+                    < -0.3
+                {
                     let mut a4 = (helper_mix_f32(i3 as f32, x1.sin())).powi(2);
                 } else {
                     a1 *= (helper_sq_f32(((i3 as f32).powi(2) + 1.0_f32).ln())).tanh();
@@ -2002,24 +2341,40 @@ mod p2_25 {
         ((a1.powi(3) + x0) + x1) * a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_25_dual(x0: Dual32, x1: Dual32, x2: Dual32) -> Dual32 {
-        let mut a1 = if ((-((x1 - Dual32::from(-0.2))))).re < ((x1 + x2)).re {
+        let mut a1 = if (-(x1 - Dual32::from(-0.2))).re < (x1 + x2).re {
             d32::helper_sq(Dual32::from(0.4)) * d32::min(x2, Dual32::from(-1.0))
         } else {
             x0.sin()
         };
-        a1 = d32::helper_sq(x0) / (((x0 - (Dual32::from(-1.8) / (x1.powi(2) + Dual32::from(1.0))))).powi(2) + Dual32::from(1.0));
+        a1 = d32::helper_sq(x0)
+            / ((x0 - (Dual32::from(-1.8) / (x1.powi(2) + Dual32::from(1.0)))).powi(2)
+                + Dual32::from(1.0));
         a1 += (d32::min(x2, Dual32::from(-0.9)) + (-(Dual32::from(0.5)))) * x2;
         let x2 = (x2 * Dual32::from(-1.9)) + (d32::min(x2, a1) * (Dual32::from(-1.2)).tanh());
         for i2 in 0..4 {
             for i3 in (0..i2).rev() {
-                if (d32::helper_mix(d32::max(x2, Dual32::from(-0.6)), x1)).re < (Dual32::from(1.7)).re {
+                if (d32::helper_mix(d32::max(x2, Dual32::from(-0.6)), x1)).re
+                    < (Dual32::from(1.7)).re
+                {
                     a1 *= (x2.tanh()).tanh();
-                } else if (((Dual32::from(i2 as f32) * Dual32::from(1.6)) / (((Dual32::from(i2 as f32) + Dual32::from(0.0))).powi(2) + Dual32::from(1.0)))).re < (Dual32::from(-0.3)).re {
+                } else if ((Dual32::from(i2 as f32) * Dual32::from(1.6))
+                    / ((Dual32::from(i2 as f32) + Dual32::from(0.0)).powi(2) + Dual32::from(1.0)))
+                .re < (Dual32::from(-0.3)).re
+                {
                     let mut a4 = (d32::helper_mix(Dual32::from(i3 as f32), x1.sin())).powi(2);
                 } else {
-                    a1 *= (d32::helper_sq((Dual32::from(i3 as f32).powi(2) + Dual32::from(1.0)).ln())).tanh();
+                    a1 *= (d32::helper_sq(
+                        (Dual32::from(i3 as f32).powi(2) + Dual32::from(1.0)).ln(),
+                    ))
+                    .tanh();
                 }
             }
             break;
@@ -2054,9 +2409,36 @@ mod p2_25 {
         let sel = p2_25_grad(x0, x1, x2);
         r.same::<f32, _>("grad", &sel, &g0);
         r.same::<f32, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p2_25_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p2_25_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p2_25_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 0.0), Dual32::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_25_dual(
+                Dual32::new(x0, 1.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_25_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 1.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p2_25_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -2070,7 +2452,13 @@ mod p2_25 {
 mod p2_26 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_26(x0: f64) -> f64 {
         let a1 = x0;
@@ -2081,7 +2469,7 @@ mod p2_26 {
             } else {
                 let mut a3 = x0;
             }
-            a2 = (((x0 * a1)).tanh()).exp() - 1.7;
+            a2 = ((x0 * a1).tanh()).exp() - 1.7;
             return 0.2;
         } else {
             let a4 = ((a1.tanh()).tanh()).exp();
@@ -2092,10 +2480,10 @@ mod p2_26 {
             a5.powi(3)
         } else {
             let a6 = 0.5_f64.tanh() * (1.9 + a1);
-            return ((a6 * -0.9)).min(helper_mix(-0.4, a6));
+            return (a6 * -0.9).min(helper_mix(-0.4, a6));
         };
         for i8 in (0..4).rev() {
-            a7 *= (((a5 + (i8 as f64)) / ((a5.max(0.5)).powi(2) + 1.0))).tanh();
+            a7 *= ((a5 + (i8 as f64)) / ((a5.max(0.5)).powi(2) + 1.0)).tanh();
             a7 += a7;
         }
         for i9 in (2..4).rev() {
@@ -2108,7 +2496,13 @@ mod p2_26 {
         ((-1.4 + x0) * a1) + a5
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_26_dual(x0: Dual64) -> Dual64 {
         let a1 = x0;
         if (((x0.powi(2) + Dual64::from(0.5)).sqrt()).atan()).re < (Dual64::from(0.9)).re {
@@ -2118,7 +2512,7 @@ mod p2_26 {
             } else {
                 let mut a3 = x0;
             }
-            a2 = (((x0 * a1)).tanh()).exp() - Dual64::from(1.7);
+            a2 = ((x0 * a1).tanh()).exp() - Dual64::from(1.7);
             return Dual64::from(0.2);
         } else {
             let a4 = ((a1.tanh()).tanh()).exp();
@@ -2129,16 +2523,24 @@ mod p2_26 {
             a5.powi(3)
         } else {
             let a6 = (Dual64::from(0.5)).tanh() * (Dual64::from(1.9) + a1);
-            return d64::min(a6 * Dual64::from(-0.9), d64::helper_mix(Dual64::from(-0.4), a6));
+            return d64::min(
+                a6 * Dual64::from(-0.9),
+                d64::helper_mix(Dual64::from(-0.4), a6),
+            );
         };
         for i8 in (0..4).rev() {
-            a7 *= (((a5 + Dual64::from(i8 as f64)) / ((d64::max(a5, Dual64::from(0.5))).powi(2) + Dual64::from(1.0)))).tanh();
+            a7 *= ((a5 + Dual64::from(i8 as f64))
+                / ((d64::max(a5, Dual64::from(0.5))).powi(2) + Dual64::from(1.0)))
+            .tanh();
             a7 += a7;
         }
         for i9 in (2..4).rev() {
-            if (((Dual64::from(i9 as f64) + Dual64::from(i9 as f64)) * (Dual64::from(1.4) / ((Dual64::from(1.0)).powi(2) + Dual64::from(1.0))))).re > ((Dual64::from(0.2) + a1)).re {
+            if ((Dual64::from(i9 as f64) + Dual64::from(i9 as f64))
+                * (Dual64::from(1.4) / ((Dual64::from(1.0)).powi(2) + Dual64::from(1.0))))
+            .re > (Dual64::from(0.2) + a1).re
+            {
                 let a1 = (a1 * Dual64::from(0.0)) + x0;
-            } else if ((x0 * (-x0))).re > (Dual64::from(1.1)).re {
+            } else if (x0 * (-x0)).re > (Dual64::from(1.1)).re {
                 let a10: Dual64 = d64::softplus(Dual64::from(1.5));
             }
         }
@@ -2177,12 +2579,18 @@ mod p2_26 {
 mod p2_27 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_27(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in 3..5 {
             if helper_sq(0.9_f64 + -0.4_f64) < -0.1 {
-                let mut a2 = ((&(Array1::from_elem(5, x0)) - xs1)).dot(&((-&((xs1 * xs1)))));
+                let mut a2 = (&(Array1::from_elem(5, x0)) - xs1).dot(&(-&(xs1 * xs1)));
             }
         }
         let a3: f64 = xs1[4];
@@ -2192,7 +2600,7 @@ mod p2_27 {
                 let mut a7 = y6.sum() * (xs1.sum() + (y6[5 - 1 - i5] + *e4));
                 break;
             }
-            let y8 = xs1 * &(nn::sigmoid(&((xs1 - xs1[0]))));
+            let y8 = xs1 * &(nn::sigmoid(&(xs1 - xs1[0])));
         }
         (a3 + x0) * a3
     }
@@ -2232,7 +2640,13 @@ mod p2_27 {
 mod p2_28 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_28(xs0: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
@@ -2241,16 +2655,21 @@ mod p2_28 {
                 break;
             }
             k1 += 1;
-            let a2 = ((xs0[4].powi(2) + 0.5).sqrt() + (xs0[2] + xs0.slice(s![0..5]).sum())) * ((-0.5_f64).sin() + xs0.sum());
-            let mut a4 = helper_mix((xs0.mapv(|v3| ((v3 / (v3.powi(2) + 1.0))).min(a2))).sum(), a2.sin() * xs0.slice(s![2..6]).sum());
+            let a2 = ((xs0[4].powi(2) + 0.5).sqrt() + (xs0[2] + xs0.slice(s![0..5]).sum()))
+                * ((-0.5_f64).sin() + xs0.sum());
+            let mut a4 = helper_mix(
+                (xs0.mapv(|v3| (v3 / (v3.powi(2) + 1.0)).min(a2))).sum(),
+                a2.sin() * xs0.slice(s![2..6]).sum(),
+            );
         }
         let mut a5 = (xs0.slice(s![1..6]).sum().atan() * (-1.3_f64).cos()) * (0.2_f64 * -0.9_f64);
         for i6 in 5..6 {
-            a5 -= (helper_mix(a5, a5) + (xs0.slice(s![1..3]).sum() + xs0[5])) + helper_sq(xs0.slice(s![1..2]).sum() + xs0[6 - 1 - i6]);
+            a5 -= (helper_mix(a5, a5) + (xs0.slice(s![1..3]).sum() + xs0[5]))
+                + helper_sq(xs0.slice(s![1..2]).sum() + xs0[6 - 1 - i6]);
             for &e7 in xs0.iter() {
                 for e8 in xs0.iter() {
                     a5 += e7;
-                    let mut a9 = (nn::sigmoid(xs0[6 - 1 - i6])).max(((xs0 + xs0)).mean().unwrap());
+                    let mut a9 = (nn::sigmoid(xs0[6 - 1 - i6])).max((xs0 + xs0).mean().unwrap());
                     break;
                 }
                 if i6 < 5 {
@@ -2258,28 +2677,28 @@ mod p2_28 {
                 } else if e7.sin() + (i6 as f64) < -1.9 {
                     let mut y10 = xs0.to_owned();
                 } else if 1.1 > -1.1 {
-                    let mut a11 = helper_sq(((xs0[i6] - (i6 as f64))).sin());
+                    let mut a11 = helper_sq((xs0[i6] - (i6 as f64)).sin());
                 } else {
-                    let a13 = ((&(xs0.mapv(|v12| a5 + (a5 + -0.8))) + xs0)).sum();
+                    let a13 = (&(xs0.mapv(|v12| a5 + (a5 + -0.8))) + xs0).sum();
                     return ((i6 as f64).powi(2) + 1.0_f64).ln() - ((i6 as f64) * a13);
                 }
             }
         }
         let mut y14 = xs0.to_owned();
-        a5 += helper_mix((y14.powi(2)).sum(), ((a5 * &y14)).mean().unwrap());
+        a5 += helper_mix((y14.powi(2)).sum(), (a5 * &y14).mean().unwrap());
         if 0.6 > 0.2 {
-            y14 = -&((&(y14.sin()) - &(y14.mapv(|v15| a5 * a5))));
+            y14 = -&(&(y14.sin()) - &(y14.mapv(|v15| a5 * a5)));
         } else if helper_sq(xs0.dot(&y14)) < -0.4 {
             y14[3] = a5;
             return a5;
-        } else if ((xs0 / (a5.powi(2) + 1.0))).sum() > xs0.sum() {
-            let a5 = (a5 * -1.5) + (((y14[5] - a5)).powi(2) + 1.0).ln();
+        } else if (xs0 / (a5.powi(2) + 1.0)).sum() > xs0.sum() {
+            let a5 = (a5 * -1.5) + ((y14[5] - a5).powi(2) + 1.0).ln();
         } else {
             if (a5.min(y14[0])).cos() < xs0[2] * a5 {
                 return xs0[5] - (1.4 - a5);
             }
         }
-        (((a5 + a5)).cos() + a5) + y14.sum()
+        ((a5 + a5).cos() + a5) + y14.sum()
     }
 
     pub fn check() -> Report {
@@ -2313,7 +2732,13 @@ mod p2_28 {
 mod p2_29 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_29(xs0: &Array1<f64>) -> f64 {
         let a1: f64 = ((0.6_f64.min(xs0[2])).sin()).tanh();
@@ -2324,11 +2749,12 @@ mod p2_29 {
                         let mut y3 = xs0.to_owned();
                         break;
                     } else if a1 > a1 {
-                        let a4 = ((a1 * 0.9) * xs0[i2].powi(3)) * (-1.4 - (xs0[4 - 1 - i2].powi(2) + 1.0).powf(0.3));
+                        let a4 = ((a1 * 0.9) * xs0[i2].powi(3))
+                            * (-1.4 - (xs0[4 - 1 - i2].powi(2) + 1.0).powf(0.3));
                     } else {
-                        if (((a1 - xs0[i2])).powi(2) + 1.0).powf(0.5) > (i2 as f64) {
+                        if ((a1 - xs0[i2]).powi(2) + 1.0).powf(0.5) > (i2 as f64) {
                             let a5 = a1;
-                            return ((xs0.slice(s![1..3]).sum() + a1)).min(xs0.sum());
+                            return (xs0.slice(s![1..3]).sum() + a1).min(xs0.sum());
                         } else {
                             let mut a6 = xs0[(i2 + 1) % 4].sin();
                         }
@@ -2345,11 +2771,11 @@ mod p2_29 {
             }
             if (xs0.powi(2)).mean().unwrap() > 1.0 {
                 let mut a11: f64 = if (xs0.mapv(|v10| (-1.3_f64).tanh() - a8)).sum() < -1.6 {
-                    ((a1 - a1)).tanh()
+                    (a1 - a1).tanh()
                 } else {
                     xs0.dot(xs0).tanh()
                 };
-            } else if ((-1.6 + a1)).sin() > 0.3 * a1 {
+            } else if (-1.6 + a1).sin() > 0.3 * a1 {
                 if (Array1::from_elem(4, a8)).sum() < -a8 {
                     if xs0.dot(xs0).tanh() < a1.tanh() {
                         return (a1 + xs0[0]) * (a1 + xs0.slice(s![0..3]).sum());
@@ -2360,12 +2786,13 @@ mod p2_29 {
             }
             return a8;
         }
-        let mut a13 = ((((xs0[1] * xs0[1]) + a1.max(a1))).powi(2) + 1.0).powf(0.3);
-        let a13 = (a13 * -0.1) + (xs0.slice(s![1..3]).sum().sin() + (-1.5 / (xs0[0].powi(2) + 1.0)));
+        let mut a13 = (((xs0[1] * xs0[1]) + a1.max(a1)).powi(2) + 1.0).powf(0.3);
+        let a13 =
+            (a13 * -0.1) + (xs0.slice(s![1..3]).sum().sin() + (-1.5 / (xs0[0].powi(2) + 1.0)));
         if xs0.sum() < 0.9 {
             let mut y14 = xs0.to_owned();
         } else if a13 > xs0[3] {
-            let a15 = (-((xs0[3] + 1.1))) - (a13 * (a1 - a1));
+            let a15 = (-(xs0[3] + 1.1)) - (a13 * (a1 - a1));
         } else {
             let a16 = -a13;
             return a1;
@@ -2406,12 +2833,18 @@ mod p2_29 {
 mod p2_30 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p2_30(x0: f64, xs1: &Array1<f64>) -> f64 {
         if x0.abs() > 0.9 {
             if xs1.slice(s![2..3]).sum() > -1.5 {
-                let a1 = helper_sq(((xs1 * xs1)).dot(&((xs1 - xs1))));
+                let a1 = helper_sq((xs1 * xs1).dot(&(xs1 - xs1)));
                 return ((nn::sigmoid(x0)).tanh()).exp();
             } else if xs1.sum() < x0.tanh() {
                 let mut y2 = xs1.to_owned();
@@ -2428,7 +2861,7 @@ mod p2_30 {
                     let a5: f64 = -1.2_f64;
                     return ((k4 as f64) - y3[1]) + xs1[3].max(y3[3]);
                 }
-                y3 = &(((xs1 - &y3)).tanh()) + -1.0;
+                y3 = &((xs1 - &y3).tanh()) + -1.0;
                 let mut a6 = 2.0_f64;
             }
         } else {
@@ -2436,14 +2869,14 @@ mod p2_30 {
             let mut y7: Array1<f64> = Array1::zeros(4);
             for e8 in y7.iter() {
                 let mut a9 = ((y7.sin()).tanh()).sum();
-                if ((&y7 * &y7)).sum() > y7.mean().unwrap() {
+                if (&y7 * &y7).sum() > y7.mean().unwrap() {
                     let a10: f64 = (*e8).tanh();
                 }
             }
         }
         let mut a11 = -1.4_f64;
         a11 += nn::sigmoid(nn::softplus(xs1[1]) + xs1[1]);
-        a11 += (-0.2_f64) / (((x0.sin() / ((nn::softplus(xs1[3])).powi(2) + 1.0))).powi(2) + 1.0);
+        a11 += (-0.2_f64) / ((x0.sin() / ((nn::softplus(xs1[3])).powi(2) + 1.0)).powi(2) + 1.0);
         a11 = a11.atan() * helper_mix(a11 * -0.7, a11.sin());
         (helper_mix(a11.cos(), helper_sq(a11)) + x0) * a11
     }
@@ -2488,7 +2921,13 @@ mod p2_30 {
 mod p2_31 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_31(x0: f64, x1: f64, x2: f64) -> f64 {
         if (((-0.4_f64).atan()).tanh()).exp() < -1.1 {
@@ -2504,7 +2943,7 @@ mod p2_31 {
             let a7 = if (a5 + (k4 as f64)) + x1 > 0.5 {
                 ((x0.tanh()).powi(2) + 1.0).powf(1.5)
             } else if a5.abs() + x1 > -1.6 {
-                let a6 = ((x0 + -0.6)).powi(3);
+                let a6 = (x0 + -0.6).powi(3);
                 (x0.tanh()).max((x0.powi(2) + 0.5).sqrt())
             } else {
                 1.7_f64
@@ -2519,7 +2958,7 @@ mod p2_31 {
             let a9 = helper_mix((0.4 * x0) + (x2 + x2), (k8 as f64).tanh() + (x1 + x2));
             let mut a10: f64 = (x1.sin()).cos();
             a10 -= x1;
-            let mut a11 = (nn::sigmoid(k8 as f64) * x1.tanh()) - ((x0 - x0)).sin();
+            let mut a11 = (nn::sigmoid(k8 as f64) * x1.tanh()) - (x0 - x0).sin();
             continue;
         }
         let mut k12 = 0usize;
@@ -2529,10 +2968,10 @@ mod p2_31 {
                 let mut a14 = if -1.4 < -0.7 {
                     nn::sigmoid(x2) - (k12 as f64).tanh()
                 } else if x1 < 1.4 {
-                    let a13 = ((x0 - x0)).max(-x1);
+                    let a13 = (x0 - x0).max(-x1);
                     0.7_f64
                 } else {
-                    (((-1.9 + x0)).powi(2) + 1.0).ln()
+                    ((-1.9 + x0).powi(2) + 1.0).ln()
                 };
             } else if (-1.9_f64).sin() / (x2.powi(2) + 1.0) < 1.4 {
                 let mut x1 = (x1 * -1.0) + ((-x1) + x0);
@@ -2551,7 +2990,13 @@ mod p2_31 {
         return (((nn::sigmoid(-0.3_f64)).sin() + x0) * x1) + x2;
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_31_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         if ((((Dual64::from(-0.4)).atan()).tanh()).exp()).re < (Dual64::from(-1.1)).re {
             let mut a1 = x0;
@@ -2563,10 +3008,10 @@ mod p2_31 {
             k4 += 1;
             let a5 = d64::abs(x1);
             let x2 = (x2 * Dual64::from(-1.8)) + d64::sigmoid(x2.tanh());
-            let a7 = if (((a5 + Dual64::from(k4 as f64)) + x1)).re > (Dual64::from(0.5)).re {
+            let a7 = if ((a5 + Dual64::from(k4 as f64)) + x1).re > (Dual64::from(0.5)).re {
                 ((x0.tanh()).powi(2) + Dual64::from(1.0)).powf(1.5)
-            } else if ((d64::abs(a5) + x1)).re > (Dual64::from(-1.6)).re {
-                let a6 = ((x0 + Dual64::from(-0.6))).powi(3);
+            } else if (d64::abs(a5) + x1).re > (Dual64::from(-1.6)).re {
+                let a6 = (x0 + Dual64::from(-0.6)).powi(3);
                 d64::max(x0.tanh(), (x0.powi(2) + Dual64::from(0.5)).sqrt())
             } else {
                 Dual64::from(1.7)
@@ -2578,25 +3023,30 @@ mod p2_31 {
                 break;
             }
             k8 += 1;
-            let a9 = d64::helper_mix((Dual64::from(0.4) * x0) + (x2 + x2), Dual64::from(k8 as f64).tanh() + (x1 + x2));
+            let a9 = d64::helper_mix(
+                (Dual64::from(0.4) * x0) + (x2 + x2),
+                Dual64::from(k8 as f64).tanh() + (x1 + x2),
+            );
             let mut a10: Dual64 = (x1.sin()).cos();
             a10 -= x1;
-            let mut a11 = (d64::sigmoid(Dual64::from(k8 as f64)) * x1.tanh()) - ((x0 - x0)).sin();
+            let mut a11 = (d64::sigmoid(Dual64::from(k8 as f64)) * x1.tanh()) - (x0 - x0).sin();
             continue;
         }
         let mut k12 = 0usize;
         while k12 < 3 {
             k12 += 1;
-            if (((x2 * x2) * (x0 + x2))).re > (Dual64::from(1.3)).re {
+            if ((x2 * x2) * (x0 + x2)).re > (Dual64::from(1.3)).re {
                 let mut a14 = if (Dual64::from(-1.4)).re < (Dual64::from(-0.7)).re {
                     d64::sigmoid(x2) - Dual64::from(k12 as f64).tanh()
                 } else if x1.re < (Dual64::from(1.4)).re {
                     let a13 = d64::max(x0 - x0, -x1);
                     Dual64::from(0.7)
                 } else {
-                    (((Dual64::from(-1.9) + x0)).powi(2) + Dual64::from(1.0)).ln()
+                    ((Dual64::from(-1.9) + x0).powi(2) + Dual64::from(1.0)).ln()
                 };
-            } else if (((Dual64::from(-1.9)).sin() / (x2.powi(2) + Dual64::from(1.0)))).re < (Dual64::from(1.4)).re {
+            } else if ((Dual64::from(-1.9)).sin() / (x2.powi(2) + Dual64::from(1.0))).re
+                < (Dual64::from(1.4)).re
+            {
                 let mut x1 = (x1 * Dual64::from(-1.0)) + ((-x1) + x0);
                 break;
             } else {
@@ -2647,9 +3097,36 @@ mod p2_31 {
         r.same::<f64, _>("grad.2", &sel.2, &g2);
         r.same::<f64, _>("grad_0_1_2.2", &sel2.2, &g2);
         r.same::<f64, _>("value_and_grad.1.2", &vg_grad.2, &g2);
-        r.dual("x0", g0, p2_31_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p2_31_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p2_31_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_31_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_31_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p2_31_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -2663,7 +3140,13 @@ mod p2_31 {
 mod p2_32 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p2_32(xs0: &Array1<f32>, x1: f32, xs2: &Array1<f32>) -> f32 {
         let x1 = (x1 * 0.5) + (helper_mix_f32(x1, xs2[2]) - xs0.slice(s![1..2;2]).sum());
@@ -2673,12 +3156,12 @@ mod p2_32 {
         }
         let mut y3 = xs0.to_owned();
         for i4 in 0..2 {
-            y3[i4] -= (((i4 as f32) * (i4 as f32))).tanh() - xs0.sum();
+            y3[i4] -= ((i4 as f32) * (i4 as f32)).tanh() - xs0.sum();
             y3[3 - 1 - i4] += xs2[(i4 + 1) % 3];
             return (xs2.sum().powi(2) + 1.0).ln();
         }
         let mut a5 = nn::sigmoid(-((0.4_f32.powi(2) + 0.5_f32).sqrt()));
-        let mut a6 = ((-y3.sum())).sin();
+        let mut a6 = (-y3.sum()).sin();
         let mut y7: Array1<f32> = Array1::zeros(3);
         (((a6 + x1) + a5) * a6) + y3.sum()
     }
@@ -2730,28 +3213,46 @@ mod p2_32 {
 mod p2_33 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_33(x0: f64, x1: f64, x2: f64) -> f64 {
         for i1 in 2..5 {
             let a2 = x1.sin();
-            let mut a3: f64 = ((-((x2 + 0.3)))).min((helper_mix(x0, 0.0)).min(-(-1.5_f64)));
+            let mut a3: f64 = (-(x2 + 0.3)).min((helper_mix(x0, 0.0)).min(-(-1.5_f64)));
             break;
         }
-        let x0 = (x0 * 1.8) + ((-x0)).cos();
+        let x0 = (x0 * 1.8) + (-x0).cos();
         let mut a4 = x1;
         a4 -= (x1 - (1.6 * a4)) + (helper_sq(x2) + helper_sq(a4));
         ((x0 * x1) + x2) + x0
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_33_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         for i1 in 2..5 {
             let a2 = x1.sin();
-            let mut a3: Dual64 = d64::min(-((x2 + Dual64::from(0.3))), d64::min(d64::helper_mix(x0, Dual64::from(0.0)), -(Dual64::from(-1.5))));
+            let mut a3: Dual64 = d64::min(
+                -(x2 + Dual64::from(0.3)),
+                d64::min(
+                    d64::helper_mix(x0, Dual64::from(0.0)),
+                    -(Dual64::from(-1.5)),
+                ),
+            );
             break;
         }
-        let x0 = (x0 * Dual64::from(1.8)) + ((-x0)).cos();
+        let x0 = (x0 * Dual64::from(1.8)) + (-x0).cos();
         let mut a4 = x1;
         a4 -= (x1 - (Dual64::from(1.6) * a4)) + (d64::helper_sq(x2) + d64::helper_sq(a4));
         ((x0 * x1) + x2) + x0
@@ -2783,9 +3284,36 @@ mod p2_33 {
         let sel = p2_33_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p2_33_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p2_33_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p2_33_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_33_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_33_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p2_33_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -2799,7 +3327,13 @@ mod p2_33 {
 mod p2_34 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_34(x0: f64) -> f64 {
         for i1 in 1..3 {
@@ -2819,17 +3353,24 @@ mod p2_34 {
         let mut k6 = 0usize;
         while k6 < 1 {
             k6 += 1;
-            let mut a7: f64 = (((k6 as f64) + x0) * (a5 + -0.9)) + nn::sigmoid(0.3 / (x0.powi(2) + 1.0));
+            let mut a7: f64 =
+                (((k6 as f64) + x0) * (a5 + -0.9)) + nn::sigmoid(0.3 / (x0.powi(2) + 1.0));
             let mut a8: f64 = helper_mix(a5, x0 - a5) * a7;
             return x0 - 1.0_f64.powi(2);
         }
-        let mut a9: f64 = (-((a5 + a5))) * ((a5 - x0) + 1.0_f64.powi(2));
+        let mut a9: f64 = (-(a5 + a5)) * ((a5 - x0) + 1.0_f64.powi(2));
         a9 -= x0;
-        let a10 = ((helper_mix(a5, -1.7) / (x0.powi(2) + 1.0))).sin();
+        let a10 = (helper_mix(a5, -1.7) / (x0.powi(2) + 1.0)).sin();
         (((a9 * (a5 * 0.5)) * x0) + a5) + a9
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_34_dual(x0: Dual64) -> Dual64 {
         for i1 in 1..3 {
             let mut a3: Dual64 = if x0.re < (d64::helper_sq(x0)).re {
@@ -2841,20 +3382,24 @@ mod p2_34 {
             let a4 = if a3.re < (Dual64::from(0.4)).re {
                 return x0;
             } else {
-                (-Dual64::from(i1 as f64)) - (x0 / ((Dual64::from(1.5)).powi(2) + Dual64::from(1.0)))
+                (-Dual64::from(i1 as f64))
+                    - (x0 / ((Dual64::from(1.5)).powi(2) + Dual64::from(1.0)))
             };
         }
-        let a5: Dual64 = d64::helper_sq(d64::helper_mix(x0, x0) * (x0 / (x0.powi(2) + Dual64::from(1.0))));
+        let a5: Dual64 =
+            d64::helper_sq(d64::helper_mix(x0, x0) * (x0 / (x0.powi(2) + Dual64::from(1.0))));
         let mut k6 = 0usize;
         while k6 < 1 {
             k6 += 1;
-            let mut a7: Dual64 = ((Dual64::from(k6 as f64) + x0) * (a5 + Dual64::from(-0.9))) + d64::sigmoid(Dual64::from(0.3) / (x0.powi(2) + Dual64::from(1.0)));
+            let mut a7: Dual64 = ((Dual64::from(k6 as f64) + x0) * (a5 + Dual64::from(-0.9)))
+                + d64::sigmoid(Dual64::from(0.3) / (x0.powi(2) + Dual64::from(1.0)));
             let mut a8: Dual64 = d64::helper_mix(a5, x0 - a5) * a7;
             return x0 - (Dual64::from(1.0)).powi(2);
         }
-        let mut a9: Dual64 = (-((a5 + a5))) * ((a5 - x0) + (Dual64::from(1.0)).powi(2));
+        let mut a9: Dual64 = (-(a5 + a5)) * ((a5 - x0) + (Dual64::from(1.0)).powi(2));
         a9 -= x0;
-        let a10 = ((d64::helper_mix(a5, Dual64::from(-1.7)) / (x0.powi(2) + Dual64::from(1.0)))).sin();
+        let a10 =
+            (d64::helper_mix(a5, Dual64::from(-1.7)) / (x0.powi(2) + Dual64::from(1.0))).sin();
         (((a9 * (a5 * Dual64::from(0.5))) * x0) + a5) + a9
     }
 
@@ -2890,7 +3435,13 @@ mod p2_34 {
 mod p2_35 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_35(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in 0..3 {
@@ -2907,7 +3458,7 @@ mod p2_35 {
                 }
             }
         }
-        let mut a7 = ((xs1[2].atan() * (-x0))).tanh();
+        let mut a7 = (xs1[2].atan() * (-x0)).tanh();
         (xs1.sum() * x0) * a7
     }
 
@@ -2951,7 +3502,13 @@ mod p2_35 {
 mod p2_36 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_36(xs0: &Array1<f64>) -> f64 {
         for i1 in 3..5 {
@@ -2966,7 +3523,7 @@ mod p2_36 {
             let mut a5 = -1.0 * nn::softplus(a3);
             continue;
         }
-        (((a3 * a3)).powi(2) + 1.0).ln() + a3
+        ((a3 * a3).powi(2) + 1.0).ln() + a3
     }
 
     pub fn check() -> Report {
@@ -3000,11 +3557,17 @@ mod p2_36 {
 mod p2_37 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_37(xs0: &Array1<f64>) -> f64 {
         let a1 = xs0[2];
-        let a2 = ((&((xs0 - xs0)) + &(xs0.powi(2)))).sum();
+        let a2 = (&(xs0 - xs0) + &(xs0.powi(2))).sum();
         if a1 - xs0[2] > 0.5 {
             let mut a3 = xs0[2];
         } else if helper_mix(a1, a2 * a2) > -a2 {
@@ -3044,25 +3607,32 @@ mod p2_37 {
 mod p2_38 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_38(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut a1: f64 = x2.cos();
         if (a1.sin()).max(x1 * 0.3) > x0 + a1 {
-            a1 = ((x1 - (x1 + -0.8))).tanh();
+            a1 = (x1 - (x1 + -0.8)).tanh();
             let mut a2 = ((helper_mix(x0, x2)).min(x0)).atan();
         } else {
             a1 *= 1.0_f64.tanh();
-            a1 += ((-x0)).sin();
+            a1 += (-x0).sin();
             if (-0.9_f64).max(helper_sq(x0)) > -0.5 {
                 a1 += ((a1.powi(2) + 1.0).powf(0.3) + (x1 - x1)) + x2;
             }
             let mut a3: f64 = -2.0_f64;
             if (x0.max(-1.5)).sin() < x1 + x1 {
                 a1 += -0.1_f64;
-                return ((x2 * x2)).max(a1.tanh());
+                return (x2 * x2).max(a1.tanh());
             } else {
-                a3 = ((0.7 * x2) * (x0 * x2)) / ((((x0 * x0) / (0.5_f64.powi(2) + 1.0_f64))).powi(2) + 1.0);
+                a3 = ((0.7 * x2) * (x0 * x2))
+                    / (((x0 * x0) / (0.5_f64.powi(2) + 1.0_f64)).powi(2) + 1.0);
             }
             a1 = -0.9_f64;
         }
@@ -3076,39 +3646,48 @@ mod p2_38 {
         }
         let a6 = (((a1.tanh()).exp()).max(x1)).sin();
         if nn::sigmoid(nn::sigmoid(0.3_f64)) > x1 {
-            let mut a7: f64 = if (x1.min(x0)).min((1.9_f64.tanh()).exp()) < (x2.powi(2) + 0.5).sqrt() {
-                x2
-            } else {
-                (a1 - x1) - x1.tanh()
-            };
+            let mut a7: f64 =
+                if (x1.min(x0)).min((1.9_f64.tanh()).exp()) < (x2.powi(2) + 0.5).sqrt() {
+                    x2
+                } else {
+                    (a1 - x1) - x1.tanh()
+                };
         } else if helper_sq(x0) - x0.tanh() < -1.3 {
             a1 = x2 + ((a1 + 0.5) + (0.8_f64 + -1.1_f64));
-        } else if (((x2 * x2)).tanh()).exp() < 1.8 {
-            a1 = (x0 + (-x0)) - (((x1 - 1.3)).tanh()).exp();
+        } else if ((x2 * x2).tanh()).exp() < 1.8 {
+            a1 = (x0 + (-x0)) - ((x1 - 1.3).tanh()).exp();
         } else {
-            let mut a8 = -1.4 * ((x2 * a6)).powi(2);
+            let mut a8 = -1.4 * (x2 * a6).powi(2);
         }
         ((nn::sigmoid(0.9 + x0) + x0) + x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_38_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         let mut a1: Dual64 = x2.cos();
-        if (d64::max(a1.sin(), x1 * Dual64::from(0.3))).re > ((x0 + a1)).re {
-            a1 = ((x1 - (x1 + Dual64::from(-0.8)))).tanh();
+        if (d64::max(a1.sin(), x1 * Dual64::from(0.3))).re > (x0 + a1).re {
+            a1 = (x1 - (x1 + Dual64::from(-0.8))).tanh();
             let mut a2 = (d64::min(d64::helper_mix(x0, x2), x0)).atan();
         } else {
             a1 *= (Dual64::from(1.0)).tanh();
-            a1 += ((-x0)).sin();
+            a1 += (-x0).sin();
             if (d64::max(Dual64::from(-0.9), d64::helper_sq(x0))).re > (Dual64::from(-0.5)).re {
                 a1 += ((a1.powi(2) + Dual64::from(1.0)).powf(0.3) + (x1 - x1)) + x2;
             }
             let mut a3: Dual64 = Dual64::from(-2.0);
-            if ((d64::max(x0, Dual64::from(-1.5))).sin()).re < ((x1 + x1)).re {
+            if ((d64::max(x0, Dual64::from(-1.5))).sin()).re < (x1 + x1).re {
                 a1 += Dual64::from(-0.1);
                 return d64::max(x2 * x2, a1.tanh());
             } else {
-                a3 = ((Dual64::from(0.7) * x2) * (x0 * x2)) / ((((x0 * x0) / ((Dual64::from(0.5)).powi(2) + Dual64::from(1.0)))).powi(2) + Dual64::from(1.0));
+                a3 = ((Dual64::from(0.7) * x2) * (x0 * x2))
+                    / (((x0 * x0) / ((Dual64::from(0.5)).powi(2) + Dual64::from(1.0))).powi(2)
+                        + Dual64::from(1.0));
             }
             a1 = Dual64::from(-0.9);
         }
@@ -3118,21 +3697,25 @@ mod p2_38 {
             } else {
                 d64::softplus(x1)
             };
-            a1 += (x2.powi(2) + Dual64::from(0.5)).sqrt() * (d64::sigmoid(Dual64::from(0.7)) - (Dual64::from(-1.1) + x2));
+            a1 += (x2.powi(2) + Dual64::from(0.5)).sqrt()
+                * (d64::sigmoid(Dual64::from(0.7)) - (Dual64::from(-1.1) + x2));
         }
         let a6 = (d64::max((a1.tanh()).exp(), x1)).sin();
         if (d64::sigmoid(d64::sigmoid(Dual64::from(0.3)))).re > x1.re {
-            let mut a7: Dual64 = if (d64::min(d64::min(x1, x0), ((Dual64::from(1.9)).tanh()).exp())).re < ((x2.powi(2) + Dual64::from(0.5)).sqrt()).re {
+            let mut a7: Dual64 = if (d64::min(d64::min(x1, x0), ((Dual64::from(1.9)).tanh()).exp()))
+                .re
+                < ((x2.powi(2) + Dual64::from(0.5)).sqrt()).re
+            {
                 x2
             } else {
                 (a1 - x1) - x1.tanh()
             };
-        } else if ((d64::helper_sq(x0) - x0.tanh())).re < (Dual64::from(-1.3)).re {
+        } else if (d64::helper_sq(x0) - x0.tanh()).re < (Dual64::from(-1.3)).re {
             a1 = x2 + ((a1 + Dual64::from(0.5)) + (Dual64::from(0.8) + Dual64::from(-1.1)));
-        } else if ((((x2 * x2)).tanh()).exp()).re < (Dual64::from(1.8)).re {
-            a1 = (x0 + (-x0)) - (((x1 - Dual64::from(1.3))).tanh()).exp();
+        } else if (((x2 * x2).tanh()).exp()).re < (Dual64::from(1.8)).re {
+            a1 = (x0 + (-x0)) - ((x1 - Dual64::from(1.3)).tanh()).exp();
         } else {
-            let mut a8 = Dual64::from(-1.4) * ((x2 * a6)).powi(2);
+            let mut a8 = Dual64::from(-1.4) * (x2 * a6).powi(2);
         }
         ((d64::sigmoid(Dual64::from(0.9) + x0) + x0) + x1) + x2
     }
@@ -3163,9 +3746,36 @@ mod p2_38 {
         let sel = p2_38_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p2_38_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p2_38_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p2_38_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_38_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_38_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p2_38_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -3179,7 +3789,13 @@ mod p2_38 {
 mod p2_39 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_39(x0: f64) -> f64 {
         let mut k1 = 0usize;
@@ -3207,15 +3823,24 @@ mod p2_39 {
         x0 + x0
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_39_dual(x0: Dual64) -> Dual64 {
         let mut k1 = 0usize;
         while k1 < 2 {
             k1 += 1;
-            let mut a2 = (d64::helper_sq(Dual64::from(k1 as f64))).sin() - (x0 - (x0.powi(2) + Dual64::from(1.0)).ln());
-            let mut a3: Dual64 = d64::helper_sq(a2) * ((x0 * a2) - (x0 / (a2.powi(2) + Dual64::from(1.0))));
+            let mut a2 = (d64::helper_sq(Dual64::from(k1 as f64))).sin()
+                - (x0 - (x0.powi(2) + Dual64::from(1.0)).ln());
+            let mut a3: Dual64 =
+                d64::helper_sq(a2) * ((x0 * a2) - (x0 / (a2.powi(2) + Dual64::from(1.0))));
             let a5 = if a2.re > (Dual64::from(0.0)).re {
-                return (Dual64::from(k1 as f64) + Dual64::from(-0.9)) * d64::max(Dual64::from(-1.7), Dual64::from(-0.9));
+                return (Dual64::from(k1 as f64) + Dual64::from(-0.9))
+                    * d64::max(Dual64::from(-1.7), Dual64::from(-0.9));
             } else {
                 let a4 = Dual64::from(0.5);
                 d64::sigmoid(a3) - x0
@@ -3228,7 +3853,7 @@ mod p2_39 {
         if (Dual64::from(-0.9)).re < (Dual64::from(0.3)).re {
             return d64::helper_mix(x0, x0) - (Dual64::from(1.1) * x0);
         }
-        if ((d64::helper_mix(x0, x0) - Dual64::from(0.0))).re > x0.re {
+        if (d64::helper_mix(x0, x0) - Dual64::from(0.0)).re > x0.re {
             let a7 = x0.tanh();
         }
         x0 + x0
@@ -3266,7 +3891,13 @@ mod p2_39 {
 mod p2_40 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_40(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a1: f64 = if xs1[2] * x0.sin() < x0 {
@@ -3281,22 +3912,23 @@ mod p2_40 {
                     break;
                 }
                 k3 += 1;
-                let a4 = ((xs1.sum() + (a1 * x0))).powi(2);
-                let a1 = (a1 * -0.3) + ((xs1 + a4)).sum();
+                let a4 = (xs1.sum() + (a1 * x0)).powi(2);
+                let a1 = (a1 * -0.3) + (xs1 + a4).sum();
                 let mut x0 = (x0 * 0.7) + a1;
             }
             let a6 = if xs1[i2] * ((i2 as f64) + a1) > a1 - xs1[3 - 1 - i2] {
                 let a5 = helper_sq(a1);
                 (a5.min(a5)).max((-0.2_f64).min(i2 as f64))
             } else if (-1.3_f64) * xs1[(i2 + 1) % 3] < xs1.dot(xs1) {
-                a1.min(a1) / (((x0 + xs1[2])).powi(2) + 1.0)
+                a1.min(a1) / ((x0 + xs1[2]).powi(2) + 1.0)
             } else {
                 (nn::sigmoid(xs1[i2])).abs()
             };
         }
         for i7 in (0..2).step_by(2) {
-            let a8 = ((&(nn::sigmoid(xs1)) + xs1)).dot(&((&((xs1 + xs1)) + &((xs1 * x0)))));
-            let a9: f64 = (helper_mix(xs1[3 - 1 - i7] * 1.9, a1.abs())).max(((xs1[3 - 1 - i7] - xs1[i7])).tanh());
+            let a8 = (&(nn::sigmoid(xs1)) + xs1).dot(&(&(xs1 + xs1) + &(xs1 * x0)));
+            let a9: f64 = (helper_mix(xs1[3 - 1 - i7] * 1.9, a1.abs()))
+                .max((xs1[3 - 1 - i7] - xs1[i7]).tanh());
         }
         (x0 * x0) + a1
     }
@@ -3341,11 +3973,18 @@ mod p2_40 {
 mod p2_41 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_41(xs0: &Array1<f64>) -> f64 {
         let mut a1 = 1.1_f64;
-        a1 -= ((xs0.tanh()).powi(2)).dot(&((&(helper_arr(xs0, a1)) / ((xs0[1].min(a1)).powi(2) + 1.0))));
+        a1 -= ((xs0.tanh()).powi(2))
+            .dot(&(&(helper_arr(xs0, a1)) / ((xs0[1].min(a1)).powi(2) + 1.0)));
         let mut a2: f64 = xs0.slice(s![1..2]).sum();
         let a3 = 0.5_f64;
         for i4 in (0..4).rev() {
@@ -3354,13 +3993,13 @@ mod p2_41 {
             let mut a7 = if (xs0.powi(2)).sum() < -0.5 {
                 a3 + y5.sum()
             } else if i4 % 2 == 0 {
-                ((a6 + a1)).min(y5[i4].tanh())
+                (a6 + a1).min(y5[i4].tanh())
             } else {
                 xs0.sum() / (xs0[i4].powi(2) + 1.0)
             };
             continue;
         }
-        a1 += ((a3 * a2)).sin() * a3;
+        a1 += (a3 * a2).sin() * a3;
         let mut k8 = 0usize;
         loop {
             if k8 >= 1 {
@@ -3368,11 +4007,11 @@ mod p2_41 {
             }
             k8 += 1;
             if ((a3.powi(2)).powi(2) + 0.5).sqrt() > 0.9 {
-                let a10 = ((-0.2 + xs0)).dot(&((a2.tanh() * &(xs0.mapv(|v9| 1.8_f64.tanh())))));
+                let a10 = (-0.2 + xs0).dot(&(a2.tanh() * &(xs0.mapv(|v9| 1.8_f64.tanh()))));
                 continue;
             }
             a1 = xs0[3] + (helper_arr(xs0, xs0[1])).dot(xs0);
-            let mut a11 = ((xs0 + &(xs0.tanh()))).sum();
+            let mut a11 = (xs0 + &(xs0.tanh())).sum();
             let mut a12 = nn::sigmoid((a2 * xs0[3]) / (xs0.dot(xs0).powi(2) + 1.0));
         }
         let a2 = (a2 * 1.7) + nn::softplus((xs0[0].powi(2) + 1.0).ln());
@@ -3414,18 +4053,24 @@ mod p2_41 {
 mod p2_42 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_42(x0: f64, x1: f64) -> f64 {
         let a1 = helper_sq(x1);
         for i2 in 0..1 {
             let a3: f64 = -0.2_f64;
-            if (i2 as f64).max(0.2_f64) / (((x1 + -0.1)).powi(2) + 1.0) > 1.2 {
+            if (i2 as f64).max(0.2_f64) / ((x1 + -0.1).powi(2) + 1.0) > 1.2 {
                 let mut a5 = if i2 < 4 {
                     return (i2 as f64).sin() * (-1.6 + x0);
                 } else {
                     let a4 = a1;
-                    (x1 + x1) / (((x0 - x0)).powi(2) + 1.0)
+                    (x1 + x1) / ((x0 - x0).powi(2) + 1.0)
                 };
             }
             return -0.1;
@@ -3448,17 +4093,17 @@ mod p2_42 {
                 }
                 continue;
             }
-            return x0.tanh() / (((x1 * x1)).powi(2) + 1.0);
+            return x0.tanh() / ((x1 * x1).powi(2) + 1.0);
         } else {
             let x1 = (x1 * 0.9) + ((x0 * x1) + a1.tanh());
             let mut a11 = if nn::sigmoid(a1.cos()) < 1.1 {
                 let a9 = (x0 * x1) * (x0 - a1);
                 a1
-            } else if a1.abs() / (((-x1)).powi(2) + 1.0) < -0.5 {
+            } else if a1.abs() / ((-x1).powi(2) + 1.0) < -0.5 {
                 let a10 = -((-1.7_f64).atan());
                 (-0.5_f64).sin()
             } else if x0 > a1.max(x0) {
-                ((x1 - x1)).tanh()
+                (x1 - x1).tanh()
             } else {
                 helper_sq(0.0 + x1)
             };
@@ -3474,22 +4119,31 @@ mod p2_42 {
         ((nn::sigmoid(x1.min(x1)) * x0) * x1) + a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_42_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         let a1 = d64::helper_sq(x1);
         for i2 in 0..1 {
             let a3: Dual64 = Dual64::from(-0.2);
-            if ((d64::max(Dual64::from(i2 as f64), Dual64::from(0.2)) / (((x1 + Dual64::from(-0.1))).powi(2) + Dual64::from(1.0)))).re > (Dual64::from(1.2)).re {
+            if (d64::max(Dual64::from(i2 as f64), Dual64::from(0.2))
+                / ((x1 + Dual64::from(-0.1)).powi(2) + Dual64::from(1.0)))
+            .re > (Dual64::from(1.2)).re
+            {
                 let mut a5 = if i2 < 4 {
                     return Dual64::from(i2 as f64).sin() * (Dual64::from(-1.6) + x0);
                 } else {
                     let a4 = a1;
-                    (x1 + x1) / (((x0 - x0)).powi(2) + Dual64::from(1.0))
+                    (x1 + x1) / ((x0 - x0).powi(2) + Dual64::from(1.0))
                 };
             }
             return Dual64::from(-0.1);
         }
-        if ((-a1)).re < ((x0 + Dual64::from(1.1))).re {
+        if (-a1).re < (x0 + Dual64::from(1.1)).re {
             let a6 = d64::helper_mix(Dual64::from(0.3), a1);
             let mut k7 = 0usize;
             loop {
@@ -3507,17 +4161,19 @@ mod p2_42 {
                 }
                 continue;
             }
-            return x0.tanh() / (((x1 * x1)).powi(2) + Dual64::from(1.0));
+            return x0.tanh() / ((x1 * x1).powi(2) + Dual64::from(1.0));
         } else {
             let x1 = (x1 * Dual64::from(0.9)) + ((x0 * x1) + a1.tanh());
             let mut a11 = if (d64::sigmoid(a1.cos())).re < (Dual64::from(1.1)).re {
                 let a9 = (x0 * x1) * (x0 - a1);
                 a1
-            } else if ((d64::abs(a1) / (((-x1)).powi(2) + Dual64::from(1.0)))).re < (Dual64::from(-0.5)).re {
+            } else if (d64::abs(a1) / ((-x1).powi(2) + Dual64::from(1.0))).re
+                < (Dual64::from(-0.5)).re
+            {
                 let a10 = -((Dual64::from(-1.7)).atan());
                 (Dual64::from(-0.5)).sin()
             } else if x0.re > (d64::max(a1, x0)).re {
-                ((x1 - x1)).tanh()
+                (x1 - x1).tanh()
             } else {
                 d64::helper_sq(Dual64::from(0.0) + x1)
             };
@@ -3555,8 +4211,16 @@ mod p2_42 {
         let sel = p2_42_grad(x0, x1);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p2_42_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p2_42_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_42_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_42_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -3570,7 +4234,13 @@ mod p2_42 {
 mod p2_43 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_43(x0: f64, x1: f64, x2: f64) -> f64 {
         if (x2 / (x2.powi(2) + 1.0)) * 1.7 > x1.sin() {
@@ -3584,8 +4254,8 @@ mod p2_43 {
                 }
                 return x0;
             } else if x2 < x2 + x1 {
-                let mut a2 = if ((-x2)).sin() < x1 {
-                    (((x1 / (x1.powi(2) + 1.0))).powi(2) + 1.0).ln()
+                let mut a2 = if (-x2).sin() < x1 {
+                    ((x1 / (x1.powi(2) + 1.0)).powi(2) + 1.0).ln()
                 } else if x2 > x0 - 0.3 {
                     x2
                 } else if nn::softplus(x1 - -1.0) > -1.3 {
@@ -3619,27 +4289,35 @@ mod p2_43 {
             }
             let mut a10: f64 = -0.9_f64;
             a10 = a10.min(1.2 / ((helper_mix(a6, 1.1)).powi(2) + 1.0));
-            let a11: f64 = ((-((x1 + 0.4)))).min((x0.powi(2) + 1.0).ln());
+            let a11: f64 = (-(x1 + 0.4)).min((x0.powi(2) + 1.0).ln());
         }
         ((x1 * x0) * x1) * x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_43_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if (((x2 / (x2.powi(2) + Dual64::from(1.0))) * Dual64::from(1.7))).re > (x1.sin()).re {
+        if ((x2 / (x2.powi(2) + Dual64::from(1.0))) * Dual64::from(1.7)).re > (x1.sin()).re {
             if (Dual64::from(-0.3)).re < (Dual64::from(-1.8)).re {
                 if (d64::max(d64::abs(x2), Dual64::from(1.5))).re > (d64::min(x1, x2)).re {
                     let x1 = (x1 * Dual64::from(1.7)) + (d64::helper_sq(x2) - (x2 + x0));
                 } else {
-                    if (((x2 - x2) - (Dual64::from(-1.6) + Dual64::from(1.6)))).re < (Dual64::from(1.8)).re {
+                    if ((x2 - x2) - (Dual64::from(-1.6) + Dual64::from(1.6))).re
+                        < (Dual64::from(1.8)).re
+                    {
                         return -x1;
                     }
                 }
                 return x0;
-            } else if x2.re < ((x2 + x1)).re {
-                let mut a2 = if (((-x2)).sin()).re < x1.re {
-                    (((x1 / (x1.powi(2) + Dual64::from(1.0)))).powi(2) + Dual64::from(1.0)).ln()
-                } else if x2.re > ((x0 - Dual64::from(0.3))).re {
+            } else if x2.re < (x2 + x1).re {
+                let mut a2 = if ((-x2).sin()).re < x1.re {
+                    ((x1 / (x1.powi(2) + Dual64::from(1.0))).powi(2) + Dual64::from(1.0)).ln()
+                } else if x2.re > (x0 - Dual64::from(0.3)).re {
                     x2
                 } else if (d64::softplus(x1 - Dual64::from(-1.0))).re > (Dual64::from(-1.3)).re {
                     let a1 = d64::helper_sq(Dual64::from(-1.0)) + x1.powi(2);
@@ -3651,13 +4329,15 @@ mod p2_43 {
                 let mut a3: Dual64 = Dual64::from(-1.8);
                 return x2;
             }
-        } else if (((x1 - x0) * d64::min(x1, Dual64::from(1.8)))).re < x1.re {
+        } else if ((x1 - x0) * d64::min(x1, Dual64::from(1.8))).re < x1.re {
             let mut a4 = Dual64::from(-1.3);
-            if ((x1 + (x0 * a4))).re > ((a4 + Dual64::from(-0.7))).re {
+            if (x1 + (x0 * a4)).re > (a4 + Dual64::from(-0.7)).re {
                 return x1;
             }
             a4 = x2.sin();
-        } else if (((x2 - x1) * (x0 / ((Dual64::from(0.5)).powi(2) + Dual64::from(1.0))))).re > ((x2 * x2)).re {
+        } else if ((x2 - x1) * (x0 / ((Dual64::from(0.5)).powi(2) + Dual64::from(1.0)))).re
+            > (x2 * x2).re
+        {
             let a5 = Dual64::from(-1.7);
         } else {
             let a6 = (x2.powi(2) + Dual64::from(1.0)).ln();
@@ -3671,8 +4351,15 @@ mod p2_43 {
                 break;
             }
             let mut a10: Dual64 = Dual64::from(-0.9);
-            a10 = d64::min(a10, Dual64::from(1.2) / ((d64::helper_mix(a6, Dual64::from(1.1))).powi(2) + Dual64::from(1.0)));
-            let a11: Dual64 = d64::min(-((x1 + Dual64::from(0.4))), (x0.powi(2) + Dual64::from(1.0)).ln());
+            a10 = d64::min(
+                a10,
+                Dual64::from(1.2)
+                    / ((d64::helper_mix(a6, Dual64::from(1.1))).powi(2) + Dual64::from(1.0)),
+            );
+            let a11: Dual64 = d64::min(
+                -(x1 + Dual64::from(0.4)),
+                (x0.powi(2) + Dual64::from(1.0)).ln(),
+            );
         }
         ((x1 * x0) * x1) * x2
     }
@@ -3703,9 +4390,36 @@ mod p2_43 {
         let sel = p2_43_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p2_43_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p2_43_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p2_43_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_43_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_43_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p2_43_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -3719,26 +4433,32 @@ mod p2_43 {
 mod p2_44 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_44(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if ((xs1 + x0)).sum() > 0.6 {
+        if (xs1 + x0).sum() > 0.6 {
             let mut a2 = if x0 > x0 - xs1[3] {
                 xs1.mean().unwrap().powi(2)
             } else if x0 / ((x0.atan()).powi(2) + 1.0) > x0 {
-                let a1 = (xs1.powi(2)).dot(&((xs1 / &((xs1.powi(2) + 1.0)))));
+                let a1 = (xs1.powi(2)).dot(&(xs1 / &(xs1.powi(2) + 1.0)));
                 (a1.powi(2) + 0.5).sqrt() * (x0 * x0)
             } else {
                 return xs1[0] / ((helper_mix(xs1[5], x0)).powi(2) + 1.0);
             };
         } else {
-            let a3 = if ((x0 * xs1[4])).tanh() > xs1.mean().unwrap() {
+            let a3 = if (x0 * xs1[4]).tanh() > xs1.mean().unwrap() {
                 (x0 + xs1[2]) + (xs1[3].powi(2) + 1.0).ln()
             } else {
                 -xs1[4]
             };
             if xs1.slice(s![1..5;2]).sum() > 1.0 {
-                let mut y4: Array1<f64> = xs1 / &((xs1.powi(2) + 1.0));
+                let mut y4: Array1<f64> = xs1 / &(xs1.powi(2) + 1.0);
             } else {
                 let mut y5: Array1<f64> = Array1::zeros(6);
                 return (-x0) / ((y5[4].powi(3)).powi(2) + 1.0);
@@ -3784,23 +4504,31 @@ mod p2_44 {
 mod p2_45 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_45(xs0: &Array1<f64>) -> f64 {
         for i1 in (0..1).step_by(2) {
             if i1 < 2 {
-                let a2 = (((xs0[3 - 1 - i1].tanh()).exp() * (i1 as f64).tanh())).sin();
+                let a2 = ((xs0[3 - 1 - i1].tanh()).exp() * (i1 as f64).tanh()).sin();
             } else if helper_mix(-1.4_f64 * (i1 as f64), -xs0[i1]) > 0.3 {
-                let a3 = 0.9 * helper_mix(xs0[3 - 1 - i1] / (0.9_f64.powi(2) + 1.0_f64), xs0.dot(xs0));
+                let a3 =
+                    0.9 * helper_mix(xs0[3 - 1 - i1] / (0.9_f64.powi(2) + 1.0_f64), xs0.dot(xs0));
                 let a3 = (a3 * -1.1) + 1.0;
             }
-            let mut y4 = xs0.sum() + &((xs0 + xs0[3 - 1 - i1]));
+            let mut y4 = xs0.sum() + &(xs0 + xs0[3 - 1 - i1]);
             y4 = &y4 + &y4;
         }
-        let a5 = ((xs0[1] - xs0)).dot(&(xs0.mapv(f64::tanh))) / ((((xs0.slice(s![0..3;2]).sum() * -0.2) - 0.3)).powi(2) + 1.0);
+        let a5 = (xs0[1] - xs0).dot(&(xs0.mapv(f64::tanh)))
+            / (((xs0.slice(s![0..3;2]).sum() * -0.2) - 0.3).powi(2) + 1.0);
         let a6: f64 = helper_sq(xs0.slice(s![1..2]).sum());
-        let mut a7 = ((a5.min(xs0[0]) - (a5 / (xs0[2].powi(2) + 1.0)))).cos();
-        let a9 = if xs0.sum() / (((-xs0[0])).powi(2) + 1.0) > 0.3 {
+        let mut a7 = (a5.min(xs0[0]) - (a5 / (xs0[2].powi(2) + 1.0))).cos();
+        let a9 = if xs0.sum() / ((-xs0[0]).powi(2) + 1.0) > 0.3 {
             a7
         } else {
             let a8 = xs0[0];
@@ -3847,11 +4575,17 @@ mod p2_45 {
 mod p2_46 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_46(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in 0..4 {
-            let mut a2 = ((&((xs1 / &((xs1.powi(2) + 1.0)))) * xs1)).sum();
+            let mut a2 = (&(xs1 / &(xs1.powi(2) + 1.0)) * xs1).sum();
             let a4: f64 = if (xs1.tanh()).sum() < x0 + (i1 as f64) {
                 (-1.6_f64).cos() + (x0 + 1.7)
             } else {
@@ -3868,7 +4602,7 @@ mod p2_46 {
             let a8 = x0 * (xs1.sum() + x0.sin());
             let mut y9 = xs1.to_owned();
         }
-        let a10 = (x0.powi(2)).max(((xs1 - 1.2)).sum());
+        let a10 = (x0.powi(2)).max((xs1 - 1.2).sum());
         if (xs1[3] - a10) + xs1[2].min(a10) < 0.5 {
             let a11 = ((x0.tanh()).exp()).max(helper_mix((-1.2_f64).powi(3), a10));
         }
@@ -3915,7 +4649,13 @@ mod p2_46 {
 mod p2_47 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_47(xs0: &Array1<f32>) -> f32 {
         if (xs0.mean().unwrap().powi(2) + 1.0).powf(0.5) < xs0.slice(s![0..1]).sum() {
@@ -3931,14 +4671,14 @@ mod p2_47 {
                 break;
             }
             let mut a6 = -(*e4);
-            a6 *= ((xs0[3].tanh() * xs0.sum())).tanh();
+            a6 *= (xs0[3].tanh() * xs0.sum()).tanh();
             return (xs0.dot(xs0).tanh()).exp();
         }
         let mut a7 = (((xs0[3].powi(2) + 1.0).powf(1.5)).powi(2) + 1.0).powf(0.5);
         a7 = xs0.sum();
         a7 = xs0[3];
         let mut a8 = if (a7.powi(2) + 1.0).ln() > a7 + xs0[2] {
-            return ((xs0 - xs0)).sum();
+            return (xs0 - xs0).sum();
         } else {
             xs0[3] - xs0[3]
         };
@@ -3976,7 +4716,13 @@ mod p2_47 {
 mod p2_48 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_48(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         for i1 in 5..6 {
@@ -3987,20 +4733,22 @@ mod p2_48 {
                 let a3 = x1;
                 x0
             };
-            let a5: f64 = ((xs2 - xs2)).dot(&(Array1::from_elem(6, xs2[i1]))).abs();
-            a4 += (nn::sigmoid(&(xs2.mapv(|v6| 1.1_f64.tanh())))).dot(&((&(xs2.sin()) / (x1.powi(2) + 1.0))));
+            let a5: f64 = (xs2 - xs2).dot(&(Array1::from_elem(6, xs2[i1]))).abs();
+            a4 += (nn::sigmoid(&(xs2.mapv(|v6| 1.1_f64.tanh()))))
+                .dot(&(&(xs2.sin()) / (x1.powi(2) + 1.0)));
             let mut a8 = (xs2.mapv(|v7| (a4.max(x1)).cos())).sum() + 0.9;
             let mut y9 = xs2.to_owned();
             return (y9.dot(&y9).powi(2) + 1.0).ln();
         }
         let mut a10 = 0.2_f64;
         a10 += nn::softplus(xs2.slice(s![2..5]).sum() + xs2[3]) * nn::softplus(x1);
-        a10 *= ((xs2.slice(s![0..1]).sum() * x0)).tanh();
-        let mut a11 = a10 - xs2.dot(&((-1.6 + xs2)));
-        a10 *= ((xs2.sum() + x1.cos())).tanh();
+        a10 *= (xs2.slice(s![0..1]).sum() * x0).tanh();
+        let mut a11 = a10 - xs2.dot(&(-1.6 + xs2));
+        a10 *= (xs2.sum() + x1.cos()).tanh();
         for i12 in (0..6).step_by(2) {
             if xs2[i12] > a10 {
-                a11 += xs2.mean().unwrap().max(xs2[(i12 + 1) % 6]) / ((helper_sq(x0)).powi(2) + 1.0);
+                a11 +=
+                    xs2.mean().unwrap().max(xs2[(i12 + 1) % 6]) / ((helper_sq(x0)).powi(2) + 1.0);
             } else {
                 let mut y13 = xs2.to_owned();
             }
@@ -4023,16 +4771,18 @@ mod p2_48 {
                                 x1 * (x1 / ((-0.1_f64).powi(2) + 1.0_f64))
                             };
                         } else {
-                            let mut a21 = xs2.dot(&(xs2.mapv(|v20| (x1.max(a10)).min((x1.powi(2) + 1.0).ln())))) * (xs2[i14] + nn::softplus(x1));
+                            let mut a21 = xs2
+                                .dot(&(xs2.mapv(|v20| (x1.max(a10)).min((x1.powi(2) + 1.0).ln()))))
+                                * (xs2[i14] + nn::softplus(x1));
                         }
                     }
                 } else {
-                    let y22 = xs2 / &(((xs2.sin()).powi(2) + 1.0));
-                    return (((i14 as f64) * -0.4_f64)).sin();
+                    let y22 = xs2 / &((xs2.sin()).powi(2) + 1.0);
+                    return ((i14 as f64) * -0.4_f64).sin();
                 }
             }
         }
-        ((((-xs2[5])).powi(3) + x0) + x1) + a10
+        (((-xs2[5]).powi(3) + x0) + x1) + a10
     }
 
     pub fn check() -> Report {
@@ -4074,19 +4824,25 @@ mod p2_48 {
 mod p2_49 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p2_49(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut a1: f64 = -((-((-x0))));
+        let mut a1: f64 = -(-(-x0));
         if x0 > -0.3 {
             a1 -= (-1.8_f64).max(xs1[3].atan() / ((-0.6_f64).powi(2) + 1.0_f64));
-            let mut a2 = ((&((xs1 + xs1)) * &((xs1 * xs1)))).dot(&((a1 * xs1)));
-            a2 += ((xs1.sum() + (xs1[3] - x0))).powi(2);
+            let mut a2 = (&(xs1 + xs1) * &(xs1 * xs1)).dot(&(a1 * xs1));
+            a2 += (xs1.sum() + (xs1[3] - x0)).powi(2);
         } else if xs1[0] > xs1[2] - a1 {
-            a1 *= ((helper_sq(x0) - x0)).tanh();
+            a1 *= (helper_sq(x0) - x0).tanh();
             let mut a3 = x0.sin();
-            let mut a4: f64 = if ((xs1 - xs1)).mean().unwrap() > xs1.sum() {
-                -((a3 - a3))
+            let mut a4: f64 = if (xs1 - xs1).mean().unwrap() > xs1.sum() {
+                -(a3 - a3)
             } else {
                 a3
             };
@@ -4098,7 +4854,10 @@ mod p2_49 {
         }
         let a7 = xs1.sum();
         for i8 in 0..2 {
-            let a11 = xs1.dot(&((xs1.mapv(|v9| ((a7 + a1)).cos())).mapv(|v10| ((a1.powi(3)).powi(2) + 1.0).powf(0.5))));
+            let a11 = xs1.dot(
+                &((xs1.mapv(|v9| (a7 + a1).cos()))
+                    .mapv(|v10| ((a1.powi(3)).powi(2) + 1.0).powf(0.5))),
+            );
             a1 += -xs1.slice(s![0..4]).sum();
         }
         let mut y12 = xs1.to_owned();
@@ -4145,17 +4904,23 @@ mod p2_49 {
 mod p2_50 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_50(x0: f64) -> f64 {
         for i1 in (2..6).rev() {
-            let a2 = ((-((-(-1.1_f64))))).cos();
-            let a3 = helper_sq((((i1 as f64) * x0)).tanh());
-            let a2 = (a2 * -2.0) + ((-(i1 as f64))).sin();
+            let a2 = (-(-(-1.1_f64))).cos();
+            let a3 = helper_sq(((i1 as f64) * x0).tanh());
+            let a2 = (a2 * -2.0) + (-(i1 as f64)).sin();
             let a4 = ((a3 - x0) + (x0 * x0)) / (a3.powi(2) + 1.0);
         }
         if (x0 * x0) + x0 < -0.5 {
-            let mut a5 = (helper_mix(x0, x0)).sin() + (-((x0 * -1.4)));
+            let mut a5 = (helper_mix(x0, x0)).sin() + (-(x0 * -1.4));
             a5 = (x0.cos() - (x0 - a5)) - (x0 * (-0.5_f64).min(a5));
             let mut a7 = if x0.sin() < a5 - a5 {
                 let a6 = 1.6_f64;
@@ -4178,21 +4943,27 @@ mod p2_50 {
         ((0.4_f64.min(x0) - x0) * x0) * a9
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_50_dual(x0: Dual64) -> Dual64 {
         for i1 in (2..6).rev() {
-            let a2 = ((-((-(Dual64::from(-1.1)))))).cos();
-            let a3 = d64::helper_sq(((Dual64::from(i1 as f64) * x0)).tanh());
-            let a2 = (a2 * Dual64::from(-2.0)) + ((-Dual64::from(i1 as f64))).sin();
+            let a2 = (-(-(Dual64::from(-1.1)))).cos();
+            let a3 = d64::helper_sq((Dual64::from(i1 as f64) * x0).tanh());
+            let a2 = (a2 * Dual64::from(-2.0)) + (-Dual64::from(i1 as f64)).sin();
             let a4 = ((a3 - x0) + (x0 * x0)) / (a3.powi(2) + Dual64::from(1.0));
         }
-        if (((x0 * x0) + x0)).re < (Dual64::from(-0.5)).re {
-            let mut a5 = (d64::helper_mix(x0, x0)).sin() + (-((x0 * Dual64::from(-1.4))));
+        if ((x0 * x0) + x0).re < (Dual64::from(-0.5)).re {
+            let mut a5 = (d64::helper_mix(x0, x0)).sin() + (-(x0 * Dual64::from(-1.4)));
             a5 = (x0.cos() - (x0 - a5)) - (x0 * d64::min(Dual64::from(-0.5), a5));
-            let mut a7 = if (x0.sin()).re < ((a5 - a5)).re {
+            let mut a7 = if (x0.sin()).re < (a5 - a5).re {
                 let a6 = Dual64::from(1.6);
                 (a5 * x0) * (Dual64::from(1.7)).atan()
-            } else if (((-a5) + (x0 + a5))).re > (Dual64::from(-1.8)).re {
+            } else if ((-a5) + (x0 + a5)).re > (Dual64::from(-1.8)).re {
                 a5 = a5.sin();
                 a5
             } else if a5.re > (Dual64::from(1.8)).re {
@@ -4201,7 +4972,7 @@ mod p2_50 {
                 a5
             };
         } else {
-            if (((-x0) - (x0 + x0))).re > (Dual64::from(-2.0)).re {
+            if ((-x0) - (x0 + x0)).re > (Dual64::from(-2.0)).re {
                 return d64::abs(x0) * (Dual64::from(-0.7)).sin();
             }
             let mut a8: Dual64 = x0;
@@ -4242,7 +5013,13 @@ mod p2_50 {
 mod p2_51 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_51(x0: f64, x1: f64) -> f64 {
         let a1 = nn::sigmoid(1.1 * x1) - (x0.sin() + (x1 / (x1.powi(2) + 1.0)));
@@ -4259,7 +5036,7 @@ mod p2_51 {
         };
         if (a5 * a6) + (0.9 - x0) < -0.5 {
             if a1 < -0.1 {
-                return (((-0.2 / (a1.powi(2) + 1.0))).powi(2) + 1.0).powf(0.5);
+                return ((-0.2 / (a1.powi(2) + 1.0)).powi(2) + 1.0).powf(0.5);
             }
         } else {
             let mut a7: f64 = helper_mix(2.0, helper_sq(x1) * x1);
@@ -4267,11 +5044,19 @@ mod p2_51 {
         ((x1 + x0) * x1) + a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_51_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        let a1 = d64::sigmoid(Dual64::from(1.1) * x1) - (x0.sin() + (x1 / (x1.powi(2) + Dual64::from(1.0))));
+        let a1 = d64::sigmoid(Dual64::from(1.1) * x1)
+            - (x0.sin() + (x1 / (x1.powi(2) + Dual64::from(1.0))));
         for i2 in (0..6).step_by(2) {
-            let mut a3 = d64::min(x0, a1 + Dual64::from(i2 as f64)) + ((a1 - x1) * (a1 - Dual64::from(-1.5)));
+            let mut a3 = d64::min(x0, a1 + Dual64::from(i2 as f64))
+                + ((a1 - x1) * (a1 - Dual64::from(-1.5)));
             let mut a4 = Dual64::from(0.1);
             a3 += Dual64::from(i2 as f64).tanh();
         }
@@ -4281,9 +5066,11 @@ mod p2_51 {
         } else {
             x1
         };
-        if (((a5 * a6) + (Dual64::from(0.9) - x0))).re < (Dual64::from(-0.5)).re {
+        if ((a5 * a6) + (Dual64::from(0.9) - x0)).re < (Dual64::from(-0.5)).re {
             if a1.re < (Dual64::from(-0.1)).re {
-                return (((Dual64::from(-0.2) / (a1.powi(2) + Dual64::from(1.0)))).powi(2) + Dual64::from(1.0)).powf(0.5);
+                return ((Dual64::from(-0.2) / (a1.powi(2) + Dual64::from(1.0))).powi(2)
+                    + Dual64::from(1.0))
+                .powf(0.5);
             }
         } else {
             let mut a7: Dual64 = d64::helper_mix(Dual64::from(2.0), d64::helper_sq(x1) * x1);
@@ -4318,8 +5105,16 @@ mod p2_51 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p2_51_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p2_51_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_51_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_51_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -4335,15 +5130,23 @@ mod p2_51 {
 mod p2_52 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_52(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         if (xs1.mapv(|v1| v1)).dot(&(xs1.powi(2))) < 0.8 {
             let a2: f64 = -1.9_f64;
             let mut a3 = xs0[0] + (a2.powi(3)).max(a2 / (a2.powi(2) + 1.0));
-            let a4 = ((helper_mix(xs2[1], -1.8) + &(nn::sigmoid(xs0)))).mean().unwrap();
+            let a4 = (helper_mix(xs2[1], -1.8) + &(nn::sigmoid(xs0)))
+                .mean()
+                .unwrap();
         } else {
-            let mut a5 = -(((-1.0_f64).max(xs2[2]) * xs2.slice(s![0..1;2]).sum()));
+            let mut a5 = -((-1.0_f64).max(xs2[2]) * xs2.slice(s![0..1;2]).sum());
             let mut y6: Array1<f64> = Array1::zeros(3);
             let a7 = (-a5) + ((a5 * xs2[2]) + xs2[1]);
             y6[0] = a7;
@@ -4362,7 +5165,7 @@ mod p2_52 {
             }
             return xs1[1];
         }
-        if (xs1.mapv(|v11| (v11.min(v11)).sin())).dot(&((-xs0))) < -0.3 {
+        if (xs1.mapv(|v11| (v11.min(v11)).sin())).dot(&(-xs0)) < -0.3 {
             let mut a12 = 0.2_f64;
         }
         let mut a13 = (helper_arr(&(nn::sigmoid(xs2)), xs2.slice(s![1..3]).sum())).sum();
@@ -4408,14 +5211,20 @@ mod p2_52 {
 mod p2_53 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_53(x0: f64) -> f64 {
         let mut a1: f64 = 0.8_f64;
         if nn::sigmoid(x0 * a1) < a1 + x0 {
             return x0.min(a1) + (a1 - x0);
         }
-        if ((x0 * 0.1)).tanh() < (a1.powi(2) + 1.0).ln() {
+        if (x0 * 0.1).tanh() < (a1.powi(2) + 1.0).ln() {
             if (x0 / (x0.powi(2) + 1.0)) - 0.8 > x0 * -0.5 {
                 return nn::softplus(x0) + x0.powi(3);
             }
@@ -4425,26 +5234,34 @@ mod p2_53 {
         } else {
             let a3: f64 = 0.2_f64;
         }
-        (((x0 * a1)).tanh() + x0) * a1
+        ((x0 * a1).tanh() + x0) * a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_53_dual(x0: Dual64) -> Dual64 {
         let mut a1: Dual64 = Dual64::from(0.8);
-        if (d64::sigmoid(x0 * a1)).re < ((a1 + x0)).re {
+        if (d64::sigmoid(x0 * a1)).re < (a1 + x0).re {
             return d64::min(x0, a1) + (a1 - x0);
         }
-        if (((x0 * Dual64::from(0.1))).tanh()).re < ((a1.powi(2) + Dual64::from(1.0)).ln()).re {
-            if (((x0 / (x0.powi(2) + Dual64::from(1.0))) - Dual64::from(0.8))).re > ((x0 * Dual64::from(-0.5))).re {
+        if ((x0 * Dual64::from(0.1)).tanh()).re < ((a1.powi(2) + Dual64::from(1.0)).ln()).re {
+            if ((x0 / (x0.powi(2) + Dual64::from(1.0))) - Dual64::from(0.8)).re
+                > (x0 * Dual64::from(-0.5)).re
+            {
                 return d64::softplus(x0) + x0.powi(3);
             }
-        } else if ((d64::sigmoid(a1) * (x0 - a1))).re > (Dual64::from(-0.5)).re {
+        } else if (d64::sigmoid(a1) * (x0 - a1)).re > (Dual64::from(-0.5)).re {
             let mut a2 = Dual64::from(1.1);
             return d64::softplus(-a2);
         } else {
             let a3: Dual64 = Dual64::from(0.2);
         }
-        (((x0 * a1)).tanh() + x0) * a1
+        ((x0 * a1).tanh() + x0) * a1
     }
 
     pub fn check() -> Report {
@@ -4479,7 +5296,13 @@ mod p2_53 {
 mod p2_54 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p2_54(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
         let mut k1 = 0usize;
@@ -4495,7 +5318,7 @@ mod p2_54 {
             } else if x0 < xs2.slice(s![3..4;2]).sum() {
                 let mut y4 = xs2.to_owned();
             } else {
-                let y7 = ((&(xs2.mapv(|v5| (x1 * x0) * v5)) - &((xs2 - x0)))).mapv(|v6| x1);
+                let y7 = (&(xs2.mapv(|v5| (x1 * x0) * v5)) - &(xs2 - x0)).mapv(|v6| x1);
             }
         }
         ((xs2.tanh()).sum() + x0) + x1
@@ -4548,7 +5371,13 @@ mod p2_54 {
 mod p2_55 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_55(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut k1 = 0usize;
@@ -4561,9 +5390,9 @@ mod p2_55 {
             if k1 % 2 == 0 {
                 let mut a3 = 0.0_f64;
             } else if ((x2.powi(2) + 0.5).sqrt()).max(x2 * -1.6) < -0.6 {
-                let mut a2 = (a2 * 0.4) + (((-a2)).powi(2) + 1.0).ln();
+                let mut a2 = (a2 * 0.4) + ((-a2).powi(2) + 1.0).ln();
             } else {
-                a2 = (((xs1 + xs1)).mapv(|v4| ((x0 * a2)).sin())).mean().unwrap();
+                a2 = ((xs1 + xs1).mapv(|v4| (x0 * a2).sin())).mean().unwrap();
             }
         }
         let mut a5: f64 = x2;
@@ -4622,7 +5451,13 @@ mod p2_55 {
 mod p2_56 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_56(x0: f64, x1: f64) -> f64 {
         if x0 * (x0 - x1) > -1.2 + x1 {
@@ -4636,17 +5471,18 @@ mod p2_56 {
                 let mut a3: f64 = (a2.sin() - a2.cos()) + ((1.5_f64 - (k1 as f64)) + (x1 + x1));
             }
             return x1.tanh() * (0.0 + x0);
-        } else if (-x1) / (((0.9 + x0)).powi(2) + 1.0) < 0.7 {
+        } else if (-x1) / ((0.9 + x0).powi(2) + 1.0) < 0.7 {
             let mut a4 = -1.2_f64;
             a4 += (x1.cos()).min(-x0) + ((a4 + a4) - x0.min(x1));
-            a4 = ((a4 + x0) - (0.9 + a4)) - ((a4 * -0.8)).sin();
-            a4 += (nn::softplus(0.9_f64)).max(-x0) + ((-0.6 + x0)).tanh();
+            a4 = ((a4 + x0) - (0.9 + a4)) - (a4 * -0.8).sin();
+            a4 += (nn::softplus(0.9_f64)).max(-x0) + (-0.6 + x0).tanh();
         } else if (1.0 * x0) + (0.0 - x1) < x1 * x1 {
             for i5 in (2..3).rev() {
                 let mut a6 = (i5 as f64).max(x0 + (1.1 + x1));
                 a6 -= (a6.tanh() + (x1 + (i5 as f64))) * ((-1.0 * x1) - x1);
-                let mut a7 = (((i5 as f64) - x1) * 1.6_f64.min(1.1_f64)) * a6.max((x0.powi(2) + 1.0).ln());
-                a7 = ((((-1.0_f64).sin() * x0)).powi(2) + 1.0).powf(0.5);
+                let mut a7 =
+                    (((i5 as f64) - x1) * 1.6_f64.min(1.1_f64)) * a6.max((x0.powi(2) + 1.0).ln());
+                a7 = (((-1.0_f64).sin() * x0).powi(2) + 1.0).powf(0.5);
             }
         } else {
             let mut a8 = x1;
@@ -4655,9 +5491,15 @@ mod p2_56 {
         return (x1 + x0) + x1;
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_56_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        if ((x0 * (x0 - x1))).re > ((Dual64::from(-1.2) + x1)).re {
+        if (x0 * (x0 - x1)).re > (Dual64::from(-1.2) + x1).re {
             let mut k1 = 0usize;
             loop {
                 if k1 >= 3 {
@@ -4665,20 +5507,27 @@ mod p2_56 {
                 }
                 k1 += 1;
                 let mut a2 = ((x0 + x0) - x0.cos()) - (x0 - Dual64::from(2.0));
-                let mut a3: Dual64 = (a2.sin() - a2.cos()) + ((Dual64::from(1.5) - Dual64::from(k1 as f64)) + (x1 + x1));
+                let mut a3: Dual64 = (a2.sin() - a2.cos())
+                    + ((Dual64::from(1.5) - Dual64::from(k1 as f64)) + (x1 + x1));
             }
             return x1.tanh() * (Dual64::from(0.0) + x0);
-        } else if (((-x1) / (((Dual64::from(0.9) + x0)).powi(2) + Dual64::from(1.0)))).re < (Dual64::from(0.7)).re {
+        } else if ((-x1) / ((Dual64::from(0.9) + x0).powi(2) + Dual64::from(1.0))).re
+            < (Dual64::from(0.7)).re
+        {
             let mut a4 = Dual64::from(-1.2);
             a4 += d64::min(x1.cos(), -x0) + ((a4 + a4) - d64::min(x0, x1));
-            a4 = ((a4 + x0) - (Dual64::from(0.9) + a4)) - ((a4 * Dual64::from(-0.8))).sin();
-            a4 += d64::max(d64::softplus(Dual64::from(0.9)), -x0) + ((Dual64::from(-0.6) + x0)).tanh();
-        } else if (((Dual64::from(1.0) * x0) + (Dual64::from(0.0) - x1))).re < ((x1 * x1)).re {
+            a4 = ((a4 + x0) - (Dual64::from(0.9) + a4)) - (a4 * Dual64::from(-0.8)).sin();
+            a4 +=
+                d64::max(d64::softplus(Dual64::from(0.9)), -x0) + (Dual64::from(-0.6) + x0).tanh();
+        } else if ((Dual64::from(1.0) * x0) + (Dual64::from(0.0) - x1)).re < (x1 * x1).re {
             for i5 in (2..3).rev() {
                 let mut a6 = d64::max(Dual64::from(i5 as f64), x0 + (Dual64::from(1.1) + x1));
-                a6 -= (a6.tanh() + (x1 + Dual64::from(i5 as f64))) * ((Dual64::from(-1.0) * x1) - x1);
-                let mut a7 = ((Dual64::from(i5 as f64) - x1) * d64::min(Dual64::from(1.6), Dual64::from(1.1))) * d64::max(a6, (x0.powi(2) + Dual64::from(1.0)).ln());
-                a7 = ((((Dual64::from(-1.0)).sin() * x0)).powi(2) + Dual64::from(1.0)).powf(0.5);
+                a6 -=
+                    (a6.tanh() + (x1 + Dual64::from(i5 as f64))) * ((Dual64::from(-1.0) * x1) - x1);
+                let mut a7 = ((Dual64::from(i5 as f64) - x1)
+                    * d64::min(Dual64::from(1.6), Dual64::from(1.1)))
+                    * d64::max(a6, (x0.powi(2) + Dual64::from(1.0)).ln());
+                a7 = (((Dual64::from(-1.0)).sin() * x0).powi(2) + Dual64::from(1.0)).powf(0.5);
             }
         } else {
             let mut a8 = x1;
@@ -4714,8 +5563,16 @@ mod p2_56 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p2_56_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p2_56_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_56_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_56_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -4731,22 +5588,28 @@ mod p2_56 {
 mod p2_57 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_57(xs0: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(6);
         y1 = &y1 + y1[5].atan();
         y1 *= xs0.slice(s![1..5]).sum().sin();
-        if ((y1[1] * &y1)).sum() < y1[0] - y1[5] {
-            y1 = &y1 - &(((xs0[2] - y1[4]) + &((-1.7 * &y1))));
+        if (y1[1] * &y1).sum() < y1[0] - y1[5] {
+            y1 = &y1 - &((xs0[2] - y1[4]) + &(-1.7 * &y1));
         } else {
             let mut y2 = xs0.to_owned();
             y2[3] *= xs0[4].tanh();
             for &e3 in y1.iter() {
                 y1 *= xs0.mean().unwrap();
-                let a4 = ((-(xs0.slice(s![2..4]).sum().max(y1[5])))).atan();
+                let a4 = (-(xs0.slice(s![2..4]).sum().max(y1[5]))).atan();
             }
-            return (((y1[2] * 2.0)).powi(2) + 1.0).ln();
+            return ((y1[2] * 2.0).powi(2) + 1.0).ln();
         }
         y1 *= &(xs0.tanh());
         for i5 in 0..6 {
@@ -4788,22 +5651,30 @@ mod p2_57 {
 mod p2_58 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_58(x0: f32, xs1: &Array1<f32>) -> f32 {
         if xs1.slice(s![2..3;2]).sum() * xs1[0] < x0.atan() {
-            let a1 = ((((x0 - x0)).tanh()).powi(2) + 1.0).powf(1.5);
+            let a1 = (((x0 - x0).tanh()).powi(2) + 1.0).powf(1.5);
         } else if x0 > 1.0 {
             let y3 = (nn::sigmoid(&(xs1.sin()))).mapv(|v2| (-1.6_f32).sin());
             let x0 = (x0 * 1.6) + ((x0 + y3[2]) * y3.sum());
             let a4 = y3[0];
             let a6 = (xs1.mapv(|v5| v5 * (a4 + -1.7))).sum() - x0;
-            let a8 = (xs1.mapv(|v7| (x0.tanh()).exp() * 0.0_f32.cos())).mean().unwrap();
+            let a8 = (xs1.mapv(|v7| (x0.tanh()).exp() * 0.0_f32.cos()))
+                .mean()
+                .unwrap();
             let a9 = (Array1::from_elem(5, a4)).sum() + y3.dot(xs1).max(2.0 * xs1[0]);
             let mut a10: f32 = x0;
             if x0 > 0.9 {
                 if a9 > helper_sq_f32(xs1[1]) {
-                    let mut a11 = a6.min(((&y3 - &y3)).sum());
+                    let mut a11 = a6.min((&y3 - &y3).sum());
                 }
             } else {
                 a10 += a6;
@@ -4873,7 +5744,13 @@ mod p2_58 {
 mod p2_59 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_59(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let x0 = (x0 * 0.0) + x1;
@@ -4884,12 +5761,13 @@ mod p2_59 {
             }
             k1 += 1;
             let mut x0 = (x0 * 1.7) + (x1 * x0);
-            let a2 = ((1.2 + x1) + x0) / ((((x0 * x0)).min(x1 - x1)).powi(2) + 1.0);
+            let a2 = ((1.2 + x1) + x0) / (((x0 * x0).min(x1 - x1)).powi(2) + 1.0);
         }
-        let a3 = ((-xs2[5]) / (xs2.sum().powi(2) + 1.0)) / ((((xs2[5] + x1) * (xs2[5] + x1))).powi(2) + 1.0);
+        let a3 = ((-xs2[5]) / (xs2.sum().powi(2) + 1.0))
+            / (((xs2[5] + x1) * (xs2[5] + x1)).powi(2) + 1.0);
         let a4: f64 = -0.6_f64;
         for e5 in xs2.iter() {
-            let mut y6 = &(((xs2 * xs2)).sin()) + xs2[3];
+            let mut y6 = &((xs2 * xs2).sin()) + xs2[3];
             let mut y7: Array1<f64> = Array1::zeros(6);
         }
         let mut k8 = 0usize;
@@ -4907,7 +5785,7 @@ mod p2_59 {
         }
         let mut y11: Array1<f64> = Array1::zeros(6);
         let mut a12 = -(nn::sigmoid(a4 - y11[3]));
-        y11[5] += ((-&(xs2.mapv(|v13| (v13 - a3) * x0.sin())))).sum();
+        y11[5] += (-&(xs2.mapv(|v13| (v13 - a3) * x0.sin()))).sum();
         (((((-y11[4]) + (x1.tanh()).exp()) * x1) + x0) + a3) + y11.sum()
     }
 
@@ -4950,13 +5828,19 @@ mod p2_59 {
 mod p2_60 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_60(x0: f32) -> f32 {
         if x0.abs() + x0.powi(2) < x0 {
-            let a1: f32 = -(((x0 * -1.1) * (x0 - x0)));
-            let a2 = a1.abs() * ((a1 + a1)).sin();
-            let mut a3: f32 = ((x0 - x0)).powi(3) * (((-x0)).powi(2) + 1.0).powf(1.5);
+            let a1: f32 = -((x0 * -1.1) * (x0 - x0));
+            let a2 = a1.abs() * (a1 + a1).sin();
+            let mut a3: f32 = (x0 - x0).powi(3) * ((-x0).powi(2) + 1.0).powf(1.5);
             let mut a4 = if (a2 - a3) + (-a1) < a1 / (2.0_f32.powi(2) + 1.0_f32) {
                 a1
             } else {
@@ -4968,7 +5852,7 @@ mod p2_60 {
             } else if -1.7 < x0 {
                 -(helper_mix_f32(x0, x0))
             } else {
-                (x0 - 0.4) / (((-0.3_f32 + -0.4_f32)).powi(2) + 1.0_f32)
+                (x0 - 0.4) / ((-0.3_f32 + -0.4_f32).powi(2) + 1.0_f32)
             };
             let a6 = 1.4_f32;
             if a5 / ((-0.2_f32).powi(2) + 1.0_f32) < a6 - a6 {
@@ -4977,11 +5861,11 @@ mod p2_60 {
                 }
             } else if x0.sin() < 0.2 {
                 let mut a7 = nn::sigmoid(helper_sq_f32(x0) * (a6 * -1.2));
-            } else if x0.max(a5) / (((x0 + a5)).powi(2) + 1.0) < -0.1 {
+            } else if x0.max(a5) / ((x0 + a5).powi(2) + 1.0) < -0.1 {
                 let mut a8 = -1.1_f32;
             }
         }
-        let mut a9 = x0 / (((helper_mix_f32(-1.9, x0) + (x0 + x0))).powi(2) + 1.0);
+        let mut a9 = x0 / ((helper_mix_f32(-1.9, x0) + (x0 + x0)).powi(2) + 1.0);
         let mut a11: f32 = if a9.tanh() * (a9 - a9) < -1.8 - a9 {
             let a10 = a9;
             return a10;
@@ -4991,38 +5875,56 @@ mod p2_60 {
         (((-1.1_f32).sin() + x0) * a9) * a11
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_60_dual(x0: Dual32) -> Dual32 {
-        if ((d32::abs(x0) + x0.powi(2))).re < x0.re {
-            let a1: Dual32 = -(((x0 * Dual32::from(-1.1)) * (x0 - x0)));
-            let a2 = d32::abs(a1) * ((a1 + a1)).sin();
-            let mut a3: Dual32 = ((x0 - x0)).powi(3) * (((-x0)).powi(2) + Dual32::from(1.0)).powf(1.5);
-            let mut a4 = if (((a2 - a3) + (-a1))).re < ((a1 / ((Dual32::from(2.0)).powi(2) + Dual32::from(1.0)))).re {
+        if (d32::abs(x0) + x0.powi(2)).re < x0.re {
+            let a1: Dual32 = -((x0 * Dual32::from(-1.1)) * (x0 - x0));
+            let a2 = d32::abs(a1) * (a1 + a1).sin();
+            let mut a3: Dual32 = (x0 - x0).powi(3) * ((-x0).powi(2) + Dual32::from(1.0)).powf(1.5);
+            let mut a4 = if ((a2 - a3) + (-a1)).re
+                < (a1 / ((Dual32::from(2.0)).powi(2) + Dual32::from(1.0))).re
+            {
                 a1
             } else {
                 (Dual32::from(-0.5)).sin() + (a1 + a1)
             };
         } else {
-            let a5 = if ((x0 - (x0 - x0))).re > (Dual32::from(-0.5)).re {
-                return d32::min(((Dual32::from(0.2)).powi(2) + Dual32::from(1.0)).ln(), Dual32::from(0.1));
+            let a5 = if (x0 - (x0 - x0)).re > (Dual32::from(-0.5)).re {
+                return d32::min(
+                    ((Dual32::from(0.2)).powi(2) + Dual32::from(1.0)).ln(),
+                    Dual32::from(0.1),
+                );
             } else if (Dual32::from(-1.7)).re < x0.re {
                 -(d32::helper_mix(x0, x0))
             } else {
-                (x0 - Dual32::from(0.4)) / (((Dual32::from(-0.3) + Dual32::from(-0.4))).powi(2) + Dual32::from(1.0))
+                (x0 - Dual32::from(0.4))
+                    / ((Dual32::from(-0.3) + Dual32::from(-0.4)).powi(2) + Dual32::from(1.0))
             };
             let a6 = Dual32::from(1.4);
-            if ((a5 / ((Dual32::from(-0.2)).powi(2) + Dual32::from(1.0)))).re < ((a6 - a6)).re {
-                if (((d32::abs(x0)).powi(2) + Dual32::from(1.0)).powf(0.5)).re < (Dual32::from(2.0)).re {
-                    let a6 = (a6 * Dual32::from(0.9)) + ((Dual32::from(-1.6) + Dual32::from(-0.5)) * x0.atan());
+            if (a5 / ((Dual32::from(-0.2)).powi(2) + Dual32::from(1.0))).re < (a6 - a6).re {
+                if (((d32::abs(x0)).powi(2) + Dual32::from(1.0)).powf(0.5)).re
+                    < (Dual32::from(2.0)).re
+                {
+                    let a6 = (a6 * Dual32::from(0.9))
+                        + ((Dual32::from(-1.6) + Dual32::from(-0.5)) * x0.atan());
                 }
             } else if (x0.sin()).re < (Dual32::from(0.2)).re {
                 let mut a7 = d32::sigmoid(d32::helper_sq(x0) * (a6 * Dual32::from(-1.2)));
-            } else if ((d32::max(x0, a5) / (((x0 + a5)).powi(2) + Dual32::from(1.0)))).re < (Dual32::from(-0.1)).re {
+            } else if (d32::max(x0, a5) / ((x0 + a5).powi(2) + Dual32::from(1.0))).re
+                < (Dual32::from(-0.1)).re
+            {
                 let mut a8 = Dual32::from(-1.1);
             }
         }
-        let mut a9 = x0 / (((d32::helper_mix(Dual32::from(-1.9), x0) + (x0 + x0))).powi(2) + Dual32::from(1.0));
-        let mut a11: Dual32 = if ((a9.tanh() * (a9 - a9))).re < ((Dual32::from(-1.8) - a9)).re {
+        let mut a9 = x0
+            / ((d32::helper_mix(Dual32::from(-1.9), x0) + (x0 + x0)).powi(2) + Dual32::from(1.0));
+        let mut a11: Dual32 = if (a9.tanh() * (a9 - a9)).re < (Dual32::from(-1.8) - a9).re {
             let a10 = a9;
             return a10;
         } else {
@@ -5063,7 +5965,13 @@ mod p2_60 {
 mod p2_61 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_61(x0: f32, xs1: &Array1<f32>) -> f32 {
         let mut k1 = 0usize;
@@ -5076,10 +5984,10 @@ mod p2_61 {
                 let mut a3 = x0;
                 let a5 = if (xs1[4].powi(2) + 0.5).sqrt() - (a3 + a3) < x0 {
                     let a4 = a3;
-                    ((-a4)).sin()
+                    (-a4).sin()
                 } else if (i2 as f32) < 1.0 {
                     return helper_sq_f32(xs1[i2]) * xs1.sum();
-                } else if ((xs1[i2] * x0)).sin() > 1.6 {
+                } else if (xs1[i2] * x0).sin() > 1.6 {
                     x0
                 } else {
                     (xs1[i2] - xs1[(i2 + 1) % 5]) + helper_mix_f32(x0, k1 as f32)
@@ -5088,26 +5996,28 @@ mod p2_61 {
             }
         }
         for &e6 in xs1.iter() {
-            let a7 = (((-1.1_f32 * -1.7_f32) * (x0.powi(2) + 1.0).ln())).min(((xs1 * xs1)).sum());
-            let a8 = ((e6 + -0.1)).tanh() - e6;
-            let mut a10 = (xs1.mapv(|v9| (-e6) / (((-(-2.0_f32))).powi(2) + 1.0_f32))).sum().cos();
+            let a7 = ((-1.1_f32 * -1.7_f32) * (x0.powi(2) + 1.0).ln()).min((xs1 * xs1).sum());
+            let a8 = (e6 + -0.1).tanh() - e6;
+            let mut a10 = (xs1.mapv(|v9| (-e6) / ((-(-2.0_f32)).powi(2) + 1.0_f32)))
+                .sum()
+                .cos();
             if xs1.slice(s![3..5;2]).sum().min(-2.0) > xs1.sum() {
-                let mut a11 = -(((a7 * xs1.slice(s![1..3;2]).sum()) - xs1[3].powi(3)));
+                let mut a11 = -((a7 * xs1.slice(s![1..3;2]).sum()) - xs1[3].powi(3));
             } else {
                 let a12 = if a10 < -1.1 {
                     a10 += xs1.mean().unwrap() - (-1.6 + xs1[2]);
                     (xs1[1].min(xs1[3])).powi(2)
-                } else if ((xs1 * xs1)).sum() < 0.3 {
+                } else if (xs1 * xs1).sum() < 0.3 {
                     -1.2_f32
                 } else {
                     (xs1[2].powi(2) + 1.0).powf(0.3)
                 };
             }
         }
-        if (((x0 * xs1[4])).powi(2) + 1.0).ln() > xs1[3] - x0 {
-            let y14 = &(((x0 * xs1)).powi(2)) + &(((-xs1)).mapv(|v13| (v13 - x0) - x0.powi(3)));
+        if ((x0 * xs1[4]).powi(2) + 1.0).ln() > xs1[3] - x0 {
+            let y14 = &((x0 * xs1).powi(2)) + &((-xs1).mapv(|v13| (v13 - x0) - x0.powi(3)));
         } else {
-            let a15 = x0 * ((-xs1)).dot(&(xs1.powi(2)));
+            let a15 = x0 * (-xs1).dot(&(xs1.powi(2)));
         }
         let mut a18 = if x0.max(x0) - xs1[4] < xs1[1] - x0 {
             let a16 = (xs1.sin()).dot(xs1);
@@ -5159,7 +6069,13 @@ mod p2_61 {
 mod p2_62 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_62(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         if (xs1.mapv(|v1| (-1.4_f64).max(v1) - (v1 - v1))).sum() > 0.2 {
@@ -5170,7 +6086,7 @@ mod p2_62 {
         while k3 < 3 {
             k3 += 1;
             let mut a4: f64 = (k3 as f64).atan();
-            let a5 = if ((xs1 * xs2[5])).sum() > 1.7 {
+            let a5 = if (xs1 * xs2[5]).sum() > 1.7 {
                 a4 = (xs1[1] / (xs2.slice(s![3..5;2]).sum().powi(2) + 1.0)) + (xs2[3] - a4);
                 helper_sq(-a4)
             } else if k3 % 2 == 0 {
@@ -5222,7 +6138,13 @@ mod p2_62 {
 mod p2_63 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1))]
     fn p2_63(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let a1 = 1.1_f64;
@@ -5236,10 +6158,11 @@ mod p2_63 {
         a2 -= a2;
         if xs1[2] < -1.2 {
             let a3 = nn::softplus(a1) - xs2[2];
-            return (xs2.mapv(|v4| (((0.7_f64 + -0.4_f64)).powi(2) + 1.0_f64).ln())).dot(&(xs2.tanh()));
+            return (xs2.mapv(|v4| ((0.7_f64 + -0.4_f64).powi(2) + 1.0_f64).ln()))
+                .dot(&(xs2.tanh()));
         }
-        let mut a5 = xs2[1].min((xs1[2].powi(2) + 0.5).sqrt()) / (((xs1 - xs1)).sum().powi(2) + 1.0);
-        let a6 = (xs1[2].cos() + (x0 + xs2.slice(s![1..3;2]).sum())) + ((xs2 + 1.1)).sum();
+        let mut a5 = xs2[1].min((xs1[2].powi(2) + 0.5).sqrt()) / ((xs1 - xs1).sum().powi(2) + 1.0);
+        let a6 = (xs1[2].cos() + (x0 + xs2.slice(s![1..3;2]).sum())) + (xs2 + 1.1).sum();
         for i7 in 1..3 {
             a2 *= x0.tanh();
             let mut a9 = if (i7 as f64) < xs2.dot(xs2) {
@@ -5296,15 +6219,21 @@ mod p2_63 {
 mod p2_64 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_64(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut k1 = 0usize;
         while k1 < 3 {
             k1 += 1;
-            let a2 = helper_mix((x1 * -0.3) - x1, (((k1 as f64) * x1)).powi(3));
+            let a2 = helper_mix((x1 * -0.3) - x1, ((k1 as f64) * x1).powi(3));
             let a3 = helper_sq((k1 as f64) + ((k1 as f64) * x0));
-            let mut a4 = (((x2 * x1) * helper_sq(x2))).cos();
+            let mut a4 = ((x2 * x1) * helper_sq(x2)).cos();
             let mut a5 = helper_mix(x0, x1.powi(2) - (x0 - a3));
         }
         let mut a6 = -0.2_f64;
@@ -5324,29 +6253,41 @@ mod p2_64 {
                 let mut a13 = x0 + (x2 - (-a6));
             }
         }
-        let mut a14 = helper_mix(-x0, -((x1 + a8)));
-        a6 = (x1 * x1.min(x2)) - ((-x1)).min(x1 * x1);
+        let mut a14 = helper_mix(-x0, -(x1 + a8));
+        a6 = (x1 * x1.min(x2)) - (-x1).min(x1 * x1);
         let mut a16 = if nn::sigmoid(x0 - -0.9) > x0 * x2 {
             let a15 = helper_sq(x0) * (x1 * x1);
             -(a9.cos())
         } else {
-            ((-a6)).powi(2)
+            (-a6).powi(2)
         };
         ((((helper_mix(x1, x1)).powi(2) + 1.0).ln() * x0) + x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_64_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         let mut k1 = 0usize;
         while k1 < 3 {
             k1 += 1;
-            let a2 = d64::helper_mix((x1 * Dual64::from(-0.3)) - x1, ((Dual64::from(k1 as f64) * x1)).powi(3));
+            let a2 = d64::helper_mix(
+                (x1 * Dual64::from(-0.3)) - x1,
+                (Dual64::from(k1 as f64) * x1).powi(3),
+            );
             let a3 = d64::helper_sq(Dual64::from(k1 as f64) + (Dual64::from(k1 as f64) * x0));
-            let mut a4 = (((x2 * x1) * d64::helper_sq(x2))).cos();
+            let mut a4 = ((x2 * x1) * d64::helper_sq(x2)).cos();
             let mut a5 = d64::helper_mix(x0, x1.powi(2) - (x0 - a3));
         }
         let mut a6 = Dual64::from(-0.2);
-        if (((x1 / ((Dual64::from(-1.6)).powi(2) + Dual64::from(1.0))) / ((Dual64::from(-0.8)).powi(2) + Dual64::from(1.0)))).re > (Dual64::from(1.7)).re {
+        if ((x1 / ((Dual64::from(-1.6)).powi(2) + Dual64::from(1.0)))
+            / ((Dual64::from(-0.8)).powi(2) + Dual64::from(1.0)))
+        .re > (Dual64::from(1.7)).re
+        {
             a6 += (Dual64::from(1.0) - (x2 + Dual64::from(-1.5))) + x2;
             for i7 in 0..6 {
                 a6 = (d64::sigmoid(((Dual64::from(-1.4)).powi(2) + Dual64::from(1.0)).ln())).cos();
@@ -5362,13 +6303,13 @@ mod p2_64 {
                 let mut a13 = x0 + (x2 - (-a6));
             }
         }
-        let mut a14 = d64::helper_mix(-x0, -((x1 + a8)));
+        let mut a14 = d64::helper_mix(-x0, -(x1 + a8));
         a6 = (x1 * d64::min(x1, x2)) - d64::min(-x1, x1 * x1);
-        let mut a16 = if (d64::sigmoid(x0 - Dual64::from(-0.9))).re > ((x0 * x2)).re {
+        let mut a16 = if (d64::sigmoid(x0 - Dual64::from(-0.9))).re > (x0 * x2).re {
             let a15 = d64::helper_sq(x0) * (x1 * x1);
             -(a9.cos())
         } else {
-            ((-a6)).powi(2)
+            (-a6).powi(2)
         };
         ((((d64::helper_mix(x1, x1)).powi(2) + Dual64::from(1.0)).ln() * x0) + x1) + x2
     }
@@ -5404,9 +6345,36 @@ mod p2_64 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p2_64_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p2_64_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p2_64_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_64_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_64_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p2_64_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -5420,7 +6388,13 @@ mod p2_64 {
 mod p2_65 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_65(x0: f64, x1: f64) -> f64 {
         if nn::softplus(-0.3_f64) > -1.2 {
@@ -5434,19 +6408,19 @@ mod p2_65 {
             k4 += 1;
             let a5 = -0.5_f64;
             let a6 = -x0;
-            let mut a7 = (((x0 * (k4 as f64)) + x1)).tanh();
-            let mut a8 = (((nn::softplus(a5) * (x1 * (k4 as f64)))).powi(2) + 1.0).ln();
+            let mut a7 = ((x0 * (k4 as f64)) + x1).tanh();
+            let mut a8 = ((nn::softplus(a5) * (x1 * (k4 as f64))).powi(2) + 1.0).ln();
         }
         for i9 in (0..6).step_by(2) {
             let mut k10 = 0usize;
             while k10 < 4 {
                 k10 += 1;
                 let mut a11: f64 = (helper_mix(1.2 - x0, i9 as f64)).atan();
-                let a13 = if ((a11 + 2.0)).powi(3) > a11.max(-1.9) {
+                let a13 = if (a11 + 2.0).powi(3) > a11.max(-1.9) {
                     let a12 = x0;
                     x0
                 } else if helper_sq(a11) > 0.0 {
-                    return ((x0 * a11)).min(x1 + x0);
+                    return (x0 * a11).min(x1 + x0);
                 } else if k10 % 2 == 0 {
                     (1.3_f64 * -0.8_f64) + 1.0_f64
                 } else {
@@ -5459,7 +6433,13 @@ mod p2_65 {
         (((x0 * x0) - -0.7) + x0) * x1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_65_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         if (d64::softplus(Dual64::from(-0.3))).re > (Dual64::from(-1.2)).re {
             for i1 in (0..6).rev() {
@@ -5472,15 +6452,20 @@ mod p2_65 {
             k4 += 1;
             let a5 = Dual64::from(-0.5);
             let a6 = -x0;
-            let mut a7 = (((x0 * Dual64::from(k4 as f64)) + x1)).tanh();
-            let mut a8 = (((d64::softplus(a5) * (x1 * Dual64::from(k4 as f64)))).powi(2) + Dual64::from(1.0)).ln();
+            let mut a7 = ((x0 * Dual64::from(k4 as f64)) + x1).tanh();
+            let mut a8 = ((d64::softplus(a5) * (x1 * Dual64::from(k4 as f64))).powi(2)
+                + Dual64::from(1.0))
+            .ln();
         }
         for i9 in (0..6).step_by(2) {
             let mut k10 = 0usize;
             while k10 < 4 {
                 k10 += 1;
-                let mut a11: Dual64 = (d64::helper_mix(Dual64::from(1.2) - x0, Dual64::from(i9 as f64))).atan();
-                let a13 = if (((a11 + Dual64::from(2.0))).powi(3)).re > (d64::max(a11, Dual64::from(-1.9))).re {
+                let mut a11: Dual64 =
+                    (d64::helper_mix(Dual64::from(1.2) - x0, Dual64::from(i9 as f64))).atan();
+                let a13 = if ((a11 + Dual64::from(2.0)).powi(3)).re
+                    > (d64::max(a11, Dual64::from(-1.9))).re
+                {
                     let a12 = x0;
                     x0
                 } else if (d64::helper_sq(a11)).re > (Dual64::from(0.0)).re {
@@ -5492,7 +6477,8 @@ mod p2_65 {
                 };
                 return d64::sigmoid(Dual64::from(-0.1) - Dual64::from(-0.2));
             }
-            return Dual64::from(i9 as f64) * (Dual64::from(i9 as f64) / (x0.powi(2) + Dual64::from(1.0)));
+            return Dual64::from(i9 as f64)
+                * (Dual64::from(i9 as f64) / (x0.powi(2) + Dual64::from(1.0)));
         }
         (((x0 * x0) - Dual64::from(-0.7)) + x0) * x1
     }
@@ -5524,8 +6510,16 @@ mod p2_65 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p2_65_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p2_65_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_65_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_65_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -5539,12 +6533,18 @@ mod p2_65 {
 mod p2_66 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_66(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(6);
         let mut x0 = (x0 * 0.5) + (helper_mix(x0, xs2[0]) - helper_sq(y1[0]));
-        let a2 = (((x0 * x0) / (y1.sum().powi(2) + 1.0))).tanh();
+        let a2 = ((x0 * x0) / (y1.sum().powi(2) + 1.0)).tanh();
         y1[3] = (helper_mix(x0, y1[5]) + x0) + x0;
         y1 = &y1 * &(y1.tanh());
         ((((a2.max(0.8)).sin() * x1) + x0) + a2) + y1.sum()
@@ -5597,19 +6597,25 @@ mod p2_66 {
 mod p2_67 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_67(x0: f64) -> f64 {
-        let mut a1: f64 = (((-x0) / (x0.powi(2) + 1.0))).sin();
+        let mut a1: f64 = ((-x0) / (x0.powi(2) + 1.0)).sin();
         let a2 = (helper_sq(-1.1 - a1)).tanh();
         let mut a3: f64 = a2.tanh();
-        a3 += (((helper_mix(x0, a2) * (x0 - a1))).powi(2) + 1.0).ln();
+        a3 += ((helper_mix(x0, a2) * (x0 - a1)).powi(2) + 1.0).ln();
         let mut a4 = 1.6_f64 + 1.2_f64;
         a4 *= (helper_mix(a2 * x0, nn::sigmoid(a1))).tanh();
         let mut a5 = if (a1 / (1.7_f64.powi(2) + 1.0_f64)) - -1.0 < (-0.8_f64).min(-0.6_f64) {
             a2.sin() - (1.8_f64 / (0.7_f64.powi(2) + 1.0_f64))
         } else {
-            ((a2 - 1.9)).cos()
+            (a2 - 1.9).cos()
         };
         if (-0.2_f64).tanh() * a2 < a3.max(a2) {
             a1 = ((a1.cos()).sin()).tanh();
@@ -5627,12 +6633,12 @@ mod p2_67 {
             } else {
                 a1.cos() + x0
             };
-            a4 = ((-0.1 * a3) * (-0.5 - a3)) / ((((a4 + 2.0)).tanh()).powi(2) + 1.0);
+            a4 = ((-0.1 * a3) * (-0.5 - a3)) / (((a4 + 2.0).tanh()).powi(2) + 1.0);
             if (x0 / (a1.powi(2) + 1.0)) * (a2 * 1.8) > -1.4 {
                 let mut a7 = nn::sigmoid(a1);
                 return a5.powi(3) - -0.1;
             }
-            a1 += ((1.7 + a2)).tanh() / ((nn::softplus(x0.cos())).powi(2) + 1.0);
+            a1 += (1.7 + a2).tanh() / ((nn::softplus(x0.cos())).powi(2) + 1.0);
         }
         a5 += helper_sq((a3 + a3) - a1.tanh());
         let mut k8 = 0usize;
@@ -5641,14 +6647,15 @@ mod p2_67 {
             let mut a9 = helper_sq((a4.sin()).min((a1.powi(2) + 1.0).ln()));
             if (k8 as f64) > 0.8 {
                 if k8 % 2 == 0 {
-                    a3 = (((-1.0_f64).powi(2) + 1.0_f64).ln()).max(a3.max(k8 as f64) + (0.1_f64.powi(2) + 0.5_f64).sqrt());
+                    a3 = (((-1.0_f64).powi(2) + 1.0_f64).ln())
+                        .max(a3.max(k8 as f64) + (0.1_f64.powi(2) + 0.5_f64).sqrt());
                 }
             } else if helper_mix((1.5_f64.tanh()).exp(), a9) < a1.max(a2) {
                 a9 += x0;
-                return (a2 + a1) / (((x0 * a1)).powi(2) + 1.0);
+                return (a2 + a1) / ((x0 * a1).powi(2) + 1.0);
             } else {
                 let a11 = if (a3.min(a5)).max(x0 - x0) < 0.8 + a1 {
-                    let a10 = ((((k8 as f64) * a1)).powi(2) + 0.5).sqrt();
+                    let a10 = (((k8 as f64) * a1).powi(2) + 0.5).sqrt();
                     a1 + 1.4_f64.tanh()
                 } else {
                     helper_sq((a3.powi(2) + 1.0).powf(0.3))
@@ -5659,41 +6666,64 @@ mod p2_67 {
         ((((a2.powi(3)).powi(2) + 1.0).ln() + x0) * a1) + a2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_67_dual(x0: Dual64) -> Dual64 {
-        let mut a1: Dual64 = (((-x0) / (x0.powi(2) + Dual64::from(1.0)))).sin();
+        let mut a1: Dual64 = ((-x0) / (x0.powi(2) + Dual64::from(1.0))).sin();
         let a2 = (d64::helper_sq(Dual64::from(-1.1) - a1)).tanh();
         let mut a3: Dual64 = a2.tanh();
-        a3 += (((d64::helper_mix(x0, a2) * (x0 - a1))).powi(2) + Dual64::from(1.0)).ln();
+        a3 += ((d64::helper_mix(x0, a2) * (x0 - a1)).powi(2) + Dual64::from(1.0)).ln();
         let mut a4 = Dual64::from(1.6) + Dual64::from(1.2);
         a4 *= (d64::helper_mix(a2 * x0, d64::sigmoid(a1))).tanh();
-        let mut a5 = if (((a1 / ((Dual64::from(1.7)).powi(2) + Dual64::from(1.0))) - Dual64::from(-1.0))).re < (d64::min(Dual64::from(-0.8), Dual64::from(-0.6))).re {
+        let mut a5 = if ((a1 / ((Dual64::from(1.7)).powi(2) + Dual64::from(1.0)))
+            - Dual64::from(-1.0))
+        .re < (d64::min(Dual64::from(-0.8), Dual64::from(-0.6))).re
+        {
             a2.sin() - (Dual64::from(1.8) / ((Dual64::from(0.7)).powi(2) + Dual64::from(1.0)))
         } else {
-            ((a2 - Dual64::from(1.9))).cos()
+            (a2 - Dual64::from(1.9)).cos()
         };
-        if (((Dual64::from(-0.2)).tanh() * a2)).re < (d64::max(a3, a2)).re {
+        if ((Dual64::from(-0.2)).tanh() * a2).re < (d64::max(a3, a2)).re {
             a1 = ((a1.cos()).sin()).tanh();
-        } else if x0.re < ((Dual64::from(-1.7) * a1)).re {
-            if (((x0.powi(2) + Dual64::from(0.5)).sqrt() * x0)).re < (Dual64::from(-0.2)).re {
-                return d64::helper_mix((a3.powi(2) + Dual64::from(1.0)).ln(), a2 / (a4.powi(2) + Dual64::from(1.0)));
+        } else if x0.re < (Dual64::from(-1.7) * a1).re {
+            if ((x0.powi(2) + Dual64::from(0.5)).sqrt() * x0).re < (Dual64::from(-0.2)).re {
+                return d64::helper_mix(
+                    (a3.powi(2) + Dual64::from(1.0)).ln(),
+                    a2 / (a4.powi(2) + Dual64::from(1.0)),
+                );
             }
             a5 += a1.tanh();
         } else {
             let a5 = (a5 * Dual64::from(-0.4)) + d64::helper_mix(d64::max(a1, a1), a2 + a5);
-            let a6 = if (d64::helper_mix(a2 / (x0.powi(2) + Dual64::from(1.0)), Dual64::from(1.5) + a3)).re > ((-a2)).re {
+            let a6 = if (d64::helper_mix(
+                a2 / (x0.powi(2) + Dual64::from(1.0)),
+                Dual64::from(1.5) + a3,
+            ))
+            .re > (-a2).re
+            {
                 (a1 - a2) + (x0.powi(2) + Dual64::from(1.0)).powf(0.3)
-            } else if ((d64::helper_sq(Dual64::from(-1.0)) - (a3 * Dual64::from(-0.1)))).re > (Dual64::from(-1.5)).re {
+            } else if (d64::helper_sq(Dual64::from(-1.0)) - (a3 * Dual64::from(-0.1))).re
+                > (Dual64::from(-1.5)).re
+            {
                 (d64::helper_mix(Dual64::from(1.3), a1)).atan()
             } else {
                 a1.cos() + x0
             };
-            a4 = ((Dual64::from(-0.1) * a3) * (Dual64::from(-0.5) - a3)) / ((((a4 + Dual64::from(2.0))).tanh()).powi(2) + Dual64::from(1.0));
-            if (((x0 / (a1.powi(2) + Dual64::from(1.0))) * (a2 * Dual64::from(1.8)))).re > (Dual64::from(-1.4)).re {
+            a4 = ((Dual64::from(-0.1) * a3) * (Dual64::from(-0.5) - a3))
+                / (((a4 + Dual64::from(2.0)).tanh()).powi(2) + Dual64::from(1.0));
+            if ((x0 / (a1.powi(2) + Dual64::from(1.0))) * (a2 * Dual64::from(1.8))).re
+                > (Dual64::from(-1.4)).re
+            {
                 let mut a7 = d64::sigmoid(a1);
                 return a5.powi(3) - Dual64::from(-0.1);
             }
-            a1 += ((Dual64::from(1.7) + a2)).tanh() / ((d64::softplus(x0.cos())).powi(2) + Dual64::from(1.0));
+            a1 += (Dual64::from(1.7) + a2).tanh()
+                / ((d64::softplus(x0.cos())).powi(2) + Dual64::from(1.0));
         }
         a5 += d64::helper_sq((a3 + a3) - a1.tanh());
         let mut k8 = 0usize;
@@ -5702,14 +6732,21 @@ mod p2_67 {
             let mut a9 = d64::helper_sq(d64::min(a4.sin(), (a1.powi(2) + Dual64::from(1.0)).ln()));
             if Dual64::from(k8 as f64).re > (Dual64::from(0.8)).re {
                 if k8 % 2 == 0 {
-                    a3 = d64::max(((Dual64::from(-1.0)).powi(2) + Dual64::from(1.0)).ln(), d64::max(a3, Dual64::from(k8 as f64)) + ((Dual64::from(0.1)).powi(2) + Dual64::from(0.5)).sqrt());
+                    a3 = d64::max(
+                        ((Dual64::from(-1.0)).powi(2) + Dual64::from(1.0)).ln(),
+                        d64::max(a3, Dual64::from(k8 as f64))
+                            + ((Dual64::from(0.1)).powi(2) + Dual64::from(0.5)).sqrt(),
+                    );
                 }
-            } else if (d64::helper_mix(((Dual64::from(1.5)).tanh()).exp(), a9)).re < (d64::max(a1, a2)).re {
+            } else if (d64::helper_mix(((Dual64::from(1.5)).tanh()).exp(), a9)).re
+                < (d64::max(a1, a2)).re
+            {
                 a9 += x0;
-                return (a2 + a1) / (((x0 * a1)).powi(2) + Dual64::from(1.0));
+                return (a2 + a1) / ((x0 * a1).powi(2) + Dual64::from(1.0));
             } else {
-                let a11 = if (d64::max(d64::min(a3, a5), x0 - x0)).re < ((Dual64::from(0.8) + a1)).re {
-                    let a10 = (((Dual64::from(k8 as f64) * a1)).powi(2) + Dual64::from(0.5)).sqrt();
+                let a11 = if (d64::max(d64::min(a3, a5), x0 - x0)).re < (Dual64::from(0.8) + a1).re
+                {
+                    let a10 = ((Dual64::from(k8 as f64) * a1).powi(2) + Dual64::from(0.5)).sqrt();
                     a1 + (Dual64::from(1.4)).tanh()
                 } else {
                     d64::helper_sq((a3.powi(2) + Dual64::from(1.0)).powf(0.3))
@@ -5752,12 +6789,18 @@ mod p2_67 {
 mod p2_68 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_68(xs0: &Array1<f32>) -> f32 {
         for i1 in 1..2 {
             if helper_sq_f32(1.7_f32) * helper_mix_f32(i1 as f32, xs0[3]) < 1.2 {
-                if ((xs0[i1] * xs0.slice(s![2..4]).sum())).sin() < (i1 as f32) {
+                if (xs0[i1] * xs0.slice(s![2..4]).sum()).sin() < (i1 as f32) {
                     let mut y2 = xs0.powi(2);
                 }
             } else {
@@ -5768,22 +6811,23 @@ mod p2_68 {
         if (xs0[1] - xs0[0]) * helper_sq_f32(-0.1_f32) < xs0[0] + xs0[3] {
             return -0.4 + (xs0[0] - 1.8);
         }
-        let mut y5 = &((xs0 + &(xs0.tanh()))) / &((((-1.7 * &(xs0.mapv(|v4| ((v4 * v4)).atan())))).powi(2) + 1.0));
+        let mut y5 =
+            &(xs0 + &(xs0.tanh())) / &((-1.7 * &(xs0.mapv(|v4| (v4 * v4).atan()))).powi(2) + 1.0);
         for i6 in (3..4).step_by(2) {
-            y5 -= ((xs0 + xs0.slice(s![1..4]).sum())).sum();
+            y5 -= (xs0 + xs0.slice(s![1..4]).sum()).sum();
             if i6 % 2 == 0 {
-                let mut a7 = (((y5[i6] + 1.5) + &((y5[2] + xs0)))).dot(xs0);
+                let mut a7 = ((y5[i6] + 1.5) + &(y5[2] + xs0)).dot(xs0);
             }
         }
         y5 = &y5 + &y5;
         if xs0.sum() > -0.4 {
             if y5.dot(xs0).min(1.7 - y5[3]) > 1.3 {
-                return ((-y5[3])).cos();
+                return (-y5[3]).cos();
             }
         } else {
-            y5 = &((&((&y5 + xs0)) * &y5)) * &((&y5 - &((xs0 - xs0))));
+            y5 = &(&(&y5 + xs0) * &y5) * &(&y5 - &(xs0 - xs0));
         }
-        let mut a8 = ((helper_mix_f32(y5[0], 0.4) + &(nn::sigmoid(&y5)))).sum();
+        let mut a8 = (helper_mix_f32(y5[0], 0.4) + &(nn::sigmoid(&y5))).sum();
         let mut a9 = xs0[0];
         ((a9 + a8) + a9) + y5.sum()
     }
@@ -5819,7 +6863,13 @@ mod p2_68 {
 mod p2_69 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_69(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1 = x0;
@@ -5829,19 +6879,19 @@ mod p2_69 {
                 a1 = ((x0 + x0) - x0.min(xs1[i2])) * (Array1::from_elem(3, x0)).sum();
                 return helper_mix(xs1[i2] - x0, xs1.mean().unwrap());
             } else {
-                let mut a4 = if ((a1 * -1.4)).abs() < xs1[i2] * xs1[i2] {
+                let mut a4 = if (a1 * -1.4).abs() < xs1[i2] * xs1[i2] {
                     (i2 as f64).sin()
                 } else if x0 * ((i2 as f64) + xs1[(i2 + 1) % 3]) > 0.5 {
-                    xs1.dot(&((xs1 * xs1.slice(s![1..3]).sum())))
+                    xs1.dot(&(xs1 * xs1.slice(s![1..3]).sum()))
                 } else {
                     let a3 = ((i2 as f64).tanh()).exp();
-                    ((xs1 - xs1)).dot(&(xs1.sin()))
+                    (xs1 - xs1).dot(&(xs1.sin()))
                 };
             }
         }
         let mut a5 = (x0.sin()).tanh() - (xs1.sum() + a1);
         a5 = xs1[0];
-        let mut a6 = ((xs1 * a1)).dot(&((-1.7 * xs1))).max(xs1[2]);
+        let mut a6 = (xs1 * a1).dot(&(-1.7 * xs1)).max(xs1[2]);
         ((((0.5_f64 + -0.4_f64) * -0.6_f64) + x0) * a1) + a5
     }
 
@@ -5885,7 +6935,13 @@ mod p2_69 {
 mod p2_70 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_70(x0: f32, xs1: &Array1<f32>) -> f32 {
         if x0 > xs1.sum() {
@@ -5896,11 +6952,12 @@ mod p2_70 {
                 xs1.sum() - (xs1.slice(s![0..2]).sum() * x0)
             };
         } else if x0 * x0 > xs1[2] {
-            let a3: f32 = (x0 + x0) + ((xs1 * xs1)).sum();
+            let a3: f32 = (x0 + x0) + (xs1 * xs1).sum();
             let mut y4: Array1<f32> = Array1::zeros(3);
-            y4 = (nn::sigmoid(&(helper_arr_f32(&y4, a3)))).mapv(|v5| 0.2_f32.max(2.0_f32) - (-0.1 - v5));
+            y4 = (nn::sigmoid(&(helper_arr_f32(&y4, a3))))
+                .mapv(|v5| 0.2_f32.max(2.0_f32) - (-0.1 - v5));
         }
-        let x0 = (x0 * 1.7) + ((xs1 / (xs1[0].powi(2) + 1.0))).sum();
+        let x0 = (x0 * 1.7) + (xs1 / (xs1[0].powi(2) + 1.0)).sum();
         helper_sq_f32(xs1[1] + x0) + x0
     }
 
@@ -5944,7 +7001,13 @@ mod p2_70 {
 mod p2_71 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_71(xs0: &Array1<f32>, xs1: &Array1<f32>, x2: f32) -> f32 {
         let mut y1 = (Array1::from_elem(4, x2)).tanh();
@@ -5961,11 +7024,13 @@ mod p2_71 {
                 let mut y7: Array1<f32> = Array1::zeros(4);
             }
         }
-        a2 *= (xs0.mapv(|v8| (((-1.0_f32 - -0.5_f32)).powi(2) + 1.0_f32).ln())).dot(&(Array1::from_elem(4, x2))).tanh();
+        a2 *= (xs0.mapv(|v8| ((-1.0_f32 - -0.5_f32).powi(2) + 1.0_f32).ln()))
+            .dot(&(Array1::from_elem(4, x2)))
+            .tanh();
         let mut a9 = if ((y1.tanh()).exp()).sum() < 2.0 {
             helper_mix_f32(-1.7 - a2, a2)
         } else if a2 > (x2.powi(2) + 0.5).sqrt() {
-            (((x2 * a2)).powi(2) + 1.0).ln()
+            ((x2 * a2).powi(2) + 1.0).ln()
         } else {
             (-xs1[3]) + xs1.sum()
         };
@@ -6016,33 +7081,44 @@ mod p2_71 {
 mod p2_72 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_72(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         for i1 in (0..3).rev() {
-            let a2 = ((x0.sin() / (xs2[3 - 1 - i1].powi(2) + 1.0))).cos();
+            let a2 = (x0.sin() / (xs2[3 - 1 - i1].powi(2) + 1.0)).cos();
             let a3: f64 = -1.0_f64;
         }
         let a4 = x0;
         for i5 in 0..3 {
             if (i5 as f64) < (a4.powi(2) + 1.0).powf(1.5) {
-                let mut a6: f64 = ((x0 + x0)).cos();
+                let mut a6: f64 = (x0 + x0).cos();
             } else if i5 % 2 == 0 {
                 if xs1.slice(s![1..2;2]).sum() > xs1.sum() {
                     let a7 = nn::softplus(xs2.sum() * xs2.dot(xs2));
-                } else if (helper_arr(xs2, a4)).dot(&(Array1::from_elem(3, xs2.slice(s![1..3;2]).sum()))) < xs1[(i5 + 1) % 3] + a4 {
+                } else if (helper_arr(xs2, a4))
+                    .dot(&(Array1::from_elem(3, xs2.slice(s![1..3;2]).sum())))
+                    < xs1[(i5 + 1) % 3] + a4
+                {
                     let a8 = xs2[3 - 1 - i5].min(xs2.sum().atan());
                 } else if helper_sq(xs2[1].max(a4)) > 0.7 {
-                    let a10 = ((xs2.mapv(|v9| (a4 * a4) * x0.powi(2))).sum().powi(2) + 1.0).powf(0.5);
+                    let a10 =
+                        ((xs2.mapv(|v9| (a4 * a4) * x0.powi(2))).sum().powi(2) + 1.0).powf(0.5);
                 }
             }
             continue;
         }
         let mut a11 = xs1[0];
         let mut a12 = a11;
-        let mut y13: Array1<f64> = &(Array1::from_elem(3, a11.tanh())) / (xs2.dot(xs1).powi(2) + 1.0);
+        let mut y13: Array1<f64> =
+            &(Array1::from_elem(3, a11.tanh())) / (xs2.dot(xs1).powi(2) + 1.0);
         if a11 < xs2.sum() {
-            return ((&y13 + xs2)).dot(&((xs1[1] * xs1)));
+            return (&y13 + xs2).dot(&(xs1[1] * xs1));
         }
         let a12 = (a12 * -1.7) + (xs2[1].tanh() + y13[0]);
         let mut y14 = xs2.to_owned();
@@ -6088,7 +7164,13 @@ mod p2_72 {
 mod p2_73 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_73(xs0: &Array1<f64>) -> f64 {
         if 1.2 < 0.1 {
@@ -6097,7 +7179,7 @@ mod p2_73 {
                 k1 += 1;
                 let mut y2 = xs0.to_owned();
                 let a3: f64 = -1.0_f64;
-                let mut a4 = (((&y2 - xs0[1])).sin()).dot(xs0);
+                let mut a4 = ((&y2 - xs0[1]).sin()).dot(xs0);
             }
         }
         if -0.4 - xs0[2].sin() < xs0[1] + xs0[0] {
@@ -6157,7 +7239,13 @@ mod p2_73 {
 mod p2_74 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_74(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         for &e1 in xs1.iter() {
@@ -6173,7 +7261,8 @@ mod p2_74 {
                 continue;
             }
         }
-        let mut y5: Array1<f64> = helper_sq(x0) * &((&((xs1 + 1.2)) - &(helper_arr(xs1, xs1.slice(s![4..5]).sum()))));
+        let mut y5: Array1<f64> =
+            helper_sq(x0) * &(&(xs1 + 1.2) - &(helper_arr(xs1, xs1.slice(s![4..5]).sum())));
         ((xs1[1] + x0.cos()) + x0) + y5.sum()
     }
 
@@ -6224,36 +7313,55 @@ mod p2_74 {
 mod p2_75 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_75(x0: f32) -> f32 {
         let a1 = x0 + ((x0 * 0.9) * (x0 * -1.8));
         if ((-0.4_f32).tanh()).exp() + (0.2 - x0) > a1.min(x0) {
             let a2 = a1;
-            let a3 = -(((-0.1 + a2)).abs());
+            let a3 = -((-0.1 + a2).abs());
             return a2.max(0.0_f32.abs());
-        } else if ((-1.3_f32 * -1.3_f32)).max(1.4 - x0) > x0.min(-0.9) {
+        } else if (-1.3_f32 * -1.3_f32).max(1.4 - x0) > x0.min(-0.9) {
             let mut a4 = helper_mix_f32((a1 * x0) - (1.3 - x0), x0 + (x0 - a1));
-            a4 += ((0.6 + a1)).tanh() - ((1.4 - a1) + x0.min(a1));
+            a4 += (0.6 + a1).tanh() - ((1.4 - a1) + x0.min(a1));
             if (a4.powi(2) + 1.0).ln() + (a1 + x0) < 0.3 {
-                a4 -= (((-((a4 - a4)))).powi(2) + 0.5).sqrt();
+                a4 -= ((-(a4 - a4)).powi(2) + 0.5).sqrt();
             }
         }
         ((x0 * helper_sq_f32(1.6_f32)) + x0) + a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_75_dual(x0: Dual32) -> Dual32 {
         let a1 = x0 + ((x0 * Dual32::from(0.9)) * (x0 * Dual32::from(-1.8)));
-        if ((((Dual32::from(-0.4)).tanh()).exp() + (Dual32::from(0.2) - x0))).re > (d32::min(a1, x0)).re {
+        if (((Dual32::from(-0.4)).tanh()).exp() + (Dual32::from(0.2) - x0)).re
+            > (d32::min(a1, x0)).re
+        {
             let a2 = a1;
             let a3 = -(d32::abs((Dual32::from(-0.1) + a2)));
             return d32::max(a2, d32::abs(Dual32::from(0.0)));
-        } else if (d32::max(Dual32::from(-1.3) * Dual32::from(-1.3), Dual32::from(1.4) - x0)).re > (d32::min(x0, Dual32::from(-0.9))).re {
+        } else if (d32::max(
+            Dual32::from(-1.3) * Dual32::from(-1.3),
+            Dual32::from(1.4) - x0,
+        ))
+        .re > (d32::min(x0, Dual32::from(-0.9))).re
+        {
             let mut a4 = d32::helper_mix((a1 * x0) - (Dual32::from(1.3) - x0), x0 + (x0 - a1));
-            a4 += ((Dual32::from(0.6) + a1)).tanh() - ((Dual32::from(1.4) - a1) + d32::min(x0, a1));
-            if (((a4.powi(2) + Dual32::from(1.0)).ln() + (a1 + x0))).re < (Dual32::from(0.3)).re {
-                a4 -= (((-((a4 - a4)))).powi(2) + Dual32::from(0.5)).sqrt();
+            a4 += (Dual32::from(0.6) + a1).tanh() - ((Dual32::from(1.4) - a1) + d32::min(x0, a1));
+            if ((a4.powi(2) + Dual32::from(1.0)).ln() + (a1 + x0)).re < (Dual32::from(0.3)).re {
+                a4 -= ((-(a4 - a4)).powi(2) + Dual32::from(0.5)).sqrt();
             }
         }
         ((x0 * d32::helper_sq(Dual32::from(1.6))) + x0) + a1
@@ -6291,7 +7399,13 @@ mod p2_75 {
 mod p2_76 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1))]
     fn p2_76(xs0: &Array1<f32>, x1: f32, x2: f32) -> f32 {
         if x2.max(1.0_f32.abs()) < 0.5 {
@@ -6303,7 +7417,10 @@ mod p2_76 {
             } else if xs0.slice(s![0..3]).sum() > xs0.slice(s![0..3]).sum() {
                 let mut y2: Array1<f32> = Array1::zeros(4);
             } else {
-                let y3 = helper_arr_f32(&((xs0.dot(xs0) + &((xs0 - x1)))), xs0.slice(s![0..1]).sum().max(xs0[3]));
+                let y3 = helper_arr_f32(
+                    &(xs0.dot(xs0) + &(xs0 - x1)),
+                    xs0.slice(s![0..1]).sum().max(xs0[3]),
+                );
                 let a4: f32 = if xs0.sum() > y3.dot(xs0) {
                     helper_mix_f32(xs0[0], xs0[2]) + 1.8_f32.cos()
                 } else if xs0.slice(s![1..3]).sum() * x1.sin() < 2.0 {
@@ -6317,7 +7434,7 @@ mod p2_76 {
         } else {
             if nn::sigmoid(x2) < -0.6 {
                 let y7: Array1<f32> = xs0 * xs0;
-            } else if ((x1 * x2)).powi(3) < 0.6 + xs0.slice(s![2..4]).sum() {
+            } else if (x1 * x2).powi(3) < 0.6 + xs0.slice(s![2..4]).sum() {
                 let a8: f32 = (xs0[1].tanh()).exp() * nn::softplus(xs0[1]);
             }
             let mut a9 = ((x1 * x1) - (x1 * x2)) + x2;
@@ -6326,7 +7443,7 @@ mod p2_76 {
             let a10 = xs0.slice(s![1..2;2]).sum().abs();
             -1.8_f32
         } else {
-            ((xs0.slice(s![0..3;2]).sum() * x2)).powi(2)
+            (xs0.slice(s![0..3;2]).sum() * x2).powi(2)
         };
         let mut y12 = xs0.to_owned();
         y12 = &y12 + ((y12[3] * x1) * x2);
@@ -6384,10 +7501,16 @@ mod p2_76 {
 mod p2_77 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_77(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut y1 = &(((xs2 + xs2)).sin()) * (x0.powi(2) + 1.0).powf(0.3);
+        let mut y1 = &((xs2 + xs2).sin()) * (x0.powi(2) + 1.0).powf(0.3);
         if x0.sin() < 0.7_f64.tanh() {
             let mut a2 = ((xs2[0] * x1) + x0) * x1;
             return 0.0_f64.tanh() / (a2.powi(2) + 1.0);
@@ -6395,7 +7518,7 @@ mod p2_77 {
         for i3 in 1..3 {
             for &e4 in y1.iter() {
                 let y5: Array1<f64> = y1.clone();
-                let mut a6 = ((e4 - x0)).tanh() * (x0.sin() * (y5[i3] * y1[2]));
+                let mut a6 = (e4 - x0).tanh() * (x0.sin() * (y5[i3] * y1[2]));
                 break;
             }
         }
@@ -6441,7 +7564,13 @@ mod p2_77 {
 mod p2_78 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_78(x0: f32) -> f32 {
         for i1 in 0..3 {
@@ -6457,7 +7586,7 @@ mod p2_78 {
                         let a6 = (x0 - x0) - ((x0 * x0) + x0.tanh());
                     }
                 }
-                return ((x0 + -0.7)).cos();
+                return (x0 + -0.7).cos();
             }
         }
         for i7 in 0..3 {
@@ -6468,12 +7597,13 @@ mod p2_78 {
                     x0.min(x0) * (-1.8 - x0)
                 };
                 a9 += x0;
-                a9 += helper_mix_f32(nn::softplus(-0.2_f32), -2.0 - x0) * (-2.0_f32).max(helper_sq_f32(a9));
-                a9 = ((-((a9 * x0)))).min(1.8);
+                a9 += helper_mix_f32(nn::softplus(-0.2_f32), -2.0 - x0)
+                    * (-2.0_f32).max(helper_sq_f32(a9));
+                a9 = (-(a9 * x0)).min(1.8);
             }
         }
         if 0.6 + (x0 - -1.4) > x0.sin() {
-            let mut a10 = (((x0 - x0)).max(1.0_f32.powi(2))).powi(3);
+            let mut a10 = ((x0 - x0).max(1.0_f32.powi(2))).powi(3);
             let a12: f32 = if (a10.sin()).min(x0.cos()) > x0 {
                 a10 + (a10 * x0)
             } else if a10 + (0.3 * a10) < x0 {
@@ -6482,7 +7612,7 @@ mod p2_78 {
                 let a11 = a10 * a10.cos();
                 a11
             };
-            let a13 = ((-x0) - (a10 + a10)) - ((x0 * a12)).max(1.7);
+            let a13 = ((-x0) - (a10 + a10)) - (x0 * a12).max(1.7);
         } else {
             if ((1.6_f32.powi(2) + 1.0_f32).ln()).atan() > x0 + x0 {
                 return x0;
@@ -6490,28 +7620,35 @@ mod p2_78 {
         }
         if 1.6 < nn::sigmoid(x0) {
             let a14 = nn::softplus(1.0_f32.atan());
-            return ((a14 * -0.7)).cos();
+            return (a14 * -0.7).cos();
         }
         let a15 = 0.9_f32;
         (x0 + x0) + a15
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_78_dual(x0: Dual32) -> Dual32 {
         for i1 in 0..3 {
             for i2 in (0..3).rev() {
                 let mut k3 = 0usize;
                 while k3 < 1 {
                     k3 += 1;
-                    if ((x0.powi(2) - d32::max(x0, x0))).re > (Dual32::from(0.6)).re {
+                    if (x0.powi(2) - d32::max(x0, x0)).re > (Dual32::from(0.6)).re {
                         let mut a4 = x0;
                     } else if i1 % 2 == 0 {
-                        let mut a5 = Dual32::from(i2 as f32) * ((x0.powi(2) + Dual32::from(1.0)).ln() + (Dual32::from(-1.5) + x0));
+                        let mut a5 = Dual32::from(i2 as f32)
+                            * ((x0.powi(2) + Dual32::from(1.0)).ln() + (Dual32::from(-1.5) + x0));
                     } else if i2 < 1 {
                         let a6 = (x0 - x0) - ((x0 * x0) + x0.tanh());
                     }
                 }
-                return ((x0 + Dual32::from(-0.7))).cos();
+                return (x0 + Dual32::from(-0.7)).cos();
             }
         }
         for i7 in 0..3 {
@@ -6522,15 +7659,16 @@ mod p2_78 {
                     d32::min(x0, x0) * (Dual32::from(-1.8) - x0)
                 };
                 a9 += x0;
-                a9 += d32::helper_mix(d32::softplus(Dual32::from(-0.2)), Dual32::from(-2.0) - x0) * d32::max(Dual32::from(-2.0), d32::helper_sq(a9));
-                a9 = d32::min(-((a9 * x0)), Dual32::from(1.8));
+                a9 += d32::helper_mix(d32::softplus(Dual32::from(-0.2)), Dual32::from(-2.0) - x0)
+                    * d32::max(Dual32::from(-2.0), d32::helper_sq(a9));
+                a9 = d32::min(-(a9 * x0), Dual32::from(1.8));
             }
         }
-        if ((Dual32::from(0.6) + (x0 - Dual32::from(-1.4)))).re > (x0.sin()).re {
+        if (Dual32::from(0.6) + (x0 - Dual32::from(-1.4))).re > (x0.sin()).re {
             let mut a10 = (d32::max(x0 - x0, (Dual32::from(1.0)).powi(2))).powi(3);
             let a12: Dual32 = if (d32::min(a10.sin(), x0.cos())).re > x0.re {
                 a10 + (a10 * x0)
-            } else if ((a10 + (Dual32::from(0.3) * a10))).re < x0.re {
+            } else if (a10 + (Dual32::from(0.3) * a10)).re < x0.re {
                 (x0 - a10) * d32::sigmoid(x0)
             } else {
                 let a11 = a10 * a10.cos();
@@ -6538,13 +7676,13 @@ mod p2_78 {
             };
             let a13 = ((-x0) - (a10 + a10)) - d32::max(x0 * a12, Dual32::from(1.7));
         } else {
-            if ((((Dual32::from(1.6)).powi(2) + Dual32::from(1.0)).ln()).atan()).re > ((x0 + x0)).re {
+            if ((((Dual32::from(1.6)).powi(2) + Dual32::from(1.0)).ln()).atan()).re > (x0 + x0).re {
                 return x0;
             }
         }
         if (Dual32::from(1.6)).re < (d32::sigmoid(x0)).re {
             let a14 = d32::softplus((Dual32::from(1.0)).atan());
-            return ((a14 * Dual32::from(-0.7))).cos();
+            return (a14 * Dual32::from(-0.7)).cos();
         }
         let a15 = Dual32::from(0.9);
         (x0 + x0) + a15
@@ -6582,23 +7720,31 @@ mod p2_78 {
 mod p2_79 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p2_79(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let y2: Array1<f64> = &(((xs1[1] * x0) - &((xs1 + xs1)))) * &(nn::softplus(&(xs1.mapv(|v1| ((x0.powi(2) + 0.5).sqrt()).atan()))));
-        let a3 = -((x0.cos() / (y2[2].powi(2) + 1.0)));
+        let y2: Array1<f64> = &((xs1[1] * x0) - &(xs1 + xs1))
+            * &(nn::softplus(&(xs1.mapv(|v1| ((x0.powi(2) + 0.5).sqrt()).atan()))));
+        let a3 = -(x0.cos() / (y2[2].powi(2) + 1.0));
         if (xs1.slice(s![2..5]).sum().powi(2) + 0.5).sqrt() < (xs1[0].powi(2) + 0.5).sqrt() {
             if ((((-1.1_f64).powi(2) + 1.0_f64).powf(1.5)).powi(2) + 1.0_f64).ln() > x0 - x0 {
                 let y5 = -&((xs1.tanh()).mapv(|v4| ((0.7_f64.sin()).tanh()).exp()));
             } else if x0 > 0.9 {
-                let mut a7 = if ((xs1 * xs1)).dot(&y2) < xs1.slice(s![1..3]).sum() / (a3.powi(2) + 1.0) {
-                    y2.sum() * x0.cos()
-                } else if (1.4 * x0) + (a3 + x0) > 0.9 {
-                    let a6 = -xs1[0];
-                    y2.sum() * a6
-                } else {
-                    (((x0 + x0)).powi(2) + 1.0).powf(0.5)
-                };
+                let mut a7 =
+                    if (xs1 * xs1).dot(&y2) < xs1.slice(s![1..3]).sum() / (a3.powi(2) + 1.0) {
+                        y2.sum() * x0.cos()
+                    } else if (1.4 * x0) + (a3 + x0) > 0.9 {
+                        let a6 = -xs1[0];
+                        y2.sum() * a6
+                    } else {
+                        ((x0 + x0).powi(2) + 1.0).powf(0.5)
+                    };
             }
         }
         if (y2.tanh()).sum() > x0 {
@@ -6647,27 +7793,34 @@ mod p2_79 {
 mod p2_80 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_80(xs0: &Array1<f32>) -> f32 {
         let a1 = helper_mix_f32((-1.5_f32) * (xs0.slice(s![3..4]).sum() * xs0[4]), xs0[4]);
         for i2 in 4..5 {
             if i2 % 2 == 0 {
                 let mut y3: Array1<f32> = xs0 - (xs0[5 - 1 - i2] * xs0.slice(s![3..5]).sum());
-                let a4 = ((a1 * xs0)).mean().unwrap().abs();
-            } else if ((a1 - xs0[5 - 1 - i2])).min(xs0.sum()) < 1.9 {
+                let a4 = (a1 * xs0).mean().unwrap().abs();
+            } else if (a1 - xs0[5 - 1 - i2]).min(xs0.sum()) < 1.9 {
                 let y5 = xs0.to_owned();
             } else if a1 * 1.1_f32.max(xs0[i2]) < (i2 as f32) {
-                let a6: f32 = ((helper_mix_f32(a1, xs0.slice(s![1..5]).sum())).powi(2) + 1.0).ln() * a1;
+                let a6: f32 =
+                    ((helper_mix_f32(a1, xs0.slice(s![1..5]).sum())).powi(2) + 1.0).ln() * a1;
                 let mut y7 = xs0.to_owned();
             }
         }
         for &e8 in xs0.iter() {
-            if ((xs0 + xs0)).mean().unwrap() > xs0[3] {
+            if (xs0 + xs0).mean().unwrap() > xs0[3] {
                 let a9: f32 = e8;
             } else if xs0.sum() + (xs0[1] * xs0[4]) > 1.9 {
                 let a10 = -1.1_f32;
-                return ((xs0.slice(s![2..4;2]).sum() - a10)).max(xs0[0] * e8);
+                return (xs0.slice(s![2..4;2]).sum() - a10).max(xs0[0] * e8);
             } else {
                 let mut a11 = (xs0[2] * (-xs0[1])) + xs0[0];
             }
@@ -6706,7 +7859,13 @@ mod p2_80 {
 mod p2_81 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_81(xs0: &Array1<f64>) -> f64 {
         for i1 in 5..6 {
@@ -6726,13 +7885,13 @@ mod p2_81 {
             for &e8 in xs0.iter() {
                 let mut e8 = (e8 * 2.0) + (xs0[4].max(xs0[4])).tanh();
                 e8 += xs0[0];
-                let a10 = ((xs0 + &(xs0.mapv(|v9| (1.6_f64.max(a5)).powi(2))))).sum();
+                let a10 = (xs0 + &(xs0.mapv(|v9| (1.6_f64.max(a5)).powi(2)))).sum();
             }
         }
-        let y12 = &((&(xs0.mapv(|v11| a5)) / (a5.powi(2) + 1.0))) * xs0.slice(s![2..5]).sum();
+        let y12 = &(&(xs0.mapv(|v11| a5)) / (a5.powi(2) + 1.0)) * xs0.slice(s![2..5]).sum();
         a5 *= ((xs0[1].max(xs0.slice(s![0..3]).sum())).powi(2)).tanh();
         for i13 in 2..4 {
-            a5 -= ((((a5 - xs0.slice(s![1..2]).sum())).tanh()).exp()).min(((-1.6 - a5)).cos());
+            a5 -= (((a5 - xs0.slice(s![1..2]).sum()).tanh()).exp()).min((-1.6 - a5).cos());
             let mut y14 = xs0.to_owned();
         }
         ((a5.max(1.9)).min(xs0[4]) * a5) + y12.sum()
@@ -6769,29 +7928,38 @@ mod p2_81 {
 mod p2_82 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_82(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1 = 1.4_f64;
         if (x0.sin()).sin() > 1.2_f64.tanh() {
-            a1 = (Array1::from_elem(3, xs1[1] + xs1.slice(s![1..3]).sum())).dot(&(((xs1 - xs1)).mapv(|v2| a1.tanh() * a1)));
-            let mut y3: Array1<f64> = &((&(xs1.tanh()) * &((xs1 / (a1.powi(2) + 1.0))))) * &((xs1.sum() - xs1));
+            a1 = (Array1::from_elem(3, xs1[1] + xs1.slice(s![1..3]).sum()))
+                .dot(&((xs1 - xs1).mapv(|v2| a1.tanh() * a1)));
+            let mut y3: Array1<f64> =
+                &(&(xs1.tanh()) * &(xs1 / (a1.powi(2) + 1.0))) * &(xs1.sum() - xs1);
             let a4: f64 = a1;
-            let y6 = &((&(y3.mapv(|v5| a1)) * &(Array1::from_elem(3, xs1.slice(s![1..2]).sum())))) * xs1;
+            let y6 =
+                &(&(y3.mapv(|v5| a1)) * &(Array1::from_elem(3, xs1.slice(s![1..2]).sum()))) * xs1;
             let a7 = x0;
         }
         if xs1[0].max(a1) - xs1.sum() > -0.6 {
             let mut y8 = xs1.to_owned();
-            a1 += ((0.2_f64.min(a1) - xs1[1])).powi(2);
+            a1 += (0.2_f64.min(a1) - xs1[1]).powi(2);
         } else if -0.2 > 1.4 {
-            a1 += (((xs1 - xs1)).tanh()).sum();
+            a1 += ((xs1 - xs1).tanh()).sum();
             let y9 = xs1.to_owned();
         }
         for e10 in xs1.iter() {
             let a11 = 1.8_f64;
             a1 *= a11.tanh();
             a1 = 0.5_f64;
-            a1 = ((xs1[1].sin() * (a1 * a11))).sin();
+            a1 = (xs1[1].sin() * (a1 * a11)).sin();
         }
         (x0 + x0) + a1
     }
@@ -6831,7 +7999,13 @@ mod p2_82 {
 mod p2_83 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_83(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
         if (xs2.powi(2)).sum() < ((-1.6_f32).powi(2) + 1.0_f32).ln() {
@@ -6840,7 +8014,8 @@ mod p2_83 {
         }
         if 1.7 < x0 * x0 {
             let a2 = (xs2.tanh()).sum() * ((xs2[2].powi(2) + 0.5).sqrt() * nn::softplus(x0));
-            let y4 = (nn::sigmoid(&(xs2.mapv(|v3| (((v3 - -2.0)).powi(2) + 1.0).powf(0.3))))).mapv(f32::tanh);
+            let y4 = (nn::sigmoid(&(xs2.mapv(|v3| ((v3 - -2.0).powi(2) + 1.0).powf(0.3)))))
+                .mapv(f32::tanh);
         }
         let mut y5 = xs2.to_owned();
         for i6 in 0..4 {
@@ -6890,7 +8065,13 @@ mod p2_83 {
 mod p2_84 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_84(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         if x1 < 0.2 {
@@ -6902,7 +8083,8 @@ mod p2_84 {
         if xs2[3] < nn::sigmoid(1.2_f64) {
             let mut x0 = (x0 * 1.8) + (nn::sigmoid(xs2)).sum();
         } else {
-            let mut a3 = (xs2.mean().unwrap() * (x1 - x1)) + (helper_sq(xs2[5]) / ((-1.1_f64).powi(2) + 1.0_f64));
+            let mut a3 = (xs2.mean().unwrap() * (x1 - x1))
+                + (helper_sq(xs2[5]) / ((-1.1_f64).powi(2) + 1.0_f64));
         }
         ((1.7_f64.max(x0) * -0.4) + x0) * x1
     }
@@ -6946,11 +8128,19 @@ mod p2_84 {
 mod p2_85 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_85(xs0: &Array1<f32>) -> f32 {
         if helper_mix_f32(-2.0_f32, 1.0_f32.tanh()) > 0.6 {
-            let mut a1 = ((xs0 * xs0[0])).dot(&(xs0.tanh())).min(xs0.slice(s![2..5]).sum().max(xs0.slice(s![0..1]).sum()) + helper_sq_f32(0.3_f32));
+            let mut a1 = (xs0 * xs0[0]).dot(&(xs0.tanh())).min(
+                xs0.slice(s![2..5]).sum().max(xs0.slice(s![0..1]).sum()) + helper_sq_f32(0.3_f32),
+            );
             if xs0[4] < xs0.dot(xs0) {
                 a1 -= xs0[2];
                 let mut a2: f32 = (helper_mix_f32(xs0[1], a1) + nn::softplus(a1)) + xs0[2];
@@ -6960,8 +8150,8 @@ mod p2_85 {
             }
             return (a1.powi(3)).powi(3);
         }
-        let mut a4 = (((xs0 * xs0)).mapv(|v3| v3.min(v3))).sum();
-        let y5 = xs0 + &((-&((xs0 / (a4.powi(2) + 1.0)))));
+        let mut a4 = ((xs0 * xs0).mapv(|v3| v3.min(v3))).sum();
+        let y5 = xs0 + &(-&(xs0 / (a4.powi(2) + 1.0)));
         let a6 = -0.4_f32;
         if (xs0[4].tanh()).exp() < -0.4 {
             return a4 + a4;
@@ -7011,15 +8201,21 @@ mod p2_85 {
 mod p2_86 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p2_86(x0: f64, xs1: &Array1<f64>) -> f64 {
         if xs1[2] > 0.2 + x0 {
             let mut a1 = -0.3_f64;
-            if ((xs1 * xs1[0])).dot(&((-xs1))) > xs1[0] {
+            if (xs1 * xs1[0]).dot(&(-xs1)) > xs1[0] {
                 let mut a2 = (1.4 * (a1 - a1)) + ((a1 * a1) + (x0 - a1));
             } else if (helper_arr(xs1, -1.6)).sum() > 1.3 {
-                a1 += ((-((xs1[2] * a1)))).max(xs1.slice(s![0..1]).sum());
+                a1 += (-(xs1[2] * a1)).max(xs1.slice(s![0..1]).sum());
             } else if xs1[0] > (1.7_f64.powi(2) + 1.0_f64).powf(1.5) {
                 let x0 = (x0 * -0.8) + xs1[1];
             }
@@ -7067,7 +8263,13 @@ mod p2_86 {
 mod p2_87 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_87(x0: f64, xs1: &Array1<f64>) -> f64 {
         if xs1[2] < -1.8 {
@@ -7077,22 +8279,23 @@ mod p2_87 {
                 let mut x0 = (x0 * -1.5) + x0;
             }
             let mut y2 = xs1.to_owned();
-            y2 = helper_mix(y2[4], y2[4]) * &((&((-1.1 + xs1)) / &(((Array1::from_elem(6, x0)).powi(2) + 1.0))));
-            y2 = &((&(xs1.mapv(|v3| (1.0 - v3) * (v3 + v3))) * xs1.sum())) - &y2;
+            y2 = helper_mix(y2[4], y2[4])
+                * &(&(-1.1 + xs1) / &((Array1::from_elem(6, x0)).powi(2) + 1.0));
+            y2 = &(&(xs1.mapv(|v3| (1.0 - v3) * (v3 + v3))) * xs1.sum()) - &y2;
             if -0.4_f64 + 0.9_f64.cos() > 1.1 {
                 return (xs1[0].powi(2) + 0.5).sqrt();
             }
         }
-        let mut a4 = (((0.6 + xs1[0]) * (x0.powi(2) + 1.0).ln())).powi(3);
+        let mut a4 = ((0.6 + xs1[0]) * (x0.powi(2) + 1.0).ln()).powi(3);
         a4 += ((-x0) * x0) + ((x0 * 0.3) + xs1[0].min(xs1[4]));
         a4 = xs1.sum();
         let mut k5 = 0usize;
         while k5 < 1 {
             k5 += 1;
             a4 = x0;
-            let y7 = ((&((a4 + xs1)) - xs1)).mapv(|v6| (x0 + x0) - (x0 - a4));
+            let y7 = (&(a4 + xs1) - xs1).mapv(|v6| (x0 + x0) - (x0 - a4));
             let mut a8 = xs1[2];
-            let x0 = (x0 * -0.3) + (((a8 - x0)).powi(2) + 0.5).sqrt();
+            let x0 = (x0 * -0.3) + ((a8 - x0).powi(2) + 0.5).sqrt();
         }
         for &e9 in xs1.iter() {
             a4 *= (((x0.sin()).powi(2) + 0.5).sqrt()).tanh();
@@ -7145,17 +8348,24 @@ mod p2_87 {
 mod p2_88 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_88(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if ((x0 * x0)).sin() < x0 / (xs1[2].powi(2) + 1.0) {
+        if (x0 * x0).sin() < x0 / (xs1[2].powi(2) + 1.0) {
             if x0 < -1.5 * xs1[0] {
                 let x0 = (x0 * 1.2) + xs1.sum().atan();
             }
             for e1 in xs1.iter() {
                 let mut y2 = xs1.to_owned();
                 let a3 = ((-1.6_f64).powi(2) + 1.0_f64).ln();
-                let a5: f64 = ((&(xs1.mapv(|v4| ((*e1 + x0)).tanh())) * &((&y2 + &y2)))).dot(&((x0.tanh() * &((xs1[4] * &y2)))));
+                let a5: f64 = (&(xs1.mapv(|v4| (*e1 + x0).tanh())) * &(&y2 + &y2))
+                    .dot(&(x0.tanh() * &(xs1[4] * &y2)));
                 let mut a6 = xs1[4];
             }
             let a7 = xs1.sum();
@@ -7165,14 +8375,14 @@ mod p2_88 {
         }
         let x0 = (x0 * -1.7) + (xs1.sin()).dot(&(xs1.mapv(|v10| v10)));
         for &e11 in xs1.iter() {
-            if (xs1.tanh()).dot(&((xs1 + xs1))) > x0 * -0.4 {
-                let mut a12 = if ((xs1[5] - x0)).min((-0.9_f64).tanh()) < -1.9 {
-                    xs1[0].min(xs1.slice(s![2..3]).sum()) / (((x0 - x0)).powi(2) + 1.0)
+            if (xs1.tanh()).dot(&(xs1 + xs1)) > x0 * -0.4 {
+                let mut a12 = if (xs1[5] - x0).min((-0.9_f64).tanh()) < -1.9 {
+                    xs1[0].min(xs1.slice(s![2..3]).sum()) / ((x0 - x0).powi(2) + 1.0)
                 } else {
                     return xs1.dot(xs1);
                 };
             }
-            let mut a13 = if ((xs1 + xs1[5])).dot(&((xs1 + xs1))) < xs1[1] {
+            let mut a13 = if (xs1 + xs1[5]).dot(&(xs1 + xs1)) < xs1[1] {
                 -0.9_f64
             } else if helper_mix(xs1[0] + x0, -1.3) < 1.1 {
                 return x0 + xs1.mean().unwrap();
@@ -7234,12 +8444,18 @@ mod p2_88 {
 mod p2_89 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_89(x0: f64) -> f64 {
         if 0.3_f64.tanh() + helper_mix(x0, -1.8) < x0 {
             let mut a2 = if 0.7 - (x0 + -0.5) > 0.8 {
-                ((x0 + x0)).sin()
+                (x0 + x0).sin()
             } else {
                 let a1 = (x0.powi(2) + 0.5).sqrt() + (x0 + x0);
                 a1
@@ -7255,15 +8471,22 @@ mod p2_89 {
         (x0.min(-2.0) + 2.0) + x0
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_89_dual(x0: Dual64) -> Dual64 {
-        if (((Dual64::from(0.3)).tanh() + d64::helper_mix(x0, Dual64::from(-1.8)))).re < x0.re {
-            let mut a2 = if ((Dual64::from(0.7) - (x0 + Dual64::from(-0.5)))).re > (Dual64::from(0.8)).re {
-                ((x0 + x0)).sin()
-            } else {
-                let a1 = (x0.powi(2) + Dual64::from(0.5)).sqrt() + (x0 + x0);
-                a1
-            };
+        if ((Dual64::from(0.3)).tanh() + d64::helper_mix(x0, Dual64::from(-1.8))).re < x0.re {
+            let mut a2 =
+                if (Dual64::from(0.7) - (x0 + Dual64::from(-0.5))).re > (Dual64::from(0.8)).re {
+                    (x0 + x0).sin()
+                } else {
+                    let a1 = (x0.powi(2) + Dual64::from(0.5)).sqrt() + (x0 + x0);
+                    a1
+                };
             return d64::helper_sq(x0 + x0);
         } else {
             let mut a3 = x0.cos();
@@ -7307,7 +8530,13 @@ mod p2_89 {
 mod p2_90 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_90(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
@@ -7316,22 +8545,23 @@ mod p2_90 {
             if xs2[0] > x0 * 0.8 {
                 let mut a2 = 2.0_f64;
             }
-            let y3: Array1<f64> = nn::sigmoid(x0) * &((&((xs2 / ((k1 as f64).powi(2) + 1.0_f64))) * &(xs2.sin())));
+            let y3: Array1<f64> =
+                nn::sigmoid(x0) * &(&(xs2 / ((k1 as f64).powi(2) + 1.0_f64)) * &(xs2.sin()));
             let mut a4 = nn::sigmoid(-(y3[2].powi(2)));
         }
         for i5 in (0..1).rev() {
             let x1 = (x1 * -0.1) + x0;
-            if ((1.9 - x0)).max(x1) < -1.6 {
+            if (1.9 - x0).max(x1) < -1.6 {
                 let mut x0 = (x0 * -0.3) + xs2.dot(xs2).tanh();
             } else {
                 let mut y6 = xs2.to_owned();
             }
         }
-        if ((xs2 + xs2)).sum() > xs2.sum() {
+        if (xs2 + xs2).sum() > xs2.sum() {
             let mut k7 = 0usize;
             while k7 < 4 {
                 k7 += 1;
-                let y9 = ((xs2 + (x0 * xs2[0]))).mapv(|v8| ((x0 * 0.9)).powi(3));
+                let y9 = (xs2 + (x0 * xs2[0])).mapv(|v8| (x0 * 0.9).powi(3));
                 let mut y10 = y9.clone();
             }
         } else if (xs2.dot(xs2).powi(2) + 1.0).ln() < 1.7 {
@@ -7339,7 +8569,7 @@ mod p2_90 {
             let mut y12 = xs2.to_owned();
             y12 = &y12 + &y12;
         } else {
-            let y13 = &(helper_arr(xs2, nn::softplus(x1))) * &((&((-xs2)) + xs2));
+            let y13 = &(helper_arr(xs2, nn::softplus(x1))) * &(&(-xs2) + xs2);
         }
         ((xs2.powi(2)).mean().unwrap() * x0) * x1
     }
@@ -7391,28 +8621,35 @@ mod p2_90 {
 mod p2_91 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_91(xs0: &Array1<f64>) -> f64 {
         for i1 in 0..3 {
             let a2 = (xs0.slice(s![0..5]).sum() * (0.5_f64.tanh()).exp()) + xs0[i1];
-            let mut y3 = &((&((xs0 + xs0)) / &((((xs0 - xs0)).powi(2) + 1.0)))) / &((xs0.powi(2) + 1.0));
+            let mut y3 = &(&(xs0 + xs0) / &((xs0 - xs0).powi(2) + 1.0)) / &(xs0.powi(2) + 1.0);
             y3 = &y3 + &y3;
             y3 *= (1.1 - a2) * (-1.6 + a2);
         }
         if xs0[4] > -1.4 {
             let mut a6 = if xs0[0] < -0.5 {
-                ((-0.3 + xs0[3])).max(xs0[1].sin())
+                (-0.3 + xs0[3]).max(xs0[1].sin())
             } else if (-xs0[2]) - nn::softplus(xs0[4]) > xs0[3].max(xs0.slice(s![0..5]).sum()) {
                 let a4 = xs0[0];
-                return ((xs0 - xs0)).mean().unwrap();
+                return (xs0 - xs0).mean().unwrap();
             } else {
                 let a5 = xs0.mean().unwrap() - (1.5 * xs0[1]);
                 nn::sigmoid(a5)
             };
             for &e7 in xs0.iter() {
                 let mut a8 = 1.2_f64;
-                let mut y10 = ((&((xs0.tanh()).exp()) + &((xs0 + xs0)))).mapv(|v9| (e7.min(1.8)).tanh());
+                let mut y10 =
+                    (&((xs0.tanh()).exp()) + &(xs0 + xs0)).mapv(|v9| (e7.min(1.8)).tanh());
             }
             a6 += a6;
         }
@@ -7420,7 +8657,8 @@ mod p2_91 {
             let a11 = 1.1_f64;
             let mut a12 = -1.0_f64;
         } else {
-            let mut a13 = ((xs0 * xs0[3])).dot(&((-xs0))) * (xs0.sum() / (((xs0[3] / ((-0.5_f64).powi(2) + 1.0_f64))).powi(2) + 1.0));
+            let mut a13 = (xs0 * xs0[3]).dot(&(-xs0))
+                * (xs0.sum() / ((xs0[3] / ((-0.5_f64).powi(2) + 1.0_f64)).powi(2) + 1.0));
             let mut a14 = a13;
         }
         xs0.slice(s![2..3]).sum().cos()
@@ -7457,7 +8695,13 @@ mod p2_91 {
 mod p2_92 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_92(xs0: &Array1<f64>) -> f64 {
         for i1 in (0..4).rev() {
@@ -7467,8 +8711,8 @@ mod p2_92 {
             let mut y6 = xs0.to_owned();
         }
         for i7 in (0..4).step_by(2) {
-            let a8 = ((-&((xs0 + xs0)))).mean().unwrap();
-            let a9: f64 = (((a8.powi(2) + 1.0).ln() + (0.5_f64.powi(2) + 1.0_f64).ln())).max(a8);
+            let a8 = (-&(xs0 + xs0)).mean().unwrap();
+            let a9: f64 = ((a8.powi(2) + 1.0).ln() + (0.5_f64.powi(2) + 1.0_f64).ln()).max(a8);
         }
         return (0.2 + xs0.slice(s![1..4]).sum()) * (1.1 * xs0[2]);
     }
@@ -7504,7 +8748,13 @@ mod p2_92 {
 mod p2_93 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_93(x0: f64, x1: f64) -> f64 {
         let a1 = x0;
@@ -7513,68 +8763,88 @@ mod p2_93 {
             return helper_sq(x0);
         }
         for i3 in 0..3 {
-            let mut a5: f64 = if (x0.powi(2) + 1.0).powf(0.5) / ((x0.powi(2)).powi(2) + 1.0) < -1.9 {
+            let mut a5: f64 = if (x0.powi(2) + 1.0).powf(0.5) / ((x0.powi(2)).powi(2) + 1.0) < -1.9
+            {
                 a1
             } else {
                 let a4 = helper_sq(1.8_f64);
-                (((a1 + a4)).powi(2) + 0.5).sqrt()
+                ((a1 + a4).powi(2) + 0.5).sqrt()
             };
             if i3 % 2 == 0 {
                 if (a5.tanh()).max(x1) < -1.9 {
-                    a5 += (((i3 as f64) * x1)).sin() - ((nn::softplus(x1)).tanh()).exp();
+                    a5 += ((i3 as f64) * x1).sin() - ((nn::softplus(x1)).tanh()).exp();
                 } else if i3 % 2 == 0 {
-                    let mut a6 = ((x1 + x1)).powi(3) / (((((x1.tanh()).exp()).powi(2) + 1.0).powf(0.5)).powi(2) + 1.0);
+                    let mut a6 = (x1 + x1).powi(3)
+                        / (((((x1.tanh()).exp()).powi(2) + 1.0).powf(0.5)).powi(2) + 1.0);
                 } else {
-                    let a7 = ((x1 + a2) + (a1 / (a1.powi(2) + 1.0))) * helper_mix(helper_sq(x1), (i3 as f64) * a1);
+                    let a7 = ((x1 + a2) + (a1 / (a1.powi(2) + 1.0)))
+                        * helper_mix(helper_sq(x1), (i3 as f64) * a1);
                     break;
                 }
             } else if helper_sq(a1 + a2) > 1.9 {
-                a5 = (((i3 as f64).min(x0) / ((((i3 as f64).tanh()).exp()).powi(2) + 1.0_f64))).max((((x0 * (i3 as f64))).powi(2) + 1.0).ln());
-            } else if ((-x0)).tanh() > 1.5 {
+                a5 = ((i3 as f64).min(x0) / ((((i3 as f64).tanh()).exp()).powi(2) + 1.0_f64))
+                    .max(((x0 * (i3 as f64)).powi(2) + 1.0).ln());
+            } else if (-x0).tanh() > 1.5 {
                 let a8: f64 = 0.3_f64;
             } else {
                 a5 = (x0.powi(2) + 1.0).powf(1.5);
                 break;
             }
         }
-        let mut a9 = x1 - ((1.3 - x0)).tanh();
-        ((((-x0)).tanh() * x0) + x1) + a1
+        let mut a9 = x1 - (1.3 - x0).tanh();
+        (((-x0).tanh() * x0) + x1) + a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_93_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         let a1 = x0;
         let a2 = x1 + ((a1 - a1) / (((a1.tanh()).exp()).powi(2) + Dual64::from(1.0)));
-        if ((x0 + x1.tanh())).re > ((a1 * a1)).re {
+        if (x0 + x1.tanh()).re > (a1 * a1).re {
             return d64::helper_sq(x0);
         }
         for i3 in 0..3 {
-            let mut a5: Dual64 = if (((x0.powi(2) + Dual64::from(1.0)).powf(0.5) / ((x0.powi(2)).powi(2) + Dual64::from(1.0)))).re < (Dual64::from(-1.9)).re {
+            let mut a5: Dual64 = if ((x0.powi(2) + Dual64::from(1.0)).powf(0.5)
+                / ((x0.powi(2)).powi(2) + Dual64::from(1.0)))
+            .re < (Dual64::from(-1.9)).re
+            {
                 a1
             } else {
                 let a4 = d64::helper_sq(Dual64::from(1.8));
-                (((a1 + a4)).powi(2) + Dual64::from(0.5)).sqrt()
+                ((a1 + a4).powi(2) + Dual64::from(0.5)).sqrt()
             };
             if i3 % 2 == 0 {
                 if (d64::max(a5.tanh(), x1)).re < (Dual64::from(-1.9)).re {
-                    a5 += ((Dual64::from(i3 as f64) * x1)).sin() - ((d64::softplus(x1)).tanh()).exp();
+                    a5 += (Dual64::from(i3 as f64) * x1).sin() - ((d64::softplus(x1)).tanh()).exp();
                 } else if i3 % 2 == 0 {
-                    let mut a6 = ((x1 + x1)).powi(3) / (((((x1.tanh()).exp()).powi(2) + Dual64::from(1.0)).powf(0.5)).powi(2) + Dual64::from(1.0));
+                    let mut a6 = (x1 + x1).powi(3)
+                        / (((((x1.tanh()).exp()).powi(2) + Dual64::from(1.0)).powf(0.5)).powi(2)
+                            + Dual64::from(1.0));
                 } else {
-                    let a7 = ((x1 + a2) + (a1 / (a1.powi(2) + Dual64::from(1.0)))) * d64::helper_mix(d64::helper_sq(x1), Dual64::from(i3 as f64) * a1);
+                    let a7 = ((x1 + a2) + (a1 / (a1.powi(2) + Dual64::from(1.0))))
+                        * d64::helper_mix(d64::helper_sq(x1), Dual64::from(i3 as f64) * a1);
                     break;
                 }
             } else if (d64::helper_sq(a1 + a2)).re > (Dual64::from(1.9)).re {
-                a5 = d64::max(d64::min(Dual64::from(i3 as f64), x0) / (((Dual64::from(i3 as f64).tanh()).exp()).powi(2) + Dual64::from(1.0)), (((x0 * Dual64::from(i3 as f64))).powi(2) + Dual64::from(1.0)).ln());
-            } else if (((-x0)).tanh()).re > (Dual64::from(1.5)).re {
+                a5 = d64::max(
+                    d64::min(Dual64::from(i3 as f64), x0)
+                        / (((Dual64::from(i3 as f64).tanh()).exp()).powi(2) + Dual64::from(1.0)),
+                    ((x0 * Dual64::from(i3 as f64)).powi(2) + Dual64::from(1.0)).ln(),
+                );
+            } else if ((-x0).tanh()).re > (Dual64::from(1.5)).re {
                 let a8: Dual64 = Dual64::from(0.3);
             } else {
                 a5 = (x0.powi(2) + Dual64::from(1.0)).powf(1.5);
                 break;
             }
         }
-        let mut a9 = x1 - ((Dual64::from(1.3) - x0)).tanh();
-        ((((-x0)).tanh() * x0) + x1) + a1
+        let mut a9 = x1 - (Dual64::from(1.3) - x0).tanh();
+        (((-x0).tanh() * x0) + x1) + a1
     }
 
     pub fn check() -> Report {
@@ -7604,8 +8874,16 @@ mod p2_93 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p2_93_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p2_93_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_93_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_93_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -7619,23 +8897,30 @@ mod p2_93 {
 mod p2_94 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_94(x0: f64) -> f64 {
         let x0 = (x0 * 1.1) + ((x0.tanh()).exp()).tanh();
         if x0 < -0.2 {
-            let a1 = (x0.powi(2) / (((-x0)).powi(2) + 1.0)) * x0;
+            let a1 = (x0.powi(2) / ((-x0).powi(2) + 1.0)) * x0;
         } else if 1.5 + helper_mix(x0, 1.8) > -0.1 {
-            let a2 = ((x0 / ((x0.cos()).powi(2) + 1.0))).min(nn::sigmoid(x0 + x0));
+            let a2 = (x0 / ((x0.cos()).powi(2) + 1.0)).min(nn::sigmoid(x0 + x0));
         }
-        let a3 = (((x0 + x0) - (x0 + x0))).sin();
+        let a3 = ((x0 + x0) - (x0 + x0)).sin();
         for i4 in 1..4 {
-            let a5 = ((((x0 * a3) * x0)).powi(2) + 1.0).ln();
-            let a6 = a3 / (((a5 * -1.3)).powi(2) + 1.0);
+            let a5 = (((x0 * a3) * x0).powi(2) + 1.0).ln();
+            let a6 = a3 / ((a5 * -1.3).powi(2) + 1.0);
             let mut a7 = (a5.powi(2) + 1.0).ln();
             continue;
         }
-        let a8 = helper_sq(x0 / (1.3_f64.powi(2) + 1.0_f64)) - (a3.max(x0) / (((a3.powi(2) + 0.5).sqrt()).powi(2) + 1.0));
+        let a8 = helper_sq(x0 / (1.3_f64.powi(2) + 1.0_f64))
+            - (a3.max(x0) / (((a3.powi(2) + 0.5).sqrt()).powi(2) + 1.0));
         for i9 in (3..4).rev() {
             let x0 = (x0 * 0.1) + ((a3 * 1.5) - (0.0 - a8));
             let mut a10 = 1.1_f64;
@@ -7650,24 +8935,38 @@ mod p2_94 {
         (((x0.cos() + x0) * x0) + a3) + a8
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_94_dual(x0: Dual64) -> Dual64 {
         let x0 = (x0 * Dual64::from(1.1)) + ((x0.tanh()).exp()).tanh();
         if x0.re < (Dual64::from(-0.2)).re {
-            let a1 = (x0.powi(2) / (((-x0)).powi(2) + Dual64::from(1.0))) * x0;
-        } else if ((Dual64::from(1.5) + d64::helper_mix(x0, Dual64::from(1.8)))).re > (Dual64::from(-0.1)).re {
-            let a2 = d64::min(x0 / ((x0.cos()).powi(2) + Dual64::from(1.0)), d64::sigmoid(x0 + x0));
+            let a1 = (x0.powi(2) / ((-x0).powi(2) + Dual64::from(1.0))) * x0;
+        } else if (Dual64::from(1.5) + d64::helper_mix(x0, Dual64::from(1.8))).re
+            > (Dual64::from(-0.1)).re
+        {
+            let a2 = d64::min(
+                x0 / ((x0.cos()).powi(2) + Dual64::from(1.0)),
+                d64::sigmoid(x0 + x0),
+            );
         }
-        let a3 = (((x0 + x0) - (x0 + x0))).sin();
+        let a3 = ((x0 + x0) - (x0 + x0)).sin();
         for i4 in 1..4 {
-            let a5 = ((((x0 * a3) * x0)).powi(2) + Dual64::from(1.0)).ln();
-            let a6 = a3 / (((a5 * Dual64::from(-1.3))).powi(2) + Dual64::from(1.0));
+            let a5 = (((x0 * a3) * x0).powi(2) + Dual64::from(1.0)).ln();
+            let a6 = a3 / ((a5 * Dual64::from(-1.3)).powi(2) + Dual64::from(1.0));
             let mut a7 = (a5.powi(2) + Dual64::from(1.0)).ln();
             continue;
         }
-        let a8 = d64::helper_sq(x0 / ((Dual64::from(1.3)).powi(2) + Dual64::from(1.0))) - (d64::max(a3, x0) / (((a3.powi(2) + Dual64::from(0.5)).sqrt()).powi(2) + Dual64::from(1.0)));
+        let a8 = d64::helper_sq(x0 / ((Dual64::from(1.3)).powi(2) + Dual64::from(1.0)))
+            - (d64::max(a3, x0)
+                / (((a3.powi(2) + Dual64::from(0.5)).sqrt()).powi(2) + Dual64::from(1.0)));
         for i9 in (3..4).rev() {
-            let x0 = (x0 * Dual64::from(0.1)) + ((a3 * Dual64::from(1.5)) - (Dual64::from(0.0) - a8));
+            let x0 =
+                (x0 * Dual64::from(0.1)) + ((a3 * Dual64::from(1.5)) - (Dual64::from(0.0) - a8));
             let mut a10 = Dual64::from(1.1);
         }
         for i11 in 0..4 {
@@ -7712,7 +9011,13 @@ mod p2_94 {
 mod p2_95 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_95(x0: f64, x1: f64) -> f64 {
         let a1: f64 = x1;
@@ -7724,7 +9029,7 @@ mod p2_95 {
             k2 += 1;
             let mut x1 = (x1 * -1.8) + (a1 + a1.min(-1.0));
             if (x1 - (k2 as f64)) + (a1 + a1) < 0.4 {
-                let a3 = (((k2 as f64).atan() + (a1 + x0))).cos();
+                let a3 = ((k2 as f64).atan() + (a1 + x0)).cos();
             } else {
                 let mut x1 = (x1 * 0.2) + ((x1.tanh()).exp()).sin();
                 return a1.max(x0.sin());
@@ -7733,7 +9038,13 @@ mod p2_95 {
         ((((a1 - x0) + (x1.powi(2) + 1.0).ln()) + x0) * x1) * a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p2_95_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         let a1: Dual64 = x1;
         let mut k2 = 0usize;
@@ -7743,8 +9054,8 @@ mod p2_95 {
             }
             k2 += 1;
             let mut x1 = (x1 * Dual64::from(-1.8)) + (a1 + d64::min(a1, Dual64::from(-1.0)));
-            if (((x1 - Dual64::from(k2 as f64)) + (a1 + a1))).re < (Dual64::from(0.4)).re {
-                let a3 = ((Dual64::from(k2 as f64).atan() + (a1 + x0))).cos();
+            if ((x1 - Dual64::from(k2 as f64)) + (a1 + a1)).re < (Dual64::from(0.4)).re {
+                let a3 = (Dual64::from(k2 as f64).atan() + (a1 + x0)).cos();
             } else {
                 let mut x1 = (x1 * Dual64::from(0.2)) + ((x1.tanh()).exp()).sin();
                 return d64::max(a1, x0.sin());
@@ -7775,8 +9086,16 @@ mod p2_95 {
         let sel = p2_95_grad(x0, x1);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p2_95_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p2_95_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p2_95_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p2_95_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -7790,7 +9109,13 @@ mod p2_95 {
 mod p2_96 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p2_96(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1 = 1.2_f64;
@@ -7800,20 +9125,20 @@ mod p2_96 {
                 break;
             }
             k2 += 1;
-            a1 += -(((xs1[0] - xs1[2])).atan());
+            a1 += -((xs1[0] - xs1[2]).atan());
             a1 -= x0;
         }
         let mut a3 = xs1.mean().unwrap();
         a3 += helper_sq(a1.atan() * a3);
-        a3 = xs1.sum() * (((x0 / (a3.powi(2) + 1.0))).powi(2) + 1.0).powf(0.3);
+        a3 = xs1.sum() * ((x0 / (a3.powi(2) + 1.0)).powi(2) + 1.0).powf(0.3);
         let mut y4: Array1<f64> = Array1::zeros(3);
-        y4[0] += helper_mix(((xs1 * xs1)).dot(&((a3 * xs1))), (0.1 + x0) - (a3 * 2.0));
+        y4[0] += helper_mix((xs1 * xs1).dot(&(a3 * xs1)), (0.1 + x0) - (a3 * 2.0));
         let mut y5: Array1<f64> = Array1::zeros(3);
-        y5[2] = y5[2] + (((-1.8_f64) - &((&y5 - x0)))).sum();
+        y5[2] = y5[2] + ((-1.8_f64) - &(&y5 - x0)).sum();
         a1 = -0.8 * ((a3 + x0) * (xs1.slice(s![1..2]).sum() - a1));
         let mut y6 = xs1.to_owned();
         let mut y7 = xs1.to_owned();
-        y6[2] += (((a3 + -0.8) + a1)).tanh();
+        y6[2] += ((a3 + -0.8) + a1).tanh();
         (((((y7[2] - x0) + (xs1[0] + x0)) * x0) + a1) + a3) + y4.sum()
     }
 
@@ -7857,23 +9182,32 @@ mod p2_96 {
 mod p2_97 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_97(xs0: &Array1<f64>) -> f64 {
         for i1 in (0..3).step_by(2) {
             let mut y2 = xs0.to_owned();
-            y2 = &y2 + &((&((-&(y2.tanh()))) / ((((i1 as f64) * y2[3 - 1 - i1])).powi(2) + 1.0)));
-            let mut a3: f64 = ((((xs0[1] - -0.4) + (i1 as f64))).powi(2) + 0.5).sqrt();
+            y2 = &y2 + &(&(-&(y2.tanh())) / (((i1 as f64) * y2[3 - 1 - i1]).powi(2) + 1.0));
+            let mut a3: f64 = (((xs0[1] - -0.4) + (i1 as f64)).powi(2) + 0.5).sqrt();
             let mut y4: Array1<f64> = Array1::zeros(3);
         }
         for i5 in 0..3 {
-            let a6: f64 = xs0[3 - 1 - i5] + ((xs0 + xs0[1])).dot(&((xs0 / &((xs0.powi(2) + 1.0)))));
+            let a6: f64 = xs0[3 - 1 - i5] + (xs0 + xs0[1]).dot(&(xs0 / &(xs0.powi(2) + 1.0)));
             let mut y7: Array1<f64> = Array1::zeros(3);
             let a8 = -1.1_f64;
-            let mut a9 = ((a8.powi(2) + 1.0).ln()).sin() - xs0.sum().max(xs0.slice(s![1..3;2]).sum());
+            let mut a9 =
+                ((a8.powi(2) + 1.0).ln()).sin() - xs0.sum().max(xs0.slice(s![1..3;2]).sum());
             let a8 = (a8 * -0.6) + a6;
         }
-        let mut a11 = ((xs0[2] * xs0)).dot(&(xs0.mapv(|v10| ((-0.6 * v10)).sin()))).tanh();
+        let mut a11 = (xs0[2] * xs0)
+            .dot(&(xs0.mapv(|v10| (-0.6 * v10).sin())))
+            .tanh();
         let a12 = 0.4_f64;
         let mut a13: f64 = xs0[2].cos();
         ((xs0[2] * a11) + a12) + a13
@@ -7910,11 +9244,17 @@ mod p2_97 {
 mod p2_98 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_98(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
-        let a2: f64 = if ((xs1 * x2)).sum() < -0.2 {
-            ((xs1 - xs1)).dot(&((-xs1)))
+        let a2: f64 = if (xs1 * x2).sum() < -0.2 {
+            (xs1 - xs1).dot(&(-xs1))
         } else {
             let a1 = xs1.dot(xs1) * x2;
             xs1[1].min(xs1.slice(s![2..5]).sum()) - a1
@@ -7929,20 +9269,21 @@ mod p2_98 {
                 return (xs1.tanh()).sum();
             }
             let mut a4 = (x0.sin()).sin() + (1.4_f64.abs() / ((x0.max(x2)).powi(2) + 1.0));
-            let mut y7 = &((&(xs1.mapv(|v5| x0)) + &(xs1.mapv(|v6| (x0 - -1.2) * 1.5)))) * xs1.dot(xs1);
+            let mut y7 =
+                &(&(xs1.mapv(|v5| x0)) + &(xs1.mapv(|v6| (x0 - -1.2) * 1.5))) * xs1.dot(xs1);
             if a2.max(x2) * y7[4].cos() < -0.3 {
                 let mut a8 = x0;
             } else if x0 < y7[1] {
-                a4 *= (((0.4 / (xs1.slice(s![3..5;2]).sum().powi(2) + 1.0)) + x0.atan())).tanh();
-            } else if -((y7[1] * 0.6)) < 1.6 {
+                a4 *= ((0.4 / (xs1.slice(s![3..5;2]).sum().powi(2) + 1.0)) + x0.atan()).tanh();
+            } else if -(y7[1] * 0.6) < 1.6 {
                 if xs1[3] < 1.9 {
-                    y7 = (((&y7 * a2)).mapv(|v9| ((a2.powi(2) + 0.5).sqrt()).sin())).sin();
+                    y7 = ((&y7 * a2).mapv(|v9| ((a2.powi(2) + 0.5).sqrt()).sin())).sin();
                 }
             } else {
                 if xs1[4] > 0.5 {
                     let a11 = if ((-1.4_f64).max(-0.3_f64)).max(a2) > 0.9 {
                         let a10 = xs1.sum() * (a2 - x0);
-                        return (((-0.4 * x2)).tanh()).exp();
+                        return ((-0.4 * x2).tanh()).exp();
                     } else {
                         x0
                     };
@@ -8010,16 +9351,22 @@ mod p2_98 {
 mod p2_99 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p2_99(xs0: &Array1<f64>) -> f64 {
         let y1 = xs0 + -1.9;
         let mut y2 = xs0.to_owned();
         y2 -= xs0;
-        let mut a3 = ((xs0 * &y2)).sum().min(((xs0 - xs0)).dot(&(xs0.tanh())));
+        let mut a3 = (xs0 * &y2).sum().min((xs0 - xs0).dot(&(xs0.tanh())));
         let mut a5 = if a3 < a3 {
             let a4 = a3;
-            ((&y1 - a3)).dot(&((xs0 * -2.0)))
+            (&y1 - a3).dot(&(xs0 * -2.0))
         } else if -0.6 > y1[2] + 0.9 {
             a3 * xs0[2].cos()
         } else {

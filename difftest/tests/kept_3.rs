@@ -20,7 +20,13 @@ use support::*;
 mod p3_0 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p3_0(x0: f64, x1: f64, x2: f64) -> f64 {
         let a1 = (-1.3_f64).powi(2);
@@ -36,30 +42,36 @@ mod p3_0 {
             let a6 = 0.4_f64;
         }
         let mut a7 = (((1.0_f64.powi(2) + 0.5_f64).sqrt()).powi(2) + 0.5_f64).sqrt();
-        a7 *= (((x0 * x1) * (x2 + x1))).tanh();
+        a7 *= ((x0 * x1) * (x2 + x1)).tanh();
         let a8 = 0.3_f64;
         a7 += -(helper_sq(a7 * x0));
         let a9 = nn::sigmoid((x2 + x2) * (x0 / (x2.powi(2) + 1.0)));
         a7 = 1.3_f64;
         let mut a10 = -0.8_f64;
         let a11 = x1;
-        a7 = (x1.atan() - (x1 * 0.6)) / (((a8 - (1.4_f64.powi(2) + 1.0_f64).ln())).powi(2) + 1.0);
+        a7 = (x1.atan() - (x1 * 0.6)) / ((a8 - (1.4_f64.powi(2) + 1.0_f64).ln()).powi(2) + 1.0);
         if (0.7_f64.min(x1)).max(x1.abs()) > (-1.3_f64).powi(2) {
             a10 = helper_mix(((x2.powi(2) + 1.0).ln()).tanh(), nn::sigmoid(x2.max(x0)));
-            return ((x1 * a9)).powi(2);
+            return (x1 * a9).powi(2);
         }
         for i12 in 0..3 {
             for i13 in (0..i12).step_by(2) {
                 for i14 in (0..3).rev() {
                     a7 += -1.1_f64 - -1.4_f64;
-                    a10 = (((-1.5_f64)).tanh()).exp();
+                    a10 = ((-1.5_f64).tanh()).exp();
                 }
             }
         }
         (((x0.min(x0) - x2.max(x1)) + x0) * x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_0_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         let a1 = (Dual64::from(-1.3)).powi(2);
         let mut k2 = 0usize;
@@ -73,24 +85,33 @@ mod p3_0 {
             let mut a5 = (x0.tanh() + x0) * x2;
             let a6 = Dual64::from(0.4);
         }
-        let mut a7 = ((((Dual64::from(1.0)).powi(2) + Dual64::from(0.5)).sqrt()).powi(2) + Dual64::from(0.5)).sqrt();
-        a7 *= (((x0 * x1) * (x2 + x1))).tanh();
+        let mut a7 = ((((Dual64::from(1.0)).powi(2) + Dual64::from(0.5)).sqrt()).powi(2)
+            + Dual64::from(0.5))
+        .sqrt();
+        a7 *= ((x0 * x1) * (x2 + x1)).tanh();
         let a8 = Dual64::from(0.3);
         a7 += -(d64::helper_sq(a7 * x0));
         let a9 = d64::sigmoid((x2 + x2) * (x0 / (x2.powi(2) + Dual64::from(1.0))));
         a7 = Dual64::from(1.3);
         let mut a10 = Dual64::from(-0.8);
         let a11 = x1;
-        a7 = (x1.atan() - (x1 * Dual64::from(0.6))) / (((a8 - ((Dual64::from(1.4)).powi(2) + Dual64::from(1.0)).ln())).powi(2) + Dual64::from(1.0));
-        if (d64::max(d64::min(Dual64::from(0.7), x1), d64::abs(x1))).re > ((Dual64::from(-1.3)).powi(2)).re {
-            a10 = d64::helper_mix(((x2.powi(2) + Dual64::from(1.0)).ln()).tanh(), d64::sigmoid(d64::max(x2, x0)));
-            return ((x1 * a9)).powi(2);
+        a7 = (x1.atan() - (x1 * Dual64::from(0.6)))
+            / ((a8 - ((Dual64::from(1.4)).powi(2) + Dual64::from(1.0)).ln()).powi(2)
+                + Dual64::from(1.0));
+        if (d64::max(d64::min(Dual64::from(0.7), x1), d64::abs(x1))).re
+            > ((Dual64::from(-1.3)).powi(2)).re
+        {
+            a10 = d64::helper_mix(
+                ((x2.powi(2) + Dual64::from(1.0)).ln()).tanh(),
+                d64::sigmoid(d64::max(x2, x0)),
+            );
+            return (x1 * a9).powi(2);
         }
         for i12 in 0..3 {
             for i13 in (0..i12).step_by(2) {
                 for i14 in (0..3).rev() {
                     a7 += Dual64::from(-1.1) - Dual64::from(-1.4);
-                    a10 = (((-(Dual64::from(1.5)))).tanh()).exp();
+                    a10 = ((-(Dual64::from(1.5))).tanh()).exp();
                 }
             }
         }
@@ -131,9 +152,36 @@ mod p3_0 {
         r.same::<f64, _>("grad.2", &sel.2, &g2);
         r.same::<f64, _>("grad_0_1_2.2", &sel2.2, &g2);
         r.same::<f64, _>("value_and_grad.1.2", &vg_grad.2, &g2);
-        r.dual("x0", g0, p3_0_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_0_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_0_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_0_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_0_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_0_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -147,7 +195,13 @@ mod p3_0 {
 mod p3_1 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_1(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a1 = (xs1.sum() * x0.max(1.3)) * x0;
@@ -160,8 +214,8 @@ mod p3_1 {
             }
         }
         let mut a7 = x0;
-        a7 += ((-0.9 * xs1[4]) - (xs1[4] + 0.6)) * ((xs1[5] + a1)).abs();
-        a7 *= (((a1 * a7) / (xs1.dot(xs1).powi(2) + 1.0))).tanh();
+        a7 += ((-0.9 * xs1[4]) - (xs1[4] + 0.6)) * (xs1[5] + a1).abs();
+        a7 *= ((a1 * a7) / (xs1.dot(xs1).powi(2) + 1.0)).tanh();
         if xs1[5] > -0.4 {
             if a7 > x0 * xs1.slice(s![1..2;2]).sum() {
                 a7 += xs1[4];
@@ -169,19 +223,19 @@ mod p3_1 {
                 let mut y8 = xs1.to_owned();
             }
         } else {
-            a7 -= (xs1.tanh()).dot(&((xs1 - xs1))).max(((xs1[0] + xs1)).sum());
-            a7 *= ((xs1.sum() * xs1.dot(xs1))).tanh();
+            a7 -= (xs1.tanh()).dot(&(xs1 - xs1)).max((xs1[0] + xs1).sum());
+            a7 *= (xs1.sum() * xs1.dot(xs1)).tanh();
             let mut a9 = -1.4_f64;
         }
         let mut y10: Array1<f64> = Array1::zeros(6);
-        y10[0] *= ((((a7 + a7)).powi(2) + 1.0).ln()).tanh();
+        y10[0] *= (((a7 + a7).powi(2) + 1.0).ln()).tanh();
         let mut k11 = 0usize;
         loop {
             if k11 >= 2 {
                 break;
             }
             k11 += 1;
-            a7 -= -((a7 * (y10[4] * y10[1])));
+            a7 -= -(a7 * (y10[4] * y10[1]));
             let a12 = ((xs1.sum().tanh()).exp()).sin();
         }
         ((((xs1.sum() / (a1.powi(2) + 1.0)) + x0) * a1) + a7) + y10.sum()
@@ -227,20 +281,26 @@ mod p3_1 {
 mod p3_2 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_2(xs0: &Array1<f32>) -> f32 {
-        let mut y2 = &((&((xs0 - xs0)) / &((((xs0 - xs0)).powi(2) + 1.0)))) * &(((xs0 * xs0)).mapv(|v1| -v1));
+        let mut y2 = &(&(xs0 - xs0) / &((xs0 - xs0).powi(2) + 1.0)) * &((xs0 * xs0).mapv(|v1| -v1));
         let mut a3 = y2[1];
         for &e4 in y2.iter() {
             let a5: f32 = a3;
             a3 = (helper_arr_f32(xs0, helper_sq_f32(y2[1]))).mean().unwrap();
             let a5 = (a5 * 0.5) + ((-0.9 * e4) - (a5 - 0.3));
         }
-        y2 = &y2 - &((-&y2));
+        y2 = &y2 - &(-&y2);
         let mut a3 = (a3 * -1.8) + 0.9_f32.max(a3 + a3);
         if a3.atan() * (a3 + -0.1) < 0.4 {
-            a3 *= ((a3.atan() + (-(-1.7_f32)))).tanh();
+            a3 *= (a3.atan() + (-(-1.7_f32))).tanh();
             if a3 > -0.9_f32 / (1.4_f32.powi(2) + 1.0_f32) {
                 y2 += xs0;
             } else {
@@ -249,10 +309,10 @@ mod p3_2 {
         }
         let a6 = nn::softplus(y2[0]);
         let a3 = (a3 * 1.5) + (-a6);
-        let mut a8 = (((xs0 * xs0)).mapv(|v7| v7)).dot(&((&((xs0[2] + &y2)) * &((-xs0)))));
+        let mut a8 = ((xs0 * xs0).mapv(|v7| v7)).dot(&(&(xs0[2] + &y2) * &(-xs0)));
         for i9 in (1..3).rev() {
             let a10 = 0.9_f32;
-            let a11 = ((xs0[0] * (i9 as f32))).cos() - xs0.dot(&y2);
+            let a11 = (xs0[0] * (i9 as f32)).cos() - xs0.dot(&y2);
         }
         a8 += (xs0.mapv(|v12| a8 + (a3 * a8))).mean().unwrap() - a6;
         (((y2[1] * a6) + a3) * a8) + y2.sum()
@@ -289,35 +349,43 @@ mod p3_2 {
 mod p3_3 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_3(xs0: &Array1<f64>) -> f64 {
         let a1 = xs0[1] + xs0[0];
-        let mut a2 = nn::softplus((((xs0[1] - -0.5)).powi(2) + 1.0).powf(0.3));
+        let mut a2 = nn::softplus(((xs0[1] - -0.5).powi(2) + 1.0).powf(0.3));
         let mut a3: f64 = if xs0.dot(xs0) > 0.2 {
             xs0.dot(xs0) / (a1.powi(2) + 1.0)
         } else {
             return a2 / (a2.powi(2) + 1.0);
         };
-        let mut a4 = ((xs0.dot(xs0) - (a3 * xs0[2]))).max(((xs0 * a3)).sum());
+        let mut a4 = (xs0.dot(xs0) - (a3 * xs0[2])).max((xs0 * a3).sum());
         for i5 in 0..3 {
             let mut y6 = xs0.to_owned();
-            let mut a7: f64 = ((a2 + xs0)).dot(&(xs0.mapv(f64::tanh))) + (1.7 / (y6.sum().powi(2) + 1.0));
+            let mut a7: f64 =
+                (a2 + xs0).dot(&(xs0.mapv(f64::tanh))) + (1.7 / (y6.sum().powi(2) + 1.0));
             if (a1 + xs0[2]) * a3.max(a7) > y6[i5] - xs0[i5] {
                 a4 += helper_sq((xs0.sin()).sum());
             }
             a2 = (xs0.mapv(|v8| (a2 + a3) + v8)).sum();
-            let mut a9: f64 = if ((a2 - xs0[(i5 + 1) % 3])).min(y6.dot(xs0)) < xs0.slice(s![0..3]).sum() {
-                helper_mix(a7.min(1.2), y6.mean().unwrap())
-            } else if xs0.sum() / (((i5 as f64).min(a2)).powi(2) + 1.0) > 0.9 {
-                (0.7_f64.powi(2) + 1.0_f64).ln() + a2
-            } else {
-                -(a2.min(a2))
-            };
+            let mut a9: f64 =
+                if (a2 - xs0[(i5 + 1) % 3]).min(y6.dot(xs0)) < xs0.slice(s![0..3]).sum() {
+                    helper_mix(a7.min(1.2), y6.mean().unwrap())
+                } else if xs0.sum() / (((i5 as f64).min(a2)).powi(2) + 1.0) > 0.9 {
+                    (0.7_f64.powi(2) + 1.0_f64).ln() + a2
+                } else {
+                    -(a2.min(a2))
+                };
             return a2;
         }
         a3 += xs0.sum();
-        let mut a10 = ((xs0.sum() + (a4 / (xs0[2].powi(2) + 1.0)))).cos();
+        let mut a10 = (xs0.sum() + (a4 / (xs0[2].powi(2) + 1.0))).cos();
         a10 += -2.0_f64;
         let a11: f64 = xs0[1];
         let mut a12 = ((a1 * a3) + (a3 - a1)) * ((a1.tanh()).tanh()).exp();
@@ -355,7 +423,13 @@ mod p3_3 {
 mod p3_4 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_4(x0: f64, x1: f64, x2: f64) -> f64 {
         for i1 in (2..3).step_by(2) {
@@ -371,15 +445,15 @@ mod p3_4 {
             continue;
         }
         for i6 in 0..3 {
-            let a7 = ((((x2 + x2)).min(x1 + 0.0)).powi(2) + 0.5).sqrt();
+            let a7 = (((x2 + x2).min(x1 + 0.0)).powi(2) + 0.5).sqrt();
             let a9 = if i6 % 2 == 0 {
                 let a8 = (x1 + x0) / ((x2.tanh()).powi(2) + 1.0);
-                ((-x2)).tanh()
+                (-x2).tanh()
             } else {
-                ((-x1)).tanh()
+                (-x1).tanh()
             };
             for i10 in (0..1).rev() {
-                let a11 = ((((-x1) + (x2 / (x1.powi(2) + 1.0)))).tanh()).exp();
+                let a11 = (((-x1) + (x2 / (x1.powi(2) + 1.0))).tanh()).exp();
                 let a12 = 1.2_f64;
                 continue;
             }
@@ -399,19 +473,25 @@ mod p3_4 {
                         break;
                     }
                     k15 += 1;
-                    let mut a16 = ((((x0 * x1) - (-0.2 + x2))).powi(2) + 1.0).ln();
-                    let mut a17 = ((-1.0 * (0.3 + x1))).tanh();
-                    a17 = helper_mix(((((k14 as f64) * a17)).powi(2) + 1.0).powf(0.5), x1);
+                    let mut a16 = (((x0 * x1) - (-0.2 + x2)).powi(2) + 1.0).ln();
+                    let mut a17 = (-1.0 * (0.3 + x1)).tanh();
+                    a17 = helper_mix((((k14 as f64) * a17).powi(2) + 1.0).powf(0.5), x1);
                 }
             }
             return helper_sq(x0 + 0.4);
         }
-        let a18 = ((1.0 * x2.tanh())).cos();
-        let a19: f64 = (((x0 * x0)).tanh()).min(x0);
+        let a18 = (1.0 * x2.tanh()).cos();
+        let a19: f64 = ((x0 * x0).tanh()).min(x0);
         ((helper_sq((x2.tanh()).exp()) + x0) + x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_4_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         for i1 in (2..3).step_by(2) {
             let mut a2 = x0.sin() + (-(Dual64::from(-1.9)));
@@ -426,15 +506,16 @@ mod p3_4 {
             continue;
         }
         for i6 in 0..3 {
-            let a7 = ((d64::min(x2 + x2, x1 + Dual64::from(0.0))).powi(2) + Dual64::from(0.5)).sqrt();
+            let a7 =
+                ((d64::min(x2 + x2, x1 + Dual64::from(0.0))).powi(2) + Dual64::from(0.5)).sqrt();
             let a9 = if i6 % 2 == 0 {
                 let a8 = (x1 + x0) / ((x2.tanh()).powi(2) + Dual64::from(1.0));
-                ((-x2)).tanh()
+                (-x2).tanh()
             } else {
-                ((-x1)).tanh()
+                (-x1).tanh()
             };
             for i10 in (0..1).rev() {
-                let a11 = ((((-x1) + (x2 / (x1.powi(2) + Dual64::from(1.0))))).tanh()).exp();
+                let a11 = (((-x1) + (x2 / (x1.powi(2) + Dual64::from(1.0)))).tanh()).exp();
                 let a12 = Dual64::from(1.2);
                 continue;
             }
@@ -454,15 +535,19 @@ mod p3_4 {
                         break;
                     }
                     k15 += 1;
-                    let mut a16 = ((((x0 * x1) - (Dual64::from(-0.2) + x2))).powi(2) + Dual64::from(1.0)).ln();
-                    let mut a17 = ((Dual64::from(-1.0) * (Dual64::from(0.3) + x1))).tanh();
-                    a17 = d64::helper_mix((((Dual64::from(k14 as f64) * a17)).powi(2) + Dual64::from(1.0)).powf(0.5), x1);
+                    let mut a16 =
+                        (((x0 * x1) - (Dual64::from(-0.2) + x2)).powi(2) + Dual64::from(1.0)).ln();
+                    let mut a17 = (Dual64::from(-1.0) * (Dual64::from(0.3) + x1)).tanh();
+                    a17 = d64::helper_mix(
+                        ((Dual64::from(k14 as f64) * a17).powi(2) + Dual64::from(1.0)).powf(0.5),
+                        x1,
+                    );
                 }
             }
             return d64::helper_sq(x0 + Dual64::from(0.4));
         }
-        let a18 = ((Dual64::from(1.0) * x2.tanh())).cos();
-        let a19: Dual64 = d64::min(((x0 * x0)).tanh(), x0);
+        let a18 = (Dual64::from(1.0) * x2.tanh()).cos();
+        let a19: Dual64 = d64::min((x0 * x0).tanh(), x0);
         ((d64::helper_sq((x2.tanh()).exp()) + x0) + x1) + x2
     }
 
@@ -492,9 +577,36 @@ mod p3_4 {
         let sel = p3_4_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p3_4_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_4_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_4_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_4_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_4_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_4_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -508,7 +620,13 @@ mod p3_4 {
 mod p3_5 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_5(xs0: &Array1<f64>) -> f64 {
         let a1 = (xs0.dot(xs0) - (2.0 + xs0[0])) - (xs0[1].tanh() * xs0[2].tanh());
@@ -523,15 +641,15 @@ mod p3_5 {
             k3 += 1;
             for i4 in (2..4).rev() {
                 a1 *= xs0[1].tanh();
-                let a5 = (((-0.7_f64 - (i4 as f64)) - xs0.sum())).min(((xs0 + xs0)).sum());
+                let a5 = ((-0.7_f64 - (i4 as f64)) - xs0.sum()).min((xs0 + xs0).sum());
             }
         }
-        let a2 = (a2 * -1.4) + (((a2 - 1.4)).powi(2) + 1.0).ln();
+        let a2 = (a2 * -1.4) + ((a2 - 1.4).powi(2) + 1.0).ln();
         let a6: f64 = (nn::sigmoid(xs0)).sum() - (nn::softplus(xs0[2]) + (-xs0[3]));
-        let mut a7: f64 = (a6.tanh()).min(xs0.mean().unwrap()) * ((xs0 + xs0)).dot(&((a2 + xs0)));
+        let mut a7: f64 = (a6.tanh()).min(xs0.mean().unwrap()) * (xs0 + xs0).dot(&(a2 + xs0));
         for i8 in 0..4 {
             for e9 in xs0.iter() {
-                a7 = (((xs0 * xs0)).mapv(|v10| a2)).sum();
+                a7 = ((xs0 * xs0).mapv(|v10| a2)).sum();
                 let mut y11 = xs0.to_owned();
             }
         }
@@ -569,23 +687,29 @@ mod p3_5 {
 mod p3_6 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p3_6(x0: f64, x1: f64, x2: f64) -> f64 {
         if x2 > 1.5 {
-            let a1 = -(((x1 - x2) / (((x2 + -0.8)).powi(2) + 1.0)));
+            let a1 = -((x1 - x2) / ((x2 + -0.8).powi(2) + 1.0));
             return x2.cos();
-        } else if ((x1 - x1)).tanh() > x2 {
-            if ((-x1)).sin() > -1.5 {
+        } else if (x1 - x1).tanh() > x2 {
+            if (-x1).sin() > -1.5 {
                 return x1;
             }
             let a2 = (x0.sin()).cos();
         } else if x0.sin() * (x1 + 1.3) > 1.4 {
-            let mut a3: f64 = (((x0 * x2)).powi(3)).cos();
+            let mut a3: f64 = ((x0 * x2).powi(3)).cos();
         } else {
             let mut a6: f64 = if 1.8_f64.min(x1) * (-1.6_f64).tanh() < 1.1 {
                 return x0;
-            } else if (((x0 + x1)).powi(2) + 1.0).powf(0.3) > -0.2 {
+            } else if ((x0 + x1).powi(2) + 1.0).powf(0.3) > -0.2 {
                 let a4 = (((x1.powi(2) + 0.5).sqrt()).tanh()).exp();
                 (x1 * -0.2) + (-1.6 * x0)
             } else {
@@ -593,8 +717,8 @@ mod p3_6 {
                 x0.atan() * x2
             };
             a6 -= x2;
-            a6 = (((x0 + 1.9)).tanh()).sin();
-            if ((x2 - x1)).atan() > (x2.powi(2) + 1.0).powf(0.3) {
+            a6 = ((x0 + 1.9).tanh()).sin();
+            if (x2 - x1).atan() > (x2.powi(2) + 1.0).powf(0.3) {
                 return (helper_mix(x2, x2)).powi(2);
             }
         }
@@ -610,22 +734,33 @@ mod p3_6 {
         ((((helper_mix(x1, x0)).powi(2) + 1.0).ln() + x0) + x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_6_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         if x2.re > (Dual64::from(1.5)).re {
-            let a1 = -(((x1 - x2) / (((x2 + Dual64::from(-0.8))).powi(2) + Dual64::from(1.0))));
+            let a1 = -((x1 - x2) / ((x2 + Dual64::from(-0.8)).powi(2) + Dual64::from(1.0)));
             return x2.cos();
-        } else if (((x1 - x1)).tanh()).re > x2.re {
-            if (((-x1)).sin()).re > (Dual64::from(-1.5)).re {
+        } else if ((x1 - x1).tanh()).re > x2.re {
+            if ((-x1).sin()).re > (Dual64::from(-1.5)).re {
                 return x1;
             }
             let a2 = (x0.sin()).cos();
-        } else if ((x0.sin() * (x1 + Dual64::from(1.3)))).re > (Dual64::from(1.4)).re {
-            let mut a3: Dual64 = (((x0 * x2)).powi(3)).cos();
+        } else if (x0.sin() * (x1 + Dual64::from(1.3))).re > (Dual64::from(1.4)).re {
+            let mut a3: Dual64 = ((x0 * x2).powi(3)).cos();
         } else {
-            let mut a6: Dual64 = if ((d64::min(Dual64::from(1.8), x1) * (Dual64::from(-1.6)).tanh())).re < (Dual64::from(1.1)).re {
+            let mut a6: Dual64 = if (d64::min(Dual64::from(1.8), x1) * (Dual64::from(-1.6)).tanh())
+                .re
+                < (Dual64::from(1.1)).re
+            {
                 return x0;
-            } else if ((((x0 + x1)).powi(2) + Dual64::from(1.0)).powf(0.3)).re > (Dual64::from(-0.2)).re {
+            } else if (((x0 + x1).powi(2) + Dual64::from(1.0)).powf(0.3)).re
+                > (Dual64::from(-0.2)).re
+            {
                 let a4 = (((x1.powi(2) + Dual64::from(0.5)).sqrt()).tanh()).exp();
                 (x1 * Dual64::from(-0.2)) + (Dual64::from(-1.6) * x0)
             } else {
@@ -633,20 +768,21 @@ mod p3_6 {
                 x0.atan() * x2
             };
             a6 -= x2;
-            a6 = (((x0 + Dual64::from(1.9))).tanh()).sin();
-            if (((x2 - x1)).atan()).re > ((x2.powi(2) + Dual64::from(1.0)).powf(0.3)).re {
+            a6 = ((x0 + Dual64::from(1.9)).tanh()).sin();
+            if ((x2 - x1).atan()).re > ((x2.powi(2) + Dual64::from(1.0)).powf(0.3)).re {
                 return (d64::helper_mix(x2, x2)).powi(2);
             }
         }
-        let mut a9: Dual64 = if ((((Dual64::from(-1.9)).tanh()).exp() + (x1 + x0))).re > (Dual64::from(-0.8)).re {
-            d64::helper_mix(x1, Dual64::from(-0.7)) + d64::helper_sq(x0)
-        } else if (d64::helper_sq(x0 * x1)).re < (Dual64::from(1.6)).re {
-            let a7 = (x0 + x1) + x1.tanh();
-            d64::helper_sq(x2) - x0
-        } else {
-            let a8 = x1;
-            (x1.powi(2) + Dual64::from(0.5)).sqrt() * (x0 + x0)
-        };
+        let mut a9: Dual64 =
+            if (((Dual64::from(-1.9)).tanh()).exp() + (x1 + x0)).re > (Dual64::from(-0.8)).re {
+                d64::helper_mix(x1, Dual64::from(-0.7)) + d64::helper_sq(x0)
+            } else if (d64::helper_sq(x0 * x1)).re < (Dual64::from(1.6)).re {
+                let a7 = (x0 + x1) + x1.tanh();
+                d64::helper_sq(x2) - x0
+            } else {
+                let a8 = x1;
+                (x1.powi(2) + Dual64::from(0.5)).sqrt() * (x0 + x0)
+            };
         ((((d64::helper_mix(x1, x0)).powi(2) + Dual64::from(1.0)).ln() + x0) + x1) + x2
     }
 
@@ -684,9 +820,36 @@ mod p3_6 {
         r.same::<f64, _>("grad.2", &sel.2, &g2);
         r.same::<f64, _>("grad_0_1_2.2", &sel2.2, &g2);
         r.same::<f64, _>("value_and_grad.1.2", &vg_grad.2, &g2);
-        r.dual("x0", g0, p3_6_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_6_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_6_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_6_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_6_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_6_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -700,28 +863,36 @@ mod p3_6 {
 mod p3_7 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_7(x0: f32, xs1: &Array1<f32>) -> f32 {
         let mut y1 = xs1.to_owned();
-        if ((xs1 + &y1)).sum() > x0.sin() {
+        if (xs1 + &y1).sum() > x0.sin() {
             y1[1] += helper_mix_f32(xs1.sum(), xs1[0]);
             let a2 = ((xs1.dot(&y1).powi(2) + 1.0).ln()).min(x0);
-            let y3 = &((&((-xs1)) * &(helper_arr_f32(&y1, 0.2)))) * &y1;
+            let y3 = &(&(-xs1) * &(helper_arr_f32(&y1, 0.2))) * &y1;
             if (1.5_f32.powi(2) + 1.0_f32).ln() + (y3[0] * y1[0]) > 0.6 {
                 return helper_sq_f32(x0);
             }
         }
-        if xs1.dot(&y1) / (((-x0)).powi(2) + 1.0) > -0.2 {
+        if xs1.dot(&y1) / ((-x0).powi(2) + 1.0) > -0.2 {
             for i4 in (1..3).step_by(2) {
-                y1[(i4 + 1) % 3] = ((&(xs1.mapv(|v5| (v5.powi(2) + 1.0).ln() - (x0 * v5))) - xs1)).dot(&((x0.min(x0) - &((xs1 - y1[i4])))));
-                let mut a6: f32 = (nn::sigmoid(y1[i4]) / (((y1[i4] - y1[i4])).powi(2) + 1.0)) * (xs1[(i4 + 1) % 3] + ((i4 as f32) - x0));
+                y1[(i4 + 1) % 3] = (&(xs1.mapv(|v5| (v5.powi(2) + 1.0).ln() - (x0 * v5))) - xs1)
+                    .dot(&(x0.min(x0) - &(xs1 - y1[i4])));
+                let mut a6: f32 = (nn::sigmoid(y1[i4]) / ((y1[i4] - y1[i4]).powi(2) + 1.0))
+                    * (xs1[(i4 + 1) % 3] + ((i4 as f32) - x0));
             }
         }
         let mut a7 = x0;
         if y1[1] > -0.9 {
             y1[1] *= (xs1.sum().tanh()).tanh();
-            y1 = 0.6_f32.sin() * &((&(xs1.mapv(|v8| a7)) + &(xs1.mapv(|v9| v9))));
+            y1 = 0.6_f32.sin() * &(&(xs1.mapv(|v8| a7)) + &(xs1.mapv(|v9| v9)));
         } else {
             if helper_mix_f32(a7, a7 + a7) < xs1[2] {
                 return xs1.dot(&(helper_arr_f32(xs1, x0)));
@@ -776,13 +947,19 @@ mod p3_7 {
 mod p3_8 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p3_8(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         if x0 > xs2.slice(s![3..5]).sum().powi(3) {
             if (x0.powi(2) + 1.0).ln() * (-1.3 * x1) > 1.3 {
                 let mut y1 = xs2.to_owned();
-                return ((x0 + xs2.slice(s![2..5;2]).sum())).min(x1);
+                return (x0 + xs2.slice(s![2..5;2]).sum()).min(x1);
             } else if helper_mix(xs2.dot(xs2), x0 + x0) < 0.7 {
                 let a3 = if x1 < xs2[4] + 1.3 {
                     xs2[1]
@@ -791,13 +968,13 @@ mod p3_8 {
                     return (xs2.tanh()).sum();
                 };
             }
-            let mut y5 = ((&((xs2 + xs2)) + 0.5)).mapv(|v4| (v4 + x1) * (1.9 - x1));
+            let mut y5 = (&(xs2 + xs2) + 0.5).mapv(|v4| (v4 + x1) * (1.9 - x1));
         } else {
             for e6 in xs2.iter() {
                 if nn::softplus(1.7_f64) - helper_mix(xs2[2], x0) > -1.6 {
-                    let a8 = ((-xs2)).dot(&((-&(xs2.mapv(|v7| (*e6).powi(3))))));
+                    let a8 = (-xs2).dot(&(-&(xs2.mapv(|v7| (*e6).powi(3)))));
                 } else {
-                    let mut a9 = (-1.9 * *e6) + ((xs2 + *e6)).sum();
+                    let mut a9 = (-1.9 * *e6) + (xs2 + *e6).sum();
                 }
             }
             if x1 < xs2.slice(s![3..4]).sum() {
@@ -811,7 +988,7 @@ mod p3_8 {
                 };
             } else if xs2[1] < xs2[4] * x1 {
                 if xs2[1] > 1.1 {
-                    return ((x0 - xs2)).mean().unwrap();
+                    return (x0 - xs2).mean().unwrap();
                 }
             } else {
                 let a12 = ((-0.2_f64).sin()).sin();
@@ -822,7 +999,7 @@ mod p3_8 {
             y14 += helper_mix(xs2[0].tanh(), x1 + 0.2);
             let mut a15 = (y14.sum() - x0.tanh()) / ((helper_mix(x0 + e13, e13)).powi(2) + 1.0);
         }
-        let mut a16 = (((x0 * x1) - xs2)).sum();
+        let mut a16 = ((x0 * x1) - xs2).sum();
         ((a16 * x0) + x1) + a16
     }
 
@@ -873,22 +1050,32 @@ mod p3_8 {
 mod p3_9 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p3_9(xs0: &Array1<f32>, x1: f32, xs2: &Array1<f32>) -> f32 {
         if (x1 * 1.7) * helper_sq_f32(x1) < nn::softplus(xs2[0]) {
             let mut a1 = nn::sigmoid((xs0.slice(s![1..3]).sum() + 0.1) + (xs2[2] - xs2[2]));
-            a1 -= (xs2.mapv(|v2| (x1 * x1) - (2.0_f32.powi(2) + 1.0_f32).ln())).mean().unwrap() + (-((x1 + -1.0)));
-            let mut a3 = nn::sigmoid((((a1 + 1.4)).powi(2) + 0.5).sqrt());
+            a1 -= (xs2.mapv(|v2| (x1 * x1) - (2.0_f32.powi(2) + 1.0_f32).ln()))
+                .mean()
+                .unwrap()
+                + (-(x1 + -1.0));
+            let mut a3 = nn::sigmoid(((a1 + 1.4).powi(2) + 0.5).sqrt());
         } else {
-            let a5 = ((&((-xs2)) + xs0[0])).dot(&((&((xs2[2] + xs0)) * &(xs0.mapv(|v4| (((x1 * v4)).powi(2) + 1.0).powf(0.3))))));
-            let a6 = (((xs0 * xs2)).mean().unwrap().powi(2) + 1.0).ln();
-            return -((a6 + xs2[0]));
+            let a5 = (&(-xs2) + xs0[0])
+                .dot(&(&(xs2[2] + xs0) * &(xs0.mapv(|v4| ((x1 * v4).powi(2) + 1.0).powf(0.3)))));
+            let a6 = ((xs0 * xs2).mean().unwrap().powi(2) + 1.0).ln();
+            return -(a6 + xs2[0]);
         }
         for i7 in 2..3 {
             let mut a8 = -1.6_f32;
             a8 -= (x1 - x1) + (x1 + (xs2[0] + -1.3));
-            let mut a9 = ((&(xs0.mapv(f32::tanh)) - a8)).dot(&(Array1::from_elem(3, xs2.sum())));
+            let mut a9 = (&(xs0.mapv(f32::tanh)) - a8).dot(&(Array1::from_elem(3, xs2.sum())));
         }
         (xs0[1] * (xs2[2] + x1)) * x1
     }
@@ -940,7 +1127,13 @@ mod p3_9 {
 mod p3_10 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_10(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a3 = if x0.abs() > 0.6 {
@@ -950,7 +1143,7 @@ mod p3_10 {
             let a2 = x0.atan();
             xs1[2] + helper_sq(xs1[2])
         } else {
-            ((xs1 + xs1)).sum()
+            (xs1 + xs1).sum()
         };
         if -(a3.cos()) < x0.sin() {
             return xs1[2] - xs1.sum();
@@ -958,13 +1151,13 @@ mod p3_10 {
         let mut y4: Array1<f64> = Array1::zeros(4);
         y4[3] += xs1[1];
         if x0 > y4.sum() {
-            let a5: f64 = ((x0 - x0)).max(y4.sum()) * ((-xs1)).sum();
-            y4[3] = y4[3] + (helper_arr(&((xs1 / &((y4.powi(2) + 1.0)))), nn::softplus(a3))).sum();
+            let a5: f64 = (x0 - x0).max(y4.sum()) * (-xs1).sum();
+            y4[3] = y4[3] + (helper_arr(&(xs1 / &(y4.powi(2) + 1.0)), nn::softplus(a3))).sum();
             return 1.6 + xs1[1].powi(3);
-        } else if ((-&y4)).dot(&((&y4 * &y4))) > -0.7 {
+        } else if (-&y4).dot(&(&y4 * &y4)) > -0.7 {
             for i6 in 0..4 {
                 y4[4 - 1 - i6] += x0;
-                y4[3] *= (((x0 + x0)).sin()).tanh();
+                y4[3] *= ((x0 + x0).sin()).tanh();
                 break;
             }
         } else {
@@ -1028,7 +1221,13 @@ mod p3_10 {
 mod p3_11 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p3_11(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(4);
@@ -1036,13 +1235,13 @@ mod p3_11 {
         for i2 in 0..4 {
             x0 *= (nn::softplus(xs1[4 - 1 - i2])).tanh();
             let mut a3 = 0.7_f64;
-            let mut y4 = &((xs1 + &((xs1 / (y1[i2].powi(2) + 1.0))))) - -1.6;
+            let mut y4 = &(xs1 + &(xs1 / (y1[i2].powi(2) + 1.0))) - -1.6;
             break;
         }
-        y1 = &y1 + &((&((xs1[2].min(xs1[3]) + &(xs1.mapv(|v5| (x0.min(x0)).atan())))) - &y1));
+        y1 = &y1 + &(&(xs1[2].min(xs1[3]) + &(xs1.mapv(|v5| (x0.min(x0)).atan()))) - &y1);
         y1 = &y1 - (Array1::from_elem(4, y1[0])).sum();
         let a6 = (xs1.dot(&y1) - (xs1.slice(s![0..2]).sum() - xs1.slice(s![0..4]).sum())) * xs1[3];
-        y1[2] = ((&y1 + xs1)).sum();
+        y1[2] = (&y1 + xs1).sum();
         y1[2] = 0.7;
         x0 = x0 + (xs1.powi(2)).dot(&(y1.powi(2)));
         (((y1[0].min(-1.5) - y1[3]) + x0) + a6) + y1.sum()
@@ -1088,24 +1287,31 @@ mod p3_11 {
 mod p3_12 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p3_12(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         if x0 > 0.9 {
-            let mut a3: f64 = if (xs1[0] - x0) / ((helper_mix(xs1[2], x0)).powi(2) + 1.0) < x0.sin() {
+            let mut a3: f64 = if (xs1[0] - x0) / ((helper_mix(xs1[2], x0)).powi(2) + 1.0) < x0.sin()
+            {
                 let a1 = xs2.dot(xs2) / (xs1[2].powi(2) + 1.0);
                 a1.min(xs2[0]) - (x0 - xs2[0])
-            } else if (((x0 + x0)).powi(2) + 1.0).powf(0.5) > -1.0 {
-                let a2 = ((xs2 * xs2)).sum();
+            } else if ((x0 + x0).powi(2) + 1.0).powf(0.5) > -1.0 {
+                let a2 = (xs2 * xs2).sum();
                 return a2 - x0;
             } else {
                 return x0;
             };
         } else if xs2.sum() * x0 < x0 * -1.8 {
             let mut y4 = xs2.to_owned();
-            let a5 = ((&((&y4 + x0)) * &((x0 - xs1)))).mean().unwrap();
+            let a5 = (&(&y4 + x0) * &(x0 - xs1)).mean().unwrap();
         } else {
-            let a6 = ((xs1.sum() + xs2.slice(s![0..4]).sum().max(x0))).sin();
+            let a6 = (xs1.sum() + xs2.slice(s![0..4]).sum().max(x0)).sin();
             return (1.6 / (a6.powi(2) + 1.0)) * (xs1[3] + a6);
         }
         (-x0) * x0
@@ -1158,7 +1364,13 @@ mod p3_12 {
 mod p3_13 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p3_13(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut k1 = 0usize;
@@ -1182,17 +1394,17 @@ mod p3_13 {
         let a8 = x2;
         for i9 in (0..1).step_by(2) {
             for i10 in 0..1 {
-                let mut a11 = ((((x2 + x1)).tanh()).powi(2) + 1.0).ln();
+                let mut a11 = (((x2 + x1).tanh()).powi(2) + 1.0).ln();
                 if i9 < 5 {
                     let mut a12 = ((helper_mix(0.7, x0)).sin()).max(0.3);
                     break;
                 } else {
-                    let mut a13 = ((((i10 as f64) - x1) * 1.7_f64.tanh())).atan();
+                    let mut a13 = (((i10 as f64) - x1) * 1.7_f64.tanh()).atan();
                 }
                 break;
             }
         }
-        if -((x0 - x2)) < x1 + a8 {
+        if -(x0 - x2) < x1 + a8 {
             let a14 = x0;
             let mut x0 = (x0 * 0.2) + (a7 + (x2 * x1));
         } else if (((x0.powi(2) + 1.0).powf(0.3)).powi(2) + 1.0).powf(1.5) < 0.4 {
@@ -1202,7 +1414,7 @@ mod p3_13 {
         } else {
             let mut a17: f64 = -1.0_f64;
             let a18 = if x2 < x1 {
-                ((0.9 + a8)).sin()
+                (0.9 + a8).sin()
             } else {
                 nn::softplus(x2 * x0)
             };
@@ -1210,7 +1422,13 @@ mod p3_13 {
         ((nn::softplus(-1.4 + x2) * x0) + x1) * x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_13_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         let mut k1 = 0usize;
         loop {
@@ -1218,14 +1436,18 @@ mod p3_13 {
                 break;
             }
             k1 += 1;
-            let a4 = if (((x1.powi(2) + Dual64::from(1.0)).ln() * d64::helper_mix(x1, Dual64::from(0.6)))).re > x0.re {
+            let a4 = if ((x1.powi(2) + Dual64::from(1.0)).ln()
+                * d64::helper_mix(x1, Dual64::from(0.6)))
+            .re > x0.re
+            {
                 let a2 = x2;
                 d64::helper_mix(Dual64::from(1.4), x2) - (x1 * Dual64::from(1.2))
             } else {
                 let a3 = -(x1.tanh());
                 x2
             };
-            let a5 = d64::helper_mix(x0, x2) - ((Dual64::from(2.0) - x1) + d64::min(Dual64::from(k1 as f64), Dual64::from(1.7)));
+            let a5 = d64::helper_mix(x0, x2)
+                - ((Dual64::from(2.0) - x1) + d64::min(Dual64::from(k1 as f64), Dual64::from(1.7)));
             let mut a6 = ((x2.tanh()).exp()).atan() - ((Dual64::from(k1 as f64) - x2) + x0);
             return x2 + (x2 / (Dual64::from(k1 as f64).powi(2) + Dual64::from(1.0)));
         }
@@ -1233,27 +1455,39 @@ mod p3_13 {
         let a8 = x2;
         for i9 in (0..1).step_by(2) {
             for i10 in 0..1 {
-                let mut a11 = ((((x2 + x1)).tanh()).powi(2) + Dual64::from(1.0)).ln();
+                let mut a11 = (((x2 + x1).tanh()).powi(2) + Dual64::from(1.0)).ln();
                 if i9 < 5 {
-                    let mut a12 = d64::max((d64::helper_mix(Dual64::from(0.7), x0)).sin(), Dual64::from(0.3));
+                    let mut a12 = d64::max(
+                        (d64::helper_mix(Dual64::from(0.7), x0)).sin(),
+                        Dual64::from(0.3),
+                    );
                     break;
                 } else {
-                    let mut a13 = (((Dual64::from(i10 as f64) - x1) * (Dual64::from(1.7)).tanh())).atan();
+                    let mut a13 =
+                        ((Dual64::from(i10 as f64) - x1) * (Dual64::from(1.7)).tanh()).atan();
                 }
                 break;
             }
         }
-        if ((-((x0 - x2)))).re < ((x1 + a8)).re {
+        if (-(x0 - x2)).re < (x1 + a8).re {
             let a14 = x0;
             let mut x0 = (x0 * Dual64::from(0.2)) + (a7 + (x2 * x1));
-        } else if ((((x0.powi(2) + Dual64::from(1.0)).powf(0.3)).powi(2) + Dual64::from(1.0)).powf(1.5)).re < (Dual64::from(0.4)).re {
-            let a15 = (d64::helper_mix(d64::helper_sq(Dual64::from(2.0)), (x2.powi(2) + Dual64::from(1.0)).ln())).atan();
-            let mut a16 = ((x1 * Dual64::from(-0.5)) + (Dual64::from(-0.4) + x0)) * ((x0 - x2) * d64::softplus(x2));
+        } else if ((((x0.powi(2) + Dual64::from(1.0)).powf(0.3)).powi(2) + Dual64::from(1.0))
+            .powf(1.5))
+        .re < (Dual64::from(0.4)).re
+        {
+            let a15 = (d64::helper_mix(
+                d64::helper_sq(Dual64::from(2.0)),
+                (x2.powi(2) + Dual64::from(1.0)).ln(),
+            ))
+            .atan();
+            let mut a16 = ((x1 * Dual64::from(-0.5)) + (Dual64::from(-0.4) + x0))
+                * ((x0 - x2) * d64::softplus(x2));
             a16 -= a16 * ((Dual64::from(0.7) + a7) + x0);
         } else {
             let mut a17: Dual64 = Dual64::from(-1.0);
             let a18 = if x2.re < x1.re {
-                ((Dual64::from(0.9) + a8)).sin()
+                (Dual64::from(0.9) + a8).sin()
             } else {
                 d64::softplus(x2 * x0)
             };
@@ -1295,9 +1529,36 @@ mod p3_13 {
         r.same::<f64, _>("grad.2", &sel.2, &g0);
         r.same::<f64, _>("grad_2_1_0.2", &sel2.2, &g0);
         r.same::<f64, _>("value_and_grad.1.2", &vg_grad.2, &g0);
-        r.dual("x0", g0, p3_13_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_13_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_13_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_13_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_13_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_13_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -1311,7 +1572,13 @@ mod p3_13 {
 mod p3_14 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_14(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
@@ -1321,25 +1588,30 @@ mod p3_14 {
             for i3 in 0..6 {
                 for i4 in 5..6 {
                     y1 *= &(((xs1.tanh()).exp()).tanh());
-                    let mut a8 = (((xs1.slice(s![3..4;2]).sum() * xs1)).mapv(|v5| x0.max(x0) * v5.cos())).dot(&((xs1.mapv(|v6| a2)).mapv(|v7| (((x0 / (x0.powi(2) + 1.0))).powi(2) + 0.5).sqrt())));
-                    a8 = (a2 / ((a8.atan()).powi(2) + 1.0)) * ((x0 - &y1)).sum();
+                    let mut a8 =
+                        ((xs1.slice(s![3..4;2]).sum() * xs1).mapv(|v5| x0.max(x0) * v5.cos())).dot(
+                            &((xs1.mapv(|v6| a2))
+                                .mapv(|v7| ((x0 / (x0.powi(2) + 1.0)).powi(2) + 0.5).sqrt())),
+                        );
+                    a8 = (a2 / ((a8.atan()).powi(2) + 1.0)) * (x0 - &y1).sum();
                     continue;
                 }
             }
             let a9 = (a2.tanh()).exp();
-            a2 -= ((a2 + xs1[3]) * xs1.sum()) + (((a2 / (a2.powi(2) + 1.0))).powi(2) + 0.5).sqrt();
+            a2 -= ((a2 + xs1[3]) * xs1.sum()) + ((a2 / (a2.powi(2) + 1.0)).powi(2) + 0.5).sqrt();
             let mut a10 = -0.3_f64;
         } else {
-            y1 = &y1 + &((&((&((2.0 + xs1)) + &((xs1 * xs1)))) * &(((xs1 * &y1)).mapv(|v11| x0))));
+            y1 = &y1 + &(&(&(2.0 + xs1) + &(xs1 * xs1)) * &((xs1 * &y1).mapv(|v11| x0)));
             if 2.0 > x0 {
                 let mut y12 = xs1.to_owned();
             } else if xs1.dot(&y1) + a2 < x0 + a2 {
-                let a13 = helper_mix(((xs1 * x0)).sum(), ((xs1 - &y1)).sum());
+                let a13 = helper_mix((xs1 * x0).sum(), (xs1 - &y1).sum());
             } else if y1[0] < helper_sq(a2) {
                 let mut a14 = x0;
             }
         }
-        let a15 = ((1.0_f64.tanh()).exp() + x0) * (((xs1.slice(s![4..6;2]).sum() - xs1[0])).powi(2) + 1.0).ln();
+        let a15 = ((1.0_f64.tanh()).exp() + x0)
+            * ((xs1.slice(s![4..6;2]).sum() - xs1[0]).powi(2) + 1.0).ln();
         let a17 = if (xs1.sin()).sum() > 0.6 {
             (a2.powi(2) + 1.0).powf(0.3)
         } else {
@@ -1348,7 +1620,7 @@ mod p3_14 {
         };
         y1 -= &(Array1::zeros(6));
         y1 = xs1.to_owned();
-        y1[2] = y1.dot(&((xs1 + 0.2))) + xs1.sum();
+        y1[2] = y1.dot(&(xs1 + 0.2)) + xs1.sum();
         return ((((-0.8_f64).tanh() * x0) + a2) * a15) + y1.sum();
     }
 
@@ -1392,7 +1664,13 @@ mod p3_14 {
 mod p3_15 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p3_15(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a2 = if (xs1[2] + xs1[0]) - xs1.sum() > x0 {
@@ -1472,7 +1750,13 @@ mod p3_15 {
 mod p3_16 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_16(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         for i1 in (0..4).rev() {
@@ -1491,19 +1775,21 @@ mod p3_16 {
         }
         let mut a7 = nn::softplus(xs1[2]) + xs1.sum();
         let mut a8 = 1.6_f64;
-        a7 += ((&((x2 - xs1)) + xs1)).dot(&((&((xs1 / &((xs1.powi(2) + 1.0)))) * &((xs1 + xs1)))));
+        a7 += (&(x2 - xs1) + xs1).dot(&(&(xs1 / &(xs1.powi(2) + 1.0)) * &(xs1 + xs1)));
         let a9 = x0.min((0.6_f64 * -0.7_f64) - xs1.sum());
-        a7 = (((a7 * x0) * &((xs1 * xs1.slice(s![1..2]).sum())))).mean().unwrap();
+        a7 = ((a7 * x0) * &(xs1 * xs1.slice(s![1..2]).sum()))
+            .mean()
+            .unwrap();
         let a10 = ((xs1.dot(xs1).powi(2) + 1.0).ln()).max(nn::sigmoid(1.4 * x2));
-        a8 += ((xs1.sum() + (xs1.slice(s![0..4]).sum() - x0))).min(((a8 * 0.1)).max(a8.max(x2)));
+        a8 += (xs1.sum() + (xs1.slice(s![0..4]).sum() - x0)).min((a8 * 0.1).max(a8.max(x2)));
         if a9.tanh() * (x0 * -1.4) < a7.max(a7) {
             a7 += xs1[1];
         } else if helper_sq(x2) < 0.6 {
-            a7 += (((-xs1[0]) / (a8.powi(2) + 1.0))).tanh();
+            a7 += ((-xs1[0]) / (a8.powi(2) + 1.0)).tanh();
             return helper_sq(x2 / (xs1[3].powi(2) + 1.0));
         } else if a7.min((2.0_f64.powi(2) + 1.0_f64).powf(1.5)) < -0.1 {
             if (xs1.powi(2)).sum() > -0.4 {
-                return ((xs1 / &((xs1.powi(2) + 1.0)))).dot(&((xs1 * xs1)));
+                return (xs1 / &(xs1.powi(2) + 1.0)).dot(&(xs1 * xs1));
             }
             return xs1[0];
         }
@@ -1551,14 +1837,20 @@ mod p3_16 {
 mod p3_17 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_17(x0: f32, x1: f32) -> f32 {
         let mut k1 = 0usize;
         while k1 < 5 {
             k1 += 1;
             for i2 in 0..4 {
-                let x0 = (x0 * 1.3) + ((x0 + x0)).atan();
+                let x0 = (x0 * 1.3) + (x0 + x0).atan();
                 let a3 = x1;
                 continue;
             }
@@ -1567,7 +1859,7 @@ mod p3_17 {
         if (0.3_f32 - -1.3_f32) + ((-1.8_f32).powi(2) + 0.5_f32).sqrt() > x0.cos() {
             for i5 in 0..4 {
                 for i6 in 1..4 {
-                    let mut a7: f32 = (((x1 * 1.1) + ((i6 as f32) + a4))).tanh();
+                    let mut a7: f32 = ((x1 * 1.1) + ((i6 as f32) + a4)).tanh();
                     let mut a8 = ((-1.5_f32).max(i5 as f32)).powi(2) + (-1.9 * (i6 as f32).max(x1));
                 }
                 return helper_sq_f32(x0.atan());
@@ -1583,7 +1875,7 @@ mod p3_17 {
             }
             let mut a13 = nn::sigmoid(x0 - x0);
             if -1.6 < 1.5 {
-                let mut a14 = (((a4 + a4) * x1)).min(-(0.1_f32.min(-1.1_f32)));
+                let mut a14 = ((a4 + a4) * x1).min(-(0.1_f32.min(-1.1_f32)));
             } else if (a4 + x0) + nn::softplus(x1) > 0.8 {
                 let a15 = ((1.3_f32 * -1.7_f32) * (-x1)) + ((-1.4 + x1) + (1.7 - a4));
             }
@@ -1591,23 +1883,34 @@ mod p3_17 {
         ((x0 + x0) * x1) + a4
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_17_dual(x0: Dual32, x1: Dual32) -> Dual32 {
         let mut k1 = 0usize;
         while k1 < 5 {
             k1 += 1;
             for i2 in 0..4 {
-                let x0 = (x0 * Dual32::from(1.3)) + ((x0 + x0)).atan();
+                let x0 = (x0 * Dual32::from(1.3)) + (x0 + x0).atan();
                 let a3 = x1;
                 continue;
             }
         }
         let a4 = x0;
-        if (((Dual32::from(0.3) - Dual32::from(-1.3)) + ((Dual32::from(-1.8)).powi(2) + Dual32::from(0.5)).sqrt())).re > (x0.cos()).re {
+        if ((Dual32::from(0.3) - Dual32::from(-1.3))
+            + ((Dual32::from(-1.8)).powi(2) + Dual32::from(0.5)).sqrt())
+        .re > (x0.cos()).re
+        {
             for i5 in 0..4 {
                 for i6 in 1..4 {
-                    let mut a7: Dual32 = (((x1 * Dual32::from(1.1)) + (Dual32::from(i6 as f32) + a4))).tanh();
-                    let mut a8 = (d32::max(Dual32::from(-1.5), Dual32::from(i5 as f32))).powi(2) + (Dual32::from(-1.9) * d32::max(Dual32::from(i6 as f32), x1));
+                    let mut a7: Dual32 =
+                        ((x1 * Dual32::from(1.1)) + (Dual32::from(i6 as f32) + a4)).tanh();
+                    let mut a8 = (d32::max(Dual32::from(-1.5), Dual32::from(i5 as f32))).powi(2)
+                        + (Dual32::from(-1.9) * d32::max(Dual32::from(i6 as f32), x1));
                 }
                 return d32::helper_sq(x0.atan());
             }
@@ -1622,9 +1925,13 @@ mod p3_17 {
             }
             let mut a13 = d32::sigmoid(x0 - x0);
             if (Dual32::from(-1.6)).re < (Dual32::from(1.5)).re {
-                let mut a14 = d32::min((a4 + a4) * x1, -(d32::min(Dual32::from(0.1), Dual32::from(-1.1))));
-            } else if (((a4 + x0) + d32::softplus(x1))).re > (Dual32::from(0.8)).re {
-                let a15 = ((Dual32::from(1.3) * Dual32::from(-1.7)) * (-x1)) + ((Dual32::from(-1.4) + x1) + (Dual32::from(1.7) - a4));
+                let mut a14 = d32::min(
+                    (a4 + a4) * x1,
+                    -(d32::min(Dual32::from(0.1), Dual32::from(-1.1))),
+                );
+            } else if ((a4 + x0) + d32::softplus(x1)).re > (Dual32::from(0.8)).re {
+                let a15 = ((Dual32::from(1.3) * Dual32::from(-1.7)) * (-x1))
+                    + ((Dual32::from(-1.4) + x1) + (Dual32::from(1.7) - a4));
             }
         }
         ((x0 + x0) * x1) + a4
@@ -1652,8 +1959,16 @@ mod p3_17 {
         let sel = p3_17_grad(x0, x1);
         r.same::<f32, _>("grad", &sel, &g0);
         r.same::<f32, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p3_17_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p3_17_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_17_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_17_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -1667,14 +1982,20 @@ mod p3_17 {
 mod p3_18 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_18(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a2: f64 = if x1 < 0.0 {
             let a1 = xs2[3] - (x0 - x1);
             return x0;
         } else {
-            ((xs2[0] + xs2[1])).sin()
+            (xs2[0] + xs2[1]).sin()
         };
         if 0.1 * xs2[1].tanh() > -0.9 {
             let mut y4 = (Array1::from_elem(4, xs2.sum())).mapv(|v3| a2.min(x1.powi(3)));
@@ -1682,18 +2003,18 @@ mod p3_18 {
         }
         a2 *= (((xs2[2].max(xs2[1])).powi(2) + 1.0).ln()).tanh();
         a2 *= (nn::sigmoid(0.6_f64.tanh())).tanh();
-        if ((a2 + x0)).cos() < 2.0 {
+        if (a2 + x0).cos() < 2.0 {
             let a5 = x1.sin();
         } else {
             a2 *= x1.tanh();
-            if ((x0 * x0)).min(x0) < -0.9 {
+            if (x0 * x0).min(x0) < -0.9 {
                 let mut y6 = xs2.to_owned();
             } else {
                 let mut y7 = xs2.to_owned();
             }
         }
-        a2 = xs2.dot(&((xs2 * &(nn::sigmoid(xs2)))));
-        return ((((xs2[0] - x0)).max(x1 + x1) + x0) * x1) * a2;
+        a2 = xs2.dot(&(xs2 * &(nn::sigmoid(xs2))));
+        return (((xs2[0] - x0).max(x1 + x1) + x0) * x1) * a2;
     }
 
     pub fn check() -> Report {
@@ -1735,7 +2056,13 @@ mod p3_18 {
 mod p3_19 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_19(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
@@ -1745,7 +2072,7 @@ mod p3_19 {
             }
             k1 += 1;
             let a2 = x0;
-            let mut a3: f64 = (((xs1 * xs1)).tanh()).sum();
+            let mut a3: f64 = ((xs1 * xs1).tanh()).sum();
             break;
         }
         if x0 < -0.1 {
@@ -1796,18 +2123,24 @@ mod p3_19 {
 mod p3_20 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_20(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let a1: f64 = x2;
         for i2 in (2..4).step_by(2) {
             if helper_sq(a1) > 0.2 {
-                let a3 = (((xs1.dot(xs1) + xs1.sum())).powi(2) + 1.0).ln();
+                let a3 = ((xs1.dot(xs1) + xs1.sum()).powi(2) + 1.0).ln();
             }
             let a4 = 0.0_f64;
             continue;
         }
-        let mut a5 = ((a1 + (xs1[2] + xs1[1]))).cos();
+        let mut a5 = (a1 + (xs1[2] + xs1[1])).cos();
         ((nn::softplus(x2 * xs1.slice(s![0..4]).sum()) + x0) * x2) + a1
     }
 
@@ -1850,7 +2183,13 @@ mod p3_20 {
 mod p3_21 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_21(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1 = if xs1.sum() + (x0 + xs1[4]) > xs1.sum() {
@@ -1879,15 +2218,15 @@ mod p3_21 {
             }
             return y4.dot(&(Array1::from_elem(6, y4[3])));
         } else if x0 < 1.7 {
-            let mut a7 = xs1[2] - ((a1 - xs1.slice(s![3..6]).sum())).min(0.6_f64.cos());
+            let mut a7 = xs1[2] - (a1 - xs1.slice(s![3..6]).sum()).min(0.6_f64.cos());
             a7 = xs1[2] + xs1.sum().sin();
             if xs1[1] < a1 * a1 {
-                return ((&y4 - &y4)).mean().unwrap();
+                return (&y4 - &y4).mean().unwrap();
             }
         } else {
             let a1 = (a1 * 0.8) + ((-y4[1]) - y4.dot(xs1));
             y4 = &y4 + &y4;
-            let mut y8: Array1<f64> = ((((&y4 + &y4)).tanh()).tanh()).exp();
+            let mut y8: Array1<f64> = (((&y4 + &y4).tanh()).tanh()).exp();
             return xs1.slice(s![1..3]).sum().abs() * (y4[5] * xs1.slice(s![0..2]).sum());
         }
         let mut a9: f64 = y4[5];
@@ -1934,7 +2273,13 @@ mod p3_21 {
 mod p3_22 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_22(x0: f64, x1: f64) -> f64 {
         let mut a1: f64 = (x1 - x0) + ((-1.1_f64).tanh() * x0.max(x1));
@@ -1946,15 +2291,21 @@ mod p3_22 {
         let a6: f64 = x0;
         if x0 - (a5 + a1) > x1 {
             let a7 = -1.6_f64;
-            a1 = helper_mix((((-1.4 - x1)).powi(2) + 1.0).powf(0.5), 0.9);
+            a1 = helper_mix(((-1.4 - x1).powi(2) + 1.0).powf(0.5), 0.9);
         }
         a1 += a1;
         a1 += -0.2_f64;
         let a8 = a5.min(x1 / ((a6.min(x1)).powi(2) + 1.0));
-        ((((a1 - a1)).abs() * x0) + x1) + a1
+        (((a1 - a1).abs() * x0) + x1) + a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_22_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         let mut a1: Dual64 = (x1 - x0) + ((Dual64::from(-1.1)).tanh() * d64::max(x0, x1));
         for i2 in 5..6 {
@@ -1963,9 +2314,12 @@ mod p3_22 {
         }
         let a5 = x1;
         let a6: Dual64 = x0;
-        if ((x0 - (a5 + a1))).re > x1.re {
+        if (x0 - (a5 + a1)).re > x1.re {
             let a7 = Dual64::from(-1.6);
-            a1 = d64::helper_mix((((Dual64::from(-1.4) - x1)).powi(2) + Dual64::from(1.0)).powf(0.5), Dual64::from(0.9));
+            a1 = d64::helper_mix(
+                ((Dual64::from(-1.4) - x1).powi(2) + Dual64::from(1.0)).powf(0.5),
+                Dual64::from(0.9),
+            );
         }
         a1 += a1;
         a1 += Dual64::from(-0.2);
@@ -2000,8 +2354,16 @@ mod p3_22 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p3_22_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p3_22_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_22_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_22_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -2015,7 +2377,13 @@ mod p3_22 {
 mod p3_23 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p3_23(x0: f32, xs1: &Array1<f32>, xs2: &Array1<f32>) -> f32 {
         for i1 in 4..5 {
@@ -2075,19 +2443,25 @@ mod p3_23 {
 mod p3_24 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_24(x0: f64, x1: f64) -> f64 {
         if x1 > -2.0 {
             for i1 in (0..5).rev() {
                 let mut a2 = (x0.powi(2) + 1.0).powf(0.5);
-                let mut a3 = (a2.max(0.8) - (i1 as f64)) * (((i1 as f64) * x0)).sin();
+                let mut a3 = (a2.max(0.8) - (i1 as f64)) * ((i1 as f64) * x0).sin();
                 let mut a4 = helper_mix(x1 * x0, -x1) * (helper_mix(x1, a2)).sin();
             }
-            return ((-x1)).powi(2);
+            return (-x1).powi(2);
         } else if x1 < 1.8 {
             if x0 - x1 > x0 * x1 {
-                return (((x1 - 0.5)).tanh()).exp();
+                return ((x1 - 0.5).tanh()).exp();
             }
             return (-x1) * x1;
         }
@@ -2101,13 +2475,13 @@ mod p3_24 {
                 let mut a6: f64 = x1;
             }
         }
-        let mut a7 = helper_sq(((x0 * x1)).abs());
+        let mut a7 = helper_sq((x0 * x1).abs());
         for i8 in (3..4).rev() {
-            a7 = ((-((a7 * x1)))).sin();
+            a7 = (-(a7 * x1)).sin();
             a7 = x1;
             return x1.atan() * ((i8 as f64) * x0);
         }
-        let x0 = (x0 * -1.0) + ((-2.0_f64)).sin();
+        let x0 = (x0 * -1.0) + (-2.0_f64).sin();
         let mut a9: f64 = (nn::softplus(a7) + a7.min(0.2)) - (x0.powi(2)).sin();
         a9 -= 0.0_f64;
         for i10 in 0..5 {
@@ -2117,18 +2491,25 @@ mod p3_24 {
         (((x1.tanh() + helper_mix(x0, x1)) * x1) + a7) * x0
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_24_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         if x1.re > (Dual64::from(-2.0)).re {
             for i1 in (0..5).rev() {
                 let mut a2 = (x0.powi(2) + Dual64::from(1.0)).powf(0.5);
-                let mut a3 = (d64::max(a2, Dual64::from(0.8)) - Dual64::from(i1 as f64)) * ((Dual64::from(i1 as f64) * x0)).sin();
+                let mut a3 = (d64::max(a2, Dual64::from(0.8)) - Dual64::from(i1 as f64))
+                    * (Dual64::from(i1 as f64) * x0).sin();
                 let mut a4 = d64::helper_mix(x1 * x0, -x1) * (d64::helper_mix(x1, a2)).sin();
             }
-            return ((-x1)).powi(2);
+            return (-x1).powi(2);
         } else if x1.re < (Dual64::from(1.8)).re {
-            if ((x0 - x1)).re > ((x0 * x1)).re {
-                return (((x1 - Dual64::from(0.5))).tanh()).exp();
+            if (x0 - x1).re > (x0 * x1).re {
+                return ((x1 - Dual64::from(0.5)).tanh()).exp();
             }
             return (-x1) * x1;
         }
@@ -2144,15 +2525,17 @@ mod p3_24 {
         }
         let mut a7 = d64::helper_sq(d64::abs((x0 * x1)));
         for i8 in (3..4).rev() {
-            a7 = ((-((a7 * x1)))).sin();
+            a7 = (-(a7 * x1)).sin();
             a7 = x1;
             return x1.atan() * (Dual64::from(i8 as f64) * x0);
         }
-        let x0 = (x0 * Dual64::from(-1.0)) + ((-(Dual64::from(2.0)))).sin();
-        let mut a9: Dual64 = (d64::softplus(a7) + d64::min(a7, Dual64::from(0.2))) - (x0.powi(2)).sin();
+        let x0 = (x0 * Dual64::from(-1.0)) + (-(Dual64::from(2.0))).sin();
+        let mut a9: Dual64 =
+            (d64::softplus(a7) + d64::min(a7, Dual64::from(0.2))) - (x0.powi(2)).sin();
         a9 -= Dual64::from(0.0);
         for i10 in 0..5 {
-            a7 += (Dual64::from(-0.8)).powi(2) * d64::softplus(Dual64::from(i10 as f64) / (a7.powi(2) + Dual64::from(1.0)));
+            a7 += (Dual64::from(-0.8)).powi(2)
+                * d64::softplus(Dual64::from(i10 as f64) / (a7.powi(2) + Dual64::from(1.0)));
             let a11 = x1;
         }
         (((x1.tanh() + d64::helper_mix(x0, x1)) * x1) + a7) * x0
@@ -2185,8 +2568,16 @@ mod p3_24 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p3_24_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p3_24_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_24_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_24_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -2200,7 +2591,13 @@ mod p3_24 {
 mod p3_25 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p3_25(xs0: &Array1<f64>, x1: f64, xs2: &Array1<f64>) -> f64 {
         for i1 in (0..4).step_by(2) {
@@ -2217,7 +2614,7 @@ mod p3_25 {
         let mut a5 = if helper_sq(x1 + xs0[0]) > xs2[3] {
             (x1.tanh()).exp()
         } else if x1.sin() < -1.6 {
-            return ((xs2 - xs0)).mean().unwrap();
+            return (xs2 - xs0).mean().unwrap();
         } else {
             xs2[2]
         };
@@ -2271,7 +2668,13 @@ mod p3_25 {
 mod p3_26 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_26(xs0: &Array1<f64>) -> f64 {
         for e1 in xs0.iter() {
@@ -2286,12 +2689,12 @@ mod p3_26 {
                 return ((*e1).powi(2) + 1.0).ln() - helper_sq(a5);
             }
         }
-        if xs0.sum() / (((xs0[3] - -1.3)).powi(2) + 1.0) < -0.6 {
+        if xs0.sum() / ((xs0[3] - -1.3).powi(2) + 1.0) < -0.6 {
             let a7 = if xs0[3] > xs0[3] / (xs0[2].powi(2) + 1.0) {
-                return (((xs0[2] * xs0.slice(s![1..3]).sum())).tanh()).exp();
+                return ((xs0[2] * xs0.slice(s![1..3]).sum()).tanh()).exp();
             } else {
                 let a6 = xs0[3];
-                (((a6 * 0.8)).powi(2) + 1.0).ln()
+                ((a6 * 0.8).powi(2) + 1.0).ln()
             };
             let a8: f64 = (xs0.dot(xs0) + (-a7)) * xs0[3];
         } else {
@@ -2302,16 +2705,17 @@ mod p3_26 {
             } else {
                 helper_mix(xs0[2], xs0[3]) + xs0.dot(xs0)
             };
-            let y11 = (helper_arr(xs0, (xs0[2].powi(2) + 1.0).ln())).mapv(|v10| v10.min(v10.min(v10)));
+            let y11 =
+                (helper_arr(xs0, (xs0[2].powi(2) + 1.0).ln())).mapv(|v10| v10.min(v10.min(v10)));
             let a12 = -xs0.slice(s![1..3]).sum();
         }
         for i13 in (3..4).step_by(2) {
-            let y14: Array1<f64> = ((xs0 + xs0)).powi(2);
+            let y14: Array1<f64> = (xs0 + xs0).powi(2);
             let a15 = y14[1];
             let mut a15 = (a15 * -0.5) + -1.5;
             let a16 = helper_mix(a15, helper_sq((i13 as f64) * a15));
         }
-        ((xs0 * 1.4)).sum()
+        (xs0 * 1.4).sum()
     }
 
     pub fn check() -> Report {
@@ -2345,20 +2749,26 @@ mod p3_26 {
 mod p3_27 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_27(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in (0..3).rev() {
             if i1 % 2 == 0 {
-                let mut a2: f64 = (((x0.tanh() - xs1.dot(xs1))).tanh()).exp();
-            } else if ((-1.8 - xs1)).dot(xs1) < xs1.dot(xs1) {
+                let mut a2: f64 = ((x0.tanh() - xs1.dot(xs1)).tanh()).exp();
+            } else if (-1.8 - xs1).dot(xs1) < xs1.dot(xs1) {
                 let mut a3 = (helper_mix(x0, x0)).sin() * (xs1[(i1 + 1) % 3].atan() + xs1.sum());
             }
             return (xs1[i1].tanh()).exp() / ((x0.atan()).powi(2) + 1.0);
         }
-        let a4 = ((xs1.sum() * &(nn::sigmoid(xs1)))).sum();
+        let a4 = (xs1.sum() * &(nn::sigmoid(xs1))).sum();
         let mut y5 = xs1.to_owned();
-        y5 = &y5 + &((&(helper_arr(xs1, x0)) + &((&((a4 * xs1)) * y5[0]))));
+        y5 = &y5 + &(&(helper_arr(xs1, x0)) + &(&(a4 * xs1) * y5[0]));
         y5[2] += (a4.powi(2) + 1.0).powf(1.5);
         let a6 = -0.3_f64;
         y5 = &y5 + &(nn::softplus(&y5));
@@ -2366,12 +2776,12 @@ mod p3_27 {
         if a4 < xs1[1] {
             for e7 in y5.iter() {
                 let mut a8 = xs1[2] - y5.dot(&y5);
-                a8 += helper_mix(((xs1 * a4)).sum(), (xs1.mapv(|v9| 1.8_f64.abs())).sum());
+                a8 += helper_mix((xs1 * a4).sum(), (xs1.mapv(|v9| 1.8_f64.abs())).sum());
             }
-        } else if ((xs1 / &((y5.powi(2) + 1.0)))).dot(&(y5.sin())) < a6 * a4 {
+        } else if (xs1 / &(y5.powi(2) + 1.0)).dot(&(y5.sin())) < a6 * a4 {
             y5[1] = (((0.2_f64.abs()).cos()).tanh()).exp();
             let mut a10: f64 = (a4.powi(2) + 0.5).sqrt();
-            let y11 = &((&((xs1 - xs1)) * &((&y5 - x0)))) - (a6 - x0);
+            let y11 = &(&(xs1 - xs1) * &(&y5 - x0)) - (a6 - x0);
         }
         y5 = xs1 + (a6 + 0.6);
         let a12 = (y5[0].powi(2) + 0.5).sqrt();
@@ -2418,7 +2828,13 @@ mod p3_27 {
 mod p3_28 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p3_28(xs0: &Array1<f64>, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut a2 = if xs1.sum() * x2.cos() < x2 - xs1[3] {
@@ -2428,8 +2844,8 @@ mod p3_28 {
             xs0[1].sin()
         };
         let mut a3 = ((((x2.powi(2) + 1.0).ln()).tanh()).exp()).cos();
-        a3 += ((xs0 * -0.6)).sum() / ((((xs0[0].max(a2)).powi(2) + 1.0).powf(0.3)).powi(2) + 1.0);
-        a3 *= ((x2.powi(3) - (a2 + xs0[2]))).tanh();
+        a3 += (xs0 * -0.6).sum() / ((((xs0[0].max(a2)).powi(2) + 1.0).powf(0.3)).powi(2) + 1.0);
+        a3 *= (x2.powi(3) - (a2 + xs0[2])).tanh();
         for &e4 in xs1.iter() {
             let x2 = (x2 * -1.3) + a2;
             let a5: f64 = xs0[0].sin();
@@ -2443,17 +2859,17 @@ mod p3_28 {
         if xs1.slice(s![3..4;2]).sum() * xs0.mean().unwrap() > a2 + xs0[4] {
             return x2;
         }
-        a2 -= helper_mix(-1.6, ((a3 * xs0)).mean().unwrap());
+        a2 -= helper_mix(-1.6, (a3 * xs0).mean().unwrap());
         a2 += ((helper_sq(a2 - a2)).powi(2) + 0.5).sqrt();
-        a3 += (((xs0[4].sin() - x2)).powi(2) + 1.0).powf(1.5);
+        a3 += ((xs0[4].sin() - x2).powi(2) + 1.0).powf(1.5);
         a3 -= xs1.sum();
         if nn::softplus(xs0[5] + xs1[5]) < xs0[4] {
-            let a8 = ((a2.sin() - (a3 / (1.9_f64.powi(2) + 1.0_f64)))).tanh();
-        } else if -((xs1[1] + -1.6)) < x2.sin() {
+            let a8 = (a2.sin() - (a3 / (1.9_f64.powi(2) + 1.0_f64))).tanh();
+        } else if -(xs1[1] + -1.6) < x2.sin() {
             a2 = xs0.dot(xs0);
-            let mut a9: f64 = (-((x2 * x2))) + xs1.slice(s![2..3;2]).sum();
+            let mut a9: f64 = (-(x2 * x2)) + xs1.slice(s![2..3;2]).sum();
         } else if a2 * (a3 + xs0[0]) > xs0[1] {
-            let a10 = (((xs0[0] - a3) - xs0.dot(xs0))).tanh();
+            let a10 = ((xs0[0] - a3) - xs0.dot(xs0)).tanh();
             a2 += xs0[5];
         }
         ((1.9 + x2) + a2) + a3
@@ -2506,7 +2922,13 @@ mod p3_28 {
 mod p3_29 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_29(x0: f64, x1: f64, x2: f64) -> f64 {
         if helper_mix(x2, x2) - (x0 + x2) > x0 {
@@ -2526,25 +2948,31 @@ mod p3_29 {
             if (a3 * a3) - (a3 / (x0.powi(2) + 1.0)) > -1.0 {
                 return (x0 - a4) - x2.tanh();
             }
-            let a5 = ((a3 * x1)).sin() * -1.9;
+            let a5 = (a3 * x1).sin() * -1.9;
         }
         for i6 in (0..6).rev() {
             for i7 in 3..5 {
                 let mut a8 = a3 * ((a3.powi(2) + 0.5).sqrt() * (x0 - a3));
                 a8 += 1.7 - (-0.6 * (x0 * x2));
             }
-            x2 *= (((x1 - x2) * (x1 * a3))).tanh();
+            x2 *= ((x1 - x2) * (x1 * a3)).tanh();
         }
         ((nn::softplus(x0) * x0) + x1) + a3
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_29_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if ((d64::helper_mix(x2, x2) - (x0 + x2))).re > x0.re {
+        if (d64::helper_mix(x2, x2) - (x0 + x2)).re > x0.re {
             let a1 = d64::sigmoid(d64::helper_sq(d64::helper_sq(x2)));
             let a2 = Dual64::from(1.6);
         }
-        let a3 = if (Dual64::from(-1.8)).re > ((x1 + Dual64::from(-0.8))).re {
+        let a3 = if (Dual64::from(-1.8)).re > (x1 + Dual64::from(-0.8)).re {
             Dual64::from(-1.4)
         } else {
             (x1.tanh()).exp()
@@ -2554,17 +2982,17 @@ mod p3_29 {
         x2 = ((-x1) + (-x0)) - (d64::helper_sq(a3) + d64::helper_mix(a3, Dual64::from(1.1)));
         if x0.re > (Dual64::from(-1.7)).re {
             let mut a4: Dual64 = x1;
-            if (((a3 * a3) - (a3 / (x0.powi(2) + Dual64::from(1.0))))).re > (Dual64::from(-1.0)).re {
+            if ((a3 * a3) - (a3 / (x0.powi(2) + Dual64::from(1.0)))).re > (Dual64::from(-1.0)).re {
                 return (x0 - a4) - x2.tanh();
             }
-            let a5 = ((a3 * x1)).sin() * Dual64::from(-1.9);
+            let a5 = (a3 * x1).sin() * Dual64::from(-1.9);
         }
         for i6 in (0..6).rev() {
             for i7 in 3..5 {
                 let mut a8 = a3 * ((a3.powi(2) + Dual64::from(0.5)).sqrt() * (x0 - a3));
                 a8 += Dual64::from(1.7) - (Dual64::from(-0.6) * (x0 * x2));
             }
-            x2 *= (((x1 - x2) * (x1 * a3))).tanh();
+            x2 *= ((x1 - x2) * (x1 * a3)).tanh();
         }
         ((d64::softplus(x0) * x0) + x1) + a3
     }
@@ -2600,9 +3028,36 @@ mod p3_29 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p3_29_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_29_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_29_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_29_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_29_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_29_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -2616,10 +3071,16 @@ mod p3_29 {
 mod p3_30 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_30(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
-        let mut a1: f64 = xs1[1] - ((xs1 + xs0)).dot(&((xs0 * -1.6)));
+        let mut a1: f64 = xs1[1] - (xs1 + xs0).dot(&(xs0 * -1.6));
         let a2 = xs0[2];
         let a3 = (xs1[1].powi(2) + 0.5).sqrt();
         for i4 in (0..3).rev() {
@@ -2632,14 +3093,15 @@ mod p3_30 {
         }
         let a9 = (Array1::from_elem(3, a2.sin())).mean().unwrap();
         for &e10 in xs1.iter() {
-            a1 *= ((((-e10)).powi(2) + 1.0).ln()).tanh();
-            let mut a11 = xs0[0] / (((a3.tanh() / ((a3.powi(2)).powi(2) + 1.0))).powi(2) + 1.0);
-            a11 = (Array1::from_elem(3, -0.8_f64)).sum() * ((a2 - xs0.slice(s![1..3;2]).sum())).max(a2);
+            a1 *= (((-e10).powi(2) + 1.0).ln()).tanh();
+            let mut a11 = xs0[0] / ((a3.tanh() / ((a3.powi(2)).powi(2) + 1.0)).powi(2) + 1.0);
+            a11 =
+                (Array1::from_elem(3, -0.8_f64)).sum() * (a2 - xs0.slice(s![1..3;2]).sum()).max(a2);
         }
         if a1 > 0.2 {
-            return ((0.2 + a1)).max((xs1[1].powi(2) + 1.0).powf(1.5));
+            return (0.2 + a1).max((xs1[1].powi(2) + 1.0).powf(1.5));
         }
-        a1 = (0.3_f64.powi(3)).min(helper_sq(a3)) + (-((a3 * a1)));
+        a1 = (0.3_f64.powi(3)).min(helper_sq(a3)) + (-(a3 * a1));
         a1 += a1;
         a1 -= xs0.slice(s![1..2;2]).sum();
         a1 = nn::sigmoid(((a1.tanh()).powi(2) + 1.0).ln());
@@ -2688,21 +3150,29 @@ mod p3_30 {
 mod p3_31 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_31(xs0: &Array1<f32>, x1: f32) -> f32 {
         for &e1 in xs0.iter() {
             if e1 > 1.2 {
-                let y4 = &(((e1 / (xs0[3].powi(2) + 1.0)) - &(xs0.mapv(|v2| (e1 * x1) + 0.4_f32.min(e1))))) + &((&(xs0.mapv(|v3| v3)) - &((x1 * xs0))));
+                let y4 = &((e1 / (xs0[3].powi(2) + 1.0))
+                    - &(xs0.mapv(|v2| (e1 * x1) + 0.4_f32.min(e1))))
+                    + &(&(xs0.mapv(|v3| v3)) - &(x1 * xs0));
             }
-            let a5: f32 = e1 - ((e1 / (xs0[1].powi(2) + 1.0))).powi(3);
+            let a5: f32 = e1 - (e1 / (xs0[1].powi(2) + 1.0)).powi(3);
             return helper_sq_f32(x1) - a5;
         }
         if (x1 * -0.3) * xs0.dot(xs0) > -1.2 * x1 {
-            let mut a6: f32 = ((&((xs0 - xs0)) + xs0[3])).sum();
+            let mut a6: f32 = (&(xs0 - xs0) + xs0[3]).sum();
         }
         let mut a7: f32 = 1.8_f32;
-        let a8 = ((-0.3_f32) / (((a7 + xs0[1])).powi(2) + 1.0)) + (-xs0.dot(xs0));
+        let a8 = ((-0.3_f32) / ((a7 + xs0[1]).powi(2) + 1.0)) + (-xs0.dot(xs0));
         ((a8 + x1) + a7) + a8
     }
 
@@ -2741,7 +3211,13 @@ mod p3_31 {
 mod p3_32 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_32(x0: f32, xs1: &Array1<f32>, x2: f32) -> f32 {
         for i1 in (0..4).rev() {
@@ -2749,7 +3225,7 @@ mod p3_32 {
             let mut a3 = xs1[2];
         }
         for i4 in 0..4 {
-            let mut a5 = ((helper_mix_f32(x0, x0) * xs1.mean().unwrap())).tanh();
+            let mut a5 = (helper_mix_f32(x0, x0) * xs1.mean().unwrap()).tanh();
             let a7 = if xs1[i4] > -0.2 {
                 (xs1.mapv(|v6| (-0.9 * x2) * a5)).sum()
             } else {
@@ -2814,7 +3290,13 @@ mod p3_32 {
 mod p3_33 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_33(x0: f64, x1: f64) -> f64 {
         let a1 = 0.8_f64;
@@ -2822,43 +3304,51 @@ mod p3_33 {
         a2 = nn::sigmoid(x1) + helper_mix(x1.sin(), x1 + x0);
         let mut a3 = -a1;
         a2 += a1;
-        let a4: f64 = if ((-1.2_f64)).cos() < 0.4 {
+        let a4: f64 = if (-1.2_f64).cos() < 0.4 {
             (x1 * x0) * helper_sq(-1.1_f64)
-        } else if (((x1 + a1)).tanh()).exp() > -0.1 {
+        } else if ((x1 + a1).tanh()).exp() > -0.1 {
             return helper_sq(x1);
         } else {
             (x0.powi(2) + 1.0).ln()
         };
-        if (((-1.5 + a3)).powi(2) + 1.0).ln() > nn::softplus(x0) {
+        if ((-1.5 + a3).powi(2) + 1.0).ln() > nn::softplus(x0) {
             a2 = -0.2_f64;
         } else {
-            a2 -= ((a4 * 0.7)).atan() * (-(-1.3_f64));
+            a2 -= (a4 * 0.7).atan() * (-(-1.3_f64));
         }
         a2 += a2;
-        ((((a1 / (a2.powi(2) + 1.0))).powi(3) + x0) + x1) * a1
+        (((a1 / (a2.powi(2) + 1.0)).powi(3) + x0) + x1) * a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_33_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         let a1 = Dual64::from(0.8);
         let mut a2 = d64::max(Dual64::from(0.1), x1) + ((a1 * x0) + (a1 * Dual64::from(0.0)));
         a2 = d64::sigmoid(x1) + d64::helper_mix(x1.sin(), x1 + x0);
         let mut a3 = -a1;
         a2 += a1;
-        let a4: Dual64 = if (((-(Dual64::from(1.2)))).cos()).re < (Dual64::from(0.4)).re {
+        let a4: Dual64 = if ((-(Dual64::from(1.2))).cos()).re < (Dual64::from(0.4)).re {
             (x1 * x0) * d64::helper_sq(Dual64::from(-1.1))
-        } else if ((((x1 + a1)).tanh()).exp()).re > (Dual64::from(-0.1)).re {
+        } else if (((x1 + a1).tanh()).exp()).re > (Dual64::from(-0.1)).re {
             return d64::helper_sq(x1);
         } else {
             (x0.powi(2) + Dual64::from(1.0)).ln()
         };
-        if ((((Dual64::from(-1.5) + a3)).powi(2) + Dual64::from(1.0)).ln()).re > (d64::softplus(x0)).re {
+        if (((Dual64::from(-1.5) + a3).powi(2) + Dual64::from(1.0)).ln()).re
+            > (d64::softplus(x0)).re
+        {
             a2 = Dual64::from(-0.2);
         } else {
-            a2 -= ((a4 * Dual64::from(0.7))).atan() * (-(Dual64::from(-1.3)));
+            a2 -= (a4 * Dual64::from(0.7)).atan() * (-(Dual64::from(-1.3)));
         }
         a2 += a2;
-        ((((a1 / (a2.powi(2) + Dual64::from(1.0)))).powi(3) + x0) + x1) * a1
+        (((a1 / (a2.powi(2) + Dual64::from(1.0))).powi(3) + x0) + x1) * a1
     }
 
     pub fn check() -> Report {
@@ -2883,8 +3373,16 @@ mod p3_33 {
         let sel = p3_33_grad(x0, x1);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p3_33_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p3_33_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_33_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_33_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -2898,7 +3396,13 @@ mod p3_33 {
 mod p3_34 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_34(xs0: &Array1<f64>, x1: f64) -> f64 {
         for i1 in 0..4 {
@@ -2908,7 +3412,7 @@ mod p3_34 {
             if (Array1::from_elem(4, x1)).sum() > -0.3 {
                 y2 = y3.clone();
             } else if -(nn::softplus(xs0[1])) > 0.9 {
-                y3 = &y3 + &((((i1 as f64) - y3[4 - 1 - i1]) - &((&y3 * &((xs0.tanh()).exp())))));
+                y3 = &y3 + &(((i1 as f64) - y3[4 - 1 - i1]) - &(&y3 * &((xs0.tanh()).exp())));
             } else {
                 y3 = &y3 + ((x1 + y3[i1]) * ((i1 as f64) + x1));
             }
@@ -2917,11 +3421,12 @@ mod p3_34 {
         while k4 < 5 {
             k4 += 1;
             let y5 = xs0.to_owned();
-            let a6 = ((xs0.dot(&y5) - (x1 / (x1.powi(2) + 1.0)))).max(xs0[3]);
-            let mut a7: f64 = (xs0.slice(s![0..3]).sum() - y5.dot(&y5)) * (helper_arr(xs0, a6)).sum();
+            let a6 = (xs0.dot(&y5) - (x1 / (x1.powi(2) + 1.0))).max(xs0[3]);
+            let mut a7: f64 =
+                (xs0.slice(s![0..3]).sum() - y5.dot(&y5)) * (helper_arr(xs0, a6)).sum();
             let a8 = xs0.slice(s![0..2]).sum();
         }
-        (-((x1 * x1))) * x1
+        (-(x1 * x1)) * x1
     }
 
     pub fn check() -> Report {
@@ -2959,17 +3464,23 @@ mod p3_34 {
 mod p3_35 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_35(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut a1: f64 = nn::sigmoid(helper_sq(x2)) - ((x0 * x1) + (x2 - x1));
-        if ((x0 * -1.2)).abs() > -0.2 {
-            a1 += ((((x2.tanh()).exp() + (x0 * x0))).powi(2) + 1.0).powf(1.5);
+        if (x0 * -1.2).abs() > -0.2 {
+            a1 += (((x2.tanh()).exp() + (x0 * x0)).powi(2) + 1.0).powf(1.5);
         } else {
             a1 += ((a1 + x1) * x1) - (x2 + (x2 + a1));
         }
         for i2 in 0..6 {
-            a1 = ((((x1 / (x0.powi(2) + 1.0))).tanh()).exp()).atan();
+            a1 = (((x1 / (x0.powi(2) + 1.0)).tanh()).exp()).atan();
             if i2 % 2 == 0 {
                 a1 += i2 as f64;
             } else if i2 < 5 {
@@ -2983,21 +3494,27 @@ mod p3_35 {
         for i5 in 0..6 {
             let x2 = (x2 * 0.1) + (0.1 * nn::softplus(x2));
             a1 -= x1;
-            return ((((i5 as f64) * x0)).powi(2) + 1.0).ln();
+            return (((i5 as f64) * x0).powi(2) + 1.0).ln();
         }
         (((x1 - (x0 + x0)) + x0) + x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_35_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         let mut a1: Dual64 = d64::sigmoid(d64::helper_sq(x2)) - ((x0 * x1) + (x2 - x1));
         if (d64::abs((x0 * Dual64::from(-1.2)))).re > (Dual64::from(-0.2)).re {
-            a1 += ((((x2.tanh()).exp() + (x0 * x0))).powi(2) + Dual64::from(1.0)).powf(1.5);
+            a1 += (((x2.tanh()).exp() + (x0 * x0)).powi(2) + Dual64::from(1.0)).powf(1.5);
         } else {
             a1 += ((a1 + x1) * x1) - (x2 + (x2 + a1));
         }
         for i2 in 0..6 {
-            a1 = ((((x1 / (x0.powi(2) + Dual64::from(1.0)))).tanh()).exp()).atan();
+            a1 = (((x1 / (x0.powi(2) + Dual64::from(1.0))).tanh()).exp()).atan();
             if i2 % 2 == 0 {
                 a1 += Dual64::from(i2 as f64);
             } else if i2 < 5 {
@@ -3011,7 +3528,7 @@ mod p3_35 {
         for i5 in 0..6 {
             let x2 = (x2 * Dual64::from(0.1)) + (Dual64::from(0.1) * d64::softplus(x2));
             a1 -= x1;
-            return (((Dual64::from(i5 as f64) * x0)).powi(2) + Dual64::from(1.0)).ln();
+            return ((Dual64::from(i5 as f64) * x0).powi(2) + Dual64::from(1.0)).ln();
         }
         (((x1 - (x0 + x0)) + x0) + x1) + x2
     }
@@ -3042,9 +3559,36 @@ mod p3_35 {
         let sel = p3_35_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p3_35_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_35_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_35_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_35_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_35_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_35_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -3058,11 +3602,17 @@ mod p3_35 {
 mod p3_36 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_36(x0: f64) -> f64 {
-        if ((x0 + x0)).sin() < (-0.1_f64).max(x0) {
-            return ((x0 + x0)).min(x0.cos());
+        if (x0 + x0).sin() < (-0.1_f64).max(x0) {
+            return (x0 + x0).min(x0.cos());
         }
         let mut k1 = 0usize;
         while k1 < 4 {
@@ -3073,16 +3623,22 @@ mod p3_36 {
                 } else if k1 % 2 == 0 {
                     let mut a4 = x0.tanh();
                 } else {
-                    let a5 = ((x0 + (1.8 * x0))).cos();
+                    let a5 = (x0 + (1.8 * x0)).cos();
                 }
             }
         }
         (x0 + 0.6_f64.cos()) + x0
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_36_dual(x0: Dual64) -> Dual64 {
-        if (((x0 + x0)).sin()).re < (d64::max(Dual64::from(-0.1), x0)).re {
+        if ((x0 + x0).sin()).re < (d64::max(Dual64::from(-0.1), x0)).re {
             return d64::min(x0 + x0, x0.cos());
         }
         let mut k1 = 0usize;
@@ -3094,7 +3650,7 @@ mod p3_36 {
                 } else if k1 % 2 == 0 {
                     let mut a4 = x0.tanh();
                 } else {
-                    let a5 = ((x0 + (Dual64::from(1.8) * x0))).cos();
+                    let a5 = (x0 + (Dual64::from(1.8) * x0)).cos();
                 }
             }
         }
@@ -3133,11 +3689,17 @@ mod p3_36 {
 mod p3_37 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_37(xs0: &Array1<f32>, x1: f32) -> f32 {
         for i1 in (0..1).step_by(2) {
-            let mut a2 = ((((i1 as f32) - x1) * &((x1 * xs0)))).sum();
+            let mut a2 = (((i1 as f32) - x1) * &(x1 * xs0)).sum();
             if (x1.cos()).sin() > -0.7 {
                 let mut a3 = xs0[i1];
             } else {
@@ -3145,7 +3707,7 @@ mod p3_37 {
             }
         }
         let y5 = xs0.mapv(|v4| (v4.sin()).cos());
-        let mut a6 = ((((x1 * -1.8) - -1.0)).powi(2) + 1.0).ln();
+        let mut a6 = (((x1 * -1.8) - -1.0).powi(2) + 1.0).ln();
         let mut y7: Array1<f32> = Array1::zeros(3);
         let mut k8 = 0usize;
         loop {
@@ -3159,7 +3721,7 @@ mod p3_37 {
                     break;
                 }
                 k9 += 1;
-                a6 = ((-(y5[2].tanh()))).tanh();
+                a6 = (-(y5[2].tanh())).tanh();
                 y7[2] = y7[2] + (((a6 + a6) + nn::softplus(k9 as f32)) + (x1 - (y7[2] * x1)));
                 a6 -= x1;
             }
@@ -3169,7 +3731,7 @@ mod p3_37 {
             let mut y12: Array1<f32> = Array1::zeros(3);
             for i13 in 0..3 {
                 let mut y14: Array1<f32> = Array1::zeros(3);
-                let y15 = xs0.slice(s![0..2]).sum().cos() - &((-&((-&y5))));
+                let y15 = xs0.slice(s![0..2]).sum().cos() - &(-&(-&y5));
                 return (helper_sq_f32(i13 as f32)).powi(3);
             }
         }
@@ -3216,22 +3778,29 @@ mod p3_37 {
 mod p3_38 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p3_38(x0: f32, x1: f32, x2: f32) -> f32 {
         for i1 in (1..3).step_by(2) {
             if x1 - nn::softplus(x2) > 1.3 {
-                let a2: f32 = (x1.max(x2) * (x0 - x2)) * (((x1.powi(2) + 0.5).sqrt()).powi(2) + 1.0).ln();
+                let a2: f32 =
+                    (x1.max(x2) * (x0 - x2)) * (((x1.powi(2) + 0.5).sqrt()).powi(2) + 1.0).ln();
                 continue;
             } else if -x0 < 1.8_f32.min(i1 as f32) {
                 let a3 = -1.0_f32;
             }
             let a4: f32 = (((nn::sigmoid(i1 as f32)).tanh()).exp()).powi(2);
         }
-        if ((x2 - x2)).sin() < x2 * x1 {
+        if (x2 - x2).sin() < x2 * x1 {
             let x2 = (x2 * -0.2) + (-1.0 - (x2 * x0));
             let mut a5: f32 = if (x2 - x2) - x1.max(x1) < 0.4 - x0 {
-                ((x2 - x0)).max(1.1)
+                (x2 - x0).max(1.1)
             } else if (nn::sigmoid(x0)).sin() < x0 {
                 return nn::sigmoid(-0.5_f32) - (x1 - -2.0);
             } else {
@@ -3250,20 +3819,28 @@ mod p3_38 {
         return ((1.9 + x0) * x1) * x2;
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_38_dual(x0: Dual32, x1: Dual32, x2: Dual32) -> Dual32 {
         for i1 in (1..3).step_by(2) {
-            if ((x1 - d32::softplus(x2))).re > (Dual32::from(1.3)).re {
-                let a2: Dual32 = (d32::max(x1, x2) * (x0 - x2)) * (((x1.powi(2) + Dual32::from(0.5)).sqrt()).powi(2) + Dual32::from(1.0)).ln();
+            if (x1 - d32::softplus(x2)).re > (Dual32::from(1.3)).re {
+                let a2: Dual32 = (d32::max(x1, x2) * (x0 - x2))
+                    * (((x1.powi(2) + Dual32::from(0.5)).sqrt()).powi(2) + Dual32::from(1.0)).ln();
                 continue;
-            } else if ((-x0)).re < (d32::min(Dual32::from(1.8), Dual32::from(i1 as f32))).re {
+            } else if (-x0).re < (d32::min(Dual32::from(1.8), Dual32::from(i1 as f32))).re {
                 let a3 = Dual32::from(-1.0);
             }
             let a4: Dual32 = (((d32::sigmoid(Dual32::from(i1 as f32))).tanh()).exp()).powi(2);
         }
-        if (((x2 - x2)).sin()).re < ((x2 * x1)).re {
+        if ((x2 - x2).sin()).re < (x2 * x1).re {
             let x2 = (x2 * Dual32::from(-0.2)) + (Dual32::from(-1.0) - (x2 * x0));
-            let mut a5: Dual32 = if (((x2 - x2) - d32::max(x1, x1))).re < ((Dual32::from(0.4) - x0)).re {
+            let mut a5: Dual32 = if ((x2 - x2) - d32::max(x1, x1)).re < (Dual32::from(0.4) - x0).re
+            {
                 d32::max(x2 - x0, Dual32::from(1.1))
             } else if ((d32::sigmoid(x0)).sin()).re < x0.re {
                 return d32::sigmoid(Dual32::from(-0.5)) - (x1 - Dual32::from(-2.0));
@@ -3317,9 +3894,36 @@ mod p3_38 {
         r.same::<f32, _>("grad.2", &sel.2, &g0);
         r.same::<f32, _>("grad_2_1_0.2", &sel2.2, &g0);
         r.same::<f32, _>("value_and_grad.1.2", &vg_grad.2, &g0);
-        r.dual("x0", g0, p3_38_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_38_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_38_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 0.0), Dual32::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_38_dual(
+                Dual32::new(x0, 1.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_38_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 1.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_38_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -3333,7 +3937,13 @@ mod p3_38 {
 mod p3_39 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_39(x0: f64, x1: f64) -> f64 {
         let mut x0 = (x0 * -1.2) + (helper_mix(1.5_f64, -1.9_f64) * (x1 + 1.0));
@@ -3343,13 +3953,13 @@ mod p3_39 {
         x0 -= (-1.3 + x1) * x0;
         let a1 = x0;
         x0 *= x0.tanh();
-        if ((-x1)).powi(3) < a1 {
+        if (-x1).powi(3) < a1 {
             x0 = nn::sigmoid(x1);
         } else if helper_sq(x1) + helper_mix(a1, -1.8) > x0 {
             x0 += x1;
             let a2: f64 = a1;
         } else {
-            x0 -= nn::sigmoid(a1 * x0) / (((helper_sq(1.7_f64) + (x1 - x1))).powi(2) + 1.0);
+            x0 -= nn::sigmoid(a1 * x0) / ((helper_sq(1.7_f64) + (x1 - x1)).powi(2) + 1.0);
         }
         let mut a3 = x0;
         let a4 = x1.powi(3) + (0.8_f64.powi(2) + 1.0_f64).ln();
@@ -3360,22 +3970,32 @@ mod p3_39 {
         ((((0.4 - a1) - (0.4_f64.powi(2) + 1.0_f64).powf(0.3)) * x1) + x0) + a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_39_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        let mut x0 = (x0 * Dual64::from(-1.2)) + (d64::helper_mix(Dual64::from(1.5), Dual64::from(-1.9)) * (x1 + Dual64::from(1.0)));
-        if ((Dual64::from(-1.0) * (x1 / ((Dual64::from(-1.2)).powi(2) + Dual64::from(1.0))))).re > (Dual64::from(0.9)).re {
+        let mut x0 = (x0 * Dual64::from(-1.2))
+            + (d64::helper_mix(Dual64::from(1.5), Dual64::from(-1.9)) * (x1 + Dual64::from(1.0)));
+        if (Dual64::from(-1.0) * (x1 / ((Dual64::from(-1.2)).powi(2) + Dual64::from(1.0)))).re
+            > (Dual64::from(0.9)).re
+        {
             return (Dual64::from(-0.6) + x0) * (x1 + x0);
         }
         x0 -= (Dual64::from(-1.3) + x1) * x0;
         let a1 = x0;
         x0 *= x0.tanh();
-        if (((-x1)).powi(3)).re < a1.re {
+        if ((-x1).powi(3)).re < a1.re {
             x0 = d64::sigmoid(x1);
-        } else if ((d64::helper_sq(x1) + d64::helper_mix(a1, Dual64::from(-1.8)))).re > x0.re {
+        } else if (d64::helper_sq(x1) + d64::helper_mix(a1, Dual64::from(-1.8))).re > x0.re {
             x0 += x1;
             let a2: Dual64 = a1;
         } else {
-            x0 -= d64::sigmoid(a1 * x0) / (((d64::helper_sq(Dual64::from(1.7)) + (x1 - x1))).powi(2) + Dual64::from(1.0));
+            x0 -= d64::sigmoid(a1 * x0)
+                / ((d64::helper_sq(Dual64::from(1.7)) + (x1 - x1)).powi(2) + Dual64::from(1.0));
         }
         let mut a3 = x0;
         let a4 = x1.powi(3) + ((Dual64::from(0.8)).powi(2) + Dual64::from(1.0)).ln();
@@ -3383,7 +4003,10 @@ mod p3_39 {
         let a5 = d64::sigmoid((x0 * x1) - (x0 * x0));
         let a6 = d64::abs(Dual64::from(-1.2));
         a3 += (Dual64::from(-1.8) - (Dual64::from(-1.4)).powi(2)) - d64::helper_sq(a1);
-        ((((Dual64::from(0.4) - a1) - ((Dual64::from(0.4)).powi(2) + Dual64::from(1.0)).powf(0.3)) * x1) + x0) + a1
+        ((((Dual64::from(0.4) - a1) - ((Dual64::from(0.4)).powi(2) + Dual64::from(1.0)).powf(0.3))
+            * x1)
+            + x0)
+            + a1
     }
 
     pub fn check() -> Report {
@@ -3413,8 +4036,16 @@ mod p3_39 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p3_39_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p3_39_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_39_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_39_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -3428,17 +4059,23 @@ mod p3_39 {
 mod p3_40 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_40(x0: f64) -> f64 {
-        if ((x0 - x0)).tanh() > helper_sq(x0) {
+        if (x0 - x0).tanh() > helper_sq(x0) {
             if x0 + x0.atan() > -1.8 {
                 return x0;
             }
             return x0;
         } else {
             let mut a1 = x0.powi(2) - (0.6_f64.max(x0) * 0.1);
-            a1 = (((x0 * x0)).max(a1.sin())).powi(3);
+            a1 = ((x0 * x0).max(a1.sin())).powi(3);
         }
         if (0.6_f64.tanh()).exp() * (x0.powi(2) + 1.0).powf(0.5) > 0.4 + x0 {
             let mut a2 = 0.5 + (x0 + x0);
@@ -3448,10 +4085,16 @@ mod p3_40 {
         (((1.5_f64 * -0.5_f64) - (a3 * x0)) * x0) + a3
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_40_dual(x0: Dual64) -> Dual64 {
-        if (((x0 - x0)).tanh()).re > (d64::helper_sq(x0)).re {
-            if ((x0 + x0.atan())).re > (Dual64::from(-1.8)).re {
+        if ((x0 - x0).tanh()).re > (d64::helper_sq(x0)).re {
+            if (x0 + x0.atan()).re > (Dual64::from(-1.8)).re {
                 return x0;
             }
             return x0;
@@ -3459,7 +4102,9 @@ mod p3_40 {
             let mut a1 = x0.powi(2) - (d64::max(Dual64::from(0.6), x0) * Dual64::from(0.1));
             a1 = (d64::max(x0 * x0, a1.sin())).powi(3);
         }
-        if ((((Dual64::from(0.6)).tanh()).exp() * (x0.powi(2) + Dual64::from(1.0)).powf(0.5))).re > ((Dual64::from(0.4) + x0)).re {
+        if (((Dual64::from(0.6)).tanh()).exp() * (x0.powi(2) + Dual64::from(1.0)).powf(0.5)).re
+            > (Dual64::from(0.4) + x0).re
+        {
             let mut a2 = Dual64::from(0.5) + (x0 + x0);
             return d64::min(x0, x0) * (a2.powi(2) + Dual64::from(1.0)).powf(1.5);
         }
@@ -3499,7 +4144,13 @@ mod p3_40 {
 mod p3_41 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_41(x0: f32, x1: f32, x2: f32) -> f32 {
         for i1 in 0..4 {
@@ -3515,7 +4166,8 @@ mod p3_41 {
                     } else {
                         x2
                     };
-                    let a5 = ((((x2 * x1)).powi(2) + 1.0).ln()).min(((helper_sq_f32(x0)).powi(2) + 1.0).ln());
+                    let a5 = (((x2 * x1).powi(2) + 1.0).ln())
+                        .min(((helper_sq_f32(x0)).powi(2) + 1.0).ln());
                 }
             }
             let a6 = (nn::softplus((i1 as f32) * x1)).sin();
@@ -3525,11 +4177,12 @@ mod p3_41 {
             if x0 - (x0 - 0.9) < 0.4 {
                 let mut a8 = helper_sq_f32(((x0.tanh()).exp()).min(-x0));
             }
-            let mut a9 = (0.1_f32.tanh() * nn::softplus(x0)) + ((a7.powi(2) + 1.0).powf(1.5)).max(x2.powi(3));
+            let mut a9 = (0.1_f32.tanh() * nn::softplus(x0))
+                + ((a7.powi(2) + 1.0).powf(1.5)).max(x2.powi(3));
         } else {
             if helper_mix_f32(x0 + x1, x2 - x1) > 0.7 {
                 let a10 = -1.9_f32;
-            } else if ((x2 * x1)).max(x0.max(x1)) > (x1.powi(2) + 0.5).sqrt() {
+            } else if (x2 * x1).max(x0.max(x1)) > (x1.powi(2) + 0.5).sqrt() {
                 let a11 = x0;
             }
             let mut a12 = 0.3_f32;
@@ -3542,7 +4195,13 @@ mod p3_41 {
         (((x1.powi(2) + 1.0).ln() * x0) + x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_41_dual(x0: Dual32, x1: Dual32, x2: Dual32) -> Dual32 {
         for i1 in 0..4 {
             let mut k2 = 0usize;
@@ -3552,32 +4211,40 @@ mod p3_41 {
                 }
                 k2 += 1;
                 for i3 in 0..i1 {
-                    let a4 = if (d32::softplus(d32::helper_sq(Dual32::from(0.5)))).re < (Dual32::from(1.3)).re {
+                    let a4 = if (d32::softplus(d32::helper_sq(Dual32::from(0.5)))).re
+                        < (Dual32::from(1.3)).re
+                    {
                         (x2 * x2) - (Dual32::from(1.9) - x1)
                     } else {
                         x2
                     };
-                    let a5 = d32::min((((x2 * x1)).powi(2) + Dual32::from(1.0)).ln(), ((d32::helper_sq(x0)).powi(2) + Dual32::from(1.0)).ln());
+                    let a5 = d32::min(
+                        ((x2 * x1).powi(2) + Dual32::from(1.0)).ln(),
+                        ((d32::helper_sq(x0)).powi(2) + Dual32::from(1.0)).ln(),
+                    );
                 }
             }
             let a6 = (d32::softplus(Dual32::from(i1 as f32) * x1)).sin();
         }
         if (((x0.cos()).powi(2) + Dual32::from(1.0)).ln()).re < ((Dual32::from(1.8)).tanh()).re {
             let a7 = x0 - x2;
-            if ((x0 - (x0 - Dual32::from(0.9)))).re < (Dual32::from(0.4)).re {
+            if (x0 - (x0 - Dual32::from(0.9))).re < (Dual32::from(0.4)).re {
                 let mut a8 = d32::helper_sq(d32::min((x0.tanh()).exp(), -x0));
             }
-            let mut a9 = ((Dual32::from(0.1)).tanh() * d32::softplus(x0)) + d32::max((a7.powi(2) + Dual32::from(1.0)).powf(1.5), x2.powi(3));
+            let mut a9 = ((Dual32::from(0.1)).tanh() * d32::softplus(x0))
+                + d32::max((a7.powi(2) + Dual32::from(1.0)).powf(1.5), x2.powi(3));
         } else {
             if (d32::helper_mix(x0 + x1, x2 - x1)).re > (Dual32::from(0.7)).re {
                 let a10 = Dual32::from(-1.9);
-            } else if (d32::max(x2 * x1, d32::max(x0, x1))).re > ((x1.powi(2) + Dual32::from(0.5)).sqrt()).re {
+            } else if (d32::max(x2 * x1, d32::max(x0, x1))).re
+                > ((x1.powi(2) + Dual32::from(0.5)).sqrt()).re
+            {
                 let a11 = x0;
             }
             let mut a12 = Dual32::from(0.3);
             return d32::softplus(x1 * Dual32::from(-0.6));
         }
-        if (((x0 - Dual32::from(1.5)) * (x1 * x2))).re > x0.re {
+        if ((x0 - Dual32::from(1.5)) * (x1 * x2)).re > x0.re {
             return x2;
         }
         let a13 = x2;
@@ -3610,9 +4277,36 @@ mod p3_41 {
         let sel = p3_41_grad(x0, x1, x2);
         r.same::<f32, _>("grad", &sel, &g0);
         r.same::<f32, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p3_41_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_41_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_41_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 0.0), Dual32::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_41_dual(
+                Dual32::new(x0, 1.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_41_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 1.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_41_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -3626,20 +4320,29 @@ mod p3_41 {
 mod p3_42 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_42(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
         while k1 < 2 {
             k1 += 1;
-            let mut y2 = nn::softplus(&((((k1 as f64) - xs1[0]) - &((xs1 + xs1)))));
+            let mut y2 = nn::softplus(&(((k1 as f64) - xs1[0]) - &(xs1 + xs1)));
             y2 = &y2 * &(((y2.powi(2)).mapv(|v3| x0)).tanh());
-            let mut a4 = ((xs1.slice(s![1..3]).sum() * -1.8) + (0.4 + x0)) + (x0.abs() / (((-1.8_f64 * (k1 as f64))).powi(2) + 1.0_f64));
-            a4 = (a4 * (k1 as f64).max(xs1[3])) / ((Array1::from_elem(4, 1.4_f64)).sum().powi(2) + 1.0);
+            let mut a4 = ((xs1.slice(s![1..3]).sum() * -1.8) + (0.4 + x0))
+                + (x0.abs() / ((-1.8_f64 * (k1 as f64)).powi(2) + 1.0_f64));
+            a4 = (a4 * (k1 as f64).max(xs1[3]))
+                / ((Array1::from_elem(4, 1.4_f64)).sum().powi(2) + 1.0);
         }
         for i5 in 0..4 {
-            let y7: Array1<f64> = &((xs1 * &((-xs1)))) * &((&((xs1 - xs1)) + &(xs1.mapv(|v6| (x0.tanh()).sin()))));
-            let y8 = -&((&(helper_arr(&y7, x0)) * (xs1[i5] * -0.5)));
+            let y7: Array1<f64> =
+                &(xs1 * &(-xs1)) * &(&(xs1 - xs1) + &(xs1.mapv(|v6| (x0.tanh()).sin())));
+            let y8 = -&(&(helper_arr(&y7, x0)) * (xs1[i5] * -0.5));
         }
         x0 + x0
     }
@@ -3684,7 +4387,13 @@ mod p3_42 {
 mod p3_43 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_43(x0: f64, x1: f64) -> f64 {
         let mut k1 = 0usize;
@@ -3695,12 +4404,12 @@ mod p3_43 {
             k1 += 1;
             let a2 = x1;
             let mut a3 = (x1 + 0.3) * ((x0 - 1.8) + (x1 * -1.6));
-            let mut a4 = (((x1 / (x1.powi(2) + 1.0))).tanh()).cos();
+            let mut a4 = ((x1 / (x1.powi(2) + 1.0)).tanh()).cos();
             a4 *= x0.tanh();
             return a2;
         }
-        if (x0 + x0) / (((-x1)).powi(2) + 1.0) < -0.4 {
-            return ((x0 - x1)).min(-0.4 - x0);
+        if (x0 + x0) / ((-x1).powi(2) + 1.0) < -0.4 {
+            return (x0 - x1).min(-0.4 - x0);
         }
         if x0 + (-x1) < 0.6 {
             let mut k5 = 0usize;
@@ -3718,14 +4427,15 @@ mod p3_43 {
                 };
             }
             let a8 = x1.sin() - ((x1.powi(2) + 1.0).powf(1.5)).tanh();
-            let mut a9 = ((0.7 + x0) / ((helper_sq(x0)).powi(2) + 1.0)) * ((a8.abs()).powi(2) + 1.0).powf(0.3);
+            let mut a9 = ((0.7 + x0) / ((helper_sq(x0)).powi(2) + 1.0))
+                * ((a8.abs()).powi(2) + 1.0).powf(0.3);
         }
         let mut a10 = x1;
         let mut a11: f64 = ((0.0 + x1) + 0.5) * (helper_mix(a10, a10) * (a10 * x0));
-        let mut a12: f64 = helper_sq(-((-(-1.4_f64))));
+        let mut a12: f64 = helper_sq(-(-(-1.4_f64)));
         if (x0.powi(2) + 1.0).ln() - (x1.powi(2) + 1.0).ln() > -0.9 {
             a11 = x1;
-            let a13 = if ((-x0)).abs() > -1.0 {
+            let a13 = if (-x0).abs() > -1.0 {
                 return a12;
             } else if (-0.8_f64 - 0.0_f64) * (a12 - x0) > 0.4 {
                 (-(-2.0_f64)) + a10.tanh()
@@ -3738,7 +4448,13 @@ mod p3_43 {
         ((((a11.powi(2) + 0.5).sqrt()).tanh() * x0) * x1) + a10
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_43_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         let mut k1 = 0usize;
         loop {
@@ -3747,15 +4463,16 @@ mod p3_43 {
             }
             k1 += 1;
             let a2 = x1;
-            let mut a3 = (x1 + Dual64::from(0.3)) * ((x0 - Dual64::from(1.8)) + (x1 * Dual64::from(-1.6)));
-            let mut a4 = (((x1 / (x1.powi(2) + Dual64::from(1.0)))).tanh()).cos();
+            let mut a3 =
+                (x1 + Dual64::from(0.3)) * ((x0 - Dual64::from(1.8)) + (x1 * Dual64::from(-1.6)));
+            let mut a4 = ((x1 / (x1.powi(2) + Dual64::from(1.0))).tanh()).cos();
             a4 *= x0.tanh();
             return a2;
         }
-        if (((x0 + x0) / (((-x1)).powi(2) + Dual64::from(1.0)))).re < (Dual64::from(-0.4)).re {
+        if ((x0 + x0) / ((-x1).powi(2) + Dual64::from(1.0))).re < (Dual64::from(-0.4)).re {
             return d64::min(x0 - x1, Dual64::from(-0.4) - x0);
         }
-        if ((x0 + (-x1))).re < (Dual64::from(0.6)).re {
+        if (x0 + (-x1)).re < (Dual64::from(0.6)).re {
             let mut k5 = 0usize;
             loop {
                 if k5 >= 3 {
@@ -3763,7 +4480,9 @@ mod p3_43 {
                 }
                 k5 += 1;
                 let x0 = (x0 * Dual64::from(-0.5)) + d64::helper_sq(x0);
-                let mut a7 = if (((x0 - Dual64::from(k5 as f64)) + Dual64::from(k5 as f64).cos())).re > (Dual64::from(-0.2)).re {
+                let mut a7 = if ((x0 - Dual64::from(k5 as f64)) + Dual64::from(k5 as f64).cos()).re
+                    > (Dual64::from(-0.2)).re
+                {
                     return ((d64::sigmoid(x1)).tanh()).exp();
                 } else {
                     let a6 = x0.powi(3) - Dual64::from(k5 as f64);
@@ -3771,16 +4490,23 @@ mod p3_43 {
                 };
             }
             let a8 = x1.sin() - ((x1.powi(2) + Dual64::from(1.0)).powf(1.5)).tanh();
-            let mut a9 = ((Dual64::from(0.7) + x0) / ((d64::helper_sq(x0)).powi(2) + Dual64::from(1.0))) * ((d64::abs(a8)).powi(2) + Dual64::from(1.0)).powf(0.3);
+            let mut a9 = ((Dual64::from(0.7) + x0)
+                / ((d64::helper_sq(x0)).powi(2) + Dual64::from(1.0)))
+                * ((d64::abs(a8)).powi(2) + Dual64::from(1.0)).powf(0.3);
         }
         let mut a10 = x1;
-        let mut a11: Dual64 = ((Dual64::from(0.0) + x1) + Dual64::from(0.5)) * (d64::helper_mix(a10, a10) * (a10 * x0));
-        let mut a12: Dual64 = d64::helper_sq(-((-(Dual64::from(-1.4)))));
-        if (((x0.powi(2) + Dual64::from(1.0)).ln() - (x1.powi(2) + Dual64::from(1.0)).ln())).re > (Dual64::from(-0.9)).re {
+        let mut a11: Dual64 = ((Dual64::from(0.0) + x1) + Dual64::from(0.5))
+            * (d64::helper_mix(a10, a10) * (a10 * x0));
+        let mut a12: Dual64 = d64::helper_sq(-(-(Dual64::from(-1.4))));
+        if ((x0.powi(2) + Dual64::from(1.0)).ln() - (x1.powi(2) + Dual64::from(1.0)).ln()).re
+            > (Dual64::from(-0.9)).re
+        {
             a11 = x1;
             let a13 = if (d64::abs((-x0))).re > (Dual64::from(-1.0)).re {
                 return a12;
-            } else if (((Dual64::from(-0.8) - Dual64::from(0.0)) * (a12 - x0))).re > (Dual64::from(0.4)).re {
+            } else if ((Dual64::from(-0.8) - Dual64::from(0.0)) * (a12 - x0)).re
+                > (Dual64::from(0.4)).re
+            {
                 (-(Dual64::from(-2.0))) + a10.tanh()
             } else {
                 return a12;
@@ -3813,8 +4539,16 @@ mod p3_43 {
         let sel = p3_43_grad(x0, x1);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p3_43_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p3_43_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_43_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_43_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -3828,7 +4562,13 @@ mod p3_43 {
 mod p3_44 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_44(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let x0 = (x0 * -1.3) + nn::sigmoid(helper_sq(x0));
@@ -3838,7 +4578,7 @@ mod p3_44 {
                 (x1 * a2) * (i1 as f64)
             } else if i1 % 2 == 0 {
                 let a3 = xs2[i1].tanh() + xs2.dot(xs2);
-                ((((i1 as f64) * a3)).powi(2) + 1.0).ln()
+                (((i1 as f64) * a3).powi(2) + 1.0).ln()
             } else {
                 nn::softplus(xs2.dot(xs2))
             };
@@ -3855,7 +4595,7 @@ mod p3_44 {
         y8 = &y8 - ((x1 * y8[5]) + x1);
         let a9 = x0 * (x0.tanh()).exp();
         if a9 > 1.6 {
-            let a10 = (((&y8 + xs2)).sin()).sum();
+            let a10 = ((&y8 + xs2).sin()).sum();
             return x0;
         }
         let a11 = if x1 < -1.3 {
@@ -3865,17 +4605,17 @@ mod p3_44 {
         };
         y8 = &y8 * helper_sq(y8[5]);
         for i12 in 4..5 {
-            let mut a13 = ((a9 * x1)).sin() + (a9 / (((x1 - -0.7)).powi(2) + 1.0));
+            let mut a13 = (a9 * x1).sin() + (a9 / ((x1 - -0.7).powi(2) + 1.0));
             let mut y14: Array1<f64> = Array1::zeros(6);
             let a13 = (a13 * -0.2) + y8.mean().unwrap();
         }
         let mut a15 = a9;
         if xs2[4] - helper_sq(xs2[3]) > -1.4 {
-            y8 = &(y8.sin()) * &(helper_arr(&((&y8 - xs2)), (x1.powi(2) + 1.0).ln()));
+            y8 = &(y8.sin()) * &(helper_arr(&(&y8 - xs2), (x1.powi(2) + 1.0).ln()));
         }
         let mut y16 = xs2.to_owned();
-        y8 = nn::softplus(&((&(y8.sin()) - &(nn::sigmoid(xs2)))));
-        (((((xs2.slice(s![3..4]).sum() * x1)).atan() + x1) + x0) + a9) + y8.sum()
+        y8 = nn::softplus(&(&(y8.sin()) - &(nn::sigmoid(xs2))));
+        ((((xs2.slice(s![3..4]).sum() * x1).atan() + x1) + x0) + a9) + y8.sum()
     }
 
     pub fn check() -> Report {
@@ -3917,21 +4657,29 @@ mod p3_44 {
 mod p3_45 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_45(xs0: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(4);
         for i2 in 0..3 {
-            y1[i2] = nn::softplus(((y1[2] - 1.3)).sin());
+            y1[i2] = nn::softplus((y1[2] - 1.3).sin());
             let a3: f64 = -1.0_f64;
             let mut a4 = xs0[4 - 1 - i2];
-            a4 += ((helper_mix(a4, a3)).max(xs0.slice(s![1..2;2]).sum() - a4)).max((y1[1].cos()).tanh());
-            a4 *= ((a3 + 1.9_f64.abs())).tanh();
+            a4 += ((helper_mix(a4, a3)).max(xs0.slice(s![1..2;2]).sum() - a4))
+                .max((y1[1].cos()).tanh());
+            a4 *= (a3 + 1.9_f64.abs()).tanh();
             return a3.max(xs0.dot(xs0));
         }
         y1 = &y1 + &y1;
         y1 = (1.4_f64 - 1.3_f64) - &y1;
-        let mut a5 = (((&y1 / &((y1.powi(2) + 1.0)))).sin()).dot(&(helper_arr(&((xs0 - xs0)), y1[0] * 1.8)));
+        let mut a5 =
+            ((&y1 / &(y1.powi(2) + 1.0)).sin()).dot(&(helper_arr(&(xs0 - xs0), y1[0] * 1.8)));
         (xs0.sum().abs() + a5) + y1.sum()
     }
 
@@ -3966,7 +4714,13 @@ mod p3_45 {
 mod p3_46 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_46(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut x2 = (x2 * 1.5) + (helper_sq(0.1_f64)).max(1.6 + x1);
@@ -3979,7 +4733,8 @@ mod p3_46 {
         }
         let mut x1 = (x1 * -0.4) + (x2.tanh()).powi(2);
         for i1 in 1..3 {
-            let a2 = helper_mix(((-0.2_f64).tanh()).exp(), 0.2_f64) + (((x2 * x1)).powi(2) + 1.0).ln();
+            let a2 =
+                helper_mix(((-0.2_f64).tanh()).exp(), 0.2_f64) + ((x2 * x1).powi(2) + 1.0).ln();
             x2 = nn::sigmoid(x0);
             return x2;
         }
@@ -3987,19 +4742,27 @@ mod p3_46 {
         (((x1.cos() - (-x2)) + x0) * x2) + x1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_46_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        let mut x2 = (x2 * Dual64::from(1.5)) + d64::max(d64::helper_sq(Dual64::from(0.1)), Dual64::from(1.6) + x1);
+        let mut x2 = (x2 * Dual64::from(1.5))
+            + d64::max(d64::helper_sq(Dual64::from(0.1)), Dual64::from(1.6) + x1);
         if (d64::helper_mix(x2, x2.atan())).re < (Dual64::from(1.7)).re {
             x2 -= ((x0 * x1) * x2) + (x0 * d64::softplus(x1));
         }
         x2 += ((x2 + x0) * (x2 - Dual64::from(1.1))) - d64::helper_mix(Dual64::from(0.9), x0 - x2);
-        if x2.re > ((x2 + Dual64::from(-1.0))).re {
+        if x2.re > (x2 + Dual64::from(-1.0)).re {
             return d64::softplus(Dual64::from(1.2) + x0);
         }
         let mut x1 = (x1 * Dual64::from(-0.4)) + (x2.tanh()).powi(2);
         for i1 in 1..3 {
-            let a2 = d64::helper_mix(((Dual64::from(-0.2)).tanh()).exp(), Dual64::from(0.2)) + (((x2 * x1)).powi(2) + Dual64::from(1.0)).ln();
+            let a2 = d64::helper_mix(((Dual64::from(-0.2)).tanh()).exp(), Dual64::from(0.2))
+                + ((x2 * x1).powi(2) + Dual64::from(1.0)).ln();
             x2 = d64::sigmoid(x0);
             return x2;
         }
@@ -4033,9 +4796,36 @@ mod p3_46 {
         let sel = p3_46_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p3_46_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_46_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_46_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_46_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_46_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_46_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -4049,7 +4839,13 @@ mod p3_46 {
 mod p3_47 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p3_47(x0: f64, x1: f64, x2: f64) -> f64 {
         let a1 = -(((helper_sq(x2)).tanh()).exp());
@@ -4065,16 +4861,17 @@ mod p3_47 {
                 return 0.1;
             }
         } else {
-            let a7: f64 = x1.min(((x0 - x2)).min(x1.atan()));
+            let a7: f64 = x1.min((x0 - x2).min(x1.atan()));
         }
         let a8 = 0.2_f64;
         if x2.sin() < x1 + x1 {
             a2 = ((1.0 - x0) - (-1.9_f64)) * (nn::softplus(1.7_f64)).max(a8 + x1);
         }
         for i9 in 0..1 {
-            let a10 = (((a1 + x2)).max((i9 as f64) / (1.3_f64.powi(2) + 1.0_f64))).min(((x2.sin()).powi(2) + 1.0).powf(0.5));
+            let a10 = ((a1 + x2).max((i9 as f64) / (1.3_f64.powi(2) + 1.0_f64)))
+                .min(((x2.sin()).powi(2) + 1.0).powf(0.5));
             let a11 = if x0 / ((-1.4_f64).powi(2) + 1.0_f64) < 0.2 * x0 {
-                return ((0.0 + x1)).min(i9 as f64);
+                return (0.0 + x1).min(i9 as f64);
             } else {
                 (a2 + x0) * (-0.9 / (a1.powi(2) + 1.0))
             };
@@ -4085,12 +4882,18 @@ mod p3_47 {
             a2 = helper_sq(nn::sigmoid(-a1));
         } else {
             a2 = helper_sq(-a1);
-            let mut a12 = -((-((a1 + a1))));
+            let mut a12 = -(-(a1 + a1));
         }
         ((0.0 + x0) * x2) + a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_47_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         let a1 = -(((d64::helper_sq(x2)).tanh()).exp());
         let mut a2 = x2;
@@ -4098,34 +4901,45 @@ mod p3_47 {
             let mut k3 = 0usize;
             while k3 < 5 {
                 k3 += 1;
-                let a4: Dual64 = Dual64::from(0.5) - ((Dual64::from(k3 as f64).powi(2) + Dual64::from(0.5)).sqrt() + d64::abs(x0));
+                let a4: Dual64 = Dual64::from(0.5)
+                    - ((Dual64::from(k3 as f64).powi(2) + Dual64::from(0.5)).sqrt() + d64::abs(x0));
                 let mut a5 = Dual64::from(-1.6);
                 a2 += Dual64::from(-0.5);
-                let mut a6 = d64::max(x0, a5 / ((Dual64::from(-0.8)).powi(2) + Dual64::from(1.0))) + x2;
+                let mut a6 =
+                    d64::max(x0, a5 / ((Dual64::from(-0.8)).powi(2) + Dual64::from(1.0))) + x2;
                 return Dual64::from(0.1);
             }
         } else {
             let a7: Dual64 = d64::min(x1, d64::min(x0 - x2, x1.atan()));
         }
         let a8 = Dual64::from(0.2);
-        if (x2.sin()).re < ((x1 + x1)).re {
-            a2 = ((Dual64::from(1.0) - x0) - (-(Dual64::from(1.9)))) * d64::max(d64::softplus(Dual64::from(1.7)), a8 + x1);
+        if (x2.sin()).re < (x1 + x1).re {
+            a2 = ((Dual64::from(1.0) - x0) - (-(Dual64::from(1.9))))
+                * d64::max(d64::softplus(Dual64::from(1.7)), a8 + x1);
         }
         for i9 in 0..1 {
-            let a10 = d64::min(d64::max(a1 + x2, Dual64::from(i9 as f64) / ((Dual64::from(1.3)).powi(2) + Dual64::from(1.0))), ((x2.sin()).powi(2) + Dual64::from(1.0)).powf(0.5));
-            let a11 = if ((x0 / ((Dual64::from(-1.4)).powi(2) + Dual64::from(1.0)))).re < ((Dual64::from(0.2) * x0)).re {
+            let a10 = d64::min(
+                d64::max(
+                    a1 + x2,
+                    Dual64::from(i9 as f64) / ((Dual64::from(1.3)).powi(2) + Dual64::from(1.0)),
+                ),
+                ((x2.sin()).powi(2) + Dual64::from(1.0)).powf(0.5),
+            );
+            let a11 = if (x0 / ((Dual64::from(-1.4)).powi(2) + Dual64::from(1.0))).re
+                < (Dual64::from(0.2) * x0).re
+            {
                 return d64::min(Dual64::from(0.0) + x1, Dual64::from(i9 as f64));
             } else {
                 (a2 + x0) * (Dual64::from(-0.9) / (a1.powi(2) + Dual64::from(1.0)))
             };
         }
         let x1 = (x1 * Dual64::from(-1.1)) + ((-x0) + x0.powi(3));
-        if (d64::softplus(d64::max(x1, x1))).re > ((x2 / (x0.powi(2) + Dual64::from(1.0)))).re {
+        if (d64::softplus(d64::max(x1, x1))).re > (x2 / (x0.powi(2) + Dual64::from(1.0))).re {
             a2 = d64::sigmoid(a1.cos() * d64::helper_sq(x1));
             a2 = d64::helper_sq(d64::sigmoid(-a1));
         } else {
             a2 = d64::helper_sq(-a1);
-            let mut a12 = -((-((a1 + a1))));
+            let mut a12 = -(-(a1 + a1));
         }
         ((Dual64::from(0.0) + x0) * x2) + a1
     }
@@ -4164,9 +4978,36 @@ mod p3_47 {
         r.same::<f64, _>("grad.2", &sel.2, &g2);
         r.same::<f64, _>("grad_0_1_2.2", &sel2.2, &g2);
         r.same::<f64, _>("value_and_grad.1.2", &vg_grad.2, &g2);
-        r.dual("x0", g0, p3_47_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_47_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_47_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_47_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_47_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_47_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -4180,7 +5021,13 @@ mod p3_47 {
 mod p3_48 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_48(x0: f64) -> f64 {
         for i1 in 0..5 {
@@ -4192,10 +5039,10 @@ mod p3_48 {
             let mut a4 = i1 as f64;
         }
         for i5 in 2..5 {
-            let a6 = ((nn::sigmoid(x0)).powi(2) + 1.0).ln() - ((x0 * x0)).sin();
+            let a6 = ((nn::sigmoid(x0)).powi(2) + 1.0).ln() - (x0 * x0).sin();
             if (x0.powi(2) + 0.5).sqrt() + (x0 + a6) < 1.3 {
                 let a7 = 0.6_f64;
-            } else if ((a6 + a6)).min(x0 * a6) > x0 {
+            } else if (a6 + a6).min(x0 * a6) > x0 {
                 let a8 = -1.3_f64;
             }
             let mut a9 = -1.1_f64;
@@ -4213,7 +5060,7 @@ mod p3_48 {
                 } else if (x0.max(x0)).abs() < -1.1 {
                     x0.sin()
                 } else {
-                    -((-0.4 + x0))
+                    -(-0.4 + x0)
                 };
             }
         }
@@ -4229,9 +5076,9 @@ mod p3_48 {
             if (((0.2_f64.powi(2) + 1.0_f64).powf(0.5)).tanh()).exp() > a15 * x0 {
                 let mut a16 = (x0.powi(2) + 0.5).sqrt();
             } else if (x0 * x0) * (a15 + 1.7) < 1.4 {
-                let mut a17 = ((x0 + 0.2)).abs() * (-((a15 - a15)));
+                let mut a17 = (x0 + 0.2).abs() * (-(a15 - a15));
             } else if i13 % 2 == 0 {
-                let mut a18 = ((-((x0 + x0)))).atan();
+                let mut a18 = (-(x0 + x0)).atan();
                 continue;
             } else {
                 a15 = ((x0.powi(2) + 1.0).powf(0.5)).tanh();
@@ -4240,10 +5087,18 @@ mod p3_48 {
         ((-0.7_f64).tanh() - nn::softplus(-1.1_f64)) * x0
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_48_dual(x0: Dual64) -> Dual64 {
         for i1 in 0..5 {
-            if (((Dual64::from(i1 as f64) + x0) + (Dual64::from(1.9) + Dual64::from(-1.4)))).re < (Dual64::from(-1.3)).re {
+            if ((Dual64::from(i1 as f64) + x0) + (Dual64::from(1.9) + Dual64::from(-1.4))).re
+                < (Dual64::from(-1.3)).re
+            {
                 let a2 = d64::helper_mix(x0, (d64::softplus(Dual64::from(-1.6))).powi(3));
                 break;
             }
@@ -4251,8 +5106,8 @@ mod p3_48 {
             let mut a4 = Dual64::from(i1 as f64);
         }
         for i5 in 2..5 {
-            let a6 = ((d64::sigmoid(x0)).powi(2) + Dual64::from(1.0)).ln() - ((x0 * x0)).sin();
-            if (((x0.powi(2) + Dual64::from(0.5)).sqrt() + (x0 + a6))).re < (Dual64::from(1.3)).re {
+            let a6 = ((d64::sigmoid(x0)).powi(2) + Dual64::from(1.0)).ln() - (x0 * x0).sin();
+            if ((x0.powi(2) + Dual64::from(0.5)).sqrt() + (x0 + a6)).re < (Dual64::from(1.3)).re {
                 let a7 = Dual64::from(0.6);
             } else if (d64::min(a6 + a6, x0 * a6)).re > x0.re {
                 let a8 = Dual64::from(-1.3);
@@ -4263,7 +5118,9 @@ mod p3_48 {
         while k10 < 3 {
             k10 += 1;
             if x0.re > (Dual64::from(k10 as f64).tanh()).re {
-                if (((Dual64::from(-1.9) - Dual64::from(2.0)) - x0.tanh())).re > (Dual64::from(-1.4)).re {
+                if ((Dual64::from(-1.9) - Dual64::from(2.0)) - x0.tanh()).re
+                    > (Dual64::from(-1.4)).re
+                {
                     let a11 = x0 + d64::softplus(x0 + x0);
                 }
             } else {
@@ -4272,25 +5129,30 @@ mod p3_48 {
                 } else if (d64::abs(d64::max(x0, x0))).re < (Dual64::from(-1.1)).re {
                     x0.sin()
                 } else {
-                    -((Dual64::from(-0.4) + x0))
+                    -(Dual64::from(-0.4) + x0)
                 };
             }
         }
         for i13 in 0..2 {
-            let mut a15: Dual64 = if Dual64::from(i13 as f64).re < ((Dual64::from(-0.8) - Dual64::from(i13 as f64))).re {
-                return (x0.powi(2) + Dual64::from(1.0)).powf(1.5) - (Dual64::from(i13 as f64) * x0);
-            } else if ((d64::abs(x0) * (x0 * x0))).re < (Dual64::from(0.8)).re {
+            let mut a15: Dual64 = if Dual64::from(i13 as f64).re
+                < (Dual64::from(-0.8) - Dual64::from(i13 as f64)).re
+            {
+                return (x0.powi(2) + Dual64::from(1.0)).powf(1.5)
+                    - (Dual64::from(i13 as f64) * x0);
+            } else if (d64::abs(x0) * (x0 * x0)).re < (Dual64::from(0.8)).re {
                 let a14 = (x0 * x0) + x0.cos();
                 return a14.tanh() - d64::helper_mix(a14, x0);
             } else {
                 ((x0.cos()).powi(2) + Dual64::from(1.0)).powf(1.5)
             };
-            if (((((Dual64::from(0.2)).powi(2) + Dual64::from(1.0)).powf(0.5)).tanh()).exp()).re > ((a15 * x0)).re {
+            if (((((Dual64::from(0.2)).powi(2) + Dual64::from(1.0)).powf(0.5)).tanh()).exp()).re
+                > (a15 * x0).re
+            {
                 let mut a16 = (x0.powi(2) + Dual64::from(0.5)).sqrt();
-            } else if (((x0 * x0) * (a15 + Dual64::from(1.7)))).re < (Dual64::from(1.4)).re {
-                let mut a17 = d64::abs((x0 + Dual64::from(0.2))) * (-((a15 - a15)));
+            } else if ((x0 * x0) * (a15 + Dual64::from(1.7))).re < (Dual64::from(1.4)).re {
+                let mut a17 = d64::abs((x0 + Dual64::from(0.2))) * (-(a15 - a15));
             } else if i13 % 2 == 0 {
-                let mut a18 = ((-((x0 + x0)))).atan();
+                let mut a18 = (-(x0 + x0)).atan();
                 continue;
             } else {
                 a15 = ((x0.powi(2) + Dual64::from(1.0)).powf(0.5)).tanh();
@@ -4331,17 +5193,23 @@ mod p3_48 {
 mod p3_49 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_49(xs0: &Array1<f64>) -> f64 {
-        let a1: f64 = (helper_sq(xs0[2])).sin() - (xs0.powi(2)).dot(&((xs0 - xs0)));
+        let a1: f64 = (helper_sq(xs0[2])).sin() - (xs0.powi(2)).dot(&(xs0 - xs0));
         let a2 = a1;
         for i3 in 1..5 {
             let mut k4 = 0usize;
             while k4 < 4 {
                 k4 += 1;
                 let mut y5 = xs0.to_owned();
-                y5 = (((xs0 * a2)).tanh()).powi(2);
+                y5 = ((xs0 * a2).tanh()).powi(2);
                 break;
             }
             let mut a6 = xs0[i3];
@@ -4357,13 +5225,13 @@ mod p3_49 {
                 let mut y10 = xs0.mapv(|v9| a6.min(a2) - (v9.powi(2) + 1.0).powf(1.5));
                 break;
             } else {
-                a6 -= nn::sigmoid(((xs0 + a7)).sum());
+                a6 -= nn::sigmoid((xs0 + a7).sum());
             }
             return a6;
         }
         for &e11 in xs0.iter() {
             let mut a12 = -(helper_sq(-0.5_f64));
-            a12 *= ((a2.sin() / (xs0.sum().powi(2) + 1.0))).tanh();
+            a12 *= (a2.sin() / (xs0.sum().powi(2) + 1.0)).tanh();
         }
         (a1 + a1) * a2
     }
@@ -4401,7 +5269,13 @@ mod p3_49 {
 mod p3_50 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_50(xs0: &Array1<f32>) -> f32 {
         if 0.8 - xs0.sum() < 1.9 {
@@ -4416,7 +5290,9 @@ mod p3_50 {
                     if i1 % 2 == 0 {
                         let mut y6 = xs0.to_owned();
                     } else {
-                        let y8: Array1<f32> = &(xs0.sin()) + &((&(Array1::from_elem(5, xs0[i1])) + &(xs0.mapv(|v7| (v7.tanh()).exp() - v7))));
+                        let y8: Array1<f32> = &(xs0.sin())
+                            + &(&(Array1::from_elem(5, xs0[i1]))
+                                + &(xs0.mapv(|v7| (v7.tanh()).exp() - v7)));
                     }
                     return (i1 as f32) * (-0.8_f32).cos();
                 }
@@ -4426,22 +5302,25 @@ mod p3_50 {
             return a10;
         }
         let mut y11: Array1<f32> = Array1::zeros(5);
-        let a12: f32 = ((xs0.slice(s![2..5]).sum() * y11[3])).tanh() * 2.0;
+        let a12: f32 = (xs0.slice(s![2..5]).sum() * y11[3]).tanh() * 2.0;
         if y11.sum() + -1.1 > -0.7 {
             let mut a13 = y11[1].max(y11.sum());
             return -y11.mean().unwrap();
         }
         for i14 in (0..5).rev() {
-            y11 += &((helper_arr_f32(&((xs0 - xs0)), 0.2_f32.min(a12))).mapv(|v15| (-v15) * (v15.powi(2) + 1.0).ln()));
+            y11 += &((helper_arr_f32(&(xs0 - xs0), 0.2_f32.min(a12)))
+                .mapv(|v15| (-v15) * (v15.powi(2) + 1.0).ln()));
             let a16 = xs0[i14] * (y11[i14].powi(2) + 0.5).sqrt();
         }
         let a17 = a12;
-        let mut a18 = if ((xs0[2] * a17)).min((xs0[2].powi(2) + 1.0).ln()) < ((-0.7_f32).powi(2) + 1.0_f32).ln() {
+        let mut a18 = if (xs0[2] * a17).min((xs0[2].powi(2) + 1.0).ln())
+            < ((-0.7_f32).powi(2) + 1.0_f32).ln()
+        {
             a12 - xs0[0].atan()
-        } else if -((a12 + a17)) < 0.4 {
+        } else if -(a12 + a17) < 0.4 {
             (a17.powi(2) + 0.5).sqrt()
         } else {
-            ((&y11 + &y11)).dot(&((&y11 - xs0)))
+            (&y11 + &y11).dot(&(&y11 - xs0))
         };
         let y19 = &((helper_arr_f32(&y11, xs0.slice(s![2..4]).sum())).tanh()) - &y11;
         y11[2] *= a17.tanh();
@@ -4479,7 +5358,13 @@ mod p3_50 {
 mod p3_51 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_51(x0: f64, x1: f64, x2: f64) -> f64 {
         if helper_sq(x0 / (0.8_f64.powi(2) + 1.0_f64)) > x0 + x0 {
@@ -4494,14 +5379,28 @@ mod p3_51 {
         return ((0.9_f64.sin() + x0) + x1) * x2;
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_51_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if (d64::helper_sq(x0 / ((Dual64::from(0.8)).powi(2) + Dual64::from(1.0)))).re > ((x0 + x0)).re {
+        if (d64::helper_sq(x0 / ((Dual64::from(0.8)).powi(2) + Dual64::from(1.0)))).re
+            > (x0 + x0).re
+        {
             let mut a1 = (x1.sin() + x1.sin()) * (x0 - Dual64::from(0.5));
-        } else if (d64::helper_mix(((Dual64::from(-1.9)).powi(2) + Dual64::from(0.5)).sqrt(), x2)).re < (Dual64::from(1.1)).re {
+        } else if (d64::helper_mix(
+            ((Dual64::from(-1.9)).powi(2) + Dual64::from(0.5)).sqrt(),
+            x2,
+        ))
+        .re < (Dual64::from(1.1)).re
+        {
             let mut a2 = ((-x1) + x2) + x0;
             a2 = Dual64::from(2.0);
-        } else if (d64::min(Dual64::from(1.3), -(Dual64::from(-1.4)))).re < (Dual64::from(-1.1)).re {
+        } else if (d64::min(Dual64::from(1.3), -(Dual64::from(-1.4)))).re < (Dual64::from(-1.1)).re
+        {
             let x1 = (x1 * Dual64::from(-1.9)) + x1;
         }
         let a3 = x2.cos();
@@ -4534,9 +5433,36 @@ mod p3_51 {
         let sel = p3_51_grad(x0, x1, x2);
         r.same::<f64, _>("grad", &sel, &g0);
         r.same::<f64, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p3_51_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_51_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_51_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_51_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_51_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_51_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -4550,10 +5476,16 @@ mod p3_51 {
 mod p3_52 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_52(x0: f32, x1: f32, x2: f32) -> f32 {
-        let a1 = ((x1 + x2)).powi(3) - x0;
+        let a1 = (x1 + x2).powi(3) - x0;
         let a2 = -0.9_f32;
         if (x0 + 1.4) - a1.sin() < 1.0 {
             let mut a3 = 0.0_f32;
@@ -4584,21 +5516,30 @@ mod p3_52 {
         (((x0 + a1.max(x2)) + x0) + x1) * x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_52_dual(x0: Dual32, x1: Dual32, x2: Dual32) -> Dual32 {
-        let a1 = ((x1 + x2)).powi(3) - x0;
+        let a1 = (x1 + x2).powi(3) - x0;
         let a2 = Dual32::from(-0.9);
-        if (((x0 + Dual32::from(1.4)) - a1.sin())).re < (Dual32::from(1.0)).re {
+        if ((x0 + Dual32::from(1.4)) - a1.sin()).re < (Dual32::from(1.0)).re {
             let mut a3 = Dual32::from(0.0);
-            if x2.re > ((a1 - x1)).re {
+            if x2.re > (a1 - x1).re {
                 a3 -= x1 * d32::sigmoid(d32::helper_mix(x0, a3));
             }
         } else if x1.re > (d32::sigmoid(x1)).re {
             let mut a4 = Dual32::from(-2.0);
-            let a5 = ((x2 / (a1.powi(2) + Dual32::from(1.0))) + (Dual32::from(-1.4) * x0)) * Dual32::from(0.3);
+            let a5 = ((x2 / (a1.powi(2) + Dual32::from(1.0))) + (Dual32::from(-1.4) * x0))
+                * Dual32::from(0.3);
         }
         for i6 in 0..3 {
-            let mut a7: Dual32 = (((d32::helper_sq(Dual32::from(i6 as f32))).powi(2) + Dual32::from(0.5)).sqrt()).tanh();
+            let mut a7: Dual32 =
+                (((d32::helper_sq(Dual32::from(i6 as f32))).powi(2) + Dual32::from(0.5)).sqrt())
+                    .tanh();
             let mut a8 = Dual32::from(i6 as f32);
             let mut k9 = 0usize;
             loop {
@@ -4606,7 +5547,8 @@ mod p3_52 {
                     break;
                 }
                 k9 += 1;
-                let a10: Dual32 = (Dual32::from(1.8) * x1) * ((d32::min(a8, x0)).powi(2) + Dual32::from(1.0)).powf(0.3);
+                let a10: Dual32 = (Dual32::from(1.8) * x1)
+                    * ((d32::min(a8, x0)).powi(2) + Dual32::from(1.0)).powf(0.3);
                 a8 += Dual32::from(i6 as f32);
             }
         }
@@ -4643,9 +5585,36 @@ mod p3_52 {
         let sel = p3_52_grad(x0, x1, x2);
         r.same::<f32, _>("grad", &sel, &g0);
         r.same::<f32, _>("value_and_grad.1", &vg_grad, &g0);
-        r.dual("x0", g0, p3_52_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_52_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0), Dual32::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_52_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 0.0), Dual32::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_52_dual(
+                Dual32::new(x0, 1.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_52_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 1.0),
+                Dual32::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_52_dual(
+                Dual32::new(x0, 0.0),
+                Dual32::new(x1, 0.0),
+                Dual32::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -4659,7 +5628,13 @@ mod p3_52 {
 mod p3_53 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_53(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         for i1 in (0..6).rev() {
@@ -4679,11 +5654,14 @@ mod p3_53 {
         }
         let mut a6 = -(x0.tanh());
         a6 = x1.min(xs2.sum()) * x1;
-        a6 -= ((xs2 + xs2)).dot(&(xs2.mapv(|v7| -((a6 * x0))))) * (a6 / (1.1_f64.powi(2) + 1.0_f64));
+        a6 -= (xs2 + xs2).dot(&(xs2.mapv(|v7| -(a6 * x0)))) * (a6 / (1.1_f64.powi(2) + 1.0_f64));
         a6 = xs2.sum();
         a6 += x0 * (xs2[4] * 0.4_f64.min(0.7_f64));
         let mut y8: Array1<f64> = Array1::zeros(6);
-        return (((((xs2[5].powi(2) + 1.0).ln() + (a6 / ((-1.5_f64).powi(2) + 1.0_f64))) + x0) + x1) * a6) + y8.sum();
+        return (((((xs2[5].powi(2) + 1.0).ln() + (a6 / ((-1.5_f64).powi(2) + 1.0_f64))) + x0)
+            + x1)
+            * a6)
+            + y8.sum();
     }
 
     pub fn check() -> Report {
@@ -4730,10 +5708,16 @@ mod p3_53 {
 mod p3_54 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_54(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let a2 = (((x0 - x0) + &(xs1.mapv(|v1| x0)))).dot(&(Array1::from_elem(4, xs1[1].tanh())));
+        let a2 = ((x0 - x0) + &(xs1.mapv(|v1| x0))).dot(&(Array1::from_elem(4, xs1[1].tanh())));
         let mut k3 = 0usize;
         loop {
             if k3 >= 5 {
@@ -4743,7 +5727,9 @@ mod p3_54 {
             let mut k4 = 0usize;
             while k4 < 3 {
                 k4 += 1;
-                let a6 = ((-(k4 as f64)) - (xs1[0] / (xs1.slice(s![2..3]).sum().powi(2) + 1.0))) * (xs1.sin()).dot(&(xs1.mapv(|v5| (v5.powi(2) + 1.0).ln() + (-0.4_f64).tanh())));
+                let a6 = ((-(k4 as f64)) - (xs1[0] / (xs1.slice(s![2..3]).sum().powi(2) + 1.0)))
+                    * (xs1.sin())
+                        .dot(&(xs1.mapv(|v5| (v5.powi(2) + 1.0).ln() + (-0.4_f64).tanh())));
                 for &e7 in xs1.iter() {
                     if helper_sq(x0.powi(2)) < xs1[0] {
                         let mut y8 = xs1.to_owned();
@@ -4751,23 +5737,23 @@ mod p3_54 {
                         let mut a9 = xs1.sum();
                     }
                 }
-                return ((xs1 * xs1)).sum();
+                return (xs1 * xs1).sum();
             }
         }
-        let y10: Array1<f64> = &(helper_arr(&((xs1 - xs1)), a2)) / (a2.powi(2) + 1.0);
+        let y10: Array1<f64> = &(helper_arr(&(xs1 - xs1), a2)) / (a2.powi(2) + 1.0);
         if x0 < a2 - y10[3] {
-            let a11: f64 = ((xs1 + xs1)).dot(&((xs1 + &y10))) * (a2 - -0.8);
+            let a11: f64 = (xs1 + xs1).dot(&(xs1 + &y10)) * (a2 - -0.8);
             let a12: f64 = ((-1.8_f64) / ((0.9_f64.tanh()).powi(2) + 1.0_f64)) * y10.dot(xs1);
             if (y10[3] / (xs1[3].powi(2) + 1.0)) + a11.powi(3) < -0.9 {
                 let mut y13: Array1<f64> = Array1::zeros(4);
             }
             return y10[3] * -0.4;
         } else if x0 > 0.5 {
-            let a14 = ((a2 * y10[1])).tanh() + nn::softplus(a2.atan());
+            let a14 = (a2 * y10[1]).tanh() + nn::softplus(a2.atan());
             let mut a15 = a2;
         } else {
             let mut y16: Array1<f64> = Array1::zeros(4);
-            return ((y16[1] - &y10)).mean().unwrap();
+            return (y16[1] - &y10).mean().unwrap();
         }
         ((a2 + x0) + a2) + y10.sum()
     }
@@ -4812,7 +5798,13 @@ mod p3_54 {
 mod p3_55 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_55(x0: f32) -> f32 {
         let mut k1 = 0usize;
@@ -4821,12 +5813,13 @@ mod p3_55 {
                 break;
             }
             k1 += 1;
-            let a2 = (((k1 as f32).max(1.3_f32) + (-0.9 - x0))).sin();
+            let a2 = ((k1 as f32).max(1.3_f32) + (-0.9 - x0)).sin();
             let a3 = (k1 as f32) / (((-1.5_f32).min(a2.tanh())).powi(2) + 1.0);
             if -0.9 < 1.6 {
                 let x0 = (x0 * 0.7) + (k1 as f32);
             } else if x0 < a2 * x0 {
-                let mut a4 = nn::softplus(nn::sigmoid(-0.7_f32) * ((-1.6_f32).powi(2) + 1.0_f32).powf(0.3));
+                let mut a4 =
+                    nn::softplus(nn::sigmoid(-0.7_f32) * ((-1.6_f32).powi(2) + 1.0_f32).powf(0.3));
             }
         }
         if (x0 - x0) - x0.tanh() < -1.7 {
@@ -4846,15 +5839,21 @@ mod p3_55 {
         let a9: f32 = 1.7_f32;
         if helper_mix_f32(a7, 0.8) - a8 > helper_mix_f32(1.7, a8) {
             a7 = 0.3_f32;
-            a7 += -(((a8 * a8) + (x0 * a7)));
+            a7 += -((a8 * a8) + (x0 * a7));
         } else {
-            let a10 = ((((x0 + a9) * (x0 * a8))).powi(2) + 1.0).ln();
+            let a10 = (((x0 + a9) * (x0 * a8)).powi(2) + 1.0).ln();
             a7 += helper_mix_f32(helper_sq_f32(a8 / (1.0_f32.powi(2) + 1.0_f32)), a8 + -1.8);
         }
         ((helper_mix_f32(-0.1 + a7, a7) + x0) + a7) + a8
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_55_dual(x0: Dual32) -> Dual32 {
         let mut k1 = 0usize;
         loop {
@@ -4862,15 +5861,21 @@ mod p3_55 {
                 break;
             }
             k1 += 1;
-            let a2 = ((d32::max(Dual32::from(k1 as f32), Dual32::from(1.3)) + (Dual32::from(-0.9) - x0))).sin();
-            let a3 = Dual32::from(k1 as f32) / ((d32::min(Dual32::from(-1.5), a2.tanh())).powi(2) + Dual32::from(1.0));
+            let a2 = (d32::max(Dual32::from(k1 as f32), Dual32::from(1.3))
+                + (Dual32::from(-0.9) - x0))
+                .sin();
+            let a3 = Dual32::from(k1 as f32)
+                / ((d32::min(Dual32::from(-1.5), a2.tanh())).powi(2) + Dual32::from(1.0));
             if (Dual32::from(-0.9)).re < (Dual32::from(1.6)).re {
                 let x0 = (x0 * Dual32::from(0.7)) + Dual32::from(k1 as f32);
-            } else if x0.re < ((a2 * x0)).re {
-                let mut a4 = d32::softplus(d32::sigmoid(Dual32::from(-0.7)) * ((Dual32::from(-1.6)).powi(2) + Dual32::from(1.0)).powf(0.3));
+            } else if x0.re < (a2 * x0).re {
+                let mut a4 = d32::softplus(
+                    d32::sigmoid(Dual32::from(-0.7))
+                        * ((Dual32::from(-1.6)).powi(2) + Dual32::from(1.0)).powf(0.3),
+                );
             }
         }
-        if (((x0 - x0) - x0.tanh())).re < (Dual32::from(-1.7)).re {
+        if ((x0 - x0) - x0.tanh()).re < (Dual32::from(-1.7)).re {
             let a6: Dual32 = if (x0.sin()).re < (x0.sin()).re {
                 let a5 = d32::helper_sq(Dual32::from(-0.1) * x0);
                 (Dual32::from(0.6) * x0) * x0.sin()
@@ -4882,15 +5887,21 @@ mod p3_55 {
         let mut a7 = x0;
         a7 = d32::helper_sq((a7 - a7) + (a7 * x0));
         a7 = x0 * ((-x0) * Dual32::from(-0.9));
-        let a8 = ((Dual32::from(0.1) - Dual32::from(1.8)) * (a7 + a7)) / (((x0.tanh()).powi(2)).powi(2) + Dual32::from(1.0));
+        let a8 = ((Dual32::from(0.1) - Dual32::from(1.8)) * (a7 + a7))
+            / (((x0.tanh()).powi(2)).powi(2) + Dual32::from(1.0));
         a7 += a8;
         let a9: Dual32 = Dual32::from(1.7);
-        if ((d32::helper_mix(a7, Dual32::from(0.8)) - a8)).re > (d32::helper_mix(Dual32::from(1.7), a8)).re {
+        if (d32::helper_mix(a7, Dual32::from(0.8)) - a8).re
+            > (d32::helper_mix(Dual32::from(1.7), a8)).re
+        {
             a7 = Dual32::from(0.3);
-            a7 += -(((a8 * a8) + (x0 * a7)));
+            a7 += -((a8 * a8) + (x0 * a7));
         } else {
-            let a10 = ((((x0 + a9) * (x0 * a8))).powi(2) + Dual32::from(1.0)).ln();
-            a7 += d32::helper_mix(d32::helper_sq(a8 / ((Dual32::from(1.0)).powi(2) + Dual32::from(1.0))), a8 + Dual32::from(-1.8));
+            let a10 = (((x0 + a9) * (x0 * a8)).powi(2) + Dual32::from(1.0)).ln();
+            a7 += d32::helper_mix(
+                d32::helper_sq(a8 / ((Dual32::from(1.0)).powi(2) + Dual32::from(1.0))),
+                a8 + Dual32::from(-1.8),
+            );
         }
         ((d32::helper_mix(Dual32::from(-0.1) + a7, a7) + x0) + a7) + a8
     }
@@ -4927,17 +5938,24 @@ mod p3_55 {
 mod p3_56 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_56(x0: f32, xs1: &Array1<f32>) -> f32 {
         let a1 = -1.5_f32;
-        let mut a2: f32 = ((xs1 + a1)).sum() * ((xs1[3].powi(2) + 0.5).sqrt()).sin();
+        let mut a2: f32 = (xs1 + a1).sum() * ((xs1[3].powi(2) + 0.5).sqrt()).sin();
         let mut y3 = xs1.to_owned();
         let mut a4 = -1.6_f32;
         let mut a5 = 1.7_f32;
         for i6 in 0..5 {
             let mut y7: Array1<f32> = Array1::zeros(5);
-            y3[(i6 + 1) % 5] = (((a2 - -2.0) * (xs1[i6].powi(2) + 1.0).powf(0.3))).min(nn::sigmoid(xs1.sum()));
+            y3[(i6 + 1) % 5] =
+                ((a2 - -2.0) * (xs1[i6].powi(2) + 1.0).powf(0.3)).min(nn::sigmoid(xs1.sum()));
             y3[(i6 + 1) % 5] += a2;
         }
         let a8: f32 = (nn::sigmoid(&(y3.powi(2)))).sum();
@@ -4947,10 +5965,11 @@ mod p3_56 {
             while k10 < 4 {
                 k10 += 1;
                 for i11 in (0..i9).rev() {
-                    let a4 = (a4 * -0.2) + (((xs1[(i9 + 1) % 5] + a5)).tanh()).exp();
-                    let a12 = (((a1 - 0.1) * y3.mean().unwrap())).max((y3[(i11 + 1) % 5].powi(2) + 1.0).powf(1.5));
+                    let a4 = (a4 * -0.2) + ((xs1[(i9 + 1) % 5] + a5).tanh()).exp();
+                    let a12 = ((a1 - 0.1) * y3.mean().unwrap())
+                        .max((y3[(i11 + 1) % 5].powi(2) + 1.0).powf(1.5));
                     let y13 = (helper_arr_f32(&(nn::sigmoid(xs1)), (a1.tanh()).exp())).powi(2);
-                    y3 = &((-0.9 * &(((i11 as f32) + xs1)))) - &y3;
+                    y3 = &(-0.9 * &((i11 as f32) + xs1)) - &y3;
                 }
             }
         }
@@ -4993,7 +6012,13 @@ mod p3_56 {
 mod p3_57 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_57(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a1 = (x1 + (x0 + xs2[2])) - (xs2.dot(xs2) / (x0.powi(2) + 1.0));
@@ -5005,7 +6030,7 @@ mod p3_57 {
         };
         for i5 in 0..3 {
             a1 += helper_sq(x0);
-            let mut a6 = ((x0 * a1.sin())).sin();
+            let mut a6 = (x0 * a1.sin()).sin();
         }
         for i7 in 1..3 {
             let mut k8 = 0usize;
@@ -5030,7 +6055,7 @@ mod p3_57 {
                 break;
             } else {
                 let a17: f64 = if x0 * helper_mix(y12[2], xs2[0]) > x0 + y12[1] {
-                    let a15 = ((x0 - x0)).sin();
+                    let a15 = (x0 - x0).sin();
                     return x1;
                 } else if -y12.dot(xs2) > y12[1] {
                     return (-1.3_f64).min(y12[0]);
@@ -5089,7 +6114,13 @@ mod p3_57 {
 mod p3_58 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p3_58(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a1: f64 = -(helper_sq(xs2[0]));
@@ -5109,10 +6140,10 @@ mod p3_58 {
                 let mut a7 = xs2[(i5 + 1) % 4].sin();
             }
         }
-        let a8 = helper_mix(-0.3, ((a1 * 0.9)).min(0.4));
+        let a8 = helper_mix(-0.3, (a1 * 0.9).min(0.4));
         for &e9 in xs2.iter() {
             if helper_sq(xs2[0]) > x0 {
-                let mut a10 = (-((xs2[1] * xs2[2]))) * (xs2[2] - 1.9);
+                let mut a10 = (-(xs2[1] * xs2[2])) * (xs2[2] - 1.9);
                 continue;
             }
             a2 *= x1.tanh();
@@ -5170,12 +6201,18 @@ mod p3_58 {
 mod p3_59 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p3_59(xs0: &Array1<f64>, x1: f64) -> f64 {
-        if ((-xs0[0])).cos() < -0.7 {
+        if (-xs0[0]).cos() < -0.7 {
             let a1 = (helper_mix(1.6 / (x1.powi(2) + 1.0), helper_sq(0.1_f64))).abs();
-        } else if ((xs0[1] + x1)).min(x1.powi(2)) < -0.4 {
+        } else if (xs0[1] + x1).min(x1.powi(2)) < -0.4 {
             let mut a2 = x1 + helper_sq((-0.9_f64).cos());
         } else if (x1 * xs0.slice(s![0..1]).sum()) * (x1 + xs0[1]) < -x1 {
             if (xs0[2] + x1) + (-1.1 * x1) > 1.4 {
@@ -5187,7 +6224,7 @@ mod p3_59 {
             let mut k5 = 0usize;
             while k5 < 3 {
                 k5 += 1;
-                if xs0.dot(&((xs0 * xs0))) < 2.0 {
+                if xs0.dot(&(xs0 * xs0)) < 2.0 {
                     let mut y6: Array1<f64> = Array1::zeros(3);
                     break;
                 } else {
@@ -5198,7 +6235,7 @@ mod p3_59 {
         } else {
             let y8 = xs0.to_owned();
         }
-        y4 += &((0.9 * &((&(xs0.mapv(|v9| ((-0.6 * v9)).cos())) * xs0))));
+        y4 += &(0.9 * &(&(xs0.mapv(|v9| (-0.6 * v9).cos())) * xs0));
         let mut a10 = (xs0.dot(&y4) - (x1 * x1)) - -1.3;
         for e11 in y4.iter() {
             let mut k12 = 0usize;
@@ -5210,9 +6247,9 @@ mod p3_59 {
                 let mut a13 = if ((xs0[2].sin()).powi(2) + 1.0).ln() > 0.3 {
                     y4.sum()
                 } else {
-                    ((xs0[1] + xs0[1])).max(*e11)
+                    (xs0[1] + xs0[1]).max(*e11)
                 };
-                a10 = ((nn::softplus(x1) + y4[2])).cos();
+                a10 = (nn::softplus(x1) + y4[2]).cos();
                 let a14 = helper_sq(y4[2]);
             }
         }
@@ -5260,18 +6297,27 @@ mod p3_59 {
 mod p3_60 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_60(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in 0..6 {
             let mut a2: f64 = x0;
             if nn::softplus(nn::softplus(a2)) > 1.8 {
-                let a3 = helper_mix((x0 / (x0.powi(2) + 1.0)) * (xs1[i1].tanh()).exp(), ((x0.powi(2) + 1.0).ln()).min((i1 as f64) + 0.0_f64));
+                let a3 = helper_mix(
+                    (x0 / (x0.powi(2) + 1.0)) * (xs1[i1].tanh()).exp(),
+                    ((x0.powi(2) + 1.0).ln()).min((i1 as f64) + 0.0_f64),
+                );
                 let mut a4 = -1.4_f64;
             } else if (nn::sigmoid(xs1[i1])).min(a2) < -1.5 {
                 let mut y5 = xs1.to_owned();
             }
-            a2 = ((a2 + x0)).atan() - (((xs1[i1] - (i1 as f64))).powi(2) + 1.0).powf(0.3);
+            a2 = (a2 + x0).atan() - ((xs1[i1] - (i1 as f64)).powi(2) + 1.0).powf(0.3);
         }
         if xs1.dot(&(xs1.mapv(|v6| (x0.min(0.1)).max(x0.tanh())))) > -1.1 {
             let y7 = xs1.to_owned();
@@ -5316,11 +6362,17 @@ mod p3_60 {
 mod p3_61 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p3_61(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a1: f64 = xs1[0].abs() * x0;
-        let mut a2 = ((xs1[1] - x0.sin())).max(0.9_f64 + 1.9_f64);
+        let mut a2 = (xs1[1] - x0.sin()).max(0.9_f64 + 1.9_f64);
         for i3 in (0..3).rev() {
             let mut a4: f64 = helper_sq(xs1.mean().unwrap()) - (xs1.sum() + 1.0);
             let a5 = a1;
@@ -5368,7 +6420,13 @@ mod p3_61 {
 mod p3_62 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p3_62(x0: f64, x1: f64, x2: f64) -> f64 {
         for i1 in (0..3).step_by(2) {
@@ -5382,10 +6440,10 @@ mod p3_62 {
                     let a3 = -x2;
                     return x1;
                 } else if ((x0.powi(3)).powi(2) + 0.5).sqrt() < -1.9 {
-                    if ((x0 - x2)).max(x2.sin()) > -0.7 {
+                    if (x0 - x2).max(x2.sin()) > -0.7 {
                         let a4 = -1.8_f64;
                     } else if x1 < -0.7 {
-                        let a5 = helper_sq(((x2 * x2)).powi(2));
+                        let a5 = helper_sq((x2 * x2).powi(2));
                     } else {
                         let a6 = x2 * nn::softplus(x2.min(x0));
                         continue;
@@ -5394,7 +6452,7 @@ mod p3_62 {
                     let x1 = (x1 * -0.7) + x2;
                     return x1.powi(2) - (k2 as f64);
                 } else {
-                    let a7 = (((x0 * x0)).powi(2) + 1.0).ln() + (k2 as f64);
+                    let a7 = ((x0 * x0).powi(2) + 1.0).ln() + (k2 as f64);
                 }
             }
         }
@@ -5409,7 +6467,13 @@ mod p3_62 {
         ((-0.7 * x0) * x1) + x2
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_62_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         for i1 in (0..3).step_by(2) {
             let mut k2 = 0usize;
@@ -5418,28 +6482,34 @@ mod p3_62 {
                     break;
                 }
                 k2 += 1;
-                if ((Dual64::from(i1 as f64) * (x0 * Dual64::from(i1 as f64)))).re > (Dual64::from(2.0)).re {
+                if (Dual64::from(i1 as f64) * (x0 * Dual64::from(i1 as f64))).re
+                    > (Dual64::from(2.0)).re
+                {
                     let a3 = -x2;
                     return x1;
-                } else if (((x0.powi(3)).powi(2) + Dual64::from(0.5)).sqrt()).re < (Dual64::from(-1.9)).re {
+                } else if (((x0.powi(3)).powi(2) + Dual64::from(0.5)).sqrt()).re
+                    < (Dual64::from(-1.9)).re
+                {
                     if (d64::max(x0 - x2, x2.sin())).re > (Dual64::from(-0.7)).re {
                         let a4 = Dual64::from(-1.8);
                     } else if x1.re < (Dual64::from(-0.7)).re {
-                        let a5 = d64::helper_sq(((x2 * x2)).powi(2));
+                        let a5 = d64::helper_sq((x2 * x2).powi(2));
                     } else {
                         let a6 = x2 * d64::softplus(d64::min(x2, x0));
                         continue;
                     }
-                } else if (((x2 + Dual64::from(i1 as f64)) - x1)).re > ((x1 * Dual64::from(i1 as f64))).re {
+                } else if ((x2 + Dual64::from(i1 as f64)) - x1).re
+                    > (x1 * Dual64::from(i1 as f64)).re
+                {
                     let x1 = (x1 * Dual64::from(-0.7)) + x2;
                     return x1.powi(2) - Dual64::from(k2 as f64);
                 } else {
-                    let a7 = (((x0 * x0)).powi(2) + Dual64::from(1.0)).ln() + Dual64::from(k2 as f64);
+                    let a7 = ((x0 * x0).powi(2) + Dual64::from(1.0)).ln() + Dual64::from(k2 as f64);
                 }
             }
         }
         for i8 in (0..4).step_by(2) {
-            if ((x0 * (x0 / (x2.powi(2) + Dual64::from(1.0))))).re < ((x2 + Dual64::from(0.3))).re {
+            if (x0 * (x0 / (x2.powi(2) + Dual64::from(1.0)))).re < (x2 + Dual64::from(0.3)).re {
                 let mut a9 = x2.sin() + ((x2.cos()).powi(2) + Dual64::from(1.0)).ln();
                 continue;
             }
@@ -5483,9 +6553,36 @@ mod p3_62 {
         r.same::<f64, _>("grad.2", &sel.2, &g0);
         r.same::<f64, _>("grad_2_1_0.2", &sel2.2, &g0);
         r.same::<f64, _>("value_and_grad.1.2", &vg_grad.2, &g0);
-        r.dual("x0", g0, p3_62_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_62_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_62_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_62_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_62_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_62_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -5499,13 +6596,19 @@ mod p3_62 {
 mod p3_63 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_63(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a1 = -1.2_f64;
         for e2 in xs1.iter() {
-            let mut a3 = ((xs1 + &(xs1.tanh()))).sum();
-            a3 = ((((xs1[0].powi(2) + 1.0).ln()).powi(2) + 0.5).sqrt()).max(((xs1 * xs1)).sum());
+            let mut a3 = (xs1 + &(xs1.tanh())).sum();
+            a3 = ((((xs1[0].powi(2) + 1.0).ln()).powi(2) + 0.5).sqrt()).max((xs1 * xs1).sum());
             a3 -= xs1[2];
         }
         let mut a4 = nn::softplus(a1);
@@ -5515,7 +6618,8 @@ mod p3_63 {
             for i7 in 0..3 {
                 let mut a8 = a1.max((a1 - xs1[0]) + (i7 as f64));
                 if xs1.sum().tanh() > a6 - xs1.slice(s![0..2;2]).sum() {
-                    let mut a9: f64 = (helper_mix(xs1[3 - 1 - i7], (0.1_f64.powi(2) + 1.0_f64).powf(0.5))).atan();
+                    let mut a9: f64 =
+                        (helper_mix(xs1[3 - 1 - i7], (0.1_f64.powi(2) + 1.0_f64).powf(0.5))).atan();
                 } else {
                     let mut y10 = xs1.to_owned();
                 }
@@ -5525,12 +6629,12 @@ mod p3_63 {
             let mut y12: Array1<f64> = Array1::zeros(3);
             let mut y13: Array1<f64> = Array1::zeros(3);
         }
-        let a14 = (helper_arr(xs1, a1)).dot(&((xs1 + xs1[2]))).tanh();
+        let a14 = (helper_arr(xs1, a1)).dot(&(xs1 + xs1[2])).tanh();
         for &e15 in xs1.iter() {
             if (xs1.mapv(f64::tanh)).dot(xs1) > xs1[2] + 1.1 {
-                let mut a16 = ((xs1 - xs1)).sum().sin();
+                let mut a16 = (xs1 - xs1).sum().sin();
             } else {
-                if (((xs1[2] * xs1[2])).tanh()).exp() > -1.7 {
+                if ((xs1[2] * xs1[2]).tanh()).exp() > -1.7 {
                     x0 += xs1[2] + (-xs1[2]);
                 } else {
                     if (xs1.tanh()).dot(&(xs1.tanh())) > a1 / (a1.powi(2) + 1.0) {
@@ -5593,11 +6697,17 @@ mod p3_63 {
 mod p3_64 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_64(xs0: &Array1<f32>) -> f32 {
         for i1 in (0..2).step_by(2) {
-            let mut a2: f32 = (((xs0[i1] / ((-0.8_f32).powi(2) + 1.0_f32))).powi(2) + 1.0).ln();
+            let mut a2: f32 = ((xs0[i1] / ((-0.8_f32).powi(2) + 1.0_f32)).powi(2) + 1.0).ln();
             let a3 = (((-0.7_f32).max(a2)).tanh()).sin();
             let mut k4 = 0usize;
             while k4 < 1 {
@@ -5616,7 +6726,7 @@ mod p3_64 {
         let mut a6 = 0.2_f32;
         for &e7 in xs0.iter() {
             a6 += (nn::softplus(-1.6_f32)).sin();
-            a6 += (((xs0.slice(s![0..3]).sum().powi(2) + 1.0).ln() * (a6 + e7))).sin();
+            a6 += ((xs0.slice(s![0..3]).sum().powi(2) + 1.0).ln() * (a6 + e7)).sin();
             a6 = e7;
         }
         ((a6 + xs0[1]) * (a6 / (1.7_f32.powi(2) + 1.0_f32))) * a6
@@ -5653,16 +6763,22 @@ mod p3_64 {
 mod p3_65 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_65(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
         let mut y2 = xs1.to_owned();
         let mut a3 = xs1[4];
-        if ((a3 - a3)).tanh() < -1.7 {
+        if (a3 - a3).tanh() < -1.7 {
             y2 = Array1::from_elem(5, x0.max(1.1) - (a3 * a3));
         }
-        let a4 = (-((x0 / (a3.powi(2) + 1.0)))) + a3;
+        let a4 = (-(x0 / (a3.powi(2) + 1.0))) + a3;
         ((((-a4) * x0) + a3) + a4) + y1.sum()
     }
 
@@ -5701,14 +6817,20 @@ mod p3_65 {
 mod p3_66 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_66(xs0: &Array1<f64>, x1: f64) -> f64 {
         for i1 in (0..3).step_by(2) {
             let mut y2 = xs0.to_owned();
             for i3 in 0..i1 {
-                let mut a4: f64 = ((&y2 + &y2)).mean().unwrap() + ((i1 as f64) - x1);
-                a4 *= ((((i3 as f64) + (i1 as f64))).min(a4 + y2[i3])).tanh();
+                let mut a4: f64 = (&y2 + &y2).mean().unwrap() + ((i1 as f64) - x1);
+                a4 *= (((i3 as f64) + (i1 as f64)).min(a4 + y2[i3])).tanh();
             }
         }
         let mut a5 = -1.8_f64;
@@ -5755,15 +6877,21 @@ mod p3_66 {
 mod p3_67 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_67(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in (1..3).step_by(2) {
             for i2 in 0..3 {
-                let mut y3: Array1<f64> = &(((x0 + x0) * &((xs1 + xs1)))) - xs1.sum();
+                let mut y3: Array1<f64> = &((x0 + x0) * &(xs1 + xs1)) - xs1.sum();
                 let mut y4: Array1<f64> = Array1::zeros(3);
             }
-            let mut a5 = xs1.dot(xs1).abs() + xs1.dot(&((xs1 - xs1)));
+            let mut a5 = xs1.dot(xs1).abs() + xs1.dot(&(xs1 - xs1));
             let mut a6: f64 = helper_sq(xs1[1].max(a5) - x0);
         }
         if xs1.sum() * x0.sin() < (x0.powi(2) + 0.5).sqrt() {
@@ -5777,12 +6905,14 @@ mod p3_67 {
             let a12 = -1.9_f64;
         }
         let mut a13: f64 = (xs1[2].cos()).powi(3);
-        if ((xs1 + xs1)).sum() > 1.8 {
+        if (xs1 + xs1).sum() > 1.8 {
             if x0 * a13 < -1.5 {
                 return xs1[2].tanh();
             }
         } else if (xs1[1] - xs1.slice(s![0..1]).sum()) + -1.1 < xs1[0] * a13 {
-            a13 += ((((x0.powi(2) + 1.0).ln() / (xs1.slice(s![0..1]).sum().powi(2) + 1.0))).powi(2) + 1.0).powf(0.5);
+            a13 += (((x0.powi(2) + 1.0).ln() / (xs1.slice(s![0..1]).sum().powi(2) + 1.0)).powi(2)
+                + 1.0)
+                .powf(0.5);
         }
         a13 = -a13;
         ((-a13) + x0) + a13
@@ -5823,7 +6953,13 @@ mod p3_67 {
 mod p3_68 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_68(x0: f64) -> f64 {
         for i1 in (0..3).rev() {
@@ -5837,9 +6973,9 @@ mod p3_68 {
                     continue;
                 } else if a2 > (i1 as f64).max(2.0_f64) {
                     if (i1 as f64) * x0 > x0 + -1.8 {
-                        let a5: f64 = (a2 - (a2 + (i1 as f64))) - (((i1 as f64) * x0)).tanh();
+                        let a5: f64 = (a2 - (a2 + (i1 as f64))) - ((i1 as f64) * x0).tanh();
                     } else if (x0 * 0.9) + -1.7 < x0 * x0 {
-                        let mut a6 = (((-x0)).tanh()).exp();
+                        let mut a6 = ((-x0).tanh()).exp();
                         break;
                     }
                     return (helper_mix(x0, a2)).cos();
@@ -5856,11 +6992,18 @@ mod p3_68 {
         ((2.0 + x0) + (-0.8 * x0)) + x0
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_68_dual(x0: Dual64) -> Dual64 {
         for i1 in (0..3).rev() {
             let x0 = (x0 * Dual64::from(-0.6)) + x0;
-            let a2 = ((x0.tanh()).exp() * d64::min(x0, Dual64::from(-2.0))) + ((x0.powi(2) + Dual64::from(1.0)).ln()).cos();
+            let a2 = ((x0.tanh()).exp() * d64::min(x0, Dual64::from(-2.0)))
+                + ((x0.powi(2) + Dual64::from(1.0)).ln()).cos();
             if i1 < 1 {
                 let mut a3 = x0.tanh();
             } else {
@@ -5868,10 +7011,11 @@ mod p3_68 {
                     let a4 = Dual64::from(-1.8);
                     continue;
                 } else if a2.re > (d64::max(Dual64::from(i1 as f64), Dual64::from(2.0))).re {
-                    if ((Dual64::from(i1 as f64) * x0)).re > ((x0 + Dual64::from(-1.8))).re {
-                        let a5: Dual64 = (a2 - (a2 + Dual64::from(i1 as f64))) - ((Dual64::from(i1 as f64) * x0)).tanh();
-                    } else if (((x0 * Dual64::from(0.9)) + Dual64::from(-1.7))).re < ((x0 * x0)).re {
-                        let mut a6 = (((-x0)).tanh()).exp();
+                    if (Dual64::from(i1 as f64) * x0).re > (x0 + Dual64::from(-1.8)).re {
+                        let a5: Dual64 = (a2 - (a2 + Dual64::from(i1 as f64)))
+                            - (Dual64::from(i1 as f64) * x0).tanh();
+                    } else if ((x0 * Dual64::from(0.9)) + Dual64::from(-1.7)).re < (x0 * x0).re {
+                        let mut a6 = ((-x0).tanh()).exp();
                         break;
                     }
                     return (d64::helper_mix(x0, a2)).cos();
@@ -5882,7 +7026,9 @@ mod p3_68 {
             }
             return a2;
         }
-        if ((d64::softplus(x0) * (Dual64::from(1.7) / (x0.powi(2) + Dual64::from(1.0))))).re < (Dual64::from(0.4)).re {
+        if (d64::softplus(x0) * (Dual64::from(1.7) / (x0.powi(2) + Dual64::from(1.0)))).re
+            < (Dual64::from(0.4)).re
+        {
             return (x0.sin()).sin();
         }
         ((Dual64::from(2.0) + x0) + (Dual64::from(-0.8) * x0)) + x0
@@ -5920,7 +7066,13 @@ mod p3_68 {
 mod p3_69 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_69(xs0: &Array1<f64>) -> f64 {
         if xs0.slice(s![1..4]).sum().sin() < -2.0_f64 + -0.9_f64 {
@@ -5974,7 +7126,13 @@ mod p3_69 {
 mod p3_70 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_70(xs0: &Array1<f64>) -> f64 {
         for i1 in (3..5).step_by(2) {
@@ -5983,16 +7141,19 @@ mod p3_70 {
                 let a3: f64 = xs0[i1];
             }
             let a4 = -0.2_f64;
-            let mut a4 = (a4 * 0.9) + ((xs0 * a4)).sum();
+            let mut a4 = (a4 * 0.9) + (xs0 * a4).sum();
             return (a4.atan()).tanh();
         }
         let a5 = (xs0[0].tanh() * xs0[4]) - helper_mix(xs0[2].max(1.1), xs0[1].min(1.9));
-        let mut a6 = ((&((xs0[4] - xs0)) + a5.abs())).sum();
+        let mut a6 = (&(xs0[4] - xs0) + a5.abs()).sum();
         for i7 in (0..5).step_by(2) {
             let mut y8 = xs0.to_owned();
             for i9 in (0..5).rev() {
-                if ((&y8 - a5)).sum() > -1.9 {
-                    let mut a10 = helper_mix((xs0.sum().powi(2) + 1.0).ln(), (y8[i7].max(a6)).min(a6.powi(2)));
+                if (&y8 - a5).sum() > -1.9 {
+                    let mut a10 = helper_mix(
+                        (xs0.sum().powi(2) + 1.0).ln(),
+                        (y8[i7].max(a6)).min(a6.powi(2)),
+                    );
                 } else {
                     y8 = &y8 + &y8;
                 }
@@ -6004,13 +7165,13 @@ mod p3_70 {
             if a6 > 1.2 {
                 let a11 = ((-1.0_f64).powi(2) + 0.5_f64).sqrt();
             } else if ((1.1_f64.powi(2) + 1.0_f64).ln()).powi(3) < 0.1 {
-                a6 = ((xs0 - xs0)).dot(&(Array1::from_elem(5, -0.8_f64))) - (-((xs0[3] + a6)));
+                a6 = (xs0 - xs0).dot(&(Array1::from_elem(5, -0.8_f64))) - (-(xs0[3] + a6));
                 return xs0.dot(xs0) * xs0.sum();
             } else {
-                let a12: f64 = (-((xs0[1] + a5))) + xs0.sum().min(xs0[0] - a6);
+                let a12: f64 = (-(xs0[1] + a5)) + xs0.sum().min(xs0[0] - a6);
             }
         } else if a6 < xs0[4].powi(2) {
-            let mut a13 = ((xs0 + xs0.dot(xs0))).sum();
+            let mut a13 = (xs0 + xs0.dot(xs0)).sum();
             return (helper_mix(-1.6, xs0[3])).min(xs0[3] * -1.7);
         }
         ((-a6) + a5) + a6
@@ -6049,16 +7210,24 @@ mod p3_70 {
 mod p3_71 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_71(xs0: &Array1<f32>) -> f32 {
         if -0.4 < xs0[2].sin() {
             let a1 = xs0.slice(s![3..5]).sum();
         }
         let a2 = nn::sigmoid(xs0.sum() * xs0.sum());
-        let mut a4 = (xs0.mapv(|v3| ((0.6 / (a2.powi(2) + 1.0))).atan())).sum().sin();
+        let mut a4 = (xs0.mapv(|v3| (0.6 / (a2.powi(2) + 1.0)).atan()))
+            .sum()
+            .sin();
         for e5 in xs0.iter() {
-            let mut a8 = if ((-(-1.2_f32))).powi(2) < helper_sq_f32(*e5) {
+            let mut a8 = if (-(-1.2_f32)).powi(2) < helper_sq_f32(*e5) {
                 let a6 = -(((*e5).tanh()).exp());
                 a4
             } else {
@@ -6118,7 +7287,13 @@ mod p3_71 {
 mod p3_72 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_72(xs0: &Array1<f64>) -> f64 {
         for e1 in xs0.iter() {
@@ -6138,11 +7313,13 @@ mod p3_72 {
                     let mut y6: Array1<f64> = Array1::zeros(3);
                 }
                 return *e1;
-            } else if helper_mix(xs0.slice(s![0..1]).sum(), xs0[0]) * xs0.slice(s![1..2]).sum() > *e1 {
+            } else if helper_mix(xs0.slice(s![0..1]).sum(), xs0[0]) * xs0.slice(s![1..2]).sum()
+                > *e1
+            {
                 let mut y7: Array1<f64> = Array1::zeros(3);
             } else {
                 if ((*e1).abs()).powi(3) < 0.0 {
-                    if ((xs0 * xs0)).sum() < *e1 {
+                    if (xs0 * xs0).sum() < *e1 {
                         let mut y8: Array1<f64> = Array1::zeros(3);
                     } else if xs0.mean().unwrap().sin() < xs0[2].atan() {
                         let mut y9 = xs0.to_owned();
@@ -6188,7 +7365,13 @@ mod p3_72 {
 mod p3_73 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_73(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
@@ -6196,11 +7379,11 @@ mod p3_73 {
             k1 += 1;
             let mut y2 = helper_arr(xs1, x0 - x0);
             y2 = &y2 * &(y2.tanh());
-            y2 = xs1[4] * &(helper_arr(&((&y2 * xs1)), xs1.sum()));
+            y2 = xs1[4] * &(helper_arr(&(&y2 * xs1), xs1.sum()));
             let x0 = (x0 * 0.2) + (Array1::from_elem(5, -2.0_f64)).sum();
         }
         let y3 = xs1.to_owned();
-        if ((&y3 * y3[1])).mean().unwrap() > helper_sq(x0) {
+        if (&y3 * y3[1]).mean().unwrap() > helper_sq(x0) {
             let mut a4: f64 = (-x0) + (xs1.mean().unwrap() - (-y3[1]));
         } else {
             let x0 = (x0 * 0.1) + (-1.6_f64 - 0.8_f64);
@@ -6248,13 +7431,19 @@ mod p3_73 {
 mod p3_74 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_74(xs0: &Array1<f64>) -> f64 {
         if xs0[0].min(xs0.sum()) > -1.2 {
             let mut a1: f64 = helper_mix(nn::sigmoid(0.7_f64), xs0[2].max(xs0[0])) * -0.5;
         } else if xs0.dot(xs0).cos() < xs0.dot(xs0) {
-            let mut a2 = (((xs0[1] + xs0[0]) + (xs0[3] / (xs0[1].powi(2) + 1.0)))).atan();
+            let mut a2 = ((xs0[1] + xs0[0]) + (xs0[3] / (xs0[1].powi(2) + 1.0))).atan();
             a2 *= xs0[2].tanh();
         }
         let mut k3 = 0usize;
@@ -6267,7 +7456,7 @@ mod p3_74 {
                 let a5 = helper_sq(k3 as f64) + xs0[2].max(xs0[2]);
                 (a5 * -0.9) + helper_sq(xs0[1])
             };
-            a6 = ((xs0 - &((xs0 * xs0)))).mean().unwrap();
+            a6 = (xs0 - &(xs0 * xs0)).mean().unwrap();
         }
         0.7_f64.sin()
     }
@@ -6303,11 +7492,17 @@ mod p3_74 {
 mod p3_75 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p3_75(x0: f32, x1: f32) -> f32 {
         let mut a1 = -(-1.9_f32);
-        let mut a2 = 1.5_f32.powi(3) * (-((x1 + x1)));
+        let mut a2 = 1.5_f32.powi(3) * (-(x1 + x1));
         let a3 = ((helper_mix_f32(-1.3, a1)).powi(2) + 1.0).ln() * 0.2_f32.min(x1);
         let mut k4 = 0usize;
         while k4 < 3 {
@@ -6317,21 +7512,22 @@ mod p3_75 {
             a1 *= ((k4 as f32).sin()).tanh();
         }
         let mut a6 = if (x1 - x0) + a1 < 1.1 {
-            ((-1.7 - x0)).tanh()
+            (-1.7 - x0).tanh()
         } else {
             -0.8_f32
         };
         let a7: f32 = a1.sin();
         if a2.abs() > -0.4 {
-            a6 -= -(((a6 * x1) - a1.atan()));
+            a6 -= -((a6 * x1) - a1.atan());
             let a8 = (x1.powi(2) + 1.0).ln() * x0;
         } else {
             let a9 = (helper_mix_f32(a1 * x1, 1.6)).atan();
         }
-        a6 += (((-x1) / ((helper_mix_f32(a6, a1)).powi(2) + 1.0))).sin();
+        a6 += ((-x1) / ((helper_mix_f32(a6, a1)).powi(2) + 1.0)).sin();
         a2 *= a3.tanh();
         for i10 in 2..4 {
-            let a11 = (((i10 as f32) + a7) * (a6 / (a6.powi(2) + 1.0))) + ((-1.1_f32).powi(2) + 1.0_f32).powf(0.3);
+            let a11 = (((i10 as f32) + a7) * (a6 / (a6.powi(2) + 1.0)))
+                + ((-1.1_f32).powi(2) + 1.0_f32).powf(0.3);
             let a12 = i10 as f32;
             let mut a13: f32 = 0.5_f32;
             continue;
@@ -6349,11 +7545,18 @@ mod p3_75 {
         ((x0 * x0) + x1) * a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_75_dual(x0: Dual32, x1: Dual32) -> Dual32 {
         let mut a1 = -(Dual32::from(-1.9));
-        let mut a2 = (Dual32::from(1.5)).powi(3) * (-((x1 + x1)));
-        let a3 = ((d32::helper_mix(Dual32::from(-1.3), a1)).powi(2) + Dual32::from(1.0)).ln() * d32::min(Dual32::from(0.2), x1);
+        let mut a2 = (Dual32::from(1.5)).powi(3) * (-(x1 + x1));
+        let a3 = ((d32::helper_mix(Dual32::from(-1.3), a1)).powi(2) + Dual32::from(1.0)).ln()
+            * d32::min(Dual32::from(0.2), x1);
         let mut k4 = 0usize;
         while k4 < 3 {
             k4 += 1;
@@ -6361,30 +7564,34 @@ mod p3_75 {
             let a5 = (a2 * (x0 * a1)) + Dual32::from(1.0);
             a1 *= (Dual32::from(k4 as f32).sin()).tanh();
         }
-        let mut a6 = if (((x1 - x0) + a1)).re < (Dual32::from(1.1)).re {
-            ((Dual32::from(-1.7) - x0)).tanh()
+        let mut a6 = if ((x1 - x0) + a1).re < (Dual32::from(1.1)).re {
+            (Dual32::from(-1.7) - x0).tanh()
         } else {
             Dual32::from(-0.8)
         };
         let a7: Dual32 = a1.sin();
         if (d32::abs(a2)).re > (Dual32::from(-0.4)).re {
-            a6 -= -(((a6 * x1) - a1.atan()));
+            a6 -= -((a6 * x1) - a1.atan());
             let a8 = (x1.powi(2) + Dual32::from(1.0)).ln() * x0;
         } else {
             let a9 = (d32::helper_mix(a1 * x1, Dual32::from(1.6))).atan();
         }
-        a6 += (((-x1) / ((d32::helper_mix(a6, a1)).powi(2) + Dual32::from(1.0)))).sin();
+        a6 += ((-x1) / ((d32::helper_mix(a6, a1)).powi(2) + Dual32::from(1.0))).sin();
         a2 *= a3.tanh();
         for i10 in 2..4 {
-            let a11 = ((Dual32::from(i10 as f32) + a7) * (a6 / (a6.powi(2) + Dual32::from(1.0)))) + ((Dual32::from(-1.1)).powi(2) + Dual32::from(1.0)).powf(0.3);
+            let a11 = ((Dual32::from(i10 as f32) + a7) * (a6 / (a6.powi(2) + Dual32::from(1.0))))
+                + ((Dual32::from(-1.1)).powi(2) + Dual32::from(1.0)).powf(0.3);
             let a12 = Dual32::from(i10 as f32);
             let mut a13: Dual32 = Dual32::from(0.5);
             continue;
         }
         let mut a14 = d32::sigmoid(d32::helper_mix(x1, x0) - x1.atan());
         let mut a15 = if (Dual32::from(1.2)).re < (x1.powi(3)).re {
-            return d32::helper_mix(Dual32::from(1.7) / (x0.powi(2) + Dual32::from(1.0)), x0 + x1);
-        } else if (((x1 - a3) + a6)).re < (d32::min(a1, a1)).re {
+            return d32::helper_mix(
+                Dual32::from(1.7) / (x0.powi(2) + Dual32::from(1.0)),
+                x0 + x1,
+            );
+        } else if ((x1 - a3) + a6).re < (d32::min(a1, a1)).re {
             a1 += Dual32::from(1.8);
             d32::min(a6, Dual32::from(0.5)) + x0.sin()
         } else {
@@ -6421,8 +7628,16 @@ mod p3_75 {
         r.same::<f32, _>("grad.1", &sel.1, &g0);
         r.same::<f32, _>("grad_1_0.1", &sel2.1, &g0);
         r.same::<f32, _>("value_and_grad.1.1", &vg_grad.1, &g0);
-        r.dual("x0", g0, p3_75_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p3_75_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_75_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_75_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -6436,13 +7651,19 @@ mod p3_75 {
 mod p3_76 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_76(x0: f64, x1: f64) -> f64 {
         let a1 = ((x0.min(x1)).tanh()).sin();
         if (a1 + a1) + x1 < a1 * a1 {
             let mut a2 = ((x0 * x0) * (a1.powi(2) + 1.0).ln()) * (1.7 + x0);
-            let a3: f64 = ((((a1 / (a1.powi(2) + 1.0))).min(x1)).powi(2) + 0.5).sqrt();
+            let a3: f64 = (((a1 / (a1.powi(2) + 1.0)).min(x1)).powi(2) + 0.5).sqrt();
             return -(x1.powi(2));
         } else {
             if (x0.max(x1)).tanh() > x1 {
@@ -6457,34 +7678,44 @@ mod p3_76 {
                 let mut a9: f64 = 1.9_f64;
                 return (-(-1.5_f64)) + (a9 + x1);
             } else {
-                a7 *= ((nn::sigmoid(x1) * a1.tanh())).tanh();
+                a7 *= (nn::sigmoid(x1) * a1.tanh()).tanh();
             }
             return helper_sq(x0 * -0.6);
         }
         ((x0 * x0) + x1) * a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_76_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         let a1 = ((d64::min(x0, x1)).tanh()).sin();
-        if (((a1 + a1) + x1)).re < ((a1 * a1)).re {
-            let mut a2 = ((x0 * x0) * (a1.powi(2) + Dual64::from(1.0)).ln()) * (Dual64::from(1.7) + x0);
-            let a3: Dual64 = ((d64::min(a1 / (a1.powi(2) + Dual64::from(1.0)), x1)).powi(2) + Dual64::from(0.5)).sqrt();
+        if ((a1 + a1) + x1).re < (a1 * a1).re {
+            let mut a2 =
+                ((x0 * x0) * (a1.powi(2) + Dual64::from(1.0)).ln()) * (Dual64::from(1.7) + x0);
+            let a3: Dual64 = ((d64::min(a1 / (a1.powi(2) + Dual64::from(1.0)), x1)).powi(2)
+                + Dual64::from(0.5))
+            .sqrt();
             return -(x1.powi(2));
         } else {
             if ((d64::max(x0, x1)).tanh()).re > x1.re {
                 let a4: Dual64 = x0;
             }
             let mut a5 = d64::helper_sq(x0);
-            let mut a6 = ((x0 / (x1.powi(2) + Dual64::from(1.0))) * x1) + (d64::min(a1, x1)).powi(3);
+            let mut a6 =
+                ((x0 / (x1.powi(2) + Dual64::from(1.0))) * x1) + (d64::min(a1, x1)).powi(3);
         }
         let mut a7: Dual64 = x1;
         for i8 in (1..3).rev() {
-            if (((Dual64::from(i8 as f64) * a7) + d64::min(x0, x1))).re > (Dual64::from(1.0)).re {
+            if ((Dual64::from(i8 as f64) * a7) + d64::min(x0, x1)).re > (Dual64::from(1.0)).re {
                 let mut a9: Dual64 = Dual64::from(1.9);
                 return (-(Dual64::from(-1.5))) + (a9 + x1);
             } else {
-                a7 *= ((d64::sigmoid(x1) * a1.tanh())).tanh();
+                a7 *= (d64::sigmoid(x1) * a1.tanh()).tanh();
             }
             return d64::helper_sq(x0 * Dual64::from(-0.6));
         }
@@ -6518,8 +7749,16 @@ mod p3_76 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p3_76_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p3_76_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_76_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_76_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -6533,10 +7772,16 @@ mod p3_76 {
 mod p3_77 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_77(x0: f64) -> f64 {
-        if (((0.2 * x0)).tanh()).exp() > -0.2 {
+        if ((0.2 * x0).tanh()).exp() > -0.2 {
             let a1 = -1.0_f64;
             let a1 = (a1 * -1.8) + a1;
         } else {
@@ -6544,9 +7789,9 @@ mod p3_77 {
                 let mut a2: f64 = (-(helper_sq(x0))) * (nn::softplus(x0) * (x0 + x0));
             }
             for i3 in 3..4 {
-                let a4 = ((x0 - x0)).sin() - x0;
+                let a4 = (x0 - x0).sin() - x0;
                 let a5 = if ((x0.powi(2) + 1.0).ln()).cos() < 1.2 {
-                    ((-0.4 + x0)).tanh()
+                    (-0.4 + x0).tanh()
                 } else {
                     (a4 * -1.4) + (a4 + (i3 as f64))
                 };
@@ -6566,27 +7811,33 @@ mod p3_77 {
             } else {
                 (a6.powi(2) + 1.0).ln() + a6.sin()
             };
-            a7 *= (((a7 / (a8.powi(2) + 1.0)) * a7)).tanh();
+            a7 *= ((a7 / (a8.powi(2) + 1.0)) * a7).tanh();
         } else {
             for i9 in 1..4 {
                 let a10 = -((nn::sigmoid(x0)).min(x0));
                 let a11 = a10;
-                let mut x0 = (x0 * 1.3) + ((x0 - x0)).sin();
+                let mut x0 = (x0 * 1.3) + (x0 - x0).sin();
             }
-            let a12 = (((-1.7 * x0)).powi(2) + 0.5).sqrt() - x0.tanh();
+            let a12 = ((-1.7 * x0).powi(2) + 0.5).sqrt() - x0.tanh();
         }
         for i13 in 2..4 {
             let a14 = -1.1_f64;
             let mut a15: f64 = (((i13 as f64) * a14) + (x0 + a14)) - 0.6;
             let a16 = helper_sq((a14.min(-0.1)).tanh());
-            return ((a14 * a15)).powi(2);
+            return (a14 * a15).powi(2);
         }
         ((x0 - x0) * (-1.5_f64)) * x0
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_77_dual(x0: Dual64) -> Dual64 {
-        if ((((Dual64::from(0.2) * x0)).tanh()).exp()).re > (Dual64::from(-0.2)).re {
+        if (((Dual64::from(0.2) * x0).tanh()).exp()).re > (Dual64::from(-0.2)).re {
             let a1 = Dual64::from(-1.0);
             let a1 = (a1 * Dual64::from(-1.8)) + a1;
         } else {
@@ -6594,9 +7845,11 @@ mod p3_77 {
                 let mut a2: Dual64 = (-(d64::helper_sq(x0))) * (d64::softplus(x0) * (x0 + x0));
             }
             for i3 in 3..4 {
-                let a4 = ((x0 - x0)).sin() - x0;
-                let a5 = if (((x0.powi(2) + Dual64::from(1.0)).ln()).cos()).re < (Dual64::from(1.2)).re {
-                    ((Dual64::from(-0.4) + x0)).tanh()
+                let a4 = (x0 - x0).sin() - x0;
+                let a5 = if (((x0.powi(2) + Dual64::from(1.0)).ln()).cos()).re
+                    < (Dual64::from(1.2)).re
+                {
+                    (Dual64::from(-0.4) + x0).tanh()
                 } else {
                     (a4 * Dual64::from(-1.4)) + (a4 + Dual64::from(i3 as f64))
                 };
@@ -6604,32 +7857,41 @@ mod p3_77 {
         }
         if (((x0.tanh()).exp()).tanh()).re > (Dual64::from(-0.1)).re {
             let a6 = Dual64::from(-1.7);
-            let mut a7 = if ((d64::helper_sq(Dual64::from(-0.6)) * (a6 / (x0.powi(2) + Dual64::from(1.0))))).re < (Dual64::from(-1.6)).re {
+            let mut a7 = if (d64::helper_sq(Dual64::from(-0.6))
+                * (a6 / (x0.powi(2) + Dual64::from(1.0))))
+            .re < (Dual64::from(-1.6)).re
+            {
                 a6
             } else {
                 return (x0 * x0) / ((d64::max(x0, x0)).powi(2) + Dual64::from(1.0));
             };
             let a8 = if (d64::sigmoid(a6 * Dual64::from(1.2))).re < (Dual64::from(2.0)).re {
                 d64::softplus(x0)
-            } else if (d64::helper_mix(Dual64::from(2.0) - Dual64::from(-0.8), d64::helper_mix(x0, x0))).re < ((a6 - a6)).re {
+            } else if (d64::helper_mix(
+                Dual64::from(2.0) - Dual64::from(-0.8),
+                d64::helper_mix(x0, x0),
+            ))
+            .re < (a6 - a6).re
+            {
                 Dual64::from(1.1) - (x0 + a6)
             } else {
                 (a6.powi(2) + Dual64::from(1.0)).ln() + a6.sin()
             };
-            a7 *= (((a7 / (a8.powi(2) + Dual64::from(1.0))) * a7)).tanh();
+            a7 *= ((a7 / (a8.powi(2) + Dual64::from(1.0))) * a7).tanh();
         } else {
             for i9 in 1..4 {
                 let a10 = -(d64::min(d64::sigmoid(x0), x0));
                 let a11 = a10;
-                let mut x0 = (x0 * Dual64::from(1.3)) + ((x0 - x0)).sin();
+                let mut x0 = (x0 * Dual64::from(1.3)) + (x0 - x0).sin();
             }
-            let a12 = (((Dual64::from(-1.7) * x0)).powi(2) + Dual64::from(0.5)).sqrt() - x0.tanh();
+            let a12 = ((Dual64::from(-1.7) * x0).powi(2) + Dual64::from(0.5)).sqrt() - x0.tanh();
         }
         for i13 in 2..4 {
             let a14 = Dual64::from(-1.1);
-            let mut a15: Dual64 = ((Dual64::from(i13 as f64) * a14) + (x0 + a14)) - Dual64::from(0.6);
+            let mut a15: Dual64 =
+                ((Dual64::from(i13 as f64) * a14) + (x0 + a14)) - Dual64::from(0.6);
             let a16 = d64::helper_sq((d64::min(a14, Dual64::from(-0.1))).tanh());
-            return ((a14 * a15)).powi(2);
+            return (a14 * a15).powi(2);
         }
         ((x0 - x0) * (-(Dual64::from(1.5)))) * x0
     }
@@ -6666,7 +7928,13 @@ mod p3_77 {
 mod p3_78 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p3_78(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut a1 = xs1.slice(s![0..5;2]).sum();
@@ -6679,8 +7947,9 @@ mod p3_78 {
                 let mut a7: f64 = nn::sigmoid(xs1[i3].sin() + a1);
             }
             a1 += x0.powi(2) + xs1[2];
-            if (xs1.mapv(|v8| ((x2 + a1)).sin())).mean().unwrap() < xs1[0] - xs1[0] {
-                a1 = ((((xs1[3].powi(2) + 0.5).sqrt() + (xs1[1].powi(2) + 1.0).ln())).powi(2) + 0.5).sqrt();
+            if (xs1.mapv(|v8| (x2 + a1).sin())).mean().unwrap() < xs1[0] - xs1[0] {
+                a1 = (((xs1[3].powi(2) + 0.5).sqrt() + (xs1[1].powi(2) + 1.0).ln()).powi(2) + 0.5)
+                    .sqrt();
             }
         }
         if xs1[4].tanh() > a1 {
@@ -6692,7 +7961,7 @@ mod p3_78 {
             a9 = ((x0 + x0) * (-xs1.slice(s![2..3]).sum())) * (xs1[3] * (x2 * 0.5));
         }
         a9 += helper_mix(x0 + xs1[4].min(xs1[4]), (-(-1.5_f64)) + xs1.mean().unwrap());
-        ((((xs1 * xs1[2])).sum() + x0) * x2) + a1
+        (((xs1 * xs1[2]).sum() + x0) * x2) + a1
     }
 
     pub fn check() -> Report {
@@ -6742,13 +8011,22 @@ mod p3_78 {
 mod p3_79 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p3_79(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
         while k1 < 3 {
             k1 += 1;
-            let a2 = helper_mix((xs0.slice(s![0..2]).sum().sin()).tanh(), (((k1 as f64) + xs1)).dot(&((xs2 * xs2))));
+            let a2 = helper_mix(
+                (xs0.slice(s![0..2]).sum().sin()).tanh(),
+                ((k1 as f64) + xs1).dot(&(xs2 * xs2)),
+            );
             if k1 < 2 {
                 let mut a3 = (xs1.sum() * (xs1[3].powi(2) + 1.0).powf(0.3)) * (xs0[3] + a2);
             }
@@ -6804,7 +8082,13 @@ mod p3_79 {
 mod p3_80 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_80(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         if (-1.0_f64).min(-0.4_f64) - 0.0_f64.tanh() < 1.2 {
@@ -6813,10 +8097,10 @@ mod p3_80 {
                 k1 += 1;
                 if k1 % 2 == 0 {
                     let a2 = xs1.sum();
-                } else if (((k1 as f64) - 0.2_f64)).powi(2) > 1.9 {
+                } else if ((k1 as f64) - 0.2_f64).powi(2) > 1.9 {
                     let a3 = if xs1.sum().abs() < -0.2 {
                         return (xs1[3].powi(2) + 1.0).ln() * xs2[0].min(xs2[3]);
-                    } else if ((xs2 / &((xs0.powi(2) + 1.0)))).dot(&(nn::softplus(xs2))) < 1.7 {
+                    } else if (xs2 / &(xs0.powi(2) + 1.0)).dot(&(nn::softplus(xs2))) < 1.7 {
                         xs1.dot(xs1) * xs0[1].min(1.6)
                     } else {
                         return k1 as f64;
@@ -6824,7 +8108,10 @@ mod p3_80 {
                 } else if (-1.3_f64).min(xs0.dot(xs0)) > 0.7 {
                     let mut y4: Array1<f64> = Array1::zeros(5);
                 } else {
-                    let mut a6 = xs2.dot(&((&(xs0.mapv(|v5| v5.min(v5) * (v5 - v5))) * &(Array1::from_elem(5, 1.3_f64)))));
+                    let mut a6 = xs2.dot(
+                        &(&(xs0.mapv(|v5| v5.min(v5) * (v5 - v5)))
+                            * &(Array1::from_elem(5, 1.3_f64))),
+                    );
                 }
             }
             if 0.3_f64.max(1.4_f64) - xs1.slice(s![0..1;2]).sum() > nn::softplus(xs0[2]) {
@@ -6845,7 +8132,7 @@ mod p3_80 {
             k10 += 1;
             let mut y11 = xs1.to_owned();
             y9[2] = y11[4];
-            y11 = &y11 + &(((&(helper_arr(xs1, y9[2])) - &((&y11 * y11[0])))).powi(2));
+            y11 = &y11 + &((&(helper_arr(xs1, y9[2])) - &(&y11 * y11[0])).powi(2));
             let a12 = 1.4_f64;
             return y11.sum().powi(3);
         }
@@ -6891,30 +8178,49 @@ mod p3_80 {
 mod p3_81 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p3_81(x0: f32, x1: f32) -> f32 {
-        let mut a1 = helper_sq_f32((x1.powi(2) + 1.0).powf(1.5)) - (x1.cos() - helper_mix_f32(x0, x1));
+        let mut a1 =
+            helper_sq_f32((x1.powi(2) + 1.0).powf(1.5)) - (x1.cos() - helper_mix_f32(x0, x1));
         for i2 in 0..4 {
             let a3 = (helper_sq_f32(x0 - a1)).abs();
-            a1 -= ((x1 - x0)).sin() * x1;
-            a1 = x0 / (((((i2 as f32) + (i2 as f32)) * (x1 + x1))).powi(2) + 1.0);
+            a1 -= (x1 - x0).sin() * x1;
+            a1 = x0 / ((((i2 as f32) + (i2 as f32)) * (x1 + x1)).powi(2) + 1.0);
             let a4 = helper_mix_f32(a3.min(x1) / ((a1.abs()).powi(2) + 1.0), x0);
             let mut a5: f32 = x0;
         }
-        let mut a6 = a1 + ((-1.4 / (a1.powi(2) + 1.0))).abs();
+        let mut a6 = a1 + (-1.4 / (a1.powi(2) + 1.0)).abs();
         let a7 = a1 * a1;
         (((x0 - x1.tanh()) * x0) * x1) + a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_81_dual(x0: Dual32, x1: Dual32) -> Dual32 {
-        let mut a1 = d32::helper_sq((x1.powi(2) + Dual32::from(1.0)).powf(1.5)) - (x1.cos() - d32::helper_mix(x0, x1));
+        let mut a1 = d32::helper_sq((x1.powi(2) + Dual32::from(1.0)).powf(1.5))
+            - (x1.cos() - d32::helper_mix(x0, x1));
         for i2 in 0..4 {
             let a3 = d32::abs(d32::helper_sq(x0 - a1));
-            a1 -= ((x1 - x0)).sin() * x1;
-            a1 = x0 / ((((Dual32::from(i2 as f32) + Dual32::from(i2 as f32)) * (x1 + x1))).powi(2) + Dual32::from(1.0));
-            let a4 = d32::helper_mix(d32::min(a3, x1) / ((d32::abs(a1)).powi(2) + Dual32::from(1.0)), x0);
+            a1 -= (x1 - x0).sin() * x1;
+            a1 = x0
+                / (((Dual32::from(i2 as f32) + Dual32::from(i2 as f32)) * (x1 + x1)).powi(2)
+                    + Dual32::from(1.0));
+            let a4 = d32::helper_mix(
+                d32::min(a3, x1) / ((d32::abs(a1)).powi(2) + Dual32::from(1.0)),
+                x0,
+            );
             let mut a5: Dual32 = x0;
         }
         let mut a6 = a1 + d32::abs((Dual32::from(-1.4) / (a1.powi(2) + Dual32::from(1.0))));
@@ -6949,8 +8255,16 @@ mod p3_81 {
         r.same::<f32, _>("grad.1", &sel.1, &g0);
         r.same::<f32, _>("grad_1_0.1", &sel2.1, &g0);
         r.same::<f32, _>("value_and_grad.1.1", &vg_grad.1, &g0);
-        r.dual("x0", g0, p3_81_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p3_81_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_81_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_81_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -6964,7 +8278,13 @@ mod p3_81 {
 mod p3_82 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_82(x0: f32) -> f32 {
         for i1 in 4..6 {
@@ -6972,7 +8292,7 @@ mod p3_82 {
                 let a2 = ((nn::sigmoid(-0.6_f32)).powi(2) + 1.0_f32).ln();
                 helper_sq_f32(-0.2 - a2)
             } else {
-                let a3 = ((x0 * -0.5)).max(x0.min(x0));
+                let a3 = (x0 * -0.5).max(x0.min(x0));
                 (i1 as f32) - (i1 as f32)
             };
             if i1 < 4 {
@@ -6996,8 +8316,9 @@ mod p3_82 {
             }
         } else if x0.cos() > 1.4 {
             for i10 in (0..6).step_by(2) {
-                let a11 = (x0 * ((-1.9_f32).powi(2) + 0.5_f32).sqrt()) + ((x0 * x0) + nn::softplus(x0));
-                let a12 = (((a11 * a11) + x0.cos())).sin();
+                let a11 =
+                    (x0 * ((-1.9_f32).powi(2) + 0.5_f32).sqrt()) + ((x0 * x0) + nn::softplus(x0));
+                let a12 = ((a11 * a11) + x0.cos()).sin();
                 let a13 = 2.0_f32;
                 break;
             }
@@ -7009,13 +8330,19 @@ mod p3_82 {
                 return (helper_mix_f32(a14, x0)).min(a14.sin());
             };
         }
-        ((x0 + x0)).min(x0 + x0) * x0
+        (x0 + x0).min(x0 + x0) * x0
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_82_dual(x0: Dual32) -> Dual32 {
         for i1 in 4..6 {
-            let mut a4 = if (((x0 * x0) - (x0 + x0))).re > (Dual32::from(-2.0)).re {
+            let mut a4 = if ((x0 * x0) - (x0 + x0)).re > (Dual32::from(-2.0)).re {
                 let a2 = ((d32::sigmoid(Dual32::from(-0.6))).powi(2) + Dual32::from(1.0)).ln();
                 d32::helper_sq(Dual32::from(-0.2) - a2)
             } else {
@@ -7029,11 +8356,12 @@ mod p3_82 {
             let a6 = x0 * ((Dual32::from(i1 as f32).tanh()).powi(2) + Dual32::from(0.5)).sqrt();
             a4 = x0;
         }
-        if ((d32::max(Dual32::from(0.8), x0) * d32::max(x0, x0))).re > ((Dual32::from(0.3) + x0)).re {
+        if (d32::max(Dual32::from(0.8), x0) * d32::max(x0, x0)).re > (Dual32::from(0.3) + x0).re {
             for i7 in (4..6).rev() {
                 for i8 in 4..6 {
-                    if ((Dual32::from(-1.1) * x0)).re > (Dual32::from(1.8)).re {
-                        let mut x0 = (x0 * Dual32::from(1.9)) + d32::helper_mix(d32::sigmoid(x0), x0.tanh());
+                    if (Dual32::from(-1.1) * x0).re > (Dual32::from(1.8)).re {
+                        let mut x0 =
+                            (x0 * Dual32::from(1.9)) + d32::helper_mix(d32::sigmoid(x0), x0.tanh());
                         break;
                     } else {
                         let mut a9 = x0;
@@ -7043,14 +8371,18 @@ mod p3_82 {
             }
         } else if (x0.cos()).re > (Dual32::from(1.4)).re {
             for i10 in (0..6).step_by(2) {
-                let a11 = (x0 * ((Dual32::from(-1.9)).powi(2) + Dual32::from(0.5)).sqrt()) + ((x0 * x0) + d32::softplus(x0));
-                let a12 = (((a11 * a11) + x0.cos())).sin();
+                let a11 = (x0 * ((Dual32::from(-1.9)).powi(2) + Dual32::from(0.5)).sqrt())
+                    + ((x0 * x0) + d32::softplus(x0));
+                let a12 = ((a11 * a11) + x0.cos()).sin();
                 let a13 = Dual32::from(2.0);
                 break;
             }
         } else {
-            let a14 = d32::max(d32::sigmoid(Dual32::from(1.8) * Dual32::from(-1.1)), x0.sin() * x0.sin());
-            let mut a15: Dual32 = if ((-(d32::helper_sq(x0)))).re > (Dual32::from(2.0)).re {
+            let a14 = d32::max(
+                d32::sigmoid(Dual32::from(1.8) * Dual32::from(-1.1)),
+                x0.sin() * x0.sin(),
+            );
+            let mut a15: Dual32 = if (-(d32::helper_sq(x0))).re > (Dual32::from(2.0)).re {
                 x0 + a14
             } else {
                 return d32::min(d32::helper_mix(a14, x0), a14.sin());
@@ -7091,16 +8423,23 @@ mod p3_82 {
 mod p3_83 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_83(xs0: &Array1<f64>) -> f64 {
         let mut a1: f64 = 1.5_f64;
         if a1 > xs0.sum() {
             a1 = nn::softplus(a1) + (xs0[0] * xs0[4]);
             a1 += a1;
-        } else if -((0.2 + a1)) < -1.2 {
-            let mut y3 = &(((a1.tanh()).exp() * &(xs0.mapv(|v2| a1)))) + xs0;
-            a1 = (((&y3 - xs0)).mapv(|v4| v4.sin() - v4)).dot(&(((&y3 * xs0)).mapv(|v5| (v5 - a1) + (-v5))));
+        } else if -(0.2 + a1) < -1.2 {
+            let mut y3 = &((a1.tanh()).exp() * &(xs0.mapv(|v2| a1))) + xs0;
+            a1 = ((&y3 - xs0).mapv(|v4| v4.sin() - v4))
+                .dot(&((&y3 * xs0).mapv(|v5| (v5 - a1) + (-v5))));
             let a6: f64 = (((xs0.dot(xs0).powi(2) + 1.0).powf(0.3)).powi(2) + 0.5).sqrt();
             let a7 = helper_mix(-(helper_mix(-1.8, a1)), a6 / (xs0.sum().powi(2) + 1.0));
             a1 += (xs0.dot(xs0).sin()).tanh();
@@ -7113,7 +8452,8 @@ mod p3_83 {
             k8 += 1;
             let a9 = 1.0_f64;
             for i10 in 0..5 {
-                a1 = (((helper_mix(a9, xs0.slice(s![0..4]).sum())).min(xs0.sum())).powi(2) + 1.0).ln();
+                a1 = (((helper_mix(a9, xs0.slice(s![0..4]).sum())).min(xs0.sum())).powi(2) + 1.0)
+                    .ln();
                 let mut a11 = 0.8_f64;
             }
             break;
@@ -7131,7 +8471,7 @@ mod p3_83 {
             } else if 0.5_f64.sin() > 0.7 {
                 let mut y16: Array1<f64> = Array1::zeros(5);
             }
-            a1 = ((xs0[2] * xs0[2])).tanh() / (xs0.sum().powi(2) + 1.0);
+            a1 = (xs0[2] * xs0[2]).tanh() / (xs0.sum().powi(2) + 1.0);
         }
         (a1.atan()).min(helper_mix(a1, 1.3)) * a1
     }
@@ -7167,7 +8507,13 @@ mod p3_83 {
 mod p3_84 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p3_84(x0: f64, x1: f64) -> f64 {
         let a1 = 0.4_f64;
@@ -7175,7 +8521,7 @@ mod p3_84 {
             let a3 = if (a1.sin()).sin() > -0.3 {
                 ((x1.tanh()).powi(2) + 0.5).sqrt()
             } else {
-                let a2 = ((-x1)).powi(3);
+                let a2 = (-x1).powi(3);
                 x0
             };
             return x1.cos();
@@ -7187,18 +8533,24 @@ mod p3_84 {
         ((((-0.3_f64).sin() * 1.6_f64) + x0) + x1) * a1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_84_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         let a1 = Dual64::from(0.4);
         if a1.re > (Dual64::from(1.3)).re {
             let a3 = if ((a1.sin()).sin()).re > (Dual64::from(-0.3)).re {
                 ((x1.tanh()).powi(2) + Dual64::from(0.5)).sqrt()
             } else {
-                let a2 = ((-x1)).powi(3);
+                let a2 = (-x1).powi(3);
                 x0
             };
             return x1.cos();
-        } else if ((Dual64::from(-0.3) - d64::abs(x1))).re < (Dual64::from(-0.4)).re {
+        } else if (Dual64::from(-0.3) - d64::abs(x1)).re < (Dual64::from(-0.4)).re {
             let mut a4 = (d64::min(x0, x1) + (x1 - a1)) * (Dual64::from(1.0) - d64::helper_sq(a1));
         } else {
             let a5 = Dual64::from(0.6) + Dual64::from(1.9);
@@ -7233,8 +8585,16 @@ mod p3_84 {
         r.same::<f64, _>("grad.1", &sel.1, &g0);
         r.same::<f64, _>("grad_1_0.1", &sel2.1, &g0);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g0);
-        r.dual("x0", g0, p3_84_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p3_84_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_84_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_84_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -7248,7 +8608,13 @@ mod p3_84 {
 mod p3_85 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_85(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
@@ -7264,7 +8630,8 @@ mod p3_85 {
                 k4 += 1;
                 for i5 in 0..3 {
                     let a6 = y1[0];
-                    let y7: Array1<f64> = &((&((xs1 * xs1)) - &(((k4 as f64) * xs1)))) * &((&((xs1 + xs1[i5])) / ((i5 as f64).powi(2) + 1.0_f64)));
+                    let y7: Array1<f64> = &(&(xs1 * xs1) - &((k4 as f64) * xs1))
+                        * &(&(xs1 + xs1[i5]) / ((i5 as f64).powi(2) + 1.0_f64));
                     let a8 = xs1.slice(s![0..2;2]).sum() - (-1.1 * (x0 + e3));
                 }
             }
@@ -7277,11 +8644,11 @@ mod p3_85 {
                 let a11 = y1.sum() - xs1.sum();
                 -0.5_f64
             } else {
-                ((&y1 + 1.8)).mean().unwrap()
+                (&y1 + 1.8).mean().unwrap()
             };
             let mut a13 = x0.atan();
         }
-        ((((a9 + 0.7)).min(x0 * a9) + x0) + a9) + y1.sum()
+        (((a9 + 0.7).min(x0 * a9) + x0) + a9) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -7324,7 +8691,13 @@ mod p3_85 {
 mod p3_86 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_86(x0: f64) -> f64 {
         for i1 in (0..5).rev() {
@@ -7334,11 +8707,12 @@ mod p3_86 {
                     break;
                 }
                 k2 += 1;
-                let a3: f64 = ((x0 + x0) + (x0 - 1.4)) + ((-1.1 + x0)).max((x0.powi(2) + 1.0).powf(0.5));
+                let a3: f64 =
+                    ((x0 + x0) + (x0 - 1.4)) + (-1.1 + x0).max((x0.powi(2) + 1.0).powf(0.5));
                 let mut a4 = (a3.powi(2) + 1.0).powf(0.3);
                 break;
             }
-            let a5 = (((-x0)).powi(2) + 1.0).ln() - 0.6;
+            let a5 = ((-x0).powi(2) + 1.0).ln() - 0.6;
             let mut a6 = i1 as f64;
             break;
         }
@@ -7354,7 +8728,13 @@ mod p3_86 {
         return 0.2 * x0;
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_86_dual(x0: Dual64) -> Dual64 {
         for i1 in (0..5).rev() {
             let mut k2 = 0usize;
@@ -7363,11 +8743,15 @@ mod p3_86 {
                     break;
                 }
                 k2 += 1;
-                let a3: Dual64 = ((x0 + x0) + (x0 - Dual64::from(1.4))) + d64::max(Dual64::from(-1.1) + x0, (x0.powi(2) + Dual64::from(1.0)).powf(0.5));
+                let a3: Dual64 = ((x0 + x0) + (x0 - Dual64::from(1.4)))
+                    + d64::max(
+                        Dual64::from(-1.1) + x0,
+                        (x0.powi(2) + Dual64::from(1.0)).powf(0.5),
+                    );
                 let mut a4 = (a3.powi(2) + Dual64::from(1.0)).powf(0.3);
                 break;
             }
-            let a5 = (((-x0)).powi(2) + Dual64::from(1.0)).ln() - Dual64::from(0.6);
+            let a5 = ((-x0).powi(2) + Dual64::from(1.0)).ln() - Dual64::from(0.6);
             let mut a6 = Dual64::from(i1 as f64);
             break;
         }
@@ -7377,7 +8761,8 @@ mod p3_86 {
             while k9 < 3 {
                 k9 += 1;
                 let mut a10 = Dual64::from(1.6);
-                let a11 = (d64::max(a10, a8) + d64::sigmoid(Dual64::from(-1.1))) * (d64::min(a8, Dual64::from(i7 as f64)) * (x0 - a8));
+                let a11 = (d64::max(a10, a8) + d64::sigmoid(Dual64::from(-1.1)))
+                    * (d64::min(a8, Dual64::from(i7 as f64)) * (x0 - a8));
             }
         }
         return Dual64::from(0.2) * x0;
@@ -7415,17 +8800,24 @@ mod p3_86 {
 mod p3_87 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_87(xs0: &Array1<f64>) -> f64 {
         let a1 = (-2.0_f64) - (xs0.dot(xs0) * xs0[0].abs());
         if (-1.5 - xs0[0]) / (((-1.7_f64).max(a1)).powi(2) + 1.0) > xs0.dot(xs0) {
             if a1 - (a1 * -1.6) < xs0[0] - a1 {
-                let y3 = &((&(xs0.mapv(|v2| (a1.min(a1)).sin())) * xs0[1].max(a1))) + &(Array1::from_elem(3, a1));
+                let y3 = &(&(xs0.mapv(|v2| (a1.min(a1)).sin())) * xs0[1].max(a1))
+                    + &(Array1::from_elem(3, a1));
             }
         } else if (-1.8_f64).max(a1) * (a1.powi(2) + 1.0).ln() < xs0.dot(xs0) {
             if xs0.slice(s![0..1]).sum() < xs0.sum() {
-                let y4 = ((&((a1 + xs0)) - &((xs0.tanh()).exp()))).tanh();
+                let y4 = (&(a1 + xs0) - &((xs0.tanh()).exp())).tanh();
             }
             let a5 = a1;
             if (a5 - xs0[1]) * (a5 + a1) > -1.9 {
@@ -7434,7 +8826,7 @@ mod p3_87 {
             return xs0.sum();
         } else if xs0.sum() / (a1.powi(2) + 1.0) < xs0.dot(xs0) {
             if a1 * (0.7_f64.powi(2) + 1.0_f64).powf(1.5) < -0.8 {
-                let mut a6 = ((((xs0[2] + a1)).atan()).tanh()).exp();
+                let mut a6 = (((xs0[2] + a1).atan()).tanh()).exp();
                 return (xs0.tanh()).sum();
             } else if xs0.slice(s![0..1]).sum() > 1.9 {
                 let mut a7 = xs0[1];
@@ -7442,10 +8834,11 @@ mod p3_87 {
             for e8 in xs0.iter() {
                 let mut y9: Array1<f64> = Array1::zeros(3);
                 if (*e8).sin() + (2.0 * a1) < 1.5 {
-                    let a1 = (a1 * -0.6) + ((&y9 / &((y9.powi(2) + 1.0)))).mean().unwrap();
-                    return ((&y9 + &y9)).dot(&((&y9 + &y9)));
+                    let a1 = (a1 * -0.6) + (&y9 / &(y9.powi(2) + 1.0)).mean().unwrap();
+                    return (&y9 + &y9).dot(&(&y9 + &y9));
                 }
-                y9 = (*e8 * xs0[2]) + &(helper_arr(&(helper_arr(&y9, a1)), a1 * xs0.slice(s![1..2;2]).sum()));
+                y9 = (*e8 * xs0[2])
+                    + &(helper_arr(&(helper_arr(&y9, a1)), a1 * xs0.slice(s![1..2;2]).sum()));
             }
             return 0.5;
         } else {
@@ -7489,18 +8882,26 @@ mod p3_87 {
 mod p3_88 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_88(xs0: &Array1<f64>) -> f64 {
         let mut y1 = xs0.to_owned();
-        y1[2] = y1[2] + ((0.8 + y1[1].abs())).sin();
-        let a2: f64 = ((xs0.slice(s![1..2;2]).sum() * 1.5) / (((-1.3_f64).min(y1[1])).powi(2) + 1.0)) / (((y1.dot(&y1) - 1.9)).powi(2) + 1.0);
+        y1[2] = y1[2] + (0.8 + y1[1].abs()).sin();
+        let a2: f64 = ((xs0.slice(s![1..2;2]).sum() * 1.5)
+            / (((-1.3_f64).min(y1[1])).powi(2) + 1.0))
+            / ((y1.dot(&y1) - 1.9).powi(2) + 1.0);
         y1 = &y1 - xs0.dot(&(y1.tanh()));
         y1[2] = a2 * helper_sq(a2);
         y1 += &(Array1::zeros(3));
         y1 = &y1 + &y1;
-        let mut a3 = (((xs0 - xs0)).sum().powi(2) + 1.0).powf(1.5);
-        y1 = &y1 + &((&y1 - &((&((&y1 * xs0)) * &((&y1 / (a3.powi(2) + 1.0)))))));
+        let mut a3 = ((xs0 - xs0).sum().powi(2) + 1.0).powf(1.5);
+        y1 = &y1 + &(&y1 - &(&(&y1 * xs0) * &(&y1 / (a3.powi(2) + 1.0))));
         y1[1] += a2;
         a3 *= (y1[0].powi(3)).tanh();
         (((xs0[0].powi(3)).powi(3) + a2) * a3) + y1.sum()
@@ -7537,7 +8938,13 @@ mod p3_88 {
 mod p3_89 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_89(x0: f32, xs1: &Array1<f32>, xs2: &Array1<f32>) -> f32 {
         let a1 = xs2[2];
@@ -7545,7 +8952,7 @@ mod p3_89 {
             let mut a3 = (x0.sin()).powi(2);
             let a4 = xs1.sum().cos();
             let y5 = xs2.to_owned();
-            a3 = ((&((&y5 * xs2)) * a1)).dot(&(((xs2 + &y5)).mapv(f32::tanh)));
+            a3 = (&(&y5 * xs2) * a1).dot(&((xs2 + &y5).mapv(f32::tanh)));
             continue;
         }
         (((-xs1[0]) - (xs1[2].powi(2) + 0.5).sqrt()) * x0) * a1
@@ -7590,11 +8997,17 @@ mod p3_89 {
 mod p3_90 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_90(xs0: &Array1<f64>) -> f64 {
         if (xs0[2] - xs0[0]) * xs0.slice(s![0..1;2]).sum() > xs0.slice(s![0..1]).sum() * -1.6 {
-            let a2 = (((xs0 + xs0[2])).mapv(|v1| -v1)).sum();
+            let a2 = ((xs0 + xs0[2]).mapv(|v1| -v1)).sum();
             return (helper_mix(a2, 1.9)).powi(3);
         }
         let a3 = -0.4_f64;
@@ -7638,7 +9051,13 @@ mod p3_90 {
 mod p3_91 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_91(xs0: &Array1<f64>) -> f64 {
         if xs0[4] > (0.8_f64.powi(2) + 1.0_f64).ln() {
@@ -7648,7 +9067,8 @@ mod p3_91 {
                     break;
                 }
                 k1 += 1;
-                let mut y3: Array1<f64> = (((xs0 + xs0)).sin()).mapv(|v2| (-0.8 / (v2.powi(2) + 1.0)) + (v2 - -1.6));
+                let mut y3: Array1<f64> =
+                    ((xs0 + xs0).sin()).mapv(|v2| (-0.8 / (v2.powi(2) + 1.0)) + (v2 - -1.6));
                 y3 += nn::softplus((k1 as f64) - xs0[4]);
                 continue;
             }
@@ -7657,13 +9077,13 @@ mod p3_91 {
             if xs0.sum() > helper_mix(-1.3, a4) {
                 a4 += a4;
             } else {
-                a4 = ((xs0 * (a4 * -1.5))).sum();
+                a4 = (xs0 * (a4 * -1.5)).sum();
             }
             return ((xs0[3].max(a4)).powi(2) + 0.5).sqrt();
         } else {
             let a5 = 0.7 + xs0[1];
         }
-        return (xs0.mapv(|v6| v6.sin())).dot(&((xs0[1] * xs0)));
+        return (xs0.mapv(|v6| v6.sin())).dot(&(xs0[1] * xs0));
     }
 
     pub fn check() -> Report {
@@ -7697,7 +9117,13 @@ mod p3_91 {
 mod p3_92 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (1, 0))]
     fn p3_92(x0: f32, x1: f32) -> f32 {
         if 1.3 - (0.4 * x1) < 0.2 {
@@ -7705,7 +9131,7 @@ mod p3_92 {
                 if helper_sq_f32(nn::sigmoid(x1)) < x0 * (i1 as f32) {
                     let a2 = x0;
                 }
-                let mut x0 = (x0 * -1.4) + (x1 / (((1.0_f32 * -1.4_f32)).powi(2) + 1.0_f32));
+                let mut x0 = (x0 * -1.4) + (x1 / ((1.0_f32 * -1.4_f32).powi(2) + 1.0_f32));
                 if (-1.9_f32).min(x1) - 1.6_f32.tanh() > x1 {
                     let a3 = 1.5_f32;
                 } else if helper_mix_f32(i1 as f32, 1.0_f32) + (x0 + x1) > -(-1.5_f32) {
@@ -7715,7 +9141,7 @@ mod p3_92 {
                         } else {
                             (helper_mix_f32(x0, x0)).max(x1)
                         };
-                    } else if ((-(i1 as f32))).powi(2) > x1 {
+                    } else if (-(i1 as f32)).powi(2) > x1 {
                         x0 += ((x0 + x0) + (i1 as f32).cos()) * (x1 * (-0.6_f32).max(x1));
                         return helper_sq_f32(x0 * x1);
                     } else if x1 > -0.7 {
@@ -7748,28 +9174,39 @@ mod p3_92 {
         (((x1.powi(2) + 1.0).powf(0.5) + (x0.powi(2) + 1.0).ln()) + x0) + x1
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_92_dual(x0: Dual32, x1: Dual32) -> Dual32 {
-        if ((Dual32::from(1.3) - (Dual32::from(0.4) * x1))).re < (Dual32::from(0.2)).re {
+        if (Dual32::from(1.3) - (Dual32::from(0.4) * x1)).re < (Dual32::from(0.2)).re {
             for i1 in 0..6 {
-                if (d32::helper_sq(d32::sigmoid(x1))).re < ((x0 * Dual32::from(i1 as f32))).re {
+                if (d32::helper_sq(d32::sigmoid(x1))).re < (x0 * Dual32::from(i1 as f32)).re {
                     let a2 = x0;
                 }
-                let mut x0 = (x0 * Dual32::from(-1.4)) + (x1 / (((Dual32::from(1.0) * Dual32::from(-1.4))).powi(2) + Dual32::from(1.0)));
-                if ((d32::min(Dual32::from(-1.9), x1) - (Dual32::from(1.6)).tanh())).re > x1.re {
+                let mut x0 = (x0 * Dual32::from(-1.4))
+                    + (x1 / ((Dual32::from(1.0) * Dual32::from(-1.4)).powi(2) + Dual32::from(1.0)));
+                if (d32::min(Dual32::from(-1.9), x1) - (Dual32::from(1.6)).tanh()).re > x1.re {
                     let a3 = Dual32::from(1.5);
-                } else if ((d32::helper_mix(Dual32::from(i1 as f32), Dual32::from(1.0)) + (x0 + x1))).re > ((-(Dual32::from(-1.5)))).re {
+                } else if (d32::helper_mix(Dual32::from(i1 as f32), Dual32::from(1.0)) + (x0 + x1))
+                    .re
+                    > (-(Dual32::from(-1.5))).re
+                {
                     if i1 < 5 {
                         let mut a4 = if i1 % 2 == 0 {
                             return x0.tanh();
                         } else {
                             d32::max(d32::helper_mix(x0, x0), x1)
                         };
-                    } else if (((-Dual32::from(i1 as f32))).powi(2)).re > x1.re {
-                        x0 += ((x0 + x0) + Dual32::from(i1 as f32).cos()) * (x1 * d32::max(Dual32::from(-0.6), x1));
+                    } else if ((-Dual32::from(i1 as f32)).powi(2)).re > x1.re {
+                        x0 += ((x0 + x0) + Dual32::from(i1 as f32).cos())
+                            * (x1 * d32::max(Dual32::from(-0.6), x1));
                         return d32::helper_sq(x0 * x1);
                     } else if x1.re > (Dual32::from(-0.7)).re {
-                        let a6 = if ((x0 - x1)).re > ((x0.powi(2) + Dual32::from(1.0)).powf(0.3)).re {
+                        let a6 = if (x0 - x1).re > ((x0.powi(2) + Dual32::from(1.0)).powf(0.3)).re {
                             let a5 = d32::helper_mix(x0, Dual32::from(1.8)) + (x0 * x0);
                             d32::helper_mix(Dual32::from(1.7) + x0, x0)
                         } else {
@@ -7780,22 +9217,23 @@ mod p3_92 {
                     } else {
                         x0 = x1 + x0;
                     }
-                } else if ((x1 + (Dual32::from(1.8)).tanh())).re > (Dual32::from(1.1)).re {
+                } else if (x1 + (Dual32::from(1.8)).tanh()).re > (Dual32::from(1.1)).re {
                     x0 -= Dual32::from(i1 as f32);
                 }
             }
             return (-x0) - (-x0);
         } else if (Dual32::from(1.1)).re < (Dual32::from(-0.6)).re {
-            let a8 = if (((Dual32::from(1.9) + x0) + d32::max(x0, Dual32::from(-0.3)))).re < x0.re {
+            let a8 = if ((Dual32::from(1.9) + x0) + d32::max(x0, Dual32::from(-0.3))).re < x0.re {
                 (-(Dual32::from(-1.8))) + (x0.powi(2) + Dual32::from(1.0)).ln()
-            } else if ((x0.powi(3) + d32::helper_mix(x1, x0))).re < x0.re {
+            } else if (x0.powi(3) + d32::helper_mix(x1, x0)).re < x0.re {
                 let a7 = x0 + x0;
                 a7 + Dual32::from(1.9)
             } else {
                 return Dual32::from(-1.3);
             };
         }
-        (((x1.powi(2) + Dual32::from(1.0)).powf(0.5) + (x0.powi(2) + Dual32::from(1.0)).ln()) + x0) + x1
+        (((x1.powi(2) + Dual32::from(1.0)).powf(0.5) + (x0.powi(2) + Dual32::from(1.0)).ln()) + x0)
+            + x1
     }
 
     pub fn check() -> Report {
@@ -7825,8 +9263,16 @@ mod p3_92 {
         r.same::<f32, _>("grad.1", &sel.1, &g0);
         r.same::<f32, _>("grad_1_0.1", &sel2.1, &g0);
         r.same::<f32, _>("value_and_grad.1.1", &vg_grad.1, &g0);
-        r.dual("x0", g0, p3_92_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps);
-        r.dual("x1", g1, p3_92_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_92_dual(Dual32::new(x0, 1.0), Dual32::new(x1, 0.0)).eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_92_dual(Dual32::new(x0, 0.0), Dual32::new(x1, 1.0)).eps,
+        );
         r
     }
 
@@ -7840,7 +9286,13 @@ mod p3_92 {
 mod p3_93 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_93(xs0: &Array1<f64>) -> f64 {
         if xs0.dot(&(xs0.sin())) < 1.6 {
@@ -7855,7 +9307,7 @@ mod p3_93 {
             let mut y4: Array1<f64> = Array1::zeros(4);
             let mut a5 = (Array1::from_elem(4, xs0[3])).sum() + ((-xs0[2]) * xs0[3].sin());
             y4[1] = y4[3] * nn::sigmoid(a5 + a5);
-            y4 = &y4 - &((&((&y4 - &(xs0.tanh()))) + &(((&y4 * &y4)).sin())));
+            y4 = &y4 - &(&(&y4 - &(xs0.tanh())) + &((&y4 * &y4).sin()));
             let mut y6: Array1<f64> = Array1::zeros(4);
             y4[2] = y4[2] + (((xs0[2] + y6[3]) - y6.sum()) + y4.dot(xs0).max(1.4));
         } else {
@@ -7863,7 +9315,7 @@ mod p3_93 {
                 xs0[0]
             } else if xs0.mean().unwrap() > 0.1 {
                 let a7 = xs0[1];
-                ((a7 - a7)).sin()
+                (a7 - a7).sin()
             } else if xs0.slice(s![2..3]).sum() > 1.0 {
                 helper_sq(nn::softplus(xs0[3]))
             } else {
@@ -7882,9 +9334,9 @@ mod p3_93 {
             let a10 = (a10 * 1.1) + (helper_arr(xs0, -1.1)).sum();
             let mut a13 = if a10 < a10 {
                 let a12 = a10;
-                ((-y9[1])).cos()
+                (-y9[1]).cos()
             } else {
-                ((&y9 * xs0.slice(s![0..2]).sum())).sum()
+                (&y9 * xs0.slice(s![0..2]).sum()).sum()
             };
         }
         for i14 in 0..4 {
@@ -7925,7 +9377,13 @@ mod p3_93 {
 mod p3_94 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_94(x0: f64, x1: f64, x2: f64) -> f64 {
         if nn::sigmoid((x1.tanh()).exp()) < -0.3 {
@@ -7933,11 +9391,13 @@ mod p3_94 {
                 let a1 = 0.1 / ((helper_mix(x2.sin(), 0.3 * x1)).powi(2) + 1.0);
             }
             let mut a2 = x2;
-            a2 *= (((x0 * a2)).min(-1.6)).tanh();
+            a2 *= ((x0 * a2).min(-1.6)).tanh();
         } else {
             for i3 in 0..6 {
-                let mut a4 = (((x0 - x0) / (((1.8 / (x2.powi(2) + 1.0))).powi(2) + 1.0))).max((x2 + 1.2) * (1.9 * x0));
-                let mut a5 = (1.5_f64 + ((i3 as f64) - 0.6_f64)) - (((x1 / (x1.powi(2) + 1.0))).powi(2) + 1.0).ln();
+                let mut a4 = ((x0 - x0) / ((1.8 / (x2.powi(2) + 1.0)).powi(2) + 1.0))
+                    .max((x2 + 1.2) * (1.9 * x0));
+                let mut a5 = (1.5_f64 + ((i3 as f64) - 0.6_f64))
+                    - ((x1 / (x1.powi(2) + 1.0)).powi(2) + 1.0).ln();
             }
             let a6 = x2;
         }
@@ -7947,28 +9407,44 @@ mod p3_94 {
             let mut a12: f64 = if x2 < -1.0 {
                 let a10 = x2;
                 ((i7 as f64) / (x2.powi(2) + 1.0)) * -0.7
-            } else if ((-x2)).cos() < (i7 as f64) * 0.8_f64 {
+            } else if (-x2).cos() < (i7 as f64) * 0.8_f64 {
                 let a11 = ((i7 as f64) + 0.9_f64) + helper_mix(x2, x0);
                 (i7 as f64).atan() + x2.tanh()
             } else {
-                return (((-x2)).tanh()).exp();
+                return ((-x2).tanh()).exp();
             };
         }
         return (((nn::sigmoid(x1) - (x0 + x1)) + x0) * x1) * x2;
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_94_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         if (d64::sigmoid((x1.tanh()).exp())).re < (Dual64::from(-0.3)).re {
-            if (d64::min(Dual64::from(0.8), d64::helper_sq(x1))).re < ((x1.powi(2) + Dual64::from(0.5)).sqrt()).re {
-                let a1 = Dual64::from(0.1) / ((d64::helper_mix(x2.sin(), Dual64::from(0.3) * x1)).powi(2) + Dual64::from(1.0));
+            if (d64::min(Dual64::from(0.8), d64::helper_sq(x1))).re
+                < ((x1.powi(2) + Dual64::from(0.5)).sqrt()).re
+            {
+                let a1 = Dual64::from(0.1)
+                    / ((d64::helper_mix(x2.sin(), Dual64::from(0.3) * x1)).powi(2)
+                        + Dual64::from(1.0));
             }
             let mut a2 = x2;
             a2 *= (d64::min(x0 * a2, Dual64::from(-1.6))).tanh();
         } else {
             for i3 in 0..6 {
-                let mut a4 = d64::max((x0 - x0) / (((Dual64::from(1.8) / (x2.powi(2) + Dual64::from(1.0)))).powi(2) + Dual64::from(1.0)), (x2 + Dual64::from(1.2)) * (Dual64::from(1.9) * x0));
-                let mut a5 = (Dual64::from(1.5) + (Dual64::from(i3 as f64) - Dual64::from(0.6))) - (((x1 / (x1.powi(2) + Dual64::from(1.0)))).powi(2) + Dual64::from(1.0)).ln();
+                let mut a4 = d64::max(
+                    (x0 - x0)
+                        / ((Dual64::from(1.8) / (x2.powi(2) + Dual64::from(1.0))).powi(2)
+                            + Dual64::from(1.0)),
+                    (x2 + Dual64::from(1.2)) * (Dual64::from(1.9) * x0),
+                );
+                let mut a5 = (Dual64::from(1.5) + (Dual64::from(i3 as f64) - Dual64::from(0.6)))
+                    - ((x1 / (x1.powi(2) + Dual64::from(1.0))).powi(2) + Dual64::from(1.0)).ln();
             }
             let a6 = x2;
         }
@@ -7978,11 +9454,11 @@ mod p3_94 {
             let mut a12: Dual64 = if x2.re < (Dual64::from(-1.0)).re {
                 let a10 = x2;
                 (Dual64::from(i7 as f64) / (x2.powi(2) + Dual64::from(1.0))) * Dual64::from(-0.7)
-            } else if (((-x2)).cos()).re < ((Dual64::from(i7 as f64) * Dual64::from(0.8))).re {
+            } else if ((-x2).cos()).re < (Dual64::from(i7 as f64) * Dual64::from(0.8)).re {
                 let a11 = (Dual64::from(i7 as f64) + Dual64::from(0.9)) + d64::helper_mix(x2, x0);
                 Dual64::from(i7 as f64).atan() + x2.tanh()
             } else {
-                return (((-x2)).tanh()).exp();
+                return ((-x2).tanh()).exp();
             };
         }
         return (((d64::sigmoid(x1) - (x0 + x1)) + x0) * x1) * x2;
@@ -8019,9 +9495,36 @@ mod p3_94 {
         r.same::<f64, _>("grad.1", &sel.1, &g1);
         r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
         r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.dual("x0", g0, p3_94_dual(Dual64::new(x0, 1.0), Dual64::new(x1, 0.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x1", g1, p3_94_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 1.0), Dual64::new(x2, 0.0)).eps);
-        r.dual("x2", g2, p3_94_dual(Dual64::new(x0, 0.0), Dual64::new(x1, 0.0), Dual64::new(x2, 1.0)).eps);
+        r.dual(
+            "x0",
+            g0,
+            p3_94_dual(
+                Dual64::new(x0, 1.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x1",
+            g1,
+            p3_94_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 1.0),
+                Dual64::new(x2, 0.0),
+            )
+            .eps,
+        );
+        r.dual(
+            "x2",
+            g2,
+            p3_94_dual(
+                Dual64::new(x0, 0.0),
+                Dual64::new(x1, 0.0),
+                Dual64::new(x2, 1.0),
+            )
+            .eps,
+        );
         r
     }
 
@@ -8035,14 +9538,21 @@ mod p3_94 {
 mod p3_95 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_95(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut a1 = (xs1.tanh()).sum() + (xs1.dot(xs1) / (((x0 + -0.2)).powi(2) + 1.0));
+        let mut a1 = (xs1.tanh()).sum() + (xs1.dot(xs1) / ((x0 + -0.2).powi(2) + 1.0));
         let a2 = -1.9_f64;
-        let mut y3: Array1<f64> = &((&((xs1 + xs1)) - &((xs1[3] * xs1)))) / &((((&((xs1 * xs1[1])) + xs1)).powi(2) + 1.0));
+        let mut y3: Array1<f64> =
+            &(&(xs1 + xs1) - &(xs1[3] * xs1)) / &((&(xs1 * xs1[1]) + xs1).powi(2) + 1.0);
         let a1 = (a1 * -1.3) + (-0.2_f64).max((a2.powi(2) + 0.5).sqrt());
-        let mut y4 = &((&((&y3 + &y3)) * &((xs1 + xs1[1])))) * &y3;
+        let mut y4 = &(&(&y3 + &y3) * &(xs1 + xs1[1])) * &y3;
         let mut k5 = 0usize;
         loop {
             if k5 >= 4 {
@@ -8055,27 +9565,27 @@ mod p3_95 {
         }
         let mut a7 = a2;
         let mut a10 = if a1.max(y3[3]) - helper_mix(a7, a2) < x0.min(1.8) {
-            ((&y4 * &y4)).dot(&y4)
+            (&y4 * &y4).dot(&y4)
         } else {
             let a8 = (y4.mapv(|v9| x0.cos() - (x0 + 2.0))).sum();
-            ((&y4 - y3[1])).sum()
+            (&y4 - y3[1]).sum()
         };
         let a12: f64 = if (a2 + y3[2]) + a10.max(xs1[3]) > -1.5 {
             y4.sum().max(xs1[0])
         } else {
-            ((2.0 - &y4)).dot(&(y3.mapv(|v11| x0 * (a10 + a1))))
+            (2.0 - &y4).dot(&(y3.mapv(|v11| x0 * (a10 + a1))))
         };
         let y13 = xs1.to_owned();
         a10 -= ((y4[3].tanh()).powi(2) + 1.0).ln();
         let mut y14 = xs1.to_owned();
         if -(helper_mix(a2, a2)) < -1.3 {
             let y15: Array1<f64> = xs1.to_owned();
-            a10 = ((xs1 + &y14)).sum().cos();
+            a10 = (xs1 + &y14).sum().cos();
             y3 = xs1.mapv(|v16| a2 - (-a2));
         } else if (a1.powi(2) + 0.5).sqrt() - (a1 * xs1[1]) < -0.4 {
-            y14[3] = y14[3] * ((y14[3] * (a2 / (xs1.slice(s![1..3;2]).sum().powi(2) + 1.0)))).tanh();
+            y14[3] = y14[3] * (y14[3] * (a2 / (xs1.slice(s![1..3;2]).sum().powi(2) + 1.0))).tanh();
             let mut x0 = (x0 * -1.2) + a10;
-            a7 += ((&((&y14 * &y3)) + &(Array1::from_elem(4, x0)))).sum();
+            a7 += (&(&y14 * &y3) + &(Array1::from_elem(4, x0))).sum();
         } else {
             let mut y17 = xs1.to_owned();
             return helper_mix(y14[0], a2) * y3.dot(xs1);
@@ -8118,7 +9628,13 @@ mod p3_95 {
 mod p3_96 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_96(x0: f32) -> f32 {
         let mut k1 = 0usize;
@@ -8129,24 +9645,25 @@ mod p3_96 {
             k1 += 1;
             let x0 = (x0 * 0.1) + x0;
             let a2 = 0.5_f32;
-            let x0 = (x0 * -0.7) + ((a2 * x0)).tanh();
-            return (x0 - x0) / (((a2 + 1.3)).powi(2) + 1.0);
+            let x0 = (x0 * -0.7) + (a2 * x0).tanh();
+            return (x0 - x0) / ((a2 + 1.3).powi(2) + 1.0);
         }
         let a4 = if 1.7_f32.sin() > x0 {
             let a3 = x0;
             a3
-        } else if ((-1.8_f32 + 1.8_f32)).max(x0) > -1.7 {
+        } else if (-1.8_f32 + 1.8_f32).max(x0) > -1.7 {
             (x0 + x0) * x0.sin()
         } else {
             x0.min(helper_sq_f32(x0))
         };
         let mut a5 = (nn::softplus((x0.powi(2) + 1.0).ln())).cos();
         if (a5.powi(2) + 1.0).ln() + (0.8 + x0) > a5 {
-            a5 = (1.7_f32 / ((((-2.0_f32).powi(2) + 0.5_f32).sqrt()).powi(2) + 1.0_f32)) - (nn::softplus(a4) * a4.max(a5));
+            a5 = (1.7_f32 / ((((-2.0_f32).powi(2) + 0.5_f32).sqrt()).powi(2) + 1.0_f32))
+                - (nn::softplus(a4) * a4.max(a5));
             let a6 = (a4.powi(2) + 0.5).sqrt() + ((a4 + -1.6) - (a5 / (x0.powi(2) + 1.0)));
             let mut a7 = 1.3_f32;
             return a4 - a4.powi(2);
-        } else if ((x0 / (x0.powi(2) + 1.0))).tanh() > -1.4 {
+        } else if (x0 / (x0.powi(2) + 1.0)).tanh() > -1.4 {
             if nn::softplus(x0 * a5) > 1.1 * x0 {
                 let mut a8 = (nn::softplus(x0) * a4) * 1.9;
             } else if a4.max(x0.tanh()) > -0.7 {
@@ -8159,7 +9676,13 @@ mod p3_96 {
         (((x0 * nn::softplus(a4)) + x0) + a4) + a5
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_96_dual(x0: Dual32) -> Dual32 {
         let mut k1 = 0usize;
         loop {
@@ -8169,28 +9692,34 @@ mod p3_96 {
             k1 += 1;
             let x0 = (x0 * Dual32::from(0.1)) + x0;
             let a2 = Dual32::from(0.5);
-            let x0 = (x0 * Dual32::from(-0.7)) + ((a2 * x0)).tanh();
-            return (x0 - x0) / (((a2 + Dual32::from(1.3))).powi(2) + Dual32::from(1.0));
+            let x0 = (x0 * Dual32::from(-0.7)) + (a2 * x0).tanh();
+            return (x0 - x0) / ((a2 + Dual32::from(1.3)).powi(2) + Dual32::from(1.0));
         }
         let a4 = if ((Dual32::from(1.7)).sin()).re > x0.re {
             let a3 = x0;
             a3
-        } else if (d32::max(Dual32::from(-1.8) + Dual32::from(1.8), x0)).re > (Dual32::from(-1.7)).re {
+        } else if (d32::max(Dual32::from(-1.8) + Dual32::from(1.8), x0)).re
+            > (Dual32::from(-1.7)).re
+        {
             (x0 + x0) * x0.sin()
         } else {
             d32::min(x0, d32::helper_sq(x0))
         };
         let mut a5 = (d32::softplus((x0.powi(2) + Dual32::from(1.0)).ln())).cos();
-        if (((a5.powi(2) + Dual32::from(1.0)).ln() + (Dual32::from(0.8) + x0))).re > a5.re {
-            a5 = (Dual32::from(1.7) / ((((Dual32::from(-2.0)).powi(2) + Dual32::from(0.5)).sqrt()).powi(2) + Dual32::from(1.0))) - (d32::softplus(a4) * d32::max(a4, a5));
-            let a6 = (a4.powi(2) + Dual32::from(0.5)).sqrt() + ((a4 + Dual32::from(-1.6)) - (a5 / (x0.powi(2) + Dual32::from(1.0))));
+        if ((a5.powi(2) + Dual32::from(1.0)).ln() + (Dual32::from(0.8) + x0)).re > a5.re {
+            a5 = (Dual32::from(1.7)
+                / ((((Dual32::from(-2.0)).powi(2) + Dual32::from(0.5)).sqrt()).powi(2)
+                    + Dual32::from(1.0)))
+                - (d32::softplus(a4) * d32::max(a4, a5));
+            let a6 = (a4.powi(2) + Dual32::from(0.5)).sqrt()
+                + ((a4 + Dual32::from(-1.6)) - (a5 / (x0.powi(2) + Dual32::from(1.0))));
             let mut a7 = Dual32::from(1.3);
             return a4 - a4.powi(2);
-        } else if (((x0 / (x0.powi(2) + Dual32::from(1.0)))).tanh()).re > (Dual32::from(-1.4)).re {
-            if (d32::softplus(x0 * a5)).re > ((Dual32::from(1.1) * x0)).re {
+        } else if ((x0 / (x0.powi(2) + Dual32::from(1.0))).tanh()).re > (Dual32::from(-1.4)).re {
+            if (d32::softplus(x0 * a5)).re > (Dual32::from(1.1) * x0).re {
                 let mut a8 = (d32::softplus(x0) * a4) * Dual32::from(1.9);
             } else if (d32::max(a4, x0.tanh())).re > (Dual32::from(-0.7)).re {
-                if ((d32::min(x0, a5) + (Dual32::from(1.2) * x0))).re > (Dual32::from(1.3)).re {
+                if (d32::min(x0, a5) + (Dual32::from(1.2) * x0)).re > (Dual32::from(1.3)).re {
                     return (a5 * x0) - x0;
                 }
             }
@@ -8231,7 +9760,13 @@ mod p3_96 {
 mod p3_97 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_97(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         if x0 * x1 > 0.0 {
@@ -8245,25 +9780,27 @@ mod p3_97 {
                     let mut a2 = if ((xs2[4].powi(2) + 0.5).sqrt()).atan() > -1.1 {
                         return x0;
                     } else {
-                        ((xs2 + xs2)).sum()
+                        (xs2 + xs2).sum()
                     };
                 } else {
                     let mut a3 = x1;
                 }
-                let mut a4: f64 = (xs2.mean().unwrap() / (xs2.mean().unwrap().powi(2) + 1.0)) - ((k1 as f64).powi(3)).tanh();
+                let mut a4: f64 = (xs2.mean().unwrap() / (xs2.mean().unwrap().powi(2) + 1.0))
+                    - ((k1 as f64).powi(3)).tanh();
             }
         } else if xs2.sum() - (1.3_f64 - -1.1_f64) > -x1 {
             let mut k5 = 0usize;
             while k5 < 5 {
                 k5 += 1;
                 let a7 = if k5 % 2 == 0 {
-                    -(((k5 as f64) * xs2[3]))
+                    -((k5 as f64) * xs2[3])
                 } else {
                     (xs2.mapv(|v6| (0.4_f64.tanh()).exp() + x0)).sum()
                 };
                 let a9: f64 = nn::softplus((xs2.mapv(|v8| x1.max(a7))).sum());
             }
-            let a12 = (((x0 + xs2)).mapv(|v10| ((-v10)).powi(3))).dot(&((&((xs2.tanh()).exp()) * &(xs2.mapv(|v11| ((v11 * 0.6)).cos())))));
+            let a12 = ((x0 + xs2).mapv(|v10| (-v10).powi(3)))
+                .dot(&(&((xs2.tanh()).exp()) * &(xs2.mapv(|v11| (v11 * 0.6).cos()))));
         }
         let mut y13: Array1<f64> = Array1::zeros(6);
         let mut y14 = xs2.to_owned();
@@ -8276,10 +9813,10 @@ mod p3_97 {
             }
             k16 += 1;
             let mut y17 = xs2.to_owned();
-            y14[4] = (k16 as f64).max(x1 - y13[3]) - ((-&y13)).sum();
+            y14[4] = (k16 as f64).max(x1 - y13[3]) - (-&y13).sum();
             break;
         }
-        ((((xs2.slice(s![4..6]).sum() - y13[5])).powi(2) * x0) * x1) + y13.sum()
+        (((xs2.slice(s![4..6]).sum() - y13[5]).powi(2) * x0) * x1) + y13.sum()
     }
 
     pub fn check() -> Report {
@@ -8326,7 +9863,13 @@ mod p3_97 {
 mod p3_98 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable]
     fn p3_98(x0: f64) -> f64 {
         let mut x0 = (x0 * 1.9) + ((x0.cos()).powi(2) + 0.5).sqrt();
@@ -8339,7 +9882,13 @@ mod p3_98 {
         ((x0.powi(2) + 1.0).ln()).tanh() + x0
     }
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     fn p3_98_dual(x0: Dual64) -> Dual64 {
         let mut x0 = (x0 * Dual64::from(1.9)) + ((x0.cos()).powi(2) + Dual64::from(0.5)).sqrt();
         for i1 in 0..4 {
@@ -8383,14 +9932,21 @@ mod p3_98 {
 mod p3_99 {
     use super::*;
 
-    #[allow(unused_variables, unused_assignments, unused_mut, unused_parens, clippy::all)]
+    #[allow(
+        unused_variables,
+        unused_assignments,
+        unused_mut,
+        unused_parens,
+        clippy::all
+    )]
     #[differentiable(argnums = (0, 1))]
     fn p3_99(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in 3..4 {
-            let a4 = ((xs1.mapv(|v2| v2 - (x0 * v2))).mapv(|v3| ((x0 + v3)).tanh())).dot(&((&((xs1 * xs1)) * &((xs1 + xs1)))));
+            let a4 = ((xs1.mapv(|v2| v2 - (x0 * v2))).mapv(|v3| (x0 + v3).tanh()))
+                .dot(&(&(xs1 * xs1) * &(xs1 + xs1)));
             let mut a4 = (a4 * -1.2) + helper_sq(xs1[(i1 + 1) % 4] - -1.7);
         }
-        let mut a5 = xs1.dot(&((&((-xs1)) / &(((xs1.tanh()).powi(2) + 1.0)))));
+        let mut a5 = xs1.dot(&(&(-xs1) / &((xs1.tanh()).powi(2) + 1.0)));
         let a6 = xs1.slice(s![1..3]).sum();
         ((a5 + x0) + a5) * a6
     }

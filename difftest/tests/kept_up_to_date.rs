@@ -1,7 +1,7 @@
 //! The checked-in kept-seed files are exactly what the generator writes now (regenerate them with
 //! `cargo run -p autodiff-difftest -- write-kept`).
 
-use autodiff_difftest::kept::{kept_path, render_kept, KEPT_SEEDS};
+use autodiff_difftest::kept::{kept_file, kept_path, KEPT_SEEDS};
 
 #[test]
 fn kept_files_are_up_to_date() {
@@ -10,7 +10,7 @@ fn kept_files_are_up_to_date() {
     for &seed in KEPT_SEEDS {
         let path = dir.join(kept_path(seed));
         let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-        if on_disk != render_kept(seed) {
+        if on_disk != kept_file(seed) {
             stale.push(path.display().to_string());
         }
     }
