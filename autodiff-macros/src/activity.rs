@@ -59,34 +59,37 @@ fn edges(block: &Block, f: &mut impl FnMut(VarId, VarId)) {
     }
 }
 
-/// Analyses `block` with `independents` differentiated and `ret` the output.
+/// Analyses `block` with `independents` differentiated and `ret` the output: two searches over the
+/// edges, forwards from the independents (varied) and backwards from the output (useful), each linear in
+/// the size of the body.
 pub fn analyse(num_vars: usize, block: &Block, ret: &Operand, independents: &[VarId]) -> Activity {
-    let mut all: Vec<(VarId, VarId)> = Vec::new();
-    edges(block, &mut |to, from| all.push((to, from)));
-    let mut varied = vec![false; num_vars];
-    for v in independents {
-        varied[v.0] = true;
-    }
-    let mut useful = vec![false; num_vars];
-    if let Some(v) = ret.var() {
-        useful[v.0] = true;
-    }
-    loop {
-        let mut changed = false;
-        for &(to, from) in &all {
-            if varied[from.0] && !varied[to.0] {
-                varied[to.0] = true;
-                changed = true;
-            }
-            if useful[to.0] && !useful[from.0] {
-                useful[from.0] = true;
-                changed = true;
+    let mut successors: Vec<Vec<VarId>> = vec![Vec::new(); num_vars];
+    let mut predecessors: Vec<Vec<VarId>> = vec![Vec::new(); num_vars];
+    edges(block, &mut |to, from| {
+        successors[from.0].push(to);
+        predecessors[to.0].push(from);
+    });
+    let reach = |starts: &mut dyn Iterator<Item = VarId>, next: &[Vec<VarId>]| {
+        let mut seen = vec![false; num_vars];
+        let mut stack: Vec<VarId> = Vec::new();
+        for v in starts {
+            if !seen[v.0] {
+                seen[v.0] = true;
+                stack.push(v);
             }
         }
-        if !changed {
-            break;
+        while let Some(v) = stack.pop() {
+            for &w in &next[v.0] {
+                if !seen[w.0] {
+                    seen[w.0] = true;
+                    stack.push(w);
+                }
+            }
         }
-    }
+        seen
+    };
+    let varied = reach(&mut independents.iter().copied(), &successors);
+    let useful = reach(&mut ret.var().into_iter(), &predecessors);
     Activity {
         active: varied.iter().zip(&useful).map(|(a, b)| *a && *b).collect(),
     }

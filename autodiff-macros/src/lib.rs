@@ -24,6 +24,8 @@ mod naming;
 mod options;
 mod prims;
 mod scalars;
+#[cfg(test)]
+mod stress_tests;
 mod types;
 
 use proc_macro::TokenStream;

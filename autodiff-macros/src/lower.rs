@@ -69,6 +69,9 @@ struct Lowerer<'a> {
     tail: bool,
     /// Whether a `while` condition is being lowered (its comparisons are kept as written).
     in_while_condition: bool,
+    /// Every assignment to a name declared earlier: the name, its binding before, and the index of
+    /// the scope that declares it. A branch reads what its arms assigned from here.
+    rebinds: Vec<(String, Binding, usize)>,
 }
 
 /// Lowers the body of `model.func`. Returns `None` where errors were recorded.
@@ -95,6 +98,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         next_loop: 0,
         tail: false,
         in_while_condition: false,
+        rebinds: Vec::new(),
     };
     for (i, p) in model.params.iter().enumerate() {
         let name = lw.namer.keep(&p.ident);
@@ -169,7 +173,10 @@ impl Lowerer<'_> {
     fn rebind(&mut self, name: &str, binding: Binding) {
         match self.scopes.iter().rposition(|s| s.contains_key(name)) {
             Some(k) => {
-                self.scopes[k].insert(name.to_string(), binding);
+                let before = self.scopes[k]
+                    .insert(name.to_string(), binding)
+                    .expect("the scope binds the name");
+                self.rebinds.push((name.to_string(), before, k));
             }
             None => self.bind(name, binding),
         }
@@ -504,7 +511,7 @@ impl Lowerer<'_> {
                         None
                     }
                     (Some(prim), Some(rhs)) => {
-                        Some(self.push(prim, vec![lhs, rhs], Vec::new(), whole.span()))
+                        Some(self.push(prim, vec![lhs, rhs], Vec::new(), first_span(whole)))
                     }
                 }
             }
@@ -554,7 +561,6 @@ impl Lowerer<'_> {
     }
 
     fn lower_block(&mut self, block: &syn::Block) -> Option<Operand> {
-        let outer = self.visible_names();
         self.scopes.push(HashMap::new());
         let mut result = None;
         for (k, stmt) in block.stmts.iter().enumerate() {
@@ -566,7 +572,6 @@ impl Lowerer<'_> {
             }
         }
         // Assignments inside the block rebind names where they are declared, so they stay in effect.
-        let _ = outer;
         self.scopes.pop();
         if result.is_none() {
             self.errors.at(block, "this block must end with a value");
@@ -595,7 +600,7 @@ impl Lowerer<'_> {
                     let x = self.lower_expr(&u.expr)?;
                     Some(match x {
                         Operand::Const(_) => self.constant(e),
-                        x => self.push(prims::neg(), vec![x], Vec::new(), e.span()),
+                        x => self.push(prims::neg(), vec![x], Vec::new(), first_span(e)),
                     })
                 }
                 _ => self.constant_only(e, &[&u.expr]),
@@ -690,10 +695,12 @@ impl Lowerer<'_> {
             };
             let (l, r) = (side(lhs), side(rhs));
             let op = &b.op;
-            return Some(Operand::Const(quote_spanned!(whole.span()=> #l #op #r)));
+            return Some(Operand::Const(
+                quote_spanned!(first_span(whole)=> #l #op #r),
+            ));
         }
         match prims::binary_operator(&b.op) {
-            Some(prim) => Some(self.push(prim, vec![lhs, rhs], Vec::new(), whole.span())),
+            Some(prim) => Some(self.push(prim, vec![lhs, rhs], Vec::new(), first_span(whole))),
             None => {
                 self.errors.at(b.op, "this operator is not differentiable here; the supported arithmetic is `+ - * /`");
                 None
@@ -758,7 +765,7 @@ impl Lowerer<'_> {
                     quote!(#vjp),
                     true,
                     args,
-                    whole.span(),
+                    first_span(whole),
                 ));
             }
             _ => {}
@@ -783,7 +790,7 @@ impl Lowerer<'_> {
             Operand::Const(_) => Some(self.constant(whole)),
             var => {
                 let path = quote!(#(#members).*);
-                let field = self.push(prims::field(), vec![var], vec![path], whole.span());
+                let field = self.push(prims::field(), vec![var], vec![path], first_span(whole));
                 if let Operand::Var(v) = &field {
                     self.structs.push(*v);
                     self.fields.push(*v);
@@ -816,7 +823,7 @@ impl Lowerer<'_> {
         let (axis, reads) = self.rewrite_tokens(axis.to_token_stream());
         self.const_reads.extend(reads);
         let axis = self.freeze(axis);
-        Some(self.push_op(Op::Join { stack }, arrays, vec![axis], whole.span()))
+        Some(self.push_op(Op::Join { stack }, arrays, vec![axis], first_span(whole)))
     }
 
     /// An argument of a call: whether it was passed by reference, and its value.
@@ -885,7 +892,7 @@ impl Lowerer<'_> {
             self.const_reads.extend(reads);
             extras.push(self.freeze(tokens));
         }
-        Some(self.push(prim, operands, extras, whole.span()))
+        Some(self.push(prim, operands, extras, first_span(whole)))
     }
 
     fn lower_call(&mut self, c: &syn::ExprCall, whole: &Expr) -> Option<Operand> {
@@ -911,7 +918,7 @@ impl Lowerer<'_> {
             return Some(match x {
                 Operand::Const(_) => self.constant(whole),
                 x => {
-                    let frozen = self.push(&prims::STOP, vec![x], Vec::new(), whole.span());
+                    let frozen = self.push(&prims::STOP, vec![x], Vec::new(), first_span(whole));
                     self.frozen.extend(frozen.var());
                     frozen
                 }
@@ -928,7 +935,7 @@ impl Lowerer<'_> {
                     prims::method("from_elem")?,
                     vec![value],
                     vec![shape],
-                    whole.span(),
+                    first_span(whole),
                 ));
             }
         }
@@ -970,7 +977,7 @@ impl Lowerer<'_> {
             span = last_segment.ident.span()
         );
         let func = &path.path;
-        Some(self.push_call(quote!(#func), quote!(#vjp), false, args, whole.span()))
+        Some(self.push_call(quote!(#func), quote!(#vjp), false, args, first_span(whole)))
     }
 
     fn lower_macro_expr(&mut self, mac: &syn::Macro, whole: &Expr) -> Option<Operand> {
@@ -1008,7 +1015,9 @@ impl Lowerer<'_> {
                 match prims::method(&last)
                     .filter(|p| p.arity == 1 && p.extras == 0 && p.reads_output)
                 {
-                    Some(prim) => Some(self.push(prim, vec![receiver], Vec::new(), whole.span())),
+                    Some(prim) => {
+                        Some(self.push(prim, vec![receiver], Vec::new(), first_span(whole)))
+                    }
                     None => {
                         {
                             let text = p.to_token_stream().to_string().replace(' ', "");
@@ -1092,7 +1101,7 @@ impl Lowerer<'_> {
         });
         let mut args = vec![receiver];
         args.extend(captures.iter().map(|v| Operand::Var(*v)));
-        let dst = self.new_var("t", VarKind::Temp, whole.span());
+        let dst = self.new_var("t", VarKind::Temp, first_span(whole));
         self.block.stmts.push(Stmt::Instr(Instr {
             dst,
             op: Op::Mapv(Box::new(Closure {
@@ -1104,7 +1113,7 @@ impl Lowerer<'_> {
             args,
             extras: Vec::new(),
             ascription: None,
-            span: whole.span(),
+            span: first_span(whole),
         }));
         Some(Operand::Var(dst))
     }
@@ -1228,6 +1237,25 @@ impl Lowerer<'_> {
             out.push(next);
         }
         out.into_iter().collect()
+    }
+}
+
+/// The span of an expression's first token: what `Spanned::span` gives on stable Rust, without printing
+/// the whole expression (which costs its size, and made long chains `a + b + ..` quadratic).
+pub(crate) fn first_span(e: &Expr) -> Span {
+    match e {
+        Expr::Binary(b) => first_span(&b.left),
+        Expr::MethodCall(m) => first_span(&m.receiver),
+        Expr::Index(i) => first_span(&i.expr),
+        Expr::Field(f) => first_span(&f.base),
+        Expr::Call(c) => first_span(&c.func),
+        Expr::Cast(c) => first_span(&c.expr),
+        Expr::Paren(p) => p.paren_token.span.open(),
+        Expr::Unary(u) => u.op.span(),
+        Expr::Reference(r) => r.and_token.span,
+        Expr::If(i) => i.if_token.span,
+        Expr::Block(b) => b.block.brace_token.span.open(),
+        other => other.span(),
     }
 }
 

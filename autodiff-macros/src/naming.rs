@@ -58,6 +58,9 @@ pub struct Namer {
     used: HashSet<String>,
     /// The names handed out to variables the user named.
     taken: HashSet<String>,
+    /// For each base or prefix, where its search for a free suffix resumes (so handing out `n` names
+    /// costs `O(n)`, not `O(n^2)`).
+    next: std::collections::HashMap<String, usize>,
 }
 
 impl Namer {
@@ -78,11 +81,13 @@ impl Namer {
     /// `base` if no one uses it yet, else `base_1`, `base_2`, ...; the result is reserved.
     pub fn fresh(&mut self, base: &str, span: Span) -> Ident {
         let mut name = base.to_string();
-        let mut k = 1;
+        let key = format!("{base}_");
+        let mut k = self.next.get(&key).copied().unwrap_or(1);
         while self.used.contains(&name) {
             name = format!("{base}_{k}");
             k += 1;
         }
+        self.next.insert(key, k);
         self.used.insert(name.clone());
         Ident::new(&name, span)
     }
@@ -102,14 +107,15 @@ impl Namer {
 
     /// The first of `{prefix}0`, `{prefix}1`, ... that no one uses; reserved.
     pub fn numbered(&mut self, prefix: &str) -> Ident {
-        let mut k = 0;
+        let mut k = self.next.get(prefix).copied().unwrap_or(0);
         loop {
             let name = format!("{prefix}{k}");
+            k += 1;
             if !self.used.contains(&name) {
+                self.next.insert(prefix.to_string(), k);
                 self.used.insert(name.clone());
                 return Ident::new(&name, Span::call_site());
             }
-            k += 1;
         }
     }
 

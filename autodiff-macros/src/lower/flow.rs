@@ -12,6 +12,18 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::Expr;
 
+/// A name of the enclosing code that an arm of a branch assigned.
+struct ArmChange {
+    /// The name.
+    name: String,
+    /// Its binding before the arm.
+    before: Binding,
+    /// Its binding at the end of the arm.
+    after: Binding,
+    /// The index of the scope that declares it.
+    scope: usize,
+}
+
 /// What the lowering knows of a loop while lowering its body.
 pub(super) struct LoopCtx {
     /// Names whose values the loop carries.
@@ -339,17 +351,6 @@ impl LoopCtx {
 }
 
 impl Lowerer<'_> {
-    /// Every name visible here with its binding.
-    pub(super) fn visible_names(&self) -> HashMap<String, Binding> {
-        let mut names = HashMap::new();
-        for scope in &self.scopes {
-            for (name, binding) in scope {
-                names.insert(name.clone(), binding.clone());
-            }
-        }
-        names
-    }
-
     /// Index of the scope that binds `name`.
     fn scope_of(&self, name: &str) -> Option<usize> {
         self.scopes.iter().rposition(|s| s.contains_key(name))
@@ -397,30 +398,37 @@ impl Lowerer<'_> {
         )
     }
 
-    /// Lowers an arm in its own block and scope; returns the block, its value and the final bindings of
-    /// the names visible before it.
+    /// Lowers an arm in its own block and scope; returns the block, its value, and the names of the
+    /// enclosing code that it assigned, each with its binding before the arm and at its end. Those
+    /// names are bound again as before the arm, for the other arm.
     fn lower_arm(
         &mut self,
-        outer: &HashMap<String, Binding>,
         body: impl FnOnce(&mut Self) -> Option<Operand>,
-    ) -> (Block, Option<Operand>, HashMap<String, Binding>) {
+    ) -> (Block, Option<Operand>, Vec<ArmChange>) {
         let enclosing = self.new_block();
+        let depth = self.scopes.len();
+        let start = self.rebinds.len();
         self.scopes.push(HashMap::new());
         let value = body(self);
         // The arm's own declarations go with its scope; what remains are its assignments to the names
         // of the enclosing code, which are undone for the other arm.
         self.scopes.pop();
-        let finals = outer
-            .keys()
-            .filter_map(|name| Some((name.clone(), self.lookup(name)?.clone())))
-            .collect();
-        for (name, before) in outer {
-            if self.lookup(name) != Some(before) {
-                self.rebind(name, before.clone());
+        let mut changes: Vec<ArmChange> = Vec::new();
+        for (name, before, k) in &self.rebinds[start..] {
+            if *k < depth && !changes.iter().any(|c| &c.name == name) {
+                changes.push(ArmChange {
+                    name: name.clone(),
+                    before: before.clone(),
+                    after: self.scopes[*k][name].clone(),
+                    scope: *k,
+                });
             }
         }
+        for c in &changes {
+            self.scopes[c.scope].insert(c.name.clone(), c.before.clone());
+        }
         let block = std::mem::replace(&mut self.block, enclosing);
-        (block, value, finals)
+        (block, value, changes)
     }
 
     /// Records that a constant declared outside the regions being lowered changes in them.
@@ -547,20 +555,19 @@ impl Lowerer<'_> {
             reads: Vec::new(),
         });
         self.const_blocks.insert(flag.to_string(), self.block.id);
-        let outer = self.visible_names();
         self.mutations.push((self.scopes.len(), Vec::new()));
-        let (then_, then_value, then_names) =
-            self.lower_arm(&outer, |lw| lw.lower_stmts(&then_branch.stmts, value));
-        let (else_, else_value, else_names) = match else_ {
+        let (then_, then_value, then_changes) =
+            self.lower_arm(|lw| lw.lower_stmts(&then_branch.stmts, value));
+        let (else_, else_value, else_changes) = match else_ {
             None => (
                 Block {
                     id: usize::MAX,
                     stmts: Vec::new(),
                 },
                 None,
-                outer.clone(),
+                Vec::new(),
             ),
-            Some(e) => self.lower_arm(&outer, |lw| match e {
+            Some(e) => self.lower_arm(|lw| match e {
                 Expr::Block(b) => lw.lower_stmts(&b.block.stmts, value),
                 Expr::If(i) => lw.lower_if(i, value),
                 other => lw.lower_expr(other),
@@ -594,16 +601,22 @@ impl Lowerer<'_> {
             Binding::Const(name) => Some(Operand::Const(quote!(#name))),
             Binding::Poisoned => None,
         };
+        // Each name an arm assigned: (before, at the end of `then`, at the end of `else`), by name.
+        let mut assigned: std::collections::BTreeMap<String, (Binding, Binding, Binding)> =
+            std::collections::BTreeMap::new();
+        for c in then_changes {
+            assigned.insert(c.name, (c.before.clone(), c.after, c.before));
+        }
+        for c in else_changes {
+            assigned
+                .entry(c.name)
+                .or_insert_with(|| (c.before.clone(), c.before.clone(), c.before))
+                .2 = c.after;
+        }
         let mut joins = Vec::new();
-        let mut names: Vec<&String> = outer.keys().collect();
-        names.sort();
         let mut rebound = Vec::new();
-        for name in names {
-            let before = &outer[name];
-            let (Some(t), Some(e)) = (then_names.get(name), else_names.get(name)) else {
-                continue;
-            };
-            if t == before && e == before {
+        for (name, (before, t, e)) in &assigned {
+            if *t == *before && *e == *before {
                 continue;
             }
             let (Some(then_value), Some(else_value)) = (as_operand(t), as_operand(e)) else {
@@ -1134,7 +1147,12 @@ impl Lowerer<'_> {
         // Names in a constant argument are read for their shapes (`x.len()`): keep them computed.
         self.const_reads.extend(reads);
         let index = self.freeze(index);
-        Some(self.push(prims::index(), vec![base], vec![index], whole.span()))
+        Some(self.push(
+            prims::index(),
+            vec![base],
+            vec![index],
+            super::first_span(whole),
+        ))
     }
 
     /// The storage of a local array that is written element by element, made on its first write.
