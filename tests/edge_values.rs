@@ -495,12 +495,6 @@ const DIFFERS: &[(&str, &[f64], &[f64], &str)] = &[
         "d/dbase of 0^0: ours is 0 (x^0 is constant, and JAX's integer_pow gives 0); lax.pow in JAX 0.10.2 gives 0 * 0^-1 = NaN",
     ),
     (
-        "hypot",
-        &[0.0, 0.0],
-        &[0.0, 0.0],
-        "at the origin ours is 0 (the minimum-norm subgradient); jnp.hypot's max/min rewrite splits a tie: (0.5, 0.5)",
-    ),
-    (
         "max",
         &[f64::NAN, 0.5],
         &[0.0, 1.0],
@@ -657,12 +651,6 @@ fn against_jax(op: &str, args: &[f64]) {
 #[ignore = "differs from JAX: d/dbase of 0.0.powf(0.0) is 0 here, NaN in JAX 0.10.2's lax.pow"]
 fn powf_zero_to_the_zero_as_jax() {
     against_jax("powf", &[0.0, 0.0]);
-}
-
-#[test]
-#[ignore = "differs from JAX: hypot's gradient at the origin is (0, 0) here, (0.5, 0.5) in jnp.hypot"]
-fn hypot_at_the_origin_as_jax() {
-    against_jax("hypot", &[0.0, 0.0]);
 }
 
 #[test]

@@ -207,6 +207,12 @@ fn balanced_eq<F: Real>(x: F, z: F, y: F) -> F {
     }
 }
 
+/// Half of `g`: the share of each side where a gradient is split.
+#[inline]
+fn half_of<F: Real>(g: F) -> F {
+    g * F::half()
+}
+
 macro_rules! binary_rules {
     ($(
         $(#[$doc:meta])*
@@ -272,8 +278,9 @@ binary_rules! {
     min, min_vjp0, min_vjp1: (a, b) => a.min(b);
     lhs: |g| g * balanced_eq(a, a.min(b), b);
     rhs: |g| g * balanced_eq(b, a.min(b), a);
-    /// `a.hypot(b)`; the gradient at the origin is taken as 0.
+    /// `a.hypot(b)`; at the origin, where it has no derivative, the gradient is split in halves
+    /// `(0.5, 0.5)`, as JAX gives (and as a tie of `max`/`min` splits).
     hypot, hypot_vjp0, hypot_vjp1: (a, b) => a.hypot(b);
-    lhs: |g| { let h = a.hypot(b); if h == zero() { zero() } else { g * a / h } };
-    rhs: |g| { let h = a.hypot(b); if h == zero() { zero() } else { g * b / h } };
+    lhs: |g| { let h = a.hypot(b); if h == zero() { half_of(g) } else { g * a / h } };
+    rhs: |g| { let h = a.hypot(b); if h == zero() { half_of(g) } else { g * b / h } };
 }

@@ -193,16 +193,16 @@ fn clamp_at_a_bound_gives_half() {
 }
 
 #[test]
-fn hypot_at_origin_is_zero() {
-    // Documented by the crate (the limit does not exist there).
-    assert_eq!(rules::hypot_vjp0(&0.0_f64, &0.0, 1.0), 0.0);
-    assert_eq!(rules::hypot_vjp1(&0.0_f64, &0.0, 1.0), 0.0);
-    assert_eq!(rules::hypot_vjp0(&0.0_f32, &0.0, 1.0), 0.0);
+fn hypot_at_origin_splits_in_halves() {
+    // JAX's value: jnp.hypot's rewrite through maximum/minimum splits the tie at the origin.
+    assert_eq!(rules::hypot_vjp0(&0.0_f64, &0.0, 1.0), 0.5);
+    assert_eq!(rules::hypot_vjp1(&0.0_f64, &0.0, 1.0), 0.5);
+    assert_eq!(rules::hypot_vjp0(&0.0_f32, &0.0, 1.0), 0.5);
     let a = array![0.0, 3.0];
-    assert_eq!(rules::hypot_vjp1(&a, &0.0, array![1.0, 1.0]), 0.0);
+    assert_eq!(rules::hypot_vjp1(&a, &0.0, array![1.0, 1.0]), 0.5);
     assert_eq!(
         rules::hypot_vjp0(&a, &0.0, array![1.0, 1.0]),
-        array![0.0, 1.0]
+        array![0.5, 1.0]
     );
 }
 
