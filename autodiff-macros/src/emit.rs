@@ -94,6 +94,8 @@ pub struct Emitter<'a> {
     pub scalar_type: Option<TokenStream>,
     adjoint_names: HashMap<VarId, Ident>,
     loop_names: HashMap<(usize, &'static str), Ident>,
+    /// The span of the instruction being reversed (its contributions are added there).
+    span: Span,
 }
 
 impl<'a> Emitter<'a> {
@@ -108,7 +110,14 @@ impl<'a> Emitter<'a> {
             scalar_type: None,
             adjoint_names: HashMap::new(),
             loop_names: HashMap::new(),
+            span: Span::call_site(),
         }
+    }
+
+    /// The runtime path `__ad` spanned at `span`: a rule that panics (a shape mismatch, an index out
+    /// of bounds) is then reported at the user's expression, through `#[track_caller]`.
+    fn ad_at(&self, span: Span) -> Ident {
+        Ident::new(&self.ad.to_string(), span)
     }
 
     fn name(&self, v: VarId) -> &Ident {
@@ -315,12 +324,13 @@ impl<'a> Emitter<'a> {
 
     /// Adds one contribution to `target`'s adjoint.
     fn contribute(&mut self, target: VarId, value: TokenStream, plan: &mut Plan) -> TokenStream {
-        let ad = self.ad.clone();
+        let ad = self.ad_at(self.span);
         let name = self.adjoint(target);
+        let acc = quote_spanned!(self.span=> #ad::acc(&mut #name, contribution));
         if plan.zeroed.contains(&target) {
             // The contribution is computed before the adjoint is borrowed: it may read the same
             // adjoint inside a closure (a `mapv` reading an element of the array it maps).
-            return quote!({ let contribution = #value; #ad::acc(&mut #name, contribution); });
+            return quote!({ let contribution = #value; #acc; });
         }
         let left = plan.pending.get_mut(&target).expect("counted");
         *left -= 1;
@@ -328,7 +338,7 @@ impl<'a> Emitter<'a> {
             let mutability = (*left > 0).then(|| quote!(mut));
             quote!(let #mutability #name = #value;)
         } else {
-            quote!({ let contribution = #value; #ad::acc(&mut #name, contribution); })
+            quote!({ let contribution = #value; #acc; })
         }
     }
 
@@ -377,7 +387,9 @@ impl<'a> Emitter<'a> {
                     kind,
                     index,
                     value,
+                    span,
                 } => {
+                    let ad = self.ad_at(*span);
                     // Undo the write first: what the reverse sweep recomputes before it must see the
                     // element as it was.
                     if self.is_logged(*storage) {
@@ -391,9 +403,13 @@ impl<'a> Emitter<'a> {
                     let bar = self.adjoint(*storage);
                     let active = value.var().filter(|v| plan.activity.is_active(*v));
                     let rule = match kind {
-                        ElemWrite::Set => quote!(#ad::set_vjp(&mut #bar, #index)),
-                        ElemWrite::Add => quote!(#ad::add_at_vjp(&mut #bar, #index)),
-                        ElemWrite::Sub => quote!(#ad::sub_at_vjp(&mut #bar, #index)),
+                        ElemWrite::Set => quote_spanned!(*span=> #ad::set_vjp(&mut #bar, #index)),
+                        ElemWrite::Add => {
+                            quote_spanned!(*span=> #ad::add_at_vjp(&mut #bar, #index))
+                        }
+                        ElemWrite::Sub => {
+                            quote_spanned!(*span=> #ad::sub_at_vjp(&mut #bar, #index))
+                        }
                     };
                     match active {
                         Some(v) => out.extend(self.contribute(v, rule, plan)),
@@ -437,7 +453,14 @@ impl<'a> Emitter<'a> {
     }
 
     fn reverse_instr(&mut self, instr: &Instr, plan: &mut Plan) -> TokenStream {
-        let ad = self.ad.clone();
+        let ad = self.ad_at(instr.span);
+        let outer = std::mem::replace(&mut self.span, instr.span);
+        let out = self.reverse_instr_at(instr, plan, ad);
+        self.span = outer;
+        out
+    }
+
+    fn reverse_instr_at(&mut self, instr: &Instr, plan: &mut Plan, ad: Ident) -> TokenStream {
         let mut out = TokenStream::new();
         if !plan.activity.is_active(instr.dst) {
             return out;
@@ -452,9 +475,9 @@ impl<'a> Emitter<'a> {
         let g = self.adjoint(instr.dst);
         if let Op::Join { stack } = &instr.op {
             let rule = if *stack {
-                format_ident!("stack_vjp")
+                format_ident!("stack_vjp", span = instr.span)
             } else {
-                format_ident!("concatenate_vjp")
+                format_ident!("concatenate_vjp", span = instr.span)
             };
             let axis = &instr.extras[0];
             let parts: Vec<TokenStream> = instr
@@ -580,7 +603,7 @@ impl<'a> Emitter<'a> {
         seed: TokenStream,
         plan: &mut Plan,
     ) -> Option<TokenStream> {
-        let ad = self.ad.clone();
+        let ad = self.ad_at(i.span);
         plan.reads.extend(i.args.iter().filter_map(Operand::var));
         match &i.op {
             Op::Prim(p) => {
@@ -625,7 +648,7 @@ impl<'a> Emitter<'a> {
         k: usize,
         seed: TokenStream,
     ) -> TokenStream {
-        let ad = &self.ad;
+        let ad = &self.ad_at(i.span);
         let name = if p.arity == 1 {
             format_ident!("{}_vjp", p.name, span = i.span)
         } else {
@@ -702,7 +725,9 @@ impl<'a> Emitter<'a> {
                     kind,
                     index,
                     value,
+                    span,
                 } => {
+                    let ad = self.ad_at(*span);
                     if self.is_logged(*storage) {
                         let name = self.name(*storage).clone();
                         let log = self.log_name(*storage);
@@ -712,7 +737,7 @@ impl<'a> Emitter<'a> {
                             ElemWrite::Add => quote!(add_at_logged),
                             ElemWrite::Sub => quote!(sub_at_logged),
                         };
-                        out.extend(quote!(#ad::#write(&mut #name, &mut #log, #index, #value);));
+                        out.extend(quote_spanned!(*span=> #ad::#write(&mut #name, &mut #log, #index, #value);));
                     } else if !mode.skip_elem.contains(storage) {
                         let name = self.name(*storage).clone();
                         let value = self.operand(value);
@@ -721,7 +746,9 @@ impl<'a> Emitter<'a> {
                             ElemWrite::Add => quote!(add_at),
                             ElemWrite::Sub => quote!(sub_at),
                         };
-                        out.extend(quote!(#ad::#write(&mut #name, #index, #value);));
+                        out.extend(
+                            quote_spanned!(*span=> #ad::#write(&mut #name, #index, #value);),
+                        );
                     }
                 }
                 Stmt::If(i) => {
@@ -946,7 +973,7 @@ impl<'a> Emitter<'a> {
     }
 
     fn forward_instr(&mut self, i: &Instr, plan: &Plan) -> TokenStream {
-        let ad = self.ad.clone();
+        let ad = self.ad_at(i.span);
         let dst = self.name(i.dst).clone();
         let ascription = i
             .ascription
@@ -989,9 +1016,9 @@ impl<'a> Emitter<'a> {
             }
             Op::Join { stack } => {
                 let function = if *stack {
-                    format_ident!("stack")
+                    format_ident!("stack", span = i.span)
                 } else {
-                    format_ident!("concatenate")
+                    format_ident!("concatenate", span = i.span)
                 };
                 let axis = &i.extras[0];
                 let parts = i.args.iter().map(|a| {

@@ -149,6 +149,8 @@ pub enum Stmt {
         index: TokenStream,
         /// The value written.
         value: Operand,
+        /// Where the write is in the source.
+        span: Span,
     },
     /// `if flag { then } else { otherwise }`, with the values that both arms define.
     If(Box<If>),

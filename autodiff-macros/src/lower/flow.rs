@@ -1276,11 +1276,11 @@ impl Lowerer<'_> {
                     prims::index(),
                     vec![Operand::Var(storage)],
                     vec![index.clone()],
-                    target.span(),
+                    super::first_span(left),
                 );
                 let prim = prims::binary_operator(op.expect("a compound operator"))
                     .expect("* and / are in the table");
-                self.push(prim, vec![old, value], Vec::new(), target.span())
+                self.push(prim, vec![old, value], Vec::new(), super::first_span(left))
             }
             _ => value,
         };
@@ -1289,6 +1289,7 @@ impl Lowerer<'_> {
             kind,
             index,
             value,
+            span: super::first_span(left),
         });
     }
 }
