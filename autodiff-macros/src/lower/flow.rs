@@ -157,6 +157,21 @@ fn ends_in_return(i: &syn::ExprIf) -> bool {
         }
 }
 
+/// Whether a loop's iterator is a range, possibly reversed, stepped, skipped or taken from: its reverse
+/// replays it with `.rev()`.
+fn is_range(e: &Expr) -> bool {
+    match strip_parens(e) {
+        Expr::Range(r) => r.start.is_some() && r.end.is_some(),
+        Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "rev" | "step_by" | "skip" | "take"
+            ) && is_range(&m.receiver)
+        }
+        _ => false,
+    }
+}
+
 /// Whether a statement may `break` or `continue` the loop it is in (not a nested one).
 fn may_exit(stmt: &syn::Stmt) -> bool {
     struct Finder(bool);
@@ -736,6 +751,11 @@ impl Lowerer<'_> {
             }
         }
         let iter = match self.lower_expr(&f.expr) {
+            Some(Operand::Const(_)) if !is_range(&f.expr) => {
+                let text = f.expr.to_token_stream().to_string().replace(' ', "");
+                let name = pattern.as_ref().map_or("k".to_string(), |p| p.to_string());
+                return self.errors.at(&f.expr, format!("a `for` loop over constants runs over a range (`a..b`, `a..=b`, `(a..b).rev()`, `(a..b).step_by(k)`); for the elements of a collection of constants, loop over its indices: `for j in 0..{text}.len() {{ let {name} = {text}[j]; .. }}`"));
+            }
             Some(Operand::Const(tokens)) => tokens,
             Some(Operand::Var(_)) => {
                 return self.errors.at(&f.expr, "a `for` loop runs over a range of constants (`a..b`, `(a..b).rev()`, `(a..b).step_by(k)`) or over `x.iter()`");
