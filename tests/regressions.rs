@@ -331,3 +331,36 @@ fn return_in_a_nested_if() {
     close(nested_if_return_grad(-0.5), -1.0);
     close(nested_if_return(2.0), 4.0);
 }
+
+// A local fixed-size array of constants, written element by element (was "array literals are not
+// supported"), and a constant array literal read in a loop.
+#[differentiable]
+fn fixed_local_array(x: &Array1<f64>) -> f64 {
+    let mut y = [0.0; 4];
+    let w = [1.0, 2.0, 3.0, 4.0];
+    for i in 0..4 {
+        y[i] = x[i] * w[i];
+    }
+    y[0] * y[1] + y[2] + y[3]
+}
+
+#[test]
+fn a_fixed_array_of_constants_is_local_storage() {
+    let x = array![1.0, 2.0, 3.0, 4.0];
+    // f = 2 x0 x1 + 3 x2 + 4 x3.
+    close_arr(&fixed_local_array_grad(&x), &array![4.0, 2.0, 3.0, 4.0]);
+    ok(check_grad(fixed_local_array, fixed_local_array_grad, &x));
+}
+
+// `let _ = e;` drops a value (it was called destructuring).
+#[differentiable]
+fn let_underscore(x: f64) -> f64 {
+    let c = x * 2.0;
+    let _ = c;
+    x * x
+}
+
+#[test]
+fn let_underscore_drops_a_value() {
+    close(let_underscore_grad(1.5), 3.0);
+}

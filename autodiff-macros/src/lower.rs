@@ -625,6 +625,11 @@ impl Lowerer<'_> {
             Expr::Macro(m) => self.lower_macro_expr(&m.mac, e),
             Expr::Field(f) => self.lower_field(f, e),
             Expr::Tuple(t) if t.elems.is_empty() => Some(Operand::Const(quote!(()))),
+            // Arrays of constants are constants (`[0.0; 4]`, `[1.0, 2.0]`); of values, an error below.
+            Expr::Array(a) if self.all_constant(a.elems.iter()) => Some(self.constant(e)),
+            Expr::Repeat(r) if self.all_constant(std::iter::once(&*r.expr)) => {
+                Some(self.constant(e))
+            }
             Expr::Tuple(t) => {
                 let parts: Vec<&Expr> = t.elems.iter().collect();
                 self.constant_only(e, &parts)
@@ -993,7 +998,7 @@ impl Lowerer<'_> {
         // `vec![0.0; x.len()]` reads `x` for a shape; `array![x, y]` would make its values constants.
         if let Some(v) = value_read(&tokens, &reads, &self.vars) {
             let var = &self.vars[v.0].name;
-            self.errors.at(mac, format!("`{name}!` over the differentiable value `{var}` is not supported; build arrays with array arithmetic instead"));
+            self.errors.at(mac, format!("`{name}!` over the differentiable value `{var}` is not supported; write the elements into a local array instead: `let mut a = Array1::zeros(n); a[0] = ..; a[1] = ..;`"));
             return None;
         }
         self.const_reads.extend(reads);
@@ -1116,6 +1121,18 @@ impl Lowerer<'_> {
             span: first_span(whole),
         }));
         Some(Operand::Var(dst))
+    }
+
+    /// Whether every expression names no differentiable value (read from their names, not lowered).
+    fn all_constant<'e>(&self, mut exprs: impl Iterator<Item = &'e Expr>) -> bool {
+        exprs.all(|e| {
+            !crate::naming::any_ident(e.to_token_stream(), &mut |i| {
+                matches!(
+                    self.lookup(&i.to_string()),
+                    Some(Binding::Var(_) | Binding::Poisoned)
+                )
+            })
+        })
     }
 
     /// Whether these tokens name a variable whose definition already failed (its error is reported).
@@ -1418,7 +1435,7 @@ fn unsupported(e: &Expr) -> String {
         Expr::Return(_) => "an early `return` is not supported yet: end the function with its value",
         Expr::Break(_) | Expr::Continue(_) => "`break`/`continue` are not supported outside loops",
         Expr::Struct(_) => "struct literals are not supported in a #[differentiable] function",
-        Expr::Array(_) | Expr::Repeat(_) => "array literals are not supported here; use `ndarray` arrays",
+        Expr::Array(_) | Expr::Repeat(_) => "array literals of differentiable values are not supported yet; write the elements into a local array instead: `let mut a = Array1::zeros(n); a[0] = ..; a[1] = ..;`",
         Expr::Let(_) => "`let` expressions are not supported",
         _ => "this expression is not supported in a #[differentiable] function",
     };
