@@ -250,7 +250,7 @@ pub fn signature(model: &Model, item: &Item, ad: &Ident) -> Signature {
     };
     let head = quote! {
         #[doc = #doc]
-        #[allow(dead_code, unused_variables, unused_mut, unused_assignments, clippy::all)]
+        #[allow(dead_code, unused_variables, unused_mut, unused_assignments, unused_parens, clippy::all)]
         #vis fn #name #generics_tokens (#(#params),*) -> #ret #where_clause
     };
     Signature { head }

@@ -17,6 +17,8 @@ mod expand;
 mod fallback;
 #[cfg(test)]
 mod fuzz_tests;
+#[cfg(test)]
+mod golden_tests;
 mod ir;
 mod lower;
 mod model;

@@ -1,0 +1,193 @@
+#[allow(dead_code)]
+fn loss(m: &Model, x: &Array1<f64>) -> f64 {
+    let h = (m.w.dot(x) + &m.b).mapv(f64::tanh);
+    h.sum() * m.scale
+}
+///The gradient of [`loss`] with respect to `m`.
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    clippy::all
+)]
+fn loss_grad(
+    m: &Model,
+    x: &Array1<f64>,
+) -> <Model as ::autodiff::__private::Differentiable>::Tangent {
+    use ::autodiff::__private as __ad;
+    __ad::assert_scalar_output::<f64>();
+    let t0 = &(&m).w;
+    let t1 = __ad::dot(&t0, &x);
+    let t2 = &(&m).b;
+    let t3 = __ad::add(&t1, &t2);
+    let h = __ad::tanh(&t3);
+    let t5 = __ad::sum(&h);
+    let t6 = &(&m).scale;
+    let mut m_bar = __ad::zero_tangent(&m);
+    let t7_bar = __ad::one::<f64>();
+    let t5_bar = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar));
+    let t6_bar = __ad::mul_vjp1(&t5, &t6, t7_bar);
+    __ad::acc(&mut m_bar.scale, t6_bar);
+    let h_bar = __ad::sum_vjp(&h, t5_bar);
+    let t3_bar = __ad::tanh_vjp(&t3, &h, h_bar);
+    let t1_bar = __ad::add_vjp0(&t1, &t2, __ad::dup(&t3_bar));
+    let t2_bar = __ad::add_vjp1(&t1, &t2, t3_bar);
+    __ad::acc(&mut m_bar.b, t2_bar);
+    let t0_bar = __ad::dot_vjp0(&t0, &x, t1_bar);
+    __ad::acc(&mut m_bar.w, t0_bar);
+    m_bar
+}
+///The value of [`loss`] and its gradient with respect to `m`.
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    clippy::all
+)]
+fn loss_value_and_grad(
+    m: &Model,
+    x: &Array1<f64>,
+) -> (f64, <Model as ::autodiff::__private::Differentiable>::Tangent) {
+    use ::autodiff::__private as __ad;
+    __ad::assert_scalar_output::<f64>();
+    let t0 = &(&m).w;
+    let t1 = __ad::dot(&t0, &x);
+    let t2 = &(&m).b;
+    let t3 = __ad::add(&t1, &t2);
+    let h = __ad::tanh(&t3);
+    let t5 = __ad::sum(&h);
+    let t6 = &(&m).scale;
+    let t7 = __ad::mul(&t5, &t6);
+    let value_1 = __ad::to_owned(&t7);
+    let mut m_bar_1 = __ad::zero_tangent(&m);
+    let t7_bar_1 = __ad::one::<f64>();
+    let t5_bar_1 = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar_1));
+    let t6_bar_1 = __ad::mul_vjp1(&t5, &t6, t7_bar_1);
+    __ad::acc(&mut m_bar_1.scale, t6_bar_1);
+    let h_bar_1 = __ad::sum_vjp(&h, t5_bar_1);
+    let t3_bar_1 = __ad::tanh_vjp(&t3, &h, h_bar_1);
+    let t1_bar_1 = __ad::add_vjp0(&t1, &t2, __ad::dup(&t3_bar_1));
+    let t2_bar_1 = __ad::add_vjp1(&t1, &t2, t3_bar_1);
+    __ad::acc(&mut m_bar_1.b, t2_bar_1);
+    let t0_bar_1 = __ad::dot_vjp0(&t0, &x, t1_bar_1);
+    __ad::acc(&mut m_bar_1.w, t0_bar_1);
+    (value_1, m_bar_1)
+}
+///The gradient of [`loss`] with respect to `m` alone.
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    clippy::all
+)]
+fn loss_grad_0(
+    m: &Model,
+    x: &Array1<f64>,
+) -> <Model as ::autodiff::__private::Differentiable>::Tangent {
+    use ::autodiff::__private as __ad;
+    __ad::assert_scalar_output::<f64>();
+    let t0 = &(&m).w;
+    let t1 = __ad::dot(&t0, &x);
+    let t2 = &(&m).b;
+    let t3 = __ad::add(&t1, &t2);
+    let h = __ad::tanh(&t3);
+    let t5 = __ad::sum(&h);
+    let t6 = &(&m).scale;
+    let mut m_bar_2 = __ad::zero_tangent(&m);
+    let t7_bar_2 = __ad::one::<f64>();
+    let t5_bar_2 = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar_2));
+    let t6_bar_2 = __ad::mul_vjp1(&t5, &t6, t7_bar_2);
+    __ad::acc(&mut m_bar_2.scale, t6_bar_2);
+    let h_bar_2 = __ad::sum_vjp(&h, t5_bar_2);
+    let t3_bar_2 = __ad::tanh_vjp(&t3, &h, h_bar_2);
+    let t1_bar_2 = __ad::add_vjp0(&t1, &t2, __ad::dup(&t3_bar_2));
+    let t2_bar_2 = __ad::add_vjp1(&t1, &t2, t3_bar_2);
+    __ad::acc(&mut m_bar_2.b, t2_bar_2);
+    let t0_bar_2 = __ad::dot_vjp0(&t0, &x, t1_bar_2);
+    __ad::acc(&mut m_bar_2.w, t0_bar_2);
+    m_bar_2
+}
+///The gradient of [`loss`] with respect to `x` alone.
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    clippy::all
+)]
+fn loss_grad_1(m: &Model, x: &Array1<f64>) -> Array1<f64> {
+    use ::autodiff::__private as __ad;
+    __ad::assert_scalar_output::<f64>();
+    let t0 = &(&m).w;
+    let t1 = __ad::dot(&t0, &x);
+    let t2 = &(&m).b;
+    let t3 = __ad::add(&t1, &t2);
+    let h = __ad::tanh(&t3);
+    let t5 = __ad::sum(&h);
+    let t6 = &(&m).scale;
+    let t7_bar_3 = __ad::one::<f64>();
+    let t5_bar_3 = __ad::mul_vjp0(&t5, &t6, t7_bar_3);
+    let h_bar_3 = __ad::sum_vjp(&h, t5_bar_3);
+    let t3_bar_3 = __ad::tanh_vjp(&t3, &h, h_bar_3);
+    let t1_bar_3 = __ad::add_vjp0(&t1, &t2, t3_bar_3);
+    let x_bar = __ad::dot_vjp1(&t0, &x, t1_bar_3);
+    x_bar
+}
+///The value of [`loss`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    clippy::all
+)]
+fn loss_vjp<'__ad>(
+    m: &'__ad Model,
+    x: &'__ad Array1<f64>,
+) -> (
+    f64,
+    impl ::core::ops::FnOnce(
+        f64,
+    ) -> (
+            <Model as ::autodiff::__private::Differentiable>::Tangent,
+            Array1<f64>,
+        ) + use<'__ad>,
+) {
+    use ::autodiff::__private as __ad;
+    let t0 = ::core::clone::Clone::clone(&(&m).w);
+    let t1 = __ad::dot(&t0, &x);
+    let t2 = ::core::clone::Clone::clone(&(&m).b);
+    let t3 = __ad::add(&t1, &t2);
+    let h = __ad::tanh(&t3);
+    let t5 = __ad::sum(&h);
+    let t6 = ::core::clone::Clone::clone(&(&m).scale);
+    let t7 = __ad::mul(&t5, &t6);
+    let value_4 = t7;
+    (
+        value_4,
+        move |seed: f64| {
+            let mut m_bar_3 = __ad::zero_tangent(&m);
+            let t7_bar_4 = seed;
+            let t5_bar_4 = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar_4));
+            let t6_bar_3 = __ad::mul_vjp1(&t5, &t6, t7_bar_4);
+            __ad::acc(&mut m_bar_3.scale, t6_bar_3);
+            let h_bar_4 = __ad::sum_vjp(&h, t5_bar_4);
+            let t3_bar_4 = __ad::tanh_vjp(&t3, &h, h_bar_4);
+            let t1_bar_4 = __ad::add_vjp0(&t1, &t2, __ad::dup(&t3_bar_4));
+            let t2_bar_3 = __ad::add_vjp1(&t1, &t2, t3_bar_4);
+            __ad::acc(&mut m_bar_3.b, t2_bar_3);
+            let t0_bar_3 = __ad::dot_vjp0(&t0, &x, __ad::dup(&t1_bar_4));
+            let x_bar_1 = __ad::dot_vjp1(&t0, &x, t1_bar_4);
+            __ad::acc(&mut m_bar_3.w, t0_bar_3);
+            (m_bar_3, x_bar_1)
+        },
+    )
+}

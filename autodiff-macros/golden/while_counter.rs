@@ -1,0 +1,174 @@
+#[allow(dead_code)]
+fn halve(x: f64) -> f64 {
+    let mut s = x;
+    let mut k = 0;
+    while k < 3 {
+        s = s * 0.5 + x;
+        k += 1;
+    }
+    s
+}
+///The gradient of [`halve`] with respect to `x`.
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    clippy::all
+)]
+fn halve_grad(x: f64) -> f64 {
+    use ::autodiff::__private as __ad;
+    __ad::assert_scalar_output::<f64>();
+    let x_dot0 = __ad::seed(&x);
+    let mut k = 0;
+    let mut s_carried = __ad::to_owned(&x);
+    let mut s_carried_dot0 = x_dot0;
+    let k_before_loop0 = k;
+    while k < 3 {
+        let s = __ad::carry(&s_carried);
+        let s_dot0 = __ad::carry_vjp(&s_carried, s_carried_dot0);
+        let t1 = __ad::mul(&s, &(0.5));
+        let t1_dot0 = __ad::mul_vjp0(&s, &(0.5), s_dot0);
+        let s_1 = __ad::add(&t1, &x);
+        let s_1_dot0 = __ad::add_vjp0(&t1, &x, t1_dot0)
+            + __ad::add_vjp1(&t1, &x, x_dot0);
+        k += 1;
+        s_carried_dot0 = s_1_dot0;
+        s_carried = s_1;
+    }
+    let s_2 = __ad::snapshot(&s_carried);
+    let s_2_dot0 = __ad::snapshot_vjp(&s_carried, s_carried_dot0);
+    s_2_dot0
+}
+///The value of [`halve`] and its gradient with respect to `x`.
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    clippy::all
+)]
+fn halve_value_and_grad(x: f64) -> (f64, f64) {
+    use ::autodiff::__private as __ad;
+    __ad::assert_scalar_output::<f64>();
+    let x_dot1 = __ad::seed(&x);
+    let mut k = 0;
+    let mut s_carried = __ad::to_owned(&x);
+    let mut s_carried_dot1 = x_dot1;
+    let k_before_loop1 = k;
+    while k < 3 {
+        let s = __ad::carry(&s_carried);
+        let s_dot1 = __ad::carry_vjp(&s_carried, s_carried_dot1);
+        let t1 = __ad::mul(&s, &(0.5));
+        let t1_dot1 = __ad::mul_vjp0(&s, &(0.5), s_dot1);
+        let s_1 = __ad::add(&t1, &x);
+        let s_1_dot1 = __ad::add_vjp0(&t1, &x, t1_dot1)
+            + __ad::add_vjp1(&t1, &x, x_dot1);
+        k += 1;
+        s_carried_dot1 = s_1_dot1;
+        s_carried = s_1;
+    }
+    let s_2 = __ad::snapshot(&s_carried);
+    let s_2_dot1 = __ad::snapshot_vjp(&s_carried, s_carried_dot1);
+    let value_1 = __ad::to_owned(&s_2);
+    (value_1, s_2_dot1)
+}
+///The gradient of [`halve`] with respect to `x` alone.
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    clippy::all
+)]
+fn halve_grad_0(x: f64) -> f64 {
+    use ::autodiff::__private as __ad;
+    __ad::assert_scalar_output::<f64>();
+    let x_dot2 = __ad::seed(&x);
+    let mut k = 0;
+    let mut s_carried = __ad::to_owned(&x);
+    let mut s_carried_dot2 = x_dot2;
+    let k_before_loop2 = k;
+    while k < 3 {
+        let s = __ad::carry(&s_carried);
+        let s_dot2 = __ad::carry_vjp(&s_carried, s_carried_dot2);
+        let t1 = __ad::mul(&s, &(0.5));
+        let t1_dot2 = __ad::mul_vjp0(&s, &(0.5), s_dot2);
+        let s_1 = __ad::add(&t1, &x);
+        let s_1_dot2 = __ad::add_vjp0(&t1, &x, t1_dot2)
+            + __ad::add_vjp1(&t1, &x, x_dot2);
+        k += 1;
+        s_carried_dot2 = s_1_dot2;
+        s_carried = s_1;
+    }
+    let s_2 = __ad::snapshot(&s_carried);
+    let s_2_dot2 = __ad::snapshot_vjp(&s_carried, s_carried_dot2);
+    s_2_dot2
+}
+///The value of [`halve`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    clippy::all
+)]
+fn halve_vjp<'__ad>(
+    x: f64,
+) -> (f64, impl ::core::ops::FnOnce(f64) -> (f64,) + use<'__ad>) {
+    use ::autodiff::__private as __ad;
+    let mut k = 0;
+    let mut s_carried = __ad::to_owned(&x);
+    let k_before_loop3 = k;
+    let mut stack3 = ::std::vec::Vec::new();
+    let mut trips3: usize = 0;
+    while k < 3 {
+        stack3.push((__ad::owned(&s_carried), ::core::clone::Clone::clone(&k)));
+        trips3 += 1;
+        let s = __ad::carry(&s_carried);
+        let t1 = __ad::mul(&s, &(0.5));
+        let s_1 = __ad::add(&t1, &x);
+        k += 1;
+        s_carried = s_1;
+    }
+    let s_2 = __ad::snapshot(&s_carried);
+    let value_3 = s_2;
+    (
+        value_3,
+        move |seed: f64| {
+            let mut x_bar = __ad::zero_tangent(&x);
+            let mut s_carried_bar = __ad::zero_tangent(&s_carried);
+            let s_2_bar = seed;
+            {
+                let contribution = __ad::snapshot_vjp(&s_carried, s_2_bar);
+                __ad::acc(&mut s_carried_bar, contribution);
+            }
+            for _ in 0..trips3 {
+                let (__saved0, __saved1) = __ad::pop(&mut stack3);
+                s_carried = __saved0;
+                k = __saved1;
+                let s = __ad::carry(&s_carried);
+                let t1 = __ad::mul(&s, &(0.5));
+                let s_1 = __ad::add(&t1, &x);
+                k += 1;
+                let s_1_bar = s_carried_bar;
+                let t1_bar = __ad::add_vjp0(&t1, &x, __ad::dup(&s_1_bar));
+                {
+                    let contribution = __ad::add_vjp1(&t1, &x, s_1_bar);
+                    __ad::acc(&mut x_bar, contribution);
+                }
+                let s_bar = __ad::mul_vjp0(&s, &(0.5), t1_bar);
+                s_carried_bar = __ad::carry_vjp(&s_carried, s_bar);
+            }
+            {
+                let contribution = s_carried_bar;
+                __ad::acc(&mut x_bar, contribution);
+            }
+            (x_bar,)
+        },
+    )
+}
