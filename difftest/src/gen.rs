@@ -27,6 +27,8 @@ struct Counter {
 struct LoopCtx {
     /// arrays whose elements this loop may write (never read whole inside it)
     writable: Vec<String>,
+    /// the array a `for v in y.iter()` iterates over: borrowed, so never assigned inside
+    frozen: Option<String>,
 }
 
 /// Generator state for one program.
@@ -583,7 +585,10 @@ impl Gen {
             .into_iter()
             .filter(|_| self.rng.chance(0.7))
             .collect();
-        LoopCtx { writable }
+        LoopCtx {
+            writable,
+            frozen: None,
+        }
     }
 
     fn elem_writable(&self) -> Vec<String> {
@@ -642,6 +647,12 @@ impl Gen {
         let assignable: Vec<Var> = self
             .vars()
             .filter(|v| v.mutable && (v.ty == Ty::S || !self.forbidden_whole(&v.name)))
+            .filter(|v| {
+                !self
+                    .loops
+                    .iter()
+                    .any(|l| l.frozen.as_deref() == Some(v.name.as_str()))
+            })
             .cloned()
             .collect();
         let writable = self.elem_writable();
@@ -887,6 +898,7 @@ impl Gen {
                 // the iterated array is read whole: not writable inside
                 let ctx = LoopCtx {
                     writable: ctx.writable.into_iter().filter(|w| *w != a.name).collect(),
+                    frozen: Some(a.name.clone()),
                 };
                 self.loops.push(ctx);
                 self.scopes.push(vec![Var {

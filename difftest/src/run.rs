@@ -65,9 +65,10 @@ fn write_crate(dir: &Path, programs: &[&Program]) -> Vec<(usize, usize)> {
     std::fs::create_dir_all(&src).unwrap();
     let root = repo_root();
     let manifest = format!(
-        "[package]\nname = \"difftest-scratch\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+        "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
          [dependencies]\nautodiff = {{ path = {:?} }}\nnum-dual = {{ version = \"0.15\", default-features = false }}\n\n\
          [workspace]\n",
+        package_name(dir),
         root.display().to_string()
     );
     write_if_changed(&dir.join("Cargo.toml"), &manifest);
@@ -120,6 +121,15 @@ fn write_crate(dir: &Path, programs: &[&Program]) -> Vec<(usize, usize)> {
     ranges
 }
 
+/// The scratch crate's package (and binary) name: its folder's name, so that scratch crates sharing the
+/// target folder do not overwrite each other's binary.
+fn package_name(dir: &Path) -> String {
+    dir.file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+}
+
 fn write_if_changed(path: &Path, text: &str) {
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
         std::fs::write(path, text).unwrap();
@@ -143,7 +153,7 @@ pub fn run_batch(programs: &[Program], dir: &Path) -> Vec<Res> {
             .output()
             .expect("cargo runs");
         if out.status.success() {
-            let exe = target_dir().join("debug").join("difftest-scratch");
+            let exe = target_dir().join("debug").join(package_name(dir));
             let run = Command::new(exe).output().expect("the scratch binary runs");
             let stdout = String::from_utf8_lossy(&run.stdout);
             for &i in &active {

@@ -2863,8 +2863,6 @@ mod p1_26 {
 }
 
 // seed 1 index 27
-// known bug, does not compile: compile error: error[E0506]: cannot assign to `y1` because it is borrowed: `y1` is assigned to here but it was already borrowed
-#[cfg(feature = "known-compile-bugs")]
 mod p1_27 {
     use super::*;
 
@@ -2897,9 +2895,13 @@ mod p1_27 {
             let a5: f64 = 0.7_f64;
         }
         for e6 in y1.iter() {
-            y1 = &(&(&y1 - *e6) - &(helper_arr(&y2, xs0.slice(s![0..3]).sum())))
-                * &((y2[3] / ((*e6).powi(2) + 1.0)) * &(Array1::from_elem(5, y1[0])));
-            let mut a7 = *e6 - ((-0.8 + y2[2]) + (*e6 * *e6));
+            let mut y8: Array1<f64> = (&(xs0 - xs0) * &(&y2 * xs0)).mapv(|v7| -(*e6 + v7));
+            let mut a10 = if (&y1 + &y1).sum() > y8.sum() {
+                let a9 = *e6;
+                ((y8[2].tanh()).powi(2) + 1.0).powf(1.5)
+            } else {
+                nn::sigmoid(*e6)
+            };
         }
         y1[1] =
             y1[1] + (&(&y1 + y1[1]) / &(y1.powi(2) + 1.0)).dot(&(&(xs0.tanh()) * (xs0[1] - -1.6)));

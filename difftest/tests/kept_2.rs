@@ -2828,7 +2828,7 @@ mod p2_29 {
 }
 
 // seed 2 index 30
-// known bug, does not compile: compile error: error[E0382]: borrow of moved value: value borrowed here after move
+// known bug, does not compile: compile error: error: a `for` loop over constants runs over a range (`a..b`, `a..=b`, `(a..b).rev()`, `(a..b).step_by(k)`); for the elements of a collection of
 #[cfg(feature = "known-compile-bugs")]
 mod p2_30 {
     use super::*;
@@ -2868,17 +2868,34 @@ mod p2_30 {
             let x0 = (x0 * 0.7) + ((x0 - xs1[0]) + (x0 / (1.6_f64.powi(2) + 1.0_f64)));
             let mut y7: Array1<f64> = Array1::zeros(4);
             for e8 in y7.iter() {
-                let mut a9 = ((y7.sin()).tanh()).sum();
-                if (&y7 * &y7).sum() > y7.mean().unwrap() {
-                    let a10: f64 = (*e8).tanh();
+                if 1.6_f64.cos() - (y7[1] * x0) < -2.0 {
+                    let mut y9 = xs1.to_owned();
+                } else {
+                    let a12 = ((xs1.mapv(|v10| 0.3_f64 / (0.4_f64.powi(2) + 1.0_f64)))
+                        .mapv(|v11| (*e8 - 0.9) - x0))
+                    .mean()
+                    .unwrap();
+                    return -0.1 + y7.sum();
                 }
             }
         }
-        let mut a11 = -1.4_f64;
-        a11 += nn::sigmoid(nn::softplus(xs1[1]) + xs1[1]);
-        a11 += (-0.2_f64) / ((x0.sin() / ((nn::softplus(xs1[3])).powi(2) + 1.0)).powi(2) + 1.0);
-        a11 = a11.atan() * helper_mix(a11 * -0.7, a11.sin());
-        (helper_mix(a11.cos(), helper_sq(a11)) + x0) * a11
+        let a14 = if x0.sin() / ((nn::softplus(xs1[3])).powi(2) + 1.0) > xs1[3] / (x0.powi(2) + 1.0)
+        {
+            xs1[3]
+        } else if 1.3 + xs1[2].cos() > -1.0 {
+            let a13 = (-0.1_f64) * x0.max(x0);
+            return ((-1.6_f64).powi(2) + 1.0_f64).ln();
+        } else if ((-1.9_f64).max(x0)).tanh() < -1.9 {
+            (xs1 + xs1).sum()
+        } else {
+            (xs1.tanh()).mean().unwrap()
+        };
+        if nn::sigmoid((a14.powi(2) + 1.0).powf(1.5)) > -0.4 {
+            let a15 = -1.4_f64;
+        } else if helper_sq(x0) * a14.max(xs1[0]) > a14 {
+            let a16 = a14;
+        }
+        (xs1.slice(s![0..3]).sum() + x0) * a14
     }
 
     pub fn check() -> Report {
@@ -5583,8 +5600,6 @@ mod p2_56 {
 }
 
 // seed 2 index 57
-// known bug, does not compile: compile error: error[E0502]: cannot borrow `y1` as mutable because it is also borrowed as immutable: mutable borrow occurs here
-#[cfg(feature = "known-compile-bugs")]
 mod p2_57 {
     use super::*;
 
@@ -5606,18 +5621,21 @@ mod p2_57 {
             let mut y2 = xs0.to_owned();
             y2[3] *= xs0[4].tanh();
             for &e3 in y1.iter() {
-                y1 *= xs0.mean().unwrap();
-                let a4 = (-(xs0.slice(s![2..4]).sum().max(y1[5]))).atan();
+                let e3 = (e3 * 0.3) + (helper_mix(e3, y1[3])).min(e3 - xs0.slice(s![2..4]).sum());
+                let mut a4 =
+                    (((xs0[4].powi(2) + 0.5).sqrt()).powi(2) + 0.5).sqrt() + ((e3 * y1[5]) + y2[3]);
             }
-            return ((y1[2] * 2.0).powi(2) + 1.0).ln();
+            return nn::sigmoid(y2[2] + y2[1]);
         }
-        y1 *= &(xs0.tanh());
-        for i5 in 0..6 {
-            let mut a6 = xs0.slice(s![0..3]).sum() + helper_mix(y1[3] + xs0[4], xs0[6 - 1 - i5]);
-            let a7 = y1[5];
-            let a6 = (a6 * -1.3) + ((a7 + a7) * y1[i5]);
+        if (-0.9_f64).abs() < 1.3 {
+            let y5 = y1.clone();
+        } else {
+            y1[4] = y1[4] + (-(xs0 * &y1).sum());
+            return (xs0.slice(s![4..6;2]).sum().powi(2) + 1.0).ln();
         }
-        (nn::softplus(-1.7_f64) - (xs0[5] + 0.7)) + y1.sum()
+        let y6 = y1.dot(xs0) * xs0;
+        y1 *= &((&(nn::softplus(&y6)) / (xs0.sum().powi(2) + 1.0)).tanh());
+        (y1[5] * y1[0].sin()) + y1.sum()
     }
 
     pub fn check() -> Report {
