@@ -415,7 +415,12 @@ impl Gen {
                 Expr::AF(f, Box::new(a))
             }
             3 => {
-                let a = self.a_expr(d);
+                // sometimes over an array that does not depend on the inputs
+                let a = if self.rng.chance(0.25) {
+                    Expr::FromElem(Box::new(self.lit()))
+                } else {
+                    self.a_expr(d)
+                };
                 let v = self.fresh("v");
                 let was = self.in_closure;
                 self.in_closure = true;
@@ -737,6 +742,17 @@ impl Gen {
                 let mut op =
                     [AOp::Set, AOp::Add, AOp::Sub, AOp::Mul][self.rng.weighted(&[4, 4, 2, 2])];
                 let value = match v.ty {
+                    Ty::S if op == AOp::Set && self.rng.chance(0.15) => {
+                        // a value that does not depend on the inputs (it drops the old derivative)
+                        if self.counters.is_empty() {
+                            self.lit()
+                        } else {
+                            let c = self.counters[self.rng.below(self.counters.len())]
+                                .name
+                                .clone();
+                            Expr::Bin(BOp::Mul, Box::new(Expr::Count(c)), Box::new(self.lit()))
+                        }
+                    }
                     Ty::S => {
                         if op == AOp::Mul {
                             Expr::F1(F1::Tanh, Box::new(self.s_expr(2)))

@@ -34,20 +34,17 @@ mod p1_0 {
         let a2 = -1.1_f64;
         let mut a3 = helper_mix(a1, a1.tanh());
         let mut k4 = 0usize;
-        loop {
-            if k4 >= 4 {
-                break;
-            }
+        while k4 < 4 {
             k4 += 1;
-            a3 = (a2.sin() / (a2.powi(2) + 1.0)) + xs0.sum();
-            let mut a5 = (nn::sigmoid(a1 + 0.3)).max(nn::softplus(helper_sq(-2.0_f64)));
-            let mut y6 = xs0.to_owned();
+            a3 = 1.4_f64;
+            let mut a6 = (xs0.mapv(|v5| a2.min(-0.1 + a3))).sum().sin();
+            let mut a7: f64 = nn::sigmoid(a3 * xs0[0]) - ((a2 * a3) / ((-1.2 * a3).powi(2) + 1.0));
         }
-        a3 = a1;
-        a3 -= (nn::softplus(a2) / ((a1.tanh()).powi(2) + 1.0)).cos();
-        let mut y7 = xs0.to_owned();
-        y7 = xs0.to_owned();
-        (((0.3 * a1) * a2) + a3) + y7.sum()
+        a3 += (-xs0.dot(xs0)) * a2;
+        let a8 = (xs0.sum() + xs0.sum()) + (a2.powi(3) * a2);
+        let mut a3 = (a3 * 0.1) + (-1.2 * (-a3));
+        let mut a9 = (&(Array1::from_elem(4, a8)) * &(xs0 + a1)).mean().unwrap();
+        ((nn::sigmoid(xs0[3].abs()) + a1) * a2) * a8
     }
 
     pub fn check() -> Report {
@@ -457,64 +454,32 @@ mod p1_4 {
     #[differentiable]
     fn p1_4(xs0: &Array1<f64>) -> f64 {
         for i1 in 1..3 {
-            let a3 = ((xs0.mapv(|v2| (v2.powi(2) + 1.0).ln())).powi(2))
-                .mean()
-                .unwrap();
-            if nn::softplus(xs0[(i1 + 1) % 3].abs()) > -1.5 {
-                let a3 = (a3 * -0.6) + (a3.cos() / (xs0.dot(xs0).powi(2) + 1.0));
-            } else {
-                let a3 = (a3 * -1.1) + a3;
-            }
+            let a3 = ((xs0.mapv(|v2| v2)).powi(2)).sum();
+            let y4 = xs0.to_owned();
         }
-        let mut k4 = 0usize;
-        loop {
-            if k4 >= 3 {
-                break;
-            }
-            k4 += 1;
-            if (xs0.mapv(|v5| (v5 + v5).min(v5 - v5))).sum() > 0.3 {
-                let a6: f64 =
-                    ((helper_mix(k4 as f64, xs0[1]) / (0.2_f64.powi(2) + 1.0_f64)).powi(2) + 0.5)
-                        .sqrt();
-                continue;
+        if (xs0[2] * xs0[1]) + (xs0[2] / (1.3_f64.powi(2) + 1.0_f64)) < xs0.dot(xs0) {
+            let mut y5: Array1<f64> = Array1::zeros(3);
+            y5 = &y5 + &y5;
+            let a6 = ((xs0 + xs0).mean().unwrap().tanh()).exp();
+            y5 = &y5 - &(&(&y5 + &(-0.8 * &y5)) * (0.5 / (a6.powi(2) + 1.0)));
+            let a7 = a6;
+            y5[2] += helper_mix(a6, xs0.slice(s![0..3]).sum());
+        } else if (1.9_f64 - 0.9_f64) * helper_sq(xs0[0]) < 1.1_f64 + 1.0_f64 {
+            if (xs0.mapv(|v8| -(v8 + v8))).sum() > -0.1 {
+                let mut y9 = xs0.to_owned();
             } else {
-                if -0.8 > (k4 as f64) * -1.4_f64 {
-                    let a7 = ((helper_sq(xs0[1]) + -1.7).powi(2) + 0.5).sqrt();
-                } else {
-                    let a9: f64 = if k4 % 2 == 0 {
-                        ((k4 as f64) + -0.1_f64) + xs0[2]
-                    } else if k4 < 3 {
-                        let a8 = xs0[0].tanh();
-                        xs0[1] - (0.3 * a8)
-                    } else if k4 < 2 {
-                        return k4 as f64;
-                    } else {
-                        (xs0[2] - (k4 as f64)) * (xs0[1].powi(2) + 0.5).sqrt()
-                    };
-                    return nn::sigmoid(1.7 - a9);
-                }
+                let a10 = xs0[0];
             }
-            break;
+        } else {
+            let mut a11 = xs0[1];
+            let a12 = (a11 + a11.tanh()) - xs0[2];
+            if helper_mix(a12 + a11, xs0.slice(s![0..1]).sum().sin()) < -2.0 {
+                a11 += a11;
+                return (xs0[0] - 1.7) - xs0.dot(xs0);
+            }
+            a11 = a12;
         }
-        let mut k10 = 0usize;
-        loop {
-            if k10 >= 2 {
-                break;
-            }
-            k10 += 1;
-            let a11 = -0.4_f64;
-            let mut a12 = (helper_mix(k10 as f64, xs0.slice(s![1..2]).sum()) + nn::sigmoid(a11))
-                - (-0.5 * a11).powi(3);
-            let mut a13 =
-                ((xs0 - (k10 as f64)).tanh()).dot(&(&(xs0 - xs0) * &(helper_arr(xs0, k10 as f64))));
-            if (xs0.mapv(f64::tanh)).sum() > xs0.dot(xs0) {
-                a12 += (xs0.sum() * a11.tanh()).max((xs0 - xs0[0]).sum());
-            } else {
-                let a13 = (a13 * -1.3) + (k10 as f64);
-            }
-            break;
-        }
-        (xs0[2] * -1.1).max(-1.7 * xs0.slice(s![1..3]).sum())
+        return (-0.5 * xs0[1]).powi(3);
     }
 
     pub fn check() -> Report {
@@ -583,21 +548,24 @@ mod p1_5 {
             continue;
         }
         let x0 = (x0 * -0.2) + xs1[0].min(x0 * x0);
-        let y11 = (&(xs1 * xs1) + &(Array1::from_elem(4, x0))).mapv(|v10| (-1.5 + x0).tanh());
-        let a12 = helper_sq(x0 * (xs2.slice(s![0..2]).sum().powi(2) + 0.5).sqrt());
-        if a12 > helper_mix(a12, xs2[2]) {
-            if 1.1 < -1.3 {
-                return (a12 - xs2.slice(s![2..3]).sum()) + (a12 - a12);
+        let y11: Array1<f64> = (&(x0 - xs1) / &((xs2 * -0.9).powi(2) + 1.0)).mapv(|v10| v10);
+        for i12 in 0..3 {
+            if xs2.mean().unwrap() - (x0.tanh()).exp() < xs2.sum() {
+                let a13 = if i12 % 2 == 0 {
+                    nn::softplus(x0.max(xs1.slice(s![0..1]).sum()))
+                } else if xs2.sum() - (xs1.slice(s![1..3]).sum() - -1.0) > -1.1 {
+                    x0
+                } else {
+                    return xs2[4 - 1 - i12];
+                };
             }
-            if nn::softplus(0.5_f64.max(a12)) < y11.sum() {
-                return -xs2[3];
-            }
+            let mut a14 = -x0;
         }
-        let a13 = (xs1.sum() * xs2.sum()).powi(3);
-        let a12 = (a12 * -1.2) + x0;
-        let mut a14 = helper_mix(helper_sq((-0.5_f64).atan()), a12);
-        a14 *= x0.tanh();
-        (((((x0 * a13) * (y11[2] - 0.5)) * x0) + a13) * a12) + y11.sum()
+        let mut y15 = xs1.to_owned();
+        let mut y16 = xs2.to_owned();
+        let x0 = (x0 * -1.9) + (-x0);
+        let a17: f64 = x0 / ((((helper_mix(x0, y11[2])).powi(2) + 0.5).sqrt()).powi(2) + 1.0);
+        (((a17 / ((-0.3 + a17).powi(2) + 1.0)) * x0) * a17) + y11.sum()
     }
 
     pub fn check() -> Report {
@@ -682,9 +650,9 @@ mod p1_6 {
             };
             let mut a12 = -a4;
             a11 *= xs0[2].tanh();
-            a12 = 0.2_f64;
-            a12 = xs0[0];
-            return a12 * a12.max(0.5);
+            a12 = (a11 * a12).cos() / (0.1_f64.powi(2) + 1.0_f64);
+            let a13 = (a11.max(a12) / (xs0.dot(xs0).powi(2) + 1.0)) + ((1.7 * a12) * a11.tanh());
+            return helper_sq(xs0[3]) * 0.4;
         }
         a4 + a4
     }
@@ -987,43 +955,45 @@ mod p1_9 {
             let y2: Array1<f32> = &(&(xs0 + xs0) + &(xs0.sin())) - &(&(xs0 * xs0) + xs0);
             if (-1.4 + y2[2]) * 2.0_f32.sin() > -0.7 {
                 let mut a3 = ((-1.0_f32).cos()).sin() + (nn::sigmoid(1.6_f32) + xs0[2]);
-                a3 = y2.sum();
-            } else if ((y2[1] / (y2[2].powi(2) + 1.0)).powi(2) + 1.0).ln() > -1.7_f32 - 0.0_f32 {
-                let mut y4 = -&(&(xs0 - xs0) * &(xs0[0] - &y2));
-                let a5 = nn::sigmoid(xs0.slice(s![1..2]).sum().max(helper_mix_f32(-1.1, y4[2])));
-            }
-            let mut y6 = xs0.to_owned();
-            let a7 = ((-1.1 * (xs0.slice(s![0..1]).sum() * y2[2])).powi(2) + 1.0).powf(1.5);
-        } else {
-            if (xs0.sin()).mean().unwrap() > -0.9 {
-                let mut k8 = 0usize;
-                loop {
-                    if k8 >= 2 {
-                        break;
-                    }
-                    k8 += 1;
-                    let a9 = xs0[2];
-                    if (-xs0[0]) + a9 < helper_mix_f32(xs0[2], xs0[0]) {
-                        let y10 = nn::softplus(&(&(xs0 + xs0) / (1.6_f32.powi(2) + 1.0_f32)));
-                    } else if xs0[1] < nn::softplus(2.0_f32) {
-                        let a11 = if k8 % 2 == 0 {
-                            a9
-                        } else {
-                            xs0.slice(s![1..2]).sum() - xs0[0]
-                        };
-                        return (xs0.powi(2)).sum();
-                    }
-                    return a9;
-                }
-            } else if (-1.3 / (xs0[2].powi(2) + 1.0)) - (xs0[0] * xs0[0]) > xs0[0].cos() {
-                let a12 = (1.1 + xs0).mean().unwrap().powi(3);
+                a3 = ((a3 + y2[2]) - a3) - nn::softplus(-y2[0]);
+            } else if y2[0] + 1.0 < y2[0] {
+                let mut y4: Array1<f32> = Array1::zeros(3);
+                let mut a6 = ((xs0.slice(s![0..2]).sum().powi(2) + 1.0).ln()
+                    - &(xs0.mapv(|v5| v5 / ((v5.max(0.7)).powi(2) + 1.0))))
+                    .sum();
             } else {
-                let mut a13: f32 = xs0.slice(s![0..3]).sum() * nn::softplus(xs0.sum());
+                let mut y7 = xs0.to_owned();
+                let a8 = 1.0_f32;
             }
-            let mut a14 = xs0.sum();
-            return xs0[0] * xs0[0];
+            return xs0.slice(s![1..3]).sum();
         }
-        (xs0.slice(s![1..2]).sum() + xs0[2]).powi(2)
+        if (xs0.sin()).mean().unwrap() > -0.9 {
+            let mut k9 = 0usize;
+            loop {
+                if k9 >= 2 {
+                    break;
+                }
+                k9 += 1;
+                let a10 = xs0[2];
+                if (-xs0[0]) + a10 < helper_mix_f32(xs0[2], xs0[0]) {
+                    let y11 = nn::softplus(&(&(xs0 + xs0) / (1.6_f32.powi(2) + 1.0_f32)));
+                } else if xs0[1] < nn::softplus(2.0_f32) {
+                    let a12 = if k9 % 2 == 0 {
+                        a10
+                    } else {
+                        xs0.slice(s![1..2]).sum() - xs0[0]
+                    };
+                    return (xs0.powi(2)).sum();
+                }
+                return a10;
+            }
+        } else if (-1.3 / (xs0[2].powi(2) + 1.0)) - (xs0[0] * xs0[0]) > xs0[0].cos() {
+            let a13 = (1.1 + xs0).mean().unwrap().powi(3);
+        } else {
+            let mut a14: f32 = xs0.slice(s![0..3]).sum() * nn::softplus(xs0.sum());
+        }
+        let mut a15 = xs0.sum();
+        xs0[1] + a15
     }
 
     pub fn check() -> Report {
@@ -1097,14 +1067,15 @@ mod p1_10 {
             if (a5 * &y2).dot(&y2) > 1.9 {
                 let mut a9 = ((-0.3_f64).min(y2[2])).tanh() + ((a6 - a4) * a4);
             } else if xs0.sum() > a3 * a3 {
-                a1 = y2[4];
-            } else {
-                let mut y11: Array1<f64> = ((a3 * xs0).mapv(|v10| (a1 - a1) + a4)).powi(2);
+                a1 = 0.4_f64;
+                return a4;
             }
         } else {
-            let a3 = (a3 * -1.2) + (-a3);
+            if (xs0[5].powi(2) + 1.0).powf(1.5) - y2[0] < -0.4 {
+                return -0.6;
+            }
         }
-        ((((&y2 - &y2).sum() * a1) + a3) + a4) + y2.sum()
+        (((helper_sq(y2.sum()) + a1) + a3) + a4) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -1151,46 +1122,36 @@ mod p1_11 {
             let a1 = x1;
             for i2 in (0..4).step_by(2) {
                 let mut a3 = a1;
-                a3 = ((helper_sq(-0.4_f64)).tanh()).exp() + nn::sigmoid(x0.tanh());
-                let mut a4 = ((a3.powi(2) + 0.5).sqrt()).cos();
-                a3 -= ((1.2_f64.max(-0.7_f64)).max(helper_sq(i2 as f64))).abs();
-                return x0;
+                a3 = (-0.4 * nn::sigmoid(a1)) - x1;
+                let mut a4: f64 =
+                    ((-0.3 - a1) * a1.abs()).max((helper_sq(-0.7_f64)).max(helper_sq(i2 as f64)));
+                let mut a5: f64 = (i2 as f64) + x1.cos();
             }
-            for i5 in 0..4 {
-                let mut a7 = if i5 < 2 {
-                    let a6 = x0;
-                    x1.tanh() + helper_sq(a6)
-                } else {
-                    a1 * (-1.5_f64).min(a1)
-                };
-                let a8 = if x1 > a1.min(a1) {
-                    return (-1.8_f64).sin();
-                } else {
-                    (((x1.powi(2) + 1.0).ln()).powi(2) + 0.5).sqrt()
-                };
+            if x0 > x1.abs() {
+                if helper_mix(a1, x1.min(-1.9)) > -0.9 {
+                    let a6 = helper_sq(a1);
+                }
             }
-        } else if x1 > 0.2 {
-            let a11 = if (-1.5_f64).cos() * x0 > x0 {
-                let a9 = (1.1_f64 - 0.1_f64).tanh();
-                x0
-            } else {
-                let a10 = (x1.tanh()).min(x1.powi(2));
-                (x0 + x0).abs()
-            };
-            if (a11.abs()).max(a11) > a11 + x0 {
-                return (a11 + 0.7).powi(2);
+        } else if x0 > -1.5 {
+            let mut a7 = (nn::sigmoid(x0) + (x0 + x1)) * x0;
+            let a8 = 0.2_f64;
+            let a9 = x1 + (-(1.4 * a7));
+            for i10 in (1..4).step_by(2) {
+                let a11 = a9;
+                a7 -= 1.6_f64;
+                return i10 as f64;
             }
-            let a12 = ((helper_mix(x0 / (x0.powi(2) + 1.0), a11.sin())).powi(2) + 1.0).ln();
         }
-        let a13 = x0;
-        let mut a14: f64 = x1;
-        let mut a14 = (a14 * 1.3) + ((x1 + x1) * (2.0_f64 * 0.4_f64));
-        a14 += nn::sigmoid((a13.powi(2) + 0.5).sqrt());
-        a14 += a14;
-        let a15 = helper_mix(a14, x1);
-        a14 -= -(nn::sigmoid(x0.min(a13)));
-        a14 += x0 * (x1.max(-0.1) + x1);
-        ((((-0.5_f64).tanh() * (x0 + x1)) + x0) + x1) * a13
+        if (x0 - x1) - (x0 * x0) > x1 {
+            let mut a12 = x1;
+            a12 = ((nn::softplus(a12)).tanh()).exp() * ((helper_mix(a12, x0)).powi(2) + 1.0).ln();
+        } else {
+            if x0 > x0 * x1 {
+                return x1;
+            }
+        }
+        let mut a13 = x0;
+        ((((a13 / (x1.powi(2) + 1.0)) - 0.4_f64.sin()) + x0) * x1) + a13
     }
 
     #[allow(
@@ -1205,52 +1166,44 @@ mod p1_11 {
             let a1 = x1;
             for i2 in (0..4).step_by(2) {
                 let mut a3 = a1;
-                a3 = ((d64::helper_sq(Dual64::from(-0.4))).tanh()).exp() + d64::sigmoid(x0.tanh());
-                let mut a4 = ((a3.powi(2) + Dual64::from(0.5)).sqrt()).cos();
-                a3 -= d64::abs(d64::max(
-                    d64::max(Dual64::from(1.2), Dual64::from(-0.7)),
-                    d64::helper_sq(Dual64::from(i2 as f64)),
-                ));
-                return x0;
+                a3 = (Dual64::from(-0.4) * d64::sigmoid(a1)) - x1;
+                let mut a4: Dual64 = d64::max(
+                    (Dual64::from(-0.3) - a1) * d64::abs(a1),
+                    d64::max(
+                        d64::helper_sq(Dual64::from(-0.7)),
+                        d64::helper_sq(Dual64::from(i2 as f64)),
+                    ),
+                );
+                let mut a5: Dual64 = Dual64::from(i2 as f64) + x1.cos();
             }
-            for i5 in 0..4 {
-                let mut a7 = if i5 < 2 {
-                    let a6 = x0;
-                    x1.tanh() + d64::helper_sq(a6)
-                } else {
-                    a1 * d64::min(Dual64::from(-1.5), a1)
-                };
-                let a8 = if x1.re > (d64::min(a1, a1)).re {
-                    return (-(Dual64::from(1.8))).sin();
-                } else {
-                    (((x1.powi(2) + Dual64::from(1.0)).ln()).powi(2) + Dual64::from(0.5)).sqrt()
-                };
+            if x0.re > (d64::abs(x1)).re {
+                if (d64::helper_mix(a1, d64::min(x1, Dual64::from(-1.9)))).re
+                    > (Dual64::from(-0.9)).re
+                {
+                    let a6 = d64::helper_sq(a1);
+                }
             }
-        } else if x1.re > (Dual64::from(0.2)).re {
-            let a11 = if ((Dual64::from(-1.5)).cos() * x0).re > x0.re {
-                let a9 = (Dual64::from(1.1) - Dual64::from(0.1)).tanh();
-                x0
-            } else {
-                let a10 = d64::min(x1.tanh(), x1.powi(2));
-                d64::abs((x0 + x0))
-            };
-            if (d64::max(d64::abs(a11), a11)).re > (a11 + x0).re {
-                return (a11 + Dual64::from(0.7)).powi(2);
+        } else if x0.re > (Dual64::from(-1.5)).re {
+            let mut a7 = (d64::sigmoid(x0) + (x0 + x1)) * x0;
+            let a8 = Dual64::from(0.2);
+            let a9 = x1 + (-(Dual64::from(1.4) * a7));
+            for i10 in (1..4).step_by(2) {
+                let a11 = a9;
+                a7 -= Dual64::from(1.6);
+                return Dual64::from(i10 as f64);
             }
-            let a12 = ((d64::helper_mix(x0 / (x0.powi(2) + Dual64::from(1.0)), a11.sin())).powi(2)
-                + Dual64::from(1.0))
-            .ln();
         }
-        let a13 = x0;
-        let mut a14: Dual64 = x1;
-        let mut a14 =
-            (a14 * Dual64::from(1.3)) + ((x1 + x1) * (Dual64::from(2.0) * Dual64::from(0.4)));
-        a14 += d64::sigmoid((a13.powi(2) + Dual64::from(0.5)).sqrt());
-        a14 += a14;
-        let a15 = d64::helper_mix(a14, x1);
-        a14 -= -(d64::sigmoid(d64::min(x0, a13)));
-        a14 += x0 * (d64::max(x1, Dual64::from(-0.1)) + x1);
-        ((((Dual64::from(-0.5)).tanh() * (x0 + x1)) + x0) + x1) * a13
+        if ((x0 - x1) - (x0 * x0)).re > x1.re {
+            let mut a12 = x1;
+            a12 = ((d64::softplus(a12)).tanh()).exp()
+                * ((d64::helper_mix(a12, x0)).powi(2) + Dual64::from(1.0)).ln();
+        } else {
+            if x0.re > (x0 * x1).re {
+                return x1;
+            }
+        }
+        let mut a13 = x0;
+        ((((a13 / (x1.powi(2) + Dual64::from(1.0))) - (Dual64::from(0.4)).sin()) + x0) * x1) + a13
     }
 
     pub fn check() -> Report {
@@ -1484,31 +1437,18 @@ mod p1_13 {
         let mut a1 =
             ((((nn::softplus(1.5_f64)).powi(2) + 1.0_f64).powf(0.3)).powi(2) + 1.0_f64).ln();
         let mut k2 = 0usize;
-        while k2 < 4 {
+        loop {
+            if k2 >= 4 {
+                break;
+            }
             k2 += 1;
             for i3 in 0..4 {
-                a1 = xs0[i3].max(a1) * helper_sq(xs0.sum());
-                let a4 = (a1.powi(2) + 0.5).sqrt() + (a1.powi(2)).max(helper_mix(a1, i3 as f64));
-                if -0.9 > -0.5 {
-                    if xs0[i3] < xs1.sum() {
-                        a1 += (Array1::from_elem(6, -1.3_f64)).sum();
-                    } else if xs0[5] < -0.5 {
-                        a1 *= (((a1.max(a1)).powi(2) + 1.0).powf(1.5)).tanh();
-                    } else if i3 % 2 == 0 {
-                        let mut a5 = (nn::softplus(a4) * (-1.9_f64).cos())
-                            - helper_mix(xs1.slice(s![0..1]).sum(), i3 as f64);
-                        return helper_mix(xs1[(i3 + 1) % 6] - a4, helper_sq(i3 as f64));
-                    } else {
-                        let mut y6: Array1<f64> = Array1::zeros(6);
-                    }
-                } else if xs1.dot(&(Array1::from_elem(6, xs0[6 - 1 - i3])))
-                    < 1.8 / (a1.powi(2) + 1.0)
-                {
-                    let mut a7 = -1.4_f64;
-                }
+                a1 += a1;
+                let a4: f64 = (1.2 * helper_sq(a1)).cos();
+                a1 += (xs0[6 - 1 - i3].tanh() * a1).min(helper_mix(xs0.sum(), a1 * a4));
             }
         }
-        (a1 * xs1[3].tanh()) + a1
+        (xs1 * a1).sum() * a1
     }
 
     pub fn check() -> Report {
@@ -1560,28 +1500,24 @@ mod p1_14 {
             let a2 = xs1.sum().min(x0 * a1)
                 / ((helper_sq(a1 * xs1.slice(s![0..1]).sum())).powi(2) + 1.0);
         } else {
-            let mut y4: Array1<f64> = (&(Array1::from_elem(6, xs1[4])) * xs1).mapv(|v3| a1);
+            let y5 = ((xs1 * -1.4).mapv(|v3| x0 * (1.6 * x0))).mapv(|v4| -0.5);
         }
-        if x0 / (((a1.powi(2) + 1.0).powf(0.3)).powi(2) + 1.0) < xs1.mean().unwrap() {
-            let mut k5 = 0usize;
-            while k5 < 5 {
-                k5 += 1;
-                let a6: f64 = ((x0 * a1).cos()).powi(2);
-                let mut y8 = xs1 * &((xs1 * xs1).mapv(|v7| x0.abs()));
-                return y8.mean().unwrap();
+        if xs1.sum() > helper_mix(xs1[0], a1) {
+            let mut a6 = a1 * xs1.slice(s![0..5]).sum();
+            if helper_sq(a1) < 1.3 + xs1[3] {
+                a6 += a1 * ((-0.8 / (a6.powi(2) + 1.0)) * 0.5);
             }
-        } else {
-            let mut a10 = if xs1.slice(s![4..5]).sum() > 1.9 {
-                x0 / (xs1[5].powi(2) + 1.0)
-            } else {
-                let a9 = (xs1.sin()).sum();
-                xs1[5]
-            };
-            let a11 = (xs1.powi(2)).sum();
+        } else if a1 < -1.3 {
+            let mut y7: Array1<f64> = Array1::zeros(6);
+        } else if xs1[5] - xs1.slice(s![4..5]).sum() < xs1.sum() {
+            for i8 in 2..6 {
+                let mut a9 = (helper_sq((a1.powi(2) + 1.0).powf(1.5)))
+                    .min(((xs1[(i8 + 1) % 6].powi(2) + 0.5).sqrt()).sin());
+                let y10 = xs1.to_owned();
+                return y10[0];
+            }
         }
-        let a12 = (((-1.7_f64).tanh()).exp() * xs1.sum()) * helper_sq(-a1);
-        let mut y13 = xs1.to_owned();
-        (((x0 + x0) + a1) + a12) + y13.sum()
+        return ((Array1::from_elem(6, x0)).sum() * x0) * a1;
     }
 
     pub fn check() -> Report {
@@ -1705,40 +1641,35 @@ mod p1_16 {
     #[differentiable(argnums = (1, 0))]
     fn p1_16(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
         let a1: f64 = 0.6 + (-(-0.4 / (xs1[3].powi(2) + 1.0)));
-        if (xs0.mapv(|v2| 0.7_f64.sin() / ((-a1).powi(2) + 1.0))).sum()
-            > a1.min(xs0.slice(s![0..4]).sum())
-        {
-            return xs0.slice(s![1..4;2]).sum();
+        if ((Array1::from_elem(4, 0.8_f64)).mapv(|v2| v2)).sum() > (-1.4_f64).cos() {
+            let a3 = (xs0 / ((-1.2_f64).powi(2) + 1.0_f64))
+                .sum()
+                .min(xs0.slice(s![1..4;2]).sum());
+            return (xs1.mapv(|v4| (-a1) + (a3 / (v4.powi(2) + 1.0)))).dot(&(xs0.powi(2)));
         }
-        let a3 = 1.0_f64;
-        for i4 in 0..2 {
-            let mut a5 = a3;
-            let a3 = (a3 * 1.7) + (a1 * a1).tanh();
-            break;
-        }
-        let mut a6 = (&(-xs1) * &(xs1.mapv(f64::tanh))).mean().unwrap();
-        a6 *= ((a3 / (a6.powi(2) + 1.0)) + (xs1[2] - xs1[2])).tanh();
-        let mut a7 = a3;
-        let a3 = (a3 * 0.4) + (1.3_f64 * 1.8_f64);
-        let a8: f64 = if a7 + helper_mix(a7, a7) > 0.6 {
-            nn::softplus(xs1[3]) - helper_mix(a7, xs1[2])
-        } else if -(xs0[3].tanh()) > 0.3 {
-            a6 = a6.min(xs0[1]) * (1.4 + xs0[1]);
-            (xs0 + a7).dot(&(xs0 * xs0))
-        } else if xs1[2].powi(3) > xs0.slice(s![0..4;2]).sum() {
-            a7 += ((a6 - a1).powi(2) + 0.5).sqrt();
-            return ((a7 * -1.4).powi(2) + 1.0).ln();
+        let y7: Array1<f64> =
+            ((xs1 - xs1).mapv(|v5| -1.2)).mapv(|v6| ((v6.powi(2) + 1.0).ln()).powi(3));
+        if xs0.sum() - a1 > -0.8 {
+            let a8 = a1;
+        } else if (xs0[0] * y7[2]) * a1.sin() > 1.9 {
+            if xs0.sum() < a1 - -1.8 {
+                return a1;
+            }
+        } else if helper_mix(y7[2].min(xs0[1]), helper_mix(a1, 0.9)) < 0.3 {
+            let mut y9 = &(&(xs1 - xs0) / (a1.powi(2) + 1.0)) + &(xs0.dot(&y7) - &(-xs1));
+            let a10 = (xs0 * &y9).sum();
         } else {
-            (a7.powi(2) + 1.0).powf(0.5) + (xs0[2] + a6)
-        };
-        a7 *= (-(a1.atan())).tanh();
-        let mut a9: f64 = (1.4 + (a7 - a1)) - (-(xs1[1] * xs0[1]));
-        if (nn::sigmoid(xs0[3])).cos() < xs0[3] - a7 {
-            let a10 = helper_mix(a7, a6.min(1.9));
-        } else {
-            a9 += (helper_mix(a6, xs1[1]) - (a8 - xs0[0])).tanh();
+            let a11 = (a1 / (a1.powi(2) + 1.0)).sin();
+            let mut a13 = (xs0.mapv(|v12| -(2.0_f64.tanh()))).sum();
+            let mut y14: Array1<f64> = &(&(xs1.powi(2)) * &((y7.tanh()).exp())) + a13.cos();
+            let mut y15 = xs0.to_owned();
         }
-        return (((-a7) + a1) + a6) * a7;
+        for i16 in (0..4).rev() {
+            let mut y17 = xs0.to_owned();
+            let mut a18 = a1 + y7[i16];
+        }
+        let y19 = xs0.to_owned();
+        (((-a1) * (a1 + a1)) + a1) + y7.sum()
     }
 
     pub fn check() -> Report {
@@ -1804,16 +1735,12 @@ mod p1_17 {
         }
         if (xs2.slice(s![0..1]).sum() * xs2).dot(xs2) < 1.9 {
             x0 += xs2.slice(s![0..3]).sum();
-        } else if (xs2.mapv(|v6| (-v6) - a4.sin())).dot(&(xs2 * xs2)) < -2.0 {
-            if 2.0 > xs2.slice(s![1..2]).sum() + xs2[1] {
-                let mut y7 = xs2.to_owned();
-                return helper_sq(y7[0].cos());
-            }
-            let a8 = x0;
-        } else {
-            x0 = xs2[0];
+        } else if (xs2.mapv(|v6| a4)).dot(&(xs2.tanh())) < 1.7 {
+            let a7 = -1.0_f64;
         }
-        ((0.8 + x1) + x0) + a4
+        let a4 = (a4 * 1.4) + a4;
+        let mut a8 = ((-xs2[1]) / (x1.powi(2) + 1.0)) + helper_sq(xs2[0].cos());
+        ((x0 * x1) * x0) * a4
     }
 
     pub fn check() -> Report {
@@ -1984,29 +1911,25 @@ mod p1_19 {
         for &e7 in xs1.iter() {
             let mut y8 = xs1 - xs1.slice(s![0..5]).sum();
             y8 += a6.cos();
-            y8 = &y8 - (y8.mapv(|v9| v9.tanh())).sum();
-            let a10 = 0.5_f32;
+            y8 = &y8 - (y8.mapv(|v9| (x2 + x0).sin())).sum();
+            let mut a10 = -0.2_f32;
         }
-        if (helper_mix_f32(a6, x2)).max(xs1[2]) < x0 {
-            let a11 = (xs1.dot(xs1) + (a6 - a6)).powi(2);
-            let a14 = if (x2 * a6) / (xs1.mean().unwrap().powi(2) + 1.0) < xs1.mean().unwrap() {
-                let a12 = ((x0.max(xs1[0])).tanh()).exp();
-                x0 * -1.9
-            } else if -1.5_f32 - 1.9_f32 > -1.1 - x2 {
-                let a13 = xs1.dot(xs1).max(xs1.dot(xs1));
-                xs1[2]
-            } else {
-                a6
-            };
-            let a15 = helper_mix_f32(xs1[4], (xs1 - xs1).dot(&(Array1::from_elem(6, xs1[0]))));
-            let a16: f32 = helper_sq_f32(a6) - xs1[4];
+        if xs1.dot(xs1) < a6.sin() {
+            let mut a11 = (xs1.slice(s![2..6;2]).sum() - xs1[1]).abs()
+                / (((-0.6 / (x2.powi(2) + 1.0)) + (xs1[4] / (x2.powi(2) + 1.0))).powi(2) + 1.0);
+            a11 += (Array1::from_elem(6, xs1.slice(s![2..6;2]).sum()))
+                .sum()
+                .abs();
+            a11 += xs1[0];
+            let mut a12 = -0.9_f32;
         } else {
-            let y17 = xs1.tanh();
-            let y18 = (x2 * x0) - &(((&y17 + a6).tanh()).exp());
+            let a13 = (-1.5_f32 - 1.9_f32).cos();
+            for &e14 in xs1.iter() {
+                let mut a15 = 0.7_f32.min(xs1.dot(xs1)) + xs1.mean().unwrap();
+                a15 = e14 - xs1.dot(xs1).sin();
+            }
         }
-        let a19 = 1.8_f32;
-        let y20 = xs1.to_owned();
-        (((helper_mix_f32(x0, 1.1 - x2) + x0) + x2) + a6) + y20.sum()
+        (((xs1.dot(xs1) + xs1.sum()) * x0) * x2) * a6
     }
 
     pub fn check() -> Report {
@@ -2241,28 +2164,21 @@ mod p1_21 {
                 let mut a5 = (-((i4 as f64).cos())).min(xs1.sum());
             }
         } else if xs1.dot(xs1) > a1.tanh() {
-            a2 += a2;
-            a2 += (x0 - a2).sin() - xs1.sum().cos();
-            let mut a6: f64 = (xs1[1].powi(2) + 1.0).ln();
-            let a8: f64 = xs1.dot(xs1).sin() + (xs1.mapv(|v7| (a1 - v7).tanh())).sum();
-            let a9 = xs1.slice(s![0..1;2]).sum();
+            a2 = 1.4_f64;
+            a2 -= a2 * (x0 * (xs1[1] * xs1[0]));
+            if xs1.sum() > xs1.sum() {
+                let mut y6 = (xs1 - &(xs1 - xs1)).sin();
+            } else if (xs1.slice(s![0..1]).sum() * xs1[1]) * (x0 + a2) < 1.7 {
+                let mut y7: Array1<f64> = Array1::zeros(3);
+            }
         }
-        let mut k10 = 0usize;
-        while k10 < 5 {
-            k10 += 1;
-            let mut a11 = ((xs1.tanh()).powi(2)).sum();
-            let mut y12: Array1<f64> = Array1::zeros(3);
+        for i8 in (0..3).rev() {
+            let a9 = 1.7_f64;
+            a2 = ((xs1.slice(s![0..2]).sum().powi(2)).sin()).max(a1);
+            let mut a10 = ((xs1.slice(s![1..2;2]).sum().powi(2) + 1.0).ln()).powi(2);
+            a2 -= i8 as f64;
         }
-        let mut a15 = if (a2.max(xs1[2])).min(0.2_f64.max(xs1[1])) > a2.sin() {
-            let a13 = (xs1 * xs1).dot(&(xs1.tanh()));
-            (x0 * xs1[1]) * a2
-        } else {
-            let a14 = (xs1.sum().powi(2) + 1.0).ln();
-            (x0.abs()).max(1.1 * xs1[2])
-        };
-        let mut a16 =
-            (xs1.sum() + nn::sigmoid(-0.7_f64)) / ((xs1.mapv(f64::tanh)).sum().powi(2) + 1.0);
-        ((a1 + x0) + a1) + a2
+        (((a1 + xs1.dot(xs1)) + x0) * a1) + a2
     }
 
     pub fn check() -> Report {
@@ -2321,7 +2237,7 @@ mod p1_22 {
                     x2 / ((x0 - 1.0).powi(2) + 1.0),
                 );
                 let mut x1 = (x1 * -1.9) + ((x0 * -0.1) * (x0 * x2));
-                x1 = x2 * ((x1 - -0.1) + ((i1 as f64) - x0));
+                x1 = 1.7 / (((x1 - -0.1) + ((i1 as f64) - x0)).powi(2) + 1.0);
             }
         }
         for i3 in (0..6).rev() {
@@ -2350,7 +2266,9 @@ mod p1_22 {
                     x2 / ((x0 - Dual64::from(1.0)).powi(2) + Dual64::from(1.0)),
                 );
                 let mut x1 = (x1 * Dual64::from(-1.9)) + ((x0 * Dual64::from(-0.1)) * (x0 * x2));
-                x1 = x2 * ((x1 - Dual64::from(-0.1)) + (Dual64::from(i1 as f64) - x0));
+                x1 = Dual64::from(1.7)
+                    / (((x1 - Dual64::from(-0.1)) + (Dual64::from(i1 as f64) - x0)).powi(2)
+                        + Dual64::from(1.0));
             }
         }
         for i3 in (0..6).rev() {
@@ -2464,30 +2382,27 @@ mod p1_23 {
             } else {
                 return (x0 + x1) * ((-1.2_f64).powi(2) + 1.0_f64).ln();
             };
-            a4 = (-1.3 * (a3 * x1)).sin();
-        } else if (-x1) + (x1.powi(2) + 1.0).ln() < -1.2 {
-            let mut a5 = x1.max(1.0_f64.min(2.0_f64)) - ((0.7 + x1).powi(2) + 1.0).powf(1.5);
-            let mut k6 = 0usize;
-            loop {
-                if k6 >= 2 {
-                    break;
-                }
-                k6 += 1;
-                a5 = x1;
-                let a7 = ((a5.tanh()).powi(2) + 1.0).ln() + x1;
-            }
-            let a9: f64 = if helper_mix(-1.0, x1 - 1.1) > -1.1 {
-                x1
-            } else {
-                let a8 = x1;
-                return (((-1.4_f64).sin()).powi(2) + 1.0_f64).powf(1.5);
-            };
+            a4 = -1.4_f64;
+        } else if x0 * x1 < 1.8 {
+            let a5: f64 =
+                ((x1.powi(2) + 1.0).ln() + -1.5) / (((1.5_f64.tanh()).max(x1)).powi(2) + 1.0);
         } else {
-            let mut a10: f64 = (nn::softplus(x1) * (x0 * x0)) * x1.min(x0);
-            a10 = (helper_sq(a10 * a10)).cos();
-            let mut a11 = (-1.7_f64).max((-1.1_f64 / (0.5_f64.powi(2) + 1.0_f64)) * x0);
+            let mut a6 = (((x0 + x1) + (1.5 / (x1.powi(2) + 1.0))).powi(2) + 1.0).powf(1.5);
+            if ((a6.tanh()).powi(2) + 1.0).ln() > -1.2 {
+                return (a6 * x1) * -1.0;
+            }
+            a6 += (x1.tanh() + (-0.2_f64).abs()).sin();
+            let a7 = 0.9_f64;
         }
-        (x1 * x0) + x1
+        for i8 in 0..3 {
+            let a9 = if (x0 * x1) * (x0 * x0) < x1 / (x1.powi(2) + 1.0) {
+                x0
+            } else {
+                return (x1 * x1).min(x0 - -1.7);
+            };
+            let mut a10 = x1;
+        }
+        (x1 + x0) * x1
     }
 
     #[allow(
@@ -2529,36 +2444,30 @@ mod p1_23 {
             } else {
                 return (x0 + x1) * ((Dual64::from(-1.2)).powi(2) + Dual64::from(1.0)).ln();
             };
-            a4 = (Dual64::from(-1.3) * (a3 * x1)).sin();
-        } else if ((-x1) + (x1.powi(2) + Dual64::from(1.0)).ln()).re < (Dual64::from(-1.2)).re {
-            let mut a5 = d64::max(x1, d64::min(Dual64::from(1.0), Dual64::from(2.0)))
-                - ((Dual64::from(0.7) + x1).powi(2) + Dual64::from(1.0)).powf(1.5);
-            let mut k6 = 0usize;
-            loop {
-                if k6 >= 2 {
-                    break;
-                }
-                k6 += 1;
-                a5 = x1;
-                let a7 = ((a5.tanh()).powi(2) + Dual64::from(1.0)).ln() + x1;
-            }
-            let a9: Dual64 = if (d64::helper_mix(Dual64::from(-1.0), x1 - Dual64::from(1.1))).re
-                > (Dual64::from(-1.1)).re
-            {
-                x1
-            } else {
-                let a8 = x1;
-                return (((Dual64::from(-1.4)).sin()).powi(2) + Dual64::from(1.0)).powf(1.5);
-            };
+            a4 = Dual64::from(-1.4);
+        } else if (x0 * x1).re < (Dual64::from(1.8)).re {
+            let a5: Dual64 = ((x1.powi(2) + Dual64::from(1.0)).ln() + Dual64::from(-1.5))
+                / ((d64::max((Dual64::from(1.5)).tanh(), x1)).powi(2) + Dual64::from(1.0));
         } else {
-            let mut a10: Dual64 = (d64::softplus(x1) * (x0 * x0)) * d64::min(x1, x0);
-            a10 = (d64::helper_sq(a10 * a10)).cos();
-            let mut a11 = d64::max(
-                Dual64::from(-1.7),
-                (Dual64::from(-1.1) / ((Dual64::from(0.5)).powi(2) + Dual64::from(1.0))) * x0,
-            );
+            let mut a6 = (((x0 + x1) + (Dual64::from(1.5) / (x1.powi(2) + Dual64::from(1.0))))
+                .powi(2)
+                + Dual64::from(1.0))
+            .powf(1.5);
+            if (((a6.tanh()).powi(2) + Dual64::from(1.0)).ln()).re > (Dual64::from(-1.2)).re {
+                return (a6 * x1) * Dual64::from(-1.0);
+            }
+            a6 += (x1.tanh() + d64::abs(Dual64::from(-0.2))).sin();
+            let a7 = Dual64::from(0.9);
         }
-        (x1 * x0) + x1
+        for i8 in 0..3 {
+            let a9 = if ((x0 * x1) * (x0 * x0)).re < (x1 / (x1.powi(2) + Dual64::from(1.0))).re {
+                x0
+            } else {
+                return d64::min(x1 * x1, x0 - Dual64::from(-1.7));
+            };
+            let mut a10 = x1;
+        }
+        (x1 + x0) * x1
     }
 
     pub fn check() -> Report {
@@ -2692,19 +2601,14 @@ mod p1_25 {
         let a2 = (y1.sum().powi(2) + 1.0).ln();
         let a3 = (((y1[3] * a2) * a2).tanh()).exp();
         if x0 - a3.cos() > y1[3] * a2 {
-            let y6 = (&(y1.mapv(|v4| (a3.powi(2) + 0.5).sqrt())) * (x0 * y1[1])).mapv(|v5| x0);
-            let mut y7: Array1<f64> = Array1::zeros(5);
+            let mut y5 = ((xs1 + a2).tanh()).mapv(|v4| a2);
+            let mut y6 = xs1.to_owned();
+        } else {
+            let a7 = 0.9_f64;
+            let mut y8: Array1<f64> = Array1::zeros(5);
         }
-        let mut k8 = 0usize;
-        while k8 < 1 {
-            k8 += 1;
-            if k8 % 2 == 0 {
-                let mut a9 = (xs1.sin()).dot(xs1) - a2.abs();
-            } else {
-                let a10 = nn::sigmoid(x0) * helper_sq(x0);
-            }
-        }
-        (((((x0 - 0.0) * x0) + x0) + a2) + a3) + y1.sum()
+        let mut a9 = 2.0_f64;
+        (((1.8 * x0) * a2) + a3) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -2763,7 +2667,7 @@ mod p1_26 {
         let mut a4 = 0.5_f64;
         let mut a5 = nn::softplus(a4 * a2) * (1.8 - x2).min(a1);
         a2 -= x0;
-        a2 = (((a1.min(a4)).powi(2) + 1.0).powf(0.3)).tanh();
+        a2 = nn::sigmoid(nn::sigmoid(a1.min(a4)));
         ((((-1.4_f64).sin() - x2.cos()) * x0) + x2) * a1
     }
 
@@ -2788,7 +2692,7 @@ mod p1_26 {
         let mut a4 = Dual64::from(0.5);
         let mut a5 = d64::softplus(a4 * a2) * d64::min(Dual64::from(1.8) - x2, a1);
         a2 -= x0;
-        a2 = (((d64::min(a1, a4)).powi(2) + Dual64::from(1.0)).powf(0.3)).tanh();
+        a2 = d64::sigmoid(d64::sigmoid(d64::min(a1, a4)));
         ((((Dual64::from(-1.4)).sin() - x2.cos()) * x0) + x2) * a1
     }
 
@@ -2895,18 +2799,13 @@ mod p1_27 {
             let a5: f64 = 0.7_f64;
         }
         for e6 in y1.iter() {
-            let mut y8: Array1<f64> = (&(xs0 - xs0) * &(&y2 * xs0)).mapv(|v7| -(*e6 + v7));
-            let mut a10 = if (&y1 + &y1).sum() > y8.sum() {
-                let a9 = *e6;
-                ((y8[2].tanh()).powi(2) + 1.0).powf(1.5)
-            } else {
-                nn::sigmoid(*e6)
-            };
+            let mut y8 = (((xs0 / ((*e6).powi(2) + 1.0)).tanh()).exp()).mapv(|v7| v7);
+            let mut a9: f64 = ((-1.4 / ((*e6).powi(2) + 1.0)) + y1.sum()) * (y8.tanh()).sum();
+            continue;
         }
-        y1[1] =
-            y1[1] + (&(&y1 + y1[1]) / &(y1.powi(2) + 1.0)).dot(&(&(xs0.tanh()) * (xs0[1] - -1.6)));
-        y1[4] = y1[2];
-        y2.dot(&(xs0.slice(s![1..4]).sum() + xs0)) + y1.sum()
+        y1 = &y1 * ((y1[1] * 1.3) + (-0.4_f64).cos());
+        let mut a10 = -0.5 - (y1[2] - -2.0).min(1.5_f64.min(xs0.slice(s![0..3]).sum()));
+        (y2.sum() * a10) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -2951,36 +2850,29 @@ mod p1_28 {
     fn p1_28(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let a1 = x2;
         let mut a2 = xs1.dot(&(&(nn::sigmoid(xs1)) * &(helper_arr(xs1, xs1[0]))));
-        let a4 = nn::softplus((xs1.mapv(|v3| 1.0_f64.max((-1.8_f64).min(x2)))).sum());
-        a2 = (xs1[0] + a1).powi(3) - x2;
-        if x2 < xs1[2] / (a1.powi(2) + 1.0) {
-            let mut k5 = 0usize;
-            loop {
-                if k5 >= 3 {
-                    break;
-                }
-                k5 += 1;
-                let a6 = (-&(xs1 * xs1)).sum();
-                let a7 = xs1[3];
-            }
-            let mut y8 = xs1.to_owned();
+        let a4 = nn::softplus((xs1.mapv(|v3| (x0 + x2).powi(2))).sum());
+        a2 = ((-a1).powi(2)).powi(2);
+        let a7 = if ((x2 / (x0.powi(2) + 1.0)).powi(2) + 1.0).ln() > 1.2 {
+            return a4;
         } else {
-            let mut a9 = 1.1_f64;
+            let a5 = (xs1.mapv(|v6| a2)).sum();
+            xs1.dot(xs1).cos()
+        };
+        for &e8 in xs1.iter() {
+            a2 += helper_sq(-0.7_f64) * xs1[0].min(xs1.sum());
+            a2 += helper_sq((xs1.slice(s![1..2]).sum() * x2) - x2);
+            let a9 = (xs1 - xs1).sum() / (x0.powi(2) + 1.0);
+            let a10: f64 = (((x0.sin()).tanh()).powi(2) + 1.0).ln();
         }
-        let a10 = x0;
-        a2 *= ((xs1.slice(s![0..1;2]).sum() - a10).max(-x2)).tanh();
-        a2 = xs1[3];
-        a2 += xs1[2];
-        let mut a12 = (&(xs1.mapv(|v11| a1)) * &(x0 * xs1)).sum();
-        let x2 = (x2 * -1.2) + ((a12 * xs1.slice(s![0..3]).sum()) * xs1.sum());
-        if x0.max(xs1.slice(s![0..3;2]).sum()) - xs1.sum() < 0.7 + a1 {
-            if xs1.sum() * (-a12) < xs1[0] + x0 {
-                a12 = nn::sigmoid(xs1[2] - a12) - a2;
-            } else {
-                let mut a13 = 1.7_f64;
-            }
-        }
-        ((xs1.dot(xs1).sin() * x0) + a1) + a2
+        let mut y11 = xs1.to_owned();
+        let mut a12 = xs1.slice(s![2..3]).sum() - y11.dot(xs1).min(y11.dot(xs1));
+        y11 = &y11 + &y11;
+        y11[0] = y11[0] + helper_sq((y11.mapv(f64::tanh)).dot(&(xs1 / &(xs1.powi(2) + 1.0))));
+        y11[1] *= x0.tanh();
+        y11[2] = ((&y11 / &(xs1.powi(2) + 1.0)).mapv(|v13| (x0 - -0.8).tanh())).sum();
+        a2 += nn::sigmoid(nn::softplus(a7) - a1);
+        y11[2] = nn::sigmoid(xs1[3]);
+        (((y11.dot(&y11).sin() * x0) + x2) + a1) + y11.sum()
     }
 
     pub fn check() -> Report {
@@ -3040,8 +2932,11 @@ mod p1_29 {
             let mut y3 = xs0.to_owned();
             let mut y4 = Array1::from_elem(5, xs0.slice(s![0..1]).sum());
         }
-        y1[3] = y1[3] - ((y1.mapv(|v5| ((v5.powi(2)).powi(2) + 1.0).ln())).sum() - (1.4 + y1[4]));
-        ((1.5 * xs0[0]).powi(2) + 0.5).sqrt() + y1.sum()
+        y1[1] = y1[1]
+            - (((Array1::from_elem(5, 1.6_f64)).mapv(|v5| (v5 - v5) / (v5.powi(2) + 1.0))).sum()
+                - (y1[4] + &y1).sum());
+        (y1.mapv(|v6| (-1.5 / (v6.powi(2) + 1.0)) / ((v6 - v6).powi(2) + 1.0))).dot(&(&y1 + &y1))
+            + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -3105,28 +3000,35 @@ mod p1_30 {
             0.1_f64
         };
         if xs0.sum().min(a6) > a6 - -0.3 {
-            a6 = ((helper_mix(xs0[1], a6)).min(xs0[2] + 0.0)).abs();
-            return -0.6;
+            a6 = ((nn::sigmoid(xs0)).mapv(f64::tanh)).sum();
+            return (xs0[2] + 0.0).tanh();
         }
-        let mut a7 = xs0.dot(&(xs0 * xs0)) - (a6.sin() + helper_sq(xs0[1]));
-        let mut y8 = xs0.to_owned();
-        if a6 + a7.min(xs0.slice(s![4..5]).sum()) < -2.0 {
-            let a9 = a7;
+        let a7 = helper_mix(helper_sq(a6.min(a6)), xs0.dot(xs0) + (-1.6 * a6));
+        if a6 < 1.8 {
+            return a7;
         }
-        let a10 = -2.0_f64;
-        a6 *= (helper_sq(0.6_f64) * a7).tanh();
-        if y8[5].tanh() + (a6 * xs0[5]) > 1.0 {
-            let a12 = (xs0 + &(&y8 * &y8)).dot(&((xs0 - &y8).mapv(|v11| a10.cos() + (-1.8 + a7))));
-            y8 = &(&(&y8 * xs0) * &(a6 - xs0)) * &(xs0.mapv(|v13| (a7.min(a10)).sin()));
-        }
-        let mut y14: Array1<f64> = Array1::zeros(6);
-        let a15: f64 = (0.9_f64.powi(2) + 1.0_f64).powf(0.5);
-        let mut a16 = if (a6 + a6) - (a15 - -0.2) > 0.8 - xs0[4] {
-            a6
+        if (xs0 / &(xs0.powi(2) + 1.0)).dot(&(xs0.powi(2))) > a7.sin() {
+            let mut y8 = xs0.to_owned();
         } else {
-            xs0.slice(s![4..5]).sum() + (xs0.slice(s![0..1]).sum() * -2.0)
-        };
-        ((((helper_mix(y8[0], y8[5])).abs() + a6) + a7) * a10) + y8.sum()
+            a6 -= (helper_sq(0.6_f64) * a6) * xs0.sum();
+        }
+        let mut a9: f64 = (xs0.sum() / ((1.0 / (a7.powi(2) + 1.0)).powi(2) + 1.0)).powi(2);
+        let mut a10: f64 = 0.5_f64;
+        let mut k11 = 0usize;
+        loop {
+            if k11 >= 4 {
+                break;
+            }
+            k11 += 1;
+            let mut k12 = 0usize;
+            while k12 < 1 {
+                k12 += 1;
+                let mut a13 = (xs0.sin()).sum() + a9;
+                let mut a14 = xs0.sum();
+                let mut a15 = ((-1.0 * a13) * (-xs0[0])) * (xs0[3] - a6).sin();
+            }
+        }
+        (((nn::sigmoid(a6) / ((nn::softplus(xs0[4])).powi(2) + 1.0)) + a6) + a7) * a9
     }
 
     pub fn check() -> Report {
@@ -3261,32 +3163,38 @@ mod p1_32 {
         let mut a1: f64 = (-1.2 + (xs0.slice(s![0..3;2]).sum() + xs0[0])) * xs0.sum();
         a1 -= (xs0 + &(xs0 - xs0)).sum();
         let mut a2: f64 = xs0[3] * (xs0.dot(xs0) / (xs0.sum().powi(2) + 1.0));
-        a1 = ((a1.powi(2) + 0.5).sqrt()).tanh();
-        a1 = ((xs0[2] + 1.8) * xs0[2].max(a1)).abs();
-        for i3 in (0..2).rev() {
-            for &e4 in xs0.iter() {
-                a2 = xs0.mean().unwrap();
-                let mut a5 = xs0[i3];
-                a2 = (xs0.slice(s![2..3]).sum() * xs0).sum() * (e4.sin() - e4);
-                let a6: f64 = e4;
+        a1 = (-0.6_f64).powi(3);
+        for i3 in 0..4 {
+            a2 += nn::softplus((a2 - -1.9).min(xs0.sum()));
+            for i4 in (0..2).rev() {
+                a2 += xs0[i3];
+                let a5 = ((xs0[4 - 1 - i3] + xs0[(i3 + 1) % 4])
+                    .max(helper_mix(xs0[4 - 1 - i3], a2)))
+                .powi(3);
             }
-            if a1 < 0.6 {
-                a1 *= ((0.6 + a2).max(helper_mix(a2, a2))).tanh();
-                return helper_mix(a1 * xs0[4 - 1 - i3], helper_sq(a2));
+        }
+        let a6: f64 = a1 - (helper_mix(a2, a2)).cos();
+        a2 += (a2 - -0.1).tanh() * a1;
+        a2 -= (xs0.mapv(|v7| (a2 + a6) + (1.4_f64 * -1.5_f64))).sum();
+        let mut y8: Array1<f64> = Array1::zeros(4);
+        if a6.min(a2) - helper_sq(y8[3]) > -1.9 {
+            let y9 = (&(xs0 * xs0[0]) - xs0).sin();
+        }
+        let mut a10 = (-&y8).sum() * (a1 - nn::sigmoid(y8[3]));
+        let a11 = a2 - (-y8.sum());
+        let a12 = a6 - y8[2];
+        if -xs0.sum() < 1.3 {
+            let mut y13: Array1<f64> = Array1::zeros(4);
+        } else if xs0.slice(s![2..3]).sum() > 0.7 {
+            if -(y8[3] + y8[2]) > 0.8 {
+                a10 = xs0[3];
+            } else if a1 < (a6.powi(2) + 0.5).sqrt() {
+                let mut y14: Array1<f64> = Array1::zeros(4);
             } else {
-                let mut y7: Array1<f64> = Array1::zeros(4);
+                let a15: f64 = a6;
             }
         }
-        a2 *= (a1.min(a2) - helper_sq(xs0[3])).tanh();
-        let mut a1 = (a1 * 0.9) + helper_sq(-0.8 - xs0[1]);
-        for &e8 in xs0.iter() {
-            a1 *= ((e8 + e8) * xs0.sum()).tanh();
-            let a9: f64 = a2;
-            return xs0.dot(&(xs0 + xs0[2]));
-        }
-        let mut a10 = -(0.4 + xs0).sum();
-        let mut a11 = xs0[2];
-        (((Array1::from_elem(4, a10)).sum() * a2) + a1) + a10
+        ((((y8[2] / ((a6 / (0.8_f64.powi(2) + 1.0_f64)).powi(2) + 1.0)) + a1) + a2) * a6) + y8.sum()
     }
 
     pub fn check() -> Report {
@@ -3353,17 +3261,15 @@ mod p1_33 {
             a2 -= ((x1 + x1) - (x1 + x1)) * (x0 * helper_sq_f32(x0));
             let mut a8 = -0.1_f32;
         } else if x2 + helper_mix_f32(x2, x0) > x2.min(x0) {
-            a3 = a1.min((-0.9_f32) * (-0.9_f32).sin());
-        } else {
-            let mut k9 = 0usize;
-            while k9 < 5 {
-                k9 += 1;
-                let a10 = k9 as f32;
-                a2 = nn::softplus(helper_sq_f32(a10)) * -0.5;
-            }
+            a3 = helper_sq_f32(a1);
         }
-        a2 -= (x1 + a1).sin() + (-(x2 - x2));
-        ((x0 * x0) + x1) + x2
+        for i9 in (0..6).step_by(2) {
+            if (x1 - (i9 as f32)).atan() > 1.7_f32.min(i9 as f32) {
+                let mut a10: f32 = helper_sq_f32(helper_mix_f32(x2 * 0.9, nn::sigmoid(i9 as f32)));
+            }
+            a3 += i9 as f32;
+        }
+        ((((x2 - x2) / (x0.powi(2) + 1.0)) * x0) + x1) + x2
     }
 
     #[allow(
@@ -3406,17 +3312,20 @@ mod p1_33 {
             a2 -= ((x1 + x1) - (x1 + x1)) * (x0 * d32::helper_sq(x0));
             let mut a8 = Dual32::from(-0.1);
         } else if (x2 + d32::helper_mix(x2, x0)).re > (d32::min(x2, x0)).re {
-            a3 = d32::min(a1, (-(Dual32::from(0.9))) * (Dual32::from(-0.9)).sin());
-        } else {
-            let mut k9 = 0usize;
-            while k9 < 5 {
-                k9 += 1;
-                let a10 = Dual32::from(k9 as f32);
-                a2 = d32::softplus(d32::helper_sq(a10)) * Dual32::from(-0.5);
-            }
+            a3 = d32::helper_sq(a1);
         }
-        a2 -= (x1 + a1).sin() + (-(x2 - x2));
-        ((x0 * x0) + x1) + x2
+        for i9 in (0..6).step_by(2) {
+            if ((x1 - Dual32::from(i9 as f32)).atan()).re
+                > (d32::min(Dual32::from(1.7), Dual32::from(i9 as f32))).re
+            {
+                let mut a10: Dual32 = d32::helper_sq(d32::helper_mix(
+                    x2 * Dual32::from(0.9),
+                    d32::sigmoid(Dual32::from(i9 as f32)),
+                ));
+            }
+            a3 += Dual32::from(i9 as f32);
+        }
+        ((((x2 - x2) / (x0.powi(2) + Dual32::from(1.0))) * x0) + x1) + x2
     }
 
     pub fn check() -> Report {
@@ -3693,23 +3602,27 @@ mod p1_36 {
             let a7 = helper_sq(a2 + a1) + x0.sin();
             a4 += a1;
             let a8 = x0;
-            a1 = a2 + a2;
+            a1 = ((-1.0_f64).powi(2) + 1.0_f64).powf(0.5);
+            break;
         }
-        a1 = ((-0.4 + a2).max((1.8_f64.powi(2) + 1.0_f64).powf(1.5))).min(a1);
-        if (x0 + x0) - x0.cos() > x0 - a1 {
-            let mut a9 = a3 * (a1 + (-0.2_f64));
-        } else if a5 > a3 * a2 {
-            a3 += (helper_sq(a1)).atan() + helper_mix(x0.max(x0), a1.max(a1));
-            let a10 = x0;
-        } else {
-            let mut a11 = 0.0_f64.max((a1.powi(2) + 1.0).ln() / ((a4.tanh()).powi(2) + 1.0));
-            let a12 = a4;
-            if a2 < -1.3 {
-                a11 = a4 * ((a3 + x0) + (-1.3 - a2));
+        a1 += (a2.max(-0.4)).min(a5) + ((a1 * x0) * (1.5 + a3));
+        for i9 in 0..3 {
+            a4 += ((-0.9_f64).max(x0) - (a1 - (i9 as f64))) * (a1 + (-a2));
+            for i10 in (0..i9).step_by(2) {
+                let mut a11: f64 = helper_mix(x0, -0.5 + x0.cos());
+                let mut k12 = 0usize;
+                while k12 < 3 {
+                    k12 += 1;
+                    a4 -= (i9 as f64) - (a3.max(a1)).powi(3);
+                    let a13 = a1;
+                    return helper_mix(i9 as f64, a1.powi(3));
+                }
             }
+            return -0.9;
         }
-        let a13 = ((a2 + a5) - a1) + -0.4;
-        ((0.5 + x0) + a1) * a2
+        let a14: f64 = -0.2_f64;
+        a3 += helper_mix(a4, (a1 * -0.9) - -0.9);
+        return ((a2 * x0) + a1) + a2;
     }
 
     #[allow(
@@ -3730,32 +3643,29 @@ mod p1_36 {
             let a7 = d64::helper_sq(a2 + a1) + x0.sin();
             a4 += a1;
             let a8 = x0;
-            a1 = a2 + a2;
+            a1 = ((Dual64::from(-1.0)).powi(2) + Dual64::from(1.0)).powf(0.5);
+            break;
         }
-        a1 = d64::min(
-            d64::max(
-                Dual64::from(-0.4) + a2,
-                ((Dual64::from(1.8)).powi(2) + Dual64::from(1.0)).powf(1.5),
-            ),
-            a1,
-        );
-        if ((x0 + x0) - x0.cos()).re > (x0 - a1).re {
-            let mut a9 = a3 * (a1 + (-(Dual64::from(0.2))));
-        } else if a5.re > (a3 * a2).re {
-            a3 += (d64::helper_sq(a1)).atan() + d64::helper_mix(d64::max(x0, x0), d64::max(a1, a1));
-            let a10 = x0;
-        } else {
-            let mut a11 = d64::max(
-                Dual64::from(0.0),
-                (a1.powi(2) + Dual64::from(1.0)).ln() / ((a4.tanh()).powi(2) + Dual64::from(1.0)),
-            );
-            let a12 = a4;
-            if a2.re < (Dual64::from(-1.3)).re {
-                a11 = a4 * ((a3 + x0) + (Dual64::from(-1.3) - a2));
+        a1 +=
+            d64::min(d64::max(a2, Dual64::from(-0.4)), a5) + ((a1 * x0) * (Dual64::from(1.5) + a3));
+        for i9 in 0..3 {
+            a4 +=
+                (d64::max(Dual64::from(-0.9), x0) - (a1 - Dual64::from(i9 as f64))) * (a1 + (-a2));
+            for i10 in (0..i9).step_by(2) {
+                let mut a11: Dual64 = d64::helper_mix(x0, Dual64::from(-0.5) + x0.cos());
+                let mut k12 = 0usize;
+                while k12 < 3 {
+                    k12 += 1;
+                    a4 -= Dual64::from(i9 as f64) - (d64::max(a3, a1)).powi(3);
+                    let a13 = a1;
+                    return d64::helper_mix(Dual64::from(i9 as f64), a1.powi(3));
+                }
             }
+            return Dual64::from(-0.9);
         }
-        let a13 = ((a2 + a5) - a1) + Dual64::from(-0.4);
-        ((Dual64::from(0.5) + x0) + a1) * a2
+        let a14: Dual64 = Dual64::from(-0.2);
+        a3 += d64::helper_mix(a4, (a1 * Dual64::from(-0.9)) - Dual64::from(-0.9));
+        return ((a2 * x0) + a1) + a2;
     }
 
     pub fn check() -> Report {
@@ -3806,14 +3716,16 @@ mod p1_37 {
             for e4 in y3.iter() {
                 let mut a5 = ((((x0 - xs1[i2]).powi(2) + 1.0).ln()).powi(2) + 0.5).sqrt();
                 let mut a6 = a1 - (xs1[i2] + (i2 as f64)).cos();
-                x0 = ((helper_sq(a1)).min((xs1.slice(s![1..5]).sum().powi(2) + 1.0).ln())).tanh();
+                x0 = y3[i2];
+                return a1;
             }
         }
-        a1 += xs1[2];
-        a1 *= x0.tanh();
-        let a7 = xs1[1];
-        a1 *= (((x0.min(a1)).powi(2) + 0.5).sqrt()).tanh();
-        ((xs1[4] + x0) + a1) + a7
+        a1 += -(xs1[0] + xs1.sum());
+        let a7 = x0;
+        let mut a10 =
+            ((Array1::from_elem(5, 1.4_f64)).mapv(|v8| a1)).dot(&((xs1 * xs1[3]).mapv(|v9| x0)));
+        let a11 = a7.min(((xs1[2].tanh()).exp()).sin());
+        ((xs1.slice(s![0..5]).sum() + x0) + a1) + a7
     }
 
     pub fn check() -> Report {
@@ -3862,43 +3774,52 @@ mod p1_38 {
     fn p1_38(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         if x1.powi(3) > 0.5 {
             let mut k1 = 0usize;
-            loop {
-                if k1 >= 1 {
-                    break;
-                }
+            while k1 < 1 {
                 k1 += 1;
                 if xs2.sum() * xs2.mean().unwrap() < -x0 {
-                    let mut y3 = xs2.mapv(|v2| (x1.powi(2) + 1.0).powf(1.5) * v2.powi(2));
+                    let mut y3 = (Array1::from_elem(6, 0.1_f64))
+                        .mapv(|v2| (x1.powi(2) + 1.0).powf(1.5) * v2.powi(2));
                     return x1.abs();
                 } else {
                     let a5 = if (((x1.powi(2) + 1.0).ln()).powi(2) + 1.0).ln() > 1.2 {
                         return xs2[4];
                     } else {
-                        xs2.dot(&(xs2.mapv(|v4| 1.4_f64.sin() + v4)))
+                        xs2.dot(&(xs2.mapv(|v4| 0.1)))
                     };
                 }
-            }
-        }
-        let y7 = &(&(xs2.mapv(|v6| (x1.tanh()).sin())) + x1.powi(2)) - x0.min(x1);
-        let mut k8 = 0usize;
-        loop {
-            if k8 >= 1 {
                 break;
             }
-            k8 += 1;
-            let mut a9 = ((x1 * y7[1]) - x0) - y7.sum();
-            a9 = xs2[0];
-            let a10 = -1.9_f64;
+        } else {
+            let a6 = x0 - ((x1 / (x0.powi(2) + 1.0)) * x0.tanh());
+            let a7 = a6;
+            if a6.min(-xs2[2]) > -1.3 {
+                let mut y8: Array1<f64> = Array1::zeros(6);
+            } else if ((x1.cos()).tanh()).exp() < -0.7 {
+                let mut a11 = ((xs2.mapv(|v9| a6.sin()))
+                    .mapv(|v10| (((x0.powi(2) + 1.0).ln()).powi(2) + 1.0).ln()))
+                .sum();
+            } else {
+                let a13 = ((xs2.mapv(|v12| v12.tanh() + (x1 * a6))).sin()).sum();
+            }
+            if (Array1::from_elem(6, x0)).mean().unwrap() > 0.0 {
+                return a6.powi(3) * a7;
+            }
+            if x1 < -0.7 {
+                return xs2[0].powi(3) / ((a6 * -1.6).powi(2) + 1.0);
+            }
         }
-        let a11 = (-1.7_f64).min(helper_mix(x1, y7.sum()));
-        let a12 = 0.9_f64;
-        let a13 = y7[1];
-        let mut y14 = xs2.to_owned();
-        let a15 = 1.4_f64;
-        let mut a18 = ((xs2 - &y7).mapv(|v16| 0.7))
-            .dot(&((xs2 * -1.6).mapv(|v17| (0.9 * x1) * (-0.7_f64 - -0.7_f64))));
-        y14[0] = 2.0 + (y14[1] * xs2.sum());
-        (((((x0 - -0.4) + a11.min(x1)) + x0) * x1) + a11) + y7.sum()
+        if (x1 - -0.4) + x1.min(x0) < -1.9 {
+            return xs2.slice(s![2..6;2]).sum();
+        }
+        for i14 in 0..6 {
+            let y15 = &((x0 * x1) + &(1.0 * xs2)) + &(x1.powi(2) * &(xs2 / &(xs2.powi(2) + 1.0)));
+            if -1.3 > -0.5 {
+                let mut x0 = (x0 * -1.8) + x0;
+            } else {
+                let a16 = y15[i14];
+            }
+        }
+        (x1 * x0) + x1
     }
 
     pub fn check() -> Report {
@@ -3973,7 +3894,7 @@ mod p1_39 {
         if a8 * xs1.sum() > 0.2 {
             y5[0] = xs1[0];
         }
-        let mut y11 = &(xs1.mapv(|v10| (a7 - a7) * (a7 - a6))) * &y5;
+        let mut y11 = &((Array1::from_elem(3, -0.2_f64)).mapv(|v10| (a7 - a7) * (a7 - a6))) * &y5;
         (((((x0 - -0.1) / (y11.dot(&y5).powi(2) + 1.0)) + x0) + a6) * a7) + y5.sum()
     }
 
@@ -4196,44 +4117,50 @@ mod p1_42 {
     #[differentiable]
     fn p1_42(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a1 = 0.0_f64;
-        a1 += a1;
-        if ((x0 + a1).powi(2) + 1.0).ln() < -xs2[3] {
-            if (1.0_f64.cos()).sin() > xs2.sum() {
-                let a3 = if 0.7 > x1 - -1.9 {
-                    a1 += xs2[2] * (-0.9 * x0);
-                    xs2[4]
-                } else {
-                    let a2 = xs2.sum() * (xs2[0] + xs2[5]);
-                    a2
-                };
-            } else if ((-1.6_f64).powi(2) + 1.0_f64).ln() > x1 - a1 {
-                a1 -= ((xs2 + xs2).mapv(|v4| (x1 - a1) + (x0 * x0)))
+        a1 = 0.8_f64;
+        let mut k2 = 0usize;
+        while k2 < 3 {
+            k2 += 1;
+            let mut a3 = 2.0_f64;
+            let mut a4 = x1;
+            let a5 = nn::softplus(xs2.sum()) / ((nn::sigmoid(xs2)).sum().powi(2) + 1.0);
+        }
+        let a6: f64 = x1;
+        a1 += helper_sq((-1.9 * xs2[0]) - a6);
+        let a7 = x0;
+        let mut a8 = (xs2[4].tanh()).exp();
+        for i9 in 3..6 {
+            a1 = (&(xs2.slice(s![1..4]).sum() - xs2)
+                - &((Array1::from_elem(6, -1.1_f64)).mapv(|v10| ((v10.sin()).tanh()).exp())))
+                .sum();
+            for &e11 in xs2.iter() {
+                let a14 = ((xs2.mapv(|v12| (x1 - e11) + (a7 * x0))).mapv(|v13| (-a8) * (-x0)))
                     .mean()
                     .unwrap();
-                let mut a5 = 1.9_f64;
-                return nn::softplus(x1) + 0.4_f64.min(a1);
-            } else if xs2.dot(xs2) / (xs2.dot(xs2).powi(2) + 1.0) < xs2[5].tanh() {
-                let a6: f64 = (xs2[5].cos() + &(xs2.sin())).dot(xs2);
-            } else {
-                a1 = (xs2 + xs2).dot(&(xs2 * xs2)).max(xs2.dot(xs2) - xs2.sum());
+                let a16 = if (x0 + xs2[6 - 1 - i9]) + (a6 - a1) > -0.2 {
+                    let a15 = i9 as f64;
+                    helper_sq(-0.5_f64)
+                } else {
+                    (x0 + x1) / (xs2[6 - 1 - i9].powi(2) + 1.0)
+                };
             }
         }
-        let a7 = helper_mix(-xs2[4], a1);
-        let mut y8 = xs2.to_owned();
-        y8 = &y8 + &(y8.mapv(|v9| x0));
-        let mut a10: f64 = (xs2.slice(s![3..6]).sum().min(xs2[1])).sin() + (-x0).max(x1 - y8[3]);
-        let mut y11 = xs2.to_owned();
-        y11 += &((xs2.tanh()).exp());
-        for i12 in 0..4 {
-            let y13 = (xs2 * -0.8).sin();
-            a1 += -1.6_f64;
-            y11[(i12 + 1) % 6] = -0.6;
-            if (xs2.dot(&y13).powi(2) + 1.0).ln() > -1.6 {
-                a10 += ((a1 * xs2).mapv(|v14| -(x0.atan()))).mean().unwrap();
-            }
-            let a15 = ((x1 - a1) + &(&y13 + x1)).sum();
+        for i17 in (4..6).rev() {
+            a1 *= 1.9_f64.tanh();
+            let mut y18: Array1<f64> = Array1::zeros(6);
+            y18 = (xs2 * &(-&y18)).mapv(|v19| ((-0.2_f64).powi(2) + 0.5_f64).sqrt());
+            y18 -= &(1.8_f64.sin() * &((x0 * xs2).tanh()));
         }
-        (((((x0 + a1).powi(2) + 1.0).powf(0.5) + x0) + x1) * a1) + y8.sum()
+        let a21 = if x0 < xs2[0] {
+            (x1 - xs2[3]) + xs2.slice(s![4..6]).sum()
+        } else if a1 * (a7 - a1) < xs2.slice(s![4..5;2]).sum() * xs2[3] {
+            return xs2.sum();
+        } else {
+            let a20 = -(-0.6_f64 * -1.2_f64);
+            xs2.slice(s![4..5;2]).sum().powi(2) - xs2[4].tanh()
+        };
+        let mut a1 = (a1 * 1.1) + xs2[2];
+        (((xs2.sum() - xs2.mean().unwrap()) * x0) * x1) + a6
     }
 
     pub fn check() -> Report {
@@ -4286,14 +4213,15 @@ mod p1_43 {
     fn p1_43(xs0: &Array1<f32>) -> f32 {
         if xs0.slice(s![2..4]).sum() < 1.4 {
             let mut a1 = (xs0[0] - (xs0[1] - xs0[2])) + (xs0[1] * xs0[2]).atan();
-            a1 = helper_mix_f32(a1, xs0.mean().unwrap());
-        } else {
-            let a2 = xs0[1].cos();
-            if xs0[2] < xs0.dot(xs0) {
-                let mut a3 = 0.4_f32 - 0.3_f32;
-            }
+            a1 = xs0[1];
         }
-        xs0.sum() - xs0.sum()
+        if helper_mix_f32(-0.3, xs0[0] - xs0[2]) > xs0[2] {
+            let a2 = (xs0.sum() / ((-1.0_f32).powi(2) + 1.0_f32)).tanh();
+            return 0.3;
+        }
+        let mut y3: Array1<f32> = Array1::zeros(4);
+        let a4: f32 = (&y3 * xs0).sum() + (y3.powi(2)).sum();
+        (y3[0] * a4) + y3.sum()
     }
 
     pub fn check() -> Report {
@@ -4348,7 +4276,7 @@ mod p1_44 {
                 } else {
                     return (x0 - x0) - (x1 * (k1 as f32));
                 };
-                a3 = (helper_sq_f32(k1 as f32) + x1).atan();
+                a3 = ((k1 as f32) + x1).cos();
             }
             let a4 = (x1.tanh()).sin();
             let a4 = (a4 * 1.5) + (a4.tanh()).exp();
@@ -4372,25 +4300,19 @@ mod p1_44 {
                 let a10 = ((x1 - a6) * (x0 + x0))
                     * ((-0.6_f32 / ((-0.9_f32).powi(2) + 1.0_f32)) * (-1.5 + a6));
             } else {
-                a6 = x0.min(x0) * ((-0.1_f32).tanh()).atan();
-                continue;
+                a6 = x0 + ((a6 / (x0.powi(2) + 1.0)) * (1.0 - a6));
             }
         }
-        let mut a11 = (x1 * 1.2).cos() * (helper_sq_f32(x0)).sin();
-        for i12 in 0..6 {
-            a6 = (((x0.powi(2) + 1.0).powf(0.3)).min(i12 as f32)).cos();
-            let a11 = (a11 * 0.7) + a6;
+        if -x1 < 0.6 {
+            a6 = (x1.min(x1) * a6.min(x0)).cos();
+            let mut a11: f32 = ((x1 * a6) * x0).sin();
         }
-        if x0 > 0.3 {
-            if x0 > 0.2 {
-                return (x1.powi(2)).min(x0);
-            }
-            return (-1.0_f32).min(helper_mix_f32(a6, a6));
-        } else {
-            let a13 = a6.tanh();
-        }
-        let mut a14 = 0.5_f32;
-        (((a11 - a6).min(nn::softplus(a6)) + x0) + x1) + a6
+        a6 += x1;
+        let a12 = (nn::sigmoid(x1) * x0).sin();
+        let a13 = -1.0_f32;
+        let mut a14 = a6;
+        let a15 = a6.tanh();
+        ((0.5_f32.sin() + x0) + x1) + a6
     }
 
     #[allow(
@@ -4416,7 +4338,7 @@ mod p1_44 {
                     } else {
                         return (x0 - x0) - (x1 * Dual32::from(k1 as f32));
                     };
-                a3 = (d32::helper_sq(Dual32::from(k1 as f32)) + x1).atan();
+                a3 = (Dual32::from(k1 as f32) + x1).cos();
             }
             let a4 = (x1.tanh()).sin();
             let a4 = (a4 * Dual32::from(1.5)) + (a4.tanh()).exp();
@@ -4446,29 +4368,19 @@ mod p1_44 {
                     * ((Dual32::from(-0.6) / ((Dual32::from(-0.9)).powi(2) + Dual32::from(1.0)))
                         * (Dual32::from(-1.5) + a6));
             } else {
-                a6 = d32::min(x0, x0) * ((Dual32::from(-0.1)).tanh()).atan();
-                continue;
+                a6 = x0 + ((a6 / (x0.powi(2) + Dual32::from(1.0))) * (Dual32::from(1.0) - a6));
             }
         }
-        let mut a11 = (x1 * Dual32::from(1.2)).cos() * (d32::helper_sq(x0)).sin();
-        for i12 in 0..6 {
-            a6 = (d32::min(
-                (x0.powi(2) + Dual32::from(1.0)).powf(0.3),
-                Dual32::from(i12 as f32),
-            ))
-            .cos();
-            let a11 = (a11 * Dual32::from(0.7)) + a6;
+        if (-x1).re < (Dual32::from(0.6)).re {
+            a6 = (d32::min(x1, x1) * d32::min(a6, x0)).cos();
+            let mut a11: Dual32 = ((x1 * a6) * x0).sin();
         }
-        if x0.re > (Dual32::from(0.3)).re {
-            if x0.re > (Dual32::from(0.2)).re {
-                return d32::min(x1.powi(2), x0);
-            }
-            return d32::min(Dual32::from(-1.0), d32::helper_mix(a6, a6));
-        } else {
-            let a13 = a6.tanh();
-        }
-        let mut a14 = Dual32::from(0.5);
-        ((d32::min(a11 - a6, d32::softplus(a6)) + x0) + x1) + a6
+        a6 += x1;
+        let a12 = (d32::sigmoid(x1) * x0).sin();
+        let a13 = Dual32::from(-1.0);
+        let mut a14 = a6;
+        let a15 = a6.tanh();
+        (((Dual32::from(0.5)).sin() + x0) + x1) + a6
     }
 
     pub fn check() -> Report {
@@ -4637,18 +4549,14 @@ mod p1_46 {
             } else {
                 -(x0.powi(3))
             };
-            a15 = (a8.min(a16 * a8)).min(nn::sigmoid(a8 * x0));
+            a15 = helper_mix(a8.min(a16 * a8), nn::sigmoid(a8 * x0));
         } else {
             let mut a17 = (x0 - (x0 * x0)) * helper_sq(helper_sq(0.9_f64));
             let a18 = helper_mix(1.2, a8.max(1.1)) * ((-1.1_f64).sin() * nn::softplus(1.7_f64));
-            a15 = ((a9 - a9) + 0.4_f64.tanh()) - (a9.sin() / ((a18.tanh()).powi(2) + 1.0));
+            a15 = ((-1.8_f64).powi(3) * (x0 / (a8.powi(2) + 1.0))).tanh();
         }
-        if x0 > -1.0 + a9 {
-            a15 = ((a8 * a8) / ((x0 * 1.1).powi(2) + 1.0)) + (helper_sq(a9) * (-0.9 + x0));
-        } else if x0 + x0 > (a8.powi(2) + 1.0).powf(0.5) {
-            a15 -= a15;
-        }
-        ((helper_sq(helper_sq(x0)) + a8) * a9) * x0
+        let a19 = a9;
+        ((x0 + a8) + a9) + x0
     }
 
     #[allow(
@@ -4713,21 +4621,15 @@ mod p1_46 {
             } else {
                 -(x0.powi(3))
             };
-            a15 = d64::min(d64::min(a8, a16 * a8), d64::sigmoid(a8 * x0));
+            a15 = d64::helper_mix(d64::min(a8, a16 * a8), d64::sigmoid(a8 * x0));
         } else {
             let mut a17 = (x0 - (x0 * x0)) * d64::helper_sq(d64::helper_sq(Dual64::from(0.9)));
             let a18 = d64::helper_mix(Dual64::from(1.2), d64::max(a8, Dual64::from(1.1)))
                 * ((Dual64::from(-1.1)).sin() * d64::softplus(Dual64::from(1.7)));
-            a15 = ((a9 - a9) + (Dual64::from(0.4)).tanh())
-                - (a9.sin() / ((a18.tanh()).powi(2) + Dual64::from(1.0)));
+            a15 = ((Dual64::from(-1.8)).powi(3) * (x0 / (a8.powi(2) + Dual64::from(1.0)))).tanh();
         }
-        if x0.re > (Dual64::from(-1.0) + a9).re {
-            a15 = ((a8 * a8) / ((x0 * Dual64::from(1.1)).powi(2) + Dual64::from(1.0)))
-                + (d64::helper_sq(a9) * (Dual64::from(-0.9) + x0));
-        } else if (x0 + x0).re > ((a8.powi(2) + Dual64::from(1.0)).powf(0.5)).re {
-            a15 -= a15;
-        }
-        ((d64::helper_sq(d64::helper_sq(x0)) + a8) * a9) * x0
+        let a19 = a9;
+        ((x0 + a8) + a9) + x0
     }
 
     pub fn check() -> Report {
@@ -4771,7 +4673,7 @@ mod p1_47 {
     )]
     #[differentiable]
     fn p1_47(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut y2 = xs1.mapv(|v1| v1.max(x0));
+        let mut y2 = (Array1::from_elem(3, 1.0_f64)).mapv(|v1| v1.max(x0));
         let mut a4 = if x0 - (x0 * -0.4) > y2[1].tanh() {
             (((x0.powi(2) + 1.0).powf(0.5)).tanh()).exp()
         } else if x0 < -0.4 {
@@ -4784,21 +4686,14 @@ mod p1_47 {
         };
         for &e5 in y2.iter() {
             let mut k6 = 0usize;
-            loop {
-                if k6 >= 4 {
-                    break;
-                }
+            while k6 < 4 {
                 k6 += 1;
-                a4 = e5;
-                if k6 < 1 {
-                    let a7 = 1.3_f64;
-                } else {
-                    let a8: f64 = 1.1_f64;
-                }
-                continue;
+                a4 = ((xs1.mapv(|v7| 1.3)).mapv(f64::tanh)).mean().unwrap();
+                let a8 = -1.6_f64;
             }
         }
-        ((nn::softplus(xs1[2] / (a4.powi(2) + 1.0)) + x0) + a4) + y2.sum()
+        let mut a9 = y2[2];
+        return (((((xs1[2] + a9) - (x0 + xs1.slice(s![0..2]).sum())) * x0) * a4) * a9) + y2.sum();
     }
 
     pub fn check() -> Report {
@@ -4851,57 +4746,31 @@ mod p1_48 {
         }
         let mut a4 = ((x0 - 0.4) - (-1.9 + x0)) + (x0 + helper_mix(x0, x0));
         a4 -= helper_mix(((1.5_f64.powi(2) + 0.5_f64).sqrt()).tanh(), a4.cos() + a4);
-        a4 = (x0.powi(2) + 1.0).ln() + ((x0 * a4) + a4);
-        if x0 > a4.abs() {
-            let mut a6: f64 = if ((x0 + x0).powi(2) + 0.5).sqrt() > -0.4 {
-                x0
+        a4 = 1.9_f64;
+        for i5 in 0..5 {
+            if (-a4) + 0.7 > a4 * a4 {
+                let a4 = (a4 * 0.4) + ((a4 * x0) - x0.powi(3));
             } else {
-                let a5 = a4;
-                -1.8 - (a4 * a5)
-            };
-            let mut a7: f64 = (nn::sigmoid(-0.9_f64)).powi(2);
-            let a8 = if a4 > -(-0.7_f64) {
-                a7
-            } else {
-                x0.cos() * x0.atan()
-            };
-            let a4 = (a4 * -0.4) + a6;
-        }
-        let mut k9 = 0usize;
-        while k9 < 2 {
-            k9 += 1;
-            for i10 in (0..5).rev() {
-                let mut a12 = if (a4 * 0.4) - (x0 + a4) < 1.0 {
-                    let a11 = ((-a4).powi(2) + 1.0).powf(1.5);
-                    (a4 + a11) * (a4 + a4)
-                } else if -x0 < nn::sigmoid(k9 as f64) {
-                    (k9 as f64).min(-1.5_f64) / ((x0 + a4).powi(2) + 1.0)
-                } else {
-                    helper_sq(x0.cos())
-                };
-                let mut a13 = if 0.5 < -0.5 {
-                    x0
-                } else if k9 < 3 {
-                    a12
-                } else {
-                    (-x0).cos()
-                };
-                a13 += x0;
-                let mut a14 = if -(a12.atan()) < a13 {
-                    (a13 - x0).cos()
-                } else {
-                    a12
-                };
+                let a6: f64 = ((-1.4_f64).powi(2) + 1.0_f64).ln();
             }
+            continue;
         }
-        if helper_mix(x0 + -0.4, a4) < x0.min(a4) {
-            let a15 = ((-a4).atan()).tanh();
-        } else if -(-0.6_f64) < 0.7 {
-            let a16: f64 = a4;
-        } else {
-            a4 += helper_mix((a4 * 0.8) + x0.tanh(), x0.tanh() - a4);
+        let mut k7 = 0usize;
+        while k7 < 3 {
+            k7 += 1;
+            let mut k8 = 0usize;
+            while k8 < 2 {
+                k8 += 1;
+                a4 *= (a4.tanh()).tanh();
+                a4 *= ((nn::sigmoid(a4)).powi(2)).tanh();
+            }
+            break;
         }
-        ((-0.1_f64 - (-0.6_f64 - 0.3_f64)) + x0) * a4
+        let mut a9 = ((-(-0.7_f64)) + a4.sin()) + (x0 + a4).tanh();
+        a9 += ((a9 + 0.5) + a4.sin()).min(a4);
+        a4 -= a4.cos();
+        a9 += (-(a4 + a9)).cos();
+        ((((1.5 + x0) - (a4 + a9)) + x0) + a4) * a9
     }
 
     #[allow(
@@ -4922,60 +4791,31 @@ mod p1_48 {
             (((Dual64::from(1.5)).powi(2) + Dual64::from(0.5)).sqrt()).tanh(),
             a4.cos() + a4,
         );
-        a4 = (x0.powi(2) + Dual64::from(1.0)).ln() + ((x0 * a4) + a4);
-        if x0.re > (d64::abs(a4)).re {
-            let mut a6: Dual64 =
-                if (((x0 + x0).powi(2) + Dual64::from(0.5)).sqrt()).re > (Dual64::from(-0.4)).re {
-                    x0
-                } else {
-                    let a5 = a4;
-                    Dual64::from(-1.8) - (a4 * a5)
-                };
-            let mut a7: Dual64 = (d64::sigmoid(Dual64::from(-0.9))).powi(2);
-            let a8 = if a4.re > (-(Dual64::from(-0.7))).re {
-                a7
+        a4 = Dual64::from(1.9);
+        for i5 in 0..5 {
+            if ((-a4) + Dual64::from(0.7)).re > (a4 * a4).re {
+                let a4 = (a4 * Dual64::from(0.4)) + ((a4 * x0) - x0.powi(3));
             } else {
-                x0.cos() * x0.atan()
-            };
-            let a4 = (a4 * Dual64::from(-0.4)) + a6;
-        }
-        let mut k9 = 0usize;
-        while k9 < 2 {
-            k9 += 1;
-            for i10 in (0..5).rev() {
-                let mut a12 = if ((a4 * Dual64::from(0.4)) - (x0 + a4)).re < (Dual64::from(1.0)).re
-                {
-                    let a11 = ((-a4).powi(2) + Dual64::from(1.0)).powf(1.5);
-                    (a4 + a11) * (a4 + a4)
-                } else if (-x0).re < (d64::sigmoid(Dual64::from(k9 as f64))).re {
-                    d64::min(Dual64::from(k9 as f64), Dual64::from(-1.5))
-                        / ((x0 + a4).powi(2) + Dual64::from(1.0))
-                } else {
-                    d64::helper_sq(x0.cos())
-                };
-                let mut a13 = if (Dual64::from(0.5)).re < (Dual64::from(-0.5)).re {
-                    x0
-                } else if k9 < 3 {
-                    a12
-                } else {
-                    (-x0).cos()
-                };
-                a13 += x0;
-                let mut a14 = if (-(a12.atan())).re < a13.re {
-                    (a13 - x0).cos()
-                } else {
-                    a12
-                };
+                let a6: Dual64 = ((Dual64::from(-1.4)).powi(2) + Dual64::from(1.0)).ln();
             }
+            continue;
         }
-        if (d64::helper_mix(x0 + Dual64::from(-0.4), a4)).re < (d64::min(x0, a4)).re {
-            let a15 = ((-a4).atan()).tanh();
-        } else if (-(Dual64::from(-0.6))).re < (Dual64::from(0.7)).re {
-            let a16: Dual64 = a4;
-        } else {
-            a4 += d64::helper_mix((a4 * Dual64::from(0.8)) + x0.tanh(), x0.tanh() - a4);
+        let mut k7 = 0usize;
+        while k7 < 3 {
+            k7 += 1;
+            let mut k8 = 0usize;
+            while k8 < 2 {
+                k8 += 1;
+                a4 *= (a4.tanh()).tanh();
+                a4 *= ((d64::sigmoid(a4)).powi(2)).tanh();
+            }
+            break;
         }
-        ((Dual64::from(-0.1) - (Dual64::from(-0.6) - Dual64::from(0.3))) + x0) * a4
+        let mut a9 = ((-(Dual64::from(-0.7))) + a4.sin()) + (x0 + a4).tanh();
+        a9 += d64::min((a9 + Dual64::from(0.5)) + a4.sin(), a4);
+        a4 -= a4.cos();
+        a9 += (-(a4 + a9)).cos();
+        ((((Dual64::from(1.5) + x0) - (a4 + a9)) + x0) + a4) * a9
     }
 
     pub fn check() -> Report {
@@ -5036,28 +4876,24 @@ mod p1_49 {
         let mut y6: Array1<f64> = Array1::zeros(5);
         y6[3] += ((x0.tanh()).powi(2) + 1.0).ln();
         y6[0] += (-x0) - x1;
-        y6 = (&y6 * &(y6.tanh())).mapv(|v7| x1 * x1.max(v7));
-        y6 = &y6 + &y6;
-        y6 = &y6 - ((x1 + x0) * y6.sum());
-        for i8 in 0..5 {
-            if i8 < 5 {
-                if (&y6 - &y6).dot(xs2) < x0 - y6[i8] {
-                    y6 = ((xs2 * xs2[i8]).mapv(|v9| (x0 / (x1.powi(2) + 1.0)) + (x0 * x0)))
-                        .mapv(|v10| v10.sin() + (x1 + x0));
-                } else if i8 % 2 == 0 {
-                    let a11: f64 = ((x1 * 1.1) - x1.powi(3)) + y6[i8];
-                } else {
-                    y6 += (-1.4 + x1) - (xs2[i8] - x0);
-                }
-                break;
-            } else if ((i8 as f64) * x0).max(y6[(i8 + 1) % 5]) > x1 - 1.1 {
-                y6 = (nn::softplus(&(Array1::from_elem(5, x0)))).powi(2);
-                break;
-            } else {
-                let mut a12 = (y6.mean().unwrap() - xs2.sum()) * x1;
+        y6 = xs2.mapv(|v7| x1);
+        for i8 in (4..5).step_by(2) {
+            y6 -= (xs2.sum().powi(2) + 1.0).powf(0.5);
+            let mut y9 = y6.clone();
+            let mut k10 = 0usize;
+            while k10 < 3 {
+                k10 += 1;
+                y6 = &y6 + &((nn::sigmoid(&(&y6 - xs2))).tanh());
+                y6 = ((-&y6).powi(2)).mapv(|v11| v11 - (x1 - x0));
             }
         }
-        ((helper_sq(xs2.mean().unwrap()) * x0) * x1) + y6.sum()
+        for i12 in 0..5 {
+            let mut a13 = -(xs2.sum() + x1.min(xs2[i12]));
+            y6[1] -= (xs2.mapv(|v14| (1.5_f64.powi(2) + 0.5_f64).sqrt() * -1.0_f64))
+                .dot(&(xs2.tanh()))
+                - (xs2.sum() * x0.abs());
+        }
+        ((y6[4] + x0) + x1) + y6.sum()
     }
 
     pub fn check() -> Report {
@@ -5180,32 +5016,38 @@ mod p1_51 {
         }
         if (-xs0[5]) * y1.dot(xs1) > 0.1 {
             y1[0] = y1[0] + ((y1.powi(2)).mean().unwrap() * ((1.4 + xs0[4]) - y1.dot(xs0)));
-            y1 = &y1 + &(&(y1.powi(2)) / &((xs0.mapv(|v5| -0.3 * v5)).powi(2) + 1.0));
-            y1[5] = y1[5] + (y1.sum().powi(2) + 1.0).ln();
+            y1 = &y1 + &(&(y1.powi(2)) / &((xs1.mapv(|v5| v5 + (v5 * v5))).powi(2) + 1.0));
+            y1[4] -= (&(-xs0) + xs0).sum();
+        }
+        y1 += xs1;
+        if xs1.dot(xs1) < -2.0 {
+            return (0.3 - y1[5]).min(1.9_f64.tanh());
+        }
+        let mut a6 =
+            ((-0.8_f64 * 1.4_f64) / ((xs1[3] * -2.0).powi(2) + 1.0)) * xs0.slice(s![3..6]).sum();
+        let mut a7 = helper_mix(a6, (xs1 / &(y1.powi(2) + 1.0)).dot(&y1));
+        if (y1.sin()).mean().unwrap() < 0.2 {
+            let mut a9 = ((xs1 + &y1).mapv(|v8| ((a6.powi(2) + 1.0).ln()).sin())).sum();
+            return (-1.6 / (a6.powi(2) + 1.0)) + xs1[5];
+        }
+        a7 += a7;
+        let a10 = if a7 < xs1.sum() {
+            a7 += ((a7.min(y1[3])).powi(2) + 1.0).ln();
+            (a7 - xs1[4]).atan()
+        } else if a7 > y1[0] - a6 {
+            a6 = y1.sum() / ((1.8_f64 - -2.0_f64).powi(2) + 1.0_f64);
+            a7
         } else {
-            for &e6 in xs1.iter() {
-                let mut k7 = 0usize;
-                loop {
-                    if k7 >= 5 {
-                        break;
-                    }
-                    k7 += 1;
-                    let y8 = (xs0.tanh()).exp();
-                    let a9 = e6.min(xs0.dot(&(Array1::from_elem(6, k7 as f64))));
-                }
-            }
+            (&y1 * xs1).mean().unwrap()
+        };
+        if (-xs0.slice(s![4..6]).sum()).cos() < 0.2 + a10 {
+            let mut y11 = xs1.to_owned();
+            y1[0] = y1[0] - ((helper_arr(xs0, y1[1])).sum() - (a10 * (-0.2_f64).tanh()));
+        } else {
+            let mut y12: Array1<f64> = Array1::zeros(6);
         }
-        y1[5] = y1[2] + (&y1 - xs1).sum();
-        y1 = xs0.to_owned();
-        let a10 = xs1.sum() * xs1[0].min(xs1.dot(&y1));
-        y1 += xs1.sum() - a10.min(-0.6);
-        let mut a11 = (xs1[3].powi(2) + 1.0).powf(1.5);
-        let mut a12 = (a11 + helper_sq(xs0[1])) - (xs1[5].powi(2) + 1.0).powf(0.5);
-        y1[2] = y1[2] + (&(xs0.tanh()) + &(&y1 + xs1)).dot(&(nn::softplus(&y1)));
-        if xs0.dot(xs1) + (1.4 + xs0[1]) > 1.3 {
-            return xs1.sum();
-        }
-        (((((-a12) * y1.sum()) + a10) + a11) * a12) + y1.sum()
+        let mut a13 = (xs1.tanh()).sum().sin();
+        ((((xs1 + &y1).dot(&(&y1 - -0.1)) + a6) + a7) + a10) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -5275,7 +5117,7 @@ mod p1_52 {
         };
         let mut y7: Array1<f64> = Array1::zeros(6);
         let mut a6 = (a6 * 1.7) + xs0.sum();
-        y7 -= &((xs0 - &(-xs0)).mapv(|v8| (-1.0 - v8) * 1.6));
+        y7 = &y7 - &((&y7 - xs0).mapv(|v8| (-1.0 - v8) * 1.6));
         ((Array1::from_elem(6, xs0.slice(s![0..6]).sum())).sum() + a6) + y7.sum()
     }
 
@@ -5620,33 +5462,39 @@ mod p1_56 {
                 let a2 = (helper_sq(x1)).sin();
                 return (0.3_f64.tanh()).powi(3);
             };
-            a3 = helper_sq((x1.cos()).sin());
-            a3 += x0;
+            a3 = -1.1_f64;
+            a3 += x1;
         }
-        for i4 in 0..6 {
-            let mut a5 = nn::sigmoid((x1 + x0).powi(2));
-            let mut a6 = -0.9_f64;
-            a5 = x1.sin() + ((x1 * a5).powi(2) + 1.0).ln();
-            a5 *= (x1 + 1.9).tanh();
-            let x1 = (x1 * -0.6) + -1.8;
-        }
-        let x1 = (x1 * -0.6) + ((1.2_f64.powi(2) + 1.0_f64).powf(0.5) / (x1.powi(2) + 1.0));
-        let a7 = x0 + ((x0.powi(2) + 1.0).ln() * x1.atan());
-        let mut a8: f64 = x1;
-        a8 = ((x0 * -1.5).powi(2) + 0.5).sqrt() * ((-1.5_f64).abs() - a7.max(0.7));
-        let mut a9 = if 0.7_f64.cos() + a7 > 0.6 {
-            a8 += (a8 / (x0.powi(2) + 1.0)) * -1.5;
-            nn::softplus(a8)
+        let a4 = 1.8_f64;
+        let mut a5: f64 = 0.4_f64;
+        let mut a6 = nn::sigmoid((-0.8_f64).powi(2)) - (x1 * x0).sin();
+        let mut a7 = a6 + -0.1;
+        let mut a8: f64 = (x1 - helper_mix(a4, x0)) * ((-x0) + x0);
+        if (x0.powi(2) + 1.0).powf(0.5) < a4 * a4 {
+            let a7 = (a7 * 0.1) + a4;
+            let mut k9 = 0usize;
+            loop {
+                if k9 >= 4 {
+                    break;
+                }
+                k9 += 1;
+                a6 -= helper_sq(x1 * x1) + (a8 * (a5 * -1.5));
+                a6 += (helper_mix(a4.max(a6), a4.sin())).abs();
+            }
         } else {
-            a8 += (x1 - a7) - nn::softplus(a8);
-            (-0.9_f64).min(x1) + (x1 * -1.9)
-        };
-        let a10 = helper_sq(0.6_f64);
-        for i11 in (0..6).rev() {
-            a8 += 0.9 - (x0.max(a8) * (i11 as f64).abs());
-            let mut a12 = (x0 - (-a8)) * (i11 as f64);
+            let mut a10: f64 = a6;
+            return 1.6;
         }
-        ((helper_mix(x0 * x0, helper_sq(-1.5_f64)) * x0) + x1) + a7
+        if a7 < 1.4 {
+            a8 *= ((a7 * x1).tanh()).tanh();
+        } else if (a4.powi(2) + 0.5).sqrt() - nn::softplus(a6) < x0 + -0.9 {
+            a5 += a7.cos() + (0.6_f64 * (0.7_f64.powi(2) + 1.0_f64).ln());
+        } else if (0.9 - a5) + 1.2_f64.max(0.6_f64) < x0 {
+            a7 = a8;
+        } else {
+            let a11 = -(a6.sin());
+        }
+        ((nn::softplus(x0) + x0) + x1) + a4
     }
 
     #[allow(
@@ -5664,36 +5512,44 @@ mod p1_56 {
                 let a2 = (d64::helper_sq(x1)).sin();
                 return ((Dual64::from(0.3)).tanh()).powi(3);
             };
-            a3 = d64::helper_sq((x1.cos()).sin());
-            a3 += x0;
+            a3 = Dual64::from(-1.1);
+            a3 += x1;
         }
-        for i4 in 0..6 {
-            let mut a5 = d64::sigmoid((x1 + x0).powi(2));
-            let mut a6 = Dual64::from(-0.9);
-            a5 = x1.sin() + ((x1 * a5).powi(2) + Dual64::from(1.0)).ln();
-            a5 *= (x1 + Dual64::from(1.9)).tanh();
-            let x1 = (x1 * Dual64::from(-0.6)) + Dual64::from(-1.8);
-        }
-        let x1 = (x1 * Dual64::from(-0.6))
-            + (((Dual64::from(1.2)).powi(2) + Dual64::from(1.0)).powf(0.5)
-                / (x1.powi(2) + Dual64::from(1.0)));
-        let a7 = x0 + ((x0.powi(2) + Dual64::from(1.0)).ln() * x1.atan());
-        let mut a8: Dual64 = x1;
-        a8 = ((x0 * Dual64::from(-1.5)).powi(2) + Dual64::from(0.5)).sqrt()
-            * (d64::abs(Dual64::from(-1.5)) - d64::max(a7, Dual64::from(0.7)));
-        let mut a9 = if ((Dual64::from(0.7)).cos() + a7).re > (Dual64::from(0.6)).re {
-            a8 += (a8 / (x0.powi(2) + Dual64::from(1.0))) * Dual64::from(-1.5);
-            d64::softplus(a8)
+        let a4 = Dual64::from(1.8);
+        let mut a5: Dual64 = Dual64::from(0.4);
+        let mut a6 = d64::sigmoid((Dual64::from(-0.8)).powi(2)) - (x1 * x0).sin();
+        let mut a7 = a6 + Dual64::from(-0.1);
+        let mut a8: Dual64 = (x1 - d64::helper_mix(a4, x0)) * ((-x0) + x0);
+        if ((x0.powi(2) + Dual64::from(1.0)).powf(0.5)).re < (a4 * a4).re {
+            let a7 = (a7 * Dual64::from(0.1)) + a4;
+            let mut k9 = 0usize;
+            loop {
+                if k9 >= 4 {
+                    break;
+                }
+                k9 += 1;
+                a6 -= d64::helper_sq(x1 * x1) + (a8 * (a5 * Dual64::from(-1.5)));
+                a6 += d64::abs(d64::helper_mix(d64::max(a4, a6), a4.sin()));
+            }
         } else {
-            a8 += (x1 - a7) - d64::softplus(a8);
-            d64::min(Dual64::from(-0.9), x1) + (x1 * Dual64::from(-1.9))
-        };
-        let a10 = d64::helper_sq(Dual64::from(0.6));
-        for i11 in (0..6).rev() {
-            a8 += Dual64::from(0.9) - (d64::max(x0, a8) * d64::abs(Dual64::from(i11 as f64)));
-            let mut a12 = (x0 - (-a8)) * Dual64::from(i11 as f64);
+            let mut a10: Dual64 = a6;
+            return Dual64::from(1.6);
         }
-        ((d64::helper_mix(x0 * x0, d64::helper_sq(Dual64::from(-1.5))) * x0) + x1) + a7
+        if a7.re < (Dual64::from(1.4)).re {
+            a8 *= ((a7 * x1).tanh()).tanh();
+        } else if ((a4.powi(2) + Dual64::from(0.5)).sqrt() - d64::softplus(a6)).re
+            < (x0 + Dual64::from(-0.9)).re
+        {
+            a5 += a7.cos()
+                + (Dual64::from(0.6) * ((Dual64::from(0.7)).powi(2) + Dual64::from(1.0)).ln());
+        } else if ((Dual64::from(0.9) - a5) + d64::max(Dual64::from(1.2), Dual64::from(0.6))).re
+            < x0.re
+        {
+            a7 = a8;
+        } else {
+            let a11 = -(a6.sin());
+        }
+        ((d64::softplus(x0) + x0) + x1) + a4
     }
 
     pub fn check() -> Report {
@@ -5956,26 +5812,36 @@ mod p1_58 {
             }
         } else if (x0 + x0) - x0.min(x0) < -1.1 {
             let mut a3: f64 = nn::softplus(xs1.dot(&(xs1 - xs1)));
-            a3 = xs1[1];
-            let mut y4 = xs1.to_owned();
-            for i5 in (0..4).rev() {
-                let y7 = ((&y4 * &(y4.mapv(|v6| (-1.8 + v6) + 0.9_f64.tanh()))).tanh()).exp();
-                let mut a8: f64 = 1.7_f64;
-                let mut a9 = y7.mean().unwrap() * xs1.slice(s![0..2]).sum();
+            a3 = -1.8_f64;
+            let a4 = (xs1[0] * x0) - xs1[3].atan();
+            if helper_mix(xs1.sum(), 0.9 + a3) < x0.cos() {
+                let a6 = if a3 / (xs1.sum().powi(2) + 1.0) > xs1.sum() {
+                    xs1.slice(s![0..3;2]).sum() - -1.8
+                } else {
+                    let a5 = helper_mix(nn::softplus(xs1[3]), x0);
+                    helper_mix(a5 * a3, xs1[3] * a3)
+                };
+                if xs1.dot(xs1) * xs1.slice(s![2..3;2]).sum() > -1.3 {
+                    let mut y8 = &(helper_arr(&(xs1 * a4), x0 - a3))
+                        * &(xs1 / &((xs1.mapv(|v7| -a4)).powi(2) + 1.0));
+                }
+            } else if (a4 + a4) + (a4 + x0) > 1.5 {
+                a3 = xs1.dot(&(xs1 * xs1[3])) * xs1[1];
+                return (helper_arr(xs1, a3)).sum();
+            } else if a4 > xs1[3] * -1.7 {
+                let mut a4 = (a4 * 1.5) + (xs1.sum() * xs1.sum());
             }
-            let mut x0 = (x0 * -0.2) + nn::softplus(x0 + xs1.slice(s![0..3;2]).sum());
-        } else {
-            let a10 = (xs1 - xs1).sum() * ((x0 * x0) - (xs1[3] * x0));
-            let mut a11 = (&(xs1 * xs1) / (x0.powi(2) + 1.0)).sum();
-            if (helper_arr(xs1, xs1[1])).sum() > 1.5 {
-                a11 += 1.0_f64;
-            } else if a10 / ((xs1[0] * x0).powi(2) + 1.0) < 0.4 {
-                let a12 = (((a10 + x0).sin()).powi(2) + 1.0).ln();
-            }
-            let mut y13 = xs1.to_owned();
-            y13[3] = -(a11 + xs1).sum();
         }
-        helper_sq(xs1[1] - x0) + x0
+        let a9 = 1.2_f64;
+        if (xs1.mapv(|v10| x0 + v10)).sum() > -0.6 {
+            let a11 = ((-0.9 * xs1[1]) / (xs1.dot(xs1).powi(2) + 1.0)) - (-(xs1[0] * 1.2));
+            let mut y12 = xs1.to_owned();
+        } else if (xs1[0] - xs1[2]) * xs1[0].sin() > -1.7 {
+            let mut y13 = xs1.to_owned();
+            return x0;
+        }
+        let mut y14 = xs1.to_owned();
+        ((a9 + x0) * a9) + y14.sum()
     }
 
     pub fn check() -> Report {
@@ -6034,31 +5900,37 @@ mod p1_59 {
             if -1.0 > a2 * x0 {
                 let mut a3 = ((a1 * x0).powi(2) + 1.0).ln() + helper_sq(0.7_f64);
             }
-            a2 = (((-x0).sin()).tanh()).exp();
-            let a4 = x0;
-            a2 -= (((x0.powi(2) + 1.0).powf(1.5)).cos()).tanh();
-            a2 -= ((-1.6_f64).tanh()).atan() - nn::softplus((a2.tanh()).exp());
-        } else if -0.2 > x0 + -1.4 {
-            if (x0.powi(2) + 1.0).powf(1.5) + (x0.powi(2) + 0.5).sqrt() < x0.min(x0) {
-                let a5 = 1.3_f64.cos();
-                let a6 = x0 + (-x0).sin();
+            a2 = 1.6_f64;
+            for i4 in (0..6).rev() {
+                let a5 = if a2 < 1.5 {
+                    (a1 + x0) / ((a1 * x0).powi(2) + 1.0)
+                } else {
+                    x0
+                };
+                let a6 =
+                    ((nn::sigmoid(((i4 as f64).powi(2) + 1.0_f64).ln())).powi(2) + 0.5_f64).sqrt();
+            }
+        } else if x0 < x0 {
+            let a7 = x0 * (nn::softplus(x0)).abs();
+            let a8: f64 = if (2.0 - a7).abs() < x0 * a7 {
+                (a7 * x0).max(a7.sin())
             } else {
-                let a7: f64 = (x0.min(x0) - (-0.1_f64 - 1.9_f64)).tanh();
-            }
-            let mut k8 = 0usize;
-            loop {
-                if k8 >= 5 {
-                    break;
-                }
-                k8 += 1;
-                let mut a9 = (nn::sigmoid(0.8_f64) * ((k8 as f64) * 0.9_f64)).tanh();
-                let x0 = (x0 * 1.7) + a9;
-                break;
-            }
-            return x0.sin() - (-0.8 - x0);
+                nn::sigmoid(a7) - 1.9
+            };
+            let a9 = if 0.3 > a8 * a8 {
+                (a8 - a7) - 1.6
+            } else {
+                x0.sin() - (-0.8 - a8)
+            };
+            return 0.4;
+        } else {
+            let mut a10: f64 = x0 - (x0.max(-0.4) + (-1.3_f64).sin());
         }
-        let mut a10 = 0.4_f64;
-        (a10 * x0) + a10
+        let x0 = (x0 * 1.3) + x0;
+        let mut a11 = nn::softplus(x0 + x0) + (x0 * (-0.9 + x0));
+        a11 += a11;
+        a11 += helper_sq(0.8_f64.min(-x0));
+        (a11 + x0) + a11
     }
 
     #[allow(
@@ -6078,37 +5950,41 @@ mod p1_59 {
                 let mut a3 = ((a1 * x0).powi(2) + Dual64::from(1.0)).ln()
                     + d64::helper_sq(Dual64::from(0.7));
             }
-            a2 = (((-x0).sin()).tanh()).exp();
-            let a4 = x0;
-            a2 -= (((x0.powi(2) + Dual64::from(1.0)).powf(1.5)).cos()).tanh();
-            a2 -= ((Dual64::from(-1.6)).tanh()).atan() - d64::softplus((a2.tanh()).exp());
-        } else if (Dual64::from(-0.2)).re > (x0 + Dual64::from(-1.4)).re {
-            if ((x0.powi(2) + Dual64::from(1.0)).powf(1.5)
-                + (x0.powi(2) + Dual64::from(0.5)).sqrt())
-            .re < (d64::min(x0, x0)).re
-            {
-                let a5 = (Dual64::from(1.3)).cos();
-                let a6 = x0 + (-x0).sin();
+            a2 = Dual64::from(1.6);
+            for i4 in (0..6).rev() {
+                let a5 = if a2.re < (Dual64::from(1.5)).re {
+                    (a1 + x0) / ((a1 * x0).powi(2) + Dual64::from(1.0))
+                } else {
+                    x0
+                };
+                let a6 =
+                    ((d64::sigmoid((Dual64::from(i4 as f64).powi(2) + Dual64::from(1.0)).ln()))
+                        .powi(2)
+                        + Dual64::from(0.5))
+                    .sqrt();
+            }
+        } else if x0.re < x0.re {
+            let a7 = x0 * d64::abs(d64::softplus(x0));
+            let a8: Dual64 = if (d64::abs((Dual64::from(2.0) - a7))).re < (x0 * a7).re {
+                d64::max(a7 * x0, a7.sin())
             } else {
-                let a7: Dual64 =
-                    (d64::min(x0, x0) - (Dual64::from(-0.1) - Dual64::from(1.9))).tanh();
-            }
-            let mut k8 = 0usize;
-            loop {
-                if k8 >= 5 {
-                    break;
-                }
-                k8 += 1;
-                let mut a9 = (d64::sigmoid(Dual64::from(0.8))
-                    * (Dual64::from(k8 as f64) * Dual64::from(0.9)))
-                .tanh();
-                let x0 = (x0 * Dual64::from(1.7)) + a9;
-                break;
-            }
-            return x0.sin() - (Dual64::from(-0.8) - x0);
+                d64::sigmoid(a7) - Dual64::from(1.9)
+            };
+            let a9 = if (Dual64::from(0.3)).re > (a8 * a8).re {
+                (a8 - a7) - Dual64::from(1.6)
+            } else {
+                x0.sin() - (Dual64::from(-0.8) - a8)
+            };
+            return Dual64::from(0.4);
+        } else {
+            let mut a10: Dual64 =
+                x0 - (d64::max(x0, Dual64::from(-0.4)) + (Dual64::from(-1.3)).sin());
         }
-        let mut a10 = Dual64::from(0.4);
-        (a10 * x0) + a10
+        let x0 = (x0 * Dual64::from(1.3)) + x0;
+        let mut a11 = d64::softplus(x0 + x0) + (x0 * (Dual64::from(-0.9) + x0));
+        a11 += a11;
+        a11 += d64::helper_sq(d64::min(Dual64::from(0.8), -x0));
+        (a11 + x0) + a11
     }
 
     pub fn check() -> Report {
@@ -6751,7 +6627,8 @@ mod p1_66 {
                 a4 *= xs0[4].tanh();
             }
         } else if (xs0 - xs0).sum() > xs0.dot(xs0) {
-            let mut y6: Array1<f64> = (xs0.mapv(|v5| (v5 + v5) * (v5 + v5))).mapv(f64::tanh);
+            let mut y6: Array1<f64> =
+                ((Array1::from_elem(5, 0.5_f64)).mapv(|v5| (v5 + v5) * (v5 + v5))).mapv(f64::tanh);
         } else {
             let a7 = (xs0 * xs0).sum() - (xs0[4] + xs0.dot(xs0));
             let a8 = (-xs0.sum()) - (-(a7 / (a7.powi(2) + 1.0)));
@@ -6774,16 +6651,14 @@ mod p1_66 {
             let a13 = ((xs0[2] + xs0[3]).powi(2) + 1.0).powf(0.3);
             return a13;
         };
-        if (xs0.mapv(|v15| v15.min(a14))).sum() < a14 {
-            let a16: f64 = (-a14) * nn::sigmoid(xs0.sum());
+        if (xs0.mapv(|v15| a14)).mean().unwrap() < 0.7 {
+            let a14 = (a14 * 0.9) + (xs0.sum() - (a14 - a14));
         } else {
-            if (-a14).tanh() < -1.6 {
-                return xs0.sum() * xs0.mean().unwrap();
-            }
+            a14 = xs0[2].abs();
+            a14 = -((helper_mix(a14, -0.7)).max(xs0.sum()));
         }
-        let mut a17 = (&(xs0 * a14) - &(Array1::from_elem(5, a14))).sum();
-        let a14 = (a14 * -2.0) + a14.sin();
-        ((helper_sq(a17) - (a14 * xs0[1])) + a17) + a14
+        a14 += xs0[4] * (xs0.mapv(|v16| (a14 - a14).powi(2))).dot(&(xs0 - xs0));
+        (a14 - a14).tanh() * a14
     }
 
     pub fn check() -> Report {
@@ -6827,11 +6702,11 @@ mod p1_67 {
     #[differentiable]
     fn p1_67(xs0: &Array1<f32>) -> f32 {
         let a1 = xs0[3];
-        let mut a3 = (xs0.mapv(|v2| (a1 - a1).powi(2))).sum();
-        a3 = (xs0 - &(xs0.mapv(|v4| ((a3 + -2.0).powi(2) + 1.0).ln()))).sum();
-        let mut a5 = a3;
-        let a6: f32 = -1.7_f32;
-        (((xs0.mapv(|v7| (a5 - a1).sin())).sum() + a1) * a3) * a5
+        let mut a3 = ((Array1::from_elem(4, 1.2_f32)).mapv(|v2| (a1 - a1).powi(2))).sum();
+        a3 = (xs0 + xs0).sum();
+        let mut a4 = -(a1.min(xs0[3]) * xs0.sum());
+        a4 += -(helper_sq_f32(xs0[0].sin()));
+        ((((a1 - a3) - a4) + a1) * a3) + a4
     }
 
     pub fn check() -> Report {
@@ -6890,30 +6765,45 @@ mod p1_68 {
                 y4 = Array1::from_elem(5, (xs2 + xs2).dot(&(y4.mapv(f64::tanh))));
             }
         } else if (Array1::from_elem(5, x1)).mean().unwrap() > -1.1 * x1 {
-            let y6: Array1<f64> = helper_arr(
-                &(&(xs2 * x0) * &(xs2.mapv(|v5| 1.9_f64.tanh() + (-2.0_f64).sin()))),
-                xs2[3],
+            let mut y6: Array1<f64> = helper_arr(
+                &(&(xs2 * x0)
+                    * &(xs2.mapv(|v5| (x1.powi(2) + 1.0).powf(0.5) / ((1.7 * x0).powi(2) + 1.0)))),
+                x0.abs(),
             );
-            for &e7 in xs2.iter() {
-                let mut a8 = 0.9_f64;
-                a8 -= (xs2.mapv(|v9| -1.0)).sum() + 0.2_f64.min(e7 - e7);
-                a8 += a8;
+            if (Array1::from_elem(5, 1.6_f64)).dot(xs2) < -1.7 {
+                let mut y7 = xs2.to_owned();
+                return y6[1];
+            } else if -(-x0) > 1.1 {
+                if (x0 / ((-0.9_f64).powi(2) + 1.0_f64)) * (y6[1] - x1) > -0.7 {
+                    y6 = &y6 + &y6;
+                } else if -y6.mean().unwrap() < -0.8 {
+                    let mut a8 = 1.6_f64.max(((0.4 + y6[0]).powi(2) + 1.0).powf(1.5));
+                } else if y6.mean().unwrap() - (x0.powi(2) + 1.0).ln() < x1 + x1 {
+                    y6 = &y6 + &(&((y6[3] + xs2).mapv(|v9| (x0 + x0) * (1.5 * v9))) + (x1 + x1));
+                }
+            } else {
+                let a10 = x1;
             }
-        } else if xs2.sum() < -1.7 {
-            let mut a10 = (xs2 - &((xs2.tanh()).exp())).sum();
-            a10 -= -(xs2 - xs2).sum();
-            a10 += x0;
-            a10 *= ((xs2[0].tanh()).exp() * x1).tanh();
-            let mut a11 = a10;
-            a11 += (a11.powi(3)).min(helper_mix(x1, xs2[1]))
-                - (xs2.mapv(|v12| 1.6 - 1.0_f64.max(x0))).sum();
-            return ((xs2[2].max(x0)).powi(2) + 0.5).sqrt();
+        } else if xs2[2] * x0 < helper_mix(x1, -1.7) {
+            for i11 in (0..5).rev() {
+                for i12 in (0..5).rev() {
+                    let mut a13 = -1.3 / ((1.3 - xs2).mean().unwrap().powi(2) + 1.0);
+                    let a14: f64 = -0.3_f64;
+                    if (i11 as f64) < 0.2 {
+                        let y15 = xs2 * (x0 - x1);
+                    } else if -(nn::softplus(xs2[i12])) < 0.3 {
+                        let a16 = -1.6_f64;
+                    } else {
+                        let mut a17 = 0.8_f64;
+                    }
+                    return xs2[2];
+                }
+            }
+            return xs2.slice(s![1..5]).sum() + xs2.dot(xs2);
+        } else {
+            let mut y18 = xs2.to_owned();
         }
-        let a13: f64 = x1;
-        if xs2.sum() * xs2[1] < 0.5 {
-            return xs2[2] * x0;
-        }
-        (((-1.7 * xs2[0]).tanh() + x0) + x1) + a13
+        (x0.tanh() * x0) + x1
     }
 
     pub fn check() -> Report {
@@ -6982,7 +6872,10 @@ mod p1_69 {
         }
         let mut a5 = nn::sigmoid(x2) * (x0.max(x2)).min(x1.min(x2));
         let mut k6 = 0usize;
-        while k6 < 4 {
+        loop {
+            if k6 >= 4 {
+                break;
+            }
             k6 += 1;
             if k6 % 2 == 0 {
                 if (k6 as f64) < 0.6_f64.max(0.6_f64) {
@@ -6992,12 +6885,13 @@ mod p1_69 {
                         + helper_mix(1.8_f64 / ((k6 as f64).powi(2) + 1.0_f64), x0 - (k6 as f64));
                 }
             } else if (1.9_f64.cos()).tanh() < x2.min(x2) {
-                a5 = x0;
+                a5 = (k6 as f64) * -1.4_f64;
             } else {
-                a5 -= (((x0 - (k6 as f64)) + nn::sigmoid(x1)).powi(2) + 1.0).powf(0.5);
+                a5 *= ((0.9_f64 - 0.6_f64) - (1.8_f64 * 0.3_f64)).tanh();
+                continue;
             }
         }
-        ((((x2 - x1) - 0.9_f64.powi(3)) * x0) * x1) + x2
+        return ((a5.tanh() * x0) + x1) * x2;
     }
 
     #[allow(
@@ -7020,7 +6914,10 @@ mod p1_69 {
         }
         let mut a5 = d64::sigmoid(x2) * d64::min(d64::max(x0, x2), d64::min(x1, x2));
         let mut k6 = 0usize;
-        while k6 < 4 {
+        loop {
+            if k6 >= 4 {
+                break;
+            }
             k6 += 1;
             if k6 % 2 == 0 {
                 if Dual64::from(k6 as f64).re < (d64::max(Dual64::from(0.6), Dual64::from(0.6))).re
@@ -7035,14 +6932,15 @@ mod p1_69 {
                         );
                 }
             } else if (((Dual64::from(1.9)).cos()).tanh()).re < (d64::min(x2, x2)).re {
-                a5 = x0;
+                a5 = Dual64::from(k6 as f64) * Dual64::from(-1.4);
             } else {
-                a5 -= (((x0 - Dual64::from(k6 as f64)) + d64::sigmoid(x1)).powi(2)
-                    + Dual64::from(1.0))
-                .powf(0.5);
+                a5 *= ((Dual64::from(0.9) - Dual64::from(0.6))
+                    - (Dual64::from(1.8) * Dual64::from(0.3)))
+                .tanh();
+                continue;
             }
         }
-        ((((x2 - x1) - (Dual64::from(0.9)).powi(3)) * x0) * x1) + x2
+        return ((a5.tanh() * x0) + x1) * x2;
     }
 
     pub fn check() -> Report {
@@ -7194,7 +7092,7 @@ mod p1_71 {
         let mut a2 = -x1;
         if xs2.dot(&y1) + (x0 * xs2[1]) < xs2.slice(s![0..1;2]).sum() + a2 {
             for i3 in 3..5 {
-                a2 = i3 as f32;
+                a2 = (i3 as f32) * -1.7_f32;
                 for i4 in (0..5).rev() {
                     let mut a5: f32 = if ((i4 as f32) + xs2[(i4 + 1) % 5]).cos() > 0.7 {
                         y1[i3].tanh()
@@ -7209,29 +7107,25 @@ mod p1_71 {
             }
             a2 += (&(xs2 * xs2[0]) * x1).sum();
         }
-        a2 = (&y1 + &y1).dot(&(xs2.tanh())).cos();
-        for i6 in 2..5 {
-            let mut a2 = (a2 * -0.3) + (xs2[i6] * -0.4);
-            let a9 = if i6 % 2 == 0 {
-                return 0.1;
-            } else if i6 % 2 == 0 {
-                a2 += xs2[(i6 + 1) % 5];
-                (-y1[5 - 1 - i6]) - (x1.powi(2) + 0.5).sqrt()
-            } else if xs2.dot(&(&y1 * xs2)) < 0.7 {
-                let a7 = (y1.sin()).dot(xs2);
-                nn::sigmoid(x1)
-            } else {
-                let a8 = y1.dot(&y1) - xs2.slice(s![2..4]).sum().tanh();
-                (&y1 / &(y1.powi(2) + 1.0)).sum()
-            };
-            a2 -= xs2.slice(s![3..4]).sum();
-            continue;
+        a2 = y1[2] + (y1[4].max(a2) - 1.9_f32.powi(2));
+        let a6: f32 = helper_sq_f32(((xs2[4] * 0.3).powi(2) + 1.0).powf(1.5));
+        let a2 = (a2 * 0.1) + (a2 * (xs2[2] + x1));
+        if -xs2.sum() > -1.1 {
+            return (a6 / (xs2[4].powi(2) + 1.0)) + (x1 - y1[4]);
         }
-        a2 *= (&y1 - xs2).sum().tanh();
-        a2 *= xs2[2].tanh();
-        let a10 = -(((xs2[1] * a2).powi(2) + 1.0).ln());
-        (((helper_mix_f32(helper_sq_f32(a2), (x0.powi(2) + 1.0).powf(0.3)) * x0) + x1) + a2)
-            + y1.sum()
+        if xs2.slice(s![1..5]).sum() > 1.7 {
+            let mut a6 = (a6 * -0.8) + (x1.tanh() * (a6 * xs2[2]));
+        } else if -0.9 * y1[0] < -0.4 {
+            let a7 = (x1.sin()).min(xs2.slice(s![3..5]).sum()) - (x0 - a6);
+        }
+        if (a6 + a6).min(x1 + y1[4]) > 1.0 {
+            let mut a8 = 0.0_f32;
+        } else if x1 < 0.4 {
+            let mut y9: Array1<f32> = Array1::zeros(5);
+        } else {
+            let mut a2 = (a2 * 0.8) + (a6 - &y1).dot(&(0.4 + &y1));
+        }
+        (((a2 * x0) + x1) + a6) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -7520,13 +7414,10 @@ mod p1_74 {
                 };
                 continue;
             }
-            a1 = helper_mix(
-                a1 / ((a1 * (k2 as f64)).powi(2) + 1.0),
-                helper_mix(x0, a1.cos()),
-            );
+            a1 = ((x0 / (x0.powi(2) + 1.0)) * helper_sq(-1.1_f64)) - helper_sq(-a1);
         }
-        let mut a5: f64 = (helper_mix(2.0, x0.cos())).sin();
-        (((-0.3 / (a5.powi(2) + 1.0)).cos() + x0) * a1) * a5
+        a1 += a1 + 0.3;
+        (((x0 / (x0.powi(2) + 1.0)) + -0.3) + x0) * a1
     }
 
     #[allow(
@@ -7561,13 +7452,11 @@ mod p1_74 {
                 };
                 continue;
             }
-            a1 = d64::helper_mix(
-                a1 / ((a1 * Dual64::from(k2 as f64)).powi(2) + Dual64::from(1.0)),
-                d64::helper_mix(x0, a1.cos()),
-            );
+            a1 = ((x0 / (x0.powi(2) + Dual64::from(1.0))) * d64::helper_sq(Dual64::from(-1.1)))
+                - d64::helper_sq(-a1);
         }
-        let mut a5: Dual64 = (d64::helper_mix(Dual64::from(2.0), x0.cos())).sin();
-        (((Dual64::from(-0.3) / (a5.powi(2) + Dual64::from(1.0))).cos() + x0) * a1) * a5
+        a1 += a1 + Dual64::from(0.3);
+        (((x0 / (x0.powi(2) + Dual64::from(1.0))) + Dual64::from(-0.3)) + x0) * a1
     }
 
     pub fn check() -> Report {
@@ -7628,7 +7517,9 @@ mod p1_75 {
         let a6: f64 = -1.0_f64;
         for i7 in (0..4).rev() {
             let a8 = 0.1_f64;
-            let mut a10 = (xs0.mapv(|v9| (1.6 * a1).max(x1))).mean().unwrap();
+            let mut a10 = ((Array1::from_elem(4, -0.1_f64)).mapv(|v9| (1.6 * a1).max(x1)))
+                .mean()
+                .unwrap();
         }
         let a11 = (xs0[0].powi(2) + 0.5).sqrt();
         let mut a11 = (a11 * -1.1) + (xs0[1].max(x1) + xs0.sum());
@@ -7784,16 +7675,18 @@ mod p1_77 {
         if (x0.min(x2)).atan() > x0 {
             return (-1.7_f64).atan();
         }
-        let mut a11: f64 = (&(xs1.mapv(|v10| (v10 - x0) - x0.max(x2))) * &(xs1 * xs1)).sum();
-        let a12: f64 = -0.6_f64;
-        a11 *= (-2.0_f64).tanh();
-        if xs1[1] > xs1.sum() {
-            a11 += (nn::softplus(xs1)).sum() * (((-1.5_f64).tanh()).powi(2) + 1.0_f64).powf(1.5);
-        } else {
-            a11 = (helper_mix(xs1.sum(), xs1[3] + a12)).cos();
+        let a11 = (&(xs1
+            .mapv(|v10| x0 / (((1.9_f64.powi(2) + 1.0_f64).powf(0.3)).powi(2) + 1.0_f64)))
+            * xs1)
+            .sum();
+        let mut a12 = 1.0_f64;
+        let mut y13: Array1<f64> = xs1.to_owned();
+        a12 = (y13.sum() - nn::sigmoid(y13[1])) - (xs1.sum() / (y13.mean().unwrap().powi(2) + 1.0));
+        for e14 in y13.iter() {
+            a12 -= ((Array1::from_elem(4, -1.8_f64)).mapv(|v15| (a11 * a11).cos())).sum();
+            a12 = (&(xs1 * y13[2]) + xs1).dot(&(&y13 * &(helper_arr(&y13, x0))));
         }
-        let mut x2 = (x2 * -1.6) + xs1.dot(&(xs1.mapv(|v13| -((-0.9_f64).powi(3)))));
-        (((xs1 + xs1[3]).sum() + x0) + a11) * a12
+        return (((xs1[1] + x0) + x2) * a11) + y13.sum();
     }
 
     pub fn check() -> Report {
@@ -7966,9 +7859,9 @@ mod p1_79 {
         };
         let a9: f32 = ((a8 + x1) + a8.powi(3)).sin();
         let a10 = a5;
-        a7 = nn::softplus(-0.5 / (x0.powi(2) + 1.0)) * x0;
-        a7 = a5;
-        ((helper_mix_f32(a9 + x1, 0.1 * a5) + x0) * x1) + a5
+        a7 = helper_mix_f32(nn::softplus(-0.5 / (x0.powi(2) + 1.0)), x0);
+        a7 = -1.6_f32;
+        (((x1.min(-1.5) * helper_mix_f32(x0, 0.1)) + x0) + x1) + a5
     }
 
     #[allow(
@@ -8026,9 +7919,13 @@ mod p1_79 {
         };
         let a9: Dual32 = ((a8 + x1) + a8.powi(3)).sin();
         let a10 = a5;
-        a7 = d32::softplus(Dual32::from(-0.5) / (x0.powi(2) + Dual32::from(1.0))) * x0;
-        a7 = a5;
-        ((d32::helper_mix(a9 + x1, Dual32::from(0.1) * a5) + x0) * x1) + a5
+        a7 = d32::helper_mix(
+            d32::softplus(Dual32::from(-0.5) / (x0.powi(2) + Dual32::from(1.0))),
+            x0,
+        );
+        a7 = Dual32::from(-1.6);
+        (((d32::min(x1, Dual32::from(-1.5)) * d32::helper_mix(x0, Dual32::from(0.1))) + x0) + x1)
+            + a5
     }
 
     pub fn check() -> Report {
@@ -8099,20 +7996,19 @@ mod p1_80 {
                 y3 = Array1::from_elem(5, xs0.slice(s![0..4]).sum());
                 return xs0.dot(xs0).sin();
             } else if (xs0 + -0.6).sum() < (i2 as f64) + xs0.slice(s![3..4]).sum() {
-                let mut a5 = ((y3.mapv(|v4| v4.min(1.4) * v4)).powi(2)).mean().unwrap();
+                let a5 = (((Array1::from_elem(5, 0.0_f64)).mapv(|v4| v4)).powi(2)).sum();
             } else {
-                let a6: f64 = ((i2 as f64).sin() - nn::sigmoid(i2 as f64))
-                    * (y3[0].powi(2)).max(xs0.mean().unwrap());
+                let mut a6 = xs0[3].sin();
             }
-            return -(xs0[(i2 + 1) % 5] * xs0.slice(s![0..1;2]).sum());
-        }
-        for i7 in 3..5 {
-            let a8 = (i7 as f64) - xs0[5 - 1 - i7];
-            let mut y9 = xs0.to_owned();
-            let mut y10: Array1<f64> = Array1::zeros(5);
             break;
         }
-        (0.7_f64 - -0.2_f64) + (1.5_f64.powi(2) + 1.0_f64).ln()
+        for i7 in 3..5 {
+            let mut y8 = xs0.to_owned();
+            y8 = (xs0.tanh()).mapv(|v9| (v9.powi(3)).tanh());
+            return -(xs0[(i7 + 1) % 5] * xs0.slice(s![0..1;2]).sum());
+        }
+        let mut a10 = helper_sq(xs0[4].sin()) - (xs0[4].min(xs0[0]) / (xs0.sum().powi(2) + 1.0));
+        xs0[0] * a10
     }
 
     pub fn check() -> Report {
@@ -8186,8 +8082,8 @@ mod p1_81 {
         } else {
             (-x2) * x2.sin()
         };
-        a10 = x1;
-        ((((x2.powi(2) + 0.5).sqrt() + ((-1.3_f64).tanh()).exp()) * x0) * x1) + x2
+        a10 = ((x2.powi(2) + 0.5).sqrt() + ((-1.3_f64).tanh()).exp()) + (x2 - (-1.5 + x2));
+        (((x2 + a10) + x0) * x1) + x2
     }
 
     #[allow(
@@ -8238,10 +8134,9 @@ mod p1_81 {
         } else {
             (-x2) * x2.sin()
         };
-        a10 = x1;
-        ((((x2.powi(2) + Dual64::from(0.5)).sqrt() + ((Dual64::from(-1.3)).tanh()).exp()) * x0)
-            * x1)
-            + x2
+        a10 = ((x2.powi(2) + Dual64::from(0.5)).sqrt() + ((Dual64::from(-1.3)).tanh()).exp())
+            + (x2 - (Dual64::from(-1.5) + x2));
+        (((x2 + a10) + x0) * x1) + x2
     }
 
     pub fn check() -> Report {
@@ -8339,28 +8234,21 @@ mod p1_82 {
         let a7 = x2;
         let a8: f32 = x0;
         if ((a1 + a3).powi(2) + 0.5).sqrt() < 1.0 {
-            x0 = x2;
-            x0 += (-1.9 + (x2 * x2)) - ((x1 + -0.5) + 0.0);
-            let a10 = if helper_sq_f32(0.8 - x1) > x1 - x2 {
-                a2 - x1.max(0.7)
-            } else {
-                let a9 = 0.3_f32;
-                return (x1.powi(2) + 1.0).ln();
-            };
-        } else if x2 / (a1.powi(2) + 1.0) < 0.3 {
-            let mut a11 = if (x1 * -0.3) * ((-0.8_f32).powi(2) + 1.0_f32).ln() < x1 {
-                (x1 + x2) - nn::softplus(x2)
-            } else {
-                return (x1 * x2) * (a1.tanh()).exp();
-            };
-            if (1.9_f32.tanh()).min(-0.7_f32) > 0.6_f32.cos() {
-                a11 = ((-a1) * (a1 * x1)) * helper_mix_f32(a11 - -1.5, x1.sin());
+            x0 = 0.2_f32;
+            let mut a9 = ((a1 + x1) - (x2 * a3)).atan();
+            a1 *= (0.0 + (a9 * a1)).tanh();
+        } else if (x2 * x2) - x1 < -1.6 {
+            if nn::softplus(x1 - a1) < -0.2 {
+                if (x1 + x2) * a1.cos() < 0.3 {
+                    return x2;
+                }
+                return (x1 * -0.3) * ((-0.8_f32).powi(2) + 1.0_f32).ln();
             }
-            x0 -= x0;
-            return nn::softplus(x2);
+            a2 = (1.1_f32.max(x2) * a1).powi(3);
+            let a10 = -0.7_f32;
         }
-        x0 = (helper_mix_f32(x2, x1) + helper_sq_f32(x2)) + x0;
-        ((a7 * x1) + x2) * a1
+        a1 = helper_mix_f32((a1.tanh()).exp(), (x1 - x2) + a1.sin());
+        ((((0.2_f32 - 1.0_f32) * (a1 + a1)) + x1) * x2) + a1
     }
 
     #[allow(
@@ -8388,34 +8276,22 @@ mod p1_82 {
         let a7 = x2;
         let a8: Dual32 = x0;
         if (((a1 + a3).powi(2) + Dual32::from(0.5)).sqrt()).re < (Dual32::from(1.0)).re {
-            x0 = x2;
-            x0 +=
-                (Dual32::from(-1.9) + (x2 * x2)) - ((x1 + Dual32::from(-0.5)) + Dual32::from(0.0));
-            let a10 = if (d32::helper_sq(Dual32::from(0.8) - x1)).re > (x1 - x2).re {
-                a2 - d32::max(x1, Dual32::from(0.7))
-            } else {
-                let a9 = Dual32::from(0.3);
-                return (x1.powi(2) + Dual32::from(1.0)).ln();
-            };
-        } else if (x2 / (a1.powi(2) + Dual32::from(1.0))).re < (Dual32::from(0.3)).re {
-            let mut a11 = if ((x1 * Dual32::from(-0.3))
-                * ((Dual32::from(-0.8)).powi(2) + Dual32::from(1.0)).ln())
-            .re < x1.re
-            {
-                (x1 + x2) - d32::softplus(x2)
-            } else {
-                return (x1 * x2) * (a1.tanh()).exp();
-            };
-            if (d32::min((Dual32::from(1.9)).tanh(), Dual32::from(-0.7))).re
-                > ((Dual32::from(0.6)).cos()).re
-            {
-                a11 = ((-a1) * (a1 * x1)) * d32::helper_mix(a11 - Dual32::from(-1.5), x1.sin());
+            x0 = Dual32::from(0.2);
+            let mut a9 = ((a1 + x1) - (x2 * a3)).atan();
+            a1 *= (Dual32::from(0.0) + (a9 * a1)).tanh();
+        } else if ((x2 * x2) - x1).re < (Dual32::from(-1.6)).re {
+            if (d32::softplus(x1 - a1)).re < (Dual32::from(-0.2)).re {
+                if ((x1 + x2) * a1.cos()).re < (Dual32::from(0.3)).re {
+                    return x2;
+                }
+                return (x1 * Dual32::from(-0.3))
+                    * ((Dual32::from(-0.8)).powi(2) + Dual32::from(1.0)).ln();
             }
-            x0 -= x0;
-            return d32::softplus(x2);
+            a2 = (d32::max(Dual32::from(1.1), x2) * a1).powi(3);
+            let a10 = Dual32::from(-0.7);
         }
-        x0 = (d32::helper_mix(x2, x1) + d32::helper_sq(x2)) + x0;
-        ((a7 * x1) + x2) * a1
+        a1 = d32::helper_mix((a1.tanh()).exp(), (x1 - x2) + a1.sin());
+        ((((Dual32::from(0.2) - Dual32::from(1.0)) * (a1 + a1)) + x1) * x2) + a1
     }
 
     pub fn check() -> Report {
@@ -8484,6 +8360,8 @@ mod p1_82 {
 }
 
 // seed 1 index 83
+// known bug, does not compile: compile error: error[E0382]: borrow of moved value: value borrowed here after move, move occurs because value has type `ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]
+#[cfg(feature = "known-compile-bugs")]
 mod p1_83 {
     use super::*;
 
@@ -8499,36 +8377,37 @@ mod p1_83 {
         if xs2[1] > 0.1 {
             let mut y1 = xs2.to_owned();
             let a2 = 0.1_f64;
-            y1 = (x1 + &y1).mapv(|v3| (-x1).tanh());
-            y1 = (-&(&y1 - &y1)).mapv(|v4| -(x0 - a2));
-        } else if (x1 + xs2).sum() > 0.0 {
-            let a5 = if -1.9 - xs2.sum() < x0 * x1 {
-                (x0 * xs2).sum()
+            y1 = ((Array1::from_elem(4, -0.8_f64)).mapv(|v3| x1))
+                .mapv(|v4| (x1.tanh()).exp() - (-x1));
+            let mut a5 = a2 + x1;
+            return (y1[1].min(-1.1)).cos();
+        } else if (helper_arr(xs2, x1)).dot(&(xs2 / (x0.powi(2) + 1.0))) > 1.7 {
+            let mut x0 = (x0 * 1.3) + x0.powi(2);
+            let mut y6: Array1<f64> = Array1::zeros(4);
+            if y6.sum() > helper_mix(x0, x0) {
+                let a7 = y6[1] + (0.5 * xs2[1]).sin();
+                return a7;
+            }
+            let a9 = if nn::softplus(x0) / ((xs2[2] * x1).powi(2) + 1.0) > x1 - x1 {
+                x0 = (y6.mapv(|v8| (-1.2 / (v8.powi(2) + 1.0)).sin())).sum();
+                xs2[2].sin() - x0.max(x1)
             } else {
-                (helper_mix(x1, xs2.slice(s![1..4]).sum())).tanh()
+                x0 = x1;
+                helper_sq(x1.powi(3))
             };
-            if x1.min(x1) * (x0 - xs2[0]) < nn::softplus(x1) {
-                return (-xs2[0]).tanh();
-            }
+            y6[1] = (nn::softplus(x1) * xs2[1]) - xs2[2];
+            y6[3] = ((x1.powi(2) + 1.0).ln()).cos() * x0;
+            let x1 = (x1 * -1.5) + (helper_sq(xs2[2]) + (y6[3] * x1));
         }
-        if (xs2 - xs2).sum() < 1.2 {
-            let x1 = (x1 * -0.3) + (-xs2[1]);
-            let mut a6: f64 = (xs2[2] * x1.max(x0)).max(-1.5);
-            return helper_sq(xs2[1]) + a6;
+        if xs2.dot(xs2).powi(3) > -x0 {
+            return (x1 * xs2[3]).min(xs2[2] * x1);
         }
-        let mut a7: f64 = (&(xs2 * xs2) - (x0 - 1.9)).sum();
-        if xs2[2].cos() * x1.powi(2) < a7 {
-            let mut a8 = -1.6_f64;
-            if 0.3 * (x0 / (x0.powi(2) + 1.0)) < xs2.dot(xs2) {
-                a7 = -(xs2.sum() + xs2.dot(xs2));
-            } else {
-                let y9: Array1<f64> = xs2.to_owned();
-            }
-        } else if x0 + xs2[2].atan() < -0.7 {
-            a7 += (x0 + helper_mix(x0, x0)) * x0;
-            let mut a10 = 0.1_f64;
-        }
-        (((xs2[0] + a7) * x0) + x1) + a7
+        let mut a10 = x0 + (-1.0_f64).atan();
+        let mut y11 = xs2.to_owned();
+        y11[0] = x1;
+        let mut a12: f64 = xs2.sum() - x0.tanh();
+        a12 = (xs2 * &y11).sum() * (xs2[2].tanh() + (y11[1] * x1));
+        (((helper_mix(xs2[1], a10.sin()) + x0) + x1) + a10) + y11.sum()
     }
 
     pub fn check() -> Report {
@@ -8815,33 +8694,21 @@ mod p1_87 {
             let mut y3 = xs0.to_owned();
             let a4 = (xs0[1].powi(2) + 0.5).sqrt();
             let mut y5 = xs0.to_owned();
-            y3 = &((helper_arr(&y5, a2)).mapv(|v6| 1.6_f64.cos() + a1.max(-1.4)))
-                - &((xs0 - &y3).mapv(|v7| a1));
-            let a8 = a1 * ((-1.7 + a4).powi(2) + 1.0).ln();
-            if xs0[2].powi(2) + (a4 + 0.3) > -xs0[0] {
-                return a4 / ((a4 * a4).powi(2) + 1.0);
-            }
-            return (&y5 / (y5[0].powi(2) + 1.0)).dot(&(&y3 + &y3));
+            y3 = &(y5.mapv(|v6| (1.1 + a1) * a1.max(-1.4)))
+                - &((Array1::from_elem(3, a4)).mapv(|v7| (a2 - a1) + (a2 * v7)));
+            y3 = y5.clone();
+            let mut y8 = xs0.to_owned();
+            return (a2.abs()).powi(2);
         }
-        if a2 * xs0[2] > xs0.dot(xs0) {
-            let a9 = (a2.powi(2) + 1.0).powf(1.5);
-            return a9.atan();
+        if xs0[2].sin() / ((a2 + xs0[1]).powi(2) + 1.0) > -1.8 {
+            let a9 = (xs0[0] + (-1.6_f64).sin()) * ((a2 * a2) + xs0[2]);
+        } else {
+            let mut a10 = ((a1.cos()).max(a1.atan())).max((xs0.sin()).mean().unwrap());
+            a10 += a10;
         }
-        let a10 = xs0[2];
-        for i11 in (0..3).step_by(2) {
-            let mut y13 = &(Array1::from_elem(3, 0.0 + xs0[(i11 + 1) % 3]))
-                - &(nn::softplus(a10) + &(xs0.mapv(|v12| 0.5 + a1)));
-            let mut a16: f64 = if ((a1.tanh()).exp()).max(-xs0[3 - 1 - i11]) > 1.4 {
-                (y13[3 - 1 - i11] - y13[i11]) + 1.5_f64.cos()
-            } else if a2 > (i11 as f64) + a10 {
-                let a14 = helper_mix(a2 - xs0.slice(s![0..3]).sum(), -a2);
-                y13[(i11 + 1) % 3].sin()
-            } else {
-                let a15 = (xs0.dot(xs0).tanh()).exp();
-                y13[i11]
-            };
-        }
-        ((xs0[0] * a1) + a2) + a10
+        let a11 = (Array1::from_elem(3, xs0[2] + xs0[1])).sum();
+        let mut y12: Array1<f64> = Array1::zeros(3);
+        (((a2 + a1) + a2) + a11) + y12.sum()
     }
 
     pub fn check() -> Report {
@@ -9036,6 +8903,8 @@ mod p1_89 {
 }
 
 // seed 1 index 90
+// known bug, does not compile: compile error: error[E0382]: borrow of moved value: value borrowed here after move, move occurs because value has type `ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]
+#[cfg(feature = "known-compile-bugs")]
 mod p1_90 {
     use super::*;
 
@@ -9064,32 +8933,36 @@ mod p1_90 {
                 break;
             }
             k8 += 1;
-            a1 = a2;
-            a2 += xs1
-                .slice(s![0..1])
-                .sum()
-                .min(nn::sigmoid(a1) * (a2 / (x0.powi(2) + 1.0)));
+            a1 = (k8 as f64) * 1.9_f64;
+            let a2 = (a2 * 1.1) + ((k8 as f64) / (0.7_f64.powi(2) + 1.0_f64)).min(x0 * a1);
         }
-        for i9 in (2..3).rev() {
-            let a10 = 1.0_f64;
-            a2 *= (i9 as f64).tanh();
-            a1 = ((xs1 - xs1).dot(&((xs1.tanh()).exp())).powi(2) + 1.0).ln();
-            let mut k11 = 0usize;
-            loop {
-                if k11 >= 3 {
-                    break;
-                }
-                k11 += 1;
-                a1 += xs1[0];
-                if xs1.dot(xs1) + (k11 as f64) < 0.9 {
-                    let a12 = ((((helper_sq(x0)).powi(2) + 1.0).ln()).powi(2) + 0.5).sqrt();
-                }
-                return nn::softplus(x0 * xs1[i9]);
+        let mut k9 = 0usize;
+        loop {
+            if k9 >= 5 {
+                break;
+            }
+            k9 += 1;
+            let mut y10: Array1<f64> = Array1::zeros(3);
+            let a11 = (0.3 * &y10).sum();
+            for i12 in (0..3).rev() {
+                let a15 = if x0 < x0 / (a1.powi(2) + 1.0) {
+                    let a13 = (y10[2] + a2) * y10.dot(xs1);
+                    i12 as f64
+                } else {
+                    let a14 = a11;
+                    x0.max(a2) * xs1[i12].cos()
+                };
+                a1 += helper_mix(
+                    ((xs1.slice(s![1..2]).sum().powi(3)).powi(2) + 1.0).ln(),
+                    y10[(i12 + 1) % 3] - xs1[3 - 1 - i12],
+                );
             }
         }
-        let a13 = (a1 * xs1[1]).max(xs1[0]) / (((xs1[1].tanh()).exp()).powi(2) + 1.0);
-        let mut y14: Array1<f64> = Array1::zeros(3);
-        (((helper_mix(x0 - xs1.slice(s![1..2]).sum(), a1.sin()) + x0) + a1) + a2) + y14.sum()
+        a2 -= (xs1.tanh()).sum();
+        a1 = (xs1[0] - xs1[1]).sin() + xs1[1];
+        let mut y16: Array1<f64> = Array1::zeros(3);
+        y16[2] = (x0 + (a1 * xs1[2])) - a1.sin();
+        (((((a2 + xs1[1]) + (1.1 - y16[1])) + x0) + a1) + a2) + y16.sum()
     }
 
     pub fn check() -> Report {
@@ -9154,41 +9027,24 @@ mod p1_91 {
                 };
             }
             let mut a8 = 0.1_f64;
-            a8 = (nn::softplus(a8.tanh())).max(-0.8);
-        } else {
-            let a9 = helper_sq((x0 * x1) + nn::sigmoid(x1));
-            let mut k10 = 0usize;
-            while k10 < 3 {
-                k10 += 1;
-                for i11 in 0..1 {
-                    let mut a12 = if helper_sq(a9.sin()) < x1 {
-                        helper_mix(a9, 1.8) / ((x1 + -0.6).powi(2) + 1.0)
-                    } else {
-                        0.2_f64.tanh()
-                    };
-                    a12 += i11 as f64;
-                    continue;
-                }
-            }
+            a8 = (x1.powi(2) + 0.5).sqrt();
         }
-        if helper_mix(x0, 0.9 * x0) > 0.0 {
-            let mut a13 = -1.0_f64;
-            let a14 = -1.7_f64;
-        } else if 0.4_f64.min(x1) + (x0 * 0.5) > x1.cos() {
-            let mut a15: f64 = 1.5_f64;
-            a15 = x1 / (x0.powi(2) + 1.0);
-        } else {
-            if helper_sq(x0 - x0) > x0 - x1 {
-                let a16 = (x1 * x0).tanh() * helper_sq(1.2_f64.sin());
-            } else if x0 > x1.max(x1) {
-                if -0.7 + x0.sin() < 0.1_f64.cos() {
-                    let a17 = x0;
-                } else if x0 < 0.1 {
-                    let mut a18 = x0.tanh();
-                }
-            }
+        for i9 in (0..6).rev() {
+            let mut a10 = x0;
+            let mut a11 = ((-x1).powi(2) + 1.0).powf(0.3) * (x1 + a10).max(x1.powi(3));
+            a10 = ((x1.powi(2) + 0.5).sqrt()).tanh();
+            let mut a12 = (((-1.4_f64).tanh() * nn::sigmoid(-0.6_f64)).powi(2) + 1.0_f64).ln();
+            let a13 = a10 - (helper_sq(2.0_f64)).max(0.3_f64.tanh());
+            return 0.9;
         }
-        (((x0 / ((-1.3_f64).powi(2) + 1.0_f64)) / ((0.8 + x0).powi(2) + 1.0)) + x0) + x1
+        let a14: f64 = helper_sq((x0.cos()).abs());
+        let a15 = 1.9_f64;
+        let a16 = ((x0 - x1) - (x0 * 0.5)).powi(2);
+        let mut a17 = (((a14 * a14) + x1).powi(2) + 1.0).ln();
+        if x1 < x0 * a16 {
+            return ((x0 - a14).tanh()).exp();
+        }
+        ((((x1 * a15) + a14.sin()) * x0) * x1) + a14
     }
 
     #[allow(
@@ -9217,45 +9073,32 @@ mod p1_91 {
                 };
             }
             let mut a8 = Dual64::from(0.1);
-            a8 = d64::max(d64::softplus(a8.tanh()), Dual64::from(-0.8));
-        } else {
-            let a9 = d64::helper_sq((x0 * x1) + d64::sigmoid(x1));
-            let mut k10 = 0usize;
-            while k10 < 3 {
-                k10 += 1;
-                for i11 in 0..1 {
-                    let mut a12 = if (d64::helper_sq(a9.sin())).re < x1.re {
-                        d64::helper_mix(a9, Dual64::from(1.8))
-                            / ((x1 + Dual64::from(-0.6)).powi(2) + Dual64::from(1.0))
-                    } else {
-                        (Dual64::from(0.2)).tanh()
-                    };
-                    a12 += Dual64::from(i11 as f64);
-                    continue;
-                }
-            }
+            a8 = (x1.powi(2) + Dual64::from(0.5)).sqrt();
         }
-        if (d64::helper_mix(x0, Dual64::from(0.9) * x0)).re > (Dual64::from(0.0)).re {
-            let mut a13 = Dual64::from(-1.0);
-            let a14 = Dual64::from(-1.7);
-        } else if (d64::min(Dual64::from(0.4), x1) + (x0 * Dual64::from(0.5))).re > (x1.cos()).re {
-            let mut a15: Dual64 = Dual64::from(1.5);
-            a15 = x1 / (x0.powi(2) + Dual64::from(1.0));
-        } else {
-            if (d64::helper_sq(x0 - x0)).re > (x0 - x1).re {
-                let a16 = (x1 * x0).tanh() * d64::helper_sq((Dual64::from(1.2)).sin());
-            } else if x0.re > (d64::max(x1, x1)).re {
-                if (Dual64::from(-0.7) + x0.sin()).re < ((Dual64::from(0.1)).cos()).re {
-                    let a17 = x0;
-                } else if x0.re < (Dual64::from(0.1)).re {
-                    let mut a18 = x0.tanh();
-                }
-            }
+        for i9 in (0..6).rev() {
+            let mut a10 = x0;
+            let mut a11 =
+                ((-x1).powi(2) + Dual64::from(1.0)).powf(0.3) * d64::max(x1 + a10, x1.powi(3));
+            a10 = ((x1.powi(2) + Dual64::from(0.5)).sqrt()).tanh();
+            let mut a12 = (((Dual64::from(-1.4)).tanh() * d64::sigmoid(Dual64::from(-0.6)))
+                .powi(2)
+                + Dual64::from(1.0))
+            .ln();
+            let a13 = a10
+                - d64::max(
+                    d64::helper_sq(Dual64::from(2.0)),
+                    (Dual64::from(0.3)).tanh(),
+                );
+            return Dual64::from(0.9);
         }
-        (((x0 / ((Dual64::from(-1.3)).powi(2) + Dual64::from(1.0)))
-            / ((Dual64::from(0.8) + x0).powi(2) + Dual64::from(1.0)))
-            + x0)
-            + x1
+        let a14: Dual64 = d64::helper_sq(d64::abs(x0.cos()));
+        let a15 = Dual64::from(1.9);
+        let a16 = ((x0 - x1) - (x0 * Dual64::from(0.5))).powi(2);
+        let mut a17 = (((a14 * a14) + x1).powi(2) + Dual64::from(1.0)).ln();
+        if x1.re < (x0 * a16).re {
+            return ((x0 - a14).tanh()).exp();
+        }
+        ((((x1 * a15) + a14.sin()) * x0) * x1) + a14
     }
 
     pub fn check() -> Report {
@@ -9329,7 +9172,7 @@ mod p1_92 {
             };
             let a3 = e1;
         }
-        let mut y5 = xs0.mapv(|v4| v4);
+        let mut y5 = (Array1::from_elem(4, -0.4_f64)).mapv(|v4| v4);
         y5 *= xs0[3];
         let a6 = (0.4_f64.abs()).min(-(-1.9_f64)) * 1.2_f64.sin();
         let mut k7 = 0usize;
@@ -9394,7 +9237,8 @@ mod p1_93 {
             let a1 = xs1[2];
             (xs0[2] - xs0).sum()
         };
-        let mut y4 = &(xs1 + xs0) * &((xs0.mapv(|v3| (a2 * a2) - (a2.powi(2) + 0.5).sqrt())).sin());
+        let mut y4 =
+            &(xs1 + xs0) * &((xs1.mapv(|v3| (-0.4_f64).max(a2) - (a2.powi(2) + 0.5).sqrt())).sin());
         for &e5 in xs0.iter() {
             y4 = xs1.to_owned();
             let a6: f64 = (-(xs0[3] * x2)) + ((a2.powi(2) + 1.0).powf(0.3)).cos();
@@ -9454,13 +9298,12 @@ mod p1_94 {
         let y2 = a1 + xs0;
         for e3 in xs0.iter() {
             a1 += *e3 + ((((*e3).powi(2) + 1.0).ln()).powi(2) + 1.0).ln();
-            let a6: f64 = (&(xs0.mapv(|v4| (x1 * a1) + *e3))
-                * &(xs2.mapv(|v5| (a1 * x1).min((*e3).powi(3)))))
-                .dot(&(&(xs2 / (xs0[3].powi(2) + 1.0)) * &(&y2 + a1)));
-            a1 += ((y2[3].powi(2) + 1.0).ln() + ((*e3).powi(2) + 0.5).sqrt()) + a1;
-            a1 = ((y2[1] - xs0.slice(s![2..6]).sum()).sin()).min(-0.5);
+            let a5 = (&(y2.mapv(|v4| (*e3 - v4) / ((a1.max(a1)).powi(2) + 1.0))) * &(*e3 * xs0))
+                .dot(&(&(xs0 + xs0) / ((1.2_f64.tanh()).powi(2) + 1.0_f64)));
+            let mut y6 = xs0.to_owned();
+            let mut y7: Array1<f64> = Array1::zeros(6);
         }
-        ((y2.dot(&(&y2 + &y2)) + x1) + a1) + y2.sum()
+        ((((a1 * a1) + (x1 * a1)) + x1) + a1) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -9659,16 +9502,11 @@ mod p1_96 {
             a8 += (((-a7) - (a7 + xs0[2])).powi(2) + 1.0).powf(0.5);
             continue;
         }
-        a8 = -0.8_f64;
-        if (xs0.powi(2))
-            .dot(&(xs0.mapv(|v10| (a7.min(v10)).min((0.0_f64.powi(2) + 1.0_f64).powf(0.5)))))
-            < 0.4
-        {
-            let mut y11 = xs0.to_owned();
-        } else if xs0[0] * helper_sq(xs0.slice(s![1..5]).sum()) < 0.9 {
-            let mut a12 = helper_mix(a7, (a7.powi(2) + 1.0).ln() - a8.min(xs0[4]));
-        }
-        (xs0.sum() + a7) + a8
+        a8 = a7 + (a8 + xs0).sum();
+        a8 = (nn::softplus(&(xs0 * a8))).dot(&(nn::softplus(&(nn::softplus(xs0)))));
+        let a10: f64 = a7.sin();
+        let a11 = helper_mix(a7.tanh(), helper_sq(xs0.slice(s![0..4]).sum()));
+        (((a11 - xs0).sum() + a7) + a8) + a10
     }
 
     pub fn check() -> Report {
@@ -9718,7 +9556,7 @@ mod p1_97 {
         let mut a3 = nn::softplus((xs2[2] + xs2[3]) * helper_sq_f32(x0));
         let a4 = x0;
         let y6 = helper_arr_f32(
-            &(&(helper_arr_f32(xs2, x0)) + &(xs2.mapv(|v5| (-a3).max(((-1.3_f32).tanh()).exp())))),
+            &(&(helper_arr_f32(xs2, x0)) + &(xs2.mapv(|v5| 1.8_f32.cos() * (-(-1.3_f32))))),
             xs2.mean().unwrap(),
         );
         (((helper_sq_f32(x0 + a3) + x0) * x1) + a3) + y6.sum()

@@ -34,41 +34,29 @@ mod p2_0 {
         let mut a2 = (a2 * -0.5) + (x0.tanh() * (-1.0_f32).max(a2));
         let mut y3 = xs1.to_owned();
         a2 += x0 - x0.powi(3);
-        y3 = (&(y3.mapv(|v4| (a2 - a2).min(-1.4))) * a1).mapv(|v5| (a2 + a2) + (2.0 + a1));
-        a2 -= nn::softplus(helper_mix_f32(nn::softplus(x0), y3[4] * y3[2]));
-        y3[2] = ((xs1.mapv(|v6| (0.1_f32.tanh()).sin())).powi(2))
-            .dot(&(Array1::from_elem(6, -1.6_f32)));
-        y3[4] = nn::softplus((xs1 + 1.8).sum());
-        y3 += xs1[5];
-        for i7 in 4..6 {
-            y3[(i7 + 1) % 6] *= (xs1.mapv(|v8| (a2 + a1) * a2)).sum().tanh();
-            a2 -= (xs1.mean().unwrap() * xs1.sum())
-                + ((2.0_f32.powi(2) + 1.0_f32).ln() / ((a1 + xs1[6 - 1 - i7]).powi(2) + 1.0));
-            y3[1] =
-                (a2 * y3[i7]).tanh() * (xs1.mapv(|v9| (-1.8_f32).min(-1.8_f32 + 0.4_f32))).sum();
-            a2 -= (xs1.slice(s![4..5;2]).sum().min(a1) - 0.6_f32.min(i7 as f32))
-                - ((-xs1[i7]) - ((-0.4_f32).powi(2) + 0.5_f32).sqrt());
-            break;
-        }
-        let mut k10 = 0usize;
-        loop {
-            if k10 >= 5 {
-                break;
-            }
-            k10 += 1;
-            y3 = &y3
-                - &(&(xs1.mapv(|v11| 0.1 + (a1 - a2)))
-                    + &((k10 as f32).sin() - &(&y3 / &(xs1.powi(2) + 1.0))));
-            let mut a12 = if k10 < 2 {
-                (-x0).powi(2)
-            } else if (-xs1).sum() < -1.7 - a1 {
-                (y3[1] + xs1[1]).cos()
+        y3 = (Array1::from_elem(6, y3.dot(&y3))).mapv(|v4| -(a2 - a2));
+        let mut a5 = ((xs1[1] + a2).cos()).min((a2.powi(2) + 1.0).ln() * (x0 * x0));
+        y3 = &y3 - &(&((y3.tanh()).powi(2)) * xs1);
+        if a2 < a1 {
+            if -1.6 < -y3[2] {
+                a2 -= xs1[4];
             } else {
-                (xs1 / &(xs1.powi(2) + 1.0)).sum()
-            };
-            let mut y13 = y3.clone();
+                y3[1] = y3[1] + (xs1[5] + (xs1[0].cos() * (y3[4] * y3[1])));
+            }
         }
-        ((((y3.mapv(f32::tanh)).sum() * x0) + a1) * a2) + y3.sum()
+        y3[4] = y3[4] * (helper_mix_f32(y3[0], y3.sum())).tanh();
+        y3[4] = y3[4]
+            - ((y3.mean().unwrap() * xs1.sum())
+                + ((x0.powi(2) + 1.0).ln() / (y3.sum().powi(2) + 1.0)));
+        a5 += (y3.tanh()).sum() * (y3[4] * -0.1).tanh();
+        if (xs1[0] - xs1[1]).min(xs1[1].min(a5)) > 0.2 {
+            a5 += ((x0.powi(2) + 0.5).sqrt() + (-0.1_f32 + 1.5_f32)).min(a2);
+            return -0.9;
+        } else {
+            a5 -= (a2 * (x0 + a1)).powi(3);
+        }
+        a2 -= a1;
+        (((((-1.3 + y3[5]) * (a1 - a1)) * x0) + a1) + a2) + y3.sum()
     }
 
     pub fn check() -> Report {
@@ -123,17 +111,16 @@ mod p2_1 {
         } else {
             x2
         };
-        a2 = (&(xs1 * xs1) - &(-1.7 + xs1))
-            .dot(&((x2 * xs1).mapv(|v3| x2 * (a2.powi(2) + 1.0).powf(0.3))));
-        if helper_mix(xs1[3], x0 / (x2.powi(2) + 1.0)) > -0.5 {
-            let y4 = xs1[4] + xs1;
-            let mut y6 = &(&(xs1.mapv(|v5| -1.4)) + &(&y4 + xs1[4])) + (x0 * x0);
-        } else if x0.atan() < -0.3 {
-            let mut a7 = ((xs1 + a2).mean().unwrap().powi(2) + 0.5).sqrt();
+        a2 = ((xs1[3] - -1.7) * (a2 * x2)).powi(3);
+        let a3 = x0.sin();
+        let mut y4 = xs1.to_owned();
+        let mut y5 = xs1.to_owned();
+        if helper_mix(xs1[3], x0 / (a3.powi(2) + 1.0)) > -0.5 {
+            return xs1.mean().unwrap() + y5[4];
         }
-        let a8 = (a2.powi(2) + xs1.mean().unwrap()).abs();
-        a2 += (x2.min(x2)).abs() * (x2 - (x2 - 1.7));
-        (((xs1[1].tanh() - xs1.sum()) * x0) + x2) + a2
+        let mut y6 = xs1.to_owned();
+        let mut y8 = (x2.powi(2) + 0.5).sqrt() + &(&(y6.mapv(|v7| x0.sin() * (x2 - 0.0))) + xs1);
+        (((x0 + x0) * x2) + a2) + y4.sum()
     }
 
     pub fn check() -> Report {
@@ -196,23 +183,22 @@ mod p2_2 {
         for i3 in (0..3).step_by(2) {
             let a4 = (xs1.sum().tanh()).exp();
             for &e5 in xs1.iter() {
-                let mut a7 = (((xs0.tanh()).exp()).mapv(|v6| 0.9_f64.min(e5))).sum();
-                a7 += a4 * (-xs0).mean().unwrap();
-                let mut a8 = if helper_sq(xs0[i3]) * e5 > nn::sigmoid(a4) {
-                    (xs0[(i3 + 1) % 3] - a2).min(a2)
-                } else {
-                    return (a4.sin()).min(e5);
-                };
-                return a4;
+                let a7: f64 =
+                    ((xs1 / &(xs1.powi(2) + 1.0)).mapv(|v6| a4 + (0.9 / (a2.powi(2) + 1.0)))).sum();
+                let y8 = xs0.to_owned();
+                let mut y9 = &(&(helper_arr(xs1, y8[3 - 1 - i3])) + &y8) * xs0;
+                break;
             }
+            return -2.0;
         }
-        let mut a9 = xs0[0];
-        let mut y10 = xs1.to_owned();
-        for i11 in (2..3).rev() {
-            let mut y12: Array1<f64> = Array1::zeros(3);
-            a9 *= (helper_sq(xs0.slice(s![1..2;2]).sum() - xs0[0])).tanh();
+        let a10: f64 = a2.tanh();
+        let a11 = xs0.sum().max(xs0[0]);
+        let a12 = (xs1.dot(xs0) - xs0.sum()).cos();
+        if ((-a11).powi(2) + 1.0).powf(0.3) < (a10.powi(2) + 1.0).ln() {
+            return a2;
         }
-        ((((1.4_f64 - -1.4_f64) + (a9.powi(2) + 1.0).powf(0.3)) * a2) + a9) + y10.sum()
+        let a2 = (a2 * -1.7) + (xs0.dot(xs0) + -0.5);
+        ((((1.4_f64 - -1.4_f64) + (a10.powi(2) + 1.0).powf(0.3)) * a10) + a11) + a12
     }
 
     pub fn check() -> Report {
@@ -424,7 +410,7 @@ mod p2_4 {
             } else if (a1 / ((i8 as f32).powi(2) + 1.0_f32)) - (1.4_f32 - (i8 as f32)) < 1.7 {
                 a2 -= (a1 + a2).sin() + (-1.6 * a1).abs();
             } else {
-                a1 = x0 - (i8 as f32);
+                a1 = (((i8 as f32).powi(2) + 0.5_f32).sqrt()).tanh();
                 break;
             }
             return (i8 as f32).max(x0 * a2);
@@ -488,7 +474,7 @@ mod p2_4 {
             {
                 a2 -= (a1 + a2).sin() + d32::abs((Dual32::from(-1.6) * a1));
             } else {
-                a1 = x0 - Dual32::from(i8 as f32);
+                a1 = ((Dual32::from(i8 as f32).powi(2) + Dual32::from(0.5)).sqrt()).tanh();
                 break;
             }
             return d32::max(Dual32::from(i8 as f32), x0 * a2);
@@ -656,18 +642,25 @@ mod p2_6 {
         };
         a3 *= ((-0.2_f32 * 0.1_f32).cos()).tanh();
         let a4 = (x0.powi(2) + 0.5).sqrt();
-        a3 = (1.0_f32.tanh() - (x0 * x0)).tanh();
-        let mut a5: f32 = (helper_sq_f32(a3)).abs();
-        if a4.sin() < 0.7 {
-            let mut a6 = (x0 * a4).abs() - ((1.1 - a3) * x0);
-        } else if a5.abs() + a4 > a4 + a4 {
-            let a7 = 0.1_f32;
-            return (a4.max(a4)).min(1.1_f32 - -1.8_f32);
+        a3 = (a3 + a4).sin() - ((-1.5 + a4) * a3);
+        a3 = ((a3 + 0.3).max(a3 - a3)).atan();
+        if a4 < -0.6 {
+            a3 = (0.8_f32.cos()).tanh();
+            let a6 = if a3.abs() < (-0.9_f32).sin() {
+                let a5 = a3;
+                a5
+            } else {
+                0.4_f32
+            };
+        } else if a4 < 1.1_f32 - -1.8_f32 {
+            a3 = ((-a4) + -0.1) * ((x0 + x0) + (x0.powi(2) + 1.0).ln());
+        } else if a3 < -0.7 {
+            a3 = (helper_sq_f32(a3)).max(nn::softplus(x0 - -0.6));
+            return -(helper_sq_f32(x0));
         } else {
-            a3 *= ((1.7 + a4) * -0.1).tanh();
+            a3 = (-((a4.powi(2) + 0.5).sqrt())) * (1.3_f32.cos() - (-1.2 + a3));
         }
-        let a8 = helper_mix_f32(a4 - 0.8, a3 * a3) + (helper_sq_f32(x0)).min(a3 * 0.8);
-        (((-(x0 * 1.8)) * x0) + a3) * a4
+        ((a4 + x0) + a3) + a4
     }
 
     #[allow(
@@ -693,19 +686,26 @@ mod p2_6 {
         };
         a3 *= ((Dual32::from(-0.2) * Dual32::from(0.1)).cos()).tanh();
         let a4 = (x0.powi(2) + Dual32::from(0.5)).sqrt();
-        a3 = ((Dual32::from(1.0)).tanh() - (x0 * x0)).tanh();
-        let mut a5: Dual32 = d32::abs(d32::helper_sq(a3));
-        if (a4.sin()).re < (Dual32::from(0.7)).re {
-            let mut a6 = d32::abs((x0 * a4)) - ((Dual32::from(1.1) - a3) * x0);
-        } else if (d32::abs(a5) + a4).re > (a4 + a4).re {
-            let a7 = Dual32::from(0.1);
-            return d32::min(d32::max(a4, a4), Dual32::from(1.1) - Dual32::from(-1.8));
+        a3 = (a3 + a4).sin() - ((Dual32::from(-1.5) + a4) * a3);
+        a3 = (d32::max(a3 + Dual32::from(0.3), a3 - a3)).atan();
+        if a4.re < (Dual32::from(-0.6)).re {
+            a3 = ((Dual32::from(0.8)).cos()).tanh();
+            let a6 = if (d32::abs(a3)).re < ((Dual32::from(-0.9)).sin()).re {
+                let a5 = a3;
+                a5
+            } else {
+                Dual32::from(0.4)
+            };
+        } else if a4.re < (Dual32::from(1.1) - Dual32::from(-1.8)).re {
+            a3 = ((-a4) + Dual32::from(-0.1)) * ((x0 + x0) + (x0.powi(2) + Dual32::from(1.0)).ln());
+        } else if a3.re < (Dual32::from(-0.7)).re {
+            a3 = d32::max(d32::helper_sq(a3), d32::softplus(x0 - Dual32::from(-0.6)));
+            return -(d32::helper_sq(x0));
         } else {
-            a3 *= ((Dual32::from(1.7) + a4) * Dual32::from(-0.1)).tanh();
+            a3 = (-((a4.powi(2) + Dual32::from(0.5)).sqrt()))
+                * ((Dual32::from(1.3)).cos() - (Dual32::from(-1.2) + a3));
         }
-        let a8 = d32::helper_mix(a4 - Dual32::from(0.8), a3 * a3)
-            + d32::min(d32::helper_sq(x0), a3 * Dual32::from(0.8));
-        (((-(x0 * Dual32::from(1.8))) * x0) + a3) * a4
+        ((a4 + x0) + a3) + a4
     }
 
     pub fn check() -> Report {
@@ -781,12 +781,13 @@ mod p2_7 {
             let a7 = 0.7_f64.abs();
             a6 -= (1.1_f64.powi(2) + 1.0_f64).ln();
         } else if ((a6 / (a6.powi(2) + 1.0)).powi(2) + 1.0).ln() > a6 / (xs0[4].powi(2) + 1.0) {
-            let mut y10 = &(&(xs0.powi(2)) * &(xs0.powi(2)))
-                - &((xs0.mapv(|v8| v8 * v8.cos())).mapv(|v9| (v9 - a6) * (v9 * v9)));
+            let y10 = &(&(xs0.powi(2)) * &(xs0.powi(2)))
+                - &((xs0.mapv(|v8| (a6 - v8).sin())).mapv(|v9| a6));
+            return a6;
         } else {
-            let a11 = xs0[3].max(helper_mix(a6, xs0.dot(xs0)));
+            let mut a11 = xs0[3];
         }
-        ((a6 - a6) + (-0.9_f64).atan()) + a6
+        return (xs0.sin()).mean().unwrap() + a6;
     }
 
     pub fn check() -> Report {
@@ -1051,22 +1052,22 @@ mod p2_10 {
         y1 = &y1 * y1.dot(&(xs1.mapv(f64::tanh)));
         y1[0] = (&((xs1.tanh()).exp()) + xs1).mean().unwrap();
         let mut a2 = xs1.sum() + (-(x0 + x0));
-        a2 = helper_sq(a2 + xs1[4]) - xs1[3];
-        let mut k3 = 0usize;
-        loop {
-            if k3 >= 2 {
-                break;
-            }
-            k3 += 1;
-            y1[2] = y1[2] - helper_mix((((k3 as f64) - y1[3]).powi(2) + 1.0).ln(), x0);
-            let mut a4 = x0;
-            let a4 = (a4 * 1.8) + xs1.slice(s![2..3]).sum();
-            break;
+        a2 = (-1.7_f64).cos();
+        let a3 = (helper_mix(xs1[3], y1[5])).max(y1[4]);
+        if helper_sq(x0.sin()) < a2 + y1[3] {
+            let a4 = if -2.0 < -1.6 {
+                x0 * y1[1].powi(3)
+            } else {
+                (y1.sin()).sum()
+            };
+            let mut a5 = a3;
+        } else {
+            a2 += ((((-0.6_f64).sin()).tanh()).exp()).atan();
+            a2 += (-1.4 - (y1[4] * xs1[3]))
+                * (helper_mix(x0, -0.8) * (1.3_f64.powi(2) + 1.0_f64).powf(0.3));
         }
-        let a5: f64 = helper_sq(y1[2]);
-        let y7 = ((xs1 / &(y1.powi(2) + 1.0)).powi(2)).mapv(|v6| (-0.1_f64).max(a5) + a5.sin());
-        let mut a8 = -0.8_f64;
-        (((a8 * x0) * a2) + a5) + y1.sum()
+        y1 = &y1 + &(-&((y1.tanh()).exp()));
+        ((((0.1_f64.sin()).min(x0) + x0) * a2) + a3) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -1101,6 +1102,8 @@ mod p2_10 {
 }
 
 // seed 2 index 11
+// known bug, does not compile: compile error: error[E0382]: use of moved value: value used here after move, move occurs because value has type `ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>, f64>
+#[cfg(feature = "known-compile-bugs")]
 mod p2_11 {
     use super::*;
 
@@ -1117,22 +1120,37 @@ mod p2_11 {
         a1 += 1.1 / (x0.powi(2) + 1.0);
         let a2 = xs2[0];
         a1 *= ((xs2[3] * x0) + a1).tanh();
-        a1 = 1.5_f64;
-        a1 = xs2.mean().unwrap();
-        for i3 in 0..6 {
-            for e4 in xs2.iter() {
-                let mut a5 = (xs2[1] - xs2).sum() * xs2.dot(&(xs2 * xs2));
-                a5 *= (xs2[i3] + (x0 + xs2[i3])).tanh();
-                a5 = xs2.dot(&(&(xs2 - xs2) - xs2));
-                let a6 = (0.3_f64.sin() + ((i3 as f64) - xs2[i3]))
-                    * ((-1.5_f64).tanh() - (*e4).max(-0.4));
-            }
-            a1 += nn::sigmoid(xs2.sum().min(-0.1));
+        a1 = -1.3_f64;
+        let mut y3: Array1<f64> = Array1::zeros(6);
+        if xs2.slice(s![0..5]).sum() > -0.6 {
+            return (&y3 + xs2).dot(&(x1 + &y3));
         }
-        let mut y7: Array1<f64> = -0.1 * &((xs2.sin()).sin());
-        let mut y8: Array1<f64> = Array1::zeros(6);
-        let a9 = ((xs2 + &y8).powi(2)).dot(&y8);
-        ((((x0.tanh()).exp() + x0) + x1) + a1) + y7.sum()
+        for i4 in 3..6 {
+            let a5 = helper_mix(0.5, xs2.dot(xs2)) * (i4 as f64);
+            let mut y6: Array1<f64> = Array1::zeros(6);
+            y3[2] += helper_mix(1.7, ((i4 as f64) + y6[i4]) - nn::sigmoid(a2));
+            let a7 = (0.3_f64.sin() + ((i4 as f64) - y3[i4])) * ((-1.5_f64).tanh() - a1.max(-0.4));
+            y3[5] = a2 * xs2.sum();
+        }
+        for i8 in 3..6 {
+            a1 *= y3[1].tanh();
+            if (0.0_f64.powi(2) + 1.0_f64).ln() * x0.cos() < x1 {
+                let a9 = x0;
+            } else {
+                let mut a12 = if helper_mix(x1, a1) + y3.dot(xs2) > y3[i8] {
+                    let a10 = x0 * a1;
+                    ((xs2.tanh()).exp()).sum()
+                } else if i8 < 2 {
+                    y3[(i8 + 1) % 6]
+                } else if y3.dot(xs2) / ((xs2[4].sin()).powi(2) + 1.0) < 0.7 {
+                    let a11 = nn::sigmoid(a1.sin());
+                    (x0 * x0).tanh()
+                } else {
+                    return (xs2.slice(s![3..4]).sum() * x1).tanh();
+                };
+            }
+        }
+        return ((((y3[5] + y3[3].max(x0)) + x0) * x1) * a1) + y3.sum();
     }
 
     pub fn check() -> Report {
@@ -1260,31 +1278,32 @@ mod p2_13 {
         let mut a5 = ((helper_sq_f32(1.1_f32)).cos()).sin();
         for e6 in xs1.iter() {
             let mut k7 = 0usize;
-            while k7 < 2 {
+            loop {
+                if k7 >= 2 {
+                    break;
+                }
                 k7 += 1;
                 let mut y8 = xs1.to_owned();
-                let mut y10: Array1<f32> =
-                    (Array1::from_elem(6, y8[4])).mapv(|v9| (0.9_f32 + 0.1_f32) + a4);
-                let x0 = (x0 * 0.7) + (&y10 / &(y10.powi(2) + 1.0)).sum();
+                let y10 = (&(y8.tanh()) * &(nn::sigmoid(xs1))).mapv(|v9| 1.9_f32.tanh() + -0.5_f32);
+                a5 += (y8[0].max(1.9) / ((y8[0].cos()).powi(2) + 1.0))
+                    * helper_sq_f32(xs1.mean().unwrap());
             }
         }
-        if (-1.3 * a4).max((a4.tanh()).exp()) > -1.8 {
-            let mut a11 = xs1.dot(&(&(xs1.tanh()) + &(xs1[2] * xs1)));
-            if xs1[4] > x0 + a5 {
-                let mut a12 = ((-0.7_f32).max(-0.8_f32) + xs1[5])
-                    - ((x0 - a5) - (x0.powi(2) + 1.0).powf(0.3));
-                return (x0 / (1.5_f32.powi(2) + 1.0_f32)) + (x0 * 1.5);
-            }
-        } else if xs1.sum() - xs1.sum() > -1.5 {
-            let mut a13 = x0 + (xs1 + xs1).dot(xs1);
+        if (-x0) * (xs1[4] * xs1[0]) < -1.5 {
+            a5 += (xs1.mean().unwrap() - xs1[5])
+                + (helper_mix_f32(a4, x0) - (a4 / ((-0.7_f32).powi(2) + 1.0_f32)));
+            let mut y11: Array1<f32> = Array1::zeros(6);
+            let mut y12: Array1<f32> = y11.clone();
         } else {
-            if helper_mix_f32(-0.8 + a4, (x0.powi(2) + 0.5).sqrt()) < xs1[1] {
-                let mut a14 = xs1[2].max(a4.min(-1.5)) + ((a5 / (a5.powi(2) + 1.0)) * x0);
-                return (1.2 - xs1.slice(s![1..5]).sum()) + xs1[0].tanh();
+            for e13 in xs1.iter() {
+                if -xs1.sum() > 0.8 {
+                    let a14 = ((xs1[0] * xs1[0]) * a5)
+                        / ((((helper_mix_f32(xs1[4], x0)).tanh()).exp()).powi(2) + 1.0);
+                    continue;
+                }
             }
-            a5 -= -((-x0) - xs1.dot(xs1));
         }
-        ((xs1[5] + x0) + a4) + a5
+        (((x0 + xs1.dot(xs1)) * x0) + a4) + a5
     }
 
     pub fn check() -> Report {
@@ -1633,35 +1652,35 @@ mod p2_17 {
         if (a2 + 1.3) + xs2.slice(s![1..3]).sum() < xs2[3].min(-1.0) {
             let mut a4 = (Array1::from_elem(4, x0)).sum();
             for &e5 in xs2.iter() {
-                a4 = 2.0_f64;
-                let a6 = (helper_mix(a3, x1.min(-1.6))).abs();
-                a4 = -1.3_f64;
-                return (x0 + a4) * (a2 * a2);
+                a4 = helper_sq(a2);
+                let mut a6 = x1;
+                let y7 = xs2.to_owned();
+            }
+        } else {
+            a2 = a2 / ((((nn::softplus(xs2[3])).tanh()).exp()).powi(2) + 1.0);
+            let mut a8 = xs2.dot(&(-&(xs2.mapv(f64::tanh))));
+            a8 -= a2 / ((xs2.dot(xs2) / (xs2.mean().unwrap().powi(2) + 1.0)).powi(2) + 1.0);
+            a2 = (xs2 * a2).sum().tanh();
+            for i9 in (0..4).step_by(2) {
+                let mut y10 = xs2.to_owned();
+                let a11: f64 = if i9 % 2 == 0 {
+                    a8 = xs2.sum() * x0;
+                    ((i9 as f64).min(x0)).max(xs2[0] / (y10[i9].powi(2) + 1.0))
+                } else if i9 % 2 == 0 {
+                    return xs2.sum() / (a2.powi(2) + 1.0);
+                } else {
+                    y10.sum() + (xs2.slice(s![1..2]).sum() + xs2[0])
+                };
+                let mut a12 = 1.2_f64;
+                continue;
             }
         }
-        let mut a8 = if x1 > -2.0 {
-            let a7 = -(x1 / (a2.powi(2) + 1.0));
-            (helper_arr(xs2, xs2.slice(s![0..1]).sum())).sum()
-        } else if (xs2[3] / (a2.powi(2) + 1.0)) + xs2[3] > -1.1 + xs2[0] {
-            return (xs2 * xs2).sum();
+        if ((helper_sq(0.0_f64)).tanh()).exp() < xs2[2] * xs2[0] {
+            let mut y13: Array1<f64> = Array1::zeros(4);
         } else {
-            (xs2[1] - x1) + xs2.sum()
-        };
-        let a9 = (((x1 + x1).powi(2) + 1.0).ln()).powi(2);
-        let mut a10 = if (xs2[0] + x1).abs() > 0.4 {
-            a2
-        } else {
-            return xs2.sum() * 0.3_f64.cos();
-        };
-        a8 += x0 * 0.9;
-        a2 = (xs2.mapv(|v11| x1)).sum().cos();
-        let mut a12 = x0 + ((a2 + xs2[2]) - xs2.dot(xs2));
-        a10 = helper_sq(a2 * a12) * (xs2 + xs2[0]).sum();
-        let mut a13 = a9;
-        let mut a14: f64 = ((xs2 * xs2).tanh()).dot(xs2);
-        let a15 = (-1.0_f64).min(xs2[0].cos() * xs2[0].max(0.5));
-        let a16 = -0.1_f64;
-        ((((x0 + a3) + a2) * x0) + x1) + a2
+            a2 += (x1 + xs2).sum().tanh();
+        }
+        ((0.1 + x0) + x1) + a2
     }
 
     pub fn check() -> Report {
@@ -1723,32 +1742,42 @@ mod p2_18 {
                 let mut a4 = x0;
                 return ((xs1[1].sin()).tanh()).exp();
             }
-            a1 = (helper_mix_f32(xs1.dot(xs1), xs1.slice(s![1..3]).sum() + 1.9)).sin();
-            for i5 in (0..2).step_by(2) {
-                a1 = a3;
-                let mut y6: Array1<f32> = Array1::zeros(4);
+            a1 = a2 + ((x0 + 1.9) + 0.9);
+            if xs1.dot(&(xs1 + xs1)) > xs1.dot(xs1) {
+                a1 *= (helper_sq_f32(x0.max(xs1[0]))).tanh();
+                return (xs1 * -1.8).dot(&(xs1 * xs1));
+            }
+            let a3 = (a3 * 1.9) + xs1.dot(&(xs1.mapv(|v5| 1.2)));
+        }
+        let a6 = 1.3 * xs1.sum().max(nn::softplus(xs1.slice(s![2..4;2]).sum()));
+        let mut a6 = (a6 * -0.9) + (xs1 * xs1).sum();
+        a6 += xs1[2];
+        if (a6 - x0).sin() < a6 * x0 {
+            let mut a7 = ((xs1.slice(s![2..3]).sum() * a6) + a6.min(x0)) - xs1.sum();
+            let mut a8 = 1.1_f32;
+        } else {
+            let mut a9: f32 = if (xs1[3] + xs1.slice(s![0..1]).sum()) - x0.min(x0) < a6 {
+                (xs1[1] - x0) * xs1[3]
+            } else {
+                return (a6 + xs1.slice(s![2..3]).sum()) + xs1[1];
+            };
+            let mut y10 = &((helper_arr_f32(xs1, -0.1)).sin()) + helper_mix_f32(x0, a6);
+        }
+        for i11 in 0..4 {
+            if (a6.max(xs1[i11])).sin() > x0.min(xs1[1]) {
+                let a12 = if i11 % 2 == 0 {
+                    xs1.sum().min((x0.powi(2) + 1.0).powf(0.5))
+                } else {
+                    (xs1.slice(s![1..4]).sum() + a6).tanh()
+                };
+                return xs1.dot(xs1) + (0.3_f32.tanh()).exp();
+            } else if (xs1[i11] / (x0.powi(2) + 1.0)) * (x0 - (i11 as f32)) > -0.5 {
+                a6 *= (xs1.mean().unwrap() + a6).tanh();
+            } else {
+                let mut y13 = xs1.to_owned();
             }
         }
-        if xs1.dot(xs1) - xs1[3] < 2.0 {
-            let mut a7 = ((x0 * x0) + helper_mix_f32(0.1, x0)).sin();
-        } else if xs1[2].max(1.3) + x0.max(x0) > xs1[2] * x0 {
-            if (x0 * x0) / ((x0 - x0).powi(2) + 1.0) > 1.7 {
-                return xs1[0];
-            }
-            if (xs1[1] / (x0.powi(2) + 1.0)) / ((x0 / (x0.powi(2) + 1.0)).powi(2) + 1.0) < 1.4 {
-                let mut y8: Array1<f32> = Array1::zeros(4);
-                return y8[3];
-            }
-            let mut a9 = helper_mix_f32(0.3, xs1.sum());
-            let mut a10 = 1.1_f32;
-            let mut a11 = -2.0_f32;
-            return helper_sq_f32(a11 - xs1[3]);
-        }
-        let mut y12 = xs1.to_owned();
-        y12 = &y12 + &y12;
-        let y13: Array1<f32> = xs1.to_owned();
-        y12 = (nn::softplus(&((y13.tanh()).exp()))).mapv(|v14| x0 * (v14 / (x0.powi(2) + 1.0)));
-        return ((-0.2_f32 - 0.8_f32).powi(3) + x0) + y12.sum();
+        ((xs1[1] * a6).sin() + x0) + a6
     }
 
     pub fn check() -> Report {
@@ -1805,33 +1834,35 @@ mod p2_19 {
             y1[4] =
                 y1[4] + (helper_mix(x0, (x0.powi(2) + 1.0).ln()) + helper_mix(xs1[4] + x0, y1[1]));
             y1 *= &((-&(xs1 + x0)).tanh());
-            y1 = &(xs1.mapv(|v2| 1.0_f64.tanh() * v2)) * &(Array1::from_elem(6, x0 - y1[4]));
+            y1 = &((Array1::from_elem(6, -0.8_f64)).mapv(|v2| 1.0_f64.tanh() * v2))
+                * &(Array1::from_elem(6, x0 - y1[4]));
         } else {
             let mut y3: Array1<f64> = Array1::zeros(6);
             for i4 in (0..6).rev() {
-                y3 = &y3
-                    + &((&(&y3 * xs1) - &((i4 as f64) + xs1))
-                        .mapv(|v5| (0.9_f64 - 1.1_f64) - 0.3_f64));
-                y3 = xs1 - &(x0.min(0.8) + &(&y3 * x0));
-                let a6: f64 = (((-0.6_f64 - -0.6_f64).cos()).powi(2) + 1.0_f64).powf(1.5);
+                y3 = &y3 + &(((xs1 - &y3).mapv(|v5| v5)).mapv(|v6| 0.0_f64.powi(2)));
+                y3 *= &(xs1.tanh());
+                y3 = (xs1.tanh()).exp();
             }
-            y3[4] += x0;
-            if (x0 + x0).cos() > -1.6 {
-                let mut y7: Array1<f64> = Array1::zeros(6);
+            y3 *= xs1.sum();
+            if -1.7 > 0.8 {
+                let mut a7 = (((x0 - x0).cos()).powi(2) + 1.0).powf(1.5);
             } else {
-                y3 = Array1::zeros(6);
+                y3 *= xs1.slice(s![2..4]).sum().cos() - (-1.0_f64).atan();
             }
-            y3[2] = y3.dot(&((xs1 - &y3).mapv(|v8| x0.atan() + (x0 * x0))));
+            if x0 > x0 - x0 {
+                return x0 - x0.tanh();
+            }
         }
-        let mut x0 = (x0 * -1.5) + ((xs1[0] + x0) + (xs1.slice(s![3..5;2]).sum().tanh()).exp());
-        x0 += ((xs1[2] * xs1[2]) - (x0 + x0)) * xs1[4];
-        let mut a9 = -1.1_f64;
-        let mut a10 = x0;
-        if xs1.sum() * a9 < 1.2 {
-            return a10.cos() - (-0.9_f64).abs();
+        let a8 = (x0.sin() / ((x0 - x0).powi(2) + 1.0)).cos();
+        for i9 in 0..6 {
+            let mut y10 = xs1.to_owned();
+            for i11 in (0..i9).step_by(2) {
+                y10 -= &(&(helper_arr(&(xs1 * xs1.slice(s![0..4;2]).sum()), a8.powi(3)))
+                    + &((xs1 * xs1).mapv(|v12| a8)));
+                y10 = Array1::zeros(6);
+            }
         }
-        a9 = (-a10) - (a9 * a10).cos();
-        (((((-1.2_f64).tanh()).exp()).powi(2) * x0) + a9) + a10
+        ((xs1.sum() / (((a8.powi(2) + 1.0).ln()).powi(2) + 1.0)) * x0) + a8
     }
 
     pub fn check() -> Report {
@@ -2030,13 +2061,11 @@ mod p2_21 {
                     break;
                 }
             } else {
-                let mut y6: Array1<f64> =
-                    &((xs1 + xs1).mapv(|v5| a2)) + &(&(xs1.sin()) / &(xs1.powi(2) + 1.0));
-                return x0.tanh();
+                let mut y6 = &((x0 - xs1).mapv(|v5| (a2 * v5) / ((x0 * a2).powi(2) + 1.0)))
+                    + &((xs1.slice(s![1..2;2]).sum() - a2) - &(xs1 + xs1));
             }
-            continue;
         }
-        (xs1[1] + x0) + x0
+        helper_mix(x0 - x0, -xs1[3]) * x0
     }
 
     pub fn check() -> Report {
@@ -2104,16 +2133,19 @@ mod p2_22 {
             x1
         };
         if 0.8_f32.tanh() - (xs2.slice(s![0..3;2]).sum() * a1) > 1.7 {
-            a8 = (xs2 + &(xs2 + xs2)).sum();
-            let mut a13 = helper_sq_f32((xs2 + xs2).sum());
-        } else if (x1 + a1).tanh() < 0.1 {
-            a9 += -1.6_f32;
-        } else {
-            a8 += -0.2_f32;
-            return xs2.slice(s![1..3]).sum();
+            a8 = xs2.sum();
+            let mut a13: f32 = x1;
+        } else if (xs2 + xs2).sum() < 1.4 {
+            if a1 > a8 + a12 {
+                a8 += 1.6_f32;
+            } else if helper_mix_f32(xs2.slice(s![1..3]).sum().powi(3), x0) < a1 * x0 {
+                let mut a14: f32 = ((x1.tanh()).exp()).max(a1 + xs2.slice(s![1..2]).sum())
+                    * (xs2[1].cos()).max(xs2[2]);
+            } else {
+                a9 += x1;
+            }
         }
-        a9 += x0 - x0;
-        (((xs2.mapv(|v14| 1.8)).sum() * x0) * x1) + a1
+        ((-0.1 + x0) + x1) + a1
     }
 
     pub fn check() -> Report {
@@ -2170,7 +2202,7 @@ mod p2_23 {
                 x2 *= ((xs1[1] / (x0.powi(2) + 1.0)).sin()).tanh();
                 return xs1[1];
             } else if xs1[4] < (x0.tanh()).exp() {
-                let a2 = ((helper_arr_f32(xs1, x2)).mapv(|v1| 1.9)).sum();
+                let a2 = ((xs1 - xs1).mapv(|v1| 1.9)).sum();
             } else if (x0.tanh()).tanh() < -1.6 {
                 x2 += x0 * (x2 + x2).atan();
             } else {
@@ -2188,9 +2220,9 @@ mod p2_23 {
             let a7: f32 = x2;
         } else {
             x2 *= x2.tanh();
-            x2 = xs1.dot(&(xs1 - &(xs1 / &(xs1.powi(2) + 1.0))));
+            x2 = ((nn::softplus(x2)).powi(2) + 1.0).ln();
         }
-        (x2.min(xs1[0] * 1.3) * x0) * x2
+        (x0.powi(3) + x0) + x2
     }
 
     pub fn check() -> Report {
@@ -2261,14 +2293,15 @@ mod p2_24 {
             } else {
                 (xs1 / (xs1[5].powi(2) + 1.0)).sum()
             };
-            return (xs1.mapv(|v4| (-0.1_f64 * -0.9_f64) - (0.4 + v4))).sum();
+            return ((Array1::from_elem(6, 0.3_f64)).mapv(|v4| -(-0.1_f64 * -0.9_f64))).sum();
+        } else {
+            let mut y5 = xs1 - x0.min(xs1[0]);
         }
-        for e5 in xs1.iter() {
-            let x0 = (x0 * 0.5) + xs1.sum();
-            let mut y7 = (nn::softplus(&(xs1 - xs1))).mapv(|v6| ((v6 * *e5).tanh()).exp());
-        }
-        let mut x0 = (x0 * -0.1) + x0;
-        (nn::softplus(xs1[1])).atan() + x0
+        let a6: f64 = (-(1.8 - xs1[4])) - (x0.sin()).tanh();
+        let mut a7: f64 = xs1.dot(&(xs1 * xs1)) - (helper_mix(x0, a6) + (-1.5 + xs1[2]));
+        let mut y9 = &((xs1 - xs1).mapv(|v8| (x0.atan()).min(a6.min(-0.5))))
+            / &((Array1::from_elem(6, -a6)).powi(2) + 1.0);
+        (((xs1.dot(&(xs1 - &y9)) + x0) + a6) + a7) + y9.sum()
     }
 
     pub fn check() -> Report {
@@ -2320,25 +2353,21 @@ mod p2_25 {
         } else {
             x0.sin()
         };
-        a1 = helper_sq_f32(x0) / ((x0 - (-1.8 / (x1.powi(2) + 1.0))).powi(2) + 1.0);
-        a1 += (x2.min(-0.9) + (-0.5_f32)) * x2;
-        let x2 = (x2 * -1.9) + (x2.min(a1) * (-1.2_f32).tanh());
-        for i2 in 0..4 {
-            for i3 in (0..i2).rev() {
-                if helper_mix_f32(x2.max(-0.6), x1) < 1.7 {
-                    a1 *= (x2.tanh()).tanh();
-                } else if ((i2 as f32) * 1.6_f32) / (((i2 as f32) + 0.0_f32).powi(2) + 1.0_f32)
-                    < -0.3
-                {
-                    let mut a4 = (helper_mix_f32(i3 as f32, x1.sin())).powi(2);
-                } else {
-                    a1 *= (helper_sq_f32(((i3 as f32).powi(2) + 1.0_f32).ln())).tanh();
-                }
-            }
-            break;
+        a1 = 0.7 + x2;
+        let mut a2: f32 = ((a1 / (1.3_f32.powi(2) + 1.0_f32)) / ((a1 * x0).powi(2) + 1.0)).sin();
+        if -(x2 - -1.5) < x1 * x1 {
+            return x1 * (a2 - x1);
         }
-        a1 *= x1.tanh();
-        ((a1.powi(3) + x0) + x1) * a1
+        let mut a3 = -1.8_f32;
+        for i4 in (3..4).rev() {
+            a1 -= (((i4 as f32).max(i4 as f32)).cos()).atan();
+            let mut a5: f32 = ((x0 / ((i4 as f32).powi(2) + 1.0_f32)) + a3).tanh();
+            a1 -= (-(x1.powi(2))) * x1;
+            a3 *= ((0.3_f32 + (i4 as f32)) - x0.cos()).tanh();
+            let a6 = x2.cos();
+            continue;
+        }
+        ((1.4 + x0) + x1) + x2
     }
 
     #[allow(
@@ -2354,33 +2383,24 @@ mod p2_25 {
         } else {
             x0.sin()
         };
-        a1 = d32::helper_sq(x0)
-            / ((x0 - (Dual32::from(-1.8) / (x1.powi(2) + Dual32::from(1.0)))).powi(2)
-                + Dual32::from(1.0));
-        a1 += (d32::min(x2, Dual32::from(-0.9)) + (-(Dual32::from(0.5)))) * x2;
-        let x2 = (x2 * Dual32::from(-1.9)) + (d32::min(x2, a1) * (Dual32::from(-1.2)).tanh());
-        for i2 in 0..4 {
-            for i3 in (0..i2).rev() {
-                if (d32::helper_mix(d32::max(x2, Dual32::from(-0.6)), x1)).re
-                    < (Dual32::from(1.7)).re
-                {
-                    a1 *= (x2.tanh()).tanh();
-                } else if ((Dual32::from(i2 as f32) * Dual32::from(1.6))
-                    / ((Dual32::from(i2 as f32) + Dual32::from(0.0)).powi(2) + Dual32::from(1.0)))
-                .re < (Dual32::from(-0.3)).re
-                {
-                    let mut a4 = (d32::helper_mix(Dual32::from(i3 as f32), x1.sin())).powi(2);
-                } else {
-                    a1 *= (d32::helper_sq(
-                        (Dual32::from(i3 as f32).powi(2) + Dual32::from(1.0)).ln(),
-                    ))
-                    .tanh();
-                }
-            }
-            break;
+        a1 = Dual32::from(0.7) + x2;
+        let mut a2: Dual32 = ((a1 / ((Dual32::from(1.3)).powi(2) + Dual32::from(1.0)))
+            / ((a1 * x0).powi(2) + Dual32::from(1.0)))
+        .sin();
+        if (-(x2 - Dual32::from(-1.5))).re < (x1 * x1).re {
+            return x1 * (a2 - x1);
         }
-        a1 *= x1.tanh();
-        ((a1.powi(3) + x0) + x1) * a1
+        let mut a3 = Dual32::from(-1.8);
+        for i4 in (3..4).rev() {
+            a1 -= ((d32::max(Dual32::from(i4 as f32), Dual32::from(i4 as f32))).cos()).atan();
+            let mut a5: Dual32 =
+                ((x0 / (Dual32::from(i4 as f32).powi(2) + Dual32::from(1.0))) + a3).tanh();
+            a1 -= (-(x1.powi(2))) * x1;
+            a3 *= ((Dual32::from(0.3) + Dual32::from(i4 as f32)) - x0.cos()).tanh();
+            let a6 = x2.cos();
+            continue;
+        }
+        ((Dual32::from(1.4) + x0) + x1) + x2
     }
 
     pub fn check() -> Report {
@@ -2465,35 +2485,43 @@ mod p2_26 {
         if ((x0.powi(2) + 0.5).sqrt()).atan() < 0.9 {
             let mut a2 = a1 - ((a1 + a1) * a1);
             if (x0.sin()).sin() < -1.2 {
-                a2 = 0.9_f64.abs();
+                a2 = -1.4 * (x0.powi(2)).tanh();
+            }
+            let a3: f64 = ((x0 * a1).tanh()).exp() - 1.7;
+            let a4 = ((-1.8_f64).max(x0)).atan();
+        } else {
+            for i5 in 0..2 {
+                let a6: f64 = if -(x0 - (i5 as f64)) > 0.3 {
+                    -(helper_sq(a1))
+                } else if i5 < 2 {
+                    return ((nn::softplus(x0)).powi(2) + 0.5).sqrt();
+                } else {
+                    return a1 * a1.tanh();
+                };
+                let mut a7 = nn::softplus(x0);
+                a7 -= ((helper_mix(a7.min(-0.2), x0.sin())).powi(2) + 1.0).ln();
+            }
+            let a8: f64 = ((0.3 * x0) - (x0 + x0)).min((helper_mix(x0, x0)).max(-1.1 * a1));
+        }
+        if a1 < a1 {
+            let mut a9 = if 1.0 - a1.sin() < 2.0 {
+                -x0
+            } else if (a1 + -1.2).tanh() > x0 * a1 {
+                x0
             } else {
-                let mut a3 = x0;
-            }
-            a2 = ((x0 * a1).tanh()).exp() - 1.7;
-            return 0.2;
-        } else {
-            let a4 = ((a1.tanh()).tanh()).exp();
-        }
-        let a1 = (a1 * -1.7) + ((-1.1_f64).cos() + (x0 - x0));
-        let a5 = (nn::softplus(-0.4_f64)).atan();
-        let mut a7 = if 0.3 > 1.0 {
-            a5.powi(3)
-        } else {
-            let a6 = 0.5_f64.tanh() * (1.9 + a1);
-            return (a6 * -0.9).min(helper_mix(-0.4, a6));
-        };
-        for i8 in (0..4).rev() {
-            a7 *= ((a5 + (i8 as f64)) / ((a5.max(0.5)).powi(2) + 1.0)).tanh();
-            a7 += a7;
-        }
-        for i9 in (2..4).rev() {
-            if ((i9 as f64) + (i9 as f64)) * (1.4_f64 / (1.0_f64.powi(2) + 1.0_f64)) > 0.2 + a1 {
-                let a1 = (a1 * 0.0) + x0;
-            } else if x0 * (-x0) > 1.1 {
-                let a10: f64 = nn::softplus(1.5_f64);
+                -(a1 / (a1.powi(2) + 1.0))
+            };
+            a9 = ((-2.0 * x0).powi(2) + 1.0).ln() * (-(a1.tanh()));
+        } else if a1 < a1 {
+            if x0.cos() / (((-0.9_f64).cos()).powi(2) + 1.0_f64) > -1.3 {
+                let mut a10: f64 = helper_sq(a1) + 0.9;
+            } else {
+                if (1.0 * x0) - -0.8 < a1 - a1 {
+                    return (a1 * x0) + 1.5;
+                }
             }
         }
-        ((-1.4 + x0) * a1) + a5
+        (nn::softplus(x0 - 2.0) * x0) + a1
     }
 
     #[allow(
@@ -2508,43 +2536,50 @@ mod p2_26 {
         if (((x0.powi(2) + Dual64::from(0.5)).sqrt()).atan()).re < (Dual64::from(0.9)).re {
             let mut a2 = a1 - ((a1 + a1) * a1);
             if ((x0.sin()).sin()).re < (Dual64::from(-1.2)).re {
-                a2 = d64::abs(Dual64::from(0.9));
-            } else {
-                let mut a3 = x0;
+                a2 = Dual64::from(-1.4) * (x0.powi(2)).tanh();
             }
-            a2 = ((x0 * a1).tanh()).exp() - Dual64::from(1.7);
-            return Dual64::from(0.2);
+            let a3: Dual64 = ((x0 * a1).tanh()).exp() - Dual64::from(1.7);
+            let a4 = (d64::max(-(Dual64::from(1.8)), x0)).atan();
         } else {
-            let a4 = ((a1.tanh()).tanh()).exp();
-        }
-        let a1 = (a1 * Dual64::from(-1.7)) + ((Dual64::from(-1.1)).cos() + (x0 - x0));
-        let a5 = (d64::softplus(Dual64::from(-0.4))).atan();
-        let mut a7 = if (Dual64::from(0.3)).re > (Dual64::from(1.0)).re {
-            a5.powi(3)
-        } else {
-            let a6 = (Dual64::from(0.5)).tanh() * (Dual64::from(1.9) + a1);
-            return d64::min(
-                a6 * Dual64::from(-0.9),
-                d64::helper_mix(Dual64::from(-0.4), a6),
+            for i5 in 0..2 {
+                let a6: Dual64 = if (-(x0 - Dual64::from(i5 as f64))).re > (Dual64::from(0.3)).re {
+                    -(d64::helper_sq(a1))
+                } else if i5 < 2 {
+                    return ((d64::softplus(x0)).powi(2) + Dual64::from(0.5)).sqrt();
+                } else {
+                    return a1 * a1.tanh();
+                };
+                let mut a7 = d64::softplus(x0);
+                a7 -= ((d64::helper_mix(d64::min(a7, Dual64::from(-0.2)), x0.sin())).powi(2)
+                    + Dual64::from(1.0))
+                .ln();
+            }
+            let a8: Dual64 = d64::min(
+                (Dual64::from(0.3) * x0) - (x0 + x0),
+                d64::max(d64::helper_mix(x0, x0), Dual64::from(-1.1) * a1),
             );
-        };
-        for i8 in (0..4).rev() {
-            a7 *= ((a5 + Dual64::from(i8 as f64))
-                / ((d64::max(a5, Dual64::from(0.5))).powi(2) + Dual64::from(1.0)))
-            .tanh();
-            a7 += a7;
         }
-        for i9 in (2..4).rev() {
-            if ((Dual64::from(i9 as f64) + Dual64::from(i9 as f64))
-                * (Dual64::from(1.4) / ((Dual64::from(1.0)).powi(2) + Dual64::from(1.0))))
-            .re > (Dual64::from(0.2) + a1).re
+        if a1.re < a1.re {
+            let mut a9 = if (Dual64::from(1.0) - a1.sin()).re < (Dual64::from(2.0)).re {
+                -x0
+            } else if ((a1 + Dual64::from(-1.2)).tanh()).re > (x0 * a1).re {
+                x0
+            } else {
+                -(a1 / (a1.powi(2) + Dual64::from(1.0)))
+            };
+            a9 = ((Dual64::from(-2.0) * x0).powi(2) + Dual64::from(1.0)).ln() * (-(a1.tanh()));
+        } else if a1.re < a1.re {
+            if (x0.cos() / (((Dual64::from(-0.9)).cos()).powi(2) + Dual64::from(1.0))).re
+                > (Dual64::from(-1.3)).re
             {
-                let a1 = (a1 * Dual64::from(0.0)) + x0;
-            } else if (x0 * (-x0)).re > (Dual64::from(1.1)).re {
-                let a10: Dual64 = d64::softplus(Dual64::from(1.5));
+                let mut a10: Dual64 = d64::helper_sq(a1) + Dual64::from(0.9);
+            } else {
+                if ((Dual64::from(1.0) * x0) - Dual64::from(-0.8)).re < (a1 - a1).re {
+                    return (a1 * x0) + Dual64::from(1.5);
+                }
             }
         }
-        ((Dual64::from(-1.4) + x0) * a1) + a5
+        (d64::softplus(x0 - Dual64::from(2.0)) * x0) + a1
     }
 
     pub fn check() -> Report {
@@ -2658,7 +2693,7 @@ mod p2_28 {
             let a2 = ((xs0[4].powi(2) + 0.5).sqrt() + (xs0[2] + xs0.slice(s![0..5]).sum()))
                 * ((-0.5_f64).sin() + xs0.sum());
             let mut a4 = helper_mix(
-                (xs0.mapv(|v3| (v3 / (v3.powi(2) + 1.0)).min(a2))).sum(),
+                (xs0.mapv(|v3| (0.1 - v3) - a2)).sum(),
                 a2.sin() * xs0.slice(s![2..6]).sum(),
             );
         }
@@ -2673,32 +2708,30 @@ mod p2_28 {
                     break;
                 }
                 if i6 < 5 {
-                    a5 = e7;
-                } else if e7.sin() + (i6 as f64) < -1.9 {
-                    let mut y10 = xs0.to_owned();
-                } else if 1.1 > -1.1 {
-                    let mut a11 = helper_sq((xs0[i6] - (i6 as f64)).sin());
+                    a5 = -1.6 / ((e7.sin() + (i6 as f64)).powi(2) + 1.0);
+                } else if (nn::sigmoid(xs0)).sum() < 1.1 {
+                    let a10 = (&(-xs0) + &(xs0 - xs0)).sum();
+                } else if xs0[i6] < helper_mix(xs0[(i6 + 1) % 6], a5) {
+                    let a11 = (xs0[(i6 + 1) % 6] / (a5.powi(2) + 1.0)).sin();
                 } else {
-                    let a13 = (&(xs0.mapv(|v12| a5 + (a5 + -0.8))) + xs0).sum();
-                    return ((i6 as f64).powi(2) + 1.0_f64).ln() - ((i6 as f64) * a13);
+                    a5 -= i6 as f64;
+                    continue;
                 }
             }
+            return helper_mix(xs0.sum(), a5.cos());
         }
-        let mut y14 = xs0.to_owned();
-        a5 += helper_mix((y14.powi(2)).sum(), (a5 * &y14).mean().unwrap());
-        if 0.6 > 0.2 {
-            y14 = -&(&(y14.sin()) - &(y14.mapv(|v15| a5 * a5)));
-        } else if helper_sq(xs0.dot(&y14)) < -0.4 {
-            y14[3] = a5;
-            return a5;
-        } else if (xs0 / (a5.powi(2) + 1.0)).sum() > xs0.sum() {
-            let a5 = (a5 * -1.5) + ((y14[5] - a5).powi(2) + 1.0).ln();
+        let mut y12: Array1<f64> = Array1::zeros(6);
+        y12 = &(&(&y12 + xs0) - (a5.tanh()).exp()) / &((xs0 - &y12).powi(2) + 1.0);
+        let a14 = if (a5 + a5).sin() < 1.3 {
+            ((a5 + a5).powi(2) + 0.5).sqrt()
         } else {
-            if (a5.min(y14[0])).cos() < xs0[2] * a5 {
-                return xs0[5] - (1.4 - a5);
-            }
-        }
-        ((a5 + a5).cos() + a5) + y14.sum()
+            let a13 = (xs0[1] - a5) + (a5 * a5);
+            return xs0.sum().cos();
+        };
+        y12 = &y12 + &(&(&y12 - &(&y12 + a14)) - &(&(nn::softplus(xs0)) * (a14 - -0.2)));
+        let mut a15 = a14;
+        y12[5] = y12[5] + ((y12.dot(xs0) - -1.4) / (((a5.cos()).min(y12.dot(&y12))).powi(2) + 1.0));
+        (((-1.7 + a5) + a14) + a15) + y12.sum()
     }
 
     pub fn check() -> Report {
@@ -2770,7 +2803,7 @@ mod p2_29 {
                 return a8 * xs0.dot(xs0);
             }
             if (xs0.powi(2)).mean().unwrap() > 1.0 {
-                let mut a11: f64 = if (xs0.mapv(|v10| (-1.3_f64).tanh() - a8)).sum() < -1.6 {
+                let mut a11: f64 = if (xs0.mapv(|v10| (0.5 - a8).sin())).sum() < -1.6 {
                     (a1 - a1).tanh()
                 } else {
                     xs0.dot(xs0).tanh()
@@ -2871,31 +2904,28 @@ mod p2_30 {
                 if 1.6_f64.cos() - (y7[1] * x0) < -2.0 {
                     let mut y9 = xs1.to_owned();
                 } else {
-                    let a12 = ((xs1.mapv(|v10| 0.3_f64 / (0.4_f64.powi(2) + 1.0_f64)))
-                        .mapv(|v11| (*e8 - 0.9) - x0))
-                    .mean()
-                    .unwrap();
-                    return -0.1 + y7.sum();
+                    let mut a11 = (xs1.mapv(|v10| 0.3_f64 / (0.4_f64.powi(2) + 1.0_f64)))
+                        .mean()
+                        .unwrap();
+                    return a11.max(-0.3);
                 }
             }
         }
-        let a14 = if x0.sin() / ((nn::softplus(xs1[3])).powi(2) + 1.0) > xs1[3] / (x0.powi(2) + 1.0)
-        {
+        let mut a14: f64 = if xs1[1] > xs1[0] + x0 {
+            xs1[2]
+        } else if helper_sq(xs1[3]) * xs1.sum() < x0 + x0 {
+            let a12 = (-0.7_f64 + 1.1_f64) * x0;
+            xs1[1]
+        } else if -(x0 * xs1[0]) > 0.5 {
+            let a13 = ((-1.6_f64).powi(2) + 1.0_f64).ln();
             xs1[3]
-        } else if 1.3 + xs1[2].cos() > -1.0 {
-            let a13 = (-0.1_f64) * x0.max(x0);
-            return ((-1.6_f64).powi(2) + 1.0_f64).ln();
-        } else if ((-1.9_f64).max(x0)).tanh() < -1.9 {
-            (xs1 + xs1).sum()
         } else {
-            (xs1.tanh()).mean().unwrap()
+            -1.9_f64
         };
-        if nn::sigmoid((a14.powi(2) + 1.0).powf(1.5)) > -0.4 {
-            let a15 = -1.4_f64;
-        } else if helper_sq(x0) * a14.max(xs1[0]) > a14 {
-            let a16 = a14;
-        }
-        (xs1.slice(s![0..3]).sum() + x0) * a14
+        let a15 = (xs1 + xs1).sum().min(helper_mix(xs1.sum(), xs1.dot(xs1)));
+        a14 -= nn::sigmoid(((xs1[0] / (xs1[2].powi(2) + 1.0)).powi(2) + 1.0).powf(1.5));
+        a14 += (x0 + a14.cos()) / (((x0.powi(2)).sin()).powi(2) + 1.0);
+        ((xs1[0] * x0) + a14) + a15
     }
 
     pub fn check() -> Report {
@@ -3536,8 +3566,8 @@ mod p2_36 {
         }
         let mut a3: f64 = 1.5_f64;
         for &e4 in xs0.iter() {
-            a3 = a3 * (xs0.tanh()).sum();
-            let mut a5 = -1.0 * nn::softplus(a3);
+            a3 = ((xs0.sum().max(e4)).tanh()).exp();
+            let e4 = (e4 * -0.8) + ((-xs0[3]) * e4);
             continue;
         }
         ((a3 * a3).powi(2) + 1.0).ln() + a3
@@ -3635,48 +3665,43 @@ mod p2_38 {
     fn p2_38(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut a1: f64 = x2.cos();
         if (a1.sin()).max(x1 * 0.3) > x0 + a1 {
-            a1 = (x1 - (x1 + -0.8)).tanh();
-            let mut a2 = ((helper_mix(x0, x2)).min(x0)).atan();
+            a1 = x0 - x2;
+            let a2 = x1.powi(3);
+            return (x1 + x0).sin();
         } else {
-            a1 *= 1.0_f64.tanh();
-            a1 += (-x0).sin();
-            if (-0.9_f64).max(helper_sq(x0)) > -0.5 {
-                a1 += ((a1.powi(2) + 1.0).powf(0.3) + (x1 - x1)) + x2;
-            }
-            let mut a3: f64 = -2.0_f64;
-            if (x0.max(-1.5)).sin() < x1 + x1 {
+            a1 = 1.0 / ((a1.sin() - x0).powi(2) + 1.0);
+            if x0.powi(3) - -0.9 < -0.5 {
+                a1 = ((x1 + x1) + x1) / (((1.9_f64 - -2.0_f64) * x2).powi(2) + 1.0);
+            } else if helper_sq(x0.max(-1.5)) > x1 + x1 {
                 a1 += -0.1_f64;
-                return (x2 * x2).max(a1.tanh());
-            } else {
-                a3 = ((0.7 * x2) * (x0 * x2))
-                    / (((x0 * x0) / (0.5_f64.powi(2) + 1.0_f64)).powi(2) + 1.0);
+                let mut a3 = helper_mix(helper_mix(-0.5, x0) * x2.max(x2), 0.6);
             }
-            a1 = -0.9_f64;
+            let mut a4 = ((x0 * x2) + (x0 / (x0.powi(2) + 1.0))) * (0.5 * x2);
+            let mut a5: f64 = (a1.max(a1) * (x1 - x2)) / (x0.powi(2) + 1.0);
         }
-        for i4 in 0..5 {
-            let a5 = if a1.min(2.0) > -0.3 {
-                a1.min(x2) + ((i4 as f64) * -1.1_f64)
-            } else {
-                nn::softplus(x1)
-            };
-            a1 += (x2.powi(2) + 0.5).sqrt() * (nn::sigmoid(0.7_f64) - (-1.1 + x2));
-        }
-        let a6 = (((a1.tanh()).exp()).max(x1)).sin();
-        if nn::sigmoid(nn::sigmoid(0.3_f64)) > x1 {
-            let mut a7: f64 =
-                if (x1.min(x0)).min((1.9_f64.tanh()).exp()) < (x2.powi(2) + 0.5).sqrt() {
-                    x2
-                } else {
-                    (a1 - x1) - x1.tanh()
-                };
-        } else if helper_sq(x0) - x0.tanh() < -1.3 {
-            a1 = x2 + ((a1 + 0.5) + (0.8_f64 + -1.1_f64));
-        } else if ((x2 * x2).tanh()).exp() < 1.8 {
-            a1 = (x0 + (-x0)) - ((x1 - 1.3).tanh()).exp();
+        let a6 = x2;
+        let a7 = if x1 - (x2.powi(2) + 1.0).ln() < -1.4 * x2 {
+            a1 += nn::softplus(x0 / ((-1.1_f64).powi(2) + 1.0_f64));
+            (0.3 + x0) + (x0.tanh()).exp()
+        } else if (x1 - -0.8) - nn::sigmoid(0.3_f64) > x1 {
+            helper_mix(-a1, x1.min(x0))
         } else {
-            let mut a8 = -1.4 * (x2 * a6).powi(2);
+            (a6 + -1.9) + (-1.3 * a6)
+        };
+        let mut a8 = x1 + (x0 + x0).tanh();
+        let mut a9: f64 = ((helper_sq(x1)).tanh()).tanh();
+        let mut a10 = a9 + ((a1 + 0.5) + (0.8_f64 + -1.1_f64));
+        let a11 = helper_mix(x2 * x0, (a6.powi(2) + 1.0).ln()) - (x0 + (-a6));
+        if x1 < 0.0 {
+            let a12: f64 = if x1 > nn::softplus(a6) {
+                -(x2.sin())
+            } else {
+                x2.min(x2) + (a6 - x2)
+            };
         }
-        ((nn::sigmoid(0.9 + x0) + x0) + x1) + x2
+        let a13 = ((x2 * x0) + x1.powi(2)) + x0;
+        a10 = x1;
+        (((x0.powi(3) + (x0 / (a7.powi(2) + 1.0))) + x0) * x1) + x2
     }
 
     #[allow(
@@ -3689,52 +3714,48 @@ mod p2_38 {
     fn p2_38_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
         let mut a1: Dual64 = x2.cos();
         if (d64::max(a1.sin(), x1 * Dual64::from(0.3))).re > (x0 + a1).re {
-            a1 = (x1 - (x1 + Dual64::from(-0.8))).tanh();
-            let mut a2 = (d64::min(d64::helper_mix(x0, x2), x0)).atan();
+            a1 = x0 - x2;
+            let a2 = x1.powi(3);
+            return (x1 + x0).sin();
         } else {
-            a1 *= (Dual64::from(1.0)).tanh();
-            a1 += (-x0).sin();
-            if (d64::max(Dual64::from(-0.9), d64::helper_sq(x0))).re > (Dual64::from(-0.5)).re {
-                a1 += ((a1.powi(2) + Dual64::from(1.0)).powf(0.3) + (x1 - x1)) + x2;
-            }
-            let mut a3: Dual64 = Dual64::from(-2.0);
-            if ((d64::max(x0, Dual64::from(-1.5))).sin()).re < (x1 + x1).re {
+            a1 = Dual64::from(1.0) / ((a1.sin() - x0).powi(2) + Dual64::from(1.0));
+            if (x0.powi(3) - Dual64::from(-0.9)).re < (Dual64::from(-0.5)).re {
+                a1 = ((x1 + x1) + x1)
+                    / (((Dual64::from(1.9) - Dual64::from(-2.0)) * x2).powi(2) + Dual64::from(1.0));
+            } else if (d64::helper_sq(d64::max(x0, Dual64::from(-1.5)))).re > (x1 + x1).re {
                 a1 += Dual64::from(-0.1);
-                return d64::max(x2 * x2, a1.tanh());
-            } else {
-                a3 = ((Dual64::from(0.7) * x2) * (x0 * x2))
-                    / (((x0 * x0) / ((Dual64::from(0.5)).powi(2) + Dual64::from(1.0))).powi(2)
-                        + Dual64::from(1.0));
+                let mut a3 = d64::helper_mix(
+                    d64::helper_mix(Dual64::from(-0.5), x0) * d64::max(x2, x2),
+                    Dual64::from(0.6),
+                );
             }
-            a1 = Dual64::from(-0.9);
+            let mut a4 =
+                ((x0 * x2) + (x0 / (x0.powi(2) + Dual64::from(1.0)))) * (Dual64::from(0.5) * x2);
+            let mut a5: Dual64 = (d64::max(a1, a1) * (x1 - x2)) / (x0.powi(2) + Dual64::from(1.0));
         }
-        for i4 in 0..5 {
-            let a5 = if (d64::min(a1, Dual64::from(2.0))).re > (Dual64::from(-0.3)).re {
-                d64::min(a1, x2) + (Dual64::from(i4 as f64) * Dual64::from(-1.1))
-            } else {
-                d64::softplus(x1)
-            };
-            a1 += (x2.powi(2) + Dual64::from(0.5)).sqrt()
-                * (d64::sigmoid(Dual64::from(0.7)) - (Dual64::from(-1.1) + x2));
-        }
-        let a6 = (d64::max((a1.tanh()).exp(), x1)).sin();
-        if (d64::sigmoid(d64::sigmoid(Dual64::from(0.3)))).re > x1.re {
-            let mut a7: Dual64 = if (d64::min(d64::min(x1, x0), ((Dual64::from(1.9)).tanh()).exp()))
-                .re
-                < ((x2.powi(2) + Dual64::from(0.5)).sqrt()).re
-            {
-                x2
-            } else {
-                (a1 - x1) - x1.tanh()
-            };
-        } else if (d64::helper_sq(x0) - x0.tanh()).re < (Dual64::from(-1.3)).re {
-            a1 = x2 + ((a1 + Dual64::from(0.5)) + (Dual64::from(0.8) + Dual64::from(-1.1)));
-        } else if (((x2 * x2).tanh()).exp()).re < (Dual64::from(1.8)).re {
-            a1 = (x0 + (-x0)) - ((x1 - Dual64::from(1.3)).tanh()).exp();
+        let a6 = x2;
+        let a7 = if (x1 - (x2.powi(2) + Dual64::from(1.0)).ln()).re < (Dual64::from(-1.4) * x2).re {
+            a1 += d64::softplus(x0 / ((Dual64::from(-1.1)).powi(2) + Dual64::from(1.0)));
+            (Dual64::from(0.3) + x0) + (x0.tanh()).exp()
+        } else if ((x1 - Dual64::from(-0.8)) - d64::sigmoid(Dual64::from(0.3))).re > x1.re {
+            d64::helper_mix(-a1, d64::min(x1, x0))
         } else {
-            let mut a8 = Dual64::from(-1.4) * (x2 * a6).powi(2);
+            (a6 + Dual64::from(-1.9)) + (Dual64::from(-1.3) * a6)
+        };
+        let mut a8 = x1 + (x0 + x0).tanh();
+        let mut a9: Dual64 = ((d64::helper_sq(x1)).tanh()).tanh();
+        let mut a10 = a9 + ((a1 + Dual64::from(0.5)) + (Dual64::from(0.8) + Dual64::from(-1.1)));
+        let a11 = d64::helper_mix(x2 * x0, (a6.powi(2) + Dual64::from(1.0)).ln()) - (x0 + (-a6));
+        if x1.re < (Dual64::from(0.0)).re {
+            let a12: Dual64 = if x1.re > (d64::softplus(a6)).re {
+                -(x2.sin())
+            } else {
+                d64::min(x2, x2) + (a6 - x2)
+            };
         }
-        ((d64::sigmoid(Dual64::from(0.9) + x0) + x0) + x1) + x2
+        let a13 = ((x2 * x0) + x1.powi(2)) + x0;
+        a10 = x1;
+        (((x0.powi(3) + (x0 / (a7.powi(2) + Dual64::from(1.0)))) + x0) * x1) + x2
     }
 
     pub fn check() -> Report {
@@ -4018,25 +4039,29 @@ mod p2_41 {
         }
         a1 += (a3 * a2).sin() * a3;
         let mut k8 = 0usize;
-        loop {
-            if k8 >= 1 {
-                break;
-            }
+        while k8 < 1 {
             k8 += 1;
             if ((a3.powi(2)).powi(2) + 0.5).sqrt() > 0.9 {
-                let a10 = (-0.2 + xs0).dot(&(a2.tanh() * &(xs0.mapv(|v9| 1.8_f64.tanh()))));
+                let mut a10 =
+                    (-0.2 + xs0).dot(&(&(xs0.mapv(|v9| (a1 + -0.2) + a2.atan())) * xs0.sum()));
+            } else {
+                a1 = a1 * (xs0 + xs0).sum();
                 continue;
             }
-            a1 = xs0[3] + (helper_arr(xs0, xs0[1])).dot(xs0);
-            let mut a11 = (xs0 + &(xs0.tanh())).sum();
-            let mut a12 = nn::sigmoid((a2 * xs0[3]) / (xs0.dot(xs0).powi(2) + 1.0));
+            a2 = xs0.mean().unwrap();
+            if helper_sq(1.0_f64) * (-1.9 - xs0.slice(s![2..3]).sum()) < -1.9 {
+                a2 = ((xs0 - xs0).sum().powi(2) + 1.0).ln();
+            }
+            continue;
         }
-        let a2 = (a2 * 1.7) + nn::softplus((xs0[0].powi(2) + 1.0).ln());
-        a1 = -0.2_f64;
-        if helper_mix(a3, helper_mix(xs0[0], a3)) < -0.1 {
-            return a3;
-        }
-        ((xs0.sum() + a1) + a3) * a2
+        let a11 = a2;
+        let a12 = if (a1 * a1).max(helper_sq(a3)) > a2 - a3 {
+            xs0[1]
+        } else {
+            a2 += xs0.sum() * (a2.powi(2) + 0.5).sqrt();
+            (xs0[0] * xs0[2]) * nn::sigmoid(a1)
+        };
+        ((xs0.sum().sin() + a1) + a2) + a3
     }
 
     pub fn check() -> Report {
@@ -4103,37 +4128,35 @@ mod p2_42 {
                 let x1 = (x1 * 1.8) + (x1.max(a6) - x0);
                 let mut a6 = (a6 * -1.8) + -1.4;
                 if k7 % 2 == 0 {
-                    a6 = -((a1.tanh()).min(x1 + x1));
+                    a6 = a1.max(x1 + x1) - (x1 + a6).powi(3);
                 } else {
-                    let mut a8 = x0;
-                    return a1;
+                    if -(x0.tanh()) > -1.5 {
+                        a6 = a1;
+                    }
                 }
-                continue;
             }
-            return x0.tanh() / ((x1 * x1).powi(2) + 1.0);
+            return x1 * (x0 - -1.6);
+        }
+        let mut a10 = if nn::sigmoid(x1.cos()) < 1.1 {
+            let a8 = (x0 * a1) * (x0 - x1);
+            x1
+        } else if x1.abs() / ((-a1).powi(2) + 1.0) < -0.5 {
+            let a9 = -((-1.7_f64).atan());
+            (-0.5_f64).sin()
+        } else if x0 > x1.max(x0) {
+            (a1 - a1).tanh()
         } else {
-            let x1 = (x1 * 0.9) + ((x0 * x1) + a1.tanh());
-            let mut a11 = if nn::sigmoid(a1.cos()) < 1.1 {
-                let a9 = (x0 * x1) * (x0 - a1);
-                a1
-            } else if a1.abs() / ((-x1).powi(2) + 1.0) < -0.5 {
-                let a10 = -((-1.7_f64).atan());
-                (-0.5_f64).sin()
-            } else if x0 > a1.max(x0) {
-                (x1 - x1).tanh()
-            } else {
-                helper_sq(0.0 + x1)
-            };
+            helper_sq(0.0 + a1)
+        };
+        if (x1 + x0) * (x0 + 0.8) < 1.3 {
+            return (-x1) + (x1 * x1);
         }
-        for i12 in (0..4).rev() {
-            for i13 in (3..4).step_by(2) {
-                let mut a14: f64 = 1.5_f64;
-                let a15 = x0;
-            }
-        }
-        let mut a16 = (helper_mix(nn::softplus(x1), -0.8)).powi(3);
-        a16 *= a1.tanh();
-        ((nn::sigmoid(x1.min(x1)) * x0) * x1) + a1
+        let a1 = (a1 * -0.8) + -1.9;
+        let a11 = nn::sigmoid(x1.min(x1)) + (x0.powi(2) * x1);
+        a10 = 1.2_f64;
+        let mut a12: f64 = 0.7_f64;
+        let a13 = (-0.9_f64).min((x1 - a10) + (-0.8_f64).min(0.1_f64));
+        (((nn::softplus(x0) + (1.4 - a10)) + x0) * x1) + a10
     }
 
     #[allow(
@@ -4171,39 +4194,39 @@ mod p2_42 {
                 let x1 = (x1 * Dual64::from(1.8)) + (d64::max(x1, a6) - x0);
                 let mut a6 = (a6 * Dual64::from(-1.8)) + Dual64::from(-1.4);
                 if k7 % 2 == 0 {
-                    a6 = -(d64::min(a1.tanh(), x1 + x1));
+                    a6 = d64::max(a1, x1 + x1) - (x1 + a6).powi(3);
                 } else {
-                    let mut a8 = x0;
-                    return a1;
+                    if (-(x0.tanh())).re > (Dual64::from(-1.5)).re {
+                        a6 = a1;
+                    }
                 }
-                continue;
             }
-            return x0.tanh() / ((x1 * x1).powi(2) + Dual64::from(1.0));
+            return x1 * (x0 - Dual64::from(-1.6));
+        }
+        let mut a10 = if (d64::sigmoid(x1.cos())).re < (Dual64::from(1.1)).re {
+            let a8 = (x0 * a1) * (x0 - x1);
+            x1
+        } else if (d64::abs(x1) / ((-a1).powi(2) + Dual64::from(1.0))).re < (Dual64::from(-0.5)).re
+        {
+            let a9 = -((Dual64::from(-1.7)).atan());
+            (Dual64::from(-0.5)).sin()
+        } else if x0.re > (d64::max(x1, x0)).re {
+            (a1 - a1).tanh()
         } else {
-            let x1 = (x1 * Dual64::from(0.9)) + ((x0 * x1) + a1.tanh());
-            let mut a11 = if (d64::sigmoid(a1.cos())).re < (Dual64::from(1.1)).re {
-                let a9 = (x0 * x1) * (x0 - a1);
-                a1
-            } else if (d64::abs(a1) / ((-x1).powi(2) + Dual64::from(1.0))).re
-                < (Dual64::from(-0.5)).re
-            {
-                let a10 = -((Dual64::from(-1.7)).atan());
-                (Dual64::from(-0.5)).sin()
-            } else if x0.re > (d64::max(a1, x0)).re {
-                (x1 - x1).tanh()
-            } else {
-                d64::helper_sq(Dual64::from(0.0) + x1)
-            };
+            d64::helper_sq(Dual64::from(0.0) + a1)
+        };
+        if ((x1 + x0) * (x0 + Dual64::from(0.8))).re < (Dual64::from(1.3)).re {
+            return (-x1) + (x1 * x1);
         }
-        for i12 in (0..4).rev() {
-            for i13 in (3..4).step_by(2) {
-                let mut a14: Dual64 = Dual64::from(1.5);
-                let a15 = x0;
-            }
-        }
-        let mut a16 = (d64::helper_mix(d64::softplus(x1), Dual64::from(-0.8))).powi(3);
-        a16 *= a1.tanh();
-        ((d64::sigmoid(d64::min(x1, x1)) * x0) * x1) + a1
+        let a1 = (a1 * Dual64::from(-0.8)) + Dual64::from(-1.9);
+        let a11 = d64::sigmoid(d64::min(x1, x1)) + (x0.powi(2) * x1);
+        a10 = Dual64::from(1.2);
+        let mut a12: Dual64 = Dual64::from(0.7);
+        let a13 = d64::min(
+            Dual64::from(-0.9),
+            (x1 - a10) + d64::min(Dual64::from(-0.8), Dual64::from(0.1)),
+        );
+        (((d64::softplus(x0) + (Dual64::from(1.4) - a10)) + x0) * x1) + a10
     }
 
     pub fn check() -> Report {
@@ -4290,25 +4313,40 @@ mod p2_43 {
             if x1 + (x0 * a4) > a4 + -0.7 {
                 return x1;
             }
-            a4 = x2.sin();
-        } else if (x2 - x1) * (x0 / (0.5_f64.powi(2) + 1.0_f64)) > x2 * x2 {
-            let a5 = -1.7_f64;
-        } else {
-            let a6 = (x2.powi(2) + 1.0).ln();
-            for i7 in 0..6 {
-                let a8 = if i7 % 2 == 0 {
-                    (nn::softplus(x2)).max(x0 - x2)
+            a4 = -1.4 / (((x2 * x2) + helper_mix(x1, x0)).powi(2) + 1.0);
+        } else if helper_mix(x2 + x2, x1.abs()) > 0.7 {
+            let mut a5 = if x0 < -0.3 {
+                return (x0 + x1) + x2;
+            } else {
+                helper_sq(x0 - x2)
+            };
+            let mut a6: f64 = nn::sigmoid(0.9_f64.powi(2)) + (x2.sin() * x2);
+            if helper_mix(1.1_f64.max(-0.5_f64), x2.min(-2.0)) > 0.3 {
+                a6 = 0.6_f64;
+            } else if x0 > x0 {
+                let mut a7 = if x0 < a5.tanh() {
+                    a5 += x0;
+                    return (nn::sigmoid(x1)).max(x0.max(x1));
                 } else {
-                    x2
+                    nn::sigmoid(x0) - x1
                 };
-                let a9 = -2.0_f64;
-                break;
+                let a8 = a7.sin();
             }
-            let mut a10: f64 = -0.9_f64;
-            a10 = a10.min(1.2 / ((helper_mix(a6, 1.1)).powi(2) + 1.0));
-            let a11: f64 = (-(x1 + 0.4)).min((x0.powi(2) + 1.0).ln());
+            let mut a9 = (helper_mix(a6.atan(), helper_sq(x2))).tanh();
+            let a10 = x2;
+        } else {
+            let mut a13 = if helper_sq(x0) - (1.0 + x2) > -1.3 {
+                let a11 = (-1.5 + x1) * x0;
+                x2 * (-a11)
+            } else if (x2 + x1) * (1.0 - x0) < -1.9 {
+                x0
+            } else {
+                let a12 = x2;
+                ((x2 * a12).powi(2) + 1.0).ln()
+            };
+            return (x2 * 1.4).max(x1);
         }
-        ((x1 * x0) * x1) * x2
+        (((-1.2 / (x0.powi(2) + 1.0)).min(-1.5_f64 - -0.6_f64) + x0) + x1) + x2
     }
 
     #[allow(
@@ -4351,34 +4389,52 @@ mod p2_43 {
             if (x1 + (x0 * a4)).re > (a4 + Dual64::from(-0.7)).re {
                 return x1;
             }
-            a4 = x2.sin();
-        } else if ((x2 - x1) * (x0 / ((Dual64::from(0.5)).powi(2) + Dual64::from(1.0)))).re
-            > (x2 * x2).re
-        {
-            let a5 = Dual64::from(-1.7);
-        } else {
-            let a6 = (x2.powi(2) + Dual64::from(1.0)).ln();
-            for i7 in 0..6 {
-                let a8 = if i7 % 2 == 0 {
-                    d64::max(d64::softplus(x2), x0 - x2)
+            a4 = Dual64::from(-1.4)
+                / (((x2 * x2) + d64::helper_mix(x1, x0)).powi(2) + Dual64::from(1.0));
+        } else if (d64::helper_mix(x2 + x2, d64::abs(x1))).re > (Dual64::from(0.7)).re {
+            let mut a5 = if x0.re < (Dual64::from(-0.3)).re {
+                return (x0 + x1) + x2;
+            } else {
+                d64::helper_sq(x0 - x2)
+            };
+            let mut a6: Dual64 = d64::sigmoid((Dual64::from(0.9)).powi(2)) + (x2.sin() * x2);
+            if (d64::helper_mix(
+                d64::max(Dual64::from(1.1), Dual64::from(-0.5)),
+                d64::min(x2, Dual64::from(-2.0)),
+            ))
+            .re > (Dual64::from(0.3)).re
+            {
+                a6 = Dual64::from(0.6);
+            } else if x0.re > x0.re {
+                let mut a7 = if x0.re < (a5.tanh()).re {
+                    a5 += x0;
+                    return d64::max(d64::sigmoid(x1), d64::max(x0, x1));
                 } else {
-                    x2
+                    d64::sigmoid(x0) - x1
                 };
-                let a9 = Dual64::from(-2.0);
-                break;
+                let a8 = a7.sin();
             }
-            let mut a10: Dual64 = Dual64::from(-0.9);
-            a10 = d64::min(
-                a10,
-                Dual64::from(1.2)
-                    / ((d64::helper_mix(a6, Dual64::from(1.1))).powi(2) + Dual64::from(1.0)),
-            );
-            let a11: Dual64 = d64::min(
-                -(x1 + Dual64::from(0.4)),
-                (x0.powi(2) + Dual64::from(1.0)).ln(),
-            );
+            let mut a9 = (d64::helper_mix(a6.atan(), d64::helper_sq(x2))).tanh();
+            let a10 = x2;
+        } else {
+            let mut a13 =
+                if (d64::helper_sq(x0) - (Dual64::from(1.0) + x2)).re > (Dual64::from(-1.3)).re {
+                    let a11 = (Dual64::from(-1.5) + x1) * x0;
+                    x2 * (-a11)
+                } else if ((x2 + x1) * (Dual64::from(1.0) - x0)).re < (Dual64::from(-1.9)).re {
+                    x0
+                } else {
+                    let a12 = x2;
+                    ((x2 * a12).powi(2) + Dual64::from(1.0)).ln()
+                };
+            return d64::max(x2 * Dual64::from(1.4), x1);
         }
-        ((x1 * x0) * x1) * x2
+        ((d64::min(
+            Dual64::from(-1.2) / (x0.powi(2) + Dual64::from(1.0)),
+            Dual64::from(-1.5) - Dual64::from(-0.6),
+        ) + x0)
+            + x1)
+            + x2
     }
 
     pub fn check() -> Report {
@@ -4553,12 +4609,14 @@ mod p2_45 {
         };
         for e10 in xs0.iter() {
             if a6 < -1.0 {
-                a7 -= (xs0.mapv(|v11| (-2.0_f64).min(a5 / (v11.powi(2) + 1.0)))).dot(xs0);
+                a7 -= ((Array1::from_elem(3, 1.6_f64))
+                    .mapv(|v11| (-2.0_f64).min(a5 / (v11.powi(2) + 1.0))))
+                .dot(xs0);
             }
-            let a13 = xs0[2] + xs0.dot(&(xs0.mapv(|v12| 0.2 / ((a7.tanh()).powi(2) + 1.0))));
-            let y14 = xs0.to_owned();
+            let mut a13 = xs0[2] + xs0.dot(&(xs0.mapv(|v12| a7.powi(3))));
+            let mut a14 = xs0[0].tanh();
         }
-        (((-(xs0[1].tanh())) * a5) + a6) + a7
+        ((a6.tanh() + a5) + a6) + a7
     }
 
     pub fn check() -> Report {
@@ -4692,14 +4750,10 @@ mod p2_47 {
             return (xs0.dot(xs0).tanh()).exp();
         }
         let mut a7 = (((xs0[3].powi(2) + 1.0).powf(1.5)).powi(2) + 1.0).powf(0.5);
-        a7 = xs0.sum();
-        a7 = xs0[3];
-        let mut a8 = if (a7.powi(2) + 1.0).ln() > a7 + xs0[2] {
-            return (xs0 - xs0).sum();
-        } else {
-            xs0[3] - xs0[3]
-        };
-        (a7 + a7) + a8
+        a7 = (-(xs0[3] + a7)).tanh();
+        let mut y8 = xs0.to_owned();
+        let a9 = a7;
+        ((((a9 + xs0.slice(s![1..3]).sum()) - xs0.sum()) * a7) * a9) + y8.sum()
     }
 
     pub fn check() -> Report {
@@ -4751,55 +4805,40 @@ mod p2_48 {
                 x0
             };
             let a5: f64 = (xs2 - xs2).dot(&(Array1::from_elem(6, xs2[i1]))).abs();
-            a4 += (nn::sigmoid(&(xs2.mapv(|v6| 1.1_f64.tanh()))))
-                .dot(&(&(xs2.sin()) / (x1.powi(2) + 1.0)));
-            let mut a8 = (xs2.mapv(|v7| (a4.max(x1)).cos())).sum() + 0.9;
-            let mut y9 = xs2.to_owned();
-            return (y9.dot(&y9).powi(2) + 1.0).ln();
-        }
-        let mut a10 = 0.2_f64;
-        a10 += nn::softplus(xs2.slice(s![2..5]).sum() + xs2[3]) * nn::softplus(x1);
-        a10 *= (xs2.slice(s![0..1]).sum() * x0).tanh();
-        let mut a11 = a10 - xs2.dot(&(-1.6 + xs2));
-        a10 *= (xs2.sum() + x1.cos()).tanh();
-        for i12 in (0..6).step_by(2) {
-            if xs2[i12] > a10 {
-                a11 +=
-                    xs2.mean().unwrap().max(xs2[(i12 + 1) % 6]) / ((helper_sq(x0)).powi(2) + 1.0);
+            a4 += (nn::sigmoid(&(xs2.mapv(|v6| x0)))).dot(&((xs2 * xs2).sin()));
+            let mut a7 = if xs2[i1] > -a4 {
+                a4.min(0.9) + (xs2[i1] + 1.1)
+            } else if (x0.abs()).tanh() < -1.4 {
+                0.2_f64
+            } else if i1 < 2 {
+                (xs2[2] + x0) * ((i1 as f64) + xs2[6 - 1 - i1])
             } else {
-                let mut y13 = xs2.to_owned();
-            }
+                helper_sq(1.8_f64 / ((i1 as f64).powi(2) + 1.0_f64))
+            };
+            let x0 = (x0 * 0.1) + (i1 as f64);
+            return xs2.sum() + helper_mix(a7, a4);
         }
-        for i14 in (2..6).rev() {
-            for i15 in 0..6 {
-                if i15 % 2 == 0 {
-                    if x0 < -1.1 - x0 {
-                        if xs2.sum() < 0.6 {
-                            let mut a16: f64 = ((-x1) + 0.4_f64.min(-1.9_f64)) + a10;
-                        }
-                    } else if (0.6 * x1) - (xs2[i14] * xs2[i15]) > xs2.sum() {
-                        let a17 = -1.0 - (x0.powi(2)).max(xs2.sum());
-                    } else {
-                        if i15 < 3 {
-                            let a19 = if (0.6 + x1) * xs2.slice(s![3..4]).sum() < -1.7 {
-                                xs2.slice(s![2..5;2]).sum()
-                            } else {
-                                let a18 = (x0.max(x1)).sin();
-                                x1 * (x1 / ((-0.1_f64).powi(2) + 1.0_f64))
-                            };
-                        } else {
-                            let mut a21 = xs2
-                                .dot(&(xs2.mapv(|v20| (x1.max(a10)).min((x1.powi(2) + 1.0).ln()))))
-                                * (xs2[i14] + nn::softplus(x1));
-                        }
-                    }
-                } else {
-                    let y22 = xs2 / &((xs2.sin()).powi(2) + 1.0);
-                    return ((i14 as f64) * -0.4_f64).sin();
-                }
+        let mut y8 = xs2.to_owned();
+        y8 = Array1::zeros(6);
+        y8 *= (-1.3_f64).tanh() + nn::sigmoid(x0);
+        y8 = xs2.mapv(|v9| (x1 - x1) / ((v9 + x1).powi(2) + 1.0));
+        let mut x0 = (x0 * 0.8) + (((-0.9_f64).tanh()).exp()).powi(3);
+        let mut a10 = xs2.slice(s![3..5;2]).sum();
+        y8[5] = y8[5] + y8[1];
+        if y8[3] < 1.4 {
+            let a10 = (a10 * -0.9) + x0;
+        } else if x0 < -0.5 {
+            y8[5] = (a10 + 0.9).tanh() - (helper_mix(xs2[0], a10)).powi(2);
+            if a10.cos() < -1.4 {
+                let a11 = -(xs2 + &y8).mean().unwrap();
+            } else {
+                let y12 = xs2.to_owned();
             }
+        } else if (xs2 - xs2).sum() > y8.dot(&y8) {
+            y8[1] -= xs2[3];
+            return (a10 - 0.2) + (xs2.slice(s![1..3;2]).sum().powi(2) + 0.5).sqrt();
         }
-        (((-xs2[5]).powi(3) + x0) + x1) + a10
+        ((((-0.4_f64).cos() * x1) * x0) + a10) + y8.sum()
     }
 
     pub fn check() -> Report {
@@ -4871,14 +4910,14 @@ mod p2_49 {
         }
         let a7 = xs1.sum();
         for i8 in 0..2 {
-            let a11 = xs1.dot(
-                &((xs1.mapv(|v9| (a7 + a1).cos()))
-                    .mapv(|v10| ((a1.powi(3)).powi(2) + 1.0).powf(0.5))),
-            );
-            a1 += -xs1.slice(s![0..4]).sum();
+            let a11 = xs1.dot(&((xs1.mapv(|v9| (x0 + v9) - (a1 * a1))).mapv(|v10| -(a7 - a1))));
+            let mut y12: Array1<f64> = Array1::zeros(4);
         }
-        let mut y12 = xs1.to_owned();
-        ((((xs1[0] - helper_mix(0.6, y12[0])) + x0) + a1) * a7) + y12.sum()
+        let mut a13 = helper_mix(
+            xs1[0],
+            helper_mix(xs1.sum(), xs1.slice(s![2..3;2]).sum().abs()),
+        );
+        ((a1 * x0) + a1) * a7
     }
 
     pub fn check() -> Report {
@@ -4938,26 +4977,16 @@ mod p2_50 {
         }
         if (x0 * x0) + x0 < -0.5 {
             let mut a5 = (helper_mix(x0, x0)).sin() + (-(x0 * -1.4));
-            a5 = (x0.cos() - (x0 - a5)) - (x0 * (-0.5_f64).min(a5));
-            let mut a7 = if x0.sin() < a5 - a5 {
-                let a6 = 1.6_f64;
-                (a5 * x0) * 1.7_f64.atan()
-            } else if (-a5) + (x0 + a5) > -1.8 {
-                a5 = a5.sin();
-                a5
-            } else if a5 > 1.8 {
-                x0
-            } else {
-                a5
-            };
-        } else {
-            if (-x0) - (x0 + x0) > -2.0 {
-                return x0.abs() * (-0.7_f64).sin();
-            }
-            let mut a8: f64 = x0;
+            a5 = ((helper_mix(x0, 1.3)).min(x0)).tanh();
+            let mut a6 = a5;
         }
-        let a9 = 0.4_f64;
-        ((0.4_f64.min(x0) - x0) * x0) * a9
+        let a7 = (-(x0 + x0)).max(x0);
+        if nn::sigmoid(-0.9 * a7) > x0 {
+            let mut a8 = (a7.min(0.5)).atan() + (x0 * a7);
+        } else {
+            let a7 = (a7 * -0.9) + a7.sin();
+        }
+        return (((a7.powi(2) + 1.0).powf(0.3) - (a7 - -0.5)) * x0) + a7;
     }
 
     #[allow(
@@ -4976,26 +5005,17 @@ mod p2_50 {
         }
         if ((x0 * x0) + x0).re < (Dual64::from(-0.5)).re {
             let mut a5 = (d64::helper_mix(x0, x0)).sin() + (-(x0 * Dual64::from(-1.4)));
-            a5 = (x0.cos() - (x0 - a5)) - (x0 * d64::min(Dual64::from(-0.5), a5));
-            let mut a7 = if (x0.sin()).re < (a5 - a5).re {
-                let a6 = Dual64::from(1.6);
-                (a5 * x0) * (Dual64::from(1.7)).atan()
-            } else if ((-a5) + (x0 + a5)).re > (Dual64::from(-1.8)).re {
-                a5 = a5.sin();
-                a5
-            } else if a5.re > (Dual64::from(1.8)).re {
-                x0
-            } else {
-                a5
-            };
-        } else {
-            if ((-x0) - (x0 + x0)).re > (Dual64::from(-2.0)).re {
-                return d64::abs(x0) * (Dual64::from(-0.7)).sin();
-            }
-            let mut a8: Dual64 = x0;
+            a5 = (d64::min(d64::helper_mix(x0, Dual64::from(1.3)), x0)).tanh();
+            let mut a6 = a5;
         }
-        let a9 = Dual64::from(0.4);
-        ((d64::min(Dual64::from(0.4), x0) - x0) * x0) * a9
+        let a7 = d64::max(-(x0 + x0), x0);
+        if (d64::sigmoid(Dual64::from(-0.9) * a7)).re > x0.re {
+            let mut a8 = (d64::min(a7, Dual64::from(0.5))).atan() + (x0 * a7);
+        } else {
+            let a7 = (a7 * Dual64::from(-0.9)) + a7.sin();
+        }
+        return (((a7.powi(2) + Dual64::from(1.0)).powf(0.3) - (a7 - Dual64::from(-0.5))) * x0)
+            + a7;
     }
 
     pub fn check() -> Report {
@@ -5142,8 +5162,6 @@ mod p2_51 {
 }
 
 // seed 2 index 52
-// known bug, does not compile: compile error: error: `return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value
-#[cfg(feature = "known-compile-bugs")]
 mod p2_52 {
     use super::*;
 
@@ -5156,37 +5174,55 @@ mod p2_52 {
     )]
     #[differentiable]
     fn p2_52(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
-        if (xs1.mapv(|v1| v1)).dot(&(xs1.powi(2))) < 0.8 {
-            let a2: f64 = -1.9_f64;
-            let mut a3 = xs0[0] + (a2.powi(3)).max(a2 / (a2.powi(2) + 1.0));
-            let a4 = (helper_mix(xs2[1], -1.8) + &(nn::sigmoid(xs0)))
-                .mean()
-                .unwrap();
-        } else {
-            let mut a5 = -((-1.0_f64).max(xs2[2]) * xs2.slice(s![0..1;2]).sum());
-            let mut y6: Array1<f64> = Array1::zeros(3);
-            let a7 = (-a5) + ((a5 * xs2[2]) + xs2[1]);
-            y6[0] = a7;
-            let a5 = (a5 * -0.5) + ((a5 - xs2.slice(s![0..3]).sum()) + a5.abs());
-        }
-        if (-1.7_f64).tanh() > 0.1 {
-            if (-1.1 * xs0[0]) + 1.9_f64.max(xs2[0]) < -xs0[2] {
-                if xs0.sum() < 0.2 + xs1[1] {
-                    let mut y8: Array1<f64> = Array1::zeros(3);
-                } else {
-                    let mut a9 = (nn::sigmoid(xs0.sum())).atan();
-                    return helper_sq(a9) * (xs1[0].tanh()).exp();
-                }
+        if (xs1.mapv(|v1| (-0.2_f64).tanh() + v1)).dot(&(xs1 - xs1)) < xs0[0] * 0.9 {
+            if xs0.dot(xs0).max(xs1[1].cos()) < -0.5 {
+                let a2 = (helper_mix(1.1_f64, -0.5_f64) + &(nn::sigmoid(xs0)))
+                    .mean()
+                    .unwrap();
+                let mut a3 = ((a2 * a2) - (-0.9 + a2)).tanh();
             } else {
-                let mut a10 = -1.5_f64;
+                let mut y4 = xs2.to_owned();
             }
-            return xs1[1];
+            let mut a5 = xs1[0];
+            let a7 = if xs2[1] > xs0[1] {
+                xs2[1]
+            } else {
+                let a6 = a5.max(a5 - 1.6);
+                (helper_arr(xs1, a6)).sum()
+            };
         }
-        if (xs1.mapv(|v11| (v11.min(v11)).sin())).dot(&(-xs0)) < -0.3 {
-            let mut a12 = 0.2_f64;
+        let mut a8 = helper_sq(-1.7_f64);
+        a8 += a8;
+        for i9 in (1..3).rev() {
+            let a10 = a8.max(a8);
+            a8 += xs0.sum() * (xs1.mapv(|v11| a10)).sum();
+            if a8 > -0.6 {
+                let mut a13 = if (i9 as f64) < -0.1 {
+                    2.0_f64.sin()
+                } else {
+                    let a12 = a10;
+                    xs1.slice(s![1..2]).sum() + xs2.mean().unwrap()
+                };
+                continue;
+            } else if i9 % 2 == 0 {
+                let a14 = ((xs1[i9] / (a8.powi(2) + 1.0)) + &(xs1 * a10))
+                    .mean()
+                    .unwrap();
+            } else if xs0.sum() < 1.7 {
+                if (xs0[3 - 1 - i9].sin()).cos() < -1.9 {
+                    let a15 = helper_mix((i9 as f64) + a8, -0.5 - a10)
+                        * ((a10.powi(2) + 0.5).sqrt()).tanh();
+                    break;
+                } else {
+                    a8 += -1.0_f64;
+                }
+                break;
+            } else {
+                a8 = ((a10 - a10) + (xs1[i9] * xs0[i9])).tanh();
+                continue;
+            }
         }
-        let mut a13 = (helper_arr(&(nn::sigmoid(xs2)), xs2.slice(s![1..3]).sum())).sum();
-        nn::sigmoid(nn::softplus(xs0.slice(s![0..1]).sum())) + a13
+        (xs0.dot(xs0).powi(2) + 1.0).ln() + a8
     }
 
     pub fn check() -> Report {
@@ -5323,10 +5359,7 @@ mod p2_54 {
     #[differentiable(argnums = (2, 1, 0))]
     fn p2_54(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
         let mut k1 = 0usize;
-        loop {
-            if k1 >= 1 {
-                break;
-            }
+        while k1 < 1 {
             k1 += 1;
             if (x0 - xs2[3]) * x1 > xs2[2] / (x1.powi(2) + 1.0) {
                 let a2 = (x0.powi(2) + 1.0).powf(0.3);
@@ -5335,10 +5368,10 @@ mod p2_54 {
             } else if x0 < xs2.slice(s![3..4;2]).sum() {
                 let mut y4 = xs2.to_owned();
             } else {
-                let y7 = (&(xs2.mapv(|v5| (x1 * x0) * v5)) - &(xs2 - x0)).mapv(|v6| x1);
+                let mut y6 = (xs2.powi(2)).mapv(|v5| (x1 * x0) * v5);
             }
         }
-        ((xs2.tanh()).sum() + x0) + x1
+        ((x0 + xs2.sum()) * x0) * x1
     }
 
     pub fn check() -> Report {
@@ -5398,10 +5431,7 @@ mod p2_55 {
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_55(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut k1 = 0usize;
-        loop {
-            if k1 >= 4 {
-                break;
-            }
+        while k1 < 4 {
             k1 += 1;
             let mut a2 = xs1[3] + helper_sq(xs1[2].min(x2));
             if k1 % 2 == 0 {
@@ -5409,16 +5439,18 @@ mod p2_55 {
             } else if ((x2.powi(2) + 0.5).sqrt()).max(x2 * -1.6) < -0.6 {
                 let mut a2 = (a2 * 0.4) + ((-a2).powi(2) + 1.0).ln();
             } else {
-                a2 = ((xs1 + xs1).mapv(|v4| (x0 * a2).sin())).mean().unwrap();
+                a2 = (xs1[0].atan() + (x2 + x0)) * (xs1[1].powi(2) + 0.5).sqrt();
             }
         }
-        let mut a5: f64 = x2;
-        if ((nn::sigmoid(xs1[1])).powi(2) + 1.0).powf(1.5) < -0.1 {
-            let mut y6: Array1<f64> = Array1::zeros(5);
-        } else {
-            a5 -= xs1[4];
+        for i4 in (0..5).step_by(2) {
+            if x2 > xs1.slice(s![2..3]).sum() * xs1[1] {
+                let a5 = x0;
+            } else {
+                let mut y6: Array1<f64> = Array1::zeros(5);
+                return (i4 as f64).powi(2) + xs1.slice(s![0..2]).sum().sin();
+            }
         }
-        (((xs1.tanh()).dot(&(xs1.powi(2))) * x0) + x2) * a5
+        (((-x2) - -1.0) + x0) * x2
     }
 
     pub fn check() -> Report {
@@ -5491,21 +5523,25 @@ mod p2_56 {
         } else if (-x1) / ((0.9 + x0).powi(2) + 1.0) < 0.7 {
             let mut a4 = -1.2_f64;
             a4 += (x1.cos()).min(-x0) + ((a4 + a4) - x0.min(x1));
-            a4 = ((a4 + x0) - (0.9 + a4)) - (a4 * -0.8).sin();
-            a4 += (nn::softplus(0.9_f64)).max(-x0) + (-0.6 + x0).tanh();
-        } else if (1.0 * x0) + (0.0 - x1) < x1 * x1 {
-            for i5 in (2..3).rev() {
-                let mut a6 = (i5 as f64).max(x0 + (1.1 + x1));
-                a6 -= (a6.tanh() + (x1 + (i5 as f64))) * ((-1.0 * x1) - x1);
-                let mut a7 =
-                    (((i5 as f64) - x1) * 1.6_f64.min(1.1_f64)) * a6.max((x0.powi(2) + 1.0).ln());
-                a7 = (((-1.0_f64).sin() * x0).powi(2) + 1.0).powf(0.5);
+            a4 = x1;
+            a4 += (-(helper_sq(x1))).sin();
+        } else if -(x0.sin()) > (x1.tanh()).exp() {
+            let mut a6: f64 = if x0 < 0.9 {
+                let a5 = x0 / ((-0.6 + x1).powi(2) + 1.0);
+                x1
+            } else if helper_mix((x0.tanh()).exp(), x0 - -0.6) > helper_mix(x1, x1) {
+                x1.sin()
+            } else {
+                ((helper_sq(x0)).powi(2) + 1.0).ln()
+            };
+            a6 *= (x0 * x0.tanh()).tanh();
+            if (a6 / (x1.powi(2) + 1.0)).abs() > x1 {
+                return (helper_mix(a6, x1)).max(a6.sin());
             }
-        } else {
-            let mut a8 = x1;
-            return x1.cos() * (x1 - x0);
+            a6 -= x1.min((x1 + x0).min(a6));
+            a6 += nn::softplus(((x0.atan()).powi(2) + 1.0).powf(0.5));
         }
-        return (x1 + x0) + x1;
+        ((x0.abs()).sin() * x0) + x1
     }
 
     #[allow(
@@ -5533,24 +5569,27 @@ mod p2_56 {
         {
             let mut a4 = Dual64::from(-1.2);
             a4 += d64::min(x1.cos(), -x0) + ((a4 + a4) - d64::min(x0, x1));
-            a4 = ((a4 + x0) - (Dual64::from(0.9) + a4)) - (a4 * Dual64::from(-0.8)).sin();
-            a4 +=
-                d64::max(d64::softplus(Dual64::from(0.9)), -x0) + (Dual64::from(-0.6) + x0).tanh();
-        } else if ((Dual64::from(1.0) * x0) + (Dual64::from(0.0) - x1)).re < (x1 * x1).re {
-            for i5 in (2..3).rev() {
-                let mut a6 = d64::max(Dual64::from(i5 as f64), x0 + (Dual64::from(1.1) + x1));
-                a6 -=
-                    (a6.tanh() + (x1 + Dual64::from(i5 as f64))) * ((Dual64::from(-1.0) * x1) - x1);
-                let mut a7 = ((Dual64::from(i5 as f64) - x1)
-                    * d64::min(Dual64::from(1.6), Dual64::from(1.1)))
-                    * d64::max(a6, (x0.powi(2) + Dual64::from(1.0)).ln());
-                a7 = (((Dual64::from(-1.0)).sin() * x0).powi(2) + Dual64::from(1.0)).powf(0.5);
+            a4 = x1;
+            a4 += (-(d64::helper_sq(x1))).sin();
+        } else if (-(x0.sin())).re > ((x1.tanh()).exp()).re {
+            let mut a6: Dual64 = if x0.re < (Dual64::from(0.9)).re {
+                let a5 = x0 / ((Dual64::from(-0.6) + x1).powi(2) + Dual64::from(1.0));
+                x1
+            } else if (d64::helper_mix((x0.tanh()).exp(), x0 - Dual64::from(-0.6))).re
+                > (d64::helper_mix(x1, x1)).re
+            {
+                x1.sin()
+            } else {
+                ((d64::helper_sq(x0)).powi(2) + Dual64::from(1.0)).ln()
+            };
+            a6 *= (x0 * x0.tanh()).tanh();
+            if (d64::abs((a6 / (x1.powi(2) + Dual64::from(1.0))))).re > x1.re {
+                return d64::max(d64::helper_mix(a6, x1), a6.sin());
             }
-        } else {
-            let mut a8 = x1;
-            return x1.cos() * (x1 - x0);
+            a6 -= d64::min(x1, d64::min(x1 + x0, a6));
+            a6 += d64::softplus(((x0.atan()).powi(2) + Dual64::from(1.0)).powf(0.5));
         }
-        return (x1 + x0) + x1;
+        ((d64::abs(x0)).sin() * x0) + x1
     }
 
     pub fn check() -> Report {
@@ -5681,45 +5720,47 @@ mod p2_58 {
         if xs1.slice(s![2..3;2]).sum() * xs1[0] < x0.atan() {
             let a1 = (((x0 - x0).tanh()).powi(2) + 1.0).powf(1.5);
         } else if x0 > 1.0 {
-            let y3 = (nn::sigmoid(&(xs1.sin()))).mapv(|v2| (-1.6_f32).sin());
-            let x0 = (x0 * 1.6) + ((x0 + y3[2]) * y3.sum());
-            let a4 = y3[0];
-            let a6 = (xs1.mapv(|v5| v5 * (a4 + -1.7))).sum() - x0;
-            let a8 = (xs1.mapv(|v7| (x0.tanh()).exp() * 0.0_f32.cos()))
-                .mean()
-                .unwrap();
-            let a9 = (Array1::from_elem(5, a4)).sum() + y3.dot(xs1).max(2.0 * xs1[0]);
-            let mut a10: f32 = x0;
-            if x0 > 0.9 {
-                if a9 > helper_sq_f32(xs1[1]) {
-                    let mut a11 = a6.min((&y3 - &y3).sum());
-                }
+            let mut y4 = ((Array1::from_elem(5, xs1[0])).mapv(|v2| (1.5_f32.tanh()).exp()))
+                .mapv(|v3| (x0 * v3) - v3);
+            let a5 = x0;
+            let a6 = helper_mix_f32(xs1.sum() - a5, a5);
+            y4 = &y4 + &(helper_arr_f32(&y4, 1.8_f32.min(xs1.slice(s![1..4;2]).sum())));
+            let mut a8: f32 = if a5 * (a6 + xs1[0]) < helper_sq_f32(y4[1]) {
+                let a7 = (x0 + xs1.slice(s![2..5;2]).sum()).atan();
+                a7.min(xs1.dot(&y4))
             } else {
-                a10 += a6;
-            }
-        } else {
-            let mut y12: Array1<f32> = Array1::zeros(5);
-            y12[3] = x0;
-            let mut a13 = if helper_mix_f32(x0, x0) - y12.dot(&y12) < x0.sin() {
-                helper_sq_f32(x0)
-            } else if 1.3 < -0.8 {
-                (1.0 / (x0.powi(2) + 1.0)) - x0
-            } else {
-                xs1.sum().sin()
+                xs1.slice(s![3..5;2]).sum()
             };
-        }
-        let a14 = nn::sigmoid(x0);
-        let mut a15 = if helper_sq_f32(xs1[3].sin()) > -0.8 {
-            a14
+            if (xs1[3] + a6).tanh() < -0.4 {
+                let mut a9 = a6.min((&y4 - &y4).sum());
+            }
+            let mut a10: f32 = if a5 > -1.2 { a5 } else { a5 };
         } else {
-            xs1.sum() - a14
-        };
-        if helper_mix_f32(a15, x0) - (a14 * xs1[0]) < 0.7 {
-            return helper_sq_f32(1.5 + xs1.slice(s![3..4;2]).sum());
+            let a11 = x0 + (xs1.dot(xs1) - xs1.dot(xs1));
+            let mut y12 = xs1.to_owned();
         }
-        let mut y16 = xs1.to_owned();
-        y16[1] = y16[1] + (xs1[2] + (x0 - y16.sum()));
-        ((((xs1.dot(xs1) + a15) + x0) + a14) + a15) + y16.sum()
+        let mut k13 = 0usize;
+        loop {
+            if k13 >= 1 {
+                break;
+            }
+            k13 += 1;
+            for i14 in (0..4).rev() {
+                let y15 = xs1.to_owned();
+                let mut y16 = xs1.to_owned();
+                let a17: f32 = (y15[i14] * (i14 as f32)).tanh() * 0.9;
+                break;
+            }
+        }
+        let a18 = x0;
+        let mut a19 = if helper_sq_f32(xs1[3].sin()) > -0.8 {
+            a18
+        } else {
+            xs1.sum() - a18
+        };
+        a19 = ((a18 + a19).powi(2) + 0.5).sqrt() - (xs1 - xs1).dot(&(xs1 + xs1));
+        let a20 = -1.6_f32;
+        ((0.8 + x0) + a18) + a19
     }
 
     pub fn check() -> Report {
@@ -5803,8 +5844,8 @@ mod p2_59 {
         }
         let mut y11: Array1<f64> = Array1::zeros(6);
         let mut a12 = -(nn::sigmoid(a4 - y11[3]));
-        y11[5] += (-&(xs2.mapv(|v13| (v13 - a3) * x0.sin()))).sum();
-        (((((-y11[4]) + (x1.tanh()).exp()) * x1) + x0) + a3) + y11.sum()
+        y11[5] += (-&((Array1::from_elem(6, -1.3_f64)).mapv(|v13| -(v13 - a3)))).sum();
+        (((((a3.powi(2) + 1.0).ln() + (-y11[4])) + x1) + x0) + a3) + y11.sum()
     }
 
     pub fn check() -> Report {
@@ -6016,35 +6057,17 @@ mod p2_61 {
         for &e6 in xs1.iter() {
             let a7 = ((-1.1_f32 * -1.7_f32) * (x0.powi(2) + 1.0).ln()).min((xs1 * xs1).sum());
             let a8 = (e6 + -0.1).tanh() - e6;
-            let mut a10 = (xs1.mapv(|v9| (-e6) / ((-(-2.0_f32)).powi(2) + 1.0_f32)))
-                .sum()
-                .cos();
-            if xs1.slice(s![3..5;2]).sum().min(-2.0) > xs1.sum() {
-                let mut a11 = -((a7 * xs1.slice(s![1..3;2]).sum()) - xs1[3].powi(3));
-            } else {
-                let a12 = if a10 < -1.1 {
-                    a10 += xs1.mean().unwrap() - (-1.6 + xs1[2]);
-                    (xs1[1].min(xs1[3])).powi(2)
-                } else if (xs1 * xs1).sum() < 0.3 {
-                    -1.2_f32
-                } else {
-                    (xs1[2].powi(2) + 1.0).powf(0.3)
-                };
-            }
+            let mut a10 = (xs1.mapv(|v9| (1.3 + x0) + a7)).sum().cos();
+            a10 -= xs1.slice(s![3..5;2]).sum();
+            a10 += (-&(xs1 * xs1[1]))
+                .dot(&(&(xs1.tanh()) / &((helper_arr_f32(xs1, 1.7)).powi(2) + 1.0)));
         }
-        if ((x0 * xs1[4]).powi(2) + 1.0).ln() > xs1[3] - x0 {
-            let y14 = &((x0 * xs1).powi(2)) + &((-xs1).mapv(|v13| (v13 - x0) - x0.powi(3)));
-        } else {
-            let a15 = x0 * (-xs1).dot(&(xs1.powi(2)));
-        }
-        let mut a18 = if x0.max(x0) - xs1[4] < xs1[1] - x0 {
-            let a16 = (xs1.sin()).dot(xs1);
-            helper_mix_f32(xs1[0], (xs1[4].powi(2) + 0.5).sqrt())
-        } else {
-            let a17 = xs1.sum().min(xs1[0]);
-            x0 + x0.tanh()
-        };
-        (x0 + x0) * a18
+        let mut y11 = xs1.to_owned();
+        y11[0] = 0.5 / (x0.powi(2) + 1.0);
+        y11[3] = y11[3] + xs1.dot(&((&y11 + xs1).mapv(|v12| (x0.min(0.3)).powi(2))));
+        let mut a13: f32 = (xs1 + (x0 - 0.7)).sum();
+        y11[0] += -1.2;
+        (((&y11 + xs1).sum() * x0) * a13) + y11.sum()
     }
 
     pub fn check() -> Report {
@@ -6096,25 +6119,18 @@ mod p2_62 {
     )]
     #[differentiable]
     fn p2_62(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
-        if (xs1.mapv(|v1| (-1.4_f64).max(v1) - (v1 - v1))).sum() > 0.2 {
-            let mut a2 = xs0.sum() * 1.2;
-            return nn::softplus(a2 - xs0[0]);
+        if (xs0.mapv(|v1| (v1 * v1).cos())).sum() > 1.3 {
+            return (helper_mix(xs2[5], 0.7)).max(helper_sq(xs0[4]));
         }
-        let mut k3 = 0usize;
-        while k3 < 3 {
-            k3 += 1;
-            let mut a4: f64 = (k3 as f64).atan();
-            let a5 = if (xs1 * xs2[5]).sum() > 1.7 {
-                a4 = (xs1[1] / (xs2.slice(s![3..5;2]).sum().powi(2) + 1.0)) + (xs2[3] - a4);
-                helper_sq(-a4)
-            } else if k3 % 2 == 0 {
-                a4
-            } else {
-                (((k3 as f64).powi(2) + 0.5_f64).sqrt()).powi(3)
-            };
-        }
-        let a6: f64 = -1.3_f64;
-        (a6.powi(2) + 1.0).ln() + a6
+        let mut y2 = xs0.to_owned();
+        y2[5] = y2[5] + ((nn::sigmoid(xs2)).sum() * (&y2 + &y2).dot(xs1));
+        let mut a3 = if xs2.slice(s![2..5]).sum() < -1.8 {
+            y2[0]
+        } else {
+            xs2.dot(&(nn::sigmoid(xs1)))
+        };
+        let a4 = 1.9_f64;
+        ((nn::sigmoid(a4 + a4) + a3) * a4) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -6176,21 +6192,17 @@ mod p2_63 {
         a2 -= a2;
         if xs1[2] < -1.2 {
             let a3 = nn::softplus(a1) - xs2[2];
-            return (xs2.mapv(|v4| ((0.7_f64 + -0.4_f64).powi(2) + 1.0_f64).ln()))
-                .dot(&(xs2.tanh()));
+            return (xs1.mapv(|v4| a1)).dot(xs2);
         }
-        let mut a5 = xs2[1].min((xs1[2].powi(2) + 0.5).sqrt()) / ((xs1 - xs1).sum().powi(2) + 1.0);
-        let a6 = (xs1[2].cos() + (x0 + xs2.slice(s![1..3;2]).sum())) + (xs2 + 1.1).sum();
-        for i7 in 1..3 {
-            a2 *= x0.tanh();
-            let mut a9 = if (i7 as f64) < xs2.dot(xs2) {
-                let a8 = a1 * (x0 * xs1[1]);
-                (-1.5_f64).min(x0) - (a6 * xs1[i7])
-            } else {
-                return nn::softplus((i7 as f64).cos());
-            };
-        }
-        return (((xs2.sum() + (x0 + a5)) * x0) * a1) * a2;
+        a2 += ((xs1 - xs2).powi(2)).dot(xs2);
+        a2 -= ((xs1.mapv(|v5| (v5 - 0.2) - (1.5 - x0)))
+            .dot(&(xs2.mapv(|v6| (-0.7 - x0).powi(2))))
+            .tanh())
+        .exp();
+        a2 -= a1.sin();
+        let mut a7 = -0.3_f64;
+        let mut a8 = helper_sq(x0.min(xs2[1]) + xs2.sum());
+        return ((-0.3 * x0) * a1) + a2;
     }
 
     pub fn check() -> Report {
@@ -6258,28 +6270,35 @@ mod p2_64 {
         if (x1 / ((-1.6_f64).powi(2) + 1.0_f64)) / ((-0.8_f64).powi(2) + 1.0_f64) > 1.7 {
             a6 += (1.0 - (x2 + -1.5)) + x2;
             for i7 in 0..6 {
-                a6 = (nn::sigmoid(((-1.4_f64).powi(2) + 1.0_f64).ln())).cos();
-                a6 *= (x0.tanh()).tanh();
-                return (x1.tanh()).tanh();
+                a6 = x2;
+                a6 = 1.5_f64;
             }
         }
-        let mut a8 = x1.sin() + a6.min(x2.sin());
-        let mut a9 = 1.4_f64;
-        for i10 in 0..6 {
-            for i11 in (5..6).rev() {
-                let mut a12 = -1.9_f64;
-                let mut a13 = x0 + (x2 - (-a6));
-            }
-        }
-        let mut a14 = helper_mix(-x0, -(x1 + a8));
-        a6 = (x1 * x1.min(x2)) - (-x1).min(x1 * x1);
-        let mut a16 = if nn::sigmoid(x0 - -0.9) > x0 * x2 {
-            let a15 = helper_sq(x0) * (x1 * x1);
-            -(a9.cos())
+        let mut a9 = if (x2 + x1) * helper_mix(x0, x0) < 1.4 {
+            -1.4_f64
+        } else if x2 < 0.8 {
+            nn::softplus(nn::sigmoid(1.3_f64))
         } else {
-            (-a6).powi(2)
+            let a8 = x0;
+            return x2.powi(3) + x2.sin();
         };
-        ((((helper_mix(x1, x1)).powi(2) + 1.0).ln() * x0) + x1) + x2
+        let a10 = x2 - (-(a6 - -0.4));
+        for i11 in 4..6 {
+            a6 = nn::softplus(-0.4_f64);
+            let mut a12 = -0.4_f64;
+            continue;
+        }
+        let x1 = (x1 * -0.1) + (x1 * x1.min(x2));
+        if a6 < -1.6 {
+            a9 = helper_mix((a9 * x1) * 0.7_f64.sin(), x2.sin() - (a6 * x0));
+        } else if x0.sin() > x0 + x2 {
+            let mut a13 = -(((x2 * x2).powi(2) + 1.0).powf(1.5));
+        } else if helper_sq(x2 + x2) > helper_mix(-1.9, x0) {
+            let a14 = -1.8_f64;
+        } else {
+            a9 = a10 - ((-0.5 + x2) * (0.4 * x2));
+        }
+        (((nn::sigmoid(a6)).abs() + x0) + x2) * a6
     }
 
     #[allow(
@@ -6308,28 +6327,35 @@ mod p2_64 {
         {
             a6 += (Dual64::from(1.0) - (x2 + Dual64::from(-1.5))) + x2;
             for i7 in 0..6 {
-                a6 = (d64::sigmoid(((Dual64::from(-1.4)).powi(2) + Dual64::from(1.0)).ln())).cos();
-                a6 *= (x0.tanh()).tanh();
-                return (x1.tanh()).tanh();
+                a6 = x2;
+                a6 = Dual64::from(1.5);
             }
         }
-        let mut a8 = x1.sin() + d64::min(a6, x2.sin());
-        let mut a9 = Dual64::from(1.4);
-        for i10 in 0..6 {
-            for i11 in (5..6).rev() {
-                let mut a12 = Dual64::from(-1.9);
-                let mut a13 = x0 + (x2 - (-a6));
-            }
-        }
-        let mut a14 = d64::helper_mix(-x0, -(x1 + a8));
-        a6 = (x1 * d64::min(x1, x2)) - d64::min(-x1, x1 * x1);
-        let mut a16 = if (d64::sigmoid(x0 - Dual64::from(-0.9))).re > (x0 * x2).re {
-            let a15 = d64::helper_sq(x0) * (x1 * x1);
-            -(a9.cos())
+        let mut a9 = if ((x2 + x1) * d64::helper_mix(x0, x0)).re < (Dual64::from(1.4)).re {
+            Dual64::from(-1.4)
+        } else if x2.re < (Dual64::from(0.8)).re {
+            d64::softplus(d64::sigmoid(Dual64::from(1.3)))
         } else {
-            (-a6).powi(2)
+            let a8 = x0;
+            return x2.powi(3) + x2.sin();
         };
-        ((((d64::helper_mix(x1, x1)).powi(2) + Dual64::from(1.0)).ln() * x0) + x1) + x2
+        let a10 = x2 - (-(a6 - Dual64::from(-0.4)));
+        for i11 in 4..6 {
+            a6 = d64::softplus(Dual64::from(-0.4));
+            let mut a12 = Dual64::from(-0.4);
+            continue;
+        }
+        let x1 = (x1 * Dual64::from(-0.1)) + (x1 * d64::min(x1, x2));
+        if a6.re < (Dual64::from(-1.6)).re {
+            a9 = d64::helper_mix((a9 * x1) * (Dual64::from(0.7)).sin(), x2.sin() - (a6 * x0));
+        } else if (x0.sin()).re > (x0 + x2).re {
+            let mut a13 = -(((x2 * x2).powi(2) + Dual64::from(1.0)).powf(1.5));
+        } else if (d64::helper_sq(x2 + x2)).re > (d64::helper_mix(Dual64::from(-1.9), x0)).re {
+            let a14 = Dual64::from(-1.8);
+        } else {
+            a9 = a10 - ((Dual64::from(-0.5) + x2) * (Dual64::from(0.4) * x2));
+        }
+        ((d64::abs(d64::sigmoid(a6)) + x0) + x2) * a6
     }
 
     pub fn check() -> Report {
@@ -6636,52 +6662,34 @@ mod p2_67 {
             (a2 - 1.9).cos()
         };
         if (-0.2_f64).tanh() * a2 < a3.max(a2) {
-            a1 = ((a1.cos()).sin()).tanh();
-        } else if x0 < -1.7 * a1 {
-            if (x0.powi(2) + 0.5).sqrt() * x0 < -0.2 {
-                return helper_mix((a3.powi(2) + 1.0).ln(), a2 / (a4.powi(2) + 1.0));
-            }
-            a5 += a1.tanh();
+            a1 = 1.1_f64.max(-1.0_f64);
+        } else if 1.3 > -2.0 {
+            let a6 = -0.5_f64;
+            a1 += ((-0.8 + (0.2 * a1)).powi(2) + 1.0).ln();
         } else {
-            let a5 = (a5 * -0.4) + helper_mix(a1.max(a1), a2 + a5);
-            let a6 = if helper_mix(a2 / (x0.powi(2) + 1.0), 1.5 + a3) > -a2 {
-                (a1 - a2) + (x0.powi(2) + 1.0).powf(0.3)
-            } else if helper_sq(-1.0_f64) - (a3 * -0.1) > -1.5 {
-                (helper_mix(1.3, a1)).atan()
-            } else {
-                a1.cos() + x0
-            };
-            a4 = ((-0.1 * a3) * (-0.5 - a3)) / (((a4 + 2.0).tanh()).powi(2) + 1.0);
-            if (x0 / (a1.powi(2) + 1.0)) * (a2 * 1.8) > -1.4 {
-                let mut a7 = nn::sigmoid(a1);
-                return a5.powi(3) - -0.1;
+            a1 *= (((0.4 + x0).powi(2) + 1.0).ln()).tanh();
+            a3 += a1;
+            for i7 in (0..4).rev() {
+                a3 = (helper_mix(0.3_f64.max(i7 as f64), (x0.tanh()).exp())).powi(3);
+                a4 -= (-(a3.powi(2))) - (x0 + (a4 + x0));
             }
-            a1 += (1.7 + a2).tanh() / ((nn::softplus(x0.cos())).powi(2) + 1.0);
+            a5 -= (((a1 - a2) + (x0.powi(2) + 1.0).powf(0.3)).tanh()).exp();
+            let mut a8 = helper_sq(nn::softplus(a1)) - nn::sigmoid(-1.8_f64 * 0.0_f64);
         }
-        a5 += helper_sq((a3 + a3) - a1.tanh());
-        let mut k8 = 0usize;
-        while k8 < 3 {
-            k8 += 1;
-            let mut a9 = helper_sq((a4.sin()).min((a1.powi(2) + 1.0).ln()));
-            if (k8 as f64) > 0.8 {
-                if k8 % 2 == 0 {
-                    a3 = (((-1.0_f64).powi(2) + 1.0_f64).ln())
-                        .max(a3.max(k8 as f64) + (0.1_f64.powi(2) + 0.5_f64).sqrt());
-                }
-            } else if helper_mix((1.5_f64.tanh()).exp(), a9) < a1.max(a2) {
-                a9 += x0;
-                return (a2 + a1) / ((x0 * a1).powi(2) + 1.0);
-            } else {
-                let a11 = if (a3.min(a5)).max(x0 - x0) < 0.8 + a1 {
-                    let a10 = (((k8 as f64) * a1).powi(2) + 0.5).sqrt();
-                    a1 + 1.4_f64.tanh()
-                } else {
-                    helper_sq((a3.powi(2) + 1.0).powf(0.3))
-                };
-                continue;
+        let mut k9 = 0usize;
+        loop {
+            if k9 >= 2 {
+                break;
             }
+            k9 += 1;
+            let a10 = (a4 * (-x0)) - helper_mix(x0, a3);
+            a1 = (k9 as f64) * -1.8_f64;
+            return (-0.9_f64).cos() - x0.tanh();
         }
-        ((((a2.powi(3)).powi(2) + 1.0).ln() + x0) * a1) + a2
+        if (a1.tanh()).atan() > a1.max(a2) {
+            return a1;
+        }
+        (((0.3_f64 * 0.4_f64).abs() + x0) * a1) + a2
     }
 
     #[allow(
@@ -6707,72 +6715,40 @@ mod p2_67 {
             (a2 - Dual64::from(1.9)).cos()
         };
         if ((Dual64::from(-0.2)).tanh() * a2).re < (d64::max(a3, a2)).re {
-            a1 = ((a1.cos()).sin()).tanh();
-        } else if x0.re < (Dual64::from(-1.7) * a1).re {
-            if ((x0.powi(2) + Dual64::from(0.5)).sqrt() * x0).re < (Dual64::from(-0.2)).re {
-                return d64::helper_mix(
-                    (a3.powi(2) + Dual64::from(1.0)).ln(),
-                    a2 / (a4.powi(2) + Dual64::from(1.0)),
-                );
-            }
-            a5 += a1.tanh();
+            a1 = d64::max(Dual64::from(1.1), Dual64::from(-1.0));
+        } else if (Dual64::from(1.3)).re > (Dual64::from(-2.0)).re {
+            let a6 = Dual64::from(-0.5);
+            a1 +=
+                ((Dual64::from(-0.8) + (Dual64::from(0.2) * a1)).powi(2) + Dual64::from(1.0)).ln();
         } else {
-            let a5 = (a5 * Dual64::from(-0.4)) + d64::helper_mix(d64::max(a1, a1), a2 + a5);
-            let a6 = if (d64::helper_mix(
-                a2 / (x0.powi(2) + Dual64::from(1.0)),
-                Dual64::from(1.5) + a3,
-            ))
-            .re > (-a2).re
-            {
-                (a1 - a2) + (x0.powi(2) + Dual64::from(1.0)).powf(0.3)
-            } else if (d64::helper_sq(Dual64::from(-1.0)) - (a3 * Dual64::from(-0.1))).re
-                > (Dual64::from(-1.5)).re
-            {
-                (d64::helper_mix(Dual64::from(1.3), a1)).atan()
-            } else {
-                a1.cos() + x0
-            };
-            a4 = ((Dual64::from(-0.1) * a3) * (Dual64::from(-0.5) - a3))
-                / (((a4 + Dual64::from(2.0)).tanh()).powi(2) + Dual64::from(1.0));
-            if ((x0 / (a1.powi(2) + Dual64::from(1.0))) * (a2 * Dual64::from(1.8))).re
-                > (Dual64::from(-1.4)).re
-            {
-                let mut a7 = d64::sigmoid(a1);
-                return a5.powi(3) - Dual64::from(-0.1);
+            a1 *= (((Dual64::from(0.4) + x0).powi(2) + Dual64::from(1.0)).ln()).tanh();
+            a3 += a1;
+            for i7 in (0..4).rev() {
+                a3 = (d64::helper_mix(
+                    d64::max(Dual64::from(0.3), Dual64::from(i7 as f64)),
+                    (x0.tanh()).exp(),
+                ))
+                .powi(3);
+                a4 -= (-(a3.powi(2))) - (x0 + (a4 + x0));
             }
-            a1 += (Dual64::from(1.7) + a2).tanh()
-                / ((d64::softplus(x0.cos())).powi(2) + Dual64::from(1.0));
+            a5 -= (((a1 - a2) + (x0.powi(2) + Dual64::from(1.0)).powf(0.3)).tanh()).exp();
+            let mut a8 = d64::helper_sq(d64::softplus(a1))
+                - d64::sigmoid(Dual64::from(-1.8) * Dual64::from(0.0));
         }
-        a5 += d64::helper_sq((a3 + a3) - a1.tanh());
-        let mut k8 = 0usize;
-        while k8 < 3 {
-            k8 += 1;
-            let mut a9 = d64::helper_sq(d64::min(a4.sin(), (a1.powi(2) + Dual64::from(1.0)).ln()));
-            if Dual64::from(k8 as f64).re > (Dual64::from(0.8)).re {
-                if k8 % 2 == 0 {
-                    a3 = d64::max(
-                        ((Dual64::from(-1.0)).powi(2) + Dual64::from(1.0)).ln(),
-                        d64::max(a3, Dual64::from(k8 as f64))
-                            + ((Dual64::from(0.1)).powi(2) + Dual64::from(0.5)).sqrt(),
-                    );
-                }
-            } else if (d64::helper_mix(((Dual64::from(1.5)).tanh()).exp(), a9)).re
-                < (d64::max(a1, a2)).re
-            {
-                a9 += x0;
-                return (a2 + a1) / ((x0 * a1).powi(2) + Dual64::from(1.0));
-            } else {
-                let a11 = if (d64::max(d64::min(a3, a5), x0 - x0)).re < (Dual64::from(0.8) + a1).re
-                {
-                    let a10 = ((Dual64::from(k8 as f64) * a1).powi(2) + Dual64::from(0.5)).sqrt();
-                    a1 + (Dual64::from(1.4)).tanh()
-                } else {
-                    d64::helper_sq((a3.powi(2) + Dual64::from(1.0)).powf(0.3))
-                };
-                continue;
+        let mut k9 = 0usize;
+        loop {
+            if k9 >= 2 {
+                break;
             }
+            k9 += 1;
+            let a10 = (a4 * (-x0)) - d64::helper_mix(x0, a3);
+            a1 = Dual64::from(k9 as f64) * Dual64::from(-1.8);
+            return (Dual64::from(-0.9)).cos() - x0.tanh();
         }
-        ((((a2.powi(3)).powi(2) + Dual64::from(1.0)).ln() + x0) * a1) + a2
+        if ((a1.tanh()).atan()).re > (d64::max(a1, a2)).re {
+            return a1;
+        }
+        ((d64::abs((Dual64::from(0.3) * Dual64::from(0.4))) + x0) * a1) + a2
     }
 
     pub fn check() -> Report {
@@ -6829,13 +6805,20 @@ mod p2_68 {
         if (xs0[1] - xs0[0]) * helper_sq_f32(-0.1_f32) < xs0[0] + xs0[3] {
             return -0.4 + (xs0[0] - 1.8);
         }
-        let mut y5 =
-            &(xs0 + &(xs0.tanh())) / &((-1.7 * &(xs0.mapv(|v4| (v4 * v4).atan()))).powi(2) + 1.0);
-        for i6 in (3..4).step_by(2) {
-            y5 -= (xs0 + xs0.slice(s![1..4]).sum()).sum();
-            if i6 % 2 == 0 {
-                let mut a7 = ((y5[i6] + 1.5) + &(y5[2] + xs0)).dot(xs0);
+        let mut y5 = &(xs0 + &(xs0.tanh()))
+            / &((xs0.slice(s![2..4]).sum().powi(2) * &(xs0.mapv(|v4| (v4.cos()).min(v4 - v4))))
+                .powi(2)
+                + 1.0);
+        y5 = (helper_arr_f32(&(y5.tanh()), y5.dot(&y5))).mapv(|v6| v6 * v6.atan());
+        let mut k7 = 0usize;
+        loop {
+            if k7 >= 3 {
+                break;
             }
+            k7 += 1;
+            y5 = xs0.tanh();
+            let a8 = 0.6_f32;
+            break;
         }
         y5 = &y5 + &y5;
         if xs0.sum() > -0.4 {
@@ -6845,9 +6828,9 @@ mod p2_68 {
         } else {
             y5 = &(&(&y5 + xs0) * &y5) * &(&y5 - &(xs0 - xs0));
         }
-        let mut a8 = (helper_mix_f32(y5[0], 0.4) + &(nn::sigmoid(&y5))).sum();
-        let mut a9 = xs0[0];
-        ((a9 + a8) + a9) + y5.sum()
+        let mut a9 = (helper_mix_f32(y5[0], 0.4) + &(nn::sigmoid(&y5))).sum();
+        let mut a10 = xs0[0];
+        ((a10 + a9) + a10) + y5.sum()
     }
 
     pub fn check() -> Report {
@@ -6891,26 +6874,20 @@ mod p2_69 {
     #[differentiable(argnums = (0, 1))]
     fn p2_69(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1 = x0;
-        a1 = xs1.sum();
-        for i2 in 0..2 {
-            if i2 % 2 == 0 {
-                a1 = ((x0 + x0) - x0.min(xs1[i2])) * (Array1::from_elem(3, x0)).sum();
-                return helper_mix(xs1[i2] - x0, xs1.mean().unwrap());
-            } else {
-                let mut a4 = if (a1 * -1.4).abs() < xs1[i2] * xs1[i2] {
-                    (i2 as f64).sin()
-                } else if x0 * ((i2 as f64) + xs1[(i2 + 1) % 3]) > 0.5 {
-                    xs1.dot(&(xs1 * xs1.slice(s![1..3]).sum()))
-                } else {
-                    let a3 = ((i2 as f64).tanh()).exp();
-                    (xs1 - xs1).dot(&(xs1.sin()))
-                };
-            }
+        a1 = helper_mix(x0.cos(), a1 + xs1.sum());
+        let mut k2 = 0usize;
+        while k2 < 3 {
+            k2 += 1;
+            let mut y3: Array1<f64> = Array1::zeros(3);
+            let a4: f64 = y3.sum();
+            let mut y5 = xs1 * &((-0.1 + &y3).powi(2));
+            return helper_mix(xs1[1] - x0, a4 * x0);
         }
-        let mut a5 = (x0.sin()).tanh() - (xs1.sum() + a1);
-        a5 = xs1[0];
-        let mut a6 = (xs1 * a1).dot(&(-1.7 * xs1)).max(xs1[2]);
-        ((((0.5_f64 + -0.4_f64) * -0.6_f64) + x0) * a1) + a5
+        for i6 in 0..3 {
+            a1 -= x0 * ((a1 + (i6 as f64)) * (x0 / (a1.powi(2) + 1.0)));
+            let a7 = 2.0_f64;
+        }
+        ((a1 + a1).abs() * x0) + a1
     }
 
     pub fn check() -> Report {
@@ -6972,11 +6949,15 @@ mod p2_70 {
         } else if x0 * x0 > xs1[2] {
             let a3: f32 = (x0 + x0) + (xs1 * xs1).sum();
             let mut y4: Array1<f32> = Array1::zeros(3);
-            y4 = (nn::sigmoid(&(helper_arr_f32(&y4, a3))))
-                .mapv(|v5| 0.2_f32.max(2.0_f32) - (-0.1 - v5));
+            y4 = ((a3 / (x0.powi(2) + 1.0)) - &y4).mapv(|v5| 2.0);
+        } else {
+            let a6 = if -(x0.atan()) > xs1[0] {
+                return (xs1[1] + x0) + x0;
+            } else {
+                xs1[2].atan()
+            };
         }
-        let x0 = (x0 * 1.7) + (xs1 / (xs1[0].powi(2) + 1.0)).sum();
-        helper_sq_f32(xs1[1] + x0) + x0
+        xs1[1] * x0
     }
 
     pub fn check() -> Report {
@@ -7042,17 +7023,11 @@ mod p2_71 {
                 let mut y7: Array1<f32> = Array1::zeros(4);
             }
         }
-        a2 *= (xs0.mapv(|v8| ((-1.0_f32 - -0.5_f32).powi(2) + 1.0_f32).ln()))
-            .dot(&(Array1::from_elem(4, x2)))
+        a2 *= (xs0.mapv(|v8| (-(-1.0_f32)) + (x2 + x2)))
+            .dot(&(&y1 + xs0[2]))
             .tanh();
-        let mut a9 = if ((y1.tanh()).exp()).sum() < 2.0 {
-            helper_mix_f32(-1.7 - a2, a2)
-        } else if a2 > (x2.powi(2) + 0.5).sqrt() {
-            ((x2 * a2).powi(2) + 1.0).ln()
-        } else {
-            (-xs1[3]) + xs1.sum()
-        };
-        (((a2.max(a2.powi(2)) + x2) + a2) + a9) + y1.sum()
+        let mut y9 = xs1.to_owned();
+        return (((-(nn::softplus(y1[2]))) * x2) + a2) + y1.sum();
     }
 
     pub fn check() -> Report {
@@ -7125,22 +7100,20 @@ mod p2_72 {
                 {
                     let a8 = xs2[3 - 1 - i5].min(xs2.sum().atan());
                 } else if helper_sq(xs2[1].max(a4)) > 0.7 {
-                    let a10 =
-                        ((xs2.mapv(|v9| (a4 * a4) * x0.powi(2))).sum().powi(2) + 1.0).powf(0.5);
+                    let mut a10 = ((xs2.mapv(|v9| -1.7 + (a4 + v9))).sum().powi(2) + 1.0).powf(0.5);
+                    return a10.sin() * x0;
+                } else {
+                    let mut a11 = a4;
                 }
             }
-            continue;
         }
-        let mut a11 = xs1[0];
-        let mut a12 = a11;
-        let mut y13: Array1<f64> =
-            &(Array1::from_elem(3, a11.tanh())) / (xs2.dot(xs1).powi(2) + 1.0);
-        if a11 < xs2.sum() {
-            return (&y13 + xs2).dot(&(xs1[1] * xs1));
+        if xs1[1] * (x0 * xs1[2]) < xs1[2] - 1.5 {
+            let a12 = xs1[1];
+            let mut y13 = xs1.to_owned();
         }
-        let a12 = (a12 * -1.7) + (xs2[1].tanh() + y13[0]);
-        let mut y14 = xs2.to_owned();
-        (((x0 * x0) + a4) * a11) + y13.sum()
+        let a14: f64 = (xs2.sum() + xs1[0]) * helper_sq((a4.powi(2) + 1.0).ln());
+        let mut y15: Array1<f64> = Array1::zeros(3);
+        ((((x0.atan()).cos() + x0) + a4) + a14) + y15.sum()
     }
 
     pub fn check() -> Report {
@@ -7617,31 +7590,37 @@ mod p2_78 {
                 a9 += x0;
                 a9 += helper_mix_f32(nn::softplus(-0.2_f32), -2.0 - x0)
                     * (-2.0_f32).max(helper_sq_f32(a9));
-                a9 = (-(a9 * x0)).min(1.8);
+                a9 = i7 as f32;
             }
+            return x0;
         }
-        if 0.6 + (x0 - -1.4) > x0.sin() {
-            let mut a10 = ((x0 - x0).max(1.0_f32.powi(2))).powi(3);
-            let a12: f32 = if (a10.sin()).min(x0.cos()) > x0 {
-                a10 + (a10 * x0)
-            } else if a10 + (0.3 * a10) < x0 {
-                (x0 - a10) * nn::sigmoid(x0)
+        if -1.2_f32 + ((-0.4_f32).powi(2) + 1.0_f32).ln() < -0.4 {
+            let mut a10: f32 = ((x0 * x0) * x0.sin()) - (x0 * x0);
+            return ((x0.tanh()).exp()).powi(2);
+        }
+        let mut a11: f32 = (x0.tanh()).exp() - x0.cos();
+        for i12 in 0..3 {
+            let a15 = if helper_sq_f32(a11) < (i12 as f32) - x0 {
+                let a13 = helper_mix_f32(a11, 1.5) * (i12 as f32);
+                (x0 - a11).powi(3)
+            } else if x0 < -0.2 {
+                a11 * 1.2_f32.sin()
             } else {
-                let a11 = a10 * a10.cos();
-                a11
+                let a14 = 1.9_f32;
+                return a11;
             };
-            let a13 = ((-x0) - (a10 + a10)) - (x0 * a12).max(1.7);
-        } else {
-            if ((1.6_f32.powi(2) + 1.0_f32).ln()).atan() > x0 + x0 {
-                return x0;
+            a11 += ((((i12 as f32) - 1.0_f32) + a15).powi(2) + 1.0).powf(0.5);
+            let mut k16 = 0usize;
+            loop {
+                if k16 >= 3 {
+                    break;
+                }
+                k16 += 1;
+                a11 = (k16 as f32) * 0.1_f32;
+                let a17 = a11 * ((a11.powi(2) + 1.0).ln()).atan();
             }
         }
-        if 1.6 < nn::sigmoid(x0) {
-            let a14 = nn::softplus(1.0_f32.atan());
-            return (a14 * -0.7).cos();
-        }
-        let a15 = 0.9_f32;
-        (x0 + x0) + a15
+        ((a11 + (0.2_f32.tanh()).exp()) + x0) + a11
     }
 
     #[allow(
@@ -7679,31 +7658,41 @@ mod p2_78 {
                 a9 += x0;
                 a9 += d32::helper_mix(d32::softplus(Dual32::from(-0.2)), Dual32::from(-2.0) - x0)
                     * d32::max(Dual32::from(-2.0), d32::helper_sq(a9));
-                a9 = d32::min(-(a9 * x0), Dual32::from(1.8));
+                a9 = Dual32::from(i7 as f32);
             }
+            return x0;
         }
-        if (Dual32::from(0.6) + (x0 - Dual32::from(-1.4))).re > (x0.sin()).re {
-            let mut a10 = (d32::max(x0 - x0, (Dual32::from(1.0)).powi(2))).powi(3);
-            let a12: Dual32 = if (d32::min(a10.sin(), x0.cos())).re > x0.re {
-                a10 + (a10 * x0)
-            } else if (a10 + (Dual32::from(0.3) * a10)).re < x0.re {
-                (x0 - a10) * d32::sigmoid(x0)
+        if (Dual32::from(-1.2) + ((Dual32::from(-0.4)).powi(2) + Dual32::from(1.0)).ln()).re
+            < (Dual32::from(-0.4)).re
+        {
+            let mut a10: Dual32 = ((x0 * x0) * x0.sin()) - (x0 * x0);
+            return ((x0.tanh()).exp()).powi(2);
+        }
+        let mut a11: Dual32 = (x0.tanh()).exp() - x0.cos();
+        for i12 in 0..3 {
+            let a15 = if (d32::helper_sq(a11)).re < (Dual32::from(i12 as f32) - x0).re {
+                let a13 = d32::helper_mix(a11, Dual32::from(1.5)) * Dual32::from(i12 as f32);
+                (x0 - a11).powi(3)
+            } else if x0.re < (Dual32::from(-0.2)).re {
+                a11 * (Dual32::from(1.2)).sin()
             } else {
-                let a11 = a10 * a10.cos();
-                a11
+                let a14 = Dual32::from(1.9);
+                return a11;
             };
-            let a13 = ((-x0) - (a10 + a10)) - d32::max(x0 * a12, Dual32::from(1.7));
-        } else {
-            if ((((Dual32::from(1.6)).powi(2) + Dual32::from(1.0)).ln()).atan()).re > (x0 + x0).re {
-                return x0;
+            a11 += (((Dual32::from(i12 as f32) - Dual32::from(1.0)) + a15).powi(2)
+                + Dual32::from(1.0))
+            .powf(0.5);
+            let mut k16 = 0usize;
+            loop {
+                if k16 >= 3 {
+                    break;
+                }
+                k16 += 1;
+                a11 = Dual32::from(k16 as f32) * Dual32::from(0.1);
+                let a17 = a11 * ((a11.powi(2) + Dual32::from(1.0)).ln()).atan();
             }
         }
-        if (Dual32::from(1.6)).re < (d32::sigmoid(x0)).re {
-            let a14 = d32::softplus((Dual32::from(1.0)).atan());
-            return (a14 * Dual32::from(-0.7)).cos();
-        }
-        let a15 = Dual32::from(0.9);
-        (x0 + x0) + a15
+        ((a11 + ((Dual32::from(0.2)).tanh()).exp()) + x0) + a11
     }
 
     pub fn check() -> Report {
@@ -7747,28 +7736,23 @@ mod p2_79 {
     )]
     #[differentiable(argnums = (1, 0))]
     fn p2_79(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let y2: Array1<f64> = &((xs1[1] * x0) - &(xs1 + xs1))
-            * &(nn::softplus(&(xs1.mapv(|v1| ((x0.powi(2) + 0.5).sqrt()).atan()))));
-        let a3 = -(x0.cos() / (y2[2].powi(2) + 1.0));
-        if (xs1.slice(s![2..5]).sum().powi(2) + 0.5).sqrt() < (xs1[0].powi(2) + 0.5).sqrt() {
-            if ((((-1.1_f64).powi(2) + 1.0_f64).powf(1.5)).powi(2) + 1.0_f64).ln() > x0 - x0 {
-                let y5 = -&((xs1.tanh()).mapv(|v4| ((0.7_f64.sin()).tanh()).exp()));
-            } else if x0 > 0.9 {
-                let mut a7 =
-                    if (xs1 * xs1).dot(&y2) < xs1.slice(s![1..3]).sum() / (a3.powi(2) + 1.0) {
-                        y2.sum() * x0.cos()
-                    } else if (1.4 * x0) + (a3 + x0) > 0.9 {
-                        let a6 = -xs1[0];
-                        y2.sum() * a6
-                    } else {
-                        ((x0 + x0).powi(2) + 1.0).powf(0.5)
-                    };
+        let y2 =
+            &((xs1[1] * x0) - &(xs1 + xs1)) * &(nn::softplus(&(xs1.mapv(|v1| (0.1 + x0) + v1))));
+        let mut y3: Array1<f64> = xs1.to_owned();
+        for e4 in xs1.iter() {
+            if x0 > xs1.slice(s![2..5]).sum() {
+                y3 -= x0;
             }
+            let mut a6 = if y2[1] + (-0.6_f64 - 1.0_f64) < x0 + *e4 {
+                (y2.dot(&y3).powi(2) + 1.0).ln()
+            } else {
+                let a5 = -(x0 + y2[2]);
+                (xs1 - &y2).dot(xs1)
+            };
+            return (&y3 / (y2[4].powi(2) + 1.0)).dot(&(xs1 - &y2));
         }
-        if (y2.tanh()).sum() > x0 {
-            return (xs1.slice(s![2..5]).sum().powi(2) + 1.0).powf(0.3);
-        }
-        ((x0.tanh() + x0) + a3) + y2.sum()
+        let mut a7: f64 = x0;
+        ((x0.cos() * x0) + a7) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -7894,25 +7878,25 @@ mod p2_81 {
         }
         let mut a5 = xs0[3];
         let mut k6 = 0usize;
-        loop {
-            if k6 >= 2 {
-                break;
-            }
+        while k6 < 2 {
             k6 += 1;
             let mut a7 = (k6 as f64).atan() - xs0[0];
             for &e8 in xs0.iter() {
                 let mut e8 = (e8 * 2.0) + (xs0[4].max(xs0[4])).tanh();
                 e8 += xs0[0];
-                let a10 = (xs0 + &(xs0.mapv(|v9| (1.6_f64.max(a5)).powi(2)))).sum();
+                let mut a10 = (xs0 + &((Array1::from_elem(6, -1.6_f64)).mapv(|v9| e8))).sum();
             }
         }
-        let y12 = &(&(xs0.mapv(|v11| a5)) / (a5.powi(2) + 1.0)) * xs0.slice(s![2..5]).sum();
-        a5 *= ((xs0[1].max(xs0.slice(s![0..3]).sum())).powi(2)).tanh();
-        for i13 in 2..4 {
-            a5 -= (((a5 - xs0.slice(s![1..2]).sum()).tanh()).exp()).min((-1.6 - a5).cos());
-            let mut y14 = xs0.to_owned();
+        for i11 in 1..6 {
+            if (i11 as f64) + xs0.sum() > -0.6 {
+                let mut y12: Array1<f64> = Array1::zeros(6);
+            } else if nn::sigmoid(xs0.dot(xs0)) < xs0[i11] + a5 {
+                let mut y13: Array1<f64> = Array1::zeros(6);
+            }
+            let y14: Array1<f64> =
+                &((a5 + a5) * xs0) + &(&(Array1::from_elem(6, a5)) * &(nn::sigmoid(xs0)));
         }
-        ((a5.max(1.9)).min(xs0[4]) * a5) + y12.sum()
+        (xs0 + xs0).mean().unwrap() + a5
     }
 
     pub fn check() -> Report {
@@ -7957,29 +7941,42 @@ mod p2_82 {
     fn p2_82(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1 = 1.4_f64;
         if (x0.sin()).sin() > 1.2_f64.tanh() {
-            a1 = (Array1::from_elem(3, xs1[1] + xs1.slice(s![1..3]).sum()))
-                .dot(&((xs1 - xs1).mapv(|v2| a1.tanh() * a1)));
-            let mut y3: Array1<f64> =
-                &(&(xs1.tanh()) * &(xs1 / (a1.powi(2) + 1.0))) * &(xs1.sum() - xs1);
-            let a4: f64 = a1;
-            let y6 =
-                &(&(y3.mapv(|v5| a1)) * &(Array1::from_elem(3, xs1.slice(s![1..2]).sum()))) * xs1;
-            let a7 = x0;
+            a1 = xs1[2];
+            a1 *= ((xs1.sum().powi(2) + 1.0).ln()).tanh();
+            let a2 = if a1 - (0.2 + x0) > 1.9 {
+                nn::softplus(xs1[0] * a1)
+            } else if x0 > -1.9 {
+                return x0;
+            } else {
+                x0
+            };
+            a1 -= -(a1 + xs1).sum();
+            a1 = a2 / ((xs1.sum() * a2.tanh()).powi(2) + 1.0);
         }
-        if xs1[0].max(a1) - xs1.sum() > -0.6 {
-            let mut y8 = xs1.to_owned();
-            a1 += (0.2_f64.min(a1) - xs1[1]).powi(2);
-        } else if -0.2 > 1.4 {
-            a1 += ((xs1 - xs1).tanh()).sum();
-            let y9 = xs1.to_owned();
+        let mut y3 = xs1.to_owned();
+        let mut y4 = xs1.to_owned();
+        for i5 in (0..3).step_by(2) {
+            let mut a7 = if (&y3 - -1.5).sum() > a1 {
+                a1
+            } else if ((Array1::from_elem(3, 0.7_f64)).mapv(|v6| (v6 + a1) + x0.cos())).sum() > 2.0
+            {
+                helper_mix(y4[i5] * x0, y3.sum())
+            } else if i5 < 3 {
+                y3.sum()
+            } else {
+                a1 * (i5 as f64).sin()
+            };
+            y4[i5] -= helper_mix(
+                y3.mean().unwrap() * (y3[3 - 1 - i5].powi(2) + 1.0).ln(),
+                xs1.slice(s![1..2]).sum(),
+            );
+            let a8: f64 = ((helper_arr(xs1, a1)).tanh()).sum();
+            let mut y9 = xs1.to_owned();
         }
-        for e10 in xs1.iter() {
-            let a11 = 1.8_f64;
-            a1 *= a11.tanh();
-            a1 = 0.5_f64;
-            a1 = (xs1[1].sin() * (a1 * a11)).sin();
-        }
-        (x0 + x0) + a1
+        y3[2] += (a1.powi(2) + 1.0).ln() - 1.3;
+        y4[1] = y4[1] + ((-(1.7 + y3[2])) * ((-0.6 / (y4[1].powi(2) + 1.0)) - xs1.mean().unwrap()));
+        let a10 = -1.2_f64;
+        (((x0 + x0) + a1) + a10) + y3.sum()
     }
 
     pub fn check() -> Report {
@@ -8032,8 +8029,10 @@ mod p2_83 {
         }
         if 1.7 < x0 * x0 {
             let a2 = (xs2.tanh()).sum() * ((xs2[2].powi(2) + 0.5).sqrt() * nn::softplus(x0));
-            let y4 = (nn::sigmoid(&(xs2.mapv(|v3| ((v3 - -2.0).powi(2) + 1.0).powf(0.3)))))
-                .mapv(f32::tanh);
+            let y4 = (nn::sigmoid(
+                &((Array1::from_elem(4, -1.6_f32)).mapv(|v3| ((v3 - -2.0).powi(2) + 0.5).sqrt())),
+            ))
+            .mapv(f32::tanh);
         }
         let mut y5 = xs2.to_owned();
         for i6 in 0..4 {
@@ -8163,29 +8162,29 @@ mod p2_85 {
                 a1 -= xs0[2];
                 let mut a2: f32 = (helper_mix_f32(xs0[1], a1) + nn::softplus(a1)) + xs0[2];
             } else {
-                a1 += a1;
-                a1 += a1;
+                a1 = 1.6_f32;
+                let mut y3: Array1<f32> = Array1::zeros(5);
             }
-            return (a1.powi(3)).powi(3);
         }
-        let mut a4 = ((xs0 * xs0).mapv(|v3| v3.min(v3))).sum();
-        let y5 = xs0 + &(-&(xs0 / (a4.powi(2) + 1.0)));
-        let a6 = -0.4_f32;
-        if (xs0[4].tanh()).exp() < -0.4 {
-            return a4 + a4;
+        if (-1.8_f32 + -0.7_f32) - xs0.sum() < xs0.sum() {
+            let mut y4 = xs0.to_owned();
+            y4 = &y4 + &y4;
+            y4[2] = (&y4 * xs0[3])
+                .sum()
+                .max(xs0[0].sin() - (xs0[2] * xs0.slice(s![2..4]).sum()));
+            let a5 = -((xs0[1] + y4[3]) * (2.0_f32.powi(2) + 0.5_f32).sqrt());
+            y4[2] = (a5 - (-0.4_f32).max(a5)).tanh();
         }
-        if (-a6) * helper_mix_f32(-0.1, a6) > -0.4 {
-            if helper_sq_f32(helper_sq_f32(y5[1])) < y5.dot(&y5) {
-                let a7 = -0.9_f32;
-            } else {
-                a4 += a4;
-            }
-        } else if xs0.dot(&(y5.mapv(|v8| -0.5 * (a6 / (v8.powi(2) + 1.0))))) < 1.5 {
-            a4 = y5[3];
-            a4 *= 0.4_f32.tanh();
-            let mut y9: Array1<f32> = Array1::zeros(5);
+        if -0.2 < xs0.sum() {
+            let a6 = 1.6_f32;
+        } else {
+            let mut y7 = xs0.to_owned();
+            y7[4] = xs0[3];
         }
-        ((y5[1] + a4) + a6) + y5.sum()
+        if helper_mix_f32(xs0.slice(s![2..4]).sum() * 1.3, 0.2) > -1.2 {
+            return -2.0;
+        }
+        ((-1.7 * xs0[1]).tanh()).exp()
     }
 
     pub fn check() -> Report {
@@ -8299,36 +8298,33 @@ mod p2_87 {
             let mut y2 = xs1.to_owned();
             y2 = helper_mix(y2[4], y2[4])
                 * &(&(-1.1 + xs1) / &((Array1::from_elem(6, x0)).powi(2) + 1.0));
-            y2 = &(&(xs1.mapv(|v3| (1.0 - v3) * (v3 + v3))) * xs1.sum()) - &y2;
-            if -0.4_f64 + 0.9_f64.cos() > 1.1 {
-                return (xs1[0].powi(2) + 0.5).sqrt();
+            y2 = &(&(xs1.mapv(|v3| (x0 - x0) - (v3 * -0.1))) * (x0 - y2[4])) - &y2;
+            let mut y4: Array1<f64> = Array1::zeros(6);
+        } else {
+            let mut a5 = (helper_sq(xs1[0]) - x0) / (((-1.3 * x0).powi(3)).powi(2) + 1.0);
+            let mut a6: f64 = x0;
+            for i7 in 0..6 {
+                let a8 = helper_mix(-(xs1.slice(s![0..1]).sum().max(x0)), i7 as f64);
+                let mut y9: Array1<f64> = Array1::zeros(6);
+                let mut a10 = ((0.0_f64.powi(2) + 1.0_f64).ln() / (x0.powi(2) + 1.0)).cos();
+                let mut y11 = xs1.to_owned();
             }
+            return (a6 * a6) + xs1.sum();
         }
-        let mut a4 = ((0.6 + xs1[0]) * (x0.powi(2) + 1.0).ln()).powi(3);
-        a4 += ((-x0) * x0) + ((x0 * 0.3) + xs1[0].min(xs1[4]));
-        a4 = xs1.sum();
-        let mut k5 = 0usize;
-        while k5 < 1 {
-            k5 += 1;
-            a4 = x0;
-            let y7 = (&(a4 + xs1) - xs1).mapv(|v6| (x0 + x0) - (x0 - a4));
-            let mut a8 = xs1[2];
-            let x0 = (x0 * -0.3) + ((a8 - x0).powi(2) + 0.5).sqrt();
+        if (x0 + x0) - xs1.slice(s![4..6]).sum().powi(2) > xs1.sum() {
+            let a12 = x0;
+            let mut a13 =
+                ((-0.1 * x0) / (x0.powi(2) + 1.0)) - ((xs1[1].powi(2) + 1.0).ln() + 0.0_f64.sin());
+        } else if (xs1 + -1.5).dot(&(x0 - xs1)) > -1.6 {
+            let a14 = 0.8 + (xs1.dot(xs1) + helper_sq(xs1[3]));
         }
-        for &e9 in xs1.iter() {
-            a4 *= (((x0.sin()).powi(2) + 0.5).sqrt()).tanh();
-            let mut k10 = 0usize;
-            loop {
-                if k10 >= 5 {
-                    break;
-                }
-                k10 += 1;
-                let y12 = (nn::softplus(&(Array1::from_elem(6, xs1[3])))).mapv(|v11| x0);
-                let e9 = (e9 * 0.1) + y12.dot(xs1);
-            }
-            continue;
+        if (xs1 + xs1).dot(&(xs1 / (x0.powi(2) + 1.0))) < helper_sq(x0) {
+            let mut a16: f64 = ((xs1 + xs1).mapv(|v15| x0)).sum();
+        } else {
+            let mut a17 = -1.9_f64;
+            return helper_sq(x0 - xs1[5]);
         }
-        (0.8 * x0) * a4
+        (xs1.sum() + (xs1.slice(s![3..5;2]).sum() * 1.1)) + x0
     }
 
     pub fn check() -> Report {
@@ -8382,44 +8378,46 @@ mod p2_88 {
             for e1 in xs1.iter() {
                 let mut y2 = xs1.to_owned();
                 let a3 = ((-1.6_f64).powi(2) + 1.0_f64).ln();
-                let a5: f64 = (&(xs1.mapv(|v4| (*e1 + x0).tanh())) * &(&y2 + &y2))
-                    .dot(&(x0.tanh() * &(xs1[4] * &y2)));
-                let mut a6 = xs1[4];
+                let mut a6 = (&(y2.mapv(|v4| (x0 + x0) + (0.8 - x0))) * &y2)
+                    .dot(&(&y2 * &(xs1.mapv(|v5| x0))));
+                let a7 = 1.0_f64;
             }
-            let a7 = xs1.sum();
-            let mut a8 = a7;
-            let mut a9: f64 = (xs1[2].max(x0) + xs1.dot(xs1)) + (xs1[2].tanh()).min(x0);
-            return ((xs1.tanh()).exp()).sum();
-        }
-        let x0 = (x0 * -1.7) + (xs1.sin()).dot(&(xs1.mapv(|v10| v10)));
-        for &e11 in xs1.iter() {
-            if (xs1.tanh()).dot(&(xs1 + xs1)) > x0 * -0.4 {
-                let mut a12 = if (xs1[5] - x0).min((-0.9_f64).tanh()) < -1.9 {
-                    xs1[0].min(xs1.slice(s![2..3]).sum()) / ((x0 - x0).powi(2) + 1.0)
+            let mut a8 = 1.4_f64;
+            let mut y9: Array1<f64> = Array1::zeros(6);
+            let a10 = x0.cos();
+            return x0.max(y9[3]) * a8;
+        } else {
+            let mut k11 = 0usize;
+            loop {
+                if k11 >= 5 {
+                    break;
+                }
+                k11 += 1;
+                let mut a14 = if x0 < 0.4 {
+                    let a12 = xs1.sum();
+                    x0.max((k11 as f64).max(x0))
+                } else if k11 < 1 {
+                    let a13 = x0;
+                    nn::sigmoid(xs1[1]) - xs1.sum()
                 } else {
-                    return xs1.dot(xs1);
+                    return (x0.powi(2) + 0.5).sqrt() - x0;
+                };
+                let mut a15 = if k11 % 2 == 0 {
+                    (-xs1[0]).tanh()
+                } else {
+                    return (xs1 * xs1).mean().unwrap();
                 };
             }
-            let mut a13 = if (xs1 + xs1[5]).dot(&(xs1 + xs1)) < xs1[1] {
-                -0.9_f64
-            } else if helper_mix(xs1[0] + x0, -1.3) < 1.1 {
-                return x0 + xs1.mean().unwrap();
-            } else if xs1.slice(s![0..4]).sum() + xs1[5] < 0.2_f64.atan() {
-                1.2 + e11
-            } else {
-                return x0 * xs1[5].cos();
-            };
+            let a16: f64 = (&(xs1 * x0) - xs1).sum();
+            let a17 = -1.2_f64;
         }
-        let mut a14 = if (x0 + x0) - x0.cos() > -0.5 {
-            xs1.sum()
-        } else {
-            xs1[0]
-        };
-        let a15 = ((x0.powi(2) + 1.0).ln()).powi(2) * (xs1[2].powi(2) + 1.0).ln();
-        let mut y16 = xs1.to_owned();
-        y16[0] = nn::softplus(xs1.dot(xs1).abs());
-        y16 *= x0;
-        (((-2.0 * x0) + a14) + a15) + y16.sum()
+        let a18 = helper_mix(xs1[2], helper_sq(xs1[5]) * helper_sq(-1.6_f64));
+        for i19 in 0..5 {
+            let a18 = (a18 * -0.9) + (xs1 + xs1).dot(&(xs1.tanh()));
+            let mut a20 = (((x0 + a18).powi(2) + 1.0).powf(1.5)).max((a18 + x0).cos());
+            a20 += xs1[(i19 + 1) % 6].atan();
+        }
+        (1.2 + x0) * a18
     }
 
     pub fn check() -> Report {
@@ -8579,17 +8577,17 @@ mod p2_90 {
             let mut k7 = 0usize;
             while k7 < 4 {
                 k7 += 1;
-                let y9 = (xs2 + (x0 * xs2[0])).mapv(|v8| (x0 * 0.9).powi(3));
-                let mut y10 = y9.clone();
+                let mut y9 = (-xs2).mapv(|v8| x1 * (0.8_f64 * 1.7_f64));
+                let mut a10 = nn::softplus((&y9 * -1.7).sum());
             }
-        } else if (xs2.dot(xs2).powi(2) + 1.0).ln() < 1.7 {
-            let mut a11 = 2.0_f64;
-            let mut y12 = xs2.to_owned();
-            y12 = &y12 + &y12;
+        } else if (x0 - xs2).dot(&(xs2.mapv(|v11| x0))) > 0.2 {
+            let y12 = xs2.dot(xs2) * &(&(helper_arr(xs2, x1)) * &(xs2 + xs2[1]));
+            let a13 = (x0 + &(helper_arr(xs2, xs2[0]))).sum();
+            let mut a14: f64 = ((x1 + -0.1) + xs2[2]) + (xs2[2] + xs2.mean().unwrap());
         } else {
-            let y13 = &(helper_arr(xs2, nn::softplus(x1))) * &(&(-xs2) + xs2);
+            let a15 = (xs2 - 0.3).sum() + ((helper_mix(-0.4, xs2[2])).powi(2) + 1.0).powf(0.5);
         }
-        ((xs2.powi(2)).mean().unwrap() * x0) * x1
+        ((xs2 - xs2).sum() + x0) * x1
     }
 
     pub fn check() -> Report {
@@ -8666,20 +8664,22 @@ mod p2_91 {
             };
             for &e7 in xs0.iter() {
                 let mut a8 = 1.2_f64;
-                let mut y10 =
-                    (&((xs0.tanh()).exp()) + &(xs0 + xs0)).mapv(|v9| (e7.min(1.8)).tanh());
+                let y10 = (xs0 - xs0).mapv(|v9| (a6 * a6) * (e7 + v9));
+                continue;
             }
-            a6 += a6;
-        }
-        if xs0[4] < -0.5 {
-            let a11 = 1.1_f64;
-            let mut a12 = -1.0_f64;
+            let a11 = nn::softplus((a6.tanh()).tanh());
+            return (a6 + a6).tanh();
         } else {
-            let mut a13 = (xs0 * xs0[3]).dot(&(-xs0))
-                * (xs0.sum() / ((xs0[3] / ((-0.5_f64).powi(2) + 1.0_f64)).powi(2) + 1.0));
-            let mut a14 = a13;
+            let a12 = (0.4 * (xs0[3] / (0.9_f64.powi(2) + 1.0_f64)))
+                / (((xs0[1] + xs0[3]) + xs0.slice(s![2..4]).sum().cos()).powi(2) + 1.0);
         }
-        xs0.slice(s![2..3]).sum().cos()
+        let mut a13 = -1.0_f64;
+        if a13 * (a13 + a13) < a13 {
+            let y14: Array1<f64> = Array1::from_elem(5, a13);
+        } else {
+            let a15 = helper_mix(helper_sq(xs0[2]), xs0.sum()) * xs0[4];
+        }
+        (xs0.dot(xs0) * a13) * a13
     }
 
     pub fn check() -> Report {
@@ -8725,7 +8725,9 @@ mod p2_92 {
         for i1 in (0..4).rev() {
             let a2: f64 = i1 as f64;
             let a3 = a2;
-            let y5 = &(xs0.mapv(|v4| ((v4.powi(2) + 1.0).powf(0.5)).cos())) - helper_sq(i1 as f64);
+            let y5 = &((Array1::from_elem(4, 1.4_f64))
+                .mapv(|v4| ((v4.powi(2) + 1.0).powf(0.5)).cos()))
+                - helper_sq(i1 as f64);
             let mut y6 = xs0.to_owned();
         }
         for i7 in (0..4).step_by(2) {
@@ -8800,17 +8802,20 @@ mod p2_93 {
                     break;
                 }
             } else if helper_sq(a1 + a2) > 1.9 {
-                a5 = ((i3 as f64).min(x0) / ((((i3 as f64).tanh()).exp()).powi(2) + 1.0_f64))
-                    .max(((x0 * (i3 as f64)).powi(2) + 1.0).ln());
-            } else if (-x0).tanh() > 1.5 {
-                let a8: f64 = 0.3_f64;
-            } else {
-                a5 = (x0.powi(2) + 1.0).powf(1.5);
+                a5 = a1;
+            } else if 0.2_f64 - ((i3 as f64).tanh()).exp() > -1.3 {
+                a5 *= (((a2 / (x1.powi(2) + 1.0)).powi(2) + 1.0).ln()).tanh();
                 break;
+            } else {
+                let a5 = (a5 * 1.5) + ((-1.6 / (x0.powi(2) + 1.0)) * a5.max(x0));
             }
         }
-        let mut a9 = x1 - (1.3 - x0).tanh();
-        (((-x0).tanh() * x0) + x1) + a1
+        if x1 > 0.8 {
+            let mut a8: f64 = ((-a1) + (-x0)) * ((a1 + -1.0) + (x1 * x1));
+        } else {
+            let mut a9 = ((x0.powi(2) + 1.0).powf(0.5) + x1) / ((helper_sq(a2 * a2)).powi(2) + 1.0);
+        }
+        ((x0 + x0) + x1) + a1
     }
 
     #[allow(
@@ -8849,20 +8854,25 @@ mod p2_93 {
                     break;
                 }
             } else if (d64::helper_sq(a1 + a2)).re > (Dual64::from(1.9)).re {
-                a5 = d64::max(
-                    d64::min(Dual64::from(i3 as f64), x0)
-                        / (((Dual64::from(i3 as f64).tanh()).exp()).powi(2) + Dual64::from(1.0)),
-                    ((x0 * Dual64::from(i3 as f64)).powi(2) + Dual64::from(1.0)).ln(),
-                );
-            } else if ((-x0).tanh()).re > (Dual64::from(1.5)).re {
-                let a8: Dual64 = Dual64::from(0.3);
-            } else {
-                a5 = (x0.powi(2) + Dual64::from(1.0)).powf(1.5);
+                a5 = a1;
+            } else if (Dual64::from(0.2) - (Dual64::from(i3 as f64).tanh()).exp()).re
+                > (Dual64::from(-1.3)).re
+            {
+                a5 *= (((a2 / (x1.powi(2) + Dual64::from(1.0))).powi(2) + Dual64::from(1.0)).ln())
+                    .tanh();
                 break;
+            } else {
+                let a5 = (a5 * Dual64::from(1.5))
+                    + ((Dual64::from(-1.6) / (x0.powi(2) + Dual64::from(1.0))) * d64::max(a5, x0));
             }
         }
-        let mut a9 = x1 - (Dual64::from(1.3) - x0).tanh();
-        (((-x0).tanh() * x0) + x1) + a1
+        if x1.re > (Dual64::from(0.8)).re {
+            let mut a8: Dual64 = ((-a1) + (-x0)) * ((a1 + Dual64::from(-1.0)) + (x1 * x1));
+        } else {
+            let mut a9 = ((x0.powi(2) + Dual64::from(1.0)).powf(0.5) + x1)
+                / ((d64::helper_sq(a2 * a2)).powi(2) + Dual64::from(1.0));
+        }
+        ((x0 + x0) + x1) + a1
     }
 
     pub fn check() -> Report {
@@ -9148,16 +9158,39 @@ mod p2_96 {
         }
         let mut a3 = xs1.mean().unwrap();
         a3 += helper_sq(a1.atan() * a3);
-        a3 = xs1.sum() * ((x0 / (a3.powi(2) + 1.0)).powi(2) + 1.0).powf(0.3);
-        let mut y4: Array1<f64> = Array1::zeros(3);
-        y4[0] += helper_mix((xs1 * xs1).dot(&(a3 * xs1)), (0.1 + x0) - (a3 * 2.0));
-        let mut y5: Array1<f64> = Array1::zeros(3);
-        y5[2] = y5[2] + ((-1.8_f64) - &(&y5 - x0)).sum();
-        a1 = -0.8 * ((a3 + x0) * (xs1.slice(s![1..2]).sum() - a1));
-        let mut y6 = xs1.to_owned();
-        let mut y7 = xs1.to_owned();
-        y6[2] += ((a3 + -0.8) + a1).tanh();
-        (((((y7[2] - x0) + (xs1[0] + x0)) * x0) + a1) + a3) + y4.sum()
+        a3 = xs1[1];
+        a3 = helper_mix(
+            ((a3.powi(2) + 1.0).ln()).min(a1.sin()),
+            helper_mix(xs1.dot(xs1), a1),
+        );
+        let a6 = if 1.8 > xs1[2] {
+            a1 = a3;
+            xs1[0] * (a3 + a3)
+        } else if helper_mix(0.5_f64, 1.8_f64) * (xs1[2] - xs1[2]) < 2.0 {
+            let a4 = helper_mix(a3 + x0, xs1.slice(s![1..2]).sum() - a1);
+            ((xs1[0] - a3).powi(2) + 0.5).sqrt()
+        } else if xs1.sum() + xs1.dot(xs1) > xs1.sum() {
+            (-xs1[1]).tanh()
+        } else {
+            let a5 = -x0;
+            xs1[1]
+        };
+        if x0 * 0.1 < 1.4 * xs1[1] {
+            let a7: f64 = -0.9_f64;
+            return xs1[1].tanh();
+        }
+        let mut a9 = (nn::sigmoid(xs1)).dot(&(&(xs1.mapv(|v8| (-1.1_f64).sin())) + xs1));
+        for i10 in (0..3).rev() {
+            if (i10 as f64) < -0.1 {
+                a9 = ((-0.8 - a1) + xs1[i10])
+                    * ((-xs1.slice(s![0..3;2]).sum()) / (a1.powi(2) + 1.0));
+            } else {
+                let x0 = (x0 * 0.2) + ((xs1[3 - 1 - i10] * -0.7) + x0.powi(2));
+                return xs1.sum() - xs1.sum();
+            }
+            return 1.0;
+        }
+        ((xs1.sum() + x0) + a1) * a3
     }
 
     pub fn check() -> Report {
@@ -9223,12 +9256,15 @@ mod p2_97 {
                 ((a8.powi(2) + 1.0).ln()).sin() - xs0.sum().max(xs0.slice(s![1..3;2]).sum());
             let a8 = (a8 * -0.6) + a6;
         }
-        let mut a11 = (xs0[2] * xs0)
-            .dot(&(xs0.mapv(|v10| (-0.6 * v10).sin())))
+        let a11: f64 = (xs0[2] * xs0)
+            .dot(&((Array1::from_elem(3, -2.0_f64)).mapv(|v10| v10 * v10.max(v10))))
             .tanh();
-        let a12 = 0.4_f64;
-        let mut a13: f64 = xs0[2].cos();
-        ((xs0[2] * a11) + a12) + a13
+        if xs0[2] < 0.6 {
+            let mut y12 = xs0.to_owned();
+        } else {
+            let mut a13 = a11;
+        }
+        (helper_mix(1.2, a11) + xs0[2].tanh()) * a11
     }
 
     pub fn check() -> Report {
@@ -9287,39 +9323,29 @@ mod p2_98 {
                 return (xs1.tanh()).sum();
             }
             let mut a4 = (x0.sin()).sin() + (1.4_f64.abs() / ((x0.max(x2)).powi(2) + 1.0));
-            let mut y7 =
-                &(&(xs1.mapv(|v5| x0)) + &(xs1.mapv(|v6| (x0 - -1.2) * 1.5))) * xs1.dot(xs1);
-            if a2.max(x2) * y7[4].cos() < -0.3 {
-                let mut a8 = x0;
-            } else if x0 < y7[1] {
+            let mut y6 = &(&(xs1.mapv(|v5| (x2 * a2).powi(3))) + &(xs1 + xs1)) * a2.sin();
+            if a2.max(x2) * y6[4].cos() < -0.3 {
+                let mut a7 = x0;
+            } else if x0 < y6[1] {
                 a4 *= ((0.4 / (xs1.slice(s![3..5;2]).sum().powi(2) + 1.0)) + x0.atan()).tanh();
-            } else if -(y7[1] * 0.6) < 1.6 {
+            } else if -(y6[1] * 0.6) < 1.6 {
                 if xs1[3] < 1.9 {
-                    y7 = ((&y7 * a2).mapv(|v9| ((a2.powi(2) + 0.5).sqrt()).sin())).sin();
+                    y6 = ((y6.mapv(|v8| -(x2 / (0.5_f64.powi(2) + 1.0_f64))))
+                        .mapv(|v9| ((-x0).powi(2) + 1.0).ln()))
+                    .sin();
                 }
             } else {
-                if xs1[4] > 0.5 {
-                    let a11 = if ((-1.4_f64).max(-0.3_f64)).max(a2) > 0.9 {
-                        let a10 = xs1.sum() * (a2 - x0);
-                        return ((-0.4 * x2).tanh()).exp();
-                    } else {
-                        x0
-                    };
-                } else {
-                    let mut x2 = (x2 * -1.0) + x0;
-                    return a3;
-                }
+                let mut y10 = xs1.to_owned();
             }
         }
-        if a2 < (x0.powi(2) + 1.0).powf(0.3) {
-            return (x0.powi(3)).min(x0 - x0);
-        }
-        if xs1.dot(xs1) * xs1[4] > 0.0 {
-            let y12 = xs1.to_owned();
+        if ((-1.4_f64).max(-0.3_f64)).max(a2) > 0.9 {
+            let mut a11 = (a2 - x0).tanh() - xs1[1];
+            a11 = x0.cos();
         } else {
-            let mut x2 = (x2 * -0.5) + a2;
+            let mut y12 = xs1.to_owned();
         }
-        ((x2 * x0) + x2) + a2
+        let mut a13: f64 = -0.9_f64;
+        (((xs1 + x2).sum() * x0) * x2) + a2
     }
 
     pub fn check() -> Report {

@@ -46,23 +46,26 @@ mod p3_0 {
         let a8 = 0.3_f64;
         a7 += -(helper_sq(a7 * x0));
         let a9 = nn::sigmoid((x2 + x2) * (x0 / (x2.powi(2) + 1.0)));
-        a7 = 1.3_f64;
-        let mut a10 = -0.8_f64;
-        let a11 = x1;
-        a7 = (x1.atan() - (x1 * 0.6)) / ((a8 - (1.4_f64.powi(2) + 1.0_f64).ln()).powi(2) + 1.0);
-        if (0.7_f64.min(x1)).max(x1.abs()) > (-1.3_f64).powi(2) {
-            a10 = helper_mix(((x2.powi(2) + 1.0).ln()).tanh(), nn::sigmoid(x2.max(x0)));
-            return (x1 * a9).powi(2);
+        a7 = x1 / (((0.1 - x1) - (1.5 / (x2.powi(2) + 1.0))).powi(2) + 1.0);
+        let mut a10 = x1 + ((x0 - x0).powi(2) + 1.0).ln();
+        let mut a11 = a8;
+        if (x1.abs()).min(x1 + x2) > -1.5 {
+            let x2 = (x2 * 1.6) + ((a1 + -0.4) - x2);
+        } else {
+            a11 *= ((x1 + a9) - helper_sq(x1)).tanh();
         }
-        for i12 in 0..3 {
-            for i13 in (0..i12).step_by(2) {
-                for i14 in (0..3).rev() {
-                    a7 += -1.1_f64 - -1.4_f64;
-                    a10 = ((-1.5_f64).tanh()).exp();
-                }
-            }
-        }
-        (((x0.min(x0) - x2.max(x1)) + x0) * x1) + x2
+        a7 = -0.7_f64;
+        a11 += a11;
+        let mut a13 = if x2 < -0.7 {
+            ((-a9).tanh()).exp()
+        } else if helper_mix(a8, -x0) < 1.6 * a7 {
+            let a12 = (-x2) * (-1.3_f64).min(-1.6_f64);
+            x0 + (a10 * -0.5)
+        } else {
+            return x1;
+        };
+        let mut a14: f64 = x2;
+        (((((-0.7_f64).powi(2) + 1.0_f64).ln() + (-a9)) + x0) * x1) + x2
     }
 
     #[allow(
@@ -92,30 +95,29 @@ mod p3_0 {
         let a8 = Dual64::from(0.3);
         a7 += -(d64::helper_sq(a7 * x0));
         let a9 = d64::sigmoid((x2 + x2) * (x0 / (x2.powi(2) + Dual64::from(1.0))));
-        a7 = Dual64::from(1.3);
-        let mut a10 = Dual64::from(-0.8);
-        let a11 = x1;
-        a7 = (x1.atan() - (x1 * Dual64::from(0.6)))
-            / ((a8 - ((Dual64::from(1.4)).powi(2) + Dual64::from(1.0)).ln()).powi(2)
+        a7 = x1
+            / (((Dual64::from(0.1) - x1) - (Dual64::from(1.5) / (x2.powi(2) + Dual64::from(1.0))))
+                .powi(2)
                 + Dual64::from(1.0));
-        if (d64::max(d64::min(Dual64::from(0.7), x1), d64::abs(x1))).re
-            > ((Dual64::from(-1.3)).powi(2)).re
-        {
-            a10 = d64::helper_mix(
-                ((x2.powi(2) + Dual64::from(1.0)).ln()).tanh(),
-                d64::sigmoid(d64::max(x2, x0)),
-            );
-            return (x1 * a9).powi(2);
+        let mut a10 = x1 + ((x0 - x0).powi(2) + Dual64::from(1.0)).ln();
+        let mut a11 = a8;
+        if (d64::min(d64::abs(x1), x1 + x2)).re > (Dual64::from(-1.5)).re {
+            let x2 = (x2 * Dual64::from(1.6)) + ((a1 + Dual64::from(-0.4)) - x2);
+        } else {
+            a11 *= ((x1 + a9) - d64::helper_sq(x1)).tanh();
         }
-        for i12 in 0..3 {
-            for i13 in (0..i12).step_by(2) {
-                for i14 in (0..3).rev() {
-                    a7 += Dual64::from(-1.1) - Dual64::from(-1.4);
-                    a10 = ((-(Dual64::from(1.5))).tanh()).exp();
-                }
-            }
-        }
-        (((d64::min(x0, x0) - d64::max(x2, x1)) + x0) * x1) + x2
+        a7 = Dual64::from(-0.7);
+        a11 += a11;
+        let mut a13 = if x2.re < (Dual64::from(-0.7)).re {
+            ((-a9).tanh()).exp()
+        } else if (d64::helper_mix(a8, -x0)).re < (Dual64::from(1.6) * a7).re {
+            let a12 = (-x2) * d64::min(Dual64::from(-1.3), Dual64::from(-1.6));
+            x0 + (a10 * Dual64::from(-0.5))
+        } else {
+            return x1;
+        };
+        let mut a14: Dual64 = x2;
+        (((((Dual64::from(-0.7)).powi(2) + Dual64::from(1.0)).ln() + (-a9)) + x0) * x1) + x2
     }
 
     pub fn check() -> Report {
@@ -278,6 +280,8 @@ mod p3_1 {
 }
 
 // seed 3 index 2
+// known bug, does not compile: compile error: error[E0382]: use of moved value: value used here after move, move occurs because value has type `ArrayBase<OwnedRepr<f32>, Dim<[usize; 1]>, f32>
+#[cfg(feature = "known-compile-bugs")]
 mod p3_2 {
     use super::*;
 
@@ -290,32 +294,43 @@ mod p3_2 {
     )]
     #[differentiable]
     fn p3_2(xs0: &Array1<f32>) -> f32 {
-        let mut y2 = &(&(xs0 - xs0) / &((xs0 - xs0).powi(2) + 1.0)) * &((xs0 * xs0).mapv(|v1| -v1));
-        let mut a3 = y2[1];
-        for &e4 in y2.iter() {
-            let a5: f32 = a3;
-            a3 = (helper_arr_f32(xs0, helper_sq_f32(y2[1]))).mean().unwrap();
-            let a5 = (a5 * 0.5) + ((-0.9 * e4) - (a5 - 0.3));
-        }
-        y2 = &y2 - &(-&y2);
-        let mut a3 = (a3 * -1.8) + 0.9_f32.max(a3 + a3);
-        if a3.atan() * (a3 + -0.1) < 0.4 {
-            a3 *= (a3.atan() + (-(-1.7_f32))).tanh();
-            if a3 > -0.9_f32 / (1.4_f32.powi(2) + 1.0_f32) {
-                y2 += xs0;
+        let mut y2 =
+            &(&(xs0 - xs0) / &((xs0 - xs0).powi(2) + 1.0)) * &((xs0 * xs0).mapv(|v1| -(v1 - v1)));
+        let mut y3: Array1<f32> = Array1::zeros(3);
+        if xs0[0] < 1.9 * xs0[2] {
+            let mut y4 = &((&y3 * &y3).powi(2)) + &(&(nn::softplus(xs0)) + y2[0]);
+            let mut k5 = 0usize;
+            loop {
+                if k5 >= 3 {
+                    break;
+                }
+                k5 += 1;
+                y3[0] += y2.sum() - (1.2_f32.max(1.0_f32)).sin();
+                y2 = (0.0 * xs0.slice(s![1..3]).sum()) * &y4;
+            }
+            let mut a6 = if -0.6 > y2[2] {
+                helper_sq_f32(0.5 + y3[2])
             } else {
-                a3 += xs0.sum() - a3;
+                return helper_sq_f32((-1.0_f32).max(xs0[0]));
+            };
+            y4 -= &y2;
+            y4 *= (a6 * y3[1]) * y3[1];
+            if -(nn::softplus(a6)) > 1.5_f32 + -0.8_f32 {
+                y2 = &(&(&y3 * &y3) + a6) * &(Array1::from_elem(3, a6.min(xs0[2])));
+                return ((-1.5 * a6).powi(2) + 1.0).ln();
+            } else {
+                y3 = &(&(xs0 * -0.3) * &y2) * a6;
             }
         }
-        let a6 = nn::softplus(y2[0]);
-        let a3 = (a3 * 1.5) + (-a6);
-        let mut a8 = ((xs0 * xs0).mapv(|v7| v7)).dot(&(&(xs0[2] + &y2) * &(-xs0)));
-        for i9 in (1..3).rev() {
-            let a10 = 0.9_f32;
-            let a11 = (xs0[0] * (i9 as f32)).cos() - xs0.dot(&y2);
+        let mut a7 = y3[1];
+        y3[2] = ((-0.4_f32).powi(2) + 0.5_f32).sqrt();
+        let y8 = -&((y3[1] - y2[1]) * &(xs0 + xs0));
+        for i9 in 0..3 {
+            let mut y10 = xs0.to_owned();
+            let a11: f32 = -0.4_f32;
+            a7 += ((helper_sq_f32((-0.8_f32).min(a11))).powi(2) + 1.0).powf(1.5);
         }
-        a8 += (xs0.mapv(|v12| a8 + (a3 * a8))).mean().unwrap() - a6;
-        (((y2[1] * a6) + a3) * a8) + y2.sum()
+        ((xs0.dot(&y3) * (0.3 - a7)) * a7) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -373,23 +388,16 @@ mod p3_3 {
             if (a1 + xs0[2]) * a3.max(a7) > y6[i5] - xs0[i5] {
                 a4 += helper_sq((xs0.sin()).sum());
             }
-            a2 = (xs0.mapv(|v8| (a2 + a3) + v8)).sum();
-            let mut a9: f64 =
-                if (a2 - xs0[(i5 + 1) % 3]).min(y6.dot(xs0)) < xs0.slice(s![0..3]).sum() {
-                    helper_mix(a7.min(1.2), y6.mean().unwrap())
-                } else if xs0.sum() / (((i5 as f64).min(a2)).powi(2) + 1.0) > 0.9 {
-                    (0.7_f64.powi(2) + 1.0_f64).ln() + a2
-                } else {
-                    -(a2.min(a2))
-                };
-            return a2;
+            a2 = a4.sin();
+            let mut y8 = xs0.to_owned();
         }
-        a3 += xs0.sum();
-        let mut a10 = (xs0.sum() + (a4 / (xs0[2].powi(2) + 1.0))).cos();
-        a10 += -2.0_f64;
-        let a11: f64 = xs0[1];
-        let mut a12 = ((a1 * a3) + (a3 - a1)) * ((a1.tanh()).tanh()).exp();
-        ((xs0.sum().max(a3.abs()) * a1) + a2) + a3
+        if a1 < xs0.dot(xs0) {
+            let mut a9 = (a1 - (-0.6 * xs0[0])).min(xs0.sum().max(helper_sq(a3)));
+        }
+        a2 -= (&(xs0 * xs0) / &(xs0.powi(2) + 1.0)).sum();
+        let y11 = xs0[2].sin() * &(xs0.mapv(|v10| (a1.powi(2) + 1.0).powf(0.5) - 1.3));
+        let a12: f64 = 0.5_f64;
+        ((((0.7 + xs0.slice(s![0..3;2]).sum()) + a1) + a2) * a3) + y11.sum()
     }
 
     pub fn check() -> Report {
@@ -468,21 +476,19 @@ mod p3_4 {
             while k14 < 2 {
                 k14 += 1;
                 let mut k15 = 0usize;
-                loop {
-                    if k15 >= 1 {
-                        break;
-                    }
+                while k15 < 1 {
                     k15 += 1;
                     let mut a16 = (((x0 * x1) - (-0.2 + x2)).powi(2) + 1.0).ln();
                     let mut a17 = (-1.0 * (0.3 + x1)).tanh();
-                    a17 = helper_mix((((k14 as f64) * a17).powi(2) + 1.0).powf(0.5), x1);
+                    a17 = k14 as f64;
                 }
             }
-            return helper_sq(x0 + 0.4);
         }
-        let a18 = (1.0 * x2.tanh()).cos();
-        let a19: f64 = ((x0 * x0).tanh()).min(x0);
-        ((helper_sq((x2.tanh()).exp()) + x0) + x1) + x2
+        let a18 = (-(0.9 + x0)).cos();
+        if nn::softplus(-1.9_f64) + (x0 * x0) < x1 {
+            let a19 = nn::sigmoid(nn::softplus(x1));
+        }
+        ((x0 + x0) + x1) * x2
     }
 
     #[allow(
@@ -530,25 +536,20 @@ mod p3_4 {
             while k14 < 2 {
                 k14 += 1;
                 let mut k15 = 0usize;
-                loop {
-                    if k15 >= 1 {
-                        break;
-                    }
+                while k15 < 1 {
                     k15 += 1;
                     let mut a16 =
                         (((x0 * x1) - (Dual64::from(-0.2) + x2)).powi(2) + Dual64::from(1.0)).ln();
                     let mut a17 = (Dual64::from(-1.0) * (Dual64::from(0.3) + x1)).tanh();
-                    a17 = d64::helper_mix(
-                        ((Dual64::from(k14 as f64) * a17).powi(2) + Dual64::from(1.0)).powf(0.5),
-                        x1,
-                    );
+                    a17 = Dual64::from(k14 as f64);
                 }
             }
-            return d64::helper_sq(x0 + Dual64::from(0.4));
         }
-        let a18 = (Dual64::from(1.0) * x2.tanh()).cos();
-        let a19: Dual64 = d64::min((x0 * x0).tanh(), x0);
-        ((d64::helper_sq((x2.tanh()).exp()) + x0) + x1) + x2
+        let a18 = (-(Dual64::from(0.9) + x0)).cos();
+        if (d64::softplus(Dual64::from(-1.9)) + (x0 * x0)).re < x1.re {
+            let a19 = d64::sigmoid(d64::softplus(x1));
+        }
+        ((x0 + x0) + x1) * x2
     }
 
     pub fn check() -> Report {
@@ -649,11 +650,12 @@ mod p3_5 {
         let mut a7: f64 = (a6.tanh()).min(xs0.mean().unwrap()) * (xs0 + xs0).dot(&(a2 + xs0));
         for i8 in 0..4 {
             for e9 in xs0.iter() {
-                a7 = ((xs0 * xs0).mapv(|v10| a2)).sum();
-                let mut y11 = xs0.to_owned();
+                a7 = (xs0[i8] * (-0.2_f64).min(xs0[i8])).max(a7 * (a6 * a1));
+                a1 += a6;
+                break;
             }
         }
-        (((-1.9 * a6.max(a7)) * a1) + a2) * a6
+        return ((xs0.sum().min(xs0.sum()) * a1) + a2) + a6;
     }
 
     pub fn check() -> Report {
@@ -717,21 +719,26 @@ mod p3_6 {
                 x0.atan() * x2
             };
             a6 -= x2;
-            a6 = ((x0 + 1.9).tanh()).sin();
-            if (x2 - x1).atan() > (x2.powi(2) + 1.0).powf(0.3) {
-                return (helper_mix(x2, x2)).powi(2);
-            }
+            a6 = nn::softplus(a6.cos()) + x2;
+            let mut a7 = x1;
         }
-        let mut a9: f64 = if ((-1.9_f64).tanh()).exp() + (x1 + x0) > -0.8 {
-            helper_mix(x1, -0.7) + helper_sq(x0)
-        } else if helper_sq(x0 * x1) < 1.6 {
-            let a7 = (x0 + x1) + x1.tanh();
-            helper_sq(x2) - x0
+        if (x2.powi(2) + 1.0).powf(0.3) > -1.3 {
+            if (x2 / (x0.powi(2) + 1.0)) + (-0.7 + x0) > x0.cos() {
+                return (1.9 * x1) / (x0.powi(2) + 1.0);
+            }
+        } else if x1 < 0.0 {
+            let mut a8: f64 = -1.3_f64;
+        } else if x0 < 0.1_f64.cos() {
+            let mut a9 = ((x2 * x2).tanh()).tanh();
         } else {
-            let a8 = x1;
-            (x1.powi(2) + 0.5).sqrt() * (x0 + x0)
-        };
-        ((((helper_mix(x1, x0)).powi(2) + 1.0).ln() + x0) + x1) + x2
+            let mut a10 = if (x1.powi(2) + 0.5).sqrt() * (x0 + x0) < 1.8 {
+                (x0.max(-1.2)).min(1.7_f64 - 0.8_f64)
+            } else {
+                ((x1.powi(2) + 1.0).ln()).abs()
+            };
+            return (helper_mix(x0, x2)).atan();
+        }
+        ((helper_sq(x1 + 1.0) + x0) * x1) * x2
     }
 
     #[allow(
@@ -768,22 +775,33 @@ mod p3_6 {
                 x0.atan() * x2
             };
             a6 -= x2;
-            a6 = ((x0 + Dual64::from(1.9)).tanh()).sin();
-            if ((x2 - x1).atan()).re > ((x2.powi(2) + Dual64::from(1.0)).powf(0.3)).re {
-                return (d64::helper_mix(x2, x2)).powi(2);
-            }
+            a6 = d64::softplus(a6.cos()) + x2;
+            let mut a7 = x1;
         }
-        let mut a9: Dual64 =
-            if (((Dual64::from(-1.9)).tanh()).exp() + (x1 + x0)).re > (Dual64::from(-0.8)).re {
-                d64::helper_mix(x1, Dual64::from(-0.7)) + d64::helper_sq(x0)
-            } else if (d64::helper_sq(x0 * x1)).re < (Dual64::from(1.6)).re {
-                let a7 = (x0 + x1) + x1.tanh();
-                d64::helper_sq(x2) - x0
+        if ((x2.powi(2) + Dual64::from(1.0)).powf(0.3)).re > (Dual64::from(-1.3)).re {
+            if ((x2 / (x0.powi(2) + Dual64::from(1.0))) + (Dual64::from(-0.7) + x0)).re
+                > (x0.cos()).re
+            {
+                return (Dual64::from(1.9) * x1) / (x0.powi(2) + Dual64::from(1.0));
+            }
+        } else if x1.re < (Dual64::from(0.0)).re {
+            let mut a8: Dual64 = Dual64::from(-1.3);
+        } else if x0.re < ((Dual64::from(0.1)).cos()).re {
+            let mut a9 = ((x2 * x2).tanh()).tanh();
+        } else {
+            let mut a10 = if ((x1.powi(2) + Dual64::from(0.5)).sqrt() * (x0 + x0)).re
+                < (Dual64::from(1.8)).re
+            {
+                d64::min(
+                    d64::max(x0, Dual64::from(-1.2)),
+                    Dual64::from(1.7) - Dual64::from(0.8),
+                )
             } else {
-                let a8 = x1;
-                (x1.powi(2) + Dual64::from(0.5)).sqrt() * (x0 + x0)
+                d64::abs((x1.powi(2) + Dual64::from(1.0)).ln())
             };
-        ((((d64::helper_mix(x1, x0)).powi(2) + Dual64::from(1.0)).ln() + x0) + x1) + x2
+            return (d64::helper_mix(x0, x2)).atan();
+        }
+        ((d64::helper_sq(x1 + Dual64::from(1.0)) + x0) * x1) * x2
     }
 
     pub fn check() -> Report {
@@ -883,28 +901,30 @@ mod p3_7 {
         }
         if xs1.dot(&y1) / ((-x0).powi(2) + 1.0) > -0.2 {
             for i4 in (1..3).step_by(2) {
-                y1[(i4 + 1) % 3] = (&(xs1.mapv(|v5| (v5.powi(2) + 1.0).ln() - (x0 * v5))) - xs1)
-                    .dot(&(x0.min(x0) - &(xs1 - y1[i4])));
-                let mut a6: f32 = (nn::sigmoid(y1[i4]) / ((y1[i4] - y1[i4]).powi(2) + 1.0))
-                    * (xs1[(i4 + 1) % 3] + ((i4 as f32) - x0));
+                y1[i4] = (&(xs1.mapv(|v5| (0.1 - x0) - 1.5)) - &(xs1[(i4 + 1) % 3] + xs1)).dot(xs1);
+                y1[i4] = xs1
+                    .slice(s![1..2])
+                    .sum()
+                    .min(x0 + xs1.slice(s![0..3]).sum().powi(3));
             }
         }
-        let mut a7 = x0;
-        if y1[1] > -0.9 {
-            y1[1] *= (xs1.sum().tanh()).tanh();
-            y1 = 0.6_f32.sin() * &(&(xs1.mapv(|v8| a7)) + &(xs1.mapv(|v9| v9)));
-        } else {
-            if helper_mix_f32(a7, a7 + a7) < xs1[2] {
-                return xs1.dot(&(helper_arr_f32(xs1, x0)));
-            }
+        y1[1] = y1[1] + (helper_mix_f32(x0 - y1[0], xs1.slice(s![0..1]).sum() + x0)).tanh();
+        if x0 + 1.6 < -0.4 {
+            return y1[1];
         }
-        let mut a10 = if xs1.sum() * (-1.4_f32) < -1.4 {
-            -1.5_f32
-        } else {
-            return helper_sq_f32(xs1.sum());
-        };
-        let mut y11: Array1<f32> = Array1::zeros(3);
-        return (((((-1.1 * a10) * nn::sigmoid(a10)) * x0) + a7) * a10) + y1.sum();
+        if xs1.slice(s![1..2]).sum() < -1.2 {
+            let a8: f32 = if (x0 * x0).powi(3) < -0.3 {
+                let a6 = x0;
+                (y1[2] * a6).powi(2)
+            } else {
+                let a7 = helper_mix_f32(-x0, x0 * x0);
+                (&y1 - xs1).sum()
+            };
+        }
+        let mut y10 = nn::sigmoid(&(&(xs1.mapv(|v9| x0.max(v9) * -1.3)) * xs1.sum()));
+        y1[2] = -1.1 + x0;
+        y1 = &y1 + &y1;
+        (y1[0] + x0) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -968,39 +988,43 @@ mod p3_8 {
                     return (xs2.tanh()).sum();
                 };
             }
-            let mut y5 = (&(xs2 + xs2) + 0.5).mapv(|v4| (v4 + x1) * (1.9 - x1));
-        } else {
-            for e6 in xs2.iter() {
-                if nn::softplus(1.7_f64) - helper_mix(xs2[2], x0) > -1.6 {
-                    let a8 = (-xs2).dot(&(-&(xs2.mapv(|v7| (*e6).powi(3)))));
-                } else {
-                    let mut a9 = (-1.9 * *e6) + (xs2 + *e6).sum();
+            let y5 = (&(xs2 - xs2) * &(xs2 - xs2)).mapv(|v4| -0.4);
+        }
+        let mut k6 = 0usize;
+        while k6 < 2 {
+            k6 += 1;
+            for i7 in 0..5 {
+                for i8 in 0..5 {
+                    let mut a10 = if x0 * xs2[5 - 1 - i8].sin() > 1.5 {
+                        let a9 = xs2.dot(xs2);
+                        ((x0 - xs2[5 - 1 - i7]).powi(2) + 1.0).powf(0.5)
+                    } else {
+                        helper_mix(x1, i8 as f64) / ((xs2[4] * x0).powi(2) + 1.0)
+                    };
+                    let mut a11 = xs2[i8] - ((x1.atan()).powi(2) + 0.5).sqrt();
+                    return xs2.mean().unwrap().cos();
                 }
             }
-            if x1 < xs2.slice(s![3..4]).sum() {
-                let mut a11 = if helper_sq(x0) - x0.tanh() < x1.sin() {
-                    xs2.sum()
-                } else if xs2.sum() - 1.1 > -1.1 {
-                    let a10 = x0;
-                    xs2.sum()
-                } else {
-                    xs2.mean().unwrap() - helper_sq(x0)
-                };
-            } else if xs2[1] < xs2[4] * x1 {
-                if xs2[1] > 1.1 {
-                    return (x0 - xs2).mean().unwrap();
-                }
+        }
+        if helper_sq(xs2.dot(xs2)) < -0.9 {
+            let a13 = if (xs2.mapv(|v12| x0.tanh())).mean().unwrap() > x0.abs() {
+                return x0;
             } else {
-                let a12 = ((-0.2_f64).sin()).sin();
+                (xs2 - xs2).sum()
+            };
+            let mut a14 = helper_sq(helper_sq(x0)) + x0.max(0.6);
+        } else {
+            let a15 = x1 + (xs2[4].cos()).sin();
+            if xs2.sum() * (-1.5 + xs2[2]) > 0.5 {
+                if ((xs2[0] - -1.3).powi(2) + 1.0).powf(0.5) > xs2[0].tanh() {
+                    let y16: Array1<f64> =
+                        &(&(xs2 / (x0.powi(2) + 1.0)) + &(xs2 - xs2)) * &((xs2 + xs2).sin());
+                } else if nn::sigmoid(a15) > -1.1 {
+                    let mut a17 = ((x1 * x1) - xs2).sum();
+                }
             }
         }
-        for &e13 in xs2.iter() {
-            let mut y14: Array1<f64> = Array1::zeros(5);
-            y14 += helper_mix(xs2[0].tanh(), x1 + 0.2);
-            let mut a15 = (y14.sum() - x0.tanh()) / ((helper_mix(x0 + e13, e13)).powi(2) + 1.0);
-        }
-        let mut a16 = ((x0 * x1) - xs2).sum();
-        ((a16 * x0) + x1) + a16
+        ((x0 - xs2).sum() + x0) + x1
     }
 
     pub fn check() -> Report {
@@ -1061,23 +1085,21 @@ mod p3_9 {
     fn p3_9(xs0: &Array1<f32>, x1: f32, xs2: &Array1<f32>) -> f32 {
         if (x1 * 1.7) * helper_sq_f32(x1) < nn::softplus(xs2[0]) {
             let mut a1 = nn::sigmoid((xs0.slice(s![1..3]).sum() + 0.1) + (xs2[2] - xs2[2]));
-            a1 -= (xs2.mapv(|v2| (x1 * x1) - (2.0_f32.powi(2) + 1.0_f32).ln()))
-                .mean()
-                .unwrap()
-                + (-(x1 + -1.0));
-            let mut a3 = nn::sigmoid(((a1 + 1.4).powi(2) + 0.5).sqrt());
+            a1 -= (xs0.mapv(|v2| x1)).sum() + (helper_mix_f32(x1, a1) + xs0.dot(xs0));
+            let mut a3 = x1;
         } else {
-            let a5 = (&(-xs2) + xs0[0])
-                .dot(&(&(xs2[2] + xs0) * &(xs0.mapv(|v4| ((x1 * v4).powi(2) + 1.0).powf(0.3)))));
-            let a6 = ((xs0 * xs2).mean().unwrap().powi(2) + 1.0).ln();
-            return -(a6 + xs2[0]);
+            let mut y4: Array1<f32> = Array1::zeros(3);
         }
-        for i7 in 2..3 {
-            let mut a8 = -1.6_f32;
-            a8 -= (x1 - x1) + (x1 + (xs2[0] + -1.3));
-            let mut a9 = (&(xs0.mapv(f32::tanh)) - a8).dot(&(Array1::from_elem(3, xs2.sum())));
+        let x1 = (x1 * 0.8) + x1;
+        for i5 in 0..3 {
+            if i5 % 2 == 0 {
+                let mut a6 = x1.sin();
+                continue;
+            }
+            let a7 = x1.max(-0.3);
+            continue;
         }
-        (xs0[1] * (xs2[2] + x1)) * x1
+        xs2[1].tanh() * x1
     }
 
     pub fn check() -> Report {
@@ -1238,13 +1260,31 @@ mod p3_11 {
             let mut y4 = &(xs1 + &(xs1 / (y1[i2].powi(2) + 1.0))) - -1.6;
             break;
         }
-        y1 = &y1 + &(&(xs1[2].min(xs1[3]) + &(xs1.mapv(|v5| (x0.min(x0)).atan()))) - &y1);
-        y1 = &y1 - (Array1::from_elem(4, y1[0])).sum();
-        let a6 = (xs1.dot(&y1) - (xs1.slice(s![0..2]).sum() - xs1.slice(s![0..4]).sum())) * xs1[3];
-        y1[2] = (&y1 + xs1).sum();
-        y1[2] = 0.7;
-        x0 = x0 + (xs1.powi(2)).dot(&(y1.powi(2)));
-        (((y1[0].min(-1.5) - y1[3]) + x0) + a6) + y1.sum()
+        y1 = &y1 + &(&(&(y1.mapv(|v5| v5)) + x0.cos()) - &(xs1 * &y1));
+        let a8: f64 = if y1.sum().tanh() < 1.2 {
+            let a6 = 1.1_f64;
+            (y1[3] - a6) * xs1.slice(s![0..2]).sum()
+        } else if (xs1.powi(2)).dot(&(nn::sigmoid(xs1))) < y1.dot(&y1) {
+            return xs1.slice(s![0..1]).sum();
+        } else if (x0 + x0) - x0.min(y1[1]) > y1[1] {
+            x0 = x0.abs() * helper_mix(-1.3, xs1[1]);
+            return y1.dot(&y1).tanh();
+        } else {
+            let a7 = y1[1];
+            (x0.sin()).min(xs1.sum())
+        };
+        if xs1.dot(xs1).powi(2) > -2.0 {
+            return (a8.powi(2) + 1.0).ln() + 0.5_f64.powi(2);
+        }
+        let mut y9 = xs1.to_owned();
+        let a11 = if y9.sum() < -0.3 {
+            x0 += (-&y9).dot(&(y1.mapv(|v10| -1.3)));
+            1.6_f64
+        } else {
+            (y1.sum().powi(2) + 1.0).powf(0.3)
+        };
+        y1[1] = helper_sq(a8.atan()) * (y9.dot(xs1) / ((-1.8_f64 * 1.1_f64).powi(2) + 1.0_f64));
+        (((xs1.dot(&y9) * x0) * a8) * a11) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -1588,40 +1628,36 @@ mod p3_14 {
             for i3 in 0..6 {
                 for i4 in 5..6 {
                     y1 *= &(((xs1.tanh()).exp()).tanh());
-                    let mut a8 =
-                        ((xs1.slice(s![3..4;2]).sum() * xs1).mapv(|v5| x0.max(x0) * v5.cos())).dot(
-                            &((xs1.mapv(|v6| a2))
-                                .mapv(|v7| ((x0 / (x0.powi(2) + 1.0)).powi(2) + 0.5).sqrt())),
-                        );
-                    a8 = (a2 / ((a8.atan()).powi(2) + 1.0)) * (x0 - &y1).sum();
-                    continue;
+                    let a6 = ((y1.tanh()).mapv(|v5| a2.max(x0.powi(2))))
+                        .dot(&(helper_arr(&y1, y1[i4] * x0)));
+                    let mut a7 = if i3 % 2 == 0 {
+                        i3 as f64
+                    } else {
+                        (xs1[i4] + a2) + x0
+                    };
                 }
             }
-            let a9 = (a2.tanh()).exp();
-            a2 -= ((a2 + xs1[3]) * xs1.sum()) + ((a2 / (a2.powi(2) + 1.0)).powi(2) + 0.5).sqrt();
-            let mut a10 = -0.3_f64;
-        } else {
-            y1 = &y1 + &(&(&(2.0 + xs1) + &(xs1 * xs1)) * &((xs1 * &y1).mapv(|v11| x0)));
-            if 2.0 > x0 {
-                let mut y12 = xs1.to_owned();
-            } else if xs1.dot(&y1) + a2 < x0 + a2 {
-                let a13 = helper_mix((xs1 * x0).sum(), (xs1 - &y1).sum());
-            } else if y1[0] < helper_sq(a2) {
-                let mut a14 = x0;
+            for e8 in xs1.iter() {
+                let mut a9 = ((helper_arr(xs1, -1.2)).mean().unwrap().powi(2) + 1.0).ln();
+                a2 += (a9 * (a2 + xs1[3])) - (x0 + xs1).sum();
             }
         }
-        let a15 = ((1.0_f64.tanh()).exp() + x0)
-            * ((xs1.slice(s![4..6;2]).sum() - xs1[0]).powi(2) + 1.0).ln();
-        let a17 = if (xs1.sin()).sum() > 0.6 {
-            (a2.powi(2) + 1.0).powf(0.3)
-        } else {
-            let a16 = helper_sq(x0 - a2);
-            helper_mix(a2, a15.sin())
-        };
-        y1 -= &(Array1::zeros(6));
-        y1 = xs1.to_owned();
-        y1[2] = y1.dot(&(xs1 + 0.2)) + xs1.sum();
-        return ((((-0.8_f64).tanh() * x0) + a2) * a15) + y1.sum();
+        if xs1[4] > -1.5 {
+            for &e10 in xs1.iter() {
+                let a11 = 2.0_f64.min(a2 * e10) + x0.powi(2);
+                a2 = 1.3_f64;
+                break;
+            }
+        }
+        let mut a12: f64 = (&(helper_arr(xs1, x0)) * (0.5 * y1[4])).sum();
+        for i13 in 0..6 {
+            let y14 = &(xs1 + (i13 as f64)) - &(xs1 - &(xs1 * xs1[2]));
+            a2 += (1.7 * (0.2 + y1[i13])) * ((1.0_f64.tanh()).exp() + x0);
+            a2 = x0;
+        }
+        y1[3] += (nn::softplus(a2) * (a2.powi(2) + 0.5).sqrt())
+            .min(xs1[2] + (xs1.slice(s![3..4]).sum() * a2));
+        ((((y1.dot(&y1) * x0) + x0) * a2) + a12) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -1747,6 +1783,8 @@ mod p3_15 {
 }
 
 // seed 3 index 16
+// known bug, does not compile: compile error: error[E0502]: cannot borrow value as immutable because it is also borrowed as mutable: immutable borrow occurs here
+#[cfg(feature = "known-compile-bugs")]
 mod p3_16 {
     use super::*;
 
@@ -1777,25 +1815,19 @@ mod p3_16 {
         let mut a8 = 1.6_f64;
         a7 += (&(x2 - xs1) + xs1).dot(&(&(xs1 / &(xs1.powi(2) + 1.0)) * &(xs1 + xs1)));
         let a9 = x0.min((0.6_f64 * -0.7_f64) - xs1.sum());
-        a7 = ((a7 * x0) * &(xs1 * xs1.slice(s![1..2]).sum()))
-            .mean()
-            .unwrap();
-        let a10 = ((xs1.dot(xs1).powi(2) + 1.0).ln()).max(nn::sigmoid(1.4 * x2));
-        a8 += (xs1.sum() + (xs1.slice(s![0..4]).sum() - x0)).min((a8 * 0.1).max(a8.max(x2)));
-        if a9.tanh() * (x0 * -1.4) < a7.max(a7) {
-            a7 += xs1[1];
-        } else if helper_sq(x2) < 0.6 {
-            a7 += ((-xs1[0]) / (a8.powi(2) + 1.0)).tanh();
-            return helper_sq(x2 / (xs1[3].powi(2) + 1.0));
-        } else if a7.min((2.0_f64.powi(2) + 1.0_f64).powf(1.5)) < -0.1 {
-            if (xs1.powi(2)).sum() > -0.4 {
-                return (xs1 / &(xs1.powi(2) + 1.0)).dot(&(xs1 * xs1));
+        a7 = ((((x2 - x0).powi(2) + 1.0).powf(0.3)).powi(2) + 1.0).powf(0.3);
+        let mut y10: Array1<f64> = Array1::zeros(4);
+        y10[0] = y10.dot(&y10).cos() + -0.8;
+        a8 -= x2;
+        for i11 in 3..4 {
+            if a7.min(helper_sq(a7)) < xs1.dot(xs1) {
+                let mut y12 = xs1.to_owned();
+            } else {
+                a8 += xs1.sum();
             }
-            return xs1[0];
+            a7 = xs1[i11];
         }
-        a7 += a9;
-        a8 -= xs1.dot(&(xs1.tanh())).cos();
-        (((xs1.dot(xs1) * x0) * x0) * x2) * a7
+        ((((y10[0].powi(3) + helper_mix(x0, x2)) + x0) + x2) + a7) + y10.sum()
     }
 
     pub fn check() -> Report {
@@ -1998,7 +2030,7 @@ mod p3_18 {
             (xs2[0] + xs2[1]).sin()
         };
         if 0.1 * xs2[1].tanh() > -0.9 {
-            let mut y4 = (Array1::from_elem(4, xs2.sum())).mapv(|v3| a2.min(x1.powi(3)));
+            let mut y4 = (xs2.powi(2)).mapv(|v3| a2.min(x1.powi(3)));
             return (xs2[1] + x0) - x0;
         }
         a2 *= (((xs2[2].max(xs2[1])).powi(2) + 1.0).ln()).tanh();
@@ -2013,7 +2045,7 @@ mod p3_18 {
                 let mut y7 = xs2.to_owned();
             }
         }
-        a2 = xs2.dot(&(xs2 * &(nn::sigmoid(xs2))));
+        a2 = ((helper_arr(xs2, a2)).tanh()).sum();
         return (((xs2[0] - x0).max(x1 + x1) + x0) * x1) * a2;
     }
 
@@ -2219,7 +2251,7 @@ mod p3_21 {
             return y4.dot(&(Array1::from_elem(6, y4[3])));
         } else if x0 < 1.7 {
             let mut a7 = xs1[2] - (a1 - xs1.slice(s![3..6]).sum()).min(0.6_f64.cos());
-            a7 = xs1[2] + xs1.sum().sin();
+            a7 = xs1.dot(&(&y4 - &(xs1.tanh())));
             if xs1[1] < a1 * a1 {
                 return (&y4 - &y4).mean().unwrap();
             }
@@ -2291,12 +2323,18 @@ mod p3_22 {
         let a6: f64 = x0;
         if x0 - (a5 + a1) > x1 {
             let a7 = -1.6_f64;
-            a1 = helper_mix(((-1.4 - x1).powi(2) + 1.0).powf(0.5), 0.9);
+            a1 = x1;
         }
-        a1 += a1;
-        a1 += -0.2_f64;
-        let a8 = a5.min(x1 / ((a6.min(x1)).powi(2) + 1.0));
-        (((a1 - a1).abs() * x0) + x1) + a1
+        let a8 = if nn::sigmoid(a6) * helper_sq(a1) < -0.2 + a1 {
+            a5
+        } else if x1 / ((a1 - -1.4).powi(2) + 1.0) > -0.4 {
+            a1.abs() - (x1 * a1)
+        } else {
+            x1
+        };
+        a1 *= (-1.8_f64).tanh();
+        let a9 = 1.2_f64;
+        ((x1 + x0) + x1) + a1
     }
 
     #[allow(
@@ -2316,15 +2354,20 @@ mod p3_22 {
         let a6: Dual64 = x0;
         if (x0 - (a5 + a1)).re > x1.re {
             let a7 = Dual64::from(-1.6);
-            a1 = d64::helper_mix(
-                ((Dual64::from(-1.4) - x1).powi(2) + Dual64::from(1.0)).powf(0.5),
-                Dual64::from(0.9),
-            );
+            a1 = x1;
         }
-        a1 += a1;
-        a1 += Dual64::from(-0.2);
-        let a8 = d64::min(a5, x1 / ((d64::min(a6, x1)).powi(2) + Dual64::from(1.0)));
-        ((d64::abs((a1 - a1)) * x0) + x1) + a1
+        let a8 = if (d64::sigmoid(a6) * d64::helper_sq(a1)).re < (Dual64::from(-0.2) + a1).re {
+            a5
+        } else if (x1 / ((a1 - Dual64::from(-1.4)).powi(2) + Dual64::from(1.0))).re
+            > (Dual64::from(-0.4)).re
+        {
+            d64::abs(a1) - (x1 * a1)
+        } else {
+            x1
+        };
+        a1 *= (Dual64::from(-1.8)).tanh();
+        let a9 = Dual64::from(1.2);
+        ((x1 + x0) + x1) + a1
     }
 
     pub fn check() -> Report {
@@ -2477,18 +2520,17 @@ mod p3_24 {
         }
         let mut a7 = helper_sq((x0 * x1).abs());
         for i8 in (3..4).rev() {
-            a7 = (-(a7 * x1)).sin();
-            a7 = x1;
-            return x1.atan() * ((i8 as f64) * x0);
+            a7 += a7;
+            a7 -= (1.7_f64.tanh() * (x1 + x0)) * x1;
         }
-        let x0 = (x0 * -1.0) + (-2.0_f64).sin();
-        let mut a9: f64 = (nn::softplus(a7) + a7.min(0.2)) - (x0.powi(2)).sin();
-        a9 -= 0.0_f64;
-        for i10 in 0..5 {
-            a7 += (-0.8_f64).powi(2) * nn::softplus((i10 as f64) / (a7.powi(2) + 1.0));
-            let a11 = x1;
+        for i9 in (2..5).rev() {
+            a7 -= (-(x1 + 1.8)).sin();
+            let a10: f64 = nn::sigmoid(x1) * (-((x1.tanh()).exp()));
+            let mut a11 = ((x1 + x1).min(x1 * x1)).cos();
         }
-        (((x1.tanh() + helper_mix(x0, x1)) * x1) + a7) * x0
+        let a12 = ((x1 * x1) * (a7 + a7)) * (x0 + a7).tanh();
+        let a13 = (helper_mix((a7.powi(2) + 1.0).ln(), x0.tanh())).tanh();
+        ((a13.sin() * x0) * x1) + a7
     }
 
     #[allow(
@@ -2525,20 +2567,17 @@ mod p3_24 {
         }
         let mut a7 = d64::helper_sq(d64::abs((x0 * x1)));
         for i8 in (3..4).rev() {
-            a7 = (-(a7 * x1)).sin();
-            a7 = x1;
-            return x1.atan() * (Dual64::from(i8 as f64) * x0);
+            a7 += a7;
+            a7 -= ((Dual64::from(1.7)).tanh() * (x1 + x0)) * x1;
         }
-        let x0 = (x0 * Dual64::from(-1.0)) + (-(Dual64::from(2.0))).sin();
-        let mut a9: Dual64 =
-            (d64::softplus(a7) + d64::min(a7, Dual64::from(0.2))) - (x0.powi(2)).sin();
-        a9 -= Dual64::from(0.0);
-        for i10 in 0..5 {
-            a7 += (Dual64::from(-0.8)).powi(2)
-                * d64::softplus(Dual64::from(i10 as f64) / (a7.powi(2) + Dual64::from(1.0)));
-            let a11 = x1;
+        for i9 in (2..5).rev() {
+            a7 -= (-(x1 + Dual64::from(1.8))).sin();
+            let a10: Dual64 = d64::sigmoid(x1) * (-((x1.tanh()).exp()));
+            let mut a11 = (d64::min(x1 + x1, x1 * x1)).cos();
         }
-        (((x1.tanh() + d64::helper_mix(x0, x1)) * x1) + a7) * x0
+        let a12 = ((x1 * x1) * (a7 + a7)) * (x0 + a7).tanh();
+        let a13 = (d64::helper_mix((a7.powi(2) + Dual64::from(1.0)).ln(), x0.tanh())).tanh();
+        ((a13.sin() * x0) * x1) + a7
     }
 
     pub fn check() -> Report {
@@ -2705,17 +2744,26 @@ mod p3_26 {
             } else {
                 helper_mix(xs0[2], xs0[3]) + xs0.dot(xs0)
             };
-            let y11 =
-                (helper_arr(xs0, (xs0[2].powi(2) + 1.0).ln())).mapv(|v10| v10.min(v10.min(v10)));
-            let a12 = -xs0.slice(s![1..3]).sum();
+            let mut y11: Array1<f64> = (Array1::from_elem(4, xs0[0].cos())).mapv(|v10| a9);
+            let a9 = (a9 * -0.2) + 2.0;
         }
-        for i13 in (3..4).step_by(2) {
-            let y14: Array1<f64> = (xs0 + xs0).powi(2);
-            let a15 = y14[1];
-            let mut a15 = (a15 * -0.5) + -1.5;
-            let a16 = helper_mix(a15, helper_sq((i13 as f64) * a15));
+        let a12 = 1.9_f64;
+        for i13 in (0..4).rev() {
+            let a12 = (a12 * 1.2) + ((i13 as f64) * a12.abs());
+            let a14 = 0.9_f64;
+            if i13 < 1 {
+                let mut a15: f64 = i13 as f64;
+                return (a14.powi(2) + 1.0).ln() + (-xs0[i13]);
+            } else if a14 * (0.9_f64 / ((-0.6_f64).powi(2) + 1.0_f64)) > 1.5 {
+                let a16 = a12;
+                return i13 as f64;
+            } else {
+                let mut a17 = (&(xs0.powi(2)) / &((xs0 - xs0).powi(2) + 1.0))
+                    .mean()
+                    .unwrap();
+            }
         }
-        (xs0 * 1.4).sum()
+        xs0[0] + a12
     }
 
     pub fn check() -> Report {
@@ -2776,16 +2824,37 @@ mod p3_27 {
         if a4 < xs1[1] {
             for e7 in y5.iter() {
                 let mut a8 = xs1[2] - y5.dot(&y5);
-                a8 += helper_mix((xs1 * a4).sum(), (xs1.mapv(|v9| 1.8_f64.abs())).sum());
+                a8 += helper_mix((xs1 * a4).sum(), (xs1.mapv(|v9| 1.7)).sum());
+                break;
             }
-        } else if (xs1 / &(y5.powi(2) + 1.0)).dot(&(y5.sin())) < a6 * a4 {
-            y5[1] = (((0.2_f64.abs()).cos()).tanh()).exp();
-            let mut a10: f64 = (a4.powi(2) + 0.5).sqrt();
-            let y11 = &(&(xs1 - xs1) * &(&y5 - x0)) - (a6 - x0);
+        } else if (xs1[1] * -0.4).sin() < -0.5 {
+            y5 += &(0.9_f64.sin()
+                - &(&(xs1 / (xs1[1].powi(2) + 1.0)) / (xs1.dot(xs1).powi(2) + 1.0)));
+            y5[1] = y5[1] + y5.sum();
+            y5[1] = y5[1] + ((-xs1).sum() - ((-0.8 - xs1[0]) + y5.sum()));
+        } else {
+            let mut a10: f64 = (xs1[0] + &y5).sum() * a4;
+            return (y5[0].powi(2) + 0.5).sqrt();
         }
-        y5 = xs1 + (a6 + 0.6);
-        let a12 = (y5[0].powi(2) + 0.5).sqrt();
-        ((((a6.sin() - (a12 / (a4.powi(2) + 1.0))) + x0) * a4) + a6) + y5.sum()
+        if x0 > 1.3 {
+            if xs1.mean().unwrap().sin() < -1.5 {
+                y5[0] += a4;
+            } else if xs1[1].tanh() < x0 + a4 {
+                let a11 = (&(a6 + xs1) - (y5[1] + a6)).dot(&y5);
+            } else if -(a4 + 1.7) > 1.8 {
+                let a12 = ((y5[2] - a6) * (a6 * y5[1])).powi(3);
+            } else {
+                let mut y13 = xs1.to_owned();
+            }
+            return a6;
+        } else if x0 - (xs1[1] * a6) > a6 - y5[0] {
+            y5 = &y5 + (y5[0].sin()).sin();
+        } else {
+            y5 = &(((Array1::from_elem(3, -1.6_f64)).mapv(|v14| a4.powi(2) * (-1.0 - a4)))
+                .mapv(|v15| (a4 * x0) * v15.max(0.4)))
+                - &(&y5 * &y5);
+        }
+        (((((a4 + a4) - y5[1].sin()) + x0) * a4) * a6) + y5.sum()
     }
 
     pub fn check() -> Report {
@@ -2866,13 +2935,27 @@ mod p3_28 {
         if nn::softplus(xs0[5] + xs1[5]) < xs0[4] {
             let a8 = (a2.sin() - (a3 / (1.9_f64.powi(2) + 1.0_f64))).tanh();
         } else if -(xs1[1] + -1.6) < x2.sin() {
-            a2 = xs0.dot(xs0);
-            let mut a9: f64 = (-(x2 * x2)) + xs1.slice(s![2..3;2]).sum();
-        } else if a2 * (a3 + xs0[0]) > xs0[1] {
-            let a10 = ((xs0[0] - a3) - xs0.dot(xs0)).tanh();
-            a2 += xs0[5];
+            a2 = helper_sq((xs0.mapv(|v9| x2)).sum());
+            let mut a12 = if xs1.slice(s![2..3;2]).sum() + a2.powi(2) < a2 {
+                let a10 = xs0[0] - (-xs0[1]);
+                a10.sin() + (a10 / (a2.powi(2) + 1.0))
+            } else if xs1.sum() / ((1.4_f64.cos()).powi(2) + 1.0_f64) < 1.5 {
+                (x2 * a3) + xs1.dot(xs1)
+            } else {
+                let a11 = (x2 * a3) * (-0.7_f64).cos();
+                (xs0[0] - xs1).dot(&(x2 * xs0))
+            };
+            return a2.tanh() * (xs1[0].powi(2) + 1.0).ln();
+        } else if helper_sq(xs1.dot(xs0)) < xs1.sum() {
+            let a14 = if a3 < xs0[0] {
+                let a13 = (xs1 * xs1[4]).sum();
+                (a2 - a3).sin()
+            } else {
+                -0.7_f64
+            };
         }
-        ((1.9 + x2) + a2) + a3
+        a3 += x2.tanh() + ((x2.powi(2) + 1.0).powf(1.5) - x2.min(a3));
+        ((xs0.dot(xs0) + x2) * a2) * a3
     }
 
     pub fn check() -> Report {
@@ -2942,7 +3025,7 @@ mod p3_29 {
         };
         let mut x2 = (x2 * -1.9) + (x1.max(x1) - (x1 * x0));
         x2 += -a3;
-        x2 = ((-x1) + (-x0)) - (helper_sq(a3) + helper_mix(a3, 1.1));
+        x2 = (x1 + (-x0)) - (helper_sq(a3) + helper_mix(a3, 1.1));
         if x0 > -1.7 {
             let mut a4: f64 = x1;
             if (a3 * a3) - (a3 / (x0.powi(2) + 1.0)) > -1.0 {
@@ -2979,7 +3062,7 @@ mod p3_29 {
         };
         let mut x2 = (x2 * Dual64::from(-1.9)) + (d64::max(x1, x1) - (x1 * x0));
         x2 += -a3;
-        x2 = ((-x1) + (-x0)) - (d64::helper_sq(a3) + d64::helper_mix(a3, Dual64::from(1.1)));
+        x2 = (x1 + (-x0)) - (d64::helper_sq(a3) + d64::helper_mix(a3, Dual64::from(1.1)));
         if x0.re > (Dual64::from(-1.7)).re {
             let mut a4: Dual64 = x1;
             if ((a3 * a3) - (a3 / (x0.powi(2) + Dual64::from(1.0)))).re > (Dual64::from(-1.0)).re {
@@ -3084,30 +3167,36 @@ mod p3_30 {
         let a2 = xs0[2];
         let a3 = (xs1[1].powi(2) + 0.5).sqrt();
         for i4 in (0..3).rev() {
-            a1 = a2.powi(3);
-            for i5 in (0..3).rev() {
-                let mut y6: Array1<f64> = Array1::zeros(3);
-                let mut a7 = y6.dot(xs0).cos() * xs1[1];
-                let mut y8: Array1<f64> = Array1::zeros(3);
+            a1 = -0.1_f64;
+            let mut a3 = (a3 * 2.0) + (xs1[i4].max(xs0[3 - 1 - i4]) - (a1 + xs0[1]));
+            for i5 in 0..2 {
+                let mut y6 = xs1.to_owned();
+                let mut a7: f64 =
+                    (&((i5 as f64) * &y6) - &(Array1::from_elem(3, 1.1_f64))).dot(xs1);
             }
+            break;
         }
-        let a9 = (Array1::from_elem(3, a2.sin())).mean().unwrap();
-        for &e10 in xs1.iter() {
-            a1 *= (((-e10).powi(2) + 1.0).ln()).tanh();
-            let mut a11 = xs0[0] / ((a3.tanh() / ((a3.powi(2)).powi(2) + 1.0)).powi(2) + 1.0);
-            a11 =
-                (Array1::from_elem(3, -0.8_f64)).sum() * (a2 - xs0.slice(s![1..3;2]).sum()).max(a2);
+        let mut y8 = xs0.to_owned();
+        let a9 = y8[0];
+        let a10: f64 = (a3.cos() * a1) * y8.dot(xs0).tanh();
+        y8 += &(Array1::zeros(3));
+        let a11 = (a1 + a2) + (xs1.sum() + a10);
+        let a12: f64 = a9;
+        let mut a13 = xs1[2];
+        for i14 in 0..1 {
+            y8[0] += (helper_mix(
+                helper_mix(xs1.slice(s![1..3]).sum(), a3),
+                (i14 as f64) / (a9.powi(2) + 1.0),
+            ))
+            .tanh();
+            y8[1] += a1;
+            let a17 = ((Array1::from_elem(3, 1.7_f64))
+                .mapv(|v15| a1.tanh() / ((a12 + a3).powi(2) + 1.0)))
+            .dot(&((Array1::from_elem(3, 1.2_f64)).mapv(|v16| (a13 + a1).max(a2 - a13))));
+            a13 += a13;
+            continue;
         }
-        if a1 > 0.2 {
-            return (0.2 + a1).max((xs1[1].powi(2) + 1.0).powf(1.5));
-        }
-        a1 = (0.3_f64.powi(3)).min(helper_sq(a3)) + (-(a3 * a1));
-        a1 += a1;
-        a1 -= xs0.slice(s![1..2;2]).sum();
-        a1 = nn::sigmoid(((a1.tanh()).powi(2) + 1.0).ln());
-        a1 = xs1[1] - (xs0.slice(s![1..2]).sum().tanh() - a1);
-        let a12: f64 = xs0[1] - xs1.sum();
-        (((xs1.dot(xs1) + (a2 * a1)) * a1) * a2) + a3
+        return (((((a1 * a1) + (-(-1.4_f64))) + a1) + a2) + a3) + y8.sum();
     }
 
     pub fn check() -> Report {
@@ -3161,19 +3250,19 @@ mod p3_31 {
     fn p3_31(xs0: &Array1<f32>, x1: f32) -> f32 {
         for &e1 in xs0.iter() {
             if e1 > 1.2 {
-                let y4 = &((e1 / (xs0[3].powi(2) + 1.0))
-                    - &(xs0.mapv(|v2| (e1 * x1) + 0.4_f32.min(e1))))
-                    + &(&(xs0.mapv(|v3| v3)) - &(x1 * xs0));
+                let y3 = &(&(xs0.mapv(|v2| x1)) - xs0.sum()) + xs0;
             }
-            let a5: f32 = e1 - (e1 / (xs0[1].powi(2) + 1.0)).powi(3);
-            return helper_sq_f32(x1) - a5;
+            let a4 = xs0[0] * (e1.atan() + xs0.sum());
         }
-        if (x1 * -0.3) * xs0.dot(xs0) > -1.2 * x1 {
-            let mut a6: f32 = (&(xs0 - xs0) + xs0[3]).sum();
+        if x1 < xs0.mean().unwrap() {
+            let mut a5: f32 =
+                -(xs0.slice(s![2..4]).sum().powi(3) + (x1 / ((-0.7_f32).powi(2) + 1.0_f32)));
+            return helper_sq_f32(xs0.sum());
         }
-        let mut a7: f32 = 1.8_f32;
-        let a8 = ((-0.3_f32) / ((a7 + xs0[1]).powi(2) + 1.0)) + (-xs0.dot(xs0));
-        ((a8 + x1) + a7) + a8
+        let mut y6 = (x1 * x1) - xs0;
+        y6 = &y6 + &(&((&y6 + &y6).tanh()) * &(&(&y6 * &y6) + xs0[1]));
+        let x1 = (x1 * 1.2) + x1;
+        (xs0.mean().unwrap() * x1) + y6.sum()
     }
 
     pub fn check() -> Report {
@@ -3226,29 +3315,25 @@ mod p3_32 {
         }
         for i4 in 0..4 {
             let mut a5 = (helper_mix_f32(x0, x0) * xs1.mean().unwrap()).tanh();
-            let a7 = if xs1[i4] > -0.2 {
-                (xs1.mapv(|v6| (-0.9 * x2) * a5)).sum()
+            let mut a9 = if xs1[i4] > -0.2 {
+                (xs1.mapv(|v6| x0)).sum()
             } else {
-                a5 = nn::softplus(x0);
-                xs1.mean().unwrap() - xs1.dot(xs1)
+                let a7 = a5.sin();
+                (xs1.mapv(f32::tanh)).dot(&(xs1.mapv(|v8| a5 - (x2 + v8))))
             };
-            let mut y8 = xs1.to_owned();
+            let mut y10 = xs1.to_owned();
         }
-        let a11 = if x0 > 1.8 {
-            let a9 = -1.8_f32;
-            ((xs1.tanh()).exp()).sum()
-        } else if xs1.sum() * x0 > (-2.0_f32).tanh() {
-            helper_mix_f32((-2.0_f32).tanh(), xs1.sum())
+        if x2.abs() < xs1[1].abs() {
+            return ((xs1[2] * x2).powi(2) + 1.0).powf(0.3);
+        }
+        if xs1[0] > 0.9 {
+            let mut a11: f32 = -0.7_f32;
         } else {
-            let a10 = (xs1.slice(s![1..3;2]).sum().atan()).min(x2 - x0);
-            xs1.slice(s![1..2]).sum()
-        };
-        for i12 in 0..4 {
-            if (xs1.mapv(|v13| x2)).dot(xs1) > 1.2 {
-                let a14: f32 = x0;
+            if (xs1.slice(s![1..3;2]).sum().atan()).min(x2 - x0) < 0.4 {
+                return helper_mix_f32(xs1[1], xs1.sum());
             }
         }
-        return ((x0 + x0) * x2) + a11;
+        (xs1.dot(&(xs1.mapv(|v12| (-0.3_f32).abs() * (x2.powi(2) + 1.0).ln()))) + x0) + x2
     }
 
     pub fn check() -> Report {
@@ -3301,23 +3386,25 @@ mod p3_33 {
     fn p3_33(x0: f64, x1: f64) -> f64 {
         let a1 = 0.8_f64;
         let mut a2 = 0.1_f64.max(x1) + ((a1 * x0) + (a1 * 0.0));
-        a2 = nn::sigmoid(x1) + helper_mix(x1.sin(), x1 + x0);
-        let mut a3 = -a1;
-        a2 += a1;
-        let a4: f64 = if (-1.2_f64).cos() < 0.4 {
-            (x1 * x0) * helper_sq(-1.1_f64)
-        } else if ((x1 + a1).tanh()).exp() > -0.1 {
-            return helper_sq(x1);
-        } else {
-            (x0.powi(2) + 1.0).ln()
-        };
-        if ((-1.5 + a3).powi(2) + 1.0).ln() > nn::softplus(x0) {
-            a2 = -0.2_f64;
-        } else {
-            a2 -= (a4 * 0.7).atan() * (-(-1.3_f64));
+        a2 = -0.3 + x0;
+        let a3 = a2 * x1;
+        if x1 > (x1.powi(2) + 1.0).ln() {
+            let mut a4 = if x1 > 1.7 {
+                0.4_f64
+            } else {
+                (x1 * x0) * helper_sq(-1.1_f64)
+            };
+        } else if x0 + (a3 * 0.0) > -0.5 {
+            let a5 = 1.2 + helper_sq(x1 + 0.4);
+            a2 *= ((x1.powi(2) + 1.0).ln() - a1).tanh();
         }
-        a2 += a2;
-        (((a1 / (a2.powi(2) + 1.0)).powi(3) + x0) + x1) * a1
+        if helper_sq(2.0_f64) - (a1 + a1) < a2 * -1.3 {
+            return helper_sq(nn::softplus(x0));
+        }
+        if (x0.powi(2) + 1.0).powf(0.5) / (0.8_f64.powi(2) + 1.0_f64) < 0.8 {
+            return helper_mix(a3.powi(3), x1 + a2);
+        }
+        (((x0 + x1).tanh() + x0) + x1) * a1
     }
 
     #[allow(
@@ -3330,25 +3417,28 @@ mod p3_33 {
     fn p3_33_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         let a1 = Dual64::from(0.8);
         let mut a2 = d64::max(Dual64::from(0.1), x1) + ((a1 * x0) + (a1 * Dual64::from(0.0)));
-        a2 = d64::sigmoid(x1) + d64::helper_mix(x1.sin(), x1 + x0);
-        let mut a3 = -a1;
-        a2 += a1;
-        let a4: Dual64 = if ((-(Dual64::from(1.2))).cos()).re < (Dual64::from(0.4)).re {
-            (x1 * x0) * d64::helper_sq(Dual64::from(-1.1))
-        } else if (((x1 + a1).tanh()).exp()).re > (Dual64::from(-0.1)).re {
-            return d64::helper_sq(x1);
-        } else {
-            (x0.powi(2) + Dual64::from(1.0)).ln()
-        };
-        if (((Dual64::from(-1.5) + a3).powi(2) + Dual64::from(1.0)).ln()).re
-            > (d64::softplus(x0)).re
-        {
-            a2 = Dual64::from(-0.2);
-        } else {
-            a2 -= (a4 * Dual64::from(0.7)).atan() * (-(Dual64::from(-1.3)));
+        a2 = Dual64::from(-0.3) + x0;
+        let a3 = a2 * x1;
+        if x1.re > ((x1.powi(2) + Dual64::from(1.0)).ln()).re {
+            let mut a4 = if x1.re > (Dual64::from(1.7)).re {
+                Dual64::from(0.4)
+            } else {
+                (x1 * x0) * d64::helper_sq(Dual64::from(-1.1))
+            };
+        } else if (x0 + (a3 * Dual64::from(0.0))).re > (Dual64::from(-0.5)).re {
+            let a5 = Dual64::from(1.2) + d64::helper_sq(x1 + Dual64::from(0.4));
+            a2 *= ((x1.powi(2) + Dual64::from(1.0)).ln() - a1).tanh();
         }
-        a2 += a2;
-        (((a1 / (a2.powi(2) + Dual64::from(1.0))).powi(3) + x0) + x1) * a1
+        if (d64::helper_sq(Dual64::from(2.0)) - (a1 + a1)).re < (a2 * Dual64::from(-1.3)).re {
+            return d64::helper_sq(d64::softplus(x0));
+        }
+        if ((x0.powi(2) + Dual64::from(1.0)).powf(0.5)
+            / ((Dual64::from(0.8)).powi(2) + Dual64::from(1.0)))
+        .re < (Dual64::from(0.8)).re
+        {
+            return d64::helper_mix(a3.powi(3), x1 + a2);
+        }
+        (((x0 + x1).tanh() + x0) + x1) * a1
     }
 
     pub fn check() -> Report {
@@ -3480,23 +3570,26 @@ mod p3_35 {
             a1 += ((a1 + x1) * x1) - (x2 + (x2 + a1));
         }
         for i2 in 0..6 {
-            a1 = (((x1 / (x0.powi(2) + 1.0)).tanh()).exp()).atan();
-            if i2 % 2 == 0 {
-                a1 += i2 as f64;
-            } else if i2 < 5 {
-                let a3 = x2 * x2.abs();
+            a1 = nn::sigmoid((x0 / (1.7_f64.powi(2) + 1.0_f64)) + 0.4_f64.sin());
+            let mut a3 = i2 as f64;
+            a3 = ((0.3 * x1).max((-0.3_f64).powi(3))).abs();
+            a1 -= a3;
+            let mut a4 = if (x1 - x2) * x1.powi(3) > -0.5 {
+                (nn::sigmoid(x1)).tanh()
+            } else if x2 - (0.1 + x0) > 1.3 * x0 {
+                (x0 * x0) + (x1 - x0)
+            } else if i2 < 3 {
+                -(-x2)
             } else {
-                let mut a4 = x1;
-            }
-            a1 -= helper_sq(x2 - -0.2);
-            return (x1 * 2.0) / ((x1.abs()).powi(2) + 1.0);
+                (a1.powi(2) + 1.0).ln() * (-0.1_f64).tanh()
+            };
+            let a5 = (x2.sin() + (x1 / (x0.powi(2) + 1.0))) * ((-a3).powi(2) + 1.0).ln();
+            break;
         }
-        for i5 in 0..6 {
-            let x2 = (x2 * 0.1) + (0.1 * nn::softplus(x2));
-            a1 -= x1;
-            return (((i5 as f64) * x0).powi(2) + 1.0).ln();
-        }
-        (((x1 - (x0 + x0)) + x0) + x1) + x2
+        a1 = ((x2 / (x2.powi(2) + 1.0)) + (x0 + x2)) * (x2 * x2);
+        a1 += x2;
+        let mut a6 = 1.0_f64;
+        (((x0.abs()).tanh() + x0) + x1) + x2
     }
 
     #[allow(
@@ -3514,23 +3607,33 @@ mod p3_35 {
             a1 += ((a1 + x1) * x1) - (x2 + (x2 + a1));
         }
         for i2 in 0..6 {
-            a1 = (((x1 / (x0.powi(2) + Dual64::from(1.0))).tanh()).exp()).atan();
-            if i2 % 2 == 0 {
-                a1 += Dual64::from(i2 as f64);
-            } else if i2 < 5 {
-                let a3 = x2 * d64::abs(x2);
+            a1 = d64::sigmoid(
+                (x0 / ((Dual64::from(1.7)).powi(2) + Dual64::from(1.0)))
+                    + (Dual64::from(0.4)).sin(),
+            );
+            let mut a3 = Dual64::from(i2 as f64);
+            a3 = d64::abs(d64::max(
+                Dual64::from(0.3) * x1,
+                (Dual64::from(-0.3)).powi(3),
+            ));
+            a1 -= a3;
+            let mut a4 = if ((x1 - x2) * x1.powi(3)).re > (Dual64::from(-0.5)).re {
+                (d64::sigmoid(x1)).tanh()
+            } else if (x2 - (Dual64::from(0.1) + x0)).re > (Dual64::from(1.3) * x0).re {
+                (x0 * x0) + (x1 - x0)
+            } else if i2 < 3 {
+                -(-x2)
             } else {
-                let mut a4 = x1;
-            }
-            a1 -= d64::helper_sq(x2 - Dual64::from(-0.2));
-            return (x1 * Dual64::from(2.0)) / ((d64::abs(x1)).powi(2) + Dual64::from(1.0));
+                (a1.powi(2) + Dual64::from(1.0)).ln() * (Dual64::from(-0.1)).tanh()
+            };
+            let a5 = (x2.sin() + (x1 / (x0.powi(2) + Dual64::from(1.0))))
+                * ((-a3).powi(2) + Dual64::from(1.0)).ln();
+            break;
         }
-        for i5 in 0..6 {
-            let x2 = (x2 * Dual64::from(0.1)) + (Dual64::from(0.1) * d64::softplus(x2));
-            a1 -= x1;
-            return ((Dual64::from(i5 as f64) * x0).powi(2) + Dual64::from(1.0)).ln();
-        }
-        (((x1 - (x0 + x0)) + x0) + x1) + x2
+        a1 = ((x2 / (x2.powi(2) + Dual64::from(1.0))) + (x0 + x2)) * (x2 * x2);
+        a1 += x2;
+        let mut a6 = Dual64::from(1.0);
+        (((d64::abs(x0)).tanh() + x0) + x1) + x2
     }
 
     pub fn check() -> Report {
@@ -3706,36 +3809,28 @@ mod p3_37 {
                 a2 *= ((0.9_f32.powi(2)).tanh()).tanh();
             }
         }
-        let y5 = xs0.mapv(|v4| (v4.sin()).cos());
+        let y5 = (Array1::from_elem(3, 2.0_f32)).mapv(|v4| (v4.sin()).cos());
         let mut a6 = (((x1 * -1.8) - -1.0).powi(2) + 1.0).ln();
         let mut y7: Array1<f32> = Array1::zeros(3);
         let mut k8 = 0usize;
-        loop {
-            if k8 >= 1 {
-                break;
-            }
+        while k8 < 1 {
             k8 += 1;
             let mut k9 = 0usize;
-            loop {
-                if k9 >= 5 {
-                    break;
-                }
+            while k9 < 5 {
                 k9 += 1;
-                a6 = (-(y5[2].tanh())).tanh();
-                y7[2] = y7[2] + (((a6 + a6) + nn::softplus(k9 as f32)) + (x1 - (y7[2] * x1)));
-                a6 -= x1;
+                a6 = y7[2];
+                let mut a10: f32 = y5[2];
+                y7[0] = (&(a10 - xs0) / ((nn::softplus(k9 as f32)).powi(2) + 1.0_f32)).sum();
             }
         }
-        for i10 in 1..2 {
-            let a11 = 1.5_f32;
-            let mut y12: Array1<f32> = Array1::zeros(3);
-            for i13 in 0..3 {
-                let mut y14: Array1<f32> = Array1::zeros(3);
-                let y15 = xs0.slice(s![0..2]).sum().cos() - &(-&(-&y5));
-                return (helper_sq_f32(i13 as f32)).powi(3);
-            }
-        }
-        ((((x1 - a6) * (x1 * a6)) * x1) + a6) + y5.sum()
+        a6 *= (helper_sq_f32(y5.sum())).tanh();
+        y7 = xs0.to_owned();
+        let a11 = (nn::softplus(xs0[2]) + y5[2].min(x1)).cos();
+        let a13 = ((xs0.sin()).mapv(|v12| (a6 * a11) - (a6 * 0.1))).sum();
+        let mut a14 =
+            ((y7[0].powi(2) + 1.0).ln() - y5.sum()) + ((x1 / (a6.powi(2) + 1.0)) * (a11 * a11));
+        y7[1] = a14.max((a13.powi(2) + 0.5).sqrt());
+        ((((&y7 + xs0).mean().unwrap() + x1) * a6) * a11) + y5.sum()
     }
 
     pub fn check() -> Report {
@@ -3954,20 +4049,28 @@ mod p3_39 {
         let a1 = x0;
         x0 *= x0.tanh();
         if (-x1).powi(3) < a1 {
-            x0 = nn::sigmoid(x1);
-        } else if helper_sq(x1) + helper_mix(a1, -1.8) > x0 {
-            x0 += x1;
-            let a2: f64 = a1;
+            x0 = a1;
+        } else if (a1 / ((-1.8_f64).powi(2) + 1.0_f64)) + (x0 / (0.4_f64.powi(2) + 1.0_f64)) > -0.5
+        {
+            let a2 = (a1.sin() * a1.min(x0)).cos();
         } else {
-            x0 -= nn::sigmoid(a1 * x0) / ((helper_sq(1.7_f64) + (x1 - x1)).powi(2) + 1.0);
+            x0 -= ((-(a1 * 1.7)).powi(2) + 1.0).ln();
+            let mut a3 = (x0.tanh()).exp() + x0;
+            let a4 = x1.powi(3) + (0.8_f64.powi(2) + 1.0_f64).ln();
+            x0 = helper_mix((-0.6 * x1) + x0, 1.4 * (x0.tanh()).exp());
+            let mut a5: f64 = a1;
         }
-        let mut a3 = x0;
-        let a4 = x1.powi(3) + (0.8_f64.powi(2) + 1.0_f64).ln();
-        let mut a4 = (a4 * 0.1) + ((x0 + -0.6) * x0.sin());
-        let a5 = nn::sigmoid((x0 * x1) - (x0 * x0));
-        let a6 = (-1.2_f64).abs();
-        a3 += (-1.8_f64 - (-1.4_f64).powi(2)) - helper_sq(a1);
-        ((((0.4 - a1) - (0.4_f64.powi(2) + 1.0_f64).powf(0.3)) * x1) + x0) + a1
+        let mut k6 = 0usize;
+        loop {
+            if k6 >= 5 {
+                break;
+            }
+            k6 += 1;
+            x0 = (((-1.8 + x0) * (-0.6 * x0)).tanh()).exp();
+            let mut a7 = (a1.max(a1 - x0)).cos();
+            continue;
+        }
+        ((((x1.abs()).tanh()).exp() + x1) * x0) + a1
     }
 
     #[allow(
@@ -3989,24 +4092,33 @@ mod p3_39 {
         let a1 = x0;
         x0 *= x0.tanh();
         if ((-x1).powi(3)).re < a1.re {
-            x0 = d64::sigmoid(x1);
-        } else if (d64::helper_sq(x1) + d64::helper_mix(a1, Dual64::from(-1.8))).re > x0.re {
-            x0 += x1;
-            let a2: Dual64 = a1;
+            x0 = a1;
+        } else if ((a1 / ((Dual64::from(-1.8)).powi(2) + Dual64::from(1.0)))
+            + (x0 / ((Dual64::from(0.4)).powi(2) + Dual64::from(1.0))))
+        .re > (Dual64::from(-0.5)).re
+        {
+            let a2 = (a1.sin() * d64::min(a1, x0)).cos();
         } else {
-            x0 -= d64::sigmoid(a1 * x0)
-                / ((d64::helper_sq(Dual64::from(1.7)) + (x1 - x1)).powi(2) + Dual64::from(1.0));
+            x0 -= ((-(a1 * Dual64::from(1.7))).powi(2) + Dual64::from(1.0)).ln();
+            let mut a3 = (x0.tanh()).exp() + x0;
+            let a4 = x1.powi(3) + ((Dual64::from(0.8)).powi(2) + Dual64::from(1.0)).ln();
+            x0 = d64::helper_mix(
+                (Dual64::from(-0.6) * x1) + x0,
+                Dual64::from(1.4) * (x0.tanh()).exp(),
+            );
+            let mut a5: Dual64 = a1;
         }
-        let mut a3 = x0;
-        let a4 = x1.powi(3) + ((Dual64::from(0.8)).powi(2) + Dual64::from(1.0)).ln();
-        let mut a4 = (a4 * Dual64::from(0.1)) + ((x0 + Dual64::from(-0.6)) * x0.sin());
-        let a5 = d64::sigmoid((x0 * x1) - (x0 * x0));
-        let a6 = d64::abs(Dual64::from(-1.2));
-        a3 += (Dual64::from(-1.8) - (Dual64::from(-1.4)).powi(2)) - d64::helper_sq(a1);
-        ((((Dual64::from(0.4) - a1) - ((Dual64::from(0.4)).powi(2) + Dual64::from(1.0)).powf(0.3))
-            * x1)
-            + x0)
-            + a1
+        let mut k6 = 0usize;
+        loop {
+            if k6 >= 5 {
+                break;
+            }
+            k6 += 1;
+            x0 = (((Dual64::from(-1.8) + x0) * (Dual64::from(-0.6) * x0)).tanh()).exp();
+            let mut a7 = (d64::max(a1, a1 - x0)).cos();
+            continue;
+        }
+        ((((d64::abs(x1)).tanh()).exp() + x1) * x0) + a1
     }
 
     pub fn check() -> Report {
@@ -4075,7 +4187,7 @@ mod p3_40 {
             return x0;
         } else {
             let mut a1 = x0.powi(2) - (0.6_f64.max(x0) * 0.1);
-            a1 = ((x0 * x0).max(a1.sin())).powi(3);
+            a1 = ((x0 * x0).max(a1.sin())).tanh();
         }
         if (0.6_f64.tanh()).exp() * (x0.powi(2) + 1.0).powf(0.5) > 0.4 + x0 {
             let mut a2 = 0.5 + (x0 + x0);
@@ -4100,7 +4212,7 @@ mod p3_40 {
             return x0;
         } else {
             let mut a1 = x0.powi(2) - (d64::max(Dual64::from(0.6), x0) * Dual64::from(0.1));
-            a1 = (d64::max(x0 * x0, a1.sin())).powi(3);
+            a1 = (d64::max(x0 * x0, a1.sin())).tanh();
         }
         if (((Dual64::from(0.6)).tanh()).exp() * (x0.powi(2) + Dual64::from(1.0)).powf(0.5)).re
             > (Dual64::from(0.4) + x0).re
@@ -4330,21 +4442,23 @@ mod p3_42 {
     #[differentiable(argnums = (0, 1))]
     fn p3_42(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
-        while k1 < 2 {
+        loop {
+            if k1 >= 2 {
+                break;
+            }
             k1 += 1;
             let mut y2 = nn::softplus(&(((k1 as f64) - xs1[0]) - &(xs1 + xs1)));
-            y2 = &y2 * &(((y2.powi(2)).mapv(|v3| x0)).tanh());
-            let mut a4 = ((xs1.slice(s![1..3]).sum() * -1.8) + (0.4 + x0))
-                + (x0.abs() / ((-1.8_f64 * (k1 as f64)).powi(2) + 1.0_f64));
-            a4 = (a4 * (k1 as f64).max(xs1[3]))
-                / ((Array1::from_elem(4, 1.4_f64)).sum().powi(2) + 1.0);
+            y2 = &y2 * &(((x0 * &y2).mapv(|v3| -(1.0_f64.max(v3)))).tanh());
+            y2 += &((xs1.tanh()).exp());
+            y2 *= x0.abs() / ((-1.8_f64 * (k1 as f64)).powi(2) + 1.0_f64);
         }
-        for i5 in 0..4 {
-            let y7: Array1<f64> =
-                &(xs1 * &(-xs1)) * &(&(xs1 - xs1) + &(xs1.mapv(|v6| (x0.tanh()).sin())));
-            let y8 = -&(&(helper_arr(&y7, x0)) * (xs1[i5] * -0.5));
-        }
-        x0 + x0
+        let mut a4 = xs1.sum().tanh() - helper_mix(x0.cos(), xs1.dot(xs1));
+        let mut a5 = helper_mix(
+            xs1.dot(xs1).min(helper_sq(x0)),
+            (a4 + -0.6) / ((a4 + a4).powi(2) + 1.0),
+        );
+        let a6 = xs1.dot(&(&(-xs1) - xs1));
+        (((nn::softplus(a4) * (-0.5 / (x0.powi(2) + 1.0))) + x0) + a4) + a5
     }
 
     pub fn check() -> Report {
@@ -4434,18 +4548,12 @@ mod p3_43 {
         let mut a11: f64 = ((0.0 + x1) + 0.5) * (helper_mix(a10, a10) * (a10 * x0));
         let mut a12: f64 = helper_sq(-(-(-1.4_f64)));
         if (x0.powi(2) + 1.0).ln() - (x1.powi(2) + 1.0).ln() > -0.9 {
-            a11 = x1;
-            let a13 = if (-x0).abs() > -1.0 {
-                return a12;
-            } else if (-0.8_f64 - 0.0_f64) * (a12 - x0) > 0.4 {
-                (-(-2.0_f64)) + a10.tanh()
-            } else {
-                return a12;
-            };
+            a11 = 1.1_f64;
+            let mut a13 = helper_mix(a10.abs(), a11.max(a11)) + (x0 * -0.8).cos();
         }
-        let a14 = -0.6_f64;
-        let a15: f64 = a10;
-        ((((a11.powi(2) + 0.5).sqrt()).tanh() * x0) * x1) + a10
+        a10 += ((a10.sin()).powi(2) + 1.0).ln() - -2.0;
+        a10 *= ((nn::sigmoid(a12)).min(helper_mix(-1.8_f64, -0.4_f64))).tanh();
+        ((x1 + x0) + x1) * a10
     }
 
     #[allow(
@@ -4501,20 +4609,17 @@ mod p3_43 {
         if ((x0.powi(2) + Dual64::from(1.0)).ln() - (x1.powi(2) + Dual64::from(1.0)).ln()).re
             > (Dual64::from(-0.9)).re
         {
-            a11 = x1;
-            let a13 = if (d64::abs((-x0))).re > (Dual64::from(-1.0)).re {
-                return a12;
-            } else if ((Dual64::from(-0.8) - Dual64::from(0.0)) * (a12 - x0)).re
-                > (Dual64::from(0.4)).re
-            {
-                (-(Dual64::from(-2.0))) + a10.tanh()
-            } else {
-                return a12;
-            };
+            a11 = Dual64::from(1.1);
+            let mut a13 = d64::helper_mix(d64::abs(a10), d64::max(a11, a11))
+                + (x0 * Dual64::from(-0.8)).cos();
         }
-        let a14 = Dual64::from(-0.6);
-        let a15: Dual64 = a10;
-        ((((a11.powi(2) + Dual64::from(0.5)).sqrt()).tanh() * x0) * x1) + a10
+        a10 += ((a10.sin()).powi(2) + Dual64::from(1.0)).ln() - Dual64::from(-2.0);
+        a10 *= (d64::min(
+            d64::sigmoid(a12),
+            d64::helper_mix(Dual64::from(-1.8), Dual64::from(-0.4)),
+        ))
+        .tanh();
+        ((x1 + x0) + x1) * a10
     }
 
     pub fn check() -> Report {
@@ -4735,11 +4840,11 @@ mod p3_46 {
         for i1 in 1..3 {
             let a2 =
                 helper_mix(((-0.2_f64).tanh()).exp(), 0.2_f64) + ((x2 * x1).powi(2) + 1.0).ln();
-            x2 = nn::sigmoid(x0);
-            return x2;
+            x2 = nn::sigmoid(nn::softplus(-1.8_f64) + helper_mix(a2, i1 as f64));
+            break;
         }
-        x1 = (helper_sq(x0)).powi(2);
-        (((x1.cos() - (-x2)) + x0) * x2) + x1
+        let mut a3 = x2;
+        (((x1 * x0).cos() * x0) + x2) + x1
     }
 
     #[allow(
@@ -4763,11 +4868,13 @@ mod p3_46 {
         for i1 in 1..3 {
             let a2 = d64::helper_mix(((Dual64::from(-0.2)).tanh()).exp(), Dual64::from(0.2))
                 + ((x2 * x1).powi(2) + Dual64::from(1.0)).ln();
-            x2 = d64::sigmoid(x0);
-            return x2;
+            x2 = d64::sigmoid(
+                d64::softplus(Dual64::from(-1.8)) + d64::helper_mix(a2, Dual64::from(i1 as f64)),
+            );
+            break;
         }
-        x1 = (d64::helper_sq(x0)).powi(2);
-        (((x1.cos() - (-x2)) + x0) * x2) + x1
+        let mut a3 = x2;
+        (((x1 * x0).cos() * x0) + x2) + x1
     }
 
     pub fn check() -> Report {
@@ -4865,26 +4972,21 @@ mod p3_47 {
         }
         let a8 = 0.2_f64;
         if x2.sin() < x1 + x1 {
-            a2 = ((1.0 - x0) - (-1.9_f64)) * (nn::softplus(1.7_f64)).max(a8 + x1);
+            a2 = helper_sq((1.0 - x0) - (-1.9_f64));
         }
-        for i9 in 0..1 {
-            let a10 = ((a1 + x2).max((i9 as f64) / (1.3_f64.powi(2) + 1.0_f64)))
-                .min(((x2.sin()).powi(2) + 1.0).powf(0.5));
-            let a11 = if x0 / ((-1.4_f64).powi(2) + 1.0_f64) < 0.2 * x0 {
-                return (0.0 + x1).min(i9 as f64);
-            } else {
-                (a2 + x0) * (-0.9 / (a1.powi(2) + 1.0))
-            };
+        for i9 in 0..6 {
+            let a10 = ((x1.atan()).powi(2) + 1.0).ln();
+            let mut a11 = a1.sin();
         }
-        let x1 = (x1 * -1.1) + ((-x0) + x0.powi(3));
-        if nn::softplus(x1.max(x1)) > x2 / (x0.powi(2) + 1.0) {
-            a2 = nn::sigmoid(a1.cos() * helper_sq(x1));
-            a2 = helper_sq(nn::sigmoid(-a1));
-        } else {
-            a2 = helper_sq(-a1);
-            let mut a12 = -(-(a1 + a1));
+        if x1 < 0.6 {
+            return x2;
         }
-        ((0.0 + x0) * x2) + a1
+        let a12: f64 = ((((-0.8_f64).sin()).sin()).powi(2) + 1.0_f64).powf(0.5);
+        a2 = x2;
+        a2 = (((1.2 * x1) / (((a1.powi(2) + 1.0).ln()).powi(2) + 1.0)).powi(2) + 0.5).sqrt();
+        a2 = -0.7_f64;
+        a2 -= x2 + x1;
+        ((x0 * x0) + x1) * x2
     }
 
     #[allow(
@@ -4914,34 +5016,26 @@ mod p3_47 {
         }
         let a8 = Dual64::from(0.2);
         if (x2.sin()).re < (x1 + x1).re {
-            a2 = ((Dual64::from(1.0) - x0) - (-(Dual64::from(1.9))))
-                * d64::max(d64::softplus(Dual64::from(1.7)), a8 + x1);
+            a2 = d64::helper_sq((Dual64::from(1.0) - x0) - (-(Dual64::from(1.9))));
         }
-        for i9 in 0..1 {
-            let a10 = d64::min(
-                d64::max(
-                    a1 + x2,
-                    Dual64::from(i9 as f64) / ((Dual64::from(1.3)).powi(2) + Dual64::from(1.0)),
-                ),
-                ((x2.sin()).powi(2) + Dual64::from(1.0)).powf(0.5),
-            );
-            let a11 = if (x0 / ((Dual64::from(-1.4)).powi(2) + Dual64::from(1.0))).re
-                < (Dual64::from(0.2) * x0).re
-            {
-                return d64::min(Dual64::from(0.0) + x1, Dual64::from(i9 as f64));
-            } else {
-                (a2 + x0) * (Dual64::from(-0.9) / (a1.powi(2) + Dual64::from(1.0)))
-            };
+        for i9 in 0..6 {
+            let a10 = ((x1.atan()).powi(2) + Dual64::from(1.0)).ln();
+            let mut a11 = a1.sin();
         }
-        let x1 = (x1 * Dual64::from(-1.1)) + ((-x0) + x0.powi(3));
-        if (d64::softplus(d64::max(x1, x1))).re > (x2 / (x0.powi(2) + Dual64::from(1.0))).re {
-            a2 = d64::sigmoid(a1.cos() * d64::helper_sq(x1));
-            a2 = d64::helper_sq(d64::sigmoid(-a1));
-        } else {
-            a2 = d64::helper_sq(-a1);
-            let mut a12 = -(-(a1 + a1));
+        if x1.re < (Dual64::from(0.6)).re {
+            return x2;
         }
-        ((Dual64::from(0.0) + x0) * x2) + a1
+        let a12: Dual64 =
+            ((((Dual64::from(-0.8)).sin()).sin()).powi(2) + Dual64::from(1.0)).powf(0.5);
+        a2 = x2;
+        a2 = (((Dual64::from(1.2) * x1)
+            / (((a1.powi(2) + Dual64::from(1.0)).ln()).powi(2) + Dual64::from(1.0)))
+        .powi(2)
+            + Dual64::from(0.5))
+        .sqrt();
+        a2 = Dual64::from(-0.7);
+        a2 -= x2 + x1;
+        ((x0 * x0) + x1) * x2
     }
 
     pub fn check() -> Report {
@@ -5081,10 +5175,11 @@ mod p3_48 {
                 let mut a18 = (-(x0 + x0)).atan();
                 continue;
             } else {
-                a15 = ((x0.powi(2) + 1.0).powf(0.5)).tanh();
+                a15 = x0;
+                return ((a15 - a15).powi(2) + 0.5).sqrt();
             }
         }
-        ((-0.7_f64).tanh() - nn::softplus(-1.1_f64)) * x0
+        ((x0 / (x0.powi(2) + 1.0)).powi(2) + 0.5).sqrt() * x0
     }
 
     #[allow(
@@ -5155,10 +5250,11 @@ mod p3_48 {
                 let mut a18 = (-(x0 + x0)).atan();
                 continue;
             } else {
-                a15 = ((x0.powi(2) + Dual64::from(1.0)).powf(0.5)).tanh();
+                a15 = x0;
+                return ((a15 - a15).powi(2) + Dual64::from(0.5)).sqrt();
             }
         }
-        ((Dual64::from(-0.7)).tanh() - d64::softplus(Dual64::from(-1.1))) * x0
+        ((x0 / (x0.powi(2) + Dual64::from(1.0))).powi(2) + Dual64::from(0.5)).sqrt() * x0
     }
 
     pub fn check() -> Report {
@@ -5222,7 +5318,8 @@ mod p3_49 {
                 let mut a8 = a6 * (i3 as f64);
                 return (xs0[i3] * -0.2) * a8.sin();
             } else if i3 % 2 == 0 {
-                let mut y10 = xs0.mapv(|v9| a6.min(a2) - (v9.powi(2) + 1.0).powf(1.5));
+                let mut y10 = (Array1::from_elem(5, 0.6_f64))
+                    .mapv(|v9| a6.min(a2) - (v9.powi(2) + 1.0).powf(1.5));
                 break;
             } else {
                 a6 -= nn::sigmoid((xs0 + a7).sum());
@@ -5284,7 +5381,7 @@ mod p3_50 {
                 while k2 < 4 {
                     k2 += 1;
                     let mut y3: Array1<f32> = Array1::zeros(5);
-                    let y5 = xs0.mapv(|v4| 1.0_f32 + -0.4_f32);
+                    let y5 = (Array1::from_elem(5, 1.1_f32)).mapv(|v4| 1.0_f32 + -0.4_f32);
                 }
                 if i1 % 2 == 0 {
                     if i1 % 2 == 0 {
@@ -5292,7 +5389,7 @@ mod p3_50 {
                     } else {
                         let y8: Array1<f32> = &(xs0.sin())
                             + &(&(Array1::from_elem(5, xs0[i1]))
-                                + &(xs0.mapv(|v7| (v7.tanh()).exp() - v7)));
+                                + &(xs0.mapv(|v7| (v7 + v7).atan())));
                     }
                     return (i1 as f32) * (-0.8_f32).cos();
                 }
@@ -5308,23 +5405,17 @@ mod p3_50 {
             return -y11.mean().unwrap();
         }
         for i14 in (0..5).rev() {
-            y11 += &((helper_arr_f32(&(xs0 - xs0), 0.2_f32.min(a12)))
-                .mapv(|v15| (-v15) * (v15.powi(2) + 1.0).ln()));
-            let a16 = xs0[i14] * (y11[i14].powi(2) + 0.5).sqrt();
+            y11 = &y11 + &(((&y11 + &y11).mapv(|v15| (v15 - v15) + a12.powi(2))).mapv(|v16| v16));
+            y11 = (xs0.mapv(f32::tanh)).mapv(|v17| v17);
         }
-        let a17 = a12;
-        let mut a18 = if (xs0[2] * a17).min((xs0[2].powi(2) + 1.0).ln())
-            < ((-0.7_f32).powi(2) + 1.0_f32).ln()
-        {
-            a12 - xs0[0].atan()
-        } else if -(a12 + a17) < 0.4 {
-            (a17.powi(2) + 0.5).sqrt()
-        } else {
-            (&y11 + &y11).dot(&(&y11 - xs0))
-        };
-        let y19 = &((helper_arr_f32(&y11, xs0.slice(s![2..4]).sum())).tanh()) - &y11;
-        y11[2] *= a17.tanh();
-        (((((a18 * a18) - xs0.mean().unwrap()) + a12) + a17) * a18) + y11.sum()
+        y11 = (xs0[2] * a12) * &(xs0[3] - &(y11.mapv(f32::tanh)));
+        y11 += &(&(Array1::from_elem(5, a12))
+            / &((&(Array1::from_elem(5, a12)) / ((a12 / (a12.powi(2) + 1.0)).powi(2) + 1.0))
+                .powi(2)
+                + 1.0));
+        y11[0] *= ((0.0 - a12) + xs0[3]).tanh();
+        y11[2] += xs0.sum().max(a12);
+        (((-a12) + helper_sq_f32(xs0[4])) * a12) + y11.sum()
     }
 
     pub fn check() -> Report {
@@ -5371,12 +5462,14 @@ mod p3_51 {
             let mut a1 = (x1.sin() + x1.sin()) * (x0 - 0.5);
         } else if helper_mix(((-1.9_f64).powi(2) + 0.5_f64).sqrt(), x2) < 1.1 {
             let mut a2 = ((-x1) + x2) + x0;
-            a2 = 2.0_f64;
-        } else if 1.3_f64.min(-(-1.4_f64)) < -1.1 {
-            let x1 = (x1 * -1.9) + x1;
+            a2 = -0.3_f64;
+        } else if 1.5 > 1.3 {
+            let a3 = (x0.abs() + x1) - x2.cos();
+            let a4 = ((a3.tanh()).exp() - helper_sq(x2)) * nn::softplus(x2 + x2);
+        } else {
+            let mut a5 = ((x2 - x0) + x1).powi(3);
         }
-        let a3 = x2.cos();
-        return ((0.9_f64.sin() + x0) + x1) * x2;
+        return (((-(x1 * x1)) + x0) * x1) + x2;
     }
 
     #[allow(
@@ -5398,13 +5491,14 @@ mod p3_51 {
         .re < (Dual64::from(1.1)).re
         {
             let mut a2 = ((-x1) + x2) + x0;
-            a2 = Dual64::from(2.0);
-        } else if (d64::min(Dual64::from(1.3), -(Dual64::from(-1.4)))).re < (Dual64::from(-1.1)).re
-        {
-            let x1 = (x1 * Dual64::from(-1.9)) + x1;
+            a2 = Dual64::from(-0.3);
+        } else if (Dual64::from(1.5)).re > (Dual64::from(1.3)).re {
+            let a3 = (d64::abs(x0) + x1) - x2.cos();
+            let a4 = ((a3.tanh()).exp() - d64::helper_sq(x2)) * d64::softplus(x2 + x2);
+        } else {
+            let mut a5 = ((x2 - x0) + x1).powi(3);
         }
-        let a3 = x2.cos();
-        return (((Dual64::from(0.9)).sin() + x0) + x1) * x2;
+        return (((-(x1 * x1)) + x0) * x1) + x2;
     }
 
     pub fn check() -> Report {
@@ -5653,15 +5747,17 @@ mod p3_53 {
             }
         }
         let mut a6 = -(x0.tanh());
-        a6 = x1.min(xs2.sum()) * x1;
-        a6 -= (xs2 + xs2).dot(&(xs2.mapv(|v7| -(a6 * x0)))) * (a6 / (1.1_f64.powi(2) + 1.0_f64));
-        a6 = xs2.sum();
-        a6 += x0 * (xs2[4] * 0.4_f64.min(0.7_f64));
-        let mut y8: Array1<f64> = Array1::zeros(6);
-        return (((((xs2[5].powi(2) + 1.0).ln() + (a6 / ((-1.5_f64).powi(2) + 1.0_f64))) + x0)
-            + x1)
-            * a6)
-            + y8.sum();
+        a6 = ((-0.7_f64).cos() + xs2.sum()).cos();
+        let mut a9 = if xs2.dot(xs2) * x1 > 0.6 {
+            (x0 * -1.1) * (xs2[3] + 1.1)
+        } else {
+            let a7 = (xs2 * xs2).dot(&(xs2.mapv(|v8| (x1 + x1) + (x1.powi(2) + 1.0).powf(0.5))));
+            (helper_arr(xs2, 0.3)).dot(&(xs2.sin()))
+        };
+        let mut y10: Array1<f64> = &(xs2.tanh()) / (xs2.sum().powi(2) + 1.0);
+        let a11: f64 = ((x1.sin() * (y10[5] * xs2.slice(s![4..6]).sum())).powi(2) + 1.0).ln();
+        y10 += 1.9_f64.powi(3);
+        return (((nn::softplus(0.4_f64.tanh()) + x0) + x1) + a6) + y10.sum();
     }
 
     pub fn check() -> Report {
@@ -5717,45 +5813,31 @@ mod p3_54 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p3_54(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let a2 = ((x0 - x0) + &(xs1.mapv(|v1| x0))).dot(&(Array1::from_elem(4, xs1[1].tanh())));
-        let mut k3 = 0usize;
-        loop {
-            if k3 >= 5 {
-                break;
-            }
-            k3 += 1;
-            let mut k4 = 0usize;
-            while k4 < 3 {
-                k4 += 1;
-                let a6 = ((-(k4 as f64)) - (xs1[0] / (xs1.slice(s![2..3]).sum().powi(2) + 1.0)))
-                    * (xs1.sin())
-                        .dot(&(xs1.mapv(|v5| (v5.powi(2) + 1.0).ln() + (-0.4_f64).tanh())));
-                for &e7 in xs1.iter() {
-                    if helper_sq(x0.powi(2)) < xs1[0] {
-                        let mut y8 = xs1.to_owned();
-                    } else if e7 > (k3 as f64) + a6 {
-                        let mut a9 = xs1.sum();
-                    }
-                }
-                return (xs1 * xs1).sum();
-            }
+        let mut a2 = (&(xs1.mapv(|v1| x0)) + (x0 - xs1[3])).dot(xs1);
+        for i3 in 0..4 {
+            let mut a4 = (((xs1[i3] - xs1.slice(s![2..3;2]).sum()).powi(2) + 1.0).powf(1.5)).atan();
+            let a5 = xs1[1];
+            a4 -= x0.min((-a4) / (xs1.sum().powi(2) + 1.0));
         }
-        let y10: Array1<f64> = &(helper_arr(&(xs1 - xs1), a2)) / (a2.powi(2) + 1.0);
-        if x0 < a2 - y10[3] {
-            let a11: f64 = (xs1 + xs1).dot(&(xs1 + &y10)) * (a2 - -0.8);
-            let a12: f64 = ((-1.8_f64) / ((0.9_f64.tanh()).powi(2) + 1.0_f64)) * y10.dot(xs1);
-            if (y10[3] / (xs1[3].powi(2) + 1.0)) + a11.powi(3) < -0.9 {
-                let mut y13: Array1<f64> = Array1::zeros(4);
-            }
-            return y10[3] * -0.4;
-        } else if x0 > 0.5 {
-            let a14 = (a2 * y10[1]).tanh() + nn::softplus(a2.atan());
-            let mut a15 = a2;
+        a2 += (xs1.sin())
+            .mean()
+            .unwrap()
+            .min(helper_mix(a2, xs1.slice(s![1..3]).sum()) - 1.2);
+        for e6 in xs1.iter() {
+            let y8 = &((Array1::from_elem(4, -1.3_f64)).mapv(|v7| (a2.max(-0.6)).atan()))
+                * &(&(xs1 - xs1) + xs1);
+            let mut y9 = xs1.to_owned();
+            a2 = ((a2 + y8[3]) - (*e6).tanh()).min(y8[0]);
+            let a10 = *e6;
+            let mut y11 = xs1.to_owned();
+        }
+        if xs1.sum().atan() > xs1[1] {
+            let x0 = (x0 * 1.6) + -0.8;
         } else {
-            let mut y16: Array1<f64> = Array1::zeros(4);
-            return (y16[1] - &y10).mean().unwrap();
+            let a12: f64 = -1.2_f64;
         }
-        ((a2 + x0) + a2) + y10.sum()
+        let y13 = xs1 * &(&(xs1 + xs1) - &(-0.7 + xs1));
+        (((xs1[1].powi(2) / ((helper_mix(x0, xs1[2])).powi(2) + 1.0)) * x0) * a2) + y13.sum()
     }
 
     pub fn check() -> Report {
@@ -5832,19 +5914,22 @@ mod p3_55 {
             return x0;
         }
         let mut a7 = x0;
-        a7 = helper_sq_f32((a7 - a7) + (a7 * x0));
-        a7 = x0 * ((-x0) * -0.9);
-        let a8 = ((0.1_f32 - 1.8_f32) * (a7 + a7)) / (((x0.tanh()).powi(2)).powi(2) + 1.0);
-        a7 += a8;
-        let a9: f32 = 1.7_f32;
-        if helper_mix_f32(a7, 0.8) - a8 > helper_mix_f32(1.7, a8) {
-            a7 = 0.3_f32;
-            a7 += -((a8 * a8) + (x0 * a7));
-        } else {
-            let a10 = (((x0 + a9) * (x0 * a8)).powi(2) + 1.0).ln();
-            a7 += helper_mix_f32(helper_sq_f32(a8 / (1.0_f32.powi(2) + 1.0_f32)), a8 + -1.8);
+        a7 = x0;
+        if (0.0 - a7) + x0 > -1.3 {
+            return x0 * (-1.4 * x0);
         }
-        ((helper_mix_f32(-0.1 + a7, a7) + x0) + a7) + a8
+        for i8 in 0..4 {
+            a7 -= x0;
+            a7 -= ((nn::softplus(x0)).powi(2) + 1.0).ln() * ((i8 as f32).tanh() + (x0 + a7));
+        }
+        let a9: f32 = 1.7_f32;
+        if helper_mix_f32(a7, 0.8) - a9 > helper_mix_f32(1.7, a9) {
+            a7 = 2.0_f32;
+        } else {
+            let mut a10 = ((0.9_f32.powi(2) + 1.0_f32).ln()).tanh() * ((x0 * a9) * 2.0_f32.max(a9));
+        }
+        let mut a11 = (x0.powi(2) + 1.0).ln();
+        return (((x0.tanh() + a9.min(0.4)) + x0) + a7) + a9;
     }
 
     #[allow(
@@ -5885,25 +5970,26 @@ mod p3_55 {
             return x0;
         }
         let mut a7 = x0;
-        a7 = d32::helper_sq((a7 - a7) + (a7 * x0));
-        a7 = x0 * ((-x0) * Dual32::from(-0.9));
-        let a8 = ((Dual32::from(0.1) - Dual32::from(1.8)) * (a7 + a7))
-            / (((x0.tanh()).powi(2)).powi(2) + Dual32::from(1.0));
-        a7 += a8;
-        let a9: Dual32 = Dual32::from(1.7);
-        if (d32::helper_mix(a7, Dual32::from(0.8)) - a8).re
-            > (d32::helper_mix(Dual32::from(1.7), a8)).re
-        {
-            a7 = Dual32::from(0.3);
-            a7 += -((a8 * a8) + (x0 * a7));
-        } else {
-            let a10 = (((x0 + a9) * (x0 * a8)).powi(2) + Dual32::from(1.0)).ln();
-            a7 += d32::helper_mix(
-                d32::helper_sq(a8 / ((Dual32::from(1.0)).powi(2) + Dual32::from(1.0))),
-                a8 + Dual32::from(-1.8),
-            );
+        a7 = x0;
+        if ((Dual32::from(0.0) - a7) + x0).re > (Dual32::from(-1.3)).re {
+            return x0 * (Dual32::from(-1.4) * x0);
         }
-        ((d32::helper_mix(Dual32::from(-0.1) + a7, a7) + x0) + a7) + a8
+        for i8 in 0..4 {
+            a7 -= x0;
+            a7 -= ((d32::softplus(x0)).powi(2) + Dual32::from(1.0)).ln()
+                * (Dual32::from(i8 as f32).tanh() + (x0 + a7));
+        }
+        let a9: Dual32 = Dual32::from(1.7);
+        if (d32::helper_mix(a7, Dual32::from(0.8)) - a9).re
+            > (d32::helper_mix(Dual32::from(1.7), a9)).re
+        {
+            a7 = Dual32::from(2.0);
+        } else {
+            let mut a10 = (((Dual32::from(0.9)).powi(2) + Dual32::from(1.0)).ln()).tanh()
+                * ((x0 * a9) * d32::max(Dual32::from(2.0), a9));
+        }
+        let mut a11 = (x0.powi(2) + Dual32::from(1.0)).ln();
+        return (((x0.tanh() + d32::min(a9, Dual32::from(0.4))) + x0) + a7) + a9;
     }
 
     pub fn check() -> Report {
@@ -6022,52 +6108,36 @@ mod p3_57 {
     #[differentiable(argnums = (0, 1))]
     fn p3_57(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a1 = (x1 + (x0 + xs2[2])) - (xs2.dot(xs2) / (x0.powi(2) + 1.0));
-        let mut a4 = if x1.cos() + xs2[1] > -x0 {
+        let a4: f64 = if x1.cos() + xs2[1] > -x0 {
             (xs2[0].powi(2) + 1.0).ln() + (-0.8_f64)
         } else {
-            let a2 = (xs2.mapv(|v3| -x1)).sum();
-            return xs2.sum() * x0.sin();
+            let a2 = (xs2.mapv(|v3| (x0 * x0) - (v3 / (2.0_f64.powi(2) + 1.0_f64)))).sum();
+            (xs2 * xs2).dot(xs2)
         };
+        a1 = a1 + ((x0 * x1) + xs2.dot(xs2));
         for i5 in 0..3 {
-            a1 += helper_sq(x0);
-            let mut a6 = (x0 * a1.sin()).sin();
-        }
-        for i7 in 1..3 {
-            let mut k8 = 0usize;
-            loop {
-                if k8 >= 4 {
-                    break;
-                }
-                k8 += 1;
-                let mut a9 = 1.3_f64;
-                let y10 = xs2.to_owned();
-                let a11 = if (xs2.sin()).sum() < 0.1 {
-                    (x1.powi(2) + 1.0).powf(1.5) * (-x1)
+            a1 = (i5 as f64) * -0.9_f64;
+            for i6 in 2..3 {
+                let a7 = if (xs2.sin()).sum() < 0.1 {
+                    (a4.powi(2) + 1.0).powf(1.5) * (-x0)
                 } else {
                     x0.max(a4) * 2.0_f64.tanh()
                 };
+                let mut a8 = a7.max(a1 + (xs2.slice(s![1..3]).sum() - a1));
+            }
+            let mut y9: Array1<f64> = Array1::zeros(3);
+            y9 += &((nn::softplus(xs2)).mapv(|v10| (x0 * x0).min(0.4_f64.tanh())));
+        }
+        for i11 in 0..3 {
+            let mut a12 = (a1.max(xs2[(i11 + 1) % 3]) * xs2.dot(xs2)) - ((a4 + x0) + (x0 + x1));
+            for i13 in (0..3).step_by(2) {
+                let mut y14 = xs2.to_owned();
+                let mut y15: Array1<f64> = Array1::zeros(3);
             }
         }
-        let mut y12 = xs2.to_owned();
-        for &e13 in y12.iter() {
-            if a1 / ((-1.2_f64).powi(2) + 1.0_f64) < 1.1 {
-                let mut y14: Array1<f64> = Array1::zeros(3);
-                break;
-            } else {
-                let a17: f64 = if x0 * helper_mix(y12[2], xs2[0]) > x0 + y12[1] {
-                    let a15 = (x0 - x0).sin();
-                    return x1;
-                } else if -y12.dot(xs2) > y12[1] {
-                    return (-1.3_f64).min(y12[0]);
-                } else {
-                    let a16 = (helper_mix(a1, a1)).sin();
-                    -1.1_f64
-                };
-            }
-        }
-        let mut a18 = xs2.slice(s![1..3]).sum() + -1.2;
-        let a19 = helper_mix(0.0, a1);
-        (((-0.8 + x0) * x1) * a1) + y12.sum()
+        let mut a16 = xs2.slice(s![1..3]).sum() + -1.2;
+        let a17 = helper_mix(0.0, a1);
+        ((-0.8 + x0) * x1) * a1
     }
 
     pub fn check() -> Report {
@@ -6131,25 +6201,26 @@ mod p3_58 {
             a4 *= (helper_sq(((i5 as f64).powi(2) + 0.5_f64).sqrt())).tanh();
             a2 *= xs2[4 - 1 - i5].tanh();
             let mut k6 = 0usize;
-            loop {
-                if k6 >= 3 {
-                    break;
-                }
+            while k6 < 3 {
                 k6 += 1;
-                a1 = (nn::softplus(x0)).atan();
-                let mut a7 = xs2[(i5 + 1) % 4].sin();
+                a1 = (xs2.sin()).sum();
+                a1 *= (xs2[(i5 + 1) % 4].sin()).tanh();
             }
         }
-        let a8 = helper_mix(-0.3, (a1 * 0.9).min(0.4));
-        for &e9 in xs2.iter() {
-            if helper_sq(xs2[0]) > x0 {
-                let mut a10 = (-(xs2[1] * xs2[2])) * (xs2[2] - 1.9);
-                continue;
-            }
-            a2 *= x1.tanh();
-            break;
-        }
-        ((((a1 * -1.3) * xs2[0]) * x0) + x1) * a1
+        let a7: f64 = if ((x1 - -0.6).tanh()).exp() > -1.0 + xs2[1] {
+            x0
+        } else {
+            helper_sq(xs2[0])
+        };
+        let a8: f64 = xs2[3];
+        let mut a9 = -0.5_f64;
+        let mut a10 = if xs2[2] - 1.9 < 1.9 {
+            (xs2 + xs2[0]).dot(&(xs2 * xs2))
+        } else {
+            (x0.powi(2) + 1.0).ln()
+        };
+        let mut y11: Array1<f64> = Array1::zeros(4);
+        (((xs2[1] + x0) * x1) + a1) + y11.sum()
     }
 
     pub fn check() -> Report {
@@ -6235,26 +6306,20 @@ mod p3_59 {
         } else {
             let y8 = xs0.to_owned();
         }
-        y4 += &(0.9 * &(&(xs0.mapv(|v9| (-0.6 * v9).cos())) * xs0));
-        let mut a10 = (xs0.dot(&y4) - (x1 * x1)) - -1.3;
-        for e11 in y4.iter() {
-            let mut k12 = 0usize;
-            loop {
-                if k12 >= 4 {
-                    break;
-                }
-                k12 += 1;
-                let mut a13 = if ((xs0[2].sin()).powi(2) + 1.0).ln() > 0.3 {
-                    y4.sum()
-                } else {
-                    (xs0[1] + xs0[1]).max(*e11)
-                };
-                a10 = (nn::softplus(x1) + y4[2]).cos();
-                let a14 = helper_sq(y4[2]);
-            }
+        y4 = &y4 + &(&(&(xs0.mapv(|v9| x1)) * &(y4.tanh())) * (xs0.slice(s![1..2]).sum() - x1));
+        y4 = &y4 - &(helper_arr(&(y4.mapv(|v10| x1)), x1.powi(2)));
+        if xs0.slice(s![1..2]).sum() < nn::sigmoid(x1) {
+            let mut a11: f64 = -1.0_f64;
+            a11 = y4[2];
+        } else if -0.5 > 1.3 {
+            let mut a12 = xs0[1];
+            let mut a13 = x1;
+        } else if nn::softplus((xs0.slice(s![0..3]).sum().powi(2) + 1.0).ln()) > helper_sq(y4[2]) {
+            let y14 = &(Array1::from_elem(3, x1 - xs0[2])) - xs0;
+        } else {
+            y4 = &y4 * helper_mix(helper_mix(-1.0, x1), y4[2]);
         }
-        let mut a15: f64 = ((x1 * a10) + (-a10)) * (helper_arr(&y4, y4[2])).dot(xs0);
-        (((y4[2] * x1) + a10) + a15) + y4.sum()
+        ((y4.sum() - x1.sin()) + x1) + y4.sum()
     }
 
     pub fn check() -> Report {
@@ -6317,14 +6382,10 @@ mod p3_60 {
             } else if (nn::sigmoid(xs1[i1])).min(a2) < -1.5 {
                 let mut y5 = xs1.to_owned();
             }
-            a2 = (a2 + x0).atan() - ((xs1[i1] - (i1 as f64)).powi(2) + 1.0).powf(0.3);
+            a2 = (a2.powi(2)).max(xs1[i1]);
         }
-        if xs1.dot(&(xs1.mapv(|v6| (x0.min(0.1)).max(x0.tanh())))) > -1.1 {
-            let y7 = xs1.to_owned();
-        } else {
-            let mut a8: f64 = 0.5 * nn::sigmoid(xs1.sum());
-        }
-        ((x0 + x0) / (xs1.sum().powi(2) + 1.0)) * x0
+        let mut y6 = xs1.to_owned();
+        (x0 + x0) + y6.sum()
     }
 
     pub fn check() -> Report {
@@ -6593,6 +6654,8 @@ mod p3_62 {
 }
 
 // seed 3 index 63
+// known bug, does not compile: compile error: error[E0382]: borrow of moved value: value borrowed here after move
+#[cfg(feature = "known-compile-bugs")]
 mod p3_63 {
     use super::*;
 
@@ -6608,53 +6671,41 @@ mod p3_63 {
         let a1 = -1.2_f64;
         for e2 in xs1.iter() {
             let mut a3 = (xs1 + &(xs1.tanh())).sum();
-            a3 = ((((xs1[0].powi(2) + 1.0).ln()).powi(2) + 0.5).sqrt()).max((xs1 * xs1).sum());
-            a3 -= xs1[2];
+            a3 = (xs1 + xs1[1]).mean().unwrap() - helper_sq(xs1[0] * a3);
+            let mut y4: Array1<f64> = Array1::zeros(3);
         }
-        let mut a4 = nn::softplus(a1);
-        let mut x0 = (x0 * 0.3) + a1;
-        for &e5 in xs1.iter() {
-            let a6 = (a4.max(xs1[1]) * e5) - xs1[1];
-            for i7 in 0..3 {
-                let mut a8 = a1.max((a1 - xs1[0]) + (i7 as f64));
-                if xs1.sum().tanh() > a6 - xs1.slice(s![0..2;2]).sum() {
-                    let mut a9: f64 =
-                        (helper_mix(xs1[3 - 1 - i7], (0.1_f64.powi(2) + 1.0_f64).powf(0.5))).atan();
-                } else {
-                    let mut y10 = xs1.to_owned();
-                }
+        let mut k5 = 0usize;
+        loop {
+            if k5 >= 2 {
+                break;
             }
+            k5 += 1;
+            let a6 = (Array1::from_elem(3, nn::sigmoid(xs1[2]))).dot(&(xs1[0] * xs1));
+            let mut a7 = xs1.dot(&(xs1 - &(helper_arr(xs1, x0))));
         }
-        for i11 in (0..3).rev() {
-            let mut y12: Array1<f64> = Array1::zeros(3);
-            let mut y13: Array1<f64> = Array1::zeros(3);
+        if a1 > xs1.sum() {
+            let y8 = xs1.to_owned();
+            return a1.min(x0) - (xs1[0] + x0);
         }
-        let a14 = (helper_arr(xs1, a1)).dot(&(xs1 + xs1[2])).tanh();
-        for &e15 in xs1.iter() {
-            if (xs1.mapv(f64::tanh)).dot(xs1) > xs1[2] + 1.1 {
-                let mut a16 = (xs1 - xs1).sum().sin();
-            } else {
-                if ((xs1[2] * xs1[2]).tanh()).exp() > -1.7 {
-                    x0 += xs1[2] + (-xs1[2]);
-                } else {
-                    if (xs1.tanh()).dot(&(xs1.tanh())) > a1 / (a1.powi(2) + 1.0) {
-                        let a17 = 1.5_f64;
-                    } else if xs1.sum().sin() > xs1.sum() {
-                        let a18 = if xs1[1] < 2.0 {
-                            return nn::softplus(2.0_f64) + xs1.mean().unwrap();
-                        } else {
-                            (nn::sigmoid(xs1[2])).cos()
-                        };
-                    } else {
-                        let mut a19 = nn::softplus(a1 - xs1[0]) * (xs1[1].tanh()).powi(3);
-                        break;
-                    }
-                    continue;
-                }
-                return x0;
+        let mut a9 = -2.0_f64;
+        let mut y10: Array1<f64> = Array1::zeros(3);
+        for i11 in 0..3 {
+            a9 += a9;
+            if y10[3 - 1 - i11] < 0.1_f64.min(i11 as f64) {
+                let mut y12: Array1<f64> = Array1::zeros(3);
+                return nn::sigmoid((xs1[1].powi(2) + 1.0).ln());
             }
+            a9 = (xs1.sum() * ((i11 as f64).powi(2) + 1.0_f64).ln()).tanh();
+            let a13 = (xs1.sin()).mean().unwrap() / (xs1.sum().powi(2) + 1.0);
+            let a13 = (a13 * -1.7) + (i11 as f64);
         }
-        return ((helper_sq(x0.max(a4)) + a1) + a4) + x0;
+        let a1 = (a1 * 0.1) + 1.1;
+        if xs1.sum() < 0.6 / (y10[0].powi(2) + 1.0) {
+            y10 = &((nn::sigmoid(&y10)).sin()) - &(&(&y10 + x0) * xs1);
+        } else {
+            let mut y14 = xs1.to_owned();
+        }
+        return (((y10.mean().unwrap() + x0) * a9) * a1) + y10.sum();
     }
 
     pub fn check() -> Report {
@@ -6713,23 +6764,21 @@ mod p3_64 {
             while k4 < 1 {
                 k4 += 1;
                 let mut k5 = 0usize;
-                loop {
-                    if k5 >= 2 {
-                        break;
-                    }
+                while k5 < 2 {
                     k5 += 1;
-                    a2 = helper_mix_f32((k4 as f32) - -1.0_f32, a2) * (a2 - xs0.mean().unwrap());
-                    let a3 = (a3 * 1.6) + ((xs0[i1] * a3) - xs0.dot(xs0));
+                    a2 = 2.0_f32;
+                    a2 += a2;
                 }
             }
         }
-        let mut a6 = 0.2_f32;
-        for &e7 in xs0.iter() {
-            a6 += (nn::softplus(-1.6_f32)).sin();
-            a6 += ((xs0.slice(s![0..3]).sum().powi(2) + 1.0).ln() * (a6 + e7)).sin();
-            a6 = e7;
+        let a6 = 0.6_f32;
+        for i7 in 0..3 {
+            let mut a8 = helper_mix_f32(xs0[i7] * (xs0[i7] * -0.9), xs0.slice(s![1..2;2]).sum());
+            a8 += a6;
+            let mut a9 = nn::softplus(-1.6_f32);
+            return (-0.2 * a9).sin();
         }
-        ((a6 + xs0[1]) * (a6 / (1.7_f32.powi(2) + 1.0_f32))) * a6
+        (nn::sigmoid(xs0)).sum() * a6
     }
 
     pub fn check() -> Report {
@@ -6914,8 +6963,8 @@ mod p3_67 {
                 + 1.0)
                 .powf(0.5);
         }
-        a13 = -a13;
-        ((-a13) + x0) + a13
+        a13 = x0;
+        (xs1[1] + x0) + a13
     }
 
     pub fn check() -> Report {
@@ -7165,16 +7214,13 @@ mod p3_70 {
             if a6 > 1.2 {
                 let a11 = ((-1.0_f64).powi(2) + 0.5_f64).sqrt();
             } else if ((1.1_f64.powi(2) + 1.0_f64).ln()).powi(3) < 0.1 {
-                a6 = (xs0 - xs0).dot(&(Array1::from_elem(5, -0.8_f64))) - (-(xs0[3] + a6));
-                return xs0.dot(xs0) * xs0.sum();
-            } else {
-                let a12: f64 = (-(xs0[1] + a5)) + xs0.sum().min(xs0[0] - a6);
+                a6 = a5;
             }
-        } else if a6 < xs0[4].powi(2) {
-            let mut a13 = (xs0 + xs0.dot(xs0)).sum();
-            return (helper_mix(-1.6, xs0[3])).min(xs0[3] * -1.7);
+        } else if xs0[2] / ((xs0[0] + a5).powi(2) + 1.0) > -2.0 {
+            let mut y12 = xs0.to_owned();
+            let a13 = y12[1].tanh();
         }
-        ((-a6) + a5) + a6
+        (xs0.dot(&(xs0 + xs0)) + a5) * a6
     }
 
     pub fn check() -> Report {
@@ -7205,8 +7251,6 @@ mod p3_70 {
 }
 
 // seed 3 index 71
-// known bug, does not compile: compile error: error[E0614]: type `f32` cannot be dereferenced: can't be dereferenced
-#[cfg(feature = "known-compile-bugs")]
 mod p3_71 {
     use super::*;
 
@@ -7223,37 +7267,21 @@ mod p3_71 {
             let a1 = xs0.slice(s![3..5]).sum();
         }
         let a2 = nn::sigmoid(xs0.sum() * xs0.sum());
-        let mut a4 = (xs0.mapv(|v3| (0.6 / (a2.powi(2) + 1.0)).atan()))
-            .sum()
-            .sin();
-        for e5 in xs0.iter() {
-            let mut a8 = if (-(-1.2_f32)).powi(2) < helper_sq_f32(*e5) {
-                let a6 = -(((*e5).tanh()).exp());
-                a4
+        let a4: f32 = (xs0.mapv(|v3| a2)).sum().sin();
+        for i5 in 0..2 {
+            if (1.7_f32.powi(2) + 1.0_f32).ln() > 1.0 {
+                let mut a6: f32 = xs0[i5] + (-((a4.tanh()).exp()));
+                a6 *= (i5 as f32).tanh();
+                continue;
             } else {
-                let a7 = (xs0[2] + xs0[4]) + (a2 * *e5);
-                (a4 + 0.5) * xs0.sum()
-            };
-            let mut y9: Array1<f32> = Array1::zeros(6);
-            if (a2 + -0.3) + helper_mix_f32(y9[2], a2) > -1.2 {
-                let a10 = if a2 > y9[0] / (y9[2].powi(2) + 1.0) {
-                    a4 += xs0.sum();
-                    (a8.powi(2) + 1.0).ln() * y9.dot(xs0)
-                } else {
-                    (helper_sq_f32(a4)).cos()
-                };
-            } else if xs0[2] < xs0.sum() {
-                let mut a11 = if (a8.powi(2) + 1.0).ln() * y9.mean().unwrap() < a4.max(*e5) {
-                    -((xs0[1].powi(2) + 1.0).ln())
-                } else {
-                    return (y9[1] / (a2.powi(2) + 1.0)) + nn::sigmoid(a4);
-                };
-            } else {
-                let mut y12: Array1<f32> = Array1::zeros(6);
+                let y7 = xs0 * xs0[i5].min(xs0[i5]);
             }
+            let a8 = xs0.slice(s![1..6;2]).sum();
+            continue;
         }
-        let mut y13: Array1<f32> = Array1::zeros(6);
-        (((a4.powi(2) + helper_mix_f32(a2, 1.2)) + a2) + a4) + y13.sum()
+        let a9 = -0.4_f32;
+        let y10 = &(Array1::from_elem(6, -a9)) + &(&(xs0.powi(2)) * xs0);
+        (((helper_sq_f32(xs0[1] - a9) * a2) + a4) * a9) + y10.sum()
     }
 
     pub fn check() -> Report {
@@ -7330,7 +7358,7 @@ mod p3_72 {
             }
             break;
         }
-        let mut y12 = xs0.mapv(|v11| (-1.1_f64).powi(3));
+        let mut y12 = (Array1::from_elem(3, -1.4_f64)).mapv(|v11| (-1.1_f64).powi(3));
         (xs0[2].sin() * y12.sum()) + y12.sum()
     }
 
@@ -7447,7 +7475,10 @@ mod p3_74 {
             a2 *= xs0[2].tanh();
         }
         let mut k3 = 0usize;
-        while k3 < 4 {
+        loop {
+            if k3 >= 4 {
+                break;
+            }
             k3 += 1;
             let mut a6 = if (k3 as f64) - xs0[3].powi(2) < xs0[2] * xs0[2] {
                 let a4 = xs0[2] - xs0[2];
@@ -7456,9 +7487,9 @@ mod p3_74 {
                 let a5 = helper_sq(k3 as f64) + xs0[2].max(xs0[2]);
                 (a5 * -0.9) + helper_sq(xs0[1])
             };
-            a6 = (xs0 - &(xs0 * xs0)).mean().unwrap();
+            a6 = (xs0.mean().unwrap().powi(2) + 0.5).sqrt() * ((k3 as f64) * a6);
         }
-        0.7_f64.sin()
+        (0.3 + xs0).dot(&((xs0.tanh()).exp()))
     }
 
     pub fn check() -> Report {
@@ -7942,26 +7973,26 @@ mod p3_78 {
             let mut a2: f64 = xs1[3].tanh();
         } else {
             for i3 in 0..5 {
-                let mut a5 = (xs1.mapv(|v4| (-0.5 - x2) + x0)).sum();
+                let mut a5 = ((Array1::from_elem(5, 0.7_f64)).mapv(|v4| (-0.5 - x2) + x0)).sum();
                 let mut a6 = (a1.powi(2) + 0.5).sqrt();
                 let mut a7: f64 = nn::sigmoid(xs1[i3].sin() + a1);
             }
             a1 += x0.powi(2) + xs1[2];
-            if (xs1.mapv(|v8| (x2 + a1).sin())).mean().unwrap() < xs1[0] - xs1[0] {
-                a1 = (((xs1[3].powi(2) + 0.5).sqrt() + (xs1[1].powi(2) + 1.0).ln()).powi(2) + 0.5)
-                    .sqrt();
+            if (xs1.mapv(|v8| a1)).mean().unwrap() < -1.8 {
+                let a9 = a1;
             }
         }
-        if xs1[4].tanh() > a1 {
-            a1 += (xs1.sum() - x0) * ((-1.4_f64).sin() + xs1.sum());
+        let a1 = (a1 * -0.7) + x0;
+        let a10 = ((a1 * xs1[1]).powi(2) + 0.5).sqrt() + xs1[3].min(1.4_f64.tanh());
+        let mut y11: Array1<f64> = Array1::zeros(5);
+        for i12 in 1..5 {
+            let a14 = ((Array1::from_elem(5, -0.7_f64)).mapv(|v13| x2.max(x0) * x2.min(0.1))).sum()
+                - (((i12 as f64).tanh()).powi(2) + 1.0_f64).ln();
+            y11[i12] = y11[i12]
+                + ((((y11[i12].powi(2) + 1.0).ln()).powi(2) + 1.0).ln()).max((x2.sin()).tanh());
+            let mut a15 = (xs1.dot(xs1) + xs1[2].max(x2)) * (nn::softplus(y11[5 - 1 - i12])).cos();
         }
-        let mut a9 = ((x0.tanh()).powi(2) + 1.0).ln() - (xs1[1] + (x0.powi(2) + 1.0).ln());
-        for &e10 in xs1.iter() {
-            a1 *= xs1[3].tanh();
-            a9 = ((x0 + x0) * (-xs1.slice(s![2..3]).sum())) * (xs1[3] * (x2 * 0.5));
-        }
-        a9 += helper_mix(x0 + xs1[4].min(xs1[4]), (-(-1.5_f64)) + xs1.mean().unwrap());
-        (((xs1 * xs1[2]).sum() + x0) * x2) + a1
+        (((xs1.slice(s![0..1;2]).sum() * x0) + x2) * a1) + y11.sum()
     }
 
     pub fn check() -> Report {
@@ -8093,7 +8124,10 @@ mod p3_80 {
     fn p3_80(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         if (-1.0_f64).min(-0.4_f64) - 0.0_f64.tanh() < 1.2 {
             let mut k1 = 0usize;
-            while k1 < 5 {
+            loop {
+                if k1 >= 5 {
+                    break;
+                }
                 k1 += 1;
                 if k1 % 2 == 0 {
                     let a2 = xs1.sum();
@@ -8108,35 +8142,41 @@ mod p3_80 {
                 } else if (-1.3_f64).min(xs0.dot(xs0)) > 0.7 {
                     let mut y4: Array1<f64> = Array1::zeros(5);
                 } else {
-                    let mut a6 = xs2.dot(
-                        &(&(xs0.mapv(|v5| v5.min(v5) * (v5 - v5)))
-                            * &(Array1::from_elem(5, 1.3_f64))),
-                    );
+                    let mut a6 = xs2.dot(&(&(xs0.mapv(|v5| (v5.tanh()).abs())) * &(xs2 + xs0)));
                 }
             }
-            if 0.3_f64.max(1.4_f64) - xs1.slice(s![0..1;2]).sum() > nn::softplus(xs0[2]) {
-                let a7 = -0.2_f64;
-            }
-            return xs2.sum() + (-(-1.5_f64));
-        } else {
-            if 1.4 > 0.3_f64 - 0.2_f64 {
-                let mut y8: Array1<f64> = Array1::zeros(5);
-            }
+            let a7 = 0.4_f64;
+            let a9 = if ((a7 - a7).powi(2) + 1.0).powf(0.5) < -0.6 {
+                a7
+            } else if helper_sq(a7 / (xs1[4].powi(2) + 1.0)) < xs0[1] {
+                (-0.7 - a7).max(-1.7_f64 - -2.0_f64)
+            } else if xs0[4] * a7.cos() < -0.1 {
+                let a8 = (xs1 + xs0).dot(&(nn::sigmoid(xs2)));
+                return helper_sq(1.0_f64) - (-a7);
+            } else {
+                (nn::softplus(a7)).powi(2)
+            };
         }
-        let mut y9 = xs1.to_owned();
-        let mut k10 = 0usize;
-        loop {
-            if k10 >= 2 {
-                break;
+        let y10 = &(&(xs2 - xs1) - xs0.dot(xs0)) * xs1[1];
+        let mut k11 = 0usize;
+        while k11 < 3 {
+            k11 += 1;
+            let mut a13 = (&(xs0.mapv(|v12| 1.0 - (v12.powi(2) + 1.0).ln())) + &(-&y10)).sum();
+            if a13.sin() + (a13 * xs0[4]) > xs2[3].tanh() {
+                a13 = helper_mix(
+                    ((k11 as f64) + a13).min((a13.powi(2) + 1.0).powf(0.5)),
+                    (k11 as f64).tanh(),
+                );
+            } else if (a13.tanh()).exp() < a13 + (k11 as f64) {
+                a13 = (k11 as f64) * -1.3_f64;
+            } else {
+                a13 -= -((k11 as f64).abs());
             }
-            k10 += 1;
-            let mut y11 = xs1.to_owned();
-            y9[2] = y11[4];
-            y11 = &y11 + &((&(helper_arr(xs1, y9[2])) - &(&y11 * y11[0])).powi(2));
-            let a12 = 1.4_f64;
-            return y11.sum().powi(3);
+            continue;
         }
-        (y9.sum().powi(2) + 1.0).ln() + y9.sum()
+        let mut a14: f64 =
+            (&(xs1 * xs1) - &(-&y10)).dot(&(1.5 + &(&y10 * xs0.slice(s![0..1]).sum())));
+        ((a14 * (xs2[0].powi(2) + 0.5).sqrt()) + a14) + y10.sum()
     }
 
     pub fn check() -> Report {
@@ -8192,13 +8232,13 @@ mod p3_81 {
         for i2 in 0..4 {
             let a3 = (helper_sq_f32(x0 - a1)).abs();
             a1 -= (x1 - x0).sin() * x1;
-            a1 = x0 / ((((i2 as f32) + (i2 as f32)) * (x1 + x1)).powi(2) + 1.0);
-            let a4 = helper_mix_f32(a3.min(x1) / ((a1.abs()).powi(2) + 1.0), x0);
-            let mut a5: f32 = x0;
+            a1 = -x0;
+            a1 -= (x1 + x1).powi(2) + ((x1 + a1) + (x1 + x1));
+            let a4 = (((i2 as f32) * -1.1_f32) + x1.sin()).min(a1);
         }
-        let mut a6 = a1 + (-1.4 / (a1.powi(2) + 1.0)).abs();
-        let a7 = a1 * a1;
-        (((x0 - x1.tanh()) * x0) * x1) + a1
+        let a5: f32 = x0 * ((a1 * a1).powi(2) + 1.0).ln();
+        a1 += (x1.tanh() + (a1 - -0.1)) + ((-x1) - a1);
+        ((((0.8_f32 - 0.4_f32).powi(2) + 1.0_f32).ln() * x0) + x1) * a1
     }
 
     #[allow(
@@ -8214,18 +8254,17 @@ mod p3_81 {
         for i2 in 0..4 {
             let a3 = d32::abs(d32::helper_sq(x0 - a1));
             a1 -= (x1 - x0).sin() * x1;
-            a1 = x0
-                / (((Dual32::from(i2 as f32) + Dual32::from(i2 as f32)) * (x1 + x1)).powi(2)
-                    + Dual32::from(1.0));
-            let a4 = d32::helper_mix(
-                d32::min(a3, x1) / ((d32::abs(a1)).powi(2) + Dual32::from(1.0)),
-                x0,
+            a1 = -x0;
+            a1 -= (x1 + x1).powi(2) + ((x1 + a1) + (x1 + x1));
+            let a4 = d32::min(
+                (Dual32::from(i2 as f32) * Dual32::from(-1.1)) + x1.sin(),
+                a1,
             );
-            let mut a5: Dual32 = x0;
         }
-        let mut a6 = a1 + d32::abs((Dual32::from(-1.4) / (a1.powi(2) + Dual32::from(1.0))));
-        let a7 = a1 * a1;
-        (((x0 - x1.tanh()) * x0) * x1) + a1
+        let a5: Dual32 = x0 * ((a1 * a1).powi(2) + Dual32::from(1.0)).ln();
+        a1 += (x1.tanh() + (a1 - Dual32::from(-0.1))) + ((-x1) - a1);
+        ((((Dual32::from(0.8) - Dual32::from(0.4)).powi(2) + Dual32::from(1.0)).ln() * x0) + x1)
+            * a1
     }
 
     pub fn check() -> Report {
@@ -8300,37 +8339,54 @@ mod p3_82 {
                 break;
             }
             let a6 = x0 * (((i1 as f32).tanh()).powi(2) + 0.5_f32).sqrt();
-            a4 = x0;
+            a4 = (i1 as f32) * 0.8_f32;
+            return x0;
         }
-        if 0.8_f32.max(x0) * x0.max(x0) > 0.3 + x0 {
-            for i7 in (4..6).rev() {
-                for i8 in 4..6 {
-                    if -1.1 * x0 > 1.8 {
-                        let mut x0 = (x0 * 1.9) + helper_mix_f32(nn::sigmoid(x0), x0.tanh());
-                        break;
-                    } else {
-                        let mut a9 = x0;
-                    }
-                    return x0.min(x0) + (x0 + x0);
+        for i7 in (2..6).rev() {
+            let mut k8 = 0usize;
+            loop {
+                if k8 >= 4 {
+                    break;
                 }
+                k8 += 1;
+                let mut a9 = (x0.cos() + x0.tanh()).max(x0 - x0);
+                let a11 = if i7 % 2 == 0 {
+                    nn::sigmoid(x0.max(x0))
+                } else if nn::sigmoid(a9) * a9.tanh() > 1.0 {
+                    let a10 = x0;
+                    ((x0.powi(2) + 1.0).powf(0.5)).sin()
+                } else {
+                    a9.sin()
+                };
             }
-        } else if x0.cos() > 1.4 {
-            for i10 in (0..6).step_by(2) {
-                let a11 =
-                    (x0 * ((-1.9_f32).powi(2) + 0.5_f32).sqrt()) + ((x0 * x0) + nn::softplus(x0));
-                let a12 = ((a11 * a11) + x0.cos()).sin();
-                let a13 = 2.0_f32;
-                break;
-            }
-        } else {
-            let a14 = (nn::sigmoid(1.8_f32 * -1.1_f32)).max(x0.sin() * x0.sin());
-            let mut a15: f32 = if -(helper_sq_f32(x0)) > 2.0 {
-                x0 + a14
-            } else {
-                return (helper_mix_f32(a14, x0)).min(a14.sin());
-            };
+            let mut a12: f32 = (helper_sq_f32(x0) - x0).min(x0);
+            continue;
         }
-        (x0 + x0).min(x0 + x0) * x0
+        for i13 in 0..6 {
+            let mut a15 = if (x0.powi(2) + 0.5).sqrt() > 1.6 {
+                let a14 = helper_sq_f32((i13 as f32) * x0);
+                (a14 + x0) + (a14 * a14)
+            } else if i13 < 4 {
+                return helper_sq_f32((i13 as f32).powi(3));
+            } else if i13 < 5 {
+                x0.tanh()
+            } else {
+                return 1.8;
+            };
+            let a15 = (a15 * -1.6) + (x0 * a15).sin();
+            let a16 = (helper_sq_f32(1.5_f32) / ((x0 + x0).powi(2) + 1.0))
+                * (1.8_f32 + helper_mix_f32(i13 as f32, -0.9_f32));
+        }
+        let mut a17 = nn::sigmoid(x0.sin());
+        let a18 = if a17.atan() * (a17 * a17) < a17 * x0 {
+            (a17.powi(2)).powi(2)
+        } else if 0.8_f32.min(a17.powi(3)) > 1.2 {
+            x0
+        } else {
+            x0
+        };
+        let a17 = (a17 * -1.8) + ((a17 - a17) + (-1.2_f32).powi(2));
+        (((a17.max(2.0)).powi(2) * x0) + a18) + a17
     }
 
     #[allow(
@@ -8354,41 +8410,55 @@ mod p3_82 {
                 break;
             }
             let a6 = x0 * ((Dual32::from(i1 as f32).tanh()).powi(2) + Dual32::from(0.5)).sqrt();
-            a4 = x0;
+            a4 = Dual32::from(i1 as f32) * Dual32::from(0.8);
+            return x0;
         }
-        if (d32::max(Dual32::from(0.8), x0) * d32::max(x0, x0)).re > (Dual32::from(0.3) + x0).re {
-            for i7 in (4..6).rev() {
-                for i8 in 4..6 {
-                    if (Dual32::from(-1.1) * x0).re > (Dual32::from(1.8)).re {
-                        let mut x0 =
-                            (x0 * Dual32::from(1.9)) + d32::helper_mix(d32::sigmoid(x0), x0.tanh());
-                        break;
-                    } else {
-                        let mut a9 = x0;
-                    }
-                    return d32::min(x0, x0) + (x0 + x0);
+        for i7 in (2..6).rev() {
+            let mut k8 = 0usize;
+            loop {
+                if k8 >= 4 {
+                    break;
                 }
+                k8 += 1;
+                let mut a9 = d32::max(x0.cos() + x0.tanh(), x0 - x0);
+                let a11 = if i7 % 2 == 0 {
+                    d32::sigmoid(d32::max(x0, x0))
+                } else if (d32::sigmoid(a9) * a9.tanh()).re > (Dual32::from(1.0)).re {
+                    let a10 = x0;
+                    ((x0.powi(2) + Dual32::from(1.0)).powf(0.5)).sin()
+                } else {
+                    a9.sin()
+                };
             }
-        } else if (x0.cos()).re > (Dual32::from(1.4)).re {
-            for i10 in (0..6).step_by(2) {
-                let a11 = (x0 * ((Dual32::from(-1.9)).powi(2) + Dual32::from(0.5)).sqrt())
-                    + ((x0 * x0) + d32::softplus(x0));
-                let a12 = ((a11 * a11) + x0.cos()).sin();
-                let a13 = Dual32::from(2.0);
-                break;
-            }
-        } else {
-            let a14 = d32::max(
-                d32::sigmoid(Dual32::from(1.8) * Dual32::from(-1.1)),
-                x0.sin() * x0.sin(),
-            );
-            let mut a15: Dual32 = if (-(d32::helper_sq(x0))).re > (Dual32::from(2.0)).re {
-                x0 + a14
-            } else {
-                return d32::min(d32::helper_mix(a14, x0), a14.sin());
-            };
+            let mut a12: Dual32 = d32::min(d32::helper_sq(x0) - x0, x0);
+            continue;
         }
-        d32::min(x0 + x0, x0 + x0) * x0
+        for i13 in 0..6 {
+            let mut a15 = if ((x0.powi(2) + Dual32::from(0.5)).sqrt()).re > (Dual32::from(1.6)).re {
+                let a14 = d32::helper_sq(Dual32::from(i13 as f32) * x0);
+                (a14 + x0) + (a14 * a14)
+            } else if i13 < 4 {
+                return d32::helper_sq(Dual32::from(i13 as f32).powi(3));
+            } else if i13 < 5 {
+                x0.tanh()
+            } else {
+                return Dual32::from(1.8);
+            };
+            let a15 = (a15 * Dual32::from(-1.6)) + (x0 * a15).sin();
+            let a16 = (d32::helper_sq(Dual32::from(1.5)) / ((x0 + x0).powi(2) + Dual32::from(1.0)))
+                * (Dual32::from(1.8)
+                    + d32::helper_mix(Dual32::from(i13 as f32), Dual32::from(-0.9)));
+        }
+        let mut a17 = d32::sigmoid(x0.sin());
+        let a18 = if (a17.atan() * (a17 * a17)).re < (a17 * x0).re {
+            (a17.powi(2)).powi(2)
+        } else if (d32::min(Dual32::from(0.8), a17.powi(3))).re > (Dual32::from(1.2)).re {
+            x0
+        } else {
+            x0
+        };
+        let a17 = (a17 * Dual32::from(-1.8)) + ((a17 - a17) + (Dual32::from(-1.2)).powi(2));
+        (((d32::max(a17, Dual32::from(2.0))).powi(2) * x0) + a18) + a17
     }
 
     pub fn check() -> Report {
@@ -8434,46 +8504,46 @@ mod p3_83 {
     fn p3_83(xs0: &Array1<f64>) -> f64 {
         let mut a1: f64 = 1.5_f64;
         if a1 > xs0.sum() {
-            a1 = nn::softplus(a1) + (xs0[0] * xs0[4]);
+            a1 = ((a1.max(xs0[0]) + xs0[4]).powi(2) + 1.0).powf(0.3);
             a1 += a1;
         } else if -(0.2 + a1) < -1.2 {
-            let mut y3 = &((a1.tanh()).exp() * &(xs0.mapv(|v2| a1))) + xs0;
-            a1 = ((&y3 - xs0).mapv(|v4| v4.sin() - v4))
-                .dot(&((&y3 * xs0).mapv(|v5| (v5 - a1) + (-v5))));
-            let a6: f64 = (((xs0.dot(xs0).powi(2) + 1.0).powf(0.3)).powi(2) + 0.5).sqrt();
-            let a7 = helper_mix(-(helper_mix(-1.8, a1)), a6 / (xs0.sum().powi(2) + 1.0));
-            a1 += (xs0.dot(xs0).sin()).tanh();
-        }
-        let mut k8 = 0usize;
-        loop {
-            if k8 >= 3 {
-                break;
-            }
-            k8 += 1;
-            let a9 = 1.0_f64;
-            for i10 in 0..5 {
-                a1 = (((helper_mix(a9, xs0.slice(s![0..4]).sum())).min(xs0.sum())).powi(2) + 1.0)
-                    .ln();
-                let mut a11 = 0.8_f64;
-            }
-            break;
-        }
-        for e12 in xs0.iter() {
-            let a14 = if xs0[1] > -0.4 {
-                let a13 = a1;
-                return xs0.dot(xs0);
+            let y3 = &(&(xs0.mapv(|v2| (a1 - v2) + a1.abs())) * a1) + &(a1.max(a1) + &(xs0 - xs0));
+            let mut y4: Array1<f64> = Array1::zeros(5);
+            let mut a7 = if 0.0_f64.min(xs0[2]) * xs0[0].sin() < -1.4 {
+                return xs0[2];
+            } else if a1 > -y3[0] {
+                let a5 = (a1 * y3[2]) + a1;
+                return (xs0[4].sin()).powi(2);
             } else {
-                (helper_arr(xs0, -1.8)).dot(xs0)
+                let a6 = (a1 + a1).max(y4.mean().unwrap());
+                -1.9_f64
             };
-            if xs0[4] > -1.3 {
-                let mut a15 = (xs0.mean().unwrap() - xs0.slice(s![0..2;2]).sum()) - xs0[1];
-                return (0.7_f64 / (1.4_f64.powi(2) + 1.0_f64)) * (xs0[4] / (xs0[4].powi(2) + 1.0));
-            } else if 0.5_f64.sin() > 0.7 {
-                let mut y16: Array1<f64> = Array1::zeros(5);
-            }
-            a1 = (xs0[2] * xs0[2]).tanh() / (xs0.sum().powi(2) + 1.0);
+            y4 *= &(y3.tanh());
+            y4[2] = (xs0 - xs0).sum().min((&y3 + xs0).sum());
         }
-        (a1.atan()).min(helper_mix(a1, 1.3)) * a1
+        for i8 in 0..5 {
+            a1 = xs0[i8];
+            let mut a10: f64 = ((helper_arr(xs0, a1))
+                .dot(&(xs0.mapv(|v9| v9.tanh())))
+                .powi(2)
+                + 1.0)
+                .powf(0.5);
+            let a11 = -1.0_f64;
+        }
+        let mut y12 = xs0.to_owned();
+        let mut k13 = 0usize;
+        while k13 < 3 {
+            k13 += 1;
+            y12[3] = a1 - (helper_arr(xs0, a1)).dot(xs0);
+            let mut a14 = (y12[1].sin() / (a1.powi(2) + 1.0)) / (((a1.abs()).sin()).powi(2) + 1.0);
+            continue;
+        }
+        if (a1 * a1).abs() < 0.8 {
+            return (y12[4].min(a1)).atan();
+        }
+        a1 = 1.3_f64;
+        y12[0] = a1;
+        ((a1 * y12[4]).tanh() * a1) + y12.sum()
     }
 
     pub fn check() -> Report {
@@ -8812,43 +8882,46 @@ mod p3_87 {
         let a1 = (-2.0_f64) - (xs0.dot(xs0) * xs0[0].abs());
         if (-1.5 - xs0[0]) / (((-1.7_f64).max(a1)).powi(2) + 1.0) > xs0.dot(xs0) {
             if a1 - (a1 * -1.6) < xs0[0] - a1 {
-                let y3 = &(&(xs0.mapv(|v2| (a1.min(a1)).sin())) * xs0[1].max(a1))
-                    + &(Array1::from_elem(3, a1));
+                let y4 = &(xs0.sum() * &(xs0.mapv(|v2| -1.4 - a1.cos())))
+                    + &(&(xs0.mapv(|v3| v3)) * &(xs0 * xs0));
             }
-        } else if (-1.8_f64).max(a1) * (a1.powi(2) + 1.0).ln() < xs0.dot(xs0) {
-            if xs0.slice(s![0..1]).sum() < xs0.sum() {
-                let y4 = (&(a1 + xs0) - &((xs0.tanh()).exp())).tanh();
-            }
-            let a5 = a1;
-            if (a5 - xs0[1]) * (a5 + a1) > -1.9 {
-                return (xs0[0] - a1) + a1;
-            }
-            return xs0.sum();
-        } else if xs0.sum() / (a1.powi(2) + 1.0) < xs0.dot(xs0) {
-            if a1 * (0.7_f64.powi(2) + 1.0_f64).powf(1.5) < -0.8 {
-                let mut a6 = (((xs0[2] + a1).atan()).tanh()).exp();
-                return (xs0.tanh()).sum();
-            } else if xs0.slice(s![0..1]).sum() > 1.9 {
-                let mut a7 = xs0[1];
-            }
-            for e8 in xs0.iter() {
-                let mut y9: Array1<f64> = Array1::zeros(3);
-                if (*e8).sin() + (2.0 * a1) < 1.5 {
-                    let a1 = (a1 * -0.6) + (&y9 / &(y9.powi(2) + 1.0)).mean().unwrap();
-                    return (&y9 + &y9).dot(&(&y9 + &y9));
+        } else if (xs0.slice(s![1..2]).sum() - xs0[1]) + xs0.dot(xs0) < a1 {
+            let a5: f64 = ((xs0 + xs0.slice(s![1..3;2]).sum()).powi(2)).sum();
+            for e6 in xs0.iter() {
+                let mut a7 = a5 + ((xs0[0] * a5) - xs0.dot(xs0));
+                if xs0.sum().max(((-1.9_f64).powi(2) + 0.5_f64).sqrt()) > -0.5 {
+                    let mut y8: Array1<f64> = Array1::zeros(3);
+                } else if xs0[0] < a1 {
+                    a7 = -1.9_f64;
+                } else if xs0[0] * xs0.sum() < -1.0 {
+                    a7 *= ((-1.7 * xs0[2]) + xs0.sum()).tanh();
+                } else {
+                    let mut a9 = (helper_sq(xs0.slice(s![0..3;2]).sum()) * xs0.sum())
+                        * (xs0[0] / (1.7_f64.powi(2) + 1.0_f64)).tanh();
                 }
-                y9 = (*e8 * xs0[2])
-                    + &(helper_arr(&(helper_arr(&y9, a1)), a1 * xs0.slice(s![1..2;2]).sum()));
             }
-            return 0.5;
-        } else {
-            for i10 in 1..3 {
-                let a1 = (a1 * -1.8) + (a1 + (xs0[0] * xs0[i10]));
-                let mut y11 = xs0.to_owned();
-                continue;
-            }
+            return a1.sin() / (xs0.sum().powi(2) + 1.0);
+        } else if xs0.slice(s![1..3;2]).sum().sin() + (a1 / (a1.powi(2) + 1.0)) < 0.8 {
+            let y11 = &(xs0.mapv(|v10| (v10 + a1) + (v10 - v10))) + xs0.dot(xs0);
+            let a1 = (a1 * 0.0) + helper_sq(xs0.dot(&y11));
+            let a13 = if xs0[2] > -1.1 {
+                xs0[0]
+            } else if 0.5 + (a1 + a1) < a1.tanh() {
+                let a12 = (xs0.dot(xs0).powi(2) + 0.5).sqrt();
+                return y11[0];
+            } else if y11.mean().unwrap().tanh() > nn::sigmoid(a1) {
+                (a1 + y11[2]).tanh()
+            } else {
+                nn::softplus(xs0[0]) * helper_sq(0.6_f64)
+            };
+            return (a1 * a1) * (a1.powi(2) + 1.0).ln();
         }
-        (xs0.mean().unwrap() * (a1 * 1.9)) + a1
+        if ((-0.6 + a1).powi(2) + 1.0).powf(1.5) < a1 + a1 {
+            let mut a14: f64 = xs0[2];
+        }
+        let mut y15 = xs0.to_owned();
+        let mut a16 = a1 * a1;
+        (((y15[1] + (a1.powi(2) + 1.0).ln()) * a1) + a16) + y15.sum()
     }
 
     pub fn check() -> Report {
@@ -8952,10 +9025,9 @@ mod p3_89 {
             let mut a3 = (x0.sin()).powi(2);
             let a4 = xs1.sum().cos();
             let y5 = xs2.to_owned();
-            a3 = (&(&y5 * xs2) * a1).dot(&((xs2 + &y5).mapv(f32::tanh)));
-            continue;
+            a3 = (&(0.6 - xs2) - &(xs2[0] - xs2)).sum();
         }
-        (((-xs1[0]) - (xs1[2].powi(2) + 0.5).sqrt()) * x0) * a1
+        (1.9 + x0) * a1
     }
 
     pub fn check() -> Report {
@@ -9007,17 +9079,16 @@ mod p3_90 {
     #[differentiable]
     fn p3_90(xs0: &Array1<f64>) -> f64 {
         if (xs0[2] - xs0[0]) * xs0.slice(s![0..1;2]).sum() > xs0.slice(s![0..1]).sum() * -1.6 {
-            let a2 = ((xs0 + xs0[2]).mapv(|v1| -v1)).sum();
-            return (helper_mix(a2, 1.9)).powi(3);
+            let mut a2 = ((xs0.tanh()).mapv(|v1| ((-1.6_f64).tanh()).exp())).sum();
+            return a2 / ((nn::sigmoid(1.1_f64)).powi(2) + 1.0_f64);
         }
-        let a3 = -0.4_f64;
-        for e4 in xs0.iter() {
-            let mut a5 = ((*e4).powi(2) + 1.0).ln();
-            a5 -= a3;
-        }
-        let a6 = -1.9_f64;
+        let a3: f64 = (xs0[3] + xs0).sum() * (xs0 * xs0).dot(xs0);
+        let mut a4 = helper_sq(0.5 * xs0[3]) / ((xs0.sum() + (xs0[0] - a3)).powi(2) + 1.0);
+        let mut y5 = &(&(xs0.sin()) + &(xs0 + xs0)) / &((&(xs0 + xs0) - (a4 - a4)).powi(2) + 1.0);
+        y5 = &y5 + &y5;
+        let mut a6 = ((-a4).powi(2) + 1.0).powf(0.3) + (-1.7 + a4.sin());
         let mut y7 = xs0.to_owned();
-        ((-0.8 * a3) + a6) + y7.sum()
+        (((((y7[2] - -1.0) + helper_mix(a3, xs0[1])) + a3) * a4) + a6) + y5.sum()
     }
 
     pub fn check() -> Report {
@@ -9062,28 +9133,33 @@ mod p3_91 {
     fn p3_91(xs0: &Array1<f64>) -> f64 {
         if xs0[4] > (0.8_f64.powi(2) + 1.0_f64).ln() {
             let mut k1 = 0usize;
-            loop {
-                if k1 >= 5 {
-                    break;
-                }
+            while k1 < 5 {
                 k1 += 1;
-                let mut y3: Array1<f64> =
-                    ((xs0 + xs0).sin()).mapv(|v2| (-0.8 / (v2.powi(2) + 1.0)) + (v2 - -1.6));
-                y3 += nn::softplus((k1 as f64) - xs0[4]);
+                let y3: Array1<f64> =
+                    (helper_arr(&(xs0 + xs0), (k1 as f64) + xs0.slice(s![3..5]).sum()))
+                        .mapv(|v2| v2 + v2);
+                let mut a4 = -1.1_f64;
                 continue;
             }
-        } else if helper_sq((xs0[0].powi(2) + 1.0).powf(0.5)) < xs0.slice(s![3..5]).sum() {
-            let mut a4: f64 = -1.2_f64;
-            if xs0.sum() > helper_mix(-1.3, a4) {
-                a4 += a4;
+        } else if -xs0[1] > -1.0 {
+            let a6 = if (xs0 * xs0.slice(s![3..5]).sum()).sum() < -1.2 {
+                let a5 = 0.3_f64;
+                a5 - helper_mix(-1.3, a5)
             } else {
-                a4 = (xs0 * (a4 * -1.5)).sum();
-            }
-            return ((xs0[3].max(a4)).powi(2) + 0.5).sqrt();
-        } else {
-            let a5 = 0.7 + xs0[1];
+                return (-0.4 / (xs0[4].powi(2) + 1.0))
+                    / ((1.2 / (xs0[2].powi(2) + 1.0)).powi(2) + 1.0);
+            };
+            let mut a8 = if a6 > (a6.powi(2) + 0.5).sqrt() {
+                a6
+            } else {
+                let a7 = (xs0 - xs0).dot(&(xs0.sin()));
+                (-2.0 + xs0[2]) * (xs0[4] / (xs0[0].powi(2) + 1.0))
+            };
         }
-        return (xs0.mapv(|v6| v6.sin())).dot(&(xs0[1] * xs0));
+        if xs0.dot(xs0) < xs0[0] {
+            let mut y9: Array1<f64> = Array1::zeros(5);
+        }
+        xs0[2]
     }
 
     pub fn check() -> Report {
@@ -9154,24 +9230,24 @@ mod p3_92 {
                         };
                         break;
                     } else {
-                        x0 = x1 + x0;
+                        x0 = x1;
                     }
-                } else if x1 + 1.8_f32.tanh() > 1.1 {
-                    x0 -= i1 as f32;
+                } else if i1 < 6 {
+                    let a8 = if (x1.powi(2) + 1.0).ln() - x0 < -2.0 {
+                        return i1 as f32;
+                    } else {
+                        let a7 = x1.tanh() + x1.max(1.0);
+                        x1
+                    };
                 }
+                continue;
             }
-            return (-x0) - (-x0);
-        } else if 1.1 < -0.6 {
-            let a8 = if (1.9 + x0) + x0.max(-0.3) < x0 {
-                (-(-1.8_f32)) + (x0.powi(2) + 1.0).ln()
-            } else if x0.powi(3) + helper_mix_f32(x1, x0) < x0 {
-                let a7 = x0 + x0;
-                a7 + 1.9
-            } else {
-                return -1.3;
-            };
+        } else if x0 > x0 / (x1.powi(2) + 1.0) {
+            if -0.9 - (-1.8 + x1) < x0 {
+                return x1;
+            }
         }
-        (((x1.powi(2) + 1.0).powf(0.5) + (x0.powi(2) + 1.0).ln()) + x0) + x1
+        (2.0 * x0) + x1
     }
 
     #[allow(
@@ -9215,25 +9291,26 @@ mod p3_92 {
                         };
                         break;
                     } else {
-                        x0 = x1 + x0;
+                        x0 = x1;
                     }
-                } else if (x1 + (Dual32::from(1.8)).tanh()).re > (Dual32::from(1.1)).re {
-                    x0 -= Dual32::from(i1 as f32);
+                } else if i1 < 6 {
+                    let a8 = if ((x1.powi(2) + Dual32::from(1.0)).ln() - x0).re
+                        < (Dual32::from(-2.0)).re
+                    {
+                        return Dual32::from(i1 as f32);
+                    } else {
+                        let a7 = x1.tanh() + d32::max(x1, Dual32::from(1.0));
+                        x1
+                    };
                 }
+                continue;
             }
-            return (-x0) - (-x0);
-        } else if (Dual32::from(1.1)).re < (Dual32::from(-0.6)).re {
-            let a8 = if ((Dual32::from(1.9) + x0) + d32::max(x0, Dual32::from(-0.3))).re < x0.re {
-                (-(Dual32::from(-1.8))) + (x0.powi(2) + Dual32::from(1.0)).ln()
-            } else if (x0.powi(3) + d32::helper_mix(x1, x0)).re < x0.re {
-                let a7 = x0 + x0;
-                a7 + Dual32::from(1.9)
-            } else {
-                return Dual32::from(-1.3);
-            };
+        } else if x0.re > (x0 / (x1.powi(2) + Dual32::from(1.0))).re {
+            if (Dual32::from(-0.9) - (Dual32::from(-1.8) + x1)).re < x0.re {
+                return x1;
+            }
         }
-        (((x1.powi(2) + Dual32::from(1.0)).powf(0.5) + (x0.powi(2) + Dual32::from(1.0)).ln()) + x0)
-            + x1
+        (Dual32::from(2.0) * x0) + x1
     }
 
     pub fn check() -> Report {
@@ -9567,30 +9644,30 @@ mod p3_95 {
         let mut a10 = if a1.max(y3[3]) - helper_mix(a7, a2) < x0.min(1.8) {
             (&y4 * &y4).dot(&y4)
         } else {
-            let a8 = (y4.mapv(|v9| x0.cos() - (x0 + 2.0))).sum();
-            (&y4 - y3[1]).sum()
+            let a8 = (xs1.mapv(|v9| ((-0.9_f64 + 0.0_f64).powi(2) + 0.5_f64).sqrt())).sum();
+            y4[3]
         };
-        let a12: f64 = if (a2 + y3[2]) + a10.max(xs1[3]) > -1.5 {
-            y4.sum().max(xs1[0])
-        } else {
-            (2.0 - &y4).dot(&(y3.mapv(|v11| x0 * (a10 + a1))))
-        };
-        let y13 = xs1.to_owned();
-        a10 -= ((y4[3].tanh()).powi(2) + 1.0).ln();
-        let mut y14 = xs1.to_owned();
-        if -(helper_mix(a2, a2)) < -1.3 {
-            let y15: Array1<f64> = xs1.to_owned();
-            a10 = (xs1 + &y14).sum().cos();
-            y3 = xs1.mapv(|v16| a2 - (-a2));
-        } else if (a1.powi(2) + 0.5).sqrt() - (a1 * xs1[1]) < -0.4 {
-            y14[3] = y14[3] * (y14[3] * (a2 / (xs1.slice(s![1..3;2]).sum().powi(2) + 1.0))).tanh();
-            let mut x0 = (x0 * -1.2) + a10;
-            a7 += (&(&y14 * &y3) + &(Array1::from_elem(4, x0))).sum();
-        } else {
-            let mut y17 = xs1.to_owned();
-            return helper_mix(y14[0], a2) * y3.dot(xs1);
+        let a11 = (1.1_f64.min(-1.4_f64) + (xs1[2] + a1)).min(y3[3]);
+        for i12 in (0..4).rev() {
+            a10 = (i12 as f64) * -1.5_f64;
+            a10 -= xs1[(i12 + 1) % 4].tanh() + (&y4 - a7).dot(&(y3.powi(2)));
         }
-        ((((a2.tanh()).max(a1) * x0) * a2) + a1) + y3.sum()
+        let mut k13 = 0usize;
+        loop {
+            if k13 >= 3 {
+                break;
+            }
+            k13 += 1;
+            a7 += 1.5_f64;
+            a7 *= (-a10).tanh();
+            let a14 = 1.8_f64;
+            a10 = y3[3].tanh();
+        }
+        let a15 = (-(helper_mix(a2, a2))) - (a2 / (0.4_f64.powi(2) + 1.0_f64));
+        let mut a16 = a2;
+        ((((&y4 + &y4).dot(&((Array1::from_elem(4, 1.4_f64)).mapv(|v17| a2 - (-a2)))) * x0) * a2)
+            + a1)
+            + y3.sum()
     }
 
     pub fn check() -> Report {
@@ -9658,22 +9735,24 @@ mod p3_96 {
         };
         let mut a5 = (nn::softplus((x0.powi(2) + 1.0).ln())).cos();
         if (a5.powi(2) + 1.0).ln() + (0.8 + x0) > a5 {
-            a5 = (1.7_f32 / ((((-2.0_f32).powi(2) + 0.5_f32).sqrt()).powi(2) + 1.0_f32))
-                - (nn::softplus(a4) * a4.max(a5));
-            let a6 = (a4.powi(2) + 0.5).sqrt() + ((a4 + -1.6) - (a5 / (x0.powi(2) + 1.0)));
-            let mut a7 = 1.3_f32;
-            return a4 - a4.powi(2);
-        } else if (x0 / (x0.powi(2) + 1.0)).tanh() > -1.4 {
-            if nn::softplus(x0 * a5) > 1.1 * x0 {
-                let mut a8 = (nn::softplus(x0) * a4) * 1.9;
-            } else if a4.max(x0.tanh()) > -0.7 {
-                if x0.min(a5) + (1.2 * x0) > 1.3 {
-                    return (a5 * x0) - x0;
+            a5 += a5;
+            a5 *= (helper_sq_f32(a5) + a4.max(a4)).tanh();
+            a5 = (a4.tanh()).cos() / (((a4 - a4) - x0).powi(2) + 1.0);
+            return -x0;
+        } else if (-a4) + (a4 + a5) < -a5 {
+            let a6: f32 = 0.6_f32;
+            return helper_mix_f32(x0, 1.2) - x0.tanh();
+        } else {
+            let mut a7 = (x0.min(a5) + (a4 * a4)).min(a4 + 1.9);
+            if a5 < -0.5 {
+                if a5 - (a4 + a7) < (0.3_f32.powi(2) + 0.5_f32).sqrt() {
+                    let a8 = (1.5 / ((a5 + a4).powi(2) + 1.0)) + (x0 - 0.9).powi(3);
+                } else {
+                    let mut a9 = a5 + x0;
                 }
             }
         }
-        a5 += a5;
-        (((x0 * nn::softplus(a4)) + x0) + a4) + a5
+        (((x0.sin() * (-0.4_f32 - 0.7_f32)) * x0) * a4) * a5
     }
 
     #[allow(
@@ -9707,25 +9786,27 @@ mod p3_96 {
         };
         let mut a5 = (d32::softplus((x0.powi(2) + Dual32::from(1.0)).ln())).cos();
         if ((a5.powi(2) + Dual32::from(1.0)).ln() + (Dual32::from(0.8) + x0)).re > a5.re {
-            a5 = (Dual32::from(1.7)
-                / ((((Dual32::from(-2.0)).powi(2) + Dual32::from(0.5)).sqrt()).powi(2)
-                    + Dual32::from(1.0)))
-                - (d32::softplus(a4) * d32::max(a4, a5));
-            let a6 = (a4.powi(2) + Dual32::from(0.5)).sqrt()
-                + ((a4 + Dual32::from(-1.6)) - (a5 / (x0.powi(2) + Dual32::from(1.0))));
-            let mut a7 = Dual32::from(1.3);
-            return a4 - a4.powi(2);
-        } else if ((x0 / (x0.powi(2) + Dual32::from(1.0))).tanh()).re > (Dual32::from(-1.4)).re {
-            if (d32::softplus(x0 * a5)).re > (Dual32::from(1.1) * x0).re {
-                let mut a8 = (d32::softplus(x0) * a4) * Dual32::from(1.9);
-            } else if (d32::max(a4, x0.tanh())).re > (Dual32::from(-0.7)).re {
-                if (d32::min(x0, a5) + (Dual32::from(1.2) * x0)).re > (Dual32::from(1.3)).re {
-                    return (a5 * x0) - x0;
+            a5 += a5;
+            a5 *= (d32::helper_sq(a5) + d32::max(a4, a4)).tanh();
+            a5 = (a4.tanh()).cos() / (((a4 - a4) - x0).powi(2) + Dual32::from(1.0));
+            return -x0;
+        } else if ((-a4) + (a4 + a5)).re < (-a5).re {
+            let a6: Dual32 = Dual32::from(0.6);
+            return d32::helper_mix(x0, Dual32::from(1.2)) - x0.tanh();
+        } else {
+            let mut a7 = d32::min(d32::min(x0, a5) + (a4 * a4), a4 + Dual32::from(1.9));
+            if a5.re < (Dual32::from(-0.5)).re {
+                if (a5 - (a4 + a7)).re
+                    < (((Dual32::from(0.3)).powi(2) + Dual32::from(0.5)).sqrt()).re
+                {
+                    let a8 = (Dual32::from(1.5) / ((a5 + a4).powi(2) + Dual32::from(1.0)))
+                        + (x0 - Dual32::from(0.9)).powi(3);
+                } else {
+                    let mut a9 = a5 + x0;
                 }
             }
         }
-        a5 += a5;
-        (((x0 * d32::softplus(a4)) + x0) + a4) + a5
+        (((x0.sin() * (Dual32::from(-0.4) - Dual32::from(0.7))) * x0) * a4) * a5
     }
 
     pub fn check() -> Report {
@@ -9795,28 +9876,25 @@ mod p3_97 {
                 let a7 = if k5 % 2 == 0 {
                     -((k5 as f64) * xs2[3])
                 } else {
-                    (xs2.mapv(|v6| (0.4_f64.tanh()).exp() + x0)).sum()
+                    (xs2.mapv(|v6| ((x1 * -1.7).powi(2) + 1.0).ln())).sum()
                 };
-                let a9: f64 = nn::softplus((xs2.mapv(|v8| x1.max(a7))).sum());
+                let mut a9 = nn::softplus((xs2.mapv(|v8| ((-1.9_f64).abs()).max(-v8))).sum());
             }
-            let a12 = ((x0 + xs2).mapv(|v10| (-v10).powi(3)))
-                .dot(&(&((xs2.tanh()).exp()) * &(xs2.mapv(|v11| (v11 * 0.6).cos()))));
+            let x0 = (x0 * -0.2) + ((x0.tanh()).exp() + x1);
+        } else {
+            let mut a10 =
+                (helper_arr(&(xs2 - xs2), (-1.5_f64).tanh())).dot(&(xs2 - &(helper_arr(xs2, x0))));
         }
-        let mut y13: Array1<f64> = Array1::zeros(6);
-        let mut y14 = xs2.to_owned();
-        let mut y15: Array1<f64> = Array1::zeros(6);
-        y13 += x0;
-        let mut k16 = 0usize;
-        loop {
-            if k16 >= 1 {
-                break;
-            }
-            k16 += 1;
-            let mut y17 = xs2.to_owned();
-            y14[4] = (k16 as f64).max(x1 - y13[3]) - (-&y13).sum();
-            break;
+        let mut a11 = -1.0_f64;
+        let mut a12 = x1;
+        for e13 in xs2.iter() {
+            a11 *= ((Array1::from_elem(6, -1.6_f64)).mapv(|v14| x1.max(v14 + a11)))
+                .dot(&(xs2.powi(2)))
+                .tanh();
+            a12 -= (&(x0 + xs2) * xs2).mean().unwrap();
+            a12 = x1;
         }
-        (((xs2.slice(s![4..6]).sum() - y13[5]).powi(2) * x0) * x1) + y13.sum()
+        (((nn::sigmoid(xs2[3]) + x0) + x0) * x1) * a11
     }
 
     pub fn check() -> Report {
@@ -9942,13 +10020,13 @@ mod p3_99 {
     #[differentiable(argnums = (0, 1))]
     fn p3_99(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in 3..4 {
-            let a4 = ((xs1.mapv(|v2| v2 - (x0 * v2))).mapv(|v3| (x0 + v3).tanh()))
-                .dot(&(&(xs1 * xs1) * &(xs1 + xs1)));
-            let mut a4 = (a4 * -1.2) + helper_sq(xs1[(i1 + 1) % 4] - -1.7);
+            let mut a4: f64 =
+                ((xs1 - xs1).mapv(|v2| v2)).dot(&((nn::sigmoid(xs1)).mapv(|v3| (v3 * x0).cos())));
+            let mut a5 = ((xs1[i1] + a4) * (-a4)) * (-1.7 - (xs1[i1] + -1.4));
         }
-        let mut a5 = xs1.dot(&(&(-xs1) / &((xs1.tanh()).powi(2) + 1.0)));
-        let a6 = xs1.slice(s![1..3]).sum();
-        ((a5 + x0) + a5) * a6
+        let mut y6: Array1<f64> = xs1 - xs1;
+        let mut a7: f64 = y6[1];
+        (((x0 + y6[2]).abs() * x0) * a7) + y6.sum()
     }
 
     pub fn check() -> Report {
