@@ -2,7 +2,7 @@
 //! output depends on it (useful). Only active values get adjoints; only their rules are emitted.
 //! Loops carry values around, so both properties are computed to a fixed point.
 
-use crate::ir::{Block, Op, Operand, Stmt, VarId};
+use crate::ir::{visit, Block, Op, Operand, Stmt, VarId};
 
 /// Which variables are active, indexed by `VarId`.
 pub struct Activity {
@@ -29,34 +29,30 @@ fn flows(op: &Op) -> bool {
 }
 
 /// Calls `f(to, from)` for every edge along which a derivative can flow (`to` is computed from `from`).
+/// A `mapv` closure's body is not entered: its instruction has edges from everything the body reads.
 fn edges(block: &Block, f: &mut impl FnMut(VarId, VarId)) {
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::Instr(i) if flows(&i.op) => {
-                for v in i.args.iter().filter_map(Operand::var) {
-                    f(i.dst, v);
-                }
+    visit::stmts(block, visit::Depth::Regions, &mut |stmt| match stmt {
+        Stmt::Instr(i) if flows(&i.op) => {
+            for v in i.args.iter().filter_map(Operand::var) {
+                f(i.dst, v);
             }
-            Stmt::Instr(_) | Stmt::Verbatim { .. } => {}
-            Stmt::Init { storage, value }
-            | Stmt::WriteBack { storage, value }
-            | Stmt::SetElem { storage, value, .. } => {
-                if let Some(v) = value.var() {
-                    f(*storage, v);
-                }
-            }
-            Stmt::If(i) => {
-                edges(&i.then_, f);
-                edges(&i.else_, f);
-                for j in &i.joins {
-                    for v in j.then_value.var().into_iter().chain(j.else_value.var()) {
-                        f(j.var, v);
-                    }
-                }
-            }
-            Stmt::Loop(l) => edges(&l.body, f),
         }
-    }
+        Stmt::Init { storage, value }
+        | Stmt::WriteBack { storage, value }
+        | Stmt::SetElem { storage, value, .. } => {
+            if let Some(v) = value.var() {
+                f(*storage, v);
+            }
+        }
+        Stmt::If(i) => {
+            for j in &i.joins {
+                for v in j.then_value.var().into_iter().chain(j.else_value.var()) {
+                    f(j.var, v);
+                }
+            }
+        }
+        _ => {}
+    });
 }
 
 /// Analyses `block` with `independents` differentiated and `ret` the output: two searches over the

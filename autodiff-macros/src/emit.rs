@@ -17,6 +17,7 @@
 //! nested in a region saves during its own reverse, by running itself forward once more first.
 
 use crate::activity::{self, Activity};
+use crate::ir::visit;
 use crate::ir::{
     Block, ElemWrite, Function, Instr, Loop, LoopKind, Op, Operand, Stmt, VarId, VarKind,
 };
@@ -818,9 +819,8 @@ impl<'a> Emitter<'a> {
     /// The logged arrays that `region` writes and that are declared outside it: a region's reverse
     /// undoes their writes before it runs again (arrays declared inside are made anew by the rerun).
     fn outer_logged_writes(&self, region: &Block) -> Vec<VarId> {
-        let mut inside = HashSet::new();
-        block_ids(region, &mut inside);
-        all_writes(region)
+        let inside = visit::block_ids(region);
+        visit::element_writes(region)
             .into_iter()
             .filter(|v| self.is_logged(*v) && !inside.contains(&self.f.vars[v.0].block))
             .collect()
@@ -1212,7 +1212,7 @@ impl<'a> Emitter<'a> {
             }
             let mut mode = Fwd::default();
             mode.skip_elem.extend(
-                all_writes(&l.body)
+                visit::element_writes(&l.body)
                     .into_iter()
                     .chain(l.writes.iter().copied()),
             );
@@ -1240,7 +1240,7 @@ impl<'a> Emitter<'a> {
         mode.skip_writeback
             .extend(l.carried.iter().map(|c| c.storage));
         mode.skip_elem.extend(l.writes.iter().copied());
-        mode.skip_elem.extend(all_writes(&l.body));
+        mode.skip_elem.extend(visit::element_writes(&l.body));
         let recompute = self.forward_block(&l.body, &mode, plan);
         let zeros = self.zero_declarations(l.body.id, plan);
         let reverse = self.reverse_stmts(&l.body, plan);
@@ -1277,105 +1277,64 @@ enum Restore {
     Undo(Ident, Ident),
 }
 
-/// Every array written element by element anywhere in `block`.
-fn all_writes(block: &Block) -> Vec<VarId> {
-    let mut out = Vec::new();
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::SetElem { storage, .. } => out.push(*storage),
-            Stmt::If(i) => {
-                out.extend(all_writes(&i.then_));
-                out.extend(all_writes(&i.else_));
-            }
-            Stmt::Loop(l) => out.extend(all_writes(&l.body)),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// The ids of `block` and of every block nested in it.
-fn block_ids(block: &Block, ids: &mut HashSet<usize>) {
-    ids.insert(block.id);
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::If(i) => {
-                block_ids(&i.then_, ids);
-                block_ids(&i.else_, ids);
-            }
-            Stmt::Loop(l) => block_ids(&l.body, ids),
-            Stmt::Instr(Instr {
-                op: Op::Mapv(c), ..
-            }) => block_ids(&c.body, ids),
-            _ => {}
-        }
-    }
-}
-
-/// Whether any variable defined in `block` is active.
+/// Whether any variable defined in `block` (or in the regions inside it) is active.
 fn block_has_active(block: &Block, activity: &Activity) -> bool {
-    block.stmts.iter().any(|stmt| match stmt {
-        Stmt::Instr(i) => activity.is_active(i.dst),
-        Stmt::Init { storage, .. }
-        | Stmt::WriteBack { storage, .. }
-        | Stmt::SetElem { storage, .. } => activity.is_active(*storage),
-        Stmt::If(i) => {
-            i.joins.iter().any(|j| activity.is_active(j.var))
-                || block_has_active(&i.then_, activity)
-                || block_has_active(&i.else_, activity)
+    let mut any = false;
+    visit::stmts(block, visit::Depth::Regions, &mut |stmt| {
+        any |= match stmt {
+            Stmt::Instr(i) => activity.is_active(i.dst),
+            Stmt::Init { storage, .. }
+            | Stmt::WriteBack { storage, .. }
+            | Stmt::SetElem { storage, .. } => activity.is_active(*storage),
+            Stmt::If(i) => i.joins.iter().any(|j| activity.is_active(j.var)),
+            Stmt::Loop(_) | Stmt::Verbatim { .. } => false,
         }
-        Stmt::Loop(l) => block_has_active(&l.body, activity),
-        Stmt::Verbatim { .. } => false,
-    })
+    });
+    any
 }
 
 /// Every contribution to an adjoint: `(variable, block where it is made, made in place?)`.
 fn contributions(block: &Block, activity: &Activity, events: &mut Vec<(VarId, usize, bool)>) {
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::Instr(i) if activity.is_active(i.dst) => {
-                let in_place =
-                    matches!(&i.op, Op::Prim(p) if matches!(p.name, "index" | "element" | "field"));
-                for (k, a) in i.args.iter().enumerate() {
-                    if let Some(v) = a.var().filter(|v| activity.is_active(*v)) {
-                        // A `mapv` closure adds into its captures' adjoints from inside the closure.
-                        let at = match &i.op {
-                            Op::Mapv(c) if k > 0 => c.body.id,
-                            _ => block.id,
-                        };
-                        events.push((v, at, in_place));
+    visit::blocks(block, visit::Depth::Regions, &mut |b| {
+        for stmt in &b.stmts {
+            match stmt {
+                Stmt::Instr(i) if activity.is_active(i.dst) => {
+                    let in_place = matches!(&i.op, Op::Prim(p) if matches!(p.name, "index" | "element" | "field"));
+                    for (k, a) in i.args.iter().enumerate() {
+                        if let Some(v) = a.var().filter(|v| activity.is_active(*v)) {
+                            // A `mapv` closure adds into its captures' adjoints from inside the closure.
+                            let at = match &i.op {
+                                Op::Mapv(c) if k > 0 => c.body.id,
+                                _ => b.id,
+                            };
+                            events.push((v, at, in_place));
+                        }
                     }
                 }
-            }
-            Stmt::Instr(_) | Stmt::Verbatim { .. } => {}
-            Stmt::Init { storage, value }
-            | Stmt::WriteBack { storage, value }
-            | Stmt::SetElem { storage, value, .. } => {
-                if let Some(v) = value
-                    .var()
-                    .filter(|v| activity.is_active(*storage) && activity.is_active(*v))
-                {
-                    events.push((v, block.id, false));
-                }
-            }
-            Stmt::If(i) => {
-                for j in &i.joins {
-                    if !activity.is_active(j.var) {
-                        continue;
-                    }
-                    if let Some(v) = j.then_value.var().filter(|v| activity.is_active(*v)) {
-                        events.push((v, i.then_.id, false));
-                    }
-                    if let Some(v) = j.else_value.var().filter(|v| activity.is_active(*v)) {
-                        events.push((v, i.else_.id, false));
+                Stmt::Init { storage, value }
+                | Stmt::WriteBack { storage, value }
+                | Stmt::SetElem { storage, value, .. } => {
+                    if let Some(v) = value
+                        .var()
+                        .filter(|v| activity.is_active(*storage) && activity.is_active(*v))
+                    {
+                        events.push((v, b.id, false));
                     }
                 }
-                contributions(&i.then_, activity, events);
-                contributions(&i.else_, activity, events);
+                Stmt::If(i) => {
+                    for j in i.joins.iter().filter(|j| activity.is_active(j.var)) {
+                        if let Some(v) = j.then_value.var().filter(|v| activity.is_active(*v)) {
+                            events.push((v, i.then_.id, false));
+                        }
+                        if let Some(v) = j.else_value.var().filter(|v| activity.is_active(*v)) {
+                            events.push((v, i.else_.id, false));
+                        }
+                    }
+                }
+                _ => {}
             }
-            Stmt::Loop(l) => contributions(&l.body, activity, events),
         }
-    }
+    });
 }
 
 impl Emitter<'_> {
@@ -1394,14 +1353,7 @@ impl Emitter<'_> {
             match stmt {
                 Stmt::Instr(i) => {
                     if needed[i.dst.0] {
-                        for v in i.args.iter().filter_map(Operand::var) {
-                            needed[v.0] = true;
-                        }
-                        if let Op::Mapv(c) = &i.op {
-                            crate::lower::collect_reads(&c.body, &c.ret, &mut |v| {
-                                needed[v.0] = true
-                            });
-                        }
+                        visit::reads_within(stmt, &mut |v| needed[v.0] = true);
                     }
                 }
                 Stmt::Init { storage, value } => {
@@ -1424,18 +1376,18 @@ impl Emitter<'_> {
                         || block_has_active(&l.body, activity);
                     let records = l.carried.iter().any(|c| c.saved)
                         || !l.carried_consts.is_empty()
-                        || all_writes(&l.body)
+                        || visit::element_writes(&l.body)
                             .iter()
                             .any(|v| self.f.logged.contains(v))
                         || Self::needs_count(l);
                     let counters = !l.carried_consts.is_empty();
                     if results_needed || (reversed && records) || !l.writes.is_empty() || counters {
-                        crate::lower::collect_stmt_reads(stmt, &mut |v| needed[v.0] = true);
+                        visit::reads_within(stmt, &mut |v| needed[v.0] = true);
                     } else {
                         skip.insert(l.id);
                         if reversed {
                             // The reverse recomputes the body: what it reads must exist.
-                            crate::lower::collect_stmt_reads(stmt, &mut |v| {
+                            visit::reads_within(stmt, &mut |v| {
                                 if !l.carried.iter().any(|c| c.storage == v) {
                                     needed[v.0] = true;
                                 }
@@ -1443,7 +1395,7 @@ impl Emitter<'_> {
                         }
                     }
                 }
-                other => crate::lower::collect_stmt_reads(other, &mut |v| needed[v.0] = true),
+                other => visit::reads_within(other, &mut |v| needed[v.0] = true),
             }
         }
         skip

@@ -42,6 +42,12 @@ pub struct Item {
 
 /// Expands `#[differentiable(attr)] item`.
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand_with_ir(attr, item).0
+}
+
+/// Expands `#[differentiable(attr)] item`; also returns the lowered IR, printed, where lowering
+/// succeeded (for `AUTODIFF_DUMP`).
+pub fn expand_with_ir(attr: TokenStream, item: TokenStream) -> (TokenStream, Option<String>) {
     let errors = Errors::default();
     let options = options::parse(attr, &errors);
     let func: ItemFn = match syn::parse2(item.clone()) {
@@ -54,7 +60,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                 .map_or(Span::call_site(), |t| t.span());
             errors.at_span(span, "#[differentiable] applies to a function (`fn`); put it on a free function of scalars and arrays");
             let compile_errors = errors.to_compile_errors();
-            return quote!(#compile_errors #item);
+            return (quote!(#compile_errors #item), None);
         }
     };
     let model = model::build(func, options, &errors);
@@ -64,9 +70,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Some((function, const_reads)) if errors.is_empty() => {
             let generated = generate(&model, &function, &const_reads, &mut namer);
             let original = original(&model);
-            quote!(#original #generated)
+            let ir = crate::ir::print::function(&function);
+            (quote!(#original #generated), Some(ir))
         }
-        _ => fallback::emit(&model, &errors),
+        _ => (fallback::emit(&model, &errors), None),
     }
 }
 

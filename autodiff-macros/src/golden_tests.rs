@@ -1,5 +1,5 @@
-//! Golden expansions: for representative functions, the formatted generated Rust is kept in
-//! `autodiff-macros/golden/<name>.rs` and compared here, so that every change in what the macro
+//! Golden expansions: for representative functions, the lowered IR (`<name>.ir`) and the formatted
+//! generated Rust (`<name>.rs`) are kept in `autodiff-macros/golden/` and compared here, so that every change in what the macro
 //! generates is reviewed as a diff. `AUTODIFF_BLESS=1 cargo test -p autodiff-macros golden` rewrites the
 //! files; read the diff before committing it.
 
@@ -196,6 +196,17 @@ fn cases() -> Vec<(&'static str, TokenStream, TokenStream)> {
     ]
 }
 
+/// The lowered IR of a function, printed.
+fn printed_ir(attr: TokenStream, item: TokenStream) -> String {
+    let errors = crate::errors::Errors::default();
+    let options = crate::options::parse(attr, &errors);
+    let func: syn::ItemFn = syn::parse2(item).expect("a function");
+    let model = crate::model::build(func, options, &errors);
+    let mut namer = crate::naming::Namer::avoiding(quote::ToTokens::to_token_stream(&model.func));
+    let (function, _) = crate::lower::lower(&model, &mut namer, &errors).expect("it lowers");
+    crate::ir::print::function(&function)
+}
+
 /// The expansion, formatted.
 fn formatted(attr: TokenStream, item: TokenStream) -> String {
     let tokens = expand(attr, item);
@@ -211,6 +222,14 @@ fn golden_expansions() {
     let bless = std::env::var_os("AUTODIFF_BLESS").is_some();
     let mut stale = Vec::new();
     for (name, attr, item) in cases() {
+        let ir = printed_ir(attr.clone(), item.clone());
+        let ir_path = format!("{dir}/{name}.ir");
+        if bless {
+            std::fs::write(&ir_path, &ir).expect("write a golden file");
+        }
+        if std::fs::read_to_string(&ir_path).ok().as_deref() != Some(ir.as_str()) {
+            stale.push(name);
+        }
         let want = formatted(attr, item);
         assert!(
             !want.contains("compile_error"),

@@ -43,16 +43,18 @@ pub fn derive_differentiable(item: TokenStream) -> TokenStream {
 /// `f_grad_<i>`, `f_vjp`, ...), as described in the `autodiff` crate's documentation.
 #[proc_macro_attribute]
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let output = expand::expand(attr.into(), item.into());
     if let Some(dir) = std::env::var_os("AUTODIFF_DUMP") {
-        dump(std::path::Path::new(&dir), &output);
+        let (output, ir) = expand::expand_with_ir(attr.into(), item.into());
+        dump(std::path::Path::new(&dir), &output, ir.as_deref());
+        return output.into();
     }
-    output.into()
+    expand::expand(attr.into(), item.into()).into()
 }
 
-/// Writes the expansion to `dir/<function>.rs`, formatted with `rustfmt` when it is installed, for
-/// reading what the macro generated. Failures are ignored: a dump must never break a build.
-fn dump(dir: &std::path::Path, output: &proc_macro2::TokenStream) {
+/// Writes the expansion to `dir/<function>.rs`, formatted with `rustfmt` when it is installed, and the
+/// lowered IR to `dir/<function>.ir`, for reading what the macro generated. Failures are ignored: a dump
+/// must never break a build.
+fn dump(dir: &std::path::Path, output: &proc_macro2::TokenStream, ir: Option<&str>) {
     let name = syn::parse2::<syn::File>(output.clone())
         .ok()
         .and_then(|file| {
@@ -63,6 +65,9 @@ fn dump(dir: &std::path::Path, output: &proc_macro2::TokenStream) {
         })
         .unwrap_or_else(|| "expansion".to_string());
     let _ = std::fs::create_dir_all(dir);
+    if let Some(ir) = ir {
+        let _ = std::fs::write(dir.join(format!("{name}.ir")), ir);
+    }
     let path = dir.join(format!("{name}.rs"));
     if std::fs::write(&path, output.to_string()).is_ok() {
         // Pretty-printed where rustfmt is installed (it is with any rustup toolchain).

@@ -7,6 +7,7 @@
 mod flow;
 
 use crate::errors::Errors;
+use crate::ir::visit;
 use crate::ir::{
     Aux, Block, CallSite, Closure, Function, Instr, Op, Operand, Stmt, Var, VarId, VarKind,
 };
@@ -1099,11 +1100,15 @@ impl Lowerer<'_> {
         let body = std::mem::replace(&mut self.block, outer);
         let ret = ret?;
         let mut captures = Vec::new();
-        collect_reads(&body, &ret, &mut |v| {
+        let mut read = |v: VarId| {
             if v.0 < param.0 && !captures.contains(&v) {
                 captures.push(v);
             }
+        };
+        visit::stmts(&body, visit::Depth::Closures, &mut |s| {
+            visit::reads(s, &mut read)
         });
+        ret.var().into_iter().for_each(read);
         let mut args = vec![receiver];
         args.extend(captures.iter().map(|v| Operand::Var(*v)));
         let dst = self.new_var("t", VarKind::Temp, first_span(whole));
@@ -1327,57 +1332,6 @@ fn value_read(tokens: &TokenStream, reads: &[VarId], vars: &[Var]) -> Option<Var
         .map(|v| (vars[v.0].name.to_string(), *v))
         .collect();
     walk(tokens, &names)
-}
-
-/// Calls `f` on every variable that a block and its result read.
-pub fn collect_reads(block: &Block, ret: &Operand, f: &mut impl FnMut(VarId)) {
-    for stmt in &block.stmts {
-        collect_stmt_reads(stmt, f);
-    }
-    if let Some(v) = ret.var() {
-        f(v);
-    }
-}
-
-/// Calls `f` on every variable that a statement reads (for a region: anything inside it reads).
-pub fn collect_stmt_reads(stmt: &Stmt, f: &mut impl FnMut(VarId)) {
-    {
-        match stmt {
-            Stmt::Instr(i) => {
-                i.args.iter().filter_map(Operand::var).for_each(&mut *f);
-                if let Op::Mapv(c) = &i.op {
-                    collect_reads(&c.body, &c.ret, f);
-                }
-            }
-            Stmt::Verbatim { reads, .. } => reads.iter().copied().for_each(&mut *f),
-            Stmt::Init { value, .. } => value.var().into_iter().for_each(&mut *f),
-            Stmt::WriteBack { storage, value } | Stmt::SetElem { storage, value, .. } => {
-                f(*storage);
-                value.var().into_iter().for_each(&mut *f);
-            }
-            Stmt::If(i) => {
-                let unit = Operand::Const(TokenStream::new());
-                collect_reads(&i.then_, &unit, f);
-                collect_reads(&i.else_, &unit, f);
-                for j in &i.joins {
-                    j.then_value
-                        .var()
-                        .into_iter()
-                        .chain(j.else_value.var())
-                        .for_each(&mut *f);
-                }
-            }
-            Stmt::Loop(l) => {
-                let unit = Operand::Const(TokenStream::new());
-                collect_reads(&l.body, &unit, f);
-                for c in &l.carried {
-                    f(c.storage);
-                    c.init.var().into_iter().for_each(&mut *f);
-                }
-                l.writes.iter().copied().for_each(&mut *f);
-            }
-        }
-    }
 }
 
 fn strip_parens(e: &Expr) -> &Expr {

@@ -2,7 +2,9 @@
 //! `break`/`continue` as flags that guard the rest of the body, element reads and writes.
 
 use super::{strip_parens, Binding, Lowerer};
-use crate::ir::{Block, Carry, ElemWrite, If, Join, Loop, LoopKind, Operand, Stmt, VarId, VarKind};
+use crate::ir::{
+    visit, Block, Carry, ElemWrite, If, Join, Loop, LoopKind, Operand, Stmt, VarId, VarKind,
+};
 use crate::prims;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, ToTokens};
@@ -88,61 +90,59 @@ pub(super) fn rest_block(stmts: &[syn::Stmt], guard: &syn::Stmt) -> Expr {
     })
 }
 
-/// The ids of `block` and the blocks inside it, and every identifier its statements' tokens mention.
-fn block_idents(block: &Block, ids: &mut HashSet<usize>, names: &mut HashSet<String>) {
-    fn tokens(t: &TokenStream, names: &mut HashSet<String>) {
+/// Every identifier that the statements of `block` (and of the blocks inside it) mention in their
+/// constant tokens, flags and counters.
+fn block_idents(block: &Block) -> HashSet<String> {
+    let mut names = HashSet::new();
+    let mut tokens = |t: &TokenStream| {
         crate::naming::any_ident(t.clone(), &mut |i| {
             names.insert(i.to_string());
             false
         });
-    }
-    fn operand(o: &Operand, names: &mut HashSet<String>) {
-        if let Operand::Const(t) = o {
-            tokens(t, names);
-        }
-    }
-    ids.insert(block.id);
-    for stmt in &block.stmts {
+    };
+    visit::stmts(block, visit::Depth::Closures, &mut |stmt| {
+        let mut operand = |o: &Operand| {
+            if let Operand::Const(t) = o {
+                tokens(t);
+            }
+        };
         match stmt {
             Stmt::Instr(i) => {
-                i.args.iter().for_each(|a| operand(a, names));
-                i.extras.iter().for_each(|e| tokens(e, names));
+                i.args.iter().for_each(&mut operand);
                 if let crate::ir::Op::Mapv(c) = &i.op {
-                    block_idents(&c.body, ids, names);
-                    operand(&c.ret, names);
+                    operand(&c.ret);
                 }
+                i.extras.iter().for_each(&mut tokens);
             }
-            Stmt::Verbatim { tokens: t, .. } => tokens(t, names),
-            Stmt::Init { value, .. } | Stmt::WriteBack { value, .. } => operand(value, names),
+            Stmt::Verbatim { tokens: t, .. } => tokens(t),
+            Stmt::Init { value, .. } | Stmt::WriteBack { value, .. } => operand(value),
             Stmt::SetElem { index, value, .. } => {
-                tokens(index, names);
-                operand(value, names);
+                operand(value);
+                tokens(index);
             }
             Stmt::If(i) => {
-                names.insert(i.flag.to_string());
-                for (c, _) in &i.restore {
-                    names.insert(c.to_string());
-                }
-                block_idents(&i.then_, ids, names);
-                block_idents(&i.else_, ids, names);
                 for j in &i.joins {
-                    operand(&j.then_value, names);
-                    operand(&j.else_value, names);
+                    operand(&j.then_value);
+                    operand(&j.else_value);
+                }
+                tokens(&i.flag.to_token_stream());
+                for (c, _) in &i.restore {
+                    tokens(&c.to_token_stream());
                 }
             }
             Stmt::Loop(l) => {
                 match &l.kind {
-                    LoopKind::Range { iter, .. } => tokens(iter, names),
-                    LoopKind::While { cond } => tokens(cond, names),
+                    LoopKind::Range { iter, .. } => tokens(iter),
+                    LoopKind::While { cond } => tokens(cond),
                     LoopKind::Infinite => {}
                 }
                 for c in &l.carried_consts {
-                    names.insert(c.to_string());
+                    tokens(&c.to_token_stream());
                 }
-                block_idents(&l.body, ids, names);
             }
         }
-    }
+    });
+    names
 }
 
 /// Whether every path through an `if` ends in `return` (then it gives the function's value).
@@ -685,7 +685,8 @@ impl Lowerer<'_> {
         let mut inner = HashSet::new();
         let mut names = HashSet::new();
         for b in blocks {
-            block_idents(b, &mut inner, &mut names);
+            inner.extend(visit::block_ids(b));
+            names.extend(block_idents(b));
         }
         let mut counters: Vec<Ident> = names
             .into_iter()
