@@ -364,3 +364,77 @@ fn let_underscore(x: f64) -> f64 {
 fn let_underscore_drops_a_value() {
     close(let_underscore_grad(1.5), 3.0);
 }
+
+// Comparisons are evaluated as written: `i < n && x[i] > 0.0` does not read `x[n]`.
+#[differentiable]
+fn short_circuit(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() + 1 {
+        if i < x.len() && x[i] > 0.0 {
+            s += x[i] * x[i];
+        }
+    }
+    s
+}
+
+#[test]
+fn a_short_circuit_condition_does_not_read_past_the_end() {
+    let x = array![0.5, -1.0, 2.0];
+    close_arr(&short_circuit_grad(&x), &array![1.0, 0.0, 4.0]);
+}
+
+// A guard whose arm has a loop that returns (difftest seed 3, index 50): the guard is rewritten with
+// flags whole.
+#[differentiable]
+fn guard_with_returning_loop(x: &Array1<f64>) -> f64 {
+    if x.sum() < 1.0 {
+        for i in 0..x.len() {
+            if x[i] > 0.5 {
+                return x[i] * x[i];
+            }
+        }
+        return x.sum();
+    }
+    x[0] * 3.0
+}
+
+#[test]
+fn a_guard_whose_arm_returns_from_a_loop() {
+    close_arr(
+        &guard_with_returning_loop_grad(&array![0.1, 0.7, -0.5]),
+        &array![0.0, 1.4, 0.0],
+    );
+    close_arr(
+        &guard_with_returning_loop_grad(&array![0.1, 0.2, -0.5]),
+        &array![1.0, 1.0, 1.0],
+    );
+    close_arr(
+        &guard_with_returning_loop_grad(&array![2.0, 0.2, -0.5]),
+        &array![3.0, 0.0, 0.0],
+    );
+}
+
+// `*v` in a `let .. = if` with a returning arm inside `for v in x.iter()` (difftest seed 3, index 71):
+// the guard's negated condition reads the element as written.
+#[differentiable]
+fn deref_in_returning_let(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter() {
+        let a = if (*v).abs() > 0.4 {
+            return s + *v;
+        } else {
+            *v * 2.0
+        };
+        s += a * a;
+    }
+    s
+}
+
+#[test]
+fn a_dereferenced_element_in_a_returning_let() {
+    // s = (2 * 0.1)^2 + (2 * 0.2)^2, then returns s + 0.9.
+    close_arr(
+        &deref_in_returning_let_grad(&array![0.1, 0.2, 0.9, 0.3]),
+        &array![0.8, 1.6, 1.0, 0.0],
+    );
+}

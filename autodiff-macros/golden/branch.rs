@@ -16,7 +16,7 @@ fn piecewise_grad(x: f64) -> f64 {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
     let x_dot0 = __ad::seed(&x);
-    let branch0: bool = ::autodiff::__private::cmp_value(&x) > (0.0);
+    let branch0: bool = x > 0.0;
     let y;
     let y_dot0;
     if branch0 {
@@ -47,7 +47,7 @@ fn piecewise_value_and_grad(x: f64) -> (f64, f64) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
     let x_dot1 = __ad::seed(&x);
-    let branch0: bool = ::autodiff::__private::cmp_value(&x) > (0.0);
+    let branch0: bool = x > 0.0;
     let y;
     let y_dot1;
     if branch0 {
@@ -79,7 +79,7 @@ fn piecewise_grad_0(x: f64) -> f64 {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
     let x_dot2 = __ad::seed(&x);
-    let branch0: bool = ::autodiff::__private::cmp_value(&x) > (0.0);
+    let branch0: bool = x > 0.0;
     let y;
     let y_dot2;
     if branch0 {
@@ -110,7 +110,7 @@ fn piecewise_vjp<'__ad>(
     x: f64,
 ) -> (f64, impl ::core::ops::FnOnce(f64) -> (f64,) + use<'__ad>) {
     use ::autodiff::__private as __ad;
-    let branch0: bool = ::autodiff::__private::cmp_value(&x) > (0.0);
+    let branch0: bool = x > 0.0;
     let y;
     if branch0 {
         let t0 = __ad::sin(&x);

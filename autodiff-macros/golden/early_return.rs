@@ -22,13 +22,13 @@ fn guarded_grad(x: f64) -> f64 {
     let x_dot0 = __ad::seed(&x);
     let mut __autodiff_returned = false;
     let mut __autodiff_result: f64 = 0.0;
-    let branch0: bool = ::autodiff::__private::cmp_value(&x) > (0.0);
+    let branch0: bool = x > 0.0;
     let before_branch1 = ::core::clone::Clone::clone(&__autodiff_returned);
     let before_branch2 = ::core::clone::Clone::clone(&__autodiff_result);
     let __autodiff_result_3;
     let __autodiff_result_3_dot0;
     if branch0 {
-        let branch1: bool = ::autodiff::__private::cmp_value(&x) > (1.0);
+        let branch1: bool = x > 1.0;
         let before_branch0 = ::core::clone::Clone::clone(&__autodiff_returned);
         let __autodiff_result_2;
         let __autodiff_result_2_dot0;
@@ -77,13 +77,13 @@ fn guarded_value_and_grad(x: f64) -> (f64, f64) {
     let x_dot1 = __ad::seed(&x);
     let mut __autodiff_returned = false;
     let mut __autodiff_result: f64 = 0.0;
-    let branch0: bool = ::autodiff::__private::cmp_value(&x) > (0.0);
+    let branch0: bool = x > 0.0;
     let before_branch1 = ::core::clone::Clone::clone(&__autodiff_returned);
     let before_branch2 = ::core::clone::Clone::clone(&__autodiff_result);
     let __autodiff_result_3;
     let __autodiff_result_3_dot1;
     if branch0 {
-        let branch1: bool = ::autodiff::__private::cmp_value(&x) > (1.0);
+        let branch1: bool = x > 1.0;
         let before_branch0 = ::core::clone::Clone::clone(&__autodiff_returned);
         let __autodiff_result_2;
         let __autodiff_result_2_dot1;
@@ -133,13 +133,13 @@ fn guarded_grad_0(x: f64) -> f64 {
     let x_dot2 = __ad::seed(&x);
     let mut __autodiff_returned = false;
     let mut __autodiff_result: f64 = 0.0;
-    let branch0: bool = ::autodiff::__private::cmp_value(&x) > (0.0);
+    let branch0: bool = x > 0.0;
     let before_branch1 = ::core::clone::Clone::clone(&__autodiff_returned);
     let before_branch2 = ::core::clone::Clone::clone(&__autodiff_result);
     let __autodiff_result_3;
     let __autodiff_result_3_dot2;
     if branch0 {
-        let branch1: bool = ::autodiff::__private::cmp_value(&x) > (1.0);
+        let branch1: bool = x > 1.0;
         let before_branch0 = ::core::clone::Clone::clone(&__autodiff_returned);
         let __autodiff_result_2;
         let __autodiff_result_2_dot2;
@@ -188,12 +188,12 @@ fn guarded_vjp<'__ad>(
     use ::autodiff::__private as __ad;
     let mut __autodiff_returned = false;
     let mut __autodiff_result: f64 = 0.0;
-    let branch0: bool = ::autodiff::__private::cmp_value(&x) > (0.0);
+    let branch0: bool = x > 0.0;
     let before_branch1 = ::core::clone::Clone::clone(&__autodiff_returned);
     let before_branch2 = ::core::clone::Clone::clone(&__autodiff_result);
     let __autodiff_result_3;
     if branch0 {
-        let branch1: bool = ::autodiff::__private::cmp_value(&x) > (1.0);
+        let branch1: bool = x > 1.0;
         let before_branch0 = ::core::clone::Clone::clone(&__autodiff_returned);
         let __autodiff_result_2;
         if branch1 {
@@ -242,7 +242,7 @@ fn guarded_vjp<'__ad>(
             if branch0 {
                 __autodiff_returned = ::core::clone::Clone::clone(&before_branch1);
                 __autodiff_result = ::core::clone::Clone::clone(&before_branch2);
-                let branch1: bool = ::autodiff::__private::cmp_value(&x) > (1.0);
+                let branch1: bool = x > 1.0;
                 let before_branch0 = ::core::clone::Clone::clone(&__autodiff_returned);
                 let __autodiff_result_2;
                 if branch1 {

@@ -39,7 +39,7 @@ fn until_large_grad(x: &Array1<f64>) -> Array1<f64> {
         if branch0 {
             broke0 = true;
         } else {}
-        let branch1: bool = !(false || broke0);
+        let branch1: bool = (!(false || broke0));
         let before_branch1 = ::core::clone::Clone::clone(&i);
         let s_3;
         if branch1 {
@@ -75,7 +75,7 @@ fn until_large_grad(x: &Array1<f64>) -> Array1<f64> {
         if branch0 {
             broke0 = true;
         } else {}
-        let branch1: bool = !(false || broke0);
+        let branch1: bool = (!(false || broke0));
         let before_branch1 = ::core::clone::Clone::clone(&i);
         let s_3;
         if branch1 {
@@ -150,7 +150,7 @@ fn until_large_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         if branch0 {
             broke0 = true;
         } else {}
-        let branch1: bool = !(false || broke0);
+        let branch1: bool = (!(false || broke0));
         let before_branch1 = ::core::clone::Clone::clone(&i);
         let s_3;
         if branch1 {
@@ -188,7 +188,7 @@ fn until_large_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         if branch0 {
             broke0 = true;
         } else {}
-        let branch1: bool = !(false || broke0);
+        let branch1: bool = (!(false || broke0));
         let before_branch1 = ::core::clone::Clone::clone(&i);
         let s_3;
         if branch1 {
@@ -263,7 +263,7 @@ fn until_large_grad_0(x: &Array1<f64>) -> Array1<f64> {
         if branch0 {
             broke0 = true;
         } else {}
-        let branch1: bool = !(false || broke0);
+        let branch1: bool = (!(false || broke0));
         let before_branch1 = ::core::clone::Clone::clone(&i);
         let s_3;
         if branch1 {
@@ -299,7 +299,7 @@ fn until_large_grad_0(x: &Array1<f64>) -> Array1<f64> {
         if branch0 {
             broke0 = true;
         } else {}
-        let branch1: bool = !(false || broke0);
+        let branch1: bool = (!(false || broke0));
         let before_branch1 = ::core::clone::Clone::clone(&i);
         let s_3;
         if branch1 {
@@ -375,7 +375,7 @@ fn until_large_vjp<'__ad>(
         if branch0 {
             broke0 = true;
         } else {}
-        let branch1: bool = !(false || broke0);
+        let branch1: bool = (!(false || broke0));
         let before_branch1 = ::core::clone::Clone::clone(&i);
         let s_3;
         if branch1 {
@@ -416,7 +416,7 @@ fn until_large_vjp<'__ad>(
                 if branch0 {
                     broke0 = true;
                 } else {}
-                let branch1: bool = !(false || broke0);
+                let branch1: bool = (!(false || broke0));
                 let before_branch1 = ::core::clone::Clone::clone(&i);
                 let s_3;
                 if branch1 {

@@ -182,24 +182,27 @@ fn tail_stmts(stmts: Vec<Stmt>, flags: &mut bool) -> Vec<Stmt> {
     let mut out = Vec::new();
     let n = stmts.len();
     let mut iter = stmts.into_iter().enumerate();
-    while let Some((k, mut stmt)) = iter.next() {
+    while let Some((k, stmt)) = iter.next() {
         if !contains_return(&stmt) {
             out.push(stmt);
             continue;
         }
         let last = k + 1 == n;
-        let tail_if = match &stmt {
-            Stmt::Expr(Expr::If(_), _) => last || is_guard_chain(&stmt),
-            _ => false,
-        };
-        if tail_if {
-            if let Stmt::Expr(Expr::If(i), _) = &mut stmt {
+        if let (true, Stmt::Expr(Expr::If(_), _)) = (last || is_guard_chain(&stmt), &stmt) {
+            // The arms of a final `if` are the tail; so are those of a guard, as long as each still
+            // ends in its `return` (a guard whose arm needs flags is rewritten with flags whole).
+            let mut rewritten = stmt.clone();
+            let mut arm_flags = false;
+            if let Stmt::Expr(Expr::If(i), _) = &mut rewritten {
                 for arm in arm_blocks(i) {
-                    arm.stmts = tail_stmts(std::mem::take(&mut arm.stmts), flags);
+                    arm.stmts = tail_stmts(std::mem::take(&mut arm.stmts), &mut arm_flags);
                 }
             }
-            out.push(stmt);
-            continue;
+            if last || !arm_flags {
+                *flags |= arm_flags;
+                out.push(rewritten);
+                continue;
+            }
         }
         if last && matches!(stmt, Stmt::Expr(Expr::Return(_), _)) {
             out.push(stmt);

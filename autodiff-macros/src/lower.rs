@@ -15,7 +15,7 @@ use crate::model::Model;
 use crate::naming::Namer;
 use crate::prims::{self, Prim};
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{format_ident, quote, ToTokens};
 use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
@@ -68,8 +68,12 @@ struct Lowerer<'a> {
     /// Whether the statements being lowered are the function's tail, where `return v` gives its value
     /// (see [`Lowerer::lower_stmts`]).
     tail: bool,
-    /// Whether a `while` condition is being lowered (its comparisons are kept as written).
-    in_while_condition: bool,
+    /// Elements bound by `for v in x.iter()`: a reference in the source, a value here, so constant code
+    /// that reads them as written (`*v > 0.5`) gets `(&v)`.
+    elem_refs: std::collections::HashSet<VarId>,
+    /// Constants that stand for a reference in the source (the elements of `for v in w.iter()` over a
+    /// constant `w`, held by value): read as `(&v)`.
+    const_refs: std::collections::HashSet<String>,
     /// Every assignment to a name declared earlier: the name, its binding before, and the index of
     /// the scope that declares it. A branch reads what its arms assigned from here.
     rebinds: Vec<(String, Binding, usize)>,
@@ -98,8 +102,9 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         next_block: 1,
         next_loop: 0,
         tail: false,
-        in_while_condition: false,
         rebinds: Vec::new(),
+        elem_refs: std::collections::HashSet::new(),
+        const_refs: std::collections::HashSet::new(),
     };
     for (i, p) in model.params.iter().enumerate() {
         let name = lw.namer.keep(&p.ident);
@@ -596,7 +601,15 @@ impl Lowerer<'_> {
                 self.lower_expr(&r.expr)
             }
             Expr::Unary(u) => match u.op {
-                syn::UnOp::Deref(_) => self.lower_expr(&u.expr),
+                syn::UnOp::Deref(_) => Some(match self.lower_expr(&u.expr)? {
+                    Operand::Const(t) => Operand::Const(quote!((*(#t)))),
+                    var => var,
+                }),
+                syn::UnOp::Not(_) => match self.lower_expr(&u.expr)? {
+                    // Built from the lowered operand: a comparison inside reads lowered values.
+                    Operand::Const(t) => Some(Operand::Const(quote!((!(#t))))),
+                    Operand::Var(_) => self.constant_only(e, &[&u.expr]),
+                },
                 syn::UnOp::Neg(_) => {
                     let x = self.lower_expr(&u.expr)?;
                     Some(match x {
@@ -659,6 +672,9 @@ impl Lowerer<'_> {
                 }
                 Some(Binding::Const(name)) => {
                     let name = name.clone();
+                    if self.const_refs.contains(&name.to_string()) {
+                        return Some(Operand::Const(quote!((&#name))));
+                    }
                     return Some(Operand::Const(quote!(#name)));
                 }
                 Some(Binding::Poisoned) => return None,
@@ -670,6 +686,11 @@ impl Lowerer<'_> {
     }
 
     fn lower_binary(&mut self, b: &syn::ExprBinary, whole: &Expr) -> Option<Operand> {
+        if is_comparison(&b.op) || matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
+            // A comparison is a constant (a bool) even over differentiable values: kept as written and
+            // evaluated there, never lowered (`i < n && x[i] > 0.0` must not read `x[i]` first).
+            return Some(self.constant(whole));
+        }
         let lhs = self.lower_expr(&b.left);
         let rhs = self.lower_expr(&b.right);
         let (lhs, rhs) = (lhs?, rhs?);
@@ -680,30 +701,8 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        let constant = matches!(lhs, Operand::Const(_)) && matches!(rhs, Operand::Const(_));
-        if constant {
+        if matches!((&lhs, &rhs), (Operand::Const(_), Operand::Const(_))) {
             return Some(self.constant(whole));
-        }
-        if is_comparison(&b.op) && self.in_while_condition {
-            // Evaluated at the head of every iteration: kept as written, over the carried storage.
-            return Some(self.constant(whole));
-        }
-        if is_comparison(&b.op) {
-            // A comparison is a constant (a bool) even over differentiable values, which are compared
-            // by value whatever form they are held in (`*v` of an element read is the element).
-            let mut side = |o: Operand| match o {
-                Operand::Const(tokens) => quote!((#tokens)),
-                Operand::Var(v) => {
-                    self.const_reads.push(v);
-                    let name = &self.vars[v.0].name;
-                    quote!(::autodiff::__private::cmp_value(&#name))
-                }
-            };
-            let (l, r) = (side(lhs), side(rhs));
-            let op = &b.op;
-            return Some(Operand::Const(
-                quote_spanned!(first_span(whole)=> #l #op #r),
-            ));
         }
         match prims::binary_operator(&b.op) {
             Some(prim) => Some(self.push(prim, vec![lhs, rhs], Vec::new(), first_span(whole))),
@@ -1232,12 +1231,28 @@ impl Lowerer<'_> {
                                 reads.push(*v);
                                 let mut name = self.vars[v.0].name.clone();
                                 name.set_span(ident.span());
-                                TokenTree::Ident(name)
+                                if self.elem_refs.contains(v) {
+                                    let group = proc_macro2::Group::new(
+                                        proc_macro2::Delimiter::Parenthesis,
+                                        quote!(&#name),
+                                    );
+                                    TokenTree::Group(group)
+                                } else {
+                                    TokenTree::Ident(name)
+                                }
                             }
                             Binding::Const(name) => {
                                 let mut name = name.clone();
                                 name.set_span(ident.span());
-                                TokenTree::Ident(name)
+                                if self.const_refs.contains(&name.to_string()) {
+                                    let group = proc_macro2::Group::new(
+                                        proc_macro2::Delimiter::Parenthesis,
+                                        quote!(&#name),
+                                    );
+                                    TokenTree::Group(group)
+                                } else {
+                                    TokenTree::Ident(name)
+                                }
                             }
                         },
                         _ => tt,

@@ -11,7 +11,6 @@ pub mod binary;
 pub mod broadcast;
 pub mod call;
 pub mod check;
-pub mod compare;
 pub mod element;
 pub mod glue;
 pub mod linalg;
@@ -32,7 +31,6 @@ pub use tangent::{Differentiable, Tangent};
 pub mod rules {
     pub use crate::binary::*;
     pub use crate::call::*;
-    pub use crate::compare::*;
     pub use crate::element::*;
     pub use crate::glue::*;
     pub use crate::linalg::*;

@@ -718,9 +718,9 @@ impl Lowerer<'_> {
         if self.rejects_label(&f.label) {
             return;
         }
-        let pat = match &*f.pat {
-            syn::Pat::Reference(r) if r.mutability.is_none() => &*r.pat,
-            other => other,
+        let (pat, by_ref) = match &*f.pat {
+            syn::Pat::Reference(r) if r.mutability.is_none() => (&*r.pat, false),
+            other => (other, true),
         };
         let pattern = match pat {
             syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Some(p.ident.clone()),
@@ -745,17 +745,39 @@ impl Lowerer<'_> {
                             iter,
                         },
                         &f.body,
-                        Some((x, index, pattern)),
+                        Some((x, index, pattern, by_ref)),
                         None,
                     );
                 }
             }
         }
+        let mut element_ref = false;
         let iter = match self.lower_expr(&f.expr) {
-            Some(Operand::Const(_)) if !is_range(&f.expr) => {
-                let text = f.expr.to_token_stream().to_string().replace(' ', "");
-                let name = pattern.as_ref().map_or("k".to_string(), |p| p.to_string());
-                return self.errors.at(&f.expr, format!("a `for` loop over constants runs over a range (`a..b`, `a..=b`, `(a..b).rev()`, `(a..b).step_by(k)`); for the elements of a collection of constants, loop over its indices: `for j in 0..{text}.len() {{ let {name} = {text}[j]; .. }}`"));
+            Some(Operand::Const(tokens)) if !is_range(&f.expr) => {
+                // Elements of a collection of constants, collected once (owned, so that a pullback can
+                // own them too), so that the reverse sweep replays them backwards: `for k in ks`, and
+                // `for v in w.iter()` / `for v in &w`, whose `v` reads as a reference as in the source.
+                let items = self.namer.numbered("items");
+                let borrowed = match strip_parens(&f.expr) {
+                    Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                        Some(&*m.receiver)
+                    }
+                    Expr::Reference(r) if r.mutability.is_none() => Some(&*r.expr),
+                    _ => None,
+                };
+                let collect = match borrowed {
+                    Some(receiver) => {
+                        let receiver = self.rewrite_expr(receiver);
+                        quote!(::core::iter::Iterator::cloned((#receiver).iter()).collect())
+                    }
+                    None => quote!(::core::iter::IntoIterator::into_iter(#tokens).collect()),
+                };
+                self.block.stmts.push(Stmt::Verbatim {
+                    tokens: quote!(let #items: ::std::vec::Vec<_> = #collect;),
+                    reads: Vec::new(),
+                });
+                element_ref = borrowed.is_some() && by_ref;
+                quote!(::core::iter::Iterator::cloned(#items.iter()))
             }
             Some(Operand::Const(tokens)) => tokens,
             Some(Operand::Var(_)) => {
@@ -767,6 +789,9 @@ impl Lowerer<'_> {
             Some(p) => self.namer.user(&p.to_string(), p.span()),
             None => self.namer.numbered("i"),
         };
+        if element_ref {
+            self.const_refs.insert(index.to_string());
+        }
         self.lower_loop(
             LoopKind::Range {
                 index: index.clone(),
@@ -793,10 +818,7 @@ impl Lowerer<'_> {
         let _ = (brk, cont);
         let setup = self.enter_loop(&carried, &assigned, &declared, &w.body);
         let Some(setup) = setup else { return };
-        self.in_while_condition = true;
-        let cond = self.lower_expr(&w.cond);
-        self.in_while_condition = false;
-        let cond = match cond {
+        let cond = match self.lower_expr(&w.cond) {
             Some(Operand::Const(tokens)) => tokens,
             Some(Operand::Var(_)) => {
                 self.errors.at(
@@ -834,7 +856,7 @@ impl Lowerer<'_> {
         &mut self,
         kind: LoopKind,
         body: &syn::Block,
-        element: Option<(VarId, Ident, Option<Ident>)>,
+        element: Option<(VarId, Ident, Option<Ident>, bool)>,
         index: Option<(Ident, Ident)>,
     ) {
         let BodyScan {
@@ -845,7 +867,7 @@ impl Lowerer<'_> {
         } = scan_assignments(body);
         let seeds: Vec<String> = element
             .iter()
-            .filter_map(|(_, _, p)| p.as_ref().map(|p| p.to_string()))
+            .filter_map(|(_, _, p, _)| p.as_ref().map(|p| p.to_string()))
             .collect();
         let carried = self.carried_names(&assigned, &declared, &seeds);
         let Some(setup) = self.enter_loop(&carried, &assigned, &declared, body) else {
@@ -981,7 +1003,7 @@ impl Lowerer<'_> {
         setup: LoopSetup,
         kind: LoopKind,
         body: &syn::Block,
-        element: Option<(VarId, Ident, Option<Ident>)>,
+        element: Option<(VarId, Ident, Option<Ident>, bool)>,
         index: Option<(Ident, Ident)>,
     ) {
         let LoopSetup {
@@ -1016,7 +1038,7 @@ impl Lowerer<'_> {
             self.const_blocks.insert(emitted.to_string(), self.block.id);
             self.bind(&pattern.to_string(), Binding::Const(emitted));
         }
-        if let Some((x, index, pattern)) = element {
+        if let Some((x, index, pattern, by_ref)) = element {
             let v = self.push(
                 prims::element(),
                 vec![Operand::Var(x)],
@@ -1027,6 +1049,9 @@ impl Lowerer<'_> {
                 let name = self.namer.user(&p.to_string(), p.span());
                 self.vars[var.0].name = name;
                 self.vars[var.0].kind = VarKind::Local;
+                if by_ref {
+                    self.elem_refs.insert(*var);
+                }
                 self.bind(&p.to_string(), Binding::Var(*var));
             }
         }
