@@ -438,3 +438,59 @@ fn a_dereferenced_element_in_a_returning_let() {
         &array![0.8, 1.6, 1.0, 0.0],
     );
 }
+
+// Element writes and reads in a region the reverse sweep runs again: the recomputed read sees the value
+// it saw the first time (the writes are logged and undone), not one written twice or written after.
+#[differentiable]
+fn write_then_read_in_branch(x: f64) -> f64 {
+    let mut y: Array1<f64> = Array1::zeros(2);
+    let mut s = 0.0;
+    if x > 0.0 {
+        y[0] += x;
+        s = y[0] * x;
+    }
+    s + y[0]
+}
+
+#[differentiable]
+fn read_in_branch_written_after(x: f64) -> f64 {
+    let mut y: Array1<f64> = Array1::zeros(2);
+    let mut s = 0.0;
+    if x > 0.0 {
+        s = (y[0] + 1.0) * x;
+    }
+    y[0] = x * 3.0;
+    s + y[0]
+}
+
+#[differentiable]
+fn read_in_loop_written_after(x: &Array1<f64>) -> f64 {
+    let mut y = x.to_owned();
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += y[i] * y[i];
+    }
+    y[0] = 5.0;
+    y[1] *= 2.0;
+    s + y.sum()
+}
+
+#[test]
+fn recomputed_regions_read_what_they_read_the_first_time() {
+    // s = x^2, y0 = x: f = x^2 + x.
+    let (v, g) = write_then_read_in_branch_value_and_grad(0.5);
+    close(v, 0.75);
+    close(g, 2.0);
+    let (_, pb) = write_then_read_in_branch_vjp(0.5);
+    close(pb(1.0).0, 2.0);
+    // s = x, y0 = 3x: f = 4x.
+    let (v, g) = read_in_branch_written_after_value_and_grad(0.5);
+    close(v, 2.0);
+    close(g, 4.0);
+    // f = sum x_i^2 + 5 + 2 x1 + x2 + ..
+    let x = array![0.3, -0.4, 0.7];
+    close_arr(
+        &read_in_loop_written_after_grad(&x),
+        &array![0.6, -0.8 + 2.0, 1.4 + 1.0],
+    );
+}

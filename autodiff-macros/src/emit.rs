@@ -173,6 +173,11 @@ impl<'a> Emitter<'a> {
                     quote!(#name)
                 }
             }
+            // A constant that names a local (an array written element by element in the other arm)
+            // is copied where asked, so that the join does not move it.
+            Operand::Const(tokens) if copy && !crate::scalars::scalar_const(tokens, self.f) => {
+                quote!(::core::clone::Clone::clone(&(#tokens)))
+            }
             Operand::Const(tokens) => quote!((#tokens)),
         }
     }

@@ -20,6 +20,66 @@ pub trait Elements<I> {
     fn count(&self) -> usize;
 }
 
+/// An index as the source writes it: a `usize`, or an integer literal or counter whose type nothing else
+/// fixes (rustc then makes it an `i32`, where the source's own `x[k]` would make it a `usize`), or an
+/// array or tuple of `usize`s for an array of more dimensions.
+pub trait IndexArg<D: Dimension> {
+    /// The `ndarray` index it stands for.
+    type Ix: NdIndex<D> + Clone + std::fmt::Debug;
+    /// The `ndarray` index.
+    fn ix(self) -> Self::Ix;
+}
+
+macro_rules! integer_index {
+    ($($int:ty),*) => {$(
+        impl<D: Dimension> IndexArg<D> for $int
+        where
+            usize: NdIndex<D>,
+        {
+            type Ix = usize;
+            #[inline]
+            fn ix(self) -> usize {
+                // A negative index becomes a huge one, and is reported out of bounds.
+                self as usize
+            }
+        }
+    )*};
+}
+integer_index!(usize, u8, u16, u32, u64, isize, i8, i16, i32, i64);
+
+impl<D: Dimension, const N: usize> IndexArg<D> for [usize; N]
+where
+    [usize; N]: NdIndex<D>,
+{
+    type Ix = Self;
+    #[inline]
+    fn ix(self) -> Self {
+        self
+    }
+}
+
+macro_rules! tuple_index {
+    ($($t:ty),*) => {$(
+        impl<D: Dimension> IndexArg<D> for $t
+        where
+            $t: NdIndex<D>,
+        {
+            type Ix = Self;
+            #[inline]
+            fn ix(self) -> Self {
+                self
+            }
+        }
+    )*};
+}
+tuple_index!(
+    (usize, usize),
+    (usize, usize, usize),
+    (usize, usize, usize, usize),
+    (usize, usize, usize, usize, usize),
+    (usize, usize, usize, usize, usize, usize)
+);
+
 /// The panic of an element access out of bounds, at the caller's location.
 #[cold]
 #[track_caller]
@@ -27,9 +87,7 @@ fn out_of_bounds<I: std::fmt::Debug>(i: &I, shape: &[usize]) -> ! {
     panic!("index {i:?} is out of bounds for an array of shape {shape:?}")
 }
 
-impl<A: Real, S: Data<Elem = A>, D: Dimension, I: NdIndex<D> + Clone> Elements<I>
-    for ArrayBase<S, D>
-{
+impl<A: Real, S: Data<Elem = A>, D: Dimension, I: IndexArg<D>> Elements<I> for ArrayBase<S, D> {
     type Elem = A;
     type Tangent = Array<A, D>;
     #[inline]
@@ -37,6 +95,7 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension, I: NdIndex<D> + Clone> Elements<I
     fn get(&self, i: I) -> A {
         // `ArrayBase::get` and a panic here, rather than `self[i]`: `ndarray`'s indexing panics at a
         // line of its own in a release build, and this panic takes the user's line (`#[track_caller]`).
+        let i = i.ix();
         let array: &ArrayRef<A, D> = self;
         match array.get(i.clone()) {
             Some(&v) => v,
@@ -46,6 +105,7 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension, I: NdIndex<D> + Clone> Elements<I
     #[inline]
     #[track_caller]
     fn add_into(tangent: &mut Array<A, D>, i: I, g: A) {
+        let i = i.ix();
         let shape = tangent.raw_dim();
         match tangent.get_mut(i.clone()) {
             Some(v) => *v += g,
@@ -107,13 +167,14 @@ pub trait ElementsMut<I> {
     fn at(&mut self, i: I) -> &mut Self::Elem;
 }
 
-impl<A: Real, S: DataMut<Elem = A>, D: Dimension, I: NdIndex<D> + Clone> ElementsMut<I>
+impl<A: Real, S: DataMut<Elem = A>, D: Dimension, I: IndexArg<D>> ElementsMut<I>
     for ArrayBase<S, D>
 {
     type Elem = A;
     #[inline]
     #[track_caller]
     fn at(&mut self, i: I) -> &mut A {
+        let i = i.ix();
         let shape = self.raw_dim();
         match self.get_mut(i.clone()) {
             Some(v) => v,

@@ -81,6 +81,41 @@ pub fn reads(stmt: &Stmt, f: &mut impl FnMut(VarId)) {
     }
 }
 
+/// The constant code of a statement itself, as tokens: its constant operands and extras, a verbatim
+/// statement, an element write's index, a loop's head.
+pub fn const_tokens(stmt: &Stmt) -> proc_macro2::TokenStream {
+    let mut out = proc_macro2::TokenStream::new();
+    let operand = |o: &Operand, out: &mut proc_macro2::TokenStream| {
+        if let Operand::Const(t) = o {
+            out.extend(t.clone());
+        }
+    };
+    match stmt {
+        Stmt::Instr(i) => {
+            i.args.iter().for_each(|a| operand(a, &mut out));
+            i.extras.iter().for_each(|e| out.extend(e.clone()));
+        }
+        Stmt::Verbatim { tokens, .. } => out.extend(tokens.clone()),
+        Stmt::Init { value, .. } | Stmt::WriteBack { value, .. } => operand(value, &mut out),
+        Stmt::SetElem { index, value, .. } => {
+            out.extend(index.clone());
+            operand(value, &mut out);
+        }
+        Stmt::If(i) => {
+            for j in &i.joins {
+                operand(&j.then_value, &mut out);
+                operand(&j.else_value, &mut out);
+            }
+        }
+        Stmt::Loop(l) => match &l.kind {
+            super::LoopKind::Range { iter, .. } => out.extend(iter.clone()),
+            super::LoopKind::While { cond } => out.extend(cond.clone()),
+            super::LoopKind::Infinite => {}
+        },
+    }
+    out
+}
+
 /// Every variable that a statement and everything inside it read (closures included).
 pub fn reads_within(stmt: &Stmt, f: &mut impl FnMut(VarId)) {
     reads(stmt, f);

@@ -91,56 +91,29 @@ pub(super) fn rest_block(stmts: &[syn::Stmt], guard: &syn::Stmt) -> Expr {
 }
 
 /// Every identifier that the statements of `block` (and of the blocks inside it) mention in their
-/// constant tokens, flags and counters.
+/// constant code, flags and counters.
 fn block_idents(block: &Block) -> HashSet<String> {
     let mut names = HashSet::new();
-    let mut tokens = |t: &TokenStream| {
-        crate::naming::any_ident(t.clone(), &mut |i| {
-            names.insert(i.to_string());
-            false
-        });
-    };
     visit::stmts(block, visit::Depth::Closures, &mut |stmt| {
-        let mut operand = |o: &Operand| {
-            if let Operand::Const(t) = o {
-                tokens(t);
-            }
-        };
+        let mut tokens = visit::const_tokens(stmt);
         match stmt {
-            Stmt::Instr(i) => {
-                i.args.iter().for_each(&mut operand);
-                if let crate::ir::Op::Mapv(c) = &i.op {
-                    operand(&c.ret);
-                }
-                i.extras.iter().for_each(&mut tokens);
-            }
-            Stmt::Verbatim { tokens: t, .. } => tokens(t),
-            Stmt::Init { value, .. } | Stmt::WriteBack { value, .. } => operand(value),
-            Stmt::SetElem { index, value, .. } => {
-                operand(value);
-                tokens(index);
-            }
             Stmt::If(i) => {
-                for j in &i.joins {
-                    operand(&j.then_value);
-                    operand(&j.else_value);
-                }
-                tokens(&i.flag.to_token_stream());
+                tokens.extend(i.flag.to_token_stream());
                 for (c, _) in &i.restore {
-                    tokens(&c.to_token_stream());
+                    tokens.extend(c.to_token_stream());
                 }
             }
             Stmt::Loop(l) => {
-                match &l.kind {
-                    LoopKind::Range { iter, .. } => tokens(iter),
-                    LoopKind::While { cond } => tokens(cond),
-                    LoopKind::Infinite => {}
-                }
                 for c in &l.carried_consts {
-                    tokens(&c.to_token_stream());
+                    tokens.extend(c.to_token_stream());
                 }
             }
+            _ => {}
         }
+        crate::naming::any_ident(tokens, &mut |i| {
+            names.insert(i.to_string());
+            false
+        });
     });
     names
 }
