@@ -26,7 +26,7 @@ fn until_large_grad(x: &Array1<f64>) -> Array1<f64> {
     let mut s = 0.0;
     let mut i = 0;
     let mut s_carried: f64 = (s);
-    let i_before_loop0 = i;
+    let i_before_loop0 = ::core::clone::Clone::clone(&i);
     let mut stack0 = ::std::vec::Vec::new();
     let mut trips0: usize = 0;
     loop {
@@ -137,7 +137,7 @@ fn until_large_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
     let mut s = 0.0;
     let mut i = 0;
     let mut s_carried: f64 = (s);
-    let i_before_loop1 = i;
+    let i_before_loop1 = ::core::clone::Clone::clone(&i);
     let mut stack1 = ::std::vec::Vec::new();
     let mut trips1: usize = 0;
     loop {
@@ -250,7 +250,7 @@ fn until_large_grad_0(x: &Array1<f64>) -> Array1<f64> {
     let mut s = 0.0;
     let mut i = 0;
     let mut s_carried: f64 = (s);
-    let i_before_loop2 = i;
+    let i_before_loop2 = ::core::clone::Clone::clone(&i);
     let mut stack2 = ::std::vec::Vec::new();
     let mut trips2: usize = 0;
     loop {
@@ -362,7 +362,7 @@ fn until_large_vjp<'__ad>(
     let mut s = 0.0;
     let mut i = 0;
     let mut s_carried: f64 = (s);
-    let i_before_loop3 = i;
+    let i_before_loop3 = ::core::clone::Clone::clone(&i);
     let mut stack3 = ::std::vec::Vec::new();
     let mut trips3: usize = 0;
     loop {

@@ -24,7 +24,7 @@ fn halve_grad(x: f64) -> f64 {
     let mut k = 0;
     let mut s_carried = __ad::to_owned(&x);
     let mut s_carried_dot0 = x_dot0;
-    let k_before_loop0 = k;
+    let k_before_loop0 = ::core::clone::Clone::clone(&k);
     while k < 3 {
         let s = __ad::carry(&s_carried);
         let s_dot0 = __ad::carry_vjp(&s_carried, s_carried_dot0);
@@ -57,7 +57,7 @@ fn halve_value_and_grad(x: f64) -> (f64, f64) {
     let mut k = 0;
     let mut s_carried = __ad::to_owned(&x);
     let mut s_carried_dot1 = x_dot1;
-    let k_before_loop1 = k;
+    let k_before_loop1 = ::core::clone::Clone::clone(&k);
     while k < 3 {
         let s = __ad::carry(&s_carried);
         let s_dot1 = __ad::carry_vjp(&s_carried, s_carried_dot1);
@@ -91,7 +91,7 @@ fn halve_grad_0(x: f64) -> f64 {
     let mut k = 0;
     let mut s_carried = __ad::to_owned(&x);
     let mut s_carried_dot2 = x_dot2;
-    let k_before_loop2 = k;
+    let k_before_loop2 = ::core::clone::Clone::clone(&k);
     while k < 3 {
         let s = __ad::carry(&s_carried);
         let s_dot2 = __ad::carry_vjp(&s_carried, s_carried_dot2);
@@ -123,7 +123,7 @@ fn halve_vjp<'__ad>(
     use ::autodiff::__private as __ad;
     let mut k = 0;
     let mut s_carried = __ad::to_owned(&x);
-    let k_before_loop3 = k;
+    let k_before_loop3 = ::core::clone::Clone::clone(&k);
     let mut stack3 = ::std::vec::Vec::new();
     let mut trips3: usize = 0;
     while k < 3 {

@@ -805,7 +805,7 @@ impl<'a> Emitter<'a> {
                         let entry = self.loop_name(l.id, "entry");
                         let _ = entry;
                         let saved = self.const_entry(l.id, c);
-                        out.extend(quote!(let #saved = #c;));
+                        out.extend(quote!(let #saved = ::core::clone::Clone::clone(&#c);));
                     }
                     out.extend(self.forward_loop(l, mode.record, &nested, plan));
                 }

@@ -49,8 +49,11 @@ struct Lowerer<'a> {
     fields: Vec<VarId>,
     /// The block that declares each constant local (by emitted name).
     const_blocks: HashMap<String, usize>,
-    /// Constant locals declared `mut` (counters), by emitted name.
+    /// Constant locals declared `mut` and assigned somewhere (counters), by emitted name.
     mutable_consts: std::collections::HashSet<String>,
+    /// Every name the body assigns (`k = ..`, `k += ..`): a `let mut` constant that none of them
+    /// names never changes, and is not saved or copied like a counter.
+    assigned_names: std::collections::HashSet<String>,
     /// Constant locals bound to a scalar literal, by emitted name.
     scalar_consts: std::collections::HashSet<String>,
     /// Arrays read inside a loop that writes them (their writes are logged).
@@ -94,6 +97,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         fields: Vec::new(),
         const_blocks: HashMap::new(),
         mutable_consts: std::collections::HashSet::new(),
+        assigned_names: std::collections::HashSet::new(),
         mut_aliases: std::collections::HashSet::new(),
         scalar_consts: std::collections::HashSet::new(),
         logged: Vec::new(),
@@ -131,6 +135,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         }
         _ => body.stmts,
     };
+    lw.assigned_names = assigned_names(&stmts);
     // Where the signature has an error, the result is not lowered: its problems follow from that
     // error and would only repeat it.
     let result = if model.output.is_none() {
@@ -446,7 +451,7 @@ impl Lowerer<'_> {
                 {
                     self.scalar_consts.insert(name.to_string());
                 }
-                if mutable {
+                if mutable && self.assigned_names.contains(&ident.to_string()) {
                     self.mutable_consts.insert(name.to_string());
                 }
                 self.put(declare, &ident.to_string(), Binding::Const(name));
@@ -1331,6 +1336,36 @@ pub(crate) fn first_span(e: &Expr) -> Span {
         Expr::Block(b) => b.block.brace_token.span.open(),
         other => other.span(),
     }
+}
+
+/// Every name that the statements assign, whole (`k = ..`, `k += ..`), outside closures too.
+fn assigned_names(stmts: &[syn::Stmt]) -> std::collections::HashSet<String> {
+    struct Assigned(std::collections::HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Assigned {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let Expr::Path(p) = strip_parens(&a.left) {
+                if let Some(i) = p.path.get_ident() {
+                    self.0.insert(i.to_string());
+                }
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            if is_compound(&b.op) {
+                if let Expr::Path(p) = strip_parens(&b.left) {
+                    if let Some(i) = p.path.get_ident() {
+                        self.0.insert(i.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut names = Assigned(std::collections::HashSet::new());
+    for stmt in stmts {
+        syn::visit::Visit::visit_stmt(&mut names, stmt);
+    }
+    names.0
 }
 
 /// The names a pattern binds.
