@@ -494,3 +494,22 @@ fn recomputed_regions_read_what_they_read_the_first_time() {
         &array![0.6, -0.8 + 2.0, 1.4 + 1.0],
     );
 }
+
+// An element write whose value reads the array, while the array is still a constant (difftest seed 1,
+// index 10): the value is computed before the array is borrowed.
+#[differentiable]
+fn write_reads_the_array(x: &Array1<f64>) -> f64 {
+    let mut y: Array1<f64> = Array1::zeros(6);
+    y[3] = y[3] * 2.0 + 1.0;
+    let n = y.len();
+    y[n - 1] = x[0] * y[3];
+    y.sum()
+}
+
+#[test]
+fn an_element_write_that_reads_its_array() {
+    close_arr(
+        &write_reads_the_array_grad(&array![2.0, 1.0]),
+        &array![1.0, 0.0],
+    );
+}

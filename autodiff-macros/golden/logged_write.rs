@@ -22,7 +22,11 @@ fn scan_grad(x: &Array1<f64>) -> Array1<f64> {
     let mut y_log0 = __ad::undo_log();
     let mut y = Array1::zeros(x.len());
     let t0 = __ad::index(&x, 0);
-    __ad::set_logged(&mut y, &mut y_log0, 0, &t0);
+    {
+        let __autodiff_index = 0;
+        let __autodiff_value = &t0;
+        __ad::set_logged(&mut y, &mut y_log0, __autodiff_index, __autodiff_value);
+    }
     let y_log_at_loop00 = __ad::log_len(&y_log0);
     let mut stack0 = __ad::checkpoint_stack(&(1..x.len()));
     for t in 1..x.len() {
@@ -31,7 +35,11 @@ fn scan_grad(x: &Array1<f64>) -> Array1<f64> {
         let t2 = __ad::mul(&t1, &(0.5));
         let t3 = __ad::index(&x, t);
         let t4 = __ad::add(&t2, &t3);
-        __ad::set_logged(&mut y, &mut y_log0, t, &t4);
+        {
+            let __autodiff_index = t;
+            let __autodiff_value = &t4;
+            __ad::set_logged(&mut y, &mut y_log0, __autodiff_index, __autodiff_value);
+        }
     }
     let t5 = __ad::snapshot(&y);
     let mut x_bar = __ad::zero_tangent(&x);
@@ -49,7 +57,11 @@ fn scan_grad(x: &Array1<f64>) -> Array1<f64> {
         let t2 = __ad::mul(&t1, &(0.5));
         let t3 = __ad::index(&x, t);
         let t4 = __ad::add(&t2, &t3);
-        __ad::set_logged(&mut y, &mut y_log0, t, &t4);
+        {
+            let __autodiff_index = t;
+            let __autodiff_value = &t4;
+            __ad::set_logged(&mut y, &mut y_log0, __autodiff_index, __autodiff_value);
+        }
         __ad::undo(&mut y, &mut y_log0);
         let t4_bar = __ad::set_vjp(&mut y_bar, t);
         let t2_bar = __ad::add_vjp0(&t2, &t3, __ad::dup(&t4_bar));
@@ -78,7 +90,11 @@ fn scan_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
     let mut y_log1 = __ad::undo_log();
     let mut y = Array1::zeros(x.len());
     let t0 = __ad::index(&x, 0);
-    __ad::set_logged(&mut y, &mut y_log1, 0, &t0);
+    {
+        let __autodiff_index = 0;
+        let __autodiff_value = &t0;
+        __ad::set_logged(&mut y, &mut y_log1, __autodiff_index, __autodiff_value);
+    }
     let y_log_at_loop01 = __ad::log_len(&y_log1);
     let mut stack1 = __ad::checkpoint_stack(&(1..x.len()));
     for t in 1..x.len() {
@@ -87,7 +103,11 @@ fn scan_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         let t2 = __ad::mul(&t1, &(0.5));
         let t3 = __ad::index(&x, t);
         let t4 = __ad::add(&t2, &t3);
-        __ad::set_logged(&mut y, &mut y_log1, t, &t4);
+        {
+            let __autodiff_index = t;
+            let __autodiff_value = &t4;
+            __ad::set_logged(&mut y, &mut y_log1, __autodiff_index, __autodiff_value);
+        }
     }
     let t5 = __ad::snapshot(&y);
     let t6 = __ad::sum(&t5);
@@ -107,7 +127,11 @@ fn scan_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         let t2 = __ad::mul(&t1, &(0.5));
         let t3 = __ad::index(&x, t);
         let t4 = __ad::add(&t2, &t3);
-        __ad::set_logged(&mut y, &mut y_log1, t, &t4);
+        {
+            let __autodiff_index = t;
+            let __autodiff_value = &t4;
+            __ad::set_logged(&mut y, &mut y_log1, __autodiff_index, __autodiff_value);
+        }
         __ad::undo(&mut y, &mut y_log1);
         let t4_bar_1 = __ad::set_vjp(&mut y_bar_1, t);
         let t2_bar_1 = __ad::add_vjp0(&t2, &t3, __ad::dup(&t4_bar_1));
@@ -136,7 +160,11 @@ fn scan_grad_0(x: &Array1<f64>) -> Array1<f64> {
     let mut y_log2 = __ad::undo_log();
     let mut y = Array1::zeros(x.len());
     let t0 = __ad::index(&x, 0);
-    __ad::set_logged(&mut y, &mut y_log2, 0, &t0);
+    {
+        let __autodiff_index = 0;
+        let __autodiff_value = &t0;
+        __ad::set_logged(&mut y, &mut y_log2, __autodiff_index, __autodiff_value);
+    }
     let y_log_at_loop02 = __ad::log_len(&y_log2);
     let mut stack2 = __ad::checkpoint_stack(&(1..x.len()));
     for t in 1..x.len() {
@@ -145,7 +173,11 @@ fn scan_grad_0(x: &Array1<f64>) -> Array1<f64> {
         let t2 = __ad::mul(&t1, &(0.5));
         let t3 = __ad::index(&x, t);
         let t4 = __ad::add(&t2, &t3);
-        __ad::set_logged(&mut y, &mut y_log2, t, &t4);
+        {
+            let __autodiff_index = t;
+            let __autodiff_value = &t4;
+            __ad::set_logged(&mut y, &mut y_log2, __autodiff_index, __autodiff_value);
+        }
     }
     let t5 = __ad::snapshot(&y);
     let mut x_bar_2 = __ad::zero_tangent(&x);
@@ -163,7 +195,11 @@ fn scan_grad_0(x: &Array1<f64>) -> Array1<f64> {
         let t2 = __ad::mul(&t1, &(0.5));
         let t3 = __ad::index(&x, t);
         let t4 = __ad::add(&t2, &t3);
-        __ad::set_logged(&mut y, &mut y_log2, t, &t4);
+        {
+            let __autodiff_index = t;
+            let __autodiff_value = &t4;
+            __ad::set_logged(&mut y, &mut y_log2, __autodiff_index, __autodiff_value);
+        }
         __ad::undo(&mut y, &mut y_log2);
         let t4_bar_2 = __ad::set_vjp(&mut y_bar_2, t);
         let t2_bar_2 = __ad::add_vjp0(&t2, &t3, __ad::dup(&t4_bar_2));
@@ -193,7 +229,11 @@ fn scan_vjp<'__ad>(
     let mut y_log3 = __ad::undo_log();
     let mut y = Array1::zeros(x.len());
     let t0 = __ad::index(&x, 0);
-    __ad::set_logged(&mut y, &mut y_log3, 0, &t0);
+    {
+        let __autodiff_index = 0;
+        let __autodiff_value = &t0;
+        __ad::set_logged(&mut y, &mut y_log3, __autodiff_index, __autodiff_value);
+    }
     let y_log_at_loop03 = __ad::log_len(&y_log3);
     let mut stack3 = __ad::checkpoint_stack(&(1..x.len()));
     for t in 1..x.len() {
@@ -202,7 +242,11 @@ fn scan_vjp<'__ad>(
         let t2 = __ad::mul(&t1, &(0.5));
         let t3 = __ad::index(&x, t);
         let t4 = __ad::add(&t2, &t3);
-        __ad::set_logged(&mut y, &mut y_log3, t, &t4);
+        {
+            let __autodiff_index = t;
+            let __autodiff_value = &t4;
+            __ad::set_logged(&mut y, &mut y_log3, __autodiff_index, __autodiff_value);
+        }
     }
     let t5 = __ad::snapshot(&y);
     let t6 = __ad::sum(&t5);
@@ -225,7 +269,16 @@ fn scan_vjp<'__ad>(
                 let t2 = __ad::mul(&t1, &(0.5));
                 let t3 = __ad::index(&x, t);
                 let t4 = __ad::add(&t2, &t3);
-                __ad::set_logged(&mut y, &mut y_log3, t, &t4);
+                {
+                    let __autodiff_index = t;
+                    let __autodiff_value = &t4;
+                    __ad::set_logged(
+                        &mut y,
+                        &mut y_log3,
+                        __autodiff_index,
+                        __autodiff_value,
+                    );
+                }
                 __ad::undo(&mut y, &mut y_log3);
                 let t4_bar_3 = __ad::set_vjp(&mut y_bar_3, t);
                 let t2_bar_3 = __ad::add_vjp0(&t2, &t3, __ad::dup(&t4_bar_3));

@@ -743,7 +743,10 @@ impl<'a> Emitter<'a> {
                             ElemWrite::Add => quote!(add_at_logged),
                             ElemWrite::Sub => quote!(sub_at_logged),
                         };
-                        out.extend(quote_spanned!(*span=> #ad::#write(&mut #name, &mut #log, #index, #value);));
+                        // The index and the value are evaluated before the array is borrowed: either
+                        // may read it (`y[3] = y[3] * 2.0` with `y` a constant until this write).
+                        let call = quote_spanned!(*span=> #ad::#write(&mut #name, &mut #log, __autodiff_index, __autodiff_value));
+                        out.extend(quote!({ let __autodiff_index = #index; let __autodiff_value = #value; #call; }));
                     } else if !mode.skip_elem.contains(storage) {
                         let name = self.name(*storage).clone();
                         let value = self.operand(value);
@@ -752,9 +755,8 @@ impl<'a> Emitter<'a> {
                             ElemWrite::Add => quote!(add_at),
                             ElemWrite::Sub => quote!(sub_at),
                         };
-                        out.extend(
-                            quote_spanned!(*span=> #ad::#write(&mut #name, #index, #value);),
-                        );
+                        let call = quote_spanned!(*span=> #ad::#write(&mut #name, __autodiff_index, __autodiff_value));
+                        out.extend(quote!({ let __autodiff_index = #index; let __autodiff_value = #value; #call; }));
                     }
                 }
                 Stmt::If(i) => {
