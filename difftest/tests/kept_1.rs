@@ -1024,8 +1024,6 @@ mod p1_9 {
 }
 
 // seed 1 index 10
-// known bug, does not compile: compile error: error[E0502]: cannot borrow value as immutable because it is also borrowed as mutable: immutable borrow occurs here
-#[cfg(feature = "known-compile-bugs")]
 mod p1_10 {
     use super::*;
 
@@ -4488,8 +4486,6 @@ mod p1_45 {
 }
 
 // seed 1 index 46
-// known bug, does not compile: compile error: error: `return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value
-#[cfg(feature = "known-compile-bugs")]
 mod p1_46 {
     use super::*;
 
@@ -4932,8 +4928,6 @@ mod p1_49 {
 }
 
 // seed 1 index 50
-// known bug, does not compile: compile error: error[E0614]: type `f64` cannot be dereferenced: can't be dereferenced
-#[cfg(feature = "known-compile-bugs")]
 mod p1_50 {
     use super::*;
 
@@ -7567,8 +7561,6 @@ mod p1_75 {
 }
 
 // seed 1 index 76
-// known bug, does not compile: compile error: error[E0382]: use of moved value: value used here after move, move occurs because value has type `ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>, f64>
-#[cfg(feature = "known-compile-bugs")]
 mod p1_76 {
     use super::*;
 
@@ -8360,8 +8352,6 @@ mod p1_82 {
 }
 
 // seed 1 index 83
-// known bug, does not compile: compile error: error[E0382]: borrow of moved value: value borrowed here after move, move occurs because value has type `ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]
-#[cfg(feature = "known-compile-bugs")]
 mod p1_83 {
     use super::*;
 
@@ -8903,8 +8893,6 @@ mod p1_89 {
 }
 
 // seed 1 index 90
-// known bug, does not compile: compile error: error[E0382]: borrow of moved value: value borrowed here after move, move occurs because value has type `ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]
-#[cfg(feature = "known-compile-bugs")]
 mod p1_90 {
     use super::*;
 

@@ -1102,8 +1102,6 @@ mod p2_10 {
 }
 
 // seed 2 index 11
-// known bug, does not compile: compile error: error[E0382]: use of moved value: value used here after move, move occurs because value has type `ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]>, f64>
-#[cfg(feature = "known-compile-bugs")]
 mod p2_11 {
     use super::*;
 
@@ -2861,8 +2859,6 @@ mod p2_29 {
 }
 
 // seed 2 index 30
-// known bug, does not compile: compile error: error: a `for` loop over constants runs over a range (`a..b`, `a..=b`, `(a..b).rev()`, `(a..b).step_by(k)`); for the elements of a collection of
-#[cfg(feature = "known-compile-bugs")]
 mod p2_30 {
     use super::*;
 

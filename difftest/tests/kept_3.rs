@@ -280,8 +280,6 @@ mod p3_1 {
 }
 
 // seed 3 index 2
-// known bug, does not compile: compile error: error[E0382]: use of moved value: value used here after move, move occurs because value has type `ArrayBase<OwnedRepr<f32>, Dim<[usize; 1]>, f32>
-#[cfg(feature = "known-compile-bugs")]
 mod p3_2 {
     use super::*;
 
@@ -1238,8 +1236,6 @@ mod p3_10 {
 }
 
 // seed 3 index 11
-// known bug, does not compile: compile error: error[E0382]: borrow of moved value: value borrowed here after move, move occurs because value has type `ArrayBase<OwnedRepr<f64>, Dim<[usize; 1]
-#[cfg(feature = "known-compile-bugs")]
 mod p3_11 {
     use super::*;
 
@@ -1783,8 +1779,6 @@ mod p3_15 {
 }
 
 // seed 3 index 16
-// known bug, does not compile: compile error: error[E0502]: cannot borrow value as immutable because it is also borrowed as mutable: immutable borrow occurs here
-#[cfg(feature = "known-compile-bugs")]
 mod p3_16 {
     use super::*;
 
@@ -5361,8 +5355,6 @@ mod p3_49 {
 }
 
 // seed 3 index 50
-// known bug, does not compile: compile error: error: `return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value
-#[cfg(feature = "known-compile-bugs")]
 mod p3_50 {
     use super::*;
 
@@ -6267,8 +6259,6 @@ mod p3_58 {
 }
 
 // seed 3 index 59
-// known bug, does not compile: compile error: error[E0382]: borrow of moved value: value borrowed here after move
-#[cfg(feature = "known-compile-bugs")]
 mod p3_59 {
     use super::*;
 
@@ -6654,8 +6644,6 @@ mod p3_62 {
 }
 
 // seed 3 index 63
-// known bug, does not compile: compile error: error[E0382]: borrow of moved value: value borrowed here after move
-#[cfg(feature = "known-compile-bugs")]
 mod p3_63 {
     use super::*;
 
