@@ -116,8 +116,11 @@ fn expansion_time(source: &str) -> Duration {
         .expect("three runs")
 }
 
+/// A shape of stress function: its name, its generator and three sizes.
+type Shape = (&'static str, fn(usize) -> String, [usize; 3]);
+
 /// The shapes and the sizes measured: the largest of each is what the issue asks for.
-fn shapes() -> Vec<(&'static str, fn(usize) -> String, [usize; 3])> {
+fn shapes() -> Vec<Shape> {
     vec![
         ("statements", long, [125, 250, 500]),
         ("parameters", wide, [8, 15, 30]),
