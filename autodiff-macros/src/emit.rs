@@ -22,6 +22,7 @@ use crate::ir::{
     Block, ElemWrite, Function, Instr, Loop, LoopKind, Op, Operand, Stmt, VarId, VarKind,
 };
 use crate::naming::Namer;
+use crate::prims::{Access, Copy, Family};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use std::collections::{HashMap, HashSet};
@@ -32,6 +33,27 @@ pub enum Seed {
     One(TokenStream),
     /// A variable already in scope (the pullback's argument, a closure's gradient).
     Named(Ident),
+}
+
+/// What a generated name (other than a value's or an adjoint's) stands for.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum NameKey {
+    /// A loop's stack of saved iterations.
+    Stack(usize),
+    /// A loop's trip count.
+    Trips(usize),
+    /// The undo log of a logged array.
+    Log(VarId),
+    /// The length of an array's undo log before a region (named by the region's key).
+    LogMark(VarId, String),
+    /// A value's tangent in forward mode.
+    Tangent(VarId),
+    /// A counter's value before a loop.
+    CounterBefore(usize, String),
+    /// The pullback of a call.
+    Pullback(VarId),
+    /// The kinds of a call's arguments.
+    Kinds(VarId),
 }
 
 /// The tokens of one sweep.
@@ -94,7 +116,7 @@ pub struct Emitter<'a> {
     /// fixed where it is declared instead of being inferred through the runtime's traits.
     pub scalar_type: Option<TokenStream>,
     adjoint_names: HashMap<VarId, Ident>,
-    loop_names: HashMap<(usize, &'static str), Ident>,
+    names: HashMap<NameKey, Ident>,
     /// The span of the instruction being reversed (its contributions are added there).
     span: Span,
 }
@@ -110,7 +132,7 @@ impl<'a> Emitter<'a> {
             owned_values: false,
             scalar_type: None,
             adjoint_names: HashMap::new(),
-            loop_names: HashMap::new(),
+            names: HashMap::new(),
             span: Span::call_site(),
         }
     }
@@ -135,13 +157,13 @@ impl<'a> Emitter<'a> {
         name
     }
 
-    /// A name of loop `id`'s stack or trip count.
-    fn loop_name(&mut self, id: usize, what: &'static str) -> Ident {
-        if let Some(name) = self.loop_names.get(&(id, what)) {
+    /// The generated name for `key`: `{base}0`, `{base}1`, ... the first time, the same name after.
+    fn keyed(&mut self, key: NameKey, base: &str) -> Ident {
+        if let Some(name) = self.names.get(&key) {
             return name.clone();
         }
-        let name = self.namer.numbered(what);
-        self.loop_names.insert((id, what), name.clone());
+        let name = self.namer.numbered(base);
+        self.names.insert(key, name.clone());
         name
     }
 
@@ -566,13 +588,13 @@ impl<'a> Emitter<'a> {
                 quote!(#ad::dup(&#g))
             };
             if let Op::Prim(p) = &instr.op {
-                if p.name == "field" {
+                if p.family == Family::Access(Access::Field) {
                     let path = &instr.extras[0];
                     let bar = self.adjoint(*target);
                     out.extend(quote_spanned!(instr.span=> #ad::acc(&mut #bar.#path, #seed);));
                     continue;
                 }
-                if p.name == "index" || p.name == "element" {
+                if let Family::Access(Access::Index | Access::Element) = p.family {
                     // A read's gradient goes into the container's gradient in place.
                     let x = self.operand(&instr.args[0]);
                     let index = &instr.extras[0];
@@ -588,7 +610,7 @@ impl<'a> Emitter<'a> {
             let Some(call) = self.rule(instr, *k, seed, plan) else {
                 continue;
             };
-            let entry = matches!(&instr.op, Op::Prim(p) if p.name == "carry");
+            let entry = matches!(&instr.op, Op::Prim(p) if p.family == Family::Copy(Copy::Carry));
             if entry {
                 // The body's copy of a carried value: the only contribution to the storage's adjoint
                 // within an iteration, which the write-back moved out.
@@ -804,8 +826,6 @@ impl<'a> Emitter<'a> {
                     let marks = self.log_marks(&[&l.body], &format!("loop{}", l.id));
                     out.extend(self.mark_logs(&marks));
                     for c in &l.carried_consts {
-                        let entry = self.loop_name(l.id, "entry");
-                        let _ = entry;
                         let saved = self.const_entry(l.id, c);
                         out.extend(quote!(let #saved = ::core::clone::Clone::clone(&#c);));
                     }
@@ -818,9 +838,8 @@ impl<'a> Emitter<'a> {
 
     /// The undo log of a logged array.
     fn log_name(&mut self, v: VarId) -> Ident {
-        let key: &'static str =
-            Box::leak(format!("{}_log", self.f.vars[v.0].name).into_boxed_str());
-        self.loop_name(usize::MAX / 4 - v.0, key)
+        let base = format!("{}_log", self.f.vars[v.0].name);
+        self.keyed(NameKey::Log(v), &base)
     }
 
     /// The logged arrays that `region` writes and that are declared outside it: a region's reverse
@@ -861,9 +880,8 @@ impl<'a> Emitter<'a> {
             .into_iter()
             .map(|v| {
                 let log = self.log_name(v);
-                let name: &'static str =
-                    Box::leak(format!("{}_log_at_{key}", self.f.vars[v.0].name).into_boxed_str());
-                let mark = self.loop_name(usize::MAX / 8 - v.0, name);
+                let base = format!("{}_log_at_{key}", self.f.vars[v.0].name);
+                let mark = self.keyed(NameKey::LogMark(v, key.to_string()), &base);
                 (v, log, mark)
             })
             .collect()
@@ -892,9 +910,8 @@ impl<'a> Emitter<'a> {
 
     /// The tangent variable of `v` in forward mode.
     fn dot(&mut self, v: VarId) -> Ident {
-        let key: &'static str =
-            Box::leak(format!("{}_dot", self.f.vars[v.0].name).into_boxed_str());
-        self.loop_name(usize::MAX / 2 - v.0, key)
+        let base = format!("{}_dot", self.f.vars[v.0].name);
+        self.keyed(NameKey::Tangent(v), &base)
     }
 
     /// The tangent of an operand in forward mode, if it has one (an active variable).
@@ -974,9 +991,8 @@ impl<'a> Emitter<'a> {
 
     /// The name holding counter `c`'s value before loop `id`.
     fn const_entry(&mut self, id: usize, c: &Ident) -> Ident {
-        let key = format!("{c}_before_loop");
-        let leaked: &'static str = Box::leak(key.into_boxed_str());
-        self.loop_name(id, leaked)
+        let base = format!("{c}_before_loop");
+        self.keyed(NameKey::CounterBefore(id, c.to_string()), &base)
     }
 
     fn forward_instr(&mut self, i: &Instr, plan: &Plan) -> TokenStream {
@@ -988,7 +1004,7 @@ impl<'a> Emitter<'a> {
             .filter(|t| !(self.owned_values && quote!(#t).to_string().contains("View")));
         let ascription = ascription.map(|t| quote!(: #t));
         let value = match &i.op {
-            Op::Prim(p) if p.name == "field" => {
+            Op::Prim(p) if p.family == Family::Access(Access::Field) => {
                 let base = self.operand(&i.args[0]);
                 let path = &i.extras[0];
                 if self.owned_values {
@@ -1113,10 +1129,8 @@ impl<'a> Emitter<'a> {
     /// The names of a call's pullback and of its arguments' kinds.
     fn call_names(&mut self, dst: VarId) -> (Ident, Ident) {
         let base = self.f.vars[dst.0].name.to_string();
-        let key: &'static str = Box::leak(format!("{base}_pullback").into_boxed_str());
-        let pullback = self.loop_name(usize::MAX - dst.0, key);
-        let key: &'static str = Box::leak(format!("{base}_kinds").into_boxed_str());
-        let kinds = self.loop_name(usize::MAX - dst.0, key);
+        let pullback = self.keyed(NameKey::Pullback(dst), &format!("{base}_pullback"));
+        let kinds = self.keyed(NameKey::Kinds(dst), &format!("{base}_kinds"));
         (pullback, kinds)
     }
 
@@ -1165,8 +1179,8 @@ impl<'a> Emitter<'a> {
     ) -> TokenStream {
         let ad = self.ad.clone();
         let checkpoint = self.checkpoint(l);
-        let stack = self.loop_name(l.id, "stack");
-        let count = self.loop_name(l.id, "trips");
+        let stack = self.keyed(NameKey::Stack(l.id), "stack");
+        let count = self.keyed(NameKey::Trips(l.id), "trips");
         let mut before = TokenStream::new();
         let mut each = TokenStream::new();
         if record && !checkpoint.is_empty() {
@@ -1226,8 +1240,8 @@ impl<'a> Emitter<'a> {
             out.extend(self.forward_loop(l, true, &mode, plan));
         }
         let checkpoint = self.checkpoint(l);
-        let stack = self.loop_name(l.id, "stack");
-        let count = self.loop_name(l.id, "trips");
+        let stack = self.keyed(NameKey::Stack(l.id), "stack");
+        let count = self.keyed(NameKey::Trips(l.id), "trips");
         let restore = if checkpoint.is_empty() {
             TokenStream::new()
         } else {
@@ -1267,7 +1281,7 @@ impl<'a> Emitter<'a> {
 fn entry_of(body: &Block, storage: VarId) -> Option<VarId> {
     body.stmts.iter().find_map(|stmt| match stmt {
         Stmt::Instr(i)
-            if matches!(&i.op, Op::Prim(p) if p.name == "carry")
+            if matches!(&i.op, Op::Prim(p) if p.family == Family::Copy(Copy::Carry))
                 && i.args[0].var() == Some(storage) =>
         {
             Some(i.dst)
@@ -1306,7 +1320,8 @@ fn contributions(block: &Block, activity: &Activity, events: &mut Vec<(VarId, us
         for stmt in &b.stmts {
             match stmt {
                 Stmt::Instr(i) if activity.is_active(i.dst) => {
-                    let in_place = matches!(&i.op, Op::Prim(p) if matches!(p.name, "index" | "element" | "field"));
+                    let in_place =
+                        matches!(&i.op, Op::Prim(p) if matches!(p.family, Family::Access(_)));
                     for (k, a) in i.args.iter().enumerate() {
                         if let Some(v) = a.var().filter(|v| activity.is_active(*v)) {
                             // A `mapv` closure adds into its captures' adjoints from inside the closure.

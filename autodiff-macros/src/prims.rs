@@ -4,10 +4,55 @@
 //!
 //! Adding a primitive is one row here and one rule in `autodiff-runtime`.
 
+/// What kind of operation a primitive is: the transforms dispatch on this, never on its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// An elementwise function of one operand (`exp`, `powi`, unary minus).
+    Unary,
+    /// An elementwise function of two or three operands, with broadcasting (`+`, `powf`, `clamp`).
+    Elementwise,
+    /// A reduction (`sum`, `mean`, `sum_axis`).
+    Reduce,
+    /// Linear algebra (`dot`, `t`).
+    LinAlg,
+    /// A change of shape or a selection (`slice`, `insert_axis`, `from_elem`, `broadcast`).
+    Shape,
+    /// A read of one element or field, whose reverse rule adds into the container's gradient in place.
+    Access(Access),
+    /// A copy of a value.
+    Copy(Copy),
+    /// `stop_gradient`: the value, with no derivative.
+    Stop,
+}
+
+/// The element and field reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// `x[i]`, `x[[i, j]]`: rule `index_acc`.
+    Index,
+    /// The `i`-th element of `x.iter()`: rule `element_acc`.
+    Element,
+    /// `p.w`: added into the field of the struct's gradient.
+    Field,
+}
+
+/// The copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Copy {
+    /// `.to_owned()`, `.clone()`, `.view()`.
+    Plain,
+    /// The copy of a carried value at the start of a loop body.
+    Carry,
+    /// A copy of a storage's value after a loop, or a whole read of an array written element by element.
+    Snapshot,
+}
+
 /// A primitive operation.
 pub struct Prim {
     /// The runtime function's name; its rules are `{name}_vjp` or `{name}_vjp{k}`.
     pub name: &'static str,
+    /// What kind of operation it is.
+    pub family: Family,
     /// Differentiable operands (a method's receiver is the first).
     pub arity: usize,
     /// Constant arguments after the operands.
@@ -20,9 +65,16 @@ pub struct Prim {
     pub unwraps: bool,
 }
 
-const fn row(name: &'static str, arity: usize, extras: usize, reads_output: bool) -> Prim {
+const fn row(
+    name: &'static str,
+    family: Family,
+    arity: usize,
+    extras: usize,
+    reads_output: bool,
+) -> Prim {
     Prim {
         name,
+        family,
         arity,
         extras,
         reads_output,
@@ -31,13 +83,10 @@ const fn row(name: &'static str, arity: usize, extras: usize, reads_output: bool
     }
 }
 
-const fn unwrapping_row(name: &'static str, extras: usize) -> Prim {
-    unwrapping(name, extras)
-}
-
-const fn unwrapping(name: &'static str, extras: usize) -> Prim {
+const fn unwrapping(name: &'static str, family: Family, extras: usize) -> Prim {
     Prim {
         name,
+        family,
         arity: 1,
         extras,
         reads_output: false,
@@ -47,7 +96,7 @@ const fn unwrapping(name: &'static str, extras: usize) -> Prim {
 }
 
 macro_rules! unary {
-    ($($name:literal),*) => { [$(row($name, 1, 0, true)),*] };
+    ($($name:literal),*) => { [$(row($name, Family::Unary, 1, 0, true)),*] };
 }
 
 static UNARY: [Prim; 33] = unary!(
@@ -87,54 +136,54 @@ static UNARY: [Prim; 33] = unary!(
 );
 
 static OTHERS: [Prim; 25] = [
-    row("add", 2, 0, false),
-    row("sub", 2, 0, false),
-    row("mul", 2, 0, false),
-    row("div", 2, 0, false),
-    row("powf", 2, 0, false),
-    row("atan2", 2, 0, false),
-    row("max", 2, 0, false),
-    row("min", 2, 0, false),
-    row("hypot", 2, 0, false),
-    row("powi", 1, 1, true),
-    row("clamp", 3, 0, true),
-    row("mul_add", 3, 0, false),
-    row("sum", 1, 0, false),
-    row("product", 1, 0, false),
-    unwrapping("mean", 0),
-    row("sum_axis", 1, 1, false),
-    unwrapping("mean_axis", 1),
-    row("dot", 2, 0, false),
-    row("t", 1, 0, false),
-    row("slice", 1, 1, false),
-    row("insert_axis", 1, 1, false),
-    row("from_elem", 1, 1, false),
-    row("index_axis", 1, 2, false),
-    unwrapping_row("broadcast", 1),
-    unwrapping_row("reshape", 1),
+    row("add", Family::Elementwise, 2, 0, false),
+    row("sub", Family::Elementwise, 2, 0, false),
+    row("mul", Family::Elementwise, 2, 0, false),
+    row("div", Family::Elementwise, 2, 0, false),
+    row("powf", Family::Elementwise, 2, 0, false),
+    row("atan2", Family::Elementwise, 2, 0, false),
+    row("max", Family::Elementwise, 2, 0, false),
+    row("min", Family::Elementwise, 2, 0, false),
+    row("hypot", Family::Elementwise, 2, 0, false),
+    row("powi", Family::Unary, 1, 1, true),
+    row("clamp", Family::Elementwise, 3, 0, true),
+    row("mul_add", Family::Elementwise, 3, 0, false),
+    row("sum", Family::Reduce, 1, 0, false),
+    row("product", Family::Reduce, 1, 0, false),
+    unwrapping("mean", Family::Reduce, 0),
+    row("sum_axis", Family::Reduce, 1, 1, false),
+    unwrapping("mean_axis", Family::Reduce, 1),
+    row("dot", Family::LinAlg, 2, 0, false),
+    row("t", Family::LinAlg, 1, 0, false),
+    row("slice", Family::Shape, 1, 1, false),
+    row("insert_axis", Family::Shape, 1, 1, false),
+    row("from_elem", Family::Shape, 1, 1, false),
+    row("index_axis", Family::Shape, 1, 2, false),
+    unwrapping("broadcast", Family::Shape, 1),
+    unwrapping("reshape", Family::Shape, 1),
 ];
 
-static COPY: Prim = row("to_owned", 1, 0, false);
+static COPY: Prim = row("to_owned", Family::Copy(Copy::Plain), 1, 0, false);
 
-static INDEX: Prim = row("index", 1, 1, false);
+static INDEX: Prim = row("index", Family::Access(Access::Index), 1, 1, false);
 
-static ELEMENT: Prim = row("element", 1, 1, false);
+static ELEMENT: Prim = row("element", Family::Access(Access::Element), 1, 1, false);
 
 /// `x.iter()`'s `i`-th element: its reverse rule adds into the container's gradient in place.
 pub fn element() -> &'static Prim {
     &ELEMENT
 }
 
-static FIELD: Prim = row("field", 1, 1, false);
+static FIELD: Prim = row("field", Family::Access(Access::Field), 1, 1, false);
 
 /// `p.w`: its reverse rule adds into the struct's gradient in place.
 pub fn field() -> &'static Prim {
     &FIELD
 }
 
-static CARRY: Prim = row("carry", 1, 0, false);
+static CARRY: Prim = row("carry", Family::Copy(Copy::Carry), 1, 0, false);
 
-static SNAPSHOT: Prim = row("snapshot", 1, 0, false);
+static SNAPSHOT: Prim = row("snapshot", Family::Copy(Copy::Snapshot), 1, 0, false);
 
 /// A copy of a storage's value (after a loop, or a whole read of an array written element by element).
 pub fn snapshot() -> &'static Prim {
@@ -155,6 +204,7 @@ pub fn index() -> &'static Prim {
 /// `stop_gradient(e)`: the value, with no derivative.
 pub static STOP: Prim = Prim {
     name: "stop_gradient",
+    family: Family::Stop,
     arity: 1,
     extras: 0,
     reads_output: false,
@@ -224,26 +274,10 @@ pub fn is_constant_method(name: &str) -> bool {
 /// Whether a primitive of scalar operands gives a scalar (elementwise functions, `+ - * /`, copies),
 /// unlike reductions and array operations.
 pub fn preserves_scalars(p: &Prim) -> bool {
-    let elementwise = UNARY.iter().any(|u| u.name == p.name);
-    let others = [
-        "add",
-        "sub",
-        "mul",
-        "div",
-        "powf",
-        "atan2",
-        "max",
-        "min",
-        "hypot",
-        "powi",
-        "clamp",
-        "mul_add",
-        "carry",
-        "snapshot",
-        "to_owned",
-        "stop_gradient",
-    ];
-    elementwise || others.contains(&p.name)
+    matches!(
+        p.family,
+        Family::Unary | Family::Elementwise | Family::Copy(_) | Family::Stop
+    )
 }
 
 /// The method of the table nearest to `name`, if it is near enough to be a typo.

@@ -4,6 +4,7 @@
 
 use crate::activity::Activity;
 use crate::ir::{Block, Function, Op, Operand, Stmt, VarId, VarKind};
+use crate::prims::{Access, Family};
 use std::collections::HashSet;
 
 /// Whether a constant operand is certainly a scalar: a literal, a cast to a float, a negation or
@@ -57,9 +58,10 @@ fn pass(
         match stmt {
             Stmt::Instr(i) => {
                 let is_scalar = match &i.op {
-                    Op::Prim(p) if p.name == "index" || p.name == "element" => true,
-                    Op::Prim(p) if crate::prims::preserves_scalars(p) => {
-                        i.args.iter().all(|a| operand_scalar(a, f, scalar))
+                    Op::Prim(p) => {
+                        matches!(p.family, Family::Access(Access::Index | Access::Element))
+                            || (crate::prims::preserves_scalars(p)
+                                && i.args.iter().all(|a| operand_scalar(a, f, scalar)))
                     }
                     _ => false,
                 };
