@@ -1,0 +1,377 @@
+//! The forward sweep: the user's computation one primitive per `let`, loops that save their iterations,
+//! and calls through `g_vjp`.
+
+use super::*;
+
+impl Emitter<'_> {
+    /// The forward statements of `block`.
+    pub(super) fn forward_block(&mut self, block: &Block, mode: &Fwd, plan: &Plan) -> TokenStream {
+        let ad = self.ad.clone();
+        let nested = Fwd {
+            record: false,
+            prune: false,
+            ..mode.clone()
+        };
+        let mut out = TokenStream::new();
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Instr(i) => {
+                    if !mode.prune || plan.needed[i.dst.0] {
+                        out.extend(self.forward_instr(i, plan));
+                        if mode.tangents && plan.activity.is_active(i.dst) {
+                            out.extend(self.tangent_instr(i, plan));
+                        }
+                    }
+                }
+                Stmt::Verbatim { tokens, .. } => out.extend(tokens.clone()),
+                Stmt::Init { storage, .. } if mode.prune && !plan.needed[storage.0] => {}
+                Stmt::Loop(l) if mode.prune && plan.skip_loops.contains(&l.id) => {}
+                Stmt::Init { storage, value } => {
+                    let name = self.name(*storage).clone();
+                    let literal = matches!(value, Operand::Const(t) if crate::scalars::scalar_const(t, self.f));
+                    let ty = self
+                        .scalar_type
+                        .as_ref()
+                        .filter(|_| literal)
+                        .map(|t| quote!(: #t));
+                    let dot = (mode.tangents && plan.activity.is_active(*storage)).then(|| {
+                        let storage_dot = self.dot(*storage);
+                        let dot = self
+                            .tangent_of(value, plan)
+                            .unwrap_or(quote!(#ad::zero_tangent(&#name)));
+                        quote!(let mut #storage_dot = #dot;)
+                    });
+                    let value = self.value(value, true);
+                    out.extend(quote!(let mut #name #ty = #value; #dot));
+                }
+                Stmt::WriteBack { storage, value } => {
+                    if !mode.skip_writeback.contains(storage) {
+                        let name = self.name(*storage).clone();
+                        let local = value.var().is_some_and(|v| {
+                            self.f.vars[v.0].block == block.id
+                                && self.f.vars[v.0].kind != VarKind::Storage
+                        });
+                        if mode.tangents && plan.activity.is_active(*storage) {
+                            let dot = self.tangent_of(value, plan);
+                            let storage_dot = self.dot(*storage);
+                            let dot = dot.unwrap_or(quote!(#ad::zero_tangent(&#name)));
+                            out.extend(quote!(#storage_dot = #dot;));
+                        }
+                        let value = self.value(value, !local);
+                        out.extend(quote!(#name = #value;));
+                    }
+                }
+                Stmt::SetElem {
+                    storage,
+                    kind,
+                    index,
+                    value,
+                    span,
+                } => {
+                    let ad = self.ad_at(*span);
+                    if self.is_logged(*storage) {
+                        let name = self.name(*storage).clone();
+                        let log = self.log_name(*storage);
+                        let value = self.operand(value);
+                        let write = match kind {
+                            ElemWrite::Set => quote!(set_logged),
+                            ElemWrite::Add => quote!(add_at_logged),
+                            ElemWrite::Sub => quote!(sub_at_logged),
+                        };
+                        // The index and the value are evaluated before the array is borrowed: either
+                        // may read it (`y[3] = y[3] * 2.0` with `y` a constant until this write).
+                        let call = quote_spanned!(*span=> #ad::#write(&mut #name, &mut #log, __autodiff_index, __autodiff_value));
+                        out.extend(quote!({ let __autodiff_index = #index; let __autodiff_value = #value; #call; }));
+                    } else if !mode.skip_elem.contains(storage) {
+                        let name = self.name(*storage).clone();
+                        let value = self.operand(value);
+                        let write = match kind {
+                            ElemWrite::Set => quote!(set),
+                            ElemWrite::Add => quote!(add_at),
+                            ElemWrite::Sub => quote!(sub_at),
+                        };
+                        let call = quote_spanned!(*span=> #ad::#write(&mut #name, __autodiff_index, __autodiff_value));
+                        out.extend(quote!({ let __autodiff_index = #index; let __autodiff_value = #value; #call; }));
+                    }
+                }
+                Stmt::If(i) => {
+                    let flag = &i.flag;
+                    let mut names: Vec<Ident> =
+                        i.joins.iter().map(|j| self.name(j.var).clone()).collect();
+                    if mode.tangents {
+                        for j in i.joins.iter().filter(|j| plan.activity.is_active(j.var)) {
+                            names.push(self.dot(j.var));
+                        }
+                    }
+                    let marks = self.log_marks(&[&i.then_, &i.else_], &i.flag.to_string());
+                    out.extend(self.mark_logs(&marks));
+                    let decls = quote!(#(let #names;)*);
+                    let mut arms = Vec::new();
+                    for (arm, then) in [(&i.then_, true), (&i.else_, false)] {
+                        let mut body = self.forward_block(arm, &nested, plan);
+                        for j in &i.joins {
+                            let value = if then { &j.then_value } else { &j.else_value };
+                            let tangent =
+                                (mode.tangents && plan.activity.is_active(j.var)).then(|| {
+                                    // A constant's zero tangent is taken from the joined variable, whose
+                                    // type is known once assigned (a literal's alone is not).
+                                    let dot = self.dot(j.var);
+                                    let name = self.name(j.var).clone();
+                                    let value_dot = self.tangent_of(value, plan);
+                                    let value_dot = value_dot
+                                        .unwrap_or_else(|| quote!(#ad::zero_tangent(&#name)));
+                                    quote!(#dot = #value_dot;)
+                                });
+                            let local = value.var().is_some_and(|v| {
+                                self.f.vars[v.0].block == arm.id
+                                    && self.f.vars[v.0].kind != VarKind::Storage
+                            });
+                            let value = self.value(value, !local);
+                            let name = self.name(j.var);
+                            body.extend(quote!(#name = #value; #tangent));
+                        }
+                        arms.push(quote!({ #body }));
+                    }
+                    let (then_arm, else_arm) = (&arms[0], &arms[1]);
+                    out.extend(quote!(#decls if #flag #then_arm else #else_arm));
+                }
+                Stmt::Loop(l) => {
+                    let marks = self.log_marks(&[&l.body], &format!("loop{}", l.id));
+                    out.extend(self.mark_logs(&marks));
+                    for c in &l.carried_consts {
+                        let saved = self.const_entry(l.id, c);
+                        out.extend(quote!(let #saved = ::core::clone::Clone::clone(&#c);));
+                    }
+                    out.extend(self.forward_loop(l, mode.record, &nested, plan));
+                }
+            }
+        }
+        out
+    }
+
+    /// The name holding counter `c`'s value before loop `id`.
+    pub(super) fn const_entry(&mut self, id: usize, c: &Ident) -> Ident {
+        let base = format!("{c}_before_loop");
+        self.keyed(NameKey::CounterBefore(id, c.to_string()), &base)
+    }
+
+    pub(super) fn forward_instr(&mut self, i: &Instr, plan: &Plan) -> TokenStream {
+        let ad = self.ad_at(i.span);
+        let dst = self.name(i.dst).clone();
+        let ascription = i
+            .ascription
+            .as_ref()
+            .filter(|t| !(self.owned_values && quote!(#t).to_string().contains("View")));
+        let ascription = ascription.map(|t| quote!(: #t));
+        let value = match &i.op {
+            Op::Prim(p) if p.family == Family::Access(Access::Field) => {
+                let base = self.operand(&i.args[0]);
+                let path = &i.extras[0];
+                if self.owned_values {
+                    quote_spanned!(i.span=> ::core::clone::Clone::clone(&(#base).#path))
+                } else {
+                    quote_spanned!(i.span=> &(#base).#path)
+                }
+            }
+            Op::Prim(p) => {
+                let name = format_ident!("{}", p.name, span = i.span);
+                let args = i.args.iter().map(|a| self.operand(a));
+                let extras = &i.extras;
+                quote_spanned!(i.span=> #ad::#name(#(#args,)* #(#extras),*))
+            }
+            Op::Mapv(c) => {
+                let x = self.operand(&i.args[0]);
+                let param = self.name(c.param).clone();
+                let ty = c.param_ty.as_ref().map(|t| quote!(: #t));
+                let mut inner = TokenStream::new();
+                let empty = Plan {
+                    activity: activity::analyse(self.f.vars.len(), &c.body, &c.ret, &[]),
+                    zeroed: HashSet::new(),
+                    pending: HashMap::new(),
+                    declared: HashSet::new(),
+                    reads: Vec::new(),
+                    needed: vec![true; self.f.vars.len()],
+                    skip_loops: HashSet::new(),
+                };
+                inner.extend(self.forward_block(&c.body, &Fwd::default(), &empty));
+                let value = self.value(&c.ret, false);
+                quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner #value }))
+            }
+            Op::Join { stack } => {
+                let function = if *stack {
+                    format_ident!("stack", span = i.span)
+                } else {
+                    format_ident!("concatenate", span = i.span)
+                };
+                let axis = &i.extras[0];
+                let parts = i.args.iter().map(|a| {
+                    let a = self.operand(a);
+                    quote!(#ad::view_of(#a))
+                });
+                quote_spanned!(i.span=> #ad::#function(#axis, &[#(#parts),*]))
+            }
+            Op::Call(call) => {
+                let args = self.call_args(i, call);
+                // A pullback kept across the forward sweep would borrow the sweep's locals, which a
+                // pullback closure (`f_vjp`) owns: there the reverse sweep calls `g_vjp` again.
+                if !plan.activity.is_active(i.dst) || self.owned_values {
+                    let path = &call.path;
+                    let value = if call.method {
+                        let (receiver, rest) = args.split_first().expect("a method has a receiver");
+                        quote_spanned!(i.span=> #receiver.#path(#(#rest),*))
+                    } else {
+                        quote_spanned!(i.span=> #path(#(#args),*))
+                    };
+                    return quote!(let #dst #ascription = #value;);
+                }
+                let (pullback, kinds) = self.call_names(i.dst);
+                let (locals, kinds_value, invoke) = self.call_vjp(i, call, args);
+                return quote! {
+                    let (#dst, #pullback, #kinds) = {
+                        #locals
+                        let kinds = #kinds_value;
+                        let (value, pullback) = #invoke;
+                        (value, pullback, kinds)
+                    };
+                };
+            }
+        };
+        quote!(let #dst #ascription = #value;)
+    }
+
+    /// The arguments of a call as passed: by reference where the source passed a reference, else a
+    /// copy (the forward sweep never moves a value the reverse sweep may read).
+    pub(super) fn call_args(&self, i: &Instr, call: &crate::ir::CallSite) -> Vec<TokenStream> {
+        i.args
+            .iter()
+            .zip(&call.by_ref)
+            .enumerate()
+            .map(|(k, (a, by_ref))| match (a, by_ref) {
+                (Operand::Var(v), _) if call.method && k == 0 => {
+                    let name = self.name(*v);
+                    quote!(#name)
+                }
+                (a, true) => self.operand(a),
+                (Operand::Var(v), false) => {
+                    let name = self.name(*v);
+                    quote!(::core::clone::Clone::clone(&#name))
+                }
+                (Operand::Const(tokens), false) => quote!((#tokens)),
+            })
+            .collect()
+    }
+
+    /// The arguments bound to locals, their kinds, and the call of `g_vjp` on them.
+    pub(super) fn call_vjp(
+        &mut self,
+        i: &Instr,
+        call: &crate::ir::CallSite,
+        args: Vec<TokenStream>,
+    ) -> (TokenStream, TokenStream, TokenStream) {
+        let ad = self.ad.clone();
+        let locals: Vec<Ident> = (0..args.len())
+            .map(|_| self.namer.numbered("arg"))
+            .collect();
+        let kinds = locals
+            .iter()
+            .rev()
+            .fold(quote!(()), |rest, a| quote!((#ad::arg_kind(&#a), #rest)));
+        let vjp = &call.vjp;
+        let invoke = if call.method {
+            let (receiver, rest) = locals.split_first().expect("a method has a receiver");
+            quote_spanned!(i.span=> #receiver.#vjp(#(#rest),*))
+        } else {
+            quote_spanned!(i.span=> #vjp(#(#locals),*))
+        };
+        (quote!(#(let #locals = #args;)*), kinds, invoke)
+    }
+
+    /// The names of a call's pullback and of its arguments' kinds.
+    pub(super) fn call_names(&mut self, dst: VarId) -> (Ident, Ident) {
+        let base = self.f.vars[dst.0].name.to_string();
+        let pullback = self.keyed(NameKey::Pullback(dst), &format!("{base}_pullback"));
+        let kinds = self.keyed(NameKey::Kinds(dst), &format!("{base}_kinds"));
+        (pullback, kinds)
+    }
+
+    /// The checkpoint of one iteration: the carried values the body reads, and the counters.
+    pub(super) fn checkpoint(&mut self, l: &Loop) -> Vec<(TokenStream, Restore)> {
+        let ad = self.ad.clone();
+        let mut parts = Vec::new();
+        for c in l.carried.iter().filter(|c| c.saved) {
+            let name = self.name(c.storage);
+            parts.push((quote!(#ad::owned(&#name)), Restore::Assign(quote!(#name))));
+        }
+        for c in &l.carried_consts {
+            parts.push((
+                quote!(::core::clone::Clone::clone(&#c)),
+                Restore::Assign(quote!(#c)),
+            ));
+        }
+        for (y, log) in self.checkpoint_logs(l) {
+            parts.push((quote!(#ad::log_len(&#log)), Restore::Undo(y, log)));
+        }
+        parts
+    }
+
+    /// The logged arrays a loop writes, each with its log (their lengths go into the checkpoint).
+    pub(super) fn checkpoint_logs(&mut self, l: &Loop) -> Vec<(Ident, Ident)> {
+        let mut written = self.outer_logged_writes(&l.body);
+        written.sort();
+        written.dedup();
+        written
+            .into_iter()
+            .map(|v| (self.name(v).clone(), self.log_name(v)))
+            .collect()
+    }
+
+    pub(super) fn needs_count(l: &Loop) -> bool {
+        l.brk.is_some() || !matches!(l.kind, LoopKind::Range { .. })
+    }
+
+    /// A loop run forward; with `record`, it saves each iteration's checkpoint and counts iterations.
+    pub(super) fn forward_loop(
+        &mut self,
+        l: &Loop,
+        record: bool,
+        body_mode: &Fwd,
+        plan: &Plan,
+    ) -> TokenStream {
+        let ad = self.ad.clone();
+        let checkpoint = self.checkpoint(l);
+        let stack = self.keyed(NameKey::Stack(l.id), "stack");
+        let count = self.keyed(NameKey::Trips(l.id), "trips");
+        let mut before = TokenStream::new();
+        let mut each = TokenStream::new();
+        if record && !checkpoint.is_empty() {
+            let values = checkpoint.iter().map(|(v, _)| v);
+            before.extend(match &l.kind {
+                LoopKind::Range { iter, .. } => {
+                    quote!(let mut #stack = #ad::checkpoint_stack(&(#iter));)
+                }
+                _ => quote!(let mut #stack = ::std::vec::Vec::new();),
+            });
+            each.extend(quote!(#stack.push((#(#values,)*));));
+        }
+        if record && Self::needs_count(l) {
+            before.extend(quote!(let mut #count: usize = 0;));
+            each.extend(quote!(#count += 1;));
+        }
+        let body = self.forward_block(&l.body, body_mode, plan);
+        let exit = l.brk.as_ref().map(|b| quote!(if #b { break; }));
+        let head = match &l.kind {
+            LoopKind::Range { index, iter } => quote!(for #index in #iter),
+            LoopKind::While { cond } => quote!(while #cond),
+            LoopKind::Infinite => quote!(loop),
+        };
+        quote!(#before #head { #each #body #exit })
+    }
+}
+
+/// How a checkpoint entry is restored.
+pub(super) enum Restore {
+    /// `target = saved`.
+    Assign(TokenStream),
+    /// Undo the array's logged writes back to the saved length.
+    Undo(Ident, Ident),
+}

@@ -1,0 +1,77 @@
+//! Undo logs of arrays written element by element and read in a region the reverse sweep runs again.
+
+use super::*;
+
+impl Emitter<'_> {
+    /// The undo log of a logged array.
+    pub(super) fn log_name(&mut self, v: VarId) -> Ident {
+        let base = format!("{}_log", self.f.vars[v.0].name);
+        self.keyed(NameKey::Log(v), &base)
+    }
+
+    /// The logged arrays that `region` writes and that are declared outside it: a region's reverse
+    /// undoes their writes before it runs again (arrays declared inside are made anew by the rerun).
+    pub(super) fn outer_logged_writes(&self, region: &Block) -> Vec<VarId> {
+        let inside = visit::block_ids(region);
+        visit::element_writes(region)
+            .into_iter()
+            .filter(|v| self.is_logged(*v) && !inside.contains(&self.f.vars[v.0].block))
+            .collect()
+    }
+
+    pub(super) fn is_logged(&self, v: VarId) -> bool {
+        self.f.logged.contains(&v)
+    }
+
+    /// `let mut y_log = undo_log();` for every logged array (at the top of a generated function).
+    pub(super) fn log_declarations(&mut self) -> TokenStream {
+        let ad = self.ad.clone();
+        let mut out = TokenStream::new();
+        for v in self.f.logged.clone() {
+            let log = self.log_name(v);
+            out.extend(quote!(let mut #log = #ad::undo_log();));
+        }
+        out
+    }
+
+    /// The logged arrays written anywhere in `blocks`, each with the name of its log's length before
+    /// them (`key` tells the region apart).
+    pub(super) fn log_marks(&mut self, blocks: &[&Block], key: &str) -> Vec<(VarId, Ident, Ident)> {
+        let mut written: Vec<VarId> = blocks
+            .iter()
+            .flat_map(|b| self.outer_logged_writes(b))
+            .collect();
+        written.sort();
+        written.dedup();
+        written
+            .into_iter()
+            .map(|v| {
+                let log = self.log_name(v);
+                let base = format!("{}_log_at_{key}", self.f.vars[v.0].name);
+                let mark = self.keyed(NameKey::LogMark(v, key.to_string()), &base);
+                (v, log, mark)
+            })
+            .collect()
+    }
+
+    /// `let y_log_at = log_len(&y_log);` before a region that writes logged arrays.
+    pub(super) fn mark_logs(&mut self, marks: &[(VarId, Ident, Ident)]) -> TokenStream {
+        let ad = self.ad.clone();
+        marks
+            .iter()
+            .map(|(_, log, mark)| quote!(let #mark = #ad::log_len(&#log);))
+            .collect()
+    }
+
+    /// Undoes logged writes back to the marks.
+    pub(super) fn undo_to_marks(&mut self, marks: &[(VarId, Ident, Ident)]) -> TokenStream {
+        let ad = self.ad.clone();
+        marks
+            .iter()
+            .map(|(v, log, mark)| {
+                let y = self.name(*v).clone();
+                quote!(#ad::undo_to(&mut #y, &mut #log, #mark);)
+            })
+            .collect()
+    }
+}

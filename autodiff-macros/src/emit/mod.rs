@@ -1,0 +1,381 @@
+//! Emission: the forward and reverse sweeps of a lowered function as Rust tokens.
+//!
+//! A sweep is generated per item (`f_grad`, `f_grad_0`, `f_vjp`, ...), each with its own activity, so that
+//! every item computes only the adjoints it returns. The forward sweep is the user's computation, one
+//! primitive per `let`. The reverse sweep visits statements backwards and calls each rule of the runtime.
+//!
+//! Adjoints: an adjoint whose contributions all come from the block that defines its variable is created
+//! by its first contribution (moved in) and later ones are added in place; an adjoint read twice is copied
+//! for every read but the last. Any other adjoint (a loop's carried value, an array read element by
+//! element, a value used inside a branch or a loop) starts as a zero at the start of the reverse of its
+//! block and is accumulated into.
+//!
+//! Regions: a branch's reverse recomputes the taken arm and then reverses it. A loop saves, per
+//! iteration, the carried values its body reads (not an accumulator that is only added into) and its
+//! integer counters; its reverse pops them, recomputes the body (so the body's own values are never
+//! stored) and reverses it. A loop of the function's top level saves during the forward sweep; a loop
+//! nested in a region saves during its own reverse, by running itself forward once more first.
+
+mod forward;
+mod logs;
+mod plan;
+mod reverse;
+mod tangent;
+
+use forward::Restore;
+use plan::{block_has_active, contributions};
+
+use crate::activity::{self, Activity};
+use crate::ir::visit;
+use crate::ir::{
+    Block, ElemWrite, Function, Instr, Loop, LoopKind, Op, Operand, Stmt, VarId, VarKind,
+};
+use crate::naming::Namer;
+use crate::prims::{Access, Copy, Family};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use std::collections::{HashMap, HashSet};
+
+/// Where a sweep's seed comes from.
+pub enum Seed {
+    /// `1` of this scalar type (`f_grad`).
+    One(TokenStream),
+    /// A variable already in scope (the pullback's argument, a closure's gradient).
+    Named(Ident),
+}
+
+/// What a generated name (other than a value's or an adjoint's) stands for.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum NameKey {
+    /// A loop's stack of saved iterations.
+    Stack(usize),
+    /// A loop's trip count.
+    Trips(usize),
+    /// The undo log of a logged array.
+    Log(VarId),
+    /// The length of an array's undo log before a region (named by the region's key).
+    LogMark(VarId, String),
+    /// A value's tangent in forward mode.
+    Tangent(VarId),
+    /// A counter's value before a loop.
+    CounterBefore(usize, String),
+    /// The pullback of a call.
+    Pullback(VarId),
+    /// The kinds of a call's arguments.
+    Kinds(VarId),
+}
+
+/// The tokens of one sweep.
+pub struct Sweep {
+    /// The forward statements.
+    pub forward: TokenStream,
+    /// The reverse statements.
+    pub reverse: TokenStream,
+    /// The adjoint expression of each independent, in order (`x_bar`, or a zero).
+    pub adjoints: Vec<TokenStream>,
+    /// Whether the reverse sweep reads the output's value.
+    pub reads_output: bool,
+}
+
+/// How to emit a block forward.
+#[derive(Clone, Default)]
+struct Fwd {
+    /// Loops directly in this block save their iterations (the function's top level).
+    record: bool,
+    /// Storage not to write back (the loop being reversed: its storage is restored from its stack).
+    skip_writeback: HashSet<VarId>,
+    /// Arrays not to write into (they were written by the forward sweep already).
+    skip_elem: HashSet<VarId>,
+    /// Emit only the statements whose values are needed (the function's top level).
+    prune: bool,
+    /// Forward mode: beside each active value `v`, its tangent `v_dot` (see [`Emitter::tangent_sweep`]).
+    tangents: bool,
+}
+
+/// The analyses of one sweep.
+struct Plan {
+    activity: Activity,
+    /// Adjoints that start as zeros at the start of their block's reverse.
+    zeroed: HashSet<VarId>,
+    /// Contributions still to come, for adjoints that are moved in.
+    pending: HashMap<VarId, usize>,
+    /// Adjoints already declared.
+    declared: HashSet<VarId>,
+    /// Variables the reverse sweep reads.
+    reads: Vec<VarId>,
+    /// Variables the forward sweep must compute.
+    needed: Vec<bool>,
+    /// Loops of the top level that the forward sweep leaves out (nothing reads what they compute).
+    skip_loops: HashSet<usize>,
+}
+
+/// Emits sweeps of one function.
+pub struct Emitter<'a> {
+    /// The function.
+    pub f: &'a Function,
+    /// Variables that constant statements read by name.
+    pub const_reads: &'a [VarId],
+    /// Names.
+    pub namer: &'a mut Namer,
+    /// The runtime path, `__ad`.
+    pub ad: Ident,
+    /// Whether forward values must not borrow each other (they are moved into a pullback closure).
+    pub owned_values: bool,
+    /// The scalar output type, for a carried value that starts from a float literal: its type is then
+    /// fixed where it is declared instead of being inferred through the runtime's traits.
+    pub scalar_type: Option<TokenStream>,
+    adjoint_names: HashMap<VarId, Ident>,
+    names: HashMap<NameKey, Ident>,
+    /// The span of the instruction being reversed (its contributions are added there).
+    span: Span,
+}
+
+impl<'a> Emitter<'a> {
+    /// An emitter for `f`.
+    pub fn new(f: &'a Function, const_reads: &'a [VarId], namer: &'a mut Namer, ad: Ident) -> Self {
+        Emitter {
+            f,
+            const_reads,
+            namer,
+            ad,
+            owned_values: false,
+            scalar_type: None,
+            adjoint_names: HashMap::new(),
+            names: HashMap::new(),
+            span: Span::call_site(),
+        }
+    }
+
+    /// The runtime path `__ad` spanned at `span`: a rule that panics (a shape mismatch, an index out
+    /// of bounds) is then reported at the user's expression, through `#[track_caller]`.
+    fn ad_at(&self, span: Span) -> Ident {
+        Ident::new(&self.ad.to_string(), span)
+    }
+
+    fn name(&self, v: VarId) -> &Ident {
+        &self.f.vars[v.0].name
+    }
+
+    fn adjoint(&mut self, v: VarId) -> Ident {
+        if let Some(name) = self.adjoint_names.get(&v) {
+            return name.clone();
+        }
+        let base = format!("{}_bar", self.f.vars[v.0].name);
+        let name = self.namer.fresh(&base, Span::call_site());
+        self.adjoint_names.insert(v, name.clone());
+        name
+    }
+
+    /// The generated name for `key`: `{base}0`, `{base}1`, ... the first time, the same name after.
+    fn keyed(&mut self, key: NameKey, base: &str) -> Ident {
+        if let Some(name) = self.names.get(&key) {
+            return name.clone();
+        }
+        let name = self.namer.numbered(base);
+        self.names.insert(key, name.clone());
+        name
+    }
+
+    /// `&x` for a variable, `&(expr)` for a constant.
+    fn operand(&self, o: &Operand) -> TokenStream {
+        match o {
+            Operand::Var(v) => {
+                let name = self.name(*v);
+                quote!(&#name)
+            }
+            Operand::Const(tokens) => quote!(&(#tokens)),
+        }
+    }
+
+    /// The value of an operand: a move of a computed value, a copy of a parameter or storage (or where
+    /// `copy` asks), a constant as written.
+    pub fn value(&self, o: &Operand, copy: bool) -> TokenStream {
+        let ad = &self.ad;
+        match o {
+            Operand::Var(v) => {
+                let name = self.name(*v);
+                let borrowed = matches!(
+                    self.f.vars[v.0].kind,
+                    VarKind::Param(_) | VarKind::ClosureParam | VarKind::Storage
+                );
+                if copy || borrowed {
+                    quote!(#ad::to_owned(&#name))
+                } else {
+                    quote!(#name)
+                }
+            }
+            // A constant that names a local (an array written element by element in the other arm)
+            // is copied where asked, so that the join does not move it.
+            Operand::Const(tokens) if copy && !crate::scalars::scalar_const(tokens, self.f) => {
+                quote!(::core::clone::Clone::clone(&(#tokens)))
+            }
+            Operand::Const(tokens) => quote!((#tokens)),
+        }
+    }
+
+    /// The value of the auxiliary result.
+    pub fn aux_value(&self, aux: &crate::ir::Aux, copy: bool) -> TokenStream {
+        match aux {
+            crate::ir::Aux::Value(o) => self.value(o, copy),
+            crate::ir::Aux::Tuple(parts) => {
+                let parts = parts.iter().map(|p| self.aux_value(p, copy));
+                quote!((#(#parts,)*))
+            }
+        }
+    }
+
+    /// The sweeps of `block` with `independents` differentiated, `ret` the output and `seed` its
+    /// gradient; the forward sweep also computes the variables in `keep`.
+    pub fn sweep(
+        &mut self,
+        block: &Block,
+        ret: &Operand,
+        independents: &[VarId],
+        seed: Seed,
+        keep: &[VarId],
+    ) -> Sweep {
+        let activity = activity::analyse(self.f.vars.len(), block, ret, independents);
+        let mut plan = Plan {
+            activity,
+            zeroed: HashSet::new(),
+            pending: HashMap::new(),
+            declared: HashSet::new(),
+            reads: Vec::new(),
+            needed: vec![false; self.f.vars.len()],
+            skip_loops: HashSet::new(),
+        };
+        self.plan_adjoints(block, ret, independents, &mut plan);
+        let ad = self.ad.clone();
+
+        // Reverse sweep.
+        let mut reverse = self.zero_declarations(block.id, &plan);
+        if let Some(out) = ret.var().filter(|v| plan.activity.is_active(*v)) {
+            let seed_value = match &seed {
+                Seed::One(ty) => quote!(#ad::one::<#ty>()),
+                Seed::Named(name) => quote!(#name),
+            };
+            reverse.extend(self.contribute(out, seed_value, &mut plan));
+        }
+        reverse.extend(self.reverse_stmts(block, &mut plan));
+        let adjoints = independents
+            .iter()
+            .map(|v| {
+                if plan.declared.contains(v) || plan.zeroed.contains(v) {
+                    let name = self.adjoint(*v);
+                    quote!(#name)
+                } else {
+                    let name = self.name(*v);
+                    quote!(#ad::zero_tangent(&#name))
+                }
+            })
+            .collect();
+
+        // Forward sweep: what the output, the reverse sweep and constant statements read.
+        let reads_output = ret.var().is_some_and(|v| plan.reads.contains(&v));
+        let mut needed = std::mem::take(&mut plan.needed);
+        for v in plan.reads.iter().chain(self.const_reads).chain(keep) {
+            needed[v.0] = true;
+        }
+        // A zeroed adjoint needs its variable declared; a loop's storage needs only its `Init` for
+        // that, not the loop itself.
+        let mut declared_only = HashSet::new();
+        for v in &plan.zeroed {
+            if self.f.vars[v.0].kind == VarKind::Storage {
+                declared_only.insert(*v);
+            } else {
+                needed[v.0] = true;
+            }
+        }
+        plan.skip_loops = self.mark_needed(block, &mut needed, &declared_only, &plan.activity);
+        plan.needed = needed;
+        let top = Fwd {
+            record: true,
+            prune: true,
+            ..Fwd::default()
+        };
+        let logs = if block.id == 0 {
+            self.log_declarations()
+        } else {
+            TokenStream::new()
+        };
+        let forward = self.forward_block(block, &top, &plan);
+        let forward = quote!(#logs #forward);
+        Sweep {
+            forward,
+            reverse,
+            adjoints,
+            reads_output,
+        }
+    }
+
+    /// Decides, for every adjoint, whether it is moved in or starts as a zero, and counts contributions.
+    fn plan_adjoints(
+        &mut self,
+        block: &Block,
+        ret: &Operand,
+        independents: &[VarId],
+        plan: &mut Plan,
+    ) {
+        let mut events: Vec<(VarId, usize, bool)> = Vec::new();
+        if let Some(v) = ret.var() {
+            events.push((v, block.id, false));
+        }
+        contributions(block, &plan.activity, &mut events);
+        let _ = independents;
+        for &(v, at, in_place) in &events {
+            let var = &self.f.vars[v.0];
+            if in_place || at != var.block || var.kind == VarKind::Storage {
+                plan.zeroed.insert(v);
+            }
+        }
+        for (v, var) in self.f.vars.iter().enumerate() {
+            if var.kind == VarKind::Storage && plan.activity.is_active(VarId(v)) {
+                plan.zeroed.insert(VarId(v));
+            }
+        }
+        for &(v, _, _) in &events {
+            if !plan.zeroed.contains(&v) {
+                *plan.pending.entry(v).or_default() += 1;
+            }
+        }
+    }
+
+    /// `let mut v_bar = zero_tangent(&v);` for the zeroed adjoints of variables that `block` defines.
+    fn zero_declarations(&mut self, block: usize, plan: &Plan) -> TokenStream {
+        let ad = self.ad.clone();
+        let mut vars: Vec<VarId> = plan
+            .zeroed
+            .iter()
+            .copied()
+            .filter(|v| self.f.vars[v.0].block == block && plan.activity.is_active(*v))
+            .collect();
+        vars.sort();
+        let mut out = TokenStream::new();
+        for v in vars {
+            let bar = self.adjoint(v);
+            let name = self.name(v).clone();
+            out.extend(quote!(let mut #bar = #ad::zero_tangent(&#name);));
+        }
+        out
+    }
+
+    /// Adds one contribution to `target`'s adjoint.
+    fn contribute(&mut self, target: VarId, value: TokenStream, plan: &mut Plan) -> TokenStream {
+        let ad = self.ad_at(self.span);
+        let name = self.adjoint(target);
+        let acc = quote_spanned!(self.span=> #ad::acc(&mut #name, contribution));
+        if plan.zeroed.contains(&target) {
+            // The contribution is computed before the adjoint is borrowed: it may read the same
+            // adjoint inside a closure (a `mapv` reading an element of the array it maps).
+            return quote!({ let contribution = #value; #acc; });
+        }
+        let left = plan.pending.get_mut(&target).expect("counted");
+        *left -= 1;
+        if plan.declared.insert(target) {
+            let mutability = (*left > 0).then(|| quote!(mut));
+            quote!(let #mutability #name = #value;)
+        } else {
+            quote!({ let contribution = #value; #acc; })
+        }
+    }
+}
