@@ -1,0 +1,155 @@
+//! Constant code: expressions kept as written, with names mapped to their current versions, and the
+//! counters they read frozen where a rule reads them later.
+
+use super::*;
+
+impl Lowerer<'_> {
+    /// Whether every expression names no differentiable value (read from their names, not lowered).
+    pub(super) fn all_constant<'e>(&self, mut exprs: impl Iterator<Item = &'e Expr>) -> bool {
+        exprs.all(|e| {
+            !crate::naming::any_ident(e.to_token_stream(), &mut |i| {
+                matches!(
+                    self.lookup(&i.to_string()),
+                    Some(Binding::Var(_) | Binding::Poisoned)
+                )
+            })
+        })
+    }
+
+    /// Whether these tokens name a variable whose definition already failed (its error is reported).
+    pub(super) fn mentions_poisoned(&self, tokens: proc_macro2::TokenStream) -> bool {
+        crate::naming::any_ident(tokens, &mut |i| {
+            matches!(self.lookup(&i.to_string()), Some(Binding::Poisoned))
+        })
+    }
+
+    /// An expression that must be a constant: its parts are checked, then it is kept as written.
+    pub(super) fn constant_only(&mut self, e: &Expr, parts: &[&Expr]) -> Option<Operand> {
+        let mut ok = true;
+        for p in parts {
+            match self.lower_expr(p) {
+                Some(Operand::Const(_)) => {}
+                Some(Operand::Var(v)) if self.fields.contains(&v) => {}
+                Some(Operand::Var(_)) => {
+                    ok = false;
+                    let message = match e {
+                        Expr::Tuple(_) => "a tuple of differentiable values can only be bound to a local and read through its fields (`let t = (a, b); t.0`), or destructured at once (`let (a, b) = (x, y);`); use separate variables otherwise".to_string(),
+                        _ => format!("{} of a differentiable value is not supported yet", describe(e)),
+                    };
+                    self.errors.at(e, message);
+                    break;
+                }
+                None => ok = false,
+            }
+        }
+        ok.then(|| self.constant(e))
+    }
+
+    /// `e` kept as written, its names mapped to their current versions.
+    pub(super) fn constant(&mut self, e: &Expr) -> Operand {
+        Operand::Const(self.rewrite_expr(e))
+    }
+
+    /// A constant argument that the reverse sweep reads: each counter it names that may change later
+    /// (`i += 1`) is read from a copy of its value here. The expression itself stays where it is used,
+    /// so that a view of a temporary (`&Array1::from_elem(2, c).slice(..)`) lives as long as its use.
+    pub(super) fn freeze(&mut self, tokens: TokenStream) -> TokenStream {
+        let mut frozen: Vec<(proc_macro2::Ident, proc_macro2::Ident)> = Vec::new();
+        let tokens = crate::naming::replace_idents(tokens, &mut |i| {
+            if !self.mutable_consts.contains(&i.to_string()) {
+                return None;
+            }
+            if let Some((_, copy)) = frozen.iter().find(|(c, _)| c == i) {
+                return Some(copy.clone());
+            }
+            let copy = self.namer.numbered("at");
+            frozen.push((i.clone(), copy.clone()));
+            Some(copy)
+        });
+        for (counter, copy) in frozen {
+            self.const_blocks.insert(copy.to_string(), self.block.id);
+            self.block.stmts.push(Stmt::Verbatim {
+                tokens: quote!(let #copy = ::core::clone::Clone::clone(&#counter);),
+                reads: Vec::new(),
+            });
+        }
+        tokens
+    }
+
+    pub(super) fn rewrite_expr(&mut self, e: &Expr) -> TokenStream {
+        let (tokens, reads) = self.rewrite_tokens(e.to_token_stream());
+        self.const_reads.extend(reads);
+        tokens
+    }
+
+    /// Renames every identifier of `tokens` that is a local binding to its emitted name; also returns
+    /// the variables so read. Field names after `.` and path segments after `::` are left alone.
+    pub(super) fn rewrite_tokens(&self, tokens: TokenStream) -> (TokenStream, Vec<VarId>) {
+        let mut reads = Vec::new();
+        let out = self.rename(tokens, &mut reads);
+        (out, reads)
+    }
+
+    pub(super) fn rename(&self, tokens: TokenStream, reads: &mut Vec<VarId>) -> TokenStream {
+        let mut out = Vec::new();
+        let mut prev_punct: Option<char> = None;
+        let mut prev_prev: Option<char> = None;
+        for tt in tokens {
+            let next = match tt {
+                TokenTree::Ident(ref ident) => {
+                    // `x.field` and `x.method()` (but not the range `..n`).
+                    let after_dot = prev_punct == Some('.') && prev_prev != Some('.');
+                    let after_path = prev_punct == Some(':') && prev_prev == Some(':');
+                    match self.lookup(&ident.to_string()) {
+                        Some(b) if !after_dot && !after_path => match b {
+                            Binding::Poisoned => tt,
+                            Binding::Var(v) => {
+                                self.note_read_shared(&ident.to_string());
+                                reads.push(*v);
+                                let mut name = self.vars[v.0].name.clone();
+                                name.set_span(ident.span());
+                                if self.elem_refs.contains(v) {
+                                    let group = proc_macro2::Group::new(
+                                        proc_macro2::Delimiter::Parenthesis,
+                                        quote!(&#name),
+                                    );
+                                    TokenTree::Group(group)
+                                } else {
+                                    TokenTree::Ident(name)
+                                }
+                            }
+                            Binding::Const(name) => {
+                                let mut name = name.clone();
+                                name.set_span(ident.span());
+                                if self.const_refs.contains(&name.to_string()) {
+                                    let group = proc_macro2::Group::new(
+                                        proc_macro2::Delimiter::Parenthesis,
+                                        quote!(&#name),
+                                    );
+                                    TokenTree::Group(group)
+                                } else {
+                                    TokenTree::Ident(name)
+                                }
+                            }
+                        },
+                        _ => tt,
+                    }
+                }
+                TokenTree::Group(g) => {
+                    let mut group =
+                        proc_macro2::Group::new(g.delimiter(), self.rename(g.stream(), reads));
+                    group.set_span(g.span());
+                    TokenTree::Group(group)
+                }
+                other => other,
+            };
+            prev_prev = prev_punct;
+            prev_punct = match &next {
+                TokenTree::Punct(p) => Some(p.as_char()),
+                _ => None,
+            };
+            out.push(next);
+        }
+        out.into_iter().collect()
+    }
+}

@@ -1,0 +1,553 @@
+//! Lowering of expressions: paths, operators, methods, calls, fields, `concatenate!`/`stack!`, and
+//! `mapv` closures, each to instructions of the table's primitives or to calls through `_vjp`.
+
+use super::*;
+
+impl Lowerer<'_> {
+    /// Lowers an expression to an operand; `None` after recording an error.
+    pub(super) fn lower_expr(&mut self, e: &Expr) -> Option<Operand> {
+        match e {
+            Expr::Lit(_) => Some(Operand::Const(e.to_token_stream())),
+            Expr::Paren(p) => self.lower_expr(&p.expr),
+            Expr::Group(g) => self.lower_expr(&g.expr),
+            Expr::Path(p) => self.lower_path(p),
+            Expr::Reference(r) => {
+                if r.mutability.is_some() {
+                    self.errors
+                        .at(r, "`&mut` is not supported in a #[differentiable] function: it must not mutate its inputs; take a shared reference `&x` instead");
+                    return None;
+                }
+                self.lower_expr(&r.expr)
+            }
+            Expr::Unary(u) => match u.op {
+                syn::UnOp::Deref(_) => Some(match self.lower_expr(&u.expr)? {
+                    Operand::Const(t) => Operand::Const(quote!((*(#t)))),
+                    var => var,
+                }),
+                syn::UnOp::Not(_) => match self.lower_expr(&u.expr)? {
+                    // Built from the lowered operand: a comparison inside reads lowered values.
+                    Operand::Const(t) => Some(Operand::Const(quote!((!(#t))))),
+                    Operand::Var(_) => self.constant_only(e, &[&u.expr]),
+                },
+                syn::UnOp::Neg(_) => {
+                    let x = self.lower_expr(&u.expr)?;
+                    Some(match x {
+                        Operand::Const(_) => self.constant(e),
+                        x => self.push(prims::neg(), vec![x], Vec::new(), first_span(e)),
+                    })
+                }
+                _ => self.constant_only(e, &[&u.expr]),
+            },
+            Expr::Binary(b) => self.lower_binary(b, e),
+            Expr::MethodCall(m) => self.lower_method(m, e),
+            Expr::Call(c) => self.lower_call(c, e),
+            Expr::Cast(c) => {
+                let inner = self.lower_expr(&c.expr)?;
+                match inner {
+                    Operand::Const(_) => Some(self.constant(e)),
+                    Operand::Var(v) if self.fields.contains(&v) => Some(self.constant(e)),
+                    Operand::Var(_) => {
+                        self.errors.at(e, "a cast of a differentiable value is not supported: casts are constants; write float literals of the function's type instead");
+                        None
+                    }
+                }
+            }
+            Expr::Block(b) if b.label.is_none() => self.lower_block(&b.block),
+            Expr::If(i) => self.lower_if(i, true),
+            Expr::Index(i) => self.lower_index(i, e),
+            Expr::Macro(m) => self.lower_macro_expr(&m.mac, e),
+            Expr::Field(f) => self.lower_field(f, e),
+            Expr::Tuple(t) if t.elems.is_empty() => Some(Operand::Const(quote!(()))),
+            // Arrays of constants are constants (`[0.0; 4]`, `[1.0, 2.0]`); of values, an error below.
+            Expr::Array(a) if self.all_constant(a.elems.iter()) => Some(self.constant(e)),
+            Expr::Repeat(r) if self.all_constant(std::iter::once(&*r.expr)) => {
+                Some(self.constant(e))
+            }
+            Expr::Tuple(t) => {
+                let parts: Vec<&Expr> = t.elems.iter().collect();
+                self.constant_only(e, &parts)
+            }
+            Expr::Range(r) => {
+                let parts: Vec<&Expr> = r.start.iter().chain(r.end.iter()).map(|b| &**b).collect();
+                self.constant_only(e, &parts)
+            }
+            other => {
+                self.errors.at(other, unsupported(other));
+                None
+            }
+        }
+    }
+
+    pub(super) fn lower_path(&mut self, p: &syn::ExprPath) -> Option<Operand> {
+        if let Some(ident) = p.path.get_ident() {
+            match self.lookup(&ident.to_string()) {
+                Some(Binding::Var(v)) => {
+                    let v = *v;
+                    self.note_read(&ident.to_string());
+                    if self.vars[v.0].kind == VarKind::Storage {
+                        return self.read_storage(v, ident);
+                    }
+                    return Some(Operand::Var(v));
+                }
+                Some(Binding::Const(name)) => {
+                    let name = name.clone();
+                    if self.const_refs.contains(&name.to_string()) {
+                        return Some(Operand::Const(quote!((&#name))));
+                    }
+                    return Some(Operand::Const(quote!(#name)));
+                }
+                Some(Binding::Poisoned) => return None,
+                None => {}
+            }
+        }
+        // A constant item, an enum variant, a path like `std::f64::consts::PI`.
+        Some(Operand::Const(p.to_token_stream()))
+    }
+
+    pub(super) fn lower_binary(&mut self, b: &syn::ExprBinary, whole: &Expr) -> Option<Operand> {
+        if is_comparison(&b.op) || matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
+            // A comparison is a constant (a bool) even over differentiable values: kept as written and
+            // evaluated there, never lowered (`i < n && x[i] > 0.0` must not read `x[i]` first).
+            return Some(self.constant(whole));
+        }
+        let lhs = self.lower_expr(&b.left);
+        let rhs = self.lower_expr(&b.right);
+        let (lhs, rhs) = (lhs?, rhs?);
+        if is_compound(&b.op) {
+            self.errors.at(
+                whole,
+                "a compound assignment is a statement here; write it on its own line",
+            );
+            return None;
+        }
+        if matches!((&lhs, &rhs), (Operand::Const(_), Operand::Const(_))) {
+            return Some(self.constant(whole));
+        }
+        match prims::binary_operator(&b.op) {
+            Some(prim) => Some(self.push(prim, vec![lhs, rhs], Vec::new(), first_span(whole))),
+            None => {
+                self.errors.at(b.op, "this operator is not differentiable here; the supported arithmetic is `+ - * /`");
+                None
+            }
+        }
+    }
+
+    pub(super) fn lower_method(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        whole: &Expr,
+    ) -> Option<Operand> {
+        let name = m.method.to_string();
+        if prims::is_constant_method(&name) {
+            return Some(self.constant(whole));
+        }
+        if matches!(name.as_str(), "unwrap" | "expect") {
+            if let Expr::MethodCall(inner) = strip_parens(&m.receiver) {
+                if prims::method(&inner.method.to_string()).is_some_and(|p| p.unwraps) {
+                    return self.lower_prim_call(
+                        prims::method(&inner.method.to_string())?,
+                        &inner.receiver,
+                        inner.args.iter().collect(),
+                        whole,
+                    );
+                }
+            }
+        }
+        if name == "mapv" {
+            return self.lower_mapv(m, whole);
+        }
+        if let Some(prim) = prims::method(&name) {
+            if prim.unwraps {
+                self.errors.at(&m.method, format!("`{name}` returns an `Option`: write `.{name}(..).unwrap()` (or `.expect(..)`)"));
+                return None;
+            }
+            return self.lower_prim_call(prim, &m.receiver, m.args.iter().collect(), whole);
+        }
+        let before = self.errors_len();
+        let receiver = self.lower_expr(&m.receiver);
+        let args_constant = m
+            .args
+            .iter()
+            .all(|p| matches!(self.lower_expr(p), Some(Operand::Const(_))));
+        match receiver {
+            Some(Operand::Const(_)) if args_constant => return Some(self.constant(whole)),
+            // A method of a `stop_gradient` value is a constant over that value.
+            Some(Operand::Var(v)) if args_constant && self.frozen.contains(&v) => {
+                self.const_reads.push(v);
+                let name = self.vars[v.0].name.clone();
+                let method = &m.method;
+                let turbofish = &m.turbofish;
+                let args: Vec<TokenStream> = m.args.iter().map(|a| self.rewrite_expr(a)).collect();
+                return Some(Operand::Const(quote!(#name.#method #turbofish(#(#args),*))));
+            }
+            // A method of a parameter struct (or of `self`): differentiated through its `_vjp`.
+            Some(Operand::Var(v)) if self.structs.contains(&v) => {
+                let mut args = vec![(false, Operand::Var(v))];
+                for a in &m.args {
+                    args.push(self.call_argument(a)?);
+                }
+                let method = &m.method;
+                let vjp = format_ident!("{}_vjp", method, span = method.span());
+                return Some(self.push_call(
+                    quote!(#method),
+                    quote!(#vjp),
+                    true,
+                    args,
+                    first_span(whole),
+                ));
+            }
+            _ => {}
+        }
+        if self.errors_len() == before {
+            self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset (see \"Supported subset\" in autodiff's README), nor a helper over constants.{} Wrap a value in `stop_gradient(..)` to use it as a constant", prims::closest_method(&name).map(|m| format!(" Did you mean `{m}`?")).unwrap_or_default()));
+        }
+        None
+    }
+
+    /// `p.w` (or `p.layer.w`, `t.0`): a read of a field of a differentiable struct, whose gradient is
+    /// added into the struct's gradient in place.
+    pub(super) fn lower_field(&mut self, f: &syn::ExprField, whole: &Expr) -> Option<Operand> {
+        let mut members = vec![f.member.clone()];
+        let mut base = &*f.base;
+        while let Expr::Field(inner) = strip_parens(base) {
+            members.push(inner.member.clone());
+            base = &inner.base;
+        }
+        members.reverse();
+        match self.lower_expr(base)? {
+            Operand::Const(_) => Some(self.constant(whole)),
+            var => {
+                let path = quote!(#(#members).*);
+                let field = self.push(prims::field(), vec![var], vec![path], first_span(whole));
+                if let Operand::Var(v) = &field {
+                    self.structs.push(*v);
+                    self.fields.push(*v);
+                }
+                Some(field)
+            }
+        }
+    }
+
+    /// `concatenate![Axis(k), a, b, ..]` / `stack![Axis(k), a, b, ..]` of arrays.
+    pub(super) fn lower_join(
+        &mut self,
+        mac: &syn::Macro,
+        stack: bool,
+        whole: &Expr,
+    ) -> Option<Operand> {
+        let parts = match mac
+            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        {
+            Ok(parts) => parts,
+            Err(e) => {
+                self.errors.push(e);
+                return None;
+            }
+        };
+        let mut parts = parts.into_iter();
+        let Some(axis) = parts.next() else {
+            self.errors.at(mac, "`concatenate!`/`stack!` take an axis and the arrays: `concatenate![Axis(0), a, b]`");
+            return None;
+        };
+        let arrays: Vec<Operand> = parts.map(|p| self.lower_expr(&p)).collect::<Option<_>>()?;
+        if arrays.iter().all(|a| matches!(a, Operand::Const(_))) {
+            return Some(self.constant(whole));
+        }
+        let (axis, reads) = self.rewrite_tokens(axis.to_token_stream());
+        self.const_reads.extend(reads);
+        let axis = self.freeze(axis);
+        Some(self.push_op(Op::Join { stack }, arrays, vec![axis], first_span(whole)))
+    }
+
+    /// An argument of a call: whether it was passed by reference, and its value.
+    pub(super) fn call_argument(&mut self, a: &Expr) -> Option<(bool, Operand)> {
+        match strip_parens(a) {
+            Expr::Reference(r) if r.mutability.is_none() => Some((true, self.lower_expr(&r.expr)?)),
+            other => Some((false, self.lower_expr(other)?)),
+        }
+    }
+
+    /// `dst = path(args..)` through `path_vjp`.
+    pub(super) fn push_call(
+        &mut self,
+        path: TokenStream,
+        vjp: TokenStream,
+        method: bool,
+        args: Vec<(bool, Operand)>,
+        span: Span,
+    ) -> Operand {
+        let (by_ref, args): (Vec<bool>, Vec<Operand>) = args.into_iter().unzip();
+        let site = CallSite {
+            path,
+            vjp,
+            method,
+            by_ref,
+        };
+        self.push_op(Op::Call(Box::new(site)), args, Vec::new(), span)
+    }
+
+    /// `prim(receiver, args..)`: the first `arity - 1` arguments are operands, the rest extras.
+    pub(super) fn lower_prim_call(
+        &mut self,
+        prim: &'static Prim,
+        receiver: &Expr,
+        args: Vec<&Expr>,
+        whole: &Expr,
+    ) -> Option<Operand> {
+        if args.len() + 1 != prim.arity + prim.extras {
+            let expected = prim.arity + prim.extras - 1;
+            self.errors.at(
+                whole,
+                format!(
+                    "`{}` takes {expected} argument{} here",
+                    prim.name,
+                    if expected == 1 { "" } else { "s" }
+                ),
+            );
+            return None;
+        }
+        let mut operands = vec![self.lower_expr(receiver)];
+        for a in &args[..prim.arity - 1] {
+            operands.push(self.lower_expr(a));
+        }
+        let operands: Vec<Operand> = operands.into_iter().collect::<Option<_>>()?;
+        if operands.iter().all(|o| matches!(o, Operand::Const(_))) {
+            return Some(self.constant(whole));
+        }
+        let mut extras = Vec::new();
+        for a in &args[prim.arity - 1..] {
+            let (tokens, reads) = self.rewrite_tokens(strip_parens(a).to_token_stream());
+            // Names in a constant argument are read for their shapes (`x.len()`): keep them computed.
+            self.const_reads.extend(reads);
+            extras.push(self.freeze(tokens));
+        }
+        Some(self.push(prim, operands, extras, first_span(whole)))
+    }
+
+    pub(super) fn lower_call(&mut self, c: &syn::ExprCall, whole: &Expr) -> Option<Operand> {
+        let Expr::Path(path) = strip_parens(&c.func) else {
+            self.errors
+                .at(&c.func, "only calls of functions by path are supported");
+            return None;
+        };
+        if let Some(ident) = path.path.get_ident() {
+            if matches!(self.lookup(&ident.to_string()), Some(Binding::Poisoned)) {
+                return None;
+            }
+        }
+        let segments: Vec<String> = path
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let last = segments.last().cloned().unwrap_or_default();
+        if last == "stop_gradient" && c.args.len() == 1 {
+            let x = self.lower_expr(&c.args[0])?;
+            return Some(match x {
+                Operand::Const(_) => self.constant(whole),
+                x => {
+                    let frozen = self.push(&prims::STOP, vec![x], Vec::new(), first_span(whole));
+                    self.frozen.extend(frozen.var());
+                    frozen
+                }
+            });
+        }
+        // `Array::from_elem(shape, x)`: an array filled with a (possibly differentiable) scalar.
+        if last == "from_elem" && c.args.len() == 2 {
+            let value = self.lower_expr(&c.args[1])?;
+            if let Operand::Var(_) = value {
+                let (shape, reads) = self.rewrite_tokens(c.args[0].to_token_stream());
+                self.const_reads.extend(reads);
+                let shape = self.freeze(shape);
+                return Some(self.push(
+                    prims::method("from_elem")?,
+                    vec![value],
+                    vec![shape],
+                    first_span(whole),
+                ));
+            }
+        }
+        let float_path = segments.len() == 2 && matches!(segments[0].as_str(), "f32" | "f64");
+        if float_path {
+            if let Some(prim) = prims::method(&last).filter(|p| !p.unwraps) {
+                if let Some((receiver, rest)) = c.args.iter().collect::<Vec<_>>().split_first() {
+                    return self.lower_prim_call(prim, receiver, rest.to_vec(), whole);
+                }
+            }
+        }
+        let before = self.errors_len();
+        let all_constant = c
+            .args
+            .iter()
+            .all(|a| matches!(self.lower_expr(a), Some(Operand::Const(_))));
+        if all_constant {
+            return Some(self.constant(whole));
+        }
+        if self.errors_len() != before {
+            return None;
+        }
+        if float_path {
+            let name = path.path.to_token_stream().to_string().replace(' ', "");
+            self.errors.at(&c.func, format!("`{name}` is not differentiable: it is not one of the supported scalar functions. Wrap its argument in `stop_gradient(..)` to use it as a constant"));
+            return None;
+        }
+        // Any other function: differentiated through `name_vjp`, generated by #[differentiable] on it
+        // or written by hand (a custom rule).
+        let mut args = Vec::new();
+        for a in &c.args {
+            args.push(self.call_argument(a)?);
+        }
+        let mut vjp = path.path.clone();
+        let last_segment = vjp.segments.last_mut().expect("a path has a segment");
+        last_segment.ident = format_ident!(
+            "{}_vjp",
+            last_segment.ident,
+            span = last_segment.ident.span()
+        );
+        let func = &path.path;
+        Some(self.push_call(quote!(#func), quote!(#vjp), false, args, first_span(whole)))
+    }
+
+    pub(super) fn lower_macro_expr(&mut self, mac: &syn::Macro, whole: &Expr) -> Option<Operand> {
+        let name = last_segment(&mac.path);
+        if matches!(name.as_str(), "concatenate" | "stack") {
+            return self.lower_join(mac, name == "stack", whole);
+        }
+        if !matches!(name.as_str(), "vec" | "array" | "s") {
+            self.errors.at(mac, format!("macro `{name}!` is not supported in a #[differentiable] function (only `s!`, `vec!` and `array!` over constants, and `concatenate!`/`stack!`)"));
+            return None;
+        }
+        let (tokens, reads) = self.rewrite_tokens(whole.to_token_stream());
+        // `vec![0.0; x.len()]` reads `x` for a shape; `array![x, y]` would make its values constants.
+        if let Some(v) = value_read(&tokens, &reads, &self.vars) {
+            let var = &self.vars[v.0].name;
+            self.errors.at(mac, format!("`{name}!` over the differentiable value `{var}` is not supported; write the elements into a local array instead: `let mut a = Array1::zeros(n); a[0] = ..; a[1] = ..;`"));
+            return None;
+        }
+        self.const_reads.extend(reads);
+        Some(Operand::Const(tokens))
+    }
+
+    pub(super) fn lower_mapv(&mut self, m: &syn::ExprMethodCall, whole: &Expr) -> Option<Operand> {
+        if m.args.len() != 1 {
+            self.errors.at(whole, "`mapv` takes one function");
+            return None;
+        }
+        let receiver = self.lower_expr(&m.receiver)?;
+        if matches!(receiver, Operand::Const(_)) && !self.closure_captures_values(&m.args[0]) {
+            return Some(self.constant(whole));
+        }
+        match strip_parens(&m.args[0]) {
+            Expr::Path(p) => {
+                let last = last_segment(&p.path);
+                match prims::method(&last)
+                    .filter(|p| p.arity == 1 && p.extras == 0 && p.reads_output)
+                {
+                    Some(prim) => {
+                        Some(self.push(prim, vec![receiver], Vec::new(), first_span(whole)))
+                    }
+                    None => {
+                        {
+                            let text = p.to_token_stream().to_string().replace(' ', "");
+                            self.errors.at(p, format!("`mapv({text})` is not differentiable: pass a closure `|v| ..` or an elementwise function like `f64::tanh`"));
+                        }
+                        None
+                    }
+                }
+            }
+            Expr::Closure(c) => self.lower_closure(c, receiver, whole),
+            other => {
+                self.errors.at(
+                    other,
+                    "`mapv` takes a closure `|v| ..` or a function path like `f64::exp`",
+                );
+                None
+            }
+        }
+    }
+
+    /// Whether `f` is a closure whose body names a differentiable value of the function (then a `mapv`
+    /// of a constant array still carries that value's derivative).
+    pub(super) fn closure_captures_values(&self, f: &Expr) -> bool {
+        let Expr::Closure(c) = strip_parens(f) else {
+            return false;
+        };
+        let params: Vec<String> = c
+            .inputs
+            .iter()
+            .map(|p| p.to_token_stream().to_string())
+            .collect();
+        crate::naming::any_ident(c.body.to_token_stream(), &mut |i| {
+            let name = i.to_string();
+            !params
+                .iter()
+                .any(|p| p.split_whitespace().next() == Some(name.as_str()))
+                && matches!(self.lookup(&name), Some(Binding::Var(_)))
+        })
+    }
+
+    pub(super) fn lower_closure(
+        &mut self,
+        c: &syn::ExprClosure,
+        receiver: Operand,
+        whole: &Expr,
+    ) -> Option<Operand> {
+        if c.inputs.len() != 1 {
+            self.errors
+                .at(&c.inputs, "a `mapv` closure takes one parameter");
+            return None;
+        }
+        let (ident, param_ty) = match &c.inputs[0] {
+            Pat::Ident(p) => (p.ident.clone(), None),
+            Pat::Type(t) => match &*t.pat {
+                Pat::Ident(p) => (p.ident.clone(), Some((*t.ty).clone())),
+                other => {
+                    self.errors
+                        .at(other, "the closure's parameter must be a name");
+                    return None;
+                }
+            },
+            other => {
+                self.errors
+                    .at(other, "the closure's parameter must be a name");
+                return None;
+            }
+        };
+        let outer = self.new_block();
+        let param = self.new_var(&ident.to_string(), VarKind::ClosureParam, ident.span());
+        self.scopes.push(HashMap::new());
+        self.bind(&ident.to_string(), Binding::Var(param));
+        let ret = self.lower_expr(&c.body);
+        self.scopes.pop();
+        let body = std::mem::replace(&mut self.block, outer);
+        let ret = ret?;
+        let mut captures = Vec::new();
+        let mut read = |v: VarId| {
+            if v.0 < param.0 && !captures.contains(&v) {
+                captures.push(v);
+            }
+        };
+        visit::stmts(&body, visit::Depth::Closures, &mut |s| {
+            visit::reads(s, &mut read)
+        });
+        ret.var().into_iter().for_each(read);
+        let mut args = vec![receiver];
+        args.extend(captures.iter().map(|v| Operand::Var(*v)));
+        let dst = self.new_var("t", VarKind::Temp, first_span(whole));
+        self.block.stmts.push(Stmt::Instr(Instr {
+            dst,
+            op: Op::Mapv(Box::new(Closure {
+                param,
+                param_ty,
+                body,
+                ret,
+            })),
+            args,
+            extras: Vec::new(),
+            ascription: None,
+            span: first_span(whole),
+        }));
+        Some(Operand::Var(dst))
+    }
+}

@@ -1,0 +1,709 @@
+//! Lowering of loops: `for` over ranges and iterators, `while`, `loop`, `break` and `continue`; which values
+//! a loop carries and which counters it changes.
+
+use super::{strip_parens, Binding, Lowerer};
+use crate::ir::{Carry, Loop, LoopKind, Operand, Stmt, VarId, VarKind};
+use crate::prims;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, ToTokens};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use syn::visit::Visit;
+use syn::Expr;
+
+/// What the lowering knows of a loop while lowering its body.
+pub(super) struct LoopCtx {
+    /// Names whose values the loop carries.
+    pub(super) carried: Vec<String>,
+    /// Carried names that the body reads other than by `+=`/`-=` into them.
+    pub(super) reads: RefCell<HashSet<String>>,
+    /// Arrays the body writes element by element.
+    pub(super) writes: Vec<VarId>,
+    /// The `break` flag.
+    pub(super) brk: Option<Ident>,
+    /// The `continue` flag.
+    pub(super) cont: Option<Ident>,
+    /// The number of scopes outside the body: bindings found there belong to the enclosing code.
+    pub(super) scope_depth: usize,
+}
+
+/// Whether a loop's iterator is a range, possibly reversed, stepped, skipped or taken from: its reverse
+/// replays it with `.rev()`.
+pub(super) fn is_range(e: &Expr) -> bool {
+    match strip_parens(e) {
+        Expr::Range(r) => r.start.is_some() && r.end.is_some(),
+        Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "rev" | "step_by" | "skip" | "take"
+            ) && is_range(&m.receiver)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a statement may `break` or `continue` the loop it is in (not a nested one).
+pub(super) fn may_exit(stmt: &syn::Stmt) -> bool {
+    struct Finder(bool);
+    impl<'a> Visit<'a> for Finder {
+        fn visit_expr_break(&mut self, _: &'a syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'a syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_for_loop(&mut self, _: &'a syn::ExprForLoop) {}
+        fn visit_expr_while(&mut self, _: &'a syn::ExprWhile) {}
+        fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    }
+    let mut finder = Finder(false);
+    finder.visit_stmt(stmt);
+    finder.0
+}
+
+/// What a loop body assigns: `(name, right-hand side, element write?, local?)` (a `let` counts as an
+/// assignment of its initializer; `local` says the name then refers to a variable declared in the body),
+/// the names it declares, and whether it breaks or continues.
+pub(super) fn scan_assignments(body: &syn::Block) -> BodyScan {
+    #[derive(Default)]
+    struct Scan {
+        assigned: Vec<(Ident, Expr, bool, bool)>,
+        declared: HashSet<String>,
+        scopes: Vec<HashSet<String>>,
+        brk: bool,
+        cont: bool,
+        depth: usize,
+    }
+    impl Scan {
+        fn local(&self, name: &str) -> bool {
+            self.scopes.iter().any(|s| s.contains(name))
+        }
+        fn declare(&mut self, names: Vec<String>) {
+            if let Some(scope) = self.scopes.last_mut() {
+                scope.extend(names.iter().cloned());
+            }
+            self.declared.extend(names);
+        }
+    }
+    fn target(e: &Expr) -> Option<(Ident, bool)> {
+        match strip_parens(e) {
+            Expr::Path(p) => p.path.get_ident().map(|i| (i.clone(), false)),
+            Expr::Index(i) => match strip_parens(&i.expr) {
+                Expr::Path(p) => p.path.get_ident().map(|i| (i.clone(), true)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    impl<'a> Visit<'a> for Scan {
+        fn visit_block(&mut self, b: &'a syn::Block) {
+            self.scopes.push(HashSet::new());
+            syn::visit::visit_block(self, b);
+            self.scopes.pop();
+        }
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let Some((name, elem)) = target(&a.left) {
+                let local = self.local(&name.to_string());
+                self.assigned.push((name, (*a.right).clone(), elem, local));
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            if super::is_compound(&b.op) {
+                if let Some((name, elem)) = target(&b.left) {
+                    let local = self.local(&name.to_string());
+                    self.assigned.push((name, (*b.right).clone(), elem, local));
+                }
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            syn::visit::visit_local(self, l);
+            let mut names = Vec::new();
+            collect_pat(&l.pat, &mut names);
+            if let (Some(init), [name]) = (&l.init, names.as_slice()) {
+                let ident = Ident::new(name, Span::call_site());
+                self.assigned
+                    .push((ident, (*init.expr).clone(), false, true));
+            }
+            self.declare(names);
+        }
+        fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+            if self.depth == 0 {
+                self.brk = true;
+            }
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_continue(&mut self, c: &'a syn::ExprContinue) {
+            if self.depth == 0 {
+                self.cont = true;
+            }
+            syn::visit::visit_expr_continue(self, c);
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+            self.depth += 1;
+            self.scopes.push(HashSet::new());
+            let mut names = Vec::new();
+            collect_pat(&f.pat, &mut names);
+            self.declare(names);
+            self.visit_block(&f.body);
+            self.scopes.pop();
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, w);
+            self.depth -= 1;
+        }
+        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    }
+    fn collect_pat(p: &syn::Pat, out: &mut Vec<String>) {
+        match p {
+            syn::Pat::Ident(i) => out.push(i.ident.to_string()),
+            syn::Pat::Type(t) => collect_pat(&t.pat, out),
+            syn::Pat::Reference(r) => collect_pat(&r.pat, out),
+            _ => {}
+        }
+    }
+    let mut scan = Scan::default();
+    scan.visit_block(body);
+    BodyScan {
+        assigned: scan.assigned,
+        declared: scan.declared,
+        brk: scan.brk,
+        cont: scan.cont,
+    }
+}
+
+/// What [`scan_assignments`] finds in a loop body.
+pub(super) struct BodyScan {
+    /// `(name, right-hand side, element write?, local?)` of every assignment and `let`.
+    pub(super) assigned: Vec<(Ident, Expr, bool, bool)>,
+    /// The names the body declares.
+    pub(super) declared: HashSet<String>,
+    /// Whether it breaks the loop.
+    pub(super) brk: bool,
+    /// Whether it continues the loop.
+    pub(super) cont: bool,
+}
+
+/// The identifiers an expression mentions; a float literal counts as the name `"<float>"`.
+pub(super) fn mentions(e: &Expr) -> Vec<String> {
+    fn walk(tokens: TokenStream, out: &mut Vec<String>) {
+        for tt in tokens {
+            match tt {
+                proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+                proc_macro2::TokenTree::Literal(l) => {
+                    let text = l.to_string();
+                    let float = !text.starts_with("0x")
+                        && (text.contains('.')
+                            || text.ends_with("f32")
+                            || text.ends_with("f64")
+                            || text.contains('e'))
+                        && !text.starts_with('"')
+                        && !text.starts_with('\'');
+                    if float {
+                        out.push("<float>".to_string());
+                    }
+                }
+                proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(e.to_token_stream(), &mut out);
+    out
+}
+
+impl LoopCtx {
+    /// Whether the loop carries `name`.
+    pub(super) fn carried_contains(&self, name: &str) -> bool {
+        self.carried.iter().any(|c| c == name)
+    }
+
+    /// The number of scopes outside the body.
+    pub(super) fn scope_depth(&self) -> usize {
+        self.scope_depth
+    }
+}
+
+impl Lowerer<'_> {
+    /// Reports a loop label (not in the subset); true when there is one.
+    pub(super) fn rejects_label(&mut self, label: &Option<syn::Label>) -> bool {
+        if let Some(label) = label {
+            self.errors.at(
+                label,
+                "loop labels are not supported in a #[differentiable] function; leave nested loops with a flag checked after the inner loop (`if done { break; }`)",
+            );
+        }
+        label.is_some()
+    }
+
+    pub(super) fn lower_for(&mut self, f: &syn::ExprForLoop) {
+        if self.rejects_label(&f.label) {
+            return;
+        }
+        let (pat, by_ref) = match &*f.pat {
+            syn::Pat::Reference(r) if r.mutability.is_none() => (&*r.pat, false),
+            other => (other, true),
+        };
+        let pattern = match pat {
+            syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Some(p.ident.clone()),
+            syn::Pat::Wild(_) => None,
+            other => {
+                return self
+                    .errors
+                    .at(other, "the loop variable must be a name (`for i in 0..n`)")
+            }
+        };
+        // `for v in x.iter()` over a differentiable `x`: an index loop that reads `x[i]`.
+        if let Expr::MethodCall(m) = strip_parens(&f.expr) {
+            if m.method == "iter" && m.args.is_empty() {
+                if let Some(Operand::Var(x)) = self.lower_expr(&m.receiver) {
+                    let index = self.namer.numbered("i");
+                    let x_name = self.vars[x.0].name.clone();
+                    let iter = quote!(0..::autodiff::__private::count(&#x_name));
+                    self.const_reads.push(x);
+                    return self.lower_loop(
+                        LoopKind::Range {
+                            index: index.clone(),
+                            iter,
+                        },
+                        &f.body,
+                        Some((x, index, pattern, by_ref)),
+                        None,
+                    );
+                }
+            }
+        }
+        let mut element_ref = false;
+        let iter = match self.lower_expr(&f.expr) {
+            Some(Operand::Const(tokens)) if !is_range(&f.expr) => {
+                // Elements of a collection of constants, collected once (owned, so that a pullback can
+                // own them too), so that the reverse sweep replays them backwards: `for k in ks`, and
+                // `for v in w.iter()` / `for v in &w`, whose `v` reads as a reference as in the source.
+                let items = self.namer.numbered("items");
+                let borrowed = match strip_parens(&f.expr) {
+                    Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => {
+                        Some(&*m.receiver)
+                    }
+                    Expr::Reference(r) if r.mutability.is_none() => Some(&*r.expr),
+                    _ => None,
+                };
+                let collect = match borrowed {
+                    Some(receiver) => {
+                        let receiver = self.rewrite_expr(receiver);
+                        quote!(::core::iter::Iterator::cloned((#receiver).iter()).collect())
+                    }
+                    None => quote!(::core::iter::IntoIterator::into_iter(#tokens).collect()),
+                };
+                self.block.stmts.push(Stmt::Verbatim {
+                    tokens: quote!(let #items: ::std::vec::Vec<_> = #collect;),
+                    reads: Vec::new(),
+                });
+                element_ref = borrowed.is_some() && by_ref;
+                quote!(::core::iter::Iterator::cloned(#items.iter()))
+            }
+            Some(Operand::Const(tokens)) => tokens,
+            Some(Operand::Var(_)) => {
+                return self.errors.at(&f.expr, "a `for` loop runs over a range of constants (`a..b`, `(a..b).rev()`, `(a..b).step_by(k)`) or over `x.iter()`");
+            }
+            None => return,
+        };
+        let index = match &pattern {
+            Some(p) => self.namer.user(&p.to_string(), p.span()),
+            None => self.namer.numbered("i"),
+        };
+        if element_ref {
+            self.const_refs.insert(index.to_string());
+        }
+        self.lower_loop(
+            LoopKind::Range {
+                index: index.clone(),
+                iter,
+            },
+            &f.body,
+            None,
+            pattern.map(|p| (p, index)),
+        );
+    }
+
+    pub(super) fn lower_while(&mut self, w: &syn::ExprWhile) {
+        if self.rejects_label(&w.label) {
+            return;
+        }
+        let BodyScan {
+            assigned,
+            declared,
+            brk,
+            cont,
+        } = scan_assignments(&w.body);
+        let carried = self.carried_names(&assigned, &declared, &[]);
+        // The condition is evaluated at the head of each iteration, over the carried storage.
+        let _ = (brk, cont);
+        let setup = self.enter_loop(&carried, &assigned, &declared, &w.body);
+        let Some(setup) = setup else { return };
+        let cond = match self.lower_expr(&w.cond) {
+            Some(Operand::Const(tokens)) => tokens,
+            Some(Operand::Var(_)) => {
+                self.errors.at(
+                    &w.cond,
+                    "the condition of a `while` must be a `bool`, such as a comparison",
+                );
+                return;
+            }
+            None => return,
+        };
+        self.finish_loop(setup, LoopKind::While { cond }, &w.body, None, None);
+    }
+
+    pub(super) fn lower_infinite(&mut self, l: &syn::ExprLoop) {
+        if self.rejects_label(&l.label) {
+            return;
+        }
+        let BodyScan {
+            assigned,
+            declared,
+            brk,
+            cont: _,
+        } = scan_assignments(&l.body);
+        if !brk {
+            return self.errors.at(l, "a `loop` without `break` never ends");
+        }
+        let carried = self.carried_names(&assigned, &declared, &[]);
+        let Some(setup) = self.enter_loop(&carried, &assigned, &declared, &l.body) else {
+            return;
+        };
+        self.finish_loop(setup, LoopKind::Infinite, &l.body, None, None);
+    }
+
+    pub(super) fn lower_loop(
+        &mut self,
+        kind: LoopKind,
+        body: &syn::Block,
+        element: Option<(VarId, Ident, Option<Ident>, bool)>,
+        index: Option<(Ident, Ident)>,
+    ) {
+        let BodyScan {
+            assigned,
+            declared,
+            brk: _,
+            cont: _,
+        } = scan_assignments(body);
+        let seeds: Vec<String> = element
+            .iter()
+            .filter_map(|(_, _, p, _)| p.as_ref().map(|p| p.to_string()))
+            .collect();
+        let carried = self.carried_names(&assigned, &declared, &seeds);
+        let Some(setup) = self.enter_loop(&carried, &assigned, &declared, body) else {
+            return;
+        };
+        self.finish_loop(setup, kind, body, element, index);
+    }
+
+    /// The names a loop body assigns that belong to the enclosing code and carry values: those bound
+    /// to variables, and constants that receive a float value (`s += x[i]` on `let mut s = 0.0`). A name
+    /// is a float if it is bound to a variable, is one of `seeds` (an element loop's variable), or is
+    /// assigned an expression that mentions a float or a float literal; integer counters stay constants.
+    pub(super) fn carried_names(
+        &self,
+        assigned: &[(Ident, Expr, bool, bool)],
+        declared: &HashSet<String>,
+        seeds: &[String],
+    ) -> Vec<String> {
+        let mut float: HashSet<String> = seeds.iter().cloned().collect();
+        float.insert("<float>".to_string());
+        // Arrays written element by element hold floats.
+        for (ident, _, elem, _) in assigned {
+            if *elem {
+                float.insert(ident.to_string());
+            }
+        }
+        loop {
+            let before = float.len();
+            for (ident, rhs, elem, local) in assigned {
+                let name = &ident.to_string();
+                if *elem || float.contains(name) {
+                    continue;
+                }
+                let bound_var = !local && matches!(self.lookup(name), Some(Binding::Var(_)));
+                let mentions_float = mentions(rhs).iter().any(|m| {
+                    float.contains(m)
+                        || (!declared.contains(m)
+                            && matches!(self.lookup(m), Some(Binding::Var(_))))
+                });
+                if bound_var || mentions_float {
+                    float.insert(name.clone());
+                }
+            }
+            if float.len() == before {
+                break;
+            }
+        }
+        let mut carried: Vec<String> = Vec::new();
+        for (ident, _, elem, local) in assigned {
+            let name = &ident.to_string();
+            let outer =
+                !local && matches!(self.lookup(name), Some(Binding::Var(_) | Binding::Const(_)));
+            if !elem && outer && float.contains(name) && !carried.contains(name) {
+                carried.push(name.clone());
+            }
+        }
+        carried
+    }
+
+    /// Before a loop: storage for every carried value and for every array the body writes.
+    pub(super) fn enter_loop(
+        &mut self,
+        carried: &[String],
+        assigned: &[(Ident, Expr, bool, bool)],
+        declared: &HashSet<String>,
+        body: &syn::Block,
+    ) -> Option<LoopSetup> {
+        let mut storages = Vec::new();
+        for name in carried {
+            let value = match self.lookup(name)? {
+                Binding::Var(v) => Operand::Var(*v),
+                Binding::Const(c) => Operand::Const(quote!(#c)),
+                Binding::Poisoned => return None,
+            };
+            let storage = self.new_var(
+                &format!("{name}_carried"),
+                VarKind::Storage,
+                Span::call_site(),
+            );
+            self.block.stmts.push(Stmt::Init {
+                storage,
+                value: value.clone(),
+            });
+            self.rebind(name, Binding::Var(storage));
+            storages.push((name.clone(), storage, value));
+        }
+        let mut writes = Vec::new();
+        let mut consts = Vec::new();
+        let _ = declared;
+        for (ident, _, elem, local) in assigned {
+            let name = &ident.to_string();
+            if *local {
+                continue;
+            }
+            if *elem {
+                if carried.contains(name) {
+                    self.errors.at(ident, format!("`{name}` is both assigned and written element by element in this loop; this is not supported yet"));
+                    return None;
+                }
+                if let Some(storage) = self.ensure_storage(ident) {
+                    if !writes.contains(&storage) {
+                        writes.push(storage);
+                    }
+                }
+            } else if !carried.contains(name) {
+                if let Some(Binding::Const(c)) = self.lookup(name) {
+                    if !consts.contains(c) {
+                        consts.push(c.clone());
+                    }
+                }
+            }
+        }
+        let BodyScan {
+            assigned: _,
+            declared: _,
+            brk,
+            cont,
+        } = scan_assignments(body);
+        let brk = brk.then(|| self.namer.numbered("broke"));
+        let cont = cont.then(|| self.namer.numbered("continued"));
+        Some(LoopSetup {
+            storages,
+            writes,
+            consts,
+            brk,
+            cont,
+        })
+    }
+
+    /// Lowers the body and pushes the loop; after it, each carried name is bound to a copy of its storage.
+    pub(super) fn finish_loop(
+        &mut self,
+        setup: LoopSetup,
+        kind: LoopKind,
+        body: &syn::Block,
+        element: Option<(VarId, Ident, Option<Ident>, bool)>,
+        index: Option<(Ident, Ident)>,
+    ) {
+        let LoopSetup {
+            storages,
+            writes,
+            consts,
+            brk,
+            cont,
+        } = setup;
+        let id = self.next_loop;
+        self.next_loop += 1;
+        let enclosing = self.new_block();
+        self.scopes.push(HashMap::new());
+        self.loops.push(LoopCtx {
+            carried: storages.iter().map(|(n, _, _)| n.clone()).collect(),
+            reads: RefCell::new(HashSet::new()),
+            writes: writes.clone(),
+            brk: brk.clone(),
+            cont: cont.clone(),
+            scope_depth: self.scopes.len() - 1,
+        });
+        for flag in brk.iter().chain(cont.iter()) {
+            self.block.stmts.push(Stmt::Verbatim {
+                tokens: quote!(let mut #flag = false;),
+                reads: Vec::new(),
+            });
+            self.bind(&flag.to_string(), Binding::Const(flag.clone()));
+            self.mutable_consts.insert(flag.to_string());
+            self.const_blocks.insert(flag.to_string(), self.block.id);
+        }
+        if let Some((pattern, emitted)) = index {
+            self.const_blocks.insert(emitted.to_string(), self.block.id);
+            self.bind(&pattern.to_string(), Binding::Const(emitted));
+        }
+        if let Some((x, index, pattern, by_ref)) = element {
+            let v = self.push(
+                prims::element(),
+                vec![Operand::Var(x)],
+                vec![quote!(#index)],
+                Span::call_site(),
+            );
+            if let (Some(p), Operand::Var(var)) = (pattern, &v) {
+                let name = self.namer.user(&p.to_string(), p.span());
+                self.vars[var.0].name = name;
+                self.vars[var.0].kind = VarKind::Local;
+                if by_ref {
+                    self.elem_refs.insert(*var);
+                }
+                self.bind(&p.to_string(), Binding::Var(*var));
+            }
+        }
+        let mut carries = Vec::new();
+        for (name, storage, _) in &storages {
+            let entry = self.push(
+                prims::carry(),
+                vec![Operand::Var(*storage)],
+                Vec::new(),
+                Span::call_site(),
+            );
+            let entry = entry.var().expect("an instruction defines a variable");
+            let emitted = self.namer.user(name, Span::call_site());
+            self.vars[entry.0].name = emitted;
+            self.vars[entry.0].kind = VarKind::Local;
+            self.bind(name, Binding::Var(entry));
+            carries.push((name.clone(), *storage, entry));
+        }
+        let inits: HashMap<VarId, Operand> =
+            storages.iter().map(|(_, s, v)| (*s, v.clone())).collect();
+        // The body's own declarations live in a scope inside the one of the carried values, so that a
+        // `let` that shadows a carried name leaves the carried value as it was last assigned.
+        self.scopes.push(HashMap::new());
+        self.lower_stmts(&body.stmts, false);
+        self.scopes.pop();
+        let ctx = self.loops.pop().expect("pushed above");
+        let read = ctx.reads.into_inner();
+        let mut carried = Vec::new();
+        for (name, storage, entry) in carries {
+            let value = match self.scopes.last().and_then(|s| s.get(&name)) {
+                Some(Binding::Var(v)) => Operand::Var(*v),
+                Some(Binding::Const(c)) => Operand::Const(quote!(#c)),
+                _ => Operand::Var(entry),
+            };
+            self.block.stmts.push(Stmt::WriteBack { storage, value });
+            carried.push(Carry {
+                storage,
+                init: inits[&storage].clone(),
+                saved: read.contains(&name),
+            });
+        }
+        self.scopes.pop();
+        let body = std::mem::replace(&mut self.block, enclosing);
+        // Counters the body reads are saved with each iteration too: the reverse sweep recomputes the
+        // body after the code that follows may have changed them.
+        let mut consts = consts;
+        for c in self.counters_read(&[&body]) {
+            if !consts.contains(&c) {
+                consts.push(c);
+            }
+        }
+        self.block.stmts.push(Stmt::Loop(Box::new(Loop {
+            kind,
+            body,
+            carried,
+            carried_consts: consts,
+            writes,
+            brk,
+            id,
+        })));
+        let _ = cont;
+        for (name, storage, _) in storages {
+            let after = self.push(
+                prims::snapshot(),
+                vec![Operand::Var(storage)],
+                Vec::new(),
+                Span::call_site(),
+            );
+            let after = after.var().expect("an instruction defines a variable");
+            let emitted = self.namer.user(&name, Span::call_site());
+            self.vars[after.0].name = emitted;
+            self.vars[after.0].kind = VarKind::Local;
+            self.rebind(&name, Binding::Var(after));
+        }
+    }
+
+    pub(super) fn lower_break(&mut self, b: &syn::ExprBreak) {
+        if b.label.is_some() || b.expr.is_some() {
+            return self.errors.at(
+                b,
+                "`break` with a label or a value is not supported; use a plain `break`",
+            );
+        }
+        match self.loops.last().and_then(|l| l.brk.clone()) {
+            Some(flag) => {
+                self.note_mutation(&flag.to_string(), &flag);
+                self.block.stmts.push(Stmt::Verbatim {
+                    tokens: quote!(#flag = true;),
+                    reads: Vec::new(),
+                })
+            }
+            None => self.errors.at(b, "`break` outside a loop"),
+        }
+    }
+
+    pub(super) fn lower_continue(&mut self, c: &syn::ExprContinue) {
+        if c.label.is_some() {
+            return self
+                .errors
+                .at(c, "`continue` with a label is not supported");
+        }
+        match self.loops.last().and_then(|l| l.cont.clone()) {
+            Some(flag) => {
+                self.note_mutation(&flag.to_string(), &flag);
+                self.block.stmts.push(Stmt::Verbatim {
+                    tokens: quote!(#flag = true;),
+                    reads: Vec::new(),
+                })
+            }
+            None => self.errors.at(c, "`continue` outside a loop"),
+        }
+    }
+}
+
+/// What a loop needs from its set-up.
+pub(super) struct LoopSetup {
+    pub(super) storages: Vec<(String, VarId, Operand)>,
+    pub(super) writes: Vec<VarId>,
+    pub(super) consts: Vec<Ident>,
+    pub(super) brk: Option<Ident>,
+    pub(super) cont: Option<Ident>,
+}
