@@ -108,28 +108,13 @@ impl Lowerer<'_> {
                                 reads.push(*v);
                                 let mut name = self.vars[v.0].name.clone();
                                 name.set_span(ident.span());
-                                if self.elem_refs.contains(v) {
-                                    let group = proc_macro2::Group::new(
-                                        proc_macro2::Delimiter::Parenthesis,
-                                        quote!(&#name),
-                                    );
-                                    TokenTree::Group(group)
-                                } else {
-                                    TokenTree::Ident(name)
-                                }
+                                name_token(name, self.elem_refs.contains(v))
                             }
                             Binding::Const(name) => {
                                 let mut name = name.clone();
                                 name.set_span(ident.span());
-                                if self.const_refs.contains(&name.to_string()) {
-                                    let group = proc_macro2::Group::new(
-                                        proc_macro2::Delimiter::Parenthesis,
-                                        quote!(&#name),
-                                    );
-                                    TokenTree::Group(group)
-                                } else {
-                                    TokenTree::Ident(name)
-                                }
+                                let as_ref = self.const_refs.contains(&name.to_string());
+                                name_token(name, as_ref)
                             }
                         },
                         _ => tt,
@@ -151,5 +136,18 @@ impl Lowerer<'_> {
             out.push(next);
         }
         out.into_iter().collect()
+    }
+}
+
+/// A name in constant code: itself, or `(&name)` where the source holds a reference and the generated
+/// code the value (the elements of `for v in x.iter()`).
+fn name_token(name: proc_macro2::Ident, as_ref: bool) -> TokenTree {
+    if as_ref {
+        TokenTree::Group(proc_macro2::Group::new(
+            proc_macro2::Delimiter::Parenthesis,
+            quote!(&#name),
+        ))
+    } else {
+        TokenTree::Ident(name)
     }
 }
