@@ -144,6 +144,21 @@ pub enum Idx {
     Rev(String),
     /// `(i + 1) % n`
     Next(String),
+    /// `c % n` (a counter that may pass `n`)
+    Mod(String),
+}
+
+/// How an integer counter declared with `let mut c = 0usize;` is changed.
+#[derive(Clone, Debug)]
+pub enum CAsg {
+    /// `c += k;`
+    Inc(usize),
+    /// `c = k;`
+    Set(usize),
+    /// `c = i;` (another counter)
+    From(String),
+    /// `c = (c + 1) % n;`
+    Wrap,
 }
 
 /// Upper bound of a `for` range.
@@ -244,6 +259,40 @@ pub enum Stmt {
         /// body
         body: Block,
     },
+    /// `let mut c = 0usize;`
+    LetCounter {
+        /// the counter
+        name: String,
+    },
+    /// `c += k;`, `c = k;`, `c = i;`, `c = (c + 1) % n;`
+    CounterAssign {
+        /// the counter
+        name: String,
+        /// the change
+        op: CAsg,
+    },
+    /// `let ks = vec![2usize, 0, 1];` or `let ks = [2usize, 0, 1];`
+    LetKs {
+        /// the name
+        name: String,
+        /// the indices (all `< n`)
+        vals: Vec<usize>,
+        /// a `Vec` (else a fixed array)
+        vec: bool,
+    },
+    /// `for k in ks` or `for &k in ks.iter()`
+    ForKs {
+        /// the element (a counter)
+        var: String,
+        /// the collection
+        ks: String,
+        /// `for &k in ks.iter()`
+        by_ref: bool,
+        /// the body
+        body: Block,
+    },
+    /// `let _ = e;`
+    LetDiscard(Expr),
 }
 
 /// Binary operators.
@@ -350,6 +399,21 @@ pub enum Cond {
     Even(String),
     /// `i < k`
     CountLt(String, usize),
+    /// `a && b`
+    And(Box<Cond>, Box<Cond>),
+    /// `a || b`
+    Or(Box<Cond>, Box<Cond>),
+    /// `c < n && y[c] > t` (`or`: `c >= n || y[c] < t`): a short-circuit guard of an index
+    Guard {
+        /// the counter (possibly `>= n`)
+        counter: String,
+        /// the array
+        arr: String,
+        /// the threshold
+        lit: f64,
+        /// the `||` form
+        or: bool,
+    },
 }
 
 /// An expression; array expressions have the program's length.
@@ -391,6 +455,10 @@ pub enum Expr {
     FromElem(Box<Expr>),
     /// `Array1::zeros(n)`
     Zeros,
+    /// `vec![0.0; n]` (read and written by element only)
+    VecZeros,
+    /// `[0.0; n]` (read and written by element only)
+    FixedZeros,
     /// `x.to_owned()`
     ToOwned(String, bool),
     /// `helper_sq(e)`
@@ -428,7 +496,9 @@ impl Expr {
             | Expr::Index(n, _)
             | Expr::SliceSum(n, ..)
             | Expr::ToOwned(n, _) => n == name,
-            Expr::Lit(_) | Expr::Count(_) | Expr::Zeros => false,
+            Expr::Lit(_) | Expr::Count(_) | Expr::Zeros | Expr::VecZeros | Expr::FixedZeros => {
+                false
+            }
             Expr::Bin(_, a, b)
             | Expr::F2(_, a, b)
             | Expr::HelperMix(a, b)
@@ -463,6 +533,8 @@ impl Expr {
             | Expr::Mapv(..)
             | Expr::FromElem(_)
             | Expr::Zeros
+            | Expr::VecZeros
+            | Expr::FixedZeros
             | Expr::ToOwned(..)
             | Expr::HelperArr(..) => Ty::A,
             _ => Ty::S,
@@ -582,6 +654,7 @@ impl<'a> Printer<'a> {
             Idx::Var(v) => v.clone(),
             Idx::Rev(v) => format!("{} - 1 - {v}", self.p.n),
             Idx::Next(v) => format!("({v} + 1) % {}", self.p.n),
+            Idx::Mod(v) => format!("{v} % {}", self.p.n),
         }
     }
 
@@ -709,6 +782,8 @@ impl<'a> Printer<'a> {
             }
             Expr::FromElem(a) => format!("Array1::from_elem({}, {})", self.p.n, self.bare(a, ind)),
             Expr::Zeros => format!("Array1::zeros({})", self.p.n),
+            Expr::VecZeros => format!("vec![{}; {}]", self.zero(), self.p.n),
+            Expr::FixedZeros => format!("[{}; {}]", self.zero(), self.p.n),
             Expr::ToOwned(n, _) => format!("{n}.to_owned()"),
             Expr::HelperSq(a) => {
                 if dual {
@@ -771,6 +846,41 @@ impl<'a> Printer<'a> {
             }
             Cond::Even(i) => format!("{i} % 2 == 0"),
             Cond::CountLt(i, k) => format!("{i} < {k}"),
+            Cond::And(a, b) => format!("{} && {}", self.cond_op(a, ind), self.cond_op(b, ind)),
+            Cond::Or(a, b) => format!("{} || {}", self.cond_op(a, ind), self.cond_op(b, ind)),
+            Cond::Guard {
+                counter,
+                arr,
+                lit,
+                or,
+            } => {
+                let n = self.p.n;
+                let re = if self.mode == Mode::Dual { ".re" } else { "" };
+                let t = fmt_lit(*lit);
+                if *or {
+                    format!("{counter} >= {n} || {arr}[{counter}]{re} < {t}")
+                } else {
+                    format!("{counter} < {n} && {arr}[{counter}]{re} > {t}")
+                }
+            }
+        }
+    }
+
+    /// An operand of `&&` / `||`: compound conditions in parentheses.
+    fn cond_op(&self, c: &Cond, ind: usize) -> String {
+        let s = self.cond(c, ind);
+        if matches!(c, Cond::And(..) | Cond::Or(..) | Cond::Guard { .. }) {
+            format!("({s})")
+        } else {
+            s
+        }
+    }
+
+    /// A zero of the element type.
+    fn zero(&self) -> String {
+        match self.mode {
+            Mode::Plain => format!("0.0_{}", self.fl().name()),
+            Mode::Dual => format!("{}::from(0.0)", self.fl().dual()),
         }
     }
 
@@ -919,6 +1029,44 @@ impl<'a> Printer<'a> {
                     1,
                 );
                 format!("{p}let mut {counter} = 0usize;\n{p}loop {inner}\n")
+            }
+            Stmt::LetCounter { name } => format!("{p}let mut {name} = 0usize;\n"),
+            Stmt::CounterAssign { name, op } => match op {
+                CAsg::Inc(k) => format!("{p}{name} += {k};\n"),
+                CAsg::Set(k) => format!("{p}{name} = {k};\n"),
+                CAsg::From(i) => format!("{p}{name} = {i};\n"),
+                CAsg::Wrap => format!("{p}{name} = ({name} + 1) % {};\n", self.p.n),
+            },
+            Stmt::LetKs { name, vals, vec } => {
+                let mut v: Vec<String> = vals.iter().map(|k| k.to_string()).collect();
+                if let Some(f) = v.first_mut() {
+                    f.push_str("usize");
+                }
+                if *vec {
+                    format!("{p}let {name} = vec![{}];\n", v.join(", "))
+                } else {
+                    format!("{p}let {name} = [{}];\n", v.join(", "))
+                }
+            }
+            Stmt::ForKs {
+                var,
+                ks,
+                by_ref,
+                body,
+            } => {
+                if *by_ref {
+                    format!("{p}for &{var} in {ks}.iter() {}\n", self.block(body, ind))
+                } else {
+                    format!("{p}for {var} in {ks} {}\n", self.block(body, ind))
+                }
+            }
+            Stmt::LetDiscard(e) => {
+                let v = if e.ty() == Ty::A {
+                    self.expr(e, ind)
+                } else {
+                    self.value(e, ind)
+                };
+                format!("{p}let _ = {v};\n")
             }
         }
     }

@@ -1,7 +1,25 @@
 //! The seeded random program generator: weighted choices over the macro's supported subset.
+//!
+//! Besides random statements, it writes *patterns* aimed at the state that the reverse sweep reads when
+//! it reruns a region (a branch arm, a loop body, a `mapv` closure): local arrays written by element
+//! (`Array1::zeros(n)`, `x.to_owned()`, `vec![0.0; n]`, `[0.0; n]`) inside branches and loops and read in
+//! the same region, in later regions and in closures, with writes before and after the reads; integer
+//! counters and `let mut` constants changed in regions and read later (as indices, in short-circuit
+//! guards `c < n && y[c] > t`); loops over constant collections (`for k in ks`, `for &k in ks.iter()`).
 
 use crate::ast::*;
 use crate::rng::Rng;
+
+/// How a local array is stored.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Store {
+    /// an `Array1` (readable whole)
+    Nd,
+    /// a `Vec` (read by element only)
+    Vec,
+    /// a fixed array `[f; n]` (read by element only)
+    Fixed,
+}
 
 #[derive(Clone, Debug)]
 struct Var {
@@ -10,10 +28,30 @@ struct Var {
     mutable: bool,
     /// an array parameter (a reference)
     is_ref: bool,
-    /// an array whose elements may be written (`Array1::zeros`, `x.to_owned()`)
+    /// an array whose elements may be written (`Array1::zeros`, `x.to_owned()`, `vec!`, `[0.0; n]`)
     elem_ok: bool,
     /// `for v in x.iter()`: read as `*v`
     deref: bool,
+    /// how an array is stored
+    store: Store,
+    /// a `let mut` float that is only ever assigned constants
+    konst: bool,
+    /// a parameter (not shadowed)
+    param: bool,
+}
+
+fn var(name: &str, ty: Ty) -> Var {
+    Var {
+        name: name.to_string(),
+        ty,
+        mutable: false,
+        is_ref: false,
+        elem_ok: false,
+        deref: false,
+        store: Store::Nd,
+        konst: false,
+        param: false,
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -21,6 +59,17 @@ struct Counter {
     name: String,
     /// always `< n` (usable as an index)
     index_ok: bool,
+    /// declared with `let mut c = 0usize;` (assignable)
+    mutable: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Ks {
+    name: String,
+    /// a `Vec` (moved by `for k in ks`), else a fixed array (copied)
+    vec: bool,
+    /// the loop depth of its declaration
+    depth: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -37,12 +86,21 @@ pub struct Gen {
     n: usize,
     scalar_only: bool,
     scopes: Vec<Vec<Var>>,
+    /// counters and constant collections in scope at each pushed scope
+    marks: Vec<(usize, usize)>,
     counters: Vec<Counter>,
+    kss: Vec<Ks>,
+    /// `Vec` collections moved by a `for k in ks`
+    consumed: Vec<String>,
     loops: Vec<LoopCtx>,
     next_id: usize,
     budget: isize,
     /// inside a `mapv` closure: only scalar leaves
     in_closure: bool,
+    /// statements a pattern emits after the one it returns
+    pending: Vec<Stmt>,
+    /// parameters that `f_grad` does not differentiate (outside `argnums`)
+    nondiff: Vec<String>,
 }
 
 /// The name of program `index` of `seed`.
@@ -61,11 +119,16 @@ pub fn generate(seed: u64, index: u64) -> Program {
         n,
         scalar_only,
         scopes: vec![vec![]],
+        marks: vec![],
         counters: vec![],
+        kss: vec![],
+        consumed: vec![],
         loops: vec![],
         next_id: 0,
         budget: 0,
         in_closure: false,
+        pending: vec![],
+        nondiff: vec![],
     };
     let nparams = g.rng.range(1, 3);
     let mut params = Vec::new();
@@ -89,14 +152,10 @@ pub fn generate(seed: u64, index: u64) -> Program {
         let value = (0..count)
             .map(|_| ((g.rng.unit() * 3.0 - 1.5) * 1000.0).round() / 1000.0)
             .collect();
-        g.scopes[0].push(Var {
-            name: name.clone(),
-            ty,
-            mutable: false,
-            is_ref: ty == Ty::A,
-            elem_ok: false,
-            deref: false,
-        });
+        let mut v = var(&name, ty);
+        v.is_ref = ty == Ty::A;
+        v.param = true;
+        g.scopes[0].push(v);
         params.push(Param { name, ty, value });
     }
     let argnums = if nparams > 1 && g.rng.chance(0.6) {
@@ -104,8 +163,8 @@ pub fn generate(seed: u64, index: u64) -> Program {
         if g.rng.chance(0.3) {
             a.reverse();
         }
-        if a.len() == 3 && g.rng.chance(0.3) {
-            a.pop();
+        if a.len() == 3 && g.rng.chance(0.4) {
+            a.remove(g.rng.below(3));
         }
         if a.len() == 1 {
             a.clear();
@@ -114,11 +173,19 @@ pub fn generate(seed: u64, index: u64) -> Program {
     } else {
         vec![]
     };
-    g.budget = g.rng.range(5, 22) as isize;
+    let selected: Vec<usize> = if argnums.is_empty() {
+        vec![0]
+    } else {
+        argnums.clone()
+    };
+    g.nondiff = (0..nparams)
+        .filter(|k| !selected.contains(k))
+        .map(|k| params[k].name.clone())
+        .collect();
+    g.budget = g.rng.range(5, 20) as isize;
     let mut stmts = Vec::new();
     while g.budget > 0 {
-        let s = g.stmt(0);
-        stmts.push(s);
+        g.stmt_into(0, &mut stmts);
     }
     let ret = g.final_expr();
     let tail = if g.rng.chance(0.1) {
@@ -145,6 +212,22 @@ impl Gen {
         format!("{prefix}{}", self.next_id)
     }
 
+    fn pick<T: Clone>(&mut self, xs: &[T]) -> T {
+        xs[self.rng.below(xs.len())].clone()
+    }
+
+    fn push_scope(&mut self, vars: Vec<Var>) {
+        self.scopes.push(vars);
+        self.marks.push((self.counters.len(), self.kss.len()));
+    }
+
+    fn pop_scope(&mut self) {
+        self.scopes.pop();
+        let (c, k) = self.marks.pop().unwrap();
+        self.counters.truncate(c);
+        self.kss.truncate(k);
+    }
+
     fn vars(&self) -> impl Iterator<Item = &Var> {
         // innermost shadowing wins: walk scopes from the inside out, skipping names already seen
         let mut seen: Vec<&str> = Vec::new();
@@ -160,6 +243,10 @@ impl Gen {
         out.into_iter()
     }
 
+    fn lookup(&self, name: &str) -> Option<Var> {
+        self.vars().find(|v| v.name == name).cloned()
+    }
+
     fn forbidden_whole(&self, name: &str) -> bool {
         self.loops
             .iter()
@@ -172,7 +259,7 @@ impl Gen {
 
     fn array_vars_whole(&self) -> Vec<Var> {
         self.vars()
-            .filter(|v| v.ty == Ty::A && !self.forbidden_whole(&v.name))
+            .filter(|v| v.ty == Ty::A && v.store == Store::Nd && !self.forbidden_whole(&v.name))
             .cloned()
             .collect()
     }
@@ -181,7 +268,29 @@ impl Gen {
         self.vars().filter(|v| v.ty == Ty::A).cloned().collect()
     }
 
+    /// Local arrays written by element (the state a rerun region reads).
+    fn local_arrays(&self) -> Vec<Var> {
+        self.vars()
+            .filter(|v| v.ty == Ty::A && v.elem_ok)
+            .cloned()
+            .collect()
+    }
+
+    /// Scalars that may be assigned a value (not the `let mut` constants).
+    fn value_targets(&self) -> Vec<Var> {
+        self.vars()
+            .filter(|v| v.ty == Ty::S && v.mutable && !v.konst && !v.deref)
+            .cloned()
+            .collect()
+    }
+
     fn declare(&mut self, v: Var) {
+        if v.ty == Ty::A && v.elem_ok && v.mutable {
+            // an array declared inside a loop is written by element there: never read whole in it
+            if let Some(l) = self.loops.last_mut() {
+                l.writable.push(v.name.clone());
+            }
+        }
         self.scopes.last_mut().unwrap().push(v);
     }
 
@@ -190,20 +299,34 @@ impl Gen {
     }
 
     fn idx(&mut self) -> Idx {
-        let cs: Vec<Counter> = self
+        let ok: Vec<Counter> = self
             .counters
             .iter()
             .filter(|c| c.index_ok)
             .cloned()
             .collect();
-        if cs.is_empty() || self.rng.chance(0.25) {
-            return Idx::Const(self.rng.below(self.n));
-        }
-        let c = cs[self.rng.below(cs.len())].name.clone();
-        match self.rng.weighted(&[6, 2, 2]) {
-            0 => Idx::Var(c),
-            1 => Idx::Rev(c),
-            _ => Idx::Next(c),
+        let free: Vec<Counter> = self
+            .counters
+            .iter()
+            .filter(|c| !c.index_ok)
+            .cloned()
+            .collect();
+        let w = [
+            3,
+            if ok.is_empty() { 0 } else { 8 },
+            if free.is_empty() { 0 } else { 2 },
+        ];
+        match self.rng.weighted(&w) {
+            0 => Idx::Const(self.rng.below(self.n)),
+            1 => {
+                let c = self.pick(&ok).name;
+                match self.rng.weighted(&[6, 2, 2]) {
+                    0 => Idx::Var(c),
+                    1 => Idx::Rev(c),
+                    _ => Idx::Next(c),
+                }
+            }
+            _ => Idx::Mod(self.pick(&free).name),
         }
     }
 
@@ -215,29 +338,107 @@ impl Gen {
         }
     }
 
+    /// An element read, preferring local arrays written by element.
+    fn elem_read(&mut self) -> Option<Expr> {
+        let locals = self.local_arrays();
+        let any = self.array_vars_any();
+        let a = if !locals.is_empty() && (any.len() == locals.len() || self.rng.chance(0.7)) {
+            self.pick(&locals)
+        } else if !any.is_empty() {
+            self.pick(&any)
+        } else {
+            return None;
+        };
+        Some(Expr::Index(a.name, self.idx()))
+    }
+
+    /// A read of a parameter that `f_grad` does not differentiate, if there is one (and it is not shadowed).
+    fn nondiff_leaf(&mut self) -> Option<Expr> {
+        let ps: Vec<Var> = self
+            .vars()
+            .filter(|v| v.param && self.nondiff.contains(&v.name))
+            .cloned()
+            .collect();
+        if ps.is_empty() {
+            return None;
+        }
+        let p = self.pick(&ps);
+        Some(match p.ty {
+            Ty::S => Self::var_expr(&p),
+            Ty::A => Expr::Index(p.name, Idx::Const(self.rng.below(self.n))),
+        })
+    }
+
+    /// A value that depends only on parameters `f_grad` does not differentiate (else a literal).
+    fn nondiff_expr(&mut self) -> Expr {
+        let Some(a) = self.nondiff_leaf() else {
+            return self.lit();
+        };
+        match self.rng.weighted(&[2, 2, 1]) {
+            0 => Expr::Bin(BOp::Mul, Box::new(a), Box::new(self.lit())),
+            1 => Expr::Bin(
+                BOp::Add,
+                Box::new(Expr::F1(F1::Sin, Box::new(a))),
+                Box::new(self.lit()),
+            ),
+            _ => a,
+        }
+    }
+
+    /// A value that does not depend on any parameter: literals, counters, `let mut` constants.
+    fn const_expr(&mut self) -> Expr {
+        let ks: Vec<Var> = self
+            .vars()
+            .filter(|v| v.konst && v.ty == Ty::S)
+            .cloned()
+            .collect();
+        let cs = self.counters.len();
+        let w = [
+            3,
+            if cs > 0 { 2 } else { 0 },
+            if ks.is_empty() { 0 } else { 3 },
+        ];
+        match self.rng.weighted(&w) {
+            0 => self.lit(),
+            1 => {
+                let c = self.pick(&self.counters.clone()).name;
+                Expr::Bin(BOp::Mul, Box::new(Expr::Count(c)), Box::new(self.lit()))
+            }
+            _ => {
+                let k = self.pick(&ks);
+                let op = if self.rng.chance(0.5) {
+                    BOp::Add
+                } else {
+                    BOp::Mul
+                };
+                Expr::Bin(op, Box::new(Self::var_expr(&k)), Box::new(self.lit()))
+            }
+        }
+    }
+
     /// A scalar leaf.
     fn s_leaf(&mut self) -> Expr {
         let svars = self.scalar_vars();
-        let avars = if self.in_closure {
-            vec![]
-        } else {
-            self.array_vars_any()
-        };
+        let avars = self.array_vars_any();
+        let locals = !self.local_arrays().is_empty();
         let counters = self.counters.len();
         let w = [
             3,
             if svars.is_empty() { 0 } else { 10 },
-            if avars.is_empty() { 0 } else { 5 },
-            if counters == 0 || self.in_closure {
+            if avars.is_empty() {
                 0
+            } else if locals {
+                8
             } else {
-                2
+                5
             },
+            if counters == 0 { 0 } else { 2 },
             if self.array_vars_whole().iter().any(|v| v.is_ref) && !self.in_closure {
                 1
             } else {
                 0
             },
+            if self.nondiff.is_empty() { 0 } else { 1 },
         ];
         match self.rng.weighted(&w) {
             0 => self.lit(),
@@ -251,15 +452,12 @@ impl Gen {
                 };
                 Self::var_expr(&svars[i])
             }
-            2 => {
-                let a = avars[self.rng.below(avars.len())].clone();
-                Expr::Index(a.name, self.idx())
-            }
+            2 => self.elem_read().unwrap(),
             3 => {
                 let c = self.counters[self.rng.below(counters)].name.clone();
                 Expr::Count(c)
             }
-            _ => {
+            4 => {
                 let ps: Vec<Var> = self
                     .array_vars_whole()
                     .into_iter()
@@ -271,6 +469,7 @@ impl Gen {
                 let step = if self.rng.chance(0.3) { 2 } else { 1 };
                 Expr::SliceSum(a, lo, hi, step)
             }
+            _ => self.nondiff_leaf().unwrap_or_else(|| Expr::Lit(0.5)),
         }
     }
 
@@ -424,16 +623,24 @@ impl Gen {
                 let v = self.fresh("v");
                 let was = self.in_closure;
                 self.in_closure = true;
-                self.scopes.push(vec![Var {
-                    name: v.clone(),
-                    ty: Ty::S,
-                    mutable: false,
-                    is_ref: false,
-                    elem_ok: false,
-                    deref: false,
-                }]);
-                let body = self.s_expr(2);
-                self.scopes.pop();
+                self.push_scope(vec![var(&v, Ty::S)]);
+                // often a closure that reads an element of a local array (`w.mapv(|v| v * y[1])`)
+                let body = match self.elem_read() {
+                    Some(r) if self.rng.chance(0.4) => {
+                        let op = if self.rng.chance(0.6) {
+                            BOp::Mul
+                        } else {
+                            BOp::Add
+                        };
+                        Expr::Bin(
+                            op,
+                            Box::new(Expr::Var(v.clone(), Ty::S, false)),
+                            Box::new(r),
+                        )
+                    }
+                    _ => self.s_expr(2),
+                };
+                self.pop_scope();
                 self.in_closure = was;
                 Expr::Mapv(Box::new(a), v, Box::new(body))
             }
@@ -452,8 +659,19 @@ impl Gen {
     }
 
     fn cond(&mut self) -> Cond {
+        self.cond_d(1)
+    }
+
+    fn cond_d(&mut self, depth: usize) -> Cond {
         let cs = self.counters.len();
-        let w = [8, if cs > 0 { 2 } else { 0 }, if cs > 0 { 1 } else { 0 }];
+        let arrs = self.array_vars_any();
+        let w = [
+            8,
+            if cs > 0 { 2 } else { 0 },
+            if cs > 0 { 1 } else { 0 },
+            if cs > 0 && !arrs.is_empty() { 3 } else { 0 },
+            if depth > 0 { 2 } else { 0 },
+        ];
         match self.rng.weighted(&w) {
             0 => {
                 let op = if self.rng.chance(0.5) {
@@ -470,15 +688,50 @@ impl Gen {
                 Cond::Cmp(op, a, b)
             }
             1 => Cond::Even(self.counters[self.rng.below(cs)].name.clone()),
-            _ => {
+            2 => {
                 let k = self.rng.range(1, self.n);
                 Cond::CountLt(self.counters[self.rng.below(cs)].name.clone(), k)
+            }
+            3 => {
+                // `c < n && y[c] > t`: prefer counters that may pass `n`, and local arrays
+                let free: Vec<Counter> = self
+                    .counters
+                    .iter()
+                    .filter(|c| !c.index_ok)
+                    .cloned()
+                    .collect();
+                let c = if !free.is_empty() && self.rng.chance(0.75) {
+                    self.pick(&free)
+                } else {
+                    self.pick(&self.counters.clone())
+                };
+                let locals = self.local_arrays();
+                let a = if !locals.is_empty() && self.rng.chance(0.7) {
+                    self.pick(&locals)
+                } else {
+                    self.pick(&arrs)
+                };
+                Cond::Guard {
+                    counter: c.name,
+                    arr: a.name,
+                    lit: self.rng.lit(-1.0, 1.0),
+                    or: self.rng.chance(0.35),
+                }
+            }
+            _ => {
+                let a = self.cond_d(depth - 1);
+                let b = self.cond_d(depth - 1);
+                if self.rng.chance(0.6) {
+                    Cond::And(Box::new(a), Box::new(b))
+                } else {
+                    Cond::Or(Box::new(a), Box::new(b))
+                }
             }
         }
     }
 
     fn if_expr(&mut self, ty: Ty, depth: usize) -> Expr {
-        let narms = self.rng.weighted(&[6, 3, 1]) + 1;
+        let narms = self.rng.weighted(&[5, 4, 1]) + 1;
         let mut arms = Vec::new();
         let mut any_value = false;
         for _ in 0..narms {
@@ -493,12 +746,12 @@ impl Gen {
 
     /// A block with a value, a few statements first; it may `return` instead when `may_return`.
     fn value_block(&mut self, ty: Ty, depth: usize, may_return: bool) -> Block {
-        self.scopes.push(vec![]);
+        self.push_scope(vec![]);
         let mut stmts = Vec::new();
         if self.rng.chance(0.3) {
             stmts.push(self.simple_stmt());
         }
-        let tail = if may_return && self.rng.chance(0.2) {
+        let tail = if may_return && self.rng.chance(0.25) {
             Tail::Return(self.s_expr(depth))
         } else {
             let e = if ty == Ty::S {
@@ -508,24 +761,27 @@ impl Gen {
             };
             Tail::Value(e)
         };
-        self.scopes.pop();
+        self.pop_scope();
         Block { stmts, tail }
     }
 
-    /// A block of statements with about `budget` statements.
-    fn stmt_block(&mut self, budget: isize, nest: usize, in_loop: bool) -> Block {
-        self.scopes.push(vec![]);
+    /// Generates one statement into `out`, with whatever a pattern emits after it.
+    fn stmt_into(&mut self, nest: usize, out: &mut Vec<Stmt>) {
+        let s = self.stmt(nest);
+        out.push(s);
+        out.append(&mut self.pending);
+    }
+
+    /// One statement (and its pending followers) with a budget of `b`, outside the caller's budget.
+    fn sub_stmts(&mut self, nest: usize, b: isize, out: &mut Vec<Stmt>) {
         let saved = self.budget;
-        self.budget = budget.min(saved).max(1);
-        let used_before = self.budget;
-        let mut stmts = Vec::new();
-        while self.budget > 0 {
-            let s = self.stmt(nest);
-            stmts.push(s);
-        }
-        let used = used_before - self.budget;
-        self.budget = saved - used;
-        // how the block ends
+        self.budget = b;
+        self.stmt_into(nest, out);
+        self.budget = saved;
+    }
+
+    /// How a block ends.
+    fn block_tail(&mut self, nest: usize, in_loop: bool) -> Tail {
         let w = [
             20,
             if nest > 0 || !self.loops.is_empty() {
@@ -536,13 +792,28 @@ impl Gen {
             if in_loop { 2 } else { 0 },
             if in_loop { 2 } else { 0 },
         ];
-        let tail = match self.rng.weighted(&w) {
+        match self.rng.weighted(&w) {
             0 => Tail::None,
             1 => Tail::Return(self.s_expr(2)),
             2 => Tail::Break,
             _ => Tail::Continue,
-        };
-        self.scopes.pop();
+        }
+    }
+
+    /// A block of statements with about `budget` statements.
+    fn stmt_block(&mut self, budget: isize, nest: usize, in_loop: bool) -> Block {
+        self.push_scope(vec![]);
+        let saved = self.budget;
+        self.budget = budget.min(saved).max(1);
+        let used_before = self.budget;
+        let mut stmts = Vec::new();
+        while self.budget > 0 {
+            self.stmt_into(nest, &mut stmts);
+        }
+        let used = used_before - self.budget;
+        self.budget = saved - used;
+        let tail = self.block_tail(nest, in_loop);
+        self.pop_scope();
         Block { stmts, tail }
     }
 
@@ -558,6 +829,18 @@ impl Gen {
                 BOp::Mul
             };
             e = Expr::Bin(op, Box::new(e), Box::new(Self::var_expr(v)));
+        }
+        // the elements of the arrays written by element
+        let locals = self.local_arrays();
+        for v in locals.iter().take(2) {
+            if v.store != Store::Nd || self.rng.chance(0.5) {
+                let i = self.idx();
+                e = Expr::Bin(
+                    BOp::Add,
+                    Box::new(e),
+                    Box::new(Expr::Index(v.name.clone(), i)),
+                );
+            }
         }
         if !self.scalar_only {
             let locals: Vec<Var> = self
@@ -577,18 +860,11 @@ impl Gen {
     }
 
     fn loop_ctx(&mut self) -> LoopCtx {
-        // the arrays this loop may write element by element: a subset of the enclosing loop's
-        let candidates: Vec<String> = match self.loops.last() {
-            Some(l) => l.writable.clone(),
-            None => self
-                .vars()
-                .filter(|v| v.ty == Ty::A && v.elem_ok && v.mutable)
-                .map(|v| v.name.clone())
-                .collect(),
-        };
+        // the arrays this loop may write element by element: a subset of the enclosing context's
+        let candidates = self.elem_writable();
         let writable = candidates
             .into_iter()
-            .filter(|_| self.rng.chance(0.7))
+            .filter(|_| self.rng.chance(0.75))
             .collect();
         LoopCtx {
             writable,
@@ -598,7 +874,17 @@ impl Gen {
 
     fn elem_writable(&self) -> Vec<String> {
         match self.loops.last() {
-            Some(l) => l.writable.clone(),
+            Some(l) => l
+                .writable
+                .iter()
+                .filter(|w| {
+                    // still an element-writable array under that name
+                    self.vars()
+                        .find(|v| v.name == **w)
+                        .is_some_and(|v| v.ty == Ty::A && v.elem_ok && v.mutable)
+                })
+                .cloned()
+                .collect(),
             None => self
                 .vars()
                 .filter(|v| v.ty == Ty::A && v.elem_ok && v.mutable)
@@ -609,11 +895,7 @@ impl Gen {
 
     /// A `let` or an assignment of a scalar (inside the arms of an `if` expression).
     fn simple_stmt(&mut self) -> Stmt {
-        let assignable: Vec<Var> = self
-            .vars()
-            .filter(|v| v.mutable && v.ty == Ty::S)
-            .cloned()
-            .collect();
+        let assignable = self.value_targets();
         if !assignable.is_empty() && self.rng.chance(0.4) {
             let v = assignable[self.rng.below(assignable.len())].clone();
             let mut op = [AOp::Set, AOp::Add][self.rng.below(2)];
@@ -629,14 +911,7 @@ impl Gen {
         }
         let name = self.fresh("a");
         let init = self.s_expr(2);
-        self.declare(Var {
-            name: name.clone(),
-            ty: Ty::S,
-            mutable: false,
-            is_ref: false,
-            elem_ok: false,
-            deref: false,
-        });
+        self.declare(var(&name, Ty::S));
         Stmt::Let {
             name,
             mutable: false,
@@ -646,12 +921,478 @@ impl Gen {
         }
     }
 
+    /// `let [mut] y = <local array>;`: an array written by element (or, for `Nd`, maybe any value).
+    fn let_array(&mut self, elem_only: bool) -> Stmt {
+        let params: Vec<Var> = self
+            .array_vars_whole()
+            .into_iter()
+            .filter(|v| v.is_ref)
+            .collect();
+        let nd = !self.scalar_only;
+        let w = [
+            if nd { 3 } else { 0 },
+            if nd && !params.is_empty() { 3 } else { 0 },
+            if nd && !elem_only { 4 } else { 0 },
+            2,
+            2,
+        ];
+        let (init, elem_ok, annot, store) = match self.rng.weighted(&w) {
+            0 => (Expr::Zeros, true, true, Store::Nd),
+            1 => {
+                let p = self.pick(&params).name;
+                (Expr::ToOwned(p, true), true, false, Store::Nd)
+            }
+            2 => (self.a_expr(3), false, self.rng.chance(0.2), Store::Nd),
+            3 => (Expr::VecZeros, true, false, Store::Vec),
+            _ => (Expr::FixedZeros, true, false, Store::Fixed),
+        };
+        let name = self.fresh("y");
+        let mutable = elem_ok || self.rng.chance(0.4);
+        let mut v = var(&name, Ty::A);
+        v.mutable = mutable;
+        v.elem_ok = elem_ok;
+        v.store = store;
+        self.declare(v);
+        Stmt::Let {
+            name,
+            mutable,
+            ty: Ty::A,
+            annot,
+            init,
+        }
+    }
+
+    /// `let mut a = <lit>;`, a scalar the pattern's reads accumulate into.
+    fn let_target(&mut self) -> Stmt {
+        let name = self.fresh("a");
+        let mut v = var(&name, Ty::S);
+        v.mutable = true;
+        let init = if self.rng.chance(0.5) {
+            self.lit()
+        } else {
+            self.s_expr(1)
+        };
+        self.declare(v);
+        Stmt::Let {
+            name,
+            mutable: true,
+            ty: Ty::S,
+            annot: false,
+            init,
+        }
+    }
+
+    /// An element write `y[i] op e` (the value sometimes a constant or a non-differentiated value).
+    fn elem_write(&mut self, name: String) -> Stmt {
+        let op = [AOp::Set, AOp::Add, AOp::Sub, AOp::Mul][self.rng.weighted(&[5, 4, 1, 1])];
+        let value = if op == AOp::Mul {
+            Expr::F1(F1::Tanh, Box::new(self.s_expr(2)))
+        } else {
+            match self.rng.weighted(&[14, 2, 2]) {
+                0 => self.s_expr(3),
+                1 => self.const_expr(),
+                _ => self.nondiff_expr(),
+            }
+        };
+        let idx = self.idx();
+        // `y[i] += y[j]` borrows `y` twice: write it `y[i] = y[i] + y[j]`
+        if op != AOp::Set && value.mentions(&name) {
+            let bop = match op {
+                AOp::Add => BOp::Add,
+                AOp::Sub => BOp::Sub,
+                _ => BOp::Mul,
+            };
+            let value = Expr::Bin(
+                bop,
+                Box::new(Expr::Index(name.clone(), idx.clone())),
+                Box::new(value),
+            );
+            return Stmt::ElemAssign {
+                name,
+                idx,
+                op: AOp::Set,
+                value,
+            };
+        }
+        Stmt::ElemAssign {
+            name,
+            idx,
+            op,
+            value,
+        }
+    }
+
+    /// An expression that reads an element of `y` (when `y` is an array in scope).
+    fn read_of(&mut self, y: &str) -> Expr {
+        let r = match self.lookup(y) {
+            Some(v) if v.ty == Ty::A => Expr::Index(y.to_string(), self.idx()),
+            _ => return self.s_expr(2),
+        };
+        let whole = if self.scalar_only {
+            vec![]
+        } else {
+            self.array_vars_whole()
+        };
+        let w = [4, 4, 2, if whole.is_empty() { 0 } else { 3 }];
+        match self.rng.weighted(&w) {
+            0 => {
+                // `(y[0] + 1.0) * x`
+                let a = Expr::Bin(BOp::Add, Box::new(r), Box::new(self.lit()));
+                Expr::Bin(BOp::Mul, Box::new(a), Box::new(self.s_leaf()))
+            }
+            1 => {
+                let op = [BOp::Add, BOp::Sub, BOp::Mul][self.rng.weighted(&[3, 1, 3])];
+                Expr::Bin(op, Box::new(r), Box::new(self.s_expr(1)))
+            }
+            2 => Expr::F1(F1::Tanh, Box::new(r)),
+            _ => {
+                // `w.mapv(|v| v * y[1]).sum()`
+                let a = self.pick(&whole);
+                let v = self.fresh("v");
+                let body = Expr::Bin(
+                    BOp::Mul,
+                    Box::new(Expr::Var(v.clone(), Ty::S, false)),
+                    Box::new(r),
+                );
+                Expr::Sum(Box::new(Expr::Mapv(
+                    Box::new(Self::var_expr(&a)),
+                    v,
+                    Box::new(body),
+                )))
+            }
+        }
+    }
+
+    /// A statement that reads an element of `y`: into a scalar, into another array's element, or a `let`.
+    fn read_stmt(&mut self, y: &str) -> Stmt {
+        let value = self.read_of(y);
+        let targets = self.value_targets();
+        let others: Vec<String> = self
+            .elem_writable()
+            .into_iter()
+            .filter(|w| w != y)
+            .collect();
+        let w = [
+            if targets.is_empty() { 0 } else { 8 },
+            if others.is_empty() { 0 } else { 2 },
+            2,
+        ];
+        match self.rng.weighted(&w) {
+            0 => {
+                let t = self.pick(&targets);
+                let op = [AOp::Set, AOp::Add, AOp::Mul][self.rng.weighted(&[3, 4, 1])];
+                let value = if op == AOp::Mul {
+                    Expr::F1(F1::Tanh, Box::new(value))
+                } else {
+                    value
+                };
+                Stmt::Assign {
+                    name: t.name,
+                    op,
+                    value,
+                }
+            }
+            1 => {
+                let z = self.pick(&others);
+                let idx = self.idx();
+                let op = if value.mentions(&z) {
+                    AOp::Set
+                } else {
+                    [AOp::Set, AOp::Add][self.rng.below(2)]
+                };
+                Stmt::ElemAssign {
+                    name: z,
+                    idx,
+                    op,
+                    value,
+                }
+            }
+            _ => {
+                let name = self.fresh("a");
+                self.declare(var(&name, Ty::S));
+                Stmt::Let {
+                    name,
+                    mutable: false,
+                    ty: Ty::S,
+                    annot: false,
+                    init: value,
+                }
+            }
+        }
+    }
+
+    /// A region body: writes of `y`, reads of `y` and a few random statements, in random order.
+    fn region_body(&mut self, nest: usize, y: &str, in_loop: bool, extra: usize) -> Block {
+        self.push_scope(vec![]);
+        let mut plan: Vec<u8> = vec![b'w', b'r'];
+        if self.rng.chance(0.4) {
+            plan.push(b'w');
+        }
+        if self.rng.chance(0.4) {
+            plan.push(b'r');
+        }
+        for _ in 0..extra {
+            plan.push(b'x');
+        }
+        // shuffle
+        for i in (1..plan.len()).rev() {
+            let j = self.rng.below(i + 1);
+            plan.swap(i, j);
+        }
+        let mut stmts = Vec::new();
+        for t in plan {
+            match t {
+                b'w' => {
+                    let ws = self.elem_writable();
+                    if ws.iter().any(|w| w == y) && self.rng.chance(0.85) {
+                        stmts.push(self.elem_write(y.to_string()));
+                    } else if !ws.is_empty() {
+                        let z = self.pick(&ws);
+                        stmts.push(self.elem_write(z));
+                    }
+                }
+                b'r' => {
+                    let s = self.read_stmt(y);
+                    stmts.push(s);
+                }
+                _ => self.sub_stmts(nest + 1, 2, &mut stmts),
+            }
+        }
+        let tail = self.block_tail(nest + 1, in_loop);
+        self.pop_scope();
+        Block { stmts, tail }
+    }
+
+    /// An `if` whose arms are region bodies over `y`.
+    fn region_if(&mut self, nest: usize, y: &str) -> Stmt {
+        let in_loop = !self.loops.is_empty();
+        let narms = self.rng.weighted(&[6, 3, 1]) + 1;
+        let mut arms = Vec::new();
+        for _ in 0..narms {
+            let c = self.cond();
+            let extra = self.rng.below(2);
+            let b = self.region_body(nest, y, in_loop, extra);
+            arms.push((c, b));
+        }
+        let els = if self.rng.chance(0.5) {
+            let mut b = self.region_body(nest, y, in_loop, 0);
+            if arms.iter().all(|(_, a)| !matches!(a.tail, Tail::None)) {
+                b.tail = Tail::None;
+            }
+            Some(b)
+        } else {
+            None
+        };
+        Stmt::If { arms, els }
+    }
+
+    /// A loop context for a region that writes `y`.
+    fn region_loop_ctx(&mut self, y: &str) -> LoopCtx {
+        let mut ctx = self.loop_ctx();
+        if !ctx.writable.iter().any(|w| w == y) {
+            ctx.writable.push(y.to_string());
+        }
+        ctx
+    }
+
+    /// A pattern: a region (branch, loop, branch in a loop) that writes and reads a local array `y`,
+    /// then (as pending statements) a write of `y` after it and a read of it in a later region.
+    fn pattern(&mut self, nest: usize) -> Stmt {
+        let mut pre: Vec<Stmt> = Vec::new();
+        let ws = self.elem_writable();
+        let y = if ws.is_empty() {
+            let decl = self.let_array(true);
+            let Stmt::Let { name, .. } = &decl else {
+                unreachable!()
+            };
+            let name = name.clone();
+            pre.push(decl);
+            name
+        } else {
+            let locals: Vec<String> = self.local_arrays().into_iter().map(|v| v.name).collect();
+            let recent: Vec<String> = ws.iter().filter(|w| locals.contains(w)).cloned().collect();
+            if !recent.is_empty() && self.rng.chance(0.7) {
+                recent[self.rng.below(recent.len().min(2))].clone()
+            } else {
+                self.pick(&ws)
+            }
+        };
+        if self.value_targets().is_empty() || self.rng.chance(0.15) {
+            pre.push(self.let_target());
+        }
+        // sometimes read `y` before the region too (the region's writes come after that read)
+        if self.rng.chance(0.2) {
+            pre.push(self.read_stmt(&y));
+        }
+        let in_loop = !self.loops.is_empty();
+        let kss = self.usable_ks();
+        let w = [5, 3, 3, if kss.is_empty() { 0 } else { 2 }, 1];
+        let region = match self.rng.weighted(&w) {
+            0 => self.region_if(nest, &y),
+            1 | 2 => {
+                let var = self.fresh("i");
+                let rev = self.rng.chance(0.3);
+                let ctx = self.region_loop_ctx(&y);
+                self.loops.push(ctx);
+                self.counters.push(Counter {
+                    name: var.clone(),
+                    index_ok: true,
+                    mutable: false,
+                });
+                let body = if self.rng.chance(0.5) {
+                    // `for i in .. { [w] if c { w r } [r] }`
+                    self.push_scope(vec![]);
+                    let mut stmts = Vec::new();
+                    if self.rng.chance(0.5) {
+                        let s = self.elem_write(y.clone());
+                        stmts.push(s);
+                    }
+                    stmts.push(self.region_if(nest + 1, &y));
+                    if self.rng.chance(0.5) {
+                        stmts.push(self.read_stmt(&y));
+                    }
+                    let tail = self.block_tail(nest + 1, true);
+                    self.pop_scope();
+                    Block { stmts, tail }
+                } else {
+                    let extra = self.rng.below(2);
+                    self.region_body(nest, &y, true, extra)
+                };
+                self.counters.pop();
+                self.loops.pop();
+                let hi = if self.rng.chance(0.8) {
+                    self.n
+                } else {
+                    self.rng.range(1, self.n)
+                };
+                Stmt::For {
+                    var,
+                    lo: 0,
+                    hi: Bound::Const(hi),
+                    rev,
+                    step: 1,
+                    body,
+                }
+            }
+            3 => {
+                let ks = self.pick(&kss);
+                self.for_ks(nest, ks, Some(y.clone()))
+            }
+            _ => {
+                let counter = self.fresh("k");
+                let limit = self.rng.range(1, 5);
+                let ctx = self.region_loop_ctx(&y);
+                self.loops.push(ctx);
+                self.counters.push(Counter {
+                    name: counter.clone(),
+                    index_ok: false,
+                    mutable: false,
+                });
+                let body = self.region_body(nest, &y, true, 1);
+                self.counters.pop();
+                self.loops.pop();
+                Stmt::While {
+                    counter,
+                    limit,
+                    body,
+                }
+            }
+        };
+        let _ = in_loop;
+        pre.push(region);
+        // after the region: a write of `y` (the region read it before this write), a later read
+        if self.elem_writable().contains(&y) && self.rng.chance(0.6) {
+            pre.push(self.elem_write(y.clone()));
+        }
+        match self.rng.weighted(&[3, 2, 2]) {
+            0 => {
+                let c = self.cond();
+                self.push_scope(vec![]);
+                let s = self.read_stmt(&y);
+                let in_loop = !self.loops.is_empty();
+                let tail = if self.rng.chance(0.2) {
+                    self.block_tail(nest + 1, in_loop)
+                } else {
+                    Tail::None
+                };
+                self.pop_scope();
+                pre.push(Stmt::If {
+                    arms: vec![(
+                        c,
+                        Block {
+                            stmts: vec![s],
+                            tail,
+                        },
+                    )],
+                    els: None,
+                });
+            }
+            1 => pre.push(self.read_stmt(&y)),
+            _ => {}
+        }
+        self.budget -= 2;
+        let first = pre.remove(0);
+        self.pending.extend(pre);
+        first
+    }
+
+    /// Constant collections a `for` may iterate over here: fixed arrays, and `Vec`s declared at this
+    /// loop depth that no `for k in ks` moved yet.
+    fn usable_ks(&self) -> Vec<Ks> {
+        self.kss
+            .iter()
+            .filter(|k| !self.consumed.contains(&k.name))
+            .cloned()
+            .collect()
+    }
+
+    /// `for k in ks` / `for &k in ks.iter()`, its body random (or a region over `y`).
+    fn for_ks(&mut self, nest: usize, ks: Ks, y: Option<String>) -> Stmt {
+        let by_value_ok = !ks.vec || ks.depth == self.loops.len();
+        let by_ref = !by_value_ok || self.rng.chance(0.5);
+        if !by_ref && ks.vec {
+            self.consumed.push(ks.name.clone());
+        }
+        let var = self.fresh("k");
+        let ctx = match &y {
+            Some(y) => self.region_loop_ctx(y),
+            None => self.loop_ctx(),
+        };
+        self.loops.push(ctx);
+        self.counters.push(Counter {
+            name: var.clone(),
+            index_ok: true,
+            mutable: false,
+        });
+        let body = match &y {
+            Some(y) => {
+                let extra = self.rng.below(2);
+                self.region_body(nest, y, true, extra)
+            }
+            None => {
+                let b = self.rng.range(2, 5) as isize;
+                self.stmt_block(b, nest + 1, true)
+            }
+        };
+        self.counters.pop();
+        self.loops.pop();
+        Stmt::ForKs {
+            var,
+            ks: ks.name,
+            by_ref,
+            body,
+        }
+    }
+
     fn stmt(&mut self, nest: usize) -> Stmt {
         self.budget -= 1;
         let arrays = !self.scalar_only;
         let assignable: Vec<Var> = self
             .vars()
-            .filter(|v| v.mutable && (v.ty == Ty::S || !self.forbidden_whole(&v.name)))
+            .filter(|v| {
+                v.mutable
+                    && (v.ty == Ty::S || (v.store == Store::Nd && !self.forbidden_whole(&v.name)))
+            })
             .filter(|v| {
                 !self
                     .loops
@@ -663,40 +1404,60 @@ impl Gen {
         let writable = self.elem_writable();
         let deep = nest < 3 && self.budget > 1;
         let in_loop = !self.loops.is_empty();
+        let mut_counters: Vec<Counter> = self
+            .counters
+            .iter()
+            .filter(|c| c.mutable)
+            .cloned()
+            .collect();
+        let kss = self.usable_ks();
+        let shadow_arrays: Vec<Var> = self
+            .array_vars_whole()
+            .into_iter()
+            .filter(|v| v.is_ref || v.elem_ok)
+            .collect();
         let w = [
-            10,                                        // let scalar
-            if arrays { 4 } else { 0 },                // let array
-            if assignable.is_empty() { 0 } else { 8 }, // assign
-            if writable.is_empty() { 0 } else { 6 },   // element write
-            if deep { 5 } else { 1 },                  // if
-            if deep { 4 } else { 0 },                  // for
+            10,                                        // 0 let scalar
+            if arrays { 4 } else { 2 },                // 1 let array
+            if assignable.is_empty() { 0 } else { 8 }, // 2 assign
+            if writable.is_empty() { 0 } else { 8 },   // 3 element write
+            if deep { 5 } else { 1 },                  // 4 if
+            if deep { 4 } else { 0 },                  // 5 for
             if deep && arrays && !self.array_vars_whole().is_empty() {
                 2
             } else {
                 0
-            }, // for iter
-            if deep { 1 } else { 0 },                  // while
-            if deep { 1 } else { 0 },                  // loop
-            if self.scalar_vars().is_empty() { 0 } else { 1 }, // shadowing let
-            if in_loop { 0 } else { 1 },               // guard with return
+            }, // 6 for iter
+            if deep { 1 } else { 0 },                  // 7 while
+            if deep { 1 } else { 0 },                  // 8 loop
+            if self.scalar_vars().is_empty() { 0 } else { 1 }, // 9 shadowing let
+            if in_loop { 0 } else { 1 },               // 10 guard with return
+            if mut_counters.len() < 2 { 2 } else { 0 }, // 11 let mut counter
+            if mut_counters.is_empty() { 0 } else { 4 }, // 12 counter change
+            if self.kss.len() < 2 { 1 } else { 0 },    // 13 let ks
+            if deep && !kss.is_empty() { 3 } else { 0 }, // 14 for k in ks
+            1,                                         // 15 let _ = e
+            if deep { 7 } else { 0 },                  // 16 pattern
+            if shadow_arrays.is_empty() { 0 } else { 1 }, // 17 shadowing array copy
         ];
         match self.rng.weighted(&w) {
             0 => {
-                let init = match self.rng.weighted(&[2, 15, 3]) {
-                    0 => self.lit(),
-                    1 => self.s_expr(3),
-                    _ => self.if_expr(Ty::S, 2),
+                let konst = self.rng.chance(0.15);
+                let init = if konst {
+                    self.lit()
+                } else {
+                    match self.rng.weighted(&[2, 15, 4]) {
+                        0 => self.lit(),
+                        1 => self.s_expr(3),
+                        _ => self.if_expr(Ty::S, 2),
+                    }
                 };
-                let name = self.fresh("a");
-                let mutable = self.rng.chance(0.5);
-                self.declare(Var {
-                    name: name.clone(),
-                    ty: Ty::S,
-                    mutable,
-                    is_ref: false,
-                    elem_ok: false,
-                    deref: false,
-                });
+                let name = self.fresh(if konst { "m" } else { "a" });
+                let mutable = konst || self.rng.chance(0.5);
+                let mut v = var(&name, Ty::S);
+                v.mutable = mutable;
+                v.konst = konst;
+                self.declare(v);
                 Stmt::Let {
                     name,
                     mutable,
@@ -705,52 +1466,26 @@ impl Gen {
                     init,
                 }
             }
-            1 => {
-                let params: Vec<Var> = self.vars().filter(|v| v.is_ref).cloned().collect();
-                let (init, elem_ok, annot) =
-                    match self
-                        .rng
-                        .weighted(&[3, if params.is_empty() { 0 } else { 3 }, 4])
-                    {
-                        0 => (Expr::Zeros, true, true),
-                        1 => {
-                            let p = params[self.rng.below(params.len())].name.clone();
-                            (Expr::ToOwned(p, true), true, false)
-                        }
-                        _ => (self.a_expr(3), false, self.rng.chance(0.2)),
-                    };
-                let name = self.fresh("y");
-                let mutable = elem_ok || self.rng.chance(0.4);
-                self.declare(Var {
-                    name: name.clone(),
-                    ty: Ty::A,
-                    mutable,
-                    is_ref: false,
-                    elem_ok,
-                    deref: false,
-                });
-                Stmt::Let {
-                    name,
-                    mutable,
-                    ty: Ty::A,
-                    annot,
-                    init,
-                }
-            }
+            1 => self.let_array(false),
             2 => {
                 let v = assignable[self.rng.below(assignable.len())].clone();
                 let mut op =
                     [AOp::Set, AOp::Add, AOp::Sub, AOp::Mul][self.rng.weighted(&[4, 4, 2, 2])];
                 let value = match v.ty {
-                    Ty::S if op == AOp::Set && self.rng.chance(0.15) => {
-                        // a value that does not depend on the inputs (it drops the old derivative)
-                        if self.counters.is_empty() {
-                            self.lit()
+                    Ty::S if v.konst => {
+                        // a `let mut` constant stays a constant
+                        if op == AOp::Mul {
+                            op = AOp::Add;
+                        }
+                        self.const_expr()
+                    }
+                    Ty::S if op == AOp::Set && self.rng.chance(0.3) => {
+                        // a value that does not depend on the differentiated inputs (it drops the
+                        // old derivative)
+                        if self.rng.chance(0.5) {
+                            self.const_expr()
                         } else {
-                            let c = self.counters[self.rng.below(self.counters.len())]
-                                .name
-                                .clone();
-                            Expr::Bin(BOp::Mul, Box::new(Expr::Count(c)), Box::new(self.lit()))
+                            self.nondiff_expr()
                         }
                     }
                     Ty::S => {
@@ -801,39 +1536,8 @@ impl Gen {
                 }
             }
             3 => {
-                let name = writable[self.rng.below(writable.len())].clone();
-                let op = [AOp::Set, AOp::Add, AOp::Sub, AOp::Mul][self.rng.weighted(&[4, 4, 1, 1])];
-                let value = if op == AOp::Mul {
-                    Expr::F1(F1::Tanh, Box::new(self.s_expr(2)))
-                } else {
-                    self.s_expr(3)
-                };
-                let idx = self.idx();
-                // `y[i] += y[j]` borrows `y` twice: write it `y[i] = y[i] + y[j]`
-                if op != AOp::Set && value.mentions(&name) {
-                    let bop = match op {
-                        AOp::Add => BOp::Add,
-                        AOp::Sub => BOp::Sub,
-                        _ => BOp::Mul,
-                    };
-                    let value = Expr::Bin(
-                        bop,
-                        Box::new(Expr::Index(name.clone(), idx.clone())),
-                        Box::new(value),
-                    );
-                    return Stmt::ElemAssign {
-                        name,
-                        idx,
-                        op: AOp::Set,
-                        value,
-                    };
-                }
-                Stmt::ElemAssign {
-                    name,
-                    idx,
-                    op,
-                    value,
-                }
+                let name = self.pick(&writable);
+                self.elem_write(name)
             }
             4 => {
                 let narms = self.rng.weighted(&[6, 3, 1]) + 1;
@@ -891,6 +1595,7 @@ impl Gen {
                 self.counters.push(Counter {
                     name: var.clone(),
                     index_ok: true,
+                    mutable: false,
                 });
                 let b = self.rng.range(2, 6) as isize;
                 let body = self.stmt_block(b, nest + 1, true);
@@ -908,7 +1613,7 @@ impl Gen {
             6 => {
                 let arrs = self.array_vars_whole();
                 let a = arrs[self.rng.below(arrs.len())].clone();
-                let var = self.fresh("e");
+                let var_name = self.fresh("e");
                 let pat_ref = self.rng.chance(0.5);
                 let ctx = self.loop_ctx();
                 // the iterated array is read whole: not writable inside
@@ -917,20 +1622,15 @@ impl Gen {
                     frozen: Some(a.name.clone()),
                 };
                 self.loops.push(ctx);
-                self.scopes.push(vec![Var {
-                    name: var.clone(),
-                    ty: Ty::S,
-                    mutable: false,
-                    is_ref: false,
-                    elem_ok: false,
-                    deref: !pat_ref,
-                }]);
+                let mut e = var(&var_name, Ty::S);
+                e.deref = !pat_ref;
+                self.push_scope(vec![e]);
                 let b = self.rng.range(2, 5) as isize;
                 let body = self.stmt_block(b, nest + 1, true);
-                self.scopes.pop();
+                self.pop_scope();
                 self.loops.pop();
                 Stmt::ForIter {
-                    var,
+                    var: var_name,
                     pat_ref,
                     arr: a.name,
                     arr_is_ref: a.is_ref,
@@ -945,6 +1645,7 @@ impl Gen {
                 self.counters.push(Counter {
                     name: counter.clone(),
                     index_ok: false,
+                    mutable: false,
                 });
                 let b = self.rng.range(2, 5) as isize;
                 let body = self.stmt_block(b, nest + 1, true);
@@ -972,14 +1673,7 @@ impl Gen {
                     // `*v` cannot be shadowed by a float of the same name and be read as `*v` again
                     let name = self.fresh("a");
                     let init = self.s_expr(2);
-                    self.declare(Var {
-                        name: name.clone(),
-                        ty: Ty::S,
-                        mutable: false,
-                        is_ref: false,
-                        elem_ok: false,
-                        deref: false,
-                    });
+                    self.declare(var(&name, Ty::S));
                     return Stmt::Let {
                         name,
                         mutable: false,
@@ -998,14 +1692,9 @@ impl Gen {
                     Box::new(self.s_expr(2)),
                 );
                 let mutable = self.rng.chance(0.3);
-                self.declare(Var {
-                    name: v.name.clone(),
-                    ty: Ty::S,
-                    mutable,
-                    is_ref: false,
-                    elem_ok: false,
-                    deref: false,
-                });
+                let mut nv = var(&v.name, Ty::S);
+                nv.mutable = mutable;
+                self.declare(nv);
                 Stmt::Let {
                     name: v.name,
                     mutable,
@@ -1014,18 +1703,18 @@ impl Gen {
                     init,
                 }
             }
-            _ => {
+            10 => {
                 // an early-return guard
                 let c = self.cond();
                 let saved = self.budget;
-                self.scopes.push(vec![]);
+                self.push_scope(vec![]);
                 let mut stmts = Vec::new();
                 if self.rng.chance(0.3) && self.budget > 0 {
                     self.budget = 1;
-                    stmts.push(self.stmt(nest + 1));
+                    self.stmt_into(nest + 1, &mut stmts);
                 }
                 let e = self.s_expr(2);
-                self.scopes.pop();
+                self.pop_scope();
                 self.budget = saved;
                 Stmt::If {
                     arms: vec![(
@@ -1036,6 +1725,86 @@ impl Gen {
                         },
                     )],
                     els: None,
+                }
+            }
+            11 => {
+                let name = self.fresh("c");
+                let index_ok = self.rng.chance(0.5);
+                self.counters.push(Counter {
+                    name: name.clone(),
+                    index_ok,
+                    mutable: true,
+                });
+                Stmt::LetCounter { name }
+            }
+            12 => {
+                let c = self.pick(&mut_counters);
+                let others: Vec<Counter> = self
+                    .counters
+                    .iter()
+                    .filter(|o| o.name != c.name && (o.index_ok || !c.index_ok))
+                    .cloned()
+                    .collect();
+                let op = if c.index_ok {
+                    // stays below n
+                    match self
+                        .rng
+                        .weighted(&[3, 2, if others.is_empty() { 0 } else { 2 }])
+                    {
+                        0 => CAsg::Wrap,
+                        1 => CAsg::Set(self.rng.below(self.n)),
+                        _ => CAsg::From(self.pick(&others).name),
+                    }
+                } else {
+                    match self
+                        .rng
+                        .weighted(&[4, 2, if others.is_empty() { 0 } else { 1 }])
+                    {
+                        0 => CAsg::Inc(self.rng.range(1, 2)),
+                        1 => CAsg::Set(self.rng.range(0, self.n + 1)),
+                        _ => CAsg::From(self.pick(&others).name),
+                    }
+                };
+                Stmt::CounterAssign { name: c.name, op }
+            }
+            13 => {
+                let name = self.fresh("ks");
+                let m = self.rng.range(2, 4);
+                let vals = (0..m).map(|_| self.rng.below(self.n)).collect();
+                let vec = self.rng.chance(0.6);
+                self.kss.push(Ks {
+                    name: name.clone(),
+                    vec,
+                    depth: self.loops.len(),
+                });
+                Stmt::LetKs { name, vals, vec }
+            }
+            14 => {
+                let ks = self.pick(&kss);
+                self.for_ks(nest, ks, None)
+            }
+            15 => {
+                let e = if arrays && !self.array_vars_whole().is_empty() && self.rng.chance(0.3) {
+                    self.a_expr(2)
+                } else {
+                    self.s_expr(2)
+                };
+                Stmt::LetDiscard(e)
+            }
+            16 => self.pattern(nest),
+            _ => {
+                // `let mut y = y.to_owned();`: a local copy that shadows an array (a parameter too)
+                let a = self.pick(&shadow_arrays);
+                let mut v = var(&a.name, Ty::A);
+                v.mutable = true;
+                v.elem_ok = true;
+                self.declare(v);
+                Stmt::Let {
+                    name: a.name.clone(),
+                    mutable: true,
+                    ty: Ty::A,
+                    annot: false,
+                    init: Expr::ToOwned(a.name, a.is_ref),
                 }
             }
         }

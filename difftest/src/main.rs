@@ -114,6 +114,23 @@ fn main() {
             }
             std::fs::write(crate_dir().join("known.txt"), text).unwrap();
         }
+        Some("plain") => {
+            // the generator's check: the functions compile without the attribute
+            let seed: u64 = arg(&args, 1).unwrap_or(1);
+            let n: u64 = arg(&args, 2).unwrap_or(100);
+            let programs: Vec<_> = (0..n).map(|i| gen::generate(seed, i)).collect();
+            let bad = autodiff_difftest::run::check_plain(
+                &programs,
+                &repo_root().join("target/difftest-plain"),
+            );
+            for (name, err) in &bad {
+                println!("plain: {name}: {err}");
+            }
+            println!("plain: seed {seed}: {n} programs, {} invalid", bad.len());
+            if !bad.is_empty() {
+                std::process::exit(1);
+            }
+        }
         Some("minimize") => {
             let (seed, index) = (arg(&args, 1).unwrap(), arg(&args, 2).unwrap());
             let p = gen::generate(seed, index);
@@ -133,7 +150,7 @@ fn main() {
             print!("{}", m.source());
         }
         _ => {
-            eprintln!("usage: autodiff-difftest show SEED INDEX | write-kept | fresh [SEED [N]] | triage | minimize SEED INDEX");
+            eprintln!("usage: autodiff-difftest show SEED INDEX | write-kept | fresh [SEED [N]] | triage | minimize SEED INDEX | plain [SEED [N]]");
             std::process::exit(2);
         }
     }

@@ -20,6 +20,7 @@ fn visit_blocks<'a>(b: &'a mut Block, f: &mut dyn FnMut(&mut Block)) {
             }
             Stmt::For { body, .. }
             | Stmt::ForIter { body, .. }
+            | Stmt::ForKs { body, .. }
             | Stmt::While { body, .. }
             | Stmt::Loop { body, .. } => visit_blocks(body, f),
             _ => {}
@@ -50,9 +51,16 @@ fn with_block(p: &Program, k: usize, f: &mut dyn FnMut(&mut Block) -> bool) -> O
 
 fn visit_exprs(b: &mut Block, f: &mut dyn FnMut(&mut Expr)) {
     fn cond(c: &mut Cond, f: &mut dyn FnMut(&mut Expr)) {
-        if let Cond::Cmp(_, a, b) = c {
-            expr(a, f);
-            expr(b, f);
+        match c {
+            Cond::Cmp(_, a, b) => {
+                expr(a, f);
+                expr(b, f);
+            }
+            Cond::And(a, b) | Cond::Or(a, b) => {
+                cond(a, f);
+                cond(b, f);
+            }
+            _ => {}
         }
     }
     fn expr(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
@@ -89,6 +97,8 @@ fn visit_exprs(b: &mut Block, f: &mut dyn FnMut(&mut Expr)) {
         match s {
             Stmt::Let { init, .. } => expr(init, f),
             Stmt::Assign { value, .. } | Stmt::ElemAssign { value, .. } => expr(value, f),
+            Stmt::LetDiscard(e) => expr(e, f),
+            Stmt::LetCounter { .. } | Stmt::CounterAssign { .. } | Stmt::LetKs { .. } => {}
             Stmt::If { arms, els } => {
                 for (c, a) in arms.iter_mut() {
                     cond(c, f);
@@ -100,6 +110,7 @@ fn visit_exprs(b: &mut Block, f: &mut dyn FnMut(&mut Expr)) {
             }
             Stmt::For { body, .. }
             | Stmt::ForIter { body, .. }
+            | Stmt::ForKs { body, .. }
             | Stmt::While { body, .. }
             | Stmt::Loop { body, .. } => visit_exprs(body, f),
         }
@@ -287,7 +298,7 @@ fn lookup<'a>(scopes: &'a [Vec<Binding>], n: &str) -> Option<&'a Binding> {
 fn idx_ok(i: &Idx, counters: &[String]) -> bool {
     match i {
         Idx::Const(_) => true,
-        Idx::Var(v) | Idx::Rev(v) | Idx::Next(v) => counters.contains(v),
+        Idx::Var(v) | Idx::Rev(v) | Idx::Next(v) | Idx::Mod(v) => counters.contains(v),
     }
 }
 
@@ -302,7 +313,7 @@ fn expr_ok(e: &Expr, scopes: &mut Vec<Vec<Binding>>, counters: &mut Vec<String>)
             lookup(scopes, n).is_some_and(|b| b.ty == Ty::A)
         }
         Expr::Count(i) => counters.contains(i),
-        Expr::Lit(_) | Expr::Zeros => true,
+        Expr::Lit(_) | Expr::Zeros | Expr::VecZeros | Expr::FixedZeros => true,
         Expr::Mapv(a, v, body) => {
             if !expr_ok(a, scopes, counters) {
                 return false;
@@ -351,10 +362,17 @@ fn cond_ok(c: &Cond, scopes: &mut Vec<Vec<Binding>>, counters: &mut Vec<String>)
     match c {
         Cond::Cmp(_, a, b) => expr_ok(a, scopes, counters) && expr_ok(b, scopes, counters),
         Cond::Even(i) | Cond::CountLt(i, _) => counters.contains(i),
+        Cond::And(a, b) | Cond::Or(a, b) => {
+            cond_ok(a, scopes, counters) && cond_ok(b, scopes, counters)
+        }
+        Cond::Guard { counter, arr, .. } => {
+            counters.contains(counter) && lookup(scopes, arr).is_some_and(|b| b.ty == Ty::A)
+        }
     }
 }
 
 fn block_ok(b: &Block, scopes: &mut Vec<Vec<Binding>>, counters: &mut Vec<String>) -> bool {
+    let mark = counters.len();
     scopes.push(vec![]);
     let mut ok = true;
     for s in &b.stmts {
@@ -366,6 +384,7 @@ fn block_ok(b: &Block, scopes: &mut Vec<Vec<Binding>>, counters: &mut Vec<String
             _ => true,
         };
     scopes.pop();
+    counters.truncate(mark);
     ok
 }
 
@@ -452,6 +471,27 @@ fn stmt_ok(s: &Stmt, scopes: &mut Vec<Vec<Binding>>, counters: &mut Vec<String>)
         Stmt::While { counter, body, .. } | Stmt::Loop { counter, body, .. } => {
             body_with(body, None, Some(counter), scopes, counters)
         }
+        Stmt::LetCounter { name } => {
+            counters.push(name.clone());
+            true
+        }
+        Stmt::CounterAssign { name, op } => {
+            counters.contains(name)
+                && match op {
+                    CAsg::From(i) => counters.contains(i),
+                    _ => true,
+                }
+        }
+        Stmt::LetKs { name, .. } => {
+            // a collection of indices: marked among the counters
+            counters.push(format!("ks:{name}"));
+            true
+        }
+        Stmt::ForKs { var, ks, body, .. } => {
+            counters.contains(&format!("ks:{ks}"))
+                && body_with(body, None, Some(var), scopes, counters)
+        }
+        Stmt::LetDiscard(e) => expr_ok(e, scopes, counters),
     }
 }
 

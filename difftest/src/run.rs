@@ -252,3 +252,84 @@ fn parse_result(stdout: &str, name: &str) -> Res {
         _ => Res::Panic(w.next().unwrap_or("").to_string()),
     }
 }
+
+/// Compiles the plain functions of `programs` without `#[differentiable]` (and their dual twins) in the
+/// scratch crate `dir`: the generator's own check that it writes valid Rust. Returns, for each program
+/// that does not compile, its name and first error.
+pub fn check_plain(programs: &[Program], dir: &Path) -> Vec<(String, String)> {
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let manifest = format!(
+        "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\nautodiff = {{ path = {:?} }}\nnum-dual = {{ version = \"0.15\", default-features = false }}\n\n\
+         [workspace]\n",
+        package_name(dir),
+        repo_root().display().to_string()
+    );
+    write_if_changed(&dir.join("Cargo.toml"), &manifest);
+    if !dir.join("Cargo.lock").exists() {
+        let _ = std::fs::copy(repo_root().join("Cargo.lock"), dir.join("Cargo.lock"));
+    }
+    write_if_changed(&src.join("check.rs"), SUPPORT);
+    let mut text = header(
+        "//! Plain functions of the generator (generated).\n",
+        "check.rs",
+    );
+    let mut ranges = Vec::new();
+    for p in programs {
+        let start = text.lines().count() + 1;
+        let plain: String = p
+            .source()
+            .lines()
+            .filter(|l| !l.starts_with("#[differentiable"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        text.push_str(&format!(
+            "mod {} {{\n#![allow(dead_code)]\nuse super::*;\n{}\n{plain}\n",
+            p.name,
+            crate::harness::USER_ALLOWS
+        ));
+        if p.scalar_only() {
+            text.push_str(&format!(
+                "{}\n{}",
+                crate::harness::USER_ALLOWS,
+                p.dual_source()
+            ));
+        }
+        text.push_str("}\n");
+        ranges.push((start, text.lines().count(), p.name.clone()));
+    }
+    text.push_str("\nfn main() {}\n");
+    write_if_changed(&src.join("main.rs"), &text);
+    let out = Command::new(env!("CARGO"))
+        .args(["build", "-q", "--message-format=short", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target_dir())
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut bad: Vec<(String, String)> = Vec::new();
+    for line in stderr.lines() {
+        let Some(rest) = line.strip_prefix("src/main.rs:") else {
+            continue;
+        };
+        if !line.contains("error") {
+            continue;
+        }
+        let Some(n) = rest.split(':').next().and_then(|n| n.parse::<usize>().ok()) else {
+            continue;
+        };
+        if let Some((_, _, name)) = ranges.iter().find(|(a, b, _)| n >= *a && n <= *b) {
+            if !bad.iter().any(|(b, _)| b == name) {
+                bad.push((name.clone(), line.to_string()));
+            }
+        }
+    }
+    if !out.status.success() && bad.is_empty() {
+        bad.push((
+            "?".into(),
+            stderr.lines().take(5).collect::<Vec<_>>().join("\n"),
+        ));
+    }
+    bad
+}
