@@ -90,3 +90,89 @@ pub fn analyse(num_vars: usize, block: &Block, ret: &Operand, independents: &[Va
         active: varied.iter().zip(&useful).map(|(a, b)| *a && *b).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Function;
+    use crate::test_support::lowered;
+    use quote::quote;
+
+    fn var(f: &Function, name: &str) -> VarId {
+        VarId(
+            f.vars
+                .iter()
+                .position(|v| v.name == name)
+                .unwrap_or_else(|| panic!("no variable {name}")),
+        )
+    }
+
+    fn active_names(f: &Function, independents: &[&str]) -> Vec<String> {
+        let independents: Vec<VarId> = independents.iter().map(|n| var(f, n)).collect();
+        let a = analyse(f.vars.len(), &f.body, &f.ret, &independents);
+        let mut names: Vec<String> = (0..f.vars.len())
+            .filter(|k| a.is_active(VarId(*k)))
+            .map(|k| f.vars[k].name.to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_value_is_active_when_varied_and_useful() {
+        let f = lowered(
+            quote!(argnums = (0, 1)),
+            quote!(
+                fn f(x: f64, y: f64) -> f64 {
+                    let a = x * 2.0;
+                    let b = y * 3.0;
+                    let unused = x.sin();
+                    a + b
+                }
+            ),
+        );
+        // With respect to x: b does not depend on x; `unused` does not reach the output.
+        let names = active_names(&f, &["x"]);
+        assert!(names.contains(&"a".to_string()) && names.contains(&"x".to_string()));
+        assert!(!names.contains(&"b".to_string()) && !names.contains(&"unused".to_string()));
+        assert!(!names.contains(&"y".to_string()));
+        // With respect to y: the other way round.
+        let names = active_names(&f, &["y"]);
+        assert!(names.contains(&"b".to_string()) && !names.contains(&"a".to_string()));
+    }
+
+    #[test]
+    fn a_loop_carries_activity_around() {
+        let f = lowered(
+            quote!(),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    let mut s = 1.0;
+                    for _ in 0..3 {
+                        s = s * x;
+                    }
+                    s
+                }
+            ),
+        );
+        let names = active_names(&f, &["x"]);
+        // The storage, the body's copy of it, its new value and the copy after the loop.
+        for n in ["s_carried", "s_1", "s_2", "s_3"] {
+            assert!(names.contains(&n.to_string()), "{n} in {names:?}");
+        }
+    }
+
+    #[test]
+    fn a_constant_mapv_receiver_with_a_captured_value_is_active() {
+        let f = lowered(
+            quote!(),
+            quote!(
+                fn f(s: f64) -> f64 {
+                    Array1::from_elem(3, 0.5).mapv(|v| v * s).sum()
+                }
+            ),
+        );
+        let a = analyse(f.vars.len(), &f.body, &f.ret, &[var(&f, "s")]);
+        assert!(f.ret.var().is_some_and(|r| a.is_active(r)));
+    }
+}

@@ -198,13 +198,7 @@ fn cases() -> Vec<(&'static str, TokenStream, TokenStream)> {
 
 /// The lowered IR of a function, printed.
 fn printed_ir(attr: TokenStream, item: TokenStream) -> String {
-    let errors = crate::errors::Errors::default();
-    let options = crate::options::parse(attr, &errors);
-    let func: syn::ItemFn = syn::parse2(item).expect("a function");
-    let model = crate::model::build(func, options, &errors);
-    let mut namer = crate::naming::Namer::avoiding(quote::ToTokens::to_token_stream(&model.func));
-    let (function, _) = crate::lower::lower(&model, &mut namer, &errors).expect("it lowers");
-    crate::ir::print::function(&function)
+    crate::ir::print::function(&crate::test_support::lowered(attr, item))
 }
 
 /// The expansion, formatted.

@@ -28,6 +28,8 @@ mod prims;
 mod scalars;
 #[cfg(test)]
 mod stress_tests;
+#[cfg(test)]
+mod test_support;
 mod types;
 
 use proc_macro::TokenStream;

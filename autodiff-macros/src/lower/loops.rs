@@ -707,3 +707,81 @@ pub(super) struct LoopSetup {
     pub(super) brk: Option<Ident>,
     pub(super) cont: Option<Ident>,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{visit, Loop, Stmt};
+    use crate::test_support::lowered;
+    use quote::quote;
+
+    /// The carried values of the function's loops: `(storage name, saved per iteration?)`.
+    fn carried(item: proc_macro2::TokenStream) -> Vec<(String, bool)> {
+        let f = lowered(quote!(), item);
+        let mut out = Vec::new();
+        visit::stmts(&f.body, visit::Depth::Regions, &mut |s| {
+            if let Stmt::Loop(l) = s {
+                let l: &Loop = l;
+                for c in &l.carried {
+                    out.push((f.vars[c.storage.0].name.to_string(), c.saved));
+                }
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn an_accumulator_is_not_saved() {
+        let c = carried(quote!(
+            fn f(x: &Array1<f64>) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() {
+                    s += x[i] * x[i];
+                }
+                s
+            }
+        ));
+        assert_eq!(c, vec![("s_carried".to_string(), false)]);
+    }
+
+    #[test]
+    fn a_value_the_body_reads_is_saved() {
+        let c = carried(quote!(
+            fn f(x: &Array1<f64>) -> f64 {
+                let mut h = 0.0;
+                let mut s = 0.0;
+                for i in 0..x.len() {
+                    h = (0.9 * h + x[i]).sin();
+                    s -= h;
+                }
+                s + h
+            }
+        ));
+        assert!(c.contains(&("h_carried".to_string(), true)), "{c:?}");
+        assert!(c.contains(&("s_carried".to_string(), false)), "{c:?}");
+    }
+
+    #[test]
+    fn counters_are_constants_of_the_loop() {
+        let f = lowered(
+            quote!(),
+            quote!(
+                fn f(x: &Array1<f64>) -> f64 {
+                    let mut k = 0;
+                    let mut s = 0.0;
+                    while k < x.len() {
+                        s = s * 0.5 + x[k];
+                        k += 1;
+                    }
+                    s
+                }
+            ),
+        );
+        let mut counters = Vec::new();
+        visit::stmts(&f.body, visit::Depth::Regions, &mut |s| {
+            if let Stmt::Loop(l) = s {
+                counters.extend(l.carried_consts.iter().map(|c| c.to_string()));
+            }
+        });
+        assert_eq!(counters, vec!["k".to_string()]);
+    }
+}
