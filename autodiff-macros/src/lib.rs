@@ -24,6 +24,8 @@ mod lower;
 mod model;
 mod naming;
 mod options;
+#[cfg(test)]
+mod primitives_tests;
 mod prims;
 mod scalars;
 #[cfg(test)]

@@ -212,6 +212,16 @@ pub static STOP: Prim = Prim {
     unwraps: false,
 };
 
+/// Every row of the table, for tests that must cover them all.
+#[cfg(test)]
+pub fn all() -> Vec<&'static Prim> {
+    UNARY
+        .iter()
+        .chain(OTHERS.iter())
+        .chain([&COPY, &INDEX, &ELEMENT, &FIELD, &CARRY, &SNAPSHOT, &STOP])
+        .collect()
+}
+
 /// The primitive a method name denotes (the same names serve `f64::name(x, ..)`).
 pub fn method(name: &str) -> Option<&'static Prim> {
     let name = match name {

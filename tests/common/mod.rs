@@ -1,6 +1,8 @@
 //! Shared helpers of the integration tests: the JAX reference data and tolerance-aware comparisons.
 #![allow(dead_code)]
 
+pub mod primitives;
+
 use autodiff::ndarray::{Array, Array1, Array2, Dimension};
 use serde_json::Value;
 use std::sync::OnceLock;
