@@ -6,7 +6,6 @@
 //! `AUTODIFF_WRITE_PRIMITIVES=1 cargo test -p autodiff-macros primitives` rewrites `tests/primitives.rs`.
 
 use crate::prims::{self, Access, Family};
-use proc_macro2::TokenStream;
 
 /// How a row is written in the source, over `x, y, z: f64`, `a, b: &Array1<f64>` (length 3) and
 /// `m: &Array2<f64>` (3 by 3); every example is a scalar.
@@ -105,7 +104,7 @@ fn primitives_file() -> String {
             other => format!("{other:?}").to_lowercase(),
         };
         out.push_str(&format!(
-            "/// `{}` ({family}).\n#[differentiable(argnums = (0, 1, 2, 3, 4, 5))]\n#[allow(unused_variables)]\nfn p_{}(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {{\n    {body}\n}}\n\n",
+            "/// `{}` ({family}).\n#[differentiable(argnums = (0, 1, 2, 3, 4, 5))]\n#[allow(unused_variables)]\nfn p_{}(\n    x: f64,\n    y: f64,\n    z: f64,\n    a: &Array1<f64>,\n    b: &Array1<f64>,\n    m: &Array2<f64>,\n) -> f64 {{\n    {body}\n}}\n\n",
             p.name, p.name
         ));
     }
@@ -171,15 +170,9 @@ fn field_read_adds_into_the_struct_gradient() {
 
 #[test]
 fn primitives_file_is_current() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/primitives.rs");
-    let want = primitives_file();
-    if std::env::var_os("AUTODIFF_WRITE_PRIMITIVES").is_some() {
-        std::fs::write(path, &want).expect("write tests/primitives.rs");
-    }
-    let have = std::fs::read_to_string(path).unwrap_or_default();
-    let tokens = |text: &str| text.parse::<TokenStream>().map(|t| t.to_string()).ok();
-    assert!(
-        tokens(&have) == tokens(&want),
-        "tests/primitives.rs is not what the table makes: run `AUTODIFF_WRITE_PRIMITIVES=1 cargo test -p autodiff-macros primitives`"
+    crate::test_support::generated_file_is_current(
+        "tests/primitives.rs",
+        &primitives_file(),
+        "AUTODIFF_WRITE_PRIMITIVES",
     );
 }

@@ -247,16 +247,9 @@ fn two_hundred_terms() {
 
 #[test]
 fn stress_file_is_current() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/stress.rs");
-    let want = stress_file();
-    if std::env::var_os("AUTODIFF_WRITE_STRESS").is_some() {
-        std::fs::write(path, &want).expect("write tests/stress.rs");
-    }
-    let have = std::fs::read_to_string(path).unwrap_or_default();
-    // Compared as tokens: `cargo fmt` may lay the file out differently.
-    let tokens = |text: &str| text.parse::<TokenStream>().map(|t| t.to_string()).ok();
-    assert!(
-        tokens(&have) == tokens(&want),
-        "tests/stress.rs is not what the generators make: run `AUTODIFF_WRITE_STRESS=1 cargo test -p autodiff-macros stress`"
+    crate::test_support::generated_file_is_current(
+        "tests/stress.rs",
+        &stress_file(),
+        "AUTODIFF_WRITE_STRESS",
     );
 }
