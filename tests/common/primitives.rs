@@ -17,12 +17,15 @@ pub fn point() -> (f64, f64, f64, Array1<f64>, Array1<f64>, Array2<f64>) {
 
 type Grad = (f64, f64, f64, Array1<f64>, Array1<f64>, Array2<f64>);
 
+/// A function of `(x, y, z, a, b, m)` returning `R`.
+type Of<R> = fn(f64, f64, f64, &Array1<f64>, &Array1<f64>, &Array2<f64>) -> R;
+
 /// Checks `grad` against central differences of `f` at [`point`], component by component.
 #[track_caller]
 pub fn check_all(
     name: &str,
-    f: fn(f64, f64, f64, &Array1<f64>, &Array1<f64>, &Array2<f64>) -> f64,
-    grad: fn(f64, f64, f64, &Array1<f64>, &Array1<f64>, &Array2<f64>) -> Grad,
+    f: Of<f64>,
+    grad: Of<Grad>,
 ) {
     let (x, y, z, a, b, m) = point();
     let (gx, gy, gz, ga, gb, gm) = grad(x, y, z, &a, &b, &m);
