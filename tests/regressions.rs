@@ -513,3 +513,47 @@ fn an_element_write_that_reads_its_array() {
         &array![1.0, 0.0],
     );
 }
+
+// An element write whose value is an element of the same still-constant array (`y[1] = y[0]`).
+#[differentiable]
+fn element_from_element(x: f64) -> f64 {
+    let mut y: Array1<f64> = Array1::zeros(3);
+    y[1] = y[0];
+    y[2] = x;
+    y.sum()
+}
+
+// An array declared in a loop body and written by element: the reverse sweep's rerun of the body
+// makes it anew and writes it again (its element type is then known from the write).
+#[differentiable]
+fn array_declared_in_a_loop(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        let mut w = Array1::zeros(3);
+        w[i] = x[i] * 2.0;
+        s = s * 0.5 + x[i] * x[i];
+    }
+    s
+}
+
+#[differentiable]
+fn array_declared_in_a_loop_and_read(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..3 {
+        let mut w = Array1::zeros(3);
+        w[i] = x[i] * 2.0;
+        s = s * 0.5 + w[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn local_arrays_written_in_loop_bodies_and_from_themselves() {
+    close(element_from_element_grad(1.0), 1.0);
+    let x = array![1.0, 2.0, 3.0];
+    close_arr(&array_declared_in_a_loop_grad(&x), &array![0.5, 2.0, 6.0]);
+    close_arr(
+        &array_declared_in_a_loop_and_read_grad(&x),
+        &array![1.0, 4.0, 12.0],
+    );
+}

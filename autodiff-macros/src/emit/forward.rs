@@ -4,6 +4,16 @@
 use super::*;
 
 impl Emitter<'_> {
+    /// The value an element write writes, as a reference for the runtime: a constant is evaluated
+    /// into a value first, so that reading the array it is written into (`y[1] = y[0]`) does not keep
+    /// the array borrowed.
+    fn written_value(&self, value: &Operand) -> TokenStream {
+        match value {
+            Operand::Const(tokens) => quote!(&{ #tokens }),
+            var => self.operand(var),
+        }
+    }
+
     /// The forward statements of `block`.
     pub(super) fn forward_block(&mut self, block: &Block, mode: &Fwd, plan: &Plan) -> TokenStream {
         let ad = self.ad.clone();
@@ -72,7 +82,7 @@ impl Emitter<'_> {
                     if self.is_logged(*storage) {
                         let name = self.name(*storage).clone();
                         let log = self.log_name(*storage);
-                        let value = self.operand(value);
+                        let value = self.written_value(value);
                         let write = match kind {
                             ElemWrite::Set => quote!(set_logged),
                             ElemWrite::Add => quote!(add_at_logged),
@@ -84,7 +94,7 @@ impl Emitter<'_> {
                         out.extend(quote!({ let __autodiff_index = #index; let __autodiff_value = #value; #call; }));
                     } else if !mode.skip_elem.contains(storage) {
                         let name = self.name(*storage).clone();
-                        let value = self.operand(value);
+                        let value = self.written_value(value);
                         let write = match kind {
                             ElemWrite::Set => quote!(set),
                             ElemWrite::Add => quote!(add_at),

@@ -12,10 +12,20 @@ impl Emitter<'_> {
     /// The logged arrays that `region` writes and that are declared outside it: a region's reverse
     /// undoes their writes before it runs again (arrays declared inside are made anew by the rerun).
     pub(super) fn outer_logged_writes(&self, region: &Block) -> Vec<VarId> {
+        self.outer_writes(region)
+            .into_iter()
+            .filter(|v| self.is_logged(*v))
+            .collect()
+    }
+
+    /// The arrays that `region` writes element by element and that are declared outside it: a rerun
+    /// of the region must not write them twice (arrays declared inside are made anew, and written
+    /// again, by the rerun).
+    pub(super) fn outer_writes(&self, region: &Block) -> Vec<VarId> {
         let inside = visit::block_ids(region);
         visit::element_writes(region)
             .into_iter()
-            .filter(|v| self.is_logged(*v) && !inside.contains(&self.f.vars[v.0].block))
+            .filter(|v| !inside.contains(&self.f.vars[v.0].block))
             .collect()
     }
 

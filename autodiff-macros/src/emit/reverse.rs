@@ -361,7 +361,7 @@ impl Emitter<'_> {
             }
             let mut mode = Fwd::default();
             mode.skip_elem.extend(
-                visit::element_writes(&l.body)
+                self.outer_writes(&l.body)
                     .into_iter()
                     .chain(l.writes.iter().copied()),
             );
@@ -389,7 +389,7 @@ impl Emitter<'_> {
         mode.skip_writeback
             .extend(l.carried.iter().map(|c| c.storage));
         mode.skip_elem.extend(l.writes.iter().copied());
-        mode.skip_elem.extend(visit::element_writes(&l.body));
+        mode.skip_elem.extend(self.outer_writes(&l.body));
         let recompute = self.forward_block(&l.body, &mode, plan);
         let zeros = self.zero_declarations(l.body.id, plan);
         let reverse = self.reverse_stmts(&l.body, plan);
