@@ -29,22 +29,49 @@ mod p1_0 {
     )]
     #[differentiable]
     fn p1_0(xs0: &Array1<f64>) -> f64 {
-        let a1 =
-            (&(xs0[0] - xs0) + (xs0.slice(s![0..3]).sum() / (1.9_f64.powi(2) + 1.0_f64))).sum();
-        let a2 = -1.1_f64;
-        let mut a3 = helper_mix(a1, a1.tanh());
-        let mut k4 = 0usize;
-        while k4 < 4 {
-            k4 += 1;
-            a3 = 1.4_f64;
-            let mut a6 = (xs0.mapv(|v5| a2.min(-0.1 + a3))).sum().sin();
-            let mut a7: f64 = nn::sigmoid(a3 * xs0[0]) - ((a2 * a3) / ((-1.2 * a3).powi(2) + 1.0));
+        let mut y1 = xs0.to_owned();
+        let mut a2 = 0.8_f64;
+        for i3 in 0..4 {
+            y1[(i3 + 1) % 4] += -1.7;
+            if i3 < 1 {
+                a2 = (y1[3] + 1.0) * -1.1;
+                y1[i3] = a2.tanh() + a2;
+                let a4 = y1[i3] - a2;
+            } else if a2 > 1.5 {
+                let mut a2 = (a2 * 0.7) + nn::sigmoid(y1[(i3 + 1) % 4] + -0.6);
+                y1[0] = y1[0]
+                    - ((-0.1 / (a2.powi(2) + 1.0)).atan() + (xs0.mapv(|v5| v5 + y1[2])).sum());
+                a2 = y1[4 - 1 - i3] - helper_mix(xs0.slice(s![2..3]).sum(), i3 as f64);
+            }
         }
-        a3 += (-xs0.dot(xs0)) * a2;
-        let a8 = (xs0.sum() + xs0.sum()) + (a2.powi(3) * a2);
-        let mut a3 = (a3 * 0.1) + (-1.2 * (-a3));
-        let mut a9 = (&(Array1::from_elem(4, a8)) * &(xs0 + a1)).mean().unwrap();
-        ((nn::sigmoid(xs0[3].abs()) + a1) * a2) * a8
+        a2 = (y1[1] + 0.9) * y1[0];
+        for &e6 in xs0.iter() {
+            let mut a7 = (&(xs0 * e6) + &(xs0 - xs0)).sum();
+            a7 *= (e6 + xs0).sum().tanh();
+            break;
+        }
+        if y1[2] > -0.8 || y1[2] < 1.9 {
+            y1[3] = y1[3] + (nn::sigmoid(y1[2]) / ((a2 / (a2.powi(2) + 1.0)).powi(2) + 1.0)).cos();
+            for i8 in (0..4).rev() {
+                a2 = (xs0.mapv(|v9| v9 * y1[i8])).sum();
+                y1[1] = y1[1] * y1[(i8 + 1) % 4].tanh();
+                a2 += (y1[1] + 1.6) * a2;
+                return a2;
+            }
+            y1[2] = y1.sum();
+            let a10 = y1[0].tanh();
+            return y1[0];
+        }
+        y1[2] = y1[2] + y1[3];
+        let a11 = 0.7_f64;
+        let mut y12 = [0.0_f64; 4];
+        let a14: f64 = if y12[3] < a2 + a2 {
+            return (xs0.mapv(|v13| y1[3].atan() + (y1[0] / (v13.powi(2) + 1.0)))).sum();
+        } else {
+            (xs0.mapv(f64::tanh)).sum()
+        };
+        return (((((((y1[0].powi(2) + 1.0).ln()).atan() + a2) * a11) * a14) + y12[3]) + y1[3])
+            + y1.sum();
     }
 
     pub fn check() -> Report {
@@ -87,57 +114,38 @@ mod p1_1 {
     )]
     #[differentiable]
     fn p1_1(x0: f64, x1: f64, x2: f64) -> f64 {
-        let a1 = (x1.tanh() * (x0 + x2)) * ((x2 * x1) + helper_sq(x0));
-        for i2 in 0..3 {
-            let mut x0 = (x0 * -1.9) + x2;
-            let x1 = (x1 * -1.2) + (x2 + -1.1);
-            x0 *= (-0.8_f64).tanh();
-            let a3: f64 = helper_sq(x2.sin()) + a1;
-            continue;
-        }
-        if helper_mix(x2, x1) * nn::sigmoid(-0.4_f64) > 1.4 {
-            if helper_mix(-0.6, x1) > 0.0 {
-                let a4 = -1.7_f64;
-            } else {
-                let a5: f64 = x2;
-                return (-a1).max(x2);
+        if x0 - (x0 + x0) < -0.1 {
+            for i1 in (0..3).rev() {
+                let mut y2 = vec![0.0_f64; 3];
+                let mut a3: f64 = helper_sq(helper_sq(x2)) * helper_sq(x0 - y2[3 - 1 - i1]);
             }
-        } else if (helper_sq(x2)).abs() > -1.2 {
-            if x0 + 0.4 < -1.9 {
-                return 1.9;
-            }
-            let a6 = (a1.powi(2) + 1.0).ln();
-            let a7 = helper_mix(x1, (x1.powi(2) + 1.0).ln() / ((x1 * 0.1).powi(2) + 1.0));
-            let mut a8 = x0 - helper_sq(a1 + x0);
-            let a9 = a1;
-        } else if -(x0 * x1) < x2 {
-            let mut k10 = 0usize;
-            while k10 < 1 {
-                k10 += 1;
-                if (k10 as f64).cos() + (x1 + -1.8) > 1.6 * x0 {
-                    let a11: f64 = x1.sin();
-                    break;
-                } else if k10 % 2 == 0 {
-                    let mut a14 = if ((k10 as f64) * 1.2_f64).abs() < -1.0 {
-                        (x0 + x1) + 1.8
-                    } else if -0.3 < x2 * (k10 as f64) {
-                        let a12 = x0;
-                        (x0 / (x1.powi(2) + 1.0)) + 1.1_f64.cos()
-                    } else if x2 - ((k10 as f64) + x2) > 1.8 {
-                        let a13 = nn::softplus((k10 as f64) * x0);
-                        (x2.powi(2) + 1.0).ln() * 1.1
-                    } else {
-                        helper_sq((k10 as f64).atan())
-                    };
-                } else {
-                    let mut a15 = x0;
-                    break;
-                }
-            }
+            let mut c4 = 0usize;
         } else {
-            let a16 = (x1.max(x0) - x0).sin();
+            let mut y5 = [0.0_f64; 3];
+            let mut a6 = 0.3_f64;
+            for i7 in 0..3 {
+                y5[i7] = ((y5[0] - y5[3 - 1 - i7]) * x2)
+                    + (((i7 as f64) / (x1.powi(2) + 1.0)) - (y5[(i7 + 1) % 3] * x1));
+                if helper_sq(x1) < 0.0 {
+                    let a8: f64 = -0.6_f64;
+                    y5[(i7 + 1) % 3] *= ((x1 * (i7 as f64)) - (x0 - x2)).tanh();
+                    a6 = (y5[i7] + 0.5) * y5[i7];
+                    y5[i7] = y5[i7]
+                        + ((x1 + x0).max(a6))
+                            .max(((i7 as f64) * x1) + (x2 / (y5[i7].powi(2) + 1.0)));
+                    continue;
+                } else {
+                    y5[2] = y5[2] + ((helper_sq(i7 as f64)).tanh()).max(-(x2 - y5[3 - 1 - i7]));
+                    a6 = y5[(i7 + 1) % 3] * -0.4;
+                }
+                a6 = y5[i7] + x2;
+            }
+            y5[2] = y5[2] + (x2.cos() + (x1 - (y5[1] * x1)));
+            let a9 = y5[1] * y5[0];
+            a6 *= (helper_sq(y5[0])).tanh();
         }
-        ((x2 * x0) + x1) * x2
+        let _ = x2;
+        (((x2 + x0).powi(2) + x0) * x1) * x2
     }
 
     #[allow(
@@ -148,66 +156,47 @@ mod p1_1 {
         clippy::all
     )]
     fn p1_1_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        let a1 = (x1.tanh() * (x0 + x2)) * ((x2 * x1) + d64::helper_sq(x0));
-        for i2 in 0..3 {
-            let mut x0 = (x0 * Dual64::from(-1.9)) + x2;
-            let x1 = (x1 * Dual64::from(-1.2)) + (x2 + Dual64::from(-1.1));
-            x0 *= (Dual64::from(-0.8)).tanh();
-            let a3: Dual64 = d64::helper_sq(x2.sin()) + a1;
-            continue;
-        }
-        if (d64::helper_mix(x2, x1) * d64::sigmoid(Dual64::from(-0.4))).re > (Dual64::from(1.4)).re
-        {
-            if (d64::helper_mix(Dual64::from(-0.6), x1)).re > (Dual64::from(0.0)).re {
-                let a4 = Dual64::from(-1.7);
-            } else {
-                let a5: Dual64 = x2;
-                return d64::max(-a1, x2);
+        if (x0 - (x0 + x0)).re < (Dual64::from(-0.1)).re {
+            for i1 in (0..3).rev() {
+                let mut y2 = vec![Dual64::from(0.0); 3];
+                let mut a3: Dual64 =
+                    d64::helper_sq(d64::helper_sq(x2)) * d64::helper_sq(x0 - y2[3 - 1 - i1]);
             }
-        } else if (d64::abs(d64::helper_sq(x2))).re > (Dual64::from(-1.2)).re {
-            if (x0 + Dual64::from(0.4)).re < (Dual64::from(-1.9)).re {
-                return Dual64::from(1.9);
-            }
-            let a6 = (a1.powi(2) + Dual64::from(1.0)).ln();
-            let a7 = d64::helper_mix(
-                x1,
-                (x1.powi(2) + Dual64::from(1.0)).ln()
-                    / ((x1 * Dual64::from(0.1)).powi(2) + Dual64::from(1.0)),
-            );
-            let mut a8 = x0 - d64::helper_sq(a1 + x0);
-            let a9 = a1;
-        } else if (-(x0 * x1)).re < x2.re {
-            let mut k10 = 0usize;
-            while k10 < 1 {
-                k10 += 1;
-                if (Dual64::from(k10 as f64).cos() + (x1 + Dual64::from(-1.8))).re
-                    > (Dual64::from(1.6) * x0).re
-                {
-                    let a11: Dual64 = x1.sin();
-                    break;
-                } else if k10 % 2 == 0 {
-                    let mut a14 = if (d64::abs((Dual64::from(k10 as f64) * Dual64::from(1.2)))).re
-                        < (Dual64::from(-1.0)).re
-                    {
-                        (x0 + x1) + Dual64::from(1.8)
-                    } else if (Dual64::from(-0.3)).re < (x2 * Dual64::from(k10 as f64)).re {
-                        let a12 = x0;
-                        (x0 / (x1.powi(2) + Dual64::from(1.0))) + (Dual64::from(1.1)).cos()
-                    } else if (x2 - (Dual64::from(k10 as f64) + x2)).re > (Dual64::from(1.8)).re {
-                        let a13 = d64::softplus(Dual64::from(k10 as f64) * x0);
-                        (x2.powi(2) + Dual64::from(1.0)).ln() * Dual64::from(1.1)
-                    } else {
-                        d64::helper_sq(Dual64::from(k10 as f64).atan())
-                    };
-                } else {
-                    let mut a15 = x0;
-                    break;
-                }
-            }
+            let mut c4 = 0usize;
         } else {
-            let a16 = (d64::max(x1, x0) - x0).sin();
+            let mut y5 = [Dual64::from(0.0); 3];
+            let mut a6 = Dual64::from(0.3);
+            for i7 in 0..3 {
+                y5[i7] = ((y5[0] - y5[3 - 1 - i7]) * x2)
+                    + ((Dual64::from(i7 as f64) / (x1.powi(2) + Dual64::from(1.0)))
+                        - (y5[(i7 + 1) % 3] * x1));
+                if (d64::helper_sq(x1)).re < (Dual64::from(0.0)).re {
+                    let a8: Dual64 = Dual64::from(-0.6);
+                    y5[(i7 + 1) % 3] *= ((x1 * Dual64::from(i7 as f64)) - (x0 - x2)).tanh();
+                    a6 = (y5[i7] + Dual64::from(0.5)) * y5[i7];
+                    y5[i7] = y5[i7]
+                        + d64::max(
+                            d64::max(x1 + x0, a6),
+                            (Dual64::from(i7 as f64) * x1)
+                                + (x2 / (y5[i7].powi(2) + Dual64::from(1.0))),
+                        );
+                    continue;
+                } else {
+                    y5[2] = y5[2]
+                        + d64::max(
+                            (d64::helper_sq(Dual64::from(i7 as f64))).tanh(),
+                            -(x2 - y5[3 - 1 - i7]),
+                        );
+                    a6 = y5[(i7 + 1) % 3] * Dual64::from(-0.4);
+                }
+                a6 = y5[i7] + x2;
+            }
+            y5[2] = y5[2] + (x2.cos() + (x1 - (y5[1] * x1)));
+            let a9 = y5[1] * y5[0];
+            a6 *= (d64::helper_sq(y5[0])).tanh();
         }
-        ((x2 * x0) + x1) * x2
+        let _ = x2;
+        (((x2 + x0).powi(2) + x0) * x1) * x2
     }
 
     pub fn check() -> Report {
@@ -288,17 +277,56 @@ mod p1_2 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_2(x0: f64, x1: f64) -> f64 {
-        for i1 in (0..5).rev() {
-            let a2: f64 = (nn::sigmoid(x1) * (x0 + 0.5)) - (x1 - (x1 * x0));
-            for i3 in 2..4 {
-                let mut a4: f64 = a2;
-                a4 -= (x0.tanh() * x0.powi(3)).atan();
-            }
-            return (0.8 * x0) / (x1.powi(2) + 1.0);
+        let mut m1: f64 = 0.9_f64;
+        let mut y2 = [0.0_f64; 5];
+        let mut a3 = -0.7_f64;
+        if nn::sigmoid(y2[2].powi(2)) > 0.2 {
+            a3 += (y2[4] + -0.1) * -1.2;
+            a3 += y2[0].tanh();
+            y2[2] += 0.3;
+        } else if m1 > -0.4 {
+            let a4 = (x0.powi(2) + 0.5).sqrt();
+            let a5 = (y2[0] + 1.2) * -0.7;
+            y2[0] -= -1.9;
+        } else {
+            a3 = y2[0].tanh();
+            let a6 = y2[2] + (y2[4] + x0);
+            y2[1] = -0.8;
+            y2[2] *= (nn::sigmoid(-x1)).tanh();
         }
-        let a5 = 0.9_f64;
-        let a6 = (a5 + x1).sin();
-        (((a6.tanh() * a6) * x0) + x1) + a5
+        if helper_sq(x1 * a3) > -0.4 {
+            let a7 = y2[0] + (x0 - y2[3]);
+        }
+        let a8 = 0.9_f64;
+        let ks9 = [3usize, 2, 3];
+        y2[3] += 0.4;
+        for k10 in ks9 {
+            y2[k10] += x1 - ((k10 as f64) * -0.1_f64).min(x1);
+            y2[2] =
+                y2[2] + (((x1 / ((k10 as f64).powi(2) + 1.0_f64)) + y2[0]).powi(2) + 1.0).powf(0.3);
+            y2[(k10 + 1) % 5] += -1.8;
+            let a11 = (y2[k10] + -1.4) * x1;
+        }
+        y2[2] = ((-(x0 + y2[3])).tanh()).exp();
+        if y2[2].abs() + (1.4 * y2[0]) < 1.1 {
+            let a12 = y2[2] + (y2[2].powi(2) + 0.5).sqrt();
+        }
+        let a13 = (x1 + (a8 - m1)).tanh();
+        if y2[0] < y2[0] - x0 || 0.3 + y2[4].abs() > 1.4 {
+            let mut c14 = 0usize;
+            c14 += 2;
+        }
+        y2[0] *= x0.tanh();
+        let mut k15 = 0usize;
+        while k15 < 1 {
+            k15 += 1;
+            if (y2[1].powi(2)).min(m1) > -0.2 {
+                let mut y16 = [0.0_f64; 5];
+            } else {
+                let ks17 = vec![2usize, 3, 0, 1];
+            }
+        }
+        return (((x0 * x0) * x1) + m1) + y2[1];
     }
 
     #[allow(
@@ -309,17 +337,60 @@ mod p1_2 {
         clippy::all
     )]
     fn p1_2_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        for i1 in (0..5).rev() {
-            let a2: Dual64 = (d64::sigmoid(x1) * (x0 + Dual64::from(0.5))) - (x1 - (x1 * x0));
-            for i3 in 2..4 {
-                let mut a4: Dual64 = a2;
-                a4 -= (x0.tanh() * x0.powi(3)).atan();
-            }
-            return (Dual64::from(0.8) * x0) / (x1.powi(2) + Dual64::from(1.0));
+        let mut m1: Dual64 = Dual64::from(0.9);
+        let mut y2 = [Dual64::from(0.0); 5];
+        let mut a3 = Dual64::from(-0.7);
+        if (d64::sigmoid(y2[2].powi(2))).re > (Dual64::from(0.2)).re {
+            a3 += (y2[4] + Dual64::from(-0.1)) * Dual64::from(-1.2);
+            a3 += y2[0].tanh();
+            y2[2] += Dual64::from(0.3);
+        } else if m1.re > (Dual64::from(-0.4)).re {
+            let a4 = (x0.powi(2) + Dual64::from(0.5)).sqrt();
+            let a5 = (y2[0] + Dual64::from(1.2)) * Dual64::from(-0.7);
+            y2[0] -= Dual64::from(-1.9);
+        } else {
+            a3 = y2[0].tanh();
+            let a6 = y2[2] + (y2[4] + x0);
+            y2[1] = Dual64::from(-0.8);
+            y2[2] *= (d64::sigmoid(-x1)).tanh();
         }
-        let a5 = Dual64::from(0.9);
-        let a6 = (a5 + x1).sin();
-        (((a6.tanh() * a6) * x0) + x1) + a5
+        if (d64::helper_sq(x1 * a3)).re > (Dual64::from(-0.4)).re {
+            let a7 = y2[0] + (x0 - y2[3]);
+        }
+        let a8 = Dual64::from(0.9);
+        let ks9 = [3usize, 2, 3];
+        y2[3] += Dual64::from(0.4);
+        for k10 in ks9 {
+            y2[k10] += x1 - d64::min(Dual64::from(k10 as f64) * Dual64::from(-0.1), x1);
+            y2[2] = y2[2]
+                + (((x1 / (Dual64::from(k10 as f64).powi(2) + Dual64::from(1.0))) + y2[0]).powi(2)
+                    + Dual64::from(1.0))
+                .powf(0.3);
+            y2[(k10 + 1) % 5] += Dual64::from(-1.8);
+            let a11 = (y2[k10] + Dual64::from(-1.4)) * x1;
+        }
+        y2[2] = ((-(x0 + y2[3])).tanh()).exp();
+        if (d64::abs(y2[2]) + (Dual64::from(1.4) * y2[0])).re < (Dual64::from(1.1)).re {
+            let a12 = y2[2] + (y2[2].powi(2) + Dual64::from(0.5)).sqrt();
+        }
+        let a13 = (x1 + (a8 - m1)).tanh();
+        if y2[0].re < (y2[0] - x0).re
+            || (Dual64::from(0.3) + d64::abs(y2[4])).re > (Dual64::from(1.4)).re
+        {
+            let mut c14 = 0usize;
+            c14 += 2;
+        }
+        y2[0] *= x0.tanh();
+        let mut k15 = 0usize;
+        while k15 < 1 {
+            k15 += 1;
+            if (d64::min(y2[1].powi(2), m1)).re > (Dual64::from(-0.2)).re {
+                let mut y16 = [Dual64::from(0.0); 5];
+            } else {
+                let ks17 = vec![2usize, 3, 0, 1];
+            }
+        }
+        return (((x0 * x0) * x1) + m1) + y2[1];
     }
 
     pub fn check() -> Report {
@@ -381,28 +452,34 @@ mod p1_3 {
     )]
     #[differentiable]
     fn p1_3(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
-        for i1 in (0..6).rev() {
-            if (xs1[i1] / (x0.powi(2) + 1.0)) - xs1.sum() > xs1.sum() {
-                let y2: Array1<f64> = xs1.dot(xs1) * &(xs1.sin());
-                let mut a3 = -1.5_f64;
-            } else if xs1[(i1 + 1) % 6] < xs1[0] {
-                let mut a4: f64 = xs1[i1].sin();
-                let mut a5 = (a4.atan()).sin() * nn::softplus(helper_sq(x2));
-            } else {
-                if i1 % 2 == 0 {
-                    let a6 = xs1[0];
-                } else if helper_mix(xs1[i1].min(xs1.slice(s![1..4]).sum()), x0 * x0) > -0.8 {
-                    let mut a7 =
-                        (-((-1.2_f64).abs())) - (-(((i1 as f64).powi(2) + 0.5_f64).sqrt()));
-                }
+        let mut xs1 = xs1.to_owned();
+        for i1 in 0..6 {
+            if helper_mix(x0, x0) / (xs1[i1].powi(2) + 1.0) > 0.4 {
+                let _ = 0.6_f64;
+                let a2: f64 = (x2 + xs1[6 - 1 - i1]).min(x0 + x2) * xs1[(i1 + 1) % 6];
             }
-            return helper_mix(xs1[(i1 + 1) % 6] - x0, x0);
+            let mut y4 = &(&(Array1::from_elem(6, x0)) - nn::softplus(i1 as f64))
+                * &((&(Array1::from_elem(6, 0.3_f64)) * &(Array1::from_elem(6, 1.1_f64)))
+                    .mapv(|v3| v3 + xs1[4]));
+            xs1[6 - 1 - i1] -= x2;
+            xs1[0] = xs1[0]
+                + (helper_mix(x0.min(1.4), nn::softplus(-1.8_f64))
+                    * (xs1[i1].max(y4[(i1 + 1) % 6])
+                        * (xs1[6 - 1 - i1] / (xs1[6 - 1 - i1].powi(2) + 1.0))));
         }
-        let mut x2 = (x2 * -1.7) + ((-0.1_f64).powi(2) + 1.0_f64).ln();
-        let a8 = xs1.sum().tanh();
-        let mut a9: f64 = ((-xs1[3]) * helper_sq(x2)) * ((x2 + x2) - xs1[3]);
-        let mut y10 = xs1.to_owned();
-        ((((0.4_f64.min(x0) * x2.cos()) * x0) * x2) + a8) + y10.sum()
+        let mut y5: Array1<f64> = Array1::zeros(6);
+        let mut a6 = y5[1];
+        for &e7 in xs1.iter() {
+            for i8 in (0..6).step_by(2) {
+                if (-1.1 * e7).powi(3) < xs1[6 - 1 - i8] * x2 {
+                    y5[i8] = y5[i8] + ((y5[i8] * (i8 as f64)).tanh() - y5[i8]);
+                } else if xs1.sum() + e7.atan() < a6 / (y5[(i8 + 1) % 6].powi(2) + 1.0) {
+                    let mut a9: f64 = xs1[0];
+                }
+                return x2.tanh();
+            }
+        }
+        (((((a6.max(x2)).tanh() + x0) + x2) * a6) + xs1[3]) + xs1.sum()
     }
 
     pub fn check() -> Report {
@@ -441,6 +518,8 @@ mod p1_3 {
 }
 
 // seed 1 index 4
+// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
+#[cfg(feature = "known-compile-bugs")]
 mod p1_4 {
     use super::*;
 
@@ -454,32 +533,43 @@ mod p1_4 {
     #[differentiable]
     fn p1_4(xs0: &Array1<f64>) -> f64 {
         for i1 in 1..3 {
-            let a3 = ((xs0.mapv(|v2| v2)).powi(2)).sum();
-            let y4 = xs0.to_owned();
+            let mut m2 = -0.1_f64;
+            let mut a3 = (m2 - (m2 * -1.2)).tanh();
         }
-        if (xs0[2] * xs0[1]) + (xs0[2] / (1.3_f64.powi(2) + 1.0_f64)) < xs0.dot(xs0) {
-            let mut y5: Array1<f64> = Array1::zeros(3);
-            y5 = &y5 + &y5;
-            let a6 = ((xs0 + xs0).mean().unwrap().tanh()).exp();
-            y5 = &y5 - &(&(&y5 + &(-0.8 * &y5)) * (0.5 / (a6.powi(2) + 1.0)));
-            let a7 = a6;
-            y5[2] += helper_mix(a6, xs0.slice(s![0..3]).sum());
-        } else if (1.9_f64 - 0.9_f64) * helper_sq(xs0[0]) < 1.1_f64 + 1.0_f64 {
-            if (xs0.mapv(|v8| -(v8 + v8))).sum() > -0.1 {
-                let mut y9 = xs0.to_owned();
-            } else {
-                let a10 = xs0[0];
+        for e4 in xs0.iter() {
+            let mut k5 = 0usize;
+            loop {
+                if k5 >= 5 {
+                    break;
+                }
+                k5 += 1;
+                let mut y6: Array1<f64> = Array1::zeros(3);
+                let mut a7 = (k5 as f64).atan();
+                for i8 in 0..3 {
+                    y6[i8] = y6[i8];
+                    let a9 = y6[i8].tanh();
+                    let mut a11: f64 = ((xs0 - y6[i8])
+                        .mapv(|v10| ((k5 as f64) + y6[1]) + (-1.8 / (a7.powi(2) + 1.0))))
+                    .mean()
+                    .unwrap();
+                }
+                a7 += (y6[1] + -1.4) * *e4;
+                break;
             }
-        } else {
-            let mut a11 = xs0[1];
-            let a12 = (a11 + a11.tanh()) - xs0[2];
-            if helper_mix(a12 + a11, xs0.slice(s![0..1]).sum().sin()) < -2.0 {
-                a11 += a11;
-                return (xs0[0] - 1.7) - xs0.dot(xs0);
-            }
-            a11 = a12;
         }
-        return (-0.5 * xs0[1]).powi(3);
+        let mut y12 = xs0.to_owned();
+        for i13 in 0..3 {
+            let mut k14 = 0usize;
+            while k14 < 2 {
+                k14 += 1;
+                let _ = ((-1.7_f64).powi(2) + 0.5_f64).sqrt();
+                let mut c15 = 0usize;
+            }
+            return xs0.sum().max(y12[(i13 + 1) % 3] + y12[3 - 1 - i13]);
+        }
+        let mut y16 = [0.0_f64; 3];
+        let a17 = ((y12[1] + y16[2]).min(xs0[1] * y12[1])).powi(3);
+        (((y16[2] + a17) + y16[0]) + y12[1]) + y12.sum()
     }
 
     pub fn check() -> Report {
@@ -522,50 +612,24 @@ mod p1_5 {
     )]
     #[differentiable]
     fn p1_5(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
-        for &e1 in xs1.iter() {
-            let mut k2 = 0usize;
-            loop {
-                if k2 >= 3 {
-                    break;
-                }
-                k2 += 1;
-                let a3 = (&(x0 - xs1) + 1.5_f64.min(k2 as f64)).dot(&(xs2 - xs2.sum()));
-                let mut y4 = xs2.to_owned();
-            }
-            break;
-        }
-        for e5 in xs2.iter() {
-            if (helper_mix(xs1[2], *e5)).sin() < 1.9 {
-                let a6 = x0 - (-((*e5).cos()));
-                if helper_sq(1.5_f64) * xs1[3] < -0.2 {
-                    let a7: f64 = 1.9_f64;
-                } else {
-                    let a8 = ((*e5).tanh()).exp() + xs2.sum();
-                }
-            } else if x0.powi(2) > *e5 {
-                let a9 = xs1[3];
-            }
+        let mut y1 = xs1.to_owned();
+        let mut a2 = x0.sin();
+        for i3 in 0..4 {
+            let a5 = (xs1.mapv(|v4| v4 * y1[i3])).sum();
+            y1[4 - 1 - i3] += a5;
+            y1[(i3 + 1) % 4] =
+                y1[(i3 + 1) % 4] - (nn::softplus(a5 + xs1[(i3 + 1) % 4]) + (y1[i3] * xs1.sum()));
+            a2 += ((-y1[i3]) + a5.atan()).cos();
             continue;
         }
-        let x0 = (x0 * -0.2) + xs1[0].min(x0 * x0);
-        let y11: Array1<f64> = (&(x0 - xs1) / &((xs2 * -0.9).powi(2) + 1.0)).mapv(|v10| v10);
-        for i12 in 0..3 {
-            if xs2.mean().unwrap() - (x0.tanh()).exp() < xs2.sum() {
-                let a13 = if i12 % 2 == 0 {
-                    nn::softplus(x0.max(xs1.slice(s![0..1]).sum()))
-                } else if xs2.sum() - (xs1.slice(s![1..3]).sum() - -1.0) > -1.1 {
-                    x0
-                } else {
-                    return xs2[4 - 1 - i12];
-                };
-            }
-            let mut a14 = -x0;
-        }
-        let mut y15 = xs1.to_owned();
-        let mut y16 = xs2.to_owned();
-        let x0 = (x0 * -1.9) + (-x0);
-        let a17: f64 = x0 / ((((helper_mix(x0, y11[2])).powi(2) + 0.5).sqrt()).powi(2) + 1.0);
-        (((a17 / ((-0.3 + a17).powi(2) + 1.0)) * x0) * a17) + y11.sum()
+        y1[3] = 0.2;
+        a2 += y1[0] + a2;
+        let mut m6: f64 = -0.4_f64;
+        y1 = ((y1.mapv(|v7| y1[1])).tanh()).mapv(|v8| v8 * xs1[1]);
+        m6 += -0.4_f64;
+        a2 -= a2;
+        y1 = &y1 + (y1[1].sin()).sin();
+        ((((m6.tanh() - (x0.powi(2) + 1.0).ln()) * x0) * a2) + m6) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -617,44 +681,26 @@ mod p1_6 {
     #[differentiable]
     fn p1_6(xs0: &Array1<f64>) -> f64 {
         for i1 in 0..4 {
-            let mut y2: Array1<f64> = Array1::zeros(4);
-            y2 = xs0.to_owned();
-            let a3 = 1.1_f64;
+            let mut a2 = 1.7_f64;
+            let mut y3 = xs0.to_owned();
+            a2 = 0.6_f64;
         }
-        let a4 = -xs0[1];
-        if (xs0[0] - xs0[3]) / ((-0.5_f64).powi(2) + 1.0_f64) > 0.1 + a4 {
-            let mut a5 = (a4 * xs0.sum()) - ((a4 - xs0[1]).powi(2) + 1.0).powf(0.3);
-            let mut y6 = xs0.to_owned();
-            let a7 = xs0[0];
-            if helper_sq(-0.5 + a7) < 1.4 {
-                y6 *= &(xs0.tanh());
-                let y8 = xs0.to_owned();
-            } else if (y6[1].min(a5)).sin() > a4.tanh() {
-                y6[2] = (-(0.3 + a4)) - (a4 * (a5 * 0.0));
-                let mut a9: f64 = (xs0[2].tanh()).exp() * y6[0].powi(3);
-            } else {
-                let mut a5 = (a5 * -1.7) + -0.6;
-                return helper_mix(a7, a4) * a5;
-            }
-            return xs0.sum() / (y6[2].powi(2) + 1.0);
-        } else if -(helper_mix(xs0[0], 0.0)) > 0.3 {
-            let mut y10: Array1<f64> = (xs0[1] * a4) - xs0;
-            y10 = &(&(-xs0) + &(xs0 - xs0)) * xs0;
+        if helper_mix(xs0[0] + -1.5, xs0[0]) > xs0[2] {
+            let a4 = xs0.slice(s![0..2]).sum() * (xs0[3] * xs0[2].sin());
+            let a5: f64 = ((-0.7_f64).tanh()).powi(3);
+        } else if (xs0[3] * xs0.slice(s![0..3]).sum()) + (xs0[1] - xs0[2]) > -1.1
+            || nn::sigmoid(xs0[2].cos()) > 0.4
+        {
+            let mut c6 = 0usize;
+            let mut y7 = xs0.to_owned();
+        } else if ((xs0.tanh()).exp()).dot(xs0) < 0.3 + xs0[3] && -0.6 > xs0[2] * -0.6 {
+            let mut a8 = (xs0[3].tanh()).exp();
         } else {
-            let mut a11 = if (a4 - xs0[2]) / (xs0[0].powi(2) + 1.0) < -0.3 {
-                xs0.slice(s![2..3]).sum().tanh() * (xs0[0] - a4)
-            } else if xs0[0] < 0.8 {
-                (1.6_f64.cos()).min(xs0[2] - 0.6)
-            } else {
-                a4 + xs0[3].cos()
-            };
-            let mut a12 = -a4;
-            a11 *= xs0[2].tanh();
-            a12 = (a11 * a12).cos() / (0.1_f64.powi(2) + 1.0_f64);
-            let a13 = (a11.max(a12) / (xs0.dot(xs0).powi(2) + 1.0)) + ((1.7 * a12) * a11.tanh());
-            return helper_sq(xs0[3]) * 0.4;
+            if 0.6 < 1.6 - xs0[2] {
+                return (xs0[3] - xs0.slice(s![2..4]).sum()) * xs0.mean().unwrap();
+            }
         }
-        a4 + a4
+        ((xs0[0] * xs0[0]).tanh()).exp()
     }
 
     pub fn check() -> Report {
@@ -697,68 +743,14 @@ mod p1_7 {
     )]
     #[differentiable]
     fn p1_7(x0: f64) -> f64 {
-        let a1 = ((x0.powi(2) + 1.0).ln()).min(x0 - x0) - x0;
-        for i2 in 0..4 {
-            if (-x0) * x0 > 0.8 {
-                let a3: f64 = 1.7_f64;
-            } else if helper_sq(x0.cos()) > -0.7 {
-                let mut a4 = helper_sq(i2 as f64);
-                return (a1 * a4).sin();
-            } else {
-                let a6 = if i2 < 3 {
-                    x0 - helper_sq(x0)
-                } else {
-                    let a5 = (x0.sin()).max(x0 - x0);
-                    (x0.min(a1)).abs()
-                };
-            }
-            continue;
-        }
-        for i7 in 0..4 {
-            if x0 < -0.6 {
-                let a9 = if -(x0 * x0) < 1.3 {
-                    let a8 = -(a1 + x0);
-                    x0.tanh()
-                } else {
-                    x0.cos() + -0.5
-                };
-            }
-            let mut a10 = if i7 % 2 == 0 {
-                ((x0 + x0).powi(2) + 0.5).sqrt()
-            } else if a1 / (((a1.powi(2) + 1.0).powf(1.5)).powi(2) + 1.0) > 1.3 {
-                (-1.2_f64).max((x0.powi(2) + 1.0).ln())
-            } else {
-                helper_sq(x0 - a1)
-            };
-            let mut k11 = 0usize;
-            while k11 < 5 {
-                k11 += 1;
-                let mut a12 = (nn::softplus(a10.max(a1))).sin();
-                a10 += a10;
-            }
-        }
-        let a13 = if a1 > -0.9 {
-            (x0 - x0) * x0.max(a1)
-        } else if a1 + (-1.4 * a1) > 0.3 {
-            a1
-        } else if (a1 * x0) * -1.8 < -0.4 {
-            return helper_sq(a1.max(x0));
-        } else {
-            x0
-        };
-        for i14 in 3..4 {
-            if a13.tanh() - -1.1 > 0.0 {
-                let a15 = ((1.8_f64.max(a1)).tanh()).sin();
-            } else {
-                let mut a17 = if (x0 + (i14 as f64)) + x0 > (i14 as f64) {
-                    let a16 = (a1 + a13) - 1.8_f64.min(0.2_f64);
-                    1.8_f64
-                } else {
-                    helper_sq(0.8_f64.max(a13))
-                };
-            }
-        }
-        ((((a1.tanh()).exp() * (a13 + x0)) + x0) + a1) + a13
+        let mut a1 = (((x0.max(x0)).sin()).powi(2) + 1.0).ln();
+        a1 -= a1;
+        let mut c2 = 0usize;
+        a1 *= ((0.7_f64 - 0.5_f64) + (-x0)).tanh();
+        a1 += a1;
+        let ks3 = [2usize, 1];
+        let mut a4 = (a1 * (a1 * x0)).atan();
+        (((a1.powi(2) + 1.0).powf(1.5) + x0) + a1) + a4
     }
 
     #[allow(
@@ -769,72 +761,14 @@ mod p1_7 {
         clippy::all
     )]
     fn p1_7_dual(x0: Dual64) -> Dual64 {
-        let a1 = d64::min((x0.powi(2) + Dual64::from(1.0)).ln(), x0 - x0) - x0;
-        for i2 in 0..4 {
-            if ((-x0) * x0).re > (Dual64::from(0.8)).re {
-                let a3: Dual64 = Dual64::from(1.7);
-            } else if (d64::helper_sq(x0.cos())).re > (Dual64::from(-0.7)).re {
-                let mut a4 = d64::helper_sq(Dual64::from(i2 as f64));
-                return (a1 * a4).sin();
-            } else {
-                let a6 = if i2 < 3 {
-                    x0 - d64::helper_sq(x0)
-                } else {
-                    let a5 = d64::max(x0.sin(), x0 - x0);
-                    d64::abs(d64::min(x0, a1))
-                };
-            }
-            continue;
-        }
-        for i7 in 0..4 {
-            if x0.re < (Dual64::from(-0.6)).re {
-                let a9 = if (-(x0 * x0)).re < (Dual64::from(1.3)).re {
-                    let a8 = -(a1 + x0);
-                    x0.tanh()
-                } else {
-                    x0.cos() + Dual64::from(-0.5)
-                };
-            }
-            let mut a10 = if i7 % 2 == 0 {
-                ((x0 + x0).powi(2) + Dual64::from(0.5)).sqrt()
-            } else if (a1
-                / (((a1.powi(2) + Dual64::from(1.0)).powf(1.5)).powi(2) + Dual64::from(1.0)))
-            .re > (Dual64::from(1.3)).re
-            {
-                d64::max(Dual64::from(-1.2), (x0.powi(2) + Dual64::from(1.0)).ln())
-            } else {
-                d64::helper_sq(x0 - a1)
-            };
-            let mut k11 = 0usize;
-            while k11 < 5 {
-                k11 += 1;
-                let mut a12 = (d64::softplus(d64::max(a10, a1))).sin();
-                a10 += a10;
-            }
-        }
-        let a13 = if a1.re > (Dual64::from(-0.9)).re {
-            (x0 - x0) * d64::max(x0, a1)
-        } else if (a1 + (Dual64::from(-1.4) * a1)).re > (Dual64::from(0.3)).re {
-            a1
-        } else if ((a1 * x0) * Dual64::from(-1.8)).re < (Dual64::from(-0.4)).re {
-            return d64::helper_sq(d64::max(a1, x0));
-        } else {
-            x0
-        };
-        for i14 in 3..4 {
-            if (a13.tanh() - Dual64::from(-1.1)).re > (Dual64::from(0.0)).re {
-                let a15 = ((d64::max(Dual64::from(1.8), a1)).tanh()).sin();
-            } else {
-                let mut a17 =
-                    if ((x0 + Dual64::from(i14 as f64)) + x0).re > Dual64::from(i14 as f64).re {
-                        let a16 = (a1 + a13) - d64::min(Dual64::from(1.8), Dual64::from(0.2));
-                        Dual64::from(1.8)
-                    } else {
-                        d64::helper_sq(d64::max(Dual64::from(0.8), a13))
-                    };
-            }
-        }
-        ((((a1.tanh()).exp() * (a13 + x0)) + x0) + a1) + a13
+        let mut a1 = (((d64::max(x0, x0)).sin()).powi(2) + Dual64::from(1.0)).ln();
+        a1 -= a1;
+        let mut c2 = 0usize;
+        a1 *= ((Dual64::from(0.7) - Dual64::from(0.5)) + (-x0)).tanh();
+        a1 += a1;
+        let ks3 = [2usize, 1];
+        let mut a4 = (a1 * (a1 * x0)).atan();
+        (((a1.powi(2) + Dual64::from(1.0)).powf(1.5) + x0) + a1) + a4
     }
 
     pub fn check() -> Report {
@@ -879,19 +813,31 @@ mod p1_8 {
     #[differentiable]
     fn p1_8(xs0: &Array1<f64>, x1: f64) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(3);
-        let a2 = ((x1 + x1) * y1[1]) - (y1.dot(&y1) + (y1[0].powi(2) + 1.0).powf(1.5));
-        y1 = &((&y1 / &(xs0.powi(2) + 1.0)).tanh()) - (y1[2] * a2);
-        for &e3 in xs0.iter() {
-            for i4 in 0..3 {
-                y1[i4] = (xs0[2] - y1[i4])
-                    * (xs0.slice(s![0..2;2]).sum().atan() + (-xs0.slice(s![1..3]).sum()));
-                if (helper_sq(-1.4_f64)).sin() < helper_mix(y1[i4], e3) {
-                    let mut y5 = xs0.to_owned();
-                }
-            }
-            break;
+        let mut a2 = -0.1_f64;
+        if y1.dot(&(xs0.mapv(|v3| (1.4_f64.min(y1[0])).abs()))) > x1 / (y1[2].powi(2) + 1.0) {
+            y1[1] = helper_sq(nn::softplus(2.0_f64.sin()));
+            a2 += (y1.mapv(|v4| v4 * y1[0])).sum();
+            let mut y5 = vec![0.0_f64; 3];
+            return (xs0.slice(s![1..2]).sum() * y1[2]) + x1.sin();
         }
-        return (((&y1 * xs0).sum() + x1) + a2) + y1.sum();
+        y1[0] = -((xs0.tanh()).exp()).sum();
+        a2 += (y1[1] + 0.9) * x1;
+        a2 = helper_sq(helper_mix(y1[2] * y1[2], x1 + y1[2]));
+        let a6: f64 = if y1[0] - a2 < a2 {
+            a2 += (a2.sin()).min(xs0.dot(xs0));
+            -1.5_f64
+        } else {
+            -((a2.powi(2) + 0.5).sqrt())
+        };
+        if a6 < -1.3 {
+            a2 += y1[0] + x1;
+            y1[0] = ((a6 * -1.8) - xs0[0].powi(2)).tanh();
+            y1[2] = x1.sin() + 1.1;
+        }
+        y1[0] -= (a6.powi(2) + 1.0).powf(0.5) * xs0.slice(s![0..2]).sum();
+        let a7 = xs0.sum().cos();
+        a2 += y1.mean().unwrap();
+        ((((((helper_mix(y1[1], xs0[1])).powi(2) + 0.5).sqrt() + x1) + a2) + a6) + y1[0]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -926,6 +872,8 @@ mod p1_8 {
 }
 
 // seed 1 index 9
+// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
+#[cfg(feature = "known-compile-bugs")]
 mod p1_9 {
     use super::*;
 
@@ -938,62 +886,40 @@ mod p1_9 {
     )]
     #[differentiable]
     fn p1_9(xs0: &Array1<f32>) -> f32 {
-        if ((0.2_f32.max(xs0[0])).powi(2) + 1.0).powf(0.3) > xs0[0] {
-            let a1 = if xs0[1] > xs0.mean().unwrap() {
-                return xs0.sum() / ((xs0[2] * xs0[1]).powi(2) + 1.0);
+        for i1 in 0..3 {
+            let mut y2: Array1<f32> = Array1::zeros(3);
+            let mut a3 = (i1 as f32).powi(2);
+            if xs0.sum().atan() < 0.8 {
+                a3 *= (xs0.sum() / ((a3 * xs0.slice(s![1..2]).sum()).powi(2) + 1.0)).tanh();
+                y2[i1] = (xs0 - xs0).sum() * a3;
+                y2[i1] += -1.9;
+                a3 *= (y2[i1].tanh()).tanh();
+            } else if i1 % 2 == 0 || ((i1 as f32).atan()).powi(2) < y2[3 - 1 - i1] {
+                a3 = (xs0.mapv(|v4| v4 * y2[(i1 + 1) % 3])).sum();
+                y2[i1] -= a3;
+            } else if y2[(i1 + 1) % 3] < 1.2 {
+                y2[3 - 1 - i1] =
+                    helper_mix_f32(a3 * 1.0, helper_mix_f32(a3, a3)) + (a3 * xs0).dot(&(xs0 + a3));
+                y2[3 - 1 - i1] = 0.8;
+                a3 *= (xs0.mapv(|v5| v5 * y2[i1])).sum().tanh();
             } else {
-                (xs0[2] * -1.3).powi(3)
-            };
-            if (xs0[1] * a1) + xs0.sum() > 0.0 {
-                return (xs0.slice(s![1..2]).sum() * xs0).sum();
+                y2[3 - 1 - i1] = ((xs0
+                    .mapv(|v6| y2[(i1 + 1) % 3] / ((a3 + y2[3 - 1 - i1]).powi(2) + 1.0)))
+                .sin())
+                .sum();
+                a3 = (y2[(i1 + 1) % 3] + 1.0) * y2[i1];
+                a3 += (xs0.mapv(|v7| v7 * y2[i1])).sum();
             }
-            if -1.5 > a1.sin() {
-                return a1 - (a1 + 0.3);
+            y2[2] = y2[2] + (-y2[i1]);
+            if (((i1 as f32) - a3).powi(2) + 1.0).ln() > xs0.sum() {
+                a3 = (y2[i1] + 1.0) * a3;
             }
-            return a1;
-        } else if xs0.dot(xs0) < xs0.dot(xs0) {
-            let y2: Array1<f32> = &(&(xs0 + xs0) + &(xs0.sin())) - &(&(xs0 * xs0) + xs0);
-            if (-1.4 + y2[2]) * 2.0_f32.sin() > -0.7 {
-                let mut a3 = ((-1.0_f32).cos()).sin() + (nn::sigmoid(1.6_f32) + xs0[2]);
-                a3 = ((a3 + y2[2]) - a3) - nn::softplus(-y2[0]);
-            } else if y2[0] + 1.0 < y2[0] {
-                let mut y4: Array1<f32> = Array1::zeros(3);
-                let mut a6 = ((xs0.slice(s![0..2]).sum().powi(2) + 1.0).ln()
-                    - &(xs0.mapv(|v5| v5 / ((v5.max(0.7)).powi(2) + 1.0))))
-                    .sum();
-            } else {
-                let mut y7 = xs0.to_owned();
-                let a8 = 1.0_f32;
-            }
-            return xs0.slice(s![1..3]).sum();
         }
-        if (xs0.sin()).mean().unwrap() > -0.9 {
-            let mut k9 = 0usize;
-            loop {
-                if k9 >= 2 {
-                    break;
-                }
-                k9 += 1;
-                let a10 = xs0[2];
-                if (-xs0[0]) + a10 < helper_mix_f32(xs0[2], xs0[0]) {
-                    let y11 = nn::softplus(&(&(xs0 + xs0) / (1.6_f32.powi(2) + 1.0_f32)));
-                } else if xs0[1] < nn::softplus(2.0_f32) {
-                    let a12 = if k9 % 2 == 0 {
-                        a10
-                    } else {
-                        xs0.slice(s![1..2]).sum() - xs0[0]
-                    };
-                    return (xs0.powi(2)).sum();
-                }
-                return a10;
-            }
-        } else if (-1.3 / (xs0[2].powi(2) + 1.0)) - (xs0[0] * xs0[0]) > xs0[0].cos() {
-            let a13 = (1.1 + xs0).mean().unwrap().powi(3);
-        } else {
-            let mut a14: f32 = xs0.slice(s![0..3]).sum() * nn::softplus(xs0.sum());
+        for i8 in (0..3).step_by(2) {
+            let _ = (((i8 as f32).tanh()).powi(2) + 1.0_f32).ln();
+            let mut xs0 = xs0.to_owned();
         }
-        let mut a15 = xs0.sum();
-        xs0[1] + a15
+        1.8 - xs0.sum()
     }
 
     pub fn check() -> Report {
@@ -1036,44 +962,54 @@ mod p1_10 {
     )]
     #[differentiable]
     fn p1_10(xs0: &Array1<f64>) -> f64 {
-        let mut a1 = (xs0.sin()).dot(&(xs0 * xs0)).tanh();
-        let mut y2: Array1<f64> = Array1::zeros(6);
-        let a3: f64 = 0.5_f64;
-        let a3 = (a3 * 1.3) + a1;
-        if (-0.5_f64).min(a1) - a3 < helper_mix(a1, a3) {
-            y2 = &y2 * y2[5];
-            return y2[0];
-        }
-        a1 *= ((a1.sin()).powi(2)).tanh();
-        let a4 = a3.max((-1.1_f64).min(a1.max(a3)));
-        y2[3] = y2[3] + y2[4];
-        let a5 = a3;
-        let a6 = a1;
-        a1 += -0.3 - (-0.5 + a6).tanh();
-        let mut k7 = 0usize;
-        while k7 < 4 {
-            k7 += 1;
-            if k7 % 2 == 0 {
-                y2 *= &((xs0 + xs0).tanh());
-            } else {
-                let a8: f64 = ((&y2 * xs0).sin()).dot(&(&(nn::sigmoid(&y2)) * (a1 * a1)));
-            }
-            continue;
-        }
-        y2 = &y2 * (nn::sigmoid(-1.4_f64) - (y2[2] + 0.2));
-        if a4 > -1.1 {
-            if (a5 * &y2).dot(&y2) > 1.9 {
-                let mut a9 = ((-0.3_f64).min(y2[2])).tanh() + ((a6 - a4) * a4);
-            } else if xs0.sum() > a3 * a3 {
-                a1 = 0.4_f64;
-                return a4;
-            }
+        let mut a1 = 1.9_f64;
+        let a3 = if nn::sigmoid((xs0[2].powi(2) + 0.5).sqrt()) > -1.3 {
+            a1
+        } else if 1.3 < a1 - a1 {
+            let a2 = xs0.slice(s![1..5]).sum();
+            helper_mix((a2.powi(2) + 1.0).ln(), xs0[4])
+        } else if helper_mix(1.9 + a1, a1.sin()) < -0.8 {
+            (a1 - xs0).mean().unwrap()
         } else {
-            if (xs0[5].powi(2) + 1.0).powf(1.5) - y2[0] < -0.4 {
-                return -0.6;
-            }
+            (a1.powi(2) + 0.5).sqrt()
+        };
+        if xs0[1].sin() < 0.3 {
+            let mut y4 = xs0.to_owned();
+            let y5 = &(&(&y4 + y4[3]) + &(helper_arr(xs0, xs0.slice(s![3..5]).sum())))
+                * &(helper_arr(&(&y4 + xs0), a1));
         }
-        (((helper_sq(y2.sum()) + a1) + a3) + a4) + y2.sum()
+        let mut y6: Array1<f64> = xs0.to_owned();
+        for &e7 in y6.iter() {
+            a1 = e7;
+            let mut y8 = [0.0_f64; 6];
+            let mut a9 = e7 * y8[2];
+            for i10 in 0..6 {
+                if helper_mix(a3 - y8[2], y6.dot(&y6)) < -0.8 {
+                    y8[5] = (i10 as f64) / ((helper_sq(a3)).powi(2) + 1.0);
+                    y8[i10] = y8[i10]
+                        + (y8[6 - 1 - i10]
+                            - (1.5_f64.tanh() + ((i10 as f64) / (y8[2].powi(2) + 1.0))));
+                    a1 += (y8[0] + -0.5) * y8[5];
+                } else if (helper_mix(-2.0, a9)).max(y8[(i10 + 1) % 6]) > 0.8 {
+                    y8[i10] =
+                        ((xs0[5].powi(2) + 1.0).powf(1.5) - (y8[(i10 + 1) % 6] - y8[0])).powi(3);
+                    let mut a11 = (i10 as f64) - y8[i10];
+                    let a13 = (y6.mapv(|v12| v12 * y8[4])).sum();
+                    a11 += (y8[(i10 + 1) % 6] + -1.6) * xs0.slice(s![2..5]).sum();
+                    return (a9 / ((i10 as f64).powi(2) + 1.0_f64)).powi(2);
+                } else {
+                    let a14 = y8[(i10 + 1) % 6].tanh();
+                    y8[6 - 1 - i10] -= ((i10 as f64) + a1).tanh();
+                }
+                a9 += (y8[5] + 0.7) * (i10 as f64);
+            }
+            if (e7 / (y8[0].powi(2) + 1.0)) / ((y8[0].tanh()).powi(2) + 1.0) < -1.9 {
+                a9 = y8[4].tanh();
+            }
+            let mut c15 = 0usize;
+        }
+        let mut m16 = -1.1_f64;
+        (((1.3 * a1) + a3) * m16) + y6.sum()
     }
 
     pub fn check() -> Report {
@@ -1116,40 +1052,33 @@ mod p1_11 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_11(x0: f64, x1: f64) -> f64 {
-        if (x1 * 1.3) + -1.6 > 0.5 {
-            let a1 = x1;
-            for i2 in (0..4).step_by(2) {
-                let mut a3 = a1;
-                a3 = (-0.4 * nn::sigmoid(a1)) - x1;
-                let mut a4: f64 =
-                    ((-0.3 - a1) * a1.abs()).max((helper_sq(-0.7_f64)).max(helper_sq(i2 as f64)));
-                let mut a5: f64 = (i2 as f64) + x1.cos();
+        if (x1.powi(2) + 1.0).ln() > x0 {
+            if x1 + (x1.powi(2) + 1.0).powf(0.5) > 0.6_f64.max(-2.0_f64) || x1 > (x1.tanh()).exp() {
+                return (x0 * -0.9) - x0.max(x1);
             }
-            if x0 > x1.abs() {
-                if helper_mix(a1, x1.min(-1.9)) > -0.9 {
-                    let a6 = helper_sq(a1);
-                }
-            }
-        } else if x0 > -1.5 {
-            let mut a7 = (nn::sigmoid(x0) + (x0 + x1)) * x0;
-            let a8 = 0.2_f64;
-            let a9 = x1 + (-(1.4 * a7));
-            for i10 in (1..4).step_by(2) {
-                let a11 = a9;
-                a7 -= 1.6_f64;
-                return i10 as f64;
+            return x1;
+        }
+        for i1 in 1..2 {
+            for i2 in 1..3 {
+                let mut y3 = vec![0.0_f64; 4];
+                let mut a5 = if x1 < x1 * x0 {
+                    let a4 = 1.8_f64.min(y3[(i2 + 1) % 4]) / ((-1.0 * x0).powi(2) + 1.0);
+                    return (x0.max(-1.4)).abs();
+                } else {
+                    helper_mix(y3[i1] * x0, y3[4 - 1 - i2].max(y3[(i2 + 1) % 4]))
+                };
             }
         }
-        if (x0 - x1) - (x0 * x0) > x1 {
-            let mut a12 = x1;
-            a12 = ((nn::softplus(a12)).tanh()).exp() * ((helper_mix(a12, x0)).powi(2) + 1.0).ln();
+        let _ = x0.powi(2);
+        if x1 > 0.2 && (0.0_f64.min(x0)).max(x1 + x1) > -1.6 {
+            let a6 = -0.9_f64;
         } else {
-            if x0 > x0 * x1 {
-                return x1;
+            if x1 > x1 {
+                let ks7 = [3usize, 0, 2, 3];
+                return (x0 + x1).abs();
             }
         }
-        let mut a13 = x0;
-        ((((a13 / (x1.powi(2) + 1.0)) - 0.4_f64.sin()) + x0) * x1) + a13
+        ((x0.max(x1) - x1) * x0) * x1
     }
 
     #[allow(
@@ -1160,48 +1089,39 @@ mod p1_11 {
         clippy::all
     )]
     fn p1_11_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        if ((x1 * Dual64::from(1.3)) + Dual64::from(-1.6)).re > (Dual64::from(0.5)).re {
-            let a1 = x1;
-            for i2 in (0..4).step_by(2) {
-                let mut a3 = a1;
-                a3 = (Dual64::from(-0.4) * d64::sigmoid(a1)) - x1;
-                let mut a4: Dual64 = d64::max(
-                    (Dual64::from(-0.3) - a1) * d64::abs(a1),
-                    d64::max(
-                        d64::helper_sq(Dual64::from(-0.7)),
-                        d64::helper_sq(Dual64::from(i2 as f64)),
-                    ),
-                );
-                let mut a5: Dual64 = Dual64::from(i2 as f64) + x1.cos();
+        if ((x1.powi(2) + Dual64::from(1.0)).ln()).re > x0.re {
+            if (x1 + (x1.powi(2) + Dual64::from(1.0)).powf(0.5)).re
+                > (d64::max(Dual64::from(0.6), Dual64::from(-2.0))).re
+                || x1.re > ((x1.tanh()).exp()).re
+            {
+                return (x0 * Dual64::from(-0.9)) - d64::max(x0, x1);
             }
-            if x0.re > (d64::abs(x1)).re {
-                if (d64::helper_mix(a1, d64::min(x1, Dual64::from(-1.9)))).re
-                    > (Dual64::from(-0.9)).re
-                {
-                    let a6 = d64::helper_sq(a1);
-                }
-            }
-        } else if x0.re > (Dual64::from(-1.5)).re {
-            let mut a7 = (d64::sigmoid(x0) + (x0 + x1)) * x0;
-            let a8 = Dual64::from(0.2);
-            let a9 = x1 + (-(Dual64::from(1.4) * a7));
-            for i10 in (1..4).step_by(2) {
-                let a11 = a9;
-                a7 -= Dual64::from(1.6);
-                return Dual64::from(i10 as f64);
+            return x1;
+        }
+        for i1 in 1..2 {
+            for i2 in 1..3 {
+                let mut y3 = vec![Dual64::from(0.0); 4];
+                let mut a5 = if x1.re < (x1 * x0).re {
+                    let a4 = d64::min(Dual64::from(1.8), y3[(i2 + 1) % 4])
+                        / ((Dual64::from(-1.0) * x0).powi(2) + Dual64::from(1.0));
+                    return d64::abs(d64::max(x0, Dual64::from(-1.4)));
+                } else {
+                    d64::helper_mix(y3[i1] * x0, d64::max(y3[4 - 1 - i2], y3[(i2 + 1) % 4]))
+                };
             }
         }
-        if ((x0 - x1) - (x0 * x0)).re > x1.re {
-            let mut a12 = x1;
-            a12 = ((d64::softplus(a12)).tanh()).exp()
-                * ((d64::helper_mix(a12, x0)).powi(2) + Dual64::from(1.0)).ln();
+        let _ = x0.powi(2);
+        if x1.re > (Dual64::from(0.2)).re
+            && (d64::max(d64::min(Dual64::from(0.0), x0), x1 + x1)).re > (Dual64::from(-1.6)).re
+        {
+            let a6 = Dual64::from(-0.9);
         } else {
-            if x0.re > (x0 * x1).re {
-                return x1;
+            if x1.re > x1.re {
+                let ks7 = [3usize, 0, 2, 3];
+                return d64::abs((x0 + x1));
             }
         }
-        let mut a13 = x0;
-        ((((a13 / (x1.powi(2) + Dual64::from(1.0))) - (Dual64::from(0.4)).sin()) + x0) * x1) + a13
+        ((d64::max(x0, x1) - x1) * x0) * x1
     }
 
     pub fn check() -> Report {
@@ -1263,49 +1183,72 @@ mod p1_12 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_12(x0: f32, x1: f32) -> f32 {
-        for i1 in 0..6 {
-            for i2 in (2..6).rev() {
-                let x1 = (x1 * 0.2) + 1.7;
-                if (1.4_f32.powi(2) + 1.0_f32).powf(0.5) - x0 > 1.5 {
-                    let mut a3 =
-                        (-0.7 * (x0.powi(2) + 1.0).powf(0.3)) * (nn::softplus(x1) + (x0 - x0));
-                    break;
-                } else if i2 < 4 {
-                    let a4 = if (x1 + (i1 as f32)).powi(2) < 0.8 {
-                        return ((i2 as f32) + 0.9_f32).abs();
-                    } else {
-                        (x1 + x1) - x1
-                    };
-                } else {
-                    let mut a5 = x1.abs();
-                }
+        let mut a2 = if -1.7 + x1 < -0.5 {
+            (x0.max(0.2)).sin()
+        } else {
+            let a1 = -0.5_f32;
+            (a1.powi(2) + 1.0).powf(0.3) * (x0 + x0)
+        };
+        let mut a3 = if a2.min(x1) - a2 < 1.4 * x0 {
+            return ((x1.atan()).powi(2) + 1.0).ln();
+        } else {
+            a2 += a2;
+            (a2 + x0) + (a2 - x1)
+        };
+        let mut y4 = [0.0_f32; 6];
+        a2 = y4[2] * (-1.4_f32).abs();
+        for i5 in 0..2 {
+            if i5 < 6 {
+                y4[(i5 + 1) % 6] = y4[(i5 + 1) % 6] + y4[i5].tanh();
+                a2 = y4[i5].tanh();
+                y4[i5] = 1.0;
+            } else if (a3.abs()).abs() < -0.2 {
+                y4[i5] = (y4[0] - (x0 - 1.6)) * (a2.sin()).sin();
+                y4[i5] = x1.max(x0.tanh());
+                a2 += y4[1].tanh();
+            } else if y4[i5].powi(3) / (y4[(i5 + 1) % 6].powi(2) + 1.0) < 0.6 {
+                let mut y6 = vec![0.0_f32; 6];
+                a2 += (y4[0] + -1.8) * a2;
+                y4[6 - 1 - i5] = (((y6[6 - 1 - i5] * x1).sin()).powi(2) + 0.5).sqrt();
+                a2 = (y4[6 - 1 - i5] + 0.7) * y6[i5];
+                y4[i5] *= ((x1 * -0.5) - (x1 * x1)).tanh();
+            } else {
+                y4[2] = x1;
+                y4[i5] = y4[i5] - ((helper_sq_f32(x0 * y4[1])).powi(2) + 1.0).powf(1.5);
+                a3 = y4[i5].tanh();
             }
         }
-        if (x0.powi(2) + 1.0).powf(0.5) * x1.tanh() < x1 * 1.8 {
-            return 1.0_f32.tanh() * (-x0);
+        a3 += (y4[4] + -1.6) * x0;
+        for i7 in 0..6 {
+            let mut y8 = vec![0.0_f32; 6];
+            y8[i7] = x0;
         }
-        if (-0.2_f32 * -1.7_f32).abs() > 1.8 {
-            if x0.cos() + (x0 - x0) < -x1 {
-                return x1;
+        a2 += ((x0 + y4[2]).tanh()).powi(3);
+        if (x0 * x1) + a2 > -0.5 {
+            return (0.1 * x0).tanh();
+        }
+        let mut a9 = if -y4[3] < 0.0 {
+            return helper_sq_f32(y4[1]);
+        } else if x1 + (x0 * a2) > (-0.7_f32).cos() {
+            -0.3_f32
+        } else {
+            helper_mix_f32(x0, x0) / ((1.5 * x1).powi(2) + 1.0)
+        };
+        let mut c10 = 0usize;
+        let mut k11 = 0usize;
+        loop {
+            if k11 >= 3 {
+                break;
             }
+            k11 += 1;
+            a9 *= x1.tanh();
+            a2 -= nn::sigmoid((helper_mix_f32(y4[0], 0.2)).powi(2));
+            y4[c10] = (-(a9 - a2)) + x1.min(y4[c10] * y4[4]);
+            let mut m12 = 0.5_f32;
+            c10 = (c10 + 1) % 6;
         }
-        let a6: f32 = (x0 - x0).powi(3) + ((x0 - x1) / ((x1.powi(3)).powi(2) + 1.0));
-        let mut k7 = 0usize;
-        while k7 < 2 {
-            k7 += 1;
-            for i8 in 0..1 {
-                for i9 in 0..6 {
-                    let a10 = x1 * helper_sq_f32(-1.0 * a6);
-                    let a11 = (nn::sigmoid(x0) + ((k7 as f32) + x0)) * x0;
-                }
-                return (i8 as f32).tanh() * (x1 * x1);
-            }
-            return (-0.6_f32).powi(3);
-        }
-        let a12 = -1.1_f32;
-        let a13 = ((((helper_sq_f32(x1)).powi(2) + 1.0).powf(1.5)).powi(2) + 1.0).ln();
-        let mut a14 = 1.1_f32;
-        ((((x0.powi(2) + 0.5).sqrt()).max((-1.7_f32).abs()) * x0) + x1) + a6
+        let mut x1 = (x1 * -1.4) + y4[c10].min(x1);
+        ((((((a2.powi(2) + 1.0).powf(1.5)).tanh()).exp() + x0) * a2) * a3) + y4[4]
     }
 
     #[allow(
@@ -1316,61 +1259,75 @@ mod p1_12 {
         clippy::all
     )]
     fn p1_12_dual(x0: Dual32, x1: Dual32) -> Dual32 {
-        for i1 in 0..6 {
-            for i2 in (2..6).rev() {
-                let x1 = (x1 * Dual32::from(0.2)) + Dual32::from(1.7);
-                if (((Dual32::from(1.4)).powi(2) + Dual32::from(1.0)).powf(0.5) - x0).re
-                    > (Dual32::from(1.5)).re
-                {
-                    let mut a3 = (Dual32::from(-0.7) * (x0.powi(2) + Dual32::from(1.0)).powf(0.3))
-                        * (d32::softplus(x1) + (x0 - x0));
-                    break;
-                } else if i2 < 4 {
-                    let a4 = if ((x1 + Dual32::from(i1 as f32)).powi(2)).re < (Dual32::from(0.8)).re
-                    {
-                        return d32::abs((Dual32::from(i2 as f32) + Dual32::from(0.9)));
-                    } else {
-                        (x1 + x1) - x1
-                    };
-                } else {
-                    let mut a5 = d32::abs(x1);
-                }
+        let mut a2 = if (Dual32::from(-1.7) + x1).re < (Dual32::from(-0.5)).re {
+            (d32::max(x0, Dual32::from(0.2))).sin()
+        } else {
+            let a1 = Dual32::from(-0.5);
+            (a1.powi(2) + Dual32::from(1.0)).powf(0.3) * (x0 + x0)
+        };
+        let mut a3 = if (d32::min(a2, x1) - a2).re < (Dual32::from(1.4) * x0).re {
+            return ((x1.atan()).powi(2) + Dual32::from(1.0)).ln();
+        } else {
+            a2 += a2;
+            (a2 + x0) + (a2 - x1)
+        };
+        let mut y4 = [Dual32::from(0.0); 6];
+        a2 = y4[2] * d32::abs(Dual32::from(-1.4));
+        for i5 in 0..2 {
+            if i5 < 6 {
+                y4[(i5 + 1) % 6] = y4[(i5 + 1) % 6] + y4[i5].tanh();
+                a2 = y4[i5].tanh();
+                y4[i5] = Dual32::from(1.0);
+            } else if (d32::abs(d32::abs(a3))).re < (Dual32::from(-0.2)).re {
+                y4[i5] = (y4[0] - (x0 - Dual32::from(1.6))) * (a2.sin()).sin();
+                y4[i5] = d32::max(x1, x0.tanh());
+                a2 += y4[1].tanh();
+            } else if (y4[i5].powi(3) / (y4[(i5 + 1) % 6].powi(2) + Dual32::from(1.0))).re
+                < (Dual32::from(0.6)).re
+            {
+                let mut y6 = vec![Dual32::from(0.0); 6];
+                a2 += (y4[0] + Dual32::from(-1.8)) * a2;
+                y4[6 - 1 - i5] = (((y6[6 - 1 - i5] * x1).sin()).powi(2) + Dual32::from(0.5)).sqrt();
+                a2 = (y4[6 - 1 - i5] + Dual32::from(0.7)) * y6[i5];
+                y4[i5] *= ((x1 * Dual32::from(-0.5)) - (x1 * x1)).tanh();
+            } else {
+                y4[2] = x1;
+                y4[i5] =
+                    y4[i5] - ((d32::helper_sq(x0 * y4[1])).powi(2) + Dual32::from(1.0)).powf(1.5);
+                a3 = y4[i5].tanh();
             }
         }
-        if ((x0.powi(2) + Dual32::from(1.0)).powf(0.5) * x1.tanh()).re < (x1 * Dual32::from(1.8)).re
-        {
-            return (Dual32::from(1.0)).tanh() * (-x0);
+        a3 += (y4[4] + Dual32::from(-1.6)) * x0;
+        for i7 in 0..6 {
+            let mut y8 = vec![Dual32::from(0.0); 6];
+            y8[i7] = x0;
         }
-        if (d32::abs((Dual32::from(-0.2) * Dual32::from(-1.7)))).re > (Dual32::from(1.8)).re {
-            if (x0.cos() + (x0 - x0)).re < (-x1).re {
-                return x1;
+        a2 += ((x0 + y4[2]).tanh()).powi(3);
+        if ((x0 * x1) + a2).re > (Dual32::from(-0.5)).re {
+            return (Dual32::from(0.1) * x0).tanh();
+        }
+        let mut a9 = if (-y4[3]).re < (Dual32::from(0.0)).re {
+            return d32::helper_sq(y4[1]);
+        } else if (x1 + (x0 * a2)).re > ((Dual32::from(-0.7)).cos()).re {
+            Dual32::from(-0.3)
+        } else {
+            d32::helper_mix(x0, x0) / ((Dual32::from(1.5) * x1).powi(2) + Dual32::from(1.0))
+        };
+        let mut c10 = 0usize;
+        let mut k11 = 0usize;
+        loop {
+            if k11 >= 3 {
+                break;
             }
+            k11 += 1;
+            a9 *= x1.tanh();
+            a2 -= d32::sigmoid((d32::helper_mix(y4[0], Dual32::from(0.2))).powi(2));
+            y4[c10] = (-(a9 - a2)) + d32::min(x1, y4[c10] * y4[4]);
+            let mut m12 = Dual32::from(0.5);
+            c10 = (c10 + 1) % 6;
         }
-        let a6: Dual32 =
-            (x0 - x0).powi(3) + ((x0 - x1) / ((x1.powi(3)).powi(2) + Dual32::from(1.0)));
-        let mut k7 = 0usize;
-        while k7 < 2 {
-            k7 += 1;
-            for i8 in 0..1 {
-                for i9 in 0..6 {
-                    let a10 = x1 * d32::helper_sq(Dual32::from(-1.0) * a6);
-                    let a11 = (d32::sigmoid(x0) + (Dual32::from(k7 as f32) + x0)) * x0;
-                }
-                return Dual32::from(i8 as f32).tanh() * (x1 * x1);
-            }
-            return (Dual32::from(-0.6)).powi(3);
-        }
-        let a12 = Dual32::from(-1.1);
-        let a13 = ((((d32::helper_sq(x1)).powi(2) + Dual32::from(1.0)).powf(1.5)).powi(2)
-            + Dual32::from(1.0))
-        .ln();
-        let mut a14 = Dual32::from(1.1);
-        ((d32::max(
-            (x0.powi(2) + Dual32::from(0.5)).sqrt(),
-            d32::abs(Dual32::from(-1.7)),
-        ) * x0)
-            + x1)
-            + a6
+        let mut x1 = (x1 * Dual32::from(-1.4)) + d32::min(y4[c10], x1);
+        ((((((a2.powi(2) + Dual32::from(1.0)).powf(1.5)).tanh()).exp() + x0) * a2) * a3) + y4[4]
     }
 
     pub fn check() -> Report {
@@ -1420,6 +1377,8 @@ mod p1_12 {
 }
 
 // seed 1 index 13
+// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
+#[cfg(feature = "known-compile-bugs")]
 mod p1_13 {
     use super::*;
 
@@ -1432,21 +1391,45 @@ mod p1_13 {
     )]
     #[differentiable]
     fn p1_13(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
-        let mut a1 =
-            ((((nn::softplus(1.5_f64)).powi(2) + 1.0_f64).powf(0.3)).powi(2) + 1.0_f64).ln();
-        let mut k2 = 0usize;
-        loop {
-            if k2 >= 4 {
+        for i1 in 1..3 {
+            let mut y2 = vec![0.0_f64; 6];
+            let mut a3 = nn::sigmoid(i1 as f64);
+            if i1 % 2 == 0 {
+                a3 = y2[i1] * (y2[i1] * y2[6 - 1 - i1]);
+                a3 *= (y2[(i1 + 1) % 6] + y2[i1].tanh()).tanh();
+                y2[4] = -0.8;
                 break;
             }
-            k2 += 1;
-            for i3 in 0..4 {
-                a1 += a1;
-                let a4: f64 = (1.2 * helper_sq(a1)).cos();
-                a1 += (xs0[6 - 1 - i3].tanh() * a1).min(helper_mix(xs0.sum(), a1 * a4));
+            y2[i1] = xs1[1].sin() + 1.1;
+            if (a3 - xs0.slice(s![3..4]).sum()) * (xs1[3] / (a3.powi(2) + 1.0))
+                < nn::softplus(xs1.slice(s![4..6]).sum())
+            {
+                a3 = (y2[(i1 + 1) % 6] + 0.8) * y2[i1];
             }
         }
-        (xs1 * a1).sum() * a1
+        let a5: f64 = (&(xs0.mapv(|v4| v4 * xs1[1])) + xs1)
+            .dot(&(Array1::from_elem(6, nn::softplus(xs1[2]))));
+        let mut a6 = helper_mix(a5, nn::sigmoid(a5 * xs1.slice(s![4..5]).sum()));
+        for i7 in 2..6 {
+            for i8 in (0..6).rev() {
+                for i9 in (0..i7).rev() {
+                    let mut m10 = -0.5_f64;
+                    let mut m11 = 1.4_f64;
+                    break;
+                }
+                return (-xs1).sum();
+            }
+            return a6.sin();
+        }
+        let a13: f64 = if a6 * a6.tanh() < -0.7 {
+            let a12 = -0.2_f64;
+            a6
+        } else if a5 > a6 * xs0[1] || (xs0.powi(2)).sum() > -0.6 {
+            helper_sq(a5) * a5
+        } else {
+            helper_sq(a6) * xs1[1].powi(2)
+        };
+        ((((xs1.slice(s![1..5]).sum().powi(2) + 0.5).sqrt()).tanh() + a5) * a6) + a13
     }
 
     pub fn check() -> Report {
@@ -1493,29 +1476,22 @@ mod p1_14 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_14(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let a1: f64 = (xs1 + &(xs1 * xs1)).dot(&(-&(xs1 / (x0.powi(2) + 1.0))));
-        if (x0 * x0) * a1.min(0.7) < 1.7 {
-            let a2 = xs1.sum().min(x0 * a1)
-                / ((helper_sq(a1 * xs1.slice(s![0..1]).sum())).powi(2) + 1.0);
-        } else {
-            let y5 = ((xs1 * -1.4).mapv(|v3| x0 * (1.6 * x0))).mapv(|v4| -0.5);
+        let mut y1 = xs1.to_owned();
+        let mut a2 = x0 + x0;
+        let a4 = (y1.mapv(|v3| v3 * y1[3])).sum();
+        if (helper_sq(0.8_f64)).cos() < y1[2].min(xs1.slice(s![2..6]).sum()) {
+            y1[0] += -0.9;
+            a2 = (y1[5] + -1.9) * y1[5];
+            y1[2] = xs1.sum();
         }
-        if xs1.sum() > helper_mix(xs1[0], a1) {
-            let mut a6 = a1 * xs1.slice(s![0..5]).sum();
-            if helper_sq(a1) < 1.3 + xs1[3] {
-                a6 += a1 * ((-0.8 / (a6.powi(2) + 1.0)) * 0.5);
-            }
-        } else if a1 < -1.3 {
+        if (&y1 * xs1).sum() < y1[2] + a2 {
+            a2 *= (y1[0].tanh()).tanh();
+        }
+        for i5 in (0..6).rev() {
+            let mut y6 = xs1.to_owned();
             let mut y7: Array1<f64> = Array1::zeros(6);
-        } else if xs1[5] - xs1.slice(s![4..5]).sum() < xs1.sum() {
-            for i8 in 2..6 {
-                let mut a9 = (helper_sq((a1.powi(2) + 1.0).powf(1.5)))
-                    .min(((xs1[(i8 + 1) % 6].powi(2) + 0.5).sqrt()).sin());
-                let y10 = xs1.to_owned();
-                return y10[0];
-            }
         }
-        return ((Array1::from_elem(6, x0)).sum() * x0) * a1;
+        (((((-xs1[4]).powi(2) + 1.0).powf(0.3) * x0) * a2) * a4) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -1567,35 +1543,33 @@ mod p1_15 {
     )]
     #[differentiable]
     fn p1_15(xs0: &Array1<f64>) -> f64 {
-        for e1 in xs0.iter() {
-            for i2 in 0..4 {
-                let mut k3 = 0usize;
-                loop {
-                    if k3 >= 5 {
-                        break;
-                    }
-                    k3 += 1;
-                    let a4 = (((((*e1).tanh()).exp()).atan()).powi(2) + 1.0).powf(0.3);
-                    let mut a5 = ((0.9 * a4).sin()).powi(3);
-                    let mut a6 = (&(nn::softplus(xs0)) - xs0).sum();
+        let y2 = ((Array1::from_elem(4, xs0[1])).mapv(|v1| v1 * xs0[1])).sin();
+        let mut k3 = 0usize;
+        while k3 < 4 {
+            k3 += 1;
+            let mut y4 = [0.0_f64; 4];
+            let mut a5 = xs0.sum();
+            for i6 in 0..1 {
+                if k3 < 4 || helper_sq(-2.0_f64) / (y2.sum().powi(2) + 1.0) > -2.0 {
+                    a5 *= (i6 as f64).tanh();
+                    a5 += (y2.mapv(|v7| v7 * y4[i6])).sum();
+                    let a8 = (y4[(i6 + 1) % 4] + -1.4) * y4[i6];
+                    y4[(i6 + 1) % 4] = -0.8;
                     break;
+                } else if k3 < 4 && y4[k3] > 0.1 {
+                    y4[0] -= 1.1;
+                    let a9 = (y4[0] + 1.9) * 2.0;
+                } else {
+                    y4[k3 % 4] += k3 as f64;
+                    a5 = (y4[i6] + -1.9) * y2[i6];
+                    let a11 = (y2.mapv(|v10| v10 * y4[k3 % 4])).sum();
                 }
+                let a12 = (y4[k3 % 4] + 0.6) * a5;
             }
-            return *e1;
+            a5 = y4[k3 % 4].tanh();
+            a5 += xs0[2] * (a5 + y4[2]).min(y2.dot(&y2));
         }
-        for i7 in (0..4).rev() {
-            let mut y8: Array1<f64> = xs0.to_owned();
-            y8 = &y8 + ((-y8[1]) + (i7 as f64));
-        }
-        let a9 = nn::softplus(xs0.slice(s![2..3]).sum() + (-xs0[1]));
-        let a10 = (xs0 * &(a9 * xs0)).dot(xs0);
-        for i11 in 1..4 {
-            let y12 = xs0.tanh();
-            let a13 = (helper_sq(a9) - helper_sq(y12[i11])).max(y12.dot(&(&y12 + &y12)));
-            let a14: f64 = 0.1_f64;
-            let mut a15 = (y12.dot(&y12) + a14.sin()) / (a10.powi(2) + 1.0);
-        }
-        (((a10 + xs0[1]).powi(2) + 1.0).ln() + a9) * a10
+        return y2[2].sin() + y2.sum();
     }
 
     pub fn check() -> Report {
@@ -1638,36 +1612,19 @@ mod p1_16 {
     )]
     #[differentiable(argnums = (1, 0))]
     fn p1_16(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
-        let a1: f64 = 0.6 + (-(-0.4 / (xs1[3].powi(2) + 1.0)));
-        if ((Array1::from_elem(4, 0.8_f64)).mapv(|v2| v2)).sum() > (-1.4_f64).cos() {
-            let a3 = (xs0 / ((-1.2_f64).powi(2) + 1.0_f64))
-                .sum()
-                .min(xs0.slice(s![1..4;2]).sum());
-            return (xs1.mapv(|v4| (-a1) + (a3 / (v4.powi(2) + 1.0)))).dot(&(xs0.powi(2)));
+        let mut y1 = xs0.to_owned();
+        let mut a2 = -1.9_f64;
+        for i3 in 0..4 {
+            a2 = y1[i3].tanh();
+            y1[2] = xs1.slice(s![2..4]).sum();
+            y1[i3] = a2.cos();
+            a2 = y1[i3].tanh();
         }
-        let y7: Array1<f64> =
-            ((xs1 - xs1).mapv(|v5| -1.2)).mapv(|v6| ((v6.powi(2) + 1.0).ln()).powi(3));
-        if xs0.sum() - a1 > -0.8 {
-            let a8 = a1;
-        } else if (xs0[0] * y7[2]) * a1.sin() > 1.9 {
-            if xs0.sum() < a1 - -1.8 {
-                return a1;
-            }
-        } else if helper_mix(y7[2].min(xs0[1]), helper_mix(a1, 0.9)) < 0.3 {
-            let mut y9 = &(&(xs1 - xs0) / (a1.powi(2) + 1.0)) + &(xs0.dot(&y7) - &(-xs1));
-            let a10 = (xs0 * &y9).sum();
-        } else {
-            let a11 = (a1 / (a1.powi(2) + 1.0)).sin();
-            let mut a13 = (xs0.mapv(|v12| -(2.0_f64.tanh()))).sum();
-            let mut y14: Array1<f64> = &(&(xs1.powi(2)) * &((y7.tanh()).exp())) + a13.cos();
-            let mut y15 = xs0.to_owned();
-        }
-        for i16 in (0..4).rev() {
-            let mut y17 = xs0.to_owned();
-            let mut a18 = a1 + y7[i16];
-        }
-        let y19 = xs0.to_owned();
-        (((-a1) * (a1 + a1)) + a1) + y7.sum()
+        y1[3] += 0.1;
+        y1[0] = helper_mix((y1.mapv(f64::tanh)).sum(), helper_sq(a2 - a2));
+        let mut c4 = 0usize;
+        y1[3] = y1[3] * ((xs1[2] / (a2.powi(2) + 1.0)) * ((c4 as f64) * y1[c4 % 4])).tanh();
+        ((a2 + a2) + y1[1]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -1719,26 +1676,40 @@ mod p1_17 {
     )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_17(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut k1 = 0usize;
-        while k1 < 1 {
-            k1 += 1;
-            let a2 = xs2.sum();
-            let a3 = (x0.min(xs2[0]) + (-x0)).cos();
+        let a2 = ((xs2.mapv(|v1| v1 * xs2[1])).sum().powi(2) + 1.0).ln();
+        let mut y3 = vec![0.0_f64; 3];
+        let mut a4 = y3[1];
+        for i5 in 0..2 {
+            y3[i5] = y3[i5] + y3[3 - 1 - i5];
+            if a2.cos() + x0 > 0.2 - xs2[(i5 + 1) % 3] {
+                a4 += (y3[i5] + -0.3) * y3[1];
+                y3[i5] =
+                    y3[i5] + (xs2.dot(&(x1 * xs2)) + (helper_mix(a2, y3[i5]) / (x1.powi(2) + 1.0)));
+                continue;
+            }
+            a4 += y3[i5] * ((i5 as f64) + x1);
         }
-        let mut x0 = (x0 * -1.8) + xs2[2];
-        let a4 = xs2.sum();
-        if x1 - helper_mix(xs2[0], xs2[0]) < 1.3 {
-            let x1 = (x1 * 1.7) + xs2[2].powi(3);
-            let a5: f64 = helper_sq((nn::sigmoid(x0)).sin());
+        y3[0] = helper_sq((xs2.slice(s![0..3]).sum() - x0) * (xs2[0] - x0));
+        a4 -= x0;
+        if (xs2.mapv(|v6| v6 * xs2[2])).dot(xs2) < 1.9 {
+            let mut m7 = -0.5_f64;
+            let ks8 = vec![2usize, 2, 0];
+            if (-m7).tanh() > -0.8 && (-x0) * helper_mix(x0, m7) > x1.powi(2) {
+                let mut a9: f64 = ((nn::softplus(xs2.sum())).powi(2) + 1.0).powf(0.5);
+                return (a2 + xs2.slice(s![0..2]).sum()) - helper_mix(y3[0], -1.4);
+            }
+            y3[1] = (helper_sq(x1) / ((m7 * x1).powi(2) + 1.0)) + (-xs2.sum());
+        } else {
+            a4 = a2;
+            for i10 in 0..3 {
+                y3[3 - 1 - i10] = -1.2;
+                y3[0] = 2.0;
+                continue;
+            }
         }
-        if (xs2.slice(s![0..1]).sum() * xs2).dot(xs2) < 1.9 {
-            x0 += xs2.slice(s![0..3]).sum();
-        } else if (xs2.mapv(|v6| a4)).dot(&(xs2.tanh())) < 1.7 {
-            let a7 = -1.0_f64;
-        }
-        let a4 = (a4 * 1.4) + a4;
-        let mut a8 = ((-xs2[1]) / (x1.powi(2) + 1.0)) + helper_sq(xs2[0].cos());
-        ((x0 * x1) * x0) * a4
+        a4 = (&(xs2 + xs2) + &((Array1::from_elem(3, 1.4_f64)).mapv(|v11| v11 * y3[1]))).sum();
+        a4 *= (xs2 + x0).dot(&(Array1::from_elem(3, y3[0]))).tanh();
+        return ((((xs2.sin()).sum() * x0) + x1) + a2) + y3[0];
     }
 
     pub fn check() -> Report {
@@ -1797,40 +1768,19 @@ mod p1_18 {
     )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p1_18(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
-        if (-1.0 - x2) + xs1.sum() < x0.powi(2) {
-            let a1 = -2.0_f64;
+        if xs1[0] > 0.5 {
+            let mut a1 = nn::softplus(x0.powi(2) * (-x0));
+            return (xs1[4] + a1).atan();
         }
-        for i2 in (0..6).rev() {
-            let y3 = xs1.to_owned();
-            for i4 in 0..6 {
-                let mut a7 = if i4 < 1 {
-                    let a5 = x2;
-                    (a5.powi(2) + 0.5).sqrt()
-                } else {
-                    let a6 = x2.cos();
-                    (y3.mapv(f64::tanh)).mean().unwrap()
-                };
-                a7 -= xs1.dot(&((xs1 + &y3).mapv(f64::tanh)));
-            }
-            let a8 = 0.2_f64;
+        let mut m2 = -1.7_f64;
+        let a3 = 1.2_f64 + -1.8_f64;
+        let a4: f64 = 1.5_f64;
+        let a5 = x0;
+        let mut c6 = 0usize;
+        if c6 < 1 {
+            let mut a7 = xs1.dot(&((xs1 + xs1).mapv(f64::tanh)));
         }
-        if (0.0 + xs1.slice(s![0..1]).sum()) + (x0 + x2) > 1.9 {
-            if x2.powi(2) < -1.9 {
-                return xs1[1];
-            }
-        }
-        for i9 in 0..6 {
-            let y10 = &(xs1 * &(xs1.sin()))
-                + &(&(xs1 / (x2.powi(2) + 1.0)) / ((x2.min(1.2)).powi(2) + 1.0));
-            let a11 = (&y10 + &(xs1 + &y10)).mean().unwrap();
-        }
-        let mut y12 = xs1.to_owned();
-        y12 = &(Array1::from_elem(6, x2.min(y12[3]))) * &(&(xs1 * y12[4]) + &(xs1[2] * xs1));
-        for i13 in (0..6).step_by(2) {
-            y12 -= x2 + x2.tanh();
-            let mut a14 = ((nn::sigmoid(x0)).sin()).sin();
-        }
-        (((xs1[3] * &y12).dot(&y12) + x0) + x2) + y12.sum()
+        ((xs1[2].cos() * x0) * x2) + m2
     }
 
     pub fn check() -> Report {
@@ -1889,45 +1839,26 @@ mod p1_19 {
     )]
     #[differentiable]
     fn p1_19(x0: f32, xs1: &Array1<f32>, x2: f32) -> f32 {
-        let mut k1 = 0usize;
-        while k1 < 2 {
-            k1 += 1;
-            for i2 in 1..6 {
-                if x2.sin() < 0.5 {
-                    let a3 = xs1[i2] / (((x0.atan()).tanh()).powi(2) + 1.0);
-                } else if xs1.sum() / ((xs1[6 - 1 - i2].min(xs1[i2])).powi(2) + 1.0) > 1.9 {
-                    let a4 = 0.7_f32;
-                } else {
-                    let a5 = x0;
+        for i1 in 2..6 {
+            if i1 >= 6 || xs1[i1] < -0.4 {
+                if xs1[(i1 + 1) % 6] > xs1[6 - 1 - i1] / (x0.powi(2) + 1.0) {
+                    let mut y2 = xs1.to_owned();
+                } else if xs1[i1].atan() + (xs1[3] + xs1[6 - 1 - i1]) < x2 {
+                    if xs1.sum() * x2.tanh() < xs1.sum() {
+                        let mut y3 = vec![0.0_f32; 6];
+                    } else if ((i1 as f32).min(-1.5_f32)).tanh() < xs1[6 - 1 - i1].tanh() {
+                        let x2 = (x2 * 0.0) + ((i1 as f32).sin()).max(x2 + -1.4);
+                        return (xs1[i1] + xs1.slice(s![0..4;2]).sum()) * xs1[6 - 1 - i1];
+                    }
                 }
+                continue;
+            } else if i1 % 2 == 0 {
+                let mut a4 =
+                    (-xs1[i1]) * (nn::sigmoid(-1.0_f32) + (xs1.slice(s![4..6;2]).sum() - x2));
+                return (0.8 + xs1[i1]).powi(2);
             }
         }
-        let a6: f32 = x2.atan();
-        if xs1.sum() > a6.tanh() {
-            return xs1.mean().unwrap();
-        }
-        for &e7 in xs1.iter() {
-            let mut y8 = xs1 - xs1.slice(s![0..5]).sum();
-            y8 += a6.cos();
-            y8 = &y8 - (y8.mapv(|v9| (x2 + x0).sin())).sum();
-            let mut a10 = -0.2_f32;
-        }
-        if xs1.dot(xs1) < a6.sin() {
-            let mut a11 = (xs1.slice(s![2..6;2]).sum() - xs1[1]).abs()
-                / (((-0.6 / (x2.powi(2) + 1.0)) + (xs1[4] / (x2.powi(2) + 1.0))).powi(2) + 1.0);
-            a11 += (Array1::from_elem(6, xs1.slice(s![2..6;2]).sum()))
-                .sum()
-                .abs();
-            a11 += xs1[0];
-            let mut a12 = -0.9_f32;
-        } else {
-            let a13 = (-1.5_f32 - 1.9_f32).cos();
-            for &e14 in xs1.iter() {
-                let mut a15 = 0.7_f32.min(xs1.dot(xs1)) + xs1.mean().unwrap();
-                a15 = e14 - xs1.dot(xs1).sin();
-            }
-        }
-        (((xs1.dot(xs1) + xs1.sum()) * x0) * x2) * a6
+        (((x2 / (x0.powi(2) + 1.0)) + (-x2)) * x0) + x2
     }
 
     pub fn check() -> Report {
@@ -1978,43 +1909,34 @@ mod p1_20 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_20(x0: f64, x1: f64, x2: f64) -> f64 {
-        if ((x0.powi(2) + 1.0).ln()).tanh() < nn::sigmoid(x0) {
-            let a1 = (x0.min(x1) / ((x1 + x2).powi(2) + 1.0))
-                + ((x2.powi(2) + 1.0).ln() + 0.4_f64.min(-1.9_f64));
-            let mut x0 = (x0 * -2.0) + ((2.0 + x2) - x1.sin());
-            let mut a2 = (x1 + (x0 + a1)) + ((a1 - a1) + a1);
-            let mut k3 = 0usize;
-            loop {
-                if k3 >= 5 {
-                    break;
-                }
-                k3 += 1;
-                x0 *= (helper_sq((-0.1_f64).min(a2))).tanh();
-                a2 -= ((0.9 + x1) - helper_sq(-0.7_f64))
-                    - ((x2 + x1) - ((k3 as f64) / (a1.powi(2) + 1.0)));
-                break;
-            }
-        } else if x0 > 1.9 {
-            let a4 = x0;
+        let mut y1 = vec![0.0_f64; 5];
+        let mut a2 = -0.6_f64;
+        if (a2.min(y1[4])).min(y1[0] + x2) > y1[0] {
+            y1[3] = x2 + (helper_mix(x1, x1) - x2.sin());
+            y1[0] = y1[0] - y1[2];
+            a2 += y1[1].tanh();
+            a2 += y1[3] * (y1[2] / (y1[1].powi(2) + 1.0));
         }
-        let mut k5 = 0usize;
-        loop {
-            if k5 >= 5 {
-                break;
-            }
-            k5 += 1;
-            let mut a6 = if -2.0_f64 - 1.2_f64 < x1.abs() {
-                helper_sq(helper_sq(x0))
+        y1[4] = helper_sq(helper_sq(helper_mix(x2, -0.8)));
+        a2 = y1[0].tanh();
+        if (0.2_f64 * -0.1_f64).cos() > 1.5 {
+            let mut a3 = y1[0];
+            a2 = y1[1].tanh();
+            if ((-x1).powi(2) + 1.0).ln() < -1.8 {
+                a2 = y1[1] * (y1[0].powi(2) + 1.0).ln();
+                y1[1] = -(((y1[2] - y1[4]).powi(2) + 1.0).ln());
             } else {
-                ((x0.cos()).tanh()).exp()
-            };
-            let a7 = x2;
+                a3 = (y1[2] + -0.6) * y1[4];
+                y1[2] = ((x0.tanh()).exp()).sin() + (nn::softplus(y1[0]) * y1[0]);
+                y1[3] += x0;
+            }
+            a2 += (y1[0] + -1.2) * y1[2];
+        } else {
+            a2 += x2;
         }
-        let a8 = helper_sq(x2 - x2) + ((x2.powi(2) + 1.0).ln()).powi(3);
-        if (x0.powi(2) + 1.0).powf(1.5) - x2.sin() < 1.7 {
-            let mut a9 = 2.0_f64;
-        }
-        ((helper_sq(x2) + x0) + x1) + x2
+        let a4 = x2;
+        y1[1] = y1[2] * ((x0 / (x2.powi(2) + 1.0)) - x2.powi(3));
+        ((((x2 + helper_mix(y1[4], y1[3])) + x0) + x1) * x2) + y1[3]
     }
 
     #[allow(
@@ -2025,44 +1947,34 @@ mod p1_20 {
         clippy::all
     )]
     fn p1_20_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if (((x0.powi(2) + Dual64::from(1.0)).ln()).tanh()).re < (d64::sigmoid(x0)).re {
-            let a1 = (d64::min(x0, x1) / ((x1 + x2).powi(2) + Dual64::from(1.0)))
-                + ((x2.powi(2) + Dual64::from(1.0)).ln()
-                    + d64::min(Dual64::from(0.4), Dual64::from(-1.9)));
-            let mut x0 = (x0 * Dual64::from(-2.0)) + ((Dual64::from(2.0) + x2) - x1.sin());
-            let mut a2 = (x1 + (x0 + a1)) + ((a1 - a1) + a1);
-            let mut k3 = 0usize;
-            loop {
-                if k3 >= 5 {
-                    break;
-                }
-                k3 += 1;
-                x0 *= (d64::helper_sq(d64::min(Dual64::from(-0.1), a2))).tanh();
-                a2 -= ((Dual64::from(0.9) + x1) - d64::helper_sq(Dual64::from(-0.7)))
-                    - ((x2 + x1) - (Dual64::from(k3 as f64) / (a1.powi(2) + Dual64::from(1.0))));
-                break;
-            }
-        } else if x0.re > (Dual64::from(1.9)).re {
-            let a4 = x0;
+        let mut y1 = vec![Dual64::from(0.0); 5];
+        let mut a2 = Dual64::from(-0.6);
+        if (d64::min(d64::min(a2, y1[4]), y1[0] + x2)).re > y1[0].re {
+            y1[3] = x2 + (d64::helper_mix(x1, x1) - x2.sin());
+            y1[0] = y1[0] - y1[2];
+            a2 += y1[1].tanh();
+            a2 += y1[3] * (y1[2] / (y1[1].powi(2) + Dual64::from(1.0)));
         }
-        let mut k5 = 0usize;
-        loop {
-            if k5 >= 5 {
-                break;
-            }
-            k5 += 1;
-            let mut a6 = if (Dual64::from(-2.0) - Dual64::from(1.2)).re < (d64::abs(x1)).re {
-                d64::helper_sq(d64::helper_sq(x0))
+        y1[4] = d64::helper_sq(d64::helper_sq(d64::helper_mix(x2, Dual64::from(-0.8))));
+        a2 = y1[0].tanh();
+        if ((Dual64::from(0.2) * Dual64::from(-0.1)).cos()).re > (Dual64::from(1.5)).re {
+            let mut a3 = y1[0];
+            a2 = y1[1].tanh();
+            if (((-x1).powi(2) + Dual64::from(1.0)).ln()).re < (Dual64::from(-1.8)).re {
+                a2 = y1[1] * (y1[0].powi(2) + Dual64::from(1.0)).ln();
+                y1[1] = -(((y1[2] - y1[4]).powi(2) + Dual64::from(1.0)).ln());
             } else {
-                ((x0.cos()).tanh()).exp()
-            };
-            let a7 = x2;
+                a3 = (y1[2] + Dual64::from(-0.6)) * y1[4];
+                y1[2] = ((x0.tanh()).exp()).sin() + (d64::softplus(y1[0]) * y1[0]);
+                y1[3] += x0;
+            }
+            a2 += (y1[0] + Dual64::from(-1.2)) * y1[2];
+        } else {
+            a2 += x2;
         }
-        let a8 = d64::helper_sq(x2 - x2) + ((x2.powi(2) + Dual64::from(1.0)).ln()).powi(3);
-        if ((x0.powi(2) + Dual64::from(1.0)).powf(1.5) - x2.sin()).re < (Dual64::from(1.7)).re {
-            let mut a9 = Dual64::from(2.0);
-        }
-        ((d64::helper_sq(x2) + x0) + x1) + x2
+        let a4 = x2;
+        y1[1] = y1[2] * ((x0 / (x2.powi(2) + Dual64::from(1.0))) - x2.powi(3));
+        ((((x2 + d64::helper_mix(y1[4], y1[3])) + x0) + x1) * x2) + y1[3]
     }
 
     pub fn check() -> Report {
@@ -2148,35 +2060,55 @@ mod p1_21 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_21(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let a1 = xs1[1];
-        let mut a2 = helper_sq(0.1_f64 + 1.7_f64) + (xs1[1] * a1.sin());
-        if helper_sq(x0 + a1) > -1.5 {
-            let a3 = if (xs1 - a1).dot(&(xs1.powi(2))) < a1.min(-0.3) {
-                (a2 + xs1[0]).powi(2)
+        let a1 = 1.6_f64;
+        let a2 = -1.3_f64;
+        if ((x0 + 1.2).tanh()).exp() > (a2.powi(2) + 1.0).ln() {
+            let ks3 = vec![0usize, 2];
+        } else if xs1[1] + (xs1[1] + a2) > nn::sigmoid(x0) {
+            let mut y4 = vec![0.0_f64; 3];
+            let mut a5 = a1 * -0.3;
+            if (y4[2] + y4[0]).powi(2) < y4[0] {
+                y4[2] = y4[2] + ((((y4[1].min(a5)).tanh()).exp()).powi(2) + 0.5).sqrt();
+                a5 = (xs1.mapv(|v6| v6 * y4[2])).sum();
+                a5 *= ((y4[0] + y4[2]) / ((-0.9 - y4[2]).powi(2) + 1.0)).tanh();
+                return xs1.sum().sin();
+            }
+            a5 = y4[1].tanh();
+            let mut a7: f64 = a1;
+            let mut y8 = [0.0_f64; 3];
+            let mut y9 = vec![0.0_f64; 3];
+        } else if -(a1 * xs1[2]) < -1.9 {
+            if a2 > x0 - a2 {
+                if ((x0.powi(2) + 1.0).ln()).tanh() < xs1.sum() || xs1[0] > xs1.sum() {
+                    let _ = helper_mix(xs1[1], x0) + (a2 + a2);
+                }
             } else {
-                xs1[0] * a2
+                let a10: f64 = (xs1.powi(2)).sum().atan();
+                let mut y13 =
+                    xs1 - &((xs1.mapv(|v11| a1.atan() + (xs1[0] - a1))).mapv(|v12| v12 * xs1[2]));
+            }
+            let mut a16 = if -(0.9 + a1) < xs1[1].powi(2) {
+                nn::softplus(a1)
+            } else if xs1[0] > xs1[2] - x0 && -(x0 + xs1[2]) > (xs1[0].powi(2) + 1.0).ln() {
+                a1
+            } else if xs1[2] < xs1[0] - a2 || -(xs1[1] * x0) > 1.0 {
+                let a14 = (nn::softplus(a2)).min(xs1[2] * xs1[0]);
+                x0
+            } else {
+                let a15 = (xs1 * xs1).sum();
+                -0.1_f64
             };
-            for i4 in 0..3 {
-                a2 -= helper_mix(xs1.dot(xs1), xs1.sum()) + ((a2 + x0) * (x0 + xs1[i4]));
-                a2 *= (nn::softplus(xs1[(i4 + 1) % 3]) + a3).tanh();
-                let mut a5 = (-((i4 as f64).cos())).min(xs1.sum());
-            }
-        } else if xs1.dot(xs1) > a1.tanh() {
-            a2 = 1.4_f64;
-            a2 -= a2 * (x0 * (xs1[1] * xs1[0]));
-            if xs1.sum() > xs1.sum() {
-                let mut y6 = (xs1 - &(xs1 - xs1)).sin();
-            } else if (xs1.slice(s![0..1]).sum() * xs1[1]) * (x0 + a2) < 1.7 {
-                let mut y7: Array1<f64> = Array1::zeros(3);
-            }
         }
-        for i8 in (0..3).rev() {
-            let a9 = 1.7_f64;
-            a2 = ((xs1.slice(s![0..2]).sum().powi(2)).sin()).max(a1);
-            let mut a10 = ((xs1.slice(s![1..2;2]).sum().powi(2) + 1.0).ln()).powi(2);
-            a2 -= i8 as f64;
-        }
-        (((a1 + xs1.dot(xs1)) + x0) * a1) + a2
+        let ks17 = vec![0usize, 1];
+        let mut a19 = if x0.tanh() - (x0 - xs1[0]) > 0.1 {
+            let a18 = (-1.0 - a2) * xs1.sum();
+            a1
+        } else {
+            return (xs1[0].powi(2)).min(xs1.sum());
+        };
+        a19 = a2;
+        let mut y20 = [0.0_f64; 3];
+        ((((2.0 + helper_sq(y20[1])) * x0) * a1) * a2) + y20[2]
     }
 
     pub fn check() -> Report {
@@ -2228,23 +2160,73 @@ mod p1_22 {
     )]
     #[differentiable]
     fn p1_22(x0: f64, x1: f64, x2: f64) -> f64 {
-        if x2 / ((1.7_f64 - 0.7_f64).powi(2) + 1.0_f64) < -1.0 {
-            for i1 in 2..4 {
-                let a2 = helper_mix(
-                    (0.6_f64 * -1.0_f64) * ((i1 as f64) * x1),
-                    x2 / ((x0 - 1.0).powi(2) + 1.0),
-                );
-                let mut x1 = (x1 * -1.9) + ((x0 * -0.1) * (x0 * x2));
-                x1 = 1.7 / (((x1 - -0.1) + ((i1 as f64) - x0)).powi(2) + 1.0);
-            }
+        let mut a1 = if (-x1).tanh() < x2.min(-1.6) {
+            x0 + x1.max(x2)
+        } else {
+            x2.atan() * (1.1 + x1)
+        };
+        a1 += x0;
+        let ks2 = [3usize, 5, 3];
+        a1 *= (x1.tanh() - 1.8_f64.sin()).tanh();
+        if (-(-0.2_f64)) * (x1.powi(2) + 0.5).sqrt() > nn::softplus(x0) {
+            return x0;
         }
-        for i3 in (0..6).rev() {
-            if helper_sq(x0 * x2) < -1.5 {
-                let mut a4: f64 = -1.2_f64;
+        for k3 in ks2 {
+            let mut y4 = [0.0_f64; 6];
+            for i5 in (0..2).rev() {
+                if i5 < 5 {
+                    y4[(k3 + 1) % 6] = -0.7;
+                    a1 += (y4[0] + 0.6) * x0;
+                    continue;
+                } else if helper_mix(y4[i5], 0.0) - x2 < 0.8 {
+                    a1 += y4[6 - 1 - i5] * helper_sq(y4[i5]);
+                    y4[k3] = y4[k3] + y4[i5];
+                    let mut a6 = if -x0 < (-1.2_f64).atan() {
+                        return y4[i5] * helper_mix(x0, 0.3);
+                    } else {
+                        y4[1]
+                    };
+                    a6 = y4[6 - 1 - i5] * (-1.1_f64).powi(3);
+                    y4[(k3 + 1) % 6] += -0.7;
+                }
+                a1 += y4[k3] * y4[2];
             }
-            let mut a5: f64 = x1 + helper_mix(x2 - x0, -x1);
+            a1 = y4[6 - 1 - k3] + x0;
+            let mut m7 = 0.5_f64;
+            m7 += m7 * 1.5;
         }
-        return (((x0 + x2).cos() * x0) + x1) + x2;
+        let mut k8 = 0usize;
+        while k8 < 3 {
+            k8 += 1;
+            let mut y9 = vec![0.0_f64; 6];
+            for i10 in 0..6 {
+                y9[i10] = y9[i10] * (a1 + (1.2 * y9[(i10 + 1) % 6])).tanh();
+                if x0 > 0.5 {
+                    y9[6 - 1 - i10] -= -(1.0_f64.max(nn::sigmoid(x0)));
+                    a1 = y9[i10].tanh();
+                    y9[i10] = (y9[i10] - y9[i10].powi(3)) / (x0.powi(2) + 1.0);
+                } else if (k8 >= 6 || y9[k8] < -0.5)
+                    || ((a1 + y9[i10]).powi(2) + 1.0).powf(0.3) > -0.9
+                {
+                    y9[i10] = y9[i10] + (y9[i10] * (y9[i10] - a1).cos());
+                    y9[k8 % 6] = x0;
+                    let a11 = y9[i10].tanh();
+                } else if (x2 + (k8 as f64)) + y9[1] > -a1 || 0.0 < x1 {
+                    y9[i10] += 0.1;
+                    a1 = y9[i10] + y9[k8 % 6];
+                    a1 = y9[6 - 1 - i10] * 1.3_f64.atan();
+                } else {
+                    a1 = (y9[k8 % 6] + 0.7) * y9[i10];
+                    y9[i10] = y9[i10]
+                        + ((((i10 as f64) * (i10 as f64)) / (x2.powi(2) + 1.0))
+                            + helper_mix(helper_sq(-1.8_f64), 0.8 / (y9[i10].powi(2) + 1.0)));
+                }
+                a1 += (y9[i10] + 2.0) * x2;
+            }
+            y9[k8 % 6] = y9[k8 % 6] + (-((-a1) + (y9[3] - x1)));
+            a1 += y9[2].tanh();
+        }
+        ((((x0 - a1) + a1) + x0) * x1) * x2
     }
 
     #[allow(
@@ -2255,27 +2237,84 @@ mod p1_22 {
         clippy::all
     )]
     fn p1_22_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if (x2 / ((Dual64::from(1.7) - Dual64::from(0.7)).powi(2) + Dual64::from(1.0))).re
-            < (Dual64::from(-1.0)).re
+        let mut a1 = if ((-x1).tanh()).re < (d64::min(x2, Dual64::from(-1.6))).re {
+            x0 + d64::max(x1, x2)
+        } else {
+            x2.atan() * (Dual64::from(1.1) + x1)
+        };
+        a1 += x0;
+        let ks2 = [3usize, 5, 3];
+        a1 *= (x1.tanh() - (Dual64::from(1.8)).sin()).tanh();
+        if ((-(Dual64::from(-0.2))) * (x1.powi(2) + Dual64::from(0.5)).sqrt()).re
+            > (d64::softplus(x0)).re
         {
-            for i1 in 2..4 {
-                let a2 = d64::helper_mix(
-                    (Dual64::from(0.6) * Dual64::from(-1.0)) * (Dual64::from(i1 as f64) * x1),
-                    x2 / ((x0 - Dual64::from(1.0)).powi(2) + Dual64::from(1.0)),
-                );
-                let mut x1 = (x1 * Dual64::from(-1.9)) + ((x0 * Dual64::from(-0.1)) * (x0 * x2));
-                x1 = Dual64::from(1.7)
-                    / (((x1 - Dual64::from(-0.1)) + (Dual64::from(i1 as f64) - x0)).powi(2)
-                        + Dual64::from(1.0));
-            }
+            return x0;
         }
-        for i3 in (0..6).rev() {
-            if (d64::helper_sq(x0 * x2)).re < (Dual64::from(-1.5)).re {
-                let mut a4: Dual64 = Dual64::from(-1.2);
+        for k3 in ks2 {
+            let mut y4 = [Dual64::from(0.0); 6];
+            for i5 in (0..2).rev() {
+                if i5 < 5 {
+                    y4[(k3 + 1) % 6] = Dual64::from(-0.7);
+                    a1 += (y4[0] + Dual64::from(0.6)) * x0;
+                    continue;
+                } else if (d64::helper_mix(y4[i5], Dual64::from(0.0)) - x2).re
+                    < (Dual64::from(0.8)).re
+                {
+                    a1 += y4[6 - 1 - i5] * d64::helper_sq(y4[i5]);
+                    y4[k3] = y4[k3] + y4[i5];
+                    let mut a6 = if (-x0).re < ((Dual64::from(-1.2)).atan()).re {
+                        return y4[i5] * d64::helper_mix(x0, Dual64::from(0.3));
+                    } else {
+                        y4[1]
+                    };
+                    a6 = y4[6 - 1 - i5] * (Dual64::from(-1.1)).powi(3);
+                    y4[(k3 + 1) % 6] += Dual64::from(-0.7);
+                }
+                a1 += y4[k3] * y4[2];
             }
-            let mut a5: Dual64 = x1 + d64::helper_mix(x2 - x0, -x1);
+            a1 = y4[6 - 1 - k3] + x0;
+            let mut m7 = Dual64::from(0.5);
+            m7 += m7 * Dual64::from(1.5);
         }
-        return (((x0 + x2).cos() * x0) + x1) + x2;
+        let mut k8 = 0usize;
+        while k8 < 3 {
+            k8 += 1;
+            let mut y9 = vec![Dual64::from(0.0); 6];
+            for i10 in 0..6 {
+                y9[i10] = y9[i10] * (a1 + (Dual64::from(1.2) * y9[(i10 + 1) % 6])).tanh();
+                if x0.re > (Dual64::from(0.5)).re {
+                    y9[6 - 1 - i10] -= -(d64::max(Dual64::from(1.0), d64::sigmoid(x0)));
+                    a1 = y9[i10].tanh();
+                    y9[i10] = (y9[i10] - y9[i10].powi(3)) / (x0.powi(2) + Dual64::from(1.0));
+                } else if (k8 >= 6 || y9[k8].re < -0.5)
+                    || (((a1 + y9[i10]).powi(2) + Dual64::from(1.0)).powf(0.3)).re
+                        > (Dual64::from(-0.9)).re
+                {
+                    y9[i10] = y9[i10] + (y9[i10] * (y9[i10] - a1).cos());
+                    y9[k8 % 6] = x0;
+                    let a11 = y9[i10].tanh();
+                } else if ((x2 + Dual64::from(k8 as f64)) + y9[1]).re > (-a1).re
+                    || (Dual64::from(0.0)).re < x1.re
+                {
+                    y9[i10] += Dual64::from(0.1);
+                    a1 = y9[i10] + y9[k8 % 6];
+                    a1 = y9[6 - 1 - i10] * (Dual64::from(1.3)).atan();
+                } else {
+                    a1 = (y9[k8 % 6] + Dual64::from(0.7)) * y9[i10];
+                    y9[i10] = y9[i10]
+                        + (((Dual64::from(i10 as f64) * Dual64::from(i10 as f64))
+                            / (x2.powi(2) + Dual64::from(1.0)))
+                            + d64::helper_mix(
+                                d64::helper_sq(Dual64::from(-1.8)),
+                                Dual64::from(0.8) / (y9[i10].powi(2) + Dual64::from(1.0)),
+                            ));
+                }
+                a1 += (y9[i10] + Dual64::from(2.0)) * x2;
+            }
+            y9[k8 % 6] = y9[k8 % 6] + (-((-a1) + (y9[3] - x1)));
+            a1 += y9[2].tanh();
+        }
+        ((((x0 - a1) + a1) + x0) * x1) * x2
     }
 
     pub fn check() -> Report {
@@ -2356,51 +2395,26 @@ mod p1_23 {
     )]
     #[differentiable(argnums = (1, 0))]
     fn p1_23(x0: f64, x1: f64) -> f64 {
-        if x0 < x0 * x0 {
-            if (x0 + x1).abs() > x0.tanh() {
-                let mut a1 = nn::softplus(x1 - x0) - ((-x0) - x0);
-                return (x1 / (x1.powi(2) + 1.0)) - (1.6_f64.powi(2) + 1.0_f64).ln();
-            } else if (x1.min(x1)).tanh() < x1 + x0 {
-                if nn::sigmoid(-0.9_f64 - -0.7_f64) > 1.4 {
-                    return (x1 - x1).atan();
-                }
-            }
-            if x1 < (x0.powi(2) + 0.5).sqrt() {
-                return (-1.7 * x0) + x0;
-            }
-            let mut a2: f64 =
-                ((-0.3_f64 + 0.2_f64) + -0.8_f64).min(x0.atan() * (0.5_f64 - 2.0_f64));
-            a2 *= ((helper_sq(x0)).sin()).tanh();
-        } else if helper_sq(x0) * x0 > -1.7 {
-            let a3: f64 = x1;
-            let mut a4 = if (-0.6_f64 * -0.3_f64) + nn::softplus(x0) > 0.6 {
-                return a3.powi(3) - x1.atan();
-            } else if (-2.0 - a3) + a3 > -0.6 {
-                (a3 - 1.8).max(x0)
-            } else {
-                return (x0 + x1) * ((-1.2_f64).powi(2) + 1.0_f64).ln();
-            };
-            a4 = -1.4_f64;
-        } else if x0 * x1 < 1.8 {
-            let a5: f64 =
-                ((x1.powi(2) + 1.0).ln() + -1.5) / (((1.5_f64.tanh()).max(x1)).powi(2) + 1.0);
-        } else {
-            let mut a6 = (((x0 + x1) + (1.5 / (x1.powi(2) + 1.0))).powi(2) + 1.0).powf(1.5);
-            if ((a6.tanh()).powi(2) + 1.0).ln() > -1.2 {
-                return (a6 * x1) * -1.0;
-            }
-            a6 += (x1.tanh() + (-0.2_f64).abs()).sin();
-            let a7 = 0.9_f64;
-        }
-        for i8 in 0..3 {
-            let a9 = if (x0 * x1) * (x0 * x0) < x1 / (x1.powi(2) + 1.0) {
+        let ks1 = vec![1usize, 2];
+        if x0.atan() * (x0.powi(2) + 1.0).ln() > x1 - x0 {
+            let a3 = if (0.6 - x1) * x0.cos() < x0 - x1 && x0 < (x0.powi(2) + 1.0).ln() {
+                let a2 = 0.6_f64;
                 x0
             } else {
-                return (x1 * x1).min(x0 - -1.7);
+                return (x1.min(x1)).tanh();
             };
-            let mut a10 = x1;
+            let mut m4 = -1.3_f64;
+        } else {
+            let a5 = 2.0_f64;
+            let x0 = (x0 * -1.5) + (a5.tanh()).sin();
+            let mut y6 = [0.0_f64; 3];
+            y6[0] = y6[0] + ((-x1) - (-(helper_mix(-1.0, y6[2]))));
         }
-        (x1 + x0) * x1
+        if (x1 + x0) + x0 < x0 && -0.8 + (x1 * x0) > -1.4 {
+            return x0 * (x1 - x0);
+        }
+        let mut y7 = vec![0.0_f64; 3];
+        ((((y7[1].powi(2) + 1.0).ln() * 2.0) + x0) + x1) + y7[2]
     }
 
     #[allow(
@@ -2411,61 +2425,30 @@ mod p1_23 {
         clippy::all
     )]
     fn p1_23_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        if x0.re < (x0 * x0).re {
-            if (d64::abs((x0 + x1))).re > (x0.tanh()).re {
-                let mut a1 = d64::softplus(x1 - x0) - ((-x0) - x0);
-                return (x1 / (x1.powi(2) + Dual64::from(1.0)))
-                    - ((Dual64::from(1.6)).powi(2) + Dual64::from(1.0)).ln();
-            } else if ((d64::min(x1, x1)).tanh()).re < (x1 + x0).re {
-                if (d64::sigmoid(Dual64::from(-0.9) - Dual64::from(-0.7))).re
-                    > (Dual64::from(1.4)).re
-                {
-                    return (x1 - x1).atan();
-                }
-            }
-            if x1.re < ((x0.powi(2) + Dual64::from(0.5)).sqrt()).re {
-                return (Dual64::from(-1.7) * x0) + x0;
-            }
-            let mut a2: Dual64 = d64::min(
-                (Dual64::from(-0.3) + Dual64::from(0.2)) + Dual64::from(-0.8),
-                x0.atan() * (Dual64::from(0.5) - Dual64::from(2.0)),
-            );
-            a2 *= ((d64::helper_sq(x0)).sin()).tanh();
-        } else if (d64::helper_sq(x0) * x0).re > (Dual64::from(-1.7)).re {
-            let a3: Dual64 = x1;
-            let mut a4 = if ((Dual64::from(-0.6) * Dual64::from(-0.3)) + d64::softplus(x0)).re
-                > (Dual64::from(0.6)).re
+        let ks1 = vec![1usize, 2];
+        if (x0.atan() * (x0.powi(2) + Dual64::from(1.0)).ln()).re > (x1 - x0).re {
+            let a3 = if ((Dual64::from(0.6) - x1) * x0.cos()).re < (x0 - x1).re
+                && x0.re < ((x0.powi(2) + Dual64::from(1.0)).ln()).re
             {
-                return a3.powi(3) - x1.atan();
-            } else if ((Dual64::from(-2.0) - a3) + a3).re > (Dual64::from(-0.6)).re {
-                d64::max(a3 - Dual64::from(1.8), x0)
-            } else {
-                return (x0 + x1) * ((Dual64::from(-1.2)).powi(2) + Dual64::from(1.0)).ln();
-            };
-            a4 = Dual64::from(-1.4);
-        } else if (x0 * x1).re < (Dual64::from(1.8)).re {
-            let a5: Dual64 = ((x1.powi(2) + Dual64::from(1.0)).ln() + Dual64::from(-1.5))
-                / ((d64::max((Dual64::from(1.5)).tanh(), x1)).powi(2) + Dual64::from(1.0));
-        } else {
-            let mut a6 = (((x0 + x1) + (Dual64::from(1.5) / (x1.powi(2) + Dual64::from(1.0))))
-                .powi(2)
-                + Dual64::from(1.0))
-            .powf(1.5);
-            if (((a6.tanh()).powi(2) + Dual64::from(1.0)).ln()).re > (Dual64::from(-1.2)).re {
-                return (a6 * x1) * Dual64::from(-1.0);
-            }
-            a6 += (x1.tanh() + d64::abs(Dual64::from(-0.2))).sin();
-            let a7 = Dual64::from(0.9);
-        }
-        for i8 in 0..3 {
-            let a9 = if ((x0 * x1) * (x0 * x0)).re < (x1 / (x1.powi(2) + Dual64::from(1.0))).re {
+                let a2 = Dual64::from(0.6);
                 x0
             } else {
-                return d64::min(x1 * x1, x0 - Dual64::from(-1.7));
+                return (d64::min(x1, x1)).tanh();
             };
-            let mut a10 = x1;
+            let mut m4 = Dual64::from(-1.3);
+        } else {
+            let a5 = Dual64::from(2.0);
+            let x0 = (x0 * Dual64::from(-1.5)) + (a5.tanh()).sin();
+            let mut y6 = [Dual64::from(0.0); 3];
+            y6[0] = y6[0] + ((-x1) - (-(d64::helper_mix(Dual64::from(-1.0), y6[2]))));
         }
-        (x1 + x0) * x1
+        if ((x1 + x0) + x0).re < x0.re
+            && (Dual64::from(-0.8) + (x1 * x0)).re > (Dual64::from(-1.4)).re
+        {
+            return x0 * (x1 - x0);
+        }
+        let mut y7 = vec![Dual64::from(0.0); 3];
+        ((((y7[1].powi(2) + Dual64::from(1.0)).ln() * Dual64::from(2.0)) + x0) + x1) + y7[2]
     }
 
     pub fn check() -> Report {
@@ -2525,21 +2508,23 @@ mod p1_24 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (1, 2))]
     fn p1_24(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
-        for &e1 in xs1.iter() {
-            let mut y2: Array1<f64> = Array1::zeros(6);
-            let x0 = (x0 * 1.4) + (x2.sin()).min(x2.sin());
-            y2 = x2.cos() + &y2;
-        }
-        let mut a3 = ((xs1.slice(s![4..5;2]).sum() * x2) + xs1.sum()) * (-x0);
-        let mut y4 = xs1.to_owned();
-        if xs1[4] * a3 < 0.4 {
-            if y4.dot(&(xs1 - &y4)) < helper_mix(x2, 1.8) {
-                return helper_mix(a3, a3) * xs1.sum();
+        let mut y1 = [0.0_f64; 6];
+        y1[1] += x0.sin() + 0.8;
+        let mut k2 = 0usize;
+        loop {
+            if k2 >= 1 {
+                break;
             }
+            k2 += 1;
+            y1[3] = (nn::sigmoid(-1.1_f64)).max(y1[k2 % 6] - x0) - x0;
+            y1[4] = ((Array1::from_elem(6, -2.0_f64)).mapv(|v3| x0)).sum();
+            y1[0] = ((y1[4] - xs1.slice(s![2..3]).sum()) * x0).sin();
+            y1[4] = y1[4] - (xs1.dot(xs1).atan() + (-y1[4]));
         }
-        (((xs1.slice(s![2..6]).sum() * x0) * x2) + a3) + y4.sum()
+        y1[0] = y1[0] * ((x0 + y1[0]).abs()).tanh();
+        ((((x2 * -0.5) / ((x0 * y1[0]).powi(2) + 1.0)) + x0) + x2) + y1[5]
     }
 
     pub fn check() -> Report {
@@ -2566,13 +2551,13 @@ mod p1_24 {
         r.same::<f64, _>("pullback.1", &pb1, &g1);
         r.same::<f64, _>("pullback.2", &pb2, &g2);
         let sel = p1_24_grad(x0, &xs1, x2);
-        let sel2 = p1_24_grad_0_1(x0, &xs1, x2);
-        r.same::<f64, _>("grad.0", &sel.0, &g0);
-        r.same::<f64, _>("grad_0_1.0", &sel2.0, &g0);
-        r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g0);
-        r.same::<f64, _>("grad.1", &sel.1, &g1);
-        r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
-        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
+        let sel2 = p1_24_grad_1_2(x0, &xs1, x2);
+        r.same::<f64, _>("grad.0", &sel.0, &g1);
+        r.same::<f64, _>("grad_1_2.0", &sel2.0, &g1);
+        r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g1);
+        r.same::<f64, _>("grad.1", &sel.1, &g2);
+        r.same::<f64, _>("grad_1_2.1", &sel2.1, &g2);
+        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g2);
         r
     }
 
@@ -2595,18 +2580,54 @@ mod p1_25 {
     )]
     #[differentiable]
     fn p1_25(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let y1 = xs1.to_owned();
-        let a2 = (y1.sum().powi(2) + 1.0).ln();
-        let a3 = (((y1[3] * a2) * a2).tanh()).exp();
-        if x0 - a3.cos() > y1[3] * a2 {
-            let mut y5 = ((xs1 + a2).tanh()).mapv(|v4| a2);
-            let mut y6 = xs1.to_owned();
-        } else {
-            let a7 = 0.9_f64;
-            let mut y8: Array1<f64> = Array1::zeros(5);
+        if -(xs1[3].tanh()) < -1.6 {
+            let mut y1 = [0.0_f64; 5];
+            let mut m2: f64 = 0.7_f64;
+            y1[4] += xs1.sum() * x0;
+            if y1[0] < -0.9 {
+                return (m2.cos()).cos();
+            }
+        } else if (xs1[3] - xs1[4]).sin() > x0 || (xs1[4] * x0) * x0.cos() < -1.1 {
+            let mut a3 = ((0.8 - x0).max(x0.max(x0))).tanh();
+            for i4 in 0..5 {
+                a3 += helper_mix(a3 + ((i4 as f64) * (i4 as f64)), xs1.mean().unwrap());
+                let mut y5 = [0.0_f64; 5];
+                for i6 in 0..5 {
+                    a3 += y5[0] - y5[i6];
+                    let a8 = (xs1.mapv(|v7| v7 * y5[4])).sum();
+                    let mut a9 = if (-0.3_f64 + -1.0_f64) + (y5[5 - 1 - i4] + a3)
+                        > (i6 as f64) * (i6 as f64)
+                    {
+                        helper_sq(a3 + xs1[2])
+                    } else {
+                        a3.cos()
+                    };
+                    y5[1] = a8;
+                    y5[i4] = y5[i4] + y5[i6];
+                }
+                y5[i4] = y5[i4] * ((helper_mix(y5[i4], y5[(i4 + 1) % 5])).tanh()).tanh();
+                let a11 = (xs1.mapv(|v10| v10 * y5[i4])).sum();
+            }
+            return xs1.slice(s![0..2]).sum();
+        } else if 1.4 < -1.1 {
+            for i12 in (0..5).rev() {
+                let mut xs1 = xs1.to_owned();
+                if i12 < 5 {
+                    let mut y13 = [0.0_f64; 5];
+                    break;
+                } else if (x0 + x0).sin() > -1.7 {
+                    xs1[5 - 1 - i12] = nn::sigmoid((xs1[(i12 + 1) % 5].powi(2) + 0.5).sqrt())
+                        + (0.5_f64.max(xs1[i12]) - (xs1[i12] + 0.1));
+                } else {
+                    let a14: f64 = ((xs1[4] * x0) + x0.tanh()).sin();
+                }
+                return (x0 - x0) * xs1[i12];
+            }
+            let mut y15 = xs1.to_owned();
+            return y15[4];
         }
-        let mut a9 = 2.0_f64;
-        (((1.8 * x0) * a2) + a3) + y1.sum()
+        let mut y16: Array1<f64> = Array1::zeros(5);
+        ((y16.sum() + (x0 * -1.8)) * x0) + y16.sum()
     }
 
     pub fn check() -> Report {
@@ -2651,22 +2672,60 @@ mod p1_26 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (1, 2))]
     fn p1_26(x0: f64, x1: f64, x2: f64) -> f64 {
-        let a1: f64 = (-1.8_f64).cos();
-        let x1 = (x1 * -0.3) + (nn::softplus(x1)).max(x0.tanh());
-        let mut a2 = (a1.powi(3)).min(a1 * x0) - ((1.6_f64.powi(2) + 0.5_f64).sqrt() + (x0 * a1));
-        if helper_mix(x2 + a1, 0.7) < -1.3 {
-            if x1.tanh() - (x2 - a1) > -0.6 {
-                let a3: f64 = ((x2 + x2) - (x1 - a2)).tanh();
-            }
-            let x1 = (x1 * 1.2) + x1;
+        let mut y1 = [0.0_f64; 5];
+        let mut a2 = -1.4_f64;
+        a2 = y1[3] + x1.min(y1[3]);
+        if (y1[0] * x0) + (x1 + x1) > -1.0 {
+            a2 = (y1[4] + 1.6) * y1[0];
+            let a3 = y1[4] - (x1 + x0);
+            y1[3] = ((y1[3] + y1[2]).cos()).abs();
+        } else {
+            a2 += y1[3].tanh();
+            y1[3] = y1[3] + ((y1[1] + y1[1]) - x2).powi(3);
+            let a4 = y1[3] - (y1[2] + y1[4]);
         }
-        let mut a4 = 0.5_f64;
-        let mut a5 = nn::softplus(a4 * a2) * (1.8 - x2).min(a1);
-        a2 -= x0;
-        a2 = nn::sigmoid(nn::sigmoid(a1.min(a4)));
-        ((((-1.4_f64).sin() - x2.cos()) * x0) + x2) * a1
+        if y1[2] < -1.6 {
+            a2 += (y1[4] + -0.7) * y1[4];
+        }
+        for i5 in 0..5 {
+            for i6 in 0..i5 {
+                a2 -= y1[1];
+                let a7 = nn::sigmoid(nn::sigmoid(x0.min(x1)));
+            }
+            let a8 = ((x1 - x0) / (x1.powi(2) + 1.0))
+                - ((x2 * y1[5 - 1 - i5]) + (y1[(i5 + 1) % 5] * x2));
+            break;
+        }
+        if (x0 + x0) - y1[4] < 1.1 {
+            if x0.tanh() > 1.4 {
+                return (y1[3] - a2) * y1[1].powi(3);
+            }
+            return (1.3 / (x0.powi(2) + 1.0)) * -1.6;
+        }
+        let x0 = (x0 * 1.3) + (-((a2.powi(2) + 1.0).ln()));
+        y1[2] = y1[2] * y1[0].tanh();
+        y1[4] -= 1.2 * ((a2 + -1.1) - x1);
+        for i9 in 0..5 {
+            if y1[i9].powi(3) > x1.max(y1[(i9 + 1) % 5]) {
+                a2 *= (y1[(i9 + 1) % 5].tanh()).tanh();
+                y1[2] = (i9 as f64) * -0.7_f64;
+                y1[i9] += 1.1;
+                a2 += y1[i9].tanh();
+            } else {
+                y1[(i9 + 1) % 5] = y1[(i9 + 1) % 5]
+                    + helper_mix(x2, (x1.tanh()).exp() + (y1[i9].powi(2) + 1.0).ln());
+                a2 += y1[i9] + (y1[i9].powi(2) + 0.5).sqrt();
+                y1[5 - 1 - i9] = y1[5 - 1 - i9]
+                    + (((i9 as f64) + y1[i9]).sin() * (((i9 as f64) + y1[i9]) + 0.5_f64.powi(2)));
+            }
+        }
+        y1[4] = (y1[4].abs()).max(x1);
+        if y1[2] + helper_mix(y1[1], -1.8) < 1.6 && y1[1] * 1.1_f64.cos() < 1.5 {
+            a2 += y1[0] * x0.sin();
+        }
+        (((((x2 - y1[1]) + x2.abs()) + x1) * x2) * a2) + y1[0]
     }
 
     #[allow(
@@ -2677,21 +2736,64 @@ mod p1_26 {
         clippy::all
     )]
     fn p1_26_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        let a1: Dual64 = (Dual64::from(-1.8)).cos();
-        let x1 = (x1 * Dual64::from(-0.3)) + d64::max(d64::softplus(x1), x0.tanh());
-        let mut a2 = d64::min(a1.powi(3), a1 * x0)
-            - (((Dual64::from(1.6)).powi(2) + Dual64::from(0.5)).sqrt() + (x0 * a1));
-        if (d64::helper_mix(x2 + a1, Dual64::from(0.7))).re < (Dual64::from(-1.3)).re {
-            if (x1.tanh() - (x2 - a1)).re > (Dual64::from(-0.6)).re {
-                let a3: Dual64 = ((x2 + x2) - (x1 - a2)).tanh();
-            }
-            let x1 = (x1 * Dual64::from(1.2)) + x1;
+        let mut y1 = [Dual64::from(0.0); 5];
+        let mut a2 = Dual64::from(-1.4);
+        a2 = y1[3] + d64::min(x1, y1[3]);
+        if ((y1[0] * x0) + (x1 + x1)).re > (Dual64::from(-1.0)).re {
+            a2 = (y1[4] + Dual64::from(1.6)) * y1[0];
+            let a3 = y1[4] - (x1 + x0);
+            y1[3] = d64::abs((y1[3] + y1[2]).cos());
+        } else {
+            a2 += y1[3].tanh();
+            y1[3] = y1[3] + ((y1[1] + y1[1]) - x2).powi(3);
+            let a4 = y1[3] - (y1[2] + y1[4]);
         }
-        let mut a4 = Dual64::from(0.5);
-        let mut a5 = d64::softplus(a4 * a2) * d64::min(Dual64::from(1.8) - x2, a1);
-        a2 -= x0;
-        a2 = d64::sigmoid(d64::sigmoid(d64::min(a1, a4)));
-        ((((Dual64::from(-1.4)).sin() - x2.cos()) * x0) + x2) * a1
+        if y1[2].re < (Dual64::from(-1.6)).re {
+            a2 += (y1[4] + Dual64::from(-0.7)) * y1[4];
+        }
+        for i5 in 0..5 {
+            for i6 in 0..i5 {
+                a2 -= y1[1];
+                let a7 = d64::sigmoid(d64::sigmoid(d64::min(x0, x1)));
+            }
+            let a8 = ((x1 - x0) / (x1.powi(2) + Dual64::from(1.0)))
+                - ((x2 * y1[5 - 1 - i5]) + (y1[(i5 + 1) % 5] * x2));
+            break;
+        }
+        if ((x0 + x0) - y1[4]).re < (Dual64::from(1.1)).re {
+            if (x0.tanh()).re > (Dual64::from(1.4)).re {
+                return (y1[3] - a2) * y1[1].powi(3);
+            }
+            return (Dual64::from(1.3) / (x0.powi(2) + Dual64::from(1.0))) * Dual64::from(-1.6);
+        }
+        let x0 = (x0 * Dual64::from(1.3)) + (-((a2.powi(2) + Dual64::from(1.0)).ln()));
+        y1[2] = y1[2] * y1[0].tanh();
+        y1[4] -= Dual64::from(1.2) * ((a2 + Dual64::from(-1.1)) - x1);
+        for i9 in 0..5 {
+            if (y1[i9].powi(3)).re > (d64::max(x1, y1[(i9 + 1) % 5])).re {
+                a2 *= (y1[(i9 + 1) % 5].tanh()).tanh();
+                y1[2] = Dual64::from(i9 as f64) * Dual64::from(-0.7);
+                y1[i9] += Dual64::from(1.1);
+                a2 += y1[i9].tanh();
+            } else {
+                y1[(i9 + 1) % 5] = y1[(i9 + 1) % 5]
+                    + d64::helper_mix(
+                        x2,
+                        (x1.tanh()).exp() + (y1[i9].powi(2) + Dual64::from(1.0)).ln(),
+                    );
+                a2 += y1[i9] + (y1[i9].powi(2) + Dual64::from(0.5)).sqrt();
+                y1[5 - 1 - i9] = y1[5 - 1 - i9]
+                    + ((Dual64::from(i9 as f64) + y1[i9]).sin()
+                        * ((Dual64::from(i9 as f64) + y1[i9]) + (Dual64::from(0.5)).powi(2)));
+            }
+        }
+        y1[4] = d64::max(d64::abs(y1[4]), x1);
+        if (y1[2] + d64::helper_mix(y1[1], Dual64::from(-1.8))).re < (Dual64::from(1.6)).re
+            && (y1[1] * (Dual64::from(1.1)).cos()).re < (Dual64::from(1.5)).re
+        {
+            a2 += y1[0] * x0.sin();
+        }
+        (((((x2 - y1[1]) + d64::abs(x2)) + x1) * x2) * a2) + y1[0]
     }
 
     pub fn check() -> Report {
@@ -2718,13 +2820,13 @@ mod p1_26 {
         r.same::<f64, _>("pullback.1", &pb1, &g1);
         r.same::<f64, _>("pullback.2", &pb2, &g2);
         let sel = p1_26_grad(x0, x1, x2);
-        let sel2 = p1_26_grad_0_1(x0, x1, x2);
-        r.same::<f64, _>("grad.0", &sel.0, &g0);
-        r.same::<f64, _>("grad_0_1.0", &sel2.0, &g0);
-        r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g0);
-        r.same::<f64, _>("grad.1", &sel.1, &g1);
-        r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
-        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
+        let sel2 = p1_26_grad_1_2(x0, x1, x2);
+        r.same::<f64, _>("grad.0", &sel.0, &g1);
+        r.same::<f64, _>("grad_1_2.0", &sel2.0, &g1);
+        r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g1);
+        r.same::<f64, _>("grad.1", &sel.1, &g2);
+        r.same::<f64, _>("grad_1_2.1", &sel2.1, &g2);
+        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g2);
         r.dual(
             "x0",
             g0,
@@ -2779,31 +2881,14 @@ mod p1_27 {
     fn p1_27(xs0: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(5);
         let y2 = xs0.to_owned();
-        y1 += (xs0.mapv(f64::tanh)).sum();
-        if xs0[4] > 1.0 {
-            let mut a3 = if y2[0] > xs0[4] {
-                return (xs0[1].powi(2)).powi(2);
-            } else {
-                2.0_f64.cos() * helper_sq(-1.6_f64)
-            };
-            y1[1] = (&y1 * &(a3 * &y2)).dot(xs0);
-        } else {
-            let mut a4: f64 = if helper_mix(helper_sq(y1[0]), y1[0]) < y1.sum() {
-                (xs0 + &y2).sum()
-            } else {
-                (xs0 * xs0[0]).sum()
-            };
-            y1 = (&(helper_arr(&y2, a4)) + &(xs0 + a4)).powi(2);
-            let a5: f64 = 0.7_f64;
+        let ks3 = vec![2usize, 0];
+        if -xs0.mean().unwrap() < 0.3 {
+            y1[2] -= 1.0;
+            return -2.0;
         }
-        for e6 in y1.iter() {
-            let mut y8 = (((xs0 / ((*e6).powi(2) + 1.0)).tanh()).exp()).mapv(|v7| v7);
-            let mut a9: f64 = ((-1.4 / ((*e6).powi(2) + 1.0)) + y1.sum()) * (y8.tanh()).sum();
-            continue;
-        }
-        y1 = &y1 * ((y1[1] * 1.3) + (-0.4_f64).cos());
-        let mut a10 = -0.5 - (y1[2] - -2.0).min(1.5_f64.min(xs0.slice(s![0..3]).sum()));
-        (y2.sum() * a10) + y1.sum()
+        y1[4] *= (0.2 + y2.sum()).tanh();
+        let a4 = 1.2_f64.tanh();
+        ((y2.mean().unwrap() / ((y1[1].max(y1[0])).powi(2) + 1.0)) + a4) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -2846,31 +2931,16 @@ mod p1_28 {
     )]
     #[differentiable]
     fn p1_28(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
-        let a1 = x2;
-        let mut a2 = xs1.dot(&(&(nn::sigmoid(xs1)) * &(helper_arr(xs1, xs1[0]))));
-        let a4 = nn::softplus((xs1.mapv(|v3| (x0 + x2).powi(2))).sum());
-        a2 = ((-a1).powi(2)).powi(2);
-        let a7 = if ((x2 / (x0.powi(2) + 1.0)).powi(2) + 1.0).ln() > 1.2 {
-            return a4;
-        } else {
-            let a5 = (xs1.mapv(|v6| a2)).sum();
-            xs1.dot(xs1).cos()
-        };
-        for &e8 in xs1.iter() {
-            a2 += helper_sq(-0.7_f64) * xs1[0].min(xs1.sum());
-            a2 += helper_sq((xs1.slice(s![1..2]).sum() * x2) - x2);
-            let a9 = (xs1 - xs1).sum() / (x0.powi(2) + 1.0);
-            let a10: f64 = (((x0.sin()).tanh()).powi(2) + 1.0).ln();
+        let mut c1 = 0usize;
+        for e2 in xs1.iter() {
+            let mut y3 = -&(Array1::from_elem(4, x2));
+            if c1 >= 4 || xs1[c1] < 0.0 {
+                c1 = 5;
+            } else {
+                y3 = xs1.mapv(|v4| (-0.5 * x2) - (*e2).tanh());
+            }
         }
-        let mut y11 = xs1.to_owned();
-        let mut a12 = xs1.slice(s![2..3]).sum() - y11.dot(xs1).min(y11.dot(xs1));
-        y11 = &y11 + &y11;
-        y11[0] = y11[0] + helper_sq((y11.mapv(f64::tanh)).dot(&(xs1 / &(xs1.powi(2) + 1.0))));
-        y11[1] *= x0.tanh();
-        y11[2] = ((&y11 / &(xs1.powi(2) + 1.0)).mapv(|v13| (x0 - -0.8).tanh())).sum();
-        a2 += nn::sigmoid(nn::softplus(a7) - a1);
-        y11[2] = nn::sigmoid(xs1[3]);
-        (((y11.dot(&y11).sin() * x0) + x2) + a1) + y11.sum()
+        ((xs1.dot(xs1) + xs1[3]) + x0) + x2
     }
 
     pub fn check() -> Report {
@@ -2921,20 +2991,48 @@ mod p1_29 {
     )]
     #[differentiable]
     fn p1_29(xs0: &Array1<f64>) -> f64 {
-        let mut y1 = xs0.to_owned();
-        if helper_sq(xs0[4] * y1[1]) < -1.0 {
-            let mut a2 = nn::softplus(1.4_f64);
-            let a2 = (a2 * -1.7) + helper_sq(a2 * 1.6);
-        } else {
-            y1[1] += (-1.9_f64).tanh();
-            let mut y3 = xs0.to_owned();
-            let mut y4 = Array1::from_elem(5, xs0.slice(s![0..1]).sum());
+        if xs0.dot(xs0) * 1.1_f64.powi(3) < -1.0 || (xs0[3] * xs0[2]) * (-1.3_f64 * -1.1_f64) < 1.9
+        {
+            let mut y1 = vec![0.0_f64; 5];
+            let mut a2 = -0.3_f64;
+            if y1[3] < y1[2].tanh() {
+                let mut y4: Array1<f64> = &((Array1::from_elem(5, 1.6_f64)).mapv(|v3| v3)) - y1[4];
+                y1[1] += ((y4.dot(xs0) * (-a2)).powi(2) + 0.5).sqrt();
+                y1[4] = ((y1[0] - xs0.slice(s![2..5]).sum()) + y1[2]) * (y1[3].tanh() + (a2 * a2));
+                a2 = y1[3] * y1[4];
+            } else {
+                a2 += (xs0.mapv(|v5| v5 * y1[2])).sum();
+                a2 += (y1[0] + -1.2) * xs0.slice(s![2..3;2]).sum();
+                y1[1] = y1[1] * y1[0].tanh();
+            }
+            let a7 = (xs0.mapv(|v6| v6 * y1[0])).sum();
         }
-        y1[1] = y1[1]
-            - (((Array1::from_elem(5, 1.6_f64)).mapv(|v5| (v5 - v5) / (v5.powi(2) + 1.0))).sum()
-                - (y1[4] + &y1).sum());
-        (y1.mapv(|v6| (-1.5 / (v6.powi(2) + 1.0)) / ((v6 - v6).powi(2) + 1.0))).dot(&(&y1 + &y1))
-            + y1.sum()
+        let a8: f64 = ((xs0[4] - xs0[4]) + xs0.sum())
+            / ((xs0[1] * xs0).dot(&(helper_arr(xs0, -1.4))).powi(2) + 1.0);
+        let mut y9: Array1<f64> = Array1::zeros(5);
+        let mut a10 = 1.6_f64;
+        if -1.1 < a8 || helper_mix(y9.mean().unwrap(), y9[3]) < -1.5 {
+            a10 += y9[0].tanh();
+            a10 = (y9.mapv(|v11| v11 * y9[0])).sum();
+            y9[3] = ((Array1::from_elem(5, 0.1_f64)).mapv(|v12| v12 + y9[1])).sum();
+            return (0.2 * a8) + y9.sum();
+        } else if ((a8.powi(2) + 1.0).ln()).sin() < -1.6 {
+            let mut a13 = y9.dot(&y9);
+            y9[3] = y9[3] + y9[0];
+            a10 += y9[0] + a10;
+            y9[0] = y9[1];
+        }
+        let mut a14 = (&y9 - y9[3]).mean().unwrap() * xs0.sum().cos();
+        if (xs0.slice(s![1..4]).sum().sin()).abs() < -1.9 {
+            y9[2] = -1.9;
+        } else {
+            let a15 = if (a10 + xs0).sum() > -1.7 - y9[4] {
+                (a10 - 0.3).min(y9.mean().unwrap())
+            } else {
+                return helper_sq(y9[2] - a10);
+            };
+        }
+        (((((&y9 + -0.8).dot(&(xs0 + xs0)) + a8) * a10) + a14) + y9[1]) + y9.sum()
     }
 
     pub fn check() -> Report {
@@ -2977,56 +3075,47 @@ mod p1_30 {
     )]
     #[differentiable]
     fn p1_30(xs0: &Array1<f64>) -> f64 {
-        let mut k1 = 0usize;
-        loop {
-            if k1 >= 1 {
-                break;
-            }
-            k1 += 1;
-            let mut a2 = xs0.sum();
-            let a3 = 1.0_f64;
-            if a2 > 0.4 {
-                let mut a4 = a2 * (xs0.dot(xs0) * (k1 as f64));
-            } else {
-                let mut a5 = (-xs0[3]).tanh();
-                return a5;
-            }
+        let mut a1 = -1.0 / ((helper_mix(xs0[2] + xs0[1], xs0.sum())).powi(2) + 1.0);
+        if xs0.slice(s![2..4]).sum().min(xs0.slice(s![2..3;2]).sum()) + -0.7
+            > helper_mix(a1, xs0[2])
+        {
+            a1 += a1;
+            a1 = (helper_sq((a1.powi(2) + 1.0).powf(1.5))).atan();
         }
-        let mut a6 = if helper_sq((xs0[1].powi(2) + 1.0).powf(1.5)) > -1.2 {
-            (xs0.tanh()).sum()
+        let a2 = ((xs0 + xs0).sum().powi(2) + 1.0).powf(1.5);
+        let mut y3 = xs0.to_owned();
+        let mut k4 = 0usize;
+        while k4 < 3 {
+            k4 += 1;
+            y3[k4 % 6] = nn::sigmoid(a2 + a2)
+                + helper_mix(
+                    ((-1.5_f64).tanh()).exp(),
+                    (1.8_f64.powi(2) + 0.5_f64).sqrt(),
+                );
+            y3[1] = ((xs0 + a1).mapv(|v5| v5 * y3[1])).dot(&(nn::sigmoid(&(a1 * xs0))));
+            a1 = y3[k4 % 6] * y3[2];
+            a1 += (y3[5] + 1.3) * y3[5];
+            let mut a6 = ((a1 + y3[k4 % 6]) / ((a1.powi(3)).powi(2) + 1.0)).powi(3);
+        }
+        y3[0] = y3[0] - y3.sum();
+        if nn::softplus(a2 * y3[4]) > y3[0] - a2 {
+            a1 += y3[4] + y3[2];
+        }
+        if (a2.tanh()).exp() < 1.9 && (y3[3] * a2) * (y3[0] * a1) < 1.9 {
+            let a1 = (a1 * -1.1) + y3[5].sin();
+            let a7: f64 = y3[2];
+            y3[4] += 0.8;
+            return (a1.powi(2) + 1.0).ln();
+        } else if (-1.8_f64).tanh() * (a2 - y3[4]) > -1.6 {
+            y3[2] += -0.1;
         } else {
-            0.1_f64
-        };
-        if xs0.sum().min(a6) > a6 - -0.3 {
-            a6 = ((nn::sigmoid(xs0)).mapv(f64::tanh)).sum();
-            return (xs0[2] + 0.0).tanh();
+            y3[0] = 0.2;
+            let mut y8 = vec![0.0_f64; 6];
         }
-        let a7 = helper_mix(helper_sq(a6.min(a6)), xs0.dot(xs0) + (-1.6 * a6));
-        if a6 < 1.8 {
-            return a7;
+        if helper_mix(helper_mix(-1.9_f64, 1.3_f64), -y3[5]) > a1 / (y3[1].powi(2) + 1.0) {
+            return helper_mix((-0.2_f64).cos(), y3.dot(&y3));
         }
-        if (xs0 / &(xs0.powi(2) + 1.0)).dot(&(xs0.powi(2))) > a7.sin() {
-            let mut y8 = xs0.to_owned();
-        } else {
-            a6 -= (helper_sq(0.6_f64) * a6) * xs0.sum();
-        }
-        let mut a9: f64 = (xs0.sum() / ((1.0 / (a7.powi(2) + 1.0)).powi(2) + 1.0)).powi(2);
-        let mut a10: f64 = 0.5_f64;
-        let mut k11 = 0usize;
-        loop {
-            if k11 >= 4 {
-                break;
-            }
-            k11 += 1;
-            let mut k12 = 0usize;
-            while k12 < 1 {
-                k12 += 1;
-                let mut a13 = (xs0.sin()).sum() + a9;
-                let mut a14 = xs0.sum();
-                let mut a15 = ((-1.0 * a13) * (-xs0[0])) * (xs0[3] - a6).sin();
-            }
-        }
-        (((nn::sigmoid(a6) / ((nn::softplus(xs0[4])).powi(2) + 1.0)) + a6) + a7) * a9
+        ((((helper_arr(xs0, a1)).sum() * a1) + a2) + y3[0]) + y3.sum()
     }
 
     pub fn check() -> Report {
@@ -3069,22 +3158,24 @@ mod p1_31 {
     )]
     #[differentiable]
     fn p1_31(x0: f64) -> f64 {
-        if x0 < helper_mix(x0, x0) {
-            let a1 = -1.1_f64;
-            let a1 = (a1 * 1.6) + ((x0 + x0).tanh()).exp();
-        }
-        let a2 = 0.5_f64;
-        let mut a3 = (1.1_f64.min(x0) * (a2 * x0)) - (x0.powi(2) - nn::sigmoid(1.3_f64));
-        for i4 in (0..4).rev() {
-            for i5 in 0..i4 {
-                for i6 in 0..4 {
-                    a3 += -0.3_f64;
-                    let mut a7 = a3.tanh() * ((a2 - a3).powi(2) + 1.0).ln();
-                }
+        let _ = x0;
+        let _ = helper_mix(x0, x0) + (-1.1_f64).powi(3);
+        let mut y1 = vec![0.0_f64; 4];
+        let mut a2 = y1[1] * x0;
+        for i3 in 0..2 {
+            if y1[(i3 + 1) % 4] > -1.7 {
+                a2 = y1[i3] - y1[i3];
+                y1[i3] = -0.9;
+                y1[i3] = -1.6;
+            } else {
+                a2 = y1[0] + (y1[i3] * a2);
+                a2 = y1[i3].tanh();
+                y1[i3] = (y1[i3] - (i3 as f64).abs()) + (y1[4 - 1 - i3].tanh()).atan();
             }
-            a3 += helper_mix(a2, ((-1.5 + x0).powi(2) + 1.0).ln());
         }
-        ((((a2 * x0) - (a2 + a2)) * x0) + a2) + a3
+        let a4 = nn::softplus((x0.powi(2) + 1.0).ln() * (a2 + a2));
+        a2 -= y1[1];
+        ((((-(y1[3] + a2)) * x0) + a2) * a4) + y1[2]
     }
 
     #[allow(
@@ -3095,26 +3186,25 @@ mod p1_31 {
         clippy::all
     )]
     fn p1_31_dual(x0: Dual64) -> Dual64 {
-        if x0.re < (d64::helper_mix(x0, x0)).re {
-            let a1 = Dual64::from(-1.1);
-            let a1 = (a1 * Dual64::from(1.6)) + ((x0 + x0).tanh()).exp();
-        }
-        let a2 = Dual64::from(0.5);
-        let mut a3 = (d64::min(Dual64::from(1.1), x0) * (a2 * x0))
-            - (x0.powi(2) - d64::sigmoid(Dual64::from(1.3)));
-        for i4 in (0..4).rev() {
-            for i5 in 0..i4 {
-                for i6 in 0..4 {
-                    a3 += Dual64::from(-0.3);
-                    let mut a7 = a3.tanh() * ((a2 - a3).powi(2) + Dual64::from(1.0)).ln();
-                }
+        let _ = x0;
+        let _ = d64::helper_mix(x0, x0) + (Dual64::from(-1.1)).powi(3);
+        let mut y1 = vec![Dual64::from(0.0); 4];
+        let mut a2 = y1[1] * x0;
+        for i3 in 0..2 {
+            if y1[(i3 + 1) % 4].re > (Dual64::from(-1.7)).re {
+                a2 = y1[i3] - y1[i3];
+                y1[i3] = Dual64::from(-0.9);
+                y1[i3] = Dual64::from(-1.6);
+            } else {
+                a2 = y1[0] + (y1[i3] * a2);
+                a2 = y1[i3].tanh();
+                y1[i3] =
+                    (y1[i3] - d64::abs(Dual64::from(i3 as f64))) + (y1[4 - 1 - i3].tanh()).atan();
             }
-            a3 += d64::helper_mix(
-                a2,
-                ((Dual64::from(-1.5) + x0).powi(2) + Dual64::from(1.0)).ln(),
-            );
         }
-        ((((a2 * x0) - (a2 + a2)) * x0) + a2) + a3
+        let a4 = d64::softplus((x0.powi(2) + Dual64::from(1.0)).ln() * (a2 + a2));
+        a2 -= y1[1];
+        ((((-(y1[3] + a2)) * x0) + a2) * a4) + y1[2]
     }
 
     pub fn check() -> Report {
@@ -3158,41 +3248,19 @@ mod p1_32 {
     )]
     #[differentiable]
     fn p1_32(xs0: &Array1<f64>) -> f64 {
-        let mut a1: f64 = (-1.2 + (xs0.slice(s![0..3;2]).sum() + xs0[0])) * xs0.sum();
-        a1 -= (xs0 + &(xs0 - xs0)).sum();
-        let mut a2: f64 = xs0[3] * (xs0.dot(xs0) / (xs0.sum().powi(2) + 1.0));
-        a1 = (-0.6_f64).powi(3);
-        for i3 in 0..4 {
-            a2 += nn::softplus((a2 - -1.9).min(xs0.sum()));
-            for i4 in (0..2).rev() {
-                a2 += xs0[i3];
-                let a5 = ((xs0[4 - 1 - i3] + xs0[(i3 + 1) % 4])
-                    .max(helper_mix(xs0[4 - 1 - i3], a2)))
-                .powi(3);
-            }
+        let mut c1 = 0usize;
+        for &e2 in xs0.iter() {
+            let a3 = ((xs0[c1] + xs0.sum()).powi(2) + 1.0).powf(0.3);
+            let mut y4 = [0.0_f64; 4];
+            let mut xs0 = xs0.to_owned();
+            return (a3 * e2) - (c1 as f64).sin();
         }
-        let a6: f64 = a1 - (helper_mix(a2, a2)).cos();
-        a2 += (a2 - -0.1).tanh() * a1;
-        a2 -= (xs0.mapv(|v7| (a2 + a6) + (1.4_f64 * -1.5_f64))).sum();
-        let mut y8: Array1<f64> = Array1::zeros(4);
-        if a6.min(a2) - helper_sq(y8[3]) > -1.9 {
-            let y9 = (&(xs0 * xs0[0]) - xs0).sin();
+        if c1 >= 4 || xs0[c1] < -0.6 {
+            c1 = (c1 + 1) % 4;
         }
-        let mut a10 = (-&y8).sum() * (a1 - nn::sigmoid(y8[3]));
-        let a11 = a2 - (-y8.sum());
-        let a12 = a6 - y8[2];
-        if -xs0.sum() < 1.3 {
-            let mut y13: Array1<f64> = Array1::zeros(4);
-        } else if xs0.slice(s![2..3]).sum() > 0.7 {
-            if -(y8[3] + y8[2]) > 0.8 {
-                a10 = xs0[3];
-            } else if a1 < (a6.powi(2) + 0.5).sqrt() {
-                let mut y14: Array1<f64> = Array1::zeros(4);
-            } else {
-                let a15: f64 = a6;
-            }
-        }
-        ((((y8[2] / ((a6 / (0.8_f64.powi(2) + 1.0_f64)).powi(2) + 1.0)) + a1) + a2) * a6) + y8.sum()
+        let mut m5: f64 = 1.0_f64;
+        c1 = 2;
+        return m5.powi(3) + m5;
     }
 
     pub fn check() -> Report {
@@ -3235,39 +3303,32 @@ mod p1_33 {
     )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p1_33(x0: f32, x1: f32, x2: f32) -> f32 {
-        let mut a1 = -0.6_f32;
-        a1 *= ((x1.powi(2) + 1.0).powf(1.5)).tanh();
-        let a2 = x0;
-        let a3: f32 = if (-1.2 - x2).max(x1.tanh()) > a1 {
-            helper_mix_f32(x1.max(a2), x1.sin())
+        let mut y1 = vec![0.0_f32; 6];
+        let mut a2 = -1.8_f32;
+        if x1 > 0.2 {
+            a2 += y1[2].tanh();
+            a2 += ((-x2) - x1) - -0.3;
+            y1[0] += x0;
         } else {
-            return 1.5_f32.min(x2.tanh());
-        };
-        let mut a2 = (a2 * 1.4) + ((x1.powi(2) + 1.0).ln() + nn::softplus(x0));
-        if x2.powi(3) < 0.9 {
-            let a4 = -1.1 / ((x2 + (x2 * 1.6)).powi(2) + 1.0);
-            return helper_mix_f32(x0.powi(3), a3 / (a2.powi(2) + 1.0));
+            a2 = y1[0] + (a2 - y1[5]);
+            let a3 = y1[0].tanh();
+            y1[4] -= ((0.0 * x1) + 0.0) + 1.4_f32.powi(3);
         }
-        let a5 = -2.0_f32;
-        let mut a3 = (a3 * 0.8) + (0.3 * x0);
-        for i6 in 0..6 {
-            a3 *= (x0 + nn::sigmoid(a5)).tanh();
-            a2 -= -0.1_f32;
-            let mut a7 = (i6 as f32) * ((-0.8 / (x0.powi(2) + 1.0)) * 1.3);
-        }
-        if helper_mix_f32(a2 + -1.7, (1.6_f32.powi(2) + 1.0_f32).powf(0.5)) < helper_sq_f32(x1) {
-            a2 -= ((x1 + x1) - (x1 + x1)) * (x0 * helper_sq_f32(x0));
-            let mut a8 = -0.1_f32;
-        } else if x2 + helper_mix_f32(x2, x0) > x2.min(x0) {
-            a3 = helper_sq_f32(a1);
-        }
-        for i9 in (0..6).step_by(2) {
-            if (x1 - (i9 as f32)).atan() > 1.7_f32.min(i9 as f32) {
-                let mut a10: f32 = helper_sq_f32(helper_mix_f32(x2 * 0.9, nn::sigmoid(i9 as f32)));
+        y1[2] *= (0.7_f32.sin() * x1).tanh();
+        let mut k4 = 0usize;
+        loop {
+            if k4 >= 5 {
+                break;
             }
-            a3 += i9 as f32;
+            k4 += 1;
+            let x1 = (x1 * 1.6) + ((x1 + -1.7) + (x0 / (y1[4].powi(2) + 1.0)));
+            a2 *= ((y1[0] * x0) * a2).tanh();
         }
-        ((((x2 - x2) / (x0.powi(2) + 1.0)) * x0) + x1) + x2
+        let a5 = -1.2_f32;
+        let mut y6 = [0.0_f32; 6];
+        let mut c7 = 0usize;
+        let a8 = y1[0];
+        ((((y6[c7] + x0) + x1) + x2) + y6[3]) + y1[c7]
     }
 
     #[allow(
@@ -3278,52 +3339,33 @@ mod p1_33 {
         clippy::all
     )]
     fn p1_33_dual(x0: Dual32, x1: Dual32, x2: Dual32) -> Dual32 {
-        let mut a1 = Dual32::from(-0.6);
-        a1 *= ((x1.powi(2) + Dual32::from(1.0)).powf(1.5)).tanh();
-        let a2 = x0;
-        let a3: Dual32 = if (d32::max(Dual32::from(-1.2) - x2, x1.tanh())).re > a1.re {
-            d32::helper_mix(d32::max(x1, a2), x1.sin())
+        let mut y1 = vec![Dual32::from(0.0); 6];
+        let mut a2 = -(Dual32::from(1.8));
+        if x1.re > (Dual32::from(0.2)).re {
+            a2 += y1[2].tanh();
+            a2 += ((-x2) - x1) - Dual32::from(-0.3);
+            y1[0] += x0;
         } else {
-            return d32::min(Dual32::from(1.5), x2.tanh());
-        };
-        let mut a2 =
-            (a2 * Dual32::from(1.4)) + ((x1.powi(2) + Dual32::from(1.0)).ln() + d32::softplus(x0));
-        if (x2.powi(3)).re < (Dual32::from(0.9)).re {
-            let a4 =
-                Dual32::from(-1.1) / ((x2 + (x2 * Dual32::from(1.6))).powi(2) + Dual32::from(1.0));
-            return d32::helper_mix(x0.powi(3), a3 / (a2.powi(2) + Dual32::from(1.0)));
+            a2 = y1[0] + (a2 - y1[5]);
+            let a3 = y1[0].tanh();
+            y1[4] -= ((Dual32::from(0.0) * x1) + Dual32::from(0.0)) + (Dual32::from(1.4)).powi(3);
         }
-        let a5 = Dual32::from(-2.0);
-        let mut a3 = (a3 * Dual32::from(0.8)) + (Dual32::from(0.3) * x0);
-        for i6 in 0..6 {
-            a3 *= (x0 + d32::sigmoid(a5)).tanh();
-            a2 -= Dual32::from(-0.1);
-            let mut a7 = Dual32::from(i6 as f32)
-                * ((Dual32::from(-0.8) / (x0.powi(2) + Dual32::from(1.0))) * Dual32::from(1.3));
-        }
-        if (d32::helper_mix(
-            a2 + Dual32::from(-1.7),
-            ((Dual32::from(1.6)).powi(2) + Dual32::from(1.0)).powf(0.5),
-        ))
-        .re < (d32::helper_sq(x1)).re
-        {
-            a2 -= ((x1 + x1) - (x1 + x1)) * (x0 * d32::helper_sq(x0));
-            let mut a8 = Dual32::from(-0.1);
-        } else if (x2 + d32::helper_mix(x2, x0)).re > (d32::min(x2, x0)).re {
-            a3 = d32::helper_sq(a1);
-        }
-        for i9 in (0..6).step_by(2) {
-            if ((x1 - Dual32::from(i9 as f32)).atan()).re
-                > (d32::min(Dual32::from(1.7), Dual32::from(i9 as f32))).re
-            {
-                let mut a10: Dual32 = d32::helper_sq(d32::helper_mix(
-                    x2 * Dual32::from(0.9),
-                    d32::sigmoid(Dual32::from(i9 as f32)),
-                ));
+        y1[2] *= ((Dual32::from(0.7)).sin() * x1).tanh();
+        let mut k4 = 0usize;
+        loop {
+            if k4 >= 5 {
+                break;
             }
-            a3 += Dual32::from(i9 as f32);
+            k4 += 1;
+            let x1 = (x1 * Dual32::from(1.6))
+                + ((x1 + Dual32::from(-1.7)) + (x0 / (y1[4].powi(2) + Dual32::from(1.0))));
+            a2 *= ((y1[0] * x0) * a2).tanh();
         }
-        ((((x2 - x2) / (x0.powi(2) + Dual32::from(1.0))) * x0) + x1) + x2
+        let a5 = Dual32::from(-1.2);
+        let mut y6 = [Dual32::from(0.0); 6];
+        let mut c7 = 0usize;
+        let a8 = y1[0];
+        ((((y6[c7] + x0) + x1) + x2) + y6[3]) + y1[c7]
     }
 
     pub fn check() -> Report {
@@ -3413,20 +3455,57 @@ mod p1_34 {
     #[differentiable]
     fn p1_34(xs0: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
-        while k1 < 1 {
+        loop {
+            if k1 >= 1 {
+                break;
+            }
             k1 += 1;
-            let a2: f64 = xs0.sum();
-            let mut a3 = xs0[2] * (a2.max(a2) + (-xs0[2]));
-            a3 += (a3.powi(2) + 1.0).ln();
-            continue;
+            let mut y2 = xs0.to_owned();
+            let mut a3 = -0.3_f64;
+            if k1 % 2 == 0 {
+                a3 += a3.max(xs0.dot(xs0)) + a3;
+                y2[2] = y2[2] + (y2[k1 % 3].powi(2) + 1.0).ln();
+                a3 += y2[0] * (k1 as f64);
+            } else {
+                a3 += (xs0.mapv(|v4| v4 * y2[k1 % 3])).sum();
+                y2[k1 % 3] -= (&(xs0.sin()) / ((k1 as f64).powi(2) + 1.0_f64)).sum();
+            }
+            if y2[k1 % 3] < 1.5 && (a3.powi(2) + 1.0).ln() < y2[2] {
+                a3 = (y2[0] + 0.5) * y2[k1 % 3];
+            }
         }
-        let mut a4: f64 = if xs0[0] * (xs0[2] - xs0[0]) < -1.5 {
-            (xs0 / (xs0[0].powi(2) + 1.0)).sum()
-        } else {
-            return xs0.sum().powi(3);
-        };
-        a4 += ((xs0[0].powi(2) + 1.0).ln()).abs() + (0.1 - xs0[1]);
-        a4 + a4
+        let _ = (xs0[2] * -0.8) * xs0[0].max(-0.1);
+        if xs0[2] < -0.5 {
+            let a5 = xs0.mean().unwrap();
+            let mut a6: f64 = a5 - (xs0[0] + a5).min(xs0[2] + xs0[2]);
+            let mut a7 = xs0[2] * a6;
+        }
+        if xs0[0] + 0.5_f64.max(1.8_f64) > 0.7 {
+            let y8: Array1<f64> = -0.4 * &(&(xs0[2] * xs0) + &(xs0.tanh()));
+        } else if xs0.slice(s![0..1]).sum().abs() > -1.6 {
+            let mut k9 = 0usize;
+            while k9 < 4 {
+                k9 += 1;
+                let ks10 = vec![0usize, 1];
+                let mut a12 = (helper_mix(xs0[1], -1.6) * xs0)
+                    .dot(&((Array1::from_elem(3, -1.9_f64)).mapv(|v11| v11 * xs0[k9 % 3])));
+                let a13 = if (((a12.powi(2) + 0.5).sqrt()).powi(2) + 1.0).powf(0.3) < 1.2 {
+                    (xs0.sum().tanh()).exp()
+                } else {
+                    a12 += a12;
+                    return 1.4_f64.max(xs0.slice(s![1..3]).sum()) + a12;
+                };
+                return xs0.slice(s![0..3;2]).sum();
+            }
+        }
+        let mut k14 = 0usize;
+        while k14 < 3 {
+            k14 += 1;
+            let a15 = xs0.slice(s![1..3]).sum();
+            let _ = ((Array1::from_elem(3, -1.4_f64)).mapv(|v16| xs0[0].sin() - (1.2 + v16)))
+                .dot(&(xs0 * xs0));
+        }
+        ((xs0[1].powi(2) + 1.0).ln()).sin()
     }
 
     pub fn check() -> Report {
@@ -3469,36 +3548,42 @@ mod p1_35 {
     )]
     #[differentiable]
     fn p1_35(x0: f64) -> f64 {
-        let a1: f64 = if ((1.8_f64.powi(2) + 1.0_f64).ln()).sin() > 2.0 {
-            (x0 - x0).sin()
-        } else {
-            return nn::softplus(x0 - x0);
-        };
-        if helper_mix(a1 * a1, a1.sin()) > helper_mix(a1, x0) {
-            if (-1.5_f64).sin() < x0.max(a1) {
-                let mut a2 = (-(-0.2 + x0)) + (x0 * 0.5).tanh();
+        if ((1.8_f64.powi(2)).powi(2) + 1.0_f64).ln() > 2.0 {
+            let mut y1 = vec![0.0_f64; 5];
+            let mut y2 = [0.0_f64; 5];
+        } else if helper_mix(-1.4 + x0, ((-0.5_f64).powi(2) + 1.0_f64).ln()) > x0 {
+            if helper_mix(x0 * x0, x0.sin()) > helper_mix(x0, x0) && 1.2 > -1.5 - x0 {
+                if 0.2_f64 / ((-1.1_f64).powi(2) + 1.0_f64) < 1.4 {
+                    let mut c3 = 0usize;
+                }
+            } else {
+                let a4 = (x0.powi(2) + 1.0).ln() + (-0.3 * x0).min(nn::sigmoid(x0));
             }
-            let a4 = if -0.3 > a1 - -1.9 {
-                (helper_sq(a1)).max(a1.min(-1.8))
-            } else if a1 < 1.1 {
-                x0
-            } else {
-                let a3 = a1.tanh();
-                return helper_mix(x0, a1) * (a3 + 1.1);
-            };
-            let mut a5 = a4.max((x0 + x0) + x0);
-        } else if (x0 + x0).max(x0 - a1) < x0.powi(2) {
-            let mut a6 = (((x0 + x0) + a1.cos()).tanh()).exp();
-        } else if (a1.max(a1)).sin() > x0 - x0 {
-            let a7 = helper_mix(a1.sin(), (-0.3_f64).abs() * (x0 / (x0.powi(2) + 1.0)));
-            let mut a8: f64 = if a1.min((-2.0_f64).cos()) < x0 + a7 {
-                (-0.3_f64).max(a1)
-            } else {
-                (((-0.8_f64).powi(2) + 1.0_f64).ln()).min(1.2_f64 + -1.7_f64)
-            };
-            let mut a9 = (a1 / ((a1 * 0.5).powi(2) + 1.0)).tanh();
+        } else {
+            let mut y5 = [0.0_f64; 5];
+            let mut a6 = y5[2];
+            for i7 in 0..5 {
+                y5[i7] = helper_sq((x0.powi(2) + 1.0).powf(0.5)) * ((i7 as f64) * a6).cos();
+                if (y5[i7] + (i7 as f64)) + (i7 as f64).max(i7 as f64) < y5[2].cos() {
+                    y5[i7] = -(helper_mix(y5[1], y5[i7]) + y5[i7]);
+                    a6 += (y5[i7] + -0.5) * -0.6;
+                    continue;
+                } else {
+                    y5[i7] -= -1.4;
+                    a6 += y5[3] + a6.cos();
+                    y5[4] = helper_mix((a6.max(y5[i7])).max(y5[3] + a6), a6.sin());
+                }
+                let a8 = y5[5 - 1 - i7] * (a6 * y5[(i7 + 1) % 5]);
+            }
+            y5[4] = y5[4] - (x0.sin() * (y5[1].max(y5[0]) + 1.1));
+            a6 += (y5[1] + -1.0) * a6;
+            y5[4] = y5[4] * ((a6 - y5[3]).tanh()).tanh();
         }
-        (1.8 + x0) + a1
+        let a9: f64 = (helper_sq(x0 * x0)).max(helper_mix(
+            0.9_f64.sin(),
+            x0 / ((-1.5_f64).powi(2) + 1.0_f64),
+        ));
+        (a9 + x0) + a9
     }
 
     #[allow(
@@ -3509,44 +3594,61 @@ mod p1_35 {
         clippy::all
     )]
     fn p1_35_dual(x0: Dual64) -> Dual64 {
-        let a1: Dual64 = if ((((Dual64::from(1.8)).powi(2) + Dual64::from(1.0)).ln()).sin()).re
+        if ((((Dual64::from(1.8)).powi(2)).powi(2) + Dual64::from(1.0)).ln()).re
             > (Dual64::from(2.0)).re
         {
-            (x0 - x0).sin()
-        } else {
-            return d64::softplus(x0 - x0);
-        };
-        if (d64::helper_mix(a1 * a1, a1.sin())).re > (d64::helper_mix(a1, x0)).re {
-            if ((Dual64::from(-1.5)).sin()).re < (d64::max(x0, a1)).re {
-                let mut a2 = (-(Dual64::from(-0.2) + x0)) + (x0 * Dual64::from(0.5)).tanh();
+            let mut y1 = vec![Dual64::from(0.0); 5];
+            let mut y2 = [Dual64::from(0.0); 5];
+        } else if (d64::helper_mix(
+            Dual64::from(-1.4) + x0,
+            ((Dual64::from(-0.5)).powi(2) + Dual64::from(1.0)).ln(),
+        ))
+        .re > x0.re
+        {
+            if (d64::helper_mix(x0 * x0, x0.sin())).re > (d64::helper_mix(x0, x0)).re
+                && (Dual64::from(1.2)).re > (Dual64::from(-1.5) - x0).re
+            {
+                if (Dual64::from(0.2) / ((Dual64::from(-1.1)).powi(2) + Dual64::from(1.0))).re
+                    < (Dual64::from(1.4)).re
+                {
+                    let mut c3 = 0usize;
+                }
+            } else {
+                let a4 = (x0.powi(2) + Dual64::from(1.0)).ln()
+                    + d64::min(Dual64::from(-0.3) * x0, d64::sigmoid(x0));
             }
-            let a4 = if (Dual64::from(-0.3)).re > (a1 - Dual64::from(-1.9)).re {
-                d64::max(d64::helper_sq(a1), d64::min(a1, Dual64::from(-1.8)))
-            } else if a1.re < (Dual64::from(1.1)).re {
-                x0
-            } else {
-                let a3 = a1.tanh();
-                return d64::helper_mix(x0, a1) * (a3 + Dual64::from(1.1));
-            };
-            let mut a5 = d64::max(a4, (x0 + x0) + x0);
-        } else if (d64::max(x0 + x0, x0 - a1)).re < (x0.powi(2)).re {
-            let mut a6 = (((x0 + x0) + a1.cos()).tanh()).exp();
-        } else if ((d64::max(a1, a1)).sin()).re > (x0 - x0).re {
-            let a7 = d64::helper_mix(
-                a1.sin(),
-                d64::abs(Dual64::from(-0.3)) * (x0 / (x0.powi(2) + Dual64::from(1.0))),
-            );
-            let mut a8: Dual64 = if (d64::min(a1, (Dual64::from(-2.0)).cos())).re < (x0 + a7).re {
-                d64::max(Dual64::from(-0.3), a1)
-            } else {
-                d64::min(
-                    ((Dual64::from(-0.8)).powi(2) + Dual64::from(1.0)).ln(),
-                    Dual64::from(1.2) + Dual64::from(-1.7),
-                )
-            };
-            let mut a9 = (a1 / ((a1 * Dual64::from(0.5)).powi(2) + Dual64::from(1.0))).tanh();
+        } else {
+            let mut y5 = [Dual64::from(0.0); 5];
+            let mut a6 = y5[2];
+            for i7 in 0..5 {
+                y5[i7] = d64::helper_sq((x0.powi(2) + Dual64::from(1.0)).powf(0.5))
+                    * (Dual64::from(i7 as f64) * a6).cos();
+                if ((y5[i7] + Dual64::from(i7 as f64))
+                    + d64::max(Dual64::from(i7 as f64), Dual64::from(i7 as f64)))
+                .re < (y5[2].cos()).re
+                {
+                    y5[i7] = -(d64::helper_mix(y5[1], y5[i7]) + y5[i7]);
+                    a6 += (y5[i7] + Dual64::from(-0.5)) * Dual64::from(-0.6);
+                    continue;
+                } else {
+                    y5[i7] -= Dual64::from(-1.4);
+                    a6 += y5[3] + a6.cos();
+                    y5[4] = d64::helper_mix(d64::max(d64::max(a6, y5[i7]), y5[3] + a6), a6.sin());
+                }
+                let a8 = y5[5 - 1 - i7] * (a6 * y5[(i7 + 1) % 5]);
+            }
+            y5[4] = y5[4] - (x0.sin() * (d64::max(y5[1], y5[0]) + Dual64::from(1.1)));
+            a6 += (y5[1] + Dual64::from(-1.0)) * a6;
+            y5[4] = y5[4] * ((a6 - y5[3]).tanh()).tanh();
         }
-        (Dual64::from(1.8) + x0) + a1
+        let a9: Dual64 = d64::max(
+            d64::helper_sq(x0 * x0),
+            d64::helper_mix(
+                (Dual64::from(0.9)).sin(),
+                x0 / ((Dual64::from(-1.5)).powi(2) + Dual64::from(1.0)),
+            ),
+        );
+        (a9 + x0) + a9
     }
 
     pub fn check() -> Report {
@@ -3590,37 +3692,38 @@ mod p1_36 {
     )]
     #[differentiable]
     fn p1_36(x0: f64) -> f64 {
-        let mut a1 = x0.tanh();
-        let a2 = -1.2_f64;
-        let mut a3 = -0.4_f64;
-        let mut a4 = -1.8_f64;
-        let a5 = -1.7_f64;
-        a1 *= ((a1 + a1) + (-a2)).tanh();
-        for i6 in 2..3 {
-            let a7 = helper_sq(a2 + a1) + x0.sin();
-            a4 += a1;
-            let a8 = x0;
-            a1 = ((-1.0_f64).powi(2) + 1.0_f64).powf(0.5);
-            break;
+        let mut a1 = if x0 < (-1.2_f64).atan() {
+            nn::sigmoid(1.7_f64) + -0.8_f64
+        } else {
+            return nn::softplus(x0.cos());
+        };
+        let mut a3 = if x0 / ((a1 - a1).powi(2) + 1.0) < a1 || (0.1_f64.min(x0)).powi(2) < -0.7_f64
+        {
+            let a2 = (a1.powi(2) + 1.0).powf(0.5);
+            ((0.0_f64 + 1.5_f64).powi(2) + 1.0_f64).ln()
+        } else if x0 < 1.0 * a1 {
+            -0.4_f64
+        } else {
+            a1 = (x0 * x0) * (1.5 + a1);
+            nn::softplus(x0) / (x0.powi(2) + 1.0)
+        };
+        let mut y4 = vec![0.0_f64; 3];
+        let mut a5 = ((-1.9_f64).powi(2) + 0.5_f64).sqrt();
+        for i6 in (0..2).rev() {
+            y4[2] = y4[2] + (-(-(x0 * y4[3 - 1 - i6])));
+            let a7 = y4[(i6 + 1) % 3] * a3;
+            y4[i6] = y4[i6];
         }
-        a1 += (a2.max(-0.4)).min(a5) + ((a1 * x0) * (1.5 + a3));
-        for i9 in 0..3 {
-            a4 += ((-0.9_f64).max(x0) - (a1 - (i9 as f64))) * (a1 + (-a2));
-            for i10 in (0..i9).step_by(2) {
-                let mut a11: f64 = helper_mix(x0, -0.5 + x0.cos());
-                let mut k12 = 0usize;
-                while k12 < 3 {
-                    k12 += 1;
-                    a4 -= (i9 as f64) - (a3.max(a1)).powi(3);
-                    let a13 = a1;
-                    return helper_mix(i9 as f64, a1.powi(3));
-                }
-            }
-            return -0.9;
+        if y4[1] + y4[1] > 1.4 {
+            a1 = (y4[2] + 1.9) * a1;
         }
-        let a14: f64 = -0.2_f64;
-        a3 += helper_mix(a4, (a1 * -0.9) - -0.9);
-        return ((a2 * x0) + a1) + a2;
+        y4[0] = y4[0]
+            + (((y4[2].sin()).powi(2) + 1.0).ln()
+                / ((helper_mix(y4[2], y4[0]) - a1.max(a3)).powi(2) + 1.0));
+        a3 -= 1.7 - ((y4[2] + y4[0]) + 1.3_f64.min(a5));
+        let a1 = (a1 * -1.8) + ((y4[0] - a5) + (a1 / (y4[2].powi(2) + 1.0)));
+        let mut a8 = y4[0];
+        ((((y4[0].powi(2) + 0.5).sqrt() + x0) + a3) * a5) + y4[1]
     }
 
     #[allow(
@@ -3631,39 +3734,40 @@ mod p1_36 {
         clippy::all
     )]
     fn p1_36_dual(x0: Dual64) -> Dual64 {
-        let mut a1 = x0.tanh();
-        let a2 = Dual64::from(-1.2);
-        let mut a3 = Dual64::from(-0.4);
-        let mut a4 = Dual64::from(-1.8);
-        let a5 = Dual64::from(-1.7);
-        a1 *= ((a1 + a1) + (-a2)).tanh();
-        for i6 in 2..3 {
-            let a7 = d64::helper_sq(a2 + a1) + x0.sin();
-            a4 += a1;
-            let a8 = x0;
-            a1 = ((Dual64::from(-1.0)).powi(2) + Dual64::from(1.0)).powf(0.5);
-            break;
+        let mut a1 = if x0.re < ((Dual64::from(-1.2)).atan()).re {
+            d64::sigmoid(Dual64::from(1.7)) + Dual64::from(-0.8)
+        } else {
+            return d64::softplus(x0.cos());
+        };
+        let mut a3 = if (x0 / ((a1 - a1).powi(2) + Dual64::from(1.0))).re < a1.re
+            || ((d64::min(Dual64::from(0.1), x0)).powi(2)).re < (-(Dual64::from(0.7))).re
+        {
+            let a2 = (a1.powi(2) + Dual64::from(1.0)).powf(0.5);
+            ((Dual64::from(0.0) + Dual64::from(1.5)).powi(2) + Dual64::from(1.0)).ln()
+        } else if x0.re < (Dual64::from(1.0) * a1).re {
+            Dual64::from(-0.4)
+        } else {
+            a1 = (x0 * x0) * (Dual64::from(1.5) + a1);
+            d64::softplus(x0) / (x0.powi(2) + Dual64::from(1.0))
+        };
+        let mut y4 = vec![Dual64::from(0.0); 3];
+        let mut a5 = ((Dual64::from(-1.9)).powi(2) + Dual64::from(0.5)).sqrt();
+        for i6 in (0..2).rev() {
+            y4[2] = y4[2] + (-(-(x0 * y4[3 - 1 - i6])));
+            let a7 = y4[(i6 + 1) % 3] * a3;
+            y4[i6] = y4[i6];
         }
-        a1 +=
-            d64::min(d64::max(a2, Dual64::from(-0.4)), a5) + ((a1 * x0) * (Dual64::from(1.5) + a3));
-        for i9 in 0..3 {
-            a4 +=
-                (d64::max(Dual64::from(-0.9), x0) - (a1 - Dual64::from(i9 as f64))) * (a1 + (-a2));
-            for i10 in (0..i9).step_by(2) {
-                let mut a11: Dual64 = d64::helper_mix(x0, Dual64::from(-0.5) + x0.cos());
-                let mut k12 = 0usize;
-                while k12 < 3 {
-                    k12 += 1;
-                    a4 -= Dual64::from(i9 as f64) - (d64::max(a3, a1)).powi(3);
-                    let a13 = a1;
-                    return d64::helper_mix(Dual64::from(i9 as f64), a1.powi(3));
-                }
-            }
-            return Dual64::from(-0.9);
+        if (y4[1] + y4[1]).re > (Dual64::from(1.4)).re {
+            a1 = (y4[2] + Dual64::from(1.9)) * a1;
         }
-        let a14: Dual64 = Dual64::from(-0.2);
-        a3 += d64::helper_mix(a4, (a1 * Dual64::from(-0.9)) - Dual64::from(-0.9));
-        return ((a2 * x0) + a1) + a2;
+        y4[0] = y4[0]
+            + (((y4[2].sin()).powi(2) + Dual64::from(1.0)).ln()
+                / ((d64::helper_mix(y4[2], y4[0]) - d64::max(a1, a3)).powi(2) + Dual64::from(1.0)));
+        a3 -= Dual64::from(1.7) - ((y4[2] + y4[0]) + d64::min(Dual64::from(1.3), a5));
+        let a1 =
+            (a1 * Dual64::from(-1.8)) + ((y4[0] - a5) + (a1 / (y4[2].powi(2) + Dual64::from(1.0))));
+        let mut a8 = y4[0];
+        ((((y4[0].powi(2) + Dual64::from(0.5)).sqrt() + x0) + a3) * a5) + y4[1]
     }
 
     pub fn check() -> Report {
@@ -3707,23 +3811,45 @@ mod p1_37 {
     )]
     #[differentiable]
     fn p1_37(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut a1 = (xs1.sum() + xs1.mean().unwrap()) - (x0.tanh() - x0);
-        for i2 in (2..5).step_by(2) {
-            let y3: Array1<f64> = (xs1.dot(xs1) - xs1).mapv(f64::tanh);
-            let mut x0 = (x0 * 1.7) + helper_mix(0.5, xs1[i2].powi(3));
-            for e4 in y3.iter() {
-                let mut a5 = ((((x0 - xs1[i2]).powi(2) + 1.0).ln()).powi(2) + 0.5).sqrt();
-                let mut a6 = a1 - (xs1[i2] + (i2 as f64)).cos();
-                x0 = y3[i2];
-                return a1;
+        let mut c1 = 0usize;
+        let mut a3 = (xs1.mapv(|v2| v2 * xs1[3])).mean().unwrap() + nn::sigmoid(x0.sin());
+        if c1 >= 5 || xs1[c1] < -0.2 {
+            if c1 < 5 && xs1[c1] > -0.6 {
+                let mut a4 = 0.7_f64;
             }
+            let a5 = 0.5_f64;
+            return a3.tanh();
+        } else if xs1[c1 % 5] < (x0.powi(2) + 0.5).sqrt() {
+            a3 += a3;
+            let mut y6 = xs1.to_owned();
+            y6[c1 % 5] -= -(-1.9_f64);
+            let a7 = a3;
+            let mut a8 = y6[4].max(-(helper_sq(y6[4])));
+            y6[c1 % 5] = y6[c1 % 5] - (-0.4_f64).max((y6.sin()).sum());
         }
-        a1 += -(xs1[0] + xs1.sum());
-        let a7 = x0;
-        let mut a10 =
-            ((Array1::from_elem(5, 1.4_f64)).mapv(|v8| a1)).dot(&((xs1 * xs1[3]).mapv(|v9| x0)));
-        let a11 = a7.min(((xs1[2].tanh()).exp()).sin());
-        ((xs1.slice(s![0..5]).sum() + x0) + a1) + a7
+        a3 -= ((Array1::from_elem(5, 1.4_f64)).mapv(|v9| v9 * xs1[c1 % 5]))
+            .dot(&(&(xs1 / &(xs1.powi(2) + 1.0)) + xs1));
+        a3 = -1.8_f64;
+        if nn::softplus(a3.sin()) < xs1[c1 % 5]
+            && (xs1[3].max(xs1[c1 % 5])).min(1.0_f64 * -0.5_f64) > helper_sq(1.8_f64)
+        {
+            c1 += 2;
+        } else if c1 % 2 == 0 {
+            let y10 = xs1[c1 % 5].powi(2) - &(xs1.sin());
+        } else if c1 % 2 == 0 {
+            a3 = xs1[2].sin() + -2.0;
+        } else {
+            let a12 = if helper_mix(x0, xs1.sum()) < xs1[2] {
+                (xs1.slice(s![1..2]).sum() - (c1 as f64)) + (xs1[3] * xs1[3])
+            } else if ((xs1[c1 % 5].sin()).tanh()).exp() < -1.0 {
+                let a11 = (a3 * x0) + xs1[c1 % 5];
+                nn::softplus(xs1.sum())
+            } else {
+                a3 = xs1[2];
+                xs1.dot(xs1).min(xs1[1].atan())
+            };
+        }
+        (nn::sigmoid(xs1[4].abs()) * x0) + a3
     }
 
     pub fn check() -> Report {
@@ -3770,54 +3896,45 @@ mod p1_38 {
     )]
     #[differentiable]
     fn p1_38(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        if x1.powi(3) > 0.5 {
-            let mut k1 = 0usize;
-            while k1 < 1 {
-                k1 += 1;
-                if xs2.sum() * xs2.mean().unwrap() < -x0 {
-                    let mut y3 = (Array1::from_elem(6, 0.1_f64))
-                        .mapv(|v2| (x1.powi(2) + 1.0).powf(1.5) * v2.powi(2));
-                    return x1.abs();
-                } else {
-                    let a5 = if (((x1.powi(2) + 1.0).ln()).powi(2) + 1.0).ln() > 1.2 {
-                        return xs2[4];
-                    } else {
-                        xs2.dot(&(xs2.mapv(|v4| 0.1)))
-                    };
-                }
-                break;
-            }
+        let mut y1: Array1<f64> = Array1::zeros(6);
+        let mut a2 = helper_sq(y1[1]);
+        if (y1[5] * -1.4) + (xs2[0] - x0) > -1.6 {
+            a2 = (xs2.mapv(|v3| v3 * y1[2])).sum();
+            let a4 = -1.2_f64;
+            y1[3] = (xs2.sum() + xs2[2].tanh()) * (((y1[5].powi(2) + 1.0).ln()).powi(2) + 1.0).ln();
+            return y1[5].powi(2) * x1;
+        } else if y1[5] > xs2.mean().unwrap() {
+            y1[2] += a2 + a2;
+            a2 += (y1.mapv(|v5| v5 * y1[1])).sum();
+            a2 *= (y1.mapv(|v6| v6 * y1[5])).sum().tanh();
+        } else if (a2 * y1[2]) - helper_mix(x0, a2) < 0.5 {
+            y1[1] = y1[1] + ((xs2.mapv(|v7| v7 + xs2[1])).mapv(|v8| -(y1[5].atan()))).sum();
+            a2 += (xs2.mapv(|v9| v9 * y1[5])).sum();
+            let _ = y1[0].powi(3);
         } else {
-            let a6 = x0 - ((x1 / (x0.powi(2) + 1.0)) * x0.tanh());
-            let a7 = a6;
-            if a6.min(-xs2[2]) > -1.3 {
-                let mut y8: Array1<f64> = Array1::zeros(6);
-            } else if ((x1.cos()).tanh()).exp() < -0.7 {
-                let mut a11 = ((xs2.mapv(|v9| a6.sin()))
-                    .mapv(|v10| (((x0.powi(2) + 1.0).ln()).powi(2) + 1.0).ln()))
-                .sum();
-            } else {
-                let a13 = ((xs2.mapv(|v12| v12.tanh() + (x1 * a6))).sin()).sum();
-            }
-            if (Array1::from_elem(6, x0)).mean().unwrap() > 0.0 {
-                return a6.powi(3) * a7;
-            }
-            if x1 < -0.7 {
-                return xs2[0].powi(3) / ((a6 * -1.6).powi(2) + 1.0);
-            }
+            a2 += y1[1].tanh();
+            y1[4] = (Array1::from_elem(6, a2)).sum();
+            a2 += (y1[5] + -1.6) * xs2[5];
         }
-        if (x1 - -0.4) + x1.min(x0) < -1.9 {
-            return xs2.slice(s![2..6;2]).sum();
+        y1[4] = y1[4] + ((y1[0] + x1) * &(&y1 / (y1[5].powi(2) + 1.0))).sum();
+        if y1[2] - (x1 * y1[4]) > -1.9 && (&y1 / &(y1.powi(2) + 1.0)).sum() < nn::softplus(x0) {
+            let a11 = (y1.mapv(|v10| v10 * y1[4])).sum();
         }
-        for i14 in 0..6 {
-            let y15 = &((x0 * x1) + &(1.0 * xs2)) + &(x1.powi(2) * &(xs2 / &(xs2.powi(2) + 1.0)));
-            if -1.3 > -0.5 {
-                let mut x0 = (x0 * -1.8) + x0;
-            } else {
-                let a16 = y15[i14];
-            }
+        let y12 = y1.clone();
+        let y14 =
+            (&(&y1 * -1.1) * &y12).mapv(|v13| (-1.3 / (y1[3].powi(2) + 1.0)).max(y1[3] - 1.2));
+        if y1[4].atan() < 1.7 {
+            a2 *= ((helper_sq(x0)).atan()).tanh();
+            return x1.powi(2) * xs2.slice(s![2..6]).sum().max(a2);
         }
-        (x1 * x0) + x1
+        y1[3] = xs2.dot(&(-0.7 * xs2)) * x1;
+        let mut m15 = 0.5_f64;
+        let mut m16 = -0.7_f64;
+        y1[1] = x1;
+        if (y14[0] * 0.3) * (y1[5] + m16) > -1.5 {
+            return a2.abs() * y12[1].min(a2);
+        }
+        (((helper_sq(x0.min(y1[4])) + x0) * x1) + a2) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -3868,32 +3985,20 @@ mod p1_39 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_39(x0: f64, xs1: &Array1<f64>) -> f64 {
-        for i1 in (0..3).rev() {
-            let mut a2 = (helper_sq(x0)).tanh() + -1.4;
-            let mut a3 = if i1 % 2 == 0 {
-                a2 = helper_sq(x0) / ((-1.0_f64).powi(2) + 1.0_f64);
-                xs1.sum() / ((helper_sq(i1 as f64)).powi(2) + 1.0_f64)
-            } else if (a2 * xs1[i1]) - (xs1[2] / (a2.powi(2) + 1.0)) > xs1.dot(xs1) {
-                -(x0 * x0)
-            } else {
-                (a2.max(a2)).min((-1.3_f64).atan())
-            };
-            let a4 = helper_sq(a3);
+        let x0 = (x0 * -0.1) + 1.5;
+        let mut y1 = xs1.to_owned();
+        y1[2] = helper_sq(-1.0 + x0) * ((y1[0] * x0) / (x0.powi(2) + 1.0));
+        let mut c2 = 0usize;
+        if helper_mix(y1[1], helper_sq(y1[1])) > (c2 as f64) {
+            y1 = xs1
+                - &(&(xs1 * xs1) * &((Array1::from_elem(3, 1.4_f64)).mapv(|v3| -(y1[1].tanh()))));
+            return nn::softplus((c2 as f64) + y1[3 - 1 - c2]);
+        } else if xs1.dot(&y1).tanh() < helper_sq(x0) {
+            y1 = &y1 + &(&y1 * &(x0 * &y1));
+        } else {
+            let mut y4 = xs1.to_owned();
         }
-        let mut y5 = xs1.to_owned();
-        let mut a6 = (-0.1_f64).atan() - (&y5 - xs1[1]).sum();
-        y5[0] = y5[0] - ((1.4 - a6) / ((y5[2] - xs1[2]).powi(2) + 1.0)).sin();
-        let mut a7 = y5.dot(&y5).tanh() * (y5[1] - x0);
-        let mut a8 = ((a6 * y5[0]) * (a6.powi(2) + 0.5).sqrt()) * nn::softplus(xs1[2]);
-        if (y5[2] / (a7.powi(2) + 1.0)) - (a7 + -0.2) < -1.7 {
-            let a9 = y5[1] - (-(xs1[0] + a6));
-            return a6;
-        }
-        if a8 * xs1.sum() > 0.2 {
-            y5[0] = xs1[0];
-        }
-        let mut y11 = &((Array1::from_elem(3, -0.2_f64)).mapv(|v10| (a7 - a7) * (a7 - a6))) * &y5;
-        (((((x0 - -0.1) / (y11.dot(&y5).powi(2) + 1.0)) + x0) + a6) * a7) + y5.sum()
+        ((((xs1.slice(s![0..1]).sum() - (c2 as f64)) - y1.sum()) + x0) + y1[c2]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -3933,6 +4038,8 @@ mod p1_39 {
 }
 
 // seed 1 index 40
+// known bug, does not compile: E0502: an element write whose value reads the same still-constant local array (y[1] = y[0])
+#[cfg(feature = "known-compile-bugs")]
 mod p1_40 {
     use super::*;
 
@@ -3945,27 +4052,42 @@ mod p1_40 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_40(x0: f64, x1: f64) -> f64 {
-        if (-1.4 / (x1.powi(2) + 1.0)) + (x1 * 0.7) > -2.0 {
-            let a1 = x0;
-            if (x0 - x0) * x0 > a1 {
-                if (0.9 - a1) * x0.cos() < x1 + x0 {
-                    if nn::softplus(a1 + a1) > 0.1 {
-                        return x0;
-                    }
-                    return 1.0;
-                } else if (a1 - x1).tanh() < x1 + a1 {
-                    let mut a2 = x1;
-                } else if (x1 + a1) - x0.max(0.7) < -x0 {
-                    let mut a3 = x0.max((x1 * a1) - a1.min(x1));
-                }
-            }
-        } else if x0 < 1.5 {
-            if nn::sigmoid(x1) + x1 < -0.1 * x1 {
-                return (x1 + x0).tanh();
-            }
+        let _ = (x0 + -1.4) + x0;
+        let a1 = x1.sin();
+        let mut y2 = [0.0_f64; 5];
+        let mut a3 = x0.abs();
+        if (-(-0.5_f64)).max((x0.powi(2) + 1.0).powf(0.3)) > x1.abs() {
+            y2[1] = y2[4];
+            a3 = y2[3].tanh();
+            return (a1 + a3) - y2[2].sin();
+        } else if a1 > y2[3] {
+            a3 = (y2[1] + -1.2) * y2[1];
+            y2[4] = (x0.tanh()).exp();
+            a3 += (y2[2] + 0.5) * x0;
+        } else if (0.1 * x0) + y2[1] < 0.4 && -(x0 - y2[1]) < -1.7 {
+            y2[2] += 0.8;
+            y2[0] = x1;
+            let a4 = y2[4] - (y2[1] / (y2[0].powi(2) + 1.0));
+        } else {
+            y2[4] = (-(x1 - x1)) * (1.2 - (x0.powi(2) + 1.0).powf(0.5));
+            y2[1] = (-(x0 / (x0.powi(2) + 1.0))) * ((y2[4] * y2[4]) + (y2[4] + x0));
+            a3 = y2[0] + y2[2].tanh();
         }
-        let x1 = (x1 * 2.0) + ((-1.5_f64) * x0);
-        ((x0 + x1).sin() + x0) * x1
+        if (x1 + 1.4) - a1 < 0.7 && ((-1.2_f64).max(y2[4])).tanh() < 1.7 {
+            a3 += y2[0] + helper_sq(a3);
+        }
+        let a5 = a3 * ((-1.8_f64 + -1.2_f64) - (y2[2] / (a1.powi(2) + 1.0)));
+        if (y2[1] - x1) * a3.max(x1) > 1.5 {
+            let mut a7: f64 = if x1 > -1.0 {
+                a3 += (y2[4] / (1.9_f64.powi(2) + 1.0_f64)) * (x0 + y2[2]);
+                x1.sin() - (-y2[0])
+            } else {
+                let a6 = x1.max(y2[2]) * (a1.powi(2) + 1.0).ln();
+                return y2[1].sin();
+            };
+        }
+        let mut y8 = vec![0.0_f64; 5];
+        return (((((0.7 * helper_mix(x0, -2.0)) + x0) + x1) + a1) + y8[2]) + y2[3];
     }
 
     #[allow(
@@ -3976,29 +4098,56 @@ mod p1_40 {
         clippy::all
     )]
     fn p1_40_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        if ((Dual64::from(-1.4) / (x1.powi(2) + Dual64::from(1.0))) + (x1 * Dual64::from(0.7))).re
-            > (Dual64::from(-2.0)).re
+        let _ = (x0 + Dual64::from(-1.4)) + x0;
+        let a1 = x1.sin();
+        let mut y2 = [Dual64::from(0.0); 5];
+        let mut a3 = d64::abs(x0);
+        if (d64::max(
+            -(Dual64::from(-0.5)),
+            (x0.powi(2) + Dual64::from(1.0)).powf(0.3),
+        ))
+        .re > (d64::abs(x1)).re
         {
-            let a1 = x0;
-            if ((x0 - x0) * x0).re > a1.re {
-                if ((Dual64::from(0.9) - a1) * x0.cos()).re < (x1 + x0).re {
-                    if (d64::softplus(a1 + a1)).re > (Dual64::from(0.1)).re {
-                        return x0;
-                    }
-                    return Dual64::from(1.0);
-                } else if ((a1 - x1).tanh()).re < (x1 + a1).re {
-                    let mut a2 = x1;
-                } else if ((x1 + a1) - d64::max(x0, Dual64::from(0.7))).re < (-x0).re {
-                    let mut a3 = d64::max(x0, (x1 * a1) - d64::min(a1, x1));
-                }
-            }
-        } else if x0.re < (Dual64::from(1.5)).re {
-            if (d64::sigmoid(x1) + x1).re < (Dual64::from(-0.1) * x1).re {
-                return (x1 + x0).tanh();
-            }
+            y2[1] = y2[4];
+            a3 = y2[3].tanh();
+            return (a1 + a3) - y2[2].sin();
+        } else if a1.re > y2[3].re {
+            a3 = (y2[1] + Dual64::from(-1.2)) * y2[1];
+            y2[4] = (x0.tanh()).exp();
+            a3 += (y2[2] + Dual64::from(0.5)) * x0;
+        } else if ((Dual64::from(0.1) * x0) + y2[1]).re < (Dual64::from(0.4)).re
+            && (-(x0 - y2[1])).re < (Dual64::from(-1.7)).re
+        {
+            y2[2] += Dual64::from(0.8);
+            y2[0] = x1;
+            let a4 = y2[4] - (y2[1] / (y2[0].powi(2) + Dual64::from(1.0)));
+        } else {
+            y2[4] = (-(x1 - x1)) * (Dual64::from(1.2) - (x0.powi(2) + Dual64::from(1.0)).powf(0.5));
+            y2[1] = (-(x0 / (x0.powi(2) + Dual64::from(1.0)))) * ((y2[4] * y2[4]) + (y2[4] + x0));
+            a3 = y2[0] + y2[2].tanh();
         }
-        let x1 = (x1 * Dual64::from(2.0)) + ((-(Dual64::from(1.5))) * x0);
-        ((x0 + x1).sin() + x0) * x1
+        if ((x1 + Dual64::from(1.4)) - a1).re < (Dual64::from(0.7)).re
+            && ((d64::max(Dual64::from(-1.2), y2[4])).tanh()).re < (Dual64::from(1.7)).re
+        {
+            a3 += y2[0] + d64::helper_sq(a3);
+        }
+        let a5 = a3
+            * ((Dual64::from(-1.8) + Dual64::from(-1.2))
+                - (y2[2] / (a1.powi(2) + Dual64::from(1.0))));
+        if ((y2[1] - x1) * d64::max(a3, x1)).re > (Dual64::from(1.5)).re {
+            let mut a7: Dual64 = if x1.re > (Dual64::from(-1.0)).re {
+                a3 += (y2[4] / ((Dual64::from(1.9)).powi(2) + Dual64::from(1.0))) * (x0 + y2[2]);
+                x1.sin() - (-y2[0])
+            } else {
+                let a6 = d64::max(x1, y2[2]) * (a1.powi(2) + Dual64::from(1.0)).ln();
+                return y2[1].sin();
+            };
+        }
+        let mut y8 = vec![Dual64::from(0.0); 5];
+        return (((((Dual64::from(0.7) * d64::helper_mix(x0, Dual64::from(-2.0))) + x0) + x1)
+            + a1)
+            + y8[2])
+            + y2[3];
     }
 
     pub fn check() -> Report {
@@ -4060,18 +4209,46 @@ mod p1_41 {
     )]
     #[differentiable]
     fn p1_41(xs0: &Array1<f32>) -> f32 {
-        let mut a1 = (xs0.tanh()).sum();
-        if ((-2.0_f32 + 1.7_f32).powi(2) + 1.0_f32).ln() > a1 {
-            for &e2 in xs0.iter() {
-                let a3: f32 = ((a1 - a1).tanh()).max(a1);
-                a1 *= a3.tanh();
+        let mut y1 = xs0.to_owned();
+        let mut a2 = -0.7_f32;
+        for i3 in (0..6).rev() {
+            y1[i3] += (i3 as f32) * 1.4_f32;
+            if i3 < 4 {
+                y1[i3] = (((i3 as f32) + y1[i3]).sin()).abs();
+                let _ = y1[i3].min(1.3 - xs0.slice(s![0..4;2]).sum());
+                a2 += y1[i3] * helper_mix_f32(-1.4, y1[i3]);
+                y1[0] *= xs0.sum().tanh();
+                a2 = (y1[2] + -1.6) * a2;
+            } else if (0.8 + y1[(i3 + 1) % 6]) * ((i3 as f32) / (a2.powi(2) + 1.0)) > -y1[i3] {
+                y1[6 - 1 - i3] += (-&(-xs0)).dot(&(Array1::from_elem(6, xs0.sum())));
+                a2 = y1[(i3 + 1) % 6].tanh();
+                y1[6 - 1 - i3] = y1[6 - 1 - i3]
+                    - (((y1[(i3 + 1) % 6] + a2) * a2) + ((y1[i3] + y1[i3]) - (a2 + y1[2])));
             }
-        } else {
-            let a4 = helper_sq_f32(xs0[4]);
+            return y1[i3];
         }
-        let a1 = (a1 * -1.4) + a1.max(xs0[2]);
-        let mut a5 = helper_mix_f32(a1.cos(), a1) - (xs0.dot(xs0) + (a1 * a1));
-        ((helper_mix_f32(a5, a1) + 1.4) * a1) + a5
+        y1[3] = y1[1];
+        if y1[3] < y1[1] || a2.sin() > 0.3 {
+            let a4 = y1[0] * xs0.dot(xs0);
+        }
+        let _ = y1[3];
+        let mut a5 = (-1.4 * &y1).sum().min(-y1[4]);
+        a5 += (xs0.sum().powi(2) + 1.0).ln();
+        let a6 = 1.7_f32;
+        if a2 < -1.4 {
+            y1[3] = y1[3] + (a2 + (y1[1].tanh()).exp());
+            let a7 = y1[0].tanh();
+            let a8 = y1[5] + -0.2;
+            y1[3] = y1[3] + (y1[4] - a6);
+        } else {
+            y1[2] = (&(y1.mapv(f32::tanh)) + &y1).sum();
+            y1[1] *= (-0.7_f32).tanh();
+            let a9 = y1[0].tanh();
+        }
+        if (2.0_f32 - -0.9_f32) - (a5 + xs0[3]) > -1.9 || y1[5] - helper_sq_f32(-0.1_f32) > 1.8 {
+            let a10 = y1[3] * nn::sigmoid(a6);
+        }
+        (((helper_mix_f32(xs0.slice(s![0..2;2]).sum() * -1.2, a6.cos()) * a2) * a5) + a6) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -4114,51 +4291,60 @@ mod p1_42 {
     )]
     #[differentiable]
     fn p1_42(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut a1 = 0.0_f64;
-        a1 = 0.8_f64;
-        let mut k2 = 0usize;
-        while k2 < 3 {
-            k2 += 1;
-            let mut a3 = 2.0_f64;
-            let mut a4 = x1;
-            let a5 = nn::softplus(xs2.sum()) / ((nn::sigmoid(xs2)).sum().powi(2) + 1.0);
-        }
-        let a6: f64 = x1;
-        a1 += helper_sq((-1.9 * xs2[0]) - a6);
-        let a7 = x0;
-        let mut a8 = (xs2[4].tanh()).exp();
-        for i9 in 3..6 {
-            a1 = (&(xs2.slice(s![1..4]).sum() - xs2)
-                - &((Array1::from_elem(6, -1.1_f64)).mapv(|v10| ((v10.sin()).tanh()).exp())))
-                .sum();
-            for &e11 in xs2.iter() {
-                let a14 = ((xs2.mapv(|v12| (x1 - e11) + (a7 * x0))).mapv(|v13| (-a8) * (-x0)))
-                    .mean()
-                    .unwrap();
-                let a16 = if (x0 + xs2[6 - 1 - i9]) + (a6 - a1) > -0.2 {
-                    let a15 = i9 as f64;
-                    helper_sq(-0.5_f64)
+        if (xs2.slice(s![3..5]).sum() + x0) * (x1 * -1.0) < xs2[2] * x1 {
+            let mut y1 = vec![0.0_f64; 6];
+            let mut k2 = 0usize;
+            loop {
+                if k2 >= 3 {
+                    break;
+                }
+                k2 += 1;
+                let mut m3 = 1.6_f64;
+                m3 = m3 + 1.7;
+                let a4 = if k2 >= 6 || y1[k2] < 1.0 {
+                    x1 - (y1[1] * xs2[3])
                 } else {
-                    (x0 + x1) / (xs2[6 - 1 - i9].powi(2) + 1.0)
+                    return ((-0.2 - y1[k2 % 6]).powi(2) + 0.5).sqrt();
                 };
             }
-        }
-        for i17 in (4..6).rev() {
-            a1 *= 1.9_f64.tanh();
-            let mut y18: Array1<f64> = Array1::zeros(6);
-            y18 = (xs2 * &(-&y18)).mapv(|v19| ((-0.2_f64).powi(2) + 0.5_f64).sqrt());
-            y18 -= &(1.8_f64.sin() * &((x0 * xs2).tanh()));
-        }
-        let a21 = if x0 < xs2[0] {
-            (x1 - xs2[3]) + xs2.slice(s![4..6]).sum()
-        } else if a1 * (a7 - a1) < xs2.slice(s![4..5;2]).sum() * xs2[3] {
-            return xs2.sum();
         } else {
-            let a20 = -(-0.6_f64 * -1.2_f64);
-            xs2.slice(s![4..5;2]).sum().powi(2) - xs2[4].tanh()
-        };
-        let mut a1 = (a1 * 1.1) + xs2[2];
-        (((xs2.sum() - xs2.mean().unwrap()) * x0) * x1) + a6
+            let mut y5: Array1<f64> = Array1::zeros(6);
+            let mut a6 = x1 + xs2[0];
+            for i7 in (0..6).rev() {
+                let mut y8 = xs2.to_owned();
+                y8[i7] += (y5[6 - 1 - i7] + 1.1) * a6;
+                y5[i7] += (((-x0).powi(2) + 1.0).ln()).max((x0.powi(2) + 0.5).sqrt());
+                y5[i7] = ((y8[0].min(-1.8)).cos()).cos();
+            }
+            y5[0] += a6;
+            if nn::sigmoid((a6.powi(2) + 1.0).ln()) > 0.5 {
+                a6 += (y5[1] + 1.0) * 0.8;
+            }
+            let mut a9 = y5[0];
+            return xs2.dot(xs2).powi(3);
+        }
+        if xs2[5] < x0 {
+            let mut y10 = xs2.to_owned();
+            y10[3] += x0 * (xs2 * -1.2).sum();
+            let x1 = (x1 * -1.9)
+                + ((Array1::from_elem(6, 0.3_f64)).mapv(|v11| (x0.min(y10[5])).sin())).sum();
+        } else {
+            if xs2.sum() > x1 {
+                return helper_sq(x1);
+            }
+        }
+        for &e12 in xs2.iter() {
+            if x1 > (xs2[3].powi(2) + 1.0).ln() && helper_mix(xs2[2], xs2[0]) < e12 + x1 {
+                let ks13 = vec![1usize, 3, 0];
+            } else {
+                let a14 = helper_mix(x0, x0) * (x0 * xs2.sum());
+            }
+            break;
+        }
+        if (xs2.sum().powi(2) + 1.0).ln() < -1.3 {
+            return (nn::softplus(xs2.slice(s![0..5]).sum())).min(xs2[5]);
+        }
+        ((x0.tanh()).cos() + x0) * x1
     }
 
     pub fn check() -> Report {
@@ -4209,17 +4395,25 @@ mod p1_43 {
     )]
     #[differentiable]
     fn p1_43(xs0: &Array1<f32>) -> f32 {
-        if xs0.slice(s![2..4]).sum() < 1.4 {
-            let mut a1 = (xs0[0] - (xs0[1] - xs0[2])) + (xs0[1] * xs0[2]).atan();
-            a1 = xs0[1];
+        let mut k1 = 0usize;
+        loop {
+            if k1 >= 4 {
+                break;
+            }
+            k1 += 1;
+            let mut y2: Array1<f32> = Array1::zeros(4);
+            y2[2] = y2[k1 % 4] * (xs0.slice(s![1..2;2]).sum() - xs0.sum());
+            y2[1] = 1.8;
         }
-        if helper_mix_f32(-0.3, xs0[0] - xs0[2]) > xs0[2] {
-            let a2 = (xs0.sum() / ((-1.0_f32).powi(2) + 1.0_f32)).tanh();
-            return 0.3;
+        let a3: f32 =
+            (helper_mix_f32(xs0[0], xs0[0])).min(helper_mix_f32(xs0[0], 0.4)) - (xs0 * xs0).sum();
+        let ks4 = [0usize, 3, 2, 0];
+        if nn::sigmoid(xs0[2]) > -1.5 {
+            let mut xs0 = xs0.to_owned();
         }
-        let mut y3: Array1<f32> = Array1::zeros(4);
-        let a4: f32 = (&y3 * xs0).sum() + (y3.powi(2)).sum();
-        (y3[0] * a4) + y3.sum()
+        let a5: f32 = (&(xs0 + xs0) * &(xs0.powi(2))).sum();
+        let a6: f32 = xs0.sum();
+        ((nn::softplus(-1.5 * a6) * a3) * a5) + a6
     }
 
     pub fn check() -> Report {
@@ -4262,55 +4456,45 @@ mod p1_44 {
     )]
     #[differentiable]
     fn p1_44(x0: f32, x1: f32) -> f32 {
-        let mut k1 = 0usize;
-        loop {
-            if k1 >= 2 {
+        let a1: f32 = x0;
+        let mut y2 = vec![0.0_f32; 6];
+        let mut a3 = x1.cos();
+        for i4 in 0..6 {
+            a3 = y2[5];
+            a3 += y2[5] + helper_sq_f32(y2[i4]);
+            y2[i4] = y2[i4] - y2[(i4 + 1) % 6];
+        }
+        if x0 < -1.7 {
+            a3 += (y2[0] + -0.7) * y2[3];
+        }
+        if (x0.tanh()).sin() < helper_sq_f32(y2[4]) {
+            let mut y5 = [0.0_f32; 6];
+            let mut a6: f32 = helper_mix_f32((-a3) * (y2[3] * x1), a3);
+            let ks7 = [1usize, 3, 1, 4];
+            let a8 = -1.1_f32;
+            let a9: f32 = helper_sq_f32(a1.powi(2) - (-1.0_f32).powi(2));
+        } else {
+            for i10 in (0..6).rev() {
+                a3 += (y2[i10] + -1.4) * a3;
+                let mut m11 = 0.6_f32;
+                y2[i10] -= -0.6;
+                a3 = y2[0] + (m11 + y2[i10]);
+                y2[i10] = y2[i10]
+                    * (helper_mix_f32(helper_mix_f32(y2[i10], y2[i10]), y2[i10] * a1)).tanh();
                 break;
             }
-            k1 += 1;
-            for i2 in (5..6).step_by(2) {
-                let mut a3: f32 = if (((i2 as f32) - x1).powi(2) + 1.0).ln() < 0.9 {
-                    (x0.powi(2) + 1.0).powf(0.3) - (x0 * x1)
-                } else {
-                    return (x0 - x0) - (x1 * (k1 as f32));
-                };
-                a3 = ((k1 as f32) + x1).cos();
+            if (0.0_f32 - 0.4_f32) - (1.4 * x1) < y2[5] - y2[3]
+                && (y2[2] + -2.0) + x0.powi(2) > x1.sin()
+            {
+                let a12 = (y2[4] + 0.0) * -1.0;
             }
-            let a4 = (x1.tanh()).sin();
-            let a4 = (a4 * 1.5) + (a4.tanh()).exp();
-        }
-        let x1 = (x1 * -1.4) + ((x1 + x0) + (-0.2 * x1));
-        let mut a6 = if 0.6 + x1 > -0.5_f32 - 2.0_f32 {
-            (x0 - 1.3).max(x0)
-        } else if helper_mix_f32((x1.powi(2) + 1.0).powf(0.3), x1 / (x0.powi(2) + 1.0)) < 0.2 {
-            x0
-        } else if x0 > -1.4 {
-            let a5 = 1.0_f32;
-            (x0 + x1) + (-0.8 - x1)
-        } else {
-            (helper_mix_f32(1.8, x0)).powi(3)
-        };
-        for i7 in (0..1).rev() {
-            let mut a8 = a6;
-            if (0.4 - a8) - (x0 + x1) < 0.7 {
-                let mut a9 = a6 + (a6 + (i7 as f32).tanh());
-            } else if (-0.1 + a6).sin() > a8 {
-                let a10 = ((x1 - a6) * (x0 + x0))
-                    * ((-0.6_f32 / ((-0.9_f32).powi(2) + 1.0_f32)) * (-1.5 + a6));
+            if (x1 * 1.7) * (x0 + -0.2) > y2[4].max(0.3) {
+                let a13 = -0.9_f32;
             } else {
-                a6 = x0 + ((a6 / (x0.powi(2) + 1.0)) * (1.0 - a6));
+                y2[3] = ((x0 * x0) + (y2[1] * y2[3])) - x1;
             }
         }
-        if -x1 < 0.6 {
-            a6 = (x1.min(x1) * a6.min(x0)).cos();
-            let mut a11: f32 = ((x1 * a6) * x0).sin();
-        }
-        a6 += x1;
-        let a12 = (nn::sigmoid(x1) * x0).sin();
-        let a13 = -1.0_f32;
-        let mut a14 = a6;
-        let a15 = a6.tanh();
-        ((0.5_f32.sin() + x0) + x1) + a6
+        return ((((x1.cos() * y2[4]) + x0) * x1) * a1) + y2[3];
     }
 
     #[allow(
@@ -4321,64 +4505,48 @@ mod p1_44 {
         clippy::all
     )]
     fn p1_44_dual(x0: Dual32, x1: Dual32) -> Dual32 {
-        let mut k1 = 0usize;
-        loop {
-            if k1 >= 2 {
+        let a1: Dual32 = x0;
+        let mut y2 = vec![Dual32::from(0.0); 6];
+        let mut a3 = x1.cos();
+        for i4 in 0..6 {
+            a3 = y2[5];
+            a3 += y2[5] + d32::helper_sq(y2[i4]);
+            y2[i4] = y2[i4] - y2[(i4 + 1) % 6];
+        }
+        if x0.re < (Dual32::from(-1.7)).re {
+            a3 += (y2[0] + Dual32::from(-0.7)) * y2[3];
+        }
+        if ((x0.tanh()).sin()).re < (d32::helper_sq(y2[4])).re {
+            let mut y5 = [Dual32::from(0.0); 6];
+            let mut a6: Dual32 = d32::helper_mix((-a3) * (y2[3] * x1), a3);
+            let ks7 = [1usize, 3, 1, 4];
+            let a8 = Dual32::from(-1.1);
+            let a9: Dual32 = d32::helper_sq(a1.powi(2) - (Dual32::from(-1.0)).powi(2));
+        } else {
+            for i10 in (0..6).rev() {
+                a3 += (y2[i10] + Dual32::from(-1.4)) * a3;
+                let mut m11 = Dual32::from(0.6);
+                y2[i10] -= Dual32::from(-0.6);
+                a3 = y2[0] + (m11 + y2[i10]);
+                y2[i10] = y2[i10]
+                    * (d32::helper_mix(d32::helper_mix(y2[i10], y2[i10]), y2[i10] * a1)).tanh();
                 break;
             }
-            k1 += 1;
-            for i2 in (5..6).step_by(2) {
-                let mut a3: Dual32 =
-                    if (((Dual32::from(i2 as f32) - x1).powi(2) + Dual32::from(1.0)).ln()).re
-                        < (Dual32::from(0.9)).re
-                    {
-                        (x0.powi(2) + Dual32::from(1.0)).powf(0.3) - (x0 * x1)
-                    } else {
-                        return (x0 - x0) - (x1 * Dual32::from(k1 as f32));
-                    };
-                a3 = (Dual32::from(k1 as f32) + x1).cos();
+            if ((Dual32::from(0.0) - Dual32::from(0.4)) - (Dual32::from(1.4) * x1)).re
+                < (y2[5] - y2[3]).re
+                && ((y2[2] + Dual32::from(-2.0)) + x0.powi(2)).re > (x1.sin()).re
+            {
+                let a12 = (y2[4] + Dual32::from(0.0)) * Dual32::from(-1.0);
             }
-            let a4 = (x1.tanh()).sin();
-            let a4 = (a4 * Dual32::from(1.5)) + (a4.tanh()).exp();
-        }
-        let x1 = (x1 * Dual32::from(-1.4)) + ((x1 + x0) + (Dual32::from(-0.2) * x1));
-        let mut a6 = if (Dual32::from(0.6) + x1).re > (Dual32::from(-0.5) - Dual32::from(2.0)).re {
-            d32::max(x0 - Dual32::from(1.3), x0)
-        } else if (d32::helper_mix(
-            (x1.powi(2) + Dual32::from(1.0)).powf(0.3),
-            x1 / (x0.powi(2) + Dual32::from(1.0)),
-        ))
-        .re < (Dual32::from(0.2)).re
-        {
-            x0
-        } else if x0.re > (Dual32::from(-1.4)).re {
-            let a5 = Dual32::from(1.0);
-            (x0 + x1) + (Dual32::from(-0.8) - x1)
-        } else {
-            (d32::helper_mix(Dual32::from(1.8), x0)).powi(3)
-        };
-        for i7 in (0..1).rev() {
-            let mut a8 = a6;
-            if ((Dual32::from(0.4) - a8) - (x0 + x1)).re < (Dual32::from(0.7)).re {
-                let mut a9 = a6 + (a6 + Dual32::from(i7 as f32).tanh());
-            } else if ((Dual32::from(-0.1) + a6).sin()).re > a8.re {
-                let a10 = ((x1 - a6) * (x0 + x0))
-                    * ((Dual32::from(-0.6) / ((Dual32::from(-0.9)).powi(2) + Dual32::from(1.0)))
-                        * (Dual32::from(-1.5) + a6));
+            if ((x1 * Dual32::from(1.7)) * (x0 + Dual32::from(-0.2))).re
+                > (d32::max(y2[4], Dual32::from(0.3))).re
+            {
+                let a13 = Dual32::from(-0.9);
             } else {
-                a6 = x0 + ((a6 / (x0.powi(2) + Dual32::from(1.0))) * (Dual32::from(1.0) - a6));
+                y2[3] = ((x0 * x0) + (y2[1] * y2[3])) - x1;
             }
         }
-        if (-x1).re < (Dual32::from(0.6)).re {
-            a6 = (d32::min(x1, x1) * d32::min(a6, x0)).cos();
-            let mut a11: Dual32 = ((x1 * a6) * x0).sin();
-        }
-        a6 += x1;
-        let a12 = (d32::sigmoid(x1) * x0).sin();
-        let a13 = Dual32::from(-1.0);
-        let mut a14 = a6;
-        let a15 = a6.tanh();
-        (((Dual32::from(0.5)).sin() + x0) + x1) + a6
+        return ((((x1.cos() * y2[4]) + x0) * x1) * a1) + y2[3];
     }
 
     pub fn check() -> Report {
@@ -4435,19 +4603,50 @@ mod p1_45 {
     )]
     #[differentiable]
     fn p1_45(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
-        for &e1 in xs1.iter() {
-            let a3 = if x0 < -0.4 {
-                let a2 = nn::sigmoid(xs2.dot(xs2));
-                (a2 - x0) * xs1.mean().unwrap()
-            } else {
-                -xs2[2]
-            };
-            let mut y4 = xs1.to_owned();
+        let mut y1: Array1<f64> = Array1::zeros(3);
+        let mut a2 = -1.0_f64;
+        let mut k3 = 0usize;
+        while k3 < 5 {
+            k3 += 1;
+            y1[0] += (xs2 * xs2).sum().cos();
+            y1[2] = ((-xs2[k3 % 3]) * (a2 * -0.9)) + y1[k3 % 3];
+            a2 = (xs1.mapv(|v4| v4 * y1[1])).sum();
+            y1[2] = y1[2] + y1[2];
+            a2 += (y1[k3 % 3] + -0.9) * y1[k3 % 3];
         }
-        let mut a5 = xs1[2].max((x0.tanh()).exp()) * -1.2;
-        let mut a6 = (xs2 + xs1).sum() + (xs2.sin()).mean().unwrap();
-        let mut a7: f64 = x0;
-        ((x0 + x0) + a5) * a6
+        for i5 in 0..3 {
+            let a6: f64 = x0;
+            let mut a7 = a2;
+            if (xs2 * (i5 as f64))
+                .dot(&((Array1::from_elem(3, 1.8_f64)).mapv(|v8| y1[i5].max(xs1[2]))))
+                > -0.4
+            {
+                y1[1] = (-(a2.max(x0))) - (helper_sq(xs2[0]) * (i5 as f64).tanh());
+                a2 = (y1[3 - 1 - i5] + -1.0) * y1[3 - 1 - i5];
+            } else {
+                y1[2] = y1[2] + helper_mix(a7 / ((helper_sq(a2)).powi(2) + 1.0), y1[i5]);
+                a7 += y1[i5] - (a7 + 1.2);
+                let a9 = y1[3 - 1 - i5].tanh();
+            }
+            y1[i5] *= (xs1 * xs2).dot(&(xs1 + xs1)).tanh();
+            a2 = xs2[2] * 1.6;
+        }
+        a2 += helper_sq(a2) - (x0 * (y1[0] * y1[2]));
+        let mut a10 = if a2 > nn::sigmoid(y1[1]) {
+            return (1.0_f64 * 1.8_f64) - a2;
+        } else if (a2.sin()).cos() < 1.4 {
+            xs2.dot(xs1)
+        } else {
+            return (xs1.tanh()).sum();
+        };
+        let _ = y1[2];
+        if y1.sum() < 0.2 && xs2[2].sin() > 0.8 {
+            y1 -= xs1[1];
+        } else {
+            let mut m11 = 1.4_f64;
+        }
+        let mut m12 = 1.1_f64;
+        ((((-(helper_sq(y1[1]))) * x0) + a2) + a10) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -4486,6 +4685,8 @@ mod p1_45 {
 }
 
 // seed 1 index 46
+// known bug, does not compile: E0502: an element write whose value reads the same still-constant local array (y[1] = y[0])
+#[cfg(feature = "known-compile-bugs")]
 mod p1_46 {
     use super::*;
 
@@ -4498,61 +4699,41 @@ mod p1_46 {
     )]
     #[differentiable]
     fn p1_46(x0: f64) -> f64 {
-        if (-x0) - nn::softplus(x0) > 1.4 {
-            for i1 in 0..6 {
-                let x0 = (x0 * 0.0) + ((x0 * x0) + x0);
-                let mut a4 = if i1 < 4 {
-                    let a2 = (x0 + x0).powi(3);
-                    return a2;
-                } else if ((-0.3_f64).powi(2) + 1.0_f64).powf(0.5) * ((i1 as f64) * x0) < x0 {
-                    (1.2_f64 * -1.0_f64).max(nn::softplus(x0))
-                } else {
-                    let a3 = i1 as f64;
-                    return x0;
-                };
-            }
-            let a5 = -0.6_f64;
-            let a6 = a5;
-            let mut a7 = helper_mix(
-                (a5 / ((-2.0_f64).powi(2) + 1.0_f64)) / (a5.powi(2) + 1.0),
-                ((-0.7_f64).powi(2) + 1.0_f64).ln() * (1.0_f64 - 1.1_f64),
-            );
-            return (x0 - -0.4) + nn::softplus(a5);
+        let mut c1 = 0usize;
+        c1 = 3;
+        let mut y2 = vec![0.0_f64; 6];
+        let mut a3 = y2[1] * x0;
+        a3 *= ((y2[4] + 1.4) * x0).tanh();
+        if c1 < 6 && y2[c1] > 0.2 {
+            let a4 = y2[0] + (a3 + a3);
+            y2[0] = (-(x0 * 1.5)).min((-a4).sin());
+            a3 *= ((y2[4] + 1.8) * y2[c1 % 6]).tanh();
         }
-        let a8: f64 = -(((-1.3_f64 * 1.4_f64).powi(2) + 1.0_f64).ln());
-        let a9 = 0.2 + (a8 * -1.6).powi(2);
-        let x0 = (x0 * -1.6) + (a9 * a9).cos();
-        let mut k10 = 0usize;
-        while k10 < 1 {
-            k10 += 1;
-            if k10 % 2 == 0 {
-                let a11 = a8.tanh() / ((a8 * (x0 + a8)).powi(2) + 1.0);
-                break;
-            } else {
-                let a12 = a9;
-            }
-        }
-        let mut a15 = if a8 > -1.0 {
-            let a13 = ((a8 + 0.4).powi(2) + 0.5).sqrt();
-            (0.0 + a9) * (a13 * 0.7)
+        y2[4] = y2[2];
+        a3 += (y2[5] + 1.7) * 1.1;
+        a3 -= c1 as f64;
+        a3 += a3.cos();
+        y2[2] = y2[2]
+            - (helper_mix(
+                helper_mix(x0, c1 as f64),
+                (y2[c1 % 6].powi(2) + 1.0).powf(1.5),
+            ))
+            .min(c1 as f64);
+        let mut y5 = vec![0.0_f64; 6];
+        if (c1 as f64) < 1.1 {
+            y5[0] = y5[5];
+        } else if nn::softplus(x0 * y2[5]) < -1.3 * y2[3] {
+            a3 += ((a3.powi(2) + 1.0).powf(0.3) + helper_mix(-1.3, y2[c1 % 6]))
+                / (((a3 * y2[c1 % 6]).cos()).powi(2) + 1.0);
         } else {
-            let a14 = (a8.powi(2) + 1.0).ln() * 0.3;
-            return ((a8 + a8).tanh()).exp();
-        };
-        if a9 + a9 > a8 + a8 {
-            let mut a16 = if a8 + a15 < -0.4 {
-                return x0;
+            if (a3 / (y2[3].powi(2) + 1.0)) + ((c1 as f64) * y5[c1 % 6]) < a3 {
+                let mut a6: f64 =
+                    ((a3.tanh()).exp() + (a3 * y5[c1 % 6])) + (y2[c1 % 6] - (a3 * -0.4));
             } else {
-                -(x0.powi(3))
-            };
-            a15 = helper_mix(a8.min(a16 * a8), nn::sigmoid(a8 * x0));
-        } else {
-            let mut a17 = (x0 - (x0 * x0)) * helper_sq(helper_sq(0.9_f64));
-            let a18 = helper_mix(1.2, a8.max(1.1)) * ((-1.1_f64).sin() * nn::softplus(1.7_f64));
-            a15 = ((-1.8_f64).powi(3) * (x0 / (a8.powi(2) + 1.0))).tanh();
+                let mut y7 = vec![0.0_f64; 6];
+            }
         }
-        let a19 = a9;
-        ((x0 + a8) + a9) + x0
+        return (((helper_mix(a3 * 0.7, x0) * x0) + a3) + y5[4]) + y2[c1 % 6];
     }
 
     #[allow(
@@ -4563,69 +4744,47 @@ mod p1_46 {
         clippy::all
     )]
     fn p1_46_dual(x0: Dual64) -> Dual64 {
-        if ((-x0) - d64::softplus(x0)).re > (Dual64::from(1.4)).re {
-            for i1 in 0..6 {
-                let x0 = (x0 * Dual64::from(0.0)) + ((x0 * x0) + x0);
-                let mut a4 = if i1 < 4 {
-                    let a2 = (x0 + x0).powi(3);
-                    return a2;
-                } else if (((Dual64::from(-0.3)).powi(2) + Dual64::from(1.0)).powf(0.5)
-                    * (Dual64::from(i1 as f64) * x0))
-                    .re
-                    < x0.re
-                {
-                    d64::max(Dual64::from(1.2) * Dual64::from(-1.0), d64::softplus(x0))
-                } else {
-                    let a3 = Dual64::from(i1 as f64);
-                    return x0;
-                };
-            }
-            let a5 = Dual64::from(-0.6);
-            let a6 = a5;
-            let mut a7 = d64::helper_mix(
-                (a5 / ((Dual64::from(-2.0)).powi(2) + Dual64::from(1.0)))
-                    / (a5.powi(2) + Dual64::from(1.0)),
-                ((Dual64::from(-0.7)).powi(2) + Dual64::from(1.0)).ln()
-                    * (Dual64::from(1.0) - Dual64::from(1.1)),
+        let mut c1 = 0usize;
+        c1 = 3;
+        let mut y2 = vec![Dual64::from(0.0); 6];
+        let mut a3 = y2[1] * x0;
+        a3 *= ((y2[4] + Dual64::from(1.4)) * x0).tanh();
+        if c1 < 6 && y2[c1].re > 0.2 {
+            let a4 = y2[0] + (a3 + a3);
+            y2[0] = d64::min(-(x0 * Dual64::from(1.5)), (-a4).sin());
+            a3 *= ((y2[4] + Dual64::from(1.8)) * y2[c1 % 6]).tanh();
+        }
+        y2[4] = y2[2];
+        a3 += (y2[5] + Dual64::from(1.7)) * Dual64::from(1.1);
+        a3 -= Dual64::from(c1 as f64);
+        a3 += a3.cos();
+        y2[2] = y2[2]
+            - d64::min(
+                d64::helper_mix(
+                    d64::helper_mix(x0, Dual64::from(c1 as f64)),
+                    (y2[c1 % 6].powi(2) + Dual64::from(1.0)).powf(1.5),
+                ),
+                Dual64::from(c1 as f64),
             );
-            return (x0 - Dual64::from(-0.4)) + d64::softplus(a5);
-        }
-        let a8: Dual64 =
-            -(((Dual64::from(-1.3) * Dual64::from(1.4)).powi(2) + Dual64::from(1.0)).ln());
-        let a9 = Dual64::from(0.2) + (a8 * Dual64::from(-1.6)).powi(2);
-        let x0 = (x0 * Dual64::from(-1.6)) + (a9 * a9).cos();
-        let mut k10 = 0usize;
-        while k10 < 1 {
-            k10 += 1;
-            if k10 % 2 == 0 {
-                let a11 = a8.tanh() / ((a8 * (x0 + a8)).powi(2) + Dual64::from(1.0));
-                break;
+        let mut y5 = vec![Dual64::from(0.0); 6];
+        if Dual64::from(c1 as f64).re < (Dual64::from(1.1)).re {
+            y5[0] = y5[5];
+        } else if (d64::softplus(x0 * y2[5])).re < (Dual64::from(-1.3) * y2[3]).re {
+            a3 += ((a3.powi(2) + Dual64::from(1.0)).powf(0.3)
+                + d64::helper_mix(Dual64::from(-1.3), y2[c1 % 6]))
+                / (((a3 * y2[c1 % 6]).cos()).powi(2) + Dual64::from(1.0));
+        } else {
+            if ((a3 / (y2[3].powi(2) + Dual64::from(1.0))) + (Dual64::from(c1 as f64) * y5[c1 % 6]))
+                .re
+                < a3.re
+            {
+                let mut a6: Dual64 = ((a3.tanh()).exp() + (a3 * y5[c1 % 6]))
+                    + (y2[c1 % 6] - (a3 * Dual64::from(-0.4)));
             } else {
-                let a12 = a9;
+                let mut y7 = vec![Dual64::from(0.0); 6];
             }
         }
-        let mut a15 = if a8.re > (Dual64::from(-1.0)).re {
-            let a13 = ((a8 + Dual64::from(0.4)).powi(2) + Dual64::from(0.5)).sqrt();
-            (Dual64::from(0.0) + a9) * (a13 * Dual64::from(0.7))
-        } else {
-            let a14 = (a8.powi(2) + Dual64::from(1.0)).ln() * Dual64::from(0.3);
-            return ((a8 + a8).tanh()).exp();
-        };
-        if (a9 + a9).re > (a8 + a8).re {
-            let mut a16 = if (a8 + a15).re < (Dual64::from(-0.4)).re {
-                return x0;
-            } else {
-                -(x0.powi(3))
-            };
-            a15 = d64::helper_mix(d64::min(a8, a16 * a8), d64::sigmoid(a8 * x0));
-        } else {
-            let mut a17 = (x0 - (x0 * x0)) * d64::helper_sq(d64::helper_sq(Dual64::from(0.9)));
-            let a18 = d64::helper_mix(Dual64::from(1.2), d64::max(a8, Dual64::from(1.1)))
-                * ((Dual64::from(-1.1)).sin() * d64::softplus(Dual64::from(1.7)));
-            a15 = ((Dual64::from(-1.8)).powi(3) * (x0 / (a8.powi(2) + Dual64::from(1.0)))).tanh();
-        }
-        let a19 = a9;
-        ((x0 + a8) + a9) + x0
+        return (((d64::helper_mix(a3 * Dual64::from(0.7), x0) * x0) + a3) + y5[4]) + y2[c1 % 6];
     }
 
     pub fn check() -> Report {
@@ -4669,27 +4828,42 @@ mod p1_47 {
     )]
     #[differentiable]
     fn p1_47(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut y2 = (Array1::from_elem(3, 1.0_f64)).mapv(|v1| v1.max(x0));
-        let mut a4 = if x0 - (x0 * -0.4) > y2[1].tanh() {
-            (((x0.powi(2) + 1.0).powf(0.5)).tanh()).exp()
-        } else if x0 < -0.4 {
-            (nn::softplus(-0.5_f64)).atan()
-        } else if xs1[1] + (xs1.slice(s![0..2;2]).sum() - xs1.slice(s![1..2]).sum()) < 1.8 {
-            x0
-        } else {
-            let a3 = y2[2];
-            x0.abs()
-        };
-        for &e5 in y2.iter() {
-            let mut k6 = 0usize;
-            while k6 < 4 {
-                k6 += 1;
-                a4 = ((xs1.mapv(|v7| 1.3)).mapv(f64::tanh)).mean().unwrap();
-                let a8 = -1.6_f64;
+        let a1: f64 = (helper_sq(xs1[0]) * xs1).mean().unwrap();
+        let mut y2 = [0.0_f64; 3];
+        let mut a3 = -0.3_f64;
+        for i4 in 0..3 {
+            y2[i4] = y2[i4]
+                + ((-0.2 + y2[3 - 1 - i4]).tanh()
+                    * (((y2[i4].powi(2) + 1.0).powf(0.5)).tanh()).exp());
+            if (y2[1].powi(2) + 1.0).powf(1.5) * (y2[3 - 1 - i4] - x0) < x0 / (xs1[1].powi(2) + 1.0)
+            {
+                y2[i4] = (-xs1.slice(s![0..3]).sum())
+                    .min(y2[1].max(a3) / (((a3.powi(2) + 1.0).ln()).powi(2) + 1.0));
+                a3 += (xs1.mapv(|v5| v5 * y2[i4])).sum();
+                y2[i4] += xs1.sum();
             }
         }
-        let mut a9 = y2[2];
-        return (((((xs1[2] + a9) - (x0 + xs1.slice(s![0..2]).sum())) * x0) * a4) * a9) + y2.sum();
+        y2[2] = xs1.dot(&(nn::sigmoid(xs1)));
+        if xs1.sum() * xs1[2] > a1 {
+            a3 = y2[0] * (-xs1[0]);
+        }
+        for i6 in 0..2 {
+            a3 = xs1[2].sin() + 1.3;
+            a3 *= a1.tanh();
+            a3 += (i6 as f64).min(xs1[i6]);
+            return (xs1.dot(xs1).powi(2) + 1.0).ln();
+        }
+        let a7 = nn::softplus(y2[1] + y2[0]) * (a3 + helper_sq(a1));
+        for i8 in 0..3 {
+            a3 *= ((y2[i8] + -0.6) * xs1[1]).tanh();
+            y2[3 - 1 - i8] += -1.4;
+        }
+        if y2[2] / ((helper_mix(y2[2], a3)).powi(2) + 1.0) < xs1[0] * a3 || xs1[1] > xs1.dot(xs1) {
+            y2[2] = y2[2] * ((y2[1].powi(2) + 0.5).sqrt() - (a1 + a3)).tanh();
+        }
+        let y10: Array1<f64> =
+            (Array1::from_elem(3, -1.2_f64)).mapv(|v9| (x0 * y2[2]) * y2[0].powi(3));
+        ((((y10.dot(&(xs1 + &y10)) + x0) * a1) + a3) + y2[0]) + y10.sum()
     }
 
     pub fn check() -> Report {
@@ -4736,37 +4910,29 @@ mod p1_48 {
     )]
     #[differentiable]
     fn p1_48(x0: f64) -> f64 {
-        for i1 in 0..5 {
-            let mut a2 = helper_sq(-(nn::sigmoid(i1 as f64)));
-            let a3 = nn::sigmoid(x0 + helper_mix(a2, i1 as f64));
-        }
-        let mut a4 = ((x0 - 0.4) - (-1.9 + x0)) + (x0 + helper_mix(x0, x0));
-        a4 -= helper_mix(((1.5_f64.powi(2) + 0.5_f64).sqrt()).tanh(), a4.cos() + a4);
-        a4 = 1.9_f64;
-        for i5 in 0..5 {
-            if (-a4) + 0.7 > a4 * a4 {
-                let a4 = (a4 * 0.4) + ((a4 * x0) - x0.powi(3));
-            } else {
-                let a6: f64 = ((-1.4_f64).powi(2) + 1.0_f64).ln();
+        let a1 = x0.tanh();
+        for i2 in 0..5 {
+            let a3 = nn::sigmoid(x0 + helper_mix(a1, i2 as f64));
+            let mut y4 = [0.0_f64; 5];
+            let mut a5 = y4[(i2 + 1) % 5] + y4[0];
+            for i6 in 0..5 {
+                y4[(i2 + 1) % 5] = -(a5 + helper_mix(y4[5 - 1 - i2], a3));
+                if x0.sin() * y4[5 - 1 - i6] > a1 {
+                    y4[i2] *= (i6 as f64).tanh();
+                    a5 *= (y4[(i6 + 1) % 5].tanh()).tanh();
+                    a5 += (y4[i6] + 1.5) * a3;
+                    y4[i6] = 1.8;
+                    return (y4[5 - 1 - i6] * 1.5) - helper_sq(x0);
+                }
+                a5 = y4[2] * a1;
             }
-            continue;
+            a5 = y4[2] * x0.sin();
+            a5 = -1.1_f64;
         }
-        let mut k7 = 0usize;
-        while k7 < 3 {
-            k7 += 1;
-            let mut k8 = 0usize;
-            while k8 < 2 {
-                k8 += 1;
-                a4 *= (a4.tanh()).tanh();
-                a4 *= ((nn::sigmoid(a4)).powi(2)).tanh();
-            }
-            break;
-        }
-        let mut a9 = ((-(-0.7_f64)) + a4.sin()) + (x0 + a4).tanh();
-        a9 += ((a9 + 0.5) + a4.sin()).min(a4);
-        a4 -= a4.cos();
-        a9 += (-(a4 + a9)).cos();
-        ((((1.5 + x0) - (a4 + a9)) + x0) + a4) * a9
+        let _ = a1;
+        let mut a7 = (x0 - (-0.7_f64).max(x0)).powi(3);
+        let mut a8 = (0.6 - a7).cos() * (a1 * a1).max(a7 * a1);
+        ((((a7 - a1) / ((a1 - a7).powi(2) + 1.0)) + x0) * a1) + a7
     }
 
     #[allow(
@@ -4777,41 +4943,29 @@ mod p1_48 {
         clippy::all
     )]
     fn p1_48_dual(x0: Dual64) -> Dual64 {
-        for i1 in 0..5 {
-            let mut a2 = d64::helper_sq(-(d64::sigmoid(Dual64::from(i1 as f64))));
-            let a3 = d64::sigmoid(x0 + d64::helper_mix(a2, Dual64::from(i1 as f64)));
-        }
-        let mut a4 =
-            ((x0 - Dual64::from(0.4)) - (Dual64::from(-1.9) + x0)) + (x0 + d64::helper_mix(x0, x0));
-        a4 -= d64::helper_mix(
-            (((Dual64::from(1.5)).powi(2) + Dual64::from(0.5)).sqrt()).tanh(),
-            a4.cos() + a4,
-        );
-        a4 = Dual64::from(1.9);
-        for i5 in 0..5 {
-            if ((-a4) + Dual64::from(0.7)).re > (a4 * a4).re {
-                let a4 = (a4 * Dual64::from(0.4)) + ((a4 * x0) - x0.powi(3));
-            } else {
-                let a6: Dual64 = ((Dual64::from(-1.4)).powi(2) + Dual64::from(1.0)).ln();
+        let a1 = x0.tanh();
+        for i2 in 0..5 {
+            let a3 = d64::sigmoid(x0 + d64::helper_mix(a1, Dual64::from(i2 as f64)));
+            let mut y4 = [Dual64::from(0.0); 5];
+            let mut a5 = y4[(i2 + 1) % 5] + y4[0];
+            for i6 in 0..5 {
+                y4[(i2 + 1) % 5] = -(a5 + d64::helper_mix(y4[5 - 1 - i2], a3));
+                if (x0.sin() * y4[5 - 1 - i6]).re > a1.re {
+                    y4[i2] *= Dual64::from(i6 as f64).tanh();
+                    a5 *= (y4[(i6 + 1) % 5].tanh()).tanh();
+                    a5 += (y4[i6] + Dual64::from(1.5)) * a3;
+                    y4[i6] = Dual64::from(1.8);
+                    return (y4[5 - 1 - i6] * Dual64::from(1.5)) - d64::helper_sq(x0);
+                }
+                a5 = y4[2] * a1;
             }
-            continue;
+            a5 = y4[2] * x0.sin();
+            a5 = Dual64::from(-1.1);
         }
-        let mut k7 = 0usize;
-        while k7 < 3 {
-            k7 += 1;
-            let mut k8 = 0usize;
-            while k8 < 2 {
-                k8 += 1;
-                a4 *= (a4.tanh()).tanh();
-                a4 *= ((d64::sigmoid(a4)).powi(2)).tanh();
-            }
-            break;
-        }
-        let mut a9 = ((-(Dual64::from(-0.7))) + a4.sin()) + (x0 + a4).tanh();
-        a9 += d64::min((a9 + Dual64::from(0.5)) + a4.sin(), a4);
-        a4 -= a4.cos();
-        a9 += (-(a4 + a9)).cos();
-        ((((Dual64::from(1.5) + x0) - (a4 + a9)) + x0) + a4) * a9
+        let _ = a1;
+        let mut a7 = (x0 - d64::max(Dual64::from(-0.7), x0)).powi(3);
+        let mut a8 = (Dual64::from(0.6) - a7).cos() * d64::max(a1 * a1, a7 * a1);
+        ((((a7 - a1) / ((a1 - a7).powi(2) + Dual64::from(1.0))) + x0) * a1) + a7
     }
 
     pub fn check() -> Report {
@@ -4855,41 +5009,46 @@ mod p1_49 {
     )]
     #[differentiable]
     fn p1_49(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut k1 = 0usize;
-        while k1 < 1 {
-            k1 += 1;
-            let mut a3 = if (xs2[0] - xs2).dot(&(xs2.powi(2))) < xs2.mean().unwrap() {
-                return (-xs2[2]) + xs2[0];
-            } else if x0 > 0.0 {
-                let a2 = (x1 + x0) + (x0 + xs2.slice(s![0..3;2]).sum());
-                (xs2[1] * a2) - helper_mix(a2, x0)
+        let mut m1 = 1.0_f64;
+        m1 = m1 * -0.3;
+        let ks2 = [1usize, 3, 2];
+        if xs2[1].atan() < 0.0 {
+            let mut a3 = x0;
+            let y4: Array1<f64> = xs2.to_owned();
+            for &k5 in ks2.iter() {
+                let mut a6 = ((-1.5_f64) * (a3 - x0)) + (x0 * 0.5).powi(3);
+                a6 += (y4.sum() * (xs2.slice(s![2..5;2]).sum() * a6))
+                    / ((&y4 / &(y4.powi(2) + 1.0)).sum().powi(2) + 1.0);
+                break;
+            }
+        } else {
+            let a7 = nn::sigmoid(helper_mix(xs2[2], 0.6));
+            let a9: f64 = if x0 > -1.6 && (-xs2[2]) - x1 < -1.0 {
+                let a8 = nn::softplus(xs2[4]) * (0.6_f64 * -0.8_f64);
+                (xs2[0] * x1) * xs2[3]
+            } else if ((x0 * x0).powi(2) + 1.0).ln() < -0.3 {
+                (xs2[2] + x1) - xs2[1].cos()
             } else {
-                return xs2.sum();
+                (xs2 * a7).dot(&(xs2 - xs2.slice(s![0..2;2]).sum()))
             };
-            let a4 = (-0.8_f64 * 1.9_f64).powi(3) * a3.powi(2);
-            let y5 = xs2.to_owned();
-        }
-        let mut y6: Array1<f64> = Array1::zeros(5);
-        y6[3] += ((x0.tanh()).powi(2) + 1.0).ln();
-        y6[0] += (-x0) - x1;
-        y6 = xs2.mapv(|v7| x1);
-        for i8 in (4..5).step_by(2) {
-            y6 -= (xs2.sum().powi(2) + 1.0).powf(0.5);
-            let mut y9 = y6.clone();
-            let mut k10 = 0usize;
-            while k10 < 3 {
-                k10 += 1;
-                y6 = &y6 + &((nn::sigmoid(&(&y6 - xs2))).tanh());
-                y6 = ((-&y6).powi(2)).mapv(|v11| v11 - (x1 - x0));
+            let mut y10 = xs2.to_owned();
+            let mut a11 = y10[4] + m1;
+            let mut k12 = 0usize;
+            while k12 < 5 {
+                k12 += 1;
+                a11 *= (y10[3].tanh()).tanh();
+                y10[4] += (xs2 + xs2).sum() + (1.0 * x0).abs();
+                a11 = y10[k12 % 5] * ((k12 as f64) + x1);
+                m1 = m1 * 1.5;
+            }
+            if (xs2.dot(xs2).powi(2) + 1.0).ln() > 0.8 {
+                let a13 = y10[4] - y10[3];
             }
         }
-        for i12 in 0..5 {
-            let mut a13 = -(xs2.sum() + x1.min(xs2[i12]));
-            y6[1] -= (xs2.mapv(|v14| (1.5_f64.powi(2) + 0.5_f64).sqrt() * -1.0_f64))
-                .dot(&(xs2.tanh()))
-                - (xs2.sum() * x0.abs());
-        }
-        ((y6[4] + x0) + x1) + y6.sum()
+        let mut a14: f64 = xs2[0] - x1;
+        ((((-1.7_f64).powi(3) * (xs2.slice(s![2..3]).sum() - xs2.slice(s![3..5;2]).sum())) + x0)
+            + x1)
+            * m1
     }
 
     pub fn check() -> Report {
@@ -4941,25 +5100,39 @@ mod p1_50 {
     #[differentiable]
     fn p1_50(xs0: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
-        while k1 < 2 {
+        loop {
+            if k1 >= 2 {
+                break;
+            }
             k1 += 1;
-            let a2 = xs0.sum() - xs0.slice(s![2..4]).sum();
-            let mut y3 = xs0.to_owned();
+            let y3 = &((Array1::from_elem(4, -0.4_f64)).mapv(|v2| v2 * xs0[k1 % 4]))
+                - &(helper_arr(&(nn::softplus(xs0)), 0.2_f64 * (k1 as f64)));
+            let mut a4 = y3[1];
         }
-        let mut a4 = 0.3_f64;
-        let mut a5: f64 = 1.0_f64;
-        for e6 in xs0.iter() {
-            let mut a7 = if (*e6).abs() > 0.4 {
-                a5 = ((a5 / ((*e6).powi(2) + 1.0)).powi(2) + 1.0).ln();
-                return a4.sin() - (a5 + a5);
-            } else if a4 > 1.7 {
-                return *e6;
+        if xs0[0] > 1.8 {
+            let mut xs0 = xs0.to_owned();
+            xs0[2] = 0.2;
+        } else {
+            let y5 = xs0.to_owned();
+            let mut y6 = vec![0.0_f64; 4];
+        }
+        for i7 in 0..1 {
+            let a8: f64 = xs0[0];
+            let a9 = xs0.sum();
+        }
+        for i10 in (0..1).step_by(2) {
+            let mut a11 = if i10 >= 4 || xs0[i10] < -0.5 {
+                xs0[i10]
+            } else if xs0.dot(xs0) * nn::softplus(i10 as f64) > xs0[3] && i10 % 2 == 0 {
+                ((((i10 as f64).powi(2) + 1.0_f64).ln()).powi(2) + 1.0_f64).powf(1.5)
             } else {
-                a5
+                (xs0.powi(2)).mean().unwrap()
             };
-            a4 -= -1.5 * (-xs0).dot(&(-xs0));
+            let mut m12 = 0.6_f64;
         }
-        (a5 * a4) * a5
+        let mut xs0 = xs0.to_owned();
+        let mut m13: f64 = -1.0_f64;
+        (xs0[3] * m13) + xs0.sum()
     }
 
     pub fn check() -> Report {
@@ -5002,46 +5175,45 @@ mod p1_51 {
     )]
     #[differentiable(argnums = (1, 0))]
     fn p1_51(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
-        let mut y1 = xs1.to_owned();
-        for i2 in (0..6).rev() {
-            let a3: f64 = -(1.9_f64.abs());
-            y1[1] -= ((a3 * xs1).tanh()).dot(&(xs1 + xs0.sum()));
-            let a4 = (a3.sin() + (i2 as f64)).powi(2);
+        for e1 in xs0.iter() {
+            let mut y2 = [0.0_f64; 6];
+            let a3 = nn::sigmoid(nn::softplus(xs1[4])) + xs1.sum().powi(3);
         }
-        if (-xs0[5]) * y1.dot(xs1) > 0.1 {
-            y1[0] = y1[0] + ((y1.powi(2)).mean().unwrap() * ((1.4 + xs0[4]) - y1.dot(xs0)));
-            y1 = &y1 + &(&(y1.powi(2)) / &((xs1.mapv(|v5| v5 + (v5 * v5))).powi(2) + 1.0));
-            y1[4] -= (&(-xs0) + xs0).sum();
+        let mut y4 = vec![0.0_f64; 6];
+        let mut a5 = -0.7_f64;
+        if (a5.max(xs1[1])).sin() < -1.2 && -0.8 + (a5 * a5) > 0.7 {
+            a5 += y4[3].tanh();
+            y4[1] += 0.4;
+        } else if a5.abs() + (a5 * y4[1]) > -0.4 {
+            y4[4] = 0.9;
+            a5 += (y4[4] + -1.1) * y4[2];
+            y4[3] = xs1.sum();
+            return (a5 - xs1.slice(s![3..4]).sum()).cos();
         }
-        y1 += xs1;
-        if xs1.dot(xs1) < -2.0 {
-            return (0.3 - y1[5]).min(1.9_f64.tanh());
+        y4[0] = 0.0;
+        if y4[0] < a5 - a5 || y4[2] > a5 / ((-0.8_f64).powi(2) + 1.0_f64) {
+            a5 += (y4[5] + -0.8) * a5;
         }
-        let mut a6 =
-            ((-0.8_f64 * 1.4_f64) / ((xs1[3] * -2.0).powi(2) + 1.0)) * xs0.slice(s![3..6]).sum();
-        let mut a7 = helper_mix(a6, (xs1 / &(y1.powi(2) + 1.0)).dot(&y1));
-        if (y1.sin()).mean().unwrap() < 0.2 {
-            let mut a9 = ((xs1 + &y1).mapv(|v8| ((a6.powi(2) + 1.0).ln()).sin())).sum();
-            return (-1.6 / (a6.powi(2) + 1.0)) + xs1[5];
+        let a7 = (xs0.mapv(|v6| v6 * y4[4])).sum();
+        for i8 in 0..4 {
+            y4[6 - 1 - i8] *= ((a5 * (i8 as f64)) / ((-1.5 - a5).powi(2) + 1.0)).tanh();
+            if i8 < 6 && y4[i8] > -0.9 {
+                a5 *= (y4[i8] + y4[1]).tanh();
+                let mut c9 = 0usize;
+                y4[6 - 1 - i8] += a5.tanh();
+                y4[1] += a5;
+            } else {
+                y4[i8] += 0.5;
+                a5 = y4[i8].tanh();
+            }
         }
-        a7 += a7;
-        let a10 = if a7 < xs1.sum() {
-            a7 += ((a7.min(y1[3])).powi(2) + 1.0).ln();
-            (a7 - xs1[4]).atan()
-        } else if a7 > y1[0] - a6 {
-            a6 = y1.sum() / ((1.8_f64 - -2.0_f64).powi(2) + 1.0_f64);
-            a7
-        } else {
-            (&y1 * xs1).mean().unwrap()
-        };
-        if (-xs0.slice(s![4..6]).sum()).cos() < 0.2 + a10 {
-            let mut y11 = xs1.to_owned();
-            y1[0] = y1[0] - ((helper_arr(xs0, y1[1])).sum() - (a10 * (-0.2_f64).tanh()));
-        } else {
-            let mut y12: Array1<f64> = Array1::zeros(6);
+        if xs0[4] > y4[3] * y4[5] {
+            let a10 = y4[3] + xs0.sum();
         }
-        let mut a13 = (xs1.tanh()).sum().sin();
-        ((((xs1 + &y1).dot(&(&y1 - -0.1)) + a6) + a7) + a10) + y1.sum()
+        let a11 = xs0.dot(&(&(xs0 + xs0) - a7.tanh()));
+        let _ = xs0.mean().unwrap() + (a7 - 0.5);
+        let mut xs0 = xs0.to_owned();
+        (((((a5 + a5) * a7) + a11) + xs0[4]) + y4[5]) + xs0.sum()
     }
 
     pub fn check() -> Report {
@@ -5093,26 +5265,19 @@ mod p1_52 {
     )]
     #[differentiable]
     fn p1_52(xs0: &Array1<f64>) -> f64 {
-        for i1 in (0..6).rev() {
-            if helper_mix(xs0[0] + xs0.slice(s![4..6;2]).sum(), xs0[0] - -1.7) < xs0.sum() {
-                let mut a2: f64 =
-                    xs0[(i1 + 1) % 6] * (xs0.sum() / ((nn::softplus(xs0[0])).powi(2) + 1.0));
-                let mut y3 = xs0.to_owned();
-            } else {
-                let mut y4 = xs0.to_owned();
+        for &e1 in xs0.iter() {
+            let mut a2 = (e1.powi(3) * &(helper_arr(xs0, e1))).dot(&(Array1::from_elem(6, xs0[2])));
+            for i3 in 0..2 {
+                let mut c4 = 0usize;
+                let mut c5 = 0usize;
             }
-            let a5 = ((-0.1_f64 + 2.0_f64) + (xs0[i1] + 1.4)) * ((i1 as f64) - xs0.mean().unwrap());
-            return a5;
         }
-        let mut a6 = if xs0[3].tanh() * -0.1 < xs0[2].cos() {
-            return (1.7_f64.sin()).max(helper_mix(xs0[2], xs0[4]));
-        } else {
-            xs0.dot(xs0) / ((xs0[1] - 1.5).powi(2) + 1.0)
-        };
-        let mut y7: Array1<f64> = Array1::zeros(6);
-        let mut a6 = (a6 * 1.7) + xs0.sum();
-        y7 = &y7 - &((&y7 - xs0).mapv(|v8| (-1.0 - v8) * 1.6));
-        ((Array1::from_elem(6, xs0.slice(s![0..6]).sum())).sum() + a6) + y7.sum()
+        let mut c6 = 0usize;
+        let y8: Array1<f64> = ((xs0[c6] * xs0[c6])
+            + &((Array1::from_elem(6, 1.4_f64)).mapv(|v7| v7.min(v7) - xs0[2])))
+            .sin();
+        let mut c9 = 0usize;
+        return ((xs0[5] / ((c6 as f64).powi(2) + 1.0_f64)) * xs0.slice(s![2..6]).sum()) + y8.sum();
     }
 
     pub fn check() -> Report {
@@ -5157,26 +5322,51 @@ mod p1_53 {
     fn p1_53(xs0: &Array1<f64>) -> f64 {
         if xs0.dot(xs0) - -0.2 < 0.0 {
             if -0.6 > xs0.slice(s![2..3]).sum() {
-                let mut a1 = (xs0.powi(2)).sum() * (xs0.mean().unwrap() * helper_sq(xs0[1]));
-            } else if helper_sq(xs0[2]) + 1.3 < -0.9 {
-                let mut y2: Array1<f64> = Array1::zeros(6);
-            } else {
-                if -1.1 > 2.0_f64 * -1.0_f64 {
-                    return xs0[0];
-                }
+                let _ = xs0.sum() * (1.7 - xs0[5]);
+                let mut a1 = helper_sq(xs0.slice(s![4..5;2]).sum() + helper_sq(xs0[2]));
+            } else if xs0.slice(s![2..4;2]).sum() > xs0.slice(s![3..4]).sum().min(2.0) {
+                let mut a2: f64 = xs0.slice(s![1..4;2]).sum();
+                a2 -= a2;
             }
-        } else if xs0.slice(s![0..4]).sum() < 1.8 * xs0[1] {
-            let mut a3 = xs0[0];
-            let mut a4 = if xs0.dot(xs0) * a3.min(a3) > -0.7 {
-                ((xs0.tanh()).exp()).dot(xs0)
-            } else if (xs0.slice(s![4..6]).sum().powi(2) + 1.0).powf(0.3) + xs0[0] < 1.0 {
-                a3 - (xs0[2] + a3)
-            } else {
-                xs0[5]
-            };
+            if xs0.sum() * (xs0[0].powi(2) + 1.0).ln() < -0.8 {
+                return helper_sq(xs0.dot(xs0));
+            }
+        } else if xs0[2] < -0.7 && ((xs0.tanh()).exp()).dot(xs0) < 1.7 {
+            let mut xs0 = xs0.to_owned();
+            let mut y3: Array1<f64> = Array1::zeros(6);
+            let a4 = y3[0];
+        } else {
+            let mut y5 = vec![0.0_f64; 6];
+            let mut a6 = 0.5_f64;
+            let a7 = y5[3] + xs0.sum();
+            for i8 in 0..6 {
+                y5[6 - 1 - i8] = ((-0.7_f64).sin()).cos();
+                if (i8 as f64).abs() - helper_mix(y5[2], a7) > y5[i8] {
+                    y5[6 - 1 - i8] = a7;
+                    a6 += (xs0.mapv(|v9| v9 * y5[6 - 1 - i8])).sum();
+                    y5[i8] = y5[i8] - (xs0.sum() - helper_mix(y5[6 - 1 - i8], -0.6));
+                    let mut xs0 = xs0.to_owned();
+                } else if (i8 as f64).min(a7) * (a6 - 1.9) < -1.5 {
+                    let mut m10: f64 = -0.7_f64;
+                    y5[2] = -0.6;
+                    a6 = (y5[i8] + 1.7) * (i8 as f64);
+                    y5[i8] = helper_mix(nn::softplus(y5[i8]), nn::softplus(y5[i8]));
+                } else {
+                    a6 += y5[i8] * helper_mix(a7, a7);
+                    y5[i8] = (1.9 * y5[i8]).max(y5[i8] / (a7.powi(2) + 1.0)) - ((-0.7 * a6) * a6);
+                    return (a7 + y5[(i8 + 1) % 6]) * y5[6 - 1 - i8].tanh();
+                }
+                a6 += y5[i8] * a7.tanh();
+            }
+            y5[0] = y5[0] * (y5[4] * y5[5]).tanh();
+            if y5[0] > y5[2] {
+                let a11 = (y5[3] + 1.3) * y5[3];
+            }
+            let a12 = -0.4_f64;
+            a6 += (y5[2] - 1.9).tanh() + (1.2_f64.cos()).tanh();
+            a6 += (xs0[4].powi(2) + 1.0).powf(1.5);
         }
-        let a5 = (xs0 + &(helper_arr(xs0, 1.3))).sum();
-        helper_mix(xs0[3] * a5, 1.4) * a5
+        xs0[2].min(xs0[0]) * ((-0.9_f64).powi(2) + 1.0_f64).powf(1.5)
     }
 
     pub fn check() -> Report {
@@ -5219,28 +5409,65 @@ mod p1_54 {
     )]
     #[differentiable]
     fn p1_54(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut x1 = (x1 * 1.5) + (x2 * x0).min(x2.cos());
-        for i1 in 0..3 {
-            let a2 = ((-1.6 * x2).max(x0 + x0)).powi(2);
-            let mut a3 = -(x1.max(x0 * x2));
-            return -(-x0);
+        let mut c1 = 0usize;
+        let a3 = if c1 % 2 == 0 && (x2 + x2) + (x0 + x1) > x0 - x2 {
+            let a2 = (x0 + 2.0) * (x2 + x2);
+            return c1 as f64;
+        } else {
+            helper_sq(x2) * helper_mix(x1, x2)
+        };
+        if x0.sin() + (x2 + x2) < -1.9 {
+            c1 = (c1 + 1) % 6;
+            return (c1 as f64).min(x0) - x0.sin();
         }
-        x1 += helper_sq(x1.tanh() + (0.3_f64 / (1.8_f64.powi(2) + 1.0_f64)));
-        if x0.min(x2) - x0 < x2 {
-            return -1.5 * (x1 - x2);
+        let mut k4 = 0usize;
+        loop {
+            if k4 >= 2 {
+                break;
+            }
+            k4 += 1;
+            let a5 = (x2.tanh() - helper_mix(x2, x1)) * 1.5;
+            let mut a6 = (x1.tanh()).tanh() + (x1 * ((c1 as f64) - a5));
         }
-        let a4: f64 = (((x1 * x1) - x0.tanh()).powi(2) + 0.5).sqrt();
-        let mut a5 = helper_sq(x0);
-        a5 *= ((a5 + -0.5) * -0.8).tanh();
-        let mut a6 =
-            ((x2.powi(2) + 1.0).powf(0.3) - helper_mix(1.4_f64, -0.8_f64)) * helper_sq(x0 + -1.3);
-        let mut a7 = x0;
-        for i8 in 0..6 {
-            a5 -= x2 * ((x1 - x0) + (-x0));
-            let mut a9 = x2;
-            let a9 = (a9 * -1.2) + ((x0.abs()).powi(2) + 1.0).ln();
+        let mut k7 = 0usize;
+        while k7 < 1 {
+            k7 += 1;
+            let mut y8 = [0.0_f64; 6];
+            let mut a9 = x0 + x2;
+            if nn::sigmoid(y8[c1] + 0.4) < 1.5 || (x0 * x1).max(helper_sq(x2)) < 0.3 {
+                y8[k7 % 6] = (y8[(c1 + 1) % 6].powi(2) + 1.0).ln()
+                    / ((x0.max(-1.2_f64 * -1.2_f64)).powi(2) + 1.0);
+                a9 = (y8[6 - 1 - c1] + 1.0) * 1.0;
+                a9 = y8[1] + (x1.powi(2) + 1.0).ln();
+                return (x1 * x1).tanh();
+            } else {
+                let a10 = y8[c1] * ((c1 as f64) - x0);
+                y8[5] *= ((-1.3_f64).powi(3) / ((a10.atan()).powi(2) + 1.0)).tanh();
+            }
+            if k7 % 2 == 0 {
+                a9 += y8[6 - 1 - c1] * helper_sq(k7 as f64);
+            }
+            break;
         }
-        (((x1 * x1.powi(2)) + x0) + x2) * x1
+        let mut y11 = [0.0_f64; 6];
+        let mut a12 = x0;
+        for i13 in 0..6 {
+            y11[i13] = ((helper_sq(y11[(i13 + 1) % 6] - x0)).powi(2) + 0.5).sqrt();
+            if y11[i13] > 0.7 {
+                y11[(i13 + 1) % 6] = (2.0 * x0).powi(2) - 0.5;
+                a12 += (y11[6 - 1 - i13] + -0.2) * y11[6 - 1 - i13];
+                y11[1] = y11[1] - (y11[2] * (x2.min(y11[i13]) + (y11[i13] - 0.7)));
+                break;
+            }
+            let a14 = (y11[5] + 1.5) * y11[5];
+        }
+        y11[3] = (c1 as f64) * y11[(c1 + 1) % 6];
+        if helper_mix(-y11[c1], x0 * a3) > 0.4 {
+            a12 += (y11[c1] + 1.0) * y11[6 - 1 - c1];
+        }
+        let mut c15 = 0usize;
+        a12 += y11[c1].tanh();
+        (((((y11[2] - y11[(c1 + 1) % 6]) + x1.sin()) * x0) + x1) + x2) + y11[c1]
     }
 
     #[allow(
@@ -5251,31 +5478,72 @@ mod p1_54 {
         clippy::all
     )]
     fn p1_54_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        let mut x1 = (x1 * Dual64::from(1.5)) + d64::min(x2 * x0, x2.cos());
-        for i1 in 0..3 {
-            let a2 = (d64::max(Dual64::from(-1.6) * x2, x0 + x0)).powi(2);
-            let mut a3 = -(d64::max(x1, x0 * x2));
-            return -(-x0);
+        let mut c1 = 0usize;
+        let a3 = if c1 % 2 == 0 && ((x2 + x2) + (x0 + x1)).re > (x0 - x2).re {
+            let a2 = (x0 + Dual64::from(2.0)) * (x2 + x2);
+            return Dual64::from(c1 as f64);
+        } else {
+            d64::helper_sq(x2) * d64::helper_mix(x1, x2)
+        };
+        if (x0.sin() + (x2 + x2)).re < (Dual64::from(-1.9)).re {
+            c1 = (c1 + 1) % 6;
+            return d64::min(Dual64::from(c1 as f64), x0) - x0.sin();
         }
-        x1 += d64::helper_sq(
-            x1.tanh() + (Dual64::from(0.3) / ((Dual64::from(1.8)).powi(2) + Dual64::from(1.0))),
-        );
-        if (d64::min(x0, x2) - x0).re < x2.re {
-            return Dual64::from(-1.5) * (x1 - x2);
+        let mut k4 = 0usize;
+        loop {
+            if k4 >= 2 {
+                break;
+            }
+            k4 += 1;
+            let a5 = (x2.tanh() - d64::helper_mix(x2, x1)) * Dual64::from(1.5);
+            let mut a6 = (x1.tanh()).tanh() + (x1 * (Dual64::from(c1 as f64) - a5));
         }
-        let a4: Dual64 = (((x1 * x1) - x0.tanh()).powi(2) + Dual64::from(0.5)).sqrt();
-        let mut a5 = d64::helper_sq(x0);
-        a5 *= ((a5 + Dual64::from(-0.5)) * Dual64::from(-0.8)).tanh();
-        let mut a6 = ((x2.powi(2) + Dual64::from(1.0)).powf(0.3)
-            - d64::helper_mix(Dual64::from(1.4), Dual64::from(-0.8)))
-            * d64::helper_sq(x0 + Dual64::from(-1.3));
-        let mut a7 = x0;
-        for i8 in 0..6 {
-            a5 -= x2 * ((x1 - x0) + (-x0));
-            let mut a9 = x2;
-            let a9 = (a9 * Dual64::from(-1.2)) + ((d64::abs(x0)).powi(2) + Dual64::from(1.0)).ln();
+        let mut k7 = 0usize;
+        while k7 < 1 {
+            k7 += 1;
+            let mut y8 = [Dual64::from(0.0); 6];
+            let mut a9 = x0 + x2;
+            if (d64::sigmoid(y8[c1] + Dual64::from(0.4))).re < (Dual64::from(1.5)).re
+                || (d64::max(x0 * x1, d64::helper_sq(x2))).re < (Dual64::from(0.3)).re
+            {
+                y8[k7 % 6] = (y8[(c1 + 1) % 6].powi(2) + Dual64::from(1.0)).ln()
+                    / ((d64::max(x0, Dual64::from(-1.2) * Dual64::from(-1.2))).powi(2)
+                        + Dual64::from(1.0));
+                a9 = (y8[6 - 1 - c1] + Dual64::from(1.0)) * Dual64::from(1.0);
+                a9 = y8[1] + (x1.powi(2) + Dual64::from(1.0)).ln();
+                return (x1 * x1).tanh();
+            } else {
+                let a10 = y8[c1] * (Dual64::from(c1 as f64) - x0);
+                y8[5] *= ((Dual64::from(-1.3)).powi(3)
+                    / ((a10.atan()).powi(2) + Dual64::from(1.0)))
+                .tanh();
+            }
+            if k7 % 2 == 0 {
+                a9 += y8[6 - 1 - c1] * d64::helper_sq(Dual64::from(k7 as f64));
+            }
+            break;
         }
-        (((x1 * x1.powi(2)) + x0) + x2) * x1
+        let mut y11 = [Dual64::from(0.0); 6];
+        let mut a12 = x0;
+        for i13 in 0..6 {
+            y11[i13] =
+                ((d64::helper_sq(y11[(i13 + 1) % 6] - x0)).powi(2) + Dual64::from(0.5)).sqrt();
+            if y11[i13].re > (Dual64::from(0.7)).re {
+                y11[(i13 + 1) % 6] = (Dual64::from(2.0) * x0).powi(2) - Dual64::from(0.5);
+                a12 += (y11[6 - 1 - i13] + Dual64::from(-0.2)) * y11[6 - 1 - i13];
+                y11[1] =
+                    y11[1] - (y11[2] * (d64::min(x2, y11[i13]) + (y11[i13] - Dual64::from(0.7))));
+                break;
+            }
+            let a14 = (y11[5] + Dual64::from(1.5)) * y11[5];
+        }
+        y11[3] = Dual64::from(c1 as f64) * y11[(c1 + 1) % 6];
+        if (d64::helper_mix(-y11[c1], x0 * a3)).re > (Dual64::from(0.4)).re {
+            a12 += (y11[c1] + Dual64::from(1.0)) * y11[6 - 1 - c1];
+        }
+        let mut c15 = 0usize;
+        a12 += y11[c1].tanh();
+        (((((y11[2] - y11[(c1 + 1) % 6]) + x1.sin()) * x0) + x1) + x2) + y11[c1]
     }
 
     pub fn check() -> Report {
@@ -5356,49 +5624,33 @@ mod p1_55 {
     )]
     #[differentiable]
     fn p1_55(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut a1 = (((x0.atan()).powi(2) + 1.0).ln()).sin();
-        if (x0 + a1).min(-0.6) > 1.3 {
-            if (xs2[2] * a1).sin() < x1 {
-                let mut a4: f64 = if xs2[3].abs() - (xs2[2] - xs2.slice(s![2..3;2]).sum()) < -1.0 {
-                    let a2 = x1;
-                    return (xs2.tanh()).dot(&(xs2.powi(2)));
-                } else if nn::softplus((x1.powi(2) + 0.5).sqrt()) < x1 {
-                    let a3 = x1;
-                    xs2[3] * x0.sin()
-                } else {
-                    (xs2.powi(2)).sum()
-                };
-                let mut y5 = xs2.to_owned();
-            } else if xs2.dot(xs2) - xs2[0].sin() > 1.2 {
-                if (xs2 + xs2).sum() > 0.9 {
-                    a1 *= (-(x1 + xs2[1])).tanh();
-                }
-                let mut y6 = xs2.powi(2);
-            } else if a1.tanh() + (x1 - x0) > 1.7 {
-                let y7: Array1<f64> = xs2.to_owned();
-            } else {
-                let mut a8: f64 = x0;
-            }
-        } else {
-            let a9: f64 = xs2[0];
-            let mut y10 = &(&(xs2 * xs2) - &(nn::sigmoid(xs2))) - xs2;
-            let mut a11 = 1.4_f64;
-            let mut a12 = if nn::softplus(x0 * a9) > x1.max(0.2) {
-                (y10.tanh()).dot(&(-&y10))
-            } else if (xs2.sum().powi(2) + 1.0).ln() < 1.6 {
-                return xs2[0].tanh() + (-0.6 - xs2[3]);
-            } else {
-                a1 = (a1.tanh()).exp() + (-y10[0]);
-                (x0 - xs2).sum()
-            };
-            for i13 in (0..3).step_by(2) {
-                let a14: f64 = (((y10[2].powi(2) + 0.5).sqrt()).powi(2) + 0.5).sqrt();
-                let mut a15 = xs2[i13];
-                return y10.dot(&y10) * y10.sum();
-            }
+        let mut y1: Array1<f64> = Array1::zeros(4);
+        for i2 in 0..4 {
+            let mut y3 = vec![0.0_f64; 4];
+            let mut y4 = xs2.to_owned();
+            break;
         }
-        let mut y16: Array1<f64> = Array1::zeros(4);
-        ((((1.2 + (1.6 + x1)) * x0) + x1) * a1) + y16.sum()
+        y1[0] = y1[0] * (x0.tanh() - y1[0]).tanh();
+        y1[2] += x1;
+        let mut a5 = x0;
+        if (x1 * a5).max(y1[3].abs()) > 0.2 && y1[1] - x1 < 1.0 {
+            let mut y6 = xs2.to_owned();
+            y1[0] = y1[0]
+                + ((helper_mix(
+                    (0.8_f64.powi(2) + 0.5_f64).sqrt(),
+                    y1[0] / (x1.powi(2) + 1.0),
+                ))
+                .powi(2)
+                    + 1.0)
+                    .ln();
+        } else {
+            if y1[2].sin() < 1.5 {
+                let a7 = (y1.mean().unwrap() - y1.sum()) + ((-0.7_f64).tanh()).tanh();
+            }
+            let a8 = helper_sq(y1.dot(&y1).max(xs2[1] + -0.3));
+        }
+        y1[1] = y1[1] * (y1[1].max(a5) / ((a5.min(x1)).powi(2) + 1.0)).tanh();
+        (((((-0.9 + y1.dot(&y1)) + x0) * x1) * a5) + y1[3]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -5450,45 +5702,35 @@ mod p1_56 {
     #[differentiable]
     fn p1_56(x0: f64, x1: f64) -> f64 {
         for i1 in (2..6).rev() {
-            let mut a3 = if x1 > 0.5 {
-                nn::softplus(i1 as f64)
-            } else {
-                let a2 = (helper_sq(x1)).sin();
-                return (0.3_f64.tanh()).powi(3);
-            };
-            a3 = -1.1_f64;
-            a3 += x1;
+            let mut m2 = -1.4_f64;
+            let mut a3 = (m2.powi(2) + 0.5).sqrt();
+            a3 *= 0.0_f64.tanh();
         }
-        let a4 = 1.8_f64;
-        let mut a5: f64 = 0.4_f64;
-        let mut a6 = nn::sigmoid((-0.8_f64).powi(2)) - (x1 * x0).sin();
-        let mut a7 = a6 + -0.1;
-        let mut a8: f64 = (x1 - helper_mix(a4, x0)) * ((-x0) + x0);
-        if (x0.powi(2) + 1.0).powf(0.5) < a4 * a4 {
-            let a7 = (a7 * 0.1) + a4;
-            let mut k9 = 0usize;
-            loop {
-                if k9 >= 4 {
-                    break;
-                }
-                k9 += 1;
-                a6 -= helper_sq(x1 * x1) + (a8 * (a5 * -1.5));
-                a6 += (helper_mix(a4.max(a6), a4.sin())).abs();
-            }
-        } else {
-            let mut a10: f64 = a6;
-            return 1.6;
+        let mut y4 = vec![0.0_f64; 6];
+        let mut a5 = 0.7_f64;
+        a5 *= ((y4[1] + -0.1) * y4[3]).tanh();
+        if x0 > 0.9 {
+            y4[4] += x1 * -1.7;
+            a5 = y4[3].tanh();
+            let mut c6 = 0usize;
+            y4[6 - 1 - c6] = -0.7;
+        } else if (-y4[2]).min(x1 + x0) < 1.1 {
+            let a7 = (y4[3] + 1.4) * y4[4];
+            y4[2] = y4[2] * (helper_mix(a5, y4[0]) + x0).tanh();
         }
-        if a7 < 1.4 {
-            a8 *= ((a7 * x1).tanh()).tanh();
-        } else if (a4.powi(2) + 0.5).sqrt() - nn::softplus(a6) < x0 + -0.9 {
-            a5 += a7.cos() + (0.6_f64 * (0.7_f64.powi(2) + 1.0_f64).ln());
-        } else if (0.9 - a5) + 1.2_f64.max(0.6_f64) < x0 {
-            a7 = a8;
-        } else {
-            let a11 = -(a6.sin());
+        y4[2] = x0 + ((y4[2] - a5) * (y4[2] * x1));
+        a5 = (y4[3] + -2.0) * y4[2];
+        let mut a8 = ((x0 * y4[4]).powi(2) + 0.5).sqrt() * ((y4[0] * y4[1]) + y4[0]);
+        a8 = x1.sin() + -0.7;
+        if a5 < -1.9 {
+            y4[5] *= x0.tanh();
+            let mut a9 = ((y4[3] * x0) * (y4[2] + y4[4])).tanh();
         }
-        ((nn::softplus(x0) + x0) + x1) + a4
+        let mut y10 = vec![0.0_f64; 6];
+        let a11 = nn::softplus(1.9 * y10[3]) - (helper_sq(y4[4]) + y4[1].powi(3));
+        y10[1] = 1.9;
+        let mut a12 = (a8.abs() + -1.3) / ((x1 - (a11.tanh()).exp()).powi(2) + 1.0);
+        ((((a8.sin() * x0) + x1) * a5) + y10[0]) + y4[5]
     }
 
     #[allow(
@@ -5500,50 +5742,37 @@ mod p1_56 {
     )]
     fn p1_56_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         for i1 in (2..6).rev() {
-            let mut a3 = if x1.re > (Dual64::from(0.5)).re {
-                d64::softplus(Dual64::from(i1 as f64))
-            } else {
-                let a2 = (d64::helper_sq(x1)).sin();
-                return ((Dual64::from(0.3)).tanh()).powi(3);
-            };
-            a3 = Dual64::from(-1.1);
-            a3 += x1;
+            let mut m2 = Dual64::from(-1.4);
+            let mut a3 = (m2.powi(2) + Dual64::from(0.5)).sqrt();
+            a3 *= (Dual64::from(0.0)).tanh();
         }
-        let a4 = Dual64::from(1.8);
-        let mut a5: Dual64 = Dual64::from(0.4);
-        let mut a6 = d64::sigmoid((Dual64::from(-0.8)).powi(2)) - (x1 * x0).sin();
-        let mut a7 = a6 + Dual64::from(-0.1);
-        let mut a8: Dual64 = (x1 - d64::helper_mix(a4, x0)) * ((-x0) + x0);
-        if ((x0.powi(2) + Dual64::from(1.0)).powf(0.5)).re < (a4 * a4).re {
-            let a7 = (a7 * Dual64::from(0.1)) + a4;
-            let mut k9 = 0usize;
-            loop {
-                if k9 >= 4 {
-                    break;
-                }
-                k9 += 1;
-                a6 -= d64::helper_sq(x1 * x1) + (a8 * (a5 * Dual64::from(-1.5)));
-                a6 += d64::abs(d64::helper_mix(d64::max(a4, a6), a4.sin()));
-            }
-        } else {
-            let mut a10: Dual64 = a6;
-            return Dual64::from(1.6);
+        let mut y4 = vec![Dual64::from(0.0); 6];
+        let mut a5 = Dual64::from(0.7);
+        a5 *= ((y4[1] + Dual64::from(-0.1)) * y4[3]).tanh();
+        if x0.re > (Dual64::from(0.9)).re {
+            y4[4] += x1 * Dual64::from(-1.7);
+            a5 = y4[3].tanh();
+            let mut c6 = 0usize;
+            y4[6 - 1 - c6] = Dual64::from(-0.7);
+        } else if (d64::min(-y4[2], x1 + x0)).re < (Dual64::from(1.1)).re {
+            let a7 = (y4[3] + Dual64::from(1.4)) * y4[4];
+            y4[2] = y4[2] * (d64::helper_mix(a5, y4[0]) + x0).tanh();
         }
-        if a7.re < (Dual64::from(1.4)).re {
-            a8 *= ((a7 * x1).tanh()).tanh();
-        } else if ((a4.powi(2) + Dual64::from(0.5)).sqrt() - d64::softplus(a6)).re
-            < (x0 + Dual64::from(-0.9)).re
-        {
-            a5 += a7.cos()
-                + (Dual64::from(0.6) * ((Dual64::from(0.7)).powi(2) + Dual64::from(1.0)).ln());
-        } else if ((Dual64::from(0.9) - a5) + d64::max(Dual64::from(1.2), Dual64::from(0.6))).re
-            < x0.re
-        {
-            a7 = a8;
-        } else {
-            let a11 = -(a6.sin());
+        y4[2] = x0 + ((y4[2] - a5) * (y4[2] * x1));
+        a5 = (y4[3] + Dual64::from(-2.0)) * y4[2];
+        let mut a8 = ((x0 * y4[4]).powi(2) + Dual64::from(0.5)).sqrt() * ((y4[0] * y4[1]) + y4[0]);
+        a8 = x1.sin() + Dual64::from(-0.7);
+        if a5.re < (Dual64::from(-1.9)).re {
+            y4[5] *= x0.tanh();
+            let mut a9 = ((y4[3] * x0) * (y4[2] + y4[4])).tanh();
         }
-        ((d64::softplus(x0) + x0) + x1) + a4
+        let mut y10 = vec![Dual64::from(0.0); 6];
+        let a11 =
+            d64::softplus(Dual64::from(1.9) * y10[3]) - (d64::helper_sq(y4[4]) + y4[1].powi(3));
+        y10[1] = Dual64::from(1.9);
+        let mut a12 = (d64::abs(a8) + Dual64::from(-1.3))
+            / ((x1 - (a11.tanh()).exp()).powi(2) + Dual64::from(1.0));
+        ((((a8.sin() * x0) + x1) * a5) + y10[0]) + y4[5]
     }
 
     pub fn check() -> Report {
@@ -5600,64 +5829,42 @@ mod p1_57 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_57(x0: f64, x1: f64) -> f64 {
-        let a1 = x1.powi(2) * 1.9;
-        if x1 < -a1 {
-            if a1.abs() * (1.1_f64 - -1.6_f64) < x1 + x0 {
-                let mut a3: f64 = if nn::sigmoid(0.3_f64 * 0.6_f64) > 1.8 {
-                    (-0.8_f64).min(x0) * helper_mix(x0, 0.1)
-                } else if (a1 - x0).min(x0) < -1.7 {
-                    return nn::softplus(x0) * (1.7 * x0);
-                } else if x1 > a1.min(1.4) {
-                    x1
-                } else {
-                    let a2 = x0;
-                    return a1 + -0.3;
-                };
-                a3 -= ((-a1) / ((a1 - x0).powi(2) + 1.0)).abs();
-                let mut a4 = -0.4_f64;
-            } else if (x1 * a1) - x1.max(a1) < 1.5_f64 + -0.6_f64 {
-                let mut a7 = if 0.7_f64.min(x0 + x0) > -1.4 {
-                    let a5 = a1.sin() * (x1.powi(2) + 1.0).powf(1.5);
-                    helper_mix(a1 * a1, (x0.powi(2) + 1.0).ln())
-                } else {
-                    let a6 = (x1.tanh()).min(a1 - a1);
-                    ((helper_sq(x0)).powi(2) + 1.0).ln()
-                };
-                let mut a8 = -0.6_f64;
-                if (a1 * 0.8) + a7 < 1.5 {
-                    return a8.cos() + (1.5_f64.powi(2) + 0.5_f64).sqrt();
-                }
-                if (a1 / ((-1.3_f64).powi(2) + 1.0_f64)) / ((x0.tanh()).powi(2) + 1.0) < 0.6 {
-                    return x0.min(a1);
-                }
-            } else if -(0.9 * a1) < x0.max(x0) {
-                if -0.2 * a1 < a1 + a1 {
-                    return ((1.5_f64.powi(2)).powi(2) + 0.5_f64).sqrt();
-                }
+        let mut y1 = [0.0_f64; 6];
+        let mut a2 = y1[0] / (y1[2].powi(2) + 1.0);
+        for i3 in 0..6 {
+            if (-y1[5]) / ((y1[4] * y1[6 - 1 - i3]).powi(2) + 1.0) > a2 - x1
+                && (x1 + x0).powi(2) < (a2.powi(2) + 1.0).powf(1.5)
+            {
+                y1[i3] = ((helper_mix(x0, y1[i3])).powi(2) + 1.0).ln()
+                    * ((helper_mix(y1[i3], y1[i3])).powi(2) + 1.0).powf(0.5);
+                a2 = (y1[i3] + -1.9) * y1[(i3 + 1) % 6];
+                y1[i3] = (i3 as f64) - helper_mix(y1[4].min(y1[i3]), y1[(i3 + 1) % 6]);
+                y1[3] = 2.0 * y1[0];
             } else {
-                let a9: f64 = -(-((1.9_f64.powi(2) + 0.5_f64).sqrt()));
+                y1[6 - 1 - i3] = y1[6 - 1 - i3] + (y1[i3] - (0.3_f64.tanh() - (x1 - y1[i3])));
+                a2 += y1[0] * (x0 + x0);
             }
+            a2 += y1[6 - 1 - i3].tanh();
         }
-        if x0 + (1.4 + x0) < 1.5 {
-            let mut a10 = (x1 - (a1 - x0)).sin();
-            let a11 = x1;
-            let a12: f64 = nn::sigmoid(-0.1_f64) / (((x1 - -1.4).tanh()).powi(2) + 1.0);
+        y1[4] += nn::softplus((x0.powi(2) + 1.0).ln() * a2.sin());
+        if (helper_mix(x1, y1[1])).abs() > 1.2 {
+            let a4 = (y1[2] + -0.4) * y1[5];
         }
-        let mut k13 = 0usize;
-        while k13 < 5 {
-            k13 += 1;
-            let a15 = if (x0 - a1) + (-0.2 * x1) > 1.0_f64 + (k13 as f64) {
-                let a14 = (helper_mix(1.3, x1)).sin();
-                helper_sq(a1)
-            } else if x0 > 0.0 {
-                1.7_f64.max(x1)
-            } else {
-                2.0_f64
-            };
-            let a15 = (a15 * -1.0) + nn::sigmoid(0.1_f64 * 2.0_f64);
-        }
-        let a16: f64 = (x1.tanh() - x0.sin()).tanh();
-        ((x0 + x0) * x1) + a1
+        let mut a5 = ((a2 - x1) - (0.0 * y1[1])) + (nn::sigmoid(x0)).max((x1.powi(2) + 1.0).ln());
+        let mut a6 = y1[0] + y1[0].cos();
+        let a7 = a2;
+        let ks8 = vec![4usize, 5, 5, 1];
+        let mut c9 = 0usize;
+        let a10 = x0.min(0.4) + (y1[5] + (-a2));
+        y1[c9 % 6] = y1[c9 % 6] + (a2 + ((y1[0] + a10).powi(2) + 1.0).powf(1.5));
+        let a11 = nn::sigmoid(1.2 + y1[4]) - ((-(c9 as f64)) * (y1[3].powi(2) + 0.5).sqrt());
+        let a13 = if c9 < 6 && y1[c9] > 0.4 {
+            let a12 = a2.min(x0) - (-1.1_f64).sin();
+            y1[c9 % 6]
+        } else {
+            a2.sin() * (-1.3_f64).powi(2)
+        };
+        ((((y1[0].powi(2) + 1.0).ln() * x0) * x1) * a2) + y1[5]
     }
 
     #[allow(
@@ -5668,76 +5875,46 @@ mod p1_57 {
         clippy::all
     )]
     fn p1_57_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        let a1 = x1.powi(2) * Dual64::from(1.9);
-        if x1.re < (-a1).re {
-            if (d64::abs(a1) * (Dual64::from(1.1) - Dual64::from(-1.6))).re < (x1 + x0).re {
-                let mut a3: Dual64 = if (d64::sigmoid(Dual64::from(0.3) * Dual64::from(0.6))).re
-                    > (Dual64::from(1.8)).re
-                {
-                    d64::min(Dual64::from(-0.8), x0) * d64::helper_mix(x0, Dual64::from(0.1))
-                } else if (d64::min(a1 - x0, x0)).re < (Dual64::from(-1.7)).re {
-                    return d64::softplus(x0) * (Dual64::from(1.7) * x0);
-                } else if x1.re > (d64::min(a1, Dual64::from(1.4))).re {
-                    x1
-                } else {
-                    let a2 = x0;
-                    return a1 + Dual64::from(-0.3);
-                };
-                a3 -= d64::abs(((-a1) / ((a1 - x0).powi(2) + Dual64::from(1.0))));
-                let mut a4 = Dual64::from(-0.4);
-            } else if ((x1 * a1) - d64::max(x1, a1)).re
-                < (Dual64::from(1.5) + Dual64::from(-0.6)).re
+        let mut y1 = [Dual64::from(0.0); 6];
+        let mut a2 = y1[0] / (y1[2].powi(2) + Dual64::from(1.0));
+        for i3 in 0..6 {
+            if ((-y1[5]) / ((y1[4] * y1[6 - 1 - i3]).powi(2) + Dual64::from(1.0))).re > (a2 - x1).re
+                && ((x1 + x0).powi(2)).re < ((a2.powi(2) + Dual64::from(1.0)).powf(1.5)).re
             {
-                let mut a7 = if (d64::min(Dual64::from(0.7), x0 + x0)).re > (Dual64::from(-1.4)).re
-                {
-                    let a5 = a1.sin() * (x1.powi(2) + Dual64::from(1.0)).powf(1.5);
-                    d64::helper_mix(a1 * a1, (x0.powi(2) + Dual64::from(1.0)).ln())
-                } else {
-                    let a6 = d64::min(x1.tanh(), a1 - a1);
-                    ((d64::helper_sq(x0)).powi(2) + Dual64::from(1.0)).ln()
-                };
-                let mut a8 = Dual64::from(-0.6);
-                if ((a1 * Dual64::from(0.8)) + a7).re < (Dual64::from(1.5)).re {
-                    return a8.cos() + ((Dual64::from(1.5)).powi(2) + Dual64::from(0.5)).sqrt();
-                }
-                if ((a1 / ((Dual64::from(-1.3)).powi(2) + Dual64::from(1.0)))
-                    / ((x0.tanh()).powi(2) + Dual64::from(1.0)))
-                .re < (Dual64::from(0.6)).re
-                {
-                    return d64::min(x0, a1);
-                }
-            } else if (-(Dual64::from(0.9) * a1)).re < (d64::max(x0, x0)).re {
-                if (Dual64::from(-0.2) * a1).re < (a1 + a1).re {
-                    return (((Dual64::from(1.5)).powi(2)).powi(2) + Dual64::from(0.5)).sqrt();
-                }
+                y1[i3] = ((d64::helper_mix(x0, y1[i3])).powi(2) + Dual64::from(1.0)).ln()
+                    * ((d64::helper_mix(y1[i3], y1[i3])).powi(2) + Dual64::from(1.0)).powf(0.5);
+                a2 = (y1[i3] + Dual64::from(-1.9)) * y1[(i3 + 1) % 6];
+                y1[i3] = Dual64::from(i3 as f64)
+                    - d64::helper_mix(d64::min(y1[4], y1[i3]), y1[(i3 + 1) % 6]);
+                y1[3] = Dual64::from(2.0) * y1[0];
             } else {
-                let a9: Dual64 = -(-(((Dual64::from(1.9)).powi(2) + Dual64::from(0.5)).sqrt()));
+                y1[6 - 1 - i3] =
+                    y1[6 - 1 - i3] + (y1[i3] - ((Dual64::from(0.3)).tanh() - (x1 - y1[i3])));
+                a2 += y1[0] * (x0 + x0);
             }
+            a2 += y1[6 - 1 - i3].tanh();
         }
-        if (x0 + (Dual64::from(1.4) + x0)).re < (Dual64::from(1.5)).re {
-            let mut a10 = (x1 - (a1 - x0)).sin();
-            let a11 = x1;
-            let a12: Dual64 = d64::sigmoid(-(Dual64::from(0.1)))
-                / (((x1 - Dual64::from(-1.4)).tanh()).powi(2) + Dual64::from(1.0));
+        y1[4] += d64::softplus((x0.powi(2) + Dual64::from(1.0)).ln() * a2.sin());
+        if (d64::abs(d64::helper_mix(x1, y1[1]))).re > (Dual64::from(1.2)).re {
+            let a4 = (y1[2] + Dual64::from(-0.4)) * y1[5];
         }
-        let mut k13 = 0usize;
-        while k13 < 5 {
-            k13 += 1;
-            let a15 = if ((x0 - a1) + (Dual64::from(-0.2) * x1)).re
-                > (Dual64::from(1.0) + Dual64::from(k13 as f64)).re
-            {
-                let a14 = (d64::helper_mix(Dual64::from(1.3), x1)).sin();
-                d64::helper_sq(a1)
-            } else if x0.re > (Dual64::from(0.0)).re {
-                d64::max(Dual64::from(1.7), x1)
-            } else {
-                Dual64::from(2.0)
-            };
-            let a15 =
-                (a15 * Dual64::from(-1.0)) + d64::sigmoid(Dual64::from(0.1) * Dual64::from(2.0));
-        }
-        let a16: Dual64 = (x1.tanh() - x0.sin()).tanh();
-        ((x0 + x0) * x1) + a1
+        let mut a5 = ((a2 - x1) - (Dual64::from(0.0) * y1[1]))
+            + d64::max(d64::sigmoid(x0), (x1.powi(2) + Dual64::from(1.0)).ln());
+        let mut a6 = y1[0] + y1[0].cos();
+        let a7 = a2;
+        let ks8 = vec![4usize, 5, 5, 1];
+        let mut c9 = 0usize;
+        let a10 = d64::min(x0, Dual64::from(0.4)) + (y1[5] + (-a2));
+        y1[c9 % 6] = y1[c9 % 6] + (a2 + ((y1[0] + a10).powi(2) + Dual64::from(1.0)).powf(1.5));
+        let a11 = d64::sigmoid(Dual64::from(1.2) + y1[4])
+            - ((-Dual64::from(c9 as f64)) * (y1[3].powi(2) + Dual64::from(0.5)).sqrt());
+        let a13 = if c9 < 6 && y1[c9].re > 0.4 {
+            let a12 = d64::min(a2, x0) - (Dual64::from(-1.1)).sin();
+            y1[c9 % 6]
+        } else {
+            a2.sin() * (Dual64::from(-1.3)).powi(2)
+        };
+        ((((y1[0].powi(2) + Dual64::from(1.0)).ln() * x0) * x1) * a2) + y1[5]
     }
 
     pub fn check() -> Report {
@@ -5799,43 +5976,60 @@ mod p1_58 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_58(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if (x0 / (x0.powi(2) + 1.0)).cos() > (-1.0_f64).min(xs1[0]) {
-            for &e1 in xs1.iter() {
-                let mut y2: Array1<f64> = Array1::zeros(4);
-                let mut x0 = (x0 * 1.3) + ((y2[2] + x0).tanh()).exp();
-            }
-        } else if (x0 + x0) - x0.min(x0) < -1.1 {
-            let mut a3: f64 = nn::softplus(xs1.dot(&(xs1 - xs1)));
-            a3 = -1.8_f64;
-            let a4 = (xs1[0] * x0) - xs1[3].atan();
-            if helper_mix(xs1.sum(), 0.9 + a3) < x0.cos() {
-                let a6 = if a3 / (xs1.sum().powi(2) + 1.0) > xs1.sum() {
-                    xs1.slice(s![0..3;2]).sum() - -1.8
-                } else {
-                    let a5 = helper_mix(nn::softplus(xs1[3]), x0);
-                    helper_mix(a5 * a3, xs1[3] * a3)
-                };
-                if xs1.dot(xs1) * xs1.slice(s![2..3;2]).sum() > -1.3 {
-                    let mut y8 = &(helper_arr(&(xs1 * a4), x0 - a3))
-                        * &(xs1 / &((xs1.mapv(|v7| -a4)).powi(2) + 1.0));
-                }
-            } else if (a4 + a4) + (a4 + x0) > 1.5 {
-                a3 = xs1.dot(&(xs1 * xs1[3])) * xs1[1];
-                return (helper_arr(xs1, a3)).sum();
-            } else if a4 > xs1[3] * -1.7 {
-                let mut a4 = (a4 * 1.5) + (xs1.sum() * xs1.sum());
+        let mut a1 = ((1.1_f64.sin()).cos()).tanh();
+        let mut y2 = [0.0_f64; 4];
+        for i3 in 0..4 {
+            if i3 % 2 == 0 {
+                a1 = y2[i3].tanh();
+                y2[i3] = ((-0.6 + y2[i3]).powi(2) + 1.0).ln() + ((y2[2] * (i3 as f64)) - a1.cos());
+            } else if i3 < 1 {
+                y2[2] += xs1.dot(xs1);
+                a1 += (y2[i3] + 1.2) * x0;
+            } else if xs1.mean().unwrap() + (a1 + (i3 as f64)) < xs1[3].powi(3) {
+                let a4 = y2[i3].tanh();
+                y2[2] = y2[2]
+                    * ((xs1[i3] / (xs1[i3].powi(2) + 1.0)) + (y2[4 - 1 - i3].tanh()).exp()).tanh();
+                continue;
+            } else {
+                a1 += y2[i3] - xs1.sum();
+                let a5 = y2[(i3 + 1) % 4] * y2[i3].sin();
+                y2[i3] = xs1.dot(&(xs1.mapv(|v6| v6 * xs1[i3]))) - (a1 + a5);
             }
         }
-        let a9 = 1.2_f64;
-        if (xs1.mapv(|v10| x0 + v10)).sum() > -0.6 {
-            let a11 = ((-0.9 * xs1[1]) / (xs1.dot(xs1).powi(2) + 1.0)) - (-(xs1[0] * 1.2));
-            let mut y12 = xs1.to_owned();
-        } else if (xs1[0] - xs1[2]) * xs1[0].sin() > -1.7 {
-            let mut y13 = xs1.to_owned();
-            return x0;
+        y2[0] = y2[0]
+            + (Array1::from_elem(4, y2[0])).dot(&(xs1 / &((xs1.mapv(|v7| v7)).powi(2) + 1.0)));
+        a1 += (xs1.mapv(|v8| v8 * y2[1])).sum();
+        let mut y9 = xs1.to_owned();
+        if (&y9 - xs1).dot(&(y9.mapv(|v10| (a1.tanh()).exp()))) < y9[0] * a1 {
+            y2[3] += (&(xs1.powi(2)) - x0).mean().unwrap();
+            for &e11 in xs1.iter() {
+                y9[2] =
+                    (xs1 / &(xs1.powi(2) + 1.0)).mean().unwrap() * (helper_sq(y2[0]) + xs1.sum());
+                y9[3] = 0.3_f64.sin();
+            }
         }
-        let mut y14 = xs1.to_owned();
-        ((a9 + x0) * a9) + y14.sum()
+        y2[3] -= -1.5;
+        let a12 = xs1[3];
+        let a15 = if (a12 + a1) - 1.1_f64.sin() > 1.0_f64.sin() {
+            a1 = y9[2] / (((x0.tanh()).exp()).powi(2) + 1.0);
+            -1.8_f64
+        } else if (&y9 + &y9).dot(&(&y9 + &y9)) < 1.3 {
+            let a13 = x0;
+            (a13.tanh()).min(a1)
+        } else {
+            let a14 = nn::sigmoid(x0) - (-a1);
+            a1.min(xs1.mean().unwrap())
+        };
+        let mut y9 = y9.to_owned();
+        a1 += y9[3] * xs1.slice(s![2..3;2]).sum().abs();
+        for i16 in (0..4).rev() {
+            a1 += (y9[4 - 1 - i16] + -1.0) * y9[i16];
+            y9[i16] = y9[i16] + y9[1];
+        }
+        if a1 < y2[2].max(x0) {
+            a1 += y9[0] + xs1[2].sin();
+        }
+        (((((y2[3] * x0) + a1) * a12) + y9[3]) + y2[1]) + y9.sum()
     }
 
     pub fn check() -> Report {
@@ -5887,44 +6081,29 @@ mod p1_59 {
     )]
     #[differentiable]
     fn p1_59(x0: f64) -> f64 {
-        if nn::sigmoid(x0) > x0 * x0 {
-            let a1 = ((x0.max(0.4) + x0).powi(2) + 1.0).ln();
-            let mut a2: f64 =
-                (helper_sq(a1) / ((1.2_f64.sin()).powi(2) + 1.0_f64)) + (a1 * a1).tanh();
-            if -1.0 > a2 * x0 {
-                let mut a3 = ((a1 * x0).powi(2) + 1.0).ln() + helper_sq(0.7_f64);
-            }
-            a2 = 1.6_f64;
-            for i4 in (0..6).rev() {
-                let a5 = if a2 < 1.5 {
-                    (a1 + x0) / ((a1 * x0).powi(2) + 1.0)
+        for i1 in (0..2).step_by(2) {
+            let a2 = if i1 < 6 || (x0 - x0) * (i1 as f64).abs() > -0.3 {
+                return (1.1_f64.powi(2) + 1.0_f64).ln() - (x0 - -1.7);
+            } else {
+                x0
+            };
+            if helper_mix(i1 as f64, a2) * (x0.powi(2) + 0.5).sqrt() > 1.3 {
+                let a3 = a2 - x0.cos();
+                return a2;
+            } else if helper_sq(a2) > x0 {
+                let mut y4 = vec![0.0_f64; 6];
+            } else {
+                let mut a7 = if (a2 * x0).sin() > x0 + 0.1 {
+                    let a5 = ((-0.6_f64).sin()).powi(3);
+                    return x0 - (a2 + (i1 as f64));
                 } else {
-                    x0
+                    let a6 = x0;
+                    a6
                 };
-                let a6 =
-                    ((nn::sigmoid(((i4 as f64).powi(2) + 1.0_f64).ln())).powi(2) + 0.5_f64).sqrt();
             }
-        } else if x0 < x0 {
-            let a7 = x0 * (nn::softplus(x0)).abs();
-            let a8: f64 = if (2.0 - a7).abs() < x0 * a7 {
-                (a7 * x0).max(a7.sin())
-            } else {
-                nn::sigmoid(a7) - 1.9
-            };
-            let a9 = if 0.3 > a8 * a8 {
-                (a8 - a7) - 1.6
-            } else {
-                x0.sin() - (-0.8 - a8)
-            };
-            return 0.4;
-        } else {
-            let mut a10: f64 = x0 - (x0.max(-0.4) + (-1.3_f64).sin());
+            continue;
         }
-        let x0 = (x0 * 1.3) + x0;
-        let mut a11 = nn::softplus(x0 + x0) + (x0 * (-0.9 + x0));
-        a11 += a11;
-        a11 += helper_sq(0.8_f64.min(-x0));
-        (a11 + x0) + a11
+        x0 + x0
     }
 
     #[allow(
@@ -5935,50 +6114,35 @@ mod p1_59 {
         clippy::all
     )]
     fn p1_59_dual(x0: Dual64) -> Dual64 {
-        if (d64::sigmoid(x0)).re > (x0 * x0).re {
-            let a1 = ((d64::max(x0, Dual64::from(0.4)) + x0).powi(2) + Dual64::from(1.0)).ln();
-            let mut a2: Dual64 = (d64::helper_sq(a1)
-                / (((Dual64::from(1.2)).sin()).powi(2) + Dual64::from(1.0)))
-                + (a1 * a1).tanh();
-            if (Dual64::from(-1.0)).re > (a2 * x0).re {
-                let mut a3 = ((a1 * x0).powi(2) + Dual64::from(1.0)).ln()
-                    + d64::helper_sq(Dual64::from(0.7));
-            }
-            a2 = Dual64::from(1.6);
-            for i4 in (0..6).rev() {
-                let a5 = if a2.re < (Dual64::from(1.5)).re {
-                    (a1 + x0) / ((a1 * x0).powi(2) + Dual64::from(1.0))
+        for i1 in (0..2).step_by(2) {
+            let a2 = if i1 < 6
+                || ((x0 - x0) * d64::abs(Dual64::from(i1 as f64))).re > (Dual64::from(-0.3)).re
+            {
+                return ((Dual64::from(1.1)).powi(2) + Dual64::from(1.0)).ln()
+                    - (x0 - Dual64::from(-1.7));
+            } else {
+                x0
+            };
+            if (d64::helper_mix(Dual64::from(i1 as f64), a2)
+                * (x0.powi(2) + Dual64::from(0.5)).sqrt())
+            .re > (Dual64::from(1.3)).re
+            {
+                let a3 = a2 - x0.cos();
+                return a2;
+            } else if (d64::helper_sq(a2)).re > x0.re {
+                let mut y4 = vec![Dual64::from(0.0); 6];
+            } else {
+                let mut a7 = if ((a2 * x0).sin()).re > (x0 + Dual64::from(0.1)).re {
+                    let a5 = ((Dual64::from(-0.6)).sin()).powi(3);
+                    return x0 - (a2 + Dual64::from(i1 as f64));
                 } else {
-                    x0
+                    let a6 = x0;
+                    a6
                 };
-                let a6 =
-                    ((d64::sigmoid((Dual64::from(i4 as f64).powi(2) + Dual64::from(1.0)).ln()))
-                        .powi(2)
-                        + Dual64::from(0.5))
-                    .sqrt();
             }
-        } else if x0.re < x0.re {
-            let a7 = x0 * d64::abs(d64::softplus(x0));
-            let a8: Dual64 = if (d64::abs((Dual64::from(2.0) - a7))).re < (x0 * a7).re {
-                d64::max(a7 * x0, a7.sin())
-            } else {
-                d64::sigmoid(a7) - Dual64::from(1.9)
-            };
-            let a9 = if (Dual64::from(0.3)).re > (a8 * a8).re {
-                (a8 - a7) - Dual64::from(1.6)
-            } else {
-                x0.sin() - (Dual64::from(-0.8) - a8)
-            };
-            return Dual64::from(0.4);
-        } else {
-            let mut a10: Dual64 =
-                x0 - (d64::max(x0, Dual64::from(-0.4)) + (Dual64::from(-1.3)).sin());
+            continue;
         }
-        let x0 = (x0 * Dual64::from(1.3)) + x0;
-        let mut a11 = d64::softplus(x0 + x0) + (x0 * (Dual64::from(-0.9) + x0));
-        a11 += a11;
-        a11 += d64::helper_sq(d64::min(Dual64::from(0.8), -x0));
-        (a11 + x0) + a11
+        x0 + x0
     }
 
     pub fn check() -> Report {
@@ -6022,15 +6186,35 @@ mod p1_60 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_60(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut k1 = 0usize;
-        while k1 < 3 {
-            k1 += 1;
-            let a2 = (xs1 - &(1.2 + xs1)).sum();
-            let mut y3 = xs1.to_owned();
+        let a1 = -1.6_f64;
+        if xs1.slice(s![2..4]).sum() > 1.2 {
+            let mut y2 = [0.0_f64; 6];
+            let mut xs1 = xs1.to_owned();
         }
-        let a4 = (nn::softplus(xs1.sum())).cos();
-        let mut y5: Array1<f64> = Array1::zeros(6);
-        ((((a4.powi(2) + 0.5).sqrt() * (y5[3] + x0)) + x0) * a4) + y5.sum()
+        let mut y3 = vec![0.0_f64; 6];
+        let mut a4 = 0.3_f64;
+        if (y3[2] + y3[5]) - x0.min(-0.1) < 0.7 {
+            a4 = (y3[3] + 1.1) * y3[0];
+            y3[1] = -1.1;
+        } else if x0 < helper_sq(y3[0]) {
+            y3[0] = y3[0] * ((y3[2] * x0) - (a1 + a1)).tanh();
+            y3[4] += -2.0;
+            a4 += (y3[4] + -1.6) * a4;
+            a4 = y3[3].tanh();
+        } else {
+            y3[3] *= xs1[3].tanh();
+            a4 = y3[5] + y3[5].tanh();
+        }
+        y3[3] = y3[2];
+        if ((nn::softplus(y3[0])).powi(2) + 0.5).sqrt() > xs1.sum() {
+            a4 += (y3[2] + 1.5) * a1;
+        }
+        a4 = y3[4];
+        if xs1.sum() - xs1.sum() < xs1.sum() {
+            let a5: f64 = y3[3];
+        }
+        let mut xs1 = xs1.to_owned();
+        return (((((xs1[3].atan()).tanh() * x0) + a1) + a4) + y3[4]) + xs1.sum();
     }
 
     pub fn check() -> Report {
@@ -6082,36 +6266,63 @@ mod p1_61 {
     )]
     #[differentiable]
     fn p1_61(x0: f32) -> f32 {
-        let mut x0 = (x0 * -2.0) + ((-0.8 * x0) - (-0.4 + x0));
-        x0 += (x0.max(x0) - x0.sin()).tanh();
-        if (x0 + x0) + (x0 * x0) > 0.0 {
-            if helper_sq_f32(x0) + helper_mix_f32(x0, 0.4) > -1.1 {
-                let a1 = x0 / ((x0.cos()).powi(2) + 1.0);
-            } else if (0.2_f32.cos()).abs() > (x0.powi(2) + 1.0).ln() {
-                x0 *= ((x0.powi(2) + 0.5).sqrt() + x0).tanh();
-                return x0.sin() * (x0 - x0);
-            } else if x0 - (-0.4 - x0) > -0.4 {
-                let mut a2 = -1.5_f32;
-            } else {
-                x0 += x0 / (((1.9_f32 + -0.6_f32).min(-1.7_f32)).powi(2) + 1.0_f32);
-            }
-        } else {
-            let x0 = (x0 * -2.0) + (x0 + (x0 + x0));
-            for i3 in 0..4 {
-                let a4 = -(((i3 as f32) + x0) + (x0 + x0));
-                let mut a5: f32 = if nn::sigmoid(-1.4_f32 / (0.3_f32.powi(2) + 1.0_f32)) > 1.2 {
-                    return i3 as f32;
+        let mut m1 = -2.0_f32;
+        if -0.8 > 0.4 {
+            m1 = m1 * 1.4;
+            let mut y2 = vec![0.0_f32; 4];
+            let mut a3 = m1.sin();
+            for i4 in 0..4 {
+                y2[i4] = (helper_mix_f32(y2[4 - 1 - i4], a3)).sin()
+                    + ((a3 * y2[4 - 1 - i4]) + (1.1 * m1));
+                if i4 < 4 && y2[i4] > 0.5 {
+                    a3 = y2[(i4 + 1) % 4].tanh();
+                    y2[(i4 + 1) % 4] = 1.0;
+                    let mut y5 = vec![0.0_f32; 4];
+                    a3 = y2[i4] + a3.tanh();
+                    return a3;
                 } else {
-                    a4
-                };
+                    a3 = y2[i4] * (y2[(i4 + 1) % 4] + (i4 as f32));
+                    y2[4 - 1 - i4] = (i4 as f32) + (y2[4 - 1 - i4].max(x0)).min(x0 * (i4 as f32));
+                    a3 = y2[i4].tanh();
+                }
+                a3 = (y2[i4] + 1.4) * m1;
+                break;
             }
+            y2[1] = y2[1] + ((m1 + a3) * (y2[2] + x0)).tanh();
+            if y2[1] < x0 * y2[1] {
+                a3 *= (y2[1].tanh()).tanh();
+            }
+            if helper_sq_f32(y2[1]) - y2[3].powi(2) > -1.4 && a3 + y2[1].sin() < y2[2].atan() {
+                let ks6 = vec![0usize, 2];
+            } else if helper_mix_f32(y2[2], x0) * x0.cos() > -1.3 {
+                let a7 = -0.6_f32;
+                return (a7 - m1) * m1;
+            } else {
+                let mut c8 = 0usize;
+            }
+        } else if m1 > -1.4 {
+            let mut a9 = if (x0 - -1.3).cos() < m1 - x0 {
+                helper_mix_f32(m1 + x0, 1.2 - m1)
+            } else {
+                x0.tanh() * x0
+            };
+            let a10: f32 = (a9.min(-0.4) - helper_sq_f32(2.0_f32))
+                / ((a9.powi(2) + (0.8_f32.powi(2) + 1.0_f32).ln()).powi(2) + 1.0);
+            if (x0.cos()).min(m1 + a9) < -0.1
+                && (x0 + -0.9) / ((1.9_f32.max(x0)).powi(2) + 1.0) > -1.6
+            {
+                let mut a9 = (a9 * -1.8) + a9;
+                a9 += a10.max(a9 - (-1.7_f32).sin());
+            }
+            if a10 < 1.7 {
+                return ((-1.6_f32).powi(3)).max(x0);
+            }
+            let a11 = (m1.tanh()).exp();
+        } else {
+            let mut m12 = -1.3_f32;
+            let a13 = m1;
         }
-        x0 -= ((-0.4_f32).atan()).min(x0) + ((x0 / (x0.powi(2) + 1.0)).powi(2) + 0.5).sqrt();
-        let mut a6 = (x0.powi(3)).powi(2);
-        x0 -= a6;
-        a6 *= a6.tanh();
-        let a6 = (a6 * 0.1) + (a6.powi(2) * (1.9 + a6));
-        (((-1.2_f32).max(-1.3_f32)).max(a6.sin()) * x0) + a6
+        (m1 + x0) + m1
     }
 
     #[allow(
@@ -6122,49 +6333,70 @@ mod p1_61 {
         clippy::all
     )]
     fn p1_61_dual(x0: Dual32) -> Dual32 {
-        let mut x0 =
-            (x0 * Dual32::from(-2.0)) + ((Dual32::from(-0.8) * x0) - (Dual32::from(-0.4) + x0));
-        x0 += (d32::max(x0, x0) - x0.sin()).tanh();
-        if ((x0 + x0) + (x0 * x0)).re > (Dual32::from(0.0)).re {
-            if (d32::helper_sq(x0) + d32::helper_mix(x0, Dual32::from(0.4))).re
-                > (Dual32::from(-1.1)).re
-            {
-                let a1 = x0 / ((x0.cos()).powi(2) + Dual32::from(1.0));
-            } else if (d32::abs((Dual32::from(0.2)).cos())).re
-                > ((x0.powi(2) + Dual32::from(1.0)).ln()).re
-            {
-                x0 *= ((x0.powi(2) + Dual32::from(0.5)).sqrt() + x0).tanh();
-                return x0.sin() * (x0 - x0);
-            } else if (x0 - (Dual32::from(-0.4) - x0)).re > (Dual32::from(-0.4)).re {
-                let mut a2 = Dual32::from(-1.5);
-            } else {
-                x0 += x0
-                    / ((d32::min(Dual32::from(1.9) + Dual32::from(-0.6), Dual32::from(-1.7)))
-                        .powi(2)
-                        + Dual32::from(1.0));
-            }
-        } else {
-            let x0 = (x0 * Dual32::from(-2.0)) + (x0 + (x0 + x0));
-            for i3 in 0..4 {
-                let a4 = -((Dual32::from(i3 as f32) + x0) + (x0 + x0));
-                let mut a5: Dual32 = if (d32::sigmoid(
-                    Dual32::from(-1.4) / ((Dual32::from(0.3)).powi(2) + Dual32::from(1.0)),
-                ))
-                .re > (Dual32::from(1.2)).re
-                {
-                    return Dual32::from(i3 as f32);
+        let mut m1 = Dual32::from(-2.0);
+        if (Dual32::from(-0.8)).re > (Dual32::from(0.4)).re {
+            m1 = m1 * Dual32::from(1.4);
+            let mut y2 = vec![Dual32::from(0.0); 4];
+            let mut a3 = m1.sin();
+            for i4 in 0..4 {
+                y2[i4] = (d32::helper_mix(y2[4 - 1 - i4], a3)).sin()
+                    + ((a3 * y2[4 - 1 - i4]) + (Dual32::from(1.1) * m1));
+                if i4 < 4 && y2[i4].re > 0.5 {
+                    a3 = y2[(i4 + 1) % 4].tanh();
+                    y2[(i4 + 1) % 4] = Dual32::from(1.0);
+                    let mut y5 = vec![Dual32::from(0.0); 4];
+                    a3 = y2[i4] + a3.tanh();
+                    return a3;
                 } else {
-                    a4
-                };
+                    a3 = y2[i4] * (y2[(i4 + 1) % 4] + Dual32::from(i4 as f32));
+                    y2[4 - 1 - i4] = Dual32::from(i4 as f32)
+                        + d32::min(d32::max(y2[4 - 1 - i4], x0), x0 * Dual32::from(i4 as f32));
+                    a3 = y2[i4].tanh();
+                }
+                a3 = (y2[i4] + Dual32::from(1.4)) * m1;
+                break;
             }
+            y2[1] = y2[1] + ((m1 + a3) * (y2[2] + x0)).tanh();
+            if y2[1].re < (x0 * y2[1]).re {
+                a3 *= (y2[1].tanh()).tanh();
+            }
+            if (d32::helper_sq(y2[1]) - y2[3].powi(2)).re > (Dual32::from(-1.4)).re
+                && (a3 + y2[1].sin()).re < (y2[2].atan()).re
+            {
+                let ks6 = vec![0usize, 2];
+            } else if (d32::helper_mix(y2[2], x0) * x0.cos()).re > (Dual32::from(-1.3)).re {
+                let a7 = Dual32::from(-0.6);
+                return (a7 - m1) * m1;
+            } else {
+                let mut c8 = 0usize;
+            }
+        } else if m1.re > (Dual32::from(-1.4)).re {
+            let mut a9 = if ((x0 - Dual32::from(-1.3)).cos()).re < (m1 - x0).re {
+                d32::helper_mix(m1 + x0, Dual32::from(1.2) - m1)
+            } else {
+                x0.tanh() * x0
+            };
+            let a10: Dual32 = (d32::min(a9, Dual32::from(-0.4))
+                - d32::helper_sq(Dual32::from(2.0)))
+                / ((a9.powi(2) + ((Dual32::from(0.8)).powi(2) + Dual32::from(1.0)).ln()).powi(2)
+                    + Dual32::from(1.0));
+            if (d32::min(x0.cos(), m1 + a9)).re < (Dual32::from(-0.1)).re
+                && ((x0 + Dual32::from(-0.9))
+                    / ((d32::max(Dual32::from(1.9), x0)).powi(2) + Dual32::from(1.0)))
+                .re > (Dual32::from(-1.6)).re
+            {
+                let mut a9 = (a9 * Dual32::from(-1.8)) + a9;
+                a9 += d32::max(a10, a9 - (Dual32::from(-1.7)).sin());
+            }
+            if a10.re < (Dual32::from(1.7)).re {
+                return d32::max((Dual32::from(-1.6)).powi(3), x0);
+            }
+            let a11 = (m1.tanh()).exp();
+        } else {
+            let mut m12 = Dual32::from(-1.3);
+            let a13 = m1;
         }
-        x0 -= d32::min((Dual32::from(-0.4)).atan(), x0)
-            + ((x0 / (x0.powi(2) + Dual32::from(1.0))).powi(2) + Dual32::from(0.5)).sqrt();
-        let mut a6 = (x0.powi(3)).powi(2);
-        x0 -= a6;
-        a6 *= a6.tanh();
-        let a6 = (a6 * Dual32::from(0.1)) + (a6.powi(2) * (Dual32::from(1.9) + a6));
-        (d32::max(d32::max(Dual32::from(-1.2), Dual32::from(-1.3)), a6.sin()) * x0) + a6
+        (m1 + x0) + m1
     }
 
     pub fn check() -> Report {
@@ -6208,29 +6440,14 @@ mod p1_62 {
     )]
     #[differentiable]
     fn p1_62(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
-        let mut y1 = xs1.to_owned();
-        if xs1.sum() < 2.0 {
-            y1[0] = y1.sum();
-        } else {
-            let mut y2 = xs1.to_owned();
+        let a1 = x2;
+        let mut a2 = xs1[2];
+        if xs1.mean().unwrap() > xs1.dot(xs1) && -1.6 < xs1[2] {
+            let mut m3 = -0.1_f64;
         }
-        if ((helper_mix(x0, x0)).powi(2) + 1.0).ln() > -1.5 {
-            return x2;
-        }
-        for e3 in xs1.iter() {
-            let mut y4: Array1<f64> = Array1::zeros(3);
-            if y4.sum() * nn::softplus(y4[2]) < xs1[2] + xs1.slice(s![0..2]).sum() {
-                y4 = &y4 - &(&(1.3_f64.tanh() * &(&y4 * xs1)) + &(y4.sum() * &(-&y4)));
-            } else if (x0 + -2.0).powi(3) > x0.tanh() {
-                y4 = (&(helper_arr(xs1, *e3)) + &(helper_arr(xs1, x0))).sin();
-            } else {
-                if x2 < xs1.mean().unwrap() {
-                    let a5 = (((helper_mix(x2, y1[0])).powi(2) + 1.0).ln()).cos();
-                }
-            }
-            return 2.0 / ((helper_mix(y1[2], *e3)).powi(2) + 1.0);
-        }
-        ((-1.4 + x0) + x2) + y1.sum()
+        let mut y4: Array1<f64> = Array1::zeros(3);
+        y4[2] *= (helper_mix(x0 + x2, x2 * xs1.slice(s![0..2;2]).sum())).tanh();
+        (((nn::sigmoid((y4[0].powi(2) + 1.0).ln()) * x0) * x2) + a1) + y4.sum()
     }
 
     pub fn check() -> Report {
@@ -6281,47 +6498,58 @@ mod p1_63 {
     )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p1_63(x0: f64, x1: f64, x2: f64) -> f64 {
-        if ((x0.tanh()).powi(2) + 1.0).ln() < -0.9 {
-            let mut a1 = 1.2 * ((x1 - x1) * x1);
-            let a2 = x0;
-            a1 += nn::sigmoid((x0 * a1).min((0.8_f64.powi(2) + 1.0_f64).ln()));
+        let mut c1 = 0usize;
+        let a3 = if c1 % 2 == 0 || nn::softplus(c1 as f64) / ((x1 * x2).powi(2) + 1.0) < 1.5 {
+            let a2 = 0.6_f64.min(x0);
+            (x2 + a2) + x2
         } else {
-            let a3 = if helper_sq(x0) > -0.1 {
-                x0.cos()
-            } else {
-                (-0.2_f64).max(x2) + x0.powi(2)
-            };
-            if 1.2 > -1.2 {
-                let mut a4: f64 = -2.0_f64;
-                if (0.0 - x2).sin() < -0.7 {
-                    return x1 - (x0.powi(2) + 1.0).ln();
-                }
-            } else {
-                let a5 = -0.5_f64;
-                let mut a6 = nn::softplus((0.4 * x1) - (x2.powi(2) + 0.5).sqrt());
-            }
-            let a3 = (a3 * -1.1) + ((x2 / (a3.powi(2) + 1.0)) - (x1 + 1.5));
-        }
-        for i7 in (0..1).rev() {
-            if i7 % 2 == 0 {
-                let a8 = i7 as f64;
-            }
-            for i9 in (3..4).rev() {
-                for i10 in 1..4 {
-                    let mut a11 = ((-x1) / ((x2 * (i9 as f64)).powi(2) + 1.0)) - x2;
-                    a11 += ((-x1).powi(2) + 0.5).sqrt()
-                        * (((i7 as f64) + 0.5_f64).powi(2) + 1.0_f64).powf(1.5);
-                }
-            }
-        }
-        let a13: f64 = if (-2.0_f64 * 1.4_f64).cos() < -1.2 {
-            let a12 = nn::softplus(helper_sq(x1));
-            return (-1.2_f64).sin();
-        } else {
-            1.8_f64.min(-0.3_f64) * x0
+            -(x2.atan())
         };
-        let a14 = (helper_sq(1.8_f64) * (-0.7_f64)) - x0;
-        (((x0 - 1.2).min(a14.tanh()) + x0) + x1) * x2
+        let a4 = -1.5_f64;
+        let a6 = if x0 < x1 + x2 {
+            helper_mix(x0, x0) + x1
+        } else if 1.2_f64.tanh() * -0.5_f64 > 0.7 && x0 < (c1 as f64).powi(2) {
+            let a5 = (a3 * -0.3) + 0.7_f64.cos();
+            (a5 * 0.0).tanh()
+        } else if (c1 as f64).min(c1 as f64) < 1.3 {
+            x2 + nn::softplus(c1 as f64)
+        } else {
+            helper_sq(x2) / ((x1 + (c1 as f64)).powi(2) + 1.0)
+        };
+        for i7 in (0..c1).step_by(2) {
+            c1 = 3;
+            let mut y8 = [0.0_f64; 4];
+            let mut a9 = -y8[3];
+            if c1 >= 4 || y8[c1] < 0.8 {
+                let a12 = if (y8[1] / (y8[4 - 1 - i7].powi(2) + 1.0)) - (x2 - a6) < 1.8 {
+                    let a10 = (x2.powi(2) + 0.5).sqrt() * x1.min(-0.7);
+                    return x0 * (x1 * 0.2);
+                } else if i7 < 3 {
+                    ((-0.9_f64).powi(2) + 1.0_f64).ln()
+                } else {
+                    let a11 = helper_sq(x0 - (i7 as f64));
+                    helper_sq(x0 * a9)
+                };
+                a9 += y8[1] + x0;
+                y8[4 - 1 - c1] += x0;
+            }
+            y8[i7] = y8[i7]
+                - ((y8[4 - 1 - i7] + y8[0]) - x2)
+                    .min(y8[(i7 + 1) % 4] + (y8[(i7 + 1) % 4].powi(2) + 0.5).sqrt());
+            let a4 = (a4 * -0.3) + x0;
+        }
+        for i13 in 0..4 {
+            let mut m14 = -2.0_f64;
+            let mut a15 = if c1 % 2 == 0 {
+                x1
+            } else if x1.sin() < m14 - x0 {
+                return (x0 * (i13 as f64)) + (c1 as f64).max(c1 as f64);
+            } else {
+                ((x0 + x0).powi(2) + 0.5).sqrt()
+            };
+            let mut a16 = helper_sq(c1 as f64);
+        }
+        (((c1 as f64) + x0) + x1) + x2
     }
 
     #[allow(
@@ -6332,57 +6560,71 @@ mod p1_63 {
         clippy::all
     )]
     fn p1_63_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if (((x0.tanh()).powi(2) + Dual64::from(1.0)).ln()).re < (Dual64::from(-0.9)).re {
-            let mut a1 = Dual64::from(1.2) * ((x1 - x1) * x1);
-            let a2 = x0;
-            a1 += d64::sigmoid(d64::min(
-                x0 * a1,
-                ((Dual64::from(0.8)).powi(2) + Dual64::from(1.0)).ln(),
-            ));
+        let mut c1 = 0usize;
+        let a3 = if c1 % 2 == 0
+            || (d64::softplus(Dual64::from(c1 as f64)) / ((x1 * x2).powi(2) + Dual64::from(1.0))).re
+                < (Dual64::from(1.5)).re
+        {
+            let a2 = d64::min(Dual64::from(0.6), x0);
+            (x2 + a2) + x2
         } else {
-            let a3 = if (d64::helper_sq(x0)).re > (Dual64::from(-0.1)).re {
-                x0.cos()
-            } else {
-                d64::max(Dual64::from(-0.2), x2) + x0.powi(2)
-            };
-            if (Dual64::from(1.2)).re > (Dual64::from(-1.2)).re {
-                let mut a4: Dual64 = Dual64::from(-2.0);
-                if ((Dual64::from(0.0) - x2).sin()).re < (Dual64::from(-0.7)).re {
-                    return x1 - (x0.powi(2) + Dual64::from(1.0)).ln();
-                }
-            } else {
-                let a5 = Dual64::from(-0.5);
-                let mut a6 = d64::softplus(
-                    (Dual64::from(0.4) * x1) - (x2.powi(2) + Dual64::from(0.5)).sqrt(),
+            -(x2.atan())
+        };
+        let a4 = Dual64::from(-1.5);
+        let a6 = if x0.re < (x1 + x2).re {
+            d64::helper_mix(x0, x0) + x1
+        } else if ((Dual64::from(1.2)).tanh() * Dual64::from(-0.5)).re > (Dual64::from(0.7)).re
+            && x0.re < (Dual64::from(c1 as f64).powi(2)).re
+        {
+            let a5 = (a3 * Dual64::from(-0.3)) + (Dual64::from(0.7)).cos();
+            (a5 * Dual64::from(0.0)).tanh()
+        } else if (d64::min(Dual64::from(c1 as f64), Dual64::from(c1 as f64))).re
+            < (Dual64::from(1.3)).re
+        {
+            x2 + d64::softplus(Dual64::from(c1 as f64))
+        } else {
+            d64::helper_sq(x2) / ((x1 + Dual64::from(c1 as f64)).powi(2) + Dual64::from(1.0))
+        };
+        for i7 in (0..c1).step_by(2) {
+            c1 = 3;
+            let mut y8 = [Dual64::from(0.0); 4];
+            let mut a9 = -y8[3];
+            if c1 >= 4 || y8[c1].re < 0.8 {
+                let a12 = if ((y8[1] / (y8[4 - 1 - i7].powi(2) + Dual64::from(1.0))) - (x2 - a6)).re
+                    < (Dual64::from(1.8)).re
+                {
+                    let a10 =
+                        (x2.powi(2) + Dual64::from(0.5)).sqrt() * d64::min(x1, Dual64::from(-0.7));
+                    return x0 * (x1 * Dual64::from(0.2));
+                } else if i7 < 3 {
+                    ((Dual64::from(-0.9)).powi(2) + Dual64::from(1.0)).ln()
+                } else {
+                    let a11 = d64::helper_sq(x0 - Dual64::from(i7 as f64));
+                    d64::helper_sq(x0 * a9)
+                };
+                a9 += y8[1] + x0;
+                y8[4 - 1 - c1] += x0;
+            }
+            y8[i7] = y8[i7]
+                - d64::min(
+                    (y8[4 - 1 - i7] + y8[0]) - x2,
+                    y8[(i7 + 1) % 4] + (y8[(i7 + 1) % 4].powi(2) + Dual64::from(0.5)).sqrt(),
                 );
-            }
-            let a3 = (a3 * Dual64::from(-1.1))
-                + ((x2 / (a3.powi(2) + Dual64::from(1.0))) - (x1 + Dual64::from(1.5)));
+            let a4 = (a4 * Dual64::from(-0.3)) + x0;
         }
-        for i7 in (0..1).rev() {
-            if i7 % 2 == 0 {
-                let a8 = Dual64::from(i7 as f64);
-            }
-            for i9 in (3..4).rev() {
-                for i10 in 1..4 {
-                    let mut a11 =
-                        ((-x1) / ((x2 * Dual64::from(i9 as f64)).powi(2) + Dual64::from(1.0))) - x2;
-                    a11 += ((-x1).powi(2) + Dual64::from(0.5)).sqrt()
-                        * ((Dual64::from(i7 as f64) + Dual64::from(0.5)).powi(2)
-                            + Dual64::from(1.0))
-                        .powf(1.5);
-                }
-            }
-        }
-        let a13: Dual64 =
-            if ((Dual64::from(-2.0) * Dual64::from(1.4)).cos()).re < (Dual64::from(-1.2)).re {
-                let a12 = d64::softplus(d64::helper_sq(x1));
-                return (Dual64::from(-1.2)).sin();
+        for i13 in 0..4 {
+            let mut m14 = Dual64::from(-2.0);
+            let mut a15 = if c1 % 2 == 0 {
+                x1
+            } else if (x1.sin()).re < (m14 - x0).re {
+                return (x0 * Dual64::from(i13 as f64))
+                    + d64::max(Dual64::from(c1 as f64), Dual64::from(c1 as f64));
             } else {
-                d64::min(Dual64::from(1.8), Dual64::from(-0.3)) * x0
+                ((x0 + x0).powi(2) + Dual64::from(0.5)).sqrt()
             };
-        let a14 = (d64::helper_sq(Dual64::from(1.8)) * (-(Dual64::from(0.7)))) - x0;
-        ((d64::min(x0 - Dual64::from(1.2), a14.tanh()) + x0) + x1) * x2
+            let mut a16 = d64::helper_sq(Dual64::from(c1 as f64));
+        }
+        ((Dual64::from(c1 as f64) + x0) + x1) + x2
     }
 
     pub fn check() -> Report {
@@ -6471,20 +6713,28 @@ mod p1_64 {
     )]
     #[differentiable]
     fn p1_64(xs0: &Array1<f64>, x1: f64, x2: f64) -> f64 {
-        let a2 = if x1.min(xs0.sum()) < 0.9 {
-            return (xs0[1] * x1) * xs0.slice(s![0..3]).sum();
-        } else {
-            let a1 = x2;
-            helper_sq(xs0[1])
-        };
-        let a3: f64 = a2;
-        let mut k4 = 0usize;
-        while k4 < 1 {
-            k4 += 1;
-            let mut y5: Array1<f64> = Array1::zeros(3);
-            let a6 = (((x1 - a3) + (x2 * -0.4)).powi(2) + 0.5).sqrt();
+        let mut y1 = vec![0.0_f64; 3];
+        let mut a2 = xs0.slice(s![1..2;2]).sum();
+        a2 *= ((y1[0] + 1.3) * 0.5).tanh();
+        if xs0.dot(xs0) * (y1[1].powi(2) + 1.0).ln() < -1.0 {
+            let a3 = (y1[0] + 1.5) * x1;
+            y1[0] *= (a2.sin() + (-0.8_f64).sin()).tanh();
+            y1[0] = y1[0] + helper_sq(xs0.sum() * (y1[0] + y1[1]));
+            a2 = y1[2] + xs0.dot(xs0);
         }
-        ((-1.9 + x1) * x2) * a2
+        y1[1] = (y1[1] - (-1.1 * y1[0])) * (xs0 - xs0).sum();
+        a2 += (y1[1] + -2.0) * y1[2];
+        a2 -= ((x1 / (y1[1].powi(2) + 1.0)) * y1[2].abs()).powi(2);
+        if nn::softplus(xs0.sum()) < ((-1.9_f64).powi(2) + 0.5_f64).sqrt() {
+            y1[1] = (x2.cos() + x2).min((a2 * xs0).sum());
+        } else {
+            let mut x1 = (x1 * 1.4) + (0.6 - x1).tanh();
+        }
+        let mut y4 = &(xs0 * &(xs0 + xs0)) * helper_sq(y1[2]);
+        a2 += helper_mix((a2 / (xs0[2].powi(2) + 1.0)) - (x2 - x1), (0.4 + x1) + x2);
+        y1[1] = y1[1] * ((y1[0] + a2).abs()).tanh();
+        y4 = &y4 * &(y4.tanh());
+        (((((0.5 - xs0).sum() + x1) + x2) + a2) + y1[0]) + y4.sum()
     }
 
     pub fn check() -> Report {
@@ -6535,19 +6785,38 @@ mod p1_65 {
     )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_65(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
-        let mut y1: Array1<f64> = Array1::zeros(5);
-        y1 *= &((xs0 / (xs2[4].powi(2) + 1.0)).tanh());
-        y1 = &(-&(Array1::from_elem(5, xs2[4]))) - (xs1[3] + xs0[3]);
-        let mut a2 = xs0.sum();
-        let a3: f64 = (0.2_f64.atan()).tanh() + (&y1 * xs2).sum();
-        if xs0.sum() > -0.1 {
-            let mut a4 = (((-1.9_f64).min(xs1[3] + a2)).powi(2) + 1.0).ln();
-            return a4;
+        let a1 = xs0.sum();
+        let mut y2: Array1<f64> = Array1::zeros(5);
+        let mut a3 = -2.0_f64;
+        for i4 in 0..5 {
+            let a6 = (xs0.mapv(|v5| v5 * y2[i4])).sum();
+            y2[(i4 + 1) % 5] += a1;
         }
-        let mut a5 = (-a2) - (0.7 + a2.max(a3));
-        a2 -= y1[3] * xs1.sum().sin();
-        a2 += ((a3.min(a2 * a5)).powi(2) + 1.0).powf(0.3);
-        ((((xs1.powi(2)).sum() + a2) + a3) + a5) + y1.sum()
+        if nn::sigmoid(xs0.dot(xs0)) < 1.3 {
+            a3 = (xs1.mapv(|v7| v7 * y2[2])).sum();
+        }
+        a3 = -1.7_f64;
+        for &e8 in xs0.iter() {
+            let ks9 = vec![3usize, 2, 1];
+            let _ = xs2;
+            let mut a10 = -0.2_f64;
+            let mut k11 = 0usize;
+            while k11 < 4 {
+                k11 += 1;
+                let mut c12 = 0usize;
+                y2[1] += (&(xs2 - xs0) + xs2[k11 % 5]).dot(xs1);
+                a3 = (y2[1] + 0.0) * a3;
+                let a13 = y2[4] * xs0.dot(xs0);
+                continue;
+            }
+            a3 += (y2[2] + -1.5) * y2[3];
+            return nn::sigmoid(-y2[0]);
+        }
+        let mut y14 = vec![0.0_f64; 5];
+        y14[2] -= (-0.4 * a1.tanh()).atan();
+        let a15 = (xs1 - &y2).sum() * xs2.dot(xs2).sin();
+        let mut a3 = (a3 * -0.4) + (a15 + a15);
+        (((((y14[0] * a1) + a15) * a3) + y14[0]) + y2[0]) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -6606,53 +6875,40 @@ mod p1_66 {
     )]
     #[differentiable]
     fn p1_66(xs0: &Array1<f64>) -> f64 {
-        if -1.6 > 0.3 {
-            let a1 = 1.9_f64;
-            let mut a2: f64 = xs0[0];
-            let mut k3 = 0usize;
-            loop {
-                if k3 >= 4 {
-                    break;
-                }
-                k3 += 1;
-                a2 -= a1;
-                let mut a4: f64 =
-                    (Array1::from_elem(5, a1)).sum() * (a1 + (xs0.slice(s![1..2;2]).sum() * a2));
-                a4 *= xs0[4].tanh();
-            }
-        } else if (xs0 - xs0).sum() > xs0.dot(xs0) {
-            let mut y6: Array1<f64> =
-                ((Array1::from_elem(5, 0.5_f64)).mapv(|v5| (v5 + v5) * (v5 + v5))).mapv(f64::tanh);
+        let a1 =
+            (-0.1 - (xs0[3] * xs0[3])) * ((0.2 * xs0[2]) * (xs0.slice(s![2..3;2]).sum() * 1.0));
+        let mut a2 = (xs0.sum() * a1.min(-1.2)).max(-xs0[0]);
+        let mut c3 = 0usize;
+        let a5 = if (a1 + xs0[c3 % 5]) - xs0[3].max(a2) > -0.5 {
+            xs0.dot(&((Array1::from_elem(5, -1.6_f64)).mapv(|v4| v4 + xs0[c3 % 5])))
+        } else if xs0.mean().unwrap() * (a2 * xs0[c3 % 5]) > -0.8 {
+            xs0[c3 % 5]
         } else {
-            let a7 = (xs0 * xs0).sum() - (xs0[4] + xs0.dot(xs0));
-            let a8 = (-xs0.sum()) - (-(a7 / (a7.powi(2) + 1.0)));
-            let mut a9: f64 = ((xs0[0].cos()).powi(2) + 0.5).sqrt();
-            let mut y10: Array1<f64> = Array1::zeros(5);
-            if (y10[0] / (a8.powi(2) + 1.0)).cos() > nn::softplus(a8) {
-                let a11 = xs0.sum();
-            } else if (a8 * y10[4]) + a9 < (-1.9_f64).max(y10[3]) {
-                let mut a12 = helper_mix(
-                    (&y10 - xs0[1]).dot(&y10),
-                    (a9 - a8) / ((xs0[0] * a7).powi(2) + 1.0),
-                );
-            }
-            let mut a9 = (a9 * 0.2) + a8;
-        }
-        let mut a14 = if (Array1::from_elem(5, xs0[2])).dot(&(xs0 + xs0[3])) > nn::softplus(xs0[2])
-        {
-            xs0[3] + helper_mix(xs0[1], xs0[4])
-        } else {
-            let a13 = ((xs0[2] + xs0[3]).powi(2) + 1.0).powf(0.3);
-            return a13;
+            (-xs0[1]) - (-xs0[c3 % 5])
         };
-        if (xs0.mapv(|v15| a14)).mean().unwrap() < 0.7 {
-            let a14 = (a14 * 0.9) + (xs0.sum() - (a14 - a14));
-        } else {
-            a14 = xs0[2].abs();
-            a14 = -((helper_mix(a14, -0.7)).max(xs0.sum()));
+        let mut c6 = 0usize;
+        let a9 =
+            (&(xs0.mapv(|v7| v7 * xs0[c3 % 5])) - a1).dot(&((xs0 + xs0).mapv(|v8| v8 * xs0[4])));
+        for i10 in 0..5 {
+            let mut y11 = [0.0_f64; 5];
+            if i10 < 5 && y11[i10] > -0.8 {
+                y11[(i10 + 1) % 5] = y11[(i10 + 1) % 5] + y11[i10];
+                a2 = (xs0.mapv(|v12| v12 * y11[2])).sum();
+            } else {
+                a2 += (xs0.mapv(|v13| v13 * y11[5 - 1 - i10])).sum();
+                y11[i10] = y11[i10]
+                    + (((1.5 + y11[3]) + y11[5 - 1 - i10])
+                        + (xs0.mapv(|v14| a2.cos() + y11[c3 % 5])).sum());
+            }
+            if y11[i10].min(c6 as f64) * -1.7 > -0.4 {
+                let a15 = y11[i10] + (a5 * a9);
+            }
+            let ks16 = [1usize, 0, 2];
+            let mut m17 = -1.0_f64;
+            y11[i10] = y11[3] * (((c3 as f64) - a2) * (m17 * (c3 as f64)));
         }
-        a14 += xs0[4] * (xs0.mapv(|v16| (a14 - a14).powi(2))).dot(&(xs0 - xs0));
-        (a14 - a14).tanh() * a14
+        let a18 = (xs0.sum().min(xs0[c6 % 5] - xs0[3])).sin();
+        (((xs0 * xs0).mean().unwrap() + a1) * a2) + a5
     }
 
     pub fn check() -> Report {
@@ -6695,12 +6951,47 @@ mod p1_67 {
     )]
     #[differentiable]
     fn p1_67(xs0: &Array1<f32>) -> f32 {
-        let a1 = xs0[3];
-        let mut a3 = ((Array1::from_elem(4, 1.2_f32)).mapv(|v2| (a1 - a1).powi(2))).sum();
-        a3 = (xs0 + xs0).sum();
-        let mut a4 = -(a1.min(xs0[3]) * xs0.sum());
-        a4 += -(helper_sq_f32(xs0[0].sin()));
-        ((((a1 - a3) - a4) + a1) * a3) + a4
+        let mut y1 = vec![0.0_f32; 4];
+        y1[2] =
+            nn::softplus(nn::sigmoid(xs0[2]) / ((y1[3] - xs0.slice(s![1..2]).sum()).powi(2) + 1.0));
+        let mut y2 = xs0.to_owned();
+        let mut a5 = if (-y1[0]).powi(2) < y1[3] * y2[3] {
+            let a3 = ((Array1::from_elem(4, 1.7_f32)).mapv(|v4| v4 * y2[3]))
+                .mean()
+                .unwrap();
+            helper_sq_f32(xs0[0]) - xs0.dot(xs0)
+        } else {
+            y1[1] / (1.6_f32.powi(2) + 1.0_f32)
+        };
+        for i6 in 3..4 {
+            for i7 in 0..i6 {
+                let mut y8 = [0.0_f32; 4];
+                if a5.atan() > -0.6 {
+                    a5 += (y8[3] + -0.6) * xs0.slice(s![0..3;2]).sum();
+                    y8[i7] = y8[i7] + helper_sq_f32((y8[i7].tanh()).exp());
+                } else {
+                    y8[i7] = -1.9;
+                    a5 += (xs0.mapv(|v9| v9 * y8[i7])).sum();
+                }
+                y8[1] = a5;
+                let a10 = y8[i6] - helper_mix_f32(y8[4 - 1 - i6], a5);
+                let mut a11 = a5;
+                y8[i7] -= 0.0;
+            }
+        }
+        if xs0[1].cos() * xs0[2] < -2.0 {
+            return y1[1];
+        }
+        for &e12 in xs0.iter() {
+            let mut y13 = xs0.to_owned();
+            let mut xs0 = xs0.to_owned();
+            a5 += e12.sin();
+            break;
+        }
+        let y14: Array1<f32> = nn::sigmoid(&(&(&y2 + xs0) - &(&y2 + xs0)));
+        let mut y15 = xs0.to_owned();
+        let mut a16: f32 = (a5.powi(2) + 1.0).ln();
+        ((a16 * a5) + a16) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -6743,61 +7034,27 @@ mod p1_68 {
     )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_68(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        if (xs2 * xs2).dot(&(xs2 * xs2)) < x0 {
-            if xs2[1] < nn::sigmoid(x1) {
-                let mut a1: f64 = 1.5_f64;
-                let x0 = (x0 * 0.5) + ((xs2.slice(s![2..3;2]).sum() + x0) * helper_sq(1.7_f64));
-            }
-            let mut a2 = (x0.powi(2) + 0.5).sqrt();
-            let mut k3 = 0usize;
-            loop {
-                if k3 >= 3 {
-                    break;
-                }
-                k3 += 1;
-                let mut y4 = xs2.to_owned();
-                y4 = Array1::from_elem(5, (xs2 + xs2).dot(&(y4.mapv(f64::tanh))));
-            }
-        } else if (Array1::from_elem(5, x1)).mean().unwrap() > -1.1 * x1 {
-            let mut y6: Array1<f64> = helper_arr(
-                &(&(xs2 * x0)
-                    * &(xs2.mapv(|v5| (x1.powi(2) + 1.0).powf(0.5) / ((1.7 * x0).powi(2) + 1.0)))),
-                x0.abs(),
-            );
-            if (Array1::from_elem(5, 1.6_f64)).dot(xs2) < -1.7 {
-                let mut y7 = xs2.to_owned();
-                return y6[1];
-            } else if -(-x0) > 1.1 {
-                if (x0 / ((-0.9_f64).powi(2) + 1.0_f64)) * (y6[1] - x1) > -0.7 {
-                    y6 = &y6 + &y6;
-                } else if -y6.mean().unwrap() < -0.8 {
-                    let mut a8 = 1.6_f64.max(((0.4 + y6[0]).powi(2) + 1.0).powf(1.5));
-                } else if y6.mean().unwrap() - (x0.powi(2) + 1.0).ln() < x1 + x1 {
-                    y6 = &y6 + &(&((y6[3] + xs2).mapv(|v9| (x0 + x0) * (1.5 * v9))) + (x1 + x1));
-                }
-            } else {
-                let a10 = x1;
-            }
-        } else if xs2[2] * x0 < helper_mix(x1, -1.7) {
-            for i11 in (0..5).rev() {
-                for i12 in (0..5).rev() {
-                    let mut a13 = -1.3 / ((1.3 - xs2).mean().unwrap().powi(2) + 1.0);
-                    let a14: f64 = -0.3_f64;
-                    if (i11 as f64) < 0.2 {
-                        let y15 = xs2 * (x0 - x1);
-                    } else if -(nn::softplus(xs2[i12])) < 0.3 {
-                        let a16 = -1.6_f64;
-                    } else {
-                        let mut a17 = 0.8_f64;
-                    }
-                    return xs2[2];
-                }
-            }
-            return xs2.slice(s![1..5]).sum() + xs2.dot(xs2);
-        } else {
-            let mut y18 = xs2.to_owned();
+        for e1 in xs2.iter() {
+            let a2 = x0.min(x0) - xs2.sum().tanh();
+            let a3 = x1;
         }
-        (x0.tanh() * x0) + x1
+        let mut y4 = [0.0_f64; 5];
+        let mut a5 = -1.3_f64;
+        for i6 in 0..5 {
+            a5 += y4[i6] + helper_sq(x1);
+            y4[1] = a5;
+            let a7 = y4[(i6 + 1) % 5] - (i6 as f64);
+            y4[i6] += (xs2.mapv(f64::tanh)).dot(&(xs2.tanh())).powi(3);
+            continue;
+        }
+        y4[4] = y4[1] - (helper_arr(xs2, -0.5)).mean().unwrap();
+        let ks8 = vec![2usize, 2];
+        a5 *= (xs2.mean().unwrap().tanh()).tanh();
+        if (xs2.mapv(|v9| (x0.powi(3)).max(-y4[3]))).dot(&(xs2.mapv(|v10| v10 + y4[2]))) < -0.6 {
+            let mut xs2 = xs2.to_owned();
+            return -a5;
+        }
+        return (((((x1 + y4[2]) / ((x1.min(y4[3])).powi(2) + 1.0)) + x0) + x1) * a5) + y4[0];
     }
 
     pub fn check() -> Report {
@@ -6854,38 +7111,21 @@ mod p1_69 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 2))]
     fn p1_69(x0: f64, x1: f64, x2: f64) -> f64 {
-        for i1 in (3..5).rev() {
-            let a2 = ((x2.abs()).powi(2) + 1.0).powf(0.3) * ((-x2) - (-1.8_f64 + 0.7_f64));
-            let mut a3 = ((x1 * x1) * (x2 * (i1 as f64))) + (-((i1 as f64) + (i1 as f64)));
-        }
-        if (x1.powi(2) + 1.0).ln() > -1.6 {
-            let mut a4 = x2;
-            return (x0 - a4) - (-0.7 * a4);
-        }
-        let mut a5 = nn::sigmoid(x2) * (x0.max(x2)).min(x1.min(x2));
-        let mut k6 = 0usize;
-        loop {
-            if k6 >= 4 {
-                break;
-            }
-            k6 += 1;
-            if k6 % 2 == 0 {
-                if (k6 as f64) < 0.6_f64.max(0.6_f64) {
-                    let a7 = x2.max(x0.tanh() + (x2 + x2));
-                } else {
-                    let a8 = ((-1.7 + x0) * 1.4_f64.tanh())
-                        + helper_mix(1.8_f64 / ((k6 as f64).powi(2) + 1.0_f64), x0 - (k6 as f64));
-                }
-            } else if (1.9_f64.cos()).tanh() < x2.min(x2) {
-                a5 = (k6 as f64) * -1.4_f64;
-            } else {
-                a5 *= ((0.9_f64 - 0.6_f64) - (1.8_f64 * 0.3_f64)).tanh();
-                continue;
-            }
-        }
-        return ((a5.tanh() * x0) + x1) * x2;
+        let a1 = x1;
+        let a2 = x2;
+        let mut a4: f64 = if nn::sigmoid(a1) + x1 < a2.abs() {
+            return (x1 * x0) * nn::sigmoid(a1);
+        } else if (x1 + x2) + (-x0) > x1 && x2 + 0.2_f64.tanh() < a1 * -0.6 {
+            (-1.5 * x2) + (x1 + x0)
+        } else {
+            let a3 = x1.min(x0 * x2);
+            return (x2 * x0) * x1.tanh();
+        };
+        let mut a5: f64 = ((0.4 - x2).sin()).cos();
+        a5 += (-1.5_f64 + 1.4_f64).atan() * ((x0.abs()).powi(2) + 1.0).ln();
+        (((1.6_f64.sin() - (a1 * x1)) + x0) * x1) + x2
     }
 
     #[allow(
@@ -6896,45 +7136,22 @@ mod p1_69 {
         clippy::all
     )]
     fn p1_69_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        for i1 in (3..5).rev() {
-            let a2 = ((d64::abs(x2)).powi(2) + Dual64::from(1.0)).powf(0.3)
-                * ((-x2) - (Dual64::from(-1.8) + Dual64::from(0.7)));
-            let mut a3 = ((x1 * x1) * (x2 * Dual64::from(i1 as f64)))
-                + (-(Dual64::from(i1 as f64) + Dual64::from(i1 as f64)));
-        }
-        if ((x1.powi(2) + Dual64::from(1.0)).ln()).re > (Dual64::from(-1.6)).re {
-            let mut a4 = x2;
-            return (x0 - a4) - (Dual64::from(-0.7) * a4);
-        }
-        let mut a5 = d64::sigmoid(x2) * d64::min(d64::max(x0, x2), d64::min(x1, x2));
-        let mut k6 = 0usize;
-        loop {
-            if k6 >= 4 {
-                break;
-            }
-            k6 += 1;
-            if k6 % 2 == 0 {
-                if Dual64::from(k6 as f64).re < (d64::max(Dual64::from(0.6), Dual64::from(0.6))).re
-                {
-                    let a7 = d64::max(x2, x0.tanh() + (x2 + x2));
-                } else {
-                    let a8 = ((Dual64::from(-1.7) + x0) * (Dual64::from(1.4)).tanh())
-                        + d64::helper_mix(
-                            Dual64::from(1.8)
-                                / (Dual64::from(k6 as f64).powi(2) + Dual64::from(1.0)),
-                            x0 - Dual64::from(k6 as f64),
-                        );
-                }
-            } else if (((Dual64::from(1.9)).cos()).tanh()).re < (d64::min(x2, x2)).re {
-                a5 = Dual64::from(k6 as f64) * Dual64::from(-1.4);
-            } else {
-                a5 *= ((Dual64::from(0.9) - Dual64::from(0.6))
-                    - (Dual64::from(1.8) * Dual64::from(0.3)))
-                .tanh();
-                continue;
-            }
-        }
-        return ((a5.tanh() * x0) + x1) * x2;
+        let a1 = x1;
+        let a2 = x2;
+        let mut a4: Dual64 = if (d64::sigmoid(a1) + x1).re < (d64::abs(a2)).re {
+            return (x1 * x0) * d64::sigmoid(a1);
+        } else if ((x1 + x2) + (-x0)).re > x1.re
+            && (x2 + (Dual64::from(0.2)).tanh()).re < (a1 * Dual64::from(-0.6)).re
+        {
+            (Dual64::from(-1.5) * x2) + (x1 + x0)
+        } else {
+            let a3 = d64::min(x1, x0 * x2);
+            return (x2 * x0) * x1.tanh();
+        };
+        let mut a5: Dual64 = ((Dual64::from(0.4) - x2).sin()).cos();
+        a5 += (Dual64::from(-1.5) + Dual64::from(1.4)).atan()
+            * ((d64::abs(x0)).powi(2) + Dual64::from(1.0)).ln();
+        ((((Dual64::from(1.6)).sin() - (a1 * x1)) + x0) * x1) + x2
     }
 
     pub fn check() -> Report {
@@ -6961,13 +7178,13 @@ mod p1_69 {
         r.same::<f64, _>("pullback.1", &pb1, &g1);
         r.same::<f64, _>("pullback.2", &pb2, &g2);
         let sel = p1_69_grad(x0, x1, x2);
-        let sel2 = p1_69_grad_0_1(x0, x1, x2);
+        let sel2 = p1_69_grad_0_2(x0, x1, x2);
         r.same::<f64, _>("grad.0", &sel.0, &g0);
-        r.same::<f64, _>("grad_0_1.0", &sel2.0, &g0);
+        r.same::<f64, _>("grad_0_2.0", &sel2.0, &g0);
         r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g0);
-        r.same::<f64, _>("grad.1", &sel.1, &g1);
-        r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
-        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
+        r.same::<f64, _>("grad.1", &sel.1, &g2);
+        r.same::<f64, _>("grad_0_2.1", &sel2.1, &g2);
+        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g2);
         r.dual(
             "x0",
             g0,
@@ -7020,22 +7237,50 @@ mod p1_70 {
     )]
     #[differentiable]
     fn p1_70(xs0: &Array1<f32>) -> f32 {
-        if (xs0 * xs0[4]).sum() < xs0[2].min(xs0.slice(s![4..6]).sum()) {
-            let a1 = (((xs0[5] * xs0[1]).tanh()).powi(2) + 1.0).ln();
-        }
-        let mut k2 = 0usize;
-        while k2 < 2 {
-            k2 += 1;
-            let a3 = if (xs0.sum().powi(2) + 1.0).ln() > -1.9 {
-                (k2 as f32) * -0.9_f32
-            } else {
-                (k2 as f32).max(0.1 * xs0[5])
-            };
-            if k2 < 4 {
-                let a4 = (-1.8_f32).tanh();
+        if (xs0 * xs0[0]).mean().unwrap() < -1.5 * xs0.slice(s![4..6]).sum() {
+            for e1 in xs0.iter() {
+                let mut c2 = 0usize;
+                let mut c3 = 0usize;
+            }
+        } else {
+            let a4 = ((xs0.mean().unwrap().tanh()).exp()).cos();
+            let a5 = ((a4 * a4) + (a4 * a4)) + a4;
+            for e6 in xs0.iter() {
+                let mut a7 = (((*e6).tanh()).powi(2) + 1.0).powf(0.5);
+                a7 = 1.6 * (-a7).sin();
+                let mut m8: f32 = -0.6_f32;
+                let mut a10 = if *e6 > -1.7 {
+                    let a9 = -1.2_f32;
+                    return (-1.6_f32).sin() - xs0[4].atan();
+                } else if xs0.slice(s![1..5]).sum() < xs0[5] {
+                    *e6
+                } else {
+                    a7 = xs0.dot(xs0) + a4;
+                    -(helper_mix_f32(a4, a4))
+                };
             }
         }
-        xs0.slice(s![4..5]).sum()
+        if -2.0 > -0.9 {
+            let a12 = if xs0[5] > -1.0 {
+                return (-1.2_f32).tanh() + (xs0[4] * xs0[2]);
+            } else if (xs0.mapv(|v11| 0.9)).dot(&(nn::softplus(xs0))) > helper_sq_f32(xs0[2]) {
+                return (1.6 * xs0[3]).min(0.6_f32 + 1.8_f32);
+            } else if xs0[3].sin() / (xs0.sum().powi(2) + 1.0) < 0.7_f32.sin() {
+                return xs0[2];
+            } else {
+                -1.2 * xs0[3]
+            };
+            let ks13 = vec![0usize, 5, 2, 4];
+        } else if xs0[5] > -1.1 {
+            let _ = helper_sq_f32(0.6_f32 / ((-0.9_f32).powi(2) + 1.0_f32));
+            let mut m14: f32 = -0.7_f32;
+            return -m14;
+        } else {
+            let mut a15 = (&(Array1::from_elem(6, xs0[5])) * &(xs0 + xs0[2])).sum();
+            let mut a16 = -1.6_f32;
+        }
+        let _ = (&(xs0 + 1.8) / &((helper_arr_f32(xs0, -1.8)).powi(2) + 1.0));
+        (0.0_f32.max(xs0[5])).cos()
     }
 
     pub fn check() -> Report {
@@ -7077,49 +7322,54 @@ mod p1_71 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 2))]
     fn p1_71(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
-        let y1 = &(xs2 + xs2) * &(Array1::from_elem(5, xs2.slice(s![0..5]).sum() - 0.1));
-        if x0 > 1.5 {
-            return x0 + x1;
-        }
-        let mut a2 = -x1;
-        if xs2.dot(&y1) + (x0 * xs2[1]) < xs2.slice(s![0..1;2]).sum() + a2 {
-            for i3 in 3..5 {
-                a2 = (i3 as f32) * -1.7_f32;
-                for i4 in (0..5).rev() {
-                    let mut a5: f32 = if ((i4 as f32) + xs2[(i4 + 1) % 5]).cos() > 0.7 {
-                        y1[i3].tanh()
-                    } else if -(x0.atan()) > -0.9 {
-                        return nn::sigmoid(a2);
-                    } else {
-                        (0.3_f32 - (i4 as f32)) / (((a2.powi(2) + 0.5).sqrt()).powi(2) + 1.0)
-                    };
-                    a5 += nn::softplus(xs2.slice(s![3..4]).sum().min(-1.0)) * x1;
-                    return (a2 * a2) * (a2 * (i4 as f32));
-                }
+        let mut y1 = [0.0_f32; 5];
+        let mut a2 = 1.9_f32.cos();
+        a2 += (y1[0] + -0.5) * y1[0];
+        for i3 in 0..5 {
+            y1[4] = 1.5;
+            if nn::sigmoid(xs2.sum()) > 0.7 && -y1[i3] < 1.0 {
+                y1[0] = y1[0] + (&(xs2.mapv(|v4| v4 * y1[i3])) * &(nn::sigmoid(xs2))).sum();
+                a2 *= (xs2.mapv(|v5| v5 * y1[i3])).sum().tanh();
+                y1[i3] = y1[i3]
+                    + (helper_arr_f32(&(y1[(i3 + 1) % 5] * xs2), x0 / (x1.powi(2) + 1.0))).sum();
+            } else if i3 < 5 {
+                a2 += (xs2.mapv(|v6| v6 * y1[(i3 + 1) % 5])).sum();
+                let a7 = (y1[0] + -1.1) * xs2.slice(s![2..3;2]).sum();
+                y1[4] = (&(xs2 + xs2) * xs2).sum();
             }
-            a2 += (&(xs2 * xs2[0]) * x1).sum();
+            let a9 = (xs2.mapv(|v8| v8 * y1[i3])).sum();
+            continue;
         }
-        a2 = y1[2] + (y1[4].max(a2) - 1.9_f32.powi(2));
-        let a6: f32 = helper_sq_f32(((xs2[4] * 0.3).powi(2) + 1.0).powf(1.5));
-        let a2 = (a2 * 0.1) + (a2 * (xs2[2] + x1));
-        if -xs2.sum() > -1.1 {
-            return (a6 / (xs2[4].powi(2) + 1.0)) + (x1 - y1[4]);
+        y1[4] += -1.2;
+        if (y1[2].tanh()).max(xs2.mean().unwrap()) > xs2.slice(s![2..4]).sum().max(x1) {
+            a2 = (xs2.mapv(|v10| v10 * y1[4])).sum();
         }
-        if xs2.slice(s![1..5]).sum() > 1.7 {
-            let mut a6 = (a6 * -0.8) + (x1.tanh() * (a6 * xs2[2]));
-        } else if -0.9 * y1[0] < -0.4 {
-            let a7 = (x1.sin()).min(xs2.slice(s![3..5]).sum()) - (x0 - a6);
-        }
-        if (a6 + a6).min(x1 + y1[4]) > 1.0 {
-            let mut a8 = 0.0_f32;
-        } else if x1 < 0.4 {
-            let mut y9: Array1<f32> = Array1::zeros(5);
+        if xs2.dot(xs2).min(-0.6) > a2 {
+            for i11 in (4..5).rev() {
+                let mut c12 = 0usize;
+                let mut a14 = (&(xs2 * xs2) - &(xs2.mapv(|v13| v13 * y1[i11]))).sum();
+            }
+            a2 = x1 * -0.2;
+            a2 -= y1[1];
+            if (y1[4] * y1[1]).cos() > y1[1] * a2 {
+                let _ = a2;
+            } else if x1 > -1.1 && xs2.sum() > -1.0 {
+                let _ = x1.tanh();
+                return (y1[2] / (y1[1].powi(2) + 1.0)) - xs2.sum();
+            }
         } else {
-            let mut a2 = (a2 * 0.8) + (a6 - &y1).dot(&(0.4 + &y1));
+            y1[1] += x1.sin() + 1.9;
+            y1[4] += x1.sin();
+            y1[2] = (xs2.sum().atan()).cos();
+            y1[1] += xs2[4].max(xs2[2]);
+            y1[1] =
+                y1[1] + ((x1 / (y1[3].powi(2) + 1.0)) * (xs2.slice(s![0..3]).sum() * xs2.sum()));
+            return ((y1[3].tanh()).powi(2) + 1.0).ln();
         }
-        (((a2 * x0) + x1) + a6) + y1.sum()
+        let a15 = xs2.sum();
+        (((nn::sigmoid(xs2.sum()) * x0) * x1) + a2) + y1[1]
     }
 
     pub fn check() -> Report {
@@ -7146,13 +7396,13 @@ mod p1_71 {
         r.same::<f32, _>("pullback.1", &pb1, &g1);
         r.same::<f32, _>("pullback.2", &pb2, &g2);
         let sel = p1_71_grad(x0, x1, &xs2);
-        let sel2 = p1_71_grad_0_1(x0, x1, &xs2);
+        let sel2 = p1_71_grad_0_2(x0, x1, &xs2);
         r.same::<f32, _>("grad.0", &sel.0, &g0);
-        r.same::<f32, _>("grad_0_1.0", &sel2.0, &g0);
+        r.same::<f32, _>("grad_0_2.0", &sel2.0, &g0);
         r.same::<f32, _>("value_and_grad.1.0", &vg_grad.0, &g0);
-        r.same::<f32, _>("grad.1", &sel.1, &g1);
-        r.same::<f32, _>("grad_0_1.1", &sel2.1, &g1);
-        r.same::<f32, _>("value_and_grad.1.1", &vg_grad.1, &g1);
+        r.same::<f32, _>("grad.1", &sel.1, &g2);
+        r.same::<f32, _>("grad_0_2.1", &sel2.1, &g2);
+        r.same::<f32, _>("value_and_grad.1.1", &vg_grad.1, &g2);
         r
     }
 
@@ -7173,34 +7423,20 @@ mod p1_72 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 2))]
     fn p1_72(x0: f64, x1: f64, x2: f64) -> f64 {
-        if x0.abs() + x0 < helper_sq(x0) {
-            let mut a1 = (nn::softplus(1.7_f64) / ((nn::sigmoid(x0)).powi(2) + 1.0))
-                / (((x1 + x0).tanh()).powi(2) + 1.0);
-        } else if nn::softplus(x1.tanh()) < x1 * 1.7 {
-            if x1.powi(2) - x2.sin() > -0.4 {
-                if x0 < 0.1 - x2 {
-                    return nn::sigmoid(-0.1_f64);
-                }
-                return (x2 - x2) + (0.3 * x2);
-            }
-            if x1 < 1.7 {
-                let mut a2 = 0.0_f64;
-            } else {
-                let a3: f64 =
-                    nn::softplus(x2 - x2) / (((-1.3_f64 - 1.6_f64).sin()).powi(2) + 1.0_f64);
-                return x2;
-            }
+        for i1 in (0..3).step_by(2) {
+            let mut c2 = 0usize;
+            let mut a3 = 1.2_f64;
+            a3 += helper_sq(x0);
+            let ks4 = [1usize, 0, 2];
+            c2 = (c2 + 1) % 3;
+            let mut a5: f64 = ((0.0_f64.tanh() * (0.6_f64 - -0.8_f64)).tanh()).exp();
         }
-        let a4 = ((-(-1.7_f64)).tanh()).exp() + (x1.min(x2) + helper_sq(x2));
-        if x1.tanh() + x2 < 1.4 {
-            return x1;
-        }
-        let mut a5: f64 = x0;
-        a5 -= x0 / ((-1.5_f64).powi(2) + 1.0_f64);
-        let a6 = (((0.2_f64.atan()).tanh()).exp()).min((x0.tanh()).exp());
-        ((x0 * x0) + x1) + x2
+        let mut a6 = 0.2_f64;
+        a6 -= ((x1.powi(2) + 1.0).ln() * a6).abs();
+        a6 += (x0.tanh()).atan() + ((x0 + -0.3) * (x1 - x2));
+        ((helper_mix(nn::sigmoid(-0.5_f64), x1 + 0.8) + x0) * x1) + x2
     }
 
     #[allow(
@@ -7211,37 +7447,20 @@ mod p1_72 {
         clippy::all
     )]
     fn p1_72_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if (d64::abs(x0) + x0).re < (d64::helper_sq(x0)).re {
-            let mut a1 = (d64::softplus(Dual64::from(1.7))
-                / ((d64::sigmoid(x0)).powi(2) + Dual64::from(1.0)))
-                / (((x1 + x0).tanh()).powi(2) + Dual64::from(1.0));
-        } else if (d64::softplus(x1.tanh())).re < (x1 * Dual64::from(1.7)).re {
-            if (x1.powi(2) - x2.sin()).re > (Dual64::from(-0.4)).re {
-                if x0.re < (Dual64::from(0.1) - x2).re {
-                    return d64::sigmoid(Dual64::from(-0.1));
-                }
-                return (x2 - x2) + (Dual64::from(0.3) * x2);
-            }
-            if x1.re < (Dual64::from(1.7)).re {
-                let mut a2 = Dual64::from(0.0);
-            } else {
-                let a3: Dual64 = d64::softplus(x2 - x2)
-                    / (((Dual64::from(-1.3) - Dual64::from(1.6)).sin()).powi(2)
-                        + Dual64::from(1.0));
-                return x2;
-            }
+        for i1 in (0..3).step_by(2) {
+            let mut c2 = 0usize;
+            let mut a3 = Dual64::from(1.2);
+            a3 += d64::helper_sq(x0);
+            let ks4 = [1usize, 0, 2];
+            c2 = (c2 + 1) % 3;
+            let mut a5: Dual64 =
+                (((Dual64::from(0.0)).tanh() * (Dual64::from(0.6) - Dual64::from(-0.8))).tanh())
+                    .exp();
         }
-        let a4 = ((-(Dual64::from(-1.7))).tanh()).exp() + (d64::min(x1, x2) + d64::helper_sq(x2));
-        if (x1.tanh() + x2).re < (Dual64::from(1.4)).re {
-            return x1;
-        }
-        let mut a5: Dual64 = x0;
-        a5 -= x0 / ((Dual64::from(-1.5)).powi(2) + Dual64::from(1.0));
-        let a6 = d64::min(
-            (((Dual64::from(0.2)).atan()).tanh()).exp(),
-            (x0.tanh()).exp(),
-        );
-        ((x0 * x0) + x1) + x2
+        let mut a6 = Dual64::from(0.2);
+        a6 -= d64::abs(((x1.powi(2) + Dual64::from(1.0)).ln() * a6));
+        a6 += (x0.tanh()).atan() + ((x0 + Dual64::from(-0.3)) * (x1 - x2));
+        ((d64::helper_mix(d64::sigmoid(Dual64::from(-0.5)), x1 + Dual64::from(0.8)) + x0) * x1) + x2
     }
 
     pub fn check() -> Report {
@@ -7268,13 +7487,13 @@ mod p1_72 {
         r.same::<f64, _>("pullback.1", &pb1, &g1);
         r.same::<f64, _>("pullback.2", &pb2, &g2);
         let sel = p1_72_grad(x0, x1, x2);
-        let sel2 = p1_72_grad_0_1(x0, x1, x2);
+        let sel2 = p1_72_grad_0_2(x0, x1, x2);
         r.same::<f64, _>("grad.0", &sel.0, &g0);
-        r.same::<f64, _>("grad_0_1.0", &sel2.0, &g0);
+        r.same::<f64, _>("grad_0_2.0", &sel2.0, &g0);
         r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g0);
-        r.same::<f64, _>("grad.1", &sel.1, &g1);
-        r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
-        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
+        r.same::<f64, _>("grad.1", &sel.1, &g2);
+        r.same::<f64, _>("grad_0_2.1", &sel2.1, &g2);
+        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g2);
         r.dual(
             "x0",
             g0,
@@ -7327,16 +7546,53 @@ mod p1_73 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_73(x0: f32, xs1: &Array1<f32>) -> f32 {
-        let a1 = (xs1.sum().powi(2) + 1.0).powf(0.5) + xs1[1];
-        let mut a2 = (&(xs1[0] - xs1) * xs1).sum();
-        a2 += a1;
-        for i3 in 2..6 {
-            let mut y4: Array1<f32> = Array1::zeros(6);
-            let mut a5: f32 = a2;
-            let mut a6 = (((a1 / (a1.powi(2) + 1.0)) - helper_sq_f32(i3 as f32)).tanh()).exp();
+        let mut y1 = xs1.to_owned();
+        let mut a2 = 1.4_f32;
+        if xs1[5] - (0.7 + y1[0]) < y1[1] - a2 {
+            a2 += (y1[4] + -1.2) * 2.0;
+            y1[1] = y1[1] + y1[4];
+            y1[1] = y1[1] + ((nn::sigmoid(a2) * y1[0]) / (x0.powi(2) + 1.0));
+            let mut a3 = x0 - y1[2];
+            a3 = y1[5].tanh();
+        } else if y1[4].max(1.4) + a2.max(x0) < -1.0 {
+            a2 = (y1[0] + -0.1) * -1.1;
+            y1[3] += 0.2;
+            a2 += (xs1.mapv(|v4| v4 * y1[3])).sum();
+            return -(xs1[2].powi(2));
+        } else {
+            y1[5] = y1[5] * ((-2.0_f32).abs() / (y1[1].powi(2) + 1.0)).tanh();
+            a2 *= (y1[4] - 2.0).tanh();
+            y1[0] = y1[0] * (helper_mix_f32(y1[5].tanh(), a2.sin())).tanh();
         }
-        let a7 = a1;
-        ((((a2 - x0) * a2.sin()) * x0) + a1) * a2
+        for i5 in 0..5 {
+            y1[i5] = 0.7 - (xs1 - xs1).mean().unwrap();
+            y1[i5] += a2;
+            let a6 = y1[6 - 1 - i5] * nn::sigmoid(x0);
+            a2 += (y1[i5] + -2.0) * y1[i5];
+        }
+        if ((1.8 / (y1[3].powi(2) + 1.0)).powi(2) + 1.0).ln() < -x0 && (y1[5].sin()).atan() > -1.5 {
+            let a7 = (y1[0] + -0.6) * -0.2;
+        }
+        if (y1[2] + a2).atan() < y1[0] + y1[2] && x0 > 1.4 {
+            let a9 = (xs1.mapv(|v8| v8 * y1[4])).sum();
+            a2 += y1[3] * y1[5];
+            y1[3] = -0.5;
+            let a10 = xs1.dot(&(nn::sigmoid(&(Array1::from_elem(6, x0)))));
+        } else if (0.4 - x0) + (x0.tanh()).exp() > xs1.slice(s![2..5]).sum() * a2 {
+            y1[3] = (-0.6_f32).powi(2);
+            a2 += y1[2].tanh();
+            a2 *= ((x0.sin()).min(1.4)).tanh();
+            a2 = y1[4] + y1[4];
+            y1[5] = x0.tanh() * (-y1[2]);
+        }
+        y1[1] = y1[5].min(xs1.sum() / (y1[1].powi(2) + 1.0));
+        if -0.1 - a2.min(y1[1]) > y1.sum() {
+            a2 *= ((y1[4] + -0.3) * y1[3]).tanh();
+        }
+        y1[3] = y1[3] + (a2 / (((-0.8 + y1[2]) * y1[5]).powi(2) + 1.0));
+        y1[1] = y1[1] + y1[4];
+        let mut y11 = xs1.to_owned();
+        return ((((a2 * a2).powi(2) + 0.5).sqrt() + x0) * a2) + y1.sum();
     }
 
     pub fn check() -> Report {
@@ -7388,30 +7644,86 @@ mod p1_74 {
     )]
     #[differentiable]
     fn p1_74(x0: f64) -> f64 {
-        let mut a1 = 0.7_f64;
-        let mut k2 = 0usize;
-        while k2 < 2 {
-            k2 += 1;
-            if x0.tanh() > -1.8 {
-                let a3: f64 = if a1.max(a1) < (k2 as f64) * x0 {
-                    return (a1 * x0).atan();
+        for i1 in 0..6 {
+            let mut y2 = [0.0_f64; 6];
+            let mut a3 = x0 * x0;
+            for i4 in 0..6 {
+                y2[6 - 1 - i1] =
+                    ((((a3 / (y2[(i4 + 1) % 6].powi(2) + 1.0)).powi(2) + 1.0).ln()).tanh()).exp();
+                if (a3 * y2[6 - 1 - i1]).atan() < -0.1 {
+                    a3 = (y2[0] + -0.7) * y2[(i4 + 1) % 6];
+                    y2[2] = y2[i1];
+                    let a5 = y2[i4] - nn::sigmoid(y2[i4]);
+                } else if i4 % 2 == 0 {
+                    y2[i1] = -((nn::sigmoid(y2[2])).abs());
+                    a3 = y2[i1].tanh();
+                    a3 += (y2[0] + 0.6) * y2[i1];
+                } else if i1 >= 6 || y2[i1] < 0.7 {
+                    y2[i4] -= -1.1;
+                    let mut c6 = 0usize;
+                    a3 += y2[0].tanh();
+                    break;
                 } else {
-                    a1
-                };
-            } else {
-                a1 *= (-(((-1.8_f64).powi(2) + 1.0_f64).powf(0.5))).tanh();
-                let a4 = if ((nn::sigmoid(x0)).powi(2) + 1.0).powf(0.5) > -1.0 {
-                    a1 = (1.8 - x0) / ((a1 / (0.7_f64.powi(2) + 1.0_f64)).powi(2) + 1.0);
-                    nn::sigmoid(0.9 / (a1.powi(2) + 1.0))
-                } else {
-                    x0
-                };
-                continue;
+                    y2[(i1 + 1) % 6] = -0.3;
+                    a3 = (y2[i4] + -1.5) * (i4 as f64);
+                    a3 += y2[(i1 + 1) % 6].tanh();
+                    y2[i1] = x0;
+                    return y2[6 - 1 - i4];
+                }
+                a3 += (y2[(i4 + 1) % 6] + 0.3) * a3;
+                return y2[4];
             }
-            a1 = ((x0 / (x0.powi(2) + 1.0)) * helper_sq(-1.1_f64)) - helper_sq(-a1);
+            y2[6 - 1 - i1] = y2[6 - 1 - i1] + (((x0 * y2[i1]).powi(2) + 1.0).powf(0.5)).tanh();
+            if i1 >= 6 || y2[i1] < -1.0 {
+                let a7 = (y2[i1] + -0.8) * y2[i1];
+            }
         }
-        a1 += a1 + 0.3;
-        (((x0 / (x0.powi(2) + 1.0)) + -0.3) + x0) * a1
+        let mut a10: f64 = if x0 + (x0 + x0) < 1.7 {
+            let a8 = (x0.min(x0)).max(x0 + x0);
+            return -(0.4 + a8);
+        } else if x0 > -1.4 {
+            helper_sq(nn::sigmoid(x0))
+        } else {
+            let a9 = x0;
+            return a9 / ((0.8 * a9).powi(2) + 1.0);
+        };
+        let mut y11 = vec![0.0_f64; 6];
+        let mut a12 = -0.5_f64;
+        if y11[2] > 1.9 {
+            a12 += y11[4].tanh();
+            a12 += (y11[2] + -0.2) * x0;
+            y11[2] = -(helper_mix(y11[0].atan(), y11[1].min(y11[1])));
+        } else if ((y11[5] * y11[2]).powi(2) + 1.0).ln() < a12 / (a12.powi(2) + 1.0) {
+            y11[3] = -0.1;
+            let a13 = y11[5] * y11[3].tanh();
+            y11[2] = y11[2]
+                + (((y11[3] - y11[0]) + (y11[2] * a12))
+                    / (((x0.powi(2) + 0.5).sqrt() - y11[2]).powi(2) + 1.0));
+        } else {
+            let a14 = y11[4] + (-y11[3]);
+            y11[5] = y11[3].min(a10);
+        }
+        y11[2] = (a10.powi(3)).powi(2);
+        if (-a10) * nn::softplus(a12) > y11[1] {
+            a12 += y11[3].tanh();
+        }
+        let a15 = y11[3] + (helper_mix(y11[0], -1.4) + (a10.tanh()).exp());
+        let x0 = (x0 * 0.9) + (-1.6 + a15).sin();
+        let mut y16 = vec![0.0_f64; 6];
+        let mut a17 = a15 - a10;
+        for i18 in (0..6).rev() {
+            if (0.0 + a10).sin() > nn::sigmoid(y11[i18]) {
+                y16[i18] = y16[i18]
+                    + (((-0.3 - y16[(i18 + 1) % 6]) * a12)
+                        + ((y11[i18] * y16[6 - 1 - i18]) * (a10 * y16[6 - 1 - i18])));
+                a17 = (y16[6 - 1 - i18] + -0.5) * x0;
+                let a19 = (y16[i18] + 1.3) * y16[i18];
+            }
+            let a20 = (y16[i18] + 0.2) * -1.8;
+        }
+        y16[0] = y16[0] + ((x0.min(a10) + a15.cos()) * (a12 / ((a10 * y16[2]).powi(2) + 1.0)));
+        a12 = (y16[3] + -0.1) * a12;
+        ((((y11[4] + a10) + a12) * a15) + y16[0]) + y11[3]
     }
 
     #[allow(
@@ -7422,35 +7734,96 @@ mod p1_74 {
         clippy::all
     )]
     fn p1_74_dual(x0: Dual64) -> Dual64 {
-        let mut a1 = Dual64::from(0.7);
-        let mut k2 = 0usize;
-        while k2 < 2 {
-            k2 += 1;
-            if (x0.tanh()).re > (Dual64::from(-1.8)).re {
-                let a3: Dual64 = if (d64::max(a1, a1)).re < (Dual64::from(k2 as f64) * x0).re {
-                    return (a1 * x0).atan();
+        for i1 in 0..6 {
+            let mut y2 = [Dual64::from(0.0); 6];
+            let mut a3 = x0 * x0;
+            for i4 in 0..6 {
+                y2[6 - 1 - i1] = ((((a3 / (y2[(i4 + 1) % 6].powi(2) + Dual64::from(1.0)))
+                    .powi(2)
+                    + Dual64::from(1.0))
+                .ln())
+                .tanh())
+                .exp();
+                if ((a3 * y2[6 - 1 - i1]).atan()).re < (Dual64::from(-0.1)).re {
+                    a3 = (y2[0] + Dual64::from(-0.7)) * y2[(i4 + 1) % 6];
+                    y2[2] = y2[i1];
+                    let a5 = y2[i4] - d64::sigmoid(y2[i4]);
+                } else if i4 % 2 == 0 {
+                    y2[i1] = -(d64::abs(d64::sigmoid(y2[2])));
+                    a3 = y2[i1].tanh();
+                    a3 += (y2[0] + Dual64::from(0.6)) * y2[i1];
+                } else if i1 >= 6 || y2[i1].re < 0.7 {
+                    y2[i4] -= Dual64::from(-1.1);
+                    let mut c6 = 0usize;
+                    a3 += y2[0].tanh();
+                    break;
                 } else {
-                    a1
-                };
-            } else {
-                a1 *= (-(((Dual64::from(-1.8)).powi(2) + Dual64::from(1.0)).powf(0.5))).tanh();
-                let a4 = if (((d64::sigmoid(x0)).powi(2) + Dual64::from(1.0)).powf(0.5)).re
-                    > (Dual64::from(-1.0)).re
-                {
-                    a1 = (Dual64::from(1.8) - x0)
-                        / ((a1 / ((Dual64::from(0.7)).powi(2) + Dual64::from(1.0))).powi(2)
-                            + Dual64::from(1.0));
-                    d64::sigmoid(Dual64::from(0.9) / (a1.powi(2) + Dual64::from(1.0)))
-                } else {
-                    x0
-                };
-                continue;
+                    y2[(i1 + 1) % 6] = Dual64::from(-0.3);
+                    a3 = (y2[i4] + Dual64::from(-1.5)) * Dual64::from(i4 as f64);
+                    a3 += y2[(i1 + 1) % 6].tanh();
+                    y2[i1] = x0;
+                    return y2[6 - 1 - i4];
+                }
+                a3 += (y2[(i4 + 1) % 6] + Dual64::from(0.3)) * a3;
+                return y2[4];
             }
-            a1 = ((x0 / (x0.powi(2) + Dual64::from(1.0))) * d64::helper_sq(Dual64::from(-1.1)))
-                - d64::helper_sq(-a1);
+            y2[6 - 1 - i1] =
+                y2[6 - 1 - i1] + (((x0 * y2[i1]).powi(2) + Dual64::from(1.0)).powf(0.5)).tanh();
+            if i1 >= 6 || y2[i1].re < -1.0 {
+                let a7 = (y2[i1] + Dual64::from(-0.8)) * y2[i1];
+            }
         }
-        a1 += a1 + Dual64::from(0.3);
-        (((x0 / (x0.powi(2) + Dual64::from(1.0))) + Dual64::from(-0.3)) + x0) * a1
+        let mut a10: Dual64 = if (x0 + (x0 + x0)).re < (Dual64::from(1.7)).re {
+            let a8 = d64::max(d64::min(x0, x0), x0 + x0);
+            return -(Dual64::from(0.4) + a8);
+        } else if x0.re > (Dual64::from(-1.4)).re {
+            d64::helper_sq(d64::sigmoid(x0))
+        } else {
+            let a9 = x0;
+            return a9 / ((Dual64::from(0.8) * a9).powi(2) + Dual64::from(1.0));
+        };
+        let mut y11 = vec![Dual64::from(0.0); 6];
+        let mut a12 = Dual64::from(-0.5);
+        if y11[2].re > (Dual64::from(1.9)).re {
+            a12 += y11[4].tanh();
+            a12 += (y11[2] + Dual64::from(-0.2)) * x0;
+            y11[2] = -(d64::helper_mix(y11[0].atan(), d64::min(y11[1], y11[1])));
+        } else if (((y11[5] * y11[2]).powi(2) + Dual64::from(1.0)).ln()).re
+            < (a12 / (a12.powi(2) + Dual64::from(1.0))).re
+        {
+            y11[3] = Dual64::from(-0.1);
+            let a13 = y11[5] * y11[3].tanh();
+            y11[2] = y11[2]
+                + (((y11[3] - y11[0]) + (y11[2] * a12))
+                    / (((x0.powi(2) + Dual64::from(0.5)).sqrt() - y11[2]).powi(2)
+                        + Dual64::from(1.0)));
+        } else {
+            let a14 = y11[4] + (-y11[3]);
+            y11[5] = d64::min(y11[3], a10);
+        }
+        y11[2] = (a10.powi(3)).powi(2);
+        if ((-a10) * d64::softplus(a12)).re > y11[1].re {
+            a12 += y11[3].tanh();
+        }
+        let a15 = y11[3] + (d64::helper_mix(y11[0], Dual64::from(-1.4)) + (a10.tanh()).exp());
+        let x0 = (x0 * Dual64::from(0.9)) + (Dual64::from(-1.6) + a15).sin();
+        let mut y16 = vec![Dual64::from(0.0); 6];
+        let mut a17 = a15 - a10;
+        for i18 in (0..6).rev() {
+            if ((Dual64::from(0.0) + a10).sin()).re > (d64::sigmoid(y11[i18])).re {
+                y16[i18] = y16[i18]
+                    + (((Dual64::from(-0.3) - y16[(i18 + 1) % 6]) * a12)
+                        + ((y11[i18] * y16[6 - 1 - i18]) * (a10 * y16[6 - 1 - i18])));
+                a17 = (y16[6 - 1 - i18] + Dual64::from(-0.5)) * x0;
+                let a19 = (y16[i18] + Dual64::from(1.3)) * y16[i18];
+            }
+            let a20 = (y16[i18] + Dual64::from(0.2)) * Dual64::from(-1.8);
+        }
+        y16[0] = y16[0]
+            + ((d64::min(x0, a10) + a15.cos())
+                * (a12 / ((a10 * y16[2]).powi(2) + Dual64::from(1.0))));
+        a12 = (y16[3] + Dual64::from(-0.1)) * a12;
+        ((((y11[4] + a10) + a12) * a15) + y16[0]) + y11[3]
     }
 
     pub fn check() -> Report {
@@ -7494,34 +7867,67 @@ mod p1_75 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_75(xs0: &Array1<f64>, x1: f64) -> f64 {
-        let a1 = x1;
-        let mut k2 = 0usize;
-        while k2 < 3 {
-            k2 += 1;
-            let a1 = (a1 * 0.7) + a1.min(xs0.dot(xs0));
-            let mut a3 = -0.4_f64;
-            if (xs0.tanh()).mean().unwrap() < 1.2 {
-                let mut y4 = xs0.to_owned();
-            } else if (x1 - xs0).sum() < 1.2 {
-                let mut a5 = xs0[2];
+        let mut y1 = vec![0.0_f64; 4];
+        let mut a2 = 0.9_f64;
+        if xs0.mean().unwrap() < a2 {
+            let a3 = y1[0] + (1.5_f64 + 0.0_f64);
+            y1[3] = -0.9;
+        } else if xs0[3] + (y1[1] * y1[1]) < a2 {
+            a2 = y1[3].tanh();
+            y1[2] *= (xs0.powi(2)).dot(xs0).tanh();
+            let a4 = if x1 < -1.4 {
+                (x1.max(y1[1])).tanh()
+            } else {
+                (a2.powi(2) + 1.0).ln()
+            };
+            return (a4 - xs0).sum();
+        }
+        if a2.tanh() + (y1[2] * y1[2]) < 0.6 - y1[0] {
+            a2 = (y1[0] + 0.6) * a2;
+        }
+        let a5 = ((a2.atan()).powi(2) + 0.5).sqrt() + (xs0.sum() - y1[2].tanh());
+        let mut m6 = -1.5_f64;
+        for i7 in (2..4).step_by(2) {
+            y1[i7] = y1[1];
+            m6 -= m6 + 0.5;
+            if i7 < 4 && y1[i7] > 0.6 {
+                let mut a8: f64 = -1.6_f64;
+            } else {
+                let a12: f64 = if i7 < 4 && y1[i7] > 0.3 {
+                    let a9 = (x1.tanh()).exp() / ((y1[i7] + x1).powi(2) + 1.0);
+                    return y1[i7].cos();
+                } else {
+                    let a10 = (xs0.mapv(|v11| y1[i7].tanh() - ((i7 as f64).tanh()).exp()))
+                        .dot(&(xs0.slice(s![1..3]).sum() + xs0));
+                    1.3 / (a2.powi(2) + 1.0)
+                };
                 continue;
             }
-            break;
+            y1[(i7 + 1) % 4] += 1.8;
         }
-        let a6: f64 = -1.0_f64;
-        for i7 in (0..4).rev() {
-            let a8 = 0.1_f64;
-            let mut a10 = ((Array1::from_elem(4, -0.1_f64)).mapv(|v9| (1.6 * a1).max(x1)))
-                .mean()
-                .unwrap();
+        let mut a13 = (y1[2] + xs0.sum()) * ((y1[2] * x1) * a2);
+        a13 *= (xs0[0].max(y1[1]) + (y1[2] * y1[1])).tanh();
+        let a15 = (xs0.mapv(|v14| v14 * y1[1])).sum();
+        if ((xs0.tanh()).exp()).sum() < (-0.9_f64).min(a13) {
+            a13 += (xs0.mapv(|v16| v16 * y1[2])).sum();
+            let mut a17 = if -(xs0[0].abs()) > 0.7 && a5 > xs0.slice(s![0..4]).sum() {
+                nn::sigmoid(y1[2])
+            } else {
+                a2 = y1[1].sin() * xs0.sum();
+                helper_mix(a5, xs0.slice(s![2..4]).sum()) - (-x1)
+            };
+            y1[1] = (helper_arr(&(y1[2] + xs0), a2)).sum();
+        } else if a15 > a13 {
+            y1[0] = y1[0] - (y1[1] * &(xs0.sin())).sum();
+            a2 = y1[3].tanh();
+            y1[3] = y1[3] * (((a5 + y1[2]).powi(2) + 1.0).ln()).tanh();
+            a2 *= (y1[3] + xs0.dot(xs0)).tanh();
         }
-        let a11 = (xs0[0].powi(2) + 0.5).sqrt();
-        let mut a11 = (a11 * -1.1) + (xs0[1].max(x1) + xs0.sum());
-        for i12 in 0..4 {
-            let mut a13 = x1;
-            a11 += (&(xs0 - xs0) + xs0).dot(&(xs0.dot(xs0) * xs0));
-        }
-        ((xs0[0] * x1) * a1) + a6
+        y1[3] = -(-x1);
+        let ks18 = vec![2usize, 2, 2];
+        let mut a19 = helper_sq(0.4_f64.min(y1[2])) / (a5.powi(2) + 1.0);
+        y1[3] = y1[3] + (y1[0].max(a5.cos()) + ((y1[2].min(a13)).powi(2) + 0.5).sqrt());
+        ((((xs0.dot(xs0) - (a5 * x1)) + x1) * a2) + a5) + y1[3]
     }
 
     pub fn check() -> Report {
@@ -7573,29 +7979,25 @@ mod p1_76 {
     )]
     #[differentiable]
     fn p1_76(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
-        for i1 in 0..3 {
-            for i2 in 0..i1 {
-                for i3 in 1..4 {
-                    let a4 = if i3 % 2 == 0 { x0 } else { xs2.sum() };
-                    let a5 = (helper_mix(x0, (xs1[i2].powi(2) + 1.0).ln())).powi(2);
-                }
+        for e1 in xs2.iter() {
+            let mut a3 = if x0.sin() < -1.7 {
+                (-2.0 - xs2[0]) - xs2.slice(s![2..4]).sum().tanh()
+            } else if (helper_mix(*e1, *e1)).powi(2) > helper_sq(xs1[2]) {
+                *e1
+            } else {
+                return (xs1.mapv(|v2| v2 + xs2[0])).sum();
+            };
+            if 1.1 < xs1[0] + *e1 {
+                let ks4 = [2usize, 0, 1];
+                return xs2[1];
+            } else {
+                a3 = xs1[1];
             }
+            continue;
         }
-        let mut y6: Array1<f64> = Array1::zeros(4);
-        let y7 = ((&y6 * &(xs2 - xs2)).tanh()).exp();
-        if x0 < y6[0] * x0 {
-            return x0 + xs2.slice(s![0..3]).sum();
-        }
-        y6 = Array1::zeros(4);
-        y6[0] += (x0 + helper_sq(x0)) - xs2[0].atan();
-        if xs1[1] < y6[1] {
-            y6[2] = y6[2] - y6[2];
-            let a8 = -1.0_f64;
-        } else if (-1.6 + &y6).mean().unwrap() > 0.1 {
-            y6 -= xs1;
-            let mut a9 = helper_mix(xs2.mean().unwrap().tanh(), 0.0);
-        }
-        ((-x0) * x0) + y6.sum()
+        let mut xs2 = xs2.to_owned();
+        let mut m5 = 0.4_f64;
+        (((x0.cos() * x0) * m5) + xs2[2]) + xs2.sum()
     }
 
     pub fn check() -> Report {
@@ -7646,39 +8048,42 @@ mod p1_77 {
     )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p1_77(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
-        for &e1 in xs1.iter() {
-            let a2 = ((x2 - xs1).sin()).dot(xs1);
-            let a3 = (-1.3_f64).max(helper_sq(e1) * xs1[3]);
-            return helper_sq(e1.abs());
+        let mut y1 = vec![0.0_f64; 4];
+        let mut a2 = -1.1_f64;
+        a2 += (xs1.mapv(|v3| v3 * y1[3])).sum();
+        if (xs1 * xs1).dot(xs1) < -1.3 || (y1[1] - y1[0]) + (a2 - x2) > a2 / (x0.powi(2) + 1.0) {
+            a2 += y1[2] + (xs1 * xs1).sum();
+            a2 *= ((y1[2] + -0.2) * x0).tanh();
+            y1[1] = 0.4;
+            y1[0] = y1[0]
+                + (((Array1::from_elem(4, 0.7_f64)).mapv(|v4| v4 + xs1[1])).mapv(f64::tanh))
+                    .dot(&(&(xs1.mapv(|v5| v5 * y1[0])) / ((x2 * 0.5).powi(2) + 1.0)));
+            let a6 = y1[2].tanh();
+        } else {
+            a2 += (y1[0] + 1.8) * xs1.slice(s![1..2;2]).sum();
+            a2 = y1[0] + (x2.powi(2) + 1.0).powf(1.5);
+            y1[1] = (helper_arr(xs1, xs1.mean().unwrap())).sum();
         }
-        for i4 in (0..4).rev() {
-            let mut y5: Array1<f64> = Array1::zeros(4);
-            let mut y6: Array1<f64> = Array1::zeros(4);
-            if (x0 - x2) * (y6[i4] + x2) < -1.8 - xs1.slice(s![0..3]).sum() {
-                let mut y7: Array1<f64> = Array1::zeros(4);
-                return ((i4 as f64) - x2) - xs1.dot(&y6);
-            } else if i4 % 2 == 0 {
-                let a8 = (x0.tanh() / (x0.powi(2) + 1.0)) + ((x0 * x0) + -1.7);
-                break;
-            } else {
-                let a9 = (&(-&y5) * &(&y5 - &y5)).sum();
-            }
+        if (a2 + x0).cos() > 1.8 {
+            a2 += y1[2] + (-xs1.slice(s![1..4]).sum());
         }
-        if (x0.min(x2)).atan() > x0 {
-            return (-1.7_f64).atan();
+        for i7 in (2..4).rev() {
+            a2 = 1.0_f64;
+            a2 *= y1[i7].tanh();
+            return (y1[i7] / (y1[0].powi(2) + 1.0)) * x0.cos();
         }
-        let a11 = (&(xs1
-            .mapv(|v10| x0 / (((1.9_f64.powi(2) + 1.0_f64).powf(0.3)).powi(2) + 1.0_f64)))
-            * xs1)
-            .sum();
-        let mut a12 = 1.0_f64;
-        let mut y13: Array1<f64> = xs1.to_owned();
-        a12 = (y13.sum() - nn::sigmoid(y13[1])) - (xs1.sum() / (y13.mean().unwrap().powi(2) + 1.0));
-        for e14 in y13.iter() {
-            a12 -= ((Array1::from_elem(4, -1.8_f64)).mapv(|v15| (a11 * a11).cos())).sum();
-            a12 = (&(xs1 * y13[2]) + xs1).dot(&(&y13 * &(helper_arr(&y13, x0))));
+        for &e8 in xs1.iter() {
+            a2 *= (xs1.tanh()).dot(&(xs1 + x0)).tanh();
+            let mut xs1 = xs1.to_owned();
+            xs1[2] -= y1[2];
+            let y9: Array1<f64> = Array1::from_elem(4, y1[0]);
+            break;
         }
-        return (((xs1[1] + x0) + x2) * a11) + y13.sum();
+        let _ = ((x2.atan()).powi(2) + 0.5).sqrt();
+        y1[2] -= a2;
+        let a10 = (xs1 * (y1[0].powi(2) + 1.0).ln()).dot(&(&(xs1 * xs1[0]) - &(xs1.powi(2))));
+        let mut c11 = 0usize;
+        return ((((xs1.dot(xs1) - nn::softplus(y1[c11])) + x0) + x2) + a2) + y1[4 - 1 - c11];
     }
 
     pub fn check() -> Report {
@@ -7737,36 +8142,32 @@ mod p1_78 {
     )]
     #[differentiable]
     fn p1_78(xs0: &Array1<f64>) -> f64 {
-        let mut a1 = (xs0[1].powi(2) + 1.0).ln();
-        let a4 = if xs0.dot(xs0).atan() > xs0[1] {
-            (xs0[0] + xs0).dot(xs0)
-        } else if xs0[3].max(a1) + (a1 + a1) < 0.9 {
-            let a2 = (xs0[0] / (xs0[1].powi(2) + 1.0)) + (a1 + -1.4);
-            xs0[1] - xs0.sum()
-        } else {
-            let a3 = a1 + xs0.sum();
-            -1.7_f64
-        };
-        if (xs0[2] + xs0).sum() > -0.8 {
-            let mut y5: Array1<f64> = Array1::zeros(5);
-            y5 += xs0;
-            return (xs0[0].max(a4)).max(xs0.slice(s![0..4;2]).sum());
+        let a1 = (xs0 - xs0).sum() - (xs0.sum() + xs0[3]);
+        let ks2 = [4usize, 1, 3, 0];
+        for i3 in (1..5).step_by(2) {
+            for &e4 in xs0.iter() {
+                let a6: f64 = if xs0.sum() * xs0.slice(s![2..5;2]).sum().tanh() > 1.7 {
+                    xs0[i3]
+                } else {
+                    let a5 = (a1 + xs0[i3]) / (((i3 as f64).cos()).powi(2) + 1.0_f64);
+                    a5.tanh()
+                };
+                let mut c7 = 0usize;
+                let mut c8 = 0usize;
+            }
         }
-        let a6 = if (xs0[0] * a4) * xs0.slice(s![2..3]).sum().abs() < -1.1 {
-            xs0[3]
-        } else {
-            (a4 * a1) - xs0.mean().unwrap()
-        };
-        a1 += helper_mix(
-            xs0[2].cos() / (xs0.mean().unwrap().powi(2) + 1.0),
-            helper_mix(xs0.mean().unwrap(), nn::softplus(xs0[4])),
-        );
-        a1 *= a6.tanh();
-        let mut a7 = (a1 + (xs0[2].powi(2) + 0.5).sqrt()) - (a4 * (xs0[1] * a6));
-        let mut a8 = ((a1 / (a4.powi(2) + 1.0)) + (xs0[4] * a6))
-            + nn::softplus(xs0.slice(s![0..4]).sum().tanh());
-        let mut a9: f64 = a6;
-        ((((a6 + a1) / (xs0.sum().powi(2) + 1.0)) * a1) * a4) * a6
+        let mut a9 = (-xs0.slice(s![2..3]).sum()).min(xs0[0]);
+        a9 = xs0[0] * (a9.abs() * (0.1_f64.powi(2) + 0.5_f64).sqrt());
+        let mut m10 = -0.2_f64;
+        let mut m11 = 2.0_f64;
+        for i12 in (0..5).rev() {
+            a9 = -1.0_f64;
+            let mut y13 = xs0.to_owned();
+            let mut a14 = m10;
+        }
+        let _ = -xs0[3];
+        let mut c15 = 0usize;
+        ((((2.0_f64.abs()).powi(2) + 1.0_f64).powf(1.5) + a1) + a9) + m10
     }
 
     pub fn check() -> Report {
@@ -7809,51 +8210,41 @@ mod p1_79 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_79(x0: f32, x1: f32) -> f32 {
-        if x1 * helper_mix_f32(x1, x0) > 0.8_f32.cos() {
-            if x0 < 1.6 {
-                let x0 = (x0 * 0.8) + nn::softplus(x0);
+        let mut a1 = ((x1 + -0.1) * (x0 - 0.8)) + x0;
+        a1 = -1.9_f32;
+        let mut y2 = [0.0_f32; 5];
+        let mut a3 = 0.1_f32;
+        if (y2[2] * y2[0]) + (y2[1] + y2[0]) < y2[4] {
+            a3 += (y2[3] + -0.1) * y2[2];
+            y2[0] += 0.2;
+            a1 = y2[0] - (y2[2] - x0);
+        }
+        y2[1] = y2[1] + ((y2[2].min(y2[2])).powi(3) * nn::softplus(x1));
+        let mut y4 = vec![0.0_f32; 5];
+        y2[4] = y2[4] - (y4[4].abs() + ((x1 + y2[4]) / ((x0.powi(3)).powi(2) + 1.0)));
+        for i5 in (4..5).rev() {
+            if (a1 * y2[5 - 1 - i5]).min(1.5) < y2[2] || x1 + (y2[i5] + -0.7) < 0.1 {
+                a1 -= -1.0_f32;
+            } else if (y4[4].powi(2) + 1.0).ln() / ((y2[3].sin()).powi(2) + 1.0) > -1.7 {
+                let mut a6 = 0.3_f32;
+            } else if ((i5 as f32) / (y4[5 - 1 - i5].powi(2) + 1.0)) + (y4[3] * y2[0]) > 0.7 {
+                y4[i5] += a1 - (y2[i5] * (-y2[i5]));
             } else {
-                let a1 = (x1 + helper_sq_f32(x0)) - (x1.tanh()).exp();
-                return a1;
+                y4[5 - 1 - i5] -= x1.powi(3) + (((-1.7_f32).powi(3)).powi(2) + 1.0_f32).ln();
             }
         }
-        if (x1 + x1) + helper_mix_f32(x1, x1) < 1.0 {
-            let a3 = if helper_sq_f32(-x1) > x0 {
-                ((-1.3_f32).min(1.7_f32)).powi(3)
+        if y4[0].sin() - (y4[0].tanh()).exp() > -0.3 {
+            let a7 = if y2[2] > x1.cos() {
+                ((helper_mix_f32(y2[2], 0.4)).powi(2) + 1.0).ln()
             } else {
-                let a2 = x1;
-                x1 + (-0.8 + a2)
+                return ((y4[0].cos()).powi(2) + 1.0).ln();
             };
-            if helper_mix_f32(x0, a3) < 2.0 {
-                if -a3 > -2.0 {
-                    return x1;
-                }
-            } else {
-                let x0 = (x0 * 1.0) + -1.6;
-            }
-            let a4 = if x0.max(x0) < 1.6 {
-                return ((0.3_f32.tanh()).powi(2) + 1.0_f32).ln();
-            } else {
-                (1.5 + x1) + (a3 / (1.9_f32.powi(2) + 1.0_f32))
-            };
-            if x1 + (0.9_f32.powi(2) + 0.5_f32).sqrt() < 0.5 {
-                return (0.3 / (a4.powi(2) + 1.0)) + a3;
-            }
-        }
-        let a5 = (((1.0_f32.powi(2) + 1.0_f32).powf(1.5)).cos()).min(x1);
-        let a6: f32 = 0.9_f32;
-        let mut a7 = a6;
-        a7 *= ((a5 - x0).tanh()).tanh();
-        let a8 = if (x1 * x1) + x1 < x0 {
-            a5
+        } else if (x0 * 0.1) - a1.tanh() > -1.9 {
+            let mut c8 = 0usize;
         } else {
-            return a7;
-        };
-        let a9: f32 = ((a8 + x1) + a8.powi(3)).sin();
-        let a10 = a5;
-        a7 = helper_mix_f32(nn::softplus(-0.5 / (x0.powi(2) + 1.0)), x0);
-        a7 = -1.6_f32;
-        (((x1.min(-1.5) * helper_mix_f32(x0, 0.1)) + x0) + x1) + a5
+            let a9 = nn::softplus(x1);
+        }
+        (((((-x0) + x0) + x1) * a1) + y4[2]) + y2[2]
     }
 
     #[allow(
@@ -7864,60 +8255,52 @@ mod p1_79 {
         clippy::all
     )]
     fn p1_79_dual(x0: Dual32, x1: Dual32) -> Dual32 {
-        if (x1 * d32::helper_mix(x1, x0)).re > ((Dual32::from(0.8)).cos()).re {
-            if x0.re < (Dual32::from(1.6)).re {
-                let x0 = (x0 * Dual32::from(0.8)) + d32::softplus(x0);
-            } else {
-                let a1 = (x1 + d32::helper_sq(x0)) - (x1.tanh()).exp();
-                return a1;
-            }
+        let mut a1 = ((x1 + Dual32::from(-0.1)) * (x0 - Dual32::from(0.8))) + x0;
+        a1 = Dual32::from(-1.9);
+        let mut y2 = [Dual32::from(0.0); 5];
+        let mut a3 = Dual32::from(0.1);
+        if ((y2[2] * y2[0]) + (y2[1] + y2[0])).re < y2[4].re {
+            a3 += (y2[3] + Dual32::from(-0.1)) * y2[2];
+            y2[0] += Dual32::from(0.2);
+            a1 = y2[0] - (y2[2] - x0);
         }
-        if ((x1 + x1) + d32::helper_mix(x1, x1)).re < (Dual32::from(1.0)).re {
-            let a3 = if (d32::helper_sq(-x1)).re > x0.re {
-                (d32::min(Dual32::from(-1.3), Dual32::from(1.7))).powi(3)
-            } else {
-                let a2 = x1;
-                x1 + (Dual32::from(-0.8) + a2)
-            };
-            if (d32::helper_mix(x0, a3)).re < (Dual32::from(2.0)).re {
-                if (-a3).re > (Dual32::from(-2.0)).re {
-                    return x1;
-                }
-            } else {
-                let x0 = (x0 * Dual32::from(1.0)) + Dual32::from(-1.6);
-            }
-            let a4 = if (d32::max(x0, x0)).re < (Dual32::from(1.6)).re {
-                return (((Dual32::from(0.3)).tanh()).powi(2) + Dual32::from(1.0)).ln();
-            } else {
-                (Dual32::from(1.5) + x1) + (a3 / ((Dual32::from(1.9)).powi(2) + Dual32::from(1.0)))
-            };
-            if (x1 + ((Dual32::from(0.9)).powi(2) + Dual32::from(0.5)).sqrt()).re
-                < (Dual32::from(0.5)).re
+        y2[1] = y2[1] + ((d32::min(y2[2], y2[2])).powi(3) * d32::softplus(x1));
+        let mut y4 = vec![Dual32::from(0.0); 5];
+        y2[4] =
+            y2[4] - (d32::abs(y4[4]) + ((x1 + y2[4]) / ((x0.powi(3)).powi(2) + Dual32::from(1.0))));
+        for i5 in (4..5).rev() {
+            if (d32::min(a1 * y2[5 - 1 - i5], Dual32::from(1.5))).re < y2[2].re
+                || (x1 + (y2[i5] + Dual32::from(-0.7))).re < (Dual32::from(0.1)).re
             {
-                return (Dual32::from(0.3) / (a4.powi(2) + Dual32::from(1.0))) + a3;
+                a1 -= Dual32::from(-1.0);
+            } else if ((y4[4].powi(2) + Dual32::from(1.0)).ln()
+                / ((y2[3].sin()).powi(2) + Dual32::from(1.0)))
+            .re > (Dual32::from(-1.7)).re
+            {
+                let mut a6 = Dual32::from(0.3);
+            } else if ((Dual32::from(i5 as f32) / (y4[5 - 1 - i5].powi(2) + Dual32::from(1.0)))
+                + (y4[3] * y2[0]))
+                .re
+                > (Dual32::from(0.7)).re
+            {
+                y4[i5] += a1 - (y2[i5] * (-y2[i5]));
+            } else {
+                y4[5 - 1 - i5] -=
+                    x1.powi(3) + (((Dual32::from(-1.7)).powi(3)).powi(2) + Dual32::from(1.0)).ln();
             }
         }
-        let a5 = d32::min(
-            (((Dual32::from(1.0)).powi(2) + Dual32::from(1.0)).powf(1.5)).cos(),
-            x1,
-        );
-        let a6: Dual32 = Dual32::from(0.9);
-        let mut a7 = a6;
-        a7 *= ((a5 - x0).tanh()).tanh();
-        let a8 = if ((x1 * x1) + x1).re < x0.re {
-            a5
+        if (y4[0].sin() - (y4[0].tanh()).exp()).re > (Dual32::from(-0.3)).re {
+            let a7 = if y2[2].re > (x1.cos()).re {
+                ((d32::helper_mix(y2[2], Dual32::from(0.4))).powi(2) + Dual32::from(1.0)).ln()
+            } else {
+                return ((y4[0].cos()).powi(2) + Dual32::from(1.0)).ln();
+            };
+        } else if ((x0 * Dual32::from(0.1)) - a1.tanh()).re > (Dual32::from(-1.9)).re {
+            let mut c8 = 0usize;
         } else {
-            return a7;
-        };
-        let a9: Dual32 = ((a8 + x1) + a8.powi(3)).sin();
-        let a10 = a5;
-        a7 = d32::helper_mix(
-            d32::softplus(Dual32::from(-0.5) / (x0.powi(2) + Dual32::from(1.0))),
-            x0,
-        );
-        a7 = Dual32::from(-1.6);
-        (((d32::min(x1, Dual32::from(-1.5)) * d32::helper_mix(x0, Dual32::from(0.1))) + x0) + x1)
-            + a5
+            let a9 = d32::softplus(x1);
+        }
+        (((((-x0) + x0) + x1) * a1) + y4[2]) + y2[2]
     }
 
     pub fn check() -> Report {
@@ -7979,28 +8362,33 @@ mod p1_80 {
     )]
     #[differentiable]
     fn p1_80(xs0: &Array1<f64>) -> f64 {
-        if (Array1::from_elem(5, xs0[3])).dot(xs0) < xs0[3].cos() {
-            let mut a1 = (&(xs0 / &(xs0.powi(2) + 1.0)) * xs0.sum()).sum();
+        let mut y1: Array1<f64> = Array1::zeros(5);
+        let mut a2 = y1[1];
+        let a3 = y1[4].tanh();
+        for i4 in (0..5).rev() {
+            a2 = (xs0.mapv(|v5| v5 * y1[i4])).sum();
+            y1[(i4 + 1) % 5] *= (i4 as f64).tanh();
+            return -1.7;
         }
-        for i2 in (4..5).rev() {
-            let mut y3 = xs0.to_owned();
-            if xs0.dot(&y3).sin() < nn::sigmoid(i2 as f64) {
-                y3 = Array1::from_elem(5, xs0.slice(s![0..4]).sum());
-                return xs0.dot(xs0).sin();
-            } else if (xs0 + -0.6).sum() < (i2 as f64) + xs0.slice(s![3..4]).sum() {
-                let a5 = (((Array1::from_elem(5, 0.0_f64)).mapv(|v4| v4)).powi(2)).sum();
-            } else {
-                let mut a6 = xs0[3].sin();
-            }
+        y1[0] *= a3.tanh();
+        if (((0.9_f64.powi(2) + 1.0_f64).ln()).powi(2) + 1.0_f64).ln() < -2.0 {
+            let a6 = (y1[0] + 1.4) * a3;
+        }
+        let mut k7 = 0usize;
+        while k7 < 3 {
+            k7 += 1;
+            a2 += (xs0.mapv(|v8| v8 * y1[1])).sum();
+            y1[2] = xs0[2];
+            a2 += y1[k7 % 5] * (-xs0.slice(s![1..2]).sum());
+            a2 += (helper_mix(a2, y1[k7 % 5]) * xs0[k7 % 5].sin())
+                - (a2.sin() * (y1[k7 % 5] - xs0.slice(s![2..4]).sum()));
             break;
         }
-        for i7 in 3..5 {
-            let mut y8 = xs0.to_owned();
-            y8 = (xs0.tanh()).mapv(|v9| (v9.powi(3)).tanh());
-            return -(xs0[(i7 + 1) % 5] * xs0.slice(s![0..1;2]).sum());
-        }
-        let mut a10 = helper_sq(xs0[4].sin()) - (xs0[4].min(xs0[0]) / (xs0.sum().powi(2) + 1.0));
-        xs0[0] * a10
+        y1[0] = y1[0] + (&y1 - a3).sum().tanh();
+        a2 = (y1[1] + -0.1) * xs0.slice(s![0..1;2]).sum();
+        y1[1] += a2.sin();
+        let a9 = (xs0.sum() / ((y1[4] + y1[3]).powi(2) + 1.0)) + (&y1 - xs0).sum();
+        return (((y1[1] * a2) + a3) + a9) + y1.sum();
     }
 
     pub fn check() -> Report {
@@ -8043,39 +8431,70 @@ mod p1_81 {
     )]
     #[differentiable]
     fn p1_81(x0: f64, x1: f64, x2: f64) -> f64 {
-        for i1 in 0..5 {
-            for i2 in 0..4 {
-                let a3 = nn::sigmoid((i1 as f64) * x1) + -0.9;
-                let mut a4 = 1.5_f64;
-                a4 -= (helper_sq(2.0_f64))
-                    .min(x0.sin() * ((i2 as f64) / ((-0.1_f64).powi(2) + 1.0_f64)));
-                let a5: f64 = helper_sq(x1.powi(2)) * x2;
+        let a1: f64 = ((x0 - x0) - (x1 * -1.4)) / (1.9_f64.powi(2) + 1.0_f64);
+        if (nn::sigmoid(-1.5_f64)).sin() < a1 {
+            let mut y2 = [0.0_f64; 5];
+            let mut a3 = x1;
+            for i4 in (0..5).rev() {
+                y2[i4] = nn::sigmoid(y2[i4].tanh()) * (helper_mix(-0.5, x0)).max(y2[(i4 + 1) % 5]);
+                if i4 < 4 {
+                    y2[i4] = y2[i4] * (((i4 as f64) * y2[0]) + y2[(i4 + 1) % 5]).tanh();
+                    let a5 = (y2[i4] + -1.5) * a3;
+                    y2[(i4 + 1) % 5] = y2[(i4 + 1) % 5] + nn::sigmoid((x0 + a5).max(y2[i4] + x1));
+                    y2[i4] = x1.sin() + 2.0;
+                } else {
+                    y2[5 - 1 - i4] = (y2[1].tanh() * (i4 as f64)).min((x1 + (i4 as f64)) * x0);
+                    a3 += y2[i4] * (x2.powi(2) + 0.5).sqrt();
+                    a3 = (y2[(i4 + 1) % 5] + -0.7) * x1;
+                }
+                a3 = y2[(i4 + 1) % 5].tanh();
+            }
+            y2[2] = (nn::sigmoid(x1 * y2[4])).atan();
+            a3 += y2[2].tanh();
+            let a6 = (y2[1] * x2.powi(3)) + ((x1 + x2).tanh()).exp();
+        } else {
+            let a7 = nn::sigmoid(nn::softplus(x2)) * ((x0 + x2) + (x1 * x2));
+            let mut y8 = vec![0.0_f64; 5];
+            let mut a9 = y8[1] - y8[4];
+            for i10 in 0..5 {
+                if nn::softplus(y8[5 - 1 - i10] - x1) > 1.9 {
+                    y8[i10] = (((x1.tanh()).exp() - (-1.1_f64).max(x1)).tanh()).exp();
+                    y8[5 - 1 - i10] = y8[5 - 1 - i10] * (a7 - y8[i10]).tanh();
+                    a9 = (y8[4] + 1.2) * (i10 as f64);
+                    return helper_sq(y8[5 - 1 - i10]);
+                } else if y8[i10] > -0.8 {
+                    let a11 = (y8[5 - 1 - i10] + 1.1) * y8[i10];
+                    y8[5 - 1 - i10] = helper_sq(nn::softplus(i10 as f64))
+                        / (((y8[2].max(y8[i10])).tanh()).powi(2) + 1.0);
+                    a9 = (x0.min(x0) + ((-0.7_f64).powi(2) + 1.0_f64).ln())
+                        - ((y8[2] + (i10 as f64)) + (x2 - (i10 as f64)));
+                } else {
+                    y8[5 - 1 - i10] += 0.6;
+                    a9 += (y8[i10] + 0.5) * y8[4];
+                    y8[i10] = (helper_mix(y8[i10], y8[i10]) * (x0.tanh()).exp())
+                        .max(a9.powi(3) * (x0.tanh()).exp());
+                    return (x1.powi(2) + 1.0).ln() - (y8[0] + x2);
+                }
+                a9 += y8[i10] + (a1 + y8[4]);
+                continue;
+            }
+            y8[3] = -1.4;
+            if nn::softplus(x2.sin()) < -0.7 {
+                let a12 = (y8[4] + 1.3) * x2;
             }
         }
-        for i6 in 4..5 {
-            for i7 in (0..5).step_by(2) {
-                let mut a8 = (x0 * x2).atan() / ((-x1).powi(2) + 1.0);
-                a8 *= ((x0.powi(3)).cos()).tanh();
-                let a9 = (nn::softplus(x1) + (x2 + x0)).max(((-0.4_f64).powi(2)).min(x2));
-                a8 += ((x0 * x0) * a8) - (x2 + (x0 - x0));
+        let mut k13 = 0usize;
+        loop {
+            if k13 >= 3 {
+                break;
             }
+            k13 += 1;
+            let a14 = nn::sigmoid(x1.powi(3));
+            let a15 = (helper_mix(a14, x1) + ((k13 as f64) + (k13 as f64)))
+                .max((-2.0_f64 - (k13 as f64)) * ((k13 as f64) + x0));
+            break;
         }
-        let mut a10: f64 = if (-x1) * (x0 * -0.7) > 1.1 {
-            return x0;
-        } else {
-            -x0
-        };
-        let a11 = if x2 < x0 * x2 {
-            0.2 * (x1 + 0.2)
-        } else if a10 < x2.powi(3) {
-            (-x2) / (x1.powi(2) + 1.0)
-        } else if helper_sq(0.3 / (x0.powi(2) + 1.0)) < helper_sq(x2) {
-            ((-x0).tanh()).exp()
-        } else {
-            (-x2) * x2.sin()
-        };
-        a10 = ((x2.powi(2) + 0.5).sqrt() + ((-1.3_f64).tanh()).exp()) + (x2 - (-1.5 + x2));
-        (((x2 + a10) + x0) * x1) + x2
+        ((x2 + x0) * x1) + x2
     }
 
     #[allow(
@@ -8086,49 +8505,81 @@ mod p1_81 {
         clippy::all
     )]
     fn p1_81_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        for i1 in 0..5 {
-            for i2 in 0..4 {
-                let a3 = d64::sigmoid(Dual64::from(i1 as f64) * x1) + Dual64::from(-0.9);
-                let mut a4 = Dual64::from(1.5);
-                a4 -= d64::min(
-                    d64::helper_sq(Dual64::from(2.0)),
-                    x0.sin()
-                        * (Dual64::from(i2 as f64)
-                            / ((Dual64::from(-0.1)).powi(2) + Dual64::from(1.0))),
-                );
-                let a5: Dual64 = d64::helper_sq(x1.powi(2)) * x2;
+        let a1: Dual64 = ((x0 - x0) - (x1 * Dual64::from(-1.4)))
+            / ((Dual64::from(1.9)).powi(2) + Dual64::from(1.0));
+        if ((d64::sigmoid(Dual64::from(-1.5))).sin()).re < a1.re {
+            let mut y2 = [Dual64::from(0.0); 5];
+            let mut a3 = x1;
+            for i4 in (0..5).rev() {
+                y2[i4] = d64::sigmoid(y2[i4].tanh())
+                    * d64::max(d64::helper_mix(Dual64::from(-0.5), x0), y2[(i4 + 1) % 5]);
+                if i4 < 4 {
+                    y2[i4] = y2[i4] * ((Dual64::from(i4 as f64) * y2[0]) + y2[(i4 + 1) % 5]).tanh();
+                    let a5 = (y2[i4] + Dual64::from(-1.5)) * a3;
+                    y2[(i4 + 1) % 5] =
+                        y2[(i4 + 1) % 5] + d64::sigmoid(d64::max(x0 + a5, y2[i4] + x1));
+                    y2[i4] = x1.sin() + Dual64::from(2.0);
+                } else {
+                    y2[5 - 1 - i4] = d64::min(
+                        y2[1].tanh() * Dual64::from(i4 as f64),
+                        (x1 + Dual64::from(i4 as f64)) * x0,
+                    );
+                    a3 += y2[i4] * (x2.powi(2) + Dual64::from(0.5)).sqrt();
+                    a3 = (y2[(i4 + 1) % 5] + Dual64::from(-0.7)) * x1;
+                }
+                a3 = y2[(i4 + 1) % 5].tanh();
+            }
+            y2[2] = (d64::sigmoid(x1 * y2[4])).atan();
+            a3 += y2[2].tanh();
+            let a6 = (y2[1] * x2.powi(3)) + ((x1 + x2).tanh()).exp();
+        } else {
+            let a7 = d64::sigmoid(d64::softplus(x2)) * ((x0 + x2) + (x1 * x2));
+            let mut y8 = vec![Dual64::from(0.0); 5];
+            let mut a9 = y8[1] - y8[4];
+            for i10 in 0..5 {
+                if (d64::softplus(y8[5 - 1 - i10] - x1)).re > (Dual64::from(1.9)).re {
+                    y8[i10] = (((x1.tanh()).exp() - d64::max(Dual64::from(-1.1), x1)).tanh()).exp();
+                    y8[5 - 1 - i10] = y8[5 - 1 - i10] * (a7 - y8[i10]).tanh();
+                    a9 = (y8[4] + Dual64::from(1.2)) * Dual64::from(i10 as f64);
+                    return d64::helper_sq(y8[5 - 1 - i10]);
+                } else if y8[i10].re > (Dual64::from(-0.8)).re {
+                    let a11 = (y8[5 - 1 - i10] + Dual64::from(1.1)) * y8[i10];
+                    y8[5 - 1 - i10] = d64::helper_sq(d64::softplus(Dual64::from(i10 as f64)))
+                        / (((d64::max(y8[2], y8[i10])).tanh()).powi(2) + Dual64::from(1.0));
+                    a9 = (d64::min(x0, x0)
+                        + ((Dual64::from(-0.7)).powi(2) + Dual64::from(1.0)).ln())
+                        - ((y8[2] + Dual64::from(i10 as f64)) + (x2 - Dual64::from(i10 as f64)));
+                } else {
+                    y8[5 - 1 - i10] += Dual64::from(0.6);
+                    a9 += (y8[i10] + Dual64::from(0.5)) * y8[4];
+                    y8[i10] = d64::max(
+                        d64::helper_mix(y8[i10], y8[i10]) * (x0.tanh()).exp(),
+                        a9.powi(3) * (x0.tanh()).exp(),
+                    );
+                    return (x1.powi(2) + Dual64::from(1.0)).ln() - (y8[0] + x2);
+                }
+                a9 += y8[i10] + (a1 + y8[4]);
+                continue;
+            }
+            y8[3] = Dual64::from(-1.4);
+            if (d64::softplus(x2.sin())).re < (Dual64::from(-0.7)).re {
+                let a12 = (y8[4] + Dual64::from(1.3)) * x2;
             }
         }
-        for i6 in 4..5 {
-            for i7 in (0..5).step_by(2) {
-                let mut a8 = (x0 * x2).atan() / ((-x1).powi(2) + Dual64::from(1.0));
-                a8 *= ((x0.powi(3)).cos()).tanh();
-                let a9 = d64::max(
-                    d64::softplus(x1) + (x2 + x0),
-                    d64::min((Dual64::from(-0.4)).powi(2), x2),
-                );
-                a8 += ((x0 * x0) * a8) - (x2 + (x0 - x0));
+        let mut k13 = 0usize;
+        loop {
+            if k13 >= 3 {
+                break;
             }
+            k13 += 1;
+            let a14 = d64::sigmoid(x1.powi(3));
+            let a15 = d64::max(
+                d64::helper_mix(a14, x1) + (Dual64::from(k13 as f64) + Dual64::from(k13 as f64)),
+                (Dual64::from(-2.0) - Dual64::from(k13 as f64)) * (Dual64::from(k13 as f64) + x0),
+            );
+            break;
         }
-        let mut a10: Dual64 = if ((-x1) * (x0 * Dual64::from(-0.7))).re > (Dual64::from(1.1)).re {
-            return x0;
-        } else {
-            -x0
-        };
-        let a11 = if x2.re < (x0 * x2).re {
-            Dual64::from(0.2) * (x1 + Dual64::from(0.2))
-        } else if a10.re < (x2.powi(3)).re {
-            (-x2) / (x1.powi(2) + Dual64::from(1.0))
-        } else if (d64::helper_sq(Dual64::from(0.3) / (x0.powi(2) + Dual64::from(1.0)))).re
-            < (d64::helper_sq(x2)).re
-        {
-            ((-x0).tanh()).exp()
-        } else {
-            (-x2) * x2.sin()
-        };
-        a10 = ((x2.powi(2) + Dual64::from(0.5)).sqrt() + ((Dual64::from(-1.3)).tanh()).exp())
-            + (x2 - (Dual64::from(-1.5) + x2));
-        (((x2 + a10) + x0) * x1) + x2
+        ((x2 + x0) * x1) + x2
     }
 
     pub fn check() -> Report {
@@ -8209,38 +8660,30 @@ mod p1_82 {
     )]
     #[differentiable]
     fn p1_82(x0: f32, x1: f32, x2: f32) -> f32 {
-        let mut a1 = x0 + (x2 * (x0 - x0));
-        let mut x0 = (x0 * 1.1) + (x0 * x1.powi(3));
-        let mut a2 = helper_sq_f32(x2);
-        let a3 = -(((x1.powi(2) + 1.0).ln()).tanh());
-        let a4 = ((x1 - x2) * 0.8_f32.cos()).tanh();
-        let mut k5 = 0usize;
-        while k5 < 1 {
-            k5 += 1;
-            x0 += helper_sq_f32((x2.powi(2)).min(x2 * x2));
-            if k5 % 2 == 0 {
-                a1 -= a2.max(0.9);
+        let mut k1 = 0usize;
+        loop {
+            if k1 >= 4 {
+                break;
             }
-            let a6 = helper_mix_f32(a1, (a1 / (x2.powi(2) + 1.0)).powi(3));
-        }
-        let a7 = x2;
-        let a8: f32 = x0;
-        if ((a1 + a3).powi(2) + 0.5).sqrt() < 1.0 {
-            x0 = 0.2_f32;
-            let mut a9 = ((a1 + x1) - (x2 * a3)).atan();
-            a1 *= (0.0 + (a9 * a1)).tanh();
-        } else if (x2 * x2) - x1 < -1.6 {
-            if nn::softplus(x1 - a1) < -0.2 {
-                if (x1 + x2) * a1.cos() < 0.3 {
-                    return x2;
-                }
-                return (x1 * -0.3) * ((-0.8_f32).powi(2) + 1.0_f32).ln();
+            k1 += 1;
+            let mut a2 = helper_mix_f32(x1, helper_sq_f32(x0) * (k1 as f32).abs());
+            let mut y3 = vec![0.0_f32; 6];
+            let mut k4 = 0usize;
+            while k4 < 5 {
+                k4 += 1;
+                let mut c5 = 0usize;
+                let a6 = y3[4] * ((c5 as f32) + y3[2]);
+                let a7 = (y3[k4 % 6] + 0.1) * y3[k1 % 6];
+                y3[k1 % 6] = y3[k1 % 6] * ((y3[c5 % 6] * x0) + y3[5]).tanh();
+                y3[5] = x2;
             }
-            a2 = (1.1_f32.max(x2) * a1).powi(3);
-            let a10 = -0.7_f32;
+            y3[k1 % 6] = y3[k1 % 6] + ((y3[0].powi(2)).min(nn::softplus(y3[3]))).sin();
+            if ((x0 * x2).powi(2) + 0.5).sqrt() > 0.9 {
+                a2 += y3[k1 % 6].tanh();
+            }
+            break;
         }
-        a1 = helper_mix_f32((a1.tanh()).exp(), (x1 - x2) + a1.sin());
-        ((((0.2_f32 - 1.0_f32) * (a1 + a1)) + x1) * x2) + a1
+        (((0.3 + x2).sin() * x0) + x1) + x2
     }
 
     #[allow(
@@ -8251,39 +8694,31 @@ mod p1_82 {
         clippy::all
     )]
     fn p1_82_dual(x0: Dual32, x1: Dual32, x2: Dual32) -> Dual32 {
-        let mut a1 = x0 + (x2 * (x0 - x0));
-        let mut x0 = (x0 * Dual32::from(1.1)) + (x0 * x1.powi(3));
-        let mut a2 = d32::helper_sq(x2);
-        let a3 = -(((x1.powi(2) + Dual32::from(1.0)).ln()).tanh());
-        let a4 = ((x1 - x2) * (Dual32::from(0.8)).cos()).tanh();
-        let mut k5 = 0usize;
-        while k5 < 1 {
-            k5 += 1;
-            x0 += d32::helper_sq(d32::min(x2.powi(2), x2 * x2));
-            if k5 % 2 == 0 {
-                a1 -= d32::max(a2, Dual32::from(0.9));
+        let mut k1 = 0usize;
+        loop {
+            if k1 >= 4 {
+                break;
             }
-            let a6 = d32::helper_mix(a1, (a1 / (x2.powi(2) + Dual32::from(1.0))).powi(3));
-        }
-        let a7 = x2;
-        let a8: Dual32 = x0;
-        if (((a1 + a3).powi(2) + Dual32::from(0.5)).sqrt()).re < (Dual32::from(1.0)).re {
-            x0 = Dual32::from(0.2);
-            let mut a9 = ((a1 + x1) - (x2 * a3)).atan();
-            a1 *= (Dual32::from(0.0) + (a9 * a1)).tanh();
-        } else if ((x2 * x2) - x1).re < (Dual32::from(-1.6)).re {
-            if (d32::softplus(x1 - a1)).re < (Dual32::from(-0.2)).re {
-                if ((x1 + x2) * a1.cos()).re < (Dual32::from(0.3)).re {
-                    return x2;
-                }
-                return (x1 * Dual32::from(-0.3))
-                    * ((Dual32::from(-0.8)).powi(2) + Dual32::from(1.0)).ln();
+            k1 += 1;
+            let mut a2 =
+                d32::helper_mix(x1, d32::helper_sq(x0) * d32::abs(Dual32::from(k1 as f32)));
+            let mut y3 = vec![Dual32::from(0.0); 6];
+            let mut k4 = 0usize;
+            while k4 < 5 {
+                k4 += 1;
+                let mut c5 = 0usize;
+                let a6 = y3[4] * (Dual32::from(c5 as f32) + y3[2]);
+                let a7 = (y3[k4 % 6] + Dual32::from(0.1)) * y3[k1 % 6];
+                y3[k1 % 6] = y3[k1 % 6] * ((y3[c5 % 6] * x0) + y3[5]).tanh();
+                y3[5] = x2;
             }
-            a2 = (d32::max(Dual32::from(1.1), x2) * a1).powi(3);
-            let a10 = Dual32::from(-0.7);
+            y3[k1 % 6] = y3[k1 % 6] + (d32::min(y3[0].powi(2), d32::softplus(y3[3]))).sin();
+            if (((x0 * x2).powi(2) + Dual32::from(0.5)).sqrt()).re > (Dual32::from(0.9)).re {
+                a2 += y3[k1 % 6].tanh();
+            }
+            break;
         }
-        a1 = d32::helper_mix((a1.tanh()).exp(), (x1 - x2) + a1.sin());
-        ((((Dual32::from(0.2) - Dual32::from(1.0)) * (a1 + a1)) + x1) * x2) + a1
+        (((Dual32::from(0.3) + x2).sin() * x0) + x1) + x2
     }
 
     pub fn check() -> Report {
@@ -8364,40 +8799,16 @@ mod p1_83 {
     )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_83(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        if xs2[1] > 0.1 {
-            let mut y1 = xs2.to_owned();
-            let a2 = 0.1_f64;
-            y1 = ((Array1::from_elem(4, -0.8_f64)).mapv(|v3| x1))
-                .mapv(|v4| (x1.tanh()).exp() - (-x1));
-            let mut a5 = a2 + x1;
-            return (y1[1].min(-1.1)).cos();
-        } else if (helper_arr(xs2, x1)).dot(&(xs2 / (x0.powi(2) + 1.0))) > 1.7 {
-            let mut x0 = (x0 * 1.3) + x0.powi(2);
-            let mut y6: Array1<f64> = Array1::zeros(4);
-            if y6.sum() > helper_mix(x0, x0) {
-                let a7 = y6[1] + (0.5 * xs2[1]).sin();
-                return a7;
-            }
-            let a9 = if nn::softplus(x0) / ((xs2[2] * x1).powi(2) + 1.0) > x1 - x1 {
-                x0 = (y6.mapv(|v8| (-1.2 / (v8.powi(2) + 1.0)).sin())).sum();
-                xs2[2].sin() - x0.max(x1)
-            } else {
-                x0 = x1;
-                helper_sq(x1.powi(3))
-            };
-            y6[1] = (nn::softplus(x1) * xs2[1]) - xs2[2];
-            y6[3] = ((x1.powi(2) + 1.0).ln()).cos() * x0;
-            let x1 = (x1 * -1.5) + (helper_sq(xs2[2]) + (y6[3] * x1));
+        let mut a1 = -1.4_f64;
+        let mut a2 = (((xs2[3] * xs2[3]).powi(2) + 1.0).ln()).min(nn::sigmoid(x1.max(xs2[1])));
+        let mut k3 = 0usize;
+        while k3 < 1 {
+            k3 += 1;
+            let a4 = (xs2[k3 % 4] + xs2.sum()) * (helper_sq(-0.8_f64)).min(xs2[3] - x1);
+            let a1 = (a1 * -1.4) + x0.min(a1 + -0.6);
         }
-        if xs2.dot(xs2).powi(3) > -x0 {
-            return (x1 * xs2[3]).min(xs2[2] * x1);
-        }
-        let mut a10 = x0 + (-1.0_f64).atan();
-        let mut y11 = xs2.to_owned();
-        y11[0] = x1;
-        let mut a12: f64 = xs2.sum() - x0.tanh();
-        a12 = (xs2 * &y11).sum() * (xs2[2].tanh() + (y11[1] * x1));
-        (((helper_mix(xs2[1], a10.sin()) + x0) + x1) + a10) + y11.sum()
+        a1 = -0.6_f64;
+        (((-xs2.sum()) + x0) + x1) + a1
     }
 
     pub fn check() -> Report {
@@ -8456,17 +8867,28 @@ mod p1_84 {
     )]
     #[differentiable]
     fn p1_84(xs0: &Array1<f32>) -> f32 {
-        let a1: f32 = -1.7_f32;
-        let mut a2 = -1.2_f32;
-        let mut a3 = -0.1_f32;
-        a2 *= xs0.dot(&(xs0.tanh())).tanh();
-        for e4 in xs0.iter() {
-            let a5: f32 = (xs0.slice(s![2..6]).sum().abs() - (a1 * a1)) - a2;
-            if a3 * (a5.powi(2) + 1.0).powf(1.5) < -1.0 {
-                let mut a6: f32 = xs0.dot(&(&(xs0.sin()) + (a1 - a1)));
+        if 0.4 > -1.8 {
+            let mut k1 = 0usize;
+            loop {
+                if k1 >= 1 {
+                    break;
+                }
+                k1 += 1;
+                let a2 = (helper_sq_f32(k1 as f32) + xs0.sum())
+                    / ((xs0.slice(s![0..5;2]).sum() - xs0[k1 % 6]).powi(2) + 1.0);
+                let mut y3: Array1<f32> = Array1::zeros(6);
+            }
+        } else {
+            for i4 in 0..6 {
+                if (xs0[1] + xs0[i4]) * (-1.0 + xs0[6 - 1 - i4]) > nn::softplus(-1.3_f32) {
+                    let mut a5: f32 = xs0[i4];
+                } else {
+                    let mut a6 = (Array1::from_elem(6, (-0.5_f32).cos())).sum();
+                }
             }
         }
-        ((-0.6 + a1) * a2) + a3
+        let mut a7 = xs0[0];
+        a7 * a7
     }
 
     pub fn check() -> Report {
@@ -8510,29 +8932,14 @@ mod p1_85 {
     )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p1_85(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
-        let mut k1 = 0usize;
-        while k1 < 3 {
-            k1 += 1;
-            let mut y2: Array1<f64> = Array1::zeros(3);
-            let a3 = xs1[1];
+        let y1 = &(&(xs1 + xs1) / (xs1.slice(s![0..1]).sum().powi(2) + 1.0))
+            + &(xs1 / &(xs1.powi(2) + 1.0));
+        let ks2 = vec![0usize, 0];
+        if xs1[1] < 0.9 {
+            let mut c3 = 0usize;
         }
-        for i4 in 0..1 {
-            let a5: f64 = xs1[3 - 1 - i4];
-            let a6 = (i4 as f64) + (xs1.slice(s![0..3]).sum() * xs1).sum();
-            for e7 in xs1.iter() {
-                let y8 = xs1.to_owned();
-                let a9 = (&(x0 * xs1) * &(nn::sigmoid(&y8))).dot(xs1);
-                let mut y10 = xs1.to_owned();
-            }
-        }
-        let a11 = helper_sq(x0);
-        let a12 = (x2 + 0.9).sin() - (xs1.tanh()).sum();
-        if (0.9 * xs1[2]) - x2.sin() > 0.5 {
-            let mut y13 = xs1.to_owned();
-        } else {
-            let a14 = 1.8_f64;
-        }
-        (((xs1[0] * xs1.sum()) * x0) + x2) + a11
+        let mut c4 = 0usize;
+        (((Array1::from_elem(3, xs1[2])).dot(&y1) + x0) * x2) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -8579,6 +8986,8 @@ mod p1_85 {
 }
 
 // seed 1 index 86
+// known bug, does not compile: E0502: an element write whose value reads the same still-constant local array (y[1] = y[0])
+#[cfg(feature = "known-compile-bugs")]
 mod p1_86 {
     use super::*;
 
@@ -8591,51 +9000,73 @@ mod p1_86 {
     )]
     #[differentiable]
     fn p1_86(xs0: &Array1<f32>) -> f32 {
-        for i1 in 0..2 {
-            let mut a3 = if i1 % 2 == 0 {
-                ((i1 as f32) * xs0[i1]) - (xs0[i1].powi(2) + 1.0).powf(0.3)
-            } else if (xs0[(i1 + 1) % 3] + xs0[(i1 + 1) % 3]) * xs0.dot(xs0) > xs0[i1].powi(3) {
-                let a2 = xs0.mean().unwrap() + xs0[(i1 + 1) % 3];
-                a2
-            } else {
-                -(-0.5 - xs0[3 - 1 - i1])
-            };
-            let mut y4 = &(&(xs0 - xs0) - 1.8) * &(xs0 - &(xs0 / &(xs0.powi(2) + 1.0)));
-            let mut k5 = 0usize;
-            loop {
-                if k5 >= 3 {
-                    break;
+        if -(xs0[1].tanh()) < xs0[1] - xs0[2] {
+            let mut k1 = 0usize;
+            while k1 < 3 {
+                k1 += 1;
+                for &e2 in xs0.iter() {
+                    let a3 = if 0.5_f32.min(e2) + (e2 + (k1 as f32)) > 1.9_f32.powi(3) {
+                        e2.tanh()
+                    } else {
+                        -1.7_f32
+                    };
+                    let mut xs0 = xs0.to_owned();
+                    let mut a4 = (xs0[0].powi(2) + (xs0[0] - xs0[0]))
+                        * (xs0[k1 % 3] - nn::sigmoid(xs0[k1 % 3]));
                 }
-                k5 += 1;
-                let mut a6 = ((xs0.slice(s![1..2]).sum() - a3) - (a3 * y4[i1])) + (i1 as f32);
-                y4 = &y4 + (y4.sum() * a3.tanh());
             }
-            y4 = (Array1::from_elem(3, xs0.slice(s![0..3;2]).sum())).tanh();
-            return (Array1::from_elem(3, i1 as f32)).sum();
+            let mut m5 = 1.4_f32;
+            m5 += 0.3_f32;
+        } else if (xs0.slice(s![0..2;2]).sum() * 1.0) - (xs0[1].powi(2) + 1.0).powf(1.5) < xs0[2] {
+            let mut y6 = vec![0.0_f32; 3];
+            let mut a7 = 0.1_f32;
+            for i8 in 0..3 {
+                if ((a7.powi(2) + 1.0).powf(1.5)).cos() > 0.0 {
+                    let a9 = (y6[i8] + -1.0) * y6[(i8 + 1) % 3];
+                    y6[(i8 + 1) % 3] *= (-2.0_f32 / ((1.4_f32.abs()).powi(2) + 1.0_f32)).tanh();
+                    y6[3 - 1 - i8] = y6[3 - 1 - i8]
+                        + ((-1.2_f32).cos() * ((y6[1].powi(2) + 1.0).powf(1.5) - (a7 + y6[i8])));
+                    y6[i8] = a7;
+                    a7 = (xs0.mapv(|v10| v10 * y6[i8])).sum();
+                } else if a7 + ((-0.1_f32).powi(2) + 1.0_f32).ln() > a7 && (i8 < 3 && y6[i8] > -0.8)
+                {
+                    a7 = y6[3 - 1 - i8] + helper_sq_f32(y6[1]);
+                    if y6[i8] < 0.2 {
+                        let mut m11 = -1.1_f32;
+                    } else {
+                        y6[i8] += -2.0;
+                    }
+                    y6[i8] = y6[i8]
+                        - ((helper_arr_f32(xs0, a7)).mapv(|v12| v12 * y6[2]))
+                            .dot(&(Array1::from_elem(3, nn::softplus(a7))));
+                    return y6[2];
+                }
+            }
+            y6[2] += a7 - (xs0.tanh()).dot(&(xs0 * xs0));
+            if xs0.sum().min(xs0.sum()) > -1.6 || 0.9 < xs0.sum() {
+                let a13 = y6[2] * xs0.dot(xs0);
+            }
+            if (nn::sigmoid(y6[2])).max(y6[0].max(y6[2])) > 1.1 {
+                return -y6[0];
+            }
+        } else if (xs0[1] * xs0.slice(s![1..3]).sum()) - 1.2_f32.max(xs0[1])
+            > (-0.3_f32).min(xs0.slice(s![1..3;2]).sum())
+        {
+            let mut y14 = vec![0.0_f32; 3];
+            y14[1] = y14[1];
         }
-        if xs0.slice(s![1..3;2]).sum() / ((xs0[1].powi(2)).powi(2) + 1.0) > xs0[2] {
-            let a7 = xs0[1];
-            let a8 = (&(xs0 * a7) + xs0).sum();
-        } else if 1.4 > -0.1 {
-            let a10 = if (xs0.slice(s![0..3]).sum() + xs0.slice(s![1..2;2]).sum()).tanh() > 1.3 {
-                let a9 = (-0.3 * xs0[0]) + 1.5;
-                a9 + (xs0[1] + a9)
-            } else {
-                helper_mix_f32(xs0[0].tanh(), xs0[0])
-            };
-            let mut a11 = a10;
-            let a10 = (a10 * -1.9) + a10;
-            a11 -= 0.9_f32;
-        } else if (-0.3_f32).sin() * -0.6_f32 < -1.3 * xs0[2] {
-            if xs0[2] + xs0.slice(s![1..2]).sum() < 1.7 {
-                let a12 = ((xs0.dot(xs0) * (-(-1.9_f32))).powi(2) + 1.0).ln();
-                return xs0[0];
-            }
-            let a13 = xs0[1];
+        if xs0.sum() > 1.4 && ((-0.4_f32).sin()).tanh() < xs0[0] - xs0[1] {
+            let ks15 = vec![1usize, 2];
+        } else if xs0[0] > xs0[0].tanh() {
+            let mut y16 = &(Array1::from_elem(3, 1.0_f32)) + (xs0[1] - xs0.slice(s![0..3]).sum());
+            let mut c17 = 0usize;
         } else {
-            let mut y14 = xs0.to_owned();
+            if (xs0[2] * -1.6).max(xs0[1] * -0.2) > xs0.slice(s![1..2]).sum() {
+                let _ = xs0[1];
+            }
+            return 0.1_f32.tanh() * (xs0[0] - -0.1);
         }
-        xs0[2]
+        return (0.3 * xs0).sum();
     }
 
     pub fn check() -> Report {
@@ -8678,27 +9109,30 @@ mod p1_87 {
     )]
     #[differentiable]
     fn p1_87(xs0: &Array1<f64>) -> f64 {
-        let a1: f64 = xs0.sum() * ((xs0[0] * xs0[2]) - (xs0[2] * xs0[2]));
-        let a2 = (a1 - a1.powi(3)) - (xs0.sum() - xs0.sum());
-        if xs0[2] < xs0.sum() {
-            let mut y3 = xs0.to_owned();
-            let a4 = (xs0[1].powi(2) + 0.5).sqrt();
-            let mut y5 = xs0.to_owned();
-            y3 = &(y5.mapv(|v6| (1.1 + a1) * a1.max(-1.4)))
-                - &((Array1::from_elem(3, a4)).mapv(|v7| (a2 - a1) + (a2 * v7)));
-            y3 = y5.clone();
-            let mut y8 = xs0.to_owned();
-            return (a2.abs()).powi(2);
+        if -1.4 - (xs0[1] - xs0.slice(s![0..1;2]).sum()) > 1.2 {
+            let mut a1 = helper_sq(-1.0 - xs0[1]) + (xs0[1] - xs0).sum();
         }
-        if xs0[2].sin() / ((a2 + xs0[1]).powi(2) + 1.0) > -1.8 {
-            let a9 = (xs0[0] + (-1.6_f64).sin()) * ((a2 * a2) + xs0[2]);
+        let ks2 = vec![2usize, 1, 1, 1];
+        let mut a3 = xs0.slice(s![1..2]).sum();
+        let mut y4 = vec![0.0_f64; 3];
+        if (y4[2].powi(2) + 0.5).sqrt() > -0.6 {
+            y4[0] = a3 + (a3 + 1.3).tanh();
+            a3 += (y4[0] + -1.4) * 1.1;
+            a3 += (y4[1] + 1.4) * y4[0];
+        } else if ((a3 + a3).powi(2) + 1.0).ln() < y4[1] {
+            a3 += (xs0.mapv(|v5| v5 * y4[0])).sum();
+            a3 += y4[2] * y4[0];
+            y4[0] = 1.7;
+            y4[2] = -0.7;
         } else {
-            let mut a10 = ((a1.cos()).max(a1.atan())).max((xs0.sin()).mean().unwrap());
-            a10 += a10;
+            a3 *= ((y4[2] + -0.3) * a3).tanh();
+            let a6 = y4[1].tanh();
+            y4[2] += (nn::softplus(xs0.dot(xs0))).atan();
         }
-        let a11 = (Array1::from_elem(3, xs0[2] + xs0[1])).sum();
-        let mut y12: Array1<f64> = Array1::zeros(3);
-        (((a2 + a1) + a2) + a11) + y12.sum()
+        a3 += y4[1] * xs0.sum();
+        let mut y7 = [0.0_f64; 3];
+        y7[2] = a3 * xs0.mean().unwrap();
+        return ((xs0.sum().min(a3 + a3) + a3) + y7[0]) + y4[0];
     }
 
     pub fn check() -> Report {
@@ -8741,15 +9175,54 @@ mod p1_88 {
     )]
     #[differentiable]
     fn p1_88(xs0: &Array1<f64>) -> f64 {
-        let a1 = -1.0_f64;
-        if xs0[1] > helper_sq(a1) {
-            let mut a2 = a1;
-        } else if a1 < a1 * xs0.slice(s![0..2;2]).sum() {
-            let mut a3 = (xs0 + helper_sq(a1)).sum();
-            a3 *= ((a3 + xs0[1]) * xs0.sum()).tanh();
+        if xs0.slice(s![1..3;2]).sum() < xs0[2] {
+            if xs0.sum() - xs0[2].sin() < xs0.slice(s![0..2]).sum() * xs0[1] {
+                if 2.0 > xs0.slice(s![0..2;2]).sum() {
+                    return ((xs0[0].powi(2) + 1.0).ln()).abs();
+                }
+                return nn::sigmoid(xs0[0]);
+            }
+            let mut y1 = [0.0_f64; 3];
+            let mut a2 = xs0.sum();
+            if ((helper_sq(0.9_f64)).powi(2) + 0.5_f64).sqrt() < a2.sin() {
+                y1[2] = xs0.dot(xs0).min(y1[0]) - nn::sigmoid(y1[2].atan());
+                y1[2] *= a2.tanh();
+                a2 *= (xs0.mapv(|v3| v3 * y1[0])).sum().tanh();
+            } else if a2 - xs0.sum() > a2 {
+                let a4 = y1[1] * a2.cos();
+                y1[0] *= a2.tanh();
+            } else {
+                y1[1] = y1[1] - (a2 + nn::softplus(y1[1])).max(y1[1] + (-1.1_f64).min(y1[2]));
+                let a5 = (y1[2] + -1.6) * a2;
+                y1[2] += 0.6;
+            }
+            y1[1] = (&(xs0 - xs0) / (xs0.sum().powi(2) + 1.0)).sum();
+            if helper_mix(y1[2], xs0.sum()) > -0.9 || a2.abs() < 2.0 {
+                a2 *= (xs0.mapv(|v6| v6 * y1[2])).sum().tanh();
+            }
+            return (xs0.mapv(|v7| (a2 + xs0[1]) - (0.6 + y1[1])))
+                .mean()
+                .unwrap();
         }
-        let mut y4 = xs0.to_owned();
-        (((helper_sq(0.9_f64)).powi(2) + 0.5_f64).sqrt() * a1) + y4.sum()
+        let mut c8 = 0usize;
+        for i9 in (0..c8).step_by(2) {
+            for &e10 in xs0.iter() {
+                let _ = xs0.dot(xs0).cos();
+                c8 = i9;
+            }
+        }
+        let mut m11 = 1.4_f64;
+        let mut a12 = -(c8 as f64);
+        let mut a13 = if xs0[0] < m11.tanh() {
+            a12 += helper_mix(xs0[c8], -0.7) - (a12 * -0.1);
+            (a12 / (a12.powi(2) + 1.0)) / ((a12.min(m11)).powi(2) + 1.0)
+        } else if m11 * helper_mix(-0.1, xs0.slice(s![0..3]).sum()) > m11 - xs0[c8] {
+            c8 as f64
+        } else {
+            return xs0.dot(xs0) - (a12 / (a12.powi(2) + 1.0));
+        };
+        a13 += (xs0[c8] * helper_mix(a13, xs0[c8])) - (xs0[c8].tanh()).exp();
+        ((((c8 as f64) + m11) + m11) + a12) * a13
     }
 
     pub fn check() -> Report {
@@ -8792,26 +9265,50 @@ mod p1_89 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_89(x0: f64, x1: f64) -> f64 {
-        if x1 - 1.7 < x1 + x0 {
-            return helper_sq(0.0_f64.sin());
-        }
-        for i1 in 0..6 {
-            for i2 in 0..6 {
-                let mut a3 = i1 as f64;
-                let a4 = x1;
+        if 0.3 < 0.8 {
+            let a1: f64 = if x1 > x1 - x1 {
+                return -2.0;
+            } else if (x0.abs()).tanh() < 1.0 {
+                (x1.sin()).powi(3)
+            } else {
+                (x1.max(x0)).sin()
+            };
+            let mut y2 = vec![0.0_f64; 6];
+            let mut a3 = y2[0];
+            if 2.0 < -1.2 {
+                a3 = (y2[2] + -1.3) * y2[0];
+                a3 += y2[4] + (a1 / (y2[3].powi(2) + 1.0));
+                y2[5] *= (helper_sq(x0.abs())).tanh();
+            } else {
+                y2[4] -= 1.9;
+                y2[1] = ((((x0 / (y2[4].powi(2) + 1.0)).powi(2) + 0.5).sqrt()).tanh()).exp();
+                a3 *= ((y2[4] + -1.7) * x0).tanh();
+                return a1;
             }
-            let a5 = 1.1_f64;
-            let a6 = (a5 + ((i1 as f64) + a5)) + (0.0 + x0.tanh());
-            return a5.min(i1 as f64) - nn::softplus(x0);
-        }
-        if helper_mix(x1, -0.1) + x0.abs() < helper_sq(x1) {
-            let x1 = (x1 * 0.5) + 1.9;
+            y2[4] = 0.6;
+            if helper_mix(a1, y2[0]) + a1.min(x0) > x0.min(y2[3]) {
+                a3 = y2[0] + y2[0].cos();
+            }
+            return y2[3].max(y2[2]) * (y2[0] / (0.4_f64.powi(2) + 1.0_f64));
         } else {
-            let mut a7 = (x1 + (x1 + x1)) * x1.abs();
+            let mut a4: f64 = ((x1.powi(3)).cos()).tanh();
+            a4 += -1.5_f64;
+            a4 *= (((x0.sin()).powi(2) + 1.0).powf(1.5)).tanh();
         }
-        let mut a8 = helper_sq(((-1.3_f64 - 0.2_f64).powi(2) + 1.0_f64).ln());
-        let a9 = 1.2_f64;
-        (((a8.min(x0) + (a8 - x1)) + x0) + x1) + a8
+        let mut a6: f64 = if -2.0 + x0 > x1 * x0 {
+            let a5 = (x0.sin()).sin();
+            x0
+        } else if (-1.6 - x1) - ((-1.6_f64).powi(2) + 1.0_f64).ln() < -x0
+            && nn::softplus(x0) + x1 > 0.5
+        {
+            x0.max(x0)
+        } else {
+            return (x1.tanh()).min(nn::softplus(-0.7_f64));
+        };
+        if ((-0.6_f64).tanh()).tanh() < -1.5 {
+            return a6;
+        }
+        return ((((-1.8_f64 * 0.0_f64) * x1.powi(3)) + x0) + x1) + a6;
     }
 
     #[allow(
@@ -8822,28 +9319,57 @@ mod p1_89 {
         clippy::all
     )]
     fn p1_89_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        if (x1 - Dual64::from(1.7)).re < (x1 + x0).re {
-            return d64::helper_sq((Dual64::from(0.0)).sin());
-        }
-        for i1 in 0..6 {
-            for i2 in 0..6 {
-                let mut a3 = Dual64::from(i1 as f64);
-                let a4 = x1;
+        if (Dual64::from(0.3)).re < (Dual64::from(0.8)).re {
+            let a1: Dual64 = if x1.re > (x1 - x1).re {
+                return Dual64::from(-2.0);
+            } else if ((d64::abs(x0)).tanh()).re < (Dual64::from(1.0)).re {
+                (x1.sin()).powi(3)
+            } else {
+                (d64::max(x1, x0)).sin()
+            };
+            let mut y2 = vec![Dual64::from(0.0); 6];
+            let mut a3 = y2[0];
+            if (Dual64::from(2.0)).re < (Dual64::from(-1.2)).re {
+                a3 = (y2[2] + Dual64::from(-1.3)) * y2[0];
+                a3 += y2[4] + (a1 / (y2[3].powi(2) + Dual64::from(1.0)));
+                y2[5] *= (d64::helper_sq(d64::abs(x0))).tanh();
+            } else {
+                y2[4] -= Dual64::from(1.9);
+                y2[1] = ((((x0 / (y2[4].powi(2) + Dual64::from(1.0))).powi(2)
+                    + Dual64::from(0.5))
+                .sqrt())
+                .tanh())
+                .exp();
+                a3 *= ((y2[4] + Dual64::from(-1.7)) * x0).tanh();
+                return a1;
             }
-            let a5 = Dual64::from(1.1);
-            let a6 = (a5 + (Dual64::from(i1 as f64) + a5)) + (Dual64::from(0.0) + x0.tanh());
-            return d64::min(a5, Dual64::from(i1 as f64)) - d64::softplus(x0);
-        }
-        if (d64::helper_mix(x1, Dual64::from(-0.1)) + d64::abs(x0)).re < (d64::helper_sq(x1)).re {
-            let x1 = (x1 * Dual64::from(0.5)) + Dual64::from(1.9);
+            y2[4] = Dual64::from(0.6);
+            if (d64::helper_mix(a1, y2[0]) + d64::min(a1, x0)).re > (d64::min(x0, y2[3])).re {
+                a3 = y2[0] + y2[0].cos();
+            }
+            return d64::max(y2[3], y2[2])
+                * (y2[0] / ((Dual64::from(0.4)).powi(2) + Dual64::from(1.0)));
         } else {
-            let mut a7 = (x1 + (x1 + x1)) * d64::abs(x1);
+            let mut a4: Dual64 = ((x1.powi(3)).cos()).tanh();
+            a4 += Dual64::from(-1.5);
+            a4 *= (((x0.sin()).powi(2) + Dual64::from(1.0)).powf(1.5)).tanh();
         }
-        let mut a8 = d64::helper_sq(
-            ((Dual64::from(-1.3) - Dual64::from(0.2)).powi(2) + Dual64::from(1.0)).ln(),
-        );
-        let a9 = Dual64::from(1.2);
-        (((d64::min(a8, x0) + (a8 - x1)) + x0) + x1) + a8
+        let mut a6: Dual64 = if (Dual64::from(-2.0) + x0).re > (x1 * x0).re {
+            let a5 = (x0.sin()).sin();
+            x0
+        } else if ((Dual64::from(-1.6) - x1)
+            - ((Dual64::from(-1.6)).powi(2) + Dual64::from(1.0)).ln())
+        .re < (-x0).re
+            && (d64::softplus(x0) + x1).re > (Dual64::from(0.5)).re
+        {
+            d64::max(x0, x0)
+        } else {
+            return d64::min(x1.tanh(), d64::softplus(Dual64::from(-0.7)));
+        };
+        if (((Dual64::from(-0.6)).tanh()).tanh()).re < (Dual64::from(-1.5)).re {
+            return a6;
+        }
+        return ((((Dual64::from(-1.8) * Dual64::from(0.0)) * x1.powi(3)) + x0) + x1) + a6;
     }
 
     pub fn check() -> Report {
@@ -8905,52 +9431,38 @@ mod p1_90 {
     )]
     #[differentiable]
     fn p1_90(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut a1 = xs1.sum();
-        let mut a2 = a1.sin() - ((xs1[0] + x0) * a1);
-        for i3 in 1..3 {
-            for i4 in 0..3 {
-                let mut a5 = (xs1 + helper_sq(a2)).dot(&(nn::softplus(&(xs1 * a1))));
-                let a6 = -0.4_f64;
-                continue;
-            }
-            let a7 = (xs1.dot(xs1) - ((i3 as f64) + a2)) + (xs1.mean().unwrap().powi(2) + 1.0).ln();
+        let a2 = if helper_sq(x0) * (-0.8 + x0)
+            > xs1.slice(s![0..2]).sum() + xs1.slice(s![1..2]).sum()
+            && x0 + x0.max(x0) > 1.6
+        {
+            let a1 = (helper_sq(x0)).max(x0);
+            a1
+        } else {
+            ((-0.4_f64).tanh()).exp()
+        };
+        if (-xs1[1]).cos() < -0.5 && x0 < x0.abs() {
+            let mut a3 = 1.9 + (a2.min(a2) + a2.sin());
         }
-        let mut k8 = 0usize;
-        loop {
-            if k8 >= 3 {
-                break;
-            }
-            k8 += 1;
-            a1 = (k8 as f64) * 1.9_f64;
-            let a2 = (a2 * 1.1) + ((k8 as f64) / (0.7_f64.powi(2) + 1.0_f64)).min(x0 * a1);
+        let mut y4: Array1<f64> = Array1::zeros(3);
+        let mut a5 = a2 / (0.5_f64.powi(2) + 1.0_f64);
+        if xs1[2] < a5.abs() {
+            y4[1] = ((y4.tanh()).exp()).sum() - (y4[1] * a2).atan();
+            let a6 = (y4[2] + -1.9) * x0;
+            y4[0] = (xs1.tanh()).sum().sin();
+        } else if nn::sigmoid(nn::softplus(y4[2])) > 1.4 {
+            y4[1] = y4[1] + ((y4[2] * 1.5).max(x0) / (x0.powi(2) + 1.0));
+            let mut y7 = [0.0_f64; 3];
+            let a8 = y4[0].tanh();
+        } else {
+            y4[0] = (y4[1].cos() + a2).sin();
+            y4[2] = (x0 + (a2 * a5)) - a2.sin();
+            a5 += y4[1] + y4[2].sin();
         }
-        let mut k9 = 0usize;
-        loop {
-            if k9 >= 5 {
-                break;
-            }
-            k9 += 1;
-            let mut y10: Array1<f64> = Array1::zeros(3);
-            let a11 = (0.3 * &y10).sum();
-            for i12 in (0..3).rev() {
-                let a15 = if x0 < x0 / (a1.powi(2) + 1.0) {
-                    let a13 = (y10[2] + a2) * y10.dot(xs1);
-                    i12 as f64
-                } else {
-                    let a14 = a11;
-                    x0.max(a2) * xs1[i12].cos()
-                };
-                a1 += helper_mix(
-                    ((xs1.slice(s![1..2]).sum().powi(3)).powi(2) + 1.0).ln(),
-                    y10[(i12 + 1) % 3] - xs1[3 - 1 - i12],
-                );
-            }
+        y4[2] *= x0.tanh();
+        if xs1.sum() - (a5 - -0.9) < 0.8 {
+            a5 += y4[0] * xs1.dot(xs1);
         }
-        a2 -= (xs1.tanh()).sum();
-        a1 = (xs1[0] - xs1[1]).sin() + xs1[1];
-        let mut y16: Array1<f64> = Array1::zeros(3);
-        y16[2] = (x0 + (a1 * xs1[2])) - a1.sin();
-        (((((a2 + xs1[1]) + (1.1 - y16[1])) + x0) + a1) + a2) + y16.sum()
+        (((((xs1 / &(xs1.powi(2) + 1.0)).dot(&(xs1 + xs1)) * x0) * a2) + a5) + y4[2]) + y4.sum()
     }
 
     pub fn check() -> Report {
@@ -8997,42 +9509,40 @@ mod p1_91 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p1_91(x0: f64, x1: f64) -> f64 {
-        for i1 in 0..6 {
-            if x1 > -1.9 {
-                let a2 = x0;
-                break;
+        if helper_mix(x0.max(x0), 0.8_f64.tanh()) < x1 * x0 {
+            let mut x1 = (x1 * 0.1) + (x1 - x0.tanh());
+            let a1 =
+                (-x0).abs() + ((x1.tanh()).exp() / (((x1.powi(2) + 1.0).powf(0.5)).powi(2) + 1.0));
+            let a2 = 1.7_f64;
+            let ks3 = vec![1usize, 3];
+            let a4 = helper_sq(a1) - (helper_mix(a1, a1) + a2);
+        } else if x1.max(-1.0) + (x1 - x0) < -0.2 {
+            if (x1 + x1) * (x0 - x0) > -1.0 {
+                let mut a5 = x0;
+                let mut y6 = vec![0.0_f64; 6];
             }
+            let a8 = if (helper_mix(x1, -1.0)).tanh() < -0.9 {
+                x0.max(x1.cos())
+            } else if (-x1) + helper_sq(x0) < -1.7 {
+                x0 * (0.9 * x0)
+            } else {
+                let a7 = helper_sq(-1.0 - x0);
+                return nn::sigmoid(nn::softplus(x1));
+            };
+            let mut a11 = if a8 * -0.4 < -1.0 {
+                ((x0 * a8).powi(2) + 1.0).powf(0.5)
+            } else if a8 > 1.1 {
+                let a9 = x1;
+                (x0 - x1) * 0.1_f64.tanh()
+            } else {
+                let a10 = a8;
+                x1.powi(3)
+            };
+        } else {
+            let a12 = (((-1.5 * x0).sin()).powi(2) + 1.0).ln();
+            let mut y13 = vec![0.0_f64; 6];
         }
-        if 0.7 < x0.cos() {
-            for i3 in (0..6).rev() {
-                let a4 = x1;
-                let a5: f64 = a4.sin();
-                let mut a7 = if i3 < 5 {
-                    (x1 * 0.2) + helper_sq(i3 as f64)
-                } else {
-                    let a6 = (1.5 - a4) - (x1 - a4);
-                    return i3 as f64;
-                };
-            }
-            let mut a8 = 0.1_f64;
-            a8 = (x1.powi(2) + 0.5).sqrt();
-        }
-        for i9 in (0..6).rev() {
-            let mut a10 = x0;
-            let mut a11 = ((-x1).powi(2) + 1.0).powf(0.3) * (x1 + a10).max(x1.powi(3));
-            a10 = ((x1.powi(2) + 0.5).sqrt()).tanh();
-            let mut a12 = (((-1.4_f64).tanh() * nn::sigmoid(-0.6_f64)).powi(2) + 1.0_f64).ln();
-            let a13 = a10 - (helper_sq(2.0_f64)).max(0.3_f64.tanh());
-            return 0.9;
-        }
-        let a14: f64 = helper_sq((x0.cos()).abs());
-        let a15 = 1.9_f64;
-        let a16 = ((x0 - x1) - (x0 * 0.5)).powi(2);
-        let mut a17 = (((a14 * a14) + x1).powi(2) + 1.0).ln();
-        if x1 < x0 * a16 {
-            return ((x0 - a14).tanh()).exp();
-        }
-        ((((x1 * a15) + a14.sin()) * x0) * x1) + a14
+        (x0 * x0) * x1
     }
 
     #[allow(
@@ -9043,50 +9553,43 @@ mod p1_91 {
         clippy::all
     )]
     fn p1_91_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        for i1 in 0..6 {
-            if x1.re > (Dual64::from(-1.9)).re {
-                let a2 = x0;
-                break;
+        if (d64::helper_mix(d64::max(x0, x0), (Dual64::from(0.8)).tanh())).re < (x1 * x0).re {
+            let mut x1 = (x1 * Dual64::from(0.1)) + (x1 - x0.tanh());
+            let a1 = d64::abs((-x0))
+                + ((x1.tanh()).exp()
+                    / (((x1.powi(2) + Dual64::from(1.0)).powf(0.5)).powi(2) + Dual64::from(1.0)));
+            let a2 = Dual64::from(1.7);
+            let ks3 = vec![1usize, 3];
+            let a4 = d64::helper_sq(a1) - (d64::helper_mix(a1, a1) + a2);
+        } else if (d64::max(x1, Dual64::from(-1.0)) + (x1 - x0)).re < (Dual64::from(-0.2)).re {
+            if ((x1 + x1) * (x0 - x0)).re > (Dual64::from(-1.0)).re {
+                let mut a5 = x0;
+                let mut y6 = vec![Dual64::from(0.0); 6];
             }
+            let a8 = if ((d64::helper_mix(x1, Dual64::from(-1.0))).tanh()).re
+                < (Dual64::from(-0.9)).re
+            {
+                d64::max(x0, x1.cos())
+            } else if ((-x1) + d64::helper_sq(x0)).re < (Dual64::from(-1.7)).re {
+                x0 * (Dual64::from(0.9) * x0)
+            } else {
+                let a7 = d64::helper_sq(Dual64::from(-1.0) - x0);
+                return d64::sigmoid(d64::softplus(x1));
+            };
+            let mut a11 = if (a8 * Dual64::from(-0.4)).re < (Dual64::from(-1.0)).re {
+                ((x0 * a8).powi(2) + Dual64::from(1.0)).powf(0.5)
+            } else if a8.re > (Dual64::from(1.1)).re {
+                let a9 = x1;
+                (x0 - x1) * (Dual64::from(0.1)).tanh()
+            } else {
+                let a10 = a8;
+                x1.powi(3)
+            };
+        } else {
+            let a12 = (((Dual64::from(-1.5) * x0).sin()).powi(2) + Dual64::from(1.0)).ln();
+            let mut y13 = vec![Dual64::from(0.0); 6];
         }
-        if (Dual64::from(0.7)).re < (x0.cos()).re {
-            for i3 in (0..6).rev() {
-                let a4 = x1;
-                let a5: Dual64 = a4.sin();
-                let mut a7 = if i3 < 5 {
-                    (x1 * Dual64::from(0.2)) + d64::helper_sq(Dual64::from(i3 as f64))
-                } else {
-                    let a6 = (Dual64::from(1.5) - a4) - (x1 - a4);
-                    return Dual64::from(i3 as f64);
-                };
-            }
-            let mut a8 = Dual64::from(0.1);
-            a8 = (x1.powi(2) + Dual64::from(0.5)).sqrt();
-        }
-        for i9 in (0..6).rev() {
-            let mut a10 = x0;
-            let mut a11 =
-                ((-x1).powi(2) + Dual64::from(1.0)).powf(0.3) * d64::max(x1 + a10, x1.powi(3));
-            a10 = ((x1.powi(2) + Dual64::from(0.5)).sqrt()).tanh();
-            let mut a12 = (((Dual64::from(-1.4)).tanh() * d64::sigmoid(Dual64::from(-0.6)))
-                .powi(2)
-                + Dual64::from(1.0))
-            .ln();
-            let a13 = a10
-                - d64::max(
-                    d64::helper_sq(Dual64::from(2.0)),
-                    (Dual64::from(0.3)).tanh(),
-                );
-            return Dual64::from(0.9);
-        }
-        let a14: Dual64 = d64::helper_sq(d64::abs(x0.cos()));
-        let a15 = Dual64::from(1.9);
-        let a16 = ((x0 - x1) - (x0 * Dual64::from(0.5))).powi(2);
-        let mut a17 = (((a14 * a14) + x1).powi(2) + Dual64::from(1.0)).ln();
-        if x1.re < (x0 * a16).re {
-            return ((x0 - a14).tanh()).exp();
-        }
-        ((((x1 * a15) + a14.sin()) * x0) * x1) + a14
+        (x0 * x0) * x1
     }
 
     pub fn check() -> Report {
@@ -9148,35 +9651,31 @@ mod p1_92 {
     )]
     #[differentiable]
     fn p1_92(xs0: &Array1<f64>) -> f64 {
-        for &e1 in xs0.iter() {
-            let a2 = if helper_sq(1.6_f64) - -1.7_f64 > xs0[2].min(-1.6) {
-                (xs0 + xs0).sum()
-            } else if e1 < 0.7 {
-                -0.7_f64
-            } else if (e1 + e1).max(e1 + xs0[3]) < -0.1 {
-                (xs0 * xs0).sum()
-            } else {
-                e1.cos() * (e1 * e1)
-            };
-            let a3 = e1;
-        }
-        let mut y5 = (Array1::from_elem(4, -0.4_f64)).mapv(|v4| v4);
-        y5 *= xs0[3];
-        let a6 = (0.4_f64.abs()).min(-(-1.9_f64)) * 1.2_f64.sin();
-        let mut k7 = 0usize;
-        loop {
-            if k7 >= 5 {
-                break;
+        if xs0[3] < -xs0[3] {
+            let mut y1: Array1<f64> = Array1::zeros(4);
+        } else {
+            for i2 in (1..2).rev() {
+                let mut a3: f64 = 1.5_f64;
+                for &e4 in xs0.iter() {
+                    let mut y5 = [0.0_f64; 4];
+                    let mut y6: Array1<f64> = Array1::zeros(4);
+                }
             }
-            k7 += 1;
-            let a8 = if a6 > helper_mix(xs0[3], y5[3]) {
-                -(y5[1] + (k7 as f64))
-            } else {
-                xs0.slice(s![1..4]).sum()
-            };
-            let a9: f64 = a8;
         }
-        ((1.1 + xs0).sum() * a6) + y5.sum()
+        if xs0[0] < xs0.slice(s![1..4]).sum() {
+            let mut m7 = -0.9_f64;
+        } else if xs0[3] < xs0[2] {
+            let mut a9 = if (1.1 * xs0[0]) * (0.5 * xs0[3]) < -0.2 {
+                helper_mix(xs0[0] + 1.9, 1.0_f64 * 0.6_f64)
+            } else {
+                let a8 = 0.5_f64;
+                0.1_f64
+            };
+        } else {
+            let mut a10 = (&(helper_arr(xs0, xs0[0])) - &(Array1::from_elem(4, xs0[3])))
+                .dot(&(Array1::from_elem(4, (-1.7_f64).atan())));
+        }
+        -0.5 - xs0.sum()
     }
 
     pub fn check() -> Report {
@@ -9219,19 +9718,36 @@ mod p1_93 {
     )]
     #[differentiable]
     fn p1_93(xs0: &Array1<f64>, xs1: &Array1<f64>, x2: f64) -> f64 {
-        let mut a2: f64 = if (xs0.slice(s![2..4]).sum().powi(3)).tanh() > xs1.sum() {
-            return (xs0[3].powi(2) + 1.0).powf(0.5);
-        } else {
-            let a1 = xs1[2];
-            (xs0[2] - xs0).sum()
-        };
-        let mut y4 =
-            &(xs1 + xs0) * &((xs1.mapv(|v3| (-0.4_f64).max(a2) - (a2.powi(2) + 0.5).sqrt())).sin());
-        for &e5 in xs0.iter() {
-            y4 = xs1.to_owned();
-            let a6: f64 = (-(xs0[3] * x2)) + ((a2.powi(2) + 1.0).powf(0.3)).cos();
+        let mut c1 = 0usize;
+        c1 = 3;
+        let mut y2 = &(&(xs1 + (c1 as f64)) + &(xs1 * x2)) * helper_sq(x2);
+        let x2 = (x2 * -1.8) + y2.mean().unwrap().tanh();
+        for &e3 in xs1.iter() {
+            let mut y4 = vec![0.0_f64; 4];
+            let mut a5 = 1.2_f64;
+            for i6 in 0..4 {
+                y4[c1] = y4[c1]
+                    - (((y4[c1] - y4[4 - 1 - c1]) + (xs1.slice(s![2..3;2]).sum() - a5))
+                        + (y2.mapv(|v7| xs0[c1].cos())).sum());
+                if (y4[i6] / (y4[c1].powi(2) + 1.0)) * 0.5 > y2.dot(xs1) {
+                    a5 += (y4[0] + 1.5) * e3;
+                    let mut m8: f64 = -1.1_f64;
+                    y4[c1] = 1.7;
+                } else if y2[(i6 + 1) % 4].tanh() < xs0.mean().unwrap() {
+                    let a9 = y4[c1].tanh();
+                    y4[4 - 1 - i6] += (&((xs0.tanh()).exp()) + &(xs1 * x2))
+                        .dot(&(Array1::from_elem(4, xs0.slice(s![1..2]).sum())));
+                    a5 = y4[c1] - xs0.slice(s![1..4;2]).sum();
+                    y4[(i6 + 1) % 4] =
+                        y4[(i6 + 1) % 4] + (-(nn::sigmoid(y4[i6]) + ((i6 as f64) + a5)));
+                }
+                a5 += y4[(c1 + 1) % 4].tanh();
+                return 1.2;
+            }
+            a5 = y4[c1].tanh();
+            let mut m10: f64 = 0.8_f64;
         }
-        (((-(helper_mix(xs0[3], xs1[3]))) * x2) + a2) + y4.sum()
+        (xs0[c1] * x2) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -9282,16 +9798,40 @@ mod p1_94 {
     )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_94(xs0: &Array1<f64>, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut a1 = -1.3_f64;
-        let y2 = a1 + xs0;
-        for e3 in xs0.iter() {
-            a1 += *e3 + ((((*e3).powi(2) + 1.0).ln()).powi(2) + 1.0).ln();
-            let a5 = (&(y2.mapv(|v4| (*e3 - v4) / ((a1.max(a1)).powi(2) + 1.0))) * &(*e3 * xs0))
-                .dot(&(&(xs0 + xs0) / ((1.2_f64.tanh()).powi(2) + 1.0_f64)));
-            let mut y6 = xs0.to_owned();
-            let mut y7: Array1<f64> = Array1::zeros(6);
+        if x1 > 0.2 {
+            return x1;
         }
-        ((((a1 * a1) + (x1 * a1)) + x1) + a1) + y2.sum()
+        let mut xs2 = xs2.to_owned();
+        let mut a1 = nn::softplus(xs0.mean().unwrap().cos());
+        for i2 in 0..6 {
+            if i2 % 2 == 0 {
+                a1 = xs2[6 - 1 - i2] * (1.5_f64 + (i2 as f64));
+                let mut a4 = (xs0.mapv(|v3| v3 + xs2[5])).mean().unwrap().tanh();
+                xs2[i2] = ((x1 * (i2 as f64)) + (-0.5 * a1)) / ((xs0 + xs0).sum().powi(2) + 1.0);
+                xs2[i2] = xs0.slice(s![0..5]).sum();
+                return ((i2 as f64).sin()).min(xs2[(i2 + 1) % 6].atan());
+            } else {
+                xs2[4] = (xs0 + xs0)
+                    .sum()
+                    .max(xs0.slice(s![0..3]).sum() + nn::sigmoid(0.1_f64));
+                let a5 = (xs2[4] + -1.0) * xs2[i2];
+                xs2[i2] = xs2[i2] - (-(a1 * xs2[i2])).tanh();
+            }
+            xs2[i2] = -0.4;
+            xs2[i2] = (xs2[i2] - xs0.slice(s![3..5;2]).sum()).sin()
+                * ((xs2[i2] / ((-0.7_f64).powi(2) + 1.0_f64))
+                    * (xs2[1] - xs0.slice(s![1..5]).sum()));
+        }
+        xs2[2] = xs0.dot(&(xs2.sin())) * a1;
+        let mut a6 = a1 + xs2.dot(xs0).cos();
+        let mut y7 = xs0.to_owned();
+        if (y7.mapv(|v8| (v8 / (2.0_f64.powi(2) + 1.0_f64)).max(x1.max(xs2[3])))).dot(&xs2)
+            > xs2.mean().unwrap()
+        {
+            return x1 * a6;
+        }
+        a1 += a6;
+        (((((nn::softplus(xs0.sum()) * x1) * a1) + a6) + y7[0]) + xs2[5]) + xs2.sum()
     }
 
     pub fn check() -> Report {
@@ -9350,35 +9890,55 @@ mod p1_95 {
     )]
     #[differentiable]
     fn p1_95(x0: f32) -> f32 {
-        let mut a1 = (x0 * 1.8).powi(2) * ((x0 + x0).powi(2) + 1.0).ln();
-        let mut a2 = -1.9_f32;
-        if 0.4 < -a2 {
-            let mut k3 = 0usize;
-            while k3 < 2 {
-                k3 += 1;
-                a2 -= nn::softplus(nn::sigmoid(k3 as f32)) + (-0.1 * x0.max(k3 as f32));
-                a2 *= (x0.min(a1) - (-x0)).tanh();
-            }
-            let mut a4 = a1 * ((a2 - a1) * (a2 + a1));
-        }
-        if (helper_sq_f32(x0)).atan() < a1 {
-            let a5 = -0.8_f32;
-            a1 += (((a1 + a1) - helper_sq_f32(x0)).powi(2) + 1.0).ln();
-            a1 *= (helper_sq_f32(a2) + a2.tanh()).tanh();
-        }
-        let a6 = -((a2.max(a1)).cos());
-        let mut a7: f32 = if (a1 - a2) - (1.0_f32 + 0.8_f32) > -1.4 {
-            a1 = ((a2 * a1).powi(2) + 1.0).ln();
-            x0
+        let mut y1 = [0.0_f32; 3];
+        let mut a2 = 0.8_f32;
+        if x0.cos() * (x0.powi(2) + 1.0).powf(0.3) < (y1[1].tanh()).exp() {
+            a2 += y1[0].tanh();
+            y1[2] += ((-2.0_f32).powi(2) + 0.5_f32).sqrt();
+            let mut a3 = nn::softplus(nn::sigmoid(0.1 * y1[1]));
+            y1[0] += 2.0;
         } else {
-            a6
-        };
-        if nn::softplus(a6) * a2 < -0.7 {
-            return a1;
+            a2 = y1[2].tanh();
+            y1[2] = -0.3;
+            y1[0] = 1.9;
+            a2 = y1[2] * (a2 - -0.6);
         }
-        a1 *= (helper_sq_f32(a2.powi(3))).tanh();
-        a2 += helper_sq_f32(x0);
-        ((a1 * x0) + a1) * a2
+        let a4 = y1[0].tanh();
+        let mut a5 = ((1.3 + y1[1]) * helper_mix_f32(y1[1], y1[0])) - x0;
+        a5 = helper_sq_f32((-0.7 + x0).sin());
+        let ks6 = vec![2usize, 2, 1];
+        if (y1[1] * a4).tanh() > a2 - x0 {
+            let mut k7 = 0usize;
+            loop {
+                if k7 >= 3 {
+                    break;
+                }
+                k7 += 1;
+                for &k8 in ks6.iter() {
+                    y1[1] = y1[1] * (y1[0].atan() / ((-a2).powi(2) + 1.0)).tanh();
+                    let mut a9: f32 = a4.sin() + a4;
+                    return -(y1[k7 % 3] + y1[k8]);
+                }
+                let mut c10 = 0usize;
+            }
+        }
+        let a11 = (y1[0].tanh()).exp();
+        if y1[0] < 1.0 || helper_sq_f32(y1[2]) > y1[1] {
+            a5 += nn::sigmoid(a2) * (y1[2] + y1[2]);
+            a5 += y1[0];
+        }
+        let mut m12: f32 = 0.2_f32;
+        let a13 = y1[2].tanh();
+        if (y1[1].powi(2) + 1.0).ln() * y1[1] < a2 {
+            a2 += y1[0] - y1[0];
+            y1[1] = helper_mix_f32((-a2) - 1.8, (helper_mix_f32(a4, a2)).cos());
+            let mut a14 = ((-1.9 / (y1[1].powi(2) + 1.0)) - helper_mix_f32(m12, y1[2]))
+                * (y1[1].cos() + (a2 + a4));
+            return y1[2].min(1.5) - (-a13);
+        }
+        y1[1] = y1[1] - y1[1];
+        a5 = (y1[0] + 1.0) * a4;
+        (((y1[0] + x0) + a2) * a4) + y1[1]
     }
 
     #[allow(
@@ -9389,38 +9949,56 @@ mod p1_95 {
         clippy::all
     )]
     fn p1_95_dual(x0: Dual32) -> Dual32 {
-        let mut a1 =
-            (x0 * Dual32::from(1.8)).powi(2) * ((x0 + x0).powi(2) + Dual32::from(1.0)).ln();
-        let mut a2 = Dual32::from(-1.9);
-        if (Dual32::from(0.4)).re < (-a2).re {
-            let mut k3 = 0usize;
-            while k3 < 2 {
-                k3 += 1;
-                a2 -= d32::softplus(d32::sigmoid(Dual32::from(k3 as f32)))
-                    + (Dual32::from(-0.1) * d32::max(x0, Dual32::from(k3 as f32)));
-                a2 *= (d32::min(x0, a1) - (-x0)).tanh();
+        let mut y1 = [Dual32::from(0.0); 3];
+        let mut a2 = Dual32::from(0.8);
+        if (x0.cos() * (x0.powi(2) + Dual32::from(1.0)).powf(0.3)).re < ((y1[1].tanh()).exp()).re {
+            a2 += y1[0].tanh();
+            y1[2] += ((Dual32::from(-2.0)).powi(2) + Dual32::from(0.5)).sqrt();
+            let mut a3 = d32::softplus(d32::sigmoid(Dual32::from(0.1) * y1[1]));
+            y1[0] += Dual32::from(2.0);
+        } else {
+            a2 = y1[2].tanh();
+            y1[2] = Dual32::from(-0.3);
+            y1[0] = Dual32::from(1.9);
+            a2 = y1[2] * (a2 - Dual32::from(-0.6));
+        }
+        let a4 = y1[0].tanh();
+        let mut a5 = ((Dual32::from(1.3) + y1[1]) * d32::helper_mix(y1[1], y1[0])) - x0;
+        a5 = d32::helper_sq((Dual32::from(-0.7) + x0).sin());
+        let ks6 = vec![2usize, 2, 1];
+        if ((y1[1] * a4).tanh()).re > (a2 - x0).re {
+            let mut k7 = 0usize;
+            loop {
+                if k7 >= 3 {
+                    break;
+                }
+                k7 += 1;
+                for &k8 in ks6.iter() {
+                    y1[1] = y1[1] * (y1[0].atan() / ((-a2).powi(2) + Dual32::from(1.0))).tanh();
+                    let mut a9: Dual32 = a4.sin() + a4;
+                    return -(y1[k7 % 3] + y1[k8]);
+                }
+                let mut c10 = 0usize;
             }
-            let mut a4 = a1 * ((a2 - a1) * (a2 + a1));
         }
-        if ((d32::helper_sq(x0)).atan()).re < a1.re {
-            let a5 = Dual32::from(-0.8);
-            a1 += (((a1 + a1) - d32::helper_sq(x0)).powi(2) + Dual32::from(1.0)).ln();
-            a1 *= (d32::helper_sq(a2) + a2.tanh()).tanh();
+        let a11 = (y1[0].tanh()).exp();
+        if y1[0].re < (Dual32::from(1.0)).re || (d32::helper_sq(y1[2])).re > y1[1].re {
+            a5 += d32::sigmoid(a2) * (y1[2] + y1[2]);
+            a5 += y1[0];
         }
-        let a6 = -((d32::max(a2, a1)).cos());
-        let mut a7: Dual32 =
-            if ((a1 - a2) - (Dual32::from(1.0) + Dual32::from(0.8))).re > (Dual32::from(-1.4)).re {
-                a1 = ((a2 * a1).powi(2) + Dual32::from(1.0)).ln();
-                x0
-            } else {
-                a6
-            };
-        if (d32::softplus(a6) * a2).re < (Dual32::from(-0.7)).re {
-            return a1;
+        let mut m12: Dual32 = Dual32::from(0.2);
+        let a13 = y1[2].tanh();
+        if ((y1[1].powi(2) + Dual32::from(1.0)).ln() * y1[1]).re < a2.re {
+            a2 += y1[0] - y1[0];
+            y1[1] = d32::helper_mix((-a2) - Dual32::from(1.8), (d32::helper_mix(a4, a2)).cos());
+            let mut a14 = ((Dual32::from(-1.9) / (y1[1].powi(2) + Dual32::from(1.0)))
+                - d32::helper_mix(m12, y1[2]))
+                * (y1[1].cos() + (a2 + a4));
+            return d32::min(y1[2], Dual32::from(1.5)) - (-a13);
         }
-        a1 *= (d32::helper_sq(a2.powi(3))).tanh();
-        a2 += d32::helper_sq(x0);
-        ((a1 * x0) + a1) * a2
+        y1[1] = y1[1] - y1[1];
+        a5 = (y1[0] + Dual32::from(1.0)) * a4;
+        (((y1[0] + x0) + a2) * a4) + y1[1]
     }
 
     pub fn check() -> Report {
@@ -9464,37 +10042,20 @@ mod p1_96 {
     )]
     #[differentiable]
     fn p1_96(xs0: &Array1<f64>) -> f64 {
-        for &e1 in xs0.iter() {
-            let a2 = (e1.powi(2) + 1.0).ln() * (xs0[0] * e1).max(xs0[1]);
-            let a3 = a2.tanh();
+        let mut y1 = xs0.to_owned();
+        for &e2 in y1.iter() {
+            let mut c3 = 0usize;
+            let mut y4 = [0.0_f64; 5];
+            let mut y5 = xs0.to_owned();
         }
-        if ((xs0[3].sin()).tanh()).exp() > xs0[0] {
-            return (1.1 * xs0[3]) * (0.2_f64.powi(2) + 1.0_f64).ln();
+        let mut a6 = 0.0_f64 - -0.4_f64;
+        for i7 in 0..5 {
+            y1[i7] += 0.8;
+            a6 += y1[i7] * ((-0.1_f64).tanh()).exp();
         }
-        let mut k4 = 0usize;
-        while k4 < 2 {
-            k4 += 1;
-            let y5 = xs0.to_owned();
-            let mut y6 = xs0.to_owned();
-        }
-        let mut a7 = helper_mix(
-            xs0[1] / (xs0[4].powi(2) + 1.0),
-            xs0.slice(s![2..5]).sum() + 0.5,
-        ) - helper_mix(xs0[2].tanh(), xs0.slice(s![3..5]).sum() + xs0[4]);
-        let mut a8 = a7;
-        let mut k9 = 0usize;
-        while k9 < 5 {
-            k9 += 1;
-            a8 *= xs0[1].tanh();
-            a8 += a7;
-            a8 += (((-a7) - (a7 + xs0[2])).powi(2) + 1.0).powf(0.5);
-            continue;
-        }
-        a8 = a7 + (a8 + xs0).sum();
-        a8 = (nn::softplus(&(xs0 * a8))).dot(&(nn::softplus(&(nn::softplus(xs0)))));
-        let a10: f64 = a7.sin();
-        let a11 = helper_mix(a7.tanh(), helper_sq(xs0.slice(s![0..4]).sum()));
-        (((a11 - xs0).sum() + a7) + a8) + a10
+        y1[0] += (&(xs0 - -2.0) * xs0).mean().unwrap();
+        let mut a8 = y1.dot(&(&(xs0 * &y1) - &(xs0 - xs0[1])));
+        ((((y1[3] + a6) * helper_mix(xs0[2], xs0.slice(s![2..5]).sum())) + a6) * a8) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -9538,16 +10099,28 @@ mod p1_97 {
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_97(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
         for i1 in 4..5 {
-            let a2: f32 = x1;
-            let mut x1 = (x1 * -1.0) + (a2 * (x0 * xs2[i1]));
+            let a2 = (xs2 + &(xs2.mapv(f32::tanh))).sum();
+            let ks3 = vec![1usize, 0, 2];
+            break;
         }
-        let mut a3 = nn::softplus((xs2[2] + xs2[3]) * helper_sq_f32(x0));
-        let a4 = x0;
-        let y6 = helper_arr_f32(
-            &(&(helper_arr_f32(xs2, x0)) + &(xs2.mapv(|v5| 1.8_f32.cos() * (-(-1.3_f32))))),
-            xs2.mean().unwrap(),
-        );
-        (((helper_sq_f32(x0 + a3) + x0) * x1) + a3) + y6.sum()
+        let mut k4 = 0usize;
+        loop {
+            if k4 >= 4 {
+                break;
+            }
+            k4 += 1;
+            let mut a5 = if k4 < 5 && (k4 < 5 && xs2[k4] > -0.3) {
+                -0.3_f32
+            } else if k4 % 2 == 0 {
+                return ((k4 as f32) / (x0.powi(2) + 1.0)) - xs2.sum();
+            } else if x0.powi(3) < xs2.sum() {
+                (xs2.slice(s![3..5]).sum() - x1).cos()
+            } else {
+                (-1.6_f32).atan()
+            };
+            let mut y6: Array1<f32> = Array1::zeros(5);
+        }
+        ((-xs2[4]) + x0) + x1
     }
 
     pub fn check() -> Report {
@@ -9606,33 +10179,42 @@ mod p1_98 {
     )]
     #[differentiable(argnums = (1, 0))]
     fn p1_98(xs0: &Array1<f64>, x1: f64) -> f64 {
-        if (1.0 - xs0.slice(s![2..3;2]).sum()) / ((x1 - xs0[4]).powi(2) + 1.0) > xs0.sum() {
-            for i1 in (0..6).step_by(2) {
-                let mut a2 = 1.1_f64;
-                let mut y3: Array1<f64> = Array1::zeros(6);
+        let mut y1 = vec![0.0_f64; 6];
+        let mut a2 = xs0.mean().unwrap();
+        for i3 in (0..6).rev() {
+            y1[5] -= a2;
+            if i3 % 2 == 0 {
+                y1[4] = y1[4] + (((a2 * y1[2]).min(x1 + 1.7)).powi(2) + 1.0).ln();
+                let mut y4: Array1<f64> = Array1::zeros(6);
+                a2 += (xs0.mapv(|v5| v5 * y1[i3])).sum();
+            } else if i3 >= 6 || y1[i3] < -0.3 {
+                a2 = (xs0.mapv(|v6| v6 * y1[i3])).sum();
+                y1[6 - 1 - i3] += (x1 * &(xs0 / &(xs0.powi(2) + 1.0))).sum();
+                y1[2] = (&(Array1::from_elem(6, y1[2])) - xs0).sum();
+                return xs0.sum();
+            } else {
+                y1[6 - 1 - i3] += (xs0 - &(xs0 * a2)).sum();
+                a2 += y1[(i3 + 1) % 6] * (y1[i3] + x1);
             }
-        } else if xs0.mean().unwrap() + (-x1) > xs0.sum() {
-            if x1 * x1.powi(2) < xs0[2] * xs0[0] {
-                let mut y4 = xs0 / &(xs0.powi(2) + 1.0);
-                return (x1 + x1).sin();
-            } else if xs0.sum() > 1.6 {
-                let a5 = ((helper_sq(xs0[1] * xs0[5])).powi(2) + 1.0).powf(1.5);
-            } else if -xs0.sum() < -0.7 {
-                let mut x1 = (x1 * 1.3) + (xs0 + xs0).dot(&(xs0 - xs0));
-            }
-        } else {
-            let mut k6 = 0usize;
-            while k6 < 4 {
-                k6 += 1;
-                for &e7 in xs0.iter() {
-                    let y8 = xs0 / (1.9_f64.powi(2) + 1.0_f64);
-                    let mut a9: f64 = -0.6_f64;
-                    return (e7 - 0.4) + ((k6 as f64) + xs0[0]);
-                }
+            return (xs0 * x1)
+                .dot(&((Array1::from_elem(6, 0.3_f64)).mapv(|v7| v7 + y1[(i3 + 1) % 6])));
+        }
+        y1[5] = y1[5] + y1[4];
+        let a8 = x1.cos();
+        let mut a9 = helper_mix(y1[3].min(xs0[2]) + a8.min(y1[2]), a2);
+        let ks10 = vec![4usize, 2];
+        a9 -= ((Array1::from_elem(6, 0.9_f64)).mapv(|v11| v11 * y1[2])).sum();
+        let mut k12 = 0usize;
+        loop {
+            if k12 >= 2 {
                 break;
             }
+            k12 += 1;
+            let a13 = (&(helper_arr(xs0, a8)) - &(xs0 + xs0)).sum();
+            a9 += (-0.9_f64 * -1.5_f64).sin() * ((-y1[1]).powi(2) + 0.5).sqrt();
+            return ((-a2).powi(2) + 0.5).sqrt();
         }
-        ((1.9_f64.powi(2) + 0.5_f64).sqrt() * (x1 + xs0[5])) + x1
+        (((((x1 - y1[2]) * y1[3].min(x1)) + x1) + a2) * a8) + y1[1]
     }
 
     pub fn check() -> Report {
@@ -9684,16 +10266,62 @@ mod p1_99 {
     )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p1_99(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        for i1 in 0..3 {
-            for i2 in 1..3 {
-                for i3 in 0..3 {
-                    let a4 = xs2[i3] * (helper_arr(xs2, x1)).dot(&(xs2.powi(2)));
-                    let mut y5: Array1<f64> = Array1::zeros(3);
-                }
-            }
-            let mut a6 = 0.8_f64;
+        let mut y1: Array1<f64> = Array1::zeros(3);
+        y1 = &y1
+            * &((&(y1.mapv(|v2| (-1.4_f64).powi(2)))
+                / (xs2.slice(s![1..2;2]).sum().powi(2) + 1.0))
+                .tanh());
+        let mut a3 = nn::sigmoid(-0.9_f64);
+        for i4 in 0..3 {
+            y1[i4] = nn::softplus(xs2[2]) + ((y1[0] - (i4 as f64)).powi(2) + 1.0).ln();
+            let a6 = (xs2.mapv(|v5| v5 * y1[0])).sum();
         }
-        (xs2.mean().unwrap() * x0) * x1
+        y1[1] -= -1.5;
+        for i7 in 0..3 {
+            if i7 >= 3 || y1[i7] < 0.4 {
+                a3 += y1[i7] * a3;
+                a3 += (xs2.mapv(|v8| v8 * y1[i7])).sum();
+                y1[2] = 1.4;
+                return nn::softplus(-0.6_f64) * xs2.sum();
+            } else {
+                y1[3 - 1 - i7] = y1[3 - 1 - i7]
+                    + (((x1 + xs2.slice(s![0..3]).sum()) * (y1[2].powi(2) + 1.0).ln())
+                        - (xs2.sum() + helper_sq(i7 as f64)));
+                y1[i7] = helper_mix(xs2.sum(), y1[i7] * x1) + 1.4;
+                a3 = y1[i7].tanh();
+                a3 = (y1[i7] + 0.9) * -0.7;
+            }
+            continue;
+        }
+        y1[1] += xs2[2];
+        if ((helper_sq(x1)).powi(2) + 1.0).ln() > xs2.sum() {
+            a3 += (y1[1] + -1.0) * x0;
+        }
+        let a10 = (xs2.mapv(|v9| v9 + y1[1])).sum().sin();
+        let mut k11 = 0usize;
+        loop {
+            if k11 >= 3 {
+                break;
+            }
+            k11 += 1;
+            let mut c12 = 0usize;
+            c12 = 3;
+            for &e13 in xs2.iter() {
+                a3 -= ((xs2.sin()).mapv(|v14| a3)).sum();
+                y1[k11 % 3] = ((1.1 + a3) / ((x1.cos()).powi(2) + 1.0))
+                    / ((nn::softplus(x0) / ((y1[c12 % 3].cos()).powi(2) + 1.0)).powi(2) + 1.0);
+                return (0.9_f64 - -1.4_f64) * xs2.dot(xs2);
+            }
+        }
+        if xs2[0] > -1.5 {
+            y1 += x0;
+        } else if x1 > 2.0 {
+            let mut y15 = xs2.to_owned();
+        } else if x0 + x1 > 1.1_f64 * -0.2_f64 {
+            a3 += (((helper_sq(x1)).powi(2) + 1.0).powf(0.5))
+                .max(helper_mix(0.0, xs2.slice(s![1..2]).sum()) + (a10 + xs2[0]));
+        }
+        ((((a3 + x0) + x1) + a3) + y1[2]) + y1.sum()
     }
 
     pub fn check() -> Report {

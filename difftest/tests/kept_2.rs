@@ -29,34 +29,50 @@ mod p2_0 {
     )]
     #[differentiable]
     fn p2_0(x0: f32, xs1: &Array1<f32>) -> f32 {
-        let a1 = -0.6_f32;
-        let mut a2 = (-1.1 - xs1[5]) + xs1.sum().powi(2);
-        let mut a2 = (a2 * -0.5) + (x0.tanh() * (-1.0_f32).max(a2));
-        let mut y3 = xs1.to_owned();
-        a2 += x0 - x0.powi(3);
-        y3 = (Array1::from_elem(6, y3.dot(&y3))).mapv(|v4| -(a2 - a2));
-        let mut a5 = ((xs1[1] + a2).cos()).min((a2.powi(2) + 1.0).ln() * (x0 * x0));
-        y3 = &y3 - &(&((y3.tanh()).powi(2)) * xs1);
-        if a2 < a1 {
-            if -1.6 < -y3[2] {
-                a2 -= xs1[4];
+        for i1 in 0..6 {
+            if (x0 + xs1[4]).powi(3) > xs1.dot(xs1) && -(x0 - xs1[0]) < -0.2 {
+                let mut m2 = 0.4_f32;
             } else {
-                y3[1] = y3[1] + (xs1[5] + (xs1[0].cos() * (y3[4] * y3[1])));
+                let mut a3 = xs1.sum();
             }
+            let mut a4: f32 = helper_mix_f32((xs1 - xs1).dot(&(xs1[i1] * xs1)), (xs1.tanh()).sum());
         }
-        y3[4] = y3[4] * (helper_mix_f32(y3[0], y3.sum())).tanh();
-        y3[4] = y3[4]
-            - ((y3.mean().unwrap() * xs1.sum())
-                + ((x0.powi(2) + 1.0).ln() / (y3.sum().powi(2) + 1.0)));
-        a5 += (y3.tanh()).sum() * (y3[4] * -0.1).tanh();
-        if (xs1[0] - xs1[1]).min(xs1[1].min(a5)) > 0.2 {
-            a5 += ((x0.powi(2) + 0.5).sqrt() + (-0.1_f32 + 1.5_f32)).min(a2);
-            return -0.9;
+        let mut m5 = 1.4_f32;
+        let mut m6 = -1.0_f32;
+        if (m6 * m6) / ((xs1[2] * xs1[4]).powi(2) + 1.0) < x0 {
+            let mut y7 = vec![0.0_f32; 6];
+            let mut a8 = m6 * y7[1];
+            if xs1.dot(&(xs1.mapv(|v9| v9 * y7[2]))) < -y7[2] {
+                a8 *= ((y7[4] + 1.2) * m6).tanh();
+                y7[0] *= xs1[3].tanh();
+                a8 += (y7[0] + -0.4) * m5;
+                m6 += -0.6_f32;
+            } else if helper_mix_f32(x0, xs1.sum()) < 0.1 {
+                y7[2] = (x0.cos() * (2.0_f32.powi(2) + 1.0_f32).ln()) - (y7[1] + (x0 * x0));
+                let a11 = (xs1.mapv(|v10| v10 * y7[3])).sum();
+            } else {
+                y7[3] = ((-y7[5]) - helper_sq_f32(m5)).min((-0.3 - x0) * (y7[4] + m6));
+                a8 *= ((y7[1] + 1.5) * xs1[0]).tanh();
+                y7[1] = y7[5];
+            }
+            y7[5] -= m5 + -0.3;
+            if (m6 * y7[0]) * xs1.sum() < -1.3 || (m6 + y7[1]) * x0.min(y7[2]) > 1.3_f32 - 1.5_f32 {
+                a8 += (y7[1] + 0.4) * a8;
+            }
+        } else if xs1.dot(&(xs1 * xs1)) < m5 {
+            m5 += -1.7_f32;
+            let mut y12 = xs1.to_owned();
+            let ks13 = [1usize, 5];
+            m5 += 2.0_f32;
+            let mut y15 =
+                &(xs1 + xs1) + &((Array1::from_elem(6, 0.5_f32)).mapv(|v14| v14 * y12[5]));
+            return helper_mix_f32(y12[0], xs1[3]) + xs1.sum();
         } else {
-            a5 -= (a2 * (x0 + a1)).powi(3);
+            let mut m6 = (m6 * 1.8) + (xs1 / &(xs1.powi(2) + 1.0)).sum();
         }
-        a2 -= a1;
-        (((((-1.3 + y3[5]) * (a1 - a1)) * x0) + a1) + a2) + y3.sum()
+        m5 += -1.7_f32;
+        let a16 = (-xs1[1]).sin();
+        (((xs1 - xs1).dot(&(xs1 * xs1)) + x0) + m5) + m6
     }
 
     pub fn check() -> Report {
@@ -91,6 +107,8 @@ mod p2_0 {
 }
 
 // seed 2 index 1
+// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
+#[cfg(feature = "known-compile-bugs")]
 mod p2_1 {
     use super::*;
 
@@ -103,24 +121,59 @@ mod p2_1 {
     )]
     #[differentiable]
     fn p2_1(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
-        let mut a2 = if (0.7 * x2) + xs1[2] < 1.6 {
-            let a1 = (x0.sin()).atan();
-            (a1 / (x0.powi(2) + 1.0)) * a1.cos()
-        } else if (x2 + xs1.slice(s![0..4]).sum()).sin() > -2.0 {
-            x2.sin() - xs1.dot(xs1)
-        } else {
-            x2
-        };
-        a2 = ((xs1[3] - -1.7) * (a2 * x2)).powi(3);
-        let a3 = x0.sin();
-        let mut y4 = xs1.to_owned();
-        let mut y5 = xs1.to_owned();
-        if helper_mix(xs1[3], x0 / (a3.powi(2) + 1.0)) > -0.5 {
-            return xs1.mean().unwrap() + y5[4];
+        let y2 =
+            &(&((Array1::from_elem(5, 0.7_f64)).mapv(|v1| xs1[4])) + xs1.sum()) * 0.7_f64.sin();
+        for &e3 in xs1.iter() {
+            for &e4 in y2.iter() {
+                let mut y5 = [0.0_f64; 5];
+                let mut a6 = e4.cos();
+                for i7 in 0..5 {
+                    if i7 % 2 == 0 {
+                        a6 = y5[i7] * xs1[(i7 + 1) % 5].atan();
+                        y5[0] += (xs1[0] + e3).cos() - xs1.sum().powi(3);
+                        y5[i7] = y5[i7]
+                            + ((xs1.mean().unwrap() * y5[i7])
+                                / ((xs1.dot(xs1) * (x0 - y5[(i7 + 1) % 5])).powi(2) + 1.0));
+                    } else {
+                        y5[5 - 1 - i7] += e3;
+                        a6 *= (y2.mapv(|v8| v8 * y5[i7])).sum().tanh();
+                        y5[2] = y5[2] * (x2 + (y5[5 - 1 - i7] - (i7 as f64))).tanh();
+                    }
+                    a6 = y5[i7] * a6;
+                    continue;
+                }
+                y5[1] = x2.sin() + 0.1;
+            }
+            if xs1.slice(s![3..5]).sum() - (x2 * x2)
+                > xs1.slice(s![1..2;2]).sum() / (xs1.slice(s![3..5;2]).sum().powi(2) + 1.0)
+            {
+                let mut a9 = -1.2_f64;
+            }
         }
-        let mut y6 = xs1.to_owned();
-        let mut y8 = (x2.powi(2) + 0.5).sqrt() + &(&(y6.mapv(|v7| x0.sin() * (x2 - 0.0))) + xs1);
-        (((x0 + x0) * x2) + a2) + y4.sum()
+        let mut m10 = -2.0_f64;
+        for i11 in 0..2 {
+            let mut xs1 = xs1.to_owned();
+            xs1[i11] = helper_mix(xs1[i11], m10);
+        }
+        let mut y12 = xs1 / &((&(&y2 * &y2) + &y2).powi(2) + 1.0);
+        let a13 = if (xs1.slice(s![1..4]).sum() - -1.7) * (-x2) < -0.2 {
+            (xs1[3].powi(2) + 1.0).ln() - nn::softplus(y12[3])
+        } else if (xs1 * xs1).mean().unwrap() < xs1.slice(s![2..5]).sum().cos() {
+            (m10 - x0).powi(3)
+        } else {
+            (-x0).max(nn::sigmoid(xs1[2]))
+        };
+        if x0 > 0.0 {
+            y12 += (y2.mapv(|v14| (x2.powi(2)).max(m10))).mean().unwrap();
+        } else if xs1.sum() * helper_sq(x2) > x0 * xs1.slice(s![2..4]).sum()
+            || xs1[4] - xs1.slice(s![0..2;2]).sum().cos() < -1.3
+        {
+            let y15 = nn::sigmoid(&y12);
+        } else if (x0 / (x0.powi(2) + 1.0)) + (x2 + m10) < y12[3] * m10 {
+            let _ = (y12[4] + xs1)
+                .dot(&((Array1::from_elem(5, 0.8_f64)).mapv(|v16| (1.2_f64 + -1.0_f64).cos())));
+        }
+        ((((y2[0] + y2[3]).powi(2) + x0) * x2) + m10) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -171,34 +224,38 @@ mod p2_2 {
     )]
     #[differentiable(argnums = (1, 0))]
     fn p2_2(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
-        let a2 = if 0.6 > -1.4 {
-            xs0[2]
-        } else if (xs0[0] * xs1[2]).powi(3) < 2.0 {
-            let a1 = (-xs0[1]).cos();
-            (xs1 - xs0).sum()
-        } else {
-            ((xs0[0].cos()).powi(2) + 1.0).ln()
-        };
-        let a2 = (a2 * 0.6) + xs1.sum();
-        for i3 in (0..3).step_by(2) {
-            let a4 = (xs1.sum().tanh()).exp();
-            for &e5 in xs1.iter() {
-                let a7: f64 =
-                    ((xs1 / &(xs1.powi(2) + 1.0)).mapv(|v6| a4 + (0.9 / (a2.powi(2) + 1.0)))).sum();
-                let y8 = xs0.to_owned();
-                let mut y9 = &(&(helper_arr(xs1, y8[3 - 1 - i3])) + &y8) * xs0;
-                break;
+        let mut c1 = 0usize;
+        let mut y2 = vec![0.0_f64; 3];
+        let mut a3 = 0.6_f64;
+        for i4 in 0..3 {
+            y2[c1 % 3] = y2[c1 % 3] + ((y2[i4] * a3) - a3.cos()).max(xs1.sum().cos());
+            if i4 % 2 == 0 {
+                a3 *= (y2[1] - (xs1.slice(s![0..2]).sum() + (c1 as f64))).tanh();
+                y2[3 - 1 - i4] = (i4 as f64) * 1.0_f64;
+                y2[i4] = (helper_arr(xs1, a3)).dot(&(-xs1)) + ((a3 - y2[i4]) * y2[2]);
+                c1 += 2;
+                a3 *= (y2[(i4 + 1) % 3] * a3).tanh();
+            } else if (i4 >= 3 || xs0[i4] < -1.0) || y2[(i4 + 1) % 3] > y2[(i4 + 1) % 3].tanh() {
+                y2[0] = a3;
+                a3 = y2[c1 % 3] + y2[c1 % 3].cos();
+            } else {
+                a3 += y2[1].tanh();
+                y2[3 - 1 - i4] += 1.1;
+                return (-1.4_f64).powi(2) + (a3 - y2[(i4 + 1) % 3]);
             }
-            return -2.0;
         }
-        let a10: f64 = a2.tanh();
-        let a11 = xs0.sum().max(xs0[0]);
-        let a12 = (xs1.dot(xs0) - xs0.sum()).cos();
-        if ((-a11).powi(2) + 1.0).powf(0.3) < (a10.powi(2) + 1.0).ln() {
-            return a2;
+        y2[c1 % 3] = y2[c1 % 3] - ((xs0 * y2[c1 % 3]).sum() + ((a3 + -0.6) + y2[c1 % 3].cos()));
+        c1 = 0;
+        for i5 in (1..2).rev() {
+            c1 += 1;
+            y2[2] = a3 - (xs0.mapv(|v6| a3 + a3)).dot(&(xs1 * xs0));
         }
-        let a2 = (a2 * -1.7) + (xs0.dot(xs0) + -0.5);
-        ((((1.4_f64 - -1.4_f64) + (a10.powi(2) + 1.0).powf(0.3)) * a10) + a11) + a12
+        let a3 = (a3 * -1.4) + (xs0 - xs0).sum();
+        let mut a3 = (a3 * 1.8) + nn::softplus(xs1.sum());
+        let a7 = xs0.slice(s![0..3;2]).sum() + ((y2[c1 % 3].powi(2) + 0.5).sqrt() - a3);
+        let a8 = ((a7.powi(2) + 1.0).powf(0.5)).atan();
+        let mut m9: f64 = -1.9_f64;
+        (((a3 + a3) * a7) + a8) + y2[0]
     }
 
     pub fn check() -> Report {
@@ -248,24 +305,50 @@ mod p2_3 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 2))]
     fn p2_3(x0: f64, x1: f64, x2: f64) -> f64 {
-        if (x1 + x1) * (x1 + x0) > x1.cos() {
-            let mut a1 = helper_mix((x1.tanh()).exp(), -(-1.4_f64 + 0.2_f64));
-        } else if x2.sin() - 0.5_f64.sin() > 1.0 {
-            let mut a2 = if (x2 * 1.6).sin() < x2 + x2 {
-                ((helper_sq(-1.7_f64)).powi(2) + 1.0_f64).powf(1.5)
-            } else {
-                return (x1 / (x2.powi(2) + 1.0)) - (x2 / ((-0.8_f64).powi(2) + 1.0_f64));
-            };
-        } else {
-            if x0 / ((x1 + x0).powi(2) + 1.0) > 1.0 {
-                let a3 = (x2.tanh() / (((-1.9_f64).min(x0)).powi(2) + 1.0)).max((-x2) * (x0 + x0));
-            }
-            return x2;
+        let mut c1 = 0usize;
+        c1 = 1;
+        c1 = 3;
+        if x2 / ((x0 + x2).powi(2) + 1.0) < 1.0 {
+            return x0.atan() + x2;
         }
-        let mut a4: f64 = x0;
-        (((-(x2 / (1.1_f64.powi(2) + 1.0_f64))) + x0) + x1) * x2
+        c1 = 1;
+        let mut k2 = 0usize;
+        loop {
+            if k2 >= 5 {
+                break;
+            }
+            k2 += 1;
+            let mut a3 = nn::softplus((x2 - x2).powi(2));
+            let mut a5 = if (-0.5 * x0).sin() < 0.4 + x2 {
+                x2.powi(3) + x2
+            } else if a3.min(x1) / (x0.powi(2) + 1.0) > -0.6 {
+                a3 = x2;
+                -(x0 * a3)
+            } else {
+                let a4 = a3.max(x1) * (x0 - (c1 as f64));
+                (helper_sq(x1)).sin()
+            };
+        }
+        let mut a6 = helper_sq(x0) + ((x2 * 1.3).powi(2) + 0.5).sqrt();
+        let a7 = if x2.sin() / (x0.powi(2) + 1.0) > 0.0 {
+            -1.9 * ((c1 as f64) + a6)
+        } else if (x0 + -1.5) / ((x1.min(0.6)).powi(2) + 1.0) < -0.9
+            && (nn::sigmoid(0.9_f64)).min(x1 * x0) > x1
+        {
+            helper_mix(x2.sin(), a6)
+        } else {
+            (1.1 * x1).min(helper_mix(-0.1, x1))
+        };
+        a6 += (x1 - 0.3).sin() * (a6 + (x1 * x2));
+        a6 += -1.6_f64;
+        let mut m8 = 0.8_f64;
+        let a9 = x2 * ((x2 + x0) / ((x1.min(x0)).powi(2) + 1.0));
+        c1 = 3;
+        let mut a10 = ((x0 * 1.1) - x0.atan()).powi(2);
+        let mut a11 = helper_sq((a6 / (x1.powi(2) + 1.0)).sin());
+        (((x0.powi(2) + 1.0).ln() + x0) + x1) + x2
     }
 
     #[allow(
@@ -276,27 +359,56 @@ mod p2_3 {
         clippy::all
     )]
     fn p2_3_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if ((x1 + x1) * (x1 + x0)).re > (x1.cos()).re {
-            let mut a1 =
-                d64::helper_mix((x1.tanh()).exp(), -(Dual64::from(-1.4) + Dual64::from(0.2)));
-        } else if (x2.sin() - (Dual64::from(0.5)).sin()).re > (Dual64::from(1.0)).re {
-            let mut a2 = if ((x2 * Dual64::from(1.6)).sin()).re < (x2 + x2).re {
-                ((d64::helper_sq(Dual64::from(-1.7))).powi(2) + Dual64::from(1.0)).powf(1.5)
-            } else {
-                return (x1 / (x2.powi(2) + Dual64::from(1.0)))
-                    - (x2 / ((Dual64::from(-0.8)).powi(2) + Dual64::from(1.0)));
-            };
-        } else {
-            if (x0 / ((x1 + x0).powi(2) + Dual64::from(1.0))).re > (Dual64::from(1.0)).re {
-                let a3 = d64::max(
-                    x2.tanh() / ((d64::min(Dual64::from(-1.9), x0)).powi(2) + Dual64::from(1.0)),
-                    (-x2) * (x0 + x0),
-                );
-            }
-            return x2;
+        let mut c1 = 0usize;
+        c1 = 1;
+        c1 = 3;
+        if (x2 / ((x0 + x2).powi(2) + Dual64::from(1.0))).re < (Dual64::from(1.0)).re {
+            return x0.atan() + x2;
         }
-        let mut a4: Dual64 = x0;
-        (((-(x2 / ((Dual64::from(1.1)).powi(2) + Dual64::from(1.0)))) + x0) + x1) * x2
+        c1 = 1;
+        let mut k2 = 0usize;
+        loop {
+            if k2 >= 5 {
+                break;
+            }
+            k2 += 1;
+            let mut a3 = d64::softplus((x2 - x2).powi(2));
+            let mut a5 = if ((Dual64::from(-0.5) * x0).sin()).re < (Dual64::from(0.4) + x2).re {
+                x2.powi(3) + x2
+            } else if (d64::min(a3, x1) / (x0.powi(2) + Dual64::from(1.0))).re
+                > (Dual64::from(-0.6)).re
+            {
+                a3 = x2;
+                -(x0 * a3)
+            } else {
+                let a4 = d64::max(a3, x1) * (x0 - Dual64::from(c1 as f64));
+                (d64::helper_sq(x1)).sin()
+            };
+        }
+        let mut a6 =
+            d64::helper_sq(x0) + ((x2 * Dual64::from(1.3)).powi(2) + Dual64::from(0.5)).sqrt();
+        let a7 = if (x2.sin() / (x0.powi(2) + Dual64::from(1.0))).re > (Dual64::from(0.0)).re {
+            Dual64::from(-1.9) * (Dual64::from(c1 as f64) + a6)
+        } else if ((x0 + Dual64::from(-1.5))
+            / ((d64::min(x1, Dual64::from(0.6))).powi(2) + Dual64::from(1.0)))
+        .re < (Dual64::from(-0.9)).re
+            && (d64::min(d64::sigmoid(Dual64::from(0.9)), x1 * x0)).re > x1.re
+        {
+            d64::helper_mix(x2.sin(), a6)
+        } else {
+            d64::min(
+                Dual64::from(1.1) * x1,
+                d64::helper_mix(Dual64::from(-0.1), x1),
+            )
+        };
+        a6 += (x1 - Dual64::from(0.3)).sin() * (a6 + (x1 * x2));
+        a6 += Dual64::from(-1.6);
+        let mut m8 = Dual64::from(0.8);
+        let a9 = x2 * ((x2 + x0) / ((d64::min(x1, x0)).powi(2) + Dual64::from(1.0)));
+        c1 = 3;
+        let mut a10 = ((x0 * Dual64::from(1.1)) - x0.atan()).powi(2);
+        let mut a11 = d64::helper_sq((a6 / (x1.powi(2) + Dual64::from(1.0))).sin());
+        (((x0.powi(2) + Dual64::from(1.0)).ln() + x0) + x1) + x2
     }
 
     pub fn check() -> Report {
@@ -323,13 +435,13 @@ mod p2_3 {
         r.same::<f64, _>("pullback.1", &pb1, &g1);
         r.same::<f64, _>("pullback.2", &pb2, &g2);
         let sel = p2_3_grad(x0, x1, x2);
-        let sel2 = p2_3_grad_0_1(x0, x1, x2);
+        let sel2 = p2_3_grad_0_2(x0, x1, x2);
         r.same::<f64, _>("grad.0", &sel.0, &g0);
-        r.same::<f64, _>("grad_0_1.0", &sel2.0, &g0);
+        r.same::<f64, _>("grad_0_2.0", &sel2.0, &g0);
         r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g0);
-        r.same::<f64, _>("grad.1", &sel.1, &g1);
-        r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
-        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
+        r.same::<f64, _>("grad.1", &sel.1, &g2);
+        r.same::<f64, _>("grad_0_2.1", &sel2.1, &g2);
+        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g2);
         r.dual(
             "x0",
             g0,
@@ -382,45 +494,16 @@ mod p2_4 {
     )]
     #[differentiable]
     fn p2_4(x0: f32) -> f32 {
-        let mut a1: f32 = ((nn::softplus(-0.7_f32) + x0).tanh()).exp();
-        let mut a2 = (x0.min(a1)).min(helper_sq_f32(x0)) + a1;
-        let mut k3 = 0usize;
-        loop {
-            if k3 >= 2 {
-                break;
-            }
-            k3 += 1;
-            let mut a4 = (a2 * (a1.powi(2) + 0.5).sqrt()).atan();
-            let mut a5 = a1;
-            a5 += ((a2 * a1).min(a1.max(a2))).min(((-0.3_f32).powi(2) + 1.0_f32).ln());
-            break;
-        }
-        for i6 in 0..1 {
-            a1 -= a1;
-            let mut a7: f32 = if ((i6 as f32) + -0.9_f32) * (1.5_f32 * -0.5_f32) > a2 {
-                a1.max(x0) * a1.abs()
+        for i1 in (0..4).rev() {
+            let mut a2 = nn::softplus((x0 + x0).max(1.2 * x0));
+            if (a2 * 1.6) - -0.4 > x0.atan() {
+                a2 = i1 as f32;
+                continue;
             } else {
-                a1.max(-1.6)
-            };
-        }
-        for i8 in (1..4).rev() {
-            if (1.6 - a2) + (-0.9_f32).min(i8 as f32) < a1 + a1 {
-                let a9 = ((a1 + a1).cos()).max(a2.tanh() + ((i8 as f32).tanh()).exp());
-                return (x0.powi(2) + 0.5).sqrt() + ((-0.4_f32).powi(2) + 1.0_f32).ln();
-            } else if (a1 / ((i8 as f32).powi(2) + 1.0_f32)) - (1.4_f32 - (i8 as f32)) < 1.7 {
-                a2 -= (a1 + a2).sin() + (-1.6 * a1).abs();
-            } else {
-                a1 = (((i8 as f32).powi(2) + 0.5_f32).sqrt()).tanh();
-                break;
-            }
-            return (i8 as f32).max(x0 * a2);
-        }
-        if (a1.sin()).tanh() > a1 - -0.8 {
-            if x0 > -1.5 {
-                return (0.3_f32.min(x0)).cos();
+                let mut a3 = a2;
             }
         }
-        (((a1.max(x0)).max(x0 - a2) + x0) * a1) + a2
+        x0 * x0
     }
 
     #[allow(
@@ -431,60 +514,16 @@ mod p2_4 {
         clippy::all
     )]
     fn p2_4_dual(x0: Dual32) -> Dual32 {
-        let mut a1: Dual32 = ((d32::softplus(Dual32::from(-0.7)) + x0).tanh()).exp();
-        let mut a2 = d32::min(d32::min(x0, a1), d32::helper_sq(x0)) + a1;
-        let mut k3 = 0usize;
-        loop {
-            if k3 >= 2 {
-                break;
-            }
-            k3 += 1;
-            let mut a4 = (a2 * (a1.powi(2) + Dual32::from(0.5)).sqrt()).atan();
-            let mut a5 = a1;
-            a5 += d32::min(
-                d32::min(a2 * a1, d32::max(a1, a2)),
-                ((Dual32::from(-0.3)).powi(2) + Dual32::from(1.0)).ln(),
-            );
-            break;
-        }
-        for i6 in 0..1 {
-            a1 -= a1;
-            let mut a7: Dual32 = if ((Dual32::from(i6 as f32) + Dual32::from(-0.9))
-                * (Dual32::from(1.5) * Dual32::from(-0.5)))
-            .re > a2.re
-            {
-                d32::max(a1, x0) * d32::abs(a1)
+        for i1 in (0..4).rev() {
+            let mut a2 = d32::softplus(d32::max(x0 + x0, Dual32::from(1.2) * x0));
+            if ((a2 * Dual32::from(1.6)) - Dual32::from(-0.4)).re > (x0.atan()).re {
+                a2 = Dual32::from(i1 as f32);
+                continue;
             } else {
-                d32::max(a1, Dual32::from(-1.6))
-            };
-        }
-        for i8 in (1..4).rev() {
-            if ((Dual32::from(1.6) - a2) + d32::min(Dual32::from(-0.9), Dual32::from(i8 as f32))).re
-                < (a1 + a1).re
-            {
-                let a9 = d32::max(
-                    (a1 + a1).cos(),
-                    a2.tanh() + (Dual32::from(i8 as f32).tanh()).exp(),
-                );
-                return (x0.powi(2) + Dual32::from(0.5)).sqrt()
-                    + ((Dual32::from(-0.4)).powi(2) + Dual32::from(1.0)).ln();
-            } else if ((a1 / (Dual32::from(i8 as f32).powi(2) + Dual32::from(1.0)))
-                - (Dual32::from(1.4) - Dual32::from(i8 as f32)))
-            .re < (Dual32::from(1.7)).re
-            {
-                a2 -= (a1 + a2).sin() + d32::abs((Dual32::from(-1.6) * a1));
-            } else {
-                a1 = ((Dual32::from(i8 as f32).powi(2) + Dual32::from(0.5)).sqrt()).tanh();
-                break;
-            }
-            return d32::max(Dual32::from(i8 as f32), x0 * a2);
-        }
-        if ((a1.sin()).tanh()).re > (a1 - Dual32::from(-0.8)).re {
-            if x0.re > (Dual32::from(-1.5)).re {
-                return (d32::min(Dual32::from(0.3), x0)).cos();
+                let mut a3 = a2;
             }
         }
-        ((d32::max(d32::max(a1, x0), x0 - a2) + x0) * a1) + a2
+        x0 * x0
     }
 
     pub fn check() -> Report {
@@ -528,23 +567,18 @@ mod p2_5 {
     )]
     #[differentiable]
     fn p2_5(x0: f32, x1: f32) -> f32 {
-        if x1 < x0 {
-            let x0 = (x0 * 0.8) + x1;
-            let mut a1 = helper_sq_f32(x1) * (x1 + -0.5).sin();
-        } else if nn::softplus(0.1_f32.powi(3)) < 1.9 {
-            let mut a2: f32 = ((x0 - x0).powi(2) + 1.0).powf(0.3);
-            let x0 = (x0 * 1.5) + x1;
+        let mut y1 = vec![0.0_f32; 6];
+        let mut a2 = x0.tanh();
+        a2 += (y1[5] + -1.9) * y1[5];
+        for i3 in 0..6 {
+            y1[i3] *= ((a2 + a2).sin()).tanh();
+            a2 += y1[(i3 + 1) % 6].tanh();
+            y1[6 - 1 - i3] += a2;
         }
-        if (x1 * x1).max(x1 * x1) > 1.0 {
-            let a3 = if (x0.powi(2) + 1.0).ln() > x0 {
-                x0.min(x1.tanh())
-            } else {
-                x1
-            };
-            return ((-2.0_f32).powi(2) + 1.0_f32).powf(0.3) * (-0.2 + x1);
-        }
-        let mut a4: f32 = x0;
-        ((((a4 - x0) + (x0 + x1)) * x0) + x1) + a4
+        y1[2] = a2 * (x1 / (x1.powi(2) + 1.0)).min((-0.9_f32).sin());
+        let mut c4 = 0usize;
+        c4 = (c4 + 1) % 6;
+        ((((x1 * y1[6 - 1 - c4]).abs() + x0) + x1) + a2) + y1[c4]
     }
 
     #[allow(
@@ -555,24 +589,22 @@ mod p2_5 {
         clippy::all
     )]
     fn p2_5_dual(x0: Dual32, x1: Dual32) -> Dual32 {
-        if x1.re < x0.re {
-            let x0 = (x0 * Dual32::from(0.8)) + x1;
-            let mut a1 = d32::helper_sq(x1) * (x1 + Dual32::from(-0.5)).sin();
-        } else if (d32::softplus((Dual32::from(0.1)).powi(3))).re < (Dual32::from(1.9)).re {
-            let mut a2: Dual32 = ((x0 - x0).powi(2) + Dual32::from(1.0)).powf(0.3);
-            let x0 = (x0 * Dual32::from(1.5)) + x1;
+        let mut y1 = vec![Dual32::from(0.0); 6];
+        let mut a2 = x0.tanh();
+        a2 += (y1[5] + Dual32::from(-1.9)) * y1[5];
+        for i3 in 0..6 {
+            y1[i3] *= ((a2 + a2).sin()).tanh();
+            a2 += y1[(i3 + 1) % 6].tanh();
+            y1[6 - 1 - i3] += a2;
         }
-        if (d32::max(x1 * x1, x1 * x1)).re > (Dual32::from(1.0)).re {
-            let a3 = if ((x0.powi(2) + Dual32::from(1.0)).ln()).re > x0.re {
-                d32::min(x0, x1.tanh())
-            } else {
-                x1
-            };
-            return ((Dual32::from(-2.0)).powi(2) + Dual32::from(1.0)).powf(0.3)
-                * (Dual32::from(-0.2) + x1);
-        }
-        let mut a4: Dual32 = x0;
-        ((((a4 - x0) + (x0 + x1)) * x0) + x1) + a4
+        y1[2] = a2
+            * d32::min(
+                x1 / (x1.powi(2) + Dual32::from(1.0)),
+                (Dual32::from(-0.9)).sin(),
+            );
+        let mut c4 = 0usize;
+        c4 = (c4 + 1) % 6;
+        (((d32::abs((x1 * y1[6 - 1 - c4])) + x0) + x1) + a2) + y1[c4]
     }
 
     pub fn check() -> Report {
@@ -629,38 +661,36 @@ mod p2_6 {
     )]
     #[differentiable]
     fn p2_6(x0: f32) -> f32 {
-        let mut a3 = if x0 + x0.min(x0) > -0.7 {
-            nn::softplus(nn::sigmoid(x0))
-        } else if (x0 + x0) + x0 > x0 {
-            let a1 = x0;
-            x0.atan() + (-a1)
-        } else if nn::softplus(x0) * x0 > ((-0.3_f32).powi(2) + 0.5_f32).sqrt() {
-            return 1.1;
-        } else {
-            let a2 = x0;
-            (a2 * x0) + a2
-        };
-        a3 *= ((-0.2_f32 * 0.1_f32).cos()).tanh();
-        let a4 = (x0.powi(2) + 0.5).sqrt();
-        a3 = (a3 + a4).sin() - ((-1.5 + a4) * a3);
-        a3 = ((a3 + 0.3).max(a3 - a3)).atan();
-        if a4 < -0.6 {
-            a3 = (0.8_f32.cos()).tanh();
-            let a6 = if a3.abs() < (-0.9_f32).sin() {
-                let a5 = a3;
-                a5
-            } else {
-                0.4_f32
-            };
-        } else if a4 < 1.1_f32 - -1.8_f32 {
-            a3 = ((-a4) + -0.1) * ((x0 + x0) + (x0.powi(2) + 1.0).ln());
-        } else if a3 < -0.7 {
-            a3 = (helper_sq_f32(a3)).max(nn::softplus(x0 - -0.6));
-            return -(helper_sq_f32(x0));
-        } else {
-            a3 = (-((a4.powi(2) + 0.5).sqrt())) * (1.3_f32.cos() - (-1.2 + a3));
+        let a1: f32 = x0;
+        for i2 in 0..6 {
+            let _ = nn::sigmoid(-a1);
+            let mut y3 = [0.0_f32; 6];
         }
-        ((a4 + x0) + a3) + a4
+        if x0 < -1.3 || 0.6 > 1.6 {
+            let mut y4 = vec![0.0_f32; 6];
+            let mut a5 = y4[3] * a1;
+            if (a5.powi(2) + 1.0).ln() - helper_mix_f32(x0, a5) > a1 - y4[1] {
+                y4[3] += 0.0;
+                a5 = (y4[2] + -1.7) * y4[3];
+            }
+            if (x0.powi(2) + 1.0).ln() > 1.5 {
+                let a6 = y4[3] * (y4[2] * a5);
+            }
+            let a7 = ((1.3 - a1).cos()).max(y4[3]);
+        } else {
+            let mut m8 = -1.6_f32;
+        }
+        let mut a9: f32 = a1;
+        if a9.sin() < 0.7 {
+            let mut a10 = a9;
+        } else if a9 < nn::sigmoid(a1) && (x0.cos()).tanh() < a9 + x0 {
+            let mut y11 = [0.0_f32; 6];
+            let a12 = a1;
+            return (y11[1] * -1.3) + (y11[5] * a1);
+        } else {
+            let a1 = (a1 * -1.8) + x0;
+        }
+        ((x0 * x0) + a1) * a9
     }
 
     #[allow(
@@ -671,41 +701,38 @@ mod p2_6 {
         clippy::all
     )]
     fn p2_6_dual(x0: Dual32) -> Dual32 {
-        let mut a3 = if (x0 + d32::min(x0, x0)).re > (Dual32::from(-0.7)).re {
-            d32::softplus(d32::sigmoid(x0))
-        } else if ((x0 + x0) + x0).re > x0.re {
-            let a1 = x0;
-            x0.atan() + (-a1)
-        } else if (d32::softplus(x0) * x0).re
-            > (((Dual32::from(-0.3)).powi(2) + Dual32::from(0.5)).sqrt()).re
-        {
-            return Dual32::from(1.1);
-        } else {
-            let a2 = x0;
-            (a2 * x0) + a2
-        };
-        a3 *= ((Dual32::from(-0.2) * Dual32::from(0.1)).cos()).tanh();
-        let a4 = (x0.powi(2) + Dual32::from(0.5)).sqrt();
-        a3 = (a3 + a4).sin() - ((Dual32::from(-1.5) + a4) * a3);
-        a3 = (d32::max(a3 + Dual32::from(0.3), a3 - a3)).atan();
-        if a4.re < (Dual32::from(-0.6)).re {
-            a3 = ((Dual32::from(0.8)).cos()).tanh();
-            let a6 = if (d32::abs(a3)).re < ((Dual32::from(-0.9)).sin()).re {
-                let a5 = a3;
-                a5
-            } else {
-                Dual32::from(0.4)
-            };
-        } else if a4.re < (Dual32::from(1.1) - Dual32::from(-1.8)).re {
-            a3 = ((-a4) + Dual32::from(-0.1)) * ((x0 + x0) + (x0.powi(2) + Dual32::from(1.0)).ln());
-        } else if a3.re < (Dual32::from(-0.7)).re {
-            a3 = d32::max(d32::helper_sq(a3), d32::softplus(x0 - Dual32::from(-0.6)));
-            return -(d32::helper_sq(x0));
-        } else {
-            a3 = (-((a4.powi(2) + Dual32::from(0.5)).sqrt()))
-                * ((Dual32::from(1.3)).cos() - (Dual32::from(-1.2) + a3));
+        let a1: Dual32 = x0;
+        for i2 in 0..6 {
+            let _ = d32::sigmoid(-a1);
+            let mut y3 = [Dual32::from(0.0); 6];
         }
-        ((a4 + x0) + a3) + a4
+        if x0.re < (Dual32::from(-1.3)).re || (Dual32::from(0.6)).re > (Dual32::from(1.6)).re {
+            let mut y4 = vec![Dual32::from(0.0); 6];
+            let mut a5 = y4[3] * a1;
+            if ((a5.powi(2) + Dual32::from(1.0)).ln() - d32::helper_mix(x0, a5)).re
+                > (a1 - y4[1]).re
+            {
+                y4[3] += Dual32::from(0.0);
+                a5 = (y4[2] + Dual32::from(-1.7)) * y4[3];
+            }
+            if ((x0.powi(2) + Dual32::from(1.0)).ln()).re > (Dual32::from(1.5)).re {
+                let a6 = y4[3] * (y4[2] * a5);
+            }
+            let a7 = d32::max((Dual32::from(1.3) - a1).cos(), y4[3]);
+        } else {
+            let mut m8 = Dual32::from(-1.6);
+        }
+        let mut a9: Dual32 = a1;
+        if (a9.sin()).re < (Dual32::from(0.7)).re {
+            let mut a10 = a9;
+        } else if a9.re < (d32::sigmoid(a1)).re && ((x0.cos()).tanh()).re < (a9 + x0).re {
+            let mut y11 = [Dual32::from(0.0); 6];
+            let a12 = a1;
+            return (y11[1] * Dual32::from(-1.3)) + (y11[5] * a1);
+        } else {
+            let a1 = (a1 * Dual32::from(-1.8)) + x0;
+        }
+        ((x0 * x0) + a1) * a9
     }
 
     pub fn check() -> Report {
@@ -749,45 +776,29 @@ mod p2_7 {
     )]
     #[differentiable]
     fn p2_7(xs0: &Array1<f64>) -> f64 {
-        let mut k1 = 0usize;
-        loop {
-            if k1 >= 1 {
-                break;
-            }
-            k1 += 1;
-            let mut k2 = 0usize;
-            loop {
-                if k2 >= 1 {
-                    break;
-                }
-                k2 += 1;
-                for &e3 in xs0.iter() {
-                    let mut a4 = if (k1 as f64) < e3 {
-                        helper_mix(e3 * xs0[3], k2 as f64)
-                    } else if k1 < 1 {
-                        xs0.sum() + (k2 as f64).tanh()
-                    } else {
-                        (xs0 + xs0).sum()
-                    };
-                    let mut a5 =
-                        (a4 * (1.5 - e3)).min(nn::sigmoid(0.3_f64) / ((e3.abs()).powi(2) + 1.0));
-                    continue;
-                }
-            }
-            return xs0.slice(s![2..5]).sum().min(-1.6);
-        }
-        let mut a6 = 0.2 - (1.9_f64.cos() + (0.2 + xs0[0]));
-        if (xs0 * xs0[3]).sum() > nn::sigmoid(a6) {
-            let a7 = 0.7_f64.abs();
-            a6 -= (1.1_f64.powi(2) + 1.0_f64).ln();
-        } else if ((a6 / (a6.powi(2) + 1.0)).powi(2) + 1.0).ln() > a6 / (xs0[4].powi(2) + 1.0) {
-            let y10 = &(&(xs0.powi(2)) * &(xs0.powi(2)))
-                - &((xs0.mapv(|v8| (a6 - v8).sin())).mapv(|v9| a6));
-            return a6;
+        let mut a1 = if 0.5_f64.powi(2) + 0.6_f64 < xs0[4] {
+            xs0[3]
         } else {
-            let mut a11 = xs0[3];
+            return xs0[0] + xs0[4].abs();
+        };
+        for i2 in 0..2 {
+            let mut a3 = (xs0 / &(xs0.powi(2) + 1.0)).sum() + ((a1 * a1) * xs0.sum());
+            let mut y4: Array1<f64> = Array1::zeros(5);
         }
-        return (xs0.sin()).mean().unwrap() + a6;
+        for i5 in (0..5).rev() {
+            let mut y6 = [0.0_f64; 5];
+            let y8 = &(xs0.slice(s![2..4]).sum() + &(xs0 * a1))
+                * &((xs0.tanh()).mapv(|v7| y6[5 - 1 - i5]));
+        }
+        for i9 in 0..3 {
+            let mut a10 = (xs0 * xs0).sum() * (-xs0).sum();
+            let y13 = (((Array1::from_elem(5, 1.5_f64))
+                .mapv(|v11| (xs0[5 - 1 - i9] * (i9 as f64)) + a10.powi(2)))
+            .mapv(|v12| (-0.6_f64).cos()))
+            .tanh();
+        }
+        let _ = a1;
+        xs0.dot(xs0).min(a1.sin()) + a1
     }
 
     pub fn check() -> Report {
@@ -818,6 +829,8 @@ mod p2_7 {
 }
 
 // seed 2 index 8
+// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
+#[cfg(feature = "known-compile-bugs")]
 mod p2_8 {
     use super::*;
 
@@ -830,28 +843,26 @@ mod p2_8 {
     )]
     #[differentiable]
     fn p2_8(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut a1 = (x0.min(xs1[2])).sin() * (x0 * nn::softplus(xs1[5]));
-        let mut a2 = -1.1_f64;
-        let y3: Array1<f64> = xs1.to_owned();
-        a1 += (&(xs1 * xs1) + &y3).dot(&y3);
-        for e4 in y3.iter() {
-            let a5 = xs1[2];
-            let a6: f64 = ((y3.sum() + *e4).tanh()).exp();
+        let mut c1 = 0usize;
+        for i2 in 0..6 {
+            let mut y3: Array1<f64> = Array1::zeros(6);
+            y3[0] = (xs1.mapv(|v4| y3[6 - 1 - i2] / ((y3[c1 % 6] * x0).powi(2) + 1.0)))
+                .dot(&(&(xs1 * xs1) + xs1));
+            y3[i2] = xs1[5].sin() + -1.1;
+            let mut y5: Array1<f64> = Array1::zeros(6);
         }
-        a2 += x0;
-        let mut a7 = helper_sq(a1 * -1.5) * (xs1[0].sin()).abs();
-        let mut a9 = if (y3[0].tanh()).max(y3[4] * y3[4]) > 0.0 {
-            xs1.slice(s![4..5]).sum() - (a2.tanh()).exp()
-        } else {
-            let a8 = (xs1[2].tanh()).powi(2);
-            helper_sq(x0.cos())
-        };
-        a7 += helper_sq((-2.0_f64).sin() + (a1 - a2));
-        let mut y10 = xs1.to_owned();
-        a7 += (a2 - xs1.slice(s![2..5]).sum()).min((x0.powi(2)).abs());
-        a9 -= ((nn::sigmoid(1.5_f64) + (x0 - xs1[0])).powi(2) + 1.0).powf(0.3);
-        let mut a11: f64 = xs1[1].max(a2);
-        ((((nn::sigmoid(x0)).cos() + x0) + a1) + a2) + y3.sum()
+        let mut y6 = xs1.to_owned();
+        let mut a7 = 1.3_f64;
+        if c1 < 4 {
+            let mut a8 = xs1[3];
+            let a9 = (y6[5] + -1.4) * 0.9;
+            a7 = (y6.mapv(|v10| v10 * y6[5])).sum();
+            y6[c1 % 6] = (y6[0] + y6[0].max(x0)) * ((x0 - y6[4]) - y6[c1 % 6]);
+            return a9;
+        }
+        y6[1] += (Array1::from_elem(6, x0 * x0)).dot(&((xs1.tanh()).exp()));
+        let a12 = (xs1.mapv(|v11| v11 * y6[c1 % 6])).sum();
+        ((((((a7.tanh()).exp()).sin() + x0) + a7) + a12) + y6[4]) + y6.sum()
     }
 
     pub fn check() -> Report {
@@ -898,52 +909,49 @@ mod p2_9 {
     )]
     #[differentiable]
     fn p2_9(x0: f64) -> f64 {
-        let a1 = x0;
-        for i2 in 5..6 {
-            let mut k3 = 0usize;
-            loop {
-                if k3 >= 4 {
-                    break;
-                }
-                k3 += 1;
-                let mut k4 = 0usize;
-                while k4 < 1 {
-                    k4 += 1;
-                    let a1 = (a1 * -1.0) + (x0.powi(2)).sin();
-                    if a1 + nn::sigmoid(k3 as f64) < 1.4 {
-                        let a5 = (x0.powi(2)).min(x0) + (x0 + ((k4 as f64) - x0));
-                        return a1 * a5.powi(3);
-                    }
-                    break;
-                }
-                return ((k3 as f64) + x0).min(a1.max(a1));
+        let mut y1 = vec![0.0_f64; 6];
+        let ks2 = vec![1usize, 0, 5];
+        let mut a3 = -1.9_f64;
+        for i4 in (0..6).rev() {
+            y1[i4] = ((i4 as f64).powi(2)).sin() + (y1[4] + a3).tanh();
+            if y1[i4] < -1.8 {
+                let mut m5 = -1.5_f64;
+                y1[3] = helper_sq((y1[(i4 + 1) % 6] + y1[i4]) + helper_sq(a3));
+                a3 += (y1[2] + 1.8) * (i4 as f64);
+                break;
+            } else {
+                let a6 = (y1[i4] + 1.4) * y1[i4];
+                y1[6 - 1 - i4] += x0;
+                a3 = (y1[i4] + 0.7) * y1[i4];
+                y1[(i4 + 1) % 6] = -1.5;
             }
         }
-        let mut a6: f64 = x0;
-        let a7 = (a1.sin() + x0.powi(3)) + (-(a6.max(a1)));
-        let mut a9 = if helper_sq(x0) / (x0.powi(2) + 1.0) < -1.3 {
-            (a1 * 1.9) - (a6 * a6)
-        } else if (a1.powi(2) + 1.0).powf(0.5) / ((0.1 - x0).powi(2) + 1.0)
-            < a1 / (2.0_f64.powi(2) + 1.0_f64)
-        {
-            a6 = helper_sq(-0.1_f64) + a1.min(a6);
-            x0.abs() + -0.4
-        } else if a1 > -2.0 {
-            let a8 = (a6 * a7).powi(2);
-            helper_sq(helper_sq(a6))
-        } else {
-            a7.tanh() + 1.7
-        };
-        if x0 - (-0.2_f64 + -0.5_f64) < -1.0 * a1 {
-            let mut a6 = (a6 * 1.5) + (x0 + (a1 * -1.5));
-            let mut a10 = (a1 - a7).max(-a7) * helper_sq(nn::softplus(a1));
-        } else if (0.6_f64.powi(2) + 1.0_f64).powf(0.5) < -1.2 {
-            let x0 = (x0 * 1.4) + (a1 - a9).powi(2);
-            let mut a11: f64 = a1;
-        } else {
-            let mut a12: f64 = helper_mix(-1.7, x0);
+        if x0 > -0.2 {
+            a3 += (y1[2] + 0.5) * -2.0;
         }
-        ((a6 + x0) + a1) + a6
+        let a7 = if y1[1].sin() < -0.2 {
+            (-1.4_f64).powi(3) + x0.abs()
+        } else if a3 > -1.8 {
+            0.5 - x0.powi(2)
+        } else {
+            nn::sigmoid(-1.1_f64)
+        };
+        if x0.min(0.9) + (-2.0 - y1[0]) < a3 {
+            return y1[0];
+        }
+        y1[2] = nn::sigmoid(y1[1].min(a7) * (y1[1] + y1[1]));
+        let mut a8 = (-0.6 + y1[3].max(-1.8)) - (y1[4].min(x0) + (y1[3] + y1[0]));
+        let mut a9: f64 = (((a3 * a7) + (-0.1 * y1[3])).powi(2) + 0.5).sqrt();
+        let a10 = y1[0] * (a7.cos() - (y1[4] + a3));
+        let a12 = if nn::softplus(a7 / (a7.powi(2) + 1.0)) > 0.4 {
+            let a11 = (-1.5 + y1[2]) + (y1[1] + x0);
+            nn::softplus(y1[1].max(a7))
+        } else {
+            a9 += y1[4];
+            (a7.powi(3)).min(nn::sigmoid(x0))
+        };
+        let mut c13 = 0usize;
+        ((((-(a3 - 1.5)) * x0) + a3) * a7) + y1[2]
     }
 
     #[allow(
@@ -954,57 +962,52 @@ mod p2_9 {
         clippy::all
     )]
     fn p2_9_dual(x0: Dual64) -> Dual64 {
-        let a1 = x0;
-        for i2 in 5..6 {
-            let mut k3 = 0usize;
-            loop {
-                if k3 >= 4 {
-                    break;
-                }
-                k3 += 1;
-                let mut k4 = 0usize;
-                while k4 < 1 {
-                    k4 += 1;
-                    let a1 = (a1 * Dual64::from(-1.0)) + (x0.powi(2)).sin();
-                    if (a1 + d64::sigmoid(Dual64::from(k3 as f64))).re < (Dual64::from(1.4)).re {
-                        let a5 = d64::min(x0.powi(2), x0) + (x0 + (Dual64::from(k4 as f64) - x0));
-                        return a1 * a5.powi(3);
-                    }
-                    break;
-                }
-                return d64::min(Dual64::from(k3 as f64) + x0, d64::max(a1, a1));
+        let mut y1 = vec![Dual64::from(0.0); 6];
+        let ks2 = vec![1usize, 0, 5];
+        let mut a3 = Dual64::from(-1.9);
+        for i4 in (0..6).rev() {
+            y1[i4] = (Dual64::from(i4 as f64).powi(2)).sin() + (y1[4] + a3).tanh();
+            if y1[i4].re < (Dual64::from(-1.8)).re {
+                let mut m5 = Dual64::from(-1.5);
+                y1[3] = d64::helper_sq((y1[(i4 + 1) % 6] + y1[i4]) + d64::helper_sq(a3));
+                a3 += (y1[2] + Dual64::from(1.8)) * Dual64::from(i4 as f64);
+                break;
+            } else {
+                let a6 = (y1[i4] + Dual64::from(1.4)) * y1[i4];
+                y1[6 - 1 - i4] += x0;
+                a3 = (y1[i4] + Dual64::from(0.7)) * y1[i4];
+                y1[(i4 + 1) % 6] = Dual64::from(-1.5);
             }
         }
-        let mut a6: Dual64 = x0;
-        let a7 = (a1.sin() + x0.powi(3)) + (-(d64::max(a6, a1)));
-        let mut a9 = if (d64::helper_sq(x0) / (x0.powi(2) + Dual64::from(1.0))).re
-            < (Dual64::from(-1.3)).re
-        {
-            (a1 * Dual64::from(1.9)) - (a6 * a6)
-        } else if ((a1.powi(2) + Dual64::from(1.0)).powf(0.5)
-            / ((Dual64::from(0.1) - x0).powi(2) + Dual64::from(1.0)))
-        .re < (a1 / ((Dual64::from(2.0)).powi(2) + Dual64::from(1.0))).re
-        {
-            a6 = d64::helper_sq(Dual64::from(-0.1)) + d64::min(a1, a6);
-            d64::abs(x0) + Dual64::from(-0.4)
-        } else if a1.re > (Dual64::from(-2.0)).re {
-            let a8 = (a6 * a7).powi(2);
-            d64::helper_sq(d64::helper_sq(a6))
-        } else {
-            a7.tanh() + Dual64::from(1.7)
-        };
-        if (x0 - (Dual64::from(-0.2) + Dual64::from(-0.5))).re < (Dual64::from(-1.0) * a1).re {
-            let mut a6 = (a6 * Dual64::from(1.5)) + (x0 + (a1 * Dual64::from(-1.5)));
-            let mut a10 = d64::max(a1 - a7, -a7) * d64::helper_sq(d64::softplus(a1));
-        } else if (((Dual64::from(0.6)).powi(2) + Dual64::from(1.0)).powf(0.5)).re
-            < (Dual64::from(-1.2)).re
-        {
-            let x0 = (x0 * Dual64::from(1.4)) + (a1 - a9).powi(2);
-            let mut a11: Dual64 = a1;
-        } else {
-            let mut a12: Dual64 = d64::helper_mix(Dual64::from(-1.7), x0);
+        if x0.re > (Dual64::from(-0.2)).re {
+            a3 += (y1[2] + Dual64::from(0.5)) * Dual64::from(-2.0);
         }
-        ((a6 + x0) + a1) + a6
+        let a7 = if (y1[1].sin()).re < (Dual64::from(-0.2)).re {
+            (Dual64::from(-1.4)).powi(3) + d64::abs(x0)
+        } else if a3.re > (Dual64::from(-1.8)).re {
+            Dual64::from(0.5) - x0.powi(2)
+        } else {
+            d64::sigmoid(Dual64::from(-1.1))
+        };
+        if (d64::min(x0, Dual64::from(0.9)) + (Dual64::from(-2.0) - y1[0])).re < a3.re {
+            return y1[0];
+        }
+        y1[2] = d64::sigmoid(d64::min(y1[1], a7) * (y1[1] + y1[1]));
+        let mut a8 = (Dual64::from(-0.6) + d64::max(y1[3], Dual64::from(-1.8)))
+            - (d64::min(y1[4], x0) + (y1[3] + y1[0]));
+        let mut a9: Dual64 =
+            (((a3 * a7) + (Dual64::from(-0.1) * y1[3])).powi(2) + Dual64::from(0.5)).sqrt();
+        let a10 = y1[0] * (a7.cos() - (y1[4] + a3));
+        let a12 =
+            if (d64::softplus(a7 / (a7.powi(2) + Dual64::from(1.0)))).re > (Dual64::from(0.4)).re {
+                let a11 = (Dual64::from(-1.5) + y1[2]) + (y1[1] + x0);
+                d64::softplus(d64::max(y1[1], a7))
+            } else {
+                a9 += y1[4];
+                d64::min(a7.powi(3), d64::sigmoid(x0))
+            };
+        let mut c13 = 0usize;
+        ((((-(a3 - Dual64::from(1.5))) * x0) + a3) * a7) + y1[2]
     }
 
     pub fn check() -> Report {
@@ -1049,25 +1052,24 @@ mod p2_10 {
     #[differentiable]
     fn p2_10(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
-        y1 = &y1 * y1.dot(&(xs1.mapv(f64::tanh)));
-        y1[0] = (&((xs1.tanh()).exp()) + xs1).mean().unwrap();
-        let mut a2 = xs1.sum() + (-(x0 + x0));
-        a2 = (-1.7_f64).cos();
-        let a3 = (helper_mix(xs1[3], y1[5])).max(y1[4]);
-        if helper_sq(x0.sin()) < a2 + y1[3] {
-            let a4 = if -2.0 < -1.6 {
-                x0 * y1[1].powi(3)
-            } else {
-                (y1.sin()).sum()
-            };
-            let mut a5 = a3;
-        } else {
-            a2 += ((((-0.6_f64).sin()).tanh()).exp()).atan();
-            a2 += (-1.4 - (y1[4] * xs1[3]))
-                * (helper_mix(x0, -0.8) * (1.3_f64.powi(2) + 1.0_f64).powf(0.3));
+        let mut a2 = x0 - x0;
+        let a3 = y1[5].tanh();
+        for i4 in 0..2 {
+            let mut y5 = [0.0_f64; 6];
+            a2 += (y1[(i4 + 1) % 6] + -1.9) * y1[0];
+            y1[6 - 1 - i4] = -0.9;
         }
-        y1 = &y1 + &(-&((y1.tanh()).exp()));
-        ((((0.1_f64.sin()).min(x0) + x0) * a2) + a3) + y1.sum()
+        a2 += y1[2].tanh();
+        if (-1.3_f64).powi(3) + (y1[2] / (x0.powi(2) + 1.0)) > -0.4 {
+            y1 -= x0;
+            let mut a6: f64 = xs1.slice(s![3..6;2]).sum().powi(3);
+            let mut a7 = ((y1[5] + x0) * y1[5].min(xs1[4])) + (xs1 / (y1[4].powi(2) + 1.0)).sum();
+        }
+        let ks8 = [5usize, 5, 3, 1];
+        let a2 = (a2 * -0.4) + (a3 * (y1[2] - xs1[0]));
+        let mut y11 = &((1.3_f64.powi(2) + 1.0_f64).powf(0.3) * &(xs1 * &y1))
+            - &((xs1.mapv(|v9| (xs1[2] + y1[3]) - (a3 * y1[5]))).mapv(|v10| v10 + y1[0]));
+        ((((y11[2] - y1[3]).min(a3 * a3) * x0) + a3) + a2) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -1114,41 +1116,15 @@ mod p2_11 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_11(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut a1: f64 = x1.powi(2);
-        a1 += 1.1 / (x0.powi(2) + 1.0);
-        let a2 = xs2[0];
-        a1 *= ((xs2[3] * x0) + a1).tanh();
-        a1 = -1.3_f64;
-        let mut y3: Array1<f64> = Array1::zeros(6);
-        if xs2.slice(s![0..5]).sum() > -0.6 {
-            return (&y3 + xs2).dot(&(x1 + &y3));
+        for i1 in (0..2).step_by(2) {
+            let x1 = (x1 * -0.3) + x0;
+            let mut xs2 = xs2.to_owned();
         }
-        for i4 in 3..6 {
-            let a5 = helper_mix(0.5, xs2.dot(xs2)) * (i4 as f64);
-            let mut y6: Array1<f64> = Array1::zeros(6);
-            y3[2] += helper_mix(1.7, ((i4 as f64) + y6[i4]) - nn::sigmoid(a2));
-            let a7 = (0.3_f64.sin() + ((i4 as f64) - y3[i4])) * ((-1.5_f64).tanh() - a1.max(-0.4));
-            y3[5] = a2 * xs2.sum();
-        }
-        for i8 in 3..6 {
-            a1 *= y3[1].tanh();
-            if (0.0_f64.powi(2) + 1.0_f64).ln() * x0.cos() < x1 {
-                let a9 = x0;
-            } else {
-                let mut a12 = if helper_mix(x1, a1) + y3.dot(xs2) > y3[i8] {
-                    let a10 = x0 * a1;
-                    ((xs2.tanh()).exp()).sum()
-                } else if i8 < 2 {
-                    y3[(i8 + 1) % 6]
-                } else if y3.dot(xs2) / ((xs2[4].sin()).powi(2) + 1.0) < 0.7 {
-                    let a11 = nn::sigmoid(a1.sin());
-                    (x0 * x0).tanh()
-                } else {
-                    return (xs2.slice(s![3..4]).sum() * x1).tanh();
-                };
-            }
-        }
-        return ((((y3[5] + y3[3].max(x0)) + x0) * x1) * a1) + y3.sum();
+        let x0 = (x0 * -1.0) + xs2.sum().min(((-1.3_f64).powi(2) + 1.0_f64).powf(0.5));
+        let a2 = 1.2_f64;
+        let mut a3 = 0.3_f64;
+        a3 *= (xs2.sum().tanh()).tanh();
+        ((xs2.sum().tanh() * x1) + x0) + a2
     }
 
     pub fn check() -> Report {
@@ -1204,15 +1180,45 @@ mod p2_12 {
     )]
     #[differentiable]
     fn p2_12(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut x1 = (x1 * -1.5) + (-(x1 + x1));
-        let mut y1: Array1<f64> = Array1::zeros(6);
-        y1[1] = xs2.sum();
-        for i2 in 0..6 {
-            let mut a3 = (-1.4_f64) + ((x0 + y1[3]) * x1);
-            let mut a4 = a3;
-            let mut y5 = xs2.to_owned();
+        let mut a1 = -((x1 * 0.4) + (x1 + xs2[1]));
+        let a2: f64 = xs2[0];
+        a1 *= x1.tanh();
+        a1 = x1.sin() + -0.6;
+        let mut y3: Array1<f64> = Array1::zeros(6);
+        let mut a4 = x1;
+        if helper_sq(a2.sin()) < 1.6 {
+            a4 = y3[1] + (y3[5].powi(2) + 0.5).sqrt();
+            a1 += x0.min(y3[4]);
+            y3[5] += (Array1::from_elem(6, xs2.slice(s![4..5]).sum().min(x1)))
+                .dot(&(xs2 * &(xs2 * xs2)));
+            let a5 = y3[2] * (x0 - y3[1]);
+            y3[4] = a1.sin();
+        } else if (x0.min(y3[1])).min(y3.sum()) < 2.0
+            || (helper_mix(a1, y3[1])).cos() < nn::sigmoid(a1)
+        {
+            a4 *= ((y3[2] + -1.3) * y3[4]).tanh();
+            y3[4] = 1.2;
+            y3[4] = ((y3.sum().powi(2) + 0.5).sqrt()).cos();
+        } else {
+            let a6 = (y3[4] + 1.6) * a2;
+            y3[1] *= (-1.6_f64).tanh();
+            y3[5] = x1.sin() + -1.3;
+            return nn::softplus(x0) - a1;
         }
-        (((xs2.slice(s![1..4]).sum() + x1) + x0) * x1) + y1.sum()
+        y3[5] = a1 + (helper_sq(0.8_f64)).powi(3);
+        let mut y7 = xs2.to_owned();
+        let a9 = if (((x1.tanh()).exp()).powi(2) + 1.0).ln() > x0
+            && (y3.sum().powi(2) + 1.0).ln() > x0
+        {
+            -(-1.6_f64)
+        } else if xs2.mean().unwrap() - (xs2.slice(s![4..6;2]).sum().powi(2) + 1.0).ln() > -0.1 {
+            a4 = y7[3];
+            x1
+        } else {
+            let a8 = (-&y7).sum();
+            return y7[5];
+        };
+        ((((x0 * x0) * x1) + a1) + y3[4]) + y3.sum()
     }
 
     pub fn check() -> Report {
@@ -1263,45 +1269,49 @@ mod p2_13 {
     )]
     #[differentiable]
     fn p2_13(x0: f32, xs1: &Array1<f32>) -> f32 {
-        let a4 = if xs1[4] < 1.2 {
-            let a1 = xs1.sum() + (x0 - xs1[2]);
-            (xs1.powi(2)).sum()
-        } else if xs1[3] < xs1.dot(xs1) {
-            let a2 = xs1[3];
-            (xs1.slice(s![1..3]).sum() + xs1[4]).powi(2)
+        let mut y1 = [0.0_f32; 6];
+        let mut a2 = -1.3_f32;
+        a2 += (y1[2] + -1.8) * 1.2;
+        if x0 < -0.4 {
+            let a3 = y1[0] + y1[4];
+            y1[5] += (xs1.sum() * xs1).dot(xs1);
+            y1[5] *= xs1.dot(&(xs1 * xs1)).tanh();
         } else {
-            let a3 = (xs1 - xs1).mean().unwrap();
-            a3
-        };
-        let mut a5 = ((helper_sq_f32(1.1_f32)).cos()).sin();
-        for e6 in xs1.iter() {
-            let mut k7 = 0usize;
-            loop {
-                if k7 >= 2 {
-                    break;
-                }
-                k7 += 1;
-                let mut y8 = xs1.to_owned();
-                let y10 = (&(y8.tanh()) * &(nn::sigmoid(xs1))).mapv(|v9| 1.9_f32.tanh() + -0.5_f32);
-                a5 += (y8[0].max(1.9) / ((y8[0].cos()).powi(2) + 1.0))
-                    * helper_sq_f32(xs1.mean().unwrap());
-            }
+            a2 *= ((y1[4] + -1.4) * a2).tanh();
+            a2 += (y1[1] + -1.6) * -0.5;
+            y1[4] = y1[4]
+                + helper_mix_f32(
+                    (xs1.slice(s![4..5]).sum() / (y1[4].powi(2) + 1.0)) / (y1[3].powi(2) + 1.0),
+                    a2,
+                );
+            y1[3] *= a2.tanh();
         }
-        if (-x0) * (xs1[4] * xs1[0]) < -1.5 {
-            a5 += (xs1.mean().unwrap() - xs1[5])
-                + (helper_mix_f32(a4, x0) - (a4 / ((-0.7_f32).powi(2) + 1.0_f32)));
-            let mut y11: Array1<f32> = Array1::zeros(6);
-            let mut y12: Array1<f32> = y11.clone();
+        if xs1.slice(s![2..3]).sum() - 0.2_f32.max(y1[4]) > -1.5 {
+            a2 += (y1[2] + 1.9) * x0;
+        }
+        y1[1] = (xs1.dot(xs1) - x0).cos();
+        y1[1] = y1[3];
+        y1[1] += xs1.sum();
+        let a4: f32 = (-xs1).sum();
+        if y1[1] < -y1[2] {
+            if helper_sq_f32(a4 + x0) < 1.5 {
+                a2 = xs1[2].sin() + -0.8;
+            }
+        } else if xs1.mean().unwrap() > -1.7 {
+            y1[2] = xs1.dot(xs1).tanh() * ((xs1.tanh()).exp()).sum();
         } else {
-            for e13 in xs1.iter() {
-                if -xs1.sum() > 0.8 {
-                    let a14 = ((xs1[0] * xs1[0]) * a5)
-                        / ((((helper_mix_f32(xs1[4], x0)).tanh()).exp()).powi(2) + 1.0);
-                    continue;
-                }
-            }
+            let mut a5: f32 =
+                if (y1[0] * x0) - (y1[4] * 0.6) < y1[2].sin() && (a4 * y1[5]).tanh() > x0 {
+                    y1[2]
+                } else if xs1[5] < -1.9 {
+                    return (xs1 - x0).mean().unwrap();
+                } else if xs1.sum() + y1[3].sin() < 0.9 && y1[3] < 1.6_f32.cos() {
+                    (1.7 + y1[3]) - xs1.slice(s![4..6]).sum()
+                } else {
+                    y1[3].max(x0) / (y1[3].powi(2) + 1.0)
+                };
         }
-        (((x0 + xs1.dot(xs1)) * x0) + a4) + a5
+        (((xs1.dot(&(a2 * xs1)) + x0) * a2) * a4) + y1[2]
     }
 
     pub fn check() -> Report {
@@ -1348,22 +1358,37 @@ mod p2_14 {
     )]
     #[differentiable]
     fn p2_14(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
-        let mut y1: Array1<f64> = Array1::zeros(6);
-        for i2 in (0..6).step_by(2) {
-            for e3 in xs0.iter() {
-                let mut a4: f64 =
-                    (xs0.dot(xs1) - xs1.sum()).max(helper_sq(*e3) * xs1[(i2 + 1) % 6].sin());
-                a4 *= ((1.8 + a4) - xs1.dot(xs0)).tanh();
-                let a5: f64 = helper_sq(helper_sq(xs1.dot(xs0)));
-                let a6 = xs1.slice(s![2..5]).sum();
-                if a5 > 1.1 {
-                    let mut a7 = (a4.cos()).max(*e3) + ((*e3 + 1.1) * *e3);
-                } else {
-                    a4 -= 0.9_f64;
-                }
+        for e1 in xs0.iter() {
+            if xs1.dot(xs0) * (*e1).max(*e1) > 0.8 && ((*e1).sin()).sin() < xs0[5].tanh() {
+                let mut c2 = 0usize;
+            } else if ((helper_mix(*e1, *e1)).powi(2) + 0.5).sqrt() < *e1 {
+                let a3 = xs0[5];
             }
+            let y5 = ((xs1[4] * xs1).tanh()).mapv(|v4| v4 + xs0[2]);
         }
-        ((y1[4] - -1.7) / ((nn::sigmoid(0.8_f64)).powi(2) + 1.0_f64)) + y1.sum()
+        let mut y6: Array1<f64> = Array1::zeros(6);
+        for i7 in (0..5).rev() {
+            y6[i7] += -0.1;
+            if i7 < 6 {
+                y6[i7] = y6[i7] + (y6[6 - 1 - i7] - (-0.3_f64).cos());
+            } else if i7 < 4 {
+                let mut a9: f64 = ((y6[3].powi(2) + 0.5).sqrt()
+                    * ((i7 as f64).powi(2) + 1.0_f64).ln())
+                    * ((Array1::from_elem(6, 1.3_f64)).mapv(|v8| v8 * y6[i7])).sum();
+            }
+            return (xs1[0] - (i7 as f64)) + xs1[2].cos();
+        }
+        for i10 in (0..6).step_by(2) {
+            let mut m11 = -0.2_f64;
+            let ks12 = vec![3usize, 5];
+            m11 += m11 * -1.5;
+            m11 = (i10 as f64) * -1.2_f64;
+            continue;
+        }
+        if y6[5].tanh() * y6[3].cos() < (y6[1].powi(2) + 0.5).sqrt() {
+            let mut a13 = (helper_sq(-2.0 * xs1[3])).max(0.5_f64 * 0.0_f64);
+        }
+        ((&y6 * y6[1]).dot(&(xs1 / &(xs1.powi(2) + 1.0))) + y6[1]) + y6.sum()
     }
 
     pub fn check() -> Report {
@@ -1410,24 +1435,37 @@ mod p2_15 {
     )]
     #[differentiable]
     fn p2_15(x0: f32, x1: f32) -> f32 {
-        let a1: f32 = x0;
-        let a2 = x1;
-        let mut k3 = 0usize;
-        loop {
-            if k3 >= 2 {
-                break;
+        if x1 < x1 + x0 || x0 + x1 > 0.6 {
+            if x0 > x1.cos() {
+                let mut m1: f32 = -0.9_f32;
+            } else if helper_mix_f32(-x0, x0.cos()) > -0.6 {
+                let a2 = x0.tanh() * (-x1).min(x1 + x1);
             }
-            k3 += 1;
-            if a1 > -1.8 {
-                let mut a4 = x1 * (k3 as f32);
+            let mut y3 = [0.0_f32; 6];
+        } else if (0.7_f32 / (1.7_f32.powi(2) + 1.0_f32)) * (-0.3_f32).tanh() < 1.1 {
+            let ks4 = vec![5usize, 1];
+            let mut a5 = x1;
+            let mut y6 = [0.0_f32; 6];
+            for i7 in (0..6).rev() {
+                if i7 < 2
+                    && y6[(i7 + 1) % 6].cos() + (x1 / (0.4_f32.powi(2) + 1.0_f32))
+                        > x1 * (i7 as f32)
+                {
+                    a5 *= (y6[i7].tanh()).tanh();
+                    a5 = (y6[6 - 1 - i7] + 0.3) * y6[i7];
+                    y6[i7] += x1 * -0.7;
+                    a5 *= (i7 as f32).tanh();
+                    return (-1.6 - x0).atan();
+                }
             }
-            let mut a5 = x1.tanh() - helper_mix_f32(-x0, a1.cos());
-            a5 -= helper_mix_f32(helper_mix_f32(x1, a1), helper_sq_f32(a1)) - x0;
+            if ((0.2 * y6[1]).powi(2) + 0.5).sqrt() > x1 {
+                a5 += (y6[4] + 0.9) * a5;
+            }
+        } else {
+            let mut c8 = 0usize;
+            let mut m9 = 0.0_f32;
         }
-        let mut a6 = nn::softplus(x1);
-        let a7: f32 = (x1.cos() * (a2 + 1.7)) + x1;
-        let mut a8 = 0.2_f32;
-        ((((x0 + x0) - x0) + x0) + x1) + a1
+        (x0 * x0) * x1
     }
 
     #[allow(
@@ -1438,24 +1476,41 @@ mod p2_15 {
         clippy::all
     )]
     fn p2_15_dual(x0: Dual32, x1: Dual32) -> Dual32 {
-        let a1: Dual32 = x0;
-        let a2 = x1;
-        let mut k3 = 0usize;
-        loop {
-            if k3 >= 2 {
-                break;
+        if x1.re < (x1 + x0).re || (x0 + x1).re > (Dual32::from(0.6)).re {
+            if x0.re > (x1.cos()).re {
+                let mut m1: Dual32 = Dual32::from(-0.9);
+            } else if (d32::helper_mix(-x0, x0.cos())).re > (Dual32::from(-0.6)).re {
+                let a2 = x0.tanh() * d32::min(-x1, x1 + x1);
             }
-            k3 += 1;
-            if a1.re > (Dual32::from(-1.8)).re {
-                let mut a4 = x1 * Dual32::from(k3 as f32);
+            let mut y3 = [Dual32::from(0.0); 6];
+        } else if ((Dual32::from(0.7) / ((Dual32::from(1.7)).powi(2) + Dual32::from(1.0)))
+            * (Dual32::from(-0.3)).tanh())
+        .re < (Dual32::from(1.1)).re
+        {
+            let ks4 = vec![5usize, 1];
+            let mut a5 = x1;
+            let mut y6 = [Dual32::from(0.0); 6];
+            for i7 in (0..6).rev() {
+                if i7 < 2
+                    && (y6[(i7 + 1) % 6].cos()
+                        + (x1 / ((Dual32::from(0.4)).powi(2) + Dual32::from(1.0))))
+                    .re > (x1 * Dual32::from(i7 as f32)).re
+                {
+                    a5 *= (y6[i7].tanh()).tanh();
+                    a5 = (y6[6 - 1 - i7] + Dual32::from(0.3)) * y6[i7];
+                    y6[i7] += x1 * Dual32::from(-0.7);
+                    a5 *= Dual32::from(i7 as f32).tanh();
+                    return (Dual32::from(-1.6) - x0).atan();
+                }
             }
-            let mut a5 = x1.tanh() - d32::helper_mix(-x0, a1.cos());
-            a5 -= d32::helper_mix(d32::helper_mix(x1, a1), d32::helper_sq(a1)) - x0;
+            if (((Dual32::from(0.2) * y6[1]).powi(2) + Dual32::from(0.5)).sqrt()).re > x1.re {
+                a5 += (y6[4] + Dual32::from(0.9)) * a5;
+            }
+        } else {
+            let mut c8 = 0usize;
+            let mut m9 = Dual32::from(0.0);
         }
-        let mut a6 = d32::softplus(x1);
-        let a7: Dual32 = (x1.cos() * (a2 + Dual32::from(1.7))) + x1;
-        let mut a8 = Dual32::from(0.2);
-        ((((x0 + x0) - x0) + x0) + x1) + a1
+        (x0 * x0) * x1
     }
 
     pub fn check() -> Report {
@@ -1512,35 +1567,61 @@ mod p2_16 {
     )]
     #[differentiable]
     fn p2_16(x0: f32, x1: f32) -> f32 {
-        for i1 in (2..3).rev() {
-            let mut k2 = 0usize;
-            loop {
-                if k2 >= 4 {
-                    break;
-                }
-                k2 += 1;
-                let a3 = if (x1 + x0) * x1.sin() < x0.powi(3) {
-                    nn::softplus(x1 + x1)
-                } else {
-                    (x1 * x1) * x0.powi(3)
-                };
-                let a4 = (x1.tanh() * (x0 * (k2 as f32))) * (nn::softplus(-0.5_f32)).min(x0);
+        let mut y1 = vec![0.0_f32; 3];
+        let mut a2 = 0.0_f32;
+        a2 += y1[2].tanh();
+        for i3 in 0..3 {
+            if x0 > 0.6 {
+                a2 *= (y1[i3] + (a2 - a2)).tanh();
+                y1[2] = x1;
+                y1[0] -= x1.sin() + -2.0;
+                a2 = y1[3 - 1 - i3] * x1;
+            } else if i3 % 2 == 0 {
+                a2 += y1[(i3 + 1) % 3].tanh();
+                y1[i3] = x1 * 1.2;
+                let mut a4 = helper_mix_f32(helper_mix_f32(x1, 1.1_f32.tanh()), y1[i3]);
+                y1[1] = (i3 as f32) * 0.3_f32;
+            } else if 0.4 < y1[i3] - x1 {
+                let _ = (y1[0] * x1) * y1[(i3 + 1) % 3].sin();
+                y1[0] += x1 * 0.8;
+                a2 = (y1[i3] + 1.3) * 0.6;
+            } else {
+                y1[3 - 1 - i3] += 0.2;
+                y1[i3] = y1[i3] + (nn::softplus(y1[1] * x1)).sin();
+                a2 += y1[1] * helper_mix_f32(y1[i3], 1.6);
             }
         }
-        let mut a5 = -1.2_f32;
-        if (1.4 + x0) + x0 > a5 - x0 {
-            a5 -= ((x0 * a5) * x0.sin()) - (x1 + (-0.6_f32).powi(2));
-            let a6 = ((-0.4 * x0) - x0) + (x1.powi(3)).abs();
+        y1[1] -= x1 * -1.5;
+        if x1.max(y1[0]) / ((x1.max(x1)).powi(2) + 1.0) < -0.1 {
+            a2 += (y1[2] + 0.3) * x0;
+        }
+        let mut c5 = 0usize;
+        if ((c5 as f32) + y1[2]) + ((c5 as f32).powi(2) + 1.0_f32).ln() < 0.6 {
+            a2 += (a2 - x1) * nn::sigmoid(x0);
+            if 1.5_f32.tanh() < y1[1] + a2 {
+                if a2 < 0.4 {
+                    a2 = helper_mix_f32(y1[(c5 + 1) % 3].max(-1.8), x0) + ((-x0) + x0);
+                }
+            } else if c5 % 2 == 0 {
+                let _ = (c5 as f32) * (x1 * a2);
+            } else {
+                y1[(c5 + 1) % 3] *= (a2.cos()).tanh();
+            }
         } else {
-            let a7: f32 = ((-a5) - x1).max((x1 + a5).sin());
-            a5 += a7;
+            let mut y6 = [0.0_f32; 3];
+            let mut a7 = (y6[c5].max(x0) - x1) * (nn::softplus(x1) - y1[2].max(-2.0));
+            let mut a8 = nn::sigmoid(x0 - x0)
+                - ((a2 - -1.9) / (((y1[c5].powi(2) + 1.0).powf(0.5)).powi(2) + 1.0));
         }
-        for i8 in (0..1).rev() {
-            let a9 = ((-1.2_f32).max(x1) + a5).powi(3);
-            let a10 = 0.5_f32;
-            break;
+        if y1[c5] - ((c5 as f32) + y1[c5]) > 1.8 {
+            a2 += a2;
+            return x1.sin();
+        } else {
+            if -(-1.5_f32) > -0.7 {
+                return a2;
+            }
         }
-        return (((x0 / (x1.powi(2) + 1.0)).max(helper_sq_f32(a5)) + x0) + x1) + a5;
+        (((((a2 * a2) + (x0 + x0)) * x0) + x1) * a2) + y1[1]
     }
 
     #[allow(
@@ -1551,37 +1632,71 @@ mod p2_16 {
         clippy::all
     )]
     fn p2_16_dual(x0: Dual32, x1: Dual32) -> Dual32 {
-        for i1 in (2..3).rev() {
-            let mut k2 = 0usize;
-            loop {
-                if k2 >= 4 {
-                    break;
-                }
-                k2 += 1;
-                let a3 = if ((x1 + x0) * x1.sin()).re < (x0.powi(3)).re {
-                    d32::softplus(x1 + x1)
-                } else {
-                    (x1 * x1) * x0.powi(3)
-                };
-                let a4 = (x1.tanh() * (x0 * Dual32::from(k2 as f32)))
-                    * d32::min(d32::softplus(Dual32::from(-0.5)), x0);
+        let mut y1 = vec![Dual32::from(0.0); 3];
+        let mut a2 = Dual32::from(0.0);
+        a2 += y1[2].tanh();
+        for i3 in 0..3 {
+            if x0.re > (Dual32::from(0.6)).re {
+                a2 *= (y1[i3] + (a2 - a2)).tanh();
+                y1[2] = x1;
+                y1[0] -= x1.sin() + Dual32::from(-2.0);
+                a2 = y1[3 - 1 - i3] * x1;
+            } else if i3 % 2 == 0 {
+                a2 += y1[(i3 + 1) % 3].tanh();
+                y1[i3] = x1 * Dual32::from(1.2);
+                let mut a4 =
+                    d32::helper_mix(d32::helper_mix(x1, (Dual32::from(1.1)).tanh()), y1[i3]);
+                y1[1] = Dual32::from(i3 as f32) * Dual32::from(0.3);
+            } else if (Dual32::from(0.4)).re < (y1[i3] - x1).re {
+                let _ = (y1[0] * x1) * y1[(i3 + 1) % 3].sin();
+                y1[0] += x1 * Dual32::from(0.8);
+                a2 = (y1[i3] + Dual32::from(1.3)) * Dual32::from(0.6);
+            } else {
+                y1[3 - 1 - i3] += Dual32::from(0.2);
+                y1[i3] = y1[i3] + (d32::softplus(y1[1] * x1)).sin();
+                a2 += y1[1] * d32::helper_mix(y1[i3], Dual32::from(1.6));
             }
         }
-        let mut a5 = Dual32::from(-1.2);
-        if ((Dual32::from(1.4) + x0) + x0).re > (a5 - x0).re {
-            a5 -= ((x0 * a5) * x0.sin()) - (x1 + (Dual32::from(-0.6)).powi(2));
-            let a6 = ((Dual32::from(-0.4) * x0) - x0) + d32::abs(x1.powi(3));
+        y1[1] -= x1 * Dual32::from(-1.5);
+        if (d32::max(x1, y1[0]) / ((d32::max(x1, x1)).powi(2) + Dual32::from(1.0))).re
+            < (Dual32::from(-0.1)).re
+        {
+            a2 += (y1[2] + Dual32::from(0.3)) * x0;
+        }
+        let mut c5 = 0usize;
+        if ((Dual32::from(c5 as f32) + y1[2])
+            + (Dual32::from(c5 as f32).powi(2) + Dual32::from(1.0)).ln())
+        .re < (Dual32::from(0.6)).re
+        {
+            a2 += (a2 - x1) * d32::sigmoid(x0);
+            if ((Dual32::from(1.5)).tanh()).re < (y1[1] + a2).re {
+                if a2.re < (Dual32::from(0.4)).re {
+                    a2 = d32::helper_mix(d32::max(y1[(c5 + 1) % 3], Dual32::from(-1.8)), x0)
+                        + ((-x0) + x0);
+                }
+            } else if c5 % 2 == 0 {
+                let _ = Dual32::from(c5 as f32) * (x1 * a2);
+            } else {
+                y1[(c5 + 1) % 3] *= (a2.cos()).tanh();
+            }
         } else {
-            let a7: Dual32 = d32::max((-a5) - x1, (x1 + a5).sin());
-            a5 += a7;
+            let mut y6 = [Dual32::from(0.0); 3];
+            let mut a7 = (d32::max(y6[c5], x0) - x1)
+                * (d32::softplus(x1) - d32::max(y1[2], Dual32::from(-2.0)));
+            let mut a8 = d32::sigmoid(x0 - x0)
+                - ((a2 - Dual32::from(-1.9))
+                    / (((y1[c5].powi(2) + Dual32::from(1.0)).powf(0.5)).powi(2)
+                        + Dual32::from(1.0)));
         }
-        for i8 in (0..1).rev() {
-            let a9 = (d32::max(Dual32::from(-1.2), x1) + a5).powi(3);
-            let a10 = Dual32::from(0.5);
-            break;
+        if (y1[c5] - (Dual32::from(c5 as f32) + y1[c5])).re > (Dual32::from(1.8)).re {
+            a2 += a2;
+            return x1.sin();
+        } else {
+            if (-(Dual32::from(-1.5))).re > (Dual32::from(-0.7)).re {
+                return a2;
+            }
         }
-        return ((d32::max(x0 / (x1.powi(2) + Dual32::from(1.0)), d32::helper_sq(a5)) + x0) + x1)
-            + a5;
+        (((((a2 * a2) + (x0 + x0)) * x0) + x1) * a2) + y1[1]
     }
 
     pub fn check() -> Report {
@@ -1638,47 +1753,21 @@ mod p2_17 {
     )]
     #[differentiable]
     fn p2_17(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut a2 = if (xs2 * xs2[1]).sum() < 1.7 {
-            x1.powi(2) * x0
-        } else if x0 - (x0 + x1) < 1.9 {
-            (((x0.powi(2) + 1.0).powf(0.5)).tanh()).exp()
-        } else {
-            let a1 = x0;
-            (nn::softplus(0.6_f64)).powi(3)
-        };
-        let a3 = (Array1::from_elem(4, -1.8_f64)).sum();
-        if (a2 + 1.3) + xs2.slice(s![1..3]).sum() < xs2[3].min(-1.0) {
-            let mut a4 = (Array1::from_elem(4, x0)).sum();
-            for &e5 in xs2.iter() {
-                a4 = helper_sq(a2);
-                let mut a6 = x1;
-                let y7 = xs2.to_owned();
-            }
-        } else {
-            a2 = a2 / ((((nn::softplus(xs2[3])).tanh()).exp()).powi(2) + 1.0);
-            let mut a8 = xs2.dot(&(-&(xs2.mapv(f64::tanh))));
-            a8 -= a2 / ((xs2.dot(xs2) / (xs2.mean().unwrap().powi(2) + 1.0)).powi(2) + 1.0);
-            a2 = (xs2 * a2).sum().tanh();
-            for i9 in (0..4).step_by(2) {
-                let mut y10 = xs2.to_owned();
-                let a11: f64 = if i9 % 2 == 0 {
-                    a8 = xs2.sum() * x0;
-                    ((i9 as f64).min(x0)).max(xs2[0] / (y10[i9].powi(2) + 1.0))
-                } else if i9 % 2 == 0 {
-                    return xs2.sum() / (a2.powi(2) + 1.0);
-                } else {
-                    y10.sum() + (xs2.slice(s![1..2]).sum() + xs2[0])
-                };
-                let mut a12 = 1.2_f64;
+        for i1 in 0..3 {
+            let mut c2 = 0usize;
+            c2 = 2;
+            let mut c3 = 0usize;
+            c2 = c3;
+            if (-0.2_f64).powi(2) < -1.3 {
+                let mut xs2 = xs2.to_owned();
                 continue;
+            } else if (x1.powi(2) + 1.0).ln() / ((x0.atan()).powi(2) + 1.0) > -0.5 {
+                let mut a4 = xs2[2].min(c2 as f64);
+            } else {
+                c2 = c3;
             }
         }
-        if ((helper_sq(0.0_f64)).tanh()).exp() < xs2[2] * xs2[0] {
-            let mut y13: Array1<f64> = Array1::zeros(4);
-        } else {
-            a2 += (x1 + xs2).sum().tanh();
-        }
-        ((0.1 + x0) + x1) + a2
+        return ((x0.sin() * (xs2[0] + 1.0)) * x0) * x1;
     }
 
     pub fn check() -> Report {
@@ -1729,53 +1818,44 @@ mod p2_18 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_18(x0: f32, xs1: &Array1<f32>) -> f32 {
-        if (x0 * x0) + x0 > 0.3 {
-            let mut a1 = (xs1[1].max(x0)).max((xs1[0].powi(3)).cos());
-            let a2 = -2.0_f32;
-            let a3 = x0;
-            if a3 > xs1.slice(s![0..2]).sum() {
-                return nn::sigmoid(a1.sin());
-            }
-            if (xs1[2] - -0.3).atan() > 1.8 {
-                let mut a4 = x0;
-                return ((xs1[1].sin()).tanh()).exp();
-            }
-            a1 = a2 + ((x0 + 1.9) + 0.9);
-            if xs1.dot(&(xs1 + xs1)) > xs1.dot(xs1) {
-                a1 *= (helper_sq_f32(x0.max(xs1[0]))).tanh();
-                return (xs1 * -1.8).dot(&(xs1 * xs1));
-            }
-            let a3 = (a3 * 1.9) + xs1.dot(&(xs1.mapv(|v5| 1.2)));
-        }
-        let a6 = 1.3 * xs1.sum().max(nn::softplus(xs1.slice(s![2..4;2]).sum()));
-        let mut a6 = (a6 * -0.9) + (xs1 * xs1).sum();
-        a6 += xs1[2];
-        if (a6 - x0).sin() < a6 * x0 {
-            let mut a7 = ((xs1.slice(s![2..3]).sum() * a6) + a6.min(x0)) - xs1.sum();
-            let mut a8 = 1.1_f32;
-        } else {
-            let mut a9: f32 = if (xs1[3] + xs1.slice(s![0..1]).sum()) - x0.min(x0) < a6 {
-                (xs1[1] - x0) * xs1[3]
-            } else {
-                return (a6 + xs1.slice(s![2..3]).sum()) + xs1[1];
-            };
-            let mut y10 = &((helper_arr_f32(xs1, -0.1)).sin()) + helper_mix_f32(x0, a6);
-        }
-        for i11 in 0..4 {
-            if (a6.max(xs1[i11])).sin() > x0.min(xs1[1]) {
-                let a12 = if i11 % 2 == 0 {
-                    xs1.sum().min((x0.powi(2) + 1.0).powf(0.5))
+        for i1 in 0..4 {
+            if (i1 < 4 && xs1[i1] > 0.2) || i1 < 3 {
+                let a3: f32 = if i1 < 3 {
+                    let a2 = 0.2_f32;
+                    return xs1[(i1 + 1) % 4];
+                } else if i1 >= 4 || xs1[i1] < -0.6 {
+                    xs1[4 - 1 - i1]
                 } else {
-                    (xs1.slice(s![1..4]).sum() + a6).tanh()
+                    nn::sigmoid(0.1_f32) + xs1[i1]
                 };
-                return xs1.dot(xs1) + (0.3_f32.tanh()).exp();
-            } else if (xs1[i11] / (x0.powi(2) + 1.0)) * (x0 - (i11 as f32)) > -0.5 {
-                a6 *= (xs1.mean().unwrap() + a6).tanh();
+                return a3.cos();
+            } else if i1 % 2 == 0 {
+                let y4 = xs1 / &((xs1 / &((helper_arr_f32(xs1, x0)).powi(2) + 1.0)).powi(2) + 1.0);
+                return 1.9;
             } else {
-                let mut y13 = xs1.to_owned();
+                let mut y5 = [0.0_f32; 4];
             }
+            break;
         }
-        ((xs1[1] * a6).sin() + x0) + a6
+        for i6 in 0..4 {
+            let mut a7 = 2.0_f32;
+            let mut y8: Array1<f32> = Array1::zeros(4);
+            if i6 >= 4 || y8[i6] < 0.6 {
+                y8[3] = y8[3]
+                    - ((Array1::from_elem(4, -1.9_f32))
+                        .mapv(|v9| (y8[4 - 1 - i6].powi(2) + 1.0).ln()))
+                    .mean()
+                    .unwrap();
+                a7 += y8[4 - 1 - i6] * helper_sq_f32(-0.3_f32);
+            }
+            y8[i6] +=
+                (0.9 * &(xs1.mapv(|v10| v10.powi(3) - (-1.6_f32).sin()))).dot(&(xs1 * &(xs1 * a7)));
+            a7 = 0.9_f32;
+            let a11 = (xs1 * &(xs1 / (a7.powi(2) + 1.0))).sum();
+        }
+        let mut a12 = (xs1[2] - (-1.2 / (xs1[1].powi(2) + 1.0)))
+            * (xs1.slice(s![1..4]).sum() / ((x0 * xs1[0]).powi(2) + 1.0));
+        (xs1.sum().min(nn::sigmoid(a12)) + x0) + a12
     }
 
     pub fn check() -> Report {
@@ -1827,40 +1907,47 @@ mod p2_19 {
     )]
     #[differentiable]
     fn p2_19(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if helper_mix(x0, x0) + (x0.powi(2) + 1.0).powf(1.5) < (x0.powi(2) + 1.0).powf(0.3) {
-            let mut y1 = xs1.to_owned();
-            y1[4] =
-                y1[4] + (helper_mix(x0, (x0.powi(2) + 1.0).ln()) + helper_mix(xs1[4] + x0, y1[1]));
-            y1 *= &((-&(xs1 + x0)).tanh());
-            y1 = &((Array1::from_elem(6, -0.8_f64)).mapv(|v2| 1.0_f64.tanh() * v2))
-                * &(Array1::from_elem(6, x0 - y1[4]));
-        } else {
-            let mut y3: Array1<f64> = Array1::zeros(6);
-            for i4 in (0..6).rev() {
-                y3 = &y3 + &(((xs1 - &y3).mapv(|v5| v5)).mapv(|v6| 0.0_f64.powi(2)));
-                y3 *= &(xs1.tanh());
-                y3 = (xs1.tanh()).exp();
+        let a1 = (x0.tanh()).min((xs1[2].powi(2) + 1.0).powf(1.5))
+            - ((xs1[0] * x0).powi(2) + 1.0).powf(0.3);
+        let x0 = (x0 * 0.7) + 0.6;
+        for i2 in 0..2 {
+            let mut y3 = vec![0.0_f64; 6];
+            let mut a4 = ((-0.9_f64).powi(2) + 0.5_f64).sqrt();
+            let mut k5 = 0usize;
+            while k5 < 5 {
+                k5 += 1;
+                a4 = (y3[i2] + -0.6) * a4;
+                y3[(i2 + 1) % 6] = x0.tanh();
+                a4 = (y3[6 - 1 - i2] + -1.3) * y3[i2];
+                y3[i2] = (helper_mix((i2 as f64) + y3[0], xs1[(i2 + 1) % 6])).cos();
             }
-            y3 *= xs1.sum();
-            if -1.7 > 0.8 {
-                let mut a7 = (((x0 - x0).cos()).powi(2) + 1.0).powf(1.5);
-            } else {
-                y3 *= xs1.slice(s![2..4]).sum().cos() - (-1.0_f64).atan();
+            if y3[6 - 1 - i2] > (y3[(i2 + 1) % 6].tanh()).exp() {
+                a4 = y3[i2].tanh();
             }
-            if x0 > x0 - x0 {
-                return x0 - x0.tanh();
+            return ((a1.tanh()).exp()).tanh();
+        }
+        let mut xs1 = xs1.to_owned();
+        xs1[4] = xs1[4] * ((xs1[5] - a1) + (x0 * a1)).tanh();
+        for i6 in (0..6).rev() {
+            xs1[i6] += 0.4 - (x0.powi(2) + 0.5).sqrt();
+            xs1[1] = -1.6;
+            let mut m7: f64 = 0.5_f64;
+            let mut k8 = 0usize;
+            while k8 < 2 {
+                k8 += 1;
+                let mut a9: f64 = if xs1[k8 % 6].powi(2) < xs1[1] + 1.8 || k8 % 2 == 0 {
+                    x0
+                } else {
+                    (nn::sigmoid(xs1[k8 % 6])).min(a1 + (k8 as f64))
+                };
+                xs1[6 - 1 - i6] = xs1[6 - 1 - i6] + (m7.abs() - xs1[1]).tanh();
             }
         }
-        let a8 = (x0.sin() / ((x0 - x0).powi(2) + 1.0)).cos();
-        for i9 in 0..6 {
-            let mut y10 = xs1.to_owned();
-            for i11 in (0..i9).step_by(2) {
-                y10 -= &(&(helper_arr(&(xs1 * xs1.slice(s![0..4;2]).sum()), a8.powi(3)))
-                    + &((xs1 * xs1).mapv(|v12| a8)));
-                y10 = Array1::zeros(6);
-            }
+        if (xs1.powi(2)).sum() < xs1[2] - xs1[0] || (&xs1 + a1).mean().unwrap() < xs1[1] {
+            return -0.9 + helper_mix(0.5, xs1[0]);
         }
-        ((xs1.sum() / (((a8.powi(2) + 1.0).ln()).powi(2) + 1.0)) * x0) + a8
+        xs1[4] = x0;
+        (((xs1[2] + a1) * x0) + xs1[3]) + xs1.sum()
     }
 
     pub fn check() -> Report {
@@ -1907,29 +1994,34 @@ mod p2_20 {
     )]
     #[differentiable]
     fn p2_20(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut k1 = 0usize;
-        loop {
-            if k1 >= 5 {
-                break;
+        let _ = -1.5_f64;
+        for i1 in 0..4 {
+            if i1 < 6 {
+                let mut y2 = [0.0_f64; 6];
+            } else {
+                let a3 = ((x2 - (i1 as f64)).max(x1 * 0.8)).tanh();
             }
-            k1 += 1;
-            if k1 < 5 {
-                let a2 = if (x1.powi(2) + 1.0).powf(1.5) > x2 + x2 {
-                    return ((x1 * x2).powi(2) + 1.0).powf(0.3);
-                } else if (-x2) * (x2 * x0) < 1.3 + x0 {
-                    return x2 + x1;
-                } else if k1 % 2 == 0 {
-                    (x1 * x2) * (2.0_f64 * (k1 as f64))
-                } else {
-                    x2.sin() * x0
-                };
-            }
-            continue;
+            let mut a4 = -((x2 * x0) * (1.9 + x2));
         }
-        let mut a3 = helper_mix(x0.min(1.3_f64 - 0.6_f64), 2.0_f64.min(x0) + x2);
-        a3 -= x2;
-        a3 *= x0.tanh();
-        (((x1 * 1.9_f64.tanh()) * x0) * x1) + x2
+        for i5 in (0..6).rev() {
+            if i5 % 2 == 0 {
+                let ks6 = [2usize, 4, 5, 4];
+            } else {
+                let a7 = (x1 - x2) * helper_mix(x2.sin(), x1);
+            }
+            let mut a8 = helper_mix((i5 as f64).min(x1), (i5 as f64).sin())
+                / ((nn::softplus(x0) - (x0 - x1)).powi(2) + 1.0);
+            let mut m9 = -1.3_f64;
+        }
+        let a10 = x2;
+        for i11 in (0..6).rev() {
+            let a12 = ((-0.2 * x0) * ((i11 as f64) + x2)) + x2;
+            for i13 in (0..6).step_by(2) {
+                let mut c14 = 0usize;
+                let a15 = x2;
+            }
+        }
+        ((x0 + x0) * x1) * x2
     }
 
     #[allow(
@@ -1940,32 +2032,36 @@ mod p2_20 {
         clippy::all
     )]
     fn p2_20_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        let mut k1 = 0usize;
-        loop {
-            if k1 >= 5 {
-                break;
+        let _ = Dual64::from(-1.5);
+        for i1 in 0..4 {
+            if i1 < 6 {
+                let mut y2 = [Dual64::from(0.0); 6];
+            } else {
+                let a3 = (d64::max(x2 - Dual64::from(i1 as f64), x1 * Dual64::from(0.8))).tanh();
             }
-            k1 += 1;
-            if k1 < 5 {
-                let a2 = if ((x1.powi(2) + Dual64::from(1.0)).powf(1.5)).re > (x2 + x2).re {
-                    return ((x1 * x2).powi(2) + Dual64::from(1.0)).powf(0.3);
-                } else if ((-x2) * (x2 * x0)).re < (Dual64::from(1.3) + x0).re {
-                    return x2 + x1;
-                } else if k1 % 2 == 0 {
-                    (x1 * x2) * (Dual64::from(2.0) * Dual64::from(k1 as f64))
-                } else {
-                    x2.sin() * x0
-                };
-            }
-            continue;
+            let mut a4 = -((x2 * x0) * (Dual64::from(1.9) + x2));
         }
-        let mut a3 = d64::helper_mix(
-            d64::min(x0, Dual64::from(1.3) - Dual64::from(0.6)),
-            d64::min(Dual64::from(2.0), x0) + x2,
-        );
-        a3 -= x2;
-        a3 *= x0.tanh();
-        (((x1 * (Dual64::from(1.9)).tanh()) * x0) * x1) + x2
+        for i5 in (0..6).rev() {
+            if i5 % 2 == 0 {
+                let ks6 = [2usize, 4, 5, 4];
+            } else {
+                let a7 = (x1 - x2) * d64::helper_mix(x2.sin(), x1);
+            }
+            let mut a8 = d64::helper_mix(
+                d64::min(Dual64::from(i5 as f64), x1),
+                Dual64::from(i5 as f64).sin(),
+            ) / ((d64::softplus(x0) - (x0 - x1)).powi(2) + Dual64::from(1.0));
+            let mut m9 = Dual64::from(-1.3);
+        }
+        let a10 = x2;
+        for i11 in (0..6).rev() {
+            let a12 = ((Dual64::from(-0.2) * x0) * (Dual64::from(i11 as f64) + x2)) + x2;
+            for i13 in (0..6).step_by(2) {
+                let mut c14 = 0usize;
+                let a15 = x2;
+            }
+        }
+        ((x0 + x0) * x1) * x2
     }
 
     pub fn check() -> Report {
@@ -2046,24 +2142,28 @@ mod p2_21 {
     )]
     #[differentiable]
     fn p2_21(x0: f64, xs1: &Array1<f64>) -> f64 {
-        for i1 in (0..5).step_by(2) {
-            let a2: f64 = ((x0.powi(2)).abs()).abs();
-            if xs1.mean().unwrap().sin() < (-0.6_f64).atan() {
-                if -(a2.min(xs1[5 - 1 - i1])) < -1.6 {
-                    let mut y3 = xs1.to_owned();
-                } else if i1 < 4 {
-                    let a2 = (a2 * -1.2) + (a2 - xs1).sum();
-                    break;
-                } else {
-                    let a4 = -0.1_f64;
-                    break;
-                }
-            } else {
-                let mut y6 = &((x0 - xs1).mapv(|v5| (a2 * v5) / ((x0 * a2).powi(2) + 1.0)))
-                    + &((xs1.slice(s![1..2;2]).sum() - a2) - &(xs1 + xs1));
+        let x0 = (x0 * 1.6) + (-xs1[4]);
+        let mut y1 = xs1.to_owned();
+        if (-x0) + helper_mix(y1[3], y1[2]) > -1.2
+            && helper_mix(y1[4].powi(3), x0 - y1[4]) < (1.1_f64.powi(2) + 1.0_f64).ln()
+        {
+            return helper_mix(x0, xs1[1]) / (xs1.dot(xs1).powi(2) + 1.0);
+        }
+        y1 = &y1 - &(&y1 * &y1);
+        y1 = xs1.to_owned();
+        for e2 in y1.iter() {
+            for e3 in xs1.iter() {
+                let mut m4 = -1.6_f64;
+                m4 += m4 + 1.5;
             }
         }
-        helper_mix(x0 - x0, -xs1[3]) * x0
+        let mut c5 = 0usize;
+        if c5 >= 5 || y1[c5] < -0.8 {
+            c5 = 1;
+        } else {
+            let mut xs1 = xs1.to_owned();
+        }
+        return (xs1.dot(xs1).tanh() + x0) + y1.sum();
     }
 
     pub fn check() -> Report {
@@ -2110,40 +2210,47 @@ mod p2_22 {
     )]
     #[differentiable]
     fn p2_22(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
-        let a1 = (helper_sq_f32(x1)).sin() * -1.2;
-        for i2 in (0..3).step_by(2) {
-            let a3 = -xs2[2];
-            for i4 in (0..3).rev() {
-                let a5 = ((helper_sq_f32(a1)).powi(2) + 1.0).ln();
-                let mut a6: f32 = xs2[(i2 + 1) % 3];
-            }
-            let a7 = -xs2.slice(s![0..3]).sum();
+        let a1 = x1 / ((xs2[0].tanh()).powi(2) + 1.0);
+        let y2 = xs2.to_owned();
+        let mut y3 = [0.0_f32; 3];
+        let mut a4 = 0.2_f32;
+        if (y3[1].powi(2) + 0.5).sqrt() > y3[1] {
+            y3[2] *= (&y2 / (x1.powi(2) + 1.0)).sum().tanh();
+            a4 += y3[2] - (a1 - a1);
+        } else if (&y2 * x1).dot(&(&y2 * y3[0])) < x1 * y2[0] {
+            a4 += y3[2].tanh();
+            y3[1] = y3[1] * (((-1.3_f32).sin()).min(helper_sq_f32(y3[0]))).tanh();
+            a4 = 0.5_f32;
+            y3[1] = y3[1]
+                + ((xs2[1] * y3[1]) - &(xs2 / (y2[0].powi(2) + 1.0)))
+                    .mean()
+                    .unwrap();
+            return (helper_arr_f32(&y2, x1)).sum();
         }
-        let mut a8 = -0.1_f32;
-        let mut a9 = xs2.sum();
-        let a10: f32 = x1;
-        let a11 = (nn::softplus(-0.3 * a9)).powi(3);
-        let a12 = if xs2[2] * a1.max(x1) < x0 * xs2.slice(s![1..3;2]).sum() {
-            a9 += (a8 * x1) * helper_sq_f32(x1);
-            x0 - (xs2[1] * a9)
+        y3[1] *= (a4.sin()).tanh();
+        if (y2.mapv(|v5| v5 * y3[1])).sum() > 0.9 {
+            a4 += y3[1] + (x1 * x0);
+        }
+        let ks6 = [0usize, 1, 1];
+        for &k7 in ks6.iter() {
+            y3[3 - 1 - k7] = (&y2 + &((k7 as f32) + xs2)).mean().unwrap();
+            for e8 in xs2.iter() {
+                y3[1] = y3[1] * ((-1.6_f32 - 1.6_f32) - (y3[k7] / (y3[1].powi(2) + 1.0))).tanh();
+                let a9 = y2.sum() * helper_mix_f32(x0, a4);
+                let a10 = 0.0_f32;
+            }
+        }
+        let mut a12 = if (x1.cos()).max(a1) < -0.2 || (x1 + y3[0]) - y3[0] < -1.8 {
+            let a11 = (0.3 * x0) * nn::softplus(y3[1]);
+            (a11 * x1).sin()
         } else {
-            a9 += (-1.0_f32 * 2.0_f32) + a10.sin();
-            x1
+            y2.sum() * xs2[2]
         };
-        if 0.8_f32.tanh() - (xs2.slice(s![0..3;2]).sum() * a1) > 1.7 {
-            a8 = xs2.sum();
-            let mut a13: f32 = x1;
-        } else if (xs2 + xs2).sum() < 1.4 {
-            if a1 > a8 + a12 {
-                a8 += 1.6_f32;
-            } else if helper_mix_f32(xs2.slice(s![1..3]).sum().powi(3), x0) < a1 * x0 {
-                let mut a14: f32 = ((x1.tanh()).exp()).max(a1 + xs2.slice(s![1..2]).sum())
-                    * (xs2[1].cos()).max(xs2[2]);
-            } else {
-                a9 += x1;
-            }
+        for e13 in xs2.iter() {
+            a4 += (&(y2.mapv(|v14| y2[0] - x0)) * xs2).dot(&(xs2.sum() + xs2));
+            a12 += (x0 * y3[0]).sin() - (y2.sum() * (y3[1].powi(2) + 0.5).sqrt());
         }
-        ((-0.1 + x0) + x1) + a1
+        (((((&y2 + y3[0]).mean().unwrap() + x0) * x1) + a1) + y3[0]) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -2194,33 +2301,31 @@ mod p2_23 {
     )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_23(x0: f32, xs1: &Array1<f32>, x2: f32) -> f32 {
-        let mut x2 = (x2 * 1.3) + (helper_sq_f32(1.6_f32) / ((helper_sq_f32(x0)).powi(2) + 1.0));
-        if xs1.slice(s![3..5]).sum() < xs1[1] {
-            if -(-0.5 * xs1[2]) < xs1[2].tanh() {
-                x2 *= ((xs1[1] / (x0.powi(2) + 1.0)).sin()).tanh();
-                return xs1[1];
-            } else if xs1[4] < (x0.tanh()).exp() {
-                let a2 = ((xs1 - xs1).mapv(|v1| 1.9)).sum();
-            } else if (x0.tanh()).tanh() < -1.6 {
-                x2 += x0 * (x2 + x2).atan();
-            } else {
-                let a3 = x2;
-            }
-            return x2 - (-0.9_f32 - -0.2_f32);
-        } else if 1.9_f32.tanh() < x0 {
-            let x2 = (x2 * -1.8) + (x0 + x2).atan();
-            let mut y4 = xs1.to_owned();
-            let mut y5: Array1<f32> = Array1::zeros(5);
-        }
-        if (xs1 + xs1).sum() < xs1.slice(s![2..5]).sum() + x2 {
-            let mut y6 = xs1.to_owned();
-        } else if (xs1.sum().powi(2) + 1.0).ln() > 1.1 {
-            let a7: f32 = x2;
+        let mut y1: Array1<f32> = Array1::zeros(5);
+        let mut a2 = x0 / (x2.powi(2) + 1.0);
+        if x2 + y1.dot(xs1) > x0 + 1.8 {
+            y1 = &(xs1.mapv(|v3| v3 + y1[1])) * (y1[0] / (y1[1].powi(2) + 1.0));
+            a2 = (y1[4] + 1.5) * x0;
+            y1[0] = y1[0] * (y1.sum().powi(3)).tanh();
         } else {
-            x2 *= x2.tanh();
-            x2 = ((nn::softplus(x2)).powi(2) + 1.0).ln();
+            a2 += (y1[3] + -0.1) * y1[4];
+            y1[3] = (-xs1).sum() * 1.7;
+            y1[3] = y1[3] + ((-(y1[3] / (y1[2].powi(2) + 1.0))) + ((x2 - x0) * a2.min(y1[0])));
+            a2 += (y1[0] + 1.0) * xs1.slice(s![2..3]).sum();
         }
-        (x0.powi(3) + x0) + x2
+        a2 += y1[3] + (-x0);
+        let mut y4 = [0.0_f32; 5];
+        let mut k5 = 0usize;
+        while k5 < 4 {
+            k5 += 1;
+            for i6 in 3..5 {
+                let mut a7 = ((xs1.tanh()).sum().powi(2) + 1.0).ln();
+                let y8: Array1<f32> = &(xs1 + a2) * &(xs1 * x0);
+                break;
+            }
+        }
+        let a9 = ((nn::softplus(y4[4])).powi(2) + 1.0).ln();
+        (((((y1[1].min(0.7) * x0) + x2) + a2) + y4[1]) + y1[1]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -2279,27 +2384,32 @@ mod p2_24 {
     )]
     #[differentiable]
     fn p2_24(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if (-1.6_f64 / (0.6_f64.powi(2) + 1.0_f64)).cos() < 0.8 {
-            if (0.9 * x0) + x0 < 0.4 {
-                let mut y1: Array1<f64> = Array1::zeros(6);
-            }
-            let mut a3 = if -(-x0) < 2.0 {
-                let a2 = nn::sigmoid(xs1.slice(s![0..1;2]).sum() + x0);
-                xs1.sum() - xs1[2]
-            } else if x0 - (x0 + x0) > 0.8 {
-                x0.powi(3)
-            } else {
-                (xs1 / (xs1[5].powi(2) + 1.0)).sum()
-            };
-            return ((Array1::from_elem(6, 0.3_f64)).mapv(|v4| -(-0.1_f64 * -0.9_f64))).sum();
-        } else {
-            let mut y5 = xs1 - x0.min(xs1[0]);
+        let ks1 = [1usize, 5];
+        let mut c2 = 0usize;
+        let a3: f64 = -(nn::sigmoid(xs1[0]) - (0.6 + x0));
+        let mut m4 = -1.5_f64;
+        let mut a5 = ((x0 - (c2 as f64)) - (2.0 * xs1[1])) - ((-0.5 - x0) + (m4 - -0.7));
+        let mut k6 = 0usize;
+        while k6 < 1 {
+            k6 += 1;
+            m4 = m4 * 1.8;
+            let mut c7 = 0usize;
         }
-        let a6: f64 = (-(1.8 - xs1[4])) - (x0.sin()).tanh();
-        let mut a7: f64 = xs1.dot(&(xs1 * xs1)) - (helper_mix(x0, a6) + (-1.5 + xs1[2]));
-        let mut y9 = &((xs1 - xs1).mapv(|v8| (x0.atan()).min(a6.min(-0.5))))
-            / &((Array1::from_elem(6, -a6)).powi(2) + 1.0);
-        (((xs1.dot(&(xs1 - &y9)) + x0) + a6) + a7) + y9.sum()
+        for i8 in 0..6 {
+            m4 -= 0.2_f64;
+            a5 -= c2 as f64;
+        }
+        let mut y9 = [0.0_f64; 6];
+        let a10 = (y9[1] + 0.9) * y9[2];
+        for i11 in 0..6 {
+            y9[3] = m4;
+            a5 += (xs1.mapv(|v12| v12 * y9[(i11 + 1) % 6])).sum();
+            y9[(i11 + 1) % 6] = y9[3].tanh();
+        }
+        y9[c2 % 6] +=
+            ((x0 + xs1[4]) + xs1.slice(s![0..1;2]).sum()) - (xs1.dot(xs1) - (c2 as f64).atan());
+        a5 = (y9[c2 % 6] + 0.3) * (c2 as f64);
+        (((x0 + x0) * a3) + m4) + y9[0]
     }
 
     pub fn check() -> Report {
@@ -2346,26 +2456,44 @@ mod p2_25 {
     )]
     #[differentiable]
     fn p2_25(x0: f32, x1: f32, x2: f32) -> f32 {
-        let mut a1 = if -(x1 - -0.2) < x1 + x2 {
-            helper_sq_f32(0.4_f32) * x2.min(-1.0)
-        } else {
-            x0.sin()
-        };
-        a1 = 0.7 + x2;
-        let mut a2: f32 = ((a1 / (1.3_f32.powi(2) + 1.0_f32)) / ((a1 * x0).powi(2) + 1.0)).sin();
-        if -(x2 - -1.5) < x1 * x1 {
-            return x1 * (a2 - x1);
+        let mut a1 = x2.sin();
+        let a2 = (((x1 + x2).min(helper_sq_f32(x2))).powi(2) + 0.5).sqrt();
+        let mut y3 = vec![0.0_f32; 4];
+        if y3[0].sin() < 1.7 {
+            y3[3] = (a1 - (x2 / (a1.powi(2) + 1.0))) * y3[2];
+            a1 += (y3[3] + 0.5) * x2;
+            return helper_mix_f32(a2, y3[3]) - x1.min(-1.0);
         }
-        let mut a3 = -1.8_f32;
-        for i4 in (3..4).rev() {
-            a1 -= (((i4 as f32).max(i4 as f32)).cos()).atan();
-            let mut a5: f32 = ((x0 / ((i4 as f32).powi(2) + 1.0_f32)) + a3).tanh();
-            a1 -= (-(x1.powi(2))) * x1;
-            a3 *= ((0.3_f32 + (i4 as f32)) - x0.cos()).tanh();
-            let a6 = x2.cos();
-            continue;
+        if (x2 + x0).cos() < -1.5 {
+            a1 += y3[1] * nn::sigmoid(a1);
         }
-        ((1.4 + x0) + x1) + x2
+        a1 = y3[3] + x0.cos();
+        if helper_sq_f32(y3[2].max(x1)) > -0.7 {
+            y3[1] = y3[1] * ((1.1 - x2) * (x1 * y3[2]));
+            a1 = y3[3] - helper_mix_f32(x0, x2);
+        } else if x0 > 1.7 && helper_sq_f32(y3[3]) * 0.9_f32.sin() > 0.7 {
+            let ks4 = vec![3usize, 2, 3];
+            a1 += (y3[1] + -2.0) * y3[2];
+            y3[1] = y3[1] + (a1.max(y3[0] * 0.9) + 1.8);
+            y3[0] = ((x0 * y3[2]) + (a2.tanh()).exp())
+                / (((((x1.tanh()).exp()).powi(2) + 1.0).ln()).powi(2) + 1.0);
+        }
+        a1 += (y3[3] + -1.0) * x1;
+        if (x1 + x1).sin() < -0.6 / (y3[1].powi(2) + 1.0) || (x0.powi(2) + 1.0).powf(0.5) < -2.0 {
+            let a5 = -2.0_f32;
+            y3[1] += x0;
+            let a6 = y3[0].tanh();
+            y3[1] = y3[1] + y3[3];
+        } else if (y3[1] + y3[0]).atan() > -0.7 {
+            a1 += (y3[3] + -1.9) * x1;
+            let mut c7 = 0usize;
+            y3[2] *= (a1 * (x2 + x1)).tanh();
+        }
+        let a8: f32 = y3[2];
+        if (y3[1] - y3[3]) - y3[1] < y3[2].powi(2) {
+            return x0 * (x1 + y3[3]);
+        }
+        (((y3[1] + x0) * x1) * x2) + y3[1]
     }
 
     #[allow(
@@ -2376,29 +2504,49 @@ mod p2_25 {
         clippy::all
     )]
     fn p2_25_dual(x0: Dual32, x1: Dual32, x2: Dual32) -> Dual32 {
-        let mut a1 = if (-(x1 - Dual32::from(-0.2))).re < (x1 + x2).re {
-            d32::helper_sq(Dual32::from(0.4)) * d32::min(x2, Dual32::from(-1.0))
-        } else {
-            x0.sin()
-        };
-        a1 = Dual32::from(0.7) + x2;
-        let mut a2: Dual32 = ((a1 / ((Dual32::from(1.3)).powi(2) + Dual32::from(1.0)))
-            / ((a1 * x0).powi(2) + Dual32::from(1.0)))
-        .sin();
-        if (-(x2 - Dual32::from(-1.5))).re < (x1 * x1).re {
-            return x1 * (a2 - x1);
+        let mut a1 = x2.sin();
+        let a2 = ((d32::min(x1 + x2, d32::helper_sq(x2))).powi(2) + Dual32::from(0.5)).sqrt();
+        let mut y3 = vec![Dual32::from(0.0); 4];
+        if (y3[0].sin()).re < (Dual32::from(1.7)).re {
+            y3[3] = (a1 - (x2 / (a1.powi(2) + Dual32::from(1.0)))) * y3[2];
+            a1 += (y3[3] + Dual32::from(0.5)) * x2;
+            return d32::helper_mix(a2, y3[3]) - d32::min(x1, Dual32::from(-1.0));
         }
-        let mut a3 = Dual32::from(-1.8);
-        for i4 in (3..4).rev() {
-            a1 -= ((d32::max(Dual32::from(i4 as f32), Dual32::from(i4 as f32))).cos()).atan();
-            let mut a5: Dual32 =
-                ((x0 / (Dual32::from(i4 as f32).powi(2) + Dual32::from(1.0))) + a3).tanh();
-            a1 -= (-(x1.powi(2))) * x1;
-            a3 *= ((Dual32::from(0.3) + Dual32::from(i4 as f32)) - x0.cos()).tanh();
-            let a6 = x2.cos();
-            continue;
+        if ((x2 + x0).cos()).re < (Dual32::from(-1.5)).re {
+            a1 += y3[1] * d32::sigmoid(a1);
         }
-        ((Dual32::from(1.4) + x0) + x1) + x2
+        a1 = y3[3] + x0.cos();
+        if (d32::helper_sq(d32::max(y3[2], x1))).re > (Dual32::from(-0.7)).re {
+            y3[1] = y3[1] * ((Dual32::from(1.1) - x2) * (x1 * y3[2]));
+            a1 = y3[3] - d32::helper_mix(x0, x2);
+        } else if x0.re > (Dual32::from(1.7)).re
+            && (d32::helper_sq(y3[3]) * (Dual32::from(0.9)).sin()).re > (Dual32::from(0.7)).re
+        {
+            let ks4 = vec![3usize, 2, 3];
+            a1 += (y3[1] + Dual32::from(-2.0)) * y3[2];
+            y3[1] = y3[1] + (d32::max(a1, y3[0] * Dual32::from(0.9)) + Dual32::from(1.8));
+            y3[0] = ((x0 * y3[2]) + (a2.tanh()).exp())
+                / (((((x1.tanh()).exp()).powi(2) + Dual32::from(1.0)).ln()).powi(2)
+                    + Dual32::from(1.0));
+        }
+        a1 += (y3[3] + Dual32::from(-1.0)) * x1;
+        if ((x1 + x1).sin()).re < (Dual32::from(-0.6) / (y3[1].powi(2) + Dual32::from(1.0))).re
+            || ((x0.powi(2) + Dual32::from(1.0)).powf(0.5)).re < (Dual32::from(-2.0)).re
+        {
+            let a5 = Dual32::from(-2.0);
+            y3[1] += x0;
+            let a6 = y3[0].tanh();
+            y3[1] = y3[1] + y3[3];
+        } else if ((y3[1] + y3[0]).atan()).re > (Dual32::from(-0.7)).re {
+            a1 += (y3[3] + Dual32::from(-1.9)) * x1;
+            let mut c7 = 0usize;
+            y3[2] *= (a1 * (x2 + x1)).tanh();
+        }
+        let a8: Dual32 = y3[2];
+        if ((y3[1] - y3[3]) - y3[1]).re < (y3[2].powi(2)).re {
+            return x0 * (x1 + y3[3]);
+        }
+        (((y3[1] + x0) * x1) * x2) + y3[1]
     }
 
     pub fn check() -> Report {
@@ -2479,47 +2627,57 @@ mod p2_26 {
     )]
     #[differentiable]
     fn p2_26(x0: f64) -> f64 {
-        let a1 = x0;
-        if ((x0.powi(2) + 0.5).sqrt()).atan() < 0.9 {
-            let mut a2 = a1 - ((a1 + a1) * a1);
-            if (x0.sin()).sin() < -1.2 {
-                a2 = -1.4 * (x0.powi(2)).tanh();
-            }
-            let a3: f64 = ((x0 * a1).tanh()).exp() - 1.7;
-            let a4 = ((-1.8_f64).max(x0)).atan();
+        if -0.7 < -0.4 + x0 {
+            let a1 = -((1.7_f64.powi(2) + 0.5_f64).sqrt() * x0.min(-0.4));
         } else {
-            for i5 in 0..2 {
-                let a6: f64 = if -(x0 - (i5 as f64)) > 0.3 {
-                    -(helper_sq(a1))
-                } else if i5 < 2 {
-                    return ((nn::softplus(x0)).powi(2) + 0.5).sqrt();
-                } else {
-                    return a1 * a1.tanh();
-                };
-                let mut a7 = nn::softplus(x0);
-                a7 -= ((helper_mix(a7.min(-0.2), x0.sin())).powi(2) + 1.0).ln();
+            let mut y2 = [0.0_f64; 4];
+            let mut a3 = -1.5_f64;
+            for i4 in (0..4).rev() {
+                a3 = (y2[i4] + -1.2) * y2[i4];
+                a3 += y2[4 - 1 - i4].tanh();
+                y2[2] = ((y2[0] + x0) + (y2[1] * (i4 as f64))).powi(2);
             }
-            let a8: f64 = ((0.3 * x0) - (x0 + x0)).min((helper_mix(x0, x0)).max(-1.1 * a1));
-        }
-        if a1 < a1 {
-            let mut a9 = if 1.0 - a1.sin() < 2.0 {
-                -x0
-            } else if (a1 + -1.2).tanh() > x0 * a1 {
-                x0
-            } else {
-                -(a1 / (a1.powi(2) + 1.0))
-            };
-            a9 = ((-2.0 * x0).powi(2) + 1.0).ln() * (-(a1.tanh()));
-        } else if a1 < a1 {
-            if x0.cos() / (((-0.9_f64).cos()).powi(2) + 1.0_f64) > -1.3 {
-                let mut a10: f64 = helper_sq(a1) + 0.9;
-            } else {
-                if (1.0 * x0) - -0.8 < a1 - a1 {
-                    return (a1 * x0) + 1.5;
+            y2[1] = ((-y2[1]).max(y2[2] - y2[1])).atan();
+            if (-y2[1]) - a3.tanh() > -0.8 {
+                let a5 = (y2[3] + -0.4) * -1.6;
+            }
+            let mut k6 = 0usize;
+            loop {
+                if k6 >= 2 {
+                    break;
                 }
+                k6 += 1;
+                let mut m7 = 1.5_f64;
+                let mut c8 = 0usize;
             }
         }
-        (nn::softplus(x0 - 2.0) * x0) + a1
+        let mut k9 = 0usize;
+        while k9 < 1 {
+            k9 += 1;
+            for i10 in 0..4 {
+                let mut a11: f64 = x0;
+                a11 -= nn::sigmoid(helper_sq(-1.3_f64 * -1.6_f64));
+                return helper_mix(a11.min(-0.2), x0.sin());
+            }
+            let mut y12 = [0.0_f64; 4];
+            continue;
+        }
+        let mut y13 = vec![0.0_f64; 4];
+        let mut a14 = y13[3] - -1.7;
+        for i15 in (0..4).rev() {
+            if i15 < 4 && y13[i15] > -0.4 {
+                a14 = (y13[1] + -2.0) * x0;
+                a14 += (y13[1] + 1.8) * y13[3];
+                y13[(i15 + 1) % 4] = ((x0 - y13[i15]) + (a14.powi(2) + 1.0).ln())
+                    / (((x0.sin()).tanh()).powi(2) + 1.0);
+            }
+        }
+        y13[3] += nn::sigmoid(a14);
+        if nn::softplus(y13[3]) - (-y13[0]) > -1.5 {
+            let a16 = y13[0] * (y13[2] + y13[0]);
+        }
+        a14 += ((y13[1] - x0) * (y13[3] * a14)) + ((y13[0] * -0.9) - y13[2].abs());
+        (((y13[2] * (y13[3] + a14)) * x0) + a14) + y13[3]
     }
 
     #[allow(
@@ -2530,54 +2688,59 @@ mod p2_26 {
         clippy::all
     )]
     fn p2_26_dual(x0: Dual64) -> Dual64 {
-        let a1 = x0;
-        if (((x0.powi(2) + Dual64::from(0.5)).sqrt()).atan()).re < (Dual64::from(0.9)).re {
-            let mut a2 = a1 - ((a1 + a1) * a1);
-            if ((x0.sin()).sin()).re < (Dual64::from(-1.2)).re {
-                a2 = Dual64::from(-1.4) * (x0.powi(2)).tanh();
-            }
-            let a3: Dual64 = ((x0 * a1).tanh()).exp() - Dual64::from(1.7);
-            let a4 = (d64::max(-(Dual64::from(1.8)), x0)).atan();
+        if (Dual64::from(-0.7)).re < (Dual64::from(-0.4) + x0).re {
+            let a1 = -(((Dual64::from(1.7)).powi(2) + Dual64::from(0.5)).sqrt()
+                * d64::min(x0, Dual64::from(-0.4)));
         } else {
-            for i5 in 0..2 {
-                let a6: Dual64 = if (-(x0 - Dual64::from(i5 as f64))).re > (Dual64::from(0.3)).re {
-                    -(d64::helper_sq(a1))
-                } else if i5 < 2 {
-                    return ((d64::softplus(x0)).powi(2) + Dual64::from(0.5)).sqrt();
-                } else {
-                    return a1 * a1.tanh();
-                };
-                let mut a7 = d64::softplus(x0);
-                a7 -= ((d64::helper_mix(d64::min(a7, Dual64::from(-0.2)), x0.sin())).powi(2)
-                    + Dual64::from(1.0))
-                .ln();
+            let mut y2 = [Dual64::from(0.0); 4];
+            let mut a3 = Dual64::from(-1.5);
+            for i4 in (0..4).rev() {
+                a3 = (y2[i4] + Dual64::from(-1.2)) * y2[i4];
+                a3 += y2[4 - 1 - i4].tanh();
+                y2[2] = ((y2[0] + x0) + (y2[1] * Dual64::from(i4 as f64))).powi(2);
             }
-            let a8: Dual64 = d64::min(
-                (Dual64::from(0.3) * x0) - (x0 + x0),
-                d64::max(d64::helper_mix(x0, x0), Dual64::from(-1.1) * a1),
-            );
-        }
-        if a1.re < a1.re {
-            let mut a9 = if (Dual64::from(1.0) - a1.sin()).re < (Dual64::from(2.0)).re {
-                -x0
-            } else if ((a1 + Dual64::from(-1.2)).tanh()).re > (x0 * a1).re {
-                x0
-            } else {
-                -(a1 / (a1.powi(2) + Dual64::from(1.0)))
-            };
-            a9 = ((Dual64::from(-2.0) * x0).powi(2) + Dual64::from(1.0)).ln() * (-(a1.tanh()));
-        } else if a1.re < a1.re {
-            if (x0.cos() / (((Dual64::from(-0.9)).cos()).powi(2) + Dual64::from(1.0))).re
-                > (Dual64::from(-1.3)).re
-            {
-                let mut a10: Dual64 = d64::helper_sq(a1) + Dual64::from(0.9);
-            } else {
-                if ((Dual64::from(1.0) * x0) - Dual64::from(-0.8)).re < (a1 - a1).re {
-                    return (a1 * x0) + Dual64::from(1.5);
+            y2[1] = (d64::max(-y2[1], y2[2] - y2[1])).atan();
+            if ((-y2[1]) - a3.tanh()).re > (Dual64::from(-0.8)).re {
+                let a5 = (y2[3] + Dual64::from(-0.4)) * Dual64::from(-1.6);
+            }
+            let mut k6 = 0usize;
+            loop {
+                if k6 >= 2 {
+                    break;
                 }
+                k6 += 1;
+                let mut m7 = Dual64::from(1.5);
+                let mut c8 = 0usize;
             }
         }
-        (d64::softplus(x0 - Dual64::from(2.0)) * x0) + a1
+        let mut k9 = 0usize;
+        while k9 < 1 {
+            k9 += 1;
+            for i10 in 0..4 {
+                let mut a11: Dual64 = x0;
+                a11 -= d64::sigmoid(d64::helper_sq(Dual64::from(-1.3) * Dual64::from(-1.6)));
+                return d64::helper_mix(d64::min(a11, Dual64::from(-0.2)), x0.sin());
+            }
+            let mut y12 = [Dual64::from(0.0); 4];
+            continue;
+        }
+        let mut y13 = vec![Dual64::from(0.0); 4];
+        let mut a14 = y13[3] - Dual64::from(-1.7);
+        for i15 in (0..4).rev() {
+            if i15 < 4 && y13[i15].re > -0.4 {
+                a14 = (y13[1] + Dual64::from(-2.0)) * x0;
+                a14 += (y13[1] + Dual64::from(1.8)) * y13[3];
+                y13[(i15 + 1) % 4] = ((x0 - y13[i15]) + (a14.powi(2) + Dual64::from(1.0)).ln())
+                    / (((x0.sin()).tanh()).powi(2) + Dual64::from(1.0));
+            }
+        }
+        y13[3] += d64::sigmoid(a14);
+        if (d64::softplus(y13[3]) - (-y13[0])).re > (Dual64::from(-1.5)).re {
+            let a16 = y13[0] * (y13[2] + y13[0]);
+        }
+        a14 +=
+            ((y13[1] - x0) * (y13[3] * a14)) + ((y13[0] * Dual64::from(-0.9)) - d64::abs(y13[2]));
+        (((y13[2] * (y13[3] + a14)) * x0) + a14) + y13[3]
     }
 
     pub fn check() -> Report {
@@ -2621,21 +2784,40 @@ mod p2_27 {
     )]
     #[differentiable]
     fn p2_27(x0: f64, xs1: &Array1<f64>) -> f64 {
-        for i1 in 3..5 {
-            if helper_sq(0.9_f64 + -0.4_f64) < -0.1 {
-                let mut a2 = (&(Array1::from_elem(5, x0)) - xs1).dot(&(-&(xs1 * xs1)));
-            }
-        }
-        let a3: f64 = xs1[4];
-        for e4 in xs1.iter() {
-            for i5 in (0..5).rev() {
-                let y6: Array1<f64> = xs1.to_owned();
-                let mut a7 = y6.sum() * (xs1.sum() + (y6[5 - 1 - i5] + *e4));
+        let mut k1 = 0usize;
+        while k1 < 3 {
+            k1 += 1;
+            let x0 = (x0 * -1.7) + ((xs1[k1 % 5] + x0).tanh()).exp();
+            for &e2 in xs1.iter() {
+                let mut y3 = (xs1.tanh()).exp();
+                let mut xs1 = xs1.to_owned();
                 break;
             }
-            let y8 = xs1 * &(nn::sigmoid(&(xs1 - xs1[0])));
+            break;
         }
-        (a3 + x0) * a3
+        if (xs1[3].powi(2) + 1.0).powf(1.5) > 0.8 {
+            for i4 in 0..5 {
+                let x0 = (x0 * -0.7) + helper_sq(xs1.sum());
+                let mut y5 = xs1.to_owned();
+            }
+        }
+        let mut a6 = x0;
+        for i7 in 0..5 {
+            for i8 in (0..5).rev() {
+                let _ = ((x0 / ((i8 as f64).powi(2) + 1.0_f64)) * &(xs1.tanh()));
+                a6 *= (xs1[2].min(x0) * (xs1.slice(s![0..1]).sum().powi(2) + 1.0).ln()).tanh();
+                if i7 % 2 == 0 {
+                    let mut c9 = 0usize;
+                } else if i7 % 2 == 0 || i8 < 3 {
+                    let y10 = &(&(x0 * xs1) - xs1[3].max(x0)) * &((xs1 + xs1).tanh());
+                } else if i7 >= 5 || xs1[i7] < -0.1 {
+                    let mut y11 = vec![0.0_f64; 5];
+                    continue;
+                }
+            }
+            return ((xs1[0].max(a6)).powi(2) + 1.0).ln();
+        }
+        return (xs1[1] * x0) * a6;
     }
 
     pub fn check() -> Report {
@@ -2682,54 +2864,40 @@ mod p2_28 {
     )]
     #[differentiable]
     fn p2_28(xs0: &Array1<f64>) -> f64 {
-        let mut k1 = 0usize;
-        loop {
-            if k1 >= 1 {
-                break;
+        let mut y1: Array1<f64> = Array1::zeros(6);
+        let mut a2 = (y1[1].powi(2) + 1.0).ln();
+        for i3 in (0..1).rev() {
+            y1[6 - 1 - i3] =
+                y1[6 - 1 - i3] + ((-0.9 + y1[5]).powi(2) / ((-xs0).sum().powi(2) + 1.0));
+            if ((a2.powi(2) + 1.0).ln()).max(y1[4] * a2) > (i3 as f64) {
+                y1[6 - 1 - i3] = y1[6 - 1 - i3] * ((y1[0] * 1.9) + y1[(i3 + 1) % 6]).tanh();
+                a2 = y1[i3] + y1[6 - 1 - i3].abs();
+            } else if i3 % 2 == 0 {
+                let mut c4 = 0usize;
+                y1[(i3 + 1) % 6] -= helper_mix(a2 * -0.5, 2.0 * a2) + a2;
+                a2 += y1[6 - 1 - i3] + y1[(i3 + 1) % 6];
+                a2 = (xs0.mapv(|v5| v5 * y1[6 - 1 - c4])).sum();
+            } else {
+                y1[2] = (i3 as f64) * -1.6_f64;
+                a2 *= (xs0.mapv(|v6| v6 * y1[i3])).sum().tanh();
+                y1[i3] -= 2.0;
+                a2 += (y1[6 - 1 - i3] + 0.4) * y1[i3];
             }
-            k1 += 1;
-            let a2 = ((xs0[4].powi(2) + 0.5).sqrt() + (xs0[2] + xs0.slice(s![0..5]).sum()))
-                * ((-0.5_f64).sin() + xs0.sum());
-            let mut a4 = helper_mix(
-                (xs0.mapv(|v3| (0.1 - v3) - a2)).sum(),
-                a2.sin() * xs0.slice(s![2..6]).sum(),
-            );
+            let a7 = y1[0] + a2;
         }
-        let mut a5 = (xs0.slice(s![1..6]).sum().atan() * (-1.3_f64).cos()) * (0.2_f64 * -0.9_f64);
-        for i6 in 5..6 {
-            a5 -= (helper_mix(a5, a5) + (xs0.slice(s![1..3]).sum() + xs0[5]))
-                + helper_sq(xs0.slice(s![1..2]).sum() + xs0[6 - 1 - i6]);
-            for &e7 in xs0.iter() {
-                for e8 in xs0.iter() {
-                    a5 += e7;
-                    let mut a9 = (nn::sigmoid(xs0[6 - 1 - i6])).max((xs0 + xs0).mean().unwrap());
-                    break;
-                }
-                if i6 < 5 {
-                    a5 = -1.6 / ((e7.sin() + (i6 as f64)).powi(2) + 1.0);
-                } else if (nn::sigmoid(xs0)).sum() < 1.1 {
-                    let a10 = (&(-xs0) + &(xs0 - xs0)).sum();
-                } else if xs0[i6] < helper_mix(xs0[(i6 + 1) % 6], a5) {
-                    let a11 = (xs0[(i6 + 1) % 6] / (a5.powi(2) + 1.0)).sin();
-                } else {
-                    a5 -= i6 as f64;
-                    continue;
-                }
-            }
-            return helper_mix(xs0.sum(), a5.cos());
+        a2 += (y1[5] + 1.3) * a2;
+        let ks8 = vec![0usize, 4];
+        a2 += a2;
+        let _ = y1[5].max(y1.dot(&y1));
+        let mut c9 = 0usize;
+        y1[c9 % 6] = a2;
+        if c9 < 6 {
+            c9 += 1;
+            a2 *= (y1[4].max(c9 as f64) + xs0.dot(&y1)).tanh();
         }
-        let mut y12: Array1<f64> = Array1::zeros(6);
-        y12 = &(&(&y12 + xs0) - (a5.tanh()).exp()) / &((xs0 - &y12).powi(2) + 1.0);
-        let a14 = if (a5 + a5).sin() < 1.3 {
-            ((a5 + a5).powi(2) + 0.5).sqrt()
-        } else {
-            let a13 = (xs0[1] - a5) + (a5 * a5);
-            return xs0.sum().cos();
-        };
-        y12 = &y12 + &(&(&y12 - &(&y12 + a14)) - &(&(nn::softplus(xs0)) * (a14 - -0.2)));
-        let mut a15 = a14;
-        y12[5] = y12[5] + ((y12.dot(xs0) - -1.4) / (((a5.cos()).min(y12.dot(&y12))).powi(2) + 1.0));
-        (((-1.7 + a5) + a14) + a15) + y12.sum()
+        let mut a10 = y1[c9 % 6];
+        y1[2] += 1.2_f64.cos();
+        return (((helper_sq(((c9 as f64).tanh()).exp()) + a2) + a10) + y1[5]) + y1.sum();
     }
 
     pub fn check() -> Report {
@@ -2772,63 +2940,61 @@ mod p2_29 {
     )]
     #[differentiable]
     fn p2_29(xs0: &Array1<f64>) -> f64 {
-        let a1: f64 = ((0.6_f64.min(xs0[2])).sin()).tanh();
-        if helper_sq(a1) > xs0[3].abs() {
-            for i2 in (0..4).rev() {
-                if xs0.slice(s![0..1]).sum() / (a1.powi(2) + 1.0) > -0.9 {
-                    if i2 < 3 {
-                        let mut y3 = xs0.to_owned();
-                        break;
-                    } else if a1 > a1 {
-                        let a4 = ((a1 * 0.9) * xs0[i2].powi(3))
-                            * (-1.4 - (xs0[4 - 1 - i2].powi(2) + 1.0).powf(0.3));
+        for i1 in 1..4 {
+            for &e2 in xs0.iter() {
+                let mut a5: f64 =
+                    if (e2 + xs0[3]) * (e2 - xs0[3]) < e2 * xs0[3] && (i1 >= 4 || xs0[i1] < -0.5) {
+                        let a3 = (xs0 - xs0).sum();
+                        return helper_sq(helper_mix(a3, i1 as f64));
+                    } else if i1 < 1 {
+                        ((xs0.tanh()).exp()).mean().unwrap()
                     } else {
-                        if ((a1 - xs0[i2]).powi(2) + 1.0).powf(0.5) > (i2 as f64) {
-                            let a5 = a1;
-                            return (xs0.slice(s![1..3]).sum() + a1).min(xs0.sum());
-                        } else {
-                            let mut a6 = xs0[(i2 + 1) % 4].sin();
-                        }
-                    }
-                } else {
-                    let mut a7: f64 = a1.sin();
-                }
+                        let a4 = ((e2.max(e2)).powi(2) + 1.0).ln();
+                        (xs0 / &(xs0.powi(2) + 1.0)).sum()
+                    };
+                a5 = (&(xs0.sin()) + 0.8).sum();
             }
-        } else {
-            let a8 = a1;
-            if nn::softplus(a8 * xs0.slice(s![0..4;2]).sum()) > -1.4 {
-                let y9 = xs0.mapv(f64::tanh);
-                return a8 * xs0.dot(xs0);
-            }
-            if (xs0.powi(2)).mean().unwrap() > 1.0 {
-                let mut a11: f64 = if (xs0.mapv(|v10| (0.5 - a8).sin())).sum() < -1.6 {
-                    (a1 - a1).tanh()
-                } else {
-                    xs0.dot(xs0).tanh()
-                };
-            } else if (-1.6 + a1).sin() > 0.3 * a1 {
-                if (Array1::from_elem(4, a8)).sum() < -a8 {
-                    if xs0.dot(xs0).tanh() < a1.tanh() {
-                        return (a1 + xs0[0]) * (a1 + xs0.slice(s![0..3]).sum());
-                    }
-                }
+            let mut a6: f64 = ((xs0[i1] + (i1 as f64)).cos()).tanh();
+        }
+        if xs0[0].min(xs0[2]) * xs0[3] < 0.7 {
+            let mut xs0 = xs0.to_owned();
+            return 0.3_f64.sin();
+        } else if helper_mix(xs0[1].tanh(), xs0.dot(xs0)) < 0.3 {
+            if ((-1.7_f64).powi(2) + 0.5_f64).sqrt() * xs0.sum() > xs0[1] * xs0[0]
+                && (xs0[3].powi(2) + 0.5).sqrt() > -0.7
+            {
+                let ks7 = [0usize, 2];
+            } else if helper_sq(0.0_f64) * (-xs0[0]) > -0.8 {
+                let mut y8: Array1<f64> = Array1::zeros(4);
+            } else if xs0.slice(s![0..4]).sum() > 2.0 {
+                let mut a9 = ((xs0[2] + xs0.slice(s![0..3;2]).sum()) * 1.8_f64.sin())
+                    - xs0.slice(s![0..4]).sum();
             } else {
-                let mut y12: Array1<f64> = Array1::zeros(4);
+                let mut m10 = -1.7_f64;
+                return (-1.6 + m10).sin();
             }
-            return a8;
-        }
-        let mut a13 = (((xs0[1] * xs0[1]) + a1.max(a1)).powi(2) + 1.0).powf(0.3);
-        let a13 =
-            (a13 * -0.1) + (xs0.slice(s![1..3]).sum().sin() + (-1.5 / (xs0[0].powi(2) + 1.0)));
-        if xs0.sum() < 0.9 {
-            let mut y14 = xs0.to_owned();
-        } else if a13 > xs0[3] {
-            let a15 = (-(xs0[3] + 1.1)) - (a13 * (a1 - a1));
         } else {
-            let a16 = -a13;
-            return a1;
+            for i11 in 0..3 {
+                let mut a12 = xs0.slice(s![2..3]).sum();
+                let a16 = if helper_sq(a12) + xs0.dot(xs0) < a12.tanh() {
+                    let a13 = -1.1_f64;
+                    -0.4_f64
+                } else if helper_mix(a12 + -1.2, xs0.dot(xs0)) < (xs0[0].powi(2) + 0.5).sqrt() {
+                    let a14 = a12;
+                    (xs0.mapv(|v15| (i11 as f64).min(v15 + a14))).sum()
+                } else if i11 >= 4 || xs0[i11] < 0.4 {
+                    (xs0[i11] + xs0[i11]) + xs0.dot(xs0)
+                } else {
+                    return xs0.dot(&(Array1::from_elem(4, a12)));
+                };
+                a12 += xs0.sum();
+            }
         }
-        (-0.4 + a1) * a13
+        for i17 in 0..4 {
+            let ks18 = [2usize, 1, 0, 3];
+            let mut c19 = 0usize;
+        }
+        (xs0 - xs0[3]).dot(&(xs0.powi(2)))
     }
 
     pub fn check() -> Report {
@@ -2871,57 +3037,40 @@ mod p2_30 {
     )]
     #[differentiable(argnums = (1, 0))]
     fn p2_30(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if x0.abs() > 0.9 {
-            if xs1.slice(s![2..3]).sum() > -1.5 {
-                let a1 = helper_sq((xs1 * xs1).dot(&(xs1 - xs1)));
-                return ((nn::sigmoid(x0)).tanh()).exp();
-            } else if xs1.sum() < x0.tanh() {
-                let mut y2 = xs1.to_owned();
-            }
-        } else if (x0 + xs1[1]) + x0 > xs1.sum() {
-            let mut y3 = xs1 * xs1[2];
-            let mut k4 = 0usize;
-            loop {
-                if k4 >= 2 {
-                    break;
-                }
-                k4 += 1;
-                if xs1[1] > xs1[2].sin() {
-                    let a5: f64 = -1.2_f64;
-                    return ((k4 as f64) - y3[1]) + xs1[3].max(y3[3]);
-                }
-                y3 = &((xs1 - &y3).tanh()) + -1.0;
-                let mut a6 = 2.0_f64;
-            }
-        } else {
-            let x0 = (x0 * 0.7) + ((x0 - xs1[0]) + (x0 / (1.6_f64.powi(2) + 1.0_f64)));
-            let mut y7: Array1<f64> = Array1::zeros(4);
-            for e8 in y7.iter() {
-                if 1.6_f64.cos() - (y7[1] * x0) < -2.0 {
-                    let mut y9 = xs1.to_owned();
-                } else {
-                    let mut a11 = (xs1.mapv(|v10| 0.3_f64 / (0.4_f64.powi(2) + 1.0_f64)))
-                        .mean()
-                        .unwrap();
-                    return a11.max(-0.3);
+        let mut y1 = vec![0.0_f64; 4];
+        let mut a2 = -0.5_f64;
+        for i3 in (0..2).rev() {
+            y1[4 - 1 - i3] = i3 as f64;
+            let a4 = y1[i3].tanh();
+            y1[0] = helper_mix(helper_sq(-y1[4 - 1 - i3]), (y1[i3] * y1[1]) - a2);
+            a2 = y1[0] * y1[i3];
+            continue;
+        }
+        y1[3] += x0;
+        for i5 in 1..4 {
+            let a6 = y1[i5];
+            let mut c7 = 0usize;
+            for &e8 in xs1.iter() {
+                if c7 >= 4 || y1[c7] < -0.6 {
+                    y1[c7 % 4] += 1.0;
+                } else if (-y1[(i5 + 1) % 4]) * y1[i5] > (i5 as f64) {
+                    a2 = ((((helper_sq(e8)).powi(2) + 0.5).sqrt()).powi(2) + 1.0).ln();
                 }
             }
         }
-        let mut a14: f64 = if xs1[1] > xs1[0] + x0 {
-            xs1[2]
-        } else if helper_sq(xs1[3]) * xs1.sum() < x0 + x0 {
-            let a12 = (-0.7_f64 + 1.1_f64) * x0;
-            xs1[1]
-        } else if -(x0 * xs1[0]) > 0.5 {
-            let a13 = ((-1.6_f64).powi(2) + 1.0_f64).ln();
-            xs1[3]
+        if (x0 - -1.4).atan() < -1.4 * y1[1] {
+            let mut a9 = nn::softplus((0.5_f64 * -2.0_f64) + (y1[3] - y1[0]));
+            let a10 = 1.5_f64;
         } else {
-            -1.9_f64
-        };
-        let a15 = (xs1 + xs1).sum().min(helper_mix(xs1.sum(), xs1.dot(xs1)));
-        a14 -= nn::sigmoid(((xs1[0] / (xs1[2].powi(2) + 1.0)).powi(2) + 1.0).powf(1.5));
-        a14 += (x0 + a14.cos()) / (((x0.powi(2)).sin()).powi(2) + 1.0);
-        ((xs1[0] * x0) + a14) + a15
+            let mut a11: f64 = ((y1[0] / (x0.powi(2) + 1.0)) + xs1.mean().unwrap()).sin();
+            let a12 = x0;
+        }
+        a2 = -0.1_f64;
+        a2 += (-a2) / (y1[0].powi(2) + 1.0);
+        if helper_sq(xs1.sum()) > -1.0 {
+            return nn::softplus(y1[0] * a2);
+        }
+        (((a2 + a2) + x0) + a2) + y1[1]
     }
 
     pub fn check() -> Report {
@@ -2971,66 +3120,38 @@ mod p2_31 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 2))]
     fn p2_31(x0: f64, x1: f64, x2: f64) -> f64 {
-        if (((-0.4_f64).atan()).tanh()).exp() < -1.1 {
-            let mut a1 = x0;
-            let a2 = x2 + ((-0.8 + x0) - (x1 * -1.3));
-            let a3 = -0.9_f64;
-        }
-        let mut k4 = 0usize;
-        while k4 < 1 {
-            k4 += 1;
-            let a5 = x1.abs();
-            let x2 = (x2 * -1.8) + nn::sigmoid(x2.tanh());
-            let a7 = if (a5 + (k4 as f64)) + x1 > 0.5 {
-                ((x0.tanh()).powi(2) + 1.0).powf(1.5)
-            } else if a5.abs() + x1 > -1.6 {
-                let a6 = (x0 + -0.6).powi(3);
-                (x0.tanh()).max((x0.powi(2) + 0.5).sqrt())
-            } else {
-                1.7_f64
-            };
-        }
-        let mut k8 = 0usize;
-        loop {
-            if k8 >= 5 {
-                break;
+        let mut c1 = 0usize;
+        for i2 in 2..6 {
+            c1 += 1;
+            if c1 % 2 == 0 || (x2.powi(2)).cos() < x2 - x0 {
+                c1 = 5;
+                let mut a3 = (nn::sigmoid(nn::softplus(x0))).max(helper_sq(x1) + (c1 as f64));
             }
-            k8 += 1;
-            let a9 = helper_mix((0.4 * x0) + (x2 + x2), (k8 as f64).tanh() + (x1 + x2));
-            let mut a10: f64 = (x1.sin()).cos();
-            a10 -= x1;
-            let mut a11 = (nn::sigmoid(k8 as f64) * x1.tanh()) - (x0 - x0).sin();
-            continue;
+            let mut y4 = [0.0_f64; 6];
+            let mut c5 = 0usize;
         }
-        let mut k12 = 0usize;
-        while k12 < 3 {
-            k12 += 1;
-            if (x2 * x2) * (x0 + x2) > 1.3 {
-                let mut a14 = if -1.4 < -0.7 {
-                    nn::sigmoid(x2) - (k12 as f64).tanh()
-                } else if x1 < 1.4 {
-                    let a13 = (x0 - x0).max(-x1);
-                    0.7_f64
-                } else {
-                    ((-1.9 + x0).powi(2) + 1.0).ln()
-                };
-            } else if (-1.9_f64).sin() / (x2.powi(2) + 1.0) < 1.4 {
-                let mut x1 = (x1 * -1.0) + ((-x1) + x0);
-                break;
-            } else {
-                let a15: f64 = x2;
-            }
+        let mut y6 = [0.0_f64; 6];
+        let mut a7 = y6[5];
+        if c1 % 2 == 0 {
+            y6[4] = nn::softplus(x1);
+            a7 = y6[2].tanh();
+            return x2.sin() + (x1 + y6[c1 % 6]);
         }
-        let a16 = (x0.atan() * (-0.2_f64).tanh()) - x1;
-        let a17 = (x1 - -0.7) - x2;
-        let mut a18 = if (nn::sigmoid(-0.1_f64)).tanh() < -2.0 {
-            a17
-        } else {
-            nn::softplus(x0 + x1)
-        };
-        return (((nn::sigmoid(-0.3_f64)).sin() + x0) * x1) + x2;
+        y6[c1 % 6] += (-1.4 + x0).tanh() * (x1 + (c1 as f64)).cos();
+        if y6[c1 % 6] + x2 < -1.5 {
+            a7 += y6[4] + ((c1 as f64) * y6[c1 % 6]);
+        }
+        c1 = 4;
+        y6[c1 % 6] = y6[c1 % 6] + (x1.sin() - (y6[1] / (0.7_f64.powi(2) + 1.0_f64))).tanh();
+        y6[c1 % 6] = x0.max(y6[c1 % 6]);
+        for i8 in 3..6 {
+            let mut a9 = helper_mix(c1 as f64, (y6[0] - y6[0]).sin());
+            y6[5] += (((0.8 * x1) * (-0.7_f64 * -2.0_f64)).powi(2) + 1.0).ln();
+            break;
+        }
+        ((((x2 * (x1 + y6[c1 % 6])) + x0) * x1) + x2) + y6[2]
     }
 
     #[allow(
@@ -3041,69 +3162,43 @@ mod p2_31 {
         clippy::all
     )]
     fn p2_31_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if ((((Dual64::from(-0.4)).atan()).tanh()).exp()).re < (Dual64::from(-1.1)).re {
-            let mut a1 = x0;
-            let a2 = x2 + ((Dual64::from(-0.8) + x0) - (x1 * Dual64::from(-1.3)));
-            let a3 = Dual64::from(-0.9);
-        }
-        let mut k4 = 0usize;
-        while k4 < 1 {
-            k4 += 1;
-            let a5 = d64::abs(x1);
-            let x2 = (x2 * Dual64::from(-1.8)) + d64::sigmoid(x2.tanh());
-            let a7 = if ((a5 + Dual64::from(k4 as f64)) + x1).re > (Dual64::from(0.5)).re {
-                ((x0.tanh()).powi(2) + Dual64::from(1.0)).powf(1.5)
-            } else if (d64::abs(a5) + x1).re > (Dual64::from(-1.6)).re {
-                let a6 = (x0 + Dual64::from(-0.6)).powi(3);
-                d64::max(x0.tanh(), (x0.powi(2) + Dual64::from(0.5)).sqrt())
-            } else {
-                Dual64::from(1.7)
-            };
-        }
-        let mut k8 = 0usize;
-        loop {
-            if k8 >= 5 {
-                break;
+        let mut c1 = 0usize;
+        for i2 in 2..6 {
+            c1 += 1;
+            if c1 % 2 == 0 || ((x2.powi(2)).cos()).re < (x2 - x0).re {
+                c1 = 5;
+                let mut a3 = d64::max(
+                    d64::sigmoid(d64::softplus(x0)),
+                    d64::helper_sq(x1) + Dual64::from(c1 as f64),
+                );
             }
-            k8 += 1;
-            let a9 = d64::helper_mix(
-                (Dual64::from(0.4) * x0) + (x2 + x2),
-                Dual64::from(k8 as f64).tanh() + (x1 + x2),
-            );
-            let mut a10: Dual64 = (x1.sin()).cos();
-            a10 -= x1;
-            let mut a11 = (d64::sigmoid(Dual64::from(k8 as f64)) * x1.tanh()) - (x0 - x0).sin();
-            continue;
+            let mut y4 = [Dual64::from(0.0); 6];
+            let mut c5 = 0usize;
         }
-        let mut k12 = 0usize;
-        while k12 < 3 {
-            k12 += 1;
-            if ((x2 * x2) * (x0 + x2)).re > (Dual64::from(1.3)).re {
-                let mut a14 = if (Dual64::from(-1.4)).re < (Dual64::from(-0.7)).re {
-                    d64::sigmoid(x2) - Dual64::from(k12 as f64).tanh()
-                } else if x1.re < (Dual64::from(1.4)).re {
-                    let a13 = d64::max(x0 - x0, -x1);
-                    Dual64::from(0.7)
-                } else {
-                    ((Dual64::from(-1.9) + x0).powi(2) + Dual64::from(1.0)).ln()
-                };
-            } else if ((Dual64::from(-1.9)).sin() / (x2.powi(2) + Dual64::from(1.0))).re
-                < (Dual64::from(1.4)).re
-            {
-                let mut x1 = (x1 * Dual64::from(-1.0)) + ((-x1) + x0);
-                break;
-            } else {
-                let a15: Dual64 = x2;
-            }
+        let mut y6 = [Dual64::from(0.0); 6];
+        let mut a7 = y6[5];
+        if c1 % 2 == 0 {
+            y6[4] = d64::softplus(x1);
+            a7 = y6[2].tanh();
+            return x2.sin() + (x1 + y6[c1 % 6]);
         }
-        let a16 = (x0.atan() * (Dual64::from(-0.2)).tanh()) - x1;
-        let a17 = (x1 - Dual64::from(-0.7)) - x2;
-        let mut a18 = if ((d64::sigmoid(Dual64::from(-0.1))).tanh()).re < (Dual64::from(-2.0)).re {
-            a17
-        } else {
-            d64::softplus(x0 + x1)
-        };
-        return (((d64::sigmoid(Dual64::from(-0.3))).sin() + x0) * x1) + x2;
+        y6[c1 % 6] += (Dual64::from(-1.4) + x0).tanh() * (x1 + Dual64::from(c1 as f64)).cos();
+        if (y6[c1 % 6] + x2).re < (Dual64::from(-1.5)).re {
+            a7 += y6[4] + (Dual64::from(c1 as f64) * y6[c1 % 6]);
+        }
+        c1 = 4;
+        y6[c1 % 6] = y6[c1 % 6]
+            + (x1.sin() - (y6[1] / ((Dual64::from(0.7)).powi(2) + Dual64::from(1.0)))).tanh();
+        y6[c1 % 6] = d64::max(x0, y6[c1 % 6]);
+        for i8 in 3..6 {
+            let mut a9 = d64::helper_mix(Dual64::from(c1 as f64), (y6[0] - y6[0]).sin());
+            y6[5] += (((Dual64::from(0.8) * x1) * (Dual64::from(-0.7) * Dual64::from(-2.0)))
+                .powi(2)
+                + Dual64::from(1.0))
+            .ln();
+            break;
+        }
+        ((((x2 * (x1 + y6[c1 % 6])) + x0) * x1) + x2) + y6[2]
     }
 
     pub fn check() -> Report {
@@ -3130,16 +3225,13 @@ mod p2_31 {
         r.same::<f64, _>("pullback.1", &pb1, &g1);
         r.same::<f64, _>("pullback.2", &pb2, &g2);
         let sel = p2_31_grad(x0, x1, x2);
-        let sel2 = p2_31_grad_0_1_2(x0, x1, x2);
+        let sel2 = p2_31_grad_0_2(x0, x1, x2);
         r.same::<f64, _>("grad.0", &sel.0, &g0);
-        r.same::<f64, _>("grad_0_1_2.0", &sel2.0, &g0);
+        r.same::<f64, _>("grad_0_2.0", &sel2.0, &g0);
         r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g0);
-        r.same::<f64, _>("grad.1", &sel.1, &g1);
-        r.same::<f64, _>("grad_0_1_2.1", &sel2.1, &g1);
-        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.same::<f64, _>("grad.2", &sel.2, &g2);
-        r.same::<f64, _>("grad_0_1_2.2", &sel2.2, &g2);
-        r.same::<f64, _>("value_and_grad.1.2", &vg_grad.2, &g2);
+        r.same::<f64, _>("grad.1", &sel.1, &g2);
+        r.same::<f64, _>("grad_0_2.1", &sel2.1, &g2);
+        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g2);
         r.dual(
             "x0",
             g0,
@@ -3192,21 +3284,48 @@ mod p2_32 {
     )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p2_32(xs0: &Array1<f32>, x1: f32, xs2: &Array1<f32>) -> f32 {
-        let x1 = (x1 * 0.5) + (helper_mix_f32(x1, xs2[2]) - xs0.slice(s![1..2;2]).sum());
-        for i1 in (0..3).step_by(2) {
-            let mut y2: Array1<f32> = Array1::zeros(3);
-            y2 = &y2 * &((helper_arr_f32(xs2, x1 * y2[i1])).tanh());
+        let a1: f32 = helper_mix_f32(x1, xs2.sum()) - (xs2 + xs2).sum();
+        if (x1 * xs0).mean().unwrap() > -0.6 {
+            let mut y2 = xs2.to_owned();
+            let mut a3 = -2.0_f32;
+            let a4 = (y2[2] + 1.1) * a1;
+            if a3 > a1.tanh() {
+                a3 += y2[2].tanh();
+                y2[1] = y2[1] + (((x1 - y2[1]) * xs2.sum()) - helper_mix_f32(-a4, -(-0.9_f32)));
+                y2[0] = -0.5;
+            }
+            y2[2] = (helper_sq_f32(y2[0] - -1.8)).sin();
+            if (a4 - a4).min(y2[2] + a3) < -1.9 || helper_mix_f32(0.9 + a3, xs2.dot(xs0)) < a3 {
+                a3 += (xs2.mapv(|v5| v5 * y2[2])).sum();
+            }
+            if nn::sigmoid(a1 - a3) < 1.6 {
+                let mut m6 = -1.6_f32;
+            } else if (0.2 * y2[1]) * xs0.sum() < y2[0] + a1 {
+                let ks7 = vec![1usize, 2, 1];
+                return a4;
+            }
+        } else {
+            let x1 = (x1 * 1.4) + (xs0.sum() + xs0.dot(xs0));
+            let mut m8 = -2.0_f32;
+            let mut c9 = 0usize;
+            let a10 = x1;
+            let mut a11 = 1.7_f32;
         }
-        let mut y3 = xs0.to_owned();
-        for i4 in 0..2 {
-            y3[i4] -= ((i4 as f32) * (i4 as f32)).tanh() - xs0.sum();
-            y3[3 - 1 - i4] += xs2[(i4 + 1) % 3];
-            return (xs2.sum().powi(2) + 1.0).ln();
+        if xs2.sum() > 0.0 {
+            let a12 = xs0[1];
+            let a13: f32 = -1.9_f32;
         }
-        let mut a5 = nn::sigmoid(-((0.4_f32.powi(2) + 0.5_f32).sqrt()));
-        let mut a6 = (-y3.sum()).sin();
-        let mut y7: Array1<f32> = Array1::zeros(3);
-        (((a6 + x1) + a5) * a6) + y3.sum()
+        let mut y14 = vec![0.0_f32; 3];
+        let mut a15 = y14[1] / (y14[2].powi(2) + 1.0);
+        for i16 in 0..3 {
+            a15 = (y14[0] + 1.2) * a15;
+            y14[(i16 + 1) % 3] -= nn::softplus(0.2_f32);
+        }
+        y14[0] = y14[0] + (helper_mix_f32(-1.5 - y14[1], a1 - -0.5) - a1);
+        if a15.max(y14[1]) + a15.min(a15) < xs0.sum() && y14[0] + xs0.sum() > y14[2] + y14[2] {
+            a15 += (xs2.mapv(|v17| v17 * y14[1])).sum();
+        }
+        (((nn::softplus(y14[2].min(x1)) * x1) * a1) * a15) + y14[1]
     }
 
     pub fn check() -> Report {
@@ -3265,15 +3384,69 @@ mod p2_33 {
     )]
     #[differentiable]
     fn p2_33(x0: f64, x1: f64, x2: f64) -> f64 {
-        for i1 in 2..5 {
-            let a2 = x1.sin();
-            let mut a3: f64 = (-(x2 + 0.3)).min((helper_mix(x0, 0.0)).min(-(-1.5_f64)));
-            break;
+        let mut y1 = vec![0.0_f64; 6];
+        let mut a2 = -1.1_f64;
+        for i3 in (0..6).rev() {
+            y1[5] = y1[5] + y1[4];
+            if (-0.7_f64 * (i3 as f64)) + (y1[4] * x0) < x0.abs() {
+                y1[(i3 + 1) % 6] = x0;
+                a2 = y1[(i3 + 1) % 6].tanh();
+            }
         }
-        let x0 = (x0 * 1.8) + (-x0).cos();
-        let mut a4 = x1;
-        a4 -= (x1 - (1.6 * a4)) + (helper_sq(x2) + helper_sq(a4));
-        ((x0 * x1) + x2) + x0
+        y1[3] = x1.max((2.0 * y1[3]) + (x0 * x2));
+        if helper_mix(x2, x1.atan()) < (x1.powi(2) + 1.0).powf(1.5) && y1[4] - y1[2] < y1[0].cos() {
+            a2 *= (y1[2] + y1[0].min(x0)).tanh();
+        }
+        if y1[5] < x2 + y1[1] {
+            a2 = y1[5] + (x2 + x0);
+            a2 = (y1[4] + 0.5) * x1;
+            y1[4] = -1.1;
+            if helper_sq((x1.powi(2) + 1.0).ln()) > -y1[5] {
+                let mut m4 = 0.7_f64;
+            } else if -0.1 > y1[3] + -1.8 {
+                a2 -= ((y1[2] + y1[3]).powi(2) + 1.0).ln()
+                    + ((y1[5].powi(2) + 0.5).sqrt() + (y1[1] + 0.9));
+            }
+        } else if ((x1 * x0).powi(2) + 0.5).sqrt() < x1.cos() {
+            y1[2] += x1;
+            a2 += y1[2].tanh();
+            y1[2] = (y1[4] / (y1[1].powi(2) + 1.0)).powi(3) * y1[2];
+        } else {
+            a2 = (y1[5] + -1.8) * x0;
+            y1[5] = ((-((a2.powi(2) + 1.0).powf(0.3))).tanh()).exp();
+            a2 = y1[5].tanh();
+        }
+        y1[1] = 0.3;
+        if x1 * (y1[3] + y1[3]) < -0.8 || (1.3 - x0) - (y1[3] * -0.7) < 0.5 {
+            a2 += y1[3] * x2.max(x1);
+            return helper_sq(y1[3].tanh());
+        }
+        if x1 + x1.sin() > -0.1 {
+            let mut a5: f64 = y1[0];
+            a5 += helper_sq(x1 - y1[0]) + ((x2 + x0) * y1[2].sin());
+            let ks6 = vec![1usize, 0, 1, 2];
+            a5 += ((1.1 / (x1.powi(2) + 1.0)).max(y1[5] + -1.5)).tanh();
+            let mut y7 = vec![0.0_f64; 6];
+            let mut a8 = 1.3_f64;
+        }
+        let mut c9 = 0usize;
+        let mut c10 = 0usize;
+        a2 = x2 * (x0 / ((c10 as f64).powi(2) + 1.0_f64)).cos();
+        if (x0 + x2) - y1[c10 % 6] < -1.2 {
+            y1[3] = nn::sigmoid(y1[c9 % 6]);
+            a2 = y1[c9 % 6] * x2;
+            a2 = (y1[c9 % 6] + -1.2) * x0;
+        } else {
+            let a11 = y1[c9 % 6].tanh();
+            let a12 = (y1[c10 % 6] + -1.0) * (c10 as f64);
+            y1[2] =
+                y1[2] + ((y1[5] - (y1[1] + 0.3)) - (y1[c10 % 6].powi(3)).max((c9 as f64).cos()));
+        }
+        if c9 >= 6 || y1[c9] < -0.6 {
+            a2 += (y1[1] + -1.1) * -1.2;
+        }
+        let ks13 = vec![2usize, 3, 2, 2];
+        ((((-(x1.tanh())) * x0) + x1) * x2) + y1[c9 % 6]
     }
 
     #[allow(
@@ -3284,21 +3457,80 @@ mod p2_33 {
         clippy::all
     )]
     fn p2_33_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        for i1 in 2..5 {
-            let a2 = x1.sin();
-            let mut a3: Dual64 = d64::min(
-                -(x2 + Dual64::from(0.3)),
-                d64::min(
-                    d64::helper_mix(x0, Dual64::from(0.0)),
-                    -(Dual64::from(-1.5)),
-                ),
-            );
-            break;
+        let mut y1 = vec![Dual64::from(0.0); 6];
+        let mut a2 = Dual64::from(-1.1);
+        for i3 in (0..6).rev() {
+            y1[5] = y1[5] + y1[4];
+            if ((Dual64::from(-0.7) * Dual64::from(i3 as f64)) + (y1[4] * x0)).re
+                < (d64::abs(x0)).re
+            {
+                y1[(i3 + 1) % 6] = x0;
+                a2 = y1[(i3 + 1) % 6].tanh();
+            }
         }
-        let x0 = (x0 * Dual64::from(1.8)) + (-x0).cos();
-        let mut a4 = x1;
-        a4 -= (x1 - (Dual64::from(1.6) * a4)) + (d64::helper_sq(x2) + d64::helper_sq(a4));
-        ((x0 * x1) + x2) + x0
+        y1[3] = d64::max(x1, (Dual64::from(2.0) * y1[3]) + (x0 * x2));
+        if (d64::helper_mix(x2, x1.atan())).re < ((x1.powi(2) + Dual64::from(1.0)).powf(1.5)).re
+            && (y1[4] - y1[2]).re < (y1[0].cos()).re
+        {
+            a2 *= (y1[2] + d64::min(y1[0], x0)).tanh();
+        }
+        if y1[5].re < (x2 + y1[1]).re {
+            a2 = y1[5] + (x2 + x0);
+            a2 = (y1[4] + Dual64::from(0.5)) * x1;
+            y1[4] = Dual64::from(-1.1);
+            if (d64::helper_sq((x1.powi(2) + Dual64::from(1.0)).ln())).re > (-y1[5]).re {
+                let mut m4 = Dual64::from(0.7);
+            } else if (Dual64::from(-0.1)).re > (y1[3] + Dual64::from(-1.8)).re {
+                a2 -= ((y1[2] + y1[3]).powi(2) + Dual64::from(1.0)).ln()
+                    + ((y1[5].powi(2) + Dual64::from(0.5)).sqrt() + (y1[1] + Dual64::from(0.9)));
+            }
+        } else if (((x1 * x0).powi(2) + Dual64::from(0.5)).sqrt()).re < (x1.cos()).re {
+            y1[2] += x1;
+            a2 += y1[2].tanh();
+            y1[2] = (y1[4] / (y1[1].powi(2) + Dual64::from(1.0))).powi(3) * y1[2];
+        } else {
+            a2 = (y1[5] + Dual64::from(-1.8)) * x0;
+            y1[5] = ((-((a2.powi(2) + Dual64::from(1.0)).powf(0.3))).tanh()).exp();
+            a2 = y1[5].tanh();
+        }
+        y1[1] = Dual64::from(0.3);
+        if (x1 * (y1[3] + y1[3])).re < (Dual64::from(-0.8)).re
+            || ((Dual64::from(1.3) - x0) - (y1[3] * Dual64::from(-0.7))).re < (Dual64::from(0.5)).re
+        {
+            a2 += y1[3] * d64::max(x2, x1);
+            return d64::helper_sq(y1[3].tanh());
+        }
+        if (x1 + x1.sin()).re > (Dual64::from(-0.1)).re {
+            let mut a5: Dual64 = y1[0];
+            a5 += d64::helper_sq(x1 - y1[0]) + ((x2 + x0) * y1[2].sin());
+            let ks6 = vec![1usize, 0, 1, 2];
+            a5 += (d64::max(
+                Dual64::from(1.1) / (x1.powi(2) + Dual64::from(1.0)),
+                y1[5] + Dual64::from(-1.5),
+            ))
+            .tanh();
+            let mut y7 = vec![Dual64::from(0.0); 6];
+            let mut a8 = Dual64::from(1.3);
+        }
+        let mut c9 = 0usize;
+        let mut c10 = 0usize;
+        a2 = x2 * (x0 / (Dual64::from(c10 as f64).powi(2) + Dual64::from(1.0))).cos();
+        if ((x0 + x2) - y1[c10 % 6]).re < (Dual64::from(-1.2)).re {
+            y1[3] = d64::sigmoid(y1[c9 % 6]);
+            a2 = y1[c9 % 6] * x2;
+            a2 = (y1[c9 % 6] + Dual64::from(-1.2)) * x0;
+        } else {
+            let a11 = y1[c9 % 6].tanh();
+            let a12 = (y1[c10 % 6] + Dual64::from(-1.0)) * Dual64::from(c10 as f64);
+            y1[2] = y1[2]
+                + ((y1[5] - (y1[1] + Dual64::from(0.3)))
+                    - d64::max(y1[c10 % 6].powi(3), Dual64::from(c9 as f64).cos()));
+        }
+        if c9 >= 6 || y1[c9].re < -0.6 {
+            a2 += (y1[1] + Dual64::from(-1.1)) * Dual64::from(-1.2);
+        }
+        let ks13 = vec![2usize, 3, 2, 2];
+        ((((-(x1.tanh())) * x0) + x1) * x2) + y1[c9 % 6]
     }
 
     pub fn check() -> Report {
@@ -3379,32 +3611,59 @@ mod p2_34 {
     )]
     #[differentiable]
     fn p2_34(x0: f64) -> f64 {
-        for i1 in 1..3 {
-            let mut a3: f64 = if x0 < helper_sq(x0) {
-                let a2 = (x0.tanh()).exp();
-                (a2 * x0) - x0
+        let a2: f64 = if (x0 * x0).min(x0 + x0) > -1.7 && (x0 * x0) - x0 < 0.4 {
+            helper_mix(x0, x0)
+        } else if (x0.powi(2) + 1.0).powf(0.3) > x0 - x0 {
+            let a1 = x0.tanh();
+            return a1.sin();
+        } else {
+            -1.6 + (x0 / (x0.powi(2) + 1.0))
+        };
+        let a3 = -0.2 / (a2.powi(2) + 1.0);
+        let mut y4 = [0.0_f64; 3];
+        let mut a5 = -0.2_f64;
+        for i6 in (0..3).rev() {
+            y4[(i6 + 1) % 3] = y4[(i6 + 1) % 3]
+                - nn::sigmoid(
+                    (a2 / (a5.powi(2) + 1.0))
+                        / ((y4[(i6 + 1) % 3] * y4[(i6 + 1) % 3]).powi(2) + 1.0),
+                );
+            if i6 >= 3 || y4[i6] < -0.1 {
+                a5 += y4[i6].tanh();
+                y4[i6] = 1.0;
+                return a3;
             } else {
-                x0
-            };
-            let a4 = if a3 < 0.4 {
-                return x0;
+                a5 = y4[1] + (x0 + a3);
+                y4[1] -= x0;
+                a5 += y4[2] * (-1.8 * a3);
+            }
+        }
+        y4[0] = (nn::sigmoid(a3)).sin() - (nn::sigmoid(0.5_f64) * y4[1].min(y4[2]));
+        if y4[2] < 0.6 {
+            a5 = (y4[1] + -1.7) * y4[2];
+        }
+        let mut y7 = [0.0_f64; 3];
+        for i8 in 0..3 {
+            y4[2] = i8 as f64;
+            a5 += (y4[(i8 + 1) % 3] + 0.8) * x0;
+        }
+        y4[1] += a2;
+        a5 += (y4[0] + -1.8) * a5;
+        for i9 in 0..3 {
+            if y7[2] < -1.5 - y7[2] {
+                a5 += (y4[(i9 + 1) % 3] + 1.8) * y4[i9];
+                y4[i9] = (helper_mix(y7[0] + -0.7, a2.tanh())).sin();
             } else {
-                (-(i1 as f64)) - (x0 / (1.5_f64.powi(2) + 1.0_f64))
-            };
+                a5 += y4[3 - 1 - i9] * (y4[1] / (y7[i9].powi(2) + 1.0));
+                y4[2] = -(((x0.min(y7[1])).powi(2) + 1.0).ln());
+                y4[i9] = -(((a3.tanh()).tanh()).exp());
+            }
+            a5 = y4[i9] * a2;
         }
-        let a5: f64 = helper_sq(helper_mix(x0, x0) * (x0 / (x0.powi(2) + 1.0)));
-        let mut k6 = 0usize;
-        while k6 < 1 {
-            k6 += 1;
-            let mut a7: f64 =
-                (((k6 as f64) + x0) * (a5 + -0.9)) + nn::sigmoid(0.3 / (x0.powi(2) + 1.0));
-            let mut a8: f64 = helper_mix(a5, x0 - a5) * a7;
-            return x0 - 1.0_f64.powi(2);
-        }
-        let mut a9: f64 = (-(a5 + a5)) * ((a5 - x0) + 1.0_f64.powi(2));
-        a9 -= x0;
-        let a10 = (helper_mix(a5, -1.7) / (x0.powi(2) + 1.0)).sin();
-        (((a9 * (a5 * 0.5)) * x0) + a5) + a9
+        y4[2] = y4[2] + (((-0.5 - y7[2]) - (x0 * a2)) * (y4[1] - a3).sin());
+        let a10: f64 = 0.7_f64;
+        let mut m11 = 1.6_f64;
+        (((((y4[1].tanh() + a3.tanh()) * x0) + a2) + a3) + y7[0]) + y4[0]
     }
 
     #[allow(
@@ -3415,35 +3674,62 @@ mod p2_34 {
         clippy::all
     )]
     fn p2_34_dual(x0: Dual64) -> Dual64 {
-        for i1 in 1..3 {
-            let mut a3: Dual64 = if x0.re < (d64::helper_sq(x0)).re {
-                let a2 = (x0.tanh()).exp();
-                (a2 * x0) - x0
+        let a2: Dual64 = if (d64::min(x0 * x0, x0 + x0)).re > (Dual64::from(-1.7)).re
+            && ((x0 * x0) - x0).re < (Dual64::from(0.4)).re
+        {
+            d64::helper_mix(x0, x0)
+        } else if ((x0.powi(2) + Dual64::from(1.0)).powf(0.3)).re > (x0 - x0).re {
+            let a1 = x0.tanh();
+            return a1.sin();
+        } else {
+            Dual64::from(-1.6) + (x0 / (x0.powi(2) + Dual64::from(1.0)))
+        };
+        let a3 = Dual64::from(-0.2) / (a2.powi(2) + Dual64::from(1.0));
+        let mut y4 = [Dual64::from(0.0); 3];
+        let mut a5 = Dual64::from(-0.2);
+        for i6 in (0..3).rev() {
+            y4[(i6 + 1) % 3] = y4[(i6 + 1) % 3]
+                - d64::sigmoid(
+                    (a2 / (a5.powi(2) + Dual64::from(1.0)))
+                        / ((y4[(i6 + 1) % 3] * y4[(i6 + 1) % 3]).powi(2) + Dual64::from(1.0)),
+                );
+            if i6 >= 3 || y4[i6].re < -0.1 {
+                a5 += y4[i6].tanh();
+                y4[i6] = Dual64::from(1.0);
+                return a3;
             } else {
-                x0
-            };
-            let a4 = if a3.re < (Dual64::from(0.4)).re {
-                return x0;
+                a5 = y4[1] + (x0 + a3);
+                y4[1] -= x0;
+                a5 += y4[2] * (Dual64::from(-1.8) * a3);
+            }
+        }
+        y4[0] =
+            (d64::sigmoid(a3)).sin() - (d64::sigmoid(Dual64::from(0.5)) * d64::min(y4[1], y4[2]));
+        if y4[2].re < (Dual64::from(0.6)).re {
+            a5 = (y4[1] + Dual64::from(-1.7)) * y4[2];
+        }
+        let mut y7 = [Dual64::from(0.0); 3];
+        for i8 in 0..3 {
+            y4[2] = Dual64::from(i8 as f64);
+            a5 += (y4[(i8 + 1) % 3] + Dual64::from(0.8)) * x0;
+        }
+        y4[1] += a2;
+        a5 += (y4[0] + Dual64::from(-1.8)) * a5;
+        for i9 in 0..3 {
+            if y7[2].re < (Dual64::from(-1.5) - y7[2]).re {
+                a5 += (y4[(i9 + 1) % 3] + Dual64::from(1.8)) * y4[i9];
+                y4[i9] = (d64::helper_mix(y7[0] + Dual64::from(-0.7), a2.tanh())).sin();
             } else {
-                (-Dual64::from(i1 as f64))
-                    - (x0 / ((Dual64::from(1.5)).powi(2) + Dual64::from(1.0)))
-            };
+                a5 += y4[3 - 1 - i9] * (y4[1] / (y7[i9].powi(2) + Dual64::from(1.0)));
+                y4[2] = -(((d64::min(x0, y7[1])).powi(2) + Dual64::from(1.0)).ln());
+                y4[i9] = -(((a3.tanh()).tanh()).exp());
+            }
+            a5 = y4[i9] * a2;
         }
-        let a5: Dual64 =
-            d64::helper_sq(d64::helper_mix(x0, x0) * (x0 / (x0.powi(2) + Dual64::from(1.0))));
-        let mut k6 = 0usize;
-        while k6 < 1 {
-            k6 += 1;
-            let mut a7: Dual64 = ((Dual64::from(k6 as f64) + x0) * (a5 + Dual64::from(-0.9)))
-                + d64::sigmoid(Dual64::from(0.3) / (x0.powi(2) + Dual64::from(1.0)));
-            let mut a8: Dual64 = d64::helper_mix(a5, x0 - a5) * a7;
-            return x0 - (Dual64::from(1.0)).powi(2);
-        }
-        let mut a9: Dual64 = (-(a5 + a5)) * ((a5 - x0) + (Dual64::from(1.0)).powi(2));
-        a9 -= x0;
-        let a10 =
-            (d64::helper_mix(a5, Dual64::from(-1.7)) / (x0.powi(2) + Dual64::from(1.0))).sin();
-        (((a9 * (a5 * Dual64::from(0.5))) * x0) + a5) + a9
+        y4[2] = y4[2] + (((Dual64::from(-0.5) - y7[2]) - (x0 * a2)) * (y4[1] - a3).sin());
+        let a10: Dual64 = Dual64::from(0.7);
+        let mut m11 = Dual64::from(1.6);
+        (((((y4[1].tanh() + a3.tanh()) * x0) + a2) + a3) + y7[0]) + y4[0]
     }
 
     pub fn check() -> Report {
@@ -3487,22 +3773,64 @@ mod p2_35 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_35(x0: f64, xs1: &Array1<f64>) -> f64 {
-        for i1 in 0..3 {
-            let a2 = if i1 % 2 == 0 {
-                (-(i1 as f64)) + xs1[(i1 + 1) % 3].max(xs1[i1])
-            } else {
-                nn::sigmoid(xs1.sum())
-            };
-            let y3 = xs1 * &(helper_arr(&(xs1.sin()), a2));
-            for e4 in xs1.iter() {
-                for i5 in 0..3 {
-                    let a6 = a2;
-                    let mut a6 = (a6 * -1.7) + (i5 as f64);
-                }
-            }
+        if nn::sigmoid(x0) - (x0 + xs1[1]) < 1.3 && (xs1.mapv(|v1| v1 * xs1[2])).sum() < -1.1 {
+            return (xs1[1] * x0) * (x0 - xs1[2]);
         }
-        let mut a7 = (xs1[2].atan() * (-x0)).tanh();
-        (xs1.sum() * x0) * a7
+        let mut y2: Array1<f64> = Array1::zeros(3);
+        let mut a3 = -1.2_f64;
+        if (&y2 + xs1.slice(s![0..1;2]).sum()).mean().unwrap() < 0.8 {
+            let mut a4 = if (-1.9_f64) + x0 < xs1.slice(s![0..3]).sum()
+                && nn::sigmoid(y2[0].max(-0.8)) < 0.8
+            {
+                1.5_f64
+            } else if nn::sigmoid(y2[1]) + xs1[0].powi(2) < 1.6 {
+                (helper_arr(xs1, x0)).sum()
+            } else if helper_mix(a3.sin(), -1.6) < 1.7 {
+                (x0 * x0).max(helper_sq(-1.1_f64))
+            } else {
+                return -1.4;
+            };
+            y2[1] = a3;
+            a3 += y2[2].tanh();
+            let a5 = y2[2] * xs1.slice(s![1..3]).sum().abs();
+        } else if (y2[2] + x0) * y2[1] < a3 {
+            let y6 =
+                &(((xs1 + y2[0]).tanh()).exp()) * &((-xs1.slice(s![1..3]).sum()) - &(y2.powi(2)));
+            y2[0] = y2[0] * (a3 * (x0.powi(2) + 0.5).sqrt());
+            let a7 = y2[0].tanh();
+        }
+        y2[1] += (-0.6_f64).powi(3) * ((xs1.tanh()).exp()).sum();
+        a3 = (xs1.mapv(|v8| v8 * y2[2])).sum();
+        let mut y9 = xs1.to_owned();
+        if (-a3) * (x0 / (a3.powi(2) + 1.0)) > -1.2 || x0 + (x0.powi(2) + 1.0).powf(0.3) < 1.5 {
+            let ks10 = vec![1usize, 1, 2, 2];
+            y9[2] += a3;
+        }
+        for i11 in 0..1 {
+            y2[(i11 + 1) % 3] = (xs1.sin()).dot(&(xs1.tanh())).tanh();
+            if (i11 as f64).powi(3) / ((helper_mix(xs1.slice(s![1..2;2]).sum(), x0)).powi(2) + 1.0)
+                < y9[i11]
+            {
+                a3 *= ((y2[i11] + 1.0) * -0.2).tanh();
+                y2[i11] = (a3 - y2[i11]).sin() + (y2[i11] * xs1.slice(s![0..3]).sum());
+                y9[(i11 + 1) % 3] += y2[i11] * (1.1 + y2[i11]);
+            } else if i11 < 3 && y9[i11] > 0.7 {
+                y9[(i11 + 1) % 3] =
+                    y9[(i11 + 1) % 3] + ((xs1.mapv(|v12| v12 + y9[3 - 1 - i11])).sum() - y9[i11]);
+                y2[(i11 + 1) % 3] = (i11 as f64) * -0.3_f64;
+                y9[i11] = (xs1.mapv(|v13| v13 * y2[(i11 + 1) % 3])).sum();
+                y9[i11] += (y2[1] + -0.2) * 0.8;
+                y2[i11] += ((y9[3 - 1 - i11] + a3) / (xs1.dot(xs1).powi(2) + 1.0)).abs();
+            } else {
+                y2[i11] = helper_sq(nn::sigmoid(y9[i11])) * (xs1 * xs1).sum();
+                a3 = (y2[2] + -0.4) * x0;
+            }
+            a3 *= (y2[i11] + (a3 * x0)).tanh();
+            continue;
+        }
+        y2[1] += (xs1.mapv(|v14| y9[1])).sum() + x0;
+        y9 = (xs1 + x0).mapv(f64::tanh);
+        (((xs1.mapv(|v15| a3 * y9[2].tanh())).sum() + x0) * a3) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -3554,19 +3882,40 @@ mod p2_36 {
     )]
     #[differentiable]
     fn p2_36(xs0: &Array1<f64>) -> f64 {
-        for i1 in 3..5 {
-            if ((i1 as f64) * xs0.slice(s![2..5]).sum()) - xs0.sum() < 0.3 - xs0[2] {
-                let mut y2: Array1<f64> = Array1::zeros(5);
+        let a1 = nn::sigmoid((xs0[0] / (1.0_f64.powi(2) + 1.0_f64)).tanh());
+        let mut a2 = ((xs0[4] - -1.6) * helper_mix(a1, a1)) - xs0[2];
+        let mut xs0 = xs0.to_owned();
+        let a3 = (&xs0 * &xs0).dot(&(&xs0 + &xs0)).tanh();
+        for i4 in (0..5).rev() {
+            xs0[i4] =
+                (((i4 as f64) * xs0[0]) / (xs0[5 - 1 - i4].powi(2) + 1.0)) / (a1.powi(2) + 1.0);
+            if (xs0[0].max(xs0[(i4 + 1) % 5])).min(helper_mix(a1, xs0[i4])) < 1.6 {
+                xs0[i4] = (xs0[i4] + a2.sin()) - ((-1.0_f64).min(a3)).powi(2);
+                xs0[2] += -1.3;
+                let mut m5 = -2.0_f64;
+                a2 = xs0[2].tanh();
+            } else if -((-0.6_f64).abs()) > a2 * a2 {
+                xs0[5 - 1 - i4] =
+                    helper_sq(-0.1_f64 * (i4 as f64)) + (nn::sigmoid(xs0[i4]) + 0.0_f64.atan());
+                a2 = xs0[5 - 1 - i4] + (a1 + a3);
+                xs0[4] = helper_sq(nn::softplus(a1 + a2));
+            } else if i4 < 3 {
+                a2 *= (xs0[i4] + (a1 * xs0[3])).tanh();
+                xs0[1] = a3;
+                let mut a6 = a3;
             }
-            continue;
+            return xs0[i4].atan();
         }
-        let mut a3: f64 = 1.5_f64;
-        for &e4 in xs0.iter() {
-            a3 = ((xs0.sum().max(e4)).tanh()).exp();
-            let e4 = (e4 * -0.8) + ((-xs0[3]) * e4);
-            continue;
-        }
-        ((a3 * a3).powi(2) + 1.0).ln() + a3
+        xs0[0] = (Array1::from_elem(5, helper_mix(a2, xs0[4]))).sum();
+        let mut a7: f64 = nn::softplus((&xs0 + &xs0).dot(&(&xs0 + a1)));
+        let a8 = if ((xs0[3] + -0.2).powi(2) + 0.5).sqrt() < (-1.5_f64).min(2.0_f64)
+            || xs0[1].min(xs0[3]) + xs0.sum() < xs0[1]
+        {
+            return a1.min(xs0[1]) * (xs0[4] - a2);
+        } else {
+            (xs0[2] * a1) * (xs0[4] * -0.9)
+        };
+        ((((xs0[4] + a1) * a2) * a3) + xs0[4]) + xs0.sum()
     }
 
     pub fn check() -> Report {
@@ -3609,14 +3958,28 @@ mod p2_37 {
     )]
     #[differentiable]
     fn p2_37(xs0: &Array1<f64>) -> f64 {
-        let a1 = xs0[2];
-        let a2 = (&(xs0 - xs0) + &(xs0.powi(2))).sum();
-        if a1 - xs0[2] > 0.5 {
-            let mut a3 = xs0[2];
-        } else if helper_mix(a1, a2 * a2) > -a2 {
-            let mut a4: f64 = -1.7 + (xs0.sum() + xs0[3].sin());
+        if (-1.3 + xs0[2]) - xs0.slice(s![4..6;2]).sum() < -1.8 {
+            let a2: f64 = if xs0[1] - (0.5_f64 * 0.7_f64) > -0.3 {
+                (xs0[2].abs()).powi(3)
+            } else if 0.2 + (-1.6 - xs0[1]) > -1.4 {
+                (xs0[1] * 1.8) - xs0[0].min(xs0[3])
+            } else {
+                let a1 = 0.1_f64;
+                xs0.dot(&(xs0 * -1.5))
+            };
+        } else {
+            let mut y3 = vec![0.0_f64; 6];
+            let mut a4 = (xs0.slice(s![1..3]).sum().tanh()).exp();
+            if xs0[4].tanh() > a4 && (helper_mix(y3[4], y3[5])).cos() > a4.cos() {
+                a4 *= ((y3[5] + -1.7) * y3[4]).tanh();
+                a4 += (helper_sq(a4) + a4) * helper_mix(a4 * y3[4], a4.abs());
+                a4 = y3[2] * ((-1.8_f64).powi(2) + 0.5_f64).sqrt();
+                y3[5] = a4.min(a4 + y3[2]) / (xs0.slice(s![3..4]).sum().powi(2) + 1.0);
+            }
         }
-        ((a1 + xs0.dot(xs0)) * a1) + a2
+        let ks5 = [4usize, 3, 0, 5];
+        let ks6 = [5usize, 2, 2, 1];
+        xs0.slice(s![3..4]).sum()
     }
 
     pub fn check() -> Report {
@@ -3659,45 +4022,18 @@ mod p2_38 {
     )]
     #[differentiable]
     fn p2_38(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut a1: f64 = x2.cos();
-        if (a1.sin()).max(x1 * 0.3) > x0 + a1 {
-            a1 = x0 - x2;
-            let a2 = x1.powi(3);
-            return (x1 + x0).sin();
-        } else {
-            a1 = 1.0 / ((a1.sin() - x0).powi(2) + 1.0);
-            if x0.powi(3) - -0.9 < -0.5 {
-                a1 = ((x1 + x1) + x1) / (((1.9_f64 - -2.0_f64) * x2).powi(2) + 1.0);
-            } else if helper_sq(x0.max(-1.5)) > x1 + x1 {
-                a1 += -0.1_f64;
-                let mut a3 = helper_mix(helper_mix(-0.5, x0) * x2.max(x2), 0.6);
-            }
-            let mut a4 = ((x0 * x2) + (x0 / (x0.powi(2) + 1.0))) * (0.5 * x2);
-            let mut a5: f64 = (a1.max(a1) * (x1 - x2)) / (x0.powi(2) + 1.0);
+        let mut y1 = [0.0_f64; 5];
+        let mut a2 = x0;
+        if (a2.max(y1[3])).tanh() > -1.0 {
+            y1[2] = y1[2] + (nn::softplus(y1[3]) + (y1[3] - -1.7)).cos();
+            a2 *= ((y1[1] + -0.4) * y1[4]).tanh();
         }
-        let a6 = x2;
-        let a7 = if x1 - (x2.powi(2) + 1.0).ln() < -1.4 * x2 {
-            a1 += nn::softplus(x0 / ((-1.1_f64).powi(2) + 1.0_f64));
-            (0.3 + x0) + (x0.tanh()).exp()
-        } else if (x1 - -0.8) - nn::sigmoid(0.3_f64) > x1 {
-            helper_mix(-a1, x1.min(x0))
-        } else {
-            (a6 + -1.9) + (-1.3 * a6)
-        };
-        let mut a8 = x1 + (x0 + x0).tanh();
-        let mut a9: f64 = ((helper_sq(x1)).tanh()).tanh();
-        let mut a10 = a9 + ((a1 + 0.5) + (0.8_f64 + -1.1_f64));
-        let a11 = helper_mix(x2 * x0, (a6.powi(2) + 1.0).ln()) - (x0 + (-a6));
-        if x1 < 0.0 {
-            let a12: f64 = if x1 > nn::softplus(a6) {
-                -(x2.sin())
-            } else {
-                x2.min(x2) + (a6 - x2)
-            };
+        if (y1[0] + x1).sin() > x2 / (x1.powi(2) + 1.0) {
+            let a3 = (y1[1] + -1.8) * y1[4];
         }
-        let a13 = ((x2 * x0) + x1.powi(2)) + x0;
-        a10 = x1;
-        (((x0.powi(3) + (x0 / (a7.powi(2) + 1.0))) + x0) * x1) + x2
+        a2 += y1[2].max(x0);
+        let mut a4 = ((y1[4] / (x1.powi(2) + 1.0)).tanh()).min((x1 + x2) - (x0 - x1));
+        ((((helper_sq(y1[4]) * (x2 - x1)) * x0) + x1) + x2) + y1[1]
     }
 
     #[allow(
@@ -3708,50 +4044,21 @@ mod p2_38 {
         clippy::all
     )]
     fn p2_38_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        let mut a1: Dual64 = x2.cos();
-        if (d64::max(a1.sin(), x1 * Dual64::from(0.3))).re > (x0 + a1).re {
-            a1 = x0 - x2;
-            let a2 = x1.powi(3);
-            return (x1 + x0).sin();
-        } else {
-            a1 = Dual64::from(1.0) / ((a1.sin() - x0).powi(2) + Dual64::from(1.0));
-            if (x0.powi(3) - Dual64::from(-0.9)).re < (Dual64::from(-0.5)).re {
-                a1 = ((x1 + x1) + x1)
-                    / (((Dual64::from(1.9) - Dual64::from(-2.0)) * x2).powi(2) + Dual64::from(1.0));
-            } else if (d64::helper_sq(d64::max(x0, Dual64::from(-1.5)))).re > (x1 + x1).re {
-                a1 += Dual64::from(-0.1);
-                let mut a3 = d64::helper_mix(
-                    d64::helper_mix(Dual64::from(-0.5), x0) * d64::max(x2, x2),
-                    Dual64::from(0.6),
-                );
-            }
-            let mut a4 =
-                ((x0 * x2) + (x0 / (x0.powi(2) + Dual64::from(1.0)))) * (Dual64::from(0.5) * x2);
-            let mut a5: Dual64 = (d64::max(a1, a1) * (x1 - x2)) / (x0.powi(2) + Dual64::from(1.0));
+        let mut y1 = [Dual64::from(0.0); 5];
+        let mut a2 = x0;
+        if ((d64::max(a2, y1[3])).tanh()).re > (Dual64::from(-1.0)).re {
+            y1[2] = y1[2] + (d64::softplus(y1[3]) + (y1[3] - Dual64::from(-1.7))).cos();
+            a2 *= ((y1[1] + Dual64::from(-0.4)) * y1[4]).tanh();
         }
-        let a6 = x2;
-        let a7 = if (x1 - (x2.powi(2) + Dual64::from(1.0)).ln()).re < (Dual64::from(-1.4) * x2).re {
-            a1 += d64::softplus(x0 / ((Dual64::from(-1.1)).powi(2) + Dual64::from(1.0)));
-            (Dual64::from(0.3) + x0) + (x0.tanh()).exp()
-        } else if ((x1 - Dual64::from(-0.8)) - d64::sigmoid(Dual64::from(0.3))).re > x1.re {
-            d64::helper_mix(-a1, d64::min(x1, x0))
-        } else {
-            (a6 + Dual64::from(-1.9)) + (Dual64::from(-1.3) * a6)
-        };
-        let mut a8 = x1 + (x0 + x0).tanh();
-        let mut a9: Dual64 = ((d64::helper_sq(x1)).tanh()).tanh();
-        let mut a10 = a9 + ((a1 + Dual64::from(0.5)) + (Dual64::from(0.8) + Dual64::from(-1.1)));
-        let a11 = d64::helper_mix(x2 * x0, (a6.powi(2) + Dual64::from(1.0)).ln()) - (x0 + (-a6));
-        if x1.re < (Dual64::from(0.0)).re {
-            let a12: Dual64 = if x1.re > (d64::softplus(a6)).re {
-                -(x2.sin())
-            } else {
-                d64::min(x2, x2) + (a6 - x2)
-            };
+        if ((y1[0] + x1).sin()).re > (x2 / (x1.powi(2) + Dual64::from(1.0))).re {
+            let a3 = (y1[1] + Dual64::from(-1.8)) * y1[4];
         }
-        let a13 = ((x2 * x0) + x1.powi(2)) + x0;
-        a10 = x1;
-        (((x0.powi(3) + (x0 / (a7.powi(2) + Dual64::from(1.0)))) + x0) * x1) + x2
+        a2 += d64::max(y1[2], x0);
+        let mut a4 = d64::min(
+            (y1[4] / (x1.powi(2) + Dual64::from(1.0))).tanh(),
+            (x1 + x2) - (x0 - x1),
+        );
+        ((((d64::helper_sq(y1[4]) * (x2 - x1)) * x0) + x1) + x2) + y1[1]
     }
 
     pub fn check() -> Report {
@@ -3832,29 +4139,40 @@ mod p2_39 {
     )]
     #[differentiable]
     fn p2_39(x0: f64) -> f64 {
-        let mut k1 = 0usize;
-        while k1 < 2 {
-            k1 += 1;
-            let mut a2 = (helper_sq(k1 as f64)).sin() - (x0 - (x0.powi(2) + 1.0).ln());
-            let mut a3: f64 = helper_sq(a2) * ((x0 * a2) - (x0 / (a2.powi(2) + 1.0)));
-            let a5 = if a2 > 0.0 {
-                return ((k1 as f64) + -0.9_f64) * (-1.7_f64).max(-0.9_f64);
-            } else {
-                let a4 = 0.5_f64;
-                nn::sigmoid(a3) - x0
-            };
-            return x0 - x0;
+        let mut y1 = [0.0_f64; 5];
+        let mut k2 = 0usize;
+        while k2 < 2 {
+            k2 += 1;
+            let ks3 = [0usize, 2, 2];
+            let mut y4 = [0.0_f64; 5];
+            let mut a5 = -1.8_f64;
+            break;
         }
-        if x0 > 0.1 {
-            let mut a6: f64 = 0.3_f64;
+        let mut a6 = -1.1_f64;
+        if helper_sq(y1[1]) * (y1[0] - x0) < y1[3] {
+            y1[0] += -0.3;
+            a6 += y1[0] + y1[1].abs();
+            y1[0] = 1.8;
+        } else if y1[0] > (x0.tanh()).exp() {
+            y1[2] += x0 - a6;
+            y1[1] = -1.9;
+            a6 = (y1[0] + -0.1) * a6;
+            a6 += y1[2] + (y1[1] + a6);
+        } else {
+            y1[4] = nn::softplus((y1[1] - y1[3]) / (0.0_f64.powi(2) + 1.0_f64));
+            let a7 = y1[3] * (x0 * y1[0]);
+            y1[0] -= a6;
         }
-        if -0.9 < 0.3 {
-            return helper_mix(x0, x0) - (1.1 * x0);
-        }
-        if helper_mix(x0, x0) - 0.0 > x0 {
-            let a7 = x0.tanh();
-        }
-        x0 + x0
+        y1[4] = x0;
+        let a8 = y1[2] - y1[1];
+        let a9 = if (y1[4] * 1.4).max(y1[4]) > y1[1].sin() {
+            1.7_f64
+        } else {
+            a6 = y1[3];
+            (y1[1] * y1[0]) - (-1.0 + y1[4])
+        };
+        let a10: f64 = a6;
+        (((nn::softplus(a6.tanh()) + x0) + a6) * a8) + y1[0]
     }
 
     #[allow(
@@ -3865,32 +4183,41 @@ mod p2_39 {
         clippy::all
     )]
     fn p2_39_dual(x0: Dual64) -> Dual64 {
-        let mut k1 = 0usize;
-        while k1 < 2 {
-            k1 += 1;
-            let mut a2 = (d64::helper_sq(Dual64::from(k1 as f64))).sin()
-                - (x0 - (x0.powi(2) + Dual64::from(1.0)).ln());
-            let mut a3: Dual64 =
-                d64::helper_sq(a2) * ((x0 * a2) - (x0 / (a2.powi(2) + Dual64::from(1.0))));
-            let a5 = if a2.re > (Dual64::from(0.0)).re {
-                return (Dual64::from(k1 as f64) + Dual64::from(-0.9))
-                    * d64::max(Dual64::from(-1.7), Dual64::from(-0.9));
-            } else {
-                let a4 = Dual64::from(0.5);
-                d64::sigmoid(a3) - x0
-            };
-            return x0 - x0;
+        let mut y1 = [Dual64::from(0.0); 5];
+        let mut k2 = 0usize;
+        while k2 < 2 {
+            k2 += 1;
+            let ks3 = [0usize, 2, 2];
+            let mut y4 = [Dual64::from(0.0); 5];
+            let mut a5 = Dual64::from(-1.8);
+            break;
         }
-        if x0.re > (Dual64::from(0.1)).re {
-            let mut a6: Dual64 = Dual64::from(0.3);
+        let mut a6 = Dual64::from(-1.1);
+        if (d64::helper_sq(y1[1]) * (y1[0] - x0)).re < y1[3].re {
+            y1[0] += Dual64::from(-0.3);
+            a6 += y1[0] + d64::abs(y1[1]);
+            y1[0] = Dual64::from(1.8);
+        } else if y1[0].re > ((x0.tanh()).exp()).re {
+            y1[2] += x0 - a6;
+            y1[1] = Dual64::from(-1.9);
+            a6 = (y1[0] + Dual64::from(-0.1)) * a6;
+            a6 += y1[2] + (y1[1] + a6);
+        } else {
+            y1[4] =
+                d64::softplus((y1[1] - y1[3]) / ((Dual64::from(0.0)).powi(2) + Dual64::from(1.0)));
+            let a7 = y1[3] * (x0 * y1[0]);
+            y1[0] -= a6;
         }
-        if (Dual64::from(-0.9)).re < (Dual64::from(0.3)).re {
-            return d64::helper_mix(x0, x0) - (Dual64::from(1.1) * x0);
-        }
-        if (d64::helper_mix(x0, x0) - Dual64::from(0.0)).re > x0.re {
-            let a7 = x0.tanh();
-        }
-        x0 + x0
+        y1[4] = x0;
+        let a8 = y1[2] - y1[1];
+        let a9 = if (d64::max(y1[4] * Dual64::from(1.4), y1[4])).re > (y1[1].sin()).re {
+            Dual64::from(1.7)
+        } else {
+            a6 = y1[3];
+            (y1[1] * y1[0]) - (Dual64::from(-1.0) + y1[4])
+        };
+        let a10: Dual64 = a6;
+        (((d64::softplus(a6.tanh()) + x0) + a6) * a8) + y1[0]
     }
 
     pub fn check() -> Report {
@@ -3934,37 +4261,39 @@ mod p2_40 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_40(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let a1: f64 = if xs1[2] * x0.sin() < x0 {
-            x0.sin()
-        } else {
-            xs1.sum() * xs1.sum()
-        };
-        for i2 in (0..3).step_by(2) {
-            let mut k3 = 0usize;
-            loop {
-                if k3 >= 2 {
-                    break;
-                }
-                k3 += 1;
-                let a4 = (xs1.sum() + (a1 * x0)).powi(2);
-                let a1 = (a1 * -0.3) + (xs1 + a4).sum();
-                let mut x0 = (x0 * 0.7) + a1;
+        if x0 < 1.0 {
+            let mut c1 = 0usize;
+            let y2 = &(&(xs1 - x0) + (-0.9_f64).powi(3)) + xs1;
+            return (&y2 - &y2).sum();
+        } else if x0 > 1.9 || xs1.sum() < -1.8 {
+            let a4 = (xs1.sin()).dot(&(xs1.mapv(|v3| v3 + xs1[2]))) / (xs1.sum().powi(2) + 1.0);
+            if xs1[2].tanh() < xs1.dot(xs1) {
+                return xs1.slice(s![0..2]).sum();
             }
-            let a6 = if xs1[i2] * ((i2 as f64) + a1) > a1 - xs1[3 - 1 - i2] {
-                let a5 = helper_sq(a1);
-                (a5.min(a5)).max((-0.2_f64).min(i2 as f64))
-            } else if (-1.3_f64) * xs1[(i2 + 1) % 3] < xs1.dot(xs1) {
-                a1.min(a1) / ((x0 + xs1[2]).powi(2) + 1.0)
+            let x0 = (x0 * 1.8) + (-(1.2 + x0));
+        } else {
+            let mut xs1 = xs1.to_owned();
+            if x0 < x0 || xs1[1].min(xs1[1]) * (xs1[0] * -1.8) > x0 + x0 {
+                let mut a5 = ((&xs1 + &xs1).sin()).dot(&(&(x0 + &xs1) + &xs1));
+                let a6 = ((xs1[0] + xs1[1]) - helper_mix(0.5, a5)) - xs1[0];
             } else {
-                (nn::sigmoid(xs1[i2])).abs()
-            };
+                let mut k7 = 0usize;
+                while k7 < 3 {
+                    k7 += 1;
+                    let y8: Array1<f64> = Array1::from_elem(3, xs1[k7 % 3]);
+                    let x0 = (x0 * 0.2) + x0;
+                }
+            }
+            xs1[1] = xs1[1] - (-&xs1).sum().cos();
         }
-        for i7 in (0..2).step_by(2) {
-            let a8 = (&(nn::sigmoid(xs1)) + xs1).dot(&(&(xs1 + xs1) + &(xs1 * x0)));
-            let a9: f64 = (helper_mix(xs1[3 - 1 - i7] * 1.9, a1.abs()))
-                .max((xs1[3 - 1 - i7] - xs1[i7]).tanh());
+        let mut a9 = x0;
+        let mut m10: f64 = -1.0_f64;
+        m10 += m10 * -1.5;
+        let mut a11 = ((a9 - m10) / (((-1.0_f64).max(a9)).powi(2) + 1.0)).max((-1.8_f64).powi(2));
+        if (nn::sigmoid(xs1)).dot(&(xs1 * xs1)) < -0.2_f64 {
+            a9 -= a11;
         }
-        (x0 * x0) + a1
+        ((xs1.sum().cos() * x0) + a9) + m10
     }
 
     pub fn check() -> Report {
@@ -4016,48 +4345,38 @@ mod p2_41 {
     )]
     #[differentiable]
     fn p2_41(xs0: &Array1<f64>) -> f64 {
-        let mut a1 = 1.1_f64;
-        a1 -= ((xs0.tanh()).powi(2))
-            .dot(&(&(helper_arr(xs0, a1)) / ((xs0[1].min(a1)).powi(2) + 1.0)));
-        let mut a2: f64 = xs0.slice(s![1..2]).sum();
-        let a3 = 0.5_f64;
-        for i4 in (0..4).rev() {
-            let y5: Array1<f64> = xs0.to_owned();
-            let a6 = a1 / (xs0.slice(s![0..3]).sum().powi(2) + 1.0);
-            let mut a7 = if (xs0.powi(2)).sum() < -0.5 {
-                a3 + y5.sum()
-            } else if i4 % 2 == 0 {
-                (a6 + a1).min(y5[i4].tanh())
+        let mut y1: Array1<f64> = Array1::zeros(4);
+        let mut a2 = -1.2_f64;
+        for i3 in 0..4 {
+            y1[0] += (((xs0.slice(s![0..1;2]).sum().powi(2) + 0.5).sqrt()).powi(2) + 1.0).ln();
+            if a2 - ((i3 as f64) + a2) > xs0.slice(s![2..3]).sum() {
+                y1[(i3 + 1) % 4] += nn::sigmoid((-1.3_f64) + xs0.sum());
+                a2 += y1[(i3 + 1) % 4] + xs0.sum();
+                let mut a4 = if a2.tanh() > xs0.sum() {
+                    (xs0[i3] - (i3 as f64)) / ((xs0.slice(s![0..3]).sum().tanh()).powi(2) + 1.0)
+                } else if xs0.sum() / (xs0.slice(s![1..2]).sum().powi(2) + 1.0) > -1.2 {
+                    -(a2 * y1[i3])
+                } else {
+                    a2 += (1.4_f64.tanh()).exp();
+                    i3 as f64
+                };
+                let a5 = y1[i3].tanh();
+                break;
             } else {
-                xs0.sum() / (xs0[i4].powi(2) + 1.0)
-            };
-            continue;
-        }
-        a1 += (a3 * a2).sin() * a3;
-        let mut k8 = 0usize;
-        while k8 < 1 {
-            k8 += 1;
-            if ((a3.powi(2)).powi(2) + 0.5).sqrt() > 0.9 {
-                let mut a10 =
-                    (-0.2 + xs0).dot(&(&(xs0.mapv(|v9| (a1 + -0.2) + a2.atan())) * xs0.sum()));
-            } else {
-                a1 = a1 * (xs0 + xs0).sum();
-                continue;
+                y1[(i3 + 1) % 4] =
+                    y1[4 - 1 - i3].max((xs0.mapv(|v6| v6 * y1[i3])).dot(&(xs0 * (i3 as f64))));
+                a2 = (y1[i3] + -1.0) * xs0[4 - 1 - i3];
+                y1[(i3 + 1) % 4] = y1[(i3 + 1) % 4] - y1[3];
+                a2 += (y1[i3] + 1.0) * y1[(i3 + 1) % 4];
             }
-            a2 = xs0.mean().unwrap();
-            if helper_sq(1.0_f64) * (-1.9 - xs0.slice(s![2..3]).sum()) < -1.9 {
-                a2 = ((xs0 - xs0).sum().powi(2) + 1.0).ln();
-            }
-            continue;
         }
-        let a11 = a2;
-        let a12 = if (a1 * a1).max(helper_sq(a3)) > a2 - a3 {
-            xs0[1]
-        } else {
-            a2 += xs0.sum() * (a2.powi(2) + 0.5).sqrt();
-            (xs0[0] * xs0[2]) * nn::sigmoid(a1)
-        };
-        ((xs0.sum().sin() + a1) + a2) + a3
+        y1[3] = y1[3] - ((&y1 - &y1).mapv(|v7| (y1[2].powi(2) + 0.5).sqrt() * (a2 + a2))).sum();
+        y1[0] = 1.8;
+        let a8 = a2.sin();
+        y1 = &y1 + &y1;
+        y1 = &y1 + &(y1.sum() - &(&(&y1 * a8) + xs0.sum()));
+        let a9 = (y1.powi(2)).sum();
+        return ((((a9 + (y1[3].tanh()).exp()) + a2) * a8) + a9) + y1.sum();
     }
 
     pub fn check() -> Report {
@@ -4100,59 +4419,31 @@ mod p2_42 {
     )]
     #[differentiable]
     fn p2_42(x0: f64, x1: f64) -> f64 {
-        let a1 = helper_sq(x1);
-        for i2 in 0..1 {
-            let a3: f64 = -0.2_f64;
-            if (i2 as f64).max(0.2_f64) / ((x1 + -0.1).powi(2) + 1.0) > 1.2 {
-                let mut a5 = if i2 < 4 {
-                    return (i2 as f64).sin() * (-1.6 + x0);
-                } else {
-                    let a4 = a1;
-                    (x1 + x1) / ((x0 - x0).powi(2) + 1.0)
-                };
-            }
-            return -0.1;
+        let mut a1 = (x1 * x1).cos() / (x0.powi(2) + 1.0);
+        let mut k2 = 0usize;
+        while k2 < 2 {
+            k2 += 1;
+            let a3 = (nn::softplus(x0 * 1.0)).max(k2 as f64);
+            a1 = x0;
+            let ks4 = [1usize, 1, 2, 0];
+            let mut a5: f64 = (a1.max(x0 / (a3.powi(2) + 1.0))).cos();
+            let a6 = -0.9_f64;
         }
-        if -a1 < x0 + 1.1 {
-            let a6 = helper_mix(0.3, a1);
-            let mut k7 = 0usize;
-            loop {
-                if k7 >= 2 {
-                    break;
-                }
-                k7 += 1;
-                let x1 = (x1 * 1.8) + (x1.max(a6) - x0);
-                let mut a6 = (a6 * -1.8) + -1.4;
-                if k7 % 2 == 0 {
-                    a6 = a1.max(x1 + x1) - (x1 + a6).powi(3);
-                } else {
-                    if -(x0.tanh()) > -1.5 {
-                        a6 = a1;
-                    }
-                }
-            }
-            return x1 * (x0 - -1.6);
-        }
-        let mut a10 = if nn::sigmoid(x1.cos()) < 1.1 {
-            let a8 = (x0 * a1) * (x0 - x1);
-            x1
-        } else if x1.abs() / ((-a1).powi(2) + 1.0) < -0.5 {
-            let a9 = -((-1.7_f64).atan());
-            (-0.5_f64).sin()
-        } else if x0 > x1.max(x0) {
-            (a1 - a1).tanh()
+        let mut c7 = 0usize;
+        let _ = helper_sq((x0.powi(2) + 1.0).powf(0.5));
+        let mut y8 = vec![0.0_f64; 4];
+        if ((x1 * x0).tanh()).exp() < y8[c7 % 4] - x0 {
+            y8[1] = ((1.2 + x0) + (y8[3] - y8[2])).max(c7 as f64);
+            y8[c7 % 4] = y8[c7 % 4] + y8[0].tanh();
+            y8[1] = y8[1] + helper_sq((-1.2 + y8[c7 % 4]).powi(3));
+            a1 *= ((y8[c7 % 4] + -0.1) * x0).tanh();
         } else {
-            helper_sq(0.0 + a1)
-        };
-        if (x1 + x0) * (x0 + 0.8) < 1.3 {
-            return (-x1) + (x1 * x1);
+            y8[3] = ((y8[c7 % 4] + x1) - helper_sq(x1)).max(y8[c7 % 4].tanh());
+            a1 += y8[1] - x1;
         }
-        let a1 = (a1 * -0.8) + -1.9;
-        let a11 = nn::sigmoid(x1.min(x1)) + (x0.powi(2) * x1);
-        a10 = 1.2_f64;
-        let mut a12: f64 = 0.7_f64;
-        let a13 = (-0.9_f64).min((x1 - a10) + (-0.8_f64).min(0.1_f64));
-        (((nn::softplus(x0) + (1.4 - a10)) + x0) * x1) + a10
+        y8[1] = y8[1] + (((y8[2].powi(2) + 1.0).ln() * y8[c7 % 4].max(c7 as f64)) * x1);
+        c7 += 1;
+        ((((-(x1.min(y8[0]))) + x0) + x1) * a1) + y8[1]
     }
 
     #[allow(
@@ -4163,66 +4454,40 @@ mod p2_42 {
         clippy::all
     )]
     fn p2_42_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        let a1 = d64::helper_sq(x1);
-        for i2 in 0..1 {
-            let a3: Dual64 = Dual64::from(-0.2);
-            if (d64::max(Dual64::from(i2 as f64), Dual64::from(0.2))
-                / ((x1 + Dual64::from(-0.1)).powi(2) + Dual64::from(1.0)))
-            .re > (Dual64::from(1.2)).re
-            {
-                let mut a5 = if i2 < 4 {
-                    return Dual64::from(i2 as f64).sin() * (Dual64::from(-1.6) + x0);
-                } else {
-                    let a4 = a1;
-                    (x1 + x1) / ((x0 - x0).powi(2) + Dual64::from(1.0))
-                };
-            }
-            return Dual64::from(-0.1);
+        let mut a1 = (x1 * x1).cos() / (x0.powi(2) + Dual64::from(1.0));
+        let mut k2 = 0usize;
+        while k2 < 2 {
+            k2 += 1;
+            let a3 = d64::max(
+                d64::softplus(x0 * Dual64::from(1.0)),
+                Dual64::from(k2 as f64),
+            );
+            a1 = x0;
+            let ks4 = [1usize, 1, 2, 0];
+            let mut a5: Dual64 = (d64::max(a1, x0 / (a3.powi(2) + Dual64::from(1.0)))).cos();
+            let a6 = Dual64::from(-0.9);
         }
-        if (-a1).re < (x0 + Dual64::from(1.1)).re {
-            let a6 = d64::helper_mix(Dual64::from(0.3), a1);
-            let mut k7 = 0usize;
-            loop {
-                if k7 >= 2 {
-                    break;
-                }
-                k7 += 1;
-                let x1 = (x1 * Dual64::from(1.8)) + (d64::max(x1, a6) - x0);
-                let mut a6 = (a6 * Dual64::from(-1.8)) + Dual64::from(-1.4);
-                if k7 % 2 == 0 {
-                    a6 = d64::max(a1, x1 + x1) - (x1 + a6).powi(3);
-                } else {
-                    if (-(x0.tanh())).re > (Dual64::from(-1.5)).re {
-                        a6 = a1;
-                    }
-                }
-            }
-            return x1 * (x0 - Dual64::from(-1.6));
-        }
-        let mut a10 = if (d64::sigmoid(x1.cos())).re < (Dual64::from(1.1)).re {
-            let a8 = (x0 * a1) * (x0 - x1);
-            x1
-        } else if (d64::abs(x1) / ((-a1).powi(2) + Dual64::from(1.0))).re < (Dual64::from(-0.5)).re
-        {
-            let a9 = -((Dual64::from(-1.7)).atan());
-            (Dual64::from(-0.5)).sin()
-        } else if x0.re > (d64::max(x1, x0)).re {
-            (a1 - a1).tanh()
+        let mut c7 = 0usize;
+        let _ = d64::helper_sq((x0.powi(2) + Dual64::from(1.0)).powf(0.5));
+        let mut y8 = vec![Dual64::from(0.0); 4];
+        if (((x1 * x0).tanh()).exp()).re < (y8[c7 % 4] - x0).re {
+            y8[1] = d64::max(
+                (Dual64::from(1.2) + x0) + (y8[3] - y8[2]),
+                Dual64::from(c7 as f64),
+            );
+            y8[c7 % 4] = y8[c7 % 4] + y8[0].tanh();
+            y8[1] = y8[1] + d64::helper_sq((Dual64::from(-1.2) + y8[c7 % 4]).powi(3));
+            a1 *= ((y8[c7 % 4] + Dual64::from(-0.1)) * x0).tanh();
         } else {
-            d64::helper_sq(Dual64::from(0.0) + a1)
-        };
-        if ((x1 + x0) * (x0 + Dual64::from(0.8))).re < (Dual64::from(1.3)).re {
-            return (-x1) + (x1 * x1);
+            y8[3] = d64::max((y8[c7 % 4] + x1) - d64::helper_sq(x1), y8[c7 % 4].tanh());
+            a1 += y8[1] - x1;
         }
-        let a1 = (a1 * Dual64::from(-0.8)) + Dual64::from(-1.9);
-        let a11 = d64::sigmoid(d64::min(x1, x1)) + (x0.powi(2) * x1);
-        a10 = Dual64::from(1.2);
-        let mut a12: Dual64 = Dual64::from(0.7);
-        let a13 = d64::min(
-            Dual64::from(-0.9),
-            (x1 - a10) + d64::min(Dual64::from(-0.8), Dual64::from(0.1)),
-        );
-        (((d64::softplus(x0) + (Dual64::from(1.4) - a10)) + x0) * x1) + a10
+        y8[1] = y8[1]
+            + (((y8[2].powi(2) + Dual64::from(1.0)).ln()
+                * d64::max(y8[c7 % 4], Dual64::from(c7 as f64)))
+                * x1);
+        c7 += 1;
+        ((((-(d64::min(x1, y8[0]))) + x0) + x1) * a1) + y8[1]
     }
 
     pub fn check() -> Report {
@@ -4279,70 +4544,33 @@ mod p2_43 {
     )]
     #[differentiable]
     fn p2_43(x0: f64, x1: f64, x2: f64) -> f64 {
-        if (x2 / (x2.powi(2) + 1.0)) * 1.7 > x1.sin() {
-            if -0.3 < -1.8 {
-                if (x2.abs()).max(1.5) > x1.min(x2) {
-                    let x1 = (x1 * 1.7) + (helper_sq(x2) - (x2 + x0));
-                } else {
-                    if (x2 - x2) - (-1.6_f64 + 1.6_f64) < 1.8 {
-                        return -x1;
-                    }
-                }
-                return x0;
-            } else if x2 < x2 + x1 {
-                let mut a2 = if (-x2).sin() < x1 {
-                    ((x1 / (x1.powi(2) + 1.0)).powi(2) + 1.0).ln()
-                } else if x2 > x0 - 0.3 {
-                    x2
-                } else if nn::softplus(x1 - -1.0) > -1.3 {
-                    let a1 = helper_sq(-1.0_f64) + x1.powi(2);
-                    return x0;
-                } else {
-                    x0
-                };
+        if (-0.4_f64 / ((-0.2_f64).powi(2) + 1.0_f64)) * (x2.powi(2) + 1.0).powf(0.5) > -1.7 {
+            let mut a1 = if (1.8 - x2) / ((x0.max(-1.0)).powi(2) + 1.0) < -1.0 {
+                (x1 + x0) - x1
             } else {
-                let mut a3: f64 = -1.8_f64;
-                return x2;
-            }
-        } else if (x1 - x0) * x1.min(1.8) < x1 {
-            let mut a4 = -1.3_f64;
-            if x1 + (x0 * a4) > a4 + -0.7 {
-                return x1;
-            }
-            a4 = -1.4 / (((x2 * x2) + helper_mix(x1, x0)).powi(2) + 1.0);
-        } else if helper_mix(x2 + x2, x1.abs()) > 0.7 {
-            let mut a5 = if x0 < -0.3 {
-                return (x0 + x1) + x2;
-            } else {
-                helper_sq(x0 - x2)
+                0.0_f64.sin()
             };
-            let mut a6: f64 = nn::sigmoid(0.9_f64.powi(2)) + (x2.sin() * x2);
-            if helper_mix(1.1_f64.max(-0.5_f64), x2.min(-2.0)) > 0.3 {
-                a6 = 0.6_f64;
-            } else if x0 > x0 {
-                let mut a7 = if x0 < a5.tanh() {
-                    a5 += x0;
-                    return (nn::sigmoid(x1)).max(x0.max(x1));
-                } else {
-                    nn::sigmoid(x0) - x1
-                };
-                let a8 = a7.sin();
+        } else if x2 * (x2.powi(2) + 0.5).sqrt() > -1.4 {
+            let mut c2 = 0usize;
+            let a3 = (c2 as f64) + (c2 as f64);
+        } else if (x2 * x1) / (x2.powi(2) + 1.0) < (-1.5_f64).abs() {
+            if (x1.sin()).sin() < -1.9 {
+                let mut c4 = 0usize;
+                return c4 as f64;
+            } else if 0.2_f64.atan() / ((x2.min(x2)).powi(2) + 1.0) > x0.min(x1)
+                && nn::softplus(x0) - (-1.0 * x2) > -1.3
+            {
+                let mut y5 = vec![0.0_f64; 6];
+            } else {
+                let mut c6 = 0usize;
             }
-            let mut a9 = (helper_mix(a6.atan(), helper_sq(x2))).tanh();
-            let a10 = x2;
         } else {
-            let mut a13 = if helper_sq(x0) - (1.0 + x2) > -1.3 {
-                let a11 = (-1.5 + x1) * x0;
-                x2 * (-a11)
-            } else if (x2 + x1) * (1.0 - x0) < -1.9 {
-                x0
-            } else {
-                let a12 = x2;
-                ((x2 * a12).powi(2) + 1.0).ln()
-            };
-            return (x2 * 1.4).max(x1);
+            if x0.min(x1) < -1.8 || x2.max(-1.7 + x1) < 0.5 * x0 {
+                return x0;
+            }
         }
-        (((-1.2 / (x0.powi(2) + 1.0)).min(-1.5_f64 - -0.6_f64) + x0) + x1) + x2
+        let mut y7 = vec![0.0_f64; 6];
+        (((((x2 + x1) * (y7[2] - -0.3)) * x0) * x1) + x2) + y7[1]
     }
 
     #[allow(
@@ -4353,84 +4581,45 @@ mod p2_43 {
         clippy::all
     )]
     fn p2_43_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        if ((x2 / (x2.powi(2) + Dual64::from(1.0))) * Dual64::from(1.7)).re > (x1.sin()).re {
-            if (Dual64::from(-0.3)).re < (Dual64::from(-1.8)).re {
-                if (d64::max(d64::abs(x2), Dual64::from(1.5))).re > (d64::min(x1, x2)).re {
-                    let x1 = (x1 * Dual64::from(1.7)) + (d64::helper_sq(x2) - (x2 + x0));
-                } else {
-                    if ((x2 - x2) - (Dual64::from(-1.6) + Dual64::from(1.6))).re
-                        < (Dual64::from(1.8)).re
-                    {
-                        return -x1;
-                    }
-                }
-                return x0;
-            } else if x2.re < (x2 + x1).re {
-                let mut a2 = if ((-x2).sin()).re < x1.re {
-                    ((x1 / (x1.powi(2) + Dual64::from(1.0))).powi(2) + Dual64::from(1.0)).ln()
-                } else if x2.re > (x0 - Dual64::from(0.3)).re {
-                    x2
-                } else if (d64::softplus(x1 - Dual64::from(-1.0))).re > (Dual64::from(-1.3)).re {
-                    let a1 = d64::helper_sq(Dual64::from(-1.0)) + x1.powi(2);
-                    return x0;
-                } else {
-                    x0
-                };
-            } else {
-                let mut a3: Dual64 = Dual64::from(-1.8);
-                return x2;
-            }
-        } else if ((x1 - x0) * d64::min(x1, Dual64::from(1.8))).re < x1.re {
-            let mut a4 = Dual64::from(-1.3);
-            if (x1 + (x0 * a4)).re > (a4 + Dual64::from(-0.7)).re {
-                return x1;
-            }
-            a4 = Dual64::from(-1.4)
-                / (((x2 * x2) + d64::helper_mix(x1, x0)).powi(2) + Dual64::from(1.0));
-        } else if (d64::helper_mix(x2 + x2, d64::abs(x1))).re > (Dual64::from(0.7)).re {
-            let mut a5 = if x0.re < (Dual64::from(-0.3)).re {
-                return (x0 + x1) + x2;
-            } else {
-                d64::helper_sq(x0 - x2)
-            };
-            let mut a6: Dual64 = d64::sigmoid((Dual64::from(0.9)).powi(2)) + (x2.sin() * x2);
-            if (d64::helper_mix(
-                d64::max(Dual64::from(1.1), Dual64::from(-0.5)),
-                d64::min(x2, Dual64::from(-2.0)),
-            ))
-            .re > (Dual64::from(0.3)).re
+        if ((Dual64::from(-0.4) / ((Dual64::from(-0.2)).powi(2) + Dual64::from(1.0)))
+            * (x2.powi(2) + Dual64::from(1.0)).powf(0.5))
+        .re > (Dual64::from(-1.7)).re
+        {
+            let mut a1 = if ((Dual64::from(1.8) - x2)
+                / ((d64::max(x0, Dual64::from(-1.0))).powi(2) + Dual64::from(1.0)))
+            .re < (Dual64::from(-1.0)).re
             {
-                a6 = Dual64::from(0.6);
-            } else if x0.re > x0.re {
-                let mut a7 = if x0.re < (a5.tanh()).re {
-                    a5 += x0;
-                    return d64::max(d64::sigmoid(x1), d64::max(x0, x1));
-                } else {
-                    d64::sigmoid(x0) - x1
-                };
-                let a8 = a7.sin();
+                (x1 + x0) - x1
+            } else {
+                (Dual64::from(0.0)).sin()
+            };
+        } else if (x2 * (x2.powi(2) + Dual64::from(0.5)).sqrt()).re > (Dual64::from(-1.4)).re {
+            let mut c2 = 0usize;
+            let a3 = Dual64::from(c2 as f64) + Dual64::from(c2 as f64);
+        } else if ((x2 * x1) / (x2.powi(2) + Dual64::from(1.0))).re
+            < (d64::abs(Dual64::from(-1.5))).re
+        {
+            if ((x1.sin()).sin()).re < (Dual64::from(-1.9)).re {
+                let mut c4 = 0usize;
+                return Dual64::from(c4 as f64);
+            } else if ((Dual64::from(0.2)).atan()
+                / ((d64::min(x2, x2)).powi(2) + Dual64::from(1.0)))
+            .re > (d64::min(x0, x1)).re
+                && (d64::softplus(x0) - (Dual64::from(-1.0) * x2)).re > (Dual64::from(-1.3)).re
+            {
+                let mut y5 = vec![Dual64::from(0.0); 6];
+            } else {
+                let mut c6 = 0usize;
             }
-            let mut a9 = (d64::helper_mix(a6.atan(), d64::helper_sq(x2))).tanh();
-            let a10 = x2;
         } else {
-            let mut a13 =
-                if (d64::helper_sq(x0) - (Dual64::from(1.0) + x2)).re > (Dual64::from(-1.3)).re {
-                    let a11 = (Dual64::from(-1.5) + x1) * x0;
-                    x2 * (-a11)
-                } else if ((x2 + x1) * (Dual64::from(1.0) - x0)).re < (Dual64::from(-1.9)).re {
-                    x0
-                } else {
-                    let a12 = x2;
-                    ((x2 * a12).powi(2) + Dual64::from(1.0)).ln()
-                };
-            return d64::max(x2 * Dual64::from(1.4), x1);
+            if (d64::min(x0, x1)).re < (Dual64::from(-1.8)).re
+                || (d64::max(x2, Dual64::from(-1.7) + x1)).re < (Dual64::from(0.5) * x0).re
+            {
+                return x0;
+            }
         }
-        ((d64::min(
-            Dual64::from(-1.2) / (x0.powi(2) + Dual64::from(1.0)),
-            Dual64::from(-1.5) - Dual64::from(-0.6),
-        ) + x0)
-            + x1)
-            + x2
+        let mut y7 = vec![Dual64::from(0.0); 6];
+        (((((x2 + x1) * (y7[2] - Dual64::from(-0.3))) * x0) * x1) + x2) + y7[1]
     }
 
     pub fn check() -> Report {
@@ -4511,31 +4700,24 @@ mod p2_44 {
     )]
     #[differentiable]
     fn p2_44(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if (xs1 + x0).sum() > 0.6 {
-            let mut a2 = if x0 > x0 - xs1[3] {
-                xs1.mean().unwrap().powi(2)
-            } else if x0 / ((x0.atan()).powi(2) + 1.0) > x0 {
-                let a1 = (xs1.powi(2)).dot(&(xs1 / &(xs1.powi(2) + 1.0)));
-                (a1.powi(2) + 0.5).sqrt() * (x0 * x0)
-            } else {
-                return xs1[0] / ((helper_mix(xs1[5], x0)).powi(2) + 1.0);
-            };
+        if (xs1[0] + xs1).sum() > -1.3 {
+            let mut y1 = xs1.to_owned();
+            y1[5] = y1[5] + (&y1 - &y1).dot(&(&(xs1 - &y1) * &(y1.powi(2))));
         } else {
-            let a3 = if (x0 * xs1[4]).tanh() > xs1.mean().unwrap() {
-                (x0 + xs1[2]) + (xs1[3].powi(2) + 1.0).ln()
-            } else {
-                -xs1[4]
-            };
-            if xs1.slice(s![1..5;2]).sum() > 1.0 {
-                let mut y4: Array1<f64> = xs1 / &(xs1.powi(2) + 1.0);
-            } else {
-                let mut y5: Array1<f64> = Array1::zeros(6);
-                return (-x0) / ((y5[4].powi(3)).powi(2) + 1.0);
+            let mut y2 = vec![0.0_f64; 6];
+            let mut a3 = xs1.slice(s![3..6]).sum() - y2[4];
+            for i4 in 0..6 {
+                if y2[(i4 + 1) % 6] > a3 {
+                    a3 += y2[i4] + xs1.dot(xs1);
+                    y2[(i4 + 1) % 6] += x0 * a3;
+                }
             }
+            y2[5] *= x0.tanh();
+            a3 += (xs1.mapv(|v5| v5 * y2[5])).sum();
         }
-        let a6 = x0;
-        let mut y7 = xs1.to_owned();
-        ((-0.4 + x0) + a6) + y7.sum()
+        let mut y6 = vec![0.0_f64; 6];
+        let mut c7 = 0usize;
+        (((y6[0] + (c7 as f64)) * (-0.0_f64)) + x0) + y6[c7 % 6]
     }
 
     pub fn check() -> Report {
@@ -4582,37 +4764,33 @@ mod p2_45 {
     )]
     #[differentiable]
     fn p2_45(xs0: &Array1<f64>) -> f64 {
-        for i1 in (0..1).step_by(2) {
-            if i1 < 2 {
-                let a2 = ((xs0[3 - 1 - i1].tanh()).exp() * (i1 as f64).tanh()).sin();
-            } else if helper_mix(-1.4_f64 * (i1 as f64), -xs0[i1]) > 0.3 {
-                let a3 =
-                    0.9 * helper_mix(xs0[3 - 1 - i1] / (0.9_f64.powi(2) + 1.0_f64), xs0.dot(xs0));
-                let a3 = (a3 * -1.1) + 1.0;
-            }
-            let mut y4 = xs0.sum() + &(xs0 + xs0[3 - 1 - i1]);
-            y4 = &y4 + &y4;
+        let mut y1 = xs0.to_owned();
+        let mut a2 = 1.0_f64;
+        a2 *= (y1[2] * y1.sum()).tanh();
+        let mut k3 = 0usize;
+        while k3 < 1 {
+            k3 += 1;
+            a2 = (y1[k3 % 3] + 1.8) * y1[k3 % 3];
+            y1[0] = (a2 * helper_mix(k3 as f64, a2)).sin();
+            y1[2] = -((xs0.slice(s![0..2]).sum() - (k3 as f64)) + (a2 + 0.5));
         }
-        let a5 = (xs0[1] - xs0).dot(&(xs0.mapv(f64::tanh)))
-            / (((xs0.slice(s![0..3;2]).sum() * -0.2) - 0.3).powi(2) + 1.0);
-        let a6: f64 = helper_sq(xs0.slice(s![1..2]).sum());
-        let mut a7 = (a5.min(xs0[0]) - (a5 / (xs0[2].powi(2) + 1.0))).cos();
-        let a9 = if xs0.sum() / ((-xs0[0]).powi(2) + 1.0) > 0.3 {
-            a7
+        y1[0] = y1[0] * ((1.9 * xs0.slice(s![0..2]).sum()) / (y1[2].powi(2) + 1.0)).tanh();
+        y1 -= a2;
+        if a2 > a2 * a2 && y1[2] + (a2 / (y1[1].powi(2) + 1.0)) < a2.tanh() {
+            a2 += ((-(a2.powi(2))).powi(2) + 1.0).powf(0.3);
+            let mut y1 = y1.to_owned();
+            let mut a4 = (nn::sigmoid(0.2_f64)).max(nn::softplus(y1[0]))
+                - ((-y1[0]) / ((a2.tanh()).powi(2) + 1.0));
+            return a2;
+        }
+        if xs0[2] > -1.0 {
+            let a5 = (&(xs0.tanh()) / &((y1[2] * &y1).powi(2) + 1.0)).sum();
+        } else if y1.sum() > 1.5 {
+            y1 = (a2.tanh() * &(xs0.mapv(|v6| (y1[0] * y1[2]) * v6))).sin();
         } else {
-            let a8 = xs0[0];
-            a5.sin() - nn::sigmoid(xs0[1])
-        };
-        for e10 in xs0.iter() {
-            if a6 < -1.0 {
-                a7 -= ((Array1::from_elem(3, 1.6_f64))
-                    .mapv(|v11| (-2.0_f64).min(a5 / (v11.powi(2) + 1.0))))
-                .dot(xs0);
-            }
-            let mut a13 = xs0[2] + xs0.dot(&(xs0.mapv(|v12| a7.powi(3))));
-            let mut a14 = xs0[0].tanh();
+            let mut c7 = 0usize;
         }
-        ((a6.tanh() + a5) + a6) + a7
+        (a2 + a2) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -4655,29 +4833,40 @@ mod p2_46 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_46(x0: f64, xs1: &Array1<f64>) -> f64 {
-        for i1 in 0..4 {
-            let mut a2 = (&(xs1 / &(xs1.powi(2) + 1.0)) * xs1).sum();
-            let a4: f64 = if (xs1.tanh()).sum() < x0 + (i1 as f64) {
-                (-1.6_f64).cos() + (x0 + 1.7)
-            } else {
-                let a3 = a2;
-                0.8_f64
-            };
-            let a6 = if (a4 * xs1[0]) - xs1.dot(xs1) > xs1.slice(s![1..2]).sum() - xs1[1] {
-                xs1[4 - 1 - i1] / ((nn::sigmoid(i1 as f64)).powi(2) + 1.0_f64)
-            } else {
-                let a5 = (a2 - x0) + xs1.sum();
-                (-1.4_f64).max((i1 as f64) + xs1[1])
-            };
-            let a7: f64 = -a4;
-            let a8 = x0 * (xs1.sum() + x0.sin());
-            let mut y9 = xs1.to_owned();
+        let mut m1 = -0.5_f64;
+        let mut m2 = -1.3_f64;
+        let a4 = if m1 < 1.5 {
+            return x0.sin();
+        } else {
+            let a3 = ((xs1.tanh()).exp()).sum();
+            (Array1::from_elem(4, m1)).dot(&(Array1::from_elem(4, x0)))
+        };
+        let _ = m2.tanh() * x0;
+        if xs1[3] < a4 - xs1[3] {
+            for i5 in (0..4).rev() {
+                let a6 = 2.0_f64;
+                let mut y7 = (&(xs1[(i5 + 1) % 4] * xs1) - &(xs1 * xs1[i5])).powi(2);
+                let mut a9 = (nn::softplus(&y7)).dot(&(y7.mapv(|v8| y7[0]))).cos();
+            }
         }
-        let a10 = (x0.powi(2)).max((xs1 - 1.2).sum());
-        if (xs1[3] - a10) + xs1[2].min(a10) < 0.5 {
-            let a11 = ((x0.tanh()).exp()).max(helper_mix((-1.2_f64).powi(3), a10));
+        let mut y10 = xs1.to_owned();
+        let mut a11 = 1.5_f64;
+        let mut k12 = 0usize;
+        while k12 < 5 {
+            k12 += 1;
+            a11 += y10[k12 % 4] * xs1[k12 % 4];
+            let mut c13 = 0usize;
+            y10[4 - 1 - c13] = a11.tanh() * (y10[0].max(y10[4 - 1 - c13]) - (x0 - xs1[c13]));
+            break;
         }
-        ((xs1.dot(xs1) - a10.sin()) * x0) + a10
+        y10[1] = y10[1] + ((xs1.slice(s![1..3]).sum().min(m1)).abs() / (y10[3].powi(2) + 1.0));
+        a11 *= ((y10[3] + -0.7) * a11).tanh();
+        y10 = nn::softplus(&((y10[3] + m2) * &(nn::softplus(xs1))));
+        let mut c14 = 0usize;
+        let a15 = (helper_mix(c14 as f64, y10[1]) / (x0.powi(2) + 1.0)) * ((m2 * m2) - m1.tanh());
+        let a16 = helper_mix((a11.powi(2) + 1.0).ln(), y10[c14 % 4].powi(2))
+            - ((nn::softplus(m1)).powi(2) + 1.0).ln();
+        return ((((((x0.cos()).powi(2) + 1.0).ln() + x0) * m1) + m2) + y10[0]) + y10.sum();
     }
 
     pub fn check() -> Report {
@@ -4729,27 +4918,45 @@ mod p2_47 {
     )]
     #[differentiable]
     fn p2_47(xs0: &Array1<f32>) -> f32 {
-        if (xs0.mean().unwrap().powi(2) + 1.0).powf(0.5) < xs0.slice(s![0..1]).sum() {
-            let a1 = xs0[0];
-            let a2 = helper_sq_f32(-xs0[0]) / ((nn::softplus(xs0[2])).powi(2) + 1.0);
-        } else {
-            let mut y3: Array1<f32> = Array1::zeros(4);
-            return xs0.sum();
-        }
-        for e4 in xs0.iter() {
-            if helper_sq_f32(*e4) > 1.0 {
-                let mut y5: Array1<f32> = Array1::zeros(4);
-                break;
+        let mut a1 = xs0[3];
+        if a1 > xs0.dot(xs0) {
+            if (xs0[1].powi(3)).min(xs0.sum()) > -1.6 {
+                return nn::softplus(nn::sigmoid(xs0[0]));
             }
-            let mut a6 = -(*e4);
-            a6 *= (xs0[3].tanh() * xs0.sum()).tanh();
-            return (xs0.dot(xs0).tanh()).exp();
+            return (xs0.tanh()).mean().unwrap();
         }
-        let mut a7 = (((xs0[3].powi(2) + 1.0).powf(1.5)).powi(2) + 1.0).powf(0.5);
-        a7 = (-(xs0[3] + a7)).tanh();
-        let mut y8 = xs0.to_owned();
-        let a9 = a7;
-        ((((a9 + xs0.slice(s![1..3]).sum()) - xs0.sum()) * a7) * a9) + y8.sum()
+        for i2 in 1..3 {
+            let a1 = (a1 * 1.5) + (xs0[i2] + (1.8_f32 * (i2 as f32)));
+            let a3 = a1.cos();
+        }
+        let mut a4: f32 = if a1 * (xs0[3] + xs0[2]) < -0.8 || xs0.mean().unwrap().sin() > -1.8 {
+            return nn::sigmoid(xs0[0]);
+        } else {
+            a1
+        };
+        let mut y5 = xs0.to_owned();
+        let mut k6 = 0usize;
+        while k6 < 4 {
+            k6 += 1;
+            a4 = ((a4 + a4) * &(xs0.mapv(|v7| v7 + xs0[k6 % 4]))).sum();
+            let a9 = (xs0.mapv(|v8| v8 * y5[3])).sum();
+            y5[k6 % 4] += 1.5;
+            return (k6 as f32) + xs0.sum();
+        }
+        y5[2] = 0.4;
+        if helper_mix_f32(y5[2] - a4, y5[1] * y5[1]) < xs0.dot(xs0) {
+            let a10 = y5[3].tanh();
+        }
+        if (-1.4_f32).powi(3) > 2.0_f32.max(0.9_f32) {
+            let a11: f32 = (y5[1] + xs0.slice(s![2..3]).sum()).cos() - a4;
+            let mut c12 = 0usize;
+        } else {
+            let mut y14: Array1<f32> =
+                1.8 + &(xs0.sum() - &((Array1::from_elem(4, -1.5_f32)).mapv(|v13| a4)));
+        }
+        a1 += helper_sq_f32(xs0.sum().sin());
+        y5[1] = y5[1] + ((0.4 / ((a1 + y5[3]).powi(2) + 1.0)) - xs0.slice(s![1..3;2]).sum());
+        ((((a4 - (y5[3] - -0.2)) + a1) * a4) + y5[3]) + y5.sum()
     }
 
     pub fn check() -> Report {
@@ -4792,49 +4999,83 @@ mod p2_48 {
     )]
     #[differentiable]
     fn p2_48(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        for i1 in 5..6 {
-            let mut a4 = if (x1.powi(2) + 1.0).powf(0.5) > -0.7 {
-                let a2 = -(i1 as f64);
-                x0.min(-1.6)
+        let a1: f64 = x1;
+        for i2 in 0..2 {
+            let mut a3 = i2 as f64;
+            let mut a5 = if i2 >= 6 || xs2[i2] < -0.9 {
+                a1.min(xs2[(i2 + 1) % 6] * a3)
+            } else if i2 >= 6 || xs2[i2] < -0.3 {
+                (1.2 + xs2).dot(&((Array1::from_elem(6, -0.4_f64)).mapv(|v4| v4 * xs2[1])))
             } else {
-                let a3 = x1;
-                x0
+                a3 += a1 + xs2[2].min(x0);
+                return xs2.mean().unwrap();
             };
-            let a5: f64 = (xs2 - xs2).dot(&(Array1::from_elem(6, xs2[i1]))).abs();
-            a4 += (nn::sigmoid(&(xs2.mapv(|v6| x0)))).dot(&((xs2 * xs2).sin()));
-            let mut a7 = if xs2[i1] > -a4 {
-                a4.min(0.9) + (xs2[i1] + 1.1)
-            } else if (x0.abs()).tanh() < -1.4 {
-                0.2_f64
-            } else if i1 < 2 {
-                (xs2[2] + x0) * ((i1 as f64) + xs2[6 - 1 - i1])
-            } else {
-                helper_sq(1.8_f64 / ((i1 as f64).powi(2) + 1.0_f64))
-            };
-            let x0 = (x0 * 0.1) + (i1 as f64);
-            return xs2.sum() + helper_mix(a7, a4);
+            let mut y6 = xs2.to_owned();
         }
+        let y7 = Array1::from_elem(
+            6,
+            ((xs2[1].min(xs2.slice(s![1..4;2]).sum())).powi(2) + 1.0).powf(0.5),
+        );
         let mut y8 = xs2.to_owned();
-        y8 = Array1::zeros(6);
-        y8 *= (-1.3_f64).tanh() + nn::sigmoid(x0);
-        y8 = xs2.mapv(|v9| (x1 - x1) / ((v9 + x1).powi(2) + 1.0));
-        let mut x0 = (x0 * 0.8) + (((-0.9_f64).tanh()).exp()).powi(3);
-        let mut a10 = xs2.slice(s![3..5;2]).sum();
-        y8[5] = y8[5] + y8[1];
-        if y8[3] < 1.4 {
-            let a10 = (a10 * -0.9) + x0;
-        } else if x0 < -0.5 {
-            y8[5] = (a10 + 0.9).tanh() - (helper_mix(xs2[0], a10)).powi(2);
-            if a10.cos() < -1.4 {
-                let a11 = -(xs2 + &y8).mean().unwrap();
-            } else {
-                let y12 = xs2.to_owned();
-            }
-        } else if (xs2 - xs2).sum() > y8.dot(&y8) {
-            y8[1] -= xs2[3];
-            return (a10 - 0.2) + (xs2.slice(s![1..3;2]).sum().powi(2) + 0.5).sqrt();
+        let mut a9 = x1;
+        if a1 - y8.mean().unwrap() < (x1.powi(2) + 1.0).ln() {
+            y8[0] -= helper_sq(a9);
+            y8[4] = y8[4] * ((a1 + y8[1]) * (x1 * y8[2])).tanh();
+            let a10 = y8[3].tanh();
+            return y7[5];
+        } else if ((-1.3 - x1).powi(2) + 1.0).ln() < x1 + a1 {
+            y8[3] = xs2[5] * 0.3;
+            a9 = (y8.mapv(|v11| v11 * y8[1])).sum();
+            a9 += y8[5] + 0.8_f64.powi(2);
         }
-        ((((-0.4_f64).cos() * x1) * x0) + a10) + y8.sum()
+        y8[2] = y8[2] * y8[1].tanh();
+        if x1 < 0.9 {
+            let a13 = (xs2.mapv(|v12| v12 * y8[2])).sum();
+        }
+        y8 = &y8 + &(&(nn::sigmoid(&y8)) + &(Array1::from_elem(6, y8[5])));
+        let mut k14 = 0usize;
+        loop {
+            if k14 >= 5 {
+                break;
+            }
+            k14 += 1;
+            let mut c15 = 0usize;
+            if y8[6 - 1 - c15].min(y8[(c15 + 1) % 6]) * (c15 as f64).min(c15 as f64) > xs2.sum() {
+                let _ = y8[k14 % 6];
+            } else if (k14 as f64).cos() * y7.mean().unwrap() < a1 * x1 {
+                let a17 = if a1 > -1.2 || nn::softplus(y7.sum()) > y8[6 - 1 - c15] {
+                    x0.cos()
+                } else if a1.tanh() < -0.1 {
+                    let a16 = (y8[(c15 + 1) % 6].max(x0)).sin();
+                    return 1.9;
+                } else {
+                    xs2[(c15 + 1) % 6]
+                };
+            } else if c15 >= 6 || xs2[c15] < 1.0 {
+                y8[c15] -= a1.sin() + ((-0.7 + x1) * y7.dot(xs2));
+            }
+        }
+        for i18 in 0..6 {
+            y8[i18] = y7[0] / (a1.powi(2) + 1.0);
+            if (i18 >= 6 || y8[i18] < 0.7) || (i18 < 6 && xs2[i18] > 0.3) {
+                a9 += y8[1] + (y8[i18] + x0);
+                y8[i18] = y8[i18];
+                a9 += y8[i18] + y7[(i18 + 1) % 6];
+                let mut c19 = 0usize;
+                return (helper_arr(&y7, y8[(i18 + 1) % 6])).sum();
+            } else {
+                a9 *= (y7.mapv(|v20| v20 * y8[(i18 + 1) % 6])).sum().tanh();
+                y8[(i18 + 1) % 6] = xs2[i18] * (y7[i18] * y8[i18]).powi(2);
+                y8[i18] += xs2[1] * 0.6;
+                a9 += (y8[i18] + -0.2) * x0;
+            }
+            a9 = y8[i18] - y8[(i18 + 1) % 6];
+            break;
+        }
+        if x1 > -1.3 {
+            a9 = (y7.mapv(|v21| v21 * y8[0])).sum();
+        }
+        (((((x1 + (y7[4] + xs2[5])) + x0) + x1) + a1) + y8[0]) + y7.sum()
     }
 
     pub fn check() -> Report {
@@ -4885,35 +5126,50 @@ mod p2_49 {
     )]
     #[differentiable(argnums = (1, 0))]
     fn p2_49(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut a1: f64 = -(-(-x0));
-        if x0 > -0.3 {
-            a1 -= (-1.8_f64).max(xs1[3].atan() / ((-0.6_f64).powi(2) + 1.0_f64));
-            let mut a2 = (&(xs1 + xs1) * &(xs1 * xs1)).dot(&(a1 * xs1));
-            a2 += (xs1.sum() + (xs1[3] - x0)).powi(2);
-        } else if xs1[0] > xs1[2] - a1 {
-            a1 *= (helper_sq(x0) - x0).tanh();
-            let mut a3 = x0.sin();
-            let mut a4: f64 = if (xs1 - xs1).mean().unwrap() > xs1.sum() {
-                -(a3 - a3)
+        let mut y1: Array1<f64> = Array1::zeros(4);
+        let mut a2 = helper_mix(x0, xs1[2]);
+        for i3 in (0..4).rev() {
+            y1[4 - 1 - i3] = a2;
+            if a2 < 0.1 {
+                let a5: f64 = if i3 % 2 == 0 {
+                    (x0.sin()).sin()
+                } else if helper_mix(-0.4, xs1.slice(s![1..4]).sum()) > -1.6 {
+                    let a4 = y1[0];
+                    ((i3 as f64) - y1[i3]) * ((i3 as f64) - -0.1_f64)
+                } else {
+                    xs1.sum().atan()
+                };
+                a2 += (xs1.mapv(|v6| v6 * y1[i3])).sum();
+                y1[i3] += (helper_sq((i3 as f64).sin())).abs();
+                a2 += y1[i3].tanh();
+                y1[4 - 1 - i3] = ((x0 + y1[i3]) - xs1.slice(s![1..2;2]).sum()) * 2.0;
+                continue;
+            } else if 1.6 < 1.2 && -1.4 > -0.8 {
+                y1[i3] = a2;
+                a2 = y1[4 - 1 - i3] - -0.6;
+                a2 += y1[i3] + xs1.sum();
+                break;
+            } else if x0 < y1[1].atan() {
+                a2 += (y1[i3] + 1.9) * a2;
+                if a2 - (-0.3_f64 * -1.6_f64) > -xs1.slice(s![1..3;2]).sum() {
+                    let mut a7 = (xs1 + xs1).sum().abs();
+                }
+                y1[i3] -= (xs1.sum().tanh()).exp();
+                continue;
             } else {
-                a3
-            };
-        } else {
-            let mut a5: f64 = a1;
-            if a1.abs() * a1 > 0.3 {
-                let mut a6 = 1.5_f64;
+                y1[4 - 1 - i3] -= x0.cos();
+                a2 = (xs1.mapv(|v8| v8 * y1[1])).sum();
             }
+            a2 += y1[i3].tanh();
+            break;
         }
-        let a7 = xs1.sum();
-        for i8 in 0..2 {
-            let a11 = xs1.dot(&((xs1.mapv(|v9| (x0 + v9) - (a1 * a1))).mapv(|v10| -(a7 - a1))));
-            let mut y12: Array1<f64> = Array1::zeros(4);
+        a2 += (y1[3] + 0.8) * xs1[3];
+        let a2 = (a2 * -0.3) + y1[1];
+        y1[0] = y1[2];
+        if a2 < 1.7 {
+            return a2;
         }
-        let mut a13 = helper_mix(
-            xs1[0],
-            helper_mix(xs1.sum(), xs1.slice(s![2..3;2]).sum().abs()),
-        );
-        ((a1 * x0) + a1) * a7
+        (((a2 * x0) + a2) + y1[0]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -4953,6 +5209,8 @@ mod p2_49 {
 }
 
 // seed 2 index 50
+// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
+#[cfg(feature = "known-compile-bugs")]
 mod p2_50 {
     use super::*;
 
@@ -4966,23 +5224,56 @@ mod p2_50 {
     #[differentiable]
     fn p2_50(x0: f64) -> f64 {
         for i1 in (2..6).rev() {
-            let a2 = (-(-(-1.1_f64))).cos();
-            let a3 = helper_sq(((i1 as f64) * x0).tanh());
-            let a2 = (a2 * -2.0) + (-(i1 as f64)).sin();
-            let a4 = ((a3 - x0) + (x0 * x0)) / (a3.powi(2) + 1.0);
+            let mut y2 = vec![0.0_f64; 6];
+            let mut a3 = 0.3_f64;
+            let mut k4 = 0usize;
+            while k4 < 3 {
+                k4 += 1;
+                y2[4] = y2[4]
+                    + ((y2[i1] * (y2[k4 % 6] * a3))
+                        - ((y2[0] / (x0.powi(2) + 1.0)) + (y2[3] * y2[3])));
+                a3 += y2[2].tanh();
+                let x0 = (x0 * 1.2) + (((k4 as f64) + 1.6_f64) - x0);
+                continue;
+            }
+            y2[6 - 1 - i1] = ((-1.1_f64).tanh() + helper_mix(y2[i1], y2[4])).tanh();
+            a3 = (y2[4] + 1.1) * y2[2];
         }
-        if (x0 * x0) + x0 < -0.5 {
-            let mut a5 = (helper_mix(x0, x0)).sin() + (-(x0 * -1.4));
-            a5 = ((helper_mix(x0, 1.3)).min(x0)).tanh();
-            let mut a6 = a5;
+        let mut y5 = [0.0_f64; 6];
+        let mut a6 = helper_mix(y5[4], x0);
+        for i7 in 0..6 {
+            if helper_sq(x0 - a6) < -0.4 - y5[0] {
+                a6 += (y5[6 - 1 - i7] + 0.3) * (i7 as f64);
+                y5[(i7 + 1) % 6] = x0;
+                y5[i7] = y5[i7] - ((helper_sq(y5[5])).min(y5[2] * 0.2)).atan();
+                y5[6 - 1 - i7] = y5[6 - 1 - i7] + (y5[4] - ((y5[i7] - x0).powi(2) + 1.0).ln());
+            } else if i7 % 2 == 0 {
+                a6 *= ((y5[i7] + 0.3) * y5[i7]).tanh();
+                a6 += y5[i7] + a6.atan();
+                let mut a8 = -0.5_f64;
+                y5[i7] += 0.3;
+            } else if i7 < 6 && y5[i7] > 0.8 {
+                a6 = y5[(i7 + 1) % 6].tanh();
+                y5[(i7 + 1) % 6] = nn::sigmoid(x0);
+                y5[i7] = y5[i7]
+                    + (((y5[0] / (y5[5].powi(2) + 1.0)) + a6)
+                        / ((nn::softplus(helper_sq(y5[6 - 1 - i7]))).powi(2) + 1.0));
+                a6 = y5[i7].tanh();
+            }
+            a6 = (y5[2] + -0.1) * x0;
         }
-        let a7 = (-(x0 + x0)).max(x0);
-        if nn::sigmoid(-0.9 * a7) > x0 {
-            let mut a8 = (a7.min(0.5)).atan() + (x0 * a7);
-        } else {
-            let a7 = (a7 * -0.9) + a7.sin();
+        y5[3] = -0.7;
+        let x0 = (x0 * -1.6) + nn::softplus(x0 / (y5[0].powi(2) + 1.0));
+        let mut a9: f64 = (y5[2] + (a6 * a6)) * ((y5[0] * x0).tanh()).exp();
+        a9 += y5[5];
+        for i10 in 0..1 {
+            a9 *= a6.tanh();
+            let a11 = helper_mix(
+                (a9 / (a9.powi(2) + 1.0)).cos(),
+                (-1.2 * y5[1]) / (((y5[6 - 1 - i10].tanh()).exp()).powi(2) + 1.0),
+            );
         }
-        return (((a7.powi(2) + 1.0).powf(0.3) - (a7 - -0.5)) * x0) + a7;
+        (((a6 + a6) * x0) * a9) + y5[3]
     }
 
     #[allow(
@@ -4994,24 +5285,62 @@ mod p2_50 {
     )]
     fn p2_50_dual(x0: Dual64) -> Dual64 {
         for i1 in (2..6).rev() {
-            let a2 = (-(-(Dual64::from(-1.1)))).cos();
-            let a3 = d64::helper_sq((Dual64::from(i1 as f64) * x0).tanh());
-            let a2 = (a2 * Dual64::from(-2.0)) + (-Dual64::from(i1 as f64)).sin();
-            let a4 = ((a3 - x0) + (x0 * x0)) / (a3.powi(2) + Dual64::from(1.0));
+            let mut y2 = vec![Dual64::from(0.0); 6];
+            let mut a3 = Dual64::from(0.3);
+            let mut k4 = 0usize;
+            while k4 < 3 {
+                k4 += 1;
+                y2[4] = y2[4]
+                    + ((y2[i1] * (y2[k4 % 6] * a3))
+                        - ((y2[0] / (x0.powi(2) + Dual64::from(1.0))) + (y2[3] * y2[3])));
+                a3 += y2[2].tanh();
+                let x0 =
+                    (x0 * Dual64::from(1.2)) + ((Dual64::from(k4 as f64) + Dual64::from(1.6)) - x0);
+                continue;
+            }
+            y2[6 - 1 - i1] = ((Dual64::from(-1.1)).tanh() + d64::helper_mix(y2[i1], y2[4])).tanh();
+            a3 = (y2[4] + Dual64::from(1.1)) * y2[2];
         }
-        if ((x0 * x0) + x0).re < (Dual64::from(-0.5)).re {
-            let mut a5 = (d64::helper_mix(x0, x0)).sin() + (-(x0 * Dual64::from(-1.4)));
-            a5 = (d64::min(d64::helper_mix(x0, Dual64::from(1.3)), x0)).tanh();
-            let mut a6 = a5;
+        let mut y5 = [Dual64::from(0.0); 6];
+        let mut a6 = d64::helper_mix(y5[4], x0);
+        for i7 in 0..6 {
+            if (d64::helper_sq(x0 - a6)).re < (Dual64::from(-0.4) - y5[0]).re {
+                a6 += (y5[6 - 1 - i7] + Dual64::from(0.3)) * Dual64::from(i7 as f64);
+                y5[(i7 + 1) % 6] = x0;
+                y5[i7] =
+                    y5[i7] - (d64::min(d64::helper_sq(y5[5]), y5[2] * Dual64::from(0.2))).atan();
+                y5[6 - 1 - i7] =
+                    y5[6 - 1 - i7] + (y5[4] - ((y5[i7] - x0).powi(2) + Dual64::from(1.0)).ln());
+            } else if i7 % 2 == 0 {
+                a6 *= ((y5[i7] + Dual64::from(0.3)) * y5[i7]).tanh();
+                a6 += y5[i7] + a6.atan();
+                let mut a8 = Dual64::from(-0.5);
+                y5[i7] += Dual64::from(0.3);
+            } else if i7 < 6 && y5[i7].re > 0.8 {
+                a6 = y5[(i7 + 1) % 6].tanh();
+                y5[(i7 + 1) % 6] = d64::sigmoid(x0);
+                y5[i7] = y5[i7]
+                    + (((y5[0] / (y5[5].powi(2) + Dual64::from(1.0))) + a6)
+                        / ((d64::softplus(d64::helper_sq(y5[6 - 1 - i7]))).powi(2)
+                            + Dual64::from(1.0)));
+                a6 = y5[i7].tanh();
+            }
+            a6 = (y5[2] + Dual64::from(-0.1)) * x0;
         }
-        let a7 = d64::max(-(x0 + x0), x0);
-        if (d64::sigmoid(Dual64::from(-0.9) * a7)).re > x0.re {
-            let mut a8 = (d64::min(a7, Dual64::from(0.5))).atan() + (x0 * a7);
-        } else {
-            let a7 = (a7 * Dual64::from(-0.9)) + a7.sin();
+        y5[3] = Dual64::from(-0.7);
+        let x0 =
+            (x0 * Dual64::from(-1.6)) + d64::softplus(x0 / (y5[0].powi(2) + Dual64::from(1.0)));
+        let mut a9: Dual64 = (y5[2] + (a6 * a6)) * ((y5[0] * x0).tanh()).exp();
+        a9 += y5[5];
+        for i10 in 0..1 {
+            a9 *= a6.tanh();
+            let a11 = d64::helper_mix(
+                (a9 / (a9.powi(2) + Dual64::from(1.0))).cos(),
+                (Dual64::from(-1.2) * y5[1])
+                    / (((y5[6 - 1 - i10].tanh()).exp()).powi(2) + Dual64::from(1.0)),
+            );
         }
-        return (((a7.powi(2) + Dual64::from(1.0)).powf(0.3) - (a7 - Dual64::from(-0.5))) * x0)
-            + a7;
+        (((a6 + a6) * x0) * a9) + y5[3]
     }
 
     pub fn check() -> Report {
@@ -5055,26 +5384,12 @@ mod p2_51 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_51(x0: f64, x1: f64) -> f64 {
-        let a1 = nn::sigmoid(1.1 * x1) - (x0.sin() + (x1 / (x1.powi(2) + 1.0)));
-        for i2 in (0..6).step_by(2) {
-            let mut a3 = x0.min(a1 + (i2 as f64)) + ((a1 - x1) * (a1 - -1.5));
-            let mut a4 = 0.1_f64;
-            a3 += (i2 as f64).tanh();
-        }
-        let a5 = nn::sigmoid(1.9 * (x0 * x0));
-        let a6 = if ((a1.tanh()).exp()).cos() < 1.8 {
-            (((a1.powi(2) + 0.5).sqrt()).powi(2) + 1.0).powf(0.3)
-        } else {
-            x1
-        };
-        if (a5 * a6) + (0.9 - x0) < -0.5 {
-            if a1 < -0.1 {
-                return ((-0.2 / (a1.powi(2) + 1.0)).powi(2) + 1.0).powf(0.5);
-            }
-        } else {
-            let mut a7: f64 = helper_mix(2.0, helper_sq(x1) * x1);
-        }
-        ((x1 + x0) * x1) + a1
+        let a1 = (nn::sigmoid(x1) + (x0 + 1.6)) + ((x1 * x0) + (1.4 + x1));
+        let mut c2 = 0usize;
+        let ks3 = [4usize, 2];
+        let mut y4 = vec![0.0_f64; 6];
+        let _ = (y4[c2] * a1).powi(2);
+        ((((y4[c2] / ((a1 - a1).powi(2) + 1.0)) * x0) + x1) * a1) + y4[3]
     }
 
     #[allow(
@@ -5085,30 +5400,13 @@ mod p2_51 {
         clippy::all
     )]
     fn p2_51_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        let a1 = d64::sigmoid(Dual64::from(1.1) * x1)
-            - (x0.sin() + (x1 / (x1.powi(2) + Dual64::from(1.0))));
-        for i2 in (0..6).step_by(2) {
-            let mut a3 = d64::min(x0, a1 + Dual64::from(i2 as f64))
-                + ((a1 - x1) * (a1 - Dual64::from(-1.5)));
-            let mut a4 = Dual64::from(0.1);
-            a3 += Dual64::from(i2 as f64).tanh();
-        }
-        let a5 = d64::sigmoid(Dual64::from(1.9) * (x0 * x0));
-        let a6 = if (((a1.tanh()).exp()).cos()).re < (Dual64::from(1.8)).re {
-            (((a1.powi(2) + Dual64::from(0.5)).sqrt()).powi(2) + Dual64::from(1.0)).powf(0.3)
-        } else {
-            x1
-        };
-        if ((a5 * a6) + (Dual64::from(0.9) - x0)).re < (Dual64::from(-0.5)).re {
-            if a1.re < (Dual64::from(-0.1)).re {
-                return ((Dual64::from(-0.2) / (a1.powi(2) + Dual64::from(1.0))).powi(2)
-                    + Dual64::from(1.0))
-                .powf(0.5);
-            }
-        } else {
-            let mut a7: Dual64 = d64::helper_mix(Dual64::from(2.0), d64::helper_sq(x1) * x1);
-        }
-        ((x1 + x0) * x1) + a1
+        let a1 =
+            (d64::sigmoid(x1) + (x0 + Dual64::from(1.6))) + ((x1 * x0) + (Dual64::from(1.4) + x1));
+        let mut c2 = 0usize;
+        let ks3 = [4usize, 2];
+        let mut y4 = vec![Dual64::from(0.0); 6];
+        let _ = (y4[c2] * a1).powi(2);
+        ((((y4[c2] / ((a1 - a1).powi(2) + Dual64::from(1.0))) * x0) + x1) * a1) + y4[3]
     }
 
     pub fn check() -> Report {
@@ -5170,55 +5468,29 @@ mod p2_52 {
     )]
     #[differentiable]
     fn p2_52(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
-        if (xs1.mapv(|v1| (-0.2_f64).tanh() + v1)).dot(&(xs1 - xs1)) < xs0[0] * 0.9 {
-            if xs0.dot(xs0).max(xs1[1].cos()) < -0.5 {
-                let a2 = (helper_mix(1.1_f64, -0.5_f64) + &(nn::sigmoid(xs0)))
-                    .mean()
-                    .unwrap();
-                let mut a3 = ((a2 * a2) - (-0.9 + a2)).tanh();
+        let ks1 = vec![0usize, 2, 0, 1];
+        if (-1.7_f64).min(xs0[1].sin()) > xs1.dot(xs0) {
+            let a2 = if (xs2[2].powi(3)).max(xs2[1].sin()) > -0.5 {
+                return xs1.dot(xs1).max(xs0[1]);
             } else {
-                let mut y4 = xs2.to_owned();
-            }
-            let mut a5 = xs1[0];
-            let a7 = if xs2[1] > xs0[1] {
-                xs2[1]
+                xs2.slice(s![1..3]).sum()
+            };
+        } else if (xs2[1].tanh()).tanh() < -0.1 {
+            let y3: Array1<f64> = xs1.to_owned();
+        } else {
+            let a4 = xs0[0];
+            let mut m5 = -1.9_f64;
+            let ks6 = [0usize, 0];
+            let a7 = if (xs2[2].powi(2) + 1.0).ln() * (xs1[0] - xs2[1]) > a4 - m5 {
+                return xs1.sum() * m5.max(xs2[0]);
             } else {
-                let a6 = a5.max(a5 - 1.6);
-                (helper_arr(xs1, a6)).sum()
+                xs0.dot(&(xs1.mapv(f64::tanh)))
             };
         }
-        let mut a8 = helper_sq(-1.7_f64);
-        a8 += a8;
-        for i9 in (1..3).rev() {
-            let a10 = a8.max(a8);
-            a8 += xs0.sum() * (xs1.mapv(|v11| a10)).sum();
-            if a8 > -0.6 {
-                let mut a13 = if (i9 as f64) < -0.1 {
-                    2.0_f64.sin()
-                } else {
-                    let a12 = a10;
-                    xs1.slice(s![1..2]).sum() + xs2.mean().unwrap()
-                };
-                continue;
-            } else if i9 % 2 == 0 {
-                let a14 = ((xs1[i9] / (a8.powi(2) + 1.0)) + &(xs1 * a10))
-                    .mean()
-                    .unwrap();
-            } else if xs0.sum() < 1.7 {
-                if (xs0[3 - 1 - i9].sin()).cos() < -1.9 {
-                    let a15 = helper_mix((i9 as f64) + a8, -0.5 - a10)
-                        * ((a10.powi(2) + 0.5).sqrt()).tanh();
-                    break;
-                } else {
-                    a8 += -1.0_f64;
-                }
-                break;
-            } else {
-                a8 = ((a10 - a10) + (xs1[i9] * xs0[i9])).tanh();
-                continue;
-            }
-        }
-        (xs0.dot(xs0).powi(2) + 1.0).ln() + a8
+        let a8 = xs0[2];
+        let mut a9 = 0.4_f64;
+        a9 = nn::sigmoid(xs2.sum() * (xs0.slice(s![0..2;2]).sum().tanh()).exp());
+        ((a8 + xs1[1]).min(nn::sigmoid(xs2[2])) + a8) + a9
     }
 
     pub fn check() -> Report {
@@ -5269,21 +5541,13 @@ mod p2_53 {
     )]
     #[differentiable]
     fn p2_53(x0: f64) -> f64 {
-        let mut a1: f64 = 0.8_f64;
-        if nn::sigmoid(x0 * a1) < a1 + x0 {
-            return x0.min(a1) + (a1 - x0);
-        }
-        if (x0 * 0.1).tanh() < (a1.powi(2) + 1.0).ln() {
-            if (x0 / (x0.powi(2) + 1.0)) - 0.8 > x0 * -0.5 {
-                return nn::softplus(x0) + x0.powi(3);
-            }
-        } else if nn::sigmoid(a1) * (x0 - a1) > -0.5 {
-            let mut a2 = 1.1_f64;
-            return nn::softplus(-a2);
-        } else {
-            let a3: f64 = 0.2_f64;
-        }
-        ((x0 * a1).tanh() + x0) * a1
+        let a1 = x0.max(nn::sigmoid(x0 * x0));
+        let mut y2 = vec![0.0_f64; 3];
+        let mut m3 = -0.8_f64;
+        m3 += 1.1_f64;
+        let _ = (y2[2] / ((-1.9_f64).powi(2) + 1.0_f64)).min(-1.2_f64);
+        let a4: f64 = 1.8_f64;
+        ((((m3 * m3).tanh() + x0) + a1) * m3) + y2[1]
     }
 
     #[allow(
@@ -5294,23 +5558,16 @@ mod p2_53 {
         clippy::all
     )]
     fn p2_53_dual(x0: Dual64) -> Dual64 {
-        let mut a1: Dual64 = Dual64::from(0.8);
-        if (d64::sigmoid(x0 * a1)).re < (a1 + x0).re {
-            return d64::min(x0, a1) + (a1 - x0);
-        }
-        if ((x0 * Dual64::from(0.1)).tanh()).re < ((a1.powi(2) + Dual64::from(1.0)).ln()).re {
-            if ((x0 / (x0.powi(2) + Dual64::from(1.0))) - Dual64::from(0.8)).re
-                > (x0 * Dual64::from(-0.5)).re
-            {
-                return d64::softplus(x0) + x0.powi(3);
-            }
-        } else if (d64::sigmoid(a1) * (x0 - a1)).re > (Dual64::from(-0.5)).re {
-            let mut a2 = Dual64::from(1.1);
-            return d64::softplus(-a2);
-        } else {
-            let a3: Dual64 = Dual64::from(0.2);
-        }
-        ((x0 * a1).tanh() + x0) * a1
+        let a1 = d64::max(x0, d64::sigmoid(x0 * x0));
+        let mut y2 = vec![Dual64::from(0.0); 3];
+        let mut m3 = Dual64::from(-0.8);
+        m3 += Dual64::from(1.1);
+        let _ = d64::min(
+            y2[2] / ((Dual64::from(-1.9)).powi(2) + Dual64::from(1.0)),
+            -(Dual64::from(1.2)),
+        );
+        let a4: Dual64 = Dual64::from(1.8);
+        ((((m3 * m3).tanh() + x0) + a1) * m3) + y2[1]
     }
 
     pub fn check() -> Report {
@@ -5354,20 +5611,39 @@ mod p2_54 {
     )]
     #[differentiable(argnums = (2, 1, 0))]
     fn p2_54(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
-        let mut k1 = 0usize;
-        while k1 < 1 {
-            k1 += 1;
-            if (x0 - xs2[3]) * x1 > xs2[2] / (x1.powi(2) + 1.0) {
-                let a2 = (x0.powi(2) + 1.0).powf(0.3);
-            } else if k1 % 2 == 0 {
-                let a3 = xs2[5].powi(3);
-            } else if x0 < xs2.slice(s![3..4;2]).sum() {
-                let mut y4 = xs2.to_owned();
-            } else {
-                let mut y6 = (xs2.powi(2)).mapv(|v5| (x1 * x0) * v5);
+        let ks1 = vec![3usize, 2, 1, 3];
+        for &k2 in ks1.iter() {
+            let a3 = ((helper_mix_f32(x1, -1.4) - (x1 + x0)).powi(2) + 1.0).ln();
+            let ks4 = vec![0usize, 3, 2, 0];
+            if (k2 < 6 && xs2[k2] > 0.2) && k2 % 2 == 0 {
+                let mut c5 = 0usize;
+            } else if x1 > (k2 as f32) * (k2 as f32) {
+                let mut c6 = 0usize;
+                continue;
             }
+            break;
         }
-        ((x0 + xs2.sum()) * x0) * x1
+        if -(xs2[5] / (x0.powi(2) + 1.0)) < -1.5 {
+            let a7 = x1.sin();
+            let mut m8 = 1.1_f32;
+        } else {
+            let mut y9: Array1<f32> = Array1::zeros(6);
+        }
+        let mut y10 = vec![0.0_f32; 6];
+        let a11 = ((xs2 * -1.7).tanh()).sum();
+        let mut y12 = xs2.to_owned();
+        let mut m13 = -0.1_f32;
+        let ks14 = vec![3usize, 0];
+        let a16 = if m13 > y12[0] - y12[1] && (x1 - xs2.slice(s![4..5]).sum()) * (a11 * 0.8) < -1.2
+        {
+            (y12.dot(xs2).powi(2) + 0.5).sqrt()
+        } else if (&y12 + &y12).sum() > -1.8 {
+            let a15 = x0;
+            xs2.dot(xs2) * (x0 + a11)
+        } else {
+            y12.mean().unwrap() * (y10[5] - x1)
+        };
+        (((((a11 * x0) * x1) + a11) + y12[1]) + y10[2]) + y12.sum()
     }
 
     pub fn check() -> Report {
@@ -5426,27 +5702,47 @@ mod p2_55 {
     )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_55(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
-        let mut k1 = 0usize;
-        while k1 < 4 {
-            k1 += 1;
-            let mut a2 = xs1[3] + helper_sq(xs1[2].min(x2));
-            if k1 % 2 == 0 {
-                let mut a3 = 0.0_f64;
-            } else if ((x2.powi(2) + 0.5).sqrt()).max(x2 * -1.6) < -0.6 {
-                let mut a2 = (a2 * 0.4) + ((-a2).powi(2) + 1.0).ln();
-            } else {
-                a2 = (xs1[0].atan() + (x2 + x0)) * (xs1[1].powi(2) + 0.5).sqrt();
-            }
+        let mut y1 = xs1.to_owned();
+        let mut a2 = 0.0_f64;
+        for i3 in 0..3 {
+            a2 = y1[3] + nn::sigmoid(y1[(i3 + 1) % 5]);
+            y1[(i3 + 1) % 5] =
+                ((x2.powi(2) + 0.5).sqrt()).max((i3 as f64) * x2) + (a2.max(y1[i3]) + xs1.sum());
+            y1[i3] = (xs1[(i3 + 1) % 5] * (i3 as f64)).atan() + (a2.tanh() * x2.cos());
         }
-        for i4 in (0..5).step_by(2) {
-            if x2 > xs1.slice(s![2..3]).sum() * xs1[1] {
-                let a5 = x0;
-            } else {
-                let mut y6: Array1<f64> = Array1::zeros(5);
-                return (i4 as f64).powi(2) + xs1.slice(s![0..2]).sum().sin();
-            }
+        y1[1] = y1[1] + (-0.2 - y1[4]);
+        if (xs1.tanh()).dot(&(y1.powi(2))) < y1[0] + y1[2] || y1[4] < -1.8 {
+            a2 *= (y1.mapv(|v4| v4 * y1[3])).sum().tanh();
         }
-        (((-x2) - -1.0) + x0) * x2
+        let mut a6 = if -1.5 < y1.sum() && y1[3] < 0.4 {
+            return (x0 - y1[0]) + y1[3];
+        } else {
+            let a5 = x0 - y1[0].cos();
+            (&y1 + xs1).dot(&y1)
+        };
+        a6 -= 1.0_f64.cos() - (y1[4] + y1[3]).cos();
+        let mut k7 = 0usize;
+        while k7 < 3 {
+            k7 += 1;
+            let mut y8: Array1<f64> = Array1::zeros(5);
+            a6 = y1[1];
+        }
+        y1[2] = 1.5;
+        for i9 in 4..5 {
+            for i10 in (0..5).rev() {
+                a6 *= (i9 as f64).tanh();
+                let a11 = x2;
+                break;
+            }
+            a6 += nn::sigmoid(y1[i9].cos());
+            let mut c12 = 0usize;
+        }
+        for i13 in 0..2 {
+            let mut y14 = [0.0_f64; 5];
+            let mut c15 = 0usize;
+            return x2;
+        }
+        ((((a2 * x0) * x2) * a2) + y1[1]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -5505,39 +5801,39 @@ mod p2_56 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_56(x0: f64, x1: f64) -> f64 {
-        if x0 * (x0 - x1) > -1.2 + x1 {
-            let mut k1 = 0usize;
-            loop {
-                if k1 >= 3 {
-                    break;
-                }
-                k1 += 1;
-                let mut a2 = ((x0 + x0) - x0.cos()) - (x0 - 2.0);
-                let mut a3: f64 = (a2.sin() - a2.cos()) + ((1.5_f64 - (k1 as f64)) + (x1 + x1));
-            }
-            return x1.tanh() * (0.0 + x0);
-        } else if (-x1) / ((0.9 + x0).powi(2) + 1.0) < 0.7 {
-            let mut a4 = -1.2_f64;
-            a4 += (x1.cos()).min(-x0) + ((a4 + a4) - x0.min(x1));
-            a4 = x1;
-            a4 += (-(helper_sq(x1))).sin();
-        } else if -(x0.sin()) > (x1.tanh()).exp() {
-            let mut a6: f64 = if x0 < 0.9 {
-                let a5 = x0 / ((-0.6 + x1).powi(2) + 1.0);
-                x1
-            } else if helper_mix((x0.tanh()).exp(), x0 - -0.6) > helper_mix(x1, x1) {
-                x1.sin()
+        let mut a1 = 1.1 + (x1 - (x1 - x1));
+        if x1 < a1 * x0 && x0.cos() + (a1 - x0) < helper_mix(x1, a1) {
+            let mut a2 = if (x1 - -0.6) + (x1.powi(2) + 1.0).ln() < -0.8 || x1 - x1 < -x1 {
+                1.7_f64
             } else {
-                ((helper_sq(x0)).powi(2) + 1.0).ln()
+                ((-x0).tanh()).exp()
             };
-            a6 *= (x0 * x0.tanh()).tanh();
-            if (a6 / (x1.powi(2) + 1.0)).abs() > x1 {
-                return (helper_mix(a6, x1)).max(a6.sin());
-            }
-            a6 -= x1.min((x1 + x0).min(a6));
-            a6 += nn::softplus(((x0.atan()).powi(2) + 1.0).powf(0.5));
+            return (-x1) + x0;
         }
-        ((x0.abs()).sin() * x0) + x1
+        a1 -= ((-0.2 * x1) - helper_mix(x0, x0)).min(-0.4 * x0);
+        let mut y3 = [0.0_f64; 3];
+        let x0 = (x0 * 1.8) + ((y3[1] + y3[0]) - (a1 + -0.8));
+        for i4 in (0..3).rev() {
+            y3[0] = y3[0] + ((y3[1] + (y3[i4] + (i4 as f64))).powi(2) + 1.0).powf(1.5);
+            let mut a5 = if i4 % 2 == 0 {
+                a1
+            } else {
+                return x1;
+            };
+            a5 = ((((i4 as f64) - x1) * (y3[i4] * a1)).tanh()).exp();
+            y3[1] += i4 as f64;
+            y3[1] = -1.9;
+        }
+        a1 += helper_mix(-1.0, helper_mix(x1, y3[2])) * ((-0.7_f64).tanh() + nn::sigmoid(x0));
+        if -1.9_f64 - 1.9_f64 > -0.3 {
+            let ks6 = vec![0usize, 2, 2];
+            let mut a7: f64 = a1.min((-2.0 + x1).min(x0.tanh()));
+        } else if ((y3[0].atan()).powi(2) + 1.0).powf(0.5) > x1.sin() {
+            a1 = 0.1_f64;
+        } else {
+            a1 *= ((a1 - -0.7) * (y3[1] - a1)).tanh();
+        }
+        (((helper_mix(y3[1] * x0, x1.atan()) * x1) * a1) * x0) + y3[2]
     }
 
     #[allow(
@@ -5548,44 +5844,48 @@ mod p2_56 {
         clippy::all
     )]
     fn p2_56_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        if (x0 * (x0 - x1)).re > (Dual64::from(-1.2) + x1).re {
-            let mut k1 = 0usize;
-            loop {
-                if k1 >= 3 {
-                    break;
-                }
-                k1 += 1;
-                let mut a2 = ((x0 + x0) - x0.cos()) - (x0 - Dual64::from(2.0));
-                let mut a3: Dual64 = (a2.sin() - a2.cos())
-                    + ((Dual64::from(1.5) - Dual64::from(k1 as f64)) + (x1 + x1));
-            }
-            return x1.tanh() * (Dual64::from(0.0) + x0);
-        } else if ((-x1) / ((Dual64::from(0.9) + x0).powi(2) + Dual64::from(1.0))).re
-            < (Dual64::from(0.7)).re
-        {
-            let mut a4 = Dual64::from(-1.2);
-            a4 += d64::min(x1.cos(), -x0) + ((a4 + a4) - d64::min(x0, x1));
-            a4 = x1;
-            a4 += (-(d64::helper_sq(x1))).sin();
-        } else if (-(x0.sin())).re > ((x1.tanh()).exp()).re {
-            let mut a6: Dual64 = if x0.re < (Dual64::from(0.9)).re {
-                let a5 = x0 / ((Dual64::from(-0.6) + x1).powi(2) + Dual64::from(1.0));
-                x1
-            } else if (d64::helper_mix((x0.tanh()).exp(), x0 - Dual64::from(-0.6))).re
-                > (d64::helper_mix(x1, x1)).re
+        let mut a1 = Dual64::from(1.1) + (x1 - (x1 - x1));
+        if x1.re < (a1 * x0).re && (x0.cos() + (a1 - x0)).re < (d64::helper_mix(x1, a1)).re {
+            let mut a2 = if ((x1 - Dual64::from(-0.6)) + (x1.powi(2) + Dual64::from(1.0)).ln()).re
+                < (Dual64::from(-0.8)).re
+                || (x1 - x1).re < (-x1).re
             {
-                x1.sin()
+                Dual64::from(1.7)
             } else {
-                ((d64::helper_sq(x0)).powi(2) + Dual64::from(1.0)).ln()
+                ((-x0).tanh()).exp()
             };
-            a6 *= (x0 * x0.tanh()).tanh();
-            if (d64::abs((a6 / (x1.powi(2) + Dual64::from(1.0))))).re > x1.re {
-                return d64::max(d64::helper_mix(a6, x1), a6.sin());
-            }
-            a6 -= d64::min(x1, d64::min(x1 + x0, a6));
-            a6 += d64::softplus(((x0.atan()).powi(2) + Dual64::from(1.0)).powf(0.5));
+            return (-x1) + x0;
         }
-        ((d64::abs(x0)).sin() * x0) + x1
+        a1 -= d64::min(
+            (Dual64::from(-0.2) * x1) - d64::helper_mix(x0, x0),
+            Dual64::from(-0.4) * x0,
+        );
+        let mut y3 = [Dual64::from(0.0); 3];
+        let x0 = (x0 * Dual64::from(1.8)) + ((y3[1] + y3[0]) - (a1 + Dual64::from(-0.8)));
+        for i4 in (0..3).rev() {
+            y3[0] = y3[0]
+                + ((y3[1] + (y3[i4] + Dual64::from(i4 as f64))).powi(2) + Dual64::from(1.0))
+                    .powf(1.5);
+            let mut a5 = if i4 % 2 == 0 {
+                a1
+            } else {
+                return x1;
+            };
+            a5 = (((Dual64::from(i4 as f64) - x1) * (y3[i4] * a1)).tanh()).exp();
+            y3[1] += Dual64::from(i4 as f64);
+            y3[1] = Dual64::from(-1.9);
+        }
+        a1 += d64::helper_mix(Dual64::from(-1.0), d64::helper_mix(x1, y3[2]))
+            * ((Dual64::from(-0.7)).tanh() + d64::sigmoid(x0));
+        if (Dual64::from(-1.9) - Dual64::from(1.9)).re > (Dual64::from(-0.3)).re {
+            let ks6 = vec![0usize, 2, 2];
+            let mut a7: Dual64 = d64::min(a1, d64::min(Dual64::from(-2.0) + x1, x0.tanh()));
+        } else if (((y3[0].atan()).powi(2) + Dual64::from(1.0)).powf(0.5)).re > (x1.sin()).re {
+            a1 = Dual64::from(0.1);
+        } else {
+            a1 *= ((a1 - Dual64::from(-0.7)) * (y3[1] - a1)).tanh();
+        }
+        (((d64::helper_mix(y3[1] * x0, x1.atan()) * x1) * a1) * x0) + y3[2]
     }
 
     pub fn check() -> Report {
@@ -5635,6 +5935,8 @@ mod p2_56 {
 }
 
 // seed 2 index 57
+// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
+#[cfg(feature = "known-compile-bugs")]
 mod p2_57 {
     use super::*;
 
@@ -5647,30 +5949,33 @@ mod p2_57 {
     )]
     #[differentiable]
     fn p2_57(xs0: &Array1<f64>) -> f64 {
-        let mut y1: Array1<f64> = Array1::zeros(6);
-        y1 = &y1 + y1[5].atan();
-        y1 *= xs0.slice(s![1..5]).sum().sin();
-        if (y1[1] * &y1).sum() < y1[0] - y1[5] {
-            y1 = &y1 - &((xs0[2] - y1[4]) + &(-1.7 * &y1));
-        } else {
-            let mut y2 = xs0.to_owned();
-            y2[3] *= xs0[4].tanh();
-            for &e3 in y1.iter() {
-                let e3 = (e3 * 0.3) + (helper_mix(e3, y1[3])).min(e3 - xs0.slice(s![2..4]).sum());
-                let mut a4 =
-                    (((xs0[4].powi(2) + 0.5).sqrt()).powi(2) + 0.5).sqrt() + ((e3 * y1[5]) + y2[3]);
+        let _ = ((xs0[3] / (xs0.slice(s![3..5]).sum().powi(2) + 1.0)) * &(xs0 * xs0[0]));
+        for i1 in 0..6 {
+            let mut y2 = [0.0_f64; 6];
+            y2[i1] = (xs0 - xs0).dot(&(y2[i1] - xs0)).tanh();
+        }
+        let a3 = -1.7_f64;
+        let mut k4 = 0usize;
+        while k4 < 1 {
+            k4 += 1;
+            if k4 < 6 && xs0[k4] > 0.4 {
+                let mut y5 = xs0.to_owned();
+                break;
+            } else {
+                let a6 = (xs0.sum() * ((k4 as f64) + a3)) * a3;
             }
-            return nn::sigmoid(y2[2] + y2[1]);
+            break;
         }
-        if (-0.9_f64).abs() < 1.3 {
-            let y5 = y1.clone();
-        } else {
-            y1[4] = y1[4] + (-(xs0 * &y1).sum());
-            return (xs0.slice(s![4..6;2]).sum().powi(2) + 1.0).ln();
+        let a7 = (helper_mix(1.5_f64.max(a3), xs0[4] * xs0[4])).atan();
+        if xs0[4] < xs0.sum() {
+            let mut y8: Array1<f64> = Array1::zeros(6);
         }
-        let y6 = y1.dot(xs0) * xs0;
-        y1 *= &((&(nn::softplus(&y6)) / (xs0.sum().powi(2) + 1.0)).tanh());
-        (y1[5] * y1[0].sin()) + y1.sum()
+        let mut y9: Array1<f64> = Array1::zeros(6);
+        y9[4] = y9[4] + y9[3];
+        let a10 = a3 - a3;
+        y9 = &y9 + &(&(&(xs0 + &y9) - xs0) * &(&(a10 + &y9) * &(&y9 - xs0)));
+        y9 = &y9 * (y9.mapv(|v11| a7 + (-a3))).sum();
+        ((((a7 * a3) + a7) + a10) + y9[0]) + y9.sum()
     }
 
     pub fn check() -> Report {
@@ -5713,50 +6018,22 @@ mod p2_58 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_58(x0: f32, xs1: &Array1<f32>) -> f32 {
-        if xs1.slice(s![2..3;2]).sum() * xs1[0] < x0.atan() {
-            let a1 = (((x0 - x0).tanh()).powi(2) + 1.0).powf(1.5);
-        } else if x0 > 1.0 {
-            let mut y4 = ((Array1::from_elem(5, xs1[0])).mapv(|v2| (1.5_f32.tanh()).exp()))
-                .mapv(|v3| (x0 * v3) - v3);
-            let a5 = x0;
-            let a6 = helper_mix_f32(xs1.sum() - a5, a5);
-            y4 = &y4 + &(helper_arr_f32(&y4, 1.8_f32.min(xs1.slice(s![1..4;2]).sum())));
-            let mut a8: f32 = if a5 * (a6 + xs1[0]) < helper_sq_f32(y4[1]) {
-                let a7 = (x0 + xs1.slice(s![2..5;2]).sum()).atan();
-                a7.min(xs1.dot(&y4))
-            } else {
-                xs1.slice(s![3..5;2]).sum()
-            };
-            if (xs1[3] + a6).tanh() < -0.4 {
-                let mut a9 = a6.min((&y4 - &y4).sum());
-            }
-            let mut a10: f32 = if a5 > -1.2 { a5 } else { a5 };
-        } else {
-            let a11 = x0 + (xs1.dot(xs1) - xs1.dot(xs1));
-            let mut y12 = xs1.to_owned();
-        }
-        let mut k13 = 0usize;
-        loop {
-            if k13 >= 1 {
-                break;
-            }
-            k13 += 1;
-            for i14 in (0..4).rev() {
-                let y15 = xs1.to_owned();
-                let mut y16 = xs1.to_owned();
-                let a17: f32 = (y15[i14] * (i14 as f32)).tanh() * 0.9;
-                break;
+        for &e1 in xs1.iter() {
+            if helper_mix_f32(e1, (-0.3_f32).min(xs1[4])) < -(-1.8_f32) {
+                let mut c2 = 0usize;
+            } else if xs1.mean().unwrap() - e1 < 0.9 {
+                let a3 = (-0.3_f32).max(x0);
             }
         }
-        let a18 = x0;
-        let mut a19 = if helper_sq_f32(xs1[3].sin()) > -0.8 {
-            a18
-        } else {
-            xs1.sum() - a18
-        };
-        a19 = ((a18 + a19).powi(2) + 0.5).sqrt() - (xs1 - xs1).dot(&(xs1 + xs1));
-        let a20 = -1.6_f32;
-        ((0.8 + x0) + a18) + a19
+        for i4 in (0..5).rev() {
+            let mut c5 = 0usize;
+            let mut y6 = [0.0_f32; 5];
+        }
+        let mut m7 = 1.6_f32;
+        let mut c8 = 0usize;
+        let mut a9 = (xs1[2].powi(2) + 1.0).ln();
+        m7 = 0.6_f32;
+        ((((-0.4 - a9) + helper_sq_f32(a9)) + x0) + m7) * a9
     }
 
     pub fn check() -> Report {
@@ -5808,40 +6085,57 @@ mod p2_59 {
     )]
     #[differentiable]
     fn p2_59(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let x0 = (x0 * 0.0) + x1;
-        let mut k1 = 0usize;
-        loop {
-            if k1 >= 3 {
-                break;
-            }
-            k1 += 1;
-            let mut x0 = (x0 * 1.7) + (x1 * x0);
-            let a2 = ((1.2 + x1) + x0) / (((x0 * x0).min(x1 - x1)).powi(2) + 1.0);
-        }
-        let a3 = ((-xs2[5]) / (xs2.sum().powi(2) + 1.0))
-            / (((xs2[5] + x1) * (xs2[5] + x1)).powi(2) + 1.0);
-        let a4: f64 = -0.6_f64;
-        for e5 in xs2.iter() {
-            let mut y6 = &((xs2 * xs2).sin()) + xs2[3];
-            let mut y7: Array1<f64> = Array1::zeros(6);
-        }
-        let mut k8 = 0usize;
-        loop {
-            if k8 >= 5 {
-                break;
-            }
-            k8 += 1;
-            if k8 < 2 {
-                let mut y9 = xs2.to_owned();
-            } else {
-                let mut y10: Array1<f64> = Array1::zeros(6);
+        let mut y1 = vec![0.0_f64; 6];
+        let mut a2 = x1;
+        for i3 in (0..6).rev() {
+            if y1[(i3 + 1) % 6] * xs2.sum() < x0 + a2 {
+                y1[6 - 1 - i3] = y1[6 - 1 - i3] * (xs2 * xs2).sum();
+                y1[i3] = ((-a2) / (xs2.sum().powi(2) + 1.0))
+                    / (((y1[1] + x1) * xs2.dot(xs2)).powi(2) + 1.0);
+                a2 += (y1[i3] + 1.3) * -0.6;
+                a2 = (y1[i3] + 1.4) * y1[(i3 + 1) % 6];
                 continue;
+            } else if i3 >= 6 || y1[i3] < 0.5 {
+                a2 = (y1[(i3 + 1) % 6] + 0.4) * x1;
+                let _ = helper_arr(
+                    &(xs2 + y1[(i3 + 1) % 6]),
+                    ((i3 as f64).powi(2) + 1.0_f64).ln(),
+                );
+                y1[i3] = xs2.sum() * (-xs2).mean().unwrap();
+                y1[i3] = y1[6 - 1 - i3];
+                break;
+            } else {
+                y1[i3] = (i3 as f64) * -1.8_f64;
+                let a4 = y1[2].tanh();
+                a2 += (y1[i3] + -2.0) * 0.8;
             }
+            a2 = (y1[2] + -2.0) * 1.7;
         }
-        let mut y11: Array1<f64> = Array1::zeros(6);
-        let mut a12 = -(nn::sigmoid(a4 - y11[3]));
-        y11[5] += (-&((Array1::from_elem(6, -1.3_f64)).mapv(|v13| -(v13 - a3)))).sum();
-        (((((a3.powi(2) + 1.0).ln() + (-y11[4])) + x1) + x0) + a3) + y11.sum()
+        y1[0] *= ((x0 + xs2[3]) / ((a2 + xs2[4]).powi(2) + 1.0)).tanh();
+        for i5 in 0..6 {
+            y1[i5] += ((x1.tanh()).exp() - xs2[2]) * xs2.dot(xs2);
+            let a6 = y1[6 - 1 - i5] * (y1[i5].powi(2) + 1.0).ln();
+            let a7 = (y1[6 - 1 - i5] + -0.1) * x0;
+        }
+        a2 = (y1[5] + -1.0) * y1[0];
+        a2 += y1[1].tanh();
+        a2 += x0 * helper_sq(xs2.dot(xs2));
+        a2 += nn::sigmoid((xs2.sin()).sum());
+        let mut xs2 = xs2.to_owned();
+        let ks8 = vec![3usize, 3];
+        let mut a11 = if y1[0] * x0.min(xs2[4]) > -0.6 || (x1 * x1).cos() < -2.0 {
+            let a9 = (a2 + x1) + (xs2[3] - xs2[4]);
+            (-0.8 + xs2[2]) + (a9 - x0)
+        } else if (0.0_f64.abs()).max(x1.tanh()) > x0 - -0.5 {
+            a2 += a2;
+            (-xs2[1]) * y1[5]
+        } else if (x1 * x1) + x0 > 1.9 {
+            xs2.sum().abs()
+        } else {
+            let a10 = ((-0.1 - x1).powi(2) + 1.0).powf(0.5);
+            nn::softplus(-1.7 * x1)
+        };
+        (((((helper_sq(x1.cos()) * x0) + x1) + a2) + xs2[2]) + y1[5]) + xs2.sum()
     }
 
     pub fn check() -> Report {
@@ -5892,42 +6186,23 @@ mod p2_60 {
     )]
     #[differentiable]
     fn p2_60(x0: f32) -> f32 {
-        if x0.abs() + x0.powi(2) < x0 {
-            let a1: f32 = -((x0 * -1.1) * (x0 - x0));
-            let a2 = a1.abs() * (a1 + a1).sin();
-            let mut a3: f32 = (x0 - x0).powi(3) * ((-x0).powi(2) + 1.0).powf(1.5);
-            let mut a4 = if (a2 - a3) + (-a1) < a1 / (2.0_f32.powi(2) + 1.0_f32) {
-                a1
-            } else {
-                (-0.5_f32).sin() + (a1 + a1)
-            };
-        } else {
-            let a5 = if x0 - (x0 - x0) > -0.5 {
-                return ((0.2_f32.powi(2) + 1.0_f32).ln()).min(0.1_f32);
-            } else if -1.7 < x0 {
-                -(helper_mix_f32(x0, x0))
-            } else {
-                (x0 - 0.4) / ((-0.3_f32 + -0.4_f32).powi(2) + 1.0_f32)
-            };
-            let a6 = 1.4_f32;
-            if a5 / ((-0.2_f32).powi(2) + 1.0_f32) < a6 - a6 {
-                if ((x0.abs()).powi(2) + 1.0).powf(0.5) < 2.0 {
-                    let a6 = (a6 * 0.9) + ((-1.6_f32 + -0.5_f32) * x0.atan());
-                }
-            } else if x0.sin() < 0.2 {
-                let mut a7 = nn::sigmoid(helper_sq_f32(x0) * (a6 * -1.2));
-            } else if x0.max(a5) / ((x0 + a5).powi(2) + 1.0) < -0.1 {
-                let mut a8 = -1.1_f32;
-            }
+        let mut y1 = vec![0.0_f32; 4];
+        let x0 = (x0 * 0.0) + ((x0 * x0) + (x0 + -0.4));
+        if x0 > 0.1 {
+            return (y1[3] + x0).powi(2);
         }
-        let mut a9 = x0 / ((helper_mix_f32(-1.9, x0) + (x0 + x0)).powi(2) + 1.0);
-        let mut a11: f32 = if a9.tanh() * (a9 - a9) < -1.8 - a9 {
-            let a10 = a9;
-            return a10;
-        } else {
-            x0
-        };
-        (((-1.1_f32).sin() + x0) * a9) * a11
+        y1[1] += x0.abs() * (x0 + -1.1).sin();
+        let mut a2 = x0 - y1[2];
+        if ((-x0).powi(2) + 0.5).sqrt() > 1.3 || ((x0.cos()).powi(2) + 1.0).powf(0.5) < 1.1 {
+            y1[2] += -1.9;
+            a2 = y1[2] + y1[3];
+        }
+        y1[2] = y1[2] + ((x0 + a2).max(a2 + y1[1])).atan();
+        if (a2 + y1[3]) + (x0.powi(2) + 1.0).ln() < 0.1 {
+            a2 = y1[0].tanh();
+        }
+        let a3 = (helper_mix_f32(y1[0], x0.max(y1[0]))).sin();
+        (((helper_sq_f32(a3 + y1[2]) + x0) * a2) * a3) + y1[1]
     }
 
     #[allow(
@@ -5938,54 +6213,25 @@ mod p2_60 {
         clippy::all
     )]
     fn p2_60_dual(x0: Dual32) -> Dual32 {
-        if (d32::abs(x0) + x0.powi(2)).re < x0.re {
-            let a1: Dual32 = -((x0 * Dual32::from(-1.1)) * (x0 - x0));
-            let a2 = d32::abs(a1) * (a1 + a1).sin();
-            let mut a3: Dual32 = (x0 - x0).powi(3) * ((-x0).powi(2) + Dual32::from(1.0)).powf(1.5);
-            let mut a4 = if ((a2 - a3) + (-a1)).re
-                < (a1 / ((Dual32::from(2.0)).powi(2) + Dual32::from(1.0))).re
-            {
-                a1
-            } else {
-                (Dual32::from(-0.5)).sin() + (a1 + a1)
-            };
-        } else {
-            let a5 = if (x0 - (x0 - x0)).re > (Dual32::from(-0.5)).re {
-                return d32::min(
-                    ((Dual32::from(0.2)).powi(2) + Dual32::from(1.0)).ln(),
-                    Dual32::from(0.1),
-                );
-            } else if (Dual32::from(-1.7)).re < x0.re {
-                -(d32::helper_mix(x0, x0))
-            } else {
-                (x0 - Dual32::from(0.4))
-                    / ((Dual32::from(-0.3) + Dual32::from(-0.4)).powi(2) + Dual32::from(1.0))
-            };
-            let a6 = Dual32::from(1.4);
-            if (a5 / ((Dual32::from(-0.2)).powi(2) + Dual32::from(1.0))).re < (a6 - a6).re {
-                if (((d32::abs(x0)).powi(2) + Dual32::from(1.0)).powf(0.5)).re
-                    < (Dual32::from(2.0)).re
-                {
-                    let a6 = (a6 * Dual32::from(0.9))
-                        + ((Dual32::from(-1.6) + Dual32::from(-0.5)) * x0.atan());
-                }
-            } else if (x0.sin()).re < (Dual32::from(0.2)).re {
-                let mut a7 = d32::sigmoid(d32::helper_sq(x0) * (a6 * Dual32::from(-1.2)));
-            } else if (d32::max(x0, a5) / ((x0 + a5).powi(2) + Dual32::from(1.0))).re
-                < (Dual32::from(-0.1)).re
-            {
-                let mut a8 = Dual32::from(-1.1);
-            }
+        let mut y1 = vec![Dual32::from(0.0); 4];
+        let x0 = (x0 * Dual32::from(0.0)) + ((x0 * x0) + (x0 + Dual32::from(-0.4)));
+        if x0.re > (Dual32::from(0.1)).re {
+            return (y1[3] + x0).powi(2);
         }
-        let mut a9 = x0
-            / ((d32::helper_mix(Dual32::from(-1.9), x0) + (x0 + x0)).powi(2) + Dual32::from(1.0));
-        let mut a11: Dual32 = if (a9.tanh() * (a9 - a9)).re < (Dual32::from(-1.8) - a9).re {
-            let a10 = a9;
-            return a10;
-        } else {
-            x0
-        };
-        (((Dual32::from(-1.1)).sin() + x0) * a9) * a11
+        y1[1] += d32::abs(x0) * (x0 + Dual32::from(-1.1)).sin();
+        let mut a2 = x0 - y1[2];
+        if (((-x0).powi(2) + Dual32::from(0.5)).sqrt()).re > (Dual32::from(1.3)).re
+            || (((x0.cos()).powi(2) + Dual32::from(1.0)).powf(0.5)).re < (Dual32::from(1.1)).re
+        {
+            y1[2] += Dual32::from(-1.9);
+            a2 = y1[2] + y1[3];
+        }
+        y1[2] = y1[2] + (d32::max(x0 + a2, a2 + y1[1])).atan();
+        if ((a2 + y1[3]) + (x0.powi(2) + Dual32::from(1.0)).ln()).re < (Dual32::from(0.1)).re {
+            a2 = y1[0].tanh();
+        }
+        let a3 = (d32::helper_mix(y1[0], d32::max(x0, y1[0]))).sin();
+        (((d32::helper_sq(a3 + y1[2]) + x0) * a2) * a3) + y1[1]
     }
 
     pub fn check() -> Report {
@@ -6029,41 +6275,46 @@ mod p2_61 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_61(x0: f32, xs1: &Array1<f32>) -> f32 {
-        let mut k1 = 0usize;
-        loop {
-            if k1 >= 2 {
-                break;
-            }
-            k1 += 1;
-            for i2 in 0..5 {
-                let mut a3 = x0;
-                let a5 = if (xs1[4].powi(2) + 0.5).sqrt() - (a3 + a3) < x0 {
-                    let a4 = a3;
-                    (-a4).sin()
-                } else if (i2 as f32) < 1.0 {
-                    return helper_sq_f32(xs1[i2]) * xs1.sum();
-                } else if (xs1[i2] * x0).sin() > 1.6 {
-                    x0
+        let ks1 = vec![4usize, 4, 3, 4];
+        let mut y2 = vec![0.0_f32; 5];
+        for i3 in 0..5 {
+            for &k4 in ks1.iter() {
+                let mut m5 = 1.4_f32;
+                let ks6 = [4usize, 3];
+                let mut a8: f32 = if (x0 - -1.2) * -0.5 > 0.5 {
+                    let a7 = (x0 - x0).min((m5.tanh()).exp());
+                    i3 as f32
+                } else if (y2[k4] - y2[0]).atan() > x0 / (m5.powi(2) + 1.0) {
+                    return x0;
                 } else {
-                    (xs1[i2] - xs1[(i2 + 1) % 5]) + helper_mix_f32(x0, k1 as f32)
+                    0.3_f32
                 };
-                a3 += xs1[i2];
+                let a9 = (Array1::from_elem(5, y2[5 - 1 - k4])).sum().sin();
             }
         }
-        for &e6 in xs1.iter() {
-            let a7 = ((-1.1_f32 * -1.7_f32) * (x0.powi(2) + 1.0).ln()).min((xs1 * xs1).sum());
-            let a8 = (e6 + -0.1).tanh() - e6;
-            let mut a10 = (xs1.mapv(|v9| (1.3 + x0) + a7)).sum().cos();
-            a10 -= xs1.slice(s![3..5;2]).sum();
-            a10 += (-&(xs1 * xs1[1]))
-                .dot(&(&(xs1.tanh()) / &((helper_arr_f32(xs1, 1.7)).powi(2) + 1.0)));
+        if (x0 + y2[3]) - helper_mix_f32(y2[4], x0) < -0.8 {
+            y2[1] = y2[1] + (&(xs1 * xs1) * &(xs1 * y2[0])).mean().unwrap();
+            if helper_mix_f32(-0.4 - xs1[3], (xs1[1].powi(2) + 1.0).ln()) < -1.4 {
+                let mut a10 = (xs1 * xs1).sum().tanh();
+            }
+        } else if xs1.slice(s![0..4]).sum() < helper_sq_f32(xs1[1]) {
+            for e11 in xs1.iter() {
+                if x0 < *e11 && y2[2] > 1.5 {
+                    let a12 = xs1[1];
+                } else {
+                    y2[1] += *e11;
+                    return (xs1.mapv(|v13| y2[3] - x0)).sum();
+                }
+            }
         }
-        let mut y11 = xs1.to_owned();
-        y11[0] = 0.5 / (x0.powi(2) + 1.0);
-        y11[3] = y11[3] + xs1.dot(&((&y11 + xs1).mapv(|v12| (x0.min(0.3)).powi(2))));
-        let mut a13: f32 = (xs1 + (x0 - 0.7)).sum();
-        y11[0] += -1.2;
-        (((&y11 + xs1).sum() * x0) * a13) + y11.sum()
+        for e14 in xs1.iter() {
+            for i15 in 0..5 {
+                let mut a16 = ((i15 as f32).powi(2) + 1.0_f32).powf(0.3);
+                let mut c17 = 0usize;
+                return a16.powi(2);
+            }
+        }
+        ((xs1 + xs1).dot(&(xs1 + xs1)) + x0) + y2[2]
     }
 
     pub fn check() -> Report {
@@ -6115,18 +6366,25 @@ mod p2_62 {
     )]
     #[differentiable]
     fn p2_62(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
-        if (xs0.mapv(|v1| (v1 * v1).cos())).sum() > 1.3 {
-            return (helper_mix(xs2[5], 0.7)).max(helper_sq(xs0[4]));
-        }
-        let mut y2 = xs0.to_owned();
-        y2[5] = y2[5] + ((nn::sigmoid(xs2)).sum() * (&y2 + &y2).dot(xs1));
-        let mut a3 = if xs2.slice(s![2..5]).sum() < -1.8 {
-            y2[0]
+        let mut y1 = xs1.to_owned();
+        let a2 = xs0.slice(s![3..4]).sum();
+        let mut a3 = (-(y1[4] / (y1[0].powi(2) + 1.0))) - helper_sq(y1.mean().unwrap());
+        if nn::softplus(1.1 - a3) > 1.4 {
+            if y1[2].atan() < 1.7 {
+                return helper_mix(xs2.dot(xs2), helper_mix(y1[1], a3));
+            }
+        } else if a2 > helper_mix(a2, y1[4]) {
+            y1[4] = y1[4] + (helper_sq(-y1[3])).cos();
         } else {
-            xs2.dot(&(nn::sigmoid(xs1)))
-        };
-        let a4 = 1.9_f64;
-        ((nn::sigmoid(a4 + a4) + a3) * a4) + y2.sum()
+            let a3 = (a3 * -2.0) + ((a3.powi(2) + 0.5).sqrt()).powi(3);
+            y1[1] = (a3.powi(2) + 1.0).ln() - xs0[0];
+            let a4 = (y1[1] * (a2.powi(2) + 1.0).ln()) - a3;
+        }
+        let mut a5 = a3.sin();
+        y1 *= a5;
+        y1 = xs1.to_owned();
+        a5 += a3.cos();
+        ((((y1[1] + a2) * a3) * a5) + y1[0]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -6175,30 +6433,53 @@ mod p2_63 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1))]
+    #[differentiable(argnums = (1, 0))]
     fn p2_63(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
-        let a1 = 1.1_f64;
-        if (x0 / (x0.powi(2) + 1.0)) - (a1 + -0.2) > x0.abs() {
-            return a1;
+        let x0 = (x0 * 1.4) + (xs1[1].tanh() - xs2[0]);
+        if x0 + xs2.sum() > helper_sq(xs2.slice(s![1..3;2]).sum()) {
+            return ((x0.max(xs2[2])).powi(2) + 1.0).ln();
         }
-        let mut a2 = a1.cos();
-        if xs1.slice(s![0..1]).sum() > 0.8 {
-            return (a2.abs()).max(xs1[2]);
+        let mut y1 = [0.0_f64; 3];
+        let mut a2 = y1[1] * y1[2];
+        for i3 in 0..3 {
+            y1[i3] += (i3 as f64) * -2.0_f64;
+            a2 += (y1[i3] + 0.3) * -1.8;
+            a2 = y1[3 - 1 - i3].tanh();
+            break;
         }
-        a2 -= a2;
-        if xs1[2] < -1.2 {
-            let a3 = nn::softplus(a1) - xs2[2];
-            return (xs1.mapv(|v4| a1)).dot(xs2);
+        a2 += y1[1].tanh();
+        a2 = xs2[0].sin() + 1.2;
+        let mut a4 = xs2.slice(s![0..3]).sum();
+        if a4 < a2 + y1[0] {
+            y1[2] += 1.2;
+            let a6 = (xs2.mapv(|v5| v5 * y1[1])).sum();
+            let x0 = (x0 * 0.8) + (xs2 + x0).sum();
         }
-        a2 += ((xs1 - xs2).powi(2)).dot(xs2);
-        a2 -= ((xs1.mapv(|v5| (v5 - 0.2) - (1.5 - x0)))
-            .dot(&(xs2.mapv(|v6| (-0.7 - x0).powi(2))))
-            .tanh())
-        .exp();
-        a2 -= a1.sin();
-        let mut a7 = -0.3_f64;
-        let mut a8 = helper_sq(x0.min(xs2[1]) + xs2.sum());
-        return ((-0.3 * x0) * a1) + a2;
+        y1[0] = (x0.powi(2) + 0.5).sqrt();
+        if x0 < xs2.dot(xs2) && y1[0] * helper_sq(-0.8_f64) > xs2[2] - -0.8 {
+            a4 += (y1[0] + 0.2) * y1[2];
+        }
+        let mut a7 = x0;
+        let mut c8 = 0usize;
+        for i9 in (0..3).rev() {
+            if (xs2[0] * xs1[(i9 + 1) % 3]) * xs1.sum() > -0.7 && y1[i9] < 0.1 {
+                y1[(i9 + 1) % 3] = y1[(i9 + 1) % 3] + y1[c8 % 3];
+                a7 *= (y1[(i9 + 1) % 3] + a4).tanh();
+                y1[3 - 1 - i9] += xs2[1] * 1.2;
+            } else if (a4 + xs1[c8 % 3]) * y1[(i9 + 1) % 3].min(y1[c8 % 3]) > -1.8 + x0 {
+                y1[c8 % 3] = xs2[0] * 1.1;
+                y1[2] = y1[2]
+                    + (((xs2[i9].tanh()).exp()).min(y1[(i9 + 1) % 3]) * nn::sigmoid(x0.cos()));
+                a4 = (y1[0] + -1.5) * (i9 as f64);
+            }
+            a7 = y1[i9] * y1[i9].atan();
+        }
+        y1[c8 % 3] = (y1[c8 % 3].powi(2) + 1.0).ln() * (xs1.mapv(|v10| v10 + y1[1])).sum();
+        if (c8 < 3 && y1[c8] > -0.2) && (c8 < 3 && xs1[c8] > -0.8) {
+            let a11 = y1[c8 % 3].tanh();
+        }
+        y1[c8 % 3] += xs1[0];
+        (((a4 + x0) * a2) + a4) + y1[c8 % 3]
     }
 
     pub fn check() -> Report {
@@ -6225,13 +6506,13 @@ mod p2_63 {
         r.same::<f64, _>("pullback.1", &pb1, &g1);
         r.same::<f64, _>("pullback.2", &pb2, &g2);
         let sel = p2_63_grad(x0, &xs1, &xs2);
-        let sel2 = p2_63_grad_2_1(x0, &xs1, &xs2);
-        r.same::<f64, _>("grad.0", &sel.0, &g2);
-        r.same::<f64, _>("grad_2_1.0", &sel2.0, &g2);
-        r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g2);
-        r.same::<f64, _>("grad.1", &sel.1, &g1);
-        r.same::<f64, _>("grad_2_1.1", &sel2.1, &g1);
-        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
+        let sel2 = p2_63_grad_1_0(x0, &xs1, &xs2);
+        r.same::<f64, _>("grad.0", &sel.0, &g1);
+        r.same::<f64, _>("grad_1_0.0", &sel2.0, &g1);
+        r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g1);
+        r.same::<f64, _>("grad.1", &sel.1, &g0);
+        r.same::<f64, _>("grad_1_0.1", &sel2.1, &g0);
+        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g0);
         r
     }
 
@@ -6252,49 +6533,67 @@ mod p2_64 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (1, 2))]
     fn p2_64(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut k1 = 0usize;
-        while k1 < 3 {
-            k1 += 1;
-            let a2 = helper_mix((x1 * -0.3) - x1, ((k1 as f64) * x1).powi(3));
-            let a3 = helper_sq((k1 as f64) + ((k1 as f64) * x0));
-            let mut a4 = ((x2 * x1) * helper_sq(x2)).cos();
-            let mut a5 = helper_mix(x0, x1.powi(2) - (x0 - a3));
-        }
-        let mut a6 = -0.2_f64;
-        if (x1 / ((-1.6_f64).powi(2) + 1.0_f64)) / ((-0.8_f64).powi(2) + 1.0_f64) > 1.7 {
-            a6 += (1.0 - (x2 + -1.5)) + x2;
-            for i7 in 0..6 {
-                a6 = x2;
-                a6 = 1.5_f64;
+        if (x1.powi(2) + 0.5).sqrt() < -1.3 && x1 < x0.powi(3) {
+            let a1 = x0 + (x0.tanh() - (-1.1 - x0));
+        } else if -1.4_f64 - -1.7_f64 > helper_sq(x2) {
+            let mut a2: f64 = -1.9_f64;
+            let mut y3 = vec![0.0_f64; 6];
+            for i4 in 0..6 {
+                y3[i4] = y3[i4] + ((y3[i4] + x2).sin() / (((x0 - y3[0]) * x1).powi(2) + 1.0));
+                y3[4] = (x0.powi(2) + x1.max(x1))
+                    * helper_mix((y3[i4].powi(2) + 0.5).sqrt(), nn::sigmoid(1.1_f64));
+                a2 += y3[i4] * y3[2].max(y3[0]);
+                a2 = y3[1] - x0.powi(3);
+            }
+            if y3[3] < 1.2 {
+                a2 = y3[3] * nn::sigmoid(x1);
+            }
+            y3[3] *= (x2 + x0).tanh();
+        } else {
+            if (x1 + x1) * (x0 + 0.5) < 0.7 {
+                let mut c5 = 0usize;
+                let a6: f64 = if c5 % 2 == 0 {
+                    return x0;
+                } else {
+                    x0
+                };
+            } else {
+                let mut a8 = if nn::sigmoid(1.4_f64) > x2.min(1.3) {
+                    -0.1_f64
+                } else if helper_mix(x0 * 0.8, x2) > x1.cos() && 1.9 + (x0 * x0) < x2.sin() {
+                    x1 + helper_mix(x1, x0)
+                } else {
+                    let a7 = helper_mix(x1, x1) * x1;
+                    helper_sq(1.2 + x1)
+                };
+                let a10 = if x2 > -1.8 && (-0.8_f64).cos() - (x0 + -1.8) > 1.0 {
+                    let a9 = helper_mix(x1 * x0, a8);
+                    nn::sigmoid(x1)
+                } else if x0 * (1.1 / (x0.powi(2) + 1.0)) > x2 {
+                    return x1;
+                } else {
+                    nn::softplus(x2) * (x0 / ((-1.4_f64).powi(2) + 1.0_f64))
+                };
+                a8 += x0;
+                return x1 - (x2 + x1);
+            }
+            if (helper_mix(x0, 0.5)).min(x2) > 1.6 {
+                return (-1.5 + x2) * x1.tanh();
             }
         }
-        let mut a9 = if (x2 + x1) * helper_mix(x0, x0) < 1.4 {
-            -1.4_f64
-        } else if x2 < 0.8 {
-            nn::softplus(nn::sigmoid(1.3_f64))
-        } else {
-            let a8 = x0;
-            return x2.powi(3) + x2.sin();
-        };
-        let a10 = x2 - (-(a6 - -0.4));
-        for i11 in 4..6 {
-            a6 = nn::softplus(-0.4_f64);
-            let mut a12 = -0.4_f64;
-            continue;
+        let mut k11 = 0usize;
+        loop {
+            if k11 >= 4 {
+                break;
+            }
+            k11 += 1;
+            let mut a12 = x2;
+            let ks13 = vec![1usize, 0, 2];
+            break;
         }
-        let x1 = (x1 * -0.1) + (x1 * x1.min(x2));
-        if a6 < -1.6 {
-            a9 = helper_mix((a9 * x1) * 0.7_f64.sin(), x2.sin() - (a6 * x0));
-        } else if x0.sin() > x0 + x2 {
-            let mut a13 = -(((x2 * x2).powi(2) + 1.0).powf(1.5));
-        } else if helper_sq(x2 + x2) > helper_mix(-1.9, x0) {
-            let a14 = -1.8_f64;
-        } else {
-            a9 = a10 - ((-0.5 + x2) * (0.4 * x2));
-        }
-        (((nn::sigmoid(a6)).abs() + x0) + x2) * a6
+        (((x0.max(x2)).min(x1 * x1) + x0) * x1) * x2
     }
 
     #[allow(
@@ -6305,53 +6604,78 @@ mod p2_64 {
         clippy::all
     )]
     fn p2_64_dual(x0: Dual64, x1: Dual64, x2: Dual64) -> Dual64 {
-        let mut k1 = 0usize;
-        while k1 < 3 {
-            k1 += 1;
-            let a2 = d64::helper_mix(
-                (x1 * Dual64::from(-0.3)) - x1,
-                (Dual64::from(k1 as f64) * x1).powi(3),
-            );
-            let a3 = d64::helper_sq(Dual64::from(k1 as f64) + (Dual64::from(k1 as f64) * x0));
-            let mut a4 = ((x2 * x1) * d64::helper_sq(x2)).cos();
-            let mut a5 = d64::helper_mix(x0, x1.powi(2) - (x0 - a3));
-        }
-        let mut a6 = Dual64::from(-0.2);
-        if ((x1 / ((Dual64::from(-1.6)).powi(2) + Dual64::from(1.0)))
-            / ((Dual64::from(-0.8)).powi(2) + Dual64::from(1.0)))
-        .re > (Dual64::from(1.7)).re
+        if ((x1.powi(2) + Dual64::from(0.5)).sqrt()).re < (Dual64::from(-1.3)).re
+            && x1.re < (x0.powi(3)).re
         {
-            a6 += (Dual64::from(1.0) - (x2 + Dual64::from(-1.5))) + x2;
-            for i7 in 0..6 {
-                a6 = x2;
-                a6 = Dual64::from(1.5);
+            let a1 = x0 + (x0.tanh() - (Dual64::from(-1.1) - x0));
+        } else if (Dual64::from(-1.4) - Dual64::from(-1.7)).re > (d64::helper_sq(x2)).re {
+            let mut a2: Dual64 = Dual64::from(-1.9);
+            let mut y3 = vec![Dual64::from(0.0); 6];
+            for i4 in 0..6 {
+                y3[i4] = y3[i4]
+                    + ((y3[i4] + x2).sin() / (((x0 - y3[0]) * x1).powi(2) + Dual64::from(1.0)));
+                y3[4] = (x0.powi(2) + d64::max(x1, x1))
+                    * d64::helper_mix(
+                        (y3[i4].powi(2) + Dual64::from(0.5)).sqrt(),
+                        d64::sigmoid(Dual64::from(1.1)),
+                    );
+                a2 += y3[i4] * d64::max(y3[2], y3[0]);
+                a2 = y3[1] - x0.powi(3);
+            }
+            if y3[3].re < (Dual64::from(1.2)).re {
+                a2 = y3[3] * d64::sigmoid(x1);
+            }
+            y3[3] *= (x2 + x0).tanh();
+        } else {
+            if ((x1 + x1) * (x0 + Dual64::from(0.5))).re < (Dual64::from(0.7)).re {
+                let mut c5 = 0usize;
+                let a6: Dual64 = if c5 % 2 == 0 {
+                    return x0;
+                } else {
+                    x0
+                };
+            } else {
+                let mut a8 = if (d64::sigmoid(Dual64::from(1.4))).re
+                    > (d64::min(x2, Dual64::from(1.3))).re
+                {
+                    Dual64::from(-0.1)
+                } else if (d64::helper_mix(x0 * Dual64::from(0.8), x2)).re > (x1.cos()).re
+                    && (Dual64::from(1.9) + (x0 * x0)).re < (x2.sin()).re
+                {
+                    x1 + d64::helper_mix(x1, x0)
+                } else {
+                    let a7 = d64::helper_mix(x1, x1) * x1;
+                    d64::helper_sq(Dual64::from(1.2) + x1)
+                };
+                let a10 = if x2.re > (Dual64::from(-1.8)).re
+                    && ((Dual64::from(-0.8)).cos() - (x0 + Dual64::from(-1.8))).re
+                        > (Dual64::from(1.0)).re
+                {
+                    let a9 = d64::helper_mix(x1 * x0, a8);
+                    d64::sigmoid(x1)
+                } else if (x0 * (Dual64::from(1.1) / (x0.powi(2) + Dual64::from(1.0)))).re > x2.re {
+                    return x1;
+                } else {
+                    d64::softplus(x2) * (x0 / ((Dual64::from(-1.4)).powi(2) + Dual64::from(1.0)))
+                };
+                a8 += x0;
+                return x1 - (x2 + x1);
+            }
+            if (d64::min(d64::helper_mix(x0, Dual64::from(0.5)), x2)).re > (Dual64::from(1.6)).re {
+                return (Dual64::from(-1.5) + x2) * x1.tanh();
             }
         }
-        let mut a9 = if ((x2 + x1) * d64::helper_mix(x0, x0)).re < (Dual64::from(1.4)).re {
-            Dual64::from(-1.4)
-        } else if x2.re < (Dual64::from(0.8)).re {
-            d64::softplus(d64::sigmoid(Dual64::from(1.3)))
-        } else {
-            let a8 = x0;
-            return x2.powi(3) + x2.sin();
-        };
-        let a10 = x2 - (-(a6 - Dual64::from(-0.4)));
-        for i11 in 4..6 {
-            a6 = d64::softplus(Dual64::from(-0.4));
-            let mut a12 = Dual64::from(-0.4);
-            continue;
+        let mut k11 = 0usize;
+        loop {
+            if k11 >= 4 {
+                break;
+            }
+            k11 += 1;
+            let mut a12 = x2;
+            let ks13 = vec![1usize, 0, 2];
+            break;
         }
-        let x1 = (x1 * Dual64::from(-0.1)) + (x1 * d64::min(x1, x2));
-        if a6.re < (Dual64::from(-1.6)).re {
-            a9 = d64::helper_mix((a9 * x1) * (Dual64::from(0.7)).sin(), x2.sin() - (a6 * x0));
-        } else if (x0.sin()).re > (x0 + x2).re {
-            let mut a13 = -(((x2 * x2).powi(2) + Dual64::from(1.0)).powf(1.5));
-        } else if (d64::helper_sq(x2 + x2)).re > (d64::helper_mix(Dual64::from(-1.9), x0)).re {
-            let a14 = Dual64::from(-1.8);
-        } else {
-            a9 = a10 - ((Dual64::from(-0.5) + x2) * (Dual64::from(0.4) * x2));
-        }
-        ((d64::abs(d64::sigmoid(a6)) + x0) + x2) * a6
+        ((d64::min(d64::max(x0, x2), x1 * x1) + x0) * x1) * x2
     }
 
     pub fn check() -> Report {
@@ -6378,13 +6702,13 @@ mod p2_64 {
         r.same::<f64, _>("pullback.1", &pb1, &g1);
         r.same::<f64, _>("pullback.2", &pb2, &g2);
         let sel = p2_64_grad(x0, x1, x2);
-        let sel2 = p2_64_grad_0_1(x0, x1, x2);
-        r.same::<f64, _>("grad.0", &sel.0, &g0);
-        r.same::<f64, _>("grad_0_1.0", &sel2.0, &g0);
-        r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g0);
-        r.same::<f64, _>("grad.1", &sel.1, &g1);
-        r.same::<f64, _>("grad_0_1.1", &sel2.1, &g1);
-        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
+        let sel2 = p2_64_grad_1_2(x0, x1, x2);
+        r.same::<f64, _>("grad.0", &sel.0, &g1);
+        r.same::<f64, _>("grad_1_2.0", &sel2.0, &g1);
+        r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g1);
+        r.same::<f64, _>("grad.1", &sel.1, &g2);
+        r.same::<f64, _>("grad_1_2.1", &sel2.1, &g2);
+        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g2);
         r.dual(
             "x0",
             g0,
@@ -6438,39 +6762,35 @@ mod p2_65 {
     #[differentiable(argnums = (0, 1))]
     fn p2_65(x0: f64, x1: f64) -> f64 {
         if nn::softplus(-0.3_f64) > -1.2 {
-            for i1 in (0..6).rev() {
-                let a2 = -1.7_f64;
-                let mut a3: f64 = 0.6_f64.max(nn::sigmoid(x1) - x0);
-            }
+            let ks1 = vec![4usize, 5, 1];
+            let mut c2 = 0usize;
+            let mut c3 = 0usize;
+            let x1 = (x1 * -1.6) + 0.6_f64.max(0.4 - x0);
+        } else {
+            let mut m4 = -0.2_f64;
         }
-        let mut k4 = 0usize;
-        while k4 < 3 {
-            k4 += 1;
-            let a5 = -0.5_f64;
-            let a6 = -x0;
-            let mut a7 = ((x0 * (k4 as f64)) + x1).tanh();
-            let mut a8 = ((nn::softplus(a5) * (x1 * (k4 as f64))).powi(2) + 1.0).ln();
+        let mut y5 = [0.0_f64; 6];
+        let ks6 = [3usize, 5, 5];
+        let mut c7 = 0usize;
+        let mut a8 = -2.0_f64;
+        if c7 % 2 == 0 {
+            a8 += -a8;
+            y5[1] += x0;
+            y5[1] =
+                (nn::sigmoid(x1 * y5[c7 % 6])).max((x0 * y5[c7 % 6]) * (x0 / (a8.powi(2) + 1.0)));
+            a8 += y5[4] * (c7 as f64);
         }
-        for i9 in (0..6).step_by(2) {
-            let mut k10 = 0usize;
-            while k10 < 4 {
-                k10 += 1;
-                let mut a11: f64 = (helper_mix(1.2 - x0, i9 as f64)).atan();
-                let a13 = if (a11 + 2.0).powi(3) > a11.max(-1.9) {
-                    let a12 = x0;
-                    x0
-                } else if helper_sq(a11) > 0.0 {
-                    return (x0 * a11).min(x1 + x0);
-                } else if k10 % 2 == 0 {
-                    (1.3_f64 * -0.8_f64) + 1.0_f64
-                } else {
-                    a11
-                };
-                return nn::sigmoid(-0.1_f64 - -0.2_f64);
-            }
-            return (i9 as f64) * ((i9 as f64) / (x0.powi(2) + 1.0));
+        y5[2] -= ((x1 / ((c7 as f64).powi(2) + 1.0_f64)) + (a8 - (c7 as f64))).sin();
+        if x0 < 0.1 {
+            a8 += y5[3] * helper_sq(0.0_f64);
         }
-        (((x0 * x0) - -0.7) + x0) * x1
+        for i9 in 0..6 {
+            a8 *= ((y5[6 - 1 - i9] + -0.9) * (i9 as f64)).tanh();
+            y5[i9] = x0;
+            continue;
+        }
+        y5[2] = -0.3;
+        ((((helper_sq(y5[1]) * (y5[3] + a8)) * x0) + x1) * a8) + y5[c7 % 6]
     }
 
     #[allow(
@@ -6482,45 +6802,40 @@ mod p2_65 {
     )]
     fn p2_65_dual(x0: Dual64, x1: Dual64) -> Dual64 {
         if (d64::softplus(Dual64::from(-0.3))).re > (Dual64::from(-1.2)).re {
-            for i1 in (0..6).rev() {
-                let a2 = Dual64::from(-1.7);
-                let mut a3: Dual64 = d64::max(Dual64::from(0.6), d64::sigmoid(x1) - x0);
-            }
+            let ks1 = vec![4usize, 5, 1];
+            let mut c2 = 0usize;
+            let mut c3 = 0usize;
+            let x1 =
+                (x1 * Dual64::from(-1.6)) + d64::max(Dual64::from(0.6), Dual64::from(0.4) - x0);
+        } else {
+            let mut m4 = Dual64::from(-0.2);
         }
-        let mut k4 = 0usize;
-        while k4 < 3 {
-            k4 += 1;
-            let a5 = Dual64::from(-0.5);
-            let a6 = -x0;
-            let mut a7 = ((x0 * Dual64::from(k4 as f64)) + x1).tanh();
-            let mut a8 = ((d64::softplus(a5) * (x1 * Dual64::from(k4 as f64))).powi(2)
-                + Dual64::from(1.0))
-            .ln();
+        let mut y5 = [Dual64::from(0.0); 6];
+        let ks6 = [3usize, 5, 5];
+        let mut c7 = 0usize;
+        let mut a8 = Dual64::from(-2.0);
+        if c7 % 2 == 0 {
+            a8 += -a8;
+            y5[1] += x0;
+            y5[1] = d64::max(
+                d64::sigmoid(x1 * y5[c7 % 6]),
+                (x0 * y5[c7 % 6]) * (x0 / (a8.powi(2) + Dual64::from(1.0))),
+            );
+            a8 += y5[4] * Dual64::from(c7 as f64);
         }
-        for i9 in (0..6).step_by(2) {
-            let mut k10 = 0usize;
-            while k10 < 4 {
-                k10 += 1;
-                let mut a11: Dual64 =
-                    (d64::helper_mix(Dual64::from(1.2) - x0, Dual64::from(i9 as f64))).atan();
-                let a13 = if ((a11 + Dual64::from(2.0)).powi(3)).re
-                    > (d64::max(a11, Dual64::from(-1.9))).re
-                {
-                    let a12 = x0;
-                    x0
-                } else if (d64::helper_sq(a11)).re > (Dual64::from(0.0)).re {
-                    return d64::min(x0 * a11, x1 + x0);
-                } else if k10 % 2 == 0 {
-                    (Dual64::from(1.3) * Dual64::from(-0.8)) + Dual64::from(1.0)
-                } else {
-                    a11
-                };
-                return d64::sigmoid(Dual64::from(-0.1) - Dual64::from(-0.2));
-            }
-            return Dual64::from(i9 as f64)
-                * (Dual64::from(i9 as f64) / (x0.powi(2) + Dual64::from(1.0)));
+        y5[2] -= ((x1 / (Dual64::from(c7 as f64).powi(2) + Dual64::from(1.0)))
+            + (a8 - Dual64::from(c7 as f64)))
+        .sin();
+        if x0.re < (Dual64::from(0.1)).re {
+            a8 += y5[3] * d64::helper_sq(Dual64::from(0.0));
         }
-        (((x0 * x0) - Dual64::from(-0.7)) + x0) * x1
+        for i9 in 0..6 {
+            a8 *= ((y5[6 - 1 - i9] + Dual64::from(-0.9)) * Dual64::from(i9 as f64)).tanh();
+            y5[i9] = x0;
+            continue;
+        }
+        y5[2] = Dual64::from(-0.3);
+        ((((d64::helper_sq(y5[1]) * (y5[3] + a8)) * x0) + x1) * a8) + y5[c7 % 6]
     }
 
     pub fn check() -> Report {
@@ -6583,11 +6898,30 @@ mod p2_66 {
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_66(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(6);
-        let mut x0 = (x0 * 0.5) + (helper_mix(x0, xs2[0]) - helper_sq(y1[0]));
-        let a2 = ((x0 * x0) / (y1.sum().powi(2) + 1.0)).tanh();
-        y1[3] = (helper_mix(x0, y1[5]) + x0) + x0;
-        y1 = &y1 * &(y1.tanh());
-        ((((a2.max(0.8)).sin() * x1) + x0) + a2) + y1.sum()
+        let mut a2 = 1.5 - x1;
+        if helper_sq(x1 - xs2[0]) < 0.4 {
+            a2 = y1[5].tanh();
+            y1 = nn::softplus(x0) + &(&(&y1 * xs2) + &y1);
+            y1[2] = xs2.slice(s![0..4;2]).sum();
+            a2 += y1[4] - a2.min(x1);
+            y1[0] = 1.5;
+            return y1.mean().unwrap() + xs2.sum();
+        } else {
+            a2 += (y1[3] + -2.0) * a2;
+            y1[4] = (-&(xs2 * xs2)).sum();
+        }
+        if x0.sin() - (x0 * a2) > 0.8 && (2.0 - xs2[3]) + (y1[0].powi(2) + 0.5).sqrt() > -1.0 {
+            let a4 = (y1.mapv(|v3| v3 * y1[2])).sum();
+        }
+        let mut m5 = 0.8_f64;
+        if y1[4] > -1.1 - y1[3] || nn::softplus(x1 * a2) < -0.7 {
+            let _ = Array1::from_elem(6, 1.8_f64);
+            a2 += y1[3].tanh();
+            y1[0] = y1[0] + (0.3 + &(xs2 + y1[1])).sum();
+            a2 += (xs2.mapv(|v6| v6 * y1[0])).sum();
+        }
+        a2 = y1[5] + xs2[3];
+        (((x1 + x0) * x1) + a2) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -6646,46 +6980,42 @@ mod p2_67 {
     )]
     #[differentiable]
     fn p2_67(x0: f64) -> f64 {
-        let mut a1: f64 = ((-x0) / (x0.powi(2) + 1.0)).sin();
-        let a2 = (helper_sq(-1.1 - a1)).tanh();
-        let mut a3: f64 = a2.tanh();
-        a3 += ((helper_mix(x0, a2) * (x0 - a1)).powi(2) + 1.0).ln();
-        let mut a4 = 1.6_f64 + 1.2_f64;
-        a4 *= (helper_mix(a2 * x0, nn::sigmoid(a1))).tanh();
-        let mut a5 = if (a1 / (1.7_f64.powi(2) + 1.0_f64)) - -1.0 < (-0.8_f64).min(-0.6_f64) {
-            a2.sin() - (1.8_f64 / (0.7_f64.powi(2) + 1.0_f64))
-        } else {
-            (a2 - 1.9).cos()
-        };
-        if (-0.2_f64).tanh() * a2 < a3.max(a2) {
-            a1 = 1.1_f64.max(-1.0_f64);
-        } else if 1.3 > -2.0 {
-            let a6 = -0.5_f64;
-            a1 += ((-0.8 + (0.2 * a1)).powi(2) + 1.0).ln();
-        } else {
-            a1 *= (((0.4 + x0).powi(2) + 1.0).ln()).tanh();
-            a3 += a1;
-            for i7 in (0..4).rev() {
-                a3 = (helper_mix(0.3_f64.max(i7 as f64), (x0.tanh()).exp())).powi(3);
-                a4 -= (-(a3.powi(2))) - (x0 + (a4 + x0));
+        if x0.cos() + x0 < 0.1 {
+            if helper_sq(-1.1 - x0) > x0 * x0 {
+                let mut y1 = [0.0_f64; 4];
+            } else if ((x0 * x0).powi(2) + 1.0).ln() > -1.4 {
+                let a2: f64 = 1.4_f64 / ((helper_sq(1.6_f64 * 1.4_f64)).powi(2) + 1.0_f64);
             }
-            a5 -= (((a1 - a2) + (x0.powi(2) + 1.0).powf(0.3)).tanh()).exp();
-            let mut a8 = helper_sq(nn::softplus(a1)) - nn::sigmoid(-1.8_f64 * 0.0_f64);
+            let mut m3 = 1.6_f64;
+            m3 -= -1.0_f64;
         }
-        let mut k9 = 0usize;
-        loop {
-            if k9 >= 2 {
-                break;
-            }
-            k9 += 1;
-            let a10 = (a4 * (-x0)) - helper_mix(x0, a3);
-            a1 = (k9 as f64) * -1.8_f64;
-            return (-0.9_f64).cos() - x0.tanh();
+        if -(x0 + x0) < -1.9 || -(-1.0 * x0) < x0 {
+            let mut a5: f64 =
+                if ((1.8_f64 / (0.7_f64.powi(2) + 1.0_f64)).powi(2) + 1.0_f64).ln() > x0 - x0 {
+                    let a4 = (-1.5_f64).tanh() * (x0 * -0.2);
+                    return (helper_mix(x0, x0)).tanh();
+                } else if x0 > 0.8 {
+                    1.1_f64
+                } else if helper_mix(1.3, x0) - (0.6 * x0) > -0.1 {
+                    -0.8_f64
+                } else {
+                    return 0.2;
+                };
+            let a6 = x0;
+        } else if x0 - (x0 + -0.6) > x0 {
+            let a7 = if x0 > x0 {
+                (x0 * x0).abs()
+            } else if x0 > 1.9 && x0 * x0.cos() < -0.3 {
+                return (-0.1_f64).cos() + x0;
+            } else {
+                helper_sq(nn::softplus(x0))
+            };
+            let mut c8 = 0usize;
+            return c8 as f64;
+        } else if nn::sigmoid(0.0_f64) * 1.3_f64.min(x0) > -0.1 / (x0.powi(2) + 1.0) {
+            let mut m9: f64 = -1.7_f64;
         }
-        if (a1.tanh()).atan() > a1.max(a2) {
-            return a1;
-        }
-        (((0.3_f64 * 0.4_f64).abs() + x0) * a1) + a2
+        x0.sin() * x0
     }
 
     #[allow(
@@ -6696,55 +7026,54 @@ mod p2_67 {
         clippy::all
     )]
     fn p2_67_dual(x0: Dual64) -> Dual64 {
-        let mut a1: Dual64 = ((-x0) / (x0.powi(2) + Dual64::from(1.0))).sin();
-        let a2 = (d64::helper_sq(Dual64::from(-1.1) - a1)).tanh();
-        let mut a3: Dual64 = a2.tanh();
-        a3 += ((d64::helper_mix(x0, a2) * (x0 - a1)).powi(2) + Dual64::from(1.0)).ln();
-        let mut a4 = Dual64::from(1.6) + Dual64::from(1.2);
-        a4 *= (d64::helper_mix(a2 * x0, d64::sigmoid(a1))).tanh();
-        let mut a5 = if ((a1 / ((Dual64::from(1.7)).powi(2) + Dual64::from(1.0)))
-            - Dual64::from(-1.0))
-        .re < (d64::min(Dual64::from(-0.8), Dual64::from(-0.6))).re
+        if (x0.cos() + x0).re < (Dual64::from(0.1)).re {
+            if (d64::helper_sq(Dual64::from(-1.1) - x0)).re > (x0 * x0).re {
+                let mut y1 = [Dual64::from(0.0); 4];
+            } else if (((x0 * x0).powi(2) + Dual64::from(1.0)).ln()).re > (Dual64::from(-1.4)).re {
+                let a2: Dual64 = Dual64::from(1.4)
+                    / ((d64::helper_sq(Dual64::from(1.6) * Dual64::from(1.4))).powi(2)
+                        + Dual64::from(1.0));
+            }
+            let mut m3 = Dual64::from(1.6);
+            m3 -= Dual64::from(-1.0);
+        }
+        if (-(x0 + x0)).re < (Dual64::from(-1.9)).re || (-(Dual64::from(-1.0) * x0)).re < x0.re {
+            let mut a5: Dual64 = if (((Dual64::from(1.8)
+                / ((Dual64::from(0.7)).powi(2) + Dual64::from(1.0)))
+            .powi(2)
+                + Dual64::from(1.0))
+            .ln())
+            .re > (x0 - x0).re
+            {
+                let a4 = (Dual64::from(-1.5)).tanh() * (x0 * Dual64::from(-0.2));
+                return (d64::helper_mix(x0, x0)).tanh();
+            } else if x0.re > (Dual64::from(0.8)).re {
+                Dual64::from(1.1)
+            } else if (d64::helper_mix(Dual64::from(1.3), x0) - (Dual64::from(0.6) * x0)).re
+                > (Dual64::from(-0.1)).re
+            {
+                Dual64::from(-0.8)
+            } else {
+                return Dual64::from(0.2);
+            };
+            let a6 = x0;
+        } else if (x0 - (x0 + Dual64::from(-0.6))).re > x0.re {
+            let a7 = if x0.re > x0.re {
+                d64::abs((x0 * x0))
+            } else if x0.re > (Dual64::from(1.9)).re && (x0 * x0.cos()).re < (Dual64::from(-0.3)).re
+            {
+                return (Dual64::from(-0.1)).cos() + x0;
+            } else {
+                d64::helper_sq(d64::softplus(x0))
+            };
+            let mut c8 = 0usize;
+            return Dual64::from(c8 as f64);
+        } else if (d64::sigmoid(Dual64::from(0.0)) * d64::min(Dual64::from(1.3), x0)).re
+            > (Dual64::from(-0.1) / (x0.powi(2) + Dual64::from(1.0))).re
         {
-            a2.sin() - (Dual64::from(1.8) / ((Dual64::from(0.7)).powi(2) + Dual64::from(1.0)))
-        } else {
-            (a2 - Dual64::from(1.9)).cos()
-        };
-        if ((Dual64::from(-0.2)).tanh() * a2).re < (d64::max(a3, a2)).re {
-            a1 = d64::max(Dual64::from(1.1), Dual64::from(-1.0));
-        } else if (Dual64::from(1.3)).re > (Dual64::from(-2.0)).re {
-            let a6 = Dual64::from(-0.5);
-            a1 +=
-                ((Dual64::from(-0.8) + (Dual64::from(0.2) * a1)).powi(2) + Dual64::from(1.0)).ln();
-        } else {
-            a1 *= (((Dual64::from(0.4) + x0).powi(2) + Dual64::from(1.0)).ln()).tanh();
-            a3 += a1;
-            for i7 in (0..4).rev() {
-                a3 = (d64::helper_mix(
-                    d64::max(Dual64::from(0.3), Dual64::from(i7 as f64)),
-                    (x0.tanh()).exp(),
-                ))
-                .powi(3);
-                a4 -= (-(a3.powi(2))) - (x0 + (a4 + x0));
-            }
-            a5 -= (((a1 - a2) + (x0.powi(2) + Dual64::from(1.0)).powf(0.3)).tanh()).exp();
-            let mut a8 = d64::helper_sq(d64::softplus(a1))
-                - d64::sigmoid(Dual64::from(-1.8) * Dual64::from(0.0));
+            let mut m9: Dual64 = Dual64::from(-1.7);
         }
-        let mut k9 = 0usize;
-        loop {
-            if k9 >= 2 {
-                break;
-            }
-            k9 += 1;
-            let a10 = (a4 * (-x0)) - d64::helper_mix(x0, a3);
-            a1 = Dual64::from(k9 as f64) * Dual64::from(-1.8);
-            return (Dual64::from(-0.9)).cos() - x0.tanh();
-        }
-        if ((a1.tanh()).atan()).re > (d64::max(a1, a2)).re {
-            return a1;
-        }
-        ((d64::abs((Dual64::from(0.3) * Dual64::from(0.4))) + x0) * a1) + a2
+        x0.sin() * x0
     }
 
     pub fn check() -> Report {
@@ -6788,45 +7117,27 @@ mod p2_68 {
     )]
     #[differentiable]
     fn p2_68(xs0: &Array1<f32>) -> f32 {
-        for i1 in 1..2 {
-            if helper_sq_f32(1.7_f32) * helper_mix_f32(i1 as f32, xs0[3]) < 1.2 {
-                if (xs0[i1] * xs0.slice(s![2..4]).sum()).sin() < (i1 as f32) {
-                    let mut y2 = xs0.powi(2);
-                }
-            } else {
-                let mut a3 = (nn::softplus(xs0)).sum() + xs0[i1];
-                return xs0[4 - 1 - i1];
-            }
+        let mut y1 = xs0.to_owned();
+        let mut a2 = xs0[0] + y1[1];
+        for i3 in (0..4).rev() {
+            a2 += y1[0].tanh();
+            a2 = (y1[3] + 0.7) * y1[i3];
+            y1[i3] = xs0.mean().unwrap() + (y1[1] * (xs0.slice(s![0..2]).sum() - 2.0));
         }
-        if (xs0[1] - xs0[0]) * helper_sq_f32(-0.1_f32) < xs0[0] + xs0[3] {
-            return -0.4 + (xs0[0] - 1.8);
-        }
-        let mut y5 = &(xs0 + &(xs0.tanh()))
-            / &((xs0.slice(s![2..4]).sum().powi(2) * &(xs0.mapv(|v4| (v4.cos()).min(v4 - v4))))
-                .powi(2)
-                + 1.0);
-        y5 = (helper_arr_f32(&(y5.tanh()), y5.dot(&y5))).mapv(|v6| v6 * v6.atan());
-        let mut k7 = 0usize;
-        loop {
-            if k7 >= 3 {
-                break;
-            }
-            k7 += 1;
-            y5 = xs0.tanh();
-            let a8 = 0.6_f32;
-            break;
-        }
-        y5 = &y5 + &y5;
-        if xs0.sum() > -0.4 {
-            if y5.dot(xs0).min(1.7 - y5[3]) > 1.3 {
-                return (-y5[3]).cos();
-            }
+        y1[0] += (helper_sq_f32(nn::softplus(a2))).tanh();
+        let mut a4 = if xs0.dot(&y1) - helper_sq_f32(xs0[0]) > helper_sq_f32(a2)
+            && a2 + xs0[1].min(a2) > xs0.sum()
+        {
+            return a2;
         } else {
-            y5 = &(&(&y5 + xs0) * &y5) * &(&y5 - &(xs0 - xs0));
+            (y1[2] + 0.4).tanh()
+        };
+        for i5 in (0..2).step_by(2) {
+            a4 *= a4.tanh();
+            y1 = (xs0[i5] * -0.1) - &(&(&y1 - xs0) * &(y1[4 - 1 - i5] + &y1));
+            return xs0[i5];
         }
-        let mut a9 = (helper_mix_f32(y5[0], 0.4) + &(nn::sigmoid(&y5))).sum();
-        let mut a10 = xs0[0];
-        ((a10 + a9) + a10) + y5.sum()
+        (((a4.tanh()).exp() * a2) * a4) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -6869,21 +7180,46 @@ mod p2_69 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_69(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut a1 = x0;
-        a1 = helper_mix(x0.cos(), a1 + xs1.sum());
-        let mut k2 = 0usize;
-        while k2 < 3 {
-            k2 += 1;
-            let mut y3: Array1<f64> = Array1::zeros(3);
-            let a4: f64 = y3.sum();
-            let mut y5 = xs1 * &((-0.1 + &y3).powi(2));
-            return helper_mix(xs1[1] - x0, a4 * x0);
+        for i1 in (0..3).step_by(2) {
+            let ks2 = [1usize, 2, 1, 2];
+            if xs1.slice(s![0..1]).sum() < x0 {
+                let mut y3 = xs1.to_owned();
+                return y3[1];
+            } else {
+                let mut x0 = (x0 * 1.0) + (helper_mix(x0, xs1[i1])).atan();
+            }
+            return (-x0) - (xs1[i1] - x0);
         }
-        for i6 in 0..3 {
-            a1 -= x0 * ((a1 + (i6 as f64)) * (x0 / (a1.powi(2) + 1.0)));
-            let a7 = 2.0_f64;
+        if xs1.slice(s![0..1]).sum() + helper_sq(-0.3_f64) > xs1[0] * x0 {
+            return helper_sq((x0.powi(2) + 1.0).powf(1.5));
         }
-        ((a1 + a1).abs() * x0) + a1
+        for i4 in (2..3).rev() {
+            let mut c5 = 0usize;
+            if c5 < 3 && xs1[c5] > 0.3 {
+                let ks6 = [0usize, 1];
+            }
+            let mut y7 = xs1.to_owned();
+            let a8: f64 = xs1.dot(&(xs1.sum() * &(y7[i4] * xs1)));
+            return x0;
+        }
+        let a9 = helper_mix(xs1[0].tanh(), (x0.sin()).tanh());
+        let mut y10 = xs1.to_owned();
+        let mut a11 = y10[2] / (a9.powi(2) + 1.0);
+        for i12 in (0..3).rev() {
+            y10[i12] = y10[i12] + (xs1 * (xs1[i12] - y10[i12])).dot(&(((-xs1).tanh()).exp()));
+            if xs1[1] * ((i12 as f64) + y10[i12]) < 0.4 {
+                y10[i12] += (i12 as f64) - (xs1 * xs1).sum();
+                let a13 = (y10[i12] + -0.6) * x0;
+                y10[0] = (-&(xs1 - xs1)).dot(&(y10[i12] - xs1));
+                a11 += (xs1.mapv(|v14| v14 * y10[i12])).sum();
+            }
+            a11 = (xs1.mapv(|v15| v15 * y10[3 - 1 - i12])).sum();
+        }
+        a11 = y10[0] - (1.3 - a9);
+        let a16 = 0.8_f64;
+        y10[1] = 0.3;
+        y10 = &y10 + &(&((&y10 * xs1).sin()) - xs1);
+        return (((helper_sq(a11 - a16) + x0) + a9) + a11) + y10.sum();
     }
 
     pub fn check() -> Report {
@@ -6935,25 +7271,30 @@ mod p2_70 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_70(x0: f32, xs1: &Array1<f32>) -> f32 {
-        if x0 > xs1.sum() {
-            let y1: Array1<f32> = xs1.to_owned();
-            let a2 = if x0 - y1[2].sin() > 0.4 {
-                (-1.5_f32).sin()
-            } else {
-                xs1.sum() - (xs1.slice(s![0..2]).sum() * x0)
-            };
-        } else if x0 * x0 > xs1[2] {
-            let a3: f32 = (x0 + x0) + (xs1 * xs1).sum();
-            let mut y4: Array1<f32> = Array1::zeros(3);
-            y4 = ((a3 / (x0.powi(2) + 1.0)) - &y4).mapv(|v5| 2.0);
+        let mut xs1 = xs1.to_owned();
+        let mut a1 = (&xs1 + &xs1).dot(&(&xs1 - &xs1)) - helper_sq_f32(x0);
+        xs1[2] = 0.4;
+        a1 = x0.sin() + xs1.dot(&xs1).tanh();
+        a1 += x0 + 0.4;
+        let a4 = if xs1[2].cos() - xs1[2] > xs1[2].powi(3) {
+            a1 += xs1.sum() - (x0 - a1);
+            x0
+        } else if (a1 - xs1[1]) + a1.cos() > 0.1 {
+            let a2 = xs1[2];
+            xs1[2]
         } else {
-            let a6 = if -(x0.atan()) > xs1[0] {
-                return (xs1[1] + x0) + x0;
-            } else {
-                xs1[2].atan()
-            };
+            let a3 = (xs1.tanh()).sum();
+            x0.sin() * xs1[1]
+        };
+        if (xs1[1].powi(2) + 1.0).powf(1.5) > -0.9 {
+            return a4;
         }
-        xs1[1] * x0
+        let a1 = (a1 * -0.8) + helper_mix_f32(xs1[2].max(x0), xs1.sum());
+        for &e5 in xs1.iter() {
+            let mut y6 = [0.0_f32; 3];
+            let _ = Array1::from_elem(3, helper_sq_f32(y6[2]));
+        }
+        (((((xs1[2] + x0) * (x0.tanh()).exp()) + x0) + a4) * a1) + xs1.sum()
     }
 
     pub fn check() -> Report {
@@ -7005,25 +7346,29 @@ mod p2_71 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_71(xs0: &Array1<f32>, xs1: &Array1<f32>, x2: f32) -> f32 {
-        let mut y1 = (Array1::from_elem(4, x2)).tanh();
-        let mut a2 = x2;
-        for i3 in (0..4).step_by(2) {
-            y1 = &y1 + &y1;
-            let mut a4: f32 = 1.7_f32;
-            for &e5 in xs1.iter() {
-                let mut a6 = if xs0.sum().max(a4.min(xs0[i3])) > -1.8 {
-                    a4.powi(3)
-                } else {
-                    xs1.sum()
-                };
-                let mut y7: Array1<f32> = Array1::zeros(4);
+        for i1 in 0..2 {
+            let mut a2 = (x2.sin() + x2) * xs0.sum();
+            for i3 in (2..4).rev() {
+                let mut a4 = 2.0_f32;
+                a2 = xs1.sum();
+                let mut xs1 = xs1.to_owned();
             }
         }
-        a2 *= (xs0.mapv(|v8| (-(-1.0_f32)) + (x2 + x2)))
-            .dot(&(&y1 + xs0[2]))
-            .tanh();
-        let mut y9 = xs1.to_owned();
-        return (((-(nn::softplus(y1[2]))) * x2) + a2) + y1.sum();
+        for i5 in 0..4 {
+            let _ = (nn::softplus(xs1)).sin();
+            let mut a6 = if i5 % 2 == 0 {
+                return (Array1::from_elem(4, x2)).sum();
+            } else if i5 < 3 {
+                return (xs0[1] * x2) * helper_mix_f32(x2, x2);
+            } else {
+                nn::sigmoid(x2) + (-xs1[4 - 1 - i5])
+            };
+        }
+        let a7: f32 = xs1[0];
+        let y8 = (xs1 * &(xs1[3] + xs0)).tanh();
+        let mut m9 = -0.3_f32;
+        ((((xs0 / (x2.powi(2) + 1.0)).dot(&(xs0 + xs0.slice(s![2..3]).sum())) * x2) + a7) + m9)
+            + y8.sum()
     }
 
     pub fn check() -> Report {
@@ -7079,37 +7424,24 @@ mod p2_72 {
     )]
     #[differentiable]
     fn p2_72(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
-        for i1 in (0..3).rev() {
-            let a2 = (x0.sin() / (xs2[3 - 1 - i1].powi(2) + 1.0)).cos();
-            let a3: f64 = -1.0_f64;
+        let mut y1: Array1<f64> = Array1::zeros(3);
+        y1[1] = y1[1] + xs1.sum().min((y1[1] + 0.2) - (x0 + x0));
+        let mut y2 = xs1.to_owned();
+        let mut a3 = x0 * x0;
+        for i4 in (0..3).rev() {
+            y2[i4] += x0 + xs1[i4];
+            y2[i4] *= (a3 / (a3.powi(2) + 1.0)).tanh();
+            a3 += (xs2.mapv(|v5| v5 * y2[i4])).sum();
+            return xs2.dot(xs2) * helper_mix(a3, y1[1]);
         }
-        let a4 = x0;
-        for i5 in 0..3 {
-            if (i5 as f64) < (a4.powi(2) + 1.0).powf(1.5) {
-                let mut a6: f64 = (x0 + x0).cos();
-            } else if i5 % 2 == 0 {
-                if xs1.slice(s![1..2;2]).sum() > xs1.sum() {
-                    let a7 = nn::softplus(xs2.sum() * xs2.dot(xs2));
-                } else if (helper_arr(xs2, a4))
-                    .dot(&(Array1::from_elem(3, xs2.slice(s![1..3;2]).sum())))
-                    < xs1[(i5 + 1) % 3] + a4
-                {
-                    let a8 = xs2[3 - 1 - i5].min(xs2.sum().atan());
-                } else if helper_sq(xs2[1].max(a4)) > 0.7 {
-                    let mut a10 = ((xs2.mapv(|v9| -1.7 + (a4 + v9))).sum().powi(2) + 1.0).powf(0.5);
-                    return a10.sin() * x0;
-                } else {
-                    let mut a11 = a4;
-                }
-            }
+        y1[2] = (xs2.mapv(|v6| v6 * y2[2])).sum();
+        if (y2.mapv(|v7| xs1[2].max(a3) - (0.4_f64 + 0.5_f64))).sum() < 0.4 {
+            y2[0] += xs1[2].sin() + 0.7;
+        } else {
+            y2[1] *= (helper_mix((x0.powi(2) + 0.5).sqrt(), xs1[0])).tanh();
+            return xs1[0].min(a3) - (-0.1_f64).sin();
         }
-        if xs1[1] * (x0 * xs1[2]) < xs1[2] - 1.5 {
-            let a12 = xs1[1];
-            let mut y13 = xs1.to_owned();
-        }
-        let a14: f64 = (xs2.sum() + xs1[0]) * helper_sq((a4.powi(2) + 1.0).ln());
-        let mut y15: Array1<f64> = Array1::zeros(3);
-        ((((x0.atan()).cos() + x0) + a4) + a14) + y15.sum()
+        ((((y1[0] * 1.6) + x0) + a3) + y1[1]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -7160,39 +7492,39 @@ mod p2_73 {
     )]
     #[differentiable]
     fn p2_73(xs0: &Array1<f64>) -> f64 {
-        if 1.2 < 0.1 {
-            let mut k1 = 0usize;
-            while k1 < 5 {
-                k1 += 1;
-                let mut y2 = xs0.to_owned();
-                let a3: f64 = -1.0_f64;
-                let mut a4 = ((&y2 - xs0[1]).sin()).dot(xs0);
-            }
-        }
-        if -0.4 - xs0[2].sin() < xs0[1] + xs0[0] {
-            let mut a6: f64 = if xs0[0] > -1.1 {
-                return (0.9_f64 + -1.1_f64) + xs0.sum();
-            } else {
-                let a5 = (xs0[3] * xs0[3]) / (xs0.dot(xs0).powi(2) + 1.0);
-                xs0[4]
-            };
-            a6 += -xs0.slice(s![0..1]).sum();
-        } else if (-0.3_f64 / (1.6_f64.powi(2) + 1.0_f64)) + xs0.slice(s![3..5;2]).sum() > -0.3 {
-            if xs0.sum() < -0.5 {
-                let y7 = nn::sigmoid(xs0);
-            } else if xs0[0] > 1.1_f64.abs() {
-                if xs0[3] > -1.8 {
-                    let a8 = ((Array1::from_elem(5, xs0[0])).tanh()).mean().unwrap();
-                }
-            } else if -1.9 > xs0.dot(xs0) {
-                if xs0.dot(xs0) < 0.8 {
-                    return 0.2_f64.sin() * xs0[4];
-                }
-            }
+        let mut y1 = xs0.to_owned();
+        let mut a2 = 0.7_f64;
+        if (&y1 * y1[2]).sum() < -0.1 {
+            y1[1] = xs0.sum();
+            a2 = y1[2] * (a2.tanh()).exp();
+            a2 += (y1[0] + 0.2) * y1[0];
+            y1[1] = a2;
+        } else if -1.1 > 0.4 {
+            y1[0] = (a2 / (xs0[2].powi(2) + 1.0)).tanh() + (a2 * (y1[3] / (a2.powi(2) + 1.0)));
+            a2 = (xs0.mapv(|v3| v3 * y1[0])).sum();
+            a2 += (y1[4] + -1.5) * a2;
+            y1[3] = y1[3] - y1[4];
         } else {
-            let a9: f64 = xs0[3] + (xs0.sum() * xs0.slice(s![0..4]).sum());
+            y1[0] = -1.8;
+            let a4 = y1[3].tanh();
+            y1[2] = y1[0];
         }
-        xs0[3] + ((-1.3_f64).powi(2) + 1.0_f64).ln()
+        y1[4] = y1[4] + a2.min(y1[3]);
+        a2 += (xs0.mapv(|v5| v5 * y1[2])).sum();
+        y1 = &y1 + (xs0.mean().unwrap() - y1[3]);
+        let mut a6 = a2;
+        let mut k7 = 0usize;
+        loop {
+            if k7 >= 3 {
+                break;
+            }
+            k7 += 1;
+            let mut a8 = ((a6 + -1.4) + xs0.sum()).max(1.8);
+            let mut y9 = xs0.to_owned();
+            let a2 = (a2 * -2.0) + (a6.tanh() + y1[k7 % 5]);
+        }
+        a6 -= nn::sigmoid(y1.mean().unwrap()) - (y1.sum() * xs0.slice(s![0..3;2]).sum());
+        ((((xs0.slice(s![2..5;2]).sum() * a6.max(a2)) * a2) * a6) + y1[4]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -7235,22 +7567,34 @@ mod p2_74 {
     )]
     #[differentiable(argnums = (0, 1, 2))]
     fn p2_74(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
-        for &e1 in xs1.iter() {
-            let mut y2: Array1<f64> = Array1::zeros(6);
-            let mut k3 = 0usize;
-            loop {
-                if k3 >= 4 {
-                    break;
+        let ks1 = vec![4usize, 0];
+        let a2: f64 = (Array1::from_elem(6, xs2[3])).sum();
+        let mut a4 = ((Array1::from_elem(6, 0.6_f64)).mapv(|v3| (0.3 - x0).max(xs2[3] - v3)))
+            .dot(&(Array1::from_elem(6, x0.powi(2))));
+        let y5 = xs1.to_owned();
+        let mut a4 = (a4 * 0.3) + a4;
+        if a4 > 0.2 - y5[3] {
+            for i6 in (0..6).step_by(2) {
+                let a7 = (&y5 + xs1).sum().powi(2);
+                for i8 in (3..6).rev() {
+                    a4 *= (helper_arr(xs2, x0)).sum().tanh();
+                    a4 += (xs1 * xs1).dot(&(nn::softplus(xs2))) * (x0.min(y5[5])).cos();
+                    let mut a9 = nn::softplus(i6 as f64);
                 }
-                k3 += 1;
-                let mut a4 = (((k3 as f64).tanh()).tanh()).sin();
-                a4 += e1;
-                continue;
             }
+        } else {
+            let mut a10 = (((-1.1_f64).max(xs2[5] * -0.5)).powi(2) + 1.0).ln();
+            let ks11 = [2usize, 1, 1];
+            let mut y12 = xs2.to_owned();
+            y12[4] += helper_sq(0.0_f64);
+            a10 = -2.0_f64;
         }
-        let mut y5: Array1<f64> =
-            helper_sq(x0) * &(&(xs1 + 1.2) - &(helper_arr(xs1, xs1.slice(s![4..5]).sum())));
-        ((xs1[1] + x0.cos()) + x0) + y5.sum()
+        if x0 > 0.1 {
+            let mut y13: Array1<f64> = Array1::zeros(6);
+        } else {
+            a4 += a4;
+        }
+        ((((a4.powi(2) - xs1.mean().unwrap()) * x0) + a2) + a4) + y5.sum()
     }
 
     pub fn check() -> Report {
@@ -7309,19 +7653,33 @@ mod p2_75 {
     )]
     #[differentiable]
     fn p2_75(x0: f32) -> f32 {
-        let a1 = x0 + ((x0 * 0.9) * (x0 * -1.8));
-        if ((-0.4_f32).tanh()).exp() + (0.2 - x0) > a1.min(x0) {
-            let a2 = a1;
-            let a3 = -((-0.1 + a2).abs());
-            return a2.max(0.0_f32.abs());
-        } else if (-1.3_f32 * -1.3_f32).max(1.4 - x0) > x0.min(-0.9) {
-            let mut a4 = helper_mix_f32((a1 * x0) - (1.3 - x0), x0 + (x0 - a1));
-            a4 += (0.6 + a1).tanh() - ((1.4 - a1) + x0.min(a1));
-            if (a4.powi(2) + 1.0).ln() + (a1 + x0) < 0.3 {
-                a4 -= ((-(a4 - a4)).powi(2) + 0.5).sqrt();
-            }
+        let mut y1 = [0.0_f32; 3];
+        let mut m2: f32 = -1.0_f32;
+        let mut a3 = 1.6_f32;
+        if y1[0] < -1.0 * a3 {
+            a3 += y1[2].tanh();
+            y1[0] = ((-0.6_f32 - 0.7_f32) * helper_sq_f32(y1[1])) / (m2.powi(2) + 1.0);
         }
-        ((x0 * helper_sq_f32(1.6_f32)) + x0) + a1
+        y1[1] = y1[1] + ((y1[0] - m2) + a3).abs();
+        a3 = (y1[1] + -0.3) * m2;
+        let a4: f32 = (y1[0].tanh() + m2.min(m2)) + helper_mix_f32(2.0 - y1[2], y1[1] * 1.7);
+        y1[0] += (x0 - m2).tanh();
+        if (0.1 * y1[0]) * (y1[1] / (y1[2].powi(2) + 1.0)) > -0.6 {
+            a3 += (y1[0] + 0.6) * -0.5;
+            y1[0] += nn::sigmoid((a3.powi(2) + 1.0).ln());
+            let a5 = y1[1] * (y1[2] - a4);
+        }
+        a3 = y1[1].tanh();
+        let mut a6 = y1[1];
+        let a4 = (a4 * 1.3) + helper_mix_f32((m2.tanh()).exp(), y1[0] / (a3.powi(2) + 1.0));
+        y1[1] = (1.1_f32.sin() / (y1[1].powi(2) + 1.0)) + (m2.cos()).tanh();
+        let mut c7 = 0usize;
+        for i8 in (0..3).step_by(2) {
+            let _ = (m2 / (x0.powi(2) + 1.0)) + (c7 as f32);
+            a6 -= (((i8 as f32) + y1[c7 % 3]) * x0).sin();
+        }
+        c7 += 2;
+        ((((x0 - (m2 - (c7 as f32))) * x0) * m2) * a3) + y1[0]
     }
 
     #[allow(
@@ -7332,26 +7690,39 @@ mod p2_75 {
         clippy::all
     )]
     fn p2_75_dual(x0: Dual32) -> Dual32 {
-        let a1 = x0 + ((x0 * Dual32::from(0.9)) * (x0 * Dual32::from(-1.8)));
-        if (((Dual32::from(-0.4)).tanh()).exp() + (Dual32::from(0.2) - x0)).re
-            > (d32::min(a1, x0)).re
-        {
-            let a2 = a1;
-            let a3 = -(d32::abs((Dual32::from(-0.1) + a2)));
-            return d32::max(a2, d32::abs(Dual32::from(0.0)));
-        } else if (d32::max(
-            Dual32::from(-1.3) * Dual32::from(-1.3),
-            Dual32::from(1.4) - x0,
-        ))
-        .re > (d32::min(x0, Dual32::from(-0.9))).re
-        {
-            let mut a4 = d32::helper_mix((a1 * x0) - (Dual32::from(1.3) - x0), x0 + (x0 - a1));
-            a4 += (Dual32::from(0.6) + a1).tanh() - ((Dual32::from(1.4) - a1) + d32::min(x0, a1));
-            if ((a4.powi(2) + Dual32::from(1.0)).ln() + (a1 + x0)).re < (Dual32::from(0.3)).re {
-                a4 -= ((-(a4 - a4)).powi(2) + Dual32::from(0.5)).sqrt();
-            }
+        let mut y1 = [Dual32::from(0.0); 3];
+        let mut m2: Dual32 = Dual32::from(-1.0);
+        let mut a3 = Dual32::from(1.6);
+        if y1[0].re < (Dual32::from(-1.0) * a3).re {
+            a3 += y1[2].tanh();
+            y1[0] = ((Dual32::from(-0.6) - Dual32::from(0.7)) * d32::helper_sq(y1[1]))
+                / (m2.powi(2) + Dual32::from(1.0));
         }
-        ((x0 * d32::helper_sq(Dual32::from(1.6))) + x0) + a1
+        y1[1] = y1[1] + d32::abs(((y1[0] - m2) + a3));
+        a3 = (y1[1] + Dual32::from(-0.3)) * m2;
+        let a4: Dual32 = (y1[0].tanh() + d32::min(m2, m2))
+            + d32::helper_mix(Dual32::from(2.0) - y1[2], y1[1] * Dual32::from(1.7));
+        y1[0] += (x0 - m2).tanh();
+        if ((Dual32::from(0.1) * y1[0]) * (y1[1] / (y1[2].powi(2) + Dual32::from(1.0)))).re
+            > (Dual32::from(-0.6)).re
+        {
+            a3 += (y1[0] + Dual32::from(0.6)) * Dual32::from(-0.5);
+            y1[0] += d32::sigmoid((a3.powi(2) + Dual32::from(1.0)).ln());
+            let a5 = y1[1] * (y1[2] - a4);
+        }
+        a3 = y1[1].tanh();
+        let mut a6 = y1[1];
+        let a4 = (a4 * Dual32::from(1.3))
+            + d32::helper_mix((m2.tanh()).exp(), y1[0] / (a3.powi(2) + Dual32::from(1.0)));
+        y1[1] =
+            ((Dual32::from(1.1)).sin() / (y1[1].powi(2) + Dual32::from(1.0))) + (m2.cos()).tanh();
+        let mut c7 = 0usize;
+        for i8 in (0..3).step_by(2) {
+            let _ = (m2 / (x0.powi(2) + Dual32::from(1.0))) + Dual32::from(c7 as f32);
+            a6 -= ((Dual32::from(i8 as f32) + y1[c7 % 3]) * x0).sin();
+        }
+        c7 += 2;
+        ((((x0 - (m2 - Dual32::from(c7 as f32))) * x0) * m2) * a3) + y1[0]
     }
 
     pub fn check() -> Report {
@@ -7393,55 +7764,65 @@ mod p2_76 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1))]
+    #[differentiable(argnums = (2, 0))]
     fn p2_76(xs0: &Array1<f32>, x1: f32, x2: f32) -> f32 {
-        if x2.max(1.0_f32.abs()) < 0.5 {
-            if xs0[2] - xs0[0].tanh() < xs0[1] {
-                if helper_sq_f32(xs0.sum()) > x2 + -0.9 {
-                    return x1;
-                }
-                let y1 = nn::softplus(&(nn::softplus(&((xs0.tanh()).exp()))));
-            } else if xs0.slice(s![0..3]).sum() > xs0.slice(s![0..3]).sum() {
-                let mut y2: Array1<f32> = Array1::zeros(4);
-            } else {
-                let y3 = helper_arr_f32(
-                    &(xs0.dot(xs0) + &(xs0 - x1)),
-                    xs0.slice(s![0..1]).sum().max(xs0[3]),
-                );
-                let a4: f32 = if xs0.sum() > y3.dot(xs0) {
-                    helper_mix_f32(xs0[0], xs0[2]) + 1.8_f32.cos()
-                } else if xs0.slice(s![1..3]).sum() * x1.sin() < 2.0 {
-                    (x2 / (x1.powi(2) + 1.0)) * (x2 / (x1.powi(2) + 1.0))
-                } else {
-                    return nn::softplus(x2.abs());
-                };
+        let mut y1 = xs0.to_owned();
+        if y1.mean().unwrap().abs() < -0.1 {
+            let mut y2: Array1<f32> = Array1::zeros(4);
+        } else if y1[2] > 1.0 {
+            let mut c3 = 0usize;
+            if x1 - y1.sum() < x2 + -0.9 {
+                let mut y4: Array1<f32> = Array1::zeros(4);
             }
-            let a5 = (Array1::from_elem(4, x1)).mean().unwrap() + helper_sq_f32(xs0.dot(xs0));
-            let a6: f32 = helper_sq_f32(x2.atan() - (x1 - x1));
         } else {
-            if nn::sigmoid(x2) < -0.6 {
-                let y7: Array1<f32> = xs0 * xs0;
-            } else if (x1 * x2).powi(3) < 0.6 + xs0.slice(s![2..4]).sum() {
-                let a8: f32 = (xs0[1].tanh()).exp() * nn::softplus(xs0[1]);
+            for &e5 in xs0.iter() {
+                y1 = (e5 * x2) * &(xs0.mapv(|v6| ((x1.powi(2) + 0.5).sqrt()).min(xs0[1])));
+                y1 = &y1 * (xs0 + xs0).dot(&y1);
             }
-            let mut a9 = ((x1 * x1) - (x1 * x2)) + x2;
+            let mut a7 = (&(xs0 * xs0) - y1.sum()).dot(&(-&(&y1 + &y1)));
         }
-        let mut a11 = if xs0[3] > 1.7 {
-            let a10 = xs0.slice(s![1..2;2]).sum().abs();
-            -1.8_f32
+        let mut y8 = xs0.to_owned();
+        if y8[0] > 0.3 {
+            let mut y9: Array1<f32> = Array1::zeros(4);
+            let a10 = 1.8_f32;
+            let mut y11: Array1<f32> = Array1::zeros(4);
+        }
+        let mut a12 = y1[3].tanh();
+        a12 += y8[3] * y8[2];
+        if nn::softplus(helper_mix_f32(y8[1], 1.8)) > 1.8 + x1 {
+            y8[1] += x1.sin() + -0.8;
+            let mut y13: Array1<f32> = Array1::zeros(4);
+            a12 = (y8[0] + 0.8) * x1;
+        } else if 1.4 < helper_sq_f32(y8[3]) {
+            let mut a15 = if x1.sin() + xs0.sum() > 0.4 && -(-0.4 * x1) < -0.4 {
+                (y8[2] * a12).tanh()
+            } else {
+                let a14 = y8[0];
+                y1[1]
+            };
+            y8[1] += y1[3];
+            let a16 = y8[3].tanh();
+            a15 = (xs0.mapv(|v17| v17 * y8[1])).sum();
         } else {
-            (xs0.slice(s![0..3;2]).sum() * x2).powi(2)
-        };
-        let mut y12 = xs0.to_owned();
-        y12 = &y12 + ((y12[3] * x1) * x2);
-        let mut a13 = 0.0_f32;
-        let mut a15 = if y12.sum() * (y12[3] - a11) < x2 {
-            nn::softplus(y12[2] - a13)
-        } else {
-            let a14 = x1.cos();
-            xs0[0]
-        };
-        return (((-1.9 + x1) * x2) * a11) + y12.sum();
+            let a18 = y8[2] * (y8[2] / (0.2_f32.powi(2) + 1.0_f32));
+            y8[1] = x1;
+            a12 += y8[0] + helper_mix_f32(y8[0], y8[0]);
+        }
+        y8[3] = -1.0;
+        let mut a20: f32 =
+            if x2 * -0.1 > xs0.dot(&y1) && helper_mix_f32(y8[1].atan(), y8[0].cos()) < -0.6 {
+                x2
+            } else if (&y1 * y8[0]).dot(&(&y8 - &y1)) > helper_sq_f32(x1)
+                && xs0.slice(s![0..4;2]).sum() > a12 - 0.6
+            {
+                let a19 = a12;
+                (a12.max(x1)).min(y8[1] * xs0.slice(s![2..3;2]).sum())
+            } else if xs0.slice(s![1..2]).sum() * (y8[0] * x2) < 0.2 {
+                return (a12.powi(2) + 1.0).ln() + (y8[3] * x2);
+            } else {
+                helper_mix_f32((a12.powi(2) + 0.5).sqrt(), xs0[2] / (x2.powi(2) + 1.0))
+            };
+        ((((x2 * y8[2]).max(y8[2]) * x1) * x2) + a12) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -7468,13 +7849,13 @@ mod p2_76 {
         r.same::<f32, _>("pullback.1", &pb1, &g1);
         r.same::<f32, _>("pullback.2", &pb2, &g2);
         let sel = p2_76_grad(&xs0, x1, x2);
-        let sel2 = p2_76_grad_2_1(&xs0, x1, x2);
+        let sel2 = p2_76_grad_2_0(&xs0, x1, x2);
         r.same::<f32, _>("grad.0", &sel.0, &g2);
-        r.same::<f32, _>("grad_2_1.0", &sel2.0, &g2);
+        r.same::<f32, _>("grad_2_0.0", &sel2.0, &g2);
         r.same::<f32, _>("value_and_grad.1.0", &vg_grad.0, &g2);
-        r.same::<f32, _>("grad.1", &sel.1, &g1);
-        r.same::<f32, _>("grad_2_1.1", &sel2.1, &g1);
-        r.same::<f32, _>("value_and_grad.1.1", &vg_grad.1, &g1);
+        r.same::<f32, _>("grad.1", &sel.1, &g0);
+        r.same::<f32, _>("grad_2_0.1", &sel2.1, &g0);
+        r.same::<f32, _>("value_and_grad.1.1", &vg_grad.1, &g0);
         r
     }
 
@@ -7497,19 +7878,41 @@ mod p2_77 {
     )]
     #[differentiable]
     fn p2_77(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut y1 = &((xs2 + xs2).sin()) * (x0.powi(2) + 1.0).powf(0.3);
-        if x0.sin() < 0.7_f64.tanh() {
-            let mut a2 = ((xs2[0] * x1) + x0) * x1;
-            return 0.0_f64.tanh() / (a2.powi(2) + 1.0);
-        }
-        for i3 in 1..3 {
-            for &e4 in y1.iter() {
-                let y5: Array1<f64> = y1.clone();
-                let mut a6 = (e4 - x0).tanh() * (x0.sin() * (y5[i3] * y1[2]));
+        let mut y1 = [0.0_f64; 3];
+        let mut a2 = y1[1] - x0;
+        for i3 in 0..3 {
+            if i3 < 2 {
+                y1[i3] = y1[i3] - nn::softplus((y1[i3] + x1).sin());
+                a2 += y1[i3] - y1[i3];
+                let mut c4 = 0usize;
+                a2 *= (xs2.mapv(|v5| v5 * y1[0])).sum().tanh();
+                y1[c4 % 3] = y1[c4 % 3] * (xs2.sum() + y1[2]).tanh();
+                return y1[i3];
+            } else if i3 % 2 == 0 {
+                a2 *=
+                    ((x1 + y1[2]) + (xs2.slice(s![0..3]).sum() * xs2.slice(s![1..2]).sum())).tanh();
+                y1[3 - 1 - i3] = y1[3 - 1 - i3] * ((-1.4_f64).atan() + (x1 + y1[0])).tanh();
+                a2 = (xs2.mapv(|v6| v6 * y1[1])).sum();
+                y1[i3] = y1[i3]
+                    + ((y1[0].max(x0) / ((y1[i3] / (x0.powi(2) + 1.0)).powi(2) + 1.0))
+                        + (a2 * a2).min(y1[0].cos()));
                 break;
             }
+            a2 = y1[3 - 1 - i3] + (x1.powi(2) + 1.0).powf(0.3);
+            continue;
         }
-        ((((x1 + x1) / (xs2[0].powi(2) + 1.0)) + x0) + x1) + y1.sum()
+        y1[1] = y1[1] - ((xs2.tanh()).dot(&(xs2.sin())) + helper_sq(y1[2]));
+        if (xs2[1] * x0) * 0.8_f64.cos() < a2 {
+            a2 += (y1[2] + 0.2) * a2;
+        }
+        if nn::sigmoid(xs2.sum()) < y1[1] {
+            let x0 = (x0 * 0.9) + x0.sin();
+        } else if a2 < xs2.dot(xs2) {
+            y1[2] = (-(y1[0] - x0)) - ((y1[1] + a2) - (a2 * y1[0]));
+        } else {
+            y1[2] -= xs2.sum().atan();
+        }
+        (((((-1.2_f64 * -0.7_f64) + y1[0].min(xs2[0])) * x0) + x1) + a2) + y1[2]
     }
 
     pub fn check() -> Report {
@@ -7560,63 +7963,32 @@ mod p2_78 {
     )]
     #[differentiable]
     fn p2_78(x0: f32) -> f32 {
-        for i1 in 0..3 {
-            for i2 in (0..3).rev() {
-                let mut k3 = 0usize;
-                while k3 < 1 {
-                    k3 += 1;
-                    if x0.powi(2) - x0.max(x0) > 0.6 {
-                        let mut a4 = x0;
-                    } else if i1 % 2 == 0 {
-                        let mut a5 = (i2 as f32) * ((x0.powi(2) + 1.0).ln() + (-1.5 + x0));
-                    } else if i2 < 1 {
-                        let a6 = (x0 - x0) - ((x0 * x0) + x0.tanh());
-                    }
-                }
-                return (x0 + -0.7).cos();
+        let mut y1 = vec![0.0_f32; 3];
+        let mut a2 = 0.6_f32;
+        for i3 in (0..3).rev() {
+            y1[i3] = y1[i3]
+                - (((1.1_f32 * (i3 as f32)) * y1[1].cos())
+                    - ((a2 - a2) * y1[(i3 + 1) % 3].max(x0)));
+            if ((i3 as f32).powi(2) + 1.0_f32).ln() + y1[i3] > helper_mix_f32(y1[i3], i3 as f32) {
+                a2 = (y1[2] + -0.4) * x0;
+                y1[3 - 1 - i3] = (2.0_f32.tanh() * a2.tanh()) + (y1[1] + y1[i3]).tanh();
             }
+            break;
         }
-        for i7 in 0..3 {
-            for i8 in (0..i7).rev() {
-                let mut a9 = if i8 % 2 == 0 {
-                    x0
-                } else {
-                    x0.min(x0) * (-1.8 - x0)
-                };
-                a9 += x0;
-                a9 += helper_mix_f32(nn::softplus(-0.2_f32), -2.0 - x0)
-                    * (-2.0_f32).max(helper_sq_f32(a9));
-                a9 = i7 as f32;
-            }
-            return x0;
+        y1[0] = y1[0] + y1[2];
+        if x0 < x0 + y1[0] && (a2.powi(2) + 1.0).powf(0.5) < 0.8 - a2 {
+            a2 += y1[0].tanh();
         }
-        if -1.2_f32 + ((-0.4_f32).powi(2) + 1.0_f32).ln() < -0.4 {
-            let mut a10: f32 = ((x0 * x0) * x0.sin()) - (x0 * x0);
-            return ((x0.tanh()).exp()).powi(2);
-        }
-        let mut a11: f32 = (x0.tanh()).exp() - x0.cos();
-        for i12 in 0..3 {
-            let a15 = if helper_sq_f32(a11) < (i12 as f32) - x0 {
-                let a13 = helper_mix_f32(a11, 1.5) * (i12 as f32);
-                (x0 - a11).powi(3)
-            } else if x0 < -0.2 {
-                a11 * 1.2_f32.sin()
-            } else {
-                let a14 = 1.9_f32;
-                return a11;
-            };
-            a11 += ((((i12 as f32) - 1.0_f32) + a15).powi(2) + 1.0).powf(0.5);
-            let mut k16 = 0usize;
-            loop {
-                if k16 >= 3 {
-                    break;
-                }
-                k16 += 1;
-                a11 = (k16 as f32) * 0.1_f32;
-                let a17 = a11 * ((a11.powi(2) + 1.0).ln()).atan();
-            }
-        }
-        ((a11 + (0.2_f32.tanh()).exp()) + x0) + a11
+        let a4 = if nn::sigmoid(a2) - (y1[0] * y1[1]) > y1[0] * a2 {
+            return (x0.powi(2) + 0.5).sqrt();
+        } else {
+            a2 = (a2 * x0) + (a2 + a2);
+            x0
+        };
+        let mut y5 = [0.0_f32; 3];
+        let _ = helper_mix_f32(a2 - x0, a4.powi(2));
+        let _ = x0;
+        ((((((y5[2].tanh()).exp() - y5[2].cos()) + x0) + a2) + a4) + y5[0]) + y1[2]
     }
 
     #[allow(
@@ -7627,68 +7999,36 @@ mod p2_78 {
         clippy::all
     )]
     fn p2_78_dual(x0: Dual32) -> Dual32 {
-        for i1 in 0..3 {
-            for i2 in (0..3).rev() {
-                let mut k3 = 0usize;
-                while k3 < 1 {
-                    k3 += 1;
-                    if (x0.powi(2) - d32::max(x0, x0)).re > (Dual32::from(0.6)).re {
-                        let mut a4 = x0;
-                    } else if i1 % 2 == 0 {
-                        let mut a5 = Dual32::from(i2 as f32)
-                            * ((x0.powi(2) + Dual32::from(1.0)).ln() + (Dual32::from(-1.5) + x0));
-                    } else if i2 < 1 {
-                        let a6 = (x0 - x0) - ((x0 * x0) + x0.tanh());
-                    }
-                }
-                return (x0 + Dual32::from(-0.7)).cos();
+        let mut y1 = vec![Dual32::from(0.0); 3];
+        let mut a2 = Dual32::from(0.6);
+        for i3 in (0..3).rev() {
+            y1[i3] = y1[i3]
+                - (((Dual32::from(1.1) * Dual32::from(i3 as f32)) * y1[1].cos())
+                    - ((a2 - a2) * d32::max(y1[(i3 + 1) % 3], x0)));
+            if ((Dual32::from(i3 as f32).powi(2) + Dual32::from(1.0)).ln() + y1[i3]).re
+                > (d32::helper_mix(y1[i3], Dual32::from(i3 as f32))).re
+            {
+                a2 = (y1[2] + Dual32::from(-0.4)) * x0;
+                y1[3 - 1 - i3] = ((Dual32::from(2.0)).tanh() * a2.tanh()) + (y1[1] + y1[i3]).tanh();
             }
+            break;
         }
-        for i7 in 0..3 {
-            for i8 in (0..i7).rev() {
-                let mut a9 = if i8 % 2 == 0 {
-                    x0
-                } else {
-                    d32::min(x0, x0) * (Dual32::from(-1.8) - x0)
-                };
-                a9 += x0;
-                a9 += d32::helper_mix(d32::softplus(Dual32::from(-0.2)), Dual32::from(-2.0) - x0)
-                    * d32::max(Dual32::from(-2.0), d32::helper_sq(a9));
-                a9 = Dual32::from(i7 as f32);
-            }
-            return x0;
-        }
-        if (Dual32::from(-1.2) + ((Dual32::from(-0.4)).powi(2) + Dual32::from(1.0)).ln()).re
-            < (Dual32::from(-0.4)).re
+        y1[0] = y1[0] + y1[2];
+        if x0.re < (x0 + y1[0]).re
+            && ((a2.powi(2) + Dual32::from(1.0)).powf(0.5)).re < (Dual32::from(0.8) - a2).re
         {
-            let mut a10: Dual32 = ((x0 * x0) * x0.sin()) - (x0 * x0);
-            return ((x0.tanh()).exp()).powi(2);
+            a2 += y1[0].tanh();
         }
-        let mut a11: Dual32 = (x0.tanh()).exp() - x0.cos();
-        for i12 in 0..3 {
-            let a15 = if (d32::helper_sq(a11)).re < (Dual32::from(i12 as f32) - x0).re {
-                let a13 = d32::helper_mix(a11, Dual32::from(1.5)) * Dual32::from(i12 as f32);
-                (x0 - a11).powi(3)
-            } else if x0.re < (Dual32::from(-0.2)).re {
-                a11 * (Dual32::from(1.2)).sin()
-            } else {
-                let a14 = Dual32::from(1.9);
-                return a11;
-            };
-            a11 += (((Dual32::from(i12 as f32) - Dual32::from(1.0)) + a15).powi(2)
-                + Dual32::from(1.0))
-            .powf(0.5);
-            let mut k16 = 0usize;
-            loop {
-                if k16 >= 3 {
-                    break;
-                }
-                k16 += 1;
-                a11 = Dual32::from(k16 as f32) * Dual32::from(0.1);
-                let a17 = a11 * ((a11.powi(2) + Dual32::from(1.0)).ln()).atan();
-            }
-        }
-        ((a11 + ((Dual32::from(0.2)).tanh()).exp()) + x0) + a11
+        let a4 = if (d32::sigmoid(a2) - (y1[0] * y1[1])).re > (y1[0] * a2).re {
+            return (x0.powi(2) + Dual32::from(0.5)).sqrt();
+        } else {
+            a2 = (a2 * x0) + (a2 + a2);
+            x0
+        };
+        let mut y5 = [Dual32::from(0.0); 3];
+        let _ = d32::helper_mix(a2 - x0, a4.powi(2));
+        let _ = x0;
+        ((((((y5[2].tanh()).exp() - y5[2].cos()) + x0) + a2) + a4) + y5[0]) + y1[2]
     }
 
     pub fn check() -> Report {
@@ -7732,23 +8072,29 @@ mod p2_79 {
     )]
     #[differentiable(argnums = (1, 0))]
     fn p2_79(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let y2 =
-            &((xs1[1] * x0) - &(xs1 + xs1)) * &(nn::softplus(&(xs1.mapv(|v1| (0.1 + x0) + v1))));
-        let mut y3: Array1<f64> = xs1.to_owned();
-        for e4 in xs1.iter() {
-            if x0 > xs1.slice(s![2..5]).sum() {
-                y3 -= x0;
+        if helper_mix(xs1.sum(), x0.max(xs1[3])) > -1.9 {
+            let mut m1 = 1.9_f64;
+            if (xs1 - xs1).dot(&(xs1 - xs1)) > 1.1 {
+                return (-1.1_f64).cos() / (xs1[0].powi(2) + 1.0);
             }
-            let mut a6 = if y2[1] + (-0.6_f64 - 1.0_f64) < x0 + *e4 {
-                (y2.dot(&y3).powi(2) + 1.0).ln()
+        } else if x0 > xs1.slice(s![2..5]).sum() {
+            let mut y2 = vec![0.0_f64; 5];
+            let mut a3 = x0 - xs1[4];
+            if xs1[1] > a3.min(a3) {
+                a3 += y2[0].tanh();
+                y2[1] += xs1.slice(s![3..5]).sum();
             } else {
-                let a5 = -(x0 + y2[2]);
-                (xs1 - &y2).dot(xs1)
-            };
-            return (&y3 / (y2[4].powi(2) + 1.0)).dot(&(xs1 - &y2));
+                y2[4] += -0.2;
+                y2[4] = xs1.sum().max(y2[4].cos()) + -1.2;
+                a3 = (xs1.mapv(|v4| v4 * y2[1])).sum();
+            }
+            a3 *= x0.tanh();
+            return helper_sq(y2[1] + 1.4);
+        } else if x0 > 1.4 || xs1.sum() * x0 > 1.8 {
+            let a6 = xs1.dot(&(&(xs1.mapv(|v5| v5 * xs1[3])) + &((xs1.tanh()).exp())));
         }
-        let mut a7: f64 = x0;
-        ((x0.cos() * x0) + a7) + y2.sum()
+        let mut m7 = -0.7_f64;
+        return ((helper_arr(xs1, x0)).dot(&(xs1 * xs1)) + x0) + m7;
     }
 
     pub fn check() -> Report {
@@ -7788,6 +8134,8 @@ mod p2_79 {
 }
 
 // seed 2 index 80
+// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
+#[cfg(feature = "known-compile-bugs")]
 mod p2_80 {
     use super::*;
 
@@ -7800,30 +8148,41 @@ mod p2_80 {
     )]
     #[differentiable]
     fn p2_80(xs0: &Array1<f32>) -> f32 {
-        let a1 = helper_mix_f32((-1.5_f32) * (xs0.slice(s![3..4]).sum() * xs0[4]), xs0[4]);
-        for i2 in 4..5 {
-            if i2 % 2 == 0 {
-                let mut y3: Array1<f32> = xs0 - (xs0[5 - 1 - i2] * xs0.slice(s![3..5]).sum());
-                let a4 = (a1 * xs0).mean().unwrap().abs();
-            } else if (a1 - xs0[5 - 1 - i2]).min(xs0.sum()) < 1.9 {
-                let y5 = xs0.to_owned();
-            } else if a1 * 1.1_f32.max(xs0[i2]) < (i2 as f32) {
-                let a6: f32 =
-                    ((helper_mix_f32(a1, xs0.slice(s![1..5]).sum())).powi(2) + 1.0).ln() * a1;
-                let mut y7 = xs0.to_owned();
-            }
-        }
-        for &e8 in xs0.iter() {
-            if (xs0 + xs0).mean().unwrap() > xs0[3] {
-                let a9: f32 = e8;
-            } else if xs0.sum() + (xs0[1] * xs0[4]) > 1.9 {
-                let a10 = -1.1_f32;
-                return (xs0.slice(s![2..4;2]).sum() - a10).max(xs0[0] * e8);
+        for i1 in 4..5 {
+            let mut m2 = 0.9_f32;
+            let mut y3 = xs0.to_owned();
+            let mut a4 = m2 + y3[i1];
+            if i1 >= 5 || y3[i1] < 0.6 {
+                a4 += y3[3].tanh();
+                m2 += -1.5_f32;
+                y3[i1] = -0.9;
             } else {
-                let mut a11 = (xs0[2] * (-xs0[1])) + xs0[0];
+                a4 *= (xs0.mapv(|v5| v5 * y3[i1])).sum().tanh();
+                y3[2] = ((y3[i1].powi(2) + 1.0).ln() + (y3[(i1 + 1) % 5] + y3[5 - 1 - i1])) - m2;
+                y3[(i1 + 1) % 5] = m2;
             }
+            if i1 < 5 && xs0[i1] > 0.5 {
+                a4 += y3[i1].tanh();
+            }
+            a4 *= (xs0.dot(xs0) * m2).tanh();
+            m2 += (i1 as f32) * 1.0_f32;
+            continue;
         }
-        (xs0[0] - (a1 + xs0[2])) * a1
+        if (helper_arr_f32(xs0, -1.3)).sum() > xs0.sum() {
+            let a6 = if (xs0[1] * xs0[4]).max(xs0[1] + xs0.slice(s![2..3;2]).sum()) > xs0[2] {
+                return (xs0.tanh()).sum();
+            } else if (xs0[3] - xs0[3]) * (xs0[1] * xs0[2]) > xs0[2] * xs0[0] {
+                return xs0.mean().unwrap();
+            } else if xs0[2] - xs0.slice(s![3..5]).sum().max(xs0[2]) > xs0.dot(xs0) {
+                1.5_f32
+            } else {
+                (xs0[2].tanh()).exp() * 1.5_f32.max(0.6_f32)
+            };
+        } else {
+            let mut a7 = (xs0[0].tanh()).exp()
+                * (nn::sigmoid(xs0.slice(s![2..3]).sum()) + (xs0[1] + xs0[0]));
+        }
+        (1.2_f32.min(xs0[1])).tanh()
     }
 
     pub fn check() -> Report {
@@ -7866,33 +8225,77 @@ mod p2_81 {
     )]
     #[differentiable]
     fn p2_81(xs0: &Array1<f64>) -> f64 {
-        for i1 in 5..6 {
-            let mut y2: Array1<f64> = Array1::zeros(6);
-            let mut a3 = xs0.sum();
-            let a4 = helper_sq(a3);
-            return (0.4 * a4) * xs0.mean().unwrap();
-        }
-        let mut a5 = xs0[3];
-        let mut k6 = 0usize;
-        while k6 < 2 {
-            k6 += 1;
-            let mut a7 = (k6 as f64).atan() - xs0[0];
-            for &e8 in xs0.iter() {
-                let mut e8 = (e8 * 2.0) + (xs0[4].max(xs0[4])).tanh();
-                e8 += xs0[0];
-                let mut a10 = (xs0 + &((Array1::from_elem(6, -1.6_f64)).mapv(|v9| e8))).sum();
+        let mut y1 = [0.0_f64; 6];
+        let mut xs0 = xs0.to_owned();
+        xs0[1] = xs0[1] * xs0.sum().tanh();
+        if (y1[1].powi(2) + 1.0).powf(0.5) > xs0.sum() {
+            y1[2] = (Array1::from_elem(6, y1[3])).sum().tanh();
+            let mut a2 = -0.1_f64;
+            for i3 in 0..6 {
+                y1[i3] += -1.7;
+                if (a2 - y1[i3]).max(a2 + a2) < -0.1 {
+                    a2 += y1[i3].tanh();
+                    y1[4] += 0.9;
+                    a2 = y1[i3] * (a2 + a2);
+                    break;
+                } else {
+                    y1[i3] = (i3 as f64) * 0.0_f64;
+                    y1[i3] = y1[i3]
+                        - ((helper_mix(0.7, xs0[i3]) - (a2 + y1[6 - 1 - i3]))
+                            + (a2.sin() * xs0[i3]));
+                    xs0[2] = y1[i3] * (a2 - a2);
+                }
+                a2 = y1[(i3 + 1) % 6] * (-xs0[i3]);
+                return ((xs0[2] * xs0[i3]).powi(2) + 1.0).ln();
             }
-        }
-        for i11 in 1..6 {
-            if (i11 as f64) + xs0.sum() > -0.6 {
-                let mut y12: Array1<f64> = Array1::zeros(6);
-            } else if nn::sigmoid(xs0.dot(xs0)) < xs0[i11] + a5 {
-                let mut y13: Array1<f64> = Array1::zeros(6);
+            y1[5] -= (((-1.4_f64).powi(2) + 1.0_f64).powf(0.5) - a2.tanh()) * (a2.abs() + xs0[4]);
+            let mut y4: Array1<f64> = Array1::zeros(6);
+        } else if (0.0_f64.powi(2) + 1.0_f64).ln() - xs0.sum() > xs0.mean().unwrap()
+            || (xs0[3] - &xs0).dot(&(&xs0 * &xs0)) < -0.9 + xs0[1]
+        {
+            let a6 = if xs0[5] > -0.6 {
+                (-0.2 + y1[2]) + 1.1
+            } else {
+                let a5 = -0.9_f64;
+                return (nn::sigmoid(y1[4])).max(a5);
+            };
+            let mut a7 = xs0[1].min(y1[2]);
+            for i8 in (0..6).rev() {
+                y1[1] += -0.9;
+                let a9 = (y1[3] + 0.6) * a6;
+                let a10 = (i8 as f64) * (-y1[i8]).max(xs0[i8] + -1.3);
+                a7 += (y1[i8] + -0.3) * a7;
+                return (-0.2 * y1[(i8 + 1) % 6]).min(xs0[6 - 1 - i8].sin());
             }
-            let y14: Array1<f64> =
-                &((a5 + a5) * xs0) + &(&(Array1::from_elem(6, a5)) * &(nn::sigmoid(xs0)));
+            y1[5] += a6;
+            a7 = y1[0].tanh();
+            let a11 = xs0[0] + xs0[2].tanh();
+            if (xs0[3].powi(2) + 1.0).ln() > 1.2 {
+                xs0[1] = a7;
+                a7 += xs0[1].tanh();
+            } else if (-a11) + (-a7) < 0.6 || a7 < 1.2 {
+                a7 += (xs0[5] + -1.0) * a11;
+                xs0[4] = helper_sq(xs0[0] * a7) * (xs0.mean().unwrap() + xs0[3].sin());
+                xs0[1] += a11;
+            } else if (a11 * a6) + (a7 * y1[1]) < 0.5 {
+                xs0[2] = xs0[2] * (&xs0 * a7).sum().tanh();
+                let a12 = xs0[3] + (0.4 - xs0[3]);
+                a7 = xs0[3] + helper_sq(y1[3]);
+            } else {
+                xs0[5] += -0.7;
+                let a13 = xs0[0].tanh();
+                return ((xs0.tanh()).exp()).dot(&xs0);
+            }
+            xs0[3] = (&(xs0.powi(2)) * &(y1[0] + &xs0)).sum();
+            if (&xs0 - &xs0).sum() > 0.8 {
+                a7 = (xs0.mapv(|v14| v14 * xs0[2])).sum();
+            }
+            let ks15 = [3usize, 2, 2, 3];
         }
-        (xs0 + xs0).mean().unwrap() + a5
+        xs0 = &xs0 + (xs0[1].powi(2) * (y1[3] * y1[1]));
+        let a16 = 0.5_f64;
+        let mut a17 = a16;
+        (((1.8 + a16) * a17) + y1[5]) + xs0.sum()
     }
 
     pub fn check() -> Report {
@@ -7935,44 +8338,21 @@ mod p2_82 {
     )]
     #[differentiable]
     fn p2_82(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut a1 = 1.4_f64;
-        if (x0.sin()).sin() > 1.2_f64.tanh() {
-            a1 = xs1[2];
-            a1 *= ((xs1.sum().powi(2) + 1.0).ln()).tanh();
-            let a2 = if a1 - (0.2 + x0) > 1.9 {
-                nn::softplus(xs1[0] * a1)
-            } else if x0 > -1.9 {
-                return x0;
-            } else {
-                x0
-            };
-            a1 -= -(a1 + xs1).sum();
-            a1 = a2 / ((xs1.sum() * a2.tanh()).powi(2) + 1.0);
+        let mut y1 = xs1.to_owned();
+        let mut a2 = x0;
+        for i3 in 0..3 {
+            let a4 = (y1[(i3 + 1) % 3] + 2.0) * y1[i3];
+            y1[i3] += nn::softplus(xs1.sum()) + ((a4 - a4) * xs1.sum());
+            let a5 = (y1[i3] + 0.5) * y1[i3];
+            y1[i3] = (a4.min(xs1.sum())).tanh();
+            return a4;
         }
-        let mut y3 = xs1.to_owned();
-        let mut y4 = xs1.to_owned();
-        for i5 in (0..3).step_by(2) {
-            let mut a7 = if (&y3 - -1.5).sum() > a1 {
-                a1
-            } else if ((Array1::from_elem(3, 0.7_f64)).mapv(|v6| (v6 + a1) + x0.cos())).sum() > 2.0
-            {
-                helper_mix(y4[i5] * x0, y3.sum())
-            } else if i5 < 3 {
-                y3.sum()
-            } else {
-                a1 * (i5 as f64).sin()
-            };
-            y4[i5] -= helper_mix(
-                y3.mean().unwrap() * (y3[3 - 1 - i5].powi(2) + 1.0).ln(),
-                xs1.slice(s![1..2]).sum(),
-            );
-            let a8: f64 = ((helper_arr(xs1, a1)).tanh()).sum();
-            let mut y9 = xs1.to_owned();
-        }
-        y3[2] += (a1.powi(2) + 1.0).ln() - 1.3;
-        y4[1] = y4[1] + ((-(1.7 + y3[2])) * ((-0.6 / (y4[1].powi(2) + 1.0)) - xs1.mean().unwrap()));
-        let a10 = -1.2_f64;
-        (((x0 + x0) + a1) + a10) + y3.sum()
+        y1[1] = -(a2 + xs1).sum();
+        a2 += y1[0] * y1[1];
+        y1[1] = ((xs1[1] - x0) * y1.sum()) * (xs1.mean().unwrap() * (a2.powi(2) + 0.5).sqrt());
+        let mut a6 =
+            (helper_mix(xs1.slice(s![1..3]).sum(), a2) * x0).min((y1[1] + xs1).dot(&(&y1 + &y1)));
+        ((((a6 * &y1).sum() + x0) + a2) * a6) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -8019,24 +8399,32 @@ mod p2_83 {
     )]
     #[differentiable]
     fn p2_83(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
-        if (xs2.powi(2)).sum() < ((-1.6_f32).powi(2) + 1.0_f32).ln() {
-            let a1 = x0;
-            return x1;
+        let mut c1 = 0usize;
+        let mut y2: Array1<f32> = Array1::zeros(4);
+        let mut a3 = helper_mix_f32(0.9, x0);
+        if y2.sum() < 1.6 {
+            let y5 = (Array1::from_elem(4, 1.7_f32)).mapv(|v4| xs2[c1].max(a3) - y2[c1]);
+            y2[1] = y2[1] + nn::softplus((y2.dot(&y2).powi(2) + 1.0).ln());
+            a3 = (y2[c1] + -0.7) * y2[0];
+            y2[c1] +=
+                ((x0 + xs2.slice(s![0..2]).sum()) / (((c1 as f32) * x0).powi(2) + 1.0)).tanh();
         }
-        if 1.7 < x0 * x0 {
-            let a2 = (xs2.tanh()).sum() * ((xs2[2].powi(2) + 0.5).sqrt() * nn::softplus(x0));
-            let y4 = (nn::sigmoid(
-                &((Array1::from_elem(4, -1.6_f32)).mapv(|v3| ((v3 - -2.0).powi(2) + 0.5).sqrt())),
-            ))
-            .mapv(f32::tanh);
+        if (&y2 + xs2).mean().unwrap() > helper_sq_f32(y2[4 - 1 - c1]) {
+            a3 = y2[(c1 + 1) % 4] * (c1 as f32).sin();
         }
-        let mut y5 = xs2.to_owned();
-        for i6 in 0..4 {
-            let x0 = (x0 * -1.6) + helper_mix_f32(y5[i6], x1 + x1);
-            let mut x0 = (x0 * 1.1) + ((x1 * -1.2) * helper_mix_f32(-1.2, x0));
-            break;
+        if (x1 - x1) * y2[(c1 + 1) % 4] < xs2.sum() {
+            let a6: f32 = (&(&y2 / (x1.powi(2) + 1.0)) + &(y2[c1] * &y2)).sum();
         }
-        ((x0 * x0) + x1) + y5.sum()
+        let mut a7 = if c1 < 4 && xs2[c1] > -0.1 {
+            x1 + (a3 + xs2[1])
+        } else {
+            a3 = x1;
+            (y2.mapv(f32::tanh)).mean().unwrap()
+        };
+        let mut y2 = y2.to_owned();
+        y2[c1] = c1 as f32;
+        let mut a8 = (xs2[c1] + a7) / ((y2[3].cos() * 1.0_f32.min(y2[c1])).powi(2) + 1.0);
+        ((((x1 * y2[c1]) + x0) * x1) + a3) + y2.sum()
     }
 
     pub fn check() -> Report {
@@ -8075,6 +8463,8 @@ mod p2_83 {
 }
 
 // seed 2 index 84
+// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
+#[cfg(feature = "known-compile-bugs")]
 mod p2_84 {
     use super::*;
 
@@ -8087,19 +8477,29 @@ mod p2_84 {
     )]
     #[differentiable]
     fn p2_84(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        if x1 < 0.2 {
-            let mut a1 = (xs2.dot(xs2) - xs2.mean().unwrap()) * xs2.sum().max(x0.sin());
-        } else {
-            let mut x0 = (x0 * -1.1) + (xs2[2] - xs2.slice(s![4..6]).sum().sin());
-            let mut y2: Array1<f64> = Array1::zeros(6);
+        for e1 in xs2.iter() {
+            let mut a2 = xs2[1];
+            let mut y3: Array1<f64> = Array1::zeros(6);
+            for i4 in (0..6).rev() {
+                y3[(i4 + 1) % 6] += xs2[4];
+                y3[(i4 + 1) % 6] = (i4 as f64) * -1.2_f64;
+                a2 = (y3[3] + 1.1) * y3[6 - 1 - i4];
+                a2 *= ((y3[i4] + 2.0) * xs2[0]).tanh();
+                y3[5] *= (nn::sigmoid(x1.tanh())).tanh();
+            }
+            y3[3] += x1;
+            if xs2.mean().unwrap() * (xs2[1] - x0) > xs2.sum() {
+                a2 *= (xs2.mapv(|v5| v5 * y3[2])).sum().tanh();
+            }
         }
-        if xs2[3] < nn::sigmoid(1.2_f64) {
-            let mut x0 = (x0 * 1.8) + (nn::sigmoid(xs2)).sum();
-        } else {
-            let mut a3 = (xs2.mean().unwrap() * (x1 - x1))
-                + (helper_sq(xs2[5]) / ((-1.1_f64).powi(2) + 1.0_f64));
+        for &e6 in xs2.iter() {
+            for i7 in (0..6).step_by(2) {
+                let _ = (nn::softplus(xs2)).mapv(|v8| xs2[(i7 + 1) % 6].tanh());
+                let _ = (xs2[i7] + x1).max(xs2.sum());
+            }
         }
-        ((1.7_f64.max(x0) * -0.4) + x0) * x1
+        let mut xs2 = xs2.to_owned();
+        (((x1 - -0.3).min(x1) + x0) * x1) + xs2.sum()
     }
 
     pub fn check() -> Report {
@@ -8150,37 +8550,40 @@ mod p2_85 {
     )]
     #[differentiable]
     fn p2_85(xs0: &Array1<f32>) -> f32 {
-        if helper_mix_f32(-2.0_f32, 1.0_f32.tanh()) > 0.6 {
-            let mut a1 = (xs0 * xs0[0]).dot(&(xs0.tanh())).min(
-                xs0.slice(s![2..5]).sum().max(xs0.slice(s![0..1]).sum()) + helper_sq_f32(0.3_f32),
-            );
-            if xs0[4] < xs0.dot(xs0) {
-                a1 -= xs0[2];
-                let mut a2: f32 = (helper_mix_f32(xs0[1], a1) + nn::softplus(a1)) + xs0[2];
-            } else {
-                a1 = 1.6_f32;
-                let mut y3: Array1<f32> = Array1::zeros(5);
-            }
-        }
-        if (-1.8_f32 + -0.7_f32) - xs0.sum() < xs0.sum() {
-            let mut y4 = xs0.to_owned();
-            y4 = &y4 + &y4;
-            y4[2] = (&y4 * xs0[3])
-                .sum()
-                .max(xs0[0].sin() - (xs0[2] * xs0.slice(s![2..4]).sum()));
-            let a5 = -((xs0[1] + y4[3]) * (2.0_f32.powi(2) + 0.5_f32).sqrt());
-            y4[2] = (a5 - (-0.4_f32).max(a5)).tanh();
-        }
-        if -0.2 < xs0.sum() {
-            let a6 = 1.6_f32;
+        let mut y1: Array1<f32> = Array1::zeros(5);
+        let mut a2 = y1.sum();
+        if (xs0[4] + y1[2]) + y1.sum() < -0.3 {
+            a2 += (y1.mapv(|v3| v3 * y1[1])).sum();
+            y1[0] -= -0.2;
+        } else if helper_sq_f32(helper_mix_f32(y1[1], a2)) > y1.dot(&y1) {
+            a2 += (y1[2] + -1.2) * y1[4];
+            y1[2] += ((-0.7_f32).powi(2) + 0.5_f32).sqrt();
+            a2 += ((a2 + xs0[1]).powi(2)).tanh();
+            y1[1] = y1[1] + helper_mix_f32(y1[2].powi(3) + xs0.sum(), -1.8);
+        } else if (xs0.mapv(f32::tanh)).sum() < 0.3 {
+            a2 = (y1[3] + -1.0) * y1[2];
+            y1[2] = -1.2;
+            a2 = y1[0] - (y1[3] - y1[2]);
+            y1[0] -= ((-a2) * helper_mix_f32(a2, a2)) * a2;
+            let mut y4 = vec![0.0_f32; 5];
         } else {
-            let mut y7 = xs0.to_owned();
-            y7[4] = xs0[3];
+            a2 *= (y1.mapv(|v5| v5 * y1[4])).sum().tanh();
+            y1[3] = ((y1[4] - a2) + &((y1.tanh()).exp())).sum();
+            y1[2] -= 0.7;
         }
-        if helper_mix_f32(xs0.slice(s![2..4]).sum() * 1.3, 0.2) > -1.2 {
-            return -2.0;
+        y1[4] = a2;
+        if (y1.sin()).sum() > 0.4 {
+            a2 += y1[2].tanh();
         }
-        ((-1.7 * xs0[1]).tanh()).exp()
+        let mut m6 = 1.8_f32;
+        y1[0] = y1[0] + (y1[4] + y1[0]);
+        y1[2] += ((helper_arr_f32(xs0, a2)).sum().powi(2) + 1.0).powf(0.3);
+        let mut m7 = 1.1_f32;
+        for i8 in 4..5 {
+            let mut xs0 = xs0.to_owned();
+            y1[i8] = y1[i8] * (helper_sq_f32(y1[i8]) + (m7 + xs0[i8])).tanh();
+        }
+        (((((xs0.tanh()).mean().unwrap() + a2) + m6) + m7) + y1[4]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -8223,17 +8626,20 @@ mod p2_86 {
     )]
     #[differentiable(argnums = (1, 0))]
     fn p2_86(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if xs1[2] > 0.2 + x0 {
-            let mut a1 = -0.3_f64;
-            if (xs1 * xs1[0]).dot(&(-xs1)) > xs1[0] {
-                let mut a2 = (1.4 * (a1 - a1)) + ((a1 * a1) + (x0 - a1));
-            } else if (helper_arr(xs1, -1.6)).sum() > 1.3 {
-                a1 += (-(xs1[2] * a1)).max(xs1.slice(s![0..1]).sum());
-            } else if xs1[0] > (1.7_f64.powi(2) + 1.0_f64).powf(1.5) {
-                let x0 = (x0 * -0.8) + xs1[1];
+        for &e1 in xs1.iter() {
+            let mut a2 = x0;
+            if (-0.3_f64).min(x0) > e1.tanh() {
+                let mut a3: f64 = xs1[2];
+            } else if (((a2.powi(2) + 1.0).powf(0.3)).powi(2) + 1.0).ln() < a2 - a2 {
+                let mut a4 = a2 * (xs1.dot(xs1).powi(2) + 0.5).sqrt();
+                break;
+            } else if x0 > 0.3 {
+                let mut y5 = vec![0.0_f64; 3];
             }
         }
-        x0 + x0
+        let a7 = (xs1[2] + xs1).dot(&(xs1.mapv(|v6| xs1[2]))) + xs1[1];
+        let x0 = (x0 * -0.2) + (nn::sigmoid(xs1[1])).max(a7 * a7);
+        ((xs1.sum() + 1.9) + a7) * x0
     }
 
     pub fn check() -> Report {
@@ -8285,42 +8691,37 @@ mod p2_87 {
     )]
     #[differentiable]
     fn p2_87(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if xs1[2] < -1.8 {
-            if x0 > 1.4 {
-                let mut y1: Array1<f64> = Array1::zeros(6);
-            } else {
-                let mut x0 = (x0 * -1.5) + x0;
+        let mut y1: Array1<f64> = Array1::zeros(6);
+        let mut a2 = 0.2_f64;
+        for i3 in 0..6 {
+            y1[(i3 + 1) % 6] *= a2.tanh();
+            if nn::softplus(y1[i3]) + x0.min(a2) < -0.1 {
+                y1[i3] += ((xs1.tanh()).sin()).sum();
+                let a4 = y1[(i3 + 1) % 6].tanh();
+                a2 += (y1[i3] + 1.5) * x0;
             }
-            let mut y2 = xs1.to_owned();
-            y2 = helper_mix(y2[4], y2[4])
-                * &(&(-1.1 + xs1) / &((Array1::from_elem(6, x0)).powi(2) + 1.0));
-            y2 = &(&(xs1.mapv(|v3| (x0 - x0) - (v3 * -0.1))) * (x0 - y2[4])) - &y2;
-            let mut y4: Array1<f64> = Array1::zeros(6);
-        } else {
-            let mut a5 = (helper_sq(xs1[0]) - x0) / (((-1.3 * x0).powi(3)).powi(2) + 1.0);
-            let mut a6: f64 = x0;
-            for i7 in 0..6 {
-                let a8 = helper_mix(-(xs1.slice(s![0..1]).sum().max(x0)), i7 as f64);
-                let mut y9: Array1<f64> = Array1::zeros(6);
-                let mut a10 = ((0.0_f64.powi(2) + 1.0_f64).ln() / (x0.powi(2) + 1.0)).cos();
-                let mut y11 = xs1.to_owned();
-            }
-            return (a6 * a6) + xs1.sum();
         }
-        if (x0 + x0) - xs1.slice(s![4..6]).sum().powi(2) > xs1.sum() {
-            let a12 = x0;
-            let mut a13 =
-                ((-0.1 * x0) / (x0.powi(2) + 1.0)) - ((xs1[1].powi(2) + 1.0).ln() + 0.0_f64.sin());
-        } else if (xs1 + -1.5).dot(&(x0 - xs1)) > -1.6 {
-            let a14 = 0.8 + (xs1.dot(xs1) + helper_sq(xs1[3]));
+        y1[1] += 0.4;
+        a2 += y1[1] - a2;
+        y1[0] += 1.0;
+        let mut k5 = 0usize;
+        while k5 < 3 {
+            k5 += 1;
+            a2 += (helper_sq(x0) - a2) / (((y1[k5 % 6] * y1[2]).powi(3)).powi(2) + 1.0);
+            let a6 = nn::softplus(xs1[1]);
+            return -(1.9_f64.max(0.2_f64));
         }
-        if (xs1 + xs1).dot(&(xs1 / (x0.powi(2) + 1.0))) < helper_sq(x0) {
-            let mut a16: f64 = ((xs1 + xs1).mapv(|v15| x0)).sum();
-        } else {
-            let mut a17 = -1.9_f64;
-            return helper_sq(x0 - xs1[5]);
+        let a7 = a2;
+        for i8 in 0..3 {
+            y1[2] = y1[2] + (y1[i8] * x0);
+            y1[2] += (i8 as f64) * -1.4_f64;
+            let mut xs1 = xs1.to_owned();
+            xs1[6 - 1 - i8] = 0.2;
+            let mut c9 = 0usize;
+            break;
         }
-        (xs1.sum() + (xs1.slice(s![3..5;2]).sum() * 1.1)) + x0
+        let ks10 = vec![4usize, 4, 0, 1];
+        ((((y1[1] + x0) * a2) * a7) + y1[0]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -8367,53 +8768,21 @@ mod p2_88 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_88(x0: f64, xs1: &Array1<f64>) -> f64 {
-        if (x0 * x0).sin() < x0 / (xs1[2].powi(2) + 1.0) {
-            if x0 < -1.5 * xs1[0] {
-                let x0 = (x0 * 1.2) + xs1.sum().atan();
-            }
-            for e1 in xs1.iter() {
-                let mut y2 = xs1.to_owned();
-                let a3 = ((-1.6_f64).powi(2) + 1.0_f64).ln();
-                let mut a6 = (&(y2.mapv(|v4| (x0 + x0) + (0.8 - x0))) * &y2)
-                    .dot(&(&y2 * &(xs1.mapv(|v5| x0))));
-                let a7 = 1.0_f64;
-            }
-            let mut a8 = 1.4_f64;
-            let mut y9: Array1<f64> = Array1::zeros(6);
-            let a10 = x0.cos();
-            return x0.max(y9[3]) * a8;
+        let mut k1 = 0usize;
+        while k1 < 3 {
+            k1 += 1;
+            let a2 = ((xs1.sin()).sin()).sum();
+            let ks3 = vec![4usize, 0, 3, 5];
+        }
+        let mut y4 = vec![0.0_f64; 6];
+        if (x0 * 0.1) + (-0.2 - y4[2]) > -0.4 {
+            let a5 = 1.6_f64.max(y4[4] - x0);
+            y4[5] = y4[5] - ((xs1 * 0.2).mapv(|v6| v6 + y4[0])).dot(&(xs1.tanh()));
         } else {
-            let mut k11 = 0usize;
-            loop {
-                if k11 >= 5 {
-                    break;
-                }
-                k11 += 1;
-                let mut a14 = if x0 < 0.4 {
-                    let a12 = xs1.sum();
-                    x0.max((k11 as f64).max(x0))
-                } else if k11 < 1 {
-                    let a13 = x0;
-                    nn::sigmoid(xs1[1]) - xs1.sum()
-                } else {
-                    return (x0.powi(2) + 0.5).sqrt() - x0;
-                };
-                let mut a15 = if k11 % 2 == 0 {
-                    (-xs1[0]).tanh()
-                } else {
-                    return (xs1 * xs1).mean().unwrap();
-                };
-            }
-            let a16: f64 = (&(xs1 * x0) - xs1).sum();
-            let a17 = -1.2_f64;
+            y4[3] = x0;
         }
-        let a18 = helper_mix(xs1[2], helper_sq(xs1[5]) * helper_sq(-1.6_f64));
-        for i19 in 0..5 {
-            let a18 = (a18 * -0.9) + (xs1 + xs1).dot(&(xs1.tanh()));
-            let mut a20 = (((x0 + a18).powi(2) + 1.0).powf(1.5)).max((a18 + x0).cos());
-            a20 += xs1[(i19 + 1) % 6].atan();
-        }
-        (1.2 + x0) * a18
+        let mut m7 = -1.4_f64;
+        ((((y4[4].powi(2) + 0.5).sqrt()).cos() * x0) + m7) + y4[5]
     }
 
     pub fn check() -> Report {
@@ -8465,22 +8834,38 @@ mod p2_89 {
     )]
     #[differentiable]
     fn p2_89(x0: f64) -> f64 {
-        if 0.3_f64.tanh() + helper_mix(x0, -1.8) < x0 {
-            let mut a2 = if 0.7 - (x0 + -0.5) > 0.8 {
-                (x0 + x0).sin()
-            } else {
-                let a1 = (x0.powi(2) + 0.5).sqrt() + (x0 + x0);
-                a1
-            };
-            return helper_sq(x0 + x0);
+        let a2 = if (x0 * x0) - (x0 / (x0.powi(2) + 1.0)) > -1.0 {
+            1.1_f64.abs() * x0
         } else {
-            let mut a3 = x0.cos();
+            let a1 = -(helper_mix(x0, x0));
+            a1
+        };
+        let mut c3 = 0usize;
+        let mut c4 = 0usize;
+        c4 += 1;
+        let mut y5 = vec![0.0_f64; 3];
+        let mut a6 = -1.4_f64;
+        if c4 < 3 && y5[c4] > -0.1 {
+            y5[c3] = y5[c3] + helper_sq((y5[(c3 + 1) % 3] * a6).cos());
+            a6 += (y5[c3] + 0.4) * y5[c3];
+            y5[1] = y5[1] + (a6 / (((-1.1 - y5[2]).min(x0.cos())).powi(2) + 1.0));
+            a6 += (y5[c3] + -1.4) * -0.9;
+            y5[c4 % 3] = 1.8;
         }
-        for i4 in 0..3 {
-            let a5 = nn::softplus(x0 + (x0 - x0));
-            let a6 = -(((-0.6_f64).cos()).sin());
+        y5[0] = ((y5[3 - 1 - c3] - 0.6) * (a2.powi(2) + 0.5).sqrt())
+            - ((y5[c3] * y5[c3]) + y5[c3].sin());
+        if c4 % 2 == 0 && nn::sigmoid(y5[2]) - (y5[1] * a2) > y5[3 - 1 - c3] * a6 {
+            a6 = (y5[3 - 1 - c3] + 0.5) * x0;
+            return (x0 - x0) - a6.tanh();
         }
-        (x0.min(-2.0) + 2.0) + x0
+        for i7 in 0..3 {
+            a6 = (-x0) * x0;
+            for i8 in 0..3 {
+                let mut a9 = (helper_mix(y5[3 - 1 - i8] + a2, y5[2].max(c3 as f64))).sin();
+                a9 = a6;
+            }
+        }
+        ((((helper_mix(c3 as f64, y5[c3]) * -1.6) + x0) + a2) * a6) + y5[c3]
     }
 
     #[allow(
@@ -8491,23 +8876,47 @@ mod p2_89 {
         clippy::all
     )]
     fn p2_89_dual(x0: Dual64) -> Dual64 {
-        if ((Dual64::from(0.3)).tanh() + d64::helper_mix(x0, Dual64::from(-1.8))).re < x0.re {
-            let mut a2 =
-                if (Dual64::from(0.7) - (x0 + Dual64::from(-0.5))).re > (Dual64::from(0.8)).re {
-                    (x0 + x0).sin()
-                } else {
-                    let a1 = (x0.powi(2) + Dual64::from(0.5)).sqrt() + (x0 + x0);
-                    a1
-                };
-            return d64::helper_sq(x0 + x0);
-        } else {
-            let mut a3 = x0.cos();
+        let a2 =
+            if ((x0 * x0) - (x0 / (x0.powi(2) + Dual64::from(1.0)))).re > (Dual64::from(-1.0)).re {
+                d64::abs(Dual64::from(1.1)) * x0
+            } else {
+                let a1 = -(d64::helper_mix(x0, x0));
+                a1
+            };
+        let mut c3 = 0usize;
+        let mut c4 = 0usize;
+        c4 += 1;
+        let mut y5 = vec![Dual64::from(0.0); 3];
+        let mut a6 = Dual64::from(-1.4);
+        if c4 < 3 && y5[c4].re > -0.1 {
+            y5[c3] = y5[c3] + d64::helper_sq((y5[(c3 + 1) % 3] * a6).cos());
+            a6 += (y5[c3] + Dual64::from(0.4)) * y5[c3];
+            y5[1] = y5[1]
+                + (a6
+                    / ((d64::min(Dual64::from(-1.1) - y5[2], x0.cos())).powi(2)
+                        + Dual64::from(1.0)));
+            a6 += (y5[c3] + Dual64::from(-1.4)) * Dual64::from(-0.9);
+            y5[c4 % 3] = Dual64::from(1.8);
         }
-        for i4 in 0..3 {
-            let a5 = d64::softplus(x0 + (x0 - x0));
-            let a6 = -(((Dual64::from(-0.6)).cos()).sin());
+        y5[0] = ((y5[3 - 1 - c3] - Dual64::from(0.6)) * (a2.powi(2) + Dual64::from(0.5)).sqrt())
+            - ((y5[c3] * y5[c3]) + y5[c3].sin());
+        if c4 % 2 == 0 && (d64::sigmoid(y5[2]) - (y5[1] * a2)).re > (y5[3 - 1 - c3] * a6).re {
+            a6 = (y5[3 - 1 - c3] + Dual64::from(0.5)) * x0;
+            return (x0 - x0) - a6.tanh();
         }
-        (d64::min(x0, Dual64::from(-2.0)) + Dual64::from(2.0)) + x0
+        for i7 in 0..3 {
+            a6 = (-x0) * x0;
+            for i8 in 0..3 {
+                let mut a9 = (d64::helper_mix(
+                    y5[3 - 1 - i8] + a2,
+                    d64::max(y5[2], Dual64::from(c3 as f64)),
+                ))
+                .sin();
+                a9 = a6;
+            }
+        }
+        ((((d64::helper_mix(Dual64::from(c3 as f64), y5[c3]) * Dual64::from(-1.6)) + x0) + a2) * a6)
+            + y5[c3]
     }
 
     pub fn check() -> Report {
@@ -8549,41 +8958,103 @@ mod p2_90 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 2))]
     fn p2_90(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
-        let mut k1 = 0usize;
-        while k1 < 1 {
-            k1 += 1;
-            if xs2[0] > x0 * 0.8 {
-                let mut a2 = 2.0_f64;
+        if (xs2[1].powi(2) + 0.5).sqrt() - xs2[2].min(x0) < xs2[2] * x0
+            && helper_mix(xs2.dot(xs2), helper_sq(-1.6_f64)) < xs2[2].powi(2)
+        {
+            let mut y1 = [0.0_f64; 3];
+            let mut a2 = -1.8_f64;
+            for i3 in 0..2 {
+                y1[i3] = x1.sin() + -1.8;
+                if i3 < 3 || (xs2 + xs2).mean().unwrap() < -0.8 {
+                    a2 *= (xs2.mapv(|v4| v4 * y1[i3])).sum().tanh();
+                    y1[2] = -(xs2 - xs2).dot(&(xs2 * (i3 as f64)));
+                    a2 += (y1[3 - 1 - i3] + -1.4) * x0;
+                    y1[(i3 + 1) % 3] = helper_sq(x0.min(x0) + y1[1]);
+                } else if i3 < 3 && y1[i3] > 0.9 {
+                    y1[i3] = x1 * 0.4;
+                    y1[3 - 1 - i3] = (&(Array1::from_elem(3, y1[i3])) * (0.7 * a2))
+                        .dot(&(Array1::from_elem(3, nn::softplus(i3 as f64))));
+                    let a5 = y1[3 - 1 - i3].tanh();
+                    y1[2] = 1.3_f64.max((Array1::from_elem(3, x0)).sum());
+                    return (xs2 + -1.1).sum();
+                }
+                let a6 = y1[i3] * xs2.sum();
+                return (xs2.mapv(|v7| 1.6)).sum();
             }
-            let y3: Array1<f64> =
-                nn::sigmoid(x0) * &(&(xs2 / ((k1 as f64).powi(2) + 1.0_f64)) * &(xs2.sin()));
-            let mut a4 = nn::sigmoid(-(y3[2].powi(2)));
-        }
-        for i5 in (0..1).rev() {
-            let x1 = (x1 * -0.1) + x0;
-            if (1.9 - x0).max(x1) < -1.6 {
-                let mut x0 = (x0 * -0.3) + xs2.dot(xs2).tanh();
-            } else {
-                let mut y6 = xs2.to_owned();
+            y1[0] = (helper_sq(xs2.sum())).sin();
+            y1[1] = y1[1] * (xs2 / (y1[0].powi(2) + 1.0)).mean().unwrap().tanh();
+            for e8 in xs2.iter() {
+                a2 *= (xs2.sum().max(y1[0] * y1[0])).tanh();
+                let mut y9 = vec![0.0_f64; 3];
             }
-        }
-        if (xs2 + xs2).sum() > xs2.sum() {
-            let mut k7 = 0usize;
-            while k7 < 4 {
-                k7 += 1;
-                let mut y9 = (-xs2).mapv(|v8| x1 * (0.8_f64 * 1.7_f64));
-                let mut a10 = nn::softplus((&y9 * -1.7).sum());
-            }
-        } else if (x0 - xs2).dot(&(xs2.mapv(|v11| x0))) > 0.2 {
-            let y12 = xs2.dot(xs2) * &(&(helper_arr(xs2, x1)) * &(xs2 + xs2[1]));
-            let a13 = (x0 + &(helper_arr(xs2, xs2[0]))).sum();
-            let mut a14: f64 = ((x1 + -0.1) + xs2[2]) + (xs2[2] + xs2.mean().unwrap());
         } else {
-            let a15 = (xs2 - 0.3).sum() + ((helper_mix(-0.4, xs2[2])).powi(2) + 1.0).powf(0.5);
+            let mut y10 = xs2.to_owned();
+            let mut a11 = -0.9_f64;
+            a11 += (xs2.mapv(|v12| v12 * y10[2])).sum();
+            if (nn::softplus(&y10)).sum() > x1 - a11 {
+                y10[2] = y10[2] * ((nn::softplus(y10[0])).tanh()).tanh();
+                a11 = (y10[1] + 1.4) * a11;
+            } else if y10[1] * (y10[2].powi(2) + 1.0).ln() < -0.9 {
+                y10[2] = ((x1 + x1) / ((a11 / (x1.powi(2) + 1.0)).powi(2) + 1.0)).sin();
+                let a13 = (y10[0] + 1.8) * a11;
+                y10[0] = (xs2.slice(s![0..1;2]).sum().min(-x0)).sin();
+            } else if xs2.slice(s![0..2]).sum() < (-0.8_f64).sin() {
+                y10[1] = y10[1] + y10[0];
+                y10[2] = y10[2]
+                    - (&(Array1::from_elem(3, x0)) + y10[1].sin()).dot(&(-&((y10.tanh()).exp())));
+                a11 += (y10[0] + -1.7) * y10[2];
+            } else {
+                let a14 = y10[2].tanh();
+                a11 = (y10.mapv(|v15| v15 * y10[1])).sum();
+                y10[0] = y10[0] + y10[0].abs();
+            }
         }
-        ((xs2 - xs2).sum() + x0) * x1
+        let mut y16 = xs2.to_owned();
+        let mut a17 = xs2[2] / (x0.powi(2) + 1.0);
+        a17 = y16[2].tanh();
+        for i18 in (0..3).rev() {
+            let a19 = y16[(i18 + 1) % 3].tanh();
+            y16[i18] = nn::sigmoid(x1);
+        }
+        y16[0] = y16[0] - helper_mix(x1 + xs2.sum(), (y16.sum().powi(2) + 0.5).sqrt());
+        if ((y16[0].powi(2)).powi(2) + 1.0).powf(1.5) > -1.8 {
+            a17 = (y16[2] + 2.0) * xs2.slice(s![1..2;2]).sum();
+            return -(-x0);
+        }
+        for i20 in 0..3 {
+            if (x1 * (i20 as f64)) - y16[0].sin() < y16[i20] * y16[i20] {
+                y16[3 - 1 - i20] = y16[3 - 1 - i20]
+                    + (((xs2.tanh()).exp()).sum()
+                        * ((y16[2] + x1) / ((y16[i20] * y16[1]).powi(2) + 1.0)));
+                a17 -= y16[0];
+                y16[i20] = y16[3 - 1 - i20] + xs2.mean().unwrap();
+                a17 = (y16[i20] + -1.7) * x1;
+            } else if xs2.sum() < 1.5 {
+                a17 *= ((y16[i20] + -1.2) * (i20 as f64)).tanh();
+                y16[i20] += -1.8;
+                a17 += (y16[i20] + -0.9) * a17;
+            } else if i20 < 3 && xs2[i20] > -0.8 {
+                a17 += y16[i20].tanh();
+                let mut a21 = if (x0 - (i20 as f64)) + a17 > -1.7 {
+                    a17 = ((x1.powi(2) + 1.0).ln()).cos();
+                    (y16[3 - 1 - i20] * x0) * (x1 * x1)
+                } else if (i20 < 3 && y16[i20] > 0.2) && xs2.sum() < 0.5 {
+                    ((y16[i20].tanh()).powi(2) + 1.0).ln()
+                } else {
+                    x0
+                };
+                y16[0] = ((x1.powi(3)).cos()).abs();
+                return xs2[2];
+            }
+            a17 += y16[i20].tanh();
+        }
+        y16[1] += x0;
+        a17 = x1 * -2.0;
+        let a22 = x1 / ((nn::sigmoid(&y16)).sum().powi(2) + 1.0);
+        y16[0] = (x1 + nn::softplus(x1)).max(y16[1]);
+        ((((x0 + x0) + x1) + a17) + y16[0]) + y16.sum()
     }
 
     pub fn check() -> Report {
@@ -8610,16 +9081,13 @@ mod p2_90 {
         r.same::<f64, _>("pullback.1", &pb1, &g1);
         r.same::<f64, _>("pullback.2", &pb2, &g2);
         let sel = p2_90_grad(x0, x1, &xs2);
-        let sel2 = p2_90_grad_0_1_2(x0, x1, &xs2);
+        let sel2 = p2_90_grad_0_2(x0, x1, &xs2);
         r.same::<f64, _>("grad.0", &sel.0, &g0);
-        r.same::<f64, _>("grad_0_1_2.0", &sel2.0, &g0);
+        r.same::<f64, _>("grad_0_2.0", &sel2.0, &g0);
         r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g0);
-        r.same::<f64, _>("grad.1", &sel.1, &g1);
-        r.same::<f64, _>("grad_0_1_2.1", &sel2.1, &g1);
-        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.same::<f64, _>("grad.2", &sel.2, &g2);
-        r.same::<f64, _>("grad_0_1_2.2", &sel2.2, &g2);
-        r.same::<f64, _>("value_and_grad.1.2", &vg_grad.2, &g2);
+        r.same::<f64, _>("grad.1", &sel.1, &g2);
+        r.same::<f64, _>("grad_0_2.1", &sel2.1, &g2);
+        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g2);
         r
     }
 
@@ -8642,40 +9110,59 @@ mod p2_91 {
     )]
     #[differentiable]
     fn p2_91(xs0: &Array1<f64>) -> f64 {
-        for i1 in 0..3 {
-            let a2 = (xs0.slice(s![0..5]).sum() * (0.5_f64.tanh()).exp()) + xs0[i1];
-            let mut y3 = &(&(xs0 + xs0) / &((xs0 - xs0).powi(2) + 1.0)) / &(xs0.powi(2) + 1.0);
-            y3 = &y3 + &y3;
-            y3 *= (1.1 - a2) * (-1.6 + a2);
+        let a1 = xs0[1];
+        if a1 < 1.9 && (2.0_f64.powi(2) + 0.5_f64).sqrt() > -1.4 {
+            let mut y2 = vec![0.0_f64; 5];
+            let a3 = -0.3_f64;
+        } else if a1 < a1.min(a1) {
+            let mut m4 = 0.2_f64;
+            let mut y5: Array1<f64> = Array1::zeros(5);
+            let mut c6 = 0usize;
+        } else {
+            let mut y7: Array1<f64> = Array1::zeros(5);
+            let mut a8 = xs0[0];
+            y7[1] = -0.4;
         }
-        if xs0[4] > -1.4 {
-            let mut a6 = if xs0[0] < -0.5 {
-                (-0.3 + xs0[3]).max(xs0[1].sin())
-            } else if (-xs0[2]) - nn::softplus(xs0[4]) > xs0[3].max(xs0.slice(s![0..5]).sum()) {
-                let a4 = xs0[0];
-                return (xs0 - xs0).mean().unwrap();
+        let mut y9 = vec![0.0_f64; 5];
+        let mut a10 = a1;
+        for i11 in (0..5).rev() {
+            if i11 < 5 && xs0[i11] > 0.3 {
+                y9[5 - 1 - i11] = -2.0;
+                let a12 = if (a10 * a10) / (xs0.sum().powi(2) + 1.0) < 1.9 {
+                    a10
+                } else {
+                    a10 = a1;
+                    a1.cos() + xs0.mean().unwrap()
+                };
+                y9[0] = y9[0] + y9[(i11 + 1) % 5];
+                a10 += (xs0.mapv(|v13| v13 * y9[4])).sum();
+            } else if i11 >= 5 || y9[i11] < -0.7 {
+                y9[i11] += i11 as f64;
+                let a14 = y9[1] * xs0[i11].min(y9[2]);
+            } else if (nn::softplus(xs0)).sum() < y9[i11] + a1 || i11 % 2 == 0 {
+                y9[i11] += ((xs0.slice(s![3..4]).sum().powi(2) + 1.0).ln()
+                    * &(xs0 / (a1.powi(2) + 1.0)))
+                    .dot(&((Array1::from_elem(5, i11 as f64)).tanh()));
+                y9[5 - 1 - i11] = 1.0;
+                a10 += y9[i11] - (a10.powi(2) + 0.5).sqrt();
             } else {
-                let a5 = xs0.mean().unwrap() - (1.5 * xs0[1]);
-                nn::sigmoid(a5)
-            };
-            for &e7 in xs0.iter() {
-                let mut a8 = 1.2_f64;
-                let y10 = (xs0 - xs0).mapv(|v9| (a6 * a6) * (e7 + v9));
-                continue;
+                let a15 = (y9[(i11 + 1) % 5] + 0.5) * xs0.slice(s![0..1]).sum();
+                a10 *= (xs0.mapv(|v16| v16 * y9[(i11 + 1) % 5])).sum().tanh();
+                y9[2] = xs0.sum();
             }
-            let a11 = nn::softplus((a6.tanh()).tanh());
-            return (a6 + a6).tanh();
-        } else {
-            let a12 = (0.4 * (xs0[3] / (0.9_f64.powi(2) + 1.0_f64)))
-                / (((xs0[1] + xs0[3]) + xs0.slice(s![2..4]).sum().cos()).powi(2) + 1.0);
+            a10 += (y9[2] + 1.5) * a1;
         }
-        let mut a13 = -1.0_f64;
-        if a13 * (a13 + a13) < a13 {
-            let y14: Array1<f64> = Array1::from_elem(5, a13);
-        } else {
-            let a15 = helper_mix(helper_sq(xs0[2]), xs0.sum()) * xs0[4];
+        y9[1] = 0.0;
+        let mut a17: f64 = ((y9[0] * xs0.slice(s![0..5]).sum()) + (y9[1] - y9[1])).sin();
+        if y9[2] - -1.6 > 1.0 {
+            let mut c18 = 0usize;
+        } else if xs0.sum().tanh() > y9[4] - y9[0] {
+            let a19: f64 = -1.6_f64;
+        } else if ((a17 + a10).powi(2) + 0.5).sqrt() > 0.5 {
+            y9[1] = ((xs0 - xs0).powi(2)).mean().unwrap();
         }
-        (xs0.dot(xs0) * a13) * a13
+        y9[0] = helper_sq((-a1).powi(3));
+        return ((((-(a1 + a17)) + a1) * a10) + a17) + y9[2];
     }
 
     pub fn check() -> Report {
@@ -8718,19 +9205,26 @@ mod p2_92 {
     )]
     #[differentiable]
     fn p2_92(xs0: &Array1<f64>) -> f64 {
-        for i1 in (0..4).rev() {
-            let a2: f64 = i1 as f64;
-            let a3 = a2;
-            let y5 = &((Array1::from_elem(4, 1.4_f64))
-                .mapv(|v4| ((v4.powi(2) + 1.0).powf(0.5)).cos()))
-                - helper_sq(i1 as f64);
-            let mut y6 = xs0.to_owned();
+        let mut y1 = vec![0.0_f64; 4];
+        if y1[1] > 0.8 {
+            y1[0] = y1[0] + y1[3].sin();
+            return (xs0[0] * y1[2]) - (y1[1] * y1[2]);
         }
-        for i7 in (0..4).step_by(2) {
-            let a8 = (-&(xs0 + xs0)).mean().unwrap();
-            let a9: f64 = ((a8.powi(2) + 1.0).ln() + (0.5_f64.powi(2) + 1.0_f64).ln()).max(a8);
+        y1[3] = y1[3] + (((xs0[0].powi(3)).tanh()).exp() + ((0.4 * y1[1]) + y1[0].min(y1[3])));
+        let mut k2 = 0usize;
+        loop {
+            if k2 >= 5 {
+                break;
+            }
+            k2 += 1;
+            let mut m3 = 0.1_f64;
+            y1[k2 % 4] += 1.9;
+            let a4 = (((-(-0.4_f64)) + (m3 + m3)).powi(2) + 1.0).powf(0.3);
+            m3 += 1.7_f64;
         }
-        return (0.2 + xs0.slice(s![1..4]).sum()) * (1.1 * xs0[2]);
+        y1[3] = y1[0];
+        let mut a5: f64 = y1[3];
+        (xs0[0] * a5) + y1[0]
     }
 
     pub fn check() -> Report {
@@ -8773,45 +9267,38 @@ mod p2_93 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_93(x0: f64, x1: f64) -> f64 {
-        let a1 = x0;
-        let a2 = x1 + ((a1 - a1) / (((a1.tanh()).exp()).powi(2) + 1.0));
-        if x0 + x1.tanh() > a1 * a1 {
-            return helper_sq(x0);
-        }
-        for i3 in 0..3 {
-            let mut a5: f64 = if (x0.powi(2) + 1.0).powf(0.5) / ((x0.powi(2)).powi(2) + 1.0) < -1.9
-            {
-                a1
-            } else {
-                let a4 = helper_sq(1.8_f64);
-                ((a1 + a4).powi(2) + 0.5).sqrt()
-            };
-            if i3 % 2 == 0 {
-                if (a5.tanh()).max(x1) < -1.9 {
-                    a5 += ((i3 as f64) * x1).sin() - ((nn::softplus(x1)).tanh()).exp();
-                } else if i3 % 2 == 0 {
-                    let mut a6 = (x1 + x1).powi(3)
-                        / (((((x1.tanh()).exp()).powi(2) + 1.0).powf(0.5)).powi(2) + 1.0);
-                } else {
-                    let a7 = ((x1 + a2) + (a1 / (a1.powi(2) + 1.0)))
-                        * helper_mix(helper_sq(x1), (i3 as f64) * a1);
-                    break;
-                }
-            } else if helper_sq(a1 + a2) > 1.9 {
-                a5 = a1;
-            } else if 0.2_f64 - ((i3 as f64).tanh()).exp() > -1.3 {
-                a5 *= (((a2 / (x1.powi(2) + 1.0)).powi(2) + 1.0).ln()).tanh();
-                break;
-            } else {
-                let a5 = (a5 * 1.5) + ((-1.6 / (x0.powi(2) + 1.0)) * a5.max(x0));
-            }
-        }
-        if x1 > 0.8 {
-            let mut a8: f64 = ((-a1) + (-x0)) * ((a1 + -1.0) + (x1 * x1));
+        let ks1 = [2usize, 0, 2, 2];
+        let ks2 = vec![0usize, 0, 0];
+        let mut y3 = vec![0.0_f64; 3];
+        let mut a4 = y3[1];
+        a4 = y3[1] + (y3[2] / (x0.powi(2) + 1.0));
+        if x1 < a4 {
+            y3[0] = (a4 - x0.atan()).max((-a4).cos());
+            a4 += y3[0] * -0.5;
         } else {
-            let mut a9 = ((x0.powi(2) + 1.0).powf(0.5) + x1) / ((helper_sq(a2 * a2)).powi(2) + 1.0);
+            a4 += y3[2] * a4;
+            y3[1] -= x1;
         }
-        ((x0 + x0) + x1) + a1
+        if x1 + a4 < y3[2] - a4 {
+            a4 *= (y3[1] - (0.5 * a4)).tanh();
+        }
+        a4 += y3[0].cos();
+        y3[1] = y3[0];
+        if (x1 + y3[2]) * (y3[1] - y3[2]) > (-1.3_f64).sin()
+            && (-0.6 + y3[2]) + (y3[1] / (a4.powi(2) + 1.0)) > helper_sq(x1)
+        {
+            a4 = -0.9_f64;
+        } else if helper_sq(y3[1]) < y3[2] * x1 && (x0 / (y3[2].powi(2) + 1.0)).max(-y3[0]) > -1.3 {
+            let mut a7: f64 =
+                if (y3[0].tanh()).min((a4.powi(2) + 1.0).ln()) < 1.4 && -0.4 > x0.max(a4) {
+                    let a5 = nn::softplus(x0 + a4);
+                    (x0 + y3[2]) * (y3[2].powi(2) + 1.0).ln()
+                } else {
+                    let a6 = ((y3[1].powi(2) + 1.0).ln()).powi(2);
+                    return 0.8;
+                };
+        }
+        ((((a4 * y3[1]).powi(2) * x0) + x1) + a4) + y3[1]
     }
 
     #[allow(
@@ -8822,53 +9309,45 @@ mod p2_93 {
         clippy::all
     )]
     fn p2_93_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        let a1 = x0;
-        let a2 = x1 + ((a1 - a1) / (((a1.tanh()).exp()).powi(2) + Dual64::from(1.0)));
-        if (x0 + x1.tanh()).re > (a1 * a1).re {
-            return d64::helper_sq(x0);
-        }
-        for i3 in 0..3 {
-            let mut a5: Dual64 = if ((x0.powi(2) + Dual64::from(1.0)).powf(0.5)
-                / ((x0.powi(2)).powi(2) + Dual64::from(1.0)))
-            .re < (Dual64::from(-1.9)).re
-            {
-                a1
-            } else {
-                let a4 = d64::helper_sq(Dual64::from(1.8));
-                ((a1 + a4).powi(2) + Dual64::from(0.5)).sqrt()
-            };
-            if i3 % 2 == 0 {
-                if (d64::max(a5.tanh(), x1)).re < (Dual64::from(-1.9)).re {
-                    a5 += (Dual64::from(i3 as f64) * x1).sin() - ((d64::softplus(x1)).tanh()).exp();
-                } else if i3 % 2 == 0 {
-                    let mut a6 = (x1 + x1).powi(3)
-                        / (((((x1.tanh()).exp()).powi(2) + Dual64::from(1.0)).powf(0.5)).powi(2)
-                            + Dual64::from(1.0));
-                } else {
-                    let a7 = ((x1 + a2) + (a1 / (a1.powi(2) + Dual64::from(1.0))))
-                        * d64::helper_mix(d64::helper_sq(x1), Dual64::from(i3 as f64) * a1);
-                    break;
-                }
-            } else if (d64::helper_sq(a1 + a2)).re > (Dual64::from(1.9)).re {
-                a5 = a1;
-            } else if (Dual64::from(0.2) - (Dual64::from(i3 as f64).tanh()).exp()).re
-                > (Dual64::from(-1.3)).re
-            {
-                a5 *= (((a2 / (x1.powi(2) + Dual64::from(1.0))).powi(2) + Dual64::from(1.0)).ln())
-                    .tanh();
-                break;
-            } else {
-                let a5 = (a5 * Dual64::from(1.5))
-                    + ((Dual64::from(-1.6) / (x0.powi(2) + Dual64::from(1.0))) * d64::max(a5, x0));
-            }
-        }
-        if x1.re > (Dual64::from(0.8)).re {
-            let mut a8: Dual64 = ((-a1) + (-x0)) * ((a1 + Dual64::from(-1.0)) + (x1 * x1));
+        let ks1 = [2usize, 0, 2, 2];
+        let ks2 = vec![0usize, 0, 0];
+        let mut y3 = vec![Dual64::from(0.0); 3];
+        let mut a4 = y3[1];
+        a4 = y3[1] + (y3[2] / (x0.powi(2) + Dual64::from(1.0)));
+        if x1.re < a4.re {
+            y3[0] = d64::max(a4 - x0.atan(), (-a4).cos());
+            a4 += y3[0] * Dual64::from(-0.5);
         } else {
-            let mut a9 = ((x0.powi(2) + Dual64::from(1.0)).powf(0.5) + x1)
-                / ((d64::helper_sq(a2 * a2)).powi(2) + Dual64::from(1.0));
+            a4 += y3[2] * a4;
+            y3[1] -= x1;
         }
-        ((x0 + x0) + x1) + a1
+        if (x1 + a4).re < (y3[2] - a4).re {
+            a4 *= (y3[1] - (Dual64::from(0.5) * a4)).tanh();
+        }
+        a4 += y3[0].cos();
+        y3[1] = y3[0];
+        if ((x1 + y3[2]) * (y3[1] - y3[2])).re > ((Dual64::from(-1.3)).sin()).re
+            && ((Dual64::from(-0.6) + y3[2]) + (y3[1] / (a4.powi(2) + Dual64::from(1.0)))).re
+                > (d64::helper_sq(x1)).re
+        {
+            a4 = Dual64::from(-0.9);
+        } else if (d64::helper_sq(y3[1])).re < (y3[2] * x1).re
+            && (d64::max(x0 / (y3[2].powi(2) + Dual64::from(1.0)), -y3[0])).re
+                > (Dual64::from(-1.3)).re
+        {
+            let mut a7: Dual64 = if (d64::min(y3[0].tanh(), (a4.powi(2) + Dual64::from(1.0)).ln()))
+                .re
+                < (Dual64::from(1.4)).re
+                && (Dual64::from(-0.4)).re > (d64::max(x0, a4)).re
+            {
+                let a5 = d64::softplus(x0 + a4);
+                (x0 + y3[2]) * (y3[2].powi(2) + Dual64::from(1.0)).ln()
+            } else {
+                let a6 = ((y3[1].powi(2) + Dual64::from(1.0)).ln()).powi(2);
+                return Dual64::from(0.8);
+            };
+        }
+        ((((a4 * y3[1]).powi(2) * x0) + x1) + a4) + y3[1]
     }
 
     pub fn check() -> Report {
@@ -8930,33 +9409,42 @@ mod p2_94 {
     )]
     #[differentiable]
     fn p2_94(x0: f64) -> f64 {
-        let x0 = (x0 * 1.1) + ((x0.tanh()).exp()).tanh();
-        if x0 < -0.2 {
-            let a1 = (x0.powi(2) / ((-x0).powi(2) + 1.0)) * x0;
-        } else if 1.5 + helper_mix(x0, 1.8) > -0.1 {
-            let a2 = (x0 / ((x0.cos()).powi(2) + 1.0)).min(nn::sigmoid(x0 + x0));
+        if x0 * (-2.0_f64).powi(3) < -1.8 {
+            let mut c1 = 0usize;
         }
-        let a3 = ((x0 + x0) - (x0 + x0)).sin();
-        for i4 in 1..4 {
-            let a5 = (((x0 * a3) * x0).powi(2) + 1.0).ln();
-            let a6 = a3 / ((a5 * -1.3).powi(2) + 1.0);
-            let mut a7 = (a5.powi(2) + 1.0).ln();
-            continue;
-        }
-        let a8 = helper_sq(x0 / (1.3_f64.powi(2) + 1.0_f64))
-            - (a3.max(x0) / (((a3.powi(2) + 0.5).sqrt()).powi(2) + 1.0));
-        for i9 in (3..4).rev() {
-            let x0 = (x0 * 0.1) + ((a3 * 1.5) - (0.0 - a8));
-            let mut a10 = 1.1_f64;
-        }
-        for i11 in 0..4 {
-            if a8 < (i11 as f64) {
-                let a12 = (x0.powi(3)).max(a3);
-            } else if ((helper_mix(x0, i11 as f64)).tanh()).exp() < x0 {
-                let a13 = -1.2 * x0;
+        let mut y2 = [0.0_f64; 4];
+        let mut a3 = x0 - x0;
+        for i4 in (0..4).rev() {
+            y2[4 - 1 - i4] = x0;
+            if (i4 as f64) < 1.5 {
+                a3 += (y2[4 - 1 - i4] + 0.7) * y2[i4];
+                y2[2] = ((nn::sigmoid(a3)).tanh()).cos();
+                y2[4 - 1 - i4] = (a3.sin() * (y2[(i4 + 1) % 4] + y2[3])).powi(2);
+                return helper_mix(a3.tanh(), (a3.powi(2) + 1.0).powf(0.3));
+            } else if helper_mix(y2[i4] * a3, nn::softplus(i4 as f64)) > -0.1 {
+                y2[0] -= x0;
+                let ks5 = vec![1usize, 1, 3, 3];
+                let a6 = (y2[1] + 0.6) * x0;
+                a3 *= (y2[4 - 1 - i4] + helper_sq(y2[i4])).tanh();
+            } else {
+                y2[i4] = y2[i4] + ((y2[i4].max(x0) + a3) * ((x0 * y2[(i4 + 1) % 4]) - y2[i4]));
+                a3 *= (y2[0].tanh()).tanh();
             }
         }
-        (((x0.cos() + x0) * x0) + a3) + a8
+        y2[1] = -1.2;
+        if 0.3 < 1.4 {
+            if a3 < -0.1 {
+                return -1.9;
+            }
+            let mut a7 = ((helper_mix(a3 * y2[3], y2[1].tanh())).tanh()).exp();
+        }
+        y2[0] = y2[0] + (y2[0].cos() + y2[3]).atan();
+        if y2[2] > (y2[3].powi(2) + 0.5).sqrt() {
+            let mut y8 = vec![0.0_f64; 4];
+            return ((-0.6_f64).powi(2) + 1.0_f64).ln() / ((nn::sigmoid(a3)).powi(2) + 1.0);
+        }
+        let a9 = x0.min(a3) / ((((2.0_f64.powi(2) + 1.0_f64).ln()).cos()).powi(2) + 1.0_f64);
+        (((0.4_f64.atan() + x0) * a3) + a9) + y2[0]
     }
 
     #[allow(
@@ -8967,40 +9455,48 @@ mod p2_94 {
         clippy::all
     )]
     fn p2_94_dual(x0: Dual64) -> Dual64 {
-        let x0 = (x0 * Dual64::from(1.1)) + ((x0.tanh()).exp()).tanh();
-        if x0.re < (Dual64::from(-0.2)).re {
-            let a1 = (x0.powi(2) / ((-x0).powi(2) + Dual64::from(1.0))) * x0;
-        } else if (Dual64::from(1.5) + d64::helper_mix(x0, Dual64::from(1.8))).re
-            > (Dual64::from(-0.1)).re
-        {
-            let a2 = d64::min(
-                x0 / ((x0.cos()).powi(2) + Dual64::from(1.0)),
-                d64::sigmoid(x0 + x0),
-            );
+        if (x0 * (Dual64::from(-2.0)).powi(3)).re < (Dual64::from(-1.8)).re {
+            let mut c1 = 0usize;
         }
-        let a3 = ((x0 + x0) - (x0 + x0)).sin();
-        for i4 in 1..4 {
-            let a5 = (((x0 * a3) * x0).powi(2) + Dual64::from(1.0)).ln();
-            let a6 = a3 / ((a5 * Dual64::from(-1.3)).powi(2) + Dual64::from(1.0));
-            let mut a7 = (a5.powi(2) + Dual64::from(1.0)).ln();
-            continue;
-        }
-        let a8 = d64::helper_sq(x0 / ((Dual64::from(1.3)).powi(2) + Dual64::from(1.0)))
-            - (d64::max(a3, x0)
-                / (((a3.powi(2) + Dual64::from(0.5)).sqrt()).powi(2) + Dual64::from(1.0)));
-        for i9 in (3..4).rev() {
-            let x0 =
-                (x0 * Dual64::from(0.1)) + ((a3 * Dual64::from(1.5)) - (Dual64::from(0.0) - a8));
-            let mut a10 = Dual64::from(1.1);
-        }
-        for i11 in 0..4 {
-            if a8.re < Dual64::from(i11 as f64).re {
-                let a12 = d64::max(x0.powi(3), a3);
-            } else if (((d64::helper_mix(x0, Dual64::from(i11 as f64))).tanh()).exp()).re < x0.re {
-                let a13 = Dual64::from(-1.2) * x0;
+        let mut y2 = [Dual64::from(0.0); 4];
+        let mut a3 = x0 - x0;
+        for i4 in (0..4).rev() {
+            y2[4 - 1 - i4] = x0;
+            if Dual64::from(i4 as f64).re < (Dual64::from(1.5)).re {
+                a3 += (y2[4 - 1 - i4] + Dual64::from(0.7)) * y2[i4];
+                y2[2] = ((d64::sigmoid(a3)).tanh()).cos();
+                y2[4 - 1 - i4] = (a3.sin() * (y2[(i4 + 1) % 4] + y2[3])).powi(2);
+                return d64::helper_mix(a3.tanh(), (a3.powi(2) + Dual64::from(1.0)).powf(0.3));
+            } else if (d64::helper_mix(y2[i4] * a3, d64::softplus(Dual64::from(i4 as f64)))).re
+                > (Dual64::from(-0.1)).re
+            {
+                y2[0] -= x0;
+                let ks5 = vec![1usize, 1, 3, 3];
+                let a6 = (y2[1] + Dual64::from(0.6)) * x0;
+                a3 *= (y2[4 - 1 - i4] + d64::helper_sq(y2[i4])).tanh();
+            } else {
+                y2[i4] =
+                    y2[i4] + ((d64::max(y2[i4], x0) + a3) * ((x0 * y2[(i4 + 1) % 4]) - y2[i4]));
+                a3 *= (y2[0].tanh()).tanh();
             }
         }
-        (((x0.cos() + x0) * x0) + a3) + a8
+        y2[1] = Dual64::from(-1.2);
+        if (Dual64::from(0.3)).re < (Dual64::from(1.4)).re {
+            if a3.re < (Dual64::from(-0.1)).re {
+                return Dual64::from(-1.9);
+            }
+            let mut a7 = ((d64::helper_mix(a3 * y2[3], y2[1].tanh())).tanh()).exp();
+        }
+        y2[0] = y2[0] + (y2[0].cos() + y2[3]).atan();
+        if y2[2].re > ((y2[3].powi(2) + Dual64::from(0.5)).sqrt()).re {
+            let mut y8 = vec![Dual64::from(0.0); 4];
+            return ((Dual64::from(-0.6)).powi(2) + Dual64::from(1.0)).ln()
+                / ((d64::sigmoid(a3)).powi(2) + Dual64::from(1.0));
+        }
+        let a9 = d64::min(x0, a3)
+            / (((((Dual64::from(2.0)).powi(2) + Dual64::from(1.0)).ln()).cos()).powi(2)
+                + Dual64::from(1.0));
+        ((((Dual64::from(0.4)).atan() + x0) * a3) + a9) + y2[0]
     }
 
     pub fn check() -> Report {
@@ -9044,22 +9540,41 @@ mod p2_95 {
     )]
     #[differentiable]
     fn p2_95(x0: f64, x1: f64) -> f64 {
-        let a1: f64 = x1;
-        let mut k2 = 0usize;
-        loop {
-            if k2 >= 2 {
-                break;
+        let mut a1: f64 = 1.6_f64;
+        if a1 > -1.7 {
+            a1 -= ((x0 * x1) - (x1.powi(2) + 0.5).sqrt()).cos();
+            let a1 = (a1 * -1.7) + (helper_sq(x1) * (x1 * x1));
+            let mut y2 = [0.0_f64; 3];
+            let mut a3 = y2[2];
+            a3 *= ((y2[2] + 0.9) * y2[1]).tanh();
+            for i4 in 0..3 {
+                y2[i4] += -1.1;
+                if i4 % 2 == 0 {
+                    a3 += y2[i4] * x0.min(x1);
+                    y2[i4] -= 2.0;
+                    a3 = y2[i4] + (x1 + y2[i4]);
+                }
+                a3 += (y2[3 - 1 - i4] + 0.2) * a1;
             }
-            k2 += 1;
-            let mut x1 = (x1 * -1.8) + (a1 + a1.min(-1.0));
-            if (x1 - (k2 as f64)) + (a1 + a1) < 0.4 {
-                let a3 = ((k2 as f64).atan() + (a1 + x0)).cos();
-            } else {
-                let mut x1 = (x1 * 0.2) + ((x1.tanh()).exp()).sin();
-                return a1.max(x0.sin());
-            }
+            y2[2] = x1 * 0.6;
+        } else if x1 > a1 + x1 || ((1.6_f64.powi(2) + 1.0_f64).powf(0.3)).cos() > -1.4 {
+            let mut a5 = x1 * ((1.8 * x1) * x0);
         }
-        ((((a1 - x0) + (x1.powi(2) + 1.0).ln()) + x0) * x1) * a1
+        a1 = (-0.4 + x1).abs() + (x0.sin() * x0.min(a1));
+        for i6 in (0..2).rev() {
+            if i6 % 2 == 0 {
+                let a8 = if (x0 + x1).max(0.0) < 0.4 {
+                    let a7 = ((i6 as f64) - a1).tanh();
+                    ((x1 - x0).tanh()).exp()
+                } else {
+                    a1 += x1.cos() * x0;
+                    nn::sigmoid(i6 as f64) * x0.cos()
+                };
+                return nn::softplus(x0 * (i6 as f64));
+            }
+            let mut y9 = [0.0_f64; 3];
+        }
+        (((1.7 * x1).tanh() + x0) + x1) + a1
     }
 
     #[allow(
@@ -9070,22 +9585,44 @@ mod p2_95 {
         clippy::all
     )]
     fn p2_95_dual(x0: Dual64, x1: Dual64) -> Dual64 {
-        let a1: Dual64 = x1;
-        let mut k2 = 0usize;
-        loop {
-            if k2 >= 2 {
-                break;
+        let mut a1: Dual64 = Dual64::from(1.6);
+        if a1.re > (Dual64::from(-1.7)).re {
+            a1 -= ((x0 * x1) - (x1.powi(2) + Dual64::from(0.5)).sqrt()).cos();
+            let a1 = (a1 * Dual64::from(-1.7)) + (d64::helper_sq(x1) * (x1 * x1));
+            let mut y2 = [Dual64::from(0.0); 3];
+            let mut a3 = y2[2];
+            a3 *= ((y2[2] + Dual64::from(0.9)) * y2[1]).tanh();
+            for i4 in 0..3 {
+                y2[i4] += Dual64::from(-1.1);
+                if i4 % 2 == 0 {
+                    a3 += y2[i4] * d64::min(x0, x1);
+                    y2[i4] -= Dual64::from(2.0);
+                    a3 = y2[i4] + (x1 + y2[i4]);
+                }
+                a3 += (y2[3 - 1 - i4] + Dual64::from(0.2)) * a1;
             }
-            k2 += 1;
-            let mut x1 = (x1 * Dual64::from(-1.8)) + (a1 + d64::min(a1, Dual64::from(-1.0)));
-            if ((x1 - Dual64::from(k2 as f64)) + (a1 + a1)).re < (Dual64::from(0.4)).re {
-                let a3 = (Dual64::from(k2 as f64).atan() + (a1 + x0)).cos();
-            } else {
-                let mut x1 = (x1 * Dual64::from(0.2)) + ((x1.tanh()).exp()).sin();
-                return d64::max(a1, x0.sin());
-            }
+            y2[2] = x1 * Dual64::from(0.6);
+        } else if x1.re > (a1 + x1).re
+            || ((((Dual64::from(1.6)).powi(2) + Dual64::from(1.0)).powf(0.3)).cos()).re
+                > (Dual64::from(-1.4)).re
+        {
+            let mut a5 = x1 * ((Dual64::from(1.8) * x1) * x0);
         }
-        ((((a1 - x0) + (x1.powi(2) + Dual64::from(1.0)).ln()) + x0) * x1) * a1
+        a1 = d64::abs((Dual64::from(-0.4) + x1)) + (x0.sin() * d64::min(x0, a1));
+        for i6 in (0..2).rev() {
+            if i6 % 2 == 0 {
+                let a8 = if (d64::max(x0 + x1, Dual64::from(0.0))).re < (Dual64::from(0.4)).re {
+                    let a7 = (Dual64::from(i6 as f64) - a1).tanh();
+                    ((x1 - x0).tanh()).exp()
+                } else {
+                    a1 += x1.cos() * x0;
+                    d64::sigmoid(Dual64::from(i6 as f64)) * x0.cos()
+                };
+                return d64::softplus(x0 * Dual64::from(i6 as f64));
+            }
+            let mut y9 = [Dual64::from(0.0); 3];
+        }
+        (((Dual64::from(1.7) * x1).tanh() + x0) + x1) + a1
     }
 
     pub fn check() -> Report {
@@ -9142,51 +9679,27 @@ mod p2_96 {
     )]
     #[differentiable(argnums = (0, 1))]
     fn p2_96(x0: f64, xs1: &Array1<f64>) -> f64 {
-        let mut a1 = 1.2_f64;
-        let mut k2 = 0usize;
-        loop {
-            if k2 >= 4 {
-                break;
+        let mut y1: Array1<f64> = Array1::zeros(3);
+        for i2 in 2..3 {
+            y1 = &y1 + (x0 - y1[3 - 1 - i2]).atan();
+            for i3 in (2..3).step_by(2) {
+                let y4 = y1.clone();
+                let mut a5 = (y1[i3].atan() * (-0.5_f64 - -1.6_f64)).max(xs1.sum());
+                y1 = &y1 + &(xs1 + &(y1.sin()));
             }
-            k2 += 1;
-            a1 += -((xs1[0] - xs1[2]).atan());
-            a1 -= x0;
         }
-        let mut a3 = xs1.mean().unwrap();
-        a3 += helper_sq(a1.atan() * a3);
-        a3 = xs1[1];
-        a3 = helper_mix(
-            ((a3.powi(2) + 1.0).ln()).min(a1.sin()),
-            helper_mix(xs1.dot(xs1), a1),
-        );
-        let a6 = if 1.8 > xs1[2] {
-            a1 = a3;
-            xs1[0] * (a3 + a3)
-        } else if helper_mix(0.5_f64, 1.8_f64) * (xs1[2] - xs1[2]) < 2.0 {
-            let a4 = helper_mix(a3 + x0, xs1.slice(s![1..2]).sum() - a1);
-            ((xs1[0] - a3).powi(2) + 0.5).sqrt()
-        } else if xs1.sum() + xs1.dot(xs1) > xs1.sum() {
-            (-xs1[1]).tanh()
-        } else {
-            let a5 = -x0;
-            xs1[1]
-        };
-        if x0 * 0.1 < 1.4 * xs1[1] {
-            let a7: f64 = -0.9_f64;
-            return xs1[1].tanh();
-        }
-        let mut a9 = (nn::sigmoid(xs1)).dot(&(&(xs1.mapv(|v8| (-1.1_f64).sin())) + xs1));
-        for i10 in (0..3).rev() {
-            if (i10 as f64) < -0.1 {
-                a9 = ((-0.8 - a1) + xs1[i10])
-                    * ((-xs1.slice(s![0..3;2]).sum()) / (a1.powi(2) + 1.0));
-            } else {
-                let x0 = (x0 * 0.2) + ((xs1[3 - 1 - i10] * -0.7) + x0.powi(2));
-                return xs1.sum() - xs1.sum();
+        let mut a6 = xs1.dot(&y1);
+        a6 *= 1.8_f64.tanh();
+        if (x0 - 0.9) + a6 < 1.0 {
+            y1[2] = (y1[0] * y1[1]).tanh() * (y1[1] + xs1[2]).cos();
+        } else if x0 < -1.8 {
+            if ((a6 - a6).powi(2) + 0.5).sqrt() < 0.5 {
+                let a7 = (xs1.slice(s![0..3]).sum().powi(2) + 1.0).powf(0.5);
+            } else if nn::softplus(helper_sq(a6)) > -y1[2] {
+                let mut c8 = 0usize;
             }
-            return 1.0;
         }
-        ((xs1.sum() + x0) + a1) * a3
+        (((x0 + a6).tanh() * x0) * a6) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -9238,29 +9751,51 @@ mod p2_97 {
     )]
     #[differentiable]
     fn p2_97(xs0: &Array1<f64>) -> f64 {
-        for i1 in (0..3).step_by(2) {
-            let mut y2 = xs0.to_owned();
-            y2 = &y2 + &(&(-&(y2.tanh())) / (((i1 as f64) * y2[3 - 1 - i1]).powi(2) + 1.0));
-            let mut a3: f64 = (((xs0[1] - -0.4) + (i1 as f64)).powi(2) + 0.5).sqrt();
-            let mut y4: Array1<f64> = Array1::zeros(3);
-        }
-        for i5 in 0..3 {
-            let a6: f64 = xs0[3 - 1 - i5] + (xs0 + xs0[1]).dot(&(xs0 / &(xs0.powi(2) + 1.0)));
-            let mut y7: Array1<f64> = Array1::zeros(3);
-            let a8 = -1.1_f64;
-            let mut a9 =
-                ((a8.powi(2) + 1.0).ln()).sin() - xs0.sum().max(xs0.slice(s![1..3;2]).sum());
-            let a8 = (a8 * -0.6) + a6;
-        }
-        let a11: f64 = (xs0[2] * xs0)
-            .dot(&((Array1::from_elem(3, -2.0_f64)).mapv(|v10| v10 * v10.max(v10))))
-            .tanh();
-        if xs0[2] < 0.6 {
-            let mut y12 = xs0.to_owned();
+        let mut y1 = xs0.to_owned();
+        let mut a2 = xs0[1];
+        if a2 < -0.7 {
+            y1[0] = 1.4 - (a2.tanh() * (-0.4_f64).sin());
+            a2 = (y1[1] + -1.1) * xs0[1];
+            y1[0] = y1[0] + (y1.mapv(|v3| (v3 + xs0[2]) - (v3 + y1[2]))).sum().max(a2);
+            return xs0.sum().max(y1[2]);
         } else {
-            let mut a13 = a11;
+            a2 += (y1[2] + 1.3) * a2;
+            y1[1] -= 0.7;
         }
-        (helper_mix(1.2, a11) + xs0[2].tanh()) * a11
+        y1[1] = y1[1]
+            + helper_mix(
+                (helper_mix(a2, a2)).abs(),
+                (xs0.mapv(|v4| v4 * y1[1])).dot(&(xs0.tanh())),
+            );
+        a2 += (y1[1] + -1.1) * y1[0];
+        let mut a5 = y1[2];
+        for &e6 in y1.iter() {
+            if (xs0.slice(s![1..3;2]).sum() * y1[0]) * (y1[2] * xs0.slice(s![0..3]).sum())
+                < xs0.sum()
+                && a5.atan() < helper_mix(-1.6, e6)
+            {
+                let a8 = if e6 < y1.sum() {
+                    return xs0[1] * y1[2];
+                } else if e6 < y1.sum() {
+                    (a2 - &y1).sum()
+                } else if (y1[2] - a5).tanh() > (e6.powi(2) + 1.0).ln() && a5.abs() < 1.1 {
+                    (nn::sigmoid(&y1)).dot(&(xs0.mapv(|v7| v7 * y1[0])))
+                } else {
+                    return y1[0] / (y1.sum().powi(2) + 1.0);
+                };
+            }
+            let mut y9 = vec![0.0_f64; 3];
+        }
+        let mut y1 = y1.to_owned();
+        let mut y10 = [0.0_f64; 3];
+        let mut c11 = 0usize;
+        let mut k12 = 0usize;
+        while k12 < 5 {
+            k12 += 1;
+            y1 *= &(Array1::zeros(3));
+            let mut a13 = nn::sigmoid(nn::softplus(-0.4_f64)) / (y10[1].powi(2) + 1.0);
+        }
+        (((((y1.mapv(f64::tanh)).sum() * a2) + a5) + y10[c11 % 3]) + y1[c11 % 3]) + y1.sum()
     }
 
     pub fn check() -> Report {
@@ -9301,47 +9836,27 @@ mod p2_98 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (1, 2))]
     fn p2_98(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
-        let a2: f64 = if (xs1 * x2).sum() < -0.2 {
-            (xs1 - xs1).dot(&(-xs1))
-        } else {
-            let a1 = xs1.dot(xs1) * x2;
-            xs1[1].min(xs1.slice(s![2..5]).sum()) - a1
-        };
-        if (-xs1[3]) + nn::sigmoid(x2) > 1.6 {
-            let a3: f64 = if xs1.mean().unwrap() + (x0 / (1.3_f64.powi(2) + 1.0_f64)) < -1.7 {
-                xs1.sum() + xs1[2]
-            } else {
-                nn::softplus(helper_mix(xs1[1], a2))
-            };
-            if (xs1[3].cos()).min(x0) > xs1.dot(xs1) {
-                return (xs1.tanh()).sum();
+        let mut k1 = 0usize;
+        while k1 < 3 {
+            k1 += 1;
+            for i2 in (2..4).rev() {
+                let mut y3 = xs1.to_owned();
+                let mut a4 = (xs1 - xs1).dot(&(-xs1)) * y3[i2];
             }
-            let mut a4 = (x0.sin()).sin() + (1.4_f64.abs() / ((x0.max(x2)).powi(2) + 1.0));
-            let mut y6 = &(&(xs1.mapv(|v5| (x2 * a2).powi(3))) + &(xs1 + xs1)) * a2.sin();
-            if a2.max(x2) * y6[4].cos() < -0.3 {
-                let mut a7 = x0;
-            } else if x0 < y6[1] {
-                a4 *= ((0.4 / (xs1.slice(s![3..5;2]).sum().powi(2) + 1.0)) + x0.atan()).tanh();
-            } else if -(y6[1] * 0.6) < 1.6 {
-                if xs1[3] < 1.9 {
-                    y6 = ((y6.mapv(|v8| -(x2 / (0.5_f64.powi(2) + 1.0_f64))))
-                        .mapv(|v9| ((-x0).powi(2) + 1.0).ln()))
-                    .sin();
-                }
-            } else {
-                let mut y10 = xs1.to_owned();
-            }
+            let mut a5 = xs1.sum().min(1.9) - (xs1.sum().tanh()).exp();
+            let a6 = xs1[k1 % 5];
+            return xs1.sum().max(xs1.dot(xs1));
         }
-        if ((-1.4_f64).max(-0.3_f64)).max(a2) > 0.9 {
-            let mut a11 = (a2 - x0).tanh() - xs1[1];
-            a11 = x0.cos();
-        } else {
-            let mut y12 = xs1.to_owned();
-        }
-        let mut a13: f64 = -0.9_f64;
-        (((xs1 + x2).sum() * x0) * x2) + a2
+        let mut c7 = 0usize;
+        let mut c8 = 0usize;
+        let mut a9 = (xs1[1] * x0).sin() * (xs1 / &(xs1.powi(2) + 1.0)).mean().unwrap();
+        c7 = (c7 + 1) % 5;
+        a9 *= xs1.slice(s![3..5]).sum().tanh();
+        c7 = (c7 + 1) % 5;
+        let ks10 = vec![1usize, 3];
+        ((x0.cos() * x0) * x2) * a9
     }
 
     pub fn check() -> Report {
@@ -9368,16 +9883,13 @@ mod p2_98 {
         r.same::<f64, _>("pullback.1", &pb1, &g1);
         r.same::<f64, _>("pullback.2", &pb2, &g2);
         let sel = p2_98_grad(x0, &xs1, x2);
-        let sel2 = p2_98_grad_0_1_2(x0, &xs1, x2);
-        r.same::<f64, _>("grad.0", &sel.0, &g0);
-        r.same::<f64, _>("grad_0_1_2.0", &sel2.0, &g0);
-        r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g0);
-        r.same::<f64, _>("grad.1", &sel.1, &g1);
-        r.same::<f64, _>("grad_0_1_2.1", &sel2.1, &g1);
-        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g1);
-        r.same::<f64, _>("grad.2", &sel.2, &g2);
-        r.same::<f64, _>("grad_0_1_2.2", &sel2.2, &g2);
-        r.same::<f64, _>("value_and_grad.1.2", &vg_grad.2, &g2);
+        let sel2 = p2_98_grad_1_2(x0, &xs1, x2);
+        r.same::<f64, _>("grad.0", &sel.0, &g1);
+        r.same::<f64, _>("grad_1_2.0", &sel2.0, &g1);
+        r.same::<f64, _>("value_and_grad.1.0", &vg_grad.0, &g1);
+        r.same::<f64, _>("grad.1", &sel.1, &g2);
+        r.same::<f64, _>("grad_1_2.1", &sel2.1, &g2);
+        r.same::<f64, _>("value_and_grad.1.1", &vg_grad.1, &g2);
         r
     }
 
@@ -9400,19 +9912,32 @@ mod p2_99 {
     )]
     #[differentiable]
     fn p2_99(xs0: &Array1<f64>) -> f64 {
-        let y1 = xs0 + -1.9;
-        let mut y2 = xs0.to_owned();
-        y2 -= xs0;
-        let mut a3 = (xs0 * &y2).sum().min((xs0 - xs0).dot(&(xs0.tanh())));
-        let mut a5 = if a3 < a3 {
-            let a4 = a3;
-            (&y1 - a3).dot(&(xs0 * -2.0))
-        } else if -0.6 > y1[2] + 0.9 {
-            a3 * xs0[2].cos()
-        } else {
-            return nn::sigmoid(y2[5] * xs0.slice(s![4..6;2]).sum());
-        };
-        ((((-1.9_f64).sin() + (a3 * a5)) * a3) + a5) + y1.sum()
+        let mut y1 = [0.0_f64; 6];
+        let _ = y1[2].sin();
+        let mut a2 = y1[5];
+        for i3 in 0..6 {
+            y1[i3] *= (xs0 - xs0).dot(&(xs0.tanh())).tanh();
+            a2 = (y1[i3] + 1.8) * y1[2];
+            y1[i3] = y1[i3] + ((y1[1] * y1[(i3 + 1) % 6]).min(1.3) * y1[i3]);
+            break;
+        }
+        if xs0[1] * (xs0.slice(s![0..5]).sum() * y1[5]) > 0.0 {
+            a2 += y1[5] - nn::sigmoid(a2);
+        }
+        a2 = ((-xs0.slice(s![3..5]).sum()) * (a2.powi(2) + 1.0).ln()).max((nn::sigmoid(xs0)).sum());
+        let mut k4 = 0usize;
+        loop {
+            if k4 >= 3 {
+                break;
+            }
+            k4 += 1;
+            let mut m5 = 0.9_f64;
+            m5 = m5 + -0.6;
+            continue;
+        }
+        let mut xs0 = xs0.to_owned();
+        let mut m6 = 1.7_f64;
+        return ((((y1[3] + a2) + m6) + xs0[1]) + y1[4]) + xs0.sum();
     }
 
     pub fn check() -> Report {
