@@ -22,11 +22,7 @@ type Of<R> = fn(f64, f64, f64, &Array1<f64>, &Array1<f64>, &Array2<f64>) -> R;
 
 /// Checks `grad` against central differences of `f` at [`point`], component by component.
 #[track_caller]
-pub fn check_all(
-    name: &str,
-    f: Of<f64>,
-    grad: Of<Grad>,
-) {
+pub fn check_all(name: &str, f: Of<f64>, grad: Of<Grad>) {
     let (x, y, z, a, b, m) = point();
     let (gx, gy, gz, ga, gb, gm) = grad(x, y, z, &a, &b, &m);
     // Every component as a flat vector: x, y, z, a.., b.., m..
