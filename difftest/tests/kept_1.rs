@@ -4038,8 +4038,6 @@ mod p1_39 {
 }
 
 // seed 1 index 40
-// known bug, does not compile: E0502: an element write whose value reads the same still-constant local array (y[1] = y[0])
-#[cfg(feature = "known-compile-bugs")]
 mod p1_40 {
     use super::*;
 
@@ -4685,8 +4683,6 @@ mod p1_45 {
 }
 
 // seed 1 index 46
-// known bug, does not compile: E0502: an element write whose value reads the same still-constant local array (y[1] = y[0])
-#[cfg(feature = "known-compile-bugs")]
 mod p1_46 {
     use super::*;
 
@@ -8986,8 +8982,6 @@ mod p1_85 {
 }
 
 // seed 1 index 86
-// known bug, does not compile: E0502: an element write whose value reads the same still-constant local array (y[1] = y[0])
-#[cfg(feature = "known-compile-bugs")]
 mod p1_86 {
     use super::*;
 

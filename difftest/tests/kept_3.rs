@@ -3663,8 +3663,6 @@ mod p3_34 {
 }
 
 // seed 3 index 35
-// known bug, does not compile: E0502: an element write whose value reads the same still-constant local array (y[1] = y[0])
-#[cfg(feature = "known-compile-bugs")]
 mod p3_35 {
     use super::*;
 
