@@ -557,3 +557,53 @@ fn local_arrays_written_in_loop_bodies_and_from_themselves() {
         &array![1.0, 4.0, 12.0],
     );
 }
+
+// A local array made and written in a loop body and never read (difftest seed 100, index 8): no
+// undo log is needed, and none is declared without a use.
+#[differentiable]
+fn written_never_read_in_loop(x: f64) -> f64 {
+    let mut s = x;
+    for _ in (0..4).step_by(2) {
+        let mut y = vec![0.0_f64; 4];
+        y[0] = 1.0;
+        s = s * 2.0;
+    }
+    s
+}
+
+// A value overwritten with a constant in an arm and then updated (difftest seed 3, index 13), and a
+// `let mut` constant assigned in a loop and in an arm whose other arm returns (seed 100, index 18).
+#[differentiable]
+fn constant_overwrite_in_arm(x: f64) -> f64 {
+    let mut a = x;
+    if x > 1.0 {
+        a = 1.0;
+        a += 1.0;
+    }
+    a * x
+}
+
+#[differentiable]
+fn constant_assigned_in_loop_and_arm(x: f64) -> f64 {
+    let mut c = 0.5;
+    let mut s = 0.0;
+    for k in 0..3 {
+        c = 0.3;
+        let v = if k > 5 {
+            return x;
+        } else {
+            c = 1.1;
+            x * c
+        };
+        s += v;
+    }
+    s + c
+}
+
+#[test]
+fn constants_and_unread_arrays_in_regions() {
+    close(written_never_read_in_loop_grad(0.7), 4.0);
+    close(constant_overwrite_in_arm_grad(1.5), 2.0);
+    close(constant_overwrite_in_arm_grad(0.5), 1.0);
+    close(constant_assigned_in_loop_and_arm_grad(0.7), 3.3000000000000003);
+}

@@ -196,8 +196,16 @@ fn read_in_regions(vars: &[Var], body: &Block) -> Vec<VarId> {
             return;
         }
         for stmt in &b.stmts {
+            // An element write's own array is written, not read: a rerun that skips or repeats the
+            // write reads nothing from it.
+            let written = match stmt {
+                Stmt::SetElem { storage, .. } => Some(*storage),
+                _ => None,
+            };
             visit::reads(stmt, &mut |v| {
-                read.insert(v);
+                if Some(v) != written {
+                    read.insert(v);
+                }
             });
             crate::naming::any_ident(visit::const_tokens(stmt), &mut |i| {
                 names.insert(i.to_string());

@@ -34,12 +34,20 @@ impl Emitter<'_> {
     }
 
     /// `let mut y_log = undo_log();` for every logged array (at the top of a generated function).
-    pub(super) fn log_declarations(&mut self) -> TokenStream {
+    ///
+    /// Only the logs that `code` (the sweeps of the generated item) uses are declared: an unused log
+    /// would have no element type.
+    pub(super) fn log_declarations(&mut self, code: &[&TokenStream]) -> TokenStream {
         let ad = self.ad.clone();
         let mut out = TokenStream::new();
         for v in self.f.logged.clone() {
             let log = self.log_name(v);
-            out.extend(quote!(let mut #log = #ad::undo_log();));
+            let used = code
+                .iter()
+                .any(|c| crate::naming::any_ident((*c).clone(), &mut |i| *i == log));
+            if used {
+                out.extend(quote!(let mut #log = #ad::undo_log();));
+            }
         }
         out
     }

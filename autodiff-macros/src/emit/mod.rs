@@ -293,12 +293,12 @@ impl<'a> Emitter<'a> {
             prune: true,
             ..Fwd::default()
         };
+        let forward = self.forward_block(block, &top, &plan);
         let logs = if block.id == 0 {
-            self.log_declarations()
+            self.log_declarations(&[&forward, &reverse])
         } else {
             TokenStream::new()
         };
-        let forward = self.forward_block(block, &top, &plan);
         let forward = quote!(#logs #forward);
         Sweep {
             forward,

@@ -71,8 +71,8 @@ impl Emitter<'_> {
             tangents: true,
             ..Fwd::default()
         };
-        let logs = self.log_declarations();
         let forward = self.forward_block(block, &mode, &plan);
+        let logs = self.log_declarations(&[&forward]);
         let forward = quote!(#logs #forward);
         let output = match ret.var().filter(|v| plan.activity.is_active(*v)) {
             Some(v) => {

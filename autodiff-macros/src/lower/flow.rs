@@ -341,6 +341,17 @@ impl Lowerer<'_> {
             }),
         };
         let (_, mut changed) = self.mutations.pop().expect("pushed above");
+        // A constant declared in an arm (`a = 1.0;` of a name that held a value declares one there)
+        // has no value before the branch to restore.
+        let inside: HashSet<usize> = visit::block_ids(&then_)
+            .into_iter()
+            .chain(visit::block_ids(&else_))
+            .collect();
+        changed.retain(|c| {
+            self.const_blocks
+                .get(&c.to_string())
+                .is_none_or(|b| !inside.contains(b))
+        });
         for c in self.counters_read(&[&then_, &else_]) {
             if !changed.contains(&c) {
                 changed.push(c);
