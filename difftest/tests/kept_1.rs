@@ -518,8 +518,6 @@ mod p1_3 {
 }
 
 // seed 1 index 4
-// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
-#[cfg(feature = "known-compile-bugs")]
 mod p1_4 {
     use super::*;
 
@@ -872,8 +870,6 @@ mod p1_8 {
 }
 
 // seed 1 index 9
-// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
-#[cfg(feature = "known-compile-bugs")]
 mod p1_9 {
     use super::*;
 
@@ -1377,8 +1373,6 @@ mod p1_12 {
 }
 
 // seed 1 index 13
-// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
-#[cfg(feature = "known-compile-bugs")]
 mod p1_13 {
     use super::*;
 

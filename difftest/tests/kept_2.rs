@@ -107,8 +107,6 @@ mod p2_0 {
 }
 
 // seed 2 index 1
-// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
-#[cfg(feature = "known-compile-bugs")]
 mod p2_1 {
     use super::*;
 
@@ -829,8 +827,6 @@ mod p2_7 {
 }
 
 // seed 2 index 8
-// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
-#[cfg(feature = "known-compile-bugs")]
 mod p2_8 {
     use super::*;
 
@@ -5209,8 +5205,6 @@ mod p2_49 {
 }
 
 // seed 2 index 50
-// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
-#[cfg(feature = "known-compile-bugs")]
 mod p2_50 {
     use super::*;
 
@@ -5935,8 +5929,6 @@ mod p2_56 {
 }
 
 // seed 2 index 57
-// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
-#[cfg(feature = "known-compile-bugs")]
 mod p2_57 {
     use super::*;
 
@@ -8134,8 +8126,6 @@ mod p2_79 {
 }
 
 // seed 2 index 80
-// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
-#[cfg(feature = "known-compile-bugs")]
 mod p2_80 {
     use super::*;
 
@@ -8463,8 +8453,6 @@ mod p2_83 {
 }
 
 // seed 2 index 84
-// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
-#[cfg(feature = "known-compile-bugs")]
 mod p2_84 {
     use super::*;
 

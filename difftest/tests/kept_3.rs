@@ -244,8 +244,6 @@ mod p3_1 {
 }
 
 // seed 3 index 2
-// known bug, does not compile: E0282 type annotations needed: an array declared in a loop body and written by element, not read after the write in that body
-#[cfg(feature = "known-compile-bugs")]
 mod p3_2 {
     use super::*;
 
@@ -1339,8 +1337,6 @@ mod p3_12 {
 }
 
 // seed 3 index 13
-// known bug, does not compile: E0425 cannot find value: a scalar with a value overwritten by a constant in an arm and then updated with += constant (a4 = 1.0; a4 += 1.0;)
-#[cfg(feature = "known-compile-bugs")]
 mod p3_13 {
     use super::*;
 
@@ -9118,8 +9114,6 @@ mod p3_82 {
 }
 
 // seed 3 index 83
-// known bug, does not compile: E0425 cannot find value: a let mut constant assigned in a loop body and in an arm of an if expression whose other arm returns
-#[cfg(feature = "known-compile-bugs")]
 mod p3_83 {
     use super::*;
 
