@@ -608,3 +608,40 @@ fn constants_and_unread_arrays_in_regions() {
     close(constant_overwrite_in_arm_grad(0.5), 1.0);
     close(constant_assigned_in_loop_and_arm_grad(0.7), 3.3);
 }
+
+// A loop that shadows a parameter in an inner loop and then returns (difftest seed 300, index 26):
+// the returned value reads the parameter, not the inner loop's copy, and is carried as a float.
+#[differentiable]
+fn shadow_in_inner_loop_then_return(x: &Array1<f64>) -> f64 {
+    for _ in 1..4 {
+        for _v in x.iter() {
+            let x = x.to_owned();
+            let _ = x;
+        }
+        return x.sum();
+    }
+    1.0
+}
+
+// A loop over a collection of constants by value, in a region the reverse sweep runs again
+// (difftest seed 300, index 76): the collection is copied, not moved.
+#[differentiable]
+fn constants_by_value_in_a_branch(x: f64, ks: Vec<usize>) -> f64 {
+    let mut s = x;
+    if x > 0.0 {
+        for k in ks {
+            s = s * (k as f64) + x;
+        }
+    }
+    s
+}
+
+#[test]
+fn shadowing_and_constant_collections_in_regions() {
+    close_arr(
+        &shadow_in_inner_loop_then_return_grad(&array![1.0, 2.0]),
+        &array![1.0, 1.0],
+    );
+    // s = ((x * 2 + x) * 3 + x) = 10 x.
+    close(constants_by_value_in_a_branch_grad(0.5, vec![2, 3]), 10.0);
+}

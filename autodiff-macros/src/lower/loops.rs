@@ -68,7 +68,7 @@ pub(super) fn may_exit(stmt: &syn::Stmt) -> bool {
 pub(super) fn scan_assignments(body: &syn::Block) -> BodyScan {
     #[derive(Default)]
     struct Scan {
-        assigned: Vec<(Ident, Expr, bool, bool)>,
+        assigned: Vec<Assignment>,
         declared: HashSet<String>,
         scopes: Vec<HashSet<String>>,
         brk: bool,
@@ -78,6 +78,16 @@ pub(super) fn scan_assignments(body: &syn::Block) -> BodyScan {
     impl Scan {
         fn local(&self, name: &str) -> bool {
             self.scopes.iter().any(|s| s.contains(name))
+        }
+        fn record(&mut self, name: Ident, value: Expr, element: bool, local: bool) {
+            let in_scope = self.scopes.iter().flatten().cloned().collect();
+            self.assigned.push(Assignment {
+                name,
+                value,
+                element,
+                local,
+                in_scope,
+            });
         }
         fn declare(&mut self, names: Vec<String>) {
             if let Some(scope) = self.scopes.last_mut() {
@@ -105,7 +115,7 @@ pub(super) fn scan_assignments(body: &syn::Block) -> BodyScan {
         fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
             if let Some((name, elem)) = target(&a.left) {
                 let local = self.local(&name.to_string());
-                self.assigned.push((name, (*a.right).clone(), elem, local));
+                self.record(name, (*a.right).clone(), elem, local);
             }
             syn::visit::visit_expr_assign(self, a);
         }
@@ -113,7 +123,7 @@ pub(super) fn scan_assignments(body: &syn::Block) -> BodyScan {
             if super::is_compound(&b.op) {
                 if let Some((name, elem)) = target(&b.left) {
                     let local = self.local(&name.to_string());
-                    self.assigned.push((name, (*b.right).clone(), elem, local));
+                    self.record(name, (*b.right).clone(), elem, local);
                 }
             }
             syn::visit::visit_expr_binary(self, b);
@@ -124,8 +134,7 @@ pub(super) fn scan_assignments(body: &syn::Block) -> BodyScan {
             collect_pat(&l.pat, &mut names);
             if let (Some(init), [name]) = (&l.init, names.as_slice()) {
                 let ident = Ident::new(name, Span::call_site());
-                self.assigned
-                    .push((ident, (*init.expr).clone(), false, true));
+                self.record(ident, (*init.expr).clone(), false, true);
             }
             self.declare(names);
         }
@@ -182,10 +191,25 @@ pub(super) fn scan_assignments(body: &syn::Block) -> BodyScan {
     }
 }
 
+/// An assignment (or a `let`) in a loop body.
+pub(super) struct Assignment {
+    /// The name assigned.
+    pub(super) name: Ident,
+    /// The value (the right-hand side).
+    pub(super) value: Expr,
+    /// Whether it writes an element (`y[i] = ..`).
+    pub(super) element: bool,
+    /// Whether the name is one the body declares (not a variable of the enclosing code).
+    pub(super) local: bool,
+    /// The names the body declares that are in scope here: a mention of one in `value` is that
+    /// variable, not the enclosing code's.
+    pub(super) in_scope: HashSet<String>,
+}
+
 /// What [`scan_assignments`] finds in a loop body.
 pub(super) struct BodyScan {
-    /// `(name, right-hand side, element write?, local?)` of every assignment and `let`.
-    pub(super) assigned: Vec<(Ident, Expr, bool, bool)>,
+    /// Every assignment and `let`.
+    pub(super) assigned: Vec<Assignment>,
     /// The names the body declares.
     pub(super) declared: HashSet<String>,
     /// Whether it breaks the loop.
@@ -303,7 +327,11 @@ impl Lowerer<'_> {
                         let receiver = self.rewrite_expr(receiver);
                         quote!(::core::iter::Iterator::cloned((#receiver).iter()).collect())
                     }
-                    None => quote!(::core::iter::IntoIterator::into_iter(#tokens).collect()),
+                    // From a copy: the reverse sweep may run this statement again.
+                    None => quote!(::core::iter::IntoIterator::into_iter(
+                        ::core::clone::Clone::clone(&(#tokens))
+                    )
+                    .collect()),
                 };
                 self.block.stmts.push(Stmt::Verbatim {
                     tokens: quote!(let #items: ::std::vec::Vec<_> = #collect;),
@@ -346,7 +374,7 @@ impl Lowerer<'_> {
             brk,
             cont,
         } = scan_assignments(&w.body);
-        let carried = self.carried_names(&assigned, &declared, &[]);
+        let carried = self.carried_names(&assigned, &[]);
         // The condition is evaluated at the head of each iteration, over the carried storage.
         let _ = (brk, cont);
         let setup = self.enter_loop(&carried, &assigned, &declared, &w.body);
@@ -378,7 +406,7 @@ impl Lowerer<'_> {
         if !brk {
             return self.errors.at(l, "a `loop` without `break` never ends");
         }
-        let carried = self.carried_names(&assigned, &declared, &[]);
+        let carried = self.carried_names(&assigned, &[]);
         let Some(setup) = self.enter_loop(&carried, &assigned, &declared, &l.body) else {
             return;
         };
@@ -402,7 +430,7 @@ impl Lowerer<'_> {
             .iter()
             .filter_map(|(_, _, p, _)| p.as_ref().map(|p| p.to_string()))
             .collect();
-        let carried = self.carried_names(&assigned, &declared, &seeds);
+        let carried = self.carried_names(&assigned, &seeds);
         let Some(setup) = self.enter_loop(&carried, &assigned, &declared, body) else {
             return;
         };
@@ -413,31 +441,24 @@ impl Lowerer<'_> {
     /// to variables, and constants that receive a float value (`s += x[i]` on `let mut s = 0.0`). A name
     /// is a float if it is bound to a variable, is one of `seeds` (an element loop's variable), or is
     /// assigned an expression that mentions a float or a float literal; integer counters stay constants.
-    pub(super) fn carried_names(
-        &self,
-        assigned: &[(Ident, Expr, bool, bool)],
-        declared: &HashSet<String>,
-        seeds: &[String],
-    ) -> Vec<String> {
+    pub(super) fn carried_names(&self, assigned: &[Assignment], seeds: &[String]) -> Vec<String> {
         let mut float: HashSet<String> = seeds.iter().cloned().collect();
         float.insert("<float>".to_string());
         // Arrays written element by element hold floats.
-        for (ident, _, elem, _) in assigned {
-            if *elem {
-                float.insert(ident.to_string());
-            }
+        for a in assigned.iter().filter(|a| a.element) {
+            float.insert(a.name.to_string());
         }
         loop {
             let before = float.len();
-            for (ident, rhs, elem, local) in assigned {
-                let name = &ident.to_string();
-                if *elem || float.contains(name) {
+            for a in assigned {
+                let name = &a.name.to_string();
+                if a.element || float.contains(name) {
                     continue;
                 }
-                let bound_var = !local && matches!(self.lookup(name), Some(Binding::Var(_)));
-                let mentions_float = mentions(rhs).iter().any(|m| {
+                let bound_var = !a.local && matches!(self.lookup(name), Some(Binding::Var(_)));
+                let mentions_float = mentions(&a.value).iter().any(|m| {
                     float.contains(m)
-                        || (!declared.contains(m)
+                        || (!a.in_scope.contains(m)
                             && matches!(self.lookup(m), Some(Binding::Var(_))))
                 });
                 if bound_var || mentions_float {
@@ -449,11 +470,11 @@ impl Lowerer<'_> {
             }
         }
         let mut carried: Vec<String> = Vec::new();
-        for (ident, _, elem, local) in assigned {
-            let name = &ident.to_string();
+        for a in assigned {
+            let name = &a.name.to_string();
             let outer =
-                !local && matches!(self.lookup(name), Some(Binding::Var(_) | Binding::Const(_)));
-            if !elem && outer && float.contains(name) && !carried.contains(name) {
+                !a.local && matches!(self.lookup(name), Some(Binding::Var(_) | Binding::Const(_)));
+            if !a.element && outer && float.contains(name) && !carried.contains(name) {
                 carried.push(name.clone());
             }
         }
@@ -464,7 +485,7 @@ impl Lowerer<'_> {
     pub(super) fn enter_loop(
         &mut self,
         carried: &[String],
-        assigned: &[(Ident, Expr, bool, bool)],
+        assigned: &[Assignment],
         declared: &HashSet<String>,
         body: &syn::Block,
     ) -> Option<LoopSetup> {
@@ -490,7 +511,13 @@ impl Lowerer<'_> {
         let mut writes = Vec::new();
         let mut consts = Vec::new();
         let _ = declared;
-        for (ident, _, elem, local) in assigned {
+        for Assignment {
+            name: ident,
+            element: elem,
+            local,
+            ..
+        } in assigned
+        {
             let name = &ident.to_string();
             if *local {
                 continue;
