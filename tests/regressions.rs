@@ -645,3 +645,29 @@ fn shadowing_and_constant_collections_in_regions() {
     // s = ((x * 2 + x) * 3 + x) = 10 x.
     close(constants_by_value_in_a_branch_grad(0.5, vec![2, 3]), 10.0);
 }
+
+// A return of an iterator's element from a loop nested in another (difftest seed 400, index 61): the
+// result is carried by both loops.
+#[differentiable]
+fn return_element_from_nested_loops(x: &Array1<f64>) -> f64 {
+    for _ in (0..6).step_by(2) {
+        for v in x.iter() {
+            if *v > 0.5 {
+                return *v * *v;
+            }
+        }
+    }
+    1.0
+}
+
+#[test]
+fn an_element_returned_from_nested_loops() {
+    close_arr(
+        &return_element_from_nested_loops_grad(&array![0.2, 0.7, 0.9]),
+        &array![0.0, 1.4, 0.0],
+    );
+    close_arr(
+        &return_element_from_nested_loops_grad(&array![0.2, 0.1]),
+        &array![0.0, 0.0],
+    );
+}

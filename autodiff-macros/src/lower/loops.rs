@@ -156,6 +156,12 @@ pub(super) fn scan_assignments(body: &syn::Block) -> BodyScan {
             self.scopes.push(HashSet::new());
             let mut names = Vec::new();
             collect_pat(&f.pat, &mut names);
+            // The loop variable holds what the iterator gives: an element of `x.iter()` is a float
+            // where `x` is, an index of a range is not.
+            for name in &names {
+                let ident = Ident::new(name, Span::call_site());
+                self.record(ident, (*f.expr).clone(), false, true);
+            }
             self.declare(names);
             self.visit_block(&f.body);
             self.scopes.pop();
