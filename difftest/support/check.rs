@@ -221,6 +221,10 @@ impl Report {
     pub fn same<F: Float, G: Values>(&mut self, what: &str, got: &G, want: &G) {
         let (g, w) = (got.values(), want.values());
         for (k, (a, b)) in g.iter().zip(w.iter()).enumerate() {
+            if a.is_nan() && b.is_nan() {
+                // Both items give NaN (an overflow inside): they agree.
+                continue;
+            }
             if !((a - b).abs() <= F::SAME * a.abs().max(b.abs()).max(1.0)) {
                 self.fail("vjp", format!("{what}[{k}]: got {a:e}, want {b:e}"));
             }
@@ -286,8 +290,9 @@ impl Report {
     /// A gradient component against forward mode with dual numbers.
     pub fn dual<F: Float>(&mut self, what: &str, g: F, eps: F) {
         let (g, e): (f64, f64) = (g.into(), eps.into());
-        if !e.is_finite() {
-            // num-dual overflows first in some functions (tanh of a large f32): nothing to compare
+        if !e.is_finite() || e.abs() > 1e30 {
+            // num-dual overflows first in some functions (tanh of a large f32), and near overflow
+            // the two modes meet infinities in different places: nothing to compare
             self.skipped += 1;
             return;
         }
