@@ -160,7 +160,7 @@ pub struct Signature {
 }
 
 /// The signature of `item`.
-pub fn signature(model: &Model, item: &Item, ad: &Ident) -> Signature {
+pub fn signature(model: &Model, item: &Item) -> Signature {
     let func = &model.func;
     let vis = &func.vis;
     let name = &item.name;
@@ -246,9 +246,7 @@ pub fn signature(model: &Model, item: &Item, ad: &Ident) -> Signature {
             }
         }
     };
-    let _ = ad;
-    let (impl_generics, _, where_clause) = generics.split_for_impl();
-    let _ = impl_generics;
+    let (_, _, where_clause) = generics.split_for_impl();
     let params_generics = &generics.params;
     let generics_tokens = if params_generics.is_empty() {
         quote!()
@@ -284,7 +282,7 @@ fn generate(model: &Model, f: &Function, const_reads: &[VarId], namer: &mut Name
         .collect();
     let mut out = TokenStream::new();
     for item in items(model) {
-        let Signature { head } = signature(model, &item, &ad);
+        let Signature { head } = signature(model, &item);
         let independents: Vec<VarId> = item.wrt.iter().map(|&i| param_var(i)).collect();
         let mut emitter = Emitter::new(f, const_reads, namer, ad.clone());
         if !model.options.vjp_only {
@@ -302,7 +300,7 @@ fn generate(model: &Model, f: &Function, const_reads: &[VarId], namer: &mut Name
                 // nothing and has no reverse sweep. Otherwise reverse mode.
                 let tangent = match independents.as_slice() {
                     [x] if scalar_params.contains(x) => {
-                        emitter.tangent_sweep(&f.body, &f.ret, *x, &scalar_params, &keep)
+                        emitter.tangent_sweep(&f.body, &f.ret, *x, &scalar_params)
                     }
                     _ => None,
                 };

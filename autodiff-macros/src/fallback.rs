@@ -4,7 +4,7 @@
 use crate::errors::Errors;
 use crate::expand::{self, Kind, Signature};
 use crate::model::Model;
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
 /// The errors, the original function, and a stub of every item.
@@ -15,9 +15,8 @@ pub fn emit(model: &Model, errors: &Errors) -> TokenStream {
     *func.block = syn::parse_quote!({ ::core::unimplemented!() });
     let original =
         quote!(#[allow(dead_code, unused_variables, unused_mut, unreachable_code)] #func);
-    let ad = proc_macro2::Ident::new("__ad", Span::call_site());
     let stubs = expand::items(model).into_iter().map(|item| {
-        let Signature { head } = expand::signature(model, &item, &ad);
+        let Signature { head } = expand::signature(model, &item);
         let body = match item.kind {
             Kind::Vjp => {
                 let aux = model

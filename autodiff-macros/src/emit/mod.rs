@@ -244,7 +244,7 @@ impl<'a> Emitter<'a> {
             needed: vec![false; self.f.vars.len()],
             skip_loops: HashSet::new(),
         };
-        self.plan_adjoints(block, ret, independents, &mut plan);
+        self.plan_adjoints(block, ret, &mut plan);
         let ad = self.ad.clone();
 
         // Reverse sweep.
@@ -309,19 +309,12 @@ impl<'a> Emitter<'a> {
     }
 
     /// Decides, for every adjoint, whether it is moved in or starts as a zero, and counts contributions.
-    fn plan_adjoints(
-        &mut self,
-        block: &Block,
-        ret: &Operand,
-        independents: &[VarId],
-        plan: &mut Plan,
-    ) {
+    fn plan_adjoints(&mut self, block: &Block, ret: &Operand, plan: &mut Plan) {
         let mut events: Vec<(VarId, usize, bool)> = Vec::new();
         if let Some(v) = ret.var() {
             events.push((v, block.id, false));
         }
         contributions(block, &plan.activity, &mut events);
-        let _ = independents;
         for &(v, at, in_place) in &events {
             let var = &self.f.vars[v.0];
             if in_place || at != var.block || var.kind == VarKind::Storage {

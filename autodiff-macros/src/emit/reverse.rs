@@ -280,7 +280,6 @@ impl Emitter<'_> {
                 Some(self.prim_rule(i, p, k, seed))
             }
             Op::Mapv(c) => {
-                let _ = k;
                 let x = self.operand(&i.args[0]);
                 let param = self.name(c.param).clone();
                 let ty = c.param_ty.as_ref().map(|t| quote!(: #t));

@@ -48,7 +48,6 @@ impl Emitter<'_> {
         ret: &Operand,
         independent: VarId,
         scalars: &[VarId],
-        keep: &[VarId],
     ) -> Option<(TokenStream, TokenStream)> {
         let activity = activity::analyse(self.f.vars.len(), block, ret, &[independent]);
         if !crate::scalars::all_active_scalar(self.f, block, &activity, scalars) {
@@ -63,7 +62,6 @@ impl Emitter<'_> {
             needed: vec![true; self.f.vars.len()],
             skip_loops: HashSet::new(),
         };
-        let _ = keep;
         let ad = self.ad.clone();
         let x = self.name(independent).clone();
         let x_dot = self.dot(independent);

@@ -62,14 +62,12 @@ pub(super) fn may_exit(stmt: &syn::Stmt) -> bool {
     finder.0
 }
 
-/// What a loop body assigns: `(name, right-hand side, element write?, local?)` (a `let` counts as an
-/// assignment of its initializer; `local` says the name then refers to a variable declared in the body),
-/// the names it declares, and whether it breaks or continues.
+/// What a loop body assigns (a `let` and a loop variable count as assignments of their values), and
+/// whether it breaks or continues.
 pub(super) fn scan_assignments(body: &syn::Block) -> BodyScan {
     #[derive(Default)]
     struct Scan {
         assigned: Vec<Assignment>,
-        declared: HashSet<String>,
         scopes: Vec<HashSet<String>>,
         brk: bool,
         cont: bool,
@@ -93,7 +91,6 @@ pub(super) fn scan_assignments(body: &syn::Block) -> BodyScan {
             if let Some(scope) = self.scopes.last_mut() {
                 scope.extend(names.iter().cloned());
             }
-            self.declared.extend(names);
         }
     }
     fn target(e: &Expr) -> Option<(Ident, bool)> {
@@ -191,7 +188,6 @@ pub(super) fn scan_assignments(body: &syn::Block) -> BodyScan {
     scan.visit_block(body);
     BodyScan {
         assigned: scan.assigned,
-        declared: scan.declared,
         brk: scan.brk,
         cont: scan.cont,
     }
@@ -216,8 +212,6 @@ pub(super) struct Assignment {
 pub(super) struct BodyScan {
     /// Every assignment and `let`.
     pub(super) assigned: Vec<Assignment>,
-    /// The names the body declares.
-    pub(super) declared: HashSet<String>,
     /// Whether it breaks the loop.
     pub(super) brk: bool,
     /// Whether it continues the loop.
@@ -374,16 +368,10 @@ impl Lowerer<'_> {
         if self.rejects_label(&w.label) {
             return;
         }
-        let BodyScan {
-            assigned,
-            declared,
-            brk,
-            cont,
-        } = scan_assignments(&w.body);
+        let BodyScan { assigned, .. } = scan_assignments(&w.body);
         let carried = self.carried_names(&assigned, &[]);
         // The condition is evaluated at the head of each iteration, over the carried storage.
-        let _ = (brk, cont);
-        let setup = self.enter_loop(&carried, &assigned, &declared, &w.body);
+        let setup = self.enter_loop(&carried, &assigned, &w.body);
         let Some(setup) = setup else { return };
         let cond = match self.lower_expr(&w.cond) {
             Some(Operand::Const(tokens)) => tokens,
@@ -403,17 +391,12 @@ impl Lowerer<'_> {
         if self.rejects_label(&l.label) {
             return;
         }
-        let BodyScan {
-            assigned,
-            declared,
-            brk,
-            cont: _,
-        } = scan_assignments(&l.body);
+        let BodyScan { assigned, brk, .. } = scan_assignments(&l.body);
         if !brk {
             return self.errors.at(l, "a `loop` without `break` never ends");
         }
         let carried = self.carried_names(&assigned, &[]);
-        let Some(setup) = self.enter_loop(&carried, &assigned, &declared, &l.body) else {
+        let Some(setup) = self.enter_loop(&carried, &assigned, &l.body) else {
             return;
         };
         self.finish_loop(setup, LoopKind::Infinite, &l.body, None, None);
@@ -426,18 +409,13 @@ impl Lowerer<'_> {
         element: Option<(VarId, Ident, Option<Ident>, bool)>,
         index: Option<(Ident, Ident)>,
     ) {
-        let BodyScan {
-            assigned,
-            declared,
-            brk: _,
-            cont: _,
-        } = scan_assignments(body);
+        let BodyScan { assigned, .. } = scan_assignments(body);
         let seeds: Vec<String> = element
             .iter()
             .filter_map(|(_, _, p, _)| p.as_ref().map(|p| p.to_string()))
             .collect();
         let carried = self.carried_names(&assigned, &seeds);
-        let Some(setup) = self.enter_loop(&carried, &assigned, &declared, body) else {
+        let Some(setup) = self.enter_loop(&carried, &assigned, body) else {
             return;
         };
         self.finish_loop(setup, kind, body, element, index);
@@ -492,7 +470,6 @@ impl Lowerer<'_> {
         &mut self,
         carried: &[String],
         assigned: &[Assignment],
-        declared: &HashSet<String>,
         body: &syn::Block,
     ) -> Option<LoopSetup> {
         let mut storages = Vec::new();
@@ -516,7 +493,6 @@ impl Lowerer<'_> {
         }
         let mut writes = Vec::new();
         let mut consts = Vec::new();
-        let _ = declared;
         for Assignment {
             name: ident,
             element: elem,
@@ -546,12 +522,7 @@ impl Lowerer<'_> {
                 }
             }
         }
-        let BodyScan {
-            assigned: _,
-            declared: _,
-            brk,
-            cont,
-        } = scan_assignments(body);
+        let BodyScan { brk, cont, .. } = scan_assignments(body);
         let brk = brk.then(|| self.namer.numbered("broke"));
         let cont = cont.then(|| self.namer.numbered("continued"));
         Some(LoopSetup {
@@ -678,7 +649,6 @@ impl Lowerer<'_> {
             brk,
             id,
         })));
-        let _ = cont;
         for (name, storage, _) in storages {
             let after = self.push(
                 prims::snapshot(),
