@@ -469,7 +469,7 @@ impl Gen {
                 let step = if self.rng.chance(0.3) { 2 } else { 1 };
                 Expr::SliceSum(a, lo, hi, step)
             }
-            _ => self.nondiff_leaf().unwrap_or_else(|| Expr::Lit(0.5)),
+            _ => self.nondiff_leaf().unwrap_or(Expr::Lit(0.5)),
         }
     }
 
@@ -1131,9 +1131,7 @@ impl Gen {
         if self.rng.chance(0.4) {
             plan.push(b'r');
         }
-        for _ in 0..extra {
-            plan.push(b'x');
-        }
+        plan.extend(std::iter::repeat_n(b'x', extra));
         // shuffle
         for i in (1..plan.len()).rev() {
             let j = self.rng.below(i + 1);
