@@ -9,6 +9,7 @@ mod elements;
 mod exprs;
 mod flow;
 mod loops;
+mod scan;
 mod stmts;
 
 use crate::errors::Errors;

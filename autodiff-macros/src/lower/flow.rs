@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use syn::spanned::Spanned;
 use syn::Expr;
 
-use super::loops::*;
+use super::scan::may_exit;
 
 /// A name of the enclosing code that an arm of a branch assigned.
 pub(super) struct ArmChange {
