@@ -194,15 +194,8 @@ impl Emitter<'_> {
                 let param = self.name(c.param).clone();
                 let ty = c.param_ty.as_ref().map(|t| quote!(: #t));
                 let mut inner = TokenStream::new();
-                let empty = Plan {
-                    activity: activity::analyse(self.f.vars.len(), &c.body, &c.ret, &[]),
-                    zeroed: HashSet::new(),
-                    pending: HashMap::new(),
-                    declared: HashSet::new(),
-                    reads: Vec::new(),
-                    needed: vec![true; self.f.vars.len()],
-                    skip_loops: HashSet::new(),
-                };
+                let activity = activity::analyse(self.f.vars.len(), &c.body, &c.ret, &[]);
+                let empty = Plan::new(activity, self.f.vars.len(), true);
                 inner.extend(self.forward_block(&c.body, &Fwd::default(), &empty));
                 let value = self.value(&c.ret, false);
                 quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner #value }))

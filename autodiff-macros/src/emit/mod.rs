@@ -109,6 +109,22 @@ struct Plan {
     skip_loops: HashSet<usize>,
 }
 
+impl Plan {
+    /// A plan with `activity`, nothing decided yet; the forward sweep computes every value where
+    /// `all_needed` (a region emitted whole), else only what is marked needed later.
+    fn new(activity: Activity, num_vars: usize, all_needed: bool) -> Plan {
+        Plan {
+            activity,
+            zeroed: HashSet::new(),
+            pending: HashMap::new(),
+            declared: HashSet::new(),
+            reads: Vec::new(),
+            needed: vec![all_needed; num_vars],
+            skip_loops: HashSet::new(),
+        }
+    }
+}
+
 /// Emits sweeps of one function.
 pub struct Emitter<'a> {
     /// The function.
@@ -235,15 +251,7 @@ impl<'a> Emitter<'a> {
         keep: &[VarId],
     ) -> Sweep {
         let activity = activity::analyse(self.f.vars.len(), block, ret, independents);
-        let mut plan = Plan {
-            activity,
-            zeroed: HashSet::new(),
-            pending: HashMap::new(),
-            declared: HashSet::new(),
-            reads: Vec::new(),
-            needed: vec![false; self.f.vars.len()],
-            skip_loops: HashSet::new(),
-        };
+        let mut plan = Plan::new(activity, self.f.vars.len(), false);
         self.plan_adjoints(block, ret, &mut plan);
         let ad = self.ad.clone();
 

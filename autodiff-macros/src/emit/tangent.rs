@@ -53,15 +53,7 @@ impl Emitter<'_> {
         if !crate::scalars::all_active_scalar(self.f, block, &activity, scalars) {
             return None;
         }
-        let plan = Plan {
-            activity,
-            zeroed: HashSet::new(),
-            pending: HashMap::new(),
-            declared: HashSet::new(),
-            reads: Vec::new(),
-            needed: vec![true; self.f.vars.len()],
-            skip_loops: HashSet::new(),
-        };
+        let plan = Plan::new(activity, self.f.vars.len(), true);
         let ad = self.ad.clone();
         let x = self.name(independent).clone();
         let x_dot = self.dot(independent);
