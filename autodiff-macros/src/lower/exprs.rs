@@ -473,17 +473,10 @@ impl Lowerer<'_> {
         let Expr::Closure(c) = strip_parens(f) else {
             return false;
         };
-        let params: Vec<String> = c
-            .inputs
-            .iter()
-            .map(|p| p.to_token_stream().to_string())
-            .collect();
+        let params: Vec<String> = c.inputs.iter().flat_map(super::pattern_names).collect();
         crate::naming::any_ident(c.body.to_token_stream(), &mut |i| {
             let name = i.to_string();
-            !params
-                .iter()
-                .any(|p| p.split_whitespace().next() == Some(name.as_str()))
-                && matches!(self.lookup(&name), Some(Binding::Var(_)))
+            !params.contains(&name) && matches!(self.lookup(&name), Some(Binding::Var(_)))
         })
     }
 

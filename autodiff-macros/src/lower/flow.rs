@@ -340,23 +340,8 @@ impl Lowerer<'_> {
                 other => lw.lower_expr(other),
             }),
         };
-        let (_, mut changed) = self.mutations.pop().expect("pushed above");
-        // A constant declared in an arm (`a = 1.0;` of a name that held a value declares one there)
-        // has no value before the branch to restore.
-        let inside: HashSet<usize> = visit::block_ids(&then_)
-            .into_iter()
-            .chain(visit::block_ids(&else_))
-            .collect();
-        changed.retain(|c| {
-            self.const_blocks
-                .get(&c.to_string())
-                .is_none_or(|b| !inside.contains(b))
-        });
-        for c in self.counters_read(&[&then_, &else_]) {
-            if !changed.contains(&c) {
-                changed.push(c);
-            }
-        }
+        let (_, changed) = self.mutations.pop().expect("pushed above");
+        let changed = self.region_counters(&[&then_, &else_], changed);
         let mut restore = Vec::new();
         for c in changed {
             let saved = self.namer.numbered("before_branch");
@@ -442,22 +427,34 @@ impl Lowerer<'_> {
         }
     }
 
-    /// The counters (constants declared `mut` outside these blocks) that the blocks read or change:
-    /// a recomputation of the blocks in the reverse sweep must start from their values here.
-    pub(super) fn counters_read(&self, blocks: &[&Block]) -> Vec<Ident> {
+    /// The constants a region (the blocks of a branch or a loop body) must find as they were when its
+    /// rerun starts: those it `changed`, and the counters it reads (the code after it may change them),
+    /// each declared outside the region. One declared inside (`a = 1.0;` of a name that held a value
+    /// declares one there) has no value before the region.
+    pub(super) fn region_counters(&self, blocks: &[&Block], changed: Vec<Ident>) -> Vec<Ident> {
         let mut inner = HashSet::new();
         let mut names = HashSet::new();
         for b in blocks {
             inner.extend(visit::block_ids(b));
             names.extend(block_idents(b));
         }
-        let mut counters: Vec<Ident> = names
+        let mut read: Vec<Ident> = names
             .into_iter()
             .filter(|n| self.mutable_consts.contains(n))
-            .filter(|n| self.const_blocks.get(n).is_none_or(|b| !inner.contains(b)))
             .map(|n| Ident::new(&n, Span::call_site()))
             .collect();
-        counters.sort_by_key(|c| c.to_string());
+        read.sort_by_key(|c| c.to_string());
+        let mut counters = changed;
+        for c in read {
+            if !counters.contains(&c) {
+                counters.push(c);
+            }
+        }
+        counters.retain(|c| {
+            self.const_blocks
+                .get(&c.to_string())
+                .is_none_or(|b| !inner.contains(b))
+        });
         counters
     }
 

@@ -430,12 +430,7 @@ impl Lowerer<'_> {
         let body = std::mem::replace(&mut self.block, enclosing);
         // Counters the body reads are saved with each iteration too: the reverse sweep recomputes the
         // body after the code that follows may have changed them.
-        let mut consts = consts;
-        for c in self.counters_read(&[&body]) {
-            if !consts.contains(&c) {
-                consts.push(c);
-            }
-        }
+        let consts = self.region_counters(&[&body], consts);
         self.block.stmts.push(Stmt::Loop(Box::new(Loop {
             kind,
             body,
