@@ -11,6 +11,7 @@ use crate::types::{self, NameElided};
 use crate::{fallback, lower, options};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
+use std::fmt::Write;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{ItemFn, Lifetime};
@@ -42,12 +43,24 @@ pub struct Item {
 
 /// Expands `#[differentiable(attr)] item`.
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand_with_ir(attr, item).0
+    expand_inner(attr, item, false).0
 }
 
-/// Expands `#[differentiable(attr)] item`; also returns the lowered IR, printed, where lowering
-/// succeeded (for `AUTODIFF_DUMP`).
-pub fn expand_with_ir(attr: TokenStream, item: TokenStream) -> (TokenStream, Option<String>) {
+/// The compiler's intermediate forms of one expansion, printed (for `AUTODIFF_DUMP` and golden files).
+pub struct Dump {
+    /// The lowered IR.
+    pub ir: String,
+    /// The adjoint program of each generated item, under its name.
+    pub adjoint: String,
+}
+
+/// Expands `#[differentiable(attr)] item`; also returns the lowered IR and the adjoint programs,
+/// printed, where lowering succeeded.
+pub fn expand_with_ir(attr: TokenStream, item: TokenStream) -> (TokenStream, Option<Dump>) {
+    expand_inner(attr, item, true)
+}
+
+fn expand_inner(attr: TokenStream, item: TokenStream, dump: bool) -> (TokenStream, Option<Dump>) {
     let errors = Errors::default();
     let options = options::parse(attr, &errors);
     let func: ItemFn = match syn::parse2(item.clone()) {
@@ -68,10 +81,14 @@ pub fn expand_with_ir(attr: TokenStream, item: TokenStream) -> (TokenStream, Opt
     let lowered = lower::lower(&model, &mut namer, &errors);
     match lowered {
         Some((function, const_reads)) if errors.is_empty() => {
-            let generated = generate(&model, &function, &const_reads, &mut namer);
+            let mut programs = dump.then(String::new);
+            let generated = generate(&model, &function, &const_reads, &mut namer, &mut programs);
             let original = original(&model);
-            let ir = crate::ir::print::function(&function);
-            (quote!(#original #generated), Some(ir))
+            let dump = programs.map(|adjoint| Dump {
+                ir: crate::ir::print::function(&function),
+                adjoint,
+            });
+            (quote!(#original #generated), dump)
         }
         _ => (fallback::emit(&model, &errors), None),
     }
@@ -262,7 +279,15 @@ pub fn signature(model: &Model, item: &Item) -> Signature {
 }
 
 /// Every generated item with its body.
-fn generate(model: &Model, f: &Function, const_reads: &[VarId], namer: &mut Namer) -> TokenStream {
+/// Every generated item with its body; where `programs` is given, each item's adjoint program is
+/// appended to it, printed.
+fn generate(
+    model: &Model,
+    f: &Function,
+    const_reads: &[VarId],
+    namer: &mut Namer,
+    programs: &mut Option<String>,
+) -> TokenStream {
     let ad = namer.fresh("__ad", Span::call_site());
     let output = model.output.as_ref().expect("no errors, so an output");
     let param_var = |i: usize| -> VarId {
@@ -285,6 +310,7 @@ fn generate(model: &Model, f: &Function, const_reads: &[VarId], namer: &mut Name
         let Signature { head } = signature(model, &item);
         let independents: Vec<VarId> = item.wrt.iter().map(|&i| param_var(i)).collect();
         let mut emitter = Emitter::new(f, const_reads, namer, ad.clone());
+        emitter.programs = programs.as_ref().map(|_| Vec::new());
         if !model.options.vjp_only {
             emitter.scalar_type = Some(output.value.to_token_stream());
         }
@@ -398,6 +424,13 @@ fn generate(model: &Model, f: &Function, const_reads: &[VarId], namer: &mut Name
                 })
             }
         };
+        if let Some(text) = programs.as_mut() {
+            let _ = writeln!(text, "{}:", item.name);
+            match emitter.programs.take().unwrap_or_default().as_slice() {
+                [] => text.push_str("  forward mode: no reverse sweep\n"),
+                printed => printed.iter().for_each(|p| text.push_str(p)),
+            }
+        }
         out.extend(quote!(#head #body));
     }
     out

@@ -1,5 +1,5 @@
-//! Golden expansions: for representative functions, the lowered IR (`<name>.ir`) and the formatted
-//! generated Rust (`<name>.rs`) are kept in `autodiff-macros/golden/` and compared here, so that every change in what the macro
+//! Golden expansions: for representative functions, the lowered IR (`<name>.ir`), the adjoint program
+//! of each generated item (`<name>.adj`) and the formatted generated Rust (`<name>.rs`) are kept in `autodiff-macros/golden/` and compared here, so that every change in what the macro
 //! generates is reviewed as a diff. `AUTODIFF_BLESS=1 cargo test -p autodiff-macros golden` rewrites the
 //! files; read the diff before committing it.
 
@@ -222,6 +222,17 @@ fn golden_expansions() {
             std::fs::write(&ir_path, &ir).expect("write a golden file");
         }
         if std::fs::read_to_string(&ir_path).ok().as_deref() != Some(ir.as_str()) {
+            stale.push(name);
+        }
+        let adjoint = crate::expand::expand_with_ir(attr.clone(), item.clone())
+            .1
+            .expect("a golden case lowers")
+            .adjoint;
+        let adj_path = format!("{dir}/{name}.adj");
+        if bless {
+            std::fs::write(&adj_path, &adjoint).expect("write a golden file");
+        }
+        if std::fs::read_to_string(&adj_path).ok().as_deref() != Some(adjoint.as_str()) {
             stale.push(name);
         }
         let want = formatted(attr, item);

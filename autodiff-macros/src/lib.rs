@@ -48,17 +48,17 @@ pub fn derive_differentiable(item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(dir) = std::env::var_os("AUTODIFF_DUMP") {
-        let (output, ir) = expand::expand_with_ir(attr.into(), item.into());
-        dump(std::path::Path::new(&dir), &output, ir.as_deref());
+        let (output, forms) = expand::expand_with_ir(attr.into(), item.into());
+        dump(std::path::Path::new(&dir), &output, forms.as_ref());
         return output.into();
     }
     expand::expand(attr.into(), item.into()).into()
 }
 
 /// Writes the expansion to `dir/<function>.rs`, formatted with `rustfmt` when it is installed, and the
-/// lowered IR to `dir/<function>.ir`, for reading what the macro generated. Failures are ignored: a dump
-/// must never break a build.
-fn dump(dir: &std::path::Path, output: &proc_macro2::TokenStream, ir: Option<&str>) {
+/// lowered IR to `dir/<function>.ir` and the adjoint programs to `dir/<function>.adj`, for reading what the
+/// macro generated. Failures are ignored: a dump must never break a build.
+fn dump(dir: &std::path::Path, output: &proc_macro2::TokenStream, forms: Option<&expand::Dump>) {
     let name = syn::parse2::<syn::File>(output.clone())
         .ok()
         .and_then(|file| {
@@ -69,8 +69,9 @@ fn dump(dir: &std::path::Path, output: &proc_macro2::TokenStream, ir: Option<&st
         })
         .unwrap_or_else(|| "expansion".to_string());
     let _ = std::fs::create_dir_all(dir);
-    if let Some(ir) = ir {
-        let _ = std::fs::write(dir.join(format!("{name}.ir")), ir);
+    if let Some(forms) = forms {
+        let _ = std::fs::write(dir.join(format!("{name}.ir")), &forms.ir);
+        let _ = std::fs::write(dir.join(format!("{name}.adj")), &forms.adjoint);
     }
     let path = dir.join(format!("{name}.rs"));
     if std::fs::write(&path, output.to_string()).is_ok() {

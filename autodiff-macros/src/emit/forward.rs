@@ -195,7 +195,7 @@ impl Emitter<'_> {
                 let ty = c.param_ty.as_ref().map(|t| quote!(: #t));
                 let mut inner = TokenStream::new();
                 let activity = activity::analyse(self.f.vars.len(), &c.body, &c.ret, &[]);
-                let empty = Plan::new(activity, self.f.vars.len(), true);
+                let empty = Plan::new(&activity, self.f.vars.len(), true);
                 inner.extend(self.forward_block(&c.body, &Fwd::default(), &empty));
                 let value = self.value(&c.ret, false);
                 quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner #value }))

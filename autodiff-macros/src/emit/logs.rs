@@ -55,6 +55,12 @@ impl Emitter<'_> {
     /// The logged arrays written anywhere in `blocks`, each with the name of its log's length before
     /// them (`key` tells the region apart).
     pub(super) fn log_marks(&mut self, blocks: &[&Block], key: &str) -> Vec<(VarId, Ident, Ident)> {
+        let written = self.logged_writes_of(blocks);
+        self.marks_of(&written, key)
+    }
+
+    /// The logged arrays declared outside `blocks` that they write, each once, in order.
+    pub(super) fn logged_writes_of(&self, blocks: &[&Block]) -> Vec<VarId> {
         let mut written: Vec<VarId> = blocks
             .iter()
             .flat_map(|b| self.outer_logged_writes(b))
@@ -62,8 +68,13 @@ impl Emitter<'_> {
         written.sort();
         written.dedup();
         written
-            .into_iter()
-            .map(|v| {
+    }
+
+    /// Each of `arrays` with its log and the name of its log's length before region `key`.
+    pub(super) fn marks_of(&mut self, arrays: &[VarId], key: &str) -> Vec<(VarId, Ident, Ident)> {
+        arrays
+            .iter()
+            .map(|&v| {
                 let log = self.log_name(v);
                 let base = format!("{}_log_at_{key}", self.f.vars[v.0].name);
                 let mark = self.keyed(NameKey::LogMark(v, key.to_string()), &base);

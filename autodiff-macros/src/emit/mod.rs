@@ -16,6 +16,7 @@
 //! stored) and reverses it. A loop of the function's top level saves during the forward sweep; a loop
 //! nested in a region saves during its own reverse, by running itself forward once more first.
 
+mod adjoint;
 mod forward;
 mod logs;
 mod plan;
@@ -36,13 +37,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use std::collections::{HashMap, HashSet};
 
-/// Where a sweep's seed comes from.
-pub enum Seed {
-    /// `1` of this scalar type (`f_grad`).
-    One(TokenStream),
-    /// A variable already in scope (the pullback's argument, a closure's gradient).
-    Named(Ident),
-}
+pub use crate::ir::adjoint::Seed;
 
 /// What a generated name (other than a value's or an adjoint's) stands for.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -92,33 +87,21 @@ struct Fwd {
     tangents: bool,
 }
 
-/// The analyses of one sweep.
-struct Plan {
-    activity: Activity,
-    /// Adjoints that start as zeros at the start of their block's reverse.
-    zeroed: HashSet<VarId>,
-    /// Contributions still to come, for adjoints that are moved in.
-    pending: HashMap<VarId, usize>,
-    /// Adjoints already declared.
-    declared: HashSet<VarId>,
-    /// Variables the reverse sweep reads.
-    reads: Vec<VarId>,
+/// What the forward printer needs to know about one sweep.
+struct Plan<'a> {
+    activity: &'a Activity,
     /// Variables the forward sweep must compute.
     needed: Vec<bool>,
     /// Loops of the top level that the forward sweep leaves out (nothing reads what they compute).
     skip_loops: HashSet<usize>,
 }
 
-impl Plan {
-    /// A plan with `activity`, nothing decided yet; the forward sweep computes every value where
-    /// `all_needed` (a region emitted whole), else only what is marked needed later.
-    fn new(activity: Activity, num_vars: usize, all_needed: bool) -> Plan {
+impl<'a> Plan<'a> {
+    /// A plan with `activity`; the forward sweep computes every value where `all_needed` (a region
+    /// emitted whole), else only what is marked needed later.
+    fn new(activity: &'a Activity, num_vars: usize, all_needed: bool) -> Plan<'a> {
         Plan {
             activity,
-            zeroed: HashSet::new(),
-            pending: HashMap::new(),
-            declared: HashSet::new(),
-            reads: Vec::new(),
             needed: vec![all_needed; num_vars],
             skip_loops: HashSet::new(),
         }
@@ -140,10 +123,10 @@ pub struct Emitter<'a> {
     /// The scalar output type, for a carried value that starts from a float literal: its type is then
     /// fixed where it is declared instead of being inferred through the runtime's traits.
     pub scalar_type: Option<TokenStream>,
+    /// Where given, the adjoint program of each top-level sweep, printed.
+    pub programs: Option<Vec<String>>,
     adjoint_names: HashMap<VarId, Ident>,
     names: HashMap<NameKey, Ident>,
-    /// The span of the instruction being reversed (its contributions are added there).
-    span: Span,
 }
 
 impl<'a> Emitter<'a> {
@@ -158,7 +141,7 @@ impl<'a> Emitter<'a> {
             scalar_type: None,
             adjoint_names: HashMap::new(),
             names: HashMap::new(),
-            span: Span::call_site(),
+            programs: None,
         }
     }
 
@@ -244,34 +227,40 @@ impl<'a> Emitter<'a> {
     /// gradient; the forward sweep also computes the variables in `keep`.
     pub fn sweep(
         &mut self,
-        block: &Block,
+        block: &'a Block,
         ret: &Operand,
         independents: &[VarId],
         seed: Seed,
         keep: &[VarId],
     ) -> Sweep {
         let activity = activity::analyse(self.f.vars.len(), block, ret, independents);
-        let mut plan = Plan::new(activity, self.f.vars.len(), false);
-        self.plan_adjoints(block, ret, &mut plan);
-        let ad = self.ad.clone();
-
-        // Reverse sweep.
-        let mut reverse = self.zero_declarations(block.id, &plan);
-        if let Some(out) = ret.var().filter(|v| plan.activity.is_active(*v)) {
-            let seed_value = match &seed {
-                Seed::One(ty) => quote!(#ad::one::<#ty>()),
-                Seed::Named(name) => quote!(#name),
-            };
-            reverse.extend(self.contribute(out, seed_value, &mut plan));
+        let program = self.reverse_program(block, ret, independents, seed, activity);
+        if let Some(programs) = self.programs.as_mut().filter(|_| block.id == 0) {
+            programs.push(crate::ir::adjoint::print(self.f, &program));
         }
-        reverse.extend(self.reverse_stmts(block, &mut plan));
-        let adjoints = independents
+        self.print_sweep(block, ret, &program, keep)
+    }
+
+    /// The forward and reverse sweeps of `program`, the adjoint program of `block` with output `ret`.
+    fn print_sweep(
+        &mut self,
+        block: &Block,
+        ret: &Operand,
+        program: &crate::ir::adjoint::Program,
+        keep: &[VarId],
+    ) -> Sweep {
+        let ad = self.ad.clone();
+        let mut plan = Plan::new(&program.activity, self.f.vars.len(), false);
+        let reverse = self.print_adjoint(&program.body, &plan);
+        let adjoints = program
+            .gradients
             .iter()
-            .map(|v| {
-                if plan.declared.contains(v) || plan.zeroed.contains(v) {
+            .map(|g| match g {
+                crate::ir::adjoint::Gradient::Adjoint(v) => {
                     let name = self.adjoint(*v);
                     quote!(#name)
-                } else {
+                }
+                crate::ir::adjoint::Gradient::Zero(v) => {
                     let name = self.name(*v);
                     quote!(#ad::zero_tangent(&#name))
                 }
@@ -279,22 +268,24 @@ impl<'a> Emitter<'a> {
             .collect();
 
         // Forward sweep: what the output, the reverse sweep and constant statements read.
-        let reads_output = ret.var().is_some_and(|v| plan.reads.contains(&v));
+        let mut reads = Vec::new();
+        reverse::reads(&program.body, &mut reads);
+        let reads_output = ret.var().is_some_and(|v| reads.contains(&v));
         let mut needed = std::mem::take(&mut plan.needed);
-        for v in plan.reads.iter().chain(self.const_reads).chain(keep) {
+        for v in reads.iter().chain(self.const_reads).chain(keep) {
             needed[v.0] = true;
         }
         // A zeroed adjoint needs its variable declared; a loop's storage needs only its `Init` for
         // that, not the loop itself.
         let mut declared_only = HashSet::new();
-        for v in &plan.zeroed {
+        for v in &program.zeroed {
             if self.f.vars[v.0].kind == VarKind::Storage {
                 declared_only.insert(*v);
             } else {
                 needed[v.0] = true;
             }
         }
-        plan.skip_loops = self.mark_needed(block, &mut needed, &declared_only, &plan.activity);
+        plan.skip_loops = self.mark_needed(block, &mut needed, &declared_only, plan.activity);
         plan.needed = needed;
         let top = Fwd {
             record: true,
@@ -313,70 +304,6 @@ impl<'a> Emitter<'a> {
             reverse,
             adjoints,
             reads_output,
-        }
-    }
-
-    /// Decides, for every adjoint, whether it is moved in or starts as a zero, and counts contributions.
-    fn plan_adjoints(&mut self, block: &Block, ret: &Operand, plan: &mut Plan) {
-        let mut events: Vec<(VarId, usize, bool)> = Vec::new();
-        if let Some(v) = ret.var() {
-            events.push((v, block.id, false));
-        }
-        contributions(block, &plan.activity, &mut events);
-        for &(v, at, in_place) in &events {
-            let var = &self.f.vars[v.0];
-            if in_place || at != var.block || var.kind == VarKind::Storage {
-                plan.zeroed.insert(v);
-            }
-        }
-        for (v, var) in self.f.vars.iter().enumerate() {
-            if var.kind == VarKind::Storage && plan.activity.is_active(VarId(v)) {
-                plan.zeroed.insert(VarId(v));
-            }
-        }
-        for &(v, _, _) in &events {
-            if !plan.zeroed.contains(&v) {
-                *plan.pending.entry(v).or_default() += 1;
-            }
-        }
-    }
-
-    /// `let mut v_bar = zero_tangent(&v);` for the zeroed adjoints of variables that `block` defines.
-    fn zero_declarations(&mut self, block: usize, plan: &Plan) -> TokenStream {
-        let ad = self.ad.clone();
-        let mut vars: Vec<VarId> = plan
-            .zeroed
-            .iter()
-            .copied()
-            .filter(|v| self.f.vars[v.0].block == block && plan.activity.is_active(*v))
-            .collect();
-        vars.sort();
-        let mut out = TokenStream::new();
-        for v in vars {
-            let bar = self.adjoint(v);
-            let name = self.name(v).clone();
-            out.extend(quote!(let mut #bar = #ad::zero_tangent(&#name);));
-        }
-        out
-    }
-
-    /// Adds one contribution to `target`'s adjoint.
-    fn contribute(&mut self, target: VarId, value: TokenStream, plan: &mut Plan) -> TokenStream {
-        let ad = self.ad_at(self.span);
-        let name = self.adjoint(target);
-        let acc = quote_spanned!(self.span=> #ad::acc(&mut #name, contribution));
-        if plan.zeroed.contains(&target) {
-            // The contribution is computed before the adjoint is borrowed: it may read the same
-            // adjoint inside a closure (a `mapv` reading an element of the array it maps).
-            return quote!({ let contribution = #value; #acc; });
-        }
-        let left = plan.pending.get_mut(&target).expect("counted");
-        *left -= 1;
-        if plan.declared.insert(target) {
-            let mutability = (*left > 0).then(|| quote!(mut));
-            quote!(let #mutability #name = #value;)
-        } else {
-            quote!({ let contribution = #value; #acc; })
         }
     }
 }

@@ -1,48 +1,171 @@
-//! The reverse sweep: statements visited backwards, each instruction's rules called on its adjoint,
-//! branches and loops recomputed and reversed.
+//! The reverse transform: a primal block and its activity to an adjoint program (statements visited
+//! backwards, each instruction's rules applied to its adjoint, branches and loops recomputed and
+//! reversed). It decides; [`super::adjoint`] prints.
 
 use super::*;
+use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Pullback, Rerun};
 
-impl Emitter<'_> {
-    pub(super) fn reverse_stmts(&mut self, block: &Block, plan: &mut Plan) -> TokenStream {
-        let ad = self.ad.clone();
-        let mut out = TokenStream::new();
+/// The transform's decisions about adjoints, made while it walks.
+struct Adjoints {
+    /// Adjoints that start as zeros at the start of their block's reverse.
+    zeroed: HashSet<VarId>,
+    /// Contributions still to come, for adjoints that are moved in.
+    pending: HashMap<VarId, usize>,
+    /// Adjoints already created.
+    declared: HashSet<VarId>,
+}
+
+impl Adjoints {
+    /// Decides, for every adjoint, whether it is moved in or starts as a zero, and counts contributions.
+    fn plan(f: &Function, block: &Block, ret: &Operand, activity: &Activity) -> Self {
+        let mut a = Adjoints {
+            zeroed: HashSet::new(),
+            pending: HashMap::new(),
+            declared: HashSet::new(),
+        };
+        let mut events: Vec<(VarId, usize, bool)> = Vec::new();
+        if let Some(v) = ret.var() {
+            events.push((v, block.id, false));
+        }
+        contributions(block, activity, &mut events);
+        for &(v, at, in_place) in &events {
+            let var = &f.vars[v.0];
+            if in_place || at != var.block || var.kind == VarKind::Storage {
+                a.zeroed.insert(v);
+            }
+        }
+        for (v, var) in f.vars.iter().enumerate() {
+            if var.kind == VarKind::Storage && activity.is_active(VarId(v)) {
+                a.zeroed.insert(VarId(v));
+            }
+        }
+        for &(v, _, _) in &events {
+            if !a.zeroed.contains(&v) {
+                *a.pending.entry(v).or_default() += 1;
+            }
+        }
+        a
+    }
+
+    /// How the next contribution to `target` is made.
+    fn how(&mut self, target: VarId) -> How {
+        if self.zeroed.contains(&target) {
+            return How::Add;
+        }
+        let left = self.pending.get_mut(&target).expect("counted");
+        *left -= 1;
+        if self.declared.insert(target) {
+            How::Create { mutable: *left > 0 }
+        } else {
+            How::Add
+        }
+    }
+
+    /// Whether `v`'s adjoint exists at the end of the sweep.
+    fn exists(&self, v: VarId) -> bool {
+        self.declared.contains(&v) || self.zeroed.contains(&v)
+    }
+}
+
+/// The state of one reverse transform.
+struct Reverse<'p> {
+    activity: &'p Activity,
+    adjoints: Adjoints,
+    /// The span of the instruction being reversed (its contributions are reported there).
+    span: Span,
+}
+
+impl<'f> Emitter<'f> {
+    /// The adjoint program of `block` with `independents` differentiated, `ret` the output and `seed`
+    /// its gradient.
+    pub(super) fn reverse_program(
+        &mut self,
+        block: &'f Block,
+        ret: &Operand,
+        independents: &[VarId],
+        seed: Seed,
+        activity: Activity,
+    ) -> Program<'f> {
+        let mut r = Reverse {
+            activity: &activity,
+            adjoints: Adjoints::plan(self.f, block, ret, &activity),
+            span: Span::call_site(),
+        };
+        let mut body = self.zeros(block.id, &r);
+        if let Some(out) = ret.var().filter(|v| activity.is_active(*v)) {
+            body.push(r.contribute(out, AExpr::Seed(seed)));
+        }
+        body.extend(self.reverse_stmts(block, &mut r));
+        let gradients = independents
+            .iter()
+            .map(|v| {
+                if r.adjoints.exists(*v) {
+                    Gradient::Adjoint(*v)
+                } else {
+                    Gradient::Zero(*v)
+                }
+            })
+            .collect();
+        let zeroed = r.adjoints.zeroed;
+        Program {
+            activity,
+            zeroed,
+            body,
+            gradients,
+        }
+    }
+
+    /// `v_bar = zero` for the zeroed adjoints of variables that `block` defines.
+    fn zeros(&self, block: usize, r: &Reverse) -> Vec<AStmt<'f>> {
+        let mut vars: Vec<VarId> = r
+            .adjoints
+            .zeroed
+            .iter()
+            .copied()
+            .filter(|v| self.f.vars[v.0].block == block && r.activity.is_active(*v))
+            .collect();
+        vars.sort();
+        vars.into_iter().map(AStmt::Zero).collect()
+    }
+
+    fn reverse_stmts(&mut self, block: &'f Block, r: &mut Reverse) -> Vec<AStmt<'f>> {
+        let mut out = Vec::new();
         for stmt in block.stmts.iter().rev() {
             match stmt {
-                Stmt::Instr(instr) => out.extend(self.reverse_instr(instr, plan)),
+                Stmt::Instr(instr) => {
+                    let outer = std::mem::replace(&mut r.span, instr.span);
+                    self.reverse_instr(instr, r, &mut out);
+                    r.span = outer;
+                }
                 Stmt::Verbatim { .. } => {}
                 Stmt::Init { storage, value } => {
-                    if let Some(v) = value.var().filter(|v| {
-                        plan.activity.is_active(*storage) && plan.activity.is_active(*v)
-                    }) {
-                        let bar = self.adjoint(*storage);
-                        out.extend(self.contribute(v, quote!(#bar), plan));
+                    if let Some(v) = value
+                        .var()
+                        .filter(|v| r.activity.is_active(*storage) && r.activity.is_active(*v))
+                    {
+                        out.push(r.contribute(v, AExpr::Adjoint(*storage)));
                     }
                 }
                 Stmt::WriteBack { storage, value } => {
-                    if !plan.activity.is_active(*storage) {
+                    if !r.activity.is_active(*storage) {
                         continue;
                     }
-                    let Some(v) = value.var().filter(|v| plan.activity.is_active(*v)) else {
+                    let Some(v) = value.var().filter(|v| r.activity.is_active(*v)) else {
                         // Overwritten by a value without a derivative here: what the storage held
                         // before this write contributes nothing through it.
-                        let bar = self.adjoint(*storage);
-                        out.extend(quote!(let _ = #ad::take(&mut #bar);));
+                        out.push(AStmt::Kill(*storage));
                         continue;
                     };
-                    {
-                        let bar = self.adjoint(*storage);
-                        // When the body's copy of the carried value is active, its reverse assigns
-                        // the storage's adjoint anew: the adjoint can be moved out here.
-                        let refilled =
-                            entry_of(block, *storage).is_some_and(|e| plan.activity.is_active(e));
-                        let seed = if refilled {
-                            quote!(#bar)
-                        } else {
-                            quote!(#ad::take(&mut #bar))
-                        };
-                        out.extend(self.contribute(v, seed, plan));
-                    }
+                    // When the body's copy of the carried value is active, its reverse assigns the
+                    // storage's adjoint anew: the adjoint can be moved out here.
+                    let refilled =
+                        entry_of(block, *storage).is_some_and(|e| r.activity.is_active(e));
+                    let seed = if refilled {
+                        AExpr::Adjoint(*storage)
+                    } else {
+                        AExpr::Take(*storage)
+                    };
+                    out.push(r.contribute(v, seed));
                 }
                 Stmt::SetElem {
                     storage,
@@ -51,356 +174,258 @@ impl Emitter<'_> {
                     value,
                     span,
                 } => {
-                    let ad = self.ad_at(*span);
                     // Undo the write first: what the reverse sweep recomputes before it must see the
                     // element as it was.
                     if self.is_logged(*storage) {
-                        let y = self.name(*storage).clone();
-                        let log = self.log_name(*storage);
-                        out.extend(quote!(#ad::undo(&mut #y, &mut #log);));
+                        out.push(AStmt::Undo {
+                            storage: *storage,
+                            span: *span,
+                        });
                     }
-                    if !plan.activity.is_active(*storage) {
+                    if !r.activity.is_active(*storage) {
                         continue;
                     }
-                    let bar = self.adjoint(*storage);
-                    let active = value.var().filter(|v| plan.activity.is_active(*v));
-                    let rule = match kind {
-                        ElemWrite::Set => quote_spanned!(*span=> #ad::set_vjp(&mut #bar, #index)),
-                        ElemWrite::Add => {
-                            quote_spanned!(*span=> #ad::add_at_vjp(&mut #bar, #index))
-                        }
-                        ElemWrite::Sub => {
-                            quote_spanned!(*span=> #ad::sub_at_vjp(&mut #bar, #index))
-                        }
+                    let rule = AExpr::SetElem {
+                        storage: *storage,
+                        kind: *kind,
+                        index,
+                        span: *span,
                     };
-                    match active {
-                        Some(v) => out.extend(self.contribute(v, rule, plan)),
-                        None if *kind == ElemWrite::Set => out.extend(quote!(let _ = #rule;)),
+                    match value.var().filter(|v| r.activity.is_active(*v)) {
+                        Some(v) => {
+                            r.span = *span;
+                            out.push(r.contribute(v, rule));
+                        }
+                        None if *kind == ElemWrite::Set => out.push(AStmt::Discard(rule)),
                         None => {}
                     }
                 }
                 Stmt::If(i) => {
-                    let flag = &i.flag;
+                    let marks = self.logged_writes_of(&[&i.then_, &i.else_]);
                     let mut arms = Vec::new();
-                    let restore: TokenStream = i
-                        .restore
-                        .iter()
-                        .map(|(c, saved)| quote!(#c = ::core::clone::Clone::clone(&#saved);))
-                        .collect();
-                    let marks = self.log_marks(&[&i.then_, &i.else_], &i.flag.to_string());
-                    let undo = self.undo_to_marks(&marks);
                     for (arm, then) in [(&i.then_, true), (&i.else_, false)] {
-                        let recompute = self.forward_block(arm, &Fwd::default(), plan);
-                        let recompute = quote!(#restore #undo #recompute);
-                        let mut body = self.zero_declarations(arm.id, plan);
+                        let mut body = Vec::new();
+                        if !i.restore.is_empty() {
+                            body.push(AStmt::Restore(i.restore.clone()));
+                        }
+                        if !marks.is_empty() {
+                            body.push(AStmt::UndoTo {
+                                arrays: marks.clone(),
+                                key: i.flag.to_string(),
+                            });
+                        }
+                        body.push(AStmt::Recompute {
+                            block: arm,
+                            rerun: Rerun::default(),
+                        });
+                        body.extend(self.zeros(arm.id, r));
                         for j in &i.joins {
                             let value = if then { &j.then_value } else { &j.else_value };
-                            if let Some(v) = value.var().filter(|v| {
-                                plan.activity.is_active(j.var) && plan.activity.is_active(*v)
-                            }) {
-                                let bar = self.adjoint(j.var);
-                                body.extend(self.contribute(v, quote!(#bar), plan));
+                            if let Some(v) = value
+                                .var()
+                                .filter(|v| r.activity.is_active(j.var) && r.activity.is_active(*v))
+                            {
+                                body.push(r.contribute(v, AExpr::Adjoint(j.var)));
                             }
                         }
-                        body.extend(self.reverse_stmts(arm, plan));
-                        arms.push(quote!({ #recompute #body }));
+                        body.extend(self.reverse_stmts(arm, r));
+                        arms.push(body);
                     }
-                    let (then_arm, else_arm) = (&arms[0], &arms[1]);
-                    out.extend(quote!(if #flag #then_arm else #else_arm));
+                    let else_ = arms.pop().expect("two arms");
+                    let then_ = arms.pop().expect("two arms");
+                    out.push(AStmt::If {
+                        flag: &i.flag,
+                        then_,
+                        else_,
+                    });
                 }
-                Stmt::Loop(l) => out.extend(self.reverse_loop(l, block.id == 0, plan)),
+                Stmt::Loop(l) => self.reverse_loop(l, block.id == 0, r, &mut out),
             }
         }
         out
     }
 
-    pub(super) fn reverse_instr(&mut self, instr: &Instr, plan: &mut Plan) -> TokenStream {
-        let ad = self.ad_at(instr.span);
-        let outer = std::mem::replace(&mut self.span, instr.span);
-        let out = self.reverse_instr_at(instr, plan, ad);
-        self.span = outer;
-        out
-    }
-
-    pub(super) fn reverse_instr_at(
-        &mut self,
-        instr: &Instr,
-        plan: &mut Plan,
-        ad: Ident,
-    ) -> TokenStream {
-        let mut out = TokenStream::new();
-        if !plan.activity.is_active(instr.dst) {
-            return out;
+    fn reverse_instr(&mut self, instr: &'f Instr, r: &mut Reverse, out: &mut Vec<AStmt<'f>>) {
+        if !r.activity.is_active(instr.dst) {
+            return;
         }
         let targets: Vec<(usize, VarId)> = instr
             .args
             .iter()
             .enumerate()
-            .filter(|(_, a)| plan.activity.operand(a))
+            .filter(|(_, a)| r.activity.operand(a))
             .filter_map(|(k, a)| a.var().map(|v| (k, v)))
             .collect();
-        let g = self.adjoint(instr.dst);
-        if let Op::Join { stack } = &instr.op {
-            let rule = if *stack {
-                format_ident!("stack_vjp", span = instr.span)
+        let g = instr.dst;
+        // Every operand's rule but the last reads a copy of the output's adjoint.
+        let seed = |n: usize| {
+            Box::new(if n + 1 == targets.len() {
+                AExpr::Adjoint(g)
             } else {
-                format_ident!("concatenate_vjp", span = instr.span)
-            };
-            let axis = &instr.extras[0];
-            let parts: Vec<TokenStream> = instr
-                .args
-                .iter()
-                .map(|a| {
-                    let a = self.operand(a);
-                    quote!(#ad::view_of(#a))
-                })
-                .collect();
-            plan.reads
-                .extend(instr.args.iter().filter_map(Operand::var));
-            for (n, (k, target)) in targets.iter().enumerate() {
-                let seed = if n + 1 == targets.len() {
-                    quote!(#g)
-                } else {
-                    quote!(#ad::dup(&#g))
-                };
-                let call =
-                    quote_spanned!(instr.span=> #ad::#rule(#axis, &[#(#parts),*], #k, #seed));
-                out.extend(self.contribute(*target, call, plan));
-            }
-            return out;
-        }
-        if let Op::Mapv(_) = &instr.op {
-            let call = self.rule(instr, 0, quote!(#g), plan).expect("a mapv rule");
-            match instr.args[0].var().filter(|v| plan.activity.is_active(*v)) {
-                Some(x) => out.extend(self.contribute(x, call, plan)),
-                None => out.extend(quote!(let _ = #call;)),
-            }
-            return out;
-        }
-        if let Op::Call(call) = &instr.op {
-            // One pullback call gives every argument's tangent; `spread` lines them up with the
-            // arguments (constant arguments get `()`).
-            plan.reads.push(instr.dst);
-            plan.reads
-                .extend(instr.args.iter().filter_map(Operand::var));
-            let (pullback, kinds) = if self.owned_values {
-                let pullback = self.namer.numbered("pullback");
-                let kinds = self.namer.numbered("kinds");
-                let args = self.call_args(instr, call);
-                let (locals, kinds_value, invoke) = self.call_vjp(instr, call, args);
-                out.extend(quote! {
-                    let (#pullback, #kinds) = {
-                        #locals
-                        let kinds = #kinds_value;
-                        let (_, pullback) = #invoke;
-                        (pullback, kinds)
+                AExpr::Dup(g)
+            })
+        };
+        match &instr.op {
+            Op::Join { .. } => {
+                for (n, (k, target)) in targets.iter().enumerate() {
+                    let rule = AExpr::JoinRule {
+                        instr,
+                        k: *k,
+                        seed: seed(n),
                     };
-                });
-                (pullback, kinds)
-            } else {
-                self.call_names(instr.dst)
-            };
-            let names: Vec<Ident> = (0..instr.args.len())
-                .map(|_| self.namer.numbered("tangent"))
-                .collect();
-            let pattern = names
-                .iter()
-                .rev()
-                .fold(quote!(()), |rest, n| quote!((#n, #rest)));
-            out.extend(
-                // Spanned at the call, so that a rule with a wrong signature is reported there.
-                {
-                    let pullback = Ident::new(&pullback.to_string(), instr.span);
-                    quote_spanned!(instr.span=> let #pattern = ::autodiff::__private::spread(#pullback(#g), #kinds);)
-                },
-            );
-            for (k, target) in &targets {
-                let name = &names[*k];
-                out.extend(self.contribute(*target, quote!(#name), plan));
-            }
-            return out;
-        }
-        for (n, (k, target)) in targets.iter().enumerate() {
-            let seed = if n + 1 == targets.len() {
-                quote!(#g)
-            } else {
-                quote!(#ad::dup(&#g))
-            };
-            if let Op::Prim(p) = &instr.op {
-                if p.family == Family::Access(Access::Field) {
-                    let path = &instr.extras[0];
-                    let bar = self.adjoint(*target);
-                    out.extend(quote_spanned!(instr.span=> #ad::acc(&mut #bar.#path, #seed);));
-                    continue;
+                    out.push(r.contribute(*target, rule));
                 }
-                if let Family::Access(Access::Index | Access::Element) = p.family {
-                    // A read's gradient goes into the container's gradient in place.
-                    let x = self.operand(&instr.args[0]);
-                    let index = &instr.extras[0];
-                    let bar = self.adjoint(*target);
-                    let rule = format_ident!("{}_acc", p.name);
-                    plan.reads.push(*target);
-                    out.extend(
-                        quote_spanned!(instr.span=> #ad::#rule(#x, &mut #bar, #index, #seed);),
-                    );
-                    continue;
-                }
-            }
-            let Some(call) = self.rule(instr, *k, seed, plan) else {
-                continue;
-            };
-            let entry = matches!(&instr.op, Op::Prim(p) if p.family == Family::Copy(Copy::Carry));
-            if entry {
-                // The body's copy of a carried value: the only contribution to the storage's adjoint
-                // within an iteration, which the write-back moved out.
-                let bar = self.adjoint(*target);
-                out.extend(quote!(#bar = #call;));
-                continue;
-            }
-            out.extend(self.contribute(*target, call, plan));
-        }
-        out
-    }
-
-    /// The call of the rule that gives operand `k`'s contribution from the adjoint `seed` of `i.dst`.
-    pub(super) fn rule(
-        &mut self,
-        i: &Instr,
-        k: usize,
-        seed: TokenStream,
-        plan: &mut Plan,
-    ) -> Option<TokenStream> {
-        let ad = self.ad_at(i.span);
-        plan.reads.extend(i.args.iter().filter_map(Operand::var));
-        match &i.op {
-            Op::Prim(p) => {
-                if p.reads_output {
-                    plan.reads.push(i.dst);
-                }
-                Some(self.prim_rule(i, p, k, seed))
             }
             Op::Mapv(c) => {
-                let x = self.operand(&i.args[0]);
-                let param = self.name(c.param).clone();
-                let ty = c.param_ty.as_ref().map(|t| quote!(: #t));
-                let g = self
-                    .namer
-                    .fresh(&format!("{param}_out_bar"), Span::call_site());
+                let g_name = self.namer.fresh(
+                    &format!("{}_out_bar", self.name(c.param)),
+                    Span::call_site(),
+                );
                 // Captured values that carry derivatives are independents of the closure too: its
                 // reverse adds into their adjoints (declared as zeros outside) element by element.
                 let mut independents = vec![c.param];
                 independents.extend(
-                    i.args[1..]
+                    instr.args[1..]
                         .iter()
-                        .filter(|a| plan.activity.operand(a))
+                        .filter(|a| r.activity.operand(a))
                         .filter_map(Operand::var),
                 );
-                let sweep = self.sweep(&c.body, &c.ret, &independents, Seed::Named(g.clone()), &[]);
-                let (forward, reverse, adjoint) =
-                    (sweep.forward, sweep.reverse, &sweep.adjoints[0]);
-                Some(
-                    quote_spanned!(i.span=> #ad::mapv_vjp(#x, #seed, |#param #ty, #g| { #forward #reverse #adjoint })),
-                )
+                let activity = activity::analyse(self.f.vars.len(), &c.body, &c.ret, &independents);
+                let closure = self.reverse_program(
+                    &c.body,
+                    &c.ret,
+                    &independents,
+                    Seed::Named(g_name.clone()),
+                    activity,
+                );
+                let rule = AExpr::Mapv {
+                    instr,
+                    seed: Box::new(AExpr::Adjoint(g)),
+                    g: g_name,
+                    closure: Box::new(closure),
+                };
+                match instr.args[0].var().filter(|v| r.activity.is_active(*v)) {
+                    Some(x) => out.push(r.contribute(x, rule)),
+                    None => out.push(AStmt::Discard(rule)),
+                }
             }
-            Op::Call(_) | Op::Join { .. } => None,
+            Op::Call(_) => {
+                // One pullback call gives every argument's tangent, lined up with the arguments
+                // (constant arguments get `()`).
+                let source = if self.owned_values {
+                    Pullback::Fresh
+                } else {
+                    Pullback::Kept
+                };
+                let tangents: Vec<Ident> = (0..instr.args.len())
+                    .map(|_| self.namer.numbered("tangent"))
+                    .collect();
+                out.push(AStmt::Pullback {
+                    instr,
+                    source,
+                    tangents: tangents.clone(),
+                });
+                for (k, target) in &targets {
+                    out.push(r.contribute(*target, AExpr::Named(tangents[*k].clone())));
+                }
+            }
+            Op::Prim(p) => {
+                for (n, (k, target)) in targets.iter().enumerate() {
+                    let seed = *seed(n);
+                    match p.family {
+                        Family::Access(Access::Field) => out.push(AStmt::FieldAcc {
+                            instr,
+                            target: *target,
+                            seed,
+                        }),
+                        Family::Access(Access::Index | Access::Element) => {
+                            out.push(AStmt::ElemAcc {
+                                instr,
+                                target: *target,
+                                seed,
+                            })
+                        }
+                        // The body's copy of a carried value: the only contribution to the storage's
+                        // adjoint within an iteration, which the write-back moved out.
+                        Family::Copy(Copy::Carry) => out.push(AStmt::Assign {
+                            target: *target,
+                            value: AExpr::Rule {
+                                instr,
+                                k: *k,
+                                seed: Box::new(seed),
+                            },
+                        }),
+                        _ => {
+                            let rule = AExpr::Rule {
+                                instr,
+                                k: *k,
+                                seed: Box::new(seed),
+                            };
+                            out.push(r.contribute(*target, rule));
+                        }
+                    }
+                }
+            }
         }
-    }
-
-    /// `op_vjpK(args.., extras.., [&y,] seed)`: the rule of a primitive for operand `k`.
-    pub(super) fn prim_rule(
-        &self,
-        i: &Instr,
-        p: &crate::prims::Prim,
-        k: usize,
-        seed: TokenStream,
-    ) -> TokenStream {
-        let ad = &self.ad_at(i.span);
-        let name = if p.arity == 1 {
-            format_ident!("{}_vjp", p.name, span = i.span)
-        } else {
-            format_ident!("{}_vjp{}", p.name, k, span = i.span)
-        };
-        let args = i.args.iter().map(|a| self.operand(a));
-        let extras = &i.extras;
-        let output = p.reads_output.then(|| {
-            let y = self.name(i.dst);
-            quote!(&#y,)
-        });
-        quote_spanned!(i.span=> #ad::#name(#(#args,)* #(#extras,)* #output #seed))
     }
 
     /// A loop reversed: pop each iteration's checkpoint, recompute the body, reverse it.
-    pub(super) fn reverse_loop(
+    fn reverse_loop(
         &mut self,
-        l: &Loop,
+        l: &'f Loop,
         top_level: bool,
-        plan: &mut Plan,
-    ) -> TokenStream {
-        let ad = self.ad.clone();
-        let active = l.carried.iter().any(|c| plan.activity.is_active(c.storage))
-            || l.writes.iter().any(|w| plan.activity.is_active(*w))
-            || block_has_active(&l.body, &plan.activity);
-        let marks = self.log_marks(&[&l.body], &format!("loop{}", l.id));
+        r: &mut Reverse,
+        out: &mut Vec<AStmt<'f>>,
+    ) {
+        let active = l.carried.iter().any(|c| r.activity.is_active(c.storage))
+            || l.writes.iter().any(|w| r.activity.is_active(*w))
+            || block_has_active(&l.body, r.activity);
+        let marks = self.logged_writes_of(&[&l.body]);
+        let undo = (!marks.is_empty()).then(|| AStmt::UndoTo {
+            arrays: marks,
+            key: format!("loop{}", l.id),
+        });
         if !active {
             // Nothing to differentiate, but its logged writes are undone like everyone's.
-            return self.undo_to_marks(&marks);
+            out.extend(undo);
+            return;
         }
-        let mut out = TokenStream::new();
         if !top_level {
-            out.extend(self.undo_to_marks(&marks));
+            out.extend(undo);
             // Run the loop forward again from its start, saving what its reverse needs.
-            for c in &l.carried {
-                let name = self.name(c.storage).clone();
-                let value = self.value(&c.init, true);
-                out.extend(quote!(#name = #value;));
-            }
-            for c in &l.carried_consts {
-                let saved = self.const_entry(l.id, c);
-                out.extend(quote!(#c = ::core::clone::Clone::clone(&#saved);));
-            }
-            let mut mode = Fwd::default();
-            mode.skip_elem.extend(
+            let mut rerun = Rerun::default();
+            rerun.skip_elem.extend(
                 self.outer_writes(&l.body)
                     .into_iter()
                     .chain(l.writes.iter().copied()),
             );
-            out.extend(self.forward_loop(l, true, &mode, plan));
+            out.push(AStmt::Replay { lp: l, rerun });
         }
-        let checkpoint = self.checkpoint(l);
-        let stack = self.keyed(NameKey::Stack(l.id), "stack");
-        let count = self.keyed(NameKey::Trips(l.id), "trips");
-        let restore = if checkpoint.is_empty() {
-            TokenStream::new()
-        } else {
-            let names: Vec<Ident> = (0..checkpoint.len())
-                .map(|k| format_ident!("__saved{}", k))
-                .collect();
-            let restores = checkpoint
-                .iter()
-                .zip(&names)
-                .map(|((_, r), saved)| match r {
-                    Restore::Assign(target) => quote!(#target = #saved;),
-                    Restore::Undo(y, log) => quote!(#ad::undo_to(&mut #y, &mut #log, #saved);),
-                });
-            quote!(let (#(#names,)*) = #ad::pop(&mut #stack); #(#restores)*)
-        };
-        let mut mode = Fwd::default();
-        mode.skip_writeback
+        let mut rerun = Rerun::default();
+        rerun
+            .skip_writeback
             .extend(l.carried.iter().map(|c| c.storage));
-        mode.skip_elem.extend(l.writes.iter().copied());
-        mode.skip_elem.extend(self.outer_writes(&l.body));
-        let recompute = self.forward_block(&l.body, &mode, plan);
-        let zeros = self.zero_declarations(l.body.id, plan);
-        let reverse = self.reverse_stmts(&l.body, plan);
-        let head = match &l.kind {
-            LoopKind::Range { index, iter } if l.brk.is_some() => {
-                quote!(for #index in (#iter).take(#count).rev())
-            }
-            LoopKind::Range { index, iter } => quote!(for #index in (#iter).rev()),
-            _ => quote!(for _ in 0..#count),
-        };
-        out.extend(quote!(#head { #restore #recompute #zeros #reverse }));
-        out
+        rerun.skip_elem.extend(l.writes.iter().copied());
+        rerun.skip_elem.extend(self.outer_writes(&l.body));
+        let mut body = vec![AStmt::Recompute {
+            block: &l.body,
+            rerun,
+        }];
+        body.extend(self.zeros(l.body.id, r));
+        body.extend(self.reverse_stmts(&l.body, r));
+        out.push(AStmt::Loop { lp: l, body });
+    }
+}
+
+impl Reverse<'_> {
+    /// One contribution to `target`'s adjoint, at the current instruction's span.
+    fn contribute<'f>(&mut self, target: VarId, value: AExpr<'f>) -> AStmt<'f> {
+        AStmt::Contribute {
+            target,
+            value,
+            how: self.adjoints.how(target),
+            span: self.span,
+        }
     }
 }
 
@@ -415,4 +440,47 @@ pub(super) fn entry_of(body: &Block, storage: VarId) -> Option<VarId> {
         }
         _ => None,
     })
+}
+
+/// The variables the adjoint program reads from the forward sweep (its rules' operands, the outputs
+/// the rules read, the calls whose pullbacks it applies).
+pub(super) fn reads(body: &[AStmt], out: &mut Vec<VarId>) {
+    fn expr(e: &AExpr, out: &mut Vec<VarId>) {
+        match e {
+            AExpr::Rule { instr, seed, .. } => {
+                out.extend(instr.args.iter().filter_map(Operand::var));
+                if matches!(&instr.op, Op::Prim(p) if p.reads_output) {
+                    out.push(instr.dst);
+                }
+                expr(seed, out);
+            }
+            AExpr::JoinRule { instr, seed, .. } | AExpr::Mapv { instr, seed, .. } => {
+                out.extend(instr.args.iter().filter_map(Operand::var));
+                expr(seed, out);
+            }
+            _ => {}
+        }
+    }
+    for s in body {
+        match s {
+            AStmt::Contribute { value, .. }
+            | AStmt::Assign { value, .. }
+            | AStmt::Discard(value) => expr(value, out),
+            AStmt::ElemAcc { target, seed, .. } => {
+                out.push(*target);
+                expr(seed, out);
+            }
+            AStmt::FieldAcc { seed, .. } => expr(seed, out),
+            AStmt::Pullback { instr, .. } => {
+                out.push(instr.dst);
+                out.extend(instr.args.iter().filter_map(Operand::var));
+            }
+            AStmt::If { then_, else_, .. } => {
+                reads(then_, out);
+                reads(else_, out);
+            }
+            AStmt::Loop { body, .. } => reads(body, out),
+            _ => {}
+        }
+    }
 }

@@ -53,7 +53,7 @@ impl Emitter<'_> {
         if !crate::scalars::all_active_scalar(self.f, block, &activity, scalars) {
             return None;
         }
-        let plan = Plan::new(activity, self.f.vars.len(), true);
+        let plan = Plan::new(&activity, self.f.vars.len(), true);
         let ad = self.ad.clone();
         let x = self.name(independent).clone();
         let x_dot = self.dot(independent);

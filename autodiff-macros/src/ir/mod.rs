@@ -15,6 +15,7 @@
 //! User names are kept on the variables they name (`d`, `loss`); temporaries are numbered. The IR does not
 //! depend on the reverse transform, so that later transforms (forward mode) read the same IR.
 
+pub mod adjoint;
 pub mod print;
 pub mod visit;
 

@@ -1,0 +1,306 @@
+//! Codegen of the adjoint program: each statement spelled out as Rust, with the runtime's rules called
+//! through `__ad` spanned at the user's expression. It makes no decisions: the program has them.
+
+use super::*;
+use crate::ir::adjoint::{AExpr, AStmt, How, Pullback, Rerun, Seed};
+
+impl Emitter<'_> {
+    /// The reverse statements of `body`.
+    pub(super) fn print_adjoint(&mut self, body: &[AStmt], plan: &Plan) -> TokenStream {
+        let mut out = TokenStream::new();
+        for s in body {
+            out.extend(self.print_stmt(s, plan));
+        }
+        out
+    }
+
+    fn rerun_mode(rerun: &Rerun) -> Fwd {
+        Fwd {
+            skip_writeback: rerun.skip_writeback.clone(),
+            skip_elem: rerun.skip_elem.clone(),
+            ..Fwd::default()
+        }
+    }
+
+    fn print_stmt(&mut self, s: &AStmt, plan: &Plan) -> TokenStream {
+        let ad = self.ad.clone();
+        match s {
+            AStmt::Zero(v) => {
+                let bar = self.adjoint(*v);
+                let name = self.name(*v).clone();
+                quote!(let mut #bar = #ad::zero_tangent(&#name);)
+            }
+            AStmt::Contribute {
+                target,
+                value,
+                how,
+                span,
+            } => {
+                let value = self.print_expr(value);
+                let name = self.adjoint(*target);
+                match how {
+                    How::Create { mutable } => {
+                        let mutability = mutable.then(|| quote!(mut));
+                        quote!(let #mutability #name = #value;)
+                    }
+                    // The contribution is computed before the adjoint is borrowed: it may read the
+                    // same adjoint inside a closure (a `mapv` reading an element of the array it maps).
+                    How::Add => {
+                        let ad = self.ad_at(*span);
+                        let acc = quote_spanned!(*span=> #ad::acc(&mut #name, contribution));
+                        quote!({ let contribution = #value; #acc; })
+                    }
+                }
+            }
+            AStmt::Assign { target, value } => {
+                let value = self.print_expr(value);
+                let bar = self.adjoint(*target);
+                quote!(#bar = #value;)
+            }
+            AStmt::Kill(v) => {
+                let bar = self.adjoint(*v);
+                quote!(let _ = #ad::take(&mut #bar);)
+            }
+            AStmt::Discard(e) => {
+                let e = self.print_expr(e);
+                quote!(let _ = #e;)
+            }
+            AStmt::FieldAcc {
+                instr,
+                target,
+                seed,
+            } => {
+                let ad = self.ad_at(instr.span);
+                let seed = self.print_expr(seed);
+                let path = &instr.extras[0];
+                let bar = self.adjoint(*target);
+                quote_spanned!(instr.span=> #ad::acc(&mut #bar.#path, #seed);)
+            }
+            AStmt::ElemAcc {
+                instr,
+                target,
+                seed,
+            } => {
+                let ad = self.ad_at(instr.span);
+                let seed = self.print_expr(seed);
+                let x = self.operand(&instr.args[0]);
+                let index = &instr.extras[0];
+                let bar = self.adjoint(*target);
+                let Op::Prim(p) = &instr.op else {
+                    unreachable!("an element read is a primitive")
+                };
+                let rule = format_ident!("{}_acc", p.name);
+                quote_spanned!(instr.span=> #ad::#rule(#x, &mut #bar, #index, #seed);)
+            }
+            AStmt::Pullback {
+                instr,
+                source,
+                tangents,
+            } => {
+                let Op::Call(call) = &instr.op else {
+                    unreachable!("a pullback belongs to a call")
+                };
+                let mut out = TokenStream::new();
+                let (pullback, kinds) = match source {
+                    Pullback::Fresh => {
+                        let pullback = self.namer.numbered("pullback");
+                        let kinds = self.namer.numbered("kinds");
+                        let args = self.call_args(instr, call);
+                        let (locals, kinds_value, invoke) = self.call_vjp(instr, call, args);
+                        out.extend(quote! {
+                            let (#pullback, #kinds) = {
+                                #locals
+                                let kinds = #kinds_value;
+                                let (_, pullback) = #invoke;
+                                (pullback, kinds)
+                            };
+                        });
+                        (pullback, kinds)
+                    }
+                    Pullback::Kept => self.call_names(instr.dst),
+                };
+                let g = self.adjoint(instr.dst);
+                let pattern = tangents
+                    .iter()
+                    .rev()
+                    .fold(quote!(()), |rest, n| quote!((#n, #rest)));
+                // Spanned at the call, so that a rule with a wrong signature is reported there.
+                let pullback = Ident::new(&pullback.to_string(), instr.span);
+                out.extend(
+                    quote_spanned!(instr.span=> let #pattern = ::autodiff::__private::spread(#pullback(#g), #kinds);),
+                );
+                out
+            }
+            AStmt::Undo { storage, span } => {
+                let ad = self.ad_at(*span);
+                let y = self.name(*storage).clone();
+                let log = self.log_name(*storage);
+                quote!(#ad::undo(&mut #y, &mut #log);)
+            }
+            AStmt::UndoTo { arrays, key } => {
+                let marks = self.marks_of(arrays, key);
+                self.undo_to_marks(&marks)
+            }
+            AStmt::Restore(pairs) => pairs
+                .iter()
+                .map(|(c, saved)| quote!(#c = ::core::clone::Clone::clone(&#saved);))
+                .collect(),
+            AStmt::Recompute { block, rerun } => {
+                self.forward_block(block, &Self::rerun_mode(rerun), plan)
+            }
+            AStmt::Replay { lp, rerun } => {
+                let mut out = TokenStream::new();
+                for c in &lp.carried {
+                    let name = self.name(c.storage).clone();
+                    let value = self.value(&c.init, true);
+                    out.extend(quote!(#name = #value;));
+                }
+                for c in &lp.carried_consts {
+                    let saved = self.const_entry(lp.id, c);
+                    out.extend(quote!(#c = ::core::clone::Clone::clone(&#saved);));
+                }
+                out.extend(self.forward_loop(lp, true, &Self::rerun_mode(rerun), plan));
+                out
+            }
+            AStmt::If { flag, then_, else_ } => {
+                let then_ = self.print_adjoint(then_, plan);
+                let else_ = self.print_adjoint(else_, plan);
+                quote!(if #flag { #then_ } else { #else_ })
+            }
+            AStmt::Loop { lp, body } => self.print_loop(lp, body, plan),
+        }
+    }
+
+    /// A reversed loop: each iteration pops its checkpoint, then runs `body`.
+    fn print_loop(&mut self, l: &Loop, body: &[AStmt], plan: &Plan) -> TokenStream {
+        let ad = self.ad.clone();
+        let checkpoint = self.checkpoint(l);
+        let stack = self.keyed(NameKey::Stack(l.id), "stack");
+        let count = self.keyed(NameKey::Trips(l.id), "trips");
+        let restore = if checkpoint.is_empty() {
+            TokenStream::new()
+        } else {
+            let names: Vec<Ident> = (0..checkpoint.len())
+                .map(|k| format_ident!("__saved{}", k))
+                .collect();
+            let restores = checkpoint
+                .iter()
+                .zip(&names)
+                .map(|((_, r), saved)| match r {
+                    Restore::Assign(target) => quote!(#target = #saved;),
+                    Restore::Undo(y, log) => quote!(#ad::undo_to(&mut #y, &mut #log, #saved);),
+                });
+            quote!(let (#(#names,)*) = #ad::pop(&mut #stack); #(#restores)*)
+        };
+        let body = self.print_adjoint(body, plan);
+        let head = match &l.kind {
+            LoopKind::Range { index, iter } if l.brk.is_some() => {
+                quote!(for #index in (#iter).take(#count).rev())
+            }
+            LoopKind::Range { index, iter } => quote!(for #index in (#iter).rev()),
+            _ => quote!(for _ in 0..#count),
+        };
+        quote!(#head { #restore #body })
+    }
+
+    fn print_expr(&mut self, e: &AExpr) -> TokenStream {
+        let ad = self.ad.clone();
+        match e {
+            AExpr::Seed(Seed::One(ty)) => quote!(#ad::one::<#ty>()),
+            AExpr::Seed(Seed::Named(n)) | AExpr::Named(n) => quote!(#n),
+            AExpr::Adjoint(v) => {
+                let bar = self.adjoint(*v);
+                quote!(#bar)
+            }
+            AExpr::Take(v) => {
+                let bar = self.adjoint(*v);
+                quote!(#ad::take(&mut #bar))
+            }
+            AExpr::Dup(v) => {
+                let bar = self.adjoint(*v);
+                quote!(#ad::dup(&#bar))
+            }
+            AExpr::Rule { instr, k, seed } => {
+                let seed = self.print_expr(seed);
+                let Op::Prim(p) = &instr.op else {
+                    unreachable!("a rule belongs to a primitive")
+                };
+                self.prim_rule(instr, p, *k, seed)
+            }
+            AExpr::JoinRule { instr, k, seed } => {
+                let seed = self.print_expr(seed);
+                let ad = self.ad_at(instr.span);
+                let rule = match &instr.op {
+                    Op::Join { stack: true } => format_ident!("stack_vjp", span = instr.span),
+                    _ => format_ident!("concatenate_vjp", span = instr.span),
+                };
+                let axis = &instr.extras[0];
+                let parts: Vec<TokenStream> = instr
+                    .args
+                    .iter()
+                    .map(|a| {
+                        let a = self.operand(a);
+                        quote!(#ad::view_of(#a))
+                    })
+                    .collect();
+                quote_spanned!(instr.span=> #ad::#rule(#axis, &[#(#parts),*], #k, #seed))
+            }
+            AExpr::Mapv {
+                instr,
+                seed,
+                g,
+                closure,
+            } => {
+                let seed = self.print_expr(seed);
+                let Op::Mapv(c) = &instr.op else {
+                    unreachable!("a mapv rule belongs to a mapv")
+                };
+                let ad = self.ad_at(instr.span);
+                let x = self.operand(&instr.args[0]);
+                let param = self.name(c.param).clone();
+                let ty = c.param_ty.as_ref().map(|t| quote!(: #t));
+                let sweep = self.print_sweep(&c.body, &c.ret, closure, &[]);
+                let (forward, reverse, adjoint) =
+                    (sweep.forward, sweep.reverse, &sweep.adjoints[0]);
+                quote_spanned!(instr.span=> #ad::mapv_vjp(#x, #seed, |#param #ty, #g| { #forward #reverse #adjoint }))
+            }
+            AExpr::SetElem {
+                storage,
+                kind,
+                index,
+                span,
+            } => {
+                let ad = self.ad_at(*span);
+                let bar = self.adjoint(*storage);
+                match kind {
+                    ElemWrite::Set => quote_spanned!(*span=> #ad::set_vjp(&mut #bar, #index)),
+                    ElemWrite::Add => quote_spanned!(*span=> #ad::add_at_vjp(&mut #bar, #index)),
+                    ElemWrite::Sub => quote_spanned!(*span=> #ad::sub_at_vjp(&mut #bar, #index)),
+                }
+            }
+        }
+    }
+
+    /// `op_vjpK(args.., extras.., [&y,] seed)`: the rule of a primitive for operand `k`.
+    pub(super) fn prim_rule(
+        &self,
+        i: &Instr,
+        p: &crate::prims::Prim,
+        k: usize,
+        seed: TokenStream,
+    ) -> TokenStream {
+        let ad = &self.ad_at(i.span);
+        let name = if p.arity == 1 {
+            format_ident!("{}_vjp", p.name, span = i.span)
+        } else {
+            format_ident!("{}_vjp{}", p.name, k, span = i.span)
+        };
+        let args = i.args.iter().map(|a| self.operand(a));
+        let extras = &i.extras;
+        let output = p.reads_output.then(|| {
+            let y = self.name(i.dst);
+            quote!(&#y,)
+        });
+        quote_spanned!(i.span=> #ad::#name(#(#args,)* #(#extras,)* #output #seed))
+    }
+}
