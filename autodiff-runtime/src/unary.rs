@@ -191,7 +191,7 @@ pub fn powi_vjp<X: Elementwise + ?Sized>(x: &X, n: i32, y: &X::Output, g: X::Out
 
 /// JAX's share of `clip`'s gradient (`minimum(hi, maximum(lo, x))`) that goes to each of `x`, `lo`, `hi`.
 #[inline]
-fn clamp_shares<F: Real>(x: F, lo: F, hi: F) -> (F, F, F) {
+pub(crate) fn clamp_shares<F: Real>(x: F, lo: F, hi: F) -> (F, F, F) {
     let half = F::half();
     let share = |a: F, b: F| {
         if a > b {
