@@ -18,24 +18,26 @@ fn horner(x: f64) -> f64 {
 fn horner_grad(x: f64) -> f64 {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
-    let x_dot0 = __ad::seed(&x);
+    let x_dot = __ad::seed(&x);
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
-    let mut s_carried_dot0 = __ad::zero_tangent(&s_carried);
+    let zero = __ad::zero_tangent(&s_carried);
+    let mut s_carried_dot = __ad::to_owned(&zero);
     for k in 0..4 {
         let s_1 = __ad::carry(&s_carried);
-        let s_1_dot0 = __ad::carry_vjp(&s_carried, s_carried_dot0);
+        let s_1_dot = __ad::carry_jvp(&s_carried, &s_carried_dot);
         let t1 = __ad::mul(&s_1, &x);
-        let t1_dot0 = __ad::mul_vjp0(&s_1, &x, s_1_dot0)
-            + __ad::mul_vjp1(&s_1, &x, x_dot0);
+        let t1_dot0 = __ad::mul_jvp0(&s_1, &x, &s_1_dot);
+        let t1_dot1 = __ad::mul_jvp1(&s_1, &x, &x_dot);
+        let t1_dot = __ad::add(&t1_dot0, &t1_dot1);
         let s_2 = __ad::add(&t1, &(k as f64 + 1.0));
-        let s_2_dot0 = __ad::add_vjp0(&t1, &(k as f64 + 1.0), t1_dot0);
-        s_carried_dot0 = s_2_dot0;
+        let s_2_dot = __ad::add_jvp0(&t1, &(k as f64 + 1.0), &t1_dot);
+        s_carried_dot = s_2_dot;
         s_carried = s_2;
     }
     let s_3 = __ad::snapshot(&s_carried);
-    let s_3_dot0 = __ad::snapshot_vjp(&s_carried, s_carried_dot0);
-    s_3_dot0
+    let s_3_dot = __ad::snapshot_jvp(&s_carried, &s_carried_dot);
+    s_3_dot
 }
 ///The value of [`horner`] and its gradient with respect to `x`.
 #[allow(
@@ -49,25 +51,27 @@ fn horner_grad(x: f64) -> f64 {
 fn horner_value_and_grad(x: f64) -> (f64, f64) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
-    let x_dot1 = __ad::seed(&x);
+    let x_dot_1 = __ad::seed(&x);
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
-    let mut s_carried_dot1 = __ad::zero_tangent(&s_carried);
+    let zero_1 = __ad::zero_tangent(&s_carried);
+    let mut s_carried_dot_1 = __ad::to_owned(&zero_1);
     for k in 0..4 {
         let s_1 = __ad::carry(&s_carried);
-        let s_1_dot1 = __ad::carry_vjp(&s_carried, s_carried_dot1);
+        let s_1_dot_1 = __ad::carry_jvp(&s_carried, &s_carried_dot_1);
         let t1 = __ad::mul(&s_1, &x);
-        let t1_dot1 = __ad::mul_vjp0(&s_1, &x, s_1_dot1)
-            + __ad::mul_vjp1(&s_1, &x, x_dot1);
+        let t1_dot0_1 = __ad::mul_jvp0(&s_1, &x, &s_1_dot_1);
+        let t1_dot1_1 = __ad::mul_jvp1(&s_1, &x, &x_dot_1);
+        let t1_dot_1 = __ad::add(&t1_dot0_1, &t1_dot1_1);
         let s_2 = __ad::add(&t1, &(k as f64 + 1.0));
-        let s_2_dot1 = __ad::add_vjp0(&t1, &(k as f64 + 1.0), t1_dot1);
-        s_carried_dot1 = s_2_dot1;
+        let s_2_dot_1 = __ad::add_jvp0(&t1, &(k as f64 + 1.0), &t1_dot_1);
+        s_carried_dot_1 = s_2_dot_1;
         s_carried = s_2;
     }
     let s_3 = __ad::snapshot(&s_carried);
-    let s_3_dot1 = __ad::snapshot_vjp(&s_carried, s_carried_dot1);
+    let s_3_dot_1 = __ad::snapshot_jvp(&s_carried, &s_carried_dot_1);
     let value_1 = __ad::to_owned(&s_3);
-    (value_1, s_3_dot1)
+    (value_1, s_3_dot_1)
 }
 ///The gradient of [`horner`] with respect to `x` alone.
 #[allow(
@@ -81,24 +85,26 @@ fn horner_value_and_grad(x: f64) -> (f64, f64) {
 fn horner_grad_0(x: f64) -> f64 {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
-    let x_dot2 = __ad::seed(&x);
+    let x_dot_2 = __ad::seed(&x);
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
-    let mut s_carried_dot2 = __ad::zero_tangent(&s_carried);
+    let zero_2 = __ad::zero_tangent(&s_carried);
+    let mut s_carried_dot_2 = __ad::to_owned(&zero_2);
     for k in 0..4 {
         let s_1 = __ad::carry(&s_carried);
-        let s_1_dot2 = __ad::carry_vjp(&s_carried, s_carried_dot2);
+        let s_1_dot_2 = __ad::carry_jvp(&s_carried, &s_carried_dot_2);
         let t1 = __ad::mul(&s_1, &x);
-        let t1_dot2 = __ad::mul_vjp0(&s_1, &x, s_1_dot2)
-            + __ad::mul_vjp1(&s_1, &x, x_dot2);
+        let t1_dot0_2 = __ad::mul_jvp0(&s_1, &x, &s_1_dot_2);
+        let t1_dot1_2 = __ad::mul_jvp1(&s_1, &x, &x_dot_2);
+        let t1_dot_2 = __ad::add(&t1_dot0_2, &t1_dot1_2);
         let s_2 = __ad::add(&t1, &(k as f64 + 1.0));
-        let s_2_dot2 = __ad::add_vjp0(&t1, &(k as f64 + 1.0), t1_dot2);
-        s_carried_dot2 = s_2_dot2;
+        let s_2_dot_2 = __ad::add_jvp0(&t1, &(k as f64 + 1.0), &t1_dot_2);
+        s_carried_dot_2 = s_2_dot_2;
         s_carried = s_2;
     }
     let s_3 = __ad::snapshot(&s_carried);
-    let s_3_dot2 = __ad::snapshot_vjp(&s_carried, s_carried_dot2);
-    s_3_dot2
+    let s_3_dot_2 = __ad::snapshot_jvp(&s_carried, &s_carried_dot_2);
+    s_3_dot_2
 }
 ///The value of [`horner`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(

@@ -20,26 +20,27 @@ fn halve(x: f64) -> f64 {
 fn halve_grad(x: f64) -> f64 {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
-    let x_dot0 = __ad::seed(&x);
+    let x_dot = __ad::seed(&x);
     let mut k = 0;
     let mut s_carried = __ad::to_owned(&x);
-    let mut s_carried_dot0 = x_dot0;
+    let mut s_carried_dot = __ad::to_owned(&x_dot);
     let k_before_loop0 = ::core::clone::Clone::clone(&k);
     while k < 3 {
         let s = __ad::carry(&s_carried);
-        let s_dot0 = __ad::carry_vjp(&s_carried, s_carried_dot0);
+        let s_dot = __ad::carry_jvp(&s_carried, &s_carried_dot);
         let t1 = __ad::mul(&s, &(0.5));
-        let t1_dot0 = __ad::mul_vjp0(&s, &(0.5), s_dot0);
+        let t1_dot = __ad::mul_jvp0(&s, &(0.5), &s_dot);
         let s_1 = __ad::add(&t1, &x);
-        let s_1_dot0 = __ad::add_vjp0(&t1, &x, t1_dot0)
-            + __ad::add_vjp1(&t1, &x, x_dot0);
+        let s_1_dot0 = __ad::add_jvp0(&t1, &x, &t1_dot);
+        let s_1_dot1 = __ad::add_jvp1(&t1, &x, &x_dot);
+        let s_1_dot = __ad::add(&s_1_dot0, &s_1_dot1);
         k += 1;
-        s_carried_dot0 = s_1_dot0;
+        s_carried_dot = s_1_dot;
         s_carried = s_1;
     }
     let s_2 = __ad::snapshot(&s_carried);
-    let s_2_dot0 = __ad::snapshot_vjp(&s_carried, s_carried_dot0);
-    s_2_dot0
+    let s_2_dot = __ad::snapshot_jvp(&s_carried, &s_carried_dot);
+    s_2_dot
 }
 ///The value of [`halve`] and its gradient with respect to `x`.
 #[allow(
@@ -53,27 +54,28 @@ fn halve_grad(x: f64) -> f64 {
 fn halve_value_and_grad(x: f64) -> (f64, f64) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
-    let x_dot1 = __ad::seed(&x);
+    let x_dot_1 = __ad::seed(&x);
     let mut k = 0;
     let mut s_carried = __ad::to_owned(&x);
-    let mut s_carried_dot1 = x_dot1;
+    let mut s_carried_dot_1 = __ad::to_owned(&x_dot_1);
     let k_before_loop1 = ::core::clone::Clone::clone(&k);
     while k < 3 {
         let s = __ad::carry(&s_carried);
-        let s_dot1 = __ad::carry_vjp(&s_carried, s_carried_dot1);
+        let s_dot_1 = __ad::carry_jvp(&s_carried, &s_carried_dot_1);
         let t1 = __ad::mul(&s, &(0.5));
-        let t1_dot1 = __ad::mul_vjp0(&s, &(0.5), s_dot1);
+        let t1_dot_1 = __ad::mul_jvp0(&s, &(0.5), &s_dot_1);
         let s_1 = __ad::add(&t1, &x);
-        let s_1_dot1 = __ad::add_vjp0(&t1, &x, t1_dot1)
-            + __ad::add_vjp1(&t1, &x, x_dot1);
+        let s_1_dot0_1 = __ad::add_jvp0(&t1, &x, &t1_dot_1);
+        let s_1_dot1_1 = __ad::add_jvp1(&t1, &x, &x_dot_1);
+        let s_1_dot_1 = __ad::add(&s_1_dot0_1, &s_1_dot1_1);
         k += 1;
-        s_carried_dot1 = s_1_dot1;
+        s_carried_dot_1 = s_1_dot_1;
         s_carried = s_1;
     }
     let s_2 = __ad::snapshot(&s_carried);
-    let s_2_dot1 = __ad::snapshot_vjp(&s_carried, s_carried_dot1);
+    let s_2_dot_1 = __ad::snapshot_jvp(&s_carried, &s_carried_dot_1);
     let value_1 = __ad::to_owned(&s_2);
-    (value_1, s_2_dot1)
+    (value_1, s_2_dot_1)
 }
 ///The gradient of [`halve`] with respect to `x` alone.
 #[allow(
@@ -87,26 +89,27 @@ fn halve_value_and_grad(x: f64) -> (f64, f64) {
 fn halve_grad_0(x: f64) -> f64 {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
-    let x_dot2 = __ad::seed(&x);
+    let x_dot_2 = __ad::seed(&x);
     let mut k = 0;
     let mut s_carried = __ad::to_owned(&x);
-    let mut s_carried_dot2 = x_dot2;
+    let mut s_carried_dot_2 = __ad::to_owned(&x_dot_2);
     let k_before_loop2 = ::core::clone::Clone::clone(&k);
     while k < 3 {
         let s = __ad::carry(&s_carried);
-        let s_dot2 = __ad::carry_vjp(&s_carried, s_carried_dot2);
+        let s_dot_2 = __ad::carry_jvp(&s_carried, &s_carried_dot_2);
         let t1 = __ad::mul(&s, &(0.5));
-        let t1_dot2 = __ad::mul_vjp0(&s, &(0.5), s_dot2);
+        let t1_dot_2 = __ad::mul_jvp0(&s, &(0.5), &s_dot_2);
         let s_1 = __ad::add(&t1, &x);
-        let s_1_dot2 = __ad::add_vjp0(&t1, &x, t1_dot2)
-            + __ad::add_vjp1(&t1, &x, x_dot2);
+        let s_1_dot0_2 = __ad::add_jvp0(&t1, &x, &t1_dot_2);
+        let s_1_dot1_2 = __ad::add_jvp1(&t1, &x, &x_dot_2);
+        let s_1_dot_2 = __ad::add(&s_1_dot0_2, &s_1_dot1_2);
         k += 1;
-        s_carried_dot2 = s_1_dot2;
+        s_carried_dot_2 = s_1_dot_2;
         s_carried = s_1;
     }
     let s_2 = __ad::snapshot(&s_carried);
-    let s_2_dot2 = __ad::snapshot_vjp(&s_carried, s_carried_dot2);
-    s_2_dot2
+    let s_2_dot_2 = __ad::snapshot_jvp(&s_carried, &s_carried_dot_2);
+    s_2_dot_2
 }
 ///The value of [`halve`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(

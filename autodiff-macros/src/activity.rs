@@ -15,6 +15,13 @@ impl Activity {
         self.active[v.0]
     }
 
+    /// The same activity over `n >= len` variables, the new ones inactive (a transform's new variables).
+    pub fn extended(&self, n: usize) -> Activity {
+        let mut active = self.active.clone();
+        active.resize(n, false);
+        Activity { active }
+    }
+
     /// Whether an operand is an active variable.
     pub fn operand(&self, o: &Operand) -> bool {
         o.var().is_some_and(|v| self.is_active(v))
@@ -24,7 +31,7 @@ impl Activity {
 fn flows(op: &Op) -> bool {
     match op {
         Op::Prim(p) => p.differentiable,
-        Op::Mapv(_) | Op::Call(_) | Op::Join { .. } => true,
+        Op::Mapv(_) | Op::Call(_) | Op::Join { .. } | Op::Jvp { .. } => true,
     }
 }
 

@@ -325,9 +325,7 @@ fn generate(
                 // One scalar independent and only scalars in between: forward mode, which stores
                 // nothing and has no reverse sweep. Otherwise reverse mode.
                 let tangent = match independents.as_slice() {
-                    [x] if scalar_params.contains(x) => {
-                        emitter.tangent_sweep(&f.body, &f.ret, *x, &scalar_params)
-                    }
+                    [x] if scalar_params.contains(x) => emitter.tangent_sweep(&f.body, &f.ret, *x),
                     _ => None,
                 };
                 let sweep = match tangent {

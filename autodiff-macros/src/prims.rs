@@ -212,6 +212,17 @@ pub static STOP: Prim = Prim {
     unwraps: false,
 };
 
+/// `zero_tangent(&x)`: a zero of `x`'s tangent type, as tangent programs make it (no derivative).
+static ZERO: Prim = Prim {
+    differentiable: false,
+    ..row("zero_tangent", Family::Stop, 1, 0, false)
+};
+
+/// The zero of a value's tangent type (tangent programs only).
+pub fn zero() -> &'static Prim {
+    &ZERO
+}
+
 /// Every row of the table, for tests that must cover them all.
 #[cfg(test)]
 pub fn all() -> Vec<&'static Prim> {
@@ -278,15 +289,6 @@ pub fn is_constant_method(name: &str) -> bool {
             | "is_sign_negative"
             | "partial_cmp"
             | "total_cmp"
-    )
-}
-
-/// Whether a primitive of scalar operands gives a scalar (elementwise functions, `+ - * /`, copies),
-/// unlike reductions and array operations.
-pub fn preserves_scalars(p: &Prim) -> bool {
-    matches!(
-        p.family,
-        Family::Unary | Family::Elementwise | Family::Copy(_) | Family::Stop
     )
 }
 

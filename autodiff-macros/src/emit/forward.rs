@@ -28,9 +28,6 @@ impl Emitter<'_> {
                 Stmt::Instr(i) => {
                     if !mode.prune || plan.needed[i.dst.0] {
                         out.extend(self.forward_instr(i, plan));
-                        if mode.tangents && plan.activity.is_active(i.dst) {
-                            out.extend(self.tangent_instr(i, plan));
-                        }
                     }
                 }
                 Stmt::Verbatim { tokens, .. } => out.extend(tokens.clone()),
@@ -44,15 +41,8 @@ impl Emitter<'_> {
                         .as_ref()
                         .filter(|_| literal)
                         .map(|t| quote!(: #t));
-                    let dot = (mode.tangents && plan.activity.is_active(*storage)).then(|| {
-                        let storage_dot = self.dot(*storage);
-                        let dot = self
-                            .tangent_of(value, plan)
-                            .unwrap_or(quote!(#ad::zero_tangent(&#name)));
-                        quote!(let mut #storage_dot = #dot;)
-                    });
                     let value = self.value(value, true);
-                    out.extend(quote!(let mut #name #ty = #value; #dot));
+                    out.extend(quote!(let mut #name #ty = #value;));
                 }
                 Stmt::WriteBack { storage, value } => {
                     if !mode.skip_writeback.contains(storage) {
@@ -61,12 +51,6 @@ impl Emitter<'_> {
                             self.f.vars[v.0].block == block.id
                                 && self.f.vars[v.0].kind != VarKind::Storage
                         });
-                        if mode.tangents && plan.activity.is_active(*storage) {
-                            let dot = self.tangent_of(value, plan);
-                            let storage_dot = self.dot(*storage);
-                            let dot = dot.unwrap_or(quote!(#ad::zero_tangent(&#name)));
-                            out.extend(quote!(#storage_dot = #dot;));
-                        }
                         let value = self.value(value, !local);
                         out.extend(quote!(#name = #value;));
                     }
@@ -106,13 +90,8 @@ impl Emitter<'_> {
                 }
                 Stmt::If(i) => {
                     let flag = &i.flag;
-                    let mut names: Vec<Ident> =
+                    let names: Vec<Ident> =
                         i.joins.iter().map(|j| self.name(j.var).clone()).collect();
-                    if mode.tangents {
-                        for j in i.joins.iter().filter(|j| plan.activity.is_active(j.var)) {
-                            names.push(self.dot(j.var));
-                        }
-                    }
                     let marks = self.log_marks(&[&i.then_, &i.else_], &i.flag.to_string());
                     out.extend(self.mark_logs(&marks));
                     let decls = quote!(#(let #names;)*);
@@ -121,24 +100,20 @@ impl Emitter<'_> {
                         let mut body = self.forward_block(arm, &nested, plan);
                         for j in &i.joins {
                             let value = if then { &j.then_value } else { &j.else_value };
-                            let tangent =
-                                (mode.tangents && plan.activity.is_active(j.var)).then(|| {
-                                    // A constant's zero tangent is taken from the joined variable, whose
-                                    // type is known once assigned (a literal's alone is not).
-                                    let dot = self.dot(j.var);
-                                    let name = self.name(j.var).clone();
-                                    let value_dot = self.tangent_of(value, plan);
-                                    let value_dot = value_dot
-                                        .unwrap_or_else(|| quote!(#ad::zero_tangent(&#name)));
-                                    quote!(#dot = #value_dot;)
-                                });
                             let local = value.var().is_some_and(|v| {
                                 self.f.vars[v.0].block == arm.id
                                     && self.f.vars[v.0].kind != VarKind::Storage
                             });
-                            let value = self.value(value, !local);
+                            let value = match (value, j.zero_of) {
+                                // A tangent program's zero: the joined primal value is assigned.
+                                (Operand::Const(_), Some(of)) => {
+                                    let of = self.name(of);
+                                    quote!(#ad::zero_tangent(&#of))
+                                }
+                                _ => self.value(value, !local),
+                            };
                             let name = self.name(j.var);
-                            body.extend(quote!(#name = #value; #tangent));
+                            body.extend(quote!(#name = #value;));
                         }
                         arms.push(quote!({ #body }));
                     }
@@ -199,6 +174,18 @@ impl Emitter<'_> {
                 inner.extend(self.forward_block(&c.body, &Fwd::default(), &empty));
                 let value = self.value(&c.ret, false);
                 quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner #value }))
+            }
+            Op::Jvp { prim, k } => {
+                let name = if prim.arity == 1 {
+                    format_ident!("{}_jvp", prim.name, span = i.span)
+                } else {
+                    format_ident!("{}_jvp{}", prim.name, k, span = i.span)
+                };
+                let (operands, rest) = i.args.split_at(prim.arity);
+                let operands = operands.iter().map(|a| self.operand(a));
+                let rest = rest.iter().map(|a| self.operand(a));
+                let extras = &i.extras;
+                quote_spanned!(i.span=> #ad::#name(#(#operands,)* #(#extras,)* #(#rest),*))
             }
             Op::Join { stack } => {
                 let function = if *stack {

@@ -50,8 +50,6 @@ enum NameKey {
     Log(VarId),
     /// The length of an array's undo log before a region (named by the region's key).
     LogMark(VarId, String),
-    /// A value's tangent in forward mode.
-    Tangent(VarId),
     /// A counter's value before a loop.
     CounterBefore(usize, String),
     /// The pullback of a call.
@@ -83,8 +81,6 @@ struct Fwd {
     skip_elem: HashSet<VarId>,
     /// Emit only the statements whose values are needed (the function's top level).
     prune: bool,
-    /// Forward mode: beside each active value `v`, its tangent `v_dot` (see [`Emitter::tangent_sweep`]).
-    tangents: bool,
 }
 
 /// What the forward printer needs to know about one sweep.

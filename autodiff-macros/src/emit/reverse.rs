@@ -329,6 +329,9 @@ impl<'f> Emitter<'f> {
                     out.push(r.contribute(*target, AExpr::Named(tangents[*k].clone())));
                 }
             }
+            Op::Jvp { .. } => {
+                unreachable!("tangent programs are printed forward, never reversed")
+            }
             Op::Prim(p) => {
                 for (n, (k, target)) in targets.iter().enumerate() {
                     let seed = *seed(n);

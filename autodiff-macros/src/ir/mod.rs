@@ -42,6 +42,7 @@ pub enum VarKind {
 }
 
 /// A variable: one SSA value, or the storage of a carried value.
+#[derive(Clone)]
 pub struct Var {
     /// The name it is emitted with (unique in the function).
     pub name: Ident,
@@ -61,6 +62,7 @@ pub enum Operand {
 }
 
 /// What an instruction computes.
+#[derive(Clone)]
 pub enum Op {
     /// A primitive of the table.
     Prim(&'static Prim),
@@ -74,9 +76,19 @@ pub enum Op {
         /// `stack!` rather than `concatenate!`.
         stack: bool,
     },
+    /// In a tangent program: operand `k`'s contribution to a primitive's output tangent,
+    /// `{name}_jvp{k}(args.., extras.., [&y,] &dot)`. Its args are the primitive's operands, then its
+    /// output where the row reads it, then operand `k`'s tangent.
+    Jvp {
+        /// The primitive.
+        prim: &'static Prim,
+        /// Which operand.
+        k: usize,
+    },
 }
 
 /// How a call is written.
+#[derive(Clone)]
 pub struct CallSite {
     /// The function's path (`g`, `layers::dense`), or the method's name.
     pub path: TokenStream,
@@ -89,6 +101,7 @@ pub struct CallSite {
 }
 
 /// The closure of a `mapv`.
+#[derive(Clone)]
 pub struct Closure {
     /// Its scalar parameter.
     pub param: VarId,
@@ -101,6 +114,7 @@ pub struct Closure {
 }
 
 /// `dst = op(args.., extras..)`.
+#[derive(Clone)]
 pub struct Instr {
     /// The value defined.
     pub dst: VarId,
@@ -118,6 +132,7 @@ pub struct Instr {
 
 /// A statement.
 #[allow(clippy::large_enum_variant)]
+#[derive(Clone)]
 pub enum Stmt {
     /// A primitive.
     Instr(Instr),
@@ -174,6 +189,7 @@ pub enum ElemWrite {
 }
 
 /// A branch. The condition is evaluated once into the constant `flag`, which the reverse sweep reads.
+#[derive(Clone)]
 pub struct If {
     /// The name of the condition's value.
     pub flag: Ident,
@@ -189,6 +205,7 @@ pub struct If {
 }
 
 /// A value that a branch defines: `var` is `then_value` or `else_value`.
+#[derive(Clone)]
 pub struct Join {
     /// The variable after the branch.
     pub var: VarId,
@@ -196,9 +213,13 @@ pub struct Join {
     pub then_value: Operand,
     /// Its value at the end of the `else` arm.
     pub else_value: Operand,
+    /// In a tangent program, the variable this is the tangent of: an arm whose value is a constant
+    /// gives the zero of its tangent (computed after that variable is assigned, so its type is known).
+    pub zero_of: Option<VarId>,
 }
 
 /// How a loop iterates.
+#[derive(Clone)]
 pub enum LoopKind {
     /// `for index in iter` over constants (a range, a reversed or stepped range): the reverse sweep
     /// replays `iter` backwards.
@@ -218,6 +239,7 @@ pub enum LoopKind {
 }
 
 /// A value carried from one iteration to the next.
+#[derive(Clone)]
 pub struct Carry {
     /// The storage that holds it between iterations (defined by an `Init` before the loop).
     pub storage: VarId,
@@ -230,6 +252,7 @@ pub struct Carry {
 
 /// A loop: each iteration runs `body`, which starts by copying each carried value out of its storage and
 /// ends by writing it back.
+#[derive(Clone)]
 pub struct Loop {
     /// How it iterates.
     pub kind: LoopKind,
@@ -248,7 +271,7 @@ pub struct Loop {
 }
 
 /// A sequence of statements.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Block {
     /// A number unique in the function (variables record the block that defines them).
     pub id: usize,
@@ -274,6 +297,7 @@ pub struct Function {
 }
 
 /// The auxiliary result of a `has_aux` function: a value, or a tuple of them.
+#[derive(Clone)]
 pub enum Aux {
     /// One value.
     Value(Operand),

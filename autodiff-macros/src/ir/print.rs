@@ -107,6 +107,19 @@ pub fn block(f: &Function, b: &Block, depth: usize, out: &mut String) {
                         let _ = writeln!(out, "{pad}  yield {}", operand(f, &c.ret));
                         let _ = writeln!(out, "{pad}}}");
                     }
+                    Op::Jvp { prim, k } => {
+                        let k = if prim.arity == 1 {
+                            String::new()
+                        } else {
+                            k.to_string()
+                        };
+                        let _ = writeln!(
+                            out,
+                            "{pad}{dst}{ty} = {}_jvp{k}({}{extras})",
+                            prim.name,
+                            args.join(", ")
+                        );
+                    }
                 }
             }
             Stmt::Verbatim { tokens, .. } => {
@@ -164,12 +177,16 @@ pub fn block(f: &Function, b: &Block, depth: usize, out: &mut String) {
                 block(f, &i.else_, depth + 1, out);
                 let _ = writeln!(out, "{pad}}}");
                 for j in &i.joins {
+                    let value = |o: &Operand| match (o, j.zero_of) {
+                        (Operand::Const(_), Some(of)) => format!("zero_like({})", name(f, of)),
+                        _ => operand(f, o),
+                    };
                     let _ = writeln!(
                         out,
                         "{pad}join {} = {} | {}",
                         name(f, j.var),
-                        operand(f, &j.then_value),
-                        operand(f, &j.else_value)
+                        value(&j.then_value),
+                        value(&j.else_value)
                     );
                 }
             }

@@ -387,6 +387,7 @@ impl Lowerer<'_> {
             };
             let var = self.new_var(name, VarKind::Local, Span::call_site());
             joins.push(Join {
+                zero_of: None,
                 var,
                 then_value,
                 else_value,
@@ -402,6 +403,7 @@ impl Lowerer<'_> {
             };
             let var = self.new_var("t", VarKind::Temp, Span::call_site());
             joins.push(Join {
+                zero_of: None,
                 var,
                 then_value,
                 else_value,

@@ -1,0 +1,423 @@
+//! The JVP transform: a function's IR to its tangent program, in the same IR.
+//!
+//! Every active value `v` gets a tangent variable `v_dot` computed right after it: a primitive's tangent is
+//! the sum of one `{name}_jvp{k}` rule per active operand (each gives the output-shaped contribution of
+//! that operand), a storage (a loop's carried value, an array written element by element) gets a tangent
+//! storage written where it is, a branch joins tangents as it joins values, a loop carries them. Nothing is
+//! stored and there is no reverse sweep: the program is printed forward like any primal IR.
+//!
+//! A zero tangent is made from the value it is the tangent of (`zero_tangent(&v)`), never from a
+//! literal, so its type is the value's. Calls and `mapv` closures have no forward rule yet: a function
+//! with an active one is [`Unsupported`].
+
+use crate::activity::{self, Activity};
+use crate::ir::{
+    Block, Carry, ElemWrite, Function, If, Instr, Join, Loop, Op, Operand, Stmt, Var, VarId,
+    VarKind,
+};
+use crate::naming::Namer;
+use crate::prims::{self, Access, Family};
+use proc_macro2::{Span, TokenStream};
+use std::collections::HashMap;
+
+/// A tangent program.
+pub struct Tangent {
+    /// The primal function's variables followed by the tangents; its body computes both.
+    pub function: Function,
+    /// The tangent variable of each independent, to be bound to its seed before the body.
+    pub seeds: Vec<VarId>,
+    /// The output's tangent, or `None` where the output does not depend on the independents.
+    pub output: Option<VarId>,
+    /// The activity the program was built from, extended to the new variables (all inactive).
+    pub activity: Activity,
+}
+
+/// What the transform cannot differentiate forward yet.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unsupported {
+    /// A call of another function whose result is active (it has no `g_jvp` yet).
+    Call,
+    /// A `mapv` closure whose result is active.
+    Mapv,
+}
+
+/// The tangent program of `block` (a function body) with output `ret` and tangents for `independents`.
+pub fn transform(
+    f: &Function,
+    block: &Block,
+    ret: &Operand,
+    independents: &[VarId],
+    namer: &mut Namer,
+) -> Result<Tangent, Unsupported> {
+    let activity = activity::analyse(f.vars.len(), block, ret, independents);
+    let mut t = Jvp {
+        f,
+        activity: &activity,
+        vars: f.vars.clone(),
+        dots: HashMap::new(),
+        inits: HashMap::new(),
+        namer,
+    };
+    let seeds: Vec<VarId> = independents.iter().map(|v| t.dot(*v)).collect();
+    let body = t.block(block)?;
+    let output = ret
+        .var()
+        .filter(|v| activity.is_active(*v))
+        .map(|v| t.dot(v));
+    let vars = t.vars;
+    let extended = activity.extended(vars.len());
+    Ok(Tangent {
+        function: Function {
+            vars,
+            body,
+            ret: ret.clone(),
+            aux: f.aux.clone(),
+            scalar_consts: f.scalar_consts.clone(),
+            logged: f.logged.clone(),
+        },
+        seeds,
+        output,
+        activity: extended,
+    })
+}
+
+struct Jvp<'a> {
+    f: &'a Function,
+    activity: &'a Activity,
+    /// The variables of the tangent program.
+    vars: Vec<Var>,
+    /// Each active variable's tangent.
+    dots: HashMap<VarId, VarId>,
+    /// Each tangent storage's first value.
+    inits: HashMap<VarId, Operand>,
+    namer: &'a mut Namer,
+}
+
+impl Jvp<'_> {
+    fn new_var(&mut self, base: &str, kind: VarKind, block: usize) -> VarId {
+        let name = self.namer.fresh(base, Span::call_site());
+        self.vars.push(Var { name, kind, block });
+        VarId(self.vars.len() - 1)
+    }
+
+    /// The tangent variable of `v`: storage for storage, a local in `v`'s block otherwise.
+    fn dot(&mut self, v: VarId) -> VarId {
+        if let Some(d) = self.dots.get(&v) {
+            return *d;
+        }
+        let var = &self.f.vars[v.0];
+        let kind = match var.kind {
+            VarKind::Storage => VarKind::Storage,
+            _ => VarKind::Local,
+        };
+        let (base, block) = (format!("{}_dot", var.name), var.block);
+        let d = self.new_var(&base, kind, block);
+        self.dots.insert(v, d);
+        d
+    }
+
+    fn active(&self, o: &Operand) -> Option<VarId> {
+        o.var().filter(|v| self.activity.is_active(*v))
+    }
+
+    /// `z = zero_tangent(&of)`, appended to `out`.
+    fn zero(&mut self, of: Operand, block: usize, out: &mut Vec<Stmt>) -> VarId {
+        let z = self.new_var("zero", VarKind::Temp, block);
+        out.push(Stmt::Instr(instr(
+            z,
+            Op::Prim(prims::zero()),
+            vec![of],
+            Vec::new(),
+        )));
+        z
+    }
+
+    /// The tangent of a value written into storage `s`: the value's, or a zero of the storage's.
+    fn written(&mut self, value: &Operand, s: VarId, block: usize, out: &mut Vec<Stmt>) -> Operand {
+        match self.active(value) {
+            Some(v) => Operand::Var(self.dot(v)),
+            None => Operand::Var(self.zero(Operand::Var(s), block, out)),
+        }
+    }
+
+    fn block(&mut self, b: &Block) -> Result<Block, Unsupported> {
+        let mut out = Vec::new();
+        for stmt in &b.stmts {
+            match stmt {
+                Stmt::Instr(i) => {
+                    out.push(stmt.clone());
+                    if self.activity.is_active(i.dst) {
+                        self.instr(i, b.id, &mut out)?;
+                    }
+                }
+                Stmt::Verbatim { tokens, .. } => {
+                    out.push(stmt.clone());
+                    // An array declared as a constant and then written element by element is storage
+                    // from its `let` on: its tangent starts there, as a zero of it.
+                    // (Each arm that writes it first makes its own storage of the same array.)
+                    for name in let_names(tokens) {
+                        let declared: Vec<VarId> = (0..self.f.vars.len())
+                            .map(VarId)
+                            .filter(|v| {
+                                let var = &self.f.vars[v.0];
+                                var.kind == VarKind::Storage
+                                    && var.block == b.id
+                                    && var.name == name.as_str()
+                                    && self.activity.is_active(*v)
+                            })
+                            .collect();
+                        for s in declared {
+                            let init = Operand::Var(self.zero(Operand::Var(s), b.id, &mut out));
+                            let d = self.dot(s);
+                            self.inits.insert(d, init.clone());
+                            out.push(Stmt::Init {
+                                storage: d,
+                                value: init,
+                            });
+                        }
+                    }
+                }
+                Stmt::Init { storage, value } => {
+                    out.push(stmt.clone());
+                    if self.activity.is_active(*storage) {
+                        let init = self.written(value, *storage, b.id, &mut out);
+                        let d = self.dot(*storage);
+                        self.inits.insert(d, init.clone());
+                        out.push(Stmt::Init {
+                            storage: d,
+                            value: init,
+                        });
+                    }
+                }
+                Stmt::WriteBack { storage, value } => {
+                    if self.activity.is_active(*storage) {
+                        let value = self.written(value, *storage, b.id, &mut out);
+                        out.push(Stmt::WriteBack {
+                            storage: self.dot(*storage),
+                            value,
+                        });
+                    }
+                    out.push(stmt.clone());
+                }
+                Stmt::SetElem {
+                    storage,
+                    kind,
+                    index,
+                    value,
+                    span,
+                } => {
+                    // The tangent is written first: the index is evaluated on the same state twice.
+                    if self.activity.is_active(*storage) {
+                        let tangent = match self.active(value) {
+                            Some(v) => Some(Operand::Var(self.dot(v))),
+                            // A constant overwrites the element: its tangent is a zero of the
+                            // element's type, read from the element itself.
+                            None if *kind == ElemWrite::Set => {
+                                let e = self.new_var("element", VarKind::Temp, b.id);
+                                out.push(Stmt::Instr(instr(
+                                    e,
+                                    Op::Prim(prims::index()),
+                                    vec![Operand::Var(*storage)],
+                                    vec![index.clone()],
+                                )));
+                                Some(Operand::Var(self.zero(Operand::Var(e), b.id, &mut out)))
+                            }
+                            None => None,
+                        };
+                        if let Some(value) = tangent {
+                            out.push(Stmt::SetElem {
+                                storage: self.dot(*storage),
+                                kind: *kind,
+                                index: index.clone(),
+                                value,
+                                span: *span,
+                            });
+                        }
+                    }
+                    out.push(stmt.clone());
+                }
+                Stmt::If(i) => out.push(Stmt::If(Box::new(self.branch(i)?))),
+                Stmt::Loop(l) => out.push(Stmt::Loop(Box::new(self.looped(l)?))),
+            }
+        }
+        Ok(Block {
+            id: b.id,
+            stmts: out,
+        })
+    }
+
+    fn instr(&mut self, i: &Instr, block: usize, out: &mut Vec<Stmt>) -> Result<(), Unsupported> {
+        let dst = self.dot(i.dst);
+        let p = match &i.op {
+            Op::Call(_) => return Err(Unsupported::Call),
+            Op::Mapv(_) => return Err(Unsupported::Mapv),
+            Op::Jvp { .. } => unreachable!("a tangent program is not transformed twice"),
+            Op::Join { stack } => {
+                // Linear: the same join of the parts' tangents (zeros for constant parts).
+                let mut parts = Vec::new();
+                for a in &i.args {
+                    parts.push(match self.active(a) {
+                        Some(v) => Operand::Var(self.dot(v)),
+                        None => Operand::Var(self.zero(a.clone(), block, out)),
+                    });
+                }
+                let mut join = instr(dst, Op::Join { stack: *stack }, parts, i.extras.clone());
+                join.span = i.span;
+                out.push(Stmt::Instr(join));
+                return Ok(());
+            }
+            Op::Prim(p) => *p,
+        };
+        if p.family == Family::Access(Access::Field) {
+            // A struct's tangent is a struct of the same shape: the field of the tangent.
+            let base = self.active(&i.args[0]).expect("an active field read");
+            let base = Operand::Var(self.dot(base));
+            let mut read = instr(dst, Op::Prim(p), vec![base], i.extras.clone());
+            read.span = i.span;
+            out.push(Stmt::Instr(read));
+            return Ok(());
+        }
+        let active: Vec<(usize, VarId)> = i
+            .args
+            .iter()
+            .enumerate()
+            .filter_map(|(k, a)| self.active(a).map(|v| (k, v)))
+            .collect();
+        let mut terms = Vec::new();
+        for (n, (k, v)) in active.iter().enumerate() {
+            let term = if n == 0 && active.len() == 1 {
+                dst
+            } else {
+                let base = format!("{}_dot{k}", self.f.vars[i.dst.0].name);
+                self.new_var(&base, VarKind::Temp, block)
+            };
+            let mut args = i.args.clone();
+            if p.reads_output {
+                args.push(Operand::Var(i.dst));
+            }
+            args.push(Operand::Var(self.dot(*v)));
+            let mut rule = instr(term, Op::Jvp { prim: p, k: *k }, args, i.extras.clone());
+            rule.span = i.span;
+            out.push(Stmt::Instr(rule));
+            terms.push(term);
+        }
+        // The contributions summed, left to right, into the output's tangent.
+        let mut acc = terms[0];
+        for (n, term) in terms.iter().enumerate().skip(1) {
+            let sum = if n + 1 == terms.len() {
+                dst
+            } else {
+                self.new_var("dot_sum", VarKind::Temp, block)
+            };
+            let add = prims::binary_operator(&syn::parse_quote!(+)).expect("`+` is a primitive");
+            out.push(Stmt::Instr(instr(
+                sum,
+                Op::Prim(add),
+                vec![Operand::Var(acc), Operand::Var(*term)],
+                Vec::new(),
+            )));
+            acc = sum;
+        }
+        Ok(())
+    }
+
+    fn branch(&mut self, i: &If) -> Result<If, Unsupported> {
+        let then_ = self.block(&i.then_)?;
+        let else_ = self.block(&i.else_)?;
+        let mut joins = i.joins.clone();
+        for j in i.joins.iter().filter(|j| self.activity.is_active(j.var)) {
+            let mut arm = |o: &Operand| match self.active(o) {
+                Some(v) => Operand::Var(self.dot(v)),
+                // A zero of the joined value's tangent (see `Join::zero_of`).
+                None => Operand::Const(TokenStream::new()),
+            };
+            let (then_value, else_value) = (arm(&j.then_value), arm(&j.else_value));
+            joins.push(Join {
+                var: self.dot(j.var),
+                then_value,
+                else_value,
+                zero_of: Some(j.var),
+            });
+        }
+        Ok(If {
+            flag: i.flag.clone(),
+            then_,
+            else_,
+            joins,
+            restore: i.restore.clone(),
+        })
+    }
+
+    fn looped(&mut self, l: &Loop) -> Result<Loop, Unsupported> {
+        let body = self.block(&l.body)?;
+        // Forward mode saves nothing: no iteration is replayed.
+        let mut carried: Vec<Carry> = l
+            .carried
+            .iter()
+            .map(|c| Carry {
+                saved: false,
+                ..c.clone()
+            })
+            .collect();
+        for c in l
+            .carried
+            .iter()
+            .filter(|c| self.activity.is_active(c.storage))
+        {
+            let storage = self.dot(c.storage);
+            let init = self
+                .inits
+                .get(&storage)
+                .cloned()
+                .expect("a carried value's storage is initialised before its loop");
+            carried.push(Carry {
+                storage,
+                init,
+                saved: false,
+            });
+        }
+        let mut writes = l.writes.clone();
+        for w in l.writes.iter().filter(|w| self.activity.is_active(**w)) {
+            writes.push(self.dot(*w));
+        }
+        Ok(Loop {
+            kind: l.kind.clone(),
+            body,
+            carried,
+            carried_consts: l.carried_consts.clone(),
+            writes,
+            brk: l.brk.clone(),
+            id: l.id,
+        })
+    }
+}
+
+/// The names a constant statement binds with `let`.
+fn let_names(tokens: &TokenStream) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'a> syn::visit::Visit<'a> for Names {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.0.push(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut names = Names(Vec::new());
+    if let Ok(syn::Stmt::Local(local)) = syn::parse2::<syn::Stmt>(tokens.clone()) {
+        syn::visit::Visit::visit_pat(&mut names, &local.pat);
+    }
+    names.0
+}
+
+fn instr(dst: VarId, op: Op, args: Vec<Operand>, extras: Vec<TokenStream>) -> Instr {
+    Instr {
+        dst,
+        op,
+        args,
+        extras,
+        ascription: None,
+        span: Span::call_site(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
