@@ -2,7 +2,7 @@
 //! original function is emitted with stubs of every generated item beside the errors, so that a user sees
 //! the errors and not a cascade of missing names.
 
-use crate::emit::{Emitter, Seed};
+use crate::codegen::{Emitter, Seed};
 use crate::errors::Errors;
 use crate::ir::{Function, VarId, VarKind};
 use crate::model::{self, Model};
@@ -329,7 +329,7 @@ fn generate(
                     _ => None,
                 };
                 let sweep = match tangent {
-                    Some((forward, derivative)) => crate::emit::Sweep {
+                    Some((forward, derivative)) => crate::codegen::Sweep {
                         forward,
                         reverse: TokenStream::new(),
                         adjoints: vec![derivative],

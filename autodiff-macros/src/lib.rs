@@ -8,10 +8,10 @@
 //! [`derive`] is `#[derive(Differentiable)]`; [`desugar`] rewrites `return` inside loops first.
 #![deny(missing_docs)]
 
-mod activity;
+mod analysis;
+mod codegen;
 mod derive;
 mod desugar;
-mod emit;
 mod errors;
 mod expand;
 mod fallback;

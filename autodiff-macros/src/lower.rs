@@ -166,7 +166,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
     }
     let const_reads = lw.const_reads;
     let mut logged = lw.logged;
-    for v in read_in_regions(&lw.vars, &lw.block) {
+    for v in crate::analysis::regions::read_in_regions(&lw.vars, &lw.block) {
         if !logged.contains(&v) {
             logged.push(v);
         }
@@ -182,45 +182,6 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         },
         const_reads,
     ))
-}
-
-/// The arrays written element by element that a region the reverse sweep runs again (an arm, a loop
-/// body, a `mapv` closure) reads, by variable or by name in constant code. Their writes are logged, so
-/// that the reverse sweep undoes each write as it passes it and a region run again reads what it read
-/// the first time, whatever was written after it.
-fn read_in_regions(vars: &[Var], body: &Block) -> Vec<VarId> {
-    let written = visit::element_writes(body);
-    let mut names = std::collections::HashSet::new();
-    let mut read = std::collections::HashSet::new();
-    visit::blocks(body, visit::Depth::Closures, &mut |b| {
-        if b.id == body.id {
-            return;
-        }
-        for stmt in &b.stmts {
-            // An element write's own array is written, not read: a rerun that skips or repeats the
-            // write reads nothing from it.
-            let written = match stmt {
-                Stmt::SetElem { storage, .. } => Some(*storage),
-                _ => None,
-            };
-            visit::reads(stmt, &mut |v| {
-                if Some(v) != written {
-                    read.insert(v);
-                }
-            });
-            crate::naming::any_ident(visit::const_tokens(stmt), &mut |i| {
-                names.insert(i.to_string());
-                false
-            });
-        }
-    });
-    let mut out: Vec<VarId> = written
-        .into_iter()
-        .filter(|v| read.contains(v) || names.contains(&vars[v.0].name.to_string()))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
 }
 
 impl Lowerer<'_> {

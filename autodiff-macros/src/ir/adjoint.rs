@@ -219,7 +219,7 @@ pub enum Gradient {
 /// The adjoint program of one sweep.
 pub struct Program<'f> {
     /// The activity it was built from.
-    pub activity: crate::activity::Activity,
+    pub activity: crate::analysis::activity::Activity,
     /// The adjoints that start as zeros (the forward sweep declares their variables).
     pub zeroed: HashSet<VarId>,
     /// The reverse statements.

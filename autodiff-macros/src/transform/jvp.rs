@@ -10,7 +10,7 @@
 //! literal, so its type is the value's. Calls and `mapv` closures have no forward rule yet: a function
 //! with an active one is [`Unsupported`].
 
-use crate::activity::{self, Activity};
+use crate::analysis::activity::{self, Activity};
 use crate::ir::{
     Block, Carry, ElemWrite, Function, If, Instr, Join, Loop, Op, Operand, Stmt, Var, VarId,
     VarKind,

@@ -1,4 +1,5 @@
-//! Transforms from IR to IR: the forward-mode (JVP) transform; the reverse transform builds its adjoint
-//! program in [`crate::emit`].
+//! Transforms, IR to IR: the reverse transform (primal IR to an adjoint program) and the forward-mode
+//! JVP transform (primal IR to a tangent program in the same IR).
 
 pub mod jvp;
+pub mod reverse;

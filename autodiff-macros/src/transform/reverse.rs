@@ -1,9 +1,40 @@
 //! The reverse transform: a primal block and its activity to an adjoint program (statements visited
 //! backwards, each instruction's rules applied to its adjoint, branches and loops recomputed and
-//! reversed). It decides; [`super::adjoint`] prints.
+//! reversed). It decides; codegen prints.
+//!
+//! Adjoints: an adjoint whose contributions all come from the block that defines its variable is created
+//! by its first contribution (moved in) and later ones are added in place; an adjoint read twice is copied
+//! for every read but the last. Any other adjoint (a loop's carried value, an array read element by
+//! element, a value used inside a branch or a loop) starts as a zero at the start of the reverse of its
+//! block and is accumulated into.
+//!
+//! Regions: a branch's reverse recomputes the taken arm and then reverses it. A loop saves, per
+//! iteration, its checkpoint ([`crate::analysis::regions::checkpoint`]); its reverse pops it, recomputes
+//! the body (so the body's own values are never stored) and reverses it. A loop of the function's top
+//! level saves during the forward sweep; a loop nested in a region saves during its own reverse, by
+//! running itself forward once more first.
 
-use super::*;
-use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Pullback, Rerun};
+use crate::analysis::activity::{self, Activity};
+use crate::analysis::regions::{logged_writes_of, loop_is_active, outer_writes};
+use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Pullback, Rerun, Seed};
+use crate::ir::{
+    visit, Block, ElemWrite, Function, Instr, Loop, Op, Operand, Stmt, VarId, VarKind,
+};
+use crate::naming::Namer;
+use crate::prims::{Access, Copy, Family};
+use proc_macro2::{Ident, Span};
+use std::collections::{HashMap, HashSet};
+
+/// The reverse transform of one function.
+pub struct Reverse<'f, 'n> {
+    /// The function.
+    pub f: &'f Function,
+    /// Names of the temporaries it makes (a pullback's tangents, a closure's seed).
+    pub namer: &'n mut Namer,
+    /// Whether the program runs in a pullback closure that owns the forward values: calls' pullbacks
+    /// are then obtained again rather than kept.
+    pub owned_values: bool,
+}
 
 /// The transform's decisions about adjoints, made while it walks.
 struct Adjoints {
@@ -67,18 +98,18 @@ impl Adjoints {
     }
 }
 
-/// The state of one reverse transform.
-struct Reverse<'p> {
+/// The state of one sweep's transform.
+struct State<'p> {
     activity: &'p Activity,
     adjoints: Adjoints,
     /// The span of the instruction being reversed (its contributions are reported there).
     span: Span,
 }
 
-impl<'f> Emitter<'f> {
+impl<'f> Reverse<'f, '_> {
     /// The adjoint program of `block` with `independents` differentiated, `ret` the output and `seed`
     /// its gradient.
-    pub(super) fn reverse_program(
+    pub fn program(
         &mut self,
         block: &'f Block,
         ret: &Operand,
@@ -86,7 +117,7 @@ impl<'f> Emitter<'f> {
         seed: Seed,
         activity: Activity,
     ) -> Program<'f> {
-        let mut r = Reverse {
+        let mut r = State {
             activity: &activity,
             adjoints: Adjoints::plan(self.f, block, ret, &activity),
             span: Span::call_site(),
@@ -116,7 +147,7 @@ impl<'f> Emitter<'f> {
     }
 
     /// `v_bar = zero` for the zeroed adjoints of variables that `block` defines.
-    fn zeros(&self, block: usize, r: &Reverse) -> Vec<AStmt<'f>> {
+    fn zeros(&self, block: usize, r: &State) -> Vec<AStmt<'f>> {
         let mut vars: Vec<VarId> = r
             .adjoints
             .zeroed
@@ -128,7 +159,7 @@ impl<'f> Emitter<'f> {
         vars.into_iter().map(AStmt::Zero).collect()
     }
 
-    fn reverse_stmts(&mut self, block: &'f Block, r: &mut Reverse) -> Vec<AStmt<'f>> {
+    fn reverse_stmts(&mut self, block: &'f Block, r: &mut State) -> Vec<AStmt<'f>> {
         let mut out = Vec::new();
         for stmt in block.stmts.iter().rev() {
             match stmt {
@@ -176,7 +207,7 @@ impl<'f> Emitter<'f> {
                 } => {
                     // Undo the write first: what the reverse sweep recomputes before it must see the
                     // element as it was.
-                    if self.is_logged(*storage) {
+                    if self.f.logged.contains(storage) {
                         out.push(AStmt::Undo {
                             storage: *storage,
                             span: *span,
@@ -201,7 +232,7 @@ impl<'f> Emitter<'f> {
                     }
                 }
                 Stmt::If(i) => {
-                    let marks = self.logged_writes_of(&[&i.then_, &i.else_]);
+                    let marks = logged_writes_of(self.f, &[&i.then_, &i.else_]);
                     let mut arms = Vec::new();
                     for (arm, then) in [(&i.then_, true), (&i.else_, false)] {
                         let mut body = Vec::new();
@@ -245,7 +276,7 @@ impl<'f> Emitter<'f> {
         out
     }
 
-    fn reverse_instr(&mut self, instr: &'f Instr, r: &mut Reverse, out: &mut Vec<AStmt<'f>>) {
+    fn reverse_instr(&mut self, instr: &'f Instr, r: &mut State, out: &mut Vec<AStmt<'f>>) {
         if !r.activity.is_active(instr.dst) {
             return;
         }
@@ -278,7 +309,7 @@ impl<'f> Emitter<'f> {
             }
             Op::Mapv(c) => {
                 let g_name = self.namer.fresh(
-                    &format!("{}_out_bar", self.name(c.param)),
+                    &format!("{}_out_bar", self.f.vars[c.param.0].name),
                     Span::call_site(),
                 );
                 // Captured values that carry derivatives are independents of the closure too: its
@@ -291,7 +322,7 @@ impl<'f> Emitter<'f> {
                         .filter_map(Operand::var),
                 );
                 let activity = activity::analyse(self.f.vars.len(), &c.body, &c.ret, &independents);
-                let closure = self.reverse_program(
+                let closure = self.program(
                     &c.body,
                     &c.ret,
                     &independents,
@@ -377,13 +408,11 @@ impl<'f> Emitter<'f> {
         &mut self,
         l: &'f Loop,
         top_level: bool,
-        r: &mut Reverse,
+        r: &mut State,
         out: &mut Vec<AStmt<'f>>,
     ) {
-        let active = l.carried.iter().any(|c| r.activity.is_active(c.storage))
-            || l.writes.iter().any(|w| r.activity.is_active(*w))
-            || block_has_active(&l.body, r.activity);
-        let marks = self.logged_writes_of(&[&l.body]);
+        let active = loop_is_active(l, r.activity);
+        let marks = logged_writes_of(self.f, &[&l.body]);
         let undo = (!marks.is_empty()).then(|| AStmt::UndoTo {
             arrays: marks,
             key: format!("loop{}", l.id),
@@ -398,7 +427,7 @@ impl<'f> Emitter<'f> {
             // Run the loop forward again from its start, saving what its reverse needs.
             let mut rerun = Rerun::default();
             rerun.skip_elem.extend(
-                self.outer_writes(&l.body)
+                outer_writes(self.f, &l.body)
                     .into_iter()
                     .chain(l.writes.iter().copied()),
             );
@@ -409,7 +438,7 @@ impl<'f> Emitter<'f> {
             .skip_writeback
             .extend(l.carried.iter().map(|c| c.storage));
         rerun.skip_elem.extend(l.writes.iter().copied());
-        rerun.skip_elem.extend(self.outer_writes(&l.body));
+        rerun.skip_elem.extend(outer_writes(self.f, &l.body));
         let mut body = vec![AStmt::Recompute {
             block: &l.body,
             rerun,
@@ -420,7 +449,7 @@ impl<'f> Emitter<'f> {
     }
 }
 
-impl Reverse<'_> {
+impl State<'_> {
     /// One contribution to `target`'s adjoint, at the current instruction's span.
     fn contribute<'f>(&mut self, target: VarId, value: AExpr<'f>) -> AStmt<'f> {
         AStmt::Contribute {
@@ -433,7 +462,7 @@ impl Reverse<'_> {
 }
 
 /// The body's copy of `storage` (the first instruction of a loop body that reads it).
-pub(super) fn entry_of(body: &Block, storage: VarId) -> Option<VarId> {
+fn entry_of(body: &Block, storage: VarId) -> Option<VarId> {
     body.stmts.iter().find_map(|stmt| match stmt {
         Stmt::Instr(i)
             if matches!(&i.op, Op::Prim(p) if p.family == Family::Copy(Copy::Carry))
@@ -445,9 +474,54 @@ pub(super) fn entry_of(body: &Block, storage: VarId) -> Option<VarId> {
     })
 }
 
+/// Every contribution to an adjoint: `(variable, block where it is made, made in place?)`.
+fn contributions(block: &Block, activity: &Activity, events: &mut Vec<(VarId, usize, bool)>) {
+    visit::blocks(block, visit::Depth::Regions, &mut |b| {
+        for stmt in &b.stmts {
+            match stmt {
+                Stmt::Instr(i) if activity.is_active(i.dst) => {
+                    let in_place =
+                        matches!(&i.op, Op::Prim(p) if matches!(p.family, Family::Access(_)));
+                    for (k, a) in i.args.iter().enumerate() {
+                        if let Some(v) = a.var().filter(|v| activity.is_active(*v)) {
+                            // A `mapv` closure adds into its captures' adjoints from inside the closure.
+                            let at = match &i.op {
+                                Op::Mapv(c) if k > 0 => c.body.id,
+                                _ => b.id,
+                            };
+                            events.push((v, at, in_place));
+                        }
+                    }
+                }
+                Stmt::Init { storage, value }
+                | Stmt::WriteBack { storage, value }
+                | Stmt::SetElem { storage, value, .. } => {
+                    if let Some(v) = value
+                        .var()
+                        .filter(|v| activity.is_active(*storage) && activity.is_active(*v))
+                    {
+                        events.push((v, b.id, false));
+                    }
+                }
+                Stmt::If(i) => {
+                    for j in i.joins.iter().filter(|j| activity.is_active(j.var)) {
+                        if let Some(v) = j.then_value.var().filter(|v| activity.is_active(*v)) {
+                            events.push((v, i.then_.id, false));
+                        }
+                        if let Some(v) = j.else_value.var().filter(|v| activity.is_active(*v)) {
+                            events.push((v, i.else_.id, false));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+}
+
 /// The variables the adjoint program reads from the forward sweep (its rules' operands, the outputs
 /// the rules read, the calls whose pullbacks it applies).
-pub(super) fn reads(body: &[AStmt], out: &mut Vec<VarId>) {
+pub fn reads(body: &[AStmt], out: &mut Vec<VarId>) {
     fn expr(e: &AExpr, out: &mut Vec<VarId>) {
         match e {
             AExpr::Rule { instr, seed, .. } => {

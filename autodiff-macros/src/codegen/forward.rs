@@ -63,7 +63,7 @@ impl Emitter<'_> {
                     span,
                 } => {
                     let ad = self.ad_at(*span);
-                    if self.is_logged(*storage) {
+                    if self.f.logged.contains(storage) {
                         let name = self.name(*storage).clone();
                         let log = self.log_name(*storage);
                         let value = self.written_value(value);
@@ -284,39 +284,26 @@ impl Emitter<'_> {
         (pullback, kinds)
     }
 
-    /// The checkpoint of one iteration: the carried values the body reads, and the counters.
+    /// The checkpoint of one iteration ([`regions::checkpoint`]): each part's value and how it is restored.
     pub(super) fn checkpoint(&mut self, l: &Loop) -> Vec<(TokenStream, Restore)> {
         let ad = self.ad.clone();
-        let mut parts = Vec::new();
-        for c in l.carried.iter().filter(|c| c.saved) {
-            let name = self.name(c.storage);
-            parts.push((quote!(#ad::owned(&#name)), Restore::Assign(quote!(#name))));
-        }
-        for c in &l.carried_consts {
-            parts.push((
-                quote!(::core::clone::Clone::clone(&#c)),
-                Restore::Assign(quote!(#c)),
-            ));
-        }
-        for (y, log) in self.checkpoint_logs(l) {
-            parts.push((quote!(#ad::log_len(&#log)), Restore::Undo(y, log)));
-        }
-        parts
-    }
-
-    /// The logged arrays a loop writes, each with its log (their lengths go into the checkpoint).
-    pub(super) fn checkpoint_logs(&mut self, l: &Loop) -> Vec<(Ident, Ident)> {
-        let mut written = self.outer_logged_writes(&l.body);
-        written.sort();
-        written.dedup();
-        written
+        regions::checkpoint(self.f, l)
             .into_iter()
-            .map(|v| (self.name(v).clone(), self.log_name(v)))
+            .map(|part| match part {
+                regions::Saved::Carried(v) => {
+                    let name = self.name(v);
+                    (quote!(#ad::owned(&#name)), Restore::Assign(quote!(#name)))
+                }
+                regions::Saved::Counter(c) => (
+                    quote!(::core::clone::Clone::clone(&#c)),
+                    Restore::Assign(quote!(#c)),
+                ),
+                regions::Saved::LogLength(v) => {
+                    let (y, log) = (self.name(v).clone(), self.log_name(v));
+                    (quote!(#ad::log_len(&#log)), Restore::Undo(y, log))
+                }
+            })
             .collect()
-    }
-
-    pub(super) fn needs_count(l: &Loop) -> bool {
-        l.brk.is_some() || !matches!(l.kind, LoopKind::Range { .. })
     }
 
     /// A loop run forward; with `record`, it saves each iteration's checkpoint and counts iterations.
@@ -343,7 +330,7 @@ impl Emitter<'_> {
             });
             each.extend(quote!(#stack.push((#(#values,)*));));
         }
-        if record && Self::needs_count(l) {
+        if record && regions::needs_count(l) {
             before.extend(quote!(let mut #count: usize = 0;));
             each.extend(quote!(#count += 1;));
         }

@@ -1,38 +1,26 @@
-//! Emission: the forward and reverse sweeps of a lowered function as Rust tokens.
+//! Codegen: programs to Rust tokens. The primal IR is printed forward (the forward sweep, a branch's or
+//! a loop's recomputation, a tangent program), an adjoint program is printed as the reverse sweep. Names
+//! are chosen here (`x_bar` for `x`'s adjoint, numbered stacks and logs); every decision is the
+//! transforms' and the analyses'.
 //!
 //! A sweep is generated per item (`f_grad`, `f_grad_0`, `f_vjp`, ...), each with its own activity, so that
-//! every item computes only the adjoints it returns. The forward sweep is the user's computation, one
-//! primitive per `let`. The reverse sweep visits statements backwards and calls each rule of the runtime.
-//!
-//! Adjoints: an adjoint whose contributions all come from the block that defines its variable is created
-//! by its first contribution (moved in) and later ones are added in place; an adjoint read twice is copied
-//! for every read but the last. Any other adjoint (a loop's carried value, an array read element by
-//! element, a value used inside a branch or a loop) starts as a zero at the start of the reverse of its
-//! block and is accumulated into.
-//!
-//! Regions: a branch's reverse recomputes the taken arm and then reverses it. A loop saves, per
-//! iteration, the carried values its body reads (not an accumulator that is only added into) and its
-//! integer counters; its reverse pops them, recomputes the body (so the body's own values are never
-//! stored) and reverses it. A loop of the function's top level saves during the forward sweep; a loop
-//! nested in a region saves during its own reverse, by running itself forward once more first.
+//! every item computes only the adjoints it returns.
 
 mod adjoint;
 mod forward;
 mod logs;
-mod plan;
-mod reverse;
 mod tangent;
 
 use forward::Restore;
-use plan::{block_has_active, contributions};
 
-use crate::activity::{self, Activity};
-use crate::ir::visit;
+use crate::analysis::activity::{self, Activity};
+use crate::analysis::regions;
 use crate::ir::{
     Block, ElemWrite, Function, Instr, Loop, LoopKind, Op, Operand, Stmt, VarId, VarKind,
 };
 use crate::naming::Namer;
-use crate::prims::{Access, Copy, Family};
+use crate::prims::{Access, Family};
+use crate::transform::reverse::{self, Reverse};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use std::collections::{HashMap, HashSet};
@@ -230,7 +218,12 @@ impl<'a> Emitter<'a> {
         keep: &[VarId],
     ) -> Sweep {
         let activity = activity::analyse(self.f.vars.len(), block, ret, independents);
-        let program = self.reverse_program(block, ret, independents, seed, activity);
+        let program = Reverse {
+            f: self.f,
+            namer: self.namer,
+            owned_values: self.owned_values,
+        }
+        .program(block, ret, independents, seed, activity);
         if let Some(programs) = self.programs.as_mut().filter(|_| block.id == 0) {
             programs.push(crate::ir::adjoint::print(self.f, &program));
         }
@@ -281,7 +274,13 @@ impl<'a> Emitter<'a> {
                 needed[v.0] = true;
             }
         }
-        plan.skip_loops = self.mark_needed(block, &mut needed, &declared_only, plan.activity);
+        plan.skip_loops = crate::analysis::needed::mark_needed(
+            self.f,
+            block,
+            &mut needed,
+            &declared_only,
+            plan.activity,
+        );
         plan.needed = needed;
         let top = Fwd {
             record: true,

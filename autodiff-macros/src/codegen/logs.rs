@@ -9,30 +9,6 @@ impl Emitter<'_> {
         self.keyed(NameKey::Log(v), &base)
     }
 
-    /// The logged arrays that `region` writes and that are declared outside it: a region's reverse
-    /// undoes their writes before it runs again (arrays declared inside are made anew by the rerun).
-    pub(super) fn outer_logged_writes(&self, region: &Block) -> Vec<VarId> {
-        self.outer_writes(region)
-            .into_iter()
-            .filter(|v| self.is_logged(*v))
-            .collect()
-    }
-
-    /// The arrays that `region` writes element by element and that are declared outside it: a rerun
-    /// of the region must not write them twice (arrays declared inside are made anew, and written
-    /// again, by the rerun).
-    pub(super) fn outer_writes(&self, region: &Block) -> Vec<VarId> {
-        let inside = visit::block_ids(region);
-        visit::element_writes(region)
-            .into_iter()
-            .filter(|v| !inside.contains(&self.f.vars[v.0].block))
-            .collect()
-    }
-
-    pub(super) fn is_logged(&self, v: VarId) -> bool {
-        self.f.logged.contains(&v)
-    }
-
     /// `let mut y_log = undo_log();` for every logged array (at the top of a generated function).
     ///
     /// Only the logs that `code` (the sweeps of the generated item) uses are declared: an unused log
@@ -55,19 +31,8 @@ impl Emitter<'_> {
     /// The logged arrays written anywhere in `blocks`, each with the name of its log's length before
     /// them (`key` tells the region apart).
     pub(super) fn log_marks(&mut self, blocks: &[&Block], key: &str) -> Vec<(VarId, Ident, Ident)> {
-        let written = self.logged_writes_of(blocks);
+        let written = regions::logged_writes_of(self.f, blocks);
         self.marks_of(&written, key)
-    }
-
-    /// The logged arrays declared outside `blocks` that they write, each once, in order.
-    pub(super) fn logged_writes_of(&self, blocks: &[&Block]) -> Vec<VarId> {
-        let mut written: Vec<VarId> = blocks
-            .iter()
-            .flat_map(|b| self.outer_logged_writes(b))
-            .collect();
-        written.sort();
-        written.dedup();
-        written
     }
 
     /// Each of `arrays` with its log and the name of its log's length before region `key`.

@@ -1,0 +1,136 @@
+//! What a region (a branch's arm, a loop's body) leaves for the reverse sweep to record: the arrays it
+//! writes that live outside it, which of them have their writes logged, and what a loop saves per
+//! iteration (its checkpoint).
+
+use super::activity::Activity;
+use crate::ir::{visit, Block, Function, Loop, LoopKind, Stmt, Var, VarId};
+use proc_macro2::Ident;
+
+/// The arrays that `region` writes element by element and that are declared outside it: a rerun of
+/// the region must not write them twice (arrays declared inside are made anew, and written again, by
+/// the rerun).
+pub fn outer_writes(f: &Function, region: &Block) -> Vec<VarId> {
+    let inside = visit::block_ids(region);
+    visit::element_writes(region)
+        .into_iter()
+        .filter(|v| !inside.contains(&f.vars[v.0].block))
+        .collect()
+}
+
+/// The logged arrays that `region` writes and that are declared outside it: a region's reverse undoes
+/// their writes before it runs again.
+pub fn outer_logged_writes(f: &Function, region: &Block) -> Vec<VarId> {
+    outer_writes(f, region)
+        .into_iter()
+        .filter(|v| f.logged.contains(v))
+        .collect()
+}
+
+/// The logged arrays declared outside `blocks` that they write, each once, in order.
+pub fn logged_writes_of(f: &Function, blocks: &[&Block]) -> Vec<VarId> {
+    let mut written: Vec<VarId> = blocks
+        .iter()
+        .flat_map(|b| outer_logged_writes(f, b))
+        .collect();
+    written.sort();
+    written.dedup();
+    written
+}
+
+/// What one iteration of a loop saves for its reverse.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// A carried value the body reads (not an accumulator that is only added into).
+    Carried(VarId),
+    /// An integer counter the body changes.
+    Counter(Ident),
+    /// The length of a logged array's undo log (the reverse undoes the iteration's writes to it).
+    LogLength(VarId),
+}
+
+/// A loop's checkpoint: what each iteration saves, in order.
+pub fn checkpoint(f: &Function, l: &Loop) -> Vec<Saved> {
+    let mut parts: Vec<Saved> = l
+        .carried
+        .iter()
+        .filter(|c| c.saved)
+        .map(|c| Saved::Carried(c.storage))
+        .collect();
+    parts.extend(l.carried_consts.iter().cloned().map(Saved::Counter));
+    parts.extend(
+        logged_writes_of(f, &[&l.body])
+            .into_iter()
+            .map(Saved::LogLength),
+    );
+    parts
+}
+
+/// Whether a loop's trip count is saved (its reverse cannot replay its iterator).
+pub fn needs_count(l: &Loop) -> bool {
+    l.brk.is_some() || !matches!(l.kind, LoopKind::Range { .. })
+}
+
+/// Whether any variable defined in `block` (or in the regions inside it) is active.
+pub fn block_has_active(block: &Block, activity: &Activity) -> bool {
+    let mut any = false;
+    visit::stmts(block, visit::Depth::Regions, &mut |stmt| {
+        any |= match stmt {
+            Stmt::Instr(i) => activity.is_active(i.dst),
+            Stmt::Init { storage, .. }
+            | Stmt::WriteBack { storage, .. }
+            | Stmt::SetElem { storage, .. } => activity.is_active(*storage),
+            Stmt::If(i) => i.joins.iter().any(|j| activity.is_active(j.var)),
+            Stmt::Loop(_) | Stmt::Verbatim { .. } => false,
+        }
+    });
+    any
+}
+
+/// Whether a loop is reversed: it carries, writes or computes an active value.
+pub fn loop_is_active(l: &Loop, activity: &Activity) -> bool {
+    l.carried.iter().any(|c| activity.is_active(c.storage))
+        || l.writes.iter().any(|w| activity.is_active(*w))
+        || block_has_active(&l.body, activity)
+}
+
+/// The arrays written element by element that a region the reverse sweep runs again (an arm, a loop
+/// body, a `mapv` closure) reads, by variable or by name in constant code. Their writes are logged, so
+/// that the reverse sweep undoes each write as it passes it and a region run again reads what it read
+/// the first time, whatever was written after it.
+pub fn read_in_regions(vars: &[Var], body: &Block) -> Vec<VarId> {
+    let written = visit::element_writes(body);
+    let mut names = std::collections::HashSet::new();
+    let mut read = std::collections::HashSet::new();
+    visit::blocks(body, visit::Depth::Closures, &mut |b| {
+        if b.id == body.id {
+            return;
+        }
+        for stmt in &b.stmts {
+            // An element write's own array is written, not read: a rerun that skips or repeats the
+            // write reads nothing from it.
+            let written = match stmt {
+                Stmt::SetElem { storage, .. } => Some(*storage),
+                _ => None,
+            };
+            visit::reads(stmt, &mut |v| {
+                if Some(v) != written {
+                    read.insert(v);
+                }
+            });
+            crate::naming::any_ident(visit::const_tokens(stmt), &mut |i| {
+                names.insert(i.to_string());
+                false
+            });
+        }
+    });
+    let mut out: Vec<VarId> = written
+        .into_iter()
+        .filter(|v| read.contains(v) || names.contains(&vars[v.0].name.to_string()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests;
