@@ -165,6 +165,12 @@ static OTHERS: [Prim; 25] = [
 
 static COPY: Prim = row("to_owned", Family::Copy(Copy::Plain), 1, 0, false);
 
+/// `x.to_owned()`.
+#[allow(dead_code)] // used by `transform::linearize` (forward over reverse)
+pub fn copy() -> &'static Prim {
+    &COPY
+}
+
 static INDEX: Prim = row("index", Family::Access(Access::Index), 1, 1, false);
 
 static ELEMENT: Prim = row("element", Family::Access(Access::Element), 1, 1, false);

@@ -31,7 +31,7 @@ impl Activity {
 fn flows(op: &Op) -> bool {
     match op {
         Op::Prim(p) => p.differentiable,
-        Op::Mapv(_) | Op::Call(_) | Op::Join { .. } | Op::Jvp { .. } => true,
+        Op::Mapv(_) | Op::Call(_) | Op::Join { .. } | Op::Vjp { .. } | Op::Jvp { .. } => true,
     }
 }
 

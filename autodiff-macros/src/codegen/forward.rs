@@ -175,17 +175,13 @@ impl Emitter<'_> {
                 let value = self.value(&c.ret, false);
                 quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner #value }))
             }
-            Op::Jvp { prim, k } => {
-                let name = if prim.arity == 1 {
-                    format_ident!("{}_jvp", prim.name, span = i.span)
-                } else {
-                    format_ident!("{}_jvp{}", prim.name, k, span = i.span)
-                };
-                let (operands, rest) = i.args.split_at(prim.arity);
-                let operands = operands.iter().map(|a| self.operand(a));
-                let rest = rest.iter().map(|a| self.operand(a));
-                let extras = &i.extras;
-                quote_spanned!(i.span=> #ad::#name(#(#operands,)* #(#extras,)* #(#rest),*))
+            Op::Vjp { prim, k } => {
+                let name = format_ident!("{}", crate::ir::vjp_name(prim, *k), span = i.span);
+                self.rule_call(i, prim, name)
+            }
+            Op::Jvp { rule, k } => {
+                let name = format_ident!("{}", rule.jvp_name(*k), span = i.span);
+                self.rule_call(i, rule.prim(), name)
             }
             Op::Join { stack } => {
                 let function = if *stack {
@@ -227,6 +223,17 @@ impl Emitter<'_> {
             }
         };
         quote!(let #dst #ascription = #value;)
+    }
+
+    /// `name(operands.., extras.., rest..)`: a rule of primitive `p` (its operands are the first
+    /// `p.arity` args).
+    fn rule_call(&self, i: &Instr, p: &crate::prims::Prim, name: Ident) -> TokenStream {
+        let ad = self.ad_at(i.span);
+        let (operands, rest) = i.args.split_at(p.arity);
+        let operands = operands.iter().map(|a| self.operand(a));
+        let rest = rest.iter().map(|a| self.operand(a));
+        let extras = &i.extras;
+        quote_spanned!(i.span=> #ad::#name(#(#operands,)* #(#extras,)* #(#rest),*))
     }
 
     /// The arguments of a call as passed: by reference where the source passed a reference, else a

@@ -76,15 +76,62 @@ pub enum Op {
         /// `stack!` rather than `concatenate!`.
         stack: bool,
     },
-    /// In a tangent program: operand `k`'s contribution to a primitive's output tangent,
-    /// `{name}_jvp{k}(args.., extras.., [&y,] &dot)`. Its args are the primitive's operands, then its
-    /// output where the row reads it, then operand `k`'s tangent.
-    Jvp {
+    /// In an adjoint program written as IR ([`adjoint::linearize`]): operand `k`'s reverse rule,
+    /// `{name}_vjp{k}(operands.., extras.., [&y,] seed)`. Its args are the primitive's operands, then its
+    /// output where the row reads it, then the seed.
+    #[allow(dead_code)] // made by `transform::linearize` (forward over reverse)
+    Vjp {
         /// The primitive.
         prim: &'static Prim,
         /// Which operand.
         k: usize,
     },
+    /// In a tangent program: argument `k`'s contribution to the tangent of `rule`'s result,
+    /// `{rule}_jvp{k}(operands.., extras.., rest.., &dot)`. Its args are the rule's, then (for a
+    /// primitive whose row reads it) the output, then argument `k`'s tangent.
+    Jvp {
+        /// What is differentiated: a primitive, or a reverse rule (forward over reverse).
+        rule: Rule,
+        /// Which argument.
+        k: usize,
+    },
+}
+
+/// What a JVP rule differentiates.
+#[derive(Clone, Copy)]
+pub enum Rule {
+    /// A primitive.
+    Prim(&'static Prim),
+    /// Operand `k`'s reverse rule of a primitive.
+    Vjp(&'static Prim, usize),
+}
+
+impl Rule {
+    /// The primitive.
+    pub fn prim(self) -> &'static Prim {
+        match self {
+            Rule::Prim(p) | Rule::Vjp(p, _) => p,
+        }
+    }
+
+    /// The runtime name of the rule's forward rule for argument `k`: `exp_jvp`, `mul_jvp1`,
+    /// `mul_vjp0_jvp2`.
+    pub fn jvp_name(self, k: usize) -> String {
+        match self {
+            Rule::Prim(p) if p.arity == 1 => format!("{}_jvp", p.name),
+            Rule::Prim(p) => format!("{}_jvp{k}", p.name),
+            Rule::Vjp(p, j) => format!("{}_jvp{k}", vjp_name(p, j)),
+        }
+    }
+}
+
+/// The runtime name of operand `k`'s reverse rule of `p`: `exp_vjp`, `mul_vjp1`.
+pub fn vjp_name(p: &Prim, k: usize) -> String {
+    if p.arity == 1 {
+        format!("{}_vjp", p.name)
+    } else {
+        format!("{}_vjp{k}", p.name)
+    }
 }
 
 /// How a call is written.

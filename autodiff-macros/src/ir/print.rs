@@ -107,16 +107,19 @@ pub fn block(f: &Function, b: &Block, depth: usize, out: &mut String) {
                         let _ = writeln!(out, "{pad}  yield {}", operand(f, &c.ret));
                         let _ = writeln!(out, "{pad}}}");
                     }
-                    Op::Jvp { prim, k } => {
-                        let k = if prim.arity == 1 {
-                            String::new()
-                        } else {
-                            k.to_string()
-                        };
+                    Op::Vjp { prim, k } => {
                         let _ = writeln!(
                             out,
-                            "{pad}{dst}{ty} = {}_jvp{k}({}{extras})",
-                            prim.name,
+                            "{pad}{dst}{ty} = {}({}{extras})",
+                            super::vjp_name(prim, *k),
+                            args.join(", ")
+                        );
+                    }
+                    Op::Jvp { rule, k } => {
+                        let _ = writeln!(
+                            out,
+                            "{pad}{dst}{ty} = {}({}{extras})",
+                            rule.jvp_name(*k),
                             args.join(", ")
                         );
                     }

@@ -12,7 +12,7 @@
 
 use crate::analysis::activity::{self, Activity};
 use crate::ir::{
-    Block, Carry, ElemWrite, Function, If, Instr, Join, Loop, Op, Operand, Stmt, Var, VarId,
+    Block, Carry, ElemWrite, Function, If, Instr, Join, Loop, Op, Operand, Rule, Stmt, Var, VarId,
     VarKind,
 };
 use crate::naming::Namer;
@@ -39,6 +39,8 @@ pub enum Unsupported {
     Call,
     /// A `mapv` closure whose result is active.
     Mapv,
+    /// A tangent program (third order is not supported).
+    Tangent,
 }
 
 /// The tangent program of `block` (a function body) with output `ret` and tangents for `independents`.
@@ -248,10 +250,12 @@ impl Jvp<'_> {
 
     fn instr(&mut self, i: &Instr, block: usize, out: &mut Vec<Stmt>) -> Result<(), Unsupported> {
         let dst = self.dot(i.dst);
-        let p = match &i.op {
+        let rule = match &i.op {
             Op::Call(_) => return Err(Unsupported::Call),
             Op::Mapv(_) => return Err(Unsupported::Mapv),
-            Op::Jvp { .. } => unreachable!("a tangent program is not transformed twice"),
+            Op::Jvp { .. } => return Err(Unsupported::Tangent),
+            // A reverse rule is a function of all its arguments (the operands, the output, the seed).
+            Op::Vjp { prim, k } => Rule::Vjp(prim, *k),
             Op::Join { stack } => {
                 // Linear: the same join of the parts' tangents (zeros for constant parts).
                 let mut parts = Vec::new();
@@ -266,17 +270,20 @@ impl Jvp<'_> {
                 out.push(Stmt::Instr(join));
                 return Ok(());
             }
-            Op::Prim(p) => *p,
+            Op::Prim(p) => Rule::Prim(p),
         };
-        if p.family == Family::Access(Access::Field) {
-            // A struct's tangent is a struct of the same shape: the field of the tangent.
-            let base = self.active(&i.args[0]).expect("an active field read");
-            let base = Operand::Var(self.dot(base));
-            let mut read = instr(dst, Op::Prim(p), vec![base], i.extras.clone());
-            read.span = i.span;
-            out.push(Stmt::Instr(read));
-            return Ok(());
+        if let Rule::Prim(p) = rule {
+            if p.family == Family::Access(Access::Field) {
+                // A struct's tangent is a struct of the same shape: the field of the tangent.
+                let base = self.active(&i.args[0]).expect("an active field read");
+                let base = Operand::Var(self.dot(base));
+                let mut read = instr(dst, Op::Prim(p), vec![base], i.extras.clone());
+                read.span = i.span;
+                out.push(Stmt::Instr(read));
+                return Ok(());
+            }
         }
+        let reads_output = matches!(rule, Rule::Prim(p) if p.reads_output);
         let active: Vec<(usize, VarId)> = i
             .args
             .iter()
@@ -292,13 +299,13 @@ impl Jvp<'_> {
                 self.new_var(&base, VarKind::Temp, block)
             };
             let mut args = i.args.clone();
-            if p.reads_output {
+            if reads_output {
                 args.push(Operand::Var(i.dst));
             }
             args.push(Operand::Var(self.dot(*v)));
-            let mut rule = instr(term, Op::Jvp { prim: p, k: *k }, args, i.extras.clone());
-            rule.span = i.span;
-            out.push(Stmt::Instr(rule));
+            let mut jvp = instr(term, Op::Jvp { rule, k: *k }, args, i.extras.clone());
+            jvp.span = i.span;
+            out.push(Stmt::Instr(jvp));
             terms.push(term);
         }
         // The contributions summed, left to right, into the output's tangent.

@@ -1,5 +1,9 @@
 //! Transforms, IR to IR: the reverse transform (primal IR to an adjoint program) and the forward-mode
-//! JVP transform (primal IR to a tangent program in the same IR).
+//! JVP transform (primal IR to a tangent program in the same IR); a straight-line adjoint program can be
+//! written out as IR ([`linearize`]) for the JVP transform to run on it (forward over reverse).
 
 pub mod jvp;
+// Forward over reverse: the unit tests use it now, `f_hvp` will.
+#[allow(dead_code)]
+pub mod linearize;
 pub mod reverse;

@@ -360,8 +360,10 @@ impl<'f> Reverse<'f, '_> {
                     out.push(r.contribute(*target, AExpr::Named(tangents[*k].clone())));
                 }
             }
-            Op::Jvp { .. } => {
-                unreachable!("tangent programs are printed forward, never reversed")
+            Op::Jvp { .. } | Op::Vjp { .. } => {
+                unreachable!(
+                    "tangent and linearized adjoint programs are printed forward, never reversed"
+                )
             }
             Op::Prim(p) => {
                 for (n, (k, target)) in targets.iter().enumerate() {

@@ -179,3 +179,72 @@ fn an_inactive_output_has_no_tangent() {
     assert!(text.ends_with("tangent zero\n"), "{text}");
     assert!(!text.contains("_jvp"), "{text}");
 }
+
+/// Forward over reverse: the adjoint program of a straight-line function, written out as IR, is an
+/// input the JVP transform accepts; the tangent of the gradient is a Hessian-vector product.
+#[test]
+fn the_jvp_transform_runs_on_the_adjoint_program_of_a_straight_line_function() {
+    use crate::analysis::activity::analyse;
+    use crate::ir::adjoint::Seed;
+    use crate::ir::Operand;
+    use crate::transform::linearize::linearize;
+    use crate::transform::reverse::Reverse;
+
+    let item = quote!(
+        fn f(x: f64, y: f64) -> f64 {
+            let a = x * y;
+            a.sin()
+        }
+    );
+    let f = lowered(quote!(), item.clone());
+    let mut namer = Namer::avoiding(item);
+    let x = param(&f, "x");
+    let activity = analyse(f.vars.len(), &f.body, &f.ret, &[x]);
+    let program = Reverse {
+        f: &f,
+        namer: &mut namer,
+        owned_values: false,
+    }
+    .program(&f.body, &f.ret, &[x], Seed::One(quote!(f64)), activity);
+    let linear = linearize(&f, &f.body, &program, &mut namer).expect("straight-line");
+    let adjoint = print::function(&linear.function);
+    let lines_of =
+        |text: &str| -> Vec<String> { text.lines().map(|l| l.trim().to_string()).collect() };
+    let adjoint_lines = lines_of(&adjoint);
+    // The reverse sweep as IR: the seed, sin's rule on it, then mul's rule for `x` on `a`'s adjoint.
+    for line in [
+        "t1_bar = to_owned(const(:: autodiff :: __private :: one :: < f64 > ()))",
+        "a_bar = sin_vjp(a, t1, t1_bar)",
+        "x_bar = mul_vjp0(x, y, a_bar)",
+        "return x_bar",
+    ] {
+        assert!(adjoint_lines.iter().any(|l| l == line), "{line}\n{adjoint}");
+    }
+
+    // Forward over it, along x: the tangent of x's gradient.
+    let ret = linear.function.ret.clone();
+    let t = transform(
+        &linear.function,
+        &linear.function.body,
+        &ret,
+        &[x],
+        &mut namer,
+    )
+    .expect("the JVP transform accepts an adjoint program");
+    assert!(matches!(ret, Operand::Var(_)) && t.output.is_some());
+    let text = print::function(&t.function);
+    let lines = lines_of(&text);
+    // The derivative of sin's rule along its operand `a` and along the seed (a constant: none).
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("= sin_vjp_jvp0(a, ") && l.ends_with(", a_dot)")),
+        "{text}"
+    );
+    assert!(!text.contains("sin_vjp_jvp2"), "{text}");
+    // mul's rule for `x` (`y * a_bar`) varies with `x` (its first operand, whose rule is zero but
+    // still applied) and with `a_bar`; `y` does not vary.
+    assert!(text.contains("mul_vjp0_jvp0(x, y, "), "{text}");
+    assert!(text.contains("mul_vjp0_jvp2(x, y, "), "{text}");
+    assert!(!text.contains("mul_vjp0_jvp1"), "{text}");
+}
