@@ -724,3 +724,22 @@ where
         .for_each(|y, y_dot, &x, &d| (*y, *y_dot) = f(x, d));
     (y, y_dot)
 }
+
+/// The tangent alone of [`mapv`](crate::glue::mapv) along `x_dot`: `out[i] = t(x[i], x_dot[i])`, where
+/// `t` gives the closure's output tangent from its input and the input's tangent (forward mode, whose
+/// forward sweep has computed the output already).
+#[inline]
+#[track_caller]
+pub fn mapv_tangent<X, T>(
+    x: &X,
+    x_dot: &T,
+    mut t: impl FnMut(X::Elem, X::Elem) -> X::Elem,
+) -> Array<X::Elem, X::Dim>
+where
+    X: ArrayArg + ?Sized,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    let (x, x_dot) = (x.view(), x_dot.view());
+    check_seed(x.shape(), x_dot.shape());
+    Zip::from(&x).and(&x_dot).map_collect(|&x, &d| t(x, d))
+}

@@ -1202,6 +1202,9 @@ fn mapv_case(r: &mut Rng) {
                 (v * v.sin(), (v.sin() + v * v.cos()) * d)
             });
             assert_eq!(y, rules::mapv(&x, |v| v * v.sin()), "mapv_jvp: the output");
+            // The tangent alone, as forward mode computes it beside the output.
+            let t = rules::mapv_tangent(&x, &x_dot, |v, d| (v.sin() + v * v.cos()) * d);
+            assert_eq!(t, y_dot, "mapv_tangent: the tangent of mapv_jvp");
             check(
                 &format!("mapv_jvp {:?}", x.dims()),
                 |x| rules::mapv(x, |v| v * v.sin()),

@@ -5,6 +5,7 @@
 use crate::ir::{visit, Block, Op, Operand, Stmt, VarId};
 
 /// Which variables are active, indexed by `VarId`.
+#[derive(Clone)]
 pub struct Activity {
     active: Vec<bool>,
 }

@@ -173,7 +173,17 @@ impl Emitter<'_> {
                 let empty = Plan::new(&activity, self.f.vars.len(), true);
                 inner.extend(self.forward_block(&c.body, &Fwd::default(), &empty));
                 let value = self.value(&c.ret, false);
-                quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner #value }))
+                match c.dot_param {
+                    // A tangent program's map: the element and its tangent to the output's tangent.
+                    Some(dot) => {
+                        let x_dot = self.operand(&i.args[1]);
+                        let dot = self.name(dot);
+                        quote_spanned!(i.span=> #ad::mapv_tangent(#x, #x_dot, |#param #ty, #dot #ty| { #inner #value }))
+                    }
+                    None => {
+                        quote_spanned!(i.span=> #ad::mapv(#x, |#param #ty| { #inner #value }))
+                    }
+                }
             }
             Op::Vjp { prim, k } => {
                 let name = format_ident!("{}", crate::ir::vjp_name(prim, *k), span = i.span);

@@ -158,6 +158,9 @@ pub struct Closure {
     pub body: Block,
     /// Its result.
     pub ret: Operand,
+    /// In a tangent program, the tangent of the parameter: the closure then maps an element and its
+    /// tangent (`args[1]`) to the output's tangent (its result).
+    pub dot_param: Option<VarId>,
 }
 
 /// `dst = op(args.., extras..)`.

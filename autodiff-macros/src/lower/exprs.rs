@@ -535,6 +535,7 @@ impl Lowerer<'_> {
                 param_ty,
                 body,
                 ret,
+                dot_param: None,
             })),
             args,
             extras: Vec::new(),

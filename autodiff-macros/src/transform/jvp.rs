@@ -7,13 +7,14 @@
 //! stored and there is no reverse sweep: the program is printed forward like any primal IR.
 //!
 //! A zero tangent is made from the value it is the tangent of (`zero_tangent(&v)`), never from a
-//! literal, so its type is the value's. Calls and `mapv` closures have no forward rule yet: a function
-//! with an active one is [`Unsupported`].
+//! literal, so its type is the value's. A `mapv` closure's tangent is its body's tangent program mapped
+//! over the array and its tangent. Calls have no forward rule yet (`g_jvp`): a function with an active
+//! one is [`Unsupported`].
 
 use crate::analysis::activity::{self, Activity};
 use crate::ir::{
-    Block, Carry, ElemWrite, Function, If, Instr, Join, Loop, Op, Operand, Rule, Stmt, Var, VarId,
-    VarKind,
+    Block, Carry, Closure, ElemWrite, Function, If, Instr, Join, Loop, Op, Operand, Rule, Stmt,
+    Var, VarId, VarKind,
 };
 use crate::naming::Namer;
 use crate::prims::{self, Access, Family};
@@ -37,8 +38,6 @@ pub struct Tangent {
 pub enum Unsupported {
     /// A call of another function whose result is active (it has no `g_jvp` yet).
     Call,
-    /// A `mapv` closure whose result is active.
-    Mapv,
     /// A tangent program (third order is not supported).
     Tangent,
 }
@@ -54,7 +53,7 @@ pub fn transform(
     let activity = activity::analyse(f.vars.len(), block, ret, independents);
     let mut t = Jvp {
         f,
-        activity: &activity,
+        activity: activity.clone(),
         vars: f.vars.clone(),
         dots: HashMap::new(),
         inits: HashMap::new(),
@@ -85,7 +84,8 @@ pub fn transform(
 
 struct Jvp<'a> {
     f: &'a Function,
-    activity: &'a Activity,
+    /// The activity of the block being transformed (a closure's body has its own).
+    activity: Activity,
     /// The variables of the tangent program.
     vars: Vec<Var>,
     /// Each active variable's tangent.
@@ -109,7 +109,7 @@ impl Jvp<'_> {
         }
         let var = &self.f.vars[v.0];
         let kind = match var.kind {
-            VarKind::Storage => VarKind::Storage,
+            VarKind::Storage | VarKind::ClosureParam => var.kind,
             _ => VarKind::Local,
         };
         let (base, block) = (format!("{}_dot", var.name), var.block);
@@ -252,7 +252,7 @@ impl Jvp<'_> {
         let dst = self.dot(i.dst);
         let rule = match &i.op {
             Op::Call(_) => return Err(Unsupported::Call),
-            Op::Mapv(_) => return Err(Unsupported::Mapv),
+            Op::Mapv(c) => return self.mapv(i, c, out),
             Op::Jvp { .. } => return Err(Unsupported::Tangent),
             // A reverse rule is a function of all its arguments (the operands, the output, the seed).
             Op::Vjp { prim, k } => Rule::Vjp(prim, *k),
@@ -328,11 +328,65 @@ impl Jvp<'_> {
         Ok(())
     }
 
+    /// `y = x.mapv(|v| body)`: the tangent is the closure's tangent program mapped over `x` and its
+    /// tangent together, or over `x` alone where only captured values vary (their tangents are
+    /// captured too).
+    fn mapv(&mut self, i: &Instr, c: &Closure, out: &mut Vec<Stmt>) -> Result<(), Unsupported> {
+        if c.dot_param.is_some() {
+            return Err(Unsupported::Tangent);
+        }
+        let x = self.active(&i.args[0]);
+        let captured: Vec<VarId> = i.args[1..].iter().filter_map(|a| self.active(a)).collect();
+        let mut independents: Vec<VarId> = x.map(|_| c.param).into_iter().collect();
+        independents.extend(captured.iter().copied());
+        let inner = activity::analyse(self.f.vars.len(), &c.body, &c.ret, &independents);
+        let dst = self.dot(i.dst);
+        let Some(ret) = c.ret.var().filter(|v| inner.is_active(*v)) else {
+            // The closure's result does not vary: a zero of the output's tangent.
+            let zero = instr(
+                dst,
+                Op::Prim(prims::zero()),
+                vec![Operand::Var(i.dst)],
+                vec![],
+            );
+            out.push(Stmt::Instr(zero));
+            return Ok(());
+        };
+        let outer = std::mem::replace(&mut self.activity, inner);
+        let dot_param = x.map(|_| self.dot(c.param));
+        let body = self.block(&c.body);
+        let ret_dot = self.dot(ret);
+        self.activity = outer;
+        let body = body?;
+        let mut args = vec![i.args[0].clone()];
+        if let Some(x) = x {
+            args.push(Operand::Var(self.dot(x)));
+        }
+        args.extend(i.args[1..].iter().cloned());
+        args.extend(captured.iter().map(|v| Operand::Var(self.dot(*v))));
+        let closure = Closure {
+            param: c.param,
+            param_ty: c.param_ty.clone(),
+            body,
+            ret: Operand::Var(ret_dot),
+            dot_param,
+        };
+        let mut map = instr(dst, Op::Mapv(Box::new(closure)), args, Vec::new());
+        map.span = i.span;
+        out.push(Stmt::Instr(map));
+        Ok(())
+    }
+
     fn branch(&mut self, i: &If) -> Result<If, Unsupported> {
         let then_ = self.block(&i.then_)?;
         let else_ = self.block(&i.else_)?;
         let mut joins = i.joins.clone();
-        for j in i.joins.iter().filter(|j| self.activity.is_active(j.var)) {
+        let active: Vec<&Join> = i
+            .joins
+            .iter()
+            .filter(|j| self.activity.is_active(j.var))
+            .collect();
+        for j in active {
             let mut arm = |o: &Operand| match self.active(o) {
                 Some(v) => Operand::Var(self.dot(v)),
                 // A zero of the joined value's tangent (see `Join::zero_of`).
@@ -366,11 +420,12 @@ impl Jvp<'_> {
                 ..c.clone()
             })
             .collect();
-        for c in l
+        let active: Vec<&Carry> = l
             .carried
             .iter()
             .filter(|c| self.activity.is_active(c.storage))
-        {
+            .collect();
+        for c in active {
             let storage = self.dot(c.storage);
             let init = self
                 .inits
@@ -384,8 +439,14 @@ impl Jvp<'_> {
             });
         }
         let mut writes = l.writes.clone();
-        for w in l.writes.iter().filter(|w| self.activity.is_active(**w)) {
-            writes.push(self.dot(*w));
+        let active: Vec<VarId> = l
+            .writes
+            .iter()
+            .copied()
+            .filter(|w| self.activity.is_active(*w))
+            .collect();
+        for w in active {
+            writes.push(self.dot(w));
         }
         Ok(Loop {
             kind: l.kind.clone(),

@@ -248,3 +248,33 @@ fn the_jvp_transform_runs_on_the_adjoint_program_of_a_straight_line_function() {
     assert!(text.contains("mul_vjp0_jvp2(x, y, "), "{text}");
     assert!(!text.contains("mul_vjp0_jvp1"), "{text}");
 }
+
+#[test]
+fn a_mapv_closure_maps_its_tangent_program() {
+    // Over the array and its tangent together.
+    let text = tangent(
+        quote!(
+            fn f(a: f64) -> f64 {
+                let x = Array1::linspace(0.0, 1.0, 5) * a;
+                x.mapv(|v| v.exp() * a).sum()
+            }
+        ),
+        "a",
+    )
+    .unwrap();
+    assert!(text.contains("= mapv(x, x_dot, a, a_dot) |v| {"), "{text}");
+    assert!(text.contains("exp_jvp(v, "), "{text}");
+    // Over the array alone, where only a captured value varies: no tangent of `v`.
+    let text = tangent(
+        quote!(
+            fn f(x: &Array1<f64>, w: f64) -> f64 {
+                x.mapv(|v| (v * w).sin()).sum()
+            }
+        ),
+        "w",
+    )
+    .unwrap();
+    assert!(text.contains("= mapv(x, w, w_dot) |v| {"), "{text}");
+    assert!(text.contains("mul_jvp1(v, w, w_dot)"), "{text}");
+    assert!(!text.contains("v_dot"), "{text}");
+}
