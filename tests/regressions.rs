@@ -671,3 +671,39 @@ fn an_element_returned_from_nested_loops() {
         &array![0.0, 0.0],
     );
 }
+
+// A float constant that a loop updates from constants only (`w = w * 0.5 + 0.25`) is one of the loop's
+// counters, saved per iteration, and read by the differentiated part: whether a name carries a value
+// is decided by what it is assigned (a value or constants), not by spotting float literals.
+#[differentiable]
+fn decaying_weights(x: &Array1<f64>) -> f64 {
+    let mut w = 1.0;
+    let mut t = 0.0;
+    for i in 0..x.len() {
+        w = w * 0.5 + 0.25;
+        t += w * x[i] * x[i];
+    }
+    t
+}
+
+#[differentiable]
+fn decaying_weights_f32(x: &Array1<f32>) -> f32 {
+    let mut w = 1.0;
+    let mut t = 0.0;
+    for i in 0..x.len() {
+        w = w * 0.5 + 0.25;
+        t += w * x[i] * x[i];
+    }
+    t
+}
+
+#[test]
+fn a_float_constant_updated_in_a_loop() {
+    // w_i = 0.75, 0.625, 0.5625; d/dx_i = 2 w_i x_i.
+    let x = array![1.0, -2.0, 0.5];
+    close_arr(&decaying_weights_grad(&x), &array![1.5, -2.5, 0.5625]);
+    let (v, _) = decaying_weights_value_and_grad(&x);
+    close(v, 0.75 + 0.625 * 4.0 + 0.5625 * 0.25);
+    let g = decaying_weights_f32_grad(&array![1.0f32, -2.0, 0.5]);
+    assert_eq!(g, array![1.5f32, -2.5, 0.5625]);
+}

@@ -218,34 +218,34 @@ impl Lowerer<'_> {
     }
 
     /// The names a loop body assigns that belong to the enclosing code and carry values: those bound
-    /// to variables, and constants that receive a float value (`s += x[i]` on `let mut s = 0.0`). A name
-    /// is a float if it is bound to a variable, is one of `seeds` (an element loop's variable), or is
-    /// assigned an expression that mentions a float or a float literal; integer counters stay constants.
+    /// to variables, and constants that receive a value (`s += x[i]` on `let mut s = 0.0`). A name
+    /// carries a value if it is bound to a variable, is one of `seeds` (an element loop's variable), or
+    /// is assigned an expression that mentions one; a name assigned constants only (an integer counter,
+    /// `w = w * 0.5`) stays a constant of the loop, saved per iteration where the reverse reads it.
     pub(super) fn carried_names(&self, assigned: &[Assignment], seeds: &[String]) -> Vec<String> {
-        let mut float: HashSet<String> = seeds.iter().cloned().collect();
-        float.insert("<float>".to_string());
-        // Arrays written element by element hold floats.
+        let mut valued: HashSet<String> = seeds.iter().cloned().collect();
+        // Arrays written element by element hold values.
         for a in assigned.iter().filter(|a| a.element) {
-            float.insert(a.name.to_string());
+            valued.insert(a.name.to_string());
         }
         loop {
-            let before = float.len();
+            let before = valued.len();
             for a in assigned {
                 let name = &a.name.to_string();
-                if a.element || float.contains(name) {
+                if a.element || valued.contains(name) {
                     continue;
                 }
                 let bound_var = !a.local && matches!(self.lookup(name), Some(Binding::Var(_)));
-                let mentions_float = mentions(&a.value).iter().any(|m| {
-                    float.contains(m)
+                let mentions_value = mentions(&a.value).iter().any(|m| {
+                    valued.contains(m)
                         || (!a.in_scope.contains(m)
                             && matches!(self.lookup(m), Some(Binding::Var(_))))
                 });
-                if bound_var || mentions_float {
-                    float.insert(name.clone());
+                if bound_var || mentions_value {
+                    valued.insert(name.clone());
                 }
             }
-            if float.len() == before {
+            if valued.len() == before {
                 break;
             }
         }
@@ -254,7 +254,7 @@ impl Lowerer<'_> {
             let name = &a.name.to_string();
             let outer =
                 !a.local && matches!(self.lookup(name), Some(Binding::Var(_) | Binding::Const(_)));
-            if !a.element && outer && float.contains(name) && !carried.contains(name) {
+            if !a.element && outer && valued.contains(name) && !carried.contains(name) {
                 carried.push(name.clone());
             }
         }

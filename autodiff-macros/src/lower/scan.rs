@@ -2,7 +2,7 @@
 //! what, whether it breaks or continues, and the names an expression mentions.
 
 use super::strip_parens;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Span};
 use quote::ToTokens;
 use std::collections::HashSet;
 use syn::visit::Visit;
@@ -184,31 +184,12 @@ pub(super) struct BodyScan {
     pub(super) cont: bool,
 }
 
-/// The identifiers an expression mentions; a float literal counts as the name `"<float>"`.
+/// The identifiers an expression mentions.
 pub(super) fn mentions(e: &Expr) -> Vec<String> {
-    fn walk(tokens: TokenStream, out: &mut Vec<String>) {
-        for tt in tokens {
-            match tt {
-                proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
-                proc_macro2::TokenTree::Literal(l) => {
-                    let text = l.to_string();
-                    let float = !text.starts_with("0x")
-                        && (text.contains('.')
-                            || text.ends_with("f32")
-                            || text.ends_with("f64")
-                            || text.contains('e'))
-                        && !text.starts_with('"')
-                        && !text.starts_with('\'');
-                    if float {
-                        out.push("<float>".to_string());
-                    }
-                }
-                proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
-                _ => {}
-            }
-        }
-    }
     let mut out = Vec::new();
-    walk(e.to_token_stream(), &mut out);
+    crate::naming::any_ident(e.to_token_stream(), &mut |i| {
+        out.push(i.to_string());
+        false
+    });
     out
 }
