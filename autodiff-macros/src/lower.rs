@@ -62,8 +62,6 @@ struct Lowerer<'a> {
     assigned_names: std::collections::HashSet<String>,
     /// Constant locals bound to a scalar literal, by emitted name.
     scalar_consts: std::collections::HashSet<String>,
-    /// Arrays read inside a loop that writes them (their writes are logged).
-    logged: Vec<VarId>,
     /// Names bound by `let mut name = <variable>`: writing their elements writes a copy.
     mut_aliases: std::collections::HashSet<String>,
     /// The loops being lowered, innermost last.
@@ -106,7 +104,6 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         assigned_names: std::collections::HashSet::new(),
         mut_aliases: std::collections::HashSet::new(),
         scalar_consts: std::collections::HashSet::new(),
-        logged: Vec::new(),
         loops: Vec::new(),
         mutations: Vec::new(),
         next_block: 1,
@@ -165,12 +162,8 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         return None;
     }
     let const_reads = lw.const_reads;
-    let mut logged = lw.logged;
-    for v in crate::analysis::regions::read_in_regions(&lw.vars, &lw.block) {
-        if !logged.contains(&v) {
-            logged.push(v);
-        }
-    }
+    // Which arrays have their writes logged is the regions analysis's answer, not lowering's.
+    let logged = crate::analysis::regions::read_in_regions(&lw.vars, &lw.block);
     Some((
         Function {
             vars: lw.vars,

@@ -290,11 +290,7 @@ impl Emitter<'_> {
         seed: TokenStream,
     ) -> TokenStream {
         let ad = &self.ad_at(i.span);
-        let name = if p.arity == 1 {
-            format_ident!("{}_vjp", p.name, span = i.span)
-        } else {
-            format_ident!("{}_vjp{}", p.name, k, span = i.span)
-        };
+        let name = format_ident!("{}", crate::ir::vjp_name(p, k), span = i.span);
         let args = i.args.iter().map(|a| self.operand(a));
         let extras = &i.extras;
         let output = p.reads_output.then(|| {

@@ -16,11 +16,6 @@ impl Lowerer<'_> {
                 let ident = p.path.get_ident().expect("checked");
                 match self.lookup(&ident.to_string()).cloned() {
                     Some(Binding::Var(v)) => {
-                        if self.loops.iter().any(|l| l.writes.contains(&v))
-                            && !self.logged.contains(&v)
-                        {
-                            self.logged.push(v);
-                        }
                         self.note_read(&ident.to_string());
                         Operand::Var(v)
                     }
@@ -157,11 +152,6 @@ impl Lowerer<'_> {
         // `y[i] *= e` and `y[i] /= e` read the element: `y[i] = y[i] * e`.
         let value = match op {
             Some(syn::BinOp::MulAssign(_)) | Some(syn::BinOp::DivAssign(_)) => {
-                if self.loops.iter().any(|l| l.writes.contains(&storage))
-                    && !self.logged.contains(&storage)
-                {
-                    self.logged.push(storage);
-                }
                 let old = self.push(
                     prims::index(),
                     vec![Operand::Var(storage)],
