@@ -169,24 +169,37 @@ unary_rules! {
     pow2, pow2_vjp: |x| x * x; |g, x, y| g * (x + x);
 }
 
-/// `x.powi(n)`.
+/// `x.powi(n)`. The exponent is looked at once per call: powers 1 to 4 are the multiplications that
+/// `powi` itself performs (square and multiply), so the results are the same bits, without a call of
+/// the `powi` routine per element; `x.powi(2)` costs what `x * x` does.
 #[inline]
 pub fn powi<X: Elementwise + ?Sized>(x: &X, n: i32) -> X::Output {
-    x.map1(|v| v.powi(n))
+    match n {
+        1 => x.map1(|v| v),
+        2 => x.map1(|v| v * v),
+        3 => x.map1(|v| v * (v * v)),
+        4 => x.map1(|v| {
+            let s = v * v;
+            s * s
+        }),
+        _ => x.map1(|v| v.powi(n)),
+    }
 }
 
-/// Reverse rule of [`powi`]: `n * x^(n-1)`, and 0 for `n == 0` (as JAX's `integer_pow`).
+/// Reverse rule of [`powi`]: `n * x^(n-1)`, and 0 for `n == 0` (as JAX's `integer_pow`); small powers
+/// as multiplications, like [`powi`].
 #[inline]
 #[track_caller]
 pub fn powi_vjp<X: Elementwise + ?Sized>(x: &X, n: i32, y: &X::Output, g: X::Output) -> X::Output {
-    let _ = y;
-    x.back1(y, g, |g, x, _| {
-        if n == 0 {
-            zero()
-        } else {
-            g * <X::Elem as Real>::cast_from(f64::from(n)) * x.powi(n - 1)
-        }
-    })
+    let c = <X::Elem as Real>::cast_from(f64::from(n));
+    match n {
+        0 => x.back1(y, g, |_, _, _| zero()),
+        1 => x.back1(y, g, |g, _, _| g * c),
+        2 => x.back1(y, g, |g, x, _| g * c * x),
+        3 => x.back1(y, g, |g, x, _| g * c * (x * x)),
+        4 => x.back1(y, g, |g, x, _| g * c * (x * (x * x))),
+        _ => x.back1(y, g, |g, x, _| g * c * x.powi(n - 1)),
+    }
 }
 
 /// JAX's share of `clip`'s gradient (`minimum(hi, maximum(lo, x))`) that goes to each of `x`, `lo`, `hi`.

@@ -1082,3 +1082,57 @@ fn t_vjp_is_standard_layout() {
     assert!(back.is_standard_layout());
     assert_eq!(back, array![[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]]);
 }
+
+/// `powi` with a small power is computed as multiplications: the same bits as `f64::powi` (and
+/// `f32::powi`) with an exponent only known at run time, for ordinary and special values; the reverse
+/// rule likewise matches `n * x.powi(n - 1)`.
+#[test]
+fn small_powers_are_the_bits_of_powi() {
+    let values = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.1,
+        -2.5,
+        1.0e-310,
+        3.0e100,
+        -7.3e-5,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+    ];
+    for n in -2..=6 {
+        let runtime_n = std::hint::black_box(n);
+        for &v in &values {
+            let want = v.powi(runtime_n);
+            let got = rules::powi(&v, n);
+            assert!(
+                want.to_bits() == got.to_bits() || (want.is_nan() && got.is_nan()),
+                "powi({v}, {n}): {got} against {want}"
+            );
+            let g = 0.7;
+            let want = if n == 0 {
+                0.0
+            } else {
+                g * f64::from(n) * v.powi(runtime_n - 1)
+            };
+            let got = rules::powi_vjp(&v, n, &rules::powi(&v, n), g);
+            assert!(
+                want.to_bits() == got.to_bits() || (want.is_nan() && got.is_nan()),
+                "powi_vjp({v}, {n}): {got} against {want}"
+            );
+            let v32 = v as f32;
+            let want = v32.powi(runtime_n);
+            let got = rules::powi(&v32, n);
+            assert!(
+                want.to_bits() == got.to_bits() || (want.is_nan() && got.is_nan()),
+                "powi({v32}f32, {n}): {got} against {want}"
+            );
+        }
+        let x: Array1<f64> = array![0.3, -1.7, 2.0];
+        assert_eq!(rules::powi(&x, n), x.mapv(|v| v.powi(runtime_n)));
+    }
+}
