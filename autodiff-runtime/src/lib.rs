@@ -14,6 +14,7 @@ pub mod broadcast;
 pub mod call;
 pub mod check;
 pub mod element;
+pub mod fused;
 pub mod glue;
 pub mod jvp;
 pub mod linalg;
@@ -35,6 +36,7 @@ pub mod rules {
     pub use crate::binary::*;
     pub use crate::call::*;
     pub use crate::element::*;
+    pub use crate::fused::*;
     pub use crate::glue::*;
     pub use crate::jvp::*;
     pub use crate::linalg::*;

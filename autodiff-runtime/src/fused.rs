@@ -1,0 +1,338 @@
+//! Fused kernels: a chain of elementwise operations over arrays and scalars (with broadcasting) and the sum
+//! that ends it, evaluated in one pass over memory; its reverse computes every operand's gradient in one
+//! more pass.
+//!
+//! The macro turns `(x - y).powi(2).sum()` into `fused_sum2(&x, &y, |x, y| (x - y) * (x - y))` and its
+//! reverse into `fused_sum2_vjp(&x, &y, g, |x, y, g| (dx, dy))`, where the closures are the scalar forward
+//! and reverse of the chain. No array of the chain's intermediate values exists. The sum adds the
+//! elements in the order `ArrayBase::sum` does for a standard-layout array (eight running sums), so a fused
+//! value has the bits of the unfused one.
+
+use crate::broadcast::{broadcast_shape, sum_to};
+use crate::real::Real;
+use ndarray::{Array, ArrayBase, ArrayView, Data, Dimension, IxDyn};
+use std::borrow::Cow;
+
+/// An operand of a fused kernel: a scalar (the same for every element) or an array.
+pub trait KernelOperand {
+    /// The element type.
+    type Elem: Real;
+    /// Its gradient: a scalar for a scalar, an array of its shape for an array.
+    type Tangent;
+    /// Its elements laid out for the kernel's shape.
+    type Prepared<'a>: Prepared<Self::Elem>
+    where
+        Self: 'a;
+    /// Where the kernel's reverse puts its partials.
+    type Sink: Sink<Self::Elem>;
+    /// Its shape, or `None` for a scalar.
+    fn kernel_shape(&self) -> Option<&[usize]>;
+    /// Its elements over `shape` (row-major, broadcast where the operand is smaller).
+    fn prepare(&self, shape: &IxDyn) -> Self::Prepared<'_>;
+    /// A sink for the partials of every element of `shape`.
+    fn sink(&self, len: usize) -> Self::Sink;
+    /// The gradient from the partials of every element of `shape`, summed back where it was broadcast.
+    fn tangent(&self, sink: Self::Sink, shape: &IxDyn) -> Self::Tangent;
+}
+
+/// An operand's elements laid out for a kernel, from which the loop reads.
+pub trait Prepared<F> {
+    /// The loop's reader.
+    type Reader<'b>: Reader<F>
+    where
+        Self: 'b;
+    /// The reader.
+    fn reader(&self) -> Self::Reader<'_>;
+}
+
+/// Reads element `i` of a kernel's shape.
+pub trait Reader<F> {
+    /// The value at `i`.
+    ///
+    /// # Safety
+    /// `i` is below the number of elements of the shape the reader was made for.
+    unsafe fn get(&self, i: usize) -> F;
+}
+
+/// Takes the partial of element `i`.
+pub trait Sink<F> {
+    /// Records the partial at `i`.
+    ///
+    /// # Safety
+    /// `i` is below the length the sink was made for.
+    unsafe fn put(&mut self, i: usize, partial: F);
+}
+
+/// A scalar operand: every element reads it.
+#[derive(Clone, Copy)]
+pub struct Scalar<F>(F);
+
+impl<F: Copy> Reader<F> for Scalar<F> {
+    #[inline(always)]
+    unsafe fn get(&self, _: usize) -> F {
+        self.0
+    }
+}
+
+impl<F: Copy> Prepared<F> for Scalar<F> {
+    type Reader<'b>
+        = Scalar<F>
+    where
+        F: 'b;
+    #[inline(always)]
+    fn reader(&self) -> Scalar<F> {
+        *self
+    }
+}
+
+/// A scalar's partials, summed.
+pub struct ScalarSink<F>(F);
+
+impl<F: Real> Sink<F> for ScalarSink<F> {
+    #[inline(always)]
+    unsafe fn put(&mut self, _: usize, partial: F) {
+        self.0 += partial;
+    }
+}
+
+/// An array operand's elements in the kernel's order: borrowed where its layout is already that order,
+/// copied once where it is broadcast or strided.
+pub struct KernelElements<'a, F: Clone>(Cow<'a, [F]>);
+
+impl<F: Copy> Prepared<F> for KernelElements<'_, F> {
+    type Reader<'b>
+        = &'b [F]
+    where
+        Self: 'b;
+    #[inline(always)]
+    fn reader(&self) -> &[F] {
+        &self.0
+    }
+}
+
+impl<F: Copy> Reader<F> for &[F] {
+    #[inline(always)]
+    unsafe fn get(&self, i: usize) -> F {
+        // SAFETY: the caller keeps `i` below the kernel's length, which is this slice's length.
+        *unsafe { self.get_unchecked(i) }
+    }
+}
+
+/// An array's partials, one per element of the kernel's shape.
+pub struct ArraySink<F>(Vec<F>);
+
+impl<F: Real> Sink<F> for ArraySink<F> {
+    #[inline(always)]
+    unsafe fn put(&mut self, i: usize, partial: F) {
+        // SAFETY: the caller keeps `i` below the length the sink was made with.
+        *unsafe { self.0.get_unchecked_mut(i) } = partial;
+    }
+}
+
+macro_rules! scalar_operand {
+    ($($F:ty),*) => {$(
+        impl KernelOperand for $F {
+            type Elem = $F;
+            type Tangent = $F;
+            type Prepared<'a> = Scalar<$F>;
+            type Sink = ScalarSink<$F>;
+            #[inline]
+            fn kernel_shape(&self) -> Option<&[usize]> {
+                None
+            }
+            #[inline]
+            fn prepare(&self, _: &IxDyn) -> Scalar<$F> {
+                Scalar(*self)
+            }
+            #[inline]
+            fn sink(&self, _: usize) -> ScalarSink<$F> {
+                ScalarSink(0.0)
+            }
+            #[inline]
+            fn tangent(&self, sink: ScalarSink<$F>, _: &IxDyn) -> $F {
+                sink.0
+            }
+        }
+    )*};
+}
+scalar_operand!(f32, f64);
+
+impl<A: Real, S: Data<Elem = A>, D: Dimension> KernelOperand for ArrayBase<S, D> {
+    type Elem = A;
+    type Tangent = Array<A, D>;
+    type Prepared<'a>
+        = KernelElements<'a, A>
+    where
+        Self: 'a;
+    type Sink = ArraySink<A>;
+    #[inline]
+    fn kernel_shape(&self) -> Option<&[usize]> {
+        Some(self.shape())
+    }
+    #[inline]
+    #[track_caller]
+    fn prepare(&self, shape: &IxDyn) -> KernelElements<'_, A> {
+        if self.shape() == shape.slice() {
+            if let Some(slice) = self.as_slice() {
+                return KernelElements(Cow::Borrowed(slice));
+            }
+        }
+        let view: ArrayView<'_, A, IxDyn> = self.view().into_dyn();
+        let elements = match view.broadcast(shape.clone()) {
+            Some(v) => v.iter().copied().collect(),
+            None => panic!(
+                "cannot broadcast shape {:?} to {:?}",
+                self.shape(),
+                shape.slice()
+            ),
+        };
+        KernelElements(Cow::Owned(elements))
+    }
+    #[inline]
+    fn sink(&self, len: usize) -> ArraySink<A> {
+        ArraySink(vec![A::zero(); len])
+    }
+    #[inline]
+    #[track_caller]
+    fn tangent(&self, sink: ArraySink<A>, shape: &IxDyn) -> Array<A, D> {
+        let full = Array::from_shape_vec(shape.clone(), sink.0).expect("one partial per element");
+        sum_to(full, &self.raw_dim())
+    }
+}
+
+impl<T: KernelOperand + ?Sized> KernelOperand for &T {
+    type Elem = T::Elem;
+    type Tangent = T::Tangent;
+    type Prepared<'a>
+        = T::Prepared<'a>
+    where
+        Self: 'a;
+    type Sink = T::Sink;
+    #[inline]
+    fn kernel_shape(&self) -> Option<&[usize]> {
+        (**self).kernel_shape()
+    }
+    #[inline]
+    #[track_caller]
+    fn prepare(&self, shape: &IxDyn) -> T::Prepared<'_> {
+        (**self).prepare(shape)
+    }
+    #[inline]
+    fn sink(&self, len: usize) -> T::Sink {
+        (**self).sink(len)
+    }
+    #[inline]
+    #[track_caller]
+    fn tangent(&self, sink: T::Sink, shape: &IxDyn) -> T::Tangent {
+        (**self).tangent(sink, shape)
+    }
+}
+
+/// The shape the operands broadcast to (a kernel has at least one array operand).
+#[track_caller]
+pub fn kernel_shape(shapes: &[Option<&[usize]>]) -> IxDyn {
+    let mut out: Option<IxDyn> = None;
+    for s in shapes.iter().flatten() {
+        out = Some(match out {
+            None => IxDyn(s),
+            Some(o) => broadcast_shape::<IxDyn>(o.slice(), s),
+        });
+    }
+    out.unwrap_or_else(|| IxDyn(&[]))
+}
+
+/// `sum over i of term(i)` in the order of `ndarray`'s sum of a standard-layout array: eight running
+/// sums over blocks of eight, combined pairwise, then the remainder.
+#[inline(always)]
+pub fn unrolled_sum<F: Real>(n: usize, term: impl Fn(usize) -> F) -> F {
+    let zero = F::zero();
+    let (mut p0, mut p1, mut p2, mut p3) = (zero, zero, zero, zero);
+    let (mut p4, mut p5, mut p6, mut p7) = (zero, zero, zero, zero);
+    let mut i = 0;
+    while i + 8 <= n {
+        p0 += term(i);
+        p1 += term(i + 1);
+        p2 += term(i + 2);
+        p3 += term(i + 3);
+        p4 += term(i + 4);
+        p5 += term(i + 5);
+        p6 += term(i + 6);
+        p7 += term(i + 7);
+        i += 8;
+    }
+    let mut acc = zero;
+    acc += p0 + p4;
+    acc += p1 + p5;
+    acc += p2 + p6;
+    acc += p3 + p7;
+    while i < n {
+        acc += term(i);
+        i += 1;
+    }
+    acc
+}
+
+macro_rules! fused_kernels {
+    ($($sum:ident, $vjp:ident: $($A:ident $a:ident $p:ident $r:ident $s:ident $d:ident),+;)*) => {$(
+        /// The sum over the elements of the operands' broadcast shape of `f` applied to each element's
+        /// values (a scalar operand gives its value to every element).
+        ///
+        /// # Panics
+        /// If the array operands' shapes do not broadcast together.
+        #[inline]
+        #[track_caller]
+        #[allow(non_snake_case)]
+        pub fn $sum<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
+            $($a: &$A,)+
+            f: impl Fn($(fused_kernels!(@elem $A F)),+) -> F,
+        ) -> F {
+            let shape = kernel_shape(&[$($a.kernel_shape()),+]);
+            let n = shape.size();
+            $(let $p = $a.prepare(&shape);)+
+            $(let $r = $p.reader();)+
+            // SAFETY: every reader was made for `shape`, whose size is `n`, and `i < n`.
+            unrolled_sum(n, |i| unsafe { f($($r.get(i)),+) })
+        }
+
+        /// Reverse of the kernel of the same arity: `df(values.., g)` gives each operand's partial
+        /// for one element, times `g`; each operand's gradient collects its partials (summed where it
+        /// was broadcast, or where it is a scalar).
+        ///
+        /// # Panics
+        /// If the array operands' shapes do not broadcast together.
+        #[inline]
+        #[track_caller]
+        #[allow(non_snake_case, unused_parens)]
+        pub fn $vjp<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
+            $($a: &$A,)+
+            g: F,
+            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> ($(fused_kernels!(@elem $A F)),+),
+        ) -> ($($A::Tangent),+) {
+            let shape = kernel_shape(&[$($a.kernel_shape()),+]);
+            let n = shape.size();
+            $(let $p = $a.prepare(&shape);)+
+            $(let $r = $p.reader();)+
+            $(let mut $s = $a.sink(n);)+
+            for i in 0..n {
+                // SAFETY: readers and sinks were made for `n` elements, and `i < n`.
+                unsafe {
+                    let ($($d),+) = df($($r.get(i),)+ g);
+                    $($s.put(i, $d);)+
+                }
+            }
+            ($($a.tangent($s, &shape)),+)
+        }
+    )*};
+    (@elem $A:ident $F:ident) => { $F };
+}
+
+fused_kernels! {
+    fused_sum1, fused_sum1_vjp: A0 a0 p0 r0 s0 d0;
+    fused_sum2, fused_sum2_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1;
+    fused_sum3, fused_sum3_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2;
+    fused_sum4, fused_sum4_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3;
+    fused_sum5, fused_sum5_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
+        A4 a4 p4 r4 s4 d4;
+    fused_sum6, fused_sum6_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
+        A4 a4 p4 r4 s4 d4, A5 a5 p5 r5 s5 d5;
+}

@@ -1,0 +1,109 @@
+//! Fused kernels against the unfused rules they stand for: the same value (to the bit, for a
+//! standard-layout chain) and the same gradients, with broadcasting and scalar operands.
+
+use autodiff_runtime::rules;
+use ndarray::{Array, Array1, Array2};
+
+fn vec_x(n: usize) -> Array1<f64> {
+    Array1::from_shape_fn(n, |i| (0.37 * i as f64 + 0.1).sin() * 1.5)
+}
+
+fn vec_y(n: usize) -> Array1<f64> {
+    Array1::from_shape_fn(n, |i| (0.11 * i as f64).cos())
+}
+
+#[test]
+fn a_fused_sum_has_the_bits_of_the_unfused_sum() {
+    for n in [0, 1, 7, 8, 9, 1000, 1003] {
+        let (x, y) = (vec_x(n), vec_y(n));
+        let unfused = rules::sum(&rules::powi(&rules::sub(&x, &y), 2));
+        let fused = rules::fused_sum2(&x, &y, |x, y| {
+            let d = x - y;
+            d * d
+        });
+        assert_eq!(fused.to_bits(), unfused.to_bits(), "n = {n}");
+    }
+}
+
+#[test]
+fn the_reverse_of_a_fused_sum_gives_the_unfused_gradients() {
+    let (x, y) = (vec_x(1003), vec_y(1003));
+    let g = 0.75;
+    // Unfused: s = sum(d * d), d = x - y.
+    let d = rules::sub(&x, &y);
+    let t = rules::mul(&d, &d);
+    let t_bar = rules::sum_vjp(&t, g);
+    let d_bar = rules::mul_vjp0(&d, &d, t_bar.clone()) + rules::mul_vjp1(&d, &d, t_bar);
+    let x_bar = rules::sub_vjp0(&x, &y, d_bar.clone());
+    let y_bar = rules::sub_vjp1(&x, &y, d_bar);
+    let (fx, fy) = rules::fused_sum2_vjp(&x, &y, g, |x, y, g| {
+        let d = x - y;
+        let d_bar = g * d + g * d;
+        (d_bar, -d_bar)
+    });
+    assert_eq!(fx, x_bar);
+    assert_eq!(fy, y_bar);
+}
+
+#[test]
+fn scalars_and_broadcast_operands_get_summed_gradients() {
+    let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f64 * 0.1 - 0.4);
+    let row = Array1::from_vec(vec![0.5, -1.0, 2.0]);
+    let w = 1.3;
+    let f = |m: f64, r: f64, w: f64| (m * w + r).tanh();
+    let value = rules::fused_sum3(&m, &row, &w, f);
+    let want: f64 = (0..4)
+        .flat_map(|i| (0..3).map(move |j| (i, j)))
+        .map(|(i, j)| f(m[[i, j]], row[j], w))
+        .sum();
+    assert!((value - want).abs() < 1e-12);
+    let (gm, grow, gw) = rules::fused_sum3_vjp(&m, &row, &w, 1.0, |m, r, w, g| {
+        let t = (m * w + r).tanh();
+        let dt = g * (1.0 - t * t);
+        (dt * w, dt, dt * m)
+    });
+    assert_eq!(gm.shape(), &[4, 3]);
+    assert_eq!(grow.shape(), &[3]);
+    // Against central differences of the value.
+    let h = 1e-6;
+    let fd_w = (rules::fused_sum3(&m, &row, &(w + h), f)
+        - rules::fused_sum3(&m, &row, &(w - h), f))
+        / (2.0 * h);
+    assert!(
+        (gw - fd_w).abs() < 1e-6 * fd_w.abs().max(1.0),
+        "{gw} {fd_w}"
+    );
+    for j in 0..3 {
+        let mut up = row.clone();
+        up[j] += h;
+        let mut down = row.clone();
+        down[j] -= h;
+        let fd =
+            (rules::fused_sum3(&m, &up, &w, f) - rules::fused_sum3(&m, &down, &w, f)) / (2.0 * h);
+        assert!((grow[j] - fd).abs() < 1e-6, "{j}: {} {fd}", grow[j]);
+    }
+    let mut up = m.clone();
+    up[[2, 1]] += h;
+    let mut down = m.clone();
+    down[[2, 1]] -= h;
+    let fd =
+        (rules::fused_sum3(&up, &row, &w, f) - rules::fused_sum3(&down, &row, &w, f)) / (2.0 * h);
+    assert!((gm[[2, 1]] - fd).abs() < 1e-6);
+}
+
+#[test]
+fn a_strided_operand_is_read_in_the_kernel_order() {
+    let m = Array::from_shape_fn((3, 5), |(i, j)| (i * 5 + j) as f64);
+    let t = m.t();
+    let s = rules::fused_sum1(&t, |v| v * v);
+    let want: f64 = m.iter().map(|v| v * v).sum();
+    assert_eq!(s, want);
+    let g = rules::fused_sum1_vjp(&t, 2.0, |v, g| g * 2.0 * v);
+    assert_eq!(g, t.mapv(|v| 4.0 * v));
+}
+
+#[test]
+#[should_panic(expected = "cannot be broadcast together")]
+fn shapes_that_do_not_broadcast_are_reported() {
+    let _ = rules::fused_sum2(&vec_x(3), &vec_y(4), |x, y| x * y);
+}
