@@ -281,7 +281,7 @@ macro_rules! fused_kernels {
         /// If the array operands' shapes do not broadcast together.
         #[inline]
         #[track_caller]
-        #[allow(non_snake_case)]
+        #[allow(non_snake_case, clippy::too_many_arguments)]
         pub fn $sum<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
             $($a: &$A,)+
             f: impl Fn($(fused_kernels!(@elem $A F)),+) -> F,
@@ -302,7 +302,7 @@ macro_rules! fused_kernels {
         /// If the array operands' shapes do not broadcast together.
         #[inline]
         #[track_caller]
-        #[allow(non_snake_case, unused_parens)]
+        #[allow(non_snake_case, unused_parens, clippy::too_many_arguments)]
         pub fn $vjp<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
             $($a: &$A,)+
             g: F,
