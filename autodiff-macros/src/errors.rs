@@ -5,6 +5,13 @@ use quote::ToTokens;
 use std::cell::RefCell;
 use std::fmt::Display;
 
+/// Proof that an error has been recorded: only [`Errors`] makes one (the field is private), as it
+/// records an error. A stage that gives up on a construct returns `Err(Reported)`, so its caller knows,
+/// from the type alone, that the problem is already reported and does not report it again (nor a
+/// generic error over it); a caller that still holds a value (`Ok`) reports its own problems.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reported(());
+
 /// A collector of `syn::Error`s; stages push into it and never stop at the first problem.
 #[derive(Default)]
 pub struct Errors {
@@ -13,27 +20,19 @@ pub struct Errors {
 
 impl Errors {
     /// Records an error at the span of `tokens`.
-    pub fn at<T: ToTokens, M: Display>(&self, tokens: T, message: M) {
-        self.errors
-            .borrow_mut()
-            .push(syn::Error::new_spanned(tokens, message));
+    pub fn at<T: ToTokens, M: Display>(&self, tokens: T, message: M) -> Reported {
+        self.push(syn::Error::new_spanned(tokens, message))
     }
 
     /// Records an error at `span`.
-    pub fn at_span<M: Display>(&self, span: proc_macro2::Span, message: M) {
-        self.errors
-            .borrow_mut()
-            .push(syn::Error::new(span, message));
+    pub fn at_span<M: Display>(&self, span: proc_macro2::Span, message: M) -> Reported {
+        self.push(syn::Error::new(span, message))
     }
 
     /// Records a ready error.
-    pub fn push(&self, error: syn::Error) {
+    pub fn push(&self, error: syn::Error) -> Reported {
         self.errors.borrow_mut().push(error);
-    }
-
-    /// How many errors were recorded (a count that grew means a sub-expression reported one).
-    pub fn len(&self) -> usize {
-        self.errors.borrow().len()
+        Reported(())
     }
 
     /// Whether anything was recorded.

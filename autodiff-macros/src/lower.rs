@@ -12,7 +12,7 @@ mod loops;
 mod scan;
 mod stmts;
 
-use crate::errors::Errors;
+use crate::errors::{Errors, Reported};
 use crate::ir::visit;
 use crate::ir::{
     Aux, Block, CallSite, Closure, Function, Instr, Op, Operand, Stmt, Var, VarId, VarKind,
@@ -26,6 +26,10 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
+/// The result of lowering a construct: `Err` carries the proof that its problem has been reported (now,
+/// or earlier where it uses a name whose definition failed).
+type Lowered<T> = Result<T, Reported>;
+
 /// What a source name is bound to at a point of the body.
 #[derive(Clone, PartialEq)]
 enum Binding {
@@ -33,8 +37,9 @@ enum Binding {
     Var(VarId),
     /// A constant, emitted under this name.
     Const(proc_macro2::Ident),
-    /// A name whose definition had an error: uses are not reported again.
-    Poisoned,
+    /// A name whose definition had an error, with the proof that it was reported: uses are not
+    /// reported again, they fail with that proof.
+    Poisoned(Reported),
 }
 
 struct Lowerer<'a> {
@@ -147,17 +152,25 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
                 lw.lower_stmt(stmt);
             }
         }
-        None
+        Ok(None)
     } else {
         lw.lower_body(&stmts)
     };
-    if result.is_none() && errors.is_empty() {
-        errors.at(
-            &model.func.block,
-            "the body must end with the function's value (a final expression or `return e;`)",
-        );
-    }
-    let (ret, aux) = result?;
+    let (ret, aux) = match result {
+        Ok(Some(result)) => result,
+        // The body gives no value: reported only where nothing else was (an error in the signature or
+        // in a statement explains it).
+        Ok(None) => {
+            if errors.is_empty() {
+                errors.at(
+                    &model.func.block,
+                    "the body must end with the function's value (a final expression or `return e;`)",
+                );
+            }
+            return None;
+        }
+        Err(_) => return None,
+    };
     if !errors.is_empty() {
         return None;
     }
@@ -225,31 +238,28 @@ impl Lowerer<'_> {
     }
 
     /// Lowers the function's statements, the last of which gives its value. A statement
-    /// `if c { ..; return a; }` makes the rest of the body its `else` arm.
-    fn lower_body(&mut self, stmts: &[syn::Stmt]) -> Option<(Operand, Option<Aux>)> {
+    /// `if c { ..; return a; }` makes the rest of the body its `else` arm. `Ok(None)`: the statements
+    /// give no value, and nothing said why (the caller reports it).
+    fn lower_body(&mut self, stmts: &[syn::Stmt]) -> Lowered<Option<(Operand, Option<Aux>)>> {
         if !self.has_aux {
             self.tail = true;
-            return self.lower_stmts(stmts, true).map(|v| (v, None));
+            return Ok(self.lower_stmts(stmts, true)?.map(|v| (v, None)));
         }
         for (k, stmt) in stmts.iter().enumerate() {
             let last = k + 1 == stmts.len();
             if !last && flow::guard_chain(stmt, &[]).is_some() {
-                self.errors.at(stmt, "an early `return` is not supported with `has_aux`; compute the pair once and return it at the end");
-                return None;
+                return Err(self.errors.at(stmt, "an early `return` is not supported with `has_aux`; compute the pair once and return it at the end"));
             }
             match stmt {
-                syn::Stmt::Expr(e, None) if last => return self.lower_result(e),
+                syn::Stmt::Expr(e, None) if last => return self.lower_result(e).map(Some),
                 syn::Stmt::Expr(Expr::Return(r), _) if last => match &r.expr {
-                    Some(e) => return self.lower_result(e),
-                    None => {
-                        self.errors.at(r, "`return` needs the function's value");
-                        return None;
-                    }
+                    Some(e) => return self.lower_result(e).map(Some),
+                    None => return Err(self.errors.at(r, "`return` needs the function's value")),
                 },
                 _ => self.lower_stmt(stmt),
             }
         }
-        None
+        Ok(None)
     }
 
     fn push(
@@ -291,36 +301,29 @@ impl Lowerer<'_> {
     }
 
     /// The function's value: with `has_aux`, a pair `(value, aux)`.
-    fn lower_result(&mut self, e: &Expr) -> Option<(Operand, Option<Aux>)> {
+    fn lower_result(&mut self, e: &Expr) -> Lowered<(Operand, Option<Aux>)> {
         if !self.has_aux {
-            return Some((self.lower_expr(e)?, None));
+            return Ok((self.lower_expr(e)?, None));
         }
         match strip_parens(e) {
             Expr::Tuple(t) if t.elems.len() == 2 => {
                 let value = self.lower_expr(&t.elems[0]);
                 let aux = self.lower_aux(&t.elems[1]);
-                Some((value?, Some(aux?)))
+                Ok((value?, Some(aux?)))
             }
-            other => {
-                self.errors.at(other, "with `has_aux`, end the function with a pair `(value, aux)` written out, like `(loss, predictions)`");
-                None
-            }
+            other => Err(self.errors.at(other, "with `has_aux`, end the function with a pair `(value, aux)` written out, like `(loss, predictions)`")),
         }
     }
 
     /// The auxiliary value: any expression of the subset, or a tuple of them.
-    fn lower_aux(&mut self, e: &Expr) -> Option<Aux> {
+    fn lower_aux(&mut self, e: &Expr) -> Lowered<Aux> {
         match strip_parens(e) {
             Expr::Tuple(t) => {
-                let parts: Vec<Option<Aux>> = t.elems.iter().map(|e| self.lower_aux(e)).collect();
-                Some(Aux::Tuple(parts.into_iter().collect::<Option<_>>()?))
+                let parts: Vec<Lowered<Aux>> = t.elems.iter().map(|e| self.lower_aux(e)).collect();
+                Ok(Aux::Tuple(parts.into_iter().collect::<Lowered<_>>()?))
             }
-            other => Some(Aux::Value(self.lower_expr(other)?)),
+            other => Ok(Aux::Value(self.lower_expr(other)?)),
         }
-    }
-
-    fn errors_len(&self) -> usize {
-        self.errors.len()
     }
 }
 

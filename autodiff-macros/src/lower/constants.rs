@@ -10,39 +10,34 @@ impl Lowerer<'_> {
             !crate::naming::any_ident(e.to_token_stream(), &mut |i| {
                 matches!(
                     self.lookup(&i.to_string()),
-                    Some(Binding::Var(_) | Binding::Poisoned)
+                    Some(Binding::Var(_) | Binding::Poisoned(_))
                 )
             })
         })
     }
 
-    /// Whether these tokens name a variable whose definition already failed (its error is reported).
-    pub(super) fn mentions_poisoned(&self, tokens: proc_macro2::TokenStream) -> bool {
-        crate::naming::any_ident(tokens, &mut |i| {
-            matches!(self.lookup(&i.to_string()), Some(Binding::Poisoned))
-        })
-    }
-
     /// An expression that must be a constant: its parts are checked, then it is kept as written.
-    pub(super) fn constant_only(&mut self, e: &Expr, parts: &[&Expr]) -> Option<Operand> {
-        let mut ok = true;
+    pub(super) fn constant_only(&mut self, e: &Expr, parts: &[&Expr]) -> Lowered<Operand> {
+        let mut failed = None;
         for p in parts {
             match self.lower_expr(p) {
-                Some(Operand::Const(_)) => {}
-                Some(Operand::Var(v)) if self.fields.contains(&v) => {}
-                Some(Operand::Var(_)) => {
-                    ok = false;
+                Ok(Operand::Const(_)) => {}
+                Ok(Operand::Var(v)) if self.fields.contains(&v) => {}
+                Ok(Operand::Var(_)) => {
                     let message = match e {
                         Expr::Tuple(_) => "a tuple of differentiable values can only be bound to a local and read through its fields (`let t = (a, b); t.0`), or destructured at once (`let (a, b) = (x, y);`); use separate variables otherwise".to_string(),
                         _ => format!("{} of a differentiable value is not supported yet", describe(e)),
                     };
-                    self.errors.at(e, message);
+                    failed = Some(self.errors.at(e, message));
                     break;
                 }
-                None => ok = false,
+                Err(reported) => failed = Some(reported),
             }
         }
-        ok.then(|| self.constant(e))
+        match failed {
+            Some(reported) => Err(reported),
+            None => Ok(self.constant(e)),
+        }
     }
 
     /// `e` kept as written, its names mapped to their current versions.
@@ -102,7 +97,7 @@ impl Lowerer<'_> {
                     let after_path = prev_punct == Some(':') && prev_prev == Some(':');
                     match self.lookup(&ident.to_string()) {
                         Some(b) if !after_dot && !after_path => match b {
-                            Binding::Poisoned => tt,
+                            Binding::Poisoned(_) => tt,
                             Binding::Var(v) => {
                                 self.note_read_shared(&ident.to_string());
                                 reads.push(*v);

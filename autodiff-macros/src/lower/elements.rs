@@ -1,7 +1,7 @@
 //! Lowering of element access: reads `x[i]`, writes `y[i] = e` (and `+=`, `-=`, `*=`, `/=`) into local
 //! arrays, which become storage.
 
-use super::{strip_parens, Binding, Lowerer};
+use super::{strip_parens, Binding, Lowered, Lowerer};
 use crate::ir::{ElemWrite, Operand, Stmt, VarId, VarKind};
 use crate::prims;
 use proc_macro2::Ident;
@@ -10,7 +10,7 @@ use syn::Expr;
 
 impl Lowerer<'_> {
     /// `x[i]`: a read of one element (the index is a constant).
-    pub(super) fn lower_index(&mut self, i: &syn::ExprIndex, whole: &Expr) -> Option<Operand> {
+    pub(super) fn lower_index(&mut self, i: &syn::ExprIndex, whole: &Expr) -> Lowered<Operand> {
         let base = match strip_parens(&i.expr) {
             Expr::Path(p) if p.path.get_ident().is_some() => {
                 let ident = p.path.get_ident().expect("checked");
@@ -19,20 +19,20 @@ impl Lowerer<'_> {
                         self.note_read(&ident.to_string());
                         Operand::Var(v)
                     }
-                    Some(Binding::Poisoned) => return None,
-                    _ => return Some(self.constant(whole)),
+                    Some(Binding::Poisoned(reported)) => return Err(reported),
+                    _ => return Ok(self.constant(whole)),
                 }
             }
             other => self.lower_expr(other)?,
         };
         if matches!(base, Operand::Const(_)) {
-            return Some(self.constant(whole));
+            return Ok(self.constant(whole));
         }
         let (index, reads) = self.rewrite_tokens(strip_parens(&i.index).to_token_stream());
         // Names in a constant argument are read for their shapes (`x.len()`): keep them computed.
         self.const_reads.extend(reads);
         let index = self.freeze(index);
-        Some(self.push(
+        Ok(self.push(
             prims::index(),
             vec![base],
             vec![index],
@@ -41,15 +41,14 @@ impl Lowerer<'_> {
     }
 
     /// The storage of a local array that is written element by element, made on its first write.
-    pub(super) fn ensure_storage(&mut self, ident: &Ident) -> Option<VarId> {
+    pub(super) fn ensure_storage(&mut self, ident: &Ident) -> Lowered<VarId> {
         match self.lookup(&ident.to_string()).cloned() {
             Some(Binding::Var(v)) => match self.vars[v.0].kind {
-                VarKind::Storage => Some(v),
+                VarKind::Storage => Ok(v),
                 VarKind::Param(_) | VarKind::ClosureParam
                     if !self.mut_aliases.contains(&ident.to_string()) =>
                 {
-                    self.errors.at(ident, format!("`{ident}` is a parameter: a #[differentiable] function does not write into its inputs. Copy it first: `let mut {ident} = {ident}.to_owned();`"));
-                    None
+                    Err(self.errors.at(ident, format!("`{ident}` is a parameter: a #[differentiable] function does not write into its inputs. Copy it first: `let mut {ident} = {ident}.to_owned();`")))
                 }
                 _ => {
                     let storage = self.new_var(&ident.to_string(), VarKind::Storage, ident.span());
@@ -58,7 +57,7 @@ impl Lowerer<'_> {
                         value: Operand::Var(v),
                     });
                     self.rebind(&ident.to_string(), Binding::Var(storage));
-                    Some(storage)
+                    Ok(storage)
                 }
             },
             Some(Binding::Const(name)) => {
@@ -77,16 +76,13 @@ impl Lowerer<'_> {
                 });
                 let storage = VarId(self.vars.len() - 1);
                 self.rebind(&ident.to_string(), Binding::Var(storage));
-                Some(storage)
+                Ok(storage)
             }
-            Some(Binding::Poisoned) => None,
-            None => {
-                self.errors.at(
-                    ident,
-                    format!("`{ident}` is not a local variable of this function"),
-                );
-                None
-            }
+            Some(Binding::Poisoned(reported)) => Err(reported),
+            None => Err(self.errors.at(
+                ident,
+                format!("`{ident}` is not a local variable of this function"),
+            )),
         }
     }
 
@@ -101,16 +97,18 @@ impl Lowerer<'_> {
             return;
         };
         let Expr::Path(p) = strip_parens(&target.expr) else {
-            return self.errors.at(
+            self.errors.at(
                 &target.expr,
                 "element writes go into a local array named by a variable (`y[i] = ..`)",
             );
+            return;
         };
         let Some(ident) = p.path.get_ident().cloned() else {
-            return self.errors.at(
+            self.errors.at(
                 p,
                 "element writes go into a local array named by a variable",
             );
+            return;
         };
         if let Some(Binding::Var(v)) = self.lookup(&ident.to_string()) {
             if matches!(
@@ -118,16 +116,18 @@ impl Lowerer<'_> {
                 VarKind::Param(_) | VarKind::ClosureParam
             ) && !self.mut_aliases.contains(&ident.to_string())
             {
-                return self.errors.at(&ident, format!("`{ident}` is a parameter: a #[differentiable] function does not write into its inputs. Copy it first: `let mut {ident} = {ident}.to_owned();`"));
+                self.errors.at(&ident, format!("`{ident}` is a parameter: a #[differentiable] function does not write into its inputs. Copy it first: `let mut {ident} = {ident}.to_owned();`"));
+                return;
             }
         }
         if let (Some(depth), Some(ctx)) = (self.scope_of(&ident.to_string()), self.loops.last()) {
             let storage_known = matches!(self.lookup(&ident.to_string()), Some(Binding::Var(v)) if ctx.writes.contains(v));
             if depth < ctx.scope_depth && !storage_known {
-                return self.errors.at(
+                self.errors.at(
                     &ident,
                     format!("`{ident}` could not be analysed as an array this loop writes"),
                 );
+                return;
             }
         }
         let kind = match op {
@@ -137,7 +137,8 @@ impl Lowerer<'_> {
             Some(syn::BinOp::AddAssign(_)) => ElemWrite::Add,
             Some(syn::BinOp::SubAssign(_)) => ElemWrite::Sub,
             Some(other) => {
-                return self.errors.at(other, "this compound assignment cannot write an element; use `=`, `+=`, `-=`, `*=` or `/=`");
+                self.errors.at(other, "this compound assignment cannot write an element; use `=`, `+=`, `-=`, `*=` or `/=`");
+                return;
             }
         };
         let value = self.lower_expr(right);
@@ -145,10 +146,10 @@ impl Lowerer<'_> {
         // Names in a constant argument are read for their shapes (`x.len()`): keep them computed.
         self.const_reads.extend(reads);
         let index = self.freeze(index);
-        let Some(storage) = self.ensure_storage(&ident) else {
+        let Ok(storage) = self.ensure_storage(&ident) else {
             return;
         };
-        let Some(value) = value else { return };
+        let Ok(value) = value else { return };
         // `y[i] *= e` and `y[i] /= e` read the element: `y[i] = y[i] * e`.
         let value = match op {
             Some(syn::BinOp::MulAssign(_)) | Some(syn::BinOp::DivAssign(_)) => {

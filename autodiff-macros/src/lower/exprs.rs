@@ -4,34 +4,33 @@
 use super::*;
 
 impl Lowerer<'_> {
-    /// Lowers an expression to an operand; `None` after recording an error.
-    pub(super) fn lower_expr(&mut self, e: &Expr) -> Option<Operand> {
+    /// Lowers an expression to an operand; `Err` once its error is reported.
+    pub(super) fn lower_expr(&mut self, e: &Expr) -> Lowered<Operand> {
         match e {
-            Expr::Lit(_) => Some(Operand::Const(e.to_token_stream())),
+            Expr::Lit(_) => Ok(Operand::Const(e.to_token_stream())),
             Expr::Paren(p) => self.lower_expr(&p.expr),
             Expr::Group(g) => self.lower_expr(&g.expr),
             Expr::Path(p) => self.lower_path(p),
             Expr::Reference(r) => {
                 if r.mutability.is_some() {
-                    self.errors
-                        .at(r, "`&mut` is not supported in a #[differentiable] function: it must not mutate its inputs; take a shared reference `&x` instead");
-                    return None;
+                    return Err(self.errors
+                        .at(r, "`&mut` is not supported in a #[differentiable] function: it must not mutate its inputs; take a shared reference `&x` instead"));
                 }
                 self.lower_expr(&r.expr)
             }
             Expr::Unary(u) => match u.op {
-                syn::UnOp::Deref(_) => Some(match self.lower_expr(&u.expr)? {
+                syn::UnOp::Deref(_) => Ok(match self.lower_expr(&u.expr)? {
                     Operand::Const(t) => Operand::Const(quote!((*(#t)))),
                     var => var,
                 }),
                 syn::UnOp::Not(_) => match self.lower_expr(&u.expr)? {
                     // Built from the lowered operand: a comparison inside reads lowered values.
-                    Operand::Const(t) => Some(Operand::Const(quote!((!(#t))))),
+                    Operand::Const(t) => Ok(Operand::Const(quote!((!(#t))))),
                     Operand::Var(_) => self.constant_only(e, &[&u.expr]),
                 },
                 syn::UnOp::Neg(_) => {
                     let x = self.lower_expr(&u.expr)?;
-                    Some(match x {
+                    Ok(match x {
                         Operand::Const(_) => self.constant(e),
                         x => self.push(prims::neg(), vec![x], Vec::new(), first_span(e)),
                     })
@@ -44,11 +43,10 @@ impl Lowerer<'_> {
             Expr::Cast(c) => {
                 let inner = self.lower_expr(&c.expr)?;
                 match inner {
-                    Operand::Const(_) => Some(self.constant(e)),
-                    Operand::Var(v) if self.fields.contains(&v) => Some(self.constant(e)),
+                    Operand::Const(_) => Ok(self.constant(e)),
+                    Operand::Var(v) if self.fields.contains(&v) => Ok(self.constant(e)),
                     Operand::Var(_) => {
-                        self.errors.at(e, "a cast of a differentiable value is not supported: casts are constants; write float literals of the function's type instead");
-                        None
+                        Err(self.errors.at(e, "a cast of a differentiable value is not supported: casts are constants; write float literals of the function's type instead"))
                     }
                 }
             }
@@ -57,12 +55,10 @@ impl Lowerer<'_> {
             Expr::Index(i) => self.lower_index(i, e),
             Expr::Macro(m) => self.lower_macro_expr(&m.mac, e),
             Expr::Field(f) => self.lower_field(f, e),
-            Expr::Tuple(t) if t.elems.is_empty() => Some(Operand::Const(quote!(()))),
+            Expr::Tuple(t) if t.elems.is_empty() => Ok(Operand::Const(quote!(()))),
             // Arrays of constants are constants (`[0.0; 4]`, `[1.0, 2.0]`); of values, an error below.
-            Expr::Array(a) if self.all_constant(a.elems.iter()) => Some(self.constant(e)),
-            Expr::Repeat(r) if self.all_constant(std::iter::once(&*r.expr)) => {
-                Some(self.constant(e))
-            }
+            Expr::Array(a) if self.all_constant(a.elems.iter()) => Ok(self.constant(e)),
+            Expr::Repeat(r) if self.all_constant(std::iter::once(&*r.expr)) => Ok(self.constant(e)),
             Expr::Tuple(t) => {
                 let parts: Vec<&Expr> = t.elems.iter().collect();
                 self.constant_only(e, &parts)
@@ -71,14 +67,11 @@ impl Lowerer<'_> {
                 let parts: Vec<&Expr> = r.start.iter().chain(r.end.iter()).map(|b| &**b).collect();
                 self.constant_only(e, &parts)
             }
-            other => {
-                self.errors.at(other, unsupported(other));
-                None
-            }
+            other => Err(self.errors.at(other, unsupported(other))),
         }
     }
 
-    pub(super) fn lower_path(&mut self, p: &syn::ExprPath) -> Option<Operand> {
+    pub(super) fn lower_path(&mut self, p: &syn::ExprPath) -> Lowered<Operand> {
         if let Some(ident) = p.path.get_ident() {
             match self.lookup(&ident.to_string()) {
                 Some(Binding::Var(v)) => {
@@ -87,48 +80,47 @@ impl Lowerer<'_> {
                     if self.vars[v.0].kind == VarKind::Storage {
                         return self.read_storage(v, ident);
                     }
-                    return Some(Operand::Var(v));
+                    return Ok(Operand::Var(v));
                 }
                 Some(Binding::Const(name)) => {
                     let name = name.clone();
                     if self.const_refs.contains(&name.to_string()) {
-                        return Some(Operand::Const(quote!((&#name))));
+                        return Ok(Operand::Const(quote!((&#name))));
                     }
-                    return Some(Operand::Const(quote!(#name)));
+                    return Ok(Operand::Const(quote!(#name)));
                 }
-                Some(Binding::Poisoned) => return None,
+                Some(Binding::Poisoned(r)) => return Err(*r),
                 None => {}
             }
         }
         // A constant item, an enum variant, a path like `std::f64::consts::PI`.
-        Some(Operand::Const(p.to_token_stream()))
+        Ok(Operand::Const(p.to_token_stream()))
     }
 
-    pub(super) fn lower_binary(&mut self, b: &syn::ExprBinary, whole: &Expr) -> Option<Operand> {
+    pub(super) fn lower_binary(&mut self, b: &syn::ExprBinary, whole: &Expr) -> Lowered<Operand> {
         if is_comparison(&b.op) || matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
             // A comparison is a constant (a bool) even over differentiable values: kept as written and
             // evaluated there, never lowered (`i < n && x[i] > 0.0` must not read `x[i]` first).
-            return Some(self.constant(whole));
+            return Ok(self.constant(whole));
         }
         let lhs = self.lower_expr(&b.left);
         let rhs = self.lower_expr(&b.right);
         let (lhs, rhs) = (lhs?, rhs?);
         if is_compound(&b.op) {
-            self.errors.at(
+            return Err(self.errors.at(
                 whole,
                 "a compound assignment is a statement here; write it on its own line",
-            );
-            return None;
+            ));
         }
         if matches!((&lhs, &rhs), (Operand::Const(_), Operand::Const(_))) {
-            return Some(self.constant(whole));
+            return Ok(self.constant(whole));
         }
         match prims::binary_operator(&b.op) {
-            Some(prim) => Some(self.push(prim, vec![lhs, rhs], Vec::new(), first_span(whole))),
-            None => {
-                self.errors.at(b.op, "this operator is not differentiable here; the supported arithmetic is `+ - * /`");
-                None
-            }
+            Some(prim) => Ok(self.push(prim, vec![lhs, rhs], Vec::new(), first_span(whole))),
+            None => Err(self.errors.at(
+                b.op,
+                "this operator is not differentiable here; the supported arithmetic is `+ - * /`",
+            )),
         }
     }
 
@@ -136,16 +128,16 @@ impl Lowerer<'_> {
         &mut self,
         m: &syn::ExprMethodCall,
         whole: &Expr,
-    ) -> Option<Operand> {
+    ) -> Lowered<Operand> {
         let name = m.method.to_string();
         if prims::is_constant_method(&name) {
-            return Some(self.constant(whole));
+            return Ok(self.constant(whole));
         }
         if matches!(name.as_str(), "unwrap" | "expect") {
             if let Expr::MethodCall(inner) = strip_parens(&m.receiver) {
-                if prims::method(&inner.method.to_string()).is_some_and(|p| p.unwraps) {
+                if let Some(prim) = prims::method(&inner.method.to_string()).filter(|p| p.unwraps) {
                     return self.lower_prim_call(
-                        prims::method(&inner.method.to_string())?,
+                        prim,
                         &inner.receiver,
                         inner.args.iter().collect(),
                         whole,
@@ -158,39 +150,35 @@ impl Lowerer<'_> {
         }
         if let Some(prim) = prims::method(&name) {
             if prim.unwraps {
-                self.errors.at(&m.method, format!("`{name}` returns an `Option`: write `.{name}(..).unwrap()` (or `.expect(..)`)"));
-                return None;
+                return Err(self.errors.at(&m.method, format!("`{name}` returns an `Option`: write `.{name}(..).unwrap()` (or `.expect(..)`)")));
             }
             return self.lower_prim_call(prim, &m.receiver, m.args.iter().collect(), whole);
         }
-        let before = self.errors_len();
         let receiver = self.lower_expr(&m.receiver);
         // Each argument is lowered once: a non-constant one is then passed as it is.
-        let args: Vec<Option<(bool, Operand)>> =
+        let args: Vec<Lowered<(bool, Operand)>> =
             m.args.iter().map(|a| self.call_argument(a)).collect();
-        let args_constant = args
-            .iter()
-            .all(|a| matches!(a, Some((_, Operand::Const(_)))));
+        let args_constant = args.iter().all(|a| matches!(a, Ok((_, Operand::Const(_)))));
         match receiver {
-            Some(Operand::Const(_)) if args_constant => return Some(self.constant(whole)),
+            Ok(Operand::Const(_)) if args_constant => return Ok(self.constant(whole)),
             // A method of a `stop_gradient` value is a constant over that value.
-            Some(Operand::Var(v)) if args_constant && self.frozen.contains(&v) => {
+            Ok(Operand::Var(v)) if args_constant && self.frozen.contains(&v) => {
                 self.const_reads.push(v);
                 let name = self.vars[v.0].name.clone();
                 let method = &m.method;
                 let turbofish = &m.turbofish;
                 let args: Vec<TokenStream> = m.args.iter().map(|a| self.rewrite_expr(a)).collect();
-                return Some(Operand::Const(quote!(#name.#method #turbofish(#(#args),*))));
+                return Ok(Operand::Const(quote!(#name.#method #turbofish(#(#args),*))));
             }
             // A method of a parameter struct (or of `self`): differentiated through its `_vjp`.
-            Some(Operand::Var(v)) if self.structs.contains(&v) => {
+            Ok(Operand::Var(v)) if self.structs.contains(&v) => {
                 let mut operands = vec![(false, Operand::Var(v))];
                 for a in args {
                     operands.push(a?);
                 }
                 let method = &m.method;
                 let vjp = format_ident!("{}_vjp", method, span = method.span());
-                return Some(self.push_call(
+                return Ok(self.push_call(
                     quote!(#method),
                     quote!(#vjp),
                     true,
@@ -200,15 +188,17 @@ impl Lowerer<'_> {
             }
             _ => {}
         }
-        if self.errors_len() == before {
-            self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset (see \"Supported subset\" in autodiff's README), nor a helper over constants.{} Wrap a value in `stop_gradient(..)` to use it as a constant", prims::closest_method(&name).map(|m| format!(" Did you mean `{m}`?")).unwrap_or_default()));
+        // A receiver or an argument that failed has its error; otherwise the method is the problem.
+        receiver?;
+        for a in args {
+            a?;
         }
-        None
+        Err(self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset (see \"Supported subset\" in autodiff's README), nor a helper over constants.{} Wrap a value in `stop_gradient(..)` to use it as a constant", prims::closest_method(&name).map(|m| format!(" Did you mean `{m}`?")).unwrap_or_default())))
     }
 
     /// `p.w` (or `p.layer.w`, `t.0`): a read of a field of a differentiable struct, whose gradient is
     /// added into the struct's gradient in place.
-    pub(super) fn lower_field(&mut self, f: &syn::ExprField, whole: &Expr) -> Option<Operand> {
+    pub(super) fn lower_field(&mut self, f: &syn::ExprField, whole: &Expr) -> Lowered<Operand> {
         let mut members = vec![f.member.clone()];
         let mut base = &*f.base;
         while let Expr::Field(inner) = strip_parens(base) {
@@ -217,7 +207,7 @@ impl Lowerer<'_> {
         }
         members.reverse();
         match self.lower_expr(base)? {
-            Operand::Const(_) => Some(self.constant(whole)),
+            Operand::Const(_) => Ok(self.constant(whole)),
             var => {
                 let path = quote!(#(#members).*);
                 let field = self.push(prims::field(), vec![var], vec![path], first_span(whole));
@@ -225,7 +215,7 @@ impl Lowerer<'_> {
                     self.structs.push(*v);
                     self.fields.push(*v);
                 }
-                Some(field)
+                Ok(field)
             }
         }
     }
@@ -236,36 +226,32 @@ impl Lowerer<'_> {
         mac: &syn::Macro,
         stack: bool,
         whole: &Expr,
-    ) -> Option<Operand> {
+    ) -> Lowered<Operand> {
         let parts = match mac
             .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
         {
             Ok(parts) => parts,
-            Err(e) => {
-                self.errors.push(e);
-                return None;
-            }
+            Err(e) => return Err(self.errors.push(e)),
         };
         let mut parts = parts.into_iter();
         let Some(axis) = parts.next() else {
-            self.errors.at(mac, "`concatenate!`/`stack!` take an axis and the arrays: `concatenate![Axis(0), a, b]`");
-            return None;
+            return Err(self.errors.at(mac, "`concatenate!`/`stack!` take an axis and the arrays: `concatenate![Axis(0), a, b]`"));
         };
-        let arrays: Vec<Operand> = parts.map(|p| self.lower_expr(&p)).collect::<Option<_>>()?;
+        let arrays: Vec<Operand> = parts.map(|p| self.lower_expr(&p)).collect::<Lowered<_>>()?;
         if arrays.iter().all(|a| matches!(a, Operand::Const(_))) {
-            return Some(self.constant(whole));
+            return Ok(self.constant(whole));
         }
         let (axis, reads) = self.rewrite_tokens(axis.to_token_stream());
         self.const_reads.extend(reads);
         let axis = self.freeze(axis);
-        Some(self.push_op(Op::Join { stack }, arrays, vec![axis], first_span(whole)))
+        Ok(self.push_op(Op::Join { stack }, arrays, vec![axis], first_span(whole)))
     }
 
     /// An argument of a call: whether it was passed by reference, and its value.
-    pub(super) fn call_argument(&mut self, a: &Expr) -> Option<(bool, Operand)> {
+    pub(super) fn call_argument(&mut self, a: &Expr) -> Lowered<(bool, Operand)> {
         match strip_parens(a) {
-            Expr::Reference(r) if r.mutability.is_none() => Some((true, self.lower_expr(&r.expr)?)),
-            other => Some((false, self.lower_expr(other)?)),
+            Expr::Reference(r) if r.mutability.is_none() => Ok((true, self.lower_expr(&r.expr)?)),
+            other => Ok((false, self.lower_expr(other)?)),
         }
     }
 
@@ -295,26 +281,25 @@ impl Lowerer<'_> {
         receiver: &Expr,
         args: Vec<&Expr>,
         whole: &Expr,
-    ) -> Option<Operand> {
+    ) -> Lowered<Operand> {
         if args.len() + 1 != prim.arity + prim.extras {
             let expected = prim.arity + prim.extras - 1;
-            self.errors.at(
+            return Err(self.errors.at(
                 whole,
                 format!(
                     "`{}` takes {expected} argument{} here",
                     prim.name,
                     if expected == 1 { "" } else { "s" }
                 ),
-            );
-            return None;
+            ));
         }
         let mut operands = vec![self.lower_expr(receiver)];
         for a in &args[..prim.arity - 1] {
             operands.push(self.lower_expr(a));
         }
-        let operands: Vec<Operand> = operands.into_iter().collect::<Option<_>>()?;
+        let operands: Vec<Operand> = operands.into_iter().collect::<Lowered<_>>()?;
         if operands.iter().all(|o| matches!(o, Operand::Const(_))) {
-            return Some(self.constant(whole));
+            return Ok(self.constant(whole));
         }
         let mut extras = Vec::new();
         for a in &args[prim.arity - 1..] {
@@ -323,18 +308,18 @@ impl Lowerer<'_> {
             self.const_reads.extend(reads);
             extras.push(self.freeze(tokens));
         }
-        Some(self.push(prim, operands, extras, first_span(whole)))
+        Ok(self.push(prim, operands, extras, first_span(whole)))
     }
 
-    pub(super) fn lower_call(&mut self, c: &syn::ExprCall, whole: &Expr) -> Option<Operand> {
+    pub(super) fn lower_call(&mut self, c: &syn::ExprCall, whole: &Expr) -> Lowered<Operand> {
         let Expr::Path(path) = strip_parens(&c.func) else {
-            self.errors
-                .at(&c.func, "only calls of functions by path are supported");
-            return None;
+            return Err(self
+                .errors
+                .at(&c.func, "only calls of functions by path are supported"));
         };
         if let Some(ident) = path.path.get_ident() {
-            if matches!(self.lookup(&ident.to_string()), Some(Binding::Poisoned)) {
-                return None;
+            if let Some(Binding::Poisoned(r)) = self.lookup(&ident.to_string()) {
+                return Err(*r);
             }
         }
         let segments: Vec<String> = path
@@ -346,7 +331,7 @@ impl Lowerer<'_> {
         let last = segments.last().cloned().unwrap_or_default();
         if last == "stop_gradient" && c.args.len() == 1 {
             let x = self.lower_expr(&c.args[0])?;
-            return Some(match x {
+            return Ok(match x {
                 Operand::Const(_) => self.constant(whole),
                 x => {
                     let frozen = self.push(&prims::STOP, vec![x], Vec::new(), first_span(whole));
@@ -362,8 +347,8 @@ impl Lowerer<'_> {
                 let (shape, reads) = self.rewrite_tokens(c.args[0].to_token_stream());
                 self.const_reads.extend(reads);
                 let shape = self.freeze(shape);
-                return Some(self.push(
-                    prims::method("from_elem")?,
+                return Ok(self.push(
+                    prims::method("from_elem").expect("`from_elem` is in the table"),
                     vec![value],
                     vec![shape],
                     first_span(whole),
@@ -378,27 +363,20 @@ impl Lowerer<'_> {
                 }
             }
         }
-        let before = self.errors_len();
         // Each argument is lowered once: a non-constant one is then passed as it is.
-        let args: Vec<Option<(bool, Operand)>> =
+        let args: Vec<Lowered<(bool, Operand)>> =
             c.args.iter().map(|a| self.call_argument(a)).collect();
-        let all_constant = args
-            .iter()
-            .all(|a| matches!(a, Some((_, Operand::Const(_)))));
+        let all_constant = args.iter().all(|a| matches!(a, Ok((_, Operand::Const(_)))));
         if all_constant {
-            return Some(self.constant(whole));
+            return Ok(self.constant(whole));
         }
-        if self.errors_len() != before {
-            return None;
-        }
+        let args: Vec<(bool, Operand)> = args.into_iter().collect::<Lowered<_>>()?;
         if float_path {
             let name = path.path.to_token_stream().to_string().replace(' ', "");
-            self.errors.at(&c.func, format!("`{name}` is not differentiable: it is not one of the supported scalar functions. Wrap its argument in `stop_gradient(..)` to use it as a constant"));
-            return None;
+            return Err(self.errors.at(&c.func, format!("`{name}` is not differentiable: it is not one of the supported scalar functions. Wrap its argument in `stop_gradient(..)` to use it as a constant")));
         }
         // Any other function: differentiated through `name_vjp`, generated by #[differentiable] on it
         // or written by hand (a custom rule).
-        let args: Vec<(bool, Operand)> = args.into_iter().collect::<Option<_>>()?;
         let mut vjp = path.path.clone();
         let last_segment = vjp.segments.last_mut().expect("a path has a segment");
         last_segment.ident = format_ident!(
@@ -407,37 +385,34 @@ impl Lowerer<'_> {
             span = last_segment.ident.span()
         );
         let func = &path.path;
-        Some(self.push_call(quote!(#func), quote!(#vjp), false, args, first_span(whole)))
+        Ok(self.push_call(quote!(#func), quote!(#vjp), false, args, first_span(whole)))
     }
 
-    pub(super) fn lower_macro_expr(&mut self, mac: &syn::Macro, whole: &Expr) -> Option<Operand> {
+    pub(super) fn lower_macro_expr(&mut self, mac: &syn::Macro, whole: &Expr) -> Lowered<Operand> {
         let name = last_segment(&mac.path);
         if matches!(name.as_str(), "concatenate" | "stack") {
             return self.lower_join(mac, name == "stack", whole);
         }
         if !matches!(name.as_str(), "vec" | "array" | "s") {
-            self.errors.at(mac, format!("macro `{name}!` is not supported in a #[differentiable] function (only `s!`, `vec!` and `array!` over constants, and `concatenate!`/`stack!`)"));
-            return None;
+            return Err(self.errors.at(mac, format!("macro `{name}!` is not supported in a #[differentiable] function (only `s!`, `vec!` and `array!` over constants, and `concatenate!`/`stack!`)")));
         }
         let (tokens, reads) = self.rewrite_tokens(whole.to_token_stream());
         // `vec![0.0; x.len()]` reads `x` for a shape; `array![x, y]` would make its values constants.
         if let Some(v) = value_read(&tokens, &reads, &self.vars) {
             let var = &self.vars[v.0].name;
-            self.errors.at(mac, format!("`{name}!` over the differentiable value `{var}` is not supported; write the elements into a local array instead: `let mut a = Array1::zeros(n); a[0] = ..; a[1] = ..;`"));
-            return None;
+            return Err(self.errors.at(mac, format!("`{name}!` over the differentiable value `{var}` is not supported; write the elements into a local array instead: `let mut a = Array1::zeros(n); a[0] = ..; a[1] = ..;`")));
         }
         self.const_reads.extend(reads);
-        Some(Operand::Const(tokens))
+        Ok(Operand::Const(tokens))
     }
 
-    pub(super) fn lower_mapv(&mut self, m: &syn::ExprMethodCall, whole: &Expr) -> Option<Operand> {
+    pub(super) fn lower_mapv(&mut self, m: &syn::ExprMethodCall, whole: &Expr) -> Lowered<Operand> {
         if m.args.len() != 1 {
-            self.errors.at(whole, "`mapv` takes one function");
-            return None;
+            return Err(self.errors.at(whole, "`mapv` takes one function"));
         }
         let receiver = self.lower_expr(&m.receiver)?;
         if matches!(receiver, Operand::Const(_)) && !self.closure_captures_values(&m.args[0]) {
-            return Some(self.constant(whole));
+            return Ok(self.constant(whole));
         }
         match strip_parens(&m.args[0]) {
             Expr::Path(p) => {
@@ -446,25 +421,19 @@ impl Lowerer<'_> {
                     .filter(|p| p.arity == 1 && p.extras == 0 && p.reads_output)
                 {
                     Some(prim) => {
-                        Some(self.push(prim, vec![receiver], Vec::new(), first_span(whole)))
+                        Ok(self.push(prim, vec![receiver], Vec::new(), first_span(whole)))
                     }
                     None => {
-                        {
-                            let text = p.to_token_stream().to_string().replace(' ', "");
-                            self.errors.at(p, format!("`mapv({text})` is not differentiable: pass a closure `|v| ..` or an elementwise function like `f64::tanh`"));
-                        }
-                        None
+                        let text = p.to_token_stream().to_string().replace(' ', "");
+                        Err(self.errors.at(p, format!("`mapv({text})` is not differentiable: pass a closure `|v| ..` or an elementwise function like `f64::tanh`")))
                     }
                 }
             }
             Expr::Closure(c) => self.lower_closure(c, receiver, whole),
-            other => {
-                self.errors.at(
-                    other,
-                    "`mapv` takes a closure `|v| ..` or a function path like `f64::exp`",
-                );
-                None
-            }
+            other => Err(self.errors.at(
+                other,
+                "`mapv` takes a closure `|v| ..` or a function path like `f64::exp`",
+            )),
         }
     }
 
@@ -486,26 +455,26 @@ impl Lowerer<'_> {
         c: &syn::ExprClosure,
         receiver: Operand,
         whole: &Expr,
-    ) -> Option<Operand> {
+    ) -> Lowered<Operand> {
         if c.inputs.len() != 1 {
-            self.errors
-                .at(&c.inputs, "a `mapv` closure takes one parameter");
-            return None;
+            return Err(self
+                .errors
+                .at(&c.inputs, "a `mapv` closure takes one parameter"));
         }
         let (ident, param_ty) = match &c.inputs[0] {
             Pat::Ident(p) => (p.ident.clone(), None),
             Pat::Type(t) => match &*t.pat {
                 Pat::Ident(p) => (p.ident.clone(), Some((*t.ty).clone())),
                 other => {
-                    self.errors
-                        .at(other, "the closure's parameter must be a name");
-                    return None;
+                    return Err(self
+                        .errors
+                        .at(other, "the closure's parameter must be a name"));
                 }
             },
             other => {
-                self.errors
-                    .at(other, "the closure's parameter must be a name");
-                return None;
+                return Err(self
+                    .errors
+                    .at(other, "the closure's parameter must be a name"));
             }
         };
         let outer = self.new_block();
@@ -543,6 +512,6 @@ impl Lowerer<'_> {
             ascription: None,
             span: first_span(whole),
         }));
-        Some(Operand::Var(dst))
+        Ok(Operand::Var(dst))
     }
 }

@@ -1,7 +1,7 @@
 //! Lowering of branches and statement sequences: `if` with the values its arms join, guards and the
 //! function's tail (where `return v` is its value), `break`/`continue` flags guarding what follows.
 
-use super::{strip_parens, Binding, Lowerer};
+use super::{strip_parens, Binding, Lowered, Lowerer};
 use crate::ir::{visit, Block, If, Join, Operand, Stmt, VarId, VarKind};
 use crate::prims;
 use proc_macro2::{Ident, Span};
@@ -135,12 +135,11 @@ impl Lowerer<'_> {
     /// A read of storage by name: an array written element by element is read through a copy, so that
     /// later writes do not change what the reverse sweep sees; inside a loop that writes it, reading it
     /// is not supported.
-    pub(super) fn read_storage(&mut self, v: VarId, ident: &Ident) -> Option<Operand> {
+    pub(super) fn read_storage(&mut self, v: VarId, ident: &Ident) -> Lowered<Operand> {
         if self.loops.iter().any(|l| l.writes.contains(&v)) {
-            self.errors.at(ident, format!("`{ident}` is read as a whole inside a loop that writes its elements; this is not supported. Read its elements (`{ident}[i]`) in the loop, or the whole array after it"));
-            return None;
+            return Err(self.errors.at(ident, format!("`{ident}` is read as a whole inside a loop that writes its elements; this is not supported. Read its elements (`{ident}[i]`) in the loop, or the whole array after it")));
         }
-        Some(self.push(
+        Ok(self.push(
             prims::snapshot(),
             vec![Operand::Var(v)],
             Vec::new(),
@@ -160,13 +159,14 @@ impl Lowerer<'_> {
         )
     }
 
-    /// Lowers an arm in its own block and scope; returns the block, its value, and the names of the
-    /// enclosing code that it assigned, each with its binding before the arm and at its end. Those
-    /// names are bound again as before the arm, for the other arm.
+    /// Lowers an arm in its own block and scope; returns the block, its value (as
+    /// [`Self::lower_stmts`] gives it), and the names of the enclosing code that it assigned, each with
+    /// its binding before the arm and at its end. Those names are bound again as before the arm, for the
+    /// other arm.
     pub(super) fn lower_arm(
         &mut self,
-        body: impl FnOnce(&mut Self) -> Option<Operand>,
-    ) -> (Block, Option<Operand>, Vec<ArmChange>) {
+        body: impl FnOnce(&mut Self) -> Lowered<Option<Operand>>,
+    ) -> (Block, Lowered<Option<Operand>>, Vec<ArmChange>) {
         let enclosing = self.new_block();
         let depth = self.scopes.len();
         let start = self.rebinds.len();
@@ -212,7 +212,15 @@ impl Lowerer<'_> {
     /// A `return` is a value only in the function's tail: its last statement, the arms of a final `if`,
     /// and the guards of a tail with the statements after them. Everywhere else the desugaring has
     /// rewritten it; one left there is an error, never a value of the wrong expression.
-    pub(super) fn lower_stmts(&mut self, stmts: &[syn::Stmt], value: bool) -> Option<Operand> {
+    ///
+    /// `Ok(None)`: the statements give no value, without an error of theirs: there are none, they leave
+    /// with `break`/`continue`, or no value was asked for. Whether that is a problem is the caller's
+    /// to say.
+    pub(super) fn lower_stmts(
+        &mut self,
+        stmts: &[syn::Stmt],
+        value: bool,
+    ) -> Lowered<Option<Operand>> {
         let tail = std::mem::replace(&mut self.tail, false);
         let result = self.lower_stmts_in(stmts, value, tail);
         self.tail = tail;
@@ -224,41 +232,40 @@ impl Lowerer<'_> {
         stmts: &[syn::Stmt],
         value: bool,
         tail: bool,
-    ) -> Option<Operand> {
+    ) -> Lowered<Option<Operand>> {
         let tail = tail && value && self.loops.is_empty();
         for (k, stmt) in stmts.iter().enumerate() {
             let last = k + 1 == stmts.len();
             if tail && !last {
                 if let Some(chain) = guard_chain(stmt, &stmts[k + 1..]) {
                     self.tail = true;
-                    return self.lower_if(&chain, true);
+                    return self.lower_if(&chain, true).map(Some);
                 }
             }
             if tail && last {
                 match stmt {
                     syn::Stmt::Expr(Expr::Return(r), _) => {
                         let Some(e) = &r.expr else {
-                            self.errors.at(r, "`return` needs the function's value");
-                            return None;
+                            return Err(self.errors.at(r, "`return` needs the function's value"));
                         };
-                        return self.lower_expr(e);
+                        return self.lower_expr(e).map(Some);
                     }
                     syn::Stmt::Expr(Expr::If(i), semi) if semi.is_none() || ends_in_return(i) => {
                         self.tail = true;
-                        return self.lower_if(i, true);
+                        return self.lower_if(i, true).map(Some);
                     }
                     _ => {}
                 }
             }
             match stmt {
-                syn::Stmt::Expr(e, None) if last && value => return self.lower_expr(e),
+                syn::Stmt::Expr(e, None) if last && value => return self.lower_expr(e).map(Some),
                 syn::Stmt::Expr(Expr::Break(b), _) => {
-                    self.lower_break(b);
-                    return None;
+                    self.lower_break(b)?;
+                    return Ok(None);
                 }
                 syn::Stmt::Expr(Expr::Continue(c), _) => {
-                    self.lower_continue(c);
-                    return None;
+                    self.lower_continue(c)?;
+                    return Ok(None);
                 }
                 _ => self.lower_stmt(stmt),
             }
@@ -270,18 +277,21 @@ impl Lowerer<'_> {
                 let Expr::Block(rest) = rest else {
                     unreachable!("rest_block makes a block")
                 };
-                return self.lower_if_parts(&cond, &rest.block, None, value, stmt);
+                return self
+                    .lower_if_parts(&cond, &rest.block, None, value, stmt)
+                    .map(Some);
             }
         }
         if value {
             if let Some(last) = stmts.last() {
-                self.errors.at(last, "this block must end with a value");
+                return Err(self.errors.at(last, "this block must end with a value"));
             }
         }
-        None
+        Ok(None)
     }
 
-    pub(super) fn lower_if(&mut self, i: &syn::ExprIf, value: bool) -> Option<Operand> {
+    /// With `value`, the value of the `if`; without, `()`.
+    pub(super) fn lower_if(&mut self, i: &syn::ExprIf, value: bool) -> Lowered<Operand> {
         let else_ = i.else_branch.as_ref().map(|(_, e)| &**e);
         self.lower_if_parts(&i.cond, &i.then_branch, else_, value, i)
     }
@@ -295,26 +305,23 @@ impl Lowerer<'_> {
         else_: Option<&Expr>,
         value: bool,
         whole: &dyn ToTokens,
-    ) -> Option<Operand> {
+    ) -> Lowered<Operand> {
         if let Expr::Let(l) = strip_parens(cond) {
-            self.errors.at(l, "`if let` is not supported in a #[differentiable] function; test the condition with a comparison");
-            return None;
+            return Err(self.errors.at(l, "`if let` is not supported in a #[differentiable] function; test the condition with a comparison"));
         }
-        let errors_before = self.errors_len();
         let cond = match self.lower_expr(cond)? {
             Operand::Const(tokens) => tokens,
             Operand::Var(_) => {
-                self.errors.at(
+                return Err(self.errors.at(
                     cond,
                     "the condition of an `if` must be a `bool`, such as a comparison `x > 0.0`",
-                );
-                return None;
+                ));
             }
         };
         if value && else_.is_none() {
-            self.errors
-                .at(whole, "an `if` that gives a value needs an `else`");
-            return None;
+            return Err(self
+                .errors
+                .at(whole, "an `if` that gives a value needs an `else`"));
         }
         let flag = self.namer.numbered("branch");
         self.block.stmts.push(Stmt::Verbatim {
@@ -331,13 +338,13 @@ impl Lowerer<'_> {
                     id: usize::MAX,
                     stmts: Vec::new(),
                 },
-                None,
+                Ok(None),
                 Vec::new(),
             ),
             Some(e) => self.lower_arm(|lw| match e {
                 Expr::Block(b) => lw.lower_stmts(&b.block.stmts, value),
-                Expr::If(i) => lw.lower_if(i, value),
-                other => lw.lower_expr(other),
+                Expr::If(i) => lw.lower_if(i, value).map(Some),
+                other => lw.lower_expr(other).map(Some),
             }),
         };
         let (_, changed) = self.mutations.pop().expect("pushed above");
@@ -362,7 +369,7 @@ impl Lowerer<'_> {
         let as_operand = |b: &Binding| match b {
             Binding::Var(v) => Some(Operand::Var(*v)),
             Binding::Const(name) => Some(Operand::Const(quote!(#name))),
-            Binding::Poisoned => None,
+            Binding::Poisoned(_) => None,
         };
         // Each name an arm assigned: (before, at the end of `then`, at the end of `else`), by name.
         let mut assigned: std::collections::BTreeMap<String, (Binding, Binding, Binding)> =
@@ -395,11 +402,11 @@ impl Lowerer<'_> {
             rebound.push((name.clone(), var));
         }
         let result = if value {
-            let (Some(then_value), Some(else_value)) = (then_value, else_value) else {
-                if self.errors_len() == errors_before {
-                    self.errors.at(whole, "each arm of this `if` must give a value (or leave with `return`, `continue` or `break` as its last statement)");
-                }
-                return None;
+            let (then_value, else_value) = match (then_value, else_value) {
+                (Ok(Some(then_value)), Ok(Some(else_value))) => (then_value, else_value),
+                (Err(reported), _) | (_, Err(reported)) => return Err(reported),
+                // An arm gave no value and said nothing about it.
+                _ => return Err(self.errors.at(whole, "each arm of this `if` must give a value (or leave with `return`, `continue` or `break` as its last statement)")),
             };
             let var = self.new_var("t", VarKind::Temp, Span::call_site());
             joins.push(Join {
@@ -408,9 +415,9 @@ impl Lowerer<'_> {
                 then_value,
                 else_value,
             });
-            Some(Operand::Var(var))
+            Operand::Var(var)
         } else {
-            None
+            Operand::Const(quote!(()))
         };
         self.block.stmts.push(Stmt::If(Box::new(If {
             flag,
@@ -422,11 +429,7 @@ impl Lowerer<'_> {
         for (name, var) in rebound {
             self.rebind(&name, Binding::Var(var));
         }
-        if value {
-            result
-        } else {
-            Some(Operand::Const(quote!(())))
-        }
+        Ok(result)
     }
 
     /// The constants a region (the blocks of a branch or a loop body) must find as they were when its

@@ -1,7 +1,7 @@
 //! Lowering of loops: `for` over ranges and iterators, `while`, `loop`, `break` and `continue`; which values
 //! a loop carries and which counters it changes.
 
-use super::{strip_parens, Binding, Lowerer};
+use super::{strip_parens, Binding, Lowered, Lowerer};
 use crate::ir::{Carry, Loop, LoopKind, Operand, Stmt, VarId, VarKind};
 use crate::prims;
 use proc_macro2::{Ident, Span};
@@ -79,15 +79,15 @@ impl Lowerer<'_> {
             syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Some(p.ident.clone()),
             syn::Pat::Wild(_) => None,
             other => {
-                return self
-                    .errors
-                    .at(other, "the loop variable must be a name (`for i in 0..n`)")
+                self.errors
+                    .at(other, "the loop variable must be a name (`for i in 0..n`)");
+                return;
             }
         };
         // `for v in x.iter()` over a differentiable `x`: an index loop that reads `x[i]`.
         if let Expr::MethodCall(m) = strip_parens(&f.expr) {
             if m.method == "iter" && m.args.is_empty() {
-                if let Some(Operand::Var(x)) = self.lower_expr(&m.receiver) {
+                if let Ok(Operand::Var(x)) = self.lower_expr(&m.receiver) {
                     let index = self.namer.numbered("i");
                     let x_name = self.vars[x.0].name.clone();
                     let iter = quote!(0..::autodiff::__private::count(&#x_name));
@@ -106,7 +106,7 @@ impl Lowerer<'_> {
         }
         let mut element_ref = false;
         let iter = match self.lower_expr(&f.expr) {
-            Some(Operand::Const(tokens)) if !is_range(&f.expr) => {
+            Ok(Operand::Const(tokens)) if !is_range(&f.expr) => {
                 // Elements of a collection of constants, collected once (owned, so that a pullback can
                 // own them too), so that the reverse sweep replays them backwards: `for k in ks`, and
                 // `for v in w.iter()` / `for v in &w`, whose `v` reads as a reference as in the source.
@@ -136,11 +136,12 @@ impl Lowerer<'_> {
                 element_ref = borrowed.is_some() && by_ref;
                 quote!(::core::iter::Iterator::cloned(#items.iter()))
             }
-            Some(Operand::Const(tokens)) => tokens,
-            Some(Operand::Var(_)) => {
-                return self.errors.at(&f.expr, "a `for` loop runs over a range of constants (`a..b`, `(a..b).rev()`, `(a..b).step_by(k)`) or over `x.iter()`");
+            Ok(Operand::Const(tokens)) => tokens,
+            Ok(Operand::Var(_)) => {
+                self.errors.at(&f.expr, "a `for` loop runs over a range of constants (`a..b`, `(a..b).rev()`, `(a..b).step_by(k)`) or over `x.iter()`");
+                return;
             }
-            None => return,
+            Err(_) => return,
         };
         let index = match &pattern {
             Some(p) => self.namer.user(&p.to_string(), p.span()),
@@ -168,17 +169,17 @@ impl Lowerer<'_> {
         let carried = self.carried_names(&assigned, &[]);
         // The condition is evaluated at the head of each iteration, over the carried storage.
         let setup = self.enter_loop(&carried, &assigned, &w.body);
-        let Some(setup) = setup else { return };
+        let Ok(setup) = setup else { return };
         let cond = match self.lower_expr(&w.cond) {
-            Some(Operand::Const(tokens)) => tokens,
-            Some(Operand::Var(_)) => {
+            Ok(Operand::Const(tokens)) => tokens,
+            Ok(Operand::Var(_)) => {
                 self.errors.at(
                     &w.cond,
                     "the condition of a `while` must be a `bool`, such as a comparison",
                 );
                 return;
             }
-            None => return,
+            Err(_) => return,
         };
         self.finish_loop(setup, LoopKind::While { cond }, &w.body, None, None);
     }
@@ -189,10 +190,11 @@ impl Lowerer<'_> {
         }
         let BodyScan { assigned, brk, .. } = scan_assignments(&l.body);
         if !brk {
-            return self.errors.at(l, "a `loop` without `break` never ends");
+            self.errors.at(l, "a `loop` without `break` never ends");
+            return;
         }
         let carried = self.carried_names(&assigned, &[]);
-        let Some(setup) = self.enter_loop(&carried, &assigned, &l.body) else {
+        let Ok(setup) = self.enter_loop(&carried, &assigned, &l.body) else {
             return;
         };
         self.finish_loop(setup, LoopKind::Infinite, &l.body, None, None);
@@ -211,7 +213,7 @@ impl Lowerer<'_> {
             .filter_map(|(_, _, p, _)| p.as_ref().map(|p| p.to_string()))
             .collect();
         let carried = self.carried_names(&assigned, &seeds);
-        let Some(setup) = self.enter_loop(&carried, &assigned, body) else {
+        let Ok(setup) = self.enter_loop(&carried, &assigned, body) else {
             return;
         };
         self.finish_loop(setup, kind, body, element, index);
@@ -261,19 +263,21 @@ impl Lowerer<'_> {
         carried
     }
 
-    /// Before a loop: storage for every carried value and for every array the body writes.
+    /// Before a loop: storage for every carried value and for every array the body writes. The
+    /// `carried` names are those of [`Self::carried_names`], each bound to a value.
     pub(super) fn enter_loop(
         &mut self,
         carried: &[String],
         assigned: &[Assignment],
         body: &syn::Block,
-    ) -> Option<LoopSetup> {
+    ) -> Lowered<LoopSetup> {
         let mut storages = Vec::new();
         for name in carried {
-            let value = match self.lookup(name)? {
-                Binding::Var(v) => Operand::Var(*v),
-                Binding::Const(c) => Operand::Const(quote!(#c)),
-                Binding::Poisoned => return None,
+            let value = match self.lookup(name) {
+                Some(Binding::Var(v)) => Operand::Var(*v),
+                Some(Binding::Const(c)) => Operand::Const(quote!(#c)),
+                Some(Binding::Poisoned(reported)) => return Err(*reported),
+                None => unreachable!("a carried name is bound in the enclosing code"),
             };
             let storage = self.new_var(
                 &format!("{name}_carried"),
@@ -302,10 +306,9 @@ impl Lowerer<'_> {
             }
             if *elem {
                 if carried.contains(name) {
-                    self.errors.at(ident, format!("`{name}` is both assigned and written element by element in this loop; this is not supported yet"));
-                    return None;
+                    return Err(self.errors.at(ident, format!("`{name}` is both assigned and written element by element in this loop; this is not supported yet")));
                 }
-                if let Some(storage) = self.ensure_storage(ident) {
+                if let Ok(storage) = self.ensure_storage(ident) {
                     if !writes.contains(&storage) {
                         writes.push(storage);
                     }
@@ -321,7 +324,7 @@ impl Lowerer<'_> {
         let BodyScan { brk, cont, .. } = scan_assignments(body);
         let brk = brk.then(|| self.namer.numbered("broke"));
         let cont = cont.then(|| self.namer.numbered("continued"));
-        Some(LoopSetup {
+        Ok(LoopSetup {
             storages,
             writes,
             consts,
@@ -408,7 +411,7 @@ impl Lowerer<'_> {
         // The body's own declarations live in a scope inside the one of the carried values, so that a
         // `let` that shadows a carried name leaves the carried value as it was last assigned.
         self.scopes.push(HashMap::new());
-        self.lower_stmts(&body.stmts, false);
+        let _ = self.lower_stmts(&body.stmts, false);
         self.scopes.pop();
         let ctx = self.loops.pop().expect("pushed above");
         let read = ctx.reads.into_inner();
@@ -455,12 +458,13 @@ impl Lowerer<'_> {
         }
     }
 
-    pub(super) fn lower_break(&mut self, b: &syn::ExprBreak) {
+    /// `break`: sets the loop's flag; `Err` where it is reported instead.
+    pub(super) fn lower_break(&mut self, b: &syn::ExprBreak) -> Lowered<()> {
         if b.label.is_some() || b.expr.is_some() {
-            return self.errors.at(
+            return Err(self.errors.at(
                 b,
                 "`break` with a label or a value is not supported; use a plain `break`",
-            );
+            ));
         }
         match self.loops.last().and_then(|l| l.brk.clone()) {
             Some(flag) => {
@@ -468,17 +472,19 @@ impl Lowerer<'_> {
                 self.block.stmts.push(Stmt::Verbatim {
                     tokens: quote!(#flag = true;),
                     reads: Vec::new(),
-                })
+                });
+                Ok(())
             }
-            None => self.errors.at(b, "`break` outside a loop"),
+            None => Err(self.errors.at(b, "`break` outside a loop")),
         }
     }
 
-    pub(super) fn lower_continue(&mut self, c: &syn::ExprContinue) {
+    /// `continue`: sets the loop's flag; `Err` where it is reported instead.
+    pub(super) fn lower_continue(&mut self, c: &syn::ExprContinue) -> Lowered<()> {
         if c.label.is_some() {
-            return self
+            return Err(self
                 .errors
-                .at(c, "`continue` with a label is not supported");
+                .at(c, "`continue` with a label is not supported"));
         }
         match self.loops.last().and_then(|l| l.cont.clone()) {
             Some(flag) => {
@@ -486,9 +492,10 @@ impl Lowerer<'_> {
                 self.block.stmts.push(Stmt::Verbatim {
                     tokens: quote!(#flag = true;),
                     reads: Vec::new(),
-                })
+                });
+                Ok(())
             }
-            None => self.errors.at(c, "`continue` outside a loop"),
+            None => Err(self.errors.at(c, "`continue` outside a loop")),
         }
     }
 }

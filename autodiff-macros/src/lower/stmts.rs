@@ -9,7 +9,9 @@ impl Lowerer<'_> {
             syn::Stmt::Local(local) => self.lower_let(local),
             syn::Stmt::Expr(e, _) => self.lower_effect(e),
             syn::Stmt::Macro(m) => self.lower_macro_stmt(&m.mac, m.to_token_stream()),
-            syn::Stmt::Item(item) => self.errors.at(item, "items inside a #[differentiable] function are not supported; move this item out of the function"),
+            syn::Stmt::Item(item) => {
+                self.errors.at(item, "items inside a #[differentiable] function are not supported; move this item out of the function");
+            }
         }
     }
 
@@ -19,9 +21,9 @@ impl Lowerer<'_> {
             other => other,
         };
         if let Some((_, diverge)) = local.init.as_ref().and_then(|i| i.diverge.as_ref()) {
-            self.errors.at(diverge, "`let .. else` is not supported; bind the value with a plain `let`, and leave early before it with `if c { return v; }`");
+            let reported = self.errors.at(diverge, "`let .. else` is not supported; bind the value with a plain `let`, and leave early before it with `if c { return v; }`");
             for name in pattern_names(pat) {
-                self.bind(&name, Binding::Poisoned);
+                self.bind(&name, Binding::Poisoned(reported));
             }
             return;
         }
@@ -30,31 +32,35 @@ impl Lowerer<'_> {
             let _ = self.lower_expr(&init.expr);
             return;
         }
+        let destructuring = "destructuring is supported only for a tuple written out (`let (a, b) = (x, y);`); bind the value to one name instead";
         let (ident, mutability, ty) = match &local.pat {
-            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => (p.ident.clone(), p.mutability, None),
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                (p.ident.clone(), p.mutability, None)
+            }
             Pat::Type(t) => match &*t.pat {
-                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => (p.ident.clone(), p.mutability, Some((*t.ty).clone())),
-                other => return self.errors.at(other, "destructuring is supported only for a tuple written out (`let (a, b) = (x, y);`); bind the value to one name instead"),
+                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                    (p.ident.clone(), p.mutability, Some((*t.ty).clone()))
+                }
+                other => {
+                    self.errors.at(other, destructuring);
+                    return;
+                }
             },
-            other => return self.errors.at(other, "destructuring is supported only for a tuple written out (`let (a, b) = (x, y);`); bind the value to one name instead"),
+            other => {
+                self.errors.at(other, destructuring);
+                return;
+            }
         };
         let Some(init) = &local.init else {
-            self.errors.at(local, format!("late initialization is not supported yet: give `{ident}` its value where it is declared, as in `let {ident} = if c {{ .. }} else {{ .. }};`"));
+            let reported = self.errors.at(local, format!("late initialization is not supported yet: give `{ident}` its value where it is declared, as in `let {ident} = if c {{ .. }} else {{ .. }};`"));
             // Its assignments and uses are not reported again.
-            return self.bind(&ident.to_string(), Binding::Poisoned);
+            return self.bind(&ident.to_string(), Binding::Poisoned(reported));
         };
         let before = self.vars.len();
-        let errors_before = self.errors_len();
-        let Some(value) = self.lower_expr(&init.expr) else {
-            if self.errors_len() == errors_before
-                && !self.mentions_poisoned(quote::ToTokens::to_token_stream(&*init.expr))
-            {
-                self.errors.at(
-                    &init.expr,
-                    "this value could not be differentiated; please report it with the function",
-                );
-            }
-            return self.bind(&ident.to_string(), Binding::Poisoned);
+        let value = match self.lower_expr(&init.expr) {
+            Ok(value) => value,
+            // Its uses fail with the error of its value, without another.
+            Err(reported) => return self.bind(&ident.to_string(), Binding::Poisoned(reported)),
         };
         self.bind_value(&ident, true, mutability.is_some(), ty, value, before);
     }
@@ -121,17 +127,23 @@ impl Lowerer<'_> {
             Expr::ForLoop(f) => self.lower_for(f),
             Expr::While(w) => self.lower_while(w),
             Expr::Loop(l) => self.lower_infinite(l),
-            Expr::Break(b) => self.lower_break(b),
-            Expr::Continue(c) => self.lower_continue(c),
+            Expr::Break(b) => {
+                let _ = self.lower_break(b);
+            }
+            Expr::Continue(c) => {
+                let _ = self.lower_continue(c);
+            }
             Expr::Block(b) if b.label.is_none() => {
                 self.scopes.push(HashMap::new());
-                self.lower_stmts(&b.block.stmts, false);
+                let _ = self.lower_stmts(&b.block.stmts, false);
                 self.scopes.pop();
             }
             Expr::Assign(a) if matches!(strip_parens(&a.left), Expr::Index(_)) => {
                 self.lower_element_write(&a.left, None, &a.right)
             }
-            Expr::Binary(b) if is_compound(&b.op) && matches!(strip_parens(&b.left), Expr::Index(_)) => {
+            Expr::Binary(b)
+                if is_compound(&b.op) && matches!(strip_parens(&b.left), Expr::Index(_)) =>
+            {
                 self.lower_element_write(&b.left, Some(&b.op), &b.right)
             }
             Expr::Assign(a) => self.lower_assign(&a.left, None, &a.right, e),
@@ -139,10 +151,12 @@ impl Lowerer<'_> {
                 self.lower_assign(&b.left, Some(&b.op), &b.right, e)
             }
             Expr::Macro(m) => self.lower_macro_stmt(&m.mac, e.to_token_stream()),
-            Expr::Return(r) => self.errors.at(
-                r,
-                "`return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value",
-            ),
+            Expr::Return(r) => {
+                self.errors.at(
+                    r,
+                    "`return` is supported at the end of the function and as `if c { ..; return v; }` outside loops; end the function with its value",
+                );
+            }
             other => {
                 let _ = self.lower_expr(other);
             }
@@ -157,20 +171,22 @@ impl Lowerer<'_> {
         whole: &Expr,
     ) {
         let Expr::Path(p) = strip_parens(left) else {
-            return self.errors.at(left, "only assignments to a local variable (`x = ..`, `x += ..`) are supported here; element writes `y[i] = ..` are not yet");
+            self.errors.at(left, "only assignments to a local variable (`x = ..`, `x += ..`) are supported here; element writes `y[i] = ..` are not yet");
+            return;
         };
         let Some(ident) = p.path.get_ident().cloned() else {
-            return self
-                .errors
+            self.errors
                 .at(left, "only assignments to a local variable are supported");
+            return;
         };
         let Some(current) = self.lookup(&ident.to_string()).cloned() else {
-            return self.errors.at(
+            self.errors.at(
                 left,
                 format!("`{ident}` is not a local variable of this function"),
             );
+            return;
         };
-        if matches!(current, Binding::Poisoned) {
+        if matches!(current, Binding::Poisoned(_)) {
             return;
         }
         if let (Some(ctx), Some(depth)) = (
@@ -181,7 +197,8 @@ impl Lowerer<'_> {
         ) {
             let carried = ctx.carried_contains(&ident.to_string());
             if depth < ctx.scope_depth() && !carried && matches!(current, Binding::Var(_)) {
-                return self.errors.at(left, format!("`{ident}` is assigned inside this loop but could not be analysed as a value the loop carries; assign it with `{ident} = ..` or `{ident} += ..` directly in the loop"));
+                self.errors.at(left, format!("`{ident}` is assigned inside this loop but could not be analysed as a value the loop carries; assign it with `{ident} = ..` or `{ident} += ..` directly in the loop"));
+                return;
             }
         }
         let before = self.vars.len();
@@ -196,12 +213,12 @@ impl Lowerer<'_> {
                 let lhs = match &current {
                     Binding::Var(v) => Operand::Var(*v),
                     Binding::Const(name) => Operand::Const(quote!(#name)),
-                    Binding::Poisoned => return,
+                    Binding::Poisoned(_) => return,
                 };
                 let rhs = self.lower_expr(right);
                 match (prim, rhs) {
-                    (_, None) => None,
-                    (_, Some(Operand::Const(_))) if matches!(lhs, Operand::Const(_)) => {
+                    (_, Err(reported)) => Err(reported),
+                    (_, Ok(Operand::Const(_))) if matches!(lhs, Operand::Const(_)) => {
                         let tokens = self.rewrite_expr(whole);
                         if let Binding::Const(name) = &current {
                             let name = name.clone();
@@ -213,17 +230,14 @@ impl Lowerer<'_> {
                         });
                         return;
                     }
-                    (None, _) => {
-                        self.errors.at(op, "this compound assignment is not supported on differentiable values; use `+=`, `-=`, `*=` or `/=`");
-                        None
-                    }
-                    (Some(prim), Some(rhs)) => {
-                        Some(self.push(prim, vec![lhs, rhs], Vec::new(), first_span(whole)))
+                    (None, _) => Err(self.errors.at(op, "this compound assignment is not supported on differentiable values; use `+=`, `-=`, `*=` or `/=`")),
+                    (Some(prim), Ok(rhs)) => {
+                        Ok(self.push(prim, vec![lhs, rhs], Vec::new(), first_span(whole)))
                     }
                 }
             }
         };
-        let Some(value) = value else { return };
+        let Ok(value) = value else { return };
         match (&current, value) {
             (Binding::Const(name), Operand::Const(tokens)) => {
                 let name = name.clone();
@@ -267,22 +281,24 @@ impl Lowerer<'_> {
         }
     }
 
-    pub(super) fn lower_block(&mut self, block: &syn::Block) -> Option<Operand> {
+    pub(super) fn lower_block(&mut self, block: &syn::Block) -> Lowered<Operand> {
         self.scopes.push(HashMap::new());
+        // The final expression's value, where the block ends with one.
         let mut result = None;
         for (k, stmt) in block.stmts.iter().enumerate() {
             match stmt {
                 syn::Stmt::Expr(e, None) if k + 1 == block.stmts.len() => {
-                    result = self.lower_expr(e)
+                    result = Some(self.lower_expr(e))
                 }
                 _ => self.lower_stmt(stmt),
             }
         }
         // Assignments inside the block rebind names where they are declared, so they stay in effect.
         self.scopes.pop();
-        if result.is_none() {
-            self.errors.at(block, "this block must end with a value");
+        match result {
+            Some(Ok(value)) => Ok(value),
+            // A final expression that failed gets this error too, beside its own.
+            Some(Err(_)) | None => Err(self.errors.at(block, "this block must end with a value")),
         }
-        result
     }
 }
