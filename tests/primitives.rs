@@ -325,35 +325,35 @@ fn p_mul_add(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array
     x.mul_add(y, z) * 2.0
 }
 
-/// `sum` (reduce).
+/// `sum` (reduce(sum)).
 #[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
 #[allow(unused_variables)]
 fn p_sum(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
     a.sum() + m.sum()
 }
 
-/// `product` (reduce).
+/// `product` (reduce(product)).
 #[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
 #[allow(unused_variables)]
 fn p_product(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
     (a + 2.0).product()
 }
 
-/// `mean` (reduce).
+/// `mean` (reduce(mean)).
 #[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
 #[allow(unused_variables)]
 fn p_mean(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
     a.mean().unwrap() + m.mean().unwrap()
 }
 
-/// `sum_axis` (reduce).
+/// `sum_axis` (reduce(axis)).
 #[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
 #[allow(unused_variables)]
 fn p_sum_axis(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
     m.sum_axis(Axis(0)).dot(a) + m.sum_axis(Axis(1)).sum()
 }
 
-/// `mean_axis` (reduce).
+/// `mean_axis` (reduce(axis)).
 #[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
 #[allow(unused_variables)]
 fn p_mean_axis(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {

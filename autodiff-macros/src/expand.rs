@@ -289,6 +289,9 @@ fn generate(
     programs: &mut Option<String>,
 ) -> TokenStream {
     let ad = namer.fresh("__ad", Span::call_site());
+    // Reverse mode runs on the fused IR (elementwise chains and their sums as kernels); forward mode
+    // on the IR as lowered.
+    let fused = crate::transform::fuse::fuse(f, const_reads, namer);
     let output = model.output.as_ref().expect("no errors, so an output");
     let param_var = |i: usize| -> VarId {
         VarId(
@@ -309,11 +312,19 @@ fn generate(
     for item in items(model) {
         let Signature { head } = signature(model, &item);
         let independents: Vec<VarId> = item.wrt.iter().map(|&i| param_var(i)).collect();
-        let mut emitter = Emitter::new(f, const_reads, namer, ad.clone());
+        let scalar_type = (!model.options.vjp_only).then(|| output.value.to_token_stream());
+        // One scalar independent: forward mode, which stores nothing and has no reverse sweep.
+        let tangent = match (item.kind, independents.as_slice()) {
+            (Kind::Grad | Kind::ValueAndGrad, [x]) if scalar_params.contains(x) => {
+                let mut forward = Emitter::new(f, const_reads, namer, ad.clone());
+                forward.scalar_type = scalar_type.clone();
+                forward.tangent_sweep(&f.body, &f.ret, *x)
+            }
+            _ => None,
+        };
+        let mut emitter = Emitter::new(&fused, const_reads, namer, ad.clone());
         emitter.programs = programs.as_ref().map(|_| Vec::new());
-        if !model.options.vjp_only {
-            emitter.scalar_type = Some(output.value.to_token_stream());
-        }
+        emitter.scalar_type = scalar_type;
         let value_ty = &output.value;
         let mut keep: Vec<VarId> = Vec::new();
         if item.kind != Kind::Grad {
@@ -322,12 +333,6 @@ fn generate(
         keep.extend(f.aux.iter().flat_map(|a| a.vars()));
         let body = match item.kind {
             Kind::Grad | Kind::ValueAndGrad => {
-                // One scalar independent and only scalars in between: forward mode, which stores
-                // nothing and has no reverse sweep. Otherwise reverse mode.
-                let tangent = match independents.as_slice() {
-                    [x] if scalar_params.contains(x) => emitter.tangent_sweep(&f.body, &f.ret, *x),
-                    _ => None,
-                };
                 let sweep = match tangent {
                     Some((forward, derivative)) => crate::codegen::Sweep {
                         forward,
@@ -336,8 +341,8 @@ fn generate(
                         reads_output: false,
                     },
                     None => emitter.sweep(
-                        &f.body,
-                        &f.ret,
+                        &fused.body,
+                        &fused.ret,
                         &independents,
                         Seed::One(value_ty.to_token_stream()),
                         &keep,
@@ -390,8 +395,8 @@ fn generate(
                 emitter.owned_values = true;
                 let seed = emitter.namer.fresh("seed", Span::call_site());
                 let sweep = emitter.sweep(
-                    &f.body,
-                    &f.ret,
+                    &fused.body,
+                    &fused.ret,
                     &independents,
                     Seed::Named(seed.clone()),
                     &keep,

@@ -12,7 +12,7 @@ pub enum Family {
     /// An elementwise function of two or three operands, with broadcasting (`+`, `powf`, `clamp`).
     Elementwise,
     /// A reduction (`sum`, `mean`, `sum_axis`).
-    Reduce,
+    Reduce(Reduction),
     /// Linear algebra (`dot`, `t`).
     LinAlg,
     /// A change of shape or a selection (`slice`, `insert_axis`, `from_elem`, `broadcast`).
@@ -23,6 +23,19 @@ pub enum Family {
     Copy(Copy),
     /// `stop_gradient`: the value, with no derivative.
     Stop,
+}
+
+/// What a reduction computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reduction {
+    /// The sum of all elements (a fused kernel can end with it).
+    Sum,
+    /// The product of all elements.
+    Product,
+    /// The mean of all elements.
+    Mean,
+    /// Along one axis (`sum_axis`, `mean_axis`).
+    Axis,
 }
 
 /// The element and field reads.
@@ -148,11 +161,11 @@ static OTHERS: [Prim; 25] = [
     row("powi", Family::Unary, 1, 1, true),
     row("clamp", Family::Elementwise, 3, 0, true),
     row("mul_add", Family::Elementwise, 3, 0, false),
-    row("sum", Family::Reduce, 1, 0, false),
-    row("product", Family::Reduce, 1, 0, false),
-    unwrapping("mean", Family::Reduce, 0),
-    row("sum_axis", Family::Reduce, 1, 1, false),
-    unwrapping("mean_axis", Family::Reduce, 1),
+    row("sum", Family::Reduce(Reduction::Sum), 1, 0, false),
+    row("product", Family::Reduce(Reduction::Product), 1, 0, false),
+    unwrapping("mean", Family::Reduce(Reduction::Mean), 0),
+    row("sum_axis", Family::Reduce(Reduction::Axis), 1, 1, false),
+    unwrapping("mean_axis", Family::Reduce(Reduction::Axis), 1),
     row("dot", Family::LinAlg, 2, 0, false),
     row("t", Family::LinAlg, 1, 0, false),
     row("slice", Family::Shape, 1, 1, false),

@@ -1,6 +1,6 @@
 //! Fused kernels: a chain of elementwise operations over arrays and scalars (with broadcasting) and the sum
-//! that ends it, evaluated in one pass over memory; its reverse computes every operand's gradient in one
-//! more pass.
+//! or mean that ends it, evaluated in one pass over memory; its reverse computes every operand's gradient
+//! in one more pass.
 //!
 //! The macro turns `(x - y).powi(2).sum()` into `fused_sum2(&x, &y, |x, y| (x - y) * (x - y))` and its
 //! reverse into `fused_sum2_vjp(&x, &y, g, |x, y, g| (dx, dy))`, where the closures are the scalar forward
@@ -228,6 +228,65 @@ impl<T: KernelOperand + ?Sized> KernelOperand for &T {
     }
 }
 
+/// An operand the kernel's reverse gives no gradient for (a constant, or a value whose gradient is not
+/// asked for): read like any operand, its partials dropped.
+pub struct NoGrad<T>(pub T);
+
+/// The partials of an operand without a gradient: dropped.
+pub struct NoSink;
+
+impl<F> Sink<F> for NoSink {
+    #[inline(always)]
+    unsafe fn put(&mut self, _: usize, _: F) {}
+}
+
+impl<T: KernelOperand> KernelOperand for NoGrad<T> {
+    type Elem = T::Elem;
+    type Tangent = ();
+    type Prepared<'a>
+        = T::Prepared<'a>
+    where
+        Self: 'a;
+    type Sink = NoSink;
+    #[inline]
+    fn kernel_shape(&self) -> Option<&[usize]> {
+        self.0.kernel_shape()
+    }
+    #[inline]
+    #[track_caller]
+    fn prepare(&self, shape: &IxDyn) -> T::Prepared<'_> {
+        self.0.prepare(shape)
+    }
+    #[inline]
+    fn sink(&self, _: usize) -> NoSink {
+        NoSink
+    }
+    #[inline]
+    fn tangent(&self, _: NoSink, _: &IxDyn) {}
+}
+
+/// The shape of a kernel operand (`None` for a scalar), for the checks that run before a kernel.
+#[inline]
+pub fn kernel_shape_of<A: KernelOperand + ?Sized>(a: &A) -> Option<IxDyn> {
+    a.kernel_shape().map(IxDyn)
+}
+
+/// The shape two values of a kernel's chain broadcast to (`None` for two scalars). The macro calls it for
+/// every operation of the chain before the kernel runs, spanned at the operation, so that shapes that do
+/// not broadcast are reported where the unfused operation would have reported them.
+///
+/// # Panics
+/// If the shapes are not compatible, naming both.
+#[inline]
+#[track_caller]
+pub fn broadcast_shapes(a: &Option<IxDyn>, b: &Option<IxDyn>) -> Option<IxDyn> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(broadcast_shape::<IxDyn>(a.slice(), b.slice())),
+        (Some(s), None) | (None, Some(s)) => Some(s.clone()),
+        (None, None) => None,
+    }
+}
+
 /// The shape the operands broadcast to (a kernel has at least one array operand).
 #[track_caller]
 pub fn kernel_shape(shapes: &[Option<&[usize]>]) -> IxDyn {
@@ -273,7 +332,7 @@ pub fn unrolled_sum<F: Real>(n: usize, term: impl Fn(usize) -> F) -> F {
 }
 
 macro_rules! fused_kernels {
-    ($($sum:ident, $vjp:ident: $($A:ident $a:ident $p:ident $r:ident $s:ident $d:ident),+;)*) => {$(
+    ($($sum:ident, $vjp:ident, $mean:ident, $mean_vjp:ident: $($A:ident $a:ident $p:ident $r:ident $s:ident $d:ident),+;)*) => {$(
         /// The sum over the elements of the operands' broadcast shape of `f` applied to each element's
         /// values (a scalar operand gives its value to every element).
         ///
@@ -322,17 +381,52 @@ macro_rules! fused_kernels {
             }
             ($($a.tangent($s, &shape)),+)
         }
+
+        /// The mean over the elements of the operands' broadcast shape of `f` applied to each element's
+        /// values: the kernel's sum divided by the number of elements, as `ArrayBase::mean` divides.
+        ///
+        /// # Panics
+        /// If the array operands' shapes do not broadcast together, or the shape has no element.
+        #[inline]
+        #[track_caller]
+        #[allow(non_snake_case, clippy::too_many_arguments)]
+        pub fn $mean<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
+            $($a: &$A,)+
+            f: impl Fn($(fused_kernels!(@elem $A F)),+) -> F,
+        ) -> F {
+            let n = kernel_shape(&[$($a.kernel_shape()),+]).size();
+            if n == 0 {
+                panic!("mean of an empty array");
+            }
+            $sum($($a,)+ f) / F::cast_from(n as f64)
+        }
+
+        /// Reverse of the mean kernel of the same arity: every element's seed is `g / n`.
+        ///
+        /// # Panics
+        /// If the array operands' shapes do not broadcast together.
+        #[inline]
+        #[track_caller]
+        #[allow(non_snake_case, unused_parens, clippy::too_many_arguments)]
+        pub fn $mean_vjp<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
+            $($a: &$A,)+
+            g: F,
+            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> ($(fused_kernels!(@elem $A F)),+),
+        ) -> ($($A::Tangent),+) {
+            let n = kernel_shape(&[$($a.kernel_shape()),+]).size();
+            $vjp($($a,)+ g / F::cast_from(n as f64), df)
+        }
     )*};
     (@elem $A:ident $F:ident) => { $F };
 }
 
 fused_kernels! {
-    fused_sum1, fused_sum1_vjp: A0 a0 p0 r0 s0 d0;
-    fused_sum2, fused_sum2_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1;
-    fused_sum3, fused_sum3_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2;
-    fused_sum4, fused_sum4_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3;
-    fused_sum5, fused_sum5_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
+    fused_sum1, fused_sum1_vjp, fused_mean1, fused_mean1_vjp: A0 a0 p0 r0 s0 d0;
+    fused_sum2, fused_sum2_vjp, fused_mean2, fused_mean2_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1;
+    fused_sum3, fused_sum3_vjp, fused_mean3, fused_mean3_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2;
+    fused_sum4, fused_sum4_vjp, fused_mean4, fused_mean4_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3;
+    fused_sum5, fused_sum5_vjp, fused_mean5, fused_mean5_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
         A4 a4 p4 r4 s4 d4;
-    fused_sum6, fused_sum6_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
+    fused_sum6, fused_sum6_vjp, fused_mean6, fused_mean6_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
         A4 a4 p4 r4 s4 d4, A5 a5 p5 r5 s5 d5;
 }

@@ -32,7 +32,12 @@ impl Activity {
 fn flows(op: &Op) -> bool {
     match op {
         Op::Prim(p) => p.differentiable,
-        Op::Mapv(_) | Op::Call(_) | Op::Join { .. } | Op::Vjp { .. } | Op::Jvp { .. } => true,
+        Op::Mapv(_)
+        | Op::Fused(_)
+        | Op::Call(_)
+        | Op::Join { .. }
+        | Op::Vjp { .. }
+        | Op::Jvp { .. } => true,
     }
 }
 

@@ -131,6 +131,73 @@ impl Emitter<'_> {
                 );
                 out
             }
+            AStmt::Kernel {
+                instr,
+                seed,
+                g,
+                closure,
+                active,
+                tangents,
+            } => {
+                let Op::Fused(kernel) = &instr.op else {
+                    unreachable!("a kernel's reverse belongs to a kernel")
+                };
+                let seed = self.print_expr(seed);
+                let ad = self.ad_at(instr.span);
+                let rule = format_ident!(
+                    "{}",
+                    kernel.function(instr.args.len(), true),
+                    span = instr.span
+                );
+                // Operands without a gradient are passed as constants: the kernel keeps nothing for them.
+                let args: Vec<TokenStream> = instr
+                    .args
+                    .iter()
+                    .zip(active)
+                    .map(|(a, active)| {
+                        let a = self.operand(a);
+                        if *active {
+                            a
+                        } else {
+                            quote!(&#ad::NoGrad(#a))
+                        }
+                    })
+                    .collect();
+                let params: Vec<Ident> = kernel
+                    .params
+                    .iter()
+                    .map(|p| self.name(*p).clone())
+                    .collect();
+                let sweep = self.print_sweep(&kernel.body, &kernel.ret, closure, &[]);
+                let (forward, reverse) = (sweep.forward, sweep.reverse);
+                let mut gradients = sweep.adjoints.into_iter();
+                let partials: Vec<TokenStream> = kernel
+                    .params
+                    .iter()
+                    .zip(active)
+                    .map(|(p, active)| {
+                        if *active {
+                            gradients.next().expect("one gradient per active operand")
+                        } else {
+                            let p = self.name(*p);
+                            quote!(#ad::zero_tangent(&#p))
+                        }
+                    })
+                    .collect();
+                let mut names = tangents.iter();
+                let pattern: Vec<TokenStream> = active
+                    .iter()
+                    .map(|active| match active {
+                        true => {
+                            let name = names.next().expect("one name per active operand");
+                            quote!(#name)
+                        }
+                        false => quote!(_),
+                    })
+                    .collect();
+                let checks = self.kernel_checks(instr, kernel);
+                quote_spanned!(instr.span=> let (#(#pattern),*) = { #checks #ad::#rule(#(#args,)* #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) }) };)
+            }
             AStmt::Undo { storage, span } => {
                 let ad = self.ad_at(*span);
                 let y = self.name(*storage).clone();

@@ -185,6 +185,21 @@ impl Emitter<'_> {
                     }
                 }
             }
+            Op::Fused(kernel) => {
+                let rule = format_ident!("{}", kernel.function(i.args.len(), false), span = i.span);
+                let args: Vec<TokenStream> = i.args.iter().map(|a| self.operand(a)).collect();
+                let params: Vec<Ident> = kernel
+                    .params
+                    .iter()
+                    .map(|p| self.name(*p).clone())
+                    .collect();
+                let activity = activity::analyse(self.f.vars.len(), &kernel.body, &kernel.ret, &[]);
+                let all = Plan::new(&activity, self.f.vars.len(), true);
+                let inner = self.forward_block(&kernel.body, &Fwd::default(), &all);
+                let value = self.value(&kernel.ret, false);
+                let checks = self.kernel_checks(i, kernel);
+                quote_spanned!(i.span=> { #checks #ad::#rule(#(#args,)* |#(#params),*| { #inner #value }) })
+            }
             Op::Vjp { prim, k } => {
                 let name = format_ident!("{}", crate::ir::vjp_name(prim, *k), span = i.span);
                 self.rule_call(i, prim, name)

@@ -301,4 +301,52 @@ impl<'a> Emitter<'a> {
             reads_output,
         }
     }
+
+    /// Shape checks before a fused kernel: each operation of its chain that combines two or more values
+    /// broadcasts their shapes, spanned at the operation, so that a mismatch is reported where the unfused
+    /// operation would report it. Empty where no operation combines two values.
+    fn kernel_checks(&mut self, i: &Instr, kernel: &crate::ir::Kernel) -> TokenStream {
+        let ad = self.ad.clone();
+        let mut shapes: HashMap<VarId, Ident> = HashMap::new();
+        let mut out = TokenStream::new();
+        let mut combines = false;
+        for (param, arg) in kernel.params.iter().zip(&i.args) {
+            let name = self.namer.numbered("shape");
+            let arg = self.operand(arg);
+            out.extend(quote!(let #name = #ad::kernel_shape_of(#arg);));
+            shapes.insert(*param, name);
+        }
+        for stmt in &kernel.body.stmts {
+            let Stmt::Instr(instr) = stmt else { continue };
+            let mut inputs: Vec<Ident> = Vec::new();
+            for a in instr.args.iter().filter_map(Operand::var) {
+                if let Some(shape) = shapes.get(&a).filter(|s| !inputs.contains(s)) {
+                    inputs.push(shape.clone());
+                }
+            }
+            match inputs.as_slice() {
+                // A value of literals only is a scalar; one of a single value has its shape.
+                [] => {}
+                [one] => {
+                    shapes.insert(instr.dst, one.clone());
+                }
+                [first, rest @ ..] => {
+                    combines = true;
+                    let ad = self.ad_at(instr.span);
+                    let mut acc = quote!(#first);
+                    for r in rest {
+                        acc = quote_spanned!(instr.span=> #ad::broadcast_shapes(&#acc, &#r));
+                    }
+                    let name = self.namer.numbered("shape");
+                    out.extend(quote!(let #name = #acc;));
+                    shapes.insert(instr.dst, name);
+                }
+            }
+        }
+        if combines {
+            quote!({ #out })
+        } else {
+            TokenStream::new()
+        }
+    }
 }

@@ -160,6 +160,22 @@ pub enum AStmt<'f> {
         /// The names bound to the argument tangents.
         tangents: Vec<Ident>,
     },
+    /// A fused kernel's reverse: its body's adjoint program run for every element, giving one
+    /// gradient per operand that needs one.
+    Kernel {
+        /// The kernel.
+        instr: &'f Instr,
+        /// The output's adjoint (a scalar: the kernel ends in a sum).
+        seed: AExpr<'f>,
+        /// The name of the seed inside the per-element closure.
+        g: Ident,
+        /// The body's adjoint program (the active operands' elements are its independents).
+        closure: Box<Program<'f>>,
+        /// Which operands need a gradient.
+        active: Vec<bool>,
+        /// The names bound to the active operands' gradients, in order.
+        tangents: Vec<Ident>,
+    },
     /// A logged element write undone.
     Undo {
         /// The array.
@@ -396,6 +412,25 @@ pub fn stmts(f: &Function, body: &[AStmt], depth: usize, out: &mut String) {
                     name(f, instr.dst),
                     bar(f, instr.dst)
                 );
+            }
+            AStmt::Kernel {
+                instr,
+                seed,
+                g,
+                closure,
+                tangents,
+                ..
+            } => {
+                let names: Vec<String> = tangents.iter().map(|t| t.to_string()).collect();
+                let args: Vec<String> = instr.args.iter().map(|a| operand(f, a)).collect();
+                let _ = writeln!(
+                    out,
+                    "{pad}({}) = fused_vjp({}; {}) per element with {g}:",
+                    names.join(", "),
+                    args.join(", "),
+                    expr(f, seed)
+                );
+                stmts(f, &closure.body, depth + 1, out);
             }
             AStmt::Undo { storage, .. } => {
                 let _ = writeln!(out, "{pad}undo last write of {}", name(f, *storage));

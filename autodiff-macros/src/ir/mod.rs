@@ -76,6 +76,9 @@ pub enum Op {
         /// `stack!` rather than `concatenate!`.
         stack: bool,
     },
+    /// A fused kernel: an elementwise chain over `args` (one parameter each) and the sum (or mean) of
+    /// its result over their broadcast shape, in one pass (`fused_sumN`, `fused_meanN`).
+    Fused(Box<Kernel>),
     /// In an adjoint program written as IR ([`adjoint::linearize`]): operand `k`'s reverse rule,
     /// `{name}_vjp{k}(operands.., extras.., [&y,] seed)`. Its args are the primitive's operands, then its
     /// output where the row reads it, then the seed.
@@ -104,6 +107,18 @@ pub enum Rule {
     Prim(&'static Prim),
     /// Operand `k`'s reverse rule of a primitive.
     Vjp(&'static Prim, usize),
+}
+
+impl Kernel {
+    /// The runtime function of the kernel (`fused_sum2`), or of its reverse with `_vjp`.
+    pub fn function(&self, arity: usize, reverse: bool) -> String {
+        let base = match self.reduction {
+            crate::prims::Reduction::Mean => "fused_mean",
+            _ => "fused_sum",
+        };
+        let suffix = if reverse { "_vjp" } else { "" };
+        format!("{base}{arity}{suffix}")
+    }
 }
 
 impl Rule {
@@ -161,6 +176,19 @@ pub struct Closure {
     /// In a tangent program, the tangent of the parameter: the closure then maps an element and its
     /// tangent (`args[1]`) to the output's tangent (its result).
     pub dot_param: Option<VarId>,
+}
+
+/// The body of a fused kernel: scalar instructions over one parameter per operand.
+#[derive(Clone)]
+pub struct Kernel {
+    /// The element of each operand, in order.
+    pub params: Vec<VarId>,
+    /// The chain, for one element.
+    pub body: Block,
+    /// Its result for one element.
+    pub ret: Operand,
+    /// What the kernel makes of the results: their sum or their mean.
+    pub reduction: crate::prims::Reduction,
 }
 
 /// `dst = op(args.., extras..)`.

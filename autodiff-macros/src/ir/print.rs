@@ -107,6 +107,20 @@ pub fn block(f: &Function, b: &Block, depth: usize, out: &mut String) {
                         let _ = writeln!(out, "{pad}  yield {}", operand(f, &c.ret));
                         let _ = writeln!(out, "{pad}}}");
                     }
+                    Op::Fused(kernel) => {
+                        let params: Vec<String> =
+                            kernel.params.iter().map(|p| name(f, *p)).collect();
+                        let _ = writeln!(
+                            out,
+                            "{pad}{dst}{ty} = {}({}) |{}| {{",
+                            kernel.function(args.len(), false),
+                            args.join(", "),
+                            params.join(", ")
+                        );
+                        block(f, &kernel.body, depth + 1, out);
+                        let _ = writeln!(out, "{pad}  yield {}", operand(f, &kernel.ret));
+                        let _ = writeln!(out, "{pad}}}");
+                    }
                     Op::Vjp { prim, k } => {
                         let _ = writeln!(
                             out,

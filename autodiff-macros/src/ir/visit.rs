@@ -8,7 +8,7 @@ use super::{Block, Op, Operand, Stmt, VarId};
 pub enum Depth {
     /// Arms of branches and bodies of loops.
     Regions,
-    /// Those, and the bodies of `mapv` closures.
+    /// Those, and the bodies of `mapv` closures and fused kernels.
     Closures,
 }
 
@@ -30,6 +30,7 @@ pub fn nested(stmt: &Stmt, depth: Depth) -> Vec<&Block> {
         Stmt::Loop(l) => vec![&l.body],
         Stmt::Instr(i) => match &i.op {
             Op::Mapv(c) if depth == Depth::Closures => vec![&c.body],
+            Op::Fused(k) if depth == Depth::Closures => vec![&k.body],
             _ => Vec::new(),
         },
         _ => Vec::new(),

@@ -40,6 +40,8 @@ pub enum Unsupported {
     Call,
     /// A tangent program (third order is not supported).
     Tangent,
+    /// A fused kernel (fusion runs for reverse mode only).
+    Fused,
 }
 
 /// The tangent program of `block` (a function body) with output `ret` and tangents for `independents`.
@@ -254,6 +256,8 @@ impl Jvp<'_> {
             Op::Call(_) => return Err(Unsupported::Call),
             Op::Mapv(c) => return self.mapv(i, c, out),
             Op::Jvp { .. } => return Err(Unsupported::Tangent),
+            // Forward mode runs on the unfused IR.
+            Op::Fused(_) => return Err(Unsupported::Fused),
             // A reverse rule is a function of all its arguments (the operands, the output, the seed).
             Op::Vjp { prim, k } => Rule::Vjp(prim, *k),
             Op::Join { stack } => {

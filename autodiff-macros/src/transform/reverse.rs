@@ -340,6 +340,41 @@ impl<'f> Reverse<'f, '_> {
                     None => out.push(AStmt::Discard(rule)),
                 }
             }
+            Op::Fused(kernel) => {
+                let g_name = self.namer.fresh("g_elem", Span::call_site());
+                let active: Vec<bool> = instr.args.iter().map(|a| r.activity.operand(a)).collect();
+                let independents: Vec<VarId> = kernel
+                    .params
+                    .iter()
+                    .zip(&active)
+                    .filter(|(_, a)| **a)
+                    .map(|(p, _)| *p)
+                    .collect();
+                let activity =
+                    activity::analyse(self.f.vars.len(), &kernel.body, &kernel.ret, &independents);
+                let closure = self.program(
+                    &kernel.body,
+                    &kernel.ret,
+                    &independents,
+                    Seed::Named(g_name.clone()),
+                    activity,
+                );
+                let tangents: Vec<Ident> = targets
+                    .iter()
+                    .map(|_| self.namer.numbered("tangent"))
+                    .collect();
+                out.push(AStmt::Kernel {
+                    instr,
+                    seed: AExpr::Adjoint(g),
+                    g: g_name,
+                    closure: Box::new(closure),
+                    active,
+                    tangents: tangents.clone(),
+                });
+                for ((_, target), tangent) in targets.iter().zip(tangents) {
+                    out.push(r.contribute(*target, AExpr::Named(tangent)));
+                }
+            }
             Op::Call(_) => {
                 // One pullback call gives every argument's tangent, lined up with the arguments
                 // (constant arguments get `()`).
@@ -553,6 +588,10 @@ pub fn reads(body: &[AStmt], out: &mut Vec<VarId>) {
             AStmt::Pullback { instr, .. } => {
                 out.push(instr.dst);
                 out.extend(instr.args.iter().filter_map(Operand::var));
+            }
+            AStmt::Kernel { instr, seed, .. } => {
+                out.extend(instr.args.iter().filter_map(Operand::var));
+                expr(seed, out);
             }
             AStmt::If { then_, else_, .. } => {
                 reads(then_, out);
