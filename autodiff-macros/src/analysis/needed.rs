@@ -1,9 +1,10 @@
-//! Liveness for the forward sweep: which values it must compute (what the output, the reverse sweep and
+//! Liveness for the forward sweep: which values it must compute (what the output, the adjoint program and
 //! constant statements read, transitively) and which top-level loops it can leave out.
 
 use super::activity::Activity;
 use super::regions::{loop_is_active, needs_count};
-use crate::ir::{visit, Block, Function, Stmt, VarId};
+use crate::ir::adjoint::{AExpr, AStmt};
+use crate::ir::{visit, Block, Function, Op, Operand, Stmt, VarId};
 use std::collections::HashSet;
 
 /// Marks what the needed statements of `block` read, transitively (backwards), starting from
@@ -66,6 +67,53 @@ pub fn mark_needed(
         }
     }
     skip
+}
+
+/// The variables the adjoint program reads from the forward sweep (its rules' operands, the outputs
+/// the rules read, the calls whose pullbacks it applies).
+pub fn reads(body: &[AStmt], out: &mut Vec<VarId>) {
+    fn expr(e: &AExpr, out: &mut Vec<VarId>) {
+        match e {
+            AExpr::Rule { instr, seed, .. } => {
+                out.extend(instr.args.iter().filter_map(Operand::var));
+                if matches!(&instr.op, Op::Prim(p) if p.reads_output) {
+                    out.push(instr.dst);
+                }
+                expr(seed, out);
+            }
+            AExpr::JoinRule { instr, seed, .. } | AExpr::Mapv { instr, seed, .. } => {
+                out.extend(instr.args.iter().filter_map(Operand::var));
+                expr(seed, out);
+            }
+            _ => {}
+        }
+    }
+    for s in body {
+        match s {
+            AStmt::Contribute { value, .. }
+            | AStmt::Assign { value, .. }
+            | AStmt::Discard(value) => expr(value, out),
+            AStmt::ElemAcc { target, seed, .. } => {
+                out.push(*target);
+                expr(seed, out);
+            }
+            AStmt::FieldAcc { seed, .. } => expr(seed, out),
+            AStmt::Pullback { instr, .. } => {
+                out.push(instr.dst);
+                out.extend(instr.args.iter().filter_map(Operand::var));
+            }
+            AStmt::Kernel { instr, seed, .. } => {
+                out.extend(instr.args.iter().filter_map(Operand::var));
+                expr(seed, out);
+            }
+            AStmt::If { then_, else_, .. } => {
+                reads(then_, out);
+                reads(else_, out);
+            }
+            AStmt::Loop { body, .. } => reads(body, out),
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use crate::ir::{
 };
 use crate::naming::Namer;
 use crate::prims::{Access, Family};
-use crate::transform::reverse::{self, Reverse};
+use crate::transform::reverse::Reverse;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use std::collections::{HashMap, HashSet};
@@ -258,7 +258,7 @@ impl<'a> Emitter<'a> {
 
         // Forward sweep: what the output, the reverse sweep and constant statements read.
         let mut reads = Vec::new();
-        reverse::reads(&program.body, &mut reads);
+        crate::analysis::needed::reads(&program.body, &mut reads);
         let reads_output = ret.var().is_some_and(|v| reads.contains(&v));
         let mut needed = std::mem::take(&mut plan.needed);
         for v in reads.iter().chain(self.const_reads).chain(keep) {
