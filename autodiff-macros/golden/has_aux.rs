@@ -17,19 +17,20 @@ fn aux_loss_grad(x: &Array1<f64>) -> (Array1<f64>, Array1<f64>) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
     let y = __ad::tanh(&x);
-    let (loss, (tangent0)) = {
-        __ad::fused_sum1_value_and_vjp(
+    let aux = __ad::to_owned(&y);
+    let loss_bar = __ad::one::<f64>();
+    let (tangent0) = {
+        __ad::fused_sum1_vjp(
             &y,
-            __ad::one::<f64>(),
+            loss_bar,
             |y_elem, g_elem| {
                 let t1 = __ad::powi(&y_elem, 2);
                 let t1_bar = g_elem;
                 let y_elem_bar = __ad::powi_vjp(&y_elem, 2, &t1, t1_bar);
-                (t1, (y_elem_bar))
+                (y_elem_bar)
             },
         )
     };
-    let aux = __ad::to_owned(&y);
     let y_bar = tangent0;
     let x_bar = __ad::tanh_vjp(&x, &y, y_bar);
     (x_bar, aux)
@@ -47,20 +48,30 @@ fn aux_loss_value_and_grad(x: &Array1<f64>) -> ((f64, Array1<f64>), Array1<f64>)
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
     let y = __ad::tanh(&x);
-    let (loss, (tangent1)) = {
-        __ad::fused_sum1_value_and_vjp(
+    let loss = {
+        __ad::fused_sum1(
             &y,
-            __ad::one::<f64>(),
-            |y_elem, g_elem_1| {
+            |y_elem| {
                 let t1 = __ad::powi(&y_elem, 2);
-                let t1_bar_1 = g_elem_1;
-                let y_elem_bar_1 = __ad::powi_vjp(&y_elem, 2, &t1, t1_bar_1);
-                (t1, (y_elem_bar_1))
+                t1
             },
         )
     };
     let value_1 = __ad::to_owned(&loss);
     let aux_1 = __ad::to_owned(&y);
+    let loss_bar_1 = __ad::one::<f64>();
+    let (tangent1) = {
+        __ad::fused_sum1_vjp(
+            &y,
+            loss_bar_1,
+            |y_elem, g_elem_1| {
+                let t1 = __ad::powi(&y_elem, 2);
+                let t1_bar_1 = g_elem_1;
+                let y_elem_bar_1 = __ad::powi_vjp(&y_elem, 2, &t1, t1_bar_1);
+                (y_elem_bar_1)
+            },
+        )
+    };
     let y_bar_1 = tangent1;
     let x_bar_1 = __ad::tanh_vjp(&x, &y, y_bar_1);
     ((value_1, aux_1), x_bar_1)
@@ -78,19 +89,20 @@ fn aux_loss_grad_0(x: &Array1<f64>) -> (Array1<f64>, Array1<f64>) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
     let y = __ad::tanh(&x);
-    let (loss, (tangent2)) = {
-        __ad::fused_sum1_value_and_vjp(
+    let aux_2 = __ad::to_owned(&y);
+    let loss_bar_2 = __ad::one::<f64>();
+    let (tangent2) = {
+        __ad::fused_sum1_vjp(
             &y,
-            __ad::one::<f64>(),
+            loss_bar_2,
             |y_elem, g_elem_2| {
                 let t1 = __ad::powi(&y_elem, 2);
                 let t1_bar_2 = g_elem_2;
                 let y_elem_bar_2 = __ad::powi_vjp(&y_elem, 2, &t1, t1_bar_2);
-                (t1, (y_elem_bar_2))
+                (y_elem_bar_2)
             },
         )
     };
-    let aux_2 = __ad::to_owned(&y);
     let y_bar_2 = tangent2;
     let x_bar_2 = __ad::tanh_vjp(&x, &y, y_bar_2);
     (x_bar_2, aux_2)
@@ -123,11 +135,11 @@ fn aux_loss_vjp<'__ad>(
     (
         value_3,
         move |seed: f64| {
-            let loss_bar = seed;
+            let loss_bar_3 = seed;
             let (tangent3) = {
                 __ad::fused_sum1_vjp(
                     &y,
-                    loss_bar,
+                    loss_bar_3,
                     |y_elem, g_elem_3| {
                         let t1 = __ad::powi(&y_elem, 2);
                         let t1_bar_3 = g_elem_3;

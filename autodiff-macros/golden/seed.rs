@@ -18,19 +18,19 @@ fn sum_squared_error_grad(
 ) -> (Array1<f32>, Array1<f32>) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f32>();
-    let (t2, (tangent0, tangent1)) = {
+    let t2_bar = __ad::one::<f32>();
+    let (tangent0, tangent1) = {
         {
             let shape0 = __ad::kernel_shape_of(&x);
             let shape1 = __ad::kernel_shape_of(&y);
             let shape2 = __ad::broadcast_shapes(&shape0, &shape1);
         }
-        __ad::fused_sum2_value_and_vjp(
+        __ad::fused_sum2_vjp(
             &x,
             &y,
-            __ad::one::<f32>(),
+            t2_bar,
             |x_elem, y_elem, g_elem| {
                 let d = __ad::sub(&x_elem, &y_elem);
-                let t1 = __ad::mul(&d, &d);
                 let t1_bar = g_elem;
                 let mut d_bar = __ad::mul_vjp0(&d, &d, __ad::dup(&t1_bar));
                 {
@@ -39,7 +39,7 @@ fn sum_squared_error_grad(
                 }
                 let x_elem_bar = __ad::sub_vjp0(&x_elem, &y_elem, __ad::dup(&d_bar));
                 let y_elem_bar = __ad::sub_vjp1(&x_elem, &y_elem, d_bar);
-                (t1, (x_elem_bar, y_elem_bar))
+                (x_elem_bar, y_elem_bar)
             },
         )
     };
@@ -62,19 +62,36 @@ fn sum_squared_error_value_and_grad(
 ) -> (f32, (Array1<f32>, Array1<f32>)) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f32>();
-    let (t2, (tangent2, tangent3)) = {
+    let t2 = {
+        {
+            let shape6 = __ad::kernel_shape_of(&x);
+            let shape7 = __ad::kernel_shape_of(&y);
+            let shape8 = __ad::broadcast_shapes(&shape6, &shape7);
+        }
+        __ad::fused_sum2(
+            &x,
+            &y,
+            |x_elem, y_elem| {
+                let d = __ad::sub(&x_elem, &y_elem);
+                let t1 = __ad::mul(&d, &d);
+                t1
+            },
+        )
+    };
+    let value_1 = __ad::to_owned(&t2);
+    let t2_bar_1 = __ad::one::<f32>();
+    let (tangent2, tangent3) = {
         {
             let shape3 = __ad::kernel_shape_of(&x);
             let shape4 = __ad::kernel_shape_of(&y);
             let shape5 = __ad::broadcast_shapes(&shape3, &shape4);
         }
-        __ad::fused_sum2_value_and_vjp(
+        __ad::fused_sum2_vjp(
             &x,
             &y,
-            __ad::one::<f32>(),
+            t2_bar_1,
             |x_elem, y_elem, g_elem_1| {
                 let d = __ad::sub(&x_elem, &y_elem);
-                let t1 = __ad::mul(&d, &d);
                 let t1_bar_1 = g_elem_1;
                 let mut d_bar_1 = __ad::mul_vjp0(&d, &d, __ad::dup(&t1_bar_1));
                 {
@@ -83,11 +100,10 @@ fn sum_squared_error_value_and_grad(
                 }
                 let x_elem_bar_1 = __ad::sub_vjp0(&x_elem, &y_elem, __ad::dup(&d_bar_1));
                 let y_elem_bar_1 = __ad::sub_vjp1(&x_elem, &y_elem, d_bar_1);
-                (t1, (x_elem_bar_1, y_elem_bar_1))
+                (x_elem_bar_1, y_elem_bar_1)
             },
         )
     };
-    let value_1 = __ad::to_owned(&t2);
     let x_bar_1 = tangent2;
     let y_bar_1 = tangent3;
     (value_1, (x_bar_1, y_bar_1))
@@ -104,19 +120,19 @@ fn sum_squared_error_value_and_grad(
 fn sum_squared_error_grad_0(x: &Array1<f32>, y: &Array1<f32>) -> Array1<f32> {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f32>();
-    let (t2, (tangent4, _)) = {
+    let t2_bar_2 = __ad::one::<f32>();
+    let (tangent4, _) = {
         {
-            let shape6 = __ad::kernel_shape_of(&x);
-            let shape7 = __ad::kernel_shape_of(&y);
-            let shape8 = __ad::broadcast_shapes(&shape6, &shape7);
+            let shape9 = __ad::kernel_shape_of(&x);
+            let shape10 = __ad::kernel_shape_of(&y);
+            let shape11 = __ad::broadcast_shapes(&shape9, &shape10);
         }
-        __ad::fused_sum2_value_and_vjp(
+        __ad::fused_sum2_vjp(
             &x,
             &__ad::NoGrad(&y),
-            __ad::one::<f32>(),
+            t2_bar_2,
             |x_elem, y_elem, g_elem_2| {
                 let d = __ad::sub(&x_elem, &y_elem);
-                let t1 = __ad::mul(&d, &d);
                 let t1_bar_2 = g_elem_2;
                 let mut d_bar_2 = __ad::mul_vjp0(&d, &d, __ad::dup(&t1_bar_2));
                 {
@@ -124,7 +140,7 @@ fn sum_squared_error_grad_0(x: &Array1<f32>, y: &Array1<f32>) -> Array1<f32> {
                     __ad::acc(&mut d_bar_2, contribution);
                 }
                 let x_elem_bar_2 = __ad::sub_vjp0(&x_elem, &y_elem, d_bar_2);
-                (t1, (x_elem_bar_2, __ad::zero_tangent(&y_elem)))
+                (x_elem_bar_2, __ad::zero_tangent(&y_elem))
             },
         )
     };
@@ -143,19 +159,19 @@ fn sum_squared_error_grad_0(x: &Array1<f32>, y: &Array1<f32>) -> Array1<f32> {
 fn sum_squared_error_grad_1(x: &Array1<f32>, y: &Array1<f32>) -> Array1<f32> {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f32>();
-    let (t2, (_, tangent5)) = {
+    let t2_bar_3 = __ad::one::<f32>();
+    let (_, tangent5) = {
         {
-            let shape9 = __ad::kernel_shape_of(&x);
-            let shape10 = __ad::kernel_shape_of(&y);
-            let shape11 = __ad::broadcast_shapes(&shape9, &shape10);
+            let shape12 = __ad::kernel_shape_of(&x);
+            let shape13 = __ad::kernel_shape_of(&y);
+            let shape14 = __ad::broadcast_shapes(&shape12, &shape13);
         }
-        __ad::fused_sum2_value_and_vjp(
+        __ad::fused_sum2_vjp(
             &__ad::NoGrad(&x),
             &y,
-            __ad::one::<f32>(),
+            t2_bar_3,
             |x_elem, y_elem, g_elem_3| {
                 let d = __ad::sub(&x_elem, &y_elem);
-                let t1 = __ad::mul(&d, &d);
                 let t1_bar_3 = g_elem_3;
                 let mut d_bar_3 = __ad::mul_vjp0(&d, &d, __ad::dup(&t1_bar_3));
                 {
@@ -163,7 +179,7 @@ fn sum_squared_error_grad_1(x: &Array1<f32>, y: &Array1<f32>) -> Array1<f32> {
                     __ad::acc(&mut d_bar_3, contribution);
                 }
                 let y_elem_bar_2 = __ad::sub_vjp1(&x_elem, &y_elem, d_bar_3);
-                (t1, (__ad::zero_tangent(&x_elem), y_elem_bar_2))
+                (__ad::zero_tangent(&x_elem), y_elem_bar_2)
             },
         )
     };
@@ -185,19 +201,19 @@ fn sum_squared_error_grad_0_1(
 ) -> (Array1<f32>, Array1<f32>) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f32>();
-    let (t2, (tangent6, tangent7)) = {
+    let t2_bar_4 = __ad::one::<f32>();
+    let (tangent6, tangent7) = {
         {
-            let shape12 = __ad::kernel_shape_of(&x);
-            let shape13 = __ad::kernel_shape_of(&y);
-            let shape14 = __ad::broadcast_shapes(&shape12, &shape13);
+            let shape15 = __ad::kernel_shape_of(&x);
+            let shape16 = __ad::kernel_shape_of(&y);
+            let shape17 = __ad::broadcast_shapes(&shape15, &shape16);
         }
-        __ad::fused_sum2_value_and_vjp(
+        __ad::fused_sum2_vjp(
             &x,
             &y,
-            __ad::one::<f32>(),
+            t2_bar_4,
             |x_elem, y_elem, g_elem_4| {
                 let d = __ad::sub(&x_elem, &y_elem);
-                let t1 = __ad::mul(&d, &d);
                 let t1_bar_4 = g_elem_4;
                 let mut d_bar_4 = __ad::mul_vjp0(&d, &d, __ad::dup(&t1_bar_4));
                 {
@@ -206,7 +222,7 @@ fn sum_squared_error_grad_0_1(
                 }
                 let x_elem_bar_3 = __ad::sub_vjp0(&x_elem, &y_elem, __ad::dup(&d_bar_4));
                 let y_elem_bar_3 = __ad::sub_vjp1(&x_elem, &y_elem, d_bar_4);
-                (t1, (x_elem_bar_3, y_elem_bar_3))
+                (x_elem_bar_3, y_elem_bar_3)
             },
         )
     };
@@ -230,9 +246,9 @@ fn sum_squared_error_vjp<'__ad>(
     use ::autodiff::__private as __ad;
     let t2 = {
         {
-            let shape18 = __ad::kernel_shape_of(&x);
-            let shape19 = __ad::kernel_shape_of(&y);
-            let shape20 = __ad::broadcast_shapes(&shape18, &shape19);
+            let shape21 = __ad::kernel_shape_of(&x);
+            let shape22 = __ad::kernel_shape_of(&y);
+            let shape23 = __ad::broadcast_shapes(&shape21, &shape22);
         }
         __ad::fused_sum2(
             &x,
@@ -248,17 +264,17 @@ fn sum_squared_error_vjp<'__ad>(
     (
         value_5,
         move |seed: f32| {
-            let t2_bar = seed;
+            let t2_bar_5 = seed;
             let (tangent8, tangent9) = {
                 {
-                    let shape15 = __ad::kernel_shape_of(&x);
-                    let shape16 = __ad::kernel_shape_of(&y);
-                    let shape17 = __ad::broadcast_shapes(&shape15, &shape16);
+                    let shape18 = __ad::kernel_shape_of(&x);
+                    let shape19 = __ad::kernel_shape_of(&y);
+                    let shape20 = __ad::broadcast_shapes(&shape18, &shape19);
                 }
                 __ad::fused_sum2_vjp(
                     &x,
                     &y,
-                    t2_bar,
+                    t2_bar_5,
                     |x_elem, y_elem, g_elem_5| {
                         let d = __ad::sub(&x_elem, &y_elem);
                         let t1_bar_5 = g_elem_5;

@@ -303,7 +303,7 @@ pub fn kernel_shape(shapes: &[Option<&[usize]>]) -> IxDyn {
 /// `sum over i of term(i)` in the order of `ndarray`'s sum of a standard-layout array: eight running
 /// sums over blocks of eight, combined pairwise, then the remainder.
 #[inline(always)]
-pub fn unrolled_sum<F: Real>(n: usize, mut term: impl FnMut(usize) -> F) -> F {
+pub fn unrolled_sum<F: Real>(n: usize, term: impl Fn(usize) -> F) -> F {
     let zero = F::zero();
     let (mut p0, mut p1, mut p2, mut p3) = (zero, zero, zero, zero);
     let (mut p4, mut p5, mut p6, mut p7) = (zero, zero, zero, zero);
@@ -332,7 +332,7 @@ pub fn unrolled_sum<F: Real>(n: usize, mut term: impl FnMut(usize) -> F) -> F {
 }
 
 macro_rules! fused_kernels {
-    ($($sum:ident, $vjp:ident, $mean:ident, $mean_vjp:ident, $sum_vg:ident, $mean_vg:ident: $($A:ident $a:ident $p:ident $r:ident $s:ident $d:ident),+;)*) => {$(
+    ($($sum:ident, $vjp:ident, $mean:ident, $mean_vjp:ident: $($A:ident $a:ident $p:ident $r:ident $s:ident $d:ident),+;)*) => {$(
         /// The sum over the elements of the operands' broadcast shape of `f` applied to each element's
         /// values (a scalar operand gives its value to every element).
         ///
@@ -382,56 +382,6 @@ macro_rules! fused_kernels {
             ($($a.tangent($s, &shape)),+)
         }
 
-        /// The kernel's sum and its reverse in one pass, where the seed `g` is known before the sum (the
-        /// kernel is the function's output): `df(values.., g)` gives the element's value and each
-        /// operand's partial times `g`. The sum adds in the order of the kernel of the same arity.
-        ///
-        /// # Panics
-        /// If the array operands' shapes do not broadcast together.
-        #[inline]
-        #[track_caller]
-        #[allow(non_snake_case, unused_parens, clippy::too_many_arguments)]
-        pub fn $sum_vg<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
-            $($a: &$A,)+
-            g: F,
-            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> (F, ($(fused_kernels!(@elem $A F)),+)),
-        ) -> (F, ($($A::Tangent),+)) {
-            let shape = kernel_shape(&[$($a.kernel_shape()),+]);
-            let n = shape.size();
-            $(let $p = $a.prepare(&shape);)+
-            $(let $r = $p.reader();)+
-            $(let mut $s = $a.sink(n);)+
-            // SAFETY: readers and sinks were made for `n` elements, and `i < n`.
-            let value = unrolled_sum(n, |i| unsafe {
-                let (value, ($($d),+)) = df($($r.get(i),)+ g);
-                $($s.put(i, $d);)+
-                value
-            });
-            (value, ($($a.tangent($s, &shape)),+))
-        }
-
-        /// The kernel's mean and its reverse in one pass (see the sum's): every element's seed is
-        /// `g / n`.
-        ///
-        /// # Panics
-        /// If the array operands' shapes do not broadcast together, or the shape has no element.
-        #[inline]
-        #[track_caller]
-        #[allow(non_snake_case, unused_parens, clippy::too_many_arguments)]
-        pub fn $mean_vg<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
-            $($a: &$A,)+
-            g: F,
-            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> (F, ($(fused_kernels!(@elem $A F)),+)),
-        ) -> (F, ($($A::Tangent),+)) {
-            let n = kernel_shape(&[$($a.kernel_shape()),+]).size();
-            if n == 0 {
-                panic!("mean of an empty array");
-            }
-            let n = F::cast_from(n as f64);
-            let (sum, tangents) = $sum_vg($($a,)+ g / n, df);
-            (sum / n, tangents)
-        }
-
         /// The mean over the elements of the operands' broadcast shape of `f` applied to each element's
         /// values: the kernel's sum divided by the number of elements, as `ArrayBase::mean` divides.
         ///
@@ -471,12 +421,12 @@ macro_rules! fused_kernels {
 }
 
 fused_kernels! {
-    fused_sum1, fused_sum1_vjp, fused_mean1, fused_mean1_vjp, fused_sum1_value_and_vjp, fused_mean1_value_and_vjp: A0 a0 p0 r0 s0 d0;
-    fused_sum2, fused_sum2_vjp, fused_mean2, fused_mean2_vjp, fused_sum2_value_and_vjp, fused_mean2_value_and_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1;
-    fused_sum3, fused_sum3_vjp, fused_mean3, fused_mean3_vjp, fused_sum3_value_and_vjp, fused_mean3_value_and_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2;
-    fused_sum4, fused_sum4_vjp, fused_mean4, fused_mean4_vjp, fused_sum4_value_and_vjp, fused_mean4_value_and_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3;
-    fused_sum5, fused_sum5_vjp, fused_mean5, fused_mean5_vjp, fused_sum5_value_and_vjp, fused_mean5_value_and_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
+    fused_sum1, fused_sum1_vjp, fused_mean1, fused_mean1_vjp: A0 a0 p0 r0 s0 d0;
+    fused_sum2, fused_sum2_vjp, fused_mean2, fused_mean2_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1;
+    fused_sum3, fused_sum3_vjp, fused_mean3, fused_mean3_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2;
+    fused_sum4, fused_sum4_vjp, fused_mean4, fused_mean4_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3;
+    fused_sum5, fused_sum5_vjp, fused_mean5, fused_mean5_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
         A4 a4 p4 r4 s4 d4;
-    fused_sum6, fused_sum6_vjp, fused_mean6, fused_mean6_vjp, fused_sum6_value_and_vjp, fused_mean6_value_and_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
+    fused_sum6, fused_sum6_vjp, fused_mean6, fused_mean6_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
         A4 a4 p4 r4 s4 d4, A5 a5 p5 r5 s5 d5;
 }

@@ -107,27 +107,3 @@ fn a_strided_operand_is_read_in_the_kernel_order() {
 fn shapes_that_do_not_broadcast_are_reported() {
     let _ = rules::fused_sum2(&vec_x(3), &vec_y(4), |x, y| x * y);
 }
-
-#[test]
-fn value_and_reverse_in_one_pass_are_the_two_passes_bits() {
-    for n in [1, 8, 13, 1003] {
-        let (x, y) = (vec_x(n), vec_y(n));
-        let f = |x: f64, y: f64| {
-            let d = x - y;
-            d * d
-        };
-        let df = |x: f64, y: f64, g: f64| {
-            let d = x - y;
-            (g * 2.0 * d, -(g * 2.0 * d))
-        };
-        let (value, (gx, gy)) =
-            rules::fused_sum2_value_and_vjp(&x, &y, 0.5, |x, y, g| (f(x, y), df(x, y, g)));
-        assert_eq!(value.to_bits(), rules::fused_sum2(&x, &y, f).to_bits());
-        let (wx, wy) = rules::fused_sum2_vjp(&x, &y, 0.5, df);
-        assert_eq!((gx, gy), (wx, wy));
-        let (mean, (mx, _)) =
-            rules::fused_mean2_value_and_vjp(&x, &y, 0.5, |x, y, g| (f(x, y), df(x, y, g)));
-        assert_eq!(mean.to_bits(), rules::fused_mean2(&x, &y, f).to_bits());
-        assert_eq!(mx, rules::fused_mean2_vjp(&x, &y, 0.5, df).0);
-    }
-}

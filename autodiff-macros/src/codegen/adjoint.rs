@@ -30,12 +30,6 @@ impl Emitter<'_> {
                 let name = self.name(*v).clone();
                 quote!(let mut #bar = #ad::zero_tangent(&#name);)
             }
-            // The output's seed, when the output's kernel runs with its reverse in the forward sweep.
-            AStmt::Contribute {
-                target,
-                value: AExpr::Seed(_),
-                ..
-            } if self.merged.as_ref().is_some_and(|(v, _)| v == target) => TokenStream::new(),
             AStmt::Contribute {
                 target,
                 value,
@@ -137,12 +131,6 @@ impl Emitter<'_> {
                 );
                 out
             }
-            AStmt::Kernel { instr, .. }
-                if self.merged.as_ref().is_some_and(|(v, _)| *v == instr.dst) =>
-            {
-                // Computed with the kernel's value in the forward sweep.
-                TokenStream::new()
-            }
             AStmt::Kernel {
                 instr,
                 seed,
@@ -162,7 +150,19 @@ impl Emitter<'_> {
                     span = instr.span
                 );
                 // Operands without a gradient are passed as constants: the kernel keeps nothing for them.
-                let args = self.kernel_args(instr, active);
+                let args: Vec<TokenStream> = instr
+                    .args
+                    .iter()
+                    .zip(active)
+                    .map(|(a, active)| {
+                        let a = self.operand(a);
+                        if *active {
+                            a
+                        } else {
+                            quote!(&#ad::NoGrad(#a))
+                        }
+                    })
+                    .collect();
                 let params: Vec<Ident> = kernel
                     .params
                     .iter()
@@ -170,8 +170,31 @@ impl Emitter<'_> {
                     .collect();
                 let sweep = self.print_sweep(&kernel.body, &kernel.ret, closure, &[]);
                 let (forward, reverse) = (sweep.forward, sweep.reverse);
-                let partials = self.kernel_partials(kernel, active, sweep.adjoints);
-                let pattern = Self::kernel_pattern(active, tangents);
+                let mut gradients = sweep.adjoints.into_iter();
+                let partials: Vec<TokenStream> = kernel
+                    .params
+                    .iter()
+                    .zip(active)
+                    .map(|(p, active)| {
+                        if *active {
+                            gradients.next().expect("one gradient per active operand")
+                        } else {
+                            let p = self.name(*p);
+                            quote!(#ad::zero_tangent(&#p))
+                        }
+                    })
+                    .collect();
+                let mut names = tangents.iter();
+                let pattern: Vec<TokenStream> = active
+                    .iter()
+                    .map(|active| match active {
+                        true => {
+                            let name = names.next().expect("one name per active operand");
+                            quote!(#name)
+                        }
+                        false => quote!(_),
+                    })
+                    .collect();
                 let checks = self.kernel_checks(instr, kernel);
                 quote_spanned!(instr.span=> let (#(#pattern),*) = { #checks #ad::#rule(#(#args,)* #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) }) };)
             }

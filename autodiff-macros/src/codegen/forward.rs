@@ -26,11 +26,7 @@ impl Emitter<'_> {
         for stmt in &block.stmts {
             match stmt {
                 Stmt::Instr(i) => {
-                    if let Some((_, statement)) =
-                        self.merged.take_if(|(v, _)| *v == i.dst && mode.record)
-                    {
-                        out.extend(statement);
-                    } else if !mode.prune || plan.needed[i.dst.0] {
+                    if !mode.prune || plan.needed[i.dst.0] {
                         out.extend(self.forward_instr(i, plan));
                     }
                 }

@@ -109,9 +109,6 @@ pub struct Emitter<'a> {
     pub scalar_type: Option<TokenStream>,
     /// Where given, the adjoint program of each top-level sweep, printed.
     pub programs: Option<Vec<String>>,
-    /// The output's fused kernel computed with its reverse in one pass (see [`Emitter::merge_output`]):
-    /// the kernel's variable and the statement that computes both, printed where the kernel is.
-    merged: Option<(VarId, TokenStream)>,
     adjoint_names: HashMap<VarId, Ident>,
     names: HashMap<NameKey, Ident>,
 }
@@ -129,7 +126,6 @@ impl<'a> Emitter<'a> {
             adjoint_names: HashMap::new(),
             names: HashMap::new(),
             programs: None,
-            merged: None,
         }
     }
 
@@ -244,10 +240,6 @@ impl<'a> Emitter<'a> {
     ) -> Sweep {
         let ad = self.ad.clone();
         let mut plan = Plan::new(&program.activity, self.f.vars.len(), false);
-        // A nested sweep (a closure's) keeps the enclosing sweep's merged kernel for it.
-        let enclosing = self.merged.take();
-        let merged = self.merge_output(block, ret, program);
-        self.merged = merged;
         let reverse = self.print_adjoint(&program.body, &plan);
         let adjoints = program
             .gradients
@@ -270,9 +262,6 @@ impl<'a> Emitter<'a> {
         let reads_output = ret.var().is_some_and(|v| reads.contains(&v));
         let mut needed = std::mem::take(&mut plan.needed);
         for v in reads.iter().chain(self.const_reads).chain(keep) {
-            needed[v.0] = true;
-        }
-        if let Some((v, _)) = &self.merged {
             needed[v.0] = true;
         }
         // A zeroed adjoint needs its variable declared; a loop's storage needs only its `Init` for
@@ -305,7 +294,6 @@ impl<'a> Emitter<'a> {
             TokenStream::new()
         };
         let forward = quote!(#logs #forward);
-        self.merged = enclosing;
         Sweep {
             forward,
             reverse,
@@ -360,125 +348,5 @@ impl<'a> Emitter<'a> {
         } else {
             TokenStream::new()
         }
-    }
-
-    /// Where the output is a fused kernel whose reverse starts the reverse sweep with a seed of one (`f_grad`,
-    /// `f_value_and_grad`): the statement that computes the kernel's value and its reverse in one pass
-    /// (`fused_sumN_value_and_vjp`), printed in the forward sweep where the kernel is; the reverse sweep then
-    /// skips the seed and the kernel's reverse.
-    fn merge_output(
-        &mut self,
-        block: &Block,
-        ret: &Operand,
-        program: &crate::ir::adjoint::Program,
-    ) -> Option<(VarId, TokenStream)> {
-        use crate::ir::adjoint::{AExpr, AStmt};
-        let out = ret.var().filter(|_| block.id == 0)?;
-        let ty = program.body.iter().find_map(|s| match s {
-            AStmt::Contribute {
-                target,
-                value: AExpr::Seed(Seed::One(ty)),
-                ..
-            } if *target == out => Some(ty.clone()),
-            _ => None,
-        })?;
-        let (instr, closure, active, tangents, g) = program.body.iter().find_map(|s| match s {
-            AStmt::Kernel {
-                instr,
-                seed: AExpr::Adjoint(v),
-                g,
-                closure,
-                active,
-                tangents,
-            } if *v == out && instr.dst == out => Some((*instr, closure, active, tangents, g)),
-            _ => None,
-        })?;
-        let top_level = block
-            .stmts
-            .iter()
-            .any(|s| matches!(s, Stmt::Instr(i) if std::ptr::eq(i, instr)));
-        let Op::Fused(kernel) = &instr.op else {
-            return None;
-        };
-        if !top_level {
-            return None;
-        }
-        let ad = self.ad_at(instr.span);
-        let rule = format!("{}_value_and_vjp", kernel.function(instr.args.len(), false));
-        let rule = format_ident!("{}", rule, span = instr.span);
-        let args = self.kernel_args(instr, active);
-        let params: Vec<Ident> = kernel
-            .params
-            .iter()
-            .map(|p| self.name(*p).clone())
-            .collect();
-        let keep: Vec<VarId> = kernel.ret.var().into_iter().collect();
-        let sweep = self.print_sweep(&kernel.body, &kernel.ret, closure, &keep);
-        let (forward, reverse) = (sweep.forward, sweep.reverse);
-        let value = self.value(&kernel.ret, false);
-        let partials = self.kernel_partials(kernel, active, sweep.adjoints);
-        let pattern = Self::kernel_pattern(active, tangents);
-        let checks = self.kernel_checks(instr, kernel);
-        let dst = self.name(out).clone();
-        let statement = quote_spanned!(instr.span=> let (#dst, (#(#pattern),*)) = { #checks #ad::#rule(#(#args,)* #ad::one::<#ty>(), |#(#params,)* #g| { #forward #reverse (#value, (#(#partials),*)) }) };);
-        Some((out, statement))
-    }
-
-    /// A kernel's operands as passed: those without a gradient wrapped in `NoGrad`.
-    fn kernel_args(&self, instr: &Instr, active: &[bool]) -> Vec<TokenStream> {
-        let ad = self.ad_at(instr.span);
-        instr
-            .args
-            .iter()
-            .zip(active)
-            .map(|(a, active)| {
-                let a = self.operand(a);
-                if *active {
-                    a
-                } else {
-                    quote!(&#ad::NoGrad(#a))
-                }
-            })
-            .collect()
-    }
-
-    /// The partials a kernel's closure returns: the closure program's gradients for active operands, a
-    /// zero for the others.
-    fn kernel_partials(
-        &self,
-        kernel: &crate::ir::Kernel,
-        active: &[bool],
-        gradients: Vec<TokenStream>,
-    ) -> Vec<TokenStream> {
-        let ad = &self.ad;
-        let mut gradients = gradients.into_iter();
-        kernel
-            .params
-            .iter()
-            .zip(active)
-            .map(|(p, active)| {
-                if *active {
-                    gradients.next().expect("one gradient per active operand")
-                } else {
-                    let p = self.name(*p);
-                    quote!(#ad::zero_tangent(&#p))
-                }
-            })
-            .collect()
-    }
-
-    /// The pattern binding a kernel's gradients: a name per active operand, `_` for the others.
-    fn kernel_pattern(active: &[bool], tangents: &[Ident]) -> Vec<TokenStream> {
-        let mut names = tangents.iter();
-        active
-            .iter()
-            .map(|active| match active {
-                true => {
-                    let name = names.next().expect("one name per active operand");
-                    quote!(#name)
-                }
-                false => quote!(_),
-            })
-            .collect()
     }
 }
