@@ -32,7 +32,11 @@ pub trait KernelOperand {
     /// A sink for the partials of every element of `shape`.
     fn sink(&self, len: usize) -> Self::Sink;
     /// The gradient from the partials of every element of `shape`, summed back where it was broadcast.
-    fn tangent(&self, sink: Self::Sink, shape: &IxDyn) -> Self::Tangent;
+    ///
+    /// # Safety
+    /// `sink` was made by [`KernelOperand::sink`] with `shape.size()`, and a partial was put for every
+    /// element below it.
+    unsafe fn tangent(&self, sink: Self::Sink, shape: &IxDyn) -> Self::Tangent;
 }
 
 /// An operand's elements laid out for a kernel, from which the loop reads.
@@ -118,14 +122,15 @@ impl<F: Copy> Reader<F> for &[F] {
     }
 }
 
-/// An array's partials, one per element of the kernel's shape.
+/// An array's partials, one per element of the kernel's shape: a buffer of that capacity, written once
+/// per element by the kernel's loop (never zeroed first).
 pub struct ArraySink<F>(Vec<F>);
 
 impl<F: Real> Sink<F> for ArraySink<F> {
     #[inline(always)]
     unsafe fn put(&mut self, i: usize, partial: F) {
-        // SAFETY: the caller keeps `i` below the length the sink was made with.
-        *unsafe { self.0.get_unchecked_mut(i) } = partial;
+        // SAFETY: the caller keeps `i` below the capacity the sink was made with.
+        unsafe { self.0.as_mut_ptr().add(i).write(partial) }
     }
 }
 
@@ -149,7 +154,7 @@ macro_rules! scalar_operand {
                 ScalarSink(0.0)
             }
             #[inline]
-            fn tangent(&self, sink: ScalarSink<$F>, _: &IxDyn) -> $F {
+            unsafe fn tangent(&self, sink: ScalarSink<$F>, _: &IxDyn) -> $F {
                 sink.0
             }
         }
@@ -190,11 +195,14 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> KernelOperand for ArrayBase<S, D>
     }
     #[inline]
     fn sink(&self, len: usize) -> ArraySink<A> {
-        ArraySink(vec![A::zero(); len])
+        ArraySink(Vec::with_capacity(len))
     }
     #[inline]
     #[track_caller]
-    fn tangent(&self, sink: ArraySink<A>, shape: &IxDyn) -> Array<A, D> {
+    unsafe fn tangent(&self, mut sink: ArraySink<A>, shape: &IxDyn) -> Array<A, D> {
+        // SAFETY: the caller put a partial for every element below `shape.size()`, the capacity the sink
+        // was made with.
+        unsafe { sink.0.set_len(shape.size()) };
         let full = Array::from_shape_vec(shape.clone(), sink.0).expect("one partial per element");
         sum_to(full, &self.raw_dim())
     }
@@ -223,8 +231,9 @@ impl<T: KernelOperand + ?Sized> KernelOperand for &T {
     }
     #[inline]
     #[track_caller]
-    fn tangent(&self, sink: T::Sink, shape: &IxDyn) -> T::Tangent {
-        (**self).tangent(sink, shape)
+    unsafe fn tangent(&self, sink: T::Sink, shape: &IxDyn) -> T::Tangent {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { (**self).tangent(sink, shape) }
     }
 }
 
@@ -262,7 +271,7 @@ impl<T: KernelOperand> KernelOperand for NoGrad<T> {
         NoSink
     }
     #[inline]
-    fn tangent(&self, _: NoSink, _: &IxDyn) {}
+    unsafe fn tangent(&self, _: NoSink, _: &IxDyn) {}
 }
 
 /// The shape of a kernel operand (`None` for a scalar), for the checks that run before a kernel.
@@ -379,7 +388,8 @@ macro_rules! fused_kernels {
                     $($s.put(i, $d);)+
                 }
             }
-            ($($a.tangent($s, &shape)),+)
+            // SAFETY: the loop put a partial for each of the `n` elements into every sink.
+            unsafe { ($($a.tangent($s, &shape)),+) }
         }
 
         /// The mean over the elements of the operands' broadcast shape of `f` applied to each element's
