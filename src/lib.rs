@@ -28,8 +28,19 @@ pub use autodiff_runtime::{
 pub use ndarray;
 
 /// The names a differentiable program needs: `use autodiff::prelude::*;`.
+///
+/// `Real` is the bound of code generic over its float type (`f32` and `f64` implement it):
+///
+/// ```
+/// use autodiff::prelude::*;
+///
+/// fn half<F: Real>(x: F) -> F {
+///     x * F::half()
+/// }
+/// assert_eq!(half(3.0f32), 1.5);
+/// ```
 pub mod prelude {
-    pub use crate::{check_grad, differentiable, stop_gradient, Differentiable, Tangent};
+    pub use crate::{check_grad, differentiable, stop_gradient, Differentiable, Real, Tangent};
 }
 
 /// Model pieces with derivative rules (`sigmoid`, `relu`, `softplus`, `logsumexp`, `softmax`,
