@@ -707,3 +707,19 @@ fn a_float_constant_updated_in_a_loop() {
     let g = decaying_weights_f32_grad(&array![1.0f32, -2.0, 0.5]);
     assert_eq!(g, array![1.5f32, -2.5, 0.5625]);
 }
+
+// A division by a literal power of two is computed as a multiplication by its reciprocal (exact): the
+// value keeps the bits of the user's own function, and the gradient is the closed form.
+#[differentiable]
+fn halved(x: &Array1<f64>) -> f64 {
+    (x / 2.0).sin().sum() + (x / 3.0).sum()
+}
+
+#[test]
+fn a_division_by_a_power_of_two() {
+    let x = array![0.3, -1.2, 2.5, 7.0];
+    let (v, g) = halved_value_and_grad(&x);
+    assert_eq!(v.to_bits(), halved(&x).to_bits());
+    let want = x.mapv(|v| (v / 2.0).cos() / 2.0 + 1.0 / 3.0);
+    close_arr(&g, &want);
+}

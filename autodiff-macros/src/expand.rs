@@ -291,6 +291,8 @@ fn generate(
     let ad = namer.fresh("__ad", Span::call_site());
     // Reverse mode runs on the fused IR (elementwise chains and their sums as kernels); forward mode
     // on the IR as lowered.
+    let reduced = crate::transform::strength::reduce(f);
+    let f = &reduced;
     let fused = crate::transform::fuse::fuse(f, const_reads, namer);
     let output = model.output.as_ref().expect("no errors, so an output");
     let param_var = |i: usize| -> VarId {

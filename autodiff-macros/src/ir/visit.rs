@@ -37,6 +37,31 @@ pub fn nested(stmt: &Stmt, depth: Depth) -> Vec<&Block> {
     }
 }
 
+/// The blocks directly inside a statement, to rewrite (see [`nested`]).
+pub fn nested_mut(stmt: &mut Stmt, depth: Depth) -> Vec<&mut Block> {
+    match stmt {
+        Stmt::If(i) => vec![&mut i.then_, &mut i.else_],
+        Stmt::Loop(l) => vec![&mut l.body],
+        Stmt::Instr(i) => match &mut i.op {
+            Op::Mapv(c) if depth == Depth::Closures => vec![&mut c.body],
+            Op::Fused(k) if depth == Depth::Closures => vec![&mut k.body],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Calls `f` on every statement of `block` and of the blocks nested in it, in source order, for a pass
+/// that rewrites statements in place.
+pub fn stmts_mut(block: &mut Block, depth: Depth, f: &mut impl FnMut(&mut Stmt)) {
+    for stmt in &mut block.stmts {
+        f(stmt);
+        for inner in nested_mut(stmt, depth) {
+            stmts_mut(inner, depth, f);
+        }
+    }
+}
+
 /// Calls `f` on every statement of `block` and of the blocks nested in it, in source order.
 pub fn stmts<'a>(block: &'a Block, depth: Depth, f: &mut impl FnMut(&'a Stmt)) {
     for stmt in &block.stmts {

@@ -8,3 +8,4 @@ pub mod jvp;
 #[allow(dead_code)]
 pub mod linearize;
 pub mod reverse;
+pub mod strength;
