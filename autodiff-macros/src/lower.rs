@@ -377,7 +377,7 @@ fn assigned_names(stmts: &[syn::Stmt]) -> std::collections::HashSet<String> {
 }
 
 /// The names a pattern binds.
-fn pattern_names(pat: &Pat) -> Vec<String> {
+pub(crate) fn pattern_names(pat: &Pat) -> Vec<String> {
     struct Names(Vec<String>);
     impl<'a> syn::visit::Visit<'a> for Names {
         fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {

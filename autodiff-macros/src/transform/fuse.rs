@@ -165,6 +165,17 @@ impl Fuser<'_> {
         (operands > 0 && operands <= MAX_OPERANDS).then_some(chain)
     }
 
+    /// What identifies an argument of a chain instruction as a kernel operand: `None` for a value of the
+    /// chain (`inside`) or a scalar literal, which stay inside the kernel.
+    fn operand_key(&self, a: &Operand, inside: &HashSet<VarId>) -> Option<String> {
+        match a {
+            Operand::Var(v) if inside.contains(v) => None,
+            Operand::Var(v) => Some(format!("v{}", v.0)),
+            Operand::Const(t) if crate::scalars::scalar_const(t, self.f) => None,
+            Operand::Const(t) => Some(t.to_string()),
+        }
+    }
+
     /// The chain's operands from outside it, each once, in order of first use: variables, and
     /// constants other than scalar literals (which stay inside).
     fn operands(&self, stmts: &[Stmt], chain: &[usize]) -> Vec<(String, Operand)> {
@@ -172,11 +183,8 @@ impl Fuser<'_> {
         let mut out: Vec<(String, Operand)> = Vec::new();
         for k in chain {
             for a in &instr_at(stmts, *k).args {
-                let key = match a {
-                    Operand::Var(v) if inside.contains(v) => continue,
-                    Operand::Var(v) => format!("v{}", v.0),
-                    Operand::Const(t) if crate::scalars::scalar_const(t, self.f) => continue,
-                    Operand::Const(t) => t.to_string(),
+                let Some(key) = self.operand_key(a, &inside) else {
+                    continue;
                 };
                 if !out.iter().any(|(k, _)| *k == key) {
                     out.push((key, a.clone()));
@@ -219,13 +227,9 @@ impl Fuser<'_> {
         for k in chain {
             let mut i = instr_at(stmts, *k).clone();
             for a in i.args.iter_mut() {
-                let key = match &*a {
-                    Operand::Var(v) if inside.contains(v) => continue,
-                    Operand::Var(v) => format!("v{}", v.0),
-                    Operand::Const(t) if crate::scalars::scalar_const(t, self.f) => continue,
-                    Operand::Const(t) => t.to_string(),
-                };
-                *a = Operand::Var(param_of[&key]);
+                if let Some(key) = self.operand_key(a, &inside) {
+                    *a = Operand::Var(param_of[&key]);
+                }
             }
             // Inside the kernel a value is one element: the type the user wrote on the array goes.
             i.ascription = None;

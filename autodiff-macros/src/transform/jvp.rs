@@ -144,6 +144,17 @@ impl Jvp<'_> {
         }
     }
 
+    /// `let mut s_dot = init;`: the tangent storage of `s` starts (and a loop that carries it starts
+    /// from `init`).
+    fn start_storage(&mut self, s: VarId, init: Operand, out: &mut Vec<Stmt>) {
+        let d = self.dot(s);
+        self.inits.insert(d, init.clone());
+        out.push(Stmt::Init {
+            storage: d,
+            value: init,
+        });
+    }
+
     fn block(&mut self, b: &Block) -> Result<Block, Unsupported> {
         let mut out = Vec::new();
         for stmt in &b.stmts {
@@ -172,12 +183,7 @@ impl Jvp<'_> {
                             .collect();
                         for s in declared {
                             let init = Operand::Var(self.zero(Operand::Var(s), b.id, &mut out));
-                            let d = self.dot(s);
-                            self.inits.insert(d, init.clone());
-                            out.push(Stmt::Init {
-                                storage: d,
-                                value: init,
-                            });
+                            self.start_storage(s, init, &mut out);
                         }
                     }
                 }
@@ -185,12 +191,7 @@ impl Jvp<'_> {
                     out.push(stmt.clone());
                     if self.activity.is_active(*storage) {
                         let init = self.written(value, *storage, b.id, &mut out);
-                        let d = self.dot(*storage);
-                        self.inits.insert(d, init.clone());
-                        out.push(Stmt::Init {
-                            storage: d,
-                            value: init,
-                        });
+                        self.start_storage(*storage, init, &mut out);
                     }
                 }
                 Stmt::WriteBack { storage, value } => {
@@ -466,18 +467,10 @@ impl Jvp<'_> {
 
 /// The names a constant statement binds with `let`.
 fn let_names(tokens: &TokenStream) -> Vec<String> {
-    struct Names(Vec<String>);
-    impl<'a> syn::visit::Visit<'a> for Names {
-        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-            self.0.push(p.ident.to_string());
-            syn::visit::visit_pat_ident(self, p);
-        }
+    match syn::parse2::<syn::Stmt>(tokens.clone()) {
+        Ok(syn::Stmt::Local(local)) => crate::lower::pattern_names(&local.pat),
+        _ => Vec::new(),
     }
-    let mut names = Names(Vec::new());
-    if let Ok(syn::Stmt::Local(local)) = syn::parse2::<syn::Stmt>(tokens.clone()) {
-        syn::visit::Visit::visit_pat(&mut names, &local.pat);
-    }
-    names.0
 }
 
 fn instr(dst: VarId, op: Op, args: Vec<Operand>, extras: Vec<TokenStream>) -> Instr {
