@@ -723,3 +723,54 @@ fn a_division_by_a_power_of_two() {
     let want = x.mapv(|v| (v / 2.0).cos() / 2.0 + 1.0 / 3.0);
     close_arr(&g, &want);
 }
+
+// `f_value_and_grad` evaluates a fused kernel with its reverse in one pass (partials for seed one) and
+// rescales the partials in the reverse sweep where the kernel's seed is not one: a kernel scaled after
+// its sum, a mean read twice, and one at the root must each give the value of the function to the bit
+// and the gradient of `f_grad`.
+#[differentiable(argnums = (0, 1))]
+fn scaled_kernels(x: &Array1<f64>, y: f64) -> f64 {
+    let m = (x * y).exp().mean().unwrap();
+    3.0 * (x * x).sum() + m * m - (x - y).powi(2).sum() / 8.0
+}
+
+#[differentiable]
+fn root_kernel_f32(x: &Array1<f32>) -> f32 {
+    (x - 0.5).powi(2).sum()
+}
+
+#[test]
+fn kernels_evaluated_with_their_reverse_rescale_to_their_seed() {
+    for n in [1usize, 9, 37] {
+        let x = Array1::from_shape_fn(n, |i| (0.37 * i as f64 + 0.1).sin() * 1.5);
+        let y = 0.4;
+        let (v, (gx, gy)) = scaled_kernels_value_and_grad(&x, y);
+        assert_eq!(v.to_bits(), scaled_kernels(&x, y).to_bits());
+        let (gx2, gy2) = scaled_kernels_grad(&x, y);
+        // Closed form: d/dx_i = 6 x_i + 2 m y e^{x_i y} / n - (x_i - y) / 4, d/dy likewise.
+        let e = x.mapv(|v| (v * y).exp());
+        let m = e.mean().unwrap();
+        let nf = n as f64;
+        let want_x = 6.0 * &x + &(&e * (2.0 * m * y / nf)) - &((&x - y) / 4.0);
+        let want_y = 2.0 * m * (&x * &e).sum() / nf + (&x - y).sum() / 4.0;
+        close_arr(&gx, &want_x);
+        close_arr(&gx2, &want_x);
+        close(gy, want_y);
+        close(gy2, want_y);
+        ok(check_grad(
+            |x: &Array1<f64>| scaled_kernels(x, y),
+            |x: &Array1<f64>| scaled_kernels_value_and_grad(x, y).1 .0,
+            &x,
+        ));
+        ok(check_grad(
+            |y: &f64| scaled_kernels(&x, *y),
+            |y: &f64| scaled_kernels_value_and_grad(&x, *y).1 .1,
+            &y,
+        ));
+        let xf = x.mapv(|v| v as f32);
+        let (vf, gf) = root_kernel_f32_value_and_grad(&xf);
+        assert_eq!(vf.to_bits(), root_kernel_f32(&xf).to_bits());
+        assert_eq!(gf, root_kernel_f32_grad(&xf));
+        assert_eq!(gf, xf.mapv(|v| 2.0 * (v - 0.5)));
+    }
+}

@@ -48,30 +48,22 @@ fn aux_loss_value_and_grad(x: &Array1<f64>) -> ((f64, Array1<f64>), Array1<f64>)
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
     let y = __ad::tanh(&x);
-    let loss = {
-        __ad::fused_sum1(
+    let (loss, partials0) = {
+        __ad::fused_sum1_value_vjp(
             &y,
-            |y_elem| {
+            |y_elem, g_elem_1| {
                 let t1 = __ad::powi(&y_elem, 2);
-                t1
+                let t1_bar_1 = g_elem_1;
+                let y_elem_bar_1 = __ad::powi_vjp(&y_elem, 2, &t1, t1_bar_1);
+                (t1, (y_elem_bar_1))
             },
         )
     };
     let value_1 = __ad::to_owned(&loss);
     let aux_1 = __ad::to_owned(&y);
     let loss_bar_1 = __ad::one::<f64>();
-    let (tangent1) = {
-        __ad::fused_sum1_vjp(
-            &y,
-            loss_bar_1,
-            |y_elem, g_elem_1| {
-                let t1 = __ad::powi(&y_elem, 2);
-                let t1_bar_1 = g_elem_1;
-                let y_elem_bar_1 = __ad::powi_vjp(&y_elem, 2, &t1, t1_bar_1);
-                (y_elem_bar_1)
-            },
-        )
-    };
+    let (tangent1) = partials0;
+    let tangent1 = __ad::rescale(tangent1, loss_bar_1);
     let y_bar_1 = tangent1;
     let x_bar_1 = __ad::tanh_vjp(&x, &y, y_bar_1);
     ((value_1, aux_1), x_bar_1)

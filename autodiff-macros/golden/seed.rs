@@ -62,36 +62,18 @@ fn sum_squared_error_value_and_grad(
 ) -> (f32, (Array1<f32>, Array1<f32>)) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f32>();
-    let t2 = {
-        {
-            let shape6 = __ad::kernel_shape_of(&x);
-            let shape7 = __ad::kernel_shape_of(&y);
-            let shape8 = __ad::broadcast_shapes(&shape6, &shape7);
-        }
-        __ad::fused_sum2(
-            &x,
-            &y,
-            |x_elem, y_elem| {
-                let d = __ad::sub(&x_elem, &y_elem);
-                let t1 = __ad::mul(&d, &d);
-                t1
-            },
-        )
-    };
-    let value_1 = __ad::to_owned(&t2);
-    let t2_bar_1 = __ad::one::<f32>();
-    let (tangent2, tangent3) = {
+    let (t2, partials0) = {
         {
             let shape3 = __ad::kernel_shape_of(&x);
             let shape4 = __ad::kernel_shape_of(&y);
             let shape5 = __ad::broadcast_shapes(&shape3, &shape4);
         }
-        __ad::fused_sum2_vjp(
+        __ad::fused_sum2_value_vjp(
             &x,
             &y,
-            t2_bar_1,
             |x_elem, y_elem, g_elem_1| {
                 let d = __ad::sub(&x_elem, &y_elem);
+                let t1 = __ad::mul(&d, &d);
                 let t1_bar_1 = g_elem_1;
                 let mut d_bar_1 = __ad::mul_vjp0(&d, &d, __ad::dup(&t1_bar_1));
                 {
@@ -100,10 +82,15 @@ fn sum_squared_error_value_and_grad(
                 }
                 let x_elem_bar_1 = __ad::sub_vjp0(&x_elem, &y_elem, __ad::dup(&d_bar_1));
                 let y_elem_bar_1 = __ad::sub_vjp1(&x_elem, &y_elem, d_bar_1);
-                (x_elem_bar_1, y_elem_bar_1)
+                (t1, (x_elem_bar_1, y_elem_bar_1))
             },
         )
     };
+    let value_1 = __ad::to_owned(&t2);
+    let t2_bar_1 = __ad::one::<f32>();
+    let (tangent2, tangent3) = partials0;
+    let tangent2 = __ad::rescale(tangent2, t2_bar_1);
+    let tangent3 = __ad::rescale(tangent3, t2_bar_1);
     let x_bar_1 = tangent2;
     let y_bar_1 = tangent3;
     (value_1, (x_bar_1, y_bar_1))
@@ -123,9 +110,9 @@ fn sum_squared_error_grad_0(x: &Array1<f32>, y: &Array1<f32>) -> Array1<f32> {
     let t2_bar_2 = __ad::one::<f32>();
     let (tangent4, _) = {
         {
-            let shape9 = __ad::kernel_shape_of(&x);
-            let shape10 = __ad::kernel_shape_of(&y);
-            let shape11 = __ad::broadcast_shapes(&shape9, &shape10);
+            let shape6 = __ad::kernel_shape_of(&x);
+            let shape7 = __ad::kernel_shape_of(&y);
+            let shape8 = __ad::broadcast_shapes(&shape6, &shape7);
         }
         __ad::fused_sum2_vjp(
             &x,
@@ -162,9 +149,9 @@ fn sum_squared_error_grad_1(x: &Array1<f32>, y: &Array1<f32>) -> Array1<f32> {
     let t2_bar_3 = __ad::one::<f32>();
     let (_, tangent5) = {
         {
-            let shape12 = __ad::kernel_shape_of(&x);
-            let shape13 = __ad::kernel_shape_of(&y);
-            let shape14 = __ad::broadcast_shapes(&shape12, &shape13);
+            let shape9 = __ad::kernel_shape_of(&x);
+            let shape10 = __ad::kernel_shape_of(&y);
+            let shape11 = __ad::broadcast_shapes(&shape9, &shape10);
         }
         __ad::fused_sum2_vjp(
             &__ad::NoGrad(&x),
@@ -204,9 +191,9 @@ fn sum_squared_error_grad_0_1(
     let t2_bar_4 = __ad::one::<f32>();
     let (tangent6, tangent7) = {
         {
-            let shape15 = __ad::kernel_shape_of(&x);
-            let shape16 = __ad::kernel_shape_of(&y);
-            let shape17 = __ad::broadcast_shapes(&shape15, &shape16);
+            let shape12 = __ad::kernel_shape_of(&x);
+            let shape13 = __ad::kernel_shape_of(&y);
+            let shape14 = __ad::broadcast_shapes(&shape12, &shape13);
         }
         __ad::fused_sum2_vjp(
             &x,
@@ -246,9 +233,9 @@ fn sum_squared_error_vjp<'__ad>(
     use ::autodiff::__private as __ad;
     let t2 = {
         {
-            let shape21 = __ad::kernel_shape_of(&x);
-            let shape22 = __ad::kernel_shape_of(&y);
-            let shape23 = __ad::broadcast_shapes(&shape21, &shape22);
+            let shape18 = __ad::kernel_shape_of(&x);
+            let shape19 = __ad::kernel_shape_of(&y);
+            let shape20 = __ad::broadcast_shapes(&shape18, &shape19);
         }
         __ad::fused_sum2(
             &x,
@@ -267,9 +254,9 @@ fn sum_squared_error_vjp<'__ad>(
             let t2_bar_5 = seed;
             let (tangent8, tangent9) = {
                 {
-                    let shape18 = __ad::kernel_shape_of(&x);
-                    let shape19 = __ad::kernel_shape_of(&y);
-                    let shape20 = __ad::broadcast_shapes(&shape18, &shape19);
+                    let shape15 = __ad::kernel_shape_of(&x);
+                    let shape16 = __ad::kernel_shape_of(&y);
+                    let shape17 = __ad::broadcast_shapes(&shape15, &shape16);
                 }
                 __ad::fused_sum2_vjp(
                     &x,

@@ -21,19 +21,23 @@ fn loss_grad(
     let t0 = &(&m).w;
     let t1 = __ad::dot(&t0, &x);
     let t2 = &(&m).b;
-    let t5 = {
+    let (t5, partials0) = {
         {
-            let shape3 = __ad::kernel_shape_of(&t1);
-            let shape4 = __ad::kernel_shape_of(&t2);
-            let shape5 = __ad::broadcast_shapes(&shape3, &shape4);
+            let shape0 = __ad::kernel_shape_of(&t1);
+            let shape1 = __ad::kernel_shape_of(&t2);
+            let shape2 = __ad::broadcast_shapes(&shape0, &shape1);
         }
-        __ad::fused_sum2(
+        __ad::fused_sum2_value_vjp(
             &t1,
             &t2,
-            |t1_elem, t2_elem| {
+            |t1_elem, t2_elem, g_elem| {
                 let t3 = __ad::add(&t1_elem, &t2_elem);
                 let h = __ad::tanh(&t3);
-                h
+                let h_bar = g_elem;
+                let t3_bar = __ad::tanh_vjp(&t3, &h, h_bar);
+                let t1_elem_bar = __ad::add_vjp0(&t1_elem, &t2_elem, __ad::dup(&t3_bar));
+                let t2_elem_bar = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar);
+                (h, (t1_elem_bar, t2_elem_bar))
             },
         )
     };
@@ -43,27 +47,9 @@ fn loss_grad(
     let t5_bar = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar));
     let t6_bar = __ad::mul_vjp1(&t5, &t6, t7_bar);
     __ad::acc(&mut m_bar.scale, t6_bar);
-    let (tangent0, tangent1) = {
-        {
-            let shape0 = __ad::kernel_shape_of(&t1);
-            let shape1 = __ad::kernel_shape_of(&t2);
-            let shape2 = __ad::broadcast_shapes(&shape0, &shape1);
-        }
-        __ad::fused_sum2_vjp(
-            &t1,
-            &t2,
-            t5_bar,
-            |t1_elem, t2_elem, g_elem| {
-                let t3 = __ad::add(&t1_elem, &t2_elem);
-                let h = __ad::tanh(&t3);
-                let h_bar = g_elem;
-                let t3_bar = __ad::tanh_vjp(&t3, &h, h_bar);
-                let t1_elem_bar = __ad::add_vjp0(&t1_elem, &t2_elem, __ad::dup(&t3_bar));
-                let t2_elem_bar = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar);
-                (t1_elem_bar, t2_elem_bar)
-            },
-        )
-    };
+    let (tangent0, tangent1) = partials0;
+    let tangent0 = __ad::rescale(tangent0, t5_bar);
+    let tangent1 = __ad::rescale(tangent1, t5_bar);
     let t1_bar = tangent0;
     let t2_bar = tangent1;
     __ad::acc(&mut m_bar.b, t2_bar);
@@ -89,40 +75,15 @@ fn loss_value_and_grad(
     let t0 = &(&m).w;
     let t1 = __ad::dot(&t0, &x);
     let t2 = &(&m).b;
-    let t5 = {
+    let (t5, partials1) = {
         {
-            let shape9 = __ad::kernel_shape_of(&t1);
-            let shape10 = __ad::kernel_shape_of(&t2);
-            let shape11 = __ad::broadcast_shapes(&shape9, &shape10);
+            let shape3 = __ad::kernel_shape_of(&t1);
+            let shape4 = __ad::kernel_shape_of(&t2);
+            let shape5 = __ad::broadcast_shapes(&shape3, &shape4);
         }
-        __ad::fused_sum2(
+        __ad::fused_sum2_value_vjp(
             &t1,
             &t2,
-            |t1_elem, t2_elem| {
-                let t3 = __ad::add(&t1_elem, &t2_elem);
-                let h = __ad::tanh(&t3);
-                h
-            },
-        )
-    };
-    let t6 = &(&m).scale;
-    let t7 = __ad::mul(&t5, &t6);
-    let value_1 = __ad::to_owned(&t7);
-    let mut m_bar_1 = __ad::zero_tangent(&m);
-    let t7_bar_1 = __ad::one::<f64>();
-    let t5_bar_1 = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar_1));
-    let t6_bar_1 = __ad::mul_vjp1(&t5, &t6, t7_bar_1);
-    __ad::acc(&mut m_bar_1.scale, t6_bar_1);
-    let (tangent2, tangent3) = {
-        {
-            let shape6 = __ad::kernel_shape_of(&t1);
-            let shape7 = __ad::kernel_shape_of(&t2);
-            let shape8 = __ad::broadcast_shapes(&shape6, &shape7);
-        }
-        __ad::fused_sum2_vjp(
-            &t1,
-            &t2,
-            t5_bar_1,
             |t1_elem, t2_elem, g_elem_1| {
                 let t3 = __ad::add(&t1_elem, &t2_elem);
                 let h = __ad::tanh(&t3);
@@ -134,10 +95,21 @@ fn loss_value_and_grad(
                     __ad::dup(&t3_bar_1),
                 );
                 let t2_elem_bar_1 = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar_1);
-                (t1_elem_bar_1, t2_elem_bar_1)
+                (h, (t1_elem_bar_1, t2_elem_bar_1))
             },
         )
     };
+    let t6 = &(&m).scale;
+    let t7 = __ad::mul(&t5, &t6);
+    let value_1 = __ad::to_owned(&t7);
+    let mut m_bar_1 = __ad::zero_tangent(&m);
+    let t7_bar_1 = __ad::one::<f64>();
+    let t5_bar_1 = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar_1));
+    let t6_bar_1 = __ad::mul_vjp1(&t5, &t6, t7_bar_1);
+    __ad::acc(&mut m_bar_1.scale, t6_bar_1);
+    let (tangent2, tangent3) = partials1;
+    let tangent2 = __ad::rescale(tangent2, t5_bar_1);
+    let tangent3 = __ad::rescale(tangent3, t5_bar_1);
     let t1_bar_1 = tangent2;
     let t2_bar_1 = tangent3;
     __ad::acc(&mut m_bar_1.b, t2_bar_1);
@@ -163,38 +135,15 @@ fn loss_grad_0(
     let t0 = &(&m).w;
     let t1 = __ad::dot(&t0, &x);
     let t2 = &(&m).b;
-    let t5 = {
+    let (t5, partials2) = {
         {
-            let shape15 = __ad::kernel_shape_of(&t1);
-            let shape16 = __ad::kernel_shape_of(&t2);
-            let shape17 = __ad::broadcast_shapes(&shape15, &shape16);
+            let shape6 = __ad::kernel_shape_of(&t1);
+            let shape7 = __ad::kernel_shape_of(&t2);
+            let shape8 = __ad::broadcast_shapes(&shape6, &shape7);
         }
-        __ad::fused_sum2(
+        __ad::fused_sum2_value_vjp(
             &t1,
             &t2,
-            |t1_elem, t2_elem| {
-                let t3 = __ad::add(&t1_elem, &t2_elem);
-                let h = __ad::tanh(&t3);
-                h
-            },
-        )
-    };
-    let t6 = &(&m).scale;
-    let mut m_bar_2 = __ad::zero_tangent(&m);
-    let t7_bar_2 = __ad::one::<f64>();
-    let t5_bar_2 = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar_2));
-    let t6_bar_2 = __ad::mul_vjp1(&t5, &t6, t7_bar_2);
-    __ad::acc(&mut m_bar_2.scale, t6_bar_2);
-    let (tangent4, tangent5) = {
-        {
-            let shape12 = __ad::kernel_shape_of(&t1);
-            let shape13 = __ad::kernel_shape_of(&t2);
-            let shape14 = __ad::broadcast_shapes(&shape12, &shape13);
-        }
-        __ad::fused_sum2_vjp(
-            &t1,
-            &t2,
-            t5_bar_2,
             |t1_elem, t2_elem, g_elem_2| {
                 let t3 = __ad::add(&t1_elem, &t2_elem);
                 let h = __ad::tanh(&t3);
@@ -206,10 +155,19 @@ fn loss_grad_0(
                     __ad::dup(&t3_bar_2),
                 );
                 let t2_elem_bar_2 = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar_2);
-                (t1_elem_bar_2, t2_elem_bar_2)
+                (h, (t1_elem_bar_2, t2_elem_bar_2))
             },
         )
     };
+    let t6 = &(&m).scale;
+    let mut m_bar_2 = __ad::zero_tangent(&m);
+    let t7_bar_2 = __ad::one::<f64>();
+    let t5_bar_2 = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar_2));
+    let t6_bar_2 = __ad::mul_vjp1(&t5, &t6, t7_bar_2);
+    __ad::acc(&mut m_bar_2.scale, t6_bar_2);
+    let (tangent4, tangent5) = partials2;
+    let tangent4 = __ad::rescale(tangent4, t5_bar_2);
+    let tangent5 = __ad::rescale(tangent5, t5_bar_2);
     let t1_bar_2 = tangent4;
     let t2_bar_2 = tangent5;
     __ad::acc(&mut m_bar_2.b, t2_bar_2);
@@ -232,45 +190,30 @@ fn loss_grad_1(m: &Model, x: &Array1<f64>) -> Array1<f64> {
     let t0 = &(&m).w;
     let t1 = __ad::dot(&t0, &x);
     let t2 = &(&m).b;
-    let t5 = {
+    let (t5, partials3) = {
         {
-            let shape21 = __ad::kernel_shape_of(&t1);
-            let shape22 = __ad::kernel_shape_of(&t2);
-            let shape23 = __ad::broadcast_shapes(&shape21, &shape22);
+            let shape9 = __ad::kernel_shape_of(&t1);
+            let shape10 = __ad::kernel_shape_of(&t2);
+            let shape11 = __ad::broadcast_shapes(&shape9, &shape10);
         }
-        __ad::fused_sum2(
-            &t1,
-            &t2,
-            |t1_elem, t2_elem| {
-                let t3 = __ad::add(&t1_elem, &t2_elem);
-                let h = __ad::tanh(&t3);
-                h
-            },
-        )
-    };
-    let t6 = &(&m).scale;
-    let t7_bar_3 = __ad::one::<f64>();
-    let t5_bar_3 = __ad::mul_vjp0(&t5, &t6, t7_bar_3);
-    let (tangent6, _) = {
-        {
-            let shape18 = __ad::kernel_shape_of(&t1);
-            let shape19 = __ad::kernel_shape_of(&t2);
-            let shape20 = __ad::broadcast_shapes(&shape18, &shape19);
-        }
-        __ad::fused_sum2_vjp(
+        __ad::fused_sum2_value_vjp(
             &t1,
             &__ad::NoGrad(&t2),
-            t5_bar_3,
             |t1_elem, t2_elem, g_elem_3| {
                 let t3 = __ad::add(&t1_elem, &t2_elem);
                 let h = __ad::tanh(&t3);
                 let h_bar_3 = g_elem_3;
                 let t3_bar_3 = __ad::tanh_vjp(&t3, &h, h_bar_3);
                 let t1_elem_bar_3 = __ad::add_vjp0(&t1_elem, &t2_elem, t3_bar_3);
-                (t1_elem_bar_3, __ad::zero_tangent(&t2_elem))
+                (h, (t1_elem_bar_3, __ad::zero_tangent(&t2_elem)))
             },
         )
     };
+    let t6 = &(&m).scale;
+    let t7_bar_3 = __ad::one::<f64>();
+    let t5_bar_3 = __ad::mul_vjp0(&t5, &t6, t7_bar_3);
+    let (tangent6, _) = partials3;
+    let tangent6 = __ad::rescale(tangent6, t5_bar_3);
     let t1_bar_3 = tangent6;
     let x_bar = __ad::dot_vjp1(&t0, &x, t1_bar_3);
     x_bar
@@ -302,9 +245,9 @@ fn loss_vjp<'__ad>(
     let t2 = ::core::clone::Clone::clone(&(&m).b);
     let t5 = {
         {
-            let shape27 = __ad::kernel_shape_of(&t1);
-            let shape28 = __ad::kernel_shape_of(&t2);
-            let shape29 = __ad::broadcast_shapes(&shape27, &shape28);
+            let shape15 = __ad::kernel_shape_of(&t1);
+            let shape16 = __ad::kernel_shape_of(&t2);
+            let shape17 = __ad::broadcast_shapes(&shape15, &shape16);
         }
         __ad::fused_sum2(
             &t1,
@@ -329,9 +272,9 @@ fn loss_vjp<'__ad>(
             __ad::acc(&mut m_bar_3.scale, t6_bar_3);
             let (tangent7, tangent8) = {
                 {
-                    let shape24 = __ad::kernel_shape_of(&t1);
-                    let shape25 = __ad::kernel_shape_of(&t2);
-                    let shape26 = __ad::broadcast_shapes(&shape24, &shape25);
+                    let shape12 = __ad::kernel_shape_of(&t1);
+                    let shape13 = __ad::kernel_shape_of(&t2);
+                    let shape14 = __ad::broadcast_shapes(&shape12, &shape13);
                 }
                 __ad::fused_sum2_vjp(
                     &t1,

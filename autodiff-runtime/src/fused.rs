@@ -309,30 +309,38 @@ pub fn kernel_shape(shapes: &[Option<&[usize]>]) -> IxDyn {
     out.unwrap_or_else(|| IxDyn(&[]))
 }
 
+/// The number of running sums of `ndarray`'s sum of a standard-layout array, and the block size of the
+/// kernels that follow its order.
+const BLOCK: usize = 8;
+
+/// The running sums of a blocked sum combined as `ndarray` combines them: pairwise, then in order.
+///
+/// The loops that fill the running sums pass them through `black_box` first: seen by the loop, this
+/// order makes the vectorizer hold the sums in pairs, which halves the width of an `f32` loop (one
+/// copy of eight values per kernel instead).
+#[inline(always)]
+fn combine_lanes<F: Real>(p: &[F; BLOCK]) -> F {
+    let mut acc = F::zero();
+    acc += p[0] + p[4];
+    acc += p[1] + p[5];
+    acc += p[2] + p[6];
+    acc += p[3] + p[7];
+    acc
+}
+
 /// `sum over i of term(i)` in the order of `ndarray`'s sum of a standard-layout array: eight running
 /// sums over blocks of eight, combined pairwise, then the remainder.
 #[inline(always)]
 pub fn unrolled_sum<F: Real>(n: usize, term: impl Fn(usize) -> F) -> F {
-    let zero = F::zero();
-    let (mut p0, mut p1, mut p2, mut p3) = (zero, zero, zero, zero);
-    let (mut p4, mut p5, mut p6, mut p7) = (zero, zero, zero, zero);
+    let mut lanes = [F::zero(); BLOCK];
     let mut i = 0;
-    while i + 8 <= n {
-        p0 += term(i);
-        p1 += term(i + 1);
-        p2 += term(i + 2);
-        p3 += term(i + 3);
-        p4 += term(i + 4);
-        p5 += term(i + 5);
-        p6 += term(i + 6);
-        p7 += term(i + 7);
-        i += 8;
+    while i + BLOCK <= n {
+        for (l, lane) in lanes.iter_mut().enumerate() {
+            *lane += term(i + l);
+        }
+        i += BLOCK;
     }
-    let mut acc = zero;
-    acc += p0 + p4;
-    acc += p1 + p5;
-    acc += p2 + p6;
-    acc += p3 + p7;
+    let mut acc = combine_lanes(&core::hint::black_box(lanes));
     while i < n {
         acc += term(i);
         i += 1;
@@ -341,7 +349,7 @@ pub fn unrolled_sum<F: Real>(n: usize, term: impl Fn(usize) -> F) -> F {
 }
 
 macro_rules! fused_kernels {
-    ($($sum:ident, $vjp:ident, $mean:ident, $mean_vjp:ident: $($A:ident $a:ident $p:ident $r:ident $s:ident $d:ident),+;)*) => {$(
+    ($($sum:ident, $vjp:ident, $mean:ident, $mean_vjp:ident, $value_vjp:ident, $mean_value_vjp:ident: $($A:ident $a:ident $p:ident $r:ident $s:ident $d:ident $b:ident),+;)*) => {$(
         /// The sum over the elements of the operands' broadcast shape of `f` applied to each element's
         /// values (a scalar operand gives its value to every element).
         ///
@@ -426,17 +434,138 @@ macro_rules! fused_kernels {
             let n = kernel_shape(&[$($a.kernel_shape()),+]).size();
             $vjp($($a,)+ g / F::cast_from(n as f64), df)
         }
+
+        /// The kernel of the same arity and its reverse in one pass: `df(values.., g)` gives the
+        /// element's value of the chain and each operand's partial times `g`. Returns the sum of the
+        /// values (with the bits of the forward kernel's sum) and each operand's gradient, as the
+        /// reverse gives them for seed one. For a value whose gradient is asked for with it
+        /// (`f_value_and_grad`): the operands are read once; [`rescale`] then gives the gradient
+        /// for the seed the reverse sweep finds.
+        ///
+        /// # Panics
+        /// If the array operands' shapes do not broadcast together.
+        #[inline]
+        #[track_caller]
+        #[allow(non_snake_case, unused_parens, clippy::too_many_arguments)]
+        pub fn $value_vjp<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
+            $($a: &$A,)+
+            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> (F, ($(fused_kernels!(@elem $A F)),+)),
+        ) -> (F, ($($A::Tangent),+)) {
+            let shape = kernel_shape(&[$($a.kernel_shape()),+]);
+            let n = shape.size();
+            $(let $p = $a.prepare(&shape);)+
+            $(let $r = $p.reader();)+
+            $(let mut $s = $a.sink(n);)+
+            let g = F::one();
+            let zero = F::zero();
+            let mut lanes = [zero; BLOCK];
+            let mut i = 0;
+            while i + BLOCK <= n {
+                // A block's values and partials are computed before any is stored, so that the
+                // block's arithmetic is vectorized (the stores cannot alias the reads in between).
+                $(let mut $b = [zero; BLOCK];)+
+                for l in 0..BLOCK {
+                    // SAFETY: `i + l < i + BLOCK <= n`, the length every reader was made for.
+                    let (v, ($($d),+)) = unsafe { df($($r.get(i + l),)+ g) };
+                    lanes[l] += v;
+                    $($b[l] = $d;)+
+                }
+                for l in 0..BLOCK {
+                    // SAFETY: `i + l < n`, the length every sink was made for.
+                    unsafe { $($s.put(i + l, $b[l]);)+ }
+                }
+                i += BLOCK;
+            }
+            let mut total = combine_lanes(&core::hint::black_box(lanes));
+            while i < n {
+                // SAFETY: `i < n`.
+                let (v, ($($d),+)) = unsafe { df($($r.get(i),)+ g) };
+                total += v;
+                // SAFETY: `i < n`.
+                unsafe { $($s.put(i, $d);)+ }
+                i += 1;
+            }
+            // SAFETY: a partial was put for each of the `n` elements into every sink.
+            (total, unsafe { ($($a.tangent($s, &shape)),+) })
+        }
+
+        /// The mean kernel of the same arity and its reverse in one pass (every element's seed is
+        /// `1 / n`): the mean, with the bits of the forward kernel's, and each operand's gradient
+        /// for seed one.
+        ///
+        /// # Panics
+        /// If the array operands' shapes do not broadcast together, or the shape has no element.
+        #[inline]
+        #[track_caller]
+        #[allow(non_snake_case, unused_parens, clippy::too_many_arguments)]
+        pub fn $mean_value_vjp<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
+            $($a: &$A,)+
+            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> (F, ($(fused_kernels!(@elem $A F)),+)),
+        ) -> (F, ($($A::Tangent),+)) {
+            let n = kernel_shape(&[$($a.kernel_shape()),+]).size();
+            if n == 0 {
+                panic!("mean of an empty array");
+            }
+            let count = F::cast_from(n as f64);
+            let seed = F::one() / count;
+            let (sum, tangents) = $value_vjp($($a,)+ |$($d,)+ _| df($($d,)+ seed));
+            (sum / count, tangents)
+        }
     )*};
     (@elem $A:ident $F:ident) => { $F };
 }
 
 fused_kernels! {
-    fused_sum1, fused_sum1_vjp, fused_mean1, fused_mean1_vjp: A0 a0 p0 r0 s0 d0;
-    fused_sum2, fused_sum2_vjp, fused_mean2, fused_mean2_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1;
-    fused_sum3, fused_sum3_vjp, fused_mean3, fused_mean3_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2;
-    fused_sum4, fused_sum4_vjp, fused_mean4, fused_mean4_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3;
-    fused_sum5, fused_sum5_vjp, fused_mean5, fused_mean5_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
-        A4 a4 p4 r4 s4 d4;
-    fused_sum6, fused_sum6_vjp, fused_mean6, fused_mean6_vjp: A0 a0 p0 r0 s0 d0, A1 a1 p1 r1 s1 d1, A2 a2 p2 r2 s2 d2, A3 a3 p3 r3 s3 d3,
-        A4 a4 p4 r4 s4 d4, A5 a5 p5 r5 s5 d5;
+    fused_sum1, fused_sum1_vjp, fused_mean1, fused_mean1_vjp, fused_sum1_value_vjp, fused_mean1_value_vjp: A0 a0 p0 r0 s0 d0 b0;
+    fused_sum2, fused_sum2_vjp, fused_mean2, fused_mean2_vjp, fused_sum2_value_vjp, fused_mean2_value_vjp: A0 a0 p0 r0 s0 d0 b0, A1 a1 p1 r1 s1 d1 b1;
+    fused_sum3, fused_sum3_vjp, fused_mean3, fused_mean3_vjp, fused_sum3_value_vjp, fused_mean3_value_vjp: A0 a0 p0 r0 s0 d0 b0, A1 a1 p1 r1 s1 d1 b1, A2 a2 p2 r2 s2 d2 b2;
+    fused_sum4, fused_sum4_vjp, fused_mean4, fused_mean4_vjp, fused_sum4_value_vjp, fused_mean4_value_vjp: A0 a0 p0 r0 s0 d0 b0, A1 a1 p1 r1 s1 d1 b1, A2 a2 p2 r2 s2 d2 b2, A3 a3 p3 r3 s3 d3 b3;
+    fused_sum5, fused_sum5_vjp, fused_mean5, fused_mean5_vjp, fused_sum5_value_vjp, fused_mean5_value_vjp: A0 a0 p0 r0 s0 d0 b0, A1 a1 p1 r1 s1 d1 b1, A2 a2 p2 r2 s2 d2 b2, A3 a3 p3 r3 s3 d3 b3,
+        A4 a4 p4 r4 s4 d4 b4;
+    fused_sum6, fused_sum6_vjp, fused_mean6, fused_mean6_vjp, fused_sum6_value_vjp, fused_mean6_value_vjp: A0 a0 p0 r0 s0 d0 b0, A1 a1 p1 r1 s1 d1 b1, A2 a2 p2 r2 s2 d2 b2, A3 a3 p3 r3 s3 d3 b3,
+        A4 a4 p4 r4 s4 d4 b4, A5 a5 p5 r5 s5 d5 b5;
+}
+
+/// A kernel's gradient for another seed: what `fused_sumN_value_vjp` gave for seed one, times the seed
+/// the reverse sweep finds (the value and the partials of a kernel are computed in one pass, before the
+/// seed is known).
+pub trait Rescale<F> {
+    /// The gradient times `g`.
+    fn rescale(self, g: F) -> Self;
+}
+
+macro_rules! scalar_rescale {
+    ($($F:ty),*) => {$(
+        impl Rescale<$F> for $F {
+            #[inline]
+            fn rescale(self, g: $F) -> $F {
+                self * g
+            }
+        }
+    )*};
+}
+scalar_rescale!(f32, f64);
+
+impl<A: Real, D: Dimension> Rescale<A> for Array<A, D> {
+    #[inline]
+    fn rescale(mut self, g: A) -> Self {
+        self.mapv_inplace(|t| t * g);
+        self
+    }
+}
+
+impl<F> Rescale<F> for () {
+    #[inline]
+    fn rescale(self, _: F) {}
+}
+
+/// `t` for seed `g`, where `t` was computed for seed one: `t` itself when `g` is one (the seed of the
+/// output a gradient starts from), else every element times `g`.
+#[inline]
+pub fn rescale<F: Real, T: Rescale<F>>(t: T, g: F) -> T {
+    if g == F::one() {
+        t
+    } else {
+        t.rescale(g)
+    }
 }

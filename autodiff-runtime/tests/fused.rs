@@ -107,3 +107,76 @@ fn a_strided_operand_is_read_in_the_kernel_order() {
 fn shapes_that_do_not_broadcast_are_reported() {
     let _ = rules::fused_sum2(&vec_x(3), &vec_y(4), |x, y| x * y);
 }
+
+#[test]
+fn a_kernel_with_its_reverse_in_one_pass_gives_the_bits_of_both() {
+    // Every remainder of the blocks of eight, f64 and f32, an array and a broadcast scalar operand.
+    for n in [0, 1, 7, 8, 9, 15, 16, 17, 1003] {
+        let (x, y) = (vec_x(n), vec_y(n));
+        let w = 0.6;
+        let f = |x: f64, y: f64, w: f64| (x * w - y) * (x * w - y);
+        let df = |x: f64, y: f64, w: f64, g: f64| {
+            let d = g * 2.0 * (x * w - y);
+            (d * w, -d, d * x)
+        };
+        let value = rules::fused_sum3(&x, &y, &w, f);
+        let grads: (Array1<f64>, Array1<f64>, f64) = rules::fused_sum3_vjp(&x, &y, &w, 1.0, df);
+        let (v, (gx, gy, gw)): (f64, (Array1<f64>, Array1<f64>, f64)) =
+            rules::fused_sum3_value_vjp(&x, &y, &w, |x, y, w, g| (f(x, y, w), df(x, y, w, g)));
+        assert_eq!(v.to_bits(), value.to_bits(), "n = {n}");
+        assert_eq!(
+            (&gx, &gy, gw.to_bits()),
+            (&grads.0, &grads.1, grads.2.to_bits())
+        );
+
+        let xf = x.mapv(|v| v as f32);
+        let value = rules::fused_sum1(&xf, |x| x * x);
+        let (v, g) = rules::fused_sum1_value_vjp(&xf, |x, g| (x * x, g * 2.0 * x));
+        assert_eq!(v.to_bits(), value.to_bits(), "f32, n = {n}");
+        assert_eq!(g, rules::fused_sum1_vjp(&xf, 1.0, |x, g| g * 2.0 * x));
+        // The value is also the unfused sum's, to the bit.
+        assert_eq!(v.to_bits(), rules::sum(&rules::mul(&xf, &xf)).to_bits());
+    }
+}
+
+#[test]
+fn a_mean_kernel_with_its_reverse_in_one_pass_seeds_each_element_one_over_n() {
+    for n in [1, 9, 1003] {
+        let x = vec_x(n);
+        let value = rules::fused_mean1(&x, |x| x.exp());
+        let grad = rules::fused_mean1_vjp(&x, 1.0, |x, g| g * x.exp());
+        let (v, g) = rules::fused_mean1_value_vjp(&x, |x, g| (x.exp(), g * x.exp()));
+        assert_eq!(v.to_bits(), value.to_bits(), "n = {n}");
+        assert_eq!(g, grad);
+    }
+}
+
+#[test]
+fn rescaled_partials_are_the_reverse_for_another_seed() {
+    let (x, y) = (vec_x(1003), vec_y(1003));
+    let df = |x: f64, y: f64, g: f64| {
+        let d = g * 2.0 * (x - y);
+        (d, -d)
+    };
+    let (_, (gx, gy)) =
+        rules::fused_sum2_value_vjp(&x, &y, |x, y, g| ((x - y) * (x - y), df(x, y, g)));
+    // Seed one: the partials themselves (no pass over them).
+    let same = rules::rescale(gx.clone(), 1.0);
+    assert_eq!(same, gx);
+    // Another seed: the reverse for that seed, to rounding (the seed multiplies last, not first).
+    for seed in [0.75, -3.0, 1e-3] {
+        let (want_x, want_y) = rules::fused_sum2_vjp(&x, &y, seed, df);
+        let (got_x, got_y) = (
+            rules::rescale(gx.clone(), seed),
+            rules::rescale(gy.clone(), seed),
+        );
+        for (got, want) in got_x.iter().chain(&got_y).zip(want_x.iter().chain(&want_y)) {
+            assert!(
+                (got - want).abs() <= 2.0 * f64::EPSILON * want.abs(),
+                "{got} {want}"
+            );
+        }
+    }
+    assert_eq!(rules::rescale(2.5f64, -2.0), -5.0);
+    rules::rescale((), 3.0f32);
+}

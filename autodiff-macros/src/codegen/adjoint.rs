@@ -139,51 +139,6 @@ impl Emitter<'_> {
                 active,
                 tangents,
             } => {
-                let Op::Fused(kernel) = &instr.op else {
-                    unreachable!("a kernel's reverse belongs to a kernel")
-                };
-                let seed = self.print_expr(seed);
-                let ad = self.ad_at(instr.span);
-                let rule = format_ident!(
-                    "{}",
-                    kernel.function(instr.args.len(), true),
-                    span = instr.span
-                );
-                // Operands without a gradient are passed as constants: the kernel keeps nothing for them.
-                let args: Vec<TokenStream> = instr
-                    .args
-                    .iter()
-                    .zip(active)
-                    .map(|(a, active)| {
-                        let a = self.operand(a);
-                        if *active {
-                            a
-                        } else {
-                            quote!(&#ad::NoGrad(#a))
-                        }
-                    })
-                    .collect();
-                let params: Vec<Ident> = kernel
-                    .params
-                    .iter()
-                    .map(|p| self.name(*p).clone())
-                    .collect();
-                let sweep = self.print_sweep(&kernel.body, &kernel.ret, closure, &[]);
-                let (forward, reverse) = (sweep.forward, sweep.reverse);
-                let mut gradients = sweep.adjoints.into_iter();
-                let partials: Vec<TokenStream> = kernel
-                    .params
-                    .iter()
-                    .zip(active)
-                    .map(|(p, active)| {
-                        if *active {
-                            gradients.next().expect("one gradient per active operand")
-                        } else {
-                            let p = self.name(*p);
-                            quote!(#ad::zero_tangent(&#p))
-                        }
-                    })
-                    .collect();
                 let mut names = tangents.iter();
                 let pattern: Vec<TokenStream> = active
                     .iter()
@@ -195,8 +150,17 @@ impl Emitter<'_> {
                         false => quote!(_),
                     })
                     .collect();
-                let checks = self.kernel_checks(instr, kernel);
-                quote_spanned!(instr.span=> let (#(#pattern),*) = { #checks #ad::#rule(#(#args,)* #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) }) };)
+                let seed = self.print_expr(seed);
+                if let Some(partials) = self.early.get(&instr.dst).map(|e| e.partials.clone()) {
+                    // The forward sweep computed the partials for seed one with the value.
+                    let ad = self.ad_at(instr.span);
+                    return quote_spanned!(instr.span=>
+                        let (#(#pattern),*) = #partials;
+                        #(let #tangents = #ad::rescale(#tangents, #seed);)*
+                    );
+                }
+                let call = self.kernel_reverse(instr, Some(seed), g, closure, active);
+                quote_spanned!(instr.span=> let (#(#pattern),*) = #call;)
             }
             AStmt::Undo { storage, span } => {
                 let ad = self.ad_at(*span);
@@ -235,6 +199,79 @@ impl Emitter<'_> {
                 quote!(if #flag { #then_ } else { #else_ })
             }
             AStmt::Loop { lp, body } => self.print_loop(lp, body, plan),
+        }
+    }
+
+    /// The call of a fused kernel's reverse (`fused_sum2_vjp`) with `seed`; without a seed, the call of
+    /// the kernel and its reverse in one pass (`fused_sum2_value_vjp`, the partials for seed one), which
+    /// gives the kernel's value with the tangents.
+    pub(super) fn kernel_reverse(
+        &mut self,
+        instr: &Instr,
+        seed: Option<TokenStream>,
+        g: &Ident,
+        closure: &crate::ir::adjoint::Program,
+        active: &[bool],
+    ) -> TokenStream {
+        let Op::Fused(kernel) = &instr.op else {
+            unreachable!("a kernel's reverse belongs to a kernel")
+        };
+        let ad = self.ad_at(instr.span);
+        let arity = instr.args.len();
+        let rule = match seed {
+            Some(_) => kernel.function(arity, true),
+            None => kernel.value_vjp_function(arity),
+        };
+        let rule = format_ident!("{}", rule, span = instr.span);
+        // Operands without a gradient are passed as constants: the kernel keeps nothing for them.
+        let args: Vec<TokenStream> = instr
+            .args
+            .iter()
+            .zip(active)
+            .map(|(a, active)| {
+                let a = self.operand(a);
+                if *active {
+                    a
+                } else {
+                    quote!(&#ad::NoGrad(#a))
+                }
+            })
+            .collect();
+        let params: Vec<Ident> = kernel
+            .params
+            .iter()
+            .map(|p| self.name(*p).clone())
+            .collect();
+        // With the value, the closure's forward computes the chain's output too.
+        let keep: Vec<VarId> = match (&seed, kernel.ret.var()) {
+            (None, Some(v)) => vec![v],
+            _ => Vec::new(),
+        };
+        let sweep = self.print_sweep(&kernel.body, &kernel.ret, closure, &keep);
+        let (forward, reverse) = (sweep.forward, sweep.reverse);
+        let mut gradients = sweep.adjoints.into_iter();
+        let partials: Vec<TokenStream> = kernel
+            .params
+            .iter()
+            .zip(active)
+            .map(|(p, active)| {
+                if *active {
+                    gradients.next().expect("one gradient per active operand")
+                } else {
+                    let p = self.name(*p);
+                    quote!(#ad::zero_tangent(&#p))
+                }
+            })
+            .collect();
+        let checks = self.kernel_checks(instr, kernel);
+        match seed {
+            Some(seed) => {
+                quote_spanned!(instr.span=> { #checks #ad::#rule(#(#args,)* #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) }) })
+            }
+            None => {
+                let value = self.value(&kernel.ret, false);
+                quote_spanned!(instr.span=> { #checks #ad::#rule(#(#args,)* |#(#params,)* #g| { #forward #reverse (#value, (#(#partials),*)) }) })
+            }
         }
     }
 

@@ -148,6 +148,10 @@ impl Emitter<'_> {
             .as_ref()
             .filter(|t| !(self.owned_values && quote!(#t).to_string().contains("View")));
         let ascription = ascription.map(|t| quote!(: #t));
+        if let Some(early) = self.early.get(&i.dst) {
+            let (partials, call) = (&early.partials, &early.call);
+            return quote!(let (#dst, #partials) = #call;);
+        }
         let value = match &i.op {
             Op::Prim(p) if p.family == Family::Access(Access::Field) => {
                 let base = self.operand(&i.args[0]);

@@ -111,6 +111,17 @@ pub struct Emitter<'a> {
     pub programs: Option<Vec<String>>,
     adjoint_names: HashMap<VarId, Ident>,
     names: HashMap<NameKey, Ident>,
+    /// The kernels of the sweep being printed whose forward computes their partials with their value.
+    early: HashMap<VarId, Early>,
+}
+
+/// A fused kernel evaluated with its reverse in one pass by the forward sweep (its value is needed
+/// there, and its operands are read once): the reverse sweep only rescales the partials to its seed.
+struct Early {
+    /// The name of the partials (for seed one).
+    partials: Ident,
+    /// The call that gives the value and the partials.
+    call: TokenStream,
 }
 
 impl<'a> Emitter<'a> {
@@ -125,6 +136,7 @@ impl<'a> Emitter<'a> {
             scalar_type: None,
             adjoint_names: HashMap::new(),
             names: HashMap::new(),
+            early: HashMap::new(),
             programs: None,
         }
     }
@@ -240,21 +252,6 @@ impl<'a> Emitter<'a> {
     ) -> Sweep {
         let ad = self.ad.clone();
         let mut plan = Plan::new(&program.activity, self.f.vars.len(), false);
-        let reverse = self.print_adjoint(&program.body, &plan);
-        let adjoints = program
-            .gradients
-            .iter()
-            .map(|g| match g {
-                crate::ir::adjoint::Gradient::Adjoint(v) => {
-                    let name = self.adjoint(*v);
-                    quote!(#name)
-                }
-                crate::ir::adjoint::Gradient::Zero(v) => {
-                    let name = self.name(*v);
-                    quote!(#ad::zero_tangent(&#name))
-                }
-            })
-            .collect();
 
         // Forward sweep: what the output, the reverse sweep and constant statements read.
         let mut reads = Vec::new();
@@ -282,6 +279,25 @@ impl<'a> Emitter<'a> {
             plan.activity,
         );
         plan.needed = needed;
+        if block.id == 0 {
+            self.plan_early_kernels(block, program, &plan);
+        }
+
+        let reverse = self.print_adjoint(&program.body, &plan);
+        let adjoints = program
+            .gradients
+            .iter()
+            .map(|g| match g {
+                crate::ir::adjoint::Gradient::Adjoint(v) => {
+                    let name = self.adjoint(*v);
+                    quote!(#name)
+                }
+                crate::ir::adjoint::Gradient::Zero(v) => {
+                    let name = self.name(*v);
+                    quote!(#ad::zero_tangent(&#name))
+                }
+            })
+            .collect();
         let top = Fwd {
             record: true,
             prune: true,
@@ -294,11 +310,50 @@ impl<'a> Emitter<'a> {
             TokenStream::new()
         };
         let forward = quote!(#logs #forward);
+        if block.id == 0 {
+            self.early.clear();
+        }
         Sweep {
             forward,
             reverse,
             adjoints,
             reads_output,
+        }
+    }
+
+    /// Chooses the kernels of the top level whose forward sweep computes their partials with their
+    /// value: those whose value the forward sweep computes anyway, where the sweep is not a pullback
+    /// closure's (which may never be called). The operands are then read once instead of twice.
+    fn plan_early_kernels(
+        &mut self,
+        block: &Block,
+        program: &crate::ir::adjoint::Program,
+        plan: &Plan,
+    ) {
+        if self.owned_values {
+            return;
+        }
+        for stmt in &program.body {
+            let crate::ir::adjoint::AStmt::Kernel {
+                instr,
+                g,
+                closure,
+                active,
+                ..
+            } = stmt
+            else {
+                continue;
+            };
+            let top_level = block
+                .stmts
+                .iter()
+                .any(|s| matches!(s, Stmt::Instr(i) if i.dst == instr.dst));
+            if !top_level || !plan.needed[instr.dst.0] {
+                continue;
+            }
+            let call = self.kernel_reverse(instr, None, g, closure, active);
+            let partials = self.namer.numbered("partials");
+            self.early.insert(instr.dst, Early { partials, call });
         }
     }
 

@@ -119,6 +119,15 @@ impl Kernel {
         let suffix = if reverse { "_vjp" } else { "" };
         format!("{base}{arity}{suffix}")
     }
+
+    /// The runtime function of the kernel and its reverse in one pass (`fused_sum2_value_vjp`).
+    pub fn value_vjp_function(&self, arity: usize) -> String {
+        let base = match self.reduction {
+            crate::prims::Reduction::Mean => "fused_mean",
+            _ => "fused_sum",
+        };
+        format!("{base}{arity}_value_vjp")
+    }
 }
 
 impl Rule {
