@@ -7,6 +7,7 @@ use crate::errors::Errors;
 use crate::ir::{Function, VarId, VarKind};
 use crate::model::{self, Model};
 use crate::naming::Namer;
+use crate::timing::pass;
 use crate::types::{self, NameElided};
 use crate::{fallback, lower, options};
 use proc_macro2::{Ident, Span, TokenStream};
@@ -62,8 +63,8 @@ pub fn expand_with_ir(attr: TokenStream, item: TokenStream) -> (TokenStream, Opt
 
 fn expand_inner(attr: TokenStream, item: TokenStream, dump: bool) -> (TokenStream, Option<Dump>) {
     let errors = Errors::default();
-    let options = options::parse(attr, &errors);
-    let func: ItemFn = match syn::parse2(item.clone()) {
+    let options = pass("options", || options::parse(attr, &errors));
+    let func: ItemFn = match pass("parse", || syn::parse2(item.clone())) {
         Ok(f) => f,
         Err(_) => {
             let span = item
@@ -76,14 +77,16 @@ fn expand_inner(attr: TokenStream, item: TokenStream, dump: bool) -> (TokenStrea
             return (quote!(#compile_errors #item), None);
         }
     };
-    let model = model::build(func, options, &errors);
-    let mut namer = Namer::avoiding(model.func.to_token_stream());
-    let lowered = lower::lower(&model, &mut namer, &errors);
+    let model = pass("model", || model::build(func, options, &errors));
+    let mut namer = pass("namer", || Namer::avoiding(model.func.to_token_stream()));
+    let lowered = pass("lower", || lower::lower(&model, &mut namer, &errors));
     match lowered {
         Some((function, const_reads)) if errors.is_empty() => {
             let mut programs = dump.then(String::new);
-            let generated = generate(&model, &function, &const_reads, &mut namer, &mut programs);
-            let original = original(&model);
+            let generated = pass("generate", || {
+                generate(&model, &function, &const_reads, &mut namer, &mut programs)
+            });
+            let original = pass("item tokens", || original(&model));
             let dump = programs.map(|adjoint| Dump {
                 ir: crate::ir::print::function(&function),
                 adjoint,
@@ -291,9 +294,13 @@ fn generate(
     let ad = namer.fresh("__ad", Span::call_site());
     // Reverse mode runs on the fused IR (elementwise chains and their sums as kernels); forward mode
     // on the IR as lowered.
-    let reduced = crate::transform::strength::reduce(f);
+    let reduced = pass("strength reduction", || {
+        crate::transform::strength::reduce(f)
+    });
     let f = &reduced;
-    let fused = crate::transform::fuse::fuse(f, const_reads, namer);
+    let fused = pass("fusion", || {
+        crate::transform::fuse::fuse(f, const_reads, namer)
+    });
     let output = model.output.as_ref().expect("no errors, so an output");
     let param_var = |i: usize| -> VarId {
         VarId(
@@ -312,15 +319,17 @@ fn generate(
         .collect();
     let mut out = TokenStream::new();
     for item in items(model) {
-        let Signature { head } = signature(model, &item);
+        let Signature { head } = pass("item tokens", || signature(model, &item));
         let independents: Vec<VarId> = item.wrt.iter().map(|&i| param_var(i)).collect();
         let scalar_type = (!model.options.vjp_only).then(|| output.value.to_token_stream());
         // One scalar independent: forward mode, which stores nothing and has no reverse sweep.
         let tangent = match (item.kind, independents.as_slice()) {
             (Kind::Grad | Kind::ValueAndGrad, [x]) if scalar_params.contains(x) => {
-                let mut forward = Emitter::new(f, const_reads, namer, ad.clone());
-                forward.scalar_type = scalar_type.clone();
-                forward.tangent_sweep(&f.body, &f.ret, *x)
+                pass("forward-mode sweep (grad items)", || {
+                    let mut forward = Emitter::new(f, const_reads, namer, ad.clone());
+                    forward.scalar_type = scalar_type.clone();
+                    forward.tangent_sweep(&f.body, &f.ret, *x)
+                })
             }
             _ => None,
         };
@@ -342,13 +351,15 @@ fn generate(
                         adjoints: vec![derivative],
                         reads_output: false,
                     },
-                    None => emitter.sweep(
-                        &fused.body,
-                        &fused.ret,
-                        &independents,
-                        Seed::One(value_ty.to_token_stream()),
-                        &keep,
-                    ),
+                    None => pass(sweep_pass(item.kind), || {
+                        emitter.sweep(
+                            &fused.body,
+                            &fused.ret,
+                            &independents,
+                            Seed::One(value_ty.to_token_stream()),
+                            &keep,
+                        )
+                    }),
                 };
                 let (forward, reverse) = (&sweep.forward, &sweep.reverse);
                 let adjoints = &sweep.adjoints;
@@ -396,13 +407,15 @@ fn generate(
             Kind::Vjp => {
                 emitter.owned_values = true;
                 let seed = emitter.namer.fresh("seed", Span::call_site());
-                let sweep = emitter.sweep(
-                    &fused.body,
-                    &fused.ret,
-                    &independents,
-                    Seed::Named(seed.clone()),
-                    &keep,
-                );
+                let sweep = pass(sweep_pass(item.kind), || {
+                    emitter.sweep(
+                        &fused.body,
+                        &fused.ret,
+                        &independents,
+                        Seed::Named(seed.clone()),
+                        &keep,
+                    )
+                });
                 let (forward, reverse) = (&sweep.forward, &sweep.reverse);
                 let adjoints = &sweep.adjoints;
                 let value_name = emitter.namer.fresh("value", Span::call_site());
@@ -439,4 +452,13 @@ fn generate(
         out.extend(quote!(#head #body));
     }
     out
+}
+
+/// The name under which the reverse sweep of an item of `kind` is timed.
+fn sweep_pass(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Grad => "reverse sweep (grad items)",
+        Kind::ValueAndGrad => "reverse sweep (value_and_grad)",
+        Kind::Vjp => "reverse sweep (vjp)",
+    }
 }

@@ -32,6 +32,7 @@ mod scalars;
 mod stress_tests;
 #[cfg(test)]
 mod test_support;
+mod timing;
 mod transform;
 mod types;
 

@@ -161,6 +161,109 @@ fn stress_expansion_grows_linearly() {
     }
 }
 
+/// A realistic function of 50 lines, the size the issue names: scalar arithmetic, branches, loops (`for`,
+/// `while`, `continue`) and the array operations of the workloads (`dot`, slices, `powi`, `mapv`, means).
+const REALISTIC_50: &str = r#"#[differentiable(argnums = (0, 1, 2))]
+fn realistic(w: &Array1<f64>, b: f64, scale: f64, xm: &Array2<f64>, t: &Array1<f64>) -> f64 {
+    let z = xm.dot(w) + b;
+    let margins = -t * &z;
+    let data = margins.exp().ln_1p().mean().unwrap();
+    let reg = 1e-3 * w.powi(2).sum();
+    let n = w.len();
+    let a = w.slice(s![..-1]);
+    let c = w.slice(s![1..]);
+    let smooth = (100.0 * (&c - &a * &a).powi(2) + (1.0 - &a).powi(2)).sum();
+    let mut s = 0.0;
+    let mut h = 0.0;
+    for i in 0..n - 1 {
+        let u = w[i + 1] - w[i] * w[i];
+        if u > 0.0 {
+            s += u * u * scale;
+        } else {
+            s -= 0.5 * u * scale;
+        }
+        h = (0.9 * h + w[i] * b).tanh();
+        s += (1.0 - w[i]).powi(2) + h * 0.1;
+    }
+    let mut m = 1.0;
+    for i in 0..t.len() {
+        let v = t[i] * z[i];
+        if v < -20.0 {
+            continue;
+        }
+        m = m * 0.99 + (v * scale).sin() * 0.01;
+    }
+    let p = (b * scale).exp() / (1.0 + (b * scale).exp());
+    let q = if p > 0.5 {
+        p.ln() * scale
+    } else {
+        (1.0 - p).ln() + b * b
+    };
+    let r = (scale * scale + 1.0).sqrt() * q;
+    let mut acc = r;
+    let mut k = 0;
+    while k < 3 {
+        acc = acc * 0.5 + (acc * b).cos() * 0.25;
+        k += 1;
+    }
+    let e = &z * scale;
+    let f = e.mapv(|v| v * v).sum() / (n as f64);
+    let g = (data + reg) * scale + smooth * 1e-2;
+    let total = g + s * 0.5 + m + acc + f * 1e-3;
+    let bounded = total.min(1e6).max(-1e6);
+    let out = bounded + b.abs() * 1e-4;
+    out
+}
+"#;
+
+/// The expansion time of a realistic 50-line function, which the issue keeps under a few milliseconds
+/// (BENCHMARKS.md, "Compile cost under stress"). Only printed (timings on shared machines are noisy);
+/// `valgrind --tool=callgrind <test binary> stress_realistic --test-threads=1` profiles it alone.
+#[test]
+fn stress_realistic_50_lines() {
+    assert_eq!(
+        REALISTIC_50.lines().count(),
+        51,
+        "the attribute and 50 lines"
+    );
+    let t = expansion_time(REALISTIC_50);
+    println!("realistic (50 lines): {:.2} ms", t.as_secs_f64() * 1e3);
+    let mix = long(19);
+    println!(
+        "statements mix ({} lines): {:.2} ms",
+        mix.lines().count(),
+        expansion_time(&mix).as_secs_f64() * 1e3
+    );
+    // Where the time goes: each pass's fastest of five expansions.
+    let (attr, item) = split(REALISTIC_50);
+    let mut best: Vec<(&'static str, Duration)> = Vec::new();
+    for _ in 0..5 {
+        let (_, passes) = crate::timing::collect(|| expand(attr.clone(), item.clone()));
+        for (name, d) in passes {
+            match best.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, b)) => *b = (*b).min(d),
+                None => best.push((name, d)),
+            }
+        }
+    }
+    let split: Vec<String> = best
+        .iter()
+        .map(|(n, d)| format!("{n} {:.2}", d.as_secs_f64() * 1e3))
+        .collect();
+    println!("realistic, per pass (ms): {}", split.join(", "));
+}
+
+/// One expansion of the realistic function, for a profiler:
+/// `valgrind --tool=callgrind <test binary> --ignored --exact stress_tests::stress_realistic_profile`
+/// (with `$(rustc --print sysroot)/lib/rustlib/<target>/lib` on `LD_LIBRARY_PATH`), then
+/// `callgrind_annotate --inclusive=yes` for the cost of each function with what it calls.
+#[test]
+#[ignore = "a profiler's target"]
+fn stress_realistic_profile() {
+    let (attr, item) = split(REALISTIC_50);
+    std::hint::black_box(expand(attr, item));
+}
+
 /// The source of `tests/stress.rs`: the largest function of each shape, with checks of its gradients.
 fn stress_file() -> String {
     let mut out = String::from(
