@@ -327,6 +327,14 @@ fn slice_out_of_range(x: &Array1<f64>) -> f64 {
     head.sum()
 }
 
+// Two slices read in place by one fused kernel: the bad one is reported at its own line.
+#[differentiable]
+fn kernel_slice_out_of_range(x: &Array1<f64>) -> f64 {
+    let a = x.slice(s![..2]);
+    let b = x.slice(s![1..4]); // @kernel_slice_out_of_range
+    (&a * &b).powi(2).sum()
+}
+
 #[differentiable]
 fn sum_axis_out_of_range(x: &Array2<f64>) -> f64 {
     x.sum_axis(Axis(2)).sum() // @sum_axis_out_of_range
@@ -345,6 +353,16 @@ fn slices_and_axes_out_of_range() {
         slice_out_of_range_value_and_grad(&x)
     });
     assert_panics_at("slice_out_of_range", "", || slice_out_of_range_vjp(&x).0);
+    let msg = "slice end 4 is past the end of axis 0 of length 3";
+    assert_panics_at("kernel_slice_out_of_range", msg, || {
+        kernel_slice_out_of_range_grad(&x)
+    });
+    assert_panics_at("kernel_slice_out_of_range", msg, || {
+        kernel_slice_out_of_range_value_and_grad(&x)
+    });
+    assert_panics_at("kernel_slice_out_of_range", msg, || {
+        kernel_slice_out_of_range_vjp(&x).0
+    });
     let m = array![[1.0, 2.0], [3.0, 4.0]];
     assert_panics_at("sum_axis_out_of_range", "", || {
         sum_axis_out_of_range_grad(&m)

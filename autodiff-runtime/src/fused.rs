@@ -9,8 +9,9 @@
 //! value has the bits of the unfused one.
 
 use crate::broadcast::{broadcast_shape, sum_to};
+use crate::operand::ArrayArg;
 use crate::real::Real;
-use ndarray::{Array, ArrayBase, ArrayView, Data, Dimension, IxDyn};
+use ndarray::{Array, ArrayBase, ArrayView, Data, Dimension, IxDyn, SliceArg};
 use std::borrow::Cow;
 
 /// An operand of a fused kernel: a scalar (the same for every element) or an array.
@@ -234,6 +235,131 @@ impl<T: KernelOperand + ?Sized> KernelOperand for &T {
     unsafe fn tangent(&self, sink: T::Sink, shape: &IxDyn) -> T::Tangent {
         // SAFETY: the caller's promise, passed on.
         unsafe { (**self).tangent(sink, shape) }
+    }
+}
+
+/// A slice of an array as a kernel operand (`x.slice(s![1..])` read by a chain): its elements are read in
+/// place, and its gradient has the array's shape, zero outside the slice. Where the slice is contiguous
+/// in a standard-layout array and not broadcast, the kernel writes its partials straight into that
+/// gradient: no copy of the slice forward, no second buffer backward.
+pub struct Sliced<'a, A, D: Dimension, I> {
+    base: D,
+    view: ArrayView<'a, A, IxDyn>,
+    info: I,
+    /// The index in the array of the slice's first element, where the slice's elements are
+    /// consecutive in the array's memory.
+    offset: Option<usize>,
+}
+
+/// `x.slice(info)` as a kernel operand.
+///
+/// # Panics
+/// Where `x.slice(info)` would (an axis count that differs, a bound past the end, a zero step), at the
+/// caller's location.
+#[inline]
+#[track_caller]
+pub fn sliced<X, I>(x: &X, info: I) -> Sliced<'_, X::Elem, X::Dim, I>
+where
+    X: ArrayArg + ?Sized,
+    I: SliceArg<X::Dim>,
+{
+    let base = x.view();
+    crate::shape::check_slice(base.shape(), info.as_ref());
+    let dim = base.raw_dim();
+    let standard = base.is_standard_layout();
+    let start = base.as_ptr();
+    let view = base.slice_move(&info).into_dyn();
+    let offset = (standard && view.is_standard_layout()).then(|| {
+        // SAFETY: both pointers are into the array's one allocation, the slice's at or after the
+        // array's first element (the array is in standard layout: its first element is lowest).
+        unsafe { view.as_ptr().offset_from(start) as usize }
+    });
+    Sliced {
+        base: dim,
+        view,
+        info,
+        offset,
+    }
+}
+
+/// The partials of a sliced operand: written at `offset + i` of a buffer that is either the whole
+/// gradient (zeroed outside the slice, never inside) or the slice's own partials.
+pub struct OffsetSink<F> {
+    buffer: Vec<F>,
+    offset: usize,
+    whole: bool,
+}
+
+impl<F: Real> Sink<F> for OffsetSink<F> {
+    #[inline(always)]
+    unsafe fn put(&mut self, i: usize, partial: F) {
+        // SAFETY: the caller keeps `i` below the length the sink was made for; the buffer holds
+        // `offset + length` elements (the whole gradient) or has that capacity (offset 0).
+        unsafe { self.buffer.as_mut_ptr().add(self.offset + i).write(partial) }
+    }
+}
+
+impl<'a, A: Real, D: Dimension, I: SliceArg<D>> KernelOperand for Sliced<'a, A, D, I> {
+    type Elem = A;
+    type Tangent = Array<A, D>;
+    type Prepared<'b>
+        = KernelElements<'b, A>
+    where
+        Self: 'b;
+    type Sink = OffsetSink<A>;
+    #[inline]
+    fn kernel_shape(&self) -> Option<&[usize]> {
+        Some(self.view.shape())
+    }
+    #[inline]
+    #[track_caller]
+    fn prepare(&self, shape: &IxDyn) -> KernelElements<'_, A> {
+        self.view.prepare(shape)
+    }
+    #[inline]
+    fn sink(&self, len: usize) -> OffsetSink<A> {
+        match self.offset {
+            Some(offset) if len == self.view.len() => {
+                // The kernel writes the slice's elements; only the rest is zeroed here.
+                let size = self.base.size();
+                let mut buffer: Vec<A> = Vec::with_capacity(size);
+                let (before, rest) = buffer.spare_capacity_mut()[..size].split_at_mut(offset);
+                for z in before.iter_mut().chain(&mut rest[len..]) {
+                    z.write(A::zero());
+                }
+                OffsetSink {
+                    buffer,
+                    offset,
+                    whole: true,
+                }
+            }
+            _ => OffsetSink {
+                buffer: Vec::with_capacity(len),
+                offset: 0,
+                whole: false,
+            },
+        }
+    }
+    #[inline]
+    #[track_caller]
+    unsafe fn tangent(&self, mut sink: OffsetSink<A>, shape: &IxDyn) -> Array<A, D> {
+        if sink.whole {
+            // SAFETY: the elements outside the slice were zeroed when the sink was made, and the
+            // caller put a partial for each of the slice's, which are the elements `offset..offset +
+            // len` of the array (the slice is contiguous in a standard-layout array).
+            unsafe { sink.buffer.set_len(self.base.size()) };
+            return Array::from_shape_vec(self.base.clone(), sink.buffer)
+                .expect("the whole gradient");
+        }
+        // SAFETY: the caller put a partial for every element below `shape.size()`, the capacity the
+        // sink was made with.
+        unsafe { sink.buffer.set_len(shape.size()) };
+        let full =
+            Array::from_shape_vec(shape.clone(), sink.buffer).expect("one partial per element");
+        let region = sum_to(full, &self.view.raw_dim());
+        let mut out = Array::zeros(self.base.clone());
+        out.slice_mut(&self.info).into_dyn().assign(&region);
+        out
     }
 }
 

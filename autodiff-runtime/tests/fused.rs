@@ -180,3 +180,81 @@ fn rescaled_partials_are_the_reverse_for_another_seed() {
     assert_eq!(rules::rescale(2.5f64, -2.0), -5.0);
     rules::rescale((), 3.0f32);
 }
+
+/// `sum((b - a^2)^2)` over `a = x.slice(sa)`, `b = x.slice(sb)` read in place, and its gradient
+/// against the unfused rules (`slice`, then the chain, then `slice_vjp` of each).
+fn sliced_pair<D, I, J>(x: &Array<f64, D>, sa: I, sb: J)
+where
+    D: ndarray::Dimension,
+    I: ndarray::SliceArg<D, OutDim = D> + Copy,
+    J: ndarray::SliceArg<D, OutDim = D> + Copy,
+{
+    let f = |a: f64, b: f64| (b - a * a) * (b - a * a);
+    let df = |a: f64, b: f64, g: f64| {
+        let d = g * 2.0 * (b - a * a);
+        (-2.0 * a * d, d)
+    };
+    let (a, b) = (rules::slice(x, sa), rules::slice(x, sb));
+    let value = rules::fused_sum2(&a, &b, f);
+    let (ga, gb) = rules::fused_sum2_vjp(&a, &b, 0.5, df);
+    let want = rules::slice_vjp(x, sa, ga) + rules::slice_vjp(x, sb, gb);
+    let (va, vb) = (rules::sliced(x, sa), rules::sliced(x, sb));
+    assert_eq!(rules::fused_sum2(&va, &vb, f).to_bits(), value.to_bits());
+    let (ga, gb) = rules::fused_sum2_vjp(&va, &vb, 0.5, df);
+    assert_eq!(ga.shape(), x.shape());
+    assert_eq!(ga + gb, want);
+    let (v, (ga, gb)) = rules::fused_sum2_value_vjp(&va, &vb, |a, b, g| (f(a, b), df(a, b, g)));
+    assert_eq!(v.to_bits(), value.to_bits());
+    assert_eq!(rules::rescale(ga + gb, 0.5), want);
+}
+
+#[test]
+fn a_slice_read_in_place_gives_the_gradient_of_the_slice() {
+    use ndarray::s;
+    // Contiguous slices of a vector (written straight into the whole gradient).
+    let x = vec_x(1003);
+    sliced_pair(&x, s![..-1], s![1..]);
+    sliced_pair(&x, s![2..9], s![0..7]);
+    // Strided and reversed slices, and column slices of a matrix (their own buffer, then placed).
+    sliced_pair(&x, s![..-1;2], s![1..;2]);
+    sliced_pair(&x, s![..;-1], s![..]);
+    let m = Array2::from_shape_fn((5, 6), |(i, j)| (i as f64 - 0.3 * j as f64).sin());
+    sliced_pair(&m, s![1.., ..], s![..-1, ..]);
+    sliced_pair(&m, s![.., 1..], s![.., ..-1]);
+    // A transposed array (not in standard layout).
+    let t = m.t().to_owned();
+    sliced_pair(&t.t().to_owned(), s![.., 1..], s![.., ..-1]);
+    let view = t.t();
+    let value = rules::fused_sum1(&rules::sliced(&view, s![.., 1..]), |v| v * v);
+    assert_eq!(
+        value,
+        rules::sum(&rules::powi(&rules::slice(&view, s![.., 1..]), 2))
+    );
+    let g = rules::fused_sum1_vjp(&rules::sliced(&view, s![.., 1..]), 1.0, |v, g| g * 2.0 * v);
+    assert_eq!(
+        g,
+        rules::slice_vjp(&view, s![.., 1..], rules::slice(&view, s![.., 1..]) * 2.0)
+    );
+}
+
+#[test]
+fn a_broadcast_slice_sums_its_partials_back_into_the_slice() {
+    use ndarray::s;
+    let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f64 * 0.1);
+    let x = vec_x(10);
+    // `m * x.slice(s![2..5])`: the slice broadcast over the rows of `m`.
+    let g = rules::fused_sum2_vjp(&m, &rules::sliced(&x, s![2..5]), 1.0, |m, v, g| {
+        (g * v, g * m)
+    });
+    let mut want = Array1::zeros(10);
+    for j in 0..3 {
+        want[2 + j] = m.column(j).sum();
+    }
+    assert_eq!(g.1, want);
+}
+
+#[test]
+#[should_panic(expected = "slice end 12 is past the end of axis 0 of length 10")]
+fn a_slice_out_of_bounds_is_reported() {
+    let _ = rules::sliced(&vec_x(10), ndarray::s![2..12]);
+}

@@ -224,12 +224,11 @@ impl Emitter<'_> {
         };
         let rule = format_ident!("{}", rule, span = instr.span);
         // Operands without a gradient are passed as constants: the kernel keeps nothing for them.
-        let args: Vec<TokenStream> = instr
-            .args
+        let args: Vec<TokenStream> = active
             .iter()
-            .zip(active)
-            .map(|(a, active)| {
-                let a = self.operand(a);
+            .enumerate()
+            .map(|(k, active)| {
+                let a = self.kernel_operand(instr, kernel, k);
                 if *active {
                     a
                 } else {

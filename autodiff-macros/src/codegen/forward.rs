@@ -191,7 +191,9 @@ impl Emitter<'_> {
             }
             Op::Fused(kernel) => {
                 let rule = format_ident!("{}", kernel.function(i.args.len(), false), span = i.span);
-                let args: Vec<TokenStream> = i.args.iter().map(|a| self.operand(a)).collect();
+                let args: Vec<TokenStream> = (0..i.args.len())
+                    .map(|k| self.kernel_operand(i, kernel, k))
+                    .collect();
                 let params: Vec<Ident> = kernel
                     .params
                     .iter()

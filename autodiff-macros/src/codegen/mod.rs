@@ -171,6 +171,20 @@ impl<'a> Emitter<'a> {
         name
     }
 
+    /// Operand `k` of a fused kernel: `&x`, or `&sliced(&x, info)` for a slice read in place (spanned
+    /// at the user's slice, where its bounds are checked).
+    fn kernel_operand(&self, i: &Instr, kernel: &crate::ir::Kernel, k: usize) -> TokenStream {
+        let a = self.operand(&i.args[k]);
+        match &kernel.views[k] {
+            Some(view) => {
+                let ad = self.ad_at(view.span);
+                let info = &view.info;
+                quote_spanned!(view.span=> &#ad::sliced(#a, #info))
+            }
+            None => a,
+        }
+    }
+
     /// `&x` for a variable, `&(expr)` for a constant.
     fn operand(&self, o: &Operand) -> TokenStream {
         match o {
@@ -365,9 +379,9 @@ impl<'a> Emitter<'a> {
         let mut shapes: HashMap<VarId, Ident> = HashMap::new();
         let mut out = TokenStream::new();
         let mut combines = false;
-        for (param, arg) in kernel.params.iter().zip(&i.args) {
+        for (k, param) in kernel.params.iter().enumerate() {
             let name = self.namer.numbered("shape");
-            let arg = self.operand(arg);
+            let arg = self.kernel_operand(i, kernel, k);
             out.extend(quote!(let #name = #ad::kernel_shape_of(#arg);));
             shapes.insert(*param, name);
         }

@@ -198,6 +198,18 @@ pub struct Kernel {
     pub ret: Operand,
     /// What the kernel makes of the results: their sum or their mean.
     pub reduction: crate::prims::Reduction,
+    /// For each operand, the slice it is read through, where the chain read `x.slice(info)`: the
+    /// operand is then `x`, and the kernel reads the slice in place.
+    pub views: Vec<Option<View>>,
+}
+
+/// A slice absorbed into a kernel operand: `x.slice(info)`.
+#[derive(Clone)]
+pub struct View {
+    /// The slice's argument (`s![1..]`).
+    pub info: TokenStream,
+    /// Where the user wrote the slice (its bounds are checked there).
+    pub span: Span,
 }
 
 /// `dst = op(args.., extras..)`.

@@ -110,6 +110,14 @@ pub fn block(f: &Function, b: &Block, depth: usize, out: &mut String) {
                     Op::Fused(kernel) => {
                         let params: Vec<String> =
                             kernel.params.iter().map(|p| name(f, *p)).collect();
+                        let args: Vec<String> = args
+                            .iter()
+                            .zip(&kernel.views)
+                            .map(|(a, view)| match view {
+                                Some(view) => format!("slice({a}; {})", view.info),
+                                None => a.clone(),
+                            })
+                            .collect();
                         let _ = writeln!(
                             out,
                             "{pad}{dst}{ty} = {}({}) |{}| {{",

@@ -7,7 +7,9 @@
 //! same block. What the chain reads from outside becomes the kernel's operands; a literal stays inside.
 //! Reverse mode runs on the fused IR; forward mode on the unfused one.
 
-use crate::ir::{visit, Block, Function, Instr, Kernel, Op, Operand, Stmt, Var, VarId, VarKind};
+use crate::ir::{
+    visit, Block, Function, Instr, Kernel, Op, Operand, Stmt, Var, VarId, VarKind, View,
+};
 use crate::naming::Namer;
 use crate::prims::{Family, Reduction};
 use proc_macro2::Span;
@@ -100,7 +102,9 @@ impl Fuser<'_> {
                 continue;
             };
             absorbed.extend(chain.iter().copied());
-            let kernel = self.kernel(&stmts, &chain, root, reduction);
+            let views = self.views(&stmts, k, &chain);
+            absorbed.extend(views.values().map(|(at, _)| *at));
+            let kernel = self.kernel(&stmts, &chain, root, reduction, &views);
             fused.insert(k, kernel);
         }
         let stmts = stmts
@@ -165,6 +169,49 @@ impl Fuser<'_> {
         (operands > 0 && operands <= MAX_OPERANDS).then_some(chain)
     }
 
+    /// The operands of the chain ending at statement `root` that are slices the kernel can read in
+    /// place: `a = x.slice(info)` in this block, read by the chain alone, with `x` a variable that
+    /// nothing between the slice and the kernel may change. Each maps to the slice's statement and
+    /// what the kernel reads instead.
+    fn views(
+        &self,
+        stmts: &[Stmt],
+        root: usize,
+        chain: &[usize],
+    ) -> HashMap<VarId, (usize, (Operand, View))> {
+        let mut reads: HashMap<VarId, usize> = HashMap::new();
+        for k in chain {
+            for v in instr_at(stmts, *k).args.iter().filter_map(Operand::var) {
+                *reads.entry(v).or_default() += 1;
+            }
+        }
+        let mut out = HashMap::new();
+        for (at, s) in stmts[..root].iter().enumerate() {
+            let Stmt::Instr(i) = s else { continue };
+            let is_slice = matches!(&i.op, Op::Prim(p) if p.name == "slice");
+            let (Some(n), true) = (reads.get(&i.dst), is_slice) else {
+                continue;
+            };
+            let Some(source) = i.args[0].var() else {
+                continue;
+            };
+            let unchanged = self.vars[source.0].kind != VarKind::Storage
+                || stmts[at..root].iter().all(|s| matches!(s, Stmt::Instr(_)));
+            if self.uses.get(&i.dst) == Some(n)
+                && !self.pinned.contains(&i.dst)
+                && unchanged
+                && i.extras.len() == 1
+            {
+                let view = View {
+                    info: i.extras[0].clone(),
+                    span: i.span,
+                };
+                out.insert(i.dst, (at, (Operand::Var(source), view)));
+            }
+        }
+        out
+    }
+
     /// What identifies an argument of a chain instruction as a kernel operand: `None` for a value of the
     /// chain (`inside`) or a scalar literal, which stay inside the kernel.
     fn operand_key(&self, a: &Operand, inside: &HashSet<VarId>) -> Option<String> {
@@ -201,6 +248,7 @@ impl Fuser<'_> {
         chain: &[usize],
         root: &Instr,
         reduction: Reduction,
+        views: &HashMap<VarId, (usize, (Operand, View))>,
     ) -> Stmt {
         let body_id = self.next_block;
         self.next_block += 1;
@@ -244,11 +292,27 @@ impl Fuser<'_> {
             },
             ret: root.args[0].clone(),
             reduction,
+            views: operands
+                .iter()
+                .map(|(_, a)| {
+                    a.var()
+                        .and_then(|v| views.get(&v))
+                        .map(|(_, (_, w))| w.clone())
+                })
+                .collect(),
         };
+        // A slice read in place: the operand is the array it slices.
+        let args = operands
+            .into_iter()
+            .map(|(_, a)| match a.var().and_then(|v| views.get(&v)) {
+                Some((_, (source, _))) => source.clone(),
+                None => a,
+            })
+            .collect();
         Stmt::Instr(Instr {
             dst: root.dst,
             op: Op::Fused(Box::new(kernel)),
-            args: operands.into_iter().map(|(_, a)| a).collect(),
+            args,
             extras: Vec::new(),
             ascription: root.ascription.clone(),
             span: root.span,

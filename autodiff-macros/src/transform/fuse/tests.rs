@@ -95,3 +95,28 @@ fn a_chain_is_not_moved_across_code_that_may_change_what_it_names() {
     );
     assert!(!text.contains("fused_sum"), "{text}");
 }
+
+#[test]
+fn a_slice_read_by_the_chain_alone_is_read_in_place() {
+    let text = fused(
+        quote!(),
+        quote!(
+            fn f(x: &Array1<f64>) -> f64 {
+                let a = x.slice(s![..-1]);
+                let b = x.slice(s![1..]);
+                let c = x.slice(s![2..]);
+                (&b - &a * &a).powi(2).sum() + c.sum() + c[0]
+            }
+        ),
+    );
+    // `a` and `b` become views of `x` inside the kernel; `c`, read by `c[0]` too, stays a slice.
+    assert!(
+        text.contains(
+            "= fused_sum2(slice(x; s ! [.. - 1]), slice(x; s ! [1 ..])) |a_elem, b_elem| {"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("a = slice"), "{text}");
+    assert!(!text.contains("b = slice"), "{text}");
+    assert!(text.contains("c = slice(x; s ! [2 ..])"), "{text}");
+}
