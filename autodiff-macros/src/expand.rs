@@ -361,8 +361,12 @@ fn generate(
                         )
                     }),
                 };
-                let (forward, reverse) = (&sweep.forward, &sweep.reverse);
-                let adjoints = &sweep.adjoints;
+                let crate::codegen::Sweep {
+                    forward,
+                    reverse,
+                    adjoints,
+                    ..
+                } = sweep;
                 let grads = if item.tuple {
                     quote!((#(#adjoints,)*))
                 } else {
@@ -395,14 +399,10 @@ fn generate(
                     (_, false) => quote!((#value_name, #grads)),
                     (_, true) => quote!(((#value_name, #aux_name), #grads)),
                 };
-                quote!({
-                    use ::autodiff::__private as #ad;
-                    #check
-                    #forward
-                    #taken
-                    #reverse
-                    #result
-                })
+                // The sweeps are moved into the body, not copied (they are most of the tokens).
+                let mut inner = quote!(use ::autodiff::__private as #ad; #check);
+                inner.extend([forward, taken, reverse, result]);
+                braced(inner)
             }
             Kind::Vjp => {
                 emitter.owned_values = true;
@@ -416,10 +416,14 @@ fn generate(
                         &keep,
                     )
                 });
-                let (forward, reverse) = (&sweep.forward, &sweep.reverse);
-                let adjoints = &sweep.adjoints;
+                let crate::codegen::Sweep {
+                    forward,
+                    mut reverse,
+                    adjoints,
+                    reads_output,
+                } = sweep;
                 let value_name = emitter.namer.fresh("value", Span::call_site());
-                let value = emitter.value(&f.ret, sweep.reads_output);
+                let value = emitter.value(&f.ret, reads_output);
                 let seed_ty = types::tangent_type(value_ty, &quote!(#ad));
                 let aux = f.aux.as_ref().map(|a| {
                     let aux_name = emitter.namer.fresh("aux", Span::call_site());
@@ -430,16 +434,18 @@ fn generate(
                     Some((name, v)) => (quote!(let #name = #v;), quote!(, #name)),
                     None => (quote!(), quote!()),
                 };
-                quote!({
-                    use ::autodiff::__private as #ad;
-                    #forward
-                    let #value_name = #value;
-                    #aux_let
-                    (#value_name, move |#seed: #seed_ty| {
-                        #reverse
-                        (#(#adjoints,)*)
-                    } #aux_ret)
-                })
+                reverse.extend(quote!((#(#adjoints,)*)));
+                let pullback = braced(reverse);
+                let mut inner = quote!(use ::autodiff::__private as #ad;);
+                inner.extend([
+                    forward,
+                    quote! {
+                        let #value_name = #value;
+                        #aux_let
+                        (#value_name, move |#seed: #seed_ty| #pullback #aux_ret)
+                    },
+                ]);
+                braced(inner)
             }
         };
         if let Some(text) = programs.as_mut() {
@@ -449,7 +455,7 @@ fn generate(
                 printed => printed.iter().for_each(|p| text.push_str(p)),
             }
         }
-        out.extend(quote!(#head #body));
+        out.extend([head, body]);
     }
     out
 }
@@ -461,4 +467,13 @@ fn sweep_pass(kind: Kind) -> &'static str {
         Kind::ValueAndGrad => "reverse sweep (value_and_grad)",
         Kind::Vjp => "reverse sweep (vjp)",
     }
+}
+
+/// `{ tokens }`, as `quote!({ #tokens })` makes it but without copying the tokens.
+fn braced(tokens: TokenStream) -> TokenStream {
+    proc_macro2::TokenTree::Group(proc_macro2::Group::new(
+        proc_macro2::Delimiter::Brace,
+        tokens,
+    ))
+    .into()
 }

@@ -19,6 +19,7 @@ mod fallback;
 mod fuzz_tests;
 #[cfg(test)]
 mod golden_tests;
+mod hashing;
 mod ir;
 mod lower;
 mod model;

@@ -1,8 +1,8 @@
 //! The one source of generated names: every name is checked against all identifiers the user wrote and
 //! all names generated so far, so that no generated name can clash with a user's (`x_bar`, `t0`, `seed`).
 
+use crate::hashing::{FastMap, FastSet};
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
-use std::collections::HashSet;
 
 /// Whether `pred` holds for some identifier in `tokens`, at any depth of groups (it stops at the first).
 pub fn any_ident(tokens: TokenStream, pred: &mut impl FnMut(&Ident) -> bool) -> bool {
@@ -55,12 +55,35 @@ pub fn replace_idents(
 #[derive(Default)]
 pub struct Namer {
     /// Every identifier the user wrote, and every name handed out.
-    used: HashSet<String>,
+    used: FastSet<String>,
     /// The names handed out to variables the user named.
-    taken: HashSet<String>,
+    taken: FastSet<String>,
     /// For each base or prefix, where its search for a free suffix resumes (so handing out `n` names
-    /// costs `O(n)`, not `O(n^2)`).
-    next: std::collections::HashMap<String, usize>,
+    /// costs `O(n)`, not `O(n^2)`). A base `b` of [`Namer::fresh`] is kept as `b_`, the prefix of its
+    /// numbered names, so that `fresh("t")` and `numbered("t_")` share a search.
+    next: FastMap<String, usize>,
+    /// A buffer for the names tried, so that a try allocates nothing.
+    scratch: String,
+}
+
+/// Appends the decimal digits of `k` to `s` (without the formatting machinery, which is slow in the
+/// unoptimized builds the macro runs in).
+fn push_number(s: &mut String, k: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = k;
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    while len > 0 {
+        len -= 1;
+        s.push(digits[len] as char);
+    }
 }
 
 impl Namer {
@@ -78,18 +101,60 @@ impl Namer {
         });
     }
 
+    /// The first free name `{prefix}{k}` for `k` from where the search of `prefix` stopped (or
+    /// `first`), left in `self.scratch`; the search resumes after it next time. `prefix` is
+    /// `self.scratch[..len]`.
+    fn search(&mut self, len: usize, first: usize) {
+        let mut k = self
+            .next
+            .get(&self.scratch[..len])
+            .copied()
+            .unwrap_or(first);
+        loop {
+            self.scratch.truncate(len);
+            push_number(&mut self.scratch, k);
+            k += 1;
+            if !self.used.contains(self.scratch.as_str()) {
+                break;
+            }
+        }
+        self.resume_at(len, k);
+    }
+
+    /// Resumes the search of the prefix `self.scratch[..len]` at `k`.
+    fn resume_at(&mut self, len: usize, k: usize) {
+        match self.next.get_mut(&self.scratch[..len]) {
+            Some(next) => *next = k,
+            None => {
+                self.next.insert(self.scratch[..len].to_string(), k);
+            }
+        }
+    }
+
+    /// Reserves the name in `self.scratch` and returns it as an identifier.
+    fn take_scratch(&mut self, span: Span) -> Ident {
+        let ident = Ident::new(&self.scratch, span);
+        self.used.insert(self.scratch.clone());
+        ident
+    }
+
     /// `base` if no one uses it yet, else `base_1`, `base_2`, ...; the result is reserved.
     pub fn fresh(&mut self, base: &str, span: Span) -> Ident {
-        let mut name = base.to_string();
-        let key = format!("{base}_");
-        let mut k = self.next.get(&key).copied().unwrap_or(1);
-        while self.used.contains(&name) {
-            name = format!("{base}_{k}");
-            k += 1;
+        self.scratch.clear();
+        self.scratch.push_str(base);
+        self.scratch.push('_');
+        let len = self.scratch.len();
+        if self.used.contains(base) {
+            self.search(len, 1);
+        } else {
+            // Where no search ran, the prefix still gets a place to resume (`numbered` reads it).
+            if !self.next.contains_key(&self.scratch[..len]) {
+                self.next.insert(self.scratch.clone(), 1);
+            }
+            self.scratch.clear();
+            self.scratch.push_str(base);
         }
-        self.next.insert(key, k);
-        self.used.insert(name.clone());
-        Ident::new(&name, span)
+        self.take_scratch(span)
     }
 
     /// A name for a variable the user named `base`: `base` itself the first time, `base_1`, ... for
@@ -107,16 +172,10 @@ impl Namer {
 
     /// The first of `{prefix}0`, `{prefix}1`, ... that no one uses; reserved.
     pub fn numbered(&mut self, prefix: &str) -> Ident {
-        let mut k = self.next.get(prefix).copied().unwrap_or(0);
-        loop {
-            let name = format!("{prefix}{k}");
-            k += 1;
-            if !self.used.contains(&name) {
-                self.next.insert(prefix.to_string(), k);
-                self.used.insert(name.clone());
-                return Ident::new(&name, Span::call_site());
-            }
-        }
+        self.scratch.clear();
+        self.scratch.push_str(prefix);
+        self.search(prefix.len(), 0);
+        self.take_scratch(Span::call_site())
     }
 
     /// Reserves a name the user chose and that must be kept (a parameter's).

@@ -32,5 +32,25 @@ pub fn scalar_const(tokens: &proc_macro2::TokenStream, f: &Function) -> bool {
             _ => false,
         }
     }
+    // Most constant operands are one literal or one name: read without parsing (asked per operand of
+    // every sweep, and parsing is slow in the unoptimized builds the macro runs in).
+    let mut single = tokens.clone().into_iter();
+    if let (Some(token), None) = (single.next(), single.next()) {
+        match token {
+            // What the parser makes of a lone literal.
+            proc_macro2::TokenTree::Literal(l) => {
+                return matches!(syn::Lit::new(l), syn::Lit::Float(_) | syn::Lit::Int(_));
+            }
+            // A lone name is a path, whose name the lowering bound to a scalar or not (`let` binds
+            // no keyword; `_`, `true` and `false` are left to the parser, which makes no path of them).
+            proc_macro2::TokenTree::Ident(i) => {
+                let name = i.to_string();
+                if !matches!(name.as_str(), "_" | "true" | "false") {
+                    return f.scalar_consts.contains(&name);
+                }
+            }
+            _ => {}
+        }
+    }
     syn::parse2::<syn::Expr>(tokens.clone()).is_ok_and(|e| expr(&e, f))
 }

@@ -70,37 +70,92 @@ fn edges(block: &Block, f: &mut impl FnMut(VarId, VarId)) {
 
 /// Analyses `block` with `independents` differentiated and `ret` the output: two searches over the
 /// edges, forwards from the independents (varied) and backwards from the output (useful), each linear in
-/// the size of the body.
+/// the size of the body. Without independents nothing is varied, so nothing is active and the body is
+/// not walked (a closure printed forward asks for that, once per closure and sweep).
 pub fn analyse(num_vars: usize, block: &Block, ret: &Operand, independents: &[VarId]) -> Activity {
-    let mut successors: Vec<Vec<VarId>> = vec![Vec::new(); num_vars];
-    let mut predecessors: Vec<Vec<VarId>> = vec![Vec::new(); num_vars];
-    edges(block, &mut |to, from| {
-        successors[from.0].push(to);
-        predecessors[to.0].push(from);
-    });
-    let reach = |starts: &mut dyn Iterator<Item = VarId>, next: &[Vec<VarId>]| {
+    if independents.is_empty() {
+        return Activity {
+            active: vec![false; num_vars],
+        };
+    }
+    // The edges in one list, then adjacency in compressed rows (`start[v]..start[v + 1]` in `targets`):
+    // a closure's body names a few of the function's variables, and this allocates nothing per
+    // variable. The loops index slices: the macro runs unoptimized, where iterator adapters cost a
+    // call per element.
+    let mut list: Vec<(usize, usize)> = Vec::new();
+    edges(block, &mut |to, from| list.push((from.0, to.0)));
+    let forwards = Adjacency::new(num_vars, &list, false);
+    let backwards = Adjacency::new(num_vars, &list, true);
+    let mut active = forwards.reach(num_vars, independents.iter().map(|v| v.0));
+    let useful = backwards.reach(num_vars, ret.var().map(|v| v.0).into_iter());
+    let (a, u) = (active.as_mut_slice(), useful.as_slice());
+    let mut k = 0;
+    while k < a.len() {
+        a[k] &= u[k];
+        k += 1;
+    }
+    Activity { active }
+}
+
+/// The edges out of each variable, in compressed rows.
+struct Adjacency {
+    /// Where each variable's targets start in `targets` (one more entry than there are variables).
+    start: Vec<usize>,
+    targets: Vec<usize>,
+}
+
+impl Adjacency {
+    /// The rows of `edges` (`(from, to)` pairs), or of the edges reversed.
+    fn new(num_vars: usize, edges: &[(usize, usize)], reversed: bool) -> Adjacency {
+        let end = |e: (usize, usize)| if reversed { (e.1, e.0) } else { e };
+        let mut start = vec![0usize; num_vars + 1];
+        let s = start.as_mut_slice();
+        let mut k = 0;
+        while k < edges.len() {
+            s[end(edges[k]).0 + 1] += 1;
+            k += 1;
+        }
+        let mut k = 1;
+        while k < s.len() {
+            s[k] += s[k - 1];
+            k += 1;
+        }
+        let mut fill = start.clone();
+        let mut targets = vec![0usize; start[num_vars]];
+        let (f, t) = (fill.as_mut_slice(), targets.as_mut_slice());
+        let mut k = 0;
+        while k < edges.len() {
+            let (from, to) = end(edges[k]);
+            t[f[from]] = to;
+            f[from] += 1;
+            k += 1;
+        }
+        Adjacency { start, targets }
+    }
+
+    /// Which variables are reachable from `starts` (themselves included).
+    fn reach(&self, num_vars: usize, starts: impl Iterator<Item = usize>) -> Vec<bool> {
         let mut seen = vec![false; num_vars];
-        let mut stack: Vec<VarId> = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
         for v in starts {
-            if !seen[v.0] {
-                seen[v.0] = true;
+            if !seen[v] {
+                seen[v] = true;
                 stack.push(v);
             }
         }
+        let (start, targets) = (self.start.as_slice(), self.targets.as_slice());
         while let Some(v) = stack.pop() {
-            for &w in &next[v.0] {
-                if !seen[w.0] {
-                    seen[w.0] = true;
+            let mut k = start[v];
+            while k < start[v + 1] {
+                let w = targets[k];
+                if !seen[w] {
+                    seen[w] = true;
                     stack.push(w);
                 }
+                k += 1;
             }
         }
         seen
-    };
-    let varied = reach(&mut independents.iter().copied(), &successors);
-    let useful = reach(&mut ret.var().into_iter(), &predecessors);
-    Activity {
-        active: varied.iter().zip(&useful).map(|(a, b)| *a && *b).collect(),
     }
 }
 

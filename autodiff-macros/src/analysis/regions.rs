@@ -10,16 +10,22 @@ use proc_macro2::Ident;
 /// the region must not write them twice (arrays declared inside are made anew, and written again, by
 /// the rerun).
 pub fn outer_writes(f: &Function, region: &Block) -> Vec<VarId> {
+    let mut writes = visit::element_writes(region);
+    if writes.is_empty() {
+        return writes;
+    }
     let inside = visit::block_ids(region);
-    visit::element_writes(region)
-        .into_iter()
-        .filter(|v| !inside.contains(&f.vars[v.0].block))
-        .collect()
+    writes.retain(|v| !inside.contains(&f.vars[v.0].block));
+    writes
 }
 
 /// The logged arrays that `region` writes and that are declared outside it: a region's reverse undoes
 /// their writes before it runs again.
 pub fn outer_logged_writes(f: &Function, region: &Block) -> Vec<VarId> {
+    // Asked for every branch and loop of every sweep: most functions log nothing.
+    if f.logged.is_empty() {
+        return Vec::new();
+    }
     outer_writes(f, region)
         .into_iter()
         .filter(|v| f.logged.contains(v))
