@@ -774,3 +774,87 @@ fn kernels_evaluated_with_their_reverse_rescale_to_their_seed() {
         assert_eq!(gf, xf.mapv(|v| 2.0 * (v - 0.5)));
     }
 }
+
+// `f_value_and_grad` runs the reverse of a loop that only accumulates inside the forward loop itself
+// (one pass instead of two) where the loop's adjoints are known before it runs: the loop's carried
+// values reach the output with seed one. Each form below must give the value of the function to the
+// bit and the gradient of `f_grad` (which reverses the loop as usual) and of finite differences.
+#[differentiable]
+fn accumulated_terms(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2);
+    }
+    s
+}
+
+#[differentiable(argnums = (0, 1))]
+fn accumulated_from_a_parameter(x: &Array1<f64>, y: f64) -> f64 {
+    let mut s = y * y;
+    for i in 0..x.len() {
+        s -= (x[i] * y).sin() - x[i] * x[i];
+    }
+    s
+}
+
+#[differentiable]
+fn accumulated_then_scaled(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i].exp();
+    }
+    2.0 * s
+}
+
+#[differentiable]
+fn accumulated_and_read(x: &Array1<f64>) -> f64 {
+    let mut s: f64 = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * s.cos();
+    }
+    s
+}
+
+#[test]
+fn loops_reversed_inside_their_forward_pass() {
+    let x = Array1::from_shape_fn(7, |i| (0.37 * i as f64 + 0.1).sin() * 1.5);
+    let (v, g) = accumulated_terms_value_and_grad(&x);
+    assert_eq!(v.to_bits(), accumulated_terms(&x).to_bits());
+    close_arr(&g, &accumulated_terms_grad(&x));
+    let mut want = Array1::zeros(7);
+    for i in 0..6 {
+        let d = x[i + 1] - x[i] * x[i];
+        want[i] += -400.0 * x[i] * d - 2.0 * (1.0 - x[i]);
+        want[i + 1] += 200.0 * d;
+    }
+    close_arr(&g, &want);
+
+    let y = 0.8;
+    let (v, (gx, gy)) = accumulated_from_a_parameter_value_and_grad(&x, y);
+    assert_eq!(v.to_bits(), accumulated_from_a_parameter(&x, y).to_bits());
+    let want_x = x.mapv(|v| -y * (v * y).cos() + 2.0 * v);
+    let want_y = 2.0 * y - x.iter().map(|v| v * (v * y).cos()).sum::<f64>();
+    close_arr(&gx, &want_x);
+    close(gy, want_y);
+    let (gx2, gy2) = accumulated_from_a_parameter_grad(&x, y);
+    close_arr(&gx2, &want_x);
+    close(gy2, want_y);
+
+    let (v, g) = accumulated_then_scaled_value_and_grad(&x);
+    assert_eq!(v.to_bits(), accumulated_then_scaled(&x).to_bits());
+    close_arr(&g, &x.mapv(|v| 2.0 * v.exp()));
+
+    let (v, g) = accumulated_and_read_value_and_grad(&x);
+    assert_eq!(v.to_bits(), accumulated_and_read(&x).to_bits());
+    close_arr(&g, &accumulated_and_read_grad(&x));
+    ok(check_grad(
+        accumulated_and_read,
+        accumulated_and_read_grad,
+        &x,
+    ));
+    ok(check_grad(
+        accumulated_terms,
+        |x: &Array1<f64>| accumulated_terms_value_and_grad(x).1,
+        &x,
+    ));
+}

@@ -20,13 +20,6 @@ fn sum_of_squares_loop_grad(x: &Array1<f64>) -> Array1<f64> {
     __ad::assert_scalar_output::<f64>();
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
-    for i0 in 0..::autodiff::__private::count(&x) {
-        let v = __ad::element(&x, i0);
-        let s_1 = __ad::carry(&s_carried);
-        let t2 = __ad::mul(&v, &v);
-        let s_2 = __ad::add(&s_1, &t2);
-        s_carried = s_2;
-    }
     let mut x_bar = __ad::zero_tangent(&x);
     let mut s_carried_bar = __ad::zero_tangent(&s_carried);
     let s_3_bar = __ad::one::<f64>();
@@ -34,11 +27,12 @@ fn sum_of_squares_loop_grad(x: &Array1<f64>) -> Array1<f64> {
         let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar);
         __ad::acc(&mut s_carried_bar, contribution);
     }
-    for i0 in (0..::autodiff::__private::count(&x)).rev() {
+    for i0 in 0..::autodiff::__private::count(&x) {
         let v = __ad::element(&x, i0);
         let s_1 = __ad::carry(&s_carried);
         let t2 = __ad::mul(&v, &v);
         let s_2 = __ad::add(&s_1, &t2);
+        s_carried = s_2;
         let s_2_bar = s_carried_bar;
         let s_1_bar = __ad::add_vjp0(&s_1, &t2, __ad::dup(&s_2_bar));
         let t2_bar = __ad::add_vjp1(&s_1, &t2, s_2_bar);
@@ -66,15 +60,6 @@ fn sum_of_squares_loop_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
     __ad::assert_scalar_output::<f64>();
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
-    for i0 in 0..::autodiff::__private::count(&x) {
-        let v = __ad::element(&x, i0);
-        let s_1 = __ad::carry(&s_carried);
-        let t2 = __ad::mul(&v, &v);
-        let s_2 = __ad::add(&s_1, &t2);
-        s_carried = s_2;
-    }
-    let s_3 = __ad::snapshot(&s_carried);
-    let value_1 = __ad::to_owned(&s_3);
     let mut x_bar_1 = __ad::zero_tangent(&x);
     let mut s_carried_bar_1 = __ad::zero_tangent(&s_carried);
     let s_3_bar_1 = __ad::one::<f64>();
@@ -82,11 +67,12 @@ fn sum_of_squares_loop_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_1);
         __ad::acc(&mut s_carried_bar_1, contribution);
     }
-    for i0 in (0..::autodiff::__private::count(&x)).rev() {
+    for i0 in 0..::autodiff::__private::count(&x) {
         let v = __ad::element(&x, i0);
         let s_1 = __ad::carry(&s_carried);
         let t2 = __ad::mul(&v, &v);
         let s_2 = __ad::add(&s_1, &t2);
+        s_carried = s_2;
         let s_2_bar_1 = s_carried_bar_1;
         let s_1_bar_1 = __ad::add_vjp0(&s_1, &t2, __ad::dup(&s_2_bar_1));
         let t2_bar_1 = __ad::add_vjp1(&s_1, &t2, s_2_bar_1);
@@ -98,6 +84,8 @@ fn sum_of_squares_loop_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         s_carried_bar_1 = __ad::carry_vjp(&s_carried, s_1_bar_1);
         __ad::element_acc(&x, &mut x_bar_1, i0, v_bar_1);
     }
+    let s_3 = __ad::snapshot(&s_carried);
+    let value_1 = __ad::to_owned(&s_3);
     (value_1, x_bar_1)
 }
 ///The gradient of [`sum_of_squares_loop`] with respect to `x` alone.
@@ -114,13 +102,6 @@ fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
     __ad::assert_scalar_output::<f64>();
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
-    for i0 in 0..::autodiff::__private::count(&x) {
-        let v = __ad::element(&x, i0);
-        let s_1 = __ad::carry(&s_carried);
-        let t2 = __ad::mul(&v, &v);
-        let s_2 = __ad::add(&s_1, &t2);
-        s_carried = s_2;
-    }
     let mut x_bar_2 = __ad::zero_tangent(&x);
     let mut s_carried_bar_2 = __ad::zero_tangent(&s_carried);
     let s_3_bar_2 = __ad::one::<f64>();
@@ -128,11 +109,12 @@ fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
         let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_2);
         __ad::acc(&mut s_carried_bar_2, contribution);
     }
-    for i0 in (0..::autodiff::__private::count(&x)).rev() {
+    for i0 in 0..::autodiff::__private::count(&x) {
         let v = __ad::element(&x, i0);
         let s_1 = __ad::carry(&s_carried);
         let t2 = __ad::mul(&v, &v);
         let s_2 = __ad::add(&s_1, &t2);
+        s_carried = s_2;
         let s_2_bar_2 = s_carried_bar_2;
         let s_1_bar_2 = __ad::add_vjp0(&s_1, &t2, __ad::dup(&s_2_bar_2));
         let t2_bar_2 = __ad::add_vjp1(&s_1, &t2, s_2_bar_2);

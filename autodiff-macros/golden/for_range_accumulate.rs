@@ -20,6 +20,13 @@ fn rosenbrock_grad(x: &Array1<f64>) -> Array1<f64> {
     __ad::assert_scalar_output::<f64>();
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
+    let mut x_bar = __ad::zero_tangent(&x);
+    let mut s_carried_bar = __ad::zero_tangent(&s_carried);
+    let s_3_bar = __ad::one::<f64>();
+    {
+        let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar);
+        __ad::acc(&mut s_carried_bar, contribution);
+    }
     for i in 0..x.len() - 1 {
         let s_1 = __ad::carry(&s_carried);
         let t1 = __ad::index(&x, i + 1);
@@ -35,28 +42,6 @@ fn rosenbrock_grad(x: &Array1<f64>) -> Array1<f64> {
         let t11 = __ad::add(&t7, &t10);
         let s_2 = __ad::add(&s_1, &t11);
         s_carried = s_2;
-    }
-    let mut x_bar = __ad::zero_tangent(&x);
-    let mut s_carried_bar = __ad::zero_tangent(&s_carried);
-    let s_3_bar = __ad::one::<f64>();
-    {
-        let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar);
-        __ad::acc(&mut s_carried_bar, contribution);
-    }
-    for i in (0..x.len() - 1).rev() {
-        let s_1 = __ad::carry(&s_carried);
-        let t1 = __ad::index(&x, i + 1);
-        let t2 = __ad::index(&x, i);
-        let t3 = __ad::index(&x, i);
-        let t4 = __ad::mul(&t2, &t3);
-        let t5 = __ad::sub(&t1, &t4);
-        let t6 = __ad::powi(&t5, 2);
-        let t7 = __ad::mul(&(100.0), &t6);
-        let t8 = __ad::index(&x, i);
-        let t9 = __ad::sub(&(1.0), &t8);
-        let t10 = __ad::powi(&t9, 2);
-        let t11 = __ad::add(&t7, &t10);
-        let s_2 = __ad::add(&s_1, &t11);
         let s_2_bar = s_carried_bar;
         let s_1_bar = __ad::add_vjp0(&s_1, &t11, __ad::dup(&s_2_bar));
         let t11_bar = __ad::add_vjp1(&s_1, &t11, s_2_bar);
@@ -92,6 +77,13 @@ fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
     __ad::assert_scalar_output::<f64>();
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
+    let mut x_bar_1 = __ad::zero_tangent(&x);
+    let mut s_carried_bar_1 = __ad::zero_tangent(&s_carried);
+    let s_3_bar_1 = __ad::one::<f64>();
+    {
+        let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_1);
+        __ad::acc(&mut s_carried_bar_1, contribution);
+    }
     for i in 0..x.len() - 1 {
         let s_1 = __ad::carry(&s_carried);
         let t1 = __ad::index(&x, i + 1);
@@ -107,30 +99,6 @@ fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         let t11 = __ad::add(&t7, &t10);
         let s_2 = __ad::add(&s_1, &t11);
         s_carried = s_2;
-    }
-    let s_3 = __ad::snapshot(&s_carried);
-    let value_1 = __ad::to_owned(&s_3);
-    let mut x_bar_1 = __ad::zero_tangent(&x);
-    let mut s_carried_bar_1 = __ad::zero_tangent(&s_carried);
-    let s_3_bar_1 = __ad::one::<f64>();
-    {
-        let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_1);
-        __ad::acc(&mut s_carried_bar_1, contribution);
-    }
-    for i in (0..x.len() - 1).rev() {
-        let s_1 = __ad::carry(&s_carried);
-        let t1 = __ad::index(&x, i + 1);
-        let t2 = __ad::index(&x, i);
-        let t3 = __ad::index(&x, i);
-        let t4 = __ad::mul(&t2, &t3);
-        let t5 = __ad::sub(&t1, &t4);
-        let t6 = __ad::powi(&t5, 2);
-        let t7 = __ad::mul(&(100.0), &t6);
-        let t8 = __ad::index(&x, i);
-        let t9 = __ad::sub(&(1.0), &t8);
-        let t10 = __ad::powi(&t9, 2);
-        let t11 = __ad::add(&t7, &t10);
-        let s_2 = __ad::add(&s_1, &t11);
         let s_2_bar_1 = s_carried_bar_1;
         let s_1_bar_1 = __ad::add_vjp0(&s_1, &t11, __ad::dup(&s_2_bar_1));
         let t11_bar_1 = __ad::add_vjp1(&s_1, &t11, s_2_bar_1);
@@ -150,6 +118,8 @@ fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         __ad::index_acc(&x, &mut x_bar_1, i + 1, t1_bar_1);
         s_carried_bar_1 = __ad::carry_vjp(&s_carried, s_1_bar_1);
     }
+    let s_3 = __ad::snapshot(&s_carried);
+    let value_1 = __ad::to_owned(&s_3);
     (value_1, x_bar_1)
 }
 ///The gradient of [`rosenbrock`] with respect to `x` alone.
@@ -166,6 +136,13 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
     __ad::assert_scalar_output::<f64>();
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
+    let mut x_bar_2 = __ad::zero_tangent(&x);
+    let mut s_carried_bar_2 = __ad::zero_tangent(&s_carried);
+    let s_3_bar_2 = __ad::one::<f64>();
+    {
+        let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_2);
+        __ad::acc(&mut s_carried_bar_2, contribution);
+    }
     for i in 0..x.len() - 1 {
         let s_1 = __ad::carry(&s_carried);
         let t1 = __ad::index(&x, i + 1);
@@ -181,28 +158,6 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
         let t11 = __ad::add(&t7, &t10);
         let s_2 = __ad::add(&s_1, &t11);
         s_carried = s_2;
-    }
-    let mut x_bar_2 = __ad::zero_tangent(&x);
-    let mut s_carried_bar_2 = __ad::zero_tangent(&s_carried);
-    let s_3_bar_2 = __ad::one::<f64>();
-    {
-        let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_2);
-        __ad::acc(&mut s_carried_bar_2, contribution);
-    }
-    for i in (0..x.len() - 1).rev() {
-        let s_1 = __ad::carry(&s_carried);
-        let t1 = __ad::index(&x, i + 1);
-        let t2 = __ad::index(&x, i);
-        let t3 = __ad::index(&x, i);
-        let t4 = __ad::mul(&t2, &t3);
-        let t5 = __ad::sub(&t1, &t4);
-        let t6 = __ad::powi(&t5, 2);
-        let t7 = __ad::mul(&(100.0), &t6);
-        let t8 = __ad::index(&x, i);
-        let t9 = __ad::sub(&(1.0), &t8);
-        let t10 = __ad::powi(&t9, 2);
-        let t11 = __ad::add(&t7, &t10);
-        let s_2 = __ad::add(&s_1, &t11);
         let s_2_bar_2 = s_carried_bar_2;
         let s_1_bar_2 = __ad::add_vjp0(&s_1, &t11, __ad::dup(&s_2_bar_2));
         let t11_bar_2 = __ad::add_vjp1(&s_1, &t11, s_2_bar_2);

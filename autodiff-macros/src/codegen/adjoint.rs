@@ -22,7 +22,7 @@ impl Emitter<'_> {
         }
     }
 
-    fn print_stmt(&mut self, s: &AStmt, plan: &Plan) -> TokenStream {
+    pub(super) fn print_stmt(&mut self, s: &AStmt, plan: &Plan) -> TokenStream {
         let ad = self.ad.clone();
         match s {
             AStmt::Zero(v) => {

@@ -120,6 +120,10 @@ impl Emitter<'_> {
                     let (then_arm, else_arm) = (&arms[0], &arms[1]);
                     out.extend(quote!(#decls if #flag #then_arm else #else_arm));
                 }
+                Stmt::Loop(l) if self.early_loop.as_ref().is_some_and(|(id, _)| *id == l.id) => {
+                    let (_, tokens) = self.early_loop.as_ref().expect("matched above");
+                    out.extend(tokens.clone());
+                }
                 Stmt::Loop(l) => {
                     let marks = self.log_marks(&[&l.body], &format!("loop{}", l.id));
                     out.extend(self.mark_logs(&marks));

@@ -113,6 +113,9 @@ pub struct Emitter<'a> {
     names: HashMap<NameKey, Ident>,
     /// The kernels of the sweep being printed whose forward computes their partials with their value.
     early: HashMap<VarId, Early>,
+    /// A loop of the sweep being printed whose reverse runs inside it, forward: its id and the tokens
+    /// that replace it in the forward sweep.
+    early_loop: Option<(usize, TokenStream)>,
 }
 
 /// A fused kernel evaluated with its reverse in one pass by the forward sweep (its value is needed
@@ -137,6 +140,7 @@ impl<'a> Emitter<'a> {
             adjoint_names: HashMap::new(),
             names: HashMap::new(),
             early: HashMap::new(),
+            early_loop: None,
             programs: None,
         }
     }
@@ -293,11 +297,21 @@ impl<'a> Emitter<'a> {
             plan.activity,
         );
         plan.needed = needed;
+        let mut body = &program.body[..];
         if block.id == 0 {
             self.plan_early_kernels(block, program, &plan);
+            if let Some(at) = self.early_loop_at(block, program, &plan) {
+                let prefix = self.print_adjoint(&body[..at], &plan);
+                let crate::ir::adjoint::AStmt::Loop { lp, body: each } = &body[at] else {
+                    unreachable!("early_loop_at finds a loop")
+                };
+                let combined = self.print_early_loop(lp, each, &plan);
+                self.early_loop = Some((lp.id, quote!(#prefix #combined)));
+                body = &body[at + 1..];
+            }
         }
 
-        let reverse = self.print_adjoint(&program.body, &plan);
+        let reverse = self.print_adjoint(body, &plan);
         let adjoints = program
             .gradients
             .iter()
@@ -326,6 +340,7 @@ impl<'a> Emitter<'a> {
         let forward = quote!(#logs #forward);
         if block.id == 0 {
             self.early.clear();
+            self.early_loop = None;
         }
         Sweep {
             forward,
@@ -333,6 +348,156 @@ impl<'a> Emitter<'a> {
             adjoints,
             reads_output,
         }
+    }
+
+    /// The index in `program`'s body of a loop whose reverse can run inside the forward loop itself, in
+    /// forward order, where the forward sweep runs the loop anyway (the value is asked for): then the
+    /// loop runs once instead of twice. That is sound where the loop's reverse is the first thing the
+    /// reverse sweep does after seeding the output with one (so every adjoint the loop reads is known
+    /// before it runs), the loop saves nothing per iteration, and each carried value is only
+    /// accumulated (`s += e`), so its adjoint is the same in every iteration and the iterations'
+    /// contributions are independent of their order.
+    fn early_loop_at(
+        &mut self,
+        block: &Block,
+        program: &crate::ir::adjoint::Program,
+        plan: &Plan,
+    ) -> Option<usize> {
+        use crate::ir::adjoint::{AExpr, AStmt};
+        if self.owned_values {
+            return None;
+        }
+        let at = program
+            .body
+            .iter()
+            .position(|s| matches!(s, AStmt::Loop { .. }))?;
+        let AStmt::Loop { lp, body } = &program.body[at] else {
+            unreachable!("found above")
+        };
+        let top_level = block
+            .stmts
+            .iter()
+            .any(|s| matches!(s, Stmt::Loop(l) if l.id == lp.id));
+        if !top_level
+            || plan.skip_loops.contains(&lp.id)
+            || !matches!(lp.kind, LoopKind::Range { .. })
+            || lp.brk.is_some()
+            || !lp.writes.is_empty()
+            || !lp.carried_consts.is_empty()
+            || regions::needs_count(lp)
+        {
+            return None;
+        }
+        // Before it: zeros of parameters and of the loop's own carried values, the seed (one), and
+        // the snapshots of the carried values' last entries.
+        let carried: Vec<VarId> = lp.carried.iter().map(|c| c.storage).collect();
+        let mut seeded = false;
+        for s in &program.body[..at] {
+            match s {
+                AStmt::Zero(v) => {
+                    let param = matches!(self.f.vars[v.0].kind, VarKind::Param(_));
+                    if !param && !carried.contains(v) {
+                        return None;
+                    }
+                }
+                AStmt::Contribute { value, .. } => match value {
+                    AExpr::Seed(Seed::One(_)) => seeded = true,
+                    AExpr::Rule { instr, .. } if matches!(&instr.op, Op::Prim(p) if p.name == "snapshot") =>
+                        {}
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+        // The body: plain statements (no nested region, no element write, nothing saved); its reverse:
+        // the body recomputed, then straight-line adjoint statements.
+        let plain = lp.body.stmts.iter().all(|s| {
+            matches!(
+                s,
+                Stmt::Instr(_) | Stmt::WriteBack { .. } | Stmt::Verbatim { .. }
+            )
+        });
+        let reverse_plain = matches!(body.first(), Some(AStmt::Recompute { .. }))
+            && body[1..].iter().all(|s| {
+                matches!(
+                    s,
+                    AStmt::Contribute { .. }
+                        | AStmt::Assign { .. }
+                        | AStmt::ElemAcc { .. }
+                        | AStmt::Discard(_)
+                        | AStmt::Kernel { .. }
+                )
+            });
+        let accumulated = lp
+            .carried
+            .iter()
+            .all(|c| !c.saved && self.only_accumulated(lp, c.storage));
+        (seeded && plain && reverse_plain && accumulated && self.checkpoint(lp).is_empty())
+            .then_some(at)
+    }
+
+    /// Whether loop `lp`'s body reads carried `storage` only to add to it: its entry value is read once,
+    /// by `add(entry, e)`, `add(e, entry)` or `sub(entry, e)`, whose result, read by nothing else, is
+    /// written back. Its adjoint then passes through each iteration unchanged.
+    fn only_accumulated(&self, lp: &Loop, storage: VarId) -> bool {
+        let stmts = &lp.body.stmts;
+        let entry = stmts.iter().find_map(|s| match s {
+            Stmt::Instr(i)
+                if matches!(&i.op, Op::Prim(p) if p.name == "carry")
+                    && i.args[0].var() == Some(storage) =>
+            {
+                Some(i.dst)
+            }
+            _ => None,
+        });
+        let written = stmts.iter().find_map(|s| match s {
+            Stmt::WriteBack { storage: st, value } if *st == storage => value.var(),
+            _ => None,
+        });
+        let (Some(entry), Some(written)) = (entry, written) else {
+            return false;
+        };
+        let reads_of = |v: VarId| {
+            let mut n = 0;
+            for s in stmts {
+                crate::ir::visit::reads(s, &mut |r| n += usize::from(r == v));
+            }
+            n
+        };
+        let (entry_reads, written_reads) = (reads_of(entry), reads_of(written));
+        let adds = stmts.iter().any(|s| match s {
+            Stmt::Instr(i) if i.dst == written => match &i.op {
+                Op::Prim(p) if p.name == "add" => i.args.iter().any(|a| a.var() == Some(entry)),
+                Op::Prim(p) if p.name == "sub" => i.args[0].var() == Some(entry),
+                _ => false,
+            },
+            _ => false,
+        });
+        // The written value is read by its write-back alone.
+        adds && entry_reads == 1 && written_reads == 1
+    }
+
+    /// Loop `lp` with its reverse `body` run inside it, forward: each iteration computes its values,
+    /// writes its carried values back, then adds its contributions to the adjoints.
+    fn print_early_loop(
+        &mut self,
+        lp: &Loop,
+        body: &[crate::ir::adjoint::AStmt],
+        plan: &Plan,
+    ) -> TokenStream {
+        let mut each = TokenStream::new();
+        for s in body {
+            match s {
+                crate::ir::adjoint::AStmt::Recompute { block, .. } => {
+                    each.extend(self.forward_block(block, &Fwd::default(), plan));
+                }
+                other => each.extend(self.print_stmt(other, plan)),
+            }
+        }
+        let LoopKind::Range { index, iter } = &lp.kind else {
+            unreachable!("early_loop_at takes range loops")
+        };
+        quote!(for #index in #iter { #each })
     }
 
     /// Chooses the kernels of the top level whose forward sweep computes their partials with their
