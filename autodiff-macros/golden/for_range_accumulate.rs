@@ -31,13 +31,11 @@ fn rosenbrock_grad(x: &Array1<f64>) -> Array1<f64> {
         let s_1 = __ad::carry(&s_carried);
         let t1 = __ad::index(&x, i + 1);
         let t2 = __ad::index(&x, i);
-        let t3 = __ad::index(&x, i);
-        let t4 = __ad::mul(&t2, &t3);
+        let t4 = __ad::mul(&t2, &t2);
         let t5 = __ad::sub(&t1, &t4);
         let t6 = __ad::powi(&t5, 2);
         let t7 = __ad::mul(&(100.0), &t6);
-        let t8 = __ad::index(&x, i);
-        let t9 = __ad::sub(&(1.0), &t8);
+        let t9 = __ad::sub(&(1.0), &t2);
         let t10 = __ad::powi(&t9, 2);
         let t11 = __ad::add(&t7, &t10);
         let s_2 = __ad::add(&s_1, &t11);
@@ -48,15 +46,19 @@ fn rosenbrock_grad(x: &Array1<f64>) -> Array1<f64> {
         let t7_bar = __ad::add_vjp0(&t7, &t10, __ad::dup(&t11_bar));
         let t10_bar = __ad::add_vjp1(&t7, &t10, t11_bar);
         let t9_bar = __ad::powi_vjp(&t9, 2, &t10, t10_bar);
-        let t8_bar = __ad::sub_vjp1(&(1.0), &t8, t9_bar);
-        __ad::index_acc(&x, &mut x_bar, i, t8_bar);
+        let mut t2_bar = __ad::sub_vjp1(&(1.0), &t2, t9_bar);
         let t6_bar = __ad::mul_vjp1(&(100.0), &t6, t7_bar);
         let t5_bar = __ad::powi_vjp(&t5, 2, &t6, t6_bar);
         let t1_bar = __ad::sub_vjp0(&t1, &t4, __ad::dup(&t5_bar));
         let t4_bar = __ad::sub_vjp1(&t1, &t4, t5_bar);
-        let t2_bar = __ad::mul_vjp0(&t2, &t3, __ad::dup(&t4_bar));
-        let t3_bar = __ad::mul_vjp1(&t2, &t3, t4_bar);
-        __ad::index_acc(&x, &mut x_bar, i, t3_bar);
+        {
+            let contribution = __ad::mul_vjp0(&t2, &t2, __ad::dup(&t4_bar));
+            __ad::acc(&mut t2_bar, contribution);
+        }
+        {
+            let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar);
+            __ad::acc(&mut t2_bar, contribution);
+        }
         __ad::index_acc(&x, &mut x_bar, i, t2_bar);
         __ad::index_acc(&x, &mut x_bar, i + 1, t1_bar);
         s_carried_bar = __ad::carry_vjp(&s_carried, s_1_bar);
@@ -88,13 +90,11 @@ fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         let s_1 = __ad::carry(&s_carried);
         let t1 = __ad::index(&x, i + 1);
         let t2 = __ad::index(&x, i);
-        let t3 = __ad::index(&x, i);
-        let t4 = __ad::mul(&t2, &t3);
+        let t4 = __ad::mul(&t2, &t2);
         let t5 = __ad::sub(&t1, &t4);
         let t6 = __ad::powi(&t5, 2);
         let t7 = __ad::mul(&(100.0), &t6);
-        let t8 = __ad::index(&x, i);
-        let t9 = __ad::sub(&(1.0), &t8);
+        let t9 = __ad::sub(&(1.0), &t2);
         let t10 = __ad::powi(&t9, 2);
         let t11 = __ad::add(&t7, &t10);
         let s_2 = __ad::add(&s_1, &t11);
@@ -105,15 +105,19 @@ fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         let t7_bar_1 = __ad::add_vjp0(&t7, &t10, __ad::dup(&t11_bar_1));
         let t10_bar_1 = __ad::add_vjp1(&t7, &t10, t11_bar_1);
         let t9_bar_1 = __ad::powi_vjp(&t9, 2, &t10, t10_bar_1);
-        let t8_bar_1 = __ad::sub_vjp1(&(1.0), &t8, t9_bar_1);
-        __ad::index_acc(&x, &mut x_bar_1, i, t8_bar_1);
+        let mut t2_bar_1 = __ad::sub_vjp1(&(1.0), &t2, t9_bar_1);
         let t6_bar_1 = __ad::mul_vjp1(&(100.0), &t6, t7_bar_1);
         let t5_bar_1 = __ad::powi_vjp(&t5, 2, &t6, t6_bar_1);
         let t1_bar_1 = __ad::sub_vjp0(&t1, &t4, __ad::dup(&t5_bar_1));
         let t4_bar_1 = __ad::sub_vjp1(&t1, &t4, t5_bar_1);
-        let t2_bar_1 = __ad::mul_vjp0(&t2, &t3, __ad::dup(&t4_bar_1));
-        let t3_bar_1 = __ad::mul_vjp1(&t2, &t3, t4_bar_1);
-        __ad::index_acc(&x, &mut x_bar_1, i, t3_bar_1);
+        {
+            let contribution = __ad::mul_vjp0(&t2, &t2, __ad::dup(&t4_bar_1));
+            __ad::acc(&mut t2_bar_1, contribution);
+        }
+        {
+            let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar_1);
+            __ad::acc(&mut t2_bar_1, contribution);
+        }
         __ad::index_acc(&x, &mut x_bar_1, i, t2_bar_1);
         __ad::index_acc(&x, &mut x_bar_1, i + 1, t1_bar_1);
         s_carried_bar_1 = __ad::carry_vjp(&s_carried, s_1_bar_1);
@@ -147,13 +151,11 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
         let s_1 = __ad::carry(&s_carried);
         let t1 = __ad::index(&x, i + 1);
         let t2 = __ad::index(&x, i);
-        let t3 = __ad::index(&x, i);
-        let t4 = __ad::mul(&t2, &t3);
+        let t4 = __ad::mul(&t2, &t2);
         let t5 = __ad::sub(&t1, &t4);
         let t6 = __ad::powi(&t5, 2);
         let t7 = __ad::mul(&(100.0), &t6);
-        let t8 = __ad::index(&x, i);
-        let t9 = __ad::sub(&(1.0), &t8);
+        let t9 = __ad::sub(&(1.0), &t2);
         let t10 = __ad::powi(&t9, 2);
         let t11 = __ad::add(&t7, &t10);
         let s_2 = __ad::add(&s_1, &t11);
@@ -164,15 +166,19 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
         let t7_bar_2 = __ad::add_vjp0(&t7, &t10, __ad::dup(&t11_bar_2));
         let t10_bar_2 = __ad::add_vjp1(&t7, &t10, t11_bar_2);
         let t9_bar_2 = __ad::powi_vjp(&t9, 2, &t10, t10_bar_2);
-        let t8_bar_2 = __ad::sub_vjp1(&(1.0), &t8, t9_bar_2);
-        __ad::index_acc(&x, &mut x_bar_2, i, t8_bar_2);
+        let mut t2_bar_2 = __ad::sub_vjp1(&(1.0), &t2, t9_bar_2);
         let t6_bar_2 = __ad::mul_vjp1(&(100.0), &t6, t7_bar_2);
         let t5_bar_2 = __ad::powi_vjp(&t5, 2, &t6, t6_bar_2);
         let t1_bar_2 = __ad::sub_vjp0(&t1, &t4, __ad::dup(&t5_bar_2));
         let t4_bar_2 = __ad::sub_vjp1(&t1, &t4, t5_bar_2);
-        let t2_bar_2 = __ad::mul_vjp0(&t2, &t3, __ad::dup(&t4_bar_2));
-        let t3_bar_2 = __ad::mul_vjp1(&t2, &t3, t4_bar_2);
-        __ad::index_acc(&x, &mut x_bar_2, i, t3_bar_2);
+        {
+            let contribution = __ad::mul_vjp0(&t2, &t2, __ad::dup(&t4_bar_2));
+            __ad::acc(&mut t2_bar_2, contribution);
+        }
+        {
+            let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar_2);
+            __ad::acc(&mut t2_bar_2, contribution);
+        }
         __ad::index_acc(&x, &mut x_bar_2, i, t2_bar_2);
         __ad::index_acc(&x, &mut x_bar_2, i + 1, t1_bar_2);
         s_carried_bar_2 = __ad::carry_vjp(&s_carried, s_1_bar_2);
@@ -198,13 +204,11 @@ fn rosenbrock_vjp<'__ad>(
         let s_1 = __ad::carry(&s_carried);
         let t1 = __ad::index(&x, i + 1);
         let t2 = __ad::index(&x, i);
-        let t3 = __ad::index(&x, i);
-        let t4 = __ad::mul(&t2, &t3);
+        let t4 = __ad::mul(&t2, &t2);
         let t5 = __ad::sub(&t1, &t4);
         let t6 = __ad::powi(&t5, 2);
         let t7 = __ad::mul(&(100.0), &t6);
-        let t8 = __ad::index(&x, i);
-        let t9 = __ad::sub(&(1.0), &t8);
+        let t9 = __ad::sub(&(1.0), &t2);
         let t10 = __ad::powi(&t9, 2);
         let t11 = __ad::add(&t7, &t10);
         let s_2 = __ad::add(&s_1, &t11);
@@ -226,13 +230,11 @@ fn rosenbrock_vjp<'__ad>(
                 let s_1 = __ad::carry(&s_carried);
                 let t1 = __ad::index(&x, i + 1);
                 let t2 = __ad::index(&x, i);
-                let t3 = __ad::index(&x, i);
-                let t4 = __ad::mul(&t2, &t3);
+                let t4 = __ad::mul(&t2, &t2);
                 let t5 = __ad::sub(&t1, &t4);
                 let t6 = __ad::powi(&t5, 2);
                 let t7 = __ad::mul(&(100.0), &t6);
-                let t8 = __ad::index(&x, i);
-                let t9 = __ad::sub(&(1.0), &t8);
+                let t9 = __ad::sub(&(1.0), &t2);
                 let t10 = __ad::powi(&t9, 2);
                 let t11 = __ad::add(&t7, &t10);
                 let s_2 = __ad::add(&s_1, &t11);
@@ -242,15 +244,19 @@ fn rosenbrock_vjp<'__ad>(
                 let t7_bar_3 = __ad::add_vjp0(&t7, &t10, __ad::dup(&t11_bar_3));
                 let t10_bar_3 = __ad::add_vjp1(&t7, &t10, t11_bar_3);
                 let t9_bar_3 = __ad::powi_vjp(&t9, 2, &t10, t10_bar_3);
-                let t8_bar_3 = __ad::sub_vjp1(&(1.0), &t8, t9_bar_3);
-                __ad::index_acc(&x, &mut x_bar_3, i, t8_bar_3);
+                let mut t2_bar_3 = __ad::sub_vjp1(&(1.0), &t2, t9_bar_3);
                 let t6_bar_3 = __ad::mul_vjp1(&(100.0), &t6, t7_bar_3);
                 let t5_bar_3 = __ad::powi_vjp(&t5, 2, &t6, t6_bar_3);
                 let t1_bar_3 = __ad::sub_vjp0(&t1, &t4, __ad::dup(&t5_bar_3));
                 let t4_bar_3 = __ad::sub_vjp1(&t1, &t4, t5_bar_3);
-                let t2_bar_3 = __ad::mul_vjp0(&t2, &t3, __ad::dup(&t4_bar_3));
-                let t3_bar_3 = __ad::mul_vjp1(&t2, &t3, t4_bar_3);
-                __ad::index_acc(&x, &mut x_bar_3, i, t3_bar_3);
+                {
+                    let contribution = __ad::mul_vjp0(&t2, &t2, __ad::dup(&t4_bar_3));
+                    __ad::acc(&mut t2_bar_3, contribution);
+                }
+                {
+                    let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar_3);
+                    __ad::acc(&mut t2_bar_3, contribution);
+                }
                 __ad::index_acc(&x, &mut x_bar_3, i, t2_bar_3);
                 __ad::index_acc(&x, &mut x_bar_3, i + 1, t1_bar_3);
                 s_carried_bar_3 = __ad::carry_vjp(&s_carried, s_1_bar_3);

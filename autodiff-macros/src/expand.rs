@@ -297,7 +297,10 @@ fn generate(
     let reduced = pass("strength reduction", || {
         crate::transform::strength::reduce(f)
     });
-    let f = &reduced;
+    let merged = pass("element reads merged", || {
+        crate::transform::cse::eliminate(&reduced, const_reads)
+    });
+    let f = &merged;
     let fused = pass("fusion", || {
         crate::transform::fuse::fuse(f, const_reads, namer)
     });
