@@ -298,7 +298,7 @@ fn loss_vjp<'__ad>(
             let t1_bar_4 = tangent7;
             let t2_bar_3 = tangent8;
             __ad::acc(&mut m_bar_3.b, t2_bar_3);
-            let t0_bar_3 = __ad::dot_vjp0(&t0, &x, __ad::dup(&t1_bar_4));
+            let t0_bar_3 = __ad::dot_vjp0(&t0, &x, &t1_bar_4);
             let x_bar_1 = __ad::dot_vjp1(&t0, &x, t1_bar_4);
             __ad::acc(&mut m_bar_3.w, t0_bar_3);
             (m_bar_3, x_bar_1)

@@ -27,7 +27,7 @@ fn layer_vjp<'__ad>(
         move |seed: Array1<f64>| {
             let t1_bar = seed;
             let t0_bar = __ad::tanh_vjp(&t0, &t1, t1_bar);
-            let w_bar = __ad::dot_vjp0(&w, &x, __ad::dup(&t0_bar));
+            let w_bar = __ad::dot_vjp0(&w, &x, &t0_bar);
             let x_bar = __ad::dot_vjp1(&w, &x, t0_bar);
             (w_bar, x_bar)
         },

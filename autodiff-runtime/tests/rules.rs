@@ -1136,3 +1136,42 @@ fn small_powers_are_the_bits_of_powi() {
         assert_eq!(rules::powi(&x, n), x.mapv(|v| v.powi(runtime_n)));
     }
 }
+
+/// The gradient of `b` in `a·b` (matrix times vector) is `aᵀ g`, summed row by row for a standard-layout
+/// `a`: against `ndarray`'s own product, for row counts around the four rows taken at a time, empty
+/// shapes, and a transposed (column-major) `a`.
+#[test]
+fn matrix_vector_gradient_of_the_vector_is_the_transposed_product() {
+    for (n, m) in [
+        (0, 3),
+        (3, 0),
+        (1, 7),
+        (3, 5),
+        (4, 5),
+        (5, 5),
+        (9, 100),
+        (1000, 100),
+    ] {
+        let a = Array2::from_shape_fn((n, m), |(i, j)| ((i * 31 + j * 7) as f64 * 0.13).sin());
+        let b = Array1::from_shape_fn(m, |j| (j as f64 * 0.7).cos());
+        let g = Array1::from_shape_fn(n, |i| (i as f64 * 0.3).sin() + 0.5);
+        let got = rules::dot_vjp1(&a, &b, g.clone());
+        let want = a.t().dot(&g);
+        assert_eq!(got.shape(), want.shape());
+        for (x, y) in got.iter().zip(&want) {
+            assert!(
+                (x - y).abs() <= 1e-12 * (1.0 + y.abs()) * n as f64,
+                "{n}x{m}: {x} {y}"
+            );
+        }
+        let at = a.t().to_owned();
+        let column_major = at.t();
+        let got = rules::dot_vjp1(&column_major, &b, g.clone());
+        for (x, y) in got.iter().zip(&want) {
+            assert!(
+                (x - y).abs() <= 1e-12 * (1.0 + y.abs()) * n as f64,
+                "{n}x{m} (F): {x} {y}"
+            );
+        }
+    }
+}

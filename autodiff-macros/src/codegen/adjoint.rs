@@ -323,6 +323,10 @@ impl Emitter<'_> {
                 let bar = self.adjoint(*v);
                 quote!(#ad::dup(&#bar))
             }
+            AExpr::Borrow(v) => {
+                let bar = self.adjoint(*v);
+                quote!(&#bar)
+            }
             AExpr::Rule { instr, k, seed } => {
                 let seed = self.print_expr(seed);
                 let Op::Prim(p) = &instr.op else {

@@ -45,6 +45,8 @@ pub enum AExpr<'f> {
     Take(VarId),
     /// A copy of `x_bar` (it is read again later).
     Dup(VarId),
+    /// `&x_bar`, for a rule that only reads its seed (`dot`'s): no copy where it is read again later.
+    Borrow(VarId),
     /// A value already bound to a name (one of a pullback's tangents).
     Named(Ident),
     /// The reverse rule of a primitive for operand `k`.
@@ -304,6 +306,7 @@ pub fn expr(f: &Function, e: &AExpr) -> String {
         AExpr::Adjoint(v) => bar(f, *v),
         AExpr::Take(v) => format!("take({})", bar(f, *v)),
         AExpr::Dup(v) => format!("dup({})", bar(f, *v)),
+        AExpr::Borrow(v) => format!("&{}", bar(f, *v)),
         AExpr::Rule { instr, k, seed } => {
             let args: Vec<String> = instr.args.iter().map(|a| operand(f, a)).collect();
             let op = match &instr.op {

@@ -60,7 +60,9 @@ impl Writer<'_> {
                 Operand::Const(quote!(::autodiff::__private::one::<#ty>()))
             }
             AExpr::Seed(Seed::Named(n)) => Operand::Const(quote!(#n)),
-            AExpr::Adjoint(v) | AExpr::Dup(v) => Operand::Var(*self.current.get(v)?),
+            AExpr::Adjoint(v) | AExpr::Dup(v) | AExpr::Borrow(v) => {
+                Operand::Var(*self.current.get(v)?)
+            }
             AExpr::Rule { instr, k, seed } => {
                 let Op::Prim(p) = &instr.op else { return None };
                 let seed = self.expr(seed, &format!("{base}_seed"))?;

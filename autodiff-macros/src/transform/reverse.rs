@@ -288,10 +288,14 @@ impl<'f> Reverse<'f, '_> {
             .filter_map(|(k, a)| a.var().map(|v| (k, v)))
             .collect();
         let g = instr.dst;
-        // Every operand's rule but the last reads a copy of the output's adjoint.
+        // Every operand's rule but the last reads a copy of the output's adjoint, or borrows it where
+        // the rule only reads it.
+        let borrows = matches!(&instr.op, Op::Prim(p) if p.name == "dot");
         let seed = |n: usize| {
             Box::new(if n + 1 == targets.len() {
                 AExpr::Adjoint(g)
+            } else if borrows {
+                AExpr::Borrow(g)
             } else {
                 AExpr::Dup(g)
             })
