@@ -26,6 +26,9 @@ pub enum Kind {
     ValueAndGrad,
     /// `(value, pullback)`; with `has_aux`, `(value, pullback, aux)`.
     Vjp,
+    /// `(value, tangent_out)` from a tuple of input tangents; with `has_aux`, `(value, tangent_out,
+    /// aux)`.
+    Jvp,
 }
 
 /// One generated item's signature.
@@ -106,6 +109,22 @@ pub fn original(model: &Model) -> TokenStream {
 
 /// The items to generate, by the API's rules.
 pub fn items(model: &Model) -> Vec<Item> {
+    let mut items = reverse_items(model);
+    if model.options.jvp {
+        let name = model.name();
+        items.push(Item {
+            kind: Kind::Jvp,
+            name: format_ident!("{}_jvp", name),
+            wrt: model.differentiable(),
+            tuple: true,
+            doc: format!("The value of [`{name}`] and its tangent (like `jax.jvp`): `tangents` holds one tangent per differentiable parameter, in parameter order; forward mode, which stores nothing."),
+        });
+    }
+    items
+}
+
+/// The reverse-mode items.
+fn reverse_items(model: &Model) -> Vec<Item> {
     let name = model.name();
     let mut items = Vec::new();
     if model.options.vjp_only {
@@ -189,7 +208,7 @@ pub fn signature(model: &Model, item: &Item) -> Signature {
     let lifetime = Lifetime::new("'__ad", Span::call_site());
     let vjp = item.kind == Kind::Vjp;
     let mut generics = func.sig.generics.clone();
-    let params: Vec<TokenStream> = model
+    let mut params: Vec<TokenStream> = model
         .params
         .iter()
         .map(|p| {
@@ -206,6 +225,10 @@ pub fn signature(model: &Model, item: &Item) -> Signature {
         .iter()
         .map(|i| types::tangent_type(&model.params[*i].ty, &private))
         .collect();
+    if item.kind == Kind::Jvp {
+        let name = jvp_tangents(model);
+        params.push(quote!(#name: (#(#tangents,)*)));
+    }
     let grads = if item.tuple || tangents.is_empty() {
         quote!((#(#tangents,)*))
     } else {
@@ -263,6 +286,16 @@ pub fn signature(model: &Model, item: &Item) -> Signature {
             match aux_ty {
                 Some(aux) => quote!((#value_ty, #pullback, #aux)),
                 None => quote!((#value_ty, #pullback)),
+            }
+        }
+        Kind::Jvp => {
+            let tangent_ty = match &model.output {
+                Some(o) => types::tangent_type(&o.value, &private),
+                None => value_ty.clone(),
+            };
+            match aux_ty {
+                Some(aux) => quote!((#value_ty, #tangent_ty, #aux)),
+                None => quote!((#value_ty, #tangent_ty)),
             }
         }
     };
@@ -346,6 +379,9 @@ fn generate(
         }
         keep.extend(f.aux.iter().flat_map(|a| a.vars()));
         let body = match item.kind {
+            Kind::Jvp => pass(sweep_pass(item.kind), || {
+                jvp_body(model, f, const_reads, emitter.namer, &ad, &independents)
+            }),
             Kind::Grad | Kind::ValueAndGrad => {
                 let sweep = match tangent {
                     Some((forward, derivative)) => crate::codegen::Sweep {
@@ -463,12 +499,75 @@ fn generate(
     out
 }
 
+/// The body of `f_jvp`: the tangent program of `f` (as lowered, unfused) with the tangents of
+/// `independents` taken from the `tangents` parameter, and `(value, tangent[, aux])`. A call is a
+/// compile error at the call (forward mode has no rule for calls yet).
+fn jvp_body(
+    model: &Model,
+    f: &Function,
+    const_reads: &[VarId],
+    namer: &mut Namer,
+    ad: &Ident,
+    independents: &[VarId],
+) -> TokenStream {
+    let tangents = jvp_tangents(model);
+    let value_name = namer.fresh("value", Span::call_site());
+    let aux_name = namer.fresh("aux", Span::call_site());
+    let mut printer = Emitter::new(f, const_reads, namer, ad.clone());
+    printer.scalar_type = (!model.options.vjp_only)
+        .then(|| model.output.as_ref().map(|o| o.value.to_token_stream()))
+        .flatten();
+    match printer.jvp_sweep(&f.body, &f.ret, independents, &tangents, &value_name) {
+        Ok(crate::codegen::JvpSweep { forward, tangent }) => {
+            let value = printer.value(&f.ret, true);
+            let (aux_let, aux_ret) = match &f.aux {
+                Some(a) => {
+                    let v = printer.aux_value(a, true);
+                    (quote!(let #aux_name = #v;), quote!(, #aux_name))
+                }
+                None => (quote!(), quote!()),
+            };
+            let mut inner = quote!(use ::autodiff::__private as #ad;);
+            inner.extend([
+                forward,
+                quote!(let #value_name = #value; #aux_let (#value_name, #tangent #aux_ret)),
+            ]);
+            braced(inner)
+        }
+        Err(crate::transform::jvp::Unsupported::Call(span, path)) => {
+            let message = format!(
+                "forward mode (`jvp`) does not differentiate calls yet: write `{path}`'s body here instead of calling it, or remove `jvp` and use the reverse-mode items (`f_grad`, `f_vjp`), which do"
+            );
+            let error = syn::Error::new(span, message).to_compile_error();
+            quote!({ #error })
+        }
+        Err(other) => {
+            let message = format!("forward mode cannot differentiate this function ({other:?})");
+            let error = syn::Error::new(model.func.sig.ident.span(), message).to_compile_error();
+            quote!({ #error })
+        }
+    }
+}
+
+/// The name of `f_jvp`'s parameter holding the input tangents: `tangents`, unless a parameter of the
+/// function has that name.
+fn jvp_tangents(model: &Model) -> Ident {
+    let taken = model.params.iter().any(|p| p.ident == "tangents");
+    let name = if taken {
+        "__autodiff_tangents"
+    } else {
+        "tangents"
+    };
+    Ident::new(name, Span::call_site())
+}
+
 /// The name under which the reverse sweep of an item of `kind` is timed.
 fn sweep_pass(kind: Kind) -> &'static str {
     match kind {
         Kind::Grad => "reverse sweep (grad items)",
         Kind::ValueAndGrad => "reverse sweep (value_and_grad)",
         Kind::Vjp => "reverse sweep (vjp)",
+        Kind::Jvp => "tangent program (jvp)",
     }
 }
 

@@ -26,6 +26,14 @@ pub fn emit(model: &Model, errors: &Errors) -> TokenStream {
                     .map(|_| quote!(, ::core::unimplemented!()));
                 quote!({ (::core::unimplemented!(), move |_| ::core::unimplemented!() #aux) })
             }
+            Kind::Jvp => {
+                let aux = model
+                    .output
+                    .as_ref()
+                    .and_then(|o| o.aux.as_ref())
+                    .map(|_| quote!(, ::core::unimplemented!()));
+                quote!({ (::core::unimplemented!(), ::core::unimplemented!() #aux) })
+            }
             _ => quote!({ ::core::unimplemented!() }),
         };
         quote!(#[allow(unreachable_code)] #head #body)

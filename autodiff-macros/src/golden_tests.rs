@@ -158,6 +158,19 @@ fn cases() -> Vec<(&'static str, TokenStream, TokenStream)> {
             ),
         ),
         (
+            "jvp",
+            quote!(argnums = 1, jvp),
+            quote!(
+                fn weighted(x: &Array1<f64>, w: f64) -> f64 {
+                    let mut s = 0.0;
+                    for i in 0..x.len() {
+                        s += (w * x[i]).tanh();
+                    }
+                    s + (x * x).sum()
+                }
+            ),
+        ),
+        (
             "forward_mode",
             quote!(),
             quote!(

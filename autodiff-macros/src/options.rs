@@ -1,4 +1,5 @@
-//! The attribute's options: `argnums = i | (i, j, ..)`, `wrt = name | (a, b, ..)`, `has_aux`, `vjp`.
+//! The attribute's options: `argnums = i | (i, j, ..)`, `wrt = name | (a, b, ..)`, `has_aux`, `vjp`,
+//! `jvp`.
 //!
 //! Parsing goes on past a bad option so that every problem is reported in one compile.
 
@@ -30,9 +31,11 @@ pub struct Options {
     pub has_aux: bool,
     /// `vjp`: any output; only `f_vjp` is generated.
     pub vjp_only: bool,
+    /// `jvp`: `f_jvp` (forward mode) is generated too.
+    pub jvp: bool,
 }
 
-const KNOWN: &[&str] = &["argnums", "wrt", "has_aux", "vjp"];
+const KNOWN: &[&str] = &["argnums", "wrt", "has_aux", "vjp", "jvp"];
 
 /// Parses the attribute's tokens, recording problems in `errors`.
 pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
@@ -40,6 +43,7 @@ pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
         selection: Selection::Default,
         has_aux: false,
         vjp_only: false,
+        jvp: false,
     };
     let mut selection_key: Option<Ident> = None;
     let parser = |input: ParseStream| -> syn::Result<()> {
@@ -48,6 +52,7 @@ pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
             match key.to_string().as_str() {
                 "has_aux" => options.has_aux = true,
                 "vjp" => options.vjp_only = true,
+                "jvp" => options.jvp = true,
                 "argnums" | "wrt" => {
                     input.parse::<Token![=]>()?;
                     let selection = if key == "argnums" {
@@ -73,7 +78,7 @@ pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
                     errors.at(
                         &key,
                         format!(
-                            "unknown option `{other}` of #[differentiable]{hint} The options are `argnums = ..`, `wrt = ..`, `has_aux` and `vjp`"
+                            "unknown option `{other}` of #[differentiable]{hint} The options are `argnums = ..`, `wrt = ..`, `has_aux`, `vjp` and `jvp`"
                         ),
                     );
                     // Skip a value given to the unknown option.

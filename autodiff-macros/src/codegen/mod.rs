@@ -26,6 +26,7 @@ use quote::{format_ident, quote, quote_spanned};
 use std::collections::{HashMap, HashSet};
 
 pub use crate::ir::adjoint::Seed;
+pub use tangent::JvpSweep;
 
 /// What a generated name (other than a value's or an adjoint's) stands for.
 #[derive(Clone, PartialEq, Eq, Hash)]

@@ -1,4 +1,5 @@
-//! Forward mode for one independent: the JVP transform's tangent program, printed forward.
+//! Forward mode: the JVP transform's tangent program, printed forward (for one scalar independent as
+//! `f_grad`'s fast path, for every differentiable parameter as `f_jvp`).
 
 use super::*;
 
@@ -31,5 +32,48 @@ impl Emitter<'_> {
         let forward = printer.forward_block(&t.function.body, &Fwd::default(), &plan);
         let logs = printer.log_declarations(&[&forward]);
         Some((quote!(let #x_dot = #ad::seed(&#x); #logs #forward), output))
+    }
+}
+
+/// The statements of `f_jvp` and what it returns.
+pub struct JvpSweep {
+    /// The tangents bound from the `tangents` tuple, then the tangent program.
+    pub forward: TokenStream,
+    /// The output's tangent (a zero of the value's type where the output does not depend on the
+    /// parameters).
+    pub tangent: TokenStream,
+}
+
+impl Emitter<'_> {
+    /// `f_jvp`'s body: the tangent program of `block` with the tangents of `independents` taken from
+    /// the tuple named `tangents`, printed forward, and the output's tangent. `value` names the output's
+    /// value, bound by the caller after the forward statements.
+    pub fn jvp_sweep(
+        &mut self,
+        block: &Block,
+        ret: &Operand,
+        independents: &[VarId],
+        tangents: &Ident,
+        value: &Ident,
+    ) -> Result<JvpSweep, crate::transform::jvp::Unsupported> {
+        let t = crate::transform::jvp::transform(self.f, block, ret, independents, self.namer)?;
+        let ad = self.ad.clone();
+        let dots: Vec<&Ident> = t.seeds.iter().map(|v| &t.function.vars[v.0].name).collect();
+        let tangent = match t.output {
+            Some(v) => {
+                let dot = &t.function.vars[v.0].name;
+                quote!(#dot)
+            }
+            None => quote!(#ad::zero_tangent(&#value)),
+        };
+        let mut printer = Emitter::new(&t.function, self.const_reads, self.namer, ad.clone());
+        printer.scalar_type = self.scalar_type.clone();
+        let plan = Plan::new(&t.activity, t.function.vars.len(), true);
+        let forward = printer.forward_block(&t.function.body, &Fwd::default(), &plan);
+        let logs = printer.log_declarations(&[&forward]);
+        Ok(JvpSweep {
+            forward: quote!(let (#(#dots,)*) = #tangents; #logs #forward),
+            tangent,
+        })
     }
 }

@@ -34,10 +34,11 @@ pub struct Tangent {
 }
 
 /// What the transform cannot differentiate forward yet.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Unsupported {
-    /// A call of another function whose result is active (it has no `g_jvp` yet).
-    Call,
+    /// A call of another function whose result is active (it has no `g_jvp` yet): where, and the
+    /// function's path.
+    Call(Span, String),
     /// A tangent program (third order is not supported).
     Tangent,
     /// A fused kernel (fusion runs for reverse mode only).
@@ -254,7 +255,7 @@ impl Jvp<'_> {
     fn instr(&mut self, i: &Instr, block: usize, out: &mut Vec<Stmt>) -> Result<(), Unsupported> {
         let dst = self.dot(i.dst);
         let rule = match &i.op {
-            Op::Call(_) => return Err(Unsupported::Call),
+            Op::Call(call) => return Err(Unsupported::Call(i.span, call.path.to_string())),
             Op::Mapv(c) => return self.mapv(i, c, out),
             Op::Jvp { .. } => return Err(Unsupported::Tangent),
             // Forward mode runs on the unfused IR.

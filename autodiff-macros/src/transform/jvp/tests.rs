@@ -161,7 +161,10 @@ fn a_call_with_an_active_result_is_not_supported_yet() {
         ),
         "x",
     );
-    assert_eq!(result.err(), Some(Unsupported::Call));
+    match result {
+        Err(Unsupported::Call(_, path)) => assert_eq!(path, "g"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
