@@ -96,7 +96,7 @@ fn to_f32(x: &Array1<f64>) -> Array1<f32> {
 // ---------------------------------------------------------------------------------------------
 
 /// W1: `sum_i x_i^2`, with `powi` (the form of the table).
-#[differentiable]
+#[differentiable(jvp)]
 fn sum_of_squares_powi(x: &Array1<f64>) -> f64 {
     x.powi(2).sum()
 }
@@ -114,7 +114,7 @@ fn sum_of_squares_powi_f32(x: &Array1<f32>) -> f32 {
 }
 
 /// W2: `sum_i (x_i - y_i)^2`, with `powi`.
-#[differentiable(argnums = (0, 1))]
+#[differentiable(argnums = (0, 1), jvp)]
 fn sum_squared_errors_powi(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
     (x - y).powi(2).sum()
 }
@@ -133,7 +133,7 @@ fn sum_squared_errors_powi_f32(x: &Array1<f32>, y: &Array1<f32>) -> f32 {
 }
 
 /// W3: `mean_i log1p(exp(-t_i * (X w + b)_i)) + 1e-3 * sum_j w_j^2`.
-#[differentiable(argnums = (0, 1))]
+#[differentiable(argnums = (0, 1), jvp)]
 fn logistic_loss(w: &Array1<f64>, b: f64, xm: &Array2<f64>, t: &Array1<f64>) -> f64 {
     let z = xm.dot(w) + b;
     let margins = -t * &z;
@@ -141,7 +141,7 @@ fn logistic_loss(w: &Array1<f64>, b: f64, xm: &Array2<f64>, t: &Array1<f64>) -> 
 }
 
 /// W4: `mean((tanh(X W1 + b1) W2 + b2 - Y)^2)`.
-#[differentiable(argnums = (0, 1, 2, 3))]
+#[differentiable(argnums = (0, 1, 2, 3), jvp)]
 fn mlp_loss(
     w1: &Array2<f64>,
     b1: &Array1<f64>,
@@ -156,7 +156,7 @@ fn mlp_loss(
 }
 
 /// W5: `sum_{i<n-1} 100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2`, with slices.
-#[differentiable]
+#[differentiable(jvp)]
 fn rosenbrock(x: &Array1<f64>) -> f64 {
     let a = x.slice(s![..-1]);
     let b = x.slice(s![1..]);
@@ -164,7 +164,7 @@ fn rosenbrock(x: &Array1<f64>) -> f64 {
 }
 
 /// W5 as an index loop (the form of benches/loops.rs).
-#[differentiable]
+#[differentiable(jvp)]
 fn rosenbrock_loop(x: &Array1<f64>) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {
@@ -192,7 +192,7 @@ fn rosenbrock_loop_f32(x: &Array1<f32>) -> f32 {
 }
 
 /// W6: `mean_i(logsumexp(logits[i,:]) - logits[i, label_i])`, labels as a constant one-hot matrix.
-#[differentiable]
+#[differentiable(jvp)]
 fn softmax_xent(logits: &Array2<f64>, onehot: &Array2<f64>) -> f64 {
     let lse = logits.exp().sum_axis(Axis(1)).ln();
     let picked = (logits * onehot).sum_axis(Axis(1));
@@ -540,6 +540,14 @@ fn w6_hand(logits: &Array2<f64>, onehot: &Array2<f64>) -> (f64, Array2<f64>) {
 // Startup checks: a wrong baseline is never timed
 // ---------------------------------------------------------------------------------------------
 
+/// A JVP against the gradient's directional derivative (both computed here, so to rounding).
+fn check_jvp(what: &str, jvp: f64, grad_dot_v: f64) {
+    assert!(
+        (jvp - grad_dot_v).abs() <= 1e-9 * grad_dot_v.abs().max(1.0),
+        "{what}: f_jvp {jvp:e} != grad . v {grad_dot_v:e}"
+    );
+}
+
 /// Relative tolerance of hand against generated: values relative to their magnitude, gradients
 /// element by element relative to the gradient's largest magnitude.
 /// In f32 a value is a long sum whose rounding depends on the order (the index loop adds 1e6 terms one
@@ -648,9 +656,18 @@ fn bench_w1(c: &mut Criterion) {
         let (v2, g2) = sum_of_squares_value_and_grad(&x);
         check_value("W1 f64 (x*x)", hv, v2);
         check_grad_eq("W1 f64 (x*x)", &hg, &g2);
+        let dir = vec_y(n);
+        check_jvp(
+            "W1",
+            sum_of_squares_powi_jvp(&x, (dir.clone(),)).1,
+            g.dot(&dir),
+        );
         group.run("primal", n, || sum_of_squares_powi(black_box(&x)));
         group.run("generated", n, || {
             sum_of_squares_powi_value_and_grad(black_box(&x))
+        });
+        group.run("jvp", n, || {
+            sum_of_squares_powi_jvp(black_box(&x), (dir.clone(),))
         });
         group.run("hand", n, || w1_hand(black_box(&x)));
         group.run("primal_mul", n, || sum_of_squares(black_box(&x)));
@@ -689,11 +706,17 @@ fn bench_w2(c: &mut Criterion) {
         check_value("W2 f64 (d*d)", hv, v2);
         check_grad_eq("W2 f64 x (d*d)", &hx, &gx2);
         check_grad_eq("W2 f64 y (d*d)", &hy, &gy2);
+        let (vx, vy) = (vec_y(n), vec_x(n));
+        let (_, t) = sum_squared_errors_powi_jvp(&x, &y, (vx.clone(), vy.clone()));
+        check_jvp("W2", t, gx.dot(&vx) + gy.dot(&vy));
         group.run("primal", n, || {
             sum_squared_errors_powi(black_box(&x), black_box(&y))
         });
         group.run("generated", n, || {
             sum_squared_errors_powi_value_and_grad(black_box(&x), black_box(&y))
+        });
+        group.run("jvp", n, || {
+            sum_squared_errors_powi_jvp(black_box(&x), black_box(&y), (vx.clone(), vy.clone()))
         });
         group.run("hand", n, || w2_hand(black_box(&x), black_box(&y)));
         group.run("primal_mul", n, || {
@@ -732,7 +755,16 @@ fn bench_w3(c: &mut Criterion) {
     check_value("W3", hv, v);
     check_grad_eq("W3 w", &hw, &gw);
     check_value("W3 b", hb, gb);
+    // Tangents for w and b; zeros for the data (a tangent per differentiable parameter).
+    let (dw, db) = (w.mapv(|v| (2.0 * v).cos()), 0.3);
+    let (zx, zt) = (xm.mapv(|_| 0.0), t.mapv(|_| 0.0));
+    let tangents = || (dw.clone(), db, zx.clone(), zt.clone());
+    let (_, jw) = logistic_loss_jvp(&w, bias, &xm, &t, tangents());
+    check_jvp("W3", jw, gw.dot(&dw) + gb * db);
     let id = "1000x100";
+    group.run("jvp", id, || {
+        logistic_loss_jvp(black_box(&w), bias, &xm, &t, tangents())
+    });
     group.run("primal", id, || {
         logistic_loss(
             black_box(&w),
@@ -770,7 +802,36 @@ fn bench_w4(c: &mut Criterion) {
     check_grad_eq("W4 b1", &h.1, &g.1);
     check_grad_eq("W4 W2", &h.2, &g.2);
     check_grad_eq("W4 b2", &h.3, &g.3);
+    // Tangents for the weights and biases; zeros for the data.
+    let dir = |a: &Array2<f64>| a.mapv(|v| (3.0 * v).sin());
+    let (d1, d2) = (dir(&p.w1), dir(&p.w2));
+    let (e1, e2) = (p.b1.mapv(|v| v.cos()), p.b2.mapv(|v| v.cos()));
+    let (zx, zy) = (p.x.mapv(|_| 0.0), p.y.mapv(|_| 0.0));
+    let tangents = || {
+        (
+            d1.clone(),
+            e1.clone(),
+            d2.clone(),
+            e2.clone(),
+            zx.clone(),
+            zy.clone(),
+        )
+    };
+    let (_, jt) = mlp_loss_jvp(&p.w1, &p.b1, &p.w2, &p.b2, &p.x, &p.y, tangents());
+    let want = (&g.0 * &d1).sum() + g.1.dot(&e1) + (&g.2 * &d2).sum() + g.3.dot(&e2);
+    check_jvp("W4", jt, want);
     let id = "256x64x128";
+    group.run("jvp", id, || {
+        mlp_loss_jvp(
+            &p.w1,
+            &p.b1,
+            &p.w2,
+            &p.b2,
+            black_box(&p.x),
+            &p.y,
+            tangents(),
+        )
+    });
     group.run("primal", id, || {
         mlp_loss(&p.w1, &p.b1, &p.w2, &p.b2, black_box(&p.x), &p.y)
     });
@@ -792,13 +853,30 @@ fn bench_w5(c: &mut Criterion) {
         check_grad_eq("W5 f64 slices", &hg, &g);
         check_value("W5 f64 loop", hv, vl);
         check_grad_eq("W5 f64 loop", &hg, &gl);
+        let dir = vec_y(n);
+        check_jvp(
+            "W5 slices",
+            rosenbrock_jvp(&x, (dir.clone(),)).1,
+            g.dot(&dir),
+        );
+        check_jvp(
+            "W5 loop",
+            rosenbrock_loop_jvp(&x, (dir.clone(),)).1,
+            g.dot(&dir),
+        );
         group.run("primal_slices", n, || rosenbrock(black_box(&x)));
         group.run("generated_slices", n, || {
             rosenbrock_value_and_grad(black_box(&x))
         });
+        group.run("jvp_slices", n, || {
+            rosenbrock_jvp(black_box(&x), (dir.clone(),))
+        });
         group.run("primal_loop", n, || rosenbrock_loop(black_box(&x)));
         group.run("generated_loop", n, || {
             rosenbrock_loop_value_and_grad(black_box(&x))
+        });
+        group.run("jvp_loop", n, || {
+            rosenbrock_loop_jvp(black_box(&x), (dir.clone(),))
         });
         group.run("hand", n, || w5_hand(black_box(&x)));
     }
@@ -835,9 +913,19 @@ fn bench_w6(c: &mut Criterion) {
     check_value("W6", hv, v);
     check_grad_eq("W6", &hg, &g);
     let id = "1000x10";
+    let dir = logits.mapv(|v| (3.0 * v).sin());
+    let zero = onehot.mapv(|_| 0.0);
+    check_jvp(
+        "W6",
+        softmax_xent_jvp(&logits, &onehot, (dir.clone(), zero.clone())).1,
+        (&g * &dir).sum(),
+    );
     group.run("primal", id, || softmax_xent(black_box(&logits), &onehot));
     group.run("generated", id, || {
         softmax_xent_value_and_grad(black_box(&logits), &onehot)
+    });
+    group.run("jvp", id, || {
+        softmax_xent_jvp(black_box(&logits), &onehot, (dir.clone(), zero.clone()))
     });
     group.run("hand", id, || w6_hand(black_box(&logits), &onehot));
     group.finish();

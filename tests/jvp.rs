@@ -367,8 +367,19 @@ fn flat_output(x: &Array1<f64>, y: f64) -> f64 {
     stop_gradient(x.sum()) * 2.0 + y.floor() + y.round() + stop_gradient(y * y)
 }
 
+/// An array output that does not depend on the parameter (its zero tangent is made before the value
+/// is returned).
+#[differentiable(vjp, jvp)]
+fn constant_array(x: &Array1<f64>) -> Array1<f64> {
+    Array1::zeros(x.len())
+}
+
 #[test]
 fn an_output_that_does_not_depend_on_the_parameters_has_a_zero_tangent() {
+    let x3 = vect(3, 0.2);
+    let (value, t) = constant_array_jvp(&x3, (vect(3, 0.9),));
+    assert_eq!(value, Array1::<f64>::zeros(3));
+    assert_eq!(t, Array1::<f64>::zeros(3));
     let x = vect(4, 0.3);
     let v = vect(4, 1.7);
     let (value, t) = constant_output_jvp(&x, (v.clone(),));

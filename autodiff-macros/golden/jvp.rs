@@ -345,5 +345,6 @@ fn weighted_jvp(x: &Array1<f64>, w: f64, tangents: (Array1<f64>, f64)) -> (f64, 
     let t8_dot1 = __ad::add_jvp1(&s_3, &t7, &t7_dot);
     let t8_dot_3 = __ad::add(&t8_dot0, &t8_dot1);
     let value_5 = __ad::to_owned(&t8);
-    (value_5, t8_dot_3)
+    let tangent_out = t8_dot_3;
+    (value_5, tangent_out)
 }

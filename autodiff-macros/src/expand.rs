@@ -512,6 +512,7 @@ fn jvp_body(
 ) -> TokenStream {
     let tangents = jvp_tangents(model);
     let value_name = namer.fresh("value", Span::call_site());
+    let tangent_name = namer.fresh("tangent_out", Span::call_site());
     let aux_name = namer.fresh("aux", Span::call_site());
     let mut printer = Emitter::new(f, const_reads, namer, ad.clone());
     printer.scalar_type = (!model.options.vjp_only)
@@ -530,7 +531,9 @@ fn jvp_body(
             let mut inner = quote!(use ::autodiff::__private as #ad;);
             inner.extend([
                 forward,
-                quote!(let #value_name = #value; #aux_let (#value_name, #tangent #aux_ret)),
+                // The tangent before the value is moved into the result (a zero tangent is made from
+                // the value).
+                quote!(let #value_name = #value; let #tangent_name = #tangent; #aux_let (#value_name, #tangent_name #aux_ret)),
             ]);
             braced(inner)
         }
