@@ -1463,3 +1463,80 @@ fn array_outputs_agree_with_the_pullback() {
     assert_same_value(&value, &scalar_vjp(0.8));
     assert_closed(t, 0.8f64.cos() * 0.8 + 0.8f64.sin(), 1e-15);
 }
+
+// =============================================================================================
+// Calls: through the callee's forward rule
+// =============================================================================================
+
+/// A callee with a constant parameter between two differentiable ones.
+#[differentiable(argnums = (0, 2), jvp)]
+fn scaled_wave(x: &Array1<f64>, n: usize, w: f64) -> f64 {
+    (x * w).sin().sum() * n as f64
+}
+
+/// Calls with active arguments, a constant, a temporary passed by reference, and a literal float
+/// argument (whose tangent is zero), nested one level down.
+#[differentiable(argnums = (0, 1), jvp)]
+fn calls_twice(x: &Array1<f64>, y: f64) -> f64 {
+    scaled_wave(x, 2, y) + scaled_wave(&(x * 2.0), 3, 0.5) * y
+}
+
+#[differentiable(jvp)]
+fn calls_a_caller(y: f64, x: &Array1<f64>) -> f64 {
+    calls_twice(x, y * y).tanh()
+}
+
+/// A forward rule written by hand: `softsign(x) = x / (1 + |x|)`, `d/dx = 1 / (1 + |x|)^2`.
+fn softsign(x: f64) -> f64 {
+    x / (1.0 + x.abs())
+}
+
+fn softsign_jvp(x: f64, tangents: (f64,)) -> (f64, f64) {
+    let d = 1.0 + x.abs();
+    (softsign(x), tangents.0 / (d * d))
+}
+
+/// Its reverse rule (the function's reverse-mode items call it).
+fn softsign_vjp(x: f64) -> (f64, impl FnOnce(f64) -> (f64,)) {
+    let d = 1.0 + x.abs();
+    (softsign(x), move |g: f64| (g / (d * d),))
+}
+
+#[differentiable(jvp)]
+fn uses_a_hand_written_rule(x: f64) -> f64 {
+    softsign(x * 3.0) + x
+}
+
+#[test]
+fn calls_go_through_the_callees_forward_rule() {
+    let x = vect(5, 0.4);
+    let v = vect(5, 1.3);
+    let y = 0.7;
+    let (value, t) = calls_twice_jvp(&x, y, (v.clone(), 0.25));
+    assert_same_value(&value, &calls_twice(&x, y));
+    let (gx, gy) = calls_twice_grad(&x, y);
+    let want = gx.dot(&v) + gy * 0.25;
+    assert!(
+        (t - want).abs() <= 1e-12 * want.abs().max(1.0),
+        "{t} {want}"
+    );
+    let h = 1e-6;
+    let fd = (calls_twice(&(&x + &(&v * h)), y + 0.25 * h)
+        - calls_twice(&(&x - &(&v * h)), y - 0.25 * h))
+        / (2.0 * h);
+    assert!((t - fd).abs() <= 1e-6 * fd.abs().max(1.0), "{t} {fd}");
+
+    let (value, t) = calls_a_caller_jvp(y, &x, (0.5, v.clone()));
+    assert_same_value(&value, &calls_a_caller(y, &x));
+    let fd = (calls_a_caller(y + 0.5 * h, &(&x + &(&v * h)))
+        - calls_a_caller(y - 0.5 * h, &(&x - &(&v * h))))
+        / (2.0 * h);
+    assert!((t - fd).abs() <= 1e-6 * fd.abs().max(1.0), "{t} {fd}");
+
+    for x in [-0.8, 0.3] {
+        let (value, t) = uses_a_hand_written_rule_jvp(x, (2.0,));
+        assert_eq!(value.to_bits(), uses_a_hand_written_rule(x).to_bits());
+        let d = 1.0 + (3.0 * x).abs();
+        assert!((t - 2.0 * (3.0 / (d * d) + 1.0)).abs() < 1e-14, "{t}");
+    }
+}

@@ -500,8 +500,8 @@ fn generate(
 }
 
 /// The body of `f_jvp`: the tangent program of `f` (as lowered, unfused) with the tangents of
-/// `independents` taken from the `tangents` parameter, and `(value, tangent[, aux])`. A call is a
-/// compile error at the call (forward mode has no rule for calls yet).
+/// `independents` taken from the `tangents` parameter, and `(value, tangent[, aux])`. A call goes
+/// through the callee's `g_jvp`; a method call is a compile error at the call (no rule for one yet).
 fn jvp_body(
     model: &Model,
     f: &Function,
@@ -539,7 +539,7 @@ fn jvp_body(
         }
         Err(crate::transform::jvp::Unsupported::Call(span, path)) => {
             let message = format!(
-                "forward mode (`jvp`) does not differentiate calls yet: write `{path}`'s body here instead of calling it, or remove `jvp` and use the reverse-mode items (`f_grad`, `f_vjp`), which do"
+                "forward mode (`jvp`) does not differentiate method calls yet: write `{path}`'s body here instead of calling it, or remove `jvp` and use the reverse-mode items (`f_grad`, `f_vjp`), which do"
             );
             let error = syn::Error::new(span, message).to_compile_error();
             quote!({ #error })

@@ -150,3 +150,121 @@ where
 {
     tangents.nest().spread()
 }
+
+/// The tangent an argument gets in a forward-mode call when it carries none: a zero of its tangent type
+/// for a differentiable argument (a float literal, a value that does not depend on the parameters), `()`
+/// for a constant (which [`Gather`] leaves out).
+pub trait KindZero<T: ?Sized> {
+    /// The zero, or `()`.
+    type Out;
+    /// The zero for `x`.
+    fn zero(x: &T) -> Self::Out;
+}
+
+impl<T: crate::Differentiable + ?Sized> KindZero<T> for Diff {
+    type Out = T::Tangent;
+    #[inline]
+    fn zero(x: &T) -> T::Tangent {
+        x.zero_tangent()
+    }
+}
+
+impl<T: ?Sized> KindZero<T> for Constant {
+    type Out = ();
+    #[inline]
+    fn zero(_: &T) {}
+}
+
+/// The tangent of an argument without one (see [`KindZero`]).
+#[inline]
+pub fn arg_zero<T: ArgKind + ?Sized>(x: &T) -> <T::Kind as KindZero<T>>::Out
+where
+    T::Kind: KindZero<T>,
+{
+    <T::Kind as KindZero<T>>::zero(x)
+}
+
+/// Per-argument tangents of a call, nested as `(t0, (t1, ()))`, gathered into the tuple the callee's
+/// `g_jvp` takes: one tangent per [`Diff`] argument, in order (the entries of [`Constant`] arguments are
+/// left out). The reverse of [`Spread`].
+#[diagnostic::on_unimplemented(
+    message = "the tangents of this call do not match the callee's differentiable arguments",
+    label = "the callee's `_jvp` takes its parameters, then a tuple with one tangent per differentiable parameter, in order"
+)]
+pub trait Gather<Kinds> {
+    /// The tangents of the differentiable arguments, nested.
+    type Nested;
+    /// Gathers them.
+    fn gather(self) -> Self::Nested;
+}
+
+impl Gather<()> for () {
+    type Nested = ();
+    #[inline]
+    fn gather(self) {}
+}
+
+impl<T, G: Gather<R>, R> Gather<(Diff, R)> for (T, G) {
+    type Nested = (T, G::Nested);
+    #[inline]
+    fn gather(self) -> Self::Nested {
+        (self.0, self.1.gather())
+    }
+}
+
+impl<C, G: Gather<R>, R> Gather<(Constant, R)> for (C, G) {
+    type Nested = G::Nested;
+    #[inline]
+    fn gather(self) -> Self::Nested {
+        self.1.gather()
+    }
+}
+
+/// Nested pairs `(t0, (t1, ()))` as the flat tuple `(t0, t1)` (the inverse of [`Nest`]).
+pub trait Unnest {
+    /// The flat tuple.
+    type Flat;
+    /// The flat form.
+    fn unnest(self) -> Self::Flat;
+}
+
+macro_rules! unnest {
+    ($(($($t:ident $v:ident),*)),* $(,)?) => {$(
+        impl<$($t),*> Unnest for nest!(@ty $($t)*) {
+            type Flat = ($($t,)*);
+            #[inline]
+            #[allow(clippy::unused_unit)]
+            fn unnest(self) -> Self::Flat {
+                let unnest!(@pat $($v)*) = self;
+                ($($v,)*)
+            }
+        }
+    )*};
+    (@pat) => { () };
+    (@pat $v:ident $($rest:ident)*) => { ($v, unnest!(@pat $($rest)*)) };
+}
+unnest!(
+    (),
+    (T0 t0),
+    (T0 t0, T1 t1),
+    (T0 t0, T1 t1, T2 t2),
+    (T0 t0, T1 t1, T2 t2, T3 t3),
+    (T0 t0, T1 t1, T2 t2, T3 t3, T4 t4),
+    (T0 t0, T1 t1, T2 t2, T3 t3, T4 t4, T5 t5),
+    (T0 t0, T1 t1, T2 t2, T3 t3, T4 t4, T5 t5, T6 t6),
+    (T0 t0, T1 t1, T2 t2, T3 t3, T4 t4, T5 t5, T6 t6, T7 t7),
+    (T0 t0, T1 t1, T2 t2, T3 t3, T4 t4, T5 t5, T6 t6, T7 t7, T8 t8),
+    (T0 t0, T1 t1, T2 t2, T3 t3, T4 t4, T5 t5, T6 t6, T7 t7, T8 t8, T9 t9),
+    (T0 t0, T1 t1, T2 t2, T3 t3, T4 t4, T5 t5, T6 t6, T7 t7, T8 t8, T9 t9, T10 t10),
+    (T0 t0, T1 t1, T2 t2, T3 t3, T4 t4, T5 t5, T6 t6, T7 t7, T8 t8, T9 t9, T10 t10, T11 t11),
+);
+
+/// A call's per-argument tangents (`(t0, (t1, ()))`, one entry per argument: a tangent, or `()` for a
+/// constant) as the tuple its `g_jvp` takes: `kinds` is `(kind0, (kind1, ()))`.
+#[inline]
+pub fn gather<T: Gather<K>, K>(tangents: T, _kinds: K) -> <T::Nested as Unnest>::Flat
+where
+    T::Nested: Unnest,
+{
+    tangents.gather().unnest()
+}

@@ -14,8 +14,15 @@ impl Emitter<'_> {
         ret: &Operand,
         independent: VarId,
     ) -> Option<(TokenStream, TokenStream)> {
-        let t = crate::transform::jvp::transform(self.f, block, ret, &[independent], self.namer)
-            .ok()?;
+        let t = crate::transform::jvp::transform(
+            self.f,
+            block,
+            ret,
+            &[independent],
+            crate::transform::jvp::Calls::Refuse,
+            self.namer,
+        )
+        .ok()?;
         let ad = self.ad.clone();
         let x = self.name(independent).clone();
         let x_dot = t.function.vars[t.seeds[0].0].name.clone();
@@ -56,7 +63,14 @@ impl Emitter<'_> {
         tangents: &Ident,
         value: &Ident,
     ) -> Result<JvpSweep, crate::transform::jvp::Unsupported> {
-        let t = crate::transform::jvp::transform(self.f, block, ret, independents, self.namer)?;
+        let t = crate::transform::jvp::transform(
+            self.f,
+            block,
+            ret,
+            independents,
+            crate::transform::jvp::Calls::ForwardRule,
+            self.namer,
+        )?;
         let ad = self.ad.clone();
         let dots: Vec<&Ident> = t.seeds.iter().map(|v| &t.function.vars[v.0].name).collect();
         let tangent = match t.output {

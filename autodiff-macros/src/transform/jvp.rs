@@ -19,6 +19,7 @@ use crate::ir::{
 use crate::naming::Namer;
 use crate::prims::{self, Access, Family};
 use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
 use std::collections::HashMap;
 
 /// A tangent program.
@@ -45,17 +46,29 @@ pub enum Unsupported {
     Fused,
 }
 
+/// How the tangent program differentiates a call of another function.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Calls {
+    /// Through the callee's forward rule `g_jvp` (`f_jvp`, which asks for it).
+    ForwardRule,
+    /// Not at all: [`Unsupported::Call`] (`f_grad`'s forward mode, which falls back to reverse mode
+    /// rather than ask for a rule the callee may not have).
+    Refuse,
+}
+
 /// The tangent program of `block` (a function body) with output `ret` and tangents for `independents`.
 pub fn transform(
     f: &Function,
     block: &Block,
     ret: &Operand,
     independents: &[VarId],
+    calls: Calls,
     namer: &mut Namer,
 ) -> Result<Tangent, Unsupported> {
     let activity = activity::analyse(f.vars.len(), block, ret, independents);
     let mut t = Jvp {
         f,
+        calls,
         activity: activity.clone(),
         vars: f.vars.clone(),
         dots: HashMap::new(),
@@ -87,6 +100,7 @@ pub fn transform(
 
 struct Jvp<'a> {
     f: &'a Function,
+    calls: Calls,
     /// The activity of the block being transformed (a closure's body has its own).
     activity: Activity,
     /// The variables of the tangent program.
@@ -160,6 +174,12 @@ impl Jvp<'_> {
         let mut out = Vec::new();
         for stmt in &b.stmts {
             match stmt {
+                Stmt::Instr(i) if matches!(i.op, Op::Call(_)) && self.activity.is_active(i.dst) => {
+                    let Op::Call(call) = &i.op else {
+                        unreachable!("matched above")
+                    };
+                    out.push(self.call(i, call)?);
+                }
                 Stmt::Instr(i) => {
                     out.push(stmt.clone());
                     if self.activity.is_active(i.dst) {
@@ -334,6 +354,61 @@ impl Jvp<'_> {
         Ok(())
     }
 
+    /// `y = g(args..)` with an active result: `let (y, y_dot) = g_jvp(args.., tangents);`, the callee's
+    /// forward rule given one tangent per differentiable argument (an active argument's tangent, a zero
+    /// for any other differentiable argument; constants are left out by type, as the reverse mode's
+    /// `spread` puts them back). Method calls have no forward rule yet.
+    fn call(&mut self, i: &Instr, call: &crate::ir::CallSite) -> Result<Stmt, Unsupported> {
+        let unsupported = || Unsupported::Call(i.span, call.path.to_string());
+        if call.method || self.calls == Calls::Refuse {
+            return Err(unsupported());
+        }
+        let jvp = jvp_path(&call.vjp).ok_or_else(unsupported)?;
+        let private = quote!(::autodiff::__private);
+        let operand = |o: &Operand| -> TokenStream {
+            match o {
+                Operand::Var(v) => {
+                    let name = &self.f.vars[v.0].name;
+                    quote!(#name)
+                }
+                Operand::Const(t) => quote!((#t)),
+            }
+        };
+        let mut reads = Vec::new();
+        let mut args = Vec::new();
+        let mut kinds = quote!(());
+        let mut tangents = quote!(());
+        for (a, by_ref) in i.args.iter().zip(&call.by_ref).rev() {
+            reads.extend(a.var());
+            let value = operand(a);
+            args.push(if *by_ref {
+                quote!(&#value)
+            } else {
+                quote!(::core::clone::Clone::clone(&#value))
+            });
+            kinds = quote!((#private::arg_kind(&#value), #kinds));
+            let tangent = match self.active(a) {
+                Some(v) => {
+                    let d = self.dot(v);
+                    reads.push(d);
+                    let name = &self.vars[d.0].name;
+                    quote!(::core::clone::Clone::clone(&#name))
+                }
+                None => quote!(#private::arg_zero(&#value)),
+            };
+            tangents = quote!((#tangent, #tangents));
+        }
+        args.reverse();
+        let dst = &self.f.vars[i.dst.0].name;
+        let dst_dot = self.dot(i.dst);
+        let dst_dot = &self.vars[dst_dot.0].name;
+        let call = quote_spanned!(i.span=> #jvp(#(#args,)* #private::gather(#tangents, #kinds)));
+        Ok(Stmt::Verbatim {
+            tokens: quote!(let (#dst, #dst_dot) = #call;),
+            reads,
+        })
+    }
+
     /// `y = x.mapv(|v| body)`: the tangent is the closure's tangent program mapped over `x` and its
     /// tangent together, or over `x` alone where only captured values vary (their tangents are
     /// captured too).
@@ -487,3 +562,19 @@ fn instr(dst: VarId, op: Op, args: Vec<Operand>, extras: Vec<TokenStream>) -> In
 
 #[cfg(test)]
 mod tests;
+
+/// The path of a callee's forward rule from that of its reverse rule: `g_vjp` -> `g_jvp` (the last
+/// identifier that ends in `_vjp`).
+fn jvp_path(vjp: &TokenStream) -> Option<TokenStream> {
+    let tokens: Vec<proc_macro2::TokenTree> = vjp.clone().into_iter().collect();
+    let last = tokens.iter().rposition(
+        |t| matches!(t, proc_macro2::TokenTree::Ident(id) if id.to_string().ends_with("_vjp")),
+    )?;
+    let mut out = tokens;
+    if let proc_macro2::TokenTree::Ident(id) = &out[last] {
+        let name = id.to_string();
+        let renamed = format!("{}_jvp", &name[..name.len() - 4]);
+        out[last] = proc_macro2::TokenTree::Ident(proc_macro2::Ident::new(&renamed, id.span()));
+    }
+    Some(out.into_iter().collect())
+}

@@ -1,6 +1,6 @@
 //! The JVP transform on small programs: which tangent rules it applies, and what it leaves out.
 
-use super::{transform, Unsupported};
+use super::{transform, Calls, Unsupported};
 use crate::ir::{print, Function, VarId, VarKind};
 use crate::naming::Namer;
 use crate::test_support::lowered;
@@ -20,7 +20,14 @@ fn param(f: &Function, name: &str) -> VarId {
 fn tangent(item: TokenStream, wrt: &str) -> Result<String, Unsupported> {
     let f = lowered(quote!(), item.clone());
     let mut namer = Namer::avoiding(item);
-    let t = transform(&f, &f.body, &f.ret, &[param(&f, wrt)], &mut namer)?;
+    let t = transform(
+        &f,
+        &f.body,
+        &f.ret,
+        &[param(&f, wrt)],
+        Calls::Refuse,
+        &mut namer,
+    )?;
     let output = t.output.map(|v| t.function.vars[v.0].name.to_string());
     Ok(format!(
         "{}tangent {}\n",
@@ -231,6 +238,7 @@ fn the_jvp_transform_runs_on_the_adjoint_program_of_a_straight_line_function() {
         &linear.function.body,
         &ret,
         &[x],
+        Calls::Refuse,
         &mut namer,
     )
     .expect("the JVP transform accepts an adjoint program");
