@@ -33,3 +33,31 @@ fn layer_vjp<'__ad>(
         },
     )
 }
+///The Jacobian of [`layer`] with respect to `w`: `(m, n)`, the output's `m` components by the parameter's `n`, both in row-major order.
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    clippy::all
+)]
+fn layer_jacobian(
+    w: &Array2<f64>,
+    x: &Array1<f64>,
+) -> ::autodiff::__private::Array2<
+    <Array1<f64> as ::autodiff::__private::FloatElem>::Elem,
+> {
+    use ::autodiff::__private as __ad;
+    let (value, _) = layer_vjp(w, x);
+    let seed_zero = __ad::zero_tangent(&value);
+    let n = __ad::num_components(&__ad::zero_tangent(&w));
+    __ad::jacobian_rows(
+        &seed_zero,
+        n,
+        |seed| {
+            let (_, pullback) = layer_vjp(w, x);
+            pullback(seed).0
+        },
+    )
+}

@@ -29,6 +29,8 @@ pub enum Kind {
     /// `(value, tangent_out)` from a tuple of input tangents; with `has_aux`, `(value, tangent_out,
     /// aux)`.
     Jvp,
+    /// The `(m, n)` Jacobian of a `vjp` function's output with respect to one parameter.
+    Jacobian,
 }
 
 /// One generated item's signature.
@@ -110,6 +112,19 @@ pub fn original(model: &Model) -> TokenStream {
 /// The items to generate, by the API's rules.
 pub fn items(model: &Model) -> Vec<Item> {
     let mut items = reverse_items(model);
+    if let Some(k) = jacobian_parameter(model) {
+        let name = model.name();
+        items.push(Item {
+            kind: Kind::Jacobian,
+            name: format_ident!("{}_jacobian", name),
+            wrt: vec![k],
+            tuple: false,
+            doc: format!(
+                "The Jacobian of [`{name}`] with respect to `{}`: `(m, n)`, the output's `m` components by the parameter's `n`, both in row-major order.",
+                model.params[k].ident
+            ),
+        });
+    }
     if model.options.jvp {
         let name = model.name();
         items.push(Item {
@@ -121,6 +136,31 @@ pub fn items(model: &Model) -> Vec<Item> {
         });
     }
     items
+}
+
+/// The parameter `f_jacobian` differentiates, where there is one: a `vjp` function (not a method)
+/// whose output is a float, an array, a `Vec`, a slice or a fixed array of floats, with one selected
+/// parameter (`argnums = i`, default 0).
+fn jacobian_parameter(model: &Model) -> Option<usize> {
+    if !model.options.vjp_only || model.tuple || model.options.has_aux {
+        return None;
+    }
+    if model.params.first().is_some_and(|p| p.ident == "self") {
+        return None;
+    }
+    let output = &model.output.as_ref()?.value;
+    let float_like = match types::strip_refs(output) {
+        syn::Type::Array(_) | syn::Type::Slice(_) => true,
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name == "f32" || name == "f64" || name == "Vec" || name.starts_with("Array")
+        }),
+        _ => false,
+    };
+    match model.selected.as_slice() {
+        [k] if float_like => Some(*k),
+        _ => None,
+    }
 }
 
 /// The reverse-mode items.
@@ -288,6 +328,14 @@ pub fn signature(model: &Model, item: &Item) -> Signature {
                 None => quote!((#value_ty, #pullback)),
             }
         }
+        Kind::Jacobian => {
+            let out = model
+                .output
+                .as_ref()
+                .map(|o| o.value.to_token_stream())
+                .unwrap_or_else(|| value_ty.clone());
+            quote!(#private::Array2<<#out as #private::FloatElem>::Elem>)
+        }
         Kind::Jvp => {
             let tangent_ty = match &model.output {
                 Some(o) => types::tangent_type(&o.value, &private),
@@ -379,6 +427,7 @@ fn generate(
         }
         keep.extend(f.aux.iter().flat_map(|a| a.vars()));
         let body = match item.kind {
+            Kind::Jacobian => jacobian_body(model, item.wrt[0], &ad),
             Kind::Jvp => pass(sweep_pass(item.kind), || {
                 jvp_body(model, f, const_reads, emitter.namer, &ad, &independents)
             }),
@@ -552,6 +601,64 @@ fn jvp_body(
     }
 }
 
+/// The body of `f_jacobian` with respect to parameter `k`: `m` pullbacks of `f_vjp` (rows), or where the
+/// function has `f_jvp` and the parameter has fewer components than the output, `n` calls of `f_jvp`
+/// (columns).
+fn jacobian_body(model: &Model, k: usize, ad: &Ident) -> TokenStream {
+    let name = model.name();
+    let vjp = format_ident!("{}_vjp", name);
+    let args: Vec<TokenStream> = model
+        .params
+        .iter()
+        .map(|p| {
+            let ident = &p.ident;
+            if matches!(p.ty, syn::Type::Reference(_)) {
+                quote!(#ident)
+            } else {
+                quote!(::core::clone::Clone::clone(&#ident))
+            }
+        })
+        .collect();
+    let param = &model.params[k].ident;
+    let position = model
+        .differentiable()
+        .iter()
+        .position(|i| *i == k)
+        .expect("the selected parameter is differentiable");
+    let position = syn::Index::from(position);
+    let columns = model.options.jvp.then(|| {
+        let jvp = format_ident!("{}_jvp", name);
+        let tangents = model.differentiable().into_iter().map(|i| {
+            if i == k {
+                quote!(column)
+            } else {
+                let p = &model.params[i].ident;
+                quote!(#ad::zero_tangent(&#p))
+            }
+        });
+        quote! {
+            let m = #ad::num_components(&seed_zero);
+            let tangent_zero = #ad::zero_tangent(&#param);
+            if #ad::num_components(&tangent_zero) < m {
+                return #ad::jacobian_columns(&tangent_zero, m, |column| {
+                    #jvp(#(#args,)* (#(#tangents,)*)).1
+                });
+            }
+        }
+    });
+    quote!({
+        use ::autodiff::__private as #ad;
+        let (value, _) = #vjp(#(#args),*);
+        let seed_zero = #ad::zero_tangent(&value);
+        #columns
+        let n = #ad::num_components(&#ad::zero_tangent(&#param));
+        #ad::jacobian_rows(&seed_zero, n, |seed| {
+            let (_, pullback) = #vjp(#(#args),*);
+            pullback(seed).#position
+        })
+    })
+}
+
 /// The name of `f_jvp`'s parameter holding the input tangents: `tangents`, unless a parameter of the
 /// function has that name.
 fn jvp_tangents(model: &Model) -> Ident {
@@ -571,6 +678,7 @@ fn sweep_pass(kind: Kind) -> &'static str {
         Kind::ValueAndGrad => "reverse sweep (value_and_grad)",
         Kind::Vjp => "reverse sweep (vjp)",
         Kind::Jvp => "tangent program (jvp)",
+        Kind::Jacobian => "jacobian",
     }
 }
 

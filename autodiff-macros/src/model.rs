@@ -59,10 +59,18 @@ impl Model {
 pub fn build(func: ItemFn, options: Options, errors: &Errors) -> Model {
     let params = params(&func, errors);
     let output = output(&func, &options, errors);
-    let (selected, tuple) = if options.vjp_only {
-        (Vec::new(), false)
-    } else {
-        selection(&func, &params, &options.selection, errors)
+    // A `vjp` function selects the parameter of its `f_jacobian`: `argnums`/`wrt` as for `f_grad`, by
+    // default its first differentiable parameter.
+    let (selected, tuple) = match (&options.selection, options.vjp_only) {
+        (crate::options::Selection::Default, true) => (
+            params
+                .iter()
+                .position(|p| p.differentiable)
+                .into_iter()
+                .collect(),
+            false,
+        ),
+        _ => selection(&func, &params, &options.selection, errors),
     };
     check_signature(&func, errors);
     Model {

@@ -16,6 +16,7 @@ pub mod check;
 pub mod element;
 pub mod fused;
 pub mod glue;
+pub mod jacobian;
 pub mod jvp;
 pub mod linalg;
 pub mod nn;
@@ -38,6 +39,7 @@ pub mod rules {
     pub use crate::element::*;
     pub use crate::fused::*;
     pub use crate::glue::*;
+    pub use crate::jacobian::*;
     pub use crate::jvp::*;
     pub use crate::linalg::*;
     pub use crate::reduce::*;

@@ -48,6 +48,12 @@ pub trait Tangent: Sized + Clone {
         step.scale(alpha);
         self.add_assign(step);
     }
+    /// Every component in order, widened to `f64`.
+    fn components(&self) -> Vec<f64> {
+        (0..self.num_components())
+            .map(|i| self.component(i))
+            .collect()
+    }
     /// The Euclidean norm of all components.
     fn norm(&self) -> f64 {
         (0..self.num_components())
@@ -143,6 +149,9 @@ impl<F: Real, D: Dimension> Tangent for Array<F, D> {
     }
     fn set_component(&mut self, i: usize, value: f64) {
         *self.iter_mut().nth(i).expect("component index in range") = F::cast_from(value);
+    }
+    fn components(&self) -> Vec<f64> {
+        self.iter().map(|v| v.as_f64()).collect()
     }
     fn axpy(&mut self, alpha: f64, x: &Self) {
         let alpha = F::cast_from(alpha);
