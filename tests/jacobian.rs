@@ -1,6 +1,7 @@
 //! `f_jacobian` of `vjp` functions: against closed forms and central differences, by rows (pullbacks)
 //! and, where `jvp` is given too, by columns (forward passes), which must agree.
 #![deny(warnings)]
+#![allow(clippy::needless_range_loop)]
 
 use autodiff::ndarray::{array, Array1, Array2};
 use autodiff::prelude::*;
