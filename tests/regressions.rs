@@ -858,3 +858,20 @@ fn loops_reversed_inside_their_forward_pass() {
         &x,
     ));
 }
+
+// A function whose name ends in `_` (to avoid a keyword or a clash): its items (`f__grad`) compile
+// without a `non_snake_case` warning in a crate that denies warnings (this file does).
+#[differentiable]
+fn type_(x: f64) -> f64 {
+    let _ = x * 2.0;
+    x * x.sin()
+}
+
+#[test]
+fn a_name_ending_in_an_underscore() {
+    let x = 0.7;
+    close(type__grad(x), x.sin() + x * x.cos());
+    let (v, g) = type__value_and_grad(x);
+    assert_eq!(v.to_bits(), type_(x).to_bits());
+    close(g, x.sin() + x * x.cos());
+}

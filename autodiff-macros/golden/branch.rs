@@ -10,6 +10,7 @@ fn piecewise(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn piecewise_grad(x: f64) -> f64 {
@@ -43,6 +44,7 @@ fn piecewise_grad(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn piecewise_value_and_grad(x: f64) -> (f64, f64) {
@@ -77,6 +79,7 @@ fn piecewise_value_and_grad(x: f64) -> (f64, f64) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn piecewise_grad_0(x: f64) -> f64 {
@@ -110,6 +113,7 @@ fn piecewise_grad_0(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn piecewise_vjp<'__ad>(

@@ -10,6 +10,7 @@ fn model(w: &Array2<f64>, b: &Array1<f64>, x: &Array1<f64>) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn model_grad(
@@ -47,6 +48,7 @@ fn model_grad(
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn model_value_and_grad(
@@ -86,6 +88,7 @@ fn model_value_and_grad(
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn model_grad_0(w: &Array2<f64>, b: &Array1<f64>, x: &Array1<f64>) -> Array2<f64> {
@@ -118,6 +121,7 @@ fn model_grad_0(w: &Array2<f64>, b: &Array1<f64>, x: &Array1<f64>) -> Array2<f64
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn model_grad_1(w: &Array2<f64>, b: &Array1<f64>, x: &Array1<f64>) -> Array1<f64> {
@@ -150,6 +154,7 @@ fn model_grad_1(w: &Array2<f64>, b: &Array1<f64>, x: &Array1<f64>) -> Array1<f64
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn model_grad_2(w: &Array2<f64>, b: &Array1<f64>, x: &Array1<f64>) -> Array1<f64> {
@@ -182,6 +187,7 @@ fn model_grad_2(w: &Array2<f64>, b: &Array1<f64>, x: &Array1<f64>) -> Array1<f64
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn model_grad_0_1(
@@ -219,6 +225,7 @@ fn model_grad_0_1(
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn model_vjp<'__ad>(

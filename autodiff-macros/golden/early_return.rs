@@ -14,6 +14,7 @@ fn guarded(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn guarded_grad(x: f64) -> f64 {
@@ -71,6 +72,7 @@ fn guarded_grad(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn guarded_value_and_grad(x: f64) -> (f64, f64) {
@@ -129,6 +131,7 @@ fn guarded_value_and_grad(x: f64) -> (f64, f64) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn guarded_grad_0(x: f64) -> f64 {
@@ -186,6 +189,7 @@ fn guarded_grad_0(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn guarded_vjp<'__ad>(

@@ -13,6 +13,7 @@ fn sum_of_squares_loop(x: &Array1<f64>) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn sum_of_squares_loop_grad(x: &Array1<f64>) -> Array1<f64> {
@@ -53,6 +54,7 @@ fn sum_of_squares_loop_grad(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn sum_of_squares_loop_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
@@ -95,6 +97,7 @@ fn sum_of_squares_loop_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
@@ -135,6 +138,7 @@ fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn sum_of_squares_loop_vjp<'__ad>(

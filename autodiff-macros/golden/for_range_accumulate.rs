@@ -13,6 +13,7 @@ fn rosenbrock(x: &Array1<f64>) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn rosenbrock_grad(x: &Array1<f64>) -> Array1<f64> {
@@ -72,6 +73,7 @@ fn rosenbrock_grad(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
@@ -133,6 +135,7 @@ fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
@@ -192,6 +195,7 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn rosenbrock_vjp<'__ad>(

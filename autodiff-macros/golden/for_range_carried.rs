@@ -13,6 +13,7 @@ fn recurrence(x: &Array1<f64>) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn recurrence_grad(x: &Array1<f64>) -> Array1<f64> {
@@ -62,6 +63,7 @@ fn recurrence_grad(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn recurrence_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
@@ -113,6 +115,7 @@ fn recurrence_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn recurrence_grad_0(x: &Array1<f64>) -> Array1<f64> {
@@ -162,6 +165,7 @@ fn recurrence_grad_0(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn recurrence_vjp<'__ad>(

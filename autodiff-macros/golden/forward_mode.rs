@@ -13,6 +13,7 @@ fn horner(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn horner_grad(x: f64) -> f64 {
@@ -46,6 +47,7 @@ fn horner_grad(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn horner_value_and_grad(x: f64) -> (f64, f64) {
@@ -80,6 +82,7 @@ fn horner_value_and_grad(x: f64) -> (f64, f64) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn horner_grad_0(x: f64) -> f64 {
@@ -113,6 +116,7 @@ fn horner_grad_0(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn horner_vjp<'__ad>(

@@ -11,6 +11,7 @@ fn aux_loss(x: &Array1<f64>) -> (f64, Array1<f64>) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn aux_loss_grad(x: &Array1<f64>) -> (Array1<f64>, Array1<f64>) {
@@ -42,6 +43,7 @@ fn aux_loss_grad(x: &Array1<f64>) -> (Array1<f64>, Array1<f64>) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn aux_loss_value_and_grad(x: &Array1<f64>) -> ((f64, Array1<f64>), Array1<f64>) {
@@ -75,6 +77,7 @@ fn aux_loss_value_and_grad(x: &Array1<f64>) -> ((f64, Array1<f64>), Array1<f64>)
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn aux_loss_grad_0(x: &Array1<f64>) -> (Array1<f64>, Array1<f64>) {
@@ -106,6 +109,7 @@ fn aux_loss_grad_0(x: &Array1<f64>) -> (Array1<f64>, Array1<f64>) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn aux_loss_vjp<'__ad>(

@@ -13,6 +13,7 @@ fn weighted(x: &Array1<f64>, w: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn weighted_grad(x: &Array1<f64>, w: f64) -> f64 {
@@ -53,6 +54,7 @@ fn weighted_grad(x: &Array1<f64>, w: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn weighted_value_and_grad(x: &Array1<f64>, w: f64) -> (f64, f64) {
@@ -94,6 +96,7 @@ fn weighted_value_and_grad(x: &Array1<f64>, w: f64) -> (f64, f64) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn weighted_grad_0(x: &Array1<f64>, w: f64) -> Array1<f64> {
@@ -167,6 +170,7 @@ fn weighted_grad_0(x: &Array1<f64>, w: f64) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn weighted_grad_1(x: &Array1<f64>, w: f64) -> f64 {
@@ -207,6 +211,7 @@ fn weighted_grad_1(x: &Array1<f64>, w: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn weighted_vjp<'__ad>(
@@ -305,6 +310,7 @@ fn weighted_vjp<'__ad>(
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn weighted_jvp(x: &Array1<f64>, w: f64, tangents: (Array1<f64>, f64)) -> (f64, f64) {

@@ -14,6 +14,7 @@ fn scan(x: &Array1<f64>) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn scan_grad(x: &Array1<f64>) -> Array1<f64> {
@@ -82,6 +83,7 @@ fn scan_grad(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn scan_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
@@ -152,6 +154,7 @@ fn scan_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn scan_grad_0(x: &Array1<f64>) -> Array1<f64> {
@@ -220,6 +223,7 @@ fn scan_grad_0(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn scan_vjp<'__ad>(

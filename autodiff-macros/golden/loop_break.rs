@@ -18,6 +18,7 @@ fn until_large(x: &Array1<f64>) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn until_large_grad(x: &Array1<f64>) -> Array1<f64> {
@@ -129,6 +130,7 @@ fn until_large_grad(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn until_large_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
@@ -242,6 +244,7 @@ fn until_large_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn until_large_grad_0(x: &Array1<f64>) -> Array1<f64> {
@@ -353,6 +356,7 @@ fn until_large_grad_0(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn until_large_vjp<'__ad>(

@@ -10,6 +10,7 @@ fn variance(x: &Array1<f64>) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn variance_grad(x: &Array1<f64>) -> Array1<f64> {
@@ -56,6 +57,7 @@ fn variance_grad(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn variance_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
@@ -104,6 +106,7 @@ fn variance_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn variance_grad_0(x: &Array1<f64>) -> Array1<f64> {
@@ -150,6 +153,7 @@ fn variance_grad_0(x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn variance_vjp<'__ad>(

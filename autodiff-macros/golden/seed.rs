@@ -10,6 +10,7 @@ fn sum_squared_error(x: &Array1<f32>, y: &Array1<f32>) -> f32 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn sum_squared_error_grad(
@@ -54,6 +55,7 @@ fn sum_squared_error_grad(
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn sum_squared_error_value_and_grad(
@@ -102,6 +104,7 @@ fn sum_squared_error_value_and_grad(
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn sum_squared_error_grad_0(x: &Array1<f32>, y: &Array1<f32>) -> Array1<f32> {
@@ -141,6 +144,7 @@ fn sum_squared_error_grad_0(x: &Array1<f32>, y: &Array1<f32>) -> Array1<f32> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn sum_squared_error_grad_1(x: &Array1<f32>, y: &Array1<f32>) -> Array1<f32> {
@@ -180,6 +184,7 @@ fn sum_squared_error_grad_1(x: &Array1<f32>, y: &Array1<f32>) -> Array1<f32> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn sum_squared_error_grad_0_1(
@@ -224,6 +229,7 @@ fn sum_squared_error_grad_0_1(
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn sum_squared_error_vjp<'__ad>(

@@ -10,6 +10,7 @@ fn loss(m: &Model, x: &Array1<f64>) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn loss_grad(
@@ -64,6 +65,7 @@ fn loss_grad(
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn loss_value_and_grad(
@@ -124,6 +126,7 @@ fn loss_value_and_grad(
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn loss_grad_0(
@@ -182,6 +185,7 @@ fn loss_grad_0(
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn loss_grad_1(m: &Model, x: &Array1<f64>) -> Array1<f64> {
@@ -225,6 +229,7 @@ fn loss_grad_1(m: &Model, x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn loss_vjp<'__ad>(

@@ -9,6 +9,7 @@ fn layer(w: &Array2<f64>, x: &Array1<f64>) -> Array1<f64> {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn layer_vjp<'__ad>(
@@ -40,6 +41,7 @@ fn layer_vjp<'__ad>(
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn layer_jacobian(

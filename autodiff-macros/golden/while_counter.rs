@@ -15,6 +15,7 @@ fn halve(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn halve_grad(x: f64) -> f64 {
@@ -49,6 +50,7 @@ fn halve_grad(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn halve_value_and_grad(x: f64) -> (f64, f64) {
@@ -84,6 +86,7 @@ fn halve_value_and_grad(x: f64) -> (f64, f64) {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn halve_grad_0(x: f64) -> f64 {
@@ -118,6 +121,7 @@ fn halve_grad_0(x: f64) -> f64 {
     unused_mut,
     unused_assignments,
     unused_parens,
+    non_snake_case,
     clippy::all
 )]
 fn halve_vjp<'__ad>(

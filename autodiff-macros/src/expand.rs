@@ -356,7 +356,7 @@ pub fn signature(model: &Model, item: &Item) -> Signature {
     };
     let head = quote! {
         #[doc = #doc]
-        #[allow(dead_code, unused_variables, unused_mut, unused_assignments, unused_parens, clippy::all)]
+        #[allow(dead_code, unused_variables, unused_mut, unused_assignments, unused_parens, non_snake_case, clippy::all)]
         #vis fn #name #generics_tokens (#(#params),*) -> #ret #where_clause
     };
     Signature { head }
