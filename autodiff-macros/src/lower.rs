@@ -137,6 +137,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
     }
     let mut body = model.func.block.clone();
     crate::desugar::split_tuples(&mut body);
+    crate::desugar::rewrite_matches(&mut body);
     let stmts: Vec<syn::Stmt> = match &model.output {
         Some(output) if !model.options.has_aux => {
             crate::desugar::returns(&body, &output.value).stmts
@@ -475,7 +476,7 @@ fn describe(e: &Expr) -> &'static str {
 fn unsupported(e: &Expr) -> String {
     let what = match e {
         Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => "a loop is a statement, not a value: write it on its own and use the variables it assigns",
-        Expr::Match(_) => "`match` is not supported in a #[differentiable] function; use `if`/`else`",
+        Expr::Match(_) => "this `match` has a pattern that a #[differentiable] function cannot take apart (a tuple, a struct, an `@` binding): match on literals, ranges, `|`, `_`, a name or unit enum variants, or write it with `if`/`else`",
         Expr::Closure(_) => "closures are only supported as the argument of `mapv`",
         Expr::Try(_) => "the `?` operator is not supported in a #[differentiable] function: a differentiable function returns its value directly",
         Expr::Await(_) | Expr::Async(_) => "`async`/`.await` is not supported in a #[differentiable] function",

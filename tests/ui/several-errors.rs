@@ -4,8 +4,8 @@ use autodiff::prelude::*;
 #[differentiable]
 fn f(x: &Array1<f64>, k: usize) -> f64 {
     let first = x.first()?;
-    let y = match k {
-        0 => x.sum(),
+    let y = match (k, 1) {
+        (0, _) => x.sum(),
         _ => x.product(),
     };
     let z = x.floor();

@@ -62,6 +62,15 @@ impl Lowerer<'_> {
             // Its uses fail with the error of its value, without another.
             Err(reported) => return self.bind(&ident.to_string(), Binding::Poisoned(reported)),
         };
+        // The value a `match` compares (desugar::matches): a float has no exact comparison to follow.
+        if ident
+            .to_string()
+            .starts_with(crate::desugar::MATCH_SCRUTINEE)
+            && value.var().is_some()
+        {
+            let reported = self.errors.at(&init.expr, "`match` on a float is not supported (a pattern compares exactly, and a float value carries a derivative): write the comparisons with `if`/`else`, as in `if x > 0.0 { .. } else { .. }`");
+            return self.bind(&ident.to_string(), Binding::Poisoned(reported));
+        }
         self.bind_value(&ident, true, mutability.is_some(), ty, value, before);
     }
 
@@ -297,8 +306,9 @@ impl Lowerer<'_> {
         self.scopes.pop();
         match result {
             Some(Ok(value)) => Ok(value),
-            // A final expression that failed gets this error too, beside its own.
-            Some(Err(_)) | None => Err(self.errors.at(block, "this block must end with a value")),
+            // A final expression that failed was reported where it failed.
+            Some(Err(reported)) => Err(reported),
+            None => Err(self.errors.at(block, "this block must end with a value")),
         }
     }
 }

@@ -1,3 +1,4 @@
+// A `match` on an integer is taken apart into an `if` chain (desugar::matches).
 use autodiff::prelude::*;
 
 #[differentiable]

@@ -1,0 +1,158 @@
+//! `match` on a constant as an `if` chain: `match k { 0 => a, 1 | 2 => b, n if n > 5 => c, _ => d }`
+//! becomes
+//!
+//! ```text
+//! { let __autodiff_match0 = k;
+//!   if __autodiff_match0 == 0 { a } else if __autodiff_match0 == 1 || __autodiff_match0 == 2 { b }
+//!   else if __autodiff_match0 > 5 { let n = __autodiff_match0; c } else { d } }
+//! ```
+//!
+//! The last arm is the final `else` (the function itself is compiled as written, so the match is
+//! exhaustive there). Patterns: literals (also negative), `a..=b` and `a..b` ranges, paths (unit enum
+//! variants and constants, compared with `==`), `|` of these, `_`, and a plain name (bound to the value
+//! in its arm; its guard reads the value itself), each with an optional guard. A `match` with any other
+//! pattern (a tuple, a struct, a binding with `@`) is left as it is, and the lowering reports it.
+
+use syn::visit_mut::VisitMut;
+use syn::{parse_quote, Block, Expr, ExprMatch, Ident, Pat, RangeLimits};
+
+/// The prefix of the name that holds a `match`'s value; the lowering reports a differentiable one.
+pub const SCRUTINEE: &str = "__autodiff_match";
+
+/// Rewrites every `match` of `block` (closures aside) whose patterns are all of the forms above.
+pub fn rewrite(block: &mut Block) {
+    Rewriter { next: 0 }.visit_block_mut(block);
+}
+
+struct Rewriter {
+    /// Makes the scrutinees' names unique within the function.
+    next: usize,
+}
+
+impl VisitMut for Rewriter {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        // Inner matches first (an arm may hold one).
+        syn::visit_mut::visit_expr_mut(self, e);
+        if let Expr::Match(m) = e {
+            if let Some(chain) = self.chain(m) {
+                *e = chain;
+            }
+        }
+    }
+
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+}
+
+impl Rewriter {
+    /// The `if` chain of `m`, or `None` where a pattern has another form.
+    fn chain(&mut self, m: &ExprMatch) -> Option<Expr> {
+        if m.arms.is_empty() {
+            return None;
+        }
+        let scrutinee = quote::format_ident!("{SCRUTINEE}{}", self.next);
+        // Each arm: its condition and its body, which first binds the names its pattern binds.
+        let mut arms: Vec<(Expr, Expr)> = Vec::new();
+        for arm in &m.arms {
+            let mut names: Vec<Ident> = Vec::new();
+            let test = pattern(&arm.pat, &scrutinee, &mut names)?;
+            let guard = arm.guard.as_ref().map(|(_, g)| {
+                let mut g = (**g).clone();
+                Rename {
+                    names: &names,
+                    to: &scrutinee,
+                }
+                .visit_expr_mut(&mut g);
+                g
+            });
+            let condition: Expr = match (guard, test) {
+                (None, None) => parse_quote!(true),
+                (None, Some(t)) => t,
+                (Some(g), None) => g,
+                (Some(g), Some(t)) => parse_quote!((#t) && (#g)),
+            };
+            let body = &arm.body;
+            let body: Expr = parse_quote!({ #(let #names = #scrutinee;)* #body });
+            arms.push((condition, body));
+        }
+        self.next += 1;
+        let value = &m.expr;
+        // From the last arm backwards: the last is the final `else`.
+        let ((_, last), rest) = arms.split_last().expect("not empty");
+        let mut chain: Expr = last.clone();
+        for (condition, body) in rest.iter().rev() {
+            chain = parse_quote!(if #condition #body else #chain);
+        }
+        Some(parse_quote!({
+            let #scrutinee = #value;
+            #chain
+        }))
+    }
+}
+
+/// Renames the names an arm's pattern binds to the scrutinee, in its guard.
+struct Rename<'a> {
+    names: &'a [Ident],
+    to: &'a Ident,
+}
+
+impl VisitMut for Rename<'_> {
+    fn visit_ident_mut(&mut self, i: &mut Ident) {
+        if self.names.contains(i) {
+            *i = self.to.clone();
+        }
+    }
+}
+
+/// The test of `pat` against `scrutinee` (`None` where it always matches), recording the names it
+/// binds; `None` of the outer option where the pattern has another form.
+fn pattern(pat: &Pat, scrutinee: &Ident, names: &mut Vec<Ident>) -> Option<Option<Expr>> {
+    Some(match pat {
+        Pat::Wild(_) => None,
+        Pat::Ident(i) if i.by_ref.is_none() && i.mutability.is_none() && i.subpat.is_none() => {
+            // A name that is a path (a unit variant or a constant, by convention capitalised) is
+            // compared; any other name binds the value.
+            let name = i.ident.to_string();
+            if name.chars().next().is_some_and(char::is_uppercase) {
+                let id = &i.ident;
+                Some(parse_quote!(#scrutinee == #id))
+            } else {
+                names.push(i.ident.clone());
+                None
+            }
+        }
+        Pat::Lit(l) => Some(parse_quote!(#scrutinee == #l)),
+        Pat::Path(p) => Some(parse_quote!(#scrutinee == #p)),
+        Pat::Paren(p) => return pattern(&p.pat, scrutinee, names),
+        Pat::Range(r) => {
+            let low: Option<Expr> = r.start.as_ref().map(|s| parse_quote!(#scrutinee >= #s));
+            let high: Option<Expr> = r.end.as_ref().map(|e| match r.limits {
+                RangeLimits::Closed(_) => parse_quote!(#scrutinee <= #e),
+                RangeLimits::HalfOpen(_) => parse_quote!(#scrutinee < #e),
+            });
+            match (low, high) {
+                (Some(l), Some(h)) => Some(parse_quote!((#l) && (#h))),
+                (Some(t), None) | (None, Some(t)) => Some(t),
+                (None, None) => None,
+            }
+        }
+        Pat::Or(o) => {
+            let mut tests = Vec::new();
+            for case in &o.cases {
+                match pattern(case, scrutinee, names)? {
+                    Some(t) => tests.push(t),
+                    None => return Some(None),
+                }
+            }
+            let first = tests.first()?.clone();
+            Some(
+                tests[1..]
+                    .iter()
+                    .fold(first, |acc, t| parse_quote!((#acc) || (#t))),
+            )
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests;
