@@ -85,26 +85,26 @@ fn piecewise_value_and_grad(x: f64) -> (f64, f64) {
 fn piecewise_grad_0(x: f64) -> f64 {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
-    let x_dot_2 = __ad::seed(&x);
+    let x_dot = __ad::seed(&x);
     let branch0: bool = x > 0.0;
     let y;
-    let y_dot_2;
+    let y_dot;
     if branch0 {
         let t0 = __ad::sin(&x);
-        let t0_dot_2 = __ad::sin_jvp(&x, &t0, &x_dot_2);
+        let t0_dot = __ad::sin_jvp(&x, &t0, &x_dot);
         y = t0;
-        y_dot_2 = t0_dot_2;
+        y_dot = t0_dot;
     } else {
         let t1 = __ad::mul(&x, &x);
-        let t1_dot0_2 = __ad::mul_jvp0(&x, &x, &x_dot_2);
-        let t1_dot1_2 = __ad::mul_jvp1(&x, &x, &x_dot_2);
-        let t1_dot_2 = __ad::add(&t1_dot0_2, &t1_dot1_2);
+        let t1_dot0 = __ad::mul_jvp0(&x, &x, &x_dot);
+        let t1_dot1 = __ad::mul_jvp1(&x, &x, &x_dot);
+        let t1_dot = __ad::add(&t1_dot0, &t1_dot1);
         y = t1;
-        y_dot_2 = t1_dot_2;
+        y_dot = t1_dot;
     }
     let t3 = __ad::mul(&y, &(2.0));
-    let t3_dot_2 = __ad::mul_jvp0(&y, &(2.0), &y_dot_2);
-    t3_dot_2
+    let t3_dot = __ad::mul_jvp0(&y, &(2.0), &y_dot);
+    t3_dot
 }
 ///The value of [`piecewise`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(
@@ -130,9 +130,9 @@ fn piecewise_vjp<'__ad>(
         y = t1;
     }
     let t3 = __ad::mul(&y, &(2.0));
-    let value_3 = t3;
+    let value_2 = t3;
     (
-        value_3,
+        value_2,
         move |seed: f64| {
             let mut x_bar = __ad::zero_tangent(&x);
             let t3_bar = seed;

@@ -197,26 +197,26 @@ fn model_grad_0_1(
 ) -> (Array2<f64>, Array1<f64>) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
-    let (h, h_pullback5, h_kinds5) = {
-        let arg15 = ::core::clone::Clone::clone(&w);
-        let arg16 = ::core::clone::Clone::clone(&b);
-        let arg17 = ::core::clone::Clone::clone(&x);
+    let (h, h_pullback0, h_kinds0) = {
+        let arg0 = ::core::clone::Clone::clone(&w);
+        let arg1 = ::core::clone::Clone::clone(&b);
+        let arg2 = ::core::clone::Clone::clone(&x);
         let kinds = (
-            __ad::arg_kind(&arg15),
-            (__ad::arg_kind(&arg16), (__ad::arg_kind(&arg17), ())),
+            __ad::arg_kind(&arg0),
+            (__ad::arg_kind(&arg1), (__ad::arg_kind(&arg2), ())),
         );
-        let (value, pullback) = dense_vjp(arg15, arg16, arg17);
+        let (value, pullback) = dense_vjp(arg0, arg1, arg2);
         (value, pullback, kinds)
     };
-    let t1_bar_5 = __ad::one::<f64>();
-    let h_bar_5 = __ad::sum_vjp(&h, t1_bar_5);
-    let (tangent15, (tangent16, (tangent17, ()))) = ::autodiff::__private::spread(
-        h_pullback5(h_bar_5),
-        h_kinds5,
+    let t1_bar = __ad::one::<f64>();
+    let h_bar = __ad::sum_vjp(&h, t1_bar);
+    let (tangent0, (tangent1, (tangent2, ()))) = ::autodiff::__private::spread(
+        h_pullback0(h_bar),
+        h_kinds0,
     );
-    let w_bar_3 = tangent15;
-    let b_bar_3 = tangent16;
-    (w_bar_3, b_bar_3)
+    let w_bar = tangent0;
+    let b_bar = tangent1;
+    (w_bar, b_bar)
 }
 ///The value of [`model`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(
@@ -243,31 +243,31 @@ fn model_vjp<'__ad>(
         ::core::clone::Clone::clone(&x),
     );
     let t1 = __ad::sum(&h);
-    let value_6 = t1;
+    let value_5 = t1;
     (
-        value_6,
+        value_5,
         move |seed: f64| {
-            let t1_bar_6 = seed;
-            let h_bar_6 = __ad::sum_vjp(&h, t1_bar_6);
+            let t1_bar_5 = seed;
+            let h_bar_5 = __ad::sum_vjp(&h, t1_bar_5);
             let (pullback0, kinds0) = {
-                let arg18 = ::core::clone::Clone::clone(&w);
-                let arg19 = ::core::clone::Clone::clone(&b);
-                let arg20 = ::core::clone::Clone::clone(&x);
+                let arg15 = ::core::clone::Clone::clone(&w);
+                let arg16 = ::core::clone::Clone::clone(&b);
+                let arg17 = ::core::clone::Clone::clone(&x);
                 let kinds = (
-                    __ad::arg_kind(&arg18),
-                    (__ad::arg_kind(&arg19), (__ad::arg_kind(&arg20), ())),
+                    __ad::arg_kind(&arg15),
+                    (__ad::arg_kind(&arg16), (__ad::arg_kind(&arg17), ())),
                 );
-                let (_, pullback) = dense_vjp(arg18, arg19, arg20);
+                let (_, pullback) = dense_vjp(arg15, arg16, arg17);
                 (pullback, kinds)
             };
-            let (tangent18, (tangent19, (tangent20, ()))) = ::autodiff::__private::spread(
-                pullback0(h_bar_6),
+            let (tangent15, (tangent16, (tangent17, ()))) = ::autodiff::__private::spread(
+                pullback0(h_bar_5),
                 kinds0,
             );
-            let w_bar_4 = tangent18;
-            let b_bar_4 = tangent19;
-            let x_bar_1 = tangent20;
-            (w_bar_4, b_bar_4, x_bar_1)
+            let w_bar_3 = tangent15;
+            let b_bar_3 = tangent16;
+            let x_bar_1 = tangent17;
+            (w_bar_3, b_bar_3, x_bar_1)
         },
     )
 }

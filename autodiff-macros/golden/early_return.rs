@@ -137,50 +137,50 @@ fn guarded_value_and_grad(x: f64) -> (f64, f64) {
 fn guarded_grad_0(x: f64) -> f64 {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
-    let x_dot_2 = __ad::seed(&x);
+    let x_dot = __ad::seed(&x);
     let mut __autodiff_returned = false;
     let mut __autodiff_result: f64 = 0.0;
     let branch0: bool = x > 0.0;
     let before_branch1 = ::core::clone::Clone::clone(&__autodiff_returned);
     let before_branch2 = ::core::clone::Clone::clone(&__autodiff_result);
     let __autodiff_result_3;
-    let __autodiff_result_3_dot_2;
+    let __autodiff_result_3_dot;
     if branch0 {
         let branch1: bool = x > 1.0;
         let before_branch0 = ::core::clone::Clone::clone(&__autodiff_returned);
         let __autodiff_result_2;
-        let __autodiff_result_2_dot_2;
+        let __autodiff_result_2_dot;
         if branch1 {
             let __autodiff_result_1 = __ad::mul(&x, &(2.0));
-            let __autodiff_result_1_dot_2 = __ad::mul_jvp0(&x, &(2.0), &x_dot_2);
+            let __autodiff_result_1_dot = __ad::mul_jvp0(&x, &(2.0), &x_dot);
             __autodiff_returned = true;
             __autodiff_result_2 = __autodiff_result_1;
-            __autodiff_result_2_dot_2 = __autodiff_result_1_dot_2;
+            __autodiff_result_2_dot = __autodiff_result_1_dot;
         } else {
             __autodiff_result_2 = (__autodiff_result);
-            __autodiff_result_2_dot_2 = __ad::zero_tangent(&__autodiff_result_2);
+            __autodiff_result_2_dot = __ad::zero_tangent(&__autodiff_result_2);
         }
         __autodiff_result_3 = __autodiff_result_2;
-        __autodiff_result_3_dot_2 = __autodiff_result_2_dot_2;
+        __autodiff_result_3_dot = __autodiff_result_2_dot;
     } else {
         __autodiff_result_3 = (__autodiff_result);
-        __autodiff_result_3_dot_2 = __ad::zero_tangent(&__autodiff_result_3);
+        __autodiff_result_3_dot = __ad::zero_tangent(&__autodiff_result_3);
     }
     let branch2: bool = __autodiff_returned;
     let t2;
-    let t2_dot_2;
+    let t2_dot;
     if branch2 {
         t2 = __ad::to_owned(&__autodiff_result_3);
-        t2_dot_2 = __ad::to_owned(&__autodiff_result_3_dot_2);
+        t2_dot = __ad::to_owned(&__autodiff_result_3_dot);
     } else {
         let t1 = __ad::mul(&x, &x);
-        let t1_dot0_2 = __ad::mul_jvp0(&x, &x, &x_dot_2);
-        let t1_dot1_2 = __ad::mul_jvp1(&x, &x, &x_dot_2);
-        let t1_dot_2 = __ad::add(&t1_dot0_2, &t1_dot1_2);
+        let t1_dot0 = __ad::mul_jvp0(&x, &x, &x_dot);
+        let t1_dot1 = __ad::mul_jvp1(&x, &x, &x_dot);
+        let t1_dot = __ad::add(&t1_dot0, &t1_dot1);
         t2 = t1;
-        t2_dot_2 = t1_dot_2;
+        t2_dot = t1_dot;
     }
-    t2_dot_2
+    t2_dot
 }
 ///The value of [`guarded`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(
@@ -225,9 +225,9 @@ fn guarded_vjp<'__ad>(
         let t1 = __ad::mul(&x, &x);
         t2 = t1;
     }
-    let value_3 = t2;
+    let value_2 = t2;
     (
-        value_3,
+        value_2,
         move |seed: f64| {
             let mut x_bar = __ad::zero_tangent(&x);
             let mut __autodiff_result_3_bar = __ad::zero_tangent(&__autodiff_result_3);

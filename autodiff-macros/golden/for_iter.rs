@@ -105,12 +105,12 @@ fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
     __ad::assert_scalar_output::<f64>();
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
-    let mut x_bar_2 = __ad::zero_tangent(&x);
-    let mut s_carried_bar_2 = __ad::zero_tangent(&s_carried);
-    let s_3_bar_2 = __ad::one::<f64>();
+    let mut x_bar = __ad::zero_tangent(&x);
+    let mut s_carried_bar = __ad::zero_tangent(&s_carried);
+    let s_3_bar = __ad::one::<f64>();
     {
-        let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_2);
-        __ad::acc(&mut s_carried_bar_2, contribution);
+        let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar);
+        __ad::acc(&mut s_carried_bar, contribution);
     }
     for i0 in 0..::autodiff::__private::count(&x) {
         let v = __ad::element(&x, i0);
@@ -118,18 +118,18 @@ fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
         let t2 = __ad::mul(&v, &v);
         let s_2 = __ad::add(&s_1, &t2);
         s_carried = s_2;
-        let s_2_bar_2 = s_carried_bar_2;
-        let s_1_bar_2 = __ad::add_vjp0(&s_1, &t2, __ad::dup(&s_2_bar_2));
-        let t2_bar_2 = __ad::add_vjp1(&s_1, &t2, s_2_bar_2);
-        let mut v_bar_2 = __ad::mul_vjp0(&v, &v, __ad::dup(&t2_bar_2));
+        let s_2_bar = s_carried_bar;
+        let s_1_bar = __ad::add_vjp0(&s_1, &t2, __ad::dup(&s_2_bar));
+        let t2_bar = __ad::add_vjp1(&s_1, &t2, s_2_bar);
+        let mut v_bar = __ad::mul_vjp0(&v, &v, __ad::dup(&t2_bar));
         {
-            let contribution = __ad::mul_vjp1(&v, &v, t2_bar_2);
-            __ad::acc(&mut v_bar_2, contribution);
+            let contribution = __ad::mul_vjp1(&v, &v, t2_bar);
+            __ad::acc(&mut v_bar, contribution);
         }
-        s_carried_bar_2 = __ad::carry_vjp(&s_carried, s_1_bar_2);
-        __ad::element_acc(&x, &mut x_bar_2, i0, v_bar_2);
+        s_carried_bar = __ad::carry_vjp(&s_carried, s_1_bar);
+        __ad::element_acc(&x, &mut x_bar, i0, v_bar);
     }
-    x_bar_2
+    x_bar
 }
 ///The value of [`sum_of_squares_loop`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(
@@ -155,34 +155,34 @@ fn sum_of_squares_loop_vjp<'__ad>(
         s_carried = s_2;
     }
     let s_3 = __ad::snapshot(&s_carried);
-    let value_3 = s_3;
+    let value_2 = s_3;
     (
-        value_3,
+        value_2,
         move |seed: f64| {
-            let mut x_bar_3 = __ad::zero_tangent(&x);
-            let mut s_carried_bar_3 = __ad::zero_tangent(&s_carried);
-            let s_3_bar_3 = seed;
+            let mut x_bar_2 = __ad::zero_tangent(&x);
+            let mut s_carried_bar_2 = __ad::zero_tangent(&s_carried);
+            let s_3_bar_2 = seed;
             {
-                let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_3);
-                __ad::acc(&mut s_carried_bar_3, contribution);
+                let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_2);
+                __ad::acc(&mut s_carried_bar_2, contribution);
             }
             for i0 in (0..::autodiff::__private::count(&x)).rev() {
                 let v = __ad::element(&x, i0);
                 let s_1 = __ad::carry(&s_carried);
                 let t2 = __ad::mul(&v, &v);
                 let s_2 = __ad::add(&s_1, &t2);
-                let s_2_bar_3 = s_carried_bar_3;
-                let s_1_bar_3 = __ad::add_vjp0(&s_1, &t2, __ad::dup(&s_2_bar_3));
-                let t2_bar_3 = __ad::add_vjp1(&s_1, &t2, s_2_bar_3);
-                let mut v_bar_3 = __ad::mul_vjp0(&v, &v, __ad::dup(&t2_bar_3));
+                let s_2_bar_2 = s_carried_bar_2;
+                let s_1_bar_2 = __ad::add_vjp0(&s_1, &t2, __ad::dup(&s_2_bar_2));
+                let t2_bar_2 = __ad::add_vjp1(&s_1, &t2, s_2_bar_2);
+                let mut v_bar_2 = __ad::mul_vjp0(&v, &v, __ad::dup(&t2_bar_2));
                 {
-                    let contribution = __ad::mul_vjp1(&v, &v, t2_bar_3);
-                    __ad::acc(&mut v_bar_3, contribution);
+                    let contribution = __ad::mul_vjp1(&v, &v, t2_bar_2);
+                    __ad::acc(&mut v_bar_2, contribution);
                 }
-                s_carried_bar_3 = __ad::carry_vjp(&s_carried, s_1_bar_3);
-                __ad::element_acc(&x, &mut x_bar_3, i0, v_bar_3);
+                s_carried_bar_2 = __ad::carry_vjp(&s_carried, s_1_bar_2);
+                __ad::element_acc(&x, &mut x_bar_2, i0, v_bar_2);
             }
-            (x_bar_3,)
+            (x_bar_2,)
         },
     )
 }

@@ -143,12 +143,12 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
     __ad::assert_scalar_output::<f64>();
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
-    let mut x_bar_2 = __ad::zero_tangent(&x);
-    let mut s_carried_bar_2 = __ad::zero_tangent(&s_carried);
-    let s_3_bar_2 = __ad::one::<f64>();
+    let mut x_bar = __ad::zero_tangent(&x);
+    let mut s_carried_bar = __ad::zero_tangent(&s_carried);
+    let s_3_bar = __ad::one::<f64>();
     {
-        let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_2);
-        __ad::acc(&mut s_carried_bar_2, contribution);
+        let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar);
+        __ad::acc(&mut s_carried_bar, contribution);
     }
     for i in 0..x.len() - 1 {
         let s_1 = __ad::carry(&s_carried);
@@ -163,30 +163,30 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
         let t11 = __ad::add(&t7, &t10);
         let s_2 = __ad::add(&s_1, &t11);
         s_carried = s_2;
-        let s_2_bar_2 = s_carried_bar_2;
-        let s_1_bar_2 = __ad::add_vjp0(&s_1, &t11, __ad::dup(&s_2_bar_2));
-        let t11_bar_2 = __ad::add_vjp1(&s_1, &t11, s_2_bar_2);
-        let t7_bar_2 = __ad::add_vjp0(&t7, &t10, __ad::dup(&t11_bar_2));
-        let t10_bar_2 = __ad::add_vjp1(&t7, &t10, t11_bar_2);
-        let t9_bar_2 = __ad::powi_vjp(&t9, 2, &t10, t10_bar_2);
-        let mut t2_bar_2 = __ad::sub_vjp1(&(1.0), &t2, t9_bar_2);
-        let t6_bar_2 = __ad::mul_vjp1(&(100.0), &t6, t7_bar_2);
-        let t5_bar_2 = __ad::powi_vjp(&t5, 2, &t6, t6_bar_2);
-        let t1_bar_2 = __ad::sub_vjp0(&t1, &t4, __ad::dup(&t5_bar_2));
-        let t4_bar_2 = __ad::sub_vjp1(&t1, &t4, t5_bar_2);
+        let s_2_bar = s_carried_bar;
+        let s_1_bar = __ad::add_vjp0(&s_1, &t11, __ad::dup(&s_2_bar));
+        let t11_bar = __ad::add_vjp1(&s_1, &t11, s_2_bar);
+        let t7_bar = __ad::add_vjp0(&t7, &t10, __ad::dup(&t11_bar));
+        let t10_bar = __ad::add_vjp1(&t7, &t10, t11_bar);
+        let t9_bar = __ad::powi_vjp(&t9, 2, &t10, t10_bar);
+        let mut t2_bar = __ad::sub_vjp1(&(1.0), &t2, t9_bar);
+        let t6_bar = __ad::mul_vjp1(&(100.0), &t6, t7_bar);
+        let t5_bar = __ad::powi_vjp(&t5, 2, &t6, t6_bar);
+        let t1_bar = __ad::sub_vjp0(&t1, &t4, __ad::dup(&t5_bar));
+        let t4_bar = __ad::sub_vjp1(&t1, &t4, t5_bar);
         {
-            let contribution = __ad::mul_vjp0(&t2, &t2, __ad::dup(&t4_bar_2));
-            __ad::acc(&mut t2_bar_2, contribution);
+            let contribution = __ad::mul_vjp0(&t2, &t2, __ad::dup(&t4_bar));
+            __ad::acc(&mut t2_bar, contribution);
         }
         {
-            let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar_2);
-            __ad::acc(&mut t2_bar_2, contribution);
+            let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar);
+            __ad::acc(&mut t2_bar, contribution);
         }
-        __ad::index_acc(&x, &mut x_bar_2, i, t2_bar_2);
-        __ad::index_acc(&x, &mut x_bar_2, i + 1, t1_bar_2);
-        s_carried_bar_2 = __ad::carry_vjp(&s_carried, s_1_bar_2);
+        __ad::index_acc(&x, &mut x_bar, i, t2_bar);
+        __ad::index_acc(&x, &mut x_bar, i + 1, t1_bar);
+        s_carried_bar = __ad::carry_vjp(&s_carried, s_1_bar);
     }
-    x_bar_2
+    x_bar
 }
 ///The value of [`rosenbrock`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(
@@ -219,16 +219,16 @@ fn rosenbrock_vjp<'__ad>(
         s_carried = s_2;
     }
     let s_3 = __ad::snapshot(&s_carried);
-    let value_3 = s_3;
+    let value_2 = s_3;
     (
-        value_3,
+        value_2,
         move |seed: f64| {
-            let mut x_bar_3 = __ad::zero_tangent(&x);
-            let mut s_carried_bar_3 = __ad::zero_tangent(&s_carried);
-            let s_3_bar_3 = seed;
+            let mut x_bar_2 = __ad::zero_tangent(&x);
+            let mut s_carried_bar_2 = __ad::zero_tangent(&s_carried);
+            let s_3_bar_2 = seed;
             {
-                let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_3);
-                __ad::acc(&mut s_carried_bar_3, contribution);
+                let contribution = __ad::snapshot_vjp(&s_carried, s_3_bar_2);
+                __ad::acc(&mut s_carried_bar_2, contribution);
             }
             for i in (0..x.len() - 1).rev() {
                 let s_1 = __ad::carry(&s_carried);
@@ -242,30 +242,30 @@ fn rosenbrock_vjp<'__ad>(
                 let t10 = __ad::powi(&t9, 2);
                 let t11 = __ad::add(&t7, &t10);
                 let s_2 = __ad::add(&s_1, &t11);
-                let s_2_bar_3 = s_carried_bar_3;
-                let s_1_bar_3 = __ad::add_vjp0(&s_1, &t11, __ad::dup(&s_2_bar_3));
-                let t11_bar_3 = __ad::add_vjp1(&s_1, &t11, s_2_bar_3);
-                let t7_bar_3 = __ad::add_vjp0(&t7, &t10, __ad::dup(&t11_bar_3));
-                let t10_bar_3 = __ad::add_vjp1(&t7, &t10, t11_bar_3);
-                let t9_bar_3 = __ad::powi_vjp(&t9, 2, &t10, t10_bar_3);
-                let mut t2_bar_3 = __ad::sub_vjp1(&(1.0), &t2, t9_bar_3);
-                let t6_bar_3 = __ad::mul_vjp1(&(100.0), &t6, t7_bar_3);
-                let t5_bar_3 = __ad::powi_vjp(&t5, 2, &t6, t6_bar_3);
-                let t1_bar_3 = __ad::sub_vjp0(&t1, &t4, __ad::dup(&t5_bar_3));
-                let t4_bar_3 = __ad::sub_vjp1(&t1, &t4, t5_bar_3);
+                let s_2_bar_2 = s_carried_bar_2;
+                let s_1_bar_2 = __ad::add_vjp0(&s_1, &t11, __ad::dup(&s_2_bar_2));
+                let t11_bar_2 = __ad::add_vjp1(&s_1, &t11, s_2_bar_2);
+                let t7_bar_2 = __ad::add_vjp0(&t7, &t10, __ad::dup(&t11_bar_2));
+                let t10_bar_2 = __ad::add_vjp1(&t7, &t10, t11_bar_2);
+                let t9_bar_2 = __ad::powi_vjp(&t9, 2, &t10, t10_bar_2);
+                let mut t2_bar_2 = __ad::sub_vjp1(&(1.0), &t2, t9_bar_2);
+                let t6_bar_2 = __ad::mul_vjp1(&(100.0), &t6, t7_bar_2);
+                let t5_bar_2 = __ad::powi_vjp(&t5, 2, &t6, t6_bar_2);
+                let t1_bar_2 = __ad::sub_vjp0(&t1, &t4, __ad::dup(&t5_bar_2));
+                let t4_bar_2 = __ad::sub_vjp1(&t1, &t4, t5_bar_2);
                 {
-                    let contribution = __ad::mul_vjp0(&t2, &t2, __ad::dup(&t4_bar_3));
-                    __ad::acc(&mut t2_bar_3, contribution);
+                    let contribution = __ad::mul_vjp0(&t2, &t2, __ad::dup(&t4_bar_2));
+                    __ad::acc(&mut t2_bar_2, contribution);
                 }
                 {
-                    let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar_3);
-                    __ad::acc(&mut t2_bar_3, contribution);
+                    let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar_2);
+                    __ad::acc(&mut t2_bar_2, contribution);
                 }
-                __ad::index_acc(&x, &mut x_bar_3, i, t2_bar_3);
-                __ad::index_acc(&x, &mut x_bar_3, i + 1, t1_bar_3);
-                s_carried_bar_3 = __ad::carry_vjp(&s_carried, s_1_bar_3);
+                __ad::index_acc(&x, &mut x_bar_2, i, t2_bar_2);
+                __ad::index_acc(&x, &mut x_bar_2, i + 1, t1_bar_2);
+                s_carried_bar_2 = __ad::carry_vjp(&s_carried, s_1_bar_2);
             }
-            (x_bar_3,)
+            (x_bar_2,)
         },
     )
 }

@@ -84,23 +84,23 @@ fn aux_loss_grad_0(x: &Array1<f64>) -> (Array1<f64>, Array1<f64>) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
     let y = __ad::tanh(&x);
-    let aux_2 = __ad::to_owned(&y);
-    let loss_bar_2 = __ad::one::<f64>();
-    let (tangent2) = {
+    let aux = __ad::to_owned(&y);
+    let loss_bar = __ad::one::<f64>();
+    let (tangent0) = {
         __ad::fused_sum1_vjp(
             &y,
-            loss_bar_2,
-            |y_elem, g_elem_2| {
+            loss_bar,
+            |y_elem, g_elem| {
                 let t1 = __ad::powi(&y_elem, 2);
-                let t1_bar_2 = g_elem_2;
-                let y_elem_bar_2 = __ad::powi_vjp(&y_elem, 2, &t1, t1_bar_2);
-                (y_elem_bar_2)
+                let t1_bar = g_elem;
+                let y_elem_bar = __ad::powi_vjp(&y_elem, 2, &t1, t1_bar);
+                (y_elem_bar)
             },
         )
     };
-    let y_bar_2 = tangent2;
-    let x_bar_2 = __ad::tanh_vjp(&x, &y, y_bar_2);
-    (x_bar_2, aux_2)
+    let y_bar = tangent0;
+    let x_bar = __ad::tanh_vjp(&x, &y, y_bar);
+    (x_bar, aux)
 }
 ///The value of [`aux_loss`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(
@@ -126,28 +126,28 @@ fn aux_loss_vjp<'__ad>(
             },
         )
     };
-    let value_3 = loss;
-    let aux_3 = __ad::to_owned(&y);
+    let value_2 = loss;
+    let aux_2 = __ad::to_owned(&y);
     (
-        value_3,
+        value_2,
         move |seed: f64| {
-            let loss_bar_3 = seed;
-            let (tangent3) = {
+            let loss_bar_2 = seed;
+            let (tangent2) = {
                 __ad::fused_sum1_vjp(
                     &y,
-                    loss_bar_3,
-                    |y_elem, g_elem_3| {
+                    loss_bar_2,
+                    |y_elem, g_elem_2| {
                         let t1 = __ad::powi(&y_elem, 2);
-                        let t1_bar_3 = g_elem_3;
-                        let y_elem_bar_3 = __ad::powi_vjp(&y_elem, 2, &t1, t1_bar_3);
-                        (y_elem_bar_3)
+                        let t1_bar_2 = g_elem_2;
+                        let y_elem_bar_2 = __ad::powi_vjp(&y_elem, 2, &t1, t1_bar_2);
+                        (y_elem_bar_2)
                     },
                 )
             };
-            let y_bar_3 = tangent3;
-            let x_bar_3 = __ad::tanh_vjp(&x, &y, y_bar_3);
-            (x_bar_3,)
+            let y_bar_2 = tangent2;
+            let x_bar_2 = __ad::tanh_vjp(&x, &y, y_bar_2);
+            (x_bar_2,)
         },
-        aux_3,
+        aux_2,
     )
 }

@@ -176,33 +176,33 @@ fn weighted_grad_0(x: &Array1<f64>, w: f64) -> Array1<f64> {
 fn weighted_grad_1(x: &Array1<f64>, w: f64) -> f64 {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
-    let w_dot_2 = __ad::seed(&w);
+    let w_dot = __ad::seed(&w);
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
-    let zero_2 = __ad::zero_tangent(&s_carried);
-    let mut s_carried_dot_2 = __ad::to_owned(&zero_2);
+    let zero = __ad::zero_tangent(&s_carried);
+    let mut s_carried_dot = __ad::to_owned(&zero);
     for i in 0..x.len() {
         let s_1 = __ad::carry(&s_carried);
-        let s_1_dot_2 = __ad::carry_jvp(&s_carried, &s_carried_dot_2);
+        let s_1_dot = __ad::carry_jvp(&s_carried, &s_carried_dot);
         let t1 = __ad::index(&x, i);
         let t2 = __ad::mul(&w, &t1);
-        let t2_dot_2 = __ad::mul_jvp0(&w, &t1, &w_dot_2);
+        let t2_dot = __ad::mul_jvp0(&w, &t1, &w_dot);
         let t3 = __ad::tanh(&t2);
-        let t3_dot_2 = __ad::tanh_jvp(&t2, &t3, &t2_dot_2);
+        let t3_dot = __ad::tanh_jvp(&t2, &t3, &t2_dot);
         let s_2 = __ad::add(&s_1, &t3);
-        let s_2_dot0_2 = __ad::add_jvp0(&s_1, &t3, &s_1_dot_2);
-        let s_2_dot1_2 = __ad::add_jvp1(&s_1, &t3, &t3_dot_2);
-        let s_2_dot_2 = __ad::add(&s_2_dot0_2, &s_2_dot1_2);
-        s_carried_dot_2 = s_2_dot_2;
+        let s_2_dot0 = __ad::add_jvp0(&s_1, &t3, &s_1_dot);
+        let s_2_dot1 = __ad::add_jvp1(&s_1, &t3, &t3_dot);
+        let s_2_dot = __ad::add(&s_2_dot0, &s_2_dot1);
+        s_carried_dot = s_2_dot;
         s_carried = s_2;
     }
     let s_3 = __ad::snapshot(&s_carried);
-    let s_3_dot_2 = __ad::snapshot_jvp(&s_carried, &s_carried_dot_2);
+    let s_3_dot = __ad::snapshot_jvp(&s_carried, &s_carried_dot);
     let t6 = __ad::mul(&x, &x);
     let t7 = __ad::sum(&t6);
     let t8 = __ad::add(&s_3, &t7);
-    let t8_dot_2 = __ad::add_jvp0(&s_3, &t7, &s_3_dot_2);
-    t8_dot_2
+    let t8_dot = __ad::add_jvp0(&s_3, &t7, &s_3_dot);
+    t8_dot
 }
 ///The value of [`weighted`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(
@@ -240,9 +240,9 @@ fn weighted_vjp<'__ad>(
         )
     };
     let t8 = __ad::add(&s_3, &t7);
-    let value_4 = t8;
+    let value_3 = t8;
     (
-        value_4,
+        value_3,
         move |seed: f64| {
             let mut x_bar_1 = __ad::zero_tangent(&x);
             let mut w_bar = __ad::zero_tangent(&w);
@@ -315,31 +315,31 @@ fn weighted_vjp<'__ad>(
 )]
 fn weighted_jvp(x: &Array1<f64>, w: f64, tangents: (Array1<f64>, f64)) -> (f64, f64) {
     use ::autodiff::__private as __ad;
-    let (x_dot, w_dot_3) = tangents;
+    let (x_dot, w_dot_2) = tangents;
     let mut s = 0.0;
     let mut s_carried: f64 = (s);
-    let zero_3 = __ad::zero_tangent(&s_carried);
-    let mut s_carried_dot_3 = __ad::to_owned(&zero_3);
+    let zero_2 = __ad::zero_tangent(&s_carried);
+    let mut s_carried_dot_2 = __ad::to_owned(&zero_2);
     for i in 0..x.len() {
         let s_1 = __ad::carry(&s_carried);
-        let s_1_dot_3 = __ad::carry_jvp(&s_carried, &s_carried_dot_3);
+        let s_1_dot_2 = __ad::carry_jvp(&s_carried, &s_carried_dot_2);
         let t1 = __ad::index(&x, i);
         let t1_dot = __ad::index_jvp(&x, i, &x_dot);
         let t2 = __ad::mul(&w, &t1);
-        let t2_dot0 = __ad::mul_jvp0(&w, &t1, &w_dot_3);
+        let t2_dot0 = __ad::mul_jvp0(&w, &t1, &w_dot_2);
         let t2_dot1 = __ad::mul_jvp1(&w, &t1, &t1_dot);
-        let t2_dot_3 = __ad::add(&t2_dot0, &t2_dot1);
+        let t2_dot_2 = __ad::add(&t2_dot0, &t2_dot1);
         let t3 = __ad::tanh(&t2);
-        let t3_dot_3 = __ad::tanh_jvp(&t2, &t3, &t2_dot_3);
+        let t3_dot_2 = __ad::tanh_jvp(&t2, &t3, &t2_dot_2);
         let s_2 = __ad::add(&s_1, &t3);
-        let s_2_dot0_3 = __ad::add_jvp0(&s_1, &t3, &s_1_dot_3);
-        let s_2_dot1_3 = __ad::add_jvp1(&s_1, &t3, &t3_dot_3);
-        let s_2_dot_3 = __ad::add(&s_2_dot0_3, &s_2_dot1_3);
-        s_carried_dot_3 = s_2_dot_3;
+        let s_2_dot0_2 = __ad::add_jvp0(&s_1, &t3, &s_1_dot_2);
+        let s_2_dot1_2 = __ad::add_jvp1(&s_1, &t3, &t3_dot_2);
+        let s_2_dot_2 = __ad::add(&s_2_dot0_2, &s_2_dot1_2);
+        s_carried_dot_2 = s_2_dot_2;
         s_carried = s_2;
     }
     let s_3 = __ad::snapshot(&s_carried);
-    let s_3_dot_3 = __ad::snapshot_jvp(&s_carried, &s_carried_dot_3);
+    let s_3_dot_2 = __ad::snapshot_jvp(&s_carried, &s_carried_dot_2);
     let t6 = __ad::mul(&x, &x);
     let t6_dot0 = __ad::mul_jvp0(&x, &x, &x_dot);
     let t6_dot1 = __ad::mul_jvp1(&x, &x, &x_dot);
@@ -347,10 +347,10 @@ fn weighted_jvp(x: &Array1<f64>, w: f64, tangents: (Array1<f64>, f64)) -> (f64, 
     let t7 = __ad::sum(&t6);
     let t7_dot = __ad::sum_jvp(&t6, &t6_dot);
     let t8 = __ad::add(&s_3, &t7);
-    let t8_dot0 = __ad::add_jvp0(&s_3, &t7, &s_3_dot_3);
+    let t8_dot0 = __ad::add_jvp0(&s_3, &t7, &s_3_dot_2);
     let t8_dot1 = __ad::add_jvp1(&s_3, &t7, &t7_dot);
-    let t8_dot_3 = __ad::add(&t8_dot0, &t8_dot1);
-    let value_5 = __ad::to_owned(&t8);
-    let tangent_out = t8_dot_3;
-    (value_5, tangent_out)
+    let t8_dot_2 = __ad::add(&t8_dot0, &t8_dot1);
+    let value_4 = __ad::to_owned(&t8);
+    let tangent_out = t8_dot_2;
+    (value_4, tangent_out)
 }

@@ -121,30 +121,30 @@ fn variance_grad_0(x: &Array1<f64>) -> Array1<f64> {
             t2
         },
     );
-    let mut mu_bar_2 = __ad::zero_tangent(&mu);
-    let t4_bar_2 = __ad::one::<f64>();
-    let t3_bar_2 = __ad::sum_vjp(&t3, t4_bar_2);
-    let mut x_bar_2 = __ad::mapv_vjp(
+    let mut mu_bar = __ad::zero_tangent(&mu);
+    let t4_bar = __ad::one::<f64>();
+    let t3_bar = __ad::sum_vjp(&t3, t4_bar);
+    let mut x_bar = __ad::mapv_vjp(
         &x,
-        t3_bar_2,
-        |v, v_out_bar_2| {
+        t3_bar,
+        |v, v_out_bar| {
             let t1 = __ad::sub(&v, &mu);
             let t2 = __ad::powi(&t1, 2);
-            let t2_bar_2 = v_out_bar_2;
-            let t1_bar_2 = __ad::powi_vjp(&t1, 2, &t2, t2_bar_2);
-            let v_bar_2 = __ad::sub_vjp0(&v, &mu, __ad::dup(&t1_bar_2));
+            let t2_bar = v_out_bar;
+            let t1_bar = __ad::powi_vjp(&t1, 2, &t2, t2_bar);
+            let v_bar = __ad::sub_vjp0(&v, &mu, __ad::dup(&t1_bar));
             {
-                let contribution = __ad::sub_vjp1(&v, &mu, t1_bar_2);
-                __ad::acc(&mut mu_bar_2, contribution);
+                let contribution = __ad::sub_vjp1(&v, &mu, t1_bar);
+                __ad::acc(&mut mu_bar, contribution);
             }
-            v_bar_2
+            v_bar
         },
     );
     {
-        let contribution = __ad::mean_vjp(&x, mu_bar_2);
-        __ad::acc(&mut x_bar_2, contribution);
+        let contribution = __ad::mean_vjp(&x, mu_bar);
+        __ad::acc(&mut x_bar, contribution);
     }
-    x_bar_2
+    x_bar
 }
 ///The value of [`variance`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(
@@ -170,34 +170,34 @@ fn variance_vjp<'__ad>(
         },
     );
     let t4 = __ad::sum(&t3);
-    let value_3 = t4;
+    let value_2 = t4;
     (
-        value_3,
+        value_2,
         move |seed: f64| {
-            let mut mu_bar_3 = __ad::zero_tangent(&mu);
-            let t4_bar_3 = seed;
-            let t3_bar_3 = __ad::sum_vjp(&t3, t4_bar_3);
-            let mut x_bar_3 = __ad::mapv_vjp(
+            let mut mu_bar_2 = __ad::zero_tangent(&mu);
+            let t4_bar_2 = seed;
+            let t3_bar_2 = __ad::sum_vjp(&t3, t4_bar_2);
+            let mut x_bar_2 = __ad::mapv_vjp(
                 &x,
-                t3_bar_3,
-                |v, v_out_bar_3| {
+                t3_bar_2,
+                |v, v_out_bar_2| {
                     let t1 = __ad::sub(&v, &mu);
                     let t2 = __ad::powi(&t1, 2);
-                    let t2_bar_3 = v_out_bar_3;
-                    let t1_bar_3 = __ad::powi_vjp(&t1, 2, &t2, t2_bar_3);
-                    let v_bar_3 = __ad::sub_vjp0(&v, &mu, __ad::dup(&t1_bar_3));
+                    let t2_bar_2 = v_out_bar_2;
+                    let t1_bar_2 = __ad::powi_vjp(&t1, 2, &t2, t2_bar_2);
+                    let v_bar_2 = __ad::sub_vjp0(&v, &mu, __ad::dup(&t1_bar_2));
                     {
-                        let contribution = __ad::sub_vjp1(&v, &mu, t1_bar_3);
-                        __ad::acc(&mut mu_bar_3, contribution);
+                        let contribution = __ad::sub_vjp1(&v, &mu, t1_bar_2);
+                        __ad::acc(&mut mu_bar_2, contribution);
                     }
-                    v_bar_3
+                    v_bar_2
                 },
             );
             {
-                let contribution = __ad::mean_vjp(&x, mu_bar_3);
-                __ad::acc(&mut x_bar_3, contribution);
+                let contribution = __ad::mean_vjp(&x, mu_bar_2);
+                __ad::acc(&mut x_bar_2, contribution);
             }
-            (x_bar_3,)
+            (x_bar_2,)
         },
     )
 }

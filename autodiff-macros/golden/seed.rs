@@ -193,34 +193,34 @@ fn sum_squared_error_grad_0_1(
 ) -> (Array1<f32>, Array1<f32>) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f32>();
-    let t2_bar_4 = __ad::one::<f32>();
-    let (tangent6, tangent7) = {
+    let t2_bar = __ad::one::<f32>();
+    let (tangent0, tangent1) = {
         {
-            let shape12 = __ad::kernel_shape_of(&x);
-            let shape13 = __ad::kernel_shape_of(&y);
-            let shape14 = __ad::broadcast_shapes(&shape12, &shape13);
+            let shape0 = __ad::kernel_shape_of(&x);
+            let shape1 = __ad::kernel_shape_of(&y);
+            let shape2 = __ad::broadcast_shapes(&shape0, &shape1);
         }
         __ad::fused_sum2_vjp(
             &x,
             &y,
-            t2_bar_4,
-            |x_elem, y_elem, g_elem_4| {
+            t2_bar,
+            |x_elem, y_elem, g_elem| {
                 let d = __ad::sub(&x_elem, &y_elem);
-                let t1_bar_4 = g_elem_4;
-                let mut d_bar_4 = __ad::mul_vjp0(&d, &d, __ad::dup(&t1_bar_4));
+                let t1_bar = g_elem;
+                let mut d_bar = __ad::mul_vjp0(&d, &d, __ad::dup(&t1_bar));
                 {
-                    let contribution = __ad::mul_vjp1(&d, &d, t1_bar_4);
-                    __ad::acc(&mut d_bar_4, contribution);
+                    let contribution = __ad::mul_vjp1(&d, &d, t1_bar);
+                    __ad::acc(&mut d_bar, contribution);
                 }
-                let x_elem_bar_3 = __ad::sub_vjp0(&x_elem, &y_elem, __ad::dup(&d_bar_4));
-                let y_elem_bar_3 = __ad::sub_vjp1(&x_elem, &y_elem, d_bar_4);
-                (x_elem_bar_3, y_elem_bar_3)
+                let x_elem_bar = __ad::sub_vjp0(&x_elem, &y_elem, __ad::dup(&d_bar));
+                let y_elem_bar = __ad::sub_vjp1(&x_elem, &y_elem, d_bar);
+                (x_elem_bar, y_elem_bar)
             },
         )
     };
-    let x_bar_3 = tangent6;
-    let y_bar_3 = tangent7;
-    (x_bar_3, y_bar_3)
+    let x_bar = tangent0;
+    let y_bar = tangent1;
+    (x_bar, y_bar)
 }
 ///The value of [`sum_squared_error`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(
@@ -239,9 +239,9 @@ fn sum_squared_error_vjp<'__ad>(
     use ::autodiff::__private as __ad;
     let t2 = {
         {
-            let shape18 = __ad::kernel_shape_of(&x);
-            let shape19 = __ad::kernel_shape_of(&y);
-            let shape20 = __ad::broadcast_shapes(&shape18, &shape19);
+            let shape15 = __ad::kernel_shape_of(&x);
+            let shape16 = __ad::kernel_shape_of(&y);
+            let shape17 = __ad::broadcast_shapes(&shape15, &shape16);
         }
         __ad::fused_sum2(
             &x,
@@ -253,42 +253,42 @@ fn sum_squared_error_vjp<'__ad>(
             },
         )
     };
-    let value_5 = t2;
+    let value_4 = t2;
     (
-        value_5,
+        value_4,
         move |seed: f32| {
-            let t2_bar_5 = seed;
-            let (tangent8, tangent9) = {
+            let t2_bar_4 = seed;
+            let (tangent6, tangent7) = {
                 {
-                    let shape15 = __ad::kernel_shape_of(&x);
-                    let shape16 = __ad::kernel_shape_of(&y);
-                    let shape17 = __ad::broadcast_shapes(&shape15, &shape16);
+                    let shape12 = __ad::kernel_shape_of(&x);
+                    let shape13 = __ad::kernel_shape_of(&y);
+                    let shape14 = __ad::broadcast_shapes(&shape12, &shape13);
                 }
                 __ad::fused_sum2_vjp(
                     &x,
                     &y,
-                    t2_bar_5,
-                    |x_elem, y_elem, g_elem_5| {
+                    t2_bar_4,
+                    |x_elem, y_elem, g_elem_4| {
                         let d = __ad::sub(&x_elem, &y_elem);
-                        let t1_bar_5 = g_elem_5;
-                        let mut d_bar_5 = __ad::mul_vjp0(&d, &d, __ad::dup(&t1_bar_5));
+                        let t1_bar_4 = g_elem_4;
+                        let mut d_bar_4 = __ad::mul_vjp0(&d, &d, __ad::dup(&t1_bar_4));
                         {
-                            let contribution = __ad::mul_vjp1(&d, &d, t1_bar_5);
-                            __ad::acc(&mut d_bar_5, contribution);
+                            let contribution = __ad::mul_vjp1(&d, &d, t1_bar_4);
+                            __ad::acc(&mut d_bar_4, contribution);
                         }
-                        let x_elem_bar_4 = __ad::sub_vjp0(
+                        let x_elem_bar_3 = __ad::sub_vjp0(
                             &x_elem,
                             &y_elem,
-                            __ad::dup(&d_bar_5),
+                            __ad::dup(&d_bar_4),
                         );
-                        let y_elem_bar_4 = __ad::sub_vjp1(&x_elem, &y_elem, d_bar_5);
-                        (x_elem_bar_4, y_elem_bar_4)
+                        let y_elem_bar_3 = __ad::sub_vjp1(&x_elem, &y_elem, d_bar_4);
+                        (x_elem_bar_3, y_elem_bar_3)
                     },
                 )
             };
-            let x_bar_4 = tangent8;
-            let y_bar_4 = tangent9;
-            (x_bar_4, y_bar_4)
+            let x_bar_3 = tangent6;
+            let y_bar_3 = tangent7;
+            (x_bar_3, y_bar_3)
         },
     )
 }

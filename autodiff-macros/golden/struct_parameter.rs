@@ -138,45 +138,41 @@ fn loss_grad_0(
     let t0 = &(&m).w;
     let t1 = __ad::dot(&t0, &x);
     let t2 = &(&m).b;
-    let (t5, partials2) = {
+    let (t5, partials0) = {
         {
-            let shape6 = __ad::kernel_shape_of(&t1);
-            let shape7 = __ad::kernel_shape_of(&t2);
-            let shape8 = __ad::broadcast_shapes(&shape6, &shape7);
+            let shape0 = __ad::kernel_shape_of(&t1);
+            let shape1 = __ad::kernel_shape_of(&t2);
+            let shape2 = __ad::broadcast_shapes(&shape0, &shape1);
         }
         __ad::fused_sum2_value_vjp(
             &t1,
             &t2,
-            |t1_elem, t2_elem, g_elem_2| {
+            |t1_elem, t2_elem, g_elem| {
                 let t3 = __ad::add(&t1_elem, &t2_elem);
                 let h = __ad::tanh(&t3);
-                let h_bar_2 = g_elem_2;
-                let t3_bar_2 = __ad::tanh_vjp(&t3, &h, h_bar_2);
-                let t1_elem_bar_2 = __ad::add_vjp0(
-                    &t1_elem,
-                    &t2_elem,
-                    __ad::dup(&t3_bar_2),
-                );
-                let t2_elem_bar_2 = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar_2);
-                (h, (t1_elem_bar_2, t2_elem_bar_2))
+                let h_bar = g_elem;
+                let t3_bar = __ad::tanh_vjp(&t3, &h, h_bar);
+                let t1_elem_bar = __ad::add_vjp0(&t1_elem, &t2_elem, __ad::dup(&t3_bar));
+                let t2_elem_bar = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar);
+                (h, (t1_elem_bar, t2_elem_bar))
             },
         )
     };
     let t6 = &(&m).scale;
-    let mut m_bar_2 = __ad::zero_tangent(&m);
-    let t7_bar_2 = __ad::one::<f64>();
-    let t5_bar_2 = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar_2));
-    let t6_bar_2 = __ad::mul_vjp1(&t5, &t6, t7_bar_2);
-    __ad::acc(&mut m_bar_2.scale, t6_bar_2);
-    let (tangent4, tangent5) = partials2;
-    let tangent4 = __ad::rescale(tangent4, t5_bar_2);
-    let tangent5 = __ad::rescale(tangent5, t5_bar_2);
-    let t1_bar_2 = tangent4;
-    let t2_bar_2 = tangent5;
-    __ad::acc(&mut m_bar_2.b, t2_bar_2);
-    let t0_bar_2 = __ad::dot_vjp0(&t0, &x, t1_bar_2);
-    __ad::acc(&mut m_bar_2.w, t0_bar_2);
-    m_bar_2
+    let mut m_bar = __ad::zero_tangent(&m);
+    let t7_bar = __ad::one::<f64>();
+    let t5_bar = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar));
+    let t6_bar = __ad::mul_vjp1(&t5, &t6, t7_bar);
+    __ad::acc(&mut m_bar.scale, t6_bar);
+    let (tangent0, tangent1) = partials0;
+    let tangent0 = __ad::rescale(tangent0, t5_bar);
+    let tangent1 = __ad::rescale(tangent1, t5_bar);
+    let t1_bar = tangent0;
+    let t2_bar = tangent1;
+    __ad::acc(&mut m_bar.b, t2_bar);
+    let t0_bar = __ad::dot_vjp0(&t0, &x, t1_bar);
+    __ad::acc(&mut m_bar.w, t0_bar);
+    m_bar
 }
 ///The gradient of [`loss`] with respect to `x` alone.
 #[allow(
@@ -194,32 +190,32 @@ fn loss_grad_1(m: &Model, x: &Array1<f64>) -> Array1<f64> {
     let t0 = &(&m).w;
     let t1 = __ad::dot(&t0, &x);
     let t2 = &(&m).b;
-    let (t5, partials3) = {
+    let (t5, partials2) = {
         {
-            let shape9 = __ad::kernel_shape_of(&t1);
-            let shape10 = __ad::kernel_shape_of(&t2);
-            let shape11 = __ad::broadcast_shapes(&shape9, &shape10);
+            let shape6 = __ad::kernel_shape_of(&t1);
+            let shape7 = __ad::kernel_shape_of(&t2);
+            let shape8 = __ad::broadcast_shapes(&shape6, &shape7);
         }
         __ad::fused_sum2_value_vjp(
             &t1,
             &__ad::NoGrad(&t2),
-            |t1_elem, t2_elem, g_elem_3| {
+            |t1_elem, t2_elem, g_elem_2| {
                 let t3 = __ad::add(&t1_elem, &t2_elem);
                 let h = __ad::tanh(&t3);
-                let h_bar_3 = g_elem_3;
-                let t3_bar_3 = __ad::tanh_vjp(&t3, &h, h_bar_3);
-                let t1_elem_bar_3 = __ad::add_vjp0(&t1_elem, &t2_elem, t3_bar_3);
-                (h, (t1_elem_bar_3, __ad::zero_tangent(&t2_elem)))
+                let h_bar_2 = g_elem_2;
+                let t3_bar_2 = __ad::tanh_vjp(&t3, &h, h_bar_2);
+                let t1_elem_bar_2 = __ad::add_vjp0(&t1_elem, &t2_elem, t3_bar_2);
+                (h, (t1_elem_bar_2, __ad::zero_tangent(&t2_elem)))
             },
         )
     };
     let t6 = &(&m).scale;
-    let t7_bar_3 = __ad::one::<f64>();
-    let t5_bar_3 = __ad::mul_vjp0(&t5, &t6, t7_bar_3);
-    let (tangent6, _) = partials3;
-    let tangent6 = __ad::rescale(tangent6, t5_bar_3);
-    let t1_bar_3 = tangent6;
-    let x_bar = __ad::dot_vjp1(&t0, &x, t1_bar_3);
+    let t7_bar_2 = __ad::one::<f64>();
+    let t5_bar_2 = __ad::mul_vjp0(&t5, &t6, t7_bar_2);
+    let (tangent4, _) = partials2;
+    let tangent4 = __ad::rescale(tangent4, t5_bar_2);
+    let t1_bar_2 = tangent4;
+    let x_bar = __ad::dot_vjp1(&t0, &x, t1_bar_2);
     x_bar
 }
 ///The value of [`loss`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
@@ -250,9 +246,9 @@ fn loss_vjp<'__ad>(
     let t2 = ::core::clone::Clone::clone(&(&m).b);
     let t5 = {
         {
-            let shape15 = __ad::kernel_shape_of(&t1);
-            let shape16 = __ad::kernel_shape_of(&t2);
-            let shape17 = __ad::broadcast_shapes(&shape15, &shape16);
+            let shape12 = __ad::kernel_shape_of(&t1);
+            let shape13 = __ad::kernel_shape_of(&t2);
+            let shape14 = __ad::broadcast_shapes(&shape12, &shape13);
         }
         __ad::fused_sum2(
             &t1,
@@ -266,47 +262,47 @@ fn loss_vjp<'__ad>(
     };
     let t6 = ::core::clone::Clone::clone(&(&m).scale);
     let t7 = __ad::mul(&t5, &t6);
-    let value_4 = t7;
+    let value_3 = t7;
     (
-        value_4,
+        value_3,
         move |seed: f64| {
-            let mut m_bar_3 = __ad::zero_tangent(&m);
-            let t7_bar_4 = seed;
-            let t5_bar_4 = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar_4));
-            let t6_bar_3 = __ad::mul_vjp1(&t5, &t6, t7_bar_4);
-            __ad::acc(&mut m_bar_3.scale, t6_bar_3);
-            let (tangent7, tangent8) = {
+            let mut m_bar_2 = __ad::zero_tangent(&m);
+            let t7_bar_3 = seed;
+            let t5_bar_3 = __ad::mul_vjp0(&t5, &t6, __ad::dup(&t7_bar_3));
+            let t6_bar_2 = __ad::mul_vjp1(&t5, &t6, t7_bar_3);
+            __ad::acc(&mut m_bar_2.scale, t6_bar_2);
+            let (tangent5, tangent6) = {
                 {
-                    let shape12 = __ad::kernel_shape_of(&t1);
-                    let shape13 = __ad::kernel_shape_of(&t2);
-                    let shape14 = __ad::broadcast_shapes(&shape12, &shape13);
+                    let shape9 = __ad::kernel_shape_of(&t1);
+                    let shape10 = __ad::kernel_shape_of(&t2);
+                    let shape11 = __ad::broadcast_shapes(&shape9, &shape10);
                 }
                 __ad::fused_sum2_vjp(
                     &t1,
                     &t2,
-                    t5_bar_4,
-                    |t1_elem, t2_elem, g_elem_4| {
+                    t5_bar_3,
+                    |t1_elem, t2_elem, g_elem_3| {
                         let t3 = __ad::add(&t1_elem, &t2_elem);
                         let h = __ad::tanh(&t3);
-                        let h_bar_4 = g_elem_4;
-                        let t3_bar_4 = __ad::tanh_vjp(&t3, &h, h_bar_4);
-                        let t1_elem_bar_4 = __ad::add_vjp0(
+                        let h_bar_3 = g_elem_3;
+                        let t3_bar_3 = __ad::tanh_vjp(&t3, &h, h_bar_3);
+                        let t1_elem_bar_3 = __ad::add_vjp0(
                             &t1_elem,
                             &t2_elem,
-                            __ad::dup(&t3_bar_4),
+                            __ad::dup(&t3_bar_3),
                         );
-                        let t2_elem_bar_3 = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar_4);
-                        (t1_elem_bar_4, t2_elem_bar_3)
+                        let t2_elem_bar_2 = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar_3);
+                        (t1_elem_bar_3, t2_elem_bar_2)
                     },
                 )
             };
-            let t1_bar_4 = tangent7;
-            let t2_bar_3 = tangent8;
-            __ad::acc(&mut m_bar_3.b, t2_bar_3);
-            let t0_bar_3 = __ad::dot_vjp0(&t0, &x, &t1_bar_4);
-            let x_bar_1 = __ad::dot_vjp1(&t0, &x, t1_bar_4);
-            __ad::acc(&mut m_bar_3.w, t0_bar_3);
-            (m_bar_3, x_bar_1)
+            let t1_bar_3 = tangent5;
+            let t2_bar_2 = tangent6;
+            __ad::acc(&mut m_bar_2.b, t2_bar_2);
+            let t0_bar_2 = __ad::dot_vjp0(&t0, &x, &t1_bar_3);
+            let x_bar_1 = __ad::dot_vjp1(&t0, &x, t1_bar_3);
+            __ad::acc(&mut m_bar_2.w, t0_bar_2);
+            (m_bar_2, x_bar_1)
         },
     )
 }

@@ -92,27 +92,27 @@ fn halve_value_and_grad(x: f64) -> (f64, f64) {
 fn halve_grad_0(x: f64) -> f64 {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
-    let x_dot_2 = __ad::seed(&x);
+    let x_dot = __ad::seed(&x);
     let mut k = 0;
     let mut s_carried = __ad::to_owned(&x);
-    let mut s_carried_dot_2 = __ad::to_owned(&x_dot_2);
-    let k_before_loop2 = ::core::clone::Clone::clone(&k);
+    let mut s_carried_dot = __ad::to_owned(&x_dot);
+    let k_before_loop0 = ::core::clone::Clone::clone(&k);
     while k < 3 {
         let s = __ad::carry(&s_carried);
-        let s_dot_2 = __ad::carry_jvp(&s_carried, &s_carried_dot_2);
+        let s_dot = __ad::carry_jvp(&s_carried, &s_carried_dot);
         let t1 = __ad::mul(&s, &(0.5));
-        let t1_dot_2 = __ad::mul_jvp0(&s, &(0.5), &s_dot_2);
+        let t1_dot = __ad::mul_jvp0(&s, &(0.5), &s_dot);
         let s_1 = __ad::add(&t1, &x);
-        let s_1_dot0_2 = __ad::add_jvp0(&t1, &x, &t1_dot_2);
-        let s_1_dot1_2 = __ad::add_jvp1(&t1, &x, &x_dot_2);
-        let s_1_dot_2 = __ad::add(&s_1_dot0_2, &s_1_dot1_2);
+        let s_1_dot0 = __ad::add_jvp0(&t1, &x, &t1_dot);
+        let s_1_dot1 = __ad::add_jvp1(&t1, &x, &x_dot);
+        let s_1_dot = __ad::add(&s_1_dot0, &s_1_dot1);
         k += 1;
-        s_carried_dot_2 = s_1_dot_2;
+        s_carried_dot = s_1_dot;
         s_carried = s_1;
     }
     let s_2 = __ad::snapshot(&s_carried);
-    let s_2_dot_2 = __ad::snapshot_jvp(&s_carried, &s_carried_dot_2);
-    s_2_dot_2
+    let s_2_dot = __ad::snapshot_jvp(&s_carried, &s_carried_dot);
+    s_2_dot
 }
 ///The value of [`halve`] and its pullback (like `jax.vjp`): `pullback(seed)` returns one tangent per differentiable parameter, in parameter order.
 #[allow(
@@ -130,12 +130,12 @@ fn halve_vjp<'__ad>(
     use ::autodiff::__private as __ad;
     let mut k = 0;
     let mut s_carried = __ad::to_owned(&x);
-    let k_before_loop3 = ::core::clone::Clone::clone(&k);
-    let mut stack3 = ::std::vec::Vec::new();
-    let mut trips3: usize = 0;
+    let k_before_loop2 = ::core::clone::Clone::clone(&k);
+    let mut stack2 = ::std::vec::Vec::new();
+    let mut trips2: usize = 0;
     while k < 3 {
-        stack3.push((__ad::owned(&s_carried), ::core::clone::Clone::clone(&k)));
-        trips3 += 1;
+        stack2.push((__ad::owned(&s_carried), ::core::clone::Clone::clone(&k)));
+        trips2 += 1;
         let s = __ad::carry(&s_carried);
         let t1 = __ad::mul(&s, &(0.5));
         let s_1 = __ad::add(&t1, &x);
@@ -143,9 +143,9 @@ fn halve_vjp<'__ad>(
         s_carried = s_1;
     }
     let s_2 = __ad::snapshot(&s_carried);
-    let value_3 = s_2;
+    let value_2 = s_2;
     (
-        value_3,
+        value_2,
         move |seed: f64| {
             let mut x_bar = __ad::zero_tangent(&x);
             let mut s_carried_bar = __ad::zero_tangent(&s_carried);
@@ -154,8 +154,8 @@ fn halve_vjp<'__ad>(
                 let contribution = __ad::snapshot_vjp(&s_carried, s_2_bar);
                 __ad::acc(&mut s_carried_bar, contribution);
             }
-            for _ in 0..trips3 {
-                let (__saved0, __saved1) = __ad::pop(&mut stack3);
+            for _ in 0..trips2 {
+                let (__saved0, __saved1) = __ad::pop(&mut stack2);
                 s_carried = __saved0;
                 k = __saved1;
                 let s = __ad::carry(&s_carried);

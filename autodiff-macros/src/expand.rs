@@ -402,8 +402,23 @@ fn generate(
         .map(|(i, _)| param_var(i))
         .collect();
     let mut out = TokenStream::new();
+    let main_grad = format_ident!("{}_grad", model.name());
+    let mut main_grad_body: Option<TokenStream> = None;
     for item in items(model) {
         let Signature { head } = pass("item tokens", || signature(model, &item));
+        // An item that is `f_grad` under another name (`f_grad_0` where parameter 0 is the selection,
+        // `f_grad_0_1` for `argnums = (0, 1)`) has its body, without computing its sweeps again. (It
+        // cannot call `f_grad`: inside an `impl` that would be `Self::f_grad`, and the macro does not
+        // see the `impl`.)
+        let same_as_main =
+            item.kind == Kind::Grad && item.wrt == model.selected && item.tuple == model.tuple;
+        if let Some(body) = main_grad_body.as_ref().filter(|_| same_as_main) {
+            out.extend([head, body.clone()]);
+            if let Some(text) = programs.as_mut() {
+                let _ = writeln!(text, "{}:\n  the body of {main_grad}", item.name);
+            }
+            continue;
+        }
         let independents: Vec<VarId> = item.wrt.iter().map(|&i| param_var(i)).collect();
         let scalar_type = (!model.options.vjp_only).then(|| output.value.to_token_stream());
         // One scalar independent: forward mode, which stores nothing and has no reverse sweep.
@@ -542,6 +557,9 @@ fn generate(
                 [] => text.push_str("  forward mode: no reverse sweep\n"),
                 printed => printed.iter().for_each(|p| text.push_str(p)),
             }
+        }
+        if item.name == main_grad {
+            main_grad_body = Some(body.clone());
         }
         out.extend([head, body]);
     }
