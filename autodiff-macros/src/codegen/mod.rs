@@ -110,8 +110,8 @@ pub struct Emitter<'a> {
     pub scalar_type: Option<TokenStream>,
     /// Where given, the adjoint program of each top-level sweep, printed.
     pub programs: Option<Vec<String>>,
-    adjoint_names: HashMap<VarId, Ident>,
-    names: HashMap<NameKey, Ident>,
+    adjoint_names: crate::hashing::FastMap<VarId, Ident>,
+    names: crate::hashing::FastMap<NameKey, Ident>,
     /// The kernels of the sweep being printed whose forward computes their partials with their value.
     early: HashMap<VarId, Early>,
     /// A loop of the sweep being printed whose reverse runs inside it, forward: its id and the tokens
@@ -138,8 +138,8 @@ impl<'a> Emitter<'a> {
             ad,
             owned_values: false,
             scalar_type: None,
-            adjoint_names: HashMap::new(),
-            names: HashMap::new(),
+            adjoint_names: Default::default(),
+            names: Default::default(),
             early: HashMap::new(),
             early_loop: None,
             programs: None,
@@ -149,7 +149,9 @@ impl<'a> Emitter<'a> {
     /// The runtime path `__ad` spanned at `span`: a rule that panics (a shape mismatch, an index out
     /// of bounds) is then reported at the user's expression, through `#[track_caller]`.
     fn ad_at(&self, span: Span) -> Ident {
-        Ident::new(&self.ad.to_string(), span)
+        let mut ad = self.ad.clone();
+        ad.set_span(span);
+        ad
     }
 
     fn name(&self, v: VarId) -> &Ident {
