@@ -54,6 +54,24 @@ ROWS = [
     ("W5 f32, index loop", "1e6", "W5_f32", "primal_loop", "generated_loop", "hand", "1000000", None, None),
 ]
 
+# (label, size, criterion group, primal id, jvp id, criterion parameter)
+JVP_ROWS = [
+    ("W1", "1e3", "W1_f64", "primal", "jvp", "1000"),
+    ("W1", "1e5", "W1_f64", "primal", "jvp", "100000"),
+    ("W1", "1e6", "W1_f64", "primal", "jvp", "1000000"),
+    ("W2", "1e3", "W2_f64", "primal", "jvp", "1000"),
+    ("W2", "1e6", "W2_f64", "primal", "jvp", "1000000"),
+    ("W3 (tangents for all four parameters)", "1000x100", "W3_f64", "primal", "jvp", "1000x100"),
+    ("W4 (tangents for all six parameters)", "256x64x128", "W4_f64", "primal", "jvp", "256x64x128"),
+    ("W5 slices", "1e3", "W5_f64", "primal_slices", "jvp_slices", "1000"),
+    ("W5 slices", "1e5", "W5_f64", "primal_slices", "jvp_slices", "100000"),
+    ("W5 slices", "1e6", "W5_f64", "primal_slices", "jvp_slices", "1000000"),
+    ("W5 index loop", "1e3", "W5_f64", "primal_loop", "jvp_loop", "1000"),
+    ("W5 index loop", "1e5", "W5_f64", "primal_loop", "jvp_loop", "100000"),
+    ("W5 index loop", "1e6", "W5_f64", "primal_loop", "jvp_loop", "1000000"),
+    ("W6", "1000x10", "W6_f64", "primal", "jvp", "1000x10"),
+]
+
 
 def criterion_s(root, baselines, group, bench, param):
     """Fastest median (seconds) of one benchmark over the baselines, or None."""
@@ -127,6 +145,15 @@ def main():
         j = jax.get((peer, peer_size)) if peer else None
         print(f"| {label} | {size} | {fmt_t(p)} | {fmt_t(g)} | {fmt_t(h)} | {fmt_r(g, h)} "
               f"| {fmt_r(g, p)} | {fmt_t(c)} | {fmt_r(c, g)} | {fmt_t(j)} | {fmt_r(j, g)} |")
+    # Forward mode: `f_jvp` (one tangent per differentiable parameter) against the primal.
+    print()
+    print("| workload | size | primal | f_jvp | jvp / primal |")
+    print("| --- | --- | --- | --- | --- |")
+    for label, size, group, p_id, j_id, param in JVP_ROWS:
+        p = criterion_s(args.criterion, baselines, group, p_id, param)
+        j = criterion_s(args.criterion, baselines, group, j_id, param)
+        missing += sum(v is None for v in (p, j))
+        print(f"| {label} | {size} | {fmt_t(p)} | {fmt_t(j)} | {fmt_r(j, p)} |")
     if missing:
         print(f"\n{missing} criterion result(s) missing under {args.criterion} "
               f"for baselines {baselines}", file=sys.stderr)
