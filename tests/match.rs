@@ -1,6 +1,7 @@
 //! `match` on constants, taken apart into `if` chains before lowering: every arm's gradient against its
 //! closed form and central differences, in `f64` and `f32`.
 #![deny(warnings)]
+#![allow(clippy::let_and_return)]
 
 use autodiff::ndarray::{array, Array1};
 use autodiff::prelude::*;
