@@ -7,6 +7,38 @@
 //! and reverse of the chain. No array of the chain's intermediate values exists. The sum adds the
 //! elements in the order `ArrayBase::sum` does for a standard-layout array (eight running sums), so a fused
 //! value has the bits of the unfused one.
+//!
+//! # Parallel kernels (`rayon` feature)
+//!
+//! With the `rayon` feature, a kernel over at least `PARALLEL_THRESHOLD` (2^16) elements splits its whole
+//! blocks of eight into contiguous chunks of `PARALLEL_CHUNK` (2^14) elements, which the calling thread
+//! and helpers on rayon's pool (one per other thread of the pool) take in turn, each the next chunk not
+//! yet taken: the calling thread never waits for a helper to start, only for the chunks helpers have
+//! taken. Each chunk runs the serial loop over its own range: its values in eight running sums, its
+//! partials put into its own range of every array operand's gradient buffer, and a partial sum of its
+//! own for every scalar operand's gradient. Then, on the calling thread, the chunks' running sums are
+//! added lane by lane in chunk order and combined as the serial kernel combines its own, the scalar
+//! gradients' partial sums are added in chunk order, and the last `n % 8` elements follow as in the serial
+//! loop. The chunks depend on the number of elements only, not on the number of threads or on which
+//! thread runs which: a result has the same bits on every run and every machine (with a pool of one
+//! thread the calling thread runs every chunk). Below the threshold, and without the feature, the kernels
+//! are the serial ones, bit for bit and instruction for instruction.
+//!
+//! Against the serial kernel:
+//! - array gradients have the same bits (each element's partial is computed by the same closure from the
+//!   same values and written once; where an operand was broadcast, the partials are summed back by the
+//!   same serial `sum_to`);
+//! - values (sums, means) and scalar operands' gradients are sums of the same terms in another order, so
+//!   they can differ in the last bits. Both orders are recursive summations in which a term passes through
+//!   at most `n/8 + 16` additions for a value (`n` for a scalar gradient), so the two results differ by at
+//!   most about `2 (n/8 + 16) eps` (`2 n eps` for a scalar gradient) times the sum of the terms'
+//!   magnitudes: relative to the result itself where the terms have one sign (a sum of squares). In
+//!   practice the difference is a few units in the last place (`W2` at 1e6 elements: 33 in f64, 4 in
+//!   f32). As in the serial kernels, the one-pass kernel's value and gradients have the bits of the
+//!   forward kernel's value and of the reverse's gradients for seed one.
+//!
+//! Still serial with the feature: copying a broadcast or strided operand into kernel order and summing a
+//! broadcast operand's partials back to its shape.
 
 use crate::broadcast::{broadcast_shape, sum_to};
 use crate::operand::ArrayArg;
@@ -41,7 +73,7 @@ pub trait KernelOperand {
 }
 
 /// An operand's elements laid out for a kernel, from which the loop reads.
-pub trait Prepared<F> {
+pub trait Prepared<F>: MaybeSync {
     /// The loop's reader.
     type Reader<'b>: Reader<F>
     where
@@ -50,8 +82,24 @@ pub trait Prepared<F> {
     fn reader(&self) -> Self::Reader<'_>;
 }
 
+/// `Sync` with the `rayon` feature, where the chunks of a parallel kernel share its closure and its
+/// operands' readers across threads; every type without the feature, so the serial build asks nothing
+/// more of them.
+#[cfg(feature = "rayon")]
+pub trait MaybeSync: Sync {}
+#[cfg(feature = "rayon")]
+impl<T: Sync + ?Sized> MaybeSync for T {}
+
+/// `Sync` with the `rayon` feature, where the chunks of a parallel kernel share its closure and its
+/// operands' readers across threads; every type without the feature, so the serial build asks nothing
+/// more of them.
+#[cfg(not(feature = "rayon"))]
+pub trait MaybeSync {}
+#[cfg(not(feature = "rayon"))]
+impl<T: ?Sized> MaybeSync for T {}
+
 /// Reads element `i` of a kernel's shape.
-pub trait Reader<F> {
+pub trait Reader<F>: MaybeSync {
     /// The value at `i`.
     ///
     /// # Safety
@@ -64,22 +112,39 @@ pub trait Sink<F> {
     /// Records the partial at `i`.
     ///
     /// # Safety
-    /// `i` is below the length the sink was made for.
+    /// `i` is below the length the sink was made for. For a [part](Sink::part) of a sink (`rayon`
+    /// feature): no other part of the same sink, and not the sink itself, is given `i` while the part is
+    /// in use (the parts of an array sink write into one buffer).
     unsafe fn put(&mut self, i: usize, partial: F);
+
+    /// A chunk's share of this sink in a parallel kernel (`rayon` feature).
+    #[cfg(feature = "rayon")]
+    type Part: Sink<F> + Send;
+
+    /// A part for one chunk of a parallel kernel, made on the calling thread before the chunks run: a
+    /// writer into this sink's buffer (an array's partials, each chunk writing its own range of it), or a
+    /// partial sum of its own (a scalar's partials).
+    #[cfg(feature = "rayon")]
+    fn part(&mut self) -> Self::Part;
+
+    /// Takes back a chunk's part once the chunks have run, in chunk order: a scalar's partial sums are
+    /// added in that order.
+    #[cfg(feature = "rayon")]
+    fn join(&mut self, part: Self::Part);
 }
 
 /// A scalar operand: every element reads it.
 #[derive(Clone, Copy)]
 pub struct Scalar<F>(F);
 
-impl<F: Copy> Reader<F> for Scalar<F> {
+impl<F: Copy + MaybeSync> Reader<F> for Scalar<F> {
     #[inline(always)]
     unsafe fn get(&self, _: usize) -> F {
         self.0
     }
 }
 
-impl<F: Copy> Prepared<F> for Scalar<F> {
+impl<F: Copy + MaybeSync> Prepared<F> for Scalar<F> {
     type Reader<'b>
         = Scalar<F>
     where
@@ -98,13 +163,25 @@ impl<F: Real> Sink<F> for ScalarSink<F> {
     unsafe fn put(&mut self, _: usize, partial: F) {
         self.0 += partial;
     }
+    #[cfg(feature = "rayon")]
+    type Part = ScalarSink<F>;
+    #[cfg(feature = "rayon")]
+    #[inline]
+    fn part(&mut self) -> ScalarSink<F> {
+        ScalarSink(F::zero())
+    }
+    #[cfg(feature = "rayon")]
+    #[inline]
+    fn join(&mut self, part: ScalarSink<F>) {
+        self.0 += part.0;
+    }
 }
 
 /// An array operand's elements in the kernel's order: borrowed where its layout is already that order,
 /// copied once where it is broadcast or strided.
 pub struct KernelElements<'a, F: Clone>(Cow<'a, [F]>);
 
-impl<F: Copy> Prepared<F> for KernelElements<'_, F> {
+impl<F: Copy + MaybeSync> Prepared<F> for KernelElements<'_, F> {
     type Reader<'b>
         = &'b [F]
     where
@@ -115,7 +192,7 @@ impl<F: Copy> Prepared<F> for KernelElements<'_, F> {
     }
 }
 
-impl<F: Copy> Reader<F> for &[F] {
+impl<F: Copy + MaybeSync> Reader<F> for &[F] {
     #[inline(always)]
     unsafe fn get(&self, i: usize) -> F {
         // SAFETY: the caller keeps `i` below the kernel's length, which is this slice's length.
@@ -133,6 +210,48 @@ impl<F: Real> Sink<F> for ArraySink<F> {
         // SAFETY: the caller keeps `i` below the capacity the sink was made with.
         unsafe { self.0.as_mut_ptr().add(i).write(partial) }
     }
+    #[cfg(feature = "rayon")]
+    type Part = ArrayPart<F>;
+    #[cfg(feature = "rayon")]
+    #[inline]
+    fn part(&mut self) -> ArrayPart<F> {
+        // `Vec::as_mut_ptr` makes no reference to the buffer, so the parts' pointers stay valid beside
+        // each other and beside the sink's own later writes.
+        ArrayPart(self.0.as_mut_ptr())
+    }
+    #[cfg(feature = "rayon")]
+    #[inline]
+    fn join(&mut self, _: ArrayPart<F>) {}
+}
+
+/// A chunk's writer into the buffer of an array's partials (`rayon` feature): a pointer to the partial
+/// of the kernel's element 0, copied to every chunk of one kernel, each of which writes only the
+/// elements of its own range.
+#[cfg(feature = "rayon")]
+pub struct ArrayPart<F>(*mut F);
+
+// SAFETY: an `ArrayPart` is the right to write `F`s into a buffer owned by a sink of the kernel that
+// made it, which outlives the kernel's chunks and is neither moved nor read while they run. Moving that
+// right to another thread moves `F`s there, sound for `F: Send`; two threads never write one element,
+// because `put`'s contract gives each index to one part only (each chunk puts only its own range).
+#[cfg(feature = "rayon")]
+unsafe impl<F: Send> Send for ArrayPart<F> {}
+
+#[cfg(feature = "rayon")]
+impl<F: Real> Sink<F> for ArrayPart<F> {
+    #[inline(always)]
+    unsafe fn put(&mut self, i: usize, partial: F) {
+        // SAFETY: the caller keeps `i` below the length of the buffer this part points into (from its
+        // element 0) and gives `i` to this part only, so no other thread touches the element.
+        unsafe { self.0.add(i).write(partial) }
+    }
+    type Part = ArrayPart<F>;
+    #[inline]
+    fn part(&mut self) -> ArrayPart<F> {
+        ArrayPart(self.0)
+    }
+    #[inline]
+    fn join(&mut self, _: ArrayPart<F>) {}
 }
 
 macro_rules! scalar_operand {
@@ -297,6 +416,18 @@ impl<F: Real> Sink<F> for OffsetSink<F> {
         // `offset + length` elements (the whole gradient) or has that capacity (offset 0).
         unsafe { self.buffer.as_mut_ptr().add(self.offset + i).write(partial) }
     }
+    #[cfg(feature = "rayon")]
+    type Part = ArrayPart<F>;
+    #[cfg(feature = "rayon")]
+    #[inline]
+    fn part(&mut self) -> ArrayPart<F> {
+        // The partial of the kernel's element 0 (in bounds of the buffer's capacity, as in `put`;
+        // `wrapping_add` keeps this safe, the writes through it are `put`'s).
+        ArrayPart(self.buffer.as_mut_ptr().wrapping_add(self.offset))
+    }
+    #[cfg(feature = "rayon")]
+    #[inline]
+    fn join(&mut self, _: ArrayPart<F>) {}
 }
 
 impl<'a, A: Real, D: Dimension, I: SliceArg<D>> KernelOperand for Sliced<'a, A, D, I> {
@@ -373,6 +504,16 @@ pub struct NoSink;
 impl<F> Sink<F> for NoSink {
     #[inline(always)]
     unsafe fn put(&mut self, _: usize, _: F) {}
+    #[cfg(feature = "rayon")]
+    type Part = NoSink;
+    #[cfg(feature = "rayon")]
+    #[inline]
+    fn part(&mut self) -> NoSink {
+        NoSink
+    }
+    #[cfg(feature = "rayon")]
+    #[inline]
+    fn join(&mut self, _: NoSink) {}
 }
 
 impl<T: KernelOperand> KernelOperand for NoGrad<T> {
@@ -474,10 +615,270 @@ pub fn unrolled_sum<F: Real>(n: usize, term: impl Fn(usize) -> F) -> F {
     acc
 }
 
+/// The number of elements from which a kernel runs in parallel (`rayon` feature), measured on two
+/// cores with the cheapest chain, `x.powi(2).sum()` (BENCHMARKS.md, "Multi-core"): from 2^16 elements
+/// (about 9 µs on one core) two cores take 0.7 of the time when rayon's threads are awake; at 2^15 the
+/// gain is within the noise. When they have gone to sleep, waking one costs the calling thread
+/// 10-40 µs on that machine (a virtual machine), whatever the size.
+#[cfg(feature = "rayon")]
+pub const PARALLEL_THRESHOLD: usize = 1 << 16;
+
+/// The number of elements of a chunk of a parallel kernel (`rayon` feature; the last chunk is shorter): a
+/// multiple of the block of eight, small enough that a core that finishes early takes chunks of a
+/// core slowed by other work, large enough that taking a chunk costs little beside its loop (2^11 was
+/// slower on two cores than one).
+#[cfg(feature = "rayon")]
+pub const PARALLEL_CHUNK: usize = 1 << 14;
+
+#[cfg(feature = "rayon")]
+const _: () = assert!(PARALLEL_CHUNK % BLOCK == 0 && PARALLEL_THRESHOLD >= PARALLEL_CHUNK);
+
+/// `body(start, end, part)` for each chunk `start..end` of `0..len` (`PARALLEL_CHUNK` elements each, the
+/// last one shorter) with a part made by `part` on the calling thread, in chunk order; the results, in
+/// chunk order.
+///
+/// The calling thread runs chunks itself, and asks rayon's pool for one helper per other thread of the
+/// pool; each takes the next chunk not yet taken until none is left. So a kernel does not wait for a
+/// helper to wake up or to be scheduled before it starts: where the other cores are busy, the calling
+/// thread runs the chunks no helper takes, and it waits only for the chunks helpers have taken. Waking a
+/// sleeping helper still costs the calling thread a system call (and on a virtual machine the scheduler
+/// may run the woken helper on the caller's core first). With a pool of one thread there is no helper.
+#[cfg(feature = "rayon")]
+fn par_chunks<P: Send, R: Send>(
+    len: usize,
+    mut part: impl FnMut() -> P,
+    body: impl Fn(usize, usize, P) -> R + Sync,
+) -> Vec<R> {
+    let count = len.div_ceil(PARALLEL_CHUNK);
+    let slots: Vec<chunked::Slot<P, R>> = (0..count).map(|_| chunked::Slot::new(part())).collect();
+    let run = |k: usize| {
+        // SAFETY: `chunked::run` calls this once for each `k`, on the thread that took chunk `k`.
+        let p = unsafe { slots[k].take_part() };
+        let start = k * PARALLEL_CHUNK;
+        let r = body(start, (start + PARALLEL_CHUNK).min(len), p);
+        // SAFETY: as above.
+        unsafe { slots[k].put_result(r) };
+    };
+    let helpers = (rayon::current_num_threads() - 1).min(count.saturating_sub(1));
+    chunked::run(count, helpers, &run);
+    // `chunked::run` returned: every chunk ran, and its writes happen before these reads.
+    slots.into_iter().map(chunked::Slot::into_result).collect()
+}
+
+/// The chunks of a parallel kernel, shared by the calling thread and its helpers on rayon's pool.
+#[cfg(feature = "rayon")]
+mod chunked {
+    use std::any::Any;
+    use std::cell::UnsafeCell;
+    use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    /// A value on a cache line of its own (two, for the adjacent-line prefetcher), so that threads
+    /// writing neighbouring values do not take the line from each other.
+    #[repr(align(128))]
+    pub(super) struct Padded<T>(T);
+
+    /// A chunk's part, before it runs, and its result, after: touched by one thread at a time.
+    pub(super) struct Slot<P, R>(Padded<UnsafeCell<(Option<P>, Option<R>)>>);
+
+    // SAFETY: a slot is touched by the calling thread before `run` (made) and after it (read), and in
+    // between only by the thread that took its chunk, once (`Claims::run`'s `fetch_add` gives each
+    // chunk to one thread); the taking thread's accesses happen after the slot was made (the helper
+    // was spawned after) and before the calling thread reads it (`done`, Release and Acquire). So
+    // moving `P` and `R` between threads is all a slot needs of them.
+    unsafe impl<P: Send, R: Send> Sync for Slot<P, R> {}
+
+    impl<P, R> Slot<P, R> {
+        pub(super) fn new(part: P) -> Self {
+            Slot(Padded(UnsafeCell::new((Some(part), None))))
+        }
+
+        /// # Safety
+        /// Called once, by the thread that took the slot's chunk.
+        pub(super) unsafe fn take_part(&self) -> P {
+            // SAFETY: the caller is the only thread touching the slot now.
+            unsafe { (*self.0 .0.get()).0.take() }.expect("each chunk is taken once")
+        }
+
+        /// # Safety
+        /// Called once, by the thread that took the slot's chunk, after [`Slot::take_part`].
+        pub(super) unsafe fn put_result(&self, result: R) {
+            // SAFETY: the caller is the only thread touching the slot now.
+            unsafe { (*self.0 .0.get()).1 = Some(result) }
+        }
+
+        pub(super) fn into_result(self) -> R {
+            self.0 .0.into_inner().1.expect("every chunk ran")
+        }
+    }
+
+    /// The chunk function of one kernel, with its lifetime erased (see [`run`]).
+    type Erased = *const (dyn Fn(usize) + Sync + 'static);
+
+    /// What the calling thread and its helpers share: the next chunk to take, the number of chunks
+    /// done, the chunk function, the first panic of a helper. Owned by an `Arc`, so that a helper that
+    /// starts after the kernel has returned finds it alive (and no chunk left).
+    struct Claims {
+        next: Padded<AtomicUsize>,
+        done: Padded<AtomicUsize>,
+        count: usize,
+        run: Erased,
+        panic: Mutex<Option<Box<dyn Any + Send>>>,
+    }
+
+    // SAFETY: `run` points to a `Sync` closure, called from any thread only for a chunk taken while the
+    // kernel that owns the closure waits for it (see `Claims::run`); the other fields are `Send + Sync`.
+    unsafe impl Send for Claims {}
+    // SAFETY: as for `Send`.
+    unsafe impl Sync for Claims {}
+
+    impl Claims {
+        /// Takes the next chunk and runs it, until none is left; then counts the chunks it ran as
+        /// done. A helper catches a panic of a chunk (rayon aborts on a panic in a spawned job) and
+        /// keeps it for the calling thread; the calling thread's own panic unwinds through
+        /// [`Finished`], which counts the chunk, and [`Wait`], which still waits for the helpers.
+        fn run(&self, catch: bool) {
+            let mut finished = Finished(&self.done.0, 0);
+            loop {
+                let k = self.next.0.fetch_add(1, Ordering::Relaxed);
+                if k >= self.count {
+                    return;
+                }
+                // Counted when `finished` drops: at the end, or while this chunk's panic unwinds.
+                finished.1 += 1;
+                // SAFETY: chunk `k < count` is taken by this thread alone (`fetch_add`), and the kernel
+                // that owns the closure behind `run` does not return, nor unwind, before `done` counts
+                // every chunk taken (`Wait`): the closure is alive until this call returns.
+                let chunk = || unsafe { (*self.run)(k) };
+                if catch {
+                    if let Err(payload) = catch_unwind(AssertUnwindSafe(chunk)) {
+                        self.panic.lock().unwrap().get_or_insert(payload);
+                    }
+                } else {
+                    chunk();
+                }
+            }
+        }
+    }
+
+    /// The chunks a thread has run (or is unwinding from), added to `done` when dropped.
+    struct Finished<'a>(&'a AtomicUsize, usize);
+
+    impl Drop for Finished<'_> {
+        fn drop(&mut self) {
+            // Release: the chunks' writes (their partials, their results) happen before the calling
+            // thread's reads once it sees `done` count them (`Wait`'s Acquire load).
+            self.0.fetch_add(self.1, Ordering::Release);
+        }
+    }
+
+    /// Waits, also while the calling thread unwinds, until no chunk can be taken any more and every
+    /// chunk taken is done.
+    struct Wait<'a>(&'a Claims);
+
+    impl Drop for Wait<'_> {
+        fn drop(&mut self) {
+            let claims = self.0;
+            let taken = claims
+                .next
+                .0
+                .fetch_max(claims.count, Ordering::Relaxed)
+                .min(claims.count);
+            let mut spins = 0u32;
+            while claims.done.0.load(Ordering::Acquire) < taken {
+                if spins < 1 << 10 {
+                    std::hint::spin_loop();
+                    spins += 1;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    }
+
+    /// Runs `run(k)` once for every `k < count`, on the calling thread and on up to `helpers` jobs
+    /// of rayon's pool; returns once every call has returned. A panic of a call is resumed here.
+    pub(super) fn run(count: usize, helpers: usize, run: &(dyn Fn(usize) + Sync)) {
+        // SAFETY (of the erasure): the pointer is only called for a chunk taken before `Wait` below
+        // stops the taking, and `Wait` returns only once every such call has returned; this function
+        // does not return (nor unwind) before `Wait` does, and `run` outlives this function.
+        let erased: Erased =
+            unsafe { std::mem::transmute::<*const (dyn Fn(usize) + Sync + '_), Erased>(run) };
+        let claims = Arc::new(Claims {
+            next: Padded(AtomicUsize::new(0)),
+            done: Padded(AtomicUsize::new(0)),
+            count,
+            run: erased,
+            panic: Mutex::new(None),
+        });
+        for _ in 0..helpers {
+            let claims = Arc::clone(&claims);
+            rayon::spawn(move || claims.run(true));
+        }
+        {
+            let _wait = Wait(&claims);
+            claims.run(false);
+        }
+        let payload = claims.panic.lock().unwrap().take();
+        if let Some(payload) = payload {
+            resume_unwind(payload);
+        }
+    }
+}
+
+/// [`unrolled_sum`] in chunks (`rayon` feature): each chunk of the whole blocks keeps eight running sums
+/// as the serial loop does, the chunks' sums are added lane by lane in chunk order, then combined and the
+/// remainder added as [`unrolled_sum`] does.
+#[cfg(feature = "rayon")]
+#[inline(always)]
+fn par_unrolled_sum<F: Real>(n: usize, term: impl Fn(usize) -> F + Sync) -> F {
+    let whole = n - n % BLOCK;
+    let chunks = par_chunks(
+        whole,
+        || (),
+        |start, end, ()| {
+            let mut lanes = [F::zero(); BLOCK];
+            let mut i = start;
+            while i + BLOCK <= end {
+                for (l, lane) in lanes.iter_mut().enumerate() {
+                    *lane += term(i + l);
+                }
+                i += BLOCK;
+            }
+            core::hint::black_box(lanes)
+        },
+    );
+    let mut lanes = [F::zero(); BLOCK];
+    for chunk in &chunks {
+        add_lanes(&mut lanes, chunk);
+    }
+    let mut acc = combine_lanes(&core::hint::black_box(lanes));
+    let mut i = whole;
+    while i < n {
+        acc += term(i);
+        i += 1;
+    }
+    acc
+}
+
+/// A chunk's running sums added into the running sums of the chunks before it, lane by lane.
+#[cfg(feature = "rayon")]
+#[inline(always)]
+fn add_lanes<F: Real>(lanes: &mut [F; BLOCK], chunk: &[F; BLOCK]) {
+    for (lane, &c) in lanes.iter_mut().zip(chunk) {
+        *lane += c;
+    }
+}
+
 macro_rules! fused_kernels {
     ($($sum:ident, $vjp:ident, $mean:ident, $mean_vjp:ident, $value_vjp:ident, $mean_value_vjp:ident: $($A:ident $a:ident $p:ident $r:ident $s:ident $d:ident $b:ident),+;)*) => {$(
         /// The sum over the elements of the operands' broadcast shape of `f` applied to each element's
         /// values (a scalar operand gives its value to every element).
+        ///
+        /// With the `rayon` feature, from `PARALLEL_THRESHOLD` elements on it runs in parallel chunks:
+        /// the sum can then differ from the serial one in the last bits ([module
+        /// documentation](self#parallel-kernels-rayon-feature)).
         ///
         /// # Panics
         /// If the array operands' shapes do not broadcast together.
@@ -486,12 +887,17 @@ macro_rules! fused_kernels {
         #[allow(non_snake_case, clippy::too_many_arguments)]
         pub fn $sum<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
             $($a: &$A,)+
-            f: impl Fn($(fused_kernels!(@elem $A F)),+) -> F,
+            f: impl Fn($(fused_kernels!(@elem $A F)),+) -> F + MaybeSync,
         ) -> F {
             let shape = kernel_shape(&[$($a.kernel_shape()),+]);
             let n = shape.size();
             $(let $p = $a.prepare(&shape);)+
             $(let $r = $p.reader();)+
+            #[cfg(feature = "rayon")]
+            if n >= PARALLEL_THRESHOLD {
+                // SAFETY: every reader was made for `shape`, whose size is `n`, and `i < n`.
+                return par_unrolled_sum(n, |i| unsafe { f($($r.get(i)),+) });
+            }
             // SAFETY: every reader was made for `shape`, whose size is `n`, and `i < n`.
             unrolled_sum(n, |i| unsafe { f($($r.get(i)),+) })
         }
@@ -499,6 +905,10 @@ macro_rules! fused_kernels {
         /// Reverse of the kernel of the same arity: `df(values.., g)` gives each operand's partial
         /// for one element, times `g`; each operand's gradient collects its partials (summed where it
         /// was broadcast, or where it is a scalar).
+        ///
+        /// With the `rayon` feature, from `PARALLEL_THRESHOLD` elements on it runs in parallel chunks:
+        /// array gradients keep their bits, a scalar operand's gradient can differ from the serial one
+        /// in the last bits ([module documentation](self#parallel-kernels-rayon-feature)).
         ///
         /// # Panics
         /// If the array operands' shapes do not broadcast together.
@@ -508,13 +918,50 @@ macro_rules! fused_kernels {
         pub fn $vjp<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
             $($a: &$A,)+
             g: F,
-            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> ($(fused_kernels!(@elem $A F)),+),
+            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> ($(fused_kernels!(@elem $A F)),+)
+                + MaybeSync,
         ) -> ($($A::Tangent),+) {
             let shape = kernel_shape(&[$($a.kernel_shape()),+]);
             let n = shape.size();
             $(let $p = $a.prepare(&shape);)+
             $(let $r = $p.reader();)+
             $(let mut $s = $a.sink(n);)+
+            #[cfg(feature = "rayon")]
+            if n >= PARALLEL_THRESHOLD {
+                // The whole blocks in chunks, the remainder after them on this thread, as in the
+                // one-pass kernel below: a scalar operand's partial sums are added in the same order
+                // in both, so its gradient has the same bits in both.
+                let whole = n - n % BLOCK;
+                let chunks = par_chunks(whole, || ($($s.part(),)+), |start, end, ($(mut $s,)+)| {
+                    // The chunk's own readers and seed, in registers: read through the closure's
+                    // captures, they would be reloaded after every store of a partial.
+                    $(let $r = $p.reader();)+
+                    let seed = g;
+                    for i in start..end {
+                        // SAFETY: readers and sinks were made for `n` elements, and `i < end <= n`;
+                        // `i` is in this chunk's range only, so no other part of a sink is given it,
+                        // and the sinks themselves are not written while the chunks run.
+                        unsafe {
+                            let ($($d),+) = df($($r.get(i),)+ seed);
+                            $($s.put(i, $d);)+
+                        }
+                    }
+                    ($($s,)+)
+                });
+                for ($($d,)+) in chunks {
+                    $($s.join($d);)+
+                }
+                for i in whole..n {
+                    // SAFETY: `i < n`, and no part is in use any more.
+                    unsafe {
+                        let ($($d),+) = df($($r.get(i),)+ g);
+                        $($s.put(i, $d);)+
+                    }
+                }
+                // SAFETY: the chunks put a partial for each of the elements `0..whole` into every
+                // sink (through its parts), the loop above for the rest.
+                return unsafe { ($($a.tangent($s, &shape)),+) };
+            }
             for i in 0..n {
                 // SAFETY: readers and sinks were made for `n` elements, and `i < n`.
                 unsafe {
@@ -536,7 +983,7 @@ macro_rules! fused_kernels {
         #[allow(non_snake_case, clippy::too_many_arguments)]
         pub fn $mean<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
             $($a: &$A,)+
-            f: impl Fn($(fused_kernels!(@elem $A F)),+) -> F,
+            f: impl Fn($(fused_kernels!(@elem $A F)),+) -> F + MaybeSync,
         ) -> F {
             let n = kernel_shape(&[$($a.kernel_shape()),+]).size();
             if n == 0 {
@@ -555,7 +1002,8 @@ macro_rules! fused_kernels {
         pub fn $mean_vjp<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
             $($a: &$A,)+
             g: F,
-            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> ($(fused_kernels!(@elem $A F)),+),
+            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> ($(fused_kernels!(@elem $A F)),+)
+                + MaybeSync,
         ) -> ($($A::Tangent),+) {
             let n = kernel_shape(&[$($a.kernel_shape()),+]).size();
             $vjp($($a,)+ g / F::cast_from(n as f64), df)
@@ -568,6 +1016,10 @@ macro_rules! fused_kernels {
         /// (`f_value_and_grad`): the operands are read once; [`rescale`] then gives the gradient
         /// for the seed the reverse sweep finds.
         ///
+        /// With the `rayon` feature, from `PARALLEL_THRESHOLD` elements on it runs in parallel chunks:
+        /// array gradients keep their bits, the value and a scalar operand's gradient can differ from
+        /// the serial ones in the last bits ([module documentation](self#parallel-kernels-rayon-feature)).
+        ///
         /// # Panics
         /// If the array operands' shapes do not broadcast together.
         #[inline]
@@ -575,7 +1027,8 @@ macro_rules! fused_kernels {
         #[allow(non_snake_case, unused_parens, clippy::too_many_arguments)]
         pub fn $value_vjp<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
             $($a: &$A,)+
-            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> (F, ($(fused_kernels!(@elem $A F)),+)),
+            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> (F, ($(fused_kernels!(@elem $A F)),+))
+                + MaybeSync,
         ) -> (F, ($($A::Tangent),+)) {
             let shape = kernel_shape(&[$($a.kernel_shape()),+]);
             let n = shape.size();
@@ -584,6 +1037,55 @@ macro_rules! fused_kernels {
             $(let mut $s = $a.sink(n);)+
             let g = F::one();
             let zero = F::zero();
+            #[cfg(feature = "rayon")]
+            if n >= PARALLEL_THRESHOLD {
+                // The whole blocks in chunks, each the serial loop below over its range; the
+                // remainder after them on this thread, as the serial loop ends.
+                let whole = n - n % BLOCK;
+                let chunks = par_chunks(whole, || ($($s.part(),)+), |start, end, ($(mut $s,)+)| {
+                    // The chunk's own readers and constants, in registers: read through the
+                    // closure's captures, they would be reloaded after every store of a partial.
+                    $(let $r = $p.reader();)+
+                    let (g, zero) = (g, zero);
+                    let mut lanes = [zero; BLOCK];
+                    let mut i = start;
+                    while i + BLOCK <= end {
+                        $(let mut $b = [zero; BLOCK];)+
+                        for l in 0..BLOCK {
+                            // SAFETY: `i + l < end <= n`, the length every reader was made for.
+                            let (v, ($($d),+)) = unsafe { df($($r.get(i + l),)+ g) };
+                            lanes[l] += v;
+                            $($b[l] = $d;)+
+                        }
+                        for l in 0..BLOCK {
+                            // SAFETY: `i + l < end <= n`, the length every sink was made for; the
+                            // index is in this chunk's range only, so no other part of a sink is
+                            // given it, and the sinks themselves are not written while the chunks run.
+                            unsafe { $($s.put(i + l, $b[l]);)+ }
+                        }
+                        i += BLOCK;
+                    }
+                    (core::hint::black_box(lanes), ($($s,)+))
+                });
+                let mut lanes = [zero; BLOCK];
+                for (chunk, ($($d,)+)) in chunks {
+                    add_lanes(&mut lanes, &chunk);
+                    $($s.join($d);)+
+                }
+                let mut total = combine_lanes(&core::hint::black_box(lanes));
+                let mut i = whole;
+                while i < n {
+                    // SAFETY: `i < n`; the chunks have run and given their parts back.
+                    let (v, ($($d),+)) = unsafe { df($($r.get(i),)+ g) };
+                    total += v;
+                    // SAFETY: `i < n`, and no part is in use any more.
+                    unsafe { $($s.put(i, $d);)+ }
+                    i += 1;
+                }
+                // SAFETY: the chunks put a partial for each of the elements `0..whole` into every
+                // sink (through its parts), the loop above for the rest.
+                return (total, unsafe { ($($a.tangent($s, &shape)),+) });
+            }
             let mut lanes = [zero; BLOCK];
             let mut i = 0;
             while i + BLOCK <= n {
@@ -626,7 +1128,8 @@ macro_rules! fused_kernels {
         #[allow(non_snake_case, unused_parens, clippy::too_many_arguments)]
         pub fn $mean_value_vjp<F: Real, $($A: KernelOperand<Elem = F> + ?Sized),+>(
             $($a: &$A,)+
-            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> (F, ($(fused_kernels!(@elem $A F)),+)),
+            df: impl Fn($(fused_kernels!(@elem $A F),)+ F) -> (F, ($(fused_kernels!(@elem $A F)),+))
+                + MaybeSync,
         ) -> (F, ($($A::Tangent),+)) {
             let n = kernel_shape(&[$($a.kernel_shape()),+]).size();
             if n == 0 {
@@ -673,8 +1176,15 @@ macro_rules! scalar_rescale {
 scalar_rescale!(f32, f64);
 
 impl<A: Real, D: Dimension> Rescale<A> for Array<A, D> {
+    /// With the `rayon` feature, an array of at least `PARALLEL_THRESHOLD` elements is rescaled on
+    /// rayon's pool (elementwise: the same bits).
     #[inline]
     fn rescale(mut self, g: A) -> Self {
+        #[cfg(feature = "rayon")]
+        if self.len() >= PARALLEL_THRESHOLD && rayon::current_num_threads() > 1 {
+            self.par_mapv_inplace(|t| t * g);
+            return self;
+        }
         self.mapv_inplace(|t| t * g);
         self
     }
