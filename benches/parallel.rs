@@ -1,20 +1,23 @@
 //! Fused kernels on both cores (`rayon` feature): the generated `f_value_and_grad` of W1 (`x.powi(2).sum()`)
 //! and W2 (`(x - y).powi(2).sum()`) in f64 and f32 at 1e5 and 1e6, beside the careful hand-written fused
 //! value-and-gradient of `benches/workloads.rs` (serial: one core's best), checked against the generated
-//! one at startup. Results: BENCHMARKS.md, "Multi-core (`rayon` feature)".
+//! one at startup. Results and how to reproduce them: BENCHMARKS.md, "Multi-core (`rayon` feature)".
 //!
-//! Run once pinned to one core (rayon's pool then has one thread and the kernels' chunks run in order on
-//! the calling thread) and once on both cores:
+//! Run pinned to one core (rayon's pool then has one thread, and the calling thread runs every chunk)
+//! and on both, each workload and size in a process of its own (a 1e6 row depends on what the process
+//! allocated before it, see BENCHMARKS.md):
 //!
 //! ```sh
-//! taskset -c 0 cargo bench --features rayon --bench parallel -- --save-baseline par1
-//! cargo bench --features rayon --bench parallel -- --save-baseline par2
+//! for f in W1_f64 W1_f32 W2_f64 W2_f32; do for n in 100000 1000000; do
+//!   taskset -c 0 cargo bench --features rayon --bench parallel -- "^par_$f/.*/$n\$" --save-baseline par1
+//!   cargo bench --features rayon --bench parallel -- "^par_$f/.*/$n\$" --save-baseline par2
+//! done; done
+//! python3 benches/parallel_report.py --one par1 --two par2
 //! ```
 //!
-//! `-- par_threshold` times only the generated W1 f64 at sizes around `PARALLEL_THRESHOLD`, back to back
-//! (`hot`: rayon's threads are still awake) and after 1 ms idle before each call (`idle`: they sleep, and
-//! a parallel kernel first wakes one); compare the two runs to see where two cores start to pay off.
-//! `AUTODIFF_BENCH_QUICK=1` for a short run.
+//! `-- par_threshold` times only the generated W1 f64 from 2^12 to 2^20 elements, back to back (`hot`:
+//! rayon's threads are awake) and after 1 ms asleep before each call (`idle`: they have gone to sleep,
+//! and a parallel kernel wakes one). `AUTODIFF_BENCH_QUICK=1` for a short run.
 use autodiff::ndarray::Array1;
 use autodiff::Real;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};

@@ -616,10 +616,11 @@ pub fn unrolled_sum<F: Real>(n: usize, term: impl Fn(usize) -> F) -> F {
 }
 
 /// The number of elements from which a kernel runs in parallel (`rayon` feature), measured on two
-/// cores with the cheapest chain, `x.powi(2).sum()` (BENCHMARKS.md, "Multi-core"): from 2^16 elements
-/// (about 9 µs on one core) two cores take 0.7 of the time when rayon's threads are awake; at 2^15 the
-/// gain is within the noise. When they have gone to sleep, waking one costs the calling thread
-/// 10-40 µs on that machine (a virtual machine), whatever the size.
+/// cores with the cheapest chain, `x.powi(2).sum()` (BENCHMARKS.md, "Multi-core"). While rayon's
+/// threads are awake (kernels back to back), two cores take 0.6 of the time of one from 2^16 elements
+/// (about 10 µs on one core), 0.84 at 2^15. After a millisecond of other work they have gone to sleep,
+/// and waking one costs the calling thread 10-30 µs on that machine (a virtual machine) whatever the
+/// size, so such a kernel gained nothing there up to 2^20 elements.
 #[cfg(feature = "rayon")]
 pub const PARALLEL_THRESHOLD: usize = 1 << 16;
 
