@@ -112,7 +112,7 @@ pub trait Sink<F> {
     /// Records the partial at `i`.
     ///
     /// # Safety
-    /// `i` is below the length the sink was made for. For a [part](Sink::part) of a sink (`rayon`
+    /// `i` is below the length the sink was made for. For a part of a sink (`rayon`
     /// feature): no other part of the same sink, and not the sink itself, is given `i` while the part is
     /// in use (the parts of an array sink write into one buffer).
     unsafe fn put(&mut self, i: usize, partial: F);

@@ -98,7 +98,7 @@ where
     view.slice_move(info).to_owned()
 }
 
-/// Reverse rule of [`slice`]: zeros of `x`'s shape with `g` written into the sliced region.
+/// Reverse rule of [`slice()`]: zeros of `x`'s shape with `g` written into the sliced region.
 #[inline]
 #[track_caller]
 pub fn slice_vjp<X, I>(x: &X, info: I, g: Array<X::Elem, I::OutDim>) -> Array<X::Elem, X::Dim>
