@@ -323,6 +323,11 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> KernelOperand for ArrayBase<S, D>
         // SAFETY: the caller put a partial for every element below `shape.size()`, the capacity the sink
         // was made with.
         unsafe { sink.0.set_len(shape.size()) };
+        // Not broadcast (the common case): the partials are the gradient, in the array's own dimension
+        // type, without the dynamic-shape round trip.
+        if self.shape() == shape.slice() {
+            return Array::from_shape_vec(self.raw_dim(), sink.0).expect("one partial per element");
+        }
         let full = Array::from_shape_vec(shape.clone(), sink.0).expect("one partial per element");
         sum_to(full, &self.raw_dim())
     }
