@@ -1161,53 +1161,14 @@ fused_kernels! {
         A4 a4 p4 r4 s4 d4 b4, A5 a5 p5 r5 s5 d5 b5;
 }
 
-/// A kernel's gradient for another seed: what `fused_sumN_value_vjp` gave for seed one, times the seed
-/// the reverse sweep finds (the value and the partials of a kernel are computed in one pass, before the
-/// seed is known).
-pub trait Rescale<F> {
-    /// The gradient times `g`.
-    fn rescale(self, g: F) -> Self;
-}
-
-macro_rules! scalar_rescale {
-    ($($F:ty),*) => {$(
-        impl Rescale<$F> for $F {
-            #[inline]
-            fn rescale(self, g: $F) -> $F {
-                self * g
-            }
-        }
-    )*};
-}
-scalar_rescale!(f32, f64);
-
-impl<A: Real, D: Dimension> Rescale<A> for Array<A, D> {
-    /// With the `rayon` feature, an array of at least `PARALLEL_THRESHOLD` elements is rescaled on
-    /// rayon's pool (elementwise: the same bits).
-    #[inline]
-    fn rescale(mut self, g: A) -> Self {
-        #[cfg(feature = "rayon")]
-        if self.len() >= PARALLEL_THRESHOLD && rayon::current_num_threads() > 1 {
-            self.par_mapv_inplace(|t| t * g);
-            return self;
-        }
-        self.mapv_inplace(|t| t * g);
-        self
-    }
-}
-
-impl<F> Rescale<F> for () {
-    #[inline]
-    fn rescale(self, _: F) {}
-}
-
 /// `t` for seed `g`, where `t` was computed for seed one: `t` itself when `g` is one (the seed of the
 /// output a gradient starts from), else every element times `g`.
+/// (`fused_sumN_value_vjp` computes a kernel's partials with its value, before the seed is known.)
 #[inline]
-pub fn rescale<F: Real, T: Rescale<F>>(t: T, g: F) -> T {
-    if g == F::one() {
-        t
-    } else {
-        t.rescale(g)
+pub fn rescale<F: Real, T: crate::tangent::Tangent>(mut t: T, g: F) -> T {
+    if g != F::one() {
+        // `F` to `f64` and back is exact for both float types.
+        t.scale(g.as_f64());
     }
+    t
 }

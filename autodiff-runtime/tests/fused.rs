@@ -178,7 +178,6 @@ fn rescaled_partials_are_the_reverse_for_another_seed() {
         }
     }
     assert_eq!(rules::rescale(2.5f64, -2.0), -5.0);
-    rules::rescale((), 3.0f32);
 }
 
 /// `sum((b - a^2)^2)` over `a = x.slice(sa)`, `b = x.slice(sb)` read in place, and its gradient
