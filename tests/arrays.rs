@@ -1783,3 +1783,140 @@ fn concatenate_and_stack() {
     )
     .unwrap();
 }
+
+// =============================================================================================
+// Slices of one array read by one kernel: one gradient buffer for all of them
+// =============================================================================================
+
+#[differentiable]
+fn sl_rosenbrock(x: &Array1<f64>) -> f64 {
+    let a = x.slice(s![..-1]);
+    let b = x.slice(s![1..]);
+    (100.0 * (&b - &a * &a).powi(2) + (1.0 - &a).powi(2)).sum()
+}
+
+#[differentiable]
+fn sl_rosenbrock_f32(x: &Array1<f32>) -> f32 {
+    let a = x.slice(s![..-1]);
+    let b = x.slice(s![1..]);
+    3.0 * (100.0 * (&b - &a * &a).powi(2) + (1.0 - &a).powi(2))
+        .mean()
+        .unwrap()
+}
+
+#[differentiable]
+#[allow(clippy::reversed_empty_ranges)] // `s![1..-1]` is not a `Range`
+fn sl_three(x: &Array1<f64>) -> f64 {
+    let a = x.slice(s![..-2]);
+    let b = x.slice(s![1..-1]);
+    let c = x.slice(s![2..]);
+    (&a * &b * c).sum() + x.sum()
+}
+
+#[differentiable]
+fn sl_strided(x: &Array1<f64>) -> f64 {
+    -2.0 * (&x.slice(s![..;2]) * &x.slice(s![1..;2])).sum()
+}
+
+#[differentiable]
+fn sl_rows_cols(m: &Array2<f64>) -> f64 {
+    let down = (&m.slice(s![1.., ..]) - &m.slice(s![..-1, ..]))
+        .powi(2)
+        .sum();
+    let across = (&m.slice(s![.., 1..]) - &m.slice(s![.., ..-1]))
+        .powi(2)
+        .mean()
+        .unwrap();
+    down + 0.5 * across
+}
+
+/// The gradient of Rosenbrock's function, written out.
+fn rosenbrock_gradient(x: &[f64]) -> Vec<f64> {
+    let n = x.len();
+    let mut g = vec![0.0; n];
+    for i in 0..n - 1 {
+        g[i] += -400.0 * x[i] * (x[i + 1] - x[i] * x[i]) - 2.0 * (1.0 - x[i]);
+        g[i + 1] += 200.0 * (x[i + 1] - x[i] * x[i]);
+    }
+    g
+}
+
+#[test]
+fn slices_of_one_array_in_one_kernel() {
+    for n in [2, 3, 9, 16, 17, 100] {
+        let x = Array1::from_shape_fn(n, |i| (0.7 * i as f64).sin() * 1.3);
+        let want = Array1::from(rosenbrock_gradient(x.as_slice().unwrap()));
+        let (v, g) = sl_rosenbrock_value_and_grad(&x);
+        assert_eq!(v, sl_rosenbrock(&x));
+        assert_array_close(&g, &want, 1e-13, "Rosenbrock, slices");
+        assert_array_close(&sl_rosenbrock_grad(&x), &want, 1e-13, "Rosenbrock grad");
+        ok(
+            check_grad(sl_rosenbrock, sl_rosenbrock_grad, &x),
+            "Rosenbrock",
+        );
+
+        let xf = x.mapv(|v| v as f32);
+        let (vf, gf) = sl_rosenbrock_f32_value_and_grad(&xf);
+        assert_eq!(vf, sl_rosenbrock_f32(&xf));
+        let scale = 3.0 / (n - 1) as f64;
+        let wantf =
+            Array1::from(rosenbrock_gradient(xf.mapv(f64::from).as_slice().unwrap())) * scale;
+        let top = wantf.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (got, want) in gf.iter().zip(&wantf) {
+            assert!(
+                (*got as f64 - want).abs() <= 1e-5 * top,
+                "{n}: {got} != {want}"
+            );
+        }
+
+        if n >= 3 {
+            // d/dx_j of sum x_i x_{i+1} x_{i+2} + sum x.
+            let mut want = Array1::ones(n);
+            for i in 0..n - 2 {
+                want[i] += x[i + 1] * x[i + 2];
+                want[i + 1] += x[i] * x[i + 2];
+                want[i + 2] += x[i] * x[i + 1];
+            }
+            assert_array_close(&sl_three_value_and_grad(&x).1, &want, 1e-14, "three slices");
+            ok(check_grad(sl_three, sl_three_grad, &x), "three slices");
+        }
+        if n % 2 == 0 {
+            // Strided slices (their own buffers, added into the shared one).
+            let want = Array1::from_shape_fn(n, |i| -2.0 * x[i ^ 1]);
+            assert_eq!(sl_strided_value_and_grad(&x).1, want);
+            assert_eq!(sl_strided_grad(&x), want);
+        }
+    }
+    let m = Array2::from_shape_fn((4, 5), |(i, j)| (0.3 * i as f64 - 0.8 * j as f64).cos());
+    let mut want = Array2::zeros((4, 5));
+    for i in 0..4 {
+        for j in 0..5 {
+            if i + 1 < 4 {
+                let d = 2.0 * (m[[i + 1, j]] - m[[i, j]]);
+                want[[i + 1, j]] += d;
+                want[[i, j]] -= d;
+            }
+            if j + 1 < 5 {
+                let d = 0.5 * 2.0 * (m[[i, j + 1]] - m[[i, j]]) / 16.0;
+                want[[i, j + 1]] += d;
+                want[[i, j]] -= d;
+            }
+        }
+    }
+    assert_array_close(
+        &sl_rows_cols_value_and_grad(&m).1,
+        &want,
+        1e-14,
+        "rows and columns",
+    );
+    assert_array_close(
+        &sl_rows_cols_grad(&m),
+        &want,
+        1e-14,
+        "rows and columns grad",
+    );
+    ok(
+        check_grad(sl_rows_cols, sl_rows_cols_grad, &m),
+        "rows and columns",
+    );
+}

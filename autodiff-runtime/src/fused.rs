@@ -46,6 +46,12 @@ use crate::real::Real;
 use ndarray::{Array, ArrayBase, ArrayView, Data, Dimension, IxDyn, SliceArg};
 use std::borrow::Cow;
 
+mod shared;
+pub use shared::{
+    shared_grad, sliced_into, sliced_owner, AddsInto, Merged, Owns, Role, SharedGrad, SharedSink,
+    SharedSliced,
+};
+
 /// An operand of a fused kernel: a scalar (the same for every element) or an array.
 pub trait KernelOperand {
     /// The element type.
@@ -1105,7 +1111,10 @@ macro_rules! fused_kernels {
                     $($b[l] = $d;)+
                 }
                 for l in 0..BLOCK {
-                    // SAFETY: `i + l < n`, the length every sink was made for.
+                    // SAFETY: `i + l < n`, the length every sink was made for. Element by element,
+                    // every operand's in turn: two slices of one array add into one buffer at
+                    // overlapping places, and eight of one operand's stores before eight of the
+                    // other's loads there stall every load (W5 slices 1e5: 137 against 113 µs).
                     unsafe { $($s.put(i + l, $b[l]);)+ }
                 }
                 i += BLOCK;

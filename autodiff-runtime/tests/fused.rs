@@ -205,6 +205,26 @@ where
     let (v, (ga, gb)) = rules::fused_sum2_value_vjp(&va, &vb, |a, b, g| (f(a, b), df(a, b, g)));
     assert_eq!(v.to_bits(), value.to_bits());
     assert_eq!(rules::rescale(ga + gb, 0.5), want);
+
+    // Both slices adding into one buffer of `x`'s shape, the second's gradient: an element gets at
+    // most one partial of each slice, so the sum has the bits of the two gradients added.
+    let shared = rules::shared_grad(x);
+    let (va, vb) = (
+        rules::sliced_into(x, sa, &shared),
+        rules::sliced_owner(x, sb, &shared),
+    );
+    assert_eq!(rules::fused_sum2(&va, &vb, f).to_bits(), value.to_bits());
+    let (rules::Merged, g) = rules::fused_sum2_vjp(&va, &vb, 0.5, df);
+    assert_eq!(g, want);
+    let shared = rules::shared_grad(x);
+    let (va, vb) = (
+        rules::sliced_into(x, sa, &shared),
+        rules::sliced_owner(x, sb, &shared),
+    );
+    let (v, (rules::Merged, g)) =
+        rules::fused_sum2_value_vjp(&va, &vb, |a, b, g| (f(a, b), df(a, b, g)));
+    assert_eq!(v.to_bits(), value.to_bits());
+    assert_eq!(rules::rescale(g, 0.5), want);
 }
 
 #[test]
@@ -256,4 +276,93 @@ fn a_broadcast_slice_sums_its_partials_back_into_the_slice() {
 #[should_panic(expected = "slice end 12 is past the end of axis 0 of length 10")]
 fn a_slice_out_of_bounds_is_reported() {
     let _ = rules::sliced(&vec_x(10), ndarray::s![2..12]);
+}
+
+#[test]
+fn three_slices_of_one_array_add_into_one_buffer() {
+    use ndarray::s;
+    // `sum(a * b * c)` over `x[..-2]`, `x[1..-1]`, `x[2..]`, in every order of the owner, for every
+    // remainder of the block of eight, against the unfused rules (to rounding: an element gets three
+    // partials, added in another order).
+    let df = |a: f64, b: f64, c: f64, g: f64| (g * b * c, g * a * c, g * a * b);
+    for n in [3, 4, 10, 17, 64, 1003] {
+        let x = vec_x(n);
+        let (sa, sb, sc) = (s![..-2], s![1..n - 1], s![2..]);
+        let (a, b, c) = (
+            rules::slice(&x, sa),
+            rules::slice(&x, sb),
+            rules::slice(&x, sc),
+        );
+        let (ga, gb, gc) = rules::fused_sum3_vjp(&a, &b, &c, -1.5, df);
+        let want = rules::slice_vjp(&x, sa, ga)
+            + rules::slice_vjp(&x, sb, gb)
+            + rules::slice_vjp(&x, sc, gc);
+        let shared = rules::shared_grad(&x);
+        let (rules::Merged, rules::Merged, g) = rules::fused_sum3_vjp(
+            &rules::sliced_into(&x, sa, &shared),
+            &rules::sliced_into(&x, sb, &shared),
+            &rules::sliced_owner(&x, sc, &shared),
+            -1.5,
+            df,
+        );
+        let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (got, want) in g.iter().zip(&want) {
+            assert!(
+                (got - want).abs() <= 4.0 * f64::EPSILON * scale,
+                "{n}: {got} != {want}"
+            );
+        }
+        // A strided slice (its own zeroed buffer, added in after the loop) before the owner.
+        let half = s![..n.div_ceil(2)];
+        let shared = rules::shared_grad(&x);
+        let (rules::Merged, g) = rules::fused_sum2_vjp(
+            &rules::sliced_into(&x, s![..;2], &shared),
+            &rules::sliced_owner(&x, half, &shared),
+            1.0,
+            |a, b, g| (g * b, g * a),
+        );
+        let (p, q) = (rules::slice(&x, s![..;2]), rules::slice(&x, half));
+        let want =
+            rules::slice_vjp(&x, s![..;2], q.to_owned()) + rules::slice_vjp(&x, half, p.to_owned());
+        assert_eq!(g, want, "{n}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "the kernel's last slice of the array")]
+fn an_owner_before_another_slice_of_its_array_is_reported() {
+    use ndarray::s;
+    let x = vec_x(9);
+    let shared = rules::shared_grad(&x);
+    let _ = rules::fused_sum2_vjp(
+        &rules::sliced_owner(&x, s![..5], &shared),
+        &rules::sliced_into(&x, s![..;2], &shared),
+        1.0,
+        |a, b, g| (g * b, g * a),
+    );
+}
+
+#[test]
+fn broadcast_slices_add_their_summed_partials_into_the_shared_buffer() {
+    use ndarray::s;
+    let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f64 * 0.1 - 0.4);
+    let x = vec_x(10);
+    // `sum(m * x[2..5] * x[..3])`, both slices broadcast over the rows of `m`.
+    let shared = rules::shared_grad(&x);
+    let ((), rules::Merged, g) = rules::fused_sum3_vjp(
+        &rules::NoGrad(&m),
+        &rules::sliced_into(&x, s![2..5], &shared),
+        &rules::sliced_owner(&x, s![..3], &shared),
+        1.0,
+        |m, a, b, g| (g * a * b, g * m * b, g * m * a),
+    );
+    let mut want = Array1::<f64>::zeros(10);
+    for j in 0..3 {
+        let column = m.column(j).sum();
+        want[2 + j] += column * x[j];
+        want[j] += column * x[2 + j];
+    }
+    for (got, want) in g.iter().zip(&want) {
+        assert!((got - want).abs() <= 1e-15, "{got} != {want}");
+    }
 }

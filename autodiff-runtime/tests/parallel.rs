@@ -318,6 +318,26 @@ where
         rules::fused_sum2_value_vjp(&va, &NoGrad(&vb), |a, b, g| (f(a, b), df(a, b, g)));
     assert_eq!(v.to_bits(), value.to_bits(), "sliced value_vjp");
     assert_bits("sliced value_vjp a", &rules::rescale(ga, 0.5), &want_a);
+
+    // Both slices adding into one gradient buffer (a parallel kernel gives each its own buffer, added
+    // into the shared one after the chunks): the sum of the two gradients, to the bit.
+    let want = &want_a + &want_b;
+    let shared = rules::shared_grad(x);
+    let (va, vb) = (
+        rules::sliced_into(x, sa, &shared),
+        rules::sliced_owner(x, sb, &shared),
+    );
+    let (rules::Merged, g) = rules::fused_sum2_vjp(&va, &vb, 0.5, df);
+    assert_bits("shared slices", &g, &want);
+    let shared = rules::shared_grad(x);
+    let (va, vb) = (
+        rules::sliced_into(x, sa, &shared),
+        rules::sliced_owner(x, sb, &shared),
+    );
+    let (v, (rules::Merged, g)) =
+        rules::fused_sum2_value_vjp(&va, &vb, |a, b, g| (f(a, b), df(a, b, g)));
+    assert_eq!(v.to_bits(), value.to_bits(), "shared slices value_vjp");
+    assert_bits("shared slices value_vjp", &rules::rescale(g, 0.5), &want);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::ir::adjoint::{AExpr, AStmt, How, Pullback, Rerun, Seed};
+use crate::ir::Share;
 
 impl Emitter<'_> {
     /// The reverse statements of `body`.
@@ -139,17 +140,29 @@ impl Emitter<'_> {
                 active,
                 tangents,
             } => {
+                let Op::Fused(kernel) = &instr.op else {
+                    unreachable!("a kernel statement holds a kernel")
+                };
+                // A slice merged into another's gradient binds nothing (its gradient is `Merged`).
+                let shares = kernel.shared_slices(&instr.args, active);
                 let mut names = tangents.iter();
+                let mut bound = Vec::new();
                 let pattern: Vec<TokenStream> = active
                     .iter()
-                    .map(|active| match active {
+                    .zip(&shares)
+                    .map(|(active, share)| match active {
                         true => {
                             let name = names.next().expect("one name per active operand");
+                            if matches!(share, Some(Share::Into(_))) {
+                                return quote!(_);
+                            }
+                            bound.push(name.clone());
                             quote!(#name)
                         }
                         false => quote!(_),
                     })
                     .collect();
+                let tangents = &bound;
                 let seed = self.print_expr(seed);
                 if let Some(partials) = self.early.get(&instr.dst).map(|e| e.partials.clone()) {
                     // The forward sweep computed the partials for seed one with the value.
@@ -223,11 +236,44 @@ impl Emitter<'_> {
             None => kernel.value_vjp_function(arity),
         };
         let rule = format_ident!("{}", rule, span = instr.span);
+        // Slices of one array share one gradient buffer, made before the kernel (named after its
+        // owner, the array's last slice in the kernel).
+        let shares = kernel.shared_slices(&instr.args, active);
+        let mut buffers = TokenStream::new();
+        let buffer_names: Vec<Option<Ident>> = shares
+            .iter()
+            .enumerate()
+            .map(|(k, share)| match share {
+                Some(Share::Owns(_)) => {
+                    let name = self.namer.numbered("shared_grad");
+                    let a = self.operand(&instr.args[k]);
+                    buffers.extend(quote!(let #name = #ad::shared_grad(#a);));
+                    Some(name)
+                }
+                _ => None,
+            })
+            .collect();
         // Operands without a gradient are passed as constants: the kernel keeps nothing for them.
         let args: Vec<TokenStream> = active
             .iter()
             .enumerate()
             .map(|(k, active)| {
+                if let (Some(share), Some(view)) = (shares[k], &kernel.views[k]) {
+                    let (function, owner) = match share {
+                        Share::Owns(_) => ("sliced_owner", k),
+                        Share::Into(owner) => ("sliced_into", owner),
+                    };
+                    let buffer = buffer_names[owner]
+                        .as_ref()
+                        .expect("an owner names its buffer");
+                    let function = format_ident!("{}", function, span = view.span);
+                    let (a, info, ad) = (
+                        self.operand(&instr.args[k]),
+                        &view.info,
+                        self.ad_at(view.span),
+                    );
+                    return quote_spanned!(view.span=> &#ad::#function(#a, #info, &#buffer));
+                }
                 let a = self.kernel_operand(instr, kernel, k);
                 if *active {
                     a
@@ -265,11 +311,11 @@ impl Emitter<'_> {
         let checks = self.kernel_checks(instr, kernel);
         match seed {
             Some(seed) => {
-                quote_spanned!(instr.span=> { #checks #ad::#rule(#(#args,)* #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) }) })
+                quote_spanned!(instr.span=> { #checks #buffers #ad::#rule(#(#args,)* #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) }) })
             }
             None => {
                 let value = self.value(&kernel.ret, false);
-                quote_spanned!(instr.span=> { #checks #ad::#rule(#(#args,)* |#(#params,)* #g| { #forward #reverse (#value, (#(#partials),*)) }) })
+                quote_spanned!(instr.span=> { #checks #buffers #ad::#rule(#(#args,)* |#(#params,)* #g| { #forward #reverse (#value, (#(#partials),*)) }) })
             }
         }
     }

@@ -128,6 +128,42 @@ impl Kernel {
         };
         format!("{base}{arity}_value_vjp")
     }
+
+    /// Which operands are slices of one array that an operand after them also slices (all with a
+    /// gradient): their partials go into one buffer of the array's shape, which is the gradient of the
+    /// last of them (its owner); the others' gradients are merged into it. `None` for an operand that
+    /// shares nothing.
+    pub fn shared_slices(&self, args: &[Operand], active: &[bool]) -> Vec<Option<Share>> {
+        let sliced = |k: usize| match (&self.views[k], &args[k]) {
+            (Some(_), Operand::Var(v)) if active[k] => Some(*v),
+            _ => None,
+        };
+        (0..args.len())
+            .map(|k| {
+                let base = sliced(k)?;
+                let owner = (0..args.len()).rev().find(|j| sliced(*j) == Some(base))?;
+                let first = (0..args.len()).find(|j| sliced(*j) == Some(base))?;
+                if first == owner {
+                    None
+                } else if k == owner {
+                    Some(Share::Owns(first))
+                } else {
+                    Some(Share::Into(owner))
+                }
+            })
+            .collect()
+    }
+}
+
+/// The part of a slice operand in a gradient buffer shared with other slices of its array
+/// ([`Kernel::shared_slices`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Share {
+    /// The last slice of the array: its gradient is the buffer, which the operand given here (the
+    /// array's first slice in the kernel) names.
+    Owns(usize),
+    /// A slice before the last, whose gradient is merged into that of the operand given.
+    Into(usize),
 }
 
 impl Rule {

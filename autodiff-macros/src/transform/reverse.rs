@@ -367,6 +367,7 @@ impl<'f> Reverse<'f, '_> {
                     .iter()
                     .map(|_| self.namer.numbered("tangent"))
                     .collect();
+                let shares = kernel.shared_slices(&instr.args, &active);
                 out.push(AStmt::Kernel {
                     instr,
                     seed: AExpr::Adjoint(g),
@@ -375,8 +376,12 @@ impl<'f> Reverse<'f, '_> {
                     active,
                     tangents: tangents.clone(),
                 });
-                for ((_, target), tangent) in targets.iter().zip(tangents) {
-                    out.push(r.contribute(*target, AExpr::Named(tangent)));
+                // A slice whose partials go into a buffer shared with a later slice of its array
+                // contributes nothing of its own: the later one's gradient has them.
+                for ((k, target), tangent) in targets.iter().zip(tangents) {
+                    if !matches!(shares[*k], Some(crate::ir::Share::Into(_))) {
+                        out.push(r.contribute(*target, AExpr::Named(tangent)));
+                    }
                 }
             }
             Op::Call(_) => {
