@@ -83,7 +83,7 @@ tuple_index!(
 /// The panic of an element access out of bounds, at the caller's location.
 #[cold]
 #[track_caller]
-fn out_of_bounds<I: std::fmt::Debug>(i: &I, shape: &[usize]) -> ! {
+fn out_of_bounds<I: std::fmt::Debug>(i: I, shape: &[usize]) -> ! {
     panic!("index {i:?} is out of bounds for an array of shape {shape:?}")
 }
 
@@ -99,7 +99,7 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension, I: IndexArg<D>> Elements<I> for A
         let array: &ArrayRef<A, D> = self;
         match array.get(i.clone()) {
             Some(&v) => v,
-            None => out_of_bounds(&i, self.shape()),
+            None => out_of_bounds(i, self.shape()),
         }
     }
     #[inline]
@@ -109,7 +109,7 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension, I: IndexArg<D>> Elements<I> for A
         let shape = tangent.raw_dim();
         match tangent.get_mut(i.clone()) {
             Some(v) => *v += g,
-            None => out_of_bounds(&i, shape.slice()),
+            None => out_of_bounds(i, shape.slice()),
         }
     }
     #[inline]
@@ -178,7 +178,7 @@ impl<A: Real, S: DataMut<Elem = A>, D: Dimension, I: IndexArg<D>> ElementsMut<I>
         let shape = self.raw_dim();
         match self.get_mut(i.clone()) {
             Some(v) => v,
-            None => out_of_bounds(&i, shape.slice()),
+            None => out_of_bounds(i, shape.slice()),
         }
     }
 }
