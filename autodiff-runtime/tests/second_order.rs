@@ -1420,3 +1420,104 @@ fn argument_forms_of_generated_code() {
     let got = rules::div_vjp1_jvp1(&1.0_f32, &x32, &array![1.0_f32, 1.0], &array![1.0_f32, 1.0]);
     assert_eq!(got, array![16.0_f32, 2.0]);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Forward over reverse, by hand: the adjoint program of a function as generated code writes it, and its
+// JVP written with the second-order rules, as the macro prints it; the result is a Hessian-vector
+// product, checked against central differences of the gradient.
+
+/// `f(x) = sum(tanh(W * x)) + sum(exp(A·x)^2)` for a row `x` broadcast against the matrix `W`: its
+/// gradient, by the reverse rules in the order of an adjoint program.
+fn gradient(x: &Array1<f64>, w: &Array2<f64>, a: &Array2<f64>) -> Array1<f64> {
+    let (t1, t2) = (rules::mul(w, x), rules::dot(a, x));
+    let (t4, t5) = (rules::tanh(&t1), rules::exp(&t2));
+    let t6 = rules::powi(&t5, 2);
+    let seed = rules::one::<f64>();
+    let t4_bar = rules::sum_vjp(&t4, seed);
+    let t6_bar = rules::sum_vjp(&t6, seed);
+    let t1_bar = rules::tanh_vjp(&t1, &t4, t4_bar);
+    let t5_bar = rules::powi_vjp(&t5, 2, &t6, t6_bar);
+    let t2_bar = rules::exp_vjp(&t2, &t5, t5_bar);
+    rules::mul_vjp1(w, x, t1_bar) + rules::dot_vjp1(a, x, t2_bar)
+}
+
+#[test]
+fn hessian_vector_product_by_hand() {
+    let mut r = Rng(7);
+    let x = arr(3, &mut r, |r| r.range(-1.0, 1.0));
+    let w = arr((2, 3), &mut r, any);
+    let a = arr((4, 3), &mut r, |r| r.range(-0.5, 0.5));
+    let x_dot = like(&x, &mut r);
+    let x = &x; // a parameter taken by reference, passed as `&x`
+
+    // The primal and its tangent along x_dot.
+    let (t1, t2) = (rules::mul(&w, &x), rules::dot(&a, &x));
+    let (t4, t5) = (rules::tanh(&t1), rules::exp(&t2));
+    let t6 = rules::powi(&t5, 2);
+    let t1_dot = rules::mul_jvp1(&w, &x, &x_dot);
+    let t2_dot = rules::dot_jvp1(&a, &x, &x_dot);
+    let t4_dot = rules::tanh_jvp(&t1, &t4, &t1_dot);
+    let t5_dot = rules::exp_jvp(&t2, &t5, &t2_dot);
+    let t6_dot = rules::powi_jvp(&t5, 2, &t6, &t5_dot);
+
+    // The adjoint program, and its tangent (the seed is a constant: no rule along it).
+    let seed = rules::to_owned(&rules::one::<f64>());
+    let t4_bar = rules::sum_vjp(&t4, seed);
+    let t4_bar_dot = rules::sum_vjp_jvp0(&t4, &seed, &t4_dot);
+    let t6_bar = rules::sum_vjp(&t6, seed);
+    let t6_bar_dot = rules::sum_vjp_jvp0(&t6, &seed, &t6_dot);
+    let t1_bar = rules::tanh_vjp(&t1, &t4, t4_bar.clone());
+    let t1_bar_dot = rules::add(
+        &rules::add(
+            &rules::tanh_vjp_jvp0(&t1, &t4, &t4_bar, &t1_dot),
+            &rules::tanh_vjp_jvp1(&t1, &t4, &t4_bar, &t4_dot),
+        ),
+        &rules::tanh_vjp_jvp2(&t1, &t4, &t4_bar, &t4_bar_dot),
+    );
+    let t5_bar = rules::powi_vjp(&t5, 2, &t6, t6_bar.clone());
+    let t5_bar_dot = rules::add(
+        &rules::add(
+            &rules::powi_vjp_jvp0(&t5, 2, &t6, &t6_bar, &t5_dot),
+            &rules::powi_vjp_jvp1(&t5, 2, &t6, &t6_bar, &t6_dot),
+        ),
+        &rules::powi_vjp_jvp2(&t5, 2, &t6, &t6_bar, &t6_bar_dot),
+    );
+    let t2_bar = rules::exp_vjp(&t2, &t5, t5_bar.clone());
+    let t2_bar_dot = rules::add(
+        &rules::add(
+            &rules::exp_vjp_jvp0(&t2, &t5, &t5_bar, &t2_dot),
+            &rules::exp_vjp_jvp1(&t2, &t5, &t5_bar, &t5_dot),
+        ),
+        &rules::exp_vjp_jvp2(&t2, &t5, &t5_bar, &t5_bar_dot),
+    );
+    // x_bar = mul_vjp1(w, x, t1_bar) + dot_vjp1(a, x, t2_bar); w and a are constants.
+    let hvp = rules::add(
+        &rules::add(
+            &rules::mul_vjp1_jvp1(&w, &x, &t1_bar, &x_dot),
+            &rules::mul_vjp1_jvp2(&w, &x, &t1_bar, &t1_bar_dot),
+        ),
+        &rules::add(
+            &rules::dot_vjp1_jvp1(&a, &x, &t2_bar, &x_dot),
+            &rules::dot_vjp1_jvp2(&a, &x, &t2_bar, &t2_bar_dot),
+        ),
+    );
+
+    check(
+        "Hessian-vector product",
+        |x: &Array1<f64>| gradient(x, &w, &a),
+        x,
+        &x_dot,
+        hvp.clone(),
+    );
+    // The Hessian is symmetric: <v, H u> = <u, H v> for a second direction u.
+    let u = like(x, &mut r);
+    let hu = {
+        let (p, m) = (x + &(&u * STEP), x - &(&u * STEP));
+        (gradient(&p, &w, &a) - gradient(&m, &w, &a)) / (2.0 * STEP)
+    };
+    let (vhu, uhv) = (x_dot.dot(&hu), u.dot(&hvp));
+    assert!(
+        (vhu - uhv).abs() <= 1e-6 * vhu.abs().max(uhv.abs()).max(1.0),
+        "<v, Hu> = {vhu} but <u, Hv> = {uhv}"
+    );
+}

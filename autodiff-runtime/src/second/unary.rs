@@ -46,11 +46,17 @@ macro_rules! partial_body {
 
 /// The documentation of a partial derivative: that it is zero, or its formula.
 macro_rules! partial_doc {
-    (0) => {
+    (0, $dot:ident) => {
         "zero (the formula does not vary with it): a zero of the output's shape"
     };
-    ((|$gb:ident, $xb:ident, $yb:ident| $partial:expr)) => {
-        concat!("`(", stringify!($partial), ") * dot`, elementwise")
+    ((|$gb:ident, $xb:ident, $yb:ident| $partial:expr), $dot:ident) => {
+        concat!(
+            "`(",
+            stringify!($partial),
+            ") * ",
+            stringify!($dot),
+            "`, elementwise"
+        )
     };
 }
 
@@ -58,7 +64,7 @@ macro_rules! second_unary {
     ($($vjp:ident => $jvp0:ident, $jvp1:ident, $jvp2:ident: dx $dx:tt, dy $dy:tt;)*) => {$(
         #[doc = concat!(
             "Derivative of [`", stringify!($vjp), "`](crate::unary::", stringify!($vjp), ") along `x` \
-             (`x_dot`, of `x`'s shape), `y` and `g` held: ", partial_doc!($dx), "."
+             (`x_dot`, of `x`'s shape), `y` and `g` held: ", partial_doc!($dx, x_dot), "."
         )]
         #[inline]
         #[track_caller]
@@ -74,7 +80,7 @@ macro_rules! second_unary {
 
         #[doc = concat!(
             "Derivative of [`", stringify!($vjp), "`](crate::unary::", stringify!($vjp), ") along its \
-             output argument `y` (`y_dot`, of `y`'s shape), `x` and `g` held: ", partial_doc!($dy), "."
+             output argument `y` (`y_dot`, of `y`'s shape), `x` and `g` held: ", partial_doc!($dy, y_dot), "."
         )]
         #[inline]
         #[track_caller]
