@@ -23,6 +23,7 @@ pub mod nn;
 pub mod operand;
 pub mod real;
 pub mod reduce;
+pub mod second;
 pub mod shape;
 pub mod tangent;
 pub mod unary;
@@ -43,6 +44,7 @@ pub mod rules {
     pub use crate::jvp::*;
     pub use crate::linalg::*;
     pub use crate::reduce::*;
+    pub use crate::second::*;
     pub use crate::shape::*;
     pub use crate::unary::*;
 }
