@@ -31,6 +31,10 @@ pub enum Kind {
     Jvp,
     /// The `(m, n)` Jacobian of a `vjp` function's output with respect to one parameter.
     Jacobian,
+    /// The Hessian-vector product for the selection: `v` has the gradient's form, and so has the result.
+    Hvp,
+    /// The Hessian with respect to one parameter: `F` for a scalar, `Array2<F>` of shape `(n, n)`.
+    Hessian,
 }
 
 /// One generated item's signature.
@@ -124,6 +128,33 @@ pub fn items(model: &Model) -> Vec<Item> {
                 model.params[k].ident
             ),
         });
+    }
+    if model.options.hessian && !model.options.vjp_only {
+        let name = model.name();
+        let selected_names: Vec<String> = model
+            .selected
+            .iter()
+            .map(|i| format!("`{}`", model.params[*i].ident))
+            .collect();
+        let selected_names = selected_names.join(", ");
+        items.push(Item {
+            kind: Kind::Hvp,
+            name: format_ident!("{}_hvp", name),
+            wrt: model.selected.clone(),
+            tuple: model.tuple,
+            doc: format!("The Hessian of [`{name}`] with respect to {selected_names} times `v` (which has the gradient's form, as the result has): forward over reverse, a small multiple of the gradient's cost."),
+        });
+        if let [k] = model.selected.as_slice() {
+            if !model.tuple {
+                items.push(Item {
+                    kind: Kind::Hessian,
+                    name: format_ident!("{}_hessian", name),
+                    wrt: vec![*k],
+                    tuple: false,
+                    doc: format!("The Hessian of [`{name}`] with respect to {selected_names}: the second derivative for a scalar, else `(n, n)` over its `n` components in row-major order (`n` Hessian-vector products)."),
+                });
+            }
+        }
     }
     if model.options.jvp {
         let name = model.name();
@@ -265,15 +296,20 @@ pub fn signature(model: &Model, item: &Item) -> Signature {
         .iter()
         .map(|i| types::tangent_type(&model.params[*i].ty, &private))
         .collect();
-    if item.kind == Kind::Jvp {
-        let name = jvp_tangents(model);
-        params.push(quote!(#name: (#(#tangents,)*)));
-    }
+
     let grads = if item.tuple || tangents.is_empty() {
         quote!((#(#tangents,)*))
     } else {
         quote!(#(#tangents)*)
     };
+    if item.kind == Kind::Jvp {
+        let name = jvp_tangents(model);
+        params.push(quote!(#name: (#(#tangents,)*)));
+    }
+    if item.kind == Kind::Hvp {
+        let name = hvp_vector(model);
+        params.push(quote!(#name: #grads));
+    }
     let value_ty = match &model.output {
         Some(o) => o.value.to_token_stream(),
         None => match &func.sig.output {
@@ -326,6 +362,16 @@ pub fn signature(model: &Model, item: &Item) -> Signature {
             match aux_ty {
                 Some(aux) => quote!((#value_ty, #pullback, #aux)),
                 None => quote!((#value_ty, #pullback)),
+            }
+        }
+        Kind::Hvp => grads.clone(),
+        Kind::Hessian => {
+            let ty = &model.params[item.wrt[0]].ty;
+            let inner = types::strip_refs(ty);
+            if types::last_segment(inner).is_some_and(|s| s == "f32" || s == "f64") {
+                quote!(#inner)
+            } else {
+                quote!(#private::Array2<<#inner as #private::FloatElem>::Elem>)
             }
         }
         Kind::Jacobian => {
@@ -443,6 +489,18 @@ fn generate(
         keep.extend(f.aux.iter().flat_map(|a| a.vars()));
         let body = match item.kind {
             Kind::Jacobian => jacobian_body(model, item.wrt[0], &ad),
+            Kind::Hessian => hessian_body(model, item.wrt[0], &ad),
+            Kind::Hvp => pass(sweep_pass(item.kind), || {
+                hvp_body(
+                    model,
+                    f,
+                    const_reads,
+                    emitter.namer,
+                    &ad,
+                    &independents,
+                    item.tuple,
+                )
+            }),
             Kind::Jvp => pass(sweep_pass(item.kind), || {
                 jvp_body(model, f, const_reads, emitter.namer, &ad, &independents)
             }),
@@ -677,6 +735,131 @@ fn jacobian_body(model: &Model, k: usize, ad: &Ident) -> TokenStream {
     })
 }
 
+/// The body of `f_hvp`: the adjoint program of the (straight-line) function written out as IR, and the
+/// JVP transform over it along `v`: forward over reverse. The tangents of the gradients are the
+/// Hessian times `v`.
+fn hvp_body(
+    model: &Model,
+    f: &Function,
+    const_reads: &[VarId],
+    namer: &mut Namer,
+    ad: &Ident,
+    independents: &[VarId],
+    tuple: bool,
+) -> TokenStream {
+    let fail = |message: &str| {
+        let error = syn::Error::new(model.func.sig.ident.span(), message).to_compile_error();
+        quote!({ #error })
+    };
+    let value_ty = match &model.output {
+        Some(o) => o.value.to_token_stream(),
+        None => return fail("`hessian` needs a scalar output"),
+    };
+    let activity = crate::analysis::activity::analyse(f.vars.len(), &f.body, &f.ret, independents);
+    let program = crate::transform::reverse::Reverse {
+        f,
+        namer,
+        owned_values: false,
+    }
+    .program(&f.body, &f.ret, independents, Seed::One(value_ty), activity);
+    let Some(linear) = crate::transform::linearize::linearize(f, &f.body, &program, namer) else {
+        return fail("`hessian` (f_hvp, f_hessian) differentiates straight-line functions for now: no loops, branches, element reads, calls or closures. Write the function with array operations, or remove `hessian` and use `f_grad`");
+    };
+    let outputs: Vec<crate::ir::Operand> = linear
+        .gradients
+        .iter()
+        .map(|g| crate::ir::Operand::Var(*g))
+        .collect();
+    let t = match crate::transform::jvp::transform_outputs(
+        &linear.function,
+        &linear.function.body,
+        &outputs,
+        independents,
+        crate::transform::jvp::Calls::Refuse,
+        namer,
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            return fail(&format!(
+                "`hessian` cannot differentiate this function's gradient ({e:?})"
+            ))
+        }
+    };
+    let v = hvp_vector(model);
+    let dots: Vec<&Ident> = t.seeds.iter().map(|s| &t.function.vars[s.0].name).collect();
+    let bind = if tuple {
+        quote!(let (#(#dots,)*) = #v;)
+    } else {
+        quote!(let #(#dots)* = #v;)
+    };
+    let results: Vec<TokenStream> = t
+        .outputs
+        .iter()
+        .zip(independents)
+        .map(|(o, p)| match o {
+            Some(d) => {
+                let name = &t.function.vars[d.0].name;
+                quote!(#name)
+            }
+            None => {
+                let name = &f.vars[p.0].name;
+                quote!(#ad::zero_tangent(&#name))
+            }
+        })
+        .collect();
+    let result = if tuple {
+        quote!((#(#results,)*))
+    } else {
+        quote!(#(#results)*)
+    };
+    let mut printer = Emitter::new(&t.function, const_reads, namer, ad.clone());
+    printer.scalar_type = model.output.as_ref().map(|o| o.value.to_token_stream());
+    let plan_activity = t.activity.clone();
+    let forward = printer.forward_plain(&t.function.body, &plan_activity);
+    let mut inner = quote!(use ::autodiff::__private as #ad; #bind);
+    inner.extend([forward, result]);
+    braced(inner)
+}
+
+/// The body of `f_hessian` with respect to parameter `k`: `f_hvp` along one (a scalar parameter), or
+/// along each unit vector (the Hessian's columns; it is symmetric to rounding).
+fn hessian_body(model: &Model, k: usize, ad: &Ident) -> TokenStream {
+    let name = model.name();
+    let hvp = format_ident!("{}_hvp", name);
+    let args: Vec<TokenStream> = model
+        .params
+        .iter()
+        .map(|p| {
+            let ident = &p.ident;
+            if matches!(p.ty, syn::Type::Reference(_)) {
+                quote!(#ident)
+            } else {
+                quote!(::core::clone::Clone::clone(&#ident))
+            }
+        })
+        .collect();
+    let param = &model.params[k].ident;
+    let inner = types::strip_refs(&model.params[k].ty);
+    if types::last_segment(inner).is_some_and(|s| s == "f32" || s == "f64") {
+        return quote!({
+            use ::autodiff::__private as #ad;
+            #hvp(#(#args,)* #ad::one::<#inner>())
+        });
+    }
+    quote!({
+        use ::autodiff::__private as #ad;
+        let tangent_zero = #ad::zero_tangent(&#param);
+        let n = #ad::num_components(&tangent_zero);
+        #ad::jacobian_columns(&tangent_zero, n, |column| #hvp(#(#args,)* column))
+    })
+}
+
+/// The name of `f_hvp`'s vector parameter: `v`, unless a parameter of the function has that name.
+fn hvp_vector(model: &Model) -> Ident {
+    let taken = model.params.iter().any(|p| p.ident == "v");
+    Ident::new(if taken { "__autodiff_v" } else { "v" }, Span::call_site())
+}
+
 /// The name of `f_jvp`'s parameter holding the input tangents: `tangents`, unless a parameter of the
 /// function has that name.
 fn jvp_tangents(model: &Model) -> Ident {
@@ -697,6 +880,8 @@ fn sweep_pass(kind: Kind) -> &'static str {
         Kind::Vjp => "reverse sweep (vjp)",
         Kind::Jvp => "tangent program (jvp)",
         Kind::Jacobian => "jacobian",
+        Kind::Hvp => "forward over reverse (hvp)",
+        Kind::Hessian => "hessian",
     }
 }
 

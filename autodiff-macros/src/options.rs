@@ -1,5 +1,5 @@
 //! The attribute's options: `argnums = i | (i, j, ..)`, `wrt = name | (a, b, ..)`, `has_aux`, `vjp`,
-//! `jvp`.
+//! `jvp`, `hessian`.
 //!
 //! Parsing goes on past a bad option so that every problem is reported in one compile.
 
@@ -33,9 +33,11 @@ pub struct Options {
     pub vjp_only: bool,
     /// `jvp`: `f_jvp` (forward mode) is generated too.
     pub jvp: bool,
+    /// `hessian`: `f_hvp` and `f_hessian` (second order) are generated too.
+    pub hessian: bool,
 }
 
-const KNOWN: &[&str] = &["argnums", "wrt", "has_aux", "vjp", "jvp"];
+const KNOWN: &[&str] = &["argnums", "wrt", "has_aux", "vjp", "jvp", "hessian"];
 
 /// Parses the attribute's tokens, recording problems in `errors`.
 pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
@@ -44,8 +46,10 @@ pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
         has_aux: false,
         vjp_only: false,
         jvp: false,
+        hessian: false,
     };
     let mut selection_key: Option<Ident> = None;
+    let mut hessian_key: Option<Ident> = None;
     let parser = |input: ParseStream| -> syn::Result<()> {
         while !input.is_empty() {
             let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
@@ -53,6 +57,10 @@ pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
                 "has_aux" => options.has_aux = true,
                 "vjp" => options.vjp_only = true,
                 "jvp" => options.jvp = true,
+                "hessian" => {
+                    options.hessian = true;
+                    hessian_key = Some(key.clone());
+                }
                 "argnums" | "wrt" => {
                     input.parse::<Token![=]>()?;
                     let selection = if key == "argnums" {
@@ -78,7 +86,7 @@ pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
                     errors.at(
                         &key,
                         format!(
-                            "unknown option `{other}` of #[differentiable]{hint} The options are `argnums = ..`, `wrt = ..`, `has_aux`, `vjp` and `jvp`"
+                            "unknown option `{other}` of #[differentiable]{hint} The options are `argnums = ..`, `wrt = ..`, `has_aux`, `vjp`, `jvp` and `hessian`"
                         ),
                     );
                     // Skip a value given to the unknown option.
@@ -95,7 +103,17 @@ pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
         }
         Ok(())
     };
-    if let Err(e) = parser.parse2(attr) {
+    let parsed = parser.parse2(attr);
+    if let Some(key) = &hessian_key {
+        // Second order is of a scalar function: `f_hvp` differentiates `f_grad`.
+        if options.has_aux {
+            errors.at(key, "`hessian` differentiates the gradient of a scalar function, which `has_aux` does not have: remove `has_aux` (return the value alone), or remove `hessian`");
+        }
+        if options.vjp_only {
+            errors.at(key, "`hessian` needs a scalar output, and `vjp` is for any output: remove `vjp` (the output must be `f32` or `f64`), or remove `hessian`");
+        }
+    }
+    if let Err(e) = parsed {
         errors.push(syn::Error::new(
             e.span(),
             format!("{e}: expected options such as `#[differentiable(argnums = (0, 1), has_aux)]`"),

@@ -73,6 +73,17 @@ fn edges(block: &Block, f: &mut impl FnMut(VarId, VarId)) {
 /// the size of the body. Without independents nothing is varied, so nothing is active and the body is
 /// not walked (a closure printed forward asks for that, once per closure and sweep).
 pub fn analyse(num_vars: usize, block: &Block, ret: &Operand, independents: &[VarId]) -> Activity {
+    analyse_outputs(num_vars, block, std::slice::from_ref(ret), independents)
+}
+
+/// [`analyse`] for several outputs: a value is active where it depends on an independent and reaches
+/// any of `outputs`.
+pub fn analyse_outputs(
+    num_vars: usize,
+    block: &Block,
+    outputs: &[Operand],
+    independents: &[VarId],
+) -> Activity {
     if independents.is_empty() {
         return Activity {
             active: vec![false; num_vars],
@@ -87,7 +98,10 @@ pub fn analyse(num_vars: usize, block: &Block, ret: &Operand, independents: &[Va
     let forwards = Adjacency::new(num_vars, &list, false);
     let backwards = Adjacency::new(num_vars, &list, true);
     let mut active = forwards.reach(num_vars, independents.iter().map(|v| v.0));
-    let useful = backwards.reach(num_vars, ret.var().map(|v| v.0).into_iter());
+    let useful = backwards.reach(
+        num_vars,
+        outputs.iter().filter_map(|o| o.var().map(|v| v.0)),
+    );
     let (a, u) = (active.as_mut_slice(), useful.as_slice());
     let mut k = 0;
     while k < a.len() {

@@ -211,8 +211,17 @@ impl Emitter<'_> {
                 quote_spanned!(i.span=> { #checks #ad::#rule(#(#args,)* |#(#params),*| { #inner #value }) })
             }
             Op::Vjp { prim, k } => {
+                // A reverse rule takes its seed by value, which the program may read again (its
+                // tangent rules do): a copy.
                 let name = format_ident!("{}", crate::ir::vjp_name(prim, *k), span = i.span);
-                self.rule_call(i, prim, name)
+                let ad = self.ad_at(i.span);
+                let (operands, rest) = i.args.split_at(prim.arity);
+                let (seed, rest) = rest.split_last().expect("a reverse rule has a seed");
+                let operands = operands.iter().map(|a| self.operand(a));
+                let rest = rest.iter().map(|a| self.operand(a));
+                let seed = self.operand(seed);
+                let extras = &i.extras;
+                quote_spanned!(i.span=> #ad::#name(#(#operands,)* #(#extras,)* #(#rest,)* #ad::dup(#seed)))
             }
             Op::Jvp { rule, k } => {
                 let name = format_ident!("{}", rule.jvp_name(*k), span = i.span);

@@ -91,3 +91,13 @@ impl Emitter<'_> {
         })
     }
 }
+
+impl Emitter<'_> {
+    /// `block` printed forward whole (a tangent program, with `activity`), with its undo logs declared.
+    pub fn forward_plain(&mut self, block: &Block, activity: &Activity) -> TokenStream {
+        let plan = Plan::new(activity, self.f.vars.len(), true);
+        let forward = self.forward_block(block, &Fwd::default(), &plan);
+        let logs = self.log_declarations(&[&forward]);
+        quote!(#logs #forward)
+    }
+}

@@ -30,6 +30,8 @@ pub struct Tangent {
     pub seeds: Vec<VarId>,
     /// The output's tangent, or `None` where the output does not depend on the independents.
     pub output: Option<VarId>,
+    /// Each output's tangent (the first is `output`), for [`transform_outputs`].
+    pub outputs: Vec<Option<VarId>>,
     /// The activity the program was built from, extended to the new variables (all inactive).
     pub activity: Activity,
 }
@@ -65,7 +67,27 @@ pub fn transform(
     calls: Calls,
     namer: &mut Namer,
 ) -> Result<Tangent, Unsupported> {
-    let activity = activity::analyse(f.vars.len(), block, ret, independents);
+    transform_outputs(
+        f,
+        block,
+        std::slice::from_ref(ret),
+        independents,
+        calls,
+        namer,
+    )
+}
+
+/// [`transform`] for several outputs (the gradients of an adjoint program): the tangent of each.
+pub fn transform_outputs(
+    f: &Function,
+    block: &Block,
+    outputs: &[Operand],
+    independents: &[VarId],
+    calls: Calls,
+    namer: &mut Namer,
+) -> Result<Tangent, Unsupported> {
+    let ret = &outputs[0];
+    let activity = activity::analyse_outputs(f.vars.len(), block, outputs, independents);
     let mut t = Jvp {
         f,
         calls,
@@ -77,10 +99,11 @@ pub fn transform(
     };
     let seeds: Vec<VarId> = independents.iter().map(|v| t.dot(*v)).collect();
     let body = t.block(block)?;
-    let output = ret
-        .var()
-        .filter(|v| activity.is_active(*v))
-        .map(|v| t.dot(v));
+    let outputs: Vec<Option<VarId>> = outputs
+        .iter()
+        .map(|o| o.var().filter(|v| activity.is_active(*v)).map(|v| t.dot(v)))
+        .collect();
+    let output = outputs[0];
     let vars = t.vars;
     let extended = activity.extended(vars.len());
     Ok(Tangent {
@@ -94,6 +117,7 @@ pub fn transform(
         },
         seeds,
         output,
+        outputs,
         activity: extended,
     })
 }
@@ -314,8 +338,24 @@ impl Jvp<'_> {
             .args
             .iter()
             .enumerate()
+            .filter(|(j, _)| match rule {
+                Rule::Vjp(p, k) => !vjp_partial_is_zero(p, k, *j),
+                Rule::Prim(_) => true,
+            })
             .filter_map(|(k, a)| self.active(a).map(|v| (k, v)))
             .collect();
+        if active.is_empty() {
+            // Every active argument is one the rule does not vary with (a reverse rule reads an
+            // operand of a linear primitive only for its shape): the tangent is zero.
+            let zero = instr(
+                dst,
+                Op::Prim(prims::zero()),
+                vec![Operand::Var(i.dst)],
+                Vec::new(),
+            );
+            out.push(Stmt::Instr(zero));
+            return Ok(());
+        }
         let mut terms = Vec::new();
         for (n, (k, v)) in active.iter().enumerate() {
             let term = if n == 0 && active.len() == 1 {
@@ -577,4 +617,32 @@ fn jvp_path(vjp: &TokenStream) -> Option<TokenStream> {
         out[last] = proc_macro2::TokenTree::Ident(proc_macro2::Ident::new(&renamed, id.span()));
     }
     Some(out.into_iter().collect())
+}
+
+/// Whether operand `k`'s reverse rule of `p` does not vary with its argument `j` (numbered over the
+/// operands, then the output where the rule reads it, then the seed): its second-order rule there is
+/// zero, and forward over reverse skips it. Only what holds by the rule's form: a linear primitive's
+/// reverse reads its operands for their shapes alone, and a product's reverse for operand `k` reads the
+/// other operand only. Everything else is differentiated (a zero rule costs time, never a wrong value).
+fn vjp_partial_is_zero(p: &prims::Prim, k: usize, j: usize) -> bool {
+    let seed = p.arity + usize::from(p.reads_output);
+    if j == seed {
+        return false;
+    }
+    match p.family {
+        Family::Shape | Family::Copy(_) | Family::Stop => true,
+        Family::Reduce(r) => r != prims::Reduction::Product,
+        Family::Unary => p.name == "neg",
+        Family::Elementwise => match p.name {
+            "add" | "sub" => true,
+            "mul" => j == k,
+            _ => false,
+        },
+        Family::LinAlg => match p.name {
+            "t" => true,
+            "dot" => j == k,
+            _ => false,
+        },
+        Family::Access(_) => false,
+    }
 }
