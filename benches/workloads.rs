@@ -32,6 +32,18 @@ fn check_jvp(what: &str, jvp: f64, grad_dot_v: f64) {
     );
 }
 
+/// A Hessian-vector product against central differences of the gradient (step 1e-6): element by
+/// element within 1e-5 of the largest magnitude.
+fn check_hvp<D: Dimension>(what: &str, hvp: &Array<f64, D>, fd: &Array<f64, D>) {
+    let scale = fd.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
+    for (k, (a, b)) in hvp.iter().zip(fd).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-5 * scale,
+            "{what}[{k}]: f_hvp {a:e} != differences {b:e}"
+        );
+    }
+}
+
 /// Relative tolerance of hand against generated: values relative to their magnitude, gradients
 /// element by element relative to the gradient's largest magnitude.
 /// In f32 a value is a long sum whose rounding depends on the order (the index loop adds 1e6 terms one
@@ -245,9 +257,26 @@ fn bench_w3(c: &mut Criterion) {
     let tangents = || (dw.clone(), db, zx.clone(), zt.clone());
     let (_, jw) = logistic_loss_jvp(&w, bias, &xm, &t, tangents());
     check_jvp("W3", jw, gw.dot(&dw) + gb * db);
+    // The Hessian-vector product along (dw, db) against differences of the gradient.
+    let h = 1e-6;
+    let (gp, bp) = logistic_loss_grad(&(&w + &(&dw * h)), bias + db * h, &xm, &t);
+    let (gm, bm) = logistic_loss_grad(&(&w - &(&dw * h)), bias - db * h, &xm, &t);
+    let (hw, hb) = logistic_loss_hvp(&w, bias, &xm, &t, (dw.clone(), db));
+    check_hvp("W3 w", &hw, &((gp - gm) / (2.0 * h)));
+    check_hvp(
+        "W3 b",
+        &Array::from_elem((), hb),
+        &Array::from_elem((), (bp - bm) / (2.0 * h)),
+    );
     let id = "1000x100";
     group.run("jvp", id, || {
         logistic_loss_jvp(black_box(&w), bias, &xm, &t, tangents())
+    });
+    group.run("grad", id, || {
+        logistic_loss_grad(black_box(&w), bias, &xm, &t)
+    });
+    group.run("hvp", id, || {
+        logistic_loss_hvp(black_box(&w), bias, &xm, &t, (dw.clone(), db))
     });
     group.run("primal", id, || {
         logistic_loss(
@@ -304,7 +333,39 @@ fn bench_w4(c: &mut Criterion) {
     let (_, jt) = mlp_loss_jvp(&p.w1, &p.b1, &p.w2, &p.b2, &p.x, &p.y, tangents());
     let want = (&g.0 * &d1).sum() + g.1.dot(&e1) + (&g.2 * &d2).sum() + g.3.dot(&e2);
     check_jvp("W4", jt, want);
+    let h = 1e-6;
+    let at = |sign: f64| {
+        mlp_loss_grad(
+            &(&p.w1 + &(&d1 * (sign * h))),
+            &(&p.b1 + &(&e1 * (sign * h))),
+            &(&p.w2 + &(&d2 * (sign * h))),
+            &(&p.b2 + &(&e2 * (sign * h))),
+            &p.x,
+            &p.y,
+        )
+    };
+    let (gp, gm) = (at(1.0), at(-1.0));
+    let directions = || (d1.clone(), e1.clone(), d2.clone(), e2.clone());
+    let hv = mlp_loss_hvp(&p.w1, &p.b1, &p.w2, &p.b2, &p.x, &p.y, directions());
+    check_hvp("W4 W1", &hv.0, &((&gp.0 - &gm.0) / (2.0 * h)));
+    check_hvp("W4 b1", &hv.1, &((&gp.1 - &gm.1) / (2.0 * h)));
+    check_hvp("W4 W2", &hv.2, &((&gp.2 - &gm.2) / (2.0 * h)));
+    check_hvp("W4 b2", &hv.3, &((&gp.3 - &gm.3) / (2.0 * h)));
     let id = "256x64x128";
+    group.run("grad", id, || {
+        mlp_loss_grad(&p.w1, &p.b1, &p.w2, &p.b2, black_box(&p.x), &p.y)
+    });
+    group.run("hvp", id, || {
+        mlp_loss_hvp(
+            &p.w1,
+            &p.b1,
+            &p.w2,
+            &p.b2,
+            black_box(&p.x),
+            &p.y,
+            directions(),
+        )
+    });
     group.run("jvp", id, || {
         mlp_loss_jvp(
             &p.w1,
@@ -348,6 +409,14 @@ fn bench_w5(c: &mut Criterion) {
             rosenbrock_loop_jvp(&x, (dir.clone(),)).1,
             g.dot(&dir),
         );
+        let h = 1e-6;
+        let fd = (rosenbrock_grad(&(&x + &(&dir * h))) - rosenbrock_grad(&(&x - &(&dir * h))))
+            / (2.0 * h);
+        check_hvp("W5 slices", &rosenbrock_hvp(&x, dir.clone()), &fd);
+        group.run("grad_slices", n, || rosenbrock_grad(black_box(&x)));
+        group.run("hvp_slices", n, || {
+            rosenbrock_hvp(black_box(&x), dir.clone())
+        });
         group.run("primal_slices", n, || rosenbrock(black_box(&x)));
         group.run("generated_slices", n, || {
             rosenbrock_value_and_grad(black_box(&x))

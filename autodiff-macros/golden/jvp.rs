@@ -33,9 +33,7 @@ fn weighted_grad(x: &Array1<f64>, w: f64) -> f64 {
         let t3 = __ad::tanh(&t2);
         let t3_dot = __ad::tanh_jvp(&t2, &t3, &t2_dot);
         let s_2 = __ad::add(&s_1, &t3);
-        let s_2_dot0 = __ad::add_jvp0(&s_1, &t3, &s_1_dot);
-        let s_2_dot1 = __ad::add_jvp1(&s_1, &t3, &t3_dot);
-        let s_2_dot = __ad::add(&s_2_dot0, &s_2_dot1);
+        let s_2_dot = __ad::add(&s_1_dot, &t3_dot);
         s_carried_dot = s_2_dot;
         s_carried = s_2;
     }
@@ -74,9 +72,7 @@ fn weighted_value_and_grad(x: &Array1<f64>, w: f64) -> (f64, f64) {
         let t3 = __ad::tanh(&t2);
         let t3_dot_1 = __ad::tanh_jvp(&t2, &t3, &t2_dot_1);
         let s_2 = __ad::add(&s_1, &t3);
-        let s_2_dot0_1 = __ad::add_jvp0(&s_1, &t3, &s_1_dot_1);
-        let s_2_dot1_1 = __ad::add_jvp1(&s_1, &t3, &t3_dot_1);
-        let s_2_dot_1 = __ad::add(&s_2_dot0_1, &s_2_dot1_1);
+        let s_2_dot_1 = __ad::add(&s_1_dot_1, &t3_dot_1);
         s_carried_dot_1 = s_2_dot_1;
         s_carried = s_2;
     }
@@ -190,9 +186,7 @@ fn weighted_grad_1(x: &Array1<f64>, w: f64) -> f64 {
         let t3 = __ad::tanh(&t2);
         let t3_dot = __ad::tanh_jvp(&t2, &t3, &t2_dot);
         let s_2 = __ad::add(&s_1, &t3);
-        let s_2_dot0 = __ad::add_jvp0(&s_1, &t3, &s_1_dot);
-        let s_2_dot1 = __ad::add_jvp1(&s_1, &t3, &t3_dot);
-        let s_2_dot = __ad::add(&s_2_dot0, &s_2_dot1);
+        let s_2_dot = __ad::add(&s_1_dot, &t3_dot);
         s_carried_dot = s_2_dot;
         s_carried = s_2;
     }
@@ -332,24 +326,45 @@ fn weighted_jvp(x: &Array1<f64>, w: f64, tangents: (Array1<f64>, f64)) -> (f64, 
         let t3 = __ad::tanh(&t2);
         let t3_dot_2 = __ad::tanh_jvp(&t2, &t3, &t2_dot_2);
         let s_2 = __ad::add(&s_1, &t3);
-        let s_2_dot0_2 = __ad::add_jvp0(&s_1, &t3, &s_1_dot_2);
-        let s_2_dot1_2 = __ad::add_jvp1(&s_1, &t3, &t3_dot_2);
-        let s_2_dot_2 = __ad::add(&s_2_dot0_2, &s_2_dot1_2);
+        let s_2_dot_2 = __ad::add(&s_1_dot_2, &t3_dot_2);
         s_carried_dot_2 = s_2_dot_2;
         s_carried = s_2;
     }
+    __ad::release(zero_2);
     let s_3 = __ad::snapshot(&s_carried);
     let s_3_dot_2 = __ad::snapshot_jvp(&s_carried, &s_carried_dot_2);
-    let t6 = __ad::mul(&x, &x);
-    let t6_dot0 = __ad::mul_jvp0(&x, &x, &x_dot);
-    let t6_dot1 = __ad::mul_jvp1(&x, &x, &x_dot);
-    let t6_dot = __ad::add(&t6_dot0, &t6_dot1);
-    let t7 = __ad::sum(&t6);
-    let t7_dot = __ad::sum_jvp(&t6, &t6_dot);
+    let (t7, t7_dot) = if let ::core::option::Option::Some(__map_shape) = __ad::map_shape(
+        &(&x, &x_dot),
+    ) {
+        let (t7, t7_dot) = __ad::map_kernel(
+            &__map_shape,
+            (&x, &x_dot),
+            |(x, x_dot)| {
+                let t6 = __ad::mul(&x, &x);
+                let t6_dot0 = __ad::mul_jvp0(&x, &x, &x_dot);
+                let t6_dot1 = __ad::mul_jvp1(&x, &x, &x_dot);
+                let t6_dot = __ad::add(&t6_dot0, &t6_dot1);
+                let t7 = __ad::Summed(t6);
+                let t7_dot = __ad::Summed(t6_dot);
+                (t7, t7_dot)
+            },
+        );
+        (__ad::from_kernel(t7), __ad::from_kernel(t7_dot))
+    } else {
+        let t6 = __ad::mul(&x, &x);
+        let t6_dot0 = __ad::mul_jvp0(&x, &x, &x_dot);
+        let t6_dot1 = __ad::mul_jvp1(&x, &x, &x_dot);
+        let t6_dot = __ad::add(&t6_dot0, &t6_dot1);
+        let t7 = __ad::sum(&t6);
+        let t7_dot = __ad::sum_jvp(&t6, &t6_dot);
+        (t7, t7_dot)
+    };
     let t8 = __ad::add(&s_3, &t7);
-    let t8_dot0 = __ad::add_jvp0(&s_3, &t7, &s_3_dot_2);
-    let t8_dot1 = __ad::add_jvp1(&s_3, &t7, &t7_dot);
-    let t8_dot_2 = __ad::add(&t8_dot0, &t8_dot1);
+    __ad::release(s_3);
+    __ad::release(t7);
+    let t8_dot_2 = __ad::add(&s_3_dot_2, &t7_dot);
+    __ad::release(s_3_dot_2);
+    __ad::release(t7_dot);
     let value_4 = __ad::to_owned(&t8);
     let tangent_out = t8_dot_2;
     (value_4, tangent_out)

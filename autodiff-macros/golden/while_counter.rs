@@ -32,9 +32,7 @@ fn halve_grad(x: f64) -> f64 {
         let t1 = __ad::mul(&s, &(0.5));
         let t1_dot = __ad::mul_jvp0(&s, &(0.5), &s_dot);
         let s_1 = __ad::add(&t1, &x);
-        let s_1_dot0 = __ad::add_jvp0(&t1, &x, &t1_dot);
-        let s_1_dot1 = __ad::add_jvp1(&t1, &x, &x_dot);
-        let s_1_dot = __ad::add(&s_1_dot0, &s_1_dot1);
+        let s_1_dot = __ad::add(&t1_dot, &x_dot);
         k += 1;
         s_carried_dot = s_1_dot;
         s_carried = s_1;
@@ -67,9 +65,7 @@ fn halve_value_and_grad(x: f64) -> (f64, f64) {
         let t1 = __ad::mul(&s, &(0.5));
         let t1_dot_1 = __ad::mul_jvp0(&s, &(0.5), &s_dot_1);
         let s_1 = __ad::add(&t1, &x);
-        let s_1_dot0_1 = __ad::add_jvp0(&t1, &x, &t1_dot_1);
-        let s_1_dot1_1 = __ad::add_jvp1(&t1, &x, &x_dot_1);
-        let s_1_dot_1 = __ad::add(&s_1_dot0_1, &s_1_dot1_1);
+        let s_1_dot_1 = __ad::add(&t1_dot_1, &x_dot_1);
         k += 1;
         s_carried_dot_1 = s_1_dot_1;
         s_carried = s_1;
@@ -103,9 +99,7 @@ fn halve_grad_0(x: f64) -> f64 {
         let t1 = __ad::mul(&s, &(0.5));
         let t1_dot = __ad::mul_jvp0(&s, &(0.5), &s_dot);
         let s_1 = __ad::add(&t1, &x);
-        let s_1_dot0 = __ad::add_jvp0(&t1, &x, &t1_dot);
-        let s_1_dot1 = __ad::add_jvp1(&t1, &x, &x_dot);
-        let s_1_dot = __ad::add(&s_1_dot0, &s_1_dot1);
+        let s_1_dot = __ad::add(&t1_dot, &x_dot);
         k += 1;
         s_carried_dot = s_1_dot;
         s_carried = s_1;

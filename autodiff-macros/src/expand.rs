@@ -643,7 +643,15 @@ fn jvp_body(
     printer.scalar_type = (!model.options.vjp_only)
         .then(|| model.output.as_ref().map(|o| o.value.to_token_stream()))
         .flatten();
-    match printer.jvp_sweep(&f.body, &f.ret, independents, &tangents, &value_name) {
+    let arrays = array_params(model, f);
+    match printer.jvp_sweep(
+        &f.body,
+        &f.ret,
+        independents,
+        &arrays,
+        &tangents,
+        &value_name,
+    ) {
         Ok(crate::codegen::JvpSweep { forward, tangent }) => {
             let value = printer.value(&f.ret, true);
             let (aux_let, aux_ret) = match &f.aux {
@@ -814,6 +822,22 @@ fn hvp_body(
     };
     let mut printer = Emitter::new(&t.function, const_reads, namer, ad.clone());
     printer.scalar_type = model.output.as_ref().map(|o| o.value.to_token_stream());
+    let mut arrays = array_params(model, f);
+    arrays.extend(
+        independents
+            .iter()
+            .zip(&t.seeds)
+            .filter(|(p, _)| arrays.contains(p))
+            .map(|(_, s)| *s)
+            .collect::<Vec<_>>(),
+    );
+    let results: Vec<VarId> = t.outputs.iter().flatten().copied().collect();
+    printer.map_plan = Some(crate::codegen::MapPlan::new(
+        &t.function,
+        &arrays,
+        &results,
+        const_reads,
+    ));
     let plan_activity = t.activity.clone();
     let forward = printer.forward_plain(&t.function.body, &plan_activity);
     let mut inner = quote!(use ::autodiff::__private as #ad; #bind);
@@ -852,6 +876,20 @@ fn hessian_body(model: &Model, k: usize, ad: &Ident) -> TokenStream {
         let n = #ad::num_components(&tangent_zero);
         #ad::jacobian_columns(&tangent_zero, n, |column| #hvp(#(#args,)* column))
     })
+}
+
+/// The variables of `f`'s parameters whose types are `ndarray` arrays (map fusion starts from them).
+fn array_params(model: &Model, f: &Function) -> Vec<VarId> {
+    f.vars
+        .iter()
+        .enumerate()
+        .filter_map(|(v, var)| match var.kind {
+            crate::ir::VarKind::Param(k) if types::is_ndarray(&model.params[k].ty) => {
+                Some(VarId(v))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The name of `f_hvp`'s vector parameter: `v`, unless a parameter of the function has that name.

@@ -86,6 +86,13 @@ pub fn is_struct_like(ty: &Type) -> bool {
     }
 }
 
+/// Whether `ty` (behind references) is an `ndarray` array: `Array1<F>`, `ArrayView2<'_, F>`, `ArrayBase<S, D>`.
+pub fn is_ndarray(ty: &Type) -> bool {
+    last_segment(strip_refs(ty)).is_some_and(|name| {
+        name.starts_with("Array") || name.starts_with("ArcArray") || name.starts_with("CowArray")
+    })
+}
+
 /// Why a return type is certainly not a scalar, if it is one of the forms that never are.
 pub fn non_scalar_kind(ty: &Type) -> Option<&'static str> {
     match ty {

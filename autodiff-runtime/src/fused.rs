@@ -589,7 +589,7 @@ pub fn kernel_shape(shapes: &[Option<&[usize]>]) -> IxDyn {
 
 /// The number of running sums of `ndarray`'s sum of a standard-layout array, and the block size of the
 /// kernels that follow its order.
-const BLOCK: usize = 8;
+pub(crate) const BLOCK: usize = 8;
 
 /// The running sums of a blocked sum combined as `ndarray` combines them: pairwise, then in order.
 ///
@@ -597,7 +597,7 @@ const BLOCK: usize = 8;
 /// order makes the vectorizer hold the sums in pairs, which halves the width of an `f32` loop (one
 /// copy of eight values per kernel instead).
 #[inline(always)]
-fn combine_lanes<F: Real>(p: &[F; BLOCK]) -> F {
+pub(crate) fn combine_lanes<F: Real>(p: &[F; BLOCK]) -> F {
     let mut acc = F::zero();
     acc += p[0] + p[4];
     acc += p[1] + p[5];

@@ -19,6 +19,7 @@ pub mod glue;
 pub mod jacobian;
 pub mod jvp;
 pub mod linalg;
+pub mod map;
 pub mod nn;
 pub mod operand;
 pub mod real;
@@ -43,6 +44,7 @@ pub mod rules {
     pub use crate::jacobian::*;
     pub use crate::jvp::*;
     pub use crate::linalg::*;
+    pub use crate::map::*;
     pub use crate::reduce::*;
     pub use crate::second::*;
     pub use crate::shape::*;

@@ -125,7 +125,7 @@ pub fn sum_squared_errors_powi_f32(x: &Array1<f32>, y: &Array1<f32>) -> f32 {
 }
 
 /// W3: `mean_i log1p(exp(-t_i * (X w + b)_i)) + 1e-3 * sum_j w_j^2`.
-#[differentiable(argnums = (0, 1), jvp)]
+#[differentiable(argnums = (0, 1), jvp, hessian)]
 pub fn logistic_loss(w: &Array1<f64>, b: f64, xm: &Array2<f64>, t: &Array1<f64>) -> f64 {
     let z = xm.dot(w) + b;
     let margins = -t * &z;
@@ -133,7 +133,7 @@ pub fn logistic_loss(w: &Array1<f64>, b: f64, xm: &Array2<f64>, t: &Array1<f64>)
 }
 
 /// W4: `mean((tanh(X W1 + b1) W2 + b2 - Y)^2)`.
-#[differentiable(argnums = (0, 1, 2, 3), jvp)]
+#[differentiable(argnums = (0, 1, 2, 3), jvp, hessian)]
 pub fn mlp_loss(
     w1: &Array2<f64>,
     b1: &Array1<f64>,
@@ -148,7 +148,7 @@ pub fn mlp_loss(
 }
 
 /// W5: `sum_{i<n-1} 100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2`, with slices.
-#[differentiable(jvp)]
+#[differentiable(jvp, hessian)]
 pub fn rosenbrock(x: &Array1<f64>) -> f64 {
     let a = x.slice(s![..-1]);
     let b = x.slice(s![1..]);

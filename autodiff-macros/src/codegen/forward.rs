@@ -16,6 +16,19 @@ impl Emitter<'_> {
 
     /// The forward statements of `block`.
     pub(super) fn forward_block(&mut self, block: &Block, mode: &Fwd, plan: &Plan) -> TokenStream {
+        if self.map_plan.is_some() && !self.in_map_run && !mode.prune && !mode.record {
+            // Runs of elementwise instructions as map kernels, every other statement as below.
+            return self.print_fused(&block.stmts, |e, s| {
+                e.in_map_run = true;
+                let one = Block {
+                    id: block.id,
+                    stmts: vec![s.clone()],
+                };
+                let out = e.forward_block(&one, mode, plan);
+                e.in_map_run = false;
+                out
+            });
+        }
         let ad = self.ad.clone();
         let nested = Fwd {
             record: false,

@@ -9,9 +9,11 @@
 mod adjoint;
 mod forward;
 mod logs;
+mod map;
 mod tangent;
 
 use forward::Restore;
+pub use map::MapPlan;
 
 use crate::analysis::activity::{self, Activity};
 use crate::analysis::regions;
@@ -117,6 +119,10 @@ pub struct Emitter<'a> {
     /// A loop of the sweep being printed whose reverse runs inside it, forward: its id and the tokens
     /// that replace it in the forward sweep.
     early_loop: Option<(usize, TokenStream)>,
+    /// Map fusion of a forward-printed program (`f_jvp`, `f_hvp`), where asked for.
+    pub map_plan: Option<map::MapPlan>,
+    /// Set while a statement is printed on its own inside [`Emitter::print_fused`].
+    in_map_run: bool,
 }
 
 /// A fused kernel evaluated with its reverse in one pass by the forward sweep (its value is needed
@@ -143,6 +149,8 @@ impl<'a> Emitter<'a> {
             early: HashMap::new(),
             early_loop: None,
             programs: None,
+            map_plan: None,
+            in_map_run: false,
         }
     }
 

@@ -60,6 +60,7 @@ impl Emitter<'_> {
         block: &Block,
         ret: &Operand,
         independents: &[VarId],
+        arrays: &[VarId],
         tangents: &Ident,
         value: &Ident,
     ) -> Result<JvpSweep, crate::transform::jvp::Unsupported> {
@@ -82,6 +83,26 @@ impl Emitter<'_> {
         };
         let mut printer = Emitter::new(&t.function, self.const_reads, self.namer, ad.clone());
         printer.scalar_type = self.scalar_type.clone();
+        // Map fusion from the array parameters and their tangents; the value, its tangent and the
+        // auxiliary values are read after the program.
+        let mut known = arrays.to_vec();
+        known.extend(
+            independents
+                .iter()
+                .zip(&t.seeds)
+                .filter(|(p, _)| arrays.contains(p))
+                .map(|(_, s)| *s),
+        );
+        let mut results: Vec<VarId> = ret.var().into_iter().chain(t.output).collect();
+        if let Some(aux) = &self.f.aux {
+            results.extend(aux.vars());
+        }
+        printer.map_plan = Some(MapPlan::new(
+            &t.function,
+            &known,
+            &results,
+            self.const_reads,
+        ));
         let plan = Plan::new(&t.activity, t.function.vars.len(), true);
         let forward = printer.forward_block(&t.function.body, &Fwd::default(), &plan);
         let logs = printer.log_declarations(&[&forward]);

@@ -333,6 +333,19 @@ impl Jvp<'_> {
                 return Ok(());
             }
         }
+        // `a ± b` with both sides varying: its tangent is `a_dot ± b_dot`, which broadcasts as `a ± b`
+        // does and reads neither value (a linear program's values are then not kept for its shapes).
+        if let Rule::Prim(p) = rule {
+            if matches!(p.name, "add" | "sub") && p.family == Family::Elementwise {
+                if let (Some(a), Some(b)) = (self.active(&i.args[0]), self.active(&i.args[1])) {
+                    let dots = vec![Operand::Var(self.dot(a)), Operand::Var(self.dot(b))];
+                    let mut sum = instr(dst, Op::Prim(p), dots, Vec::new());
+                    sum.span = i.span;
+                    out.push(Stmt::Instr(sum));
+                    return Ok(());
+                }
+            }
+        }
         let reads_output = matches!(rule, Rule::Prim(p) if p.reads_output);
         let active: Vec<(usize, VarId)> = i
             .args
@@ -364,6 +377,28 @@ impl Jvp<'_> {
                 let base = format!("{}_dot{k}", self.f.vars[i.dst.0].name);
                 self.new_var(&base, VarKind::Temp, block)
             };
+            if let Rule::Vjp(p, operand) = rule {
+                if *k + 1 == i.args.len() {
+                    // Along the seed: a reverse rule is linear in its seed, so this is the rule
+                    // applied to the seed's tangent (which reads neither the seed nor more).
+                    let mut args = i.args.clone();
+                    *args.last_mut().expect("a reverse rule has a seed") =
+                        Operand::Var(self.dot(*v));
+                    let mut vjp = instr(
+                        term,
+                        Op::Vjp {
+                            prim: p,
+                            k: operand,
+                        },
+                        args,
+                        i.extras.clone(),
+                    );
+                    vjp.span = i.span;
+                    out.push(Stmt::Instr(vjp));
+                    terms.push(term);
+                    continue;
+                }
+            }
             let mut args = i.args.clone();
             if reads_output {
                 args.push(Operand::Var(i.dst));
