@@ -221,6 +221,12 @@ fn returned(x: &Array1<f64>, limit: f64) -> f64 {
     return x.iter().map(|v| (v / limit).exp()).sum();
 }
 
+/// A method of the sum: the Euclidean norm.
+#[differentiable]
+fn norm(x: &Array1<f64>) -> f64 {
+    x.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
+
 /// `product()`.
 #[differentiable]
 fn product(x: &Array1<f64>) -> f64 {
@@ -699,6 +705,12 @@ fn sums_in_every_position() {
         close(g[k], (x[k] / 2.0).exp() / 2.0, 1e-12);
     }
     check_grad(|x| returned(x, 2.0), |x| returned_grad(x, 2.0), &x).unwrap();
+    let n = norm(&x);
+    all_close(
+        norm_grad(&x).as_slice().unwrap(),
+        (&x / n).as_slice().unwrap(),
+        1e-12,
+    );
     let big = input(101);
     assert!(returned_grad(&big, 2.0).iter().all(|g| *g == 0.0));
 }

@@ -150,7 +150,7 @@ enum Terminal {
 /// Methods that make an iterator the pass does not take apart, with the rewrite to suggest.
 fn unsupported_source(name: &str, base: &str) -> Option<String> {
     Some(match name {
-        "iter_mut" => format!("`iter_mut` writes through references, which a #[differentiable] function does not do: copy the values and write by index instead: `let mut y = {base}.to_owned(); for i in 0..y.len() {{ y[i] = ..; }}`"),
+        "iter_mut" => format!("`iter_mut` writes through references, which a #[differentiable] function does not do: write the elements of a local array by index instead, `for i in 0..{base}.len() {{ {base}[i] = ..; }}` (a copy of a parameter is `let mut y = x.to_owned();`)"),
         "windows" => format!("`windows` is not supported in a #[differentiable] function: pair each element with the next by zipping, `{base}.iter().zip({base}.iter().skip(1))`, or index the neighbours, `for i in 1..{base}.len() {{ .. {base}[i - 1] .. {base}[i] .. }}`"),
         "chunks" | "chunks_exact" | "rchunks" | "exact_chunks" | "axis_chunks_iter" => format!("`{name}` is not supported in a #[differentiable] function: loop over the chunks by index, `for c in 0..{base}.len() / k {{ for j in 0..k {{ .. {base}[c * k + j] .. }} }}`"),
         "rows" | "columns" | "outer_iter" | "axis_iter" | "lanes" | "genrows" | "gencolumns" => format!("`{name}` (an iterator over views) is not supported yet in a #[differentiable] function: loop over the indices, `for i in 0..{base}.nrows() {{ for j in 0..{base}.ncols() {{ .. {base}[[i, j]] .. }} }}`"),
@@ -238,10 +238,47 @@ fn starts_iterator(m: &ExprMethodCall) -> bool {
         || unsupported_source(&name, "x").is_some()
 }
 
+/// Methods that consume an iterator: a chain ends at the first of them (what follows is a method of
+/// its value, `x.iter().sum::<f64>().sqrt()`).
+const CONSUMERS: &[&str] = &[
+    "sum",
+    "product",
+    "fold",
+    "count",
+    "for_each",
+    "collect",
+    "max",
+    "min",
+    "max_by",
+    "min_by",
+    "max_by_key",
+    "min_by_key",
+    "reduce",
+    "any",
+    "all",
+    "position",
+    "rposition",
+    "find",
+    "find_map",
+    "last",
+    "nth",
+    "partition",
+    "unzip",
+    "try_fold",
+    "try_for_each",
+];
+
 /// Whether `e` is iterator-shaped: a chain from `.iter()`/`.into_iter()` (or another iterator source),
-/// or a range with at least one method after it that is not a range's own adapter only.
+/// or a range with at least one method after it that is not a range's own adapter only; and no method
+/// after its consumer.
 fn is_iterator_chain(e: &Expr) -> bool {
     let (root, calls) = calls(e);
+    let consumer = calls
+        .iter()
+        .position(|m| CONSUMERS.contains(&m.method.to_string().as_str()));
+    if consumer.is_some_and(|k| k + 1 < calls.len()) {
+        return false;
+    }
     if let Some(first) = calls.first() {
         if starts_iterator(first) {
             return true;
@@ -393,8 +430,12 @@ fn turbofish(m: &ExprMethodCall) -> Option<Type> {
 fn method_tokens(m: &ExprMethodCall) -> TokenStream {
     let method = &m.method;
     let turbofish = &m.turbofish;
-    let args = &m.args;
-    quote!(#method #turbofish (#args))
+    let mut args = proc_macro2::Group::new(
+        proc_macro2::Delimiter::Parenthesis,
+        m.args.to_token_stream(),
+    );
+    args.set_span(m.paren_token.span.join());
+    quote!(#method #turbofish #args)
 }
 
 impl Rewriter<'_, '_> {
@@ -874,6 +915,11 @@ impl Rewriter<'_, '_> {
         let seq = match self.into_seq(iter, &pos, &mut pre) {
             Ok(seq) => seq,
             Err(Problem::Reported(e)) => return Some(vec![parse_quote!(let _ = #e;)]),
+            Err(Problem::Unsupported(tokens, message)) if !plain_pattern => {
+                // The lowering takes no pattern but a name over what it evaluates as written.
+                let e = self.report(tokens, message);
+                return Some(vec![parse_quote!(let _ = #e;)]);
+            }
             Err(problem) => {
                 // Left as it is, for the lowering to judge.
                 let iter = self.settle(iter, problem);
@@ -1069,8 +1115,18 @@ impl Rewriter<'_, '_> {
                     _ => {}
                 }
             }
-            Expr::Unary(u) if !matches!(u.op, syn::UnOp::Not(_)) => {
-                self.hoist(&mut u.expr, None, pre)
+            Expr::Unary(u) => self.hoist(&mut u.expr, None, pre),
+            // A condition that is a chain itself (`if x.iter().any(..)`); the arms are blocks, taken
+            // apart where they are visited.
+            Expr::If(i) => {
+                if is_iterator_chain(&i.cond) {
+                    self.hoist(&mut i.cond, None, pre);
+                }
+                if let Some((_, other)) = i.else_branch.as_mut() {
+                    if let Expr::If(_) = &**other {
+                        self.hoist(other, None, pre);
+                    }
+                }
             }
             Expr::Paren(p) => self.hoist(&mut p.expr, ty, pre),
             Expr::Group(g) => self.hoist(&mut g.expr, ty, pre),

@@ -431,3 +431,25 @@ fn a_pattern_that_does_not_fit_is_reported_at_once() {
     assert!(!clean);
     assert!(outcome.reported.is_some());
 }
+
+#[test]
+fn a_method_of_the_reduced_value_stays_outside_the_chain() {
+    let text = rewritten(quote!({
+        let n = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+        n
+    }));
+    has(&text, quote!(let n = __autodiff_sum1.sqrt();));
+    let (text, outcome, _) = rewritten_with(
+        &[],
+        None,
+        quote!({
+            let m = *x.iter().max_by(|a, b| a.total_cmp(b)).unwrap();
+            m
+        }),
+    );
+    has_str(&text, "let m = *__autodiff_unsupported0(x.iter().max_by(");
+    has_str(&text, ".unwrap();");
+    assert!(outcome.deferred[0]
+        .message
+        .contains("fold(f64::NEG_INFINITY"));
+}
