@@ -2,7 +2,13 @@
 //! central finite differences (`check_grad`) and, where short, its closed form; in `f64`, some in `f32`.
 //! The value of every reduction keeps the bits of the function itself (the same summation order).
 #![deny(warnings)]
-#![allow(clippy::let_and_return, clippy::needless_range_loop)]
+// The functions are written as users write them (`&Vec<f64>` parameters, a `return` at the end).
+#![allow(
+    clippy::let_and_return,
+    clippy::needless_range_loop,
+    clippy::ptr_arg,
+    clippy::needless_return
+)]
 
 use autodiff::ndarray::{array, Array1, Array2, ArrayView1};
 use autodiff::prelude::*;
@@ -365,6 +371,20 @@ fn picked(x: &Array1<f64>, ks: &[usize]) -> f64 {
     let total: usize = ks.iter().sum();
     let last = *ks.iter().max().unwrap();
     x[total % x.len()] * x[last]
+}
+
+/// Forward mode through an enumerate loop and a zip reduction.
+#[differentiable(jvp)]
+fn forward(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for (i, v) in x.iter().enumerate() {
+        s += v.sin() * i as f64;
+    }
+    s + x
+        .iter()
+        .zip(x.iter().skip(1))
+        .map(|(a, b)| a * b)
+        .sum::<f64>()
 }
 
 // f32.
@@ -911,6 +931,16 @@ fn values_keep_the_bits_of_the_function() {
         (-0.0f64).to_bits()
     );
     assert_eq!(sum_of_squares(&empty).to_bits(), (-0.0f64).to_bits());
+}
+
+#[test]
+fn forward_mode_agrees_with_the_gradient() {
+    let x = input(6);
+    let v = Array1::from_shape_fn(6, |i| 0.5 - 0.2 * i as f64);
+    let (value, tangent) = forward_jvp(&x, (v.clone(),));
+    assert_eq!(value.to_bits(), forward(&x).to_bits());
+    close(tangent, forward_grad(&x).dot(&v), 1e-12);
+    check_grad(forward, forward_grad, &x).unwrap();
 }
 
 #[test]

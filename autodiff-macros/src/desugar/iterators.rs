@@ -127,7 +127,7 @@ struct Seq {
 /// construct outside what this pass takes apart, with its span and message, reported by the lowering
 /// only where a differentiable value flows through it (over constants it is evaluated as written).
 enum Problem {
-    Reported(Expr),
+    Reported,
     Unsupported(TokenStream, String),
 }
 
@@ -445,9 +445,15 @@ impl Rewriter<'_, '_> {
         format_ident!("__autodiff_{}{}", base, n)
     }
 
-    fn report<T: ToTokens>(&mut self, tokens: T, message: impl std::fmt::Display) -> Expr {
+    /// Reports an error now (the construct stands for the report from here on).
+    fn report<T: ToTokens>(&mut self, tokens: T, message: impl std::fmt::Display) -> Problem {
         let r = self.errors.at(tokens, message);
         self.outcome.reported.get_or_insert(r);
+        Problem::Reported
+    }
+
+    /// The name that stands for a reported construct.
+    fn poison() -> Expr {
         let name = format_ident!("{}", REPORTED);
         parse_quote!(#name)
     }
@@ -463,7 +469,7 @@ impl Rewriter<'_, '_> {
     /// The expression that stands for `whole` after `problem`.
     fn settle(&mut self, whole: &Expr, problem: Problem) -> Expr {
         match problem {
-            Problem::Reported(e) => e,
+            Problem::Reported => Self::poison(),
             Problem::Unsupported(tokens, message) => self.defer(whole, tokens, message),
         }
     }
@@ -518,7 +524,7 @@ impl Rewriter<'_, '_> {
 
     /// The sequence that iterating `e` gives (a `zip` argument, an `into_iter` receiver): `&x`, a range,
     /// a chain, or a container by value.
-    fn into_seq(&mut self, e: &Expr, pos: &Ident, pre: &mut Vec<Stmt>) -> Result<Seq, Problem> {
+    fn iterated(&mut self, e: &Expr, pos: &Ident, pre: &mut Vec<Stmt>) -> Result<Seq, Problem> {
         match strip(e) {
             Expr::Reference(r) if r.mutability.is_none() => {
                 Ok(self.container(&r.expr, true, pos, pre))
@@ -568,7 +574,7 @@ impl Rewriter<'_, '_> {
                 (self.container(&first.receiver, true, pos, pre), &calls[1..])
             }
             Some(first) if first.method == "into_iter" && first.args.is_empty() => {
-                (self.into_seq(&first.receiver, pos, pre)?, &calls[1..])
+                (self.iterated(&first.receiver, pos, pre)?, &calls[1..])
             }
             Some(first) if unsupported_source(&first.method.to_string(), &hint).is_some() => {
                 let message = unsupported_source(&first.method.to_string(), &hint)
@@ -640,7 +646,7 @@ impl Rewriter<'_, '_> {
                 item: Item::Tuple(vec![Item::Value(p), item]),
             },
             ("zip", 1) => {
-                let other = self.into_seq(arg(0).expect("one"), pos, pre)?;
+                let other = self.iterated(arg(0).expect("one"), pos, pre)?;
                 let other_len = other.len;
                 Seq {
                     len: parse_quote!(::core::cmp::min(#len, #other_len)),
@@ -657,10 +663,10 @@ impl Rewriter<'_, '_> {
                     },
                 },
                 Item::Tuple(_) => {
-                    return Err(Problem::Reported(self.report(
+                    return Err(self.report(
                         method_tokens(m),
                         format!("`{name}` applies to an iterator of references; the items here are tuples: copy inside the pattern instead, `|(&a, &b)| ..`"),
-                    )))
+                    ))
                 }
                 other => Seq { len, item: other },
             },
@@ -685,26 +691,26 @@ impl Rewriter<'_, '_> {
         match strip(e) {
             Expr::Closure(c) => {
                 if c.inputs.len() != arity {
-                    return Err(Problem::Reported(self.report(
+                    return Err(self.report(
                         &c.inputs,
                         format!(
                             "the closure of `{method}` takes {arity} parameter{}",
                             if arity == 1 { "" } else { "s" }
                         ),
-                    )));
+                    ));
                 }
                 if let Some(r) = has_return(&c.body) {
-                    return Err(Problem::Reported(self.report(r, format!("`return` inside the closure of `{method}` is not supported in a #[differentiable] function: write the loop with `for`, where `continue` skips an element"))));
+                    return Err(self.report(r, format!("`return` inside the closure of `{method}` is not supported in a #[differentiable] function: write the loop with `for`, where `continue` skips an element")));
                 }
                 Ok(Func::Closure(Box::new(c.clone())))
             }
             Expr::Path(_) => Ok(Func::Path(strip(e).clone())),
-            other => Err(Problem::Reported(self.report(
+            other => Err(self.report(
                 other,
                 format!(
                     "`{method}` takes a closure (`|v| ..`) or a function path (`f64::exp`) here"
                 ),
-            ))),
+            )),
         }
     }
 
@@ -845,10 +851,10 @@ impl Rewriter<'_, '_> {
                 out.push(parse_quote!(let #pat = #value;));
                 Ok(())
             }
-            _ => Err(Problem::Reported(self.report(
+            _ => Err(self.report(
                 pat,
                 "this pattern does not match the items of the iterator: `(i, v)` for `enumerate`, `(a, b)` for `zip`, `&v` for references, a name otherwise",
-            ))),
+            )),
         }
     }
 
@@ -890,10 +896,12 @@ impl Rewriter<'_, '_> {
             }
             _ => {}
         }
-        if chain.len() == 1 && chain[0].method == "iter" && chain[0].args.is_empty() {
-            if plain_pattern {
-                return None;
-            }
+        if plain_pattern
+            && chain.len() == 1
+            && chain[0].method == "iter"
+            && chain[0].args.is_empty()
+        {
+            return None;
         }
         if let [first, last] = chain.as_slice() {
             let copies = matches!(last.method.to_string().as_str(), "copied" | "cloned");
@@ -912,12 +920,16 @@ impl Rewriter<'_, '_> {
         }
         let mut pre = Vec::new();
         let pos = self.fresh("pos");
-        let seq = match self.into_seq(iter, &pos, &mut pre) {
+        let seq = match self.iterated(iter, &pos, &mut pre) {
             Ok(seq) => seq,
-            Err(Problem::Reported(e)) => return Some(vec![parse_quote!(let _ = #e;)]),
+            Err(Problem::Reported) => {
+                let e = Self::poison();
+                return Some(vec![parse_quote!(let _ = #e;)]);
+            }
             Err(Problem::Unsupported(tokens, message)) if !plain_pattern => {
                 // The lowering takes no pattern but a name over what it evaluates as written.
-                let e = self.report(tokens, message);
+                let problem = self.report(tokens, message);
+                let e = self.settle(iter, problem);
                 return Some(vec![parse_quote!(let _ = #e;)]);
             }
             Err(problem) => {
@@ -954,7 +966,7 @@ impl Rewriter<'_, '_> {
         let mut pre = Vec::new();
         let pos = self.fresh("pos");
         let result = (|| {
-            let seq = self.into_seq(&m.receiver, &pos, &mut pre)?;
+            let seq = self.iterated(&m.receiver, &pos, &mut pre)?;
             let f = self.func(&m.args[0], 1, "for_each")?;
             let mut stmts = Vec::new();
             let value = self.inline(&f, &[seq.item], &mut stmts)?;
@@ -1066,10 +1078,10 @@ impl Rewriter<'_, '_> {
                         Item::Elem { base, index, .. } => parse_quote!(#base[#index]),
                         Item::Value(e) => e,
                         Item::Tuple(_) => {
-                            return Err(Problem::Reported(self.report(
+                            return Err(self.report(
                                 method_tokens(m),
                                 format!("`{name}` of pairs: `map` each pair to a number first, `.map(|(a, b)| a * b).{name}::<f64>()`"),
-                            )))
+                            ))
                         }
                     };
                     if matches!(terminal, Terminal::Sum(_)) {

@@ -321,11 +321,12 @@ impl Lowerer<'_> {
             if let Some(Binding::Poisoned(r)) = self.lookup(&ident.to_string()) {
                 return Err(*r);
             }
-            if let Some(k) = ident
+            let deferred = ident
                 .to_string()
                 .strip_prefix(crate::desugar::ITERATOR_UNSUPPORTED)
                 .and_then(|k| k.parse::<usize>().ok())
-            {
+                .filter(|k| *k < self.deferred.len() && c.args.len() == 1);
+            if let Some(k) = deferred {
                 return self.lower_unsupported_iterator(k, c);
             }
         }
@@ -398,7 +399,7 @@ impl Lowerer<'_> {
     /// An iterator construct the desugaring left as written (`desugar::iterators`): a constant where
     /// it reads only constants, otherwise the desugaring's message at its span.
     fn lower_unsupported_iterator(&mut self, k: usize, c: &syn::ExprCall) -> Lowered<Operand> {
-        let inner = c.args.first().expect("the desugaring wraps one expression");
+        let inner = &c.args[0];
         let mut poisoned = None;
         crate::naming::any_ident(inner.to_token_stream(), &mut |i| {
             if let Some(Binding::Poisoned(r)) = self.lookup(&i.to_string()) {
