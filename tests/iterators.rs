@@ -387,6 +387,16 @@ fn forward(x: &Array1<f64>) -> f64 {
         .sum::<f64>()
 }
 
+/// Pattern names that shadow the containers they iterate (each element is read before any is bound).
+#[differentiable(argnums = (0, 1))]
+fn shadowing(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for (y, x) in x.iter().zip(y.iter()) {
+        s += x * y.sin();
+    }
+    s + x.iter().fold(0.0, |x, &v| x * 0.5 + v)
+}
+
 // f32.
 
 #[differentiable]
@@ -931,6 +941,18 @@ fn values_keep_the_bits_of_the_function() {
         (-0.0f64).to_bits()
     );
     assert_eq!(sum_of_squares(&empty).to_bits(), (-0.0f64).to_bits());
+}
+
+#[test]
+fn names_that_shadow_the_containers() {
+    let (x, y) = (input(4), input(4).mapv(|v| v + 1.0));
+    let (gx, gy) = shadowing_grad(&x, &y);
+    for k in 0..4 {
+        // The loop's `y` is an element of `x`; the fold weighs x_k by 0.5^(3 - k).
+        close(gx[k], y[k] * x[k].cos() + 0.5f64.powi(3 - k as i32), 1e-12);
+        close(gy[k], x[k].sin(), 1e-12);
+    }
+    check_grad(|x| shadowing(x, &y), |x| shadowing_grad(x, &y).0, &x).unwrap();
 }
 
 #[test]

@@ -757,9 +757,8 @@ impl Rewriter<'_, '_> {
             }
             Func::Closure(c) => {
                 let mut inner = Vec::new();
-                for (pat, arg) in c.inputs.iter().zip(args) {
-                    self.bind(pat, arg, &mut inner)?;
-                }
+                let pats: Vec<&Pat> = c.inputs.iter().collect();
+                self.bind_all(&pats, args, &mut inner)?;
                 let body = &c.body;
                 Ok(parse_quote!({ #(#inner)* #body }))
             }
@@ -772,9 +771,8 @@ impl Rewriter<'_, '_> {
         match f {
             Func::Path(_) => self.apply(f, args, out),
             Func::Closure(c) => {
-                for (pat, arg) in c.inputs.iter().zip(args) {
-                    self.bind(pat, arg, out)?;
-                }
+                let pats: Vec<&Pat> = c.inputs.iter().collect();
+                self.bind_all(&pats, args, out)?;
                 Ok(match strip(&c.body) {
                     Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => {
                         let mut stmts = b.block.stmts.clone();
@@ -823,28 +821,8 @@ impl Rewriter<'_, '_> {
                 self.bind(&r.pat, &by_value, out)
             }
             (Pat::Tuple(t), Item::Tuple(items)) if t.elems.len() == items.len() => {
-                // A name bound early must not change what a later element reads (`|(y, x)|` over
-                // `x.iter().zip(y.iter())`): then every element is read into a new name first.
-                let names = bound_names(pat);
-                let mut mentioned = Vec::new();
-                item.mentions(&mut mentioned);
-                let clash = names.iter().any(|n| mentioned.contains(n));
-                let items: Vec<Item> = if clash {
-                    let mut read = Vec::new();
-                    for i in items {
-                        let value = self.value(i, out)?;
-                        let name = self.fresh("item");
-                        out.push(parse_quote!(let #name = #value;));
-                        read.push(Item::Value(parse_quote!(#name)));
-                    }
-                    read
-                } else {
-                    items.clone()
-                };
-                for (p, i) in t.elems.iter().zip(&items) {
-                    self.bind(p, i, out)?;
-                }
-                Ok(())
+                let pats: Vec<&Pat> = t.elems.iter().collect();
+                self.bind_all(&pats, items, out)
             }
             (Pat::Tuple(_) | Pat::Reference(_), Item::Mapped(..) | Item::Value(_)) => {
                 let value = self.value(item, out)?;
@@ -856,6 +834,67 @@ impl Rewriter<'_, '_> {
                 "this pattern does not match the items of the iterator: `(i, v)` for `enumerate`, `(a, b)` for `zip`, `&v` for references, a name otherwise",
             )),
         }
+    }
+
+    /// Binds each pattern to its item. A name bound early must not change what a later item reads
+    /// (`|(y, x)|` over `x.iter().zip(y.iter())`, `|x, v|` folding over `x`): then every item is first
+    /// read through new names.
+    fn bind_all(
+        &mut self,
+        pats: &[&Pat],
+        items: &[Item],
+        out: &mut Vec<Stmt>,
+    ) -> Result<(), Problem> {
+        let names: Vec<String> = pats.iter().flat_map(|p| bound_names(p)).collect();
+        let mut mentioned = Vec::new();
+        items.iter().for_each(|i| i.mentions(&mut mentioned));
+        let clash = names.iter().any(|n| mentioned.contains(n));
+        let detached;
+        let items = if clash {
+            detached = items
+                .iter()
+                .map(|i| self.detach(i, out))
+                .collect::<Result<Vec<_>, Problem>>()?;
+            &detached[..]
+        } else {
+            items
+        };
+        for (p, i) in pats.iter().zip(items) {
+            self.bind(p, i, out)?;
+        }
+        Ok(())
+    }
+
+    /// The same item read through new names bound now: a container by a reference to it, a value by
+    /// its copy (an element stays an element, so that a pattern `&v` still takes it by value).
+    fn detach(&mut self, item: &Item, out: &mut Vec<Stmt>) -> Result<Item, Problem> {
+        Ok(match item {
+            Item::Elem {
+                base,
+                index,
+                by_ref,
+            } => {
+                let name = self.fresh("seq");
+                out.push(parse_quote!(let #name = &#base;));
+                Item::Elem {
+                    base: parse_quote!(#name),
+                    index: index.clone(),
+                    by_ref: *by_ref,
+                }
+            }
+            Item::Tuple(items) => Item::Tuple(
+                items
+                    .iter()
+                    .map(|i| self.detach(i, out))
+                    .collect::<Result<Vec<_>, Problem>>()?,
+            ),
+            Item::Value(_) | Item::Mapped(..) => {
+                let value = self.value(item, out)?;
+                let name = self.fresh("item");
+                out.push(parse_quote!(let #name = #value;));
+                Item::Value(parse_quote!(#name))
+            }
+        })
     }
 
     /// `for pat in chain { body }` as an index loop, with the statements it needs first; `None` where
@@ -1187,16 +1226,27 @@ impl Rewriter<'_, '_> {
         }
     }
 
+    /// Statements this pass made (a loop and what it needs first), themselves taken apart: an
+    /// argument of `skip`, the `init` of a `fold` may hold a chain. A loop over a range is left as it is.
+    fn statements(&mut self, stmts: Vec<Stmt>, out: &mut Vec<Stmt>) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Expr(Expr::ForLoop(_), _) => out.push(stmt),
+                other => self.statement(other, false, out),
+            }
+        }
+    }
+
     /// The statements that replace `stmt` (its loops and reductions taken apart).
     fn statement(&mut self, stmt: Stmt, tail: bool, out: &mut Vec<Stmt>) {
         match stmt {
             Stmt::Expr(Expr::ForLoop(f), semi) => match self.for_loop(&f) {
-                Some(stmts) => out.extend(stmts),
+                Some(stmts) => self.statements(stmts, out),
                 None => out.push(Stmt::Expr(Expr::ForLoop(f), semi)),
             },
             Stmt::Expr(e, semi) => {
                 if let Some(stmts) = self.for_each(&e) {
-                    out.extend(stmts);
+                    self.statements(stmts, out);
                     return;
                 }
                 let mut e = e;
@@ -1207,7 +1257,7 @@ impl Rewriter<'_, '_> {
                     None
                 };
                 self.hoist(&mut e, ty, &mut pre);
-                out.extend(pre);
+                self.statements(pre, out);
                 out.push(Stmt::Expr(e, semi));
             }
             Stmt::Local(mut local) => {
@@ -1219,7 +1269,7 @@ impl Rewriter<'_, '_> {
                 if let Some(init) = local.init.as_mut() {
                     self.hoist(&mut init.expr, ty.as_ref(), &mut pre);
                 }
-                out.extend(pre);
+                self.statements(pre, out);
                 out.push(Stmt::Local(local));
             }
             other => out.push(other),

@@ -306,10 +306,10 @@ fn a_name_that_a_later_element_reads_is_bound_after_reading_both() {
     has(
         &text,
         quote!(
-            let __autodiff_item1 = &x[__autodiff_pos0];
-            let __autodiff_item2 = &y[__autodiff_pos0];
-            let y = __autodiff_item1;
-            let x = __autodiff_item2;
+            let __autodiff_seq1 = &x;
+            let __autodiff_seq2 = &y;
+            let y = &__autodiff_seq1[__autodiff_pos0];
+            let x = &__autodiff_seq2[__autodiff_pos0];
         ),
     );
 }
@@ -452,4 +452,31 @@ fn a_method_of_the_reduced_value_stays_outside_the_chain() {
     assert!(outcome.deferred[0]
         .message
         .contains("fold(f64::NEG_INFINITY"));
+}
+
+#[test]
+fn a_closure_parameter_that_shadows_the_container_reads_it_first() {
+    let text = rewritten(quote!({ x.iter().fold(0.0, |x, &v| x * 0.5 + v) }));
+    has(
+        &text,
+        quote!(
+            let __autodiff_item2 = __autodiff_fold1;
+            let __autodiff_seq3 = &x;
+            let x = __autodiff_item2;
+            let v = __autodiff_seq3[__autodiff_pos0];
+            __autodiff_fold1 = x * 0.5 + v;
+        ),
+    );
+}
+
+#[test]
+fn a_chain_in_an_argument_of_the_chain_is_taken_apart_too() {
+    let text = rewritten(quote!({
+        x.iter()
+            .skip(y.iter().count())
+            .fold(y.iter().sum::<f64>(), |a, v| a + v)
+    }));
+    has(&text, quote!(let __autodiff_skip1 = y.len();));
+    has(&text, quote!(let mut __autodiff_fold2 = __autodiff_sum5;));
+    assert!(!squash(&text).contains("y.iter()"), "{text}");
 }
