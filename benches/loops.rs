@@ -1,6 +1,7 @@
 //! Generated gradients of loop code against careful hand-written gradients, in the same run: an index
 //! loop (Rosenbrock), a degree-100 Horner polynomial, and a nonlinear recurrence. Report the ratios
-//! (generated / hand-written) from one run; see BENCHMARKS.md.
+//! (generated / hand-written) from one run; see BENCHMARKS.md. Rosenbrock and the recurrence also have an
+//! iterator twin (`zip(..skip(1)).map(..).sum()`, `fold`), timed beside the index loop it stands for.
 use autodiff::ndarray::Array1;
 use autodiff::prelude::*;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -14,6 +15,15 @@ fn rosenbrock(x: &Array1<f64>) -> f64 {
         s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2);
     }
     s
+}
+
+/// The iterator twin of [`rosenbrock`]: each element zipped with the next.
+#[differentiable]
+fn rosenbrock_iter(x: &Array1<f64>) -> f64 {
+    x.iter()
+        .zip(x.iter().skip(1))
+        .map(|(a, b)| 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2))
+        .sum::<f64>()
 }
 
 fn rosenbrock_hand(x: &Array1<f64>) -> Array1<f64> {
@@ -54,6 +64,12 @@ fn recurrence(x: &Array1<f64>) -> f64 {
     h
 }
 
+/// The iterator twin of [`recurrence`].
+#[differentiable]
+fn recurrence_iter(x: &Array1<f64>) -> f64 {
+    x.iter().fold(0.0, |h, &v| (0.9 * h + v).sin())
+}
+
 fn recurrence_hand(x: &Array1<f64>) -> Array1<f64> {
     let n = x.len();
     let mut hs = Vec::with_capacity(n);
@@ -92,6 +108,10 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("hand", n), &x, |b, x| {
             b.iter(|| rosenbrock_hand(black_box(x)))
         });
+        assert_eq!(rosenbrock_iter_grad(&x), rosenbrock_grad(&x));
+        group.bench_with_input(BenchmarkId::new("generated_iter", n), &x, |b, x| {
+            b.iter(|| rosenbrock_iter_grad(black_box(x)))
+        });
     }
     group.finish();
 
@@ -117,6 +137,10 @@ fn bench(c: &mut Criterion) {
     group.bench_function("primal", |b| b.iter(|| recurrence(black_box(&x))));
     group.bench_function("generated", |b| b.iter(|| recurrence_grad(black_box(&x))));
     group.bench_function("hand", |b| b.iter(|| recurrence_hand(black_box(&x))));
+    assert_eq!(recurrence_iter_grad(&x), recurrence_grad(&x));
+    group.bench_function("generated_iter", |b| {
+        b.iter(|| recurrence_iter_grad(black_box(&x)))
+    });
     group.finish();
 }
 

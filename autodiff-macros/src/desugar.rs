@@ -2,17 +2,24 @@
 //! becomes the guard `if !c { ..; return b; } let y = { a };`; a `return` inside a loop becomes an assignment of the result,
 //! a flag and a `break` out of every enclosing loop, and the statements after such a loop run only if
 //! nothing returned. The rest of the compiler then sees only guards, loops with `break` and a final value.
-//! Before that, [`split_tuples`] splits local tuples and [`rewrite_matches`] turns a `match` on a constant
-//! into an `if` chain.
+//! Before that, [`rewrite_matches`] turns a `match` on a constant into an `if` chain, [`rewrite_iterators`]
+//! turns loops over iterators and iterator reductions into index loops, and [`split_tuples`] splits local
+//! tuples (also those the loops over `zip` and `enumerate` bind).
 
 use quote::format_ident;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Block, Expr, Stmt};
 
+mod iterators;
 mod matches;
 mod tuples;
 
+pub use iterators::{
+    rewrite as rewrite_iterators, Context as IteratorContext, Deferred as IteratorDeferred,
+    POSITION as ITERATOR_POSITION, REPORTED as ITERATOR_REPORTED,
+    UNSUPPORTED as ITERATOR_UNSUPPORTED,
+};
 pub use matches::{rewrite as rewrite_matches, SCRUTINEE as MATCH_SCRUTINEE};
 pub use tuples::split as split_tuples;
 

@@ -89,6 +89,9 @@ struct Lowerer<'a> {
     /// Every assignment to a name declared earlier: the name, its binding before, and the index of
     /// the scope that declares it. A branch reads what its arms assigned from here.
     rebinds: Vec<(String, Binding, usize)>,
+    /// Iterator constructs the desugaring did not take apart, wrapped in a call of
+    /// `__autodiff_unsupported<k>`: reported where a differentiable value flows through one.
+    deferred: Vec<crate::desugar::IteratorDeferred>,
 }
 
 /// Lowers the body of `model.func`. Returns `None` where errors were recorded.
@@ -117,6 +120,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         rebinds: Vec::new(),
         elem_refs: std::collections::HashSet::new(),
         const_refs: std::collections::HashSet::new(),
+        deferred: Vec::new(),
     };
     for (i, p) in model.params.iter().enumerate() {
         let name = lw.namer.keep(&p.ident);
@@ -136,6 +140,25 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         lw.bind(&p.ident.to_string(), binding);
     }
     let mut body = model.func.block.clone();
+    // Matches first, so that a reduction in an arm is taken apart inside the arm; matches again after
+    // the iterators, for those in the closures that became loop bodies.
+    crate::desugar::rewrite_matches(&mut body);
+    let context = crate::desugar::IteratorContext {
+        params: model
+            .params
+            .iter()
+            .map(|p| (p.ident.to_string(), &p.ty, p.differentiable))
+            .collect(),
+        output: model.output.as_ref().map(|o| &o.value),
+    };
+    let iterators = crate::desugar::rewrite_iterators(&mut body, &context, errors);
+    if let Some(reported) = iterators.reported {
+        lw.bind(
+            crate::desugar::ITERATOR_REPORTED,
+            Binding::Poisoned(reported),
+        );
+    }
+    lw.deferred = iterators.deferred;
     crate::desugar::split_tuples(&mut body);
     crate::desugar::rewrite_matches(&mut body);
     let stmts: Vec<syn::Stmt> = match &model.output {

@@ -285,6 +285,16 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> Flat for ArrayBase<S, D> {
     #[inline]
     #[track_caller]
     fn flat(&self, i: usize) -> A {
+        if D::NDIM == Some(1) {
+            // One dimension: position `i` is index `i`, read as `x[i]` reads it (no layout test).
+            let mut index = D::zeros(1);
+            index[0] = i;
+            let array: &ArrayRef<A, D> = self;
+            return match array.get(index.clone()) {
+                Some(&v) => v,
+                None => out_of_bounds(&i, self.shape()),
+            };
+        }
         if let Some(slice) = self.as_slice() {
             return slice[i];
         }
@@ -295,6 +305,16 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> Flat for ArrayBase<S, D> {
     #[inline]
     #[track_caller]
     fn add_into_flat(tangent: &mut Array<A, D>, i: usize, g: A) {
+        if D::NDIM == Some(1) {
+            let mut index = D::zeros(1);
+            index[0] = i;
+            let shape = tangent.raw_dim();
+            match tangent.get_mut(index) {
+                Some(v) => *v += g,
+                None => out_of_bounds(&i, shape.slice()),
+            }
+            return;
+        }
         if let Some(slice) = tangent.as_slice_mut() {
             slice[i] += g;
             return;

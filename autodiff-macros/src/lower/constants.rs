@@ -91,6 +91,15 @@ impl Lowerer<'_> {
         let mut prev_prev: Option<char> = None;
         for tt in tokens {
             let next = match tt {
+                // The desugaring's wrapper of an iterator construct over constants: the construct
+                // itself remains, parenthesized.
+                TokenTree::Ident(ref ident)
+                    if ident
+                        .to_string()
+                        .starts_with(crate::desugar::ITERATOR_UNSUPPORTED) =>
+                {
+                    continue;
+                }
                 TokenTree::Ident(ref ident) => {
                     // `x.field` and `x.method()` (but not the range `..n`).
                     let after_dot = prev_punct == Some('.') && prev_prev != Some('.');

@@ -32,6 +32,19 @@ impl Lowerer<'_> {
         // Names in a constant argument are read for their shapes (`x.len()`): keep them computed.
         self.const_reads.extend(reads);
         let index = self.freeze(index);
+        // An element at the position of a desugared iterator loop: in iteration order, as
+        // `x.iter()` gives it (the same element for a vector, any element of an array of more dimensions).
+        let position = crate::naming::any_ident(index.clone(), &mut |i| {
+            i.to_string().starts_with(crate::desugar::ITERATOR_POSITION)
+        });
+        if position {
+            return Ok(self.push(
+                prims::element(),
+                vec![base],
+                vec![index],
+                super::first_span(whole),
+            ));
+        }
         Ok(self.push(
             prims::index(),
             vec![base],

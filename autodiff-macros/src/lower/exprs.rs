@@ -321,6 +321,14 @@ impl Lowerer<'_> {
             if let Some(Binding::Poisoned(r)) = self.lookup(&ident.to_string()) {
                 return Err(*r);
             }
+            let deferred = ident
+                .to_string()
+                .strip_prefix(crate::desugar::ITERATOR_UNSUPPORTED)
+                .and_then(|k| k.parse::<usize>().ok())
+                .filter(|k| *k < self.deferred.len() && c.args.len() == 1);
+            if let Some(k) = deferred {
+                return self.lower_unsupported_iterator(k, c);
+            }
         }
         let segments: Vec<String> = path
             .path
@@ -386,6 +394,29 @@ impl Lowerer<'_> {
         );
         let func = &path.path;
         Ok(self.push_call(quote!(#func), quote!(#vjp), false, args, first_span(whole)))
+    }
+
+    /// An iterator construct the desugaring left as written (`desugar::iterators`): a constant where
+    /// it reads only constants, otherwise the desugaring's message at its span.
+    fn lower_unsupported_iterator(&mut self, k: usize, c: &syn::ExprCall) -> Lowered<Operand> {
+        let inner = &c.args[0];
+        let mut poisoned = None;
+        crate::naming::any_ident(inner.to_token_stream(), &mut |i| {
+            if let Some(Binding::Poisoned(r)) = self.lookup(&i.to_string()) {
+                poisoned = Some(*r);
+            }
+            false
+        });
+        if let Some(r) = poisoned {
+            return Err(r);
+        }
+        if self.all_constant(std::iter::once(inner)) {
+            return Ok(self.constant(inner));
+        }
+        let deferred = &self.deferred[k];
+        Err(self
+            .errors
+            .at(deferred.tokens.clone(), deferred.message.clone()))
     }
 
     pub(super) fn lower_macro_expr(&mut self, mac: &syn::Macro, whole: &Expr) -> Lowered<Operand> {

@@ -112,11 +112,7 @@ impl Lowerer<'_> {
                     reads: Vec::new(),
                 });
                 self.const_blocks.insert(name.to_string(), self.block.id);
-                if let Ok(syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Float(_),
-                    ..
-                })) = syn::parse2::<Expr>(tokens.clone())
-                {
+                if syn::parse2::<Expr>(tokens.clone()).is_ok_and(|e| float_literal(&e)) {
                     self.scalar_consts.insert(name.to_string());
                 }
                 if mutable && self.assigned_names.contains(&ident.to_string()) {
@@ -310,5 +306,17 @@ impl Lowerer<'_> {
             Some(Err(reported)) => Err(reported),
             None => Err(self.errors.at(block, "this block must end with a value")),
         }
+    }
+}
+
+/// A float literal, or its negation (`-0.0`, where a desugared sum starts).
+fn float_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(_),
+            ..
+        }) => true,
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => float_literal(&u.expr),
+        _ => false,
     }
 }
