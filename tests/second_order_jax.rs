@@ -109,7 +109,10 @@ fn check_sum<D: Dimension>(path: &str, a: &Array<f64, D>) {
     );
     let first: Array1<f64> = array(&format!("{path}/first"));
     for (k, v) in first.iter().enumerate() {
-        assert_eq!(flat[k], *v, "{path}: element {k} (an input formula differs?)");
+        assert_eq!(
+            flat[k], *v,
+            "{path}: element {k} (an input formula differs?)"
+        );
     }
     let last: Array1<f64> = array(&format!("{path}/last"));
     assert_eq!(flat[flat.len() - 1], last[0], "{path}: last element");
@@ -472,13 +475,16 @@ fn w6_inputs() -> (Array2<f64>, Array2<f64>) {
     let logits = Array2::from_shape_fn((1000, 10), |(i, j)| {
         2.0 * (0.13 * ((i * 10 + j) as f64) + 0.5).sin()
     });
-    let onehot = Array2::from_shape_fn((1000, 10), |(i, j)| {
-        if (7 * i) % 10 == j {
-            1.0
-        } else {
-            0.0
-        }
-    });
+    let onehot = Array2::from_shape_fn(
+        (1000, 10),
+        |(i, j)| {
+            if (7 * i) % 10 == j {
+                1.0
+            } else {
+                0.0
+            }
+        },
+    );
     (logits, onehot)
 }
 
@@ -489,7 +495,10 @@ fn w6_softmax_xent() {
     check_sum("W6/inputs_checksum/onehot", &onehot);
     // JAX's logsumexp subtracts the row's maximum first, ours does not (the same function, other
     // roundings), and the mean is over 1000 rows.
-    let tangents = (direction(&logits, 0, jvp_dir), direction(&onehot, 1, jvp_dir));
+    let tangents = (
+        direction(&logits, 0, jvp_dir),
+        direction(&onehot, 1, jvp_dir),
+    );
     check_jvp("W6", softmax_xent_jvp(&logits, &onehot, tangents), SUMMED);
     // H v is block diagonal: (diag(p) - p p^T) v_i / 1000 per row, ten terms per entry.
     let hv = softmax_xent_hvp(&logits, &onehot, direction(&logits, 0, hvp_dir));
