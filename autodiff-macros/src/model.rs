@@ -57,7 +57,7 @@ impl Model {
 
 /// Builds the model, recording every problem of the signature in `errors`.
 pub fn build(func: ItemFn, options: Options, errors: &Errors) -> Model {
-    let params = params(&func, errors);
+    let params = params(&func, &options, errors);
     let output = output(&func, &options, errors);
     // A `vjp` function selects the parameter of its `f_jacobian`: `argnums`/`wrt` as for `f_grad`, by
     // default its first differentiable parameter.
@@ -83,7 +83,28 @@ pub fn build(func: ItemFn, options: Options, errors: &Errors) -> Model {
     }
 }
 
-fn params(func: &ItemFn, errors: &Errors) -> Vec<Param> {
+fn params(func: &ItemFn, options: &Options, errors: &Errors) -> Vec<Param> {
+    // Every name `constant = ..` gives is a parameter.
+    for c in &options.constants {
+        let known = func.sig.inputs.iter().any(|input| {
+            matches!(input, FnArg::Typed(t) if matches!(&*t.pat, Pat::Ident(p) if &p.ident == c))
+        });
+        if !known {
+            let names: Vec<String> = func
+                .sig
+                .inputs
+                .iter()
+                .filter_map(|input| match input {
+                    FnArg::Typed(t) => match &*t.pat {
+                        Pat::Ident(p) => Some(format!("`{}`", p.ident)),
+                        _ => None,
+                    },
+                    FnArg::Receiver(_) => None,
+                })
+                .collect();
+            errors.at(c, format!("`constant` names `{c}`, which is not a parameter of this function; the parameters are {}", names.join(", ")));
+        }
+    }
     let mut params = Vec::new();
     for input in &func.sig.inputs {
         match input {
@@ -117,7 +138,8 @@ fn params(func: &ItemFn, errors: &Errors) -> Vec<Param> {
                     });
                 }
                 Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
-                    let differentiable = !types::is_constant_type(&t.ty);
+                    let differentiable = !types::is_constant_type(&t.ty)
+                        && !options.constants.iter().any(|c| c == &p.ident);
                     if let (true, Type::Tuple(tuple)) = (differentiable, types::strip_refs(&t.ty)) {
                         let split: Vec<String> = tuple
                             .elems
@@ -247,7 +269,12 @@ fn selection(
             }
             Some(p) if !p.differentiable => {
                 let ty = &p.ty;
-                errors.at(lit, format!("`argnums` index {i} names parameter `{}: {}`, which is a constant (integers, `bool`, `char` and strings have no gradient); select a float or array parameter", p.ident, quote::quote!(#ty)));
+                let why = if types::is_constant_type(ty) {
+                    "integers, `bool`, `char` and strings have no gradient"
+                } else {
+                    "`constant` names it"
+                };
+                errors.at(lit, format!("`argnums` index {i} names parameter `{}: {}`, which is a constant ({why}); select a float or array parameter", p.ident, quote::quote!(#ty)));
                 None
             }
             Some(_) => Some(i),
@@ -261,7 +288,15 @@ fn selection(
                 None
             }
             Some(i) if !params[i].differentiable => {
-                errors.at(ident, format!("`wrt` names `{ident}`, which is a constant (integers, `bool`, `char` and strings have no gradient)"));
+                let why = if types::is_constant_type(&params[i].ty) {
+                    "integers, `bool`, `char` and strings have no gradient"
+                } else {
+                    "`constant` names it"
+                };
+                errors.at(
+                    ident,
+                    format!("`wrt` names `{ident}`, which is a constant ({why})"),
+                );
                 None
             }
             Some(i) => Some(i),

@@ -1,5 +1,5 @@
 //! The attribute's options: `argnums = i | (i, j, ..)`, `wrt = name | (a, b, ..)`, `has_aux`, `vjp`,
-//! `jvp`, `hessian`.
+//! `jvp`, `hessian`, `constant = name | (a, b, ..)`.
 //!
 //! Parsing goes on past a bad option so that every problem is reported in one compile.
 
@@ -35,9 +35,13 @@ pub struct Options {
     pub jvp: bool,
     /// `hessian`: `f_hvp` and `f_hessian` (second order) are generated too.
     pub hessian: bool,
+    /// `constant = name | (a, b, ..)`: parameters that are constants whatever their type (a user's enum).
+    pub constants: Vec<Ident>,
 }
 
-const KNOWN: &[&str] = &["argnums", "wrt", "has_aux", "vjp", "jvp", "hessian"];
+const KNOWN: &[&str] = &[
+    "argnums", "wrt", "has_aux", "vjp", "jvp", "hessian", "constant",
+];
 
 /// Parses the attribute's tokens, recording problems in `errors`.
 pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
@@ -47,6 +51,7 @@ pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
         vjp_only: false,
         jvp: false,
         hessian: false,
+        constants: Vec::new(),
     };
     let mut selection_key: Option<Ident> = None;
     let mut hessian_key: Option<Ident> = None;
@@ -60,6 +65,14 @@ pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
                 "hessian" => {
                     options.hessian = true;
                     hessian_key = Some(key.clone());
+                }
+                "constant" => {
+                    input.parse::<Token![=]>()?;
+                    match parse_wrt(input)? {
+                        Selection::Name(n) => options.constants.push(n),
+                        Selection::Names(names, _) => options.constants.extend(names),
+                        _ => unreachable!("parse_wrt gives names"),
+                    }
                 }
                 "argnums" | "wrt" => {
                     input.parse::<Token![=]>()?;
@@ -86,7 +99,7 @@ pub fn parse(attr: TokenStream, errors: &Errors) -> Options {
                     errors.at(
                         &key,
                         format!(
-                            "unknown option `{other}` of #[differentiable]{hint} The options are `argnums = ..`, `wrt = ..`, `has_aux`, `vjp`, `jvp` and `hessian`"
+                            "unknown option `{other}` of #[differentiable]{hint} The options are `argnums = ..`, `wrt = ..`, `has_aux`, `vjp`, `jvp`, `hessian` and `constant = ..`"
                         ),
                     );
                     // Skip a value given to the unknown option.

@@ -9,9 +9,11 @@
 //!
 //! The last arm is the final `else` (the function itself is compiled as written, so the match is
 //! exhaustive there). Patterns: literals (also negative), `a..=b` and `a..b` ranges, paths (unit enum
-//! variants and constants, compared with `==`), `|` of these, `_`, and a plain name (bound to the value
+//! variants and constants) and variants with fields that bind nothing (`Loss::Huber(_)`), tested with
+//! `matches!` (so an enum needs no `PartialEq`), `|` of these, `_`, and a plain name (bound to the value
 //! in its arm; its guard reads the value itself), each with an optional guard. A `match` with any other
-//! pattern (a tuple, a struct, a binding with `@`) is left as it is, and the lowering reports it.
+//! pattern (a tuple, a binding inside a variant, a binding with `@`) is left as it is, and the lowering
+//! reports it.
 
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Block, Expr, ExprMatch, Ident, Pat, RangeLimits};
@@ -113,15 +115,19 @@ fn pattern(pat: &Pat, scrutinee: &Ident, names: &mut Vec<Ident>) -> Option<Optio
             // compared; any other name binds the value.
             let name = i.ident.to_string();
             if name.chars().next().is_some_and(char::is_uppercase) {
-                let id = &i.ident;
-                Some(parse_quote!(#scrutinee == #id))
+                Some(parse_quote!(::core::matches!(#scrutinee, #pat)))
             } else {
                 names.push(i.ident.clone());
                 None
             }
         }
         Pat::Lit(l) => Some(parse_quote!(#scrutinee == #l)),
-        Pat::Path(p) => Some(parse_quote!(#scrutinee == #p)),
+        // A variant is tested with `matches!`, which asks nothing of the enum (no `PartialEq`); so is a
+        // variant with fields where the pattern binds nothing (`Loss::Huber(_)`).
+        Pat::Path(_) => Some(parse_quote!(::core::matches!(#scrutinee, #pat))),
+        Pat::TupleStruct(_) | Pat::Struct(_) if binds_nothing(pat) => {
+            Some(parse_quote!(::core::matches!(#scrutinee, #pat)))
+        }
         Pat::Paren(p) => return pattern(&p.pat, scrutinee, names),
         Pat::Range(r) => {
             let low: Option<Expr> = r.start.as_ref().map(|s| parse_quote!(#scrutinee >= #s));
@@ -152,6 +158,28 @@ fn pattern(pat: &Pat, scrutinee: &Ident, names: &mut Vec<Ident>) -> Option<Optio
         }
         _ => return None,
     })
+}
+
+/// Whether `pat` binds no name (its fields are `_`, `..`, literals, ranges or paths).
+fn binds_nothing(pat: &Pat) -> bool {
+    struct Binds(bool);
+    impl<'a> syn::visit::Visit<'a> for Binds {
+        fn visit_pat_ident(&mut self, i: &'a syn::PatIdent) {
+            // A capitalised name is a unit variant or a constant, as above.
+            if !i
+                .ident
+                .to_string()
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+            {
+                self.0 = true;
+            }
+        }
+    }
+    let mut binds = Binds(false);
+    syn::visit::Visit::visit_pat(&mut binds, pat);
+    !binds.0
 }
 
 #[cfg(test)]

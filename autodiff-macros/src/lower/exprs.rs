@@ -424,10 +424,19 @@ impl Lowerer<'_> {
         if matches!(name.as_str(), "concatenate" | "stack") {
             return self.lower_join(mac, name == "stack", whole);
         }
-        if !matches!(name.as_str(), "vec" | "array" | "s") {
-            return Err(self.errors.at(mac, format!("macro `{name}!` is not supported in a #[differentiable] function (only `s!`, `vec!` and `array!` over constants, and `concatenate!`/`stack!`)")));
+        if !matches!(name.as_str(), "vec" | "array" | "s" | "matches") {
+            return Err(self.errors.at(mac, format!("macro `{name}!` is not supported in a #[differentiable] function (only `s!`, `vec!` and `array!` over constants, `matches!` of a constant, and `concatenate!`/`stack!`)")));
         }
         let (tokens, reads) = self.rewrite_tokens(whole.to_token_stream());
+        if name == "matches" {
+            // A test of a constant (a `match` on a constant enum is rewritten to these).
+            if let Some(v) = value_read(&tokens, &reads, &self.vars) {
+                let var = &self.vars[v.0].name;
+                return Err(self.errors.at(mac, format!("`matches!` of the differentiable value `{var}` is not supported: compare it with `<`, `>`, `<=` or `>=` in an `if` instead")));
+            }
+            self.const_reads.extend(reads);
+            return Ok(Operand::Const(tokens));
+        }
         // `vec![0.0; x.len()]` reads `x` for a shape; `array![x, y]` would make its values constants.
         if let Some(v) = value_read(&tokens, &reads, &self.vars) {
             let var = &self.vars[v.0].name;

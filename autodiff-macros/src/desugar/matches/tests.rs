@@ -52,11 +52,20 @@ fn a_name_binds_in_its_arm_and_its_guard_reads_the_value() {
 }
 
 #[test]
-fn unit_variants_are_compared_and_other_patterns_are_left() {
+fn variants_are_tested_with_matches_and_other_patterns_are_left() {
     let text = rewritten(quote!({
         let a = match mode {
             Mode::Fast => 1.0,
             Mode::Slow => 2.0,
+        };
+        let c = match loss {
+            Loss::Huber(_) => 1.0,
+            Loss::Careful { .. } => 2.0,
+            _ => 4.0,
+        };
+        let d = match loss {
+            Loss::Scaled(k) => 3.0,
+            _ => 4.0,
         };
         let b = match pair {
             (0, _) => 1.0,
@@ -64,9 +73,17 @@ fn unit_variants_are_compared_and_other_patterns_are_left() {
         };
     }));
     assert!(
-        text.contains("if __autodiff_match0 == Mode :: Fast"),
+        text.contains("if :: core :: matches ! (__autodiff_match0 , Mode :: Fast)"),
         "{text}"
     );
+    // A variant with fields that binds nothing is tested too; one that binds a field is left (the
+    // lowering reports the whole `match`).
+    assert!(
+        text.contains("matches ! (__autodiff_match1 , Loss :: Huber (_))")
+            && text.contains("matches ! (__autodiff_match1 , Loss :: Careful { .. })"),
+        "{text}"
+    );
+    assert!(text.contains("Loss :: Scaled (k) =>"), "{text}");
     // The tuple pattern is not taken apart: the lowering reports it.
     assert!(text.contains("match pair"), "{text}");
 }
