@@ -292,7 +292,7 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> Flat for ArrayBase<S, D> {
             let array: &ArrayRef<A, D> = self;
             return match array.get(index.clone()) {
                 Some(&v) => v,
-                None => out_of_bounds(&i, self.shape()),
+                None => out_of_bounds(i, self.shape()),
             };
         }
         if let Some(slice) = self.as_slice() {
@@ -311,7 +311,7 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> Flat for ArrayBase<S, D> {
             let shape = tangent.raw_dim();
             match tangent.get_mut(index) {
                 Some(v) => *v += g,
-                None => out_of_bounds(&i, shape.slice()),
+                None => out_of_bounds(i, shape.slice()),
             }
             return;
         }
