@@ -72,6 +72,15 @@ JVP_ROWS = [
     ("W6", "1000x10", "W6_f64", "primal", "jvp", "1000x10"),
 ]
 
+# (label, size, criterion group, grad id, hvp id, criterion parameter)
+HVP_ROWS = [
+    ("W3 (w, b)", "1000x100", "W3_f64", "grad", "hvp", "1000x100"),
+    ("W4 (W1, b1, W2, b2)", "256x64x128", "W4_f64", "grad", "hvp", "256x64x128"),
+    ("W5 slices", "1e3", "W5_f64", "grad_slices", "hvp_slices", "1000"),
+    ("W5 slices", "1e5", "W5_f64", "grad_slices", "hvp_slices", "100000"),
+    ("W5 slices", "1e6", "W5_f64", "grad_slices", "hvp_slices", "1000000"),
+]
+
 
 def criterion_s(root, baselines, group, bench, param):
     """Fastest median (seconds) of one benchmark over the baselines, or None."""
@@ -154,6 +163,15 @@ def main():
         j = criterion_s(args.criterion, baselines, group, j_id, param)
         missing += sum(v is None for v in (p, j))
         print(f"| {label} | {size} | {fmt_t(p)} | {fmt_t(j)} | {fmt_r(j, p)} |")
+    # Second order: `f_hvp` (forward over reverse) against `f_grad` of the same selection.
+    print()
+    print("| workload | size | f_grad | f_hvp | hvp / grad |")
+    print("| --- | --- | --- | --- | --- |")
+    for label, size, group, g_id, h_id, param in HVP_ROWS:
+        g = criterion_s(args.criterion, baselines, group, g_id, param)
+        h = criterion_s(args.criterion, baselines, group, h_id, param)
+        missing += sum(v is None for v in (g, h))
+        print(f"| {label} | {size} | {fmt_t(g)} | {fmt_t(h)} | {fmt_r(h, g)} |")
     if missing:
         print(f"\n{missing} criterion result(s) missing under {args.criterion} "
               f"for baselines {baselines}", file=sys.stderr)
