@@ -35,8 +35,8 @@ fn sum_of_squares_loop_grad(x: &Array1<f64>) -> Array1<f64> {
         let s_2 = __ad::add(&s_1, &t2);
         s_carried = s_2;
         let s_2_bar = s_carried_bar;
-        let s_1_bar = __ad::add_vjp0(&s_1, &t2, __ad::dup(&s_2_bar));
-        let t2_bar = __ad::add_vjp1(&s_1, &t2, s_2_bar);
+        let t2_bar = __ad::add_vjp1_ref(&s_1, &t2, &s_2_bar);
+        let s_1_bar = __ad::add_vjp0(&s_1, &t2, s_2_bar);
         let mut v_bar = __ad::mul_vjp0(&v, &v, __ad::dup(&t2_bar));
         {
             let contribution = __ad::mul_vjp1(&v, &v, t2_bar);
@@ -76,8 +76,8 @@ fn sum_of_squares_loop_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         let s_2 = __ad::add(&s_1, &t2);
         s_carried = s_2;
         let s_2_bar_1 = s_carried_bar_1;
-        let s_1_bar_1 = __ad::add_vjp0(&s_1, &t2, __ad::dup(&s_2_bar_1));
-        let t2_bar_1 = __ad::add_vjp1(&s_1, &t2, s_2_bar_1);
+        let t2_bar_1 = __ad::add_vjp1_ref(&s_1, &t2, &s_2_bar_1);
+        let s_1_bar_1 = __ad::add_vjp0(&s_1, &t2, s_2_bar_1);
         let mut v_bar_1 = __ad::mul_vjp0(&v, &v, __ad::dup(&t2_bar_1));
         {
             let contribution = __ad::mul_vjp1(&v, &v, t2_bar_1);
@@ -119,8 +119,8 @@ fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
         let s_2 = __ad::add(&s_1, &t2);
         s_carried = s_2;
         let s_2_bar = s_carried_bar;
-        let s_1_bar = __ad::add_vjp0(&s_1, &t2, __ad::dup(&s_2_bar));
-        let t2_bar = __ad::add_vjp1(&s_1, &t2, s_2_bar);
+        let t2_bar = __ad::add_vjp1_ref(&s_1, &t2, &s_2_bar);
+        let s_1_bar = __ad::add_vjp0(&s_1, &t2, s_2_bar);
         let mut v_bar = __ad::mul_vjp0(&v, &v, __ad::dup(&t2_bar));
         {
             let contribution = __ad::mul_vjp1(&v, &v, t2_bar);
@@ -172,8 +172,8 @@ fn sum_of_squares_loop_vjp<'__ad>(
                 let t2 = __ad::mul(&v, &v);
                 let s_2 = __ad::add(&s_1, &t2);
                 let s_2_bar_2 = s_carried_bar_2;
-                let s_1_bar_2 = __ad::add_vjp0(&s_1, &t2, __ad::dup(&s_2_bar_2));
-                let t2_bar_2 = __ad::add_vjp1(&s_1, &t2, s_2_bar_2);
+                let t2_bar_2 = __ad::add_vjp1_ref(&s_1, &t2, &s_2_bar_2);
+                let s_1_bar_2 = __ad::add_vjp0(&s_1, &t2, s_2_bar_2);
                 let mut v_bar_2 = __ad::mul_vjp0(&v, &v, __ad::dup(&t2_bar_2));
                 {
                     let contribution = __ad::mul_vjp1(&v, &v, t2_bar_2);

@@ -48,8 +48,8 @@ fn recurrence_grad(x: &Array1<f64>) -> Array1<f64> {
         let h_2 = __ad::sin(&t3);
         let h_2_bar = h_carried_bar;
         let t3_bar = __ad::sin_vjp(&t3, &h_2, h_2_bar);
-        let t1_bar = __ad::add_vjp0(&t1, &t2, __ad::dup(&t3_bar));
-        let t2_bar = __ad::add_vjp1(&t1, &t2, t3_bar);
+        let t2_bar = __ad::add_vjp1_ref(&t1, &t2, &t3_bar);
+        let t1_bar = __ad::add_vjp0(&t1, &t2, t3_bar);
         __ad::index_acc(&x, &mut x_bar, i, t2_bar);
         let h_1_bar = __ad::mul_vjp1(&(0.9), &h_1, t1_bar);
         h_carried_bar = __ad::carry_vjp(&h_carried, h_1_bar);
@@ -100,8 +100,8 @@ fn recurrence_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         let h_2 = __ad::sin(&t3);
         let h_2_bar_1 = h_carried_bar_1;
         let t3_bar_1 = __ad::sin_vjp(&t3, &h_2, h_2_bar_1);
-        let t1_bar_1 = __ad::add_vjp0(&t1, &t2, __ad::dup(&t3_bar_1));
-        let t2_bar_1 = __ad::add_vjp1(&t1, &t2, t3_bar_1);
+        let t2_bar_1 = __ad::add_vjp1_ref(&t1, &t2, &t3_bar_1);
+        let t1_bar_1 = __ad::add_vjp0(&t1, &t2, t3_bar_1);
         __ad::index_acc(&x, &mut x_bar_1, i, t2_bar_1);
         let h_1_bar_1 = __ad::mul_vjp1(&(0.9), &h_1, t1_bar_1);
         h_carried_bar_1 = __ad::carry_vjp(&h_carried, h_1_bar_1);
@@ -150,8 +150,8 @@ fn recurrence_grad_0(x: &Array1<f64>) -> Array1<f64> {
         let h_2 = __ad::sin(&t3);
         let h_2_bar = h_carried_bar;
         let t3_bar = __ad::sin_vjp(&t3, &h_2, h_2_bar);
-        let t1_bar = __ad::add_vjp0(&t1, &t2, __ad::dup(&t3_bar));
-        let t2_bar = __ad::add_vjp1(&t1, &t2, t3_bar);
+        let t2_bar = __ad::add_vjp1_ref(&t1, &t2, &t3_bar);
+        let t1_bar = __ad::add_vjp0(&t1, &t2, t3_bar);
         __ad::index_acc(&x, &mut x_bar, i, t2_bar);
         let h_1_bar = __ad::mul_vjp1(&(0.9), &h_1, t1_bar);
         h_carried_bar = __ad::carry_vjp(&h_carried, h_1_bar);
@@ -206,8 +206,8 @@ fn recurrence_vjp<'__ad>(
                 let h_2 = __ad::sin(&t3);
                 let h_2_bar_2 = h_carried_bar_2;
                 let t3_bar_2 = __ad::sin_vjp(&t3, &h_2, h_2_bar_2);
-                let t1_bar_2 = __ad::add_vjp0(&t1, &t2, __ad::dup(&t3_bar_2));
-                let t2_bar_2 = __ad::add_vjp1(&t1, &t2, t3_bar_2);
+                let t2_bar_2 = __ad::add_vjp1_ref(&t1, &t2, &t3_bar_2);
+                let t1_bar_2 = __ad::add_vjp0(&t1, &t2, t3_bar_2);
                 __ad::index_acc(&x, &mut x_bar_2, i, t2_bar_2);
                 let h_1_bar_2 = __ad::mul_vjp1(&(0.9), &h_1, t1_bar_2);
                 h_carried_bar_2 = __ad::carry_vjp(&h_carried, h_1_bar_2);

@@ -131,8 +131,8 @@ fn weighted_grad_0(x: &Array1<f64>, w: f64) -> Array1<f64> {
     let mut x_bar = __ad::zero_tangent(&x);
     let mut s_carried_bar = __ad::zero_tangent(&s_carried);
     let t8_bar = __ad::one::<f64>();
-    let s_3_bar = __ad::add_vjp0(&s_3, &t7, __ad::dup(&t8_bar));
-    let t7_bar = __ad::add_vjp1(&s_3, &t7, t8_bar);
+    let t7_bar = __ad::add_vjp1_ref(&s_3, &t7, &t8_bar);
+    let s_3_bar = __ad::add_vjp0(&s_3, &t7, t8_bar);
     let (tangent0) = partials0;
     let tangent0 = __ad::rescale(tangent0, t7_bar);
     {
@@ -150,8 +150,8 @@ fn weighted_grad_0(x: &Array1<f64>, w: f64) -> Array1<f64> {
         let t3 = __ad::tanh(&t2);
         let s_2 = __ad::add(&s_1, &t3);
         let s_2_bar = s_carried_bar;
-        let s_1_bar = __ad::add_vjp0(&s_1, &t3, __ad::dup(&s_2_bar));
-        let t3_bar = __ad::add_vjp1(&s_1, &t3, s_2_bar);
+        let t3_bar = __ad::add_vjp1_ref(&s_1, &t3, &s_2_bar);
+        let s_1_bar = __ad::add_vjp0(&s_1, &t3, s_2_bar);
         let t2_bar = __ad::tanh_vjp(&t2, &t3, t3_bar);
         let t1_bar = __ad::mul_vjp1(&w, &t1, t2_bar);
         __ad::index_acc(&x, &mut x_bar, i, t1_bar);
@@ -242,8 +242,8 @@ fn weighted_vjp<'__ad>(
             let mut w_bar = __ad::zero_tangent(&w);
             let mut s_carried_bar_1 = __ad::zero_tangent(&s_carried);
             let t8_bar_1 = seed;
-            let s_3_bar_1 = __ad::add_vjp0(&s_3, &t7, __ad::dup(&t8_bar_1));
-            let t7_bar_1 = __ad::add_vjp1(&s_3, &t7, t8_bar_1);
+            let t7_bar_1 = __ad::add_vjp1_ref(&s_3, &t7, &t8_bar_1);
+            let s_3_bar_1 = __ad::add_vjp0(&s_3, &t7, t8_bar_1);
             let (tangent1) = {
                 __ad::fused_sum1_vjp(
                     &x,
@@ -282,8 +282,8 @@ fn weighted_vjp<'__ad>(
                 let t3 = __ad::tanh(&t2);
                 let s_2 = __ad::add(&s_1, &t3);
                 let s_2_bar_1 = s_carried_bar_1;
-                let s_1_bar_1 = __ad::add_vjp0(&s_1, &t3, __ad::dup(&s_2_bar_1));
-                let t3_bar_1 = __ad::add_vjp1(&s_1, &t3, s_2_bar_1);
+                let t3_bar_1 = __ad::add_vjp1_ref(&s_1, &t3, &s_2_bar_1);
+                let s_1_bar_1 = __ad::add_vjp0(&s_1, &t3, s_2_bar_1);
                 let t2_bar_1 = __ad::tanh_vjp(&t2, &t3, t3_bar_1);
                 {
                     let contribution = __ad::mul_vjp0(&w, &t1, __ad::dup(&t2_bar_1));

@@ -65,8 +65,8 @@ fn scan_grad(x: &Array1<f64>) -> Array1<f64> {
         }
         __ad::undo(&mut y, &mut y_log0);
         let t4_bar = __ad::set_vjp(&mut y_bar, t);
-        let t2_bar = __ad::add_vjp0(&t2, &t3, __ad::dup(&t4_bar));
-        let t3_bar = __ad::add_vjp1(&t2, &t3, t4_bar);
+        let t3_bar = __ad::add_vjp1_ref(&t2, &t3, &t4_bar);
+        let t2_bar = __ad::add_vjp0(&t2, &t3, t4_bar);
         __ad::index_acc(&x, &mut x_bar, t, t3_bar);
         let t1_bar = __ad::mul_vjp0(&t1, &(0.5), t2_bar);
         __ad::index_acc(&y, &mut y_bar, t - 1, t1_bar);
@@ -136,8 +136,8 @@ fn scan_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
         }
         __ad::undo(&mut y, &mut y_log1);
         let t4_bar_1 = __ad::set_vjp(&mut y_bar_1, t);
-        let t2_bar_1 = __ad::add_vjp0(&t2, &t3, __ad::dup(&t4_bar_1));
-        let t3_bar_1 = __ad::add_vjp1(&t2, &t3, t4_bar_1);
+        let t3_bar_1 = __ad::add_vjp1_ref(&t2, &t3, &t4_bar_1);
+        let t2_bar_1 = __ad::add_vjp0(&t2, &t3, t4_bar_1);
         __ad::index_acc(&x, &mut x_bar_1, t, t3_bar_1);
         let t1_bar_1 = __ad::mul_vjp0(&t1, &(0.5), t2_bar_1);
         __ad::index_acc(&y, &mut y_bar_1, t - 1, t1_bar_1);
@@ -205,8 +205,8 @@ fn scan_grad_0(x: &Array1<f64>) -> Array1<f64> {
         }
         __ad::undo(&mut y, &mut y_log0);
         let t4_bar = __ad::set_vjp(&mut y_bar, t);
-        let t2_bar = __ad::add_vjp0(&t2, &t3, __ad::dup(&t4_bar));
-        let t3_bar = __ad::add_vjp1(&t2, &t3, t4_bar);
+        let t3_bar = __ad::add_vjp1_ref(&t2, &t3, &t4_bar);
+        let t2_bar = __ad::add_vjp0(&t2, &t3, t4_bar);
         __ad::index_acc(&x, &mut x_bar, t, t3_bar);
         let t1_bar = __ad::mul_vjp0(&t1, &(0.5), t2_bar);
         __ad::index_acc(&y, &mut y_bar, t - 1, t1_bar);
@@ -285,8 +285,8 @@ fn scan_vjp<'__ad>(
                 }
                 __ad::undo(&mut y, &mut y_log2);
                 let t4_bar_2 = __ad::set_vjp(&mut y_bar_2, t);
-                let t2_bar_2 = __ad::add_vjp0(&t2, &t3, __ad::dup(&t4_bar_2));
-                let t3_bar_2 = __ad::add_vjp1(&t2, &t3, t4_bar_2);
+                let t3_bar_2 = __ad::add_vjp1_ref(&t2, &t3, &t4_bar_2);
+                let t2_bar_2 = __ad::add_vjp0(&t2, &t3, t4_bar_2);
                 __ad::index_acc(&x, &mut x_bar_2, t, t3_bar_2);
                 let t1_bar_2 = __ad::mul_vjp0(&t1, &(0.5), t2_bar_2);
                 __ad::index_acc(&y, &mut y_bar_2, t - 1, t1_bar_2);

@@ -36,11 +36,11 @@ fn variance_grad(x: &Array1<f64>) -> Array1<f64> {
             let t2 = __ad::powi(&t1, 2);
             let t2_bar = v_out_bar;
             let t1_bar = __ad::powi_vjp(&t1, 2, &t2, t2_bar);
-            let v_bar = __ad::sub_vjp0(&v, &mu, __ad::dup(&t1_bar));
             {
-                let contribution = __ad::sub_vjp1(&v, &mu, t1_bar);
+                let contribution = __ad::sub_vjp1_ref(&v, &mu, &t1_bar);
                 __ad::acc(&mut mu_bar, contribution);
             }
+            let v_bar = __ad::sub_vjp0(&v, &mu, t1_bar);
             v_bar
         },
     );
@@ -85,11 +85,11 @@ fn variance_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
             let t2 = __ad::powi(&t1, 2);
             let t2_bar_1 = v_out_bar_1;
             let t1_bar_1 = __ad::powi_vjp(&t1, 2, &t2, t2_bar_1);
-            let v_bar_1 = __ad::sub_vjp0(&v, &mu, __ad::dup(&t1_bar_1));
             {
-                let contribution = __ad::sub_vjp1(&v, &mu, t1_bar_1);
+                let contribution = __ad::sub_vjp1_ref(&v, &mu, &t1_bar_1);
                 __ad::acc(&mut mu_bar_1, contribution);
             }
+            let v_bar_1 = __ad::sub_vjp0(&v, &mu, t1_bar_1);
             v_bar_1
         },
     );
@@ -132,11 +132,11 @@ fn variance_grad_0(x: &Array1<f64>) -> Array1<f64> {
             let t2 = __ad::powi(&t1, 2);
             let t2_bar = v_out_bar;
             let t1_bar = __ad::powi_vjp(&t1, 2, &t2, t2_bar);
-            let v_bar = __ad::sub_vjp0(&v, &mu, __ad::dup(&t1_bar));
             {
-                let contribution = __ad::sub_vjp1(&v, &mu, t1_bar);
+                let contribution = __ad::sub_vjp1_ref(&v, &mu, &t1_bar);
                 __ad::acc(&mut mu_bar, contribution);
             }
+            let v_bar = __ad::sub_vjp0(&v, &mu, t1_bar);
             v_bar
         },
     );
@@ -185,11 +185,11 @@ fn variance_vjp<'__ad>(
                     let t2 = __ad::powi(&t1, 2);
                     let t2_bar_2 = v_out_bar_2;
                     let t1_bar_2 = __ad::powi_vjp(&t1, 2, &t2, t2_bar_2);
-                    let v_bar_2 = __ad::sub_vjp0(&v, &mu, __ad::dup(&t1_bar_2));
                     {
-                        let contribution = __ad::sub_vjp1(&v, &mu, t1_bar_2);
+                        let contribution = __ad::sub_vjp1_ref(&v, &mu, &t1_bar_2);
                         __ad::acc(&mut mu_bar_2, contribution);
                     }
+                    let v_bar_2 = __ad::sub_vjp0(&v, &mu, t1_bar_2);
                     v_bar_2
                 },
             );

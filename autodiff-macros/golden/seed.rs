@@ -38,8 +38,8 @@ fn sum_squared_error_grad(
                     let contribution = __ad::mul_vjp1(&d, &d, t1_bar);
                     __ad::acc(&mut d_bar, contribution);
                 }
-                let x_elem_bar = __ad::sub_vjp0(&x_elem, &y_elem, __ad::dup(&d_bar));
-                let y_elem_bar = __ad::sub_vjp1(&x_elem, &y_elem, d_bar);
+                let y_elem_bar = __ad::sub_vjp1_ref(&x_elem, &y_elem, &d_bar);
+                let x_elem_bar = __ad::sub_vjp0(&x_elem, &y_elem, d_bar);
                 (x_elem_bar, y_elem_bar)
             },
         )
@@ -82,8 +82,8 @@ fn sum_squared_error_value_and_grad(
                     let contribution = __ad::mul_vjp1(&d, &d, t1_bar_1);
                     __ad::acc(&mut d_bar_1, contribution);
                 }
-                let x_elem_bar_1 = __ad::sub_vjp0(&x_elem, &y_elem, __ad::dup(&d_bar_1));
-                let y_elem_bar_1 = __ad::sub_vjp1(&x_elem, &y_elem, d_bar_1);
+                let y_elem_bar_1 = __ad::sub_vjp1_ref(&x_elem, &y_elem, &d_bar_1);
+                let x_elem_bar_1 = __ad::sub_vjp0(&x_elem, &y_elem, d_bar_1);
                 (t1, (x_elem_bar_1, y_elem_bar_1))
             },
         )
@@ -212,8 +212,8 @@ fn sum_squared_error_grad_0_1(
                     let contribution = __ad::mul_vjp1(&d, &d, t1_bar);
                     __ad::acc(&mut d_bar, contribution);
                 }
-                let x_elem_bar = __ad::sub_vjp0(&x_elem, &y_elem, __ad::dup(&d_bar));
-                let y_elem_bar = __ad::sub_vjp1(&x_elem, &y_elem, d_bar);
+                let y_elem_bar = __ad::sub_vjp1_ref(&x_elem, &y_elem, &d_bar);
+                let x_elem_bar = __ad::sub_vjp0(&x_elem, &y_elem, d_bar);
                 (x_elem_bar, y_elem_bar)
             },
         )
@@ -276,12 +276,12 @@ fn sum_squared_error_vjp<'__ad>(
                             let contribution = __ad::mul_vjp1(&d, &d, t1_bar_4);
                             __ad::acc(&mut d_bar_4, contribution);
                         }
-                        let x_elem_bar_3 = __ad::sub_vjp0(
+                        let y_elem_bar_3 = __ad::sub_vjp1_ref(
                             &x_elem,
                             &y_elem,
-                            __ad::dup(&d_bar_4),
+                            &d_bar_4,
                         );
-                        let y_elem_bar_3 = __ad::sub_vjp1(&x_elem, &y_elem, d_bar_4);
+                        let x_elem_bar_3 = __ad::sub_vjp0(&x_elem, &y_elem, d_bar_4);
                         (x_elem_bar_3, y_elem_bar_3)
                     },
                 )

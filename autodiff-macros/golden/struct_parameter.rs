@@ -36,8 +36,8 @@ fn loss_grad(
                 let h = __ad::tanh(&t3);
                 let h_bar = g_elem;
                 let t3_bar = __ad::tanh_vjp(&t3, &h, h_bar);
-                let t1_elem_bar = __ad::add_vjp0(&t1_elem, &t2_elem, __ad::dup(&t3_bar));
-                let t2_elem_bar = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar);
+                let t2_elem_bar = __ad::add_vjp1_ref(&t1_elem, &t2_elem, &t3_bar);
+                let t1_elem_bar = __ad::add_vjp0(&t1_elem, &t2_elem, t3_bar);
                 (h, (t1_elem_bar, t2_elem_bar))
             },
         )
@@ -91,12 +91,8 @@ fn loss_value_and_grad(
                 let h = __ad::tanh(&t3);
                 let h_bar_1 = g_elem_1;
                 let t3_bar_1 = __ad::tanh_vjp(&t3, &h, h_bar_1);
-                let t1_elem_bar_1 = __ad::add_vjp0(
-                    &t1_elem,
-                    &t2_elem,
-                    __ad::dup(&t3_bar_1),
-                );
-                let t2_elem_bar_1 = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar_1);
+                let t2_elem_bar_1 = __ad::add_vjp1_ref(&t1_elem, &t2_elem, &t3_bar_1);
+                let t1_elem_bar_1 = __ad::add_vjp0(&t1_elem, &t2_elem, t3_bar_1);
                 (h, (t1_elem_bar_1, t2_elem_bar_1))
             },
         )
@@ -152,8 +148,8 @@ fn loss_grad_0(
                 let h = __ad::tanh(&t3);
                 let h_bar = g_elem;
                 let t3_bar = __ad::tanh_vjp(&t3, &h, h_bar);
-                let t1_elem_bar = __ad::add_vjp0(&t1_elem, &t2_elem, __ad::dup(&t3_bar));
-                let t2_elem_bar = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar);
+                let t2_elem_bar = __ad::add_vjp1_ref(&t1_elem, &t2_elem, &t3_bar);
+                let t1_elem_bar = __ad::add_vjp0(&t1_elem, &t2_elem, t3_bar);
                 (h, (t1_elem_bar, t2_elem_bar))
             },
         )
@@ -286,12 +282,12 @@ fn loss_vjp<'__ad>(
                         let h = __ad::tanh(&t3);
                         let h_bar_3 = g_elem_3;
                         let t3_bar_3 = __ad::tanh_vjp(&t3, &h, h_bar_3);
-                        let t1_elem_bar_3 = __ad::add_vjp0(
+                        let t2_elem_bar_2 = __ad::add_vjp1_ref(
                             &t1_elem,
                             &t2_elem,
-                            __ad::dup(&t3_bar_3),
+                            &t3_bar_3,
                         );
-                        let t2_elem_bar_2 = __ad::add_vjp1(&t1_elem, &t2_elem, t3_bar_3);
+                        let t1_elem_bar_3 = __ad::add_vjp0(&t1_elem, &t2_elem, t3_bar_3);
                         (t1_elem_bar_3, t2_elem_bar_2)
                     },
                 )

@@ -157,11 +157,11 @@ fn halve_vjp<'__ad>(
                 let s_1 = __ad::add(&t1, &x);
                 k += 1;
                 let s_1_bar = s_carried_bar;
-                let t1_bar = __ad::add_vjp0(&t1, &x, __ad::dup(&s_1_bar));
                 {
-                    let contribution = __ad::add_vjp1(&t1, &x, s_1_bar);
+                    let contribution = __ad::add_vjp1_ref(&t1, &x, &s_1_bar);
                     __ad::acc(&mut x_bar, contribution);
                 }
+                let t1_bar = __ad::add_vjp0(&t1, &x, s_1_bar);
                 let s_bar = __ad::mul_vjp0(&s, &(0.5), t1_bar);
                 s_carried_bar = __ad::carry_vjp(&s_carried, s_bar);
             }

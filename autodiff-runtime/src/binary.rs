@@ -40,6 +40,37 @@ pub trait Binary<Rhs: ?Sized> {
         g: Self::Output,
         f: impl Fn(Self::Elem, Self::Elem, Self::Elem) -> Self::Elem,
     ) -> Self::RhsTangent;
+    /// `g` (negated where `negate`) summed back to the shape of the left operand, from a borrowed seed:
+    /// a copy only where that shape is the output's. The same bits as [`Binary::back_lhs`] with
+    /// `f = ±g`.
+    fn pass_lhs(&self, rhs: &Rhs, g: &Self::Output, negate: bool) -> Self::LhsTangent;
+    /// As [`Binary::pass_lhs`], for the right operand.
+    fn pass_rhs(&self, rhs: &Rhs, g: &Self::Output, negate: bool) -> Self::RhsTangent;
+}
+
+/// `-x` where `negate`.
+#[inline]
+fn signed<F: Real>(x: F, negate: bool) -> F {
+    if negate {
+        -x
+    } else {
+        x
+    }
+}
+
+/// An array's gradient `g` (negated where `negate`) summed to `target`, from a borrowed `g`.
+#[inline]
+#[track_caller]
+fn pass_array<F: Real, G: Dimension, T: Dimension>(
+    g: &Array<F, G>,
+    target: &T,
+    negate: bool,
+) -> Array<F, T> {
+    let mut out = crate::broadcast::sum_to_ref(g, target);
+    if negate {
+        out.mapv_inplace(|v| -v);
+    }
+    out
 }
 
 macro_rules! scalar_scalar {
@@ -62,6 +93,14 @@ macro_rules! scalar_scalar {
             #[track_caller]
             fn back_rhs(&self, rhs: &$R, g: $F, f: impl Fn($F, $F, $F) -> $F) -> $F {
                 f(g, self.get(), rhs.get())
+            }
+            #[inline]
+            fn pass_lhs(&self, _: &$R, g: &$F, negate: bool) -> $F {
+                signed(*g, negate)
+            }
+            #[inline]
+            fn pass_rhs(&self, _: &$R, g: &$F, negate: bool) -> $F {
+                signed(*g, negate)
             }
         }
     )*};
@@ -94,6 +133,18 @@ macro_rules! scalar_array {
                 Zip::from(&mut g).and(&rhs.view()).for_each(|g, &b| *g = f(*g, a, b));
                 g
             }
+            #[inline]
+            #[track_caller]
+            fn pass_lhs(&self, rhs: &$R, g: &Array<$F, D>, negate: bool) -> $F {
+                let mut acc: $F = 0.0;
+                Zip::from(g).and(&rhs.view()).for_each(|&g, _| acc += signed(g, negate));
+                acc
+            }
+            #[inline]
+            #[track_caller]
+            fn pass_rhs(&self, _: &$R, g: &Array<$F, D>, negate: bool) -> Array<$F, D> {
+                g.mapv(|g| signed(g, negate))
+            }
         }
 
         impl<S: Data<Elem = $F>, D: Dimension> Binary<$L> for $R {
@@ -119,6 +170,18 @@ macro_rules! scalar_array {
                 let b = rhs.get();
                 let mut acc: $F = 0.0;
                 Zip::from(&g).and(&self.view()).for_each(|&g, &a| acc += f(g, a, b));
+                acc
+            }
+            #[inline]
+            #[track_caller]
+            fn pass_lhs(&self, _: &$L, g: &Array<$F, D>, negate: bool) -> Array<$F, D> {
+                g.mapv(|g| signed(g, negate))
+            }
+            #[inline]
+            #[track_caller]
+            fn pass_rhs(&self, _: &$L, g: &Array<$F, D>, negate: bool) -> $F {
+                let mut acc: $F = 0.0;
+                Zip::from(g).and(&self.view()).for_each(|&g, _| acc += signed(g, negate));
                 acc
             }
         }
@@ -182,6 +245,16 @@ macro_rules! array_array {
                     .for_each(|g, &x, &y| *g = f(*g, x, y));
                 sum_to(g, &b.raw_dim())
             }
+            #[inline]
+            #[track_caller]
+            fn pass_lhs(&self, _: &$R, g: &Self::Output, negate: bool) -> Array<A, D1> {
+                pass_array(g, &self.view().raw_dim(), negate)
+            }
+            #[inline]
+            #[track_caller]
+            fn pass_rhs(&self, rhs: &$R, g: &Self::Output, negate: bool) -> Array<A, D2> {
+                pass_array(g, &rhs.view().raw_dim(), negate)
+            }
         }
     )*};
 }
@@ -243,6 +316,32 @@ macro_rules! binary_rules {
             lhs.back_rhs(rhs, g, |$g1, $a, $b| $rhs)
         }
     )*};
+}
+
+/// The reverse rules of `a + b` and `a - b` that read their seed rather than take it (`add_vjp1_ref`):
+/// the macro gives the seed to the left side's rule and lends it to the right side's, which then sums
+/// a broadcast side without copying the seed first.
+macro_rules! pass_rules {
+    ($($vjp0:ident, $vjp1:ident: $negate:expr;)*) => {$(
+        #[doc = concat!("[`", stringify!($vjp0), "`](", stringify!($vjp0), ") of the same seed, borrowed.")]
+        #[inline]
+        #[track_caller]
+        pub fn $vjp0<L: Binary<R>, R: ?Sized>(lhs: &L, rhs: &R, g: &L::Output) -> L::LhsTangent {
+            lhs.pass_lhs(rhs, g, false)
+        }
+
+        #[doc = concat!("[`", stringify!($vjp1), "`](", stringify!($vjp1), ") of the same seed, borrowed.")]
+        #[inline]
+        #[track_caller]
+        pub fn $vjp1<L: Binary<R>, R: ?Sized>(lhs: &L, rhs: &R, g: &L::Output) -> L::RhsTangent {
+            lhs.pass_rhs(rhs, g, $negate)
+        }
+    )*};
+}
+
+pass_rules! {
+    add_vjp0_ref, add_vjp1_ref: false;
+    sub_vjp0_ref, sub_vjp1_ref: true;
 }
 
 binary_rules! {

@@ -55,6 +55,29 @@ pub fn broadcast_to<'a, F, D: Dimension, E: Dimension>(
     }
 }
 
+/// [`sum_to`] of a borrowed gradient: a copy where the shapes agree, else sums of it (no copy first).
+/// The same bits as [`sum_to`] of a copy.
+#[track_caller]
+pub fn sum_to_ref<F: Real, G: Dimension, T: Dimension>(g: &Array<F, G>, target: &T) -> Array<F, T> {
+    if g.shape() == target.slice() {
+        return g
+            .clone()
+            .into_dimensionality::<T>()
+            .expect("same shape, same number of axes");
+    }
+    let v = g.view().into_dyn();
+    // The first reduction `sum_to` would make, from the view; the rest as `sum_to` makes them.
+    let first = if v.ndim() > target.ndim() {
+        v.sum_axis(Axis(0))
+    } else {
+        match (0..target.ndim()).find(|&k| target.slice()[k] == 1 && v.shape()[k] != 1) {
+            Some(k) => v.sum_axis(Axis(k)).insert_axis(Axis(k)),
+            None => v.to_owned(),
+        }
+    };
+    sum_to(first, target)
+}
+
 /// Sums the gradient `g` of a broadcast result back to the operand shape `target`: leading axes that the
 /// operand lacks are summed away, and axes where the operand has length 1 are summed keeping the axis.
 /// Where the shapes already agree this is a move, with no copy.

@@ -1175,3 +1175,69 @@ fn matrix_vector_gradient_of_the_vector_is_the_transposed_product() {
         }
     }
 }
+
+/// The borrowed-seed rules of `a + b` and `a - b` (`add_vjp1_ref`) give the bits of the rules that take
+/// the seed, for every pair of operand forms, broadcast or not.
+#[test]
+fn borrowed_seed_rules_of_sums_match_the_owned_ones() {
+    use ndarray::Array3;
+    let m = Array2::from_shape_fn((3, 4), |(i, j)| (i as f64 * 1.3 - j as f64 * 0.7).sin());
+    let row = Array1::from_shape_fn(4, |j| j as f64 * 0.25 - 0.4);
+    let col = Array2::from_shape_fn((3, 1), |(i, _)| i as f64 + 0.5);
+    let cube = Array3::from_shape_fn((2, 3, 4), |(i, j, k)| (i + j * k) as f64 * 0.1);
+    let g2 = Array2::from_shape_fn((3, 4), |(i, j)| ((i * 4 + j) as f64 * 0.37).cos());
+    let g3 = Array3::from_shape_fn((2, 3, 4), |(i, j, k)| ((i * 12 + j * 4 + k) as f64).sin());
+    let same = |a: &Array2<f64>, b: &Array2<f64>| {
+        assert_eq!(a.shape(), b.shape());
+        assert!(
+            a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+            "{a} != {b}"
+        );
+    };
+    // Matrix with row (broadcast right), matrix with column, matrix with matrix.
+    same(
+        &rules::add_vjp0_ref(&m, &row, &g2),
+        &rules::add_vjp0(&m, &row, g2.clone()),
+    );
+    let r = rules::add_vjp1_ref(&m, &row, &g2);
+    assert_eq!(r, rules::add_vjp1(&m, &row, g2.clone()));
+    assert_eq!(
+        rules::sub_vjp1_ref(&m, &row, &g2),
+        rules::sub_vjp1(&m, &row, g2.clone())
+    );
+    same(
+        &rules::sub_vjp1_ref(&m, &col, &g2),
+        &rules::sub_vjp1(&m, &col, g2.clone()),
+    );
+    same(
+        &rules::sub_vjp0_ref(&col, &m, &g2),
+        &rules::sub_vjp0(&col, &m, g2.clone()),
+    );
+    same(
+        &rules::sub_vjp1_ref(&m, &m, &g2),
+        &rules::sub_vjp1(&m, &m, g2.clone()),
+    );
+    // Leading axes summed away, and scalars on either side.
+    assert_eq!(
+        rules::add_vjp1_ref(&cube, &m, &g3),
+        rules::add_vjp1(&cube, &m, g3.clone())
+    );
+    assert_eq!(
+        rules::sub_vjp0_ref(&row, &cube, &g3),
+        rules::sub_vjp0(&row, &cube, g3.clone())
+    );
+    let s = 1.5f64;
+    assert_eq!(
+        rules::sub_vjp1_ref(&m, &s, &g2).to_bits(),
+        rules::sub_vjp1(&m, &s, g2.clone()).to_bits()
+    );
+    same(
+        &rules::sub_vjp1_ref(&s, &m, &g2),
+        &rules::sub_vjp1(&s, &m, g2.clone()),
+    );
+    assert_eq!(
+        rules::add_vjp0_ref(&s, &m, &g2).to_bits(),
+        rules::add_vjp0(&s, &m, g2.clone()).to_bits()
+    );
+    assert_eq!(rules::sub_vjp1_ref(&s, &2.0, &0.25), -0.25);
+}

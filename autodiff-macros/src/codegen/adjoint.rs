@@ -374,10 +374,19 @@ impl Emitter<'_> {
                 quote!(&#bar)
             }
             AExpr::Rule { instr, k, seed } => {
+                let borrowed = matches!(**seed, AExpr::Borrow(_));
                 let seed = self.print_expr(seed);
                 let Op::Prim(p) = &instr.op else {
                     unreachable!("a rule belongs to a primitive")
                 };
+                if borrowed && p.family == Family::Elementwise {
+                    // `add_vjp1_ref(&a, &b, &g)`: the rule of `a ± b` that reads its seed.
+                    let ad = &self.ad_at(instr.span);
+                    let name =
+                        format_ident!("{}_ref", crate::ir::vjp_name(p, *k), span = instr.span);
+                    let args = instr.args.iter().map(|a| self.operand(a));
+                    return quote_spanned!(instr.span=> #ad::#name(#(#args,)* #seed));
+                }
                 self.prim_rule(instr, p, *k, seed)
             }
             AExpr::JoinRule { instr, k, seed } => {

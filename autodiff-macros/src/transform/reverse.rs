@@ -280,7 +280,7 @@ impl<'f> Reverse<'f, '_> {
         if !r.activity.is_active(instr.dst) {
             return;
         }
-        let targets: Vec<(usize, VarId)> = instr
+        let mut targets: Vec<(usize, VarId)> = instr
             .args
             .iter()
             .enumerate()
@@ -288,9 +288,16 @@ impl<'f> Reverse<'f, '_> {
             .filter_map(|(k, a)| a.var().map(|v| (k, v)))
             .collect();
         let g = instr.dst;
+        // `a ± b`: the right side's rule first, borrowing the adjoint (a broadcast side, as a bias
+        // usually is, sums it without a copy), then the left side's, which takes it (where it has the
+        // output's shape, the adjoint is its gradient as it stands).
+        let sum_like = matches!(&instr.op, Op::Prim(p) if matches!(p.name, "add" | "sub") && p.family == Family::Elementwise);
+        if sum_like {
+            targets.reverse();
+        }
         // Every operand's rule but the last reads a copy of the output's adjoint, or borrows it where
         // the rule only reads it.
-        let borrows = matches!(&instr.op, Op::Prim(p) if p.name == "dot");
+        let borrows = sum_like || matches!(&instr.op, Op::Prim(p) if p.name == "dot");
         let seed = |n: usize| {
             Box::new(if n + 1 == targets.len() {
                 AExpr::Adjoint(g)
