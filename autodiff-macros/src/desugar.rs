@@ -11,10 +11,12 @@ use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Block, Expr, Stmt};
 
+mod closures;
 mod iterators;
 mod matches;
 mod tuples;
 
+pub use closures::rewrite as inline_closures;
 pub use iterators::{
     rewrite as rewrite_iterators, Context as IteratorContext, Deferred as IteratorDeferred,
     POSITION as ITERATOR_POSITION, REPORTED as ITERATOR_REPORTED,

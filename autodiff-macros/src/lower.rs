@@ -140,6 +140,9 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         lw.bind(&p.ident.to_string(), binding);
     }
     let mut body = model.func.block.clone();
+    // Local closures first: their bodies, written out where they are called, are then desugared like
+    // the rest (matches and iterator chains in them).
+    let closures = crate::desugar::inline_closures(&mut body, errors);
     // Matches first, so that a reduction in an arm is taken apart inside the arm; matches again after
     // the iterators, for those in the closures that became loop bodies.
     crate::desugar::rewrite_matches(&mut body);
@@ -152,7 +155,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         output: model.output.as_ref().map(|o| &o.value),
     };
     let iterators = crate::desugar::rewrite_iterators(&mut body, &context, errors);
-    if let Some(reported) = iterators.reported {
+    if let Some(reported) = iterators.reported.or(closures) {
         lw.bind(
             crate::desugar::ITERATOR_REPORTED,
             Binding::Poisoned(reported),
@@ -461,7 +464,7 @@ fn strip_parens(e: &Expr) -> &Expr {
     }
 }
 
-fn is_compound(op: &syn::BinOp) -> bool {
+pub(crate) fn is_compound(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
     matches!(
         op,
