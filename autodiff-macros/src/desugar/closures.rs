@@ -307,18 +307,13 @@ impl VisitMut for Inliner<'_> {
                 }
             }
             Expr::Struct(s) => {
-                for field in s.fields.iter_mut() {
-                    if let Some(name) = self.closure_name(&field.expr) {
-                        let r = self.report(&field.expr, format!("the closure `{name}` cannot be stored in a struct in a #[differentiable] function: store the value it computes, as in `{name}(x)`"));
-                        field.expr = r;
-                        field.colon_token.get_or_insert_with(Default::default);
-                    } else {
-                        self.visit_expr_mut(&mut field.expr);
-                    }
+                let stored = s.fields.iter().find_map(|f| self.closure_name(&f.expr));
+                if let Some(name) = stored {
+                    // The whole literal stands for the report: nothing else about it is reported.
+                    *e = self.report(&*e, format!("the closure `{name}` cannot be stored in a struct in a #[differentiable] function: call it where its value is needed, as in `{name}(x)`"));
+                    return;
                 }
-                if let Some(rest) = &mut s.rest {
-                    self.visit_expr_mut(rest);
-                }
+                syn::visit_mut::visit_expr_struct_mut(self, s);
             }
             Expr::Return(r) => {
                 if let Some(v) = &mut r.expr {
@@ -389,7 +384,7 @@ impl Inliner<'_> {
         }
         let name = &def.name;
         let func = func.to_token_stream().to_string().replace(' ', "");
-        *a = self.report(&*a, format!("the closure `{name}` cannot be passed to the function `{func}`: call it where its value is needed and pass that value, as in `{func}({name}(x))`, or map it over an array with `x.mapv({name})`"));
+        *a = self.report(&*a, format!("the closure `{name}` cannot be passed to the function `{func}` (a #[differentiable] function writes its closures out where they are called): call it here instead, as in `{name}(x)`, or map it over an array with `x.mapv({name})`"));
     }
 }
 
