@@ -73,7 +73,7 @@ fn leaves(b: &Block) -> bool {
 }
 
 fn unassigned(y: &Ident) -> String {
-    format!("`{y}` is declared without a value and this path does not assign it: assign `{y}` exactly once on every path (`if c {{ {y} = a; }} else {{ {y} = b; }}`), or give it its value where it is declared, as in `let {y} = if c {{ a }} else {{ b }};`")
+    format!("`{y}` is declared without a value and this path does not assign it: assign `{y}` exactly once on every path (`if c {{ {y} = v1; }} else {{ {y} = v2; }}`), or give it its value where it is declared, as in `let {y} = if c {{ v1 }} else {{ v2 }};`")
 }
 
 /// The value a statement gives `y` by assigning it on every path.
