@@ -120,6 +120,7 @@ fn matrix_closure(m: &Array2<f64>, p: i32) -> f64 {
 }
 
 /// Called right where it is written.
+#[allow(clippy::redundant_closure_call)]
 #[differentiable]
 fn immediately_called(x: f64) -> f64 {
     (|v: f64| v * v + 1.0)(x).ln()

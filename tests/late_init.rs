@@ -1,6 +1,8 @@
 //! Late initialization (`let y; if c { y = a; } else { y = b; }`) and `if let` on constants, rewritten
 //! before lowering: gradients against closed forms and central differences, in `f64` and `f32`.
 #![deny(warnings)]
+// Late initialization is the construct under test.
+#![allow(clippy::needless_late_init)]
 
 use autodiff::ndarray::{array, Array1};
 use autodiff::prelude::*;
