@@ -11,15 +11,21 @@ use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Block, Expr, Stmt};
 
+mod closures;
+mod if_let;
 mod iterators;
+mod late_init;
 mod matches;
 mod tuples;
 
+pub use closures::rewrite as inline_closures;
+pub use if_let::rewrite as rewrite_if_lets;
 pub use iterators::{
     rewrite as rewrite_iterators, Context as IteratorContext, Deferred as IteratorDeferred,
     POSITION as ITERATOR_POSITION, REPORTED as ITERATOR_REPORTED,
     UNSUPPORTED as ITERATOR_UNSUPPORTED,
 };
+pub use late_init::rewrite as late_init;
 pub use matches::{rewrite as rewrite_matches, SCRUTINEE as MATCH_SCRUTINEE};
 pub use tuples::split as split_tuples;
 

@@ -140,6 +140,11 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         lw.bind(&p.ident.to_string(), binding);
     }
     let mut body = model.func.block.clone();
+    // Local closures first: their bodies, written out where they are called, are then desugared like
+    // the rest (matches and iterator chains in them).
+    let closures = crate::desugar::inline_closures(&mut body, errors);
+    let late = crate::desugar::late_init(&mut body, errors);
+    crate::desugar::rewrite_if_lets(&mut body);
     // Matches first, so that a reduction in an arm is taken apart inside the arm; matches again after
     // the iterators, for those in the closures that became loop bodies.
     crate::desugar::rewrite_matches(&mut body);
@@ -152,7 +157,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         output: model.output.as_ref().map(|o| &o.value),
     };
     let iterators = crate::desugar::rewrite_iterators(&mut body, &context, errors);
-    if let Some(reported) = iterators.reported {
+    if let Some(reported) = iterators.reported.or(closures).or(late) {
         lw.bind(
             crate::desugar::ITERATOR_REPORTED,
             Binding::Poisoned(reported),
@@ -371,7 +376,7 @@ pub(crate) fn first_span(e: &Expr) -> Span {
 }
 
 /// Every name that the statements assign, whole (`k = ..`, `k += ..`), outside closures too.
-fn assigned_names(stmts: &[syn::Stmt]) -> std::collections::HashSet<String> {
+pub(crate) fn assigned_names(stmts: &[syn::Stmt]) -> std::collections::HashSet<String> {
     struct Assigned(std::collections::HashSet<String>);
     impl<'a> syn::visit::Visit<'a> for Assigned {
         fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
@@ -461,7 +466,7 @@ fn strip_parens(e: &Expr) -> &Expr {
     }
 }
 
-fn is_compound(op: &syn::BinOp) -> bool {
+pub(crate) fn is_compound(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
     matches!(
         op,
@@ -500,7 +505,7 @@ fn unsupported(e: &Expr) -> String {
     let what = match e {
         Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => "a loop is a statement, not a value: write it on its own and use the variables it assigns",
         Expr::Match(_) => "this `match` has a pattern that a #[differentiable] function cannot take apart (a tuple, a struct, an `@` binding): match on literals, ranges, `|`, `_`, a name or unit enum variants, or write it with `if`/`else`",
-        Expr::Closure(_) => "closures are only supported as the argument of `mapv`",
+        Expr::Closure(_) => "a closure is supported where it is called or mapped: bind it to a name and call it (`let f = |v: f64| v * v; f(x)`), or pass it to `mapv` (`x.mapv(f)`)",
         Expr::Try(_) => "the `?` operator is not supported in a #[differentiable] function: a differentiable function returns its value directly",
         Expr::Await(_) | Expr::Async(_) => "`async`/`.await` is not supported in a #[differentiable] function",
         Expr::Unsafe(_) => "`unsafe` blocks are not supported in a #[differentiable] function",

@@ -63,6 +63,9 @@ impl Lowerer<'_> {
                 let parts: Vec<&Expr> = t.elems.iter().collect();
                 self.constant_only(e, &parts)
             }
+            // A `match` that reads only constants is a constant (the binding of an `if let`, see
+            // `desugar::if_let`); other matches were taken apart before, or are reported below.
+            Expr::Match(_) if self.all_constant(std::iter::once(e)) => Ok(self.constant(e)),
             Expr::Range(r) => {
                 let parts: Vec<&Expr> = r.start.iter().chain(r.end.iter()).map(|b| &**b).collect();
                 self.constant_only(e, &parts)

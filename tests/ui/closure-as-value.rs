@@ -3,7 +3,8 @@ use autodiff::prelude::*;
 #[differentiable]
 fn f(x: f64) -> f64 {
     let sq = |v: f64| v * v;
-    sq(x)
+    let pair = (sq, x);
+    pair.1
 }
 
 fn main() {}
