@@ -267,7 +267,8 @@ fn matrix_functions_against_differences() {
     type G = fn(&Array2<f64>) -> Array2<f64>;
     type J = fn(&Array2<f64>, (Array2<f64>,)) -> (f64, f64);
     type H = fn(&Array2<f64>, Array2<f64>) -> Array2<f64>;
-    let cases: [(&str, F, G, J, H, Array2<f64>); 6] = [
+    type Case = (&'static str, F, G, J, H, Array2<f64>);
+    let cases: [Case; 6] = [
         (
             "axis_spread",
             axis_spread,

@@ -188,10 +188,10 @@ where
     crate::reduce::var_vjp(x, ddof, g_dot.get())
 }
 
-/// Derivative of [`std_vjp`](crate::reduce::std_vjp) (element `i`: `g (x_i - mean) / (c s)`, with `c = n
-/// - ddof` and `s` the standard deviation) along `x` (`x_dot`, of `x`'s shape): `g (x_dot[i] -
-/// mean(x_dot)) / (c s) - g (x_i - mean) s_dot / (c s^2)`, where `s_dot = sum_k (x_k - mean) x_dot[k] /
-/// (c s)`.
+/// Derivative of [`std_vjp`](crate::reduce::std_vjp) (element `i`: `g (x_i - mean) / (c s)`, with
+/// `c = n - ddof` and `s` the standard deviation) along `x` (`x_dot`, of `x`'s shape):
+/// `g (x_dot[i] - mean(x_dot)) / (c s) - g (x_i - mean) s_dot / (c s^2)`, where
+/// `s_dot = sum_k (x_k - mean) x_dot[k] / (c s)`.
 #[track_caller]
 pub fn std_vjp_jvp0<X, G, T>(x: &X, ddof: X::Elem, g: &G, x_dot: &T) -> Array<X::Elem, X::Dim>
 where
