@@ -360,6 +360,48 @@ fn p_mean_axis(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Arr
     m.mean_axis(Axis(1)).unwrap().dot(b)
 }
 
+/// `var` (reduce(spread)).
+#[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
+#[allow(unused_variables)]
+fn p_var(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
+    a.var(1.0) * x + m.var(0.0)
+}
+
+/// `std` (reduce(spread)).
+#[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
+#[allow(unused_variables)]
+fn p_std(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
+    a.std(1.0) + m.std(0.5) * x
+}
+
+/// `var_axis` (reduce(spreadaxis)).
+#[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
+#[allow(unused_variables)]
+fn p_var_axis(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
+    m.var_axis(Axis(0), 1.0).dot(a) + m.var_axis(Axis(1), 0.0).sum()
+}
+
+/// `std_axis` (reduce(spreadaxis)).
+#[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
+#[allow(unused_variables)]
+fn p_std_axis(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
+    m.std_axis(Axis(1), 1.0).dot(b) + m.std_axis(Axis(0), 0.0).sum() * x
+}
+
+/// `product_axis` (reduce(productaxis)).
+#[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
+#[allow(unused_variables)]
+fn p_product_axis(
+    x: f64,
+    y: f64,
+    z: f64,
+    a: &Array1<f64>,
+    b: &Array1<f64>,
+    m: &Array2<f64>,
+) -> f64 {
+    (m + 2.0).product_axis(Axis(0)).dot(a) + m.product_axis(Axis(1)).sum()
+}
+
 /// `dot` (linalg).
 #[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
 #[allow(unused_variables)]
@@ -400,6 +442,27 @@ fn p_from_elem(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Arr
 #[allow(unused_variables)]
 fn p_index_axis(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
     m.index_axis(Axis(0), 1).dot(a)
+}
+
+/// `diag` (shape).
+#[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
+#[allow(unused_variables)]
+fn p_diag(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
+    m.diag().dot(a) + m.dot(m).diag().sum() * x
+}
+
+/// `row` (shape).
+#[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
+#[allow(unused_variables)]
+fn p_row(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
+    m.row(1).dot(a) + m.row(2).sum() * x
+}
+
+/// `column` (shape).
+#[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
+#[allow(unused_variables)]
+fn p_column(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
+    m.column(0).dot(b) + m.column(2).sum() * y
 }
 
 /// `broadcast` (shape).
@@ -508,12 +571,20 @@ fn every_primitive_against_finite_differences() {
     check_all("mean", p_mean, p_mean_grad);
     check_all("sum_axis", p_sum_axis, p_sum_axis_grad);
     check_all("mean_axis", p_mean_axis, p_mean_axis_grad);
+    check_all("var", p_var, p_var_grad);
+    check_all("std", p_std, p_std_grad);
+    check_all("var_axis", p_var_axis, p_var_axis_grad);
+    check_all("std_axis", p_std_axis, p_std_axis_grad);
+    check_all("product_axis", p_product_axis, p_product_axis_grad);
     check_all("dot", p_dot, p_dot_grad);
     check_all("t", p_t, p_t_grad);
     check_all("slice", p_slice, p_slice_grad);
     check_all("insert_axis", p_insert_axis, p_insert_axis_grad);
     check_all("from_elem", p_from_elem, p_from_elem_grad);
     check_all("index_axis", p_index_axis, p_index_axis_grad);
+    check_all("diag", p_diag, p_diag_grad);
+    check_all("row", p_row, p_row_grad);
+    check_all("column", p_column, p_column_grad);
     check_all("broadcast", p_broadcast, p_broadcast_grad);
     check_all("reshape", p_reshape, p_reshape_grad);
     check_all("to_owned", p_to_owned, p_to_owned_grad);

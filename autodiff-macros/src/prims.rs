@@ -36,6 +36,12 @@ pub enum Reduction {
     Mean,
     /// Along one axis (`sum_axis`, `mean_axis`).
     Axis,
+    /// A spread of all elements (`var`, `std`): not linear.
+    Spread,
+    /// A spread along one axis (`var_axis`, `std_axis`): not linear.
+    SpreadAxis,
+    /// The product along one axis (`product_axis`).
+    ProductAxis,
 }
 
 /// The element and field reads.
@@ -148,7 +154,7 @@ static UNARY: [Prim; 33] = unary!(
     "neg"
 );
 
-static OTHERS: [Prim; 25] = [
+static OTHERS: [Prim; 33] = [
     row("add", Family::Elementwise, 2, 0, false),
     row("sub", Family::Elementwise, 2, 0, false),
     row("mul", Family::Elementwise, 2, 0, false),
@@ -166,12 +172,38 @@ static OTHERS: [Prim; 25] = [
     unwrapping("mean", Family::Reduce(Reduction::Mean), 0),
     row("sum_axis", Family::Reduce(Reduction::Axis), 1, 1, false),
     unwrapping("mean_axis", Family::Reduce(Reduction::Axis), 1),
+    row("var", Family::Reduce(Reduction::Spread), 1, 1, false),
+    row("std", Family::Reduce(Reduction::Spread), 1, 1, false),
+    row(
+        "var_axis",
+        Family::Reduce(Reduction::SpreadAxis),
+        1,
+        2,
+        false,
+    ),
+    row(
+        "std_axis",
+        Family::Reduce(Reduction::SpreadAxis),
+        1,
+        2,
+        false,
+    ),
+    row(
+        "product_axis",
+        Family::Reduce(Reduction::ProductAxis),
+        1,
+        1,
+        false,
+    ),
     row("dot", Family::LinAlg, 2, 0, false),
     row("t", Family::LinAlg, 1, 0, false),
     row("slice", Family::Shape, 1, 1, false),
     row("insert_axis", Family::Shape, 1, 1, false),
     row("from_elem", Family::Shape, 1, 1, false),
     row("index_axis", Family::Shape, 1, 2, false),
+    row("diag", Family::Shape, 1, 0, false),
+    row("row", Family::Shape, 1, 1, false),
+    row("column", Family::Shape, 1, 1, false),
     unwrapping("broadcast", Family::Shape, 1),
     unwrapping("reshape", Family::Shape, 1),
 ];

@@ -29,8 +29,8 @@ use crate::real::Real;
 use crate::shape::{check_seed, OwnedCopy};
 use crate::unary::{clamp_shares, Elementwise};
 use ndarray::{
-    Array, ArrayBase, ArrayView, Axis, Data, Dimension, IntoDimension, Ix0, RemoveAxis,
-    ShapeBuilder, SliceArg, Zip,
+    Array, Array1, ArrayBase, ArrayView, Axis, Data, Dimension, IntoDimension, Ix0, Ix2,
+    RemoveAxis, ShapeBuilder, SliceArg, Zip,
 };
 use num_traits::{One, Zero};
 
@@ -742,4 +742,186 @@ where
     let (x, x_dot) = (x.view(), x_dot.view());
     check_seed(x.shape(), x_dot.shape());
     Zip::from(&x).and(&x_dot).map_collect(|&x, &d| t(x, d))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Statistics and products along an axis, diagonals, rows and columns.
+
+/// `partials * x_dot` summed along `axis`: the forward rule of a reduction along `axis` whose reverse
+/// rule with a seed of ones gives each element's partial derivative.
+fn contract<F: Real, D: RemoveAxis, T: ArrayArg<Elem = F, Dim = D> + ?Sized>(
+    partials: Array<F, D>,
+    x_dot: &T,
+    axis: Axis,
+) -> Array<F, D::Smaller> {
+    let mut terms = partials;
+    terms *= &x_dot.view();
+    terms.sum_axis(axis)
+}
+
+/// `<partials, x_dot>` over all elements.
+fn contract_all<F: Real, D: Dimension>(partials: &Array<F, D>, x_dot: ArrayView<'_, F, D>) -> F {
+    let mut total = F::zero();
+    Zip::from(partials)
+        .and(&x_dot)
+        .for_each(|&p, &d| total += p * d);
+    total
+}
+
+/// Forward rule of [`var`](crate::reduce::var): `2 sum_i (x_i - mean) x_dot[i] / (n - ddof)`.
+///
+/// # Panics
+/// As [`var`](crate::reduce::var) does.
+#[inline]
+#[track_caller]
+pub fn var_jvp<X, T>(x: &X, ddof: X::Elem, x_dot: &T) -> X::Elem
+where
+    X: ArrayArg + ?Sized,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    check_tangent(x, x_dot);
+    contract_all(
+        &crate::reduce::var_vjp(x, ddof, X::Elem::one()),
+        x_dot.view(),
+    )
+}
+
+/// Forward rule of [`std`](crate::reduce::std): `sum_i (x_i - mean) x_dot[i] / ((n - ddof) std)`.
+///
+/// # Panics
+/// As [`std`](crate::reduce::std) does.
+#[inline]
+#[track_caller]
+pub fn std_jvp<X, T>(x: &X, ddof: X::Elem, x_dot: &T) -> X::Elem
+where
+    X: ArrayArg + ?Sized,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    check_tangent(x, x_dot);
+    contract_all(
+        &crate::reduce::std_vjp(x, ddof, X::Elem::one()),
+        x_dot.view(),
+    )
+}
+
+/// A seed of ones for a reduction of `x` along `axis`.
+#[track_caller]
+fn ones_reduced<X>(x: &X, axis: Axis) -> Array<X::Elem, <X::Dim as Dimension>::Smaller>
+where
+    X: ArrayArg + ?Sized,
+    X::Dim: RemoveAxis,
+{
+    let view = x.view();
+    crate::shape::check_axis(axis, view.ndim());
+    Array::ones(view.raw_dim().remove_axis(axis))
+}
+
+/// Forward rule of [`var_axis`](crate::reduce::var_axis): along each lane, `2 sum_i (x_i - mean)
+/// x_dot[i] / (n - ddof)`.
+///
+/// # Panics
+/// As [`var_axis`](crate::reduce::var_axis) does.
+#[inline]
+#[track_caller]
+pub fn var_axis_jvp<X, T>(
+    x: &X,
+    axis: Axis,
+    ddof: X::Elem,
+    x_dot: &T,
+) -> Array<X::Elem, <X::Dim as Dimension>::Smaller>
+where
+    X: ArrayArg + ?Sized,
+    X::Dim: RemoveAxis,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    check_tangent(x, x_dot);
+    let ones = ones_reduced(x, axis);
+    contract(
+        crate::reduce::var_axis_vjp(x, axis, ddof, ones),
+        x_dot,
+        axis,
+    )
+}
+
+/// Forward rule of [`std_axis`](crate::reduce::std_axis): along each lane, `sum_i (x_i - mean) x_dot[i]
+/// / ((n - ddof) std)`.
+///
+/// # Panics
+/// As [`std_axis`](crate::reduce::std_axis) does.
+#[inline]
+#[track_caller]
+pub fn std_axis_jvp<X, T>(
+    x: &X,
+    axis: Axis,
+    ddof: X::Elem,
+    x_dot: &T,
+) -> Array<X::Elem, <X::Dim as Dimension>::Smaller>
+where
+    X: ArrayArg + ?Sized,
+    X::Dim: RemoveAxis,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    check_tangent(x, x_dot);
+    let ones = ones_reduced(x, axis);
+    contract(
+        crate::reduce::std_axis_vjp(x, axis, ddof, ones),
+        x_dot,
+        axis,
+    )
+}
+
+/// Forward rule of [`product_axis`](crate::reduce::product_axis): along each lane, `sum_i x_dot[i]
+/// prod_{j != i} x[j]`, with the partial derivatives of
+/// [`product_axis_vjp`](crate::reduce::product_axis_vjp) (exact where elements are zero).
+#[inline]
+#[track_caller]
+pub fn product_axis_jvp<X, T>(
+    x: &X,
+    axis: Axis,
+    x_dot: &T,
+) -> Array<X::Elem, <X::Dim as Dimension>::Smaller>
+where
+    X: ArrayArg + ?Sized,
+    X::Dim: RemoveAxis,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    check_tangent(x, x_dot);
+    let ones = ones_reduced(x, axis);
+    contract(crate::reduce::product_axis_vjp(x, axis, ones), x_dot, axis)
+}
+
+/// Forward rule of [`diag`](crate::shape::diag): the tangent's diagonal.
+#[inline]
+#[track_caller]
+pub fn diag_jvp<X, T>(x: &X, x_dot: &T) -> Array1<X::Elem>
+where
+    X: ArrayArg + ?Sized,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    check_tangent(x, x_dot);
+    crate::shape::diag(x_dot)
+}
+
+/// Forward rule of [`row`](crate::shape::row): the tangent's row `i`.
+#[inline]
+#[track_caller]
+pub fn row_jvp<X, T>(m: &X, i: usize, m_dot: &T) -> Array1<X::Elem>
+where
+    X: ArrayArg<Dim = Ix2> + ?Sized,
+    T: ArrayArg<Elem = X::Elem, Dim = Ix2> + ?Sized,
+{
+    check_tangent(m, m_dot);
+    crate::shape::row(m_dot, i)
+}
+
+/// Forward rule of [`column`](crate::shape::column): the tangent's column `j`.
+#[inline]
+#[track_caller]
+pub fn column_jvp<X, T>(m: &X, j: usize, m_dot: &T) -> Array1<X::Elem>
+where
+    X: ArrayArg<Dim = Ix2> + ?Sized,
+    T: ArrayArg<Elem = X::Elem, Dim = Ix2> + ?Sized,
+{
+    check_tangent(m, m_dot);
+    crate::shape::column(m_dot, j)
 }

@@ -4,8 +4,8 @@ use crate::operand::ArrayArg;
 use crate::operand::ScalarArg;
 use crate::real::Real;
 use ndarray::{
-    Array, ArrayView, Axis, Dimension, IntoDimension, RemoveAxis, ShapeBuilder, SliceArg,
-    SliceInfoElem,
+    Array, Array1, Array2, ArrayView, Axis, Dimension, IntoDimension, Ix2, RemoveAxis,
+    ShapeBuilder, SliceArg, SliceInfoElem,
 };
 
 /// Panics, at the caller's location, unless `axis` is one of `ndim` axes (`ndarray` would panic inside
@@ -411,4 +411,64 @@ pub(crate) fn check_seed(value: &[usize], g: &[usize]) {
     if value != g {
         panic!("a gradient of shape {g:?} was passed back for a value of shape {value:?}");
     }
+}
+
+/// `x.diag()`, as an owned array: the elements at `(0, 0, ..)`, `(1, 1, ..)`, .. while every axis has
+/// them.
+#[inline]
+pub fn diag<X: ArrayArg + ?Sized>(x: &X) -> Array1<X::Elem> {
+    x.view().diag().to_owned()
+}
+
+/// Reverse rule of [`diag`]: zeros of `x`'s shape with `g` on the diagonal.
+#[inline]
+#[track_caller]
+pub fn diag_vjp<X: ArrayArg + ?Sized>(x: &X, g: Array1<X::Elem>) -> Array<X::Elem, X::Dim> {
+    let mut out = Array::zeros(x.view().raw_dim());
+    let mut diagonal = out.diag_mut();
+    check_seed(diagonal.shape(), g.shape());
+    diagonal.assign(&g);
+    out
+}
+
+/// `m.row(i)`, as an owned array.
+///
+/// # Panics
+/// If `i` is not a row of `m`.
+#[inline]
+#[track_caller]
+pub fn row<X: ArrayArg<Dim = Ix2> + ?Sized>(m: &X, i: usize) -> Array1<X::Elem> {
+    index_axis(m, Axis(0), i)
+}
+
+/// Reverse rule of [`row`]: zeros of `m`'s shape with `g` in row `i`.
+#[inline]
+#[track_caller]
+pub fn row_vjp<X: ArrayArg<Dim = Ix2> + ?Sized>(
+    m: &X,
+    i: usize,
+    g: Array1<X::Elem>,
+) -> Array2<X::Elem> {
+    index_axis_vjp(m, Axis(0), i, g)
+}
+
+/// `m.column(j)`, as an owned array.
+///
+/// # Panics
+/// If `j` is not a column of `m`.
+#[inline]
+#[track_caller]
+pub fn column<X: ArrayArg<Dim = Ix2> + ?Sized>(m: &X, j: usize) -> Array1<X::Elem> {
+    index_axis(m, Axis(1), j)
+}
+
+/// Reverse rule of [`column`]: zeros of `m`'s shape with `g` in column `j`.
+#[inline]
+#[track_caller]
+pub fn column_vjp<X: ArrayArg<Dim = Ix2> + ?Sized>(
+    m: &X,
+    j: usize,
+    g: Array1<X::Elem>,
+) -> Array2<X::Elem> {
+    index_axis_vjp(m, Axis(1), j, g)
 }

@@ -544,6 +544,11 @@ cases! {
     mean_jvp => mean_case;
     sum_axis_jvp => sum_axis_case;
     mean_axis_jvp => mean_axis_case;
+    var_jvp => var_case;
+    std_jvp => std_case;
+    var_axis_jvp => var_axis_case;
+    std_axis_jvp => std_axis_case;
+    product_axis_jvp => product_axis_case;
 
     // Linear algebra.
     dot_jvp0 => dot_case0;
@@ -555,6 +560,9 @@ cases! {
     insert_axis_jvp => insert_axis_case;
     from_elem_jvp => from_elem_case;
     index_axis_jvp => index_axis_case;
+    diag_jvp => diag_case;
+    row_jvp => row_case;
+    column_jvp => column_case;
     broadcast_jvp => broadcast_case;
     reshape_jvp => reshape_case;
     concatenate_jvp => concatenate_case;
@@ -1284,6 +1292,14 @@ const TABLE: &[(&str, usize)] = &[
     ("insert_axis", 1),
     ("from_elem", 1),
     ("index_axis", 1),
+    ("var", 1),
+    ("std", 1),
+    ("var_axis", 1),
+    ("std_axis", 1),
+    ("product_axis", 1),
+    ("diag", 1),
+    ("row", 1),
+    ("column", 1),
     ("broadcast", 1),
     ("reshape", 1),
     ("to_owned", 1),
@@ -1567,4 +1583,99 @@ fn wrong_tangent_shape_of_a_reduction() {
 #[should_panic(expected = "a tangent of 3 elements was passed for a value of 2 elements")]
 fn wrong_tangent_length_of_a_read() {
     let _ = rules::index_jvp(&vec![1.0, 2.0], 0, &vec![1.0, 2.0, 3.0]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Statistics, products along an axis, diagonals, rows and columns.
+
+/// A `ddof` of 0, 1/2 or 1.
+fn ddof(r: &mut Rng) -> f64 {
+    [0.0, 0.5, 1.0][r.int(0, 2) as usize]
+}
+
+/// An axis length in `2..=4` (so that `n - ddof > 0`).
+fn spread_len(r: &mut Rng) -> usize {
+    r.int(2, 4) as usize
+}
+
+/// `var`, `std` over 1-D, 2-D and dynamic arrays, for each `ddof`.
+macro_rules! spread_case {
+    ($case:ident, $f:ident, $vjp:ident, $jvp:ident) => {
+        fn $case(r: &mut Rng) {
+            let (n, m) = (spread_len(r), spread_len(r));
+            let d = ddof(r);
+            linear_check!(r, $f, $vjp, $jvp, arr(m, r, any), d);
+            let d = ddof(r);
+            linear_check!(r, $f, $vjp, $jvp, arr((n, m), r, any), d);
+            let shape: Vec<usize> = (0..r.int(1, 3)).map(|_| spread_len(r)).collect();
+            let d = ddof(r);
+            linear_check!(r, $f, $vjp, $jvp, arr(IxDyn(&shape), r, any), d);
+        }
+    };
+}
+
+/// `var_axis`, `std_axis` along every axis of 1-D, 3-D and dynamic arrays.
+macro_rules! spread_axis_case {
+    ($case:ident, $f:ident, $vjp:ident, $jvp:ident) => {
+        fn $case(r: &mut Rng) {
+            let (k, n, m) = (spread_len(r), spread_len(r), spread_len(r));
+            let d = ddof(r);
+            linear_check!(r, $f, $vjp, $jvp, arr(m, r, any), Axis(0), d);
+            for axis in 0..3 {
+                let d = ddof(r);
+                linear_check!(r, $f, $vjp, $jvp, arr((k, n, m), r, any), Axis(axis), d);
+            }
+            let shape: Vec<usize> = (0..r.int(1, 3)).map(|_| spread_len(r)).collect();
+            let (axis, d) = (r.int(0, shape.len() as i64 - 1) as usize, ddof(r));
+            linear_check!(r, $f, $vjp, $jvp, arr(IxDyn(&shape), r, any), Axis(axis), d);
+        }
+    };
+}
+
+spread_case!(var_case, var, var_vjp, var_jvp);
+spread_case!(std_case, std, std_vjp, std_jvp);
+spread_axis_case!(var_axis_case, var_axis, var_axis_vjp, var_axis_jvp);
+spread_axis_case!(std_axis_case, std_axis, std_axis_vjp, std_axis_jvp);
+
+fn product_axis_case(r: &mut Rng) {
+    let (k, n, m) = (r.len(), r.len(), r.len());
+    linear_check!(
+        r,
+        product_axis,
+        product_axis_vjp,
+        product_axis_jvp,
+        arr(m, r, product_dom),
+        Axis(0)
+    );
+    for axis in 0..3 {
+        linear_check!(
+            r,
+            product_axis,
+            product_axis_vjp,
+            product_axis_jvp,
+            arr((k, n, m), r, product_dom),
+            Axis(axis)
+        );
+    }
+}
+
+fn diag_case(r: &mut Rng) {
+    let (k, n, m) = (r.len(), r.len(), r.len());
+    linear_check!(r, diag, diag_vjp, diag_jvp, arr((n, m), r, any));
+    linear_check!(r, diag, diag_vjp, diag_jvp, arr((k, n, m), r, any));
+    linear_check!(r, diag, diag_vjp, diag_jvp, arr(m, r, any));
+}
+
+fn row_case(r: &mut Rng) {
+    let (n, m) = (r.len(), r.len());
+    for i in 0..n {
+        linear_check!(r, row, row_vjp, row_jvp, arr((n, m), r, any), i);
+    }
+}
+
+fn column_case(r: &mut Rng) {
+    let (n, m) = (r.len(), r.len());
+    for j in 0..m {
+        linear_check!(r, column, column_vjp, column_jvp, arr((n, m), r, any), j);
+    }
 }

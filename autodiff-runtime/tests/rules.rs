@@ -1241,3 +1241,165 @@ fn borrowed_seed_rules_of_sums_match_the_owned_ones() {
     );
     assert_eq!(rules::sub_vjp1_ref(&s, &2.0, &0.25), -0.25);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Statistics, products along an axis, diagonals, rows and columns.
+
+/// A shape of 1 to 3 axes of length 2 to 4 (so that `n - ddof > 0` for `ddof <= 1`) and one of its axes.
+fn spread_shape_and_axis() -> impl Strategy<Value = (Vec<usize>, usize)> {
+    vec(2usize..5, 1..=3).prop_flat_map(|s| {
+        let n = s.len();
+        (Just(s), 0..n)
+    })
+}
+
+fn ddof() -> impl Strategy<Value = f64> {
+    prop_oneof![Just(0.0), Just(0.5), Just(1.0)]
+}
+
+/// The variance by its definition, written independently of the crate and of ndarray.
+fn variance(values: &[f64], ddof: f64) -> f64 {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - ddof)
+}
+
+/// Well-spread `f32` values (the standard deviation far from zero, for `f32` differences).
+fn spread32<D: Dimension>(shape: impl IntoDimension<Dim = D>) -> Array<f32, D> {
+    let dim = shape.into_dimension();
+    let values = (0..dim.size())
+        .map(|i| ((i * 7 % 5) as f32 - 2.0) * 0.6 + 0.1 * i as f32)
+        .collect();
+    Array::from_shape_vec(dim, values).expect("as many values as elements")
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn var_and_std((shape, _axis) in spread_shape_and_axis(), xs in pool(any_val()), g in -1.0f64..1.0, d in ddof()) {
+        let x = mk(IxDyn(&shape), &xs);
+        let values: Vec<f64> = x.iter().copied().collect();
+        let v = variance(&values, d);
+        prop_assert!((rules::var(&x, d) - v).abs() <= 1e-12 * (1.0 + v));
+        prop_assert_eq!(rules::var(&x, d), x.var(d));
+        prop_assert_eq!(rules::std(&x, d), x.std(d));
+        let grad = rules::var_vjp(&x, d, g);
+        fd_check("var_vjp", |x: &ArrayD<f64>| rules::var(x, d), &x, &g, &grad, F64)?;
+        // Closed form: d var / dx_i = 2 (x_i - mean) / (n - ddof).
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        for (gi, xi) in grad.iter().zip(&values) {
+            let want = g * 2.0 * (xi - mean) / (values.len() as f64 - d);
+            prop_assert!((gi - want).abs() <= 1e-12, "var_vjp closed form: {} vs {}", gi, want);
+        }
+        let grad = rules::std_vjp(&x, d, g);
+        fd_check("std_vjp", |x: &ArrayD<f64>| rules::std(x, d), &x, &g, &grad, F64)?;
+        let x2 = mk((shape[0], 3), &xs);
+        fd_check("std_vjp 2-D", |x: &Array2<f64>| rules::std(x, d), &x2, &g, &rules::std_vjp(&x2, d, g), F64)?;
+        let (x32, d32, g32) = (spread32((2, 3)), d as f32, g as f32);
+        fd_check("var_vjp f32", |x: &Array2<f32>| rules::var(x, d32), &x32, &g32, &rules::var_vjp(&x32, d32, g32), F32)?;
+        fd_check("std_vjp f32", |x: &Array2<f32>| rules::std(x, d32), &x32, &g32, &rules::std_vjp(&x32, d32, g32), F32)?;
+    }
+
+    #[test]
+    fn var_axis_and_std_axis((shape, axis) in spread_shape_and_axis(), xs in pool(any_val()), gs in cotangents(), d in ddof()) {
+        let x = mk(IxDyn(&shape), &xs);
+        let y = rules::var_axis(&x, Axis(axis), d);
+        prop_assert_eq!(&y, &x.var_axis(Axis(axis), d));
+        prop_assert_eq!(rules::std_axis(&x, Axis(axis), d), x.std_axis(Axis(axis), d));
+        let g = y.filled_like(&gs);
+        let grad = rules::var_axis_vjp(&x, Axis(axis), d, g.clone());
+        fd_check(&format!("var_axis_vjp axis {axis}"), |x: &ArrayD<f64>| rules::var_axis(x, Axis(axis), d), &x, &g, &grad, F64)?;
+        let grad = rules::std_axis_vjp(&x, Axis(axis), d, g.clone());
+        fd_check(&format!("std_axis_vjp axis {axis}"), |x: &ArrayD<f64>| rules::std_axis(x, Axis(axis), d), &x, &g, &grad, F64)?;
+        let x3 = mk((2, 3, 4), &xs);
+        for ax in 0..3 {
+            let g = rules::var_axis(&x3, Axis(ax), d).filled_like(&gs);
+            let grad = rules::var_axis_vjp(&x3, Axis(ax), d, g.clone());
+            fd_check(&format!("var_axis_vjp 3-D axis {ax}"), |x: &ndarray::Array3<f64>| rules::var_axis(x, Axis(ax), d), &x3, &g, &grad, F64)?;
+            let grad = rules::std_axis_vjp(&x3, Axis(ax), d, g.clone());
+            fd_check(&format!("std_axis_vjp 3-D axis {ax}"), |x: &ndarray::Array3<f64>| rules::std_axis(x, Axis(ax), d), &x3, &g, &grad, F64)?;
+        }
+        let (x32, d32) = (spread32((3, 4)), d as f32);
+        for ax in 0..2 {
+            let g32 = rules::var_axis(&x32, Axis(ax), d32).filled_like(&gs);
+            let grad = rules::var_axis_vjp(&x32, Axis(ax), d32, g32.clone());
+            fd_check("var_axis_vjp f32", |x: &Array2<f32>| rules::var_axis(x, Axis(ax), d32), &x32, &g32, &grad, F32)?;
+            let grad = rules::std_axis_vjp(&x32, Axis(ax), d32, g32.clone());
+            fd_check("std_axis_vjp f32", |x: &Array2<f32>| rules::std_axis(x, Axis(ax), d32), &x32, &g32, &grad, F32)?;
+        }
+    }
+
+    #[test]
+    fn product_axis(c in un_case(product_values()), (shape, axis) in shape_and_axis()) {
+        let x = mk(IxDyn(&shape), &c.x);
+        let y = rules::product_axis(&x, Axis(axis));
+        prop_assert_eq!(&y, &x.product_axis(Axis(axis)));
+        let g = y.filled_like(&c.g);
+        let grad = rules::product_axis_vjp(&x, Axis(axis), g.clone());
+        fd_check(&format!("product_axis_vjp axis {axis}"), |x: &ArrayD<f64>| rules::product_axis(x, Axis(axis)), &x, &g, &grad, F64)?;
+        let x3 = mk((c.k, c.n, c.m), &c.x);
+        for ax in 0..3 {
+            let g = rules::product_axis(&x3, Axis(ax)).filled_like(&c.g);
+            let grad = rules::product_axis_vjp(&x3, Axis(ax), g.clone());
+            fd_check(&format!("product_axis_vjp 3-D axis {ax}"), |x: &ndarray::Array3<f64>| rules::product_axis(x, Axis(ax)), &x3, &g, &grad, F64)?;
+        }
+        let x32 = mk32((c.n, c.m), &c.x);
+        let g32 = rules::product_axis(&x32, Axis(1)).filled_like(&c.g);
+        let grad32 = rules::product_axis_vjp(&x32, Axis(1), g32.clone());
+        fd_check("product_axis_vjp f32", |x: &Array2<f32>| rules::product_axis(x, Axis(1)), &x32, &g32, &grad32, F32)?;
+    }
+
+    #[test]
+    fn diag_row_column(c in un_case(any_val())) {
+        let m = mk((c.n, c.m), &c.x);
+        prop_assert_eq!(rules::diag(&m), m.diag().to_owned());
+        let g = rules::diag(&m).filled_like(&c.g);
+        let grad = rules::diag_vjp(&m, g.clone());
+        fd_check("diag_vjp", |m: &Array2<f64>| rules::diag(m), &m, &g, &grad, F64)?;
+        // The seed on the diagonal, zeros elsewhere.
+        for ((i, j), &v) in grad.indexed_iter() {
+            prop_assert_eq!(v, if i == j { g[i] } else { 0.0 });
+        }
+        let x3 = mk((c.k, c.n, c.m), &c.x);
+        let g3 = rules::diag(&x3).filled_like(&c.g);
+        fd_check("diag_vjp 3-D", |x: &ndarray::Array3<f64>| rules::diag(x), &x3, &g3, &rules::diag_vjp(&x3, g3.clone()), F64)?;
+        let i = c.k % c.n;
+        prop_assert_eq!(rules::row(&m, i), m.row(i).to_owned());
+        let g = rules::row(&m, i).filled_like(&c.g);
+        fd_check("row_vjp", |m: &Array2<f64>| rules::row(m, i), &m, &g, &rules::row_vjp(&m, i, g.clone()), F64)?;
+        let j = c.k % c.m;
+        prop_assert_eq!(rules::column(&m, j), m.column(j).to_owned());
+        let g = rules::column(&m, j).filled_like(&c.g);
+        fd_check("column_vjp", |m: &Array2<f64>| rules::column(m, j), &m, &g, &rules::column_vjp(&m, j, g.clone()), F64)?;
+        let m32 = mk32((c.n, c.m), &c.x);
+        let g32 = rules::column(&m32, j).filled_like(&c.g);
+        fd_check("column_vjp f32", |m: &Array2<f32>| rules::column(m, j), &m32, &g32, &rules::column_vjp(&m32, j, g32.clone()), F32)?;
+        let g32 = rules::diag(&m32).filled_like(&c.g);
+        fd_check("diag_vjp f32", |m: &Array2<f32>| rules::diag(m), &m32, &g32, &rules::diag_vjp(&m32, g32.clone()), F32)?;
+    }
+}
+
+#[test]
+#[should_panic(expected = "`ddof` must not be less than zero or greater than the length")]
+fn var_panics_for_ddof_past_the_length() {
+    rules::var(&array![1.0, 2.0], 2.5);
+}
+
+#[test]
+#[should_panic(expected = "`ddof` must not be less than zero")]
+fn std_axis_panics_for_a_negative_ddof() {
+    rules::std_axis(&array![[1.0, 2.0], [3.0, 4.0]], Axis(1), -1.0);
+}
+
+#[test]
+#[should_panic(expected = "index 2 is out of bounds for axis 0 of length 2")]
+fn row_panics_past_the_last_row() {
+    rules::row(&array![[1.0, 2.0], [3.0, 4.0]], 2);
+}
+
+#[test]
+#[should_panic(expected = "index 3 is out of bounds for axis 1 of length 2")]
+fn column_vjp_panics_past_the_last_column() {
+    rules::column_vjp(&array![[1.0, 2.0], [3.0, 4.0]], 3, array![1.0, 1.0]);
+}

@@ -851,6 +851,101 @@ fn same_parts(r: &mut Rng, _axis: usize) -> (Array2<f64>, Array2<f64>) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Statistics, products along an axis, diagonals, rows and columns: `R(x, extras.., g)`, positions x (0),
+// g (1).
+
+/// A `ddof` of 0, 1/2 or 1.
+fn ddof(r: &mut Rng) -> f64 {
+    [0.0, 0.5, 1.0][r.below(3)]
+}
+
+/// An axis length in `2..=4` (so that `n - ddof > 0`).
+fn spread_len(r: &mut Rng) -> usize {
+    r.int(2, 4) as usize
+}
+
+/// `var_vjp(x, ddof, g)`, `std_vjp(x, ddof, g)` over 1-D, 2-D and dynamic arrays.
+macro_rules! spread_case {
+    ($pos:tt, $f:ident, $vjp:ident, $rule:ident) => {
+        |r: &mut Rng| {
+            let (n, m) = (spread_len(r), spread_len(r));
+            let d = ddof(r);
+            linear_check!($pos, r, $f, $vjp, $rule, arr(m, r, any), d);
+            let d = ddof(r);
+            linear_check!($pos, r, $f, $vjp, $rule, arr((n, m), r, any), d);
+            let shape: Vec<usize> = (0..r.int(1, 3)).map(|_| spread_len(r)).collect();
+            let d = ddof(r);
+            linear_check!($pos, r, $f, $vjp, $rule, arr(IxDyn(&shape), r, any), d);
+        }
+    };
+}
+
+/// `var_axis_vjp(x, axis, ddof, g)`, `std_axis_vjp(..)` along every axis.
+macro_rules! spread_axis_case {
+    ($pos:tt, $f:ident, $vjp:ident, $rule:ident) => {
+        |r: &mut Rng| {
+            let (k, n, m) = (spread_len(r), spread_len(r), spread_len(r));
+            let d = ddof(r);
+            linear_check!($pos, r, $f, $vjp, $rule, arr(m, r, any), Axis(0), d);
+            for axis in 0..3 {
+                let d = ddof(r);
+                let x = arr((k, n, m), r, any);
+                linear_check!($pos, r, $f, $vjp, $rule, x, Axis(axis), d);
+            }
+            let shape: Vec<usize> = (0..r.int(1, 3)).map(|_| spread_len(r)).collect();
+            let (axis, d) = (r.below(shape.len()), ddof(r));
+            let x = arr(IxDyn(&shape), r, any);
+            linear_check!($pos, r, $f, $vjp, $rule, x, Axis(axis), d);
+        }
+    };
+}
+
+macro_rules! product_axis_case {
+    ($pos:tt, $rule:ident) => {
+        |r: &mut Rng| {
+            let (k, n, m) = (r.len(), r.len(), r.len());
+            let x = arr(m, r, product_dom);
+            linear_check!($pos, r, product_axis, product_axis_vjp, $rule, x, Axis(0));
+            for axis in 0..3 {
+                let x = arr((k, n, m), r, product_dom);
+                linear_check!(
+                    $pos,
+                    r,
+                    product_axis,
+                    product_axis_vjp,
+                    $rule,
+                    x,
+                    Axis(axis)
+                );
+            }
+        }
+    };
+}
+
+macro_rules! diag_case {
+    ($pos:tt, $rule:ident) => {
+        |r: &mut Rng| {
+            let (k, n, m) = (r.len(), r.len(), r.len());
+            linear_check!($pos, r, diag, diag_vjp, $rule, arr((n, m), r, any));
+            linear_check!($pos, r, diag, diag_vjp, $rule, arr((k, n, m), r, any));
+            linear_check!($pos, r, diag, diag_vjp, $rule, arr(m, r, any));
+        }
+    };
+}
+
+/// `row_vjp(m, i, g)`, `column_vjp(m, j, g)` for every row or column.
+macro_rules! lane_case {
+    ($pos:tt, $f:ident, $vjp:ident, $rule:ident, $axis:expr) => {
+        |r: &mut Rng| {
+            let shape = [r.len(), r.len()];
+            for i in 0..shape[$axis] {
+                linear_check!($pos, r, $f, $vjp, $rule, arr(shape, r, any), i);
+            }
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The cases, one per second-order rule.
 
 type Case = fn(&mut Rng);
@@ -1099,6 +1194,16 @@ cases! {
     sum_axis_vjp_jvp1 => axis_case!(1, sum_axis, sum_axis_vjp, sum_axis_vjp_jvp1);
     mean_axis_vjp_jvp0 => axis_case!(0, mean_axis, mean_axis_vjp, mean_axis_vjp_jvp0);
     mean_axis_vjp_jvp1 => axis_case!(1, mean_axis, mean_axis_vjp, mean_axis_vjp_jvp1);
+    var_vjp_jvp0 => spread_case!(0, var, var_vjp, var_vjp_jvp0);
+    var_vjp_jvp1 => spread_case!(1, var, var_vjp, var_vjp_jvp1);
+    std_vjp_jvp0 => spread_case!(0, std, std_vjp, std_vjp_jvp0);
+    std_vjp_jvp1 => spread_case!(1, std, std_vjp, std_vjp_jvp1);
+    var_axis_vjp_jvp0 => spread_axis_case!(0, var_axis, var_axis_vjp, var_axis_vjp_jvp0);
+    var_axis_vjp_jvp1 => spread_axis_case!(1, var_axis, var_axis_vjp, var_axis_vjp_jvp1);
+    std_axis_vjp_jvp0 => spread_axis_case!(0, std_axis, std_axis_vjp, std_axis_vjp_jvp0);
+    std_axis_vjp_jvp1 => spread_axis_case!(1, std_axis, std_axis_vjp, std_axis_vjp_jvp1);
+    product_axis_vjp_jvp0 => product_axis_case!(0, product_axis_vjp_jvp0);
+    product_axis_vjp_jvp1 => product_axis_case!(1, product_axis_vjp_jvp1);
 
     // Linear algebra: (a, b, g) and (x, g).
     dot_vjp0_jvp0 => dot_case!(0, dot_vjp0, dot_vjp0_jvp0);
@@ -1117,6 +1222,12 @@ cases! {
     insert_axis_vjp_jvp1 => insert_axis_case!(1, insert_axis_vjp_jvp1);
     index_axis_vjp_jvp0 => index_axis_case!(0, index_axis_vjp_jvp0);
     index_axis_vjp_jvp1 => index_axis_case!(1, index_axis_vjp_jvp1);
+    diag_vjp_jvp0 => diag_case!(0, diag_vjp_jvp0);
+    diag_vjp_jvp1 => diag_case!(1, diag_vjp_jvp1);
+    row_vjp_jvp0 => lane_case!(0, row, row_vjp, row_vjp_jvp0, 0);
+    row_vjp_jvp1 => lane_case!(1, row, row_vjp, row_vjp_jvp1, 0);
+    column_vjp_jvp0 => lane_case!(0, column, column_vjp, column_vjp_jvp0, 1);
+    column_vjp_jvp1 => lane_case!(1, column, column_vjp, column_vjp_jvp1, 1);
     broadcast_vjp_jvp0 => broadcast_case!(0, broadcast_vjp_jvp0);
     broadcast_vjp_jvp1 => broadcast_case!(1, broadcast_vjp_jvp1);
     reshape_vjp_jvp0 => reshape_case!(0, reshape_vjp_jvp0);

@@ -4,7 +4,7 @@ use autodiff::prelude::*;
 #[differentiable(argnums = (0, 1), has_aux)]
 fn loss(x: &Array1<f64>, w: f64) -> (f64, Array1<f64>) {
     let pred = x * w;
-    let l = pred.var(0.0);
+    let l = pred.diff(1, autodiff::ndarray::Axis(0)).sum();
     (l, pred)
 }
 

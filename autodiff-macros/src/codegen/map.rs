@@ -103,7 +103,12 @@ fn array_result(i: &Instr, known: &[bool]) -> bool {
     let any = |n: usize| (0..n).any(arg);
     let of_prim = |p: &Prim| match p.family {
         Family::Unary | Family::Elementwise => any(p.arity),
-        Family::Shape | Family::Reduce(crate::prims::Reduction::Axis) => true,
+        Family::Shape
+        | Family::Reduce(
+            crate::prims::Reduction::Axis
+            | crate::prims::Reduction::SpreadAxis
+            | crate::prims::Reduction::ProductAxis,
+        ) => true,
         Family::Copy(_) | Family::Stop => arg(0),
         Family::LinAlg => p.name == "t" && arg(0),
         _ => false,

@@ -666,7 +666,10 @@ fn vjp_partial_is_zero(p: &prims::Prim, k: usize, j: usize) -> bool {
     }
     match p.family {
         Family::Shape | Family::Copy(_) | Family::Stop => true,
-        Family::Reduce(r) => r != prims::Reduction::Product,
+        Family::Reduce(r) => matches!(
+            r,
+            prims::Reduction::Sum | prims::Reduction::Mean | prims::Reduction::Axis
+        ),
         Family::Unary => p.name == "neg",
         Family::Elementwise => match p.name {
             "add" | "sub" => true,

@@ -1,5 +1,5 @@
 //! Second-order rules of the shape operations' and copies' reverse rules (`slice_vjp`, `reshape_vjp`,
-//! `from_elem_vjp`, `to_owned_vjp`, `carry_vjp`, `concatenate_vjp`, ...).
+//! `from_elem_vjp`, `to_owned_vjp`, `carry_vjp`, `concatenate_vjp`, `diag_vjp`, `row_vjp`, ...).
 //!
 //! Each of these reverse rules moves, sums or copies the seed into `x`'s shape and reads only `x`'s
 //! shape: along `x` its derivative is zero, along the seed it is the rule itself applied to the tangent.
@@ -9,7 +9,8 @@ use crate::real::Real;
 use crate::shape::{check_seed, OwnedCopy};
 use crate::tangent::Differentiable;
 use ndarray::{
-    Array, ArrayView, Axis, Dimension, IntoDimension, RemoveAxis, ShapeBuilder, SliceArg,
+    Array, Array2, ArrayView, Axis, Dimension, IntoDimension, Ix1, Ix2, RemoveAxis, ShapeBuilder,
+    SliceArg,
 };
 
 /// A zero of `x`'s shape, after checking that `x_dot` has that shape.
@@ -349,4 +350,65 @@ fn check_parts<F, D: Dimension>(parts: &[ArrayView<'_, F, D>], dots: &[ArrayView
     for (part, dot) in parts.iter().zip(dots) {
         check_seed(part.shape(), dot.shape());
     }
+}
+
+#[doc = along_x_doc!(diag_vjp)]
+#[inline]
+#[track_caller]
+pub fn diag_vjp_jvp0<X, G, T>(x: &X, g: &G, x_dot: &T) -> Array<X::Elem, X::Dim>
+where
+    X: ArrayArg + ?Sized,
+    G: ArrayArg<Elem = X::Elem, Dim = Ix1> + ?Sized,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    let _ = g;
+    zeros_of(x, x_dot)
+}
+
+#[doc = along_g_doc!(shape, diag_vjp)]
+#[inline]
+#[track_caller]
+pub fn diag_vjp_jvp1<X, G, T>(x: &X, g: &G, g_dot: &T) -> Array<X::Elem, X::Dim>
+where
+    X: ArrayArg + ?Sized,
+    G: ArrayArg<Elem = X::Elem, Dim = Ix1> + ?Sized,
+    T: ArrayArg<Elem = X::Elem, Dim = Ix1> + ?Sized,
+{
+    let _ = g;
+    crate::shape::diag_vjp(x, g_dot.view().to_owned())
+}
+
+macro_rules! lane_second {
+    ($($vjp:ident: $jvp0:ident, $jvp1:ident;)*) => {$(
+        #[doc = along_x_doc!($vjp)]
+        #[inline]
+        #[track_caller]
+        pub fn $jvp0<X, G, T>(m: &X, i: usize, g: &G, m_dot: &T) -> Array2<X::Elem>
+        where
+            X: ArrayArg<Dim = Ix2> + ?Sized,
+            G: ArrayArg<Elem = X::Elem, Dim = Ix1> + ?Sized,
+            T: ArrayArg<Elem = X::Elem, Dim = Ix2> + ?Sized,
+        {
+            let _ = (i, g);
+            zeros_of(m, m_dot)
+        }
+
+        #[doc = along_g_doc!(shape, $vjp)]
+        #[inline]
+        #[track_caller]
+        pub fn $jvp1<X, G, T>(m: &X, i: usize, g: &G, g_dot: &T) -> Array2<X::Elem>
+        where
+            X: ArrayArg<Dim = Ix2> + ?Sized,
+            G: ArrayArg<Elem = X::Elem, Dim = Ix1> + ?Sized,
+            T: ArrayArg<Elem = X::Elem, Dim = Ix1> + ?Sized,
+        {
+            let _ = g;
+            crate::shape::$vjp(m, i, g_dot.view().to_owned())
+        }
+    )*};
+}
+
+lane_second! {
+    row_vjp: row_vjp_jvp0, row_vjp_jvp1;
+    column_vjp: column_vjp_jvp0, column_vjp_jvp1;
 }

@@ -1,0 +1,484 @@
+//! More of ndarray as primitives (issue 11): `var`, `std`, `var_axis`, `std_axis`, `diag`, `row`,
+//! `column` and `product_axis` in `#[differentiable]` functions, alone and combined, in `f64` and `f32`.
+//! Gradients against closed forms and `check_grad` (central differences), `f_jvp` against differences of
+//! the function, `f_hvp` against differences of `f_grad`, and ndarray's panics at the user's line.
+
+use autodiff::ndarray::{array, Array1, Array2, Axis};
+use autodiff::prelude::*;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Mutex, Once};
+
+fn close(got: &[f64], want: &[f64], rtol: f64, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= rtol * w.abs().max(1.0),
+            "{what}[{k}]: {g} != {w} (rtol {rtol})"
+        );
+    }
+}
+
+fn flat<D: autodiff::ndarray::Dimension>(a: &autodiff::ndarray::Array<f64, D>) -> Vec<f64> {
+    a.iter().copied().collect()
+}
+
+fn vector() -> Array1<f64> {
+    array![0.3, -1.2, 2.0, 0.7, -0.4]
+}
+
+fn matrix() -> Array2<f64> {
+    Array2::from_shape_fn((3, 4), |(i, j)| {
+        ((i * 4 + j) as f64 * 0.9 + 0.3).sin() + 0.2 * i as f64
+    })
+}
+
+fn matrix_direction() -> Array2<f64> {
+    Array2::from_shape_fn((3, 4), |(i, j)| ((i + 2 * j) as f64 * 0.7).cos())
+}
+
+// -------------------------------------------------------------------------------------------------
+// The functions.
+// -------------------------------------------------------------------------------------------------
+
+#[differentiable(jvp, hessian)]
+fn variance(x: &Array1<f64>) -> f64 {
+    x.var(1.0)
+}
+
+#[differentiable(jvp, hessian)]
+fn deviation(x: &Array1<f64>) -> f64 {
+    x.std(0.0)
+}
+
+/// Standardized values, cubed: `std` and `mean` combined with elementwise arithmetic.
+#[differentiable(jvp, hessian)]
+fn standardized(x: &Array1<f64>) -> f64 {
+    let z = (x - x.mean().unwrap()) / x.std(1.0);
+    z.powi(3).sum() + x.var(0.5) * x.sum()
+}
+
+#[differentiable(jvp, hessian)]
+fn axis_spread(m: &Array2<f64>) -> f64 {
+    m.var_axis(Axis(0), 1.0).sum() + (m.std_axis(Axis(1), 0.0) * m.column(0)).sum()
+}
+
+#[differentiable(jvp, hessian)]
+fn trace(m: &Array2<f64>) -> f64 {
+    m.diag().sum()
+}
+
+/// The diagonal of a product, and of the matrix itself, combined.
+#[differentiable(jvp, hessian)]
+fn diagonals(m: &Array2<f64>) -> f64 {
+    let p = m.dot(&m.t());
+    p.diag().dot(&m.diag()) + m.diag().exp().sum()
+}
+
+/// A row against a column, and a row through `exp`.
+#[differentiable(jvp, hessian)]
+fn rows_columns(m: &Array2<f64>) -> f64 {
+    m.row(1).dot(&m.column(2)) + m.row(0).exp().sum() + m.column(2).var(0.0)
+}
+
+/// Products of each row (closed form below).
+#[differentiable(jvp, hessian)]
+fn row_products(m: &Array2<f64>) -> f64 {
+    m.product_axis(Axis(1)).sum()
+}
+
+/// Products of each row, and of each column against the first row.
+#[differentiable(jvp, hessian)]
+fn products(m: &Array2<f64>) -> f64 {
+    m.product_axis(Axis(1)).sum() + m.product_axis(Axis(0)).dot(&m.row(0))
+}
+
+#[differentiable]
+fn variance32(x: &Array1<f32>) -> f32 {
+    x.var(1.0) + x.std_axis(Axis(0), 0.5).sum()
+}
+
+#[differentiable]
+fn selections32(m: &Array2<f32>) -> f32 {
+    m.diag().sum() * m.row(0).dot(&m.column(1))
+        + m.product_axis(Axis(0)).sum()
+        + m.var_axis(Axis(1), 0.0).sum()
+}
+
+/// `ddof` as a constant parameter.
+#[differentiable(argnums = 0)]
+fn variance_ddof(x: &Array1<f64>, ddof: f64) -> f64 {
+    x.var(ddof) + x.std(ddof)
+}
+
+// -------------------------------------------------------------------------------------------------
+// Closed forms.
+// -------------------------------------------------------------------------------------------------
+
+#[test]
+fn var_and_std_gradients_are_their_closed_forms() {
+    let x = vector();
+    let n = x.len() as f64;
+    let mean = x.mean().unwrap();
+    assert_eq!(variance(&x), x.var(1.0));
+    // d var / dx_i = 2 (x_i - mean) / (n - ddof).
+    let want = x.mapv(|v| 2.0 * (v - mean) / (n - 1.0));
+    close(&flat(&variance_grad(&x)), &flat(&want), 1e-14, "d var");
+    // d std / dx_i = (x_i - mean) / ((n - ddof) std).
+    let s = x.std(0.0);
+    let want = x.mapv(|v| (v - mean) / (n * s));
+    close(&flat(&deviation_grad(&x)), &flat(&want), 1e-14, "d std");
+    let (value, g) = variance_ddof_value_and_grad(&x, 0.5);
+    assert_eq!(value, x.var(0.5) + x.std(0.5));
+    let s = x.std(0.5);
+    let want = x.mapv(|v| 2.0 * (v - mean) / (n - 0.5) + (v - mean) / ((n - 0.5) * s));
+    close(&flat(&g), &flat(&want), 1e-14, "d (var + std), ddof 1/2");
+}
+
+#[test]
+fn axis_spread_gradient_is_its_closed_form() {
+    let m = matrix();
+    let (rows, cols) = m.dim();
+    let g = axis_spread_grad(&m);
+    let col_mean = m.mean_axis(Axis(0)).unwrap();
+    let row_mean = m.mean_axis(Axis(1)).unwrap();
+    let row_std = m.std_axis(Axis(1), 0.0);
+    let mut want = Array2::zeros((rows, cols));
+    for i in 0..rows {
+        for j in 0..cols {
+            // var_axis(0, ddof 1): 2 (m_ij - mean_j) / (rows - 1).
+            want[[i, j]] += 2.0 * (m[[i, j]] - col_mean[j]) / (rows as f64 - 1.0);
+            // std_axis(1, ddof 0) times column 0: m_i0 (m_ij - mean_i) / (cols std_i).
+            want[[i, j]] += m[[i, 0]] * (m[[i, j]] - row_mean[i]) / (cols as f64 * row_std[i]);
+        }
+        // ... and the column's own gradient, std_i.
+        want[[i, 0]] += row_std[i];
+    }
+    close(&flat(&g), &flat(&want), 1e-13, "d axis_spread");
+}
+
+#[test]
+fn diag_row_column_gradients_place_the_seed() {
+    let m = matrix();
+    // The gradient of the trace is the identity, cut to m's shape.
+    let g = trace_grad(&m);
+    for ((i, j), &v) in g.indexed_iter() {
+        assert_eq!(v, if i == j { 1.0 } else { 0.0 }, "d trace [{i}, {j}]");
+    }
+    let two = array![[1.0, 2.0], [3.0, 4.0]];
+    assert_eq!(trace_grad(&two), array![[1.0, 0.0], [0.0, 1.0]]);
+    assert_eq!(trace(&two), 5.0);
+
+    let m = square();
+    let n = 3;
+    let g = rows_columns_grad(&m);
+    let col3 = m.column(2);
+    let mean = col3.mean().unwrap();
+    let mut want = Array2::zeros((n, n));
+    for k in 0..n {
+        // row(1) . column(2): d/dm[1, k] = m[k, 2], d/dm[k, 2] = m[1, k].
+        want[[1, k]] += m[[k, 2]];
+        want[[k, 2]] += m[[1, k]];
+        // row(0).exp().sum().
+        want[[0, k]] += m[[0, k]].exp();
+        // column(2).var(0).
+        want[[k, 2]] += 2.0 * (m[[k, 2]] - mean) / n as f64;
+    }
+    close(&flat(&g), &flat(&want), 1e-14, "d rows_columns");
+}
+
+#[test]
+fn product_axis_gradient_is_its_closed_form() {
+    let m = matrix();
+    let g = row_products_grad(&m);
+    for ((i, j), &v) in g.indexed_iter() {
+        let others: f64 = (0..4).filter(|&k| k != j).map(|k| m[[i, k]]).product();
+        assert!(
+            (v - others).abs() <= 1e-14,
+            "d product_axis [{i}, {j}]: {v} vs {others}"
+        );
+    }
+    // Exact at a zero: only the zero's own partial survives in its row.
+    let mut z = matrix();
+    z[[1, 2]] = 0.0;
+    let g = row_products_grad(&z);
+    let others: f64 = [0, 1, 3].iter().map(|&k| z[[1, k]]).product();
+    assert_eq!(g[[1, 2]], others);
+    assert_eq!(g[[1, 0]], 0.0);
+}
+
+fn square() -> Array2<f64> {
+    array![[0.4, -1.1, 0.8], [1.3, 0.2, -0.6], [-0.5, 0.9, 1.7]]
+}
+
+// -------------------------------------------------------------------------------------------------
+// Against differences: check_grad, f_jvp, f_hvp.
+// -------------------------------------------------------------------------------------------------
+
+#[track_caller]
+fn grad_ok<E: std::fmt::Debug>(result: Result<(), E>, what: &str) {
+    if let Err(e) = result {
+        panic!("{what}: {e:?}");
+    }
+}
+
+/// `f_jvp`'s tangent against central differences of `f` along `v`, and against `<grad, v>`.
+#[track_caller]
+fn jvp_ok(
+    f: impl Fn(&Array2<f64>) -> f64,
+    jvp: (f64, f64),
+    grad: &Array2<f64>,
+    m: &Array2<f64>,
+    v: &Array2<f64>,
+    what: &str,
+) {
+    let h = 1e-6;
+    let fd = (f(&(m + &(v * h))) - f(&(m - &(v * h)))) / (2.0 * h);
+    assert_eq!(jvp.0, f(m), "{what}: the jvp's value is the function's");
+    assert!(
+        (jvp.1 - fd).abs() <= 1e-6 * fd.abs().max(1.0),
+        "{what}: jvp {} vs differences {fd}",
+        jvp.1
+    );
+    let dot = (grad * v).sum();
+    assert!(
+        (jvp.1 - dot).abs() <= 1e-12 * dot.abs().max(1.0),
+        "{what}: jvp {} vs <grad, v> {dot}",
+        jvp.1
+    );
+}
+
+/// `f_hvp` against central differences of `f_grad` along `v`.
+#[track_caller]
+fn hvp_ok(
+    grad: impl Fn(&Array2<f64>) -> Array2<f64>,
+    hvp: &Array2<f64>,
+    m: &Array2<f64>,
+    v: &Array2<f64>,
+    what: &str,
+) {
+    let h = 1e-5;
+    let fd = (grad(&(m + &(v * h))) - grad(&(m - &(v * h)))) / (2.0 * h);
+    close(&flat(hvp), &flat(&fd), 1e-6, what);
+}
+
+#[test]
+fn matrix_functions_against_differences() {
+    type F = fn(&Array2<f64>) -> f64;
+    type G = fn(&Array2<f64>) -> Array2<f64>;
+    type J = fn(&Array2<f64>, (Array2<f64>,)) -> (f64, f64);
+    type H = fn(&Array2<f64>, Array2<f64>) -> Array2<f64>;
+    type Case = (&'static str, F, G, J, H, Array2<f64>);
+    let cases: [Case; 6] = [
+        (
+            "axis_spread",
+            axis_spread,
+            axis_spread_grad,
+            axis_spread_jvp,
+            axis_spread_hvp,
+            matrix(),
+        ),
+        ("trace", trace, trace_grad, trace_jvp, trace_hvp, matrix()),
+        (
+            "diagonals",
+            diagonals,
+            diagonals_grad,
+            diagonals_jvp,
+            diagonals_hvp,
+            matrix(),
+        ),
+        (
+            "rows_columns",
+            rows_columns,
+            rows_columns_grad,
+            rows_columns_jvp,
+            rows_columns_hvp,
+            square(),
+        ),
+        (
+            "row_products",
+            row_products,
+            row_products_grad,
+            row_products_jvp,
+            row_products_hvp,
+            matrix(),
+        ),
+        (
+            "products",
+            products,
+            products_grad,
+            products_jvp,
+            products_hvp,
+            square(),
+        ),
+    ];
+    for (what, f, grad, jvp, hvp, m) in cases {
+        let v = matrix_direction().slice_move(autodiff::ndarray::s![..m.nrows(), ..m.ncols()]);
+        grad_ok(check_grad(f, grad, &m), what);
+        jvp_ok(f, jvp(&m, (v.clone(),)), &grad(&m), &m, &v, what);
+        let hv = hvp(&m, v.clone());
+        assert_eq!(hv.dim(), m.dim());
+        hvp_ok(grad, &hv, &m, &v, what);
+    }
+}
+
+#[test]
+fn vector_functions_against_differences() {
+    type F = fn(&Array1<f64>) -> f64;
+    type G = fn(&Array1<f64>) -> Array1<f64>;
+    type J = fn(&Array1<f64>, (Array1<f64>,)) -> (f64, f64);
+    type H = fn(&Array1<f64>, Array1<f64>) -> Array1<f64>;
+    let cases: [(&str, F, G, J, H); 3] = [
+        (
+            "variance",
+            variance,
+            variance_grad,
+            variance_jvp,
+            variance_hvp,
+        ),
+        (
+            "deviation",
+            deviation,
+            deviation_grad,
+            deviation_jvp,
+            deviation_hvp,
+        ),
+        (
+            "standardized",
+            standardized,
+            standardized_grad,
+            standardized_jvp,
+            standardized_hvp,
+        ),
+    ];
+    let x = vector();
+    let v = array![0.5, 0.1, -0.8, 1.0, 0.3];
+    for (what, f, grad, jvp, hvp) in cases {
+        grad_ok(check_grad(f, grad, &x), what);
+        let h = 1e-6;
+        let fd = (f(&(&x + &(&v * h))) - f(&(&x - &(&v * h)))) / (2.0 * h);
+        let (value, t) = jvp(&x, (v.clone(),));
+        assert_eq!(value, f(&x), "{what}");
+        assert!(
+            (t - fd).abs() <= 1e-6 * fd.abs().max(1.0),
+            "{what}: jvp {t} vs {fd}"
+        );
+        assert!(
+            (t - grad(&x).dot(&v)).abs() <= 1e-12 * t.abs().max(1.0),
+            "{what}: jvp vs grad"
+        );
+        let h = 1e-5;
+        let fd = (grad(&(&x + &(&v * h))) - grad(&(&x - &(&v * h)))) / (2.0 * h);
+        close(&flat(&hvp(&x, v.clone())), &flat(&fd), 1e-6, what);
+    }
+    // The variance's Hessian is the centring matrix times 2 / (n - ddof).
+    let n = x.len();
+    let h = variance_hessian(&x);
+    for i in 0..n {
+        for j in 0..n {
+            let want = 2.0 * (f64::from(u8::from(i == j)) - 1.0 / n as f64) / (n as f64 - 1.0);
+            assert!((h[[i, j]] - want).abs() <= 1e-14, "var Hessian [{i}, {j}]");
+        }
+    }
+}
+
+#[test]
+fn single_precision() {
+    let x = array![0.3f32, -1.2, 2.0, 0.7];
+    grad_ok(check_grad(variance32, variance32_grad, &x), "variance32");
+    let n = x.len() as f32;
+    let mean = x.mean().unwrap();
+    let s = x.std(0.5);
+    let want = x.mapv(|v| 2.0 * (v - mean) / (n - 1.0) + (v - mean) / ((n - 0.5) * s));
+    let got = variance32_grad(&x);
+    for (g, w) in got.iter().zip(&want) {
+        assert!(
+            (g - w).abs() <= 1e-5 * w.abs().max(1.0),
+            "variance32: {g} vs {w}"
+        );
+    }
+    let m = square().mapv(|v| v as f32);
+    grad_ok(
+        check_grad(selections32, selections32_grad, &m),
+        "selections32",
+    );
+}
+
+// -------------------------------------------------------------------------------------------------
+// ndarray's panics, at the user's line.
+// -------------------------------------------------------------------------------------------------
+
+#[differentiable]
+fn too_many_degrees(x: &Array1<f64>) -> f64 {
+    x.var(4.0) // @ddof
+}
+
+#[differentiable]
+fn past_the_last_row(m: &Array2<f64>) -> f64 {
+    m.row(3).sum() // @row
+}
+
+/// The line of this file that ends with `// @name`.
+fn line_of(name: &str) -> u32 {
+    let marker = format!("// @{name}");
+    let source = include_str!("ndarray_methods.rs");
+    let k = source
+        .lines()
+        .position(|l| l.trim_end().ends_with(&marker))
+        .expect("a marked line");
+    k as u32 + 1
+}
+
+/// Runs `f`, which must panic, and returns the panic's (file, line, message).
+fn panic_site<R>(f: impl FnOnce() -> R) -> (String, u32, String) {
+    static HOOK: Once = Once::new();
+    static SITE: Mutex<Option<(String, u32, String)>> = Mutex::new(None);
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let location = info.location().expect("a location");
+            if location.file().ends_with("ndarray_methods.rs")
+                || location.file().contains("autodiff")
+            {
+                let payload = info.payload();
+                let message = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                *SITE.lock().unwrap() =
+                    Some((location.file().to_string(), location.line(), message));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    assert!(result.is_err(), "expected a panic");
+    SITE.lock().unwrap().take().expect("the hook saw the panic")
+}
+
+#[test]
+fn panics_are_reported_at_the_users_line() {
+    let x = array![1.0, 2.0, 3.0];
+    let m = square();
+    for (file, line, message) in [
+        panic_site(|| too_many_degrees_grad(&x)),
+        panic_site(|| too_many_degrees_value_and_grad(&x)),
+    ] {
+        assert!(file.ends_with("ndarray_methods.rs"), "{file}");
+        assert_eq!(line, line_of("ddof"));
+        assert!(
+            message.contains("`ddof` must not be less than zero or greater than the length"),
+            "{message}"
+        );
+    }
+    let (file, line, message) = panic_site(|| past_the_last_row_grad(&m));
+    assert!(file.ends_with("ndarray_methods.rs"), "{file}");
+    assert_eq!(line, line_of("row"));
+    assert!(
+        message.contains("index 3 is out of bounds for axis 0 of length 3"),
+        "{message}"
+    );
+    // The undifferentiated function panics as ndarray does.
+    assert!(panic::catch_unwind(|| too_many_degrees(&array![1.0, 2.0])).is_err());
+}
