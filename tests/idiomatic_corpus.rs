@@ -2047,3 +2047,798 @@ fn single_precision_and_mixtures() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Theme 6: adversarial semantics (closure capture and shadowing, adapter order, `mut` parameters,
+// precedence, early exits): the value of `f_value_and_grad` must keep the bits of `f`, and the gradient
+// must agree with central differences.
+
+#[differentiable]
+fn shadow_after_closure(x: f64) -> f64 {
+    let a = x * 2.0;
+    let f = |v: f64| v * a;
+    let a = 100.0;
+    f(x) + a
+}
+
+#[differentiable]
+fn param_name_collision(x: f64) -> f64 {
+    let v = x * 3.0;
+    let f = |v: f64| v + 1.0;
+    f(x * x) * v
+}
+
+#[differentiable]
+fn fold_ref(x: &Array1<f64>) -> f64 {
+    x.iter().fold(0.0, |acc, v| acc + v * v)
+}
+
+#[differentiable]
+fn sum_typed_let(x: &Array1<f64>) -> f64 {
+    let total: f64 = x.iter().sum();
+    total * total
+}
+
+#[differentiable]
+fn enumerate_map(x: &Array1<f64>) -> f64 {
+    x.iter().enumerate().map(|(i, v)| v * i as f64).sum::<f64>()
+}
+
+#[differentiable]
+fn named_closure_in_map(x: &Array1<f64>) -> f64 {
+    let sq = |v: f64| v * v;
+    x.iter().copied().map(sq).sum::<f64>()
+}
+
+#[differentiable]
+fn mapv_if(x: &Array1<f64>) -> f64 {
+    x.mapv(|v| if v > 0.0 { v } else { 0.01 * v }).sum()
+}
+
+#[differentiable]
+fn f64_max_path(x: f64, y: f64) -> f64 {
+    f64::max(x, y) + f64::hypot(x, y)
+}
+
+#[differentiable]
+fn zip_deref(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
+    x.iter().zip(y.iter()).map(|(a, b)| *a * *b).sum::<f64>()
+}
+
+#[differentiable]
+fn early_return_match_in_loop(x: f64) -> f64 {
+    let mut y = x;
+    for k in 0..6 {
+        match k % 3 {
+            0 => y *= 1.2,
+            1 => {
+                if y > 3.0 {
+                    return y.sqrt();
+                }
+            }
+            _ => y += 0.3,
+        }
+    }
+    y
+}
+
+#[differentiable]
+fn inner_break(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        for j in 0..x.len() {
+            if j > i {
+                break;
+            }
+            s += x[i] * x[j];
+        }
+    }
+    s
+}
+
+#[differentiable]
+fn closure_calls_in_mapv(x: &Array1<f64>) -> f64 {
+    let sq = |v: f64| v * v;
+    x.mapv(|v| sq(v) + 1.0).sum()
+}
+
+#[differentiable]
+fn closure_ref_param(x: &Array1<f64>) -> f64 {
+    let f = |v: &f64| v * 2.0;
+    x.iter().map(f).sum::<f64>()
+}
+
+#[differentiable]
+fn closure_in_loop_capturing_mut(x: f64) -> f64 {
+    let mut s = 1.0;
+    for _ in 0..3 {
+        let f = |v: f64| v * s;
+        s += f(x);
+    }
+    s
+}
+
+#[differentiable]
+fn std_mean_division(x: &Array1<f64>) -> f64 {
+    x.iter().sum::<f64>() / x.len() as f64
+}
+
+#[differentiable]
+fn nested_fold(m: &Array2<f64>) -> f64 {
+    (0..m.nrows())
+        .map(|i| {
+            (0..m.ncols())
+                .map(|j| m[[i, j]] * (i + j) as f64)
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+}
+
+#[differentiable]
+fn labels_zip(x: &Array1<f64>, labels: &[usize]) -> f64 {
+    let mut s = 0.0;
+    for (&l, v) in labels.iter().zip(x.iter()) {
+        if l == 1 {
+            s += v * v;
+        }
+    }
+    s
+}
+
+#[differentiable]
+fn if_let_in_loop(x: &Array1<f64>, skip: Option<usize>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        if let Some(k) = skip {
+            if k == i {
+                continue;
+            }
+        }
+        s += x[i].exp();
+    }
+    s
+}
+
+#[differentiable]
+fn manual_matmul(a: &Array2<f64>) -> f64 {
+    let (n, k) = (a.nrows(), a.ncols());
+    let mut c = Array2::<f64>::zeros((n, n));
+    for i in 0..n {
+        for j in 0..n {
+            for l in 0..k {
+                c[[i, j]] += a[[i, l]] * a[[j, l]];
+            }
+        }
+    }
+    let mut t = 0.0;
+    for i in 0..n {
+        t += c[[i, i]] * c[[i, (i + 1) % n]];
+    }
+    t
+}
+
+#[differentiable]
+fn inplace_cumsum(x: &Array1<f64>) -> f64 {
+    let mut y = x.to_owned();
+    for i in 1..y.len() {
+        y[i] += y[i - 1] * 0.5;
+    }
+    y.mapv(|v| v.sin()).sum()
+}
+
+#[differentiable]
+fn while_value_cond(x: f64) -> f64 {
+    let mut y = x;
+    let mut n = 0;
+    while y < 10.0 && n < 100 {
+        y = y * 1.7 + 0.2;
+        n += 1;
+    }
+    y
+}
+
+#[differentiable]
+fn closure_index(x: &Array1<f64>) -> f64 {
+    let w = array![0.5, 1.0, 1.5, 2.0, 2.5];
+    let at = |i: usize| x[i] * w[i];
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += at(i) * at((i + 1) % x.len());
+    }
+    s
+}
+
+#[differentiable]
+fn row_in_loop(m: &Array2<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..m.nrows() {
+        let r = m.row(i);
+        s += r.std(0.0) * (i as f64 + 1.0) + r.var(1.0);
+    }
+    s
+}
+
+#[differentiable]
+fn diag_rect(m: &Array2<f64>) -> f64 {
+    m.diag().mapv(|v| v.exp()).sum()
+}
+
+#[differentiable]
+fn var_2d(m: &Array2<f64>) -> f64 {
+    m.var(1.0) * m.std(0.0)
+}
+
+#[differentiable]
+fn std_captured(x: &Array1<f64>) -> f64 {
+    let sd = x.std(1.0);
+    let mu = x.mean().unwrap();
+    x.mapv(|v| ((v - mu) / sd).tanh()).sum()
+}
+
+#[differentiable]
+fn array_then_whole_read(x: &Array1<f64>) -> f64 {
+    let n = x.len();
+    let mut y = Array1::zeros(n);
+    for i in 0..n {
+        y[i] = x[i] * x[(i + 1) % n];
+    }
+    y.sum() + y.dot(&y)
+}
+
+#[differentiable]
+fn column_writes_2d(m: &Array2<f64>) -> f64 {
+    let mut out = Array2::zeros((m.ncols(), m.nrows()));
+    for i in 0..m.nrows() {
+        for j in 0..m.ncols() {
+            out[[j, i]] = m[[i, j]].powi(2);
+            if j > 0 {
+                out[[j, i]] -= out[[j - 1, i]] * 0.5;
+            }
+        }
+    }
+    out.sum_axis(Axis(0)).mapv(|v| v.sin()).sum()
+}
+
+#[differentiable]
+fn return_inside_nested(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        for j in 0..x.len() {
+            s += x[i] * x[j];
+            if s > 2.0 {
+                return s * x[j];
+            }
+        }
+    }
+    s
+}
+
+#[differentiable]
+fn mapv_of_mapv(x: &Array1<f64>) -> f64 {
+    let a = 0.5 * x[0];
+    let f = |v: f64| v * a;
+    x.mapv(f).mapv(|v| v.exp()).mapv(f).sum()
+}
+
+#[differentiable]
+fn var_named_s_with_slice(x: &Array1<f64>) -> f64 {
+    let s = 2.0;
+    x.slice(s![1..]).sum() * s
+}
+
+#[differentiable]
+fn slices_in_loop(x: &Array1<f64>) -> f64 {
+    let mut acc = 0.0;
+    for i in 0..x.len() - 1 {
+        acc += x.slice(s![i..i + 2]).sum();
+    }
+    acc
+}
+
+// Late initialization in a loop body is the construct under test.
+#[allow(clippy::needless_late_init)]
+#[differentiable]
+fn deref_late_init(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter() {
+        let w;
+        if *v > 0.0 {
+            w = *v;
+        } else {
+            w = 0.0;
+        }
+        s += w;
+    }
+    s
+}
+
+#[differentiable]
+fn move_closure(x: f64) -> f64 {
+    let mut a = x;
+    let f = move |v: f64| v * a;
+    a = 5.0 * x;
+    f(2.0) + a
+}
+
+#[differentiable]
+fn enum_rev(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for (i, v) in x.iter().enumerate().rev() {
+        s = s * 0.5 + v * (i as f64 + 1.0);
+    }
+    s
+}
+
+#[differentiable]
+fn rev_enum(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for (i, v) in x.iter().rev().enumerate() {
+        s = s * 0.5 + v * (i as f64 + 1.0);
+    }
+    s
+}
+
+#[differentiable]
+fn step_skip(x: &Array1<f64>) -> f64 {
+    let a = x
+        .iter()
+        .step_by(2)
+        .skip(1)
+        .fold(0.0, |acc, &v| acc * 0.3 + v);
+    let b = x
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .fold(0.0, |acc, &v| acc * 0.3 + v);
+    a * 10.0 + b
+}
+
+#[differentiable]
+fn zip_unequal(x: &Array1<f64>) -> f64 {
+    let w = array![1.0, 2.0, 3.0];
+    x.iter().zip(w.iter()).map(|(a, b)| a * b).sum::<f64>()
+}
+
+#[differentiable]
+fn take_more(x: &Array1<f64>) -> f64 {
+    x.iter().take(100).map(|v| v * v).sum::<f64>()
+}
+
+#[differentiable]
+fn range_step_rev(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in (0..x.len()).step_by(2).rev() {
+        s = s * 0.5 + x[i];
+    }
+    s
+}
+
+#[differentiable]
+fn mut_param(mut x: f64) -> f64 {
+    x += 1.0;
+    x *= x;
+    x
+}
+
+#[differentiable]
+fn neg_powi(x: f64) -> f64 {
+    -x.powi(2) + -x.exp() * 2.0
+}
+
+#[differentiable]
+fn literal_receiver(x: f64) -> f64 {
+    2.0_f64.powf(x) + 10f64.powf(x * 0.5)
+}
+
+#[differentiable]
+fn shadow_in_loop(x: f64) -> f64 {
+    let mut acc = 0.0;
+    let mut s = x;
+    for _ in 0..3 {
+        let s2 = s * 2.0;
+        let s = s2.sin();
+        acc += s;
+    }
+    s = acc;
+    s
+}
+
+#[differentiable]
+fn empty_guard(x: &Array1<f64>) -> f64 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    x[x.len() - 1] * x[0]
+}
+
+#[differentiable]
+fn closure_ret_type(x: f64) -> f64 {
+    let f = |v: f64| -> f64 { v * 2.0 + x };
+    let g = |v| v * 3.0;
+    f(x) * g(x)
+}
+
+#[differentiable]
+fn closure_alias(x: f64) -> f64 {
+    let f = |v: f64| v.sin();
+    let g = f;
+    g(x) + f(2.0 * x)
+}
+
+#[differentiable]
+fn helper_exp(x: f64) -> f64 {
+    x.exp()
+}
+
+#[differentiable]
+fn closure_calls_fn(x: f64) -> f64 {
+    let f = |v: f64| helper_exp(v) * v;
+    f(x) + f(x * x)
+}
+
+#[differentiable]
+fn nested_closure_capture_order(x: f64) -> f64 {
+    let a = x;
+    let f = |v: f64| v + a;
+    let a = f(1.0);
+    let g = |v: f64| v * a;
+    g(x)
+}
+
+#[differentiable]
+fn loop_break_in_match(x: f64) -> f64 {
+    let mut y = x;
+    let mut k = 0;
+    loop {
+        match k {
+            0..=2 => y *= 1.1,
+            _ => {
+                if y > 1.0 {
+                    break;
+                }
+                y += 0.5;
+            }
+        }
+        k += 1;
+        if k > 20 {
+            break;
+        }
+    }
+    y
+}
+
+/// The value of `vg` keeps the bits of `f`, and `check_grad` passes, for a scalar input.
+#[track_caller]
+fn bits_and_fd(f: impl Fn(f64) -> f64, vg: impl Fn(f64) -> (f64, f64), x: f64, what: &str) {
+    assert_eq!(vg(x).0.to_bits(), f(x).to_bits(), "{what}: value bits");
+    fd_scalar(&f, |x| vg(x).1, x, what);
+}
+
+/// The same for an `Array1<f64>` input.
+#[track_caller]
+fn bits_and_fd_arr(
+    f: impl Fn(&Array1<f64>) -> f64,
+    vg: impl Fn(&Array1<f64>) -> (f64, Array1<f64>),
+    x: &Array1<f64>,
+    what: &str,
+) {
+    assert_eq!(vg(x).0.to_bits(), f(x).to_bits(), "{what}: value bits");
+    fd_arr(&f, |x| vg(x).1, x, what);
+}
+
+/// The same for an `Array2<f64>` input.
+#[track_caller]
+fn bits_and_fd_mat(
+    f: impl Fn(&Array2<f64>) -> f64,
+    vg: impl Fn(&Array2<f64>) -> (f64, Array2<f64>),
+    x: &Array2<f64>,
+    what: &str,
+) {
+    assert_eq!(vg(x).0.to_bits(), f(x).to_bits(), "{what}: value bits");
+    fd_mat(&f, |x| vg(x).1, x, what);
+}
+
+#[test]
+fn adversarial_semantics() {
+    let x = x5();
+    let y = array![1.1, 0.2, -0.7, 0.4, 0.9];
+    let x7 = array![0.3, -1.2, 0.75, 2.1, -0.4, 0.9, 1.3];
+    let m = m34();
+    bits_and_fd(
+        shadow_after_closure,
+        shadow_after_closure_value_and_grad,
+        0.7,
+        "shadow_after_closure",
+    );
+    close(
+        shadow_after_closure_grad(0.7),
+        4.0 * 0.7,
+        "shadow_after_closure closed form (captures the first a)",
+    );
+    bits_and_fd(
+        param_name_collision,
+        param_name_collision_value_and_grad,
+        0.7,
+        "param_name_collision",
+    );
+    bits_and_fd_arr(fold_ref, fold_ref_value_and_grad, &x, "fold_ref");
+    close_arr(&fold_ref_grad(&x), &(&x * 2.0), "fold_ref closed form");
+    bits_and_fd_arr(
+        sum_typed_let,
+        sum_typed_let_value_and_grad,
+        &x,
+        "sum_typed_let",
+    );
+    bits_and_fd_arr(
+        enumerate_map,
+        enumerate_map_value_and_grad,
+        &x,
+        "enumerate_map",
+    );
+    close_arr(
+        &enumerate_map_grad(&x),
+        &array![0.0, 1.0, 2.0, 3.0, 4.0],
+        "enumerate_map closed form",
+    );
+    bits_and_fd_arr(
+        named_closure_in_map,
+        named_closure_in_map_value_and_grad,
+        &x,
+        "named_closure_in_map",
+    );
+    bits_and_fd_arr(mapv_if, mapv_if_value_and_grad, &x, "mapv_if");
+    close_arr(
+        &mapv_if_grad(&x),
+        &x.mapv(|v| if v > 0.0 { 1.0 } else { 0.01 }),
+        "mapv_if closed form",
+    );
+    bits_and_fd(
+        |x| f64_max_path(x, 0.2),
+        |x| f64_max_path_value_and_grad(x, 0.2),
+        0.7,
+        "f64_max_path",
+    );
+    bits_and_fd_arr(
+        |x| zip_deref(x, &y),
+        |x| zip_deref_value_and_grad(x, &y),
+        &x,
+        "zip_deref",
+    );
+    for x0 in [0.5, 2.0, 3.5] {
+        bits_and_fd(
+            early_return_match_in_loop,
+            early_return_match_in_loop_value_and_grad,
+            x0,
+            "early_return_match_in_loop",
+        );
+    }
+    bits_and_fd_arr(inner_break, inner_break_value_and_grad, &x, "inner_break");
+    bits_and_fd_arr(
+        closure_calls_in_mapv,
+        closure_calls_in_mapv_value_and_grad,
+        &x,
+        "closure_calls_in_mapv",
+    );
+    bits_and_fd_arr(
+        closure_ref_param,
+        closure_ref_param_value_and_grad,
+        &x,
+        "closure_ref_param",
+    );
+    bits_and_fd(
+        closure_in_loop_capturing_mut,
+        closure_in_loop_capturing_mut_value_and_grad,
+        0.7,
+        "closure_in_loop_capturing_mut",
+    );
+    bits_and_fd_arr(
+        std_mean_division,
+        std_mean_division_value_and_grad,
+        &x,
+        "std_mean_division",
+    );
+    bits_and_fd_mat(nested_fold, nested_fold_value_and_grad, &m, "nested_fold");
+    let labels = [1usize, 0, 1, 1, 0];
+    bits_and_fd_arr(
+        |x| labels_zip(x, &labels),
+        |x| labels_zip_value_and_grad(x, &labels),
+        &x,
+        "labels_zip",
+    );
+    close_arr(
+        &labels_zip_grad(&x, &labels),
+        &array![2.0 * x[0], 0.0, 2.0 * x[2], 2.0 * x[3], 0.0],
+        "labels_zip closed form",
+    );
+    for skip in [Some(2), None] {
+        bits_and_fd_arr(
+            |x| if_let_in_loop(x, skip),
+            |x| if_let_in_loop_value_and_grad(x, skip),
+            &x,
+            "if_let_in_loop",
+        );
+    }
+    bits_and_fd_mat(
+        manual_matmul,
+        manual_matmul_value_and_grad,
+        &m,
+        "manual_matmul",
+    );
+    bits_and_fd_arr(
+        inplace_cumsum,
+        inplace_cumsum_value_and_grad,
+        &x,
+        "inplace_cumsum",
+    );
+    for x0 in [0.5, 3.0, 12.0] {
+        bits_and_fd(
+            while_value_cond,
+            while_value_cond_value_and_grad,
+            x0,
+            "while_value_cond",
+        );
+    }
+    bits_and_fd_arr(
+        closure_index,
+        closure_index_value_and_grad,
+        &x,
+        "closure_index",
+    );
+    bits_and_fd_mat(row_in_loop, row_in_loop_value_and_grad, &m, "row_in_loop");
+    bits_and_fd_mat(diag_rect, diag_rect_value_and_grad, &m, "diag_rect");
+    bits_and_fd_mat(var_2d, var_2d_value_and_grad, &m, "var_2d");
+    bits_and_fd_arr(
+        std_captured,
+        std_captured_value_and_grad,
+        &x,
+        "std_captured",
+    );
+    bits_and_fd_arr(
+        array_then_whole_read,
+        array_then_whole_read_value_and_grad,
+        &x,
+        "array_then_whole_read",
+    );
+    bits_and_fd_mat(
+        column_writes_2d,
+        column_writes_2d_value_and_grad,
+        &m,
+        "column_writes_2d",
+    );
+    bits_and_fd_arr(
+        return_inside_nested,
+        return_inside_nested_value_and_grad,
+        &x,
+        "return_inside_nested",
+    );
+    bits_and_fd_arr(
+        return_inside_nested,
+        return_inside_nested_value_and_grad,
+        &(&x * 0.1),
+        "return_inside_nested (no return)",
+    );
+    bits_and_fd_arr(
+        mapv_of_mapv,
+        mapv_of_mapv_value_and_grad,
+        &x,
+        "mapv_of_mapv",
+    );
+    bits_and_fd_arr(
+        var_named_s_with_slice,
+        var_named_s_with_slice_value_and_grad,
+        &x,
+        "var_named_s_with_slice",
+    );
+    bits_and_fd_arr(
+        slices_in_loop,
+        slices_in_loop_value_and_grad,
+        &x,
+        "slices_in_loop",
+    );
+    close_arr(
+        &slices_in_loop_grad(&x),
+        &array![1.0, 2.0, 2.0, 2.0, 1.0],
+        "slices_in_loop closed form",
+    );
+    bits_and_fd_arr(
+        deref_late_init,
+        deref_late_init_value_and_grad,
+        &x,
+        "deref_late_init",
+    );
+    bits_and_fd(
+        move_closure,
+        move_closure_value_and_grad,
+        0.7,
+        "move_closure",
+    );
+    close(
+        move_closure_grad(0.7),
+        7.0,
+        "move_closure closed form (the moved copy of a)",
+    );
+    bits_and_fd_arr(enum_rev, enum_rev_value_and_grad, &x, "enum_rev");
+    bits_and_fd_arr(rev_enum, rev_enum_value_and_grad, &x, "rev_enum");
+    close_arr(
+        &enum_rev_grad(&x),
+        &array![1.0, 1.0, 0.75, 0.5, 0.3125],
+        "enum_rev closed form",
+    );
+    bits_and_fd_arr(step_skip, step_skip_value_and_grad, &x7, "step_skip");
+    bits_and_fd_arr(zip_unequal, zip_unequal_value_and_grad, &x, "zip_unequal");
+    close_arr(
+        &zip_unequal_grad(&x),
+        &array![1.0, 2.0, 3.0, 0.0, 0.0],
+        "zip_unequal closed form",
+    );
+    bits_and_fd_arr(take_more, take_more_value_and_grad, &x, "take_more");
+    bits_and_fd_arr(
+        range_step_rev,
+        range_step_rev_value_and_grad,
+        &x7.slice(s![..6]).to_owned(),
+        "range_step_rev",
+    );
+    bits_and_fd(mut_param, mut_param_value_and_grad, 0.7, "mut_param");
+    close(mut_param_grad(0.7), 2.0 * 1.7, "mut_param closed form");
+    bits_and_fd(neg_powi, neg_powi_value_and_grad, 0.7, "neg_powi");
+    close(
+        neg_powi_grad(0.7),
+        -1.4 - 2.0 * 0.7f64.exp(),
+        "neg_powi closed form",
+    );
+    bits_and_fd(
+        literal_receiver,
+        literal_receiver_value_and_grad,
+        0.7,
+        "literal_receiver",
+    );
+    bits_and_fd(
+        shadow_in_loop,
+        shadow_in_loop_value_and_grad,
+        0.7,
+        "shadow_in_loop",
+    );
+    bits_and_fd_arr(empty_guard, empty_guard_value_and_grad, &x, "empty_guard");
+    assert_eq!(
+        empty_guard_value_and_grad(&Array1::zeros(0)).0,
+        0.0,
+        "empty_guard on no elements"
+    );
+    bits_and_fd(
+        closure_ret_type,
+        closure_ret_type_value_and_grad,
+        0.7,
+        "closure_ret_type",
+    );
+    bits_and_fd(
+        closure_alias,
+        closure_alias_value_and_grad,
+        0.7,
+        "closure_alias",
+    );
+    bits_and_fd(
+        closure_calls_fn,
+        closure_calls_fn_value_and_grad,
+        0.7,
+        "closure_calls_fn",
+    );
+    bits_and_fd(
+        nested_closure_capture_order,
+        nested_closure_capture_order_value_and_grad,
+        0.7,
+        "nested_closure_capture_order",
+    );
+    close(
+        nested_closure_capture_order_grad(0.7),
+        1.0 + 2.0 * 0.7,
+        "nested_closure_capture_order closed form",
+    );
+    for x0 in [0.2, 0.9, 1.5] {
+        bits_and_fd(
+            loop_break_in_match,
+            loop_break_in_match_value_and_grad,
+            x0,
+            "loop_break_in_match",
+        );
+    }
+}
