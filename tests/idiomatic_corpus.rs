@@ -2842,3 +2842,233 @@ fn adversarial_semantics() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Theme 7: element writes overwritten and read back, scatter-adds, a struct with a `Vec` field and a
+// `&self` method over a zip, forward mode (`jvp`) through iterators, closures and element writes.
+
+#[derive(Clone, Debug, Differentiable)]
+pub struct Scorer {
+    w: Vec<f64>,
+    a: Array1<f64>,
+    c: f64,
+}
+
+impl Scorer {
+    #[differentiable]
+    fn score(&self, x: &Array1<f64>) -> f64 {
+        let mut s = 0.0;
+        for (i, (wi, xi)) in self.w.iter().zip(x.iter()).enumerate() {
+            s += wi * xi * self.a[i] + self.c;
+        }
+        s * s
+    }
+}
+
+#[differentiable(jvp)]
+fn multi_write(x: &Array1<f64>) -> f64 {
+    let n = x.len();
+    let mut y = Array1::zeros(n);
+    for i in 0..n {
+        y[i] = x[i];
+        y[i] *= x[i];
+        y[i] -= 0.5 * x[(i + 1) % n];
+        y[i] /= 1.0 + x[i] * x[i];
+        if i > 0 {
+            y[i] += y[i - 1] * 0.3;
+        }
+    }
+    y.iter().map(|v| v * v).sum::<f64>()
+}
+
+#[differentiable(jvp)]
+fn iter_jvp(x: &Array1<f64>) -> f64 {
+    let f = |v: f64| v.tanh() * 2.0;
+    let mut s = 0.0;
+    for (i, v) in x.iter().enumerate() {
+        s += match i % 2 {
+            0 => f(*v),
+            _ => v.exp(),
+        };
+    }
+    s + x.iter().fold(0.0, |a, &v| a * 0.5 + v)
+}
+
+#[differentiable(jvp)]
+fn while_writes(x: &Array1<f64>) -> f64 {
+    let mut y = x.to_owned();
+    let mut k = 0;
+    while k < 3 {
+        for i in 1..y.len() {
+            y[i] = y[i] * 0.5 + y[i - 1].sin();
+        }
+        k += 1;
+    }
+    y.sum()
+}
+
+#[differentiable]
+fn zip_skip_sin(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for (a, b) in x.iter().zip(x.iter().skip(1)) {
+        s += (a * b).sin();
+    }
+    s
+}
+
+#[differentiable]
+fn f32_iter(x: &Array1<f32>) -> f32 {
+    let m = x.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    x.iter().map(|v| (v - m).exp()).sum::<f32>().ln() + m
+}
+
+#[differentiable]
+fn vec_write(x: &Vec<f64>) -> f64 {
+    let mut y = vec![0.0; x.len()];
+    for (i, v) in x.iter().enumerate() {
+        y[i] = v * v;
+    }
+    for i in (0..y.len()).rev() {
+        if i + 1 < y.len() {
+            y[i] += y[i + 1];
+        }
+    }
+    y[0]
+}
+
+#[differentiable]
+fn scatter_add(x: &Array1<f64>) -> f64 {
+    let idx = [0usize, 2, 0, 1, 2];
+    let mut b = Array1::zeros(3);
+    for (k, &j) in idx.iter().enumerate() {
+        b[j] += x[k] * x[k];
+    }
+    b.mapv(f64::sqrt).sum()
+}
+
+#[differentiable]
+fn overwrite_twice(x: &Array1<f64>) -> f64 {
+    let mut y = x.to_owned();
+    for i in 0..y.len() {
+        y[i] *= 2.0;
+        y[i] = y[i].sin();
+    }
+    for i in 0..y.len() {
+        y[i] = y[i] * y[i];
+    }
+    y.sum()
+}
+
+#[differentiable]
+fn sum_type_inferred(x: &Array1<f64>) -> f64 {
+    let n = x.iter().map(|v| v * v).sum::<f64>();
+    let total = x.iter().sum::<f64>();
+    n / total.abs().max(1.0)
+}
+
+#[differentiable]
+fn fold_nan_max(x: &Array1<f64>) -> f64 {
+    x.iter().cloned().fold(f64::NAN, f64::max)
+}
+
+#[differentiable]
+fn zip_array_direct(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
+    x.iter().zip(y).map(|(a, b)| a * b).sum()
+}
+
+#[differentiable]
+fn dot_norm(x: &Array1<f64>) -> f64 {
+    let nrm = x.dot(x).sqrt();
+    (x / nrm).mapv(|v| v.powi(3)).sum()
+}
+
+#[test]
+fn writes_structs_and_forward_mode() {
+    let x = x5();
+    let y = array![1.1, 0.2, -0.7, 0.4, 0.9];
+    let d = array![0.2, 0.5, -0.3, 1.0, 0.7];
+    let p = Scorer {
+        w: vec![0.5, -0.2, 0.3, 1.1, 0.4],
+        a: array![1.0, 0.5, -0.5, 2.0, 0.1],
+        c: 0.2,
+    };
+    ok(
+        check_grad(|p: &Scorer| p.score(&x), |p: &Scorer| p.score_grad(&x), &p),
+        "Scorer::score",
+    );
+    let g = p.score_grad(&x);
+    let inner: f64 = (0..5).map(|i| p.w[i] * x[i] * p.a[i] + p.c).sum();
+    close(g.c, 2.0 * inner * 5.0, "Scorer::score d/dc closed form");
+    type F = fn(&Array1<f64>) -> f64;
+    type G = fn(&Array1<f64>) -> Array1<f64>;
+    type J = fn(&Array1<f64>, (Array1<f64>,)) -> (f64, f64);
+    let forward: [(&str, F, G, J); 3] = [
+        (
+            "multi_write",
+            multi_write,
+            multi_write_grad,
+            multi_write_jvp,
+        ),
+        ("iter_jvp", iter_jvp, iter_jvp_grad, iter_jvp_jvp),
+        (
+            "while_writes",
+            while_writes,
+            while_writes_grad,
+            while_writes_jvp,
+        ),
+    ];
+    for (name, f, g, j) in forward {
+        fd_arr(f, g, &x, name);
+        let (v, t) = j(&x, (d.clone(),));
+        assert_eq!(v.to_bits(), f(&x).to_bits(), "{name}: jvp value bits");
+        close(
+            t,
+            g(&x).dot(&d),
+            &format!("{name}: jvp tangent vs grad . d"),
+        );
+    }
+    fd_arr(zip_skip_sin, zip_skip_sin_grad, &x, "zip_skip_sin");
+    let x32 = x.mapv(|v| v as f32);
+    ok(check_grad(f32_iter, f32_iter_grad, &x32), "f32_iter");
+    let xv = x.to_vec();
+    ok(
+        check_grad(|v: &Vec<f64>| vec_write(v), vec_write_grad, &xv),
+        "vec_write",
+    );
+    close_arr(
+        &Array1::from(vec_write_grad(&xv)),
+        &(&x * 2.0),
+        "vec_write closed form",
+    );
+    fd_arr(scatter_add, scatter_add_grad, &x, "scatter_add");
+    fd_arr(overwrite_twice, overwrite_twice_grad, &x, "overwrite_twice");
+    close_arr(
+        &overwrite_twice_grad(&x),
+        &x.mapv(|v| 2.0 * (2.0 * v).sin() * (2.0 * v).cos() * 2.0),
+        "overwrite_twice closed form",
+    );
+    fd_arr(
+        sum_type_inferred,
+        sum_type_inferred_grad,
+        &x,
+        "sum_type_inferred",
+    );
+    fd_arr(fold_nan_max, fold_nan_max_grad, &x, "fold_nan_max");
+    close_arr(
+        &fold_nan_max_grad(&x),
+        &array![0.0, 0.0, 0.0, 1.0, 0.0],
+        "fold_nan_max closed form",
+    );
+    fd_arr(
+        |x| zip_array_direct(x, &y),
+        |x| zip_array_direct_grad(x, &y),
+        &x,
+        "zip_array_direct",
+    );
+    close_arr(
+        &zip_array_direct_grad(&x, &y),
+        &y,
+        "zip_array_direct closed form",
+    );
+    fd_arr(dot_norm, dot_norm_grad, &x, "dot_norm");
+}
