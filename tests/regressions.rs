@@ -875,3 +875,111 @@ fn a_name_ending_in_an_underscore() {
     assert_eq!(v.to_bits(), type_(x).to_bits());
     close(g, x.sin() + x * x.cos());
 }
+
+// `*v` in a condition of an iterator loop (the idiomatic corpus found these failing to compile after
+// expansion, E0614): the element bound by the desugaring is a reference in conditions as in the source,
+// also for a constant container (`ks.iter()` over `&[usize]`).
+
+#[differentiable]
+fn enumerate_positive(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for (i, v) in x.iter().enumerate() {
+        if *v > 0.0 {
+            s += *v * i as f64;
+        }
+    }
+    s
+}
+
+#[differentiable(argnums = (0, 1))]
+fn zip_compare(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for (a, b) in x.iter().zip(y.iter()) {
+        if *a > *b {
+            s += *a * *b;
+        } else {
+            s -= *b;
+        }
+    }
+    s + x
+        .iter()
+        .map(|v| if *v > 0.0 { v * v } else { -*v })
+        .sum::<f64>()
+}
+
+#[differentiable]
+fn by_kind(x: &Array1<f64>, ks: &[usize]) -> f64 {
+    let mut s = 0.0;
+    for (i, k) in ks.iter().enumerate() {
+        if *k == 1 {
+            s += x[i] * x[i];
+        }
+    }
+    s
+}
+
+#[differentiable]
+fn for_each_positive(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    x.iter().for_each(|v| {
+        if *v > 0.0 {
+            s += *v;
+        }
+    });
+    s
+}
+
+#[test]
+fn dereferenced_elements_in_conditions_of_iterator_loops() {
+    let x = array![0.5, -1.0, 2.0];
+    let y = array![0.1, 0.3, 3.0];
+    close_arr(&enumerate_positive_grad(&x), &array![0.0, 0.0, 2.0]);
+    let (gx, gy) = zip_compare_grad(&x, &y);
+    close_arr(&gx, &array![0.1 + 1.0, -1.0, 4.0]);
+    close_arr(&gy, &array![0.5, -1.0, -1.0]);
+    close_arr(&by_kind_grad(&x, &[1, 0, 1]), &array![1.0, 0.0, 4.0]);
+    close_arr(&for_each_positive_grad(&x), &array![1.0, 0.0, 1.0]);
+    ok(check_grad(enumerate_positive, enumerate_positive_grad, &x));
+    ok(check_grad(
+        |x| by_kind(x, &[1, 1, 0]),
+        |x| by_kind_grad(x, &[1, 1, 0]),
+        &x,
+    ));
+    ok(check_grad(for_each_positive, for_each_positive_grad, &x));
+}
+
+// A local named like a macro (`s` and `s![..]`): the macro keeps its name (the corpus found `at0!`),
+// and `!=` after a name is not a macro.
+#[differentiable]
+fn local_named_s(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..2 {
+        s += x.slice(s![i..]).sum() * (i as f64 + 1.0);
+    }
+    s += x.slice(s![1..]).sum();
+    s
+}
+
+#[differentiable]
+fn not_equal_counters(x: f64, k: usize) -> f64 {
+    let mut m = 0;
+    let mut s = x;
+    for i in 0..3 {
+        if i != k && m != 2 {
+            s = s * x;
+            m += 1;
+        }
+    }
+    s
+}
+
+#[test]
+fn a_local_named_like_a_macro() {
+    let x = array![0.5, -1.0, 2.0];
+    close_arr(&local_named_s_grad(&x), &array![1.0, 4.0, 4.0]);
+    ok(check_grad(local_named_s, local_named_s_grad, &x));
+    // k = 1: the loop multiplies at i = 0 and i = 2 (m reaches 2), so s = x^3.
+    close(not_equal_counters_grad(2.0, 1), 12.0);
+    // k = 0: i = 1 and i = 2.
+    close(not_equal_counters_grad(1.5, 0), 3.0 * 1.5 * 1.5);
+}

@@ -14,15 +14,18 @@ pub fn any_ident(tokens: TokenStream, pred: &mut impl FnMut(&Ident) -> bool) -> 
 }
 
 /// `tokens` with every identifier that `replace` maps replaced, at any depth of groups, except field
-/// and method names (after `.`) and path segments (after `::`).
+/// and method names (after `.`), path segments (after `::`) and macro names (before `!`).
 pub fn replace_idents(
     tokens: TokenStream,
     replace: &mut impl FnMut(&Ident) -> Option<Ident>,
 ) -> TokenStream {
     let mut prev: [Option<char>; 2] = [None, None];
     let mut out = Vec::new();
-    for tt in tokens {
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(tt) = tokens.next() {
+        let macro_name = matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '!' && p.spacing() == proc_macro2::Spacing::Alone);
         let next = match tt {
+            TokenTree::Ident(_) if macro_name => tt,
             TokenTree::Ident(ref i) => {
                 let after_dot = prev[1] == Some('.') && prev[0] != Some('.');
                 let after_path = prev[1] == Some(':') && prev[0] == Some(':');

@@ -155,7 +155,13 @@ impl Inliner<'_> {
         let mut out = Vec::with_capacity(stmts.len());
         for (k, mut stmt) in stmts.iter().cloned().enumerate() {
             if let Some((name, closure)) = closure_let(&stmt) {
-                let (name, closure) = (name.clone(), closure.clone());
+                let (name, mut closure) = (name.clone(), closure.clone());
+                // Written out at its calls, a `return` in its body would return from the function;
+                // reported once, its calls are then the reported value (nothing more is said of them).
+                if let Some(ret) = first_return(&closure.body) {
+                    let reported = self.report(&ret, format!("a `return` inside the closure `{name}` is not supported: written out where it is called, it would return from the function; make the closure's value its last expression, as in `|v| if v > 0.0 {{ v }} else {{ 0.0 }}`"));
+                    closure.body = Box::new(reported);
+                }
                 let (def, captures) = self.define(&name, closure, &stmts[k + 1..]);
                 out.extend(captures);
                 self.scopes
@@ -549,3 +555,19 @@ fn macro_names(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
 
 #[cfg(test)]
 mod tests;
+
+/// The first `return` in `e`, closures inside it aside.
+fn first_return(e: &Expr) -> Option<syn::ExprReturn> {
+    struct Finder(Option<syn::ExprReturn>);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_return(&mut self, r: &'a syn::ExprReturn) {
+            if self.0.is_none() {
+                self.0 = Some(r.clone());
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'a ExprClosure) {}
+    }
+    let mut finder = Finder(None);
+    syn::visit::Visit::visit_expr(&mut finder, e);
+    finder.0
+}

@@ -89,8 +89,13 @@ impl Lowerer<'_> {
         let mut out = Vec::new();
         let mut prev_punct: Option<char> = None;
         let mut prev_prev: Option<char> = None;
-        for tt in tokens {
+        let mut tokens = tokens.into_iter().peekable();
+        while let Some(tt) = tokens.next() {
+            // A macro's name (`s!`, `vec!`) is not a variable, even where a local has its name.
+            let macro_name = matches!(tt, TokenTree::Ident(_))
+                && matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '!' && p.spacing() == proc_macro2::Spacing::Alone);
             let next = match tt {
+                TokenTree::Ident(_) if macro_name => tt,
                 // The desugaring's wrapper of an iterator construct over constants: the construct
                 // itself remains, parenthesized.
                 TokenTree::Ident(ref ident)

@@ -196,6 +196,13 @@ impl Lowerer<'_> {
         for a in args {
             a?;
         }
+        // Mutation of a collection: `stop_gradient` would silently drop the derivative it carries.
+        if matches!(
+            name.as_str(),
+            "push" | "extend" | "insert" | "append" | "fill" | "assign"
+        ) {
+            return Err(self.errors.at(&m.method, format!("`{name}` (changing a collection in place) is not supported yet: make an array of the final length and write its elements, as in `let mut y = Array1::zeros(n); for i in 0..n {{ y[i] = ..; }}`")));
+        }
         Err(self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset (see \"Supported subset\" in autodiff's README), nor a helper over constants.{} Wrap a value in `stop_gradient(..)` to use it as a constant", prims::closest_method(&name).map(|m| format!(" Did you mean `{m}`?")).unwrap_or_default())))
     }
 

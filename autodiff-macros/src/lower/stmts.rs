@@ -71,7 +71,22 @@ impl Lowerer<'_> {
             let reported = self.errors.at(&init.expr, "`match` on a float is not supported (a pattern compares exactly, and a float value carries a derivative): write the comparisons with `if`/`else`, as in `if x > 0.0 { .. } else { .. }`");
             return self.bind(&ident.to_string(), Binding::Poisoned(reported));
         }
+        // `let k = &ks[i];` of a constant keeps its reference, so that the source's `*k` still reads it.
+        let value = match (value, &*init.expr) {
+            (Operand::Const(t), Expr::Reference(r)) if r.mutability.is_none() => {
+                Operand::Const(quote::quote!(&#t))
+            }
+            (value, _) => value,
+        };
         self.bind_value(&ident, true, mutability.is_some(), ty, value, before);
+        // `let v = &x[i];` (as the iterator desugaring binds an element): `v` reads as a reference in
+        // constant code too, where the source writes `*v` (`if *v > 0.0`).
+        if matches!(&*init.expr, Expr::Reference(_)) && mutability.is_none() {
+            if let Some(Binding::Var(var)) = self.lookup(&ident.to_string()) {
+                let var = *var;
+                self.elem_refs.insert(var);
+            }
+        }
     }
 
     /// Binds a source name to a value: a fresh temporary takes the name, an existing variable is aliased,
@@ -176,7 +191,12 @@ impl Lowerer<'_> {
         whole: &Expr,
     ) {
         let Expr::Path(p) = strip_parens(left) else {
-            self.errors.at(left, "only assignments to a local variable (`x = ..`, `x += ..`) are supported here; element writes `y[i] = ..` are not yet");
+            let message = if matches!(strip_parens(left), Expr::Tuple(_)) {
+                "assigning to a tuple (`(a, b) = (b, a + b);`) is not supported: assign each name on its own, through a temporary where one reads the other, as in `let t = a + b; a = b; b = t;`"
+            } else {
+                "only assignments to a local variable (`x = ..`, `x += ..`) or to an element of a local array (`y[i] = ..`) are supported here"
+            };
+            self.errors.at(left, message);
             return;
         };
         let Some(ident) = p.path.get_ident().cloned() else {
