@@ -1540,3 +1540,33 @@ fn calls_go_through_the_callees_forward_rule() {
         assert!((t - 2.0 * (3.0 / (d * d) + 1.0)).abs() < 1e-14, "{t}");
     }
 }
+
+// `autodiff::nn`'s functions through their forward rules (`nn::sigmoid_jvp`, ...), against the gradient's
+// directional derivative.
+#[differentiable(jvp)]
+fn nn_mix(z: &Array2<f64>) -> f64 {
+    let a = autodiff::nn::sigmoid(z) + autodiff::nn::relu(z) * 0.5 + autodiff::nn::softplus(z);
+    let s = autodiff::nn::softmax(&a, Axis(1));
+    let l = autodiff::nn::log_softmax(z, Axis(0));
+    let e = autodiff::nn::logsumexp(&a, Axis(1));
+    (s * &l).sum() + e.sum() + autodiff::nn::sigmoid(z[[0, 1]] * 2.0)
+}
+
+#[test]
+fn nn_functions_through_their_forward_rules() {
+    let z = Array2::from_shape_fn((3, 4), |(i, j)| {
+        (i as f64 * 0.9 - j as f64 * 0.6).sin() * 2.0
+    });
+    let v = Array2::from_shape_fn((3, 4), |(i, j)| ((i * 4 + j) % 5) as f64 * 0.25 - 0.5);
+    let (value, t) = nn_mix_jvp(&z, (v.clone(),));
+    assert_eq!(value.to_bits(), nn_mix(&z).to_bits());
+    let g = nn_mix_grad(&z);
+    let want: f64 = g.iter().zip(&v).map(|(g, v)| g * v).sum();
+    let scale: f64 = g
+        .iter()
+        .zip(&v)
+        .map(|(g, v)| (g * v).abs())
+        .sum::<f64>()
+        .max(1.0);
+    assert!((t - want).abs() <= 1e-13 * scale, "{t} != {want}");
+}

@@ -228,3 +228,103 @@ where
         (out,)
     })
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Forward rules, with the calling convention of generated `f_jvp`: the arguments as the call passes them,
+// then a tuple with the tangent of each differentiable one; the value and the output's tangent.
+
+/// [`sigmoid`] and its tangent along `x_dot`: `x_dot * y * (1 - y)` (the derivative is diagonal).
+pub fn sigmoid_jvp<X, T>(x: X, (x_dot,): (T,)) -> (X::Output, X::Output)
+where
+    X: Elementwise,
+    T: Elementwise<Elem = X::Elem, Output = X::Output>,
+{
+    let (value, pullback) = sigmoid_vjp(x);
+    (value, pullback(x_dot.map1(|v| v)).0)
+}
+
+/// [`relu`] and its tangent along `x_dot`: `x_dot` where `x > 0`, else 0 (the derivative is diagonal).
+pub fn relu_jvp<X, T>(x: X, (x_dot,): (T,)) -> (X::Output, X::Output)
+where
+    X: Elementwise,
+    T: Elementwise<Elem = X::Elem, Output = X::Output>,
+{
+    let (value, pullback) = relu_vjp(x);
+    (value, pullback(x_dot.map1(|v| v)).0)
+}
+
+/// [`softplus`] and its tangent along `x_dot`: `x_dot * sigmoid(x)` (the derivative is diagonal).
+pub fn softplus_jvp<X, T>(x: X, (x_dot,): (T,)) -> (X::Output, X::Output)
+where
+    X: Elementwise,
+    T: Elementwise<Elem = X::Elem, Output = X::Output>,
+{
+    let (value, pullback) = softplus_vjp(x);
+    (value, pullback(x_dot.map1(|v| v)).0)
+}
+
+/// [`softmax`] and its tangent along `x_dot`: `y * (x_dot - sum(x_dot * y, axis))` (the Jacobian
+/// `diag(y) - y y^T` of each lane is symmetric, so this is the pullback of the tangent).
+#[track_caller]
+#[allow(clippy::type_complexity)]
+pub fn softmax_jvp<X, T>(
+    x: X,
+    axis: Axis,
+    (x_dot,): (T,),
+) -> (Array<X::Elem, X::Dim>, Array<X::Elem, X::Dim>)
+where
+    X: ArrayArg,
+    X::Dim: RemoveAxis,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
+{
+    crate::shape::check_seed(x.view().shape(), x_dot.view().shape());
+    let (value, pullback) = softmax_vjp(x, axis);
+    (value, pullback(x_dot.view().to_owned()).0)
+}
+
+/// [`logsumexp`] and its tangent along `x_dot`: `sum(softmax(x) * x_dot, axis)`.
+#[track_caller]
+#[allow(clippy::type_complexity)]
+pub fn logsumexp_jvp<X, T>(
+    x: X,
+    axis: Axis,
+    (x_dot,): (T,),
+) -> (
+    Array<X::Elem, <X::Dim as Dimension>::Smaller>,
+    Array<X::Elem, <X::Dim as Dimension>::Smaller>,
+)
+where
+    X: ArrayArg,
+    X::Dim: RemoveAxis,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
+{
+    crate::shape::check_seed(x.view().shape(), x_dot.view().shape());
+    let value = logsumexp(&x, axis);
+    let p = softmax(&x, axis);
+    let tangent = (&p * &x_dot.view()).sum_axis(axis);
+    (value, tangent)
+}
+
+/// [`log_softmax`] and its tangent along `x_dot`: `x_dot - sum(softmax(x) * x_dot, axis)`.
+#[track_caller]
+#[allow(clippy::type_complexity)]
+pub fn log_softmax_jvp<X, T>(
+    x: X,
+    axis: Axis,
+    (x_dot,): (T,),
+) -> (Array<X::Elem, X::Dim>, Array<X::Elem, X::Dim>)
+where
+    X: ArrayArg,
+    X::Dim: RemoveAxis,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
+{
+    crate::shape::check_seed(x.view().shape(), x_dot.view().shape());
+    let value = log_softmax(&x, axis);
+    let p = softmax(&x, axis);
+    let dot = (&p * &x_dot.view()).sum_axis(axis).insert_axis(axis);
+    let mut tangent = x_dot.view().to_owned();
+    Zip::from(&mut tangent)
+        .and_broadcast(&dot)
+        .for_each(|t, &d| *t -= d);
+    (value, tangent)
+}

@@ -1091,11 +1091,12 @@ impl<'a> Printer<'a> {
         let p = self.p;
         match self.mode {
             Mode::Plain => {
+                // `jvp` too: the harness checks `f_jvp` against the gradients.
                 let attr = if p.argnums.is_empty() {
-                    "#[differentiable]".to_string()
+                    "#[differentiable(jvp)]".to_string()
                 } else {
                     let a: Vec<String> = p.argnums.iter().map(|k| k.to_string()).collect();
-                    format!("#[differentiable(argnums = ({}))]", a.join(", "))
+                    format!("#[differentiable(argnums = ({}), jvp)]", a.join(", "))
                 };
                 format!(
                     "{attr}\nfn {}({}) -> {} {}\n",

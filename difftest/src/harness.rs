@@ -126,6 +126,44 @@ pub fn program_module(p: &Program, cfg: &str, ignore: Option<&str>, with_test: b
             }
         }
     }
+    // `f_jvp` along a direction for every parameter, against the gradients' directional derivative.
+    let mut dirs = Vec::new();
+    let mut terms = Vec::new();
+    for (k, q) in p.params.iter().enumerate() {
+        match q.ty {
+            Ty::S => {
+                let d = lit(p.fl, 0.5 - 0.25 * k as f64);
+                let _ = writeln!(body, "    let d{k}: {fl} = {d};");
+                terms.push(format!("f64::from(g{k}) * f64::from(d{k})"));
+                dirs.push(format!("d{k}"));
+            }
+            Ty::A => {
+                let vs: Vec<String> = (0..q.value.len())
+                    .map(|j| lit(p.fl, ((j * 7 + k * 3) % 5) as f64 * 0.25 - 0.5))
+                    .collect();
+                let _ = writeln!(
+                    body,
+                    "    let d{k}: Array1<{fl}> = array![{}];",
+                    vs.join(", ")
+                );
+                terms.push(format!(
+                    "g{k}.iter().zip(d{k}.iter()).map(|(g, d)| f64::from(*g) * f64::from(*d)).sum::<f64>()"
+                ));
+                dirs.push(format!("d{k}.clone()"));
+            }
+        }
+    }
+    let _ = writeln!(
+        body,
+        "    let (jvp_value, jvp_tangent) = {name}_jvp({args}, ({},));",
+        dirs.join(", ")
+    );
+    let _ = writeln!(body, "    r.value(\"jvp\", jvp_value, v);");
+    let _ = writeln!(
+        body,
+        "    r.jvp::<{fl}>(\"jvp.tangent\", jvp_tangent, &[{}]);",
+        terms.join(", ")
+    );
     let _ = writeln!(body, "    let (vjp_value, pullback) = {name}_vjp({args});");
     let _ = writeln!(body, "    r.value(\"vjp\", vjp_value, v);");
     let pbs: Vec<String> = (0..p.params.len()).map(|k| format!("pb{k}")).collect();

@@ -7,37 +7,37 @@ use autodiff::prelude::*;
 pub use num_dual::{Dual32, Dual64, DualNum};
 
 /// A helper with a scalar result, called by generated programs.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn helper_sq(a: f64) -> f64 {
     a * a + a.sin()
 }
 
 /// A helper of two scalars.
-#[differentiable(argnums = (0, 1))]
+#[differentiable(argnums = (0, 1), jvp)]
 pub fn helper_mix(a: f64, b: f64) -> f64 {
     (a * b).tanh() + b
 }
 
 /// A helper with an array result (only its pullback is generated).
-#[differentiable(vjp)]
+#[differentiable(vjp, jvp)]
 pub fn helper_arr(x: &Array1<f64>, a: f64) -> Array1<f64> {
     x.mapv(|v| (v * a).tanh()) + x * 0.5
 }
 
 /// `helper_sq` in f32.
-#[differentiable]
+#[differentiable(jvp)]
 pub fn helper_sq_f32(a: f32) -> f32 {
     a * a + a.sin()
 }
 
 /// `helper_mix` in f32.
-#[differentiable(argnums = (0, 1))]
+#[differentiable(argnums = (0, 1), jvp)]
 pub fn helper_mix_f32(a: f32, b: f32) -> f32 {
     (a * b).tanh() + b
 }
 
 /// `helper_arr` in f32.
-#[differentiable(vjp)]
+#[differentiable(vjp, jvp)]
 pub fn helper_arr_f32(x: &Array1<f32>, a: f32) -> Array1<f32> {
     x.mapv(|v| (v * a).tanh()) + x * 0.5
 }
@@ -214,6 +214,21 @@ impl Report {
         let (g, w): (f64, f64) = (got.into(), want.into());
         if !((g - w).abs() <= F::VALUE * w.abs().max(1.0)) {
             self.fail("value", format!("{what}: got {g:e}, f gives {w:e}"));
+        }
+    }
+
+    /// `f_jvp`'s tangent against the gradients' directional derivative, the sum of `terms` (each
+    /// gradient component times its direction): to the tolerance of two gradients, relative to the
+    /// terms' magnitudes (they may cancel).
+    pub fn jvp<F: Float>(&mut self, what: &str, got: F, terms: &[f64]) {
+        let got: f64 = got.into();
+        if got.is_nan() || terms.iter().any(|t| !t.is_finite()) {
+            return;
+        }
+        let want: f64 = terms.iter().sum();
+        let scale: f64 = terms.iter().map(|t| t.abs()).sum::<f64>().max(1.0);
+        if !((got - want).abs() <= 10.0 * F::SAME * scale) {
+            self.fail("jvp", format!("{what}: got {got:e}, grad . v {want:e}"));
         }
     }
 

@@ -27,7 +27,7 @@ mod p1_0 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_0(xs0: &Array1<f64>) -> f64 {
         let mut y1 = xs0.to_owned();
         let mut a2 = 0.8_f64;
@@ -85,6 +85,17 @@ mod p1_0 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_0_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_0(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p1_0_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_0_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -112,7 +123,7 @@ mod p1_1 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_1(x0: f64, x1: f64, x2: f64) -> f64 {
         if x0 - (x0 + x0) < -0.1 {
             for i1 in (0..3).rev() {
@@ -216,6 +227,20 @@ mod p1_1 {
         r.fd_scalar("x1", g1, |t: f64| p1_1(x0, t, x2), x1, v);
         let g2 = p1_1_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_1(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_1_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_1_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -275,7 +300,7 @@ mod p1_2 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_2(x0: f64, x1: f64) -> f64 {
         let mut m1: f64 = 0.9_f64;
         let mut y2 = [0.0_f64; 5];
@@ -407,6 +432,15 @@ mod p1_2 {
         r.fd_scalar("x0", g0, |t: f64| p1_2(t, x1), x0, v);
         let g1 = p1_2_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p1_2(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p1_2_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p1_2_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -450,7 +484,7 @@ mod p1_3 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_3(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut xs1 = xs1.to_owned();
         for i1 in 0..6 {
@@ -499,6 +533,23 @@ mod p1_3 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_3(x0, t, x2), &xs1, v);
         let g2 = p1_3_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_3(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_3_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_3_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -528,7 +579,7 @@ mod p1_4 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_4(xs0: &Array1<f64>) -> f64 {
         for i1 in 1..3 {
             let mut m2 = -0.1_f64;
@@ -581,6 +632,17 @@ mod p1_4 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_4_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_4(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p1_4_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_4_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -608,7 +670,7 @@ mod p1_5 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_5(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
         let mut a2 = x0.sin();
@@ -647,6 +709,26 @@ mod p1_5 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_5(x0, t, &xs2), &xs1, v);
         let g2 = p1_5_grad_2(x0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_5(x0, &xs1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p1_5_jvp(x0, &xs1, &xs2, (d0, d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_5_vjp(x0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -676,7 +758,7 @@ mod p1_6 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_6(xs0: &Array1<f64>) -> f64 {
         for i1 in 0..4 {
             let mut a2 = 1.7_f64;
@@ -712,6 +794,17 @@ mod p1_6 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_6_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_6(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p1_6_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_6_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -739,7 +832,7 @@ mod p1_7 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_7(x0: f64) -> f64 {
         let mut a1 = (((x0.max(x0)).sin()).powi(2) + 1.0).ln();
         a1 -= a1;
@@ -780,6 +873,10 @@ mod p1_7 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_7_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p1_7(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p1_7_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p1_7_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -808,7 +905,7 @@ mod p1_8 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_8(xs0: &Array1<f64>, x1: f64) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(3);
         let mut a2 = -0.1_f64;
@@ -852,6 +949,21 @@ mod p1_8 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_8(t, x1), &xs0, v);
         let g1 = p1_8_grad_1(&xs0, x1);
         r.fd_scalar("x1", g1, |t: f64| p1_8(&xs0, t), x1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p1_8_jvp(&xs0, x1, (d0.clone(), d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+            ],
+        );
         let (vjp_value, pullback) = p1_8_vjp(&xs0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -880,7 +992,7 @@ mod p1_9 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_9(xs0: &Array1<f32>) -> f32 {
         for i1 in 0..3 {
             let mut y2: Array1<f32> = Array1::zeros(3);
@@ -929,6 +1041,17 @@ mod p1_9 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_9_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p1_9(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32];
+        let (jvp_value, jvp_tangent) = p1_9_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_9_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -956,7 +1079,7 @@ mod p1_10 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_10(xs0: &Array1<f64>) -> f64 {
         let mut a1 = 1.9_f64;
         let a3 = if nn::sigmoid((xs0[2].powi(2) + 0.5).sqrt()) > -1.3 {
@@ -1019,6 +1142,17 @@ mod p1_10 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_10_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_10(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p1_10_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_10_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -1046,7 +1180,7 @@ mod p1_11 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_11(x0: f64, x1: f64) -> f64 {
         if (x1.powi(2) + 1.0).ln() > x0 {
             if x1 + (x1.powi(2) + 1.0).powf(0.5) > 0.6_f64.max(-2.0_f64) || x1 > (x1.tanh()).exp() {
@@ -1134,6 +1268,15 @@ mod p1_11 {
         r.fd_scalar("x0", g0, |t: f64| p1_11(t, x1), x0, v);
         let g1 = p1_11_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p1_11(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p1_11_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p1_11_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1177,7 +1320,7 @@ mod p1_12 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_12(x0: f32, x1: f32) -> f32 {
         let mut a2 = if -1.7 + x1 < -0.5 {
             (x0.max(0.2)).sin()
@@ -1340,6 +1483,15 @@ mod p1_12 {
         r.fd_scalar("x0", g0, |t: f32| p1_12(t, x1), x0, v);
         let g1 = p1_12_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f32| p1_12(x0, t), x1, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p1_12_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p1_12_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1383,7 +1535,7 @@ mod p1_13 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_13(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
         for i1 in 1..3 {
             let mut y2 = vec![0.0_f64; 6];
@@ -1440,6 +1592,24 @@ mod p1_13 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_13(t, &xs1), &xs0, v);
         let g1 = p1_13_grad_1(&xs0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_13(&xs0, t), &xs1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p1_13_jvp(&xs0, &xs1, (d0.clone(), d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_13_vjp(&xs0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1468,7 +1638,7 @@ mod p1_14 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_14(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
         let mut a2 = x0 + x0;
@@ -1502,6 +1672,21 @@ mod p1_14 {
         r.fd_scalar("x0", g0, |t: f64| p1_14(t, &xs1), x0, v);
         let g1 = p1_14_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_14(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p1_14_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_14_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1535,7 +1720,7 @@ mod p1_15 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_15(xs0: &Array1<f64>) -> f64 {
         let y2 = ((Array1::from_elem(4, xs0[1])).mapv(|v1| v1 * xs0[1])).sin();
         let mut k3 = 0usize;
@@ -1577,6 +1762,17 @@ mod p1_15 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_15_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_15(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p1_15_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_15_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -1604,7 +1800,7 @@ mod p1_16 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p1_16(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs0.to_owned();
         let mut a2 = -1.9_f64;
@@ -1635,6 +1831,24 @@ mod p1_16 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_16(t, &xs1), &xs0, v);
         let g1 = p1_16_grad_1(&xs0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_16(&xs0, t), &xs1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p1_16_jvp(&xs0, &xs1, (d0.clone(), d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_16_vjp(&xs0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1668,7 +1882,7 @@ mod p1_17 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p1_17(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let a2 = ((xs2.mapv(|v1| v1 * xs2[1])).sum().powi(2) + 1.0).ln();
         let mut y3 = vec![0.0_f64; 3];
@@ -1723,6 +1937,23 @@ mod p1_17 {
         r.fd_scalar("x1", g1, |t: f64| p1_17(x0, t, &xs2), x1, v);
         let g2 = p1_17_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_17(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p1_17_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_17_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1760,7 +1991,7 @@ mod p1_18 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p1_18(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         if xs1[0] > 0.5 {
             let mut a1 = nn::softplus(x0.powi(2) * (-x0));
@@ -1794,6 +2025,23 @@ mod p1_18 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_18(x0, t, x2), &xs1, v);
         let g2 = p1_18_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_18(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_18_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_18_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1831,7 +2079,7 @@ mod p1_19 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_19(x0: f32, xs1: &Array1<f32>, x2: f32) -> f32 {
         for i1 in 2..6 {
             if i1 >= 6 || xs1[i1] < -0.4 {
@@ -1872,6 +2120,23 @@ mod p1_19 {
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p1_19(x0, t, x2), &xs1, v);
         let g2 = p1_19_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f32| p1_19(x0, &xs1, t), x2, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32, -0.25f32, 0.25f32];
+        let d2: f32 = 0.0f32;
+        let (jvp_value, jvp_tangent) = p1_19_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_19_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1901,7 +2166,7 @@ mod p1_20 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_20(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut y1 = vec![0.0_f64; 5];
         let mut a2 = -0.6_f64;
@@ -1988,6 +2253,20 @@ mod p1_20 {
         r.fd_scalar("x1", g1, |t: f64| p1_20(x0, t, x2), x1, v);
         let g2 = p1_20_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_20(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_20_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_20_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2052,7 +2331,7 @@ mod p1_21 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_21(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a1 = 1.6_f64;
         let a2 = -1.3_f64;
@@ -2119,6 +2398,21 @@ mod p1_21 {
         r.fd_scalar("x0", g0, |t: f64| p1_21(t, &xs1), x0, v);
         let g1 = p1_21_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_21(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p1_21_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_21_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -2152,7 +2446,7 @@ mod p1_22 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_22(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut a1 = if (-x1).tanh() < x2.min(-1.6) {
             x0 + x1.max(x2)
@@ -2328,6 +2622,20 @@ mod p1_22 {
         r.fd_scalar("x1", g1, |t: f64| p1_22(x0, t, x2), x1, v);
         let g2 = p1_22_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_22(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_22_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_22_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2387,7 +2695,7 @@ mod p1_23 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p1_23(x0: f64, x1: f64) -> f64 {
         let ks1 = vec![1usize, 2];
         if x0.atan() * (x0.powi(2) + 1.0).ln() > x1 - x0 {
@@ -2459,6 +2767,15 @@ mod p1_23 {
         r.fd_scalar("x0", g0, |t: f64| p1_23(t, x1), x0, v);
         let g1 = p1_23_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p1_23(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p1_23_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p1_23_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -2502,7 +2819,7 @@ mod p1_24 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 2))]
+    #[differentiable(argnums = (1, 2), jvp)]
     fn p1_24(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut y1 = [0.0_f64; 6];
         y1[1] += x0.sin() + 0.8;
@@ -2538,6 +2855,23 @@ mod p1_24 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_24(x0, t, x2), &xs1, v);
         let g2 = p1_24_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_24(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_24_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_24_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2572,7 +2906,7 @@ mod p1_25 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_25(x0: f64, xs1: &Array1<f64>) -> f64 {
         if -(xs1[3].tanh()) < -1.6 {
             let mut y1 = [0.0_f64; 5];
@@ -2638,6 +2972,21 @@ mod p1_25 {
         r.fd_scalar("x0", g0, |t: f64| p1_25(t, &xs1), x0, v);
         let g1 = p1_25_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_25(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p1_25_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_25_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -2666,7 +3015,7 @@ mod p1_26 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 2))]
+    #[differentiable(argnums = (1, 2), jvp)]
     fn p1_26(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut y1 = [0.0_f64; 5];
         let mut a2 = -1.4_f64;
@@ -2807,6 +3156,20 @@ mod p1_26 {
         r.fd_scalar("x1", g1, |t: f64| p1_26(x0, t, x2), x1, v);
         let g2 = p1_26_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_26(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_26_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_26_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2871,7 +3234,7 @@ mod p1_27 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_27(xs0: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(5);
         let y2 = xs0.to_owned();
@@ -2896,6 +3259,17 @@ mod p1_27 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_27_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_27(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p1_27_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_27_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -2923,7 +3297,7 @@ mod p1_28 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_28(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut c1 = 0usize;
         for e2 in xs1.iter() {
@@ -2954,6 +3328,23 @@ mod p1_28 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_28(x0, t, x2), &xs1, v);
         let g2 = p1_28_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_28(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_28_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_28_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2983,7 +3374,7 @@ mod p1_29 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_29(xs0: &Array1<f64>) -> f64 {
         if xs0.dot(xs0) * 1.1_f64.powi(3) < -1.0 || (xs0[3] * xs0[2]) * (-1.3_f64 * -1.1_f64) < 1.9
         {
@@ -3040,6 +3431,17 @@ mod p1_29 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_29_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_29(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p1_29_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_29_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -3067,7 +3469,7 @@ mod p1_30 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_30(xs0: &Array1<f64>) -> f64 {
         let mut a1 = -1.0 / ((helper_mix(xs0[2] + xs0[1], xs0.sum())).powi(2) + 1.0);
         if xs0.slice(s![2..4]).sum().min(xs0.slice(s![2..3;2]).sum()) + -0.7
@@ -3123,6 +3525,17 @@ mod p1_30 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_30_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_30(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p1_30_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_30_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -3150,7 +3563,7 @@ mod p1_31 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_31(x0: f64) -> f64 {
         let _ = x0;
         let _ = helper_mix(x0, x0) + (-1.1_f64).powi(3);
@@ -3212,6 +3625,10 @@ mod p1_31 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_31_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p1_31(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p1_31_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p1_31_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -3240,7 +3657,7 @@ mod p1_32 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_32(xs0: &Array1<f64>) -> f64 {
         let mut c1 = 0usize;
         for &e2 in xs0.iter() {
@@ -3268,6 +3685,17 @@ mod p1_32 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_32_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_32(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p1_32_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_32_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -3295,7 +3723,7 @@ mod p1_33 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p1_33(x0: f32, x1: f32, x2: f32) -> f32 {
         let mut y1 = vec![0.0_f32; 6];
         let mut a2 = -1.8_f32;
@@ -3379,6 +3807,20 @@ mod p1_33 {
         r.fd_scalar("x1", g1, |t: f32| p1_33(x0, t, x2), x1, v);
         let g2 = p1_33_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f32| p1_33(x0, x1, t), x2, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let d2: f32 = 0.0f32;
+        let (jvp_value, jvp_tangent) = p1_33_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_33_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -3446,7 +3888,7 @@ mod p1_34 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_34(xs0: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
         loop {
@@ -3513,6 +3955,17 @@ mod p1_34 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_34_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_34(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p1_34_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_34_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -3540,7 +3993,7 @@ mod p1_35 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_35(x0: f64) -> f64 {
         if ((1.8_f64.powi(2)).powi(2) + 1.0_f64).ln() > 2.0 {
             let mut y1 = vec![0.0_f64; 5];
@@ -3656,6 +4109,10 @@ mod p1_35 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_35_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p1_35(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p1_35_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p1_35_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -3684,7 +4141,7 @@ mod p1_36 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_36(x0: f64) -> f64 {
         let mut a1 = if x0 < (-1.2_f64).atan() {
             nn::sigmoid(1.7_f64) + -0.8_f64
@@ -3775,6 +4232,10 @@ mod p1_36 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_36_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p1_36(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p1_36_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p1_36_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -3803,7 +4264,7 @@ mod p1_37 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_37(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut c1 = 0usize;
         let mut a3 = (xs1.mapv(|v2| v2 * xs1[3])).mean().unwrap() + nn::sigmoid(x0.sin());
@@ -3860,6 +4321,21 @@ mod p1_37 {
         r.fd_scalar("x0", g0, |t: f64| p1_37(t, &xs1), x0, v);
         let g1 = p1_37_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_37(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p1_37_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_37_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -3888,7 +4364,7 @@ mod p1_38 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_38(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(6);
         let mut a2 = helper_sq(y1[1]);
@@ -3948,6 +4424,23 @@ mod p1_38 {
         r.fd_scalar("x1", g1, |t: f64| p1_38(x0, t, &xs2), x1, v);
         let g2 = p1_38_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_38(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p1_38_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_38_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -3977,7 +4470,7 @@ mod p1_39 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_39(x0: f64, xs1: &Array1<f64>) -> f64 {
         let x0 = (x0 * -0.1) + 1.5;
         let mut y1 = xs1.to_owned();
@@ -4009,6 +4502,21 @@ mod p1_39 {
         r.fd_scalar("x0", g0, |t: f64| p1_39(t, &xs1), x0, v);
         let g1 = p1_39_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_39(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p1_39_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_39_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4042,7 +4550,7 @@ mod p1_40 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_40(x0: f64, x1: f64) -> f64 {
         let _ = (x0 + -1.4) + x0;
         let a1 = x1.sin();
@@ -4156,6 +4664,15 @@ mod p1_40 {
         r.fd_scalar("x0", g0, |t: f64| p1_40(t, x1), x0, v);
         let g1 = p1_40_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p1_40(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p1_40_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p1_40_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4199,7 +4716,7 @@ mod p1_41 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_41(xs0: &Array1<f32>) -> f32 {
         let mut y1 = xs0.to_owned();
         let mut a2 = -0.7_f32;
@@ -4254,6 +4771,17 @@ mod p1_41 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_41_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p1_41(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32, 0.25f32, -0.5f32];
+        let (jvp_value, jvp_tangent) = p1_41_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_41_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -4281,7 +4809,7 @@ mod p1_42 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_42(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         if (xs2.slice(s![3..5]).sum() + x0) * (x1 * -1.0) < xs2[2] * x1 {
             let mut y1 = vec![0.0_f64; 6];
@@ -4356,6 +4884,23 @@ mod p1_42 {
         r.fd_scalar("x1", g1, |t: f64| p1_42(x0, t, &xs2), x1, v);
         let g2 = p1_42_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_42(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p1_42_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_42_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -4385,7 +4930,7 @@ mod p1_43 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_43(xs0: &Array1<f32>) -> f32 {
         let mut k1 = 0usize;
         loop {
@@ -4419,6 +4964,17 @@ mod p1_43 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_43_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p1_43(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let (jvp_value, jvp_tangent) = p1_43_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_43_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -4446,7 +5002,7 @@ mod p1_44 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_44(x0: f32, x1: f32) -> f32 {
         let a1: f32 = x0;
         let mut y2 = vec![0.0_f32; 6];
@@ -4555,6 +5111,15 @@ mod p1_44 {
         r.fd_scalar("x0", g0, |t: f32| p1_44(t, x1), x0, v);
         let g1 = p1_44_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f32| p1_44(x0, t), x1, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p1_44_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p1_44_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4593,7 +5158,7 @@ mod p1_45 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_45(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(3);
         let mut a2 = -1.0_f64;
@@ -4658,6 +5223,26 @@ mod p1_45 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_45(x0, t, &xs2), &xs1, v);
         let g2 = p1_45_grad_2(x0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_45(x0, &xs1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p1_45_jvp(x0, &xs1, &xs2, (d0, d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_45_vjp(x0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -4687,7 +5272,7 @@ mod p1_46 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_46(x0: f64) -> f64 {
         let mut c1 = 0usize;
         c1 = 3;
@@ -4788,6 +5373,10 @@ mod p1_46 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_46_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p1_46(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p1_46_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p1_46_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -4816,7 +5405,7 @@ mod p1_47 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_47(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a1: f64 = (helper_sq(xs1[0]) * xs1).mean().unwrap();
         let mut y2 = [0.0_f64; 3];
@@ -4870,6 +5459,21 @@ mod p1_47 {
         r.fd_scalar("x0", g0, |t: f64| p1_47(t, &xs1), x0, v);
         let g1 = p1_47_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_47(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p1_47_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_47_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4898,7 +5502,7 @@ mod p1_48 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_48(x0: f64) -> f64 {
         let a1 = x0.tanh();
         for i2 in 0..5 {
@@ -4969,6 +5573,10 @@ mod p1_48 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_48_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p1_48(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p1_48_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p1_48_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -4997,7 +5605,7 @@ mod p1_49 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_49(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut m1 = 1.0_f64;
         m1 = m1 * -0.3;
@@ -5058,6 +5666,23 @@ mod p1_49 {
         r.fd_scalar("x1", g1, |t: f64| p1_49(x0, t, &xs2), x1, v);
         let g2 = p1_49_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_49(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p1_49_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_49_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5087,7 +5712,7 @@ mod p1_50 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_50(xs0: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
         loop {
@@ -5136,6 +5761,17 @@ mod p1_50 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_50_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_50(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p1_50_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_50_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -5163,7 +5799,7 @@ mod p1_51 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p1_51(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
         for e1 in xs0.iter() {
             let mut y2 = [0.0_f64; 6];
@@ -5220,6 +5856,24 @@ mod p1_51 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_51(t, &xs1), &xs0, v);
         let g1 = p1_51_grad_1(&xs0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_51(&xs0, t), &xs1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p1_51_jvp(&xs0, &xs1, (d0.clone(), d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_51_vjp(&xs0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -5253,7 +5907,7 @@ mod p1_52 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_52(xs0: &Array1<f64>) -> f64 {
         for &e1 in xs0.iter() {
             let mut a2 = (e1.powi(3) * &(helper_arr(xs0, e1))).dot(&(Array1::from_elem(6, xs0[2])));
@@ -5281,6 +5935,17 @@ mod p1_52 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_52_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_52(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p1_52_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_52_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -5308,7 +5973,7 @@ mod p1_53 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_53(xs0: &Array1<f64>) -> f64 {
         if xs0.dot(xs0) - -0.2 < 0.0 {
             if -0.6 > xs0.slice(s![2..3]).sum() {
@@ -5370,6 +6035,17 @@ mod p1_53 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_53_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_53(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p1_53_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_53_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -5397,7 +6073,7 @@ mod p1_54 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_54(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut c1 = 0usize;
         let a3 = if c1 % 2 == 0 && (x2 + x2) + (x0 + x1) > x0 - x2 {
@@ -5553,6 +6229,20 @@ mod p1_54 {
         r.fd_scalar("x1", g1, |t: f64| p1_54(x0, t, x2), x1, v);
         let g2 = p1_54_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_54(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_54_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_54_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5612,7 +6302,7 @@ mod p1_55 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_55(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(4);
         for i2 in 0..4 {
@@ -5660,6 +6350,23 @@ mod p1_55 {
         r.fd_scalar("x1", g1, |t: f64| p1_55(x0, t, &xs2), x1, v);
         let g2 = p1_55_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_55(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p1_55_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_55_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5689,7 +6396,7 @@ mod p1_56 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_56(x0: f64, x1: f64) -> f64 {
         for i1 in (2..6).rev() {
             let mut m2 = -1.4_f64;
@@ -5779,6 +6486,15 @@ mod p1_56 {
         r.fd_scalar("x0", g0, |t: f64| p1_56(t, x1), x0, v);
         let g1 = p1_56_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p1_56(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p1_56_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p1_56_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -5817,7 +6533,7 @@ mod p1_57 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_57(x0: f64, x1: f64) -> f64 {
         let mut y1 = [0.0_f64; 6];
         let mut a2 = y1[0] / (y1[2].powi(2) + 1.0);
@@ -5921,6 +6637,15 @@ mod p1_57 {
         r.fd_scalar("x0", g0, |t: f64| p1_57(t, x1), x0, v);
         let g1 = p1_57_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p1_57(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p1_57_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p1_57_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -5964,7 +6689,7 @@ mod p1_58 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_58(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1 = ((1.1_f64.sin()).cos()).tanh();
         let mut y2 = [0.0_f64; 4];
@@ -6036,6 +6761,21 @@ mod p1_58 {
         r.fd_scalar("x0", g0, |t: f64| p1_58(t, &xs1), x0, v);
         let g1 = p1_58_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_58(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p1_58_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_58_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -6069,7 +6809,7 @@ mod p1_59 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_59(x0: f64) -> f64 {
         for i1 in (0..2).step_by(2) {
             let a2 = if i1 < 6 || (x0 - x0) * (i1 as f64).abs() > -0.3 {
@@ -6146,6 +6886,10 @@ mod p1_59 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_59_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p1_59(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p1_59_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p1_59_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -6174,7 +6918,7 @@ mod p1_60 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_60(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a1 = -1.6_f64;
         if xs1.slice(s![2..4]).sum() > 1.2 {
@@ -6221,6 +6965,21 @@ mod p1_60 {
         r.fd_scalar("x0", g0, |t: f64| p1_60(t, &xs1), x0, v);
         let g1 = p1_60_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_60(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p1_60_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_60_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -6254,7 +7013,7 @@ mod p1_61 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_61(x0: f32) -> f32 {
         let mut m1 = -2.0_f32;
         if -0.8 > 0.4 {
@@ -6400,6 +7159,10 @@ mod p1_61 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_61_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f32| p1_61(t), x0, v);
+        let d0: f32 = 0.5f32;
+        let (jvp_value, jvp_tangent) = p1_61_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p1_61_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -6428,7 +7191,7 @@ mod p1_62 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_62(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let a1 = x2;
         let mut a2 = xs1[2];
@@ -6457,6 +7220,23 @@ mod p1_62 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_62(x0, t, x2), &xs1, v);
         let g2 = p1_62_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_62(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_62_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_62_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6486,7 +7266,7 @@ mod p1_63 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p1_63(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut c1 = 0usize;
         let a3 = if c1 % 2 == 0 || nn::softplus(c1 as f64) / ((x1 * x2).powi(2) + 1.0) < 1.5 {
@@ -6634,6 +7414,20 @@ mod p1_63 {
         r.fd_scalar("x1", g1, |t: f64| p1_63(x0, t, x2), x1, v);
         let g2 = p1_63_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_63(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_63_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_63_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6701,7 +7495,7 @@ mod p1_64 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_64(xs0: &Array1<f64>, x1: f64, x2: f64) -> f64 {
         let mut y1 = vec![0.0_f64; 3];
         let mut a2 = xs0.slice(s![1..2;2]).sum();
@@ -6744,6 +7538,23 @@ mod p1_64 {
         r.fd_scalar("x1", g1, |t: f64| p1_64(&xs0, t, x2), x1, v);
         let g2 = p1_64_grad_2(&xs0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_64(&xs0, x1, t), x2, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_64_jvp(&xs0, x1, x2, (d0.clone(), d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_64_vjp(&xs0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6773,7 +7584,7 @@ mod p1_65 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p1_65(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let a1 = xs0.sum();
         let mut y2: Array1<f64> = Array1::zeros(5);
@@ -6826,6 +7637,30 @@ mod p1_65 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_65(&xs0, t, &xs2), &xs1, v);
         let g2 = p1_65_grad_2(&xs0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_65(&xs0, &xs1, t), &xs2, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) =
+            p1_65_jvp(&xs0, &xs1, &xs2, (d0.clone(), d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_65_vjp(&xs0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6863,7 +7698,7 @@ mod p1_66 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_66(xs0: &Array1<f64>) -> f64 {
         let a1 =
             (-0.1 - (xs0[3] * xs0[3])) * ((0.2 * xs0[2]) * (xs0.slice(s![2..3;2]).sum() * 1.0));
@@ -6912,6 +7747,17 @@ mod p1_66 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_66_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_66(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p1_66_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_66_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -6939,7 +7785,7 @@ mod p1_67 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_67(xs0: &Array1<f32>) -> f32 {
         let mut y1 = vec![0.0_f32; 4];
         y1[2] =
@@ -6995,6 +7841,17 @@ mod p1_67 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_67_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p1_67(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let (jvp_value, jvp_tangent) = p1_67_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_67_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7022,7 +7879,7 @@ mod p1_68 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p1_68(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         for e1 in xs2.iter() {
             let a2 = x0.min(x0) - xs2.sum().tanh();
@@ -7064,6 +7921,23 @@ mod p1_68 {
         r.fd_scalar("x1", g1, |t: f64| p1_68(x0, t, &xs2), x1, v);
         let g2 = p1_68_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_68(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p1_68_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_68_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -7101,7 +7975,7 @@ mod p1_69 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 2))]
+    #[differentiable(argnums = (0, 2), jvp)]
     fn p1_69(x0: f64, x1: f64, x2: f64) -> f64 {
         let a1 = x1;
         let a2 = x2;
@@ -7161,6 +8035,20 @@ mod p1_69 {
         r.fd_scalar("x1", g1, |t: f64| p1_69(x0, t, x2), x1, v);
         let g2 = p1_69_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_69(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_69_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_69_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -7225,7 +8113,7 @@ mod p1_70 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_70(xs0: &Array1<f32>) -> f32 {
         if (xs0 * xs0[0]).mean().unwrap() < -1.5 * xs0.slice(s![4..6]).sum() {
             for e1 in xs0.iter() {
@@ -7285,6 +8173,17 @@ mod p1_70 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_70_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p1_70(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32, 0.25f32, -0.5f32];
+        let (jvp_value, jvp_tangent) = p1_70_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_70_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7312,7 +8211,7 @@ mod p1_71 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 2))]
+    #[differentiable(argnums = (0, 2), jvp)]
     fn p1_71(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
         let mut y1 = [0.0_f32; 5];
         let mut a2 = 1.9_f32.cos();
@@ -7379,6 +8278,23 @@ mod p1_71 {
         r.fd_scalar("x1", g1, |t: f32| p1_71(x0, t, &xs2), x1, v);
         let g2 = p1_71_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f32>| p1_71(x0, x1, t), &xs2, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let d2: Array1<f32> = array![-0.25f32, 0.25f32, -0.5f32, 0.0f32, 0.5f32];
+        let (jvp_value, jvp_tangent) = p1_71_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_71_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -7413,7 +8329,7 @@ mod p1_72 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 2))]
+    #[differentiable(argnums = (0, 2), jvp)]
     fn p1_72(x0: f64, x1: f64, x2: f64) -> f64 {
         for i1 in (0..3).step_by(2) {
             let mut c2 = 0usize;
@@ -7470,6 +8386,20 @@ mod p1_72 {
         r.fd_scalar("x1", g1, |t: f64| p1_72(x0, t, x2), x1, v);
         let g2 = p1_72_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_72(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_72_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_72_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -7534,7 +8464,7 @@ mod p1_73 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_73(x0: f32, xs1: &Array1<f32>) -> f32 {
         let mut y1 = xs1.to_owned();
         let mut a2 = 1.4_f32;
@@ -7599,6 +8529,21 @@ mod p1_73 {
         r.fd_scalar("x0", g0, |t: f32| p1_73(t, &xs1), x0, v);
         let g1 = p1_73_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p1_73(x0, t), &xs1, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32, -0.25f32, 0.25f32];
+        let (jvp_value, jvp_tangent) = p1_73_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_73_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -7632,7 +8577,7 @@ mod p1_74 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_74(x0: f64) -> f64 {
         for i1 in 0..6 {
             let mut y2 = [0.0_f64; 6];
@@ -7827,6 +8772,10 @@ mod p1_74 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_74_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p1_74(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p1_74_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p1_74_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7855,7 +8804,7 @@ mod p1_75 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_75(xs0: &Array1<f64>, x1: f64) -> f64 {
         let mut y1 = vec![0.0_f64; 4];
         let mut a2 = 0.9_f64;
@@ -7934,6 +8883,21 @@ mod p1_75 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_75(t, x1), &xs0, v);
         let g1 = p1_75_grad_1(&xs0, x1);
         r.fd_scalar("x1", g1, |t: f64| p1_75(&xs0, t), x1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p1_75_jvp(&xs0, x1, (d0.clone(), d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+            ],
+        );
         let (vjp_value, pullback) = p1_75_vjp(&xs0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -7967,7 +8931,7 @@ mod p1_76 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_76(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         for e1 in xs2.iter() {
             let mut a3 = if x0.sin() < -1.7 {
@@ -8007,6 +8971,26 @@ mod p1_76 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_76(x0, t, &xs2), &xs1, v);
         let g2 = p1_76_grad_2(x0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_76(x0, &xs1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p1_76_jvp(x0, &xs1, &xs2, (d0, d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_76_vjp(x0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -8036,7 +9020,7 @@ mod p1_77 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p1_77(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut y1 = vec![0.0_f64; 4];
         let mut a2 = -1.1_f64;
@@ -8093,6 +9077,23 @@ mod p1_77 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_77(x0, t, x2), &xs1, v);
         let g2 = p1_77_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_77(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_77_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_77_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -8130,7 +9131,7 @@ mod p1_78 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_78(xs0: &Array1<f64>) -> f64 {
         let a1 = (xs0 - xs0).sum() - (xs0.sum() + xs0[3]);
         let ks2 = [4usize, 1, 3, 0];
@@ -8171,6 +9172,17 @@ mod p1_78 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_78_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_78(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p1_78_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_78_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -8198,7 +9210,7 @@ mod p1_79 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_79(x0: f32, x1: f32) -> f32 {
         let mut a1 = ((x1 + -0.1) * (x0 - 0.8)) + x0;
         a1 = -1.9_f32;
@@ -8307,6 +9319,15 @@ mod p1_79 {
         r.fd_scalar("x0", g0, |t: f32| p1_79(t, x1), x0, v);
         let g1 = p1_79_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f32| p1_79(x0, t), x1, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p1_79_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p1_79_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -8350,7 +9371,7 @@ mod p1_80 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_80(xs0: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(5);
         let mut a2 = y1[1];
@@ -8392,6 +9413,17 @@ mod p1_80 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_80_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_80(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p1_80_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_80_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -8419,7 +9451,7 @@ mod p1_81 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_81(x0: f64, x1: f64, x2: f64) -> f64 {
         let a1: f64 = ((x0 - x0) - (x1 * -1.4)) / (1.9_f64.powi(2) + 1.0_f64);
         if (nn::sigmoid(-1.5_f64)).sin() < a1 {
@@ -8589,6 +9621,20 @@ mod p1_81 {
         r.fd_scalar("x1", g1, |t: f64| p1_81(x0, t, x2), x1, v);
         let g2 = p1_81_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_81(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_81_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_81_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -8648,7 +9694,7 @@ mod p1_82 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_82(x0: f32, x1: f32, x2: f32) -> f32 {
         let mut k1 = 0usize;
         loop {
@@ -8728,6 +9774,20 @@ mod p1_82 {
         r.fd_scalar("x1", g1, |t: f32| p1_82(x0, t, x2), x1, v);
         let g2 = p1_82_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f32| p1_82(x0, x1, t), x2, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let d2: f32 = 0.0f32;
+        let (jvp_value, jvp_tangent) = p1_82_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_82_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -8787,7 +9847,7 @@ mod p1_83 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p1_83(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a1 = -1.4_f64;
         let mut a2 = (((xs2[3] * xs2[3]).powi(2) + 1.0).ln()).min(nn::sigmoid(x1.max(xs2[1])));
@@ -8818,6 +9878,23 @@ mod p1_83 {
         r.fd_scalar("x1", g1, |t: f64| p1_83(x0, t, &xs2), x1, v);
         let g2 = p1_83_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_83(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p1_83_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_83_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -8855,7 +9932,7 @@ mod p1_84 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_84(xs0: &Array1<f32>) -> f32 {
         if 0.4 > -1.8 {
             let mut k1 = 0usize;
@@ -8893,6 +9970,17 @@ mod p1_84 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_84_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p1_84(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32, 0.25f32, -0.5f32];
+        let (jvp_value, jvp_tangent) = p1_84_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_84_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -8920,7 +10008,7 @@ mod p1_85 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p1_85(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let y1 = &(&(xs1 + xs1) / (xs1.slice(s![0..1]).sum().powi(2) + 1.0))
             + &(xs1 / &(xs1.powi(2) + 1.0));
@@ -8949,6 +10037,23 @@ mod p1_85 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_85(x0, t, x2), &xs1, v);
         let g2 = p1_85_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_85(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_85_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_85_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -8986,7 +10091,7 @@ mod p1_86 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_86(xs0: &Array1<f32>) -> f32 {
         if -(xs0[1].tanh()) < xs0[1] - xs0[2] {
             let mut k1 = 0usize;
@@ -9068,6 +10173,17 @@ mod p1_86 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_86_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p1_86(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32];
+        let (jvp_value, jvp_tangent) = p1_86_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_86_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9095,7 +10211,7 @@ mod p1_87 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_87(xs0: &Array1<f64>) -> f64 {
         if -1.4 - (xs0[1] - xs0.slice(s![0..1;2]).sum()) > 1.2 {
             let mut a1 = helper_sq(-1.0 - xs0[1]) + (xs0[1] - xs0).sum();
@@ -9134,6 +10250,17 @@ mod p1_87 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_87_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_87(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p1_87_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_87_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9161,7 +10288,7 @@ mod p1_88 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_88(xs0: &Array1<f64>) -> f64 {
         if xs0.slice(s![1..3;2]).sum() < xs0[2] {
             if xs0.sum() - xs0[2].sin() < xs0.slice(s![0..2]).sum() * xs0[1] {
@@ -9224,6 +10351,17 @@ mod p1_88 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_88_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_88(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p1_88_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_88_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9251,7 +10389,7 @@ mod p1_89 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_89(x0: f64, x1: f64) -> f64 {
         if 0.3 < 0.8 {
             let a1: f64 = if x1 > x1 - x1 {
@@ -9374,6 +10512,15 @@ mod p1_89 {
         r.fd_scalar("x0", g0, |t: f64| p1_89(t, x1), x0, v);
         let g1 = p1_89_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p1_89(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p1_89_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p1_89_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -9417,7 +10564,7 @@ mod p1_90 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_90(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a2 = if helper_sq(x0) * (-0.8 + x0)
             > xs1.slice(s![0..2]).sum() + xs1.slice(s![1..2]).sum()
@@ -9467,6 +10614,21 @@ mod p1_90 {
         r.fd_scalar("x0", g0, |t: f64| p1_90(t, &xs1), x0, v);
         let g1 = p1_90_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_90(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p1_90_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_90_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -9495,7 +10657,7 @@ mod p1_91 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p1_91(x0: f64, x1: f64) -> f64 {
         if helper_mix(x0.max(x0), 0.8_f64.tanh()) < x1 * x0 {
             let mut x1 = (x1 * 0.1) + (x1 - x0.tanh());
@@ -9594,6 +10756,15 @@ mod p1_91 {
         r.fd_scalar("x0", g0, |t: f64| p1_91(t, x1), x0, v);
         let g1 = p1_91_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p1_91(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p1_91_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p1_91_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -9637,7 +10808,7 @@ mod p1_92 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_92(xs0: &Array1<f64>) -> f64 {
         if xs0[3] < -xs0[3] {
             let mut y1: Array1<f64> = Array1::zeros(4);
@@ -9677,6 +10848,17 @@ mod p1_92 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_92_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_92(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p1_92_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_92_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9704,7 +10886,7 @@ mod p1_93 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_93(xs0: &Array1<f64>, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut c1 = 0usize;
         c1 = 3;
@@ -9755,6 +10937,26 @@ mod p1_93 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p1_93(&xs0, t, x2), &xs1, v);
         let g2 = p1_93_grad_2(&xs0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p1_93(&xs0, &xs1, t), x2, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p1_93_jvp(&xs0, &xs1, x2, (d0.clone(), d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p1_93_vjp(&xs0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -9784,7 +10986,7 @@ mod p1_94 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p1_94(xs0: &Array1<f64>, x1: f64, xs2: &Array1<f64>) -> f64 {
         if x1 > 0.2 {
             return x1;
@@ -9839,6 +11041,26 @@ mod p1_94 {
         r.fd_scalar("x1", g1, |t: f64| p1_94(&xs0, t, &xs2), x1, v);
         let g2 = p1_94_grad_2(&xs0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_94(&xs0, x1, t), &xs2, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p1_94_jvp(&xs0, x1, &xs2, (d0.clone(), d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_94_vjp(&xs0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -9876,7 +11098,7 @@ mod p1_95 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_95(x0: f32) -> f32 {
         let mut y1 = [0.0_f32; 3];
         let mut a2 = 0.8_f32;
@@ -10000,6 +11222,10 @@ mod p1_95 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_95_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f32| p1_95(t), x0, v);
+        let d0: f32 = 0.5f32;
+        let (jvp_value, jvp_tangent) = p1_95_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p1_95_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -10028,7 +11254,7 @@ mod p1_96 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p1_96(xs0: &Array1<f64>) -> f64 {
         let mut y1 = xs0.to_owned();
         for &e2 in y1.iter() {
@@ -10057,6 +11283,17 @@ mod p1_96 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p1_96_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_96(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p1_96_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p1_96_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -10084,7 +11321,7 @@ mod p1_97 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p1_97(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
         for i1 in 4..5 {
             let a2 = (xs2 + &(xs2.mapv(f32::tanh))).sum();
@@ -10128,6 +11365,23 @@ mod p1_97 {
         r.fd_scalar("x1", g1, |t: f32| p1_97(x0, t, &xs2), x1, v);
         let g2 = p1_97_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f32>| p1_97(x0, x1, t), &xs2, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let d2: Array1<f32> = array![-0.25f32, 0.25f32, -0.5f32, 0.0f32, 0.5f32];
+        let (jvp_value, jvp_tangent) = p1_97_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_97_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -10165,7 +11419,7 @@ mod p1_98 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p1_98(xs0: &Array1<f64>, x1: f64) -> f64 {
         let mut y1 = vec![0.0_f64; 6];
         let mut a2 = xs0.mean().unwrap();
@@ -10219,6 +11473,21 @@ mod p1_98 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p1_98(t, x1), &xs0, v);
         let g1 = p1_98_grad_1(&xs0, x1);
         r.fd_scalar("x1", g1, |t: f64| p1_98(&xs0, t), x1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p1_98_jvp(&xs0, x1, (d0.clone(), d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+            ],
+        );
         let (vjp_value, pullback) = p1_98_vjp(&xs0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -10252,7 +11521,7 @@ mod p1_99 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p1_99(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(3);
         y1 = &y1
@@ -10329,6 +11598,23 @@ mod p1_99 {
         r.fd_scalar("x1", g1, |t: f64| p1_99(x0, t, &xs2), x1, v);
         let g2 = p1_99_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p1_99(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p1_99_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p1_99_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);

@@ -27,7 +27,7 @@ mod p2_0 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_0(x0: f32, xs1: &Array1<f32>) -> f32 {
         for i1 in 0..6 {
             if (x0 + xs1[4]).powi(3) > xs1.dot(xs1) && -(x0 - xs1[0]) < -0.2 {
@@ -89,6 +89,21 @@ mod p2_0 {
         r.fd_scalar("x0", g0, |t: f32| p2_0(t, &xs1), x0, v);
         let g1 = p2_0_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p2_0(x0, t), &xs1, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32, -0.25f32, 0.25f32];
+        let (jvp_value, jvp_tangent) = p2_0_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_0_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -117,7 +132,7 @@ mod p2_1 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_1(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let y2 =
             &(&((Array1::from_elem(5, 0.7_f64)).mapv(|v1| xs1[4])) + xs1.sum()) * 0.7_f64.sin();
@@ -191,6 +206,23 @@ mod p2_1 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_1(x0, t, x2), &xs1, v);
         let g2 = p2_1_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p2_1(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p2_1_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_1_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -220,7 +252,7 @@ mod p2_2 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p2_2(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
         let mut c1 = 0usize;
         let mut y2 = vec![0.0_f64; 3];
@@ -270,6 +302,24 @@ mod p2_2 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_2(t, &xs1), &xs0, v);
         let g1 = p2_2_grad_1(&xs0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_2(&xs0, t), &xs1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p2_2_jvp(&xs0, &xs1, (d0.clone(), d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_2_vjp(&xs0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -303,7 +353,7 @@ mod p2_3 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 2))]
+    #[differentiable(argnums = (0, 2), jvp)]
     fn p2_3(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut c1 = 0usize;
         c1 = 1;
@@ -426,6 +476,20 @@ mod p2_3 {
         r.fd_scalar("x1", g1, |t: f64| p2_3(x0, t, x2), x1, v);
         let g2 = p2_3_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p2_3(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p2_3_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_3_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -490,7 +554,7 @@ mod p2_4 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_4(x0: f32) -> f32 {
         for i1 in (0..4).rev() {
             let mut a2 = nn::softplus((x0 + x0).max(1.2 * x0));
@@ -535,6 +599,10 @@ mod p2_4 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_4_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f32| p2_4(t), x0, v);
+        let d0: f32 = 0.5f32;
+        let (jvp_value, jvp_tangent) = p2_4_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_4_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -563,7 +631,7 @@ mod p2_5 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_5(x0: f32, x1: f32) -> f32 {
         let mut y1 = vec![0.0_f32; 6];
         let mut a2 = x0.tanh();
@@ -619,6 +687,15 @@ mod p2_5 {
         r.fd_scalar("x0", g0, |t: f32| p2_5(t, x1), x0, v);
         let g1 = p2_5_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f32| p2_5(x0, t), x1, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p2_5_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p2_5_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -657,7 +734,7 @@ mod p2_6 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_6(x0: f32) -> f32 {
         let a1: f32 = x0;
         for i2 in 0..6 {
@@ -744,6 +821,10 @@ mod p2_6 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_6_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f32| p2_6(t), x0, v);
+        let d0: f32 = 0.5f32;
+        let (jvp_value, jvp_tangent) = p2_6_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_6_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -772,7 +853,7 @@ mod p2_7 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_7(xs0: &Array1<f64>) -> f64 {
         let mut a1 = if 0.5_f64.powi(2) + 0.6_f64 < xs0[4] {
             xs0[3]
@@ -810,6 +891,17 @@ mod p2_7 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_7_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_7(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_7_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_7_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -837,7 +929,7 @@ mod p2_8 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_8(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut c1 = 0usize;
         for i2 in 0..6 {
@@ -875,6 +967,21 @@ mod p2_8 {
         r.fd_scalar("x0", g0, |t: f64| p2_8(t, &xs1), x0, v);
         let g1 = p2_8_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_8(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_8_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_8_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -903,7 +1010,7 @@ mod p2_9 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_9(x0: f64) -> f64 {
         let mut y1 = vec![0.0_f64; 6];
         let ks2 = vec![1usize, 0, 5];
@@ -1017,6 +1124,10 @@ mod p2_9 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_9_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p2_9(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p2_9_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_9_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -1045,7 +1156,7 @@ mod p2_10 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_10(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
         let mut a2 = x0 - x0;
@@ -1082,6 +1193,21 @@ mod p2_10 {
         r.fd_scalar("x0", g0, |t: f64| p2_10(t, &xs1), x0, v);
         let g1 = p2_10_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_10(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_10_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_10_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1110,7 +1236,7 @@ mod p2_11 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_11(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         for i1 in (0..2).step_by(2) {
             let x1 = (x1 * -0.3) + x0;
@@ -1140,6 +1266,23 @@ mod p2_11 {
         r.fd_scalar("x1", g1, |t: f64| p2_11(x0, t, &xs2), x1, v);
         let g2 = p2_11_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_11(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_11_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_11_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1174,7 +1317,7 @@ mod p2_12 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_12(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a1 = -((x1 * 0.4) + (x1 + xs2[1]));
         let a2: f64 = xs2[0];
@@ -1234,6 +1377,23 @@ mod p2_12 {
         r.fd_scalar("x1", g1, |t: f64| p2_12(x0, t, &xs2), x1, v);
         let g2 = p2_12_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_12(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_12_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_12_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1263,7 +1423,7 @@ mod p2_13 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_13(x0: f32, xs1: &Array1<f32>) -> f32 {
         let mut y1 = [0.0_f32; 6];
         let mut a2 = -1.3_f32;
@@ -1324,6 +1484,21 @@ mod p2_13 {
         r.fd_scalar("x0", g0, |t: f32| p2_13(t, &xs1), x0, v);
         let g1 = p2_13_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p2_13(x0, t), &xs1, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32, -0.25f32, 0.25f32];
+        let (jvp_value, jvp_tangent) = p2_13_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_13_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1352,7 +1527,7 @@ mod p2_14 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_14(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
         for e1 in xs0.iter() {
             if xs1.dot(xs0) * (*e1).max(*e1) > 0.8 && ((*e1).sin()).sin() < xs0[5].tanh() {
@@ -1401,6 +1576,24 @@ mod p2_14 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_14(t, &xs1), &xs0, v);
         let g1 = p2_14_grad_1(&xs0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_14(&xs0, t), &xs1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_14_jvp(&xs0, &xs1, (d0.clone(), d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_14_vjp(&xs0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1429,7 +1622,7 @@ mod p2_15 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_15(x0: f32, x1: f32) -> f32 {
         if x1 < x1 + x0 || x0 + x1 > 0.6 {
             if x0 > x1.cos() {
@@ -1523,6 +1716,15 @@ mod p2_15 {
         r.fd_scalar("x0", g0, |t: f32| p2_15(t, x1), x0, v);
         let g1 = p2_15_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f32| p2_15(x0, t), x1, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p2_15_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p2_15_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1561,7 +1763,7 @@ mod p2_16 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_16(x0: f32, x1: f32) -> f32 {
         let mut y1 = vec![0.0_f32; 3];
         let mut a2 = 0.0_f32;
@@ -1709,6 +1911,15 @@ mod p2_16 {
         r.fd_scalar("x0", g0, |t: f32| p2_16(t, x1), x0, v);
         let g1 = p2_16_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f32| p2_16(x0, t), x1, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p2_16_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p2_16_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1747,7 +1958,7 @@ mod p2_17 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_17(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         for i1 in 0..3 {
             let mut c2 = 0usize;
@@ -1783,6 +1994,23 @@ mod p2_17 {
         r.fd_scalar("x1", g1, |t: f64| p2_17(x0, t, &xs2), x1, v);
         let g2 = p2_17_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_17(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p2_17_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_17_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1812,7 +2040,7 @@ mod p2_18 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_18(x0: f32, xs1: &Array1<f32>) -> f32 {
         for i1 in 0..4 {
             if (i1 < 4 && xs1[i1] > 0.2) || i1 < 3 {
@@ -1868,6 +2096,21 @@ mod p2_18 {
         r.fd_scalar("x0", g0, |t: f32| p2_18(t, &xs1), x0, v);
         let g1 = p2_18_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p2_18(x0, t), &xs1, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32];
+        let (jvp_value, jvp_tangent) = p2_18_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_18_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1901,7 +2144,7 @@ mod p2_19 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_19(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a1 = (x0.tanh()).min((xs1[2].powi(2) + 1.0).powf(1.5))
             - ((xs1[0] * x0).powi(2) + 1.0).powf(0.3);
@@ -1960,6 +2203,21 @@ mod p2_19 {
         r.fd_scalar("x0", g0, |t: f64| p2_19(t, &xs1), x0, v);
         let g1 = p2_19_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_19(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_19_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_19_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1988,7 +2246,7 @@ mod p2_20 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_20(x0: f64, x1: f64, x2: f64) -> f64 {
         let _ = -1.5_f64;
         for i1 in 0..4 {
@@ -2077,6 +2335,20 @@ mod p2_20 {
         r.fd_scalar("x1", g1, |t: f64| p2_20(x0, t, x2), x1, v);
         let g2 = p2_20_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p2_20(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p2_20_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_20_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2136,7 +2408,7 @@ mod p2_21 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_21(x0: f64, xs1: &Array1<f64>) -> f64 {
         let x0 = (x0 * 1.6) + (-xs1[4]);
         let mut y1 = xs1.to_owned();
@@ -2176,6 +2448,21 @@ mod p2_21 {
         r.fd_scalar("x0", g0, |t: f64| p2_21(t, &xs1), x0, v);
         let g1 = p2_21_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_21(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_21_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_21_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -2204,7 +2491,7 @@ mod p2_22 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_22(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
         let a1 = x1 / ((xs2[0].tanh()).powi(2) + 1.0);
         let y2 = xs2.to_owned();
@@ -2266,6 +2553,23 @@ mod p2_22 {
         r.fd_scalar("x1", g1, |t: f32| p2_22(x0, t, &xs2), x1, v);
         let g2 = p2_22_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f32>| p2_22(x0, x1, t), &xs2, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let d2: Array1<f32> = array![-0.25f32, 0.25f32, -0.5f32];
+        let (jvp_value, jvp_tangent) = p2_22_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_22_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2295,7 +2599,7 @@ mod p2_23 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p2_23(x0: f32, xs1: &Array1<f32>, x2: f32) -> f32 {
         let mut y1: Array1<f32> = Array1::zeros(5);
         let mut a2 = x0 / (x2.powi(2) + 1.0);
@@ -2341,6 +2645,23 @@ mod p2_23 {
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p2_23(x0, t, x2), &xs1, v);
         let g2 = p2_23_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f32| p2_23(x0, &xs1, t), x2, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let d2: f32 = 0.0f32;
+        let (jvp_value, jvp_tangent) = p2_23_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_23_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2378,7 +2699,7 @@ mod p2_24 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_24(x0: f64, xs1: &Array1<f64>) -> f64 {
         let ks1 = [1usize, 5];
         let mut c2 = 0usize;
@@ -2422,6 +2743,21 @@ mod p2_24 {
         r.fd_scalar("x0", g0, |t: f64| p2_24(t, &xs1), x0, v);
         let g1 = p2_24_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_24(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_24_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_24_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -2450,7 +2786,7 @@ mod p2_25 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_25(x0: f32, x1: f32, x2: f32) -> f32 {
         let mut a1 = x2.sin();
         let a2 = (((x1 + x2).min(helper_sq_f32(x2))).powi(2) + 0.5).sqrt();
@@ -2562,6 +2898,20 @@ mod p2_25 {
         r.fd_scalar("x1", g1, |t: f32| p2_25(x0, t, x2), x1, v);
         let g2 = p2_25_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f32| p2_25(x0, x1, t), x2, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let d2: f32 = 0.0f32;
+        let (jvp_value, jvp_tangent) = p2_25_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_25_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2621,7 +2971,7 @@ mod p2_26 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_26(x0: f64) -> f64 {
         if -0.7 < -0.4 + x0 {
             let a1 = -((1.7_f64.powi(2) + 0.5_f64).sqrt() * x0.min(-0.4));
@@ -2750,6 +3100,10 @@ mod p2_26 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_26_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p2_26(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p2_26_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_26_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -2778,7 +3132,7 @@ mod p2_27 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_27(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
         while k1 < 3 {
@@ -2830,6 +3184,21 @@ mod p2_27 {
         r.fd_scalar("x0", g0, |t: f64| p2_27(t, &xs1), x0, v);
         let g1 = p2_27_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_27(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_27_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_27_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -2858,7 +3227,7 @@ mod p2_28 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_28(xs0: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(6);
         let mut a2 = (y1[1].powi(2) + 1.0).ln();
@@ -2907,6 +3276,17 @@ mod p2_28 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_28_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_28(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p2_28_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_28_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -2934,7 +3314,7 @@ mod p2_29 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_29(xs0: &Array1<f64>) -> f64 {
         for i1 in 1..4 {
             for &e2 in xs0.iter() {
@@ -3004,6 +3384,17 @@ mod p2_29 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_29_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_29(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_29_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_29_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -3031,7 +3422,7 @@ mod p2_30 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p2_30(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = vec![0.0_f64; 4];
         let mut a2 = -0.5_f64;
@@ -3083,6 +3474,21 @@ mod p2_30 {
         r.fd_scalar("x0", g0, |t: f64| p2_30(t, &xs1), x0, v);
         let g1 = p2_30_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_30(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p2_30_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_30_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -3116,7 +3522,7 @@ mod p2_31 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 2))]
+    #[differentiable(argnums = (0, 2), jvp)]
     fn p2_31(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut c1 = 0usize;
         for i2 in 2..6 {
@@ -3214,6 +3620,20 @@ mod p2_31 {
         r.fd_scalar("x1", g1, |t: f64| p2_31(x0, t, x2), x1, v);
         let g2 = p2_31_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p2_31(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p2_31_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_31_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -3278,7 +3698,7 @@ mod p2_32 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p2_32(xs0: &Array1<f32>, x1: f32, xs2: &Array1<f32>) -> f32 {
         let a1: f32 = helper_mix_f32(x1, xs2.sum()) - (xs2 + xs2).sum();
         if (x1 * xs0).mean().unwrap() > -0.6 {
@@ -3341,6 +3761,26 @@ mod p2_32 {
         r.fd_scalar("x1", g1, |t: f32| p2_32(&xs0, t, &xs2), x1, v);
         let g2 = p2_32_grad_2(&xs0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f32>| p2_32(&xs0, x1, t), &xs2, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32];
+        let d1: f32 = 0.25f32;
+        let d2: Array1<f32> = array![-0.25f32, 0.25f32, -0.5f32];
+        let (jvp_value, jvp_tangent) = p2_32_jvp(&xs0, x1, &xs2, (d0.clone(), d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_32_vjp(&xs0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -3378,7 +3818,7 @@ mod p2_33 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_33(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut y1 = vec![0.0_f64; 6];
         let mut a2 = -1.1_f64;
@@ -3546,6 +3986,20 @@ mod p2_33 {
         r.fd_scalar("x1", g1, |t: f64| p2_33(x0, t, x2), x1, v);
         let g2 = p2_33_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p2_33(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p2_33_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_33_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -3605,7 +4059,7 @@ mod p2_34 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_34(x0: f64) -> f64 {
         let a2: f64 = if (x0 * x0).min(x0 + x0) > -1.7 && (x0 * x0) - x0 < 0.4 {
             helper_mix(x0, x0)
@@ -3739,6 +4193,10 @@ mod p2_34 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_34_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p2_34(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p2_34_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_34_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -3767,7 +4225,7 @@ mod p2_35 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_35(x0: f64, xs1: &Array1<f64>) -> f64 {
         if nn::sigmoid(x0) - (x0 + xs1[1]) < 1.3 && (xs1.mapv(|v1| v1 * xs1[2])).sum() < -1.1 {
             return (xs1[1] * x0) * (x0 - xs1[2]);
@@ -3843,6 +4301,21 @@ mod p2_35 {
         r.fd_scalar("x0", g0, |t: f64| p2_35(t, &xs1), x0, v);
         let g1 = p2_35_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_35(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p2_35_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_35_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -3876,7 +4349,7 @@ mod p2_36 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_36(xs0: &Array1<f64>) -> f64 {
         let a1 = nn::sigmoid((xs0[0] / (1.0_f64.powi(2) + 1.0_f64)).tanh());
         let mut a2 = ((xs0[4] - -1.6) * helper_mix(a1, a1)) - xs0[2];
@@ -3925,6 +4398,17 @@ mod p2_36 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_36_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_36(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_36_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_36_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -3952,7 +4436,7 @@ mod p2_37 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_37(xs0: &Array1<f64>) -> f64 {
         if (-1.3 + xs0[2]) - xs0.slice(s![4..6;2]).sum() < -1.8 {
             let a2: f64 = if xs0[1] - (0.5_f64 * 0.7_f64) > -0.3 {
@@ -3989,6 +4473,17 @@ mod p2_37 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_37_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_37(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p2_37_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_37_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -4016,7 +4511,7 @@ mod p2_38 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_38(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut y1 = [0.0_f64; 5];
         let mut a2 = x0;
@@ -4074,6 +4569,20 @@ mod p2_38 {
         r.fd_scalar("x1", g1, |t: f64| p2_38(x0, t, x2), x1, v);
         let g2 = p2_38_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p2_38(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p2_38_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_38_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -4133,7 +4642,7 @@ mod p2_39 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_39(x0: f64) -> f64 {
         let mut y1 = [0.0_f64; 5];
         let mut k2 = 0usize;
@@ -4227,6 +4736,10 @@ mod p2_39 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_39_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p2_39(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p2_39_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_39_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -4255,7 +4768,7 @@ mod p2_40 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_40(x0: f64, xs1: &Array1<f64>) -> f64 {
         if x0 < 1.0 {
             let mut c1 = 0usize;
@@ -4306,6 +4819,21 @@ mod p2_40 {
         r.fd_scalar("x0", g0, |t: f64| p2_40(t, &xs1), x0, v);
         let g1 = p2_40_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_40(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p2_40_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_40_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4339,7 +4867,7 @@ mod p2_41 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_41(xs0: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(4);
         let mut a2 = -1.2_f64;
@@ -4386,6 +4914,17 @@ mod p2_41 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_41_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_41(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_41_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_41_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -4413,7 +4952,7 @@ mod p2_42 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_42(x0: f64, x1: f64) -> f64 {
         let mut a1 = (x1 * x1).cos() / (x0.powi(2) + 1.0);
         let mut k2 = 0usize;
@@ -4500,6 +5039,15 @@ mod p2_42 {
         r.fd_scalar("x0", g0, |t: f64| p2_42(t, x1), x0, v);
         let g1 = p2_42_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p2_42(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p2_42_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p2_42_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4538,7 +5086,7 @@ mod p2_43 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_43(x0: f64, x1: f64, x2: f64) -> f64 {
         if (-0.4_f64 / ((-0.2_f64).powi(2) + 1.0_f64)) * (x2.powi(2) + 1.0).powf(0.5) > -1.7 {
             let mut a1 = if (1.8 - x2) / ((x0.max(-1.0)).powi(2) + 1.0) < -1.0 {
@@ -4635,6 +5183,20 @@ mod p2_43 {
         r.fd_scalar("x1", g1, |t: f64| p2_43(x0, t, x2), x1, v);
         let g2 = p2_43_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p2_43(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p2_43_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_43_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -4694,7 +5256,7 @@ mod p2_44 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_44(x0: f64, xs1: &Array1<f64>) -> f64 {
         if (xs1[0] + xs1).sum() > -1.3 {
             let mut y1 = xs1.to_owned();
@@ -4730,6 +5292,21 @@ mod p2_44 {
         r.fd_scalar("x0", g0, |t: f64| p2_44(t, &xs1), x0, v);
         let g1 = p2_44_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_44(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_44_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_44_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4758,7 +5335,7 @@ mod p2_45 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_45(xs0: &Array1<f64>) -> f64 {
         let mut y1 = xs0.to_owned();
         let mut a2 = 1.0_f64;
@@ -4800,6 +5377,17 @@ mod p2_45 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_45_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_45(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p2_45_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_45_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -4827,7 +5415,7 @@ mod p2_46 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_46(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut m1 = -0.5_f64;
         let mut m2 = -1.3_f64;
@@ -4879,6 +5467,21 @@ mod p2_46 {
         r.fd_scalar("x0", g0, |t: f64| p2_46(t, &xs1), x0, v);
         let g1 = p2_46_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_46(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p2_46_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_46_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4912,7 +5515,7 @@ mod p2_47 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_47(xs0: &Array1<f32>) -> f32 {
         let mut a1 = xs0[3];
         if a1 > xs0.dot(xs0) {
@@ -4966,6 +5569,17 @@ mod p2_47 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_47_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p2_47(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let (jvp_value, jvp_tangent) = p2_47_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_47_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -4993,7 +5607,7 @@ mod p2_48 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_48(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let a1: f64 = x1;
         for i2 in 0..2 {
@@ -5091,6 +5705,23 @@ mod p2_48 {
         r.fd_scalar("x1", g1, |t: f64| p2_48(x0, t, &xs2), x1, v);
         let g2 = p2_48_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_48(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_48_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_48_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5120,7 +5751,7 @@ mod p2_49 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p2_49(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(4);
         let mut a2 = helper_mix(x0, xs1[2]);
@@ -5182,6 +5813,21 @@ mod p2_49 {
         r.fd_scalar("x0", g0, |t: f64| p2_49(t, &xs1), x0, v);
         let g1 = p2_49_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_49(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p2_49_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_49_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -5215,7 +5861,7 @@ mod p2_50 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_50(x0: f64) -> f64 {
         for i1 in (2..6).rev() {
             let mut y2 = vec![0.0_f64; 6];
@@ -5348,6 +5994,10 @@ mod p2_50 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_50_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p2_50(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p2_50_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_50_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -5376,7 +6026,7 @@ mod p2_51 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_51(x0: f64, x1: f64) -> f64 {
         let a1 = (nn::sigmoid(x1) + (x0 + 1.6)) + ((x1 * x0) + (1.4 + x1));
         let mut c2 = 0usize;
@@ -5417,6 +6067,15 @@ mod p2_51 {
         r.fd_scalar("x0", g0, |t: f64| p2_51(t, x1), x0, v);
         let g1 = p2_51_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p2_51(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p2_51_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p2_51_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -5460,7 +6119,7 @@ mod p2_52 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_52(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let ks1 = vec![0usize, 2, 0, 1];
         if (-1.7_f64).min(xs0[1].sin()) > xs1.dot(xs0) {
@@ -5504,6 +6163,30 @@ mod p2_52 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_52(&xs0, t, &xs2), &xs1, v);
         let g2 = p2_52_grad_2(&xs0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_52(&xs0, &xs1, t), &xs2, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) =
+            p2_52_jvp(&xs0, &xs1, &xs2, (d0.clone(), d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_52_vjp(&xs0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5533,7 +6216,7 @@ mod p2_53 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_53(x0: f64) -> f64 {
         let a1 = x0.max(nn::sigmoid(x0 * x0));
         let mut y2 = vec![0.0_f64; 3];
@@ -5575,6 +6258,10 @@ mod p2_53 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_53_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p2_53(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p2_53_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_53_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -5603,7 +6290,7 @@ mod p2_54 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p2_54(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
         let ks1 = vec![3usize, 2, 1, 3];
         for &k2 in ks1.iter() {
@@ -5657,6 +6344,23 @@ mod p2_54 {
         r.fd_scalar("x1", g1, |t: f32| p2_54(x0, t, &xs2), x1, v);
         let g2 = p2_54_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f32>| p2_54(x0, x1, t), &xs2, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let d2: Array1<f32> = array![-0.25f32, 0.25f32, -0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let (jvp_value, jvp_tangent) = p2_54_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_54_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5694,7 +6398,7 @@ mod p2_55 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p2_55(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut y1 = xs1.to_owned();
         let mut a2 = 0.0_f64;
@@ -5756,6 +6460,23 @@ mod p2_55 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_55(x0, t, x2), &xs1, v);
         let g2 = p2_55_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p2_55(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p2_55_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_55_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5793,7 +6514,7 @@ mod p2_56 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_56(x0: f64, x1: f64) -> f64 {
         let mut a1 = 1.1 + (x1 - (x1 - x1));
         if x1 < a1 * x0 && x0.cos() + (a1 - x0) < helper_mix(x1, a1) {
@@ -5896,6 +6617,15 @@ mod p2_56 {
         r.fd_scalar("x0", g0, |t: f64| p2_56(t, x1), x0, v);
         let g1 = p2_56_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p2_56(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p2_56_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p2_56_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -5939,7 +6669,7 @@ mod p2_57 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_57(xs0: &Array1<f64>) -> f64 {
         let _ = ((xs0[3] / (xs0.slice(s![3..5]).sum().powi(2) + 1.0)) * &(xs0 * xs0[0]));
         for i1 in 0..6 {
@@ -5981,6 +6711,17 @@ mod p2_57 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_57_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_57(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p2_57_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_57_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -6008,7 +6749,7 @@ mod p2_58 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_58(x0: f32, xs1: &Array1<f32>) -> f32 {
         for &e1 in xs1.iter() {
             if helper_mix_f32(e1, (-0.3_f32).min(xs1[4])) < -(-1.8_f32) {
@@ -6042,6 +6783,21 @@ mod p2_58 {
         r.fd_scalar("x0", g0, |t: f32| p2_58(t, &xs1), x0, v);
         let g1 = p2_58_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p2_58(x0, t), &xs1, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let (jvp_value, jvp_tangent) = p2_58_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_58_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -6075,7 +6831,7 @@ mod p2_59 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_59(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut y1 = vec![0.0_f64; 6];
         let mut a2 = x1;
@@ -6147,6 +6903,23 @@ mod p2_59 {
         r.fd_scalar("x1", g1, |t: f64| p2_59(x0, t, &xs2), x1, v);
         let g2 = p2_59_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_59(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_59_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_59_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6176,7 +6949,7 @@ mod p2_60 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_60(x0: f32) -> f32 {
         let mut y1 = vec![0.0_f32; 4];
         let x0 = (x0 * 0.0) + ((x0 * x0) + (x0 + -0.4));
@@ -6237,6 +7010,10 @@ mod p2_60 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_60_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f32| p2_60(t), x0, v);
+        let d0: f32 = 0.5f32;
+        let (jvp_value, jvp_tangent) = p2_60_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_60_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -6265,7 +7042,7 @@ mod p2_61 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_61(x0: f32, xs1: &Array1<f32>) -> f32 {
         let ks1 = vec![4usize, 4, 3, 4];
         let mut y2 = vec![0.0_f32; 5];
@@ -6323,6 +7100,21 @@ mod p2_61 {
         r.fd_scalar("x0", g0, |t: f32| p2_61(t, &xs1), x0, v);
         let g1 = p2_61_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p2_61(x0, t), &xs1, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let (jvp_value, jvp_tangent) = p2_61_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_61_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -6356,7 +7148,7 @@ mod p2_62 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_62(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
         let a2 = xs0.slice(s![3..4]).sum();
@@ -6396,6 +7188,30 @@ mod p2_62 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_62(&xs0, t, &xs2), &xs1, v);
         let g2 = p2_62_grad_2(&xs0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_62(&xs0, &xs1, t), &xs2, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) =
+            p2_62_jvp(&xs0, &xs1, &xs2, (d0.clone(), d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_62_vjp(&xs0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6425,7 +7241,7 @@ mod p2_63 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p2_63(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let x0 = (x0 * 1.4) + (xs1[1].tanh() - xs2[0]);
         if x0 + xs2.sum() > helper_sq(xs2.slice(s![1..3;2]).sum()) {
@@ -6491,6 +7307,26 @@ mod p2_63 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_63(x0, t, &xs2), &xs1, v);
         let g2 = p2_63_grad_2(x0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_63(x0, &xs1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p2_63_jvp(x0, &xs1, &xs2, (d0, d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_63_vjp(x0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6525,7 +7361,7 @@ mod p2_64 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 2))]
+    #[differentiable(argnums = (1, 2), jvp)]
     fn p2_64(x0: f64, x1: f64, x2: f64) -> f64 {
         if (x1.powi(2) + 0.5).sqrt() < -1.3 && x1 < x0.powi(3) {
             let a1 = x0 + (x0.tanh() - (-1.1 - x0));
@@ -6687,6 +7523,20 @@ mod p2_64 {
         r.fd_scalar("x1", g1, |t: f64| p2_64(x0, t, x2), x1, v);
         let g2 = p2_64_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p2_64(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p2_64_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_64_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6751,7 +7601,7 @@ mod p2_65 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_65(x0: f64, x1: f64) -> f64 {
         if nn::softplus(-0.3_f64) > -1.2 {
             let ks1 = vec![4usize, 5, 1];
@@ -6844,6 +7694,15 @@ mod p2_65 {
         r.fd_scalar("x0", g0, |t: f64| p2_65(t, x1), x0, v);
         let g1 = p2_65_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p2_65(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p2_65_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p2_65_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -6887,7 +7746,7 @@ mod p2_66 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p2_66(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(6);
         let mut a2 = 1.5 - x1;
@@ -6933,6 +7792,23 @@ mod p2_66 {
         r.fd_scalar("x1", g1, |t: f64| p2_66(x0, t, &xs2), x1, v);
         let g2 = p2_66_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_66(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_66_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_66_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6970,7 +7846,7 @@ mod p2_67 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_67(x0: f64) -> f64 {
         if x0.cos() + x0 < 0.1 {
             if helper_sq(-1.1 - x0) > x0 * x0 {
@@ -7079,6 +7955,10 @@ mod p2_67 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_67_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p2_67(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p2_67_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_67_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7107,7 +7987,7 @@ mod p2_68 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_68(xs0: &Array1<f32>) -> f32 {
         let mut y1 = xs0.to_owned();
         let mut a2 = xs0[0] + y1[1];
@@ -7143,6 +8023,17 @@ mod p2_68 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_68_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p2_68(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let (jvp_value, jvp_tangent) = p2_68_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_68_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7170,7 +8061,7 @@ mod p2_69 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_69(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in (0..3).step_by(2) {
             let ks2 = [1usize, 2, 1, 2];
@@ -7228,6 +8119,21 @@ mod p2_69 {
         r.fd_scalar("x0", g0, |t: f64| p2_69(t, &xs1), x0, v);
         let g1 = p2_69_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_69(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p2_69_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_69_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -7261,7 +8167,7 @@ mod p2_70 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_70(x0: f32, xs1: &Array1<f32>) -> f32 {
         let mut xs1 = xs1.to_owned();
         let mut a1 = (&xs1 + &xs1).dot(&(&xs1 - &xs1)) - helper_sq_f32(x0);
@@ -7303,6 +8209,21 @@ mod p2_70 {
         r.fd_scalar("x0", g0, |t: f32| p2_70(t, &xs1), x0, v);
         let g1 = p2_70_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p2_70(x0, t), &xs1, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32];
+        let (jvp_value, jvp_tangent) = p2_70_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_70_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -7336,7 +8257,7 @@ mod p2_71 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_71(xs0: &Array1<f32>, xs1: &Array1<f32>, x2: f32) -> f32 {
         for i1 in 0..2 {
             let mut a2 = (x2.sin() + x2) * xs0.sum();
@@ -7380,6 +8301,26 @@ mod p2_71 {
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p2_71(&xs0, t, x2), &xs1, v);
         let g2 = p2_71_grad_2(&xs0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f32| p2_71(&xs0, &xs1, t), x2, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32];
+        let d2: f32 = 0.0f32;
+        let (jvp_value, jvp_tangent) = p2_71_jvp(&xs0, &xs1, x2, (d0.clone(), d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_71_vjp(&xs0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -7414,7 +8355,7 @@ mod p2_72 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_72(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(3);
         y1[1] = y1[1] + xs1.sum().min((y1[1] + 0.2) - (x0 + x0));
@@ -7453,6 +8394,26 @@ mod p2_72 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_72(x0, t, &xs2), &xs1, v);
         let g2 = p2_72_grad_2(x0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_72(x0, &xs1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p2_72_jvp(x0, &xs1, &xs2, (d0, d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_72_vjp(x0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -7482,7 +8443,7 @@ mod p2_73 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_73(xs0: &Array1<f64>) -> f64 {
         let mut y1 = xs0.to_owned();
         let mut a2 = 0.7_f64;
@@ -7530,6 +8491,17 @@ mod p2_73 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_73_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_73(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_73_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_73_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7557,7 +8529,7 @@ mod p2_74 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p2_74(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let ks1 = vec![4usize, 0];
         let a2: f64 = (Array1::from_elem(6, xs2[3])).sum();
@@ -7606,6 +8578,26 @@ mod p2_74 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_74(x0, t, &xs2), &xs1, v);
         let g2 = p2_74_grad_2(x0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_74(x0, &xs1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_74_jvp(x0, &xs1, &xs2, (d0, d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_74_vjp(x0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -7643,7 +8635,7 @@ mod p2_75 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_75(x0: f32) -> f32 {
         let mut y1 = [0.0_f32; 3];
         let mut m2: f32 = -1.0_f32;
@@ -7728,6 +8720,10 @@ mod p2_75 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_75_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f32| p2_75(t), x0, v);
+        let d0: f32 = 0.5f32;
+        let (jvp_value, jvp_tangent) = p2_75_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_75_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7756,7 +8752,7 @@ mod p2_76 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 0))]
+    #[differentiable(argnums = (2, 0), jvp)]
     fn p2_76(xs0: &Array1<f32>, x1: f32, x2: f32) -> f32 {
         let mut y1 = xs0.to_owned();
         if y1.mean().unwrap().abs() < -0.1 {
@@ -7834,6 +8830,23 @@ mod p2_76 {
         r.fd_scalar("x1", g1, |t: f32| p2_76(&xs0, t, x2), x1, v);
         let g2 = p2_76_grad_2(&xs0, x1, x2);
         r.fd_scalar("x2", g2, |t: f32| p2_76(&xs0, x1, t), x2, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let d1: f32 = 0.25f32;
+        let d2: f32 = 0.0f32;
+        let (jvp_value, jvp_tangent) = p2_76_jvp(&xs0, x1, x2, (d0.clone(), d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_76_vjp(&xs0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -7868,7 +8881,7 @@ mod p2_77 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_77(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut y1 = [0.0_f64; 3];
         let mut a2 = y1[1] - x0;
@@ -7924,6 +8937,23 @@ mod p2_77 {
         r.fd_scalar("x1", g1, |t: f64| p2_77(x0, t, &xs2), x1, v);
         let g2 = p2_77_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_77(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p2_77_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_77_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -7953,7 +8983,7 @@ mod p2_78 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_78(x0: f32) -> f32 {
         let mut y1 = vec![0.0_f32; 3];
         let mut a2 = 0.6_f32;
@@ -8034,6 +9064,10 @@ mod p2_78 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_78_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f32| p2_78(t), x0, v);
+        let d0: f32 = 0.5f32;
+        let (jvp_value, jvp_tangent) = p2_78_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_78_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -8062,7 +9096,7 @@ mod p2_79 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p2_79(x0: f64, xs1: &Array1<f64>) -> f64 {
         if helper_mix(xs1.sum(), x0.max(xs1[3])) > -1.9 {
             let mut m1 = 1.9_f64;
@@ -8103,6 +9137,21 @@ mod p2_79 {
         r.fd_scalar("x0", g0, |t: f64| p2_79(t, &xs1), x0, v);
         let g1 = p2_79_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_79(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_79_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_79_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -8136,7 +9185,7 @@ mod p2_80 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_80(xs0: &Array1<f32>) -> f32 {
         for i1 in 4..5 {
             let mut m2 = 0.9_f32;
@@ -8186,6 +9235,17 @@ mod p2_80 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_80_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p2_80(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32, 0.25f32];
+        let (jvp_value, jvp_tangent) = p2_80_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_80_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -8213,7 +9273,7 @@ mod p2_81 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_81(xs0: &Array1<f64>) -> f64 {
         let mut y1 = [0.0_f64; 6];
         let mut xs0 = xs0.to_owned();
@@ -8299,6 +9359,17 @@ mod p2_81 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_81_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_81(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p2_81_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_81_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -8326,7 +9397,7 @@ mod p2_82 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_82(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
         let mut a2 = x0;
@@ -8359,6 +9430,21 @@ mod p2_82 {
         r.fd_scalar("x0", g0, |t: f64| p2_82(t, &xs1), x0, v);
         let g1 = p2_82_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_82(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p2_82_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_82_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -8387,7 +9473,7 @@ mod p2_83 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_83(x0: f32, x1: f32, xs2: &Array1<f32>) -> f32 {
         let mut c1 = 0usize;
         let mut y2: Array1<f32> = Array1::zeros(4);
@@ -8434,6 +9520,23 @@ mod p2_83 {
         r.fd_scalar("x1", g1, |t: f32| p2_83(x0, t, &xs2), x1, v);
         let g2 = p2_83_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f32>| p2_83(x0, x1, t), &xs2, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let d2: Array1<f32> = array![-0.25f32, 0.25f32, -0.5f32, 0.0f32];
+        let (jvp_value, jvp_tangent) = p2_83_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_83_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -8463,7 +9566,7 @@ mod p2_84 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_84(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         for e1 in xs2.iter() {
             let mut a2 = xs2[1];
@@ -8507,6 +9610,23 @@ mod p2_84 {
         r.fd_scalar("x1", g1, |t: f64| p2_84(x0, t, &xs2), x1, v);
         let g2 = p2_84_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_84(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_84_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_84_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -8536,7 +9656,7 @@ mod p2_85 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_85(xs0: &Array1<f32>) -> f32 {
         let mut y1: Array1<f32> = Array1::zeros(5);
         let mut a2 = y1.sum();
@@ -8585,6 +9705,17 @@ mod p2_85 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_85_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p2_85(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32, 0.25f32];
+        let (jvp_value, jvp_tangent) = p2_85_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_85_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -8612,7 +9743,7 @@ mod p2_86 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p2_86(x0: f64, xs1: &Array1<f64>) -> f64 {
         for &e1 in xs1.iter() {
             let mut a2 = x0;
@@ -8644,6 +9775,21 @@ mod p2_86 {
         r.fd_scalar("x0", g0, |t: f64| p2_86(t, &xs1), x0, v);
         let g1 = p2_86_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_86(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p2_86_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_86_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -8677,7 +9823,7 @@ mod p2_87 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_87(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(6);
         let mut a2 = 0.2_f64;
@@ -8726,6 +9872,21 @@ mod p2_87 {
         r.fd_scalar("x0", g0, |t: f64| p2_87(t, &xs1), x0, v);
         let g1 = p2_87_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_87(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_87_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_87_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -8754,7 +9915,7 @@ mod p2_88 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_88(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
         while k1 < 3 {
@@ -8787,6 +9948,21 @@ mod p2_88 {
         r.fd_scalar("x0", g0, |t: f64| p2_88(t, &xs1), x0, v);
         let g1 = p2_88_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_88(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_88_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_88_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -8820,7 +9996,7 @@ mod p2_89 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_89(x0: f64) -> f64 {
         let a2 = if (x0 * x0) - (x0 / (x0.powi(2) + 1.0)) > -1.0 {
             1.1_f64.abs() * x0
@@ -8918,6 +10094,10 @@ mod p2_89 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_89_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p2_89(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p2_89_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_89_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -8946,7 +10126,7 @@ mod p2_90 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 2))]
+    #[differentiable(argnums = (0, 2), jvp)]
     fn p2_90(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         if (xs2[1].powi(2) + 0.5).sqrt() - xs2[2].min(x0) < xs2[2] * x0
             && helper_mix(xs2.dot(xs2), helper_sq(-1.6_f64)) < xs2[2].powi(2)
@@ -9062,6 +10242,23 @@ mod p2_90 {
         r.fd_scalar("x1", g1, |t: f64| p2_90(x0, t, &xs2), x1, v);
         let g2 = p2_90_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p2_90(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p2_90_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_90_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -9096,7 +10293,7 @@ mod p2_91 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_91(xs0: &Array1<f64>) -> f64 {
         let a1 = xs0[1];
         if a1 < 1.9 && (2.0_f64.powi(2) + 0.5_f64).sqrt() > -1.4 {
@@ -9164,6 +10361,17 @@ mod p2_91 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_91_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_91(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p2_91_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_91_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9191,7 +10399,7 @@ mod p2_92 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_92(xs0: &Array1<f64>) -> f64 {
         let mut y1 = vec![0.0_f64; 4];
         if y1[1] > 0.8 {
@@ -9226,6 +10434,17 @@ mod p2_92 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_92_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_92(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p2_92_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_92_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9253,7 +10472,7 @@ mod p2_93 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_93(x0: f64, x1: f64) -> f64 {
         let ks1 = [2usize, 0, 2, 2];
         let ks2 = vec![0usize, 0, 0];
@@ -9352,6 +10571,15 @@ mod p2_93 {
         r.fd_scalar("x0", g0, |t: f64| p2_93(t, x1), x0, v);
         let g1 = p2_93_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p2_93(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p2_93_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p2_93_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -9395,7 +10623,7 @@ mod p2_94 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_94(x0: f64) -> f64 {
         if x0 * (-2.0_f64).powi(3) < -1.8 {
             let mut c1 = 0usize;
@@ -9498,6 +10726,10 @@ mod p2_94 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_94_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p2_94(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p2_94_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p2_94_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9526,7 +10758,7 @@ mod p2_95 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_95(x0: f64, x1: f64) -> f64 {
         let mut a1: f64 = 1.6_f64;
         if a1 > -1.7 {
@@ -9627,6 +10859,15 @@ mod p2_95 {
         r.fd_scalar("x0", g0, |t: f64| p2_95(t, x1), x0, v);
         let g1 = p2_95_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p2_95(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p2_95_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p2_95_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -9665,7 +10906,7 @@ mod p2_96 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p2_96(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(3);
         for i2 in 2..3 {
@@ -9704,6 +10945,21 @@ mod p2_96 {
         r.fd_scalar("x0", g0, |t: f64| p2_96(t, &xs1), x0, v);
         let g1 = p2_96_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_96(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p2_96_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p2_96_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -9737,7 +10993,7 @@ mod p2_97 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_97(xs0: &Array1<f64>) -> f64 {
         let mut y1 = xs0.to_owned();
         let mut a2 = xs0[1];
@@ -9797,6 +11053,17 @@ mod p2_97 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_97_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_97(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p2_97_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_97_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9824,7 +11091,7 @@ mod p2_98 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 2))]
+    #[differentiable(argnums = (1, 2), jvp)]
     fn p2_98(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         let mut k1 = 0usize;
         while k1 < 3 {
@@ -9864,6 +11131,23 @@ mod p2_98 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p2_98(x0, t, x2), &xs1, v);
         let g2 = p2_98_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p2_98(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p2_98_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p2_98_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -9898,7 +11182,7 @@ mod p2_99 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p2_99(xs0: &Array1<f64>) -> f64 {
         let mut y1 = [0.0_f64; 6];
         let _ = y1[2].sin();
@@ -9939,6 +11223,17 @@ mod p2_99 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p2_99_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p2_99(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p2_99_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p2_99_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);

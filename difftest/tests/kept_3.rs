@@ -27,7 +27,7 @@ mod p3_0 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 2))]
+    #[differentiable(argnums = (0, 2), jvp)]
     fn p3_0(x0: f64, x1: f64, x2: f64) -> f64 {
         for i1 in 0..3 {
             let mut k2 = 0usize;
@@ -120,6 +120,20 @@ mod p3_0 {
         r.fd_scalar("x1", g1, |t: f64| p3_0(x0, t, x2), x1, v);
         let g2 = p3_0_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_0(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_0_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_0_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -184,7 +198,7 @@ mod p3_1 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_1(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut m1 = -2.0_f64;
         let mut a2 = x0;
@@ -221,6 +235,21 @@ mod p3_1 {
         r.fd_scalar("x0", g0, |t: f64| p3_1(t, &xs1), x0, v);
         let g1 = p3_1_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_1(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p3_1_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_1_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -254,7 +283,7 @@ mod p3_2 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_2(xs0: &Array1<f32>) -> f32 {
         for &e1 in xs0.iter() {
             let mut y2 = vec![0.0_f32; 3];
@@ -279,6 +308,17 @@ mod p3_2 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_2_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p3_2(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32];
+        let (jvp_value, jvp_tangent) = p3_2_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_2_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -306,7 +346,7 @@ mod p3_3 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_3(xs0: &Array1<f64>) -> f64 {
         let _ = xs0[2] + xs0.dot(xs0);
         let mut xs0 = xs0.to_owned();
@@ -341,6 +381,17 @@ mod p3_3 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_3_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_3(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_3_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_3_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -368,7 +419,7 @@ mod p3_4 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_4(x0: f64, x1: f64, x2: f64) -> f64 {
         if (-1.6_f64 + -1.3_f64).sin() > x2 && (x2 * x2).sin() > nn::softplus(-1.3_f64) {
             let _ = -(x2.cos());
@@ -483,6 +534,20 @@ mod p3_4 {
         r.fd_scalar("x1", g1, |t: f64| p3_4(x0, t, x2), x1, v);
         let g2 = p3_4_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_4(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_4_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_4_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -542,7 +607,7 @@ mod p3_5 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_5(xs0: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(4);
         let mut a2 = y1[0].powi(3);
@@ -601,6 +666,17 @@ mod p3_5 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_5_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_5(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_5_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_5_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -628,7 +704,7 @@ mod p3_6 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p3_6(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut k1 = 0usize;
         while k1 < 5 {
@@ -752,6 +828,20 @@ mod p3_6 {
         r.fd_scalar("x1", g1, |t: f64| p3_6(x0, t, x2), x1, v);
         let g2 = p3_6_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_6(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_6_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_6_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -819,7 +909,7 @@ mod p3_7 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_7(x0: f32, xs1: &Array1<f32>) -> f32 {
         let mut y1 = xs1.to_owned();
         let mut a2 = y1[0] - x0;
@@ -902,6 +992,21 @@ mod p3_7 {
         r.fd_scalar("x0", g0, |t: f32| p3_7(t, &xs1), x0, v);
         let g1 = p3_7_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p3_7(x0, t), &xs1, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32];
+        let (jvp_value, jvp_tangent) = p3_7_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_7_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -935,7 +1040,7 @@ mod p3_8 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p3_8(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut y1 = xs2.to_owned();
         let mut a2 = x0;
@@ -993,6 +1098,23 @@ mod p3_8 {
         r.fd_scalar("x1", g1, |t: f64| p3_8(x0, t, &xs2), x1, v);
         let g2 = p3_8_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p3_8(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_8_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_8_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1030,7 +1152,7 @@ mod p3_9 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p3_9(xs0: &Array1<f32>, x1: f32, xs2: &Array1<f32>) -> f32 {
         if xs0[2] < -1.2 {
             return (xs0 + xs2).sum();
@@ -1081,6 +1203,26 @@ mod p3_9 {
         r.fd_scalar("x1", g1, |t: f32| p3_9(&xs0, t, &xs2), x1, v);
         let g2 = p3_9_grad_2(&xs0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f32>| p3_9(&xs0, x1, t), &xs2, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32];
+        let d1: f32 = 0.25f32;
+        let d2: Array1<f32> = array![-0.25f32, 0.25f32, -0.5f32];
+        let (jvp_value, jvp_tangent) = p3_9_jvp(&xs0, x1, &xs2, (d0.clone(), d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_9_vjp(&xs0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1118,7 +1260,7 @@ mod p3_10 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_10(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1 = xs1[3];
         for &e2 in xs1.iter() {
@@ -1162,6 +1304,21 @@ mod p3_10 {
         r.fd_scalar("x0", g0, |t: f64| p3_10(t, &xs1), x0, v);
         let g1 = p3_10_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_10(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_10_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_10_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1195,7 +1352,7 @@ mod p3_11 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p3_11(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in (1..4).rev() {
             let ks2 = vec![0usize, 2, 0];
@@ -1229,6 +1386,21 @@ mod p3_11 {
         r.fd_scalar("x0", g0, |t: f64| p3_11(t, &xs1), x0, v);
         let g1 = p3_11_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_11(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_11_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_11_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1262,7 +1434,7 @@ mod p3_12 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p3_12(x0: f64, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
         loop {
@@ -1310,6 +1482,26 @@ mod p3_12 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_12(x0, t, &xs2), &xs1, v);
         let g2 = p3_12_grad_2(x0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p3_12(x0, &xs1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p3_12_jvp(x0, &xs1, &xs2, (d0, d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_12_vjp(x0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1347,7 +1539,7 @@ mod p3_13 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p3_13(x0: f64, x1: f64, x2: f64) -> f64 {
         if 1.8_f64.powi(2) + (x2 * x1) > 0.5 {
             let mut y1 = [0.0_f64; 5];
@@ -1456,6 +1648,20 @@ mod p3_13 {
         r.fd_scalar("x1", g1, |t: f64| p3_13(x0, t, x2), x1, v);
         let g2 = p3_13_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_13(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_13_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_13_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1523,7 +1729,7 @@ mod p3_14 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_14(x0: f64, xs1: &Array1<f64>) -> f64 {
         let _ = (1.5 * x0).powi(2);
         let mut y1 = xs1.to_owned();
@@ -1584,6 +1790,21 @@ mod p3_14 {
         r.fd_scalar("x0", g0, |t: f64| p3_14(t, &xs1), x0, v);
         let g1 = p3_14_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_14(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p3_14_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_14_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1617,7 +1838,7 @@ mod p3_15 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p3_15(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut m1 = 1.1_f64;
         for e2 in xs1.iter() {
@@ -1653,6 +1874,21 @@ mod p3_15 {
         r.fd_scalar("x0", g0, |t: f64| p3_15(t, &xs1), x0, v);
         let g1 = p3_15_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_15(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_15_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_15_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1686,7 +1922,7 @@ mod p3_16 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_16(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         if (xs1[2] + x0) / ((x2 + x0).powi(2) + 1.0) < xs1.sum() {
             let mut y1 = vec![0.0_f64; 4];
@@ -1728,6 +1964,23 @@ mod p3_16 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_16(x0, t, x2), &xs1, v);
         let g2 = p3_16_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_16(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_16_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_16_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1757,7 +2010,7 @@ mod p3_17 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_17(x0: f32, x1: f32) -> f32 {
         if 0.3 > x0 / (x1.powi(2) + 1.0) {
             if (x1.powi(2) + 1.0).ln() - x0 < -1.5 {
@@ -1877,6 +2130,15 @@ mod p3_17 {
         r.fd_scalar("x0", g0, |t: f32| p3_17(t, x1), x0, v);
         let g1 = p3_17_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f32| p3_17(x0, t), x1, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p3_17_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p3_17_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -1915,7 +2177,7 @@ mod p3_18 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_18(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let _ = (Array1::from_elem(4, -0.5_f64)).mapv(|v1| v1 + xs2[1]);
         if x1 > 0.5 {
@@ -1964,6 +2226,23 @@ mod p3_18 {
         r.fd_scalar("x1", g1, |t: f64| p3_18(x0, t, &xs2), x1, v);
         let g2 = p3_18_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p3_18(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p3_18_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_18_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -1993,7 +2272,7 @@ mod p3_19 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_19(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a2 = if (xs1[1] / (xs1.slice(s![1..4;2]).sum().powi(2) + 1.0)) + nn::softplus(-1.6_f64)
             < xs1.dot(xs1)
@@ -2051,6 +2330,21 @@ mod p3_19 {
         r.fd_scalar("x0", g0, |t: f64| p3_19(t, &xs1), x0, v);
         let g1 = p3_19_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_19(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_19_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_19_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -2084,7 +2378,7 @@ mod p3_20 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_20(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         if helper_sq(0.9 - x0) < -0.4 {
             return (xs1 + xs1).dot(xs1);
@@ -2170,6 +2464,23 @@ mod p3_20 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_20(x0, t, x2), &xs1, v);
         let g2 = p3_20_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_20(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_20_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_20_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2199,7 +2510,7 @@ mod p3_21 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_21(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = [0.0_f64; 6];
         let mut a2 = 0.1_f64;
@@ -2232,6 +2543,21 @@ mod p3_21 {
         r.fd_scalar("x0", g0, |t: f64| p3_21(t, &xs1), x0, v);
         let g1 = p3_21_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_21(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p3_21_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_21_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -2265,7 +2591,7 @@ mod p3_22 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_22(x0: f64, x1: f64) -> f64 {
         let a4 = if ((x0.powi(2) + 1.0).ln()).max(-0.3) > 0.8 {
             let a1 = (x0.max(x1)).atan();
@@ -2426,6 +2752,15 @@ mod p3_22 {
         r.fd_scalar("x0", g0, |t: f64| p3_22(t, x1), x0, v);
         let g1 = p3_22_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p3_22(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p3_22_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p3_22_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -2469,7 +2804,7 @@ mod p3_23 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p3_23(x0: f32, xs1: &Array1<f32>, xs2: &Array1<f32>) -> f32 {
         let a1: f32 = (xs2.mapv(f32::tanh)).sum().min((helper_sq_f32(x0)).abs());
         let mut a2 = nn::softplus((xs1[4] + x0).max(a1.powi(3)));
@@ -2514,6 +2849,26 @@ mod p3_23 {
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p3_23(x0, t, &xs2), &xs1, v);
         let g2 = p3_23_grad_2(x0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f32>| p3_23(x0, &xs1, t), &xs2, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let d2: Array1<f32> = array![-0.25f32, 0.25f32, -0.5f32, 0.0f32, 0.5f32];
+        let (jvp_value, jvp_tangent) = p3_23_jvp(x0, &xs1, &xs2, (d0, d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_23_vjp(x0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2551,7 +2906,7 @@ mod p3_24 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_24(x0: f64, x1: f64) -> f64 {
         if x1 > -2.0 {
             let a1: f64 = 0.3_f64;
@@ -2650,6 +3005,15 @@ mod p3_24 {
         r.fd_scalar("x0", g0, |t: f64| p3_24(t, x1), x0, v);
         let g1 = p3_24_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p3_24(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p3_24_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p3_24_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -2693,7 +3057,7 @@ mod p3_25 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p3_25(xs0: &Array1<f64>, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut m1 = -1.2_f64;
         for i2 in (0..4).rev() {
@@ -2740,6 +3104,26 @@ mod p3_25 {
         r.fd_scalar("x1", g1, |t: f64| p3_25(&xs0, t, &xs2), x1, v);
         let g2 = p3_25_grad_2(&xs0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p3_25(&xs0, x1, t), &xs2, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p3_25_jvp(&xs0, x1, &xs2, (d0.clone(), d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_25_vjp(&xs0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -2777,7 +3161,7 @@ mod p3_26 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_26(xs0: &Array1<f64>) -> f64 {
         if (-0.9_f64 * 0.2_f64) + xs0.dot(xs0) > -1.9 {
             return (xs0 + xs0[3]).sum();
@@ -2855,6 +3239,17 @@ mod p3_26 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_26_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_26(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_26_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_26_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -2882,7 +3277,7 @@ mod p3_27 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_27(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a1: f64 = x0;
         for e2 in xs1.iter() {
@@ -2954,6 +3349,21 @@ mod p3_27 {
         r.fd_scalar("x0", g0, |t: f64| p3_27(t, &xs1), x0, v);
         let g1 = p3_27_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_27(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p3_27_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_27_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -2987,7 +3397,7 @@ mod p3_28 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p3_28(xs0: &Array1<f64>, xs1: &Array1<f64>, x2: f64) -> f64 {
         let a1 = x2;
         let mut k2 = 0usize;
@@ -3020,6 +3430,26 @@ mod p3_28 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_28(&xs0, t, x2), &xs1, v);
         let g2 = p3_28_grad_2(&xs0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_28(&xs0, &xs1, t), x2, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25, -0.5];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_28_jvp(&xs0, &xs1, x2, (d0.clone(), d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_28_vjp(&xs0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -3057,7 +3487,7 @@ mod p3_29 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_29(x0: f64, x1: f64, x2: f64) -> f64 {
         let a1 = helper_mix(x2 + x2, x2 + x2) - x0;
         for i2 in 0..6 {
@@ -3171,6 +3601,20 @@ mod p3_29 {
         r.fd_scalar("x1", g1, |t: f64| p3_29(x0, t, x2), x1, v);
         let g2 = p3_29_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_29(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_29_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_29_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -3235,7 +3679,7 @@ mod p3_30 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_30(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
         let mut a3 = if nn::sigmoid(xs0.dot(xs0)) < 0.8 {
             (xs1[2].powi(2)).tanh()
@@ -3306,6 +3750,24 @@ mod p3_30 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_30(t, &xs1), &xs0, v);
         let g1 = p3_30_grad_1(&xs0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_30(&xs0, t), &xs1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p3_30_jvp(&xs0, &xs1, (d0.clone(), d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_30_vjp(&xs0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -3339,7 +3801,7 @@ mod p3_31 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_31(xs0: &Array1<f32>, x1: f32) -> f32 {
         let mut y1: Array1<f32> = Array1::zeros(4);
         let mut a2 = 0.4_f32;
@@ -3381,6 +3843,21 @@ mod p3_31 {
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p3_31(t, x1), &xs0, v);
         let g1 = p3_31_grad_1(&xs0, x1);
         r.fd_scalar("x1", g1, |t: f32| p3_31(&xs0, t), x1, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p3_31_jvp(&xs0, x1, (d0.clone(), d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+            ],
+        );
         let (vjp_value, pullback) = p3_31_vjp(&xs0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -3409,7 +3886,7 @@ mod p3_32 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_32(x0: f32, xs1: &Array1<f32>, x2: f32) -> f32 {
         let mut y1 = xs1.to_owned();
         let mut a2 = 0.7_f32;
@@ -3457,6 +3934,23 @@ mod p3_32 {
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p3_32(x0, t, x2), &xs1, v);
         let g2 = p3_32_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f32| p3_32(x0, &xs1, t), x2, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32];
+        let d2: f32 = 0.0f32;
+        let (jvp_value, jvp_tangent) = p3_32_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_32_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -3486,7 +3980,7 @@ mod p3_33 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_33(x0: f64, x1: f64) -> f64 {
         let mut y1 = vec![0.0_f64; 3];
         let mut a2 = y1[2];
@@ -3575,6 +4069,15 @@ mod p3_33 {
         r.fd_scalar("x0", g0, |t: f64| p3_33(t, x1), x0, v);
         let g1 = p3_33_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p3_33(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p3_33_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p3_33_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -3613,7 +4116,7 @@ mod p3_34 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_34(xs0: &Array1<f64>, x1: f64) -> f64 {
         let mut a2 = if (xs0[1].powi(2) + 1.0).ln() < 1.0 {
             (xs0.mapv(|v1| (-xs0[1]) + (v1 / ((-1.7_f64).powi(2) + 1.0_f64)))).sum()
@@ -3641,6 +4144,21 @@ mod p3_34 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_34(t, x1), &xs0, v);
         let g1 = p3_34_grad_1(&xs0, x1);
         r.fd_scalar("x1", g1, |t: f64| p3_34(&xs0, t), x1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p3_34_jvp(&xs0, x1, (d0.clone(), d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+            ],
+        );
         let (vjp_value, pullback) = p3_34_vjp(&xs0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -3669,7 +4187,7 @@ mod p3_35 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_35(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut y1 = [0.0_f64; 6];
         let mut a2 = 1.9_f64 + -0.6_f64;
@@ -3782,6 +4300,20 @@ mod p3_35 {
         r.fd_scalar("x1", g1, |t: f64| p3_35(x0, t, x2), x1, v);
         let g2 = p3_35_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_35(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_35_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_35_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -3841,7 +4373,7 @@ mod p3_36 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_36(x0: f64) -> f64 {
         for i1 in 0..5 {
             if i1 % 2 == 0 {
@@ -3894,6 +4426,10 @@ mod p3_36 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_36_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p3_36(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p3_36_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p3_36_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -3922,7 +4458,7 @@ mod p3_37 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_37(xs0: &Array1<f32>, x1: f32) -> f32 {
         let mut a1: f32 = x1;
         a1 += ((helper_sq_f32(a1)).powi(2) + 1.0).ln() - ((x1 + 0.7) + xs0.sum());
@@ -4010,6 +4546,21 @@ mod p3_37 {
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p3_37(t, x1), &xs0, v);
         let g1 = p3_37_grad_1(&xs0, x1);
         r.fd_scalar("x1", g1, |t: f32| p3_37(&xs0, t), x1, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32];
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p3_37_jvp(&xs0, x1, (d0.clone(), d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+            ],
+        );
         let (vjp_value, pullback) = p3_37_vjp(&xs0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4043,7 +4594,7 @@ mod p3_38 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p3_38(x0: f32, x1: f32, x2: f32) -> f32 {
         let mut a1 = -0.5_f32;
         let _ = (x1 * x2) * (x1 + -0.5);
@@ -4170,6 +4721,20 @@ mod p3_38 {
         r.fd_scalar("x1", g1, |t: f32| p3_38(x0, t, x2), x1, v);
         let g2 = p3_38_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f32| p3_38(x0, x1, t), x2, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let d2: f32 = 0.0f32;
+        let (jvp_value, jvp_tangent) = p3_38_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_38_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -4237,7 +4802,7 @@ mod p3_39 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_39(x0: f64, x1: f64) -> f64 {
         for i1 in 0..3 {
             if helper_mix(x1 + 1.0, i1 as f64) < x0 * x1 {
@@ -4353,6 +4918,15 @@ mod p3_39 {
         r.fd_scalar("x0", g0, |t: f64| p3_39(t, x1), x0, v);
         let g1 = p3_39_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p3_39(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p3_39_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p3_39_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4396,7 +4970,7 @@ mod p3_40 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_40(x0: f64) -> f64 {
         if (x0 - x0).tanh() > helper_sq(x0) {
             let x0 = (x0 * 1.9) + (x0 + x0.atan());
@@ -4488,6 +5062,10 @@ mod p3_40 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_40_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p3_40(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p3_40_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p3_40_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -4516,7 +5094,7 @@ mod p3_41 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_41(x0: f32, x1: f32, x2: f32) -> f32 {
         let a1 = -0.3_f32;
         let mut y2 = [0.0_f32; 4];
@@ -4669,6 +5247,20 @@ mod p3_41 {
         r.fd_scalar("x1", g1, |t: f32| p3_41(x0, t, x2), x1, v);
         let g2 = p3_41_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f32| p3_41(x0, x1, t), x2, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let d2: f32 = 0.0f32;
+        let (jvp_value, jvp_tangent) = p3_41_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_41_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -4728,7 +5320,7 @@ mod p3_42 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_42(x0: f64, xs1: &Array1<f64>) -> f64 {
         if xs1.sum() + nn::softplus(xs1[1]) < 0.9 {
             let x0 = (x0 * 0.3) + ((x0 * 1.1) - helper_sq(x0));
@@ -4759,6 +5351,21 @@ mod p3_42 {
         r.fd_scalar("x0", g0, |t: f64| p3_42(t, &xs1), x0, v);
         let g1 = p3_42_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_42(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_42_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_42_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4792,7 +5399,7 @@ mod p3_43 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_43(x0: f64, x1: f64) -> f64 {
         let mut k1 = 0usize;
         while k1 < 3 {
@@ -4924,6 +5531,15 @@ mod p3_43 {
         r.fd_scalar("x0", g0, |t: f64| p3_43(t, x1), x0, v);
         let g1 = p3_43_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p3_43(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p3_43_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p3_43_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -4962,7 +5578,7 @@ mod p3_44 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_44(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let a1: f64 = nn::sigmoid(helper_sq(xs2[1]));
         let mut m2 = 1.7_f64;
@@ -4998,6 +5614,23 @@ mod p3_44 {
         r.fd_scalar("x1", g1, |t: f64| p3_44(x0, t, &xs2), x1, v);
         let g2 = p3_44_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p3_44(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_44_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_44_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5027,7 +5660,7 @@ mod p3_45 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_45(xs0: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(4);
         let mut a2 = -0.1_f64;
@@ -5062,6 +5695,17 @@ mod p3_45 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_45_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_45(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_45_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_45_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -5089,7 +5733,7 @@ mod p3_46 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_46(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut c1 = 0usize;
         c1 = 0;
@@ -5144,6 +5788,20 @@ mod p3_46 {
         r.fd_scalar("x1", g1, |t: f64| p3_46(x0, t, x2), x1, v);
         let g2 = p3_46_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_46(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_46_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_46_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5203,7 +5861,7 @@ mod p3_47 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p3_47(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut y1 = vec![0.0_f64; 6];
         let mut a2 = -1.6_f64;
@@ -5267,6 +5925,20 @@ mod p3_47 {
         r.fd_scalar("x1", g1, |t: f64| p3_47(x0, t, x2), x1, v);
         let g2 = p3_47_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_47(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_47_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_47_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5334,7 +6006,7 @@ mod p3_48 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_48(x0: f64) -> f64 {
         let a1 = ((x0.powi(2) + 1.0).ln()).cos();
         let a2: f64 =
@@ -5394,6 +6066,10 @@ mod p3_48 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_48_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p3_48(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p3_48_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p3_48_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -5422,7 +6098,7 @@ mod p3_49 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_49(xs0: &Array1<f64>) -> f64 {
         let a1 = xs0[0].powi(2);
         let mut a2 = ((xs0.tanh()).exp()).sum() * (a1 + (xs0[4] * a1));
@@ -5484,6 +6160,17 @@ mod p3_49 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_49_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_49(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p3_49_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_49_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -5511,7 +6198,7 @@ mod p3_50 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_50(xs0: &Array1<f32>) -> f32 {
         let mut k1 = 0usize;
         loop {
@@ -5572,6 +6259,17 @@ mod p3_50 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_50_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p3_50(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32, 0.25f32];
+        let (jvp_value, jvp_tangent) = p3_50_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_50_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -5599,7 +6297,7 @@ mod p3_51 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_51(x0: f64, x1: f64, x2: f64) -> f64 {
         for i1 in 0..4 {
             for i2 in 0..i1 {
@@ -5743,6 +6441,20 @@ mod p3_51 {
         r.fd_scalar("x1", g1, |t: f64| p3_51(x0, t, x2), x1, v);
         let g2 = p3_51_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_51(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_51_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_51_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5802,7 +6514,7 @@ mod p3_52 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_52(x0: f32, x1: f32, x2: f32) -> f32 {
         let mut m1 = -0.8_f32;
         if 0.2_f32.max(x0) + x1 < -0.6 * x1 && (-0.5 - x0) - x1 > 1.0 {
@@ -5925,6 +6637,20 @@ mod p3_52 {
         r.fd_scalar("x1", g1, |t: f32| p3_52(x0, t, x2), x1, v);
         let g2 = p3_52_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f32| p3_52(x0, x1, t), x2, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let d2: f32 = 0.0f32;
+        let (jvp_value, jvp_tangent) = p3_52_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_52_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -5984,7 +6710,7 @@ mod p3_53 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 2))]
+    #[differentiable(argnums = (0, 2), jvp)]
     fn p3_53(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut y1 = vec![0.0_f64; 6];
         let mut a2 = -0.7_f64;
@@ -6046,6 +6772,23 @@ mod p3_53 {
         r.fd_scalar("x1", g1, |t: f64| p3_53(x0, t, &xs2), x1, v);
         let g2 = p3_53_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p3_53(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_53_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_53_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6080,7 +6823,7 @@ mod p3_54 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_54(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = vec![0.0_f64; 4];
         let mut a2 = x0;
@@ -6127,6 +6870,21 @@ mod p3_54 {
         r.fd_scalar("x0", g0, |t: f64| p3_54(t, &xs1), x0, v);
         let g1 = p3_54_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_54(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_54_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_54_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -6160,7 +6918,7 @@ mod p3_55 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_55(x0: f32) -> f32 {
         if x0 > x0 - x0 {
             if helper_sq_f32(x0 + x0) < x0 - -0.6 {
@@ -6296,6 +7054,10 @@ mod p3_55 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_55_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f32| p3_55(t), x0, v);
+        let d0: f32 = 0.5f32;
+        let (jvp_value, jvp_tangent) = p3_55_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p3_55_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -6324,7 +7086,7 @@ mod p3_56 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_56(x0: f32, xs1: &Array1<f32>) -> f32 {
         if x0 < 1.3 {
             let y1 = xs1.tanh();
@@ -6362,6 +7124,21 @@ mod p3_56 {
         r.fd_scalar("x0", g0, |t: f32| p3_56(t, &xs1), x0, v);
         let g1 = p3_56_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p3_56(x0, t), &xs1, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32, -0.25f32];
+        let (jvp_value, jvp_tangent) = p3_56_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_56_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -6390,7 +7167,7 @@ mod p3_57 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 2))]
+    #[differentiable(argnums = (1, 2), jvp)]
     fn p3_57(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut a1: f64 = x0;
         for i2 in (2..3).rev() {
@@ -6433,6 +7210,23 @@ mod p3_57 {
         r.fd_scalar("x1", g1, |t: f64| p3_57(x0, t, &xs2), x1, v);
         let g2 = p3_57_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p3_57(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5];
+        let (jvp_value, jvp_tangent) = p3_57_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_57_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6467,7 +7261,7 @@ mod p3_58 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p3_58(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut xs2 = xs2.to_owned();
         xs2[0] += 1.6;
@@ -6550,6 +7344,23 @@ mod p3_58 {
         r.fd_scalar("x1", g1, |t: f64| p3_58(x0, t, &xs2), x1, v);
         let g2 = p3_58_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p3_58(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p3_58_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_58_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6587,7 +7398,7 @@ mod p3_59 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p3_59(xs0: &Array1<f64>, x1: f64) -> f64 {
         let mut c1 = 0usize;
         let mut a2 = 1.8_f64;
@@ -6629,6 +7440,21 @@ mod p3_59 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_59(t, x1), &xs0, v);
         let g1 = p3_59_grad_1(&xs0, x1);
         r.fd_scalar("x1", g1, |t: f64| p3_59(&xs0, t), x1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p3_59_jvp(&xs0, x1, (d0.clone(), d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+            ],
+        );
         let (vjp_value, pullback) = p3_59_vjp(&xs0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -6662,7 +7488,7 @@ mod p3_60 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_60(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
         let mut a2 = -y1[1];
@@ -6713,6 +7539,21 @@ mod p3_60 {
         r.fd_scalar("x0", g0, |t: f64| p3_60(t, &xs1), x0, v);
         let g1 = p3_60_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_60(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p3_60_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_60_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -6741,7 +7582,7 @@ mod p3_61 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p3_61(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut a3 = if (helper_sq(xs1[2])).max(xs1[0] + x0) > 0.6 {
             let a1 = x0;
@@ -6786,6 +7627,21 @@ mod p3_61 {
         r.fd_scalar("x0", g0, |t: f64| p3_61(t, &xs1), x0, v);
         let g1 = p3_61_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_61(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p3_61_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_61_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -6819,7 +7675,7 @@ mod p3_62 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (2, 1, 0))]
+    #[differentiable(argnums = (2, 1, 0), jvp)]
     fn p3_62(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut y1 = [0.0_f64; 4];
         let mut a2 = x1.max(x0);
@@ -6919,6 +7775,20 @@ mod p3_62 {
         r.fd_scalar("x1", g1, |t: f64| p3_62(x0, t, x2), x1, v);
         let g2 = p3_62_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_62(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_62_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_62_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -6986,7 +7856,7 @@ mod p3_63 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_63(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut m1 = -2.0_f64;
         let mut a3: f64 = if -(-1.7_f64) > -0.1 {
@@ -7057,6 +7927,21 @@ mod p3_63 {
         r.fd_scalar("x0", g0, |t: f64| p3_63(t, &xs1), x0, v);
         let g1 = p3_63_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_63(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p3_63_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_63_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -7090,7 +7975,7 @@ mod p3_64 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_64(xs0: &Array1<f32>) -> f32 {
         let mut a1: f32 = nn::sigmoid((xs0[0].powi(2) + 1.0).ln()) - xs0[0];
         for i2 in (0..3).rev() {
@@ -7128,6 +8013,17 @@ mod p3_64 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_64_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p3_64(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32];
+        let (jvp_value, jvp_tangent) = p3_64_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_64_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7155,7 +8051,7 @@ mod p3_65 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_65(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1 = xs1.to_owned();
         let mut a2 = x0.cos();
@@ -7212,6 +8108,21 @@ mod p3_65 {
         r.fd_scalar("x0", g0, |t: f64| p3_65(t, &xs1), x0, v);
         let g1 = p3_65_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_65(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_65_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_65_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -7240,7 +8151,7 @@ mod p3_66 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_66(xs0: &Array1<f64>, x1: f64) -> f64 {
         for i1 in (0..3).step_by(2) {
             let mut k2 = 0usize;
@@ -7296,6 +8207,21 @@ mod p3_66 {
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_66(t, x1), &xs0, v);
         let g1 = p3_66_grad_1(&xs0, x1);
         r.fd_scalar("x1", g1, |t: f64| p3_66(&xs0, t), x1, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p3_66_jvp(&xs0, x1, (d0.clone(), d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g1) * f64::from(d1),
+            ],
+        );
         let (vjp_value, pullback) = p3_66_vjp(&xs0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -7329,7 +8255,7 @@ mod p3_67 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_67(x0: f64, xs1: &Array1<f64>) -> f64 {
         if xs1[1] < xs1[1] * xs1[1] || 1.1 < x0 + xs1[0] {
             if xs1[2] < xs1[2] - x0 {
@@ -7427,6 +8353,21 @@ mod p3_67 {
         r.fd_scalar("x0", g0, |t: f64| p3_67(t, &xs1), x0, v);
         let g1 = p3_67_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_67(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p3_67_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_67_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -7455,7 +8396,7 @@ mod p3_68 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_68(x0: f64) -> f64 {
         let a1: f64 = x0;
         let mut a2 = if (a1 * x0) + (-1.7_f64).min(a1) < helper_mix(x0, -0.7) {
@@ -7555,6 +8496,10 @@ mod p3_68 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_68_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p3_68(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p3_68_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p3_68_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7583,7 +8528,7 @@ mod p3_69 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_69(xs0: &Array1<f64>) -> f64 {
         if xs0.slice(s![1..4]).sum().sin() < -2.0_f64 + -0.9_f64 {
             return xs0.slice(s![3..4;2]).sum() + xs0[1];
@@ -7626,6 +8571,17 @@ mod p3_69 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_69_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_69(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p3_69_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_69_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7653,7 +8609,7 @@ mod p3_70 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_70(xs0: &Array1<f64>) -> f64 {
         if 1.5 > xs0[0] - -0.3 && xs0[0] > -0.4 {
             let ks1 = vec![1usize, 4];
@@ -7685,6 +8641,17 @@ mod p3_70 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_70_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_70(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p3_70_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_70_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7712,7 +8679,7 @@ mod p3_71 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_71(xs0: &Array1<f32>) -> f32 {
         let mut a1 = -1.0_f32;
         let mut c2 = 0usize;
@@ -7755,6 +8722,17 @@ mod p3_71 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_71_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f32>| p3_71(t), &xs0, v);
+        let d0: Array1<f32> = array![-0.5f32, 0.0f32, 0.5f32, -0.25f32, 0.25f32, -0.5f32];
+        let (jvp_value, jvp_tangent) = p3_71_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_71_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7782,7 +8760,7 @@ mod p3_72 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_72(xs0: &Array1<f64>) -> f64 {
         let mut a1: f64 = -1.6_f64;
         if (a1 * xs0[2]) * a1.sin() < 1.7_f64.abs() {
@@ -7821,6 +8799,17 @@ mod p3_72 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_72_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_72(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_72_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_72_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -7848,7 +8837,7 @@ mod p3_73 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_73(x0: f64, xs1: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(5);
         let mut a2 = -0.3_f64;
@@ -7905,6 +8894,21 @@ mod p3_73 {
         r.fd_scalar("x0", g0, |t: f64| p3_73(t, &xs1), x0, v);
         let g1 = p3_73_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_73(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_73_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_73_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -7938,7 +8942,7 @@ mod p3_74 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_74(xs0: &Array1<f64>) -> f64 {
         if xs0[0].min(xs0.sum()) > -(-1.7_f64) {
             let mut k1 = 0usize;
@@ -7995,6 +8999,17 @@ mod p3_74 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_74_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_74(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_74_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_74_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -8022,7 +9037,7 @@ mod p3_75 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p3_75(x0: f32, x1: f32) -> f32 {
         let mut y1 = vec![0.0_f32; 4];
         let mut a2 = y1[0] + x1;
@@ -8198,6 +9213,15 @@ mod p3_75 {
         r.fd_scalar("x0", g0, |t: f32| p3_75(t, x1), x0, v);
         let g1 = p3_75_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f32| p3_75(x0, t), x1, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p3_75_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p3_75_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -8241,7 +9265,7 @@ mod p3_76 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_76(x0: f64, x1: f64) -> f64 {
         let mut y1 = [0.0_f64; 3];
         let mut a2 = -1.8_f64;
@@ -8346,6 +9370,15 @@ mod p3_76 {
         r.fd_scalar("x0", g0, |t: f64| p3_76(t, x1), x0, v);
         let g1 = p3_76_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p3_76(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p3_76_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p3_76_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -8389,7 +9422,7 @@ mod p3_77 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_77(x0: f64) -> f64 {
         if x0 > x0 * x0 && (x0.powi(2) + 1.0).powf(0.3) + (x0 * x0) > -0.2 {
             let mut y1 = [0.0_f64; 4];
@@ -8560,6 +9593,10 @@ mod p3_77 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_77_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p3_77(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p3_77_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p3_77_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -8588,7 +9625,7 @@ mod p3_78 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 2))]
+    #[differentiable(argnums = (1, 2), jvp)]
     fn p3_78(x0: f64, xs1: &Array1<f64>, x2: f64) -> f64 {
         for i1 in 0..5 {
             let a2 = -0.9_f64;
@@ -8643,6 +9680,23 @@ mod p3_78 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_78(x0, t, x2), &xs1, v);
         let g2 = p3_78_grad_2(x0, &xs1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_78(x0, &xs1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_78_jvp(x0, &xs1, x2, (d0, d1.clone(), d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_78_vjp(x0, &xs1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -8677,7 +9731,7 @@ mod p3_79 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1, 2))]
+    #[differentiable(argnums = (0, 1, 2), jvp)]
     fn p3_79(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(4);
         let mut a2 = -0.8_f64;
@@ -8760,6 +9814,30 @@ mod p3_79 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_79(&xs0, t, &xs2), &xs1, v);
         let g2 = p3_79_grad_2(&xs0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p3_79(&xs0, &xs1, t), &xs2, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) =
+            p3_79_jvp(&xs0, &xs1, &xs2, (d0.clone(), d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_79_vjp(&xs0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -8797,7 +9875,7 @@ mod p3_80 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_80(xs0: &Array1<f64>, xs1: &Array1<f64>, xs2: &Array1<f64>) -> f64 {
         for i1 in 0..1 {
             let mut a2 = if (xs2[i1].tanh()).cos() < 1.0 {
@@ -8872,6 +9950,30 @@ mod p3_80 {
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_80(&xs0, t, &xs2), &xs1, v);
         let g2 = p3_80_grad_2(&xs0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p3_80(&xs0, &xs1, t), &xs2, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5, -0.25];
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) =
+            p3_80_jvp(&xs0, &xs1, &xs2, (d0.clone(), d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                g0.iter()
+                    .zip(d0.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_80_vjp(&xs0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -8901,7 +10003,7 @@ mod p3_81 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p3_81(x0: f32, x1: f32) -> f32 {
         let mut c1 = 0usize;
         let a2 = if ((-1.4_f32).powi(2)).atan() > x1 - x0 {
@@ -8991,6 +10093,15 @@ mod p3_81 {
         r.fd_scalar("x0", g0, |t: f32| p3_81(t, x1), x0, v);
         let g1 = p3_81_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f32| p3_81(x0, t), x1, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p3_81_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p3_81_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -9034,7 +10145,7 @@ mod p3_82 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_82(x0: f32) -> f32 {
         let a1 = ((x0 * x0) - x0) * (2.0_f32.cos()).tanh();
         let mut m2: f32 = -2.0_f32;
@@ -9096,6 +10207,10 @@ mod p3_82 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_82_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f32| p3_82(t), x0, v);
+        let d0: f32 = 0.5f32;
+        let (jvp_value, jvp_tangent) = p3_82_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p3_82_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9124,7 +10239,7 @@ mod p3_83 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_83(xs0: &Array1<f64>) -> f64 {
         let mut y1 = vec![0.0_f64; 5];
         let mut a2 = 1.3_f64;
@@ -9185,6 +10300,17 @@ mod p3_83 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_83_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_83(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p3_83_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_83_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9212,7 +10338,7 @@ mod p3_84 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p3_84(x0: f64, x1: f64) -> f64 {
         let mut y1 = vec![0.0_f64; 5];
         let mut a2 = 0.0_f64;
@@ -9325,6 +10451,15 @@ mod p3_84 {
         r.fd_scalar("x0", g0, |t: f64| p3_84(t, x1), x0, v);
         let g1 = p3_84_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f64| p3_84(x0, t), x1, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let (jvp_value, jvp_tangent) = p3_84_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p3_84_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -9368,7 +10503,7 @@ mod p3_85 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_85(x0: f64, xs1: &Array1<f64>) -> f64 {
         for i1 in (0..3).step_by(2) {
             let a2 = ((x0.tanh()).powi(2) + 1.0).powf(1.5);
@@ -9426,6 +10561,21 @@ mod p3_85 {
         r.fd_scalar("x0", g0, |t: f64| p3_85(t, &xs1), x0, v);
         let g1 = p3_85_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_85(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0];
+        let (jvp_value, jvp_tangent) = p3_85_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_85_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -9459,7 +10609,7 @@ mod p3_86 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_86(x0: f64) -> f64 {
         let mut c1 = 0usize;
         c1 = 1;
@@ -9501,6 +10651,10 @@ mod p3_86 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_86_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p3_86(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p3_86_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p3_86_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9529,7 +10683,7 @@ mod p3_87 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_87(xs0: &Array1<f64>) -> f64 {
         for i1 in 2..3 {
             let a2: f64 = (xs0.tanh()).dot(&(xs0.tanh()))
@@ -9583,6 +10737,17 @@ mod p3_87 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_87_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_87(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_87_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_87_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9610,7 +10775,7 @@ mod p3_88 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_88(xs0: &Array1<f64>) -> f64 {
         for i1 in (0..2).rev() {
             let mut k2 = 0usize;
@@ -9661,6 +10826,17 @@ mod p3_88 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_88_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_88(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_88_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_88_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9688,7 +10864,7 @@ mod p3_89 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_89(x0: f32, xs1: &Array1<f32>, xs2: &Array1<f32>) -> f32 {
         if (xs1 * x0).dot(&(xs2 * xs1)) < (0.8_f32.powi(2) + 1.0_f32).ln() {
             let _ = (xs2[3] + x0) * xs2[0].powi(3);
@@ -9724,6 +10900,26 @@ mod p3_89 {
         r.fd_array("xs1", &g1, |t: &Array1<f32>| p3_89(x0, t, &xs2), &xs1, v);
         let g2 = p3_89_grad_2(x0, &xs1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f32>| p3_89(x0, &xs1, t), &xs2, v);
+        let d0: f32 = 0.5f32;
+        let d1: Array1<f32> = array![0.25f32, -0.5f32, 0.0f32, 0.5f32];
+        let d2: Array1<f32> = array![-0.25f32, 0.25f32, -0.5f32, 0.0f32];
+        let (jvp_value, jvp_tangent) = p3_89_jvp(x0, &xs1, &xs2, (d0, d1.clone(), d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_89_vjp(x0, &xs1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -9753,7 +10949,7 @@ mod p3_90 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_90(xs0: &Array1<f64>) -> f64 {
         for i1 in 0..3 {
             if (xs0[4 - 1 - i1] - (i1 as f64)) - xs0[4 - 1 - i1] < -1.6 {
@@ -9792,6 +10988,17 @@ mod p3_90 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_90_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_90(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_90_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_90_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9819,7 +11026,7 @@ mod p3_91 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_91(xs0: &Array1<f64>) -> f64 {
         let mut k1 = 0usize;
         while k1 < 3 {
@@ -9848,6 +11055,17 @@ mod p3_91 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_91_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_91(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25, 0.25];
+        let (jvp_value, jvp_tangent) = p3_91_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_91_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -9875,7 +11093,7 @@ mod p3_92 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 0))]
+    #[differentiable(argnums = (1, 0), jvp)]
     fn p3_92(x0: f32, x1: f32) -> f32 {
         let mut c1 = 0usize;
         let a2 = (((c1 as f32) * x0) * x0.tanh()) - ((x0 * x1) + x1.min(x0));
@@ -9943,6 +11161,15 @@ mod p3_92 {
         r.fd_scalar("x0", g0, |t: f32| p3_92(t, x1), x0, v);
         let g1 = p3_92_grad_1(x0, x1);
         r.fd_scalar("x1", g1, |t: f32| p3_92(x0, t), x1, v);
+        let d0: f32 = 0.5f32;
+        let d1: f32 = 0.25f32;
+        let (jvp_value, jvp_tangent) = p3_92_jvp(x0, x1, (d0, d1));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[f64::from(g0) * f64::from(d0), f64::from(g1) * f64::from(d1)],
+        );
         let (vjp_value, pullback) = p3_92_vjp(x0, x1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -9986,7 +11213,7 @@ mod p3_93 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_93(xs0: &Array1<f64>) -> f64 {
         let mut y1 = [0.0_f64; 4];
         let mut y2 = vec![0.0_f64; 4];
@@ -10048,6 +11275,17 @@ mod p3_93 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_93_grad_0(&xs0);
         r.fd_array("xs0", &g0, |t: &Array1<f64>| p3_93(t), &xs0, v);
+        let d0: Array1<f64> = array![-0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_93_jvp(&xs0, (d0.clone(),));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[g0.iter()
+                .zip(d0.iter())
+                .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                .sum::<f64>()],
+        );
         let (vjp_value, pullback) = p3_93_vjp(&xs0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -10075,7 +11313,7 @@ mod p3_94 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_94(x0: f64, x1: f64, x2: f64) -> f64 {
         if helper_mix((0.7_f64.tanh()).exp(), x2) > 0.9 {
             let x1 = (x1 * 0.2) + ((x1 * x2) + x2);
@@ -10181,6 +11419,20 @@ mod p3_94 {
         r.fd_scalar("x1", g1, |t: f64| p3_94(x0, t, x2), x1, v);
         let g2 = p3_94_grad_2(x0, x1, x2);
         r.fd_scalar("x2", g2, |t: f64| p3_94(x0, x1, t), x2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: f64 = 0.0;
+        let (jvp_value, jvp_tangent) = p3_94_jvp(x0, x1, x2, (d0, d1, d2));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                f64::from(g2) * f64::from(d2),
+            ],
+        );
         let (vjp_value, pullback) = p3_94_vjp(x0, x1, x2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -10245,7 +11497,7 @@ mod p3_95 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_95(x0: f64, xs1: &Array1<f64>) -> f64 {
         let a1 = 0.3_f64;
         let mut y2: Array1<f64> = Array1::zeros(4);
@@ -10309,6 +11561,21 @@ mod p3_95 {
         r.fd_scalar("x0", g0, |t: f64| p3_95(t, &xs1), x0, v);
         let g1 = p3_95_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_95(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_95_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_95_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);
@@ -10337,7 +11604,7 @@ mod p3_96 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_96(x0: f32) -> f32 {
         let mut k1 = 0usize;
         while k1 < 1 {
@@ -10481,6 +11748,10 @@ mod p3_96 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_96_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f32| p3_96(t), x0, v);
+        let d0: f32 = 0.5f32;
+        let (jvp_value, jvp_tangent) = p3_96_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f32>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p3_96_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -10509,7 +11780,7 @@ mod p3_97 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (1, 2))]
+    #[differentiable(argnums = (1, 2), jvp)]
     fn p3_97(x0: f64, x1: f64, xs2: &Array1<f64>) -> f64 {
         let mut y1: Array1<f64> = Array1::zeros(6);
         let mut a2 = x1 * xs2.slice(s![0..5]).sum();
@@ -10566,6 +11837,23 @@ mod p3_97 {
         r.fd_scalar("x1", g1, |t: f64| p3_97(x0, t, &xs2), x1, v);
         let g2 = p3_97_grad_2(x0, x1, &xs2);
         r.fd_array("xs2", &g2, |t: &Array1<f64>| p3_97(x0, x1, t), &xs2, v);
+        let d0: f64 = 0.5;
+        let d1: f64 = 0.25;
+        let d2: Array1<f64> = array![-0.25, 0.25, -0.5, 0.0, 0.5, -0.25];
+        let (jvp_value, jvp_tangent) = p3_97_jvp(x0, x1, &xs2, (d0, d1, d2.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                f64::from(g1) * f64::from(d1),
+                g2.iter()
+                    .zip(d2.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_97_vjp(x0, x1, &xs2);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1, pb2) = pullback(1.0);
@@ -10600,7 +11888,7 @@ mod p3_98 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable]
+    #[differentiable(jvp)]
     fn p3_98(x0: f64) -> f64 {
         let mut k1 = 0usize;
         while k1 < 4 {
@@ -10680,6 +11968,10 @@ mod p3_98 {
         r.value("value_and_grad", vg_value, v);
         let g0 = p3_98_grad_0(x0);
         r.fd_scalar("x0", g0, |t: f64| p3_98(t), x0, v);
+        let d0: f64 = 0.5;
+        let (jvp_value, jvp_tangent) = p3_98_jvp(x0, (d0,));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>("jvp.tangent", jvp_tangent, &[f64::from(g0) * f64::from(d0)]);
         let (vjp_value, pullback) = p3_98_vjp(x0);
         r.value("vjp", vjp_value, v);
         let (pb0,) = pullback(1.0);
@@ -10708,7 +12000,7 @@ mod p3_99 {
         unused_parens,
         clippy::all
     )]
-    #[differentiable(argnums = (0, 1))]
+    #[differentiable(argnums = (0, 1), jvp)]
     fn p3_99(x0: f64, xs1: &Array1<f64>) -> f64 {
         if (x0 * xs1.slice(s![2..3]).sum()) / (xs1[2].powi(2) + 1.0)
             < xs1.slice(s![2..4;2]).sum() + 1.8
@@ -10769,6 +12061,21 @@ mod p3_99 {
         r.fd_scalar("x0", g0, |t: f64| p3_99(t, &xs1), x0, v);
         let g1 = p3_99_grad_1(x0, &xs1);
         r.fd_array("xs1", &g1, |t: &Array1<f64>| p3_99(x0, t), &xs1, v);
+        let d0: f64 = 0.5;
+        let d1: Array1<f64> = array![0.25, -0.5, 0.0, 0.5];
+        let (jvp_value, jvp_tangent) = p3_99_jvp(x0, &xs1, (d0, d1.clone()));
+        r.value("jvp", jvp_value, v);
+        r.jvp::<f64>(
+            "jvp.tangent",
+            jvp_tangent,
+            &[
+                f64::from(g0) * f64::from(d0),
+                g1.iter()
+                    .zip(d1.iter())
+                    .map(|(g, d)| f64::from(*g) * f64::from(*d))
+                    .sum::<f64>(),
+            ],
+        );
         let (vjp_value, pullback) = p3_99_vjp(x0, &xs1);
         r.value("vjp", vjp_value, v);
         let (pb0, pb1) = pullback(1.0);

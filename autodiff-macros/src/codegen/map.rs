@@ -155,7 +155,13 @@ impl Emitter<'_> {
             Op::Vjp { prim, .. } => elementwise(prim),
             _ => false,
         };
-        (kind || self.filled(s).is_some()) && plan.arrays[i.dst.0]
+        // A constant operand must be a scalar: a constant array (a local that nothing differentiable
+        // was written into) would make the element's value an array.
+        let scalar_consts = i.args.iter().all(|a| match a {
+            Operand::Const(t) => crate::scalars::scalar_const(t, self.f),
+            Operand::Var(_) => true,
+        });
+        (kind || self.filled(s).is_some()) && plan.arrays[i.dst.0] && scalar_consts
     }
 
     /// Where statement `s` fills an array of its operand's shape with one value (a sum's reverse rule,

@@ -453,9 +453,20 @@ impl Jvp<'_> {
         let mut args = Vec::new();
         let mut kinds = quote!(());
         let mut tangents = quote!(());
-        for (a, by_ref) in i.args.iter().zip(&call.by_ref).rev() {
+        // A constant argument is bound to a local first: its zero tangent and its kind then have the
+        // type the call gives it (a literal `1.6` passed to an `f32` parameter is an `f32`).
+        let dst_name = &self.f.vars[i.dst.0].name;
+        let mut consts = TokenStream::new();
+        for (k, (a, by_ref)) in i.args.iter().zip(&call.by_ref).enumerate().rev() {
             reads.extend(a.var());
-            let value = operand(a);
+            let value = match a {
+                Operand::Const(t) => {
+                    let local = quote::format_ident!("__{}_arg{}", dst_name, k);
+                    consts.extend(quote!(let #local = (#t);));
+                    quote!(#local)
+                }
+                Operand::Var(_) => operand(a),
+            };
             args.push(if *by_ref {
                 quote!(&#value)
             } else {
@@ -479,7 +490,7 @@ impl Jvp<'_> {
         let dst_dot = &self.vars[dst_dot.0].name;
         let call = quote_spanned!(i.span=> #jvp(#(#args,)* #private::gather(#tangents, #kinds)));
         Ok(Stmt::Verbatim {
-            tokens: quote!(let (#dst, #dst_dot) = #call;),
+            tokens: quote!(#consts let (#dst, #dst_dot) = #call;),
             reads,
         })
     }
