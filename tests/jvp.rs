@@ -1570,3 +1570,25 @@ fn nn_functions_through_their_forward_rules() {
         .max(1.0);
     assert!((t - want).abs() <= 1e-13 * scale, "{t} != {want}");
 }
+
+// A type ascription on an array value inside a map kernel's run (the differential tester found
+// `let y: Array1<f64> = ..` printed on the element inside the kernel).
+#[differentiable(jvp)]
+fn ascribed(x: &Array1<f64>) -> f64 {
+    let y: Array1<f64> = &(x - 1.0) * &(x - x.dot(x));
+    let z: Array1<f64> = y.mapv(f64::tanh) * 2.0;
+    z.sum()
+}
+
+#[test]
+fn type_ascriptions_inside_a_map_kernel() {
+    let x = array![0.3, -0.7, 1.1];
+    let v = array![1.0, -0.5, 0.25];
+    let (value, t) = ascribed_jvp(&x, (v.clone(),));
+    assert_eq!(value.to_bits(), ascribed(&x).to_bits());
+    let want: f64 = ascribed_grad(&x).iter().zip(&v).map(|(g, v)| g * v).sum();
+    assert!(
+        (t - want).abs() <= 1e-13 * want.abs().max(1.0),
+        "{t} != {want}"
+    );
+}

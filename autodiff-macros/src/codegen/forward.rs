@@ -163,7 +163,8 @@ impl Emitter<'_> {
         let ascription = i
             .ascription
             .as_ref()
-            .filter(|t| !(self.owned_values && quote!(#t).to_string().contains("View")));
+            .filter(|t| !(self.owned_values && quote!(#t).to_string().contains("View")))
+            .filter(|_| !self.in_kernel_body);
         let ascription = ascription.map(|t| quote!(: #t));
         if let Some(early) = self.early.get(&i.dst) {
             let (partials, call) = (&early.partials, &early.call);

@@ -401,6 +401,7 @@ impl Emitter<'_> {
         let body: TokenStream = run.iter().map(|s| print(self, s)).collect();
         // In the kernel, a sum or mean of a value of the run is that value, summed by the kernel.
         let ad = self.ad.clone();
+        self.in_kernel_body = true;
         let kernel_body: TokenStream = run
             .iter()
             .map(|s| match (self.folded_reduction(s), self.filled(s), s) {
@@ -417,6 +418,7 @@ impl Emitter<'_> {
                 _ => print(self, s),
             })
             .collect();
+        self.in_kernel_body = false;
         let (operands, results) = self.run_io(run);
         if results.is_empty() {
             return TokenStream::new();

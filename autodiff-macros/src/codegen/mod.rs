@@ -123,6 +123,9 @@ pub struct Emitter<'a> {
     pub map_plan: Option<map::MapPlan>,
     /// Set while a statement is printed on its own inside [`Emitter::print_fused`].
     in_map_run: bool,
+    /// Set while a map kernel's closure body is printed: its values are elements, so the source's type
+    /// ascriptions (`let y: Array1<f64> = ..`) are left out there.
+    in_kernel_body: bool,
 }
 
 /// A fused kernel evaluated with its reverse in one pass by the forward sweep (its value is needed
@@ -151,6 +154,7 @@ impl<'a> Emitter<'a> {
             programs: None,
             map_plan: None,
             in_map_run: false,
+            in_kernel_body: false,
         }
     }
 
