@@ -1403,3 +1403,99 @@ fn row_panics_past_the_last_row() {
 fn column_vjp_panics_past_the_last_column() {
     rules::column_vjp(&array![[1.0, 2.0], [3.0, 4.0]], 3, array![1.0, 1.0]);
 }
+
+/// `sum_to`'s slice paths (a bias's rows, one axis to one element) give the bits of the axis-by-axis
+/// `sum_axis` reduction that the general path makes, signed zeros and lengths off the lane width
+/// included; `sum_to_ref` agrees with both.
+#[test]
+fn sum_to_slice_paths_keep_the_bits_of_axis_sums() {
+    use autodiff_runtime::broadcast::{sum_to, sum_to_ref};
+    fn by_axes(g: &ArrayD<f64>, target: &[usize]) -> ArrayD<f64> {
+        let mut g = g.clone();
+        while g.ndim() > target.len() {
+            g = g.sum_axis(Axis(0));
+        }
+        for (k, &len) in target.iter().enumerate() {
+            if len == 1 && g.shape()[k] != 1 {
+                g = g.sum_axis(Axis(k)).insert_axis(Axis(k));
+            }
+        }
+        g
+    }
+    let cases: &[(&[usize], &[usize])] = &[
+        (&[37, 5], &[5]),
+        (&[256, 128], &[128]),
+        (&[1, 9], &[9]),
+        (&[37, 1], &[1]),
+        (&[1, 37], &[1]),
+        (&[37], &[1]),
+        (&[4, 6], &[1]),
+        (&[37, 1], &[1, 1]),
+        (&[3, 4, 5], &[5]),
+        (&[3, 4, 5], &[4, 5]),
+        (&[6, 5], &[1, 5]),
+        (&[6, 5], &[6, 1]),
+    ];
+    for &(shape, target) in cases {
+        let n: usize = shape.iter().product();
+        let g = ArrayD::from_shape_vec(
+            IxDyn(shape),
+            (0..n)
+                .map(|i| match i % 7 {
+                    0 => -0.0,
+                    k => ((i * 31 + k) as f64 * 0.37).sin() * 1e3f64.powi((i % 5) as i32 - 2),
+                })
+                .collect(),
+        )
+        .unwrap();
+        let want = by_axes(&g, target);
+        let t = IxDyn(target);
+        for got in [sum_to(g.clone(), &t), sum_to_ref(&g, &t)] {
+            assert_eq!(got.shape(), target, "{shape:?} -> {target:?}");
+            assert!(
+                got.iter()
+                    .zip(&want)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{shape:?} -> {target:?}: {got} != {want}"
+            );
+        }
+    }
+    // Fixed dimensions, as the generated code calls it.
+    let g = Array2::from_shape_fn((37, 5), |(i, j)| ((i * 5 + j) as f64).cos());
+    let want = g.sum_axis(Axis(0));
+    let got: Array1<f64> = sum_to(g.clone(), &ndarray::Ix1(5));
+    assert!(got
+        .iter()
+        .zip(&want)
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
+}
+
+/// Matrix products and their reverse rules give standard-layout arrays (`ndarray`'s `dot` makes a
+/// column-major product of a column and a row, the gradient of a layer with one output), with the
+/// values of `ndarray`'s product.
+#[test]
+fn matrix_products_are_standard_layout() {
+    let h = Array2::from_shape_fn((6, 4), |(i, j)| ((i * 4 + j) as f64 * 0.3).sin());
+    let w = Array2::from_shape_fn((4, 1), |(i, _)| i as f64 - 1.5);
+    let g = Array2::from_shape_fn((6, 1), |(i, _)| (i as f64).cos());
+    let col = Array2::from_shape_fn((6, 1), |(i, _)| i as f64 + 0.5);
+    let row = Array2::from_shape_fn((1, 5), |(_, j)| j as f64 - 2.0);
+    use ndarray::ShapeBuilder;
+    let wide = Array2::from_shape_fn((6, 2).f(), |(i, j)| (i + 3 * j) as f64 * 0.25);
+    let tall = Array2::from_shape_fn((2, 5).f(), |(i, j)| (i * 5 + j) as f64 - 4.0);
+    let same = |a: &Array2<f64>, b: &Array2<f64>| {
+        assert!(a.is_standard_layout(), "strides {:?}", a.strides());
+        assert_eq!(a.shape(), b.shape());
+        assert!(
+            a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+            "{a} != {b}"
+        );
+    };
+    // The gradient of h in h·w: g·wᵀ, a column times a row.
+    same(&rules::dot_vjp0(&h, &w, &g), &g.dot(&w.t()));
+    same(&rules::dot(&col, &row), &col.dot(&row));
+    // Both operands with unit row strides and an inner length above one.
+    assert_eq!((wide.strides()[0], tall.strides()[0]), (1, 1));
+    same(&rules::dot(&wide, &tall), &wide.dot(&tall));
+    same(&rules::dot_vjp1(&h, &w, &g), &h.t().dot(&g));
+}
