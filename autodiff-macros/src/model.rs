@@ -149,6 +149,11 @@ fn params(func: &ItemFn, options: &Options, errors: &Errors) -> Vec<Param> {
                             .collect();
                         errors.at(&t.ty, format!("tuple parameters are not supported yet: pass the elements as parameters of their own (`{}`), or group them in a struct with #[derive(Differentiable)]", split.join(", ")));
                     }
+                    if let (true, Type::Reference(r)) = (differentiable, &*t.ty) {
+                        if let Some(name) = generic_param_named(func, types::strip_refs(&r.elem)) {
+                            errors.at(&t.ty, format!("a scalar of the generic float type is taken by value in a #[differentiable] function: write `{}: {name}`, not `&{name}` (`{name}` is `Copy`)", p.ident));
+                        }
+                    }
                     params.push(Param {
                         ident: p.ident.clone(),
                         ty: (*t.ty).clone(),
@@ -167,6 +172,17 @@ fn params(func: &ItemFn, options: &Options, errors: &Errors) -> Vec<Param> {
         }
     }
     params
+}
+
+/// The name of `ty` where it is one of `func`'s type parameters (`F` in `fn f<F: Real>`).
+fn generic_param_named<'a>(func: &'a ItemFn, ty: &Type) -> Option<&'a Ident> {
+    let Type::Path(path) = ty else { return None };
+    let name = path.path.get_ident()?;
+    func.sig
+        .generics
+        .type_params()
+        .map(|p| &p.ident)
+        .find(|p| *p == name)
 }
 
 fn output(func: &ItemFn, options: &Options, errors: &Errors) -> Option<Output> {

@@ -74,8 +74,8 @@ fn pass_array<F: Real, G: Dimension, T: Dimension>(
 }
 
 macro_rules! scalar_scalar {
-    ($F:ty: $($L:ty, $R:ty);*) => {$(
-        impl Binary<$R> for $L {
+    ($F:ty [$($g:tt)*]: $L:ty, $R:ty) => {
+        impl<$($g)*> Binary<$R> for $L {
             type Elem = $F;
             type Output = $F;
             type LhsTangent = $F;
@@ -103,12 +103,12 @@ macro_rules! scalar_scalar {
                 signed(*g, negate)
             }
         }
-    )*};
+    };
 }
 
 macro_rules! scalar_array {
-    ($F:ty: $($L:ty, $R:ty);*) => {$(
-        impl<S: Data<Elem = $F>, D: Dimension> Binary<$R> for $L {
+    ($F:ty [$($g:tt)*]: $L:ty, $R:ty) => {
+        impl<$($g)* S: Data<Elem = $F>, D: Dimension> Binary<$R> for $L {
             type Elem = $F;
             type Output = Array<$F, D>;
             type LhsTangent = $F;
@@ -122,7 +122,7 @@ macro_rules! scalar_array {
             #[track_caller]
             fn back_lhs(&self, rhs: &$R, g: Array<$F, D>, f: impl Fn($F, $F, $F) -> $F) -> $F {
                 let a = self.get();
-                let mut acc: $F = 0.0;
+                let mut acc: $F = zero();
                 Zip::from(&g).and(&rhs.view()).for_each(|&g, &b| acc += f(g, a, b));
                 acc
             }
@@ -136,7 +136,7 @@ macro_rules! scalar_array {
             #[inline]
             #[track_caller]
             fn pass_lhs(&self, rhs: &$R, g: &Array<$F, D>, negate: bool) -> $F {
-                let mut acc: $F = 0.0;
+                let mut acc: $F = zero();
                 Zip::from(g).and(&rhs.view()).for_each(|&g, _| acc += signed(g, negate));
                 acc
             }
@@ -147,7 +147,7 @@ macro_rules! scalar_array {
             }
         }
 
-        impl<S: Data<Elem = $F>, D: Dimension> Binary<$L> for $R {
+        impl<$($g)* S: Data<Elem = $F>, D: Dimension> Binary<$L> for $R {
             type Elem = $F;
             type Output = Array<$F, D>;
             type LhsTangent = Array<$F, D>;
@@ -168,7 +168,7 @@ macro_rules! scalar_array {
             #[track_caller]
             fn back_rhs(&self, rhs: &$L, g: Array<$F, D>, f: impl Fn($F, $F, $F) -> $F) -> $F {
                 let b = rhs.get();
-                let mut acc: $F = 0.0;
+                let mut acc: $F = zero();
                 Zip::from(&g).and(&self.view()).for_each(|&g, &a| acc += f(g, a, b));
                 acc
             }
@@ -180,25 +180,30 @@ macro_rules! scalar_array {
             #[inline]
             #[track_caller]
             fn pass_rhs(&self, _: &$L, g: &Array<$F, D>, negate: bool) -> $F {
-                let mut acc: $F = 0.0;
+                let mut acc: $F = zero();
                 Zip::from(g).and(&self.view()).for_each(|&g, _| acc += signed(g, negate));
                 acc
             }
         }
-    )*};
+    };
 }
 
-macro_rules! scalar_impls {
+// A scalar by value is any `F: Real` (so that a function generic over `F` type-checks); a reference to one
+// is implemented for `f32` and `f64` each, as a generic `&F` would overlap `F` in the coherence check.
+scalar_scalar!(F [F: Real]: F, F);
+scalar_array!(F [F: Real,]: F, ArrayBase<S, D>);
+scalar_array!(F [F: Real,]: F, &ArrayBase<S, D>);
+
+macro_rules! scalar_ref_impls {
     ($($F:ty),*) => {$(
-        scalar_scalar!($F: $F, $F; $F, &$F; &$F, $F; &$F, &$F);
-        scalar_array!($F:
-            $F, ArrayBase<S, D>;
-            $F, &ArrayBase<S, D>;
-            &$F, ArrayBase<S, D>;
-            &$F, &ArrayBase<S, D>);
+        scalar_scalar!($F []: $F, &$F);
+        scalar_scalar!($F []: &$F, $F);
+        scalar_scalar!($F []: &$F, &$F);
+        scalar_array!($F []: &$F, ArrayBase<S, D>);
+        scalar_array!($F []: &$F, &ArrayBase<S, D>);
     )*};
 }
-scalar_impls!(f32, f64);
+scalar_ref_impls!(f32, f64);
 
 macro_rules! array_array {
     ($($L:ty, $R:ty);*) => {$(

@@ -133,7 +133,7 @@ fn sum_rows<F: Real, G: Dimension, T: Dimension>(
     let mut out = vec![F::zero(); n];
     for row in flat.chunks_exact(n) {
         for (o, &v) in out.iter_mut().zip(row) {
-            *o = *o + v;
+            *o += v;
         }
     }
     Array::from_shape_vec(target.clone(), out).ok()

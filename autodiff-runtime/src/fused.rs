@@ -260,6 +260,8 @@ impl<F: Real> Sink<F> for ArrayPart<F> {
     fn join(&mut self, _: ArrayPart<F>) {}
 }
 
+// For `f32` and `f64` each (a generic `F` would overlap the blanket `&T` below in the coherence check;
+// `Real` requires it, so that a function generic over `F: Real` has it).
 macro_rules! scalar_operand {
     ($($F:ty),*) => {$(
         impl KernelOperand for $F {

@@ -70,8 +70,7 @@ pub fn stop_gradient<X: Elementwise + ?Sized>(x: &X) -> X::Output {
     note = "reduce the output to an `f32` or `f64` (for example with `.sum()`), or mark the function `#[differentiable(vjp)]` to get only its pullback"
 )]
 pub trait ScalarOutput: Real {}
-impl ScalarOutput for f32 {}
-impl ScalarOutput for f64 {}
+impl<F: Real> ScalarOutput for F {}
 
 /// Compile-time check that `F` is a scalar output.
 #[inline]

@@ -199,6 +199,8 @@ pub trait AsView<F: Real> {
     fn as_view(&self) -> ArrayView<'_, F, Self::Dim>;
 }
 
+// For `f32` and `f64` each (a generic `F` would overlap the blanket `&T` below in the coherence check;
+// `Real` requires it, so that a function generic over `F: Real` has it).
 macro_rules! scalar_as_view {
     ($($F:ty),*) => {$(
         impl AsView<$F> for $F {
@@ -265,29 +267,28 @@ fn scalar_of<F: Copy, D: Dimension>(view: ArrayView<'_, F, D>) -> F {
     }
 }
 
-macro_rules! scalar_tangent {
-    ($($F:ty),*) => {$(
-        impl ElementwiseTangent<$F> for $F {
-            #[inline]
-            #[track_caller]
-            fn from_partial<P, L, R, T>(a: &L, b: &R, dot: &T, lhs: bool) -> $F
-            where
-                P: BinaryPartials,
-                L: AsView<$F> + ?Sized,
-                R: AsView<$F> + ?Sized,
-                T: AsView<$F> + ?Sized,
-            {
-                let (a, b, dot) = (scalar_of(a.as_view()), scalar_of(b.as_view()), scalar_of(dot.as_view()));
-                if lhs {
-                    P::lhs(&a, &b, dot)
-                } else {
-                    P::rhs(&a, &b, dot)
-                }
-            }
+impl<F: Real> ElementwiseTangent<F> for F {
+    #[inline]
+    #[track_caller]
+    fn from_partial<P, L, R, T>(a: &L, b: &R, dot: &T, lhs: bool) -> F
+    where
+        P: BinaryPartials,
+        L: AsView<F> + ?Sized,
+        R: AsView<F> + ?Sized,
+        T: AsView<F> + ?Sized,
+    {
+        let (a, b, dot) = (
+            scalar_of(a.as_view()),
+            scalar_of(b.as_view()),
+            scalar_of(dot.as_view()),
+        );
+        if lhs {
+            P::lhs(&a, &b, dot)
+        } else {
+            P::rhs(&a, &b, dot)
         }
-    )*};
+    }
 }
-scalar_tangent!(f32, f64);
 
 impl<F: Real, E: Dimension> ElementwiseTangent<F> for Array<F, E> {
     #[inline]

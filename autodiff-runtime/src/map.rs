@@ -81,87 +81,85 @@ pub struct SumAcc<F> {
     tail: [F; BLOCK],
 }
 
-macro_rules! map_outputs {
-    ($($F:ty),*) => {$(
-        impl MapOut<$F> for $F {
-            type Acc = Vec<$F>;
-            type Out = Array<$F, IxDyn>;
-            #[inline]
-            fn acc(n: usize) -> Vec<$F> {
-                Vec::with_capacity(n)
-            }
-            #[inline(always)]
-            unsafe fn put(self, acc: &mut Vec<$F>, i: usize, _: usize) {
-                // SAFETY: the caller keeps `i` below the capacity.
-                unsafe { acc.as_mut_ptr().add(i).write(self) }
-            }
-            #[inline]
-            unsafe fn finish(mut acc: Vec<$F>, shape: &IxDyn) -> Array<$F, IxDyn> {
-                // SAFETY: the caller wrote every position below `shape.size()`, the capacity.
-                unsafe { acc.set_len(shape.size()) };
-                Array::from_shape_vec(shape.clone(), acc).expect("one element per position")
-            }
-        }
-
-        impl MapOut<$F> for Summed<$F> {
-            type Acc = SumAcc<$F>;
-            type Out = $F;
-            #[inline]
-            fn acc(_: usize) -> SumAcc<$F> {
-                SumAcc { lanes: [0.0; BLOCK], tail: [0.0; BLOCK] }
-            }
-            #[inline(always)]
-            unsafe fn put(self, acc: &mut SumAcc<$F>, _: usize, lane: usize) {
-                if lane < BLOCK {
-                    acc.lanes[lane] += self.0;
-                } else {
-                    acc.tail[lane - BLOCK] = self.0;
-                }
-            }
-            #[inline]
-            unsafe fn finish(acc: SumAcc<$F>, shape: &IxDyn) -> $F {
-                let mut total = combine_lanes(&core::hint::black_box(acc.lanes));
-                for &t in &acc.tail[..shape.size() % BLOCK] {
-                    total += t;
-                }
-                total
-            }
-        }
-
-        impl MapOut<$F> for Meaned<$F> {
-            type Acc = SumAcc<$F>;
-            type Out = $F;
-            #[inline]
-            fn acc(n: usize) -> SumAcc<$F> {
-                <Summed<$F> as MapOut<$F>>::acc(n)
-            }
-            #[inline(always)]
-            unsafe fn put(self, acc: &mut SumAcc<$F>, i: usize, lane: usize) {
-                // SAFETY: the caller's promise, passed on.
-                unsafe { Summed(self.0).put(acc, i, lane) }
-            }
-            #[inline]
-            #[track_caller]
-            unsafe fn finish(acc: SumAcc<$F>, shape: &IxDyn) -> $F {
-                let n = shape.size();
-                if n == 0 {
-                    panic!("mean of an empty array");
-                }
-                // SAFETY: the caller's promise, passed on.
-                let sum = unsafe { <Summed<$F> as MapOut<$F>>::finish(acc, shape) };
-                sum / <$F as num_traits::FromPrimitive>::from_usize(n).expect("a count")
-            }
-        }
-
-        impl KernelOut<$F> for $F {
-            #[inline]
-            fn into_value(self) -> $F {
-                self
-            }
-        }
-    )*};
+impl<F: Real> MapOut<F> for F {
+    type Acc = Vec<F>;
+    type Out = Array<F, IxDyn>;
+    #[inline]
+    fn acc(n: usize) -> Vec<F> {
+        Vec::with_capacity(n)
+    }
+    #[inline(always)]
+    unsafe fn put(self, acc: &mut Vec<F>, i: usize, _: usize) {
+        // SAFETY: the caller keeps `i` below the capacity.
+        unsafe { acc.as_mut_ptr().add(i).write(self) }
+    }
+    #[inline]
+    unsafe fn finish(mut acc: Vec<F>, shape: &IxDyn) -> Array<F, IxDyn> {
+        // SAFETY: the caller wrote every position below `shape.size()`, the capacity.
+        unsafe { acc.set_len(shape.size()) };
+        Array::from_shape_vec(shape.clone(), acc).expect("one element per position")
+    }
 }
-map_outputs!(f32, f64);
+
+impl<F: Real> MapOut<F> for Summed<F> {
+    type Acc = SumAcc<F>;
+    type Out = F;
+    #[inline]
+    fn acc(_: usize) -> SumAcc<F> {
+        SumAcc {
+            lanes: [F::zero(); BLOCK],
+            tail: [F::zero(); BLOCK],
+        }
+    }
+    #[inline(always)]
+    unsafe fn put(self, acc: &mut SumAcc<F>, _: usize, lane: usize) {
+        if lane < BLOCK {
+            acc.lanes[lane] += self.0;
+        } else {
+            acc.tail[lane - BLOCK] = self.0;
+        }
+    }
+    #[inline]
+    unsafe fn finish(acc: SumAcc<F>, shape: &IxDyn) -> F {
+        let mut total = combine_lanes(&core::hint::black_box(acc.lanes));
+        for &t in &acc.tail[..shape.size() % BLOCK] {
+            total += t;
+        }
+        total
+    }
+}
+
+impl<F: Real> MapOut<F> for Meaned<F> {
+    type Acc = SumAcc<F>;
+    type Out = F;
+    #[inline]
+    fn acc(n: usize) -> SumAcc<F> {
+        <Summed<F> as MapOut<F>>::acc(n)
+    }
+    #[inline(always)]
+    unsafe fn put(self, acc: &mut SumAcc<F>, i: usize, lane: usize) {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { Summed(self.0).put(acc, i, lane) }
+    }
+    #[inline]
+    #[track_caller]
+    unsafe fn finish(acc: SumAcc<F>, shape: &IxDyn) -> F {
+        let n = shape.size();
+        if n == 0 {
+            panic!("mean of an empty array");
+        }
+        // SAFETY: the caller's promise, passed on.
+        let sum = unsafe { <Summed<F> as MapOut<F>>::finish(acc, shape) };
+        sum / <F as num_traits::FromPrimitive>::from_usize(n).expect("a count")
+    }
+}
+
+impl<F: Real> KernelOut<F> for F {
+    #[inline]
+    fn into_value(self) -> F {
+        self
+    }
+}
 
 /// The shape of a map kernel over `operands`, where every array among them has the same shape; `None`
 /// otherwise (the chain then runs unfused).

@@ -14,14 +14,17 @@ pub trait ScalarArg<F: Real> {
     fn get(&self) -> F;
 }
 
-macro_rules! scalar_arg {
+impl<F: Real> ScalarArg<F> for F {
+    #[inline]
+    fn get(&self) -> F {
+        *self
+    }
+}
+
+// References are implemented for each type (a generic `&F` would overlap `F` for the compiler's coherence
+// check): in a function generic over `F: Real`, a scalar operand is passed by value.
+macro_rules! scalar_ref_arg {
     ($($F:ty),*) => {$(
-        impl ScalarArg<$F> for $F {
-            #[inline]
-            fn get(&self) -> $F {
-                *self
-            }
-        }
         impl ScalarArg<$F> for &$F {
             #[inline]
             fn get(&self) -> $F {
@@ -36,7 +39,7 @@ macro_rules! scalar_arg {
         }
     )*};
 }
-scalar_arg!(f32, f64);
+scalar_ref_arg!(f32, f64);
 
 /// An array operand: an `ndarray` array of any storage (owned, view, shared) or any reference to one.
 pub trait ArrayArg {

@@ -13,6 +13,12 @@ mod sealed {
 }
 
 /// A floating-point scalar that `autodiff` differentiates: `f32` or `f64` (sealed).
+///
+/// A `#[differentiable]` function may be generic over `F: Real`. The runtime's traits that a scalar
+/// implements through a blanket over references as well (`Differentiable`, `OwnedCopy`, `AsView`,
+/// `KernelOperand`, `ArgKind`) are supertraits here, implemented for `f32` and `f64` each: a generic
+/// `impl<F: Real> .. for F` beside `impl<T> .. for &T` would overlap in the coherence check, and as
+/// supertraits a generic `F` has them all the same. The others are implemented for every `F: Real`.
 pub trait Real:
     Float
     + ScalarOperand
@@ -30,6 +36,11 @@ pub trait Real:
     + Sync
     + 'static
     + sealed::Sealed
+    + crate::tangent::Differentiable<Tangent = Self>
+    + crate::shape::OwnedCopy<Owned = Self>
+    + crate::jvp::AsView<Self, Dim = ndarray::Ix0>
+    + crate::fused::KernelOperand<Elem = Self, Tangent = Self>
+    + crate::call::ArgKind<Kind = crate::call::Diff>
 {
     /// `value` rounded to this type (used for constants of rules and for finite differences).
     fn cast_from(value: f64) -> Self;

@@ -63,7 +63,9 @@ pub trait Tangent: Sized + Clone {
     }
 }
 
-macro_rules! scalar_tangent {
+// `Differentiable` for the two scalar types each (a generic `F` would overlap the blanket `&T` below in the
+// coherence check; `Real` requires it, so that a function generic over `F: Real` has it).
+macro_rules! scalar_differentiable {
     ($($f:ty),*) => {$(
         impl Differentiable for $f {
             type Tangent = $f;
@@ -72,39 +74,39 @@ macro_rules! scalar_tangent {
                 0.0
             }
         }
-
-        impl Tangent for $f {
-            #[inline]
-            fn add_assign(&mut self, other: Self) {
-                *self += other;
-            }
-            #[inline]
-            fn scale(&mut self, factor: f64) {
-                *self *= <$f as Real>::cast_from(factor);
-            }
-            fn num_components(&self) -> usize {
-                1
-            }
-            fn component(&self, i: usize) -> f64 {
-                assert_eq!(i, 0, "a scalar has one component");
-                Real::as_f64(*self)
-            }
-            fn set_component(&mut self, i: usize, value: f64) {
-                assert_eq!(i, 0, "a scalar has one component");
-                *self = <$f as Real>::cast_from(value);
-            }
-            #[inline]
-            fn axpy(&mut self, alpha: f64, x: &Self) {
-                *self += <$f as Real>::cast_from(alpha) * *x;
-            }
-            #[inline]
-            fn zeros_like(&self) -> Self {
-                0.0
-            }
-        }
     )*};
 }
-scalar_tangent!(f32, f64);
+scalar_differentiable!(f32, f64);
+
+impl<F: Real> Tangent for F {
+    #[inline]
+    fn add_assign(&mut self, other: Self) {
+        *self += other;
+    }
+    #[inline]
+    fn scale(&mut self, factor: f64) {
+        *self *= F::cast_from(factor);
+    }
+    fn num_components(&self) -> usize {
+        1
+    }
+    fn component(&self, i: usize) -> f64 {
+        assert_eq!(i, 0, "a scalar has one component");
+        self.as_f64()
+    }
+    fn set_component(&mut self, i: usize, value: f64) {
+        assert_eq!(i, 0, "a scalar has one component");
+        *self = F::cast_from(value);
+    }
+    #[inline]
+    fn axpy(&mut self, alpha: f64, x: &Self) {
+        *self += F::cast_from(alpha) * *x;
+    }
+    #[inline]
+    fn zeros_like(&self) -> Self {
+        F::zero()
+    }
+}
 
 impl<T: Differentiable + ?Sized> Differentiable for &T {
     type Tangent = T::Tangent;

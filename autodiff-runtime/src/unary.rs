@@ -28,20 +28,22 @@ pub trait Elementwise {
     ) -> Self::Output;
 }
 
-macro_rules! scalar_elementwise {
+impl<F: Real> Elementwise for F {
+    type Elem = F;
+    type Output = F;
+    #[inline]
+    fn map1(&self, f: impl Fn(F) -> F) -> F {
+        f(*self)
+    }
+    #[inline]
+    fn back1(&self, y: &F, g: F, f: impl Fn(F, F, F) -> F) -> F {
+        f(g, *self, *y)
+    }
+}
+
+// A reference to a scalar, for `f32` and `f64` each (a generic `&F` would overlap `F` in the coherence check).
+macro_rules! scalar_ref_elementwise {
     ($($F:ty),*) => {$(
-        impl Elementwise for $F {
-            type Elem = $F;
-            type Output = $F;
-            #[inline]
-            fn map1(&self, f: impl Fn($F) -> $F) -> $F {
-                f(*self)
-            }
-            #[inline]
-            fn back1(&self, y: &$F, g: $F, f: impl Fn($F, $F, $F) -> $F) -> $F {
-                f(g, *self, *y)
-            }
-        }
         impl Elementwise for &$F {
             type Elem = $F;
             type Output = $F;
@@ -56,7 +58,7 @@ macro_rules! scalar_elementwise {
         }
     )*};
 }
-scalar_elementwise!(f32, f64);
+scalar_ref_elementwise!(f32, f64);
 
 macro_rules! array_elementwise {
     ($($T:ty),*) => {$(

@@ -81,7 +81,11 @@ impl Writer<'_> {
 
 /// The adjoint program `p` of the straight-line `block` of `f`, as IR.
 pub fn linearize(f: &Function, block: &Block, p: &Program, namer: &mut Namer) -> Option<Linear> {
-    if !block.stmts.iter().all(|s| matches!(s, Stmt::Instr(_))) {
+    if !block
+        .stmts
+        .iter()
+        .all(|s| matches!(s, Stmt::Instr(_) | Stmt::Verbatim { .. }))
+    {
         return None;
     }
     let mut w = Writer {

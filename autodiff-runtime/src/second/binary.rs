@@ -57,36 +57,31 @@ fn scalar_of<F: Copy, D: Dimension>(view: ArrayView<'_, F, D>) -> F {
     }
 }
 
-macro_rules! scalar_seed {
-    ($($F:ty),*) => {$(
-        impl SecondSeed<$F> for $F {
-            #[inline]
-            #[track_caller]
-            fn seed_times<L, R, G, T>(a: &L, b: &R, g: &G, dot: &T, lhs: bool) -> $F
-            where
-                L: AsView<$F> + ?Sized,
-                R: AsView<$F> + ?Sized,
-                G: AsView<$F> + ?Sized,
-                T: AsView<$F> + ?Sized,
-            {
-                let _ = (a, b, lhs);
-                scalar_of(g.as_view()) * scalar_of(dot.as_view())
-            }
-            #[inline]
-            #[track_caller]
-            fn seed_copy<L, R, T>(a: &L, b: &R, g_dot: &T) -> $F
-            where
-                L: AsView<$F> + ?Sized,
-                R: AsView<$F> + ?Sized,
-                T: AsView<$F> + ?Sized,
-            {
-                let _ = (a, b);
-                scalar_of(g_dot.as_view())
-            }
-        }
-    )*};
+impl<F: Real> SecondSeed<F> for F {
+    #[inline]
+    #[track_caller]
+    fn seed_times<L, R, G, T>(a: &L, b: &R, g: &G, dot: &T, lhs: bool) -> F
+    where
+        L: AsView<F> + ?Sized,
+        R: AsView<F> + ?Sized,
+        G: AsView<F> + ?Sized,
+        T: AsView<F> + ?Sized,
+    {
+        let _ = (a, b, lhs);
+        scalar_of(g.as_view()) * scalar_of(dot.as_view())
+    }
+    #[inline]
+    #[track_caller]
+    fn seed_copy<L, R, T>(a: &L, b: &R, g_dot: &T) -> F
+    where
+        L: AsView<F> + ?Sized,
+        R: AsView<F> + ?Sized,
+        T: AsView<F> + ?Sized,
+    {
+        let _ = (a, b);
+        scalar_of(g_dot.as_view())
+    }
 }
-scalar_seed!(f32, f64);
 
 impl<F: Real, E: Dimension> SecondSeed<F> for Array<F, E> {
     #[inline]
