@@ -103,6 +103,19 @@ pub fn vec_out<F: Real>(x: &Array1<F>) -> Array1<F> {
     x.mapv(|v| v.sin()) * F::from(3.0).unwrap()
 }
 
+/// An array output with its Jacobian (`vjp` and `jvp`: forward columns where the input is smaller).
+#[differentiable(vjp, jvp)]
+pub fn layer_out<F: Real>(x: &Array1<F>, w: &Array2<F>) -> Array1<F> {
+    w.dot(x).mapv(|v| v.tanh())
+}
+
+/// `has_aux`, generic.
+#[differentiable(argnums = (0, 1), has_aux)]
+pub fn with_aux<F: Real>(x: &Array1<F>, s: F) -> (F, Array1<F>) {
+    let y = x * s;
+    (y.sum(), y)
+}
+
 fn x0() -> Array1<f64> {
     Array1::from_vec(vec![0.3, -0.7, 1.1, 0.4, -1.3])
 }
@@ -331,4 +344,31 @@ fn the_pullback_of_an_array_output() {
     let (_, pullback32) = vec_out_vjp(&x32);
     let (g32,) = pullback32(to32(&seed));
     close32(g32[1], g[1], "vjp f32");
+}
+
+#[test]
+fn jacobians_and_auxiliary_outputs() {
+    let x = Array1::from_vec(vec![0.3, -0.2]);
+    let w = Array2::from_shape_fn((3, 2), |(i, j)| (i + 2 * j) as f64 * 0.3 - 0.4);
+    let y = layer_out(&x, &w);
+    // d tanh(W x) / dx = diag(1 - y^2) W.
+    let want = Array2::from_shape_fn((3, 2), |(i, j)| (1.0 - y[i] * y[i]) * w[[i, j]]);
+    let jx = layer_out_jacobian(&x, &w);
+    for ((i, j), &v) in want.indexed_iter() {
+        assert!(
+            (jx[[i, j]] - v).abs() < 1e-12,
+            "J[{i},{j}] = {} against {v}",
+            jx[[i, j]]
+        );
+    }
+    let jx32 = layer_out_jacobian(&to32(&x), &to32(&w));
+    for ((i, j), &v) in want.indexed_iter() {
+        close32(jx32[[i, j]], v, "jacobian f32");
+    }
+
+    let x = x0();
+    let ((gx, gs), aux) = with_aux_grad(&to32(&x), 2.0f32);
+    assert!(gx.iter().all(|&g| g == 2.0));
+    close32(gs, x.sum(), "aux s");
+    assert_eq!(aux, to32(&x) * 2.0f32);
 }
