@@ -983,3 +983,37 @@ fn a_local_named_like_a_macro() {
     // k = 0: i = 1 and i = 2.
     close(not_equal_counters_grad(1.5, 0), 3.0 * 1.5 * 1.5);
 }
+
+// A call whose argument is a temporary array passed by reference (`g(&(y.mapv(..)), ..)`): the callee's
+// pullback borrows it, and outlives the block the call's arguments were bound in, so the temporary is
+// bound before that block (difftest seed 1796063020 program 17: E0716 in every reverse-mode item).
+#[differentiable(vjp, jvp)]
+fn tanh_scaled(x: &Array1<f64>, a: f64) -> Array1<f64> {
+    x.mapv(|v| (v * a).tanh()) + x * 0.5
+}
+
+#[differentiable(argnums = (0, 1), jvp)]
+fn temporary_argument(x0: f64, xs: &Array1<f64>) -> f64 {
+    let y = Array1::from_elem(3, 0.25);
+    let z = tanh_scaled(&(y.mapv(|v| v * 2.0)), xs.dot(xs) * x0);
+    z.sum() + tanh_scaled(&(xs * 1.5), x0).sum()
+}
+
+#[test]
+fn a_temporary_argument_outlives_the_call() {
+    let xs = array![0.3, -0.4, 0.6];
+    let x0 = 0.7;
+    let (g0, g1) = temporary_argument_grad(x0, &xs);
+    ok(check_grad(
+        |x: &Array1<f64>| temporary_argument(x0, x),
+        |x| temporary_argument_grad(x0, x).1,
+        &xs,
+    ));
+    let h = 1e-6;
+    let fd = (temporary_argument(x0 + h, &xs) - temporary_argument(x0 - h, &xs)) / (2.0 * h);
+    assert!((g0 - fd).abs() < 1e-7, "{g0} against {fd}");
+    let (_, t) = temporary_argument_jvp(x0, &xs, (1.0, Array1::zeros(3)));
+    assert!((t - g0).abs() < 1e-12);
+    let (_, t) = temporary_argument_jvp(x0, &xs, (0.0, Array1::ones(3)));
+    assert!((t - g1.sum()).abs() < 1e-12);
+}

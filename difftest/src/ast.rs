@@ -767,7 +767,14 @@ impl<'a> Printer<'a> {
                 }
             }
             Expr::Mapv(a, v, body) => {
-                format!("{}.mapv(|{v}| {})", self.recv(a, ind), self.bare(body, ind))
+                // A closure that returns a bare literal takes its type from nothing: suffix it.
+                let body = match &**body {
+                    Expr::Lit(c) if self.mode == Mode::Plain => {
+                        format!("{}_{}", fmt_lit(*c), self.fl().name())
+                    }
+                    b => self.bare(b, ind),
+                };
+                format!("{}.mapv(|{v}| {body})", self.recv(a, ind))
             }
             Expr::Sum(a) => format!("{}.sum()", self.recv(a, ind)),
             Expr::Mean(a) => format!("{}.mean().unwrap()", self.recv(a, ind)),

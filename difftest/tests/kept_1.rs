@@ -8141,7 +8141,7 @@ mod p1_70 {
         if -2.0 > -0.9 {
             let a12 = if xs0[5] > -1.0 {
                 return (-1.2_f32).tanh() + (xs0[4] * xs0[2]);
-            } else if (xs0.mapv(|v11| 0.9)).dot(&(nn::softplus(xs0))) > helper_sq_f32(xs0[2]) {
+            } else if (xs0.mapv(|v11| 0.9_f32)).dot(&(nn::softplus(xs0))) > helper_sq_f32(xs0[2]) {
                 return (1.6 * xs0[3]).min(0.6_f32 + 1.8_f32);
             } else if xs0[3].sin() / (xs0.sum().powi(2) + 1.0) < 0.7_f32.sin() {
                 return xs0[2];

@@ -10149,7 +10149,7 @@ mod p2_90 {
                     return (xs2 + -1.1).sum();
                 }
                 let a6 = y1[i3] * xs2.sum();
-                return (xs2.mapv(|v7| 1.6)).sum();
+                return (xs2.mapv(|v7| 1.6_f64)).sum();
             }
             y1[0] = (helper_sq(xs2.sum())).sin();
             y1[1] = y1[1] * (xs2 / (y1[0].powi(2) + 1.0)).mean().unwrap().tanh();

@@ -107,8 +107,9 @@ impl Emitter<'_> {
                         let pullback = self.namer.numbered("pullback");
                         let kinds = self.namer.numbered("kinds");
                         let args = self.call_args(instr, call);
-                        let (locals, kinds_value, invoke) = self.call_vjp(instr, call, args);
+                        let (held, locals, kinds_value, invoke) = self.call_vjp(instr, call, args);
                         out.extend(quote! {
+                            #held
                             let (#pullback, #kinds) = {
                                 #locals
                                 let kinds = #kinds_value;

@@ -269,8 +269,9 @@ impl Emitter<'_> {
                     return quote!(let #dst #ascription = #value;);
                 }
                 let (pullback, kinds) = self.call_names(i.dst);
-                let (locals, kinds_value, invoke) = self.call_vjp(i, call, args);
+                let (held, locals, kinds_value, invoke) = self.call_vjp(i, call, args);
                 return quote! {
+                    #held
                     let (#dst, #pullback, #kinds) = {
                         #locals
                         let kinds = #kinds_value;
@@ -316,14 +317,24 @@ impl Emitter<'_> {
             .collect()
     }
 
-    /// The arguments bound to locals, their kinds, and the call of `g_vjp` on them.
+    /// The arguments bound to locals, their kinds, and the call of `g_vjp` on them; first, the values of
+    /// constant arguments passed by reference, bound where the pullback's scope begins (the pullback
+    /// borrows them, and outlives the block the locals are in: `g(&(y.mapv(..)), ..)`).
     pub(super) fn call_vjp(
         &mut self,
         i: &Instr,
         call: &crate::ir::CallSite,
-        args: Vec<TokenStream>,
-    ) -> (TokenStream, TokenStream, TokenStream) {
+        mut args: Vec<TokenStream>,
+    ) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
         let ad = self.ad.clone();
+        let mut held = TokenStream::new();
+        for (k, (a, by_ref)) in i.args.iter().zip(&call.by_ref).enumerate() {
+            if let (Operand::Const(tokens), true) = (a, by_ref) {
+                let local = self.namer.numbered("held");
+                held.extend(quote!(let #local = (#tokens);));
+                args[k] = quote!(&#local);
+            }
+        }
         let locals: Vec<Ident> = (0..args.len())
             .map(|_| self.namer.numbered("arg"))
             .collect();
@@ -338,7 +349,7 @@ impl Emitter<'_> {
         } else {
             quote_spanned!(i.span=> #vjp(#(#locals),*))
         };
-        (quote!(#(let #locals = #args;)*), kinds, invoke)
+        (held, quote!(#(let #locals = #args;)*), kinds, invoke)
     }
 
     /// The names of a call's pullback and of its arguments' kinds.
