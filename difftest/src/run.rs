@@ -31,7 +31,12 @@ impl Res {
     pub fn signature(&self) -> Option<String> {
         match self {
             Res::Ok { .. } => None,
-            Res::Fail(kinds, _) => Some(format!("wrong:{}", kinds[0])),
+            // A disagreement with dual numbers (exact forward mode, blind to kinks) is the sharper
+            // signature: minimizing by finite differences alone can drift to a kink.
+            Res::Fail(kinds, _) => {
+                let kind = kinds.iter().find(|k| *k == "dual").unwrap_or(&kinds[0]);
+                Some(format!("wrong:{kind}"))
+            }
             Res::Panic(_) => Some("panic".into()),
             Res::Compile(msg) => {
                 // the error code, or the macro's message up to its first backtick

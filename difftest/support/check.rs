@@ -76,7 +76,8 @@ macro_rules! dual_helpers {
                 <$d>::from(1.0) / (<$d>::from(1.0) + (-x).exp())
             }
             pub fn softplus(x: $d) -> $d {
-                let m = if x.re > 0.0 { x } else { <$d>::from(0.0) };
+                // `>=`, as `abs` takes its sign at 0: both pieces of the same side (1 - 1/2 at 0).
+                let m = if x.re >= 0.0 { x } else { <$d>::from(0.0) };
                 m + (-abs(x)).exp().ln_1p()
             }
             pub fn helper_sq(a: $d) -> $d {
@@ -182,6 +183,16 @@ fn fd<F: Float>(f: &dyn Fn(F) -> F, x: F, h: f64) -> f64 {
     (fp - fm) / (pd - md)
 }
 
+/// The forward difference of `f` at `x` (where `f` is `fx`) less the backward one, at step `h`.
+fn one_sided_gap<F: Float>(f: &dyn Fn(F) -> F, x: F, fx: F, h: f64) -> f64 {
+    let xd: f64 = x.into();
+    let fxd: f64 = fx.into();
+    let (p, m) = (F::of(xd + h), F::of(xd - h));
+    let (pd, md): (f64, f64) = (p.into(), m.into());
+    let (fp, fm): (f64, f64) = (f(p).into(), f(m).into());
+    (fp - fxd) / (pd - xd) - (fxd - fm) / (xd - md)
+}
+
 impl Report {
     /// An empty report of program `name`.
     pub fn new(name: &str) -> Report {
@@ -252,8 +263,16 @@ impl Report {
         let h = F::H * xd.abs().max(1.0);
         let (d1, d2) = (fd(f, x, h), fd(f, x, 2.0 * h));
         let round = F::ROUND * (1.0 + fxd.abs()) / h;
+        // A kink: the central difference averages the two sides at every step (so FD(h) and FD(2h)
+        // agree) while the gradient takes one. The one-sided differences tell it: their gap is the
+        // jump of the derivative at any step, where on a smooth function it is h f'' (it doubles
+        // with the step).
+        let (gap1, gap2) = (one_sided_gap(f, x, fx, h), one_sided_gap(f, x, fx, 2.0 * h));
+        let kink = gap1.abs() > F::KINK * (1.0 + d1.abs()) + 4.0 * round
+            && (gap2 - 2.0 * gap1).abs() > 0.5 * gap1.abs();
         if !(d1.is_finite() && d2.is_finite())
             || (d1 - d2).abs() > F::KINK * (1.0 + d1.abs()) + round
+            || kink
         {
             self.skipped += 1;
             return;
