@@ -22,6 +22,7 @@ pub mod linalg;
 pub mod map;
 pub mod nn;
 pub mod operand;
+pub mod pack;
 pub mod real;
 pub mod reduce;
 pub mod second;
@@ -45,6 +46,7 @@ pub mod rules {
     pub use crate::jvp::*;
     pub use crate::linalg::*;
     pub use crate::map::*;
+    pub use crate::pack::*;
     pub use crate::reduce::*;
     pub use crate::second::*;
     pub use crate::shape::*;

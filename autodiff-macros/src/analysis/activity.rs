@@ -35,7 +35,7 @@ fn flows(op: &Op) -> bool {
         Op::Mapv(_)
         | Op::Fused(_)
         | Op::Call(_)
-        | Op::Join { .. }
+        | Op::Join(_)
         | Op::Vjp { .. }
         | Op::Jvp { .. } => true,
     }

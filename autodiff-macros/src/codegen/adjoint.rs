@@ -393,10 +393,14 @@ impl Emitter<'_> {
             AExpr::JoinRule { instr, k, seed } => {
                 let seed = self.print_expr(seed);
                 let ad = self.ad_at(instr.span);
-                let rule = match &instr.op {
-                    Op::Join { stack: true } => format_ident!("stack_vjp", span = instr.span),
-                    _ => format_ident!("concatenate_vjp", span = instr.span),
+                let Op::Join(kind) = &instr.op else {
+                    unreachable!("a join rule belongs to a join")
                 };
+                let rule = format_ident!("{}_vjp", kind.function(), span = instr.span);
+                if let crate::ir::JoinKind::Pack(_) = kind {
+                    // Element `k` of the literal's gradient.
+                    return quote_spanned!(instr.span=> #ad::#rule(#seed, #k));
+                }
                 let axis = &instr.extras[0];
                 let parts: Vec<TokenStream> = instr
                     .args

@@ -241,18 +241,26 @@ impl Emitter<'_> {
                 let name = format_ident!("{}", rule.jvp_name(*k), span = i.span);
                 self.rule_call(i, rule.prim(), name)
             }
-            Op::Join { stack } => {
-                let function = if *stack {
-                    format_ident!("stack", span = i.span)
+            Op::Join(kind) => {
+                let function = format_ident!("{}", kind.function(), span = i.span);
+                if let crate::ir::JoinKind::Pack(form) = kind {
+                    let parts = i.args.iter().map(|a| {
+                        let a = self.operand(a);
+                        quote!(#ad::scalar(#a))
+                    });
+                    let cols = match form {
+                        crate::ir::PackForm::Array2 { cols } => quote!(, #cols),
+                        _ => TokenStream::new(),
+                    };
+                    quote_spanned!(i.span=> #ad::#function([#(#parts),*] #cols))
                 } else {
-                    format_ident!("concatenate", span = i.span)
-                };
-                let axis = &i.extras[0];
-                let parts = i.args.iter().map(|a| {
-                    let a = self.operand(a);
-                    quote!(#ad::view_of(#a))
-                });
-                quote_spanned!(i.span=> #ad::#function(#axis, &[#(#parts),*]))
+                    let axis = &i.extras[0];
+                    let parts = i.args.iter().map(|a| {
+                        let a = self.operand(a);
+                        quote!(#ad::view_of(#a))
+                    });
+                    quote_spanned!(i.span=> #ad::#function(#axis, &[#(#parts),*]))
+                }
             }
             Op::Call(call) => {
                 let args = self.call_args(i, call);

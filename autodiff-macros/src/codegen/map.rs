@@ -137,7 +137,13 @@ fn array_result(i: &Instr, known: &[bool]) -> bool {
                     Family::Reduce(crate::prims::Reduction::Product) | Family::Access(_)
                 )
         }
-        Op::Mapv(_) | Op::Join { .. } => arg(0) || matches!(i.op, Op::Join { .. }),
+        Op::Mapv(_) => arg(0),
+        // A literal of scalars is an `ndarray` array only with `array!`.
+        Op::Join(crate::ir::JoinKind::Pack(form)) => matches!(
+            form,
+            crate::ir::PackForm::Array1 | crate::ir::PackForm::Array2 { .. }
+        ),
+        Op::Join(_) => true,
         Op::Call(_) | Op::Fused(_) => false,
     }
 }

@@ -71,11 +71,9 @@ pub enum Op {
     /// A call of another function `g(args..)` (or method `recv.g(args..)`), differentiated through
     /// `g_vjp`.
     Call(Box<CallSite>),
-    /// `concatenate![axis, args..]` (or `stack![..]` when `stack`): the axis is `extras[0]`.
-    Join {
-        /// `stack!` rather than `concatenate!`.
-        stack: bool,
-    },
+    /// Parts joined into one value, linearly: `concatenate![axis, args..]` and `stack![axis, args..]` of
+    /// arrays (the axis is `extras[0]`), or a literal of scalars (`[a, b]`, `vec![a, b]`, `array![a, b]`).
+    Join(JoinKind),
     /// A fused kernel: an elementwise chain over `args` (one parameter each) and the sum (or mean) of
     /// its result over their broadcast shape, in one pass (`fused_sumN`, `fused_meanN`).
     Fused(Box<Kernel>),
@@ -98,6 +96,47 @@ pub enum Op {
         /// Which argument.
         k: usize,
     },
+}
+
+/// How [`Op::Join`] joins its parts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum JoinKind {
+    /// `concatenate![axis, ..]`.
+    Concatenate,
+    /// `stack![axis, ..]`.
+    Stack,
+    /// A literal of scalars, in the form written.
+    Pack(PackForm),
+}
+
+/// The value a literal of scalars makes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PackForm {
+    /// `[a, b, c]`: a fixed-size array.
+    Fixed,
+    /// `vec![a, b, c]`.
+    Vec,
+    /// `array![a, b, c]`: an `Array1`.
+    Array1,
+    /// `array![[a, b], [c, d]]`: an `Array2` of rows of `cols` elements (the parts row by row).
+    Array2 {
+        /// The length of a row.
+        cols: usize,
+    },
+}
+
+impl JoinKind {
+    /// The runtime function (its reverse rule is `{name}_vjp`).
+    pub fn function(self) -> &'static str {
+        match self {
+            JoinKind::Concatenate => "concatenate",
+            JoinKind::Stack => "stack",
+            JoinKind::Pack(PackForm::Fixed) => "pack_fixed",
+            JoinKind::Pack(PackForm::Vec) => "pack_vec",
+            JoinKind::Pack(PackForm::Array1) => "pack_array1",
+            JoinKind::Pack(PackForm::Array2 { .. }) => "pack_array2",
+        }
+    }
 }
 
 /// What a JVP rule differentiates.

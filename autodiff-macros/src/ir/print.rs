@@ -82,8 +82,8 @@ pub fn block(f: &Function, b: &Block, depth: usize, out: &mut String) {
                             args.join(", ")
                         );
                     }
-                    Op::Join { stack } => {
-                        let what = if *stack { "stack" } else { "concatenate" };
+                    Op::Join(kind) => {
+                        let what = kind.function();
                         let _ =
                             writeln!(out, "{pad}{dst}{ty} = {what}({}{extras})", args.join(", "));
                     }

@@ -56,8 +56,13 @@ impl Lowerer<'_> {
             Expr::Macro(m) => self.lower_macro_expr(&m.mac, e),
             Expr::Field(f) => self.lower_field(f, e),
             Expr::Tuple(t) if t.elems.is_empty() => Ok(Operand::Const(quote!(()))),
-            // Arrays of constants are constants (`[0.0; 4]`, `[1.0, 2.0]`); of values, an error below.
+            // Arrays of constants are constants (`[0.0; 4]`, `[1.0, 2.0]`); of values, a literal of
+            // scalars (`[a, b]`); `[v; n]` of a value, an error below.
             Expr::Array(a) if self.all_constant(a.elems.iter()) => Ok(self.constant(e)),
+            Expr::Array(a) => {
+                let parts: Vec<&Expr> = a.elems.iter().collect();
+                self.lower_pack(&parts, crate::ir::PackForm::Fixed, e)
+            }
             Expr::Repeat(r) if self.all_constant(std::iter::once(&*r.expr)) => Ok(self.constant(e)),
             Expr::Tuple(t) => {
                 let parts: Vec<&Expr> = t.elems.iter().collect();
@@ -254,7 +259,31 @@ impl Lowerer<'_> {
         let (axis, reads) = self.rewrite_tokens(axis.to_token_stream());
         self.const_reads.extend(reads);
         let axis = self.freeze(axis);
-        Ok(self.push_op(Op::Join { stack }, arrays, vec![axis], first_span(whole)))
+        let kind = if stack {
+            crate::ir::JoinKind::Stack
+        } else {
+            crate::ir::JoinKind::Concatenate
+        };
+        Ok(self.push_op(Op::Join(kind), arrays, vec![axis], first_span(whole)))
+    }
+
+    /// A literal of scalars (`[a, b]`, `vec![a, b]`, `array![a, b]`, `array![[a, b], [c, d]]` row by row)
+    /// in the form `form`: a constant where every part is one.
+    pub(super) fn lower_pack(
+        &mut self,
+        parts: &[&Expr],
+        form: crate::ir::PackForm,
+        whole: &Expr,
+    ) -> Lowered<Operand> {
+        let lowered: Vec<Operand> = parts
+            .iter()
+            .map(|p| self.lower_expr(p))
+            .collect::<Lowered<_>>()?;
+        if lowered.iter().all(|a| matches!(a, Operand::Const(_))) {
+            return Ok(self.constant(whole));
+        }
+        let kind = crate::ir::JoinKind::Pack(form);
+        Ok(self.push_op(Op::Join(kind), lowered, Vec::new(), first_span(whole)))
     }
 
     /// An argument of a call: whether it was passed by reference, and its value.
@@ -447,10 +476,47 @@ impl Lowerer<'_> {
             self.const_reads.extend(reads);
             return Ok(Operand::Const(tokens));
         }
-        // `vec![0.0; x.len()]` reads `x` for a shape; `array![x, y]` would make its values constants.
+        // `vec![0.0; x.len()]` reads `x` for a shape (a constant); `vec![a, b]` and `array![a, b]` (or
+        // `array![[a, b], [c, d]]`) of values are literals of scalars.
         if let Some(v) = value_read(&tokens, &reads, &self.vars) {
+            if let Ok(parts) = mac.parse_body_with(
+                syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+            ) {
+                let parts: Vec<&Expr> = parts.iter().collect();
+                let rows: Vec<&syn::ExprArray> = parts
+                    .iter()
+                    .filter_map(|p| match strip_parens(p) {
+                        Expr::Array(a) => Some(a),
+                        _ => None,
+                    })
+                    .collect();
+                if name == "vec" {
+                    return self.lower_pack(&parts, crate::ir::PackForm::Vec, whole);
+                }
+                if rows.is_empty() {
+                    return self.lower_pack(&parts, crate::ir::PackForm::Array1, whole);
+                }
+                let cols = rows[0].elems.len();
+                if rows.len() == parts.len()
+                    && rows.iter().all(|r| r.elems.len() == cols)
+                    && cols > 0
+                {
+                    let flat: Vec<&Expr> = rows.iter().flat_map(|r| r.elems.iter()).collect();
+                    if flat
+                        .iter()
+                        .any(|p| matches!(strip_parens(p), Expr::Array(_)))
+                    {
+                        return Err(self.errors.at(mac, "`array!` of differentiable values makes vectors and matrices (`array![a, b]`, `array![[a, b], [c, d]]`), not arrays of three or more axes"));
+                    }
+                    return self.lower_pack(&flat, crate::ir::PackForm::Array2 { cols }, whole);
+                }
+                return Err(self.errors.at(
+                    mac,
+                    "the rows of `array![[..], [..]]` must all be `[..]` lists of the same length",
+                ));
+            }
             let var = &self.vars[v.0].name;
-            return Err(self.errors.at(mac, format!("`{name}!` over the differentiable value `{var}` is not supported; write the elements into a local array instead: `let mut a = Array1::zeros(n); a[0] = ..; a[1] = ..;`")));
+            return Err(self.errors.at(mac, format!("`{name}![v; n]` of the differentiable value `{var}` is not supported: write `Array1::from_elem(n, v)`, or list the elements (`{name}![v, v, v]`)")));
         }
         self.const_reads.extend(reads);
         Ok(Operand::Const(tokens))

@@ -306,7 +306,7 @@ impl Jvp<'_> {
             Op::Fused(_) => return Err(Unsupported::Fused),
             // A reverse rule is a function of all its arguments (the operands, the output, the seed).
             Op::Vjp { prim, k } => Rule::Vjp(prim, *k),
-            Op::Join { stack } => {
+            Op::Join(kind) => {
                 // Linear: the same join of the parts' tangents (zeros for constant parts).
                 let mut parts = Vec::new();
                 for a in &i.args {
@@ -315,7 +315,7 @@ impl Jvp<'_> {
                         None => Operand::Var(self.zero(a.clone(), block, out)),
                     });
                 }
-                let mut join = instr(dst, Op::Join { stack: *stack }, parts, i.extras.clone());
+                let mut join = instr(dst, Op::Join(*kind), parts, i.extras.clone());
                 join.span = i.span;
                 out.push(Stmt::Instr(join));
                 return Ok(());

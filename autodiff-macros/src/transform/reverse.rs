@@ -308,13 +308,14 @@ impl<'f> Reverse<'f, '_> {
             })
         };
         match &instr.op {
-            Op::Join { .. } => {
+            Op::Join(kind) => {
                 for (n, (k, target)) in targets.iter().enumerate() {
-                    let rule = AExpr::JoinRule {
-                        instr,
-                        k: *k,
-                        seed: seed(n),
+                    // A literal's rule reads one element of the seed: it borrows it.
+                    let seed = match kind {
+                        crate::ir::JoinKind::Pack(_) => Box::new(AExpr::Borrow(g)),
+                        _ => seed(n),
                     };
+                    let rule = AExpr::JoinRule { instr, k: *k, seed };
                     out.push(r.contribute(*target, rule));
                 }
             }
