@@ -1,7 +1,8 @@
 //! Building values (SUBSET.md, "Ordinary Rust"): literals of differentiable scalars `[a, b, c]`,
-//! `vec![a, b]`, `array![a, b]` and `array![[a, b], [c, d]]`. Each part's gradient is its element of the
-//! literal's gradient. Every function against central differences and its closed form, in `f64` and
-//! `f32`, and through `f_jvp`.
+//! `vec![a, b]`, `array![a, b]` and `array![[a, b], [c, d]]` (each part's gradient is its element of the
+//! literal's gradient); `Vec::new()` with `push` (a buffer of the final length written element by
+//! element); `collect` of an iterator chain; `ndarray`'s `fold`. Every function against central
+//! differences and its closed form, in `f64` and `f32`, and through `f_jvp`.
 
 use autodiff::ndarray::{array, Array1};
 use autodiff::prelude::*;
@@ -55,6 +56,68 @@ fn generic<F: Real>(x: &Array1<F>) -> F {
     let m = array![[x[0], x[1]], [x[1] * x[0], F::one()]];
     let w = [x[0].exp(), x[1]];
     m.sum() * w[0] + w[1]
+}
+
+/// Pushes in a loop whose bound is computed after the `Vec`, read back after it.
+#[allow(clippy::needless_range_loop)]
+#[differentiable(jvp)]
+fn pushed(x: &Array1<f64>) -> f64 {
+    let mut v = Vec::new();
+    let n = x.len();
+    for i in 0..n {
+        v.push(x[i] * x[i]);
+    }
+    let mut acc = 0.0;
+    for i in 0..v.len() {
+        acc += v[i] * (i as f64 + 1.0);
+    }
+    acc
+}
+
+/// A push on its own, then pushes that read the last element back (`v.len()` while pushing).
+#[differentiable(argnums = (0, 1), jvp)]
+fn recurrence(a: f64, b: f64) -> f64 {
+    let mut v: Vec<f64> = Vec::with_capacity(5);
+    v.push(b);
+    for _ in 1..5 {
+        v.push(v[v.len() - 1] * a + 1.0);
+    }
+    v.iter().sum()
+}
+
+/// A push per item of an iterator loop, into `vec![]`.
+#[differentiable]
+fn pushed_from_iterator(x: &Array1<f64>) -> f64 {
+    let mut out = vec![];
+    for (i, v) in x.iter().enumerate() {
+        out.push(v.sin() * i as f64);
+    }
+    out[2] + out[1] * out[2]
+}
+
+/// Pushes in a generic function.
+#[differentiable]
+fn pushed_generic<F: Real>(x: &Array1<F>) -> F {
+    let mut v = Vec::new();
+    for i in 0..x.len() {
+        v.push(x[i].exp());
+    }
+    v[0] * v[x.len() - 1]
+}
+
+/// `collect` into a `Vec` (typed by the `let`, or by a turbofish) and into an `Array1`.
+#[differentiable(jvp)]
+fn collected(x: &Array1<f64>) -> f64 {
+    let v: Vec<f64> = x.iter().map(|v| v * 2.0).collect();
+    let w = x.iter().rev().map(|v| v.sin()).collect::<Vec<f64>>();
+    let a: Array1<f64> = x.iter().map(|&v| v * v).collect();
+    v[1] * w[0] + a.sum()
+}
+
+/// `ndarray`'s `fold`: a maximum, and a sum of squares.
+#[differentiable]
+fn folded(x: &Array1<f64>) -> f64 {
+    x.fold(f64::NEG_INFINITY, |a, &b| a.max(b)) + x.fold(0.0, |a, b| a + b * b)
 }
 
 fn fd(f: impl Fn(f64) -> f64, x: f64) -> f64 {
@@ -130,4 +193,59 @@ fn single_precision() {
         generic_value_and_grad(&x.mapv(|v| v as f32)).0.to_bits(),
         generic(&x.mapv(|v| v as f32)).to_bits()
     );
+}
+
+#[test]
+fn pushes_against_closed_forms() {
+    let x = array![0.3, -0.5, 1.2];
+    // sum_i (i + 1) x_i^2.
+    let g = pushed_grad(&x);
+    for i in 0..3 {
+        close(g[i], 2.0 * (i as f64 + 1.0) * x[i]);
+    }
+    // v_k = a v_{k-1} + 1 from v_0 = b: the sum is b S + 4 + 3a + 2a^2 + a^3, S = 1 + a + .. + a^4.
+    let (a, b) = (0.5, 2.0);
+    let (ga, gb) = recurrence_grad(a, b);
+    close(gb, 1.0 + a + a * a + a.powi(3) + a.powi(4));
+    close(
+        ga,
+        b * (1.0 + 2.0 * a + 3.0 * a * a + 4.0 * a.powi(3)) + 3.0 + 4.0 * a + 3.0 * a * a,
+    );
+    // 2 sin x2 + 2 sin x1 sin x2.
+    let g = pushed_from_iterator_grad(&x);
+    close(g[0], 0.0);
+    close(g[1], 2.0 * x[1].cos() * x[2].sin());
+    close(g[2], 2.0 * x[2].cos() + 2.0 * x[1].sin() * x[2].cos());
+    // exp(x0 + x_last).
+    let g = pushed_generic_grad(&x);
+    let e = (x[0] + x[2]).exp();
+    close(g[0], e);
+    close(g[1], 0.0);
+    close(g[2], e);
+    let g32 = pushed_generic_grad(&x.mapv(|v| v as f32));
+    assert!((g32[2] as f64 - e).abs() < 1e-5 * e);
+    check_grad(pushed, pushed_grad, &x).unwrap();
+    check_grad(pushed_from_iterator, pushed_from_iterator_grad, &x).unwrap();
+    let v = array![1.0, -0.5, 0.25];
+    close(pushed_jvp(&x, (v.clone(),)).1, pushed_grad(&x).dot(&v));
+    close(recurrence_jvp(a, b, (1.0, 0.0)).1, ga);
+}
+
+#[test]
+fn collect_and_fold() {
+    let x = array![0.3, -0.5, 1.2];
+    // 2 x1 sin x2 + sum x^2.
+    let g = collected_grad(&x);
+    close(g[0], 2.0 * x[0]);
+    close(g[1], 2.0 * x[2].sin() + 2.0 * x[1]);
+    close(g[2], 2.0 * x[1] * x[2].cos() + 2.0 * x[2]);
+    check_grad(collected, collected_grad, &x).unwrap();
+    let v = array![0.5, 1.0, -1.0];
+    close(collected_jvp(&x, (v.clone(),)).1, g.dot(&v));
+    // max is x2; plus sum x^2.
+    let g = folded_grad(&x);
+    close(g[0], 2.0 * x[0]);
+    close(g[1], 2.0 * x[1]);
+    close(g[2], 1.0 + 2.0 * x[2]);
+    check_grad(folded, folded_grad, &x).unwrap();
 }

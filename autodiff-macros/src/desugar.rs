@@ -16,6 +16,7 @@ mod if_let;
 mod iterators;
 mod late_init;
 mod matches;
+mod pushes;
 mod tuples;
 
 pub use closures::rewrite as inline_closures;
@@ -27,6 +28,7 @@ pub use iterators::{
 };
 pub use late_init::rewrite as late_init;
 pub use matches::{rewrite as rewrite_matches, SCRUTINEE as MATCH_SCRUTINEE};
+pub use pushes::rewrite as rewrite_pushes;
 pub use tuples::split as split_tuples;
 
 const RETURNED: &str = "__autodiff_returned";

@@ -145,6 +145,8 @@ enum Terminal {
     Product(Option<Type>),
     Fold(Expr, Func),
     Count,
+    /// `collect` into the type (a `Vec` where not known, or an `Array1`).
+    Collect(Option<Type>),
 }
 
 /// Methods that make an iterator the pass does not take apart, with the rewrite to suggest.
@@ -179,6 +181,15 @@ fn strip(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => strip(&p.expr),
         Expr::Group(g) => strip(&g.expr),
+        other => other,
+    }
+}
+
+/// [`strip`], mutably.
+fn strip_mut(e: &mut Expr) -> &mut Expr {
+    match e {
+        Expr::Paren(p) => strip_mut(&mut p.expr),
+        Expr::Group(g) => strip_mut(&mut g.expr),
         other => other,
     }
 }
@@ -1043,6 +1054,7 @@ impl Rewriter<'_, '_> {
                 Ok(f) => Terminal::Fold(m.args[0].clone(), f),
                 Err(problem) => return self.settle(e, problem),
             },
+            ("collect", 0) => Terminal::Collect(turbofish(m).or_else(|| ty.cloned())),
             _ => {
                 // An adapter with nothing after it, or a consumer that is not taken apart.
                 let adapter = matches!(
@@ -1098,6 +1110,20 @@ impl Rewriter<'_, '_> {
                 t.clone(),
             ),
             Terminal::Fold(init, _) => (self.fresh("fold"), init.clone(), None),
+            // A buffer of the final length whose elements are written in iteration order (an
+            // element write into a local array, which the lowering differentiates).
+            Terminal::Collect(t) => {
+                let array = t.as_ref().is_some_and(|t| {
+                    let text = t.to_token_stream().to_string();
+                    text.starts_with("Array1") || text.starts_with("Array <")
+                });
+                let init: Expr = if array {
+                    parse_quote!(::autodiff::ndarray::Array1::from_elem(#len, ::core::default::Default::default()))
+                } else {
+                    parse_quote!(::std::vec![::core::default::Default::default(); #len])
+                };
+                (self.fresh("collect"), init, t.clone())
+            }
         };
         match &ty {
             Some(t) => own.push(parse_quote!(let mut #acc: #t = #init;)),
@@ -1111,7 +1137,7 @@ impl Rewriter<'_, '_> {
                     let value = self.inline(f, &args, &mut stmts)?;
                     stmts.push(parse_quote!(#acc = #value;));
                 }
-                Terminal::Sum(_) | Terminal::Product(_) => {
+                Terminal::Sum(_) | Terminal::Product(_) | Terminal::Collect(_) => {
                     let value = match seq.item {
                         Item::Mapped(f, arg) => self.inline(&f, &[*arg], &mut stmts)?,
                         Item::Elem { base, index, .. } => parse_quote!(#base[#index]),
@@ -1123,7 +1149,9 @@ impl Rewriter<'_, '_> {
                             ))
                         }
                     };
-                    if matches!(terminal, Terminal::Sum(_)) {
+                    if matches!(terminal, Terminal::Collect(_)) {
+                        stmts.push(parse_quote!(#acc[#pos] = #value;));
+                    } else if matches!(terminal, Terminal::Sum(_)) {
                         stmts.push(parse_quote!(#acc += #value;));
                     } else {
                         stmts.push(parse_quote!(#acc *= #value;));
@@ -1147,6 +1175,19 @@ impl Rewriter<'_, '_> {
     /// Takes the reductions out of `e` (outside conditions, closures and nested blocks) into `pre`,
     /// in evaluation order; `ty` is the type `e` has where known.
     fn hoist(&mut self, e: &mut Expr, ty: Option<&Type>, pre: &mut Vec<Stmt>) {
+        // `ndarray`'s `x.fold(init, |acc, &v| ..)` visits the elements as `x.iter().fold(..)` does (in
+        // logical order, for an array in standard layout).
+        if let Expr::MethodCall(m) = strip_mut(e) {
+            if m.method == "fold"
+                && m.args.len() == 2
+                && matches!(strip(&m.args[1]), Expr::Closure(_))
+                && !is_iterator_chain(&m.receiver)
+                && !matches!(strip(&m.receiver), Expr::MethodCall(r) if starts_iterator(r))
+            {
+                let receiver = &m.receiver;
+                *m.receiver = parse_quote!(#receiver.iter());
+            }
+        }
         if is_iterator_chain(e) {
             *e = self.reduction(e, ty, pre);
             return;

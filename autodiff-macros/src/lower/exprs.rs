@@ -206,6 +206,9 @@ impl Lowerer<'_> {
             name.as_str(),
             "push" | "extend" | "insert" | "append" | "fill" | "assign"
         ) {
+            if name == "push" {
+                return Err(self.errors.at(&m.method, "this `push` is not supported: pushes into a `Vec::new()` are supported as statements of the block that declares it, each on its own or the one push of a `for` loop over a range or an iterator (no `break` in it), so that the final length is known; push under a condition or in a `while` loop by writing into an array of the final length, `let mut y = vec![0.0; n]; .. y[k] = ..;`"));
+            }
             return Err(self.errors.at(&m.method, format!("`{name}` (changing a collection in place) is not supported yet: make an array of the final length and write its elements, as in `let mut y = Array1::zeros(n); for i in 0..n {{ y[i] = ..; }}`")));
         }
         Err(self.errors.at(&m.method, format!("method `{name}` is not differentiable: it is not in the supported subset (see \"Supported subset\" in autodiff's README), nor a helper over constants.{} Wrap a value in `stop_gradient(..)` to use it as a constant", prims::closest_method(&name).map(|m| format!(" Did you mean `{m}`?")).unwrap_or_default())))

@@ -376,7 +376,7 @@ fn unsupported_constructs_are_wrapped_for_the_lowering_with_their_message() {
         None,
         quote!({
             let m = x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum::<f64>();
-            let v: Vec<f64> = x.iter().map(|v| v * 2.0).collect();
+            let v: f64 = x.iter().map(|v| v * 2.0).last().unwrap();
             let it = w.iter().map(|v| v * 2.0);
             for p in x.windows(2) {
                 s += p[0];
@@ -385,7 +385,7 @@ fn unsupported_constructs_are_wrapped_for_the_lowering_with_their_message() {
     );
     assert!(clean, "these are left for the lowering");
     has_str(&text, "let m = __autodiff_unsupported0(x.iter().filter");
-    has_str(&text, "let v: Vec<f64> = __autodiff_unsupported1(x.iter()");
+    has_str(&text, "let v: f64 = __autodiff_unsupported1(x.iter()");
     has_str(&text, "let it = __autodiff_unsupported2(w.iter()");
     has_str(&text, "for p in __autodiff_unsupported3(x.windows(2))");
     let messages: Vec<&str> = outcome
@@ -401,10 +401,7 @@ fn unsupported_constructs_are_wrapped_for_the_lowering_with_their_message() {
         messages[0].contains("for v in x.iter() { if *v > 0.0"),
         "{messages:?}"
     );
-    assert!(
-        messages[1].starts_with("`collect` is not supported"),
-        "{messages:?}"
-    );
+    assert!(messages[1].contains("`last`"), "{messages:?}");
     assert!(
         messages[2].starts_with("an iterator must be consumed"),
         "{messages:?}"
@@ -479,4 +476,44 @@ fn a_chain_in_an_argument_of_the_chain_is_taken_apart_too() {
     has(&text, quote!(let __autodiff_skip1 = y.len();));
     has(&text, quote!(let mut __autodiff_fold2 = __autodiff_sum5;));
     assert!(!squash(&text).contains("y.iter()"), "{text}");
+}
+
+#[test]
+fn collect_writes_a_buffer_of_the_chain_length() {
+    let text = rewritten(quote!({
+        let v: Vec<f64> = x.iter().rev().map(|e| e * 2.0).collect();
+        let a: Array1<f64> = x.iter().copied().collect();
+        v[0] + a[1]
+    }));
+    let flat = squash(&text);
+    assert!(
+        flat.contains("letmut__autodiff_collect2:Vec<f64>=::std::vec![::core::default::Default::default();__autodiff_len1]"),
+        "{text}"
+    );
+    assert!(
+        flat.contains(
+            "::autodiff::ndarray::Array1::from_elem(x.len(),::core::default::Default::default())"
+        ),
+        "{text}"
+    );
+    // In iteration order: the reversed chain's first element is written first.
+    assert!(
+        flat.contains("__autodiff_collect2[__autodiff_pos0]=e*2.0"),
+        "{text}"
+    );
+    assert!(!flat.contains("collect()"), "{text}");
+}
+
+#[test]
+fn ndarray_fold_is_the_fold_of_its_iterator() {
+    let text = rewritten(quote!({
+        let m = x.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        m
+    }));
+    let flat = squash(&text);
+    assert!(
+        flat.contains("letmut__autodiff_fold1=f64::NEG_INFINITY;"),
+        "{text}"
+    );
+    assert!(!flat.contains(".fold("), "{text}");
 }

@@ -1,0 +1,409 @@
+//! `Vec::new()` and `push` as element writes into a buffer of the final length, before lowering.
+//!
+//! A local `let mut v = Vec::new();` (or `Vec::with_capacity(n)`, `vec![]`) whose pushes are statements of
+//! the block that declares it, each either on its own or the one push of the body of a `for` loop over a
+//! range (iterator loops are index loops by now), gets its final length from them: each push on its own
+//! counts one, a loop `lo..hi` counts `hi - lo` (or none where `hi <= lo`). The buffer is made at that
+//! length, and each push writes the next element through a counter, which also stands for `v.len()`
+//! while the pushes run:
+//!
+//! ```text
+//! let mut v = Vec::new();            let mut v = vec![Default::default(); 1 + (n).saturating_sub(0)];
+//! v.push(a);                   =>    let mut __autodiff_len_v: usize = 0;
+//! for i in 0..n {                    { v[__autodiff_len_v] = a; __autodiff_len_v += 1; }
+//!     v.push(x[i] * v[i]);           for i in 0..n { { v[__autodiff_len_v] = x[i] * v[i]; __autodiff_len_v += 1; } }
+//! }
+//! ```
+//!
+//! The lowering then differentiates the element writes as any other (read back in the loop that writes
+//! them included). Pushes of another shape (under a condition, in a `while` loop, in a loop that can
+//! `break`) are left alone and reported by the lowering, with this form as the rewrite.
+
+use quote::{format_ident, ToTokens};
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{parse_quote, Block, Expr, Ident, Pat, Stmt};
+
+/// Rewrites the pushes of every block of `block` (closures aside) that this pass can count.
+pub fn rewrite(block: &mut Block) {
+    Pushes.visit_block_mut(block);
+}
+
+struct Pushes;
+
+impl VisitMut for Pushes {
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        // Inner blocks first: a buffer declared in a loop body is rewritten there.
+        syn::visit_mut::visit_block_mut(self, block);
+        let mut k = 0;
+        while k < block.stmts.len() {
+            if let Some(name) = new_vec(&block.stmts[k]) {
+                // The buffer is made just before the first push (the loops' bounds may be computed
+                // after the declaration), where nothing before reads it.
+                let first = block.stmts[k + 1..]
+                    .iter()
+                    .position(|s| mentions(&name, s))
+                    .map(|p| k + 1 + p);
+                if let Some(first) =
+                    first.filter(|&f| mentions_push(&name, &block.stmts[f..=f]) > 0)
+                {
+                    if let Some(total) = count(&name, &block.stmts[first..]) {
+                        let decl = block.stmts.remove(k);
+                        block.stmts.insert(first - 1, decl);
+                        rewrite_from(&name, first - 1, total, &mut block.stmts);
+                    }
+                }
+            }
+            k += 1;
+        }
+    }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+}
+
+/// The name declared by `let mut v = Vec::new();` (`Vec::with_capacity(..)`, `vec![]`, typed or not).
+fn new_vec(stmt: &Stmt) -> Option<Ident> {
+    let Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let pat = match &local.pat {
+        Pat::Type(t) => &*t.pat,
+        other => other,
+    };
+    let Pat::Ident(p) = pat else { return None };
+    p.mutability?;
+    let init = local.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let empty = match &*init.expr {
+        Expr::Call(c) => {
+            let path = c.func.to_token_stream().to_string().replace(' ', "");
+            (path.ends_with("Vec::new") && c.args.is_empty())
+                || (path.ends_with("Vec::with_capacity") && c.args.len() == 1)
+        }
+        Expr::Macro(m) => m.mac.path.is_ident("vec") && m.mac.tokens.is_empty(),
+        _ => false,
+    };
+    empty.then(|| p.ident.clone())
+}
+
+/// `v.push(e)` as a statement: `e`.
+fn push_of<'s>(name: &Ident, stmt: &'s Stmt) -> Option<&'s Expr> {
+    let Stmt::Expr(Expr::MethodCall(m), Some(_)) = stmt else {
+        return None;
+    };
+    let receiver_is = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident(name));
+    (receiver_is && m.method == "push" && m.args.len() == 1).then(|| &m.args[0])
+}
+
+/// Whether `name.push(..)` appears anywhere in `node` (closures included: a push there is not counted).
+fn mentions_push(name: &Ident, stmts: &[Stmt]) -> usize {
+    struct Finder<'a>(&'a Ident, usize);
+    impl<'a> Visit<'a> for Finder<'_> {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            if m.method == "push"
+                && matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident(self.0))
+            {
+                self.1 += 1;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut f = Finder(name, 0);
+    for s in stmts {
+        f.visit_stmt(s);
+    }
+    f.1
+}
+
+/// Whether a loop body can leave early (`break`, `continue` or `return` outside inner loops).
+fn leaves_early(body: &Block) -> bool {
+    struct Finder(bool, usize);
+    impl<'a> Visit<'a> for Finder {
+        fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+            if self.1 == 0 || b.label.is_some() {
+                self.0 = true;
+            }
+        }
+        fn visit_expr_continue(&mut self, c: &'a syn::ExprContinue) {
+            if self.1 == 0 || c.label.is_some() {
+                self.0 = true;
+            }
+        }
+        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.1 += 1;
+            syn::visit::visit_expr_for_loop(self, f);
+            self.1 -= 1;
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.1 += 1;
+            syn::visit::visit_expr_while(self, w);
+            self.1 -= 1;
+        }
+        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+            self.1 += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.1 -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    }
+    let mut f = Finder(false, 0);
+    f.visit_block(body);
+    f.0
+}
+
+/// The number of iterations of a `for` loop over `lo..hi` or `lo..=hi`, as an expression.
+fn trip_count(range: &Expr) -> Option<Expr> {
+    let Expr::Range(r) = range else { return None };
+    let lo: Expr = match &r.start {
+        Some(lo) => (**lo).clone(),
+        None => return None,
+    };
+    let hi = r.end.as_ref()?;
+    Some(match r.limits {
+        syn::RangeLimits::HalfOpen(_) => {
+            parse_quote!(((#hi) as usize).saturating_sub((#lo) as usize))
+        }
+        syn::RangeLimits::Closed(_) => {
+            parse_quote!(((#hi) as usize + 1).saturating_sub((#lo) as usize))
+        }
+    })
+}
+
+/// Whether `stmt` names `name` anywhere.
+fn mentions(name: &Ident, stmt: &Stmt) -> bool {
+    let mut found = false;
+    crate::naming::any_ident(stmt.to_token_stream(), &mut |i| {
+        found |= i == name;
+        found
+    });
+    found
+}
+
+/// The names that the statements declare with `let`.
+fn declared(stmts: &[Stmt]) -> Vec<Ident> {
+    struct Finder(Vec<Ident>);
+    impl<'a> Visit<'a> for Finder {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.0.push(p.ident.clone());
+        }
+    }
+    let mut f = Finder(Vec::new());
+    for s in stmts {
+        if let Stmt::Local(l) = s {
+            f.visit_pat(&l.pat);
+        }
+    }
+    f.0
+}
+
+/// The final length of `name` from the statements from its first push on, where every push is
+/// counted, and no loop's bounds read a name declared among them (the length is computed before them).
+fn count(name: &Ident, rest: &[Stmt]) -> Option<Vec<Expr>> {
+    let mut total = Vec::new();
+    let mut counted = 0;
+    for (at, stmt) in rest.iter().enumerate() {
+        if push_of(name, stmt).is_some() {
+            total.push(parse_quote!(1usize));
+            counted += 1;
+            continue;
+        }
+        if let Stmt::Expr(Expr::ForLoop(f), _) = stmt {
+            let body = &f.body.stmts;
+            let here = mentions_push(name, body);
+            if here == 0 {
+                continue;
+            }
+            let direct = body.iter().filter(|s| push_of(name, s).is_some()).count();
+            if here != 1 || direct != 1 || leaves_early(&f.body) {
+                return None;
+            }
+            let trips = trip_count(&f.expr)?;
+            let late = declared(&rest[..at]);
+            let mut reads_late = false;
+            crate::naming::any_ident(trips.to_token_stream(), &mut |i| {
+                reads_late |= late.contains(i);
+                reads_late
+            });
+            if reads_late {
+                return None;
+            }
+            total.push(trips);
+            counted += 1;
+        }
+    }
+    (counted > 0 && counted == mentions_push(name, rest)).then_some(total)
+}
+
+/// Rewrites the declaration at `at` and the pushes after it.
+fn rewrite_from(name: &Ident, at: usize, total: Vec<Expr>, stmts: &mut Vec<Stmt>) {
+    let len = format_ident!("__autodiff_len_{}", name);
+    let Stmt::Local(local) = &mut stmts[at] else {
+        unreachable!("a declaration")
+    };
+    let init = local.init.as_mut().expect("an initializer");
+    *init.expr = parse_quote!(::std::vec![::core::default::Default::default(); 0 #(+ #total)*]);
+    stmts.insert(at + 1, parse_quote!(let mut #len: usize = 0;));
+    // Up to the last push, `v.len()` is the counter.
+    let last = (at + 2..stmts.len())
+        .rev()
+        .find(|&k| mentions_push(name, &stmts[k..=k]) > 0)
+        .unwrap_or(at + 1);
+    for stmt in &mut stmts[at + 2..=last] {
+        if let Stmt::Expr(Expr::ForLoop(f), _) = stmt {
+            for s in &mut f.body.stmts {
+                write_push(name, &len, s);
+            }
+        } else {
+            write_push(name, &len, stmt);
+        }
+        LenOf(name, &len).visit_stmt_mut(stmt);
+    }
+}
+
+/// `v.push(e);` as `{ v[len] = e; len += 1; }`.
+fn write_push(name: &Ident, len: &Ident, stmt: &mut Stmt) {
+    if let Some(value) = push_of(name, stmt) {
+        let value = value.clone();
+        *stmt = parse_quote!({ #name[#len] = #value; #len += 1; });
+    }
+}
+
+/// `v.len()` inside a loop that pushes as the counter (the buffer already has its final length).
+struct LenOf<'a>(&'a Ident, &'a Ident);
+
+impl VisitMut for LenOf<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if let Expr::MethodCall(m) = e {
+            if m.method == "len"
+                && m.args.is_empty()
+                && matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident(self.0))
+            {
+                let len = self.1;
+                *e = parse_quote!(#len);
+                return;
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(body: Block) -> String {
+        let mut body = body;
+        rewrite(&mut body);
+        body.to_token_stream().to_string()
+    }
+
+    #[test]
+    fn a_loop_of_pushes_is_a_buffer_of_its_trip_count() {
+        let out = run(parse_quote!({
+            let mut v = Vec::new();
+            for i in 0..n {
+                v.push(x[i] * 2.0);
+            }
+            v[0]
+        }));
+        assert!(
+            out.contains(
+                "Default :: default () ; 0 + ((n) as usize) . saturating_sub ((0) as usize)"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("v [__autodiff_len_v] = x [i] * 2.0 ; __autodiff_len_v += 1 ;"),
+            "{out}"
+        );
+        assert!(!out.contains("push"), "{out}");
+    }
+
+    #[test]
+    fn pushes_on_their_own_and_len_in_the_loop() {
+        let out = run(parse_quote!({
+            let mut v: Vec<f64> = Vec::with_capacity(4);
+            v.push(a);
+            for k in 1..=3 {
+                v.push(v[v.len() - 1] * a);
+            }
+            v[3]
+        }));
+        assert!(
+            out.contains("0 + 1usize + ((3) as usize + 1) . saturating_sub ((1) as usize)"),
+            "{out}"
+        );
+        assert!(out.contains("v [__autodiff_len_v - 1]"), "{out}");
+        assert!(!out.contains("push"), "{out}");
+    }
+
+    #[test]
+    fn the_buffer_is_made_at_the_first_push() {
+        let out = run(parse_quote!({
+            let mut v = Vec::new();
+            let n = x.len();
+            for i in 0..n {
+                v.push(x[i]);
+            }
+            v.len() as f64
+        }));
+        let decl = out.find("let mut v").expect("declared");
+        assert!(out.find("let n").expect("n") < decl, "{out}");
+        assert!(out.ends_with("v . len () as f64 }"), "{out}");
+    }
+
+    #[test]
+    fn pushes_that_cannot_be_counted_are_left_alone() {
+        for body in [
+            parse_quote!({
+                let mut v = Vec::new();
+                if c {
+                    v.push(a);
+                }
+                v[0]
+            }),
+            parse_quote!({
+                let mut v = Vec::new();
+                for i in 0..n {
+                    if c {
+                        break;
+                    }
+                    v.push(a);
+                }
+                v[0]
+            }),
+            parse_quote!({
+                let mut v = Vec::new();
+                for i in 0..n {
+                    v.push(a);
+                    v.push(b);
+                }
+                v[0]
+            }),
+            parse_quote!({
+                let mut v = Vec::new();
+                while c {
+                    v.push(a);
+                }
+                v[0]
+            }),
+            parse_quote!({
+                let v = Vec::new();
+                v[0]
+            }),
+            parse_quote!({
+                let mut v = Vec::new();
+                v.push(a);
+                let n = 3;
+                for i in 0..n {
+                    v.push(a);
+                }
+                v[0]
+            }),
+        ] {
+            let out = run(body);
+            assert!(!out.contains("__autodiff_len"), "{out}");
+        }
+    }
+}
