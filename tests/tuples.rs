@@ -133,3 +133,96 @@ fn mutable_tuple_carried_through_a_loop() {
         assert_close(g[i], p + s * p / x[i], "d/dx_i");
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Tuple parameters (their gradient is the tuple of the elements' gradients) and tuple outputs of `vjp`
+// functions (their pullback takes a tuple seed), API.md "The tangent of a parameter type".
+
+/// A tuple parameter of a scalar and an array, read through its fields and destructured.
+#[differentiable(argnums = (0, 1), jvp)]
+fn tuple_parameter(p: (f64, &Array1<f64>), q: f64) -> f64 {
+    let (w, b) = (p.0, p.1);
+    w * b.sum() * q + p.1.dot(p.1)
+}
+
+/// A call with a tuple argument made of values.
+#[differentiable]
+fn tuple_argument(x: &Array1<f64>) -> f64 {
+    let y = x.sum();
+    tuple_parameter((y, x), 2.0)
+}
+
+/// A tuple output of a scalar and an array.
+#[differentiable(vjp, jvp)]
+fn tuple_output(x: &Array1<f64>, a: f64) -> (f64, Array1<f64>) {
+    let s = x.sum() * a;
+    (s * s, x.mapv(|v| v.sin()) * a)
+}
+
+/// A tuple output of three scalars, one of them a constant.
+#[differentiable(vjp)]
+fn three(a: f64, b: f64) -> (f64, f64, f64) {
+    (a * b, 2.0, a.sin() + b)
+}
+
+#[test]
+fn tuple_parameters_have_tuple_gradients() {
+    let x = array![0.3, -0.5, 1.2];
+    let ((gw, gb), gq) = tuple_parameter_grad((1.5, &x), 2.0);
+    // w q sum(b) + b.b.
+    assert_close(gw, 2.0 * x.sum(), "d/dw");
+    assert_close(gq, 1.5 * x.sum(), "d/dq");
+    for i in 0..3 {
+        assert_close(gb[i], 1.5 * 2.0 + 2.0 * x[i], "d/db");
+    }
+    // Along (dw, db, dq) = (1, ones, 0.5).
+    let (_, t) = tuple_parameter_jvp((1.5, &x), 2.0, ((1.0, Array1::ones(3)), 0.5));
+    assert_close(t, gw + gb.sum() + 0.5 * gq, "jvp");
+    // 2 (sum x)^2 + x.x.
+    let g = tuple_argument_grad(&x);
+    for i in 0..3 {
+        assert_close(g[i], 4.0 * x.sum() + 2.0 * x[i], "through a call");
+    }
+}
+
+#[test]
+fn tuple_outputs_take_tuple_seeds() {
+    let x = array![0.3, -0.5, 1.2];
+    let a = 2.0;
+    let (value, pullback) = tuple_output_vjp(&x, a);
+    assert_eq!(value.0.to_bits(), tuple_output(&x, a).0.to_bits());
+    assert_eq!(value.1, tuple_output(&x, a).1);
+    let seed = (0.5, array![1.0, -1.0, 2.0]);
+    let (gx, ga) = pullback(seed.clone());
+    // s = a sum(x): d(s^2) = 2 s (a dx + sum(x) da); d(a sin x) = a cos x dx + sin x da.
+    let s = a * x.sum();
+    for i in 0..3 {
+        let want = seed.0 * 2.0 * s * a + seed.1[i] * a * x[i].cos();
+        assert_close(gx[i], want, "d/dx");
+    }
+    let want_a = seed.0 * 2.0 * s * x.sum() + seed.1.dot(&x.mapv(f64::sin));
+    assert_close(ga, want_a, "d/da");
+    // Forward mode gives the tuple of the outputs' tangents.
+    let (_, (t0, t1)) = tuple_output_jvp(&x, a, (Array1::ones(3), 0.0));
+    assert_close(t0, 2.0 * s * a * 3.0, "jvp .0");
+    for i in 0..3 {
+        assert_close(t1[i], a * x[i].cos(), "jvp .1");
+    }
+    let (_, pullback) = three_vjp(0.4, 1.5);
+    let (ga, gb) = pullback((1.0, 7.0, 2.0));
+    assert_close(ga, 1.5 + 2.0 * 0.4f64.cos(), "d/da");
+    assert_close(gb, 0.4 + 2.0, "d/db");
+}
+
+/// A tuple bound whole to another name, read through both.
+#[differentiable]
+fn passed_whole(x: f64) -> f64 {
+    let t = (x, x * x);
+    let u = t;
+    u.0 + t.1
+}
+
+#[test]
+fn a_tuple_value_copied_whole() {
+    assert_close(passed_whole_grad(0.7), 1.0 + 1.4, "d/dx");
+}

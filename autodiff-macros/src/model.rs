@@ -140,15 +140,6 @@ fn params(func: &ItemFn, options: &Options, errors: &Errors) -> Vec<Param> {
                 Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                     let differentiable = !types::is_constant_type(&t.ty)
                         && !options.constants.iter().any(|c| c == &p.ident);
-                    if let (true, Type::Tuple(tuple)) = (differentiable, types::strip_refs(&t.ty)) {
-                        let split: Vec<String> = tuple
-                            .elems
-                            .iter()
-                            .enumerate()
-                            .map(|(k, e)| format!("{}_{k}: {}", p.ident, quote::quote!(#e)))
-                            .collect();
-                        errors.at(&t.ty, format!("tuple parameters are not supported yet: pass the elements as parameters of their own (`{}`), or group them in a struct with #[derive(Differentiable)]", split.join(", ")));
-                    }
                     if let (true, Type::Reference(r)) = (differentiable, &*t.ty) {
                         if let Some(name) = generic_param_named(func, types::strip_refs(&r.elem)) {
                             errors.at(&t.ty, format!("a scalar of the generic float type is taken by value in a #[differentiable] function: write `{}: {name}`, not `&{name}` (`{name}` is `Copy`)", p.ident));

@@ -268,3 +268,20 @@ where
 {
     tangents.gather().unnest()
 }
+
+/// A tuple of differentiable arguments is one (its tangent is the tuple of theirs).
+macro_rules! tuple_kinds {
+    ($(($($T:ident),+);)*) => {$(
+        impl<$($T: ArgKind<Kind = Diff>),+> ArgKind for ($($T,)+) {
+            type Kind = Diff;
+        }
+    )*};
+}
+tuple_kinds! {
+    (A);
+    (A, B);
+    (A, B, C);
+    (A, B, C, D);
+    (A, B, C, D, E);
+    (A, B, C, D, E, G);
+}

@@ -472,3 +472,23 @@ pub fn column_vjp<X: ArrayArg<Dim = Ix2> + ?Sized>(
 ) -> Array2<X::Elem> {
     index_axis_vjp(m, Axis(1), j, g)
 }
+
+/// A tuple's owned copy is the tuple of its elements' copies.
+macro_rules! tuple_owned {
+    ($(($($T:ident $k:tt),+);)*) => {$(
+        impl<$($T: OwnedCopy),+> OwnedCopy for ($($T,)+) {
+            type Owned = ($($T::Owned,)+);
+            fn owned_copy(&self) -> Self::Owned {
+                ($(self.$k.owned_copy(),)+)
+            }
+        }
+    )*};
+}
+tuple_owned! {
+    (A 0);
+    (A 0, B 1);
+    (A 0, B 1, C 2);
+    (A 0, B 1, C 2, D 3);
+    (A 0, B 1, C 2, D 3, E 4);
+    (A 0, B 1, C 2, D 3, E 4, G 5);
+}

@@ -224,3 +224,65 @@ impl<F: Real, const N: usize> Tangent for [F; N] {
         self[i] = F::cast_from(value);
     }
 }
+
+/// Tuples: the tangent of `(A, B, ..)` is the tuple of their tangents, with the components of each
+/// element in turn.
+macro_rules! tuple_tangents {
+    ($(($($T:ident $k:tt),+);)*) => {$(
+        impl<$($T: Differentiable),+> Differentiable for ($($T,)+) {
+            type Tangent = ($($T::Tangent,)+);
+            #[inline]
+            fn zero_tangent(&self) -> Self::Tangent {
+                ($(self.$k.zero_tangent(),)+)
+            }
+        }
+
+        impl<$($T: Tangent),+> Tangent for ($($T,)+) {
+            #[inline]
+            fn add_assign(&mut self, other: Self) {
+                $(self.$k.add_assign(other.$k);)+
+            }
+            fn scale(&mut self, factor: f64) {
+                $(self.$k.scale(factor);)+
+            }
+            fn num_components(&self) -> usize {
+                0 $(+ self.$k.num_components())+
+            }
+            #[track_caller]
+            fn component(&self, i: usize) -> f64 {
+                let mut i = i;
+                $(
+                    let n = self.$k.num_components();
+                    if i < n {
+                        return self.$k.component(i);
+                    }
+                    i -= n;
+                )+
+                panic!("component {i} past the tuple's components");
+            }
+            #[track_caller]
+            fn set_component(&mut self, i: usize, value: f64) {
+                let mut i = i;
+                $(
+                    let n = self.$k.num_components();
+                    if i < n {
+                        return self.$k.set_component(i, value);
+                    }
+                    i -= n;
+                )+
+                panic!("component {i} past the tuple's components");
+            }
+            fn zeros_like(&self) -> Self {
+                ($(self.$k.zeros_like(),)+)
+            }
+        }
+    )*};
+}
+tuple_tangents! {
+    (A 0);
+    (A 0, B 1);
+    (A 0, B 1, C 2);
+    (A 0, B 1, C 2, D 3);
+    (A 0, B 1, C 2, D 3, E 4);
+    (A 0, B 1, C 2, D 3, E 4, G 5);
+}

@@ -397,6 +397,11 @@ impl Emitter<'_> {
                     unreachable!("a join rule belongs to a join")
                 };
                 let rule = format_ident!("{}_vjp", kind.function(), span = instr.span);
+                if let crate::ir::JoinKind::Pack(crate::ir::PackForm::Tuple) = kind {
+                    // Element `k` of the tuple's gradient.
+                    let index = syn::Index::from(*k);
+                    return quote_spanned!(instr.span=> ::core::clone::Clone::clone(&(#seed).#index));
+                }
                 if let crate::ir::JoinKind::Pack(_) = kind {
                     // Element `k` of the literal's gradient.
                     return quote_spanned!(instr.span=> #ad::#rule(#seed, #k));

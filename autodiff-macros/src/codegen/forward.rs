@@ -243,7 +243,14 @@ impl Emitter<'_> {
             }
             Op::Join(kind) => {
                 let function = format_ident!("{}", kind.function(), span = i.span);
-                if let crate::ir::JoinKind::Pack(form) = kind {
+                if let crate::ir::JoinKind::Pack(crate::ir::PackForm::Tuple) = kind {
+                    // Copies of the parts (which the rest of the program may still read).
+                    let parts = i.args.iter().map(|a| {
+                        let a = self.operand(a);
+                        quote!(::core::clone::Clone::clone(#a))
+                    });
+                    quote_spanned!(i.span=> (#(#parts,)*))
+                } else if let crate::ir::JoinKind::Pack(form) = kind {
                     let parts = i.args.iter().map(|a| {
                         let a = self.operand(a);
                         quote!(#ad::scalar(#a))

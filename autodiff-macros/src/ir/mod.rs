@@ -123,6 +123,8 @@ pub enum PackForm {
         /// The length of a row.
         cols: usize,
     },
+    /// `(a, b, ..)`: a tuple of values of any type (a `vjp` function's tuple output).
+    Tuple,
 }
 
 impl JoinKind {
@@ -135,6 +137,7 @@ impl JoinKind {
             JoinKind::Pack(PackForm::Vec) => "pack_vec",
             JoinKind::Pack(PackForm::Array1) => "pack_array1",
             JoinKind::Pack(PackForm::Array2 { .. }) => "pack_array2",
+            JoinKind::Pack(PackForm::Tuple) => "tuple",
         }
     }
 }

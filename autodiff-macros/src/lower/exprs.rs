@@ -66,7 +66,12 @@ impl Lowerer<'_> {
             Expr::Repeat(r) if self.all_constant(std::iter::once(&*r.expr)) => Ok(self.constant(e)),
             Expr::Tuple(t) => {
                 let parts: Vec<&Expr> = t.elems.iter().collect();
-                self.constant_only(e, &parts)
+                if self.all_constant(t.elems.iter()) {
+                    return self.constant_only(e, &parts);
+                }
+                // A tuple of values (a `vjp` function's tuple output): its gradient is the tuple of
+                // the parts' gradients.
+                self.lower_pack(&parts, crate::ir::PackForm::Tuple, e)
             }
             // A `match` that reads only constants is a constant (the binding of an `if let`, see
             // `desugar::if_let`); other matches were taken apart before, or are reported below.
