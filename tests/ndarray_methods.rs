@@ -482,3 +482,133 @@ fn panics_are_reported_at_the_users_line() {
     // The undifferentiated function panics as ndarray does.
     assert!(panic::catch_unwind(|| too_many_degrees(&array![1.0, 2.0])).is_err());
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Views by iterator (`rows`, `columns`, `outer_iter`, `axis_iter`), `from_shape_fn`, `map`,
+// `mapv_into`, `remove_axis`, `fill`, `assign`: each written as what the subset already has.
+
+/// Loops over the rows, the columns (enumerated), the outer views and the views along an axis.
+#[differentiable(argnums = (0, 1))]
+fn over_views(m: &Array2<f64>, w: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for row in m.rows() {
+        s += row.dot(w).powi(2);
+    }
+    for (j, col) in m.columns().into_iter().enumerate() {
+        s += col.sum() * j as f64;
+    }
+    let t: f64 = m.outer_iter().map(|r| r[0] * r[1]).sum();
+    for v in m.axis_iter(Axis(1)) {
+        s += v[0];
+    }
+    s + t
+}
+
+/// `from_shape_fn` over one axis and over two, reading differentiable values.
+#[differentiable]
+fn shaped(x: &Array1<f64>) -> f64 {
+    let y = Array1::from_shape_fn(x.len(), |i| x[i] * i as f64);
+    let m = Array2::from_shape_fn((2, x.len()), |(i, j)| x[j] * (i as f64 + 1.0));
+    y.sum() + m.sum() * y[2]
+}
+
+/// `map` (by reference and by `&v`), `mapv_into`, `remove_axis`.
+#[differentiable(argnums = (0, 1))]
+fn aliases(x: &Array1<f64>, m: &Array2<f64>) -> f64 {
+    let a = x.map(|v| v * v);
+    let b = x.map(|&v| v.sin() * 2.0);
+    let c = x.to_owned().mapv_into(|v| v.exp());
+    let r = m
+        .slice(autodiff::ndarray::s![0..1, ..])
+        .to_owned()
+        .remove_axis(Axis(0));
+    a.sum() + b.sum() + c.sum() + r.dot(x)
+}
+
+/// `fill` and `assign` (with broadcasting) into local arrays.
+#[differentiable(argnums = (0, 1))]
+fn filled(x: &Array1<f64>, a: f64) -> f64 {
+    let mut y: Array1<f64> = Array1::zeros(3);
+    y.fill(a * 2.0);
+    let s = y.sum();
+    y.assign(&x.mapv(|v| v * a));
+    let mut m: Array2<f64> = Array2::zeros((2, 3));
+    m.assign(x);
+    s + y.sum() * m.sum()
+}
+
+#[test]
+fn views_shapes_and_in_place_methods_against_closed_forms() {
+    let m = array![[0.3, -0.5], [1.2, 0.7], [0.1, 0.2]];
+    let w = array![1.0, 2.0];
+    let (gm, gw) = over_views_grad(&m, &w);
+    for r in 0..3 {
+        let d = m.row(r).dot(&w);
+        // 2 (m_r . w) w + j (column sums) + the other element of the row + m[0][j] for row 0.
+        let first = if r == 0 { 1.0 } else { 0.0 };
+        let want = [
+            2.0 * d * w[0] + m[[r, 1]] + first,
+            2.0 * d * w[1] + 1.0 + m[[r, 0]] + first,
+        ];
+        close(gm.row(r).as_slice().unwrap(), &want, 1e-12, "over_views m");
+    }
+    let gw_want: Vec<f64> = (0..2)
+        .map(|k| (0..3).map(|r| 2.0 * m.row(r).dot(&w) * m[[r, k]]).sum())
+        .collect();
+    close(gw.as_slice().unwrap(), &gw_want, 1e-12, "over_views w");
+
+    let x = array![0.3, -0.5, 1.2];
+    // x1 + 2 x2 + 6 x2 sum(x).
+    let g = shaped_grad(&x);
+    let sx = x.sum();
+    close(
+        g.as_slice().unwrap(),
+        &[6.0 * x[2], 1.0 + 6.0 * x[2], 2.0 + 6.0 * sx + 6.0 * x[2]],
+        1e-12,
+        "shaped",
+    );
+
+    let mm = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    let (gx, gmm) = aliases_grad(&x, &mm);
+    let want: Vec<f64> = (0..3)
+        .map(|i| 2.0 * x[i] + 2.0 * x[i].cos() + x[i].exp() + mm[[0, i]])
+        .collect();
+    close(gx.as_slice().unwrap(), &want, 1e-12, "aliases x");
+    close(
+        gmm.row(0).as_slice().unwrap(),
+        x.as_slice().unwrap(),
+        1e-12,
+        "aliases m row 0",
+    );
+    close(
+        gmm.row(1).as_slice().unwrap(),
+        &[0.0; 3],
+        1e-12,
+        "aliases m row 1",
+    );
+
+    // 6a + 2a (sum x)^2.
+    let a = 0.7;
+    let (gx, ga) = filled_grad(&x, a);
+    close(
+        gx.as_slice().unwrap(),
+        &[4.0 * a * sx; 3],
+        1e-12,
+        "filled x",
+    );
+    close(&[ga], &[6.0 + 2.0 * sx * sx], 1e-12, "filled a");
+
+    autodiff::check_grad(
+        |m: &Array2<f64>| over_views(m, &w),
+        |m| over_views_grad(m, &w).0,
+        &m,
+    )
+    .unwrap();
+    autodiff::check_grad(shaped, shaped_grad, &x).unwrap();
+    autodiff::check_grad(
+        |x: &Array1<f64>| aliases(x, &mm),
+        |x| aliases_grad(x, &mm).0,
+        &x,
+    )
+    .unwrap();
+}

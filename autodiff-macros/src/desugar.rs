@@ -13,6 +13,7 @@ use syn::{parse_quote, Block, Expr, Stmt};
 
 mod closures;
 mod if_let;
+mod in_place;
 mod iterators;
 mod late_init;
 mod matches;
@@ -21,6 +22,7 @@ mod tuples;
 
 pub use closures::rewrite as inline_closures;
 pub use if_let::rewrite as rewrite_if_lets;
+pub use in_place::rewrite as rewrite_in_place;
 pub use iterators::{
     rewrite as rewrite_iterators, Context as IteratorContext, Deferred as IteratorDeferred,
     POSITION as ITERATOR_POSITION, REPORTED as ITERATOR_REPORTED,

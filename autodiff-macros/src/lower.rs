@@ -168,6 +168,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
     crate::desugar::rewrite_matches(&mut body);
     // After the iterators: their loops are index loops over ranges, whose trip counts size the buffer.
     crate::desugar::rewrite_pushes(&mut body);
+    crate::desugar::rewrite_in_place(&mut body);
     let stmts: Vec<syn::Stmt> = match &model.output {
         Some(output) if !model.options.has_aux => {
             crate::desugar::returns(&body, &output.value).stmts

@@ -155,7 +155,7 @@ fn unsupported_source(name: &str, base: &str) -> Option<String> {
         "iter_mut" => format!("`iter_mut` writes through references, which a #[differentiable] function does not do: write the elements of a local array by index instead, `for i in 0..{base}.len() {{ {base}[i] = ..; }}` (a copy of a parameter is `let mut y = x.to_owned();`)"),
         "windows" => format!("`windows` is not supported in a #[differentiable] function: pair each element with the next by zipping, `{base}.iter().zip({base}.iter().skip(1))`, or index the neighbours, `for i in 1..{base}.len() {{ .. {base}[i - 1] .. {base}[i] .. }}`"),
         "chunks" | "chunks_exact" | "rchunks" | "exact_chunks" | "axis_chunks_iter" => format!("`{name}` is not supported in a #[differentiable] function: loop over the chunks by index, `for c in 0..{base}.len() / k {{ for j in 0..k {{ .. {base}[c * k + j] .. }} }}`"),
-        "rows" | "columns" | "outer_iter" | "axis_iter" | "lanes" | "genrows" | "gencolumns" => format!("`{name}` (an iterator over views) is not supported yet in a #[differentiable] function: loop over the indices, `for i in 0..{base}.nrows() {{ for j in 0..{base}.ncols() {{ .. {base}[[i, j]] .. }} }}`"),
+        "lanes" | "genrows" | "gencolumns" => format!("`{name}` (an iterator over views) is not supported yet in a #[differentiable] function: loop over the indices, `for i in 0..{base}.nrows() {{ for j in 0..{base}.ncols() {{ .. {base}[[i, j]] .. }} }}`"),
         "indexed_iter" => format!("`indexed_iter` is not supported in a #[differentiable] function: loop over the indices, `for i in 0..{base}.nrows() {{ for j in 0..{base}.ncols() {{ .. {base}[[i, j]] .. }} }}`"),
         _ => return None,
     })
@@ -183,6 +183,31 @@ fn strip(e: &Expr) -> &Expr {
         Expr::Group(g) => strip(&g.expr),
         other => other,
     }
+}
+
+/// `Array::from_shape_fn(shape, closure)` (any path ending so) with a closure of one parameter that is a
+/// name or a pair: the shape and the closure.
+fn from_shape_fn(e: &Expr) -> Option<(&Expr, &ExprClosure)> {
+    let Expr::Call(c) = strip(e) else { return None };
+    let Expr::Path(p) = &*c.func else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "from_shape_fn" || c.args.len() != 2 {
+        return None;
+    }
+    let Expr::Closure(closure) = strip(&c.args[1]) else {
+        return None;
+    };
+    let simple = match untyped(closure.inputs.first()?) {
+        Pat::Ident(_) => true,
+        Pat::Tuple(t) => {
+            t.elems.len() == 2
+                && t.elems
+                    .iter()
+                    .all(|p| matches!(p, Pat::Ident(_) | Pat::Wild(_)))
+        }
+        _ => false,
+    };
+    (closure.inputs.len() == 1 && simple).then_some((&c.args[0], closure))
 }
 
 /// [`strip`], mutably.
@@ -242,11 +267,39 @@ fn base_text(e: &Expr) -> String {
     }
 }
 
-/// Whether `e` starts an iterator: `.iter()`, `.into_iter()`, or a method of [`unsupported_source`].
+/// Whether `e` starts an iterator: `.iter()`, `.into_iter()`, an iterator over views
+/// ([`view_source`]), or a method of [`unsupported_source`].
 fn starts_iterator(m: &ExprMethodCall) -> bool {
     let name = m.method.to_string();
     (matches!(name.as_str(), "iter" | "into_iter") && m.args.is_empty())
+        || view_source(m).is_some()
         || unsupported_source(&name, "x").is_some()
+}
+
+/// An iterator over the views of an array along an axis (`m.rows()`, `m.columns()`, `m.outer_iter()`,
+/// `m.axis_iter(Axis(k))`): the number of views and the view at a position, as functions of the array
+/// and the position. Each view is read as `m.row(p)`, `m.column(p)` or `m.index_axis(axis, p)`.
+type ViewSource = (fn(&Expr, &Expr) -> Expr, fn(&Expr, &Expr, &Ident) -> Expr);
+
+fn view_source(m: &ExprMethodCall) -> Option<(ViewSource, Expr)> {
+    let axis0: Expr = parse_quote!(::autodiff::ndarray::Axis(0));
+    let source: ViewSource = match (m.method.to_string().as_str(), m.args.len()) {
+        ("rows", 0) => (
+            |base, _| parse_quote!(#base.nrows()),
+            |base, _, pos| parse_quote!(#base.row(#pos)),
+        ),
+        ("columns", 0) => (
+            |base, _| parse_quote!(#base.ncols()),
+            |base, _, pos| parse_quote!(#base.column(#pos)),
+        ),
+        ("outer_iter", 0) | ("axis_iter", 1) => (
+            |base, axis| parse_quote!(#base.len_of(#axis)),
+            |base, axis, pos| parse_quote!(#base.index_axis(#axis, #pos)),
+        ),
+        _ => return None,
+    };
+    let axis = m.args.first().cloned().unwrap_or(axis0);
+    Some((source, axis))
 }
 
 /// Methods that consume an iterator: a chain ends at the first of them (what follows is a method of
@@ -587,6 +640,15 @@ impl Rewriter<'_, '_> {
             Some(first) if first.method == "into_iter" && first.args.is_empty() => {
                 (self.iterated(&first.receiver, pos, pre)?, &calls[1..])
             }
+            Some(first) if view_source(first).is_some() => {
+                let ((len, view), axis) = view_source(first).expect("checked in the guard");
+                let base = self.stable(&first.receiver, true, "seq", pre);
+                let seq = Seq {
+                    len: len(&base, &axis),
+                    item: Item::Value(view(&base, &axis, pos)),
+                };
+                (seq, &calls[1..])
+            }
             Some(first) if unsupported_source(&first.method.to_string(), &hint).is_some() => {
                 let message = unsupported_source(&first.method.to_string(), &hint)
                     .expect("checked in the guard");
@@ -620,6 +682,8 @@ impl Rewriter<'_, '_> {
         let Seq { len, mut item } = seq;
         let p: Expr = parse_quote!(#pos);
         Ok(match (name.as_str(), m.args.len()) {
+            // An iterator's `into_iter` is itself.
+            ("into_iter", 0) => Seq { len, item },
             ("rev", 0) => {
                 let n = self.fresh("len");
                 pre.push(parse_quote!(let #n = #len;));
@@ -1039,6 +1103,58 @@ impl Rewriter<'_, '_> {
         }
     }
 
+    /// `Array::from_shape_fn(shape, |i| ..)` (one axis) or `.. |(i, j)| ..` (two) as a buffer of the
+    /// shape written element by element in loops pushed to `pre`; the expression of the buffer.
+    fn shaped_buffer(
+        &mut self,
+        e: &Expr,
+        shape: &Expr,
+        closure: &ExprClosure,
+        pre: &mut Vec<Stmt>,
+    ) -> Expr {
+        let f = Func::Closure(Box::new(closure.clone()));
+        let buf = self.fresh("shaped");
+        let two = matches!(untyped(&closure.inputs[0]), Pat::Tuple(t) if t.elems.len() == 2);
+        let mut own = Vec::new();
+        let (i, j) = (self.fresh("pos"), self.fresh("pos"));
+        let mut stmts = Vec::new();
+        let result = if two {
+            own.push(parse_quote!(let mut #buf = ::autodiff::ndarray::Array2::from_elem(#shape, ::core::default::Default::default());));
+            let item = Item::Tuple(vec![
+                Item::Value(parse_quote!(#i)),
+                Item::Value(parse_quote!(#j)),
+            ]);
+            self.inline(&f, &[item], &mut stmts).map(|value| {
+                own.push(parse_quote! {
+                    for #i in 0..#buf.nrows() {
+                        for #j in 0..#buf.ncols() {
+                            #(#stmts)*
+                            #buf[[#i, #j]] = #value;
+                        }
+                    }
+                });
+            })
+        } else {
+            own.push(parse_quote!(let mut #buf = ::autodiff::ndarray::Array1::from_elem(#shape, ::core::default::Default::default());));
+            self.inline(&f, &[Item::Value(parse_quote!(#i))], &mut stmts)
+                .map(|value| {
+                    own.push(parse_quote! {
+                        for #i in 0..#buf.len() {
+                            #(#stmts)*
+                            #buf[#i] = #value;
+                        }
+                    });
+                })
+        };
+        match result {
+            Ok(()) => {
+                pre.extend(own);
+                parse_quote!(#buf)
+            }
+            Err(problem) => self.settle(e, problem),
+        }
+    }
+
     /// A reduction chain as a loop pushed to `pre`; the expression of its value.
     fn reduction(&mut self, e: &Expr, ty: Option<&Type>, pre: &mut Vec<Stmt>) -> Expr {
         let Expr::MethodCall(m) = strip(e) else {
@@ -1190,6 +1306,11 @@ impl Rewriter<'_, '_> {
         }
         if is_iterator_chain(e) {
             *e = self.reduction(e, ty, pre);
+            return;
+        }
+        if let Some((shape, closure)) = from_shape_fn(e) {
+            let (shape, closure) = (shape.clone(), closure.clone());
+            *e = self.shaped_buffer(e, &shape, &closure, pre);
             return;
         }
         match e {

@@ -161,6 +161,12 @@ impl Lowerer<'_> {
         if name == "mapv" {
             return self.lower_mapv(m, whole);
         }
+        // `ndarray` methods that are others written differently: `mapv_into(f)` is `mapv(f)` (the
+        // same values), `map(|v| ..)` over references is `mapv` over values, `remove_axis(a)` is
+        // `index_axis(a, 0)`.
+        if let Some(rewritten) = alias_method(m) {
+            return self.lower_expr(&rewritten);
+        }
         if let Some(prim) = prims::method(&name) {
             if prim.unwraps {
                 return Err(self.errors.at(&m.method, format!("`{name}` returns an `Option`: write `.{name}(..).unwrap()` (or `.expect(..)`)")));
@@ -637,5 +643,39 @@ impl Lowerer<'_> {
             span: first_span(whole),
         }));
         Ok(Operand::Var(dst))
+    }
+}
+
+/// `m` written as the method it stands for (see `lower_method`), where it is one.
+fn alias_method(m: &syn::ExprMethodCall) -> Option<Expr> {
+    let receiver = &m.receiver;
+    match (m.method.to_string().as_str(), m.args.len()) {
+        ("mapv_into", 1) => {
+            let f = &m.args[0];
+            Some(syn::parse_quote!(#receiver.mapv(#f)))
+        }
+        ("map", 1) => {
+            let Expr::Closure(c) = strip_parens(&m.args[0]) else {
+                return None;
+            };
+            if c.inputs.len() != 1 {
+                return None;
+            }
+            let body = &c.body;
+            // `|&v|` binds the value, `|v|` a reference to it.
+            let bind: syn::Stmt = match &c.inputs[0] {
+                syn::Pat::Reference(r) => {
+                    let inner = &r.pat;
+                    syn::parse_quote!(let #inner = __autodiff_elem;)
+                }
+                pat => syn::parse_quote!(let #pat = &__autodiff_elem;),
+            };
+            Some(syn::parse_quote!(#receiver.mapv(|__autodiff_elem| { #bind #body })))
+        }
+        ("remove_axis", 1) => {
+            let axis = &m.args[0];
+            Some(syn::parse_quote!(#receiver.index_axis(#axis, 0)))
+        }
+        _ => None,
     }
 }

@@ -1,8 +1,8 @@
-//! `collect` of an iterator chain, `push` in a `for` loop and `ndarray`'s `fold`: compile with no
-//! warning, and differentiate.
+//! `collect` of an iterator chain, `push` in a `for` loop, a loop over `rows()` and `ndarray`'s `fold`:
+//! compile with no warning, and differentiate.
 #![deny(warnings)]
 
-use autodiff::ndarray::{array, Array1};
+use autodiff::ndarray::{array, Array1, Array2};
 use autodiff::prelude::*;
 
 #[differentiable]
@@ -21,6 +21,15 @@ fn pushed(x: &Array1<f64>) -> f64 {
 }
 
 #[differentiable]
+fn row_sums(m: &Array2<f64>) -> f64 {
+    let mut s = 0.0;
+    for row in m.rows() {
+        s += row.sum().powi(2);
+    }
+    s
+}
+
+#[differentiable]
 fn largest(x: &Array1<f64>) -> f64 {
     x.fold(f64::NEG_INFINITY, |m, &v| m.max(v))
 }
@@ -31,4 +40,6 @@ fn main() {
     assert_eq!(collected_grad(&x), array![-8.0, 6.0]);
     assert_eq!(pushed_grad(&x), array![3.0, -4.0]);
     assert_eq!(largest_grad(&x), array![1.0, 0.0]);
+    let m = array![[1.0, 2.0], [3.0, -1.0]];
+    assert_eq!(row_sums_grad(&m), array![[6.0, 6.0], [4.0, 4.0]]);
 }
