@@ -977,3 +977,39 @@ fn the_rewrites_the_errors_suggest_differentiate() {
     let m = array![[1.0, 2.0], [3.0, 4.0]];
     assert_eq!(rows_hint_grad(&m), array![[2.0, 4.0], [12.0, 16.0]]);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// `filter`: the consumer's body runs for an item where the predicate holds (a branch on a constant
+// comparison), in a reduction, a fold, a `for` loop (after `enumerate`) and a `for_each`.
+
+#[differentiable]
+fn filtered(x: &Array1<f64>) -> f64 {
+    let positive: f64 = x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum();
+    let big = x
+        .iter()
+        .copied()
+        .filter(|&v| v > 1.0)
+        .fold(0.0, |a, v| a + v.sin());
+    let mut s = 0.0;
+    for (i, v) in x.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        s += v * (i as f64 + 1.0);
+    }
+    x.iter().filter(|&&v| v < 0.0).for_each(|v| s -= v.exp());
+    positive + big + s
+}
+
+#[test]
+fn filter_keeps_the_items_that_pass() {
+    let x = array![0.3, -0.5, 1.2, -0.1];
+    let g = filtered_grad(&x);
+    let want = [
+        2.0 * x[0] + 1.0,
+        -x[1].exp(),
+        2.0 * x[2] + x[2].cos() + 3.0,
+        -x[3].exp(),
+    ];
+    for i in 0..4 {
+        close(g[i], want[i], 1e-12);
+    }
+    autodiff::check_grad(filtered, filtered_grad, &x).unwrap();
+}

@@ -1,9 +1,27 @@
+// `filter` is supported where the positions still count the items: not before `enumerate`, `skip`,
+// `rev`, .., nor before `count`/`collect`, nor inside a `zip` argument. Each is an error at the
+// adapter with a rewrite.
 use autodiff::ndarray::Array1;
 use autodiff::prelude::*;
 
 #[differentiable]
-fn f(x: &Array1<f64>) -> f64 {
-    x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum::<f64>()
+fn enumerate_after(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for (i, v) in x.iter().filter(|v| **v > 0.0).enumerate() {
+        s += v * i as f64;
+    }
+    s
+}
+
+#[differentiable]
+fn collected(x: &Array1<f64>) -> f64 {
+    let v: Vec<f64> = x.iter().copied().filter(|&v| v > 0.0).collect();
+    v[0]
+}
+
+#[differentiable]
+fn in_a_zip(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
+    x.iter().zip(y.iter().filter(|v| **v > 0.0)).map(|(a, b)| a * b).sum::<f64>()
 }
 
 fn main() {}

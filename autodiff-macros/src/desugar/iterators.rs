@@ -78,6 +78,8 @@ pub fn rewrite(block: &mut Block, cx: &Context, errors: &Errors) -> Outcome {
         next: 0,
         outcome: Outcome::default(),
         depth: 0,
+        chains: 0,
+        guards: Vec::new(),
     };
     r.visit_block_mut(block);
     r.outcome
@@ -91,6 +93,11 @@ struct Rewriter<'a, 'b> {
     outcome: Outcome,
     /// Nesting of blocks: 1 in the function's own block.
     depth: usize,
+    /// Nesting of chains being taken apart (a `zip` argument is one inside another).
+    chains: usize,
+    /// The conditions of the outermost chain's `filter`s, each a name bound before its loop body: the
+    /// consumer runs its body for an item only where all hold.
+    guards: Vec<(Vec<Stmt>, Ident)>,
 }
 
 /// A function given to `map`, `fold` or `for_each`: a closure or a path (`f64::exp`).
@@ -631,6 +638,21 @@ impl Rewriter<'_, '_> {
 
     /// The sequence of a chain with no consumer; `Err` holds the expression standing for a report.
     fn chain_seq(&mut self, e: &Expr, pos: &Ident, pre: &mut Vec<Stmt>) -> Result<Seq, Problem> {
+        if self.chains == 0 {
+            self.guards.clear();
+        }
+        self.chains += 1;
+        let seq = self.chain_seq_inner(e, pos, pre);
+        self.chains -= 1;
+        seq
+    }
+
+    fn chain_seq_inner(
+        &mut self,
+        e: &Expr,
+        pos: &Ident,
+        pre: &mut Vec<Stmt>,
+    ) -> Result<Seq, Problem> {
         let (root, calls) = calls(e);
         let hint = base_text(e);
         let (mut seq, adapters) = match calls.first() {
@@ -662,7 +684,20 @@ impl Rewriter<'_, '_> {
                 ))
             }
         };
+        let mut filtered = false;
         for m in adapters {
+            let name = m.method.to_string();
+            if filtered && !matches!(name.as_str(), "filter" | "map" | "copied" | "cloned") {
+                return Err(Problem::Unsupported(method_tokens(m), format!("`{name}` after `filter` is not supported in a #[differentiable] function (the positions no longer count the items): put `{name}` before the `filter`, or write the loop with `for` and test each item with `if`")));
+            }
+            if name == "filter" {
+                if self.chains > 1 {
+                    return Err(Problem::Unsupported(method_tokens(m), "`filter` inside a `zip` argument is not supported in a #[differentiable] function (the pairs would shift): filter after the `zip`, `.zip(..).filter(|(a, b)| ..)`".to_string()));
+                }
+                filtered = true;
+                self.filter(&seq, m)?;
+                continue;
+            }
             seq = self.adapter(seq, m, pos, pre, &hint)?;
         }
         Ok(seq)
@@ -759,6 +794,81 @@ impl Rewriter<'_, '_> {
                 ))
             }
         })
+    }
+
+    /// `filter(|v| ..)` of the items of `seq`: the condition, bound to a name in statements kept in
+    /// [`Rewriter::guards`] for the consumer. The closure takes a reference to the item (`|&&v|` or
+    /// `|v| **v > 0.0` over `x.iter()`).
+    fn filter(&mut self, seq: &Seq, m: &ExprMethodCall) -> Result<(), Problem> {
+        if m.args.len() != 1 {
+            return Err(self.report(&m.method, "`filter` takes one closure"));
+        }
+        let Expr::Closure(c) = strip(&m.args[0]) else {
+            return Err(self.report(
+                &m.args[0],
+                "the predicate of `filter` must be a closure here, `|v| ..`",
+            ));
+        };
+        if c.inputs.len() != 1 {
+            return Err(self.report(&c.inputs, "the closure of `filter` takes 1 parameter"));
+        }
+        // One level of reference is `filter`'s own: a `&` pattern takes it off, a name keeps it.
+        let mut closure = c.clone();
+        match untyped(&c.inputs[0]).clone() {
+            Pat::Reference(r) => closure.inputs[0] = (*r.pat).clone(),
+            Pat::Ident(name) => {
+                // The parameter is bound to the item itself (a reference reads as its element):
+                // `**v` is the element, as `*v` is of the item.
+                struct Once<'a>(&'a Ident);
+                impl VisitMut for Once<'_> {
+                    fn visit_expr_mut(&mut self, e: &mut Expr) {
+                        if let Expr::Unary(outer) = e {
+                            if let (syn::UnOp::Deref(_), Expr::Unary(inner)) =
+                                (&outer.op, strip(&outer.expr))
+                            {
+                                if matches!(inner.op, syn::UnOp::Deref(_))
+                                    && matches!(strip(&inner.expr), Expr::Path(p) if p.path.is_ident(self.0))
+                                {
+                                    *e = Expr::Unary(inner.clone());
+                                    return;
+                                }
+                            }
+                        }
+                        syn::visit_mut::visit_expr_mut(self, e);
+                    }
+                }
+                Once(&name.ident).visit_expr_mut(&mut closure.body);
+            }
+            _ => {}
+        }
+        let mut stmts = Vec::new();
+        let value = self.inline(
+            &Func::Closure(Box::new(closure)),
+            std::slice::from_ref(&seq.item),
+            &mut stmts,
+        )?;
+        let keep = self.fresh("keep");
+        stmts.push(parse_quote!(let #keep: bool = #value;));
+        self.guards.push((stmts, keep));
+        Ok(())
+    }
+
+    /// `stmts` run for an item only where the filters of the chain just taken apart hold.
+    fn guarded(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
+        if self.guards.is_empty() {
+            return stmts;
+        }
+        let mut out = Vec::new();
+        let mut conds = Vec::new();
+        for (binds, keep) in std::mem::take(&mut self.guards) {
+            out.extend(binds);
+            conds.push(keep);
+        }
+        out.push(Stmt::Expr(
+            parse_quote!(if #(#conds)&&* { #(#stmts)* }),
+            None,
+        ));
+        out
     }
 
     /// The function of `map`/`fold`/`for_each`, with `arity` parameters where it is a closure.
@@ -1061,6 +1171,7 @@ impl Rewriter<'_, '_> {
             return Some(vec![parse_quote!(let _ = #e;)]);
         }
         stmts.extend(body.stmts.iter().cloned());
+        let stmts = self.guarded(stmts);
         let len = seq.len;
         pre.push(Stmt::Expr(
             parse_quote!(for #pos in 0..#len { #(#stmts)* }),
@@ -1087,6 +1198,7 @@ impl Rewriter<'_, '_> {
             if !matches!(&value, Expr::Tuple(t) if t.elems.is_empty()) {
                 stmts.push(Stmt::Expr(value, Some(Default::default())));
             }
+            let stmts = self.guarded(stmts);
             let len = seq.len;
             pre.push(Stmt::Expr(
                 parse_quote!(for #pos in 0..#len { #(#stmts)* }),
@@ -1209,6 +1321,16 @@ impl Rewriter<'_, '_> {
             Ok(seq) => seq,
             Err(problem) => return self.settle(e, problem),
         };
+        if !self.guards.is_empty() && matches!(terminal, Terminal::Count | Terminal::Collect(_)) {
+            self.guards.clear();
+            let rewrite = if name == "count" {
+                "count in a `for` loop that tests each item, `let mut n = 0; for v in x.iter() { if *v > 0.0 { n += 1; } }`"
+            } else {
+                "keep every item and mask the others, `.map(|&v| if v > 0.0 { v } else { 0.0 }).collect::<Vec<f64>>()`, or consume the filtered chain with `sum`, `fold` or a `for` loop"
+            };
+            let problem = self.report(method_tokens(m), format!("`{name}` after `filter` is not supported in a #[differentiable] function (the number of items is not known before the loop): {rewrite}"));
+            return self.settle(e, problem);
+        }
         let len = seq.len;
         let (acc, init, ty) = match &terminal {
             Terminal::Count => {
@@ -1280,6 +1402,7 @@ impl Rewriter<'_, '_> {
         if let Err(problem) = result {
             return self.settle(e, problem);
         }
+        let stmts = self.guarded(stmts);
         own.push(Stmt::Expr(
             parse_quote!(for #pos in 0..#len { #(#stmts)* }),
             None,

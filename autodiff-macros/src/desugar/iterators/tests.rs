@@ -375,7 +375,7 @@ fn unsupported_constructs_are_wrapped_for_the_lowering_with_their_message() {
         &[],
         None,
         quote!({
-            let m = x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum::<f64>();
+            let m = x.iter().filter_map(|v| Some(v * v)).sum::<f64>();
             let v: f64 = x.iter().map(|v| v * 2.0).last().unwrap();
             let it = w.iter().map(|v| v * 2.0);
             for p in x.windows(2) {
@@ -384,7 +384,7 @@ fn unsupported_constructs_are_wrapped_for_the_lowering_with_their_message() {
         }),
     );
     assert!(clean, "these are left for the lowering");
-    has_str(&text, "let m = __autodiff_unsupported0(x.iter().filter");
+    has_str(&text, "let m = __autodiff_unsupported0(x.iter().filter_map");
     has_str(&text, "let v: f64 = __autodiff_unsupported1(x.iter()");
     has_str(&text, "let it = __autodiff_unsupported2(w.iter()");
     has_str(&text, "for p in __autodiff_unsupported3(x.windows(2))");
@@ -394,7 +394,7 @@ fn unsupported_constructs_are_wrapped_for_the_lowering_with_their_message() {
         .map(|d| d.message.as_str())
         .collect();
     assert!(
-        messages[0].starts_with("`filter` in an iterator chain"),
+        messages[0].starts_with("`filter_map` in an iterator chain"),
         "{messages:?}"
     );
     assert!(
@@ -516,4 +516,16 @@ fn ndarray_fold_is_the_fold_of_its_iterator() {
         "{text}"
     );
     assert!(!flat.contains(".fold("), "{text}");
+}
+
+#[test]
+fn filter_guards_the_consumers_body() {
+    let text = rewritten(quote!({
+        let s = x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum::<f64>();
+        s
+    }));
+    let flat = squash(&text);
+    // The predicate reads the item (`**v` over `&&f64` is `*v` over the element reference).
+    assert!(flat.contains(":bool=*v>0.0;if__autodiff_keep"), "{text}");
+    assert!(!flat.contains(".filter("), "{text}");
 }
