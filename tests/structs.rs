@@ -132,3 +132,61 @@ fn associated_functions_and_calls_to_them() {
     // d/dx (x^3 + 8 x^3) = 27 x^2
     assert!((Units::cube_plus_grad(0.5) - 27.0 * 0.25).abs() < 1e-12);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Struct literals of `#[derive(Differentiable)]` structs inside a differentiable function: each field's
+// gradient is that field of the struct's gradient; in forward mode the tangent struct takes the active
+// fields' tangents and the zero tangent of the value for the rest (integers copied).
+
+#[derive(Clone, Debug, Differentiable)]
+pub struct Built {
+    pub w: Array1<f64>,
+    pub b: f64,
+    pub n: usize,
+}
+
+#[differentiable(jvp)]
+fn built_loss(p: &Built, x: &Array1<f64>) -> f64 {
+    (x * &p.w).sum() * p.b + p.n as f64
+}
+
+#[differentiable(argnums = (0, 1), jvp)]
+fn build_and_call(x: &Array1<f64>, s: f64) -> f64 {
+    let w = x * s;
+    let p = Built { w, b: s * s, n: 3 };
+    let q = Built {
+        w: x.mapv(|v| v.sin()),
+        b: 0.5,
+        n: 2,
+    };
+    built_loss(&p, x) + q.w.sum() * q.b + p.b
+}
+
+#[test]
+fn struct_literals_against_the_closed_form() {
+    let x = array![0.3, -0.5, 1.2];
+    let s = 0.7;
+    // s^3 sum(x^2) + 3 + 0.5 sum(sin x) + s^2.
+    let (gx, gs) = build_and_call_grad(&x, s);
+    for i in 0..3 {
+        let want = 2.0 * s.powi(3) * x[i] + 0.5 * x[i].cos();
+        assert!(
+            (gx[i] - want).abs() < 1e-12,
+            "d/dx[{i}]: {} != {want}",
+            gx[i]
+        );
+    }
+    let want_s = 3.0 * s * s * x.dot(&x) + 2.0 * s;
+    assert!((gs - want_s).abs() < 1e-12, "d/ds: {gs} != {want_s}");
+    let v = array![1.0, -2.0, 0.5];
+    let (value, t) = build_and_call_jvp(&x, s, (v.clone(), 0.25));
+    assert_eq!(value.to_bits(), build_and_call(&x, s).to_bits());
+    let want_t = gx.dot(&v) + 0.25 * gs;
+    assert!((t - want_t).abs() < 1e-12, "jvp: {t} != {want_t}");
+    autodiff::check_grad(
+        |x: &Array1<f64>| build_and_call(x, s),
+        |x| build_and_call_grad(x, s).0,
+        &x,
+    )
+    .unwrap();
+}

@@ -360,11 +360,11 @@ fn weighted_jvp(x: &Array1<f64>, w: f64, tangents: (Array1<f64>, f64)) -> (f64, 
         (t7, t7_dot)
     };
     let t8 = __ad::add(&s_3, &t7);
-    __ad::release(s_3);
     __ad::release(t7);
+    __ad::release(s_3);
     let t8_dot_2 = __ad::add(&s_3_dot_2, &t7_dot);
-    __ad::release(s_3_dot_2);
     __ad::release(t7_dot);
+    __ad::release(s_3_dot_2);
     let value_4 = __ad::to_owned(&t8);
     let tangent_out = t8_dot_2;
     (value_4, tangent_out)

@@ -397,6 +397,11 @@ impl Emitter<'_> {
                     unreachable!("a join rule belongs to a join")
                 };
                 let rule = format_ident!("{}_vjp", kind.function(), span = instr.span);
+                if let crate::ir::JoinKind::Pack(crate::ir::PackForm::Struct) = kind {
+                    // Field `k` of the struct's gradient (a struct of the same type).
+                    let member = &instr.extras[1 + *k];
+                    return quote_spanned!(instr.span=> ::core::clone::Clone::clone(&(#seed).#member));
+                }
                 if let crate::ir::JoinKind::Pack(crate::ir::PackForm::Tuple) = kind {
                     // Element `k` of the tuple's gradient.
                     let index = syn::Index::from(*k);

@@ -243,7 +243,23 @@ impl Emitter<'_> {
             }
             Op::Join(kind) => {
                 let function = format_ident!("{}", kind.function(), span = i.span);
-                if let crate::ir::JoinKind::Pack(crate::ir::PackForm::Tuple) = kind {
+                if let crate::ir::JoinKind::Pack(crate::ir::PackForm::StructTangent) = kind {
+                    let path = &i.extras[0];
+                    let (value, dots) = i.args.split_last().expect("the literal's value");
+                    let value = self.operand(value);
+                    let fields = dots.iter().zip(&i.extras[1..]).map(|(a, member)| {
+                        let a = self.operand(a);
+                        quote!(#member: ::core::clone::Clone::clone(#a))
+                    });
+                    quote_spanned!(i.span=> #path { #(#fields,)* ..#ad::zero_tangent(#value) })
+                } else if let crate::ir::JoinKind::Pack(crate::ir::PackForm::Struct) = kind {
+                    let path = &i.extras[0];
+                    let fields = i.args.iter().zip(&i.extras[1..]).map(|(a, member)| {
+                        let a = self.operand(a);
+                        quote!(#member: ::core::clone::Clone::clone(#a))
+                    });
+                    quote_spanned!(i.span=> #path { #(#fields),* })
+                } else if let crate::ir::JoinKind::Pack(crate::ir::PackForm::Tuple) = kind {
                     // Copies of the parts (which the rest of the program may still read).
                     let parts = i.args.iter().map(|a| {
                         let a = self.operand(a);

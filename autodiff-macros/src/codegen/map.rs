@@ -273,6 +273,18 @@ impl Emitter<'_> {
                 last_read.insert(v, k);
             });
         }
+        // A field read is a reference into its struct (`&(&q).b`): the struct lives as long as it.
+        for s in stmts.iter().rev() {
+            if let Stmt::Instr(i) = s {
+                let field = matches!(&i.op, Op::Prim(p) if p.family == Family::Access(crate::prims::Access::Field));
+                if let (true, Some(Operand::Var(base)), Some(&last)) =
+                    (field, i.args.first(), last_read.get(&i.dst))
+                {
+                    let entry = last_read.entry(*base).or_insert(last);
+                    *entry = (*entry).max(last);
+                }
+            }
+        }
         let mut releases: Vec<Vec<VarId>> = vec![Vec::new(); stmts.len()];
         {
             let plan = self.map_plan.as_ref().expect("map fusion is on");
@@ -284,6 +296,10 @@ impl Emitter<'_> {
                         }
                     }
                 }
+            }
+            // Released after one statement: the later-defined first (a field read before its struct).
+            for list in &mut releases {
+                list.reverse();
             }
         }
         let ad = self.ad.clone();

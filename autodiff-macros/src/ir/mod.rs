@@ -125,6 +125,13 @@ pub enum PackForm {
     },
     /// `(a, b, ..)`: a tuple of values of any type (a `vjp` function's tuple output).
     Tuple,
+    /// `Path { f: a, g: b }`: a struct literal (of a `#[derive(Differentiable)]` struct); the path is
+    /// `extras[0]`, the fields `extras[1..]`, one per part.
+    Struct,
+    /// The tangent of a struct literal in forward mode: `Path { f: a_dot, .., ..zero_tangent(&value) }`,
+    /// the tangents of the active parts (`extras[1..]` their fields) and last the literal's value, whose
+    /// zero tangent gives the other fields (zeros, and copies of the constant ones).
+    StructTangent,
 }
 
 impl JoinKind {
@@ -138,6 +145,8 @@ impl JoinKind {
             JoinKind::Pack(PackForm::Array1) => "pack_array1",
             JoinKind::Pack(PackForm::Array2 { .. }) => "pack_array2",
             JoinKind::Pack(PackForm::Tuple) => "tuple",
+            JoinKind::Pack(PackForm::Struct) => "struct_literal",
+            JoinKind::Pack(PackForm::StructTangent) => "struct_literal_tangent",
         }
     }
 }

@@ -64,6 +64,7 @@ impl Lowerer<'_> {
                 self.lower_pack(&parts, crate::ir::PackForm::Fixed, e)
             }
             Expr::Repeat(r) if self.all_constant(std::iter::once(&*r.expr)) => Ok(self.constant(e)),
+            Expr::Struct(s) => self.lower_struct_literal(s, e),
             Expr::Tuple(t) => {
                 let parts: Vec<&Expr> = t.elems.iter().collect();
                 if self.all_constant(t.elems.iter()) {
@@ -298,6 +299,33 @@ impl Lowerer<'_> {
         }
         let kind = crate::ir::JoinKind::Pack(form);
         Ok(self.push_op(Op::Join(kind), lowered, Vec::new(), first_span(whole)))
+    }
+
+    /// `Path { f: a, g: b }`: a constant where every field is one, else a join of the fields.
+    pub(super) fn lower_struct_literal(
+        &mut self,
+        s: &syn::ExprStruct,
+        whole: &Expr,
+    ) -> Lowered<Operand> {
+        if let Some(rest) = &s.rest {
+            return Err(self.errors.at(rest, "`..base` in a struct literal is not supported in a #[differentiable] function: list every field, `P { w: .., b: base.b }`"));
+        }
+        let parts: Vec<&Expr> = s.fields.iter().map(|f| &f.expr).collect();
+        let lowered: Vec<Operand> = parts
+            .iter()
+            .map(|p| self.lower_expr(p))
+            .collect::<Lowered<_>>()?;
+        if lowered.iter().all(|a| matches!(a, Operand::Const(_))) {
+            return Ok(self.constant(whole));
+        }
+        let path = &s.path;
+        let mut extras = vec![quote::quote!(#path)];
+        extras.extend(s.fields.iter().map(|f| {
+            let member = &f.member;
+            quote::quote!(#member)
+        }));
+        let kind = crate::ir::JoinKind::Pack(crate::ir::PackForm::Struct);
+        Ok(self.push_op(Op::Join(kind), lowered, extras, first_span(whole)))
     }
 
     /// An argument of a call: whether it was passed by reference, and its value.

@@ -309,6 +309,22 @@ impl Jvp<'_> {
             Op::Join(kind) => {
                 // Linear: the same join of the parts' tangents (zeros for constant parts).
                 let mut parts = Vec::new();
+                if let crate::ir::JoinKind::Pack(crate::ir::PackForm::Struct) = kind {
+                    // The active fields' tangents; the others from the zero tangent of the value.
+                    let mut extras = vec![i.extras[0].clone()];
+                    for (a, member) in i.args.iter().zip(&i.extras[1..]) {
+                        if let Some(v) = self.active(a) {
+                            parts.push(Operand::Var(self.dot(v)));
+                            extras.push(member.clone());
+                        }
+                    }
+                    parts.push(Operand::Var(i.dst));
+                    let kind = crate::ir::JoinKind::Pack(crate::ir::PackForm::StructTangent);
+                    let mut join = instr(dst, Op::Join(kind), parts, extras);
+                    join.span = i.span;
+                    out.push(Stmt::Instr(join));
+                    return Ok(());
+                }
                 for a in &i.args {
                     parts.push(match self.active(a) {
                         Some(v) => Operand::Var(self.dot(v)),
