@@ -1,12 +1,18 @@
 //! Issue 11: an adversarial corpus of idiomatic functions that mix the constructs of the subset
 //! (iterators inside `match` arms, closures in loops, late initialization from a `match` on a constant
-//! enum, `if let`, early returns, element writes, ndarray statistics, structs, f32). Every gradient is
+//! enum, `if let`, early returns, element writes, ndarray statistics, structs, f32; and the values built
+//! in a function: literals, `push`, `collect`, `filter`, rows, tuples, struct literals). Every gradient is
 //! checked against central differences (`check_grad`), and many against a closed form derived by hand.
 //! Each `#[test]` groups a theme; a failure names the function.
 #![deny(warnings)]
 // The functions are written as users write them: index loops, `&Vec<f64>` parameters, a `let` before
 // the value it returns.
-#![allow(clippy::needless_range_loop, clippy::ptr_arg, clippy::let_and_return)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::ptr_arg,
+    clippy::let_and_return,
+    clippy::useless_vec
+)]
 
 use autodiff::ndarray::{array, s, Array1, Array2, Axis};
 use autodiff::nn;
@@ -3071,4 +3077,267 @@ fn writes_structs_and_forward_mode() {
         "zip_array_direct closed form",
     );
     fd_arr(dot_norm, dot_norm_grad, &x, "dot_norm");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Theme 8: building values, mixed: literals of values in a `match` arm, `push` through a local closure
+// in an enumerate loop, `collect` then a fold, loops over rows with a `filter`, a `vjp` helper's tuple
+// output read by field, struct literals passed to a method, `from_shape_fn` Gram matrices, `fill` and
+// `assign`, generic functions that push and fold, tuple parameters over rows, `outer_iter` in a `match`.
+
+#[differentiable]
+fn softmax_sq(x: &Array1<f64>) -> f64 {
+    let e: Vec<f64> = x.iter().map(|v| v.exp()).collect();
+    let s: f64 = e.iter().sum();
+    e.iter().map(|v| v / s).fold(0.0, |a, p| a + p * p)
+}
+
+#[differentiable]
+fn rotate_by_kind(t: f64, k: usize) -> f64 {
+    let (c, s) = (t.cos(), t.sin());
+    match k {
+        0 => {
+            let r = array![[c, -s], [s, c]];
+            r.dot(&array![1.0, 2.0]).sum()
+        }
+        _ => {
+            let v = [c * c, s, 1.0];
+            v[0] * v[1] + v[2]
+        }
+    }
+}
+
+#[differentiable]
+fn pushed_through_closure(x: &Array1<f64>) -> f64 {
+    let sq = |v: f64| v * v;
+    let mut out = Vec::new();
+    for (i, v) in x.iter().enumerate() {
+        out.push(sq(*v) * (i as f64 + 1.0));
+    }
+    out.iter().sum()
+}
+
+#[differentiable]
+fn positive_row_energy(m: &Array2<f64>) -> f64 {
+    let mut s = 0.0;
+    for row in m.rows() {
+        s += row.iter().filter(|v| **v > 0.0).map(|v| v * v).sum::<f64>();
+    }
+    s
+}
+
+#[differentiable(vjp)]
+fn mean_and_spread(x: &Array1<f64>) -> (f64, f64) {
+    let m = x.mean().unwrap();
+    (m, x.mapv(|v| (v - m).powi(2)).sum())
+}
+
+#[differentiable]
+fn uses_tuple_output(x: &Array1<f64>) -> f64 {
+    let t = mean_and_spread(x);
+    t.0 * t.1 + t.1.sqrt()
+}
+
+#[derive(Clone, Debug, Differentiable)]
+pub struct Affine {
+    pub w: Array1<f64>,
+    pub b: f64,
+}
+
+impl Affine {
+    #[differentiable]
+    pub fn apply(&self, x: &Array1<f64>) -> f64 {
+        (x.dot(&self.w) + self.b).tanh()
+    }
+}
+
+#[differentiable]
+fn built_affine(x: &Array1<f64>) -> f64 {
+    let mut total = 0.0;
+    for k in 0..3 {
+        let a = Affine {
+            w: x * (k as f64 + 1.0),
+            b: x[k],
+        };
+        total += a.apply(x);
+    }
+    total
+}
+
+#[differentiable]
+fn gram_kernel(x: &Array1<f64>) -> f64 {
+    let n = x.len();
+    let g = Array2::from_shape_fn((n, n), |(i, j)| (-(x[i] - x[j]).powi(2)).exp());
+    let d = Array1::from_shape_fn(n, |i| g[[i, i]] * x[i]);
+    g.sum() + d.sum()
+}
+
+#[differentiable]
+fn fill_then_assign(x: &Array1<f64>) -> f64 {
+    let mut y: Array1<f64> = Array1::zeros(x.len());
+    y.fill(x.sum());
+    let first = y.dot(x);
+    y.assign(&x.mapv(|v| v.sin()));
+    first + y.sum()
+}
+
+#[differentiable]
+fn squared_steps<F: Real>(x: &Array1<F>) -> F {
+    let mut v = Vec::new();
+    for i in 1..x.len() {
+        v.push(x[i] - x[i - 1]);
+    }
+    v.iter().fold(F::zero(), |a, &d| a + d * d)
+}
+
+#[differentiable(argnums = (0, 1))]
+fn rows_through_tuple(p: (&Array1<f64>, f64), m: &Array2<f64>) -> f64 {
+    let mut s = 0.0;
+    for row in m.rows() {
+        s += (row.dot(p.0) + p.1).tanh();
+    }
+    s
+}
+
+#[differentiable]
+fn outer_by_parity(m: &Array2<f64>) -> f64 {
+    let mut s = 0.0;
+    for (i, r) in m.outer_iter().enumerate() {
+        match i % 2 {
+            0 => s += r.sum(),
+            _ => s -= r[0] * r[1],
+        }
+    }
+    s
+}
+
+#[differentiable]
+fn collected_slices(x: &Array1<f64>) -> f64 {
+    let y: Array1<f64> = x.iter().map(|v| v * 2.0).collect();
+    y.slice(s![1..]).dot(&y.slice(s![..-1]))
+}
+
+#[differentiable]
+fn vec_literal_zip(x: &Array1<f64>, a: f64) -> f64 {
+    let w = vec![a, a * a, a.sin()];
+    w.iter().zip(x.iter()).map(|(p, q)| p * q).sum::<f64>()
+}
+
+#[differentiable]
+fn aliased_methods(m: &Array2<f64>) -> f64 {
+    let r = m.map(|&v| v * v).sum_axis(Axis(0));
+    let c = m.to_owned().mapv_into(|v| v.exp()).column(1).to_owned();
+    let first = m.slice(s![0..1, ..]).to_owned().remove_axis(Axis(0));
+    r.sum() + c.sum() + first.dot(&first)
+}
+
+#[test]
+fn building_values_mixed() {
+    let x = x5();
+    let m = m34();
+    fd_arr(softmax_sq, softmax_sq_grad, &x, "softmax_sq");
+    // sum p_i^2 with p = softmax(x): d/dx_k = 2 p_k (p_k - sum p^2).
+    let e = x.mapv(f64::exp);
+    let p = &e / e.sum();
+    let s2 = p.dot(&p);
+    close_arr(
+        &softmax_sq_grad(&x),
+        &(&p * 2.0 * &(&p - s2)),
+        "softmax_sq closed form",
+    );
+    for k in [0usize, 1] {
+        fd_scalar(
+            |t| rotate_by_kind(t, k),
+            |t| rotate_by_kind_grad(t, k),
+            0.4,
+            "rotate_by_kind",
+        );
+    }
+    let t = 0.4f64;
+    close(
+        rotate_by_kind_grad(t, 0),
+        -3.0 * t.sin() - t.cos(),
+        "rotate_by_kind 0 closed form",
+    );
+    fd_arr(
+        pushed_through_closure,
+        pushed_through_closure_grad,
+        &x,
+        "pushed_through_closure",
+    );
+    close_arr(
+        &pushed_through_closure_grad(&x),
+        &Array1::from_shape_fn(5, |i| 2.0 * x[i] * (i as f64 + 1.0)),
+        "pushed_through_closure closed form",
+    );
+    fd_mat(
+        positive_row_energy,
+        positive_row_energy_grad,
+        &m,
+        "positive_row_energy",
+    );
+    fd_arr(
+        uses_tuple_output,
+        uses_tuple_output_grad,
+        &x,
+        "uses_tuple_output",
+    );
+    fd_arr(built_affine, built_affine_grad, &x, "built_affine");
+    fd_arr(gram_kernel, gram_kernel_grad, &x, "gram_kernel");
+    fd_arr(
+        fill_then_assign,
+        fill_then_assign_grad,
+        &x,
+        "fill_then_assign",
+    );
+    // (sum x)^2 + sum sin x.
+    close_arr(
+        &fill_then_assign_grad(&x),
+        &x.mapv(|v| 2.0 * x.sum() + v.cos()),
+        "fill_then_assign closed form",
+    );
+    fd_arr(
+        squared_steps::<f64>,
+        squared_steps_grad::<f64>,
+        &x,
+        "squared_steps",
+    );
+    let x32 = x.mapv(|v| v as f32);
+    ok(
+        check_grad(squared_steps::<f32>, squared_steps_grad::<f32>, &x32),
+        "squared_steps f32",
+    );
+    let w = array![0.2, -0.5, 0.1, 0.3];
+    fd_arr(
+        |w| rows_through_tuple((w, 0.3), &m),
+        |w| rows_through_tuple_grad((w, 0.3), &m).0 .0,
+        &w,
+        "rows_through_tuple w",
+    );
+    fd_scalar(
+        |b| rows_through_tuple((&w, b), &m),
+        |b| rows_through_tuple_grad((&w, b), &m).0 .1,
+        0.3,
+        "rows_through_tuple b",
+    );
+    fd_mat(outer_by_parity, outer_by_parity_grad, &m, "outer_by_parity");
+    fd_arr(
+        collected_slices,
+        collected_slices_grad,
+        &x,
+        "collected_slices",
+    );
+    let x3 = array![0.3, -1.2, 0.75];
+    fd_arr(
+        |x| vec_literal_zip(x, 0.6),
+        |x| vec_literal_zip_grad(x, 0.6),
+        &x3,
+        "vec_literal_zip",
+    );
+    close_arr(
+        &vec_literal_zip_grad(&x3, 0.6),
+        &array![0.6, 0.36, 0.6f64.sin()],
+        "vec_literal_zip closed form",
+    );
+    fd_mat(aliased_methods, aliased_methods_grad, &m, "aliased_methods");
 }

@@ -335,8 +335,14 @@ impl Emitter<'_> {
             .enumerate()
             .map(|(k, (a, by_ref))| match (a, by_ref) {
                 (Operand::Var(v), _) if call.method && k == 0 => {
+                    // A parameter as it is (a reference, which the pullback of a `&self` method
+                    // borrows for as long as the parameter); a local struct (a literal) by reference.
                     let name = self.name(*v);
-                    quote!(#name)
+                    if matches!(self.f.vars[v.0].kind, crate::ir::VarKind::Param(_)) {
+                        quote!(#name)
+                    } else {
+                        quote!(&#name)
+                    }
                 }
                 (a, true) => self.operand(a),
                 (Operand::Var(v), false) => {

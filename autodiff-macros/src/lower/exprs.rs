@@ -325,7 +325,12 @@ impl Lowerer<'_> {
             quote::quote!(#member)
         }));
         let kind = crate::ir::JoinKind::Pack(crate::ir::PackForm::Struct);
-        Ok(self.push_op(Op::Join(kind), lowered, extras, first_span(whole)))
+        let value = self.push_op(Op::Join(kind), lowered, extras, first_span(whole));
+        if let Operand::Var(v) = &value {
+            // Its methods are calls through their `_vjp`, as a parameter struct's are.
+            self.structs.push(*v);
+        }
+        Ok(value)
     }
 
     /// An argument of a call: whether it was passed by reference, and its value.
