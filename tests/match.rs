@@ -124,3 +124,72 @@ fn a_match_in_f32() {
     assert!((piecewise_f32_grad(x, 0) - x.cos()).abs() < 1e-6);
     assert!((piecewise_f32_grad(x, 3) - 3.0 * x * x).abs() < 1e-6);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// `Option` parameters are constants, and `match` arms that take fields out of a constant variant
+// (`Some(c)`, `Loss::Huber { delta }`, `Loss::Scaled(w, n)`) bind them as the pattern does (by value
+// from an owned scrutinee, by reference through a reference).
+
+pub enum Objective {
+    Squared,
+    Huber { delta: f64 },
+    Scaled(f64, usize),
+}
+
+#[differentiable(constant = objective)]
+fn with_options(
+    x: &Array1<f64>,
+    clip: Option<f64>,
+    repeat: Option<usize>,
+    objective: &Objective,
+) -> f64 {
+    let s = x.sum();
+    let s = match clip {
+        Some(c) => s.min(c),
+        None => s,
+    };
+    let l = match objective {
+        Objective::Squared => s * s,
+        Objective::Huber { delta } => {
+            if s.abs() < *delta {
+                s * s
+            } else {
+                *delta * s.abs()
+            }
+        }
+        Objective::Scaled(w, n) => s * *w * *n as f64,
+    };
+    if let Some(n) = repeat {
+        l * n as f64
+    } else {
+        l
+    }
+}
+
+#[test]
+fn options_and_variants_with_fields() {
+    let x = array![0.3, -0.5, 1.2];
+    let s = x.sum();
+    let g = |clip, repeat, o: &Objective| with_options_grad(&x, clip, repeat, o);
+    // Clipped below the sum: no gradient.
+    assert_eq!(g(Some(0.5), Some(3), &Objective::Squared), Array1::zeros(3));
+    // Not clipped: 2 s, times 3.
+    for v in g(Some(5.0), Some(3), &Objective::Squared) {
+        close(v, 3.0 * 2.0 * s, 1e-12);
+    }
+    for v in g(None, None, &Objective::Huber { delta: 0.5 }) {
+        close(v, 0.5, 1e-12);
+    }
+    for v in g(None, None, &Objective::Huber { delta: 5.0 }) {
+        close(v, 2.0 * s, 1e-12);
+    }
+    for v in g(None, Some(2), &Objective::Scaled(2.0, 3)) {
+        close(v, 2.0 * 6.0, 1e-12);
+    }
+    autodiff::check_grad(
+        |x: &Array1<f64>| with_options(x, None, Some(2), &Objective::Huber { delta: 5.0 }),
+        |x| with_options_grad(x, None, Some(2), &Objective::Huber { delta: 5.0 }),
+        &x,
+    )
+    .unwrap();
+}

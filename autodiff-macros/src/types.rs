@@ -45,10 +45,12 @@ pub fn is_constant_type(ty: &Type) -> bool {
             if p.path.segments.len() == 1 && CONSTANT_TYPES.contains(&name.as_str()) {
                 return true;
             }
-            let collection = name == "Vec"
-                || name == "Option"
-                || name.starts_with("Array")
-                || name.starts_with("ArcArray");
+            // An `Option` of anything is a constant (it has no tangent type).
+            if name == "Option" {
+                return true;
+            }
+            let collection =
+                name == "Vec" || name.starts_with("Array") || name.starts_with("ArcArray");
             match &last.arguments {
                 PathArguments::AngleBracketed(a) if collection => a
                     .args

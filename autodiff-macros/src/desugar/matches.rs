@@ -51,12 +51,36 @@ impl Rewriter {
         if m.arms.is_empty() {
             return None;
         }
+        // A field taken out of a variant (`match v { Some(c) => c, _ => unreachable!() }`, made here and
+        // by `desugar::if_let`, bound as the original pattern binds it) is a constant as it is.
+        let extraction = m.arms.iter().any(|a| {
+            matches!(&*a.body, Expr::Macro(mac) if mac.mac.path.segments.last().is_some_and(|s| s.ident == "unreachable"))
+        });
+        if extraction {
+            return None;
+        }
         let scrutinee = quote::format_ident!("{SCRUTINEE}{}", self.next);
         // Each arm: its condition and its body, which first binds the names its pattern binds.
         let mut arms: Vec<(Expr, Expr)> = Vec::new();
         for arm in &m.arms {
             let mut names: Vec<Ident> = Vec::new();
-            let test = pattern(&arm.pat, &scrutinee, &mut names)?;
+            let mut fields: Vec<Ident> = Vec::new();
+            let test = match pattern(&arm.pat, &scrutinee, &mut names) {
+                Some(test) => test,
+                // A variant whose fields bind names (`Some(c)`): tested with `matches!`, each name
+                // taken out by a `match` of its own (a constant), where no guard reads it.
+                None if variant_binding(&arm.pat) && arm.guard.is_none() => {
+                    fields = crate::lower::pattern_names(&arm.pat)
+                        .into_iter()
+                        .filter(|n| !n.chars().next().is_some_and(char::is_uppercase))
+                        .map(|n| quote::format_ident!("{}", n))
+                        .collect();
+                    fields.dedup();
+                    let pat = &arm.pat;
+                    Some(parse_quote!(::core::matches!(#scrutinee, #pat)))
+                }
+                None => return None,
+            };
             let guard = arm.guard.as_ref().map(|(_, g)| {
                 let mut g = (**g).clone();
                 Rename {
@@ -73,7 +97,15 @@ impl Rewriter {
                 (Some(g), Some(t)) => parse_quote!((#t) && (#g)),
             };
             let body = &arm.body;
-            let body: Expr = parse_quote!({ #(let #names = #scrutinee;)* #body });
+            let pat = &arm.pat;
+            let body: Expr = parse_quote!({
+                #(let #names = #scrutinee;)*
+                #(let #fields = match #scrutinee {
+                    #pat => #fields,
+                    _ => ::core::unreachable!(),
+                };)*
+                #body
+            });
             arms.push((condition, body));
         }
         self.next += 1;
@@ -157,6 +189,21 @@ fn pattern(pat: &Pat, scrutinee: &Ident, names: &mut Vec<Ident>) -> Option<Optio
             )
         }
         _ => return None,
+    })
+}
+
+/// Whether `pat` is a variant (`Some(c)`, `Shape::Circle { r }`) whose fields are names, `_`, `..`,
+/// literals or paths (no `@`, no reference or `mut` binding).
+fn variant_binding(pat: &Pat) -> bool {
+    let fields: Vec<&Pat> = match pat {
+        Pat::TupleStruct(t) => t.elems.iter().collect(),
+        Pat::Struct(s) => s.fields.iter().map(|f| &*f.pat).collect(),
+        _ => return false,
+    };
+    fields.iter().all(|f| match f {
+        Pat::Ident(i) => i.by_ref.is_none() && i.mutability.is_none() && i.subpat.is_none(),
+        Pat::Wild(_) | Pat::Rest(_) | Pat::Lit(_) | Pat::Path(_) => true,
+        _ => false,
     })
 }
 
