@@ -15,6 +15,7 @@ mod closures;
 mod if_let;
 mod in_place;
 mod iterators;
+mod labels;
 mod late_init;
 mod matches;
 mod pushes;
@@ -28,6 +29,7 @@ pub use iterators::{
     POSITION as ITERATOR_POSITION, REPORTED as ITERATOR_REPORTED,
     UNSUPPORTED as ITERATOR_UNSUPPORTED,
 };
+pub use labels::rewrite as rewrite_labels;
 pub use late_init::rewrite as late_init;
 pub use matches::{rewrite as rewrite_matches, SCRUTINEE as MATCH_SCRUTINEE};
 pub use pushes::rewrite as rewrite_pushes;

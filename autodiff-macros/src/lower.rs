@@ -143,6 +143,8 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
     // Local closures first: their bodies, written out where they are called, are then desugared like
     // the rest (matches and iterator chains in them).
     let closures = crate::desugar::inline_closures(&mut body, errors);
+    // Before the iterators: a labelled loop over an iterator is then taken apart like any other.
+    crate::desugar::rewrite_labels(&mut body);
     let late = crate::desugar::late_init(&mut body, errors);
     crate::desugar::rewrite_if_lets(&mut body);
     // Matches first, so that a reduction in an arm is taken apart inside the arm; matches again after
