@@ -226,3 +226,28 @@ fn passed_whole(x: f64) -> f64 {
 fn a_tuple_value_copied_whole() {
     assert_close(passed_whole_grad(0.7), 1.0 + 1.4, "d/dx");
 }
+
+/// Destructuring a value that is not written out: a `vjp` function's tuple result, a constant tuple.
+#[differentiable]
+fn destructured_results(x: &Array1<f64>) -> f64 {
+    let (s, p) = tuple_output(x, 1.5);
+    let n = x.len();
+    let (_, mut q) = tuple_output(&(x * 2.0), 0.5);
+    q[0] += 1.0;
+    s * p.sum() + q.sum() * n as f64
+}
+
+#[test]
+fn destructuring_a_call_result() {
+    let x = array![0.3, -0.5, 1.2];
+    autodiff::check_grad(destructured_results, destructured_results_grad, &x).unwrap();
+    // s = (1.5 sum x)^2, p = 1.5 sin x, q = 0.5 sin 2x (+1 at 0), n = 3.
+    let g = destructured_results_grad(&x);
+    let (sx, ps) = (x.sum(), x.mapv(f64::sin).sum());
+    for i in 0..3 {
+        let want = 2.0 * 1.5 * 1.5 * sx * 1.5 * ps
+            + (1.5 * sx).powi(2) * 1.5 * x[i].cos()
+            + 3.0 * 0.5 * 2.0 * (2.0 * x[i]).cos();
+        assert_close(g[i], want, "d/dx");
+    }
+}

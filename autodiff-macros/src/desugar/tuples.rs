@@ -173,6 +173,24 @@ impl Splitter {
 
     /// The statements that replace `stmts[at]`, and a renaming for the rest of the block if any.
     fn rewrite(&mut self, stmts: &[Stmt], at: usize) -> Option<(Vec<Stmt>, Option<Renaming>)> {
+        // `let (a, b) = g(x);` of a value that is not written out (a call's tuple result, a constant
+        // such as `x.dim()`): bound whole, then each name to its field.
+        if let Stmt::Local(local) = &stmts[at] {
+            if let (Some((binders, tys)), Some(init)) = (destructuring(&local.pat), &local.init) {
+                if init.diverge.is_none() && !matches!(&*init.expr, Expr::Tuple(_)) {
+                    let whole = self.fresh(&format_ident!("tuple"), 0);
+                    let ty: Option<Type> = tys.map(|t| parse_quote!((#(#t,)*)));
+                    let mut out = vec![binding(&whole, None, ty.as_ref(), &init.expr)];
+                    for (i, b) in binders.iter().enumerate() {
+                        if let Some((name, m)) = b {
+                            let index = syn::Index::from(i);
+                            out.push(binding(name, *m, None, &parse_quote!(#whole.#index)));
+                        }
+                    }
+                    return Some((out, None));
+                }
+            }
+        }
         let (pat, elems) = tuple_let(&stmts[at])?;
         if let Some((binders, tys)) = destructuring(pat) {
             if binders.len() != elems.len() || tys.as_ref().is_some_and(|t| t.len() != elems.len())
