@@ -366,3 +366,70 @@ fn broadcast_slices_add_their_summed_partials_into_the_shared_buffer() {
         assert!((got - want).abs() <= 1e-15, "{got} != {want}");
     }
 }
+
+/// The pair kernel at constant offsets (Rosenbrock's `x[..-1]`, `x[1..]`, and `x[2..]` with `x[..-2]`)
+/// gives the bits of the general kernel over the same slices sharing one buffer, the value and every
+/// element of the gradient; `pair_at` takes it only where both slices are where the offsets say and
+/// of one length.
+#[test]
+fn the_pair_kernel_has_the_bits_of_the_shared_slices_kernel() {
+    use ndarray::s;
+    let f = |a: f64, b: f64| 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2);
+    let df = |a: f64, b: f64, g: f64| {
+        let d = b - a * a;
+        (g * (-400.0 * a * d - 2.0 * (1.0 - a)), g * 200.0 * d)
+    };
+    for n in [3usize, 8, 9, 17, 1003] {
+        let x = vec_x(n);
+        let shared = rules::shared_grad(&x);
+        let (va, vb) = (
+            rules::sliced_into(&x, s![..-1], &shared),
+            rules::sliced_owner(&x, s![1..], &shared),
+        );
+        let (v, (rules::Merged, g)) =
+            rules::fused_sum2_value_vjp(&va, &vb, |a, b, g| (f(a, b), df(a, b, g)));
+        let len = rules::pair_at(
+            rules::slice_at(&x, s![..-1], 0),
+            rules::slice_at(&x, s![1..], 1),
+        )
+        .expect("contiguous slices at 0 and 1");
+        assert_eq!(len, n - 1);
+        let (pv, (rules::Merged, pg)) =
+            rules::pair_sum_value_vjp::<_, 0, 1>(&x, len, |a, b, g| (f(a, b), df(a, b, g)));
+        assert_eq!(pv.to_bits(), v.to_bits(), "value, n = {n}");
+        assert!(
+            pg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "gradient, n = {n}"
+        );
+        // Offsets 2 and 0.
+        let len = rules::pair_at(
+            rules::slice_at(&x, s![2..], 2),
+            rules::slice_at(&x, s![..-2], 0),
+        )
+        .expect("contiguous slices at 2 and 0");
+        let shared = rules::shared_grad(&x);
+        let (va, vb) = (
+            rules::sliced_into(&x, s![2..], &shared),
+            rules::sliced_owner(&x, s![..-2], &shared),
+        );
+        let (v, (rules::Merged, g)) =
+            rules::fused_sum2_value_vjp(&va, &vb, |a, b, g| (f(a, b), df(a, b, g)));
+        let (pv, (rules::Merged, pg)) =
+            rules::pair_sum_value_vjp::<_, 2, 0>(&x, len, |a, b, g| (f(a, b), df(a, b, g)));
+        assert_eq!(pv.to_bits(), v.to_bits());
+        assert!(pg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+    // Not where the offsets say, or of different lengths: the general kernel.
+    let x = vec_x(10);
+    assert_eq!(rules::slice_at(&x, s![1..], 0), None);
+    assert_eq!(
+        rules::pair_at(
+            rules::slice_at(&x, s![..-1], 0),
+            rules::slice_at(&x, s![2..], 2)
+        ),
+        None
+    );
+    let t = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
+    let column = t.column(1);
+    assert_eq!(rules::slice_at(&column, s![1..], 1), None);
+}

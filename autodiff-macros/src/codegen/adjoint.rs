@@ -316,6 +316,38 @@ impl Emitter<'_> {
             }
             None => {
                 let value = self.value(&kernel.ret, false);
+                // Two slices of one array at offsets the macro reads from their `s![..]` (Rosenbrock's
+                // `x[..-1]` and `x[1..]`): a kernel with the offsets as constants, where they hold.
+                let pair = (kernel.reduction != crate::prims::Reduction::Mean
+                    && matches!(
+                        shares.as_slice(),
+                        [Some(Share::Into(1)), Some(Share::Owns(_))]
+                    ))
+                .then(|| {
+                    let offset = |k: usize| {
+                        kernel.views[k]
+                            .as_ref()
+                            .and_then(|v| constant_offset(&v.info).map(|o| (o, &v.info)))
+                    };
+                    offset(0).zip(offset(1))
+                })
+                .flatten();
+                if let Some(((k0, info0), (k1, info1))) = pair {
+                    let x = self.operand(&instr.args[0]);
+                    let x1 = self.operand(&instr.args[1]);
+                    return quote_spanned!(instr.span=> {
+                        #checks
+                        if let ::core::option::Option::Some(__autodiff_len) = #ad::pair_at(
+                            #ad::slice_at(#x, #info0, #k0),
+                            #ad::slice_at(#x1, #info1, #k1),
+                        ) {
+                            #ad::pair_sum_value_vjp::<_, #k0, #k1>(#x, __autodiff_len, |#(#params,)* #g| { #forward #reverse (#value, (#(#partials),*)) })
+                        } else {
+                            #buffers
+                            #ad::#rule(#(#args,)* |#(#params,)* #g| { #forward #reverse (#value, (#(#partials),*)) })
+                        }
+                    });
+                }
                 quote_spanned!(instr.span=> { #checks #buffers #ad::#rule(#(#args,)* |#(#params,)* #g| { #forward #reverse (#value, (#(#partials),*)) }) })
             }
         }
@@ -475,5 +507,26 @@ impl Emitter<'_> {
             quote!(&#y,)
         });
         quote_spanned!(i.span=> #ad::#name(#(#args,)* #(#extras,)* #output #seed))
+    }
+}
+
+/// The offset of a slice `s![a..]`, `s![..b]`, `s![a..b]` (one axis, no step, `a` a literal that is not
+/// negative) from the start of the array: `a`, or 0 without it. `None` for any other slice.
+fn constant_offset(info: &TokenStream) -> Option<usize> {
+    let mac: syn::Macro = syn::parse2(info.clone()).ok()?;
+    if !mac.path.is_ident("s") {
+        return None;
+    }
+    let range: syn::Expr = syn::parse2(mac.tokens).ok()?;
+    let syn::Expr::Range(r) = range else {
+        return None;
+    };
+    match r.start.as_deref() {
+        None => Some(0),
+        Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        })) => i.base10_parse().ok(),
+        Some(_) => None,
     }
 }
