@@ -48,8 +48,8 @@ use std::borrow::Cow;
 
 mod shared;
 pub use shared::{
-    pair_at, pair_sum_value_vjp, shared_grad, slice_at, sliced_into, sliced_owner, AddsInto,
-    Merged, Owns, Role, SharedGrad, SharedSink, SharedSliced,
+    pair_at, pair_sum_value_vjp, pair_sum_vjp, shared_grad, slice_at, sliced_into, sliced_owner,
+    AddsInto, Merged, Owns, Role, SharedGrad, SharedSink, SharedSliced,
 };
 
 /// An operand of a fused kernel: a scalar (the same for every element) or an array.

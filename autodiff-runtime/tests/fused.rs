@@ -369,7 +369,7 @@ fn broadcast_slices_add_their_summed_partials_into_the_shared_buffer() {
 
 /// The pair kernel at constant offsets (Rosenbrock's `x[..-1]`, `x[1..]`, and `x[2..]` with `x[..-2]`)
 /// gives the bits of the general kernel over the same slices sharing one buffer, the value and every
-/// element of the gradient; `pair_at` takes it only where both slices are where the offsets say and
+/// element of the gradient (and the seeded reverse alone); `pair_at` takes it only where both slices are where the offsets say and
 /// of one length.
 #[test]
 fn the_pair_kernel_has_the_bits_of_the_shared_slices_kernel() {
@@ -400,6 +400,18 @@ fn the_pair_kernel_has_the_bits_of_the_shared_slices_kernel() {
         assert!(
             pg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()),
             "gradient, n = {n}"
+        );
+        // The reverse alone, for a seed.
+        let shared = rules::shared_grad(&x);
+        let (va, vb) = (
+            rules::sliced_into(&x, s![..-1], &shared),
+            rules::sliced_owner(&x, s![1..], &shared),
+        );
+        let (rules::Merged, g) = rules::fused_sum2_vjp(&va, &vb, 0.75, df);
+        let (rules::Merged, pg) = rules::pair_sum_vjp::<_, 0, 1>(&x, len, 0.75, df);
+        assert!(
+            pg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "seeded gradient, n = {n}"
         );
         // Offsets 2 and 0.
         let len = rules::pair_at(

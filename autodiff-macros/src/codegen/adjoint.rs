@@ -310,28 +310,44 @@ impl Emitter<'_> {
             })
             .collect();
         let checks = self.kernel_checks(instr, kernel);
+        // Two slices of one array at offsets the macro reads from their `s![..]` (Rosenbrock's
+        // `x[..-1]` and `x[1..]`): a kernel with the offsets as constants, where they hold.
+        let pair = (kernel.reduction != crate::prims::Reduction::Mean
+            && matches!(
+                shares.as_slice(),
+                [Some(Share::Into(1)), Some(Share::Owns(_))]
+            ))
+        .then(|| {
+            let offset = |k: usize| {
+                kernel.views[k]
+                    .as_ref()
+                    .and_then(|v| constant_offset(&v.info).map(|o| (o, &v.info)))
+            };
+            offset(0).zip(offset(1))
+        })
+        .flatten();
         match seed {
             Some(seed) => {
+                if let Some(((k0, info0), (k1, info1))) = pair {
+                    let x = self.operand(&instr.args[0]);
+                    let x1 = self.operand(&instr.args[1]);
+                    return quote_spanned!(instr.span=> {
+                        #checks
+                        if let ::core::option::Option::Some(__autodiff_len) = #ad::pair_at(
+                            #ad::slice_at(#x, #info0, #k0),
+                            #ad::slice_at(#x1, #info1, #k1),
+                        ) {
+                            #ad::pair_sum_vjp::<_, #k0, #k1>(#x, __autodiff_len, #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) })
+                        } else {
+                            #buffers
+                            #ad::#rule(#(#args,)* #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) })
+                        }
+                    });
+                }
                 quote_spanned!(instr.span=> { #checks #buffers #ad::#rule(#(#args,)* #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) }) })
             }
             None => {
                 let value = self.value(&kernel.ret, false);
-                // Two slices of one array at offsets the macro reads from their `s![..]` (Rosenbrock's
-                // `x[..-1]` and `x[1..]`): a kernel with the offsets as constants, where they hold.
-                let pair = (kernel.reduction != crate::prims::Reduction::Mean
-                    && matches!(
-                        shares.as_slice(),
-                        [Some(Share::Into(1)), Some(Share::Owns(_))]
-                    ))
-                .then(|| {
-                    let offset = |k: usize| {
-                        kernel.views[k]
-                            .as_ref()
-                            .and_then(|v| constant_offset(&v.info).map(|o| (o, &v.info)))
-                    };
-                    offset(0).zip(offset(1))
-                })
-                .flatten();
                 if let Some(((k0, info0), (k1, info1))) = pair {
                     let x = self.operand(&instr.args[0]);
                     let x1 = self.operand(&instr.args[1]);

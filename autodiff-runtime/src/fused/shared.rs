@@ -344,3 +344,51 @@ where
     let grad = Array::from_shape_vec(view.raw_dim(), grad).expect("the array's shape");
     (total, (Merged, grad))
 }
+
+/// The reverse of a sum kernel over two slices of one array at the constant offsets `K0` and `K1`
+/// ([`pair_sum_value_vjp`]) for the seed `seed`: the array's gradient, with the bits of the general
+/// kernel's.
+#[inline]
+pub fn pair_sum_vjp<X, const K0: usize, const K1: usize>(
+    x: &X,
+    n: usize,
+    seed: X::Elem,
+    df: impl Fn(X::Elem, X::Elem, X::Elem) -> (X::Elem, X::Elem),
+) -> (Merged, Array<X::Elem, X::Dim>)
+where
+    X: ArrayArg + ?Sized,
+{
+    let view = x.view();
+    let xs = view.as_slice().expect("checked by `slice_at`");
+    assert!(K0.max(K1) + n <= xs.len(), "slices within the array");
+    let mut grad = vec![X::Elem::zero(); xs.len()];
+    let g = grad.as_mut_ptr();
+    let mut i = 0;
+    while i + super::BLOCK <= n {
+        let mut pa = [X::Elem::zero(); super::BLOCK];
+        let mut pb = [X::Elem::zero(); super::BLOCK];
+        for l in 0..super::BLOCK {
+            // SAFETY: `K + i + l < K + n <= xs.len()` (asserted above).
+            let (a, b) = unsafe { (*xs.get_unchecked(K0 + i + l), *xs.get_unchecked(K1 + i + l)) };
+            (pa[l], pb[l]) = df(a, b, seed);
+        }
+        for l in 0..super::BLOCK {
+            // SAFETY: as above, `grad` has `xs.len()` elements.
+            unsafe {
+                *g.add(K0 + i + l) += pa[l];
+                *g.add(K1 + i + l) += pb[l];
+            }
+        }
+        i += super::BLOCK;
+    }
+    while i < n {
+        let (da, db) = df(xs[K0 + i], xs[K1 + i], seed);
+        grad[K0 + i] += da;
+        grad[K1 + i] += db;
+        i += 1;
+    }
+    (
+        Merged,
+        Array::from_shape_vec(view.raw_dim(), grad).expect("the array's shape"),
+    )
+}
