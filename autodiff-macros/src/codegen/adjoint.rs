@@ -326,47 +326,40 @@ impl Emitter<'_> {
             offset(0).zip(offset(1))
         })
         .flatten();
-        match seed {
-            Some(seed) => {
-                if let Some(((k0, info0), (k1, info1))) = pair {
-                    let x = self.operand(&instr.args[0]);
-                    let x1 = self.operand(&instr.args[1]);
-                    return quote_spanned!(instr.span=> {
-                        #checks
-                        if let ::core::option::Option::Some(__autodiff_len) = #ad::pair_at(
-                            #ad::slice_at(#x, #info0, #k0),
-                            #ad::slice_at(#x1, #info1, #k1),
-                        ) {
-                            #ad::pair_sum_vjp::<_, #k0, #k1>(#x, __autodiff_len, #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) })
-                        } else {
-                            #buffers
-                            #ad::#rule(#(#args,)* #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) })
-                        }
-                    });
-                }
-                quote_spanned!(instr.span=> { #checks #buffers #ad::#rule(#(#args,)* #seed, |#(#params,)* #g| { #forward #reverse (#(#partials),*) }) })
-            }
+        // The closure and the general and pair calls, with the seed (reverse alone) or without it
+        // (reverse with the value).
+        let (closure, seed_arg, pair_rule) = match &seed {
+            Some(seed) => (
+                quote!(|#(#params,)* #g| { #forward #reverse (#(#partials),*) }),
+                quote!(#seed,),
+                format_ident!("pair_sum_vjp"),
+            ),
             None => {
                 let value = self.value(&kernel.ret, false);
-                if let Some(((k0, info0), (k1, info1))) = pair {
-                    let x = self.operand(&instr.args[0]);
-                    let x1 = self.operand(&instr.args[1]);
-                    return quote_spanned!(instr.span=> {
-                        #checks
-                        if let ::core::option::Option::Some(__autodiff_len) = #ad::pair_at(
-                            #ad::slice_at(#x, #info0, #k0),
-                            #ad::slice_at(#x1, #info1, #k1),
-                        ) {
-                            #ad::pair_sum_value_vjp::<_, #k0, #k1>(#x, __autodiff_len, |#(#params,)* #g| { #forward #reverse (#value, (#(#partials),*)) })
-                        } else {
-                            #buffers
-                            #ad::#rule(#(#args,)* |#(#params,)* #g| { #forward #reverse (#value, (#(#partials),*)) })
-                        }
-                    });
-                }
-                quote_spanned!(instr.span=> { #checks #buffers #ad::#rule(#(#args,)* |#(#params,)* #g| { #forward #reverse (#value, (#(#partials),*)) }) })
+                (
+                    quote!(|#(#params,)* #g| { #forward #reverse (#value, (#(#partials),*)) }),
+                    TokenStream::new(),
+                    format_ident!("pair_sum_value_vjp"),
+                )
             }
-        }
+        };
+        let general = quote!(#ad::#rule(#(#args,)* #seed_arg #closure));
+        let Some(((k0, info0), (k1, info1))) = pair else {
+            return quote_spanned!(instr.span=> { #checks #buffers #general });
+        };
+        let (x, x1) = (self.operand(&instr.args[0]), self.operand(&instr.args[1]));
+        quote_spanned!(instr.span=> {
+            #checks
+            if let ::core::option::Option::Some(__autodiff_len) = #ad::pair_at(
+                #ad::slice_at(#x, #info0, #k0),
+                #ad::slice_at(#x1, #info1, #k1),
+            ) {
+                #ad::#pair_rule::<_, #k0, #k1>(#x, __autodiff_len, #seed_arg #closure)
+            } else {
+                #buffers
+                #general
+            }
+        })
     }
 
     /// A reversed loop: each iteration pops its checkpoint, then runs `body`.

@@ -290,6 +290,17 @@ impl Lowerer<'_> {
         form: crate::ir::PackForm,
         whole: &Expr,
     ) -> Lowered<Operand> {
+        self.lower_join_of(parts, form, Vec::new(), whole)
+    }
+
+    /// The parts lowered and joined (`extras` as the join's); a constant where every part is one.
+    fn lower_join_of(
+        &mut self,
+        parts: &[&Expr],
+        form: crate::ir::PackForm,
+        extras: Vec<proc_macro2::TokenStream>,
+        whole: &Expr,
+    ) -> Lowered<Operand> {
         let lowered: Vec<Operand> = parts
             .iter()
             .map(|p| self.lower_expr(p))
@@ -298,7 +309,7 @@ impl Lowerer<'_> {
             return Ok(self.constant(whole));
         }
         let kind = crate::ir::JoinKind::Pack(form);
-        Ok(self.push_op(Op::Join(kind), lowered, Vec::new(), first_span(whole)))
+        Ok(self.push_op(Op::Join(kind), lowered, extras, first_span(whole)))
     }
 
     /// `Path { f: a, g: b }`: a constant where every field is one, else a join of the fields.
@@ -311,21 +322,13 @@ impl Lowerer<'_> {
             return Err(self.errors.at(rest, "`..base` in a struct literal is not supported in a #[differentiable] function: list every field, `P { w: .., b: base.b }`"));
         }
         let parts: Vec<&Expr> = s.fields.iter().map(|f| &f.expr).collect();
-        let lowered: Vec<Operand> = parts
-            .iter()
-            .map(|p| self.lower_expr(p))
-            .collect::<Lowered<_>>()?;
-        if lowered.iter().all(|a| matches!(a, Operand::Const(_))) {
-            return Ok(self.constant(whole));
-        }
         let path = &s.path;
         let mut extras = vec![quote::quote!(#path)];
         extras.extend(s.fields.iter().map(|f| {
             let member = &f.member;
             quote::quote!(#member)
         }));
-        let kind = crate::ir::JoinKind::Pack(crate::ir::PackForm::Struct);
-        let value = self.push_op(Op::Join(kind), lowered, extras, first_span(whole));
+        let value = self.lower_join_of(&parts, crate::ir::PackForm::Struct, extras, whole)?;
         if let Operand::Var(v) = &value {
             // Its methods are calls through their `_vjp`, as a parameter struct's are.
             self.structs.push(*v);

@@ -358,37 +358,8 @@ pub fn pair_sum_vjp<X, const K0: usize, const K1: usize>(
 where
     X: ArrayArg + ?Sized,
 {
-    let view = x.view();
-    let xs = view.as_slice().expect("checked by `slice_at`");
-    assert!(K0.max(K1) + n <= xs.len(), "slices within the array");
-    let mut grad = vec![X::Elem::zero(); xs.len()];
-    let g = grad.as_mut_ptr();
-    let mut i = 0;
-    while i + super::BLOCK <= n {
-        let mut pa = [X::Elem::zero(); super::BLOCK];
-        let mut pb = [X::Elem::zero(); super::BLOCK];
-        for l in 0..super::BLOCK {
-            // SAFETY: `K + i + l < K + n <= xs.len()` (asserted above).
-            let (a, b) = unsafe { (*xs.get_unchecked(K0 + i + l), *xs.get_unchecked(K1 + i + l)) };
-            (pa[l], pb[l]) = df(a, b, seed);
-        }
-        for l in 0..super::BLOCK {
-            // SAFETY: as above, `grad` has `xs.len()` elements.
-            unsafe {
-                *g.add(K0 + i + l) += pa[l];
-                *g.add(K1 + i + l) += pb[l];
-            }
-        }
-        i += super::BLOCK;
-    }
-    while i < n {
-        let (da, db) = df(xs[K0 + i], xs[K1 + i], seed);
-        grad[K0 + i] += da;
-        grad[K1 + i] += db;
-        i += 1;
-    }
-    (
-        Merged,
-        Array::from_shape_vec(view.raw_dim(), grad).expect("the array's shape"),
-    )
+    // The pass with the value, its values zero: the partials are the same, put in the same order.
+    let zero = X::Elem::zero();
+    let (_, gradient) = pair_sum_value_vjp::<X, K0, K1>(x, n, |a, b, _| (zero, df(a, b, seed)));
+    gradient
 }
