@@ -447,6 +447,22 @@ fn generate(
         .filter(|(_, p)| p.differentiable && matches!(types::strip_refs(&p.ty), syn::Type::Path(t) if t.path.is_ident("f64") || t.path.is_ident("f32")))
         .map(|(i, _)| param_var(i))
         .collect();
+    // Parameters that are scalars by their type (a float, or the generic float type), differentiable or
+    // not: index loops read them in lanes.
+    let generic_types: Vec<String> = model
+        .func
+        .sig
+        .generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect();
+    let scalar_vars: Vec<VarId> = model
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| matches!(types::strip_refs(&p.ty), syn::Type::Path(t) if t.qself.is_none() && t.path.get_ident().is_some_and(|i| i == "f64" || i == "f32" || generic_types.contains(&i.to_string()))))
+        .map(|(i, _)| param_var(i))
+        .collect();
     let mut out = TokenStream::new();
     let main_grad = format_ident!("{}_grad", model.name());
     let mut main_grad_body: Option<TokenStream> = None;
@@ -481,6 +497,7 @@ fn generate(
         let mut emitter = Emitter::new(&fused, const_reads, namer, ad.clone());
         emitter.programs = programs.as_ref().map(|_| Vec::new());
         emitter.scalar_type = scalar_type;
+        emitter.scalar_vars = scalar_vars.clone();
         let value_ty = &output.value;
         let mut keep: Vec<VarId> = Vec::new();
         if item.kind != Kind::Grad {

@@ -54,3 +54,48 @@ pub fn scalar_const(tokens: &proc_macro2::TokenStream, f: &Function) -> bool {
     }
     syn::parse2::<syn::Expr>(tokens.clone()).is_ok_and(|e| expr(&e, f))
 }
+
+/// Whether a constant operand is certainly a scalar as [`scalar_const`] reads it, or a float made by a
+/// type's constructor: `T::one()`, `T::zero()` and the like (no arguments), or `T::from(e).unwrap()`,
+/// `T::from_f64(e).unwrap()` (`num_traits`' conversions, which give an `Option`: no array type has them).
+/// Left out of [`scalar_const`], whose forms also fix a declaration's type.
+pub fn float_const(tokens: &proc_macro2::TokenStream, f: &Function) -> bool {
+    const NULLARY: [&str; 9] = [
+        "one",
+        "zero",
+        "epsilon",
+        "infinity",
+        "neg_infinity",
+        "nan",
+        "max_value",
+        "min_value",
+        "min_positive_value",
+    ];
+    const CONVERSIONS: [&str; 3] = ["from", "from_f64", "from_f32"];
+    fn type_call<'e>(e: &'e syn::Expr, names: &[&str]) -> Option<&'e syn::ExprCall> {
+        let syn::Expr::Call(c) = e else { return None };
+        let syn::Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let segments: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
+        match segments.as_slice() {
+            [_, method] if names.contains(&method.ident.to_string().as_str()) => Some(c),
+            _ => None,
+        }
+    }
+    if scalar_const(tokens, f) {
+        return true;
+    }
+    let Ok(e) = syn::parse2::<syn::Expr>(tokens.clone()) else {
+        return false;
+    };
+    if type_call(&e, &NULLARY).is_some_and(|c| c.args.is_empty()) {
+        return true;
+    }
+    match &e {
+        syn::Expr::MethodCall(m) if m.method == "unwrap" && m.args.is_empty() => {
+            type_call(&m.receiver, &CONVERSIONS).is_some_and(|c| c.args.len() == 1)
+        }
+        _ => false,
+    }
+}

@@ -18,6 +18,7 @@ pub mod fused;
 pub mod glue;
 pub mod jacobian;
 pub mod jvp;
+pub mod lanes;
 pub mod linalg;
 pub mod map;
 pub mod nn;
@@ -44,6 +45,7 @@ pub mod rules {
     pub use crate::glue::*;
     pub use crate::jacobian::*;
     pub use crate::jvp::*;
+    pub use crate::lanes::*;
     pub use crate::linalg::*;
     pub use crate::map::*;
     pub use crate::pack::*;

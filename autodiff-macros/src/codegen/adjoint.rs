@@ -394,7 +394,7 @@ impl Emitter<'_> {
         quote!(#head { #restore #body })
     }
 
-    fn print_expr(&mut self, e: &AExpr) -> TokenStream {
+    pub(super) fn print_expr(&mut self, e: &AExpr) -> TokenStream {
         let ad = self.ad.clone();
         match e {
             AExpr::Seed(Seed::One(ty)) => quote!(#ad::one::<#ty>()),

@@ -8,6 +8,7 @@
 
 mod adjoint;
 mod forward;
+mod lanes;
 mod logs;
 mod map;
 mod tangent;
@@ -110,6 +111,8 @@ pub struct Emitter<'a> {
     /// The scalar output type, for a carried value that starts from a float literal: its type is then
     /// fixed where it is declared instead of being inferred through the runtime's traits.
     pub scalar_type: Option<TokenStream>,
+    /// Parameters that are scalars by their declared type (index loops read them in lanes).
+    pub scalar_vars: Vec<VarId>,
     /// Where given, the adjoint program of each top-level sweep, printed.
     pub programs: Option<Vec<String>>,
     adjoint_names: crate::hashing::FastMap<VarId, Ident>,
@@ -147,6 +150,7 @@ impl<'a> Emitter<'a> {
             ad,
             owned_values: false,
             scalar_type: None,
+            scalar_vars: Vec::new(),
             adjoint_names: Default::default(),
             names: Default::default(),
             early: HashMap::new(),
@@ -512,7 +516,11 @@ impl<'a> Emitter<'a> {
         let LoopKind::Range { index, iter } = &lp.kind else {
             unreachable!("early_loop_at takes range loops")
         };
-        quote!(for #index in #iter { #each })
+        let plain = |_: &mut Self, range: TokenStream| quote!(for #index in #range { #each });
+        match self.lanes_loop(lp, body, plan, plain) {
+            Some(lanes) => lanes,
+            None => quote!(for #index in #iter { #each }),
+        }
     }
 
     /// Chooses the kernels of the top level whose forward sweep computes their partials with their
