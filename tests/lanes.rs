@@ -4,7 +4,7 @@
 //! of bounds still panic at the user's index.
 #![deny(warnings)]
 
-use autodiff::ndarray::{s, Array1};
+use autodiff::ndarray::{s, Array1, Array2, ShapeBuilder};
 use autodiff::prelude::*;
 
 /// W5 as an index loop: reads at offsets 0 and 1, one gradient window of span 1.
@@ -68,6 +68,49 @@ fn past_the_end(x: &Array1<f64>) -> f64 {
     s
 }
 
+/// Iterator loops: `iter`, `zip`, `map(..).sum()`, `enumerate` (a counter bound per lane).
+#[differentiable(argnums = (0, 1))]
+fn iterators(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for (a, b) in x.iter().zip(y.iter()) {
+        s += (a - b).powi(2) * a.cos();
+    }
+    for (i, v) in x.iter().enumerate() {
+        s += v * (i as f64);
+    }
+    s + x.iter().map(|v| v.sin() * v).sum::<f64>()
+}
+
+/// The first loop alone, returned (its reverse runs inside it).
+#[differentiable(argnums = (0, 1))]
+fn zipped(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for (a, b) in x.iter().zip(y.iter()) {
+        s += (a - b).powi(2) * a.cos();
+    }
+    s
+}
+
+/// An enumerate loop over a slice.
+#[differentiable]
+fn weighted(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (i, v) in x.iter().enumerate() {
+        s += v * v * (i as f64 + 1.0);
+    }
+    s
+}
+
+/// The elements of a matrix in iteration order (row-major).
+#[differentiable]
+fn matrix_elements(m: &Array2<f64>) -> f64 {
+    let mut s = 0.0;
+    for v in m.iter() {
+        s += v.exp() * v;
+    }
+    s
+}
+
 /// Test inputs of length `n`: irregular values in about [-1.5, 1.5].
 fn input(n: usize, seed: f64) -> Array1<f64> {
     Array1::from_shape_fn(n, |i| ((i as f64 + seed) * 0.731).sin() * 1.5)
@@ -127,6 +170,48 @@ fn lanes_give_the_bits_of_the_loop_as_written() {
 }
 
 #[test]
+fn iterator_loops_in_lanes_give_the_bits_of_the_loop_as_written() {
+    for n in LENGTHS {
+        let (x, y) = (input(n, 0.2), input(n, 1.1));
+        let (v, (gx, gy)) = zipped_value_and_grad(&x, &y);
+        let (vs, (gxs, gys)) = zipped_value_and_grad(&strided(&x), &strided(&y));
+        assert_eq!(v.to_bits(), vs.to_bits(), "zip value, n = {n}");
+        assert_eq!(bits(&gx), bits(&gxs), "zip x gradient, n = {n}");
+        assert_eq!(bits(&gy), bits(&gys), "zip y gradient, n = {n}");
+        assert_eq!(v.to_bits(), zipped(&x, &y).to_bits(), "the primal's value");
+
+        // A slice is always one slice: against the closed form.
+        let xv = x.to_vec();
+        let (v, g) = weighted_value_and_grad(&xv);
+        let mut e = 0.0;
+        for (i, v) in x.iter().enumerate() {
+            e += v * v * (i as f64 + 1.0);
+        }
+        assert_eq!(v.to_bits(), e.to_bits(), "weighted value, n = {n}");
+        for (i, gi) in g.iter().enumerate() {
+            let e = 2.0 * x[i] * (i as f64 + 1.0);
+            assert!(
+                (gi - e).abs() <= 1e-15 * e.abs(),
+                "weighted gradient {i}, n = {n}: {gi} != {e}"
+            );
+        }
+
+        // Column-major storage is not one slice in iteration order: the loop as written.
+        let m = Array2::from_shape_fn((3, n), |(i, j)| ((i * n + j) as f64 * 0.37).sin());
+        let mf = Array2::from_shape_fn((3, n).f(), |(i, j)| m[[i, j]]);
+        assert!(mf.as_slice().is_none());
+        let (v, g) = matrix_elements_value_and_grad(&m);
+        let (vf, gf) = matrix_elements_value_and_grad(&mf);
+        assert_eq!(v.to_bits(), vf.to_bits(), "matrix value, n = {n}");
+        assert_eq!(
+            g.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            gf.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            "matrix gradient, n = {n}"
+        );
+    }
+}
+
+#[test]
 fn lanes_gradients_match_finite_differences_and_closed_forms() {
     for n in [3, 9, 17, 40] {
         let x = input(n, 0.9);
@@ -137,6 +222,10 @@ fn lanes_gradients_match_finite_differences_and_closed_forms() {
         check_grad(|y| two_arrays(&x, y), |y| two_arrays_grad(&x, y).1, &y).unwrap();
         check_grad(|x| centred(x, 0.4), |x| centred_grad(x, 0.4).0, &x).unwrap();
         check_grad(|a| centred(&x, *a), |a| centred_grad(&x, *a).1, &0.4).unwrap();
+        check_grad(|x| iterators(x, &y), |x| iterators_grad(x, &y).0, &x).unwrap();
+        check_grad(|y| iterators(&x, y), |y| iterators_grad(&x, y).1, &y).unwrap();
+        let m = Array2::from_shape_fn((2, n), |(i, j)| ((i + 2 * j) as f64 * 0.21).cos());
+        check_grad(matrix_elements, matrix_elements_grad, &m).unwrap();
         // Rosenbrock's gradient in closed form.
         let g = rosenbrock_loop_grad(&x);
         for i in 0..n {

@@ -29,6 +29,14 @@ pub trait LaneSlice {
     fn lane_slice(&self) -> Option<&[Self::Elem]>;
     /// The gradient's elements in index order, if they are one slice.
     fn lane_slice_mut(tangent: &mut Self::Tangent) -> Option<&mut [Self::Elem]>;
+    /// The elements in iteration order (`x.iter()`'s, row-major), if they are one slice.
+    fn lane_flat(&self) -> Option<&[Self::Elem]> {
+        self.lane_slice()
+    }
+    /// The gradient's elements in iteration order, if they are one slice.
+    fn lane_flat_mut(tangent: &mut Self::Tangent) -> Option<&mut [Self::Elem]> {
+        Self::lane_slice_mut(tangent)
+    }
 }
 
 impl<A: Real, S: Data<Elem = A>, D: Dimension> LaneSlice for ArrayBase<S, D> {
@@ -51,6 +59,14 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> LaneSlice for ArrayBase<S, D> {
         } else {
             None
         }
+    }
+    #[inline]
+    fn lane_flat(&self) -> Option<&[A]> {
+        self.as_slice()
+    }
+    #[inline]
+    fn lane_flat_mut(tangent: &mut Array<A, D>) -> Option<&mut [A]> {
+        tangent.as_slice_mut()
     }
 }
 
@@ -86,6 +102,14 @@ impl<T: LaneSlice + ?Sized> LaneSlice for &T {
     #[inline]
     fn lane_slice_mut(tangent: &mut T::Tangent) -> Option<&mut [T::Elem]> {
         T::lane_slice_mut(tangent)
+    }
+    #[inline]
+    fn lane_flat(&self) -> Option<&[T::Elem]> {
+        (**self).lane_flat()
+    }
+    #[inline]
+    fn lane_flat_mut(tangent: &mut T::Tangent) -> Option<&mut [T::Elem]> {
+        T::lane_flat_mut(tangent)
     }
 }
 
@@ -137,6 +161,39 @@ pub fn lane_window_mut<'t, X: LaneSlice + ?Sized>(
 ) -> Option<&'t mut [X::Elem]> {
     let len = x.lane_slice()?.len();
     let all = X::lane_slice_mut(tangent)?;
+    if all.len() != len {
+        return None;
+    }
+    let range = window_range(len, start, end, lo, hi)?;
+    Some(&mut all[range])
+}
+
+/// [`lane_window`] for reads in iteration order (`x.iter()`'s elements, any number of dimensions).
+#[inline]
+pub fn lane_flat_window<X: LaneSlice + ?Sized>(
+    x: &X,
+    start: usize,
+    end: usize,
+    lo: isize,
+    hi: isize,
+) -> Option<&[X::Elem]> {
+    let all = x.lane_flat()?;
+    let range = window_range(all.len(), start, end, lo, hi)?;
+    Some(&all[range])
+}
+
+/// [`lane_window_mut`] in iteration order.
+#[inline]
+pub fn lane_flat_window_mut<'t, X: LaneSlice + ?Sized>(
+    x: &X,
+    tangent: &'t mut X::Tangent,
+    start: usize,
+    end: usize,
+    lo: isize,
+    hi: isize,
+) -> Option<&'t mut [X::Elem]> {
+    let len = x.lane_flat()?.len();
+    let all = X::lane_flat_mut(tangent)?;
     if all.len() != len {
         return None;
     }

@@ -4,8 +4,9 @@
 //!
 //! The loop is one that [`Emitter::early_loop_at`] chose: each carried value only accumulated, nothing
 //! saved. It is printed in lanes where, in addition, its body is elementwise arithmetic over element
-//! reads `x[i + c]` (`c` an integer literal, `x` defined outside the loop), literals and its carried
-//! values' entries, and its reverse is contributions to the body's own values and element gradients
+//! reads `x[i + c]` or `x.iter()`'s (`c` an integer literal, `x` defined outside the loop), literals,
+//! scalar parameters, `let` bindings of constants and its carried values' entries, and its reverse is
+//! contributions to the body's own values, to scalar parameters' gradients and to element gradients
 //! `x_bar[i + c] += g`. Then per chunk:
 //! - the lane phase runs the body and its reverse for each lane, reading `x[i + c]` from a chunk of `x`
 //!   (one bounds check per chunk and offset), and keeps what the in-order phase needs (the terms added to
@@ -21,11 +22,12 @@
 use super::*;
 use crate::ir::adjoint::{AExpr, AStmt, How};
 
-/// An element read `x[i + offset]` of the body.
+/// An element read `x[i + offset]` of the body (`flat`: the `i`-th element of `x.iter()`).
 struct Read {
     dst: VarId,
     array: VarId,
     offset: isize,
+    flat: bool,
 }
 
 /// An element gradient `x_bar[i + offset] += seed` of the body's reverse.
@@ -35,11 +37,13 @@ struct Acc<'p, 'f> {
     seed: &'p AExpr<'f>,
 }
 
-/// A window of one array: its variable and the least and greatest offset the loop uses.
+/// A window of one array: its variable, the least and greatest offset the loop uses, and whether it
+/// is read in iteration order.
 struct Window {
     array: VarId,
     lo: isize,
     hi: isize,
+    flat: bool,
 }
 
 impl Window {
@@ -48,11 +52,13 @@ impl Window {
     }
 }
 
-/// The windows of the arrays of `items` (array, offset), in first-use order.
-fn windows(items: impl Iterator<Item = (VarId, isize)>) -> Vec<Window> {
+/// The windows of the arrays of `items` (array, offset, flat), in first-use order; `None` where one
+/// array is read both by index and in iteration order.
+fn windows(items: impl Iterator<Item = (VarId, isize, bool)>) -> Option<Vec<Window>> {
     let mut out: Vec<Window> = Vec::new();
-    for (array, offset) in items {
+    for (array, offset, flat) in items {
         match out.iter_mut().find(|w| w.array == array) {
+            Some(w) if w.flat != flat => return None,
             Some(w) => {
                 w.lo = w.lo.min(offset);
                 w.hi = w.hi.max(offset);
@@ -61,10 +67,49 @@ fn windows(items: impl Iterator<Item = (VarId, isize)>) -> Vec<Window> {
                 array,
                 lo: offset,
                 hi: offset,
+                flat,
             }),
         }
     }
-    out
+    Some(out)
+}
+
+/// Whether constant statements are `let` bindings alone (a counter's name, `let i = pos;`): they may run
+/// once per lane, in any order with the other lanes.
+fn only_bindings(tokens: &TokenStream) -> bool {
+    let Ok(block) = syn::parse2::<syn::Block>(quote!({ #tokens })) else {
+        return false;
+    };
+    block.stmts.iter().all(|s| match s {
+        syn::Stmt::Local(l) => l
+            .init
+            .as_ref()
+            .is_some_and(|i| i.diverge.is_none() && !has_macro(&i.expr)),
+        _ => false,
+    })
+}
+
+/// Whether an expression's tokens contain a macro call (`name!`).
+fn has_macro(e: &syn::Expr) -> bool {
+    fn tokens(t: TokenStream) -> bool {
+        let mut previous_ident = false;
+        for tt in t {
+            match tt {
+                proc_macro2::TokenTree::Punct(p) if p.as_char() == '!' && previous_ident => {
+                    return true
+                }
+                proc_macro2::TokenTree::Group(g) if tokens(g.stream()) => return true,
+                proc_macro2::TokenTree::Ident(_) => {
+                    previous_ident = true;
+                    continue;
+                }
+                _ => {}
+            }
+            previous_ident = false;
+        }
+        false
+    }
+    tokens(quote!(#e))
 }
 
 /// The offset `c` of an index `i`, `i + c`, `c + i` or `i - c` (`c` an integer literal), `i` the loop
@@ -195,7 +240,12 @@ impl Emitter<'_> {
                     ordered_fwd.push(s.clone());
                 }
                 Stmt::Instr(i) => match &i.op {
-                    Op::Prim(p) if p.family == Family::Access(Access::Index) => {
+                    Op::Prim(p)
+                        if matches!(
+                            p.family,
+                            Family::Access(Access::Index) | Family::Access(Access::Element)
+                        ) =>
+                    {
                         let array = i.args[0].var()?;
                         if self.f.vars[array.0].block == body_id || storages.contains(&array) {
                             return None;
@@ -205,6 +255,7 @@ impl Emitter<'_> {
                             dst: i.dst,
                             array,
                             offset,
+                            flat: p.family == Family::Access(Access::Element),
                         });
                         lane.insert(i.dst);
                     }
@@ -220,6 +271,7 @@ impl Emitter<'_> {
                 Stmt::WriteBack { storage, .. } if storages.contains(storage) => {
                     ordered_fwd.push(s.clone())
                 }
+                Stmt::Verbatim { tokens, .. } if only_bindings(tokens) => lane_fwd.push(s.clone()),
                 _ => return None,
             }
         }
@@ -305,8 +357,9 @@ impl Emitter<'_> {
         }
 
         let ad = self.ad.clone();
-        let read_windows = windows(reads.iter().map(|r| (r.array, r.offset)));
-        let grad_windows = windows(accs.iter().map(|a| (a.target, a.offset)));
+        let flat_of = |array: VarId| reads.iter().any(|r| r.array == array && r.flat);
+        let read_windows = windows(reads.iter().map(|r| (r.array, r.offset, r.flat)))?;
+        let grad_windows = windows(accs.iter().map(|a| (a.target, a.offset, flat_of(a.target))))?;
         let read_names: Vec<Ident> = (0..read_windows.len())
             .map(|k| format_ident!("__lane_x{}", k))
             .collect();
@@ -322,17 +375,26 @@ impl Emitter<'_> {
         for (w, name) in read_windows.iter().zip(&read_names) {
             let x = self.operand(&Operand::Var(w.array));
             let (lo, hi) = (w.lo, w.hi);
+            let window = if w.flat {
+                quote!(lane_flat_window)
+            } else {
+                quote!(lane_window)
+            };
             pattern.push(quote!(::core::option::Option::Some(#name)));
-            windows_of.push(quote!(#ad::lane_window(#x, __lane_start, __lane_end, #lo, #hi)));
+            windows_of.push(quote!(#ad::#window(#x, __lane_start, __lane_end, #lo, #hi)));
         }
         for (w, name) in grad_windows.iter().zip(&grad_names) {
             let x = self.operand(&Operand::Var(w.array));
             let bar = self.adjoint(w.array);
             let (lo, hi) = (w.lo, w.hi);
+            let window = if w.flat {
+                quote!(lane_flat_window_mut)
+            } else {
+                quote!(lane_window_mut)
+            };
             pattern.push(quote!(::core::option::Option::Some(#name)));
-            windows_of.push(
-                quote!(#ad::lane_window_mut(#x, &mut #bar, __lane_start, __lane_end, #lo, #hi)),
-            );
+            windows_of
+                .push(quote!(#ad::#window(#x, &mut #bar, __lane_start, __lane_end, #lo, #hi)));
         }
 
         // The registers of the elements being added to, loaded before the first iteration, stored
