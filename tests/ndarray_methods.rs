@@ -612,3 +612,50 @@ fn views_shapes_and_in_place_methods_against_closed_forms() {
     )
     .unwrap();
 }
+
+/// `select` with indices from a constant parameter (repeated and reordered), in `f64` and `f32`.
+#[differentiable(jvp, hessian)]
+fn picked(m: &Array2<f64>, rows: &[usize]) -> f64 {
+    let s = m.select(Axis(0), rows);
+    (&s * &s).sum() + s.select(Axis(1), &[3, 0]).sum()
+}
+
+#[differentiable]
+fn picked_f32(x: &Array1<f32>, idx: &[usize]) -> f32 {
+    x.select(Axis(0), idx).mapv(|v| v.sin()).sum()
+}
+
+#[test]
+fn select_gathers_the_gradients_of_repeated_indices() {
+    let m = matrix();
+    let rows = [2, 0, 2];
+    // Row r's gradient: 2 m_r per time selected, plus 1 in columns 3 and 0 per time selected.
+    let g = picked_grad(&m, &rows);
+    for r in 0..3 {
+        let times = rows.iter().filter(|&&k| k == r).count() as f64;
+        let want: Vec<f64> = (0..4)
+            .map(|j| times * (2.0 * m[[r, j]] + if j == 3 || j == 0 { 1.0 } else { 0.0 }))
+            .collect();
+        close(g.row(r).as_slice().unwrap(), &want, 1e-12, "picked");
+    }
+    check_grad(|m| picked(m, &rows), |m| picked_grad(m, &rows), &m).unwrap();
+    // f_jvp against the gradient, f_hvp against 2 (times selected) v on the selected rows.
+    let dir = matrix_direction();
+    let (value, tangent) = picked_jvp(&m, &rows, (dir.clone(),));
+    assert!((value - picked(&m, &rows)).abs() <= 1e-12 * value.abs());
+    assert!((tangent - (&g * &dir).sum()).abs() <= 1e-12 * tangent.abs().max(1.0));
+    let hv = picked_hvp(&m, &rows, dir.clone());
+    for r in 0..3 {
+        let times = rows.iter().filter(|&&k| k == r).count() as f64;
+        let want: Vec<f64> = (0..4).map(|j| 2.0 * times * dir[[r, j]]).collect();
+        close(hv.row(r).as_slice().unwrap(), &want, 1e-12, "picked hvp");
+    }
+
+    let x = array![0.3f32, -1.2, 2.0, 0.7];
+    let idx = vec![3, 1, 3];
+    let g = picked_f32_grad(&x, &idx);
+    let want = [0.0, x[1].cos(), 0.0, 2.0 * x[3].cos()];
+    for (k, (a, b)) in g.iter().zip(want).enumerate() {
+        assert!((a - b).abs() <= 1e-6, "picked_f32[{k}]: {a} != {b}");
+    }
+}

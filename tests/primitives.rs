@@ -444,6 +444,13 @@ fn p_index_axis(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Ar
     m.index_axis(Axis(0), 1).dot(a)
 }
 
+/// `select` (shape).
+#[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
+#[allow(unused_variables)]
+fn p_select(x: f64, y: f64, z: f64, a: &Array1<f64>, b: &Array1<f64>, m: &Array2<f64>) -> f64 {
+    m.select(Axis(0), &[2, 0, 2]).dot(a).dot(b) + a.select(Axis(0), &[1, 1]).sum() * x
+}
+
 /// `diag` (shape).
 #[differentiable(argnums = (0, 1, 2, 3, 4, 5))]
 #[allow(unused_variables)]
@@ -582,6 +589,7 @@ fn every_primitive_against_finite_differences() {
     check_all("insert_axis", p_insert_axis, p_insert_axis_grad);
     check_all("from_elem", p_from_elem, p_from_elem_grad);
     check_all("index_axis", p_index_axis, p_index_axis_grad);
+    check_all("select", p_select, p_select_grad);
     check_all("diag", p_diag, p_diag_grad);
     check_all("row", p_row, p_row_grad);
     check_all("column", p_column, p_column_grad);

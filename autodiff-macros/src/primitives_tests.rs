@@ -67,6 +67,7 @@ fn example(name: &str) -> Option<&'static str> {
         "insert_axis" => "a.view().insert_axis(Axis(0)).dot(m).sum()",
         "from_elem" => "Array::from_elem((2, 3), x).sum() + Array1::from_elem(3, y).dot(a)",
         "index_axis" => "m.index_axis(Axis(0), 1).dot(a)",
+        "select" => "m.select(Axis(0), &[2, 0, 2]).dot(a).dot(b) + a.select(Axis(0), &[1, 1]).sum() * x",
         "var" => "a.var(1.0) * x + m.var(0.0)",
         "std" => "a.std(1.0) + m.std(0.5) * x",
         "var_axis" => "m.var_axis(Axis(0), 1.0).dot(a) + m.var_axis(Axis(1), 0.0).sum()",

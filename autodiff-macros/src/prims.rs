@@ -154,7 +154,7 @@ static UNARY: [Prim; 33] = unary!(
     "neg"
 );
 
-static OTHERS: [Prim; 33] = [
+static OTHERS: [Prim; 34] = [
     row("add", Family::Elementwise, 2, 0, false),
     row("sub", Family::Elementwise, 2, 0, false),
     row("mul", Family::Elementwise, 2, 0, false),
@@ -201,6 +201,7 @@ static OTHERS: [Prim; 33] = [
     row("insert_axis", Family::Shape, 1, 1, false),
     row("from_elem", Family::Shape, 1, 1, false),
     row("index_axis", Family::Shape, 1, 2, false),
+    row("select", Family::Shape, 1, 2, false),
     row("diag", Family::Shape, 1, 0, false),
     row("row", Family::Shape, 1, 1, false),
     row("column", Family::Shape, 1, 1, false),

@@ -566,6 +566,19 @@ where
     crate::shape::index_axis(x_dot, axis, i)
 }
 
+/// Forward rule of [`select`](crate::shape::select): the tangent's subarrays at `indices`.
+#[inline]
+#[track_caller]
+pub fn select_jvp<X, T>(x: &X, axis: Axis, indices: &[usize], x_dot: &T) -> Array<X::Elem, X::Dim>
+where
+    X: ArrayArg + ?Sized,
+    X::Dim: RemoveAxis,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    check_tangent(x, x_dot);
+    crate::shape::select(x_dot, axis, indices)
+}
+
 /// Forward rule of [`broadcast`](crate::shape::broadcast): the tangent repeated to `shape`.
 #[inline]
 #[track_caller]

@@ -248,6 +248,48 @@ where
     out
 }
 
+/// `x.select(axis, indices)`: the subarrays at `indices` along `axis`, in that order (an index may repeat).
+///
+/// # Panics
+/// If an index is out of bounds along `axis`.
+#[inline]
+#[track_caller]
+pub fn select<X: ArrayArg + ?Sized>(x: &X, axis: Axis, indices: &[usize]) -> Array<X::Elem, X::Dim>
+where
+    X::Dim: RemoveAxis,
+{
+    let view = x.view();
+    for &i in indices {
+        check_axis_index(view.shape(), axis, i);
+    }
+    view.select(axis, indices)
+}
+
+/// Reverse rule of [`select`]: zeros with each of `g`'s subarrays added at the index it was selected
+/// from (a repeated index gathers all of its copies' gradients).
+#[inline]
+#[track_caller]
+pub fn select_vjp<X: ArrayArg + ?Sized>(
+    x: &X,
+    axis: Axis,
+    indices: &[usize],
+    g: Array<X::Elem, X::Dim>,
+) -> Array<X::Elem, X::Dim>
+where
+    X::Dim: RemoveAxis,
+{
+    let mut out = Array::zeros(x.view().raw_dim());
+    let mut expected = out.raw_dim();
+    expected[axis.index()] = indices.len();
+    check_seed(expected.slice(), g.shape());
+    for (k, &i) in indices.iter().enumerate() {
+        check_axis_index(out.shape(), axis, i);
+        let mut region = out.index_axis_mut(axis, i);
+        region += &g.index_axis(axis, k);
+    }
+    out
+}
+
 /// `x.broadcast(shape).unwrap()`: `x` repeated to `shape`, as an owned array.
 ///
 /// # Panics

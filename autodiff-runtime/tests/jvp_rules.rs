@@ -560,6 +560,7 @@ cases! {
     insert_axis_jvp => insert_axis_case;
     from_elem_jvp => from_elem_case;
     index_axis_jvp => index_axis_case;
+    select_jvp => select_case;
     diag_jvp => diag_case;
     row_jvp => row_case;
     column_jvp => column_case;
@@ -911,6 +912,35 @@ fn insert_axis_case(r: &mut Rng) {
         insert_axis_jvp,
         arr(m, r, any),
         Axis(1)
+    );
+}
+
+fn select_case(r: &mut Rng) {
+    let (k, n, m) = (r.len(), r.len(), r.len());
+    for (axis, len) in [(0, k), (1, n), (2, m)] {
+        // Repeated and reordered indices, more or fewer than the axis has.
+        let indices: Vec<usize> = (0..r.len() + 1)
+            .map(|_| r.int(0, len as i64 - 1) as usize)
+            .collect();
+        linear_check!(
+            r,
+            select,
+            select_vjp,
+            select_jvp,
+            arr((k, n, m), r, any),
+            Axis(axis),
+            &indices
+        );
+    }
+    let indices = [m - 1, 0, m - 1];
+    linear_check!(
+        r,
+        select,
+        select_vjp,
+        select_jvp,
+        arr(m, r, any),
+        Axis(0),
+        &indices
     );
 }
 
@@ -1292,6 +1322,7 @@ const TABLE: &[(&str, usize)] = &[
     ("insert_axis", 1),
     ("from_elem", 1),
     ("index_axis", 1),
+    ("select", 1),
     ("var", 1),
     ("std", 1),
     ("var_axis", 1),

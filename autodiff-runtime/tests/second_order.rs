@@ -718,6 +718,21 @@ macro_rules! index_axis_case {
     };
 }
 
+macro_rules! select_case {
+    ($pos:tt, $rule:ident) => {
+        |r: &mut Rng| {
+            let (k, n, m) = (r.len(), r.len(), r.len());
+            for (axis, len) in [(0, k), (1, n), (2, m)] {
+                let indices: Vec<usize> = (0..r.len() + 1).map(|_| r.below(len)).collect();
+                let x = arr((k, n, m), r, any);
+                linear_check!($pos, r, select, select_vjp, $rule, x, Axis(axis), &indices);
+            }
+            let (indices, x) = ([m - 1, 0, m - 1], arr(m, r, any));
+            linear_check!($pos, r, select, select_vjp, $rule, x, Axis(0), &indices);
+        }
+    };
+}
+
 macro_rules! broadcast_case {
     ($pos:tt, $rule:ident) => {
         |r: &mut Rng| {
@@ -1222,6 +1237,8 @@ cases! {
     insert_axis_vjp_jvp1 => insert_axis_case!(1, insert_axis_vjp_jvp1);
     index_axis_vjp_jvp0 => index_axis_case!(0, index_axis_vjp_jvp0);
     index_axis_vjp_jvp1 => index_axis_case!(1, index_axis_vjp_jvp1);
+    select_vjp_jvp0 => select_case!(0, select_vjp_jvp0);
+    select_vjp_jvp1 => select_case!(1, select_vjp_jvp1);
     diag_vjp_jvp0 => diag_case!(0, diag_vjp_jvp0);
     diag_vjp_jvp1 => diag_case!(1, diag_vjp_jvp1);
     row_vjp_jvp0 => lane_case!(0, row, row_vjp, row_vjp_jvp0, 0);

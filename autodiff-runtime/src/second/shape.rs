@@ -103,6 +103,46 @@ where
     crate::shape::insert_axis_vjp(x, axis, g_dot.view().to_owned())
 }
 
+#[doc = along_x_doc!(select_vjp)]
+#[inline]
+#[track_caller]
+pub fn select_vjp_jvp0<X, G, T>(
+    x: &X,
+    axis: Axis,
+    indices: &[usize],
+    g: &G,
+    x_dot: &T,
+) -> Array<X::Elem, X::Dim>
+where
+    X: ArrayArg + ?Sized,
+    X::Dim: RemoveAxis,
+    G: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    let _ = (axis, indices, g);
+    zeros_of(x, x_dot)
+}
+
+#[doc = along_g_doc!(shape, select_vjp)]
+#[inline]
+#[track_caller]
+pub fn select_vjp_jvp1<X, G, T>(
+    x: &X,
+    axis: Axis,
+    indices: &[usize],
+    g: &G,
+    g_dot: &T,
+) -> Array<X::Elem, X::Dim>
+where
+    X: ArrayArg + ?Sized,
+    X::Dim: RemoveAxis,
+    G: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    let _ = g;
+    crate::shape::select_vjp(x, axis, indices, g_dot.view().to_owned())
+}
+
 #[doc = along_x_doc!(index_axis_vjp)]
 #[inline]
 #[track_caller]
