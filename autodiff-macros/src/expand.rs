@@ -760,7 +760,7 @@ fn jacobian_body(model: &Model, k: usize, ad: &Ident) -> TokenStream {
     })
 }
 
-/// The body of `f_hvp`: the adjoint program of the (straight-line) function written out as IR, and the
+/// The body of `f_hvp`: the adjoint program of the function written out as IR, and the
 /// JVP transform over it along `v`: forward over reverse. The tangents of the gradients are the
 /// Hessian times `v`.
 fn hvp_body(
@@ -788,7 +788,7 @@ fn hvp_body(
     }
     .program(&f.body, &f.ret, independents, Seed::One(value_ty), activity);
     let Some(linear) = crate::transform::linearize::linearize(f, &f.body, &program, namer) else {
-        return fail("`hessian` (f_hvp, f_hessian) differentiates straight-line functions for now: no loops, branches, element reads, calls or closures. Write the function with array operations, or remove `hessian` and use `f_grad`");
+        return fail("`hessian` (f_hvp, f_hessian) differentiates loops only where each value they carry is accumulated (`s += ..`), and no `while`, `break`, nested loops, branches inside loops, calls or `mapv` closures yet. Write the loop as a sum of terms (or with array operations), or remove `hessian` and use `f_grad`");
     };
     let outputs: Vec<crate::ir::Operand> = linear
         .gradients

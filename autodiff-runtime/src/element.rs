@@ -201,6 +201,67 @@ impl<F: Real, const N: usize> ElementsMut<usize> for [F; N] {
     }
 }
 
+/// A container's index of the element at position `i` in iteration order (row-major): where a gradient
+/// program adds into the element that `x.iter()`'s `i`-th read (`f_hvp` of an iterator loop).
+pub trait FlatPosition {
+    /// The index type: `usize` for a sequence, the array's [`Unraveled`] dimension for an array.
+    type Index;
+    /// The index of position `i`.
+    fn position(&self, i: usize) -> Self::Index;
+}
+
+/// An array's multi-index (its dimension type), as an element write's index.
+#[derive(Clone, Debug)]
+pub struct Unraveled<D>(pub D);
+
+impl<D: Dimension> IndexArg<D> for Unraveled<D>
+where
+    D: NdIndex<D>,
+{
+    type Ix = D;
+    #[inline]
+    fn ix(self) -> D {
+        self.0
+    }
+}
+
+impl<A, S: Data<Elem = A>, D: Dimension> FlatPosition for ArrayBase<S, D> {
+    type Index = Unraveled<D>;
+    #[inline]
+    #[track_caller]
+    fn position(&self, i: usize) -> Unraveled<D> {
+        if i >= self.len() {
+            out_of_bounds(i, self.shape());
+        }
+        let mut index = D::zeros(self.ndim());
+        unravel(i, self.shape(), index.slice_mut());
+        Unraveled(index)
+    }
+}
+
+impl<F> FlatPosition for Vec<F> {
+    type Index = usize;
+    #[inline]
+    fn position(&self, i: usize) -> usize {
+        i
+    }
+}
+
+impl<F, const N: usize> FlatPosition for [F; N] {
+    type Index = usize;
+    #[inline]
+    fn position(&self, i: usize) -> usize {
+        i
+    }
+}
+
+/// The index of `x`'s element at position `i` in iteration order.
+#[inline]
+#[track_caller]
+pub fn flat_position<X: FlatPosition + ?Sized>(x: &X, i: usize) -> X::Index {
+    x.position(i)
+}
+
 /// `y[i] = value`.
 #[inline]
 #[track_caller]

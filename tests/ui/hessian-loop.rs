@@ -1,15 +1,15 @@
-// `f_hvp` is forward over reverse of straight-line functions for now: a loop is refused at the
-// function, with the rewrite.
+// `f_hvp` is forward over reverse of an adjoint program written as IR: a loop whose carried value is read
+// other than by accumulating (a recurrence) is refused at the function, with the rewrite.
 use autodiff::ndarray::Array1;
 use autodiff::prelude::*;
 
 #[differentiable(hessian)]
-fn looped(x: &Array1<f64>) -> f64 {
-    let mut s = 0.0;
+fn recurrence(x: &Array1<f64>) -> f64 {
+    let mut h = 0.0;
     for i in 0..x.len() {
-        s += x[i] * x[i];
+        h = (0.9 * h + x[i]).sin();
     }
-    s
+    h
 }
 
 fn main() {}

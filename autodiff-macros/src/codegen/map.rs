@@ -291,7 +291,9 @@ impl Emitter<'_> {
             for s in &stmts {
                 if let Stmt::Instr(i) = s {
                     if let Some(k) = last_read.get(&i.dst) {
-                        if !plan.kept[i.dst.0] {
+                        // A write into storage moves its value: nothing is left to release.
+                        let moved = matches!(stmts[*k], Stmt::WriteBack { .. });
+                        if !plan.kept[i.dst.0] && !moved {
                             releases[*k].push(i.dst);
                         }
                     }

@@ -1,17 +1,26 @@
-//! A straight-line adjoint program written out as primal IR, so that IR transforms apply to it: the JVP
-//! transform over it is forward over reverse (a Hessian-vector product).
+//! An adjoint program written out as primal IR, so that IR transforms apply to it: the JVP transform over
+//! it is forward over reverse (a Hessian-vector product).
 //!
 //! Each contribution makes a new version of its adjoint (SSA): a rule application is an [`Op::Vjp`]
-//! instruction, an accumulation an `add`. Programs with regions, element reads, calls or closures are
-//! not straight-line and give `None`.
+//! instruction, an accumulation an `add`. An element read's gradient (`x_bar[i] += g`) is an element write
+//! into storage that holds the container's adjoint from then on. A reversed loop is a loop over the
+//! reversed range whose body recomputes the primal body and then runs its reverse; the adjoints it
+//! changes of values defined outside it are carried. A reversed branch is a branch on the same flag whose
+//! arms join the adjoints they change. Loops that save iterations (a carried value read other than by
+//! accumulating, a counter, a logged write, a `while`, a `break`), calls, closures, struct fields and
+//! nested loops give `None`.
 
+use crate::analysis::regions;
 use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Seed};
-use crate::ir::{Block, Function, Instr, Op, Operand, Stmt, Var, VarId, VarKind};
+use crate::ir::{
+    Block, Carry, ElemWrite, Function, If, Instr, Join, Loop, LoopKind, Op, Operand, Stmt, Var,
+    VarId, VarKind,
+};
 use crate::naming::Namer;
-use crate::prims;
+use crate::prims::{self, Access, Family};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A linearized adjoint program.
 pub struct Linear {
@@ -21,24 +30,57 @@ pub struct Linear {
     pub gradients: Vec<VarId>,
 }
 
+/// Where a primal variable's adjoint is, at a point of the program.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Version {
+    /// A value (SSA).
+    Value(VarId),
+    /// Storage that element gradients are added into.
+    Storage(VarId),
+}
+
 struct Writer<'a> {
+    f: &'a Function,
+    /// The next unused block number (a reversed branch's arms are new blocks).
+    next_block: usize,
     vars: Vec<Var>,
-    stmts: Vec<Stmt>,
-    /// The current version of each primal variable's adjoint.
-    current: HashMap<VarId, VarId>,
+    /// Each primal variable's adjoint, where it has one.
+    current: HashMap<VarId, Version>,
     namer: &'a mut Namer,
 }
 
+/// The statements being written and the block they go into.
+struct Out {
+    stmts: Vec<Stmt>,
+    block: usize,
+}
+
+impl Out {
+    fn new(block: usize) -> Out {
+        Out {
+            stmts: Vec::new(),
+            block,
+        }
+    }
+}
+
 impl Writer<'_> {
-    fn push(&mut self, base: &str, op: Op, args: Vec<Operand>, extras: Vec<TokenStream>) -> VarId {
+    fn new_var(&mut self, base: &str, kind: VarKind, block: usize) -> VarId {
         let name = self.namer.fresh(base, Span::call_site());
-        self.vars.push(Var {
-            name,
-            kind: VarKind::Temp,
-            block: 0,
-        });
-        let dst = VarId(self.vars.len() - 1);
-        self.stmts.push(Stmt::Instr(Instr {
+        self.vars.push(Var { name, kind, block });
+        VarId(self.vars.len() - 1)
+    }
+
+    fn push(
+        &mut self,
+        out: &mut Out,
+        base: &str,
+        op: Op,
+        args: Vec<Operand>,
+        extras: Vec<TokenStream>,
+    ) -> VarId {
+        let dst = self.new_var(base, VarKind::Temp, out.block);
+        out.stmts.push(Stmt::Instr(Instr {
             dst,
             op,
             args,
@@ -53,73 +95,130 @@ impl Writer<'_> {
         format!("{}_bar", self.vars[v.0].name)
     }
 
+    /// The value of `v`'s adjoint: its version, or a snapshot of its storage.
+    fn read(&mut self, v: VarId, out: &mut Out) -> Option<VarId> {
+        match *self.current.get(&v)? {
+            Version::Value(x) => Some(x),
+            Version::Storage(s) => {
+                let base = self.bar(v);
+                Some(self.push(
+                    out,
+                    &base,
+                    Op::Prim(prims::snapshot()),
+                    vec![Operand::Var(s)],
+                    vec![],
+                ))
+            }
+        }
+    }
+
     /// The value of `e`; a rule's result is named `base`.
-    fn expr(&mut self, e: &AExpr, base: &str) -> Option<Operand> {
+    fn expr(&mut self, e: &AExpr, base: &str, out: &mut Out) -> Option<Operand> {
         Some(match e {
             AExpr::Seed(Seed::One(ty)) => {
                 Operand::Const(quote!(::autodiff::__private::one::<#ty>()))
             }
             AExpr::Seed(Seed::Named(n)) => Operand::Const(quote!(#n)),
             AExpr::Adjoint(v) | AExpr::Dup(v) | AExpr::Borrow(v) => {
-                Operand::Var(*self.current.get(v)?)
+                Operand::Var(self.read(*v, out)?)
             }
             AExpr::Rule { instr, k, seed } => {
                 let Op::Prim(p) = &instr.op else { return None };
-                let seed = self.expr(seed, &format!("{base}_seed"))?;
+                let seed = self.expr(seed, &format!("{base}_seed"), out)?;
                 let mut args = instr.args.clone();
                 if p.reads_output {
                     args.push(Operand::Var(instr.dst));
                 }
                 args.push(seed);
                 let op = Op::Vjp { prim: p, k: *k };
-                Operand::Var(self.push(base, op, args, instr.extras.clone()))
+                Operand::Var(self.push(out, base, op, args, instr.extras.clone()))
             }
             _ => return None,
         })
     }
-}
 
-/// The adjoint program `p` of the straight-line `block` of `f`, as IR.
-pub fn linearize(f: &Function, block: &Block, p: &Program, namer: &mut Namer) -> Option<Linear> {
-    if !block
-        .stmts
-        .iter()
-        .all(|s| matches!(s, Stmt::Instr(_) | Stmt::Verbatim { .. }))
-    {
-        return None;
+    /// Storage for `target`'s adjoint (element gradients are added into it), made from its current
+    /// value (or a zero of the target) where it is not storage yet.
+    fn storage(&mut self, target: VarId, out: &mut Out) -> VarId {
+        if let Some(Version::Storage(s)) = self.current.get(&target) {
+            return *s;
+        }
+        let base = self.bar(target);
+        let init = match self.current.get(&target) {
+            Some(Version::Value(v)) => *v,
+            _ => self.push(
+                out,
+                &base,
+                Op::Prim(prims::zero()),
+                vec![Operand::Var(target)],
+                vec![],
+            ),
+        };
+        let s = self.new_var(&base, VarKind::Storage, out.block);
+        out.stmts.push(Stmt::Init {
+            storage: s,
+            value: Operand::Var(init),
+        });
+        self.current.insert(target, Version::Storage(s));
+        s
     }
-    let mut w = Writer {
-        vars: f.vars.clone(),
-        stmts: block.stmts.clone(),
-        current: HashMap::new(),
-        namer,
-    };
-    for s in &p.body {
+
+    fn stmts(&mut self, body: &[AStmt], out: &mut Out) -> Option<()> {
+        for s in body {
+            self.stmt(s, out)?;
+        }
+        Some(())
+    }
+
+    fn stmt(&mut self, s: &AStmt, out: &mut Out) -> Option<()> {
         match s {
             AStmt::Zero(v) => {
-                let base = w.bar(*v);
-                let zero = w.push(
+                let base = self.bar(*v);
+                let zero = self.push(
+                    out,
                     &base,
                     Op::Prim(prims::zero()),
                     vec![Operand::Var(*v)],
                     vec![],
                 );
-                w.current.insert(*v, zero);
+                self.current.insert(*v, Version::Value(zero));
             }
             AStmt::Contribute {
                 target, value, how, ..
             } => {
-                let base = w.bar(*target);
-                let value = w.expr(value, &base)?;
+                let base = self.bar(*target);
+                let value = self.expr(value, &base, out)?;
                 let value = match value {
                     Operand::Var(v) => v,
-                    constant => w.push(&base, Op::Prim(prims::copy()), vec![constant], vec![]),
+                    constant => {
+                        self.push(out, &base, Op::Prim(prims::copy()), vec![constant], vec![])
+                    }
                 };
-                let version = match (how, w.current.get(target)) {
-                    (How::Add, Some(&old)) => {
+                let version = match (how, self.current.get(target).copied()) {
+                    // Storage (element gradients go into it) takes the contribution in place.
+                    (How::Add, Some(Version::Storage(storage))) => {
+                        let old = self.read(*target, out)?;
                         let add = prims::binary_operator(&syn::parse_quote!(+))
                             .expect("`+` is a primitive");
-                        w.push(
+                        let sum = self.push(
+                            out,
+                            &base,
+                            Op::Prim(add),
+                            vec![Operand::Var(old), Operand::Var(value)],
+                            vec![],
+                        );
+                        out.stmts.push(Stmt::WriteBack {
+                            storage,
+                            value: Operand::Var(sum),
+                        });
+                        return Some(());
+                    }
+                    (How::Add, Some(_)) => {
+                        let old = self.read(*target, out)?;
+                        let add = prims::binary_operator(&syn::parse_quote!(+))
+                            .expect("`+` is a primitive");
+                        self.push(
+                            out,
                             &base,
                             Op::Prim(add),
                             vec![Operand::Var(old), Operand::Var(value)],
@@ -128,18 +227,379 @@ pub fn linearize(f: &Function, block: &Block, p: &Program, namer: &mut Namer) ->
                     }
                     _ => value,
                 };
-                w.current.insert(*target, version);
+                self.current.insert(*target, Version::Value(version));
             }
+            AStmt::Assign { target, value } => {
+                let base = self.bar(*target);
+                let value = match self.expr(value, &base, out)? {
+                    Operand::Var(v) => v,
+                    constant => {
+                        self.push(out, &base, Op::Prim(prims::copy()), vec![constant], vec![])
+                    }
+                };
+                if let Some(Version::Storage(storage)) = self.current.get(target).copied() {
+                    out.stmts.push(Stmt::WriteBack {
+                        storage,
+                        value: Operand::Var(value),
+                    });
+                    return Some(());
+                }
+                self.current.insert(*target, Version::Value(value));
+            }
+            AStmt::ElemAcc {
+                instr,
+                target,
+                seed,
+            } => {
+                let Op::Prim(p) = &instr.op else { return None };
+                let base = self.bar(*target);
+                let value = self.expr(seed, &base, out)?;
+                let storage = self.storage(*target, out);
+                let index = &instr.extras[0];
+                let index = match p.family {
+                    Family::Access(Access::Index) => index.clone(),
+                    // The `i`-th element in iteration order, as an index of the adjoint.
+                    Family::Access(Access::Element) => {
+                        let name = &self.vars[storage.0].name;
+                        quote!(::autodiff::__private::flat_position(&#name, #index))
+                    }
+                    _ => return None,
+                };
+                out.stmts.push(Stmt::SetElem {
+                    storage,
+                    kind: ElemWrite::Add,
+                    index,
+                    value,
+                    span: instr.span,
+                });
+            }
+            AStmt::Recompute { block, rerun } => {
+                for stmt in &block.stmts {
+                    match stmt {
+                        // A branch nested in the block runs forward again whole (its reverse, if
+                        // any, is a reversed branch on its flag).
+                        Stmt::Instr(_)
+                        | Stmt::Verbatim { .. }
+                        | Stmt::Init { .. }
+                        | Stmt::If(_) => out.stmts.push(stmt.clone()),
+                        Stmt::WriteBack { storage, .. }
+                            if rerun.skip_writeback.contains(storage) => {}
+                        _ => return None,
+                    }
+                }
+            }
+            AStmt::If { flag, then_, else_ } => self.branch(flag, then_, else_, out)?,
+            AStmt::Loop { lp, body } => self.reversed(lp, body, out)?,
             _ => return None,
         }
+        Some(())
     }
+
+    /// A reversed branch: each arm's reverse, and a join of every adjoint an arm changed of a value
+    /// defined before the branch.
+    fn branch(
+        &mut self,
+        flag: &proc_macro2::Ident,
+        then_: &[AStmt],
+        else_: &[AStmt],
+        out: &mut Out,
+    ) -> Option<()> {
+        // Element gradients inside an arm go into storage made before the branch.
+        for target in elem_targets(then_).into_iter().chain(elem_targets(else_)) {
+            self.storage(target, out);
+        }
+        let before = self.current.clone();
+        let mut arms = Vec::new();
+        for arm in [then_, else_] {
+            self.current = before.clone();
+            let mut inner = Out::new(self.next_block);
+            self.next_block += 1;
+            self.stmts(arm, &mut inner)?;
+            arms.push((inner, std::mem::take(&mut self.current)));
+        }
+        let ((mut then_out, then_cur), (mut else_out, else_cur)) = {
+            let mut it = arms.into_iter();
+            (it.next()?, it.next()?)
+        };
+        self.current = before.clone();
+        // Adjoints an arm changed, of values defined outside the arms (an arm's own values have no
+        // adjoint after it).
+        let mut inside: HashSet<VarId> = HashSet::new();
+        walk(then_, &mut |s| {
+            if let AStmt::Recompute { block, .. } = s {
+                inside.extend(defined_in(block));
+            }
+        });
+        walk(else_, &mut |s| {
+            if let AStmt::Recompute { block, .. } = s {
+                inside.extend(defined_in(block));
+            }
+        });
+        let mut changed: Vec<VarId> = then_cur
+            .keys()
+            .chain(else_cur.keys())
+            .copied()
+            .filter(|v| then_cur.get(v) != before.get(v) || else_cur.get(v) != before.get(v))
+            .filter(|v| !inside.contains(v))
+            .collect();
+        changed.sort_by_key(|v| v.0);
+        changed.dedup();
+        let mut joins = Vec::new();
+        for v in changed {
+            if let Some(Version::Storage(_)) = before.get(&v) {
+                // Storage stays storage: each arm added into it in place.
+                continue;
+            }
+            let value_in =
+                |cur: &HashMap<VarId, Version>, arm: &mut Out, w: &mut Self| match cur.get(&v) {
+                    Some(Version::Value(x)) => Some(Operand::Var(*x)),
+                    Some(Version::Storage(_)) => None,
+                    None => {
+                        let base = w.bar(v);
+                        Some(Operand::Var(w.push(
+                            arm,
+                            &base,
+                            Op::Prim(prims::zero()),
+                            vec![Operand::Var(v)],
+                            vec![],
+                        )))
+                    }
+                };
+            let then_value = value_in(&then_cur, &mut then_out, self)?;
+            let else_value = value_in(&else_cur, &mut else_out, self)?;
+            let base = self.bar(v);
+            let var = self.new_var(&base, VarKind::Local, out.block);
+            joins.push(Join {
+                var,
+                then_value,
+                else_value,
+                zero_of: None,
+            });
+            self.current.insert(v, Version::Value(var));
+        }
+        out.stmts.push(Stmt::If(Box::new(If {
+            flag: flag.clone(),
+            then_: Block {
+                id: then_out.block,
+                stmts: then_out.stmts,
+            },
+            else_: Block {
+                id: else_out.block,
+                stmts: else_out.stmts,
+            },
+            joins,
+            restore: Vec::new(),
+        })));
+        Some(())
+    }
+
+    /// A reversed loop that saves nothing per iteration: the same range reversed, whose body recomputes
+    /// the primal body and runs its reverse; the adjoints it changes of values defined outside it are
+    /// carried (element gradients go into storage made before it).
+    fn reversed(&mut self, lp: &Loop, body: &[AStmt], out: &mut Out) -> Option<()> {
+        let LoopKind::Range { index, iter } = &lp.kind else {
+            return None;
+        };
+        if regions::needs_count(lp)
+            || !regions::checkpoint(self.f, lp).is_empty()
+            || !lp.writes.is_empty()
+            || lp
+                .body
+                .stmts
+                .iter()
+                .any(|s| matches!(s, Stmt::If(_) | Stmt::Loop(_) | Stmt::SetElem { .. }))
+        {
+            return None;
+        }
+        let inside: HashSet<VarId> = defined_in(&lp.body);
+        for target in elem_targets(body) {
+            if inside.contains(&target) {
+                return None;
+            }
+            self.storage(target, out);
+        }
+        // Adjoints changed in the body, of values defined outside it, as SSA values: carried.
+        let mut carried_targets: Vec<VarId> = assigned_targets(body)
+            .into_iter()
+            .filter(|v| !inside.contains(v))
+            .filter(|v| !matches!(self.current.get(v), Some(Version::Storage(_))))
+            .collect();
+        carried_targets.sort_by_key(|v| v.0);
+        carried_targets.dedup();
+        let mut carried = Vec::new();
+        let mut entries = Vec::new();
+        let mut inner = Out::new(lp.body.id);
+        for &t in &carried_targets {
+            let base = self.bar(t);
+            let init = match self.current.get(&t) {
+                Some(Version::Value(v)) => *v,
+                _ => self.push(
+                    out,
+                    &base,
+                    Op::Prim(prims::zero()),
+                    vec![Operand::Var(t)],
+                    vec![],
+                ),
+            };
+            let storage = self.new_var(&base, VarKind::Storage, out.block);
+            out.stmts.push(Stmt::Init {
+                storage,
+                value: Operand::Var(init),
+            });
+            carried.push(Carry {
+                storage,
+                init: Operand::Var(init),
+                saved: false,
+            });
+            let entry = self.push(
+                &mut inner,
+                &base,
+                Op::Prim(prims::carry()),
+                vec![Operand::Var(storage)],
+                vec![],
+            );
+            self.current.insert(t, Version::Value(entry));
+            entries.push((t, storage));
+        }
+        self.stmts(body, &mut inner)?;
+        for &(t, storage) in &entries {
+            let value = self.read(t, &mut inner)?;
+            inner.stmts.push(Stmt::WriteBack {
+                storage,
+                value: Operand::Var(value),
+            });
+        }
+        let writes: Vec<VarId> = elem_targets(body)
+            .into_iter()
+            .filter_map(|t| match self.current.get(&t) {
+                Some(Version::Storage(s)) => Some(*s),
+                _ => None,
+            })
+            .collect();
+        out.stmts.push(Stmt::Loop(Box::new(Loop {
+            kind: LoopKind::Range {
+                index: index.clone(),
+                iter: quote!((#iter).rev()),
+            },
+            body: Block {
+                id: inner.block,
+                stmts: inner.stmts,
+            },
+            carried,
+            carried_consts: Vec::new(),
+            writes,
+            brk: None,
+            id: lp.id,
+        })));
+        // After the loop, each carried adjoint is its storage's last value.
+        for (t, storage) in entries {
+            let base = self.bar(t);
+            let after = self.push(
+                out,
+                &base,
+                Op::Prim(prims::snapshot()),
+                vec![Operand::Var(storage)],
+                vec![],
+            );
+            self.current.insert(t, Version::Value(after));
+        }
+        Some(())
+    }
+}
+
+/// The containers whose element gradients `body` adds into (directly or in its regions).
+fn elem_targets(body: &[AStmt]) -> Vec<VarId> {
+    let mut out = Vec::new();
+    walk(body, &mut |s| {
+        if let AStmt::ElemAcc { target, .. } = s {
+            out.push(*target);
+        }
+    });
+    out.sort_by_key(|v| v.0);
+    out.dedup();
+    out
+}
+
+/// The adjoints `body` contributes to or assigns.
+fn assigned_targets(body: &[AStmt]) -> Vec<VarId> {
+    let mut out = Vec::new();
+    walk(body, &mut |s| match s {
+        AStmt::Contribute { target, .. } | AStmt::Assign { target, .. } | AStmt::Zero(target) => {
+            out.push(*target)
+        }
+        _ => {}
+    });
+    out
+}
+
+fn walk<'p, 'f>(body: &'p [AStmt<'f>], f: &mut impl FnMut(&'p AStmt<'f>)) {
+    for s in body {
+        f(s);
+        match s {
+            AStmt::If { then_, else_, .. } => {
+                walk(then_, f);
+                walk(else_, f);
+            }
+            AStmt::Loop { body, .. } => walk(body, f),
+            _ => {}
+        }
+    }
+}
+
+/// The variables `block` defines.
+fn defined_in(block: &Block) -> HashSet<VarId> {
+    let mut out = HashSet::new();
+    crate::ir::visit::stmts(block, crate::ir::visit::Depth::Regions, &mut |s| match s {
+        Stmt::Instr(i) => {
+            out.insert(i.dst);
+        }
+        Stmt::If(i) => out.extend(i.joins.iter().map(|j| j.var)),
+        _ => {}
+    });
+    out
+}
+
+/// The adjoint program `p` of `block` of `f`, as IR; `None` where it has what the module's
+/// documentation leaves out.
+pub fn linearize(f: &Function, block: &Block, p: &Program, namer: &mut Namer) -> Option<Linear> {
+    // The primal statements as they are: loops and branches run forward, saving nothing.
+    let plain = |s: &Stmt| match s {
+        Stmt::Instr(i) => !matches!(i.op, Op::Call(_) | Op::Mapv(_) | Op::Fused(_)),
+        Stmt::Verbatim { .. } | Stmt::Init { .. } => true,
+        _ => false,
+    };
+    let mut ok = true;
+    crate::ir::visit::stmts(block, crate::ir::visit::Depth::Regions, &mut |s| {
+        ok &= match s {
+            Stmt::If(_) | Stmt::Loop(_) | Stmt::WriteBack { .. } => true,
+            s => plain(s),
+        };
+    });
+    if !ok || !f.logged.is_empty() {
+        return None;
+    }
+    let mut last_block = block.id;
+    crate::ir::visit::blocks(&f.body, crate::ir::visit::Depth::Closures, &mut |b| {
+        last_block = last_block.max(b.id);
+    });
+    let mut w = Writer {
+        f,
+        next_block: last_block + 1,
+        vars: f.vars.clone(),
+        current: HashMap::new(),
+        namer,
+    };
+    let mut out = Out::new(block.id);
+    out.stmts = block.stmts.clone();
+    w.stmts(&p.body, &mut out)?;
     let mut gradients = Vec::new();
     for g in &p.gradients {
         gradients.push(match g {
-            Gradient::Adjoint(v) => *w.current.get(v)?,
+            Gradient::Adjoint(v) => w.read(*v, &mut out)?,
             Gradient::Zero(v) => {
                 let base = w.bar(*v);
                 w.push(
+                    &mut out,
                     &base,
                     Op::Prim(prims::zero()),
                     vec![Operand::Var(*v)],
@@ -154,7 +614,7 @@ pub fn linearize(f: &Function, block: &Block, p: &Program, namer: &mut Namer) ->
             vars: w.vars,
             body: Block {
                 id: block.id,
-                stmts: w.stmts,
+                stmts: out.stmts,
             },
             ret,
             aux: None,

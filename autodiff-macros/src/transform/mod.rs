@@ -1,6 +1,6 @@
 //! Transforms, IR to IR: merging of repeated element reads, fusion of elementwise chains into kernels, the reverse transform (primal IR to an adjoint program) and the forward-mode
-//! JVP transform (primal IR to a tangent program in the same IR); a straight-line adjoint program can be
-//! written out as IR ([`linearize`]) for the JVP transform to run on it (forward over reverse).
+//! JVP transform (primal IR to a tangent program in the same IR); an adjoint program can be written out as
+//! IR ([`linearize`]) for the JVP transform to run on it (forward over reverse).
 
 pub mod cse;
 pub mod fuse;

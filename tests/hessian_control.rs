@@ -1,0 +1,382 @@
+//! Second order through control flow and element reads: `f_hvp` and `f_hessian` of accumulating loops
+//! (index and iterator loops), branches, element reads and writes of gradients into containers, against
+//! closed forms and central differences of `f_grad`, in `f64` and `f32`.
+#![deny(warnings)]
+
+use autodiff::ndarray::{array, Array1, Array2};
+use autodiff::prelude::*;
+
+/// `|got - want| <= rtol * max(1, |want|)`, element by element.
+fn close(got: &[f64], want: &[f64], rtol: f64, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= rtol * w.abs().max(1.0),
+            "{what}[{k}]: {g} != {w} (rtol {rtol})"
+        );
+    }
+}
+
+/// Central differences of a gradient along `v`.
+fn fd_hvp(
+    grad: impl Fn(&Array1<f64>) -> Array1<f64>,
+    x: &Array1<f64>,
+    v: &Array1<f64>,
+) -> Array1<f64> {
+    let h = 1e-5;
+    (grad(&(x + &(v * h))) - grad(&(x - &(v * h)))) / (2.0 * h)
+}
+
+fn point(n: usize) -> Array1<f64> {
+    Array1::from_shape_fn(n, |i| (0.37 * i as f64 + 0.1).sin() * 1.5)
+}
+
+fn direction(n: usize) -> Array1<f64> {
+    Array1::from_shape_fn(n, |i| (0.9 * i as f64 + 0.4).cos())
+}
+
+/// Rosenbrock as an index loop (W5's loop form).
+#[differentiable(hessian)]
+fn rosenbrock_loop(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2);
+    }
+    s
+}
+
+/// Rosenbrock's Hessian, written out: tridiagonal.
+fn rosenbrock_hessian_closed(x: &Array1<f64>) -> Array2<f64> {
+    let n = x.len();
+    let mut h = Array2::zeros((n, n));
+    for i in 0..n - 1 {
+        h[[i, i]] += 1200.0 * x[i] * x[i] - 400.0 * x[i + 1] + 2.0;
+        h[[i + 1, i + 1]] += 200.0;
+        h[[i, i + 1]] -= 400.0 * x[i];
+        h[[i + 1, i]] -= 400.0 * x[i];
+    }
+    h
+}
+
+#[test]
+fn an_index_loops_hessian_is_rosenbrocks() {
+    for n in [2, 3, 8, 17, 100] {
+        let x = point(n);
+        let want = rosenbrock_hessian_closed(&x);
+        let h = rosenbrock_loop_hessian(&x);
+        close(h.as_slice().unwrap(), want.as_slice().unwrap(), 1e-13, "H");
+        let v = direction(n);
+        let hv = rosenbrock_loop_hvp(&x, v.clone());
+        close(
+            hv.as_slice().unwrap(),
+            want.dot(&v).as_slice().unwrap(),
+            1e-13,
+            "Hv",
+        );
+    }
+}
+
+/// An iterator loop, a scalar parameter read in it, and what follows the loop.
+#[differentiable(argnums = (0, 1), hessian)]
+fn iterated(x: &Array1<f64>, a: f64) -> f64 {
+    let mut s = 0.0;
+    for (i, v) in x.iter().enumerate() {
+        s += (v - a).powi(2) * v.sin() * (i as f64 + 1.0);
+    }
+    (s * s + 1.0).ln() * a
+}
+
+/// Element reads outside loops, and of a local array.
+#[differentiable(hessian)]
+fn elements(x: &Array1<f64>) -> f64 {
+    let y = x.exp();
+    x[0] * x[1].sin() + x[2] * x[2] * x[0] + y[1] * y[2]
+}
+
+/// A branch on a constant condition, both arms differentiable.
+#[differentiable(hessian)]
+fn branchy(x: &Array1<f64>) -> f64 {
+    let s = x.sum();
+    let t = if s > 0.0 {
+        s * s + x.sin().sum()
+    } else {
+        x.cos().sum() * s
+    };
+    t * x.mean().unwrap()
+}
+
+/// Two loops over a slice.
+#[differentiable(hessian)]
+fn two_loops(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 1..x.len() {
+        s += x[i] * x[i - 1];
+    }
+    let mut t = 0.0;
+    for v in x.iter() {
+        t += v.tanh();
+    }
+    s * t
+}
+
+/// Branches in branches, an else-if chain, element reads in an arm.
+#[differentiable(hessian)]
+fn nested_branches(x: &Array1<f64>) -> f64 {
+    let s = x.sum();
+    let mut t = x.powi(2).sum();
+    if s > 1.0 {
+        if x[0] > 0.0 {
+            t = t * x[0] + x[1].exp();
+        } else {
+            t -= x[2] * x[1];
+        }
+    } else if s > -1.0 {
+        t = t.sqrt() * s;
+    } else {
+        t += (x * x * x).sum();
+    }
+    t * s
+}
+
+/// Offsets behind the index, a constant weight array, subtraction, and the sum used twice after.
+#[differentiable(hessian)]
+fn weighted_differences(x: &Array1<f64>, w: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 1..x.len() {
+        s -= w[i] * (x[i] - x[i - 1]).powi(2) + 0.1 * x[i].sin();
+    }
+    s * s + s
+}
+
+#[test]
+fn hvps_through_loops_branches_and_elements_agree_with_differences() {
+    for n in [3, 6, 13] {
+        let x = point(n);
+        let v = direction(n);
+
+        let a = 0.3;
+        let got = iterated_hvp(&x, a, (v.clone(), 0.7));
+        let want_x = fd_hvp(|x| iterated_grad(x, a).0, &x, &v);
+        // Along (v, 0.7): the x part of H (v, 0.7) by differences along both.
+        let h = 1e-5;
+        let step = |s: f64| iterated_grad(&(&x + &(&v * (s * h))), a + s * h * 0.7);
+        let (gp, gm) = (step(1.0), step(-1.0));
+        let want_x_both = (&gp.0 - &gm.0) / (2.0 * h);
+        let want_a = (gp.1 - gm.1) / (2.0 * h);
+        close(
+            got.0.as_slice().unwrap(),
+            want_x_both.as_slice().unwrap(),
+            1e-7,
+            "iterated H (v, da) x",
+        );
+        close(&[got.1], &[want_a], 1e-7, "iterated H (v, da) a");
+        let only_x = iterated_hvp(&x, a, (v.clone(), 0.0));
+        close(
+            only_x.0.as_slice().unwrap(),
+            want_x.as_slice().unwrap(),
+            1e-7,
+            "iterated H v",
+        );
+
+        let want = fd_hvp(elements_grad, &x, &v);
+        let got = elements_hvp(&x, v.clone());
+        close(
+            got.as_slice().unwrap(),
+            want.as_slice().unwrap(),
+            1e-7,
+            "elements Hv",
+        );
+
+        for sign in [1.0, -1.0] {
+            let xs = &x * sign + 0.1 * sign;
+            let want = fd_hvp(branchy_grad, &xs, &v);
+            let got = branchy_hvp(&xs, v.clone());
+            close(
+                got.as_slice().unwrap(),
+                want.as_slice().unwrap(),
+                1e-7,
+                "branchy Hv",
+            );
+        }
+
+        for shift in [2.0, 0.0, -2.0, -0.2] {
+            let mut xs = &x * 0.3 + shift / n as f64;
+            xs[0] = xs[0].abs() * if shift > 1.0 { 1.0 } else { -1.0 };
+            let want = fd_hvp(nested_branches_grad, &xs, &v);
+            let got = nested_branches_hvp(&xs, v.clone());
+            close(
+                got.as_slice().unwrap(),
+                want.as_slice().unwrap(),
+                1e-7,
+                "nested branches Hv",
+            );
+        }
+
+        let w = direction(n).mapv(|v| v + 1.5);
+        let want = fd_hvp(|x| weighted_differences_grad(x, &w), &x, &v);
+        let got = weighted_differences_hvp(&x, &w, v.clone());
+        close(
+            got.as_slice().unwrap(),
+            want.as_slice().unwrap(),
+            1e-7,
+            "weighted differences Hv",
+        );
+
+        let xv = x.to_vec();
+        let g = |x: &Array1<f64>| Array1::from_vec(two_loops_grad(&x.to_vec()));
+        let want = fd_hvp(g, &x, &v);
+        let got = two_loops_hvp(&xv, v.to_vec());
+        close(&got, want.as_slice().unwrap(), 1e-7, "two loops Hv");
+    }
+}
+
+// A small corpus: loops over locals and parameters, branches before and after loops, element reads of
+// values computed earlier; each `f_hvp` against differences of `f_grad` at several points.
+
+#[differentiable(hessian)]
+fn c_local_array(x: &Array1<f64>) -> f64 {
+    let y = x.exp() * 0.5;
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        s += y[i] * x[i + 1] - y[i + 1].sin();
+    }
+    s * x.sum()
+}
+
+#[differentiable(hessian)]
+fn c_branch_then_loop(x: &Array1<f64>) -> f64 {
+    let m = x.mean().unwrap();
+    let k = if m > 0.0 { m * m } else { m.exp() };
+    let mut s = 0.0;
+    for v in x.iter() {
+        s += (v - m).powi(2) * k;
+    }
+    s
+}
+
+#[differentiable(hessian)]
+fn c_loop_then_branch(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i].sin() * x[i];
+    }
+    if s > 0.0 {
+        s.sqrt() + x[0] * s
+    } else {
+        s * s * x[1]
+    }
+}
+
+#[differentiable(hessian)]
+fn c_zip_two_loops(x: &Array1<f64>) -> f64 {
+    let y = x.mapv(f64::tanh);
+    let mut a = 0.0;
+    for (p, q) in x.iter().zip(y.iter()) {
+        a += p * q;
+    }
+    let mut b = 0.0;
+    for i in 0..x.len() {
+        b += y[i] * x[x.len() - 1 - i];
+    }
+    a * b + a
+}
+
+#[differentiable(hessian)]
+fn c_scalar_and_elements(x: f64, w: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += (w[i] * x).sin();
+    }
+    s * x + w[0] * x * x
+}
+
+#[test]
+fn a_corpus_of_hvps_agrees_with_differences() {
+    for n in [2, 5, 9] {
+        for (k, seed) in [0.1, 1.7, -0.8].into_iter().enumerate() {
+            let x = Array1::from_shape_fn(n, |i| (seed + 0.61 * i as f64).sin() * 1.2);
+            let v = Array1::from_shape_fn(n, |i| (seed * 0.3 + 1.1 * i as f64).cos());
+            let what = |name: &str| format!("{name} n {n} point {k}");
+            let check = |got: Array1<f64>, want: Array1<f64>, name: &str| {
+                close(
+                    got.as_slice().unwrap(),
+                    want.as_slice().unwrap(),
+                    1e-6,
+                    &what(name),
+                )
+            };
+            check(
+                c_local_array_hvp(&x, v.clone()),
+                fd_hvp(c_local_array_grad, &x, &v),
+                "local array",
+            );
+            check(
+                c_branch_then_loop_hvp(&x, v.clone()),
+                fd_hvp(c_branch_then_loop_grad, &x, &v),
+                "branch then loop",
+            );
+            check(
+                c_loop_then_branch_hvp(&x, v.clone()),
+                fd_hvp(c_loop_then_branch_grad, &x, &v),
+                "loop then branch",
+            );
+            check(
+                c_zip_two_loops_hvp(&x, v.clone()),
+                fd_hvp(c_zip_two_loops_grad, &x, &v),
+                "zip and two loops",
+            );
+            let h = 1e-5;
+            let (a, w) = (seed, x.clone());
+            let got = c_scalar_and_elements_hvp(a, &w, 1.0);
+            let want = (c_scalar_and_elements_grad(a + h, &w)
+                - c_scalar_and_elements_grad(a - h, &w))
+                / (2.0 * h);
+            close(&[got], &[want], 1e-6, &what("scalar and elements"));
+        }
+    }
+}
+
+#[test]
+fn element_reads_hessian_in_closed_form() {
+    // x0 sin x1 + x2^2 x0 + e^{x1 + x2}.
+    let x = array![0.5f64, 1.2, -0.3];
+    let e = (x[1] + x[2]).exp();
+    let want = array![
+        [0.0, x[1].cos(), 2.0 * x[2]],
+        [x[1].cos(), -x[0] * x[1].sin() + e, e],
+        [2.0 * x[2], e, 2.0 * x[0] + e]
+    ];
+    let h = elements_hessian(&x);
+    close(
+        h.as_slice().unwrap(),
+        want.as_slice().unwrap(),
+        1e-14,
+        "elements H",
+    );
+}
+
+/// f32: an iterator loop's Hessian is diagonal, `6 x_i`.
+#[differentiable(hessian)]
+fn cubes(x: &Array1<f32>) -> f32 {
+    let mut s = 0.0;
+    for v in x.iter() {
+        s += v * v * v;
+    }
+    s
+}
+
+#[test]
+fn f32_loop_hessian() {
+    let x = array![0.5f32, 1.2, -0.3, 0.8];
+    let h = cubes_hessian(&x);
+    for i in 0..4 {
+        for j in 0..4 {
+            let want = if i == j { 6.0 * x[i] } else { 0.0 };
+            assert!(
+                (h[[i, j]] - want).abs() <= 1e-6,
+                "H[{i}, {j}] = {}",
+                h[[i, j]]
+            );
+        }
+    }
+}
