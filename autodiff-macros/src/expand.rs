@@ -837,7 +837,11 @@ fn hvp_body(
     } else {
         quote!(#(#results)*)
     };
-    let mut printer = Emitter::new(&t.function, const_reads, namer, ad.clone());
+    // The gradient itself and the value are dead here where no rule reads them: only their tangents
+    // are returned.
+    let outputs: Vec<VarId> = t.outputs.iter().flatten().copied().collect();
+    let pruned = crate::transform::prune::prune(&t.function, &outputs);
+    let mut printer = Emitter::new(&pruned, const_reads, namer, ad.clone());
     printer.scalar_type = model.output.as_ref().map(|o| o.value.to_token_stream());
     let mut arrays = array_params(model, f);
     arrays.extend(
@@ -850,13 +854,13 @@ fn hvp_body(
     );
     let results: Vec<VarId> = t.outputs.iter().flatten().copied().collect();
     printer.map_plan = Some(crate::codegen::MapPlan::new(
-        &t.function,
+        &pruned,
         &arrays,
         &results,
         const_reads,
     ));
     let plan_activity = t.activity.clone();
-    let forward = printer.forward_plain(&t.function.body, &plan_activity);
+    let forward = printer.forward_plain(&pruned.body, &plan_activity);
     let mut inner = quote!(use ::autodiff::__private as #ad; #bind);
     inner.extend([forward, result]);
     braced(inner)

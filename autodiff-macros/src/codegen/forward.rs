@@ -54,7 +54,10 @@ impl Emitter<'_> {
                         .as_ref()
                         .filter(|_| literal)
                         .map(|t| quote!(: #t));
-                    let value = self.value(value, true);
+                    let moved = value
+                        .var()
+                        .is_some_and(|v| self.moved_into_storage(v, *storage));
+                    let value = self.value(value, !moved);
                     out.extend(quote!(let mut #name #ty = #value;));
                 }
                 Stmt::WriteBack { storage, value } => {

@@ -292,7 +292,8 @@ impl Emitter<'_> {
                 if let Stmt::Instr(i) = s {
                     if let Some(k) = last_read.get(&i.dst) {
                         // A write into storage moves its value: nothing is left to release.
-                        let moved = matches!(stmts[*k], Stmt::WriteBack { .. });
+                        let moved = matches!(stmts[*k], Stmt::WriteBack { .. })
+                            || matches!(stmts[*k], Stmt::Init { value: Operand::Var(v), .. } if *v == i.dst);
                         if !plan.kept[i.dst.0] && !moved {
                             releases[*k].push(i.dst);
                         }

@@ -595,7 +595,10 @@ pub fn linearize(f: &Function, block: &Block, p: &Program, namer: &mut Namer) ->
     let mut gradients = Vec::new();
     for g in &p.gradients {
         gradients.push(match g {
-            Gradient::Adjoint(v) => w.read(*v, &mut out)?,
+            // Storage is returned as it is (moved out, not copied).
+            Gradient::Adjoint(v) => match *w.current.get(v)? {
+                Version::Value(x) | Version::Storage(x) => x,
+            },
             Gradient::Zero(v) => {
                 let base = w.bar(*v);
                 w.push(

@@ -8,5 +8,6 @@ pub mod jvp;
 // Forward over reverse: the unit tests use it now, `f_hvp` will.
 #[allow(dead_code)]
 pub mod linearize;
+pub mod prune;
 pub mod reverse;
 pub mod strength;

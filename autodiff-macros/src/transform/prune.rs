@@ -1,0 +1,252 @@
+//! Dead code of a program printed forward (`f_hvp`'s): the statements no output depends on, left out, with
+//! reads for a value's shape alone told apart from reads of its value.
+//!
+//! Forward over reverse computes the gradient and its tangent, but `f_hvp` returns the tangent alone: the
+//! gradient's own accumulation (its element writes, its sums) and the primal loop that computes the value
+//! are dead there, except where a rule reads them. Many rules read an operand for its shape only: the
+//! reverse rules of linear primitives (`add`, `sub`, `sum`, copies and reshapes) and `zero_tangent`. A
+//! value needed for its shape needs its operands' shapes, not their values; a storage that starts from a
+//! scalar literal, or that only element writes change, keeps its shape whatever is written into it, so
+//! its writes (the loop that accumulates into it, the gradient's element writes) are dead where only its
+//! shape is read.
+
+use crate::ir::{Block, Function, Loop, Op, Operand, Stmt, VarId};
+use crate::prims::{Family, Prim};
+
+/// How much of a variable is needed.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Need {
+    None,
+    Shape,
+    Value,
+}
+
+struct Pruner<'f> {
+    f: &'f Function,
+    need: Vec<Need>,
+    /// Storages whose shape never changes: those that start from a scalar literal, and those only
+    /// element writes change.
+    stable: Vec<bool>,
+}
+
+/// Whether the reverse rule of `p` reads its operands (and output) for their shapes alone.
+fn linear(p: &Prim) -> bool {
+    matches!(p.family, Family::Shape | Family::Copy(_))
+        || matches!(
+            p.name,
+            "add" | "sub" | "neg" | "sum" | "mean" | "sum_axis" | "mean_axis"
+        )
+}
+
+impl Pruner<'_> {
+    fn mark(&mut self, v: VarId, need: Need) {
+        let need = if need == Need::Shape && self.f.vars[v.0].kind == crate::ir::VarKind::Storage {
+            // A storage's shape is its first value's where nothing else changes it.
+            if self.stable[v.0] {
+                Need::Shape
+            } else {
+                Need::Value
+            }
+        } else {
+            need
+        };
+        if need > self.need[v.0] {
+            self.need[v.0] = need;
+        }
+    }
+
+    fn mark_operand(&mut self, o: &Operand, need: Need) {
+        if let Some(v) = o.var() {
+            self.mark(v, need);
+        }
+    }
+
+    /// The statements of `block` that are needed, marking what they read (backwards).
+    fn block(&mut self, block: &Block) -> Block {
+        let mut kept: Vec<Stmt> = Vec::new();
+        for stmt in block.stmts.iter().rev() {
+            if let Some(s) = self.stmt(stmt) {
+                kept.push(s);
+            }
+        }
+        kept.reverse();
+        Block {
+            id: block.id,
+            stmts: kept,
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) -> Option<Stmt> {
+        match stmt {
+            Stmt::Instr(i) => {
+                let need = self.need[i.dst.0];
+                if need == Need::None {
+                    return None;
+                }
+                match &i.op {
+                    Op::Prim(p) if p.name == "zero_tangent" => {
+                        self.mark_operand(&i.args[0], Need::Shape);
+                    }
+                    Op::Prim(p)
+                        if need == Need::Shape
+                            && matches!(
+                                p.family,
+                                Family::Copy(_) | Family::Unary | Family::Elementwise
+                            ) =>
+                    {
+                        for a in &i.args {
+                            self.mark_operand(a, Need::Shape);
+                        }
+                    }
+                    Op::Jvp {
+                        rule: crate::ir::Rule::Prim(prim),
+                        ..
+                    } if linear(prim) => {
+                        // A linear primitive's tangent rule reads its operands for their shapes, the
+                        // tangents for their values.
+                        let (operands, tangents) = i.args.split_at(prim.arity.min(i.args.len()));
+                        for a in operands {
+                            self.mark_operand(a, Need::Shape);
+                        }
+                        for a in tangents {
+                            self.mark_operand(a, Need::Value);
+                        }
+                    }
+                    Op::Vjp { prim, .. } if linear(prim) => {
+                        // The operands (and the output, where the rule reads it) for their shapes,
+                        // the seed for its value.
+                        let (operands, seed) = i.args.split_at(i.args.len() - 1);
+                        for a in operands {
+                            self.mark_operand(a, Need::Shape);
+                        }
+                        self.mark_operand(&seed[0], Need::Value);
+                    }
+                    _ => {
+                        let mut reads = Vec::new();
+                        crate::ir::visit::reads_within(stmt, &mut |v| reads.push(v));
+                        for v in reads {
+                            self.mark(v, Need::Value);
+                        }
+                    }
+                }
+                // Above its definition the variable is not live: a block recomputed later (a reversed
+                // loop's body) defines it again, and the earlier definition is needed only by its own
+                // readers.
+                self.need[i.dst.0] = Need::None;
+                Some(stmt.clone())
+            }
+            Stmt::Verbatim { reads, .. } => {
+                for v in reads {
+                    self.mark(*v, Need::Value);
+                }
+                Some(stmt.clone())
+            }
+            Stmt::Init { storage, value } => {
+                let need = self.need[storage.0];
+                if need == Need::None {
+                    return None;
+                }
+                self.mark_operand(value, need);
+                Some(stmt.clone())
+            }
+            Stmt::WriteBack { storage, value } | Stmt::SetElem { storage, value, .. } => {
+                if self.need[storage.0] != Need::Value {
+                    return None;
+                }
+                self.mark_operand(value, Need::Value);
+                Some(stmt.clone())
+            }
+            Stmt::If(i) => {
+                let mut joins = Vec::new();
+                for j in &i.joins {
+                    let need = self.need[j.var.0];
+                    if need != Need::None {
+                        self.mark_operand(&j.then_value, need);
+                        self.mark_operand(&j.else_value, need);
+                        joins.push(j.clone());
+                    }
+                }
+                let then_ = self.block(&i.then_);
+                let else_ = self.block(&i.else_);
+                if joins.is_empty() && then_.stmts.is_empty() && else_.stmts.is_empty() {
+                    return None;
+                }
+                let mut kept = (**i).clone();
+                kept.then_ = then_;
+                kept.else_ = else_;
+                kept.joins = joins;
+                Some(Stmt::If(Box::new(kept)))
+            }
+            Stmt::Loop(l) => self.looped(l).map(|l| Stmt::Loop(Box::new(l))),
+        }
+    }
+
+    /// A loop: its body pruned until what it needs stops growing (a value needed at the top of the body
+    /// is written at its end, by the iteration before).
+    fn looped(&mut self, l: &Loop) -> Option<Loop> {
+        let mut body;
+        loop {
+            let before = self.need.clone();
+            body = self.block(&l.body);
+            for c in &l.carried {
+                let need = self.need[c.storage.0];
+                self.mark_operand(&c.init, need);
+            }
+            if self.need == before {
+                break;
+            }
+        }
+        if body.stmts.is_empty() {
+            return None;
+        }
+        let mut kept = l.clone();
+        kept.carried
+            .retain(|c| self.need[c.storage.0] != Need::None);
+        kept.writes.retain(|w| self.need[w.0] == Need::Value);
+        kept.body = body;
+        Some(kept)
+    }
+}
+
+/// `f` with the statements that `outputs` do not depend on left out.
+pub fn prune(f: &Function, outputs: &[VarId]) -> Function {
+    let mut scalar = vec![false; f.vars.len()];
+    let mut written_whole = vec![false; f.vars.len()];
+    crate::ir::visit::stmts(
+        &f.body,
+        crate::ir::visit::Depth::Regions,
+        &mut |s| match s {
+            Stmt::Init {
+                storage,
+                value: Operand::Const(tokens),
+            } => scalar[storage.0] = crate::scalars::scalar_const(tokens, f),
+            Stmt::WriteBack { storage, .. } => written_whole[storage.0] = true,
+            _ => {}
+        },
+    );
+    let stable = scalar
+        .iter()
+        .zip(&written_whole)
+        .map(|(s, w)| *s || !*w)
+        .collect();
+    let mut p = Pruner {
+        f,
+        need: vec![Need::None; f.vars.len()],
+        stable,
+    };
+    for o in outputs {
+        p.mark(*o, Need::Value);
+    }
+    let body = p.block(&f.body);
+    Function {
+        vars: f.vars.clone(),
+        body,
+        ret: f.ret.clone(),
+        aux: f.aux.clone(),
+        scalar_consts: f.scalar_consts.clone(),
+        logged: f.logged.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
