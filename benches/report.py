@@ -79,6 +79,9 @@ HVP_ROWS = [
     ("W5 slices", "1e3", "W5_f64", "grad_slices", "hvp_slices", "1000"),
     ("W5 slices", "1e5", "W5_f64", "grad_slices", "hvp_slices", "100000"),
     ("W5 slices", "1e6", "W5_f64", "grad_slices", "hvp_slices", "1000000"),
+    ("W5 index loop", "1e3", "W5_f64", "grad_loop", "hvp_loop", "1000"),
+    ("W5 index loop", "1e5", "W5_f64", "grad_loop", "hvp_loop", "100000"),
+    ("W5 index loop", "1e6", "W5_f64", "grad_loop", "hvp_loop", "1000000"),
 ]
 
 

@@ -413,9 +413,14 @@ fn bench_w5(c: &mut Criterion) {
         let fd = (rosenbrock_grad(&(&x + &(&dir * h))) - rosenbrock_grad(&(&x - &(&dir * h))))
             / (2.0 * h);
         check_hvp("W5 slices", &rosenbrock_hvp(&x, dir.clone()), &fd);
+        check_hvp("W5 loop", &rosenbrock_loop_hvp(&x, dir.clone()), &fd);
         group.run("grad_slices", n, || rosenbrock_grad(black_box(&x)));
         group.run("hvp_slices", n, || {
             rosenbrock_hvp(black_box(&x), dir.clone())
+        });
+        group.run("grad_loop", n, || rosenbrock_loop_grad(black_box(&x)));
+        group.run("hvp_loop", n, || {
+            rosenbrock_loop_hvp(black_box(&x), dir.clone())
         });
         group.run("primal_slices", n, || rosenbrock(black_box(&x)));
         group.run("generated_slices", n, || {

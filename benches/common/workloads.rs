@@ -156,7 +156,7 @@ pub fn rosenbrock(x: &Array1<f64>) -> f64 {
 }
 
 /// W5 as an index loop (the form of benches/loops.rs).
-#[differentiable(jvp)]
+#[differentiable(jvp, hessian)]
 pub fn rosenbrock_loop(x: &Array1<f64>) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() - 1 {

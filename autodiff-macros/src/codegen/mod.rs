@@ -173,16 +173,10 @@ impl<'a> Emitter<'a> {
         ad
     }
 
-    /// Whether `storage` can take `v` by move where it is declared: a temporary read by that
-    /// declaration alone (a fresh zero), into storage that no element write adds into. (A gradient
-    /// that a reversed loop adds into at `i` and `i + 1` stays a copy: of a fresh zero, whose unit
-    /// stride LLVM then knows, it pairs the two additions into one 16-byte load and store, which the
-    /// next iteration's overlapping load cannot forward from: `f_hvp` of Rosenbrock's loop at 1e5,
-    /// 455 against 252 µs.)
-    fn moved_into_storage(&mut self, v: VarId, storage: VarId) -> bool {
-        if self.f.vars[v.0].kind != VarKind::Temp
-            || crate::ir::visit::element_writes(&self.f.body).contains(&storage)
-        {
+    /// Whether storage can take `v` by move where it is declared: a temporary read by that
+    /// declaration alone (a fresh zero).
+    fn moved_into_storage(&mut self, v: VarId) -> bool {
+        if self.f.vars[v.0].kind != VarKind::Temp {
             return false;
         }
         let f = self.f;
