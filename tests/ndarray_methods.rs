@@ -659,3 +659,91 @@ fn select_gathers_the_gradients_of_repeated_indices() {
         assert!((a - b).abs() <= 1e-6, "picked_f32[{k}]: {a} != {b}");
     }
 }
+
+/// `Zip::from(..).and(..).map_collect(..)` over matrices, three operands (the last a constant).
+#[differentiable(argnums = (0, 1))]
+fn zipped(m: &Array2<f64>, n: &Array2<f64>, c: &Array2<f64>) -> f64 {
+    let z = autodiff::ndarray::Zip::from(m)
+        .and(n)
+        .and(c)
+        .map_collect(|&a, &b, &k| a * b + (a * k).sin());
+    (&z * &z).sum()
+}
+
+/// `zip_mut_with` with the other operand broadcast (a row onto every row), assigning and adding.
+#[differentiable(argnums = (0, 1))]
+fn zipped_in_place(m: &Array2<f64>, row: &Array1<f64>) -> f64 {
+    let mut z = m.to_owned();
+    z.zip_mut_with(row, |a, &b| *a = *a * b + b.cos());
+    z.zip_mut_with(m, |a, &b| *a += b * b);
+    z.sum()
+}
+
+#[differentiable]
+fn zipped_f32(x: &Array1<f32>, y: &Array1<f32>) -> f32 {
+    let z = autodiff::ndarray::Zip::from(x)
+        .and(y)
+        .map_collect(|&a, &b| a * b.exp());
+    z.sum()
+}
+
+#[test]
+fn zip_map_collect_and_zip_mut_with_against_closed_forms_and_differences() {
+    let m = matrix();
+    let n = matrix_direction();
+    let c = Array2::from_shape_fn((3, 4), |(i, j)| 0.1 * (i + j) as f64 - 0.2);
+    let (gm, gn) = zipped_grad(&m, &n, &c);
+    for ((i, j), &a) in m.indexed_iter() {
+        let (b, k) = (n[[i, j]], c[[i, j]]);
+        let z = a * b + (a * k).sin();
+        let want_m = 2.0 * z * (b + k * (a * k).cos());
+        let want_n = 2.0 * z * a;
+        close(
+            &[gm[[i, j]], gn[[i, j]]],
+            &[want_m, want_n],
+            1e-12,
+            "zipped",
+        );
+    }
+    check_grad(|m| zipped(m, &n, &c), |m| zipped_grad(m, &n, &c).0, &m).unwrap();
+    check_grad(|n| zipped(&m, n, &c), |n| zipped_grad(&m, n, &c).1, &n).unwrap();
+
+    // z = m * row + cos(row) + m^2: dz/dm = row + 2 m, dz/drow = sum over rows of (m - sin(row)).
+    let row = array![0.3, -1.1, 0.8, 2.0];
+    let (gm, grow) = zipped_in_place_grad(&m, &row);
+    for ((i, j), &a) in m.indexed_iter() {
+        close(&[gm[[i, j]]], &[row[j] + 2.0 * a], 1e-12, "in place m");
+    }
+    for j in 0..4 {
+        let want: f64 = (0..3).map(|i| m[[i, j]] - row[j].sin()).sum();
+        close(&[grow[j]], &[want], 1e-12, "in place row");
+    }
+    check_grad(
+        |m| zipped_in_place(m, &row),
+        |m| zipped_in_place_grad(m, &row).0,
+        &m,
+    )
+    .unwrap();
+    check_grad(
+        |r| zipped_in_place(&m, r),
+        |r| zipped_in_place_grad(&m, r).1,
+        &row,
+    )
+    .unwrap();
+
+    let x = array![0.3f32, -0.7, 1.1];
+    let y = array![0.2f32, 0.5, -0.4];
+    let g = zipped_f32_grad(&x, &y);
+    for k in 0..3 {
+        assert!((g[k] - y[k].exp()).abs() <= 1e-6, "zipped_f32[{k}]");
+    }
+}
+
+#[test]
+#[should_panic(expected = "Zip: the operands' shapes differ")]
+fn zip_checks_its_operands_shapes() {
+    let m = matrix();
+    let n = Array2::from_shape_fn((4, 3), |(i, j)| (i + j) as f64);
+    let c = Array2::zeros((3, 4));
+    let _ = zipped_grad(&m, &n, &c);
+}

@@ -192,6 +192,55 @@ fn strip(e: &Expr) -> &Expr {
     }
 }
 
+/// `Zip::from(a).and(b)..map_collect(closure)` (a path ending in `Zip::from`): the operands in order
+/// and the closure.
+fn zip_map_collect(e: &Expr) -> Option<(Vec<Expr>, &ExprClosure)> {
+    let Expr::MethodCall(m) = strip(e) else {
+        return None;
+    };
+    if m.method != "map_collect" || m.args.len() != 1 {
+        return None;
+    }
+    let Expr::Closure(closure) = strip(&m.args[0]) else {
+        return None;
+    };
+    let mut operands = Vec::new();
+    let mut at = &*m.receiver;
+    loop {
+        match strip(at) {
+            Expr::MethodCall(and) if and.method == "and" && and.args.len() == 1 => {
+                operands.push(and.args[0].clone());
+                at = &and.receiver;
+            }
+            Expr::Call(c) if c.args.len() == 1 => {
+                let Expr::Path(p) = &*c.func else { return None };
+                let names: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                if !names.ends_with(&["Zip".to_string(), "from".to_string()]) {
+                    return None;
+                }
+                operands.push(c.args[0].clone());
+                operands.reverse();
+                return (closure.inputs.len() == operands.len()).then_some((operands, closure));
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// An operand of `Zip` as the container it reads (`&x` and `x.view()` read `x`).
+fn zip_operand(e: &Expr) -> Expr {
+    match strip(e) {
+        Expr::Reference(r) => zip_operand(&r.expr),
+        Expr::MethodCall(m) if m.method == "view" && m.args.is_empty() => zip_operand(&m.receiver),
+        e => e.clone(),
+    }
+}
+
 /// `Array::from_shape_fn(shape, closure)` (any path ending so) with a closure of one parameter that is a
 /// name or a pair: the shape and the closure.
 fn from_shape_fn(e: &Expr) -> Option<(&Expr, &ExprClosure)> {
@@ -1215,6 +1264,137 @@ impl Rewriter<'_, '_> {
         }
     }
 
+    /// `Zip::from(a).and(b)..map_collect(|&x, &y, ..| ..)` as a buffer of `a`'s shape written element by
+    /// element, in iteration order, in a loop pushed to `pre` (the operands read at the loop's position,
+    /// their shapes checked equal first, as `Zip` checks them); the expression of the buffer.
+    fn zipped_buffer(
+        &mut self,
+        e: &Expr,
+        operands: &[Expr],
+        closure: &ExprClosure,
+        pre: &mut Vec<Stmt>,
+    ) -> Expr {
+        let f = Func::Closure(Box::new(closure.clone()));
+        let buf = self.fresh("zipped");
+        let pos = self.fresh("pos");
+        let bases: Vec<Expr> = operands.iter().map(zip_operand).collect();
+        let first = &bases[0];
+        let mut own: Vec<Stmt> = Vec::new();
+        for other in &bases[1..] {
+            own.push(parse_quote!(::core::assert_eq!(#first.shape(), #other.shape(), "Zip: the operands' shapes differ");));
+        }
+        own.push(parse_quote!(let mut #buf = ::autodiff::ndarray::Array::from_elem(#first.raw_dim(), ::core::default::Default::default());));
+        let items: Vec<Item> = bases
+            .iter()
+            .map(|b| Item::Elem {
+                base: b.clone(),
+                index: parse_quote!(#pos),
+                by_ref: true,
+            })
+            .collect();
+        let mut stmts = Vec::new();
+        match self.inline(&f, &items, &mut stmts) {
+            Ok(value) => {
+                own.push(parse_quote! {
+                    for #pos in 0..#buf.len() {
+                        #(#stmts)*
+                        #buf[::autodiff::__private::flat_position(&#buf, #pos)] = #value;
+                    }
+                });
+                pre.extend(own);
+                parse_quote!(#buf)
+            }
+            Err(problem) => self.settle(e, problem),
+        }
+    }
+
+    /// `z.zip_mut_with(&y, |a, &b| *a = ..)` (a statement) as a loop over `z`'s elements in iteration
+    /// order that reads `*a` as the element, `y` broadcast to `z`'s shape as `zip_mut_with` broadcasts
+    /// it, and writes the element back; `None` for any other statement.
+    fn zip_mut_with(&mut self, e: &Expr) -> Option<Vec<Stmt>> {
+        let Expr::MethodCall(m) = strip(e) else {
+            return None;
+        };
+        if m.method != "zip_mut_with" || m.args.len() != 2 {
+            return None;
+        }
+        let Expr::Closure(c) = strip(&m.args[1]) else {
+            return None;
+        };
+        let z = zip_operand(&m.receiver);
+        let y = zip_operand(&m.args[0]);
+        let (pos, element, other) = (
+            self.fresh("pos"),
+            self.fresh("element"),
+            self.fresh("other"),
+        );
+        let a = match c.inputs.first().map(untyped) {
+            Some(Pat::Ident(i)) if i.subpat.is_none() && c.inputs.len() == 2 => i.ident.clone(),
+            _ => {
+                self.report(c, "the closure of `zip_mut_with` takes the element as `a` and the other operand's element, `|a, &b| *a = ..`, in a #[differentiable] function");
+                return Some(vec![Stmt::Expr(Self::poison(), Some(Default::default()))]);
+            }
+        };
+        // `*a` is the element; any other use of `a` is not taken apart.
+        struct Deref<'a> {
+            a: &'a Ident,
+            element: &'a Ident,
+            other_use: bool,
+        }
+        impl VisitMut for Deref<'_> {
+            fn visit_expr_mut(&mut self, e: &mut Expr) {
+                if let Expr::Unary(u) = e {
+                    if matches!(u.op, syn::UnOp::Deref(_))
+                        && matches!(strip(&u.expr), Expr::Path(p) if p.path.is_ident(self.a))
+                    {
+                        let element = self.element;
+                        *e = parse_quote!(#element);
+                        return;
+                    }
+                }
+                if matches!(e, Expr::Path(p) if p.path.is_ident(self.a)) {
+                    self.other_use = true;
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+        }
+        let mut body = (*c.body).clone();
+        let mut deref = Deref {
+            a: &a,
+            element: &element,
+            other_use: false,
+        };
+        deref.visit_expr_mut(&mut body);
+        if deref.other_use {
+            self.report(&c.body, format!("the closure of `zip_mut_with` may use `{a}` only as `*{a}` in a #[differentiable] function: read the element as `*{a}` and assign it with `*{a} = ..` (or `*{a} += ..`)"));
+            return Some(vec![Stmt::Expr(Self::poison(), Some(Default::default()))]);
+        }
+        let second: Vec<&Pat> = c.inputs.iter().skip(1).collect();
+        let mut stmts = Vec::new();
+        let item = Item::Elem {
+            base: parse_quote!(#other),
+            index: parse_quote!(#pos),
+            by_ref: true,
+        };
+        if let Err(problem) = self.bind_all(&second, &[item], &mut stmts) {
+            if let Problem::Unsupported(tokens, message) = problem {
+                self.report(tokens, message);
+            }
+            return Some(vec![Stmt::Expr(Self::poison(), Some(Default::default()))]);
+        }
+        Some(vec![
+            parse_quote!(let #other = #y.broadcast(#z.raw_dim()).unwrap();),
+            parse_quote! {
+                for #pos in 0..#z.len() {
+                    let mut #element = #z[#pos];
+                    #(#stmts)*
+                    #body;
+                    #z[::autodiff::__private::flat_position(&#z, #pos)] = #element;
+                }
+            },
+        ])
+    }
+
     /// `Array::from_shape_fn(shape, |i| ..)` (one axis) or `.. |(i, j)| ..` (two) as a buffer of the
     /// shape written element by element in loops pushed to `pre`; the expression of the buffer.
     fn shaped_buffer(
@@ -1436,6 +1616,11 @@ impl Rewriter<'_, '_> {
             *e = self.shaped_buffer(e, &shape, &closure, pre);
             return;
         }
+        if let Some((operands, closure)) = zip_map_collect(e) {
+            let closure = closure.clone();
+            *e = self.zipped_buffer(e, &operands, &closure, pre);
+            return;
+        }
         match e {
             Expr::Binary(b) => {
                 use syn::BinOp::*;
@@ -1531,6 +1716,10 @@ impl Rewriter<'_, '_> {
             },
             Stmt::Expr(e, semi) => {
                 if let Some(stmts) = self.for_each(&e) {
+                    self.statements(stmts, out);
+                    return;
+                }
+                if let Some(stmts) = self.zip_mut_with(&e) {
                     self.statements(stmts, out);
                     return;
                 }

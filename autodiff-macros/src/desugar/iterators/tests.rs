@@ -529,3 +529,49 @@ fn filter_guards_the_consumers_body() {
     assert!(flat.contains(":bool=*v>0.0;if__autodiff_keep"), "{text}");
     assert!(!flat.contains(".filter("), "{text}");
 }
+
+#[test]
+fn zip_map_collect_is_a_buffer_of_the_first_operands_shape() {
+    let text = rewritten(quote!({
+        let z = Zip::from(&x).and(y.view()).map_collect(|&a, &b| a * b);
+        z.sum()
+    }));
+    let s = squash(&text);
+    assert!(s.contains("assert_eq!(x.shape(),y.shape()"), "{text}");
+    assert!(s.contains("from_elem(x.raw_dim()"), "{text}");
+    assert!(s.contains("leta=x[__autodiff_pos"), "{text}");
+    assert!(s.contains("letb=y[__autodiff_pos"), "{text}");
+    assert!(s.contains("flat_position(&__autodiff_zipped"), "{text}");
+    assert!(s.contains("letz=__autodiff_zipped"), "{text}");
+}
+
+#[test]
+fn zip_mut_with_reads_and_writes_the_element_in_place() {
+    let text = rewritten(quote!({
+        let mut z = x.to_owned();
+        z.zip_mut_with(&y, |a, &b| *a += b * *a);
+        z.sum()
+    }));
+    let s = squash(&text);
+    assert!(s.contains("y.broadcast(z.raw_dim()).unwrap()"), "{text}");
+    assert!(s.contains("letmut__autodiff_element"), "{text}");
+    assert!(!s.contains("*a"), "{text}");
+    assert!(
+        s.contains("z[::autodiff::__private::flat_position(&z,"),
+        "{text}"
+    );
+}
+
+#[test]
+fn zip_mut_with_reports_other_uses_of_the_element() {
+    let (_, _, clean) = rewritten_with(
+        &[],
+        None,
+        quote!({
+            let mut z = x.to_owned();
+            z.zip_mut_with(&y, |a, &b| g(a, b));
+            z.sum()
+        }),
+    );
+    assert!(!clean);
+}
