@@ -747,3 +747,52 @@ fn zip_checks_its_operands_shapes() {
     let c = Array2::zeros((3, 4));
     let _ = zipped_grad(&m, &n, &c);
 }
+
+/// `accumulate_axis_inplace`: a cumulative sum (1-D) and a discounted sum along the columns (2-D).
+#[differentiable]
+fn cumulative(x: &Array1<f64>) -> f64 {
+    let mut z = x.to_owned();
+    z.accumulate_axis_inplace(Axis(0), |&prev, curr| *curr += prev);
+    (&z * &z).sum()
+}
+
+#[differentiable]
+fn discounted(m: &Array2<f64>) -> f64 {
+    let mut z = m.mapv(|v| v.sin());
+    z.accumulate_axis_inplace(Axis(1), |prev, curr| *curr = *curr * 0.5 + *prev);
+    (&z * &z).sum() + z.column(3).sum()
+}
+
+#[differentiable]
+fn cumulative_f32(x: &Array1<f32>) -> f32 {
+    let mut z = x.to_owned();
+    z.accumulate_axis_inplace(Axis(0), |&prev, curr| *curr += prev);
+    z.sum()
+}
+
+#[test]
+fn accumulate_axis_inplace_against_closed_forms_and_differences() {
+    let x = vector();
+    // z_k = x_0 + .. + x_k; d/dx_j sum z_k^2 = 2 sum_{k >= j} z_k.
+    let mut z = x.clone();
+    z.accumulate_axis_inplace(Axis(0), |&p, c| *c += p);
+    let g = cumulative_grad(&x);
+    for j in 0..x.len() {
+        let want: f64 = (j..x.len()).map(|k| 2.0 * z[k]).sum();
+        close(&[g[j]], &[want], 1e-12, "cumulative");
+    }
+    assert_eq!(cumulative_value_and_grad(&x).0, cumulative(&x));
+    check_grad(cumulative, cumulative_grad, &x).unwrap();
+    let m = matrix();
+    check_grad(discounted, discounted_grad, &m).unwrap();
+    assert_eq!(
+        discounted_value_and_grad(&m).0.to_bits(),
+        discounted(&m).to_bits()
+    );
+    // f32: d/dx_j sum_k z_k = n - j.
+    let x32 = array![0.5f32, -0.2, 1.0, 0.3];
+    let g = cumulative_f32_grad(&x32);
+    for j in 0..4 {
+        assert_eq!(g[j], (4 - j) as f32, "cumulative_f32[{j}]");
+    }
+}

@@ -210,8 +210,9 @@ pub trait FlatPosition {
     fn position(&self, i: usize) -> Self::Index;
 }
 
-/// An array's multi-index (its dimension type), as an element write's index.
-#[derive(Clone, Debug)]
+/// An array's multi-index (its dimension type), as an element write's index (`Copy` for arrays of a
+/// fixed number of dimensions, as the generated code reads an index more than once).
+#[derive(Clone, Copy, Debug)]
 pub struct Unraveled<D>(pub D);
 
 impl<D: Dimension> IndexArg<D> for Unraveled<D>
@@ -253,6 +254,59 @@ impl<F, const N: usize> FlatPosition for [F; N] {
     fn position(&self, i: usize) -> usize {
         i
     }
+}
+
+/// The index of the element at position `i` (in iteration order) of an array of shape `shape`.
+///
+/// # Panics
+/// If `i` is not below the number of elements.
+#[inline]
+#[track_caller]
+pub fn position_in<D: Dimension>(shape: &D, i: usize) -> Unraveled<D> {
+    if i >= shape.size() {
+        out_of_bounds(i, shape.slice());
+    }
+    let mut index = D::zeros(shape.ndim());
+    unravel(i, shape.slice(), index.slice_mut());
+    Unraveled(index)
+}
+
+/// The index along `axis` of the element at position `i` (in iteration order) of an array of shape
+/// `shape`.
+///
+/// # Panics
+/// If `axis` is not one of the shape's.
+#[inline]
+#[track_caller]
+pub fn axis_index_in<D: Dimension>(shape: &D, axis: ndarray::Axis, i: usize) -> usize {
+    let Unraveled(index) = position_in(shape, i);
+    let k = axis.index();
+    if k >= index.ndim() {
+        panic!(
+            "axis {k} is out of bounds for an array of {} dimensions",
+            index.ndim()
+        );
+    }
+    index[k]
+}
+
+/// The index of the element before the element at position `i` (in iteration order) along `axis`, in
+/// an array of shape `shape`: what `accumulate_axis_inplace` combines the element with.
+///
+/// # Panics
+/// If the element is the first along `axis` ([`axis_index_in`] is zero), or `axis` is not one of the
+/// shape's.
+#[inline]
+#[track_caller]
+pub fn axis_predecessor_in<D: Dimension>(shape: &D, axis: ndarray::Axis, i: usize) -> Unraveled<D> {
+    let Unraveled(mut index) = position_in(shape, i);
+    let k = axis.index();
+    assert!(
+        k < index.ndim() && index[k] > 0,
+        "no element before position {i} along axis {k}"
+    );
+    index[k] -= 1;
+    Unraveled(index)
 }
 
 /// The index of `x`'s element at position `i` in iteration order.

@@ -1308,6 +1308,113 @@ impl Rewriter<'_, '_> {
         }
     }
 
+    /// `z.accumulate_axis_inplace(Axis(k), |&prev, curr| *curr = ..)` (a statement) as a loop over `z`'s
+    /// elements in iteration order that, for each element with one before it along the axis, reads that
+    /// one (already updated: it comes first in iteration order) and `*curr` as the element, and writes
+    /// the element back; `None` for any other statement.
+    fn accumulate_axis(&mut self, e: &Expr) -> Option<Vec<Stmt>> {
+        let Expr::MethodCall(m) = strip(e) else {
+            return None;
+        };
+        if m.method != "accumulate_axis_inplace" || m.args.len() != 2 {
+            return None;
+        }
+        let Expr::Closure(c) = strip(&m.args[1]) else {
+            return None;
+        };
+        let z = zip_operand(&m.receiver);
+        let axis = &m.args[0];
+        let (pos, element, before) = (
+            self.fresh("pos"),
+            self.fresh("element"),
+            self.fresh("before"),
+        );
+        let curr = match c.inputs.iter().nth(1).map(untyped) {
+            Some(Pat::Ident(i)) if i.subpat.is_none() && c.inputs.len() == 2 => i.ident.clone(),
+            _ => {
+                self.report(c, "the closure of `accumulate_axis_inplace` takes the element before and the element, `|&prev, curr| *curr += prev`, in a #[differentiable] function");
+                return Some(vec![Stmt::Expr(Self::poison(), Some(Default::default()))]);
+            }
+        };
+        let Some(body) = self.element_body(c, &curr, &element, "accumulate_axis_inplace") else {
+            return Some(vec![Stmt::Expr(Self::poison(), Some(Default::default()))]);
+        };
+        let first: Vec<&Pat> = c.inputs.iter().take(1).collect();
+        let mut stmts = Vec::new();
+        let item = Item::Elem {
+            base: z.clone(),
+            index: parse_quote!(#before),
+            by_ref: true,
+        };
+        if let Err(problem) = self.bind_all(&first, &[item], &mut stmts) {
+            if let Problem::Unsupported(tokens, message) = problem {
+                self.report(tokens, message);
+            }
+            return Some(vec![Stmt::Expr(Self::poison(), Some(Default::default()))]);
+        }
+        // The shape is read before the loop: inside it, the array is only read and written by element.
+        let shape = self.fresh("shape");
+        Some(vec![
+            parse_quote!(let #shape = #z.raw_dim();),
+            parse_quote! {
+                for #pos in 0..#z.len() {
+                    if ::autodiff::__private::axis_index_in(&#shape, #axis, #pos) > 0 {
+                        let #before = ::autodiff::__private::axis_predecessor_in(&#shape, #axis, #pos);
+                        #(#stmts)*
+                        let mut #element = #z[#pos];
+                        #body;
+                        #z[::autodiff::__private::position_in(&#shape, #pos)] = #element;
+                    }
+                }
+            },
+        ])
+    }
+
+    /// The body of a closure that takes an element as `&mut` parameter `a`, with `*a` read and written as
+    /// the local `element`; `None` (reported) where it uses `a` otherwise.
+    fn element_body(
+        &mut self,
+        c: &ExprClosure,
+        a: &Ident,
+        element: &Ident,
+        method: &str,
+    ) -> Option<Expr> {
+        struct Deref<'a> {
+            a: &'a Ident,
+            element: &'a Ident,
+            other_use: bool,
+        }
+        impl VisitMut for Deref<'_> {
+            fn visit_expr_mut(&mut self, e: &mut Expr) {
+                if let Expr::Unary(u) = e {
+                    if matches!(u.op, syn::UnOp::Deref(_))
+                        && matches!(strip(&u.expr), Expr::Path(p) if p.path.is_ident(self.a))
+                    {
+                        let element = self.element;
+                        *e = parse_quote!(#element);
+                        return;
+                    }
+                }
+                if matches!(e, Expr::Path(p) if p.path.is_ident(self.a)) {
+                    self.other_use = true;
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+        }
+        let mut body = (*c.body).clone();
+        let mut deref = Deref {
+            a,
+            element,
+            other_use: false,
+        };
+        deref.visit_expr_mut(&mut body);
+        if deref.other_use {
+            self.report(&c.body, format!("the closure of `{method}` may use `{a}` only as `*{a}` in a #[differentiable] function: read the element as `*{a}` and assign it with `*{a} = ..` (or `*{a} += ..`)"));
+            return None;
+        }
+        Some(body)
+    }
+
     /// `z.zip_mut_with(&y, |a, &b| *a = ..)` (a statement) as a loop over `z`'s elements in iteration
     /// order that reads `*a` as the element, `y` broadcast to `z`'s shape as `zip_mut_with` broadcasts
     /// it, and writes the element back; `None` for any other statement.
@@ -1336,39 +1443,9 @@ impl Rewriter<'_, '_> {
             }
         };
         // `*a` is the element; any other use of `a` is not taken apart.
-        struct Deref<'a> {
-            a: &'a Ident,
-            element: &'a Ident,
-            other_use: bool,
-        }
-        impl VisitMut for Deref<'_> {
-            fn visit_expr_mut(&mut self, e: &mut Expr) {
-                if let Expr::Unary(u) = e {
-                    if matches!(u.op, syn::UnOp::Deref(_))
-                        && matches!(strip(&u.expr), Expr::Path(p) if p.path.is_ident(self.a))
-                    {
-                        let element = self.element;
-                        *e = parse_quote!(#element);
-                        return;
-                    }
-                }
-                if matches!(e, Expr::Path(p) if p.path.is_ident(self.a)) {
-                    self.other_use = true;
-                }
-                syn::visit_mut::visit_expr_mut(self, e);
-            }
-        }
-        let mut body = (*c.body).clone();
-        let mut deref = Deref {
-            a: &a,
-            element: &element,
-            other_use: false,
-        };
-        deref.visit_expr_mut(&mut body);
-        if deref.other_use {
-            self.report(&c.body, format!("the closure of `zip_mut_with` may use `{a}` only as `*{a}` in a #[differentiable] function: read the element as `*{a}` and assign it with `*{a} = ..` (or `*{a} += ..`)"));
+        let Some(body) = self.element_body(c, &a, &element, "zip_mut_with") else {
             return Some(vec![Stmt::Expr(Self::poison(), Some(Default::default()))]);
-        }
+        };
         let second: Vec<&Pat> = c.inputs.iter().skip(1).collect();
         let mut stmts = Vec::new();
         let item = Item::Elem {
@@ -1719,7 +1796,7 @@ impl Rewriter<'_, '_> {
                     self.statements(stmts, out);
                     return;
                 }
-                if let Some(stmts) = self.zip_mut_with(&e) {
+                if let Some(stmts) = self.zip_mut_with(&e).or_else(|| self.accumulate_axis(&e)) {
                     self.statements(stmts, out);
                     return;
                 }

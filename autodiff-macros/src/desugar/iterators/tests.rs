@@ -575,3 +575,25 @@ fn zip_mut_with_reports_other_uses_of_the_element() {
     );
     assert!(!clean);
 }
+
+#[test]
+fn accumulate_axis_inplace_reads_the_element_before_along_the_axis() {
+    let text = rewritten(quote!({
+        let mut z = x.to_owned();
+        z.accumulate_axis_inplace(Axis(1), |&prev, curr| *curr += prev);
+        z.sum()
+    }));
+    let s = squash(&text);
+    assert!(s.contains("=z.raw_dim();"), "{text}");
+    assert!(s.contains("axis_index_in(&__autodiff_shape"), "{text}");
+    assert!(
+        s.contains("axis_predecessor_in(&__autodiff_shape"),
+        "{text}"
+    );
+    assert!(s.contains("letprev=z[__autodiff_before"), "{text}");
+    assert!(!s.contains("*curr"), "{text}");
+    assert!(
+        s.contains("z[::autodiff::__private::position_in(&__autodiff_shape"),
+        "{text}"
+    );
+}
