@@ -336,6 +336,41 @@ fn a_corpus_of_hvps_agrees_with_differences() {
     }
 }
 
+/// `mapv` closures of elementwise arithmetic (written out as array operations for second order), one
+/// capturing a scalar parameter, and one in a loop's term.
+#[differentiable(argnums = (0, 1), hessian)]
+fn mapped(x: &Array1<f64>, s: f64) -> f64 {
+    let a = x.mapv(|v| (v * s).sin() + v.powi(3) * 0.25);
+    let b = x.mapv(|v| v.exp() / (1.0 + v * v));
+    let mut t = 0.0;
+    for i in 0..x.len() {
+        t += a[i] * b[i];
+    }
+    t + a.sum() * s
+}
+
+#[test]
+fn hvps_through_mapv_closures_agree_with_differences() {
+    for n in [2, 5, 9] {
+        let x = point(n);
+        let v = direction(n);
+        let s = 0.7;
+        let got = mapped_hvp(&x, s, (v.clone(), 0.3));
+        let h = 1e-5;
+        let step = |e: f64| mapped_grad(&(&x + &(&v * (e * h))), s + e * h * 0.3);
+        let (gp, gm) = (step(1.0), step(-1.0));
+        let want_x = (&gp.0 - &gm.0) / (2.0 * h);
+        let want_s = (gp.1 - gm.1) / (2.0 * h);
+        close(
+            got.0.as_slice().unwrap(),
+            want_x.as_slice().unwrap(),
+            1e-6,
+            "mapped H x",
+        );
+        close(&[got.1], &[want_s], 1e-6, "mapped H s");
+    }
+}
+
 #[test]
 fn element_reads_hessian_in_closed_form() {
     // x0 sin x1 + x2^2 x0 + e^{x1 + x2}.

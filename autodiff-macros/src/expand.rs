@@ -780,6 +780,9 @@ fn hvp_body(
         Some(o) => o.value.to_token_stream(),
         None => return fail("`hessian` needs a scalar output"),
     };
+    // Elementwise `mapv` closures as array operations (the printer fuses them back into one pass).
+    let inlined = crate::transform::inline_maps::inline(f);
+    let f = &inlined;
     let activity = crate::analysis::activity::analyse(f.vars.len(), &f.body, &f.ret, independents);
     let program = crate::transform::reverse::Reverse {
         f,
@@ -788,7 +791,29 @@ fn hvp_body(
     }
     .program(&f.body, &f.ret, independents, Seed::One(value_ty), activity);
     let Some(linear) = crate::transform::linearize::linearize(f, &f.body, &program, namer) else {
-        return fail("`hessian` (f_hvp, f_hessian) differentiates loops only where each value they carry is accumulated (`s += ..`), and no `while`, `break`, nested loops, branches inside loops, calls or `mapv` closures yet. Write the loop as a sum of terms (or with array operations), or remove `hessian` and use `f_grad`");
+        // A call or a closure is reported where it is; anything else at the function.
+        let mut at: Option<syn::Error> = None;
+        crate::ir::visit::stmts(&f.body, crate::ir::visit::Depth::Regions, &mut |s| {
+            let crate::ir::Stmt::Instr(i) = s else { return };
+            if at.is_some() {
+                return;
+            }
+            match &i.op {
+                crate::ir::Op::Call(call) => {
+                    let path = call.path.to_string().replace(' ', "");
+                    at = Some(syn::Error::new(i.span, format!("`hessian` (f_hvp, f_hessian) cannot differentiate the call of `{path}` to second order yet: there is no second-order rule for calls. Write `{path}`'s operations into this function, or remove `hessian` and use `f_grad`")));
+                }
+                crate::ir::Op::Mapv(_) => {
+                    at = Some(syn::Error::new(i.span, "`hessian` (f_hvp, f_hessian) differentiates a `mapv` closure only where its body is arithmetic of the element, literals and scalars (no branch, element read, call or statement): write its branch with elementwise methods (`v.max(0.0)`, `v.abs()`) or the closure with array operations (`x.sin() * x`), or remove `hessian` and use `f_grad`"));
+                }
+                _ => {}
+            }
+        });
+        if let Some(e) = at {
+            let error = e.to_compile_error();
+            return quote!({ #error });
+        }
+        return fail("`hessian` (f_hvp, f_hessian) differentiates loops only where each value they carry is accumulated (`s += ..`), and no `while`, `break`, nested loops or branches inside loops yet. Write the loop as a sum of terms (or with array operations), or remove `hessian` and use `f_grad`");
     };
     let outputs: Vec<crate::ir::Operand> = linear
         .gradients

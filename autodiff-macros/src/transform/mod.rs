@@ -4,6 +4,7 @@
 
 pub mod cse;
 pub mod fuse;
+pub mod inline_maps;
 pub mod jvp;
 // Forward over reverse: the unit tests use it now, `f_hvp` will.
 #[allow(dead_code)]
