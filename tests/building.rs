@@ -249,3 +249,39 @@ fn collect_and_fold() {
     close(g[2], 1.0 + 2.0 * x[2]);
     check_grad(folded, folded_grad, &x).unwrap();
 }
+
+/// `[v; n]` and `vec![v; n]` of a value (`n` an integer literal), and `Array1::from_elem`: the value in each
+/// place, its gradient the sum of theirs.
+#[allow(clippy::useless_vec)]
+#[differentiable(jvp)]
+fn repeated(x: f64) -> f64 {
+    let a = [x * 2.0; 3];
+    let v = vec![x.sin(); 2];
+    let w = Array1::from_elem(4, x * x);
+    a[0] * a[2] + v[1] * a.iter().sum::<f64>() + w.sum() * v[0]
+}
+
+#[differentiable]
+fn repeated_f32(x: f32) -> f32 {
+    let a = [x.exp(); 5];
+    a.iter().sum::<f32>() * a[1]
+}
+
+#[test]
+fn repeated_literals_against_closed_forms_and_differences() {
+    for x in [0.7f64, -1.3, 2.2] {
+        // 4x^2 + 6x sin x + 4x^2 sin x.
+        let want =
+            8.0 * x + 6.0 * x.sin() + 6.0 * x * x.cos() + 8.0 * x * x.sin() + 4.0 * x * x * x.cos();
+        close(repeated_grad(x), want);
+        let f = fd(repeated, x);
+        assert!((repeated_grad(x) - f).abs() <= 1e-6 * (1.0 + f.abs()));
+        let (value, tangent) = repeated_jvp(x, (1.0,));
+        close(value, repeated(x));
+        close(tangent, want);
+        // 5 e^{2x}: derivative 10 e^{2x}.
+        let g = repeated_f32_grad(x as f32);
+        let w = 10.0 * (2.0 * x).exp();
+        assert!(((g as f64) - w).abs() <= 1e-5 * w, "{g} against {w}");
+    }
+}

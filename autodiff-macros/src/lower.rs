@@ -518,7 +518,7 @@ fn unsupported(e: &Expr) -> String {
         Expr::Return(_) => "an early `return` is not supported yet: end the function with its value",
         Expr::Break(_) | Expr::Continue(_) => "`break`/`continue` are not supported outside loops",
         Expr::Struct(_) => "struct literals are not supported in a #[differentiable] function",
-        Expr::Array(_) | Expr::Repeat(_) => "`[v; n]` of a differentiable value is not supported: write `Array1::from_elem(n, v)`, or list the elements (`[v, v, v]`)",
+        Expr::Array(_) | Expr::Repeat(_) => "`[v; n]` of a differentiable value is supported where `n` is an integer literal from 1 to 64: write `Array1::from_elem(n, v)` for another length",
         Expr::Let(_) => "`let` expressions are not supported",
         _ => "this expression is not supported in a #[differentiable] function",
     };

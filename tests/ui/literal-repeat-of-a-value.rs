@@ -1,10 +1,11 @@
 use autodiff::ndarray::{array, Array1};
 use autodiff::prelude::*;
 
-// `[v; n]` of a differentiable value, `array!` of three axes and ragged rows: each its own error.
+// `vec![v; n]` of a differentiable value with a length that is not a literal, `array!` of three axes and
+// ragged rows: each its own error.
 #[differentiable]
 fn repeated(x: &Array1<f64>) -> f64 {
-    let r = [x[0]; 3];
+    let r = vec![x[0]; x.len()];
     let cube = array![[[x[0]]]];
     let ragged = array![[x[0], x[1]], [x[1]]];
     r[0] + cube.sum() + ragged.sum()

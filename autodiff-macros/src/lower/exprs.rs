@@ -64,6 +64,11 @@ impl Lowerer<'_> {
                 self.lower_pack(&parts, crate::ir::PackForm::Fixed, e)
             }
             Expr::Repeat(r) if self.all_constant(std::iter::once(&*r.expr)) => Ok(self.constant(e)),
+            // `[v; 3]` of a value: the value once, in each of the literal's places.
+            Expr::Repeat(r) if repeat_count(&r.len).is_some() => {
+                let n = repeat_count(&r.len).expect("matched above");
+                self.lower_repeat(&r.expr, n, crate::ir::PackForm::Fixed, e)
+            }
             Expr::Struct(s) => self.lower_struct_literal(s, e),
             Expr::Tuple(t) => {
                 let parts: Vec<&Expr> = t.elems.iter().collect();
@@ -291,6 +296,27 @@ impl Lowerer<'_> {
         whole: &Expr,
     ) -> Lowered<Operand> {
         self.lower_join_of(parts, form, Vec::new(), whole)
+    }
+
+    /// `n` copies of `part`'s value (lowered once) joined as `form`.
+    fn lower_repeat(
+        &mut self,
+        part: &Expr,
+        n: usize,
+        form: crate::ir::PackForm,
+        whole: &Expr,
+    ) -> Lowered<Operand> {
+        let value = self.lower_expr(part)?;
+        if matches!(value, Operand::Const(_)) {
+            return Ok(self.constant(whole));
+        }
+        let kind = crate::ir::JoinKind::Pack(form);
+        Ok(self.push_op(
+            Op::Join(kind),
+            vec![value; n],
+            Vec::new(),
+            first_span(whole),
+        ))
     }
 
     /// The parts lowered and joined (`extras` as the join's); a constant where every part is one.
@@ -565,8 +591,15 @@ impl Lowerer<'_> {
                     "the rows of `array![[..], [..]]` must all be `[..]` lists of the same length",
                 ));
             }
+            // `vec![v; 3]` of a value: the value once, in each place.
+            let body = &mac.tokens;
+            if let Ok(r) = syn::parse2::<syn::ExprRepeat>(quote::quote!([#body])) {
+                if let (Some(n), "vec") = (repeat_count(&r.len), name.as_str()) {
+                    return self.lower_repeat(&r.expr, n, crate::ir::PackForm::Vec, whole);
+                }
+            }
             let var = &self.vars[v.0].name;
-            return Err(self.errors.at(mac, format!("`{name}![v; n]` of the differentiable value `{var}` is not supported: write `Array1::from_elem(n, v)`, or list the elements (`{name}![v, v, v]`)")));
+            return Err(self.errors.at(mac, format!("`{name}![v; n]` of the differentiable value `{var}` is supported where `n` is an integer literal from 1 to 64: write `Array1::from_elem(n, v)` for another length")));
         }
         self.const_reads.extend(reads);
         Ok(Operand::Const(tokens))
@@ -712,6 +745,20 @@ fn alias_method(m: &syn::ExprMethodCall) -> Option<Expr> {
             let axis = &m.args[0];
             Some(syn::parse_quote!(#receiver.index_axis(#axis, 0)))
         }
+        _ => None,
+    }
+}
+
+/// The length of `[v; n]` where it is an integer literal from 1 to 64 (the literal is then written out).
+fn repeat_count(len: &Expr) -> Option<usize> {
+    match strip_parens(len) {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i
+            .base10_parse::<usize>()
+            .ok()
+            .filter(|n| (1..=64).contains(n)),
         _ => None,
     }
 }
