@@ -91,6 +91,17 @@ fn zipped(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
     s
 }
 
+/// An enumerate loop whose counter is a term of the sum by itself.
+#[differentiable]
+fn counted(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for (i, v) in x.iter().enumerate() {
+        s += v * v;
+        s += i as f64;
+    }
+    s
+}
+
 /// An enumerate loop over a slice.
 #[differentiable]
 fn weighted(x: &[f64]) -> f64 {
@@ -179,6 +190,12 @@ fn iterator_loops_in_lanes_give_the_bits_of_the_loop_as_written() {
         assert_eq!(bits(&gx), bits(&gxs), "zip x gradient, n = {n}");
         assert_eq!(bits(&gy), bits(&gys), "zip y gradient, n = {n}");
         assert_eq!(v.to_bits(), zipped(&x, &y).to_bits(), "the primal's value");
+
+        let (v, g) = counted_value_and_grad(&x);
+        let (vs, gs) = counted_value_and_grad(&strided(&x));
+        assert_eq!(v.to_bits(), vs.to_bits(), "counted value, n = {n}");
+        assert_eq!(bits(&g), bits(&gs), "counted gradient, n = {n}");
+        assert_eq!(v.to_bits(), counted(&x).to_bits(), "the primal's value");
 
         // A slice is always one slice: against the closed form.
         let xv = x.to_vec();

@@ -271,7 +271,11 @@ impl Emitter<'_> {
                 Stmt::WriteBack { storage, .. } if storages.contains(storage) => {
                     ordered_fwd.push(s.clone())
                 }
-                Stmt::Verbatim { tokens, .. } if only_bindings(tokens) => lane_fwd.push(s.clone()),
+                // A counter's name (`let i = pos;`) may be read by a term too: bound in both phases.
+                Stmt::Verbatim { tokens, .. } if only_bindings(tokens) => {
+                    lane_fwd.push(s.clone());
+                    ordered_fwd.push(s.clone());
+                }
                 _ => return None,
             }
         }
