@@ -415,3 +415,70 @@ fn f32_loop_hessian() {
         }
     }
 }
+
+// Calls: `#[differentiable(hessian)]` on the callee generates its second-order rule `g_vjp_jvp` (and its
+// forward rule `g_jvp`), which a `hessian` caller's `f_hvp` calls.
+
+#[differentiable(hessian)]
+fn energy(x: &Array1<f64>) -> f64 {
+    (x * x * x).sum() + x.sin().sum()
+}
+
+/// Two differentiable parameters, an element read and a loop in the callee.
+#[differentiable(argnums = (0, 1), hessian)]
+fn coupling(x: &Array1<f64>, s: f64) -> f64 {
+    let mut t = 0.0;
+    for i in 1..x.len() {
+        t += (x[i] - x[i - 1] * s).powi(2);
+    }
+    t * s + x[0].exp()
+}
+
+/// A callee that calls another.
+#[differentiable(hessian)]
+fn nested(x: &Array1<f64>) -> f64 {
+    energy(x) * x.sum()
+}
+
+#[differentiable(argnums = (0, 1), hessian)]
+fn caller(x: &Array1<f64>, s: f64) -> f64 {
+    2.0 * energy(x) + x.powi(2).sum() * energy(x) + coupling(x, s) * s + nested(&(x * s))
+}
+
+#[test]
+fn hvps_through_calls_agree_with_differences() {
+    for n in [2, 5, 9] {
+        let x = point(n);
+        let v = direction(n);
+        let s = 0.8;
+        let got = caller_hvp(&x, s, (v.clone(), 0.4));
+        let h = 1e-5;
+        let step = |e: f64| caller_grad(&(&x + &(&v * (e * h))), s + e * h * 0.4);
+        let (gp, gm) = (step(1.0), step(-1.0));
+        let want_x = (&gp.0 - &gm.0) / (2.0 * h);
+        let want_s = (gp.1 - gm.1) / (2.0 * h);
+        close(
+            got.0.as_slice().unwrap(),
+            want_x.as_slice().unwrap(),
+            1e-6,
+            "caller H x",
+        );
+        close(&[got.1], &[want_s], 1e-6, "caller H s");
+        // The rule itself: the pullback of a seed, and its tangent.
+        let ((g,), (gdot,)) = energy_vjp_jvp(&x, 2.0, (v.clone(), 0.5));
+        let grad = energy_grad(&x);
+        close(
+            g.as_slice().unwrap(),
+            (&grad * 2.0).as_slice().unwrap(),
+            1e-14,
+            "rule's pullback",
+        );
+        let want = energy_hvp(&x, v.clone()) * 2.0 + &grad * 0.5;
+        close(
+            gdot.as_slice().unwrap(),
+            want.as_slice().unwrap(),
+            1e-12,
+            "rule's tangent",
+        );
+    }
+}

@@ -35,6 +35,9 @@ pub enum Kind {
     Hvp,
     /// The Hessian with respect to one parameter: `F` for a scalar, `Array2<F>` of shape `(n, n)`.
     Hessian,
+    /// The second-order rule of calls (`g_vjp_jvp`): the pullback of every differentiable parameter
+    /// applied to a seed, and its tangent along the parameters' tangents and the seed's.
+    VjpJvp,
 }
 
 /// One generated item's signature.
@@ -144,6 +147,13 @@ pub fn items(model: &Model) -> Vec<Item> {
             tuple: model.tuple,
             doc: format!("The Hessian of [`{name}`] with respect to {selected_names} times `v` (which has the gradient's form, as the result has): forward over reverse, a small multiple of the gradient's cost."),
         });
+        items.push(Item {
+            kind: Kind::VjpJvp,
+            name: format_ident!("{}_vjp_jvp", name),
+            wrt: model.differentiable(),
+            tuple: true,
+            doc: format!("The second-order rule of [`{name}`], for a call of it in a function with `hessian`: its pullback applied to `seed` (one tangent per differentiable parameter, as `{name}_vjp`'s) and that pullback's tangent along `tangents` (one per differentiable parameter, then the seed's), forward over reverse."),
+        });
         if let [k] = model.selected.as_slice() {
             if !model.tuple {
                 items.push(Item {
@@ -156,7 +166,9 @@ pub fn items(model: &Model) -> Vec<Item> {
             }
         }
     }
-    if model.options.jvp {
+    // `hessian` serves calls of the function from other `hessian` functions: their forward over reverse
+    // needs its forward rule too.
+    if model.options.jvp || (model.options.hessian && !model.options.vjp_only) {
         let name = model.name();
         items.push(Item {
             kind: Kind::Jvp,
@@ -310,6 +322,15 @@ pub fn signature(model: &Model, item: &Item) -> Signature {
         let name = hvp_vector(model);
         params.push(quote!(#name: #grads));
     }
+    let seed_of = |model: &Model| match &model.output {
+        Some(o) => types::tangent_type(&o.value, &private),
+        None => quote!(()),
+    };
+    if item.kind == Kind::VjpJvp {
+        let seed_ty = seed_of(model);
+        params.push(quote!(__ad_seed: #seed_ty));
+        params.push(quote!(__ad_tangents: (#(#tangents,)* #seed_ty,)));
+    }
     let value_ty = match &model.output {
         Some(o) => o.value.to_token_stream(),
         None => match &func.sig.output {
@@ -365,6 +386,7 @@ pub fn signature(model: &Model, item: &Item) -> Signature {
             }
         }
         Kind::Hvp => grads.clone(),
+        Kind::VjpJvp => quote!(((#(#tangents,)*), (#(#tangents,)*))),
         Kind::Hessian => {
             let ty = &model.params[item.wrt[0]].ty;
             let inner = types::strip_refs(ty);
@@ -507,7 +529,7 @@ fn generate(
         let body = match item.kind {
             Kind::Jacobian => jacobian_body(model, item.wrt[0], &ad),
             Kind::Hessian => hessian_body(model, item.wrt[0], &ad),
-            Kind::Hvp => pass(sweep_pass(item.kind), || {
+            Kind::Hvp | Kind::VjpJvp => pass(sweep_pass(item.kind), || {
                 hvp_body(
                     model,
                     f,
@@ -515,7 +537,7 @@ fn generate(
                     emitter.namer,
                     &ad,
                     &independents,
-                    item.tuple,
+                    &item,
                 )
             }),
             Kind::Jvp => pass(sweep_pass(item.kind), || {
@@ -762,7 +784,8 @@ fn jacobian_body(model: &Model, k: usize, ad: &Ident) -> TokenStream {
 
 /// The body of `f_hvp`: the adjoint program of the function written out as IR, and the
 /// JVP transform over it along `v`: forward over reverse. The tangents of the gradients are the
-/// Hessian times `v`.
+/// Hessian times `v`. The same with a seed that is a parameter with a tangent of its own is the body of
+/// `f_vjp_jvp`, the second-order rule of calls: the gradients and their tangents.
 fn hvp_body(
     model: &Model,
     f: &Function,
@@ -770,8 +793,10 @@ fn hvp_body(
     namer: &mut Namer,
     ad: &Ident,
     independents: &[VarId],
-    tuple: bool,
+    item: &Item,
 ) -> TokenStream {
+    // `f_hvp`, or the second-order rule of calls (`f_vjp_jvp`).
+    let (tuple, rule) = (item.tuple, item.kind == Kind::VjpJvp);
     let fail = |message: &str| {
         let error = syn::Error::new(model.func.sig.ident.span(), message).to_compile_error();
         quote!({ #error })
@@ -781,16 +806,32 @@ fn hvp_body(
         None => return fail("`hessian` needs a scalar output"),
     };
     // Elementwise `mapv` closures as array operations (the printer fuses them back into one pass).
-    let inlined = crate::transform::inline_maps::inline(f);
+    let mut inlined = crate::transform::inline_maps::inline(f);
+    // The second-order rule of calls (`rule`): the seed is a parameter, with a tangent of its own.
+    let seed_name = Ident::new("__ad_seed", Span::call_site());
+    let seed_var = rule.then(|| {
+        inlined.vars.push(crate::ir::Var {
+            name: seed_name.clone(),
+            kind: crate::ir::VarKind::Local,
+            block: inlined.body.id,
+        });
+        VarId(inlined.vars.len() - 1)
+    });
     let f = &inlined;
     let activity = crate::analysis::activity::analyse(f.vars.len(), &f.body, &f.ret, independents);
+    let seed = match seed_var {
+        Some(_) => Seed::Named(seed_name.clone()),
+        None => Seed::One(value_ty),
+    };
     let program = crate::transform::reverse::Reverse {
         f,
         namer,
         owned_values: false,
     }
-    .program(&f.body, &f.ret, independents, Seed::One(value_ty), activity);
-    let Some(linear) = crate::transform::linearize::linearize(f, &f.body, &program, namer) else {
+    .program(&f.body, &f.ret, independents, seed, activity);
+    let Some(linear) =
+        crate::transform::linearize::linearize(f, &f.body, &program, namer, seed_var)
+    else {
         // A call or a closure is reported where it is; anything else at the function.
         let mut at: Option<syn::Error> = None;
         crate::ir::visit::stmts(&f.body, crate::ir::visit::Depth::Regions, &mut |s| {
@@ -801,7 +842,7 @@ fn hvp_body(
             match &i.op {
                 crate::ir::Op::Call(call) => {
                     let path = call.path.to_string().replace(' ', "");
-                    at = Some(syn::Error::new(i.span, format!("`hessian` (f_hvp, f_hessian) cannot differentiate the call of `{path}` to second order yet: there is no second-order rule for calls. Write `{path}`'s operations into this function, or remove `hessian` and use `f_grad`")));
+                    at = Some(syn::Error::new(i.span, format!("`hessian` (f_hvp, f_hessian) differentiates a call to second order where it is a function call (not a method) whose every argument is differentiable: `{path}` here is not. Write its operations into this function, or remove `hessian` and use `f_grad`")));
                 }
                 crate::ir::Op::Mapv(_) => {
                     at = Some(syn::Error::new(i.span, "`hessian` (f_hvp, f_hessian) differentiates a `mapv` closure only where its body is arithmetic of the element, literals and scalars (no branch, element read, call or statement): write its branch with elementwise methods (`v.max(0.0)`, `v.abs()`) or the closure with array operations (`x.sin() * x`), or remove `hessian` and use `f_grad`"));
@@ -820,12 +861,14 @@ fn hvp_body(
         .iter()
         .map(|g| crate::ir::Operand::Var(*g))
         .collect();
+    let mut along: Vec<VarId> = independents.to_vec();
+    along.extend(seed_var);
     let t = match crate::transform::jvp::transform_outputs(
         &linear.function,
         &linear.function.body,
         &outputs,
-        independents,
-        crate::transform::jvp::Calls::Refuse,
+        &along,
+        crate::transform::jvp::Calls::ForwardRule,
         namer,
     ) {
         Ok(t) => t,
@@ -835,9 +878,13 @@ fn hvp_body(
             ))
         }
     };
-    let v = hvp_vector(model);
+    let v = if rule {
+        Ident::new("__ad_tangents", Span::call_site())
+    } else {
+        hvp_vector(model)
+    };
     let dots: Vec<&Ident> = t.seeds.iter().map(|s| &t.function.vars[s.0].name).collect();
-    let bind = if tuple {
+    let bind = if tuple || rule {
         quote!(let (#(#dots,)*) = #v;)
     } else {
         quote!(let #(#dots)* = #v;)
@@ -857,14 +904,24 @@ fn hvp_body(
             }
         })
         .collect();
-    let result = if tuple {
+    let result = if rule {
+        // The gradients themselves too.
+        let grads = linear.gradients.iter().map(|g| {
+            let name = &t.function.vars[g.0].name;
+            quote!(#name)
+        });
+        quote!(((#(#grads,)*), (#(#results,)*)))
+    } else if tuple {
         quote!((#(#results,)*))
     } else {
         quote!(#(#results)*)
     };
     // The gradient itself and the value are dead here where no rule reads them: only their tangents
-    // are returned.
-    let outputs: Vec<VarId> = t.outputs.iter().flatten().copied().collect();
+    // are returned (and, for the rule, the gradients).
+    let mut outputs: Vec<VarId> = t.outputs.iter().flatten().copied().collect();
+    if rule {
+        outputs.extend(linear.gradients.iter().copied());
+    }
     let pruned = crate::transform::prune::prune(&t.function, &outputs);
     let mut printer = Emitter::new(&pruned, const_reads, namer, ad.clone());
     printer.scalar_type = model.output.as_ref().map(|o| o.value.to_token_stream());
@@ -877,7 +934,10 @@ fn hvp_body(
             .map(|(_, s)| *s)
             .collect::<Vec<_>>(),
     );
-    let results: Vec<VarId> = t.outputs.iter().flatten().copied().collect();
+    let mut results: Vec<VarId> = t.outputs.iter().flatten().copied().collect();
+    if rule {
+        results.extend(linear.gradients.iter().copied());
+    }
     printer.map_plan = Some(crate::codegen::MapPlan::new(
         &pruned,
         &arrays,
@@ -966,6 +1026,7 @@ fn sweep_pass(kind: Kind) -> &'static str {
         Kind::Jacobian => "jacobian",
         Kind::Hvp => "forward over reverse (hvp)",
         Kind::Hessian => "hessian",
+        Kind::VjpJvp => "forward over reverse (vjp_jvp)",
     }
 }
 

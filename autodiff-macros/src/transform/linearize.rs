@@ -41,6 +41,12 @@ enum Version {
 
 struct Writer<'a> {
     f: &'a Function,
+    /// The activity of the adjoint program's primal (a call's arguments must all vary).
+    activity: &'a crate::analysis::activity::Activity,
+    /// The seed's variable where it is a parameter (the second-order rule of calls).
+    seed: Option<VarId>,
+    /// The tangents a call's pullback gave, by the names the adjoint program gives them.
+    named: HashMap<String, VarId>,
     /// The next unused block number (a reversed branch's arms are new blocks).
     next_block: usize,
     vars: Vec<Var>,
@@ -118,7 +124,11 @@ impl Writer<'_> {
             AExpr::Seed(Seed::One(ty)) => {
                 Operand::Const(quote!(::autodiff::__private::one::<#ty>()))
             }
-            AExpr::Seed(Seed::Named(n)) => Operand::Const(quote!(#n)),
+            AExpr::Seed(Seed::Named(n)) => match self.seed {
+                Some(v) if self.vars[v.0].name == *n => Operand::Var(v),
+                _ => Operand::Const(quote!(#n)),
+            },
+            AExpr::Named(n) => Operand::Var(*self.named.get(&n.to_string())?),
             AExpr::Adjoint(v) | AExpr::Dup(v) | AExpr::Borrow(v) => {
                 Operand::Var(self.read(*v, out)?)
             }
@@ -288,9 +298,65 @@ impl Writer<'_> {
                     }
                 }
             }
+            AStmt::Pullback {
+                instr, tangents, ..
+            } => self.pullback(instr, tangents, out)?,
             AStmt::If { flag, then_, else_ } => self.branch(flag, then_, else_, out)?,
             AStmt::Loop { lp, body } => self.reversed(lp, body, out)?,
             _ => return None,
+        }
+        Some(())
+    }
+
+    /// A call's pullback applied to its output's adjoint: a call of the callee's second-order rule's
+    /// value, `g_vjp_jvp` (whose tangent rule the JVP transform calls), giving one tangent per argument,
+    /// read as its fields. Every argument must vary (the rule's tuple has one entry per parameter).
+    fn pullback(
+        &mut self,
+        instr: &Instr,
+        tangents: &[proc_macro2::Ident],
+        out: &mut Out,
+    ) -> Option<()> {
+        let Op::Call(call) = &instr.op else {
+            return None;
+        };
+        let every_argument_varies = instr
+            .args
+            .iter()
+            .all(|a| a.var().is_some_and(|v| self.activity.is_active(v)));
+        if call.method || !every_argument_varies || tangents.len() != instr.args.len() {
+            return None;
+        }
+        let seed = self.read(instr.dst, out)?;
+        // `g_vjp` becomes `g_vjp_vjp`, whose forward rule the JVP transform names `g_vjp_jvp`.
+        let site = crate::ir::CallSite {
+            path: rename_last(&call.vjp, "_jvp")?,
+            vjp: rename_last(&call.vjp, "_vjp")?,
+            method: false,
+            by_ref: call.by_ref.iter().copied().chain([false]).collect(),
+        };
+        let mut args = instr.args.clone();
+        args.push(Operand::Var(seed));
+        let base = format!("{}_pullback", self.vars[instr.dst.0].name);
+        let dst = self.new_var(&base, VarKind::Temp, out.block);
+        out.stmts.push(Stmt::Instr(Instr {
+            dst,
+            op: Op::Call(Box::new(site)),
+            args,
+            extras: Vec::new(),
+            ascription: None,
+            span: instr.span,
+        }));
+        for (k, name) in tangents.iter().enumerate() {
+            let index = syn::Index::from(k);
+            let t = self.push(
+                out,
+                &name.to_string(),
+                Op::Prim(prims::field()),
+                vec![Operand::Var(dst)],
+                vec![quote!(#index)],
+            );
+            self.named.insert(name.to_string(), t);
         }
         Some(())
     }
@@ -507,6 +573,21 @@ impl Writer<'_> {
     }
 }
 
+/// `path` with `suffix` appended to its last identifier.
+fn rename_last(path: &TokenStream, suffix: &str) -> Option<TokenStream> {
+    let mut tokens: Vec<proc_macro2::TokenTree> = path.clone().into_iter().collect();
+    let last = tokens
+        .iter()
+        .rposition(|t| matches!(t, proc_macro2::TokenTree::Ident(_)))?;
+    if let proc_macro2::TokenTree::Ident(id) = &tokens[last] {
+        tokens[last] = proc_macro2::TokenTree::Ident(proc_macro2::Ident::new(
+            &format!("{id}{suffix}"),
+            id.span(),
+        ));
+    }
+    Some(tokens.into_iter().collect())
+}
+
 /// The containers whose element gradients `body` adds into (directly or in its regions).
 fn elem_targets(body: &[AStmt]) -> Vec<VarId> {
     let mut out = Vec::new();
@@ -561,10 +642,16 @@ fn defined_in(block: &Block) -> HashSet<VarId> {
 
 /// The adjoint program `p` of `block` of `f`, as IR; `None` where it has what the module's
 /// documentation leaves out.
-pub fn linearize(f: &Function, block: &Block, p: &Program, namer: &mut Namer) -> Option<Linear> {
+pub fn linearize(
+    f: &Function,
+    block: &Block,
+    p: &Program,
+    namer: &mut Namer,
+    seed: Option<VarId>,
+) -> Option<Linear> {
     // The primal statements as they are: loops and branches run forward, saving nothing.
     let plain = |s: &Stmt| match s {
-        Stmt::Instr(i) => !matches!(i.op, Op::Call(_) | Op::Mapv(_) | Op::Fused(_)),
+        Stmt::Instr(i) => !matches!(i.op, Op::Mapv(_) | Op::Fused(_)),
         Stmt::Verbatim { .. } | Stmt::Init { .. } => true,
         _ => false,
     };
@@ -584,6 +671,9 @@ pub fn linearize(f: &Function, block: &Block, p: &Program, namer: &mut Namer) ->
     });
     let mut w = Writer {
         f,
+        activity: &p.activity,
+        seed,
+        named: HashMap::new(),
         next_block: last_block + 1,
         vars: f.vars.clone(),
         current: HashMap::new(),
