@@ -434,6 +434,12 @@ fn coupling(x: &Array1<f64>, s: f64) -> f64 {
     t * s + x[0].exp()
 }
 
+/// A constant argument (a count), which takes no tangent.
+#[differentiable(hessian)]
+fn powered(x: &Array1<f64>, k: i32) -> f64 {
+    x.powi(k).sum()
+}
+
 /// A callee that calls another.
 #[differentiable(hessian)]
 fn nested(x: &Array1<f64>) -> f64 {
@@ -442,7 +448,11 @@ fn nested(x: &Array1<f64>) -> f64 {
 
 #[differentiable(argnums = (0, 1), hessian)]
 fn caller(x: &Array1<f64>, s: f64) -> f64 {
-    2.0 * energy(x) + x.powi(2).sum() * energy(x) + coupling(x, s) * s + nested(&(x * s))
+    2.0 * energy(x)
+        + x.powi(2).sum() * energy(x)
+        + coupling(x, s) * s
+        + nested(&(x * s))
+        + powered(x, 3) * s
 }
 
 #[test]

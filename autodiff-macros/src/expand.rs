@@ -842,7 +842,7 @@ fn hvp_body(
             match &i.op {
                 crate::ir::Op::Call(call) => {
                     let path = call.path.to_string().replace(' ', "");
-                    at = Some(syn::Error::new(i.span, format!("`hessian` (f_hvp, f_hessian) differentiates a call to second order where it is a function call (not a method) whose every argument is differentiable: `{path}` here is not. Write its operations into this function, or remove `hessian` and use `f_grad`")));
+                    at = Some(syn::Error::new(i.span, format!("`hessian` (f_hvp, f_hessian) differentiates a call to second order where it is a function call, not a method: `{path}` here is a method. Call it as a function (`Type::{path}(value, ..)`), or remove `hessian` and use `f_grad`")));
                 }
                 crate::ir::Op::Mapv(_) => {
                     at = Some(syn::Error::new(i.span, "`hessian` (f_hvp, f_hessian) differentiates a `mapv` closure only where its body is arithmetic of the element, literals and scalars (no branch, element read, call or statement): write its branch with elementwise methods (`v.max(0.0)`, `v.abs()`) or the closure with array operations (`x.sin() * x`), or remove `hessian` and use `f_grad`"));

@@ -270,6 +270,24 @@ static ZERO: Prim = Prim {
     ..row("zero_tangent", Family::Stop, 1, 0, false)
 };
 
+/// Not a row of the table (the rule tests read the table's rows): it has no reverse rule, and only
+/// forward over reverse makes it.
+static SPREAD: Prim = Prim {
+    name: "spread_ref",
+    family: Family::Copy(Copy::Plain),
+    arity: 1,
+    extras: 1,
+    reads_output: false,
+    differentiable: true,
+    unwraps: false,
+};
+
+/// A call's second-order rule's tangents spread over its arguments (the kinds of the arguments its
+/// extra): linear, read by forward over reverse only.
+pub fn spread() -> &'static Prim {
+    &SPREAD
+}
+
 /// The zero of a value's tangent type (tangent programs only).
 pub fn zero() -> &'static Prim {
     &ZERO

@@ -151,6 +151,30 @@ where
     tangents.nest().spread()
 }
 
+/// [`spread`] of a borrowed tuple (a copy of it): the tangents a call's second-order rule gave (`g_vjp_jvp`),
+/// per argument.
+#[inline]
+pub fn spread_ref<G: Nest + Clone, K>(tangents: &G, kinds: K) -> <G::Nested as Spread<K>>::Out
+where
+    G::Nested: Spread<K>,
+{
+    spread(tangents.clone(), kinds)
+}
+
+/// Forward rule of [`spread_ref`]: the tangent spread the same way.
+#[inline]
+pub fn spread_ref_jvp<G: Nest + Clone, K>(
+    tangents: &G,
+    kinds: K,
+    tangents_dot: &G,
+) -> <G::Nested as Spread<K>>::Out
+where
+    G::Nested: Spread<K>,
+{
+    let _ = tangents;
+    spread(tangents_dot.clone(), kinds)
+}
+
 /// The tangent an argument gets in a forward-mode call when it carries none: a zero of its tangent type
 /// for a differentiable argument (a float literal, a value that does not depend on the parameters), `()`
 /// for a constant (which [`Gather`] leaves out).

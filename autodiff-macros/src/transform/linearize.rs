@@ -309,8 +309,8 @@ impl Writer<'_> {
     }
 
     /// A call's pullback applied to its output's adjoint: a call of the callee's second-order rule's
-    /// value, `g_vjp_jvp` (whose tangent rule the JVP transform calls), giving one tangent per argument,
-    /// read as its fields. Every argument must vary (the rule's tuple has one entry per parameter).
+    /// value, `g_vjp_jvp` (whose tangent rule the JVP transform calls), whose tangents (one per
+    /// differentiable parameter) are spread over the arguments by their kinds and read as fields.
     fn pullback(
         &mut self,
         instr: &Instr,
@@ -320,13 +320,27 @@ impl Writer<'_> {
         let Op::Call(call) = &instr.op else {
             return None;
         };
-        let every_argument_varies = instr
-            .args
-            .iter()
-            .all(|a| a.var().is_some_and(|v| self.activity.is_active(v)));
-        if call.method || !every_argument_varies || tangents.len() != instr.args.len() {
+        if call.method || tangents.len() != instr.args.len() {
             return None;
         }
+        // `(kind0, (kind1, ()))` of the arguments, as the call's pullback is spread in reverse mode,
+        // bound before the call (the arguments may not outlive it).
+        let mut kinds = quote!(());
+        for a in instr.args.iter().rev() {
+            let value = match a {
+                Operand::Var(v) => {
+                    let name = &self.vars[v.0].name;
+                    quote!(#name)
+                }
+                Operand::Const(t) => quote!((#t)),
+            };
+            kinds = quote!((::autodiff::__private::arg_kind(&#value), #kinds));
+        }
+        let kinds_name = self.namer.fresh("kinds", Span::call_site());
+        out.stmts.push(Stmt::Verbatim {
+            tokens: quote!(let #kinds_name = #kinds;),
+            reads: instr.args.iter().filter_map(Operand::var).collect(),
+        });
         let seed = self.read(instr.dst, out)?;
         // `g_vjp` becomes `g_vjp_vjp`, whose forward rule the JVP transform names `g_vjp_jvp`.
         let site = crate::ir::CallSite {
@@ -347,14 +361,40 @@ impl Writer<'_> {
             ascription: None,
             span: instr.span,
         }));
+        let spread = self.push(
+            out,
+            &base,
+            Op::Prim(prims::spread()),
+            vec![Operand::Var(dst)],
+            vec![quote!(#kinds_name)],
+        );
         for (k, name) in tangents.iter().enumerate() {
-            let index = syn::Index::from(k);
-            let t = self.push(
+            let varies = instr.args[k]
+                .var()
+                .is_some_and(|v| self.activity.is_active(v));
+            if !varies {
+                continue;
+            }
+            // Argument `k`'s entry of `(t0, (t1, ()))`: `.1` k times, then `.0`.
+            let mut path = TokenStream::new();
+            for _ in 0..k {
+                path.extend(quote!(1 .));
+            }
+            path.extend(quote!(0));
+            let field = self.push(
                 out,
                 &name.to_string(),
                 Op::Prim(prims::field()),
-                vec![Operand::Var(dst)],
-                vec![quote!(#index)],
+                vec![Operand::Var(spread)],
+                vec![path],
+            );
+            // A field read is a reference into the tuple: the tangent is its own value.
+            let t = self.push(
+                out,
+                &name.to_string(),
+                Op::Prim(prims::copy()),
+                vec![Operand::Var(field)],
+                vec![],
             );
             self.named.insert(name.to_string(), t);
         }
