@@ -27,6 +27,30 @@ fn fd_hvp(
     (grad(&(x + &(v * h))) - grad(&(x - &(v * h)))) / (2.0 * h)
 }
 
+/// `f_hvp` of a function of an array and a scalar along `(v, ds)` against central differences of its
+/// gradient along both.
+fn check_pair_hvp(
+    what: &str,
+    got: (Array1<f64>, f64),
+    grad: impl Fn(&Array1<f64>, f64) -> (Array1<f64>, f64),
+    (x, s): (&Array1<f64>, f64),
+    (v, ds): (&Array1<f64>, f64),
+    rtol: f64,
+) {
+    let h = 1e-5;
+    let step = |e: f64| grad(&(x + &(v * (e * h))), s + e * h * ds);
+    let (gp, gm) = (step(1.0), step(-1.0));
+    let want_x = (&gp.0 - &gm.0) / (2.0 * h);
+    let want_s = (gp.1 - gm.1) / (2.0 * h);
+    close(
+        got.0.as_slice().unwrap(),
+        want_x.as_slice().unwrap(),
+        rtol,
+        &format!("{what}: H x"),
+    );
+    close(&[got.1], &[want_s], rtol, &format!("{what}: H s"));
+}
+
 fn point(n: usize) -> Array1<f64> {
     Array1::from_shape_fn(n, |i| (0.37 * i as f64 + 0.1).sin() * 1.5)
 }
@@ -157,19 +181,7 @@ fn hvps_through_loops_branches_and_elements_agree_with_differences() {
         let a = 0.3;
         let got = iterated_hvp(&x, a, (v.clone(), 0.7));
         let want_x = fd_hvp(|x| iterated_grad(x, a).0, &x, &v);
-        // Along (v, 0.7): the x part of H (v, 0.7) by differences along both.
-        let h = 1e-5;
-        let step = |s: f64| iterated_grad(&(&x + &(&v * (s * h))), a + s * h * 0.7);
-        let (gp, gm) = (step(1.0), step(-1.0));
-        let want_x_both = (&gp.0 - &gm.0) / (2.0 * h);
-        let want_a = (gp.1 - gm.1) / (2.0 * h);
-        close(
-            got.0.as_slice().unwrap(),
-            want_x_both.as_slice().unwrap(),
-            1e-7,
-            "iterated H (v, da) x",
-        );
-        close(&[got.1], &[want_a], 1e-7, "iterated H (v, da) a");
+        check_pair_hvp("iterated", got, iterated_grad, (&x, a), (&v, 0.7), 1e-7);
         let only_x = iterated_hvp(&x, a, (v.clone(), 0.0));
         close(
             only_x.0.as_slice().unwrap(),
@@ -356,18 +368,7 @@ fn hvps_through_mapv_closures_agree_with_differences() {
         let v = direction(n);
         let s = 0.7;
         let got = mapped_hvp(&x, s, (v.clone(), 0.3));
-        let h = 1e-5;
-        let step = |e: f64| mapped_grad(&(&x + &(&v * (e * h))), s + e * h * 0.3);
-        let (gp, gm) = (step(1.0), step(-1.0));
-        let want_x = (&gp.0 - &gm.0) / (2.0 * h);
-        let want_s = (gp.1 - gm.1) / (2.0 * h);
-        close(
-            got.0.as_slice().unwrap(),
-            want_x.as_slice().unwrap(),
-            1e-6,
-            "mapped H x",
-        );
-        close(&[got.1], &[want_s], 1e-6, "mapped H s");
+        check_pair_hvp("mapped", got, mapped_grad, (&x, s), (&v, 0.3), 1e-6);
     }
 }
 
@@ -462,18 +463,7 @@ fn hvps_through_calls_agree_with_differences() {
         let v = direction(n);
         let s = 0.8;
         let got = caller_hvp(&x, s, (v.clone(), 0.4));
-        let h = 1e-5;
-        let step = |e: f64| caller_grad(&(&x + &(&v * (e * h))), s + e * h * 0.4);
-        let (gp, gm) = (step(1.0), step(-1.0));
-        let want_x = (&gp.0 - &gm.0) / (2.0 * h);
-        let want_s = (gp.1 - gm.1) / (2.0 * h);
-        close(
-            got.0.as_slice().unwrap(),
-            want_x.as_slice().unwrap(),
-            1e-6,
-            "caller H x",
-        );
-        close(&[got.1], &[want_s], 1e-6, "caller H s");
+        check_pair_hvp("caller", got, caller_grad, (&x, s), (&v, 0.4), 1e-6);
         // The rule itself: the pullback of a seed, and its tangent.
         let ((g,), (gdot,)) = energy_vjp_jvp(&x, 2.0, (v.clone(), 0.5));
         let grad = energy_grad(&x);

@@ -35,15 +35,11 @@ fn sum_of_squares_loop_grad(x: &Array1<f64>) -> Array1<f64> {
             ::core::option::Option::Some(__lane_x0),
             ::core::option::Option::Some(__lane_g0),
         ) = (
-            __ad::lane_flat_window(&x, __lane_start, __lane_end, 0isize, 0isize),
-            __ad::lane_flat_window_mut(
-                &x,
-                &mut x_bar,
-                __lane_start,
-                __lane_end,
-                0isize,
-                0isize,
-            ),
+            __ad::lane_window::<true, _>(&x, __lane_start, __lane_end, 0isize, 0isize),
+            __ad::lane_window_mut::<
+                true,
+                _,
+            >(&x, &mut x_bar, __lane_start, __lane_end, 0isize, 0isize),
         ) {
             let __lane_n = __lane_end - __lane_start;
             let mut __lane_j = 0usize;
@@ -175,15 +171,11 @@ fn sum_of_squares_loop_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
             ::core::option::Option::Some(__lane_x0),
             ::core::option::Option::Some(__lane_g0),
         ) = (
-            __ad::lane_flat_window(&x, __lane_start, __lane_end, 0isize, 0isize),
-            __ad::lane_flat_window_mut(
-                &x,
-                &mut x_bar_1,
-                __lane_start,
-                __lane_end,
-                0isize,
-                0isize,
-            ),
+            __ad::lane_window::<true, _>(&x, __lane_start, __lane_end, 0isize, 0isize),
+            __ad::lane_window_mut::<
+                true,
+                _,
+            >(&x, &mut x_bar_1, __lane_start, __lane_end, 0isize, 0isize),
         ) {
             let __lane_n = __lane_end - __lane_start;
             let mut __lane_j = 0usize;
@@ -317,15 +309,11 @@ fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
             ::core::option::Option::Some(__lane_x0),
             ::core::option::Option::Some(__lane_g0),
         ) = (
-            __ad::lane_flat_window(&x, __lane_start, __lane_end, 0isize, 0isize),
-            __ad::lane_flat_window_mut(
-                &x,
-                &mut x_bar,
-                __lane_start,
-                __lane_end,
-                0isize,
-                0isize,
-            ),
+            __ad::lane_window::<true, _>(&x, __lane_start, __lane_end, 0isize, 0isize),
+            __ad::lane_window_mut::<
+                true,
+                _,
+            >(&x, &mut x_bar, __lane_start, __lane_end, 0isize, 0isize),
         ) {
             let __lane_n = __lane_end - __lane_start;
             let mut __lane_j = 0usize;

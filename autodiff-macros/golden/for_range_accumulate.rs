@@ -35,15 +35,11 @@ fn rosenbrock_grad(x: &Array1<f64>) -> Array1<f64> {
             ::core::option::Option::Some(__lane_x0),
             ::core::option::Option::Some(__lane_g0),
         ) = (
-            __ad::lane_window(&x, __lane_start, __lane_end, 0isize, 1isize),
-            __ad::lane_window_mut(
-                &x,
-                &mut x_bar,
-                __lane_start,
-                __lane_end,
-                0isize,
-                1isize,
-            ),
+            __ad::lane_window::<false, _>(&x, __lane_start, __lane_end, 0isize, 1isize),
+            __ad::lane_window_mut::<
+                false,
+                _,
+            >(&x, &mut x_bar, __lane_start, __lane_end, 0isize, 1isize),
         ) {
             let __lane_n = __lane_end - __lane_start;
             let mut __lane_g0_r0 = __lane_g0[0usize];
@@ -245,15 +241,11 @@ fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
             ::core::option::Option::Some(__lane_x0),
             ::core::option::Option::Some(__lane_g0),
         ) = (
-            __ad::lane_window(&x, __lane_start, __lane_end, 0isize, 1isize),
-            __ad::lane_window_mut(
-                &x,
-                &mut x_bar_1,
-                __lane_start,
-                __lane_end,
-                0isize,
-                1isize,
-            ),
+            __ad::lane_window::<false, _>(&x, __lane_start, __lane_end, 0isize, 1isize),
+            __ad::lane_window_mut::<
+                false,
+                _,
+            >(&x, &mut x_bar_1, __lane_start, __lane_end, 0isize, 1isize),
         ) {
             let __lane_n = __lane_end - __lane_start;
             let mut __lane_g0_r0 = __lane_g0[0usize];
@@ -465,15 +457,11 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
             ::core::option::Option::Some(__lane_x0),
             ::core::option::Option::Some(__lane_g0),
         ) = (
-            __ad::lane_window(&x, __lane_start, __lane_end, 0isize, 1isize),
-            __ad::lane_window_mut(
-                &x,
-                &mut x_bar,
-                __lane_start,
-                __lane_end,
-                0isize,
-                1isize,
-            ),
+            __ad::lane_window::<false, _>(&x, __lane_start, __lane_end, 0isize, 1isize),
+            __ad::lane_window_mut::<
+                false,
+                _,
+            >(&x, &mut x_bar, __lane_start, __lane_end, 0isize, 1isize),
         ) {
             let __lane_n = __lane_end - __lane_start;
             let mut __lane_g0_r0 = __lane_g0[0usize];

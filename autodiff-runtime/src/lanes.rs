@@ -132,18 +132,19 @@ fn window_range(
 }
 
 /// The elements of `x` that iterations `start..end` read at offsets `lo..=hi` from their index, as one
-/// slice (iteration `start + j` reads offset `c` at position `j + c - lo`); `None` where they are not one
-/// slice, out of bounds, or the loop does not run (the loop then runs as written, and panics where the
-/// source would).
+/// slice (iteration `start + j` reads offset `c` at position `j + c - lo`): by index (`x[i]`), or in
+/// iteration order where `FLAT` (`x.iter()`'s elements, any number of dimensions). `None` where they are
+/// not one slice, out of bounds, or the loop does not run (the loop then runs as written, and panics
+/// where the source would).
 #[inline]
-pub fn lane_window<X: LaneSlice + ?Sized>(
+pub fn lane_window<const FLAT: bool, X: LaneSlice + ?Sized>(
     x: &X,
     start: usize,
     end: usize,
     lo: isize,
     hi: isize,
 ) -> Option<&[X::Elem]> {
-    let all = x.lane_slice()?;
+    let all = if FLAT { x.lane_flat() } else { x.lane_slice() }?;
     let range = window_range(all.len(), start, end, lo, hi)?;
     Some(&all[range])
 }
@@ -151,7 +152,7 @@ pub fn lane_window<X: LaneSlice + ?Sized>(
 /// [`lane_window`] of `x`'s gradient `tangent`, mutably; `None` also where the gradient's length is not
 /// `x`'s.
 #[inline]
-pub fn lane_window_mut<'t, X: LaneSlice + ?Sized>(
+pub fn lane_window_mut<'t, const FLAT: bool, X: LaneSlice + ?Sized>(
     x: &X,
     tangent: &'t mut X::Tangent,
     start: usize,
@@ -159,41 +160,12 @@ pub fn lane_window_mut<'t, X: LaneSlice + ?Sized>(
     lo: isize,
     hi: isize,
 ) -> Option<&'t mut [X::Elem]> {
-    let len = x.lane_slice()?.len();
-    let all = X::lane_slice_mut(tangent)?;
-    if all.len() != len {
-        return None;
-    }
-    let range = window_range(len, start, end, lo, hi)?;
-    Some(&mut all[range])
-}
-
-/// [`lane_window`] for reads in iteration order (`x.iter()`'s elements, any number of dimensions).
-#[inline]
-pub fn lane_flat_window<X: LaneSlice + ?Sized>(
-    x: &X,
-    start: usize,
-    end: usize,
-    lo: isize,
-    hi: isize,
-) -> Option<&[X::Elem]> {
-    let all = x.lane_flat()?;
-    let range = window_range(all.len(), start, end, lo, hi)?;
-    Some(&all[range])
-}
-
-/// [`lane_window_mut`] in iteration order.
-#[inline]
-pub fn lane_flat_window_mut<'t, X: LaneSlice + ?Sized>(
-    x: &X,
-    tangent: &'t mut X::Tangent,
-    start: usize,
-    end: usize,
-    lo: isize,
-    hi: isize,
-) -> Option<&'t mut [X::Elem]> {
-    let len = x.lane_flat()?.len();
-    let all = X::lane_flat_mut(tangent)?;
+    let len = if FLAT { x.lane_flat() } else { x.lane_slice() }?.len();
+    let all = if FLAT {
+        X::lane_flat_mut(tangent)
+    } else {
+        X::lane_slice_mut(tangent)
+    }?;
     if all.len() != len {
         return None;
     }

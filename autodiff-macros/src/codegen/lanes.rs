@@ -376,29 +376,18 @@ impl Emitter<'_> {
         // `if let (Some(__lane_x0), .., Some(__lane_g0), ..) = (lane_window(..), ..)`.
         let mut pattern = Vec::new();
         let mut windows_of = Vec::new();
-        for (w, name) in read_windows.iter().zip(&read_names) {
+        let read_side = read_windows.iter().zip(&read_names).map(|w| (w, false));
+        let grad_side = grad_windows.iter().zip(&grad_names).map(|w| (w, true));
+        for ((w, name), gradient) in read_side.chain(grad_side).collect::<Vec<_>>() {
             let x = self.operand(&Operand::Var(w.array));
-            let (lo, hi) = (w.lo, w.hi);
-            let window = if w.flat {
-                quote!(lane_flat_window)
-            } else {
-                quote!(lane_window)
-            };
+            let (lo, hi, flat) = (w.lo, w.hi, w.flat);
             pattern.push(quote!(::core::option::Option::Some(#name)));
-            windows_of.push(quote!(#ad::#window(#x, __lane_start, __lane_end, #lo, #hi)));
-        }
-        for (w, name) in grad_windows.iter().zip(&grad_names) {
-            let x = self.operand(&Operand::Var(w.array));
-            let bar = self.adjoint(w.array);
-            let (lo, hi) = (w.lo, w.hi);
-            let window = if w.flat {
-                quote!(lane_flat_window_mut)
+            windows_of.push(if gradient {
+                let bar = self.adjoint(w.array);
+                quote!(#ad::lane_window_mut::<#flat, _>(#x, &mut #bar, __lane_start, __lane_end, #lo, #hi))
             } else {
-                quote!(lane_window_mut)
-            };
-            pattern.push(quote!(::core::option::Option::Some(#name)));
-            windows_of
-                .push(quote!(#ad::#window(#x, &mut #bar, __lane_start, __lane_end, #lo, #hi)));
+                quote!(#ad::lane_window::<#flat, _>(#x, __lane_start, __lane_end, #lo, #hi))
+            });
         }
 
         // The registers of the elements being added to, loaded before the first iteration, stored
