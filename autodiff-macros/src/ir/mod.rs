@@ -482,6 +482,21 @@ pub struct Function {
     pub logged: Vec<VarId>,
 }
 
+impl Function {
+    /// The function with `vars` and `body` in place of its own (its result, auxiliary result and
+    /// constants kept): what a transform that rewrites the body returns.
+    pub fn with_body(&self, vars: Vec<Var>, body: Block) -> Function {
+        Function {
+            vars,
+            body,
+            ret: self.ret.clone(),
+            aux: self.aux.clone(),
+            scalar_consts: self.scalar_consts.clone(),
+            logged: self.logged.clone(),
+        }
+    }
+}
+
 /// The auxiliary result of a `has_aux` function: a value, or a tuple of them.
 #[derive(Clone)]
 pub enum Aux {

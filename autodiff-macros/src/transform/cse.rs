@@ -64,14 +64,7 @@ fn resolve_aux(aux: &mut Aux, resolve: &impl Fn(&mut Operand)) {
 }
 
 fn clone_with(f: &Function, body: Block) -> Function {
-    Function {
-        vars: f.vars.clone(),
-        body,
-        ret: f.ret.clone(),
-        aux: f.aux.clone(),
-        scalar_consts: f.scalar_consts.clone(),
-        logged: f.logged.clone(),
-    }
+    f.with_body(f.vars.clone(), body)
 }
 
 /// Merges the repeated reads of `block` and of the blocks nested in it, recording each removed read's

@@ -83,14 +83,7 @@ fn block(f: &Function, vars: &mut [crate::ir::Var], b: &Block) -> Block {
 pub fn inline(f: &Function) -> Function {
     let mut vars = f.vars.clone();
     let body = block(f, &mut vars, &f.body);
-    Function {
-        vars,
-        body,
-        ret: f.ret.clone(),
-        aux: f.aux.clone(),
-        scalar_consts: f.scalar_consts.clone(),
-        logged: f.logged.clone(),
-    }
+    f.with_body(vars, body)
 }
 
 #[cfg(test)]

@@ -238,14 +238,7 @@ pub fn prune(f: &Function, outputs: &[VarId]) -> Function {
         p.mark(*o, Need::Value);
     }
     let body = p.block(&f.body);
-    Function {
-        vars: f.vars.clone(),
-        body,
-        ret: f.ret.clone(),
-        aux: f.aux.clone(),
-        scalar_consts: f.scalar_consts.clone(),
-        logged: f.logged.clone(),
-    }
+    f.with_body(f.vars.clone(), body)
 }
 
 #[cfg(test)]

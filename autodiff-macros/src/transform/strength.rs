@@ -24,14 +24,7 @@ pub fn reduce(f: &Function) -> Function {
         i.op = Op::Prim(mul);
         i.args[1] = Operand::Const(reciprocal);
     });
-    Function {
-        vars: f.vars.clone(),
-        body,
-        ret: f.ret.clone(),
-        aux: f.aux.clone(),
-        scalar_consts: f.scalar_consts.clone(),
-        logged: f.logged.clone(),
-    }
+    f.with_body(f.vars.clone(), body)
 }
 
 /// The reciprocal of a float literal that is a power of two in the normal range (so that the reciprocal is
