@@ -1013,3 +1013,26 @@ fn filter_keeps_the_items_that_pass() {
     }
     autodiff::check_grad(filtered, filtered_grad, &x).unwrap();
 }
+
+/// `filter` before `count`: the number of items kept (a constant), as a divisor.
+#[differentiable]
+fn positive_mean_of_squares(x: &Array1<f64>) -> f64 {
+    let n = x.iter().filter(|&&v| v > 0.0).count();
+    let s = x.iter().filter(|&&v| v > 0.0).map(|v| v * v).sum::<f64>();
+    s / n as f64
+}
+
+#[test]
+fn filter_then_count_counts_the_items_kept() {
+    let x = array![0.5, -1.2, 0.3, 2.0, -0.4];
+    let g = positive_mean_of_squares_grad(&x);
+    let want = [2.0 * 0.5 / 3.0, 0.0, 2.0 * 0.3 / 3.0, 2.0 * 2.0 / 3.0, 0.0];
+    for i in 0..5 {
+        close(g[i], want[i], 1e-12);
+    }
+    assert_eq!(
+        positive_mean_of_squares_value_and_grad(&x).0,
+        positive_mean_of_squares(&x)
+    );
+    autodiff::check_grad(positive_mean_of_squares, positive_mean_of_squares_grad, &x).unwrap();
+}

@@ -1,5 +1,5 @@
 // `filter` is supported where the positions still count the items: not before `enumerate`, `skip`,
-// `rev`, .., nor before `count`/`collect`, nor inside a `zip` argument. Each is an error at the
+// `rev`, .., nor before `collect`, nor inside a `zip` argument. Each is an error at the
 // adapter with a rewrite.
 use autodiff::ndarray::Array1;
 use autodiff::prelude::*;

@@ -1578,22 +1578,21 @@ impl Rewriter<'_, '_> {
             Ok(seq) => seq,
             Err(problem) => return self.settle(e, problem),
         };
-        if !self.guards.is_empty() && matches!(terminal, Terminal::Count | Terminal::Collect(_)) {
+        if !self.guards.is_empty() && matches!(terminal, Terminal::Collect(_)) {
             self.guards.clear();
-            let rewrite = if name == "count" {
-                "count in a `for` loop that tests each item, `let mut n = 0; for v in x.iter() { if *v > 0.0 { n += 1; } }`"
-            } else {
-                "keep every item and mask the others, `.map(|&v| if v > 0.0 { v } else { 0.0 }).collect::<Vec<f64>>()`, or consume the filtered chain with `sum`, `fold` or a `for` loop"
-            };
+            let rewrite = "keep every item and mask the others, `.map(|&v| if v > 0.0 { v } else { 0.0 }).collect::<Vec<f64>>()`, or consume the filtered chain with `sum`, `fold` or a `for` loop";
             let problem = self.report(method_tokens(m), format!("`{name}` after `filter` is not supported in a #[differentiable] function (the number of items is not known before the loop): {rewrite}"));
             return self.settle(e, problem);
         }
         let len = seq.len;
         let (acc, init, ty) = match &terminal {
-            Terminal::Count => {
+            // Without `filter`, the number of items; with it, a count of the items it keeps (an
+            // integer counter, a constant).
+            Terminal::Count if self.guards.is_empty() => {
                 pre.extend(own);
                 return parse_quote!(#len);
             }
+            Terminal::Count => (self.fresh("count"), parse_quote!(0usize), None),
             Terminal::Sum(t) => (
                 self.fresh("sum"),
                 typed_literal(t.as_ref(), false),
@@ -1652,7 +1651,7 @@ impl Rewriter<'_, '_> {
                         stmts.push(parse_quote!(#acc *= #value;));
                     }
                 }
-                Terminal::Count => unreachable!("returned above"),
+                Terminal::Count => stmts.push(parse_quote!(#acc += 1;)),
             }
             Ok::<_, Problem>(())
         })();

@@ -597,3 +597,16 @@ fn accumulate_axis_inplace_reads_the_element_before_along_the_axis() {
         "{text}"
     );
 }
+
+#[test]
+fn count_after_filter_counts_in_the_loop() {
+    let text = rewritten(quote!({
+        let n = x.iter().filter(|&&v| v > 0.0).count();
+        n as f64
+    }));
+    let s = squash(&text);
+    assert!(s.contains("letmut__autodiff_count"), "{text}");
+    assert!(s.contains("=0usize;"), "{text}");
+    assert!(s.contains("+=1;"), "{text}");
+    assert!(s.contains("letn=__autodiff_count"), "{text}");
+}
