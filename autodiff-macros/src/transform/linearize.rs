@@ -6,9 +6,12 @@
 //! into storage that holds the container's adjoint from then on. A reversed loop is a loop over the
 //! reversed range whose body recomputes the primal body and then runs its reverse; the adjoints it
 //! changes of values defined outside it are carried. A reversed branch is a branch on the same flag whose
-//! arms join the adjoints they change. Loops that save iterations (a carried value read other than by
-//! accumulating, a counter, a logged write, a `while`, a `break`), calls, closures, struct fields and
-//! nested loops give `None`.
+//! arms join the adjoints they change. A call's pullback applied to its seed is a call of the callee's
+//! second-order rule `g_vjp_jvp` (the JVP transform calls it with the tangents), its tangents spread over
+//! the arguments by their kinds. With a seed variable (`f_vjp_jvp` itself), the seed is a value with a
+//! tangent of its own. Loops that save iterations (a carried value read other than by accumulating, a
+//! counter, a logged write, a `while`, a `break`), method calls, closures, struct fields and nested loops
+//! give `None`.
 
 use crate::analysis::regions;
 use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Seed};
