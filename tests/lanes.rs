@@ -48,6 +48,26 @@ fn centred(x: &Array1<f64>, a: f64) -> f64 {
     s
 }
 
+/// A scalar parameter taken by reference and added as a term by itself.
+#[differentiable(argnums = (0, 1))]
+fn shifted(x: &Array1<f64>, a: &f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * x[i];
+        s += a;
+    }
+    s
+}
+
+#[differentiable(argnums = (0, 1))]
+fn shifted_once(x: &Array1<f64>, a: &f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * x[i] * a;
+    }
+    s
+}
+
 /// Generic over the float type.
 #[differentiable]
 fn rosenbrock_generic<F: Real>(x: &Array1<F>) -> F {
@@ -170,6 +190,16 @@ fn lanes_give_the_bits_of_the_loop_as_written() {
         assert_eq!(v.to_bits(), vs.to_bits(), "centred value, n = {n}");
         assert_eq!(bits(&gx), bits(&gxs), "centred x gradient, n = {n}");
         assert_eq!(ga.to_bits(), gas.to_bits(), "centred a gradient, n = {n}");
+
+        let (v, (gx, ga)) = shifted_once_value_and_grad(&x, &0.3);
+        let (vs, (gxs, gas)) = shifted_once_value_and_grad(&strided(&x), &0.3);
+        assert_eq!(v.to_bits(), vs.to_bits(), "shifted value, n = {n}");
+        assert_eq!(bits(&gx), bits(&gxs), "shifted x gradient, n = {n}");
+        assert_eq!(ga.to_bits(), gas.to_bits(), "shifted a gradient, n = {n}");
+        let (v, (gx, ga)) = shifted_value_and_grad(&x, &0.3);
+        assert_eq!(v.to_bits(), shifted(&x, &0.3).to_bits());
+        assert_eq!(ga, n as f64);
+        assert_eq!(bits(&gx), bits(&(&x * 2.0)));
 
         let y = input(n + 2, 1.7);
         let (v, (gx, gy)) = two_arrays_value_and_grad(&x, &y);

@@ -234,7 +234,9 @@ impl Emitter<'_> {
                     if !scalar(term, &lane) {
                         return None;
                     }
-                    if let Some(t) = term.var() {
+                    // A lane's value is kept for the in-order phase; a parameter is read there as
+                    // it is.
+                    if let Some(t) = term.var().filter(|t| lane.contains(t)) {
                         terms.push(t);
                     }
                     ordered_fwd.push(s.clone());
