@@ -252,6 +252,8 @@ pub struct CallSite {
     pub path: TokenStream,
     /// The same path with `_vjp` appended to its last segment.
     pub vjp: TokenStream,
+    /// The path of its forward rule (`g_jvp`), which forward mode calls, where it has one.
+    pub forward: Option<TokenStream>,
     /// Whether it is a method call: then `args[0]` is the receiver.
     pub method: bool,
     /// For each argument, whether the source passed it by reference (`&x`).

@@ -382,6 +382,7 @@ impl Lowerer<'_> {
         let (by_ref, args): (Vec<bool>, Vec<Operand>) = args.into_iter().unzip();
         let site = CallSite {
             path,
+            forward: crate::transform::jvp::forward_path(&vjp),
             vjp,
             method,
             by_ref,

@@ -454,7 +454,7 @@ impl Jvp<'_> {
         if call.method || self.calls == Calls::Refuse {
             return Err(unsupported());
         }
-        let jvp = jvp_path(&call.vjp).ok_or_else(unsupported)?;
+        let jvp = call.forward.clone().ok_or_else(unsupported)?;
         let private = quote!(::autodiff::__private);
         let operand = |o: &Operand| -> TokenStream {
             match o {
@@ -667,7 +667,7 @@ mod tests;
 
 /// The path of a callee's forward rule from that of its reverse rule: `g_vjp` -> `g_jvp` (the last
 /// identifier that ends in `_vjp`).
-fn jvp_path(vjp: &TokenStream) -> Option<TokenStream> {
+pub fn forward_path(vjp: &TokenStream) -> Option<TokenStream> {
     let tokens: Vec<proc_macro2::TokenTree> = vjp.clone().into_iter().collect();
     let last = tokens.iter().rposition(
         |t| matches!(t, proc_macro2::TokenTree::Ident(id) if id.to_string().ends_with("_vjp")),
@@ -681,12 +681,18 @@ fn jvp_path(vjp: &TokenStream) -> Option<TokenStream> {
     Some(out.into_iter().collect())
 }
 
+/// Whether `p` is linear: none of its reverse rules varies with an operand (they read operands for their
+/// shapes alone), and so its forward rules read operands for their shapes alone too.
+pub fn linear(p: &prims::Prim) -> bool {
+    (0..p.arity).all(|k| (0..p.arity).all(|j| vjp_partial_is_zero(p, k, j)))
+}
+
 /// Whether operand `k`'s reverse rule of `p` does not vary with its argument `j` (numbered over the
 /// operands, then the output where the rule reads it, then the seed): its second-order rule there is
 /// zero, and forward over reverse skips it. Only what holds by the rule's form: a linear primitive's
 /// reverse reads its operands for their shapes alone, and a product's reverse for operand `k` reads the
 /// other operand only. Everything else is differentiated (a zero rule costs time, never a wrong value).
-fn vjp_partial_is_zero(p: &prims::Prim, k: usize, j: usize) -> bool {
+pub fn vjp_partial_is_zero(p: &prims::Prim, k: usize, j: usize) -> bool {
     let seed = p.arity + usize::from(p.reads_output);
     if j == seed {
         return false;

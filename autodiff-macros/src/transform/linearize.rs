@@ -345,10 +345,12 @@ impl Writer<'_> {
             reads: instr.args.iter().filter_map(Operand::var).collect(),
         });
         let seed = self.read(instr.dst, out)?;
-        // `g_vjp` becomes `g_vjp_vjp`, whose forward rule the JVP transform names `g_vjp_jvp`.
+        // The pullback's forward rule is the callee's second-order rule, `g_vjp_jvp`.
+        let rule = rename_last(&call.vjp, "_jvp")?;
         let site = crate::ir::CallSite {
-            path: rename_last(&call.vjp, "_jvp")?,
-            vjp: rename_last(&call.vjp, "_vjp")?,
+            path: rule.clone(),
+            vjp: call.vjp.clone(),
+            forward: Some(rule),
             method: false,
             by_ref: call.by_ref.iter().copied().chain([false]).collect(),
         };

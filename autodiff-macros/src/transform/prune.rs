@@ -11,7 +11,7 @@
 //! shape is read.
 
 use crate::ir::{Block, Function, Loop, Op, Operand, Stmt, VarId};
-use crate::prims::{Family, Prim};
+use crate::prims::Family;
 
 /// How much of a variable is needed.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,15 +27,6 @@ struct Pruner<'f> {
     /// Storages whose shape never changes: those that start from a scalar literal, and those only
     /// element writes change.
     stable: Vec<bool>,
-}
-
-/// Whether the reverse rule of `p` reads its operands (and output) for their shapes alone.
-fn linear(p: &Prim) -> bool {
-    matches!(p.family, Family::Shape | Family::Copy(_))
-        || matches!(
-            p.name,
-            "add" | "sub" | "neg" | "sum" | "mean" | "sum_axis" | "mean_axis"
-        )
 }
 
 impl Pruner<'_> {
@@ -101,7 +92,7 @@ impl Pruner<'_> {
                     Op::Jvp {
                         rule: crate::ir::Rule::Prim(prim),
                         ..
-                    } if linear(prim) => {
+                    } if crate::transform::jvp::linear(prim) => {
                         // A linear primitive's tangent rule reads its operands for their shapes, the
                         // tangents for their values.
                         let (operands, tangents) = i.args.split_at(prim.arity.min(i.args.len()));
@@ -112,12 +103,17 @@ impl Pruner<'_> {
                             self.mark_operand(a, Need::Value);
                         }
                     }
-                    Op::Vjp { prim, .. } if linear(prim) => {
-                        // The operands (and the output, where the rule reads it) for their shapes,
-                        // the seed for its value.
+                    Op::Vjp { prim, k } => {
+                        // The arguments the rule does not vary with (forward over reverse's own
+                        // test) for their shapes, the others and the seed for their values.
                         let (operands, seed) = i.args.split_at(i.args.len() - 1);
-                        for a in operands {
-                            self.mark_operand(a, Need::Shape);
+                        for (j, a) in operands.iter().enumerate() {
+                            let need = if crate::transform::jvp::vjp_partial_is_zero(prim, *k, j) {
+                                Need::Shape
+                            } else {
+                                Need::Value
+                            };
+                            self.mark_operand(a, need);
                         }
                         self.mark_operand(&seed[0], Need::Value);
                     }
