@@ -52,8 +52,8 @@ fn sum_of_squares_loop_grad(x: &Array1<f64>) -> Array1<f64> {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; __ad::LANES] = __ad::lane_buf();
-                let mut __lane_a0: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b0: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b1: [_; __ad::LANES] = __ad::lane_buf();
                 for __lane_k in 0..__ad::LANES {
                     let i0 = __lane_start + __lane_j + __lane_k;
                     let v = __lane_c0[__lane_k];
@@ -66,19 +66,19 @@ fn sum_of_squares_loop_grad(x: &Array1<f64>) -> Array1<f64> {
                         let contribution = __ad::mul_vjp1(&v, &v, t2_bar);
                         __ad::acc(&mut v_bar, contribution);
                     }
-                    __lane_t0[__lane_k] = t2;
-                    __lane_a0[__lane_k] = v_bar;
+                    __lane_b0[__lane_k] = t2;
+                    __lane_b1[__lane_k] = v_bar;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let i0 = __lane_start + __lane_j + __lane_k;
-                    let t2 = __lane_t0[__lane_k];
+                    let t2 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t2);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let mut __lane_g0_r0 = __lane_gc0[__lane_k + 0usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                 }
                 __lane_j += __ad::LANES;
@@ -89,8 +89,8 @@ fn sum_of_squares_loop_grad(x: &Array1<f64>) -> Array1<f64> {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; 1] = __ad::lane_buf();
-                let mut __lane_a0: [_; 1] = __ad::lane_buf();
+                let mut __lane_b0: [_; 1] = __ad::lane_buf();
+                let mut __lane_b1: [_; 1] = __ad::lane_buf();
                 for __lane_k in 0..1 {
                     let i0 = __lane_start + __lane_j + __lane_k;
                     let v = __lane_c0[__lane_k];
@@ -103,19 +103,19 @@ fn sum_of_squares_loop_grad(x: &Array1<f64>) -> Array1<f64> {
                         let contribution = __ad::mul_vjp1(&v, &v, t2_bar);
                         __ad::acc(&mut v_bar, contribution);
                     }
-                    __lane_t0[__lane_k] = t2;
-                    __lane_a0[__lane_k] = v_bar;
+                    __lane_b0[__lane_k] = t2;
+                    __lane_b1[__lane_k] = v_bar;
                 }
                 for __lane_k in 0..1 {
                     let i0 = __lane_start + __lane_j + __lane_k;
-                    let t2 = __lane_t0[__lane_k];
+                    let t2 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t2);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..1 {
                     let mut __lane_g0_r0 = __lane_gc0[__lane_k + 0usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                 }
                 __lane_j += 1;
@@ -188,8 +188,8 @@ fn sum_of_squares_loop_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; __ad::LANES] = __ad::lane_buf();
-                let mut __lane_a0: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b0: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b1: [_; __ad::LANES] = __ad::lane_buf();
                 for __lane_k in 0..__ad::LANES {
                     let i0 = __lane_start + __lane_j + __lane_k;
                     let v = __lane_c0[__lane_k];
@@ -202,19 +202,19 @@ fn sum_of_squares_loop_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
                         let contribution = __ad::mul_vjp1(&v, &v, t2_bar_1);
                         __ad::acc(&mut v_bar_1, contribution);
                     }
-                    __lane_t0[__lane_k] = t2;
-                    __lane_a0[__lane_k] = v_bar_1;
+                    __lane_b0[__lane_k] = t2;
+                    __lane_b1[__lane_k] = v_bar_1;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let i0 = __lane_start + __lane_j + __lane_k;
-                    let t2 = __lane_t0[__lane_k];
+                    let t2 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t2);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let mut __lane_g0_r0 = __lane_gc0[__lane_k + 0usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                 }
                 __lane_j += __ad::LANES;
@@ -225,8 +225,8 @@ fn sum_of_squares_loop_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; 1] = __ad::lane_buf();
-                let mut __lane_a0: [_; 1] = __ad::lane_buf();
+                let mut __lane_b0: [_; 1] = __ad::lane_buf();
+                let mut __lane_b1: [_; 1] = __ad::lane_buf();
                 for __lane_k in 0..1 {
                     let i0 = __lane_start + __lane_j + __lane_k;
                     let v = __lane_c0[__lane_k];
@@ -239,19 +239,19 @@ fn sum_of_squares_loop_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
                         let contribution = __ad::mul_vjp1(&v, &v, t2_bar_1);
                         __ad::acc(&mut v_bar_1, contribution);
                     }
-                    __lane_t0[__lane_k] = t2;
-                    __lane_a0[__lane_k] = v_bar_1;
+                    __lane_b0[__lane_k] = t2;
+                    __lane_b1[__lane_k] = v_bar_1;
                 }
                 for __lane_k in 0..1 {
                     let i0 = __lane_start + __lane_j + __lane_k;
-                    let t2 = __lane_t0[__lane_k];
+                    let t2 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t2);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..1 {
                     let mut __lane_g0_r0 = __lane_gc0[__lane_k + 0usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                 }
                 __lane_j += 1;
@@ -326,8 +326,8 @@ fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; __ad::LANES] = __ad::lane_buf();
-                let mut __lane_a0: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b0: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b1: [_; __ad::LANES] = __ad::lane_buf();
                 for __lane_k in 0..__ad::LANES {
                     let i0 = __lane_start + __lane_j + __lane_k;
                     let v = __lane_c0[__lane_k];
@@ -340,19 +340,19 @@ fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
                         let contribution = __ad::mul_vjp1(&v, &v, t2_bar);
                         __ad::acc(&mut v_bar, contribution);
                     }
-                    __lane_t0[__lane_k] = t2;
-                    __lane_a0[__lane_k] = v_bar;
+                    __lane_b0[__lane_k] = t2;
+                    __lane_b1[__lane_k] = v_bar;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let i0 = __lane_start + __lane_j + __lane_k;
-                    let t2 = __lane_t0[__lane_k];
+                    let t2 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t2);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let mut __lane_g0_r0 = __lane_gc0[__lane_k + 0usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                 }
                 __lane_j += __ad::LANES;
@@ -363,8 +363,8 @@ fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; 1] = __ad::lane_buf();
-                let mut __lane_a0: [_; 1] = __ad::lane_buf();
+                let mut __lane_b0: [_; 1] = __ad::lane_buf();
+                let mut __lane_b1: [_; 1] = __ad::lane_buf();
                 for __lane_k in 0..1 {
                     let i0 = __lane_start + __lane_j + __lane_k;
                     let v = __lane_c0[__lane_k];
@@ -377,19 +377,19 @@ fn sum_of_squares_loop_grad_0(x: &Array1<f64>) -> Array1<f64> {
                         let contribution = __ad::mul_vjp1(&v, &v, t2_bar);
                         __ad::acc(&mut v_bar, contribution);
                     }
-                    __lane_t0[__lane_k] = t2;
-                    __lane_a0[__lane_k] = v_bar;
+                    __lane_b0[__lane_k] = t2;
+                    __lane_b1[__lane_k] = v_bar;
                 }
                 for __lane_k in 0..1 {
                     let i0 = __lane_start + __lane_j + __lane_k;
-                    let t2 = __lane_t0[__lane_k];
+                    let t2 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t2);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..1 {
                     let mut __lane_g0_r0 = __lane_gc0[__lane_k + 0usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                 }
                 __lane_j += 1;

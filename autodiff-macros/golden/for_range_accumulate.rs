@@ -57,9 +57,9 @@ fn rosenbrock_grad(x: &Array1<f64>) -> Array1<f64> {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; __ad::LANES] = __ad::lane_buf();
-                let mut __lane_a0: [_; __ad::LANES] = __ad::lane_buf();
-                let mut __lane_a1: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b0: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b1: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b2: [_; __ad::LANES] = __ad::lane_buf();
                 for __lane_k in 0..__ad::LANES {
                     let i = __lane_start + __lane_j + __lane_k;
                     let t1 = __lane_c0[__lane_k];
@@ -90,21 +90,21 @@ fn rosenbrock_grad(x: &Array1<f64>) -> Array1<f64> {
                         let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar);
                         __ad::acc(&mut t2_bar, contribution);
                     }
-                    __lane_t0[__lane_k] = t11;
-                    __lane_a0[__lane_k] = t2_bar;
-                    __lane_a1[__lane_k] = t1_bar;
+                    __lane_b0[__lane_k] = t11;
+                    __lane_b1[__lane_k] = t2_bar;
+                    __lane_b2[__lane_k] = t1_bar;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let i = __lane_start + __lane_j + __lane_k;
-                    let t11 = __lane_t0[__lane_k];
+                    let t11 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t11);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let mut __lane_g0_r1 = __lane_gc0[__lane_k + 1usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
-                    __ad::lane_add(&mut __lane_g0_r1, __lane_a1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r1, __lane_b2[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                     __lane_g0_r0 = __lane_g0_r1;
                 }
@@ -117,9 +117,9 @@ fn rosenbrock_grad(x: &Array1<f64>) -> Array1<f64> {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; 1] = __ad::lane_buf();
-                let mut __lane_a0: [_; 1] = __ad::lane_buf();
-                let mut __lane_a1: [_; 1] = __ad::lane_buf();
+                let mut __lane_b0: [_; 1] = __ad::lane_buf();
+                let mut __lane_b1: [_; 1] = __ad::lane_buf();
+                let mut __lane_b2: [_; 1] = __ad::lane_buf();
                 for __lane_k in 0..1 {
                     let i = __lane_start + __lane_j + __lane_k;
                     let t1 = __lane_c0[__lane_k];
@@ -150,21 +150,21 @@ fn rosenbrock_grad(x: &Array1<f64>) -> Array1<f64> {
                         let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar);
                         __ad::acc(&mut t2_bar, contribution);
                     }
-                    __lane_t0[__lane_k] = t11;
-                    __lane_a0[__lane_k] = t2_bar;
-                    __lane_a1[__lane_k] = t1_bar;
+                    __lane_b0[__lane_k] = t11;
+                    __lane_b1[__lane_k] = t2_bar;
+                    __lane_b2[__lane_k] = t1_bar;
                 }
                 for __lane_k in 0..1 {
                     let i = __lane_start + __lane_j + __lane_k;
-                    let t11 = __lane_t0[__lane_k];
+                    let t11 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t11);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..1 {
                     let mut __lane_g0_r1 = __lane_gc0[__lane_k + 1usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
-                    __ad::lane_add(&mut __lane_g0_r1, __lane_a1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r1, __lane_b2[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                     __lane_g0_r0 = __lane_g0_r1;
                 }
@@ -263,9 +263,9 @@ fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; __ad::LANES] = __ad::lane_buf();
-                let mut __lane_a0: [_; __ad::LANES] = __ad::lane_buf();
-                let mut __lane_a1: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b0: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b1: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b2: [_; __ad::LANES] = __ad::lane_buf();
                 for __lane_k in 0..__ad::LANES {
                     let i = __lane_start + __lane_j + __lane_k;
                     let t1 = __lane_c0[__lane_k];
@@ -300,21 +300,21 @@ fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
                         let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar_1);
                         __ad::acc(&mut t2_bar_1, contribution);
                     }
-                    __lane_t0[__lane_k] = t11;
-                    __lane_a0[__lane_k] = t2_bar_1;
-                    __lane_a1[__lane_k] = t1_bar_1;
+                    __lane_b0[__lane_k] = t11;
+                    __lane_b1[__lane_k] = t2_bar_1;
+                    __lane_b2[__lane_k] = t1_bar_1;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let i = __lane_start + __lane_j + __lane_k;
-                    let t11 = __lane_t0[__lane_k];
+                    let t11 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t11);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let mut __lane_g0_r1 = __lane_gc0[__lane_k + 1usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
-                    __ad::lane_add(&mut __lane_g0_r1, __lane_a1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r1, __lane_b2[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                     __lane_g0_r0 = __lane_g0_r1;
                 }
@@ -327,9 +327,9 @@ fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; 1] = __ad::lane_buf();
-                let mut __lane_a0: [_; 1] = __ad::lane_buf();
-                let mut __lane_a1: [_; 1] = __ad::lane_buf();
+                let mut __lane_b0: [_; 1] = __ad::lane_buf();
+                let mut __lane_b1: [_; 1] = __ad::lane_buf();
+                let mut __lane_b2: [_; 1] = __ad::lane_buf();
                 for __lane_k in 0..1 {
                     let i = __lane_start + __lane_j + __lane_k;
                     let t1 = __lane_c0[__lane_k];
@@ -364,21 +364,21 @@ fn rosenbrock_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
                         let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar_1);
                         __ad::acc(&mut t2_bar_1, contribution);
                     }
-                    __lane_t0[__lane_k] = t11;
-                    __lane_a0[__lane_k] = t2_bar_1;
-                    __lane_a1[__lane_k] = t1_bar_1;
+                    __lane_b0[__lane_k] = t11;
+                    __lane_b1[__lane_k] = t2_bar_1;
+                    __lane_b2[__lane_k] = t1_bar_1;
                 }
                 for __lane_k in 0..1 {
                     let i = __lane_start + __lane_j + __lane_k;
-                    let t11 = __lane_t0[__lane_k];
+                    let t11 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t11);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..1 {
                     let mut __lane_g0_r1 = __lane_gc0[__lane_k + 1usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
-                    __ad::lane_add(&mut __lane_g0_r1, __lane_a1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r1, __lane_b2[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                     __lane_g0_r0 = __lane_g0_r1;
                 }
@@ -479,9 +479,9 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; __ad::LANES] = __ad::lane_buf();
-                let mut __lane_a0: [_; __ad::LANES] = __ad::lane_buf();
-                let mut __lane_a1: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b0: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b1: [_; __ad::LANES] = __ad::lane_buf();
+                let mut __lane_b2: [_; __ad::LANES] = __ad::lane_buf();
                 for __lane_k in 0..__ad::LANES {
                     let i = __lane_start + __lane_j + __lane_k;
                     let t1 = __lane_c0[__lane_k];
@@ -512,21 +512,21 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
                         let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar);
                         __ad::acc(&mut t2_bar, contribution);
                     }
-                    __lane_t0[__lane_k] = t11;
-                    __lane_a0[__lane_k] = t2_bar;
-                    __lane_a1[__lane_k] = t1_bar;
+                    __lane_b0[__lane_k] = t11;
+                    __lane_b1[__lane_k] = t2_bar;
+                    __lane_b2[__lane_k] = t1_bar;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let i = __lane_start + __lane_j + __lane_k;
-                    let t11 = __lane_t0[__lane_k];
+                    let t11 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t11);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..__ad::LANES {
                     let mut __lane_g0_r1 = __lane_gc0[__lane_k + 1usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
-                    __ad::lane_add(&mut __lane_g0_r1, __lane_a1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r1, __lane_b2[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                     __lane_g0_r0 = __lane_g0_r1;
                 }
@@ -539,9 +539,9 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
                     __lane_g0,
                     __lane_j,
                 );
-                let mut __lane_t0: [_; 1] = __ad::lane_buf();
-                let mut __lane_a0: [_; 1] = __ad::lane_buf();
-                let mut __lane_a1: [_; 1] = __ad::lane_buf();
+                let mut __lane_b0: [_; 1] = __ad::lane_buf();
+                let mut __lane_b1: [_; 1] = __ad::lane_buf();
+                let mut __lane_b2: [_; 1] = __ad::lane_buf();
                 for __lane_k in 0..1 {
                     let i = __lane_start + __lane_j + __lane_k;
                     let t1 = __lane_c0[__lane_k];
@@ -572,21 +572,21 @@ fn rosenbrock_grad_0(x: &Array1<f64>) -> Array1<f64> {
                         let contribution = __ad::mul_vjp1(&t2, &t2, t4_bar);
                         __ad::acc(&mut t2_bar, contribution);
                     }
-                    __lane_t0[__lane_k] = t11;
-                    __lane_a0[__lane_k] = t2_bar;
-                    __lane_a1[__lane_k] = t1_bar;
+                    __lane_b0[__lane_k] = t11;
+                    __lane_b1[__lane_k] = t2_bar;
+                    __lane_b2[__lane_k] = t1_bar;
                 }
                 for __lane_k in 0..1 {
                     let i = __lane_start + __lane_j + __lane_k;
-                    let t11 = __lane_t0[__lane_k];
+                    let t11 = __lane_b0[__lane_k];
                     let s_1 = __ad::carry(&s_carried);
                     let s_2 = __ad::add(&s_1, &t11);
                     s_carried = s_2;
                 }
                 for __lane_k in 0..1 {
                     let mut __lane_g0_r1 = __lane_gc0[__lane_k + 1usize];
-                    __ad::lane_add(&mut __lane_g0_r0, __lane_a0[__lane_k]);
-                    __ad::lane_add(&mut __lane_g0_r1, __lane_a1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r0, __lane_b1[__lane_k]);
+                    __ad::lane_add(&mut __lane_g0_r1, __lane_b2[__lane_k]);
                     __lane_gc0[__lane_k] = __lane_g0_r0;
                     __lane_g0_r0 = __lane_g0_r1;
                 }

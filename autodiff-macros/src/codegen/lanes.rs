@@ -446,37 +446,36 @@ impl Emitter<'_> {
                     _ => lane_reverse.extend(e.print_stmt(s, plan)),
                 }
             }
-            // One buffer per value the in-order phase reads: the terms, then the partials.
-            let mut buffers = TokenStream::new();
-            let mut keep = TokenStream::new();
-            let mut take = TokenStream::new();
-            for (k, t) in terms.iter().enumerate() {
-                let buf = format_ident!("__lane_t{}", k);
-                let name = e.name(*t).clone();
+            // One buffer per value the in-order phase reads (the terms, the element partials, the
+            // scalar parameters' partials): declared, written by the lane phase, read back per lane.
+            let (mut buffers, mut keep) = (TokenStream::new(), TokenStream::new());
+            let mut buffered = |k: usize, value: TokenStream| -> TokenStream {
+                let buf = format_ident!("__lane_b{}", k);
                 buffers.extend(quote!(let mut #buf: [_; #width] = #ad::lane_buf();));
-                keep.extend(quote!(#buf[__lane_k] = #name;));
-                take.extend(quote!(let #name = #buf[__lane_k];));
+                keep.extend(quote!(#buf[__lane_k] = #value;));
+                quote!(#buf[__lane_k])
+            };
+            let mut count = 0..;
+            let mut take = TokenStream::new();
+            for t in &terms {
+                let name = e.name(*t).clone();
+                let read = buffered(count.next().expect("unbounded"), quote!(#name));
+                take.extend(quote!(let #name = #read;));
             }
             let mut adds = TokenStream::new();
-            for (k, a) in accs.iter().enumerate() {
-                let buf = format_ident!("__lane_a{}", k);
-                let seed = e.print_expr(a.seed);
-                buffers.extend(quote!(let mut #buf: [_; #width] = #ad::lane_buf();));
-                keep.extend(quote!(#buf[__lane_k] = #seed;));
+            for a in &accs {
+                let read = buffered(count.next().expect("unbounded"), e.print_expr(a.seed));
                 let g = grad_windows
                     .iter()
                     .position(|w| w.array == a.target)
                     .expect("a window per gradient");
                 let r = register(g, (a.offset - grad_windows[g].lo) as usize);
-                adds.extend(quote!(#ad::lane_add(&mut #r, #buf[__lane_k]);));
+                adds.extend(quote!(#ad::lane_add(&mut #r, #read);));
             }
-            for (k, (target, value)) in sums.iter().enumerate() {
-                let buf = format_ident!("__lane_p{}", k);
-                let value = e.print_expr(value);
-                buffers.extend(quote!(let mut #buf: [_; #width] = #ad::lane_buf();));
-                keep.extend(quote!(#buf[__lane_k] = #value;));
+            for (target, value) in &sums {
+                let read = buffered(count.next().expect("unbounded"), e.print_expr(value));
                 let bar = e.adjoint(*target);
-                adds.extend(quote!(#ad::acc(&mut #bar, #buf[__lane_k]);));
+                adds.extend(quote!(#ad::acc(&mut #bar, #read);));
             }
             let ordered_forward = e.forward_block(&ordered_block, &Fwd::default(), plan);
             let (mut enter, mut leave) = (TokenStream::new(), TokenStream::new());
