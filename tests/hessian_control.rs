@@ -5,27 +5,8 @@
 
 use autodiff::ndarray::{array, Array1, Array2};
 use autodiff::prelude::*;
-
-/// `|got - want| <= rtol * max(1, |want|)`, element by element.
-fn close(got: &[f64], want: &[f64], rtol: f64, what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    for (k, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= rtol * w.abs().max(1.0),
-            "{what}[{k}]: {g} != {w} (rtol {rtol})"
-        );
-    }
-}
-
-/// Central differences of a gradient along `v`.
-fn fd_hvp(
-    grad: impl Fn(&Array1<f64>) -> Array1<f64>,
-    x: &Array1<f64>,
-    v: &Array1<f64>,
-) -> Array1<f64> {
-    let h = 1e-5;
-    (grad(&(x + &(v * h))) - grad(&(x - &(v * h)))) / (2.0 * h)
-}
+mod common;
+use common::{close_slices as close, fd_hvp};
 
 /// `f_hvp` of a function of an array and a scalar along `(v, ds)` against central differences of its
 /// gradient along both.

@@ -7,16 +7,8 @@ use autodiff::ndarray::{array, Array1, Array2, Axis};
 use autodiff::prelude::*;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Mutex, Once};
-
-fn close(got: &[f64], want: &[f64], rtol: f64, what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    for (k, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= rtol * w.abs().max(1.0),
-            "{what}[{k}]: {g} != {w} (rtol {rtol})"
-        );
-    }
-}
+mod common;
+use common::close_slices as close;
 
 fn flat<D: autodiff::ndarray::Dimension>(a: &autodiff::ndarray::Array<f64, D>) -> Vec<f64> {
     a.iter().copied().collect()

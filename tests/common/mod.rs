@@ -157,3 +157,24 @@ pub fn check_input<D: Dimension>(w: &str, name: &str, a: &Array<f64, D>) {
         assert_eq!(flat[idx], *v, "{w} input {name}: element {idx}");
     }
 }
+
+/// `|got - want| <= rtol * max(1, |want|)`, element by element.
+pub fn close_slices(got: &[f64], want: &[f64], rtol: f64, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= rtol * w.abs().max(1.0),
+            "{what}[{k}]: {g} != {w} (rtol {rtol})"
+        );
+    }
+}
+
+/// Central differences of a gradient along `v`: `(grad(x + h v) - grad(x - h v)) / 2h`.
+pub fn fd_hvp(
+    grad: impl Fn(&Array1<f64>) -> Array1<f64>,
+    x: &Array1<f64>,
+    v: &Array1<f64>,
+) -> Array1<f64> {
+    let h = 1e-5;
+    (grad(&(x + &(v * h))) - grad(&(x - &(v * h)))) / (2.0 * h)
+}
