@@ -5,7 +5,7 @@
 use autodiff::ndarray::{array, s, Array1, Array2, Axis};
 use autodiff::prelude::*;
 mod common;
-use common::{close_slices as close, fd_hvp};
+use common::{close_slices as close, fd_hvp, rosenbrock_hessian_closed};
 
 fn test_vector(n: usize) -> Array1<f64> {
     Array1::from_shape_fn(n, |i| (0.9 * i as f64 + 0.4).cos())
@@ -44,19 +44,6 @@ fn rosenbrock(x: &Array1<f64>) -> f64 {
     let a = x.slice(s![..-1]);
     let b = x.slice(s![1..]);
     (100.0 * (&b - &a * &a).powi(2) + (1.0 - &a).powi(2)).sum()
-}
-
-/// Rosenbrock's Hessian, written out: tridiagonal.
-fn rosenbrock_hessian_closed(x: &Array1<f64>) -> Array2<f64> {
-    let n = x.len();
-    let mut h = Array2::zeros((n, n));
-    for i in 0..n - 1 {
-        h[[i, i]] += 1200.0 * x[i] * x[i] - 400.0 * x[i + 1] + 2.0;
-        h[[i + 1, i + 1]] += 200.0;
-        h[[i, i + 1]] -= 400.0 * x[i];
-        h[[i + 1, i]] -= 400.0 * x[i];
-    }
-    h
 }
 
 #[test]

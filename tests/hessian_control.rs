@@ -3,10 +3,10 @@
 //! closed forms and central differences of `f_grad`, in `f64` and `f32`.
 #![deny(warnings)]
 
-use autodiff::ndarray::{array, Array1, Array2};
+use autodiff::ndarray::{array, Array1};
 use autodiff::prelude::*;
 mod common;
-use common::{close_slices as close, fd_hvp};
+use common::{close_slices as close, fd_hvp, rosenbrock_hessian_closed};
 
 /// `f_hvp` of a function of an array and a scalar along `(v, ds)` against central differences of its
 /// gradient along both.
@@ -48,19 +48,6 @@ fn rosenbrock_loop(x: &Array1<f64>) -> f64 {
         s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2);
     }
     s
-}
-
-/// Rosenbrock's Hessian, written out: tridiagonal.
-fn rosenbrock_hessian_closed(x: &Array1<f64>) -> Array2<f64> {
-    let n = x.len();
-    let mut h = Array2::zeros((n, n));
-    for i in 0..n - 1 {
-        h[[i, i]] += 1200.0 * x[i] * x[i] - 400.0 * x[i + 1] + 2.0;
-        h[[i + 1, i + 1]] += 200.0;
-        h[[i, i + 1]] -= 400.0 * x[i];
-        h[[i + 1, i]] -= 400.0 * x[i];
-    }
-    h
 }
 
 #[test]

@@ -178,3 +178,16 @@ pub fn fd_hvp(
     let h = 1e-5;
     (grad(&(x + &(v * h))) - grad(&(x - &(v * h)))) / (2.0 * h)
 }
+
+/// Rosenbrock's Hessian, written out: tridiagonal.
+pub fn rosenbrock_hessian_closed(x: &Array1<f64>) -> Array2<f64> {
+    let n = x.len();
+    let mut h = Array2::zeros((n, n));
+    for i in 0..n - 1 {
+        h[[i, i]] += 1200.0 * x[i] * x[i] - 400.0 * x[i + 1] + 2.0;
+        h[[i + 1, i + 1]] += 200.0;
+        h[[i, i + 1]] -= 400.0 * x[i];
+        h[[i + 1, i]] -= 400.0 * x[i];
+    }
+    h
+}
