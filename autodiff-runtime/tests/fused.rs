@@ -431,6 +431,38 @@ fn the_pair_kernel_has_the_bits_of_the_shared_slices_kernel() {
         assert_eq!(pv.to_bits(), v.to_bits());
         assert!(pg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
+    // Offsets a block apart (the widest the buffered pass takes), one further (the plain loop), and equal.
+    fn pair_against_general<const K0: usize, const K1: usize>(n: usize, f: impl Fn(f64, f64) -> f64) {
+        let df = |a: f64, b: f64, g: f64| (g * f(a, b) * b, g * (a - f(b, a)));
+        let x = vec_x(n);
+        let (m0, m1) = (n - K0.max(K1) + K0, n - K0.max(K1) + K1);
+        let len = rules::pair_at(
+            rules::slice_at(&x, s![K0..m0], K0),
+            rules::slice_at(&x, s![K1..m1], K1),
+        )
+        .expect("contiguous slices at the offsets");
+        let shared = rules::shared_grad(&x);
+        let (va, vb) = (
+            rules::sliced_into(&x, s![K0..m0], &shared),
+            rules::sliced_owner(&x, s![K1..m1], &shared),
+        );
+        let (v, (rules::Merged, g)) =
+            rules::fused_sum2_value_vjp(&va, &vb, |a, b, g| (f(a, b), df(a, b, g)));
+        let (pv, (rules::Merged, pg)) =
+            rules::pair_sum_value_vjp::<_, K0, K1>(&x, len, |a, b, g| (f(a, b), df(a, b, g)));
+        assert_eq!(pv.to_bits(), v.to_bits(), "value, offsets {K0} and {K1}, n = {n}");
+        assert!(
+            pg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "gradient, offsets {K0} and {K1}, n = {n}: {pg} against {g}"
+        );
+    }
+    for n in [10usize, 17, 26, 27, 40, 301] {
+        pair_against_general::<0, 8>(n, f);
+        pair_against_general::<8, 0>(n, f);
+        pair_against_general::<0, 9>(n, f);
+        pair_against_general::<3, 3>(n, f);
+        pair_against_general::<1, 4>(n, f);
+    }
     // Not where the offsets say, or of different lengths: the general kernel.
     let x = vec_x(10);
     assert_eq!(rules::slice_at(&x, s![1..], 0), None);
