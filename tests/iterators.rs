@@ -10,7 +10,7 @@
     clippy::needless_return
 )]
 
-use autodiff::ndarray::{array, Array1, Array2, ArrayView1};
+use autodiff::ndarray::{array, Array, Array1, Array2, ArrayView1};
 use autodiff::prelude::*;
 
 // ---------------------------------------------------------------------------------------------------
@@ -1035,4 +1035,96 @@ fn filter_then_count_counts_the_items_kept() {
         positive_mean_of_squares(&x)
     );
     autodiff::check_grad(positive_mean_of_squares, positive_mean_of_squares_grad, &x).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// `filter` before `collect`: the items kept counted first (the predicate is a constant), then written
+// one by one into a buffer of that length; `Array::from_iter` and `Array::from_vec` build arrays.
+
+/// The positive items squared, weighted by their place among the kept ones.
+#[differentiable]
+fn kept_and_weighted(x: &Array1<f64>) -> f64 {
+    let kept: Vec<f64> = x.iter().filter(|&&v| v > 0.0).map(|v| v * v).collect();
+    let mut s = 0.0;
+    for (j, e) in kept.iter().enumerate() {
+        s += e * (j as f64 + 1.0);
+    }
+    s + kept.len() as f64
+}
+
+/// Into an array, through `Array1::from_iter` over copied items (the predicate's `*v` is the value).
+#[differentiable]
+fn big_ones(x: &Array1<f64>) -> f64 {
+    let big = Array1::from_iter(x.iter().copied().filter(|v| *v > 1.0).map(|v| v.ln()));
+    (&big * &big).sum() + big.len() as f64
+}
+
+/// `collect` typed by the turbofish into an `Array1`, then `Array::from_vec` of a collected `Vec`.
+#[differentiable]
+fn from_vec_and_turbofish(x: &Array1<f64>) -> f64 {
+    let odd = x
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 1)
+        .map(|(_, v)| v.sin())
+        .collect::<Array1<f64>>();
+    let squares: Vec<f64> = x.iter().map(|v| v * v).collect();
+    let a = Array::from_vec(squares);
+    odd.sum() * a.sum()
+}
+
+#[test]
+fn filter_then_collect_keeps_the_items_that_pass() {
+    let x = array![1.5, -2.0, 3.0, 0.5, -0.1, 2.5];
+    // Kept: 1.5, 3.0, 0.5, 2.5 at places 1..4.
+    let (v, g) = kept_and_weighted_value_and_grad(&x);
+    assert_eq!(v, kept_and_weighted(&x));
+    close(v, 1.5 * 1.5 + 2.0 * 9.0 + 3.0 * 0.25 + 4.0 * 6.25 + 4.0, 1e-12);
+    let want = [2.0 * 1.5, 0.0, 2.0 * 2.0 * 3.0, 3.0 * 2.0 * 0.5, 0.0, 4.0 * 2.0 * 2.5];
+    all_close(g.as_slice().unwrap(), &want, 1e-12);
+    autodiff::check_grad(kept_and_weighted, kept_and_weighted_grad, &x).unwrap();
+    // Nothing kept: an empty buffer, a zero gradient.
+    let none = array![-1.0, -2.0];
+    assert_eq!(kept_and_weighted_grad(&none), array![0.0, 0.0]);
+
+    let (v, g) = big_ones_value_and_grad(&x);
+    assert_eq!(v, big_ones(&x));
+    let want: Vec<f64> = x
+        .iter()
+        .map(|&v| if v > 1.0 { 2.0 * v.ln() / v } else { 0.0 })
+        .collect();
+    all_close(g.as_slice().unwrap(), &want, 1e-12);
+    autodiff::check_grad(big_ones, big_ones_grad, &x).unwrap();
+}
+
+#[test]
+fn arrays_from_vecs_and_iterators() {
+    let x = array![0.4, -0.7, 1.1, 0.2, -1.3];
+    let (v, g) = from_vec_and_turbofish_value_and_grad(&x);
+    assert_eq!(v, from_vec_and_turbofish(&x));
+    let (odd, sq) = (x[1].sin() + x[3].sin(), x.iter().map(|v| v * v).sum::<f64>());
+    let want: Vec<f64> = (0..5)
+        .map(|i| {
+            let d_odd = if i % 2 == 1 { x[i].cos() } else { 0.0 };
+            d_odd * sq + odd * 2.0 * x[i]
+        })
+        .collect();
+    all_close(g.as_slice().unwrap(), &want, 1e-12);
+    autodiff::check_grad(from_vec_and_turbofish, from_vec_and_turbofish_grad, &x).unwrap();
+}
+
+/// The same in `f32`.
+#[differentiable]
+fn kept_f32(x: &Array1<f32>) -> f32 {
+    let kept: Vec<f32> = x.iter().filter(|v| **v > 0.0).map(|v| v * v).collect();
+    let a = Array::from_vec(kept);
+    a.sum()
+}
+
+#[test]
+fn filter_then_collect_in_f32() {
+    let x = array![1.5f32, -2.0, 3.0];
+    let (v, g) = kept_f32_value_and_grad(&x);
+    assert_eq!(v, kept_f32(&x));
+    assert_eq!(g, array![3.0f32, 0.0, 6.0]);
 }

@@ -1,6 +1,5 @@
 // `filter` is supported where the positions still count the items: not before `enumerate`, `skip`,
-// `rev`, .., nor before `collect`, nor inside a `zip` argument. Each is an error at the
-// adapter with a rewrite.
+// `rev`, .., nor inside a `zip` argument. Each is an error at the adapter with a rewrite.
 use autodiff::ndarray::Array1;
 use autodiff::prelude::*;
 
@@ -11,12 +10,6 @@ fn enumerate_after(x: &Array1<f64>) -> f64 {
         s += v * i as f64;
     }
     s
-}
-
-#[differentiable]
-fn collected(x: &Array1<f64>) -> f64 {
-    let v: Vec<f64> = x.iter().copied().filter(|&v| v > 0.0).collect();
-    v[0]
 }
 
 #[differentiable]

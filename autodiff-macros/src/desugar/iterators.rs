@@ -241,6 +241,18 @@ fn zip_operand(e: &Expr) -> Expr {
     }
 }
 
+/// The argument of `Array::from_vec(v)` / `Array1::from_iter(chain)` (`ctor`: any path of `Array` or
+/// `Array1` ending so, one argument).
+fn array_from<'e>(e: &'e Expr, ctor: &str) -> Option<&'e Expr> {
+    let Expr::Call(c) = strip(e) else { return None };
+    let Expr::Path(p) = &*c.func else { return None };
+    let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let [.., ty, last] = &segments[..] else {
+        return None;
+    };
+    (last == ctor && (ty == "Array" || ty == "Array1") && c.args.len() == 1).then(|| &c.args[0])
+}
+
 /// `Array::from_shape_fn(shape, closure)` (any path ending so) with a closure of one parameter that is a
 /// name or a pair: the shape and the closure.
 fn from_shape_fn(e: &Expr) -> Option<(&Expr, &ExprClosure)> {
@@ -866,27 +878,38 @@ impl Rewriter<'_, '_> {
         match untyped(&c.inputs[0]).clone() {
             Pat::Reference(r) => closure.inputs[0] = (*r.pat).clone(),
             Pat::Ident(name) => {
-                // The parameter is bound to the item itself (a reference reads as its element):
-                // `**v` is the element, as `*v` is of the item.
-                struct Once<'a>(&'a Ident);
+                // The parameter is bound to the item itself: over references (`x.iter()`) a reference
+                // reads as its element, so `**v` is the element, as `*v` is of the item; over values
+                // (`copied`, `map`), `*v` is the value.
+                struct Once<'a>(&'a Ident, bool);
                 impl VisitMut for Once<'_> {
                     fn visit_expr_mut(&mut self, e: &mut Expr) {
+                        let is_name =
+                            |e: &Expr| matches!(strip(e), Expr::Path(p) if p.path.is_ident(self.0));
                         if let Expr::Unary(outer) = e {
-                            if let (syn::UnOp::Deref(_), Expr::Unary(inner)) =
-                                (&outer.op, strip(&outer.expr))
-                            {
-                                if matches!(inner.op, syn::UnOp::Deref(_))
-                                    && matches!(strip(&inner.expr), Expr::Path(p) if p.path.is_ident(self.0))
-                                {
-                                    *e = Expr::Unary(inner.clone());
-                                    return;
+                            if matches!(outer.op, syn::UnOp::Deref(_)) {
+                                match strip(&outer.expr) {
+                                    Expr::Unary(inner)
+                                        if self.1
+                                            && matches!(inner.op, syn::UnOp::Deref(_))
+                                            && is_name(&inner.expr) =>
+                                    {
+                                        *e = Expr::Unary(inner.clone());
+                                        return;
+                                    }
+                                    name if !self.1 && is_name(name) => {
+                                        *e = name.clone();
+                                        return;
+                                    }
+                                    _ => {}
                                 }
                             }
                         }
                         syn::visit_mut::visit_expr_mut(self, e);
                     }
                 }
-                Once(&name.ident).visit_expr_mut(&mut closure.body);
+                let by_ref = matches!(seq.item, Item::Elem { by_ref: true, .. });
+                Once(&name.ident, by_ref).visit_expr_mut(&mut closure.body);
             }
             _ => {}
         }
@@ -1578,12 +1601,25 @@ impl Rewriter<'_, '_> {
             Ok(seq) => seq,
             Err(problem) => return self.settle(e, problem),
         };
-        if !self.guards.is_empty() && matches!(terminal, Terminal::Collect(_)) {
-            self.guards.clear();
-            let rewrite = "keep every item and mask the others, `.map(|&v| if v > 0.0 { v } else { 0.0 }).collect::<Vec<f64>>()`, or consume the filtered chain with `sum`, `fold` or a `for` loop";
-            let problem = self.report(method_tokens(m), format!("`{name}` after `filter` is not supported in a #[differentiable] function (the number of items is not known before the loop): {rewrite}"));
-            return self.settle(e, problem);
-        }
+        // After `filter`, a collection's length is the number of items kept: counted in a loop of
+        // its own first (the predicate evaluated twice, a constant), then the kept items written
+        // through a counter.
+        let kept = if !self.guards.is_empty() && matches!(terminal, Terminal::Collect(_)) {
+            let guards = self.guards.clone();
+            let (kept, len) = (self.fresh("kept"), &seq.len);
+            own.push(parse_quote!(let mut #kept = 0usize;));
+            let counted = self.guarded(vec![parse_quote!(#kept += 1;)]);
+            own.push(Stmt::Expr(
+                parse_quote!(for #pos in 0..#len { #(#counted)* }),
+                None,
+            ));
+            self.guards = guards;
+            let at = self.fresh("at");
+            own.push(parse_quote!(let mut #at = 0usize;));
+            Some((kept, at))
+        } else {
+            None
+        };
         let len = seq.len;
         let (acc, init, ty) = match &terminal {
             // Without `filter`, the number of items; with it, a count of the items it keeps (an
@@ -1611,10 +1647,14 @@ impl Rewriter<'_, '_> {
                     let text = t.to_token_stream().to_string();
                     text.starts_with("Array1") || text.starts_with("Array <")
                 });
+                let n: Expr = match &kept {
+                    Some((kept, _)) => parse_quote!(#kept),
+                    None => len.clone(),
+                };
                 let init: Expr = if array {
-                    parse_quote!(::autodiff::ndarray::Array1::from_elem(#len, ::core::default::Default::default()))
+                    parse_quote!(::autodiff::ndarray::Array1::from_elem(#n, ::core::default::Default::default()))
                 } else {
-                    parse_quote!(::std::vec![::core::default::Default::default(); #len])
+                    parse_quote!(::std::vec![::core::default::Default::default(); #n])
                 };
                 (self.fresh("collect"), init, t.clone())
             }
@@ -1643,7 +1683,10 @@ impl Rewriter<'_, '_> {
                             ))
                         }
                     };
-                    if matches!(terminal, Terminal::Collect(_)) {
+                    if let Some((_, at)) = &kept {
+                        stmts.push(parse_quote!(#acc[#at] = #value;));
+                        stmts.push(parse_quote!(#at += 1;));
+                    } else if matches!(terminal, Terminal::Collect(_)) {
                         stmts.push(parse_quote!(#acc[#pos] = #value;));
                     } else if matches!(terminal, Terminal::Sum(_)) {
                         stmts.push(parse_quote!(#acc += #value;));
@@ -1683,8 +1726,23 @@ impl Rewriter<'_, '_> {
                 *m.receiver = parse_quote!(#receiver.iter());
             }
         }
+        // `Array::from_iter(chain)` collects the chain into an array.
+        if let Some(chain) = array_from(e, "from_iter").filter(|c| is_iterator_chain(c)) {
+            *e = parse_quote!((#chain).collect::<Array1<_>>());
+        }
         if is_iterator_chain(e) {
             *e = self.reduction(e, ty, pre);
+            return;
+        }
+        // `Array::from_vec(v)`: an array of `v`'s elements, read one by one.
+        if let Some(v) = array_from(e, "from_vec").cloned() {
+            let (vec, i) = (self.fresh("vec"), self.fresh("pos"));
+            let mut value = v;
+            self.hoist(&mut value, None, pre);
+            pre.push(parse_quote!(let #vec = #value;));
+            let closure: ExprClosure = parse_quote!(|#i| #vec[#i]);
+            let shape: Expr = parse_quote!(#vec.len());
+            *e = self.shaped_buffer(e, &shape, &closure, pre);
             return;
         }
         if let Some((shape, closure)) = from_shape_fn(e) {

@@ -610,3 +610,36 @@ fn count_after_filter_counts_in_the_loop() {
     assert!(s.contains("+=1;"), "{text}");
     assert!(s.contains("letn=__autodiff_count"), "{text}");
 }
+
+#[test]
+fn filter_then_collect_counts_then_writes_through_a_counter() {
+    let text = rewritten(quote!({
+        let v: Vec<f64> = x.iter().copied().filter(|v| *v > 0.0).collect();
+        v[0]
+    }));
+    let s = squash(&text);
+    // The count, then a buffer of that length, then the writes at the counter.
+    let count = s.find("+=1;").expect("a count");
+    let buffer = s
+        .find("vec![::core::default::Default::default();__autodiff_kept")
+        .expect("a buffer of the kept length");
+    assert!(count < buffer, "{text}");
+    assert!(s.contains("[__autodiff_at"), "{text}");
+    // Over copied items the predicate's `*v` is the value itself.
+    assert!(!s.contains("*v>0.0"), "{text}");
+    assert!(!s.contains(".filter("), "{text}");
+}
+
+#[test]
+fn arrays_from_vecs_and_from_iterators() {
+    let text = rewritten(quote!({
+        let a = Array::from_vec(v);
+        let b = Array1::from_iter(x.iter().map(|e| e * 2.0));
+        a.sum() + b.sum()
+    }));
+    let s = squash(&text);
+    assert!(!s.contains("from_vec") && !s.contains("from_iter"), "{text}");
+    assert!(s.contains("=v;"), "{text}");
+    assert!(s.contains("Array1::from_elem(__autodiff_vec"), "{text}");
+    assert!(s.contains("Array1::from_elem(x.len()"), "{text}");
+}
