@@ -285,3 +285,85 @@ fn repeated_literals_against_closed_forms_and_differences() {
         assert!(((g as f64) - w).abs() <= 1e-5 * w, "{g} against {w}");
     }
 }
+
+/// Pushes under a condition: the loop runs once before (changing nothing else) to count them.
+#[differentiable(jvp)]
+fn clipped(x: &Array1<f64>) -> f64 {
+    let mut big = Vec::new();
+    for i in 0..x.len() {
+        let t = x[i] * x[i];
+        if t > 0.5 {
+            big.push(t * x[i]);
+        } else if big.is_empty() {
+            big.push(-t);
+        }
+    }
+    let mut s = 0.0;
+    for (k, v) in big.iter().enumerate() {
+        s += v * (k as f64 + 1.0);
+    }
+    s
+}
+
+/// A push on its own, then pushes after a `continue`, from an iterator loop.
+#[differentiable]
+fn kept_after_continue<F: Real>(x: &Array1<F>) -> F {
+    let mut out = vec![];
+    out.push(x[0]);
+    for v in x.iter() {
+        if *v < F::zero() {
+            continue;
+        }
+        out.push(v.exp());
+    }
+    let mut s = F::zero();
+    for k in 0..out.len() {
+        s += out[k] * out[0];
+    }
+    s
+}
+
+/// `while` pushing until a length (`v.len()` as the counter in the replay too).
+#[differentiable(argnums = (0, 1))]
+fn powers(a: f64, b: f64) -> f64 {
+    let mut v = Vec::new();
+    while v.len() < 4 {
+        v.push(a.powi(v.len() as i32) * b);
+    }
+    v[3] + v[1]
+}
+
+#[test]
+fn pushes_under_conditions_against_closed_forms() {
+    let x = array![0.3, -0.9, 1.2, 0.1];
+    // t = x^2: 0.09 (big empty: pushes -t), 0.81 (t x), 1.44 (t x), 0.01 (len 3: nothing).
+    let (v, g) = clipped_value_and_grad(&x);
+    assert_eq!(v, clipped(&x));
+    close(v, -0.09 + 2.0 * (-0.9f64).powi(3) + 3.0 * 1.2f64.powi(3));
+    let want = [-2.0 * 0.3, 2.0 * 3.0 * 0.81, 3.0 * 3.0 * 1.44, 0.0];
+    for i in 0..4 {
+        close(g[i], want[i]);
+    }
+    check_grad(clipped, clipped_grad, &x).unwrap();
+    let dir = array![1.0, -0.5, 0.25, 2.0];
+    close(clipped_jvp(&x, (dir.clone(),)).1, g.dot(&dir));
+
+    // out = [x0, exp(x0) if x0 >= 0, exp(x2), exp(x3)]; s = x0 * sum(out).
+    let (v, g) = kept_after_continue_value_and_grad(&x);
+    assert_eq!(v, kept_after_continue(&x));
+    let (e0, e2, e3) = (x[0].exp(), x[2].exp(), x[3].exp());
+    let sum = x[0] + e0 + e2 + e3;
+    close(g[0], sum + x[0] * (1.0 + e0));
+    close(g[1], 0.0);
+    close(g[2], x[0] * e2);
+    close(g[3], x[0] * e3);
+    check_grad(kept_after_continue, kept_after_continue_grad, &x).unwrap();
+    let g32 = kept_after_continue_grad(&x.mapv(|v| v as f32));
+    assert!((g32[2] as f64 - x[0] * e2).abs() < 1e-5);
+
+    // v_k = a^k b: a^3 b + a b.
+    let (a, b) = (0.7, 1.3);
+    let (ga, gb) = powers_grad(a, b);
+    close(ga, 3.0 * a * a * b + b);
+    close(gb, a.powi(3) + a);
+}

@@ -509,3 +509,29 @@ fn labelled_jumps() {
     )
     .unwrap();
 }
+
+/// Linear interpolation in a table: the cell is a cast of a differentiable value to an integer (a
+/// constant, as a comparison is), the weight within it differentiable.
+#[differentiable(argnums = (0, 1), jvp)]
+fn interpolate(table: &Array1<f64>, t: f64) -> f64 {
+    let k = (t.floor() as usize).min(table.len() - 2);
+    let w = t - k as f64;
+    table[k] * (1.0 - w) + table[k + 1] * w
+}
+
+#[test]
+fn a_cast_to_an_integer_is_a_constant_of_the_value() {
+    let table = array![1.0, 3.0, 2.0, -1.0];
+    for t in [0.25, 1.5, 2.75, 3.4] {
+        let (gt, gw) = interpolate_grad(&table, t);
+        let k = (t.floor() as usize).min(2);
+        let w = t - k as f64;
+        let mut want = Array1::zeros(4);
+        want[k] = 1.0 - w;
+        want[k + 1] = w;
+        assert_eq!(gt, want, "t = {t}");
+        assert_eq!(gw, table[k + 1] - table[k], "t = {t}");
+        let (_, tangent) = interpolate_jvp(&table, t, (Array1::zeros(4), 1.0));
+        assert_eq!(tangent, gw);
+    }
+}

@@ -3341,3 +3341,99 @@ fn building_values_mixed() {
     );
     fd_mat(aliased_methods, aliased_methods_grad, &m, "aliased_methods");
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Values of a length known only when they are built: pushes under conditions, `filter` before
+// `collect`, arrays from `Vec`s and iterators.
+
+/// Local maxima (strictly above both neighbours), pushed from a loop with a `match` on the position.
+#[differentiable]
+fn peaks_weighted(x: &Array1<f64>) -> f64 {
+    let n = x.len();
+    let mut peaks = Vec::new();
+    for i in 0..n {
+        let left = match i {
+            0 => f64::NEG_INFINITY,
+            _ => x[i - 1],
+        };
+        let right = if i + 1 < n {
+            x[i + 1]
+        } else {
+            f64::NEG_INFINITY
+        };
+        if x[i] > left && x[i] > right {
+            peaks.push(x[i] * (i as f64 + 1.0));
+        }
+    }
+    let a = Array1::from_vec(peaks);
+    a.mapv(|p| p.tanh()).sum()
+}
+
+/// A closure as the filter's predicate threshold and the map, collected into an array.
+#[differentiable(argnums = (0, 1))]
+fn thresholded_softplus(x: &Array1<f64>, t: f64) -> f64 {
+    let softplus = |v: f64| (1.0 + v.exp()).ln();
+    let kept: Array1<f64> = x
+        .iter()
+        .zip(x.iter().skip(1))
+        .filter(|(a, b)| **a + **b > 0.0)
+        .map(|(a, b)| softplus(a * t - b))
+        .collect();
+    kept.sum() / (kept.len() as f64 + 1.0)
+}
+
+/// A `Vec` filled from a `match` on a bucket (pushes in its arms), another by `filter` and `collect`.
+#[differentiable]
+fn split_by_sign(x: &Array1<f64>) -> f64 {
+    let mut pos = Vec::new();
+    for v in x.iter() {
+        match (2.0 * v).floor() as i32 {
+            0 => pos.push(v.sqrt()),
+            1 | 2 => pos.push(2.0 * v.sqrt()),
+            _ => {}
+        }
+    }
+    let neg: Vec<f64> = x
+        .iter()
+        .copied()
+        .filter(|v| *v <= 0.0)
+        .map(|v| v * v)
+        .collect();
+    let p = pos.iter().sum::<f64>();
+    let q = neg.iter().fold(0.0, |acc, v| acc + v.sin());
+    p * q + p
+}
+
+#[test]
+fn lengths_known_when_built() {
+    let x = array![0.3, 1.1, -0.4, 0.9, 0.2, 1.5];
+    fd_arr(peaks_weighted, peaks_weighted_grad, &x, "peaks_weighted");
+    // Peaks: x1 (1.1 > 0.3, -0.4) at place 2, x3 (0.9) at 4, x5 (1.5) at 6.
+    let g = peaks_weighted_grad(&x);
+    let sech2 = |v: f64| 1.0 - v.tanh().powi(2);
+    let want = array![
+        0.0,
+        2.0 * sech2(2.2),
+        0.0,
+        4.0 * sech2(3.6),
+        0.0,
+        6.0 * sech2(9.0)
+    ];
+    close_arr(&g, &want, "peaks_weighted closed form");
+    fd_arr(
+        |x| thresholded_softplus(x, 0.7),
+        |x| thresholded_softplus_grad(x, 0.7).0,
+        &x,
+        "thresholded_softplus x",
+    );
+    fd_scalar(
+        |t| thresholded_softplus(&x, t),
+        |t| thresholded_softplus_grad(&x, t).1,
+        0.7,
+        "thresholded_softplus t",
+    );
+    // Buckets 0, 2, -1, 1, 0, 3, -2: pushed sqrt(0.3), 2 sqrt(1.1), 2 sqrt(0.9), sqrt(0.2).
+    let x = array![0.3, 1.1, -0.4, 0.9, 0.2, 1.6, -0.7];
+    fd_arr(split_by_sign, split_by_sign_grad, &x, "split_by_sign");
+    assert_eq!(split_by_sign_value_and_grad(&x).0, split_by_sign(&x));
+}

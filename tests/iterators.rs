@@ -1079,8 +1079,19 @@ fn filter_then_collect_keeps_the_items_that_pass() {
     // Kept: 1.5, 3.0, 0.5, 2.5 at places 1..4.
     let (v, g) = kept_and_weighted_value_and_grad(&x);
     assert_eq!(v, kept_and_weighted(&x));
-    close(v, 1.5 * 1.5 + 2.0 * 9.0 + 3.0 * 0.25 + 4.0 * 6.25 + 4.0, 1e-12);
-    let want = [2.0 * 1.5, 0.0, 2.0 * 2.0 * 3.0, 3.0 * 2.0 * 0.5, 0.0, 4.0 * 2.0 * 2.5];
+    close(
+        v,
+        1.5 * 1.5 + 2.0 * 9.0 + 3.0 * 0.25 + 4.0 * 6.25 + 4.0,
+        1e-12,
+    );
+    let want = [
+        2.0 * 1.5,
+        0.0,
+        2.0 * 2.0 * 3.0,
+        3.0 * 2.0 * 0.5,
+        0.0,
+        4.0 * 2.0 * 2.5,
+    ];
     all_close(g.as_slice().unwrap(), &want, 1e-12);
     autodiff::check_grad(kept_and_weighted, kept_and_weighted_grad, &x).unwrap();
     // Nothing kept: an empty buffer, a zero gradient.
@@ -1102,7 +1113,10 @@ fn arrays_from_vecs_and_iterators() {
     let x = array![0.4, -0.7, 1.1, 0.2, -1.3];
     let (v, g) = from_vec_and_turbofish_value_and_grad(&x);
     assert_eq!(v, from_vec_and_turbofish(&x));
-    let (odd, sq) = (x[1].sin() + x[3].sin(), x.iter().map(|v| v * v).sum::<f64>());
+    let (odd, sq) = (
+        x[1].sin() + x[3].sin(),
+        x.iter().map(|v| v * v).sum::<f64>(),
+    );
     let want: Vec<f64> = (0..5)
         .map(|i| {
             let d_odd = if i % 2 == 1 { x[i].cos() } else { 0.0 };

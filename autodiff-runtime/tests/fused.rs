@@ -432,7 +432,10 @@ fn the_pair_kernel_has_the_bits_of_the_shared_slices_kernel() {
         assert!(pg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
     // Offsets a block apart (the widest the buffered pass takes), one further (the plain loop), and equal.
-    fn pair_against_general<const K0: usize, const K1: usize>(n: usize, f: impl Fn(f64, f64) -> f64) {
+    fn pair_against_general<const K0: usize, const K1: usize>(
+        n: usize,
+        f: impl Fn(f64, f64) -> f64,
+    ) {
         let df = |a: f64, b: f64, g: f64| (g * f(a, b) * b, g * (a - f(b, a)));
         let x = vec_x(n);
         let (m0, m1) = (n - K0.max(K1) + K0, n - K0.max(K1) + K1);
@@ -450,7 +453,11 @@ fn the_pair_kernel_has_the_bits_of_the_shared_slices_kernel() {
             rules::fused_sum2_value_vjp(&va, &vb, |a, b, g| (f(a, b), df(a, b, g)));
         let (pv, (rules::Merged, pg)) =
             rules::pair_sum_value_vjp::<_, K0, K1>(&x, len, |a, b, g| (f(a, b), df(a, b, g)));
-        assert_eq!(pv.to_bits(), v.to_bits(), "value, offsets {K0} and {K1}, n = {n}");
+        assert_eq!(
+            pv.to_bits(),
+            v.to_bits(),
+            "value, offsets {K0} and {K1}, n = {n}"
+        );
         assert!(
             pg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()),
             "gradient, offsets {K0} and {K1}, n = {n}: {pg} against {g}"

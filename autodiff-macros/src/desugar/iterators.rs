@@ -246,7 +246,12 @@ fn zip_operand(e: &Expr) -> Expr {
 fn array_from<'e>(e: &'e Expr, ctor: &str) -> Option<&'e Expr> {
     let Expr::Call(c) = strip(e) else { return None };
     let Expr::Path(p) = &*c.func else { return None };
-    let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     let [.., ty, last] = &segments[..] else {
         return None;
     };
@@ -873,6 +878,35 @@ impl Rewriter<'_, '_> {
         if c.inputs.len() != 1 {
             return Err(self.report(&c.inputs, "the closure of `filter` takes 1 parameter"));
         }
+        /// Takes `filter`'s own reference off a name in the closure's body: `**v` as `*v` where the
+        /// item is a reference (`.1`), `*v` as `v` where it is a value.
+        struct Once<'a>(&'a Ident, bool);
+        impl VisitMut for Once<'_> {
+            fn visit_expr_mut(&mut self, e: &mut Expr) {
+                let is_name =
+                    |e: &Expr| matches!(strip(e), Expr::Path(p) if p.path.is_ident(self.0));
+                if let Expr::Unary(outer) = e {
+                    if matches!(outer.op, syn::UnOp::Deref(_)) {
+                        match strip(&outer.expr) {
+                            Expr::Unary(inner)
+                                if self.1
+                                    && matches!(inner.op, syn::UnOp::Deref(_))
+                                    && is_name(&inner.expr) =>
+                            {
+                                *e = Expr::Unary(inner.clone());
+                                return;
+                            }
+                            name if !self.1 && is_name(name) => {
+                                *e = name.clone();
+                                return;
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                syn::visit_mut::visit_expr_mut(self, e);
+            }
+        }
         // One level of reference is `filter`'s own: a `&` pattern takes it off, a name keeps it.
         let mut closure = c.clone();
         match untyped(&c.inputs[0]).clone() {
@@ -881,35 +915,19 @@ impl Rewriter<'_, '_> {
                 // The parameter is bound to the item itself: over references (`x.iter()`) a reference
                 // reads as its element, so `**v` is the element, as `*v` is of the item; over values
                 // (`copied`, `map`), `*v` is the value.
-                struct Once<'a>(&'a Ident, bool);
-                impl VisitMut for Once<'_> {
-                    fn visit_expr_mut(&mut self, e: &mut Expr) {
-                        let is_name =
-                            |e: &Expr| matches!(strip(e), Expr::Path(p) if p.path.is_ident(self.0));
-                        if let Expr::Unary(outer) = e {
-                            if matches!(outer.op, syn::UnOp::Deref(_)) {
-                                match strip(&outer.expr) {
-                                    Expr::Unary(inner)
-                                        if self.1
-                                            && matches!(inner.op, syn::UnOp::Deref(_))
-                                            && is_name(&inner.expr) =>
-                                    {
-                                        *e = Expr::Unary(inner.clone());
-                                        return;
-                                    }
-                                    name if !self.1 && is_name(name) => {
-                                        *e = name.clone();
-                                        return;
-                                    }
-                                    _ => {}
-                                }
-                            }
-                        }
-                        syn::visit_mut::visit_expr_mut(self, e);
-                    }
-                }
                 let by_ref = matches!(seq.item, Item::Elem { by_ref: true, .. });
                 Once(&name.ident, by_ref).visit_expr_mut(&mut closure.body);
+            }
+            // `|(a, b)|` over pairs: default binding takes `filter`'s reference into each name.
+            Pat::Tuple(t) => {
+                if let Item::Tuple(items) = &seq.item {
+                    for (pat, item) in t.elems.iter().zip(items) {
+                        if let Pat::Ident(name) = untyped(pat) {
+                            let by_ref = matches!(item, Item::Elem { by_ref: true, .. });
+                            Once(&name.ident, by_ref).visit_expr_mut(&mut closure.body);
+                        }
+                    }
+                }
             }
             _ => {}
         }

@@ -15,9 +15,15 @@
 //! }
 //! ```
 //!
+//! Pushes of another shape (under a condition, in a `while` loop, several per iteration, after a
+//! `continue`) are counted by a replay: the statement that holds them runs once before the buffer is
+//! made, each push counting one (`v.len()` the count so far), where that is the same run: the statement
+//! changes no name declared outside it and reads `v` only through `push`, `len()` and `is_empty()` (its conditions
+//! are constants, evaluated twice). Then each push writes through the counter as above.
+//!
 //! The lowering then differentiates the element writes as any other (read back in the loop that writes
-//! them included). Pushes of another shape (under a condition, in a `while` loop, in a loop that can
-//! `break`) are left alone and reported by the lowering, with this form as the rewrite.
+//! them included). Pushes that cannot be counted either way (a loop that also changes an outside value,
+//! or reads what it pushed) are left alone and reported by the lowering, with this form as the rewrite.
 
 use quote::{format_ident, ToTokens};
 use syn::visit::Visit;
@@ -47,10 +53,13 @@ impl VisitMut for Pushes {
                 if let Some(first) =
                     first.filter(|&f| mentions_push(&name, &block.stmts[f..=f]) > 0)
                 {
-                    if let Some(total) = count(&name, &block.stmts[first..]) {
+                    if let Some(length) = count(&name, &block.stmts[first..]) {
                         let decl = block.stmts.remove(k);
                         block.stmts.insert(first - 1, decl);
-                        rewrite_from(&name, first - 1, total, &mut block.stmts);
+                        rewrite_from(&name, first - 1, length, &mut block.stmts);
+                        // What is at `k` now (the next declaration, if the buffer moved) is looked
+                        // at again; the rewritten declaration is no longer an empty `Vec`.
+                        continue;
                     }
                 }
             }
@@ -86,9 +95,15 @@ fn new_vec(stmt: &Stmt) -> Option<Ident> {
 
 /// `v.push(e)` as a statement: `e`.
 fn push_of<'s>(name: &Ident, stmt: &'s Stmt) -> Option<&'s Expr> {
-    let Stmt::Expr(Expr::MethodCall(m), Some(_)) = stmt else {
+    let Stmt::Expr(e, Some(_)) = stmt else {
         return None;
     };
+    pushed_value(name, e)
+}
+
+/// `v.push(e)` (a statement or an expression of type `()`, such as a `match` arm): `e`.
+fn pushed_value<'s>(name: &Ident, e: &'s Expr) -> Option<&'s Expr> {
+    let Expr::MethodCall(m) = e else { return None };
     let receiver_is = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident(name));
     (receiver_is && m.method == "push" && m.args.len() == 1).then(|| &m.args[0])
 }
@@ -197,47 +212,206 @@ fn declared(stmts: &[Stmt]) -> Vec<Ident> {
     f.0
 }
 
-/// The final length of `name` from the statements from its first push on, where every push is
-/// counted, and no loop's bounds read a name declared among them (the length is computed before them).
-fn count(name: &Ident, rest: &[Stmt]) -> Option<Vec<Expr>> {
-    let mut total = Vec::new();
-    let mut counted = 0;
-    for (at, stmt) in rest.iter().enumerate() {
-        if push_of(name, stmt).is_some() {
-            total.push(parse_quote!(1usize));
-            counted += 1;
-            continue;
-        }
-        if let Stmt::Expr(Expr::ForLoop(f), _) = stmt {
-            let body = &f.body.stmts;
-            let here = mentions_push(name, body);
-            if here == 0 {
-                continue;
-            }
-            let direct = body.iter().filter(|s| push_of(name, s).is_some()).count();
-            if here != 1 || direct != 1 || leaves_early(&f.body) {
-                return None;
-            }
-            let trips = trip_count(&f.expr)?;
-            let late = declared(&rest[..at]);
-            let mut reads_late = false;
-            crate::naming::any_ident(trips.to_token_stream(), &mut |i| {
-                reads_late |= late.contains(i);
-                reads_late
-            });
-            if reads_late {
-                return None;
-            }
-            total.push(trips);
-            counted += 1;
-        }
-    }
-    (counted > 0 && counted == mentions_push(name, rest)).then_some(total)
+/// How the final length of `name` is known: the parts of its sum (`1usize` for a push on its own, a loop's
+/// trip count, or the counter of a replay), and the replays, which run before the buffer is made.
+struct Length {
+    parts: Vec<Expr>,
+    replays: Vec<Stmt>,
 }
 
-/// Rewrites the declaration at `at` and the pushes after it.
-fn rewrite_from(name: &Ident, at: usize, total: Vec<Expr>, stmts: &mut Vec<Stmt>) {
+/// The final length of `name` from the statements from its first push on, where every push is
+/// counted, and no loop's bounds (nor a replayed statement) read a name declared or changed among them
+/// (the length is computed before them).
+fn count(name: &Ident, rest: &[Stmt]) -> Option<Length> {
+    let mut length = Length {
+        parts: Vec::new(),
+        replays: Vec::new(),
+    };
+    for (at, stmt) in rest.iter().enumerate() {
+        if push_of(name, stmt).is_some() {
+            length.parts.push(parse_quote!(1usize));
+            continue;
+        }
+        if mentions_push(name, std::slice::from_ref(stmt)) == 0 {
+            continue;
+        }
+        // Names declared or changed since the first push: the length is computed before them.
+        let mut late = declared(&rest[..at]);
+        late.extend(rest[..at].iter().flat_map(assigned).filter(|a| a != name));
+        let reads_late = |tokens: proc_macro2::TokenStream| {
+            let mut found = false;
+            crate::naming::any_ident(tokens, &mut |i| {
+                found |= late.contains(i);
+                found
+            });
+            found
+        };
+        let trips = match stmt {
+            Stmt::Expr(Expr::ForLoop(f), _) => {
+                let body = &f.body.stmts;
+                let direct = body.iter().filter(|s| push_of(name, s).is_some()).count();
+                let simple =
+                    mentions_push(name, body) == 1 && direct == 1 && !leaves_early(&f.body);
+                simple.then(|| trip_count(&f.expr)).flatten()
+            }
+            _ => None,
+        };
+        match trips {
+            Some(trips) if !reads_late(trips.to_token_stream()) => length.parts.push(trips),
+            // Pushes under conditions, in nested loops, after a `continue`: the statement run once
+            // before, counting its pushes, where that changes nothing else.
+            _ => {
+                let counter = format_ident!("__autodiff_count_{}_{}", name, length.replays.len());
+                let replay = replayed(name, &counter, stmt)?;
+                if reads_late(stmt.to_token_stream()) {
+                    return None;
+                }
+                length
+                    .replays
+                    .push(parse_quote!(let mut #counter: usize = 0;));
+                length.replays.push(replay);
+                length.parts.push(parse_quote!(#counter));
+            }
+        }
+    }
+    (!length.parts.is_empty()).then_some(length)
+}
+
+/// `stmt` with each push of `name` counted in `counter` instead, where running it twice changes nothing:
+/// it assigns no name declared outside it, and reads `name` only through its pushes and `len()`.
+fn replayed(name: &Ident, counter: &Ident, stmt: &Stmt) -> Option<Stmt> {
+    let mut copy = stmt.clone();
+    let mut count = CountPushes { name, counter };
+    count.visit_stmt_mut(&mut copy);
+    LenOf(name, counter).visit_stmt_mut(&mut copy);
+    let mut rest = false;
+    crate::naming::any_ident(copy.to_token_stream(), &mut |i| {
+        rest |= i == name;
+        rest
+    });
+    if rest {
+        return None;
+    }
+    let own = declared_anywhere(&copy);
+    let outer = assigned(&copy)
+        .into_iter()
+        .any(|a| !own.contains(&a) && &a != counter);
+    (!outer).then_some(copy)
+}
+
+/// Turns each push of `name` (a statement, in any block but a closure's) into `counter += 1;`.
+struct CountPushes<'a> {
+    name: &'a Ident,
+    counter: &'a Ident,
+}
+
+impl VisitMut for CountPushes<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if pushed_value(self.name, e).is_some() {
+            let counter = self.counter;
+            *e = parse_quote!({ #counter += 1; });
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+}
+
+/// Every name that `stmt` declares (`let`s, loop patterns, closure parameters), at any depth.
+fn declared_anywhere(stmt: &Stmt) -> Vec<Ident> {
+    struct Finder(Vec<Ident>);
+    impl<'a> Visit<'a> for Finder {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.0.push(p.ident.clone());
+        }
+    }
+    let mut f = Finder(Vec::new());
+    f.visit_stmt(stmt);
+    f.0
+}
+
+/// The names that `stmt` assigns or changes: the roots of assignments' left sides, of `&mut` borrows
+/// and of the receivers of methods that change their receiver.
+fn assigned(stmt: &Stmt) -> Vec<Ident> {
+    const CHANGING: &[&str] = &[
+        "push",
+        "pop",
+        "insert",
+        "remove",
+        "clear",
+        "truncate",
+        "extend",
+        "append",
+        "fill",
+        "assign",
+        "swap",
+        "sort",
+        "reverse",
+        "zip_mut_with",
+        "mapv_inplace",
+        "map_inplace",
+        "accumulate_axis_inplace",
+        "iter_mut",
+        "as_mut_slice",
+        "get_mut",
+    ];
+    fn root(e: &Expr) -> Option<Ident> {
+        match e {
+            Expr::Path(p) => p.path.get_ident().cloned(),
+            Expr::Index(i) => root(&i.expr),
+            Expr::Field(f) => root(&f.base),
+            Expr::Paren(p) => root(&p.expr),
+            Expr::Unary(u) => root(&u.expr),
+            Expr::MethodCall(m) => root(&m.receiver),
+            _ => None,
+        }
+    }
+    struct Finder(Vec<Ident>);
+    impl<'a> Visit<'a> for Finder {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            use syn::BinOp::*;
+            let changed = match e {
+                Expr::Assign(a) => root(&a.left),
+                Expr::Binary(b)
+                    if matches!(
+                        b.op,
+                        AddAssign(_)
+                            | SubAssign(_)
+                            | MulAssign(_)
+                            | DivAssign(_)
+                            | RemAssign(_)
+                            | BitAndAssign(_)
+                            | BitOrAssign(_)
+                            | BitXorAssign(_)
+                            | ShlAssign(_)
+                            | ShrAssign(_)
+                    ) =>
+                {
+                    root(&b.left)
+                }
+                Expr::Reference(r) if r.mutability.is_some() => root(&r.expr),
+                Expr::MethodCall(m)
+                    if CHANGING.contains(&m.method.to_string().as_str())
+                        || m.method.to_string().ends_with("_mut") =>
+                {
+                    root(&m.receiver)
+                }
+                _ => None,
+            };
+            self.0.extend(changed);
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut f = Finder(Vec::new());
+    f.visit_stmt(stmt);
+    f.0
+}
+
+/// Rewrites the declaration at `at` and the pushes after it; the replays that count pushes go before
+/// the declaration.
+fn rewrite_from(name: &Ident, at: usize, length: Length, stmts: &mut Vec<Stmt>) {
     let len = format_ident!("__autodiff_len_{}", name);
+    let total = length.parts;
     let Stmt::Local(local) = &mut stmts[at] else {
         unreachable!("a declaration")
     };
@@ -250,38 +424,48 @@ fn rewrite_from(name: &Ident, at: usize, total: Vec<Expr>, stmts: &mut Vec<Stmt>
         .find(|&k| mentions_push(name, &stmts[k..=k]) > 0)
         .unwrap_or(at + 1);
     for stmt in &mut stmts[at + 2..=last] {
-        if let Stmt::Expr(Expr::ForLoop(f), _) = stmt {
-            for s in &mut f.body.stmts {
-                write_push(name, &len, s);
-            }
-        } else {
-            write_push(name, &len, stmt);
-        }
+        WritePushes { name, len: &len }.visit_stmt_mut(stmt);
         LenOf(name, &len).visit_stmt_mut(stmt);
     }
+    stmts.splice(at..at, length.replays);
 }
 
-/// `v.push(e);` as `{ v[len] = e; len += 1; }`.
-fn write_push(name: &Ident, len: &Ident, stmt: &mut Stmt) {
-    if let Some(value) = push_of(name, stmt) {
-        let value = value.clone();
-        *stmt = parse_quote!({ #name[#len] = #value; #len += 1; });
+/// Each push of `name` (a statement, in any block but a closure's) as `{ v[len] = e; len += 1; }`.
+struct WritePushes<'a> {
+    name: &'a Ident,
+    len: &'a Ident,
+}
+
+impl VisitMut for WritePushes<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if let Some(value) = pushed_value(self.name, e) {
+            let (name, len, value) = (self.name, self.len, value.clone());
+            *e = parse_quote!({ #name[#len] = #value; #len += 1; });
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
     }
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
 }
 
-/// `v.len()` inside a loop that pushes as the counter (the buffer already has its final length).
+/// `v.len()` (and `v.is_empty()`) inside a loop that pushes as the counter (the buffer already has its
+/// final length).
 struct LenOf<'a>(&'a Ident, &'a Ident);
 
 impl VisitMut for LenOf<'_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         if let Expr::MethodCall(m) = e {
-            if m.method == "len"
-                && m.args.is_empty()
-                && matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident(self.0))
+            if m.args.is_empty() && matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident(self.0))
             {
                 let len = self.1;
-                *e = parse_quote!(#len);
-                return;
+                if m.method == "len" {
+                    *e = parse_quote!(#len);
+                    return;
+                }
+                if m.method == "is_empty" {
+                    *e = parse_quote!((#len == 0));
+                    return;
+                }
             }
         }
         syn::visit_mut::visit_expr_mut(self, e);
@@ -354,7 +538,7 @@ mod tests {
     }
 
     #[test]
-    fn pushes_that_cannot_be_counted_are_left_alone() {
+    fn pushes_under_conditions_are_counted_by_a_replay() {
         for body in [
             parse_quote!({
                 let mut v = Vec::new();
@@ -366,24 +550,84 @@ mod tests {
             parse_quote!({
                 let mut v = Vec::new();
                 for i in 0..n {
-                    if c {
+                    if x[i] > 0.0 {
                         break;
                     }
-                    v.push(a);
+                    v.push(x[i]);
                 }
                 v[0]
             }),
             parse_quote!({
                 let mut v = Vec::new();
                 for i in 0..n {
-                    v.push(a);
-                    v.push(b);
+                    let t = x[i] * 2.0;
+                    if t > 1.0 {
+                        v.push(t);
+                    } else if v.len() < 3 {
+                        v.push(-t);
+                    }
                 }
                 v[0]
             }),
             parse_quote!({
                 let mut v = Vec::new();
-                while c {
+                while v.len() < 4 {
+                    v.push(a);
+                }
+                v[0]
+            }),
+        ] {
+            let out = run(body);
+            let replay = out.find("__autodiff_count_v_0 += 1").expect("a replay");
+            let buffer = out.find("let mut v").expect("the buffer");
+            assert!(replay < buffer, "{out}");
+            assert!(out.contains("0 + __autodiff_count_v_0"), "{out}");
+            assert!(out.contains("v [__autodiff_len_v] ="), "{out}");
+            assert!(!out.contains("push"), "{out}");
+        }
+        // `v.len()` in the replay is its counter.
+        let out = run(parse_quote!({
+            let mut v = Vec::new();
+            while v.len() < 4 {
+                v.push(a);
+            }
+            v[0]
+        }));
+        assert!(out.contains("while __autodiff_count_v_0 < 4"), "{out}");
+    }
+
+    #[test]
+    fn pushes_that_cannot_be_counted_are_left_alone() {
+        for body in [
+            // The loop changes a value outside it: running it twice would change it twice.
+            parse_quote!({
+                let mut v = Vec::new();
+                let mut s = 0.0;
+                for i in 0..n {
+                    s += x[i];
+                    if s > 1.0 {
+                        v.push(s);
+                    }
+                }
+                v[0]
+            }),
+            // The loop reads the elements pushed so far.
+            parse_quote!({
+                let mut v = Vec::new();
+                for i in 0..n {
+                    if v.len() == 0 || v[v.len() - 1] < x[i] {
+                        v.push(x[i]);
+                    }
+                }
+                v[0]
+            }),
+            // A value the condition reads changes after the first push.
+            parse_quote!({
+                let mut v = Vec::new();
+                let mut t = 0.0;
+                v.push(a);
+                t = 2.0;
+                if a > t {
                     v.push(a);
                 }
                 v[0]

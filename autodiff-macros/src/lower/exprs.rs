@@ -40,13 +40,16 @@ impl Lowerer<'_> {
             Expr::Binary(b) => self.lower_binary(b, e),
             Expr::MethodCall(m) => self.lower_method(m, e),
             Expr::Call(c) => self.lower_call(c, e),
+            // A cast to an integer is a constant even of a differentiable value (a bucket, an index):
+            // kept as written and evaluated there, as a comparison is.
+            Expr::Cast(c) if is_integer_type(&c.ty) => Ok(self.constant(e)),
             Expr::Cast(c) => {
                 let inner = self.lower_expr(&c.expr)?;
                 match inner {
                     Operand::Const(_) => Ok(self.constant(e)),
                     Operand::Var(v) if self.fields.contains(&v) => Ok(self.constant(e)),
                     Operand::Var(_) => {
-                        Err(self.errors.at(e, "a cast of a differentiable value is not supported: casts are constants; write float literals of the function's type instead"))
+                        Err(self.errors.at(e, "a cast of a differentiable value to a float type is not supported: write the value in the function's float type (float literals as `2.0`, generic ones as `F::from(2.0).unwrap()`); casts to integers (`v.floor() as usize`) are constants"))
                     }
                 }
             }
@@ -224,7 +227,7 @@ impl Lowerer<'_> {
             "push" | "extend" | "insert" | "append" | "fill" | "assign"
         ) {
             if name == "push" {
-                return Err(self.errors.at(&m.method, "this `push` is not supported: pushes into a `Vec::new()` are supported as statements of the block that declares it, each on its own or the one push of a `for` loop over a range or an iterator (no `break` in it), so that the final length is known; push under a condition or in a `while` loop by writing into an array of the final length, `let mut y = vec![0.0; n]; .. y[k] = ..;`"));
+                return Err(self.errors.at(&m.method, "this `push` is not supported: the length of a `Vec::new()` must be known before its first push, so its pushes must be statements of the block that declares it, each on its own, the one push of a `for` loop, or in a statement that changes nothing outside it and reads the `Vec` only through `push` and `len()` (run once before, to count the pushes); here write into an array of the final length instead, `let mut y = vec![0.0; n]; .. y[k] = ..;`"));
             }
             return Err(self.errors.at(&m.method, format!("`{name}` (changing a collection in place) is not supported yet: make an array of the final length and write its elements, as in `let mut y = Array1::zeros(n); for i in 0..n {{ y[i] = ..; }}`")));
         }
@@ -762,4 +765,13 @@ fn repeat_count(len: &Expr) -> Option<usize> {
             .filter(|n| (1..=64).contains(n)),
         _ => None,
     }
+}
+
+/// Whether `ty` is a primitive integer type (`usize`, `i32`, ..).
+fn is_integer_type(ty: &syn::Type) -> bool {
+    const INTEGERS: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+    ];
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.get_ident().is_some_and(|i| INTEGERS.contains(&i.to_string().as_str())))
 }

@@ -638,7 +638,10 @@ fn arrays_from_vecs_and_from_iterators() {
         a.sum() + b.sum()
     }));
     let s = squash(&text);
-    assert!(!s.contains("from_vec") && !s.contains("from_iter"), "{text}");
+    assert!(
+        !s.contains("from_vec") && !s.contains("from_iter"),
+        "{text}"
+    );
     assert!(s.contains("=v;"), "{text}");
     assert!(s.contains("Array1::from_elem(__autodiff_vec"), "{text}");
     assert!(s.contains("Array1::from_elem(x.len()"), "{text}");
