@@ -234,16 +234,25 @@ impl Emitter<'_> {
             }
             Op::Vjp { prim, k } => {
                 // A reverse rule takes its seed by value, which the program may read again (its
-                // tangent rules do): a copy.
+                // tangent rules do): a copy, or the value itself where this is its last reader.
                 let name = format_ident!("{}", crate::ir::vjp_name(prim, *k), span = i.span);
                 let ad = self.ad_at(i.span);
                 let (operands, rest) = i.args.split_at(prim.arity);
                 let (seed, rest) = rest.split_last().expect("a reverse rule has a seed");
                 let operands = operands.iter().map(|a| self.operand(a));
                 let rest = rest.iter().map(|a| self.operand(a));
-                let seed = self.operand(seed);
+                let seed = match seed {
+                    Operand::Var(v) if self.moved_seed == Some(*v) => {
+                        let name = self.name(*v).clone();
+                        quote!(#name)
+                    }
+                    seed => {
+                        let seed = self.operand(seed);
+                        quote!(#ad::dup(#seed))
+                    }
+                };
                 let extras = &i.extras;
-                quote_spanned!(i.span=> #ad::#name(#(#operands,)* #(#extras,)* #(#rest,)* #ad::dup(#seed)))
+                quote_spanned!(i.span=> #ad::#name(#(#operands,)* #(#extras,)* #(#rest,)* #seed))
             }
             Op::Jvp { rule, k } => {
                 let name = format_ident!("{}", rule.jvp_name(*k), span = i.span);

@@ -357,8 +357,24 @@ impl Emitter<'_> {
                 }
             } else {
                 end = k + 1;
+                // A reverse rule's seed read last here moves into the rule.
+                self.moved_seed = match stmts[k] {
+                    Stmt::Instr(i) if matches!(i.op, Op::Vjp { .. }) => match i.args.split_last() {
+                        Some((Operand::Var(seed), rest))
+                            if releases[k].contains(seed)
+                                && !rest
+                                    .iter()
+                                    .any(|a| matches!(a, Operand::Var(v) if v == seed)) =>
+                        {
+                            Some(*seed)
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
                 out.extend(print(self, stmts[k]));
-                for v in &releases[k] {
+                let moved = self.moved_seed.take();
+                for v in releases[k].iter().filter(|v| Some(**v) != moved) {
                     let name = self.name(*v);
                     out.extend(quote!(#ad::release(#name);));
                 }

@@ -131,6 +131,9 @@ pub struct Emitter<'a> {
     /// Set while a map kernel's closure body is printed: its values are elements, so the source's type
     /// ascriptions (`let y: Array1<f64> = ..`) are left out there.
     in_kernel_body: bool,
+    /// A reverse rule's seed read last by the statement being printed: moved into the rule instead of
+    /// copied (and not released after it).
+    moved_seed: Option<VarId>,
 }
 
 /// A fused kernel evaluated with its reverse in one pass by the forward sweep (its value is needed
@@ -162,6 +165,7 @@ impl<'a> Emitter<'a> {
             map_plan: None,
             in_map_run: false,
             in_kernel_body: false,
+            moved_seed: None,
         }
     }
 
