@@ -193,3 +193,44 @@ fn options_and_variants_with_fields() {
     )
     .unwrap();
 }
+
+/// Guards that read the fields their variant binds (and differentiable values), through a reference.
+#[differentiable(constant = objective)]
+fn guarded_fields(x: &Array1<f64>, objective: &Objective) -> f64 {
+    let s = x.sum();
+    match objective {
+        Objective::Huber { delta } if s.abs() < *delta => s * s,
+        Objective::Huber { delta } => *delta * s.abs(),
+        Objective::Scaled(w, n) if *n > 1 => s * *w * *n as f64,
+        Objective::Scaled(w, _) => s.sin() * *w,
+        Objective::Squared => s * s * s,
+    }
+}
+
+#[test]
+fn guards_read_the_fields_of_their_variant() {
+    let x = array![0.3, -0.5, 1.2];
+    let s = x.sum();
+    let g = |o: &Objective| guarded_fields_grad(&x, o);
+    for (o, want) in [
+        (Objective::Huber { delta: 5.0 }, 2.0 * s),
+        (Objective::Huber { delta: 0.5 }, 0.5),
+        (Objective::Scaled(2.0, 3), 6.0),
+        (Objective::Scaled(2.0, 1), 2.0 * s.cos()),
+        (Objective::Squared, 3.0 * s * s),
+    ] {
+        for v in g(&o) {
+            close(v, want, 1e-12);
+        }
+        assert_eq!(
+            guarded_fields_value_and_grad(&x, &o).0,
+            guarded_fields(&x, &o)
+        );
+        autodiff::check_grad(
+            |x: &Array1<f64>| guarded_fields(x, &o),
+            |x| guarded_fields_grad(x, &o),
+            &x,
+        )
+        .unwrap();
+    }
+}

@@ -509,7 +509,7 @@ fn describe(e: &Expr) -> &'static str {
 fn unsupported(e: &Expr) -> String {
     let what = match e {
         Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => "a loop is a statement, not a value: write it on its own and use the variables it assigns",
-        Expr::Match(_) => "this `match` has a pattern that a #[differentiable] function cannot take apart (a tuple, a struct, an `@` binding): match on literals, ranges, `|`, `_`, a name or unit enum variants, or write it with `if`/`else`",
+        Expr::Match(_) => "this `match` has a pattern that a #[differentiable] function cannot take apart (a tuple, a struct, an `@` binding): match on literals, ranges, `|`, `_`, a name or enum variants (`Mode::Leaky(a) if a > 0.0`), or write it with `if`/`else`",
         Expr::Closure(_) => "a closure is supported where it is called or mapped: bind it to a name and call it (`let f = |v: f64| v * v; f(x)`), or pass it to `mapv` (`x.mapv(f)`)",
         Expr::Try(_) => "the `?` operator is not supported in a #[differentiable] function: a differentiable function returns its value directly",
         Expr::Await(_) | Expr::Async(_) => "`async`/`.await` is not supported in a #[differentiable] function",

@@ -11,9 +11,10 @@
 //! exhaustive there). Patterns: literals (also negative), `a..=b` and `a..b` ranges, paths (unit enum
 //! variants and constants) and variants with fields that bind nothing (`Loss::Huber(_)`), tested with
 //! `matches!` (so an enum needs no `PartialEq`), `|` of these, `_`, and a plain name (bound to the value
-//! in its arm; its guard reads the value itself), each with an optional guard. A `match` with any other
-//! pattern (a tuple, a binding inside a variant, a binding with `@`) is left as it is, and the lowering
-//! reports it.
+//! in its arm; its guard reads the value itself), each with an optional guard; a variant whose fields
+//! bind names (`Mode::Leaky(a) if a > 0.0`) is tested with `matches!` and each name taken out by a
+//! `match` of its own (for its guard too). A `match` with any other pattern (a tuple, a binding nested
+//! deeper, a binding with `@`) is left as it is, and the lowering reports it.
 
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Block, Expr, ExprMatch, Ident, Pat, RangeLimits};
@@ -67,9 +68,10 @@ impl Rewriter {
             let mut fields: Vec<Ident> = Vec::new();
             let test = match pattern(&arm.pat, &scrutinee, &mut names) {
                 Some(test) => test,
-                // A variant whose fields bind names (`Some(c)`): tested with `matches!`, each name
-                // taken out by a `match` of its own (a constant), where no guard reads it.
-                None if variant_binding(&arm.pat) && arm.guard.is_none() => {
+                // A variant whose fields bind names (`Some(c)`, `Mode::Leaky(a) if a > 0.0`): tested
+                // with `matches!`, each name taken out by a `match` of its own (a constant), in the
+                // arm and before its guard.
+                None if variant_binding(&arm.pat) => {
                     fields = crate::lower::pattern_names(&arm.pat)
                         .into_iter()
                         .filter(|n| !n.chars().next().is_some_and(char::is_uppercase))
@@ -77,19 +79,32 @@ impl Rewriter {
                         .collect();
                     fields.dedup();
                     let pat = &arm.pat;
-                    Some(parse_quote!(::core::matches!(#scrutinee, #pat)))
+                    match &arm.guard {
+                        Some((_, g)) => Some(parse_quote!(::core::matches!(#scrutinee, #pat) && {
+                            #(let #fields = match #scrutinee {
+                                #pat => #fields,
+                                _ => ::core::unreachable!(),
+                            };)*
+                            #g
+                        })),
+                        None => Some(parse_quote!(::core::matches!(#scrutinee, #pat))),
+                    }
                 }
                 None => return None,
             };
-            let guard = arm.guard.as_ref().map(|(_, g)| {
-                let mut g = (**g).clone();
-                Rename {
-                    names: &names,
-                    to: &scrutinee,
-                }
-                .visit_expr_mut(&mut g);
-                g
-            });
+            let guard = arm
+                .guard
+                .as_ref()
+                .filter(|_| fields.is_empty())
+                .map(|(_, g)| {
+                    let mut g = (**g).clone();
+                    Rename {
+                        names: &names,
+                        to: &scrutinee,
+                    }
+                    .visit_expr_mut(&mut g);
+                    g
+                });
             let condition: Expr = match (guard, test) {
                 (None, None) => parse_quote!(true),
                 (None, Some(t)) => t,

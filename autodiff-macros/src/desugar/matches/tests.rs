@@ -90,3 +90,24 @@ fn variants_are_tested_with_matches_and_other_patterns_are_left() {
     // The tuple pattern is not taken apart: the lowering reports it.
     assert!(text.contains("match pair"), "{text}");
 }
+
+#[test]
+fn a_guard_reads_the_fields_its_variant_binds() {
+    let text = rewritten(quote!({
+        let a = match mode {
+            Mode::Leaky(slope) if slope > x => x * slope,
+            Mode::Leaky(_) => x,
+            Mode::Scaled { k, .. } => x * k,
+        };
+    }));
+    // The guard runs after the test, with the field taken out for it.
+    assert!(
+        text.contains("if :: core :: matches ! (__autodiff_match0 , Mode :: Leaky (slope)) && { let slope = match __autodiff_match0 { Mode :: Leaky (slope) => slope , _ => :: core :: unreachable ! () , } ; slope > x }"),
+        "{text}"
+    );
+    assert!(
+        text.contains("let k = match __autodiff_match0 { Mode :: Scaled { k , .. } => k"),
+        "{text}"
+    );
+    assert!(!text.contains("match mode"), "{text}");
+}
