@@ -788,3 +788,36 @@ fn accumulate_axis_inplace_against_closed_forms_and_differences() {
         assert_eq!(g[j], (4 - j) as f32, "cumulative_f32[{j}]");
     }
 }
+
+/// Rows and columns of a local matrix written in place: `row_mut(i).assign(&e)`, `column_mut(j).fill(v)`
+/// (what is overwritten gets no gradient).
+#[differentiable]
+fn written_lines(x: &Array1<f64>) -> f64 {
+    let mut m = Array2::zeros((3, x.len()));
+    m.row_mut(0).assign(x);
+    m.row_mut(2).assign(&x.mapv(|v| v * v));
+    m.column_mut(1).fill(x[0] * 3.0);
+    (&m * &m).sum()
+}
+
+#[test]
+fn rows_and_columns_written_in_place() {
+    let x = array![0.7, -1.3, 0.4];
+    // m = [[x0, 3 x0, x2], [0, 3 x0, 0], [x0^2, 3 x0, x2^2]]: 28 x0^2 + x0^4 + x2^2 + x2^4.
+    let (v, g) = written_lines_value_and_grad(&x);
+    assert_eq!(v, written_lines(&x));
+    let want = [
+        56.0 * x[0] + 4.0 * x[0].powi(3),
+        0.0,
+        2.0 * x[2] + 4.0 * x[2].powi(3),
+    ];
+    for i in 0..3 {
+        assert!(
+            (g[i] - want[i]).abs() < 1e-12,
+            "{i}: {} against {}",
+            g[i],
+            want[i]
+        );
+    }
+    autodiff::check_grad(written_lines, written_lines_grad, &x).unwrap();
+}
