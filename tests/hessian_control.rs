@@ -1,5 +1,5 @@
 //! Second order through control flow and element reads: `f_hvp` and `f_hessian` of accumulating loops
-//! (index and iterator loops), branches, element reads and writes of gradients into containers, against
+//! (index and iterator loops, branches inside them), branches, element reads and writes of gradients into containers, against
 //! closed forms and central differences of `f_grad`, in `f64` and `f32`.
 #![deny(warnings)]
 
@@ -447,6 +447,121 @@ fn hvps_through_calls_agree_with_differences() {
             want.as_slice().unwrap(),
             1e-12,
             "rule's tangent",
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Branches inside accumulating loops: the reversed loop recomputes the iteration's flag with its body.
+
+/// Piecewise terms by sign: a cubic or a product with the first element.
+#[differentiable(hessian)]
+fn piecewise_terms(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        if x[i] > 0.0 {
+            s += x[i] * x[i] * x[i];
+        } else {
+            s += (x[i] * 2.0).sin() * x[0];
+        }
+    }
+    s
+}
+
+/// Two sums, a temporary made in the arms and read after the branch, a nested branch, an arm with
+/// nothing to add, over an iterator loop.
+#[differentiable(hessian)]
+fn two_sums_nested(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    let mut t = 0.0;
+    for (i, v) in x.iter().enumerate() {
+        let w = if *v > 0.5 {
+            v * v
+        } else if i % 2 == 0 {
+            v.exp()
+        } else {
+            -v
+        };
+        s += w * v;
+        if w > 1.0 {
+            t += w.ln() * x[0];
+        }
+    }
+    s * t + s
+}
+
+/// A branch on the index in a Huber-like loss over residuals of two arrays.
+#[differentiable(argnums = (0, 1), hessian)]
+fn huber_pairs(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let r = x[i] - y[i] * y[i];
+        if r.abs() < 1.0 {
+            s += 0.5 * r * r;
+        } else {
+            s += r.abs() - 0.5;
+        }
+    }
+    s
+}
+
+#[test]
+fn branches_inside_loops() {
+    for n in [1usize, 2, 5, 17] {
+        let x = point(n);
+        let v = direction(n);
+        close(
+            piecewise_terms_hvp(&x, v.clone()).as_slice().unwrap(),
+            fd_hvp(piecewise_terms_grad, &x, &v).as_slice().unwrap(),
+            1e-6,
+            &format!("piecewise_terms, n = {n}"),
+        );
+        let h = piecewise_terms_hessian(&x);
+        for i in 0..n {
+            for j in 0..n {
+                assert!((h[[i, j]] - h[[j, i]]).abs() <= 1e-12 * (1.0 + h[[i, j]].abs()));
+            }
+        }
+        // The closed form: 6 x_i on the diagonal for positive x_i; for the others -4 sin(2 x_i) x_0 on the
+        // diagonal and 2 cos(2 x_i) against x_0 (both ways).
+        let mut want = autodiff::ndarray::Array2::<f64>::zeros((n, n));
+        for i in 0..n {
+            if x[i] > 0.0 {
+                want[[i, i]] += 6.0 * x[i];
+            } else {
+                want[[i, i]] += -4.0 * (2.0 * x[i]).sin() * x[0];
+                want[[i, 0]] += 2.0 * (2.0 * x[i]).cos();
+                want[[0, i]] += 2.0 * (2.0 * x[i]).cos();
+            }
+        }
+        for (a, b) in h.iter().zip(want.iter()) {
+            assert!(
+                (a - b).abs() <= 1e-10 * (1.0 + b.abs()),
+                "{h} against {want}"
+            );
+        }
+        close(
+            two_sums_nested_hvp(&x, v.clone()).as_slice().unwrap(),
+            fd_hvp(two_sums_nested_grad, &x, &v).as_slice().unwrap(),
+            1e-6,
+            &format!("two_sums_nested, n = {n}"),
+        );
+        let y = direction(n) * 0.8;
+        let (hx, hy) = huber_pairs_hvp(&x, &y, (v.clone(), v.clone() * 0.5));
+        let step =
+            |e: f64| huber_pairs_grad(&(&x + &(&v * (e * 1e-5))), &(&y + &(&v * (0.5 * e * 1e-5))));
+        let (gp, gm) = (step(1.0), step(-1.0));
+        close(
+            hx.as_slice().unwrap(),
+            ((&gp.0 - &gm.0) / 2e-5).as_slice().unwrap(),
+            1e-6,
+            &format!("huber_pairs x, n = {n}"),
+        );
+        close(
+            hy.as_slice().unwrap(),
+            ((&gp.1 - &gm.1) / 2e-5).as_slice().unwrap(),
+            1e-6,
+            &format!("huber_pairs y, n = {n}"),
         );
     }
 }

@@ -518,7 +518,7 @@ impl Writer<'_> {
                 .body
                 .stmts
                 .iter()
-                .any(|s| matches!(s, Stmt::If(_) | Stmt::Loop(_) | Stmt::SetElem { .. }))
+                .any(|s| matches!(s, Stmt::Loop(_) | Stmt::SetElem { .. }))
         {
             return None;
         }

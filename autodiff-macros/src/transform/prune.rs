@@ -27,6 +27,28 @@ struct Pruner<'f> {
     /// Storages whose shape never changes: those that start from a scalar literal, and those only
     /// element writes change.
     stable: Vec<bool>,
+    /// The variables by their names, for the names constant statements read.
+    by_name: std::collections::HashMap<String, VarId>,
+    /// The flags of the branches kept below the point being pruned (backwards), down to their
+    /// definitions.
+    live_flags: std::collections::HashSet<String>,
+}
+
+/// The name `tokens` defines where they are a branch's flag, `let branch0: bool = ..;`.
+fn flag_of(tokens: &proc_macro2::TokenStream) -> Option<String> {
+    let mut it = tokens.clone().into_iter();
+    match (it.next(), it.next(), it.next(), it.next()) {
+        (
+            Some(proc_macro2::TokenTree::Ident(l)),
+            Some(proc_macro2::TokenTree::Ident(name)),
+            Some(proc_macro2::TokenTree::Punct(colon)),
+            Some(proc_macro2::TokenTree::Ident(ty)),
+        ) if l == "let" && colon.as_char() == ':' && ty == "bool" => {
+            let name = name.to_string();
+            name.starts_with("branch").then_some(name)
+        }
+        _ => None,
+    }
 }
 
 impl Pruner<'_> {
@@ -131,9 +153,26 @@ impl Pruner<'_> {
                 self.need[i.dst.0] = Need::None;
                 Some(stmt.clone())
             }
-            Stmt::Verbatim { reads, .. } => {
+            Stmt::Verbatim { tokens, reads } => {
+                // A branch's flag no kept branch reads is left out with what it reads.
+                if let Some(flag) = flag_of(tokens) {
+                    if !self.live_flags.remove(&flag) {
+                        return None;
+                    }
+                }
                 for v in reads {
                     self.mark(*v, Need::Value);
+                }
+                // A constant statement also reads values by name (a branch's flag, `x[i] > 0.0`).
+                let mut named = Vec::new();
+                crate::naming::any_ident(tokens.clone(), &mut |i| {
+                    if let Some(v) = self.by_name.get(&i.to_string()) {
+                        named.push(*v);
+                    }
+                    false
+                });
+                for v in named {
+                    self.mark(v, Need::Value);
                 }
                 Some(stmt.clone())
             }
@@ -167,6 +206,7 @@ impl Pruner<'_> {
                 if joins.is_empty() && then_.stmts.is_empty() && else_.stmts.is_empty() {
                     return None;
                 }
+                self.live_flags.insert(i.flag.to_string());
                 let mut kept = (**i).clone();
                 kept.then_ = then_;
                 kept.else_ = else_;
@@ -225,10 +265,18 @@ pub fn prune(f: &Function, outputs: &[VarId]) -> Function {
         .zip(&written_whole)
         .map(|(s, w)| *s || !*w)
         .collect();
+    let by_name = f
+        .vars
+        .iter()
+        .enumerate()
+        .map(|(k, v)| (v.name.to_string(), VarId(k)))
+        .collect();
     let mut p = Pruner {
         f,
         need: vec![Need::None; f.vars.len()],
         stable,
+        by_name,
+        live_flags: std::collections::HashSet::new(),
     };
     for o in outputs {
         p.mark(*o, Need::Value);

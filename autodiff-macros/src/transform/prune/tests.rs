@@ -88,3 +88,44 @@ fn f_hvp_leaves_out_the_value_and_the_gradient_itself() {
     let writes = body.matches("add_at (& mut").count();
     assert_eq!(writes, 2, "{body}");
 }
+
+#[test]
+fn a_branch_flag_keeps_what_it_reads_and_goes_with_its_branch() {
+    let f = lowered(
+        TokenStream::new(),
+        quote!(
+            fn f(x: &Array1<f64>) -> f64 {
+                let r = x[0] - 2.0;
+                let d = x.sin().sum();
+                let t = if r.abs() < 1.0 { d * 2.0 } else { d };
+                t + d
+            }
+        ),
+    );
+    let verbatims = |f: &crate::ir::Function| {
+        let mut n = 0;
+        crate::ir::visit::stmts(&f.body, crate::ir::visit::Depth::Regions, &mut |s| {
+            n += usize::from(
+                matches!(s, Stmt::Verbatim { tokens, .. } if tokens.to_string().contains("branch")),
+            );
+        });
+        n
+    };
+    // The branch kept: its flag and `r`, which only the flag reads.
+    let ret = f.ret.var().expect("a variable");
+    let all = prune(&f, &[ret]);
+    assert_eq!(verbatims(&all), 1);
+    assert!(
+        instr_names(&all).contains(&"r=sub".to_string()),
+        "{:?}",
+        instr_names(&all)
+    );
+    // Only `d` asked for: the branch, its flag and `r` go.
+    let d = prune(&f, &[var(&f, "d")]);
+    assert_eq!(verbatims(&d), 0);
+    assert!(
+        !instr_names(&d).iter().any(|n| n.starts_with("r=")),
+        "{:?}",
+        instr_names(&d)
+    );
+}
