@@ -1,6 +1,6 @@
 //! Second order through control flow and element reads: `f_hvp` and `f_hessian` of accumulating loops
-//! (index and iterator loops, branches inside them), branches, element reads and writes of gradients into containers, against
-//! closed forms and central differences of `f_grad`, in `f64` and `f32`.
+//! (index and iterator loops, branches inside them), branches, element reads and writes of gradients
+//! into containers, against closed forms and central differences of `f_grad`, in `f64` and `f32`.
 #![deny(warnings)]
 
 use autodiff::ndarray::{array, Array1};
