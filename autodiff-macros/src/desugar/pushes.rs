@@ -18,26 +18,40 @@
 //! Pushes of another shape (under a condition, in a `while` loop, several per iteration, after a
 //! `continue`) are counted by a replay: the statement that holds them runs once before the buffer is
 //! made, each push counting one (`v.len()` the count so far), where that is the same run: the statement
-//! changes no name declared outside it and reads `v` only through `push`, `len()` and `is_empty()` (its conditions
-//! are constants, evaluated twice). Then each push writes through the counter as above.
+//! changes no name declared outside it and reads `v` only through `push`, `len()` and `is_empty()` (its
+//! conditions are constants, evaluated twice). Then each push writes through the counter as above.
 //!
 //! The lowering then differentiates the element writes as any other (read back in the loop that writes
 //! them included). Pushes that cannot be counted either way (a loop that also changes an outside value,
 //! or reads what it pushed) are left alone and reported by the lowering, with this form as the rewrite.
 
 use quote::{format_ident, ToTokens};
+use std::collections::HashMap;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Block, Expr, Ident, Pat, Stmt};
 
 /// Rewrites the pushes of every block of `block` (closures aside) that this pass can count.
 pub fn rewrite(block: &mut Block) {
-    Pushes.visit_block_mut(block);
+    let mut all = Declarations(Vec::new());
+    all.visit_block(block);
+    let mut declared = HashMap::new();
+    for name in all.0 {
+        *declared.entry(name).or_insert(0) += 1;
+    }
+    Pushes {
+        declared: &declared,
+    }
+    .visit_block_mut(block);
 }
 
-struct Pushes;
+struct Pushes<'a> {
+    /// How many times the function declares each name (a replay may change only names it alone
+    /// declares: no shadowing makes an outer name look like its own).
+    declared: &'a HashMap<Ident, usize>,
+}
 
-impl VisitMut for Pushes {
+impl VisitMut for Pushes<'_> {
     fn visit_block_mut(&mut self, block: &mut Block) {
         // Inner blocks first: a buffer declared in a loop body is rewritten there.
         syn::visit_mut::visit_block_mut(self, block);
@@ -53,7 +67,7 @@ impl VisitMut for Pushes {
                 if let Some(first) =
                     first.filter(|&f| mentions_push(&name, &block.stmts[f..=f]) > 0)
                 {
-                    if let Some(length) = count(&name, &block.stmts[first..]) {
+                    if let Some(length) = count(&name, &block.stmts[first..], self.declared) {
                         let decl = block.stmts.remove(k);
                         block.stmts.insert(first - 1, decl);
                         rewrite_from(&name, first - 1, length, &mut block.stmts);
@@ -222,7 +236,7 @@ struct Length {
 /// The final length of `name` from the statements from its first push on, where every push is
 /// counted, and no loop's bounds (nor a replayed statement) read a name declared or changed among them
 /// (the length is computed before them).
-fn count(name: &Ident, rest: &[Stmt]) -> Option<Length> {
+fn count(name: &Ident, rest: &[Stmt], declarations: &HashMap<Ident, usize>) -> Option<Length> {
     let mut length = Length {
         parts: Vec::new(),
         replays: Vec::new(),
@@ -262,7 +276,7 @@ fn count(name: &Ident, rest: &[Stmt]) -> Option<Length> {
             // before, counting its pushes, where that changes nothing else.
             _ => {
                 let counter = format_ident!("__autodiff_count_{}_{}", name, length.replays.len());
-                let replay = replayed(name, &counter, stmt)?;
+                let replay = replayed(name, &counter, stmt, declarations)?;
                 if reads_late(stmt.to_token_stream()) {
                     return None;
                 }
@@ -278,8 +292,14 @@ fn count(name: &Ident, rest: &[Stmt]) -> Option<Length> {
 }
 
 /// `stmt` with each push of `name` counted in `counter` instead, where running it twice changes nothing:
-/// it assigns no name declared outside it, and reads `name` only through its pushes and `len()`.
-fn replayed(name: &Ident, counter: &Ident, stmt: &Stmt) -> Option<Stmt> {
+/// it assigns no name but those only it declares (`declared`: the function's count of each name's
+/// declarations), and reads `name` only through its pushes, `len()` and `is_empty()`.
+fn replayed(
+    name: &Ident,
+    counter: &Ident,
+    stmt: &Stmt,
+    declared: &HashMap<Ident, usize>,
+) -> Option<Stmt> {
     let mut copy = stmt.clone();
     let mut count = CountPushes { name, counter };
     count.visit_stmt_mut(&mut copy);
@@ -292,14 +312,19 @@ fn replayed(name: &Ident, counter: &Ident, stmt: &Stmt) -> Option<Stmt> {
     if rest {
         return None;
     }
-    let own = declared_anywhere(&copy);
+    let mut own: HashMap<Ident, usize> = HashMap::new();
+    for n in declared_anywhere(stmt) {
+        *own.entry(n).or_insert(0) += 1;
+    }
+    let only_here = |a: &Ident| own.get(a).is_some_and(|k| declared.get(a) == Some(k));
     let outer = assigned(&copy)
         .into_iter()
-        .any(|a| !own.contains(&a) && &a != counter);
+        .any(|a| !only_here(&a) && &a != counter);
     (!outer).then_some(copy)
 }
 
-/// Turns each push of `name` (a statement, in any block but a closure's) into `counter += 1;`.
+/// Turns each push of `name` (a statement or a `()` expression, in any block but a closure's) into
+/// `{ counter += 1; }`.
 struct CountPushes<'a> {
     name: &'a Ident,
     counter: &'a Ident,
@@ -317,17 +342,20 @@ impl VisitMut for CountPushes<'_> {
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
 }
 
-/// Every name that `stmt` declares (`let`s, loop patterns, closure parameters), at any depth.
-fn declared_anywhere(stmt: &Stmt) -> Vec<Ident> {
-    struct Finder(Vec<Ident>);
-    impl<'a> Visit<'a> for Finder {
-        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-            self.0.push(p.ident.clone());
-        }
+/// The names that patterns declare (`let`s, loop patterns, closure parameters), once per declaration.
+struct Declarations(Vec<Ident>);
+
+impl<'a> Visit<'a> for Declarations {
+    fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+        self.0.push(p.ident.clone());
     }
-    let mut f = Finder(Vec::new());
-    f.visit_stmt(stmt);
-    f.0
+}
+
+/// Every name that `stmt` declares, at any depth, once per declaration.
+fn declared_anywhere(stmt: &Stmt) -> Vec<Ident> {
+    let mut d = Declarations(Vec::new());
+    d.visit_stmt(stmt);
+    d.0
 }
 
 /// The names that `stmt` assigns or changes: the roots of assignments' left sides, of `&mut` borrows
@@ -430,7 +458,8 @@ fn rewrite_from(name: &Ident, at: usize, length: Length, stmts: &mut Vec<Stmt>) 
     stmts.splice(at..at, length.replays);
 }
 
-/// Each push of `name` (a statement, in any block but a closure's) as `{ v[len] = e; len += 1; }`.
+/// Each push of `name` (a statement or a `()` expression, in any block but a closure's) as
+/// `{ v[len] = e; len += 1; }`.
 struct WritePushes<'a> {
     name: &'a Ident,
     len: &'a Ident,
@@ -620,6 +649,19 @@ mod tests {
                     }
                 }
                 v[0]
+            }),
+            // A name the loop declares shadows an outer one it also changes.
+            parse_quote!({
+                let mut v = Vec::new();
+                let mut s = 0.0;
+                for i in 0..n {
+                    s += x[i];
+                    let s = 2.0;
+                    if x[i] > s {
+                        v.push(x[i]);
+                    }
+                }
+                v[0] + s
             }),
             // A value the condition reads changes after the first push.
             parse_quote!({
