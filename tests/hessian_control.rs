@@ -565,3 +565,83 @@ fn branches_inside_loops() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Nested accumulating loops: each reversed loop recomputes its iterations, the inner one inside the outer
+// one's.
+
+/// Pairwise terms over `j < i`, and a term per `i` after the inner loop.
+#[differentiable(hessian)]
+fn pairwise(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        for j in 0..i {
+            s += (x[i] - x[j]).powi(2) * x[j].sin();
+        }
+        s += x[i].exp();
+    }
+    s
+}
+
+/// Two sums, a branch in the inner loop, a value of the outer body read inside, iterator loops, three
+/// levels.
+#[differentiable(hessian)]
+fn interactions(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    let mut t = 0.0;
+    for (i, a) in x.iter().enumerate() {
+        let w = a * 2.0;
+        for (j, b) in x.iter().enumerate() {
+            if j != i {
+                t += w * b / (1.0 + b * b);
+            }
+            for k in 0..j.min(2) {
+                s += (a * b * x[k]).tanh() * 0.1;
+            }
+        }
+        s += w.sin();
+    }
+    s * t + t
+}
+
+#[test]
+fn nested_loops() {
+    for n in [1usize, 2, 3, 6] {
+        let x = point(n);
+        let v = direction(n);
+        close(
+            pairwise_hvp(&x, v.clone()).as_slice().unwrap(),
+            fd_hvp(pairwise_grad, &x, &v).as_slice().unwrap(),
+            1e-6,
+            &format!("pairwise, n = {n}"),
+        );
+        close(
+            interactions_hvp(&x, v.clone()).as_slice().unwrap(),
+            fd_hvp(interactions_grad, &x, &v).as_slice().unwrap(),
+            1e-6,
+            &format!("interactions, n = {n}"),
+        );
+        let h = pairwise_hessian(&x);
+        for i in 0..n {
+            for j in 0..n {
+                assert!((h[[i, j]] - h[[j, i]]).abs() <= 1e-10 * (1.0 + h[[i, j]].abs()));
+            }
+        }
+    }
+    // The closed form at two points: s = (x1 - x0)^2 sin x0 + e^x0 + e^x1.
+    let x = array![0.4, -0.9];
+    let h = pairwise_hessian(&x);
+    let (d, s0, c0) = (x[1] - x[0], x[0].sin(), x[0].cos());
+    let want = [
+        [
+            2.0 * s0 - 4.0 * d * c0 - d * d * s0 + x[0].exp(),
+            -2.0 * s0 + 2.0 * d * c0,
+        ],
+        [-2.0 * s0 + 2.0 * d * c0, 2.0 * s0 + x[1].exp()],
+    ];
+    for i in 0..2 {
+        for j in 0..2 {
+            assert!((h[[i, j]] - want[i][j]).abs() < 1e-12, "{h}");
+        }
+    }
+}

@@ -854,7 +854,7 @@ fn hvp_body(
             let error = e.to_compile_error();
             return quote!({ #error });
         }
-        return fail("`hessian` (f_hvp, f_hessian) differentiates loops only where each value they carry is accumulated (`s += ..`; branches inside them included), and no `while`, `break` or nested loops yet. Write the loop as a sum of terms (or with array operations), or remove `hessian` and use `f_grad`");
+        return fail("`hessian` (f_hvp, f_hessian) differentiates loops only where each value they carry is accumulated (`s += ..`; branches and nested loops inside them included), and no `while` or `break` yet. Write the loop as a sum of terms (or with array operations), or remove `hessian` and use `f_grad`");
     };
     let outputs: Vec<crate::ir::Operand> = linear
         .gradients

@@ -9,9 +9,10 @@
 //! arms join the adjoints they change. A call's pullback applied to its seed is a call of the callee's
 //! second-order rule `g_vjp_jvp` (the JVP transform calls it with the tangents), its tangents spread over
 //! the arguments by their kinds. With a seed variable (`f_vjp_jvp` itself), the seed is a value with a
-//! tangent of its own. Loops that save iterations (a carried value read other than by accumulating, a
-//! counter, a logged write, a `while`, a `break`), method calls, closures, struct fields and nested loops
-//! give `None`.
+//! tangent of its own. A loop nested in a reversed loop runs forward whole with the body that holds it,
+//! and is reversed in turn inside. Loops that save iterations (a carried value read other than by
+//! accumulating, a counter, a logged write, a `while`, a `break`), method calls, closures and struct
+//! fields give `None`.
 
 use crate::analysis::regions;
 use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Seed};
@@ -291,10 +292,13 @@ impl Writer<'_> {
                     match stmt {
                         // A branch nested in the block runs forward again whole (its reverse, if
                         // any, is a reversed branch on its flag).
+                        // So does a nested loop: it saves nothing (its reverse, below, is a reversed
+                        // loop that recomputes each iteration).
                         Stmt::Instr(_)
                         | Stmt::Verbatim { .. }
                         | Stmt::Init { .. }
-                        | Stmt::If(_) => out.stmts.push(stmt.clone()),
+                        | Stmt::If(_)
+                        | Stmt::Loop(_) => out.stmts.push(stmt.clone()),
                         Stmt::WriteBack { storage, .. }
                             if rerun.skip_writeback.contains(storage) => {}
                         _ => return None,
@@ -306,6 +310,10 @@ impl Writer<'_> {
             } => self.pullback(instr, tangents, out)?,
             AStmt::If { flag, then_, else_ } => self.branch(flag, then_, else_, out)?,
             AStmt::Loop { lp, body } => self.reversed(lp, body, out)?,
+            // A nested loop run again to save its iterations: a loop that saves nothing ran forward
+            // whole with the body that holds it (its reversed loop recomputes each iteration).
+            AStmt::Replay { lp, .. }
+                if regions::checkpoint(self.f, lp).is_empty() && !regions::needs_count(lp) => {}
             _ => return None,
         }
         Some(())
@@ -518,7 +526,7 @@ impl Writer<'_> {
                 .body
                 .stmts
                 .iter()
-                .any(|s| matches!(s, Stmt::Loop(_) | Stmt::SetElem { .. }))
+                .any(|s| matches!(s, Stmt::SetElem { .. }))
         {
             return None;
         }
