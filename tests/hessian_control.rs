@@ -645,3 +645,163 @@ fn nested_loops() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Recurrences: a carried scalar the body reads other than by accumulating is saved per iteration on a
+// tape that the forward loop writes and the reversed loop reads (its tangent alongside).
+
+/// A scalar recurrence (a one-unit recurrent network).
+#[differentiable(hessian)]
+fn recurrence(x: &Array1<f64>) -> f64 {
+    let mut h = 0.0;
+    for i in 0..x.len() {
+        h = (0.9 * h + x[i]).sin();
+    }
+    h
+}
+
+/// Two recurrences and a sum, a branch on a carried value, a loop from 1, a parameter in the update.
+#[differentiable(argnums = (0, 1), hessian)]
+fn euler_steps(x: &Array1<f64>, k: f64) -> f64 {
+    let mut p = 1.0;
+    let mut q = 0.5;
+    let mut energy = 0.0;
+    for i in 1..x.len() {
+        let dp = -k * q + x[i];
+        let dq = if p > 0.0 { p * 0.1 } else { p * p * 0.05 };
+        p += 0.1 * dp;
+        q += dq * x[i - 1];
+        energy += p * p + q * q;
+    }
+    energy + p * q
+}
+
+/// A recurrence over a reversed iterator, in `f32`.
+#[differentiable(hessian)]
+fn decayed_f32(x: &Array1<f32>) -> f32 {
+    let mut m = 0.0;
+    for v in x.iter().rev() {
+        m = 0.5 * m * m + v.tanh();
+    }
+    m
+}
+
+#[test]
+fn recurrences_through_tapes() {
+    for n in [1usize, 2, 5, 12] {
+        let x = point(n) * 0.5;
+        let v = direction(n);
+        close(
+            recurrence_hvp(&x, v.clone()).as_slice().unwrap(),
+            fd_hvp(recurrence_grad, &x, &v).as_slice().unwrap(),
+            1e-6,
+            &format!("recurrence, n = {n}"),
+        );
+        let k = 0.7;
+        check_pair_hvp(
+            &format!("euler_steps, n = {n}"),
+            euler_steps_hvp(&x, k, (v.clone(), 0.3)),
+            euler_steps_grad,
+            (&x, k),
+            (&v, 0.3),
+            1e-5,
+        );
+        let x32 = x.mapv(|e| e as f32);
+        let h32 = decayed_f32_hessian(&x32);
+        let h64 = {
+            // Columns by differences of the f32 gradient (its rounding bounds the agreement).
+            let g = |x: &Array1<f64>| decayed_f32_grad(&x.mapv(|e| e as f32)).mapv(f64::from);
+            let mut h = autodiff::ndarray::Array2::<f64>::zeros((n, n));
+            for j in 0..n {
+                let mut e = Array1::zeros(n);
+                e[j] = 1.0;
+                let col = fd_hvp(g, &x, &e);
+                for i in 0..n {
+                    h[[i, j]] = col[i];
+                }
+            }
+            h
+        };
+        for (a, b) in h32.iter().zip(h64.iter()) {
+            assert!(
+                (f64::from(*a) - b).abs() < 2e-2 * (1.0 + b.abs()),
+                "{h32} against {h64}"
+            );
+        }
+    }
+    // The closed form at two steps: h1 = sin(x0), h2 = sin(0.9 h1 + x1).
+    let x = array![0.3, -0.4];
+    let h = recurrence_hessian(&x);
+    let u = 0.9 * x[0].sin() + x[1];
+    let du0 = 0.9 * x[0].cos();
+    let want = [
+        [
+            -u.sin() * du0 * du0 - u.cos() * 0.9 * x[0].sin(),
+            -u.sin() * du0,
+        ],
+        [-u.sin() * du0, -u.sin()],
+    ];
+    for i in 0..2 {
+        for j in 0..2 {
+            assert!(
+                (h[[i, j]] - want[i][j]).abs() < 1e-12,
+                "{h} against {want:?}"
+            );
+        }
+    }
+}
+
+/// A recurrence that starts from a scalar parameter, with a second parameter in the update.
+#[differentiable(argnums = (0, 1), hessian)]
+fn iterated_map(x: f64, a: f64) -> f64 {
+    let mut y = x;
+    for _ in 0..3 {
+        y = y * y * 0.5 + a * y.sin();
+    }
+    y
+}
+
+/// A recurrence that starts from an element.
+#[differentiable(hessian)]
+fn from_first(x: &Array1<f64>) -> f64 {
+    let mut h = x[0];
+    for i in 1..x.len() {
+        h = (h * x[i]).tanh() + h;
+    }
+    h
+}
+
+#[test]
+fn recurrences_from_parameters_and_elements() {
+    let (x, a) = (0.7, 0.3);
+    let e = 1e-6;
+    let (gxp, gap) = iterated_map_grad(x + e, a);
+    let (gxm, gam) = iterated_map_grad(x - e, a);
+    let (hxx, hax) = iterated_map_hvp(x, a, (1.0, 0.0));
+    close(
+        &[hxx, hax],
+        &[(gxp - gxm) / (2.0 * e), (gap - gam) / (2.0 * e)],
+        1e-6,
+        "d/dx",
+    );
+    let (gxp, gap) = iterated_map_grad(x, a + e);
+    let (gxm, gam) = iterated_map_grad(x, a - e);
+    let (hxa, haa) = iterated_map_hvp(x, a, (0.0, 1.0));
+    close(
+        &[hxa, haa],
+        &[(gxp - gxm) / (2.0 * e), (gap - gam) / (2.0 * e)],
+        1e-6,
+        "d/da",
+    );
+    assert!((hxa - hax).abs() < 1e-12, "symmetric: {hxa} against {hax}");
+    for n in [1usize, 2, 7] {
+        let x = point(n);
+        let v = direction(n);
+        close(
+            from_first_hvp(&x, v.clone()).as_slice().unwrap(),
+            fd_hvp(from_first_grad, &x, &v).as_slice().unwrap(),
+            1e-6,
+            &format!("from_first, n = {n}"),
+        );
+    }
+}

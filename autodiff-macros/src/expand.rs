@@ -469,22 +469,7 @@ fn generate(
         .filter(|(_, p)| p.differentiable && matches!(types::strip_refs(&p.ty), syn::Type::Path(t) if t.path.is_ident("f64") || t.path.is_ident("f32")))
         .map(|(i, _)| param_var(i))
         .collect();
-    // Parameters that are scalars by their type (a float, or the generic float type), differentiable or
-    // not: index loops read them in lanes.
-    let generic_types: Vec<String> = model
-        .func
-        .sig
-        .generics
-        .type_params()
-        .map(|t| t.ident.to_string())
-        .collect();
-    let scalar_vars: Vec<VarId> = model
-        .params
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| matches!(types::strip_refs(&p.ty), syn::Type::Path(t) if t.qself.is_none() && t.path.get_ident().is_some_and(|i| i == "f64" || i == "f32" || generic_types.contains(&i.to_string()))))
-        .map(|(i, _)| param_var(i))
-        .collect();
+    let scalar_vars = scalar_parameters(model, f);
     let mut out = TokenStream::new();
     let main_grad = format_ident!("{}_grad", model.name());
     let mut main_grad_body: Option<TokenStream> = None;
@@ -782,6 +767,28 @@ fn jacobian_body(model: &Model, k: usize, ad: &Ident) -> TokenStream {
     })
 }
 
+/// The parameters that are scalars by their type (a float, or the generic float type), differentiable
+/// or not: index loops read them in lanes, and `f_hvp` saves a recurrence that starts from one.
+fn scalar_parameters(model: &Model, f: &Function) -> Vec<VarId> {
+    let generic_types: Vec<String> = model
+        .func
+        .sig
+        .generics
+        .type_params()
+        .map(|t| t.ident.to_string())
+        .collect();
+    model
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| matches!(types::strip_refs(&p.ty), syn::Type::Path(t) if t.qself.is_none() && t.path.get_ident().is_some_and(|i| i == "f64" || i == "f32" || generic_types.contains(&i.to_string()))))
+        .filter_map(|(i, _)| {
+            let at = f.vars.iter().position(|v| v.kind == VarKind::Param(i))?;
+            Some(VarId(at))
+        })
+        .collect()
+}
+
 /// The body of `f_hvp`: the adjoint program of the function written out as IR, and the
 /// JVP transform over it along `v`: forward over reverse. The tangents of the gradients are the
 /// Hessian times `v`. The same with a seed that is a parameter with a tangent of its own is the body of
@@ -829,9 +836,14 @@ fn hvp_body(
         owned_values: false,
     }
     .program(&f.body, &f.ret, independents, seed, activity);
-    let Some(linear) =
-        crate::transform::linearize::linearize(f, &f.body, &program, namer, seed_var)
-    else {
+    let Some(linear) = crate::transform::linearize::linearize(
+        f,
+        &f.body,
+        &program,
+        namer,
+        seed_var,
+        &scalar_parameters(model, f),
+    ) else {
         // A call or a closure is reported where it is; anything else at the function.
         let mut at: Option<syn::Error> = None;
         crate::ir::visit::stmts(&f.body, crate::ir::visit::Depth::Regions, &mut |s| {
@@ -854,7 +866,7 @@ fn hvp_body(
             let error = e.to_compile_error();
             return quote!({ #error });
         }
-        return fail("`hessian` (f_hvp, f_hessian) differentiates loops only where each value they carry is accumulated (`s += ..`; branches and nested loops inside them included), and no `while` or `break` yet. Write the loop as a sum of terms (or with array operations), or remove `hessian` and use `f_grad`");
+        return fail("`hessian` (f_hvp, f_hessian) differentiates `for` loops whose carried values are accumulated (`s += ..`) or are scalars that start from a literal (`let mut h = 0.0;`, saved per iteration), with branches and nested loops inside; not yet `while`, `break`, or an array carried and read (`h = (&h * 0.9 + x).mapv(f64::tanh)`). Write the loop as a sum of terms or with array operations, or remove `hessian` and use `f_grad`");
     };
     let outputs: Vec<crate::ir::Operand> = linear
         .gradients

@@ -1,15 +1,26 @@
-// `f_hvp` is forward over reverse of an adjoint program written as IR: a loop whose carried value is read
-// other than by accumulating (a recurrence) is refused at the function, with the rewrite.
+// `f_hvp` is forward over reverse of an adjoint program written as IR: loops that carry an array the
+// body reads (a recurrence over arrays) and `while` loops are refused at the function, with the rewrite.
 use autodiff::ndarray::Array1;
 use autodiff::prelude::*;
 
 #[differentiable(hessian)]
-fn recurrence(x: &Array1<f64>) -> f64 {
-    let mut h = 0.0;
-    for i in 0..x.len() {
-        h = (0.9 * h + x[i]).sin();
+fn array_recurrence(x: &Array1<f64>) -> f64 {
+    let mut h = Array1::zeros(x.len());
+    for _ in 0..3 {
+        h = (&h * 0.9 + x).mapv(f64::tanh);
     }
-    h
+    h.sum()
+}
+
+#[differentiable(hessian)]
+fn halvings(x: f64) -> f64 {
+    let mut y = x;
+    let mut k = 0;
+    while k < 3 {
+        y = y * y * 0.5;
+        k += 1;
+    }
+    y
 }
 
 fn main() {}

@@ -10,9 +10,11 @@
 //! second-order rule `g_vjp_jvp` (the JVP transform calls it with the tangents), its tangents spread over
 //! the arguments by their kinds. With a seed variable (`f_vjp_jvp` itself), the seed is a value with a
 //! tangent of its own. A loop nested in a reversed loop runs forward whole with the body that holds it,
-//! and is reversed in turn inside. Loops that save iterations (a carried value read other than by
-//! accumulating, a counter, a logged write, a `while`, a `break`), method calls, closures and struct
-//! fields give `None`.
+//! and is reversed in turn inside. A carried scalar the body reads other than by accumulating (a
+//! recurrence) is saved on a tape: the forward loop writes each iteration's starting value at the loop's
+//! index, the reversed loop's recomputed body reads it from there (element writes and reads, which the
+//! JVP transform carries tangents through). Loops that save anything else (an array carried and read, a
+//! counter, a logged write, a `while`, a `break`), method calls, closures and struct fields give `None`.
 
 use crate::analysis::regions;
 use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Seed};
@@ -56,6 +58,12 @@ struct Writer<'a> {
     vars: Vec<Var>,
     /// Each primal variable's adjoint, where it has one.
     current: HashMap<VarId, Version>,
+    /// Inside a reversed loop that saves carried values: each saved storage's tape and the index of
+    /// the iteration's entry (a recomputed body reads its starting values from them).
+    tapes: HashMap<VarId, (VarId, TokenStream)>,
+    /// Values known to be scalars (parameters declared so, element reads): a carried value that starts
+    /// from one can be saved on a tape.
+    scalars: HashSet<VarId>,
     namer: &'a mut Namer,
 }
 
@@ -294,6 +302,15 @@ impl Writer<'_> {
                         // any, is a reversed branch on its flag).
                         // So does a nested loop: it saves nothing (its reverse, below, is a reversed
                         // loop that recomputes each iteration).
+                        // A saved carried value starts the iteration from its tape.
+                        Stmt::Instr(i) if self.tape_of(i).is_some() => {
+                            let (tape, index) = self.tape_of(i).expect("matched");
+                            let mut read = i.clone();
+                            read.op = Op::Prim(prims::index());
+                            read.args = vec![Operand::Var(tape)];
+                            read.extras = vec![index];
+                            out.stmts.push(Stmt::Instr(read));
+                        }
                         Stmt::Instr(_)
                         | Stmt::Verbatim { .. }
                         | Stmt::Init { .. }
@@ -512,6 +529,89 @@ impl Writer<'_> {
         Some(())
     }
 
+    /// The tape and index that a recomputed `carry` read of a saved value reads instead.
+    fn tape_of(&self, i: &Instr) -> Option<(VarId, TokenStream)> {
+        let Op::Prim(p) = &i.op else { return None };
+        if !std::ptr::eq(*p, prims::carry()) {
+            return None;
+        }
+        let storage = i.args.first()?.var()?;
+        self.tapes.get(&storage).cloned()
+    }
+
+    /// Tapes for the carried values of `lp` whose value the reverse reads (a recurrence,
+    /// `h = (0.9 * h + x[i]).sin()`): each iteration's starting value written by the forward run of the
+    /// loop (found among the statements already in `out`) at the loop's index, read back by the reversed
+    /// loop. Scalars only (a carried value that starts from a scalar literal, a scalar parameter or an
+    /// element); `None` otherwise.
+    fn tape(
+        &mut self,
+        lp: &Loop,
+        index: &proc_macro2::Ident,
+        iter: &TokenStream,
+        out: &mut Out,
+    ) -> Option<HashMap<VarId, (VarId, TokenStream)>> {
+        let mut tapes = HashMap::new();
+        let saved: Vec<&Carry> = lp.carried.iter().filter(|c| c.saved).collect();
+        if saved.is_empty() {
+            return Some(tapes);
+        }
+        let at = out
+            .stmts
+            .iter()
+            .position(|s| matches!(s, Stmt::Loop(l) if l.id == lp.id))?;
+        let slot = quote!((#index) as usize);
+        let len = quote!(::core::iter::Iterator::max(::core::clone::Clone::clone(&(#iter))).map_or(0usize, |last| last as usize + 1));
+        let mut inits = Vec::new();
+        let mut writes = Vec::new();
+        for c in saved {
+            let first = match &c.init {
+                Operand::Const(first) if crate::scalars::scalar_const(first, self.f) => {
+                    first.clone()
+                }
+                Operand::Var(v) if self.scalars.contains(v) => {
+                    let name = &self.vars[v.0].name;
+                    quote!(#name)
+                }
+                _ => return None,
+            };
+            let base = format!("{}_tape", self.vars[c.storage.0].name);
+            let tape = self.new_var(&base, VarKind::Storage, out.block);
+            inits.push(Stmt::Init {
+                storage: tape,
+                value: Operand::Const(quote!(::std::vec![#first; #len])),
+            });
+            writes.push((c.storage, tape));
+            tapes.insert(c.storage, (tape, slot.clone()));
+        }
+        let Stmt::Loop(forward) = &mut out.stmts[at] else {
+            unreachable!("found above")
+        };
+        for &(storage, tape) in &writes {
+            // The iteration's starting value, as the body reads it from its storage.
+            let entry = forward.body.stmts.iter().position(|s| {
+                matches!(s, Stmt::Instr(i) if matches!(&i.op, Op::Prim(p) if std::ptr::eq(*p, prims::carry()))
+                    && i.args.first().and_then(Operand::var) == Some(storage))
+            })?;
+            let Stmt::Instr(read) = &forward.body.stmts[entry] else {
+                unreachable!("matched above")
+            };
+            let write = Stmt::SetElem {
+                storage: tape,
+                kind: ElemWrite::Set,
+                index: slot.clone(),
+                value: Operand::Var(read.dst),
+                span: read.span,
+            };
+            forward.body.stmts.insert(entry + 1, write);
+            forward.writes.push(tape);
+        }
+        for (k, init) in inits.into_iter().enumerate() {
+            out.stmts.insert(at + k, init);
+        }
+        Some(tapes)
+    }
+
     /// A reversed loop that saves nothing per iteration: the same range reversed, whose body recomputes
     /// the primal body and runs its reverse; the adjoints it changes of values defined outside it are
     /// carried (element gradients go into storage made before it).
@@ -520,7 +620,9 @@ impl Writer<'_> {
             return None;
         };
         if regions::needs_count(lp)
-            || !regions::checkpoint(self.f, lp).is_empty()
+            || regions::checkpoint(self.f, lp)
+                .iter()
+                .any(|s| !matches!(s, regions::Saved::Carried(_)))
             || !lp.writes.is_empty()
             || lp
                 .body
@@ -530,6 +632,7 @@ impl Writer<'_> {
         {
             return None;
         }
+        let saved_tapes = self.tape(lp, index, iter, out)?;
         let inside: HashSet<VarId> = defined_in(&lp.body);
         for target in elem_targets(body) {
             if inside.contains(&target) {
@@ -580,7 +683,10 @@ impl Writer<'_> {
             self.current.insert(t, Version::Value(entry));
             entries.push((t, storage));
         }
-        self.stmts(body, &mut inner)?;
+        let outer_tapes = std::mem::replace(&mut self.tapes, saved_tapes);
+        let reversed_body = self.stmts(body, &mut inner);
+        self.tapes = outer_tapes;
+        reversed_body?;
         for &(t, storage) in &entries {
             let value = self.read(t, &mut inner)?;
             inner.stmts.push(Stmt::WriteBack {
@@ -701,6 +807,7 @@ pub fn linearize(
     p: &Program,
     namer: &mut Namer,
     seed: Option<VarId>,
+    scalar_params: &[VarId],
 ) -> Option<Linear> {
     // The primal statements as they are: loops and branches run forward, saving nothing.
     let plain = |s: &Stmt| match s {
@@ -718,6 +825,14 @@ pub fn linearize(
     if !ok || !f.logged.is_empty() {
         return None;
     }
+    let mut scalars: HashSet<VarId> = scalar_params.iter().copied().collect();
+    crate::ir::visit::stmts(&f.body, crate::ir::visit::Depth::Regions, &mut |s| {
+        if let Stmt::Instr(i) = s {
+            if matches!(&i.op, Op::Prim(p) if p.family == Family::Access(Access::Index)) {
+                scalars.insert(i.dst);
+            }
+        }
+    });
     let mut last_block = block.id;
     crate::ir::visit::blocks(&f.body, crate::ir::visit::Depth::Closures, &mut |b| {
         last_block = last_block.max(b.id);
@@ -730,6 +845,8 @@ pub fn linearize(
         next_block: last_block + 1,
         vars: f.vars.clone(),
         current: HashMap::new(),
+        tapes: HashMap::new(),
+        scalars,
         namer,
     };
     let mut out = Out::new(block.id);
