@@ -32,6 +32,23 @@ fn check_pair_hvp(
     close(&[got.1], &[want_s], rtol, &format!("{what}: H s"));
 }
 
+/// `f_hvp` of a function of one array along `v` against central differences of its gradient.
+fn check_hvp(
+    what: &str,
+    hvp: impl Fn(&Array1<f64>, Array1<f64>) -> Array1<f64>,
+    grad: impl Fn(&Array1<f64>) -> Array1<f64>,
+    x: &Array1<f64>,
+    v: &Array1<f64>,
+) {
+    let want = fd_hvp(grad, x, v);
+    close(
+        hvp(x, v.clone()).as_slice().unwrap(),
+        want.as_slice().unwrap(),
+        1e-6,
+        what,
+    );
+}
+
 fn point(n: usize) -> Array1<f64> {
     Array1::from_shape_fn(n, |i| (0.37 * i as f64 + 0.1).sin() * 1.5)
 }
@@ -510,11 +527,12 @@ fn branches_inside_loops() {
     for n in [1usize, 2, 5, 17] {
         let x = point(n);
         let v = direction(n);
-        close(
-            piecewise_terms_hvp(&x, v.clone()).as_slice().unwrap(),
-            fd_hvp(piecewise_terms_grad, &x, &v).as_slice().unwrap(),
-            1e-6,
+        check_hvp(
             &format!("piecewise_terms, n = {n}"),
+            piecewise_terms_hvp,
+            piecewise_terms_grad,
+            &x,
+            &v,
         );
         let h = piecewise_terms_hessian(&x);
         for i in 0..n {
@@ -540,11 +558,12 @@ fn branches_inside_loops() {
                 "{h} against {want}"
             );
         }
-        close(
-            two_sums_nested_hvp(&x, v.clone()).as_slice().unwrap(),
-            fd_hvp(two_sums_nested_grad, &x, &v).as_slice().unwrap(),
-            1e-6,
+        check_hvp(
             &format!("two_sums_nested, n = {n}"),
+            two_sums_nested_hvp,
+            two_sums_nested_grad,
+            &x,
+            &v,
         );
         let y = direction(n) * 0.8;
         let (hx, hy) = huber_pairs_hvp(&x, &y, (v.clone(), v.clone() * 0.5));
@@ -609,17 +628,19 @@ fn nested_loops() {
     for n in [1usize, 2, 3, 6] {
         let x = point(n);
         let v = direction(n);
-        close(
-            pairwise_hvp(&x, v.clone()).as_slice().unwrap(),
-            fd_hvp(pairwise_grad, &x, &v).as_slice().unwrap(),
-            1e-6,
+        check_hvp(
             &format!("pairwise, n = {n}"),
+            pairwise_hvp,
+            pairwise_grad,
+            &x,
+            &v,
         );
-        close(
-            interactions_hvp(&x, v.clone()).as_slice().unwrap(),
-            fd_hvp(interactions_grad, &x, &v).as_slice().unwrap(),
-            1e-6,
+        check_hvp(
             &format!("interactions, n = {n}"),
+            interactions_hvp,
+            interactions_grad,
+            &x,
+            &v,
         );
         let h = pairwise_hessian(&x);
         for i in 0..n {
@@ -691,11 +712,12 @@ fn recurrences_through_tapes() {
     for n in [1usize, 2, 5, 12] {
         let x = point(n) * 0.5;
         let v = direction(n);
-        close(
-            recurrence_hvp(&x, v.clone()).as_slice().unwrap(),
-            fd_hvp(recurrence_grad, &x, &v).as_slice().unwrap(),
-            1e-6,
+        check_hvp(
             &format!("recurrence, n = {n}"),
+            recurrence_hvp,
+            recurrence_grad,
+            &x,
+            &v,
         );
         let k = 0.7;
         check_pair_hvp(
@@ -797,11 +819,12 @@ fn recurrences_from_parameters_and_elements() {
     for n in [1usize, 2, 7] {
         let x = point(n);
         let v = direction(n);
-        close(
-            from_first_hvp(&x, v.clone()).as_slice().unwrap(),
-            fd_hvp(from_first_grad, &x, &v).as_slice().unwrap(),
-            1e-6,
+        check_hvp(
             &format!("from_first, n = {n}"),
+            from_first_hvp,
+            from_first_grad,
+            &x,
+            &v,
         );
     }
 }

@@ -214,13 +214,7 @@ fn zip_map_collect(e: &Expr) -> Option<(Vec<Expr>, &ExprClosure)> {
             }
             Expr::Call(c) if c.args.len() == 1 => {
                 let Expr::Path(p) = &*c.func else { return None };
-                let names: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                if !names.ends_with(&["Zip".to_string(), "from".to_string()]) {
+                if !segment_names(&p.path).ends_with(&["Zip".to_string(), "from".to_string()]) {
                     return None;
                 }
                 operands.push(c.args[0].clone());
@@ -230,6 +224,11 @@ fn zip_map_collect(e: &Expr) -> Option<(Vec<Expr>, &ExprClosure)> {
             _ => return None,
         }
     }
+}
+
+/// The names of a path's segments, `Array1::from_iter` as `["Array1", "from_iter"]`.
+fn segment_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
 /// An operand of `Zip` as the container it reads (`&x` and `x.view()` read `x`).
@@ -246,12 +245,7 @@ fn zip_operand(e: &Expr) -> Expr {
 fn array_from<'e>(e: &'e Expr, ctor: &str) -> Option<&'e Expr> {
     let Expr::Call(c) = strip(e) else { return None };
     let Expr::Path(p) = &*c.func else { return None };
-    let segments: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let segments = segment_names(&p.path);
     let [.., ty, last] = &segments[..] else {
         return None;
     };
