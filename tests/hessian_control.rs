@@ -828,3 +828,92 @@ fn recurrences_from_parameters_and_elements() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// `while` loops and counters: the forward loop counts its iterations and saves the counters the body
+// changes; the reversed loop runs that many times, restoring them.
+
+/// A scalar recurrence under a `while` on a counter.
+#[differentiable(hessian)]
+fn halvings(x: f64) -> f64 {
+    let mut y = x;
+    let mut k = 0;
+    while k < 3 {
+        y = y * y * 0.5 + y.sin();
+        k += 1;
+    }
+    y
+}
+
+/// A `while` whose counter indexes the input (every other element), a recurrence and a sum.
+#[differentiable(hessian)]
+fn strided_walk(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    let mut h = 0.0;
+    let mut k = 0;
+    while k < x.len() {
+        h = (h * 0.8 + x[k]).tanh();
+        s += h * x[k];
+        k += 2;
+    }
+    s + h
+}
+
+/// A counter that a `for` loop's body changes and reads.
+#[differentiable(hessian)]
+fn alternating_partner(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    let mut k = 0;
+    for i in 0..x.len() {
+        s += x[k] * x[i] * (k as f64 + 1.0);
+        k = (k + 1) % 2;
+    }
+    s
+}
+
+#[test]
+fn while_loops_and_counters() {
+    // y -> y^2 / 2 + sin y, three times: the second derivative by differences of the first.
+    for x in [0.7, -0.4, 1.3] {
+        let e = 1e-6;
+        let fd = (halvings_grad(x + e) - halvings_grad(x - e)) / (2.0 * e);
+        close(
+            &[halvings_hvp(x, 1.0)],
+            &[fd],
+            1e-6,
+            &format!("halvings at {x}"),
+        );
+        assert_eq!(halvings_hessian(x), halvings_hvp(x, 1.0));
+    }
+    for n in [1usize, 2, 5, 8] {
+        let x = point(n);
+        let v = direction(n);
+        check_hvp(
+            &format!("strided_walk, n = {n}"),
+            strided_walk_hvp,
+            strided_walk_grad,
+            &x,
+            &v,
+        );
+        check_hvp(
+            &format!("alternating_partner, n = {n}"),
+            alternating_partner_hvp,
+            alternating_partner_grad,
+            &x,
+            &v,
+        );
+    }
+    // The closed form of the last: x0 pairs with the even positions (weight 1), x1 with the odd ones
+    // (weight 2), so s = x0 (x0 + x2 + ..) + 2 x1 (x1 + x3 + ..).
+    let x = point(5);
+    let h = alternating_partner_hessian(&x);
+    let mut want = autodiff::ndarray::Array2::<f64>::zeros((5, 5));
+    for i in 0..5 {
+        let (k, w) = if i % 2 == 0 { (0, 1.0) } else { (1, 2.0) };
+        want[[k, i]] += w;
+        want[[i, k]] += w;
+    }
+    for (a, b) in h.iter().zip(want.iter()) {
+        assert!((a - b).abs() < 1e-12, "{h} against {want}");
+    }
+}

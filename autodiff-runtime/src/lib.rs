@@ -29,6 +29,7 @@ pub mod reduce;
 pub mod second;
 pub mod shape;
 pub mod tangent;
+pub mod tape;
 pub mod unary;
 
 pub use check::{check_grad, check_grad_with, GradCheckError, Tolerance};
@@ -52,5 +53,6 @@ pub mod rules {
     pub use crate::reduce::*;
     pub use crate::second::*;
     pub use crate::shape::*;
+    pub use crate::tape::*;
     pub use crate::unary::*;
 }

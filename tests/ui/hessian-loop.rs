@@ -1,5 +1,6 @@
 // `f_hvp` is forward over reverse of an adjoint program written as IR: loops that carry an array the
-// body reads (a recurrence over arrays) and `while` loops are refused at the function, with the rewrite.
+// body reads (a recurrence over arrays) and loops that `break` are refused at the function, with the
+// rewrite.
 use autodiff::ndarray::Array1;
 use autodiff::prelude::*;
 
@@ -13,12 +14,13 @@ fn array_recurrence(x: &Array1<f64>) -> f64 {
 }
 
 #[differentiable(hessian)]
-fn halvings(x: f64) -> f64 {
+fn until_small(x: f64) -> f64 {
     let mut y = x;
-    let mut k = 0;
-    while k < 3 {
+    for _ in 0..10 {
+        if y.abs() < 1e-3 {
+            break;
+        }
         y = y * y * 0.5;
-        k += 1;
     }
     y
 }

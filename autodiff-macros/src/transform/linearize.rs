@@ -13,8 +13,11 @@
 //! and is reversed in turn inside. A carried scalar the body reads other than by accumulating (a
 //! recurrence) is saved on a tape: the forward loop writes each iteration's starting value at the loop's
 //! index, the reversed loop's recomputed body reads it from there (element writes and reads, which the
-//! JVP transform carries tangents through). Loops that save anything else (an array carried and read, a
-//! counter, a logged write, a `while`, a `break`), method calls, closures and struct fields give `None`.
+//! JVP transform carries tangents through); the integer counters the body changes are saved per
+//! iteration and restored at the start of each reversed one, and a `while` loop's iterations are counted
+//! (a growing `Tape` of the runtime per saved value) and reversed by their number. Loops
+//! that save anything else (an array carried and read, a logged write) or `break`, method calls,
+//! closures and struct fields give `None`.
 
 use crate::analysis::regions;
 use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Seed};
@@ -65,6 +68,18 @@ struct Writer<'a> {
     /// from one can be saved on a tape.
     scalars: HashSet<VarId>,
     namer: &'a mut Namer,
+}
+
+/// How a reversed loop reads what its forward run saved ([`Writer::tape`]).
+struct TapePlan {
+    /// Each saved carried storage's tape and the index of the iteration's entry.
+    tapes: HashMap<VarId, (VarId, TokenStream)>,
+    /// The reversed loop's index.
+    index: proc_macro2::Ident,
+    /// The range it runs over backwards.
+    iter: TokenStream,
+    /// Statements that restore the counters at the start of each reversed iteration.
+    restore: Vec<Stmt>,
 }
 
 /// The statements being written and the block they go into.
@@ -539,30 +554,51 @@ impl Writer<'_> {
         self.tapes.get(&storage).cloned()
     }
 
-    /// Tapes for the carried values of `lp` whose value the reverse reads (a recurrence,
-    /// `h = (0.9 * h + x[i]).sin()`): each iteration's starting value written by the forward run of the
-    /// loop (found among the statements already in `out`) at the loop's index, read back by the reversed
-    /// loop. Scalars only (a carried value that starts from a scalar literal, a scalar parameter or an
-    /// element); `None` otherwise.
-    fn tape(
-        &mut self,
-        lp: &Loop,
-        index: &proc_macro2::Ident,
-        iter: &TokenStream,
-        out: &mut Out,
-    ) -> Option<HashMap<VarId, (VarId, TokenStream)>> {
-        let mut tapes = HashMap::new();
+    /// What the reversed loop of `lp` reads of the forward run: a tape for each carried value whose
+    /// value the reverse reads (a recurrence, `h = (0.9 * h + x[i]).sin()`), each iteration's starting
+    /// value written by the forward run of the loop (found among the statements already in `out`) and
+    /// read back by the reversed loop; the integer counters the body changes, saved likewise and restored
+    /// at the start of each reversed iteration; and, for a `while` loop, its trip count. A range loop's
+    /// iterations are told apart by its index, a `while` loop's by their number. Scalars only (a carried
+    /// value that starts from a scalar literal, a scalar parameter or an element); `None` otherwise.
+    fn tape(&mut self, lp: &Loop, out: &mut Out) -> Option<TapePlan> {
         let saved: Vec<&Carry> = lp.carried.iter().filter(|c| c.saved).collect();
-        if saved.is_empty() {
-            return Some(tapes);
+        let mut plan = match &lp.kind {
+            LoopKind::Range { index, iter } => TapePlan {
+                tapes: HashMap::new(),
+                index: index.clone(),
+                iter: iter.clone(),
+                restore: Vec::new(),
+            },
+            LoopKind::While { .. } => TapePlan {
+                tapes: HashMap::new(),
+                index: self.namer.fresh("__ad_iteration", Span::call_site()),
+                iter: {
+                    let trips = self.trips(lp);
+                    quote!(0..#trips)
+                },
+                restore: Vec::new(),
+            },
+            LoopKind::Infinite => return None,
+        };
+        let counted = matches!(lp.kind, LoopKind::While { .. });
+        if saved.is_empty() && lp.carried_consts.is_empty() && !counted {
+            return Some(plan);
         }
         let at = out
             .stmts
             .iter()
             .position(|s| matches!(s, Stmt::Loop(l) if l.id == lp.id))?;
-        let slot = quote!((#index) as usize);
+        let (index, iter) = (&plan.index, &plan.iter);
+        // Where the forward loop writes an iteration's entry and where the reversed loop reads it.
+        let (write_slot, read_slot) = if counted {
+            let trips = self.trips(lp);
+            (quote!(#trips), quote!(#index))
+        } else {
+            (quote!((#index) as usize), quote!((#index) as usize))
+        };
         let len = quote!(::core::iter::Iterator::max(::core::clone::Clone::clone(&(#iter))).map_or(0usize, |last| last as usize + 1));
-        let mut inits = Vec::new();
+        let mut before = Vec::new();
         let mut writes = Vec::new();
         for c in saved {
             let first = match &c.init {
@@ -577,12 +613,52 @@ impl Writer<'_> {
             };
             let base = format!("{}_tape", self.vars[c.storage.0].name);
             let tape = self.new_var(&base, VarKind::Storage, out.block);
-            inits.push(Stmt::Init {
+            let empty = if counted {
+                quote!(::autodiff::__private::Tape::new())
+            } else {
+                quote!(::std::vec![#first; #len])
+            };
+            before.push(Stmt::Init {
                 storage: tape,
-                value: Operand::Const(quote!(::std::vec![#first; #len])),
+                value: Operand::Const(empty),
             });
             writes.push((c.storage, tape));
-            tapes.insert(c.storage, (tape, slot.clone()));
+            plan.tapes.insert(c.storage, (tape, read_slot.clone()));
+        }
+        // Counters, saved at the start of each iteration and restored there in reverse.
+        let mut saves = Vec::new();
+        for k in &lp.carried_consts {
+            let tape = self.namer.fresh(&format!("{k}_saved"), Span::call_site());
+            let (empty, save) = if counted {
+                (
+                    quote!(::std::vec::Vec::new()),
+                    quote!(#tape.push(::core::clone::Clone::clone(&#k));),
+                )
+            } else {
+                (
+                    quote!(::std::vec![::core::clone::Clone::clone(&#k); #len]),
+                    quote!(#tape[#write_slot] = ::core::clone::Clone::clone(&#k);),
+                )
+            };
+            before.push(Stmt::Verbatim {
+                tokens: quote!(let mut #tape = #empty;),
+                reads: Vec::new(),
+            });
+            saves.push(Stmt::Verbatim {
+                tokens: save,
+                reads: Vec::new(),
+            });
+            plan.restore.push(Stmt::Verbatim {
+                tokens: quote!(#k = ::core::clone::Clone::clone(&#tape[#read_slot]);),
+                reads: Vec::new(),
+            });
+        }
+        if counted {
+            let trips = self.trips(lp);
+            before.push(Stmt::Verbatim {
+                tokens: quote!(let mut #trips: usize = 0;),
+                reads: Vec::new(),
+            });
         }
         let Stmt::Loop(forward) = &mut out.stmts[at] else {
             unreachable!("found above")
@@ -599,30 +675,41 @@ impl Writer<'_> {
             let write = Stmt::SetElem {
                 storage: tape,
                 kind: ElemWrite::Set,
-                index: slot.clone(),
+                index: write_slot.clone(),
                 value: Operand::Var(read.dst),
                 span: read.span,
             };
             forward.body.stmts.insert(entry + 1, write);
             forward.writes.push(tape);
         }
-        for (k, init) in inits.into_iter().enumerate() {
-            out.stmts.insert(at + k, init);
+        forward.body.stmts.splice(0..0, saves);
+        if counted {
+            let trips = self.trips(lp);
+            forward.body.stmts.push(Stmt::Verbatim {
+                tokens: quote!(#trips += 1;),
+                reads: Vec::new(),
+            });
         }
-        Some(tapes)
+        let n = before.len();
+        out.stmts.splice(at..at, before);
+        debug_assert!(matches!(out.stmts[at + n], Stmt::Loop(_)));
+        Some(plan)
+    }
+
+    /// The name of the trip count of the `while` loop `lp` (one per loop).
+    fn trips(&self, lp: &Loop) -> proc_macro2::Ident {
+        quote::format_ident!("__ad_trips{}", lp.id)
     }
 
     /// A reversed loop that saves nothing per iteration: the same range reversed, whose body recomputes
     /// the primal body and runs its reverse; the adjoints it changes of values defined outside it are
     /// carried (element gradients go into storage made before it).
     fn reversed(&mut self, lp: &Loop, body: &[AStmt], out: &mut Out) -> Option<()> {
-        let LoopKind::Range { index, iter } = &lp.kind else {
-            return None;
-        };
-        if regions::needs_count(lp)
+        if lp.brk.is_some()
+            || matches!(lp.kind, LoopKind::Infinite)
             || regions::checkpoint(self.f, lp)
                 .iter()
-                .any(|s| !matches!(s, regions::Saved::Carried(_)))
+                .any(|s| matches!(s, regions::Saved::LogLength(_)))
             || !lp.writes.is_empty()
             || lp
                 .body
@@ -632,7 +719,13 @@ impl Writer<'_> {
         {
             return None;
         }
-        let saved_tapes = self.tape(lp, index, iter, out)?;
+        let TapePlan {
+            tapes: saved_tapes,
+            index,
+            iter,
+            restore,
+        } = self.tape(lp, out)?;
+        let (index, iter) = (&index, &iter);
         let inside: HashSet<VarId> = defined_in(&lp.body);
         for target in elem_targets(body) {
             if inside.contains(&target) {
@@ -683,6 +776,8 @@ impl Writer<'_> {
             self.current.insert(t, Version::Value(entry));
             entries.push((t, storage));
         }
+        // The counters the body changes start the iteration with their saved values.
+        inner.stmts.extend(restore);
         let outer_tapes = std::mem::replace(&mut self.tapes, saved_tapes);
         let reversed_body = self.stmts(body, &mut inner);
         self.tapes = outer_tapes;
