@@ -917,3 +917,130 @@ fn while_loops_and_counters() {
         assert!((a - b).abs() < 1e-12, "{h} against {want}");
     }
 }
+
+/// A `for` loop that breaks when the value is small.
+#[differentiable(hessian)]
+fn until_small(x: f64) -> f64 {
+    let mut y = x;
+    for _ in 0..10 {
+        if y.abs() < 0.2 {
+            break;
+        }
+        y = y * y * 0.5;
+    }
+    y
+}
+
+/// A sum over a prefix: the loop breaks at the first element below -1 (its index is saved per
+/// iteration).
+#[differentiable(hessian)]
+fn prefix_products(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 1..x.len() {
+        if x[i] < -1.0 {
+            break;
+        }
+        s += x[i] * x[i - 1] * (i as f64);
+    }
+    s
+}
+
+/// `loop` with a `break` on a counter or a threshold of the recurrence.
+#[differentiable(hessian)]
+fn until_threshold(x: &Array1<f64>) -> f64 {
+    let mut h = 0.0;
+    let mut k = 0;
+    loop {
+        h = (h + x[k]).sin() * 1.1;
+        k += 1;
+        if k == x.len() || h > 0.9 {
+            break;
+        }
+    }
+    h
+}
+
+#[test]
+fn loops_that_break() {
+    // Breaking after 3, 4 and 6 squarings.
+    for x in [0.7, 1.5, 1.9] {
+        let e = 1e-6;
+        let fd = (until_small_grad(x + e) - until_small_grad(x - e)) / (2.0 * e);
+        close(
+            &[until_small_hvp(x, 1.0)],
+            &[fd],
+            1e-6,
+            &format!("until_small at {x}"),
+        );
+    }
+    // Breaking at position 3 (x3 = -2): s = x1 x0 + 2 x2 x1.
+    let x = array![0.5, -0.3, 1.2, -2.0, 0.4];
+    let h = prefix_products_hessian(&x);
+    let mut want = autodiff::ndarray::Array2::<f64>::zeros((5, 5));
+    want[[0, 1]] = 1.0;
+    want[[1, 0]] = 1.0;
+    want[[1, 2]] = 2.0;
+    want[[2, 1]] = 2.0;
+    for (a, b) in h.iter().zip(want.iter()) {
+        assert!((a - b).abs() < 1e-12, "{h} against {want}");
+    }
+    for n in [1usize, 2, 6] {
+        let x = point(n) * 0.3;
+        let v = direction(n);
+        check_hvp(
+            &format!("prefix_products, n = {n}"),
+            prefix_products_hvp,
+            prefix_products_grad,
+            &x,
+            &v,
+        );
+        check_hvp(
+            &format!("until_threshold, n = {n}"),
+            until_threshold_hvp,
+            until_threshold_grad,
+            &x,
+            &v,
+        );
+    }
+    // Stopping at the threshold before the end.
+    let x = array![0.2, 0.6, 0.5, 0.05, 0.4];
+    check_hvp(
+        "until_threshold, early",
+        until_threshold_hvp,
+        until_threshold_grad,
+        &x,
+        &direction(5),
+    );
+}
+
+/// A recurrence in a `while` loop nested in a `for` loop: the inner loop's tapes are written by the
+/// outer iteration's recomputation, then read by the inner reversed loop.
+#[differentiable(hessian)]
+fn inner_recurrences(x: &Array1<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let mut h = x[i];
+        let mut k = 0;
+        while k < 3 {
+            h = (h * 0.7 + x[(i + k) % x.len()]).tanh();
+            k += 1;
+        }
+        s += h * h;
+    }
+    s
+}
+
+#[test]
+fn recurrences_inside_loops() {
+    for n in [1usize, 2, 5] {
+        let x = point(n);
+        let v = direction(n);
+        check_hvp(
+            &format!("inner_recurrences, n = {n}"),
+            inner_recurrences_hvp,
+            inner_recurrences_grad,
+            &x,
+            &v,
+        );
+    }
+}

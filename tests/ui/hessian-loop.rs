@@ -1,6 +1,6 @@
 // `f_hvp` is forward over reverse of an adjoint program written as IR: loops that carry an array the
-// body reads (a recurrence over arrays) and loops that `break` are refused at the function, with the
-// rewrite.
+// body reads (a recurrence over arrays) and loops that write elements of a local array are refused at
+// the function, with the rewrite.
 use autodiff::ndarray::Array1;
 use autodiff::prelude::*;
 
@@ -14,15 +14,12 @@ fn array_recurrence(x: &Array1<f64>) -> f64 {
 }
 
 #[differentiable(hessian)]
-fn until_small(x: f64) -> f64 {
-    let mut y = x;
-    for _ in 0..10 {
-        if y.abs() < 1e-3 {
-            break;
-        }
-        y = y * y * 0.5;
+fn doubled(x: &Array1<f64>) -> f64 {
+    let mut y = Array1::zeros(x.len());
+    for i in 0..x.len() {
+        y[i] = x[i] * x[i];
     }
-    y
+    y.sum()
 }
 
 fn main() {}

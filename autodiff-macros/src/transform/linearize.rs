@@ -15,9 +15,10 @@
 //! index, the reversed loop's recomputed body reads it from there (element writes and reads, which the
 //! JVP transform carries tangents through); the integer counters the body changes are saved per
 //! iteration and restored at the start of each reversed one, and a `while` loop's iterations are counted
-//! (a growing `Tape` of the runtime per saved value) and reversed by their number. Loops
-//! that save anything else (an array carried and read, a logged write) or `break`, method calls,
-//! closures and struct fields give `None`.
+//! (a growing `Tape` of the runtime per saved value) and reversed by their number, as are those of a
+//! loop that breaks (a range loop's index saved per iteration). Loops that save anything else (an array
+//! carried and read, a logged write) or write elements of a local array, method calls, closures and
+//! struct fields give `None`.
 
 use crate::analysis::regions;
 use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Seed};
@@ -342,10 +343,18 @@ impl Writer<'_> {
             } => self.pullback(instr, tangents, out)?,
             AStmt::If { flag, then_, else_ } => self.branch(flag, then_, else_, out)?,
             AStmt::Loop { lp, body } => self.reversed(lp, body, out)?,
-            // A nested loop run again to save its iterations: a loop that saves nothing ran forward
-            // whole with the body that holds it (its reversed loop recomputes each iteration).
-            AStmt::Replay { lp, .. }
-                if regions::checkpoint(self.f, lp).is_empty() && !regions::needs_count(lp) => {}
+            // Constants an arm changed (a `break` flag), back to their values before the branch.
+            AStmt::Restore(pairs) => {
+                for (c, saved) in pairs {
+                    out.stmts.push(Stmt::Verbatim {
+                        tokens: quote!(#c = ::core::clone::Clone::clone(&#saved);),
+                        reads: Vec::new(),
+                    });
+                }
+            }
+            // A nested loop run again to save its iterations: it ran forward whole with the body that
+            // holds it, and its reversed loop (below) adds what it saves to that run.
+            AStmt::Replay { .. } => {}
             _ => return None,
         }
         Some(())
@@ -563,14 +572,17 @@ impl Writer<'_> {
     /// value that starts from a scalar literal, a scalar parameter or an element); `None` otherwise.
     fn tape(&mut self, lp: &Loop, out: &mut Out) -> Option<TapePlan> {
         let saved: Vec<&Carry> = lp.carried.iter().filter(|c| c.saved).collect();
+        // A `while` loop, or one that can `break`, runs a number of times known when it ends: its
+        // iterations are counted, and reversed by their number.
+        let counted = lp.brk.is_some() || !matches!(lp.kind, LoopKind::Range { .. });
         let mut plan = match &lp.kind {
-            LoopKind::Range { index, iter } => TapePlan {
+            LoopKind::Range { index, iter } if !counted => TapePlan {
                 tapes: HashMap::new(),
                 index: index.clone(),
                 iter: iter.clone(),
                 restore: Vec::new(),
             },
-            LoopKind::While { .. } => TapePlan {
+            _ => TapePlan {
                 tapes: HashMap::new(),
                 index: self.namer.fresh("__ad_iteration", Span::call_site()),
                 iter: {
@@ -579,9 +591,7 @@ impl Writer<'_> {
                 },
                 restore: Vec::new(),
             },
-            LoopKind::Infinite => return None,
         };
-        let counted = matches!(lp.kind, LoopKind::While { .. });
         if saved.is_empty() && lp.carried_consts.is_empty() && !counted {
             return Some(plan);
         }
@@ -659,6 +669,22 @@ impl Writer<'_> {
                 tokens: quote!(let mut #trips: usize = 0;),
                 reads: Vec::new(),
             });
+            // A range loop that breaks: each iteration's index saved, and bound again in reverse.
+            if let LoopKind::Range { index: i, .. } = &lp.kind {
+                let tape = self.namer.fresh(&format!("{i}_saved"), Span::call_site());
+                before.push(Stmt::Verbatim {
+                    tokens: quote!(let mut #tape = ::std::vec::Vec::new();),
+                    reads: Vec::new(),
+                });
+                saves.push(Stmt::Verbatim {
+                    tokens: quote!(#tape.push(::core::clone::Clone::clone(&#i));),
+                    reads: Vec::new(),
+                });
+                plan.restore.push(Stmt::Verbatim {
+                    tokens: quote!(let #i = ::core::clone::Clone::clone(&#tape[#read_slot]);),
+                    reads: Vec::new(),
+                });
+            }
         }
         let Stmt::Loop(forward) = &mut out.stmts[at] else {
             unreachable!("found above")
@@ -705,11 +731,9 @@ impl Writer<'_> {
     /// the primal body and runs its reverse; the adjoints it changes of values defined outside it are
     /// carried (element gradients go into storage made before it).
     fn reversed(&mut self, lp: &Loop, body: &[AStmt], out: &mut Out) -> Option<()> {
-        if lp.brk.is_some()
-            || matches!(lp.kind, LoopKind::Infinite)
-            || regions::checkpoint(self.f, lp)
-                .iter()
-                .any(|s| matches!(s, regions::Saved::LogLength(_)))
+        if regions::checkpoint(self.f, lp)
+            .iter()
+            .any(|s| matches!(s, regions::Saved::LogLength(_)))
             || !lp.writes.is_empty()
             || lp
                 .body
