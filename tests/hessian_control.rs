@@ -1044,3 +1044,65 @@ fn recurrences_inside_loops() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Element writes: the written value's adjoint is the element's, read from the array's adjoint (storage),
+// then zeroed for `=`.
+
+/// An array built element by element in a loop, then read by array operations and elements.
+#[differentiable(hessian)]
+fn built_in_a_loop(x: &Array1<f64>) -> f64 {
+    let mut y = Array1::zeros(x.len());
+    for i in 0..x.len() {
+        y[i] = x[i] * x[i];
+    }
+    (&y * x).sum() + y[0] * y[y.len() - 1]
+}
+
+/// Writes outside loops: `=` over a copy, `-=`, `+=`.
+#[differentiable(hessian)]
+fn patched(x: &Array1<f64>) -> f64 {
+    let mut y = x.clone();
+    y[0] = x[1] * x[2];
+    y[2] -= x[0].exp();
+    y[1] += y[0] * 0.5;
+    (&y * &y).sum()
+}
+
+#[test]
+fn element_writes() {
+    for n in [3usize, 4, 9] {
+        let x = point(n);
+        let v = direction(n);
+        check_hvp(
+            &format!("built_in_a_loop, n = {n}"),
+            built_in_a_loop_hvp,
+            built_in_a_loop_grad,
+            &x,
+            &v,
+        );
+        check_hvp(
+            &format!("patched, n = {n}"),
+            patched_hvp,
+            patched_grad,
+            &x,
+            &v,
+        );
+    }
+    // sum x_i^3 + x_0^2 x_2^2 at three points: 6 x_i on the diagonal, plus 2 x_2^2, 2 x_0^2 and 4 x_0 x_2.
+    let x = array![0.5, -0.3, 1.2];
+    let h = built_in_a_loop_hessian(&x);
+    let want = [
+        [6.0 * x[0] + 2.0 * x[2] * x[2], 0.0, 4.0 * x[0] * x[2]],
+        [0.0, 6.0 * x[1], 0.0],
+        [4.0 * x[0] * x[2], 0.0, 6.0 * x[2] + 2.0 * x[0] * x[0]],
+    ];
+    for i in 0..3 {
+        for j in 0..3 {
+            assert!(
+                (h[[i, j]] - want[i][j]).abs() < 1e-12,
+                "{h} against {want:?}"
+            );
+        }
+    }
+}

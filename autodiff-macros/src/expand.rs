@@ -866,7 +866,7 @@ fn hvp_body(
             let error = e.to_compile_error();
             return quote!({ #error });
         }
-        return fail("`hessian` (f_hvp, f_hessian) differentiates loops (`for`, `while`, `loop`, with `break`, counters, branches and nested loops) whose carried values are accumulated (`s += ..`) or are scalars that start from a literal, a scalar parameter or an element (`let mut h = 0.0;`, saved per iteration); not yet a loop that carries an array it reads (`h = (&h * 0.9 + x).mapv(f64::tanh)`) or writes elements of a local array. Write the loop as a sum of terms or with array operations, or remove `hessian` and use `f_grad`");
+        return fail("`hessian` (f_hvp, f_hessian) differentiates loops (`for`, `while`, `loop`, with `break`, counters, branches and nested loops) whose carried values are accumulated (`s += ..`) or are scalars that start from a literal, a scalar parameter or an element (`let mut h = 0.0;`, saved per iteration); not yet a loop that carries an array it reads (`h = (&h * 0.9 + x).mapv(f64::tanh)`), or element writes into an array that a loop also reads (`c[i] = c[i - 1] * 0.5 + ..`). Write the loop as a sum of terms or with array operations, or remove `hessian` and use `f_grad`");
     };
     let outputs: Vec<crate::ir::Operand> = linear
         .gradients

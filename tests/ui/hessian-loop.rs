@@ -1,6 +1,6 @@
 // `f_hvp` is forward over reverse of an adjoint program written as IR: loops that carry an array the
-// body reads (a recurrence over arrays) and loops that write elements of a local array are refused at
-// the function, with the rewrite.
+// body reads (a recurrence over arrays) and element writes into an array that a loop also reads (a
+// recurrence through elements) are refused at the function, with the rewrite.
 use autodiff::ndarray::Array1;
 use autodiff::prelude::*;
 
@@ -14,12 +14,13 @@ fn array_recurrence(x: &Array1<f64>) -> f64 {
 }
 
 #[differentiable(hessian)]
-fn doubled(x: &Array1<f64>) -> f64 {
-    let mut y = Array1::zeros(x.len());
-    for i in 0..x.len() {
-        y[i] = x[i] * x[i];
+fn running(x: &Array1<f64>) -> f64 {
+    let mut c = vec![0.0; x.len()];
+    c[0] = x[0];
+    for i in 1..x.len() {
+        c[i] = c[i - 1] * 0.5 + x[i].sin();
     }
-    y.sum()
+    c[x.len() - 1]
 }
 
 fn main() {}

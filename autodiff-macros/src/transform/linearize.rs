@@ -16,9 +16,10 @@
 //! JVP transform carries tangents through); the integer counters the body changes are saved per
 //! iteration and restored at the start of each reversed one, and a `while` loop's iterations are counted
 //! (a growing `Tape` of the runtime per saved value) and reversed by their number, as are those of a
-//! loop that breaks (a range loop's index saved per iteration). Loops that save anything else (an array
-//! carried and read, a logged write) or write elements of a local array, method calls, closures and
-//! struct fields give `None`.
+//! loop that breaks (a range loop's index saved per iteration). An element write's reverse reads the
+//! element of the array's adjoint (storage) and zeroes it for `=`. Loops that save anything else (an
+//! array carried and read), logged element writes (into an array a region run again reads), method
+//! calls, closures and struct fields give `None`.
 
 use crate::analysis::regions;
 use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Seed};
@@ -170,6 +171,52 @@ impl Writer<'_> {
                 args.push(seed);
                 let op = Op::Vjp { prim: p, k: *k };
                 Operand::Var(self.push(out, base, op, args, instr.extras.clone()))
+            }
+            // An element write's reverse: the written value's adjoint is the element's, which a `Set`
+            // then zeroes (the overwritten value received nothing).
+            AExpr::SetElem {
+                storage,
+                kind,
+                index,
+                span,
+            } => {
+                let base = format!("{}_elem", self.bar(*storage));
+                let adjoint = self.storage(*storage, out);
+                let element = self.push(
+                    out,
+                    &base,
+                    Op::Prim(prims::index()),
+                    vec![Operand::Var(adjoint)],
+                    vec![(*index).clone()],
+                );
+                if *kind == ElemWrite::Set {
+                    let zero = self.push(
+                        out,
+                        &base,
+                        Op::Prim(prims::zero()),
+                        vec![Operand::Var(element)],
+                        vec![],
+                    );
+                    out.stmts.push(Stmt::SetElem {
+                        storage: adjoint,
+                        kind: ElemWrite::Set,
+                        index: (*index).clone(),
+                        value: Operand::Var(zero),
+                        span: *span,
+                    });
+                }
+                let value = if *kind == ElemWrite::Sub {
+                    self.push(
+                        out,
+                        &base,
+                        Op::Prim(prims::neg()),
+                        vec![Operand::Var(element)],
+                        vec![],
+                    )
+                } else {
+                    element
+                };
+                Operand::Var(value)
             }
             _ => return None,
         })
@@ -334,6 +381,13 @@ impl Writer<'_> {
                         | Stmt::Loop(_) => out.stmts.push(stmt.clone()),
                         Stmt::WriteBack { storage, .. }
                             if rerun.skip_writeback.contains(storage) => {}
+                        // Writes into arrays made before the block are done already; into one the
+                        // block makes, again.
+                        Stmt::SetElem { storage, .. } => {
+                            if !rerun.skip_elem.contains(storage) {
+                                out.stmts.push(stmt.clone());
+                            }
+                        }
                         _ => return None,
                     }
                 }
@@ -343,6 +397,11 @@ impl Writer<'_> {
             } => self.pullback(instr, tangents, out)?,
             AStmt::If { flag, then_, else_ } => self.branch(flag, then_, else_, out)?,
             AStmt::Loop { lp, body } => self.reversed(lp, body, out)?,
+            // An element write whose value has no adjoint: the element's adjoint zeroed.
+            AStmt::Discard(e @ AExpr::SetElem { .. }) => {
+                let base = "discarded".to_string();
+                self.expr(e, &base, out)?;
+            }
             // Constants an arm changed (a `break` flag), back to their values before the branch.
             AStmt::Restore(pairs) => {
                 for (c, saved) in pairs {
@@ -734,12 +793,6 @@ impl Writer<'_> {
         if regions::checkpoint(self.f, lp)
             .iter()
             .any(|s| matches!(s, regions::Saved::LogLength(_)))
-            || !lp.writes.is_empty()
-            || lp
-                .body
-                .stmts
-                .iter()
-                .any(|s| matches!(s, Stmt::SetElem { .. }))
         {
             return None;
         }
@@ -751,6 +804,13 @@ impl Writer<'_> {
         } = self.tape(lp, out)?;
         let (index, iter) = (&index, &iter);
         let inside: HashSet<VarId> = defined_in(&lp.body);
+        // Element writes into arrays made before the loop: their adjoints are storage the reversed loop
+        // reads and zeroes elements of.
+        for target in set_targets(body) {
+            if !inside.contains(&target) {
+                self.storage(target, out);
+            }
+        }
         for target in elem_targets(body) {
             if inside.contains(&target) {
                 return None;
@@ -815,6 +875,11 @@ impl Writer<'_> {
         }
         let writes: Vec<VarId> = elem_targets(body)
             .into_iter()
+            .chain(
+                set_targets(body)
+                    .into_iter()
+                    .filter(|t| !inside.contains(t)),
+            )
             .filter_map(|t| match self.current.get(&t) {
                 Some(Version::Storage(s)) => Some(*s),
                 _ => None,
@@ -879,6 +944,27 @@ fn elem_targets(body: &[AStmt]) -> Vec<VarId> {
     out
 }
 
+/// The arrays whose element writes `body` reverses (their adjoints are read and zeroed in place).
+fn set_targets(body: &[AStmt]) -> Vec<VarId> {
+    fn find(e: &AExpr, out: &mut Vec<VarId>) {
+        match e {
+            AExpr::SetElem { storage, .. } => out.push(*storage),
+            AExpr::Rule { seed, .. } => find(seed, out),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(body, &mut |s| match s {
+        AStmt::Contribute { value, .. } | AStmt::Assign { value, .. } | AStmt::Discard(value) => {
+            find(value, &mut out)
+        }
+        _ => {}
+    });
+    out.sort_by_key(|v| v.0);
+    out.dedup();
+    out
+}
+
 /// The adjoints `body` contributes to or assigns.
 fn assigned_targets(body: &[AStmt]) -> Vec<VarId> {
     let mut out = Vec::new();
@@ -937,7 +1023,7 @@ pub fn linearize(
     let mut ok = true;
     crate::ir::visit::stmts(block, crate::ir::visit::Depth::Regions, &mut |s| {
         ok &= match s {
-            Stmt::If(_) | Stmt::Loop(_) | Stmt::WriteBack { .. } => true,
+            Stmt::If(_) | Stmt::Loop(_) | Stmt::WriteBack { .. } | Stmt::SetElem { .. } => true,
             s => plain(s),
         };
     });
