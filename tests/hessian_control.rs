@@ -1106,3 +1106,29 @@ fn element_writes() {
         }
     }
 }
+
+/// A recurrence over a list of indices that repeat: its iterations are told apart by their number, not
+/// by the index.
+#[differentiable(hessian)]
+fn over_indices(x: &Array1<f64>, ks: &[usize]) -> f64 {
+    let mut h = 0.0;
+    for &k in ks.iter() {
+        h = (h * 0.5 + x[k]).sin();
+    }
+    h
+}
+
+#[test]
+fn recurrences_over_repeated_indices() {
+    let x = point(5);
+    let v = direction(5);
+    for ks in [vec![2usize, 2, 0, 4, 2], vec![1, 1, 1], vec![]] {
+        check_hvp(
+            &format!("over_indices {ks:?}"),
+            |x, v| over_indices_hvp(x, &ks, v),
+            |x| over_indices_grad(x, &ks),
+            &x,
+            &v,
+        );
+    }
+}

@@ -632,8 +632,11 @@ impl Writer<'_> {
     fn tape(&mut self, lp: &Loop, out: &mut Out) -> Option<TapePlan> {
         let saved: Vec<&Carry> = lp.carried.iter().filter(|c| c.saved).collect();
         // A `while` loop, or one that can `break`, runs a number of times known when it ends: its
-        // iterations are counted, and reversed by their number.
-        let counted = lp.brk.is_some() || !matches!(lp.kind, LoopKind::Range { .. });
+        // iterations are counted, and reversed by their number. So is a loop over anything but a range
+        // of integers, whose index may repeat (`for &k in ks.iter()`) and so cannot tell its
+        // iterations apart.
+        let counted = lp.brk.is_some()
+            || !matches!(&lp.kind, LoopKind::Range { iter, .. } if integer_range(iter));
         let mut plan = match &lp.kind {
             LoopKind::Range { index, iter } if !counted => TapePlan {
                 tapes: HashMap::new(),
@@ -942,6 +945,22 @@ fn elem_targets(body: &[AStmt]) -> Vec<VarId> {
     out.sort_by_key(|v| v.0);
     out.dedup();
     out
+}
+
+/// Whether `iter` is a range of integers (`a..b`, `a..=b`, reversed or stepped): its values are distinct.
+fn integer_range(iter: &TokenStream) -> bool {
+    fn range(e: &syn::Expr) -> bool {
+        match e {
+            syn::Expr::Range(r) => r.start.is_some() && r.end.is_some(),
+            syn::Expr::Paren(p) => range(&p.expr),
+            syn::Expr::Group(g) => range(&g.expr),
+            syn::Expr::MethodCall(m) if m.method == "rev" || m.method == "step_by" => {
+                range(&m.receiver)
+            }
+            _ => false,
+        }
+    }
+    syn::parse2::<syn::Expr>(iter.clone()).is_ok_and(|e| range(&e))
 }
 
 /// The arrays whose element writes `body` reverses (their adjoints are read and zeroed in place).
