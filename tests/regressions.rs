@@ -1017,3 +1017,62 @@ fn a_temporary_argument_outlives_the_call() {
     let (_, t) = temporary_argument_jvp(x0, &xs, (0.0, Array1::ones(3)));
     assert!((t - g1.sum()).abs() < 1e-12);
 }
+
+/// Difftest seed 1796093001 #24: a call's constant argument reads an element of an array written after
+/// the call; `f_vjp`'s pullback (which calls the callee's rule again) read the element as written later.
+#[differentiable(vjp, jvp)]
+pub fn squashed(x: &Array1<f64>, a: f64) -> Array1<f64> {
+    x.mapv(|v| (v * a).tanh()) + x * 0.5
+}
+
+#[differentiable(argnums = (0, 1), jvp)]
+fn argument_read_before_its_write(xs0: &Array1<f64>, xs1: &Array1<f64>) -> f64 {
+    let y3: Array1<f64> = xs0.to_owned();
+    let mut y4: Array1<f64> = Array1::zeros(4);
+    y4[2] = y3.dot(&squashed(xs0, y4[2])) + xs1[0];
+    y4[2]
+}
+
+#[test]
+fn a_call_argument_is_read_at_the_call() {
+    let (xs0, xs1) = (
+        array![-0.066, -1.409, 0.405, 0.28],
+        array![0.1, 0.2, 0.3, 0.4],
+    );
+    // y4[2] is 0 at the call: squashed(x, 0) = x / 2, so the value is x . x / 2 + xs1[0].
+    let (g0, g1) = argument_read_before_its_write_grad(&xs0, &xs1);
+    let (_, pullback) = argument_read_before_its_write_vjp(&xs0, &xs1);
+    let (p0, p1) = pullback(1.0);
+    for i in 0..4 {
+        assert!((g0[i] - xs0[i]).abs() < 1e-12, "grad {g0}");
+        assert!((p0[i] - xs0[i]).abs() < 1e-12, "pullback {p0}");
+    }
+    assert_eq!(g1, array![1.0, 0.0, 0.0, 0.0]);
+    assert_eq!(p1, g1);
+}
+
+/// Difftest seed 1796093001 #300: a `mapv` closure reads a counter changed after it; its reverse read
+/// the counter's later value (the gradient was zero).
+#[differentiable(jvp)]
+fn closure_reads_a_counter(xs0: &Array1<f64>) -> f64 {
+    let mut c1 = 0usize;
+    let mut y3 = [0.0_f64; 3];
+    y3[c1] = 2.0;
+    let a10 = (xs0.mapv(|v9| v9 * y3[c1])).sum();
+    c1 = (c1 + 1) % 3;
+    a10 + y3[c1]
+}
+
+#[test]
+fn a_closure_reads_constants_as_they_were() {
+    let x = array![0.5, -0.3, 1.2];
+    assert_eq!(closure_reads_a_counter_grad(&x), array![2.0, 2.0, 2.0]);
+    assert_eq!(
+        closure_reads_a_counter_jvp(&x, (array![1.0, 2.0, 3.0],)).1,
+        12.0
+    );
+    assert_eq!(
+        closure_reads_a_counter_value_and_grad(&x).0,
+        closure_reads_a_counter(&x)
+    );
+}

@@ -65,6 +65,8 @@ struct Lowerer<'a> {
     /// Every name the body assigns (`k = ..`, `k += ..`): a `let mut` constant that none of them
     /// names never changes, and is not saved or copied like a counter.
     assigned_names: std::collections::HashSet<String>,
+    /// Every name whose elements the function writes (`y[i] = ..`): a constant until its first write.
+    element_written: std::collections::HashSet<String>,
     /// Constant locals bound to a scalar literal, by emitted name.
     scalar_consts: std::collections::HashSet<String>,
     /// Names bound by `let mut name = <variable>`: writing their elements writes a copy.
@@ -110,6 +112,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         const_blocks: HashMap::new(),
         mutable_consts: std::collections::HashSet::new(),
         assigned_names: std::collections::HashSet::new(),
+        element_written: std::collections::HashSet::new(),
         mut_aliases: std::collections::HashSet::new(),
         scalar_consts: std::collections::HashSet::new(),
         loops: Vec::new(),
@@ -178,6 +181,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         _ => body.stmts,
     };
     lw.assigned_names = assigned_names(&stmts);
+    lw.element_written = element_written_names(&stmts);
     // Where the signature has an error, the result is not lowered: its problems follow from that
     // error and would only repeat it.
     let result = if model.output.is_none() {
@@ -404,6 +408,37 @@ pub(crate) fn assigned_names(stmts: &[syn::Stmt]) -> std::collections::HashSet<S
         }
     }
     let mut names = Assigned(std::collections::HashSet::new());
+    for stmt in stmts {
+        syn::visit::Visit::visit_stmt(&mut names, stmt);
+    }
+    names.0
+}
+
+/// Every name whose elements the statements write (`y[i] = ..`, `y[[i, j]] += ..`), closures too.
+pub(crate) fn element_written_names(stmts: &[syn::Stmt]) -> std::collections::HashSet<String> {
+    fn root(e: &Expr) -> Option<String> {
+        match strip_parens(e) {
+            Expr::Index(i) => match strip_parens(&i.expr) {
+                Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+                inner => root(inner),
+            },
+            _ => None,
+        }
+    }
+    struct Written(std::collections::HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Written {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            self.0.extend(root(&a.left));
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            if is_compound(&b.op) {
+                self.0.extend(root(&b.left));
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut names = Written(std::collections::HashSet::new());
     for stmt in stmts {
         syn::visit::Visit::visit_stmt(&mut names, stmt);
     }

@@ -46,12 +46,18 @@ impl Lowerer<'_> {
     }
 
     /// A constant argument that the reverse sweep reads: each counter it names that may change later
-    /// (`i += 1`) is read from a copy of its value here. The expression itself stays where it is used,
+    /// (`i += 1`), and each constant array whose elements are written later, is read from a copy of its
+    /// value here. The expression itself stays where it is used,
     /// so that a view of a temporary (`&Array1::from_elem(2, c).slice(..)`) lives as long as its use.
     pub(super) fn freeze(&mut self, tokens: TokenStream) -> TokenStream {
         let mut frozen: Vec<(proc_macro2::Ident, proc_macro2::Ident)> = Vec::new();
         let tokens = crate::naming::replace_idents(tokens, &mut |i| {
-            if !self.mutable_consts.contains(&i.to_string()) {
+            let name = i.to_string();
+            // A counter, or a constant array whose elements are written later.
+            let changes = self.mutable_consts.contains(&name)
+                || (self.element_written.contains(&name)
+                    && matches!(self.lookup(&name), Some(Binding::Const(_))));
+            if !changes {
                 return None;
             }
             if let Some((_, copy)) = frozen.iter().find(|(c, _)| c == i) {
@@ -69,6 +75,32 @@ impl Lowerer<'_> {
             });
         }
         tokens
+    }
+
+    /// [`Self::freeze`] applied to every constant of `block` (its operands, constant arguments and
+    /// statements, in its branches and loops too), the copies made in the current block.
+    pub(super) fn freeze_block(&mut self, block: &mut crate::ir::Block) {
+        for stmt in &mut block.stmts {
+            match stmt {
+                Stmt::Instr(i) => {
+                    for a in &mut i.args {
+                        if let Operand::Const(t) = a {
+                            *t = self.freeze(t.clone());
+                        }
+                    }
+                    for e in &mut i.extras {
+                        *e = self.freeze(e.clone());
+                    }
+                }
+                Stmt::Verbatim { tokens, .. } => *tokens = self.freeze(tokens.clone()),
+                Stmt::If(i) => {
+                    self.freeze_block(&mut i.then_);
+                    self.freeze_block(&mut i.else_);
+                }
+                Stmt::Loop(l) => self.freeze_block(&mut l.body),
+                _ => {}
+            }
+        }
     }
 
     pub(super) fn rewrite_expr(&mut self, e: &Expr) -> TokenStream {

@@ -367,10 +367,18 @@ impl Lowerer<'_> {
 
     /// An argument of a call: whether it was passed by reference, and its value.
     pub(super) fn call_argument(&mut self, a: &Expr) -> Lowered<(bool, Operand)> {
-        match strip_parens(a) {
-            Expr::Reference(r) if r.mutability.is_none() => Ok((true, self.lower_expr(&r.expr)?)),
-            other => Ok((false, self.lower_expr(other)?)),
-        }
+        let (by_ref, value) = match strip_parens(a) {
+            Expr::Reference(r) if r.mutability.is_none() => (true, self.lower_expr(&r.expr)?),
+            other => (false, self.lower_expr(other)?),
+        };
+        // A constant argument is evaluated again where a pullback is made later (`f_vjp`'s): what it
+        // reads of a local that may change after the call (`y[2]` of an array written later) is read
+        // from a copy made here.
+        let value = match value {
+            Operand::Const(tokens) => Operand::Const(self.freeze(tokens)),
+            var => var,
+        };
+        Ok((by_ref, value))
     }
 
     /// `dst = path(args..)` through `path_vjp`.
@@ -686,8 +694,11 @@ impl Lowerer<'_> {
         self.bind(&ident.to_string(), Binding::Var(param));
         let ret = self.lower_expr(&c.body);
         self.scopes.pop();
-        let body = std::mem::replace(&mut self.block, outer);
+        let mut body = std::mem::replace(&mut self.block, outer);
         let ret = ret?;
+        // The constants it reads that change later (a counter, an array whose elements are written)
+        // are read from copies made here: its reverse runs after they change.
+        self.freeze_block(&mut body);
         let mut captures = Vec::new();
         let mut read = |v: VarId| {
             if v.0 < param.0 && !captures.contains(&v) {
