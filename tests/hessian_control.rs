@@ -1132,3 +1132,35 @@ fn recurrences_over_repeated_indices() {
         );
     }
 }
+
+/// A user's `bool` named like the macro's flags, read by a branch whose other arm passes the value
+/// through (its tangent join reads the value's join for a zero of its shape).
+#[differentiable(hessian)]
+fn named_condition(x: &Array1<f64>) -> f64 {
+    let branchy: bool = x[0] > 0.0;
+    let s = x.sum();
+    if branchy {
+        s * s * s
+    } else {
+        s
+    }
+}
+
+#[test]
+fn a_named_condition_and_a_pass_through_arm() {
+    // 6 s everywhere where x0 > 0; zero where the arm passes s through.
+    let x = array![0.5, 1.0, -0.25];
+    let s = x.sum();
+    for v in named_condition_hessian(&x) {
+        assert!((v - 6.0 * s).abs() < 1e-12);
+    }
+    let x = array![-0.5, 1.0, -0.25];
+    assert!(named_condition_hessian(&x).iter().all(|&v| v == 0.0));
+    check_hvp(
+        "named_condition",
+        named_condition_hvp,
+        named_condition_grad,
+        &array![0.5, 1.0, -0.25],
+        &direction(3),
+    );
+}

@@ -29,23 +29,21 @@ struct Pruner<'f> {
     stable: Vec<bool>,
     /// The variables by their names, for the names constant statements read.
     by_name: std::collections::HashMap<String, VarId>,
+    /// The flags of the function's branches.
+    flags: std::collections::HashSet<String>,
     /// The flags of the branches kept below the point being pruned (backwards), down to their
     /// definitions.
     live_flags: std::collections::HashSet<String>,
 }
 
-/// The name `tokens` defines where they are a branch's flag, `let branch0: bool = ..;`.
-fn flag_of(tokens: &proc_macro2::TokenStream) -> Option<String> {
+/// The name a constant statement `let name .. = ..;` defines.
+fn defined_name(tokens: &proc_macro2::TokenStream) -> Option<String> {
     let mut it = tokens.clone().into_iter();
-    match (it.next(), it.next(), it.next(), it.next()) {
-        (
-            Some(proc_macro2::TokenTree::Ident(l)),
-            Some(proc_macro2::TokenTree::Ident(name)),
-            Some(proc_macro2::TokenTree::Punct(colon)),
-            Some(proc_macro2::TokenTree::Ident(ty)),
-        ) if l == "let" && colon.as_char() == ':' && ty == "bool" => {
-            let name = name.to_string();
-            name.starts_with("branch").then_some(name)
+    match (it.next(), it.next()) {
+        (Some(proc_macro2::TokenTree::Ident(l)), Some(proc_macro2::TokenTree::Ident(name)))
+            if l == "let" =>
+        {
+            Some(name.to_string())
         }
         _ => None,
     }
@@ -155,7 +153,7 @@ impl Pruner<'_> {
             }
             Stmt::Verbatim { tokens, reads } => {
                 // A branch's flag no kept branch reads is left out with what it reads.
-                if let Some(flag) = flag_of(tokens) {
+                if let Some(flag) = defined_name(tokens).filter(|n| self.flags.contains(n)) {
                     if !self.live_flags.remove(&flag) {
                         return None;
                     }
@@ -192,15 +190,21 @@ impl Pruner<'_> {
                 Some(stmt.clone())
             }
             Stmt::If(i) => {
+                // Backwards, as statements: a tangent's join (after its value's) that gives a zero of its
+                // value's tangent reads that value's join for its shape.
                 let mut joins = Vec::new();
-                for j in &i.joins {
+                for j in i.joins.iter().rev() {
                     let need = self.need[j.var.0];
                     if need != Need::None {
                         self.mark_operand(&j.then_value, need);
                         self.mark_operand(&j.else_value, need);
+                        if let Some(of) = j.zero_of {
+                            self.mark(of, Need::Shape);
+                        }
                         joins.push(j.clone());
                     }
                 }
+                joins.reverse();
                 let then_ = self.block(&i.then_);
                 let else_ = self.block(&i.else_);
                 if joins.is_empty() && then_.stmts.is_empty() && else_.stmts.is_empty() {
@@ -265,6 +269,12 @@ pub fn prune(f: &Function, outputs: &[VarId]) -> Function {
         .zip(&written_whole)
         .map(|(s, w)| *s || !*w)
         .collect();
+    let mut flags = std::collections::HashSet::new();
+    crate::ir::visit::stmts(&f.body, crate::ir::visit::Depth::Regions, &mut |s| {
+        if let Stmt::If(i) = s {
+            flags.insert(i.flag.to_string());
+        }
+    });
     let by_name = f
         .vars
         .iter()
@@ -276,6 +286,7 @@ pub fn prune(f: &Function, outputs: &[VarId]) -> Function {
         need: vec![Need::None; f.vars.len()],
         stable,
         by_name,
+        flags,
         live_flags: std::collections::HashSet::new(),
     };
     for o in outputs {
