@@ -180,8 +180,7 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         }
         _ => body.stmts,
     };
-    lw.assigned_names = assigned_names(&stmts);
-    lw.element_written = element_written_names(&stmts);
+    (lw.assigned_names, lw.element_written) = assignments(&stmts);
     // Where the signature has an error, the result is not lowered: its problems follow from that
     // error and would only repeat it.
     let result = if model.output.is_none() {
@@ -386,63 +385,56 @@ pub(crate) fn first_span(e: &Expr) -> Span {
 
 /// Every name that the statements assign, whole (`k = ..`, `k += ..`), outside closures too.
 pub(crate) fn assigned_names(stmts: &[syn::Stmt]) -> std::collections::HashSet<String> {
-    struct Assigned(std::collections::HashSet<String>);
-    impl<'a> syn::visit::Visit<'a> for Assigned {
-        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
-            if let Expr::Path(p) = strip_parens(&a.left) {
-                if let Some(i) = p.path.get_ident() {
-                    self.0.insert(i.to_string());
-                }
-            }
-            syn::visit::visit_expr_assign(self, a);
-        }
-        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            if is_compound(&b.op) {
-                if let Expr::Path(p) = strip_parens(&b.left) {
-                    if let Some(i) = p.path.get_ident() {
-                        self.0.insert(i.to_string());
-                    }
-                }
-            }
-            syn::visit::visit_expr_binary(self, b);
-        }
-    }
-    let mut names = Assigned(std::collections::HashSet::new());
-    for stmt in stmts {
-        syn::visit::Visit::visit_stmt(&mut names, stmt);
-    }
-    names.0
+    assignments(stmts).0
 }
 
-/// Every name whose elements the statements write (`y[i] = ..`, `y[[i, j]] += ..`), closures too.
-pub(crate) fn element_written_names(stmts: &[syn::Stmt]) -> std::collections::HashSet<String> {
-    fn root(e: &Expr) -> Option<String> {
+/// The names the statements assign whole (`k = ..`, `k += ..`), and those whose elements they write
+/// (`y[i] = ..`, `y[[i, j]] += ..`), closures too.
+fn assignments(
+    stmts: &[syn::Stmt],
+) -> (
+    std::collections::HashSet<String>,
+    std::collections::HashSet<String>,
+) {
+    /// The name an assignment's left side writes: itself (whole), or the array it indexes.
+    fn target(e: &Expr) -> Option<(String, bool)> {
         match strip_parens(e) {
-            Expr::Index(i) => match strip_parens(&i.expr) {
-                Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
-                inner => root(inner),
-            },
+            Expr::Path(p) => p.path.get_ident().map(|i| (i.to_string(), true)),
+            Expr::Index(i) => target(&i.expr).map(|(name, _)| (name, false)),
             _ => None,
         }
     }
-    struct Written(std::collections::HashSet<String>);
-    impl<'a> syn::visit::Visit<'a> for Written {
+    #[derive(Default)]
+    struct Assigned(
+        std::collections::HashSet<String>,
+        std::collections::HashSet<String>,
+    );
+    impl Assigned {
+        fn add(&mut self, left: &Expr) {
+            match target(left) {
+                Some((name, true)) => self.0.insert(name),
+                Some((name, false)) => self.1.insert(name),
+                None => false,
+            };
+        }
+    }
+    impl<'a> syn::visit::Visit<'a> for Assigned {
         fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
-            self.0.extend(root(&a.left));
+            self.add(&a.left);
             syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
             if is_compound(&b.op) {
-                self.0.extend(root(&b.left));
+                self.add(&b.left);
             }
             syn::visit::visit_expr_binary(self, b);
         }
     }
-    let mut names = Written(std::collections::HashSet::new());
+    let mut names = Assigned::default();
     for stmt in stmts {
         syn::visit::Visit::visit_stmt(&mut names, stmt);
     }
-    names.0
+    (names.0, names.1)
 }
 
 /// The names a pattern binds.

@@ -65,28 +65,27 @@ impl<F: Real> Elements<usize> for Tape<F> {
 impl<F: Real> Differentiable for Tape<F> {
     type Tangent = Tape<F>;
     fn zero_tangent(&self) -> Tape<F> {
-        Tape(vec![F::zero(); self.0.len()])
+        Tape(self.0.zero_tangent())
     }
 }
 
+/// A tape's tangent is its values' (a `Vec`'s).
 impl<F: Real> Tangent for Tape<F> {
     #[track_caller]
     fn add_assign(&mut self, other: Self) {
-        assert_eq!(self.len(), other.len(), "tapes of different lengths");
-        self.0.iter_mut().zip(other.0).for_each(|(a, b)| *a += b);
+        self.0.add_assign(other.0);
     }
     fn scale(&mut self, factor: f64) {
-        let factor = F::cast_from(factor);
-        self.0.iter_mut().for_each(|v| *v *= factor);
+        self.0.scale(factor);
     }
     fn num_components(&self) -> usize {
-        self.0.len()
+        self.0.num_components()
     }
     fn component(&self, i: usize) -> f64 {
-        self.0[i].as_f64()
+        self.0.component(i)
     }
     fn set_component(&mut self, i: usize, value: f64) {
-        self.0[i] = F::cast_from(value);
+        self.0.set_component(i, value);
     }
 }
 

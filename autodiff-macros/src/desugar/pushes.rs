@@ -211,19 +211,13 @@ fn mentions(name: &Ident, stmt: &Stmt) -> bool {
 
 /// The names that the statements declare with `let`.
 fn declared(stmts: &[Stmt]) -> Vec<Ident> {
-    struct Finder(Vec<Ident>);
-    impl<'a> Visit<'a> for Finder {
-        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-            self.0.push(p.ident.clone());
-        }
-    }
-    let mut f = Finder(Vec::new());
+    let mut d = Declarations(Vec::new());
     for s in stmts {
         if let Stmt::Local(l) = s {
-            f.visit_pat(&l.pat);
+            d.visit_pat(&l.pat);
         }
     }
-    f.0
+    d.0
 }
 
 /// How the final length of `name` is known: the parts of its sum (`1usize` for a push on its own, a loop's

@@ -222,6 +222,24 @@ impl Writer<'_> {
         })
     }
 
+    /// `target`'s adjoint as a value (SSA), or a zero of the target where it has none (or it is in
+    /// storage, whose caller starts from the value it had before).
+    fn value_or_zero(&mut self, target: VarId, out: &mut Out) -> VarId {
+        match self.current.get(&target) {
+            Some(Version::Value(v)) => *v,
+            _ => {
+                let base = self.bar(target);
+                self.push(
+                    out,
+                    &base,
+                    Op::Prim(prims::zero()),
+                    vec![Operand::Var(target)],
+                    vec![],
+                )
+            }
+        }
+    }
+
     /// Storage for `target`'s adjoint (element gradients are added into it), made from its current
     /// value (or a zero of the target) where it is not storage yet.
     fn storage(&mut self, target: VarId, out: &mut Out) -> VarId {
@@ -229,16 +247,7 @@ impl Writer<'_> {
             return *s;
         }
         let base = self.bar(target);
-        let init = match self.current.get(&target) {
-            Some(Version::Value(v)) => *v,
-            _ => self.push(
-                out,
-                &base,
-                Op::Prim(prims::zero()),
-                vec![Operand::Var(target)],
-                vec![],
-            ),
-        };
+        let init = self.value_or_zero(target, out);
         let s = self.new_var(&base, VarKind::Storage, out.block);
         out.stmts.push(Stmt::Init {
             storage: s,
@@ -614,12 +623,7 @@ impl Writer<'_> {
 
     /// The tape and index that a recomputed `carry` read of a saved value reads instead.
     fn tape_of(&self, i: &Instr) -> Option<(VarId, TokenStream)> {
-        let Op::Prim(p) = &i.op else { return None };
-        if !std::ptr::eq(*p, prims::carry()) {
-            return None;
-        }
-        let storage = i.args.first()?.var()?;
-        self.tapes.get(&storage).cloned()
+        self.tapes.get(&carried_by(i)?).cloned()
     }
 
     /// What the reversed loop of `lp` reads of the forward run: a tape for each carried value whose
@@ -753,10 +757,11 @@ impl Writer<'_> {
         };
         for &(storage, tape) in &writes {
             // The iteration's starting value, as the body reads it from its storage.
-            let entry = forward.body.stmts.iter().position(|s| {
-                matches!(s, Stmt::Instr(i) if matches!(&i.op, Op::Prim(p) if std::ptr::eq(*p, prims::carry()))
-                    && i.args.first().and_then(Operand::var) == Some(storage))
-            })?;
+            let entry = forward
+                .body
+                .stmts
+                .iter()
+                .position(|s| matches!(s, Stmt::Instr(i) if carried_by(i) == Some(storage)))?;
             let Stmt::Instr(read) = &forward.body.stmts[entry] else {
                 unreachable!("matched above")
             };
@@ -833,16 +838,7 @@ impl Writer<'_> {
         let mut inner = Out::new(lp.body.id);
         for &t in &carried_targets {
             let base = self.bar(t);
-            let init = match self.current.get(&t) {
-                Some(Version::Value(v)) => *v,
-                _ => self.push(
-                    out,
-                    &base,
-                    Op::Prim(prims::zero()),
-                    vec![Operand::Var(t)],
-                    vec![],
-                ),
-            };
+            let init = self.value_or_zero(t, out);
             let storage = self.new_var(&base, VarKind::Storage, out.block);
             out.stmts.push(Stmt::Init {
                 storage,
@@ -945,6 +941,14 @@ fn elem_targets(body: &[AStmt]) -> Vec<VarId> {
     out.sort_by_key(|v| v.0);
     out.dedup();
     out
+}
+
+/// The storage whose carried value `i` reads at the start of an iteration (`x = carry(storage)`).
+fn carried_by(i: &Instr) -> Option<VarId> {
+    match &i.op {
+        Op::Prim(p) if std::ptr::eq(*p, prims::carry()) => i.args.first()?.var(),
+        _ => None,
+    }
 }
 
 /// Whether `iter` is a range of integers (`a..b`, `a..=b`, reversed or stepped): its values are distinct.
