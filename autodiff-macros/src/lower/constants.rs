@@ -47,17 +47,12 @@ impl Lowerer<'_> {
 
     /// A constant argument that the reverse sweep reads: each counter it names that may change later
     /// (`i += 1`), and each constant array whose elements are written later, is read from a copy of its
-    /// value here. The expression itself stays where it is used,
-    /// so that a view of a temporary (`&Array1::from_elem(2, c).slice(..)`) lives as long as its use.
+    /// value here. The expression itself stays where it is used, so that a view of a temporary
+    /// (`&Array1::from_elem(2, c).slice(..)`) lives as long as its use.
     pub(super) fn freeze(&mut self, tokens: TokenStream) -> TokenStream {
         let mut frozen: Vec<(proc_macro2::Ident, proc_macro2::Ident)> = Vec::new();
         let tokens = crate::naming::replace_idents(tokens, &mut |i| {
-            let name = i.to_string();
-            // A counter, or a constant array whose elements are written later.
-            let changes = self.mutable_consts.contains(&name)
-                || (self.element_written.contains(&name)
-                    && matches!(self.lookup(&name), Some(Binding::Const(_))));
-            if !changes {
+            if !self.changes_later(i) {
                 return None;
             }
             if let Some((_, copy)) = frozen.iter().find(|(c, _)| c == i) {
@@ -75,6 +70,30 @@ impl Lowerer<'_> {
             });
         }
         tokens
+    }
+
+    /// Whether the constant `name` may change after this point: a counter, or a constant array whose
+    /// elements are written later.
+    fn changes_later(&self, name: &proc_macro2::Ident) -> bool {
+        let name = name.to_string();
+        self.mutable_consts.contains(&name)
+            || (self.element_written.contains(&name)
+                && matches!(self.lookup(&name), Some(Binding::Const(_))))
+    }
+
+    /// A constant argument passed by value, which a pullback made later evaluates again: where it reads
+    /// a constant that may change, its value bound here (one element, not a copy of its array).
+    pub(super) fn freeze_value(&mut self, tokens: TokenStream) -> TokenStream {
+        if !crate::naming::any_ident(tokens.clone(), &mut |i| self.changes_later(i)) {
+            return tokens;
+        }
+        let value = self.namer.numbered("argument");
+        self.const_blocks.insert(value.to_string(), self.block.id);
+        self.block.stmts.push(Stmt::Verbatim {
+            tokens: quote!(let #value = #tokens;),
+            reads: Vec::new(),
+        });
+        quote!(#value)
     }
 
     /// [`Self::freeze`] applied to every constant of `block` (its operands, constant arguments and

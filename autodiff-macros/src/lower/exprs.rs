@@ -371,11 +371,12 @@ impl Lowerer<'_> {
             Expr::Reference(r) if r.mutability.is_none() => (true, self.lower_expr(&r.expr)?),
             other => (false, self.lower_expr(other)?),
         };
-        // A constant argument is evaluated again where a pullback is made later (`f_vjp`'s): what it
-        // reads of a local that may change after the call (`y[2]` of an array written later) is read
-        // from a copy made here.
+        // A constant argument is evaluated again where a pullback is made later (`f_vjp`'s): where it
+        // reads a local that may change after the call (`y[2]` of an array written later), its value
+        // (by reference: the locals it reads) is taken here.
         let value = match value {
-            Operand::Const(tokens) => Operand::Const(self.freeze(tokens)),
+            Operand::Const(tokens) if by_ref => Operand::Const(self.freeze(tokens)),
+            Operand::Const(tokens) => Operand::Const(self.freeze_value(tokens)),
             var => var,
         };
         Ok((by_ref, value))
