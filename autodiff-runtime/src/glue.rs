@@ -31,6 +31,14 @@ pub fn acc<T: Tangent>(acc: &mut T, contribution: T) {
     acc.add_assign(contribution);
 }
 
+/// `a + b` for two adjoints of one shape that nothing reads after: the sum in `a`'s buffer.
+#[inline]
+#[track_caller]
+pub fn add_owned<T: Tangent>(mut a: T, b: T) -> T {
+    a.add_assign(b);
+    a
+}
+
 /// One, of the output type `F` (the seed of `f_grad`).
 #[inline]
 pub fn one<F: Real>() -> F {

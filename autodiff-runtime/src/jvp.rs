@@ -531,6 +531,23 @@ where
     crate::shape::slice(x_dot, info)
 }
 
+/// [`slice_jvp`] as a view into the tangent (no copy): see [`slice_view`](crate::shape::slice_view).
+#[inline]
+#[track_caller]
+pub fn slice_jvp_view<'t, X, I, T>(
+    x: &X,
+    info: I,
+    x_dot: &'t T,
+) -> ndarray::ArrayView<'t, X::Elem, I::OutDim>
+where
+    X: ArrayArg + ?Sized,
+    I: SliceArg<X::Dim>,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
+{
+    check_tangent(x, x_dot);
+    crate::shape::slice_view(x_dot, info)
+}
+
 /// Forward rule of [`insert_axis`](crate::shape::insert_axis): the tangent with the same new axis.
 #[inline]
 #[track_caller]

@@ -98,6 +98,20 @@ where
     view.slice_move(info).to_owned()
 }
 
+/// [`slice()`] as a view into `x` (no copy), where the generated code reads the slice only by
+/// reference while `x` lives: a forward-printed program's operand of kernels and rules.
+#[inline]
+#[track_caller]
+pub fn slice_view<X, I>(x: &X, info: I) -> ArrayView<'_, X::Elem, I::OutDim>
+where
+    X: ArrayArg + ?Sized,
+    I: SliceArg<X::Dim>,
+{
+    let view = x.view();
+    check_slice(view.shape(), info.as_ref());
+    view.slice_move(info)
+}
+
 /// Reverse rule of [`slice()`]: zeros of `x`'s shape with `g` written into the sliced region.
 #[inline]
 #[track_caller]
@@ -112,6 +126,32 @@ where
     check_seed(region.shape(), g.shape());
     region.assign(&g);
     out
+}
+
+/// [`slice_vjp`] added into `acc`, an adjoint of `x`'s shape that nothing reads after (another
+/// contribution to `x`'s adjoint): `acc + slice_vjp(x, info, g)`, in place (the same values; a
+/// negative zero outside the region stays one, where the sum would give a positive zero).
+#[inline]
+#[track_caller]
+pub fn slice_vjp_acc<X, I>(
+    mut acc: Array<X::Elem, X::Dim>,
+    x: &X,
+    info: I,
+    g: Array<X::Elem, I::OutDim>,
+) -> Array<X::Elem, X::Dim>
+where
+    X: ArrayArg + ?Sized,
+    X::Elem: Real,
+    I: SliceArg<X::Dim>,
+{
+    check_seed(acc.shape(), x.view().shape());
+    check_slice(acc.shape(), info.as_ref());
+    let mut region = acc.slice_mut(info);
+    check_seed(region.shape(), g.shape());
+    ndarray::Zip::from(&mut region)
+        .and(&g)
+        .for_each(|a, &b| *a += b);
+    acc
 }
 
 /// Values with an owned copy: arrays of any storage (to `Array`), `Vec`s and slices (to `Vec`), fixed

@@ -188,8 +188,22 @@ impl Emitter<'_> {
                     quote_spanned!(i.span=> &(#base).#path)
                 }
             }
+            Op::Prim(_) if self.sums.contains_key(&i.dst) => match self.sums[&i.dst] {
+                super::Sum::Owned(a, b) => {
+                    let (a, b) = (self.name(a), self.name(b));
+                    quote_spanned!(i.span=> #ad::add_owned(#a, #b))
+                }
+                super::Sum::Slice(v) => {
+                    let v = self.name(v);
+                    quote!(#v)
+                }
+            },
             Op::Prim(p) => {
-                let name = format_ident!("{}", p.name, span = i.span);
+                let name = if self.views.contains(&i.dst) {
+                    format_ident!("slice_view", span = i.span)
+                } else {
+                    format_ident!("{}", p.name, span = i.span)
+                };
                 let args = i.args.iter().map(|a| self.operand(a));
                 let extras = &i.extras;
                 quote_spanned!(i.span=> #ad::#name(#(#args,)* #(#extras),*))
@@ -235,7 +249,14 @@ impl Emitter<'_> {
             Op::Vjp { prim, k } => {
                 // A reverse rule takes its seed by value, which the program may read again (its
                 // tangent rules do): a copy, or the value itself where this is its last reader.
-                let name = format_ident!("{}", crate::ir::vjp_name(prim, *k), span = i.span);
+                let into = self.slice_into.get(&i.dst).map(|a| {
+                    let a = self.name(*a);
+                    quote!(#a,)
+                });
+                let name = match into {
+                    Some(_) => format_ident!("slice_vjp_acc", span = i.span),
+                    None => format_ident!("{}", crate::ir::vjp_name(prim, *k), span = i.span),
+                };
                 let ad = self.ad_at(i.span);
                 let (operands, rest) = i.args.split_at(prim.arity);
                 let (seed, rest) = rest.split_last().expect("a reverse rule has a seed");
@@ -252,10 +273,14 @@ impl Emitter<'_> {
                     }
                 };
                 let extras = &i.extras;
-                quote_spanned!(i.span=> #ad::#name(#(#operands,)* #(#extras,)* #(#rest,)* #seed))
+                quote_spanned!(i.span=> #ad::#name(#into #(#operands,)* #(#extras,)* #(#rest,)* #seed))
             }
             Op::Jvp { rule, k } => {
-                let name = format_ident!("{}", rule.jvp_name(*k), span = i.span);
+                let name = if self.views.contains(&i.dst) {
+                    format_ident!("slice_jvp_view", span = i.span)
+                } else {
+                    format_ident!("{}", rule.jvp_name(*k), span = i.span)
+                };
                 self.rule_call(i, rule.prim(), name)
             }
             Op::Join(kind) => {

@@ -167,7 +167,10 @@ impl Emitter<'_> {
             Operand::Const(t) => crate::scalars::scalar_const(t, self.f),
             Operand::Var(_) => true,
         });
-        (kind || self.filled(s).is_some()) && plan.arrays[i.dst.0] && scalar_consts
+        (kind || self.filled(s).is_some())
+            && plan.arrays[i.dst.0]
+            && scalar_consts
+            && !self.sums.contains_key(&i.dst)
     }
 
     /// Where statement `s` fills an array of its operand's shape with one value (a sum's reverse rule,
@@ -285,6 +288,14 @@ impl Emitter<'_> {
                 }
             }
         }
+        // Slices read only by reference are views into their array, which lives as long as they.
+        for (view, base) in self.slice_views(&stmts) {
+            self.views.insert(view);
+            if let Some(&last) = last_read.get(&view) {
+                let entry = last_read.entry(base).or_insert(last);
+                *entry = (*entry).max(last);
+            }
+        }
         let mut releases: Vec<Vec<VarId>> = vec![Vec::new(); stmts.len()];
         {
             let plan = self.map_plan.as_ref().expect("map fusion is on");
@@ -305,6 +316,7 @@ impl Emitter<'_> {
                 list.reverse();
             }
         }
+        self.plan_sums(&stmts, &last_read, &mut releases);
         let ad = self.ad.clone();
         let mut out = TokenStream::new();
         let mut k = 0;
@@ -381,6 +393,155 @@ impl Emitter<'_> {
             }
             k = end;
         }
+        out
+    }
+
+    /// Finds the sums among `stmts` of two adjoints of one shape (reverse rules' results for one
+    /// operand, computed outside kernels) that nothing reads after: [`Emitter::sums`]. Their operands
+    /// are moved into the sum, not released.
+    fn plan_sums(
+        &mut self,
+        stmts: &[&Stmt],
+        last_read: &HashMap<VarId, usize>,
+        releases: &mut [Vec<VarId>],
+    ) {
+        let mut defs: HashMap<VarId, usize> = HashMap::new();
+        for (k, s) in stmts.iter().enumerate() {
+            if let Stmt::Instr(i) = s {
+                defs.insert(i.dst, k);
+            }
+        }
+        // A reverse rule's result outside kernels: its position, rule and the operand whose shape it has.
+        let rule = |v: VarId| -> Option<(usize, &Prim, usize, VarId)> {
+            let at = *defs.get(&v)?;
+            let Stmt::Instr(i) = stmts[at] else {
+                return None;
+            };
+            let Op::Vjp { prim, k } = &i.op else {
+                return None;
+            };
+            if self.fusable(stmts[at]) {
+                return None;
+            }
+            Some((at, *prim, *k, i.args.get(*k)?.var()?))
+        };
+        let (mut sums, mut into) = (Vec::new(), Vec::new());
+        for (k, s) in stmts.iter().enumerate() {
+            let Stmt::Instr(i) = s else { continue };
+            let add =
+                matches!(&i.op, Op::Prim(p) if p.name == "add" && p.family == Family::Elementwise);
+            let [Operand::Var(a), Operand::Var(b)] = i.args.as_slice() else {
+                continue;
+            };
+            if !add || a == b || !releases[k].contains(a) || !releases[k].contains(b) {
+                continue;
+            }
+            let (Some(ra), Some(rb)) = (rule(*a), rule(*b)) else {
+                continue;
+            };
+            if ra.3 != rb.3 {
+                continue;
+            }
+            let ((first, rf), (second, rs)) = if ra.0 < rb.0 {
+                ((*a, ra), (*b, rb))
+            } else {
+                ((*b, rb), (*a, ra))
+            };
+            // The slice's rule adds into the first where nothing reads the first in between.
+            let slice = rs.1.name == "slice" && rs.1.family == Family::Shape && rs.2 == 0;
+            let untouched = stmts[rs.0 + 1..k].iter().all(|s| {
+                let mut reads = false;
+                visit::reads_within(s, &mut |v| reads |= v == first || v == second);
+                !reads
+            });
+            let _ = rf;
+            let sum = if slice && untouched && last_read.get(&second) == Some(&k) {
+                into.push((second, first));
+                super::Sum::Slice(second)
+            } else {
+                super::Sum::Owned(*a, *b)
+            };
+            sums.push((i.dst, sum));
+            releases[k].retain(|v| v != a && v != b);
+        }
+        self.sums.extend(sums);
+        self.slice_into.extend(into);
+    }
+
+    /// The slices among `stmts` that can be views into their array (`slice_view`, `slice_jvp_view`),
+    /// each with the array it borrows: slices (of a value or of its tangent) without a written type,
+    /// not read after the program, whose every reader is a rule among `stmts` taking it by reference
+    /// (not a reverse rule's seed, which it takes by value), of an array that is no storage and that no
+    /// statement moves into storage.
+    fn slice_views(&self, stmts: &[&Stmt]) -> Vec<(VarId, VarId)> {
+        let plan = self.map_plan.as_ref().expect("map fusion is on");
+        let mut candidates: HashMap<VarId, VarId> = HashMap::new();
+        for s in stmts {
+            let Stmt::Instr(i) = s else { continue };
+            let slice = |p: &Prim| p.name == "slice" && p.family == Family::Shape;
+            let base = match &i.op {
+                Op::Prim(p) if slice(p) => i.args.first(),
+                Op::Jvp {
+                    rule: Rule::Prim(p),
+                    k: 0,
+                } if slice(p) => i.args.last(),
+                _ => None,
+            };
+            if let (Some(Operand::Var(base)), None) = (base, &i.ascription) {
+                if self.f.vars[base.0].kind != VarKind::Storage && !plan.kept[i.dst.0] {
+                    candidates.insert(i.dst, *base);
+                }
+            }
+        }
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let mut refused: HashSet<VarId> = HashSet::new();
+        for s in stmts {
+            let by_reference: Vec<VarId> = match s {
+                Stmt::Instr(i) => match &i.op {
+                    Op::Prim(_) | Op::Jvp { .. } => {
+                        i.args.iter().filter_map(Operand::var).collect()
+                    }
+                    Op::Vjp { .. } => {
+                        let (seed, rest) = i.args.split_last().expect("a reverse rule has a seed");
+                        let seed = seed.var();
+                        rest.iter()
+                            .filter_map(Operand::var)
+                            .filter(|v| Some(*v) != seed)
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            visit::reads_within(s, &mut |v| {
+                if candidates.contains_key(&v) && !by_reference.contains(&v) {
+                    refused.insert(v);
+                }
+            });
+            // An array moved into storage cannot be borrowed across the move.
+            if let Stmt::Init {
+                value: Operand::Var(v),
+                ..
+            }
+            | Stmt::WriteBack {
+                value: Operand::Var(v),
+                ..
+            } = s
+            {
+                for (view, base) in &candidates {
+                    if base == v {
+                        refused.insert(*view);
+                    }
+                }
+            }
+        }
+        let mut out: Vec<(VarId, VarId)> = candidates
+            .into_iter()
+            .filter(|(view, _)| !refused.contains(view))
+            .collect();
+        out.sort_by_key(|(view, _)| view.0);
         out
     }
 

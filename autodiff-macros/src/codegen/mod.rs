@@ -134,6 +134,24 @@ pub struct Emitter<'a> {
     /// A reverse rule's seed read last by the statement being printed: moved into the rule instead of
     /// copied (and not released after it).
     moved_seed: Option<VarId>,
+    /// Slices printed as views into their array (`slice_view`) rather than copies: read only by
+    /// reference, by rules, while the array lives ([`Emitter::print_fused`]).
+    views: HashSet<VarId>,
+    /// Sums of two adjoints of one shape that nothing reads after: printed in the first one's buffer
+    /// (`add_owned`), or, where the second is a slice's reverse rule, as that rule adding into the first
+    /// (`slice_vjp_acc`, its value the sum).
+    sums: HashMap<VarId, Sum>,
+    /// The slices' reverse rules that add into another adjoint (see `sums`): that adjoint.
+    slice_into: HashMap<VarId, VarId>,
+}
+
+/// How a sum of two adjoints is printed ([`Emitter::print_fused`]).
+#[derive(Clone, Copy)]
+enum Sum {
+    /// `add_owned(a, b)`.
+    Owned(VarId, VarId),
+    /// The value of the slice's reverse rule that added into the other operand.
+    Slice(VarId),
 }
 
 /// A fused kernel evaluated with its reverse in one pass by the forward sweep (its value is needed
@@ -166,6 +184,9 @@ impl<'a> Emitter<'a> {
             in_map_run: false,
             in_kernel_body: false,
             moved_seed: None,
+            views: HashSet::new(),
+            sums: HashMap::new(),
+            slice_into: HashMap::new(),
         }
     }
 
