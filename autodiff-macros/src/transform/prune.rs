@@ -66,6 +66,21 @@ impl Pruner<'_> {
         }
     }
 
+    /// Marks the variables that `tokens` (an index, a constant argument) read by name
+    /// (`flat_position(&x_bar, i0)` reads the gradient's storage for its shape).
+    fn mark_named(&mut self, tokens: &proc_macro2::TokenStream) {
+        let mut named = Vec::new();
+        crate::naming::any_ident(tokens.clone(), &mut |i| {
+            if let Some(v) = self.by_name.get(&i.to_string()) {
+                named.push(*v);
+            }
+            false
+        });
+        for v in named {
+            self.mark(v, Need::Value);
+        }
+    }
+
     fn mark_operand(&mut self, o: &Operand, need: Need) {
         if let Some(v) = o.var() {
             self.mark(v, need);
@@ -145,6 +160,9 @@ impl Pruner<'_> {
                         }
                     }
                 }
+                for e in &i.extras {
+                    self.mark_named(e);
+                }
                 // Above its definition the variable is not live: a block recomputed later (a reversed
                 // loop's body) defines it again, and the earlier definition is needed only by its own
                 // readers.
@@ -162,16 +180,7 @@ impl Pruner<'_> {
                     self.mark(*v, Need::Value);
                 }
                 // A constant statement also reads values by name (a branch's flag, `x[i] > 0.0`).
-                let mut named = Vec::new();
-                crate::naming::any_ident(tokens.clone(), &mut |i| {
-                    if let Some(v) = self.by_name.get(&i.to_string()) {
-                        named.push(*v);
-                    }
-                    false
-                });
-                for v in named {
-                    self.mark(v, Need::Value);
-                }
+                self.mark_named(tokens);
                 Some(stmt.clone())
             }
             Stmt::Init { storage, value } => {
@@ -182,11 +191,24 @@ impl Pruner<'_> {
                 self.mark_operand(value, need);
                 Some(stmt.clone())
             }
-            Stmt::WriteBack { storage, value } | Stmt::SetElem { storage, value, .. } => {
+            Stmt::WriteBack { storage, value } => {
                 if self.need[storage.0] != Need::Value {
                     return None;
                 }
                 self.mark_operand(value, Need::Value);
+                Some(stmt.clone())
+            }
+            Stmt::SetElem {
+                storage,
+                value,
+                index,
+                ..
+            } => {
+                if self.need[storage.0] != Need::Value {
+                    return None;
+                }
+                self.mark_operand(value, Need::Value);
+                self.mark_named(index);
                 Some(stmt.clone())
             }
             Stmt::If(i) => {
@@ -264,7 +286,7 @@ pub fn prune(f: &Function, outputs: &[VarId]) -> Function {
             _ => {}
         },
     );
-    let stable = scalar
+    let stable: Vec<bool> = scalar
         .iter()
         .zip(&written_whole)
         .map(|(s, w)| *s || !*w)
@@ -281,6 +303,7 @@ pub fn prune(f: &Function, outputs: &[VarId]) -> Function {
         .enumerate()
         .map(|(k, v)| (v.name.to_string(), VarId(k)))
         .collect();
+    let body = zeros_from_sources(&f.body, &stable, f.vars.len());
     let mut p = Pruner {
         f,
         need: vec![Need::None; f.vars.len()],
@@ -292,8 +315,63 @@ pub fn prune(f: &Function, outputs: &[VarId]) -> Function {
     for o in outputs {
         p.mark(*o, Need::Value);
     }
-    let body = p.block(&f.body);
+    let body = p.block(&body);
     f.with_body(f.vars.clone(), body)
+}
+
+/// `block` with each `zero_tangent(&v)` made from the value `v`'s shape comes from, where `v` is itself
+/// a zero (`zero_tangent(&w)`) or a storage of stable shape that starts from one: f_hvp's zero for the
+/// gradient's tangent is then made from the parameter, and the first-order gradient's storage, which
+/// nothing else reads there, is left out with the zero it starts from.
+fn zeros_from_sources(block: &Block, stable: &[bool], n: usize) -> Block {
+    // Each variable defined only as a zero of one variable: that variable; each storage that starts
+    // from one variable: that variable (`Some(None)` where defined or started otherwise, or
+    // differently more than once).
+    let mut zero_of: Vec<Option<Option<VarId>>> = vec![None; n];
+    let mut init_of: Vec<Option<Option<VarId>>> = vec![None; n];
+    let record = |slot: &mut Option<Option<VarId>>, value: Option<VarId>| {
+        *slot = match *slot {
+            None => Some(value),
+            Some(old) if old == value => Some(old),
+            Some(_) => Some(None),
+        };
+    };
+    crate::ir::visit::stmts(block, crate::ir::visit::Depth::Closures, &mut |s| match s {
+        Stmt::Instr(i) => {
+            let zero = match &i.op {
+                Op::Prim(p) if p.name == "zero_tangent" => i.args.first().and_then(Operand::var),
+                _ => None,
+            };
+            record(&mut zero_of[i.dst.0], zero);
+        }
+        Stmt::Init { storage, value } => record(&mut init_of[storage.0], value.var()),
+        _ => {}
+    });
+    let source = |mut v: VarId| -> VarId {
+        for _ in 0..n {
+            let next = match (zero_of[v.0], init_of[v.0]) {
+                (Some(Some(w)), _) => w,
+                (_, Some(Some(w))) if stable[v.0] => match zero_of[w.0] {
+                    Some(Some(u)) => u,
+                    _ => break,
+                },
+                _ => break,
+            };
+            v = next;
+        }
+        v
+    };
+    let mut out = block.clone();
+    crate::ir::visit::stmts_mut(&mut out, crate::ir::visit::Depth::Closures, &mut |s| {
+        if let Stmt::Instr(i) = s {
+            if matches!(&i.op, Op::Prim(p) if p.name == "zero_tangent") {
+                if let Some(Operand::Var(v)) = i.args.first() {
+                    i.args[0] = Operand::Var(source(*v));
+                }
+            }
+        }
+    });
+    out
 }
 
 #[cfg(test)]

@@ -87,6 +87,10 @@ fn f_hvp_leaves_out_the_value_and_the_gradient_itself() {
     // Element writes go into the gradient's tangent alone.
     let writes = body.matches("add_at (& mut").count();
     assert_eq!(writes, 2, "{body}");
+    // The gradient's tangent starts from a zero of the parameter; the gradient's own storage (read
+    // for that shape alone) and the zero it starts from are gone.
+    assert_eq!(body.matches("zero_tangent (& x ,)").count(), 1, "{body}");
+    assert_eq!(body.matches("zero_tangent").count(), 3, "{body}");
 }
 
 #[test]
