@@ -149,6 +149,67 @@ pub fn lane_window<const FLAT: bool, X: LaneSlice + ?Sized>(
     Some(&all[range])
 }
 
+/// [`lane_window`] of `x`'s tangent `t` (a forward-printed loop's `index_jvp` reads); `None` also where
+/// the tangent has not as many elements as `x` (the loop as written then reports it).
+#[inline]
+pub fn lane_window_tangent<'t, X: LaneSlice + ?Sized, T: LaneSlice<Elem = X::Elem> + ?Sized>(
+    x: &X,
+    t: &'t T,
+    start: usize,
+    end: usize,
+    lo: isize,
+    hi: isize,
+) -> Option<&'t [X::Elem]> {
+    let len = x.lane_slice()?.len();
+    let all = t.lane_slice()?;
+    if all.len() != len {
+        return None;
+    }
+    let range = window_range(len, start, end, lo, hi)?;
+    Some(&all[range])
+}
+
+/// [`lane_window`] of an array that the loop writes element by element (its own storage), mutably.
+#[inline]
+pub fn lane_window_own_mut<X: LaneSlice<Tangent = X>>(
+    x: &mut X,
+    start: usize,
+    end: usize,
+    lo: isize,
+    hi: isize,
+) -> Option<&mut [X::Elem]> {
+    let all = X::lane_slice_mut(x)?;
+    let range = window_range(all.len(), start, end, lo, hi)?;
+    Some(&mut all[range])
+}
+
+/// `register = value`: an element write of a windowed loop, into the register holding the element.
+#[inline]
+pub fn register_set<F: Real, V: crate::operand::ScalarArg<F> + ?Sized>(
+    register: &mut F,
+    value: &V,
+) {
+    *register = value.get();
+}
+
+/// `register += value` (see [`register_set`]).
+#[inline]
+pub fn register_add<F: Real, V: crate::operand::ScalarArg<F> + ?Sized>(
+    register: &mut F,
+    value: &V,
+) {
+    *register += value.get();
+}
+
+/// `register -= value` (see [`register_set`]).
+#[inline]
+pub fn register_sub<F: Real, V: crate::operand::ScalarArg<F> + ?Sized>(
+    register: &mut F,
+    value: &V,
+) {
+    *register -= value.get();
+}
+
 /// [`lane_window`] of `x`'s gradient `tangent`, mutably; `None` also where the gradient's length is not
 /// `x`'s.
 #[inline]

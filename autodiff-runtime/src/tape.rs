@@ -89,6 +89,21 @@ impl<F: Real> Tangent for Tape<F> {
     }
 }
 
+/// A tape's values as one slice, for a loop that reads them by its index (a write one past the end is
+/// outside the window: such a loop runs as written).
+impl<F: Real> crate::lanes::LaneSlice for Tape<F> {
+    type Elem = F;
+    type Tangent = Tape<F>;
+    #[inline]
+    fn lane_slice(&self) -> Option<&[F]> {
+        Some(&self.0)
+    }
+    #[inline]
+    fn lane_slice_mut(tangent: &mut Tape<F>) -> Option<&mut [F]> {
+        Some(&mut tangent.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

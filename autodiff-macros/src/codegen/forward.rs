@@ -100,6 +100,12 @@ impl Emitter<'_> {
                     } else if !mode.skip_elem.contains(storage) {
                         let name = self.name(*storage).clone();
                         let value = self.written_value(value);
+                        if let Some(write) =
+                            self.window_write(*storage, *kind, index, value.clone())
+                        {
+                            out.extend(quote!({ #write }));
+                            continue;
+                        }
                         let write = match kind {
                             ElemWrite::Set => quote!(set),
                             ElemWrite::Add => quote!(add_at),
@@ -177,6 +183,9 @@ impl Emitter<'_> {
         if let Some(early) = self.early.get(&i.dst) {
             let (partials, call) = (&early.partials, &early.call);
             return quote!(let (#dst, #partials) = #call;);
+        }
+        if let Some(read) = self.window_read(i) {
+            return quote!(let #dst #ascription = #read;);
         }
         let value = match &i.op {
             Op::Prim(p) if p.family == Family::Access(Access::Field) => {
@@ -496,7 +505,13 @@ impl Emitter<'_> {
             LoopKind::While { cond } => quote!(while #cond),
             LoopKind::Infinite => quote!(loop),
         };
-        quote!(#before #head { #each #body #exit })
+        let as_written = quote!(#before #head { #each #body #exit });
+        if self.map_plan.is_some() && !record {
+            if let Some(windowed) = self.windowed_loop(l, &as_written, body_mode, plan) {
+                return windowed;
+            }
+        }
+        as_written
     }
 }
 

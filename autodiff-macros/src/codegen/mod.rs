@@ -12,6 +12,7 @@ mod lanes;
 mod logs;
 mod map;
 mod tangent;
+mod windows;
 
 use forward::Restore;
 pub use map::MapPlan;
@@ -143,6 +144,8 @@ pub struct Emitter<'a> {
     sums: HashMap<VarId, Sum>,
     /// The slices' reverse rules that add into another adjoint (see `sums`): that adjoint.
     slice_into: HashMap<VarId, VarId>,
+    /// The windows of the index loop whose body is being printed ([`windows`]).
+    windows: Option<windows::Windows>,
 }
 
 /// How a sum of two adjoints is printed ([`Emitter::print_fused`]).
@@ -187,6 +190,7 @@ impl<'a> Emitter<'a> {
             views: HashSet::new(),
             sums: HashMap::new(),
             slice_into: HashMap::new(),
+            windows: None,
         }
     }
 
