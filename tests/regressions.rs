@@ -1076,3 +1076,27 @@ fn a_closure_reads_constants_as_they_were() {
         closure_reads_a_counter(&x)
     );
 }
+
+/// Difftest seed 1796094001 #56: an adjoint that overflows to infinity upstream of `max` (a product of
+/// two huge finite factors) reached the side that does not attain the maximum as `inf * 0 = NaN`, though
+/// the function does not vary along it there; that side now receives zero (`f_grad`, `f_jvp`, `f_hvp`).
+#[differentiable(argnums = (0, 1), jvp, hessian)]
+fn overflow_through_max(x: f64, y: f64) -> f64 {
+    (x * 1e200) * 0.0f64.max(y) * 1e200 + y.sin() + x.min(2.0 * y)
+}
+
+#[test]
+fn the_side_max_does_not_take_receives_zero_even_under_an_infinite_adjoint() {
+    let (x, y) = (1.0, -0.5);
+    // max(0, y) = 0 is the constant's; min(x, 2y) = 2y is y's.
+    let (gx, gy) = overflow_through_max_grad(x, y);
+    assert_eq!(gx, 0.0);
+    assert_eq!(gy, y.cos() + 2.0);
+    let (_, t) = overflow_through_max_jvp(x, y, (1.0, 0.0));
+    assert_eq!(t, 0.0);
+    // Away from the overflow the rule is the product it always was: a negative seed gives the losing
+    // side a negative zero.
+    let (_, back) = overflow_through_max_vjp(x, y);
+    let (lx, ly) = back(-1.0);
+    assert_eq!((lx.to_bits(), ly), ((-0.0f64).to_bits(), -(y.cos() + 2.0)));
+}

@@ -270,16 +270,21 @@ array_array!(
     &ArrayBase<S1, D1>, &ArrayBase<S2, D2>
 );
 
-/// JAX's `_balanced_eq`: the share of `max`/`min`'s gradient that goes to `x` when the result is `z`:
-/// 1 if `x` alone attains it, 1/2 on a tie, 0 otherwise.
+/// The share of `max`/`min`'s gradient `g` that goes to `x` when the result is `z` (JAX's
+/// `g * _balanced_eq(x, z, y)`): `g` if `x` alone attains it, half of it on a tie, and for the side that
+/// does not attain it `g * 0` (a zero of `g`'s sign), or zero where `g` is not finite. That side receives nothing whatever
+/// reaches the result (the product would give it NaN for an infinite `g`, an overflow upstream, where the
+/// function's derivative along it is zero).
 #[inline]
-fn balanced_eq<F: Real>(x: F, z: F, y: F) -> F {
+fn share<F: Real>(g: F, x: F, z: F, y: F) -> F {
     if x == z {
         if y == z {
-            F::half()
+            g * F::half()
         } else {
-            F::one()
+            g
         }
+    } else if g.is_finite() {
+        g * F::zero()
     } else {
         F::zero()
     }
@@ -376,12 +381,12 @@ binary_rules! {
     rhs: |g| -g * a / (a * a + b * b);
     /// `a.max(b)`; a tie splits the gradient in halves, as JAX does.
     max, max_vjp0, max_vjp1: (a, b) => a.max(b);
-    lhs: |g| g * balanced_eq(a, a.max(b), b);
-    rhs: |g| g * balanced_eq(b, a.max(b), a);
+    lhs: |g| share(g, a, a.max(b), b);
+    rhs: |g| share(g, b, a.max(b), a);
     /// `a.min(b)`; a tie splits the gradient in halves, as JAX does.
     min, min_vjp0, min_vjp1: (a, b) => a.min(b);
-    lhs: |g| g * balanced_eq(a, a.min(b), b);
-    rhs: |g| g * balanced_eq(b, a.min(b), a);
+    lhs: |g| share(g, a, a.min(b), b);
+    rhs: |g| share(g, b, a.min(b), a);
     /// `a.hypot(b)`; at the origin, where it has no derivative, the gradient is split in halves
     /// `(0.5, 0.5)`, as JAX gives (and as a tie of `max`/`min` splits).
     hypot, hypot_vjp0, hypot_vjp1: (a, b) => a.hypot(b);
