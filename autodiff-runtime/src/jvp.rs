@@ -527,8 +527,7 @@ where
     I: SliceArg<X::Dim>,
     T: ArrayArg<Elem = X::Elem, Dim = X::Dim> + ?Sized,
 {
-    check_tangent(x, x_dot);
-    crate::shape::slice(x_dot, info)
+    slice_jvp_view(x, info, x_dot).to_owned()
 }
 
 /// [`slice_jvp`] as a view into the tangent (no copy): see [`slice_view`](crate::shape::slice_view).

@@ -93,9 +93,7 @@ where
     X: ArrayArg + ?Sized,
     I: SliceArg<X::Dim>,
 {
-    let view = x.view();
-    check_slice(view.shape(), info.as_ref());
-    view.slice_move(info).to_owned()
+    slice_view(x, info).to_owned()
 }
 
 /// [`slice()`] as a view into `x` (no copy), where the generated code reads the slice only by
