@@ -442,7 +442,7 @@ impl Emitter<'_> {
             if ra.3 != rb.3 {
                 continue;
             }
-            let ((first, rf), (second, rs)) = if ra.0 < rb.0 {
+            let ((first, _), (second, rs)) = if ra.0 < rb.0 {
                 ((*a, ra), (*b, rb))
             } else {
                 ((*b, rb), (*a, ra))
@@ -454,7 +454,6 @@ impl Emitter<'_> {
                 visit::reads_within(s, &mut |v| reads |= v == first || v == second);
                 !reads
             });
-            let _ = rf;
             let sum = if slice && untouched && last_read.get(&second) == Some(&k) {
                 into.push((second, first));
                 super::Sum::Slice(second)
