@@ -114,7 +114,7 @@ fn has_macro(e: &syn::Expr) -> bool {
 
 /// The offset `c` of an index `i`, `i + c`, `c + i` or `i - c` (`c` an integer literal), `i` the loop
 /// variable; `None` for any other index.
-fn index_offset(index: &TokenStream, var: &Ident) -> Option<isize> {
+pub(super) fn index_offset(index: &TokenStream, var: &Ident) -> Option<isize> {
     fn strip(e: &syn::Expr) -> &syn::Expr {
         match e {
             syn::Expr::Paren(p) => strip(&p.expr),

@@ -12,6 +12,7 @@
 //! iteration's overlapping load must wait for); through registers they do not. Every element sees the
 //! same operations in the same order: the same bits. The loop as written runs otherwise.
 
+use super::lanes::index_offset;
 use super::*;
 use crate::ir::visit;
 use std::collections::BTreeMap;
@@ -51,34 +52,6 @@ struct Found {
     changed: HashSet<VarId>,
     /// Whether the plan must give up (a nested loop with the same index).
     refused: bool,
-}
-
-/// `idx` as `index + c` / `index - c` / `index`: `c`.
-fn offset(idx: &TokenStream, index: &Ident) -> Option<isize> {
-    let expr: syn::Expr = syn::parse2(idx.clone()).ok()?;
-    let is_index = |e: &syn::Expr| matches!(e, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(index));
-    if is_index(&expr) {
-        return Some(0);
-    }
-    let syn::Expr::Binary(b) = &expr else {
-        return None;
-    };
-    let syn::Expr::Lit(syn::ExprLit {
-        lit: syn::Lit::Int(c),
-        ..
-    }) = &*b.right
-    else {
-        return None;
-    };
-    if !is_index(&b.left) {
-        return None;
-    }
-    let c: isize = c.base10_parse().ok()?;
-    match b.op {
-        syn::BinOp::Add(_) => Some(c),
-        syn::BinOp::Sub(_) => Some(-c),
-        _ => None,
-    }
 }
 
 /// Whether constant statement `tokens` may bind `name` (a `let` whose pattern has it, or a statement
@@ -140,7 +113,7 @@ impl Emitter<'_> {
             match s {
                 Stmt::Instr(i) if !nested => {
                     let read = |p: &crate::prims::Prim| p.family == Family::Access(Access::Index);
-                    let idx = i.extras.first().and_then(|e| offset(e, index));
+                    let idx = i.extras.first().and_then(|e| index_offset(e, index));
                     match (&i.op, idx, i.args.as_slice()) {
                         (Op::Prim(p), Some(c), [Operand::Var(x)]) if read(p) => {
                             found.reads.entry(*x).or_default().push(c);
@@ -166,7 +139,7 @@ impl Emitter<'_> {
                     ..
                 } => {
                     found.changed.insert(*storage);
-                    match offset(idx, index).filter(|_| !nested) {
+                    match index_offset(idx, index).filter(|_| !nested) {
                         Some(c) if !self.f.logged.contains(storage) => {
                             found.writes.entry(*storage).or_default().push(c);
                             matched.push(*storage);
@@ -243,6 +216,14 @@ impl Emitter<'_> {
             return None;
         };
         let (a, b, rev) = range(iter)?;
+        // Only a loop that writes elements can gain (below); the rest are not walked.
+        let mut writes = false;
+        visit::stmts(&l.body, visit::Depth::Regions, &mut |s| {
+            writes |= matches!(s, Stmt::SetElem { .. });
+        });
+        if !writes {
+            return None;
+        }
         let mut found = Found::default();
         let names: HashMap<String, VarId> = self
             .f
@@ -417,7 +398,7 @@ impl Emitter<'_> {
     /// The element read `i` through a window, where the loop being printed has one for it.
     pub(super) fn window_read(&self, i: &Instr) -> Option<TokenStream> {
         let w = self.windows.as_ref()?;
-        let c = offset(i.extras.first()?, &w.index)?;
+        let c = index_offset(i.extras.first()?, &w.index)?;
         // Only offsets the window covers (a read in a nested loop was not planned).
         let (window, lo, hi) = match (&i.op, i.args.as_slice()) {
             (Op::Prim(p), [Operand::Var(x)]) if p.family == Family::Access(Access::Index) => {
@@ -451,7 +432,7 @@ impl Emitter<'_> {
     ) -> Option<TokenStream> {
         let w = self.windows.as_ref()?;
         let written = w.writes.get(&storage)?;
-        let c = offset(idx, &w.index)?;
+        let c = index_offset(idx, &w.index)?;
         let register = &written.registers[(c - written.lo) as usize];
         let ad = &self.ad;
         let write = match kind {
