@@ -187,6 +187,20 @@ impl Emitter<'_> {
         if let Some(read) = self.window_read(i) {
             return quote!(let #dst #ascription = #read;);
         }
+        // A sum of two adjoints planned in place (`print_fused`).
+        if let Some(sum) = self.sums.get(&i.dst).copied() {
+            let value = match sum {
+                super::Sum::Owned(a, b) => {
+                    let (a, b) = (self.name(a), self.name(b));
+                    quote_spanned!(i.span=> #ad::add_owned(#a, #b))
+                }
+                super::Sum::Slice(v) => {
+                    let v = self.name(v);
+                    quote!(#v)
+                }
+            };
+            return quote!(let #dst #ascription = #value;);
+        }
         let value = match &i.op {
             Op::Prim(p) if p.family == Family::Access(Access::Field) => {
                 let base = self.operand(&i.args[0]);
@@ -197,16 +211,6 @@ impl Emitter<'_> {
                     quote_spanned!(i.span=> &(#base).#path)
                 }
             }
-            Op::Prim(_) if self.sums.contains_key(&i.dst) => match self.sums[&i.dst] {
-                super::Sum::Owned(a, b) => {
-                    let (a, b) = (self.name(a), self.name(b));
-                    quote_spanned!(i.span=> #ad::add_owned(#a, #b))
-                }
-                super::Sum::Slice(v) => {
-                    let v = self.name(v);
-                    quote!(#v)
-                }
-            },
             Op::Prim(p) => {
                 let name = if self.views.contains(&i.dst) {
                     format_ident!("slice_view", span = i.span)

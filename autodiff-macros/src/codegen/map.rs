@@ -447,11 +447,12 @@ impl Emitter<'_> {
             } else {
                 ((*b, rb), (*a, ra))
             };
-            // The slice's rule adds into the first where nothing reads the first in between.
+            // The slice's rule adds into the first (moving it) where nothing reads the first from the
+            // rule on (the rule itself included).
             let slice = rs.1.name == "slice" && rs.1.family == Family::Shape && rs.2 == 0;
-            let untouched = stmts[rs.0 + 1..k].iter().all(|s| {
+            let untouched = stmts[rs.0..k].iter().all(|s| {
                 let mut reads = false;
-                visit::reads_within(s, &mut |v| reads |= v == first || v == second);
+                visit::reads_within(s, &mut |v| reads |= v == first);
                 !reads
             });
             let sum = if slice && untouched && last_read.get(&second) == Some(&k) {
