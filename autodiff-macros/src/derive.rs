@@ -136,6 +136,13 @@ pub fn expand(input: TokenStream) -> TokenStream {
         impl #impl_generics #ad::ArgKind for #self_ty #where_clause {
             type Kind = #ad::Diff;
         }
+
+        impl #impl_generics #ad::OwnedCopy for #self_ty where Self: ::core::clone::Clone, #(#predicates,)* {
+            type Owned = Self;
+            fn owned_copy(&self) -> Self {
+                ::core::clone::Clone::clone(self)
+            }
+        }
     }
 }
 

@@ -155,7 +155,7 @@ pub fn items(model: &Model) -> Vec<Item> {
             doc: format!("The second-order rule of [`{name}`], for a call of it in a function with `hessian`: its pullback applied to `seed` (one tangent per differentiable parameter, as `{name}_vjp`'s) and that pullback's tangent along `tangents` (one per differentiable parameter, then the seed's), forward over reverse."),
         });
         if let [k] = model.selected.as_slice() {
-            if !model.tuple {
+            if !model.tuple && model.hessian_param(*k) {
                 items.push(Item {
                     kind: Kind::Hessian,
                     name: format_ident!("{}_hessian", name),
@@ -390,7 +390,7 @@ pub fn signature(model: &Model, item: &Item) -> Signature {
         Kind::Hessian => {
             let ty = &model.params[item.wrt[0]].ty;
             let inner = types::strip_refs(ty);
-            if types::last_segment(inner).is_some_and(|s| s == "f32" || s == "f64") {
+            if model.scalar_param(item.wrt[0]) {
                 quote!(#inner)
             } else {
                 quote!(#private::Array2<<#inner as #private::FloatElem>::Elem>)
@@ -696,7 +696,7 @@ fn jvp_body(
         }
         Err(crate::transform::jvp::Unsupported::Call(span, path)) => {
             let message = format!(
-                "forward mode (`jvp`) does not differentiate method calls yet: write `{path}`'s body here instead of calling it, or remove `jvp` and use the reverse-mode items (`f_grad`, `f_vjp`), which do"
+                "forward mode (`jvp`) differentiates a call through the callee's forward rule, which `{path}` here has none of: put `#[differentiable(jvp)]` on it or write `{path}_jvp` by hand, or remove `jvp` and use the reverse-mode items (`f_grad`, `f_vjp`)"
             );
             let error = syn::Error::new(span, message).to_compile_error();
             quote!({ #error })
@@ -789,6 +789,21 @@ fn scalar_parameters(model: &Model, f: &Function) -> Vec<VarId> {
         .collect()
 }
 
+/// The variables of `f`'s parameters that are structs (`self`, a `#[derive(Differentiable)]` type) or
+/// tuples: their adjoints have no elementwise `+`.
+fn struct_parameters(model: &Model, f: &Function) -> Vec<VarId> {
+    (0..model.params.len())
+        .filter(|&k| {
+            !model.hessian_param(k)
+                || matches!(types::strip_refs(&model.params[k].ty), syn::Type::Tuple(_))
+        })
+        .filter_map(|k| {
+            let at = f.vars.iter().position(|v| v.kind == VarKind::Param(k))?;
+            Some(VarId(at))
+        })
+        .collect()
+}
+
 /// The body of `f_hvp`: the adjoint program of the function written out as IR, and the
 /// JVP transform over it along `v`: forward over reverse. The tangents of the gradients are the
 /// Hessian times `v`. The same with a seed that is a parameter with a tangent of its own is the body of
@@ -843,23 +858,17 @@ fn hvp_body(
         namer,
         seed_var,
         &scalar_parameters(model, f),
+        &struct_parameters(model, f),
     ) else {
-        // A call or a closure is reported where it is; anything else at the function.
+        // A closure is reported where it is; anything else at the function.
         let mut at: Option<syn::Error> = None;
         crate::ir::visit::stmts(&f.body, crate::ir::visit::Depth::Regions, &mut |s| {
             let crate::ir::Stmt::Instr(i) = s else { return };
             if at.is_some() {
                 return;
             }
-            match &i.op {
-                crate::ir::Op::Call(call) => {
-                    let path = call.path.to_string().replace(' ', "");
-                    at = Some(syn::Error::new(i.span, format!("`hessian` (f_hvp, f_hessian) differentiates a call to second order where it is a function call, not a method: `{path}` here is a method. Call it as a function (`Type::{path}(value, ..)`), or remove `hessian` and use `f_grad`")));
-                }
-                crate::ir::Op::Mapv(_) => {
-                    at = Some(syn::Error::new(i.span, "`hessian` (f_hvp, f_hessian) differentiates a `mapv` closure only where its body is arithmetic of the element, literals and scalars (no branch, element read, call or statement): write its branch with elementwise methods (`v.max(0.0)`, `v.abs()`) or the closure with array operations (`x.sin() * x`), or remove `hessian` and use `f_grad`"));
-                }
-                _ => {}
+            if let crate::ir::Op::Mapv(_) = &i.op {
+                at = Some(syn::Error::new(i.span, "`hessian` (f_hvp, f_hessian) differentiates a `mapv` closure only where its body is arithmetic of the element, literals and scalars (no branch, element read, call or statement): write its branch with elementwise methods (`v.max(0.0)`, `v.abs()`) or the closure with array operations (`x.sin() * x`), or remove `hessian` and use `f_grad`"));
             }
         });
         if let Some(e) = at {
@@ -980,19 +989,28 @@ fn hessian_body(model: &Model, k: usize, ad: &Ident) -> TokenStream {
             }
         })
         .collect();
+    // A method's `f_hvp` is a method too (`self.f_hvp(args.., v)`).
+    let call = |v: TokenStream| match args.split_first() {
+        Some((receiver, rest)) if model.params[0].ident == "self" => {
+            quote!(#receiver.#hvp(#(#rest,)* #v))
+        }
+        _ => quote!(#hvp(#(#args,)* #v)),
+    };
     let param = &model.params[k].ident;
     let inner = types::strip_refs(&model.params[k].ty);
-    if types::last_segment(inner).is_some_and(|s| s == "f32" || s == "f64") {
+    if model.scalar_param(k) {
+        let one = call(quote!(#ad::one::<#inner>()));
         return quote!({
             use ::autodiff::__private as #ad;
-            #hvp(#(#args,)* #ad::one::<#inner>())
+            #one
         });
     }
+    let column = call(quote!(column));
     quote!({
         use ::autodiff::__private as #ad;
         let tangent_zero = #ad::zero_tangent(&#param);
         let n = #ad::num_components(&tangent_zero);
-        #ad::jacobian_columns(&tangent_zero, n, |column| #hvp(#(#args,)* column))
+        #ad::jacobian_columns(&tangent_zero, n, |column| #column)
     })
 }
 

@@ -53,6 +53,21 @@ impl Model {
     pub fn name(&self) -> &Ident {
         &self.func.sig.ident
     }
+
+    /// Whether parameter `k` is a scalar: `f32`, `f64` or the function's generic float type (behind
+    /// references).
+    pub fn scalar_param(&self, k: usize) -> bool {
+        let ty = types::strip_refs(&self.params[k].ty);
+        types::last_segment(ty).is_some_and(|s| s == "f32" || s == "f64")
+            || generic_param_named(&self.func, ty).is_some()
+    }
+
+    /// Whether parameter `k` has an `f_hessian`: a scalar, an array, a `Vec`, a slice or a fixed array of
+    /// floats (not a struct, whose tangent has no element type).
+    pub fn hessian_param(&self, k: usize) -> bool {
+        let p = &self.params[k];
+        p.ident != "self" && (self.scalar_param(k) || !types::is_struct_like(&p.ty))
+    }
 }
 
 /// Builds the model, recording every problem of the signature in `errors`.

@@ -328,3 +328,241 @@ where
         .for_each(|t, &d| *t -= d);
     (value, tangent)
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Second-order rules, with the calling convention of generated `f_vjp_jvp`: the arguments as the call passes
+// them, the seed, then a tuple with the tangent of each differentiable argument and the seed's tangent; the
+// pullback applied to the seed and its tangent. The pullback's value is the first-order rule's, bit for bit.
+
+/// The second-order rule of an elementwise function: `rule(g, x)` is its pullback at one element, `curve(g,
+/// x, x_dot)` the pullback's derivative along `x` times `x_dot` (`g f''(x) x_dot`). The tangent is
+/// `rule(g_dot, x) + curve(g, x, x_dot)`.
+#[allow(clippy::type_complexity)]
+fn elementwise_vjp_jvp<X, G, T, S>(
+    x: X,
+    seed: G,
+    (x_dot, seed_dot): (T, S),
+    rule: impl Fn(X::Elem, X::Elem) -> X::Elem,
+    curve: impl Fn(X::Elem, X::Elem, X::Elem) -> X::Elem,
+) -> ((X::Output,), (X::Output,))
+where
+    X: Elementwise,
+    G: Elementwise<Elem = X::Elem, Output = X::Output>,
+    T: Elementwise<Elem = X::Elem, Output = X::Output>,
+    S: Elementwise<Elem = X::Elem, Output = X::Output>,
+{
+    use crate::tangent::Tangent;
+    let g = seed.map1(|v| v);
+    let x_dot = x_dot.map1(|v| v);
+    let grad = x.back1(&x_dot, g.clone(), |g, x, _| rule(g, x));
+    let mut tangent = x.back1(&x_dot, g, curve);
+    tangent.add_assign(x.back1(&x_dot, seed_dot.map1(|v| v), |g_dot, x, _| rule(g_dot, x)));
+    ((grad,), (tangent,))
+}
+
+/// [`sigmoid`]'s second-order rule: the pullback `g y (1 - y)` and its tangent
+/// `g_dot y (1 - y) + g y (1 - y) (1 - 2 y) x_dot`.
+#[allow(clippy::type_complexity)]
+pub fn sigmoid_vjp_jvp<X, G, T, S>(x: X, seed: G, tangents: (T, S)) -> ((X::Output,), (X::Output,))
+where
+    X: Elementwise,
+    G: Elementwise<Elem = X::Elem, Output = X::Output>,
+    T: Elementwise<Elem = X::Elem, Output = X::Output>,
+    S: Elementwise<Elem = X::Elem, Output = X::Output>,
+{
+    let one = X::Elem::one();
+    elementwise_vjp_jvp(
+        x,
+        seed,
+        tangents,
+        |g, x| {
+            let y = sigmoid_scalar(x);
+            g * y * (one - y)
+        },
+        |g, x, x_dot| {
+            let y = sigmoid_scalar(x);
+            g * (y * (one - y) * (one - (y + y))) * x_dot
+        },
+    )
+}
+
+/// [`relu`]'s second-order rule: the pullback `g` where `x > 0` (else 0) and its tangent `g_dot` where
+/// `x > 0` (the second derivative is zero wherever it exists; JAX gives the same).
+#[allow(clippy::type_complexity)]
+pub fn relu_vjp_jvp<X, G, T, S>(x: X, seed: G, tangents: (T, S)) -> ((X::Output,), (X::Output,))
+where
+    X: Elementwise,
+    G: Elementwise<Elem = X::Elem, Output = X::Output>,
+    T: Elementwise<Elem = X::Elem, Output = X::Output>,
+    S: Elementwise<Elem = X::Elem, Output = X::Output>,
+{
+    let zero = X::Elem::zero();
+    elementwise_vjp_jvp(
+        x,
+        seed,
+        tangents,
+        |g, x| if x > zero { g } else { zero },
+        |_, _, _| zero,
+    )
+}
+
+/// [`softplus`]'s second-order rule: the pullback `g sigmoid(x)` and its tangent
+/// `g_dot sigmoid(x) + g sigmoid(x) (1 - sigmoid(x)) x_dot`.
+#[allow(clippy::type_complexity)]
+pub fn softplus_vjp_jvp<X, G, T, S>(x: X, seed: G, tangents: (T, S)) -> ((X::Output,), (X::Output,))
+where
+    X: Elementwise,
+    G: Elementwise<Elem = X::Elem, Output = X::Output>,
+    T: Elementwise<Elem = X::Elem, Output = X::Output>,
+    S: Elementwise<Elem = X::Elem, Output = X::Output>,
+{
+    let one = X::Elem::one();
+    elementwise_vjp_jvp(
+        x,
+        seed,
+        tangents,
+        |g, x| g * sigmoid_scalar(x),
+        |g, x, x_dot| {
+            let s = sigmoid_scalar(x);
+            g * (s * (one - s)) * x_dot
+        },
+    )
+}
+
+/// `sum(a * b, axis)` with the axis kept (length 1), for broadcasting.
+fn lane_dot<F: Real, D: Dimension + RemoveAxis>(
+    a: &ndarray::ArrayView<'_, F, D>,
+    b: &ndarray::ArrayView<'_, F, D>,
+    axis: Axis,
+) -> Array<F, D> {
+    (a * b)
+        .sum_axis(axis)
+        .insert_axis(axis)
+        .into_dimensionality::<D>()
+        .expect("one axis inserted back")
+}
+
+/// `softmax(x)` along `axis` and its tangent along `x_dot`: `y (x_dot - sum(y x_dot))`.
+fn softmax_with_tangent<F: Real, D: Dimension + RemoveAxis>(
+    x: &ndarray::ArrayView<'_, F, D>,
+    x_dot: &ndarray::ArrayView<'_, F, D>,
+    axis: Axis,
+) -> (Array<F, D>, Array<F, D>) {
+    let y = softmax(x, axis);
+    let dot = lane_dot(&y.view(), x_dot, axis);
+    let mut y_dot = x_dot.to_owned();
+    Zip::from(&mut y_dot)
+        .and(&y)
+        .and_broadcast(&dot)
+        .for_each(|t, &y, &d| *t = y * (*t - d));
+    (y, y_dot)
+}
+
+/// [`softmax`]'s second-order rule: the pullback `y (g - sum(g y))` and its tangent
+/// `y_dot (g - sum(g y)) + y (g_dot - sum(g_dot y) - sum(g y_dot))`, with `y_dot` softmax's tangent.
+#[track_caller]
+#[allow(clippy::type_complexity)]
+pub fn softmax_vjp_jvp<X, G, T, S>(
+    x: X,
+    axis: Axis,
+    seed: G,
+    (x_dot, seed_dot): (T, S),
+) -> ((Array<X::Elem, X::Dim>,), (Array<X::Elem, X::Dim>,))
+where
+    X: ArrayArg,
+    X::Dim: RemoveAxis,
+    G: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
+    S: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
+{
+    let (x, g, x_dot, g_dot) = (x.view(), seed.view(), x_dot.view(), seed_dot.view());
+    crate::shape::check_seed(x.shape(), g.shape());
+    crate::shape::check_seed(x.shape(), x_dot.shape());
+    crate::shape::check_seed(x.shape(), g_dot.shape());
+    let (y, y_dot) = softmax_with_tangent(&x, &x_dot, axis);
+    let grad = softmax_vjp(&x, axis).1(g.to_owned()).0;
+    let gy = lane_dot(&g, &y.view(), axis);
+    let gdy = lane_dot(&g_dot, &y.view(), axis);
+    let gydot = lane_dot(&g, &y_dot.view(), axis);
+    let mut tangent = g_dot.to_owned();
+    Zip::from(&mut tangent)
+        .and(&g)
+        .and(&y)
+        .and(&y_dot)
+        .for_each(|t, &g, &y, &y_dot| *t = y_dot * g + y * *t);
+    Zip::from(&mut tangent)
+        .and(&y)
+        .and(&y_dot)
+        .and_broadcast(&gy)
+        .and_broadcast(&gdy)
+        .and_broadcast(&gydot)
+        .for_each(|t, &y, &y_dot, &gy, &gdy, &gydot| *t -= y_dot * gy + y * (gdy + gydot));
+    ((grad,), (tangent,))
+}
+
+/// [`logsumexp`]'s second-order rule: the pullback `g softmax(x)` (`g` broadcast along `axis`) and its
+/// tangent `g_dot p + g p_dot`, with `p_dot` softmax's tangent.
+#[track_caller]
+#[allow(clippy::type_complexity)]
+pub fn logsumexp_vjp_jvp<X, G, T, S>(
+    x: X,
+    axis: Axis,
+    seed: G,
+    (x_dot, seed_dot): (T, S),
+) -> ((Array<X::Elem, X::Dim>,), (Array<X::Elem, X::Dim>,))
+where
+    X: ArrayArg,
+    X::Dim: RemoveAxis,
+    G: ArrayArg<Elem = X::Elem, Dim = <X::Dim as Dimension>::Smaller>,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
+    S: ArrayArg<Elem = X::Elem, Dim = <X::Dim as Dimension>::Smaller>,
+{
+    let (x, x_dot) = (x.view(), x_dot.view());
+    crate::shape::check_seed(x.shape(), x_dot.shape());
+    let (p, p_dot) = softmax_with_tangent(&x, &x_dot, axis);
+    let grad = logsumexp_vjp(&x, axis).1(seed.view().to_owned()).0;
+    let g = seed.view().insert_axis(axis);
+    let g_dot = seed_dot.view().insert_axis(axis);
+    let mut tangent = p_dot;
+    Zip::from(&mut tangent)
+        .and(&p)
+        .and_broadcast(&g)
+        .and_broadcast(&g_dot)
+        .for_each(|t, &p, &g, &g_dot| *t = g_dot * p + g * *t);
+    ((grad,), (tangent,))
+}
+
+/// [`log_softmax`]'s second-order rule: the pullback `g - p sum(g)` (`p = softmax(x)`) and its tangent
+/// `g_dot - p_dot sum(g) - p sum(g_dot)`.
+#[track_caller]
+#[allow(clippy::type_complexity)]
+pub fn log_softmax_vjp_jvp<X, G, T, S>(
+    x: X,
+    axis: Axis,
+    seed: G,
+    (x_dot, seed_dot): (T, S),
+) -> ((Array<X::Elem, X::Dim>,), (Array<X::Elem, X::Dim>,))
+where
+    X: ArrayArg,
+    X::Dim: RemoveAxis,
+    G: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
+    T: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
+    S: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
+{
+    let (x, g, x_dot, g_dot) = (x.view(), seed.view(), x_dot.view(), seed_dot.view());
+    crate::shape::check_seed(x.shape(), g.shape());
+    crate::shape::check_seed(x.shape(), x_dot.shape());
+    crate::shape::check_seed(x.shape(), g_dot.shape());
+    let (p, p_dot) = softmax_with_tangent(&x, &x_dot, axis);
+    let grad = log_softmax_vjp(&x, axis).1(g.to_owned()).0;
+    let total = g.sum_axis(axis).insert_axis(axis);
+    let total_dot = g_dot.sum_axis(axis).insert_axis(axis);
+    let mut tangent = g_dot.to_owned();
+    Zip::from(&mut tangent)
+        .and(&p)
+        .and(&p_dot)
+        .and_broadcast(&total)
+        .and_broadcast(&total_dot)
+        .for_each(|t, &p, &p_dot, &s, &s_dot| *t -= p_dot * s + p * s_dot);
+    ((grad,), (tangent,))
+}

@@ -1,5 +1,5 @@
-// Forward mode goes through a callee's `g_jvp`; it does not differentiate method calls yet: the error
-// is at the call and says what to write instead.
+// Forward mode goes through a callee's forward rule, a method's too (`m.energy_jvp(x, tangents)`): a
+// method without `jvp` has none, and rustc reports the missing rule at the call.
 use autodiff::ndarray::Array1;
 use autodiff::prelude::*;
 

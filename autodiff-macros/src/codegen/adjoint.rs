@@ -494,6 +494,9 @@ impl Emitter<'_> {
                     ElemWrite::Set => quote_spanned!(*span=> #ad::set_vjp(&mut #bar, #index)),
                     ElemWrite::Add => quote_spanned!(*span=> #ad::add_at_vjp(&mut #bar, #index)),
                     ElemWrite::Sub => quote_spanned!(*span=> #ad::sub_at_vjp(&mut #bar, #index)),
+                    ElemWrite::AddField => {
+                        quote_spanned!(*span=> ::core::clone::Clone::clone(&#bar.#index))
+                    }
                 }
             }
         }

@@ -84,7 +84,17 @@ impl Emitter<'_> {
                     span,
                 } => {
                     let ad = self.ad_at(*span);
-                    if self.f.logged.contains(storage) {
+                    if *kind == ElemWrite::AddField {
+                        // A struct's adjoint: its field accumulated in place.
+                        let name = self.name(*storage).clone();
+                        let value = self.value(value, true);
+                        let place = if index.is_empty() {
+                            quote!(#name)
+                        } else {
+                            quote!(#name.#index)
+                        };
+                        out.extend(quote_spanned!(*span=> #ad::acc(&mut #place, #value);));
+                    } else if self.f.logged.contains(storage) {
                         let name = self.name(*storage).clone();
                         let log = self.log_name(*storage);
                         let value = self.written_value(value);
@@ -92,6 +102,7 @@ impl Emitter<'_> {
                             ElemWrite::Set => quote!(set_logged),
                             ElemWrite::Add => quote!(add_at_logged),
                             ElemWrite::Sub => quote!(sub_at_logged),
+                            ElemWrite::AddField => continue,
                         };
                         // The index and the value are evaluated before the array is borrowed: either
                         // may read it (`y[3] = y[3] * 2.0` with `y` a constant until this write).
@@ -110,6 +121,7 @@ impl Emitter<'_> {
                             ElemWrite::Set => quote!(set),
                             ElemWrite::Add => quote!(add_at),
                             ElemWrite::Sub => quote!(sub_at),
+                            ElemWrite::AddField => continue,
                         };
                         let call = quote_spanned!(*span=> #ad::#write(&mut #name, __autodiff_index, __autodiff_value));
                         out.extend(quote!({ let __autodiff_index = #index; let __autodiff_value = #value; #call; }));
@@ -348,7 +360,9 @@ impl Emitter<'_> {
                     let path = &call.path;
                     let value = if call.method {
                         let (receiver, rest) = args.split_first().expect("a method has a receiver");
-                        quote_spanned!(i.span=> #receiver.#path(#(#rest),*))
+                        // Parenthesized: a local receiver is `&p`, and `&p.m(..)` would borrow the
+                        // result instead.
+                        quote_spanned!(i.span=> (#receiver).#path(#(#rest),*))
                     } else {
                         quote_spanned!(i.span=> #path(#(#args),*))
                     };

@@ -431,6 +431,9 @@ impl Emitter<'_> {
         value: TokenStream,
     ) -> Option<TokenStream> {
         let w = self.windows.as_ref()?;
+        if kind == ElemWrite::AddField {
+            return None;
+        }
         let written = w.writes.get(&storage)?;
         let c = index_offset(idx, &w.index)?;
         let register = &written.registers[(c - written.lo) as usize];
@@ -439,6 +442,7 @@ impl Emitter<'_> {
             ElemWrite::Set => quote!(register_set),
             ElemWrite::Add => quote!(register_add),
             ElemWrite::Sub => quote!(register_sub),
+            ElemWrite::AddField => return None,
         };
         Some(quote!(#ad::#write(&mut #register, #value);))
     }

@@ -344,6 +344,7 @@ pub fn expr(f: &Function, e: &AExpr) -> String {
                 ElemWrite::Set => "set_vjp",
                 ElemWrite::Add => "add_at_vjp",
                 ElemWrite::Sub => "sub_at_vjp",
+                ElemWrite::AddField => return format!("{}.{index}", bar(f, *storage)),
             };
             format!("{rule}({}[{index}])", bar(f, *storage))
         }

@@ -374,6 +374,9 @@ pub enum ElemWrite {
     Add,
     /// `y[i] -= e`.
     Sub,
+    /// `y.path += e` (`y += e` with an empty path), with the field path in the index's place: a struct's
+    /// adjoint accumulated in place (adjoint programs written as IR only; a primal never writes a field).
+    AddField,
 }
 
 /// A branch. The condition is evaluated once into the constant `flag`, which the reverse sweep reads.

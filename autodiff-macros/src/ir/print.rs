@@ -173,14 +173,15 @@ pub fn block(f: &Function, b: &Block, depth: usize, out: &mut String) {
                 value,
                 ..
             } => {
-                let op = match kind {
-                    ElemWrite::Set => "=",
-                    ElemWrite::Add => "+=",
-                    ElemWrite::Sub => "-=",
+                let (op, place) = match kind {
+                    ElemWrite::Set => ("=", format!("[{index}]")),
+                    ElemWrite::Add => ("+=", format!("[{index}]")),
+                    ElemWrite::Sub => ("-=", format!("[{index}]")),
+                    ElemWrite::AddField => ("+=", format!(".{index}")),
                 };
                 let _ = writeln!(
                     out,
-                    "{pad}{}[{index}] {op} {}",
+                    "{pad}{}{place} {op} {}",
                     name(f, *storage),
                     operand(f, value)
                 );

@@ -448,10 +448,11 @@ impl Jvp<'_> {
     /// `y = g(args..)` with an active result: `let (y, y_dot) = g_jvp(args.., tangents);`, the callee's
     /// forward rule given one tangent per differentiable argument (an active argument's tangent, a zero
     /// for any other differentiable argument; constants are left out by type, as the reverse mode's
-    /// `spread` puts them back). Method calls have no forward rule yet.
+    /// `spread` puts them back). A method's receiver is the first argument, `&self`'s tangent the first
+    /// tangent (`m.g_jvp(args.., tangents)`).
     fn call(&mut self, i: &Instr, call: &crate::ir::CallSite) -> Result<Stmt, Unsupported> {
         let unsupported = || Unsupported::Call(i.span, call.path.to_string());
-        if call.method || self.calls == Calls::Refuse {
+        if self.calls == Calls::Refuse {
             return Err(unsupported());
         }
         let jvp = call.forward.clone().ok_or_else(unsupported)?;
@@ -483,7 +484,10 @@ impl Jvp<'_> {
                 }
                 Operand::Var(_) => operand(a),
             };
-            args.push(if *by_ref {
+            args.push(if call.method && k == 0 {
+                // The receiver as it is: the method takes `&self`, which auto-referencing gives.
+                value.clone()
+            } else if *by_ref {
                 quote!(&#value)
             } else {
                 quote!(::core::clone::Clone::clone(&#value))
@@ -504,7 +508,13 @@ impl Jvp<'_> {
         let dst = &self.f.vars[i.dst.0].name;
         let dst_dot = self.dot(i.dst);
         let dst_dot = &self.vars[dst_dot.0].name;
-        let call = quote_spanned!(i.span=> #jvp(#(#args,)* #private::gather(#tangents, #kinds)));
+        let gathered = quote!(#private::gather(#tangents, #kinds));
+        let call = match args.split_first() {
+            Some((receiver, rest)) if call.method => {
+                quote_spanned!(i.span=> #receiver.#jvp(#(#rest,)* #gathered))
+            }
+            _ => quote_spanned!(i.span=> #jvp(#(#args,)* #gathered)),
+        };
         Ok(Stmt::Verbatim {
             tokens: quote!(#consts let (#dst, #dst_dot) = #call;),
             reads,

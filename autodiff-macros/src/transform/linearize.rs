@@ -18,8 +18,9 @@
 //! (a growing `Tape` of the runtime per saved value) and reversed by their number, as are those of a
 //! loop that breaks (a range loop's index saved per iteration). An element write's reverse reads the
 //! element of the array's adjoint (storage) and zeroes it for `=`. Loops that save anything else (an
-//! array carried and read), logged element writes (into an array a region run again reads), method
-//! calls, closures and struct fields give `None`.
+//! array carried and read), logged element writes (into an array a region run again reads) and
+//! closures give `None`. A field read's gradient is added into the field of the struct's adjoint, held
+//! in storage (`m_bar.w += g`, an [`ElemWrite::AddField`]).
 
 use crate::analysis::regions;
 use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Seed};
@@ -69,6 +70,9 @@ struct Writer<'a> {
     /// Values known to be scalars (parameters declared so, element reads): a carried value that starts
     /// from one can be saved on a tape.
     scalars: HashSet<VarId>,
+    /// Values known to be structs or tuples (parameters declared so, literals, their copies): their
+    /// adjoints add in place (`acc`), as a struct has no elementwise `+`.
+    structs: HashSet<VarId>,
     namer: &'a mut Namer,
 }
 
@@ -171,6 +175,40 @@ impl Writer<'_> {
                 args.push(seed);
                 let op = Op::Vjp { prim: p, k: *k };
                 Operand::Var(self.push(out, base, op, args, instr.extras.clone()))
+            }
+            // A struct literal's or a tuple's reverse for part `k`: that field of the seed.
+            AExpr::JoinRule { instr, k, seed } => {
+                let member = match &instr.op {
+                    Op::Join(crate::ir::JoinKind::Pack(crate::ir::PackForm::Struct)) => {
+                        instr.extras.get(1 + *k)?.clone()
+                    }
+                    Op::Join(crate::ir::JoinKind::Pack(crate::ir::PackForm::Tuple)) => {
+                        let index = syn::Index::from(*k);
+                        quote!(#index)
+                    }
+                    _ => return None,
+                };
+                let seed = match self.expr(seed, &format!("{base}_seed"), out)? {
+                    Operand::Var(v) => v,
+                    constant => {
+                        self.push(out, base, Op::Prim(prims::copy()), vec![constant], vec![])
+                    }
+                };
+                let field = self.push(
+                    out,
+                    base,
+                    Op::Prim(prims::field()),
+                    vec![Operand::Var(seed)],
+                    vec![member],
+                );
+                // A field read is a reference into the seed: the part's adjoint is its own value.
+                Operand::Var(self.push(
+                    out,
+                    base,
+                    Op::Prim(prims::copy()),
+                    vec![Operand::Var(field)],
+                    vec![],
+                ))
             }
             // An element write's reverse: the written value's adjoint is the element's, which a `Set`
             // then zeroes (the overwritten value received nothing).
@@ -278,7 +316,10 @@ impl Writer<'_> {
                 self.current.insert(*v, Version::Value(zero));
             }
             AStmt::Contribute {
-                target, value, how, ..
+                target,
+                value,
+                how,
+                span,
             } => {
                 let base = self.bar(*target);
                 let value = self.expr(value, &base, out)?;
@@ -288,6 +329,20 @@ impl Writer<'_> {
                         self.push(out, &base, Op::Prim(prims::copy()), vec![constant], vec![])
                     }
                 };
+                if *how == How::Add && self.structs.contains(target) {
+                    // A struct's adjoint is storage that takes each contribution whole, in place.
+                    if self.current.contains_key(target) {
+                        let storage = self.storage(*target, out);
+                        out.stmts.push(Stmt::SetElem {
+                            storage,
+                            kind: ElemWrite::AddField,
+                            index: TokenStream::new(),
+                            value: Operand::Var(value),
+                            span: *span,
+                        });
+                        return Some(());
+                    }
+                }
                 let version = match (how, self.current.get(target).copied()) {
                     // Storage (element gradients go into it) takes the contribution in place.
                     (How::Add, Some(Version::Storage(storage))) => {
@@ -339,6 +394,23 @@ impl Writer<'_> {
                     return Some(());
                 }
                 self.current.insert(*target, Version::Value(value));
+            }
+            // A field read's gradient added into the field of the struct's adjoint, held in storage.
+            AStmt::FieldAcc {
+                instr,
+                target,
+                seed,
+            } => {
+                let base = self.bar(*target);
+                let value = self.expr(seed, &base, out)?;
+                let storage = self.storage(*target, out);
+                out.stmts.push(Stmt::SetElem {
+                    storage,
+                    kind: ElemWrite::AddField,
+                    index: instr.extras[0].clone(),
+                    value,
+                    span: instr.span,
+                });
             }
             AStmt::ElemAcc {
                 instr,
@@ -440,7 +512,7 @@ impl Writer<'_> {
         let Op::Call(call) = &instr.op else {
             return None;
         };
-        if call.method || tangents.len() != instr.args.len() {
+        if tangents.len() != instr.args.len() {
             return None;
         }
         // `(kind0, (kind1, ()))` of the arguments, as the call's pullback is spread in reverse mode,
@@ -468,7 +540,7 @@ impl Writer<'_> {
             path: rule.clone(),
             vjp: call.vjp.clone(),
             forward: Some(rule),
-            method: false,
+            method: call.method,
             by_ref: call.by_ref.iter().copied().chain([false]).collect(),
         };
         let mut args = instr.args.clone();
@@ -1036,6 +1108,7 @@ pub fn linearize(
     namer: &mut Namer,
     seed: Option<VarId>,
     scalar_params: &[VarId],
+    struct_params: &[VarId],
 ) -> Option<Linear> {
     // The primal statements as they are: loops and branches run forward, saving nothing.
     let plain = |s: &Stmt| match s {
@@ -1061,6 +1134,23 @@ pub fn linearize(
             }
         }
     });
+    let mut structs: HashSet<VarId> = struct_params.iter().copied().collect();
+    crate::ir::visit::stmts(&f.body, crate::ir::visit::Depth::Regions, &mut |s| {
+        if let Stmt::Instr(i) = s {
+            let made = match &i.op {
+                Op::Join(crate::ir::JoinKind::Pack(
+                    crate::ir::PackForm::Struct | crate::ir::PackForm::Tuple,
+                )) => true,
+                Op::Prim(p) if std::ptr::eq(*p, prims::copy()) => {
+                    i.args[0].var().is_some_and(|v| structs.contains(&v))
+                }
+                _ => false,
+            };
+            if made {
+                structs.insert(i.dst);
+            }
+        }
+    });
     let mut last_block = block.id;
     crate::ir::visit::blocks(&f.body, crate::ir::visit::Depth::Closures, &mut |b| {
         last_block = last_block.max(b.id);
@@ -1075,6 +1165,7 @@ pub fn linearize(
         current: HashMap::new(),
         tapes: HashMap::new(),
         scalars,
+        structs,
         namer,
     };
     let mut out = Out::new(block.id);

@@ -216,7 +216,8 @@ fn the_jvp_transform_runs_on_the_adjoint_program_of_a_straight_line_function() {
         owned_values: false,
     }
     .program(&f.body, &f.ret, &[x], Seed::One(quote!(f64)), activity);
-    let linear = linearize(&f, &f.body, &program, &mut namer, None, &[]).expect("straight-line");
+    let linear =
+        linearize(&f, &f.body, &program, &mut namer, None, &[], &[]).expect("straight-line");
     let adjoint = print::function(&linear.function);
     let lines_of =
         |text: &str| -> Vec<String> { text.lines().map(|l| l.trim().to_string()).collect() };
