@@ -789,14 +789,11 @@ fn scalar_parameters(model: &Model, f: &Function) -> Vec<VarId> {
         .collect()
 }
 
-/// The variables of `f`'s parameters that are structs (`self`, a `#[derive(Differentiable)]` type) or
-/// tuples: their adjoints have no elementwise `+`.
-fn struct_parameters(model: &Model, f: &Function) -> Vec<VarId> {
+/// The variables of `f`'s parameters that are neither arrays nor scalars (structs, `self`, tuples,
+/// `Vec`s, slices, fixed arrays): their adjoints have no elementwise `+`.
+fn whole_parameters(model: &Model, f: &Function) -> Vec<VarId> {
     (0..model.params.len())
-        .filter(|&k| {
-            !model.hessian_param(k)
-                || matches!(types::strip_refs(&model.params[k].ty), syn::Type::Tuple(_))
-        })
+        .filter(|&k| !types::is_ndarray(&model.params[k].ty) && !model.scalar_param(k))
         .filter_map(|k| {
             let at = f.vars.iter().position(|v| v.kind == VarKind::Param(k))?;
             Some(VarId(at))
@@ -858,7 +855,7 @@ fn hvp_body(
         namer,
         seed_var,
         &scalar_parameters(model, f),
-        &struct_parameters(model, f),
+        &whole_parameters(model, f),
     ) else {
         // A closure is reported where it is; anything else at the function.
         let mut at: Option<syn::Error> = None;

@@ -88,6 +88,11 @@ pub fn is_struct_like(ty: &Type) -> bool {
     }
 }
 
+/// Whether `ty` (behind references) is `f32` or `f64`.
+pub fn is_float(ty: &Type) -> bool {
+    last_segment(strip_refs(ty)).is_some_and(|name| name == "f32" || name == "f64")
+}
+
 /// Whether `ty` (behind references) is an `ndarray` array: `Array1<F>`, `ArrayView2<'_, F>`, `ArrayBase<S, D>`.
 pub fn is_ndarray(ty: &Type) -> bool {
     last_segment(strip_refs(ty)).is_some_and(|name| {

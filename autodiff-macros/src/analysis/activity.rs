@@ -37,6 +37,7 @@ fn flows(op: &Op) -> bool {
         | Op::Call(_)
         | Op::Join(_)
         | Op::Vjp { .. }
+        | Op::JoinVjp { .. }
         | Op::Jvp { .. } => true,
     }
 }

@@ -100,39 +100,57 @@ pub fn loop_is_active(l: &Loop, activity: &Activity) -> bool {
 }
 
 /// The arrays written element by element that a region the reverse sweep runs again (an arm, a loop
-/// body, a `mapv` closure) reads, by variable or by name in constant code. Their writes are logged, so
-/// that the reverse sweep undoes each write as it passes it and a region run again reads what it read
-/// the first time, whatever was written after it.
+/// body, a `mapv` closure) reads, by variable or by name in constant code, and that are written in or
+/// after the top-level statement holding that region. Their writes are logged, so that the reverse
+/// sweep undoes each write as it passes it and a region run again reads what it read the first time,
+/// whatever was written after it. An array whose writes all come before that statement (filled by one
+/// loop, read by a later one) holds, whenever the region runs, the value it ends with: no log.
 pub fn read_in_regions(vars: &[Var], body: &Block) -> Vec<VarId> {
-    let written = visit::element_writes(body);
-    let mut names = std::collections::HashSet::new();
-    let mut read = std::collections::HashSet::new();
-    visit::blocks(body, visit::Depth::Closures, &mut |b| {
-        if b.id == body.id {
-            return;
+    // The last top-level statement that writes each array.
+    let mut last_write: std::collections::HashMap<VarId, usize> = Default::default();
+    for (t, stmt) in body.stmts.iter().enumerate() {
+        if let Stmt::SetElem { storage, .. } = stmt {
+            last_write.insert(*storage, t);
         }
-        for stmt in &b.stmts {
-            // An element write's own array is written, not read: a rerun that skips or repeats the
-            // write reads nothing from it.
-            let written = match stmt {
-                Stmt::SetElem { storage, .. } => Some(*storage),
-                _ => None,
-            };
-            visit::reads(stmt, &mut |v| {
-                if Some(v) != written {
-                    read.insert(v);
+        for b in visit::nested(stmt, visit::Depth::Regions) {
+            for w in visit::element_writes(b) {
+                last_write.insert(w, t);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if last_write.is_empty() {
+        return out;
+    }
+    for (t, stmt) in body.stmts.iter().enumerate() {
+        let mut names = std::collections::HashSet::new();
+        let mut read = std::collections::HashSet::new();
+        for region in visit::nested(stmt, visit::Depth::Closures) {
+            visit::blocks(region, visit::Depth::Closures, &mut |b| {
+                for stmt in &b.stmts {
+                    // An element write's own array is written, not read: a rerun that skips or
+                    // repeats the write reads nothing from it.
+                    let written = match stmt {
+                        Stmt::SetElem { storage, .. } => Some(*storage),
+                        _ => None,
+                    };
+                    visit::reads(stmt, &mut |v| {
+                        if Some(v) != written {
+                            read.insert(v);
+                        }
+                    });
+                    crate::naming::any_ident(visit::const_tokens(stmt), &mut |i| {
+                        names.insert(i.to_string());
+                        false
+                    });
                 }
             });
-            crate::naming::any_ident(visit::const_tokens(stmt), &mut |i| {
-                names.insert(i.to_string());
-                false
-            });
         }
-    });
-    let mut out: Vec<VarId> = written
-        .into_iter()
-        .filter(|v| read.contains(v) || names.contains(&vars[v.0].name.to_string()))
-        .collect();
+        out.extend(last_write.iter().filter_map(|(v, last)| {
+            let read = read.contains(v) || names.contains(&vars[v.0].name.to_string());
+            (*last >= t && read).then_some(*v)
+        }));
+    }
     out.sort();
     out.dedup();
     out

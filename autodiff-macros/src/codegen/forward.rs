@@ -308,6 +308,23 @@ impl Emitter<'_> {
                 };
                 self.rule_call(i, rule.prim(), name)
             }
+            Op::JoinVjp { kind, k } => {
+                // Part `k` of the seed (the last argument), as the reverse sweep's rule reads it.
+                let rule = format_ident!("{}_vjp", kind.function(), span = i.span);
+                let (seed, parts) = i.args.split_last().expect("a join rule has a seed");
+                if let crate::ir::JoinKind::Pack(_) = kind {
+                    let seed = self.operand(seed);
+                    quote_spanned!(i.span=> #ad::#rule(#seed, #k))
+                } else {
+                    let seed = self.value(seed, true);
+                    let axis = &i.extras[0];
+                    let parts = parts.iter().map(|a| {
+                        let a = self.operand(a);
+                        quote!(#ad::view_of(#a))
+                    });
+                    quote_spanned!(i.span=> #ad::#rule(#axis, &[#(#parts),*], #k, #seed))
+                }
+            }
             Op::Join(kind) => {
                 let function = format_ident!("{}", kind.function(), span = i.span);
                 if let crate::ir::JoinKind::Pack(crate::ir::PackForm::StructTangent) = kind {

@@ -87,6 +87,16 @@ pub enum Op {
         /// Which operand.
         k: usize,
     },
+    /// In an adjoint program written as IR: part `k`'s reverse rule of a join (`concatenate!`, `stack!`, a
+    /// literal of scalars), `{function}_vjp(..)`. Its args are the join's parts, then the seed; its extras
+    /// the join's. Linear in the seed and reading the parts for their shapes only, its tangent is the same
+    /// rule applied to the seed's tangent.
+    JoinVjp {
+        /// The join.
+        kind: JoinKind,
+        /// Which part.
+        k: usize,
+    },
     /// In a tangent program: argument `k`'s contribution to the tangent of `rule`'s result,
     /// `{rule}_jvp{k}(operands.., extras.., rest.., &dot)`. Its args are the rule's, then (for a
     /// primitive whose row reads it) the output, then argument `k`'s tangent.

@@ -137,6 +137,14 @@ pub fn block(f: &Function, b: &Block, depth: usize, out: &mut String) {
                             args.join(", ")
                         );
                     }
+                    Op::JoinVjp { kind, k } => {
+                        let _ = writeln!(
+                            out,
+                            "{pad}{dst}{ty} = {}_vjp[{k}]({}{extras})",
+                            kind.function(),
+                            args.join(", ")
+                        );
+                    }
                     Op::Jvp { rule, k } => {
                         let _ = writeln!(
                             out,

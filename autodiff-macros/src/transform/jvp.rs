@@ -306,6 +306,27 @@ impl Jvp<'_> {
             Op::Fused(_) => return Err(Unsupported::Fused),
             // A reverse rule is a function of all its arguments (the operands, the output, the seed).
             Op::Vjp { prim, k } => Rule::Vjp(prim, *k),
+            // Linear in the seed (the parts give shapes): the same rule of the seed's tangent.
+            Op::JoinVjp { .. } => {
+                let (seed, parts) = i.args.split_last().expect("a join rule has a seed");
+                let value = match self.active(seed) {
+                    Some(v) => {
+                        let mut args = parts.to_vec();
+                        args.push(Operand::Var(self.dot(v)));
+                        let mut rule = instr(dst, i.op.clone(), args, i.extras.clone());
+                        rule.span = i.span;
+                        rule
+                    }
+                    None => instr(
+                        dst,
+                        Op::Prim(prims::zero()),
+                        vec![Operand::Var(i.dst)],
+                        Vec::new(),
+                    ),
+                };
+                out.push(Stmt::Instr(value));
+                return Ok(());
+            }
             Op::Join(kind) => {
                 // Linear: the same join of the parts' tangents (zeros for constant parts).
                 let mut parts = Vec::new();

@@ -70,9 +70,8 @@ struct Writer<'a> {
     /// Values known to be scalars (parameters declared so, element reads): a carried value that starts
     /// from one can be saved on a tape.
     scalars: HashSet<VarId>,
-    /// Values known to be structs or tuples (parameters declared so, literals, their copies): their
-    /// adjoints add in place (`acc`), as a struct has no elementwise `+`.
-    structs: HashSet<VarId>,
+    /// Values that may have no elementwise `+` ([`in_place_values`]): their adjoints add in place.
+    in_place: HashSet<VarId>,
     namer: &'a mut Namer,
 }
 
@@ -176,17 +175,34 @@ impl Writer<'_> {
                 let op = Op::Vjp { prim: p, k: *k };
                 Operand::Var(self.push(out, base, op, args, instr.extras.clone()))
             }
-            // A struct literal's or a tuple's reverse for part `k`: that field of the seed.
+            // A struct literal's or a tuple's reverse for part `k`: that field of the seed; any other
+            // join's, its rule (`concatenate_vjp(axis, parts, k, seed)`).
             AExpr::JoinRule { instr, k, seed } => {
-                let member = match &instr.op {
-                    Op::Join(crate::ir::JoinKind::Pack(crate::ir::PackForm::Struct)) => {
+                let Op::Join(kind) = &instr.op else {
+                    return None;
+                };
+                let member = match kind {
+                    crate::ir::JoinKind::Pack(crate::ir::PackForm::Struct) => {
                         instr.extras.get(1 + *k)?.clone()
                     }
-                    Op::Join(crate::ir::JoinKind::Pack(crate::ir::PackForm::Tuple)) => {
+                    crate::ir::JoinKind::Pack(crate::ir::PackForm::Tuple) => {
                         let index = syn::Index::from(*k);
                         quote!(#index)
                     }
-                    _ => return None,
+                    crate::ir::JoinKind::Pack(crate::ir::PackForm::StructTangent) => return None,
+                    _ => {
+                        let seed = self.expr(seed, &format!("{base}_seed"), out)?;
+                        let mut args = instr.args.clone();
+                        args.push(seed);
+                        let op = Op::JoinVjp { kind: *kind, k: *k };
+                        return Some(Operand::Var(self.push(
+                            out,
+                            base,
+                            op,
+                            args,
+                            instr.extras.clone(),
+                        )));
+                    }
                 };
                 let seed = match self.expr(seed, &format!("{base}_seed"), out)? {
                     Operand::Var(v) => v,
@@ -329,7 +345,7 @@ impl Writer<'_> {
                         self.push(out, &base, Op::Prim(prims::copy()), vec![constant], vec![])
                     }
                 };
-                if *how == How::Add && self.structs.contains(target) {
+                if *how == How::Add && self.in_place.contains(target) {
                     // A struct's adjoint is storage that takes each contribution whole, in place.
                     if self.current.contains_key(target) {
                         let storage = self.storage(*target, out);
@@ -346,19 +362,12 @@ impl Writer<'_> {
                 let version = match (how, self.current.get(target).copied()) {
                     // Storage (element gradients go into it) takes the contribution in place.
                     (How::Add, Some(Version::Storage(storage))) => {
-                        let old = self.read(*target, out)?;
-                        let add = prims::binary_operator(&syn::parse_quote!(+))
-                            .expect("`+` is a primitive");
-                        let sum = self.push(
-                            out,
-                            &base,
-                            Op::Prim(add),
-                            vec![Operand::Var(old), Operand::Var(value)],
-                            vec![],
-                        );
-                        out.stmts.push(Stmt::WriteBack {
+                        out.stmts.push(Stmt::SetElem {
                             storage,
-                            value: Operand::Var(sum),
+                            kind: ElemWrite::AddField,
+                            index: TokenStream::new(),
+                            value: Operand::Var(value),
+                            span: *span,
                         });
                         return Some(());
                     }
@@ -1015,6 +1024,60 @@ fn elem_targets(body: &[AStmt]) -> Vec<VarId> {
     out
 }
 
+/// The values whose adjoints add in place (`acc(&mut x_bar, g)`, by [`crate::ir::ElemWrite::AddField`])
+/// rather than by the elementwise `+` of arrays and scalars, which structs, tuples, `Vec`s and fixed arrays
+/// do not have: the parameters `whole_params`, values whose `let` names such a type, literals of
+/// them, and what is copied from or into one (copies, snapshots, carried values and their storage).
+/// A scalar taken for one (a generic `F`) only adds in place too.
+fn in_place_values(f: &Function, whole_params: &[VarId]) -> HashSet<VarId> {
+    let mut set: HashSet<VarId> = whole_params.iter().copied().collect();
+    let mut same: Vec<(VarId, VarId)> = Vec::new();
+    crate::ir::visit::stmts(
+        &f.body,
+        crate::ir::visit::Depth::Regions,
+        &mut |s| match s {
+            Stmt::Instr(i) => {
+                let whole = match &i.op {
+                    Op::Join(crate::ir::JoinKind::Pack(form)) => !matches!(
+                        form,
+                        crate::ir::PackForm::Array1 | crate::ir::PackForm::Array2 { .. }
+                    ),
+                    _ => false,
+                } || i
+                    .ascription
+                    .as_ref()
+                    .is_some_and(|t| !crate::types::is_ndarray(t) && !crate::types::is_float(t));
+                if whole {
+                    set.insert(i.dst);
+                }
+                if matches!(&i.op, Op::Prim(p) if matches!(p.family, Family::Copy(_))) {
+                    if let Some(a) = i.args.first().and_then(Operand::var) {
+                        same.push((i.dst, a));
+                    }
+                }
+            }
+            Stmt::Init { storage, value } | Stmt::WriteBack { storage, value } => {
+                if let Some(v) = value.var() {
+                    same.push((*storage, v));
+                }
+            }
+            _ => {}
+        },
+    );
+    loop {
+        let before = set.len();
+        for (a, b) in &same {
+            if set.contains(a) || set.contains(b) {
+                set.insert(*a);
+                set.insert(*b);
+            }
+        }
+        if set.len() == before {
+            return set;
+        }
+    }
+}
+
 /// The storage whose carried value `i` reads at the start of an iteration (`x = carry(storage)`).
 fn carried_by(i: &Instr) -> Option<VarId> {
     match &i.op {
@@ -1108,7 +1171,7 @@ pub fn linearize(
     namer: &mut Namer,
     seed: Option<VarId>,
     scalar_params: &[VarId],
-    struct_params: &[VarId],
+    whole_params: &[VarId],
 ) -> Option<Linear> {
     // The primal statements as they are: loops and branches run forward, saving nothing.
     let plain = |s: &Stmt| match s {
@@ -1134,23 +1197,7 @@ pub fn linearize(
             }
         }
     });
-    let mut structs: HashSet<VarId> = struct_params.iter().copied().collect();
-    crate::ir::visit::stmts(&f.body, crate::ir::visit::Depth::Regions, &mut |s| {
-        if let Stmt::Instr(i) = s {
-            let made = match &i.op {
-                Op::Join(crate::ir::JoinKind::Pack(
-                    crate::ir::PackForm::Struct | crate::ir::PackForm::Tuple,
-                )) => true,
-                Op::Prim(p) if std::ptr::eq(*p, prims::copy()) => {
-                    i.args[0].var().is_some_and(|v| structs.contains(&v))
-                }
-                _ => false,
-            };
-            if made {
-                structs.insert(i.dst);
-            }
-        }
-    });
+    let in_place = in_place_values(f, whole_params);
     let mut last_block = block.id;
     crate::ir::visit::blocks(&f.body, crate::ir::visit::Depth::Closures, &mut |b| {
         last_block = last_block.max(b.id);
@@ -1165,7 +1212,7 @@ pub fn linearize(
         current: HashMap::new(),
         tapes: HashMap::new(),
         scalars,
-        structs,
+        in_place,
         namer,
     };
     let mut out = Out::new(block.id);
