@@ -848,7 +848,7 @@ fn hvp_body(
         owned_values: false,
     }
     .program(&f.body, &f.ret, independents, seed, activity);
-    let Some(linear) = crate::transform::linearize::linearize(
+    let linear = match crate::transform::linearize::linearize(
         f,
         &f.body,
         &program,
@@ -856,23 +856,15 @@ fn hvp_body(
         seed_var,
         &scalar_parameters(model, f),
         &whole_parameters(model, f),
-    ) else {
-        // A closure is reported where it is; anything else at the function.
-        let mut at: Option<syn::Error> = None;
-        crate::ir::visit::stmts(&f.body, crate::ir::visit::Depth::Regions, &mut |s| {
-            let crate::ir::Stmt::Instr(i) = s else { return };
-            if at.is_some() {
-                return;
-            }
-            if let crate::ir::Op::Mapv(_) = &i.op {
-                at = Some(syn::Error::new(i.span, "`hessian` (f_hvp, f_hessian) differentiates a `mapv` closure only where its body is arithmetic of the element, literals and scalars (no branch, element read, call or statement): write its branch with elementwise methods (`v.max(0.0)`, `v.abs()`) or the closure with array operations (`x.sin() * x`), or remove `hessian` and use `f_grad`"));
-            }
-        });
-        if let Some(e) = at {
-            let error = e.to_compile_error();
+    ) {
+        Ok(linear) => linear,
+        // Reported at the construct where it is known, else at the function.
+        Err(refusal) => {
+            let span = refusal.span.unwrap_or_else(|| model.func.sig.ident.span());
+            let message = format!("`hessian` (f_hvp, f_hessian) {}", refusal.message);
+            let error = syn::Error::new(span, message).to_compile_error();
             return quote!({ #error });
         }
-        return fail("`hessian` (f_hvp, f_hessian) differentiates loops (`for`, `while`, `loop`, with `break`, counters, branches and nested loops) whose carried values are accumulated (`s += ..`) or are scalars that start from a literal, a scalar parameter or an element (`let mut h = 0.0;`, saved per iteration); not yet a loop that carries an array it reads (`h = (&h * 0.9 + x).mapv(f64::tanh)`), or element writes into an array that a loop also reads (`c[i] = c[i - 1] * 0.5 + ..`). Write the loop as a sum of terms or with array operations, or remove `hessian` and use `f_grad`");
     };
     let outputs: Vec<crate::ir::Operand> = linear
         .gradients

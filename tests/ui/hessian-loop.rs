@@ -1,6 +1,7 @@
-// `f_hvp` is forward over reverse of an adjoint program written as IR: loops that carry an array the
-// body reads (a recurrence over arrays) and element writes into an array that a loop also reads (a
-// recurrence through elements) are refused at the function, with the rewrite.
+// `f_hvp` is forward over reverse of an adjoint program written as IR: a loop that carries an array the
+// body reads (a recurrence over arrays) is refused at the function, naming the value; element writes into
+// an array that a loop also reads (a recurrence through elements, `zip_mut_with`) at the write, with the
+// rewrite.
 use autodiff::ndarray::Array1;
 use autodiff::prelude::*;
 
@@ -21,6 +22,13 @@ fn running(x: &Array1<f64>) -> f64 {
         c[i] = c[i - 1] * 0.5 + x[i].sin();
     }
     c[x.len() - 1]
+}
+
+#[differentiable(hessian)]
+fn zipped(x: &Array1<f64>) -> f64 {
+    let mut y = x.clone();
+    y.zip_mut_with(x, |a, b| *a = *a * b.sin());
+    y.sum()
 }
 
 fn main() {}

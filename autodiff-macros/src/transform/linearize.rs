@@ -34,6 +34,22 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use std::collections::{HashMap, HashSet};
 
+/// Why a function's adjoint program has no IR form yet: where (the construct, or the function where
+/// `None`), and a sentence that completes "`hessian` (f_hvp, f_hessian) ..." and says what to write instead.
+#[derive(Debug)]
+pub struct Refusal {
+    /// The construct.
+    pub span: Option<Span>,
+    /// What is not differentiated to second order, and the rewrite.
+    pub message: String,
+}
+
+/// A loop that saves a value other than a scalar.
+const CARRIED_ARRAY: &str = "differentiates loops whose carried values are accumulated (`s += ..`) or are scalars that start from a literal, a scalar parameter or an element (`let mut h = 0.0;`, saved per iteration); not yet a loop that carries an array (or another value that is not a scalar) it reads, as `h = (&h * 0.9 + x).mapv(f64::tanh)` does";
+
+/// Element writes whose overwritten elements a region run again reads.
+const LOGGED: &str = "does not differentiate yet element writes into an array that a loop or a branch also reads when the array is written in or after it (a recurrence through elements: `c[i] = c[i - 1] * 0.5 + ..`, `zip_mut_with`, `accumulate_axis_inplace`): the gradient's gradient would have to save each overwritten element. Write it with array operations where it is elementwise (`y = &y * x` for `y.zip_mut_with(x, ..)`), or remove `hessian` and use `f_grad`";
+
 /// A linearized adjoint program.
 pub struct Linear {
     /// The primal statements followed by the adjoint ones; its result is the first gradient.
@@ -72,6 +88,8 @@ struct Writer<'a> {
     scalars: HashSet<VarId>,
     /// Values that may have no elementwise `+` ([`in_place_values`]): their adjoints add in place.
     in_place: HashSet<VarId>,
+    /// Why the program has no IR form, where that is known.
+    refused: Option<Refusal>,
     namer: &'a mut Namer,
 }
 
@@ -127,6 +145,12 @@ impl Writer<'_> {
             span: Span::call_site(),
         }));
         dst
+    }
+
+    /// Gives up, saying why (the first reason stands).
+    fn refuse<T>(&mut self, span: Option<Span>, message: String) -> Option<T> {
+        self.refused.get_or_insert(Refusal { span, message });
+        None
     }
 
     fn bar(&self, v: VarId) -> String {
@@ -766,7 +790,16 @@ impl Writer<'_> {
                     let name = &self.vars[v.0].name;
                     quote!(#name)
                 }
-                _ => return None,
+                _ => {
+                    let name = self.vars[c.storage.0].name.to_string();
+                    let name = name.trim_end_matches("_carried");
+                    let named = if name.starts_with("__") {
+                        String::new()
+                    } else {
+                        format!(" (here `{name}`)")
+                    };
+                    return self.refuse(None, format!("{CARRIED_ARRAY}{named}. Write the loop as a sum of terms or with array operations, or remove `hessian` and use `f_grad`"));
+                }
             };
             let base = format!("{}_tape", self.vars[c.storage.0].name);
             let tape = self.new_var(&base, VarKind::Storage, out.block);
@@ -883,7 +916,7 @@ impl Writer<'_> {
             .iter()
             .any(|s| matches!(s, regions::Saved::LogLength(_)))
         {
-            return None;
+            return self.refuse(None, LOGGED.to_string());
         }
         let TapePlan {
             tapes: saved_tapes,
@@ -902,7 +935,8 @@ impl Writer<'_> {
         }
         for target in elem_targets(body) {
             if inside.contains(&target) {
-                return None;
+                let name = &self.vars[target.0].name;
+                return self.refuse(None, format!("does not differentiate yet element reads of an array made inside a loop (`{name}`): make it before the loop (`let mut {name} = Array1::zeros(n);` and write it in the loop), or remove `hessian` and use `f_grad`"));
             }
             self.storage(target, out);
         }
@@ -1172,22 +1206,46 @@ pub fn linearize(
     seed: Option<VarId>,
     scalar_params: &[VarId],
     whole_params: &[VarId],
-) -> Option<Linear> {
-    // The primal statements as they are: loops and branches run forward, saving nothing.
-    let plain = |s: &Stmt| match s {
-        Stmt::Instr(i) => !matches!(i.op, Op::Mapv(_) | Op::Fused(_)),
-        Stmt::Verbatim { .. } | Stmt::Init { .. } => true,
-        _ => false,
-    };
-    let mut ok = true;
-    crate::ir::visit::stmts(block, crate::ir::visit::Depth::Regions, &mut |s| {
-        ok &= match s {
-            Stmt::If(_) | Stmt::Loop(_) | Stmt::WriteBack { .. } | Stmt::SetElem { .. } => true,
-            s => plain(s),
-        };
+) -> Result<Linear, Refusal> {
+    // The primal statements as they are: loops and branches run forward, saving nothing. A `mapv`
+    // closure left as a closure (one with a branch, a call or a statement) has no second-order rule yet.
+    let mut refused = None;
+    crate::ir::visit::stmts(block, crate::ir::visit::Depth::Regions, &mut |s| match s {
+        Stmt::Instr(i) if matches!(i.op, Op::Mapv(_) | Op::Fused(_)) => {
+            refused.get_or_insert(Refusal {
+                span: Some(i.span),
+                message: "differentiates a `mapv` closure only where its body is arithmetic of the element, literals and scalars (no branch, element read, call or statement): write its branch with elementwise methods (`v.max(0.0)`, `v.abs()`) or the closure with array operations (`x.sin() * x`), or remove `hessian` and use `f_grad`".to_string(),
+            });
+        }
+        _ => {}
     });
-    if !ok || !f.logged.is_empty() {
-        return None;
+    if let Some(r) = refused {
+        return Err(r);
+    }
+    if !f.logged.is_empty() {
+        // At a logged write inside a loop or branch (the recurrence), else at the first one.
+        let mut at = None;
+        let mut first = None;
+        for stmt in &block.stmts {
+            if let Stmt::SetElem { storage, span, .. } = stmt {
+                if f.logged.contains(storage) {
+                    first.get_or_insert(*span);
+                }
+            }
+            for b in crate::ir::visit::nested(stmt, crate::ir::visit::Depth::Regions) {
+                crate::ir::visit::stmts(b, crate::ir::visit::Depth::Regions, &mut |s| {
+                    if let Stmt::SetElem { storage, span, .. } = s {
+                        if f.logged.contains(storage) {
+                            at.get_or_insert(*span);
+                        }
+                    }
+                });
+            }
+        }
+        return Err(Refusal {
+            span: at.or(first),
+            message: LOGGED.to_string(),
+        });
     }
     let mut scalars: HashSet<VarId> = scalar_params.iter().copied().collect();
     crate::ir::visit::stmts(&f.body, crate::ir::visit::Depth::Regions, &mut |s| {
@@ -1213,32 +1271,41 @@ pub fn linearize(
         tapes: HashMap::new(),
         scalars,
         in_place,
+        refused: None,
         namer,
     };
     let mut out = Out::new(block.id);
     out.stmts = block.stmts.clone();
-    w.stmts(&p.body, &mut out)?;
-    let mut gradients = Vec::new();
-    for g in &p.gradients {
-        gradients.push(match g {
-            // Storage is returned as it is (moved out, not copied).
-            Gradient::Adjoint(v) => match *w.current.get(v)? {
-                Version::Value(x) | Version::Storage(x) => x,
-            },
-            Gradient::Zero(v) => {
-                let base = w.bar(*v);
-                w.push(
-                    &mut out,
-                    &base,
-                    Op::Prim(prims::zero()),
-                    vec![Operand::Var(*v)],
-                    vec![],
-                )
-            }
-        });
-    }
-    let ret = Operand::Var(*gradients.first()?);
-    Some(Linear {
+    let written = w.stmts(&p.body, &mut out).and_then(|()| {
+        let mut gradients = Vec::new();
+        for g in &p.gradients {
+            gradients.push(match g {
+                // Storage is returned as it is (moved out, not copied).
+                Gradient::Adjoint(v) => match *w.current.get(v)? {
+                    Version::Value(x) | Version::Storage(x) => x,
+                },
+                Gradient::Zero(v) => {
+                    let base = w.bar(*v);
+                    w.push(
+                        &mut out,
+                        &base,
+                        Op::Prim(prims::zero()),
+                        vec![Operand::Var(*v)],
+                        vec![],
+                    )
+                }
+            });
+        }
+        Some(gradients)
+    });
+    let Some(gradients) = written.filter(|g| !g.is_empty()) else {
+        return Err(w.refused.take().unwrap_or_else(|| Refusal {
+            span: None,
+            message: format!("{CARRIED_ARRAY}; this function's gradient has such a loop or another construct with no second-order form yet. Rewrite it, or remove `hessian` and use `f_grad`"),
+        }));
+    };
+    let ret = Operand::Var(gradients[0]);
+    Ok(Linear {
         function: Function {
             vars: w.vars,
             body: Block {
