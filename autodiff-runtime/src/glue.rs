@@ -45,6 +45,13 @@ pub fn one<F: Real>() -> F {
     F::one()
 }
 
+/// One, of the type of `x` (the unit tangent of a `mapv` closure's parameter, for its derivative).
+#[inline]
+pub fn unit_like<F: Real>(x: &F) -> F {
+    let _ = x;
+    F::one()
+}
+
 /// `x.mapv(f)` for a closure of the subset, as an owned array.
 #[inline]
 pub fn mapv<X: ArrayArg + ?Sized>(x: &X, f: impl Fn(X::Elem) -> X::Elem) -> Array<X::Elem, X::Dim> {

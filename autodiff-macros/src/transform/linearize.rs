@@ -70,7 +70,7 @@ enum Version {
 struct Writer<'a> {
     f: &'a Function,
     /// The activity of the adjoint program's primal (a call's arguments must all vary).
-    activity: &'a crate::analysis::activity::Activity,
+    activity: crate::analysis::activity::Activity,
     /// The seed's variable where it is a parameter (the second-order rule of calls).
     seed: Option<VarId>,
     /// The tangents a call's pullback gave, by the names the adjoint program gives them.
@@ -296,8 +296,115 @@ impl Writer<'_> {
                 };
                 Operand::Var(value)
             }
+            AExpr::Mapv {
+                instr,
+                seed,
+                g,
+                closure,
+            } => {
+                let seed = self.expr(seed, &format!("{base}_seed"), out)?;
+                return self.mapv_rule(instr, seed, g, closure, base, out);
+            }
             _ => return None,
         })
+    }
+
+    /// The reverse rule of `y = x.mapv(c)` applied to `seed`: `seed * x.mapv(c')`, where `c'` is the
+    /// closure's derivative written as a closure: the closure's own adjoint program (`closure`, whose
+    /// seed is `g`) written out as IR by this writer, with `g` one. The JVP transform differentiates
+    /// that closure in turn, forward over reverse per element, which gives `c''(x) x_dot`; its branches
+    /// take the arm the element takes, so an arm not taken gives nothing (not a NaN, as a `where` over
+    /// both arms would). A closure that reads a value that varies is not taken yet.
+    fn mapv_rule(
+        &mut self,
+        instr: &Instr,
+        seed: Operand,
+        g: &proc_macro2::Ident,
+        closure: &Program,
+        base: &str,
+        out: &mut Out,
+    ) -> Option<Operand> {
+        let Op::Mapv(c) = &instr.op else {
+            return None;
+        };
+        if let Some(v) = instr.args[1..]
+            .iter()
+            .filter_map(Operand::var)
+            .find(|v| self.activity.is_active(*v))
+        {
+            let name = &self.vars[v.0].name;
+            return self.refuse(Some(instr.span), format!("differentiates a `mapv` closure with a branch, a call or statements only where the values it reads besides its element are constants: this one reads `{name}`, which varies. Multiply by `{name}` outside the closure (`x.mapv(|v| ..) * {name}`), or remove `hessian` and use `f_grad`"));
+        }
+        let Some(Gradient::Adjoint(param)) = closure.gradients.first() else {
+            // The closure does not vary with its element: a zero gradient.
+            return Some(Operand::Var(self.push(
+                out,
+                base,
+                Op::Prim(prims::zero()),
+                vec![instr.args[0].clone()],
+                vec![],
+            )));
+        };
+        // The closure's adjoint program with its own activity and adjoints, its seed `g` a variable.
+        self.vars.push(Var {
+            name: g.clone(),
+            kind: VarKind::Local,
+            block: c.body.id,
+        });
+        let g_var = VarId(self.vars.len() - 1);
+        let outer_activity = std::mem::replace(&mut self.activity, closure.activity.clone());
+        let outer_current = std::mem::take(&mut self.current);
+        let outer_seed = self.seed.replace(g_var);
+        let mut body = Out::new(c.body.id);
+        let p = &self.vars[c.param.0].name;
+        body.stmts.push(Stmt::Instr(Instr {
+            dst: g_var,
+            op: Op::Prim(prims::copy()),
+            args: vec![Operand::Const(
+                quote!(::autodiff::__private::unit_like(&#p)),
+            )],
+            extras: Vec::new(),
+            ascription: None,
+            span: instr.span,
+        }));
+        body.stmts.extend(c.body.stmts.iter().cloned());
+        let written =
+            self.stmts(&closure.body, &mut body)
+                .and_then(|()| match *self.current.get(param)? {
+                    Version::Value(v) => Some(v),
+                    Version::Storage(_) => None,
+                });
+        self.activity = outer_activity;
+        self.current = outer_current;
+        self.seed = outer_seed;
+        let derivative = written?;
+        let closure = crate::ir::Closure {
+            param: c.param,
+            param_ty: c.param_ty.clone(),
+            body: Block {
+                id: c.body.id,
+                stmts: body.stmts,
+            },
+            ret: Operand::Var(derivative),
+            dot_param: None,
+        };
+        let slope = self.new_var(&format!("{base}_slope"), VarKind::Temp, out.block);
+        out.stmts.push(Stmt::Instr(Instr {
+            dst: slope,
+            op: Op::Mapv(Box::new(closure)),
+            args: instr.args.clone(),
+            extras: instr.extras.clone(),
+            ascription: None,
+            span: instr.span,
+        }));
+        let mul = prims::binary_operator(&syn::parse_quote!(*)).expect("`*` is a primitive");
+        Some(Operand::Var(self.push(
+            out,
+            base,
+            Op::Prim(mul),
+            vec![seed, Operand::Var(slope)],
+            vec![],
+        )))
     }
 
     /// `target`'s adjoint as a value (SSA), or a zero of the target where it has none (or it is in
@@ -1207,20 +1314,21 @@ pub fn linearize(
     scalar_params: &[VarId],
     whole_params: &[VarId],
 ) -> Result<Linear, Refusal> {
-    // The primal statements as they are: loops and branches run forward, saving nothing. A `mapv`
-    // closure left as a closure (one with a branch, a call or a statement) has no second-order rule yet.
-    let mut refused = None;
-    crate::ir::visit::stmts(block, crate::ir::visit::Depth::Regions, &mut |s| match s {
-        Stmt::Instr(i) if matches!(i.op, Op::Mapv(_) | Op::Fused(_)) => {
-            refused.get_or_insert(Refusal {
-                span: Some(i.span),
-                message: "differentiates a `mapv` closure only where its body is arithmetic of the element, literals and scalars (no branch, element read, call or statement): write its branch with elementwise methods (`v.max(0.0)`, `v.abs()`) or the closure with array operations (`x.sin() * x`), or remove `hessian` and use `f_grad`".to_string(),
-            });
+    // The primal statements as they are: loops and branches run forward, saving nothing. (Fused
+    // kernels are made after this transform, never before it.)
+    let mut fused = None;
+    crate::ir::visit::stmts(block, crate::ir::visit::Depth::Regions, &mut |s| {
+        if let Stmt::Instr(i) = s {
+            if matches!(i.op, Op::Fused(_)) {
+                fused.get_or_insert(i.span);
+            }
         }
-        _ => {}
     });
-    if let Some(r) = refused {
-        return Err(r);
+    if let Some(span) = fused {
+        return Err(Refusal {
+            span: Some(span),
+            message: "cannot differentiate a fused kernel: this is a bug of the macro, please report it; remove `hessian` and use `f_grad` meanwhile".to_string(),
+        });
     }
     if !f.logged.is_empty() {
         // At a logged write inside a loop or branch (the recurrence), else at the first one.
@@ -1262,7 +1370,7 @@ pub fn linearize(
     });
     let mut w = Writer {
         f,
-        activity: &p.activity,
+        activity: p.activity.clone(),
         seed,
         named: HashMap::new(),
         next_block: last_block + 1,
