@@ -38,6 +38,7 @@ fn flows(op: &Op) -> bool {
         | Op::Join(_)
         | Op::Vjp { .. }
         | Op::JoinVjp { .. }
+        | Op::Load
         | Op::Jvp { .. } => true,
     }
 }

@@ -497,6 +497,7 @@ impl Emitter<'_> {
                     ElemWrite::AddField => {
                         quote_spanned!(*span=> ::core::clone::Clone::clone(&#bar.#index))
                     }
+                    ElemWrite::Save => quote_spanned!(*span=> #ad::tape_load(&#bar, #index)),
                 }
             }
         }

@@ -94,6 +94,13 @@ impl Emitter<'_> {
                             quote!(#name.#index)
                         };
                         out.extend(quote_spanned!(*span=> #ad::acc(&mut #place, #value);));
+                    } else if *kind == ElemWrite::Save {
+                        // A tape of values: a copy of the value at the position.
+                        let name = self.name(*storage).clone();
+                        let value = self.operand(value);
+                        out.extend(
+                            quote_spanned!(*span=> #ad::tape_save(&mut #name, #index, #value);),
+                        );
                     } else if self.f.logged.contains(storage) {
                         let name = self.name(*storage).clone();
                         let log = self.log_name(*storage);
@@ -102,7 +109,7 @@ impl Emitter<'_> {
                             ElemWrite::Set => quote!(set_logged),
                             ElemWrite::Add => quote!(add_at_logged),
                             ElemWrite::Sub => quote!(sub_at_logged),
-                            ElemWrite::AddField => continue,
+                            ElemWrite::AddField | ElemWrite::Save => continue,
                         };
                         // The index and the value are evaluated before the array is borrowed: either
                         // may read it (`y[3] = y[3] * 2.0` with `y` a constant until this write).
@@ -121,7 +128,7 @@ impl Emitter<'_> {
                             ElemWrite::Set => quote!(set),
                             ElemWrite::Add => quote!(add_at),
                             ElemWrite::Sub => quote!(sub_at),
-                            ElemWrite::AddField => continue,
+                            ElemWrite::AddField | ElemWrite::Save => continue,
                         };
                         let call = quote_spanned!(*span=> #ad::#write(&mut #name, __autodiff_index, __autodiff_value));
                         out.extend(quote!({ let __autodiff_index = #index; let __autodiff_value = #value; #call; }));
@@ -307,6 +314,11 @@ impl Emitter<'_> {
                     format_ident!("{}", rule.jvp_name(*k), span = i.span)
                 };
                 self.rule_call(i, rule.prim(), name)
+            }
+            Op::Load => {
+                let tape = self.operand(&i.args[0]);
+                let index = &i.extras[0];
+                quote_spanned!(i.span=> #ad::tape_load(#tape, #index))
             }
             Op::JoinVjp { kind, k } => {
                 // Part `k` of the seed (the last argument), as the reverse sweep's rule reads it.

@@ -138,7 +138,7 @@ fn array_result(i: &Instr, known: &[bool]) -> bool {
                 )
         }
         Op::Mapv(_) => arg(0),
-        Op::JoinVjp { .. } => false,
+        Op::JoinVjp { .. } | Op::Load => false,
         // A literal of scalars is an `ndarray` array only with `array!`.
         Op::Join(crate::ir::JoinKind::Pack(form)) => matches!(
             form,

@@ -431,7 +431,7 @@ impl Emitter<'_> {
         value: TokenStream,
     ) -> Option<TokenStream> {
         let w = self.windows.as_ref()?;
-        if kind == ElemWrite::AddField {
+        if matches!(kind, ElemWrite::AddField | ElemWrite::Save) {
             return None;
         }
         let written = w.writes.get(&storage)?;
@@ -442,7 +442,7 @@ impl Emitter<'_> {
             ElemWrite::Set => quote!(register_set),
             ElemWrite::Add => quote!(register_add),
             ElemWrite::Sub => quote!(register_sub),
-            ElemWrite::AddField => return None,
+            ElemWrite::AddField | ElemWrite::Save => return None,
         };
         Some(quote!(#ad::#write(&mut #register, #value);))
     }

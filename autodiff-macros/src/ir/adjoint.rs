@@ -345,6 +345,7 @@ pub fn expr(f: &Function, e: &AExpr) -> String {
                 ElemWrite::Add => "add_at_vjp",
                 ElemWrite::Sub => "sub_at_vjp",
                 ElemWrite::AddField => return format!("{}.{index}", bar(f, *storage)),
+                ElemWrite::Save => "load",
             };
             format!("{rule}({}[{index}])", bar(f, *storage))
         }

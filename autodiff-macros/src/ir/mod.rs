@@ -97,6 +97,10 @@ pub enum Op {
         /// Which part.
         k: usize,
     },
+    /// In an adjoint program written as IR: a copy of position `extras[0]` of a tape of values
+    /// (`args[0]`, a `ValueTape` that [`ElemWrite::Save`] writes), `tape_load(&tape, i)`. Linear: its
+    /// tangent is the same load from the tape of tangents.
+    Load,
     /// In a tangent program: argument `k`'s contribution to the tangent of `rule`'s result,
     /// `{rule}_jvp{k}(operands.., extras.., rest.., &dot)`. Its args are the rule's, then (for a
     /// primitive whose row reads it) the output, then argument `k`'s tangent.
@@ -387,6 +391,9 @@ pub enum ElemWrite {
     /// `y.path += e` (`y += e` with an empty path), with the field path in the index's place: a struct's
     /// adjoint accumulated in place (adjoint programs written as IR only; a primal never writes a field).
     AddField,
+    /// `y[i] = copy of e` into a tape of values of any type (`tape_save`, adjoint programs written as IR
+    /// only: an array a loop carries, saved per iteration).
+    Save,
 }
 
 /// A branch. The condition is evaluated once into the constant `flag`, which the reverse sweep reads.

@@ -137,6 +137,9 @@ pub fn block(f: &Function, b: &Block, depth: usize, out: &mut String) {
                             args.join(", ")
                         );
                     }
+                    Op::Load => {
+                        let _ = writeln!(out, "{pad}{dst}{ty} = load({}{extras})", args.join(", "));
+                    }
                     Op::JoinVjp { kind, k } => {
                         let _ = writeln!(
                             out,
@@ -186,6 +189,7 @@ pub fn block(f: &Function, b: &Block, depth: usize, out: &mut String) {
                     ElemWrite::Add => ("+=", format!("[{index}]")),
                     ElemWrite::Sub => ("-=", format!("[{index}]")),
                     ElemWrite::AddField => ("+=", format!(".{index}")),
+                    ElemWrite::Save => ("= save", format!("[{index}]")),
                 };
                 let _ = writeln!(
                     out,

@@ -262,6 +262,10 @@ impl Jvp<'_> {
                             Some(v) => Some(Operand::Var(self.dot(v))),
                             // A constant overwrites the element: its tangent is a zero of the
                             // element's type, read from the element itself.
+                            // A value saved on a tape: the tangent tape holds a zero of it there.
+                            None if *kind == ElemWrite::Save => {
+                                Some(Operand::Var(self.zero(value.clone(), b.id, &mut out)))
+                            }
                             None if *kind == ElemWrite::Set => {
                                 let e = self.new_var("element", VarKind::Temp, b.id);
                                 out.push(Stmt::Instr(instr(
@@ -306,6 +310,21 @@ impl Jvp<'_> {
             Op::Fused(_) => return Err(Unsupported::Fused),
             // A reverse rule is a function of all its arguments (the operands, the output, the seed).
             Op::Vjp { prim, k } => Rule::Vjp(prim, *k),
+            // Linear: the same load from the tape of tangents.
+            Op::Load => {
+                let Some(tape) = self.active(&i.args[0]) else {
+                    return Ok(());
+                };
+                let mut load = instr(
+                    dst,
+                    Op::Load,
+                    vec![Operand::Var(self.dot(tape))],
+                    i.extras.clone(),
+                );
+                load.span = i.span;
+                out.push(Stmt::Instr(load));
+                return Ok(());
+            }
             // Linear in the seed (the parts give shapes): the same rule of the seed's tangent.
             Op::JoinVjp { .. } => {
                 let (seed, parts) = i.args.split_last().expect("a join rule has a seed");

@@ -90,6 +90,8 @@ struct Writer<'a> {
     in_place: HashSet<VarId>,
     /// Why the program has no IR form, where that is known.
     refused: Option<Refusal>,
+    /// The tapes of values that are not scalars (`ValueTape`s: [`ElemWrite::Save`], [`Op::Load`]).
+    value_tapes: HashSet<VarId>,
     namer: &'a mut Namer,
 }
 
@@ -590,7 +592,11 @@ impl Writer<'_> {
                         Stmt::Instr(i) if self.tape_of(i).is_some() => {
                             let (tape, index) = self.tape_of(i).expect("matched");
                             let mut read = i.clone();
-                            read.op = Op::Prim(prims::index());
+                            read.op = if self.value_tapes.contains(&tape) {
+                                Op::Load
+                            } else {
+                                Op::Prim(prims::index())
+                            };
                             read.args = vec![Operand::Var(tape)];
                             read.extras = vec![index];
                             out.stmts.push(Stmt::Instr(read));
@@ -891,29 +897,24 @@ impl Writer<'_> {
         for c in saved {
             let first = match &c.init {
                 Operand::Const(first) if crate::scalars::scalar_const(first, self.f) => {
-                    first.clone()
+                    Some(first.clone())
                 }
                 Operand::Var(v) if self.scalars.contains(v) => {
                     let name = &self.vars[v.0].name;
-                    quote!(#name)
+                    Some(quote!(#name))
                 }
-                _ => {
-                    let name = self.vars[c.storage.0].name.to_string();
-                    let name = name.trim_end_matches("_carried");
-                    let named = if name.starts_with("__") {
-                        String::new()
-                    } else {
-                        format!(" (here `{name}`)")
-                    };
-                    return self.refuse(None, format!("{CARRIED_ARRAY}{named}. Write the loop as a sum of terms or with array operations, or remove `hessian` and use `f_grad`"));
-                }
+                // Not known to be a scalar (an array the loop carries): a tape of values.
+                _ => None,
             };
             let base = format!("{}_tape", self.vars[c.storage.0].name);
             let tape = self.new_var(&base, VarKind::Storage, out.block);
-            let empty = if counted {
-                quote!(::autodiff::__private::Tape::new())
-            } else {
-                quote!(::std::vec![#first; #len])
+            let empty = match first {
+                None => {
+                    self.value_tapes.insert(tape);
+                    quote!(::autodiff::__private::ValueTape::new())
+                }
+                Some(_) if counted => quote!(::autodiff::__private::Tape::new()),
+                Some(first) => quote!(::std::vec![#first; #len]),
             };
             before.push(Stmt::Init {
                 storage: tape,
@@ -986,9 +987,14 @@ impl Writer<'_> {
             let Stmt::Instr(read) = &forward.body.stmts[entry] else {
                 unreachable!("matched above")
             };
+            let kind = if self.value_tapes.contains(&tape) {
+                ElemWrite::Save
+            } else {
+                ElemWrite::Set
+            };
             let write = Stmt::SetElem {
                 storage: tape,
-                kind: ElemWrite::Set,
+                kind,
                 index: write_slot.clone(),
                 value: Operand::Var(read.dst),
                 span: read.span,
@@ -1040,12 +1046,12 @@ impl Writer<'_> {
                 self.storage(target, out);
             }
         }
+        // (An array made inside the loop has its storage made inside, at its first element gradient in
+        // each reversed iteration.)
         for target in elem_targets(body) {
-            if inside.contains(&target) {
-                let name = &self.vars[target.0].name;
-                return self.refuse(None, format!("does not differentiate yet element reads of an array made inside a loop (`{name}`): make it before the loop (`let mut {name} = Array1::zeros(n);` and write it in the loop), or remove `hessian` and use `f_grad`"));
+            if !inside.contains(&target) {
+                self.storage(target, out);
             }
-            self.storage(target, out);
         }
         // Adjoints changed in the body, of values defined outside it, as SSA values: carried.
         let mut carried_targets: Vec<VarId> = assigned_targets(body)
@@ -1380,6 +1386,7 @@ pub fn linearize(
         scalars,
         in_place,
         refused: None,
+        value_tapes: HashSet::new(),
         namer,
     };
     let mut out = Out::new(block.id);

@@ -412,7 +412,7 @@ impl<'f> Reverse<'f, '_> {
                     out.push(r.contribute(*target, AExpr::Named(tangents[*k].clone())));
                 }
             }
-            Op::Jvp { .. } | Op::Vjp { .. } | Op::JoinVjp { .. } => {
+            Op::Jvp { .. } | Op::Vjp { .. } | Op::JoinVjp { .. } | Op::Load => {
                 unreachable!(
                     "tangent and linearized adjoint programs are printed forward, never reversed"
                 )
