@@ -81,6 +81,9 @@ pub struct Program {
     pub params: Vec<Param>,
     /// `argnums`: empty for a plain `#[differentiable]`, else a tuple
     pub argnums: Vec<usize>,
+    /// `hessian` too (f64 programs): `f_hvp` is checked against differences of the gradient. Cleared for a
+    /// program whose second order the macro refuses (a spanned compile error), which then runs without
+    pub hessian: bool,
     /// the body
     pub body: Block,
 }
@@ -1099,11 +1102,15 @@ impl<'a> Printer<'a> {
         match self.mode {
             Mode::Plain => {
                 // `jvp` too: the harness checks `f_jvp` against the gradients.
+                let second = if p.hessian { ", hessian" } else { "" };
                 let attr = if p.argnums.is_empty() {
-                    "#[differentiable(jvp)]".to_string()
+                    format!("#[differentiable(jvp{second})]")
                 } else {
                     let a: Vec<String> = p.argnums.iter().map(|k| k.to_string()).collect();
-                    format!("#[differentiable(argnums = ({}), jvp)]", a.join(", "))
+                    format!(
+                        "#[differentiable(argnums = ({}), jvp{second})]",
+                        a.join(", ")
+                    )
                 };
                 format!(
                     "{attr}\nfn {}({}) -> {} {}\n",

@@ -201,6 +201,7 @@ pub fn generate(seed: u64, index: u64) -> Program {
         n,
         scalar_only,
         params,
+        hessian: fl == Fl::F64,
         argnums,
         body: Block { stmts, tail },
     }

@@ -164,6 +164,41 @@ pub fn program_module(p: &Program, cfg: &str, ignore: Option<&str>, with_test: b
         "    r.jvp::<{fl}>(\"jvp.tangent\", jvp_tangent, &[{}]);",
         terms.join(", ")
     );
+    // `f_hvp` along the selected parameters' directions, against differences of their gradients.
+    if p.hessian {
+        let tuple = !p.argnums.is_empty();
+        let selected: Vec<usize> = if tuple { p.argnums.clone() } else { vec![0] };
+        let v: Vec<&str> = selected.iter().map(|k| dirs[*k].as_str()).collect();
+        let v = if tuple {
+            format!("({},)", v.join(", "))
+        } else {
+            v[0].to_string()
+        };
+        let _ = writeln!(body, "    let hv = {name}_hvp({args}, {v});");
+        let shifted: Vec<String> = p
+            .params
+            .iter()
+            .enumerate()
+            .map(|(j, q)| match (selected.contains(&j), q.ty) {
+                (true, Ty::S) => format!("{} + t * d{j}", q.name),
+                (true, Ty::A) => format!("&(&{} + &(&d{j} * t))", q.name),
+                (false, Ty::S) => q.name.clone(),
+                (false, Ty::A) => format!("&{}", q.name),
+            })
+            .collect();
+        for (pos, k) in selected.iter().enumerate() {
+            let got = if tuple {
+                format!("hv.{pos}")
+            } else {
+                "hv".to_string()
+            };
+            let _ = writeln!(
+                body,
+                "    r.hvp::<{fl}, _>(\"hvp.{k}\", &{got}, |t: {fl}| {name}_grad_{k}({}));",
+                shifted.join(", ")
+            );
+        }
+    }
     let _ = writeln!(body, "    let (vjp_value, pullback) = {name}_vjp({args});");
     let _ = writeln!(body, "    r.value(\"vjp\", vjp_value, v);");
     let pbs: Vec<String> = (0..p.params.len()).map(|k| format!("pb{k}")).collect();

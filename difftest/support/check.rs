@@ -6,14 +6,15 @@ use autodiff::ndarray::Array1;
 use autodiff::prelude::*;
 pub use num_dual::{Dual32, Dual64, DualNum};
 
-/// A helper with a scalar result, called by generated programs.
-#[differentiable(jvp)]
+/// A helper with a scalar result, called by generated programs (with its second-order rule, for the
+/// programs that have `hessian`).
+#[differentiable(jvp, hessian)]
 pub fn helper_sq(a: f64) -> f64 {
     a * a + a.sin()
 }
 
 /// A helper of two scalars.
-#[differentiable(argnums = (0, 1), jvp)]
+#[differentiable(argnums = (0, 1), jvp, hessian)]
 pub fn helper_mix(a: f64, b: f64) -> f64 {
     (a * b).tanh() + b
 }
@@ -22,6 +23,26 @@ pub fn helper_mix(a: f64, b: f64) -> f64 {
 #[differentiable(vjp, jvp)]
 pub fn helper_arr(x: &Array1<f64>, a: f64) -> Array1<f64> {
     x.mapv(|v| (v * a).tanh()) + x * 0.5
+}
+
+/// `helper_arr`'s second-order rule, by hand (`hessian` is for scalar outputs): with `u = x a`,
+/// `t = tanh u`, `s = 1 - t^2`, the pullback is `(g (s a + 1/2), sum(g s x))`, and its tangent along
+/// `(x_dot, a_dot, g_dot)` follows from `ds = -2 t s (x_dot a + x a_dot)`.
+#[allow(clippy::type_complexity)]
+pub fn helper_arr_vjp_jvp(
+    x: &Array1<f64>,
+    a: f64,
+    g: Array1<f64>,
+    (x_dot, a_dot, g_dot): (Array1<f64>, f64, Array1<f64>),
+) -> ((Array1<f64>, f64), (Array1<f64>, f64)) {
+    let t = x.mapv(|v| (v * a).tanh());
+    let s = t.mapv(|t| 1.0 - t * t);
+    let ds = -2.0 * &t * &s * (&x_dot * a + x * a_dot);
+    let x_bar = &g * &(&s * a + 0.5);
+    let a_bar = (&g * &s * x).sum();
+    let x_bar_dot = &g_dot * &(&s * a + 0.5) + &g * &(&ds * a + &s * a_dot);
+    let a_bar_dot = (&g_dot * &s * x + &g * &(&ds * x + &s * &x_dot)).sum();
+    ((x_bar, a_bar), (x_bar_dot, a_bar_dot))
 }
 
 /// `helper_sq` in f32.
@@ -318,6 +339,54 @@ impl Report {
                 f(&y)
             };
             self.fd_one(&format!("{what}[{k}]"), g[k], &fk, x[k], fx);
+        }
+    }
+
+    /// `f_hvp` (`got`) against central differences of the selected gradient along the direction:
+    /// `grad_at(t)` is the gradient at the point moved by `t` times the direction. Component by component;
+    /// a component at a kink of the gradient (the one-sided differences jump), or whose differences at
+    /// `h` and `2h` disagree, is skipped.
+    pub fn hvp<F: Float, G: Values>(&mut self, what: &str, got: &G, grad_at: impl Fn(F) -> G) {
+        let got = got.values();
+        let h = F::H;
+        let at = |t: f64| grad_at(F::of(t)).values();
+        let (g0, gp, gm, gp2, gm2) = (at(0.0), at(h), at(-h), at(2.0 * h), at(-2.0 * h));
+        if [&gp, &gm, &gp2, &gm2].iter().any(|g| g.len() != got.len()) || g0.len() != got.len() {
+            self.fail(
+                "hvp",
+                format!(
+                    "{what}: {} components, the gradient {}",
+                    got.len(),
+                    g0.len()
+                ),
+            );
+            return;
+        }
+        for c in 0..got.len() {
+            let d1 = (gp[c] - gm[c]) / (2.0 * h);
+            let d2 = (gp2[c] - gm2[c]) / (4.0 * h);
+            let round = F::ROUND * (1.0 + g0[c].abs()) / h;
+            let gap1 = (gp[c] - g0[c]) / h - (g0[c] - gm[c]) / h;
+            let gap2 = (gp2[c] - g0[c]) / (2.0 * h) - (g0[c] - gm2[c]) / (2.0 * h);
+            let kink = gap1.abs() > F::KINK * (1.0 + d1.abs()) + 4.0 * round
+                && (gap2 - 2.0 * gap1).abs() > 0.5 * gap1.abs();
+            if !(d1.is_finite() && d2.is_finite() && g0[c].is_finite())
+                || (d1 - d2).abs() > F::KINK * (1.0 + d1.abs()) + round
+                || kink
+            {
+                self.skipped += 1;
+                continue;
+            }
+            self.checked += 1;
+            if !((got[c] - d1).abs() <= F::FD_TOL * (1.0 + d1.abs()) + round) {
+                self.fail(
+                    "hvp",
+                    format!(
+                        "{what}[{c}]: got {:e}, differences of the gradient {d1:e} (at 2h {d2:e})",
+                        got[c]
+                    ),
+                );
+            }
         }
     }
 

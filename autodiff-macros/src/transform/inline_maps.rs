@@ -10,9 +10,23 @@
 use crate::ir::{Block, Function, Instr, Op, Operand, Stmt, VarId};
 use crate::prims::{self, Family};
 
-/// Whether closure `c` of `f` is elementwise arithmetic alone.
+/// Whether closure `c` of `f` is elementwise arithmetic alone, and its result depends on its element
+/// (written out, `|v| s * 2.0` would be a scalar, not an array of `x`'s shape).
 fn elementwise(f: &Function, c: &crate::ir::Closure) -> bool {
-    c.dot_param.is_none() && c.ret.var().is_some() && c.body.stmts.iter().all(|s| match s {
+    let mut of_element = std::collections::HashSet::from([c.param]);
+    for s in &c.body.stmts {
+        if let Stmt::Instr(i) = s {
+            if i.args
+                .iter()
+                .any(|a| a.var().is_some_and(|v| of_element.contains(&v)))
+            {
+                of_element.insert(i.dst);
+            }
+        }
+    }
+    c.dot_param.is_none()
+        && c.ret.var().is_some_and(|r| of_element.contains(&r))
+        && c.body.stmts.iter().all(|s| match s {
         Stmt::Instr(i) => {
             matches!(&i.op, Op::Prim(p) if matches!(p.family, Family::Unary | Family::Elementwise))
                 && i.args.iter().all(|a| match a {
@@ -110,14 +124,16 @@ mod tests {
                 fn f(x: &Array1<f64>, s: f64) -> f64 {
                     let a = x.mapv(|v| (v * s).sin() + v.powi(2) * 0.5);
                     let b = x.mapv(|v| if v > 0.0 { v } else { 0.0 });
-                    (a + b).sum()
+                    let c = x.mapv(|v| s * 2.0);
+                    (a + b + c).sum()
                 }
             ),
         );
-        assert_eq!(maps(&f), 2);
+        assert_eq!(maps(&f), 3);
         let g = inline(&f);
-        // The branch stays a closure; the arithmetic is written out.
-        assert_eq!(maps(&g), 1);
+        // The branch stays a closure, and so does the closure whose result is not of its element (it
+        // would be a scalar written out); the arithmetic is written out.
+        assert_eq!(maps(&g), 2);
         let names: Vec<String> = {
             let mut out = Vec::new();
             crate::ir::visit::stmts(&g.body, crate::ir::visit::Depth::Regions, &mut |s| {

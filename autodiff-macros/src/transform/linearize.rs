@@ -149,6 +149,27 @@ impl Writer<'_> {
         dst
     }
 
+    /// `v`'s adjoint is zero from here on: a zero value, or zeros written into its storage.
+    fn kill(&mut self, v: VarId, out: &mut Out) {
+        let base = self.bar(v);
+        let zero = self.push(
+            out,
+            &base,
+            Op::Prim(prims::zero()),
+            vec![Operand::Var(v)],
+            vec![],
+        );
+        match self.current.get(&v).copied() {
+            Some(Version::Storage(storage)) => out.stmts.push(Stmt::WriteBack {
+                storage,
+                value: Operand::Var(zero),
+            }),
+            _ => {
+                self.current.insert(v, Version::Value(zero));
+            }
+        }
+    }
+
     /// Gives up, saying why (the first reason stands).
     fn refuse<T>(&mut self, span: Option<Span>, message: String) -> Option<T> {
         self.refused.get_or_insert(Refusal { span, message });
@@ -189,6 +210,12 @@ impl Writer<'_> {
             AExpr::Named(n) => Operand::Var(*self.named.get(&n.to_string())?),
             AExpr::Adjoint(v) | AExpr::Dup(v) | AExpr::Borrow(v) => {
                 Operand::Var(self.read(*v, out)?)
+            }
+            // Moved out, leaving a zero in its place.
+            AExpr::Take(v) => {
+                let value = self.read(*v, out)?;
+                self.kill(*v, out);
+                Operand::Var(value)
             }
             AExpr::Rule { instr, k, seed } => {
                 let Op::Prim(p) = &instr.op else { return None };
@@ -307,7 +334,6 @@ impl Writer<'_> {
                 let seed = self.expr(seed, &format!("{base}_seed"), out)?;
                 return self.mapv_rule(instr, seed, g, closure, base, out);
             }
-            _ => return None,
         })
     }
 
@@ -316,7 +342,8 @@ impl Writer<'_> {
     /// seed is `g`) written out as IR by this writer, with `g` one. The JVP transform differentiates
     /// that closure in turn, forward over reverse per element, which gives `c''(x) x_dot`; its branches
     /// take the arm the element takes, so an arm not taken gives nothing (not a NaN, as a `where` over
-    /// both arms would). A closure that reads a value that varies is not taken yet.
+    /// both arms would). A value the closure reads from outside that varies (a scalar `s`) receives
+    /// `sum(seed * x.mapv(dc/ds))` likewise, from the same program with `s`'s adjoint as the result.
     fn mapv_rule(
         &mut self,
         instr: &Instr,
@@ -328,24 +355,6 @@ impl Writer<'_> {
     ) -> Option<Operand> {
         let Op::Mapv(c) = &instr.op else {
             return None;
-        };
-        if let Some(v) = instr.args[1..]
-            .iter()
-            .filter_map(Operand::var)
-            .find(|v| self.activity.is_active(*v))
-        {
-            let name = &self.vars[v.0].name;
-            return self.refuse(Some(instr.span), format!("differentiates a `mapv` closure with a branch, a call or statements only where the values it reads besides its element are constants: this one reads `{name}`, which varies. Multiply by `{name}` outside the closure (`x.mapv(|v| ..) * {name}`), or remove `hessian` and use `f_grad`"));
-        }
-        let Some(Gradient::Adjoint(param)) = closure.gradients.first() else {
-            // The closure does not vary with its element: a zero gradient.
-            return Some(Operand::Var(self.push(
-                out,
-                base,
-                Op::Prim(prims::zero()),
-                vec![instr.args[0].clone()],
-                vec![],
-            )));
         };
         // The closure's adjoint program with its own activity and adjoints, its seed `g` a variable.
         self.vars.push(Var {
@@ -370,43 +379,104 @@ impl Writer<'_> {
             span: instr.span,
         }));
         body.stmts.extend(c.body.stmts.iter().cloned());
-        let written =
-            self.stmts(&closure.body, &mut body)
-                .and_then(|()| match *self.current.get(param)? {
-                    Version::Value(v) => Some(v),
-                    Version::Storage(_) => None,
-                });
+        let written = self.stmts(&closure.body, &mut body).map(|()| {
+            // Each independent's adjoint at the end of the closure (the element's first): a value, or
+            // storage (an element of a captured array read in the closure), which is not taken yet.
+            closure
+                .gradients
+                .iter()
+                .map(|gr| match gr {
+                    Gradient::Adjoint(v) => match self.current.get(v) {
+                        Some(Version::Value(a)) => Ok(Some((*v, *a))),
+                        Some(Version::Storage(_)) => Err(*v),
+                        None => Ok(None),
+                    },
+                    Gradient::Zero(_) => Ok(None),
+                })
+                .collect::<Result<Vec<_>, VarId>>()
+        });
         self.activity = outer_activity;
         self.current = outer_current;
         self.seed = outer_seed;
-        let derivative = written?;
-        let closure = crate::ir::Closure {
-            param: c.param,
-            param_ty: c.param_ty.clone(),
-            body: Block {
-                id: c.body.id,
-                stmts: body.stmts,
-            },
-            ret: Operand::Var(derivative),
-            dot_param: None,
+        let adjoints = match written? {
+            Ok(adjoints) => adjoints,
+            Err(array) => {
+                let name = &self.vars[array.0].name;
+                return self.refuse(Some(instr.span), format!("differentiates a `mapv` closure with a branch, a call or statements only where it reads no element of an array that varies; this one reads an element of `{name}`. Read the element before the closure (`let e = {name}[i];`) and use `e` in it, or remove `hessian` and use `f_grad`"));
+            }
         };
-        let slope = self.new_var(&format!("{base}_slope"), VarKind::Temp, out.block);
-        out.stmts.push(Stmt::Instr(Instr {
-            dst: slope,
-            op: Op::Mapv(Box::new(closure)),
-            args: instr.args.clone(),
-            extras: instr.extras.clone(),
-            ascription: None,
-            span: instr.span,
-        }));
-        let mul = prims::binary_operator(&syn::parse_quote!(*)).expect("`*` is a primitive");
-        Some(Operand::Var(self.push(
-            out,
-            base,
-            Op::Prim(mul),
-            vec![seed, Operand::Var(slope)],
-            vec![],
-        )))
+        // `seed * x.mapv(closure returning `adjoint`)`.
+        let slope_times_seed = |w: &mut Self, adjoint: VarId, out: &mut Out| -> VarId {
+            let closure = crate::ir::Closure {
+                param: c.param,
+                param_ty: c.param_ty.clone(),
+                body: Block {
+                    id: c.body.id,
+                    stmts: body.stmts.clone(),
+                },
+                ret: Operand::Var(adjoint),
+                dot_param: None,
+            };
+            let slope = w.new_var(&format!("{base}_slope"), VarKind::Temp, out.block);
+            out.stmts.push(Stmt::Instr(Instr {
+                dst: slope,
+                op: Op::Mapv(Box::new(closure)),
+                args: instr.args.clone(),
+                extras: instr.extras.clone(),
+                ascription: None,
+                span: instr.span,
+            }));
+            let mul = prims::binary_operator(&syn::parse_quote!(*)).expect("`*` is a primitive");
+            w.push(
+                out,
+                base,
+                Op::Prim(mul),
+                vec![seed.clone(), Operand::Var(slope)],
+                vec![],
+            )
+        };
+        let mut of_element = None;
+        for (k, entry) in adjoints.into_iter().enumerate() {
+            let Some((v, adjoint)) = entry else { continue };
+            if k == 0 && v == c.param {
+                of_element = Some(slope_times_seed(self, adjoint, out));
+                continue;
+            }
+            // A captured value: the sum over the elements, added into its adjoint.
+            let product = slope_times_seed(self, adjoint, out);
+            let sum = prims::method("sum").expect("`sum` is a primitive");
+            let total = self.push(
+                out,
+                base,
+                Op::Prim(sum),
+                vec![Operand::Var(product)],
+                vec![],
+            );
+            let name = self
+                .namer
+                .fresh(&format!("{base}_captured"), Span::call_site());
+            self.named.insert(name.to_string(), total);
+            self.stmt(
+                &AStmt::Contribute {
+                    target: v,
+                    value: AExpr::Named(name),
+                    how: How::Add,
+                    span: instr.span,
+                },
+                out,
+            )?;
+        }
+        Some(Operand::Var(match of_element {
+            Some(v) => v,
+            // The closure does not vary with its element: a zero gradient.
+            None => self.push(
+                out,
+                base,
+                Op::Prim(prims::zero()),
+                vec![instr.args[0].clone()],
+                vec![],
+            ),
+        }))
     }
 
     /// `target`'s adjoint as a value (SSA), or a zero of the target where it has none (or it is in
@@ -624,11 +694,19 @@ impl Writer<'_> {
             } => self.pullback(instr, tangents, out)?,
             AStmt::If { flag, then_, else_ } => self.branch(flag, then_, else_, out)?,
             AStmt::Loop { lp, body } => self.reversed(lp, body, out)?,
+            // Storage overwritten without a derivative: its adjoint is zero from here on (backwards).
+            AStmt::Kill(v) => self.kill(*v, out),
+            // A `mapv` whose array does not vary: its captured values' contributions alone.
+            AStmt::Discard(e @ AExpr::Mapv { .. }) => {
+                self.expr(e, "discarded", out)?;
+            }
             // An element write whose value has no adjoint: the element's adjoint zeroed.
             AStmt::Discard(e @ AExpr::SetElem { .. }) => {
                 let base = "discarded".to_string();
                 self.expr(e, &base, out)?;
             }
+            // Any other rule evaluated for nothing: it changes nothing.
+            AStmt::Discard(AExpr::Rule { .. } | AExpr::JoinRule { .. }) => {}
             // Constants an arm changed (a `break` flag), back to their values before the branch.
             AStmt::Restore(pairs) => {
                 for (c, saved) in pairs {
@@ -1270,13 +1348,26 @@ fn set_targets(body: &[AStmt]) -> Vec<VarId> {
     out
 }
 
-/// The adjoints `body` contributes to or assigns.
+/// The adjoints `body` contributes to, assigns, zeroes or moves out.
 fn assigned_targets(body: &[AStmt]) -> Vec<VarId> {
+    fn taken(e: &AExpr, out: &mut Vec<VarId>) {
+        match e {
+            AExpr::Take(v) => out.push(*v),
+            AExpr::Rule { seed, .. } | AExpr::JoinRule { seed, .. } | AExpr::Mapv { seed, .. } => {
+                taken(seed, out)
+            }
+            _ => {}
+        }
+    }
     let mut out = Vec::new();
     walk(body, &mut |s| match s {
-        AStmt::Contribute { target, .. } | AStmt::Assign { target, .. } | AStmt::Zero(target) => {
-            out.push(*target)
+        AStmt::Contribute { target, value, .. } | AStmt::Assign { target, value } => {
+            out.push(*target);
+            taken(value, &mut out);
         }
+        AStmt::Zero(target) | AStmt::Kill(target) => out.push(*target),
+        AStmt::Discard(e) => taken(e, &mut out),
+        AStmt::FieldAcc { seed, .. } | AStmt::ElemAcc { seed, .. } => taken(seed, &mut out),
         _ => {}
     });
     out
