@@ -239,11 +239,18 @@ pub fn run_batch(programs: &[Program], dir: &Path) -> Vec<Res> {
             })
             .collect();
         reasons.sort();
-        reasons.dedup();
+        let mut counted: Vec<(usize, String)> = Vec::new();
+        for r in reasons {
+            match counted.last_mut() {
+                Some((n, last)) if *last == r => *n += 1,
+                _ => counted.push((1, r)),
+            }
+        }
+        let counted: Vec<String> = counted.iter().map(|(n, r)| format!("{n}x {r}..")).collect();
         eprintln!(
             "difftest: hessian refused for {} programs ({}), run without it",
             refused.len(),
-            reasons.join(" | ")
+            counted.join(" | ")
         );
         let again: Vec<Program> = refused
             .iter()
