@@ -321,7 +321,7 @@ impl Emitter<'_> {
             let offset = |k: usize| {
                 kernel.views[k]
                     .as_ref()
-                    .and_then(|v| constant_offset(&v.info).map(|o| (o, &v.info)))
+                    .and_then(|v| constant_offset(&v.info).map(|o| (o, v)))
             };
             offset(0).zip(offset(1))
         })
@@ -344,18 +344,25 @@ impl Emitter<'_> {
             }
         };
         let general = quote!(#ad::#rule(#(#args,)* #seed_arg #closure));
-        let Some(((k0, info0), (k1, info1))) = pair else {
+        let Some(((k0, view0), (k1, view1))) = pair else {
             return quote_spanned!(instr.span=> { #checks #buffers #general });
         };
         let (x, x1) = (self.operand(&instr.args[0]), self.operand(&instr.args[1]));
+        // Each slice checked at its own line, as the checks would.
+        let at = |x: &TokenStream, view: &crate::ir::View, k: usize| {
+            let info = &view.info;
+            let ad = self.ad_at(view.span);
+            quote_spanned!(view.span=> #ad::slice_at(#x, #info, #k))
+        };
+        let (at0, at1) = (at(&x, view0, k0), at(&x1, view1, k1));
+        // The shape checks run where the pair kernel does not: `slice_at` checks each slice where the
+        // checks would (at the caller's location), and the pair kernel runs only on two slices of one
+        // length, which broadcast.
         quote_spanned!(instr.span=> {
-            #checks
-            if let ::core::option::Option::Some(__autodiff_len) = #ad::pair_at(
-                #ad::slice_at(#x, #info0, #k0),
-                #ad::slice_at(#x1, #info1, #k1),
-            ) {
+            if let ::core::option::Option::Some(__autodiff_len) = #ad::pair_at(#at0, #at1) {
                 #ad::#pair_rule::<_, #k0, #k1>(#x, __autodiff_len, #seed_arg #closure)
             } else {
+                #checks
                 #buffers
                 #general
             }
