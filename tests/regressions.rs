@@ -1100,3 +1100,54 @@ fn the_side_max_does_not_take_receives_zero_even_under_an_infinite_adjoint() {
     let (lx, ly) = back(-1.0);
     assert_eq!((lx.to_bits(), ly), ((-0.0f64).to_bits(), -(y.cos() + 2.0)));
 }
+
+/// Difftest seed 1796251001 #151 (minimized): a range loop whose body changes a counter its range reads
+/// (`for i in 0..c { c = (c + 1) % 6; .. }`). The reverse evaluated the range again with the counter's
+/// final value, one iteration more than ran: "the reverse sweep pops what the forward sweep pushed". The
+/// range is now kept as the loop started it (`f_grad`, `f_vjp`), and `f_hvp` counts the iterations.
+#[differentiable(argnums = (0, 1, 2))]
+fn range_reads_a_counter_the_body_changes(x0: f64, x1: f64, x2: f64) -> f64 {
+    let mut c7 = 0usize;
+    let mut y8 = [0.0_f64; 6];
+    c7 = (c7 + 1) % 6;
+    for i11 in 0..c7 {
+        c7 = (c7 + 1) % 6;
+        y8[i11] = x0 * x2;
+    }
+    y8[3] + y8[0] * x1
+}
+
+/// The same shape under `hessian`, with a carried scalar: `c` grows inside, so `1..c` runs once.
+#[differentiable(hessian)]
+fn range_reads_a_counter_second_order(x: f64) -> f64 {
+    let mut c = 2usize;
+    let mut s = x;
+    for i in 1..c {
+        c += 2;
+        s = (s * x).sin() + i as f64;
+    }
+    s * c as f64
+}
+
+#[test]
+fn a_range_is_the_one_the_loop_started_with() {
+    // One iteration: y8[0] = x0 x2, so f = x0 x1 x2.
+    let (x0, x1, x2) = (0.5, 0.7, -1.3);
+    let g = range_reads_a_counter_the_body_changes_grad(x0, x1, x2);
+    close(g.0, x1 * x2);
+    close(g.1, x0 * x2);
+    close(g.2, x0 * x1);
+    let (_, pullback) = range_reads_a_counter_the_body_changes_vjp(x0, x1, x2);
+    let p = pullback(1.0);
+    close(p.0, x1 * x2);
+    close(p.2, x0 * x1);
+    // f = 4 (sin(x^2) + 1): f'' = 4 (2 cos(x^2) - 4 x^2 sin(x^2)).
+    let x: f64 = 0.7;
+    let want = 4.0 * (2.0 * (x * x).cos() - 4.0 * x * x * (x * x).sin());
+    close(
+        range_reads_a_counter_second_order(x),
+        4.0 * ((x * x).sin() + 1.0),
+    );
+    let got = range_reads_a_counter_second_order_hessian(x);
+    assert!((got - want).abs() <= 1e-12 * want.abs(), "{got} != {want}");
+}

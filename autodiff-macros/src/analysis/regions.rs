@@ -76,6 +76,20 @@ pub fn needs_count(l: &Loop) -> bool {
     l.brk.is_some() || !matches!(l.kind, LoopKind::Range { .. })
 }
 
+/// Whether a range loop's range reads a counter its body changes (`for i in 0..c { c += 1; .. }`): the
+/// range is the one evaluated when the loop starts, so its reverse cannot evaluate it again.
+pub fn range_reads_counters(l: &Loop) -> bool {
+    let LoopKind::Range { iter, .. } = &l.kind else {
+        return false;
+    };
+    if l.carried_consts.is_empty() {
+        return false;
+    }
+    crate::naming::any_ident(iter.clone(), &mut |i| {
+        l.carried_consts.iter().any(|c| c == i)
+    })
+}
+
 /// Whether any variable defined in `block` (or in the regions inside it) is active.
 pub fn block_has_active(block: &Block, activity: &Activity) -> bool {
     let mut any = false;

@@ -391,11 +391,24 @@ impl Emitter<'_> {
             quote!(let (#(#names,)*) = #ad::pop(&mut #stack); #(#restores)*)
         };
         let body = self.print_adjoint(body, plan);
+        // The range as the forward loop evaluated it, where its body changes what the range reads.
+        let range = |iter: &TokenStream, w: &mut Self| -> TokenStream {
+            if regions::range_reads_counters(l) {
+                let range = w.keyed(NameKey::Range(l.id), "range");
+                quote!(::core::clone::Clone::clone(&#range))
+            } else {
+                iter.clone()
+            }
+        };
         let head = match &l.kind {
             LoopKind::Range { index, iter } if l.brk.is_some() => {
+                let iter = range(iter, self);
                 quote!(for #index in (#iter).take(#count).rev())
             }
-            LoopKind::Range { index, iter } => quote!(for #index in (#iter).rev()),
+            LoopKind::Range { index, iter } => {
+                let iter = range(iter, self);
+                quote!(for #index in (#iter).rev())
+            }
             _ => quote!(for _ in 0..#count),
         };
         quote!(#head { #restore #body })

@@ -531,10 +531,20 @@ impl Emitter<'_> {
         let count = self.keyed(NameKey::Trips(l.id), "trips");
         let mut before = TokenStream::new();
         let mut each = TokenStream::new();
+        // A range that reads a counter the body changes is evaluated once, before the loop, and kept
+        // for the loop's reverse.
+        let saved_range = regions::range_reads_counters(l).then(|| {
+            let range = self.keyed(NameKey::Range(l.id), "range");
+            if let LoopKind::Range { iter, .. } = &l.kind {
+                before.extend(quote!(let #range = #iter;));
+            }
+            quote!(::core::clone::Clone::clone(&#range))
+        });
         if record && !checkpoint.is_empty() {
             let values = checkpoint.iter().map(|(v, _)| v);
             before.extend(match &l.kind {
                 LoopKind::Range { iter, .. } => {
+                    let iter = saved_range.clone().unwrap_or_else(|| iter.clone());
                     quote!(let mut #stack = #ad::checkpoint_stack(&(#iter));)
                 }
                 _ => quote!(let mut #stack = ::std::vec::Vec::new();),
@@ -547,10 +557,11 @@ impl Emitter<'_> {
         }
         let body = self.forward_block(&l.body, body_mode, plan);
         let exit = l.brk.as_ref().map(|b| quote!(if #b { break; }));
-        let head = match &l.kind {
-            LoopKind::Range { index, iter } => quote!(for #index in #iter),
-            LoopKind::While { cond } => quote!(while #cond),
-            LoopKind::Infinite => quote!(loop),
+        let head = match (&l.kind, saved_range) {
+            (LoopKind::Range { index, .. }, Some(range)) => quote!(for #index in #range),
+            (LoopKind::Range { index, iter }, None) => quote!(for #index in #iter),
+            (LoopKind::While { cond }, _) => quote!(while #cond),
+            (LoopKind::Infinite, _) => quote!(loop),
         };
         let as_written = quote!(#before #head { #each #body #exit });
         if self.map_plan.is_some() && !record {

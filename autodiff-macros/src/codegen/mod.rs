@@ -39,6 +39,8 @@ enum NameKey {
     Stack(usize),
     /// A loop's trip count.
     Trips(usize),
+    /// A loop's range, as evaluated when it starts (its body changes a counter the range reads).
+    Range(usize),
     /// The undo log of a logged array.
     Log(VarId),
     /// The length of an array's undo log before a region (named by the region's key).

@@ -16,11 +16,14 @@
 //! JVP transform carries tangents through); the integer counters the body changes are saved per
 //! iteration and restored at the start of each reversed one, and a `while` loop's iterations are counted
 //! (a growing `Tape` of the runtime per saved value) and reversed by their number, as are those of a
-//! loop that breaks (a range loop's index saved per iteration). An element write's reverse reads the
-//! element of the array's adjoint (storage) and zeroes it for `=`. Loops that save anything else (an
-//! array carried and read), logged element writes (into an array a region run again reads) and
-//! closures give `None`. A field read's gradient is added into the field of the struct's adjoint, held
-//! in storage (`m_bar.w += g`, an [`ElemWrite::AddField`]).
+//! loop that breaks (a range loop's index saved per iteration); a carried value that is not a scalar (an
+//! array) goes on a tape of values instead ([`ElemWrite::Save`], [`Op::Load`]). An element write's reverse
+//! reads the element of the array's adjoint (storage) and zeroes it for `=`. A field read's gradient is
+//! added into the field of the struct's adjoint, held in storage (`m_bar.w += g`, an
+//! [`ElemWrite::AddField`]), and so is every contribution to a value with no elementwise `+` (a struct, a
+//! tuple, a `Vec`). A join's reverse rule is an [`Op::JoinVjp`]; a `mapv` closure's is the closure's own
+//! adjoint program written out inside a closure ([`Writer::mapv_rule`]). Logged element writes (into an
+//! array a region run again reads, written in or after it) are refused, with the reason ([`Refusal`]).
 
 use crate::analysis::regions;
 use crate::ir::adjoint::{AExpr, AStmt, Gradient, How, Program, Seed};
@@ -549,7 +552,7 @@ impl Writer<'_> {
                     }
                 };
                 if *how == How::Add && self.in_place.contains(target) {
-                    // A struct's adjoint is storage that takes each contribution whole, in place.
+                    // Storage that takes each contribution whole, in place (no `+` for structs).
                     if self.current.contains_key(target) {
                         let storage = self.storage(*target, out);
                         out.stmts.push(Stmt::SetElem {
@@ -936,7 +939,8 @@ impl Writer<'_> {
         // of integers, whose index may repeat (`for &k in ks.iter()`) and so cannot tell its
         // iterations apart.
         let counted = lp.brk.is_some()
-            || !matches!(&lp.kind, LoopKind::Range { iter, .. } if integer_range(iter));
+            || !matches!(&lp.kind, LoopKind::Range { iter, .. } if integer_range(iter))
+            || regions::range_reads_counters(lp);
         let mut plan = match &lp.kind {
             LoopKind::Range { index, iter } if !counted => TapePlan {
                 tapes: HashMap::new(),
