@@ -429,6 +429,17 @@ where
     )
 }
 
+/// Each of `others` has `x`'s shape (a rule's seed and tangents), or a panic at the caller's location.
+#[track_caller]
+fn same_shapes<F, D: Dimension>(
+    x: &ndarray::ArrayView<'_, F, D>,
+    others: [&ndarray::ArrayView<'_, F, D>; 3],
+) {
+    for o in others {
+        crate::shape::check_seed(x.shape(), o.shape());
+    }
+}
+
 /// `sum(a * b, axis)` with the axis kept (length 1), for broadcasting.
 fn lane_dot<F: Real, D: Dimension + RemoveAxis>(
     a: &ndarray::ArrayView<'_, F, D>,
@@ -476,9 +487,7 @@ where
     S: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
 {
     let (x, g, x_dot, g_dot) = (x.view(), seed.view(), x_dot.view(), seed_dot.view());
-    crate::shape::check_seed(x.shape(), g.shape());
-    crate::shape::check_seed(x.shape(), x_dot.shape());
-    crate::shape::check_seed(x.shape(), g_dot.shape());
+    same_shapes(&x, [&g, &x_dot, &g_dot]);
     let (y, y_dot) = softmax_with_tangent(&x, &x_dot, axis);
     let grad = softmax_vjp(&x, axis).1(g.to_owned()).0;
     let gy = lane_dot(&g, &y.view(), axis);
@@ -550,9 +559,7 @@ where
     S: ArrayArg<Elem = X::Elem, Dim = X::Dim>,
 {
     let (x, g, x_dot, g_dot) = (x.view(), seed.view(), x_dot.view(), seed_dot.view());
-    crate::shape::check_seed(x.shape(), g.shape());
-    crate::shape::check_seed(x.shape(), x_dot.shape());
-    crate::shape::check_seed(x.shape(), g_dot.shape());
+    same_shapes(&x, [&g, &x_dot, &g_dot]);
     let (p, p_dot) = softmax_with_tangent(&x, &x_dot, axis);
     let grad = log_softmax_vjp(&x, axis).1(g.to_owned()).0;
     let total = g.sum_axis(axis).insert_axis(axis);

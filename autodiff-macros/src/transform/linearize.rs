@@ -551,32 +551,25 @@ impl Writer<'_> {
                         self.push(out, &base, Op::Prim(prims::copy()), vec![constant], vec![])
                     }
                 };
-                if *how == How::Add && self.in_place.contains(target) {
-                    // Storage that takes each contribution whole, in place (no `+` for structs).
-                    if self.current.contains_key(target) {
-                        let storage = self.storage(*target, out);
-                        out.stmts.push(Stmt::SetElem {
-                            storage,
-                            kind: ElemWrite::AddField,
-                            index: TokenStream::new(),
-                            value: Operand::Var(value),
-                            span: *span,
-                        });
-                        return Some(());
-                    }
+                // Storage (element gradients go into it) takes the contribution whole, in place; so
+                // does the adjoint of a value with no elementwise `+` (a struct), made storage for it.
+                let in_storage = match self.current.get(target) {
+                    Some(Version::Storage(_)) => true,
+                    Some(Version::Value(_)) => self.in_place.contains(target),
+                    None => false,
+                };
+                if *how == How::Add && in_storage {
+                    let storage = self.storage(*target, out);
+                    out.stmts.push(Stmt::SetElem {
+                        storage,
+                        kind: ElemWrite::AddField,
+                        index: TokenStream::new(),
+                        value: Operand::Var(value),
+                        span: *span,
+                    });
+                    return Some(());
                 }
                 let version = match (how, self.current.get(target).copied()) {
-                    // Storage (element gradients go into it) takes the contribution in place.
-                    (How::Add, Some(Version::Storage(storage))) => {
-                        out.stmts.push(Stmt::SetElem {
-                            storage,
-                            kind: ElemWrite::AddField,
-                            index: TokenStream::new(),
-                            value: Operand::Var(value),
-                            span: *span,
-                        });
-                        return Some(());
-                    }
                     (How::Add, Some(_)) => {
                         let old = self.read(*target, out)?;
                         let add = prims::binary_operator(&syn::parse_quote!(+))
