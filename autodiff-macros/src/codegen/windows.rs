@@ -24,11 +24,12 @@ pub(super) struct Windows {
     /// The name holding the range's start.
     start: Ident,
     /// Each array read by index: its window and the least and greatest offsets it covers.
-    reads: HashMap<VarId, (Ident, isize, isize)>,
+    reads: BTreeMap<VarId, (Ident, isize, isize)>,
     /// Each (array, tangent) pair whose tangent is read by index: the tangent's window and offsets.
-    tangents: HashMap<(VarId, VarId), (Ident, isize, isize)>,
-    /// Each array written by index: its window, least offset, and one register per offset.
-    writes: HashMap<VarId, Written>,
+    tangents: BTreeMap<(VarId, VarId), (Ident, isize, isize)>,
+    /// Each array written by index: its window, least offset, and one register per offset (ordered
+    /// maps: the printed code is the same from one build to the next).
+    writes: BTreeMap<VarId, Written>,
 }
 
 struct Written {
@@ -279,9 +280,9 @@ impl Emitter<'_> {
         let mut windows = Windows {
             index: index.clone(),
             start: start.clone(),
-            reads: HashMap::new(),
-            tangents: HashMap::new(),
-            writes: HashMap::new(),
+            reads: BTreeMap::new(),
+            tangents: BTreeMap::new(),
+            writes: BTreeMap::new(),
         };
         for (x, offsets) in &found.reads {
             let (lo, hi) = bounds(offsets);
