@@ -47,9 +47,6 @@ pub struct Refusal {
     pub message: String,
 }
 
-/// A loop that saves a value other than a scalar.
-const CARRIED_ARRAY: &str = "differentiates loops whose carried values are accumulated (`s += ..`) or are scalars that start from a literal, a scalar parameter or an element (`let mut h = 0.0;`, saved per iteration); not yet a loop that carries an array (or another value that is not a scalar) it reads, as `h = (&h * 0.9 + x).mapv(f64::tanh)` does";
-
 /// Element writes whose overwritten elements a region run again reads.
 const LOGGED: &str = "does not differentiate yet element writes into an array that a loop or a branch also reads when the array is written in or after it (a recurrence through elements: `c[i] = c[i - 1] * 0.5 + ..`, `zip_mut_with`, `accumulate_axis_inplace`): the gradient's gradient would have to save each overwritten element. Write it with array operations where it is elementwise (`y = &y * x` for `y.zip_mut_with(x, ..)`), or remove `hessian` and use `f_grad`";
 
@@ -152,16 +149,21 @@ impl Writer<'_> {
         dst
     }
 
-    /// `v`'s adjoint is zero from here on: a zero value, or zeros written into its storage.
-    fn kill(&mut self, v: VarId, out: &mut Out) {
+    /// A zero of `v`'s adjoint (`zero_tangent(&v)`), named for the adjoint.
+    fn zero_adjoint(&mut self, v: VarId, out: &mut Out) -> VarId {
         let base = self.bar(v);
-        let zero = self.push(
+        self.push(
             out,
             &base,
             Op::Prim(prims::zero()),
             vec![Operand::Var(v)],
             vec![],
-        );
+        )
+    }
+
+    /// `v`'s adjoint is zero from here on: a zero value, or zeros written into its storage.
+    fn kill(&mut self, v: VarId, out: &mut Out) {
+        let zero = self.zero_adjoint(v, out);
         match self.current.get(&v).copied() {
             Some(Version::Storage(storage)) => out.stmts.push(Stmt::WriteBack {
                 storage,
@@ -487,16 +489,7 @@ impl Writer<'_> {
     fn value_or_zero(&mut self, target: VarId, out: &mut Out) -> VarId {
         match self.current.get(&target) {
             Some(Version::Value(v)) => *v,
-            _ => {
-                let base = self.bar(target);
-                self.push(
-                    out,
-                    &base,
-                    Op::Prim(prims::zero()),
-                    vec![Operand::Var(target)],
-                    vec![],
-                )
-            }
+            _ => self.zero_adjoint(target, out),
         }
     }
 
@@ -527,14 +520,7 @@ impl Writer<'_> {
     fn stmt(&mut self, s: &AStmt, out: &mut Out) -> Option<()> {
         match s {
             AStmt::Zero(v) => {
-                let base = self.bar(*v);
-                let zero = self.push(
-                    out,
-                    &base,
-                    Op::Prim(prims::zero()),
-                    vec![Operand::Var(*v)],
-                    vec![],
-                );
+                let zero = self.zero_adjoint(*v, out);
                 self.current.insert(*v, Version::Value(zero));
             }
             AStmt::Contribute {
@@ -874,16 +860,7 @@ impl Writer<'_> {
                 |cur: &HashMap<VarId, Version>, arm: &mut Out, w: &mut Self| match cur.get(&v) {
                     Some(Version::Value(x)) => Some(Operand::Var(*x)),
                     Some(Version::Storage(_)) => None,
-                    None => {
-                        let base = w.bar(v);
-                        Some(Operand::Var(w.push(
-                            arm,
-                            &base,
-                            Op::Prim(prims::zero()),
-                            vec![Operand::Var(v)],
-                            vec![],
-                        )))
-                    }
+                    None => Some(Operand::Var(w.zero_adjoint(v, arm))),
                 };
             let then_value = value_in(&then_cur, &mut then_out, self)?;
             let else_value = value_in(&else_cur, &mut else_out, self)?;
@@ -1487,16 +1464,7 @@ pub fn linearize(
                 Gradient::Adjoint(v) => match *w.current.get(v)? {
                     Version::Value(x) | Version::Storage(x) => x,
                 },
-                Gradient::Zero(v) => {
-                    let base = w.bar(*v);
-                    w.push(
-                        &mut out,
-                        &base,
-                        Op::Prim(prims::zero()),
-                        vec![Operand::Var(*v)],
-                        vec![],
-                    )
-                }
+                Gradient::Zero(v) => w.zero_adjoint(*v, &mut out),
             });
         }
         Some(gradients)
@@ -1504,7 +1472,7 @@ pub fn linearize(
     let Some(gradients) = written.filter(|g| !g.is_empty()) else {
         return Err(w.refused.take().unwrap_or_else(|| Refusal {
             span: None,
-            message: format!("{CARRIED_ARRAY}; this function's gradient has such a loop or another construct with no second-order form yet. Rewrite it, or remove `hessian` and use `f_grad`"),
+            message: "cannot yet write this function's gradient as a program it differentiates again (a construct of its adjoint program has no second-order form); remove `hessian` and use `f_grad`, and report the function".to_string(),
         }));
     };
     let ret = Operand::Var(gradients[0]);
