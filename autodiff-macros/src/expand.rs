@@ -767,38 +767,29 @@ fn jacobian_body(model: &Model, k: usize, ad: &Ident) -> TokenStream {
     })
 }
 
-/// The parameters that are scalars by their type (a float, or the generic float type), differentiable
-/// or not: index loops read them in lanes, and `f_hvp` saves a recurrence that starts from one.
-fn scalar_parameters(model: &Model, f: &Function) -> Vec<VarId> {
-    let generic_types: Vec<String> = model
-        .func
-        .sig
-        .generics
-        .type_params()
-        .map(|t| t.ident.to_string())
-        .collect();
-    model
-        .params
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| matches!(types::strip_refs(&p.ty), syn::Type::Path(t) if t.qself.is_none() && t.path.get_ident().is_some_and(|i| i == "f64" || i == "f32" || generic_types.contains(&i.to_string()))))
-        .filter_map(|(i, _)| {
-            let at = f.vars.iter().position(|v| v.kind == VarKind::Param(i))?;
-            Some(VarId(at))
-        })
-        .collect()
-}
-
-/// The variables of `f`'s parameters that are neither arrays nor scalars (structs, `self`, tuples,
-/// `Vec`s, slices, fixed arrays): their adjoints have no elementwise `+`.
-fn whole_parameters(model: &Model, f: &Function) -> Vec<VarId> {
+/// The variables of the parameters `keep` takes.
+fn param_vars(model: &Model, f: &Function, keep: impl Fn(usize) -> bool) -> Vec<VarId> {
     (0..model.params.len())
-        .filter(|&k| !types::is_ndarray(&model.params[k].ty) && !model.scalar_param(k))
+        .filter(|&k| keep(k))
         .filter_map(|k| {
             let at = f.vars.iter().position(|v| v.kind == VarKind::Param(k))?;
             Some(VarId(at))
         })
         .collect()
+}
+
+/// The parameters that are scalars by their type (a float, or the generic float type), differentiable
+/// or not: index loops read them in lanes, and `f_hvp` saves a recurrence that starts from one.
+fn scalar_parameters(model: &Model, f: &Function) -> Vec<VarId> {
+    param_vars(model, f, |k| model.scalar_param(k))
+}
+
+/// The variables of `f`'s parameters that are neither arrays nor scalars (structs, `self`, tuples,
+/// `Vec`s, slices, fixed arrays): their adjoints have no elementwise `+`.
+fn whole_parameters(model: &Model, f: &Function) -> Vec<VarId> {
+    param_vars(model, f, |k| {
+        !types::is_ndarray(&model.params[k].ty) && !model.scalar_param(k)
+    })
 }
 
 /// The body of `f_hvp`: the adjoint program of the function written out as IR, and the
@@ -1005,16 +996,7 @@ fn hessian_body(model: &Model, k: usize, ad: &Ident) -> TokenStream {
 
 /// The variables of `f`'s parameters whose types are `ndarray` arrays (map fusion starts from them).
 fn array_params(model: &Model, f: &Function) -> Vec<VarId> {
-    f.vars
-        .iter()
-        .enumerate()
-        .filter_map(|(v, var)| match var.kind {
-            crate::ir::VarKind::Param(k) if types::is_ndarray(&model.params[k].ty) => {
-                Some(VarId(v))
-            }
-            _ => None,
-        })
-        .collect()
+    param_vars(model, f, |k| types::is_ndarray(&model.params[k].ty))
 }
 
 /// The name of `f_hvp`'s vector parameter: `v`, unless a parameter of the function has that name.
