@@ -84,33 +84,38 @@ impl Emitter<'_> {
                     span,
                 } => {
                     let ad = self.ad_at(*span);
-                    if *kind == ElemWrite::AddField {
-                        // A struct's adjoint: its field accumulated in place.
-                        let name = self.name(*storage).clone();
-                        let value = self.value(value, true);
-                        let place = if index.is_empty() {
-                            quote!(#name)
-                        } else {
-                            quote!(#name.#index)
-                        };
-                        out.extend(quote_spanned!(*span=> #ad::acc(&mut #place, #value);));
-                    } else if *kind == ElemWrite::Save {
-                        // A tape of values: a copy of the value at the position.
-                        let name = self.name(*storage).clone();
-                        let value = self.operand(value);
-                        out.extend(
-                            quote_spanned!(*span=> #ad::tape_save(&mut #name, #index, #value);),
-                        );
-                    } else if self.f.logged.contains(storage) {
+                    let (plain, logged) = match kind {
+                        ElemWrite::AddField => {
+                            // A struct's adjoint (or any in storage): the field, or the whole,
+                            // accumulated in place.
+                            let name = self.name(*storage).clone();
+                            let value = self.value(value, true);
+                            let place = if index.is_empty() {
+                                quote!(#name)
+                            } else {
+                                quote!(#name.#index)
+                            };
+                            out.extend(quote_spanned!(*span=> #ad::acc(&mut #place, #value);));
+                            continue;
+                        }
+                        ElemWrite::Save => {
+                            // A tape of values: a copy of the value at the position.
+                            let name = self.name(*storage).clone();
+                            let value = self.operand(value);
+                            out.extend(
+                                quote_spanned!(*span=> #ad::tape_save(&mut #name, #index, #value);),
+                            );
+                            continue;
+                        }
+                        ElemWrite::Set => ("set", "set_logged"),
+                        ElemWrite::Add => ("add_at", "add_at_logged"),
+                        ElemWrite::Sub => ("sub_at", "sub_at_logged"),
+                    };
+                    if self.f.logged.contains(storage) {
                         let name = self.name(*storage).clone();
                         let log = self.log_name(*storage);
                         let value = self.written_value(value);
-                        let write = match kind {
-                            ElemWrite::Set => quote!(set_logged),
-                            ElemWrite::Add => quote!(add_at_logged),
-                            ElemWrite::Sub => quote!(sub_at_logged),
-                            ElemWrite::AddField | ElemWrite::Save => continue,
-                        };
+                        let write = format_ident!("{}", logged);
                         // The index and the value are evaluated before the array is borrowed: either
                         // may read it (`y[3] = y[3] * 2.0` with `y` a constant until this write).
                         let call = quote_spanned!(*span=> #ad::#write(&mut #name, &mut #log, __autodiff_index, __autodiff_value));
@@ -124,12 +129,7 @@ impl Emitter<'_> {
                             out.extend(quote!({ #write }));
                             continue;
                         }
-                        let write = match kind {
-                            ElemWrite::Set => quote!(set),
-                            ElemWrite::Add => quote!(add_at),
-                            ElemWrite::Sub => quote!(sub_at),
-                            ElemWrite::AddField | ElemWrite::Save => continue,
-                        };
+                        let write = format_ident!("{}", plain);
                         let call = quote_spanned!(*span=> #ad::#write(&mut #name, __autodiff_index, __autodiff_value));
                         out.extend(quote!({ let __autodiff_index = #index; let __autodiff_value = #value; #call; }));
                     }

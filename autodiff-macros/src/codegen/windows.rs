@@ -432,9 +432,6 @@ impl Emitter<'_> {
         value: TokenStream,
     ) -> Option<TokenStream> {
         let w = self.windows.as_ref()?;
-        if matches!(kind, ElemWrite::AddField | ElemWrite::Save) {
-            return None;
-        }
         let written = w.writes.get(&storage)?;
         let c = index_offset(idx, &w.index)?;
         let register = &written.registers[(c - written.lo) as usize];
