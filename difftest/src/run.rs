@@ -228,25 +228,18 @@ pub fn run_batch(programs: &[Program], dir: &Path) -> Vec<Res> {
         .filter(|&i| matches!(&results[i], Res::Compile(m) if m.contains(HESSIAN_REFUSAL)))
         .collect();
     if !refused.is_empty() {
-        let mut reasons: Vec<String> = refused
-            .iter()
-            .filter_map(|&i| match &results[i] {
-                Res::Compile(m) => m
-                    .split(HESSIAN_REFUSAL)
-                    .nth(1)
-                    .map(|r| r.trim().chars().take(60).collect::<String>()),
-                _ => None,
-            })
-            .collect();
-        reasons.sort();
-        let mut counted: Vec<(usize, String)> = Vec::new();
-        for r in reasons {
-            match counted.last_mut() {
-                Some((n, last)) if *last == r => *n += 1,
-                _ => counted.push((1, r)),
+        // Each reason's first words, counted.
+        let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+        for &i in &refused {
+            if let Res::Compile(m) = &results[i] {
+                if let Some(r) = m.split(HESSIAN_REFUSAL).nth(1) {
+                    *reasons
+                        .entry(r.trim().chars().take(60).collect())
+                        .or_default() += 1;
+                }
             }
         }
-        let counted: Vec<String> = counted.iter().map(|(n, r)| format!("{n}x {r}..")).collect();
+        let counted: Vec<String> = reasons.iter().map(|(r, n)| format!("{n}x {r}..")).collect();
         eprintln!(
             "difftest: hessian refused for {} programs ({}), run without it",
             refused.len(),
