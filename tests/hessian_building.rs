@@ -8,7 +8,7 @@
 use autodiff::ndarray::{array, concatenate, stack, Array1, Array2, Axis};
 use autodiff::prelude::*;
 mod common;
-use common::{close_slices as close, fd_hvp};
+use common::{check_hvp, close_slices as close, fd_hvp};
 
 #[differentiable(hessian)]
 fn concatenated(x: &Array1<f64>) -> f64 {
@@ -102,14 +102,7 @@ fn direction() -> Array1<f64> {
 macro_rules! check {
     ($hvp:ident, $grad:ident, $jvp:ident) => {{
         let (x, v) = (point(), direction());
-        let got = $hvp(&x, v.clone());
-        let want = fd_hvp($grad, &x, &v);
-        close(
-            got.as_slice().unwrap(),
-            want.as_slice().unwrap(),
-            1e-6,
-            stringify!($hvp),
-        );
+        check_hvp(stringify!($hvp), $hvp, $grad, &x, &v);
         let (_, t) = $jvp(&x, (v.clone(),));
         close(&[t], &[$grad(&x).dot(&v)], 1e-12, stringify!($jvp));
     }};

@@ -6,7 +6,7 @@
 use autodiff::ndarray::{array, Array1};
 use autodiff::prelude::*;
 mod common;
-use common::{close_slices as close, fd_hvp, rosenbrock_hessian_closed};
+use common::{check_hvp, close_slices as close, fd_hvp, rosenbrock_hessian_closed};
 
 /// `f_hvp` of a function of an array and a scalar along `(v, ds)` against central differences of its
 /// gradient along both.
@@ -30,23 +30,6 @@ fn check_pair_hvp(
         &format!("{what}: H x"),
     );
     close(&[got.1], &[want_s], rtol, &format!("{what}: H s"));
-}
-
-/// `f_hvp` of a function of one array along `v` against central differences of its gradient.
-fn check_hvp(
-    what: &str,
-    hvp: impl Fn(&Array1<f64>, Array1<f64>) -> Array1<f64>,
-    grad: impl Fn(&Array1<f64>) -> Array1<f64>,
-    x: &Array1<f64>,
-    v: &Array1<f64>,
-) {
-    let want = fd_hvp(grad, x, v);
-    close(
-        hvp(x, v.clone()).as_slice().unwrap(),
-        want.as_slice().unwrap(),
-        1e-6,
-        what,
-    );
 }
 
 fn point(n: usize) -> Array1<f64> {

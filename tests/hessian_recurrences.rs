@@ -8,7 +8,7 @@
 use autodiff::ndarray::{array, Array1, Array2};
 use autodiff::prelude::*;
 mod common;
-use common::{close_slices as close, fd_hvp};
+use common::{check_hvp, close_slices as close};
 
 #[differentiable(hessian)]
 fn tanh_rnn(x: &Array1<f64>) -> f64 {
@@ -92,26 +92,36 @@ fn direction() -> Array1<f64> {
     array![0.5, 0.2, -0.9]
 }
 
-macro_rules! check {
-    ($hvp:ident, $grad:ident) => {{
-        let (x, v) = (point(), direction());
-        let got = $hvp(&x, v.clone());
-        let want = fd_hvp($grad, &x, &v);
-        close(
-            got.as_slice().unwrap(),
-            want.as_slice().unwrap(),
-            1e-6,
-            stringify!($hvp),
-        );
-    }};
-}
-
 #[test]
 fn range_while_breaking_and_nested_loops() {
-    check!(tanh_rnn_hvp, tanh_rnn_grad);
-    check!(while_loop_hvp, while_loop_grad);
-    check!(breaking_hvp, breaking_grad);
-    check!(nested_hvp, nested_grad);
+    check_hvp(
+        "tanh_rnn_hvp",
+        tanh_rnn_hvp,
+        tanh_rnn_grad,
+        &point(),
+        &direction(),
+    );
+    check_hvp(
+        "while_loop_hvp",
+        while_loop_hvp,
+        while_loop_grad,
+        &point(),
+        &direction(),
+    );
+    check_hvp(
+        "breaking_hvp",
+        breaking_hvp,
+        breaking_grad,
+        &point(),
+        &direction(),
+    );
+    check_hvp(
+        "nested_hvp",
+        nested_hvp,
+        nested_grad,
+        &point(),
+        &direction(),
+    );
 }
 
 #[test]

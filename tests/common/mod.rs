@@ -179,6 +179,25 @@ pub fn fd_hvp(
     (grad(&(x + &(v * h))) - grad(&(x - &(v * h)))) / (2.0 * h)
 }
 
+/// `f_hvp` of a function of one array at `x` along `v` against central differences of its gradient
+/// (`rtol` 1e-6, relative to `max(1, |want|)`).
+#[track_caller]
+pub fn check_hvp(
+    what: &str,
+    hvp: impl Fn(&Array1<f64>, Array1<f64>) -> Array1<f64>,
+    grad: impl Fn(&Array1<f64>) -> Array1<f64>,
+    x: &Array1<f64>,
+    v: &Array1<f64>,
+) {
+    let want = fd_hvp(grad, x, v);
+    close_slices(
+        hvp(x, v.clone()).as_slice().unwrap(),
+        want.as_slice().unwrap(),
+        1e-6,
+        what,
+    );
+}
+
 /// Rosenbrock's Hessian, written out: tridiagonal.
 pub fn rosenbrock_hessian_closed(x: &Array1<f64>) -> Array2<f64> {
     let n = x.len();
