@@ -228,18 +228,22 @@ pub fn run_batch(programs: &[Program], dir: &Path) -> Vec<Res> {
         .filter(|&i| matches!(&results[i], Res::Compile(m) if m.contains(HESSIAN_REFUSAL)))
         .collect();
     if !refused.is_empty() {
-        // Each reason's first words, counted.
-        let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+        // Each reason's first words, counted, with the first program that gave it.
+        let mut reasons: std::collections::BTreeMap<String, (usize, &str)> = Default::default();
         for &i in &refused {
             if let Res::Compile(m) = &results[i] {
                 if let Some(r) = m.split(HESSIAN_REFUSAL).nth(1) {
-                    *reasons
+                    let entry = reasons
                         .entry(r.trim().chars().take(60).collect())
-                        .or_default() += 1;
+                        .or_insert((0, &programs[i].name));
+                    entry.0 += 1;
                 }
             }
         }
-        let counted: Vec<String> = reasons.iter().map(|(r, n)| format!("{n}x {r}..")).collect();
+        let counted: Vec<String> = reasons
+            .iter()
+            .map(|(r, (n, first))| format!("{n}x {r}.. (first {first})"))
+            .collect();
         eprintln!(
             "difftest: hessian refused for {} programs ({}), run without it",
             refused.len(),
