@@ -1151,3 +1151,48 @@ fn a_range_is_the_one_the_loop_started_with() {
     let got = range_reads_a_counter_second_order_hessian(x);
     assert!((got - want).abs() <= 1e-12 * want.abs(), "{got} != {want}");
 }
+
+/// Difftest seed 1796231001 #238: a constant array whose element type only the operation fixes
+/// (`z += &Array1::zeros(n)`, `m = Array2::eye(n)` read by `dot`) compiles in the user's function but failed
+/// in the generated one (E0283: the runtime's rules also take a scalar of any float type on either side).
+/// The function's one float type is now written into such constructors.
+#[differentiable(hessian)]
+fn untyped_constants(x: &Array1<f64>) -> f64 {
+    let n = x.len();
+    let mut z = x.mapv(|v| v * v);
+    z += &Array1::zeros(n);
+    let c = Array1::ones(n);
+    z *= &c;
+    let m = autodiff::ndarray::Array2::eye(n);
+    m.dot(&z).sum() + (&z + 1.0).sum()
+}
+
+#[differentiable]
+fn untyped_constants_f32(x: &Array1<f32>) -> f32 {
+    let mut z = x.mapv(|v| v * v);
+    z += &Array1::zeros(x.len());
+    z.sum()
+}
+
+#[differentiable]
+fn untyped_constants_generic<F: Real>(x: &Array1<F>) -> F {
+    let mut z = x.mapv(|v| v * v);
+    z -= &Array1::ones(x.len());
+    z.sum()
+}
+
+#[test]
+fn untyped_constructors_take_the_functions_float_type() {
+    // f = 2 sum(x^2) + n: the gradient is 4x, the Hessian 4I.
+    let x = array![0.5, -1.5, 2.0];
+    close(untyped_constants(&x), 2.0 * 6.5 + 3.0);
+    close_arr(&untyped_constants_grad(&x), &(&x * 4.0));
+    ok(check_grad(untyped_constants, untyped_constants_grad, &x));
+    let h = untyped_constants_hessian(&x);
+    assert_eq!(h, autodiff::ndarray::Array2::<f64>::eye(3) * 4.0);
+    let x32 = array![0.5f32, -1.5];
+    assert_eq!(untyped_constants_f32_grad(&x32), array![1.0f32, -3.0]);
+    let (v, g) = untyped_constants_generic_value_and_grad(&x);
+    close(v, 6.5 - 3.0);
+    close_arr(&g, &(&x * 2.0));
+}

@@ -21,7 +21,7 @@ fn scan_grad(x: &Array1<f64>) -> Array1<f64> {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
     let mut y_log0 = __ad::undo_log();
-    let mut y = Array1::zeros(x.len());
+    let mut y = Array1::<f64>::zeros(x.len());
     let t0 = __ad::index(&x, 0);
     {
         let __autodiff_index = 0;
@@ -90,7 +90,7 @@ fn scan_value_and_grad(x: &Array1<f64>) -> (f64, Array1<f64>) {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
     let mut y_log1 = __ad::undo_log();
-    let mut y = Array1::zeros(x.len());
+    let mut y = Array1::<f64>::zeros(x.len());
     let t0 = __ad::index(&x, 0);
     {
         let __autodiff_index = 0;
@@ -161,7 +161,7 @@ fn scan_grad_0(x: &Array1<f64>) -> Array1<f64> {
     use ::autodiff::__private as __ad;
     __ad::assert_scalar_output::<f64>();
     let mut y_log0 = __ad::undo_log();
-    let mut y = Array1::zeros(x.len());
+    let mut y = Array1::<f64>::zeros(x.len());
     let t0 = __ad::index(&x, 0);
     {
         let __autodiff_index = 0;
@@ -231,7 +231,7 @@ fn scan_vjp<'__ad>(
 ) -> (f64, impl ::core::ops::FnOnce(f64) -> (Array1<f64>,) + use<'__ad>) {
     use ::autodiff::__private as __ad;
     let mut y_log2 = __ad::undo_log();
-    let mut y = Array1::zeros(x.len());
+    let mut y = Array1::<f64>::zeros(x.len());
     let t0 = __ad::index(&x, 0);
     {
         let __autodiff_index = 0;

@@ -12,6 +12,7 @@ use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Block, Expr, Stmt};
 
 mod closures;
+mod constructors;
 mod if_let;
 mod in_place;
 mod iterators;
@@ -22,6 +23,7 @@ mod pushes;
 mod tuples;
 
 pub use closures::rewrite as inline_closures;
+pub use constructors::{float_elem, rewrite as pin_constructors};
 pub use if_let::rewrite as rewrite_if_lets;
 pub use in_place::rewrite as rewrite_in_place;
 pub use iterators::{

@@ -143,6 +143,14 @@ pub fn lower(model: &Model, namer: &mut Namer, errors: &Errors) -> Option<(Funct
         lw.bind(&p.ident.to_string(), binding);
     }
     let mut body = model.func.block.clone();
+    let signature_types = model
+        .params
+        .iter()
+        .map(|p| &p.ty)
+        .chain(model.output.as_ref().map(|o| &o.value));
+    if let Some(elem) = crate::desugar::float_elem(signature_types, &model.func.sig.generics) {
+        crate::desugar::pin_constructors(&mut body, &elem);
+    }
     // Local closures first: their bodies, written out where they are called, are then desugared like
     // the rest (matches and iterator chains in them).
     let closures = crate::desugar::inline_closures(&mut body, errors);
