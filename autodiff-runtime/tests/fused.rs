@@ -370,16 +370,22 @@ fn broadcast_slices_add_their_summed_partials_into_the_shared_buffer() {
 /// The pair kernel at constant offsets (Rosenbrock's `x[..-1]`, `x[1..]`, and `x[2..]` with `x[..-2]`)
 /// gives the bits of the general kernel over the same slices sharing one buffer, the value and every
 /// element of the gradient (and the seeded reverse alone); `pair_at` takes it only where both slices are where the offsets say and
-/// of one length.
+/// of one length. Both ways of the neighbouring offsets (the partial of the iteration before shifted
+/// between lanes, or evaluated again) give those bits.
 #[test]
 fn the_pair_kernel_has_the_bits_of_the_shared_slices_kernel() {
+    pair_kernel_bits::<false>();
+    pair_kernel_bits::<true>();
+}
+
+fn pair_kernel_bits<const RECOMPUTE: bool>() {
     use ndarray::s;
     let f = |a: f64, b: f64| 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2);
     let df = |a: f64, b: f64, g: f64| {
         let d = b - a * a;
         (g * (-400.0 * a * d - 2.0 * (1.0 - a)), g * 200.0 * d)
     };
-    for n in [3usize, 8, 9, 17, 1003] {
+    for n in [3usize, 8, 9, 16, 17, 25, 1003] {
         let x = vec_x(n);
         let shared = rules::shared_grad(&x);
         let (va, vb) = (
@@ -395,7 +401,9 @@ fn the_pair_kernel_has_the_bits_of_the_shared_slices_kernel() {
         .expect("contiguous slices at 0 and 1");
         assert_eq!(len, n - 1);
         let (pv, (rules::Merged, pg)) =
-            rules::pair_sum_value_vjp::<_, 0, 1>(&x, len, |a, b, g| (f(a, b), df(a, b, g)));
+            rules::pair_sum_value_vjp::<_, 0, 1, RECOMPUTE>(&x, len, |a, b, g| {
+                (f(a, b), df(a, b, g))
+            });
         assert_eq!(pv.to_bits(), v.to_bits(), "value, n = {n}");
         assert!(
             pg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()),
@@ -408,7 +416,7 @@ fn the_pair_kernel_has_the_bits_of_the_shared_slices_kernel() {
             rules::sliced_owner(&x, s![1..], &shared),
         );
         let (rules::Merged, g) = rules::fused_sum2_vjp(&va, &vb, 0.75, df);
-        let (rules::Merged, pg) = rules::pair_sum_vjp::<_, 0, 1>(&x, len, 0.75, df);
+        let (rules::Merged, pg) = rules::pair_sum_vjp::<_, 0, 1, RECOMPUTE>(&x, len, 0.75, df);
         assert!(
             pg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()),
             "seeded gradient, n = {n}"
@@ -427,7 +435,9 @@ fn the_pair_kernel_has_the_bits_of_the_shared_slices_kernel() {
         let (v, (rules::Merged, g)) =
             rules::fused_sum2_value_vjp(&va, &vb, |a, b, g| (f(a, b), df(a, b, g)));
         let (pv, (rules::Merged, pg)) =
-            rules::pair_sum_value_vjp::<_, 2, 0>(&x, len, |a, b, g| (f(a, b), df(a, b, g)));
+            rules::pair_sum_value_vjp::<_, 2, 0, RECOMPUTE>(&x, len, |a, b, g| {
+                (f(a, b), df(a, b, g))
+            });
         assert_eq!(pv.to_bits(), v.to_bits());
         assert!(pg.iter().zip(&g).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
@@ -452,7 +462,9 @@ fn the_pair_kernel_has_the_bits_of_the_shared_slices_kernel() {
         let (v, (rules::Merged, g)) =
             rules::fused_sum2_value_vjp(&va, &vb, |a, b, g| (f(a, b), df(a, b, g)));
         let (pv, (rules::Merged, pg)) =
-            rules::pair_sum_value_vjp::<_, K0, K1>(&x, len, |a, b, g| (f(a, b), df(a, b, g)));
+            rules::pair_sum_value_vjp::<_, K0, K1, false>(&x, len, |a, b, g| {
+                (f(a, b), df(a, b, g))
+            });
         assert_eq!(
             pv.to_bits(),
             v.to_bits(),

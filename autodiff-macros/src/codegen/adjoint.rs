@@ -355,12 +355,13 @@ impl Emitter<'_> {
             quote_spanned!(view.span=> #ad::slice_at(#x, #info, #k))
         };
         let (at0, at1) = (at(&x, view0, k0), at(&x1, view1, k1));
+        let recompute = arithmetic_only(&kernel.body);
         // The shape checks run where the pair kernel does not: `slice_at` checks each slice where the
         // checks would (at the caller's location), and the pair kernel runs only on two slices of one
         // length, which broadcast.
         quote_spanned!(instr.span=> {
             if let ::core::option::Option::Some(__autodiff_len) = #ad::pair_at(#at0, #at1) {
-                #ad::#pair_rule::<_, #k0, #k1>(#x, __autodiff_len, #seed_arg #closure)
+                #ad::#pair_rule::<_, #k0, #k1, #recompute>(#x, __autodiff_len, #seed_arg #closure)
             } else {
                 #checks
                 #buffers
@@ -562,4 +563,24 @@ fn constant_offset(info: &TokenStream) -> Option<usize> {
         })) => i.base10_parse().ok(),
         Some(_) => None,
     }
+}
+
+/// Whether a kernel's chain is arithmetic alone (`+ - *`, `neg`, `abs`, `powi`, `max`, `min`,
+/// `mul_add`): the pair kernel then evaluates each element's partial of the iteration before again
+/// instead of shifting it between lanes, which costs more where the chain calls `exp` or `tanh`.
+fn arithmetic_only(body: &crate::ir::Block) -> bool {
+    const CHEAP: &[&str] = &[
+        "add", "sub", "mul", "neg", "abs", "powi", "max", "min", "mul_add",
+    ];
+    let mut cheap = true;
+    crate::ir::visit::stmts(body, crate::ir::visit::Depth::Closures, &mut |s| match s {
+        Stmt::Instr(i) => {
+            if !matches!(&i.op, Op::Prim(p) if CHEAP.contains(&p.name)) {
+                cheap = false;
+            }
+        }
+        Stmt::Verbatim { .. } => {}
+        _ => cheap = false,
+    });
+    cheap
 }
