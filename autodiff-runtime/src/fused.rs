@@ -332,7 +332,7 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> KernelOperand for ArrayBase<S, D>
 }
 
 /// An operand's elements broadcast to the kernel's shape, copied out (the uncommon case of
-/// [`KernelOperand::prepare`], out of line so that the common one inlines).
+/// [`KernelOperand::prepare`]).
 #[track_caller]
 fn broadcast_elements<'a, A: Real, D: Dimension>(
     view: ArrayView<'a, A, D>,
@@ -419,17 +419,28 @@ where
     let standard = base.is_standard_layout();
     let start = base.as_ptr();
     let view = base.slice_move(&info).into_dyn();
-    let offset = (standard && view.is_standard_layout()).then(|| {
-        // SAFETY: both pointers are into the array's one allocation, the slice's at or after the
-        // array's first element (the array is in standard layout: its first element is lowest).
-        unsafe { view.as_ptr().offset_from(start) as usize }
-    });
+    let offset = contiguous_offset(start, standard, &view);
     Sliced {
         base: dim,
         view,
         info,
         offset,
     }
+}
+
+/// Where a slice's elements are consecutive in the memory of an array in standard layout (`standard`,
+/// its first element at `start`): the index of the slice's first element in the array.
+#[inline]
+pub(crate) fn contiguous_offset<A, D: Dimension>(
+    start: *const A,
+    standard: bool,
+    view: &ArrayView<'_, A, D>,
+) -> Option<usize> {
+    (standard && view.is_standard_layout()).then(|| {
+        // SAFETY: both pointers are into the array's one allocation, the slice's at or after the
+        // array's first element (the array is in standard layout: its first element is lowest).
+        unsafe { view.as_ptr().offset_from(start) as usize }
+    })
 }
 
 /// The partials of a sliced operand: written at `offset + i` of a buffer that is either the whole
@@ -966,7 +977,7 @@ fn add_lanes<F: Real>(lanes: &mut [F; BLOCK], chunk: &[F; BLOCK]) {
 /// One block of the serial loop of a one-pass kernel (`fused_sumN_value_vjp`): the values added into the
 /// running sums, each operand's partials put into its sink.
 macro_rules! value_vjp_block {
-    ($i:ident, $n:ident, $lanes:ident, $df:ident, $g:ident, $zero:ident; $($r:ident $s:ident $d:ident $b:ident),+) => {{
+    ($i:ident, $lanes:ident, $df:ident, $g:ident, $zero:ident; $($r:ident $s:ident $d:ident $b:ident),+) => {{
         // A block's values and partials are computed before any is stored, so that the block's
         // arithmetic is vectorized (the stores cannot alias the reads in between).
         $(let mut $b = [$zero; BLOCK];)+
@@ -1210,12 +1221,12 @@ macro_rules! fused_kernels {
             for pair in 0..blocks / 2 {
                 for half in 0..2 {
                     let i = (2 * pair + half) * BLOCK;
-                    value_vjp_block!(i, n, lanes, df, g, zero; $($r $s $d $b),+);
+                    value_vjp_block!(i, lanes, df, g, zero; $($r $s $d $b),+);
                 }
             }
             if blocks % 2 == 1 {
                 let i = (blocks - 1) * BLOCK;
-                value_vjp_block!(i, n, lanes, df, g, zero; $($r $s $d $b),+);
+                value_vjp_block!(i, lanes, df, g, zero; $($r $s $d $b),+);
             }
             let mut total = combine_lanes(&core::hint::black_box(lanes));
             let mut i = n - n % BLOCK;

@@ -274,12 +274,7 @@ where
     let standard = base.is_standard_layout();
     let start = base.as_ptr();
     let view = base.slice_move(&info);
-    // SAFETY: both pointers are into the array's one allocation, the slice's at or after the array's
-    // first element where the array is in standard layout.
-    let at = |view: &ndarray::ArrayView<'_, X::Elem, I::OutDim>| unsafe {
-        view.as_ptr().offset_from(start) as usize
-    };
-    (standard && view.is_standard_layout() && at(&view) == k).then(|| view.len())
+    (super::contiguous_offset(start, standard, &view) == Some(k)).then(|| view.len())
 }
 
 /// Whether the two slices of one array that a kernel reads (their [`slice_at`] lengths) are of one
@@ -366,10 +361,11 @@ where
 /// Call the partial of the slice at the lower offset `lo` and the other `hi`. Element `lo_k + i` receives
 /// `hi` of iteration `i - 1` and then `lo` of iteration `i` (the loop adds both into a zero), so it is
 /// `(0 + hi[i - 1]) + lo[i]`, with `hi[-1] = 0` (`(0 + 0) + lo` has the bits of `0 + lo`); the element after
-/// the last is `0 + hi[n - 1]`, every other element zero. `hi` of the previous iteration is carried, so a
-/// block of iterations is one contiguous store of shifted partials, which the vectorizer takes in `f32` as
-/// in `f64` (the two interleaved read-modify-writes stayed scalar in `f32`: W5 slices f32 at 1e5 took
-/// the time of `f64`, twice the hand-written gradient's).
+/// the last is `0 + hi[n - 1]`, every other element zero. A block of iterations is then one contiguous
+/// store, which the vectorizer takes in `f32` as in `f64` (the two interleaved read-modify-writes stayed
+/// scalar in `f32`: W5 slices f32 at 1e5 took the time of `f64`, twice the hand-written gradient's).
+/// `hi` of the iteration before comes from the block's `hi` shifted by a lane, or, with `RECOMPUTE`
+/// (the macro's word that `df` is arithmetic alone), from `df` evaluated again.
 #[inline(always)]
 fn adjacent_pair<F: Real, const K0: usize, const K1: usize, const RECOMPUTE: bool>(
     xs: &[F],
